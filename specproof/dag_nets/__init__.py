@@ -1,0 +1,1 @@
+"""Networks on directed acyclic graphs: compile, NTK, Hessian norms, width sweeps."""

@@ -1,0 +1,1 @@
+"""Finite groups, actions, representations, equivariance, intertwiners, group Fourier."""

@@ -1,0 +1,1 @@
+"""Operations that shape a weight's spectrum: spectral normalization, ConvNorm, optimizers."""

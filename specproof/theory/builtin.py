@@ -1,0 +1,16 @@
+"""The claim modules that ship with specproof, imported by ``load_builtin_claims``."""
+
+from __future__ import annotations
+
+import importlib
+
+BUILTIN_MODULES: tuple[str, ...] = ()
+
+
+def load_builtin_claims() -> None:
+    """Import every built-in claim module so that its claims are registered.
+
+    Importing twice is harmless: Python caches modules, so nothing registers twice.
+    """
+    for name in BUILTIN_MODULES:
+        importlib.import_module(name)
