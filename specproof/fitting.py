@@ -81,20 +81,24 @@ def fit_loglog(x, y, confidence: float = 0.95) -> SlopeFit:
     lx, ly = np.log(xa), np.log(ya)
     if np.ptp(lx) == 0:
         raise ValueError("x must take at least two distinct values")
-    res = stats.linregress(lx, ly)
+    # least squares by hand: linregress reports a NaN error when y is constant
+    xc = lx - lx.mean()
+    sxx = float(xc @ xc)
+    slope = float(xc @ (ly - ly.mean()) / sxx)
+    intercept = float(ly.mean() - slope * lx.mean())
+    resid = ly - (intercept + slope * lx)
     dof = xa.size - 2
-    t = stats.t.ppf(0.5 + confidence / 2, dof) if dof > 0 else np.inf
-    half = t * res.stderr
-    slope = float(res.slope)
+    stderr = float(np.sqrt(max(float(resid @ resid), 0.0) / dof / sxx))
+    half = float(stats.t.ppf(0.5 + confidence / 2, dof)) * stderr
     # an exact power law has zero residual; round off the last-ulp noise of the fit
-    if res.stderr < 1e-12:
+    if stderr < 1e-12:
         slope = float(np.round(slope, 12))
     return SlopeFit(
         slope=slope,
-        intercept=float(res.intercept),
+        intercept=intercept,
         low=float(slope - half),
         high=float(slope + half),
         confidence=confidence,
-        stderr=float(res.stderr),
+        stderr=stderr,
         n=int(xa.size),
     )

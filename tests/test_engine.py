@@ -1,0 +1,116 @@
+"""The claims engine: registration, verdicts, seeds, evidence."""
+
+import numpy as np
+import pytest
+
+from specproof.theory import Registry, claim, run_claim
+from specproof.theory.engine import Context, Evidence, to_jsonable
+
+
+def _make(reg, name, check_holds, control_holds, raise_in=None, control=True):
+    @claim(f"demo.{name}", paper="demo", kind="numerical", statement=f"{name} statement",
+           profiles={"quick": {"n": 4}, "paper": {"n": 40}}, registry=reg)
+    def check(ctx, n, variant="check"):
+        if raise_in == variant:
+            raise RuntimeError(f"boom in {variant}")
+        x = ctx.rng.standard_normal(n)
+        holds = check_holds if variant == "check" else control_holds
+        return ctx.evidence(holds=holds, measured={"sum": float(x.sum()), "n": n},
+                            expected="purpose-built", key="sum")
+
+    if control:
+        @check.control
+        def ctl(ctx, n):
+            """the variant"""
+            return check.check(ctx, n, variant="control")
+
+    return check
+
+
+@pytest.mark.parametrize(
+    ("check_holds", "control_holds", "raise_in", "control", "verdict"),
+    [
+        (True, False, None, True, "PASS"),
+        (False, False, None, True, "FAIL"),
+        (False, True, None, True, "FAIL"),
+        (True, True, None, True, "VACUOUS"),
+        (True, False, "check", True, "ERROR"),
+        (True, False, "control", True, "ERROR"),
+        (True, False, None, False, "ERROR"),
+    ],
+)
+def test_each_verdict(check_holds, control_holds, raise_in, control, verdict):
+    reg = Registry()
+    c = _make(reg, "v", check_holds, control_holds, raise_in, control)
+    result = run_claim(c, profile="quick", seed=1)
+    assert result.verdict == verdict
+    if raise_in:
+        assert f"boom in {raise_in}" in (result.check.traceback or result.control.traceback)
+    if not control:
+        assert "no negative control" in result.reason
+
+
+def test_same_seed_same_numbers_and_seed_recorded():
+    reg = Registry()
+    c = _make(reg, "seeded", True, False)
+    a, b = run_claim(c, seed=7), run_claim(c, seed=7)
+    other = run_claim(c, seed=8)
+    assert a.check.measured == b.check.measured
+    assert a.check.measured["sum"] != other.check.measured["sum"]
+    assert a.seed == 7 and a.to_dict()["seed"] == 7
+    # the expected number: the generator is seeded from (seed, crc32(id))
+    expected = float(Context(seed=7, profile="quick", claim_id="demo.seeded")
+                     .rng.standard_normal(4).sum())
+    assert a.check.measured["sum"] == expected
+
+
+def test_profiles_and_overrides():
+    reg = Registry()
+    c = _make(reg, "prof", True, False)
+    assert run_claim(c, profile="paper").check.measured["n"] == 40
+    assert run_claim(c, overrides={"n": 2}).check.measured["n"] == 2
+    with pytest.raises(ValueError, match="profile must be one of"):
+        run_claim(c, profile="huge")
+    with pytest.raises(ValueError, match="seed must be a non-negative int"):
+        run_claim(c, seed=-1)
+
+
+def test_registration_errors():
+    reg = Registry()
+    ok = dict(paper="demo", kind="numerical", statement="s",
+              profiles={"quick": {}, "paper": {}}, registry=reg)
+    with pytest.raises(ValueError, match="claim_id must look like"):
+        claim("NoDot", **ok)
+    with pytest.raises(ValueError, match="must start with its paper key"):
+        claim("other.x", **ok)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        claim("demo.x", **{**ok, "kind": "vibes"})
+    with pytest.raises(ValueError, match="missing \\['paper'\\]"):
+        claim("demo.x", **{**ok, "profiles": {"quick": {}}})
+    c = _make(reg, "twice", True, False)
+    with pytest.raises(ValueError, match="already has a negative control"):
+        c.control(lambda ctx, n: None)
+
+
+def test_check_returning_non_evidence_is_error():
+    reg = Registry()
+
+    @claim("demo.bad", paper="demo", kind="exact", statement="s",
+           profiles={"quick": {}, "paper": {}}, registry=reg)
+    def bad(ctx):
+        return True
+
+    bad.control(lambda ctx: ctx.evidence(holds=False))
+    r = run_claim(bad)
+    assert r.verdict == "ERROR"
+    assert "must return Evidence" in r.check.traceback
+
+
+def test_evidence_validation_and_json():
+    with pytest.raises(TypeError, match="holds must be a bool"):
+        Evidence(holds="yes")
+    with pytest.raises(ValueError, match="not among the measured"):
+        Evidence(holds=True, measured={"a": 1}, key="b")
+    assert to_jsonable({"x": np.float32(0.5), "y": np.array([[1, 2]]), "z": float("nan"),
+                        "w": -np.inf, "b": np.bool_(True)}) == {
+        "x": 0.5, "y": [[1, 2]], "z": "NaN", "w": "-Infinity", "b": True}
