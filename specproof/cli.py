@@ -132,7 +132,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Examples
     --------
-    >>> main(["claims", "--paper", "lin-sn-gan"])  # doctest: +SKIP
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()):
+    ...     status = main(["claims", "--paper", "lin-sn-gan"])
+    >>> status
     0
     """
     parser = build_parser()

@@ -74,7 +74,7 @@ def figure(width: str = "column", aspect: float = 0.75, ncols: int = 1, nrows: i
     Examples
     --------
     >>> fig, ax = figure()
-    >>> round(fig.get_figwidth(), 1)
+    >>> float(round(fig.get_figwidth(), 1))
     3.4
     >>> plt.close(fig)
     """

@@ -186,3 +186,17 @@ def test_console_script_and_module_entry_point(tmp_path):
     res = subprocess.run([sys.executable, "-m", "specproof", "verify", "--paper", "bogus"],
                          capture_output=True, text=True, env=env, check=False)
     assert res.returncode == 2 and "known paper keys" in res.stderr
+
+
+def test_docs_example_module_passes(tmp_path):
+    example = Path(__file__).parent.parent / "docs" / "examples" / "my_claims.py"
+    out = tmp_path / "ex"
+    try:
+        code = main(["verify", "--module", str(example), "--paper", "mynotes", "--out", str(out)])
+    finally:
+        REGISTRY.remove("mynotes.gaussian-spectral-norm")
+        sys.modules.pop("my_claims", None)
+    assert code == 0
+    rec = _evidence(out)["claims"][0]
+    assert 0.4 <= rec["check"]["measured"]["slope"] <= 0.6
+    assert rec["control"]["measured"]["slope"] > 0.9

@@ -301,7 +301,9 @@ def claim(
         raise ValueError("statement must be a non-empty string")
     missing = [p for p in PROFILES if p not in profiles]
     if missing:
-        raise ValueError(f"claim {claim_id!r}: profiles must define {list(PROFILES)}; missing {missing}")
+        raise ValueError(
+            f"claim {claim_id!r}: profiles must define {list(PROFILES)}; missing {missing}"
+        )
     target = REGISTRY if registry is None else registry
 
     def decorate(fn: CheckFunction) -> Claim:
