@@ -1,1 +1,54 @@
-"""Finite groups, actions, representations, equivariance, intertwiners, group Fourier."""
+"""Finite groups, actions, representations, equivariance, intertwiners, group Fourier.
+
+Examples
+--------
+>>> from specproof.groups import dihedral, irreps, decompose
+>>> G = dihedral(4)
+>>> decompose(G.regular_representation())["rot_1"]
+2
+"""
+
+from specproof.groups.finite import (
+    AxiomCheck,
+    FiniteGroup,
+    GroupAxiomError,
+    check_group_axioms,
+    direct_product,
+)
+from specproof.groups.named import cyclic, dihedral, klein_four, symmetric
+from specproof.groups.representations import (
+    NotAHomomorphismError,
+    Representation,
+    default_tolerance,
+    direct_sum,
+    homomorphism_error,
+    permutation_representation,
+    regular_representation,
+    right_regular_representation,
+    sign,
+    tensor,
+    trivial,
+)
+
+__all__ = [
+    "AxiomCheck",
+    "FiniteGroup",
+    "GroupAxiomError",
+    "NotAHomomorphismError",
+    "Representation",
+    "check_group_axioms",
+    "cyclic",
+    "default_tolerance",
+    "dihedral",
+    "direct_product",
+    "direct_sum",
+    "homomorphism_error",
+    "klein_four",
+    "permutation_representation",
+    "regular_representation",
+    "right_regular_representation",
+    "sign",
+    "symmetric",
+    "tensor",
+    "trivial",
+]
