@@ -8,6 +8,14 @@ Examples
 2
 """
 
+from specproof.groups.characters import (
+    INTEGRALITY_TOL,
+    NotIntegralError,
+    character_inner,
+    character_table,
+    decompose,
+    hom_dimension,
+)
 from specproof.groups.finite import (
     AxiomCheck,
     FiniteGroup,
@@ -15,6 +23,7 @@ from specproof.groups.finite import (
     check_group_axioms,
     direct_product,
 )
+from specproof.groups.irreps import TYPES, Irrep, endomorphism_dimension, irrep, irreps
 from specproof.groups.named import cyclic, dihedral, klein_four, symmetric
 from specproof.groups.representations import (
     NotAHomomorphismError,
@@ -31,6 +40,17 @@ from specproof.groups.representations import (
 )
 
 __all__ = [
+    "INTEGRALITY_TOL",
+    "TYPES",
+    "Irrep",
+    "NotIntegralError",
+    "character_inner",
+    "character_table",
+    "decompose",
+    "endomorphism_dimension",
+    "hom_dimension",
+    "irrep",
+    "irreps",
     "AxiomCheck",
     "FiniteGroup",
     "GroupAxiomError",
