@@ -8,6 +8,17 @@ Examples
 2
 """
 
+from specproof.groups.actions import (
+    Action,
+    ActionCheck,
+    Conjugation,
+    FeatureMapAction,
+    GridAction,
+    LeftMultiplication,
+    PermutationAction,
+    SignalAction,
+    verify_action,
+)
 from specproof.groups.characters import (
     INTEGRALITY_TOL,
     NotIntegralError,
@@ -40,6 +51,15 @@ from specproof.groups.representations import (
 )
 
 __all__ = [
+    "Action",
+    "ActionCheck",
+    "Conjugation",
+    "FeatureMapAction",
+    "GridAction",
+    "LeftMultiplication",
+    "PermutationAction",
+    "SignalAction",
+    "verify_action",
     "INTEGRALITY_TOL",
     "TYPES",
     "Irrep",
