@@ -306,7 +306,7 @@ def check_equivariance(
     worst_g, worst = idx[0], -1.0
     for g in idx:
         err = 0.0
-        for x, y in zip(xs, fx):
+        for x, y in zip(xs, fx, strict=True):
             lhs = np.asarray(f(act_in.act(g, x)))
             rhs = np.asarray(act_out.act(g, y))
             err = max(err, _rel_error(lhs, rhs))

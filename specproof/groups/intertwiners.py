@@ -105,17 +105,22 @@ def nullspace_basis(
     if structure not in ("auto", "dense"):
         raise ValueError(f"structure must be 'auto' or 'dense', got {structure!r}")
     gens_out, gens_in = np.asarray(gens_out), np.asarray(gens_in)
+    if gens_out.ndim != 3 or gens_in.ndim != 3 or len(gens_out) != len(gens_in):
+        raise ValueError(
+            "gens_out and gens_in must be stacks (m, d, d) of the same m generators, got "
+            f"shapes {gens_out.shape} and {gens_in.shape}"
+        )
     d_out, d_in = gens_out.shape[1], gens_in.shape[1]
     if structure == "auto" and _is_permutation(gens_out) and _is_permutation(gens_in):
         return _orbit_basis(gens_out, gens_in)
     dtype = np.result_type(gens_out, gens_in, float)
     n = d_out * d_in
     basis = np.eye(n, dtype=dtype)  # columns span the current solution space
-    scale = max(
-        1.0,
-        max((np.linalg.norm(a, 2) + np.linalg.norm(b, 2)) for a, b in zip(gens_out, gens_in)),
-    ) if len(gens_out) else 1.0
-    for a_out, a_in in zip(gens_out, gens_in):
+    # Threshold relative to the operator scale ||A_out|| + ||A_in|| >= ||K||.
+    scale = 1.0
+    for a, b in zip(gens_out, gens_in, strict=True):
+        scale = max(scale, float(np.linalg.norm(a, 2) + np.linalg.norm(b, 2)))
+    for a_out, a_in in zip(gens_out, gens_in, strict=True):
         if basis.shape[1] == 0:
             break
         k = constraint_matrix(a_out, a_in) @ basis
@@ -134,7 +139,7 @@ def _orbit_basis(gens_out: np.ndarray, gens_in: np.ndarray) -> np.ndarray:
     n = d_out * d_in
     rows, cols = [], []
     idx = np.arange(n).reshape(d_out, d_in)
-    for p, q in zip(gens_out, gens_in):
+    for p, q in zip(gens_out, gens_in, strict=True):
         # (P W Q^T)[a, b] = W[i, j] with P[a, i] = 1 and Q[b, j] = 1
         pa = np.argmax(p, axis=1)
         qb = np.argmax(q, axis=1)
@@ -168,7 +173,7 @@ def reynolds_operator(
     w = np.asarray(w)
     shape = w.shape[:-2] + (mats_out_inv.shape[1], mats_in.shape[1])
     out = np.zeros(shape, dtype=np.result_type(w, mats_out_inv, mats_in))
-    for a, b in zip(mats_out_inv, mats_in):
+    for a, b in zip(mats_out_inv, mats_in, strict=True):
         out += a @ w @ b
     return out / len(mats_in)
 
