@@ -27,6 +27,10 @@ from specproof.groups.characters import (
     decompose,
     hom_dimension,
 )
+from specproof.groups.equivariance import (
+    EquivarianceReport,
+    check_equivariance,
+)
 from specproof.groups.finite import (
     AxiomCheck,
     FiniteGroup,
@@ -34,7 +38,27 @@ from specproof.groups.finite import (
     check_group_axioms,
     direct_product,
 )
+from specproof.groups.fourier import (
+    BlockDiagonalization,
+    IsotypicBasis,
+    SpectralNorm,
+    block_diagonalize,
+    equivariant_matrix,
+    fourier_blocks,
+    group_fourier_transform,
+    inverse_group_fourier_transform,
+    isotypic_basis,
+    spectral_norm_equivariant,
+)
+from specproof.groups.intertwiners import intertwiner_residual, intertwiners, subspace_gap
 from specproof.groups.irreps import TYPES, Irrep, endomorphism_dimension, irrep, irreps
+from specproof.groups.layers import (
+    EquivariantLinear,
+    GroupConv,
+    GroupGridAction,
+    LiftingConv,
+    correlate2d,
+)
 from specproof.groups.named import cyclic, dihedral, klein_four, symmetric
 from specproof.groups.representations import (
     NotAHomomorphismError,
@@ -91,4 +115,24 @@ __all__ = [
     "symmetric",
     "tensor",
     "trivial",
+    "EquivarianceReport",
+    "check_equivariance",
+    "BlockDiagonalization",
+    "IsotypicBasis",
+    "SpectralNorm",
+    "block_diagonalize",
+    "equivariant_matrix",
+    "fourier_blocks",
+    "group_fourier_transform",
+    "inverse_group_fourier_transform",
+    "isotypic_basis",
+    "spectral_norm_equivariant",
+    "intertwiner_residual",
+    "intertwiners",
+    "subspace_gap",
+    "EquivariantLinear",
+    "GroupConv",
+    "GroupGridAction",
+    "LiftingConv",
+    "correlate2d",
 ]
