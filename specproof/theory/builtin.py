@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib
 
-BUILTIN_MODULES: tuple[str, ...] = ("specproof.theory.group_appendix",)
+BUILTIN_MODULES: tuple[str, ...] = (
+    "specproof.theory.group_appendix",
+    "specproof.theory.group_appendix_equivariance",
+)
 
 
 def load_builtin_claims() -> None:
