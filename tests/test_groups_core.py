@@ -31,6 +31,7 @@ from specproof.groups import (
     irreps,
     klein_four,
     permutation_representation,
+    quaternion,
     regular_representation,
     right_regular_representation,
     sign,
@@ -45,7 +46,7 @@ LOOP5 = np.array([[0, 1, 2, 3, 4], [1, 0, 3, 4, 2], [2, 4, 0, 1, 3],
 
 def _named(n_max: int = 12):
     gs = [cyclic(N) for N in range(1, n_max + 1)] + [dihedral(N) for N in range(1, n_max + 1)]
-    return gs + [symmetric(n) for n in range(1, 5)] + [klein_four()]
+    return gs + [symmetric(n) for n in range(1, 5)] + [klein_four(), quaternion()]
 
 
 def _isomorphic(G: FiniteGroup, H: FiniteGroup) -> bool:
@@ -130,6 +131,33 @@ def test_klein_is_c2_x_c2_and_d2_and_s3_is_d3():
     assert not _isomorphic(V, cyclic(4))
     assert _isomorphic(symmetric(3), dihedral(3))
     assert not _isomorphic(cyclic(6), dihedral(3))
+
+
+def test_quaternion_group():
+    Q = quaternion()
+    m = Q.index
+    assert Q.mul("i", "j") == m("k") and Q.mul("j", "i") == m("-k")
+    assert all(Q.mul(u, u) == m("-1") for u in ("i", "j", "k"))
+    assert Q.mul(Q.mul("i", "j"), "k") == m("-1")
+    assert len(Q.conjugacy_classes()) == 5 and not Q.is_abelian
+    assert not _isomorphic(Q, dihedral(4))
+    assert [(p.name, p.dim, p.type) for p in irreps(Q)][-1] == ("quaternion", 4, "H")
+    assert endomorphism_dimension(irrep(Q, "quaternion")) == 4
+    assert decompose(Q.regular_representation())["quaternion"] == 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(["C6", "D4", "S3", "Q8"]), st.data())
+def test_any_single_entry_change_breaks_a_group_table(name, data):
+    G = {"C6": cyclic(6), "D4": dihedral(4), "S3": symmetric(3), "Q8": quaternion()}[name]
+    n = G.order
+    a, b = data.draw(st.integers(0, n - 1)), data.draw(st.integers(0, n - 1))
+    v = data.draw(st.integers(0, n - 2))
+    t = G.table.copy()
+    t[a, b] = v if v < t[a, b] else v + 1  # any other value
+    # cancellation a·b = a·c => b = c fails, so some axiom must fail
+    with pytest.raises(GroupAxiomError):
+        FiniteGroup.from_table(t)
 
 
 def test_direct_product_structure():

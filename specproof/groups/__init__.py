@@ -59,7 +59,14 @@ from specproof.groups.layers import (
     LiftingConv,
     correlate2d,
 )
-from specproof.groups.named import cyclic, dihedral, klein_four, symmetric
+from specproof.groups.named import (
+    cyclic,
+    dihedral,
+    klein_four,
+    quaternion,
+    quaternion_units,
+    symmetric,
+)
 from specproof.groups.representations import (
     NotAHomomorphismError,
     Representation,
@@ -108,6 +115,8 @@ __all__ = [
     "direct_sum",
     "homomorphism_error",
     "klein_four",
+    "quaternion",
+    "quaternion_units",
     "permutation_representation",
     "regular_representation",
     "right_regular_representation",

@@ -344,17 +344,30 @@ class FiniteGroup:
     ) -> FiniteGroup:
         """Group on the given distinct permutations (assumed closed; checked here)."""
         n, m = perms.shape
-        # compose[a, b, x] = a(b(x)): function composition, associative by construction.
-        compose = perms[np.arange(n)[:, None, None], perms[None, :, :]]
+        perms = np.ascontiguousarray(perms, dtype=np.int64)
         keys = _perm_keys(perms)
         order = np.argsort(keys)
         sorted_keys = keys[order]
-        ckeys = _perm_keys(compose.reshape(n * n, m))
-        pos = np.searchsorted(sorted_keys, ckeys)
-        pos = np.clip(pos, 0, n - 1)
-        if not np.array_equal(sorted_keys[pos], ckeys):
-            raise GroupAxiomError("the permutations are not closed under composition")
-        table = order[pos].reshape(n, n)
+        table = np.empty((n, n), dtype=np.int64)
+        lookup = None if m <= 15 else {row.tobytes(): i for i, row in enumerate(perms)}
+        rows = max(1, _ASSOC_CHUNK // max(1, n * m))
+        for start in range(0, n, rows):
+            a = np.arange(start, min(n, start + rows))
+            # compose[a, b, x] = a(b(x)): function composition, associative by construction.
+            compose = perms[a[:, None, None], perms[None, :, :]]
+            if lookup is not None:
+                try:
+                    table[a] = np.array([lookup[row.tobytes()] for row in
+                                         compose.reshape(-1, m)]).reshape(len(a), n)
+                except KeyError:
+                    raise GroupAxiomError(
+                        "the permutations are not closed under composition") from None
+                continue
+            ckeys = _perm_keys(compose.reshape(-1, m))
+            pos = np.clip(np.searchsorted(sorted_keys, ckeys), 0, n - 1)
+            if not np.array_equal(sorted_keys[pos], ckeys):
+                raise GroupAxiomError("the permutations are not closed under composition")
+            table[a] = order[pos].reshape(len(a), n)
         if labels is None:
             labels = [_cycle_label(p) for p in perms]
         return cls(table, labels=labels, name=name or f"PermGroup{n}", generators=generators,
@@ -543,15 +556,13 @@ class FiniteGroup:
 
 
 def _perm_keys(perms: np.ndarray) -> np.ndarray:
-    """One integer key per permutation row (mixed radix m); exact while m**m < 2**63."""
+    """One integer key per permutation row (mixed radix m); exact while m**m < 2**63, i.e.
+    m <= 15 (callers use a dictionary beyond that)."""
     m = perms.shape[1]
     if m == 0:
         return np.zeros(perms.shape[0], dtype=np.int64)
     if m > 15:
-        # m**m would overflow int64: fall back to a structured view (lexicographic key).
-        view = np.ascontiguousarray(perms).view([("", perms.dtype)] * m).ravel()
-        _, inv = np.unique(view, return_inverse=True)
-        return inv.astype(np.int64)
+        return np.zeros(perms.shape[0], dtype=np.int64)  # unused: see _from_perm_array
     weights = np.int64(m) ** np.arange(m, dtype=np.int64)
     return perms.astype(np.int64) @ weights
 

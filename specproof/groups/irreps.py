@@ -10,6 +10,8 @@ A real irrep ψ has endomorphism algebra End_G(ψ) ≅ R, C or H, of dimension
   ``r ↦ R(2πk/N), s ↦ diag(1, -1)`` (2-d, type R);
 * ``klein_four()``: ``trivial``; ``sign_a`` (-1 on ``a`` and ``ab``), ``sign_b`` (-1 on
   ``b`` and ``ab``), ``sign_ab`` (-1 on ``a`` and ``b``), all type R;
+* ``quaternion()``: ``trivial``, ``chi_i``, ``chi_j``, ``chi_k`` (+1 exactly on ``±1`` and
+  ``±u``), and ``quaternion`` (ℍ acting on itself by left multiplication, 4-d, type H);
 * ``symmetric(n)`` for ``n <= 4``: ``trivial``, ``sign``, ``standard``, and for n = 4
   ``standard_sign`` and ``two_dim`` (through S4 → S3).
 """
@@ -118,6 +120,17 @@ def _klein_irreps(G: FiniteGroup) -> list[Irrep]:
     ]
 
 
+def _quaternion_irreps(G: FiniteGroup) -> list[Irrep]:
+    from specproof.groups.named import quaternion_units
+
+    unit = np.arange(8) % 4  # 0: ±1, 1: ±i, 2: ±j, 3: ±k
+    out = [_one_dim(G, np.ones(8), "trivial")]
+    for u, name in ((1, "chi_i"), (2, "chi_j"), (3, "chi_k")):
+        out.append(_one_dim(G, np.where((unit == 0) | (unit == u), 1.0, -1.0), name))
+    out.append(Irrep(G, quaternion_units(), name="quaternion", type="H"))
+    return out
+
+
 def _sum_zero_basis(n: int) -> np.ndarray:
     """Orthonormal basis (n, n-1) of the vectors in R^n with zero sum."""
     q, _ = np.linalg.qr(np.eye(n) - 1.0 / n)
@@ -192,12 +205,14 @@ def irreps(G: FiniteGroup) -> list[Irrep]:
         out = _dihedral_irreps(G, fam[1])
     elif fam[0] == "klein":
         out = _klein_irreps(G)
+    elif fam[0] == "quaternion":
+        out = _quaternion_irreps(G)
     elif fam[0] == "symmetric" and fam[1] <= 4:
         out = _symmetric_irreps(G, fam[1])
     else:
         raise ValueError(
             f"no irreps table for {G.name} (family {fam[0]!r}); tables exist for cyclic(N), "
-            "dihedral(N), klein_four() and symmetric(n) with n <= 4"
+            "dihedral(N), klein_four(), quaternion() and symmetric(n) with n <= 4"
         )
     G._irreps_cache = tuple(out)  # type: ignore[attr-defined]
     return list(out)

@@ -10,6 +10,7 @@ Index conventions (fixed; other modules and users rely on them):
   their image arrays (index 0 is the identity); products compose as functions,
   ``(a·b)(x) = a(b(x))``.
 * ``klein_four()``: ``e, a, b, ab`` with indices 0..3 (``a·b`` is XOR of the indices).
+* ``quaternion()``: ``1, i, j, k, -1, -i, -j, -k`` with indices 0..7 (``i² = j² = k² = ijk = -1``).
 """
 
 from __future__ import annotations
@@ -130,4 +131,47 @@ def klein_four() -> FiniteGroup:
                        generators=[1, 2], family=("klein",), _checked=True)
 
 
-__all__ = ["cyclic", "dihedral", "direct_product", "klein_four", "symmetric"]
+def quaternion_units() -> np.ndarray:
+    """Left-multiplication matrices of ``1, i, j, k, -1, -i, -j, -k`` on ℍ = R⁴ (basis 1, i, j, k).
+
+    Examples
+    --------
+    >>> L = quaternion_units()
+    >>> bool(np.array_equal(L[1] @ L[2], L[3]))  # i·j = k
+    True
+    """
+
+    def mult(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+        a1, b1, c1, d1 = p
+        a2, b2, c2, d2 = q
+        return np.array([a1 * a2 - b1 * b2 - c1 * c2 - d1 * d2,
+                         a1 * b2 + b1 * a2 + c1 * d2 - d1 * c2,
+                         a1 * c2 - b1 * d2 + c1 * a2 + d1 * b2,
+                         a1 * d2 + b1 * c2 - c1 * b2 + d1 * a2])
+
+    basis = np.eye(4)
+    units = [basis[i] for i in range(4)] + [-basis[i] for i in range(4)]
+    return np.array([np.stack([mult(u, e) for e in basis], axis=1) for u in units])
+
+
+def quaternion() -> FiniteGroup:
+    """The quaternion group ``Q8 = {±1, ±i, ±j, ±k}``; index of ``±u`` is ``u + 4·[sign < 0]``.
+
+    Its 4-dimensional real irrep (ℍ acting on itself) has quaternionic type, ``c = 4``.
+
+    Examples
+    --------
+    >>> Q = quaternion()
+    >>> Q.labels[Q.mul("i", "j")], Q.labels[Q.mul("j", "i")], Q.is_abelian
+    ('k', '-k', False)
+    """
+    L = quaternion_units()
+    flat = L.reshape(8, 16)
+    prod = np.einsum("aij,bjk->abik", L, L).reshape(8, 8, 16)
+    table = np.argmin(np.abs(prod[:, :, None, :] - flat[None, None]).sum(-1), axis=2)
+    return FiniteGroup(table, labels=["1", "i", "j", "k", "-1", "-i", "-j", "-k"], name="Q8",
+                       generators=[1, 2], family=("quaternion",))
+
+
+__all__ = ["cyclic", "dihedral", "direct_product", "klein_four", "quaternion",
+           "quaternion_units", "symmetric"]

@@ -28,6 +28,7 @@ from specproof.groups import (
     irreps,
     klein_four,
     permutation_representation,
+    quaternion,
     right_regular_representation,
     symmetric,
     verify_action,
@@ -58,6 +59,8 @@ def _expected_abelian(G: FiniteGroup) -> bool:
     fam = G.family
     if fam[0] in ("cyclic", "klein"):
         return True
+    if fam[0] == "quaternion":
+        return False
     if fam[0] == "dihedral":
         return fam[1] <= 2
     if fam[0] == "symmetric":
@@ -73,6 +76,8 @@ def _expected_class_count(G: FiniteGroup) -> int | None:
         return fam[1]
     if fam[0] == "klein":
         return 4
+    if fam[0] == "quaternion":
+        return 5
     if fam[0] == "dihedral" and fam[1] >= 3:
         N = fam[1]
         return (N + 3) // 2 if N % 2 else N // 2 + 3
@@ -86,7 +91,7 @@ def _named_groups(n_max: int, sym_max: int) -> list[FiniteGroup]:
     for N in range(1, n_max + 1):
         groups += [cyclic(N), dihedral(N)]
     groups += [symmetric(n) for n in range(1, sym_max + 1)]
-    groups += [klein_four(), direct_product(cyclic(2), cyclic(2)),
+    groups += [klein_four(), quaternion(), direct_product(cyclic(2), cyclic(2)),
                direct_product(cyclic(2), dihedral(3)), direct_product(dihedral(2), cyclic(3))]
     return groups
 
@@ -96,10 +101,10 @@ def _named_groups(n_max: int, sym_max: int) -> list[FiniteGroup]:
     paper=PAPER,
     kind="exact",
     statement=(
-        "C_N, D_N, S_n, the Klein group and direct products satisfy the group axioms on "
-        "their Cayley tables (abelian exactly when expected), and G acting on itself, on "
-        "signals [g.x](h) = x(g^-1 h), and C4/D4 on image grids and feature maps satisfy "
-        "e.x = x and a.(b.x) = (ab).x."
+        "C_N, D_N, S_n, the Klein and quaternion groups and direct products satisfy the "
+        "group axioms on their Cayley tables (abelian exactly when expected), and G acting "
+        "on itself, on signals [g.x](h) = x(g^-1 h), and C4/D4 on image grids and feature "
+        "maps satisfy e.x = x and a.(b.x) = (ab).x."
     ),
     profiles={"quick": dict(n_max=6, sym_max=4, samples=2),
               "paper": dict(n_max=12, sym_max=5, samples=4)},
@@ -173,7 +178,8 @@ ORTHOGONALITY_TOL = 1e-12
     paper=PAPER,
     kind="numerical",
     statement=(
-        "For the real irreps of C_N and D_N, <chi_psi, chi_phi> = c_psi delta_{psi phi} with "
+        "For the real irreps of C_N, D_N (and Q8, whose 4-d irrep has type H), "
+        "<chi_psi, chi_phi> = c_psi delta_{psi phi} with "
         "c_psi = dim End_G(psi) in {1, 2, 4}, and sum_psi d_psi^2 / c_psi = |G|."
     ),
     profiles={"quick": dict(n_max=6), "paper": dict(n_max=12)},
@@ -183,26 +189,26 @@ def character_orthogonality(ctx, n_max: int, variant: str = "true"):
     worst = 0.0
     sum_ok = True
     c_ok = True
-    for N in range(1, n_max + 1):
-        for G in (cyclic(N), dihedral(N)):
-            table = irreps(G)
-            if variant == "complex_as_real":
-                c = np.ones(len(table))  # the mistake: every irrep treated as type R
-            else:
-                c = np.array([p.endomorphism_dim for p in table], dtype=float)
-            d = np.array([p.dim for p in table], dtype=float)
-            gram = np.array([[character_inner(p.character(), q.character(), G)
-                              for q in table] for p in table])
-            err = float(np.max(np.abs(gram - np.diag(c))))
-            # c_psi recomputed by linear algebra (commutant), independent of characters
-            c_linalg = [endomorphism_dimension(p) for p in table]
-            total = float(np.sum(d**2 / c))
-            worst = max(worst, err)
-            sum_ok &= total == G.order
-            c_ok &= c_linalg == c.astype(int).tolist()
-            rows.append({"group": G.name, "irreps": len(table), "max_gram_error": err,
-                         "sum_d2_over_c": total, "order": G.order,
-                         "c": c.astype(int).tolist(), "c_commutant": c_linalg})
+    groups = [G for N in range(1, n_max + 1) for G in (cyclic(N), dihedral(N))]
+    for G in groups + [quaternion()]:
+        table = irreps(G)
+        if variant == "complex_as_real":
+            c = np.ones(len(table))  # the mistake: every irrep treated as type R
+        else:
+            c = np.array([p.endomorphism_dim for p in table], dtype=float)
+        d = np.array([p.dim for p in table], dtype=float)
+        gram = np.array([[character_inner(p.character(), q.character(), G)
+                          for q in table] for p in table])
+        err = float(np.max(np.abs(gram - np.diag(c))))
+        # c_psi recomputed by linear algebra (commutant), independent of characters
+        c_linalg = [endomorphism_dimension(p) for p in table]
+        total = float(np.sum(d**2 / c))
+        worst = max(worst, err)
+        sum_ok &= total == G.order
+        c_ok &= c_linalg == c.astype(int).tolist()
+        rows.append({"group": G.name, "irreps": len(table), "max_gram_error": err,
+                     "sum_d2_over_c": total, "order": G.order,
+                     "c": c.astype(int).tolist(), "c_commutant": c_linalg})
     return ctx.evidence(
         holds=worst <= ORTHOGONALITY_TOL and sum_ok and c_ok,
         measured={"max_error": worst, "sum_rule_holds": sum_ok,
@@ -216,7 +222,8 @@ def character_orthogonality(ctx, n_max: int, variant: str = "true"):
 
 @character_orthogonality.control
 def complex_irreps_as_real(ctx, n_max: int):
-    """Treats the complex-type rotation irreps of C_N as real type (c = 1 instead of 2)."""
+    """Treats every irrep as real type: c = 1 for the complex-type rotation irreps of C_N and
+    the quaternionic irrep of Q8."""
     return character_orthogonality.check(ctx, n_max=n_max, variant="complex_as_real")
 
 
@@ -232,13 +239,13 @@ def _conjugation_representation(G: FiniteGroup):
     kind="numerical",
     statement=(
         "The regular representation of G contains every real irrep psi with multiplicity "
-        "d_psi / c_psi (C_N, D_N, Klein, S_3, S_4; left and right regular)."
+        "d_psi / c_psi (C_N, D_N, Klein, Q8, S_3, S_4; left and right regular)."
     ),
     profiles={"quick": dict(n_max=6), "paper": dict(n_max=12)},
 )
 def regular_multiplicity(ctx, n_max: int, variant: str = "true"):
     groups = [G for N in range(2, n_max + 1) for G in (cyclic(N), dihedral(N))]
-    groups += [klein_four(), symmetric(3), symmetric(4)]
+    groups += [klein_four(), quaternion(), symmetric(3), symmetric(4)]
     rows = []
     mismatches = 0
     for G in groups:
