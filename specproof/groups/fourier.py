@@ -251,7 +251,7 @@ def spectral_norm_equivariant(
     >>> G = dihedral(4)
     >>> w = np.random.default_rng(0).standard_normal((8, 3, 2))
     >>> dense = np.linalg.norm(equivariant_matrix(w, G), 2)
-    >>> abs(spectral_norm_equivariant(w, G).value - dense) < 1e-12
+    >>> bool(abs(spectral_norm_equivariant(w, G).value - dense) < 1e-12)
     True
     """
     blocks = fourier_blocks(w, G, indexing=indexing, irreps=irreps)
