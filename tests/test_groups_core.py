@@ -397,3 +397,16 @@ def test_random_direct_sums_decompose(family, mults, seed):
     rho = direct_sum(*parts)
     Q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((rho.dim, rho.dim)))
     assert decompose(rho.change_of_basis(Q)) == mult
+
+
+@pytest.mark.parametrize("N", [40, 64, 97])
+def test_irreps_of_large_groups_validate_and_stay_orthogonal(N):
+    # regression: angles 2πfk/N must be reduced mod 2π before cos/sin, or the rounding
+    # error of large arguments exceeds the homomorphism tolerance
+    for G in (cyclic(N), dihedral(N)):
+        X = character_table(G)
+        c = np.array([p.endomorphism_dim for p in irreps(G)])
+        gram = X @ X[:, G.inverses].T / G.order
+        assert np.max(np.abs(gram - np.diag(c))) <= 1e-12
+        assert decompose(G.regular_representation()) == {
+            p.name: p.dim // p.endomorphism_dim for p in irreps(G)}

@@ -88,7 +88,8 @@ def _cyclic_irreps(G: FiniteGroup, N: int) -> list[Irrep]:
     for f in range(1, (N + 1) // 2):
         if 2 * f == N:
             continue
-        out.append(Irrep(G, _rot(2 * np.pi * f * k / N), name=f"rot_{f}", type="C"))
+        # reduce f·k mod N first: the angle's rounding error grows with its size
+        out.append(Irrep(G, _rot(2 * np.pi * ((f * k) % N) / N), name=f"rot_{f}", type="C"))
     return out
 
 
@@ -103,7 +104,7 @@ def _dihedral_irreps(G: FiniteGroup, N: int) -> list[Irrep]:
     for f in range(1, (N + 1) // 2):
         if 2 * f == N:
             continue
-        mats = _rot(2 * np.pi * f * k / N) @ flip
+        mats = _rot(2 * np.pi * ((f * k) % N) / N) @ flip
         out.append(Irrep(G, mats, name=f"rot_{f}", type="R"))
     return out
 

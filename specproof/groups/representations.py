@@ -26,9 +26,9 @@ class NotAHomomorphismError(ValueError):
 def default_tolerance(dtype: Any, dim: int, scale: float = 1.0) -> float:
     """Tolerance for products of ``dim × dim`` matrices with entries of size ``scale``.
 
-    ``32 · dim · eps(dtype) · max(1, scale)²``: a matrix product adds at most ``dim``
-    rounding errors of relative size ``eps`` per entry; the factor 32 leaves room for the
-    matrices themselves being rounded.
+    ``64 · dim · eps(dtype) · max(1, scale)²``: a matrix product adds at most ``dim``
+    rounding errors of relative size ``eps`` per entry; the factor 64 leaves room for the
+    matrices themselves being rounded (e.g. cosines of angles up to 2π).
 
     Examples
     --------
@@ -36,7 +36,7 @@ def default_tolerance(dtype: Any, dim: int, scale: float = 1.0) -> float:
     True
     """
     eps = float(np.finfo(np.dtype(dtype)).eps)
-    return 32.0 * max(1, dim) * eps * max(1.0, float(scale)) ** 2
+    return 64.0 * max(1, dim) * eps * max(1.0, float(scale)) ** 2
 
 
 def _as_matrices(matrices: Any, n: int) -> np.ndarray:
