@@ -181,7 +181,7 @@ def test_check_equivariance_refuses_elements_outside_group():
         check_equivariance(f, G, R, R, elements=[8])
     with pytest.raises(ValueError, match="not an element of D4"):
         check_equivariance(f, G, R, R, elements=[-1])
-    with pytest.raises(ValueError, match="'t' is not an element"):
+    with pytest.raises(ValueError, match="'t', which is not an element of D4"):
         check_equivariance(f, G, R, R, elements=["t"])
     with pytest.raises(ValueError, match="is not rho\\(g\\) for any g"):
         check_equivariance(f, G, R, R, elements=[np.eye(8)[[1, 0, 2, 3, 4, 5, 6, 7]]])

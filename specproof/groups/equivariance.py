@@ -133,7 +133,9 @@ def as_action(rho: Any, G: FiniteGroup, what: str = "rho") -> Any:
     )
 
 
-def resolve_element(G: FiniteGroup, g: Any, reps: Sequence[Any] = (), what: str = "element") -> int:
+def resolve_element(
+    G: FiniteGroup, g: Any, reps: Sequence[Any] = (), what: str = "elements"
+) -> int:
     """The index of ``g`` in ``G``; refuses anything that is not an element of ``G``.
 
     ``g`` may be an index, a label, or a matrix, which must equal ``rho(h)`` for some
@@ -148,14 +150,17 @@ def resolve_element(G: FiniteGroup, g: Any, reps: Sequence[Any] = (), what: str 
     """
     if isinstance(g, str):
         if g not in G.labels:
-            raise ValueError(f"{what} {g!r} is not an element of {G.name}; labels: {G.labels}")
+            raise ValueError(
+                f"{what} contains {g!r}, which is not an element of {G.name}; labels: {G.labels}"
+            )
         return G.index(g)
     if isinstance(g, (bool, np.bool_)):
         raise TypeError(f"{what} must be an element index, label or matrix, got {g!r}")
     if isinstance(g, (int, np.integer)):
         if not 0 <= int(g) < G.order:
             raise ValueError(
-                f"{what} {int(g)} is not an element of {G.name}: indices run over 0..{G.order - 1}"
+                f"{what} contains {int(g)}, which is not an element of {G.name}: indices "
+                f"run over 0..{G.order - 1}"
             )
         return int(g)
     m = np.asarray(g)
@@ -163,8 +168,8 @@ def resolve_element(G: FiniteGroup, g: Any, reps: Sequence[Any] = (), what: str 
         mats_list = [r.matrices for r in reps if isinstance(r, _MatrixAction)]
         if not mats_list:
             raise TypeError(
-                f"{what} is a matrix, but neither rho_in nor rho_out is a representation to "
-                "match it against; pass an index or a label"
+                f"{what} contains a matrix, but neither rho_in nor rho_out is a representation "
+                "to match it against; pass an index or a label"
             )
         for mats in mats_list:
             if mats.shape[1:] != m.shape:
@@ -176,7 +181,7 @@ def resolve_element(G: FiniteGroup, g: Any, reps: Sequence[Any] = (), what: str 
                 return int(hit[0])
         shapes = [tuple(mats.shape[1:]) for mats in mats_list]
         raise ValueError(
-            f"{what} (a {m.shape} matrix) is not rho(g) for any g in {G.name} "
+            f"{what} contains a {m.shape} matrix that is not rho(g) for any g in {G.name} "
             f"(representation matrices have shapes {shapes})"
         )
     raise TypeError(f"{what} must be an element index, label or matrix, got {type(g).__name__}")
@@ -286,7 +291,7 @@ def check_equivariance(
         elements = list(elements)
         if not elements:
             raise ValueError("elements must contain at least one group element")
-        idx = [resolve_element(G, g, (act_in, act_out), "element") for g in elements]
+        idx = [resolve_element(G, g, (act_in, act_out), "elements") for g in elements]
     if inputs is None:
         if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 1:
             raise ValueError(f"samples must be a positive int, got {samples!r}")
