@@ -410,3 +410,30 @@ def test_irreps_of_large_groups_validate_and_stay_orthogonal(N):
         assert np.max(np.abs(gram - np.diag(c))) <= 1e-12
         assert decompose(G.regular_representation()) == {
             p.name: p.dim // p.endomorphism_dim for p in irreps(G)}
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(2, 8), st.data())
+def test_out_of_range_entries_are_named(N, data):
+    t = dihedral(N).table.copy()
+    n = t.shape[0]
+    a, b = data.draw(st.integers(0, n - 1)), data.draw(st.integers(0, n - 1))
+    v = data.draw(st.one_of(st.integers(-50, -1), st.integers(n, n + 50)))
+    t[a, b] = v
+    with pytest.raises(GroupAxiomError, match=rf"table\[{a}, {b}\] = {v} "):
+        FiniteGroup.from_table(t)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(3, 8), st.data())
+def test_non_homomorphisms_name_a_pair_involving_the_damage(N, data):
+    G = dihedral(N)
+    m = irrep(G, "rot_1").matrices.copy()
+    g = data.draw(st.integers(1, G.order - 1))
+    delta = data.draw(st.floats(1e-6, 1.0))
+    m[g] = m[g] + delta * np.array([[1.0, 0.0], [0.0, 0.0]])
+    with pytest.raises(NotAHomomorphismError) as info:
+        Representation(G, m, check="all")
+    msg = str(info.value)
+    a, b = (int(v) for v in msg.split("(a, b) = (")[1].split(")")[0].split(", "))
+    assert g in (a, b, G.mul(a, b))
