@@ -211,6 +211,7 @@ def character_orthogonality(ctx, n_max: int, variant: str = "true"):
                      "c": c.astype(int).tolist(), "c_commutant": c_linalg})
     return ctx.evidence(
         holds=worst <= ORTHOGONALITY_TOL and sum_ok and c_ok,
+        figure=_gram_figure([cyclic(6), dihedral(6), quaternion()]) if variant == "true" else None,
         measured={"max_error": worst, "sum_rule_holds": sum_ok,
                   "types_match_commutant": c_ok},
         expected=(f"max |<chi_psi, chi_phi> - c_psi delta| <= {ORTHOGONALITY_TOL:g}, "
@@ -218,6 +219,26 @@ def character_orthogonality(ctx, n_max: int, variant: str = "true"):
         table=rows,
         key="max_error",
     )
+
+
+def _gram_figure(groups: list[FiniteGroup]):
+    """Panels of the character Gram matrices <chi_psi, chi_phi>: diagonal = c_psi."""
+    from specproof.plotting import figure
+
+    fig, axes = figure(width="page", aspect=0.9, ncols=len(groups))
+    for ax, G in zip(axes, groups, strict=True):
+        table = irreps(G)
+        gram = np.array([[character_inner(p, q, G) for q in table] for p in table])
+        ax.imshow(gram, cmap="Blues", vmin=0, vmax=4)
+        for (i, j), v in np.ndenumerate(gram):
+            ax.text(j, i, f"{round(v) + 0:d}", ha="center", va="center", fontsize=7)
+        names = [p.name for p in table]
+        ax.set_xticks(range(len(names)), names, rotation=90, fontsize=6)
+        ax.set_yticks(range(len(names)), names, fontsize=6)
+        ax.set_title(G.name + r": $\langle\chi_\psi, \chi_\phi\rangle = c_\psi\delta_{\psi\phi}$",
+                     fontsize=7)
+        ax.grid(False)
+    return fig
 
 
 @character_orthogonality.control
