@@ -194,6 +194,19 @@ def test_check_equivariance_refuses_elements_outside_group():
         check_equivariance(f, G, cyclic(4).regular_representation(), R)
 
 
+@settings(max_examples=25, deadline=None)
+@given(g=st.one_of(st.integers(max_value=-1), st.integers(min_value=8)),
+       label=st.text(min_size=1, max_size=4))
+def test_hypothesis_refuses_any_index_or_label_outside_group(g, label):
+    G = dihedral(4)
+    R = G.regular_representation()
+    with pytest.raises(ValueError, match="not an element of D4"):
+        check_equivariance(lambda x: x, G, R, R, elements=[g])
+    if label not in G.labels:
+        with pytest.raises(ValueError, match="not an element of D4"):
+            check_equivariance(lambda x: x, G, R, R, elements=[label])
+
+
 def test_check_equivariance_dimension_mismatch_names_shapes():
     G = cyclic(4)
     R = G.regular_representation()
