@@ -344,8 +344,12 @@ def test_irrep_lists_and_types():
     assert [p.name for p in irreps(dihedral(5))] == ["trivial", "flip", "rot_1", "rot_2"]
     assert all(p.type == "R" for p in irreps(dihedral(8)))
     assert len(irreps(dihedral(8))) == 4 + 3
-    with pytest.raises(ValueError, match="cyclic.*dihedral"):
-        irreps(direct_product(cyclic(2), cyclic(3)))
+    with pytest.raises(ValueError, match="C3xC3: both C3 and C3 have irreps of type C"):
+        irreps(direct_product(cyclic(3), cyclic(3)))
+    with pytest.raises(ValueError, match="S5.*cyclic.*dihedral"):
+        irreps(symmetric(5))
+    with pytest.raises(ValueError, match="G6.*cyclic.*dihedral"):
+        irreps(FiniteGroup.from_table(cyclic(6).table))
     with pytest.raises(ValueError, match="no irrep 'rot_3'"):
         irrep(dihedral(5), "rot_3")
 
@@ -397,6 +401,31 @@ def test_random_direct_sums_decompose(family, mults, seed):
     rho = direct_sum(*parts)
     Q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((rho.dim, rho.dim)))
     assert decompose(rho.change_of_basis(Q)) == mult
+
+
+@pytest.mark.parametrize("G", [direct_product(cyclic(2), dihedral(3)),
+                               direct_product(dihedral(3), cyclic(5)),
+                               direct_product(quaternion(), dihedral(4)),
+                               direct_product(direct_product(cyclic(2), cyclic(2)), cyclic(3))],
+                         ids=lambda G: G.name)
+def test_product_irreps(G):
+    table = irreps(G)
+    X = character_table(G)
+    c = np.array([p.endomorphism_dim for p in table])
+    d = np.array([p.dim for p in table])
+    gram = X @ X[:, G.inverses].T / G.order
+    assert np.max(np.abs(gram - np.diag(c))) <= 1e-12
+    assert np.sum(d**2 // c) == G.order
+    assert [endomorphism_dimension(p) for p in table] == c.tolist()
+    assert len(table) == len(irreps(G.family[1])) * len(irreps(G.family[2]))
+
+
+def test_product_irrep_names_and_types():
+    G = direct_product(dihedral(3), cyclic(5))
+    p = irrep(G, "(rot_1,rot_2)")
+    assert (p.dim, p.type) == (4, "C")
+    assert np.allclose(p(G.index("(r,r)")), np.kron(irrep(dihedral(3), "rot_1")("r"),
+                                                  irrep(cyclic(5), "rot_2")("r")))
 
 
 @pytest.mark.parametrize("N", [40, 64, 97])

@@ -13,7 +13,11 @@ A real irrep ψ has endomorphism algebra End_G(ψ) ≅ R, C or H, of dimension
 * ``quaternion()``: ``trivial``, ``chi_i``, ``chi_j``, ``chi_k`` (+1 exactly on ``±1`` and
   ``±u``), and ``quaternion`` (ℍ acting on itself by left multiplication, 4-d, type H);
 * ``symmetric(n)`` for ``n <= 4``: ``trivial``, ``sign``, ``standard``, and for n = 4
-  ``standard_sign`` and ``two_dim`` (through S4 → S3).
+  ``standard_sign`` and ``two_dim`` (through S4 → S3);
+* ``direct_product(G, H)`` when both factors have tables and one of them has only type-R
+  irreps: ``(ψ,φ)`` = ``ψ ⊗ φ`` of type ``type(φ)`` (or ``type(ψ)``), since
+  ``End(ψ ⊗ φ) = End(ψ) ⊗ End(φ)`` and ``End(ψ) = R``. When both factors have irreps of
+  type C or H, tensor products can split and no table is given.
 """
 
 from __future__ import annotations
@@ -132,6 +136,25 @@ def _quaternion_irreps(G: FiniteGroup) -> list[Irrep]:
     return out
 
 
+def _product_irreps(G: FiniteGroup, A: FiniteGroup, B: FiniteGroup) -> list[Irrep]:
+    ia, ib = irreps(A), irreps(B)
+    if not (all(p.type == "R" for p in ia) or all(p.type == "R" for p in ib)):
+        raise ValueError(
+            f"no irreps table for {G.name}: both {A.name} and {B.name} have irreps of type C "
+            "or H, whose tensor products can be reducible"
+        )
+    g = np.repeat(np.arange(A.order), B.order)
+    h = np.tile(np.arange(B.order), A.order)
+    out = []
+    for p in ia:
+        for q in ib:
+            mats = np.einsum("gij,gkl->gikjl", p.matrices[g], q.matrices[h]).reshape(
+                G.order, p.dim * q.dim, p.dim * q.dim)
+            kind = q.type if p.type == "R" else p.type
+            out.append(Irrep(G, mats, name=f"({p.name},{q.name})", type=kind))
+    return out
+
+
 def _sum_zero_basis(n: int) -> np.ndarray:
     """Orthonormal basis (n, n-1) of the vectors in R^n with zero sum."""
     q, _ = np.linalg.qr(np.eye(n) - 1.0 / n)
@@ -210,10 +233,13 @@ def irreps(G: FiniteGroup) -> list[Irrep]:
         out = _quaternion_irreps(G)
     elif fam[0] == "symmetric" and fam[1] <= 4:
         out = _symmetric_irreps(G, fam[1])
+    elif fam[0] == "product":
+        out = _product_irreps(G, fam[1], fam[2])
     else:
         raise ValueError(
             f"no irreps table for {G.name} (family {fam[0]!r}); tables exist for cyclic(N), "
-            "dihedral(N), klein_four(), quaternion() and symmetric(n) with n <= 4"
+            "dihedral(N), klein_four(), quaternion(), symmetric(n) with n <= 4, and their direct "
+            "products when one factor has only type-R irreps"
         )
     G._irreps_cache = tuple(out)  # type: ignore[attr-defined]
     return list(out)

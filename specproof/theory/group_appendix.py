@@ -260,13 +260,14 @@ def _conjugation_representation(G: FiniteGroup):
     kind="numerical",
     statement=(
         "The regular representation of G contains every real irrep psi with multiplicity "
-        "d_psi / c_psi (C_N, D_N, Klein, Q8, S_3, S_4; left and right regular)."
+        "d_psi / c_psi (C_N, D_N, Klein, Q8, S_3, S_4, C2xD3, D3xC5; left and right regular)."
     ),
     profiles={"quick": dict(n_max=6), "paper": dict(n_max=12)},
 )
 def regular_multiplicity(ctx, n_max: int, variant: str = "true"):
     groups = [G for N in range(2, n_max + 1) for G in (cyclic(N), dihedral(N))]
-    groups += [klein_four(), quaternion(), symmetric(3), symmetric(4)]
+    groups += [klein_four(), quaternion(), symmetric(3), symmetric(4),
+               direct_product(cyclic(2), dihedral(3)), direct_product(dihedral(3), cyclic(5))]
     rows = []
     mismatches = 0
     for G in groups:
