@@ -38,7 +38,7 @@ from specproof.groups import (
     trivial,
     verify_action,
 )
-from specproof.groups.intertwiners import nullspace_basis, reynolds_operator
+from specproof.groups.intertwiners import nullspace_basis, reynolds_basis, reynolds_operator
 from specproof.testing import assert_claim_passes
 from specproof.theory import get_claim, run_claim
 
@@ -139,6 +139,13 @@ def test_hypothesis_random_change_of_basis(n, dihedral_group, seed):
     assert subspace_gap(null, rey) <= 1e-8
     scale = max(np.abs(a.matrices).max(), np.abs(b.matrices).max())
     assert intertwiner_residual(null, a, b) <= 1e-11 * scale
+
+
+def test_reynolds_refuses_scrambled_element_order():
+    psi = irrep(dihedral(4), "rot_1").matrices
+    scrambled = psi[[0, 2, 1, 3, 4, 5, 6, 7]]  # r and r^2 swapped: not a representation
+    with pytest.raises(ValueError, match="numerical rank 4 but trace 0.5"):
+        reynolds_basis(psi, scrambled, rng=0)
 
 
 def test_intertwiners_errors():

@@ -223,6 +223,13 @@ def reynolds_basis(
     _, s, vh = np.linalg.svd(images, full_matrices=False)
     scale = max(float(np.linalg.norm(probes.reshape(n_probe, -1), 2)), 1.0)
     rank = int(np.sum(s > tol * scale))
+    if rank != k_est:
+        # S is a projector of rank tr S for genuine representations of one group.
+        raise ValueError(
+            f"the Reynolds operator has numerical rank {rank} but trace {trace / len(mats_in):.6g}:"
+            " mats_in and mats_out are not representations of the same group (same element "
+            "order), or rtol is badly chosen"
+        )
     return vh[:rank].reshape(rank, d_out, d_in).copy()
 
 
