@@ -298,6 +298,13 @@ def test_representation_bad_shapes_name_shapes():
         character_inner(np.ones(3), np.ones(4), G)
 
 
+def test_dense_regular_representation_refuses_huge_groups():
+    with pytest.raises(ValueError, match=r"S6 would hold \|G\|³ = 3.73e\+08"):
+        regular_representation(symmetric(6))
+    with pytest.raises(ValueError, match="S6"):
+        right_regular_representation(symmetric(6))
+
+
 def test_sign_and_permutation_representations():
     S = symmetric(4)
     sg = sign(S)

@@ -14,6 +14,9 @@ import numpy as np
 
 from specproof.groups.finite import FiniteGroup
 
+# Dense regular representations hold |G|³ floats; refuse beyond this many (1.6 GB).
+_MAX_DENSE_ENTRIES = 2e8
+
 # Full pair check while n² d³ stays below this many flops; beyond it, checking every
 # generator against every element is equivalent (induction on word length) and cheaper.
 _FULL_CHECK_FLOPS = 2e7
@@ -145,7 +148,15 @@ class Representation:
 
     @property
     def is_orthogonal(self) -> bool:
-        """Whether every ``ρ(g)`` is orthogonal (unitary for complex), to the dtype tolerance."""
+        """Whether every ``ρ(g)`` is orthogonal (unitary for complex), to the dtype tolerance.
+
+        Examples
+        --------
+        >>> from specproof.groups import cyclic
+        >>> rho = cyclic(3).regular_representation()
+        >>> rho.is_orthogonal, rho.change_of_basis(np.diag([1.0, 2.0, 3.0])).is_orthogonal
+        (True, False)
+        """
         m = self.matrices
         gram = np.conj(np.swapaxes(m, 1, 2)) @ m
         err = float(np.max(np.abs(gram - np.eye(self.dim)))) if m.size else 0.0
@@ -378,6 +389,18 @@ def permutation_representation(
     return Representation(G, mats, name=name)
 
 
+def _dense_regular_size(G: FiniteGroup) -> int:
+    if not isinstance(G, FiniteGroup):
+        raise TypeError(f"G must be a FiniteGroup, got {type(G).__name__}")
+    n = G.order
+    if float(n) ** 3 > _MAX_DENSE_ENTRIES:
+        raise ValueError(
+            f"the dense regular representation of {G.name} would hold |G|³ = {n**3:.3g} "
+            f"entries (> {_MAX_DENSE_ENTRIES:.0e}); act with SignalAction or G.table instead"
+        )
+    return n
+
+
 def regular_representation(G: FiniteGroup) -> Representation:
     """Left regular representation: ``ρ(g) e_h = e_{g·h}``.
 
@@ -388,7 +411,7 @@ def regular_representation(G: FiniteGroup) -> Representation:
     >>> rho.dim, float(rho.character()[0])
     (6, 6.0)
     """
-    n = G.order
+    n = _dense_regular_size(G)
     mats = np.zeros((n, n, n))
     g = np.repeat(np.arange(n), n)
     h = np.tile(np.arange(n), n)
@@ -410,7 +433,7 @@ def right_regular_representation(G: FiniteGroup) -> Representation:
     >>> bool((R(1) @ f)[4] == f[G.mul(4, 1)])
     True
     """
-    n = G.order
+    n = _dense_regular_size(G)
     mats = np.zeros((n, n, n))
     h = np.repeat(np.arange(n), n)
     g = np.tile(np.arange(n), n)
