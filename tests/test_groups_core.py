@@ -473,3 +473,13 @@ def test_non_homomorphisms_name_a_pair_involving_the_damage(N, data):
     msg = str(info.value)
     a, b = (int(v) for v in msg.split("(a, b) = (")[1].split(")")[0].split(", "))
     assert g in (a, b, G.mul(a, b))
+
+
+def test_permutation_groups_of_large_degree():
+    # degree > 15 takes the byte-lookup path (m**m overflows int64 keys)
+    cycle = list(range(1, 17)) + [0]
+    G = FiniteGroup.from_permutations([cycle])
+    assert G.order == 17 and G.is_abelian and check_group_axioms(G.table).ok
+    swap = [1, 0] + list(range(2, 17))
+    H = FiniteGroup.from_permutations([swap, [0, 2, 1] + list(range(3, 17))])
+    assert H.order == 6 and not H.is_abelian

@@ -345,29 +345,14 @@ class FiniteGroup:
         """Group on the given distinct permutations (assumed closed; checked here)."""
         n, m = perms.shape
         perms = np.ascontiguousarray(perms, dtype=np.int64)
-        keys = _perm_keys(perms)
-        order = np.argsort(keys)
-        sorted_keys = keys[order]
+        find = _row_finder(perms)
         table = np.empty((n, n), dtype=np.int64)
-        lookup = None if m <= 15 else {row.tobytes(): i for i, row in enumerate(perms)}
         rows = max(1, _ASSOC_CHUNK // max(1, n * m))
         for start in range(0, n, rows):
             a = np.arange(start, min(n, start + rows))
             # compose[a, b, x] = a(b(x)): function composition, associative by construction.
             compose = perms[a[:, None, None], perms[None, :, :]]
-            if lookup is not None:
-                try:
-                    table[a] = np.array([lookup[row.tobytes()] for row in
-                                         compose.reshape(-1, m)]).reshape(len(a), n)
-                except KeyError:
-                    raise GroupAxiomError(
-                        "the permutations are not closed under composition") from None
-                continue
-            ckeys = _perm_keys(compose.reshape(-1, m))
-            pos = np.clip(np.searchsorted(sorted_keys, ckeys), 0, n - 1)
-            if not np.array_equal(sorted_keys[pos], ckeys):
-                raise GroupAxiomError("the permutations are not closed under composition")
-            table[a] = order[pos].reshape(len(a), n)
+            table[a] = find(compose.reshape(-1, m)).reshape(len(a), n)
         if labels is None:
             labels = [_cycle_label(p) for p in perms]
         return cls(table, labels=labels, name=name or f"PermGroup{n}", generators=generators,
@@ -555,16 +540,35 @@ class FiniteGroup:
         return hash((self.order, self.table.tobytes()))
 
 
-def _perm_keys(perms: np.ndarray) -> np.ndarray:
-    """One integer key per permutation row (mixed radix m); exact while m**m < 2**63, i.e.
-    m <= 15 (callers use a dictionary beyond that)."""
-    m = perms.shape[1]
-    if m == 0:
-        return np.zeros(perms.shape[0], dtype=np.int64)
+def _row_finder(perms: np.ndarray):
+    """A function mapping permutation rows to their index in ``perms`` (raising
+    :class:`GroupAxiomError` for rows not there)."""
+    n, m = perms.shape
     if m > 15:
-        return np.zeros(perms.shape[0], dtype=np.int64)  # unused: see _from_perm_array
+        # mixed-radix keys m**m would overflow int64: look rows up by their bytes
+        lookup = {row.tobytes(): i for i, row in enumerate(perms)}
+
+        def find_slow(rows: np.ndarray) -> np.ndarray:
+            try:
+                return np.array([lookup[np.ascontiguousarray(r).tobytes()] for r in rows])
+            except KeyError:
+                raise GroupAxiomError(
+                    "the permutations are not closed under composition") from None
+
+        return find_slow
     weights = np.int64(m) ** np.arange(m, dtype=np.int64)
-    return perms.astype(np.int64) @ weights
+    keys = perms @ weights
+    order = np.argsort(keys)
+    sorted_keys = keys[order]
+
+    def find(rows: np.ndarray) -> np.ndarray:
+        k = rows.astype(np.int64) @ weights
+        pos = np.clip(np.searchsorted(sorted_keys, k), 0, n - 1)
+        if not np.array_equal(sorted_keys[pos], k):
+            raise GroupAxiomError("the permutations are not closed under composition")
+        return order[pos]
+
+    return find
 
 
 def _cycle_label(p: np.ndarray) -> str:
