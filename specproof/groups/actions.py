@@ -342,7 +342,9 @@ def verify_action(
     Returns
     -------
     ActionCheck
-        ``ok``, the worst pair and its error.
+        ``ok``, the worst pair and its error. Errors are ``max|·|`` of the difference; for
+        actions on finite sets (indices) any nonzero value is a failure, its size carries
+        no meaning.
 
     Examples
     --------
