@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import importlib
 
-BUILTIN_MODULES: tuple[str, ...] = ("specproof.theory.lin_sn_gan",)
+BUILTIN_MODULES: tuple[str, ...] = (
+    "specproof.theory.lin_sn_gan",
+    "specproof.theory.group_appendix",
+    "specproof.theory.group_appendix_equivariance",
+)
 
 
 def load_builtin_claims() -> None:

@@ -1,0 +1,116 @@
+"""Read the matrices, group and generators out of a representation or a plain array.
+
+The numerical kernels of :mod:`equivariance`, :mod:`intertwiners` and :mod:`fourier` work
+on plain arrays: a representation is an ndarray ``(|G|, d, d)`` whose ``g``-th slice is
+``rho(g)``. These helpers let the public functions accept either a core
+:class:`~specproof.groups.Representation` or such an array.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class RepData:
+    """A representation as arrays: all matrices, the group (or None) and generator indices."""
+
+    matrices: np.ndarray
+    group: Any
+    generators: tuple[int, ...]
+
+    @property
+    def dim(self) -> int:
+        return int(self.matrices.shape[1])
+
+    @property
+    def order(self) -> int:
+        return int(self.matrices.shape[0])
+
+    def inverse_matrices(self) -> np.ndarray:
+        """``rho(g)^{-1}`` for every g: from the group's inverse table when known."""
+        if self.group is not None:
+            inv = np.asarray(_group_inverses(self.group), dtype=int)
+            return self.matrices[inv]
+        return np.linalg.inv(self.matrices)
+
+
+def _group_inverses(group: Any) -> np.ndarray:
+    inv = getattr(group, "inverses", None)
+    if inv is None:
+        table = np.asarray(group.table)
+        e = int(group.identity)
+        return np.argmax(table == e, axis=1)
+    return np.asarray(inv() if callable(inv) else inv)
+
+
+def group_generators(group: Any) -> tuple[int, ...]:
+    """The generator indices of a core group (``generators`` may hold indices or labels)."""
+    gens = group.generators
+    gens = gens() if callable(gens) else gens
+    out = []
+    for g in gens:
+        if isinstance(g, (int, np.integer)):
+            out.append(int(g))
+        else:
+            out.append(int(group.index(g)))
+    return tuple(out)
+
+
+def rep_data(rho: Any, name: str, generators: Any = None) -> RepData:
+    """Normalise ``rho`` (a Representation or an ndarray ``(n, d, d)``) to :class:`RepData`.
+
+    Parameters
+    ----------
+    rho : Representation or ndarray
+        The representation.
+    name : str
+        The argument name used in error messages.
+    generators : sequence of int, optional
+        Generator indices when ``rho`` is a plain array (default: every element).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rep_data(np.stack([np.eye(2), -np.eye(2)]), "rho").generators
+    (0, 1)
+    """
+    group = getattr(rho, "group", None)
+    if group is not None and hasattr(rho, "matrices"):
+        mats = np.asarray(rho.matrices)
+        gens = group_generators(group) if generators is None else tuple(generators)
+    elif isinstance(rho, np.ndarray) or isinstance(rho, (list, tuple)):
+        mats = np.asarray(rho)
+        gens = tuple(range(mats.shape[0])) if generators is None else tuple(generators)
+    else:
+        raise TypeError(
+            f"{name} must be a Representation or an ndarray of shape (|G|, d, d), "
+            f"got {type(rho).__name__}"
+        )
+    if mats.ndim != 3 or mats.shape[1] != mats.shape[2] or mats.shape[0] == 0:
+        raise ValueError(f"{name} must have shape (|G|, d, d) with |G| >= 1, got {mats.shape}")
+    if not np.all(np.isfinite(mats)):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(mats))[0])
+        raise ValueError(f"{name} has a non-finite entry at index {bad}")
+    for g in gens:
+        if not 0 <= int(g) < mats.shape[0]:
+            raise ValueError(
+                f"generator index {g} of {name} is outside 0..{mats.shape[0] - 1}"
+            )
+    return RepData(matrices=mats, group=group, generators=tuple(int(g) for g in gens))
+
+
+def check_same_group(a: RepData, b: RepData, name_a: str, name_b: str) -> None:
+    """Raise unless ``a`` and ``b`` are representations of the same group (same order)."""
+    if a.order != b.order:
+        raise ValueError(
+            f"{name_a} and {name_b} must represent the same group: {name_a} has "
+            f"{a.order} matrices of shape {a.matrices.shape[1:]}, {name_b} has {b.order} "
+            f"of shape {b.matrices.shape[1:]}"
+        )
+    if a.group is not None and b.group is not None and a.group is not b.group:
+        if not np.array_equal(np.asarray(a.group.table), np.asarray(b.group.table)):
+            raise ValueError(f"{name_a} and {name_b} are representations of different groups")

@@ -1,0 +1,403 @@
+"""Group actions: on finite sets, on the group itself, on signals over G, on square image
+grids and on feature maps that carry a representation per pixel.
+
+Every action is a *left* action: ``e.x = x`` and ``a.(b.x) = (a·b).x``;
+:func:`verify_action` checks both on every pair of elements.
+
+Image-grid convention (matches :func:`~specproof.groups.cyclic` and
+:func:`~specproof.groups.dihedral` indexing): an image is an array whose axes ``axes``
+(default ``(0, 1)``) are (row, column), row 0 at the top. ``r`` is ``np.rot90`` — a
+counter-clockwise quarter turn as the array is displayed — raised to the power ``4/N``;
+``s`` is the left-right mirror ``x[:, ::-1]`` (``np.flip`` along the column axis).
+``r^k s^j`` acts as ``rot^k(flip^j(x))``: the flip first. Rotations by ``2π/N`` are exact
+on a square grid only for N dividing 4, so only ``cyclic(N)`` and ``dihedral(N)`` with
+``N ∈ {1, 2, 4}`` are accepted.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from specproof.groups.finite import FiniteGroup
+from specproof.groups.representations import Representation, default_tolerance
+
+
+def _rng(rng: np.random.Generator | int | None) -> np.random.Generator:
+    if isinstance(rng, np.random.Generator):
+        return rng
+    return np.random.default_rng(rng)
+
+
+class Action(ABC):
+    """A left action of ``group`` on some set of points.
+
+    Subclasses implement :meth:`act` and :meth:`random_point`; :meth:`tolerance` says how
+    far ``a.(b.x)`` may be from ``(ab).x`` (0 for actions that only move entries).
+    """
+
+    group: FiniteGroup
+    name: str = "action"
+
+    @abstractmethod
+    def act(self, g: int, x: Any) -> Any:
+        """``g.x``."""
+
+    @abstractmethod
+    def random_point(self, rng: np.random.Generator) -> Any:
+        """A random point of the set acted on."""
+
+    def tolerance(self, x: Any) -> float:
+        """Allowed ``max|a.(b.x) − (ab).x|`` for this point (exact actions: 0)."""
+        return 0.0
+
+    def __call__(self, g: int | str, x: Any) -> Any:
+        return self.act(self.group._check_element(g, "g"), x)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.group.name})"
+
+
+class PermutationAction(Action):
+    """``G`` acting on ``{0, ..., m-1}`` through ``perms[g][x] = g.x``.
+
+    Points may be ints or integer arrays (acted on entrywise).
+
+    Examples
+    --------
+    >>> from specproof.groups import cyclic
+    >>> act = PermutationAction(cyclic(3), [[0, 1, 2], [1, 2, 0], [2, 0, 1]])
+    >>> int(act(1, 2))
+    0
+    """
+
+    def __init__(self, group: FiniteGroup, perms: Any, name: str = "permutation") -> None:
+        p = np.asarray(perms)
+        if p.ndim != 2 or p.shape[0] != group.order:
+            raise ValueError(f"perms must have shape (|G|, m) = ({group.order}, m), "
+                             f"got shape {p.shape}")
+        if p.dtype.kind not in "iu":
+            raise ValueError(f"perms must hold integer images, got dtype {p.dtype}")
+        m = p.shape[1]
+        for g in range(group.order):
+            if sorted(p[g].tolist()) != list(range(m)):
+                raise ValueError(f"perms[{g}] = {p[g].tolist()} is not a permutation of "
+                                 f"0..{m - 1}")
+        self.group = group
+        self.perms = p.astype(np.int64)
+        self.degree = m
+        self.name = name
+
+    def act(self, g: int, x: Any) -> Any:
+        return self.perms[g][np.asarray(x)]
+
+    def random_point(self, rng: np.random.Generator) -> Any:
+        return int(rng.integers(self.degree))
+
+
+class LeftMultiplication(Action):
+    """``G`` acting on itself: ``g.h = g·h``.
+
+    Examples
+    --------
+    >>> from specproof.groups import dihedral
+    >>> G = dihedral(3)
+    >>> G.labels[LeftMultiplication(G)("s", G.index("r"))]
+    'r^2s'
+    """
+
+    def __init__(self, group: FiniteGroup) -> None:
+        self.group = group
+        self.name = "left multiplication"
+
+    def act(self, g: int, x: Any) -> Any:
+        return self.group.table[g][np.asarray(x)]
+
+    def random_point(self, rng: np.random.Generator) -> Any:
+        return int(rng.integers(self.group.order))
+
+
+class Conjugation(Action):
+    """``G`` acting on itself by conjugation: ``g.h = g·h·g⁻¹``.
+
+    Examples
+    --------
+    >>> from specproof.groups import dihedral
+    >>> G = dihedral(4)
+    >>> G.labels[Conjugation(G)("s", G.index("r"))]
+    'r^3'
+    """
+
+    def __init__(self, group: FiniteGroup) -> None:
+        self.group = group
+        self.name = "conjugation"
+
+    def act(self, g: int, x: Any) -> Any:
+        G = self.group
+        return G.table[G.table[g][np.asarray(x)], G.inverses[g]]
+
+    def random_point(self, rng: np.random.Generator) -> Any:
+        return int(rng.integers(self.group.order))
+
+
+class SignalAction(Action):
+    """``G`` acting on signals ``x: G → R^c`` (arrays of shape ``(|G|, ...)``):
+    ``[g.x](h) = x(g⁻¹·h)``.
+
+    Its matrix is the left regular representation.
+
+    Examples
+    --------
+    >>> from specproof.groups import cyclic
+    >>> SignalAction(cyclic(4))(1, np.array([10.0, 11.0, 12.0, 13.0])).tolist()
+    [13.0, 10.0, 11.0, 12.0]
+    """
+
+    def __init__(self, group: FiniteGroup, channels: int | None = None) -> None:
+        self.group = group
+        self.channels = channels
+        self.name = "signals over G"
+
+    def act(self, g: int, x: Any) -> Any:
+        x = np.asarray(x)
+        if x.ndim < 1 or x.shape[0] != self.group.order:
+            raise ValueError(f"x must be a signal of shape (|G|, ...) = ({self.group.order}, "
+                             f"...), got shape {x.shape}")
+        return x[self.group.table[self.group.inverses[g]]]
+
+    def random_point(self, rng: np.random.Generator) -> Any:
+        shape = (self.group.order,) if self.channels is None else (self.group.order,
+                                                                   self.channels)
+        return rng.standard_normal(shape)
+
+
+def _grid_plan(group: FiniteGroup) -> tuple[int, bool]:
+    """(quarter turns per r, whether s exists) for the groups that act exactly on a grid."""
+    fam = group.family
+    if fam[0] in ("cyclic", "dihedral") and fam[1] in (1, 2, 4):
+        return 4 // fam[1], fam[0] == "dihedral"
+    raise ValueError(
+        f"{group.name} does not act exactly on a square grid: use cyclic(N) or dihedral(N) "
+        "with N in {1, 2, 4} (rotations by other angles need interpolation)"
+    )
+
+
+class GridAction(Action):
+    """``C_N`` / ``D_N`` (N ∈ {1, 2, 4}) acting on images by quarter turns and a mirror.
+
+    ``r`` = counter-clockwise rotation by ``2π/N`` (``np.rot90`` ``4/N`` times, as
+    displayed with row 0 on top); ``s`` = left-right mirror (reverse the column axis);
+    ``r^k s^j . x = rot^k(flip^j(x))``.
+
+    Parameters
+    ----------
+    group : FiniteGroup
+        ``cyclic(N)`` or ``dihedral(N)`` with ``N ∈ {1, 2, 4}``.
+    size : int
+        Side of the random images produced by :meth:`random_point`.
+    axes : (int, int)
+        The (row, column) axes of the arrays acted on; other axes ride along.
+
+    Examples
+    --------
+    >>> from specproof.groups import dihedral
+    >>> x = np.arange(4).reshape(2, 2)
+    >>> act = GridAction(dihedral(4))
+    >>> act("r", x).tolist(), act("s", x).tolist()
+    ([[1, 3], [0, 2]], [[1, 0], [3, 2]])
+    """
+
+    def __init__(self, group: FiniteGroup, size: int = 5, axes: tuple[int, int] = (0, 1)):
+        self.quarter_turns, self.has_flip = _grid_plan(group)
+        self.group = group
+        self.size = int(size)
+        self.axes = (int(axes[0]), int(axes[1]))
+        self.name = "image grid"
+
+    def act(self, g: int, x: Any) -> Any:
+        x = np.asarray(x)
+        N = self.group.family[1]
+        k, j = g % N, g // N
+        if self.quarter_turns * k % 2 == 1 and x.shape[self.axes[0]] != x.shape[self.axes[1]]:
+            raise ValueError(
+                f"x must be square along axes {self.axes} for quarter turns, got shape {x.shape}"
+            )
+        y = np.flip(x, axis=self.axes[1]) if j else x
+        return np.rot90(y, k=k * self.quarter_turns, axes=self.axes)
+
+    def random_point(self, rng: np.random.Generator) -> Any:
+        return rng.standard_normal((self.size, self.size))
+
+
+class FeatureMapAction(Action):
+    """Feature maps ``(H, W, C)`` with a representation ``ρ`` on the channels:
+    ``(g.x)[p] = ρ(g) x[g⁻¹p]`` — the grid transform of :class:`GridAction`, then
+    ``ρ(g)`` on every pixel's channel vector.
+
+    Examples
+    --------
+    >>> from specproof.groups import cyclic, irrep
+    >>> G = cyclic(4)
+    >>> act = FeatureMapAction(G, irrep(G, "rot_1"))
+    >>> x = np.zeros((3, 3, 2)); x[0, 1] = [1.0, 0.0]
+    >>> y = act("r", x)
+    >>> np.round(y[1, 0], 12).tolist()
+    [0.0, 1.0]
+    """
+
+    def __init__(self, group: FiniteGroup, rho: Representation, size: int = 5) -> None:
+        if not isinstance(rho, Representation):
+            raise TypeError(f"rho must be a Representation, got {type(rho).__name__}")
+        if rho.group is not group and rho.group != group:
+            raise ValueError(f"rho is a representation of {rho.group.name}, not of {group.name}")
+        self.grid = GridAction(group, size=size, axes=(0, 1))
+        self.group = group
+        self.rho = rho
+        self.size = int(size)
+        self.name = f"feature maps ({rho.name})"
+
+    def act(self, g: int, x: Any) -> Any:
+        x = np.asarray(x)
+        if x.ndim != 3 or x.shape[2] != self.rho.dim:
+            raise ValueError(
+                f"x must have shape (H, W, C) with C = dim ρ = {self.rho.dim}, got {x.shape}"
+            )
+        return self.grid.act(g, x) @ self.rho.matrices[g].T
+
+    def random_point(self, rng: np.random.Generator) -> Any:
+        return rng.standard_normal((self.size, self.size, self.rho.dim))
+
+    def tolerance(self, x: Any) -> float:
+        scale = float(np.max(np.abs(x))) if np.size(x) else 1.0
+        return default_tolerance(self.rho.matrices.dtype, self.rho.dim) * max(1.0, scale)
+
+
+@dataclass(frozen=True)
+class ActionCheck:
+    """Result of :func:`verify_action`.
+
+    Attributes
+    ----------
+    ok : bool
+        Both axioms hold on every sample within tolerance.
+    reason : str
+        Empty when ``ok``; else the failing axiom with the worst pair and its error.
+    identity_error : float
+        ``max |e.x − x|`` over samples.
+    max_error : float
+        ``max |a.(b.x) − (ab).x|`` over pairs and samples.
+    worst_pair : tuple of int
+        The pair ``(a, b)`` achieving ``max_error``.
+    worst_sample : int
+        Index of the sample achieving it.
+    n_pairs, n_samples : int
+        How much was checked.
+    """
+
+    ok: bool
+    reason: str
+    identity_error: float
+    max_error: float
+    worst_pair: tuple[int, int]
+    worst_sample: int
+    n_pairs: int
+    n_samples: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "reason": self.reason, "identity_error": self.identity_error,
+                "max_error": self.max_error, "worst_pair": list(self.worst_pair),
+                "worst_sample": self.worst_sample, "n_pairs": self.n_pairs,
+                "n_samples": self.n_samples}
+
+
+def _distance(x: Any, y: Any) -> float:
+    x, y = np.asarray(x), np.asarray(y)
+    if x.shape != y.shape:
+        return float("inf")
+    if x.size == 0:
+        return 0.0
+    return float(np.max(np.abs(x.astype(np.float64) - y.astype(np.float64))))
+
+
+def verify_action(
+    action: Action,
+    samples: int | Sequence[Any] = 4,
+    rng: np.random.Generator | int | None = None,
+) -> ActionCheck:
+    """Check ``e.x = x`` and ``a.(b.x) = (a·b).x`` for every pair ``(a, b)`` and sample ``x``.
+
+    Parameters
+    ----------
+    action : Action
+        The action to check.
+    samples : int or sequence
+        Number of random points (from ``action.random_point``) or the points themselves.
+    rng : numpy Generator, int or None
+        Randomness for the sample points.
+
+    Returns
+    -------
+    ActionCheck
+        ``ok``, the worst pair and its error. Errors are ``max|·|`` of the difference; for
+        actions on finite sets (indices) any nonzero value is a failure, its size carries
+        no meaning.
+
+    Examples
+    --------
+    >>> from specproof.groups import dihedral
+    >>> verify_action(GridAction(dihedral(4)), samples=2, rng=0).ok
+    True
+    """
+    if not isinstance(action, Action):
+        raise TypeError(f"action must be an Action, got {type(action).__name__}")
+    gen = _rng(rng)
+    if isinstance(samples, (int, np.integer)) and not isinstance(samples, bool):
+        if samples < 1:
+            raise ValueError(f"samples must be >= 1, got {samples}")
+        points = [action.random_point(gen) for _ in range(int(samples))]
+    else:
+        points = list(samples)
+        if not points:
+            raise ValueError("samples must contain at least one point")
+    G = action.group
+    n = G.order
+    id_err, worst, pair, worst_s = 0.0, 0.0, (G.identity, G.identity), 0
+    ok_id, ok_comp = True, True
+    for s, x in enumerate(points):
+        tol = action.tolerance(x)
+        e_err = _distance(action.act(G.identity, x), x)
+        id_err = max(id_err, e_err)
+        ok_id &= e_err <= tol
+        images = [action.act(b, x) for b in range(n)]
+        for a in range(n):
+            for b in range(n):
+                err = _distance(action.act(a, images[b]), images[int(G.table[a, b])])
+                if err > worst:
+                    worst, pair, worst_s = err, (a, b), s
+                ok_comp &= err <= tol
+    ok = bool(ok_id and ok_comp)
+    reason = ""
+    if not ok_id:
+        reason = f"identity axiom fails: max |e.x - x| = {id_err:.3e}"
+    elif not ok_comp:
+        a, b = pair
+        reason = (f"compatibility a.(b.x) = (ab).x fails for (a, b) = ({a}, {b}) "
+                  f"[{G.labels[a]}, {G.labels[b]}] on sample {worst_s}: error {worst:.3e}")
+    return ActionCheck(ok, reason, id_err, worst, pair, worst_s, n * n, len(points))
+
+
+__all__ = [
+    "Action",
+    "ActionCheck",
+    "Conjugation",
+    "FeatureMapAction",
+    "GridAction",
+    "LeftMultiplication",
+    "PermutationAction",
+    "SignalAction",
+    "verify_action",
+]

@@ -1,0 +1,456 @@
+"""Linear representations ρ: G → GL(d) of finite groups, stored as one matrix per element.
+
+A :class:`Representation` is validated on construction: ``ρ(e) = I`` and
+``ρ(a)ρ(b) = ρ(a·b)`` to a tolerance derived from the dtype. Direct sums are written
+``rho1 + rho2`` or :func:`direct_sum`; tensor products :func:`tensor`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from specproof.groups.finite import FiniteGroup
+
+# Dense regular representations hold |G|³ floats; refuse beyond this many (1.6 GB).
+_MAX_DENSE_ENTRIES = 2e8
+
+# Full pair check while n² d³ stays below this many flops; beyond it, checking every
+# generator against every element is equivalent (induction on word length) and cheaper.
+_FULL_CHECK_FLOPS = 2e7
+
+
+class NotAHomomorphismError(ValueError):
+    """``ρ(a)ρ(b) ≠ ρ(a·b)`` for some pair (named in the message), or ``ρ(e) ≠ I``."""
+
+
+def default_tolerance(dtype: Any, dim: int, scale: float = 1.0) -> float:
+    """Tolerance for products of ``dim × dim`` matrices with entries of size ``scale``.
+
+    ``64 · dim · eps(dtype) · max(1, scale)²``: a matrix product adds at most ``dim``
+    rounding errors of relative size ``eps`` per entry; the factor 64 leaves room for the
+    matrices themselves being rounded (e.g. cosines of angles up to 2π).
+
+    Examples
+    --------
+    >>> default_tolerance(np.float64, 2) < 1e-13
+    True
+    """
+    eps = float(np.finfo(np.dtype(dtype)).eps)
+    return 64.0 * max(1, dim) * eps * max(1.0, float(scale)) ** 2
+
+
+def _as_matrices(matrices: Any, n: int) -> np.ndarray:
+    m = np.asarray(matrices)
+    if m.dtype.kind not in "biufc":
+        raise TypeError(f"matrices must be numeric, got dtype {m.dtype}")
+    if m.ndim != 3 or m.shape[1] != m.shape[2] or m.shape[0] != n:
+        raise ValueError(
+            f"matrices must have shape (|G|, d, d) = ({n}, d, d), got shape {m.shape}"
+        )
+    if m.dtype.kind == "c":
+        m = m.astype(np.complex128) if m.dtype.itemsize < 16 else m
+    elif m.dtype.kind != "f":
+        m = m.astype(np.float64)
+    if not np.all(np.isfinite(m)):
+        g = int(np.argwhere(~np.isfinite(m))[0][0])
+        raise ValueError(f"matrices[{g}] has a non-finite entry")
+    return m
+
+
+class Representation:
+    """A representation of a finite group: ``matrices[g] = ρ(g)``.
+
+    Parameters
+    ----------
+    group : FiniteGroup
+        The group.
+    matrices : array_like, shape (|G|, d, d)
+        One matrix per element index. Real input is stored as float64 (float32 is kept);
+        complex input is allowed (e.g. complex irreps for Fourier transforms).
+    name : str, optional
+        Readable name.
+    check : {"auto", "all", "generators", "none"}
+        How to validate the homomorphism property: every pair, every generator against
+        every element (equivalent in exact arithmetic), ``"auto"`` (all pairs when cheap),
+        or not at all (for internal constructions known to be exact).
+    atol : float, optional
+        Tolerance for the check; default :func:`default_tolerance`.
+
+    Raises
+    ------
+    NotAHomomorphismError
+        Naming the worst pair ``(a, b)`` and the error ``max|ρ(a)ρ(b) − ρ(ab)|``.
+
+    Examples
+    --------
+    >>> from specproof.groups import cyclic
+    >>> G = cyclic(2)
+    >>> rho = Representation(G, [[[1.0]], [[-1.0]]], name="alt")
+    >>> rho.dim, rho.character().tolist()
+    (1, [1.0, -1.0])
+    """
+
+    def __init__(
+        self,
+        group: FiniteGroup,
+        matrices: Any,
+        name: str | None = None,
+        check: str = "auto",
+        atol: float | None = None,
+    ) -> None:
+        if not isinstance(group, FiniteGroup):
+            raise TypeError(f"group must be a FiniteGroup, got {type(group).__name__}")
+        if check not in ("auto", "all", "generators", "none"):
+            raise ValueError(
+                f"check must be 'auto', 'all', 'generators' or 'none', got {check!r}"
+            )
+        m = _as_matrices(matrices, group.order)
+        m.setflags(write=False)
+        self.group: FiniteGroup = group
+        self.matrices: np.ndarray = m
+        self.dim: int = int(m.shape[1])
+        self.name: str = name if name is not None else f"rep{self.dim}"
+        if check != "none":
+            scale = float(np.max(np.abs(m))) if m.size else 1.0
+            tol = default_tolerance(m.dtype, self.dim, scale) if atol is None else float(atol)
+            err, pair = homomorphism_error(group, m, mode=check)
+            if err > tol:
+                a, b = pair
+                if a < 0:
+                    raise NotAHomomorphismError(
+                        f"{self.name}: ρ(identity) is not the identity matrix "
+                        f"(max error {err:.3e} > tol {tol:.3e})"
+                    )
+                ab = int(group.table[a, b])
+                raise NotAHomomorphismError(
+                    f"{self.name}: ρ(a)ρ(b) ≠ ρ(ab) for the pair (a, b) = ({a}, {b}) "
+                    f"[{group.labels[a]}·{group.labels[b]} = {group.labels[ab]}]: "
+                    f"max error {err:.3e} > tol {tol:.3e}"
+                )
+
+    def __call__(self, g: int | str) -> np.ndarray:
+        """``ρ(g)`` for an element index or label."""
+        return self.matrices[self.group._check_element(g, "g")]
+
+    def character(self) -> np.ndarray:
+        """``χ(g) = tr ρ(g)`` for every element, shape (|G|,).
+
+        Examples
+        --------
+        >>> from specproof.groups import cyclic
+        >>> cyclic(3).regular_representation().character().tolist()
+        [3.0, 0.0, 0.0]
+        """
+        return np.trace(self.matrices, axis1=1, axis2=2).copy()
+
+    @property
+    def is_orthogonal(self) -> bool:
+        """Whether every ``ρ(g)`` is orthogonal (unitary for complex), to the dtype tolerance.
+
+        Examples
+        --------
+        >>> from specproof.groups import cyclic
+        >>> rho = cyclic(3).regular_representation()
+        >>> rho.is_orthogonal, rho.change_of_basis(np.diag([1.0, 2.0, 3.0])).is_orthogonal
+        (True, False)
+        """
+        m = self.matrices
+        gram = np.conj(np.swapaxes(m, 1, 2)) @ m
+        err = float(np.max(np.abs(gram - np.eye(self.dim)))) if m.size else 0.0
+        return err <= default_tolerance(m.dtype, self.dim)
+
+    @property
+    def is_real(self) -> bool:
+        """Whether the matrices are real."""
+        return self.matrices.dtype.kind == "f"
+
+    def change_of_basis(self, P: Any, name: str | None = None) -> Representation:
+        """The equivalent representation ``g ↦ P ρ(g) P⁻¹``.
+
+        Raises ``ValueError`` if ``P`` is not ``d × d`` or is singular (condition > 1/eps).
+
+        Examples
+        --------
+        >>> from specproof.groups import cyclic
+        >>> rho = cyclic(3).regular_representation()
+        >>> P = np.array([[1.0, 1, 0], [0, 1, 0], [0, 0, 2]])
+        >>> np.allclose(rho.change_of_basis(P).character(), rho.character())
+        True
+        """
+        P = np.asarray(P)
+        if P.shape != (self.dim, self.dim):
+            raise ValueError(
+                f"P must have shape ({self.dim}, {self.dim}) to act on {self.name}, "
+                f"got shape {P.shape}"
+            )
+        cond = np.linalg.cond(P)
+        if not np.isfinite(cond) or cond * np.finfo(np.float64).eps > 1e-2:
+            raise ValueError(f"P must be invertible; its condition number is {cond:.3e}")
+        new = P @ self.matrices @ np.linalg.inv(P)
+        scale = np.linalg.norm(P, 2) * np.linalg.norm(np.linalg.inv(P), 2)
+        tol = default_tolerance(new.dtype, self.dim, scale) * max(1.0, scale)
+        return Representation(self.group, new, name=name or f"P·{self.name}·P⁻¹", atol=tol)
+
+    def __add__(self, other: Representation) -> Representation:
+        """Direct sum ``self ⊕ other`` (block diagonal)."""
+        if not isinstance(other, Representation):
+            return NotImplemented
+        return direct_sum(self, other)
+
+    def __repr__(self) -> str:
+        return f"Representation({self.name}, group={self.group.name}, dim={self.dim})"
+
+
+def homomorphism_error(
+    group: FiniteGroup, matrices: np.ndarray, mode: str = "auto"
+) -> tuple[float, tuple[int, int]]:
+    """Largest ``max|ρ(a)ρ(b) − ρ(ab)|`` and its pair; pair ``(-1, -1)`` flags ``ρ(e) ≠ I``.
+
+    ``mode="generators"`` lets ``a`` run over the group's generators only; ``"auto"``
+    checks all pairs when that is cheap.
+
+    Examples
+    --------
+    >>> from specproof.groups import cyclic
+    >>> M = np.array([[[1.0]], [[1.0]], [[-1.0]]])
+    >>> homomorphism_error(cyclic(3), M)
+    (2.0, (1, 1))
+    """
+    n, d = matrices.shape[0], matrices.shape[1]
+    id_err = float(np.max(np.abs(matrices[group.identity] - np.eye(d)))) if d else 0.0
+    if mode == "auto":
+        mode = "all" if n * n * d**3 <= _FULL_CHECK_FLOPS else "generators"
+    rows = range(n) if mode == "all" else group.generators
+    worst, pair = -1.0, (0, 0)
+    for a in rows:
+        diff = matrices[a] @ matrices - matrices[group.table[a]]
+        errs = np.max(np.abs(diff), axis=(1, 2)) if d else np.zeros(n)
+        b = int(np.argmax(errs))
+        if errs[b] > worst:
+            worst, pair = float(errs[b]), (int(a), b)
+    if id_err > worst:
+        return id_err, (-1, -1)
+    return max(worst, 0.0), pair
+
+
+def _check_same_group(reps: Sequence[Representation], what: str) -> FiniteGroup:
+    if not reps:
+        raise ValueError(f"{what} needs at least one representation")
+    for i, r in enumerate(reps):
+        if not isinstance(r, Representation):
+            raise TypeError(f"{what}: argument {i} must be a Representation, "
+                            f"got {type(r).__name__}")
+    G = reps[0].group
+    for i, r in enumerate(reps[1:], start=1):
+        if r.group is not G and r.group != G:
+            raise ValueError(
+                f"{what}: argument {i} is a representation of {r.group.name}, "
+                f"argument 0 of {G.name}"
+            )
+    return G
+
+
+def direct_sum(*reps: Representation, name: str | None = None) -> Representation:
+    """Block-diagonal direct sum ``ρ₁ ⊕ ρ₂ ⊕ ...`` (also ``rho1 + rho2``).
+
+    Examples
+    --------
+    >>> from specproof.groups import cyclic
+    >>> G = cyclic(4)
+    >>> (trivial(G) + G.regular_representation()).dim
+    5
+    """
+    G = _check_same_group(reps, "direct_sum")
+    d = sum(r.dim for r in reps)
+    dtype = np.result_type(*[r.matrices.dtype for r in reps])
+    out = np.zeros((G.order, d, d), dtype=dtype)
+    k = 0
+    for r in reps:
+        out[:, k:k + r.dim, k:k + r.dim] = r.matrices
+        k += r.dim
+    return Representation(G, out, name=name or " ⊕ ".join(r.name for r in reps), check="none")
+
+
+def tensor(r1: Representation, r2: Representation, name: str | None = None) -> Representation:
+    """Tensor product ``ρ₁ ⊗ ρ₂``: ``g ↦ kron(ρ₁(g), ρ₂(g))``.
+
+    Examples
+    --------
+    >>> from specproof.groups import cyclic
+    >>> G = cyclic(3)
+    >>> tensor(G.regular_representation(), G.regular_representation()).dim
+    9
+    """
+    G = _check_same_group([r1, r2], "tensor")
+    a, b = r1.matrices, r2.matrices
+    out = np.einsum("gij,gkl->gikjl", a, b).reshape(G.order, r1.dim * r2.dim, r1.dim * r2.dim)
+    return Representation(G, out, name=name or f"{r1.name} ⊗ {r2.name}", check="none")
+
+
+def trivial(G: FiniteGroup, dim: int = 1) -> Representation:
+    """The trivial representation ``ρ(g) = I_dim``.
+
+    Examples
+    --------
+    >>> from specproof.groups import dihedral
+    >>> trivial(dihedral(3)).character().tolist()
+    [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    """
+    if not isinstance(G, FiniteGroup):
+        raise TypeError(f"G must be a FiniteGroup, got {type(G).__name__}")
+    m = np.broadcast_to(np.eye(dim), (G.order, dim, dim)).copy()
+    return Representation(G, m, name="trivial", check="none")
+
+
+def sign(G: FiniteGroup, values: Any = None, name: str = "sign") -> Representation:
+    """A one-dimensional representation with values ±1.
+
+    Parameters
+    ----------
+    G : FiniteGroup
+        The group.
+    values : array_like of ±1, shape (|G|,), optional
+        ``ρ(g)``; the homomorphism property is checked. Omitted: the parity of the
+        permutation, for permutation groups (e.g. :func:`~specproof.groups.symmetric`).
+
+    Examples
+    --------
+    >>> from specproof.groups import symmetric
+    >>> sign(symmetric(3)).character().tolist()
+    [1.0, -1.0, -1.0, 1.0, 1.0, -1.0]
+    """
+    if values is None:
+        if G.permutations is None:
+            raise ValueError(
+                f"{G.name} is not a permutation group: pass values, the ±1 value of each "
+                "element"
+            )
+        values = np.array([_parity(p) for p in G.permutations], dtype=np.float64)
+    v = np.asarray(values, dtype=np.float64)
+    if v.shape != (G.order,):
+        raise ValueError(f"values must have shape ({G.order},), got shape {v.shape}")
+    if not np.all(np.abs(v) == 1):
+        bad = int(np.argmax(np.abs(v) != 1))
+        raise ValueError(f"values must be ±1; values[{bad}] = {v[bad]}")
+    return Representation(G, v[:, None, None], name=name)
+
+
+def _parity(p: np.ndarray) -> int:
+    seen = np.zeros(len(p), dtype=bool)
+    s = 1
+    for i in range(len(p)):
+        if seen[i]:
+            continue
+        length = 0
+        x = i
+        while not seen[x]:
+            seen[x] = True
+            x = int(p[x])
+            length += 1
+        if length % 2 == 0:
+            s = -s
+    return s
+
+
+def permutation_representation(
+    G: FiniteGroup, perms: Any, name: str = "perm"
+) -> Representation:
+    """The representation of a permutation action: ``ρ(g) e_x = e_{g.x}``.
+
+    Parameters
+    ----------
+    perms : array_like of int, shape (|G|, m)
+        ``perms[g][x] = g.x``; must be a left action (checked through the homomorphism
+        property).
+
+    Examples
+    --------
+    >>> from specproof.groups import cyclic
+    >>> G = cyclic(2)
+    >>> permutation_representation(G, [[0, 1, 2], [1, 0, 2]]).character().tolist()
+    [3.0, 1.0]
+    """
+    p = np.asarray(perms)
+    if p.ndim != 2 or p.shape[0] != G.order:
+        raise ValueError(f"perms must have shape (|G|, m) = ({G.order}, m), got {p.shape}")
+    m = p.shape[1]
+    if p.dtype.kind not in "iu":
+        raise ValueError(f"perms must hold integer images, got dtype {p.dtype}")
+    for g in range(G.order):
+        if sorted(p[g].tolist()) != list(range(m)):
+            raise ValueError(f"perms[{g}] = {p[g].tolist()} is not a permutation of 0..{m - 1}")
+    mats = np.zeros((G.order, m, m))
+    g_idx = np.repeat(np.arange(G.order), m)
+    x_idx = np.tile(np.arange(m), G.order)
+    mats[g_idx, p.reshape(-1), x_idx] = 1.0
+    return Representation(G, mats, name=name)
+
+
+def _dense_regular_size(G: FiniteGroup) -> int:
+    if not isinstance(G, FiniteGroup):
+        raise TypeError(f"G must be a FiniteGroup, got {type(G).__name__}")
+    n = G.order
+    if float(n) ** 3 > _MAX_DENSE_ENTRIES:
+        raise ValueError(
+            f"the dense regular representation of {G.name} would hold |G|³ = {n**3:.3g} "
+            f"entries (> {_MAX_DENSE_ENTRIES:.0e}); act with SignalAction or G.table instead"
+        )
+    return n
+
+
+def regular_representation(G: FiniteGroup) -> Representation:
+    """Left regular representation: ``ρ(g) e_h = e_{g·h}``.
+
+    Examples
+    --------
+    >>> from specproof.groups import dihedral
+    >>> rho = regular_representation(dihedral(3))
+    >>> rho.dim, float(rho.character()[0])
+    (6, 6.0)
+    """
+    n = _dense_regular_size(G)
+    mats = np.zeros((n, n, n))
+    g = np.repeat(np.arange(n), n)
+    h = np.tile(np.arange(n), n)
+    mats[g, G.table[g, h], h] = 1.0
+    return Representation(G, mats, name=f"regular({G.name})", check="none")
+
+
+def right_regular_representation(G: FiniteGroup) -> Representation:
+    """Right regular representation on functions on G: ``(R_h f)(g) = f(g·h)``.
+
+    As a matrix, ``R_h[g, g·h] = 1``; ``R_h R_k = R_{hk}``.
+
+    Examples
+    --------
+    >>> from specproof.groups import dihedral
+    >>> G = dihedral(3)
+    >>> R = right_regular_representation(G)
+    >>> f = np.arange(6.0)
+    >>> bool((R(1) @ f)[4] == f[G.mul(4, 1)])
+    True
+    """
+    n = _dense_regular_size(G)
+    mats = np.zeros((n, n, n))
+    h = np.repeat(np.arange(n), n)
+    g = np.tile(np.arange(n), n)
+    mats[h, g, G.table[g, h]] = 1.0
+    return Representation(G, mats, name=f"right_regular({G.name})", check="none")
+
+
+__all__ = [
+    "NotAHomomorphismError",
+    "Representation",
+    "default_tolerance",
+    "direct_sum",
+    "homomorphism_error",
+    "permutation_representation",
+    "regular_representation",
+    "right_regular_representation",
+    "sign",
+    "tensor",
+    "trivial",
+]

@@ -1,0 +1,298 @@
+"""Claims from the appendix *Elements of group and representation theory* (``group-appendix``):
+group and action axioms, orthogonality of real characters, the regular representation.
+
+The equivariance, intertwiner and Fourier claims live in
+``specproof.theory.group_appendix_equivariance``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from specproof.groups import (
+    Conjugation,
+    FeatureMapAction,
+    FiniteGroup,
+    GridAction,
+    LeftMultiplication,
+    SignalAction,
+    character_inner,
+    check_group_axioms,
+    cyclic,
+    decompose,
+    dihedral,
+    direct_product,
+    endomorphism_dimension,
+    irreps,
+    klein_four,
+    permutation_representation,
+    quaternion,
+    right_regular_representation,
+    symmetric,
+    verify_action,
+)
+from specproof.theory import claim
+
+PAPER = "group-appendix"
+
+# A loop of order 5: a Latin square with identity 0 and every element its own inverse, so
+# closure, identity and inverses hold; only associativity fails (e.g. (1·1)·2 ≠ 1·(1·2)).
+NON_ASSOCIATIVE_LOOP = np.array(
+    [[0, 1, 2, 3, 4],
+     [1, 0, 3, 4, 2],
+     [2, 4, 0, 1, 3],
+     [3, 2, 4, 0, 1],
+     [4, 3, 1, 2, 0]]
+)
+
+
+class _RightMultiplicationAsLeft(LeftMultiplication):
+    """``g.h = h·g``: a right action passed off as a left one (fails a.(b.x) = (ab).x)."""
+
+    def act(self, g: int, x: Any) -> Any:
+        return self.group.table[np.asarray(x), g]
+
+
+def _expected_abelian(G: FiniteGroup) -> bool:
+    fam = G.family
+    if fam[0] in ("cyclic", "klein"):
+        return True
+    if fam[0] == "quaternion":
+        return False
+    if fam[0] == "dihedral":
+        return fam[1] <= 2
+    if fam[0] == "symmetric":
+        return fam[1] <= 2
+    if fam[0] == "product":
+        return _expected_abelian(fam[1]) and _expected_abelian(fam[2])
+    raise ValueError(f"no expected abelian flag for {G.name}")
+
+
+def _expected_class_count(G: FiniteGroup) -> int | None:
+    fam = G.family
+    if fam[0] == "cyclic":
+        return fam[1]
+    if fam[0] == "klein":
+        return 4
+    if fam[0] == "quaternion":
+        return 5
+    if fam[0] == "dihedral" and fam[1] >= 3:
+        N = fam[1]
+        return (N + 3) // 2 if N % 2 else N // 2 + 3
+    if fam[0] == "symmetric":  # number of partitions of n
+        return {1: 1, 2: 2, 3: 3, 4: 5, 5: 7, 6: 11}[fam[1]]
+    return None
+
+
+def _named_groups(n_max: int, sym_max: int) -> list[FiniteGroup]:
+    groups: list[FiniteGroup] = []
+    for N in range(1, n_max + 1):
+        groups += [cyclic(N), dihedral(N)]
+    groups += [symmetric(n) for n in range(1, sym_max + 1)]
+    groups += [klein_four(), quaternion(), direct_product(cyclic(2), cyclic(2)),
+               direct_product(cyclic(2), dihedral(3)), direct_product(dihedral(2), cyclic(3))]
+    return groups
+
+
+@claim(
+    "group-appendix.group-axioms",
+    paper=PAPER,
+    kind="exact",
+    statement=(
+        "C_N, D_N, S_n, the Klein and quaternion groups and direct products satisfy the "
+        "group axioms on their Cayley tables (abelian exactly when expected), and G acting "
+        "on itself, on signals [g.x](h) = x(g^-1 h), and C4/D4 on image grids and feature "
+        "maps satisfy e.x = x and a.(b.x) = (ab).x."
+    ),
+    profiles={"quick": dict(n_max=6, sym_max=4, samples=2),
+              "paper": dict(n_max=12, sym_max=5, samples=4)},
+)
+def group_axioms(ctx, n_max: int, sym_max: int, samples: int, variant: str = "true"):
+    groups = _named_groups(n_max, sym_max)
+    tables: list[tuple[str, np.ndarray]] = [(G.name, G.table) for G in groups]
+    if variant == "broken":
+        tables.append(("loop5 (non-associative)", NON_ASSOCIATIVE_LOOP))
+    rows = []
+    n_fail = 0
+    for G in groups:
+        res = check_group_axioms(G.table)
+        abelian_ok = G.is_abelian == _expected_abelian(G)
+        k = _expected_class_count(G)
+        classes_ok = k is None or len(G.conjugacy_classes()) == k
+        acts = [LeftMultiplication(G), Conjugation(G), SignalAction(G)]
+        if variant == "broken" and G.family == ("dihedral", 3):
+            acts.append(_RightMultiplicationAsLeft(G))
+        act_results = [verify_action(a, samples=samples, rng=ctx.rng) for a in acts]
+        acts_ok = all(r.ok for r in act_results)
+        ok = res.ok and abelian_ok and classes_ok and acts_ok
+        n_fail += not ok
+        rows.append({"group": G.name, "order": G.order, "axioms": res.ok,
+                     "abelian": G.is_abelian, "classes": len(G.conjugacy_classes()),
+                     "actions_ok": acts_ok,
+                     "reason": res.reason or next((r.reason for r in act_results if not r.ok),
+                                                  "")})
+    for name, table in tables[len(groups):]:
+        res = check_group_axioms(table)
+        n_fail += not res.ok
+        rows.append({"group": name, "order": len(table), "axioms": res.ok, "abelian": None,
+                     "classes": None, "actions_ok": None, "reason": res.reason})
+    # Image grids: the exact rotation/reflection groups, on images and feature maps.
+    grid_groups = [cyclic(1), cyclic(2), cyclic(4), dihedral(1), dihedral(2), dihedral(4)]
+    grid_fail = 0
+    for G in grid_groups:
+        acts = [GridAction(G, size=5)]
+        acts += [FeatureMapAction(G, psi, size=4) for psi in irreps(G)]
+        results = [verify_action(a, samples=samples, rng=ctx.rng) for a in acts]
+        ok = all(r.ok for r in results)
+        grid_fail += not ok
+        rows.append({"group": f"{G.name} on grids", "order": G.order, "axioms": None,
+                     "abelian": None, "classes": None, "actions_ok": ok,
+                     "reason": next((r.reason for r in results if not r.ok), "")})
+    failures = n_fail + grid_fail
+    return ctx.evidence(
+        holds=failures == 0,
+        measured={"failures": failures, "groups_checked": len(tables),
+                  "grid_groups_checked": len(grid_groups)},
+        expected=("every table satisfies the axioms exactly and every action both action "
+                  "axioms (feature maps: to the float64 tolerance of default_tolerance)"),
+        table=rows,
+        key="failures",
+    )
+
+
+@group_axioms.control
+def non_associative_table(ctx, n_max: int, sym_max: int, samples: int):
+    """Adds a non-associative loop of order 5 (identity and inverses, no associativity) and a
+    right action passed off as a left one."""
+    return group_axioms.check(ctx, n_max=n_max, sym_max=sym_max, samples=samples,
+                              variant="broken")
+
+
+ORTHOGONALITY_TOL = 1e-12
+
+
+@claim(
+    "group-appendix.character-orthogonality",
+    paper=PAPER,
+    kind="numerical",
+    statement=(
+        "For the real irreps of C_N, D_N (and Q8, whose 4-d irrep has type H), "
+        "<chi_psi, chi_phi> = c_psi delta_{psi phi} with "
+        "c_psi = dim End_G(psi) in {1, 2, 4}, and sum_psi d_psi^2 / c_psi = |G|."
+    ),
+    profiles={"quick": dict(n_max=6), "paper": dict(n_max=12)},
+)
+def character_orthogonality(ctx, n_max: int, variant: str = "true"):
+    rows = []
+    worst = 0.0
+    sum_ok = True
+    c_ok = True
+    groups = [G for N in range(1, n_max + 1) for G in (cyclic(N), dihedral(N))]
+    for G in groups + [quaternion()]:
+        table = irreps(G)
+        if variant == "complex_as_real":
+            c = np.ones(len(table))  # the mistake: every irrep treated as type R
+        else:
+            c = np.array([p.endomorphism_dim for p in table], dtype=float)
+        d = np.array([p.dim for p in table], dtype=float)
+        gram = np.array([[character_inner(p.character(), q.character(), G)
+                          for q in table] for p in table])
+        err = float(np.max(np.abs(gram - np.diag(c))))
+        # c_psi recomputed by linear algebra (commutant), independent of characters
+        c_linalg = [endomorphism_dimension(p) for p in table]
+        total = float(np.sum(d**2 / c))
+        worst = max(worst, err)
+        sum_ok &= total == G.order
+        c_ok &= c_linalg == c.astype(int).tolist()
+        rows.append({"group": G.name, "irreps": len(table), "max_gram_error": err,
+                     "sum_d2_over_c": total, "order": G.order,
+                     "c": c.astype(int).tolist(), "c_commutant": c_linalg})
+    return ctx.evidence(
+        holds=worst <= ORTHOGONALITY_TOL and sum_ok and c_ok,
+        figure=_gram_figure([cyclic(6), dihedral(6), quaternion()]) if variant == "true" else None,
+        measured={"max_error": worst, "sum_rule_holds": sum_ok,
+                  "types_match_commutant": c_ok},
+        expected=(f"max |<chi_psi, chi_phi> - c_psi delta| <= {ORTHOGONALITY_TOL:g}, "
+                  "sum d^2/c = |G| exactly, c_psi = dim of the commutant"),
+        table=rows,
+        key="max_error",
+    )
+
+
+def _gram_figure(groups: list[FiniteGroup]):
+    """Panels of the character Gram matrices <chi_psi, chi_phi>: diagonal = c_psi."""
+    from specproof.plotting import figure
+
+    fig, axes = figure(width="page", aspect=0.9, ncols=len(groups))
+    for ax, G in zip(axes, groups, strict=True):
+        table = irreps(G)
+        gram = np.array([[character_inner(p, q, G) for q in table] for p in table])
+        ax.imshow(gram, cmap="Blues", vmin=0, vmax=4)
+        for (i, j), v in np.ndenumerate(gram):
+            ax.text(j, i, f"{round(v) + 0:d}", ha="center", va="center", fontsize=7)
+        names = [p.name for p in table]
+        ax.set_xticks(range(len(names)), names, rotation=90, fontsize=6)
+        ax.set_yticks(range(len(names)), names, fontsize=6)
+        ax.set_title(G.name + r": $\langle\chi_\psi, \chi_\phi\rangle = c_\psi\delta_{\psi\phi}$",
+                     fontsize=7)
+        ax.grid(False)
+    return fig
+
+
+@character_orthogonality.control
+def complex_irreps_as_real(ctx, n_max: int):
+    """Treats every irrep as real type: c = 1 for the complex-type rotation irreps of C_N and
+    the quaternionic irrep of Q8."""
+    return character_orthogonality.check(ctx, n_max=n_max, variant="complex_as_real")
+
+
+def _conjugation_representation(G: FiniteGroup):
+    """Permutation representation of G acting on itself by conjugation (dimension |G|)."""
+    perms = G.table[G.table, G.inverses[:, None]]  # perms[g, h] = g·h·g⁻¹
+    return permutation_representation(G, perms, name=f"conjugation({G.name})")
+
+
+@claim(
+    "group-appendix.regular-multiplicity",
+    paper=PAPER,
+    kind="numerical",
+    statement=(
+        "The regular representation of G contains every real irrep psi with multiplicity "
+        "d_psi / c_psi (C_N, D_N, Klein, Q8, S_3, S_4, C2xD3, D3xC5; left and right regular)."
+    ),
+    profiles={"quick": dict(n_max=6), "paper": dict(n_max=12)},
+)
+def regular_multiplicity(ctx, n_max: int, variant: str = "true"):
+    groups = [G for N in range(2, n_max + 1) for G in (cyclic(N), dihedral(N))]
+    groups += [klein_four(), quaternion(), symmetric(3), symmetric(4),
+               direct_product(cyclic(2), dihedral(3)), direct_product(dihedral(3), cyclic(5))]
+    rows = []
+    mismatches = 0
+    for G in groups:
+        if variant == "conjugation":
+            reps = [_conjugation_representation(G)]
+        else:
+            reps = [G.regular_representation(), right_regular_representation(G)]
+        expected = {p.name: p.dim // p.endomorphism_dim for p in irreps(G)}
+        for rho in reps:
+            got = decompose(rho)
+            bad = {k: (got[k], expected[k]) for k in expected if got[k] != expected[k]}
+            mismatches += bool(bad)
+            rows.append({"group": G.name, "rep": rho.name, "dim": rho.dim,
+                         "multiplicities": got, "mismatch (got, expected)": bad})
+    return ctx.evidence(
+        holds=mismatches == 0,
+        measured={"mismatches": mismatches, "representations": len(rows)},
+        expected="decompose(regular) == {psi: d_psi / c_psi} for every group",
+        table=rows,
+        key="mismatches",
+    )
+
+
+@regular_multiplicity.control
+def conjugation_representation(ctx, n_max: int):
+    """The permutation representation of G acting on itself by conjugation (same dimension
+    |G|, not regular)."""
+    return regular_multiplicity.check(ctx, n_max=n_max, variant="conjugation")
