@@ -19,6 +19,7 @@ from specproof.groups.actions import (
     SignalAction,
     verify_action,
 )
+from specproof.groups.axioms import AxiomCheck, GroupAxiomError, check_group_axioms
 from specproof.groups.characters import (
     INTEGRALITY_TOL,
     NotIntegralError,
@@ -31,13 +32,7 @@ from specproof.groups.equivariance import (
     EquivarianceReport,
     check_equivariance,
 )
-from specproof.groups.finite import (
-    AxiomCheck,
-    FiniteGroup,
-    GroupAxiomError,
-    check_group_axioms,
-    direct_product,
-)
+from specproof.groups.finite import FiniteGroup
 from specproof.groups.fourier import (
     BlockDiagonalization,
     IsotypicBasis,
@@ -62,6 +57,7 @@ from specproof.groups.layers import (
 from specproof.groups.named import (
     cyclic,
     dihedral,
+    direct_product,
     klein_four,
     quaternion,
     quaternion_units,

@@ -1,139 +1,35 @@
 """Finite groups given by their Cayley table; elements are the indices ``0..n-1``.
 
 The group axioms are checked on the table (closure, associativity on every triple,
-identity, inverses) before a :class:`FiniteGroup` exists; "abelian" is computed from the
-table, never declared.
+identity, inverses; see :mod:`specproof.groups.axioms`) before a :class:`FiniteGroup`
+exists; "abelian" is computed from the table, never declared. Permutation groups are
+built with the helpers in :mod:`specproof.groups.permutations`.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from specproof.groups.axioms import (
+    AxiomCheck,
+    GroupAxiomError,
+    _as_table,
+    _two_sided_identities,
+    check_group_axioms,
+)
+from specproof.groups.permutations import (
+    _composition_table,
+    _cycle_label,
+    _permutation_closure,
+    _sympy_generators,
+    _to_sympy,
+)
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from specproof.groups.representations import Representation
-
-# Associativity is checked in slabs of this many (a, b, c) triples so that memory stays
-# bounded for groups of a few hundred elements.
-_ASSOC_CHUNK = 4_000_000
-
-
-class GroupAxiomError(ValueError):
-    """A table (or permutation set) that does not define a group; the message names
-    the failing triple or element."""
-
-
-@dataclass(frozen=True)
-class AxiomCheck:
-    """Result of :func:`check_group_axioms`.
-
-    Attributes
-    ----------
-    ok : bool
-        Whether every axiom holds.
-    reason : str
-        Empty when ``ok``; otherwise which axiom fails and where.
-    axiom : str or None
-        ``"shape"``, ``"closure"``, ``"associativity"``, ``"identity"`` or ``"inverse"``.
-    witness : tuple of int
-        The failing triple ``(a, b, c)`` (associativity), element, or entry index.
-    """
-
-    ok: bool
-    reason: str = ""
-    axiom: str | None = None
-    witness: tuple[int, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "reason": self.reason, "axiom": self.axiom,
-                "witness": list(self.witness)}
-
-
-def _as_table(table: Any) -> np.ndarray:
-    arr = np.asarray(table)
-    if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] == 0:
-        raise GroupAxiomError(
-            f"table must be a non-empty square 2-d array (n, n), got shape {arr.shape}"
-        )
-    if arr.dtype.kind not in "iu":
-        if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
-            arr = arr.astype(np.int64)
-        else:
-            raise GroupAxiomError(f"table must hold integer indices, got dtype {arr.dtype}")
-    return arr.astype(np.int64)
-
-
-def check_group_axioms(table: Any) -> AxiomCheck:
-    """Check closure, associativity (every triple), identity and inverses of a table.
-
-    Parameters
-    ----------
-    table : array_like of int, shape (n, n)
-        ``table[a, b]`` is the index of ``a·b``.
-
-    Returns
-    -------
-    AxiomCheck
-        ``ok`` and, on failure, the axiom and the failing triple or element.
-
-    Examples
-    --------
-    >>> check_group_axioms([[0, 1], [1, 0]]).ok
-    True
-    >>> check_group_axioms([[0, 1], [1, 1]]).axiom
-    'inverse'
-    """
-    try:
-        t = _as_table(table)
-    except GroupAxiomError as exc:
-        return AxiomCheck(False, str(exc), "shape")
-    n = t.shape[0]
-    bad = np.argwhere((t < 0) | (t >= n))
-    if bad.size:
-        a, b = (int(v) for v in bad[0])
-        return AxiomCheck(
-            False,
-            f"closure fails: table[{a}, {b}] = {int(t[a, b])} is not an element index in "
-            f"[0, {n})",
-            "closure",
-            (a, b),
-        )
-    # Associativity: (a·b)·c == a·(b·c) for all triples, a-slab at a time.
-    rows = max(1, _ASSOC_CHUNK // (n * n))
-    for start in range(0, n, rows):
-        a_idx = np.arange(start, min(n, start + rows))
-        left = t[t[a_idx]]  # [a, b, c] -> (a·b)·c
-        right = t[a_idx][:, t]  # [a, b, c] -> a·(b·c)
-        diff = np.argwhere(left != right)
-        if diff.size:
-            i, b, c = (int(v) for v in diff[0])
-            a = int(a_idx[i])
-            return AxiomCheck(
-                False,
-                f"associativity fails for the triple (a, b, c) = ({a}, {b}, {c}): "
-                f"(a·b)·c = {int(left[i, b, c])} but a·(b·c) = {int(right[i, b, c])}",
-                "associativity",
-                (a, b, c),
-            )
-    ar = np.arange(n)
-    ids = [e for e in range(n) if np.array_equal(t[e], ar) and np.array_equal(t[:, e], ar)]
-    if not ids:
-        return AxiomCheck(False, "identity fails: no element e with e·a = a·e = a for all a",
-                          "identity")
-    e = ids[0]
-    for a in range(n):
-        both = np.nonzero((t[a] == e) & (t[:, a] == e))[0]
-        if both.size == 0:
-            return AxiomCheck(
-                False, f"inverse fails: element {a} has no b with a·b = b·a = identity {e}",
-                "inverse", (a,),
-            )
-    return AxiomCheck(True)
-
 
 def _generated(table: np.ndarray, gens: Sequence[int], identity: int) -> np.ndarray:
     """Boolean mask of the subgroup generated by ``gens`` (closure under right multiplication)."""
@@ -206,10 +102,7 @@ class FiniteGroup:
         else:
             t = np.asarray(table, dtype=np.int64)
         n = t.shape[0]
-        ar = np.arange(n)
-        identity = next(
-            e for e in range(n) if np.array_equal(t[e], ar) and np.array_equal(t[:, e], ar)
-        )
+        identity = _two_sided_identities(t)[0]
         inv = np.argmax(t == identity, axis=1).astype(np.int64)
         t.setflags(write=False)
         inv.setflags(write=False)
@@ -301,36 +194,7 @@ class FiniteGroup:
         >>> G.order, G.is_abelian
         (6, False)
         """
-        gens = [np.asarray(g) for g in generators]
-        if not gens and degree is None:
-            raise ValueError("generators is empty: pass degree to get the trivial group")
-        m = int(degree) if degree is not None else len(gens[0])
-        for i, g in enumerate(gens):
-            if g.ndim != 1 or g.shape[0] != m:
-                raise ValueError(
-                    f"generators[{i}] must be an image array of length {m}, got shape {g.shape}"
-                )
-            if g.dtype.kind not in "iu" or sorted(g.tolist()) != list(range(m)):
-                raise ValueError(
-                    f"generators[{i}] = {g.tolist()} is not a permutation of 0..{m - 1}"
-                )
-        ident = tuple(range(m))
-        elems = [ident]
-        index = {ident: 0}
-        frontier = [ident]
-        gen_t = [tuple(int(v) for v in g) for g in gens]
-        while frontier:
-            nxt = []
-            for x in frontier:
-                for g in gen_t:
-                    y = tuple(x[v] for v in g)  # x∘g: closure is the same set either way
-                    if y not in index:
-                        index[y] = len(elems)
-                        elems.append(y)
-                        nxt.append(y)
-            frontier = nxt
-        perms = np.array(elems, dtype=np.int64).reshape(len(elems), m)
-        gen_idx = [index[g] for g in gen_t]
+        perms, gen_idx = _permutation_closure(generators, degree)
         return cls._from_perm_array(perms, name=name, generators=gen_idx)
 
     @classmethod
@@ -343,16 +207,9 @@ class FiniteGroup:
         labels: Sequence[str] | None = None,
     ) -> FiniteGroup:
         """Group on the given distinct permutations (assumed closed; checked here)."""
-        n, m = perms.shape
         perms = np.ascontiguousarray(perms, dtype=np.int64)
-        find = _row_finder(perms)
-        table = np.empty((n, n), dtype=np.int64)
-        rows = max(1, _ASSOC_CHUNK // max(1, n * m))
-        for start in range(0, n, rows):
-            a = np.arange(start, min(n, start + rows))
-            # compose[a, b, x] = a(b(x)): function composition, associative by construction.
-            compose = perms[a[:, None, None], perms[None, :, :]]
-            table[a] = find(compose.reshape(-1, m)).reshape(len(a), n)
+        n = perms.shape[0]
+        table = _composition_table(perms)
         if labels is None:
             labels = [_cycle_label(p) for p in perms]
         return cls(table, labels=labels, name=name or f"PermGroup{n}", generators=generators,
@@ -368,12 +225,8 @@ class FiniteGroup:
         >>> FiniteGroup.from_sympy(DihedralGroup(5)).order
         10
         """
-        from sympy.combinatorics import PermutationGroup
-
-        if not isinstance(pg, PermutationGroup):
-            raise TypeError(f"pg must be a sympy PermutationGroup, got {type(pg).__name__}")
-        gens = [list(p.array_form) for p in pg.generators]
-        return cls.from_permutations(gens, name=name, degree=pg.degree)
+        gens, degree = _sympy_generators(pg)
+        return cls.from_permutations(gens, name=name, degree=degree)
 
     def to_sympy(self) -> Any:
         """The group as a ``sympy.combinatorics.PermutationGroup``.
@@ -387,14 +240,9 @@ class FiniteGroup:
         >>> dihedral(4).to_sympy().order()
         8
         """
-        from sympy.combinatorics import Permutation, PermutationGroup
-
-        if self.permutations is not None:
-            perms = self.permutations
-        else:
-            perms = self.table  # row g is h -> g·h
-        gens = self.generators or [self.identity]
-        return PermutationGroup([Permutation([int(v) for v in perms[g]]) for g in gens])
+        perms = self.permutations if self.permutations is not None else self.table
+        # table row g is h -> g·h
+        return _to_sympy(perms, self.generators or [self.identity])
 
     # ---------------------------------------------------------------- basic operations
     def _check_element(self, g: Any, what: str = "g") -> int:
@@ -540,75 +388,14 @@ class FiniteGroup:
         return hash((self.order, self.table.tobytes()))
 
 
-def _row_finder(perms: np.ndarray):
-    """A function mapping permutation rows to their index in ``perms`` (raising
-    :class:`GroupAxiomError` for rows not there)."""
-    n, m = perms.shape
-    if m > 15:
-        # mixed-radix keys m**m would overflow int64: look rows up by their bytes
-        lookup = {row.tobytes(): i for i, row in enumerate(perms)}
+def __getattr__(name: str) -> Any:
+    # Old import path; named.py imports this module, so no top-level import of it here.
+    if name == "direct_product":
+        from specproof.groups.named import direct_product
 
-        def find_slow(rows: np.ndarray) -> np.ndarray:
-            try:
-                return np.array([lookup[np.ascontiguousarray(r).tobytes()] for r in rows])
-            except KeyError:
-                raise GroupAxiomError(
-                    "the permutations are not closed under composition") from None
-
-        return find_slow
-    weights = np.int64(m) ** np.arange(m, dtype=np.int64)
-    keys = perms @ weights
-    order = np.argsort(keys)
-    sorted_keys = keys[order]
-
-    def find(rows: np.ndarray) -> np.ndarray:
-        k = rows.astype(np.int64) @ weights
-        pos = np.clip(np.searchsorted(sorted_keys, k), 0, n - 1)
-        if not np.array_equal(sorted_keys[pos], k):
-            raise GroupAxiomError("the permutations are not closed under composition")
-        return order[pos]
-
-    return find
+        return direct_product
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _cycle_label(p: np.ndarray) -> str:
-    m = len(p)
-    seen = [False] * m
-    cycles = []
-    for s in range(m):
-        if seen[s] or p[s] == s:
-            seen[s] = True
-            continue
-        cyc = []
-        x = s
-        while not seen[x]:
-            seen[x] = True
-            cyc.append(x)
-            x = int(p[x])
-        cycles.append("(" + " ".join(str(v) for v in cyc) + ")")
-    return "".join(cycles) or "e"
-
-
-def direct_product(G: FiniteGroup, H: FiniteGroup, name: str | None = None) -> FiniteGroup:
-    """The direct product ``G × H``; element ``(g, h)`` has index ``g·|H| + h``.
-
-    Labels are ``"(g,h)"`` with the factors' labels.
-
-    Examples
-    --------
-    >>> from specproof.groups import cyclic
-    >>> P = direct_product(cyclic(2), cyclic(3))
-    >>> P.order, P.is_abelian, P.labels[4]
-    (6, True, '(r,r)')
-    """
-    for arg, X in (("G", G), ("H", H)):
-        if not isinstance(X, FiniteGroup):
-            raise TypeError(f"{arg} must be a FiniteGroup, got {type(X).__name__}")
-    n, m = G.order, H.order
-    g = np.repeat(np.arange(n), m)
-    h = np.tile(np.arange(m), n)
-    table = G.table[g[:, None], g[None, :]] * m + H.table[h[:, None], h[None, :]]
-    labels = [f"({G.labels[a]},{H.labels[b]})" for a, b in itertools.product(range(n), range(m))]
-    gens = [a * m + H.identity for a in G.generators] + [G.identity * m + b for b in H.generators]
-    return FiniteGroup(table, labels=labels, name=name or f"{G.name}x{H.name}",
-                       generators=gens, family=("product", G, H), _checked=True)
+# AxiomCheck, GroupAxiomError and check_group_axioms are re-exported from axioms.py.
+__all__ = ["AxiomCheck", "FiniteGroup", "GroupAxiomError", "check_group_axioms"]

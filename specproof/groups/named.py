@@ -19,7 +19,7 @@ import itertools
 
 import numpy as np
 
-from specproof.groups.finite import FiniteGroup, direct_product
+from specproof.groups.finite import FiniteGroup
 
 
 def _check_positive(name: str, value: object) -> int:
@@ -171,6 +171,31 @@ def quaternion() -> FiniteGroup:
     table = np.argmin(np.abs(prod[:, :, None, :] - flat[None, None]).sum(-1), axis=2)
     return FiniteGroup(table, labels=["1", "i", "j", "k", "-1", "-i", "-j", "-k"], name="Q8",
                        generators=[1, 2], family=("quaternion",))
+
+
+def direct_product(G: FiniteGroup, H: FiniteGroup, name: str | None = None) -> FiniteGroup:
+    """The direct product ``G × H``; element ``(g, h)`` has index ``g·|H| + h``.
+
+    Labels are ``"(g,h)"`` with the factors' labels.
+
+    Examples
+    --------
+    >>> from specproof.groups import cyclic
+    >>> P = direct_product(cyclic(2), cyclic(3))
+    >>> P.order, P.is_abelian, P.labels[4]
+    (6, True, '(r,r)')
+    """
+    for arg, X in (("G", G), ("H", H)):
+        if not isinstance(X, FiniteGroup):
+            raise TypeError(f"{arg} must be a FiniteGroup, got {type(X).__name__}")
+    n, m = G.order, H.order
+    g = np.repeat(np.arange(n), m)
+    h = np.tile(np.arange(m), n)
+    table = G.table[g[:, None], g[None, :]] * m + H.table[h[:, None], h[None, :]]
+    labels = [f"({G.labels[a]},{H.labels[b]})" for a, b in itertools.product(range(n), range(m))]
+    gens = [a * m + H.identity for a in G.generators] + [G.identity * m + b for b in H.generators]
+    return FiniteGroup(table, labels=labels, name=name or f"{G.name}x{H.name}",
+                       generators=gens, family=("product", G, H), _checked=True)
 
 
 __all__ = ["cyclic", "dihedral", "direct_product", "klein_four", "quaternion",
