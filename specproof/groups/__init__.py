@@ -28,6 +28,15 @@ from specproof.groups.characters import (
     decompose,
     hom_dimension,
 )
+from specproof.groups.constructions import (
+    direct_sum,
+    permutation_representation,
+    regular_representation,
+    right_regular_representation,
+    sign,
+    tensor,
+    trivial,
+)
 from specproof.groups.equivariance import (
     EquivarianceReport,
     check_equivariance,
@@ -67,14 +76,7 @@ from specproof.groups.representations import (
     NotAHomomorphismError,
     Representation,
     default_tolerance,
-    direct_sum,
     homomorphism_error,
-    permutation_representation,
-    regular_representation,
-    right_regular_representation,
-    sign,
-    tensor,
-    trivial,
 )
 
 __all__ = [

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from specproof.groups.finite import FiniteGroup
+from specproof.groups.permutations import _as_permutation_images
 from specproof.groups.representations import Representation, default_tolerance
 
 
@@ -76,17 +77,8 @@ class PermutationAction(Action):
     """
 
     def __init__(self, group: FiniteGroup, perms: Any, name: str = "permutation") -> None:
-        p = np.asarray(perms)
-        if p.ndim != 2 or p.shape[0] != group.order:
-            raise ValueError(f"perms must have shape (|G|, m) = ({group.order}, m), "
-                             f"got shape {p.shape}")
-        if p.dtype.kind not in "iu":
-            raise ValueError(f"perms must hold integer images, got dtype {p.dtype}")
+        p = _as_permutation_images(perms, group.order)
         m = p.shape[1]
-        for g in range(group.order):
-            if sorted(p[g].tolist()) != list(range(m)):
-                raise ValueError(f"perms[{g}] = {p[g].tolist()} is not a permutation of "
-                                 f"0..{m - 1}")
         self.group = group
         self.perms = p.astype(np.int64)
         self.degree = m

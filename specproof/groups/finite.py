@@ -356,7 +356,7 @@ class FiniteGroup:
         >>> cyclic(3).regular_representation().dim
         3
         """
-        from specproof.groups.representations import regular_representation
+        from specproof.groups.constructions import regular_representation
 
         return regular_representation(self)
 

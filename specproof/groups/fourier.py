@@ -34,9 +34,9 @@ from typing import Any
 
 import numpy as np
 
+from specproof.groups.constructions import right_regular_representation
 from specproof.groups.finite import FiniteGroup
 from specproof.groups.irreps import irreps as _irreps
-from specproof.groups.representations import right_regular_representation
 
 INDEXINGS = ("gh", "gh^-1")
 

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from specproof.groups.finite import FiniteGroup
+from specproof.groups.permutations import _parity
 from specproof.groups.representations import Representation, default_tolerance
 
 TYPES: dict[str, int] = {"R": 1, "C": 2, "H": 4}
@@ -170,8 +171,6 @@ def _standard_matrices(perms: np.ndarray) -> np.ndarray:
 
 
 def _symmetric_irreps(G: FiniteGroup, n: int) -> list[Irrep]:
-    from specproof.groups.representations import _parity
-
     perms = G.permutations
     assert perms is not None
     parity = np.array([_parity(p) for p in perms], dtype=np.float64)
