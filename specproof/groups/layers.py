@@ -198,6 +198,16 @@ def _check_grid_group(G: FiniteGroup) -> GridAction:
     return GridAction(G, axes=(-2, -1))  # raises for groups without an exact grid action
 
 
+def _kernel_or_random(kernel: Any, seed: np.random.Generator | int | None,
+                      shape: tuple[int, ...]) -> np.ndarray:
+    """``kernel`` as floats, or a Gaussian one of ``shape`` scaled by 1/sqrt(fan-in), the
+    fan-in being every axis after the output channels."""
+    if kernel is None:
+        rng = np.random.default_rng(seed)
+        kernel = rng.standard_normal(shape) * (1.0 / np.sqrt(int(np.prod(shape[1:]))))
+    return np.asarray(kernel, dtype=float)
+
+
 class LiftingConv:
     """Lifting convolution: images ``(c_in, H, W)`` -> functions on ``G x grid``
     ``(c_out, |G|, H', W')``, ``out[o, g] = x * (g.k)[o]``.
@@ -224,11 +234,7 @@ class LiftingConv:
                  kernel: Any = None) -> None:
         self.grid = _check_grid_group(G)
         self.group, self.padding = G, padding
-        if kernel is None:
-            rng = np.random.default_rng(seed)
-            scale = 1.0 / np.sqrt(c_in * kernel_size**2)
-            kernel = rng.standard_normal((c_out, c_in, kernel_size, kernel_size)) * scale
-        self.kernel = np.asarray(kernel, dtype=float)
+        self.kernel = _kernel_or_random(kernel, seed, (c_out, c_in, kernel_size, kernel_size))
         if self.kernel.ndim != 4 or self.kernel.shape[2] != self.kernel.shape[3]:
             raise ValueError(f"kernel must have shape (c_out, c_in, k, k), got {self.kernel.shape}")
 
@@ -277,12 +283,8 @@ class GroupConv:
         _check_grid_group(G)
         self.group, self.padding = G, padding
         self.action = GroupGridAction(G)
-        if kernel is None:
-            rng = np.random.default_rng(seed)
-            scale = 1.0 / np.sqrt(c_in * G.order * kernel_size**2)
-            kernel = rng.standard_normal((c_out, c_in, G.order, kernel_size, kernel_size))
-            kernel = kernel * scale
-        self.kernel = np.asarray(kernel, dtype=float)
+        self.kernel = _kernel_or_random(
+            kernel, seed, (c_out, c_in, G.order, kernel_size, kernel_size))
         k = self.kernel
         if k.ndim != 5 or k.shape[2] != G.order or k.shape[3] != k.shape[4]:
             raise ValueError(
