@@ -1,0 +1,390 @@
+"""Degree-q sum-of-squares relaxation of ``||X||_{2->q}^q`` for even q (4 and 6).
+
+Primal (Gram form, symmetry reduced)::
+
+    SoS_q(X) = min t   s.t.   t ||v||^q - sum_i <x_i, v>^q = z(v)^T G z(v),   G >= 0,
+
+with ``z`` the ``N = C(d+q/2-1, q/2)`` monomials of degree q/2. Matching coefficients
+gives one linear equality per monomial ``v^alpha`` of degree q (``C(d+q-1, q)`` of them)::
+
+    sum_{(a,b) in S_alpha} G_ab = t * n_alpha - f_alpha,
+
+where ``f_alpha`` and ``n_alpha`` are the coefficients of ``sum_i <x_i,v>^q`` and
+``||v||^q`` (:mod:`specproof.certificates.monomials`). No ``d^4`` entries, no symmetry
+equalities: the symmetry is built into the basis.
+
+Dual (pseudo-moments): one number ``y_alpha = E~[v^alpha]`` per monomial of degree q. The
+multipliers of the equalities above are exactly these: stationarity in ``t`` gives
+``sum_alpha n_alpha y_alpha = E~||v||^q = 1`` and stationarity in ``G`` gives that the
+pseudo-moment matrix ``M_ab = y_{alpha(a,b)}`` is PSD; the dual objective is
+``E~ sum_i <x_i,v>^q``. We read ``y`` from cvxpy's dual values and check both facts.
+
+The value ``t`` a floating-point solver returns is accurate to the solver tolerance, not
+a proof; exact certificates are built from ``solve_sos_fixed_bound`` (an interior Gram
+matrix for a slightly larger bound) by ``specproof.certificates`` certificate tools.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import cvxpy as cp
+import numpy as np
+import scipy.sparse as sps
+
+from specproof.certificates.monomials import (
+    Exponent,
+    PairMap,
+    exponents,
+    gram_basis,
+    norm_power_coefficients,
+    pair_structure,
+    power_sum_coefficients,
+)
+from specproof.certificates.validation import check_even_q, check_matrix, check_solver
+
+MAX_SOS_Q = 6
+_CVXPY_NAMES = {"clarabel": "CLARABEL", "scs": "SCS", "mosek": "MOSEK"}
+
+
+class SolverError(RuntimeError):
+    """The conic solver did not return an optimal solution (``status`` says what it did)."""
+
+    def __init__(self, message: str, status: str | None = None, solver: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.solver = solver
+
+
+@dataclass(frozen=True)
+class SoSResult:
+    """A solved SoS relaxation (or a fixed-bound Gram search) for ``||X||_{2->q}^q``.
+
+    Attributes
+    ----------
+    q : int
+        Even degree.
+    value : float
+        The SoS bound on ``||X||_{2->q}^q`` (for a fixed-bound search: the bound ``C``).
+    gram : ndarray (N, N)
+        Gram matrix ``G`` with ``value ||v||^q - sum_i <x_i,v>^q ~= z^T G z``.
+    basis : tuple of tuple
+        Exponent tuples of ``z`` (monomials of degree q/2).
+    pseudo_moments : ndarray (N, N) or None
+        ``M_ab = E~[z_a z_b]`` from the dual, normalised to ``E~||v||^q = 1``.
+    moments : ndarray or None
+        ``E~[v^alpha]`` for the exponents ``exponents(d, q)``.
+    status : str
+        Solver status (``"optimal"`` unless accept_inaccurate was given).
+    solver : str
+        ``"clarabel"``, ``"scs"`` or ``"mosek"``.
+    solve_time : float
+        Wall-clock seconds of the solve (formulation included).
+    lam : float or None
+        For the fixed-bound search: the certified margin ``lambda_min(G)`` maximised.
+    residual : float
+        Largest absolute violation of the coefficient equalities by ``gram``.
+    """
+
+    q: int
+    value: float
+    gram: np.ndarray = field(repr=False)
+    basis: tuple[tuple[int, ...], ...] = field(repr=False)
+    pseudo_moments: np.ndarray | None = field(repr=False, default=None)
+    moments: np.ndarray | None = field(repr=False, default=None)
+    status: str = "optimal"
+    solver: str = "clarabel"
+    solve_time: float = 0.0
+    lam: float | None = None
+    residual: float = 0.0
+
+    @property
+    def d(self) -> int:
+        return len(self.basis[0])
+
+    def __repr__(self) -> str:
+        extra = f", lam={self.lam:.3g}" if self.lam is not None else ""
+        return (
+            f"SoSResult(q={self.q}, d={self.d}, value={self.value:.10g}, N={len(self.basis)}, "
+            f"status={self.status!r}, solver={self.solver!r}, "
+            f"solve_time={self.solve_time:.3f}s, residual={self.residual:.2e}{extra})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "q": self.q,
+            "d": self.d,
+            "value": self.value,
+            "gram": self.gram.tolist(),
+            "basis": [list(b) for b in self.basis],
+            "pseudo_moments": None if self.pseudo_moments is None else self.pseudo_moments.tolist(),
+            "status": self.status,
+            "solver": self.solver,
+            "solve_time": self.solve_time,
+            "lam": self.lam,
+            "residual": self.residual,
+        }
+
+
+def sos_structure(d: int, q: int) -> tuple[list[Exponent], PairMap]:
+    """The Gram basis and the map ``alpha -> S_alpha`` (ordered index pairs).
+
+    This is :func:`specproof.certificates.monomials.gram_basis`, re-exported for
+    certificate code: ``sum_{(a,b) in S_alpha} G_ab`` is the coefficient of ``v^alpha``
+    in ``z^T G z``.
+
+    Examples
+    --------
+    >>> basis, S = sos_structure(2, 4)
+    >>> len(basis), len(S), sum(len(p) for p in S.values())
+    (3, 5, 9)
+    """
+    return gram_basis(d, q)
+
+
+def _coefficient_operator(d: int, q: int) -> tuple[sps.csr_matrix, int, int]:
+    """Sparse ``A`` (m x N^2) with ``(A vec G)_alpha = sum_{S_alpha} G_ab``."""
+    rows, m = pair_structure(d, q)
+    N2 = rows.size
+    A = sps.csr_matrix((np.ones(N2), (rows, np.arange(N2))), shape=(m, N2))
+    return A, m, int(round(math.sqrt(N2)))
+
+
+def _solver_kwargs(solver: str) -> dict[str, Any]:
+    name = _CVXPY_NAMES[solver]
+    if solver == "mosek":
+        try:
+            import mosek  # noqa: F401
+        except ImportError as exc:
+            raise SolverError(
+                "solver='mosek' was requested but the mosek package is not installed "
+                "(pip install mosek, and a licence file); specproof never switches solvers "
+                "silently: pass solver='clarabel' or 'scs' instead",
+                status="unavailable",
+                solver=solver,
+            ) from exc
+    if name not in cp.installed_solvers():
+        raise SolverError(
+            f"solver={solver!r} is not available to cvxpy (installed: {cp.installed_solvers()})",
+            status="unavailable",
+            solver=solver,
+        )
+    kw: dict[str, Any] = {"solver": name}
+    if solver == "scs":
+        kw.update(eps=1e-8, max_iters=100_000)
+    if solver == "clarabel":
+        kw.update(tol_gap_abs=1e-9, tol_gap_rel=1e-9, tol_feas=1e-9)
+    return kw
+
+
+def _solve(problem: cp.Problem, solver: str, accept_inaccurate: bool) -> tuple[str, float]:
+    kw = _solver_kwargs(solver)
+    t0 = time.perf_counter()
+    try:
+        problem.solve(**kw)
+    except cp.error.SolverError as exc:
+        msg = str(exc)
+        if solver == "mosek" and "licen" in msg.lower():
+            raise SolverError(
+                f"MOSEK has no usable licence: {msg}", status="no-licence", solver=solver
+            ) from exc
+        raise SolverError(f"{solver} failed: {msg}", status="solver_error", solver=solver) from exc
+    elapsed = time.perf_counter() - t0
+    status = str(problem.status)
+    if status != cp.OPTIMAL and not (accept_inaccurate and status == cp.OPTIMAL_INACCURATE):
+        raise SolverError(
+            f"{solver} returned status {status!r} (pass accept_inaccurate=True to accept "
+            "'optimal_inaccurate')",
+            status=status,
+            solver=solver,
+        )
+    return status, elapsed
+
+
+def _residual(A: sps.csr_matrix, G: np.ndarray, rhs: np.ndarray) -> float:
+    return float(np.max(np.abs(A @ G.ravel() - rhs))) if rhs.size else 0.0
+
+
+def moment_matrix(moments: np.ndarray, d: int, q: int) -> np.ndarray:
+    """The ``N x N`` pseudo-moment matrix ``M_ab = y_{alpha(a,b)}`` over the Gram basis.
+
+    Examples
+    --------
+    >>> y = np.arange(5.0)          # d = 2, q = 4: moments of v1^4, v1^3 v2, ..., v2^4
+    >>> moment_matrix(y, 2, 4)
+    array([[0., 1., 2.],
+           [1., 2., 3.],
+           [2., 3., 4.]])
+    """
+    rows, m = pair_structure(d, q)
+    N = int(round(math.sqrt(rows.size)))
+    return np.asarray(moments, dtype=np.float64)[rows].reshape(N, N)
+
+
+def full_moment_matrix(moments: np.ndarray, d: int, q: int) -> np.ndarray:
+    """The ``d^k x d^k`` (k = q/2) matrix ``E~[(v^{(x)k})(v^{(x)k})^T]`` from the moments.
+
+    It is invariant under every permutation of the q tensor indices by construction.
+
+    Examples
+    --------
+    >>> full_moment_matrix(np.arange(5.0), 2, 4).shape
+    (4, 4)
+    """
+    k = q // 2
+    idx = np.array(np.unravel_index(np.arange(d**k), (d,) * k)).T  # d^k x k
+    counts = np.zeros((d**k, d), dtype=np.int64)
+    for col in range(k):
+        counts[np.arange(d**k), idx[:, col]] += 1
+    weights = (q + 1) ** np.arange(d, dtype=np.int64)
+    key_half = counts @ weights
+    full = np.array(exponents(d, q), dtype=np.int64).reshape(-1, d)
+    key_full = full @ weights
+    order = np.argsort(key_full)
+    sums = key_half[:, None] + key_half[None, :]
+    pos = order[np.searchsorted(key_full[order], sums)]
+    return np.asarray(moments, dtype=np.float64)[pos]
+
+
+def solve_sos(
+    X: Any,
+    q: int = 4,
+    solver: str = "clarabel",
+    accept_inaccurate: bool = False,
+) -> SoSResult:
+    """Solve the degree-q SoS relaxation of ``||X||_{2->q}^q`` (q = 4 or 6).
+
+    Parameters
+    ----------
+    X : array_like (n, d)
+        Rows ``x_i``.
+    q : int
+        Even degree, 2, 4 or 6 (q = 2 gives ``sigma_max(X)^2`` exactly).
+    solver : {"clarabel", "scs", "mosek"}
+        Conic solver used through cvxpy. MOSEK without the package or a licence raises
+        :class:`SolverError`; nothing is switched silently.
+    accept_inaccurate : bool
+        Accept the status ``"optimal_inaccurate"`` instead of raising.
+
+    Returns
+    -------
+    SoSResult
+        ``value`` is the SoS upper bound on ``||X||_{2->q}^q`` (to solver accuracy);
+        ``pseudo_moments`` the dual moment matrix (PSD, ``E~||v||^q = 1``).
+
+    Examples
+    --------
+    >>> r = solve_sos(np.eye(2), q=4)
+    >>> round(r.value, 6), r.status
+    (1.0, 'optimal')
+    """
+    X = check_matrix(X)
+    q = check_even_q(q, max_q=MAX_SOS_Q)
+    solver = check_solver(solver)
+    n, d = X.shape
+    A, m, N = _coefficient_operator(d, q)
+    f = power_sum_coefficients(X, q)
+    nv = norm_power_coefficients(d, q)
+    # scale so the solver sees O(1) data; the bound scales linearly with the scale
+    scale = float(np.max(np.abs(f))) or 1.0
+    fs = f / scale
+    t0 = time.perf_counter()
+    G = cp.Variable((N, N), PSD=True)
+    t = cp.Variable()
+    eq = A @ cp.vec(G, order="C") == t * nv - fs
+    problem = cp.Problem(cp.Minimize(t), [eq])
+    status, _ = _solve(problem, solver, accept_inaccurate)
+    elapsed = time.perf_counter() - t0
+    Gv = np.asarray(G.value, dtype=np.float64)
+    Gv = (Gv + Gv.T) / 2 * scale
+    value = float(t.value) * scale
+    y = np.asarray(eq.dual_value, dtype=np.float64).ravel()
+    total = float(nv @ y)
+    if total != 0:
+        y = y / total  # fixes cvxpy's sign convention: E~||v||^q = 1
+    M = y[pair_structure(d, q)[0]].reshape(N, N)
+    return SoSResult(
+        q=q,
+        value=value,
+        gram=Gv,
+        basis=tuple(exponents(d, q // 2)),
+        pseudo_moments=M,
+        moments=y,
+        status=status,
+        solver=solver,
+        solve_time=elapsed,
+        residual=_residual(A, Gv, value * nv - f),
+    )
+
+
+def solve_sos_fixed_bound(
+    X: Any,
+    q: int,
+    bound: float,
+    solver: str = "clarabel",
+    accept_inaccurate: bool = False,
+) -> SoSResult:
+    """With ``C = bound`` fixed, find an interior Gram matrix (Peyrl-Parrilo step 3).
+
+    Solves ``max lambda`` s.t. ``C||v||^q - sum_i <x_i,v>^q = z^T G z`` and
+    ``G - lambda I >= 0``. A positive ``lam`` means ``G`` is strictly inside the PSD cone,
+    so rounding and projecting it keeps it PSD. If ``C`` is below the SoS value the problem
+    is infeasible and :class:`SolverError` is raised.
+
+    Parameters
+    ----------
+    X : array_like (n, d)
+    q : int
+        Even degree (4 or 6).
+    bound : float
+        The fixed bound ``C`` on ``||X||_{2->q}^q``.
+    solver, accept_inaccurate
+        As in :func:`solve_sos`.
+
+    Returns
+    -------
+    SoSResult
+        ``value = bound``, ``gram`` the interior Gram matrix, ``lam`` the margin.
+
+    Examples
+    --------
+    >>> r = solve_sos_fixed_bound(np.eye(2), 4, 1.1)
+    >>> r.lam > 0, r.residual < 1e-8
+    (True, True)
+    """
+    X = check_matrix(X)
+    q = check_even_q(q, max_q=MAX_SOS_Q)
+    solver = check_solver(solver)
+    C = float(bound)
+    if not math.isfinite(C):
+        raise ValueError(f"bound must be finite, got {bound!r}")
+    n, d = X.shape
+    A, m, N = _coefficient_operator(d, q)
+    f = power_sum_coefficients(X, q)
+    nv = norm_power_coefficients(d, q)
+    scale = float(max(np.max(np.abs(f)), abs(C))) or 1.0
+    rhs = (C * nv - f) / scale
+    t0 = time.perf_counter()
+    G = cp.Variable((N, N), symmetric=True)
+    lam = cp.Variable()
+    # the cap on lambda keeps the problem bounded when t-slack is large; any margin > 0 will do
+    cons = [A @ cp.vec(G, order="C") == rhs, G - lam * np.eye(N) >> 0, lam <= 1.0]
+    problem = cp.Problem(cp.Maximize(lam), cons)
+    status, _ = _solve(problem, solver, accept_inaccurate)
+    elapsed = time.perf_counter() - t0
+    Gv = np.asarray(G.value, dtype=np.float64)
+    Gv = (Gv + Gv.T) / 2 * scale
+    return SoSResult(
+        q=q,
+        value=C,
+        gram=Gv,
+        basis=tuple(exponents(d, q // 2)),
+        status=status,
+        solver=solver,
+        solve_time=elapsed,
+        lam=float(lam.value) * scale,
+        residual=_residual(A, Gv, C * nv - f),
+    )
