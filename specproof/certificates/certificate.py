@@ -10,6 +10,7 @@ whether the certificate *proves* its bound is decided by the checkers only.
 
 from __future__ import annotations
 
+import decimal
 import json
 import os
 import tempfile
@@ -60,6 +61,20 @@ class CheckResult:
         return {"ok": bool(self.ok), "reason": self.reason, "details": dict(self.details)}
 
 
+# Python refuses int <-> decimal-string conversions past 4300 digits (a guard against
+# quadratic-time parsing); exact Gram matrices can exceed that, so convert through
+# ``decimal`` with unbounded precision instead of lifting the process-wide limit.
+_DEC = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+
+
+def _int_to_str(n: int) -> str:
+    return str(n) if abs(n) < 10**4000 else format(decimal.Decimal(n), "f")
+
+
+def _str_to_int(s: str) -> int:
+    return int(s) if len(s) < 4000 else int(_DEC.create_decimal(s))
+
+
 def parse_rational(text: Any, name: str) -> Fraction:
     """Parse a ``"p/q"`` or ``"p"`` string into a Fraction, naming ``name`` on failure.
 
@@ -74,9 +89,28 @@ def parse_rational(text: Any, name: str) -> Fraction:
     num, _, den = s.partition("/")
     if not num.lstrip("-").isdigit() or (den and not den.isdigit()):
         raise CertificateFormatError(f"{name} must be a rational string 'p/q', got {text!r}")
-    if den and int(den) == 0:
+    if den and not den.strip("0"):
         raise CertificateFormatError(f"{name} has a zero denominator: {text!r}")
-    return Fraction(int(num), int(den) if den else 1)
+    return Fraction(_str_to_int(num), _str_to_int(den) if den else 1)
+
+
+def describe_rational(x: Fraction) -> str:
+    """Short display of a possibly huge rational: exact when short, else its size.
+
+    Examples
+    --------
+    >>> describe_rational(Fraction(3, 4))
+    '3/4'
+    >>> describe_rational(Fraction(3**200, 2**300))
+    'a rational of 317/301 bits, about 2^16'
+    """
+    x = Fraction(x)
+    if x.numerator.bit_length() + x.denominator.bit_length() < 200:
+        return rational_str(x)
+    mag = abs(x.numerator).bit_length() - x.denominator.bit_length()
+    sign = "-" if x < 0 else ""
+    return (f"a rational of {abs(x.numerator).bit_length()}/{x.denominator.bit_length()} bits, "
+            f"about {sign}2^{mag}")
 
 
 def rational_str(x: Fraction) -> str:
@@ -88,7 +122,9 @@ def rational_str(x: Fraction) -> str:
     ('3/2', '2')
     """
     x = Fraction(x)
-    return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
+    if x.denominator == 1:
+        return _int_to_str(x.numerator)
+    return f"{_int_to_str(x.numerator)}/{_int_to_str(x.denominator)}"
 
 
 @dataclass(frozen=True, eq=False)

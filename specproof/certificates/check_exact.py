@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 
 
-from specproof.certificates.certificate import Certificate, CheckResult
+from specproof.certificates.certificate import Certificate, CheckResult, describe_rational
 from specproof.certificates.consistency import normalise
 from specproof.certificates.ldl import ldl_psd
 from specproof.certificates.polynomial import identity_residuals, target_coefficients
@@ -52,7 +52,8 @@ def check_exact(source: str | Certificate, backend: str | None = None) -> CheckR
         for b in range(a):
             if G[a][b] != G[b][a]:
                 return CheckResult(False, f"gram.rational is not symmetric: entry ({a}, {b}) "
-                                          f"= {G[a][b]} but ({b}, {a}) = {G[b][a]}")
+                                          f"= {describe_rational(G[a][b])} but ({b}, {a}) = "
+                                          f"{describe_rational(G[b][a])}")
     t0 = time.perf_counter()
     target = target_coefficients(cert.X_rational, cert.C, cert.q)
     residuals = identity_residuals(target, G, cert.basis)
@@ -65,7 +66,7 @@ def check_exact(source: str | Certificate, backend: str | None = None) -> CheckR
         details["wrong_monomials"] = len(wrong)
         return CheckResult(False, f"identity fails at {len(wrong)} of {len(residuals)} monomials, "
                                   f"e.g. v^{alpha}: C||v||^q - sum <x_i,v>^q - z^T G z has "
-                                  f"coefficient {r}", details)
+                                  f"coefficient {describe_rational(r)}", details)
     t0 = time.perf_counter()
     ldl = ldl_psd(G, backend=backend)
     details.update(ldl_seconds=time.perf_counter() - t0, ldl=ldl.to_dict())

@@ -20,6 +20,8 @@ from fractions import Fraction
 from math import lcm
 from typing import Any
 
+from specproof.certificates.certificate import describe_rational
+
 try:  # optional accelerator; the Fraction path is complete without it
     import flint as _flint
 except ImportError:  # pragma: no cover - exercised only where python-flint is missing
@@ -62,7 +64,7 @@ class LDLResult:
             "reason": self.reason,
             "index": self.index,
             "rank": self.rank,
-            "min_pivot": None if self.min_pivot is None else str(self.min_pivot),
+            "min_pivot": None if self.min_pivot is None else describe_rational(self.min_pivot),
             "backend": self.backend,
         }
 
@@ -130,7 +132,7 @@ def ldl_psd(A: Sequence[Sequence[Fraction]], backend: str | None = None) -> LDLR
     for k in range(N):
         p = M[k][k]
         if p < 0:
-            return LDLResult(False, f"negative pivot {_to_fraction(p)} at index {k}", k, rank,
+            return LDLResult(False, f"negative pivot {describe_rational(_to_fraction(p))} at index {k}", k, rank,
                              min_pivot, backend)
         if p == 0:
             for i in range(k + 1, N):
@@ -189,7 +191,7 @@ def _bareiss_psd(A: Sequence[Sequence[Fraction]]) -> LDLResult:
     for k in range(N):
         p = M[k][k]
         if p < 0:
-            return LDLResult(False, f"negative pivot {Fraction(p, prev * D)} at index {k}", k,
+            return LDLResult(False, f"negative pivot {describe_rational(Fraction(p, prev * D))} at index {k}", k,
                              rank, min_pivot, "bareiss")
         if p == 0:
             for i in range(k + 1, N):
