@@ -85,9 +85,11 @@ def parse_rational(text: Any, name: str) -> Fraction:
     """
     if not isinstance(text, str):
         raise CertificateFormatError(f"{name} must be a rational string 'p/q', got {text!r}")
-    s = text.strip()
-    num, _, den = s.partition("/")
-    if not num.lstrip("-").isdigit() or (den and not den.isdigit()):
+    num, slash, den = text.partition("/")
+    digits = num[1:] if num.startswith("-") else num
+    if not (digits.isascii() and digits.isdigit()) or (
+        slash and not (den.isascii() and den.isdigit())
+    ):
         raise CertificateFormatError(f"{name} must be a rational string 'p/q', got {text!r}")
     if den and not den.strip("0"):
         raise CertificateFormatError(f"{name} has a zero denominator: {text!r}")

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from specproof.certificates.certificate import MAX_Q, Certificate
+from specproof.certificates.certificate import MAX_Q, Certificate, rational_str
 from specproof.certificates.check_exact import check_exact
 from specproof.certificates.check_numeric import check_numeric
 from specproof.certificates.validation import check_even_q, check_solver
@@ -80,6 +80,8 @@ def rationalize(X: Any, data_bits: int | None = None) -> tuple[tuple[Fraction, .
         for j, x in enumerate(row):
             if isinstance(x, (bool, np.bool_)):
                 raise TypeError(f"X[{i}][{j}] is a bool; expected a number")
+            if isinstance(x, (float, np.floating)) and not math.isfinite(float(x)):
+                raise ValueError(f"X has a non-finite entry {x} at index ({i}, {j})")
             try:
                 r = Fraction(x) if not isinstance(x, (np.floating, np.integer)) else Fraction(x.item())
             except (TypeError, ValueError) as exc:
@@ -246,7 +248,7 @@ def relax(cert: Certificate, delta: float | Fraction) -> Certificate:
     for a, beta in enumerate(cert.basis):
         G[a][a] += extra * math.factorial(k) / math.prod(math.factorial(b) for b in beta)
     newC = cert.C * (1 + delta)
-    prov = dict(cert.provenance, relaxed_by=str(delta))
+    prov = dict(cert.provenance, relaxed_by=rational_str(delta))
     return Certificate(q=cert.q, X=cert.X, X_rational=cert.X_rational, C=newC,
                        basis=cert.basis, gram=np.array([[float(x) for x in r] for r in G]),
                        gram_rational=tuple(tuple(r) for r in G), provenance=prov)
@@ -359,23 +361,23 @@ def certify(
         Cr = round_up_decimal(Fraction(t_star) * (1 + Fraction(str(float(delta)))))
     else:
         Cr = Fraction(C) if not isinstance(C, float) else Fraction(str(C))
+    tight_hint = (
+        "A tight C (one where the only Gram matrices are singular, as at the SoS value "
+        "itself) cannot be rounded: any rounding of a singular G leaves the PSD cone. "
+        "Certify a slightly larger C (delta > 0), or build the singular G exactly."
+    )
     try:
         fixed = solve_sos_fixed_bound(Xf, q, float(Cr), solver=solver)
     except SolverError as exc:
         raise CertificationError(
             f"no Gram matrix for C = {Cr} ({float(Cr):.10g}): the solver reports {exc}. "
-            "C is below the SoS value, or too close to it to certify"
+            f"C is below the SoS value, or too close to it to certify. {tight_hint}"
         ) from exc
     lam = float(fixed.lam)
     basis = tuple(tuple(int(e) for e in b) for b in fixed.basis)
     N = len(basis)
     prov.update(lam=lam, fixed_bound_seconds=fixed.solve_time, solver_residual=fixed.residual)
     target = expand_target(Xr, Cr, q)
-    tight_hint = (
-        "A tight C (one where the only Gram matrices are singular, as at the SoS value "
-        "itself) cannot be rounded: any rounding of a singular G leaves the PSD cone. "
-        "Certify a slightly larger C (delta > 0), or build the singular G exactly."
-    )
     if lam <= 0:
         raise CertificationError(
             f"C = {Cr} ({float(Cr):.10g}) has no interior Gram matrix (margin lambda = {lam:.3e} "

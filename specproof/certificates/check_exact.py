@@ -59,7 +59,7 @@ def check_exact(source: str | Certificate, backend: str | None = None) -> CheckR
     residuals = identity_residuals(target, G, cert.basis)
     t_identity = time.perf_counter() - t0
     wrong = [(alpha, r) for alpha, r in residuals.items() if r != 0]
-    details = {"monomials_checked": len(residuals), "N": N, "C": str(cert.C),
+    details = {"monomials_checked": len(residuals), "N": N, "C": describe_rational(cert.C),
                "identity_seconds": t_identity}
     if wrong:
         alpha, r = min(wrong)

@@ -39,7 +39,7 @@ import math
 
 import numpy as np
 
-from specproof.certificates.certificate import Certificate, CheckResult
+from specproof.certificates.certificate import Certificate, CheckResult, describe_rational
 from specproof.certificates.consistency import normalise
 from specproof.certificates.polynomial import compositions, gram_classes, multinomial
 from specproof.certificates.polynomial import norm_power_coefficient as _norm_coef
@@ -135,7 +135,7 @@ def check_numeric(source: str | Certificate) -> CheckResult:
         "worst_monomial": None if worst_alpha is None else list(worst_alpha),
         "lambda_min_computed": lam_hat, "eigenvalue_margin": eig_margin,
         "lambda_min_lower_bound": lam_lower, "required": needed,
-        "C": str(cert.C),
+        "C": describe_rational(cert.C),
     }
     if lam_lower >= needed:
         return CheckResult(True, f"certified: lambda_min(G) >= {lam_lower:.3e} >= "
