@@ -131,10 +131,10 @@ def check_numeric(source: str | Certificate) -> CheckResult:
     needed = N * rho
     details = {
         "q": q, "n": n, "d": d, "N": N,
-        "max_residual": rho_hat, "residual_bound": rho,
+        "max_residual": float(rho_hat), "residual_bound": float(rho),
         "worst_monomial": None if worst_alpha is None else list(worst_alpha),
         "lambda_min_computed": lam_hat, "eigenvalue_margin": eig_margin,
-        "lambda_min_lower_bound": lam_lower, "required": needed,
+        "lambda_min_lower_bound": lam_lower, "required": float(needed),
         "C": describe_rational(cert.C),
     }
     if lam_lower >= needed:
