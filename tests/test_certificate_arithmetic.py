@@ -12,7 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from specproof.certificates.certificate import parse_rational, rational_str
-from specproof.certificates.certify import expand_target, project_gram, rationalize, round_up_decimal
+from specproof.certificates.certify import (
+    expand_target,
+    project_gram,
+    rationalize,
+    round_up_decimal,
+)
 from specproof.certificates.io import load_matrix
 from specproof.certificates.ldl import BACKENDS, ldl_psd
 from specproof.certificates.polynomial import (

@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from specproof.certificates import (
-    SCHEMA_VERSION,
     Certificate,
     CertificateFormatError,
     CertificationError,

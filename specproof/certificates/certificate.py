@@ -254,7 +254,9 @@ class Certificate:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
-            raise CertificateFormatError(f"cannot read certificate file {str(path)!r}: {exc}") from exc
+            raise CertificateFormatError(
+                f"cannot read certificate file {str(path)!r}: {exc}"
+            ) from exc
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -278,7 +280,9 @@ class Certificate:
                 raise CertificateFormatError(f"certificate has no field {key!r}")
         q = _get(doc["statement"], "q", "statement")
         if not isinstance(q, int) or isinstance(q, bool) or q < 2 or q > MAX_Q or q % 2:
-            raise CertificateFormatError(f"statement.q must be an even integer in 2..{MAX_Q}, got {q!r}")
+            raise CertificateFormatError(
+                f"statement.q must be an even integer in 2..{MAX_Q}, got {q!r}"
+            )
         xs = doc["X"]
         shape = _get(xs, "shape", "X")
         if (not isinstance(shape, list) or len(shape) != 2
@@ -296,12 +300,15 @@ class Certificate:
             raise CertificateFormatError("basis must be a non-empty list of exponent tuples")
         for a, b in enumerate(basis):
             if (not isinstance(b, list) or len(b) != d
-                    or not all(isinstance(e, int) and not isinstance(e, bool) and e >= 0 for e in b)):
+                    or not all(isinstance(e, int) and not isinstance(e, bool) and e >= 0
+                               for e in b)):
                 raise CertificateFormatError(
                     f"basis[{a}] must be a list of {d} non-negative integers, got {b!r}"
                 )
             if sum(b) != q // 2:
-                raise CertificateFormatError(f"basis[{a}] = {b} has degree {sum(b)}, expected {q // 2}")
+                raise CertificateFormatError(
+                    f"basis[{a}] = {b} has degree {sum(b)}, expected {q // 2}"
+                )
         if len({tuple(b) for b in basis}) != len(basis):
             raise CertificateFormatError("basis has a repeated monomial")
         N = len(basis)

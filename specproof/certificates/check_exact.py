@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 
-
 from specproof.certificates.certificate import Certificate, CheckResult, describe_rational
 from specproof.certificates.consistency import normalise
 from specproof.certificates.ldl import ldl_psd

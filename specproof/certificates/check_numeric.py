@@ -52,7 +52,9 @@ def _gamma(k: int) -> float:
     return k * UNIT / (1.0 - k * UNIT)
 
 
-def _power_sums(X: np.ndarray, alphas: list[tuple[int, ...]], q: int) -> tuple[np.ndarray, np.ndarray]:
+def _power_sums(
+    X: np.ndarray, alphas: list[tuple[int, ...]], q: int
+) -> tuple[np.ndarray, np.ndarray]:
     """sum_i prod_j x_ij^alpha_j and sum_i |.| for each alpha, by explicit products."""
     # column indices with multiplicity: alpha=(2,0,1,1) -> [0, 0, 2, 3]
     idx = np.array([[j for j, a in enumerate(alpha) for _ in range(a)] for alpha in alphas])
@@ -143,7 +145,8 @@ def check_numeric(source: str | Certificate) -> CheckResult:
     if lam_lower < 0:
         why = f"G is not PSD in floating point: lambda_min(G) <= {lam_hat + eig_margin:.3e}"
         if lam_hat + eig_margin >= 0:
-            why = f"lambda_min(G) = {lam_hat:.3e} is within the eigenvalue error {eig_margin:.1e} of 0"
+            why = (f"lambda_min(G) = {lam_hat:.3e} is within the eigenvalue error "
+                   f"{eig_margin:.1e} of 0")
     else:
         why = f"lambda_min(G) >= {lam_lower:.3e} does not absorb the residual"
     return CheckResult(False, f"{why}; N*max|r| = {needed:.3e} (largest residual "

@@ -58,8 +58,8 @@ def normalise(source) -> Certificate | CheckResult:
     bad = first_unfaithful(cert.X, cert.X_rational)
     if bad is not None:
         i, j = bad
-        return CheckResult(False, f"X.float[{i}][{j}] = {cert.X[i, j]!r} is not the rounding of "
-                                  f"X.rational[{i}][{j}] = {cert.X_rational[i][j]}")
+        return CheckResult(False, f"X.float[{i}][{j}] = {float(cert.X[i, j])!r} is not the "
+                                  f"rounding of X.rational[{i}][{j}] = {cert.X_rational[i][j]}")
     if not faithful(cert.c_float, cert.C):
         return CheckResult(False, f"C.float = {cert.c_float!r} is not the rounding of "
                                   f"C.rational = {cert.C}")

@@ -132,8 +132,8 @@ def ldl_psd(A: Sequence[Sequence[Fraction]], backend: str | None = None) -> LDLR
     for k in range(N):
         p = M[k][k]
         if p < 0:
-            return LDLResult(False, f"negative pivot {describe_rational(_to_fraction(p))} at index {k}", k, rank,
-                             min_pivot, backend)
+            why = f"negative pivot {describe_rational(_to_fraction(p))} at index {k}"
+            return LDLResult(False, why, k, rank, min_pivot, backend)
         if p == 0:
             for i in range(k + 1, N):
                 if M[i][k] != 0:
@@ -191,8 +191,8 @@ def _bareiss_psd(A: Sequence[Sequence[Fraction]]) -> LDLResult:
     for k in range(N):
         p = M[k][k]
         if p < 0:
-            return LDLResult(False, f"negative pivot {describe_rational(Fraction(p, prev * D))} at index {k}", k,
-                             rank, min_pivot, "bareiss")
+            why = f"negative pivot {describe_rational(Fraction(p, prev * D))} at index {k}"
+            return LDLResult(False, why, k, rank, min_pivot, "bareiss")
         if p == 0:
             for i in range(k + 1, N):
                 if M[i][k] != 0:

@@ -60,8 +60,8 @@ def norm_power_coefficient(alpha: Sequence[int]) -> int:
 
     Examples
     --------
-    >>> norm_power_coefficient((2, 2)), norm_power_coefficient((4, 0)), norm_power_coefficient((3, 1))
-    (2, 1, 0)
+    >>> [norm_power_coefficient(a) for a in [(2, 2), (4, 0), (3, 1)]]
+    [2, 1, 0]
     """
     if any(a % 2 for a in alpha):
         return 0
@@ -122,7 +122,8 @@ def target_coefficients(
         moment = 0
         for pw in powers:
             moment += prod(pw[j][a] for j, a in support)
-        out[alpha] = C * norm_power_coefficient(alpha) - Fraction(multinomial(alpha) * moment, scale)
+        out[alpha] = (C * norm_power_coefficient(alpha)
+                      - Fraction(multinomial(alpha) * moment, scale))
     return out
 
 
@@ -140,7 +141,7 @@ def gram_classes(basis: Sequence[Exponent]) -> dict[Exponent, list[tuple[int, in
     classes: dict[Exponent, list[tuple[int, int]]] = {}
     for a, za in enumerate(basis):
         for b, zb in enumerate(basis):
-            alpha = tuple(x + y for x, y in zip(za, zb))
+            alpha = tuple(x + y for x, y in zip(za, zb, strict=True))
             classes.setdefault(alpha, []).append((a, b))
     return classes
 
