@@ -369,3 +369,17 @@ def test_certify_validates_its_arguments():
         certify(np.eye(2), q=4, solver="gurobi")
     with pytest.raises(ValueError, match="bits"):
         certify(np.eye(2), q=4, exact=True, bits=0)
+
+
+@pytest.mark.parametrize("q", [2, 6])
+def test_other_even_degrees(q):
+    X = np.random.default_rng(q).standard_normal((6, 3))
+    for exact in (False, True):
+        cert = certify(X, q=q, exact=exact, data_bits=8 if exact else None)
+        assert cert.q == q and len(cert.basis) == {2: 3, 6: 10}[q]
+        assert check(cert).ok
+        if exact:
+            assert check(cert, exact=True).ok
+    if q == 2:  # the 2->2 norm: C = sigma_max^2 (1 + 1e-6) up to solver accuracy
+        sigma2 = np.linalg.norm(np.array(cert.X), 2) ** 2
+        assert float(cert.C) == pytest.approx(sigma2 * (1 + 1e-6), rel=1e-7)
