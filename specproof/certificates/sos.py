@@ -326,7 +326,9 @@ def solve_sos_fixed_bound(
     ``G - lambda I >= 0``. (``lambda`` is bounded: averaging ``z^T G z`` over the sphere
     fixes a positive combination of the diagonal of ``G``.) A positive ``lam`` means ``G``
     is strictly inside the PSD cone, so rounding and projecting it keeps it PSD. If ``C``
-    is below the SoS value the problem is infeasible and :class:`SolverError` is raised.
+    is below the SoS value no PSD Gram matrix exists and the optimum ``lam`` is negative;
+    at ``C`` equal to the SoS value ``lam`` is ~0 (a singular Gram matrix, which cannot be
+    rounded to an exact certificate). Callers must check ``lam > 0``.
 
     Parameters
     ----------
