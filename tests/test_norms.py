@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -180,8 +181,8 @@ def test_normbounds_repr_and_dict():
     assert d["q"] == 4.0 and d["lower"] == 2.0 and "ratio" in d
     assert "NormBounds(q=4" in repr(b) and "ratio=" in repr(b)
     assert two_to_q(np.eye(2), q=np.inf).to_dict()["q"] == "inf"
-    with pytest.raises(Exception):
-        b.lower = 3.0  # frozen
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        b.lower = 3.0
     assert NormBounds(4.0, 0.0, np.zeros(2), 0.0, "x").ratio == 1.0
 
 

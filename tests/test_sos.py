@@ -59,7 +59,7 @@ def test_pairs_partition_the_gram_entries(d, q):
     assert sorted(seen) == [(a, b) for a in range(N) for b in range(N)]
     for alpha, pairs in S.items():
         for a, b in pairs:
-            assert tuple(x + y for x, y in zip(basis[a], basis[b])) == alpha
+            assert tuple(x + y for x, y in zip(basis[a], basis[b], strict=True)) == alpha
     assert sos_structure(d, q)[1] == S
 
 
