@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-BUILTIN_MODULES: tuple[str, ...] = ()
+BUILTIN_MODULES: tuple[str, ...] = ("specproof.theory.hopkins_tiegel",)
 
 
 def load_builtin_claims() -> None:
