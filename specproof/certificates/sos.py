@@ -35,6 +35,15 @@ import cvxpy as cp
 import numpy as np
 import scipy.sparse as sps
 
+from specproof.certificates.conic import (
+    SolverError,
+    coefficient_matrix,
+    require_mosek,
+    solve_conic,
+    solve_with_cvxpy,
+    svec_indices,
+    unsvec,
+)
 from specproof.certificates.monomials import (
     Exponent,
     PairMap,
@@ -47,16 +56,9 @@ from specproof.certificates.monomials import (
 from specproof.certificates.validation import check_even_q, check_matrix, check_solver
 
 MAX_SOS_Q = 6
+BACKENDS = ("direct", "cvxpy")
 _CVXPY_NAMES = {"clarabel": "CLARABEL", "scs": "SCS", "mosek": "MOSEK"}
-
-
-class SolverError(RuntimeError):
-    """The conic solver did not return an optimal solution (``status`` says what it did)."""
-
-    def __init__(self, message: str, status: str | None = None, solver: str | None = None):
-        super().__init__(message)
-        self.status = status
-        self.solver = solver
+__all__ = ["SolverError", "SoSResult", "solve_sos", "solve_sos_fixed_bound", "sos_structure"]
 
 
 @dataclass(frozen=True)
@@ -153,57 +155,6 @@ def _coefficient_operator(d: int, q: int) -> tuple[sps.csr_matrix, int, int]:
     return A, m, int(round(math.sqrt(N2)))
 
 
-def _solver_kwargs(solver: str) -> dict[str, Any]:
-    name = _CVXPY_NAMES[solver]
-    if solver == "mosek":
-        try:
-            import mosek  # noqa: F401
-        except ImportError as exc:
-            raise SolverError(
-                "solver='mosek' was requested but the mosek package is not installed "
-                "(pip install mosek, and a licence file); specproof never switches solvers "
-                "silently: pass solver='clarabel' or 'scs' instead",
-                status="unavailable",
-                solver=solver,
-            ) from exc
-    if name not in cp.installed_solvers():
-        raise SolverError(
-            f"solver={solver!r} is not available to cvxpy (installed: {cp.installed_solvers()})",
-            status="unavailable",
-            solver=solver,
-        )
-    kw: dict[str, Any] = {"solver": name}
-    if solver == "scs":
-        kw.update(eps=1e-8, max_iters=100_000)
-    if solver == "clarabel":
-        kw.update(tol_gap_abs=1e-9, tol_gap_rel=1e-9, tol_feas=1e-9)
-    return kw
-
-
-def _solve(problem: cp.Problem, solver: str, accept_inaccurate: bool) -> tuple[str, float]:
-    kw = _solver_kwargs(solver)
-    t0 = time.perf_counter()
-    try:
-        problem.solve(**kw)
-    except cp.error.SolverError as exc:
-        msg = str(exc)
-        if solver == "mosek" and "licen" in msg.lower():
-            raise SolverError(
-                f"MOSEK has no usable licence: {msg}", status="no-licence", solver=solver
-            ) from exc
-        raise SolverError(f"{solver} failed: {msg}", status="solver_error", solver=solver) from exc
-    elapsed = time.perf_counter() - t0
-    status = str(problem.status)
-    if status != cp.OPTIMAL and not (accept_inaccurate and status == cp.OPTIMAL_INACCURATE):
-        raise SolverError(
-            f"{solver} returned status {status!r} (pass accept_inaccurate=True to accept "
-            "'optimal_inaccurate')",
-            status=status,
-            solver=solver,
-        )
-    return status, elapsed
-
-
 def _residual(A: sps.csr_matrix, G: np.ndarray, rhs: np.ndarray) -> float:
     return float(np.max(np.abs(A @ G.ravel() - rhs))) if rhs.size else 0.0
 
@@ -249,13 +200,31 @@ def full_moment_matrix(moments: np.ndarray, d: int, q: int) -> np.ndarray:
     return np.asarray(moments, dtype=np.float64)[pos]
 
 
+
+def _check_backend(backend: str, solver: str) -> str:
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
+    if solver == "mosek":
+        require_mosek()
+        return "cvxpy"  # MOSEK is reached through cvxpy's interface
+    return backend
+
+
+def _setup(X: Any, q: Any, solver: Any) -> tuple[np.ndarray, int, str]:
+    X = check_matrix(X)
+    q = check_even_q(q, max_q=MAX_SOS_Q)
+    solver = check_solver(solver)
+    return X, q, solver
+
+
 def solve_sos(
     X: Any,
     q: int = 4,
     solver: str = "clarabel",
     accept_inaccurate: bool = False,
+    backend: str = "direct",
 ) -> SoSResult:
-    """Solve the degree-q SoS relaxation of ``||X||_{2->q}^q`` (q = 4 or 6).
+    """Solve the degree-q SoS relaxation of ``||X||_{2->q}^q`` (q = 2, 4 or 6).
 
     Parameters
     ----------
@@ -264,10 +233,14 @@ def solve_sos(
     q : int
         Even degree, 2, 4 or 6 (q = 2 gives ``sigma_max(X)^2`` exactly).
     solver : {"clarabel", "scs", "mosek"}
-        Conic solver used through cvxpy. MOSEK without the package or a licence raises
-        :class:`SolverError`; nothing is switched silently.
+        Conic solver. MOSEK without the package or without a licence raises
+        :class:`SolverError` saying so; nothing is switched silently.
     accept_inaccurate : bool
         Accept the status ``"optimal_inaccurate"`` instead of raising.
+    backend : {"direct", "cvxpy"}
+        ``"direct"`` hands the svec problem straight to Clarabel / SCS (fast);
+        ``"cvxpy"`` builds the same problem in cvxpy (slower; used to cross-check and
+        for MOSEK).
 
     Returns
     -------
@@ -275,37 +248,56 @@ def solve_sos(
         ``value`` is the SoS upper bound on ``||X||_{2->q}^q`` (to solver accuracy);
         ``pseudo_moments`` the dual moment matrix (PSD, ``E~||v||^q = 1``).
 
+    Raises
+    ------
+    SolverError
+        If the solver status is not optimal (the status is in ``.status``).
+
     Examples
     --------
     >>> r = solve_sos(np.eye(2), q=4)
     >>> round(r.value, 6), r.status
     (1.0, 'optimal')
     """
-    X = check_matrix(X)
-    q = check_even_q(q, max_q=MAX_SOS_Q)
-    solver = check_solver(solver)
+    X, q, solver = _setup(X, q, solver)
+    backend = _check_backend(backend, solver)
     n, d = X.shape
-    A, m, N = _coefficient_operator(d, q)
+    pair_rows, m = pair_structure(d, q)
+    N = int(round(math.sqrt(pair_rows.size)))
     f = power_sum_coefficients(X, q)
     nv = norm_power_coefficients(d, q)
-    # scale so the solver sees O(1) data; the bound scales linearly with the scale
+    # scale so the solver sees O(1) data; the bound scales linearly with the data
     scale = float(np.max(np.abs(f))) or 1.0
     fs = f / scale
     t0 = time.perf_counter()
-    G = cp.Variable((N, N), PSD=True)
-    t = cp.Variable()
-    eq = A @ cp.vec(G, order="C") == t * nv - fs
-    problem = cp.Problem(cp.Minimize(t), [eq])
-    status, _ = _solve(problem, solver, accept_inaccurate)
+    if backend == "direct":
+        B = coefficient_matrix(pair_rows, m, N, solver)
+        T = B.shape[1]
+        # x = [t, g]:  B g - t n = -f ;  g in PSD
+        A_eq = sps.hstack([sps.csc_matrix(-nv.reshape(-1, 1)), B], format="csc")
+        A_psd = sps.hstack([sps.csc_matrix((T, 1)), -sps.identity(T, format="csc")], format="csc")
+        c = np.zeros(T + 1)
+        c[0] = 1.0
+        sol = solve_conic(c, A_eq, -fs, A_psd, np.zeros(T), N, solver, accept_inaccurate)
+        t_val, Gs, y, status = sol.x[0], unsvec(sol.x[1:], N, solver), sol.y, sol.status
+    else:
+        A, _, _ = _coefficient_operator(d, q)
+        G = cp.Variable((N, N), PSD=True)
+        t = cp.Variable()
+        eq = A @ cp.vec(G, order="C") == t * nv - fs
+        status = solve_with_cvxpy(
+            cp.Problem(cp.Minimize(t), [eq]), _CVXPY_NAMES[solver], accept_inaccurate
+        )
+        t_val, Gs = float(t.value), np.asarray(G.value, dtype=np.float64)
+        y = np.asarray(eq.dual_value, dtype=np.float64).ravel()
     elapsed = time.perf_counter() - t0
-    Gv = np.asarray(G.value, dtype=np.float64)
-    Gv = (Gv + Gv.T) / 2 * scale
-    value = float(t.value) * scale
-    y = np.asarray(eq.dual_value, dtype=np.float64).ravel()
+    Gv = (Gs + Gs.T) / 2 * scale
+    value = float(t_val) * scale
     total = float(nv @ y)
     if total != 0:
-        y = y / total  # fixes cvxpy's sign convention: E~||v||^q = 1
-    M = y[pair_structure(d, q)[0]].reshape(N, N)
+        y = y / total  # fixes the sign convention: E~||v||^q = 1
+    M = y[pair_rows].reshape(N, N)
+    A, _, _ = _coefficient_operator(d, q)
     return SoSResult(
         q=q,
         value=value,
@@ -326,57 +318,79 @@ def solve_sos_fixed_bound(
     bound: float,
     solver: str = "clarabel",
     accept_inaccurate: bool = False,
+    backend: str = "direct",
 ) -> SoSResult:
     """With ``C = bound`` fixed, find an interior Gram matrix (Peyrl-Parrilo step 3).
 
     Solves ``max lambda`` s.t. ``C||v||^q - sum_i <x_i,v>^q = z^T G z`` and
-    ``G - lambda I >= 0``. A positive ``lam`` means ``G`` is strictly inside the PSD cone,
-    so rounding and projecting it keeps it PSD. If ``C`` is below the SoS value the problem
-    is infeasible and :class:`SolverError` is raised.
+    ``G - lambda I >= 0``. (``lambda`` is bounded: averaging ``z^T G z`` over the sphere
+    fixes a positive combination of the diagonal of ``G``.) A positive ``lam`` means ``G``
+    is strictly inside the PSD cone, so rounding and projecting it keeps it PSD. If ``C``
+    is below the SoS value no PSD Gram matrix exists and the optimum ``lam`` is negative;
+    at ``C`` equal to the SoS value ``lam`` is ~0 (a singular Gram matrix, which cannot be
+    rounded to an exact certificate). Callers must check ``lam > 0``.
 
     Parameters
     ----------
     X : array_like (n, d)
     q : int
-        Even degree (4 or 6).
+        Even degree (2, 4 or 6).
     bound : float
         The fixed bound ``C`` on ``||X||_{2->q}^q``.
-    solver, accept_inaccurate
+    solver, accept_inaccurate, backend
         As in :func:`solve_sos`.
 
     Returns
     -------
     SoSResult
-        ``value = bound``, ``gram`` the interior Gram matrix, ``lam`` the margin.
+        ``value = bound``, ``gram`` the interior Gram matrix, ``lam`` the margin
+        (``lambda_min`` of ``gram`` up to solver accuracy).
 
     Examples
     --------
     >>> r = solve_sos_fixed_bound(np.eye(2), 4, 1.1)
-    >>> r.lam > 0, r.residual < 1e-8
+    >>> bool(r.lam > 0), bool(r.residual < 1e-8)
     (True, True)
     """
-    X = check_matrix(X)
-    q = check_even_q(q, max_q=MAX_SOS_Q)
-    solver = check_solver(solver)
+    X, q, solver = _setup(X, q, solver)
+    backend = _check_backend(backend, solver)
     C = float(bound)
     if not math.isfinite(C):
         raise ValueError(f"bound must be finite, got {bound!r}")
     n, d = X.shape
-    A, m, N = _coefficient_operator(d, q)
+    pair_rows, m = pair_structure(d, q)
+    N = int(round(math.sqrt(pair_rows.size)))
     f = power_sum_coefficients(X, q)
     nv = norm_power_coefficients(d, q)
     scale = float(max(np.max(np.abs(f)), abs(C))) or 1.0
     rhs = (C * nv - f) / scale
     t0 = time.perf_counter()
-    G = cp.Variable((N, N), symmetric=True)
-    lam = cp.Variable()
-    # the cap on lambda keeps the problem bounded when t-slack is large; any margin > 0 will do
-    cons = [A @ cp.vec(G, order="C") == rhs, G - lam * np.eye(N) >> 0, lam <= 1.0]
-    problem = cp.Problem(cp.Maximize(lam), cons)
-    status, _ = _solve(problem, solver, accept_inaccurate)
+    if backend == "direct":
+        B = coefficient_matrix(pair_rows, m, N, solver)
+        T = B.shape[1]
+        i, j = svec_indices(N, solver)
+        eye = (i == j).astype(np.float64)
+        # x = [lam, g]:  B g = rhs ;  g - lam svec(I) in PSD ;  minimise -lam
+        A_eq = sps.hstack([sps.csc_matrix((m, 1)), B], format="csc")
+        A_psd = sps.hstack(
+            [sps.csc_matrix(eye.reshape(-1, 1)), -sps.identity(T, format="csc")], format="csc"
+        )
+        c = np.zeros(T + 1)
+        c[0] = -1.0
+        sol = solve_conic(c, A_eq, rhs, A_psd, np.zeros(T), N, solver, accept_inaccurate)
+        lam_val, Gs, status = sol.x[0], unsvec(sol.x[1:], N, solver), sol.status
+    else:
+        A, _, _ = _coefficient_operator(d, q)
+        G = cp.Variable((N, N), symmetric=True)
+        lam = cp.Variable()
+        cons = [A @ cp.vec(G, order="C") == rhs, G - lam * np.eye(N) >> 0]
+        status = solve_with_cvxpy(
+            cp.Problem(cp.Maximize(lam), cons), _CVXPY_NAMES[solver], accept_inaccurate
+        )
+        lam_val, Gs = float(lam.value), np.asarray(G.value, dtype=np.float64)
     elapsed = time.perf_counter() - t0
-    Gv = np.asarray(G.value, dtype=np.float64)
-    Gv = (Gv + Gv.T) / 2 * scale
+    Gv = (Gs + Gs.T) / 2 * scale
+    A, _, _ = _coefficient_operator(d, q)
     return SoSResult(
         q=q,
         value=C,
@@ -385,6 +399,6 @@ def solve_sos_fixed_bound(
         status=status,
         solver=solver,
         solve_time=elapsed,
-        lam=float(lam.value) * scale,
+        lam=float(lam_val) * scale,
         residual=_residual(A, Gv, C * nv - f),
     )

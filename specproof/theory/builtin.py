@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib
 
-BUILTIN_MODULES: tuple[str, ...] = ("specproof.theory.hopkins_tiegel_certificates",)
+BUILTIN_MODULES: tuple[str, ...] = (
+    "specproof.theory.hopkins_tiegel",
+    "specproof.theory.hopkins_tiegel_certificates",
+)
 
 
 def load_builtin_claims() -> None:
