@@ -383,3 +383,14 @@ def test_other_even_degrees(q):
     if q == 2:  # the 2->2 norm: C = sigma_max^2 (1 + 1e-6) up to solver accuracy
         sigma2 = np.linalg.norm(np.array(cert.X), 2) ** 2
         assert float(cert.C) == pytest.approx(sigma2 * (1 + 1e-6), rel=1e-7)
+
+
+@FAST
+@given(change=st.fractions(-10, 10).filter(lambda x: x != 0))
+def test_exact_checker_rejects_every_change_of_C(solved, change):
+    # any change of C changes the coefficient of v_1^4 (c_alpha = 1): the identity breaks
+    doc = _doc(solved)
+    C = solved.C + change
+    doc["C"] = {"rational": f"{C.numerator}/{C.denominator}", "float": float(C)}
+    res = check(_from(doc), exact=True)
+    assert not res.ok and "identity fails" in res.reason
