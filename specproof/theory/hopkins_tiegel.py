@@ -213,7 +213,7 @@ def sos4_exact_small_d(ctx, ds, trials, eps, tol, upper="sos"):
                     up = spectral_baseline(X, 4).upper
                 net = epsnet_two_to_q(X, 4, eps=eps)
                 gap = (up - low) / low
-                inside = net.lower <= up * (1 + 1e-9) and up <= net.upper
+                inside = net.lower <= up * (1 + tol) and up <= net.upper * (1 + tol)
                 outside += not inside
                 worst = max(worst, abs(gap))
                 rows.append({"d": d, "family": fam, "power": low, "upper": up,
