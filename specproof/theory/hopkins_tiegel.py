@@ -12,6 +12,7 @@ import itertools
 import math
 
 import numpy as np
+from matplotlib.ticker import NullFormatter, ScalarFormatter
 from scipy.linalg import hadamard
 from scipy.stats import ortho_group
 
@@ -160,13 +161,18 @@ def baseline_guarantee(ctx, ds, n_factor, trials, rounding="eigenvectors"):
                              "ratio_over_d": ratio / d})
     fig, ax = figure()
     dd = sorted(by_d)
-    ax.plot(dd, [by_d[d] for d in dd], "o-", label="worst lambda_max / rounded^4")
-    ax.plot(dd, dd, "k--", label="d (guarantee)")
-    ax.set_xlabel("d")
+    ax.plot(dd, [by_d[d] for d in dd], "o-", label=r"worst $\lambda_{\max}(M)/\|Xu\|_4^4$")
+    ax.plot(dd, dd, "k--", label="$d$ (guarantee)")
+    ax.set_xlabel("$d$")
     ax.set_ylabel("approximation ratio (4th power)")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.legend(frameon=False)
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_formatter(ScalarFormatter())
+        axis.set_minor_formatter(NullFormatter())
+    ax.set_xticks(dd)
+    ax.set_yticks([t for t in (1, 2, 4, 8, 16, 32) if t <= 2 * max(dd)])
+    ax.legend(frameon=False, loc="upper left")
     return ctx.evidence(
         holds=worst <= 1.0 + 1e-9,
         measured={"worst_ratio_over_d": worst, "instances": len(rows)},
@@ -275,8 +281,8 @@ def sandwich(ctx, ds, trials, n_factor, tol, order="true"):
     dd = sorted(gaps)
     ax.plot(dd, [max(g[0] for g in gaps[d]) for d in dd], "o-", label="baseline / OPT (worst)")
     ax.plot(dd, [max(g[1] for g in gaps[d]) for d in dd], "s-", label="SoS$_4$ / OPT (worst)")
-    ax.set_xlabel("d")
-    ax.set_ylabel("upper bound / best lower bound (4th power)")
+    ax.set_xlabel("$d$")
+    ax.set_ylabel("upper / best lower bound (4th power)")
     ax.legend(frameon=False)
     return ctx.evidence(
         holds=violations == 0,
