@@ -5,6 +5,7 @@ Run: ``python benchmarks/bench_power.py``. Times are the best of 3 runs, wall cl
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -30,6 +31,8 @@ def main() -> None:
     n, d = 10_000, 100
     X = np.random.default_rng(0).standard_normal((n, d))
     print(f"power method, X Gaussian {n} x {d}, q = 4 (3n = {3 * n}; n/d^2 = {n / d**2:g})")
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; BLAS threads: "
+          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
     print(f"{'setting':<44} {'seconds':>8} {'value^4':>12} {'starts':>6} {'iters':>6}")
     rows = [
         ("power_method defaults (20 random + 11 good)", lambda: power_method(X, 4)),
