@@ -278,3 +278,11 @@ def test_baseline_three_routes_agree():
     assert abs(abs(w_dense @ w_free) - 1) < 1e-8
     assert abs(lam_gram - np.linalg.eigvalsh(K.T @ K)[-1]) < 1e-10 * lam_gram
     assert np.linalg.norm(K.T @ (K @ w_gram) - lam_gram * w_gram) < 1e-9 * lam_gram
+
+
+@pytest.mark.parametrize("q", [3.0, 4.0, 40.0])
+def test_huge_entries_do_not_overflow(q):
+    X = np.random.default_rng(13).standard_normal((10, 3))
+    a = two_to_q(X, q, method="power").lower
+    b = two_to_q(1e150 * X, q, method="power").lower
+    assert np.isfinite(b) and abs(b / 1e150 - a) <= 1e-12 * a

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from specproof.certificates.rounding import lq_norms
 from specproof.certificates.validation import (
     as_rng,
     check_matrix,
@@ -68,9 +69,7 @@ class PowerResult:
 
 
 def _lq(Y: np.ndarray, q: float) -> np.ndarray:
-    if math.isinf(q):
-        return np.max(np.abs(Y), axis=0)
-    return np.linalg.norm(Y, ord=q, axis=0)
+    return lq_norms(Y, q)
 
 
 def _psi(Y: np.ndarray, q: float) -> np.ndarray:
@@ -245,7 +244,7 @@ def power_method(
     if w[np.argmax(np.abs(w))] < 0:
         w = -w
     y = X @ w
-    value = float(np.linalg.norm(y, ord=q))
+    value = float(lq_norms(y, q)[0])
     return PowerResult(
         q=q,
         value=value,
