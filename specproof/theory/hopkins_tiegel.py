@@ -240,6 +240,19 @@ def spectral_baseline_not_exact(ctx, ds, trials, eps, tol):
 
 
 # --------------------------------------------------------------------------- sandwich
+_SOS_CACHE: dict[bytes, object] = {}
+
+
+def _cached_sos(X: np.ndarray):
+    """SoS_4 of X, remembered for the control (it draws the same instances)."""
+    key = X.tobytes() + str(X.shape).encode()
+    if key not in _SOS_CACHE:
+        if len(_SOS_CACHE) > 256:
+            _SOS_CACHE.clear()
+        _SOS_CACHE[key] = solve_sos(X, 4)
+    return _SOS_CACHE[key]
+
+
 @claim(
     "hopkins-tiegel.sandwich",
     paper=PAPER,
@@ -257,13 +270,14 @@ def sandwich(ctx, ds, trials, n_factor, tol, order="true"):
     rows = []
     violations = 0
     worst = 0.0
+    worst_power = 0.0
     gaps = {}
     for d in ds:
         for fam in ("gaussian", "student-t"):
             for _ in range(trials):
                 X = _family(fam, n_factor * d, d, ctx.rng)
                 p = power_method(X, 4, seed=ctx.rng).value ** 4
-                res = solve_sos(X, 4)
+                res = _cached_sos(X)
                 s = res.value
                 rnd = sos_rounding(X, res)[0] ** 4
                 b = spectral_baseline(X, 4).lambda_max
@@ -274,6 +288,7 @@ def sandwich(ctx, ds, trials, n_factor, tol, order="true"):
                 worst = max(worst, v)
                 violations += v > tol
                 gaps.setdefault(d, []).append((b / opt, s / opt))
+                worst_power = max(worst_power, s / p)
                 rows.append({"d": d, "family": fam, "power4": p, "sos_round4": rnd,
                              "sos4": s, "baseline4": b, "baseline_over_opt": b / opt,
                              "sos_over_opt": s / opt})
@@ -288,7 +303,8 @@ def sandwich(ctx, ds, trials, n_factor, tol, order="true"):
         holds=violations == 0,
         measured={"violations": violations, "worst_rel_violation": worst,
                   "max_sos_over_opt": max(r["sos_over_opt"] for r in rows),
-                  "max_baseline_over_opt": max(r["baseline_over_opt"] for r in rows)},
+                  "max_baseline_over_opt": max(r["baseline_over_opt"] for r in rows),
+                  "max_sos_over_power": worst_power},
         expected=f"power <= SoS_4 <= baseline on every instance (relative slack {tol:g})",
         table=rows,
         figure=fig,
