@@ -263,3 +263,26 @@ def test_other_bad_arguments():
         power_method(np.eye(2), 4, restarts=-1)
     with pytest.raises(ValueError, match="q = 2 and q = inf"):
         two_to_q(np.eye(2), 4, method="exact")
+
+
+def test_baseline_three_routes_agree():
+    from specproof.certificates.baseline import flattening_top
+
+    rng = np.random.default_rng(12)
+    X = rng.standard_normal((60, 5))  # n > d^2: dense d^2 x d^2 route vs Lanczos route
+    lam_dense, w_dense = flattening_top(X, 4)
+    lam_free, w_free = flattening_top(X, 4, matrix_free_above=1)
+    lam_gram, w_gram = flattening_top(X[:20], 4)  # n <= d^2: the n x n route
+    K = (X[:20, :, None] * X[:20, None, :]).reshape(20, -1)
+    assert abs(lam_dense - lam_free) < 1e-10 * lam_dense
+    assert abs(abs(w_dense @ w_free) - 1) < 1e-8
+    assert abs(lam_gram - np.linalg.eigvalsh(K.T @ K)[-1]) < 1e-10 * lam_gram
+    assert np.linalg.norm(K.T @ (K @ w_gram) - lam_gram * w_gram) < 1e-9 * lam_gram
+
+
+@pytest.mark.parametrize("q", [3.0, 4.0, 40.0])
+def test_huge_entries_do_not_overflow(q):
+    X = np.random.default_rng(13).standard_normal((10, 3))
+    a = two_to_q(X, q, method="power").lower
+    b = two_to_q(1e150 * X, q, method="power").lower
+    assert np.isfinite(b) and abs(b / 1e150 - a) <= 1e-12 * a

@@ -206,3 +206,13 @@ def test_non_optimal_status_raises_with_status():
             solve_conic(np.array([0.0, 1.0]), A_eq, np.array([1.0, 2.0]), A_psd, np.zeros(1),
                         1, solver, accept_inaccurate=True)
         assert info.value.status != "optimal" and info.value.solver == solver
+
+
+@pytest.mark.parametrize("d", [4, 5])
+def test_power_defaults_reach_the_sos_value(d):
+    # on these instances SoS_4 is tight; the default restarts must find the optimum
+    for seed in range(3):
+        X = np.random.default_rng(100 + seed).standard_normal((3 * d, d))
+        s = solve_sos(X, 4).value
+        p = power_method(X, 4).value ** 4
+        assert abs(s - p) < 1e-7 * s

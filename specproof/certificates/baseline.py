@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.sparse.linalg import LinearOperator, eigsh
 
 from specproof.certificates.rounding import best_candidate, candidates_from_matrix
 from specproof.certificates.validation import check_even_q, check_matrix
@@ -81,8 +82,33 @@ def _kron_rows(X: np.ndarray, k: int) -> np.ndarray:
     return K
 
 
-def flattening_top(X: np.ndarray, q: int) -> tuple[float, np.ndarray]:
+def _top_matrix_free_q4(X: np.ndarray, seed: int) -> tuple[float, np.ndarray]:
+    """Top eigenpair of ``M = K^T K`` by Lanczos, never forming K or M (q = 4).
+
+    ``(K w)_i = x_i^T W x_i`` and ``K^T y = X^T diag(y) X`` (both reshaped), so one
+    product costs O(n d^2) and memory stays O(n d + d^2).
+    """
+    n, d = X.shape
+
+    def matvec(w: np.ndarray) -> np.ndarray:
+        W = w.reshape(d, d)
+        y = np.einsum("ij,ij->i", X @ W, X)
+        return ((X.T * y) @ X).ravel()
+
+    op = LinearOperator((d * d, d * d), matvec=matvec, rmatvec=matvec, dtype=np.float64)
+    v0 = np.random.default_rng(seed).standard_normal(d * d)
+    vals, vecs = eigsh(op, k=1, which="LA", v0=v0, tol=0)
+    return float(vals[0]), vecs[:, 0]
+
+
+def flattening_top(
+    X: np.ndarray, q: int, matrix_free_above: int = 1600, seed: int = 0
+) -> tuple[float, np.ndarray]:
     """``lambda_max`` of the ``d^k x d^k`` flattening and its top eigenvector (unit).
+
+    Uses the n x n matrix ``<x_i, x_j>^k`` when n <= d^k, a dense ``d^k x d^k`` matrix
+    when that is small, and (q = 4, ``d^2 > matrix_free_above``) Lanczos on the operator
+    ``w -> K^T K w`` without forming either.
 
     Examples
     --------
@@ -102,6 +128,8 @@ def flattening_top(X: np.ndarray, q: int) -> tuple[float, np.ndarray]:
         else:
             w = X.T @ (u[:, None] * _kron_rows(X, k - 1))
         w = w.ravel()
+    elif k == 2 and D > matrix_free_above:
+        lam, w = _top_matrix_free_q4(X, seed)
     else:
         if D > MAX_FLAT_DIM:
             raise ValueError(

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from specproof.certificates.bounds import NormBounds
+from specproof.certificates.rounding import lq_norms
 from specproof.certificates.validation import check_matrix, check_q
 
 MAX_NET_POINTS = 2_000_000
@@ -132,7 +133,7 @@ def epsnet_two_to_q(X: Any, q: Any = 4, eps: float = 0.01, max_d: int = 3) -> No
     chunk = max(1, 4_000_000 // max(n, 1))
     for s in range(0, P.shape[0], chunk):
         Y = X @ P[s : s + chunk].T
-        vals = np.max(np.abs(Y), axis=0) if math.isinf(q) else np.linalg.norm(Y, ord=q, axis=0)
+        vals = lq_norms(Y, q)
         k = int(np.argmax(vals))
         if vals[k] > best:
             best, arg = float(vals[k]), s + k

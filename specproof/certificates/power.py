@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from specproof.certificates.rounding import lq_norms
 from specproof.certificates.validation import (
     as_rng,
     check_matrix,
@@ -68,9 +69,7 @@ class PowerResult:
 
 
 def _lq(Y: np.ndarray, q: float) -> np.ndarray:
-    if math.isinf(q):
-        return np.max(np.abs(Y), axis=0)
-    return np.linalg.norm(Y, ord=q, axis=0)
+    return lq_norms(Y, q)
 
 
 def _psi(Y: np.ndarray, q: float) -> np.ndarray:
@@ -94,10 +93,10 @@ def default_starts(X: np.ndarray, restarts: int, seed: Any, row_starts: int) -> 
     n, d = X.shape
     rng = as_rng(seed)
     cols = []
-    # top right singular vector by a few block power steps: cheap and good enough as a start
     if d <= 600:
-        _, _, vt = np.linalg.svd(X, full_matrices=False)
-        cols.append(vt[0])
+        # a start needs no accuracy: the d x d Gram matrix is much cheaper than an SVD of X
+        _, vecs = np.linalg.eigh(X.T @ X)
+        cols.append(vecs[:, -1])
     else:
         from specproof.certificates.operator import spectral_norm
 
@@ -245,7 +244,7 @@ def power_method(
     if w[np.argmax(np.abs(w))] < 0:
         w = -w
     y = X @ w
-    value = float(np.linalg.norm(y, ord=q))
+    value = float(lq_norms(y, q)[0])
     return PowerResult(
         q=q,
         value=value,

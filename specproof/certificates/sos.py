@@ -44,6 +44,7 @@ from specproof.certificates.conic import (
     svec_indices,
     unsvec,
 )
+from specproof.certificates.moments import full_moment_matrix, moment_matrix
 from specproof.certificates.monomials import (
     Exponent,
     PairMap,
@@ -58,7 +59,15 @@ from specproof.certificates.validation import check_even_q, check_matrix, check_
 MAX_SOS_Q = 6
 BACKENDS = ("direct", "cvxpy")
 _CVXPY_NAMES = {"clarabel": "CLARABEL", "scs": "SCS", "mosek": "MOSEK"}
-__all__ = ["SolverError", "SoSResult", "solve_sos", "solve_sos_fixed_bound", "sos_structure"]
+__all__ = [
+    "SolverError",
+    "SoSResult",
+    "full_moment_matrix",
+    "moment_matrix",
+    "solve_sos",
+    "solve_sos_fixed_bound",
+    "sos_structure",
+]
 
 
 @dataclass(frozen=True)
@@ -157,48 +166,6 @@ def _coefficient_operator(d: int, q: int) -> tuple[sps.csr_matrix, int, int]:
 
 def _residual(A: sps.csr_matrix, G: np.ndarray, rhs: np.ndarray) -> float:
     return float(np.max(np.abs(A @ G.ravel() - rhs))) if rhs.size else 0.0
-
-
-def moment_matrix(moments: np.ndarray, d: int, q: int) -> np.ndarray:
-    """The ``N x N`` pseudo-moment matrix ``M_ab = y_{alpha(a,b)}`` over the Gram basis.
-
-    Examples
-    --------
-    >>> y = np.arange(5.0)          # d = 2, q = 4: moments of v1^4, v1^3 v2, ..., v2^4
-    >>> moment_matrix(y, 2, 4)
-    array([[0., 1., 2.],
-           [1., 2., 3.],
-           [2., 3., 4.]])
-    """
-    rows, m = pair_structure(d, q)
-    N = int(round(math.sqrt(rows.size)))
-    return np.asarray(moments, dtype=np.float64)[rows].reshape(N, N)
-
-
-def full_moment_matrix(moments: np.ndarray, d: int, q: int) -> np.ndarray:
-    """The ``d^k x d^k`` (k = q/2) matrix ``E~[(v^{(x)k})(v^{(x)k})^T]`` from the moments.
-
-    It is invariant under every permutation of the q tensor indices by construction.
-
-    Examples
-    --------
-    >>> full_moment_matrix(np.arange(5.0), 2, 4).shape
-    (4, 4)
-    """
-    k = q // 2
-    idx = np.array(np.unravel_index(np.arange(d**k), (d,) * k)).T  # d^k x k
-    counts = np.zeros((d**k, d), dtype=np.int64)
-    for col in range(k):
-        counts[np.arange(d**k), idx[:, col]] += 1
-    weights = (q + 1) ** np.arange(d, dtype=np.int64)
-    key_half = counts @ weights
-    full = np.array(exponents(d, q), dtype=np.int64).reshape(-1, d)
-    key_full = full @ weights
-    order = np.argsort(key_full)
-    sums = key_half[:, None] + key_half[None, :]
-    pos = order[np.searchsorted(key_full[order], sums)]
-    return np.asarray(moments, dtype=np.float64)[pos]
-
 
 
 def _check_backend(backend: str, solver: str) -> str:
