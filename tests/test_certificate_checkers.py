@@ -244,6 +244,10 @@ def test_truncated_file_is_rejected(tmp_path, solved):
         (lambda d: d["X"]["rational"][0].__setitem__(0, "0.5"), "rational string"),
         (lambda d: d["gram"]["float"][0].__setitem__(0, "x"), "gram.float[0][0]"),
         (lambda d: d["X"].update(shape=[2, 2]), "X.float"),
+        (lambda d: d["C"].update(float=float("nan")), "C.float must be a finite number"),
+        (lambda d: d["C"].update(float=10**400), "C.float must be a finite number"),
+        (lambda d: d["X"]["float"][0].__setitem__(1, float("inf")), "X.float[0][1] is not finite"),
+        (lambda d: d["gram"]["float"][1].__setitem__(1, 10**400), "gram.float has a number too"),
     ],
 )
 def test_malformed_fields_are_named(tmp_path, solved, mutate, message):
@@ -394,3 +398,43 @@ def test_exact_checker_rejects_every_change_of_C(solved, change):
     doc["C"] = {"rational": f"{C.numerator}/{C.denominator}", "float": float(C)}
     res = check(_from(doc), exact=True)
     assert not res.ok and "identity fails" in res.reason
+
+
+def _leaves(obj, path=()):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k != "provenance":
+                yield from _leaves(v, (*path, k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _leaves(v, (*path, i))
+    else:
+        yield path
+
+
+json_values = st.one_of(st.none(), st.booleans(), st.integers(-10**30, 10**30),
+                        st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8),
+                        st.lists(st.integers(0, 3), max_size=4))
+
+
+@FAST
+@given(data=st.data())
+def test_checkers_never_raise_and_never_accept_a_changed_statement(tmp_path, solved, data):
+    doc = _doc(solved)
+    paths = list(_leaves(doc))
+    path = data.draw(st.sampled_from(paths))
+    value = data.draw(json_values)
+    target = doc
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    p = tmp_path / "fuzz.json"
+    p.write_text(json.dumps(doc))
+    for exact in (True, False):
+        res = check(str(p), exact=exact)
+        if res.ok:  # only a change that leaves the statement and its proof intact
+            back = Certificate.load(p)
+            assert back.C == solved.C and back.X_rational == solved.X_rational
+            assert back.q == solved.q
+            if exact:
+                assert back.gram_rational == solved.gram_rational

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import decimal
 import json
+import math
 import os
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -279,6 +281,10 @@ class Certificate:
             if key not in doc:
                 raise CertificateFormatError(f"certificate has no field {key!r}")
         q = _get(doc["statement"], "q", "statement")
+        kind = doc["statement"].get("kind", "2-to-q-norm-upper-bound")
+        if kind != "2-to-q-norm-upper-bound":
+            raise CertificateFormatError(
+                f"statement.kind must be '2-to-q-norm-upper-bound', got {kind!r}")
         if not isinstance(q, int) or isinstance(q, bool) or q < 2 or q > MAX_Q or q % 2:
             raise CertificateFormatError(
                 f"statement.q must be an even integer in 2..{MAX_Q}, got {q!r}"
@@ -293,8 +299,8 @@ class Certificate:
         Xr = _rational_matrix(_get(xs, "rational", "X"), n, d, "X.rational")
         C = parse_rational(_get(doc["C"], "rational", "C"), "C.rational")
         c_float = _get(doc["C"], "float", "C")
-        if not isinstance(c_float, (int, float)) or isinstance(c_float, bool):
-            raise CertificateFormatError(f"C.float must be a number, got {c_float!r}")
+        if not _finite_number(c_float):
+            raise CertificateFormatError(f"C.float must be a finite number, got {c_float!r}")
         basis = doc["basis"]
         if not isinstance(basis, list) or not basis:
             raise CertificateFormatError("basis must be a non-empty list of exponent tuples")
@@ -323,6 +329,13 @@ class Certificate:
                    gram=G, gram_rational=Gr, provenance=prov, C_float=float(c_float))
 
 
+def _finite_number(x: Any) -> bool:
+    """A JSON number that is a finite float (bools and out-of-range integers are not)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return False
+    return abs(x) <= sys.float_info.max if isinstance(x, int) else math.isfinite(x)
+
+
 def _get(obj: Any, key: str, where: str) -> Any:
     if not isinstance(obj, dict) or key not in obj:
         raise CertificateFormatError(f"field {where}.{key} is missing")
@@ -338,7 +351,10 @@ def _float_matrix(rows: Any, n: int, m: int, name: str) -> np.ndarray:
         for j, x in enumerate(row):
             if not isinstance(x, (int, float)) or isinstance(x, bool):
                 raise CertificateFormatError(f"{name}[{i}][{j}] must be a number, got {x!r}")
-    arr = np.array(rows, dtype=float)
+    try:
+        arr = np.array(rows, dtype=float)
+    except OverflowError as exc:
+        raise CertificateFormatError(f"{name} has a number too large for a float") from exc
     if not np.all(np.isfinite(arr)):
         i, j = np.argwhere(~np.isfinite(arr))[0]
         raise CertificateFormatError(f"{name}[{i}][{j}] is not finite")
