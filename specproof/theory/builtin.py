@@ -6,6 +6,8 @@ import importlib
 
 BUILTIN_MODULES: tuple[str, ...] = (
     "specproof.theory.lin_sn_gan",
+    "specproof.theory.hopkins_tiegel",
+    "specproof.theory.hopkins_tiegel_certificates",
     "specproof.theory.group_appendix",
     "specproof.theory.group_appendix_equivariance",
 )

@@ -1,0 +1,98 @@
+"""The result type of every 2->q norm computation: a bracket ``lower <= ||X||_{2->q} <= upper``."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+def _cert_dict(cert: Any) -> Any:
+    if cert is None:
+        return None
+    to_dict = getattr(cert, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    return repr(cert)
+
+
+@dataclass(frozen=True)
+class NormBounds:
+    """A certified bracket on the 2->q norm ``||X||_{2->q} = max_{||v||_2=1} ||X v||_q``.
+
+    Attributes
+    ----------
+    q : float
+        The exponent (``math.inf`` for the max-row-norm case).
+    lower : float
+        A lower bound on ``||X||_{2->q}`` (the norm itself, not its q-th power). It is the
+        exact value ``||X witness||_q``, so it is a bound whatever method found it.
+    witness : ndarray
+        A unit vector attaining ``lower``.
+    upper : float
+        An upper bound on ``||X||_{2->q}``.
+    upper_method : str
+        What proves ``upper``: ``"exact-svd"``, ``"exact-max-row"``, ``"spectral-2to2"``,
+        ``"flattening"``, ``"sos4"``, ``"sos6"`` or ``"epsnet"``.
+    lower_method : str
+        How the witness was found (``"power"``, ``"sos-rounding"``, ...).
+    certificate : object
+        What proves ``upper`` (an :class:`~specproof.certificates.sos.SoSResult`, a
+        :class:`~specproof.certificates.baseline.BaselineResult`, ...), or None.
+
+    Examples
+    --------
+    >>> b = NormBounds(q=4.0, lower=1.0, witness=np.array([1.0, 0.0]), upper=1.0,
+    ...                upper_method="spectral-2to2")
+    >>> b.ratio, b.gap
+    (1.0, 0.0)
+    """
+
+    q: float
+    lower: float
+    witness: np.ndarray = field(repr=False)
+    upper: float
+    upper_method: str
+    lower_method: str = "power"
+    certificate: Any = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.lower) and math.isfinite(self.upper)):
+            raise ValueError(f"bounds must be finite, got lower={self.lower}, upper={self.upper}")
+        if self.lower < 0:
+            raise ValueError(f"lower must be >= 0, got {self.lower}")
+
+    @property
+    def ratio(self) -> float:
+        """``upper / lower`` (``inf`` when ``lower == 0 < upper``; 1 for the zero matrix)."""
+        if self.lower == 0:
+            return 1.0 if self.upper == 0 else math.inf
+        return self.upper / self.lower
+
+    @property
+    def gap(self) -> float:
+        """``upper - lower``."""
+        return self.upper - self.lower
+
+    def __repr__(self) -> str:
+        q = "inf" if math.isinf(self.q) else f"{self.q:g}"
+        return (
+            f"NormBounds(q={q}, lower={self.lower:.10g}, upper={self.upper:.10g}, "
+            f"ratio={self.ratio:.6g}, upper_method={self.upper_method!r}, "
+            f"lower_method={self.lower_method!r})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary (``q = inf`` is written as the string ``"inf"``)."""
+        return {
+            "q": "inf" if math.isinf(self.q) else self.q,
+            "lower": self.lower,
+            "upper": self.upper,
+            "ratio": self.ratio if math.isfinite(self.ratio) else "inf",
+            "witness": np.asarray(self.witness).tolist(),
+            "upper_method": self.upper_method,
+            "lower_method": self.lower_method,
+            "certificate": _cert_dict(self.certificate),
+        }

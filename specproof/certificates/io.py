@@ -1,0 +1,74 @@
+"""Reading data matrices for the command line (``specproof certify X.npy``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+
+def load_matrix(path: str | os.PathLike) -> np.ndarray:
+    """Read a real 2-D matrix from a ``.npy`` or ``.csv`` file.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        ``.npy`` (numpy binary; object arrays are refused, never unpickled) or ``.csv``
+        (comma separated numbers, one row per line; lines starting with ``#`` are
+        comments).
+
+    Returns
+    -------
+    ndarray of float64, shape (n, d)
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    ValueError
+        Unknown extension, unparsable content, not 2-D, empty, or a non-finite entry
+        (its index is named).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "X.csv")
+    >>> _ = open(p, "w").write("1,2\\n3,4\\n")
+    >>> load_matrix(p)
+    array([[1., 2.],
+           [3., 4.]])
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"matrix file {str(p)!r} does not exist")
+    ext = p.suffix.lower()
+    if ext == ".npy":
+        try:
+            arr = np.load(p, allow_pickle=False)
+        except ValueError as exc:
+            raise ValueError(f"{str(p)!r} is not a numeric .npy array (object arrays are "
+                             f"not read): {exc}") from exc
+        except OSError as exc:
+            raise ValueError(f"{str(p)!r} is not a readable .npy file: {exc}") from exc
+    elif ext == ".csv":
+        try:
+            arr = np.loadtxt(p, delimiter=",", ndmin=2, comments="#", dtype=float)
+        except ValueError as exc:
+            raise ValueError(f"{str(p)!r} is not a CSV of numbers: {exc}") from exc
+    else:
+        raise ValueError(f"matrix file must end in .npy or .csv, got {str(p)!r}")
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise ValueError(f"{str(p)!r} holds dtype {arr.dtype}, expected real numbers")
+    if np.iscomplexobj(arr):
+        raise ValueError(f"{str(p)!r} holds complex numbers, expected real numbers")
+    if arr.ndim != 2:
+        raise ValueError(f"{str(p)!r} holds an array of shape {arr.shape}, expected a 2-D matrix")
+    if 0 in arr.shape:
+        raise ValueError(f"{str(p)!r} holds an empty matrix of shape {arr.shape}")
+    arr = arr.astype(np.float64)
+    bad = np.argwhere(~np.isfinite(arr))
+    if bad.size:
+        i, j = (int(t) for t in bad[0])
+        raise ValueError(f"{str(p)!r} has a non-finite entry {arr[i, j]} at index ({i}, {j})")
+    return arr

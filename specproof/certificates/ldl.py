@@ -1,0 +1,222 @@
+"""Exact PSD test of a rational symmetric matrix by LDL^T elimination (no pivoting).
+
+Why no pivoting is enough: if ``A`` is PSD then (i) a zero diagonal entry forces its
+whole row and column to vanish (a 2x2 principal minor ``[[0, b], [b, c]]`` has
+determinant ``-b^2``), and (ii) the Schur complement of a positive pivot is again PSD.
+So eliminating in the given order either finishes with pivots ``D >= 0`` — and then
+``A = L D L^T`` is PSD — or meets a negative pivot, or a zero pivot whose column is not
+zero, and each of those is a proof that ``A`` is not PSD.
+
+Two arithmetic back ends run the same elimination: Python's :class:`fractions.Fraction`
+(always available) and python-flint's ``fmpq`` (C, GMP-backed). ``benchmarks/
+bench_certificates.py`` measures both; flint is the default when it is importable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from math import lcm
+from typing import Any
+
+from specproof.certificates.certificate import describe_rational
+
+try:  # optional accelerator; the Fraction path is complete without it
+    import flint as _flint
+except ImportError:  # pragma: no cover - exercised only where python-flint is missing
+    _flint = None
+
+BACKENDS: tuple[str, ...] = ("bareiss", "flint", "fraction")
+
+
+@dataclass(frozen=True)
+class LDLResult:
+    """Outcome of the exact PSD test.
+
+    Attributes
+    ----------
+    psd : bool
+        Whether the matrix is positive semidefinite (exactly).
+    reason : str
+        Why, in words (the offending pivot when not PSD).
+    index : int or None
+        Index of the offending pivot, or None when PSD.
+    rank : int
+        Number of positive pivots met (the rank when PSD).
+    min_pivot : Fraction or None
+        Smallest positive pivot met (None if there was none).
+    backend : str
+        ``"flint"`` or ``"fraction"``.
+    """
+
+    psd: bool
+    reason: str
+    index: int | None
+    rank: int
+    min_pivot: Fraction | None = field(default=None)
+    backend: str = "fraction"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able summary (the pivot as a ``"p/q"`` string)."""
+        return {
+            "psd": self.psd,
+            "reason": self.reason,
+            "index": self.index,
+            "rank": self.rank,
+            "min_pivot": None if self.min_pivot is None else describe_rational(self.min_pivot),
+            "backend": self.backend,
+        }
+
+
+def default_backend() -> str:
+    """The fastest back end measured: ``"bareiss"`` (pure Python integers).
+
+    Examples
+    --------
+    >>> default_backend() in BACKENDS
+    True
+    """
+    return "bareiss"
+
+
+def _to_backend(A: Sequence[Sequence[Fraction]], backend: str) -> list[list[Any]]:
+    if backend == "fraction":
+        return [[Fraction(x) for x in row] for row in A]
+    if _flint is None:
+        raise ValueError("backend='flint' needs python-flint, which is not installed")
+    fmpq = _flint.fmpq
+    return [[fmpq(Fraction(x).numerator, Fraction(x).denominator) for x in row] for row in A]
+
+
+def _to_fraction(x: Any) -> Fraction:
+    if isinstance(x, Fraction):
+        return x
+    return Fraction(int(x.p), int(x.q))
+
+
+def ldl_psd(A: Sequence[Sequence[Fraction]], backend: str | None = None) -> LDLResult:
+    """Decide exactly whether the symmetric rational matrix ``A`` is PSD.
+
+    Only the lower triangle is read; the caller checks symmetry.
+
+    Parameters
+    ----------
+    A : square sequence of sequences of Fraction (or int)
+        The matrix.
+    backend : {"flint", "fraction"} or None
+        Arithmetic; None picks :func:`default_backend`.
+
+    Returns
+    -------
+    LDLResult
+
+    Examples
+    --------
+    >>> ldl_psd([[Fraction(2), Fraction(1)], [Fraction(1), Fraction(1)]]).psd
+    True
+    >>> ldl_psd([[Fraction(0), Fraction(1)], [Fraction(1), Fraction(5)]]).reason
+    'zero pivot at index 0 with a nonzero entry below it (row 1): a 2x2 minor is negative'
+    """
+    backend = default_backend() if backend is None else backend
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
+    if backend == "bareiss":
+        return _bareiss_psd(A)
+    M = _to_backend(A, backend)
+    N = len(M)
+    if any(len(row) != N for row in M):
+        raise ValueError(f"A must be square, got {N} rows of lengths {sorted({len(r) for r in M})}")
+    rank = 0
+    min_pivot = None
+    for k in range(N):
+        p = M[k][k]
+        if p < 0:
+            why = f"negative pivot {describe_rational(_to_fraction(p))} at index {k}"
+            return LDLResult(False, why, k, rank, min_pivot, backend)
+        if p == 0:
+            for i in range(k + 1, N):
+                if M[i][k] != 0:
+                    return LDLResult(
+                        False,
+                        f"zero pivot at index {k} with a nonzero entry below it (row {i}): "
+                        "a 2x2 minor is negative",
+                        k, rank, min_pivot, backend,
+                    )
+            continue
+        rank += 1
+        if min_pivot is None or p < min_pivot:
+            min_pivot = p
+        col = [M[i][k] for i in range(N)]
+        for i in range(k + 1, N):
+            ci = col[i]
+            if ci == 0:
+                continue
+            li = ci / p
+            row = M[i]
+            for j in range(k + 1, i + 1):
+                cj = col[j]
+                if cj != 0:
+                    row[j] -= li * cj
+    return LDLResult(
+        True,
+        f"PSD: {rank} positive and {N - rank} zero pivots",
+        None,
+        rank,
+        None if min_pivot is None else _to_fraction(min_pivot),
+        backend,
+    )
+
+
+def _bareiss_psd(A: Sequence[Sequence[Fraction]]) -> LDLResult:
+    """Fraction-free (Bareiss) version of the same elimination, in Python integers.
+
+    ``A`` is scaled to an integer matrix by the lcm of its denominators (a positive
+    factor: pivot signs are unchanged). After step ``k`` the trailing entries are
+    ``Delta_k`` times the rational Schur complement, where ``Delta_k > 0`` is the leading
+    principal minor of the positive pivots kept so far; every division is exact. A zero
+    pivot whose column vanishes is dropped, which leaves ``Delta`` unchanged.
+    """
+    N = len(A)
+    if any(len(row) != N for row in A):
+        raise ValueError(f"A must be square, got {N} rows of lengths {sorted({len(r) for r in A})}")
+    D = 1
+    for i in range(N):
+        for j in range(i + 1):
+            D = lcm(D, Fraction(A[i][j]).denominator)
+    M = [[int(Fraction(A[i][j]) * D) for j in range(i + 1)] for i in range(N)]
+    prev = 1  # Delta of the pivots kept so far
+    rank = 0
+    min_pivot: Fraction | None = None
+    for k in range(N):
+        p = M[k][k]
+        if p < 0:
+            why = f"negative pivot {describe_rational(Fraction(p, prev * D))} at index {k}"
+            return LDLResult(False, why, k, rank, min_pivot, "bareiss")
+        if p == 0:
+            for i in range(k + 1, N):
+                if M[i][k] != 0:
+                    return LDLResult(
+                        False,
+                        f"zero pivot at index {k} with a nonzero entry below it (row {i}): "
+                        "a 2x2 minor is negative",
+                        k, rank, min_pivot, "bareiss",
+                    )
+            continue
+        rank += 1
+        pivot = Fraction(p, prev * D)  # the rational pivot d_k = Delta_k / Delta_{k-1}
+        if min_pivot is None or pivot < min_pivot:
+            min_pivot = pivot
+        col = [M[i][k] if i > k else 0 for i in range(N)]
+        for i in range(k + 1, N):
+            row = M[i]
+            ci = col[i]
+            if ci == 0:
+                for j in range(k + 1, i + 1):
+                    row[j] = (p * row[j]) // prev
+            else:
+                for j in range(k + 1, i + 1):
+                    row[j] = (p * row[j] - ci * col[j]) // prev
+        prev = p
+    return LDLResult(True, f"PSD: {rank} positive and {N - rank} zero pivots", None, rank,
+                     min_pivot, "bareiss")
