@@ -271,7 +271,7 @@ def test_baseline_three_routes_agree():
     rng = np.random.default_rng(12)
     X = rng.standard_normal((60, 5))  # n > d^2: dense d^2 x d^2 route vs Lanczos route
     lam_dense, w_dense = flattening_top(X, 4)
-    lam_free, w_free = flattening_top(X, 4, matrix_free_above=1)
+    lam_free, w_free = flattening_top(X, 4, dense_max=1)
     lam_gram, w_gram = flattening_top(X[:20], 4)  # n <= d^2: the n x n route
     K = (X[:20, :, None] * X[:20, None, :]).reshape(20, -1)
     assert abs(lam_dense - lam_free) < 1e-10 * lam_dense

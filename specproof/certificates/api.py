@@ -184,7 +184,7 @@ def two_to_q(
         return best
     # auto: tighten the upper bound with whatever is cheap enough
     candidates = [best]
-    if _is_even_int(q) and d ** (int(q) // 2) <= 4096:
+    if _is_even_int(q) and (q == 4 or min(X.shape[0], d ** (int(q) // 2)) <= 1600):
         r = spectral_baseline(X, int(q))
         candidates.append(NormBounds(q, r.lower, r.witness, r.upper, "flattening",
                                      "baseline-rounding", r))

@@ -30,8 +30,6 @@ from scipy.sparse.linalg import LinearOperator, eigsh
 from specproof.certificates.rounding import best_candidate, candidates_from_matrix
 from specproof.certificates.validation import check_even_q, check_matrix
 
-MAX_FLAT_DIM = 4096  # d^k above this and n above it too: refuse rather than allocate GBs
-
 
 @dataclass(frozen=True)
 class BaselineResult:
@@ -102,13 +100,14 @@ def _top_matrix_free_q4(X: np.ndarray, seed: int) -> tuple[float, np.ndarray]:
 
 
 def flattening_top(
-    X: np.ndarray, q: int, matrix_free_above: int = 1600, seed: int = 0
+    X: np.ndarray, q: int, dense_max: int = 1600, seed: int = 0
 ) -> tuple[float, np.ndarray]:
     """``lambda_max`` of the ``d^k x d^k`` flattening and its top eigenvector (unit).
 
-    Uses the n x n matrix ``<x_i, x_j>^k`` when n <= d^k, a dense ``d^k x d^k`` matrix
-    when that is small, and (q = 4, ``d^2 > matrix_free_above``) Lanczos on the operator
-    ``w -> K^T K w`` without forming either.
+    ``M = K^T K`` and ``K K^T`` (n x n, entries ``<x_i, x_j>^k``) share their nonzero
+    eigenvalues; a dense eigensolver runs on the smaller of the two when it has at most
+    ``dense_max`` rows. Otherwise (q = 4 only) Lanczos runs on the operator
+    ``w -> K^T K w`` without forming K or M (O(n d^2) per product).
 
     Examples
     --------
@@ -119,7 +118,15 @@ def flattening_top(
     n, d = X.shape
     k = q // 2
     D = d**k
-    if n <= D:
+    if min(n, D) > dense_max:
+        if k != 2:
+            raise ValueError(
+                f"the q = {q} flattening is {D} x {D} with n = {n} rows: too large for a "
+                f"dense eigensolver (limit {dense_max}); the matrix-free route exists for "
+                "q = 4 only"
+            )
+        lam, w = _top_matrix_free_q4(X, seed)
+    elif n <= D:
         G = (X @ X.T) ** k
         vals, vecs = np.linalg.eigh(G)
         lam, u = float(vals[-1]), vecs[:, -1]
@@ -128,14 +135,7 @@ def flattening_top(
         else:
             w = X.T @ (u[:, None] * _kron_rows(X, k - 1))
         w = w.ravel()
-    elif k == 2 and D > matrix_free_above:
-        lam, w = _top_matrix_free_q4(X, seed)
     else:
-        if D > MAX_FLAT_DIM:
-            raise ValueError(
-                f"the flattening is {D} x {D} and n = {n} > {D}: too large for a dense "
-                f"eigensolver (limit {MAX_FLAT_DIM}); use q = 4 or a smaller d"
-            )
         K = _kron_rows(X, k)
         vals, vecs = np.linalg.eigh(K.T @ K)
         lam, w = float(vals[-1]), vecs[:, -1]

@@ -298,7 +298,7 @@ def sandwich(ctx, ds, trials, n_factor, tol, order="true"):
     ax.plot(dd, [max(g[1] for g in gaps[d]) for d in dd], "s-", label="SoS$_4$ / OPT (worst)")
     ax.set_xlabel("$d$")
     ax.set_ylabel("upper / best lower bound (4th power)")
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, loc="lower right", bbox_to_anchor=(1.0, 0.08))
     return ctx.evidence(
         holds=violations == 0,
         measured={"violations": violations, "worst_rel_violation": worst,
