@@ -1,4 +1,4 @@
-"""The ``specproof`` command: ``verify``, ``claims``.
+"""The ``specproof`` command: ``verify``, ``claims``, ``certify``, ``check``.
 
 Exit status: 0 success, 1 a claim is FAIL/ERROR/VACUOUS (or the run was interrupted),
 2 bad usage or input.
@@ -10,6 +10,8 @@ import argparse
 import sys
 import textwrap
 from collections.abc import Sequence
+
+import numpy as np
 
 from specproof.theory.builtin import load_builtin_claims
 from specproof.theory.engine import PROFILES, REGISTRY
@@ -115,6 +117,134 @@ def _cmd_claims(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_certify(sub) -> None:
+    p = sub.add_parser(
+        "certify",
+        help="bound ||X||_{2->q} from both sides and write an SoS certificate",
+        description="Print the sandwich lower <= ||X||_{2->q} <= upper (power-method witness "
+        "below, SoS certificate above) and write the certificate file.",
+    )
+    p.add_argument("matrix", metavar="X", help="the data: a .npy or .csv file (rows x_i)")
+    p.add_argument("--q", type=int, default=4, choices=(2, 4, 6),
+                   help="even exponent of the certified norm (default 4)")
+    p.add_argument("--exact", action="store_true",
+                   help="round to a rational Gram matrix and verify it exactly")
+    p.add_argument("--solver", choices=("clarabel", "scs", "mosek"), default="clarabel")
+    p.add_argument("-o", "--output", metavar="CERT", help="write the certificate here (.json)")
+    p.add_argument("--seed", type=_non_negative_int, default=0,
+                   help="seed of the power method's random restarts")
+    p.add_argument("--json", action="store_true", help="print the sandwich as one JSON object")
+    p.set_defaults(func=_cmd_certify)
+
+
+def _add_check(sub) -> None:
+    p = sub.add_parser(
+        "check",
+        help="check a certificate file",
+        description="Re-derive the polynomial identity from the file's data and bound and "
+        "check it with the Gram matrix: prints VALID or INVALID with the reason.",
+    )
+    p.add_argument("certificate", metavar="CERT")
+    p.add_argument("--exact", action="store_true", help="check in exact rational arithmetic")
+    p.add_argument("--json", action="store_true", help="print the verdict as one JSON object")
+    p.set_defaults(func=_cmd_check)
+
+
+def certified_norm_upper(C, q: int) -> float:
+    """A float that is >= C^(1/q) for the rational C: the bound on the norm itself.
+
+    Float rounding of C and of the root could land below the exact value; four ulps of
+    margin cover both roundings.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> certified_norm_upper(Fraction(16), 4) >= 2.0
+    True
+    """
+    import math
+
+    value = float(C) ** (1.0 / q)
+    return value * (1.0 + 4 * sys.float_info.epsilon) + math.ulp(0.0)
+
+
+def _cmd_certify(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from specproof.certificates import (
+        CertificationError,
+        SolverError,
+        certify,
+        load_matrix,
+        two_to_q,
+    )
+
+    try:
+        X = load_matrix(args.matrix)
+    except (OSError, ValueError) as exc:
+        raise UsageError(str(exc)) from exc
+    if args.output and not Path(args.output).resolve().parent.is_dir():
+        raise UsageError(f"-o {args.output!r}: its folder does not exist")
+    try:
+        lower = two_to_q(X, q=args.q, method="power", seed=args.seed)
+        cert = certify(X, q=args.q, exact=args.exact, solver=args.solver)
+    except (CertificationError, SolverError) as exc:
+        print(f"specproof certify: could not certify: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    upper = certified_norm_upper(cert.C, args.q)
+    if args.output:
+        cert.save(args.output)
+    method = f"sos{args.q}" + ("-exact" if args.exact else "")
+    sandwich = {
+        "q": args.q,
+        "lower": float(lower.lower),
+        "upper": upper,
+        "ratio": upper / float(lower.lower) if lower.lower > 0 else None,
+        "witness": [float(v) for v in lower.witness],
+        "method": method,
+        "lower_method": "power",
+        "bound_qth_power": str(cert.C),
+        "certificate": args.output,
+        "exact": bool(args.exact),
+    }
+    if args.json:
+        print(json.dumps(sandwich))
+        return 0
+    print(f"||X||_(2->{args.q}) of a {X.shape[0]}x{X.shape[1]} matrix")
+    print(f"  lower  {sandwich['lower']:.12g}   (power method; witness below)")
+    print(f"  upper  {upper:.12g}   ({method}: ||X||^{args.q} <= {float(cert.C):.12g})")
+    if sandwich["ratio"] is not None:
+        print(f"  ratio  {sandwich['ratio']:.6g}")
+    print("  witness " + np.array2string(lower.witness, precision=6, separator=", "))
+    if args.output:
+        print(f"certificate written to {args.output}")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from specproof.certificates import check
+
+    path = Path(args.certificate)
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        print(f"INVALID: cannot read {str(path)!r} as a JSON certificate: {exc}")
+        return 2
+    result = check(path, exact=args.exact)
+    if args.json:
+        print(json.dumps({"valid": bool(result.ok), "reason": result.reason,
+                          "exact": bool(args.exact)}))
+    else:
+        print(("VALID" if result.ok else "INVALID") + f": {result.reason}")
+    return 0 if result.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``specproof`` command."""
     parser = argparse.ArgumentParser(
@@ -124,6 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_verify(sub)
     _add_claims(sub)
+    _add_certify(sub)
+    _add_check(sub)
     return parser
 
 

@@ -1,0 +1,95 @@
+"""`specproof certify` and `specproof check` on real files."""
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+
+from specproof.cli import certified_norm_upper, main
+
+
+@pytest.fixture
+def cube(tmp_path):
+    path = tmp_path / "cube.npy"
+    np.save(path, np.array(list(itertools.product([-1.0, 1.0], repeat=3))))
+    return path
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_certify_json_sandwich_bounds_the_norm(cube, tmp_path, capsys):
+    cert = tmp_path / "c.json"
+    code, out, _ = _run(capsys, "certify", str(cube), "--q", "4", "--json", "-o", str(cert))
+    assert code == 0
+    s = json.loads(out)
+    true_norm = (8 * (3 - 2 / 3)) ** 0.25  # Boolean cube m = 3: 2^m (3 - 2/m)
+    assert s["q"] == 4 and s["method"] == "sos4"
+    assert s["lower"] <= true_norm * (1 + 1e-12)
+    assert true_norm <= s["upper"] <= true_norm * (1 + 1e-6)
+    w = np.array(s["witness"])
+    X = np.load(cube)
+    assert abs(np.linalg.norm(w) - 1) < 1e-12
+    assert abs(np.sum((X @ w) ** 4) ** 0.25 - s["lower"]) < 1e-12
+    code, out, _ = _run(capsys, "check", str(cert))
+    assert code == 0 and out.startswith("VALID")
+
+
+def test_exact_round_trip_from_csv_and_tampering(tmp_path, capsys):
+    data = tmp_path / "x.csv"
+    np.savetxt(data, np.random.default_rng(1).standard_normal((9, 3)), delimiter=",")
+    cert = tmp_path / "x.json"
+    code, out, _ = _run(capsys, "certify", str(data), "--exact", "-o", str(cert))
+    assert code == 0 and "sos4-exact" in out and "certificate written" in out
+    code, out, _ = _run(capsys, "check", str(cert), "--exact")
+    assert (code, out.split(":")[0]) == (0, "VALID")
+    doc = json.loads(cert.read_text())
+    num, den = (int(t) for t in doc["C"]["rational"].split("/"))
+    doc["C"]["rational"] = f"{num - 1}/{den}"  # C lowered by one unit in the last place
+    doc["C"]["float"] = num / den
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    code, out, _ = _run(capsys, "check", str(bad), "--exact")
+    assert code == 1 and out.startswith("INVALID")
+    code, out, _ = _run(capsys, "check", str(cert))  # the numeric checker accepts it too
+    assert code == 0
+
+
+def test_unreadable_files_exit_2(tmp_path, capsys):
+    code, out, _ = _run(capsys, "check", str(tmp_path / "missing.json"))
+    assert code == 2 and "cannot read" in out
+    trunc = tmp_path / "t.json"
+    trunc.write_text('{"schema": "specproof.certificate/1", "X": ')
+    code, out, _ = _run(capsys, "check", str(trunc))
+    assert code == 2 and out.startswith("INVALID")
+    wrong = tmp_path / "w.json"
+    wrong.write_text(json.dumps({"hello": 1}))
+    code, out, _ = _run(capsys, "check", str(wrong))
+    assert code == 1 and out.startswith("INVALID")
+
+
+def test_certify_bad_input(tmp_path, capsys):
+    nan = tmp_path / "nan.npy"
+    np.save(nan, np.array([[1.0, np.nan], [0.0, 1.0]]))
+    code, _, err = _run(capsys, "certify", str(nan))
+    assert code == 2 and "(0, 1)" in err
+    code, _, err = _run(capsys, "certify", str(tmp_path / "nothing.npy"))
+    assert code == 2
+    ok = tmp_path / "ok.npy"
+    np.save(ok, np.eye(2))
+    code, _, err = _run(capsys, "certify", str(ok), "-o", str(tmp_path / "no" / "dir.json"))
+    assert code == 2 and "folder does not exist" in err
+    with pytest.raises(SystemExit):
+        main(["certify", str(ok), "--q", "3"])
+
+
+def test_certified_norm_upper_never_below_the_root():
+    from fractions import Fraction
+
+    for c in (Fraction(16), Fraction(933334267, 50000000), Fraction(1, 3), Fraction(10**30 + 1)):
+        up = certified_norm_upper(c, 4)
+        assert Fraction(up) ** 4 >= c
