@@ -150,5 +150,6 @@ def loglog_fit(
         color=c,
         label=f"{label}: {text}" if label else text,
     )
-    ax.legend(loc="best", frameon=False)
+    with style():  # the legend is built now, so it must see the style's font sizes
+        ax.legend(loc="best", frameon=False)
     return fit

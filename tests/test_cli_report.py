@@ -200,3 +200,22 @@ def test_docs_example_module_passes(tmp_path):
     rec = _evidence(out)["claims"][0]
     assert 0.4 <= rec["check"]["measured"]["slope"] <= 0.6
     assert rec["control"]["measured"]["slope"] > 0.9
+
+
+def test_report_folder_keeps_certificates_that_check(tmp_path, capsys):
+    from specproof.certificates import check
+
+    out = tmp_path / "ht"
+    assert main(["verify", "--only", "hopkins-tiegel.exact-certificate-roundtrip",
+                 "--out", str(out)]) == 0
+    rec = _evidence(out)["claims"][0]
+    assert rec["check"]["certificates"] == [
+        "hopkins-tiegel.exact-certificate-roundtrip.original.json"]
+    certs = out / "certificates"
+    assert check(certs / rec["check"]["certificates"][0], exact=True).ok
+    tampered = rec["control"]["certificates"]
+    assert len(tampered) == 2
+    assert not any(check(certs / name, exact=True).ok for name in tampered)
+    assert "certificates/hopkins-tiegel.exact-certificate-roundtrip.original.json" in (
+        out / "report.md").read_text()
+    capsys.readouterr()

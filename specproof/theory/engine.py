@@ -79,6 +79,9 @@ class Evidence:
         Optional figure; the runner saves it as PDF and PNG and closes it.
     key : str or None
         Name of the entry of ``measured`` shown in the summary table.
+    certificates : dict
+        Certificate documents (name -> JSON-able dict) that the runner writes to the
+        report folder as ``certificates/<claim-id>.<name>.json``.
     """
 
     holds: bool
@@ -87,10 +90,16 @@ class Evidence:
     table: list[dict[str, Any]] = field(default_factory=list)
     figure: Any = None
     key: str | None = None
+    certificates: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.holds, (bool, np.bool_)):
             raise TypeError(f"Evidence.holds must be a bool, got {type(self.holds).__name__}")
+        for name in self.certificates:
+            if not re.fullmatch(r"[A-Za-z0-9_-]+", str(name)):
+                raise ValueError(
+                    f"Evidence.certificates name {name!r} must be letters, digits, '_' or '-'"
+                )
         if self.key is not None and self.key not in self.measured:
             raise ValueError(
                 f"Evidence.key={self.key!r} is not among the measured quantities "
@@ -134,6 +143,7 @@ class Context:
         table: list[Mapping[str, Any]] | None = None,
         figure: Any = None,
         key: str | None = None,
+        certificates: Mapping[str, Any] | None = None,
     ) -> Evidence:
         """Build the :class:`Evidence` a check returns."""
         return Evidence(
@@ -143,6 +153,7 @@ class Context:
             table=[dict(row) for row in (table or [])],
             figure=figure,
             key=key,
+            certificates=dict(certificates or {}),
         )
 
 

@@ -64,11 +64,13 @@ def _cube_certificate_with(m: int, constant: Fraction) -> Certificate:
     profiles={"quick": dict(m_max=4), "paper": dict(m_max=6)},
 )
 def boolean_cube_identity(ctx, m_max, variant="true"):
-    rows = []
+    rows, docs = [], {}
     for m in range(2, m_max + 1):
         c = Fraction(3) - Fraction(2 if variant == "true" else 3, m)
         id_terms, moment_terms = _cube_identities(m, sp.Rational(c.numerator, c.denominator))
-        res = check(_cube_certificate_with(m, c), exact=True)
+        cert = _cube_certificate_with(m, c)
+        docs[f"cube-m{m}"] = cert.to_dict()
+        res = check(cert, exact=True)
         # the witness v = 1/sqrt(m) (1,...,1) has ||Xv||_4^4 = 2^m (3 - 2/m) exactly
         witness_gap = Fraction(2**m) * (c - (3 - Fraction(2, m)))
         rows.append({"m": m, "C": str(Fraction(2**m) * c), "identity_terms_left": id_terms,
@@ -85,6 +87,7 @@ def boolean_cube_identity(ctx, m_max, variant="true"):
                  "for every m",
         table=rows,
         key="certificates_accepted",
+        certificates=docs,
     )
 
 
@@ -141,6 +144,7 @@ def exact_certificate_roundtrip(ctx, d, n, variant="true"):
         expected="the exact checker accepts the written file (VALID)",
         table=rows,
         key="accepted",
+        certificates=files,
     )
 
 

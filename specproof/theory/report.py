@@ -117,6 +117,7 @@ def _markdown(run: VerifyRun, complete: bool) -> str:
             desc = f" ({r.control_description})" if label == "control" else ""
             out += [f"- **{label}**{desc}: {o.verdict}; expected: {o.expected or '—'}"]
             out += [f"  - {k} = {_fmt(v)}" for k, v in o.measured.items()]
+            out += [f"  - certificate: [{n}](certificates/{n})" for n in o.certificates]
             if o.traceback:
                 out += ["", "```", o.traceback.rstrip(), "```"]
         if r.check.table:

@@ -10,6 +10,7 @@ ERROR    the check or the control raised (traceback kept), or no control is regi
 
 from __future__ import annotations
 
+import json
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ class Outcome:
     seconds: float = 0.0
     traceback: str | None = None
     figure: str | None = None
+    certificates: tuple[str, ...] = ()
 
     @property
     def holds(self) -> bool:
@@ -52,6 +54,7 @@ class Outcome:
             "seconds": round(self.seconds, 6),
             "traceback": self.traceback,
             "figure": self.figure,
+            "certificates": list(self.certificates),
         }
 
 
@@ -114,7 +117,13 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _run_one(fn, ctx: Context, params: dict[str, Any], figure_stem: Path | None) -> Outcome:
+def _run_one(
+    fn,
+    ctx: Context,
+    params: dict[str, Any],
+    figure_stem: Path | None,
+    certificate_stem: Path | None = None,
+) -> Outcome:
     start = time.perf_counter()
     try:
         ev = fn(ctx, **params)
@@ -132,6 +141,7 @@ def _run_one(fn, ctx: Context, params: dict[str, Any], figure_stem: Path | None)
     figure_path = None
     if ev.figure is not None:
         figure_path = _save_figure(ev.figure, figure_stem)
+    saved = _save_certificates(ev.certificates, certificate_stem)
     return Outcome(
         verdict="HOLDS" if ev.holds else "FAILS",
         measured=ev.measured,
@@ -140,7 +150,21 @@ def _run_one(fn, ctx: Context, params: dict[str, Any], figure_stem: Path | None)
         key=ev.key,
         seconds=seconds,
         figure=figure_path,
+        certificates=saved,
     )
+
+
+def _save_certificates(docs: dict[str, Any], stem: Path | None) -> tuple[str, ...]:
+    if stem is None or not docs:
+        return ()
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    names = []
+    for name, doc in docs.items():
+        path = stem.with_name(f"{stem.name}.{name}.json")
+        text = doc if isinstance(doc, str) else json.dumps(to_jsonable(doc), indent=1)
+        path.write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
+        names.append(path.name)
+    return tuple(names)
 
 
 def _save_figure(fig, stem: Path | None) -> str | None:
@@ -178,6 +202,7 @@ def run_claim(
     seed: int = 0,
     figure_dir: str | Path | None = None,
     overrides: dict[str, Any] | None = None,
+    certificate_dir: str | Path | None = None,
 ) -> ClaimResult:
     """Run one claim's check and negative control and return its verdict.
 
@@ -193,6 +218,9 @@ def run_claim(
     figure_dir : path, optional
         Where figures are saved as ``<claim-id>.pdf/.png`` (control figures as
         ``<claim-id>.control.*``); figures are discarded when None.
+    certificate_dir : path, optional
+        Where the evidence's certificates are written as ``<claim-id>.<name>.json``
+        (the control's as ``<claim-id>.control.<name>.json``); not written when None.
     overrides : dict, optional
         Parameters replacing the profile's.
 
@@ -208,12 +236,14 @@ def run_claim(
     params = c.params(profile)
     params.update(overrides or {})
     fig_dir = Path(figure_dir) if figure_dir is not None else None
+    cert_dir = Path(certificate_dir) if certificate_dir is not None else None
     start = time.perf_counter()
     check = _run_one(
         c.check,
         Context(seed=seed, profile=profile, claim_id=c.id),
         params,
         fig_dir / c.id if fig_dir else None,
+        cert_dir / c.id if cert_dir else None,
     )
     has_control = c.control_check is not None
     if has_control and check.verdict != "ERROR":
@@ -222,6 +252,7 @@ def run_claim(
             Context(seed=seed, profile=profile, claim_id=c.id),
             params,
             fig_dir / f"{c.id}.control" if fig_dir else None,
+            cert_dir / f"{c.id}.control" if cert_dir else None,
         )
     else:
         why = "not run: the check raised" if has_control else "no control registered"

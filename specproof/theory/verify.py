@@ -69,10 +69,16 @@ def _worker_init(modules: Sequence[str]) -> None:
     import_user_modules(modules)
 
 
-def _worker_run(claim_id: str, profile: str, seed: int, figure_dir: str) -> ClaimResult:
+def _worker_run(claim_id: str, profile: str, seed: int, out: str) -> ClaimResult:
     from specproof.theory.engine import REGISTRY
 
-    return run_claim(REGISTRY.get(claim_id), profile=profile, seed=seed, figure_dir=figure_dir)
+    return run_claim(
+        REGISTRY.get(claim_id),
+        profile=profile,
+        seed=seed,
+        figure_dir=Path(out) / "figures",
+        certificate_dir=Path(out) / "certificates",
+    )
 
 
 def _default_progress(line: str) -> None:
@@ -133,7 +139,6 @@ def verify(
     order = {c.id: i for i, c in enumerate(claims)}
     total = len(claims)
     start = time.perf_counter()
-    figure_dir = str(path / "figures")
 
     def finished(result: ClaimResult) -> None:
         run.results.append(result)
@@ -149,7 +154,7 @@ def verify(
         if jobs == 1 or total <= 1:
             for c in claims:
                 say(f"running {c.id} ...")
-                finished(run_claim(c, profile=profile, seed=seed, figure_dir=figure_dir))
+                finished(_worker_run(c.id, profile, seed, str(path)))
         else:
             with ProcessPoolExecutor(
                 max_workers=min(jobs, total, os.cpu_count() or 1),
@@ -157,7 +162,7 @@ def verify(
                 initargs=(tuple(modules),),
             ) as pool:
                 pending = {
-                    pool.submit(_worker_run, c.id, profile, seed, figure_dir) for c in claims
+                    pool.submit(_worker_run, c.id, profile, seed, str(path)) for c in claims
                 }
                 try:
                     while pending:
