@@ -90,6 +90,21 @@ def figure(width: str = "column", aspect: float = 0.75, ncols: int = 1, nrows: i
     return fig, axes
 
 
+def _restyle(fig) -> None:
+    # labels, titles and legends take their font size when they are created, often
+    # outside ``style()``; bring them to the column-width sizes before saving
+    for ax in fig.axes:
+        ax.xaxis.label.set_fontsize(STYLE["axes.labelsize"])
+        ax.yaxis.label.set_fontsize(STYLE["axes.labelsize"])
+        ax.title.set_fontsize(STYLE["axes.titlesize"])
+        ax.tick_params(labelsize=STYLE["xtick.labelsize"])
+        legend = ax.get_legend()
+        if legend is not None:
+            for text in legend.get_texts():
+                text.set_fontsize(STYLE["legend.fontsize"])
+            legend.get_title().set_fontsize(STYLE["legend.fontsize"])
+
+
 def save_figure(fig, stem: str | Path) -> tuple[Path, Path]:
     """Save ``fig`` as ``stem.pdf`` (vector) and ``stem.png`` (200 dpi).
 
@@ -102,6 +117,7 @@ def save_figure(fig, stem: str | Path) -> tuple[Path, Path]:
     ('.pdf', '.png')
     >>> plt.close(fig)
     """
+    _restyle(fig)
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     pdf = stem.with_name(stem.name + ".pdf")

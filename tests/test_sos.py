@@ -216,3 +216,24 @@ def test_power_defaults_reach_the_sos_value(d):
         s = solve_sos(X, 4).value
         p = power_method(X, 4).value ** 4
         assert abs(s - p) < 1e-7 * s
+
+
+def test_sos_upper_is_sound_even_when_the_solver_value_is_below_the_norm():
+    """The solver's value can sit ~1e-9 below the norm; the reported upper never does."""
+    import itertools
+
+    from specproof.certificates import sos_two_to_q
+    from specproof.certificates.sos import solve_sos, sound_upper_bound
+
+    X = np.array(list(itertools.product([-1.0, 1.0], repeat=3)))
+    true4 = 8 * (3 - 2 / 3)  # Boolean cube m = 3, SoS is tight here
+    res = solve_sos(X, 4)
+    assert abs(res.value - true4) < 1e-6
+    ub = sound_upper_bound(X, res)
+    assert true4 <= ub < true4 + 1e-5
+    assert sos_two_to_q(X, 4).upper ** 4 >= true4
+    # a value pushed below the optimum by 1e-3 is caught: the bound charges the residual
+    from dataclasses import replace
+
+    lowered = replace(res, value=res.value - 1e-3)
+    assert sound_upper_bound(X, lowered) >= true4

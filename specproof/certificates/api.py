@@ -13,7 +13,13 @@ from specproof.certificates.epsnet import epsnet_two_to_q
 from specproof.certificates.operator import spectral_norm
 from specproof.certificates.power import DEFAULT_RESTARTS, power_method
 from specproof.certificates.rounding import best_candidate, candidates_from_matrix
-from specproof.certificates.sos import MAX_SOS_Q, SoSResult, full_moment_matrix, solve_sos
+from specproof.certificates.sos import (
+    MAX_SOS_Q,
+    SoSResult,
+    full_moment_matrix,
+    solve_sos,
+    sound_upper_bound,
+)
 from specproof.certificates.validation import check_matrix, check_q, check_solver
 
 METHODS: tuple[str, ...] = ("auto", "power", "baseline", "sos", "epsnet", "exact")
@@ -82,11 +88,14 @@ def sos_two_to_q(
     -------
     NormBounds
         ``upper_method = "sos4"`` / ``"sos6"``, ``certificate`` the :class:`SoSResult`.
+        ``upper`` is :func:`~specproof.certificates.sos.sound_upper_bound` of the
+        solution (a rigorous bound, at most ~1e-9 above the solver's value), never the
+        solver's value itself, which may sit slightly below the norm.
 
     Examples
     --------
     >>> b = sos_two_to_q(np.eye(3), q=4)
-    >>> round(b.lower, 8), round(b.upper, 6), b.upper_method
+    >>> round(b.lower, 8), round(float(b.upper), 6), b.upper_method
     (1.0, 1.0, 'sos4')
     """
     X = check_matrix(X)
@@ -97,7 +106,8 @@ def sos_two_to_q(
         p = power_method(X, res.q, restarts=0, row_starts=0, v0=w)
         if p.value > lower:
             lower, w, method = p.value, p.witness, "sos-rounding+power"
-    upper = max(res.value, 0.0) ** (1.0 / res.q)
+    # the solver's value is accurate to ~1e-9 but not a bound; make it one
+    upper = sound_upper_bound(X, res) ** (1.0 / res.q) * (1 + 4 * np.finfo(float).eps)
     return NormBounds(
         q=float(res.q),
         lower=lower,

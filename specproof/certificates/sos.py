@@ -67,6 +67,7 @@ __all__ = [
     "solve_sos",
     "solve_sos_fixed_bound",
     "sos_structure",
+    "sound_upper_bound",
 ]
 
 
@@ -166,6 +167,35 @@ def _coefficient_operator(d: int, q: int) -> tuple[sps.csr_matrix, int, int]:
 
 def _residual(A: sps.csr_matrix, G: np.ndarray, rhs: np.ndarray) -> float:
     return float(np.max(np.abs(A @ G.ravel() - rhs))) if rhs.size else 0.0
+
+
+def sound_upper_bound(X: Any, result: SoSResult) -> float:
+    """A rigorous upper bound on ``||X||_{2->q}^q`` from an approximate SoS solution.
+
+    The solver's ``value`` t and Gram matrix G satisfy the identity only up to a
+    residual polynomial r and G may be slightly indefinite. For a unit v,
+    ``sum_i <x_i,v>^q = t - z^T G z - r(v) <= t + max(0, -lambda_min(G)) + sum |r_alpha|``
+    because ``||z||^2 <= ||v||^q = 1`` (every square ``v^(2 beta)`` appears in the
+    expansion of ``(sum v_i^2)^(q/2)`` with coefficient >= 1) and ``|v^alpha| <= 1``. A
+    margin of ``4 N eps ||G||`` covers the rounding of the eigenvalue computation, and
+    ``1e-12 t`` that of the residual.
+
+    Examples
+    --------
+    >>> X = np.eye(2)
+    >>> ub = sound_upper_bound(X, solve_sos(X, 4))
+    >>> 1.0 <= ub < 1.0 + 1e-6
+    True
+    """
+    X = check_matrix(X)
+    d, q = X.shape[1], result.q
+    A, _, N = _coefficient_operator(d, q)
+    G = (result.gram + result.gram.T) / 2
+    rhs = result.value * norm_power_coefficients(d, q) - power_sum_coefficients(X, q)
+    r_sum = float(np.sum(np.abs(A @ G.ravel() - rhs)))
+    eigs = np.linalg.eigvalsh(G)
+    slack = max(0.0, -float(eigs[0])) + 4 * N * np.finfo(float).eps * float(np.abs(eigs).max())
+    return float(result.value + slack + r_sum + 1e-12 * abs(result.value))
 
 
 def _check_backend(backend: str, solver: str) -> str:

@@ -172,6 +172,21 @@ class MLPDiscriminator:
             out.append(g)
         return out
 
+    def preactivation_margin(self, x) -> float:
+        """The smallest |pre-activation| over the hidden layers at ``x``.
+
+        A ReLU network is linear in each weight until a pre-activation changes sign, so
+        finite differences whose perturbation moves no pre-activation by more than this
+        margin are exact up to rounding.
+        """
+        x = self._check_input(x)
+        h, margin = x, np.inf
+        for t, w in enumerate(self.weights[:-1]):
+            z = w @ h + (self.biases[t] if self.biases is not None else 0.0)
+            margin = min(margin, float(np.min(np.abs(z))))
+            h = _act(self.activation, z, self.slope)[0]
+        return margin
+
     def gradient_bounds(self, x) -> np.ndarray:
         """The bound ||x|| * prod_{i != t} ||w_i||_2 for every layer t."""
         x = self._check_input(x)
