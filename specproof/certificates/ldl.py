@@ -7,9 +7,10 @@ So eliminating in the given order either finishes with pivots ``D >= 0`` — and
 ``A = L D L^T`` is PSD — or meets a negative pivot, or a zero pivot whose column is not
 zero, and each of those is a proof that ``A`` is not PSD.
 
-Two arithmetic back ends run the same elimination: Python's :class:`fractions.Fraction`
-(always available) and python-flint's ``fmpq`` (C, GMP-backed). ``benchmarks/
-bench_certificates.py`` measures both; flint is the default when it is importable.
+Three back ends: fraction-free Bareiss elimination in Python integers (the default: the
+fastest measured), and the same LDL^T loop over Python's :class:`fractions.Fraction` or
+python-flint's ``fmpq`` (optional: ``pip install specproof[flint]``).
+``benchmarks/bench_certificates.py`` measures all three.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class LDLResult:
     min_pivot : Fraction or None
         Smallest positive pivot met (None if there was none).
     backend : str
-        ``"flint"`` or ``"fraction"``.
+        ``"bareiss"``, ``"flint"`` or ``"fraction"``.
     """
 
     psd: bool
@@ -104,7 +105,7 @@ def ldl_psd(A: Sequence[Sequence[Fraction]], backend: str | None = None) -> LDLR
     ----------
     A : square sequence of sequences of Fraction (or int)
         The matrix.
-    backend : {"flint", "fraction"} or None
+    backend : {"bareiss", "flint", "fraction"} or None
         Arithmetic; None picks :func:`default_backend`.
 
     Returns
