@@ -31,7 +31,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import cvxpy as cp
 import numpy as np
 import scipy.sparse as sps
 
@@ -279,6 +278,8 @@ def solve_sos(
         t_val, Gs, y, status = sol.x[0], unsvec(sol.x[1:], N, solver), sol.y, sol.status
     else:
         A, _, _ = _coefficient_operator(d, q)
+        import cvxpy as cp  # only MOSEK and the cross-check go through cvxpy (slow import)
+
         G = cp.Variable((N, N), PSD=True)
         t = cp.Variable()
         eq = A @ cp.vec(G, order="C") == t * nv - fs
@@ -378,6 +379,8 @@ def solve_sos_fixed_bound(
         lam_val, Gs, status = sol.x[0], unsvec(sol.x[1:], N, solver), sol.status
     else:
         A, _, _ = _coefficient_operator(d, q)
+        import cvxpy as cp
+
         G = cp.Variable((N, N), symmetric=True)
         lam = cp.Variable()
         cons = [A @ cp.vec(G, order="C") == rhs, G - lam * np.eye(N) >> 0]
