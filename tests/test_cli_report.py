@@ -47,7 +47,7 @@ def demo_module(tmp_path):
     yield str(path)
     for name in ("pass", "fail", "vacuous", "error"):
         REGISTRY.remove(f"demo.{name}")
-    sys.modules.pop("demo_claims", None)
+    sys.modules.pop("_specproof_user_demo_claims", None)
 
 
 def _evidence(out: Path) -> dict:
@@ -195,7 +195,7 @@ def test_docs_example_module_passes(tmp_path):
         code = main(["verify", "--module", str(example), "--paper", "mynotes", "--out", str(out)])
     finally:
         REGISTRY.remove("mynotes.gaussian-spectral-norm")
-        sys.modules.pop("my_claims", None)
+        sys.modules.pop("_specproof_user_my_claims", None)
     assert code == 0
     rec = _evidence(out)["claims"][0]
     assert 0.4 <= rec["check"]["measured"]["slope"] <= 0.6
@@ -218,4 +218,19 @@ def test_report_folder_keeps_certificates_that_check(tmp_path, capsys):
     assert not any(check(certs / name, exact=True).ok for name in tampered)
     assert "certificates/hopkins-tiegel.exact-certificate-roundtrip.original.json" in (
         out / "report.md").read_text()
+    capsys.readouterr()
+
+
+def test_user_file_named_like_a_stdlib_module_does_not_shadow_it(tmp_path, capsys):
+    shadow = tmp_path / "json.py"
+    shadow.write_text(DEMO.replace('"demo.', '"shadow.').replace('paper="demo"', 'paper="shadow"'))
+    try:
+        assert main(["verify", "--module", str(shadow), "--only", "shadow.pass",
+                     "--out", str(tmp_path / "o")]) == 0
+        assert json.dumps({"still": "the stdlib"}) == '{"still": "the stdlib"}'
+        assert sys.modules["json"].__name__ == "json"
+    finally:
+        for name in ("pass", "fail", "vacuous", "error"):
+            REGISTRY.remove(f"shadow.{name}")
+        sys.modules.pop("_specproof_user_json", None)
     capsys.readouterr()

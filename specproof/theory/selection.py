@@ -35,9 +35,11 @@ def import_user_modules(names: Sequence[str]) -> None:
                 path = Path(name).resolve()
                 if not path.is_file():
                     raise FileNotFoundError(f"no such file: {path}")
-                spec = importlib.util.spec_from_file_location(path.stem, path)
+                # a private name: a user file called json.py must not replace json
+                mod_name = f"_specproof_user_{path.stem}"
+                spec = importlib.util.spec_from_file_location(mod_name, path)
                 module = importlib.util.module_from_spec(spec)
-                sys.modules[path.stem] = module
+                sys.modules[mod_name] = module
                 spec.loader.exec_module(module)
             else:
                 importlib.import_module(name)
