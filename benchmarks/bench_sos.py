@@ -64,7 +64,11 @@ def _child(kind: str, d: int, solver: str, out) -> None:
     if kind == "reduced":
         solve_sos(np.eye(2), 4, solver=solver)  # warm-up: first-call set-up is not the solve
     t0 = time.perf_counter()
-    value = naive_sos4(X) if kind == "naive" else reduced_sos4(X, solver)
+    try:
+        value = naive_sos4(X) if kind == "naive" else reduced_sos4(X, solver)
+    except Exception as exc:  # e.g. Clarabel refusing a problem that cannot fit in memory
+        out.put((None, f"error: {exc}"))
+        return
     out.put((time.perf_counter() - t0, value))
 
 
@@ -78,11 +82,23 @@ def timed(kind: str, d: int, solver: str, cap: float) -> tuple[float | None, flo
         p.terminate()
         p.join()
         return None, None
-    return q.get() if not q.empty() else (None, None)
+    if q.empty():  # the child died without a result (the OS killed it, say)
+        return None, f"error: child exited with code {p.exitcode}"
+    return q.get()
 
 
-def fmt(t: float | None, cap: float) -> str:
+ERRORS: list[str] = []
+
+
+def fmt(t: float | None, cap: float, value=None) -> str:
+    if isinstance(value, str):  # the solve failed or was refused: say so below the table
+        ERRORS.append(value)
+        return f"error [{len(ERRORS)}]"
     return f"> {cap:.0f} (cap)" if t is None else f"{t:.3f}"
+
+
+def num(value) -> float | None:
+    return value if isinstance(value, float) else None
 
 
 def main() -> None:
@@ -100,11 +116,11 @@ def main() -> None:
     for d in args.dims:
         tc, vc = timed("reduced", d, "clarabel", args.cap)
         ts, vs = timed("reduced", d, "scs", args.cap)
-        vcs = "-" if vc is None else f"{vc:.8g}"
-        vss = "-" if vs is None else f"{vs:.8g}"
+        vcs = "-" if num(vc) is None else f"{vc:.8g}"
+        vss = "-" if num(vs) is None else f"{vs:.8g}"
         low = power_method(instance(d), 4).value ** 4
-        print(f"{d:>3} {comb(d + 1, 2):>4} {comb(d + 3, 4):>6} {fmt(tc, args.cap):>14} "
-              f"{fmt(ts, args.cap):>14} {vcs:>18} {vss:>16} {low:>16.8g}", flush=True)
+        print(f"{d:>3} {comb(d + 1, 2):>4} {comb(d + 3, 4):>6} {fmt(tc, args.cap, vc):>14} "
+              f"{fmt(ts, args.cap, vs):>14} {vcs:>18} {vss:>16} {low:>16.8g}", flush=True)
     print()
     print("naive cvxpy moment formulation (d^2 x d^2, explicit symmetry equalities) vs reduced")
     print(f"{'d':>3} {'naive s':>14} {'reduced s':>10} {'speed-up':>9} {'naive value':>14}"
@@ -113,11 +129,14 @@ def main() -> None:
         tn, vn = timed("naive", d, "clarabel", args.cap)
         tr, vr = timed("reduced", d, "clarabel", args.cap)
         speed = "-" if tn is None or tr is None else f"{tn / tr:.1f}x"
-        if tn is None and tr is not None:
+        if tn is None and tr is not None and num(vn) is None and not isinstance(vn, str):
             speed = f"> {args.cap / tr:.0f}x"
-        vns = "-" if vn is None else f"{vn:.8g}"
-        print(f"{d:>3} {fmt(tn, args.cap):>14} {fmt(tr, args.cap):>10} {speed:>9} {vns:>14} "
-              f"{vr:>14.8g}", flush=True)
+        vns = "-" if num(vn) is None else f"{vn:.8g}"
+        vrs = "-" if num(vr) is None else f"{vr:.8g}"
+        print(f"{d:>3} {fmt(tn, args.cap, vn):>14} {fmt(tr, args.cap, vr):>10} {speed:>9} "
+              f"{vns:>14} {vrs:>14}", flush=True)
+    for k, msg in enumerate(ERRORS, 1):
+        print(f"[{k}] {msg}")
 
 
 if __name__ == "__main__":

@@ -237,3 +237,18 @@ def test_sos_upper_is_sound_even_when_the_solver_value_is_below_the_norm():
 
     lowered = replace(res, value=res.value - 1e-3)
     assert sound_upper_bound(X, lowered) >= true4
+
+
+def test_clarabel_refuses_a_problem_that_cannot_fit_in_memory(monkeypatch):
+    """At d = 20 Clarabel needs ~29 GiB and was killed by the OS; now it is a clear error."""
+    from specproof.certificates import conic
+    from specproof.certificates.conic import SolverError
+    from specproof.certificates.sos import solve_sos
+
+    assert conic.clarabel_memory_estimate(210) > 24 * 2**30
+    X = np.random.default_rng(0).standard_normal((6, 3))
+    monkeypatch.setattr(conic, "available_memory", lambda: 1000)  # 1 kB left
+    with pytest.raises(SolverError, match="Clarabel would need about .* Use solver='scs'") as e:
+        solve_sos(X, 4)
+    assert e.value.status == "not-started"
+    assert solve_sos(X, 4, solver="scs").status == "optimal"
