@@ -96,6 +96,19 @@ def _to_fraction(x: Any) -> Fraction:
     return Fraction(int(x.p), int(x.q))
 
 
+def _zero_pivot_failure(M, k: int, rank: int, min_pivot, backend: str) -> LDLResult | None:
+    """A zero pivot is fine only if its column below it vanishes (else a 2x2 minor < 0)."""
+    for i in range(k + 1, len(M)):
+        if M[i][k] != 0:
+            return LDLResult(
+                False,
+                f"zero pivot at index {k} with a nonzero entry below it (row {i}): "
+                "a 2x2 minor is negative",
+                k, rank, min_pivot, backend,
+            )
+    return None
+
+
 def ldl_psd(A: Sequence[Sequence[Fraction]], backend: str | None = None) -> LDLResult:
     """Decide exactly whether the symmetric rational matrix ``A`` is PSD.
 
@@ -136,14 +149,9 @@ def ldl_psd(A: Sequence[Sequence[Fraction]], backend: str | None = None) -> LDLR
             why = f"negative pivot {describe_rational(_to_fraction(p))} at index {k}"
             return LDLResult(False, why, k, rank, min_pivot, backend)
         if p == 0:
-            for i in range(k + 1, N):
-                if M[i][k] != 0:
-                    return LDLResult(
-                        False,
-                        f"zero pivot at index {k} with a nonzero entry below it (row {i}): "
-                        "a 2x2 minor is negative",
-                        k, rank, min_pivot, backend,
-                    )
+            bad = _zero_pivot_failure(M, k, rank, min_pivot, backend)
+            if bad is not None:
+                return bad
             continue
         rank += 1
         if min_pivot is None or p < min_pivot:
@@ -195,14 +203,9 @@ def _bareiss_psd(A: Sequence[Sequence[Fraction]]) -> LDLResult:
             why = f"negative pivot {describe_rational(Fraction(p, prev * D))} at index {k}"
             return LDLResult(False, why, k, rank, min_pivot, "bareiss")
         if p == 0:
-            for i in range(k + 1, N):
-                if M[i][k] != 0:
-                    return LDLResult(
-                        False,
-                        f"zero pivot at index {k} with a nonzero entry below it (row {i}): "
-                        "a 2x2 minor is negative",
-                        k, rank, min_pivot, "bareiss",
-                    )
+            bad = _zero_pivot_failure(M, k, rank, min_pivot, "bareiss")
+            if bad is not None:
+                return bad
             continue
         rank += 1
         pivot = Fraction(p, prev * D)  # the rational pivot d_k = Delta_k / Delta_{k-1}
