@@ -6,7 +6,8 @@ representations), ``spectral`` (operations on a weight's spectrum), ``dag_nets``
 """
 
 from specproof import certificates, dag_nets, groups, spectral, theory
+from specproof._core.errors import SpecproofError
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "certificates", "dag_nets", "groups", "spectral", "theory"]
+__all__ = ["SpecproofError", "__version__", "certificates", "dag_nets", "groups", "spectral", "theory"]

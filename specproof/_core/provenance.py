@@ -1,0 +1,79 @@
+"""Where a result came from: package versions, platform, command line.
+
+Versions are read from installed metadata (:mod:`importlib.metadata`), never by importing
+the package: importing cvxpy or torch just to read a version string costs seconds.
+
+Examples
+--------
+>>> versions(["numpy", "not-a-package-xyz"])["not-a-package-xyz"] is None
+True
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from collections.abc import Iterable
+from importlib import metadata
+from typing import Any
+
+CORE_DEPENDENCIES: tuple[str, ...] = (
+    "specproof",
+    "numpy",
+    "scipy",
+    "sympy",
+    "networkx",
+    "matplotlib",
+    "cvxpy",
+    "clarabel",
+    "scs",
+)
+"""The distributions whose versions a report records by default."""
+
+
+def version_of(distribution: str) -> str | None:
+    """The installed version of a distribution, or None when it is not installed.
+
+    Examples
+    --------
+    >>> version_of("numpy") is not None
+    True
+    """
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def versions(distributions: Iterable[str] = CORE_DEPENDENCIES) -> dict[str, str | None]:
+    """Python's version and each distribution's (None where it is not installed)."""
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in distributions:
+        out[name] = version_of(name)
+    return out
+
+
+def platform_info() -> dict[str, Any]:
+    """The machine: OS, architecture, processor count, Python implementation."""
+    return {
+        "system": platform.system(),
+        "release": platform.release(),
+        "machine": platform.machine(),
+        "python_implementation": platform.python_implementation(),
+        "cpu_count": os.cpu_count(),
+    }
+
+
+def command_line() -> list[str]:
+    """The command line of this process (``sys.argv``)."""
+    return list(sys.argv)
+
+
+def provenance(distributions: Iterable[str] = CORE_DEPENDENCIES) -> dict[str, Any]:
+    """Versions, platform and command line in one dict."""
+    return {
+        "versions": versions(distributions),
+        "platform": platform_info(),
+        "command_line": command_line(),
+    }
