@@ -50,6 +50,18 @@ from specproof.certificates.validation import (
     check_solver,
     check_vector,
 )
+from specproof.certificates.convolution import (
+    Conv2dOperator,
+    ConvGeometry,
+    as_kernel,
+    conv2d_operator,
+    conv_geometry,
+)
+from specproof.certificates.convolution_spectrum import (
+    ConvolutionNormCertificate,
+    circular_singular_values,
+    conv_operator_norm,
+)
 
 __all__ = [
     "METHODS",
@@ -99,4 +111,13 @@ __all__ = [
     "spectral_norm",
     "sphere_net",
     "two_to_q",
+    # convolution operators and their norms
+    "Conv2dOperator",
+    "ConvGeometry",
+    "ConvolutionNormCertificate",
+    "as_kernel",
+    "circular_singular_values",
+    "conv2d_operator",
+    "conv_geometry",
+    "conv_operator_norm",
 ]
