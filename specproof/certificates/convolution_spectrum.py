@@ -34,7 +34,12 @@ from scipy.sparse.linalg import svds
 
 from specproof._core import ArgumentError, ComputationError, as_choice, as_generator
 from specproof.certificates.bounds import NormBounds
-from specproof.certificates.convolution import as_kernel, conv2d_operator, conv_geometry
+from specproof.certificates.convolution import (
+    Conv2dOperator,
+    as_kernel,
+    conv2d_operator,
+    conv_geometry,
+)
 
 UNIT_ROUNDOFF = 2.0**-53
 # eigvalsh of the Gram loses relative accuracy in sigma_i ~ u * sigma_max^2 / sigma_i^2;
@@ -285,7 +290,7 @@ def conv_operator_norm(
                 )
             circ = (gh, gw)
     s, margin, upper, freq = _certified_symbol_norm(K, circ)
-    lower, witness = _lanczos_lower(op, seed)
+    lower, witness = _lanczos_lower(K, g, seed)
     return NormBounds(
         q=2.0,
         lower=min(lower, upper),
@@ -297,8 +302,19 @@ def conv_operator_norm(
     )
 
 
-def _lanczos_lower(op: Any, seed: Any) -> tuple[float, np.ndarray]:
-    """``||A w||`` for Lanczos' top right singular vector ``w`` (shrunk by rounding)."""
+def _lanczos_lower(K: np.ndarray, g: Any, seed: Any) -> tuple[float, np.ndarray]:
+    """``||A w||`` for Lanczos' top right singular vector ``w`` (shrunk by rounding).
+
+    Lanczos runs on the kernel scaled by an exact power of two (no overflow or
+    underflow); the value is scaled back and rounded toward zero.
+    """
+    hi = float(np.abs(K).max())
+    if hi == 0.0:
+        w = np.zeros(g.in_dim)
+        w[0] = 1.0
+        return 0.0, w
+    e = math.frexp(hi)[1]
+    op = Conv2dOperator(np.ldexp(K, -e), g)
     m, n = op.shape
     rng = as_generator(seed)
     if min(m, n) <= 2:
@@ -312,9 +328,8 @@ def _lanczos_lower(op: Any, seed: Any) -> tuple[float, np.ndarray]:
     val = float(np.linalg.norm(op @ w))
     # the matvec sums c_in k_h k_w products per entry: a relative error of at most
     # (c_in k^2 + 2) u per entry, hence in the norm
-    g = op.geometry
     rel = (g.c_in * g.kernel_size[0] * g.kernel_size[1] + 4) * UNIT_ROUNDOFF
-    return max(0.0, val * (1.0 - rel)), w
+    return max(0.0, math.nextafter(math.ldexp(val * (1.0 - rel), e), 0.0)), w
 
 
 __all__ = [
