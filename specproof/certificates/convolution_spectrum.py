@@ -42,9 +42,8 @@ from specproof.certificates.convolution import (
 )
 
 UNIT_ROUNDOFF = 2.0**-53
-# eigvalsh of the Gram loses relative accuracy in sigma_i ~ u * sigma_max^2 / sigma_i^2;
-# frequencies whose condition exceeds this ratio are redone by SVD (see _gram_values)
-GRAM_FALLBACK_RATIO = 1e-4
+# target accuracy of the Gram path relative to sigma_max (see _gram_values)
+GRAM_RELATIVE_ACCURACY = 1e-11
 METHODS = ("gram", "svd")
 
 
@@ -54,21 +53,45 @@ def _symbols(K: np.ndarray, grid: tuple[int, int], real: bool) -> np.ndarray:
     return np.moveaxis(f(K, s=grid, axes=(2, 3)), (0, 1), (2, 3))
 
 
-def _gram_values(M: np.ndarray) -> np.ndarray:
-    """Singular values (descending) of a batch of matrices via the smaller Gram matrix.
+def _gram_symbols(K: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    """``M(w) M(w)^H`` on the rfft2 half-grid without a matrix product per frequency.
 
-    The eigenvalues of ``G = M M^H`` carry absolute error ~ ``u ||M||^2``, so sqrt of a
-    small one is inaccurate; any matrix with ``lambda_min < GRAM_FALLBACK_RATIO *
-    lambda_max`` is recomputed by SVD, which bounds the error of the rest by
-    ``~ c u sigma_max / (2 sqrt(GRAM_FALLBACK_RATIO))``.
+    With ``c_out <= c_in`` (else the kernel is transposed, which conjugates the Gram and
+    keeps its eigenvalues), ``M(w) M(w)^H = sum_d C_d e^{-i <w, d>}`` where
+    ``C_d = sum_{p - p' = d} K_p K_{p'}^T`` over kernel offsets ``p, p'``: the Gram
+    matrices of all frequencies are one rfft2 of the kernel's (2k-1) x (2k-1)
+    autocorrelation, wrapped onto the grid.
     """
-    m, n = M.shape[-2:]
-    MH = np.conj(np.swapaxes(M, -1, -2))
-    G = M @ MH if m <= n else MH @ M
-    lam = np.linalg.eigvalsh(G)[..., ::-1]
-    bad = lam[..., -1] < GRAM_FALLBACK_RATIO * lam[..., 0]
+    if K.shape[0] > K.shape[1]:
+        K = K.transpose(1, 0, 2, 3)
+    c, _, kh, kw = K.shape
+    h, w = grid
+    Kp = K.transpose(2, 3, 0, 1).reshape(kh * kw, c, -1)
+    T = np.matmul(Kp[:, None], np.swapaxes(Kp, 1, 2)[None])  # (p, p', c, c)
+    ph, pw = np.divmod(np.arange(kh * kw), kw)
+    di = np.mod(ph[:, None] - ph[None, :], h).ravel()
+    dj = np.mod(pw[:, None] - pw[None, :], w).ravel()
+    C = np.zeros((h, w, c, c))
+    np.add.at(C, (di, dj), T.reshape(-1, c, c))
+    return np.fft.rfft2(C, axes=(0, 1))
+
+
+def _gram_values(K: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    """Singular values (descending) on the rfft2 half-grid via eigenvalues of the Gram.
+
+    The eigenvalues of ``G = M M^H`` carry an absolute error of a few ``sqrt(c) u
+    lambda_max``, so ``sqrt(lambda_i)`` is off by about ``2 sqrt(c) u sigma_max^2 /
+    sigma_i``. Frequencies where that could exceed ``GRAM_RELATIVE_ACCURACY * sigma_max``
+    (``sigma_min / sigma_max < 4 sqrt(c) u / GRAM_RELATIVE_ACCURACY``) are recomputed by
+    an SVD of the symbol matrix.
+    """
+    c = min(K.shape[0], K.shape[1])
+    lam = np.linalg.eigvalsh(_gram_symbols(K, grid))[..., ::-1]
+    ratio = (4.0 * math.sqrt(c) * UNIT_ROUNDOFF / GRAM_RELATIVE_ACCURACY) ** 2
+    bad = ~(lam[..., -1] >= ratio * lam[..., 0])
     s = np.sqrt(np.maximum(lam, 0.0))
     if bad.any():
+        M = _symbols(K, grid, real=True)
         s[bad] = np.linalg.svd(M[bad], compute_uv=False)
     return s
 
@@ -116,7 +139,7 @@ def circular_singular_values(
     if method == "svd":
         per = np.linalg.svd(_symbols(K, (h, w), real=False), compute_uv=False)
         return per if by_frequency else np.sort(per.ravel())[::-1]
-    half = _gram_values(_symbols(K, (h, w), real=True))  # (h, w // 2 + 1, r)
+    half = _gram_values(K, (h, w))  # (h, w // 2 + 1, r)
     if by_frequency:
         jj = np.arange(w)
         cols = np.where(jj <= w // 2, jj, (w - jj) % w)
