@@ -58,9 +58,9 @@ def _gram_symbols(K: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
 
     With ``c_out <= c_in`` (else the kernel is transposed, which conjugates the Gram and
     keeps its eigenvalues), ``M(w) M(w)^H = sum_d C_d e^{-i <w, d>}`` where
-    ``C_d = sum_{p - p' = d} K_p K_{p'}^T`` over kernel offsets ``p, p'``: the Gram
-    matrices of all frequencies are one rfft2 of the kernel's (2k-1) x (2k-1)
-    autocorrelation, wrapped onto the grid.
+    ``C_d = sum_{p - p' = d} K_p K_{p'}^T`` over kernel offsets ``p, p'``: only
+    ``(2k-1)^2`` real ``c x c`` matrices, combined for all frequencies by two real matrix
+    products (real and imaginary parts of the phases).
     """
     if K.shape[0] > K.shape[1]:
         K = K.transpose(1, 0, 2, 3)
@@ -69,11 +69,22 @@ def _gram_symbols(K: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
     Kp = K.transpose(2, 3, 0, 1).reshape(kh * kw, c, -1)
     T = np.matmul(Kp[:, None], np.swapaxes(Kp, 1, 2)[None])  # (p, p', c, c)
     ph, pw = np.divmod(np.arange(kh * kw), kw)
-    di = np.mod(ph[:, None] - ph[None, :], h).ravel()
-    dj = np.mod(pw[:, None] - pw[None, :], w).ravel()
-    C = np.zeros((h, w, c, c))
-    np.add.at(C, (di, dj), T.reshape(-1, c, c))
-    return np.fft.rfft2(C, axes=(0, 1))
+    di = (ph[:, None] - ph[None, :]).ravel() + kh - 1
+    dj = (pw[:, None] - pw[None, :]).ravel() + kw - 1
+    C = np.zeros(((2 * kh - 1) * (2 * kw - 1), c * c))
+    np.add.at(C, di * (2 * kw - 1) + dj, T.reshape(-1, c * c))
+    dh = np.arange(-(kh - 1), kh)
+    dw = np.arange(-(kw - 1), kw)
+    fi = np.arange(h)[:, None, None, None]
+    fj = np.arange(w // 2 + 1)[None, :, None, None]
+    angle = -2.0 * np.pi * (
+        np.mod(fi * dh[None, None, :, None], h) / h + np.mod(fj * dw[None, None, None, :], w) / w
+    )
+    angle = angle.reshape(h * (w // 2 + 1), -1)
+    G = np.empty((angle.shape[0], c * c), dtype=complex)
+    G.real = np.cos(angle) @ C
+    G.imag = np.sin(angle) @ C
+    return G.reshape(h, w // 2 + 1, c, c)
 
 
 def _gram_values(K: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
