@@ -43,8 +43,8 @@ def main() -> None:
     try:
         import torch
         from torch.nn.utils.parametrizations import spectral_norm
-    except ImportError:
-        raise SystemExit("torch is needed for this comparison: pip install torch==2.13.0")
+    except ImportError as exc:
+        raise SystemExit("torch is needed: pip install torch==2.13.0") from exc
     torch.set_num_threads(1)
     rng = np.random.default_rng(0)
     W = rng.standard_normal((512, 512, 3, 3)) / np.sqrt(4608)

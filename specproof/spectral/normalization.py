@@ -57,7 +57,9 @@ def _weight(weight: Any, name: str = "weight") -> np.ndarray:
         # a sum is finite only if every entry is (NaN and inf propagate); it is one
         # allocation-free pass, against isfinite's boolean array. An overflowing sum of
         # finite entries falls through to the full check, which then accepts it.
-        if math.isfinite(float(np.sum(weight))):
+        with np.errstate(invalid="ignore", over="ignore"):
+            total = float(np.sum(weight))
+        if math.isfinite(total):
             return weight
     return as_array(weight, name)
 

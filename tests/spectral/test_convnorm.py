@@ -146,5 +146,6 @@ def test_a_zero_output_channel_at_one_frequency_is_named():
     K = np.zeros((2, 1, 1, 2))
     K[0, 0, 0] = [1.0, 1.0]  # 1 + e^{-i pi j}: zero at the Nyquist column j = 1 of a 2-grid
     K[1, 0, 0, 0] = 1.0
-    with pytest.raises(SpecproofError, match=r"channel 0 has zero Fourier energy at frequency \(0, 1\)"):
+    msg = r"channel 0 has zero Fourier energy at frequency \(0, 1\)"
+    with pytest.raises(SpecproofError, match=msg):
         convnorm_filter(K, (2, 2))
