@@ -337,7 +337,8 @@ def conv_operator_norm(
 
 
 def _lanczos_lower(K: np.ndarray, g: Any, seed: Any) -> tuple[float, np.ndarray]:
-    """``||A w||`` for Lanczos' top right singular vector ``w`` (shrunk by rounding).
+    """``||A w|| / ||w||`` for Lanczos' top right singular vector ``w``, shrunk by a bound
+    on the rounding of the matvec and of the norms.
 
     Lanczos runs on the kernel scaled by an exact power of two (no overflow or
     underflow); the value is scaled back and rounded toward zero.
@@ -359,11 +360,17 @@ def _lanczos_lower(K: np.ndarray, g: Any, seed: Any) -> tuple[float, np.ndarray]
         _, _, vt = svds(op, k=1, v0=rng.standard_normal(min(m, n)), tol=0)
         w = vt[0]
     w = w / np.linalg.norm(w)
-    val = float(np.linalg.norm(op @ w))
-    # the matvec sums c_in k_h k_w products per entry: a relative error of at most
-    # (c_in k^2 + 2) u per entry, hence in the norm
-    rel = (g.c_in * g.kernel_size[0] * g.kernel_size[1] + 4) * UNIT_ROUNDOFF
-    return max(0.0, math.nextafter(math.ldexp(val * (1.0 - rel), e), 0.0)), w
+    y = op @ w
+    # rounding: each output entry sums c_in k_h k_w products, so
+    # |fl(Aw) - Aw| <= gamma |A| |w| entrywise (Higham, Sec. 3.5); a norm of L terms is
+    # off by at most (L + 2) u relatively. All bounds taken twice for safety.
+    terms = g.c_in * g.kernel_size[0] * g.kernel_size[1]
+    gamma = 2.0 * (terms + 2) * UNIT_ROUNDOFF
+    err = gamma * float(np.linalg.norm(Conv2dOperator(np.abs(op.kernel), g) @ np.abs(w)))
+    y_norm = float(np.linalg.norm(y)) * (1.0 - 2.0 * (y.size + 2) * UNIT_ROUNDOFF)
+    w_norm = float(np.linalg.norm(w)) * (1.0 + 2.0 * (w.size + 2) * UNIT_ROUNDOFF)
+    val = max(0.0, y_norm - err) / w_norm
+    return max(0.0, math.nextafter(math.ldexp(val, e), 0.0)), w
 
 
 __all__ = [
