@@ -85,14 +85,21 @@ def convnorm_filter(kernel: Any, grid: Any, onesided: bool = True) -> np.ndarray
     K = as_kernel(kernel)
     g = conv_geometry(K.shape, grid, mode="circular")
     f = np.fft.rfft2 if onesided else np.fft.fft2
-    energy = np.sum(np.abs(f(K, s=g.input_shape, axes=(2, 3))) ** 2, axis=1)
+    # scale by an exact power of two first: V(2^-e K) = 2^e V(K), and squares of tiny or
+    # huge entries would underflow or overflow
+    hi = float(np.abs(K).max())
+    e = math.frexp(hi)[1] if hi > 0 else 0
+    energy = np.sum(np.abs(f(np.ldexp(K, -e), s=g.input_shape, axes=(2, 3))) ** 2, axis=1)
     if not np.all(energy > 0):
         o, i, j = (int(v) for v in np.argwhere(~(energy > 0))[0])
         raise ArgumentError(
             f"kernel output channel {o} has zero Fourier energy at frequency {(i, j)} of the "
             f"{g.input_shape} grid: ConvNorm's V = (sum_c |K_hat|^2)^(-1/2) is infinite there"
         )
-    return energy**-0.5
+    V = np.ldexp(energy**-0.5, -e)
+    if not np.all(np.isfinite(V)):
+        raise ArgumentError("kernel is too small: ConvNorm's V overflows float64")
+    return V
 
 
 def _apply_filter(y: np.ndarray, V: np.ndarray) -> np.ndarray:

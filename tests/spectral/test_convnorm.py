@@ -149,3 +149,20 @@ def test_a_zero_output_channel_at_one_frequency_is_named():
     msg = r"channel 0 has zero Fourier energy at frequency \(0, 1\)"
     with pytest.raises(SpecproofError, match=msg):
         convnorm_filter(K, (2, 2))
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    c_out=st.integers(1, 3), c_in=st.integers(1, 3), k=st.integers(1, 4),
+    extra=st.integers(0, 3), stride=st.integers(1, 3), pad=st.integers(0, 3),
+    seed=st.integers(0, 10_000), scale=st.sampled_from([1e-250, 1e-100, 1.0, 1e100, 1e250]),
+)
+def test_property_code_path_bounds(c_out, c_in, k, extra, stride, pad, seed, scale):
+    """||B_o|| <= 1 and ||B|| <= sqrt(C_out) for any kernel, geometry and magnitude."""
+    K = np.random.default_rng(seed).standard_normal((c_out, c_in, k, k)) * scale
+    r = convnorm_report(K, k + extra, stride=stride, padding=min(pad, k - 1))
+    assert r.ok, r.reason
