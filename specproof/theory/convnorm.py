@@ -144,7 +144,7 @@ def without_convnorm(ctx, kernels: int, n: int, c_max: int):
     "sqrt(C_out), well below that of the same layer without ConvNorm.",
     profiles={
         "quick": {"kernels": 6, "n": 6, "c_max": 4},
-        "paper": {"kernels": 40, "n": 8, "c_max": 8},
+        "paper": {"kernels": 24, "n": 8, "c_max": 8},
     },
 )
 def spectral_norm_reduction(ctx, kernels: int, n: int, c_max: int, convnorm: bool = True):
