@@ -3,7 +3,7 @@
 import numpy as np
 
 from specproof.plotting import figure, loglog_fit
-from specproof.theory import claim
+from specproof.claims import claim
 
 
 @claim(
