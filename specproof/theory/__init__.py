@@ -22,6 +22,7 @@ from types import ModuleType
 
 from specproof.claims import REGISTRY, Claim, Paper
 
+
 def builtin_modules(package: str = __name__) -> list[str]:
     """Dotted names of every module under ``package`` (the built-in claim modules).
 
