@@ -44,7 +44,7 @@ from specproof._core import (
     as_int,
     as_positive_int,
 )
-from specproof.certificates import NormBounds, as_kernel, conv_operator_norm
+from specproof.certificates import NormBounds, as_kernel, conv_operator_norm, spectral_norm
 
 TORCH_INIT_ITERATIONS = 15
 DEFAULT_EPS = 1e-12
@@ -253,7 +253,16 @@ def exact_sigma(weight: Any, dim: int = 0) -> float:
     W = _weight(weight)
     if W.ndim == 1:
         return float(np.linalg.norm(W))
-    return float(np.linalg.norm(weight_to_matrix(W, dim), 2))
+    M = weight_to_matrix(W, dim)
+    hi = float(np.abs(M).max())
+    if hi == 0.0:
+        return 0.0
+    # an exact power-of-two scaling first, so that the Gram below neither underflows nor
+    # overflows; specproof.certificates.spectral_norm takes the small Gram for tall
+    # matrices (4x cheaper than an SVD, sigma_max to relative ~u); present M tall
+    e = math.frexp(hi)[1]
+    Ms = np.ldexp(M, -e)
+    return math.ldexp(float(spectral_norm(Ms.T if Ms.shape[0] < Ms.shape[1] else Ms).value), e)
 
 
 def spectral_normalize(weight: Any, c: float = 1.0, dim: int = 0) -> np.ndarray:
