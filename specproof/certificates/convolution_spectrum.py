@@ -26,13 +26,14 @@ True
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from scipy.sparse.linalg import svds
 
-from specproof._core import ArgumentError, ComputationError, as_choice, as_generator
+from specproof._core import ArgumentError, ComputationError, as_choice, as_generator, as_int
 from specproof.certificates.bounds import NormBounds
 from specproof.certificates.convolution import (
     Conv2dOperator,
@@ -81,13 +82,18 @@ def _gram_symbols(K: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
         np.mod(fi * dh[None, None, :, None], h) / h + np.mod(fj * dw[None, None, None, :], w) / w
     )
     angle = angle.reshape(h * (w // 2 + 1), -1)
-    G = np.empty((angle.shape[0], c * c), dtype=complex)
-    G.real = np.cos(angle) @ C
-    G.imag = np.sin(angle) @ C
+    D = angle.shape[1]
+    # one real product whose output interleaves real and imaginary parts, i.e. is the
+    # complex array's memory: [cos | sin] @ [[C, 0], [0, C]] (per entry: re, im)
+    B = np.zeros((2 * D, c * c, 2))
+    B[:D, :, 0] = C
+    B[D:, :, 1] = C
+    E = np.concatenate([np.cos(angle), np.sin(angle)], axis=1)
+    G = (E @ B.reshape(2 * D, -1)).view(complex)
     return G.reshape(h, w // 2 + 1, c, c)
 
 
-def _gram_values(K: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+def _gram_values(K: np.ndarray, grid: tuple[int, int], workers: int = 1) -> np.ndarray:
     """Singular values (descending) on the rfft2 half-grid via eigenvalues of the Gram.
 
     The eigenvalues of ``G = M M^H`` carry an absolute error of a few ``sqrt(c) u
@@ -97,7 +103,15 @@ def _gram_values(K: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
     an SVD of the symbol matrix.
     """
     c = min(K.shape[0], K.shape[1])
-    lam = np.linalg.eigvalsh(_gram_symbols(K, grid))[..., ::-1]
+    G = _gram_symbols(K, grid)
+    if workers > 1 and G.shape[0] * G.shape[1] >= 2 * workers:
+        # LAPACK releases the GIL: frequencies are independent, so threads share them
+        flat = G.reshape(-1, c, c)
+        with ThreadPoolExecutor(workers) as ex:
+            parts = list(ex.map(np.linalg.eigvalsh, np.array_split(flat, workers)))
+        lam = np.concatenate(parts).reshape(G.shape[:-1])[..., ::-1]
+    else:
+        lam = np.linalg.eigvalsh(G)[..., ::-1]
     ratio = (4.0 * math.sqrt(c) * UNIT_ROUNDOFF / GRAM_RELATIVE_ACCURACY) ** 2
     bad = ~(lam[..., -1] >= ratio * lam[..., 0])
     s = np.sqrt(np.maximum(lam, 0.0))
@@ -113,6 +127,7 @@ def circular_singular_values(
     layout: str = "oihw",
     method: str = "gram",
     by_frequency: bool = False,
+    workers: int = 1,
 ) -> np.ndarray:
     """All singular values of the circular stride-1 convolution, from the FFT.
 
@@ -131,6 +146,9 @@ def circular_singular_values(
     by_frequency : bool
         Return an ``(h, w, min(c_out, c_in))`` array of each frequency's values
         (descending) instead of the flat sorted list.
+    workers : int
+        Threads that share the frequencies' eigenvalue problems (``"gram"`` only; LAPACK
+        releases the GIL). 1 runs in the calling thread.
 
     Returns
     -------
@@ -145,12 +163,13 @@ def circular_singular_values(
     """
     K = as_kernel(kernel, layout=layout)
     method = as_choice(method, METHODS, "method")
+    workers = as_int(workers, "workers", minimum=1)
     g = conv_geometry(K.shape, input_shape, mode="circular")
     h, w = g.input_shape
     if method == "svd":
         per = np.linalg.svd(_symbols(K, (h, w), real=False), compute_uv=False)
         return per if by_frequency else np.sort(per.ravel())[::-1]
-    half = _gram_values(K, (h, w))  # (h, w // 2 + 1, r)
+    half = _gram_values(K, (h, w), workers)  # (h, w // 2 + 1, r)
     if by_frequency:
         jj = np.arange(w)
         cols = np.where(jj <= w // 2, jj, (w - jj) % w)

@@ -101,6 +101,14 @@ def test_by_frequency_layout_and_the_gram_fallback():
         assert np.abs(a[..., -1]).max() < 1e-12
 
 
+def test_threads_give_the_same_values():
+    K = np.random.default_rng(8).standard_normal((4, 6, 3, 3))
+    a = circular_singular_values(K, (6, 5))
+    assert np.array_equal(a, circular_singular_values(K, (6, 5), workers=3))
+    with pytest.raises(SpecproofError, match="workers must be >= 1"):
+        circular_singular_values(K, 6, workers=0)
+
+
 def test_known_spectrum_of_a_difference_kernel():
     K = np.array([[[[1.0, -1.0]]]])  # y_j = x_j - x_{j+1} on Z_n: |1 - e^{2 pi i m / n}|
     n = 8
