@@ -23,6 +23,18 @@ from specproof.certificates.check_exact import check_exact
 from specproof.certificates.check_numeric import check_numeric
 from specproof.certificates.checker import check
 from specproof.certificates.conic import SolverError, mosek_available
+from specproof.certificates.convolution import (
+    Conv2dOperator,
+    ConvGeometry,
+    as_kernel,
+    conv2d_operator,
+    conv_geometry,
+)
+from specproof.certificates.convolution_spectrum import (
+    ConvolutionNormCertificate,
+    circular_singular_values,
+    conv_operator_norm,
+)
 from specproof.certificates.epsnet import EpsNetCertificate, epsnet_two_to_q, sphere_net
 from specproof.certificates.io import load_matrix
 from specproof.certificates.known import boolean_cube_certificate, identity_certificate
@@ -49,18 +61,6 @@ from specproof.certificates.validation import (
     check_q,
     check_solver,
     check_vector,
-)
-from specproof.certificates.convolution import (
-    Conv2dOperator,
-    ConvGeometry,
-    as_kernel,
-    conv2d_operator,
-    conv_geometry,
-)
-from specproof.certificates.convolution_spectrum import (
-    ConvolutionNormCertificate,
-    circular_singular_values,
-    conv_operator_norm,
 )
 
 __all__ = [
