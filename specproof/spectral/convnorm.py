@@ -380,8 +380,20 @@ class ConvNorm:
             op = convnorm_operator(self.kernel, X.shape[2:], self.stride, self.padding)
             self._update_running(op.V)
         else:
+            if self.num_batches_tracked == 0:
+                raise ArgumentError(
+                    "training=False needs a running V: call the layer in training mode "
+                    "first (the official layer would silently output only the affine bias)"
+                )
+            want = self._v_shape(X)
+            if self.running_V.shape != want:
+                raise ArgumentError(
+                    f"x has grid {X.shape[2:]} but the running V was estimated for shape "
+                    f"{self.running_V.shape} (rfft2 layout); expected {want}: evaluate on "
+                    "inputs of the training size"
+                )
             op = convnorm_operator(self.kernel, X.shape[2:], self.stride, self.padding,
-                                   V=np.broadcast_to(self.running_V, self._v_shape(X)))
+                                   V=self.running_V)
         Y = (op @ X.reshape(X.shape[0], -1).T).T.reshape(X.shape[0], op.c_out,
                                                           *op.plan.output_shape)
         if self.affine:

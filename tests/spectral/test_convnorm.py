@@ -121,6 +121,11 @@ def test_depthwise_affine_against_the_definition():
         assert np.abs(y[0, c].ravel() - ref).max() < 1e-14
 
 
+def _trained(layer):
+    layer(np.ones((1, 3, 5, 5)))
+    return layer
+
+
 @pytest.mark.parametrize(
     "call,match",
     [
@@ -133,6 +138,10 @@ def test_depthwise_affine_against_the_definition():
         (lambda: convnorm_operator(np.ones((1, 1, 3, 3)), 6, stride=2, form="circular"),
          "stride must be 1"),
         (lambda: ConvNorm(np.ones((2, 3, 3, 3)))(np.ones((1, 2, 5, 5))), "x must have 3"),
+        (lambda: ConvNorm(np.ones((2, 3, 3, 3)))(np.ones((1, 3, 5, 5)), training=False),
+         "needs a running V"),
+        (lambda: _trained(ConvNorm(np.ones((2, 3, 3, 3))))(np.ones((1, 3, 6, 6)), False),
+         "x has grid \\(6, 6\\) but the running V"),
         (lambda: depthwise_affine(np.ones((1, 2, 4, 4)), np.ones((3, 3, 3)), np.ones(2)),
          "weight must have shape"),
     ],
