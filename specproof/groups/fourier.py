@@ -25,6 +25,12 @@ indexing, ``(W f)(g) = sum_h w(h) f(g h^-1)``, i.e. ``W = sum_h w(h) (x) R(h^-1)
 blocks are ``sum_h w(h) (x) psi(h^-1)``. Using ``psi(h^-1)`` where ``psi(h)`` belongs is a
 real error on non-abelian groups: it takes a partial transpose of each block. For
 cyclic groups the formula is the FFT rule for block-circulant matrices.
+
+Every function here that takes an ``irreps`` list uses it only after
+:func:`~specproof.groups.check_irreps` accepts it: irreps of another group, duplicated or
+isomorphic irreps, a wrong declared type, a reducible "irrep" or an incomplete list each
+give a wrong norm or a wrong transform without an error, so they are refused
+(:class:`~specproof.groups.InvalidIrrepsError`, with a ``code``).
 """
 
 from __future__ import annotations
@@ -34,47 +40,57 @@ from typing import Any
 
 import numpy as np
 
+from specproof._core import (
+    ArgumentError,
+    ArgumentTypeError,
+    as_choice,
+    as_positive_int,
+    first_nonfinite,
+)
+from specproof.groups.cayley import as_group
 from specproof.groups.constructions import right_regular_representation
 from specproof.groups.finite import FiniteGroup
+from specproof.groups.irrep import Irrep
+from specproof.groups.irrep_lists import as_irreps
 from specproof.groups.irreps import irreps as _irreps
 
 INDEXINGS = ("gh", "gh^-1")
 
 
 def _check_group(G: Any) -> FiniteGroup:
+    G = as_group(G)
     if not isinstance(G, FiniteGroup):
-        raise TypeError(f"G must be a FiniteGroup, got {type(G).__name__}")
+        raise ArgumentTypeError(f"G must be a FiniteGroup, got {type(G).__name__}")
     return G
 
 
 def _as_filter(w: Any, G: FiniteGroup, name: str = "w") -> np.ndarray:
-    arr = np.asarray(w)
+    try:
+        arr = np.asarray(w)
+    except (ValueError, TypeError) as exc:
+        raise ArgumentTypeError(f"{name} must be a numeric array: {exc}") from None
     if arr.dtype.kind not in "biufc":
-        raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
+        raise ArgumentTypeError(f"{name} must be numeric, got dtype {arr.dtype}")
     if arr.ndim == 1:
         arr = arr[:, None, None]
     elif arr.ndim == 2:
         arr = arr[:, :, None]
     if arr.ndim != 3 or arr.shape[0] != G.order:
-        raise ValueError(
+        raise ArgumentError(
             f"{name} must have shape (|G|,), (|G|, a) or (|G|, a, b) with |G| = {G.order}, "
             f"got shape {np.shape(w)}"
         )
-    if not np.all(np.isfinite(arr)):
-        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
-        raise ValueError(f"{name} has a non-finite entry at index {bad}")
+    first_nonfinite(arr, name)
     return arr.astype(np.result_type(arr, float))
 
 
-def _irrep_list(G: FiniteGroup, irreps: Any) -> list[Any]:
-    irs = _irreps(G) if irreps is None else list(irreps)
-    total = sum(p.dim**2 / p.endomorphism_dim for p in irs)
-    if abs(total - G.order) > 1e-9:
-        raise ValueError(
-            f"irreps must be a complete list of real irreps of {G.name}: "
-            f"sum d^2/c = {total} != |G| = {G.order}"
-        )
-    return irs
+def _irrep_list(G: FiniteGroup, irreps: Any) -> list[Irrep]:
+    """The library's irreps of G, or the user's list once :func:`check_irreps` accepts it."""
+    return _irreps(G) if irreps is None else as_irreps(G, irreps)
+
+
+def _indexing(indexing: Any) -> str:
+    return as_choice(indexing, INDEXINGS, "indexing", case_sensitive=True)
 
 
 def group_fourier_transform(f: Any, G: FiniteGroup, irreps: Any = None) -> dict[str, np.ndarray]:
@@ -86,12 +102,18 @@ def group_fourier_transform(f: Any, G: FiniteGroup, irreps: Any = None) -> dict[
         Values ``f(g)`` (a vector value is a column ``a x 1``).
     G : FiniteGroup
     irreps : list of Irrep, optional
-        Default :func:`~specproof.groups.irreps` of ``G``.
+        Default :func:`~specproof.groups.irreps` of ``G``; a list given here must be the
+        complete real irreps of ``G`` (:func:`~specproof.groups.check_irreps`).
 
     Returns
     -------
     dict
         Irrep name -> ``(a d_psi, b d_psi)`` array.
+
+    Raises
+    ------
+    InvalidIrrepsError
+        If ``irreps`` is not the complete list of real irreps of ``G``.
 
     Examples
     --------
@@ -125,15 +147,27 @@ def inverse_group_fourier_transform(
     """
     G = _check_group(G)
     irs = _irrep_list(G, irreps)
+    if not isinstance(fhat, dict):
+        raise ArgumentTypeError(
+            f"fhat must be a dict irrep name -> block, got {type(fhat).__name__}")
     missing = [p.name for p in irs if p.name not in fhat]
     if missing:
-        raise ValueError(f"fhat lacks the irreps {missing} of {G.name}")
+        raise ArgumentError(f"fhat lacks the irreps {missing} of {G.name}")
+    extra = sorted(str(k) for k in fhat if k not in {p.name for p in irs})
+    if extra:
+        raise ArgumentError(
+            f"fhat has blocks {extra} that are not irreps of {G.name} "
+            f"({[p.name for p in irs]}): they would be silently dropped")
     out = None
     for p in irs:
         d = p.dim
         block = np.asarray(fhat[p.name])
+        if block.dtype.kind not in "biufc":
+            raise ArgumentTypeError(
+                f"fhat[{p.name!r}] must be numeric, got dtype {block.dtype}")
+        first_nonfinite(block, f"fhat[{p.name!r}]")
         if block.ndim != 2 or block.shape[0] % d or block.shape[1] % d:
-            raise ValueError(
+            raise ArgumentError(
                 f"fhat[{p.name!r}] must have shape (a*{d}, b*{d}), got shape {block.shape}"
             )
         a, b = block.shape[0] // d, block.shape[1] // d
@@ -142,7 +176,7 @@ def inverse_group_fourier_transform(
         if out is None:
             out = part
         elif out.shape != part.shape:
-            raise ValueError(f"fhat blocks disagree on the value shape: {out.shape[1:]} vs "
+            raise ArgumentError(f"fhat blocks disagree on the value shape: {out.shape[1:]} vs "
                              f"{part.shape[1:]} at {p.name!r}")
         else:
             out = out + part
@@ -162,8 +196,7 @@ def equivariant_matrix(w: Any, G: FiniteGroup, indexing: str = "gh") -> np.ndarr
     """
     G = _check_group(G)
     arr = _as_filter(w, G)
-    if indexing not in INDEXINGS:
-        raise ValueError(f"indexing must be one of {list(INDEXINGS)}, got {indexing!r}")
+    indexing = _indexing(indexing)
     R = right_regular_representation(G).matrices
     if indexing == "gh^-1":
         R = R[G.inverses]
@@ -186,8 +219,7 @@ def fourier_blocks(
     """
     G = _check_group(G)
     arr = _as_filter(w, G)
-    if indexing not in INDEXINGS:
-        raise ValueError(f"indexing must be one of {list(INDEXINGS)}, got {indexing!r}")
+    indexing = _indexing(indexing)
     out = {}
     for p in _irrep_list(G, irreps):
         mats = p.matrices if indexing == "gh" else p.matrices[G.inverses]
@@ -238,7 +270,9 @@ def spectral_norm_equivariant(
         Which map ``w`` defines (module docstring): ``(Wf)(g) = sum_h w(h) f(gh)`` or
         ``sum_h w(h) f(g h^-1)``.
     irreps : list of Irrep, optional
-        A complete list of real irreps (default: the library's).
+        The complete list of real irreps of ``G`` (default: the library's); any other
+        list is refused (:func:`~specproof.groups.check_irreps`) since it gives a wrong
+        norm.
 
     Returns
     -------
@@ -313,14 +347,14 @@ def isotypic_basis(G: FiniteGroup, irreps: Any = None) -> IsotypicBasis:
             if norm < 1e-6 * np.sqrt(n / d):
                 continue
             kept.append(F / norm)
-        if len(kept) != want:
-            raise ValueError(f"could not find {want} independent copies of {p.name}")
+        if len(kept) != want:  # pragma: no cover - impossible for a checked irreps list
+            raise ArgumentError(f"could not find {want} independent copies of {p.name}")
         for K in kept:
             copies.append((p.name, sum(c.shape[1] for c in cols), d))
             cols.append(K)
     Q = np.concatenate(cols, axis=1)
-    if Q.shape != (n, n):
-        raise ValueError(f"isotypic basis has shape {Q.shape}, expected {(n, n)}")
+    if Q.shape != (n, n):  # pragma: no cover - impossible for a checked irreps list
+        raise ArgumentError(f"isotypic basis has shape {Q.shape}, expected {(n, n)}")
     return IsotypicBasis(Q=Q, copies=copies)
 
 
@@ -366,12 +400,14 @@ def block_diagonalize(W: Any, G: FiniteGroup, c_out: int, c_in: int,
     """
     G = _check_group(G)
     n = G.order
-    W = np.asarray(W, dtype=float)
-    if W.shape != (c_out * n, c_in * n):
-        raise ValueError(
+    c_out, c_in = as_positive_int(c_out, "c_out"), as_positive_int(c_in, "c_in")
+    if np.shape(W) != (c_out * n, c_in * n):
+        raise ArgumentError(
             f"W must have shape (c_out |G|, c_in |G|) = ({c_out * n}, {c_in * n}), "
-            f"got shape {W.shape}"
+            f"got shape {np.shape(W)}"
         )
+    W = np.asarray(W, dtype=float)
+    first_nonfinite(W, "W")
     basis = isotypic_basis(G, irreps)
     Q = basis.Q
     T = np.einsum("gi,agbh,hj->aibj", Q, W.reshape(c_out, n, c_in, n), Q)
@@ -392,7 +428,6 @@ def block_diagonalize(W: Any, G: FiniteGroup, c_out: int, c_in: int,
 
 
 __all__ = [
-    "INDEXINGS",
     "BlockDiagonalization",
     "IsotypicBasis",
     "SpectralNorm",
