@@ -34,7 +34,7 @@ from scipy.linalg import subspace_angles
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from specproof._core import ArgumentError, ComputationError, as_generator
+from specproof._core import ArgumentError, as_generator
 from specproof.groups._repdata import check_same_group, rep_data
 
 DEFAULT_RTOL = float(np.sqrt(np.finfo(float).eps))
@@ -226,7 +226,7 @@ def reynolds_basis(
     rank = int(np.sum(s > tol * scale))
     if rank != k_est:
         # S is a projector of rank tr S for genuine representations of one group.
-        raise ComputationError(
+        raise ArgumentError(
             f"the Reynolds operator has numerical rank {rank} but trace {trace / len(mats_in):.6g}:"
             " mats_in and mats_out are not representations of the same group (same element "
             "order), or rtol is badly chosen"

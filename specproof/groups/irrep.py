@@ -44,7 +44,8 @@ def _commutant_basis(mats: np.ndarray, gens: list[int], rtol: float) -> np.ndarr
     A = _constraint(mats, gens)
     if A.shape[0] == 0:
         return np.eye(d * d).reshape(d * d, d, d)
-    _, s, vh = np.linalg.svd(A, full_matrices=True)
+    # rows >= columns whenever there is a generator: the thin SVD has every right vector
+    _, s, vh = np.linalg.svd(A, full_matrices=A.shape[0] < A.shape[1])
     smax = s[0] if s.size and s[0] > 0 else 1.0
     rank = int(np.sum(s > rtol * smax))
     return vh[rank:].reshape(-1, d, d)

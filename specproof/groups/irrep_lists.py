@@ -3,8 +3,9 @@
 A list is accepted only if
 
 1. every entry is an :class:`~specproof.groups.Irrep` of this group (same table), and
-   its matrices are a homomorphism of this group's table (re-checked here, whatever
-   ``check`` the irrep was built with);
+   its matrices are a homomorphism of this group's table (re-checked here on generators
+   against every element, which is equivalent, whatever ``check`` the irrep was built
+   with);
 2. every entry is irreducible of its declared type (commutant a division algebra of
    dimension ``c``, and ``⟨χ, χ⟩ = c``; re-checked here);
 3. names are distinct and no two entries are isomorphic (``⟨χ_ψ, χ_φ⟩ = 0``);
@@ -113,7 +114,7 @@ def check_irreps(G: CayleyGroup, irreps: Iterable[Any]) -> IrrepsCheck:
                         f"{_describe(i, p)} is an irrep of {p.group.name}, not of {G.name}",
                         (i,))
         scale = float(np.max(np.abs(p.matrices))) if p.matrices.size else 1.0
-        err, pair = homomorphism_error(G, p.matrices, mode="auto")
+        err, pair = homomorphism_error(G, p.matrices, mode="generators")
         tol = default_tolerance(p.matrices.dtype, p.dim, scale)
         if err > tol:
             where = "ρ(identity) ≠ I" if pair[0] < 0 else f"pair (a, b) = {pair}"
