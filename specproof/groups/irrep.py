@@ -23,8 +23,12 @@ import numpy as np
 from specproof._core import ArgumentError, ArgumentTypeError, as_choice
 from specproof.groups.cayley import CayleyGroup
 from specproof.groups.characters import character_inner, integrality_tolerance, is_integral
-from specproof.groups.errors import IrrepTypeError, NotIrreducibleError
-from specproof.groups.representations import Representation, default_tolerance
+from specproof.groups.errors import IrrepTypeError, NotAHomomorphismError, NotIrreducibleError
+from specproof.groups.representations import (
+    Representation,
+    default_tolerance,
+    homomorphism_error,
+)
 
 TYPES: dict[str, int] = {"R": 1, "C": 2, "H": 4}
 _TYPE_OF = {c: t for t, c in TYPES.items()}
@@ -184,6 +188,12 @@ class Irrep(Representation):
             )
         norm2 = character_inner(self, self, self.group)
         if not is_integral(norm2, integrality_tolerance(self)) or round(norm2) != c:
+            err, pair = homomorphism_error(self.group, self.matrices, mode="generators")
+            scale = float(np.max(np.abs(self.matrices)))
+            if err > default_tolerance(self.matrices.dtype, self.dim, scale):
+                raise NotAHomomorphismError(
+                    f"{self.name} is not a homomorphism of {self.group.name} (pair (a, b) = "
+                    f"{pair}, max error {err:.3e}); it was built with check={check!r}")
             raise IrrepTypeError(
                 f"{self.name} is declared type {kind} but <chi, chi> = {norm2!r}, not c = {c}"
             )

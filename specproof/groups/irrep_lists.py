@@ -179,7 +179,10 @@ def as_irreps(G: CayleyGroup, irreps: Iterable[Any], name: str = "irreps") -> li
     ...
     specproof.groups.errors.InvalidIrrepsError: irreps: irreps[0] ('trivial') and irreps[5] ...
     """
-    items = list(irreps) if isinstance(irreps, Iterable) else irreps
+    if isinstance(irreps, (str, bytes)) or not isinstance(irreps, Iterable):
+        raise ArgumentTypeError(
+            f"{name} must be a list of Irrep objects, got {type(irreps).__name__}")
+    items = list(irreps)
     res = check_irreps(G, items)
     if not res.ok:
         raise InvalidIrrepsError(f"{name}: {res.reason}", res.code)
