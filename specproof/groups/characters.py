@@ -95,10 +95,11 @@ def integrality_tolerance(*reps: Representation) -> float:
         dims, scale = dims * dims, scale * scale
     tol = 64.0 * eps * dims * scale
     if tol > _MAX_INTEGRALITY_TOL:
+        dtypes = ", ".join(str(r.matrices.dtype) for r in reps)
         raise ComputationError(
-            f"the precision of the representations ({', '.join(str(r.matrices.dtype) for r in reps)}"
-            f", dimensions {[r.dim for r in reps]}) cannot resolve integer multiplicities: "
-            f"rounding alone could move them by {tol:.3g}"
+            f"the precision of the representations ({dtypes}, dimensions "
+            f"{[r.dim for r in reps]}) cannot resolve integer multiplicities: rounding alone "
+            f"could move them by {tol:.3g}"
         )
     return tol
 

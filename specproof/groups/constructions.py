@@ -8,7 +8,6 @@ matrices of the group law) skip the homomorphism check; those built from user da
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np

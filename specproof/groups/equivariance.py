@@ -75,7 +75,8 @@ class _MatrixAction:
     def __init__(self, rho: Any, G: CayleyGroup, what: str) -> None:
         if isinstance(rho, Representation):
             if rho.group is not G and rho.group != G:
-                raise ArgumentError(f"{what} is a representation of {rho.group.name}, not of {G.name}")
+                raise ArgumentError(
+                    f"{what} is a representation of {rho.group.name}, not of {G.name}")
             mats = rho.matrices
         else:
             mats = np.asarray(rho)
@@ -173,7 +174,8 @@ def resolve_element(
             f"{what} contains a {m.shape} matrix that is not rho(g) for any g in {G.name} "
             f"(representation matrices have shapes {shapes})"
         )
-    raise ArgumentTypeError(f"{what} must be an element index, label or matrix, got {type(g).__name__}")
+    raise ArgumentTypeError(
+        f"{what} must be an element index, label or matrix, got {type(g).__name__}")
 
 
 def default_equivariance_tolerance(dtype: Any, n_in: int, n_out: int) -> float:

@@ -240,7 +240,8 @@ class LiftingConv:
         self.group, self.padding = G, padding
         self.kernel = _kernel_or_random(kernel, seed, (c_out, c_in, kernel_size, kernel_size))
         if self.kernel.ndim != 4 or self.kernel.shape[2] != self.kernel.shape[3]:
-            raise ArgumentError(f"kernel must have shape (c_out, c_in, k, k), got {self.kernel.shape}")
+            raise ArgumentError(
+                f"kernel must have shape (c_out, c_in, k, k), got {self.kernel.shape}")
 
     def filter_bank(self) -> np.ndarray:
         """The moved filters ``(g.k)``, shape ``(c_out * |G|, c_in, k, k)`` (o major)."""

@@ -23,7 +23,8 @@ def _permutation_closure(
     generators: Sequence[Sequence[int]], degree: int | None
 ) -> tuple[np.ndarray, list[int]]:
     """All products of ``generators`` (breadth-first), identity first, and the generators'
-    row indices; raises :class:`~specproof.ArgumentError` naming a generator that is not a permutation."""
+    row indices; raises :class:`~specproof.ArgumentError` naming a generator that is not a
+    permutation."""
     gens = [np.asarray(g) for g in generators]
     if not gens and degree is None:
         raise ArgumentError("generators is empty: pass degree to get the trivial group")

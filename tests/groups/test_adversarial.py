@@ -256,7 +256,8 @@ def test_every_function_accepts_the_true_irreps_in_another_basis_and_order(fn):
 def test_nan_entries_are_named_wherever_they_enter():
     m = irrep(D4, "rot_1").matrices.copy()
     m[3, 1, 0] = np.nan
-    with pytest.raises(ValueError, match=r"matrices has a non-finite entry nan at index \(3, 1, 0\)"):
+    with pytest.raises(ValueError,
+                       match=r"matrices has a non-finite entry nan at index \(3, 1, 0\)"):
         Irrep(D4, m, name="rot_1", type="R")
     w = W_D4.copy()
     w[5, 2, 1] = np.inf

@@ -13,8 +13,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from specproof.groups.family import Family, positive_parameter
 from specproof.groups.families.cyclic import power_label
+from specproof.groups.family import Family, positive_parameter
 from specproof.groups.finite import FiniteGroup
 from specproof.groups.irrep import Irrep, one_dimensional, rotations
 
