@@ -159,7 +159,7 @@ def check_irreps(G: CayleyGroup, irreps: Iterable[Any]) -> IrrepsCheck:
                         (j, i))
     if abs(sum_d2c - G.order) > 1e-9 * G.order:
         return fail("incomplete",
-                    f"irreps must be a complete list of real irreps of {G.name}: "
+                    f"not a complete list of real irreps of {G.name}: "
                     f"sum d^2/c = {sum_d2c:g} != |G| = {G.order}"
                     + (" (some isomorphism classes are missing)" if sum_d2c < G.order else ""),
                     ())

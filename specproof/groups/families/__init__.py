@@ -71,8 +71,8 @@ def irreps_scopes() -> list[str]:
     >>> irreps_scopes()[:2]
     ['cyclic(N)', 'dihedral(N)']
     """
-    order = ["cyclic", "dihedral"]
-    keys = order + sorted(k for k in _REGISTRY if k not in order)
+    first, last = ["cyclic", "dihedral"], ["product"]  # products read best at the end
+    keys = first + sorted(k for k in _REGISTRY if k not in first + last) + last
     return [s for k in keys if k in _REGISTRY
             for s in [_REGISTRY[k].irreps_scope] if s is not None]
 
