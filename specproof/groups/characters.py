@@ -66,6 +66,13 @@ def character_inner(chi1: Any, chi2: Any, G: CayleyGroup) -> float | complex:
     return complex(val) if np.iscomplexobj(val) else float(val)
 
 
+def _precision(r: Representation) -> tuple[float, int, float]:
+    """``(eps of the dtype, max(1, dim), max(1, max|entry|))``."""
+    m = r.matrices
+    kind = m.dtype if m.dtype.kind in "fc" else np.dtype(np.float64)
+    return float(np.finfo(kind).eps), max(1, r.dim), max(1.0, r.entry_scale)
+
+
 def integrality_tolerance(*reps: Representation) -> float:
     """How far ``⟨χ₁, χ₂⟩`` may sit from an integer through rounding alone.
 
@@ -86,11 +93,10 @@ def integrality_tolerance(*reps: Representation) -> float:
     """
     eps, dims, scale = 0.0, 1.0, 1.0
     for r in reps:
-        m = r.matrices
-        kind = m.dtype if m.dtype.kind in "fc" else np.dtype(np.float64)
-        eps = max(eps, float(np.finfo(kind).eps))
-        dims *= max(1, r.dim)
-        scale *= max(1.0, float(np.max(np.abs(m))) if m.size else 1.0)
+        r_eps, r_dim, r_scale = _precision(r)
+        eps = max(eps, r_eps)
+        dims *= r_dim
+        scale *= r_scale
     if len(reps) == 1:
         dims, scale = dims * dims, scale * scale
     tol = 64.0 * eps * dims * scale

@@ -9,6 +9,7 @@ this module.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -131,6 +132,19 @@ class Representation:
                     f"[{group.labels[a]}·{group.labels[b]} = {group.labels[ab]}]: "
                     f"max error {err:.3e} > tol {tol:.3e}"
                 )
+
+    @cached_property
+    def entry_scale(self) -> float:
+        """``max |ρ(g)_ij|`` over all elements (0 for dimension 0); computed once, the
+        matrices being read-only.
+
+        Examples
+        --------
+        >>> from specproof.groups import cyclic
+        >>> cyclic(3).regular_representation().entry_scale
+        1.0
+        """
+        return float(np.max(np.abs(self.matrices))) if self.matrices.size else 0.0
 
     def __call__(self, g: int | str) -> np.ndarray:
         """``ρ(g)`` for an element index or label."""
