@@ -55,7 +55,7 @@ from specproof.groups.errors import (
     NotIntegralError,
     NotIrreducibleError,
 )
-from specproof.groups.families import families, family
+from specproof.groups.families import group_families, group_family
 from specproof.groups.families.cyclic import cyclic
 from specproof.groups.families.dihedral import dihedral
 from specproof.groups.families.klein import klein_four
@@ -96,8 +96,8 @@ __all__ = [
     "cyclic",
     "dihedral",
     "direct_product",
-    "families",
-    "family",
+    "group_families",
+    "group_family",
     "klein_four",
     "quaternion",
     "quaternion_units",

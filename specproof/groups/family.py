@@ -59,7 +59,8 @@ class Family(tuple):
 
     def build(self) -> Any:
         """The group this family value names (a :class:`~specproof.groups.FiniteGroup`)."""
-        raise NotImplementedError(f"the {self.key!r} family does not build groups")
+        raise ArgumentError(f"the {self.key!r} family builds no group: a group given by its "
+                            "table is made with FiniteGroup.from_table")
 
     def irreps(self, G: Any) -> list[Any]:
         """The real irreps of ``G`` (a group of this family), trivial first.

@@ -134,3 +134,41 @@ def test_product_irrep_names_and_types():
     assert np.allclose(p(G.index("(r,r)")), np.kron(irrep(dihedral(3), "rot_1")("r"),
                                                   irrep(cyclic(5), "rot_2")("r")))
 
+
+
+def test_registry_lists_every_family_and_finds_a_new_one_from_its_file(tmp_path, monkeypatch):
+    import sys
+
+    import specproof.groups.families as registry
+    from specproof.groups import group_families, group_family, irreps
+
+    assert sorted(group_families()) == ["cyclic", "dihedral", "klein", "product", "quaternion",
+                                  "symmetric"]
+    assert group_family("dihedral")(4) == ("dihedral", 4) and dihedral(4).family == ("dihedral", 4)
+    with pytest.raises(ValueError, match="did you mean 'dihedral'"):
+        group_family("dihedarl")
+    # adding a family is adding one file to the package: here a file in a directory added
+    # to the package's search path, picked up by the same scan
+    (tmp_path / "triangle.py").write_text(
+        "import numpy as np\n"
+        "from specproof.groups.family import Family\n"
+        "from specproof.groups.finite import FiniteGroup\n"
+        "from specproof.groups.irrep import Irrep, one_dimensional, rotations\n"
+        "class Triangle(Family):\n"
+        "    key = 'triangle'\n"
+        "    def build(self):\n"
+        "        k = np.arange(3)\n"
+        "        return FiniteGroup((k[:, None] + k[None, :]) % 3, name='T3', family=self)\n"
+        "    def irreps(self, G):\n"
+        "        return [one_dimensional(G, np.ones(3), 'trivial'),\n"
+        "                Irrep(G, rotations(2 * np.pi * np.arange(3) / 3), name='rot',\n"
+        "                      type='C')]\n"
+    )
+    monkeypatch.setattr(registry, "__path__", [*registry.__path__, str(tmp_path)])
+    try:
+        found = registry._scan()
+        assert "triangle" in found
+        T = found["triangle"]().build()
+        assert [(p.name, p.type) for p in irreps(T)] == [("trivial", "R"), ("rot", "C")]
+    finally:
+        sys.modules.pop("specproof.groups.families.triangle", None)

@@ -3,14 +3,14 @@ subclass defined in a module of this package, found by scanning it.
 
 Adding a family is adding one file here that defines a ``Family`` subclass with a new
 ``key``, its ``build()`` and its ``irreps(G)`` (and, usually, a constructor function that
-:mod:`specproof.groups` re-exports). Nothing else needs editing: :func:`family` finds it
-by key, and :func:`~specproof.groups.irreps` reaches its irreps through ``G.family``.
+:mod:`specproof.groups` re-exports). Nothing else needs editing: :func:`group_family` finds
+it by key, and :func:`~specproof.groups.irreps` reaches its irreps through ``G.family``.
 
 Examples
 --------
->>> sorted(families())
+>>> sorted(group_families())
 ['cyclic', 'dihedral', 'klein', 'product', 'quaternion', 'symmetric']
->>> family("dihedral")(4).build().order
+>>> group_family("dihedral")(4).build().order
 8
 """
 
@@ -20,7 +20,7 @@ import importlib
 import inspect
 import pkgutil
 
-from specproof._core import as_choice
+from specproof._core import ComputationError, as_choice
 from specproof.groups.family import Family
 
 
@@ -32,7 +32,7 @@ def _scan() -> dict[str, type[Family]]:
             if (inspect.isclass(obj) and issubclass(obj, Family) and obj is not Family
                     and obj.__module__ == module.__name__):
                 if obj.key in found and found[obj.key] is not obj:
-                    raise RuntimeError(f"two group families use the key {obj.key!r}: "
+                    raise ComputationError(f"two group families use the key {obj.key!r}: "
                                        f"{found[obj.key].__module__} and {obj.__module__}")
                 found[obj.key] = obj
     return found
@@ -41,23 +41,23 @@ def _scan() -> dict[str, type[Family]]:
 _REGISTRY: dict[str, type[Family]] = _scan()
 
 
-def families() -> dict[str, type[Family]]:
+def group_families() -> dict[str, type[Family]]:
     """Every registered family class by key.
 
     Examples
     --------
-    >>> families()["cyclic"].__name__
+    >>> group_families()["cyclic"].__name__
     'Cyclic'
     """
     return dict(_REGISTRY)
 
 
-def family(key: str) -> type[Family]:
+def group_family(key: str) -> type[Family]:
     """The family class with this key (the error suggests the closest key).
 
     Examples
     --------
-    >>> family("cyclic")(5).build().name
+    >>> group_family("cyclic")(5).build().name
     'C5'
     """
     return _REGISTRY[as_choice(key, tuple(_REGISTRY), "family")]
@@ -77,4 +77,4 @@ def irreps_scopes() -> list[str]:
             for s in [_REGISTRY[k].irreps_scope] if s is not None]
 
 
-__all__ = ["families", "family", "irreps_scopes"]
+__all__ = ["group_families", "group_family", "irreps_scopes"]
