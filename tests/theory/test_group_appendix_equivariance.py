@@ -1,12 +1,12 @@
-"""group-appendix claims on equivariance, intertwiners and Fourier norms."""
-
+"""The group-appendix claims on equivariance, intertwiners and Fourier norms."""
 
 from __future__ import annotations
 
 import pytest
 
+from specproof.claims import run_claim
 from specproof.testing import assert_claim_passes
-from specproof.theory import get_claim, run_claim
+from specproof.theory import get_claim
 
 CLAIMS = ["group-appendix.hom-dimension", "group-appendix.conv-equivariance",
           "group-appendix.fourier-spectral-norm"]
