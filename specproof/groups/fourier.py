@@ -28,9 +28,10 @@ cyclic groups the formula is the FFT rule for block-circulant matrices.
 
 Every function here that takes an ``irreps`` list uses it only after
 :func:`~specproof.groups.check_irreps` accepts it: irreps of another group, duplicated or
-isomorphic irreps, a wrong declared type, a reducible "irrep" or an incomplete list each
-give a wrong norm or a wrong transform without an error, so they are refused
-(:class:`~specproof.groups.InvalidIrrepsError`, with a ``code``).
+isomorphic irreps, a wrong declared type, a reducible "irrep", an incomplete list or
+irreps in a non-orthogonal basis each give a wrong norm or a wrong transform without an
+error, so they are refused (:class:`~specproof.groups.InvalidIrrepsError`, with a
+``code``).
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def _as_filter(w: Any, G: FiniteGroup, name: str = "w") -> np.ndarray:
 
 def _irrep_list(G: FiniteGroup, irreps: Any) -> list[Irrep]:
     """The library's irreps of G, or the user's list once :func:`check_irreps` accepts it."""
-    return _irreps(G) if irreps is None else as_irreps(G, irreps)
+    return _irreps(G) if irreps is None else as_irreps(G, irreps, orthogonal=True)
 
 
 def _indexing(indexing: Any) -> str:

@@ -253,6 +253,22 @@ def test_every_function_accepts_the_true_irreps_in_another_basis_and_order(fn):
         assert abs(_call(fn, moved).value - dense) < 1e-12
 
 
+def test_irreps_in_a_non_orthogonal_basis_are_refused_by_the_fourier_functions():
+    """A valid list in a skewed basis: characters (decompose) are fine, but the Fourier
+    formulas use ψ(g)ᵀ = ψ(g⁻¹), and the rot_1 block norm went from 5.886 to 10.819."""
+    ir = irreps(D4)
+    P = np.array([[3.0, 1.0], [0.0, 1.0]])
+    skewed = ir[:4] + [Irrep(D4, P @ ir[4].matrices @ np.linalg.inv(P), name="rot_1",
+                             type="R", atol=1e-12)]
+    assert check_irreps(D4, skewed).ok
+    assert check_irreps(D4, skewed, orthogonal=True).code == "not_orthogonal"
+    assert decompose(D4.regular_representation(), irreps_list=skewed)["rot_1"] == 2
+    for fn in FUNCTIONS[:-1]:
+        with pytest.raises(InvalidIrrepsError, match="not orthogonal") as info:
+            _call(fn, skewed)
+        assert info.value.code == "not_orthogonal"
+
+
 def test_nan_entries_are_named_wherever_they_enter():
     m = irrep(D4, "rot_1").matrices.copy()
     m[3, 1, 0] = np.nan
