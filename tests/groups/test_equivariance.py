@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from specproof._core import Result
 from specproof.groups import (
     EquivariantLinear,
     Representation,
@@ -29,6 +30,12 @@ def test_check_equivariance_reports_worst_element():
     bad = check_equivariance(lambda x: M @ x, G, R, R, rng=0)
     assert not bad.ok and bad.worst_element.endswith("s") and "not equivariant" in bad.reason
     assert bad.errors["e"] == 0.0 and bad.errors["r"] == 0.0 and bad.errors["s"] > 0.1
+    # the Result convention: code to branch on, generic to_dict, bool
+    assert (rep.code, bad.code, bool(rep), bool(bad)) == ("ok", "not_equivariant", True, False)
+    assert isinstance(bad, Result)
+    d = bad.to_dict()
+    assert list(d)[:3] == ["ok", "reason", "code"] and d["worst_element"] == bad.worst_element
+    assert d["errors"]["s"] == bad.errors["s"]
 
 
 def test_check_equivariance_refuses_elements_outside_group():
