@@ -5,7 +5,7 @@ Modules stack without circles (each imports only those below it)::
 
     errors, permutations < axioms < cayley < family < representations < characters
     < irrep < irrep_lists < constructions < finite < families/* < irreps < decomposition
-    < actions < equivariance, intertwiners, fourier < equivariant_layers
+    < actions < equivariance, intertwiners, fourier < isotypic, equivariant_layers
 
 Examples
 --------
@@ -65,15 +65,11 @@ from specproof.groups.families.symmetric import symmetric
 from specproof.groups.family import Family
 from specproof.groups.finite import FiniteGroup
 from specproof.groups.fourier import (
-    BlockDiagonalization,
-    IsotypicBasis,
     SpectralNorm,
-    block_diagonalize,
     equivariant_matrix,
     fourier_blocks,
     group_fourier_transform,
     inverse_group_fourier_transform,
-    isotypic_basis,
     spectral_norm_equivariant,
 )
 from specproof.groups.intertwiners import (
@@ -85,6 +81,12 @@ from specproof.groups.intertwiners import (
 from specproof.groups.irrep import TYPES, Irrep, endomorphism_dimension
 from specproof.groups.irrep_lists import IrrepsCheck, check_irreps
 from specproof.groups.irreps import irrep, irreps
+from specproof.groups.isotypic import (
+    BlockDiagonalization,
+    IsotypicBasis,
+    block_diagonalize,
+    isotypic_basis,
+)
 from specproof.groups.representations import Representation, homomorphism_error
 
 __all__ = [
