@@ -353,3 +353,14 @@ def test_hypothesis_a_genuine_irrep_in_any_basis_is_accepted_with_its_type(seed,
         wrong = "R" if p.type == "C" else "C"
         with pytest.raises(IrrepTypeError):
             Irrep(G, moved.matrices, name="moved", type=wrong, atol=1e-9)
+
+
+@settings(max_examples=15, deadline=None)
+@given(h=st.integers(3, 8), w=st.integers(3, 8), seed=st.integers(0, 2**31 - 1),
+       flip=st.booleans())
+def test_hypothesis_layers_are_equivariant_on_any_rectangle(h, w, seed, flip):
+    G = dihedral(4) if flip else cyclic(4)
+    lift = LiftingConv(G, c_in=1, c_out=2, kernel_size=3, seed=seed, padding="same")
+    x = np.random.default_rng(seed).standard_normal((1, h, w))
+    rep = check_equivariance(lift, G, lift.input_action(), lift.output_action(), inputs=[x])
+    assert rep.ok and rep.worst_error < 1e-14, rep.reason
