@@ -26,7 +26,7 @@ class Product(Family):
 
     key: ClassVar[str] = "product"
     irreps_scope: ClassVar[str | None] = (
-        "their direct products when one factor has only type-R irreps")
+        "and their direct products when one factor has only type-R irreps")
 
     def build(self, name: str | None = None) -> FiniteGroup:
         G, H = self.params
