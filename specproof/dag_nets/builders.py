@@ -212,10 +212,11 @@ def random_dag(
     g.add_nodes_from(range(n))
     srcs, dsts = [], []
     for v in range(n_in, n):
-        k = int(rng.integers(k_min, min(k_max, v) + 1))
-        pick = np.unique(rng.integers(0, v, size=2 * k + 4))
+        hi = min(v, n - n_out)  # outputs feed nothing
+        k = int(rng.integers(k_min, min(k_max, hi) + 1))
+        pick = np.unique(rng.integers(0, hi, size=2 * k + 4))
         while pick.size < k:  # rare: too many collisions among few earlier nodes
-            pick = np.unique(np.concatenate([pick, rng.integers(0, v, size=k)]))
+            pick = np.unique(np.concatenate([pick, rng.integers(0, hi, size=k)]))
         pick = rng.permutation(pick)[:k]
         srcs.append(pick)
         dsts.append(np.full(k, v))

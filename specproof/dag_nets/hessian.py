@@ -200,7 +200,8 @@ def hessian_norm(
     Returns
     -------
     HessianNorm
-        ``ok`` is False (``code="no_convergence"``) when ARPACK did not converge; the
+        When ``H v0 = 0`` for the random start vector ``v0`` the Hessian is 0 with
+        probability one and ``value = 0.0`` is returned. ``ok`` is False (``code="no_convergence"``) when ARPACK did not converge; the
         fields then hold its best estimate.
 
     Examples
@@ -223,7 +224,13 @@ def hessian_norm(
         i = int(np.argmax(np.abs(lam)))
         theta, u = float(lam[i]), U[:, i]
         ok, reason, code = True, "", "ok"
+    elif not np.any(y0 := op.matvec(v0)):
+        # H v0 = 0 for a random v0: v0 lies in the null space of H, which has measure zero
+        # unless H = 0 (e.g. a pre-activation of layer 0 or 1, linear in the weights)
+        theta, u = 0.0, v0
+        ok, reason, code = True, "", "ok"
     else:
+        del y0
         try:
             lam, U = eigsh(op, k=1, which="LM", v0=v0, tol=tol, ncv=ncv, maxiter=maxiter)
             theta, u = float(lam[0]), U[:, 0]
