@@ -114,3 +114,42 @@ def test_random_dags_ntk_is_a_gram_and_gradient_is_a_directional_derivative(seed
     e = 1e-6
     fd = (net(X, net.params + e * t) - net(X, net.params - e * t)) / (2 * e)
     np.testing.assert_allclose(net.jvp(X, t), fd, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("builder", [
+    lambda: mlp([7, 5, 6], d_in=3),
+    lambda: densenet(5, depth=3, d_in=3),
+    lambda: resnet(6, depth=4, d_in=3),
+])
+def test_reduced_hessian_has_the_nonzero_spectrum_of_the_full_one(builder):
+    from specproof.dag_nets.hessian_reduced import ReducedHessian
+
+    net = compile(builder(), activation="tanh", seed=5)
+    X = RNG.standard_normal((2, 3))
+    op = net.hessian_operator(X)
+    red = ReducedHessian(net, op.w, op.cache)
+    assert red.dim < net.n_params
+    T = np.column_stack([red.matvec(e) for e in np.eye(red.dim)])
+    np.testing.assert_allclose(T, T.T, atol=1e-13)
+    H = op @ np.eye(net.n_params)
+    lam_h = np.sort(np.linalg.eigvalsh(H))
+    lam_t = np.sort(np.linalg.eigvalsh(T))
+    big_h = lam_h[np.abs(lam_h) > 1e-10]
+    big_t = lam_t[np.abs(lam_t) > 1e-10]
+    np.testing.assert_allclose(big_t, big_h, rtol=1e-9, atol=1e-12)
+    # P is a partial isometry onto a subspace that contains range(H)
+    c = RNG.standard_normal(red.dim)
+    v = red.lift(c)
+    hv = op.matvec(v)
+    assert np.linalg.norm(red.lift(red.matvec(c)) - hv) < 1e-12 * np.linalg.norm(hv)
+    full = net.hessian_norm(X, method="full")
+    fast = net.hessian_norm(X, method="reduced")
+    assert fast.method == "reduced" and full.method == "full" and fast.dim == red.dim
+    assert fast.value == pytest.approx(full.value, rel=1e-10)
+    assert fast.residual < 1e-9 * fast.value
+
+
+def test_reduced_method_needs_blocks():
+    net = NETS["random"]()
+    with pytest.raises(ValueError, match="block network"):
+        net.hessian_norm(np.ones(3), method="reduced")
