@@ -23,6 +23,11 @@ import scipy.sparse as sp
 # Gathers over edges are done in chunks of at most this many (edge, example) entries.
 _CHUNK_ENTRIES = 1 << 21
 
+try:  # the kernel behind csr_matrix @ dense, without the per-call format checks
+    from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
+except ImportError:  # pragma: no cover - a future scipy may move it; fall back
+    _csr_matvecs = None
+
 
 @dataclass(frozen=True)
 class Block:
@@ -36,15 +41,12 @@ class Block:
     src: tuple[int, int]
     dst: tuple[int, int]
     off: int
+    shape: tuple[int, int]
+    size: int
 
-    @property
-    def shape(self) -> tuple[int, int]:
-        return (self.src[1] - self.src[0], self.dst[1] - self.dst[0])
 
-    @property
-    def size(self) -> int:
-        a, b = self.shape
-        return a * b
+def make_block(u: object, v: object, su: int, mu: int, sv: int, mv: int, off: int) -> Block:
+    return Block(u, v, (su, su + mu), (sv, sv + mv), off, (mu, mv), mu * mv)
 
 
 class BlockEngine:
@@ -107,6 +109,17 @@ class BlockEngine:
         return K
 
 
+def _spmm(indptr, indices, data, n_row: int, n_col: int, X: np.ndarray) -> np.ndarray:
+    """``M @ X`` for the CSR matrix ``(data, indices, indptr)`` of shape (n_row, n_col)."""
+    X = np.ascontiguousarray(X)
+    if _csr_matvecs is None:  # pragma: no cover - the public (slower, checked) path
+        m = sp.csr_matrix((data, indices, indptr), shape=(n_row, n_col), copy=False)
+        return np.asarray(m @ X)
+    Y = np.zeros((n_row, X.shape[1]))
+    _csr_matvecs(n_row, n_col, X.shape[1], indptr, indices, data, X.ravel(), Y.ravel())
+    return Y
+
+
 class SparseEngine:
     """One CSR matrix per generation (see the module docstring)."""
 
@@ -119,37 +132,53 @@ class SparseEngine:
     ) -> None:
         # gen_edges[g] = (global target rows, global source rows, offset), sorted by
         # (target, source): exactly CSR order, so the data is a slice of the flat vector.
+        # The transpose keeps only the sources actually used (a full-prefix product
+        # would cost n_neurons x batch per generation).
         self.gen_rows = gen_rows
+        idx = np.int32 if gen_rows[-1][1] < 2**31 - 1 else np.int64
         self.rows: list[np.ndarray] = []
         self.cols: list[np.ndarray] = []
         self.indptr: list[np.ndarray] = []
         self.offs: list[int] = []
+        self.ucols: list[np.ndarray] = []
+        self.perm: list[np.ndarray] = []
+        self.t_indptr: list[np.ndarray] = []
+        self.t_indices: list[np.ndarray] = []
         for g, (tgt, src, off) in enumerate(gen_edges):
             p, q = gen_rows[g]
             self.rows.append(tgt.astype(np.intp))
-            self.cols.append(src.astype(np.int32))
+            self.cols.append(src.astype(idx))
             counts = np.bincount(tgt - p, minlength=q - p) if g else np.zeros(0, int)
-            self.indptr.append(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
-            self.offs.append(off)
+            self.indptr.append(np.concatenate([[0], np.cumsum(counts)]).astype(idx))
+            self.offs.append(int(off))
+            ucols, inv = np.unique(src, return_inverse=True)
+            perm = np.argsort(inv, kind="stable")
+            tcounts = np.bincount(inv, minlength=ucols.size)
+            self.ucols.append(ucols.astype(np.intp))
+            self.perm.append(perm + int(off))
+            self.t_indptr.append(np.concatenate([[0], np.cumsum(tcounts)]).astype(idx))
+            self.t_indices.append((tgt - p)[perm].astype(idx))
 
     def matrix(self, g: int, w: np.ndarray) -> sp.csr_matrix:
+        """The weights into generation ``g`` as a scipy CSR matrix (targets x earlier)."""
         p, q = self.gen_rows[g]
         n = self.cols[g].size
-        m = sp.csr_matrix(
+        return sp.csr_matrix(
             (w[self.offs[g] : self.offs[g] + n], self.cols[g], self.indptr[g]),
             shape=(q - p, p),
-            copy=False,
         )
-        m.has_sorted_indices = True
-        return m
 
     def lin_fwd(self, g: int, w: np.ndarray, A: np.ndarray) -> np.ndarray:
-        p = self.gen_rows[g][0]
-        return np.asarray(self.matrix(g, w) @ A[:p])
+        p, q = self.gen_rows[g]
+        n = self.cols[g].size
+        data = w[self.offs[g] : self.offs[g] + n]
+        return _spmm(self.indptr[g], self.cols[g], data, q - p, p, A[:p])
 
     def lin_bwd_add(self, g: int, w: np.ndarray, Y: np.ndarray, G: np.ndarray) -> None:
-        p = self.gen_rows[g][0]
-        G[:p] += self.matrix(g, w).T @ Y
+        p, q = self.gen_rows[g]
+        u = self.ucols[g]
+        R = _spmm(self.t_indptr[g], self.t_indices[g], w[self.perm[g]], u.size, q - p, Y)
+        G[u] += R
 
     def _chunks(self, g: int, batch: int):
         n = self.cols[g].size

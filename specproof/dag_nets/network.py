@@ -40,7 +40,7 @@ from specproof._core import (
     first_nonfinite,
 )
 from specproof.dag_nets.activations import Activation, get_activation
-from specproof.dag_nets.engines import Block, BlockEngine, SparseEngine
+from specproof.dag_nets.engines import Block, BlockEngine, SparseEngine, make_block
 from specproof.dag_nets.errors import (
     ActivationError,
     InputShapeError,
@@ -87,10 +87,10 @@ class DagNet:
         self.inputs, self.outputs = st.inputs, st.outputs
         self.sizes, self.fan_in = st.sizes, st.fan_in
         self.activations: dict[Hashable, Activation] = {}
-        outs = set(st.outputs)
+        outs, inputs = set(st.outputs), set(st.inputs)
         for v in graph.nodes:
             attr = graph.nodes[v].get("activation")
-            if v in set(st.inputs):
+            if v in inputs:
                 act = get_activation("identity") if attr is None else get_activation(
                     attr, f"activation of input node {v!r}"
                 )
@@ -135,46 +135,55 @@ class DagNet:
             [np.arange(self.start[v], self.start[v] + st.sizes[v]) for v in st.outputs]
         )
         self.n_outputs = int(self.out_rows.size)
+        inputs_set = set(st.inputs)
         fan = np.ones(row)
         for v in graph.nodes:
-            if v not in set(st.inputs):
+            if v not in inputs_set:
                 fan[self.start[v] : self.start[v] + st.sizes[v]] = st.fan_in[v]
         self.scale = fan**-0.5 if self.parameterization == "ntk" else np.ones(row)
-        self._init_std = np.ones(row) if self.parameterization == "ntk" else fan**-0.5
-        # Blocks in flat order: by target row, then source row.
-        self.blocks: list[Block] = []
-        gen_blocks: list[list[Block]] = [[]]
-        off = 0
-        for gen in ordered[1:]:
-            gb = []
-            for v in sorted(gen, key=self.start.__getitem__):
-                for u in sorted(graph.predecessors(v), key=self.start.__getitem__):
-                    su, sv = self.start[u], self.start[v]
-                    b = Block(u, v, (su, su + st.sizes[u]), (sv, sv + st.sizes[v]), off)
-                    off += b.size
-                    gb.append(b)
-            gen_blocks.append(gb)
-            self.blocks.extend(gb)
-        self.n_params = off
-        self._block_index = {(b.u, b.v): i for i, b in enumerate(self.blocks)}
-        neuron_level = all(m == 1 for m in st.sizes.values())
+        # Edges in flat order: by target row, then source row (vectorised: neuron-level
+        # graphs have 1e5 edges and more).
+        nodes = sorted(self.start, key=self.start.__getitem__)
+        idx = {v: i for i, v in enumerate(nodes)}
+        starts = np.array([self.start[v] for v in nodes], dtype=np.intp)
+        sizes = np.array([st.sizes[v] for v in nodes], dtype=np.intp)
+        m = graph.number_of_edges()
+        eu = np.fromiter((idx[u] for u, _ in graph.edges), np.intp, m)
+        ev = np.fromiter((idx[v] for _, v in graph.edges), np.intp, m)
+        order = np.lexsort((starts[eu], starts[ev]))
+        eu, ev = eu[order], ev[order]
+        su, sv, mu, mv = starts[eu], starts[ev], sizes[eu], sizes[ev]
+        bsize = mu * mv
+        offs = np.concatenate([[0], np.cumsum(bsize)]).astype(np.intp)
+        self.n_params = int(offs[-1])
+        self._edges = (nodes, eu, ev, su, sv, mu, mv, offs[:-1])
+        self._param_std = None
+        if self.parameterization == "standard":
+            self._param_std = np.repeat(fan[sv] ** -0.5, bsize)
+        gstarts = np.array([p for p, _ in self.gen_rows])
+        bounds = np.searchsorted(sv, gstarts).tolist() + [m]
+        neuron_level = all(k == 1 for k in st.sizes.values())
         if engine == "auto":
             engine = "sparse" if neuron_level else "blocks"
         if engine == "sparse" and not neuron_level:
-            big = [v for v, m in st.sizes.items() if m != 1][:5]
+            big = [v for v, k in st.sizes.items() if k != 1][:5]
             raise ArgumentError(
                 f"engine='sparse' needs a neuron-level graph (every size 1); nodes {big} are "
                 "blocks (use to_neurons(graph) or engine='blocks')"
             )
+        self._blocks: list[Block] | None = None
         if engine == "sparse":
-            gen_edges = [(np.zeros(0, int), np.zeros(0, int), 0)]
-            for gb in gen_blocks[1:]:
-                tgt = np.array([b.dst[0] for b in gb], dtype=np.intp)
-                src = np.array([b.src[0] for b in gb], dtype=np.intp)
-                gen_edges.append((tgt, src, gb[0].off if gb else 0))
+            gen_edges = [(np.zeros(0, np.intp), np.zeros(0, np.intp), 0)]
+            for g in range(1, len(self.gen_rows)):
+                lo, hi = bounds[g], bounds[g + 1]
+                gen_edges.append((sv[lo:hi], su[lo:hi], int(offs[lo])))
             self._engine: BlockEngine | SparseEngine = SparseEngine(self.gen_rows, gen_edges)
         else:
-            self._engine = BlockEngine(self.gen_rows, gen_blocks)
+            blocks = self.blocks
+            self._engine = BlockEngine(
+                self.gen_rows,
+                [blocks[bounds[g] : bounds[g + 1]] for g in range(len(self.gen_rows))],
+            )
         self.engine = self._engine.kind
         self._w = self.init_params(seed)
 
@@ -191,10 +200,29 @@ class DagNet:
         """
         rng = as_generator(seed)
         w = rng.standard_normal(self.n_params)
-        if self.parameterization == "standard":
-            for b in self.blocks:
-                w[b.off : b.off + b.size] *= self._init_std[b.dst[0]]
+        if self._param_std is not None:
+            w *= self._param_std
         return w
+
+    @property
+    def blocks(self) -> list[Block]:
+        """The weight blocks in flat order (built on first use for neuron-level graphs)."""
+        if self._blocks is None:
+            nodes, eu, ev, su, sv, mu, mv, offs = self._edges
+            self._blocks = [
+                make_block(nodes[a], nodes[b], c, d, e, f, o)
+                for a, b, c, d, e, f, o in zip(
+                    eu.tolist(), ev.tolist(), su.tolist(), mu.tolist(), sv.tolist(),
+                    mv.tolist(), offs.tolist()
+                )
+            ]
+        return self._blocks
+
+    @property
+    def _block_index(self) -> dict:
+        if not hasattr(self, "_block_index_cache"):
+            self._block_index_cache = {(b.u, b.v): i for i, b in enumerate(self.blocks)}
+        return self._block_index_cache
 
     @property
     def params(self) -> np.ndarray:

@@ -73,6 +73,19 @@ class Structure:
     fan_in: dict[Hashable, int]
 
 
+def _reached(graph: nx.DiGraph, sources: Sequence[Hashable]) -> set:
+    """Nodes reachable from ``sources`` (themselves included), one sweep in O(edges)."""
+    seen = set(sources)
+    stack = list(sources)
+    succ = graph._succ  # plain adjacency dicts: a BFS per input was the compile bottleneck
+    while stack:
+        for t in succ[stack.pop()]:
+            if t not in seen:
+                seen.add(t)
+                stack.append(t)
+    return seen
+
+
 def _roles(graph: nx.DiGraph, role: str, given: Sequence[Hashable] | None) -> list | None:
     if given is not None:
         given = list(given)
@@ -146,7 +159,7 @@ def analyse(
             raise GraphError(f"inputs {_names(fed)} have incoming edges", fed)
         orphans = [n for n in sources if n not in set(ins)]
         if orphans:
-            reach = set(ins).union(*(nx.descendants(graph, n) for n in ins))
+            reach = _reached(graph, ins)
             lost = [n for n in graph.nodes if n not in reach and n not in set(orphans)]
             extra = f"; nodes reachable only through them: {_names(lost)}" if lost else ""
             raise GraphError(
@@ -155,7 +168,7 @@ def analyse(
                 orphans + lost,
             )
     ins_set = set(ins)
-    reached = ins_set.union(*(nx.descendants(graph, n) for n in ins))
+    reached = _reached(graph, ins)
     unreached = [n for n in graph.nodes if n not in reached]
     if unreached:
         raise GraphError(f"nodes {_names(unreached)} are unreachable from any input", unreached)
