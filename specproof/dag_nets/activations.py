@@ -48,6 +48,8 @@ class Activation:
     d2: Fn
     smooth: bool = True
     identity: bool = False
+    d1_of_output: Fn | None = None
+    """``f'`` as a function of ``f(z)`` where that is cheaper (tanh: ``1 - a^2``)."""
 
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
@@ -94,9 +96,11 @@ ACTIVATIONS: dict[str, Activation] = {
         "identity", lambda z: z, np.ones_like, np.zeros_like, smooth=True, identity=True
     ),
     "erf": Activation("erf", special.erf, _erf_d1, lambda z: -2.0 * z * _erf_d1(z)),
-    "tanh": Activation("tanh", np.tanh, _tanh_d1, _tanh_d2),
+    "tanh": Activation("tanh", np.tanh, _tanh_d1, _tanh_d2, d1_of_output=lambda a: 1.0 - a * a),
     "softplus": Activation("softplus", lambda z: np.logaddexp(0.0, z), special.expit, _sig_d1),
-    "sigmoid": Activation("sigmoid", special.expit, _sig_d1, _sig_d2),
+    "sigmoid": Activation(
+        "sigmoid", special.expit, _sig_d1, _sig_d2, d1_of_output=lambda a: a * (1.0 - a)
+    ),
     "gelu": Activation("gelu", _gelu, _gelu_d1, _gelu_d2),
     "relu": Activation(
         "relu",

@@ -109,15 +109,15 @@ class BlockEngine:
         return K
 
 
-def _spmm(indptr, indices, data, n_row: int, n_col: int, X: np.ndarray) -> np.ndarray:
-    """``M @ X`` for the CSR matrix ``(data, indices, indptr)`` of shape (n_row, n_col)."""
+def _spmm_add(indptr, indices, data, n_row: int, n_col: int, X: np.ndarray, out: np.ndarray):
+    """``out += M @ X`` for the CSR matrix ``(data, indices, indptr)`` of shape
+    (n_row, n_col); ``out`` must be C-contiguous (a row slice of a C array is)."""
     X = np.ascontiguousarray(X)
     if _csr_matvecs is None:  # pragma: no cover - the public (slower, checked) path
         m = sp.csr_matrix((data, indices, indptr), shape=(n_row, n_col), copy=False)
-        return np.asarray(m @ X)
-    Y = np.zeros((n_row, X.shape[1]))
-    _csr_matvecs(n_row, n_col, X.shape[1], indptr, indices, data, X.ravel(), Y.ravel())
-    return Y
+        out += m @ X
+        return
+    _csr_matvecs(n_row, n_col, X.shape[1], indptr, indices, data, X.ravel(), out.ravel())
 
 
 class SparseEngine:
@@ -140,7 +140,6 @@ class SparseEngine:
         self.cols: list[np.ndarray] = []
         self.indptr: list[np.ndarray] = []
         self.offs: list[int] = []
-        self.ucols: list[np.ndarray] = []
         self.perm: list[np.ndarray] = []
         self.t_indptr: list[np.ndarray] = []
         self.t_indices: list[np.ndarray] = []
@@ -151,10 +150,10 @@ class SparseEngine:
             counts = np.bincount(tgt - p, minlength=q - p) if g else np.zeros(0, int)
             self.indptr.append(np.concatenate([[0], np.cumsum(counts)]).astype(idx))
             self.offs.append(int(off))
-            ucols, inv = np.unique(src, return_inverse=True)
-            perm = np.argsort(inv, kind="stable")
-            tcounts = np.bincount(inv, minlength=ucols.size)
-            self.ucols.append(ucols.astype(np.intp))
+            # the transpose, as CSR over all p earlier neurons (most rows empty), so the
+            # kernel accumulates straight into the cotangent prefix G[:p]
+            perm = np.argsort(src, kind="stable")
+            tcounts = np.bincount(src, minlength=p)
             self.perm.append(perm + int(off))
             self.t_indptr.append(np.concatenate([[0], np.cumsum(tcounts)]).astype(idx))
             self.t_indices.append((tgt - p)[perm].astype(idx))
@@ -171,14 +170,14 @@ class SparseEngine:
     def lin_fwd(self, g: int, w: np.ndarray, A: np.ndarray) -> np.ndarray:
         p, q = self.gen_rows[g]
         n = self.cols[g].size
+        out = np.zeros((q - p, A.shape[1]))
         data = w[self.offs[g] : self.offs[g] + n]
-        return _spmm(self.indptr[g], self.cols[g], data, q - p, p, A[:p])
+        _spmm_add(self.indptr[g], self.cols[g], data, q - p, p, A[:p], out)
+        return out
 
     def lin_bwd_add(self, g: int, w: np.ndarray, Y: np.ndarray, G: np.ndarray) -> None:
         p, q = self.gen_rows[g]
-        u = self.ucols[g]
-        R = _spmm(self.t_indptr[g], self.t_indices[g], w[self.perm[g]], u.size, q - p, Y)
-        G[u] += R
+        _spmm_add(self.t_indptr[g], self.t_indices[g], w[self.perm[g]], p, q - p, Y, G[:p])
 
     def _chunks(self, g: int, batch: int):
         n = self.cols[g].size

@@ -78,7 +78,7 @@ def _inputs(self: DagNet, x: Any) -> np.ndarray:
 def _cache(self: DagNet, w: np.ndarray, X: np.ndarray, output: Any, preactivation: bool):
     row, pre = self._target(output, preactivation)
     A, Z = self._forward(w, X)
-    G, Yh = self._backward(w, Z, np.array([row]), np.ones((1, X.shape[0])), pre)
+    G, Yh = self._backward(w, Z, np.array([row]), np.ones((1, X.shape[0])), pre, A)
     D1 = np.zeros_like(Z)
     D2 = np.zeros_like(Z)
     for g in range(1, len(self.gen_rows)):

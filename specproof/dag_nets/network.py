@@ -405,18 +405,21 @@ class DagNet:
         eng, s = self._engine, self.scale
         for g in range(1, len(self.gen_rows)):
             p, q = self.gen_rows[g]
-            z = eng.lin_fwd(g, w, A)
-            z *= s[p:q, None]
-            Z[p:q] = z
+            np.multiply(eng.lin_fwd(g, w, A), s[p:q, None], out=Z[p:q])
             for act, lo, hi in self.runs[g]:
                 A[lo:hi] = Z[lo:hi] if act.identity else act.f(Z[lo:hi])
         return A, Z
 
-    def _d(self, Z: np.ndarray, g: int, order: int) -> np.ndarray:
+    def _d(self, Z: np.ndarray, g: int, order: int, A: np.ndarray | None = None) -> np.ndarray:
         p, q = self.gen_rows[g]
         out = np.empty((q - p, Z.shape[1]))
         for act, lo, hi in self.runs[g]:
-            out[lo - p : hi - p] = (act.d1 if order == 1 else act.d2)(Z[lo:hi])
+            if order == 1 and A is not None and act.d1_of_output is not None:
+                out[lo - p : hi - p] = act.d1_of_output(A[lo:hi])
+            elif order == 1 and act.identity:
+                out[lo - p : hi - p] = 1.0
+            else:
+                out[lo - p : hi - p] = (act.d1 if order == 1 else act.d2)(Z[lo:hi])
         return out
 
     def _backward(
@@ -426,6 +429,7 @@ class DagNet:
         seed_rows: np.ndarray,
         seed_vals: np.ndarray,
         pre: bool = False,
+        A: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Reverse pass from cotangents ``seed_vals`` on rows ``seed_rows`` (of ``a``, or of
         ``z`` when ``pre``). Returns ``G`` (cotangent of ``a``) and ``Yh = s * delta``."""
@@ -437,7 +441,7 @@ class DagNet:
         eng, s = self._engine, self.scale
         for g in range(len(self.gen_rows) - 1, 0, -1):
             p, q = self.gen_rows[g]
-            D = self._d(Z, g, 1)
+            D = self._d(Z, g, 1, A)
             D *= G[p:q]
             if pre:
                 m = (seed_rows >= p) & (seed_rows < q)
@@ -509,7 +513,7 @@ class DagNet:
                 f"cotangent must have shape {(X.shape[0], self.n_outputs)}, got {C.shape}"
             )
         A, Z = self._forward(w, X)
-        _, Yh = self._backward(w, Z, self.out_rows, C.T)
+        _, Yh = self._backward(w, Z, self.out_rows, C.T, A=A)
         return self._outer([(A, Yh)])
 
     def grad(self, X: Any, output: Any = None, params: Any = None,
@@ -529,7 +533,7 @@ class DagNet:
         X = self._batch(X)
         row, pre = self._target(output, preactivation)
         A, Z = self._forward(w, X)
-        _, Yh = self._backward(w, Z, np.array([row]), np.ones((1, X.shape[0])), pre)
+        _, Yh = self._backward(w, Z, np.array([row]), np.ones((1, X.shape[0])), pre, A)
         return self._outer([(A, Yh)])
 
     def loss_and_grad(self, X: Any, Y: Any, params: Any = None) -> tuple[float, np.ndarray]:
@@ -557,7 +561,7 @@ class DagNet:
                                 f"got {Y.shape}")
         A, Z = self._forward(w, X)
         R = A[self.out_rows] - Y.T
-        _, Yh = self._backward(w, Z, self.out_rows, R)
+        _, Yh = self._backward(w, Z, self.out_rows, R, A=A)
         return 0.5 * float(np.sum(R * R)), self._outer([(A, Yh)])
 
     def _rforward(self, w, V, A, Z) -> tuple[np.ndarray, np.ndarray]:
@@ -629,7 +633,7 @@ class DagNet:
         for lo in range(0, X.shape[0], chunk):
             Xc = X[lo : lo + chunk]
             A, Z = self._forward(w, Xc)
-            _, Yh = self._backward(w, Z, np.array([row]), np.ones((1, Xc.shape[0])), pre)
+            _, Yh = self._backward(w, Z, np.array([row]), np.ones((1, Xc.shape[0])), pre, A)
             for g in range(1, len(self.gen_rows)):
                 self._engine.per_example(g, A, Yh, out[lo : lo + chunk])
         return out

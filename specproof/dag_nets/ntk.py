@@ -89,7 +89,7 @@ def ntk(
 
     def feats(Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         A, Z = self._forward(w, Xc)
-        _, Yh = self._backward(w, Z, np.array([row]), np.ones((1, Xc.shape[0])), pre)
+        _, Yh = self._backward(w, Z, np.array([row]), np.ones((1, Xc.shape[0])), pre, A)
         return A, Yh
 
     r1 = [(lo, min(n1, lo + c)) for lo in range(0, n1, c)]
