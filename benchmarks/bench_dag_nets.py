@@ -67,7 +67,7 @@ def rel(a, b) -> float:
 def row(name: str, ours: float, ref: float | None, ref_name: str, err: str, target: str):
     ratio = f"{ref / ours:8.1f}x" if ref else "      - "
     refs = f"{ref:9.3f}" if ref else "        -"
-    print(f"{name:<34} {ours:9.4f} {refs} {ratio} {ref_name:<26} {err:<14} {target}")
+    print(f"{name:<46} {ours:9.4f} {refs} {ratio} {ref_name:<26} {err:<14} {target}")
 
 
 def bench_ntk(name, graph, reps, torch_chunk):
@@ -96,7 +96,7 @@ def bench_hessian(reps):
 
     t_ref, lam_t = best_of(torch_run, 1)
     row(f"hessian_norm MLP ({r.method}, dim {r.dim})", t_ours, t_ref,
-        "torch jvp(grad) + eigsh", f"rel {abs(r.value - lam_t) / lam_t:.1e}", "<= 0.5x, 1e-8")
+        "torch jvp(grad) + eigsh", f"rel {abs(r.value - lam_t) / lam_t:.1e}", "ref/ours >= 2, 1e-8")
     ours_op = net.hessian_operator(x)
 
     def ours_full():
@@ -109,12 +109,8 @@ def bench_hessian(reps):
     t_hvp, _ = best_of(lambda: ours_op.matvec(v), max(reps, 3))
     t_thvp, _ = best_of(lambda: op.matvec(v), 3)
     row("  one HVP (2.1M params)", t_hvp, t_thvp, "one torch jvp(grad)", "", "")
-    print(f"    ||H|| = {r.value:.12g}, residual {r.residual:.1e}, {r.n_hvp} HVPs "
-          f"(torch + eigsh on all params: {op_count(op)})")
-
-
-def op_count(op) -> str:
-    return "see eigsh"
+    print(f"    ||H|| = {r.value:.12g}, residual {r.residual:.1e}, {r.n_hvp} products "
+          f"(reduced space) + 1 full HVP for the residual")
 
 
 def bench_sparse(reps):
@@ -181,7 +177,7 @@ def main() -> None:
         print("torch is not installed: rows a-c skipped (pip install torch==2.13.0)")
     print(f"dag_nets benchmarks: numpy {np.__version__}, torch {tv}, {a.threads} thread(s), "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"{'case':<34} {'ours s':>9} {'ref s':>9} {'ref/ours':>9} {'reference':<26} "
+    print(f"{'case':<46} {'ours s':>9} {'ref s':>9} {'ref/ours':>9} {'reference':<26} "
           f"{'agreement':<14} target")
     if "a" in only:
         bench_ntk("(a) NTK MLP 3x1024, 128 inputs", dn.mlp(1024, depth=3, d_in=10), a.reps,
