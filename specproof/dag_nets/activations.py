@@ -54,6 +54,13 @@ class Activation:
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
 
+    def __reduce__(self):
+        # built-ins pickle by name (their functions are lambdas), so compiled networks
+        # can be sent to worker processes
+        if ACTIVATIONS.get(self.name) is self:
+            return (get_activation, (self.name,))
+        return super().__reduce__()
+
 
 def _erf_d1(z: np.ndarray) -> np.ndarray:
     return _SQRT_2_OVER_PI * np.exp(-z * z)

@@ -22,6 +22,7 @@ import scipy.sparse as sp
 
 # Gathers over edges are done in chunks of at most this many (edge, example) entries.
 _CHUNK_ENTRIES = 1 << 21
+_GATHER_ENTRIES = 1 << 15
 
 try:  # the kernel behind csr_matrix @ dense, without the per-call format checks
     from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
@@ -189,11 +190,22 @@ class SparseEngine:
         self, g: int, pairs: list[tuple[np.ndarray, np.ndarray]], out: np.ndarray
     ) -> None:
         off, rows, cols = self.offs[g], self.rows[g], self.cols[g]
-        for lo, hi in self._chunks(g, pairs[0][0].shape[1]):
-            acc = np.zeros(hi - lo)
-            for A, Y in pairs:
-                acc += np.einsum("eb,eb->e", Y[rows[lo:hi]], A[cols[lo:hi]])
-            out[off + lo : off + hi] = acc
+        B = pairs[0][0].shape[1]
+        # small reused buffers: the gathers stay in cache and allocate nothing per chunk
+        step = max(1, _GATHER_ENTRIES // max(B, 1))
+        ybuf = np.empty((min(step, rows.size), B))
+        abuf = np.empty_like(ybuf)
+        for lo in range(0, rows.size, step):
+            hi = min(rows.size, lo + step)
+            dst = out[off + lo : off + hi]
+            for k, (A, Y) in enumerate(pairs):
+                yb, ab = ybuf[: hi - lo], abuf[: hi - lo]
+                np.take(Y, rows[lo:hi], axis=0, out=yb)
+                np.take(A, cols[lo:hi], axis=0, out=ab)
+                if k == 0:
+                    np.einsum("eb,eb->e", yb, ab, out=dst)
+                else:
+                    dst += np.einsum("eb,eb->e", yb, ab)
 
     def per_example(self, g: int, A: np.ndarray, Y: np.ndarray, out: np.ndarray) -> None:
         off, rows, cols = self.offs[g], self.rows[g], self.cols[g]

@@ -78,8 +78,10 @@ class DagNet:
         inputs: Sequence[Hashable] | None = None,
         outputs: Sequence[Hashable] | None = None,
         engine: str = "auto",
+        require_smooth: bool = False,
     ) -> None:
         st = analyse(graph, inputs, outputs)
+        self._roles = (inputs, outputs)
         self.graph = graph
         self.parameterization = as_choice(parameterization, PARAMETERIZATIONS, "parameterization")
         engine = as_choice(engine, ENGINES, "engine")
@@ -186,6 +188,15 @@ class DagNet:
             )
         self.engine = self._engine.kind
         self._w = self.init_params(seed)
+        if require_smooth:
+            self.require_smooth()
+
+    @property
+    def width(self) -> int:
+        """The paper's width of the graph (see :func:`specproof.dag_nets.width`)."""
+        from specproof.dag_nets.structure import width
+
+        return width(self.graph, *self._roles)
 
     # ----------------------------------------------------------------- parameters
     def init_params(self, seed: Any = None) -> np.ndarray:
@@ -658,6 +669,7 @@ def compile(  # noqa: A001 - the natural name; dag_nets users call sp.dag_nets.c
     inputs: Sequence[Hashable] | None = None,
     outputs: Sequence[Hashable] | None = None,
     engine: str = "auto",
+    require_smooth: bool = False,
 ) -> DagNet:
     """Compile a networkx DAG into a :class:`DagNet` with freshly drawn weights.
 
@@ -678,6 +690,9 @@ def compile(  # noqa: A001 - the natural name; dag_nets users call sp.dag_nets.c
     engine : {"auto", "sparse", "blocks"}
         ``"auto"``: sparse products for neuron-level graphs (all sizes 1), dense blocks
         otherwise.
+    require_smooth : bool
+        Raise :class:`NotSmoothError` now if an activation is not twice differentiable
+        (ReLU), instead of when a Hessian is first asked for.
 
     Examples
     --------
@@ -686,4 +701,6 @@ def compile(  # noqa: A001 - the natural name; dag_nets users call sp.dag_nets.c
     >>> net.engine, net.n_inputs
     ('sparse', 4)
     """
-    return DagNet(graph, activation, parameterization, seed, inputs, outputs, engine)
+    return DagNet(
+        graph, activation, parameterization, seed, inputs, outputs, engine, require_smooth
+    )

@@ -217,3 +217,21 @@ def test_nonlinear_output_activation_is_honoured():
     nl = compile(g, seed=0)
     X = RNG.standard_normal((3, 2))
     np.testing.assert_allclose(nl(X), special.erf(lin(X)), rtol=1e-14)
+
+
+def test_pickle_round_trip_for_worker_processes():
+    import pickle
+
+    net = compile(random_dag(30, 3, n_inputs=3, seed=1), activation="gelu", seed=0)
+    other = pickle.loads(pickle.dumps(net))
+    X = RNG.standard_normal((4, 3))
+    np.testing.assert_array_equal(other(X), net(X))
+    np.testing.assert_array_equal(other.ntk(X), net.ntk(X))
+
+
+def test_require_smooth_and_width_property():
+    from specproof.dag_nets import NotSmoothError
+
+    with pytest.raises(NotSmoothError, match="relu"):
+        compile(mlp(4, depth=2), activation="relu", require_smooth=True)
+    assert compile(mlp(9, depth=3, d_in=2)).width == 9
