@@ -10,7 +10,8 @@ Run: ``python benchmarks/bench_dag_nets.py [--only a,b,c,d,e] [--threads N]``.
     parameters fed to that ``eigsh`` (the like-for-like HVP comparison);
 (d) forward + backward (loss and flat gradient) on a random neuron-level DAG with
     1e5 edges, batch 128, against the floor of one CSR product over all edges;
-(e) peak memory (ru_maxrss of a fresh process) of the NTK of 1e4 inputs on the MLP.
+(e) peak memory (VmHWM of a fresh process) of the NTK of 1e4 inputs on the MLP;
+(f) time per size: NTK and Hessian norm of erf MLPs of widths 256 ... 2048.
 
 BLAS and torch use ``--threads`` threads (default 1: on a shared machine more threads
 make OpenBLAS spin and times meaningless). Times are the best of ``--reps`` runs, wall
@@ -168,9 +169,24 @@ def bench_memory(n: int):
           f"{float(base) / gib:.2f} GiB; the kernel itself {float(kb) / gib:.2f} GiB)")
 
 
+def bench_sizes(reps: int):
+    """Time per size: NTK of n inputs and Hessian norm at one input, erf MLPs of depth 3."""
+    print("    sizes (erf MLP, depth 3, d0 = 10):")
+    print(f"    {'width':>6} {'params':>9} {'NTK n=128 s':>12} {'NTK n=1000 s':>13} "
+          f"{'||H|| s':>8} {'dim S':>6} {'products':>8}")
+    for m in (256, 512, 1024, 2048):
+        net = dn.compile(dn.mlp(m, depth=3, d_in=10), activation="erf", seed=0)
+        X = np.random.default_rng(0).standard_normal((1000, 10))
+        t1, _ = best_of(lambda: net.ntk(X[:128]), reps)
+        t2, _ = best_of(lambda: net.ntk(X), 1)
+        t3, r = best_of(lambda: net.hessian_norm(X[0]), 1)
+        print(f"    {m:>6} {net.n_params:>9} {t1:>12.3f} {t2:>13.3f} {t3:>8.3f} {r.dim:>6} "
+              f"{r.n_hvp:>8}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", default="a,b,c,d,e")
+    ap.add_argument("--only", default="a,b,c,d,e,f")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--ntk-inputs", type=int, default=10_000)
@@ -203,6 +219,8 @@ def main() -> None:
         bench_sparse(a.reps)
     if "e" in only:
         bench_memory(a.ntk_inputs)
+    if "f" in only:
+        bench_sizes(a.reps)
     print(f"load average at the end {os.getloadavg()[0]:.1f}; ru_maxrss of this process "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB")
 

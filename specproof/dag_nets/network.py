@@ -418,7 +418,12 @@ class DagNet:
             p, q = self.gen_rows[g]
             np.multiply(eng.lin_fwd(g, w, A), s[p:q, None], out=Z[p:q])
             for act, lo, hi in self.runs[g]:
-                A[lo:hi] = Z[lo:hi] if act.identity else act.f(Z[lo:hi])
+                if act.identity:
+                    A[lo:hi] = Z[lo:hi]
+                elif isinstance(act.f, np.ufunc):  # erf, tanh, sigmoid: no temporary
+                    act.f(Z[lo:hi], out=A[lo:hi])
+                else:
+                    A[lo:hi] = act.f(Z[lo:hi])
         return A, Z
 
     def _d(self, Z: np.ndarray, g: int, order: int, A: np.ndarray | None = None) -> np.ndarray:
