@@ -177,9 +177,9 @@ def bench_sizes(reps: int):
     for m in (256, 512, 1024, 2048):
         net = dn.compile(dn.mlp(m, depth=3, d_in=10), activation="erf", seed=0)
         X = np.random.default_rng(0).standard_normal((1000, 10))
-        t1, _ = best_of(lambda: net.ntk(X[:128]), reps)
-        t2, _ = best_of(lambda: net.ntk(X), 1)
-        t3, r = best_of(lambda: net.hessian_norm(X[0]), 1)
+        t1, _ = best_of(lambda net=net, X=X: net.ntk(X[:128]), reps)
+        t2, _ = best_of(lambda net=net, X=X: net.ntk(X), 1)
+        t3, r = best_of(lambda net=net, X=X: net.hessian_norm(X[0]), 1)
         print(f"    {m:>6} {net.n_params:>9} {t1:>12.3f} {t2:>13.3f} {t3:>8.3f} {r.dim:>6} "
               f"{r.n_hvp:>8}")
 
