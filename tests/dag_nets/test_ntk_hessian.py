@@ -40,6 +40,9 @@ def test_ntk_equals_jacobian_gram(name):
     np.testing.assert_allclose(net.ntk(X, X2, chunk_size=3, max_memory=0), J @ J2.T,
                                rtol=1e-12, atol=1e-14)
     assert np.array_equal(K, K.T)
+    seen = []
+    net.ntk(X, chunk_size=2, progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(d, 6) for d in range(1, 7)]  # 3 chunks: 6 blocks of the upper half
 
 
 @pytest.mark.parametrize("name", sorted(NETS))
