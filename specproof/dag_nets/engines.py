@@ -114,6 +114,9 @@ def _spmm_add(indptr, indices, data, n_row: int, n_col: int, X: np.ndarray, out:
     """``out += M @ X`` for the CSR matrix ``(data, indices, indptr)`` of shape
     (n_row, n_col); ``out`` must be C-contiguous (a row slice of a C array is)."""
     X = np.ascontiguousarray(X)
+    data = np.ascontiguousarray(data)  # the kernel reads raw buffers: never a strided view
+    if not out.flags.c_contiguous:
+        raise ValueError("internal: _spmm_add needs a C-contiguous output")
     if _csr_matvecs is None:  # pragma: no cover - the public (slower, checked) path
         m = sp.csr_matrix((data, indices, indptr), shape=(n_row, n_col), copy=False)
         out += m @ X

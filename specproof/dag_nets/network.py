@@ -348,8 +348,8 @@ class DagNet:
         if isinstance(params, np.ndarray) and params.shape == (self.n_params,) and \
                 params.dtype == np.float64:
             first_nonfinite(params, "params")
-            return params
-        return as_vector(params, self.n_params, "params")
+            return np.ascontiguousarray(params)
+        return np.ascontiguousarray(as_vector(params, self.n_params, "params"))
 
     # ----------------------------------------------------------------- inputs
     def _batch(self, X: Any, name: str = "X") -> np.ndarray:
@@ -607,7 +607,7 @@ class DagNet:
         """
         w = self._params(params)
         X = self._batch(X)
-        V = as_vector(tangent, self.n_params, "tangent")
+        V = np.ascontiguousarray(as_vector(tangent, self.n_params, "tangent"))
         A, Z = self._forward(w, X)
         RA, _ = self._rforward(w, V, A, Z)
         return RA[self.out_rows].T.copy()

@@ -235,3 +235,16 @@ def test_require_smooth_and_width_property():
     with pytest.raises(NotSmoothError, match="relu"):
         compile(mlp(4, depth=2), activation="relu", require_smooth=True)
     assert compile(mlp(9, depth=3, d_in=2)).width == 9
+
+
+def test_strided_parameter_views_are_read_correctly():
+    net = compile(random_dag(40, 3, n_inputs=3, seed=4), activation="tanh", seed=0)
+    X = RNG.standard_normal((3, 3))
+    big = np.zeros(2 * net.n_params)
+    big[::2] = net.params
+    view = big[::2]  # a strided view: a raw-buffer kernel would read the zeros in between
+    np.testing.assert_array_equal(net(X, params=view), net(X))
+    np.testing.assert_array_equal(net.grad(X, params=view), net.grad(X))
+    t = np.zeros(2 * net.n_params)
+    t[1::2] = 1.0
+    np.testing.assert_allclose(net.jvp(X, t[1::2]), net.jvp(X, np.ones(net.n_params)))
