@@ -79,6 +79,10 @@ def _cache(self: DagNet, w: np.ndarray, X: np.ndarray, output: Any, preactivatio
     row, pre = self._target(output, preactivation)
     A, Z = self._forward(w, X)
     G, Yh = self._backward(w, Z, np.array([row]), np.ones((1, X.shape[0])), pre, A)
+    from specproof.dag_nets.maps import _finite
+
+    _finite(A[self.out_rows], "the outputs")
+    _finite(Yh, "the backward pass")
     D1 = np.zeros_like(Z)
     D2 = np.zeros_like(Z)
     for g in range(1, len(self.gen_rows)):

@@ -7,8 +7,26 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentError, ResourceLimitError, as_array, as_vector
+from specproof._core import (
+    ArgumentError,
+    ComputationError,
+    ResourceLimitError,
+    as_array,
+    as_vector,
+)
 from specproof.dag_nets.params import DEFAULT_MAX_MEMORY
+
+
+def _finite(arr: np.ndarray, what: str) -> np.ndarray:
+    """Refuse to return an overflowed result (a NaN must not travel)."""
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ComputationError(
+            f"{what} overflowed: entry {idx} is {arr[idx]} (weights or inputs too large for "
+            "float64)"
+        )
+    return arr
 
 
 class MapsMixin:
@@ -26,7 +44,7 @@ class MapsMixin:
         array([[0.]])
         """
         A, _ = self._forward(self._params(params), self._batch(X))
-        return A[self.out_rows].T.copy()
+        return _finite(A[self.out_rows].T.copy(), "the outputs")
 
     __call__ = forward
 
@@ -66,7 +84,7 @@ class MapsMixin:
             )
         A, Z = self._forward(w, X)
         _, Yh = self._backward(w, Z, self.out_rows, C.T, A=A)
-        return self._outer([(A, Yh)])
+        return _finite(self._outer([(A, Yh)]), "the gradient")
 
     def grad(self, X: Any, output: Any = None, params: Any = None,
              preactivation: bool = False) -> np.ndarray:
@@ -86,7 +104,7 @@ class MapsMixin:
         row, pre = self._target(output, preactivation)
         A, Z = self._forward(w, X)
         _, Yh = self._backward(w, Z, np.array([row]), np.ones((1, X.shape[0])), pre, A)
-        return self._outer([(A, Yh)])
+        return _finite(self._outer([(A, Yh)]), "the gradient")
 
     def loss_and_grad(self, X: Any, Y: Any, params: Any = None) -> tuple[float, np.ndarray]:
         """Square loss ``L = 1/2 sum_i ||f(x_i) - y_i||^2`` (a sum, not a mean) and its
@@ -114,7 +132,8 @@ class MapsMixin:
         A, Z = self._forward(w, X)
         R = A[self.out_rows] - Y.T
         _, Yh = self._backward(w, Z, self.out_rows, R, A=A)
-        return 0.5 * float(np.sum(R * R)), self._outer([(A, Yh)])
+        loss = 0.5 * float(np.sum(R * R))
+        return loss, _finite(self._outer([(A, Yh)]), "the gradient")
 
     def _rforward(self, w, V, A, Z) -> tuple[np.ndarray, np.ndarray]:
         eng, s = self._engine, self.scale

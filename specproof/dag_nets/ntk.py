@@ -133,4 +133,6 @@ def ntk(
                 progress(done, total)
         if not keep:
             cache1.pop(i, None)
-    return K
+    from specproof.dag_nets.maps import _finite
+
+    return _finite(K, "the kernel")

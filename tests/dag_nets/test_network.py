@@ -248,3 +248,15 @@ def test_strided_parameter_views_are_read_correctly():
     t = np.zeros(2 * net.n_params)
     t[1::2] = 1.0
     np.testing.assert_allclose(net.jvp(X, t[1::2]), net.jvp(X, np.ones(net.n_params)))
+
+
+def test_overflow_is_an_error_not_a_nan():
+    from specproof._core import ComputationError
+
+    net = compile(mlp(4, depth=2, d_in=2), activation="softplus", seed=0)
+    big = np.full(net.n_params, 1e200)
+    X = np.ones((2, 2))
+    with pytest.raises(ComputationError, match="the outputs overflowed"):
+        net.forward(X, params=big)
+    with pytest.raises(ComputationError, match="overflowed"):
+        net.ntk(X, params=big)
