@@ -77,8 +77,15 @@ class ParamsMixin:
         self.set_params(value)
 
     def block_name(self, u: Hashable, v: Hashable) -> str:
-        """The name ``"W[u->v]"`` of the weight block on edge ``(u, v)``."""
-        return f"W[{u}->{v}]"
+        """The name ``"W[u->v]"`` of the weight block on edge ``(u, v)``.
+
+        Nodes are written with ``str``, or with ``repr`` for every node when two nodes
+        share a ``str`` (``1`` and ``"1"``), so that names are unique.
+        """
+        if not hasattr(self, "_label"):
+            labels = {str(n) for n in self.graph.nodes}
+            self._label = str if len(labels) == self.graph.number_of_nodes() else repr
+        return f"W[{self._label(u)}->{self._label(v)}]"
 
     @property
     def block_shapes(self) -> dict[str, tuple[int, int]]:

@@ -260,3 +260,13 @@ def test_overflow_is_an_error_not_a_nan():
         net.forward(X, params=big)
     with pytest.raises(ComputationError, match="overflowed"):
         net.ntk(X, params=big)
+
+
+def test_block_names_stay_unique_when_node_strings_collide():
+    g = nx.DiGraph([(1, "1"), ("1", "y"), (1, "y")])
+    net = compile(g, seed=0)
+    names = list(net.params_dict())
+    assert len(names) == net.n_params == 3 and len(set(names)) == 3
+    assert "W[1->'1']" in names
+    other = compile(g, seed=1).set_params(net.params_dict())
+    np.testing.assert_array_equal(other.params, net.params)
