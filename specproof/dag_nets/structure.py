@@ -147,10 +147,26 @@ def analyse(
             "and an output)",
             isolated,
         )
+    roles = dict(graph.nodes(data="role"))
+    odd = [n for n, r in roles.items() if r not in (None, "input", "hidden", "output")]
+    if odd:
+        raise GraphError(
+            f"nodes {_names(odd)} have a role other than 'input', 'hidden' or 'output' "
+            f"({roles[odd[0]]!r})",
+            odd,
+        )
+    hidden = {n for n, r in roles.items() if r == "hidden"}
     ins = _roles(graph, "input", inputs)
     outs = _roles(graph, "output", outputs)
     sources = [n for n in graph.nodes if graph.in_degree(n) == 0]
     sinks = [n for n in graph.nodes if graph.out_degree(n) == 0]
+    marked = [n for n in sources if n in hidden]
+    if marked:
+        raise GraphError(f"hidden nodes {_names(marked)} have no inputs (in-degree 0)", marked)
+    marked = [n for n in sinks if n in hidden]
+    if marked:
+        raise GraphError(f"hidden nodes {_names(marked)} reach no output (out-degree 0)",
+                         marked)
     if ins is None:
         ins = sources
     else:
