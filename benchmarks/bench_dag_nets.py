@@ -205,6 +205,11 @@ def main() -> None:
         print("torch is not installed: rows a-c skipped (pip install torch==2.13.0)")
     print(f"dag_nets benchmarks: numpy {np.__version__}, torch {tv}, {a.threads} thread(s), "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    W = np.random.default_rng(9).standard_normal((1024, 1024))
+    B = np.random.default_rng(9).standard_normal((1024, 128))
+    t_mm, _ = best_of(lambda: W @ B, 5)
+    print(f"calibration: dgemm 1024x1024 @ 1024x128 takes {t_mm * 1e3:.1f} ms here "
+          f"({2 * 1024 * 1024 * 128 / t_mm / 1e9:.1f} GFlop/s; an idle AVX2 core does 30-50)")
     print(f"{'case':<46} {'ours s':>9} {'ref s':>9} {'ref/ours':>9} {'reference':<26} "
           f"{'agreement':<14} target")
     if "a" in only:

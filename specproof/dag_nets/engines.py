@@ -62,9 +62,14 @@ class BlockEngine:
     def _w(self, w: np.ndarray, b: Block) -> np.ndarray:
         return w[b.off : b.off + b.size].reshape(b.shape)
 
-    def lin_fwd(self, g: int, w: np.ndarray, A: np.ndarray) -> np.ndarray:
+    def lin_fwd(
+        self, g: int, w: np.ndarray, A: np.ndarray, out: np.ndarray | None = None
+    ) -> np.ndarray:
         p, q = self.gen_rows[g]
-        out = np.zeros((q - p, A.shape[1]))
+        if out is None:
+            out = np.zeros((q - p, A.shape[1]))
+        else:
+            out[...] = 0.0
         for b in self.gen_blocks[g]:
             lo, hi = b.dst[0] - p, b.dst[1] - p
             out[lo:hi] += self._w(w, b).T @ A[b.src[0] : b.src[1]]
@@ -171,10 +176,15 @@ class SparseEngine:
             shape=(q - p, p),
         )
 
-    def lin_fwd(self, g: int, w: np.ndarray, A: np.ndarray) -> np.ndarray:
+    def lin_fwd(
+        self, g: int, w: np.ndarray, A: np.ndarray, out: np.ndarray | None = None
+    ) -> np.ndarray:
         p, q = self.gen_rows[g]
         n = self.cols[g].size
-        out = np.zeros((q - p, A.shape[1]))
+        if out is None:
+            out = np.zeros((q - p, A.shape[1]))
+        else:
+            out[...] = 0.0
         data = w[self.offs[g] : self.offs[g] + n]
         _spmm_add(self.indptr[g], self.cols[g], data, q - p, p, A[:p], out)
         return out

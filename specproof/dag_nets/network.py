@@ -257,7 +257,8 @@ class DagNet(ParamsMixin, MapsMixin):
         eng, s = self._engine, self.scale
         for g in range(1, len(self.gen_rows)):
             p, q = self.gen_rows[g]
-            np.multiply(eng.lin_fwd(g, w, A), s[p:q, None], out=Z[p:q])
+            eng.lin_fwd(g, w, A, out=Z[p:q])
+            Z[p:q] *= s[p:q, None]
             for act, lo, hi in self.runs[g]:
                 if act.identity:
                     A[lo:hi] = Z[lo:hi]
@@ -267,9 +268,17 @@ class DagNet(ParamsMixin, MapsMixin):
                     A[lo:hi] = act.f(Z[lo:hi])
         return A, Z
 
-    def _d(self, Z: np.ndarray, g: int, order: int, A: np.ndarray | None = None) -> np.ndarray:
+    def _d(
+        self,
+        Z: np.ndarray,
+        g: int,
+        order: int,
+        A: np.ndarray | None = None,
+        out: np.ndarray | None = None,
+    ) -> np.ndarray:
         p, q = self.gen_rows[g]
-        out = np.empty((q - p, Z.shape[1]))
+        if out is None:
+            out = np.empty((q - p, Z.shape[1]))
         for act, lo, hi in self.runs[g]:
             if order == 1 and A is not None and act.d1_of_output is not None:
                 out[lo - p : hi - p] = act.d1_of_output(A[lo:hi])
@@ -298,14 +307,13 @@ class DagNet(ParamsMixin, MapsMixin):
         eng, s = self._engine, self.scale
         for g in range(len(self.gen_rows) - 1, 0, -1):
             p, q = self.gen_rows[g]
-            D = self._d(Z, g, 1, A)
+            D = self._d(Z, g, 1, A, out=Yh[p:q])
             D *= G[p:q]
             if pre:
                 m = (seed_rows >= p) & (seed_rows < q)
                 if m.any():
                     np.add.at(D, seed_rows[m] - p, seed_vals[m])
             D *= s[p:q, None]
-            Yh[p:q] = D
             if g > 1 or self._need_input_grads:
                 eng.lin_bwd_add(g, w, D, G)
         return G, Yh
