@@ -187,7 +187,14 @@ class DagNet(ParamsMixin, MapsMixin):
 
     @property
     def width(self) -> int:
-        """The paper's width of the graph (see :func:`specproof.dag_nets.width`)."""
+        """The paper's width of the graph (see :func:`specproof.dag_nets.width`).
+
+        Examples
+        --------
+        >>> from specproof.dag_nets import compile, bottleneck
+        >>> compile(bottleneck(64, bottleneck=5, depth=3)).width
+        5
+        """
         from specproof.dag_nets.structure import width
 
         return width(self.graph, *self._roles)
@@ -236,7 +243,16 @@ class DagNet(ParamsMixin, MapsMixin):
 
     def require_smooth(self) -> None:
         """Raise :class:`NotSmoothError` naming nodes whose activation is not twice
-        differentiable (the paper's assumption; ReLU is the common case)."""
+        differentiable (the paper's assumption; ReLU is the common case).
+
+        Examples
+        --------
+        >>> from specproof.dag_nets import compile, mlp
+        >>> compile(mlp(3), activation="relu").require_smooth()  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        specproof.dag_nets.errors.NotSmoothError: activation ['relu'] of nodes ['h1', 'h2'] ...
+        """
         rough = [v for v, a in self.activations.items() if not a.smooth]
         if rough:
             acts = sorted({self.activations[v].name for v in rough})

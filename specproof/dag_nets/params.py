@@ -93,6 +93,12 @@ class ParamsMixin:
 
         Entry ``[i, j]`` of ``W[u->v]`` multiplies neuron ``i`` of ``u`` into neuron ``j``
         of ``v``; the flat vector is the concatenation of the blocks, each row-major.
+
+        Examples
+        --------
+        >>> from specproof.dag_nets import compile, resnet
+        >>> compile(resnet(4, depth=3, d_in=2)).block_shapes["W[h1->h3]"]
+        (4, 4)
         """
         return {self.block_name(b.u, b.v): b.shape for b in self.blocks}
 
