@@ -270,3 +270,25 @@ def test_block_names_stay_unique_when_node_strings_collide():
     assert "W[1->'1']" in names
     other = compile(g, seed=1).set_params(net.params_dict())
     np.testing.assert_array_equal(other.params, net.params)
+
+
+def test_leaky_relu_by_name_and_by_slope():
+    from specproof.dag_nets import leaky_relu
+
+    g = mlp(5, depth=2, d_in=2)
+    net = compile(g, activation="leaky_relu", seed=0)
+    other = compile(g, activation=leaky_relu(0.05), seed=0)
+    X = RNG.standard_normal((6, 2))
+    P = net.params_dict()
+    h1 = X @ P["W[x->h1]"] / np.sqrt(2)
+    h1 = np.where(h1 > 0, h1, 0.2 * h1)
+    h2 = h1 @ P["W[h1->h2]"] / np.sqrt(5)
+    h2 = np.where(h2 > 0, h2, 0.2 * h2)
+    np.testing.assert_allclose(net(X), h2 @ P["W[h2->y]"] / np.sqrt(5), rtol=1e-13)
+    assert not np.allclose(other(X), net(X))
+    np.testing.assert_allclose(other.grad(X), _fd_grad(other, X), rtol=1e-6, atol=1e-8)
+    import pickle
+
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(other))(X), other(X))
+    with pytest.raises(ValueError, match="slope"):
+        leaky_relu(1.5)

@@ -156,3 +156,18 @@ def test_reduced_method_needs_blocks():
     net = NETS["random"]()
     with pytest.raises(ValueError, match="block network"):
         net.hessian_norm(np.ones(3), method="reduced")
+
+
+@pytest.mark.parametrize("maxiter", [1, 2, None])
+def test_the_reported_residual_bounds_the_distance_to_an_eigenvalue(maxiter):
+    # even when Lanczos stops early the residual must be honest: some eigenvalue of H lies
+    # within it of the reported eigenvalue (a residual taken from ARPACK's own estimate,
+    # or from a non-normalised vector, would break this)
+    net = compile(mlp([8, 6], d_in=3), activation="tanh", seed=11)
+    x = RNG.standard_normal(3)
+    lam = np.linalg.eigvalsh(net.hessian_operator(x) @ np.eye(net.n_params))
+    for method in ("full", "reduced"):
+        r = net.hessian_norm(x, maxiter=maxiter, ncv=4, tol=1e-14, method=method)
+        assert np.min(np.abs(lam - r.eigenvalue)) <= r.residual * (1 + 1e-9) + 1e-14
+        if r.ok:
+            assert r.value == pytest.approx(np.abs(lam).max(), rel=1e-8)
