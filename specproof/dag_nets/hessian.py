@@ -219,7 +219,8 @@ def hessian_norm(
         When ``H v0 = 0`` for the random start vector ``v0`` the Hessian is 0 with
         probability one and ``value = 0.0`` is returned. ``ok`` is False
         (``code="no_convergence"``) when ARPACK did not converge; the fields then hold its
-        best estimate.
+        best estimate (a Ritz pair, or the start vector's Rayleigh quotient), whose
+        residual is still an honest bound on the distance to an eigenvalue.
 
     Examples
     --------
@@ -266,8 +267,9 @@ def hessian_norm(
         except ArpackNoConvergence as exc:
             if len(exc.eigenvalues):
                 theta, u = float(exc.eigenvalues[0]), exc.eigenvectors[:, 0]
-            else:
-                theta, u = float("nan"), v0
+            else:  # no Ritz value at all: the Rayleigh quotient of the start vector
+                u = v0 / np.linalg.norm(v0)
+                theta = float(u @ target.matvec(u))
             ok, reason, code = False, f"eigsh did not converge: {exc}", "no_convergence"
     if red is not None:
         u = red.lift(u)
