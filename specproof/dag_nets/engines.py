@@ -93,6 +93,26 @@ class BlockEngine:
                 R = np.concatenate([Y[b.dst[0] : b.dst[1]] for _, Y in pairs], axis=1)
                 np.matmul(L, R.T, out=dst)
 
+    def lin_fwd_all(self, w: np.ndarray, A: np.ndarray) -> np.ndarray:
+        """``sum_u W_uv^T A_u`` for every node at once (rows of inputs stay 0)."""
+        out = np.zeros((self.gen_rows[-1][1], A.shape[1]))
+        for blocks in self.gen_blocks[1:]:
+            for b in blocks:
+                out[b.dst[0] : b.dst[1]] += self._w(w, b).T @ A[b.src[0] : b.src[1]]
+        return out
+
+    def lin_bwd_all(self, w: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        """``sum_v W_uv Y_v`` for every node at once."""
+        out = np.zeros((self.gen_rows[-1][1], Y.shape[1]))
+        for blocks in self.gen_blocks[1:]:
+            for b in blocks:
+                out[b.src[0] : b.src[1]] += self._w(w, b) @ Y[b.dst[0] : b.dst[1]]
+        return out
+
+    def outer_all(self, pairs: list[tuple[np.ndarray, np.ndarray]], out: np.ndarray) -> None:
+        for g in range(1, len(self.gen_rows)):
+            self.outer_sum(g, pairs, out)
+
     def per_example(self, g: int, A: np.ndarray, Y: np.ndarray, out: np.ndarray) -> None:
         for b in self.gen_blocks[g]:
             blk = np.einsum("ib,jb->bij", A[b.src[0] : b.src[1]], Y[b.dst[0] : b.dst[1]])
@@ -127,6 +147,29 @@ def _spmm_add(indptr, indices, data, n_row: int, n_col: int, X: np.ndarray, out:
         out += m @ X
         return
     _csr_matvecs(n_row, n_col, X.shape[1], indptr, indices, data, X.ravel(), out.ravel())
+
+
+def _gather_dots(
+    rows: np.ndarray, cols: np.ndarray, pairs: list[tuple[np.ndarray, np.ndarray]],
+    out: np.ndarray,
+) -> None:
+    """``out[e] = sum_pairs Y[rows[e]] . A[cols[e]]`` with small reused gather buffers
+    (they stay in cache and nothing is allocated per chunk)."""
+    B = pairs[0][0].shape[1]
+    step = max(1, _GATHER_ENTRIES // max(B, 1))
+    ybuf = np.empty((min(step, rows.size), B))
+    abuf = np.empty_like(ybuf)
+    for lo in range(0, rows.size, step):
+        hi = min(rows.size, lo + step)
+        dst = out[lo:hi]
+        yb, ab = ybuf[: hi - lo], abuf[: hi - lo]
+        for k, (A, Y) in enumerate(pairs):
+            np.take(Y, rows[lo:hi], axis=0, out=yb)
+            np.take(A, cols[lo:hi], axis=0, out=ab)
+            if k == 0:
+                np.einsum("eb,eb->e", yb, ab, out=dst)
+            else:
+                dst += np.einsum("eb,eb->e", yb, ab)
 
 
 class SparseEngine:
@@ -166,6 +209,20 @@ class SparseEngine:
             self.perm.append(perm + int(off))
             self.t_indptr.append(np.concatenate([[0], np.cumsum(tcounts)]).astype(idx))
             self.t_indices.append((tgt - p)[perm].astype(idx))
+        # The whole graph as one CSR matrix (flat order is CSR order over all neurons),
+        # for the products that do not depend on earlier generations' results.
+        n = gen_rows[-1][1]
+        self.all_rows = np.concatenate(self.rows[1:]) if len(self.rows) > 1 else np.zeros(0)
+        self.all_cols = np.concatenate(self.cols[1:]).astype(idx)
+        self.g_indptr = np.concatenate(
+            [[0], np.cumsum(np.bincount(self.all_rows, minlength=n))]
+        ).astype(idx)
+        gperm = np.argsort(self.all_cols, kind="stable")
+        self.gt_perm = gperm
+        self.gt_indptr = np.concatenate(
+            [[0], np.cumsum(np.bincount(self.all_cols, minlength=n))]
+        ).astype(idx)
+        self.gt_indices = self.all_rows[gperm].astype(idx)
 
     def matrix(self, g: int, w: np.ndarray) -> sp.csr_matrix:
         """The weights into generation ``g`` as a scipy CSR matrix (targets x earlier)."""
@@ -193,6 +250,23 @@ class SparseEngine:
         p, q = self.gen_rows[g]
         _spmm_add(self.t_indptr[g], self.t_indices[g], w[self.perm[g]], p, q - p, Y, G[:p])
 
+    def lin_fwd_all(self, w: np.ndarray, A: np.ndarray) -> np.ndarray:
+        """``sum_u w_uv a_u`` for every neuron at once (one sparse product)."""
+        n = self.gen_rows[-1][1]
+        out = np.zeros((n, A.shape[1]))
+        _spmm_add(self.g_indptr, self.all_cols, w, n, n, A, out)
+        return out
+
+    def lin_bwd_all(self, w: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        """``sum_v w_uv y_v`` for every neuron at once (one sparse product)."""
+        n = self.gen_rows[-1][1]
+        out = np.zeros((n, Y.shape[1]))
+        _spmm_add(self.gt_indptr, self.gt_indices, w[self.gt_perm], n, n, Y, out)
+        return out
+
+    def outer_all(self, pairs: list[tuple[np.ndarray, np.ndarray]], out: np.ndarray) -> None:
+        _gather_dots(self.all_rows, self.all_cols, pairs, out)
+
     def _chunks(self, g: int, batch: int):
         n = self.cols[g].size
         step = max(1, _CHUNK_ENTRIES // max(batch, 1))
@@ -202,23 +276,8 @@ class SparseEngine:
     def outer_sum(
         self, g: int, pairs: list[tuple[np.ndarray, np.ndarray]], out: np.ndarray
     ) -> None:
-        off, rows, cols = self.offs[g], self.rows[g], self.cols[g]
-        B = pairs[0][0].shape[1]
-        # small reused buffers: the gathers stay in cache and allocate nothing per chunk
-        step = max(1, _GATHER_ENTRIES // max(B, 1))
-        ybuf = np.empty((min(step, rows.size), B))
-        abuf = np.empty_like(ybuf)
-        for lo in range(0, rows.size, step):
-            hi = min(rows.size, lo + step)
-            dst = out[off + lo : off + hi]
-            for k, (A, Y) in enumerate(pairs):
-                yb, ab = ybuf[: hi - lo], abuf[: hi - lo]
-                np.take(Y, rows[lo:hi], axis=0, out=yb)
-                np.take(A, cols[lo:hi], axis=0, out=ab)
-                if k == 0:
-                    np.einsum("eb,eb->e", yb, ab, out=dst)
-                else:
-                    dst += np.einsum("eb,eb->e", yb, ab)
+        off, n = self.offs[g], self.rows[g].size
+        _gather_dots(self.rows[g], self.cols[g], pairs, out[off : off + n])
 
     def per_example(self, g: int, A: np.ndarray, Y: np.ndarray, out: np.ndarray) -> None:
         off, rows, cols = self.offs[g], self.rows[g], self.cols[g]

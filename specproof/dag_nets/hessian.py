@@ -95,27 +95,28 @@ def _cache(self: DagNet, w: np.ndarray, X: np.ndarray, output: Any, preactivatio
 def _hvp(self: DagNet, w: np.ndarray, cache, V: np.ndarray) -> np.ndarray:
     A, G, Yh, D1, D2 = cache
     eng, s = self._engine, self.scale
+    # the direction's own terms need no earlier R-result: one product each, up front
+    RZ = eng.lin_fwd_all(V, A)
+    RG = eng.lin_bwd_all(V, Yh)
     RA = np.zeros_like(A)
-    RZ = np.zeros_like(A)
     ngen = len(self.gen_rows)
     for g in range(1, ngen):
         p, q = self.gen_rows[g]
-        rz = eng.lin_fwd(g, V, A)
+        rz = RZ[p:q]
         if g > 1:
             rz += eng.lin_fwd(g, w, RA)
         rz *= s[p:q, None]
-        RZ[p:q] = rz
-        RA[p:q] = D1[p:q] * rz
-    RG = np.zeros_like(A)
+        np.multiply(D1[p:q], rz, out=RA[p:q])
     SR = np.zeros_like(A)
     for g in range(ngen - 1, 0, -1):
         p, q = self.gen_rows[g]
-        rd = D2[p:q] * RZ[p:q] * G[p:q] + D1[p:q] * RG[p:q]
+        rd = SR[p:q]
+        np.multiply(D2[p:q], RZ[p:q], out=rd)
+        rd *= G[p:q]
+        rd += D1[p:q] * RG[p:q]
         rd *= s[p:q, None]
-        SR[p:q] = rd
         if g > 1:
             eng.lin_bwd_add(g, w, rd, RG)
-            eng.lin_bwd_add(g, V, Yh[p:q], RG)
     return self._outer([(A, SR), (RA, Yh)])
 
 

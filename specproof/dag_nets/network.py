@@ -338,8 +338,7 @@ class DagNet(ParamsMixin, MapsMixin):
 
     def _outer(self, pairs: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
         out = np.empty(self.n_params)
-        for g in range(1, len(self.gen_rows)):
-            self._engine.outer_sum(g, pairs, out)
+        self._engine.outer_all(pairs, out)
         return out
 
     # ----------------------------------------------------------------- public maps
