@@ -171,3 +171,20 @@ def test_the_reported_residual_bounds_the_distance_to_an_eigenvalue(maxiter):
         assert np.min(np.abs(lam - r.eigenvalue)) <= r.residual * (1 + 1e-9) + 1e-14
         if r.ok:
             assert r.value == pytest.approx(np.abs(lam).max(), rel=1e-8)
+
+
+def test_ntk_of_a_chosen_output_or_hidden_preactivation_is_its_jacobian_gram():
+    net = compile(densenet(4, depth=3, d_in=2, d_out=3), activation="tanh", seed=8)
+    X = RNG.standard_normal((5, 2))
+    for out, pre in ((1, False), (2, False), (("h2", 3), True), (("h3", 0), False)):
+        J = net.jacobian(X, output=out, preactivation=pre)
+        np.testing.assert_allclose(net.ntk(X, output=out, preactivation=pre), J @ J.T,
+                                   rtol=1e-12, atol=1e-14)
+    Z = net.activations_of(X, preactivation=True)["h2"]
+    e = 1e-6
+    t = RNG.standard_normal(net.n_params)
+    Zp = net.activations_of(X, params=net.params + e * t, preactivation=True)["h2"]
+    Zm = net.activations_of(X, params=net.params - e * t, preactivation=True)["h2"]
+    J = net.jacobian(X, output=("h2", 3), preactivation=True)
+    np.testing.assert_allclose((Zp - Zm)[:, 3] / (2 * e), J @ t, rtol=1e-6, atol=1e-9)
+    assert Z.shape == (5, 4)
