@@ -217,3 +217,14 @@ def test_random_block_dags_agree_with_their_neuron_expansion(seed, n):
     np.testing.assert_allclose(neu.ntk(X), blk.ntk(X), rtol=1e-11, atol=1e-14)
     assert neu.hessian_norm(X[0]).value == pytest.approx(blk.hessian_norm(X[0]).value,
                                                          rel=1e-8, abs=1e-12)
+
+
+def test_reduced_and_full_agree_for_hidden_targets_and_batches():
+    net = compile(densenet(6, depth=3, d_in=3, d_out=2), activation="tanh", seed=4)
+    X = RNG.standard_normal((3, 3))
+    for kw in ({"output": ("h2", 1), "preactivation": True}, {"output": ("h3", 2)},
+               {"output": 1}):
+        full = net.hessian_norm(X, method="full", **kw)
+        red = net.hessian_norm(X, method="reduced", **kw)
+        assert red.value == pytest.approx(full.value, rel=1e-9), kw
+        assert red.method == "reduced" and full.method == "full"
