@@ -1,15 +1,13 @@
 """Operations that shape a weight's spectrum: spectral normalization, ConvNorm, optimizers."""
 
 from specproof.spectral.convnorm import (
-    ConvNorm,
     ConvNormOperator,
     ConvNormReport,
     convnorm_filter,
     convnorm_operator,
     convnorm_report,
-    cosine_rampdown,
-    depthwise_affine,
 )
+from specproof.spectral.convnorm_layer import ConvNorm, cosine_rampdown, depthwise_affine
 from specproof.spectral.normalization import (
     BSNPowerIteration,
     PowerIterationSN,
