@@ -272,6 +272,12 @@ class Conv2dOperator(LinearOperator):
     flattened ``(c_in, h, w)`` inputs, ``rmatvec`` / ``rmatmat`` its transpose. The
     validated kernel and the :class:`ConvGeometry` are the attributes ``kernel`` and
     ``geometry``.
+
+    Examples
+    --------
+    >>> A = conv2d_operator(np.ones((2, 1, 1, 1)), (2, 2))
+    >>> A.shape, A.geometry.output_shape
+    ((8, 4), (2, 2))
     """
 
     def __init__(self, kernel: np.ndarray, geometry: ConvGeometry) -> None:

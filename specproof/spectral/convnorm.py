@@ -199,11 +199,26 @@ class ConvNormOperator(LinearOperator):
         )
 
     def dense(self) -> np.ndarray:
-        """The operator as a dense matrix (small sizes)."""
+        """The operator as a dense matrix (small sizes).
+
+        Examples
+        --------
+        >>> convnorm_operator(np.ones((1, 1, 1, 1)), 2).dense()    # V = 1: the identity
+        array([[1., 0., 0., 0.],
+               [0., 1., 0., 0.],
+               [0., 0., 1., 0.],
+               [0., 0., 0., 1.]])
+        """
         return self._matmat(np.eye(self.shape[1]))
 
     def channel_rows(self, o: int) -> slice:
-        """The rows of output channel ``o`` (its row block ``B_o``)."""
+        """The rows of output channel ``o`` (its row block ``B_o``).
+
+        Examples
+        --------
+        >>> convnorm_operator(np.ones((2, 1, 1, 1)), 4).channel_rows(1)
+        slice(16, 32, None)
+        """
         o = as_int(o, "o", minimum=0, maximum=self.c_out - 1)
         n = self.plan.output_shape[0] * self.plan.output_shape[1]
         return slice(o * n, (o + 1) * n)
@@ -261,6 +276,12 @@ class ConvNormReport(Result):
     ``ok`` is the code-path guarantee: every ``||B_o|| <= 1`` and ``||B|| <= sqrt(C_out)``
     (with a relative tolerance ``tol``); codes ``channel_norm_exceeds_one`` and
     ``layer_norm_exceeds_sqrt_c_out``.
+
+    Examples
+    --------
+    >>> r = convnorm_report(np.ones((1, 1, 1, 1)), 3)
+    >>> r.ok, round(float(r.layer_norm_after), 12)
+    (True, 1.0)
     """
 
     form: str = "code"
