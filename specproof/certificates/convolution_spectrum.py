@@ -344,9 +344,16 @@ def conv_operator_norm(
             circ = (gh, gw)
     s, margin, upper, freq = _certified_symbol_norm(K, circ)
     lower, witness = _lanczos_lower(K, g, seed)
+    if lower > upper:
+        # both sides carry rounding margins: a witness above the bound means one of them
+        # is wrong, and neither may be reported
+        raise ComputationError(
+            f"inconsistent bracket: the witness gives {lower!r} > upper bound {upper!r}; "
+            "please report this kernel"
+        )
     return NormBounds(
         q=2.0,
-        lower=min(lower, upper),
+        lower=lower,
         witness=witness,
         upper=upper,
         upper_method="fft-exact" if exact else "circular-embedding",
