@@ -1,5 +1,10 @@
 """Norms with proofs: 2->2 and 2->q norms, SoS relaxations, certificate files, checkers.
 
+Every ``lower`` and ``upper`` this package returns as a bound holds in exact arithmetic
+for every finite input (see ``docs/norms.md``); quantities that are only float
+estimates are named so (``PowerResult.value``, ``BaselineResult.lambda_max``,
+``SpectralNorm.value``, ``SoSResult.value``).
+
 Examples
 --------
 >>> import numpy as np
@@ -10,50 +15,39 @@ Examples
 """
 
 from specproof.certificates.api import METHODS, sos_rounding, sos_two_to_q, two_to_q
-from specproof.certificates.baseline import BaselineResult, flattening_top, spectral_baseline
+from specproof.certificates.baseline import BaselineResult, spectral_baseline
 from specproof.certificates.bounds import NormBounds
-from specproof.certificates.certificate import (
-    SCHEMA_VERSION,
-    Certificate,
-    CertificateFormatError,
-    CheckResult,
+from specproof.certificates.certificate import Certificate, CheckResult
+from specproof.certificates.certify import (
+    certify,
+    estimate_certify_bytes,
+    project_gram,
+    rationalize,
+    relax,
 )
-from specproof.certificates.certify import CertificationError, certify, rationalize, relax
 from specproof.certificates.check_exact import check_exact
 from specproof.certificates.check_numeric import check_numeric
 from specproof.certificates.checker import check
-from specproof.certificates.conic import SolverError, mosek_available
-from specproof.certificates.epsnet import EpsNetCertificate, epsnet_two_to_q, sphere_net
+from specproof.certificates.conic import mosek_available
+from specproof.certificates.constants import MAX_Q, SCHEMA_VERSION, SOLVERS
+from specproof.certificates.epsnet import EpsNetCertificate, epsnet_two_to_q
+from specproof.certificates.errors import (
+    CertificateFormatError,
+    CertificationError,
+    SolverError,
+)
 from specproof.certificates.io import load_matrix
 from specproof.certificates.known import boolean_cube_certificate, identity_certificate
-from specproof.certificates.monomials import (
-    exponents,
-    gram_basis,
-    multinomial,
-    norm_power_coefficients,
-    power_sum_coefficients,
-)
 from specproof.certificates.operator import SpectralNorm, spectral_norm
+from specproof.certificates.polynomial import target_coefficients
 from specproof.certificates.power import PowerResult, power_method
-from specproof.certificates.sos import (
-    SoSResult,
-    full_moment_matrix,
-    moment_matrix,
-    solve_sos,
-    solve_sos_fixed_bound,
-    sos_structure,
-)
-from specproof.certificates.validation import (
-    check_even_q,
-    check_matrix,
-    check_q,
-    check_solver,
-    check_vector,
-)
+from specproof.certificates.sos import SoSResult, solve_sos, solve_sos_fixed_bound
 
 __all__ = [
+    "MAX_Q",
     "METHODS",
     "SCHEMA_VERSION",
+    "SOLVERS",
     "BaselineResult",
     "Certificate",
     "CertificateFormatError",
@@ -68,35 +62,23 @@ __all__ = [
     "boolean_cube_certificate",
     "certify",
     "check",
-    "check_even_q",
     "check_exact",
-    "check_matrix",
     "check_numeric",
-    "check_q",
-    "check_solver",
-    "check_vector",
     "epsnet_two_to_q",
-    "exponents",
-    "flattening_top",
-    "full_moment_matrix",
-    "gram_basis",
+    "estimate_certify_bytes",
     "identity_certificate",
     "load_matrix",
-    "moment_matrix",
     "mosek_available",
-    "multinomial",
-    "norm_power_coefficients",
     "power_method",
-    "power_sum_coefficients",
+    "project_gram",
     "rationalize",
     "relax",
     "solve_sos",
     "solve_sos_fixed_bound",
     "sos_rounding",
-    "sos_structure",
     "sos_two_to_q",
     "spectral_baseline",
     "spectral_norm",
-    "sphere_net",
+    "target_coefficients",
     "two_to_q",
 ]

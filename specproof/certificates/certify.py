@@ -23,16 +23,20 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-import platform
+import os
+import tempfile
 import time
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from specproof.certificates.certificate import MAX_Q, Certificate
+from specproof._core import ArgumentError, ArgumentTypeError, ResourceLimitError, versions
+from specproof.certificates.certificate import Certificate, float_copy
 from specproof.certificates.check_exact import check_exact
 from specproof.certificates.check_numeric import check_numeric
+from specproof.certificates.constants import BITS_STEP, FIRST_BITS_MIN, MAX_BITS, MAX_Q
 from specproof.certificates.peyrl_parrilo import (
     CertificationError,
     _project_float,
@@ -41,10 +45,11 @@ from specproof.certificates.peyrl_parrilo import (
     relax,
     round_gram,
 )
-from specproof.certificates.validation import check_even_q, check_solver
+from specproof.certificates.validation import as_even_q, as_solver
 
-__all__ = ["CertificationError", "certify", "expand_target", "project_gram", "rationalize",
-           "relax", "round_gram", "round_up_decimal"]
+__all__ = ["CertificationError", "certify", "estimate_certify_bytes", "expand_target",
+           "project_gram", "rationalize", "relax", "round_gram", "round_up_decimal",
+           "writable_output"]
 
 
 
@@ -76,23 +81,25 @@ def rationalize(X: Any, data_bits: int | None = None) -> tuple[tuple[Fraction, .
     """
     arr = np.asarray(X, dtype=object)
     if arr.ndim != 2 or 0 in arr.shape:
-        raise ValueError(f"X must be a non-empty 2-D array, got shape {arr.shape}")
+        raise ArgumentError(f"X must be a non-empty 2-D array, got shape {arr.shape}")
     if data_bits is not None and (not isinstance(data_bits, int) or data_bits < 0):
-        raise ValueError(f"data_bits must be a non-negative integer or None, got {data_bits!r}")
+        raise ArgumentError(
+            f"data_bits must be a non-negative integer or None, got {data_bits!r}")
     rows = []
     for i, row in enumerate(arr):
         out = []
         for j, x in enumerate(row):
             if isinstance(x, (bool, np.bool_)):
-                raise TypeError(f"X[{i}][{j}] is a bool; expected a number")
+                raise ArgumentTypeError(f"X[{i}][{j}] is a bool; expected a number")
             if isinstance(x, (float, np.floating)) and not math.isfinite(float(x)):
-                raise ValueError(f"X has a non-finite entry {x} at index ({i}, {j})")
+                raise ArgumentError(f"X has a non-finite entry {x} at index ({i}, {j})")
             try:
                 r = Fraction(x.item() if isinstance(x, (np.floating, np.integer)) else x)
             except (TypeError, ValueError) as exc:
-                raise TypeError(f"X[{i}][{j}] = {x!r} is not a number or rational string") from exc
+                raise ArgumentTypeError(
+                    f"X[{i}][{j}] = {x!r} is not a number or rational string") from exc
             except OverflowError as exc:
-                raise ValueError(f"X[{i}][{j}] = {x!r} is not finite") from exc
+                raise ArgumentError(f"X[{i}][{j}] = {x!r} is not finite") from exc
             if data_bits is not None and isinstance(x, (float, np.floating)):
                 r = Fraction(round(r * 2**data_bits), 2**data_bits)
             out.append(r)
@@ -110,8 +117,14 @@ def round_up_decimal(x: float | Fraction, digits: int = 10) -> Fraction:
     """
     x = Fraction(x)
     if x <= 0:
-        raise ValueError(f"x must be positive, got {x}")
-    e = math.floor(math.log10(float(x))) - digits + 1
+        raise ArgumentError(f"x must be positive, got {x}")
+    # floor(log10 x) from the digit counts (exact; float(x) may under/overflow)
+    e10 = len(str(x.numerator)) - len(str(x.denominator))
+    while Fraction(10) ** e10 > x:
+        e10 -= 1
+    while Fraction(10) ** (e10 + 1) <= x:
+        e10 += 1
+    e = e10 - digits + 1
     unit = Fraction(10) ** e
     return math.ceil(x / unit) * unit
 
@@ -119,21 +132,131 @@ def round_up_decimal(x: float | Fraction, digits: int = 10) -> Fraction:
 # ---------------------------------------------------------------- the pipeline
 
 
-def _versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for name in ("numpy", "scipy", "cvxpy", "clarabel", "scs", "flint"):
-        try:
-            mod = __import__(name)
-            out["python-flint" if name == "flint" else name] = str(getattr(mod, "__version__", "?"))
-        except ImportError:
-            pass
-    try:
-        import specproof
+def _versions() -> dict[str, str | None]:
+    return versions(("specproof", "numpy", "scipy", "cvxpy", "clarabel", "scs", "python-flint"))
 
-        out["specproof"] = str(getattr(specproof, "__version__", "?"))
-    except ImportError:  # pragma: no cover
-        pass
+
+# ---------------------------------------------------------------- up-front checks
+
+
+def writable_output(path: str | os.PathLike | None) -> Path | None:
+    """Check, before any work, that a certificate can be written to ``path``.
+
+    The folder must exist and accept a new file (tried for real: a temporary file is
+    created and removed), and ``path`` must not be a folder.
+
+    Raises
+    ------
+    ArgumentError
+        Naming the path and what is wrong with it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> writable_output(tempfile.mkdtemp())   # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentError: output ... is a folder; give a file name ...
+    """
+    if path is None:
+        return None
+    p = Path(path)
+    if p.is_dir():
+        raise ArgumentError(f"output {str(p)!r} is a folder; give a file name such as "
+                            f"{str(p / 'cert.json')!r}")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise ArgumentError(f"output {str(p)!r}: its folder {str(parent)!r} does not exist")
+    if p.exists() and not os.access(p, os.W_OK):
+        raise ArgumentError(f"output {str(p)!r} exists and is not writable")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".probe", dir=parent)
+    except OSError as exc:
+        raise ArgumentError(f"output {str(p)!r}: cannot create a file in {str(parent)!r} "
+                            f"({exc.strerror or exc})") from None
+    os.close(fd)
+    os.unlink(tmp)
+    return p
+
+
+def estimate_certify_bytes(n: int, d: int, q: int, exact: bool = False) -> dict[str, int]:
+    """Memory the certification structures need, estimated before building any of them.
+
+    ``monomials``: the ``C(d+q-1, q)`` exponent tuples of degree q (and their
+    coefficients, ~ ``8 d + 64`` bytes each); ``gram``: the ``N x N`` Gram matrix with
+    ``N = C(d+q/2-1, q/2)``, its coefficient operator and copies (~ 64 bytes an entry,
+    ~ 400 for exact rationals); ``products``: the checker's blocked products. The
+    solver's own need (Clarabel's dense scaling block) comes on top; the conic layer
+    checks that one separately.
+
+    Examples
+    --------
+    >>> est = estimate_certify_bytes(10000, 200, 4)
+    >>> est["monomials"] > 10 * 2**30
+    True
+    """
+    k = q // 2
+    m = math.comb(d + q - 1, q)
+    N = math.comb(d + k - 1, k)
+    out = {
+        "monomials": m * (8 * d + 64),
+        "gram": N * N * (400 if exact else 64),
+        "products": min(n, max(1, 2_000_000 // max(1, m))) * m * 8 * 3 + n * d * 8,
+    }
+    out["total"] = sum(out.values())
     return out
+
+
+def _check_size(n: int, d: int, q: int, exact: bool) -> None:
+    from specproof.certificates.conic import available_memory
+
+    est = estimate_certify_bytes(n, d, q, exact)
+    have = available_memory()
+    limit = have if have is not None else 64 * 2**30
+    if est["total"] > limit:
+        m = math.comb(d + q - 1, q)
+        N = math.comb(d + q // 2 - 1, q // 2)
+        raise ResourceLimitError(
+            f"certify would need about {est['total'] / 2**30:.1f} GiB before solving for X "
+            f"of shape {n}x{d} at q = {q} ({m} monomials of degree {q}, a {N}x{N} Gram "
+            f"matrix); {limit / 2**30:.1f} GiB are "
+            f"{'available' if have is not None else 'the limit'}. Alternatives: "
+            f"two_to_q(X, q={q}, method='power' or 'baseline') brackets the norm without a "
+            f"certificate; fewer columns (the Gram basis grows like d^{q // 2}); q = 2 "
+            "(the spectral norm)."
+        )
+
+
+def _scale_rows(rows, k: int) -> tuple[tuple[Fraction, ...], ...]:
+    f = Fraction(2) ** k
+    return tuple(tuple(x * f for x in row) for row in rows)
+
+
+def _unscale(cert: Certificate, e: int, prov: dict[str, Any]) -> Certificate:
+    """The certificate for ``X`` from the one for ``X 2^-e`` (exact: p scales by 2^(qe))."""
+    q = cert.q
+    Xr = _scale_rows(cert.X_rational, e)
+    C = cert.C * Fraction(2) ** (q * e)
+    Xf = _float_copies(Xr)
+    if cert.gram_rational is not None:
+        Gr = _scale_rows(cert.gram_rational, q * e)
+        G = _float_copies(Gr)
+    else:
+        Gr = None
+        with np.errstate(over="ignore"):
+            G = np.ldexp(cert.gram, q * e)
+        back = np.ldexp(G, -q * e)
+        if not (np.all(np.isfinite(G)) and np.array_equal(back, cert.gram)):
+            raise CertificationError(
+                f"the Gram matrix of this certificate scales by 2^{q * e}: beyond the float "
+                "range of a numeric certificate file. Use exact=True (rational Gram matrix).")
+    return Certificate(q=q, X=Xf, X_rational=Xr, C=C, basis=cert.basis, gram=G,
+                       gram_rational=Gr, provenance=prov)
+
+
+def _float_copies(rows) -> np.ndarray:
+    out = [[float_copy(x) for x in row] for row in rows]
+    return np.array([[np.nan if f is None else f for f in row] for row in out], dtype=float)
 
 
 def certify(
@@ -143,9 +266,10 @@ def certify(
     solver: str = "clarabel",
     delta: float = 1e-6,
     bits: int | None = None,
-    max_bits: int = 96,
+    max_bits: int = MAX_BITS,
     C: float | Fraction | str | None = None,
     data_bits: int | None = None,
+    output: str | os.PathLike | None = None,
 ) -> Certificate:
     """Certify ``||X||_{2->q}^q <= C`` with an SoS Gram matrix.
 
@@ -176,6 +300,16 @@ def certify(
     data_bits : int or None
         Round float data to the grid ``2^-data_bits`` first (see :func:`rationalize`);
         the certificate is then about the rounded data. None: the floats exactly.
+    output : path or None
+        Write the certificate here (atomically). Checked *before* any work: a folder,
+        a missing folder or an unwritable place is refused at once.
+
+    Before building anything, ``certify`` refuses ``X = 0`` ("nothing to certify"),
+    and estimates the memory of its structures (:func:`estimate_certify_bytes`),
+    refusing with the need, the limit and the alternatives when it does not fit.
+    The data are rescaled by an exact power of two ``2^-e`` (largest entry in
+    ``[1/2, 1)``) before the solver sees them, and the certificate scaled back exactly
+    (``C`` and ``G`` by ``2^(q e)``): tiny and huge data are certified like any other.
 
     Returns
     -------
@@ -184,6 +318,10 @@ def certify(
 
     Raises
     ------
+    ArgumentError
+        Bad arguments, ``X = 0``, or an unusable ``output``.
+    ResourceLimitError
+        The structures would not fit in memory (raised before building them).
     CertificationError
         ``C`` below or at the SoS value (no interior Gram matrix), or rounding failed up
         to ``max_bits`` (a tight ``C``).
@@ -194,27 +332,67 @@ def certify(
     >>> round(float(cert.C), 5), cert.exact   # ||I_2||_{2->4}^4 = 1, C = t*(1 + 1e-6)
     (1.0, True)
     """
+    t_start = time.perf_counter()
+    out_path = writable_output(output)
+    q = as_even_q(q, max_q=MAX_Q)
+    solver = as_solver(solver)
+    if not isinstance(exact, bool):
+        raise ArgumentTypeError(f"exact must be a bool, got {type(exact).__name__}")
+    Xr = rationalize(X, data_bits)
+    n, d = len(Xr), len(Xr[0])
+    xmax = max(abs(x) for row in Xr for x in row)
+    if xmax == 0:
+        raise ArgumentError(f"X is the zero matrix ({n}x{d}): ||X||_{{2->{q}}} = 0, nothing "
+                            "to certify")
+    _check_size(n, d, q, exact)
+    e = xmax.numerator.bit_length() - xmax.denominator.bit_length()
+    while xmax < Fraction(2) ** (e - 1):
+        e -= 1
+    while xmax >= Fraction(2) ** e:
+        e += 1
+    Cs = None
+    if C is not None:
+        Cs = (Fraction(C) if not isinstance(C, float) else Fraction(str(C))) \
+            * Fraction(2) ** (-q * e)
+    try:
+        scaled = _certify_scaled(_scale_rows(Xr, -e), q, exact, solver, delta, bits,
+                                 max_bits, Cs, t_start)
+    except CertificationError as exc:
+        if e == 0:
+            raise
+        raise CertificationError(f"{exc} (numbers above are for X * 2^{-e}, the data "
+                                 f"rescaled so that its largest entry lies in [1/2, 1); "
+                                 f"C scales by 2^{q * e})") from exc
+    prov = dict(scaled.provenance, data_bits=data_bits, scale_exponent=e)
+    if "sos_value" in prov:
+        prov["sos_value"] = math.ldexp(prov["sos_value"], q * e) if abs(q * e) < 900 else None
+    cert = _unscale(scaled, e, prov)
+    res = check_exact(cert) if exact else check_numeric(cert)
+    if not res.ok:  # the scaling is exact, so this would be a bug: never return it
+        raise CertificationError(f"internal error: the rescaled certificate fails the check "
+                                 f"({res.code}: {res.reason})")
+    if out_path is not None:
+        cert.save(out_path)
+    return cert
+
+
+def _certify_scaled(Xr, q: int, exact: bool, solver: str, delta, bits, max_bits, C,
+                    t_start: float) -> Certificate:
+    """Certify data whose largest entry lies in ``[1/2, 1)`` (the solver's best range)."""
     from specproof.certificates.sos import SolverError, solve_sos, solve_sos_fixed_bound
 
-    t_start = time.perf_counter()
-    q = check_even_q(q, max_q=MAX_Q)
-    solver = check_solver(solver)
-    if not isinstance(exact, bool):
-        raise TypeError(f"exact must be a bool, got {type(exact).__name__}")
     if not (isinstance(delta, (int, float, Fraction)) and delta > 0
             and math.isfinite(float(delta))):
-        raise ValueError("delta must be a positive finite number (a tight C cannot be "
-                         f"rounded), got {delta!r}")
+        raise ArgumentError("delta must be a positive finite number (a tight C cannot be "
+                            f"rounded), got {delta!r}")
     if bits is not None and (not isinstance(bits, int) or bits < 1):
-        raise ValueError(f"bits must be a positive integer or None, got {bits!r}")
-    Xr = rationalize(X, data_bits)
-    Xf = np.array([[float(x) for x in row] for row in Xr])
-    if not np.all(np.isfinite(Xf)):
-        raise ValueError("X has entries too large for floating point")
+        raise ArgumentError(f"bits must be a positive integer or None, got {bits!r}")
+    Xcopy = _float_copies(Xr)  # entries in [-1, 1]: never overflow
+    Xf = np.where(np.isnan(Xcopy), 0.0, Xcopy)  # below 2^-1074: the solver may ignore it
     prov: dict[str, Any] = {"solver": solver, "q": q, "delta": float(delta),
                             "date": _dt.datetime.now(_dt.timezone.utc).isoformat(
                                 timespec="seconds"),
-                            "versions": _versions(), "data_bits": data_bits}
+                            "versions": _versions()}
     t_star = None
     if C is None:
         sos = solve_sos(Xf, q=q, solver=solver)
@@ -226,7 +404,7 @@ def certify(
                 f"the SoS value is {t_star:.3g} <= 0 (X = 0?): nothing to certify")
         Cr = round_up_decimal(Fraction(t_star) * (1 + Fraction(str(float(delta)))))
     else:
-        Cr = Fraction(C) if not isinstance(C, float) else Fraction(str(C))
+        Cr = Fraction(C)
     tight_hint = (
         "A tight C (one where the only Gram matrices are singular, as at the SoS value "
         "itself) cannot be rounded: any rounding of a singular G leaves the PSD cone. "
@@ -251,19 +429,19 @@ def certify(
         )
     if not exact:
         G = _project_float(fixed.gram, target, basis)
-        cert = Certificate(q=q, X=Xf, X_rational=Xr, C=Cr, basis=basis, gram=G,
+        cert = Certificate(q=q, X=Xcopy, X_rational=Xr, C=Cr, basis=basis, gram=G,
                            provenance={**prov, "certify_seconds": time.perf_counter() - t_start})
         res = check_numeric(cert)
         if not res.ok:
             raise CertificationError(f"the numeric check of the solver's Gram matrix fails: "
                                      f"{res.reason}. Increase delta (now {delta}). {tight_hint}")
         return cert
-    k = bits if bits is not None else max(8, math.ceil(math.log2(4 * N / lam)))
+    k = bits if bits is not None else max(FIRST_BITS_MIN, math.ceil(math.log2(4 * N / lam)))
     tried = []
     while True:
         Gr = project_gram(round_gram(fixed.gram, k), target, basis)
-        cert = Certificate(q=q, X=Xf, X_rational=Xr, C=Cr, basis=basis,
-                           gram=np.array([[float(x) for x in row] for row in Gr]),
+        cert = Certificate(q=q, X=Xcopy, X_rational=Xr, C=Cr, basis=basis,
+                           gram=_float_copies(Gr),
                            gram_rational=tuple(tuple(row) for row in Gr),
                            provenance={**prov, "bits": k})
         res = check_exact(cert)
@@ -271,15 +449,15 @@ def certify(
         if res.ok:
             final = dict(cert.provenance, bits_tried=tried,
                          certify_seconds=time.perf_counter() - t_start)
-            return Certificate(q=q, X=Xf, X_rational=Xr, C=Cr, basis=basis, gram=cert.gram,
+            return Certificate(q=q, X=Xcopy, X_rational=Xr, C=Cr, basis=basis, gram=cert.gram,
                                gram_rational=cert.gram_rational, provenance=final)
-        if "not PSD" not in res.reason:
+        if res.code != "not_psd":
             raise CertificationError(f"internal error: the projected Gram matrix fails the "
                                      f"identity check ({res.reason})")
-        if k + 16 > max_bits:
+        if k + BITS_STEP > max_bits:
             raise CertificationError(
                 f"rounding failed at {tried} bits: {res.reason}. The solver's margin "
                 f"lambda = {lam:.3e} is too small against its residual "
                 f"{fixed.residual:.1e} for C = {Cr}. {tight_hint}"
             )
-        k += 16
+        k += BITS_STEP

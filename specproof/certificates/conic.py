@@ -24,14 +24,7 @@ import scipy.sparse as sps
 SQRT2 = math.sqrt(2.0)
 
 
-class SolverError(RuntimeError):
-    """The conic solver did not return an optimal solution (``status`` says what it did)."""
-
-    def __init__(self, message: str, status: str | None = None, solver: str | None = None):
-        super().__init__(message)
-        self.status = status
-        self.solver = solver
-
+from specproof.certificates.errors import SolverError  # noqa: E402  (one definition)
 
 # Peak memory of Clarabel on the SoS problem, measured: ~53 T^2 bytes at N = 78 and 120
 # (T = N(N+1)/2), from the dense T x T Nesterov-Todd block of the PSD cone in its KKT

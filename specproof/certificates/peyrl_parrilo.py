@@ -20,9 +20,7 @@ Exponent = tuple[int, ...]
 Poly = dict[Exponent, int]
 
 
-class CertificationError(RuntimeError):
-    """No certificate could be produced; the message says why and what to change."""
-
+from specproof.certificates.errors import CertificationError  # noqa: E402
 
 # ---------------------------------------------------------------- the polynomial
 

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sps
 
+from specproof._core import as_matrix
 from specproof.certificates.conic import (
     SolverError,
     coefficient_matrix,
@@ -53,7 +54,7 @@ from specproof.certificates.monomials import (
     pair_structure,
     power_sum_coefficients,
 )
-from specproof.certificates.validation import check_even_q, check_matrix, check_solver
+from specproof.certificates.validation import as_even_q, as_solver
 
 MAX_SOS_Q = 6
 BACKENDS = ("direct", "cvxpy")
@@ -186,7 +187,7 @@ def sound_upper_bound(X: Any, result: SoSResult) -> float:
     >>> 1.0 <= ub < 1.0 + 1e-6
     True
     """
-    X = check_matrix(X)
+    X = as_matrix(X)
     d, q = X.shape[1], result.q
     A, _, N = _coefficient_operator(d, q)
     G = (result.gram + result.gram.T) / 2
@@ -207,9 +208,9 @@ def _check_backend(backend: str, solver: str) -> str:
 
 
 def _setup(X: Any, q: Any, solver: Any) -> tuple[np.ndarray, int, str]:
-    X = check_matrix(X)
-    q = check_even_q(q, max_q=MAX_SOS_Q)
-    solver = check_solver(solver)
+    X = as_matrix(X)
+    q = as_even_q(q, max_q=MAX_SOS_Q)
+    solver = as_solver(solver)
     return X, q, solver
 
 
