@@ -347,7 +347,7 @@ def certify(
         e -= 1
     while xmax >= Fraction(2) ** e:
         e += 1
-    if not exact and abs(q * e) > 900:
+    if not exact and not -960 <= q * e <= 1000:  # G ~ 2^(qe): subnormal or overflowing
         raise ArgumentError(
             f"the largest entry of X is about 2^{e}: the Gram matrix of a certificate scales "
             f"like 2^{q * e}, beyond the float range of a numeric certificate file; use "
