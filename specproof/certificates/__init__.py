@@ -24,6 +24,7 @@ from specproof.certificates.certify import (
     project_gram,
     rationalize,
     relax,
+    writable_output,
 )
 from specproof.certificates.check_exact import check_exact
 from specproof.certificates.check_numeric import check_numeric
@@ -81,4 +82,5 @@ __all__ = [
     "spectral_norm",
     "target_coefficients",
     "two_to_q",
+    "writable_output",
 ]

@@ -325,6 +325,18 @@ class Certificate:
         return math.nan if f is None else f
 
     @property
+    def c_decimal(self) -> str:
+        """``C`` to 12 significant digits, at any magnitude (for display).
+
+        Examples
+        --------
+        >>> from specproof.certificates.known import boolean_cube_certificate
+        >>> boolean_cube_certificate(3).c_decimal
+        '18.6666666667'
+        """
+        return approximate(self.C, 12)
+
+    @property
     def shape(self) -> tuple[int, int]:
         """``(n, d)`` of the data."""
         return (len(self.X_rational), len(self.X_rational[0]))
