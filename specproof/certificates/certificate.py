@@ -128,7 +128,7 @@ def x_digest(X_rational) -> str:
     Examples
     --------
     >>> x_digest([[Fraction(1), Fraction(1, 2)]])[:12]
-    'a7a06a0e9fd4'
+    'aac5a8843511'
     """
     h = hashlib.sha256()
     n, d = len(X_rational), len(X_rational[0]) if X_rational else 0
