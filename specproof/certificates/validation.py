@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-SOLVERS: tuple[str, ...] = ("clarabel", "scs", "mosek")
+SOLVERS: tuple[str, ...] = ("auto", "clarabel", "scs", "mosek")
 
 
 def check_matrix(X: Any, name: str = "X", allow_empty: bool = False) -> np.ndarray:
@@ -138,7 +138,7 @@ def check_even_q(q: Any, max_q: int | None = None) -> int:
 
 
 def check_solver(solver: Any) -> str:
-    """Normalise a solver name to one of ``"clarabel"``, ``"scs"``, ``"mosek"``.
+    """Normalise a solver name to one of ``"auto"``, ``"clarabel"``, ``"scs"``, ``"mosek"``.
 
     Raises ValueError for unknown names; MOSEK availability is checked where it is used.
 
