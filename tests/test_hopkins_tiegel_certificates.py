@@ -35,6 +35,6 @@ def test_exact_roundtrip_passes_and_tampering_fails(seed):
     assert result.control.measured["accepted"] == 0
     reasons = [r["reason"] for r in result.control.table]
     assert all("identity fails" in r for r in reasons)
-    # C exceeds the SoS value by the default delta = 1e-6 (rounded up to 10 digits)
+    # C exceeds the SoS value by the delta certify chose from the solver's residuals
     m = result.check.measured
-    assert m["C"] == pytest.approx(m["sos_value"] * (1 + 1e-6), rel=1e-9)
+    assert m["sos_value"] < m["C"] <= m["sos_value"] * (1 + 1e-6)

@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from fractions import Fraction
 from math import factorial, lcm, prod
 
+import numpy as np
+
 Exponent = tuple[int, ...]
 
 
@@ -113,15 +115,18 @@ def target_coefficients(
     Y, L = integer_scaling(X)
     d = len(Y[0])
     scale = L**q
-    # powers[i][j][e] = Y_ij^e, so each monomial term is a product of table look-ups
-    powers = [[[y**e for e in range(q + 1)] for y in row] for row in Y]
     C = Fraction(C)
+    alphas = compositions(d, q)
+    # moments[alpha] = sum_i prod_j Y_ij^alpha_j, vectorised over the rows as Python ints
+    cols = np.array(Y, dtype=object).T  # d x n
+    powers = [[None] + [cols[j] ** e for e in range(1, q + 1)] for j in range(d)]
     out: dict[Exponent, Fraction] = {}
-    for alpha in compositions(d, q):
-        support = [(j, a) for j, a in enumerate(alpha) if a]
-        moment = 0
-        for pw in powers:
-            moment += prod(pw[j][a] for j, a in support)
+    for alpha in alphas:
+        term = None
+        for j, a in enumerate(alpha):
+            if a:
+                term = powers[j][a] if term is None else term * powers[j][a]
+        moment = int(term.sum())
         out[alpha] = (C * norm_power_coefficient(alpha)
                       - Fraction(multinomial(alpha) * moment, scale))
     return out
@@ -153,6 +158,8 @@ def identity_residuals(
 ) -> dict[Exponent, Fraction]:
     """Exact residuals ``r_alpha = f_alpha - sum_{S_alpha} G_ab`` on the union of monomials.
 
+    The sums run in integers: ``G`` is written over the lcm of its denominators first.
+
     Examples
     --------
     >>> basis = [(1, 0), (0, 1)]
@@ -160,9 +167,14 @@ def identity_residuals(
     >>> identity_residuals(f, [[Fraction(1), Fraction(0)], [Fraction(0), Fraction(1)]], basis)
     {(2, 0): Fraction(0, 1), (1, 1): Fraction(0, 1), (0, 2): Fraction(0, 1)}
     """
+    den = 1
+    for d in {Fraction(x).denominator for row in gram for x in row}:
+        den = lcm(den, d)
+    ints = [[Fraction(x).numerator * (den // Fraction(x).denominator) for x in row]
+            for row in gram]
     classes = gram_classes(basis)
     out: dict[Exponent, Fraction] = {}
     for alpha in {**target, **classes}:
-        s = sum((gram[a][b] for a, b in classes.get(alpha, ())), Fraction(0))
-        out[alpha] = target.get(alpha, Fraction(0)) - s
+        s = sum(ints[a][b] for a, b in classes.get(alpha, ()))
+        out[alpha] = target.get(alpha, Fraction(0)) - Fraction(s, den)
     return out
