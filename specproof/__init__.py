@@ -3,11 +3,29 @@
 Subpackages: ``certificates`` (norms with proofs), ``groups`` (finite groups and
 representations), ``spectral`` (operations on a weight's spectrum), ``dag_nets``
 (networks on DAGs) and ``theory`` (the papers' claims and the verification report).
+They are imported on first use (``specproof.certificates`` loads when first touched), so
+that ``import specproof`` and the command line start fast.
 """
 
-from specproof import certificates, dag_nets, groups, spectral, theory
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from specproof._core.errors import SpecproofError
 
 __version__ = "0.1.0"
 
-__all__ = ["SpecproofError", "__version__", "certificates", "dag_nets", "groups", "spectral", "theory"]
+_SUBPACKAGES = ("certificates", "dag_nets", "groups", "spectral", "theory")
+
+__all__ = ["SpecproofError", "__version__", *_SUBPACKAGES]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"specproof.{name}")
+    raise AttributeError(f"module 'specproof' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_SUBPACKAGES))

@@ -7,49 +7,68 @@ Examples
 >>> b = two_to_q(np.eye(3), q=4)
 >>> round(b.lower, 10), round(b.upper, 6)
 (1.0, 1.0)
+
+Names are imported on first use (PEP 562): ``from specproof.certificates import check``
+loads the checkers without scipy or the solvers.
 """
 
-from specproof.certificates.api import METHODS, sos_rounding, sos_two_to_q, two_to_q
-from specproof.certificates.baseline import BaselineResult, flattening_top, spectral_baseline
-from specproof.certificates.bounds import NormBounds
-from specproof.certificates.certificate import (
-    SCHEMA_VERSION,
-    Certificate,
-    CertificateFormatError,
-    CheckResult,
-)
-from specproof.certificates.certify import CertificationError, certify, rationalize, relax
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# eager: these functions share their names with their modules (certify.py, ...), and a
+# later import of such a module would rebind the package attribute to the module
+from specproof.certificates.certify import certify
 from specproof.certificates.check_exact import check_exact
 from specproof.certificates.check_numeric import check_numeric
-from specproof.certificates.checker import check
-from specproof.certificates.conic import SolverError, mosek_available
-from specproof.certificates.epsnet import EpsNetCertificate, epsnet_two_to_q, sphere_net
-from specproof.certificates.io import load_matrix
-from specproof.certificates.known import boolean_cube_certificate, identity_certificate
-from specproof.certificates.monomials import (
-    exponents,
-    gram_basis,
-    multinomial,
-    norm_power_coefficients,
-    power_sum_coefficients,
-)
-from specproof.certificates.operator import SpectralNorm, spectral_norm
-from specproof.certificates.power import PowerResult, power_method
-from specproof.certificates.sos import (
-    SoSResult,
-    full_moment_matrix,
-    moment_matrix,
-    solve_sos,
-    solve_sos_fixed_bound,
-    sos_structure,
-)
-from specproof.certificates.validation import (
-    check_even_q,
-    check_matrix,
-    check_q,
-    check_solver,
-    check_vector,
-)
+
+_LAZY: dict[str, str] = {
+    "BaselineResult": "baseline",
+    "Certificate": "certificate",
+    "CertificateFormatError": "certificate",
+    "CertificationError": "certify",
+    "CheckResult": "certificate",
+    "EpsNetCertificate": "epsnet",
+    "METHODS": "api",
+    "NormBounds": "bounds",
+    "PowerResult": "power",
+    "SCHEMA_VERSION": "certificate",
+    "SoSResult": "sos",
+    "SolverError": "conic",
+    "SpectralNorm": "operator",
+    "boolean_cube_certificate": "known",
+    "check": "checker",
+    "check_even_q": "validation",
+    "check_matrix": "validation",
+    "check_q": "validation",
+    "check_solver": "validation",
+    "check_vector": "validation",
+    "epsnet_two_to_q": "epsnet",
+    "exponents": "monomials",
+    "flattening_top": "baseline",
+    "full_moment_matrix": "sos",
+    "gram_basis": "monomials",
+    "identity_certificate": "known",
+    "load_matrix": "io",
+    "moment_matrix": "sos",
+    "mosek_available": "conic",
+    "multinomial": "monomials",
+    "norm_power_coefficients": "monomials",
+    "power_method": "power",
+    "power_sum_coefficients": "monomials",
+    "rationalize": "certify",
+    "relax": "certify",
+    "solve_sos": "sos",
+    "solve_sos_fixed_bound": "sos",
+    "sos_rounding": "api",
+    "sos_structure": "sos",
+    "sos_two_to_q": "api",
+    "spectral_baseline": "baseline",
+    "spectral_norm": "operator",
+    "sphere_net": "epsnet",
+    "two_to_q": "api",
+}
 
 __all__ = [
     "METHODS",
@@ -100,3 +119,16 @@ __all__ = [
     "sphere_net",
     "two_to_q",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'specproof.certificates' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"specproof.certificates.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
