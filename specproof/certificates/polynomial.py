@@ -143,12 +143,20 @@ def gram_classes(basis: Sequence[Exponent]) -> dict[Exponent, list[tuple[int, in
     >>> gram_classes([(1, 0), (0, 1)])[(1, 1)]
     [(0, 1), (1, 0)]
     """
-    classes: dict[Exponent, list[tuple[int, int]]] = {}
-    for a, za in enumerate(basis):
-        for b, zb in enumerate(basis):
-            alpha = tuple(x + y for x, y in zip(za, zb, strict=True))
-            classes.setdefault(alpha, []).append((a, b))
+    alphas, inverse = _class_index(basis)
+    N = len(basis)
+    classes: dict[Exponent, list[tuple[int, int]]] = {alpha: [] for alpha in alphas}
+    for flat, c in enumerate(inverse.tolist()):
+        classes[alphas[c]].append((flat // N, flat % N))
     return classes
+
+
+def _class_index(basis: Sequence[Exponent]) -> tuple[list[Exponent], np.ndarray]:
+    """The distinct products ``z_a z_b`` and, for each flattened ``(a, b)``, its index."""
+    B = np.array(basis, dtype=np.int64).reshape(len(basis), -1)
+    sums = (B[:, None, :] + B[None, :, :]).reshape(-1, B.shape[1])
+    uniq, inverse = np.unique(sums, axis=0, return_inverse=True)
+    return [tuple(int(e) for e in u) for u in uniq], inverse.reshape(-1)
 
 
 def identity_residuals(
@@ -158,7 +166,7 @@ def identity_residuals(
 ) -> dict[Exponent, Fraction]:
     """Exact residuals ``r_alpha = f_alpha - sum_{S_alpha} G_ab`` on the union of monomials.
 
-    The sums run in integers: ``G`` is written over the lcm of its denominators first.
+    The sums run in Python integers: ``G`` is written over the lcm of its denominators.
 
     Examples
     --------
@@ -170,11 +178,14 @@ def identity_residuals(
     den = 1
     for d in {Fraction(x).denominator for row in gram for x in row}:
         den = lcm(den, d)
-    ints = [[Fraction(x).numerator * (den // Fraction(x).denominator) for x in row]
-            for row in gram]
-    classes = gram_classes(basis)
+    ints = np.array([Fraction(x).numerator * (den // Fraction(x).denominator)
+                     for row in gram for x in row], dtype=object)
+    alphas, inverse = _class_index(basis)
+    order = np.argsort(inverse, kind="stable")
+    starts = np.searchsorted(inverse[order], np.arange(len(alphas)))
+    sums = np.add.reduceat(ints[order], starts) if ints.size else ints
+    gram_sum = {alpha: int(s) for alpha, s in zip(alphas, sums, strict=True)}
     out: dict[Exponent, Fraction] = {}
-    for alpha in {**target, **classes}:
-        s = sum(ints[a][b] for a, b in classes.get(alpha, ()))
-        out[alpha] = target.get(alpha, Fraction(0)) - Fraction(s, den)
+    for alpha in {**target, **gram_sum}:
+        out[alpha] = target.get(alpha, Fraction(0)) - Fraction(gram_sum.get(alpha, 0), den)
     return out
