@@ -10,9 +10,10 @@ that ``import specproof`` and the command line start fast.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from specproof._core.errors import SpecproofError
+if TYPE_CHECKING:
+    from specproof._core.errors import SpecproofError
 
 __version__ = "0.1.0"
 
@@ -22,10 +23,12 @@ __all__ = ["SpecproofError", "__version__", *_SUBPACKAGES]
 
 
 def __getattr__(name: str) -> Any:
+    if name == "SpecproofError":  # the core layer imports numpy: load it on first use too
+        return importlib.import_module("specproof._core.errors").SpecproofError
     if name in _SUBPACKAGES:
         return importlib.import_module(f"specproof.{name}")
     raise AttributeError(f"module 'specproof' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_SUBPACKAGES))
+    return sorted(set(globals()) | set(_SUBPACKAGES) | {"SpecproofError"})
