@@ -21,9 +21,11 @@ lower-triangular ``K`` with a positive diagonal, ``R = A - K K^T`` is computed e
 ``2^53``), and ``R`` is checked, exactly, to be diagonally dominant with a non-negative
 diagonal. Then ``A = K K^T + R`` is a sum of a positive definite and a PSD matrix
 (Gershgorin), so ``A`` is positive definite: floating point only *proposes* ``K``; the
-verdict rests on exact integer comparisons. When the proof does not go through (``A``
-singular, indefinite or too close to either), the elimination decides, so every "not
-PSD" verdict comes from exact elimination. ``benchmarks/bench_sos.py`` measures them.
+verdict rests on exact integer comparisons. A clearly indefinite ``A`` is rejected
+without elimination when the float eigenvector of its smallest eigenvalue, scaled and
+rounded to an integer vector ``w``, gives ``w^T A w < 0`` in exact arithmetic (a proof
+that ``A`` is not PSD). When neither goes through (``A`` singular, or within float
+resolution of it), the elimination decides. ``benchmarks/bench_sos.py`` measures them.
 """
 
 from __future__ import annotations
@@ -153,8 +155,8 @@ def ldl_psd(A: Sequence[Sequence[Fraction]], backend: str | None = None) -> LDLR
         raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
     if backend in ("auto", "factor-dd"):
         _check_square(A)
-        proof = _factor_dominance_psd(A)
-        return proof if proof is not None else _bareiss_psd(A)
+        verdict = _factor_dominance_psd(A)
+        return verdict if verdict is not None else _bareiss_psd(A)
     if backend == "bareiss":
         return _bareiss_psd(A)
     M = _to_backend(A, backend)
@@ -269,8 +271,24 @@ def _exact_outer(K: np.ndarray) -> np.ndarray:
     return out
 
 
+def _negative_direction(M: np.ndarray, u: np.ndarray) -> LDLResult | None:
+    """``A`` is not PSD if ``w^T A w < 0`` for the dyadic rounding ``w`` of ``u``, exactly."""
+    scale = 60 - int(np.floor(np.log2(np.abs(u).max())))
+    w = np.array([int(x) for x in np.rint(np.ldexp(u, scale))], dtype=object)
+    value = int(w.dot(M.dot(w)))  # exact: Python integers
+    if value >= 0:
+        return None
+    return LDLResult(
+        False,
+        "a negative direction: w^T A w < 0 for the integer vector w (the float eigenvector "
+        f"of the smallest eigenvalue scaled by 2^{scale} and rounded), computed exactly",
+        None, 0, None, "factor-dd",
+    )
+
+
 def _factor_dominance_psd(A: Sequence[Sequence[Any]]) -> LDLResult | None:
-    """Prove ``A`` positive definite as ``K K^T + R`` (R diagonally dominant), or None."""
+    """Prove ``A`` positive definite as ``K K^T + R`` (R diagonally dominant), or prove it
+    is not PSD by an exact negative direction; None when neither goes through."""
     N = len(A)
     if N == 0 or N * 4 * 2 ** (2 * LIMB) >= 2**53:
         return None
@@ -291,10 +309,10 @@ def _factor_dominance_psd(A: Sequence[Sequence[Any]]) -> LDLResult | None:
         return None
     with np.errstate(all="ignore"):
         try:
-            eigs = np.linalg.eigvalsh(Af)
+            eigs, vecs = np.linalg.eigh(Af)
             s = float(eigs[0]) / 2
             if not s > 0:
-                return None
+                return _negative_direction(M, vecs[:, 0]) if eigs[0] < 0 else None
             Lf = np.linalg.cholesky(Af - s * np.eye(N))
         except np.linalg.LinAlgError:
             return None

@@ -101,8 +101,18 @@ def test_factor_dd_never_accepts_a_barely_indefinite_matrix(eps):
     minus = [[A[i][j] - (eps if i == j else 0) for j in range(12)] for i in range(12)]
     plus = [[A[i][j] + (eps if i == j else 0) for j in range(12)] for i in range(12)]
     r = ldl_psd(minus)
-    assert not r.psd and r.backend == "bareiss"    # a rejection comes from elimination
+    assert not r.psd and not ldl_psd(minus, backend="bareiss").psd
+    assert r.backend == "bareiss" or "negative direction" in r.reason
     assert ldl_psd(plus).psd and ldl_psd(A).psd
+
+
+def test_a_clearly_indefinite_matrix_is_rejected_by_an_exact_negative_direction():
+    B = np.random.default_rng(6).standard_normal((40, 40))
+    A = _frac(B @ B.T - 1e-2 * np.eye(40) * np.linalg.eigvalsh(B @ B.T)[0] - 1.0 * np.eye(40))
+    A = _frac(np.array(A, dtype=float))
+    expected = np.linalg.eigvalsh(np.array(A, dtype=float))[0] < -0.1
+    r = ldl_psd(A)
+    assert expected and not r.psd and "negative direction" in r.reason
 
 
 @settings(max_examples=30, deadline=None)
