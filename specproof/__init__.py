@@ -1,10 +1,16 @@
 """specproof: the theory of spectral norms in learning, made executable.
 
 Subpackages: ``certificates`` (norms with proofs), ``groups`` (finite groups and
-representations), ``spectral`` (operations on a weight's spectrum), ``dag_nets``
-(networks on DAGs) and ``theory`` (the papers' claims and the verification report).
-They are imported on first use (``specproof.certificates`` loads when first touched), so
-that ``import specproof`` and the command line start fast.
+representations), ``spectral`` (operations that shape a weight's spectrum), ``dag_nets``
+(networks on DAGs), ``claims`` (the claims engine and its report) and ``theory`` (the
+papers' claims). They are imported on first use, so ``import specproof`` stays cheap
+and a command pays only for what it touches.
+
+Examples
+--------
+>>> import specproof as sp
+>>> sp.groups.cyclic(4).order
+4
 """
 
 from __future__ import annotations
@@ -12,14 +18,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from specproof._core.version import __version__
+
 if TYPE_CHECKING:
     from specproof._core.errors import SpecproofError
 
-__version__ = "0.1.0"
-
-_SUBPACKAGES = ("certificates", "dag_nets", "groups", "spectral", "theory")
-
-__all__ = ["SpecproofError", "__version__", *_SUBPACKAGES]
+_SUBPACKAGES = ("certificates", "claims", "dag_nets", "groups", "spectral", "theory")
 
 
 def __getattr__(name: str) -> Any:
@@ -31,4 +35,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_SUBPACKAGES) | {"SpecproofError"})
+    return sorted([*globals(), *_SUBPACKAGES, "SpecproofError"])
+
+
+__all__ = ["SpecproofError", "__version__", *_SUBPACKAGES]

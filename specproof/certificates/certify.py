@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from specproof._core.provenance import versions
+from specproof._core.version import __version__
 from specproof.certificates.certificate import MAX_Q, Certificate
 from specproof.certificates.check_exact import check_exact
 from specproof.certificates.check_numeric import check_numeric
@@ -55,7 +56,6 @@ DELTA_FLOOR = 1e-9
 """Smallest relative slack ``delta`` that ``certify`` picks by itself."""
 C_DIGITS = 12
 """Significant decimal digits of the certified ``C`` (rounded up)."""
-_VERSIONED = ("specproof", "numpy", "scipy", "clarabel", "scs", "cvxpy", "python-flint")
 
 
 # ---------------------------------------------------------------- rational data
@@ -127,6 +127,14 @@ def round_up_decimal(x: float | Fraction, digits: int = C_DIGITS) -> Fraction:
 
 
 # ---------------------------------------------------------------- the pipeline
+
+
+def _versions() -> dict[str, str]:
+    # read from installed metadata: importing cvxpy just for its version costs seconds
+    names = ("numpy", "scipy", "cvxpy", "clarabel", "scs", "python-flint")
+    out = {k: v for k, v in versions(names).items() if v is not None}
+    out["specproof"] = __version__
+    return out
 
 
 def _float_projection(G: np.ndarray, rhs: np.ndarray, pair_rows: np.ndarray, m: int
@@ -251,7 +259,7 @@ def certify(
     n, d = Xf.shape
     prov: dict[str, Any] = {"q": q, "date": _dt.datetime.now(_dt.timezone.utc).isoformat(
                                 timespec="seconds"),
-                            "versions": versions(_VERSIONED), "data_bits": data_bits}
+                            "versions": _versions(), "data_bits": data_bits}
     # -- step 2: one SoS solve (an inaccurate status is fine: the certificate is checked)
     sos = solve_sos(Xf, q=q, solver=solver, accept_inaccurate=True)
     t = sos.value
