@@ -93,3 +93,19 @@ def test_certified_norm_upper_never_below_the_root():
     for c in (Fraction(16), Fraction(933334267, 50000000), Fraction(1, 3), Fraction(10**30 + 1)):
         up = certified_norm_upper(c, 4)
         assert Fraction(up) ** 4 >= c
+
+
+def test_cli_profiles_are_the_engines_and_certify_help_loads_no_plotting():
+    import subprocess
+    import sys
+
+    from specproof import cli
+    from specproof.claims import PROFILES
+
+    assert cli.PROFILES == PROFILES
+    code = ("import sys; from specproof.cli import build_parser; build_parser(); "
+            "print(sorted(m for m in ('matplotlib', 'scipy', 'cvxpy', 'clarabel', 'scs') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
