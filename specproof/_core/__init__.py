@@ -17,6 +17,7 @@ from specproof._core.errors import (
     ResourceLimitError,
     SpecproofError,
 )
+
 # eager too: the function `provenance` shares its module's name, and a later import of the
 # module would otherwise rebind the package attribute to the module
 from specproof._core.provenance import provenance, version_of, versions
