@@ -29,17 +29,20 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import os
+import tempfile
 import time
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from specproof._core.provenance import versions
-from specproof._core.version import __version__
-from specproof.certificates.certificate import MAX_Q, Certificate
+from specproof._core import ArgumentError, ArgumentTypeError, ResourceLimitError, versions
+from specproof.certificates.certificate import Certificate, float_copy
 from specproof.certificates.check_exact import check_exact
 from specproof.certificates.check_numeric import check_numeric
+from specproof.certificates.constants import BITS_STEP, FIRST_BITS_MIN, MAX_BITS, MAX_Q
 from specproof.certificates.peyrl_parrilo import (
     CertificationError,
     expand_target,
@@ -47,15 +50,12 @@ from specproof.certificates.peyrl_parrilo import (
     relax,
     round_gram,
 )
-from specproof.certificates.validation import check_even_q, check_solver
+from specproof.certificates.validation import as_even_q, as_solver
 
-__all__ = ["CertificationError", "certify", "expand_target", "project_gram", "rationalize",
-           "relax", "round_gram", "round_up_decimal"]
+__all__ = ["CertificationError", "certify", "estimate_certify_bytes", "expand_target",
+           "project_gram", "rationalize", "relax", "round_gram", "round_up_decimal",
+           "writable_output"]
 
-DELTA_FLOOR = 1e-9
-"""Smallest relative slack ``delta`` that ``certify`` picks by itself."""
-C_DIGITS = 12
-"""Significant decimal digits of the certified ``C`` (rounded up)."""
 
 
 # ---------------------------------------------------------------- rational data
@@ -86,28 +86,39 @@ def rationalize(X: Any, data_bits: int | None = None) -> tuple[tuple[Fraction, .
     """
     arr = np.asarray(X, dtype=object)
     if arr.ndim != 2 or 0 in arr.shape:
-        raise ValueError(f"X must be a non-empty 2-D array, got shape {arr.shape}")
+        raise ArgumentError(f"X must be a non-empty 2-D array, got shape {arr.shape}")
     if data_bits is not None and (not isinstance(data_bits, int) or data_bits < 0):
-        raise ValueError(f"data_bits must be a non-negative integer or None, got {data_bits!r}")
+        raise ArgumentError(
+            f"data_bits must be a non-negative integer or None, got {data_bits!r}")
     rows = []
     for i, row in enumerate(arr):
         out = []
         for j, x in enumerate(row):
             if isinstance(x, (bool, np.bool_)):
-                raise TypeError(f"X[{i}][{j}] is a bool; expected a number")
+                raise ArgumentTypeError(f"X[{i}][{j}] is a bool; expected a number")
             if isinstance(x, (float, np.floating)) and not math.isfinite(float(x)):
-                raise ValueError(f"X has a non-finite entry {x} at index ({i}, {j})")
+                raise ArgumentError(f"X has a non-finite entry {x} at index ({i}, {j})")
             try:
                 r = Fraction(x.item() if isinstance(x, (np.floating, np.integer)) else x)
             except (TypeError, ValueError) as exc:
-                raise TypeError(f"X[{i}][{j}] = {x!r} is not a number or rational string") from exc
+                raise ArgumentTypeError(
+                    f"X[{i}][{j}] = {x!r} is not a number or rational string") from exc
             except OverflowError as exc:
-                raise ValueError(f"X[{i}][{j}] = {x!r} is not finite") from exc
+                raise ArgumentError(f"X[{i}][{j}] = {x!r} is not finite") from exc
             if data_bits is not None and isinstance(x, (float, np.floating)):
                 r = Fraction(round(r * 2**data_bits), 2**data_bits)
             out.append(r)
         rows.append(tuple(out))
     return tuple(rows)
+
+
+DELTA_FLOOR = 1e-9
+"""Smallest relative slack ``delta`` that ``certify`` picks by itself."""
+C_DIGITS = 12
+"""Significant decimal digits of the certified ``C`` (rounded up)."""
+_SCALED_PROVENANCE = ("sos_value", "solver_residual", "projected_lambda_min",
+                      "float_error_allowance", "margin")
+"""Provenance numbers in the units of ``||X||^q``: scaled back with the certificate."""
 
 
 def round_up_decimal(x: float | Fraction, digits: int = C_DIGITS) -> Fraction:
@@ -120,8 +131,14 @@ def round_up_decimal(x: float | Fraction, digits: int = C_DIGITS) -> Fraction:
     """
     x = Fraction(x)
     if x <= 0:
-        raise ValueError(f"x must be positive, got {x}")
-    e = math.floor(math.log10(float(x))) - digits + 1
+        raise ArgumentError(f"x must be positive, got {x}")
+    # floor(log10 x) from the digit counts (exact; float(x) may under/overflow)
+    e10 = len(str(x.numerator)) - len(str(x.denominator))
+    while Fraction(10) ** e10 > x:
+        e10 -= 1
+    while Fraction(10) ** (e10 + 1) <= x:
+        e10 += 1
+    e = e10 - digits + 1
     unit = Fraction(10) ** e
     return math.ceil(x / unit) * unit
 
@@ -129,40 +146,131 @@ def round_up_decimal(x: float | Fraction, digits: int = C_DIGITS) -> Fraction:
 # ---------------------------------------------------------------- the pipeline
 
 
-def _versions() -> dict[str, str]:
-    # read from installed metadata: importing cvxpy just for its version costs seconds
-    names = ("numpy", "scipy", "cvxpy", "clarabel", "scs", "python-flint")
-    out = {k: v for k, v in versions(names).items() if v is not None}
-    out["specproof"] = __version__
+def _versions() -> dict[str, str | None]:
+    return versions(("specproof", "numpy", "scipy", "cvxpy", "clarabel", "scs", "python-flint"))
+
+
+# ---------------------------------------------------------------- up-front checks
+
+
+def writable_output(path: str | os.PathLike | None) -> Path | None:
+    """Check, before any work, that a certificate can be written to ``path``.
+
+    The folder must exist and accept a new file (tried for real: a temporary file is
+    created and removed), and ``path`` must not be a folder.
+
+    Raises
+    ------
+    ArgumentError
+        Naming the path and what is wrong with it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> writable_output(tempfile.mkdtemp())   # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentError: output ... is a folder; give a file name ...
+    """
+    if path is None:
+        return None
+    p = Path(path)
+    if p.is_dir():
+        raise ArgumentError(f"output {str(p)!r} is a folder; give a file name such as "
+                            f"{str(p / 'cert.json')!r}")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise ArgumentError(f"output {str(p)!r}: its folder {str(parent)!r} does not exist")
+    if p.exists() and not os.access(p, os.W_OK):
+        raise ArgumentError(f"output {str(p)!r} exists and is not writable")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".probe", dir=parent)
+    except OSError as exc:
+        raise ArgumentError(f"output {str(p)!r}: cannot create a file in {str(parent)!r} "
+                            f"({exc.strerror or exc})") from None
+    os.close(fd)
+    os.unlink(tmp)
+    return p
+
+
+def estimate_certify_bytes(n: int, d: int, q: int, exact: bool = False) -> dict[str, int]:
+    """Memory the certification structures need, estimated before building any of them.
+
+    ``monomials``: the ``C(d+q-1, q)`` exponent tuples of degree q (and their
+    coefficients, ~ ``8 d + 64`` bytes each); ``gram``: the ``N x N`` Gram matrix with
+    ``N = C(d+q/2-1, q/2)``, its coefficient operator and copies (~ 64 bytes an entry,
+    ~ 400 for exact rationals); ``products``: the checker's blocked products. The
+    solver's own need (Clarabel's dense scaling block) comes on top; the conic layer
+    checks that one separately.
+
+    Examples
+    --------
+    >>> est = estimate_certify_bytes(10000, 200, 4)
+    >>> est["monomials"] > 10 * 2**30
+    True
+    """
+    k = q // 2
+    m = math.comb(d + q - 1, q)
+    N = math.comb(d + k - 1, k)
+    out = {
+        "monomials": m * (8 * d + 64),
+        "gram": N * N * (400 if exact else 64),
+        "products": min(n, max(1, 2_000_000 // max(1, m))) * m * 8 * 3 + n * d * 8,
+    }
+    out["total"] = sum(out.values())
     return out
 
 
-def _float_projection(G: np.ndarray, rhs: np.ndarray, pair_rows: np.ndarray, m: int
-                      ) -> np.ndarray:
-    """Orthogonal projection (floats) of ``G`` onto ``{G : class sums of G = rhs}``."""
-    from specproof.certificates.sos import coefficient_sums
+def _check_size(n: int, d: int, q: int, exact: bool) -> None:
+    from specproof.certificates.conic import available_memory
 
-    N = G.shape[0]
-    out = (np.asarray(G, dtype=np.float64) + np.asarray(G, dtype=np.float64).T) / 2
-    counts = np.bincount(pair_rows, minlength=m)
-    share = (rhs - coefficient_sums(out, pair_rows, m)) / np.maximum(counts, 1)
-    out = out + share[pair_rows].reshape(N, N)
-    return (out + out.T) / 2
+    est = estimate_certify_bytes(n, d, q, exact)
+    have = available_memory()
+    limit = have if have is not None else 64 * 2**30
+    if est["total"] > limit:
+        m = math.comb(d + q - 1, q)
+        N = math.comb(d + q // 2 - 1, q // 2)
+        raise ResourceLimitError(
+            f"certify would need about {est['total'] / 2**30:.1f} GiB before solving for X "
+            f"of shape {n}x{d} at q = {q} ({m} monomials of degree {q}, a {N}x{N} Gram "
+            f"matrix); {limit / 2**30:.1f} GiB are "
+            f"{'available' if have is not None else 'the limit'}. Alternatives: "
+            f"two_to_q(X, q={q}, method='power' or 'baseline') brackets the norm without a "
+            f"certificate; fewer columns (the Gram basis grows like d^{q // 2}); q = 2 "
+            "(the spectral norm)."
+        )
 
 
-def _slack_needed(G: np.ndarray, t: float, f: np.ndarray, N: int) -> tuple[float, float, float]:
-    """``(mu, err, need)``: smallest eigenvalue of ``G``, float error terms, their sum.
+def _scale_rows(rows, k: int) -> tuple[tuple[Fraction, ...], ...]:
+    f = Fraction(2) ** k
+    return tuple(tuple(x * f for x in row) for row in rows)
 
-    ``need = max(0, -mu) + err`` is the slack ``C - t`` that makes ``G + (C - t) D``
-    positive definite with room for the eigenvalue computation's error and the exact
-    checker's factor-and-dominance PSD test (which needs a margin ~ ``N^2 eps ||G||``).
-    """
-    eigs = np.linalg.eigvalsh(G)
-    mu = float(eigs[0])
-    gnorm = float(np.abs(eigs).max())
-    eps = np.finfo(float).eps
-    err = 64 * N * N * eps * gnorm + 64 * N * eps * (abs(t) + float(np.abs(f).max()))
-    return mu, err, max(0.0, -mu) + err
+
+def _unscale(cert: Certificate, e: int, prov: dict[str, Any]) -> Certificate:
+    """The certificate for ``X`` from the one for ``X 2^-e`` (exact: p scales by 2^(qe))."""
+    q = cert.q
+    Xr = _scale_rows(cert.X_rational, e)
+    C = cert.C * Fraction(2) ** (q * e)
+    Xf = _float_copies(Xr)
+    if cert.gram_rational is not None:
+        Gr = _scale_rows(cert.gram_rational, q * e)
+        G = _float_copies(Gr)
+    else:
+        Gr = None
+        with np.errstate(over="ignore"):
+            G = np.ldexp(cert.gram, q * e)
+        back = np.ldexp(G, -q * e)
+        if not (np.all(np.isfinite(G)) and np.array_equal(back, cert.gram)):
+            raise CertificationError(
+                f"the Gram matrix of this certificate scales by 2^{q * e}: beyond the float "
+                "range of a numeric certificate file. Use exact=True (rational Gram matrix).")
+    return Certificate(q=q, X=Xf, X_rational=Xr, C=C, basis=cert.basis, gram=G,
+                       gram_rational=Gr, provenance=prov)
+
+
+def _float_copies(rows) -> np.ndarray:
+    out = [[float_copy(x) for x in row] for row in rows]
+    return np.array([[np.nan if f is None else f for f in row] for row in out], dtype=float)
 
 
 def certify(
@@ -172,9 +280,10 @@ def certify(
     solver: str = "auto",
     delta: float | None = None,
     bits: int | None = None,
-    max_bits: int = 160,
+    max_bits: int = MAX_BITS,
     C: float | Fraction | str | None = None,
     data_bits: int | None = None,
+    output: str | os.PathLike | None = None,
 ) -> Certificate:
     """Certify ``||X||_{2->q}^q <= C`` with an SoS Gram matrix.
 
@@ -209,6 +318,16 @@ def certify(
     data_bits : int or None
         Round float data to the grid ``2^-data_bits`` first (see :func:`rationalize`);
         the certificate is then about the rounded data. None: the floats exactly.
+    output : path or None
+        Write the certificate here (atomically). Checked *before* any work: a folder,
+        a missing folder or an unwritable place is refused at once.
+
+    Before building anything, ``certify`` refuses ``X = 0`` ("nothing to certify"),
+    and estimates the memory of its structures (:func:`estimate_certify_bytes`),
+    refusing with the need, the limit and the alternatives when it does not fit.
+    The data are rescaled by an exact power of two ``2^-e`` (largest entry in
+    ``[1/2, 1)``) before the solver sees them, and the certificate scaled back exactly
+    (``C`` and ``G`` by ``2^(q e)``): tiny and huge data are certified like any other.
 
     Returns
     -------
@@ -217,6 +336,10 @@ def certify(
 
     Raises
     ------
+    ArgumentError
+        Bad arguments, ``X = 0``, or an unusable ``output``.
+    ResourceLimitError
+        The structures would not fit in memory (raised before building them).
     CertificationError
         ``C`` below or too close to the SoS value, or rounding failed up to ``max_bits``.
 
@@ -228,6 +351,84 @@ def certify(
     >>> cert.provenance["solver_choice"]["solver"]
     'clarabel'
     """
+    t_start = time.perf_counter()
+    out_path = writable_output(output)
+    q = as_even_q(q, max_q=MAX_Q)
+    solver = as_solver(solver)
+    if not isinstance(exact, bool):
+        raise ArgumentTypeError(f"exact must be a bool, got {type(exact).__name__}")
+    Xr = rationalize(X, data_bits)
+    n, d = len(Xr), len(Xr[0])
+    xmax = max(abs(x) for row in Xr for x in row)
+    if xmax == 0:
+        raise ArgumentError(f"X is the zero matrix ({n}x{d}): ||X||_{{2->{q}}} = 0, nothing "
+                            "to certify")
+    _check_size(n, d, q, exact)
+    e = xmax.numerator.bit_length() - xmax.denominator.bit_length()
+    while xmax < Fraction(2) ** (e - 1):
+        e -= 1
+    while xmax >= Fraction(2) ** e:
+        e += 1
+    Cs = None
+    if C is not None:
+        Cs = (Fraction(C) if not isinstance(C, float) else Fraction(str(C))) \
+            * Fraction(2) ** (-q * e)
+
+
+    def finish(scaled: Certificate) -> Certificate:
+        """The certificate for ``X`` itself (exact scaling back), which is what is checked."""
+        prov = dict(scaled.provenance, data_bits=data_bits, scale_exponent=e)
+        for key in _SCALED_PROVENANCE:
+            if prov.get(key) is not None:
+                prov[key] = math.ldexp(prov[key], q * e) if abs(q * e) < 900 else None
+        return _unscale(scaled, e, prov)
+
+    try:
+        cert = _certify_scaled(_scale_rows(Xr, -e), q, exact, solver, delta, bits,
+                               max_bits, Cs, t_start, finish)
+    except CertificationError as exc:
+        if e == 0:
+            raise
+        raise CertificationError(f"{exc} (numbers above are for X * 2^{-e}, the data "
+                                 f"rescaled so that its largest entry lies in [1/2, 1); "
+                                 f"C scales by 2^{q * e})") from exc
+    if out_path is not None:
+        cert.save(out_path)
+    return cert
+
+
+def _float_projection(G: np.ndarray, rhs: np.ndarray, pair_rows: np.ndarray, m: int
+                      ) -> np.ndarray:
+    """Orthogonal projection (floats) of ``G`` onto ``{G : class sums of G = rhs}``."""
+    from specproof.certificates.sos import coefficient_sums
+
+    N = G.shape[0]
+    out = (np.asarray(G, dtype=np.float64) + np.asarray(G, dtype=np.float64).T) / 2
+    counts = np.bincount(pair_rows, minlength=m)
+    share = (rhs - coefficient_sums(out, pair_rows, m)) / np.maximum(counts, 1)
+    out = out + share[pair_rows].reshape(N, N)
+    return (out + out.T) / 2
+
+
+def _slack_needed(G: np.ndarray, t: float, f: np.ndarray, N: int) -> tuple[float, float, float]:
+    """``(mu, err, need)``: smallest eigenvalue of ``G``, float error terms, their sum.
+
+    ``need = max(0, -mu) + err`` is the slack ``C - t`` that makes ``G + (C - t) D``
+    positive definite with room for the eigenvalue computation's error and the exact
+    checker's factor-and-dominance PSD test (which needs a margin ~ ``N^2 eps ||G||``).
+    """
+    eigs = np.linalg.eigvalsh(G)
+    mu = float(eigs[0])
+    gnorm = float(np.abs(eigs).max())
+    eps = np.finfo(float).eps
+    err = 64 * N * N * eps * gnorm + 64 * N * eps * (abs(t) + float(np.abs(f).max()))
+    return mu, err, max(0.0, -mu) + err
+
+
+def _certify_scaled(Xr, q: int, exact: bool, solver: str, delta, bits, max_bits, C,
+                    t_start: float, finish) -> Certificate:
+    """Certify data whose largest entry lies in ``[1/2, 1)`` (the solver's best range);
+    every candidate is scaled back by ``finish`` and checked as the final certificate."""
     from specproof.certificates.monomials import (
         norm_power_coefficients,
         pair_structure,
@@ -241,25 +442,17 @@ def certify(
     )
     from specproof.certificates.sos import solve_sos
 
-    t_start = time.perf_counter()
-    q = check_even_q(q, max_q=MAX_Q)
-    solver = check_solver(solver)
-    if not isinstance(exact, bool):
-        raise TypeError(f"exact must be a bool, got {type(exact).__name__}")
     if delta is not None and not (isinstance(delta, (int, float, Fraction)) and delta > 0
                                   and math.isfinite(float(delta))):
-        raise ValueError("delta must be None or a positive finite number (a tight C cannot "
-                         f"be rounded), got {delta!r}")
+        raise ArgumentError("delta must be None or a positive finite number (a tight C "
+                            f"cannot be rounded), got {delta!r}")
     if bits is not None and (not isinstance(bits, int) or bits < 1):
-        raise ValueError(f"bits must be a positive integer or None, got {bits!r}")
-    Xr = rationalize(X, data_bits)
-    Xf = np.array([[float(x) for x in row] for row in Xr])
-    if not np.all(np.isfinite(Xf)):
-        raise ValueError("X has entries too large for floating point")
+        raise ArgumentError(f"bits must be a positive integer or None, got {bits!r}")
+    Xcopy = _float_copies(Xr)  # entries in [-1, 1]: never overflow
+    Xf = np.where(np.isnan(Xcopy), 0.0, Xcopy)  # below 2^-1074: the solver may ignore it
     n, d = Xf.shape
     prov: dict[str, Any] = {"q": q, "date": _dt.datetime.now(_dt.timezone.utc).isoformat(
-                                timespec="seconds"),
-                            "versions": _versions(), "data_bits": data_bits}
+                                timespec="seconds"), "versions": _versions()}
     # -- step 2: one SoS solve (an inaccurate status is fine: the certificate is checked)
     sos = solve_sos(Xf, q=q, solver=solver, accept_inaccurate=True)
     t = sos.value
@@ -288,7 +481,7 @@ def certify(
         Cr = round_up_decimal(Fraction(t) * (1 + Fraction(delta_used)))
         prov.update(delta=delta_used, delta_reason=why)
     else:
-        Cr = Fraction(C) if not isinstance(C, float) else Fraction(str(C))
+        Cr = Fraction(C)
         prov.update(delta=float(Cr) / t - 1, delta_reason="C given by the caller")
     slack = float(Cr) - t
     tight_hint = (
@@ -308,8 +501,9 @@ def certify(
     basis = tuple(tuple(int(e) for e in b) for b in sos.basis)
     if not exact:
         G = _float_projection(G1, float(Cr) * nv - f, pair_rows, m)
-        cert = Certificate(q=q, X=Xf, X_rational=Xr, C=Cr, basis=basis, gram=G,
-                           provenance={**prov, "certify_seconds": time.perf_counter() - t_start})
+        cert = finish(Certificate(q=q, X=Xcopy, X_rational=Xr, C=Cr, basis=basis, gram=G,
+                                  provenance={**prov, "certify_seconds":
+                                              time.perf_counter() - t_start}))
         res = check_numeric(cert)
         if not res.ok:
             raise CertificationError(f"the numeric check of the solver's Gram matrix fails: "
@@ -320,16 +514,17 @@ def certify(
     F, Lq = exact_power_sums(Xr, q)
     p, den = target_numerators(F, Lq, Cr, d, q)
     prov["expand_seconds"] = time.perf_counter() - t0
-    k = bits if bits is not None else max(8, math.ceil(math.log2(8 * N / margin)))
+    k = bits if bits is not None else max(FIRST_BITS_MIN,
+                                           math.ceil(math.log2(8 * N / margin)))
     tried: list[int] = []
     while True:
         t0 = time.perf_counter()
         E, D = round_and_project(G1, k, p, den, d, q)
         Gr = tuple(tuple(Fraction(int(x), D) for x in row) for row in E)
-        Gf = np.array([[float(x) for x in row] for row in Gr])
+        Gf = _float_copies(Gr)
         round_seconds = time.perf_counter() - t0
-        cert = Certificate(q=q, X=Xf, X_rational=Xr, C=Cr, basis=basis, gram=Gf,
-                           gram_rational=Gr, provenance={**prov, "bits": k})
+        cert = finish(Certificate(q=q, X=Xcopy, X_rational=Xr, C=Cr, basis=basis, gram=Gf,
+                                  gram_rational=Gr, provenance={**prov, "bits": k}))
         t0 = time.perf_counter()
         res = check_exact(cert)
         tried.append(k)
@@ -337,14 +532,15 @@ def certify(
             final = dict(cert.provenance, bits_tried=tried, round_seconds=round_seconds,
                          check_seconds=time.perf_counter() - t0,
                          certify_seconds=time.perf_counter() - t_start)
-            return Certificate(q=q, X=Xf, X_rational=Xr, C=Cr, basis=basis, gram=Gf,
-                               gram_rational=Gr, provenance=final)
-        if "not PSD" not in res.reason:
+            return Certificate(q=q, X=cert.X, X_rational=cert.X_rational, C=cert.C,
+                               basis=basis, gram=cert.gram, gram_rational=cert.gram_rational,
+                               provenance=final)
+        if res.code != "not_psd":
             raise CertificationError(f"internal error: the projected Gram matrix fails the "
                                      f"identity check ({res.reason})")
-        if k + 16 > max_bits:
+        if k + BITS_STEP > max_bits:
             raise CertificationError(
                 f"rounding failed at {tried} bits: {res.reason}. The margin "
                 f"{margin:.3e} left by C = {Cr} is too small against the solver's "
                 f"accuracy (lambda_min {mu:.3e}). {tight_hint}")
-        k += 16
+        k += BITS_STEP

@@ -20,23 +20,14 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sps
 
-from specproof._core.errors import ComputationError, ResourceLimitError
+from specproof._core.errors import ResourceLimitError
+from specproof.certificates.errors import SolverError
 from specproof.certificates.solver_choice import available_memory, estimate
 
 SQRT2 = math.sqrt(2.0)
 # SCS converged in 75-100 iterations on every SoS instance measured (N = 21 ... 820); a
 # problem still running after this many is ill-posed, and waiting longer only hides it
 SCS_MAX_ITERS = 10_000
-
-
-class SolverError(ComputationError):
-    """The conic solver did not return an optimal solution (``status`` says what it did)."""
-
-    def __init__(self, message: str, status: str | None = None, solver: str | None = None):
-        super().__init__(message)
-        self.status = status
-        self.solver = solver
-
 
 class SolverMemoryError(SolverError, ResourceLimitError):
     """A solve was refused before it started: its measured-model memory need does not fit."""

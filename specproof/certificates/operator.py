@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, aslinearoperator, svds
 
-from specproof.certificates.validation import as_rng, check_matrix
+from specproof._core import as_generator, as_matrix
 
 DENSE_SVD_MAX = 600  # below this min(shape) a full LAPACK SVD is faster and exact
 
@@ -79,14 +79,14 @@ def spectral_norm(A: Any, seed: Any = 0, tol: float = 0.0) -> SpectralNorm:
         if min(m, n) <= 2:
             # ARPACK needs k < min(shape); tiny operators are materialised exactly
             return spectral_norm(op @ np.eye(n), seed=seed)
-        rng = as_rng(seed)
+        rng = as_generator(seed)
         v0 = rng.standard_normal(min(m, n))
         _, s, vt = svds(op, k=1, v0=v0, tol=tol)
         w = vt[0] / np.linalg.norm(vt[0])
         return SpectralNorm(value=float(s[0]), witness=_sign_fix(w), method="lanczos-svds")
     if hasattr(A, "tocsr"):  # scipy.sparse matrix
         return spectral_norm(aslinearoperator(A), seed=seed, tol=tol)
-    M = check_matrix(A, name="A")
+    M = as_matrix(A, name="A")
     m, n = M.shape
     if n <= DENSE_SVD_MAX and m >= 4 * n:
         # tall: the n x n Gram matrix is far cheaper than an SVD of M; the top eigenvalue

@@ -20,9 +20,7 @@ Exponent = tuple[int, ...]
 Poly = dict[Exponent, int]
 
 
-class CertificationError(RuntimeError):
-    """No certificate could be produced; the message says why and what to change."""
-
+from specproof.certificates.errors import CertificationError  # noqa: E402
 
 # ---------------------------------------------------------------- the polynomial
 
@@ -124,15 +122,6 @@ def project_gram(
             for a, b in pos:
                 out[a][b] += share
     return out
-
-
-def _project_float(G: np.ndarray, target: dict[Exponent, Fraction], basis) -> np.ndarray:
-    out = (np.asarray(G, dtype=float) + np.asarray(G, dtype=float).T) / 2
-    for alpha, pos in _classes(basis).items():
-        r = float(target.get(alpha, 0)) - math.fsum(out[a, b] for a, b in pos)
-        for a, b in pos:
-            out[a, b] += r / len(pos)
-    return (out + out.T) / 2
 
 
 def relax(cert: Certificate, delta: float | Fraction) -> Certificate:

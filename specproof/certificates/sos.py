@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sps
 
+from specproof._core import as_matrix
 from specproof.certificates.conic import (
     SolverError,
     coefficient_matrix,
@@ -54,7 +55,7 @@ from specproof.certificates.monomials import (
     power_sum_coefficients,
 )
 from specproof.certificates.solver_choice import SolverChoice, choose_solver
-from specproof.certificates.validation import check_even_q, check_matrix, check_solver
+from specproof.certificates.validation import as_even_q, as_solver
 
 MAX_SOS_Q = 6
 BACKENDS = ("direct", "cvxpy")
@@ -197,7 +198,7 @@ def sound_upper_bound(X: Any, result: SoSResult) -> float:
     >>> 1.0 <= ub < 1.0 + 1e-6
     True
     """
-    X = check_matrix(X)
+    X = as_matrix(X)
     d, q = X.shape[1], result.q
     pair_rows, m = pair_structure(d, q)
     N = len(result.basis)
@@ -238,9 +239,9 @@ class _Problem:
 
 
 def _problem(X: Any, q: Any, solver: Any, backend: str) -> tuple[np.ndarray, _Problem]:
-    X = check_matrix(X)
-    q = check_even_q(q, max_q=MAX_SOS_Q)
-    requested = check_solver(solver)
+    X = as_matrix(X)
+    q = as_even_q(q, max_q=MAX_SOS_Q)
+    requested = as_solver(solver)
     d = X.shape[1]
     pair_rows, m = pair_structure(d, q)
     N = math.comb(d + q // 2 - 1, q // 2)
