@@ -11,20 +11,21 @@ import pytest
 from specproof.certificates import (
     SolverError,
     epsnet_two_to_q,
-    exponents,
-    gram_basis,
     mosek_available,
-    norm_power_coefficients,
     power_method,
-    power_sum_coefficients,
     solve_sos,
     solve_sos_fixed_bound,
-    sos_structure,
     sos_two_to_q,
     spectral_baseline,
     two_to_q,
 )
-from specproof.certificates.sos import full_moment_matrix
+from specproof.certificates.monomials import (
+    exponents,
+    gram_basis,
+    norm_power_coefficients,
+    power_sum_coefficients,
+)
+from specproof.certificates.sos import full_moment_matrix, sos_structure
 
 
 def cube(m: int) -> np.ndarray:

@@ -136,8 +136,9 @@ def ldl_psd(A: Sequence[Sequence[Fraction]], backend: str | None = None) -> LDLR
     ----------
     A : square sequence of sequences of Fraction (or int)
         The matrix.
-    backend : {"bareiss", "flint", "fraction"} or None
-        Arithmetic; None picks :func:`default_backend`.
+    backend : {"auto", "bareiss", "factor-dd", "flint", "fraction"} or None
+        Arithmetic; None picks :func:`default_backend` (``"auto"``: the float-guided exact
+        proofs, elimination behind them; ``"factor-dd"`` is the same).
 
     Returns
     -------
@@ -147,8 +148,11 @@ def ldl_psd(A: Sequence[Sequence[Fraction]], backend: str | None = None) -> LDLR
     --------
     >>> ldl_psd([[Fraction(2), Fraction(1)], [Fraction(1), Fraction(1)]]).psd
     True
-    >>> ldl_psd([[Fraction(0), Fraction(1)], [Fraction(1), Fraction(5)]]).reason
+    >>> A = [[Fraction(0), Fraction(1)], [Fraction(1), Fraction(5)]]
+    >>> ldl_psd(A, backend="bareiss").reason
     'zero pivot at index 0 with a nonzero entry below it (row 1): a 2x2 minor is negative'
+    >>> ldl_psd(A).reason.startswith("a negative direction")   # auto: an exact witness
+    True
     """
     backend = default_backend() if backend is None else backend
     if backend not in BACKENDS:
