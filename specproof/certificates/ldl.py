@@ -313,10 +313,12 @@ def _factor_dominance_psd(A: Sequence[Sequence[Any]]) -> LDLResult | None:
         return None
     with np.errstate(all="ignore"):
         try:
-            eigs, vecs = np.linalg.eigh(Af)
+            eigs = np.linalg.eigvalsh(Af)  # the vectors only when a witness is wanted
             s = float(eigs[0]) / 2
             if not s > 0:
-                return _negative_direction(M, vecs[:, 0]) if eigs[0] < 0 else None
+                if not eigs[0] < 0:
+                    return None
+                return _negative_direction(M, np.linalg.eigh(Af)[1][:, 0])
             Lf = np.linalg.cholesky(Af - s * np.eye(N))
         except np.linalg.LinAlgError:
             return None
