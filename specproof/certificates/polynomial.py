@@ -175,11 +175,11 @@ def identity_residuals(
     >>> identity_residuals(f, [[Fraction(1), Fraction(0)], [Fraction(0), Fraction(1)]], basis)
     {(2, 0): Fraction(0, 1), (1, 1): Fraction(0, 1), (0, 2): Fraction(0, 1)}
     """
+    flat = [x if isinstance(x, Fraction) else Fraction(x) for row in gram for x in row]
     den = 1
-    for d in {Fraction(x).denominator for row in gram for x in row}:
+    for d in {x.denominator for x in flat}:
         den = lcm(den, d)
-    ints = np.array([Fraction(x).numerator * (den // Fraction(x).denominator)
-                     for row in gram for x in row], dtype=object)
+    ints = np.array([x.numerator * (den // x.denominator) for x in flat], dtype=object)
     alphas, inverse = _class_index(basis)
     order = np.argsort(inverse, kind="stable")
     starts = np.searchsorted(inverse[order], np.arange(len(alphas)))
