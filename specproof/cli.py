@@ -169,27 +169,8 @@ def _add_check(sub) -> None:
     p.set_defaults(func=_cmd_check)
 
 
-def certified_norm_upper(C, q: int) -> float:
-    """A float that is >= C^(1/q) for the rational C: the bound on the norm itself.
-
-    Float rounding of C and of the root could land below the exact value; four ulps of
-    margin cover both roundings.
-
-    Examples
-    --------
-    >>> from fractions import Fraction
-    >>> certified_norm_upper(Fraction(16), 4) >= 2.0
-    True
-    """
-    import math
-
-    value = float(C) ** (1.0 / q)
-    return value * (1.0 + 4 * sys.float_info.epsilon) + math.ulp(0.0)
-
-
 def _cmd_certify(args: argparse.Namespace) -> int:
     import json
-    from pathlib import Path
 
     from specproof.certificates import (
         CertificationError,
@@ -198,24 +179,24 @@ def _cmd_certify(args: argparse.Namespace) -> int:
         load_matrix,
         two_to_q,
     )
+    from specproof.certificates.certificate import approximate
+    from specproof.certificates.certify import writable_output
 
     try:
+        writable_output(args.output)  # before any work: a bad -o costs nothing
         X = load_matrix(args.matrix)
     except (OSError, ValueError) as exc:
         raise UsageError(str(exc)) from exc
-    if args.output and not Path(args.output).resolve().parent.is_dir():
-        raise UsageError(f"-o {args.output!r}: its folder does not exist")
     try:
+        # certify first: its up-front checks (size, X = 0) refuse before any other work
+        cert = certify(X, q=args.q, exact=args.exact, solver=args.solver, output=args.output)
         lower = two_to_q(X, q=args.q, method="power", seed=args.seed)
-        cert = certify(X, q=args.q, exact=args.exact, solver=args.solver)
     except (CertificationError, SolverError) as exc:
         print(f"specproof certify: could not certify: {exc}", file=sys.stderr)
         return 1
-    except ValueError as exc:
+    except (ValueError, MemoryError) as exc:  # bad input; ResourceLimitError up front
         raise UsageError(str(exc)) from exc
-    upper = certified_norm_upper(cert.C, args.q)
-    if args.output:
-        cert.save(args.output)
+    upper = cert.norm_upper
     method = f"sos{args.q}" + ("-exact" if args.exact else "")
     sandwich = {
         "q": args.q,
@@ -228,6 +209,7 @@ def _cmd_certify(args: argparse.Namespace) -> int:
         "bound_qth_power": str(cert.C),
         "certificate": args.output,
         "exact": bool(args.exact),
+        "x_sha256": cert.x_sha256,
         "solver": cert.provenance.get("solver"),
         "solver_reason": (cert.provenance.get("solver_choice") or {}).get("reason"),
         "delta": cert.provenance.get("delta"),
@@ -237,7 +219,7 @@ def _cmd_certify(args: argparse.Namespace) -> int:
         return 0
     print(f"||X||_(2->{args.q}) of a {X.shape[0]}x{X.shape[1]} matrix")
     print(f"  lower  {sandwich['lower']:.12g}   (power method; witness below)")
-    print(f"  upper  {upper:.12g}   ({method}: ||X||^{args.q} <= {float(cert.C):.12g})")
+    print(f"  upper  {upper:.12g}   ({method}: ||X||^{args.q} <= {approximate(cert.C, 12)})")
     if sandwich["ratio"] is not None:
         print(f"  ratio  {sandwich['ratio']:.6g}")
     import numpy as np
@@ -251,24 +233,22 @@ def _cmd_certify(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    """Exit 0 VALID, 1 INVALID (the file is a certificate that does not prove its bound),
+    2 the file cannot be read as a certificate (one line, whatever is wrong with it)."""
     import json
-    from pathlib import Path
 
     from specproof.certificates import check
 
-    path = Path(args.certificate)
-    try:
-        json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        print(f"INVALID: cannot read {str(path)!r} as a JSON certificate: {exc}")
-        return 2
-    result = check(path, exact=args.exact)
+    result = check(str(args.certificate), exact=args.exact)
+    status = 0 if result.ok else (2 if result.code == "malformed" else 1)
     if args.json:
-        print(json.dumps({"valid": bool(result.ok), "reason": result.reason,
-                          "exact": bool(args.exact)}))
+        print(json.dumps({"valid": bool(result.ok), "code": result.code,
+                          "reason": result.reason, "statement": result.statement,
+                          "shape": list(result.shape) if result.shape else None,
+                          "x_sha256": result.x_sha256, "exact": bool(args.exact)}))
     else:
-        print(("VALID" if result.ok else "INVALID") + f": {result.reason}")
-    return 0 if result.ok else 1
+        print(result.verdict_line)
+    return status
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -94,10 +94,10 @@ class CheckResult(Result):
         'INVALID: bad'
         """
         if not self.ok:
-            return f"INVALID: {self.reason}"
+            return " ".join(f"INVALID: {self.reason}".split())
         n, d = self.shape if self.shape else (0, 0)
-        return (f"VALID: {self.statement} for X of shape {n}x{d} (sha256 "
-                f"{self.x_sha256[:16]}): {self.message}")
+        return " ".join(f"VALID: {self.statement} for X of shape {n}x{d} (sha256 "
+                        f"{self.x_sha256[:16]}): {self.message}".split())
 
 
 def fail(code: str, reason: str, cert: Certificate | None = None, exact: bool = False,
@@ -117,7 +117,7 @@ def passed(message: str, cert: Certificate, exact: bool = False,
 def _identity(cert: Certificate | None) -> dict[str, Any]:
     if cert is None:
         return {}
-    return {"statement": cert.statement, "shape": tuple(int(s) for s in cert.X.shape),
+    return {"statement": cert.short_statement, "shape": tuple(int(s) for s in cert.X.shape),
             "x_sha256": x_digest(cert.X_rational)}
 
 
@@ -214,6 +214,35 @@ def float_copy(r: Fraction) -> float | None:
     if (f == 0.0 and r != 0) or not math.isfinite(f):
         return None
     return f
+
+
+def approximate(x: Fraction, digits: int = 10) -> str:
+    """``x`` to ``digits`` significant digits, at any magnitude (no float overflow).
+
+    Examples
+    --------
+    >>> approximate(Fraction(1, 3) / 10**400)
+    '3.333333333E-401'
+    """
+    x = Fraction(x)
+    ctx = decimal.Context(prec=digits, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+    num = ctx.create_decimal(x.numerator) if abs(x.numerator).bit_length() < 13000 \
+        else ctx.create_decimal(format(decimal.Decimal(x.numerator), "e"))
+    return str(ctx.divide(num, ctx.create_decimal(x.denominator)) if x.denominator != 1
+               else num)
+
+
+def float_copies(rows) -> np.ndarray:
+    """The float copy of a rational matrix (:func:`float_copy` entrywise; NaN for null).
+
+    Examples
+    --------
+    >>> float_copies([[Fraction(1, 2), Fraction(1, 10**400)]])
+    array([[0.5, nan]])
+    """
+    out = [[float_copy(Fraction(x)) for x in row] for row in rows]
+    return np.array([[math.nan if f is None else f for f in row] for row in out],
+                    dtype=np.float64)
 
 
 def describe_rational(x: Fraction) -> str:
@@ -329,10 +358,26 @@ class Certificate:
         """The bound in words, e.g. ``'||X||_{2->4}^4 <= 12'``."""
         return f"||X||_{{2->{self.q}}}^{self.q} <= {rational_str(self.C)}"
 
+    @property
+    def short_statement(self) -> str:
+        """The bound in words, with a long ``C`` shown by its value and size.
+
+        Examples
+        --------
+        >>> from specproof.certificates.known import boolean_cube_certificate
+        >>> boolean_cube_certificate(3).short_statement
+        '||X||_{2->4}^4 <= 56/3'
+        """
+        text = rational_str(self.C) if self.C.numerator.bit_length() < 80 and \
+            self.C.denominator.bit_length() < 80 else None
+        if text is None:
+            text = f"{approximate(self.C)} (exactly: {describe_rational(self.C)})"
+        return f"||X||_{{2->{self.q}}}^{self.q} <= {text}"
+
     def __repr__(self) -> str:
         n, d = self.shape
         kind = "exact" if self.exact else "numeric"
-        return (f"Certificate({self.statement}, C~{self.c_float:.6g}, X {n}x{d}, "
+        return (f"Certificate({self.short_statement}, C~{approximate(self.C)}, X {n}x{d}, "
                 f"basis {len(self.basis)}, {kind})")
 
     def to_dict(self) -> dict[str, Any]:

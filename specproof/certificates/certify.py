@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from specproof._core import ArgumentError, ArgumentTypeError, ResourceLimitError, versions
-from specproof.certificates.certificate import Certificate, float_copy
+from specproof.certificates.certificate import Certificate, float_copies
 from specproof.certificates.check_exact import check_exact
 from specproof.certificates.check_numeric import check_numeric
 from specproof.certificates.constants import BITS_STEP, FIRST_BITS_MIN, MAX_BITS, MAX_Q
@@ -251,10 +251,10 @@ def _unscale(cert: Certificate, e: int, prov: dict[str, Any]) -> Certificate:
     q = cert.q
     Xr = _scale_rows(cert.X_rational, e)
     C = cert.C * Fraction(2) ** (q * e)
-    Xf = _float_copies(Xr)
+    Xf = float_copies(Xr)
     if cert.gram_rational is not None:
         Gr = _scale_rows(cert.gram_rational, q * e)
-        G = _float_copies(Gr)
+        G = float_copies(Gr)
     else:
         Gr = None
         with np.errstate(over="ignore"):
@@ -266,11 +266,6 @@ def _unscale(cert: Certificate, e: int, prov: dict[str, Any]) -> Certificate:
                 "range of a numeric certificate file. Use exact=True (rational Gram matrix).")
     return Certificate(q=q, X=Xf, X_rational=Xr, C=C, basis=cert.basis, gram=G,
                        gram_rational=Gr, provenance=prov)
-
-
-def _float_copies(rows) -> np.ndarray:
-    out = [[float_copy(x) for x in row] for row in rows]
-    return np.array([[np.nan if f is None else f for f in row] for row in out], dtype=float)
 
 
 def certify(
@@ -357,18 +352,25 @@ def certify(
     solver = as_solver(solver)
     if not isinstance(exact, bool):
         raise ArgumentTypeError(f"exact must be a bool, got {type(exact).__name__}")
+    shape = np.shape(X)
+    if len(shape) == 2 and 0 not in shape:
+        _check_size(int(shape[0]), int(shape[1]), q, exact)  # before building anything
     Xr = rationalize(X, data_bits)
     n, d = len(Xr), len(Xr[0])
     xmax = max(abs(x) for row in Xr for x in row)
     if xmax == 0:
         raise ArgumentError(f"X is the zero matrix ({n}x{d}): ||X||_{{2->{q}}} = 0, nothing "
                             "to certify")
-    _check_size(n, d, q, exact)
     e = xmax.numerator.bit_length() - xmax.denominator.bit_length()
     while xmax < Fraction(2) ** (e - 1):
         e -= 1
     while xmax >= Fraction(2) ** e:
         e += 1
+    if not exact and not -960 <= q * e <= 1000:  # G ~ 2^(qe): subnormal or overflowing
+        raise ArgumentError(
+            f"the largest entry of X is about 2^{e}: the Gram matrix of a certificate scales "
+            f"like 2^{q * e}, beyond the float range of a numeric certificate file; use "
+            "exact=True (--exact), whose rational Gram matrix has no range limit")
     Cs = None
     if C is not None:
         Cs = (Fraction(C) if not isinstance(C, float) else Fraction(str(C))) \
@@ -448,7 +450,7 @@ def _certify_scaled(Xr, q: int, exact: bool, solver: str, delta, bits, max_bits,
                             f"cannot be rounded), got {delta!r}")
     if bits is not None and (not isinstance(bits, int) or bits < 1):
         raise ArgumentError(f"bits must be a positive integer or None, got {bits!r}")
-    Xcopy = _float_copies(Xr)  # entries in [-1, 1]: never overflow
+    Xcopy = float_copies(Xr)  # entries in [-1, 1]: never overflow
     Xf = np.where(np.isnan(Xcopy), 0.0, Xcopy)  # below 2^-1074: the solver may ignore it
     n, d = Xf.shape
     prov: dict[str, Any] = {"q": q, "date": _dt.datetime.now(_dt.timezone.utc).isoformat(
@@ -521,7 +523,7 @@ def _certify_scaled(Xr, q: int, exact: bool, solver: str, delta, bits, max_bits,
         t0 = time.perf_counter()
         E, D = round_and_project(G1, k, p, den, d, q)
         Gr = tuple(tuple(Fraction(int(x), D) for x in row) for row in E)
-        Gf = _float_copies(Gr)
+        Gf = float_copies(Gr)
         round_seconds = time.perf_counter() - t0
         cert = finish(Certificate(q=q, X=Xcopy, X_rational=Xr, C=Cr, basis=basis, gram=Gf,
                                   gram_rational=Gr, provenance={**prov, "bits": k}))

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from specproof.certificates.certificate import Certificate
+from specproof.certificates.certificate import Certificate, float_copies
 from specproof.certificates.polynomial import compositions
 
 
@@ -24,7 +24,7 @@ def _certificate(X: list[list[int]], C: Fraction, basis, G, name: str) -> Certif
         X_rational=Xr,
         C=C,
         basis=tuple(basis),
-        gram=np.array([[float(x) for x in row] for row in G]),
+        gram=float_copies(G),
         gram_rational=tuple(tuple(row) for row in G),
         provenance={"solver": "closed form", "construction": name},
     )

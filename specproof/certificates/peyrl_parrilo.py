@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from specproof.certificates.certificate import Certificate, rational_str
+from specproof.certificates.certificate import Certificate, float_copies, rational_str
 
 Exponent = tuple[int, ...]
 Poly = dict[Exponent, int]
@@ -153,5 +153,5 @@ def relax(cert: Certificate, delta: float | Fraction) -> Certificate:
     newC = cert.C * (1 + delta)
     prov = dict(cert.provenance, relaxed_by=rational_str(delta))
     return Certificate(q=cert.q, X=cert.X, X_rational=cert.X_rational, C=newC,
-                       basis=cert.basis, gram=np.array([[float(x) for x in r] for r in G]),
+                       basis=cert.basis, gram=float_copies(G),
                        gram_rational=tuple(tuple(r) for r in G), provenance=prov)

@@ -6,7 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from specproof.cli import certified_norm_upper, main
+from specproof.certificates.rigorous import root_upper
+from specproof.cli import main
 
 
 @pytest.fixture
@@ -69,7 +70,7 @@ def test_unreadable_files_exit_2(tmp_path, capsys):
     wrong = tmp_path / "w.json"
     wrong.write_text(json.dumps({"hello": 1}))
     code, out, _ = _run(capsys, "check", str(wrong))
-    assert code == 1 and out.startswith("INVALID")
+    assert code == 2 and out.startswith("INVALID")  # malformed, not a false bound
 
 
 def test_certify_bad_input(tmp_path, capsys):
@@ -82,7 +83,7 @@ def test_certify_bad_input(tmp_path, capsys):
     ok = tmp_path / "ok.npy"
     np.save(ok, np.eye(2))
     code, _, err = _run(capsys, "certify", str(ok), "-o", str(tmp_path / "no" / "dir.json"))
-    assert code == 2 and "folder does not exist" in err
+    assert code == 2 and "does not exist" in err
     with pytest.raises(SystemExit):
         main(["certify", str(ok), "--q", "3"])
 
@@ -90,9 +91,12 @@ def test_certify_bad_input(tmp_path, capsys):
 def test_certified_norm_upper_never_below_the_root():
     from fractions import Fraction
 
-    for c in (Fraction(16), Fraction(933334267, 50000000), Fraction(1, 3), Fraction(10**30 + 1)):
-        up = certified_norm_upper(c, 4)
-        assert Fraction(up) ** 4 >= c
+    for c in (Fraction(16), Fraction(933334267, 50000000), Fraction(1, 3), Fraction(10**30 + 1),
+              Fraction(1, 10**1300), Fraction(10**600 + 7, 3)):
+        for q in (2, 4, 6):
+            up = root_upper(c, q)
+            assert Fraction(up) ** q >= c  # never below the root, at any magnitude
+            assert Fraction(up) ** q <= c * (1 + Fraction(1, 10**14)) or up < 1e-300
 
 
 def test_cli_profiles_are_the_engines_and_certify_help_loads_no_plotting():
