@@ -12,37 +12,59 @@ Examples
 >>> b = two_to_q(np.eye(3), q=4)
 >>> round(b.lower, 10), round(b.upper, 6)
 (1.0, 1.0)
+
+Names are imported on first use (PEP 562): ``from specproof.certificates import check``
+loads the checkers without scipy or the solvers.
 """
 
-from specproof.certificates.api import METHODS, sos_rounding, sos_two_to_q, two_to_q
-from specproof.certificates.baseline import BaselineResult, spectral_baseline
-from specproof.certificates.bounds import NormBounds
-from specproof.certificates.certificate import Certificate, CheckResult
-from specproof.certificates.certify import (
-    certify,
-    estimate_certify_bytes,
-    project_gram,
-    rationalize,
-    relax,
-    writable_output,
-)
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# eager: these functions share their names with their modules (certify.py, ...), and a
+# later import of such a module would rebind the package attribute to the module
+from specproof.certificates.certify import certify
 from specproof.certificates.check_exact import check_exact
 from specproof.certificates.check_numeric import check_numeric
-from specproof.certificates.checker import check
-from specproof.certificates.conic import mosek_available
-from specproof.certificates.constants import MAX_Q, SCHEMA_VERSION, SOLVERS
-from specproof.certificates.epsnet import EpsNetCertificate, epsnet_two_to_q
-from specproof.certificates.errors import (
-    CertificateFormatError,
-    CertificationError,
-    SolverError,
-)
-from specproof.certificates.io import load_matrix
-from specproof.certificates.known import boolean_cube_certificate, identity_certificate
-from specproof.certificates.operator import SpectralNorm, spectral_norm
-from specproof.certificates.polynomial import target_coefficients
-from specproof.certificates.power import PowerResult, power_method
-from specproof.certificates.sos import SoSResult, solve_sos, solve_sos_fixed_bound
+
+_LAZY: dict[str, str] = {
+    "BaselineResult": "baseline",
+    "Certificate": "certificate",
+    "CertificateFormatError": "errors",
+    "CertificationError": "errors",
+    "CheckResult": "certificate",
+    "EpsNetCertificate": "epsnet",
+    "MAX_Q": "constants",
+    "METHODS": "api",
+    "NormBounds": "bounds",
+    "PowerResult": "power",
+    "SCHEMA_VERSION": "constants",
+    "SOLVERS": "constants",
+    "SoSResult": "sos",
+    "SolverError": "errors",
+    "SpectralNorm": "operator",
+    "boolean_cube_certificate": "known",
+    "check": "checker",
+    "epsnet_two_to_q": "epsnet",
+    "estimate_certify_bytes": "certify",
+    "identity_certificate": "known",
+    "load_matrix": "io",
+    "mosek_available": "conic",
+    "power_method": "power",
+    "project_gram": "certify",
+    "rationalize": "certify",
+    "relax": "certify",
+    "solve_sos": "sos",
+    "solve_sos_fixed_bound": "sos",
+    "sos_rounding": "api",
+    "sos_two_to_q": "api",
+    "spectral_baseline": "baseline",
+    "spectral_norm": "operator",
+    "target_coefficients": "polynomial",
+    "two_to_q": "api",
+    "writable_output": "certify",
+}
 
 __all__ = [
     "MAX_Q",
@@ -84,3 +106,16 @@ __all__ = [
     "two_to_q",
     "writable_output",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'specproof.certificates' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"specproof.certificates.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

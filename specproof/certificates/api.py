@@ -37,7 +37,7 @@ from specproof.certificates.validation import as_q, as_solver
 METHODS: tuple[str, ...] = ("auto", "power", "baseline", "sos", "epsnet", "exact")
 # Gram basis size up to which method="auto" also runs SoS (a fraction of a second each):
 # d <= 8 at q = 4 with Clarabel (dense interior-point scaling), d <= 15 with SCS
-AUTO_SOS_MAX_BASIS = {"clarabel": 36, "mosek": 55, "scs": 120}
+AUTO_SOS_MAX_BASIS = {"auto": 120, "clarabel": 36, "mosek": 55, "scs": 120}
 
 
 def _is_even_int(q: float) -> bool:
@@ -96,7 +96,7 @@ def _sos_upper(Xs: np.ndarray, res: SoSResult) -> float:
 def sos_two_to_q(
     X: Any,
     q: int = 4,
-    solver: str = "clarabel",
+    solver: str = "auto",
     polish: bool = True,
     accept_inaccurate: bool = False,
     seed: Any = 0,
@@ -108,7 +108,7 @@ def sos_two_to_q(
     X : array_like (n, d)
     q : int
         4 or 6 (2 also works and is exact).
-    solver : {"clarabel", "scs", "mosek"}
+    solver : {"auto", "clarabel", "scs", "mosek"}
     polish : bool
         Run the power method from the rounded vector (it can only go up).
     accept_inaccurate : bool
@@ -167,7 +167,7 @@ def two_to_q(
     method: str = "auto",
     restarts: int = DEFAULT_RESTARTS,
     seed: Any = 0,
-    solver: str = "clarabel",
+    solver: str = "auto",
     eps: float = 0.01,
 ) -> NormBounds:
     """A certified bracket ``lower <= ||X||_{2->q} <= upper`` with a witness.
@@ -200,8 +200,10 @@ def two_to_q(
         Random restarts of the power method (besides the singular-vector and row starts).
     seed : int, Generator or None
         Seeds the random restarts.
-    solver : {"clarabel", "scs", "mosek"}
-        Conic solver for SoS.
+    solver : {"auto", "clarabel", "scs", "mosek"}
+        Conic solver for SoS; ``"auto"`` (default) picks Clarabel where it is cheap and SCS
+        beyond (:mod:`specproof.certificates.solver_choice`, the choice is in
+        ``certificate.choice``).
     eps : float
         Net radius for ``"epsnet"``.
 

@@ -146,7 +146,8 @@ _DEC = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decima
 
 
 def _int_to_str(n: int) -> str:
-    return str(n) if abs(n) < 10**4000 else format(decimal.Decimal(n), "f")
+    # 13000 bits < 4000 digits; comparing against 10**4000 built that power on every call
+    return str(n) if n.bit_length() < 13000 else format(decimal.Decimal(n), "f")
 
 
 def _str_to_int(s: str) -> int:

@@ -3,7 +3,7 @@
 Examples
 --------
 >>> MAX_Q, SOLVERS
-(6, ('clarabel', 'scs', 'mosek'))
+(6, ('auto', 'clarabel', 'scs', 'mosek'))
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ SCHEMA_VERSION = "specproof.certificate/1"
 MAX_Q = 6
 """Largest even degree q of a certificate and of the SoS relaxations."""
 
-SOLVERS: tuple[str, ...] = ("clarabel", "scs", "mosek")
+SOLVERS: tuple[str, ...] = ("auto", "clarabel", "scs", "mosek")
 """Conic solvers a user can name."""
 
 UNIT = 2.0**-52

@@ -124,15 +124,6 @@ def project_gram(
     return out
 
 
-def _project_float(G: np.ndarray, target: dict[Exponent, Fraction], basis) -> np.ndarray:
-    out = (np.asarray(G, dtype=float) + np.asarray(G, dtype=float).T) / 2
-    for alpha, pos in _classes(basis).items():
-        r = float(target.get(alpha, 0)) - math.fsum(out[a, b] for a, b in pos)
-        for a, b in pos:
-            out[a, b] += r / len(pos)
-    return (out + out.T) / 2
-
-
 def relax(cert: Certificate, delta: float | Fraction) -> Certificate:
     """Loosen an exact certificate from ``C`` to ``C(1 + delta)``, keeping it exact.
 

@@ -97,3 +97,19 @@ def test_certified_norm_upper_never_below_the_root():
             up = root_upper(c, q)
             assert Fraction(up) ** q >= c  # never below the root, at any magnitude
             assert Fraction(up) ** q <= c * (1 + Fraction(1, 10**14)) or up < 1e-300
+
+
+def test_cli_profiles_are_the_engines_and_certify_help_loads_no_plotting():
+    import subprocess
+    import sys
+
+    from specproof import cli
+    from specproof.claims import PROFILES
+
+    assert cli.PROFILES == PROFILES
+    code = ("import sys; from specproof.cli import build_parser; build_parser(); "
+            "print(sorted(m for m in ('matplotlib', 'scipy', 'cvxpy', 'clarabel', 'scs') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
