@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from specproof._core import ArgumentError
+
 
 def _cert_dict(cert: Any) -> Any:
     if cert is None:
@@ -60,9 +62,10 @@ class NormBounds:
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.lower) and math.isfinite(self.upper)):
-            raise ValueError(f"bounds must be finite, got lower={self.lower}, upper={self.upper}")
+            raise ArgumentError(
+                f"bounds must be finite, got lower={self.lower}, upper={self.upper}")
         if self.lower < 0:
-            raise ValueError(f"lower must be >= 0, got {self.lower}")
+            raise ArgumentError(f"lower must be >= 0, got {self.lower}")
 
     @property
     def ratio(self) -> float:

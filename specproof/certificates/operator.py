@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, aslinearoperator, svds
 
-from specproof._core import as_generator, as_matrix
+from specproof._core import ArgumentError, as_generator, as_matrix
 
 DENSE_SVD_MAX = 600  # below this min(shape) a full LAPACK SVD is faster and exact
 
@@ -75,7 +75,7 @@ def spectral_norm(A: Any, seed: Any = 0, tol: float = 0.0) -> SpectralNorm:
         op = A
         m, n = op.shape
         if m == 0 or n == 0:
-            raise ValueError(f"A must be non-empty, got shape {op.shape}")
+            raise ArgumentError(f"A must be non-empty, got shape {op.shape}")
         if min(m, n) <= 2:
             # ARPACK needs k < min(shape); tiny operators are materialised exactly
             return spectral_norm(op @ np.eye(n), seed=seed)

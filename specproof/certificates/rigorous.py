@@ -36,6 +36,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from specproof._core import ComputationError
 from specproof.certificates.constants import ETA, POW_ULPS, ROOT_MARGIN_ULPS, UNIT
 
 DENSE_EIG_MAX = 1500
@@ -52,7 +53,7 @@ def gamma(k: float) -> float:
     """
     ku = k * UNIT
     if ku >= 0.5:
-        raise ValueError(f"gamma({k}) is not small: the error analysis does not apply")
+        raise ComputationError(f"gamma({k}) is not small: the error analysis does not apply")
     return ku / (1.0 - ku)
 
 

@@ -69,16 +69,16 @@ def _forged(cert: Certificate, C: Fraction) -> Certificate:
 
 
 # ---------------------------------------------------------------- issue 8, item 1
-def test_found_1a_C_zero_with_underflowing_data_is_rejected():
-    # 1x1 X = 1e-80, q = 4: x^4 ~ 1e-320 underflows; C = 0, G = 0 was accepted
-    x = F(1e-80)
+@pytest.mark.parametrize("x", [F(1e-80), F(1e-90), F(1e-200), F(5e-324)])
+def test_found_1a_C_zero_with_underflowing_data_is_rejected(x):
+    # 1x1 X, q = 4: x^4 underflows to 0; C = 0, G = 0 was VALID (numeric)
     cert = _cert([[x]], 0, [(2,)], [[0]])
     assert _both(cert) == (False, False)
     assert _both(_numeric_only(cert)) == (False, False)
 
 
-def test_found_1b_negative_C_is_rejected():
-    x = F(1e-80)
+@pytest.mark.parametrize("x", [F(1e-80), F(1e-90)])
+def test_found_1b_negative_C_is_rejected(x):
     cert = _cert([[x]], F(-1, 10**400), [(2,)], [[0]])  # C.float is null (below 2^-1074)
     assert math.isnan(cert.c_float)
     assert _both(cert) == (False, False)
@@ -106,6 +106,10 @@ def test_found_1d_scaled_certificate_with_C_lowered_is_rejected():
     true4 = F(8) * (3 - F(2, 3)) * F(2) ** (-1400)
     forged = _forged(tiny, true4 * (1 - F(1, 1000)))
     assert _both(forged) == (False, False)
+    # C lowered, the honest Gram matrix kept (this one was VALID: the residual underflowed)
+    kept = _cert(tiny.X_rational, true4 * (1 - F(1, 1000)), tiny.basis, tiny.gram_rational)
+    assert _both(kept) == (False, False)
+    assert _both(_numeric_only(kept)) == (False, False)
 
 
 def test_found_1e_rational_beside_a_flushed_float_is_inconsistent():
