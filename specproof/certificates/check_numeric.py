@@ -158,8 +158,9 @@ def gram_margin(
         r_hat = target.get(alpha, 0.0) - math.fsum(g)
         bound = (abs(r_hat) + gam * (scale.get(alpha, 0.0) + math.fsum(abs(x) for x in g))
                  + absolute.get(alpha, (N * N + 16) * ETA))
-        if not bound <= rho:  # NaN propagates into rho
-            worst, rho, rho_hat = alpha, bound, abs(r_hat)
+        if math.isnan(bound) or bound > rho:  # a NaN sticks: nothing finite replaces it
+            if not math.isnan(rho):
+                worst, rho, rho_hat = alpha, bound, abs(r_hat)
     rho *= 1.0 + 1e-9
     with np.errstate(over="ignore", invalid="ignore"):
         lam_hat = float(np.linalg.eigvalsh(G)[0]) if np.all(np.isfinite(G)) else math.nan
@@ -253,7 +254,12 @@ def check_numeric(source: str | Certificate) -> CheckResult:
                                     f"(||X||^q ~ 2^{q * e}): beyond the float range, so the "
                                     "numeric checker cannot decide; use the exact checker",
                     cert, scale_exponent=e)
-    m = gram_margin(Xs, Cs, Gs, cert.basis, q)
+    try:
+        m = gram_margin(Xs, Cs, Gs, cert.basis, q)
+    except OverflowError:  # math.fsum of finite numbers whose sum leaves the float range
+        return fail("out_of_range", "a sum of Gram entries leaves the float range after "
+                                    "rescaling: the numeric checker cannot decide; use the "
+                                    "exact checker", cert, scale_exponent=e)
 
     def orig(x: float) -> float:  # a scaled quantity in the file's units (for reading)
         try:

@@ -261,3 +261,15 @@ def test_found_4_the_valid_line_states_the_bound_shape_and_hash():
     assert res.x_sha256[:16] in line and len(res.x_sha256) == 64
     other = relax(boolean_cube_certificate(2), F(1, 10**6))
     assert check(other).x_sha256 != res.x_sha256
+
+
+def test_gram_entries_near_the_float_range_never_crash_the_numeric_checker():
+    # huge G entries: sums overflow (math.fsum raises); the verdict is a clean rejection
+    base = identity_certificate(2)
+    G = np.array(base.gram)
+    G[0, 1] = G[1, 0] = 1.7e308
+    G[2, 2] = 1.7e308
+    cert = Certificate(q=4, X=base.X, X_rational=base.X_rational, C=F(10) ** 300,
+                       basis=base.basis, gram=G)
+    res = check(cert)
+    assert not res.ok and res.code in {"out_of_range", "not_psd", "margin_too_small"}

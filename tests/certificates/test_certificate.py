@@ -181,7 +181,7 @@ def _as_file(doc) -> str:
     return path
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=st.one_of(
     st.text(st.characters(blacklist_categories=("Cs",)), max_size=60),
     st.builds(lambda d, k: "[" * d + k + "]" * d, st.integers(0, 3000),
