@@ -213,7 +213,8 @@ def _lq_with_error(Y: np.ndarray, q: float) -> tuple[np.ndarray, float]:
     val = m * S ** (1.0 / q)
     # z (1 div), z^q (pow, its argument carries q relative errors), the n-term sum, the
     # root (pow), the product with m; plus n ETA in S for terms that underflowed
-    eps = gamma(n + 2 * math.ceil(q) + 2 * POW_ULPS + 8) + n * ETA
+    # (every term's underflow adds at most (ceil(q) + 2) ETA to S >= 1)
+    eps = gamma(n + 2 * math.ceil(q) + 2 * POW_ULPS + 8) + n * (math.ceil(q) + 2) * ETA
     return np.where(m > 0, val, 0.0), eps
 
 
@@ -318,6 +319,7 @@ def spectral_upper(X: np.ndarray) -> tuple[float, str]:
         col = float(np.max(np.sum(np.abs(Xs), axis=0))) * (1 + gamma(n + 1)) + n * ETA
         row = float(np.max(np.sum(np.abs(Xs), axis=1))) * (1 + gamma(d + 1)) + d * ETA
         s = up(min(math.sqrt(F2), math.sqrt(col * row)) * (1 + 4 * UNIT))
+        s = up(s + 2 * math.sqrt(n * d) * ETA)  # entries rounded by the rescaling
         how = "holder"
     return scale_up(s, e), how
 
