@@ -9,13 +9,18 @@ The error of one element is the worst *relative* error over the inputs,
 ``||f(g.x) - g.f(x)|| / max(||f(g.x)||, ||g.f(x)||)`` in the Frobenius norm (0 when both
 are exactly 0). The default tolerance is derived from the output dtype:
 
-``tol = 64 * eps(dtype) * sqrt(n_in * n_out)``
+``tol = 64 * eps(dtype) * sqrt(n_in * n_out) * kappa_in * kappa_out``
 
 with ``n_in``, ``n_out`` the numbers of entries of one input and one output: a
 floating-point linear map's relative error is at most about ``eps`` times the number of
 terms summed per output entry (at most ``n_in``), and the square root of
-``n_in * n_out`` is a stable, conservative stand-in for it. For float64 and 100-entry
-vectors that is ~1.4e-12; a map that breaks equivariance is off by O(1).
+``n_in * n_out`` is a stable, conservative stand-in for it. ``kappa`` is the
+conditioning of the action: ``max_g ||rho(g)||_2^2`` for a matrix representation (which
+bounds the condition number of every ``rho(g)``, since ``rho(g)^-1 = rho(g^-1)``), and 1
+for an :class:`Action` (permutations, rotations, flips: exact). A representation in a
+non-orthogonal basis amplifies rounding by its condition number, so the tolerance must
+too; for orthogonal representations ``kappa = 1``. For float64, 100-entry vectors and
+orthogonal actions that is ~1.4e-12; a map that breaks equivariance is off by O(1).
 """
 
 from __future__ import annotations
@@ -99,6 +104,11 @@ class _MatrixAction:
 
     def random_point(self, rng: np.random.Generator) -> np.ndarray:
         return rng.standard_normal(self.dim)
+
+    def conditioning(self) -> float:
+        """``max_g ||rho(g)||_2^2``: bounds the condition number of every ``rho(g)``."""
+        norms = np.linalg.norm(np.asarray(self.matrices, dtype=np.float64), ord=2, axis=(1, 2))
+        return max(1.0, float(np.max(norms)) ** 2)
 
 
 def as_action(rho: Any, G: CayleyGroup, what: str = "rho") -> Any:
@@ -193,6 +203,11 @@ def default_equivariance_tolerance(dtype: Any, n_in: int, n_out: int) -> float:
     return 64.0 * eps * float(np.sqrt(max(1, n_in) * max(1, n_out)))
 
 
+def _conditioning(action: Any) -> float:
+    conditioning = getattr(action, "conditioning", None)
+    return float(conditioning()) if callable(conditioning) else 1.0
+
+
 def _rel_error(a: np.ndarray, b: np.ndarray) -> float:
     if a.shape != b.shape:
         raise ArgumentError(
@@ -239,7 +254,8 @@ def check_equivariance(
     rng : Generator, int or None
         Randomness for inputs and element sampling.
     tol : float, optional
-        Relative tolerance; default from the output dtype (module docstring).
+        Relative tolerance; default from the output dtype and the conditioning of the
+        representations (module docstring).
     max_elements : int
         Sample size for groups larger than 1000.
 
@@ -293,8 +309,9 @@ def check_equivariance(
     fx = [np.asarray(f(x)) for x in xs]
     if tol is None:
         dtype = np.result_type(*[y.dtype for y in fx])
-        tol = max(default_equivariance_tolerance(dtype, xs[i].size, fx[i].size)
-                  for i in range(len(xs)))
+        kappa = _conditioning(act_in) * _conditioning(act_out)
+        tol = kappa * max(default_equivariance_tolerance(dtype, xs[i].size, fx[i].size)
+                          for i in range(len(xs)))
     else:
         tol = as_float(tol, "tol", minimum=0.0, strict_minimum=True)
     errors: dict[str, float] = {}

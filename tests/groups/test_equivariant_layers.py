@@ -39,9 +39,11 @@ def test_hypothesis_equivariant_linear_layers(seed, n):
     a = direct_sum(G.regular_representation(), _random_basis_rep(G, rng))
     b = _random_basis_rep(G, rng, parts=3)
     layer = EquivariantLinear(a, b, seed=rng)
-    rep = check_equivariance(layer, G, a, b, rng=rng)
+    # the layer is built numerically in a non-orthogonal basis, so it carries its own
+    # construction error (seen: 3.3e-13, above the dtype-only default of 8e-14 at these
+    # sizes); the property asserted is equivariance to 1e-12
+    rep = check_equivariance(layer, G, a, b, rng=rng, tol=1e-12)
     assert rep.ok, rep.reason
-    assert rep.worst_error <= 1e-12
 
 
 @pytest.mark.parametrize("G", [cyclic(4), dihedral(4)], ids=lambda G: G.name)
@@ -100,3 +102,18 @@ def test_conv_errors():
     with pytest.raises(ValueError, match=r"\(3, 8, H, W\), got shape \(3, 4, 5, 5\)"):
         GroupConv(dihedral(4), 3, 1)(np.ones((3, 4, 5, 5)))
 
+
+
+def test_non_orthogonal_basis_found_by_hypothesis_is_equivariant_and_a_broken_map_is_not():
+    # seed 98611, n = 4: relative error 3.3e-13, above the default tolerance at these sizes
+    # (the layer's own construction error in a non-orthogonal basis); equivariant to 1e-12
+    G = dihedral(4)
+    rng = np.random.default_rng(98611)
+    a = direct_sum(G.regular_representation(), _random_basis_rep(G, rng))
+    b = _random_basis_rep(G, rng, parts=3)
+    layer = EquivariantLinear(a, b, seed=rng)
+    rep = check_equivariance(layer, G, a, b, rng=1, tol=1e-12)
+    assert rep.ok, rep.reason
+    w = np.random.default_rng(2).standard_normal((b.dim, a.dim))
+    broken = check_equivariance(lambda x: w @ x, G, a, b, rng=1)
+    assert not broken.ok and broken.code == "not_equivariant" and broken.worst_error > 1e-2
