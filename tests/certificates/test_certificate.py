@@ -211,3 +211,23 @@ def test_float_copies_at_every_magnitude_are_consistent(small_doc, exp, mant, ne
         doc["X"]["float"][0][1] = math.nextafter(f, math.inf if F(f) >= r else -math.inf)
         moved = check(Certificate.from_dict(doc))
         assert moved.code == "inconsistent" or F(doc["X"]["float"][0][1]) == r
+
+
+def test_schema_accepts_null_float_copies():
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is a dev dependency")
+    from importlib.resources import files
+
+    schema = json.loads(files("specproof.certificates").joinpath(
+        "certificate.schema.json").read_text())
+    tiny = F(2) ** -350
+    base = relax(identity_certificate(2), F(1, 1000))
+    Xr = tuple(tuple(x * tiny for x in row) for row in base.X_rational)
+    Gr = tuple(tuple(g * tiny**4 for g in row) for row in base.gram_rational)
+    from specproof.certificates.certificate import float_copies
+
+    cert = Certificate(q=4, X=float_copies(Xr), X_rational=Xr, C=base.C * tiny**4,
+                       basis=base.basis, gram=float_copies(Gr), gram_rational=Gr)
+    doc = cert.to_dict()
+    assert doc["C"]["float"] is None and doc["gram"]["float"][0][0] is None
+    jsonschema.validate(doc, schema)
+    assert check(cert).ok and check(cert, exact=True).ok
