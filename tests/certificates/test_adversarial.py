@@ -273,3 +273,13 @@ def test_gram_entries_near_the_float_range_never_crash_the_numeric_checker():
                        basis=base.basis, gram=G)
     res = check(cert)
     assert not res.ok and res.code in {"out_of_range", "not_psd", "margin_too_small"}
+
+
+def test_a_norm_beyond_the_float_range_is_a_clear_error():
+    from specproof._core import ComputationError
+
+    X = np.full((3, 2), 1.7e308)  # ||X||_{2->4} ~ 1.7e308 * 6^(1/4) * sqrt(2) > 1.8e308
+    with pytest.raises(ComputationError, match="exceeds the largest float"):
+        two_to_q(X, q=4, method="power")
+    b = two_to_q(X / 16, q=4, method="power")  # scaled by a power of two: fine
+    assert 0 < b.lower <= b.upper < math.inf
