@@ -233,3 +233,19 @@ def test_torch_kernel_is_accepted():
     K = as_kernel(w)
     assert K.shape == (3, 2, 3, 3) and K.dtype == np.float64
     assert np.array_equal(K, w.detach().numpy().astype(np.float64))
+
+
+def test_an_upper_bound_below_the_witness_is_refused(monkeypatch):
+    """Adversary: shrink the computed symbol norm by 10%; the Lanczos witness exposes it."""
+    import specproof.certificates.convolution_spectrum as cs
+
+    real = cs._certified_symbol_norm
+
+    def shrunk(K, grid):
+        s, margin, upper, freq = real(K, grid)
+        return 0.9 * s, margin, 0.9 * upper, freq
+
+    monkeypatch.setattr(cs, "_certified_symbol_norm", shrunk)
+    K = np.random.default_rng(9).standard_normal((2, 2, 3, 3))
+    with pytest.raises(SpecproofError, match="inconsistent bracket"):
+        cs.conv_operator_norm(K, 5, mode="circular")
