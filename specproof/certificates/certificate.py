@@ -216,20 +216,41 @@ def float_copy(r: Fraction) -> float | None:
     return f
 
 
-def approximate(x: Fraction, digits: int = 10) -> str:
+def approximate(x: Fraction, digits: int = 10, round_up: bool = False) -> str:
     """``x`` to ``digits`` significant digits, at any magnitude (no float overflow).
+
+    With ``round_up`` the digits are rounded toward +infinity, so the decimal shown is
+    itself a true upper bound when ``x`` is one (what a verdict line states); otherwise
+    to nearest.
 
     Examples
     --------
     >>> approximate(Fraction(1, 3) / 10**400)
     '3.333333333E-401'
+    >>> approximate(1 + Fraction(1, 2**101), 12, round_up=True)
+    '1.00000000001'
     """
     x = Fraction(x)
-    ctx = decimal.Context(prec=digits, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
-    num = ctx.create_decimal(x.numerator) if abs(x.numerator).bit_length() < 13000 \
-        else ctx.create_decimal(format(decimal.Decimal(x.numerator), "e"))
-    return str(ctx.divide(num, ctx.create_decimal(x.denominator)) if x.denominator != 1
-               else num)
+    if x == 0:
+        return "0"
+    if not round_up:
+        ctx = decimal.Context(prec=digits, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+        num = ctx.create_decimal(x.numerator) if abs(x.numerator).bit_length() < 13000 \
+            else ctx.create_decimal(format(decimal.Decimal(x.numerator), "e"))
+        return str(ctx.divide(num, ctx.create_decimal(x.denominator)) if x.denominator != 1
+                   else num)
+    # exact integer arithmetic: k with 10^(digits-1) <= |x| 10^k < 10^digits, then ceil
+    mag = abs(x)
+    # estimate from bit lengths (str() of a huge int is refused), then adjust exactly
+    k = digits - 1 - int((mag.numerator.bit_length() - mag.denominator.bit_length()) * 0.30103)
+    while mag * Fraction(10) ** k >= 10**digits:
+        k -= 1
+    while mag * Fraction(10) ** k < 10 ** (digits - 1):
+        k += 1
+    scaled = x * Fraction(10) ** k
+    digits_int = -((-scaled.numerator) // scaled.denominator)  # ceil, either sign
+    ctx = decimal.Context(prec=digits + 2, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+    return str(ctx.create_decimal(digits_int).scaleb(-k, ctx).normalize(ctx))
 
 
 def float_copies(rows) -> np.ndarray:
@@ -327,7 +348,7 @@ class Certificate:
 
     @property
     def c_decimal(self) -> str:
-        """``C`` to 12 significant digits, at any magnitude (for display).
+        """``C`` to 12 significant digits rounded up, at any magnitude (for display).
 
         Examples
         --------
@@ -335,7 +356,7 @@ class Certificate:
         >>> boolean_cube_certificate(3).c_decimal
         '18.6666666667'
         """
-        return approximate(self.C, 12)
+        return approximate(self.C, 12, round_up=True)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -383,7 +404,8 @@ class Certificate:
         text = rational_str(self.C) if self.C.numerator.bit_length() < 80 and \
             self.C.denominator.bit_length() < 80 else None
         if text is None:
-            text = f"{approximate(self.C)} (exactly: {describe_rational(self.C)})"
+            # rounded up: the number shown is itself a true bound
+            text = f"{approximate(self.C, round_up=True)} (exactly: {describe_rational(self.C)})"
         return f"||X||_{{2->{self.q}}}^{self.q} <= {text}"
 
     def __repr__(self) -> str:

@@ -120,12 +120,22 @@ class GramMargin:
 
 
 def gram_margin(
-    X: np.ndarray, C: float, G: np.ndarray, basis: Sequence[tuple[int, ...]], q: int
+    X: np.ndarray,
+    C: float,
+    G: np.ndarray,
+    basis: Sequence[tuple[int, ...]],
+    q: int,
+    exact_zero: frozenset[tuple[int, ...]] = frozenset(),
 ) -> GramMargin:
     """The rigorous float bounds of the module docstring for float data (taken exactly).
 
     ``X`` should have entries at most 1 in size (rescale first, :func:`check_numeric`
     does); ``G`` must be symmetric. Valid for every finite input.
+
+    A monomial that no product ``z_a z_b`` of the basis gives must have an exactly zero
+    coefficient in ``p``: floating point cannot prove that (a coefficient of size 2^-60
+    rounds or underflows to 0), so such a monomial is refused as unrepresentable unless
+    the caller has proved it zero in exact arithmetic and lists it in ``exact_zero``.
 
     Examples
     --------
@@ -151,9 +161,12 @@ def gram_margin(
     worst, rho, rho_hat = None, 0.0, 0.0
     for alpha in {**target, **classes}:
         pos = classes.get(alpha, ())
-        if not pos and target.get(alpha, 0.0) != 0.0:
-            return GramMargin(-math.inf, math.inf, math.nan, math.nan, abs(target[alpha]),
-                              math.inf, alpha, unrepresentable=alpha)
+        if not pos:
+            if alpha in exact_zero:
+                continue  # proved zero exactly by the caller: no residual to place
+            return GramMargin(-math.inf, math.inf, math.nan, math.nan,
+                              abs(target.get(alpha, 0.0)), math.inf, alpha,
+                              unrepresentable=alpha)
         g = [float(G[a, b]) for a, b in pos]
         r_hat = target.get(alpha, 0.0) - math.fsum(g)
         bound = (abs(r_hat) + gam * (scale.get(alpha, 0.0) + math.fsum(abs(x) for x in g))
@@ -169,6 +182,28 @@ def gram_margin(
     lam_lower = math.nextafter(lam_hat - eig_margin * (1 + 4 * UNIT), -math.inf)
     required = math.nextafter(N * rho * (1 + 4 * UNIT), math.inf)
     return GramMargin(lam_lower, required, lam_hat, eig_margin, rho_hat, rho, worst)
+
+
+def _exact_missing_coefficients(cert: Certificate, q: int) -> dict[tuple[int, ...], Fraction]:
+    """Exact coefficients of ``p`` at the monomials the basis cannot represent.
+
+    A full basis (what ``certify`` writes) leaves none, so this costs nothing there.
+    """
+    d = len(cert.basis[0]) if cert.basis else len(cert.X_rational[0])
+    classes = gram_classes(cert.basis)
+    out: dict[tuple[int, ...], Fraction] = {}
+    for alpha in compositions(d, q):
+        if alpha in classes:
+            continue
+        total = Fraction(0)
+        for row in cert.X_rational:
+            term = Fraction(1)
+            for x, a in zip(row, alpha, strict=True):
+                if a:
+                    term *= x**a
+            total += term
+        out[alpha] = cert.C * _norm_coef(alpha) - multinomial(alpha) * total
+    return out
 
 
 def _max_abs(rows: Sequence[Sequence[Fraction]]) -> Fraction:
@@ -254,8 +289,15 @@ def check_numeric(source: str | Certificate) -> CheckResult:
                                     f"(||X||^q ~ 2^{q * e}): beyond the float range, so the "
                                     "numeric checker cannot decide; use the exact checker",
                     cert, scale_exponent=e)
+    missing = _exact_missing_coefficients(cert, q)
+    nonzero = {a: c for a, c in missing.items() if c != 0}
+    if nonzero:
+        alpha, coef = next(iter(nonzero.items()))
+        return fail("not_representable", f"the basis cannot represent v^{alpha}, whose "
+                                          f"coefficient in C||v||^q - sum <x_i,v>^q is "
+                                          f"{describe_rational(coef)}, not 0", cert)
     try:
-        m = gram_margin(Xs, Cs, Gs, cert.basis, q)
+        m = gram_margin(Xs, Cs, Gs, cert.basis, q, exact_zero=frozenset(missing))
     except OverflowError:  # math.fsum of finite numbers whose sum leaves the float range
         return fail("out_of_range", "a sum of Gram entries leaves the float range after "
                                     "rescaling: the numeric checker cannot decide; use the "
