@@ -63,6 +63,7 @@ _LAZY: dict[str, str] = {
     "spectral_norm": "operator",
     "target_coefficients": "polynomial",
     "two_to_q": "api",
+    "writable_output": "certify",
 }
 
 __all__ = [
@@ -103,6 +104,7 @@ __all__ = [
     "spectral_norm",
     "target_coefficients",
     "two_to_q",
+    "writable_output",
 ]
 
 

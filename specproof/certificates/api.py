@@ -12,7 +12,7 @@ from specproof._core import ArgumentError, as_choice, as_matrix
 from specproof.certificates.baseline import spectral_baseline
 from specproof.certificates.bounds import NormBounds
 from specproof.certificates.check_numeric import gram_margin
-from specproof.certificates.constants import UNIT
+from specproof.certificates.constants import ETA, UNIT
 from specproof.certificates.epsnet import epsnet_two_to_q
 from specproof.certificates.operator import spectral_norm
 from specproof.certificates.power import DEFAULT_RESTARTS, power_method
@@ -90,7 +90,10 @@ def _sos_upper(Xs: np.ndarray, res: SoSResult) -> float:
     if not math.isfinite(gap):
         return math.inf
     bound = up((t + max(0.0, gap)) * (1 + 4 * UNIT))
-    return root_upper(Fraction(bound), q)
+    # for the floats Xs; the exact rescaled data differ by at most ETA an entry (those
+    # that fell below 2^-1022), i.e. by at most sqrt(nd) ETA in the 2->q norm
+    n, d = Xs.shape
+    return up(root_upper(Fraction(bound), q) + 2 * math.sqrt(n * d) * ETA)
 
 
 def sos_two_to_q(

@@ -128,7 +128,7 @@ def x_digest(X_rational) -> str:
     Examples
     --------
     >>> x_digest([[Fraction(1), Fraction(1, 2)]])[:12]
-    'a7a06a0e9fd4'
+    'aac5a8843511'
     """
     h = hashlib.sha256()
     n, d = len(X_rational), len(X_rational[0]) if X_rational else 0
@@ -324,6 +324,18 @@ class Certificate:
             return float(self.C_float)
         f = float_copy(self.C)
         return math.nan if f is None else f
+
+    @property
+    def c_decimal(self) -> str:
+        """``C`` to 12 significant digits, at any magnitude (for display).
+
+        Examples
+        --------
+        >>> from specproof.certificates.known import boolean_cube_certificate
+        >>> boolean_cube_certificate(3).c_decimal
+        '18.6666666667'
+        """
+        return approximate(self.C, 12)
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from specproof._core import ArgumentError, ArgumentTypeError, ResourceLimitError, versions
+from specproof._core.version import __version__
 from specproof.certificates.certificate import Certificate, float_copies
 from specproof.certificates.check_exact import check_exact
 from specproof.certificates.check_numeric import check_numeric
@@ -146,8 +147,12 @@ def round_up_decimal(x: float | Fraction, digits: int = C_DIGITS) -> Fraction:
 # ---------------------------------------------------------------- the pipeline
 
 
-def _versions() -> dict[str, str | None]:
-    return versions(("specproof", "numpy", "scipy", "cvxpy", "clarabel", "scs", "python-flint"))
+def _versions() -> dict[str, str]:
+    # read from installed metadata: importing cvxpy just for its version costs seconds
+    names = ("numpy", "scipy", "cvxpy", "clarabel", "scs", "python-flint")
+    out = {k: v for k, v in versions(names).items() if v is not None}
+    out["specproof"] = __version__
+    return out
 
 
 # ---------------------------------------------------------------- up-front checks

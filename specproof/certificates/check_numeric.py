@@ -158,8 +158,9 @@ def gram_margin(
         r_hat = target.get(alpha, 0.0) - math.fsum(g)
         bound = (abs(r_hat) + gam * (scale.get(alpha, 0.0) + math.fsum(abs(x) for x in g))
                  + absolute.get(alpha, (N * N + 16) * ETA))
-        if not bound <= rho:  # NaN propagates into rho
-            worst, rho, rho_hat = alpha, bound, abs(r_hat)
+        if math.isnan(bound) or bound > rho:  # a NaN sticks: nothing finite replaces it
+            if not math.isnan(rho):
+                worst, rho, rho_hat = alpha, bound, abs(r_hat)
     rho *= 1.0 + 1e-9
     with np.errstate(over="ignore", invalid="ignore"):
         lam_hat = float(np.linalg.eigvalsh(G)[0]) if np.all(np.isfinite(G)) else math.nan
@@ -253,9 +254,14 @@ def check_numeric(source: str | Certificate) -> CheckResult:
                                     f"(||X||^q ~ 2^{q * e}): beyond the float range, so the "
                                     "numeric checker cannot decide; use the exact checker",
                     cert, scale_exponent=e)
-    m = gram_margin(Xs, Cs, Gs, cert.basis, q)
+    try:
+        m = gram_margin(Xs, Cs, Gs, cert.basis, q)
+    except OverflowError:  # math.fsum of finite numbers whose sum leaves the float range
+        return fail("out_of_range", "a sum of Gram entries leaves the float range after "
+                                    "rescaling: the numeric checker cannot decide; use the "
+                                    "exact checker", cert, scale_exponent=e)
 
-    def orig(x: float) -> float:  # a scaled quantity in the file's units (for reading)
+    def orig(x: float) -> float:  # a scaled quantity in the file's units (details only)
         try:
             return math.ldexp(x, q * e) if math.isfinite(x) else x
         except OverflowError:
@@ -268,27 +274,32 @@ def check_numeric(source: str | Certificate) -> CheckResult:
         "lambda_min_computed": orig(m.lambda_computed),
         "eigenvalue_margin": orig(m.eigenvalue_margin),
         "lambda_min_lower_bound": orig(m.lambda_lower), "required": orig(m.required),
+        "scaled": {"lambda_min_computed": m.lambda_computed,
+                   "eigenvalue_margin": m.eigenvalue_margin,
+                   "lambda_min_lower_bound": m.lambda_lower, "required": m.required,
+                   "max_residual": m.residual_max},
         "C": describe_rational(cert.C),
     }
-    note = f" (computed on X * 2^{-e}; values in the file's units)" if e else ""
+    # the sentence quotes the rescaled problem, whose numbers are all of size ~1 (in the
+    # file's units they may underflow to 0 or overflow); details has both
+    note = f" (for X * 2^{-e}; C and G scale by 2^{-q * e})" if e else ""
     if m.unrepresentable is not None:
         return fail("not_representable", f"the basis cannot represent v^{m.unrepresentable}: "
                                          "p has a nonzero coefficient there but no z_a z_b "
                                          "equals it", cert, **details)
     if m.proves:
-        return passed(f"certified: lambda_min(G) >= {orig(m.lambda_lower):.3e} >= N*max|r| = "
-                      f"{orig(m.required):.3e}{note}", cert, **details)
-    lam_hat, margin = orig(m.lambda_computed), orig(m.eigenvalue_margin)
+        return passed(f"certified: lambda_min(G) >= {m.lambda_lower:.3e} >= N*max|r| = "
+                      f"{m.required:.3e}{note}", cert, **details)
+    lam_hat, margin = m.lambda_computed, m.eigenvalue_margin
     if not (m.lambda_lower >= 0):
         code = "not_psd"
         why = f"G is not PSD in floating point: lambda_min(G) <= {lam_hat + margin:.3e}"
-        if m.lambda_computed + m.eigenvalue_margin >= 0:
+        if lam_hat + margin >= 0:
             code = "margin_too_small"
             why = (f"lambda_min(G) = {lam_hat:.3e} is within the eigenvalue error "
                    f"{margin:.1e} of 0")
     else:
         code = "margin_too_small"
-        why = f"lambda_min(G) >= {orig(m.lambda_lower):.3e} does not absorb the residual"
-    return fail(code, f"{why}; N*max|r| = {orig(m.required):.3e} (largest residual "
-                      f"{orig(m.residual_max):.3e} at v^{m.worst_monomial}){note}", cert,
-                **details)
+        why = f"lambda_min(G) >= {m.lambda_lower:.3e} does not absorb the residual"
+    return fail(code, f"{why}; N*max|r| = {m.required:.3e} (largest residual "
+                      f"{m.residual_max:.3e} at v^{m.worst_monomial}){note}", cert, **details)

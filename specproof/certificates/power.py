@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import as_generator, as_int, as_matrix, as_vector
+from specproof._core import ArgumentError, as_generator, as_int, as_matrix, as_vector
 from specproof.certificates.rigorous import _ldexp, lq_ratio_bounds, pow2_scale
 from specproof.certificates.rounding import lq_norms
 from specproof.certificates.validation import as_q
@@ -249,7 +249,7 @@ def power_method(
         u = as_vector(v0, d, name="v0")
         nu = np.linalg.norm(u)
         if nu == 0:
-            raise ValueError("v0 must be non-zero")
+            raise ArgumentError("v0 must be non-zero")
         V = np.column_stack([u / nu, V])
     V, vals, it, converged, hist = power_iterations(
         X, q, V, max_iter=max_iter, tol=tol, prune_after=prune_after

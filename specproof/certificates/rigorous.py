@@ -36,6 +36,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from specproof._core import ComputationError
 from specproof.certificates.constants import ETA, POW_ULPS, ROOT_MARGIN_ULPS, UNIT
 
 DENSE_EIG_MAX = 1500
@@ -52,7 +53,7 @@ def gamma(k: float) -> float:
     """
     ku = k * UNIT
     if ku >= 0.5:
-        raise ValueError(f"gamma({k}) is not small: the error analysis does not apply")
+        raise ComputationError(f"gamma({k}) is not small: the error analysis does not apply")
     return ku / (1.0 - ku)
 
 
@@ -202,11 +203,18 @@ def _lq_with_error(Y: np.ndarray, q: float) -> tuple[np.ndarray, float]:
         return m, 0.0
     safe = np.where(m > 0, m, 1.0)
     Z = np.abs(Y / safe)
-    S = np.sum(Z**q, axis=0)  # >= 1 wherever m > 0 (the largest entry gives 1)
+    if q == int(q) and q <= 16:  # q - 1 multiplications: inside the 2 ceil(q) budget below
+        P = Z
+        for _ in range(int(q) - 1):
+            P = P * Z
+    else:
+        P = Z**q
+    S = np.sum(P, axis=0)  # >= 1 wherever m > 0 (the largest entry gives 1)
     val = m * S ** (1.0 / q)
     # z (1 div), z^q (pow, its argument carries q relative errors), the n-term sum, the
     # root (pow), the product with m; plus n ETA in S for terms that underflowed
-    eps = gamma(n + 2 * math.ceil(q) + 2 * POW_ULPS + 8) + n * ETA
+    # (every term's underflow adds at most (ceil(q) + 2) ETA to S >= 1)
+    eps = gamma(n + 2 * math.ceil(q) + 2 * POW_ULPS + 8) + n * (math.ceil(q) + 2) * ETA
     return np.where(m > 0, val, 0.0), eps
 
 
@@ -311,6 +319,7 @@ def spectral_upper(X: np.ndarray) -> tuple[float, str]:
         col = float(np.max(np.sum(np.abs(Xs), axis=0))) * (1 + gamma(n + 1)) + n * ETA
         row = float(np.max(np.sum(np.abs(Xs), axis=1))) * (1 + gamma(d + 1)) + d * ETA
         s = up(min(math.sqrt(F2), math.sqrt(col * row)) * (1 + 4 * UNIT))
+        s = up(s + 2 * math.sqrt(n * d) * ETA)  # entries rounded by the rescaling
         how = "holder"
     return scale_up(s, e), how
 

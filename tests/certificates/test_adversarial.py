@@ -69,16 +69,16 @@ def _forged(cert: Certificate, C: Fraction) -> Certificate:
 
 
 # ---------------------------------------------------------------- issue 8, item 1
-def test_found_1a_C_zero_with_underflowing_data_is_rejected():
-    # 1x1 X = 1e-80, q = 4: x^4 ~ 1e-320 underflows; C = 0, G = 0 was accepted
-    x = F(1e-80)
+@pytest.mark.parametrize("x", [F(1e-80), F(1e-90), F(1e-200), F(5e-324)])
+def test_found_1a_C_zero_with_underflowing_data_is_rejected(x):
+    # 1x1 X, q = 4: x^4 underflows to 0; C = 0, G = 0 was VALID (numeric)
     cert = _cert([[x]], 0, [(2,)], [[0]])
     assert _both(cert) == (False, False)
     assert _both(_numeric_only(cert)) == (False, False)
 
 
-def test_found_1b_negative_C_is_rejected():
-    x = F(1e-80)
+@pytest.mark.parametrize("x", [F(1e-80), F(1e-90)])
+def test_found_1b_negative_C_is_rejected(x):
     cert = _cert([[x]], F(-1, 10**400), [(2,)], [[0]])  # C.float is null (below 2^-1074)
     assert math.isnan(cert.c_float)
     assert _both(cert) == (False, False)
@@ -106,6 +106,10 @@ def test_found_1d_scaled_certificate_with_C_lowered_is_rejected():
     true4 = F(8) * (3 - F(2, 3)) * F(2) ** (-1400)
     forged = _forged(tiny, true4 * (1 - F(1, 1000)))
     assert _both(forged) == (False, False)
+    # C lowered, the honest Gram matrix kept (this one was VALID: the residual underflowed)
+    kept = _cert(tiny.X_rational, true4 * (1 - F(1, 1000)), tiny.basis, tiny.gram_rational)
+    assert _both(kept) == (False, False)
+    assert _both(_numeric_only(kept)) == (False, False)
 
 
 def test_found_1e_rational_beside_a_flushed_float_is_inconsistent():
@@ -257,3 +261,25 @@ def test_found_4_the_valid_line_states_the_bound_shape_and_hash():
     assert res.x_sha256[:16] in line and len(res.x_sha256) == 64
     other = relax(boolean_cube_certificate(2), F(1, 10**6))
     assert check(other).x_sha256 != res.x_sha256
+
+
+def test_gram_entries_near_the_float_range_never_crash_the_numeric_checker():
+    # huge G entries: sums overflow (math.fsum raises); the verdict is a clean rejection
+    base = identity_certificate(2)
+    G = np.array(base.gram)
+    G[0, 1] = G[1, 0] = 1.7e308
+    G[2, 2] = 1.7e308
+    cert = Certificate(q=4, X=base.X, X_rational=base.X_rational, C=F(10) ** 300,
+                       basis=base.basis, gram=G)
+    res = check(cert)
+    assert not res.ok and res.code in {"out_of_range", "not_psd", "margin_too_small"}
+
+
+def test_a_norm_beyond_the_float_range_is_a_clear_error():
+    from specproof._core import ComputationError
+
+    X = np.full((3, 2), 1.7e308)  # ||X||_{2->4} ~ 1.7e308 * 6^(1/4) * sqrt(2) > 1.8e308
+    with pytest.raises(ComputationError, match="exceeds the largest float"):
+        two_to_q(X, q=4, method="power")
+    b = two_to_q(X / 16, q=4, method="power")  # scaled by a power of two: fine
+    assert 0 < b.lower <= b.upper < math.inf
