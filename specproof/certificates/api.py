@@ -35,8 +35,9 @@ from specproof.certificates.sos import (
 from specproof.certificates.validation import as_q, as_solver
 
 METHODS: tuple[str, ...] = ("auto", "power", "baseline", "sos", "epsnet", "exact")
-# Gram basis size up to which method="auto" also runs SoS (a fraction of a second each):
-# d <= 8 at q = 4 with Clarabel (dense interior-point scaling), d <= 15 with SCS
+# Gram basis size up to which method="auto" also runs SoS, about a second at most
+# (measured, benchmarks/bench_sos.py): d <= 8 at q = 4 with Clarabel (0.1-1.2 s at N = 36),
+# d <= 15 with SCS or solver="auto" (0.23 s at N = 120)
 AUTO_SOS_MAX_BASIS = {"auto": 120, "clarabel": 36, "mosek": 55, "scs": 120}
 
 
