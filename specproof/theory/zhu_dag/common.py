@@ -1,0 +1,79 @@
+"""What the zhu-dag claims share: the paper key, seeds from the run, sweeps, figures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from specproof.dag_nets import MEASURES, WidthSweep, measurement_config, width_sweep
+
+PAPER = "zhu-dag"
+
+#: The interval the fitted slope of a quantity that decays like 1/sqrt(m) must fall in.
+SQRT_BAND = (-0.65, -0.35)
+
+ARCH_LABELS = {
+    "mlp": "MLP",
+    "resnet": "ResNet skips",
+    "densenet": "DenseNet",
+    "random": "random DAG",
+    "bottleneck": "bottleneck",
+}
+
+
+def run_seeds(ctx, n: int) -> list[int]:
+    """``n`` consecutive weight seeds drawn from the run's generator (reproducible)."""
+    base = int(ctx.rng.integers(0, 2**20))
+    return list(range(base, base + int(n)))
+
+
+def sweeps(
+    ctx,
+    measure: str,
+    archs: Sequence[str],
+    widths: Sequence[int] | Mapping[str, Sequence[int]],
+    seeds: int,
+    **options: Any,
+) -> dict[str, WidthSweep]:
+    """One width sweep per architecture (serial: the runner parallelises across claims).
+
+    ``widths`` may be a mapping from architecture to its own widths, for architectures
+    that need wider networks to reach the asymptote.
+    """
+    ss = run_seeds(ctx, seeds)
+    out = {}
+    for arch in archs:
+        ws = widths[arch] if isinstance(widths, Mapping) else widths
+        cfg = measurement_config(measure, arch=arch, **options)
+        out[arch] = width_sweep(MEASURES[measure], ws, ss, cfg, progress=False,
+                                label=ARCH_LABELS.get(arch, arch))
+    return out
+
+
+def slopes_figure(results: Mapping[str, WidthSweep], ylabel: str, title: str = ""):
+    """Log-log figure, one curve per architecture with its fitted slope and interval."""
+    from specproof.plotting import figure
+
+    fig, ax = figure()
+    fits = {arch: sw.plot(ax) for arch, sw in results.items()}
+    ax.set_xlabel(r"width $m$ (minimum in-degree)")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    return fig, fits
+
+
+def table(results: Mapping[str, WidthSweep]) -> list[dict[str, Any]]:
+    """Mean of the value per architecture and width, with the number of seeds."""
+    rows = []
+    for arch, sw in results.items():
+        for w, mean in sw.means().items():
+            n = int((sw.widths == w).sum())
+            rows.append({"architecture": arch, "width": w, "mean": mean, "seeds": n})
+    return rows
+
+
+def fit_summary(fits) -> dict[str, Any]:
+    """``{arch: {slope, low, high}}`` for the evidence."""
+    return {arch: {"slope": f.slope, "low": f.low, "high": f.high, "n": f.n}
+            for arch, f in fits.items()}
