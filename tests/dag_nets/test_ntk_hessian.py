@@ -1,0 +1,116 @@
+"""The structured NTK against J J^T, and Hessian-vector products against finite
+differences of gradients and dense eigenvalues."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from specproof.dag_nets import (
+    HessianNorm,
+    NotSmoothError,
+    compile,
+    densenet,
+    mlp,
+    random_dag,
+    resnet,
+)
+
+RNG = np.random.default_rng(777)
+
+NETS = {
+    "mlp": lambda: compile(mlp([5, 4, 3], d_in=3), activation="erf", seed=0),
+    "resnet": lambda: compile(resnet(4, depth=4, d_in=3), activation="tanh", seed=1),
+    "densenet": lambda: compile(densenet(3, depth=3, d_in=3), activation="softplus", seed=2),
+    "random": lambda: compile(random_dag(30, 3, n_inputs=3, seed=3), activation="gelu", seed=3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NETS))
+def test_ntk_equals_jacobian_gram(name):
+    net = NETS[name]()
+    X = RNG.standard_normal((6, 3))
+    X2 = RNG.standard_normal((4, 3))
+    J, J2 = net.jacobian(X), net.jacobian(X2)
+    K = net.ntk(X)
+    np.testing.assert_allclose(K, J @ J.T, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(net.ntk(X, X2), J @ J2.T, rtol=1e-12, atol=1e-14)
+    # chunked and recomputing paths give the same kernel
+    np.testing.assert_allclose(net.ntk(X, chunk_size=2, max_memory=0), K, rtol=1e-13)
+    np.testing.assert_allclose(net.ntk(X, X2, chunk_size=3, max_memory=0), J @ J2.T,
+                               rtol=1e-12, atol=1e-14)
+    assert np.array_equal(K, K.T)
+
+
+@pytest.mark.parametrize("name", sorted(NETS))
+def test_hvp_matches_finite_differences_of_gradients(name):
+    net = NETS[name]()
+    x = RNG.standard_normal(3)
+    v = RNG.standard_normal(net.n_params)
+    e = 1e-5
+    fd = (net.grad(x[None], params=net.params + e * v)
+          - net.grad(x[None], params=net.params - e * v)) / (2 * e)
+    hv = net.hvp(x, v)
+    assert np.linalg.norm(hv - fd) <= 1e-7 * np.linalg.norm(hv)
+    assert np.linalg.norm(hv) > 1e-3  # not trivially zero
+
+
+@pytest.mark.parametrize("name", sorted(NETS))
+def test_hessian_norm_matches_dense_eigenvalues(name):
+    net = NETS[name]()
+    x = RNG.standard_normal(3)
+    H = net.hessian_operator(x) @ np.eye(net.n_params)
+    np.testing.assert_allclose(H, H.T, atol=1e-13)
+    lam = np.linalg.eigvalsh(H)
+    r = net.hessian_norm(x)
+    assert isinstance(r, HessianNorm) and r.ok and r.code == "ok"
+    assert r.value == pytest.approx(np.abs(lam).max(), rel=1e-9)
+    assert r.eigenvalue == pytest.approx(lam[np.argmax(np.abs(lam))], rel=1e-9)
+    assert r.residual < 1e-8 * r.value and r.n_hvp > 2 and r.n_params == net.n_params
+
+
+def test_hessian_of_a_batch_is_the_sum():
+    net = NETS["densenet"]()
+    X = RNG.standard_normal((3, 3))
+    v = RNG.standard_normal(net.n_params)
+    np.testing.assert_allclose(net.hvp(X, v), sum(net.hvp(x, v) for x in X), rtol=1e-11)
+
+
+def test_relu_is_flagged_for_hessians_only():
+    net = compile(mlp(4, depth=2, d_in=2), activation="relu", seed=0)
+    x = RNG.standard_normal(2)
+    net.ntk(x[None])  # fine
+    with pytest.raises(NotSmoothError, match="relu.*not twice differentiable"):
+        net.hessian_norm(x)
+    assert net.hessian_norm(x, allow_nonsmooth=True).ok
+
+
+def test_no_convergence_is_reported_not_hidden():
+    net = compile(mlp(30, depth=2, d_in=3), activation="erf", seed=0)
+    r = net.hessian_norm(np.ones(3), maxiter=1, ncv=3, tol=1e-15)
+    assert not r.ok and r.code == "no_convergence" and "did not converge" in r.reason
+
+
+def test_two_layer_hessian_is_zero_in_the_first_layer_preactivation():
+    net = compile(mlp(6, depth=3, d_in=2), activation="tanh", seed=0)
+    x = RNG.standard_normal(2)
+    for j in range(3):
+        r = net.hessian_norm(x, output=("h1", j), preactivation=True)
+        assert r.value == 0.0
+    assert net.hessian_norm(x, output=("h2", 0), preactivation=True).value > 1e-3
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(12, 40), k=st.integers(1, 4))
+def test_random_dags_ntk_is_a_gram_and_gradient_is_a_directional_derivative(seed, n, k):
+    g = random_dag(n, min_in_degree=k, n_inputs=4, n_outputs=1, max_in_degree=k + 2,
+                   seed=seed)
+    net = compile(g, activation="tanh", seed=seed)
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((4, 4))
+    J = net.jacobian(X)
+    np.testing.assert_allclose(net.ntk(X), J @ J.T, rtol=1e-11, atol=1e-13)
+    t = rng.standard_normal(net.n_params)
+    e = 1e-6
+    fd = (net(X, net.params + e * t) - net(X, net.params - e * t)) / (2 * e)
+    np.testing.assert_allclose(net.jvp(X, t), fd, rtol=1e-6, atol=1e-8)
