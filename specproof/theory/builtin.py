@@ -10,6 +10,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "specproof.theory.hopkins_tiegel_certificates",
     "specproof.theory.group_appendix",
     "specproof.theory.group_appendix_equivariance",
+    "specproof.theory.zhu_dag",
 )
 
 

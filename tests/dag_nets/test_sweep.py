@@ -209,7 +209,8 @@ def test_bad_arguments_are_named(tmp_path):
 
 
 @settings(max_examples=25, deadline=None)
-@given(cfg=st.dictionaries(st.text(max_size=4), st.integers() | st.floats(allow_nan=False, allow_infinity=False),
+@given(cfg=st.dictionaries(st.text(max_size=4),
+                           st.integers() | st.floats(allow_nan=False, allow_infinity=False),
                            max_size=4), seed=st.integers(0, 10**6))
 def test_point_key_ignores_dict_order_and_separates_seeds(cfg, seed):
     reordered = dict(reversed(list(cfg.items())))

@@ -35,7 +35,7 @@ def _in_band(fits) -> bool:
     "weights decays like 1/sqrt(m) in the width m (minimum in-degree) for MLPs, ResNet "
     "skips, DenseNets and random neuron-level DAGs with smooth activations (Thm 3.6).",
     profiles={
-        "quick": {"archs": ["mlp", "random"], "widths": [32, 64, 128, 256], "seeds": 3},
+        "quick": {"archs": ["mlp"], "widths": [16, 32, 64, 128], "seeds": 3},
         "paper": {
             "archs": ["mlp", "resnet", "densenet", "random"],
             "widths": {
@@ -81,7 +81,7 @@ def hessian_standard_parameterization(ctx, **params):
     "NTK stays nearly constant: the relative change ||K_T - K_0||_F / ||K_0||_F decays "
     "with the width (transition to linearity).",
     profiles={
-        "quick": {"archs": ["mlp"], "widths": [32, 64, 128, 256], "seeds": 3, "steps": 100},
+        "quick": {"archs": ["mlp"], "widths": [16, 32, 64, 128], "seeds": 3, "steps": 100},
         "paper": {"archs": ["mlp", "resnet", "densenet"],
                   "widths": [64, 128, 256, 512, 1024], "seeds": 8, "steps": 200},
     },
@@ -160,7 +160,7 @@ def ntk_limit_against_nngp(ctx, **params):
     statement="On the ball of radius R around w_0 the network is close to its "
     "linearisation: max |f(w) - f_lin(w)| decays like 1/sqrt(m) (Cor 3.7).",
     profiles={
-        "quick": {"archs": ["mlp"], "widths": [32, 64, 128, 256], "seeds": 3, "radius": 1.0},
+        "quick": {"archs": ["mlp"], "widths": [16, 32, 64, 128], "seeds": 3, "radius": 1.0},
         "paper": {"archs": ["mlp", "resnet", "densenet"],
                   "widths": [64, 128, 256, 512, 1024], "seeds": 8, "radius": 1.0},
     },

@@ -23,7 +23,7 @@ FLAT = -0.2
     "in-degree, not the layer size: with one hidden layer held at b neurons the Hessian "
     "norm does not decay however wide the other layers grow.",
     profiles={
-        "quick": {"widths": [32, 64, 128, 256], "seeds": 3, "bottleneck": 8},
+        "quick": {"widths": [16, 32, 64, 128], "seeds": 3, "bottleneck": 4},
         "paper": {"widths": [64, 128, 256, 512, 1024], "seeds": 8, "bottleneck": 8},
     },
 )
