@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from specproof.spectral.discriminator import MLPDiscriminator
+from specproof.dag_nets import MLPDiscriminator
 from specproof.testing import ClaimFailed, assert_claim_passes
 from specproof.theory import get_claim, run_claim
 

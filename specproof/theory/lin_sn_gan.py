@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from specproof.dag_nets import MLPDiscriminator
 from specproof.plotting import figure
-from specproof.spectral.discriminator import MLPDiscriminator
 from specproof.theory.engine import claim
 
 PAPER = "lin-sn-gan"
