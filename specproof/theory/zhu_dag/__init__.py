@@ -18,7 +18,15 @@ seeds and judges the point estimate against a fixed interval.
   exactly zero Hessian (sympy).
 """
 
-from specproof.theory.zhu_dag import scaling, structure  # noqa: F401  (registers the claims)
-from specproof.theory.zhu_dag.common import PAPER
+from specproof.claims import Paper
+
+PAPER = Paper(
+    key="zhu-dag",
+    title="Transition to linearity of general neural networks with directed acyclic graph "
+    "architecture",
+    authors="L. Zhu, C. Liu, M. Belkin",
+    venue="NeurIPS 2022",
+    url="https://arxiv.org/abs/2205.11786",
+)
 
 __all__ = ["PAPER"]

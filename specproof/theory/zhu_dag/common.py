@@ -7,8 +7,6 @@ from typing import Any
 
 from specproof.dag_nets import MEASURES, WidthSweep, measurement_config, width_sweep
 
-PAPER = "zhu-dag"
-
 #: The interval the fitted slope of a quantity that decays like 1/sqrt(m) must fall in.
 SQRT_BAND = (-0.65, -0.35)
 

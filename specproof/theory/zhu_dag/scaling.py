@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from specproof.theory.engine import claim
+from specproof.claims import claim
+from specproof.theory.zhu_dag import PAPER
 from specproof.theory.zhu_dag.common import (
-    PAPER,
     SQRT_BAND,
     fit_summary,
     slopes_figure,
@@ -29,7 +29,7 @@ def _in_band(fits) -> bool:
 
 @claim(
     "zhu-dag.hessian-scaling",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="statistical",
     statement="At initialisation the spectral norm of the Hessian of the output w.r.t. the "
     "weights decays like 1/sqrt(m) in the width m (minimum in-degree) for MLPs, ResNet "
@@ -75,7 +75,7 @@ def hessian_standard_parameterization(ctx, **params):
 
 @claim(
     "zhu-dag.ntk-change",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="statistical",
     statement="Under gradient descent on the square loss with a sub-critical step size the "
     "NTK stays nearly constant: the relative change ||K_T - K_0||_F / ||K_0||_F decays "
@@ -116,7 +116,7 @@ def ntk_change_nonlinear_output(ctx, **params):
 
 @claim(
     "zhu-dag.ntk-limit",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="statistical",
     statement="The empirical NTK at initialisation converges to the analytic "
     "infinite-width NTK, with relative error decaying like 1/sqrt(m).",
@@ -155,7 +155,7 @@ def ntk_limit_against_nngp(ctx, **params):
 
 @claim(
     "zhu-dag.linearization",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="statistical",
     statement="On the ball of radius R around w_0 the network is close to its "
     "linearisation: max |f(w) - f_lin(w)| decays like 1/sqrt(m) (Cor 3.7).",

@@ -7,9 +7,10 @@ import networkx as nx
 import numpy as np
 import sympy as sp
 
+from specproof.claims import claim
 from specproof.dag_nets import compile, layers, random_dag
-from specproof.theory.engine import claim
-from specproof.theory.zhu_dag.common import PAPER, fit_summary, slopes_figure, sweeps, table
+from specproof.theory.zhu_dag import PAPER
+from specproof.theory.zhu_dag.common import fit_summary, slopes_figure, sweeps, table
 
 #: A Hessian norm whose fitted slope stays above this does not decay like a power of m.
 FLAT = -0.2
@@ -17,7 +18,7 @@ FLAT = -0.2
 
 @claim(
     "zhu-dag.bottleneck",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="statistical",
     statement="The width that controls the transition to linearity is the minimum "
     "in-degree, not the layer size: with one hidden layer held at b neurons the Hessian "
@@ -104,7 +105,7 @@ def _nonzero_hessian_entries(expr: sp.Expr, weights: dict) -> tuple[int, int]:
 
 @claim(
     "zhu-dag.zero-hessian",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="symbolic",
     statement="The pre-activations of the neurons in layers 0 and 1 have an identically "
     "zero Hessian in the weights (Remark 3.9): layer 0 is the input, layer 1 is linear in "
