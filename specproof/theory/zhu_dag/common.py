@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -39,12 +40,15 @@ def sweeps(
     that need wider networks to reach the asymptote.
     """
     ss = run_seeds(ctx, seeds)
+    # opt-in resumable paper runs: finished points are keyed by measurement, configuration
+    # and seed, so a killed run picks up where it stopped (see docs/dag_nets.md)
+    cache = os.environ.get("SPECPROOF_SWEEP_CACHE") or None
     out = {}
     for arch in archs:
         ws = widths[arch] if isinstance(widths, Mapping) else widths
         cfg = measurement_config(measure, arch=arch, **options)
         out[arch] = width_sweep(MEASURES[measure], ws, ss, cfg, progress=False,
-                                label=ARCH_LABELS.get(arch, arch))
+                                label=ARCH_LABELS.get(arch, arch), cache=cache)
     return out
 
 

@@ -38,12 +38,7 @@ def _in_band(fits) -> bool:
         "quick": {"archs": ["mlp"], "widths": [16, 32, 64, 128], "seeds": 3},
         "paper": {
             "archs": ["mlp", "resnet", "densenet", "random"],
-            "widths": {
-                "mlp": [64, 128, 256, 512, 1024],
-                "resnet": [64, 128, 256, 512, 1024],
-                "densenet": [128, 256, 512, 1024],
-                "random": [64, 128, 256, 512],
-            },
+            "widths": [64, 128, 256, 512],
             "seeds": 8,
         },
     },
@@ -83,7 +78,7 @@ def hessian_standard_parameterization(ctx, **params):
     profiles={
         "quick": {"archs": ["mlp"], "widths": [16, 32, 64, 128], "seeds": 3, "steps": 100},
         "paper": {"archs": ["mlp", "resnet", "densenet"],
-                  "widths": [64, 128, 256, 512, 1024], "seeds": 8, "steps": 200},
+                  "widths": [64, 128, 256, 512], "seeds": 8, "steps": 200},
     },
 )
 def ntk_change(ctx, archs: Sequence[str], widths, seeds: int, steps: int,
@@ -162,7 +157,7 @@ def ntk_limit_against_nngp(ctx, **params):
     profiles={
         "quick": {"archs": ["mlp"], "widths": [16, 32, 64, 128], "seeds": 3, "radius": 1.0},
         "paper": {"archs": ["mlp", "resnet", "densenet"],
-                  "widths": [64, 128, 256, 512, 1024], "seeds": 8, "radius": 1.0},
+                  "widths": [64, 128, 256, 512], "seeds": 8, "radius": 1.0},
     },
 )
 def linearization(ctx, archs: Sequence[str], widths, seeds: int, radius: float,
