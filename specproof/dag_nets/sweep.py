@@ -130,17 +130,22 @@ class WidthSweep:
         n_boot: int = 2000,
         seed: int = 0,
         min_width: int | None = None,
+        x: str = "width",
     ) -> SlopeFit:
         """Log-log slope of ``column`` against width, bootstrap interval over seeds.
 
         ``min_width`` drops the narrower widths (to report the fitted range of a
-        pre-asymptotic architecture; the table keeps them).
+        pre-asymptotic architecture; the table keeps them). ``x`` names the column to
+        fit against: the swept ``width`` or a recorded one such as ``paper_width``
+        (the minimum in-degree, which for a DenseNet is the layer width plus the input
+        size).
         """
         ws, vals = self.widths, self.column(column)
+        xs = ws if x == "width" else self.column(x)
         if min_width is not None:
             keep = ws >= min_width
-            ws, vals = ws[keep], vals[keep]
-        return fit_loglog_bootstrap(ws, vals, confidence=confidence, n_boot=n_boot, seed=seed)
+            xs, vals = xs[keep], vals[keep]
+        return fit_loglog_bootstrap(xs, vals, confidence=confidence, n_boot=n_boot, seed=seed)
 
     def to_csv(self, path: str | os.PathLike) -> Path:
         """Write :meth:`table` as CSV (atomically) and return the path."""
@@ -159,18 +164,19 @@ class WidthSweep:
                 tmp.unlink()
         return path
 
-    def plot(self, ax=None, label: str | None = None, column: str = "value"):
+    def plot(self, ax=None, label: str | None = None, column: str = "value", x: str = "width"):
         """Log-log scatter of every point with the fitted line; returns the fit.
 
-        Draws on ``ax`` (a new column-width figure when None).
+        Draws on ``ax`` (a new column-width figure when None); ``x`` as in :meth:`slope`.
         """
         from specproof.plotting import figure, loglog_fit
 
         if ax is None:
             _, ax = figure()
-        fit = self.slope(column)
+        fit = self.slope(column, x=x)
         text = label if label is not None else (self.label or self.measure)
-        loglog_fit(ax, self.widths, self.column(column), label=text)
+        xs = self.widths if x == "width" else self.column(x)
+        loglog_fit(ax, xs, self.column(column), label=text)
         # loglog_fit reports the t-interval; the legend entry must show the bootstrap one
         line = ax.get_lines()[-1]
         line.set_label(f"{text}: slope {fit.slope:.2f} [{fit.low:.2f}, {fit.high:.2f}]")

@@ -223,7 +223,8 @@ def train(
 
     params_dict = net.params_dict(w) if optimizer is not None else None
     for t in range(steps + 1):
-        loss, g = net.loss_and_grad(X, Y, params=w)
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
+            loss, g = net.loss_and_grad(X, Y, params=w)
         if not math.isfinite(loss) or not np.all(np.isfinite(g)):
             raise ComputationError(
                 f"training diverged at step {t} (loss {loss}); lr = {lr} against "

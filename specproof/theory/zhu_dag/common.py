@@ -52,13 +52,22 @@ def sweeps(
     return out
 
 
-def slopes_figure(results: Mapping[str, WidthSweep], ylabel: str, title: str = ""):
-    """Log-log figure, one curve per architecture with its fitted slope and interval."""
+def slopes_figure(results: Mapping[str, WidthSweep], ylabel: str, title: str = "",
+                  x: str = "paper_width"):
+    """Log-log figure, one curve per architecture with its fitted slope and interval.
+
+    The slope is fitted against the paper's width (the minimum in-degree, recorded with
+    every point; a DenseNet's is its layer width plus the input size) unless ``x`` says
+    ``"width"`` (the swept layer width).
+    """
     from specproof.plotting import figure
 
     fig, ax = figure()
-    fits = {arch: sw.plot(ax) for arch, sw in results.items()}
-    ax.set_xlabel(r"width $m$ (minimum in-degree)")
+    fits = {arch: sw.plot(ax, x=x) for arch, sw in results.items()}
+    if x == "paper_width":
+        ax.set_xlabel(r"width $m$ (minimum in-degree)")
+    else:
+        ax.set_xlabel(r"layer width $m$")
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)

@@ -34,7 +34,7 @@ def bottleneck(ctx, widths, seeds: int, bottleneck: int, without: bool = False):
     res = sweeps(ctx, "hessian", [arch], widths, seeds, **opts)
     sw = res[arch]
     paper_widths = sorted({int(p.extra["paper_width"]) for p in sw.points})
-    fig, fits = slopes_figure(res, r"$\|H_f(w_0)\|_2$",
+    fig, fits = slopes_figure(res, r"$\|H_f(w_0)\|_2$", x="width",
                               title="no bottleneck" if without else f"bottleneck b = {bottleneck}")
     fit = fits[arch]
     return ctx.evidence(
