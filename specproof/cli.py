@@ -197,10 +197,15 @@ def _add_ntk(sub) -> None:
             summary = ntk_sweep_to_folder(
                 archs, widths, args.seeds, args.out, measure=args.measure,
                 activation=args.activation, jobs=args.jobs, scheduler=args.scheduler)
+        except KeyboardInterrupt:
+            print(f"specproof ntk: interrupted; finished points are kept in {args.out}/cache, "
+                  "rerun the same command to resume", file=sys.stderr)
+            return 1
         except (SpecproofError, ImportError) as exc:
             if isinstance(exc, (ValueError, TypeError, ImportError)):
                 raise UsageError(str(exc)) from exc
-            raise
+            print(f"specproof ntk: {exc}", file=sys.stderr)
+            return 1
         for arch, fit in summary["slopes"].items():
             print(f"{arch:<12} slope {fit['slope']:+.3f} [{fit['low']:+.3f}, {fit['high']:+.3f}]")
         print(f"table: {args.out}/sweep.csv  slopes: {args.out}/slopes.json  "

@@ -107,6 +107,9 @@ def ntk_sweep_to_folder(
 
     measure = as_choice(measure, sorted(MEASURES), "measure")
     seeds = as_int(seeds, "seeds", minimum=2)
+    if measure == "kernel-error" and any(a != "mlp" for a in archs):
+        raise ArgumentError("kernel-error has an analytic kernel for arch 'mlp' only, got "
+                            f"{', '.join(a for a in archs if a != 'mlp')}")
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ArgumentError(f"--out {str(out)!r} exists and is not a folder")
