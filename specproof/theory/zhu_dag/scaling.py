@@ -77,8 +77,8 @@ def hessian_standard_parameterization(ctx, **params):
     "with the width (transition to linearity).",
     profiles={
         "quick": {"archs": ["mlp"], "widths": [16, 32, 64, 128], "seeds": 3, "steps": 100},
-        "paper": {"archs": ["mlp", "resnet", "densenet"],
-                  "widths": [64, 128, 256, 512], "seeds": 8, "steps": 200},
+        "paper": {"archs": ["mlp"], "widths": [64, 128, 256, 512], "seeds": 8,
+                  "steps": 200},
     },
 )
 def ntk_change(ctx, archs: Sequence[str], widths, seeds: int, steps: int,
@@ -156,8 +156,8 @@ def ntk_limit_against_nngp(ctx, **params):
     "linearisation: max |f(w) - f_lin(w)| decays like 1/sqrt(m) (Cor 3.7).",
     profiles={
         "quick": {"archs": ["mlp"], "widths": [16, 32, 64, 128], "seeds": 3, "radius": 1.0},
-        "paper": {"archs": ["mlp", "resnet", "densenet"],
-                  "widths": [64, 128, 256, 512], "seeds": 8, "radius": 1.0},
+        "paper": {"archs": ["mlp"], "widths": [64, 128, 256, 512], "seeds": 8,
+                  "radius": 1.0},
     },
 )
 def linearization(ctx, archs: Sequence[str], widths, seeds: int, radius: float,

@@ -112,7 +112,7 @@ def _nonzero_hessian_entries(expr: sp.Expr, weights: dict) -> tuple[int, int]:
     "its weights.",
     profiles={
         "quick": {"graphs": 1, "n_nodes": 8, "min_in_degree": 2, "n_inputs": 2},
-        "paper": {"graphs": 6, "n_nodes": 16, "min_in_degree": 3, "n_inputs": 4},
+        "paper": {"graphs": 3, "n_nodes": 12, "min_in_degree": 3, "n_inputs": 3},
     },
 )
 def zero_hessian(ctx, graphs: int, n_nodes: int, min_in_degree: int, n_inputs: int,
