@@ -14,7 +14,7 @@ Examples
 ((6, 6), True)
 """
 
-from specproof.dag_nets.activations import ACTIVATIONS, Activation, get_activation
+from specproof.dag_nets.activations import ACTIVATIONS, Activation, get_activation, leaky_relu
 from specproof.dag_nets.builders import (
     bottleneck,
     densenet,
@@ -60,6 +60,7 @@ __all__ = [
     "get_activation",
     "infinite_width_ntk",
     "layers",
+    "leaky_relu",
     "mlp",
     "nngp_kernel",
     "random_dag",

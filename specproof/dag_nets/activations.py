@@ -48,9 +48,20 @@ class Activation:
     d2: Fn
     smooth: bool = True
     identity: bool = False
+    d1_of_output: Fn | None = None
+    """``f'`` as a function of ``f(z)`` where that is cheaper (tanh: ``1 - a^2``)."""
+    slope: float | None = None
+    """The negative slope of a leaky ReLU (None for every other activation)."""
 
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
+
+    def __reduce__(self):
+        # built-ins pickle by name (their functions are lambdas), so compiled networks
+        # can be sent to worker processes
+        if ACTIVATIONS.get(self.name) is self:
+            return (get_activation, (self.name,))
+        return super().__reduce__()
 
 
 def _erf_d1(z: np.ndarray) -> np.ndarray:
@@ -89,14 +100,50 @@ def _gelu_d2(z: np.ndarray) -> np.ndarray:
     return _INV_SQRT_2PI * np.exp(-0.5 * z * z) * (2.0 - z * z)
 
 
+def _leaky(z: np.ndarray, slope: float) -> np.ndarray:
+    return np.where(z > 0, z, slope * z)
+
+
+def _leaky_d1(z: np.ndarray, slope: float) -> np.ndarray:
+    return np.where(z > 0, 1.0, slope)
+
+
+def leaky_relu(slope: float = 0.2) -> Activation:
+    """The leaky ReLU ``max(z, slope z)`` (``0 <= slope < 1``); not twice differentiable.
+
+    ``"leaky_relu"`` by name is ``leaky_relu(0.2)``, the slope GAN discriminators use.
+
+    Examples
+    --------
+    >>> act = leaky_relu(0.1)
+    >>> act.f(np.array([-2.0, 3.0])), act.smooth
+    (array([-0.2,  3. ]), False)
+    """
+    from functools import partial
+
+    from specproof._core import as_float
+
+    slope = as_float(slope, "slope", minimum=0.0, maximum=1.0)
+    return Activation(
+        "leaky_relu" if slope == 0.2 else f"leaky_relu({slope:g})",
+        partial(_leaky, slope=slope),
+        partial(_leaky_d1, slope=slope),
+        np.zeros_like,
+        smooth=False,
+        slope=slope,
+    )
+
+
 ACTIVATIONS: dict[str, Activation] = {
     "identity": Activation(
         "identity", lambda z: z, np.ones_like, np.zeros_like, smooth=True, identity=True
     ),
     "erf": Activation("erf", special.erf, _erf_d1, lambda z: -2.0 * z * _erf_d1(z)),
-    "tanh": Activation("tanh", np.tanh, _tanh_d1, _tanh_d2),
+    "tanh": Activation("tanh", np.tanh, _tanh_d1, _tanh_d2, d1_of_output=lambda a: 1.0 - a * a),
     "softplus": Activation("softplus", lambda z: np.logaddexp(0.0, z), special.expit, _sig_d1),
-    "sigmoid": Activation("sigmoid", special.expit, _sig_d1, _sig_d2),
+    "sigmoid": Activation(
+        "sigmoid", special.expit, _sig_d1, _sig_d2, d1_of_output=lambda a: a * (1.0 - a)
+    ),
     "gelu": Activation("gelu", _gelu, _gelu_d1, _gelu_d2),
     "relu": Activation(
         "relu",
@@ -105,6 +152,7 @@ ACTIVATIONS: dict[str, Activation] = {
         np.zeros_like,
         smooth=False,
     ),
+    "leaky_relu": leaky_relu(0.2),
 }
 """The built-in activations by name."""
 

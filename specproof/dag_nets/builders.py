@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -281,8 +281,3 @@ def to_neurons(graph: nx.DiGraph) -> nx.DiGraph:
         out.add_edges_from(((u, i), (v, j)) for i in range(s.sizes[u]) for j in range(s.sizes[v]))
     return out
 
-
-def expanded_name(block: tuple[Hashable, Hashable], i: int, j: int) -> tuple[Any, Any]:
-    """The neuron-level edge of entry ``(i, j)`` of block ``(u, v)`` in :func:`to_neurons`."""
-    u, v = block
-    return ((u, i), (v, j))

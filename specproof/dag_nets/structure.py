@@ -73,6 +73,19 @@ class Structure:
     fan_in: dict[Hashable, int]
 
 
+def _reached(graph: nx.DiGraph, sources: Sequence[Hashable]) -> set:
+    """Nodes reachable from ``sources`` (themselves included), one sweep in O(edges)."""
+    seen = set(sources)
+    stack = list(sources)
+    succ = graph._succ  # plain adjacency dicts: a BFS per input was the compile bottleneck
+    while stack:
+        for t in succ[stack.pop()]:
+            if t not in seen:
+                seen.add(t)
+                stack.append(t)
+    return seen
+
+
 def _roles(graph: nx.DiGraph, role: str, given: Sequence[Hashable] | None) -> list | None:
     if given is not None:
         given = list(given)
@@ -134,10 +147,26 @@ def analyse(
             "and an output)",
             isolated,
         )
+    roles = dict(graph.nodes(data="role"))
+    odd = [n for n, r in roles.items() if r not in (None, "input", "hidden", "output")]
+    if odd:
+        raise GraphError(
+            f"nodes {_names(odd)} have a role other than 'input', 'hidden' or 'output' "
+            f"({roles[odd[0]]!r})",
+            odd,
+        )
+    hidden = {n for n, r in roles.items() if r == "hidden"}
     ins = _roles(graph, "input", inputs)
     outs = _roles(graph, "output", outputs)
     sources = [n for n in graph.nodes if graph.in_degree(n) == 0]
     sinks = [n for n in graph.nodes if graph.out_degree(n) == 0]
+    marked = [n for n in sources if n in hidden]
+    if marked:
+        raise GraphError(f"hidden nodes {_names(marked)} have no inputs (in-degree 0)", marked)
+    marked = [n for n in sinks if n in hidden]
+    if marked:
+        raise GraphError(f"hidden nodes {_names(marked)} reach no output (out-degree 0)",
+                         marked)
     if ins is None:
         ins = sources
     else:
@@ -146,7 +175,7 @@ def analyse(
             raise GraphError(f"inputs {_names(fed)} have incoming edges", fed)
         orphans = [n for n in sources if n not in set(ins)]
         if orphans:
-            reach = set(ins).union(*(nx.descendants(graph, n) for n in ins))
+            reach = _reached(graph, ins)
             lost = [n for n in graph.nodes if n not in reach and n not in set(orphans)]
             extra = f"; nodes reachable only through them: {_names(lost)}" if lost else ""
             raise GraphError(
@@ -155,7 +184,7 @@ def analyse(
                 orphans + lost,
             )
     ins_set = set(ins)
-    reached = ins_set.union(*(nx.descendants(graph, n) for n in ins))
+    reached = _reached(graph, ins)
     unreached = [n for n in graph.nodes if n not in reached]
     if unreached:
         raise GraphError(f"nodes {_names(unreached)} are unreachable from any input", unreached)

@@ -39,7 +39,12 @@ def torch_function(net: DagNet, output: int = 0):
     for i, b in enumerate(blocks):
         preds[b.v].append(i)
     scale = {v: float(net.scale[net.start[v]]) for v in node_order}
-    acts = {v: _TORCH_ACTS[net.activations[v].name] for v in node_order}
+    def torch_act(a):
+        if a.slope is not None:
+            return lambda t, z: t.nn.functional.leaky_relu(z, a.slope)
+        return _TORCH_ACTS[a.name]
+
+    acts = {v: torch_act(net.activations[v]) for v in node_order}
     inputs = set(net.inputs)
     in_slices = {v: (net.start[v], net.start[v] + net.sizes[v]) for v in net.inputs}
     out_row = int(net.out_rows[output])

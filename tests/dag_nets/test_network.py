@@ -217,3 +217,78 @@ def test_nonlinear_output_activation_is_honoured():
     nl = compile(g, seed=0)
     X = RNG.standard_normal((3, 2))
     np.testing.assert_allclose(nl(X), special.erf(lin(X)), rtol=1e-14)
+
+
+def test_pickle_round_trip_for_worker_processes():
+    import pickle
+
+    net = compile(random_dag(30, 3, n_inputs=3, seed=1), activation="gelu", seed=0)
+    other = pickle.loads(pickle.dumps(net))
+    X = RNG.standard_normal((4, 3))
+    np.testing.assert_array_equal(other(X), net(X))
+    np.testing.assert_array_equal(other.ntk(X), net.ntk(X))
+
+
+def test_require_smooth_and_width_property():
+    from specproof.dag_nets import NotSmoothError
+
+    with pytest.raises(NotSmoothError, match="relu"):
+        compile(mlp(4, depth=2), activation="relu", require_smooth=True)
+    assert compile(mlp(9, depth=3, d_in=2)).width == 9
+
+
+def test_strided_parameter_views_are_read_correctly():
+    net = compile(random_dag(40, 3, n_inputs=3, seed=4), activation="tanh", seed=0)
+    X = RNG.standard_normal((3, 3))
+    big = np.zeros(2 * net.n_params)
+    big[::2] = net.params
+    view = big[::2]  # a strided view: a raw-buffer kernel would read the zeros in between
+    np.testing.assert_array_equal(net(X, params=view), net(X))
+    np.testing.assert_array_equal(net.grad(X, params=view), net.grad(X))
+    t = np.zeros(2 * net.n_params)
+    t[1::2] = 1.0
+    np.testing.assert_allclose(net.jvp(X, t[1::2]), net.jvp(X, np.ones(net.n_params)))
+
+
+def test_overflow_is_an_error_not_a_nan():
+    from specproof._core import ComputationError
+
+    net = compile(mlp(4, depth=2, d_in=2), activation="softplus", seed=0)
+    big = np.full(net.n_params, 1e200)
+    X = np.ones((2, 2))
+    with pytest.raises(ComputationError, match="the outputs overflowed"):
+        net.forward(X, params=big)
+    with pytest.raises(ComputationError, match="overflowed"):
+        net.ntk(X, params=big)
+
+
+def test_block_names_stay_unique_when_node_strings_collide():
+    g = nx.DiGraph([(1, "1"), ("1", "y"), (1, "y")])
+    net = compile(g, seed=0)
+    names = list(net.params_dict())
+    assert len(names) == net.n_params == 3 and len(set(names)) == 3
+    assert "W[1->'1']" in names
+    other = compile(g, seed=1).set_params(net.params_dict())
+    np.testing.assert_array_equal(other.params, net.params)
+
+
+def test_leaky_relu_by_name_and_by_slope():
+    from specproof.dag_nets import leaky_relu
+
+    g = mlp(5, depth=2, d_in=2)
+    net = compile(g, activation="leaky_relu", seed=0)
+    other = compile(g, activation=leaky_relu(0.05), seed=0)
+    X = RNG.standard_normal((6, 2))
+    P = net.params_dict()
+    h1 = X @ P["W[x->h1]"] / np.sqrt(2)
+    h1 = np.where(h1 > 0, h1, 0.2 * h1)
+    h2 = h1 @ P["W[h1->h2]"] / np.sqrt(5)
+    h2 = np.where(h2 > 0, h2, 0.2 * h2)
+    np.testing.assert_allclose(net(X), h2 @ P["W[h2->y]"] / np.sqrt(5), rtol=1e-13)
+    assert not np.allclose(other(X), net(X))
+    np.testing.assert_allclose(other.grad(X), _fd_grad(other, X), rtol=1e-6, atol=1e-8)
+    import pickle
+
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(other))(X), other(X))
+    with pytest.raises(ValueError, match="slope"):
+        leaky_relu(1.5)

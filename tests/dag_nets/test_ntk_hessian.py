@@ -40,6 +40,9 @@ def test_ntk_equals_jacobian_gram(name):
     np.testing.assert_allclose(net.ntk(X, X2, chunk_size=3, max_memory=0), J @ J2.T,
                                rtol=1e-12, atol=1e-14)
     assert np.array_equal(K, K.T)
+    seen = []
+    net.ntk(X, chunk_size=2, progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(d, 6) for d in range(1, 7)]  # 3 chunks: 6 blocks of the upper half
 
 
 @pytest.mark.parametrize("name", sorted(NETS))
@@ -114,3 +117,57 @@ def test_random_dags_ntk_is_a_gram_and_gradient_is_a_directional_derivative(seed
     e = 1e-6
     fd = (net(X, net.params + e * t) - net(X, net.params - e * t)) / (2 * e)
     np.testing.assert_allclose(net.jvp(X, t), fd, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("builder", [
+    lambda: mlp([7, 5, 6], d_in=3),
+    lambda: densenet(5, depth=3, d_in=3),
+    lambda: resnet(6, depth=4, d_in=3),
+])
+def test_reduced_hessian_has_the_nonzero_spectrum_of_the_full_one(builder):
+    from specproof.dag_nets.hessian_reduced import ReducedHessian
+
+    net = compile(builder(), activation="tanh", seed=5)
+    X = RNG.standard_normal((2, 3))
+    op = net.hessian_operator(X)
+    red = ReducedHessian(net, op.w, op.cache)
+    assert red.dim < net.n_params
+    T = np.column_stack([red.matvec(e) for e in np.eye(red.dim)])
+    np.testing.assert_allclose(T, T.T, atol=1e-13)
+    H = op @ np.eye(net.n_params)
+    lam_h = np.sort(np.linalg.eigvalsh(H))
+    lam_t = np.sort(np.linalg.eigvalsh(T))
+    big_h = lam_h[np.abs(lam_h) > 1e-10]
+    big_t = lam_t[np.abs(lam_t) > 1e-10]
+    np.testing.assert_allclose(big_t, big_h, rtol=1e-9, atol=1e-12)
+    # P is a partial isometry onto a subspace that contains range(H)
+    c = RNG.standard_normal(red.dim)
+    v = red.lift(c)
+    hv = op.matvec(v)
+    assert np.linalg.norm(red.lift(red.matvec(c)) - hv) < 1e-12 * np.linalg.norm(hv)
+    full = net.hessian_norm(X, method="full")
+    fast = net.hessian_norm(X, method="reduced")
+    assert fast.method == "reduced" and full.method == "full" and fast.dim == red.dim
+    assert fast.value == pytest.approx(full.value, rel=1e-10)
+    assert fast.residual < 1e-9 * fast.value
+
+
+def test_reduced_method_needs_blocks():
+    net = NETS["random"]()
+    with pytest.raises(ValueError, match="block network"):
+        net.hessian_norm(np.ones(3), method="reduced")
+
+
+@pytest.mark.parametrize("maxiter", [1, 2, None])
+def test_the_reported_residual_bounds_the_distance_to_an_eigenvalue(maxiter):
+    # even when Lanczos stops early the residual must be honest: some eigenvalue of H lies
+    # within it of the reported eigenvalue (a residual taken from ARPACK's own estimate,
+    # or from a non-normalised vector, would break this)
+    net = compile(mlp([8, 6], d_in=3), activation="tanh", seed=11)
+    x = RNG.standard_normal(3)
+    lam = np.linalg.eigvalsh(net.hessian_operator(x) @ np.eye(net.n_params))
+    for method in ("full", "reduced"):
+        r = net.hessian_norm(x, maxiter=maxiter, ncv=4, tol=1e-14, method=method)
+        assert np.min(np.abs(lam - r.eigenvalue)) <= r.residual * (1 + 1e-9) + 1e-14
+        if r.ok:
+            assert r.value == pytest.approx(np.abs(lam).max(), rel=1e-8)

@@ -71,3 +71,12 @@ def test_empirical_kernels_converge_to_the_oracles(act):
     assert err < 0.025, err
     wrong = nngp_kernel(X, depth=2, activation=act)  # the NNGP is not the NTK
     assert np.linalg.norm(wrong - K_inf) / np.linalg.norm(K_inf) > 0.15
+
+
+def test_relu_zero_input_kernel_is_zero_both_ways():
+    # x = 0: every pre-activation is 0 and relu'(0) = 0, so the kernel row vanishes
+    X = np.array([[0.0, 0.0], [1.0, -2.0]])
+    K_inf = infinite_width_ntk(X, depth=2, activation="relu")
+    assert K_inf[0, 0] == 0.0 and K_inf[0, 1] == 0.0 and K_inf[1, 1] > 0
+    K = compile(mlp(50, depth=2, d_in=2), activation="relu", seed=0).ntk(X)
+    assert K[0, 0] == 0.0 and K[0, 1] == 0.0 and K[1, 1] > 0

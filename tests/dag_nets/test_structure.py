@@ -164,3 +164,17 @@ def test_builders_reject_bad_widths():
     with pytest.raises(ValueError, match="depth"):
         mlp([3, 4], depth=3)
     assert np.array_equal([mlp([3, 4]).nodes[n]["size"] for n in ("h1", "h2")], [3, 4])
+
+
+def test_role_hidden_is_never_taken_for_an_input_or_output():
+    g = nx.DiGraph([("x", "h"), ("h", "y"), ("z", "h")])
+    g.nodes["z"]["role"] = "hidden"
+    with pytest.raises(GraphError, match="hidden nodes \\['z'\\] have no inputs"):
+        analyse(g)
+    g = nx.DiGraph([("x", "h"), ("h", "y"), ("h", "dead")])
+    g.nodes["dead"]["role"] = "hidden"
+    with pytest.raises(GraphError, match="'dead'.*reach no output"):
+        analyse(g)
+    g.nodes["dead"]["role"] = "ouput"
+    with pytest.raises(GraphError, match="role other than"):
+        analyse(g)
