@@ -72,7 +72,7 @@ __all__ = [
 ]
 
 # Training, measurements and width sweeps (run on top of the compiled network above).
-from specproof.dag_nets.discriminator import MLPDiscriminator, leaky_relu  # noqa: E402
+from specproof.dag_nets.discriminator import MLPDiscriminator  # noqa: E402
 from specproof.dag_nets.executors import (  # noqa: E402
     MissingDependencyError,
     local_dask_executor,
@@ -102,7 +102,6 @@ __all__ += [
     "TrainingRun",
     "WidthSweep",
     "build_graph",
-    "leaky_relu",
     "local_dask_executor",
     "measurement_config",
     "open_executor",

@@ -23,32 +23,10 @@ import networkx as nx
 import numpy as np
 
 from specproof._core import ArgumentError
-from specproof.dag_nets.activations import Activation, get_activation
+from specproof.dag_nets.activations import Activation, get_activation, leaky_relu
 from specproof.dag_nets.network import DagNet, compile
 
 ACTIVATIONS = ("relu", "leaky_relu", "softplus", "tanh")
-
-
-def leaky_relu(slope: float = 0.2) -> Activation:
-    """Leaky ReLU ``max(z, slope z)`` as an :class:`Activation` (not smooth: a kink at 0).
-
-    Its derivative at exactly 0 is taken as ``slope`` (the left derivative), as ReLU's is
-    taken as 0.
-
-    Examples
-    --------
-    >>> act = leaky_relu(0.1)
-    >>> act.f(np.array([-2.0, 3.0])), act.d1(np.array([-2.0, 0.0, 3.0]))
-    (array([-0.2,  3. ]), array([0.1, 0.1, 1. ]))
-    """
-    s = float(slope)
-    return Activation(
-        "leaky_relu",
-        lambda z: np.where(z > 0, z, s * z),
-        lambda z: np.where(z > 0, 1.0, s),
-        np.zeros_like,
-        smooth=False,
-    )
 
 
 def _activation(name: str, slope: float) -> Activation:
