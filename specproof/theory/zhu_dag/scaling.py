@@ -38,7 +38,12 @@ def _in_band(fits) -> bool:
         "quick": {"archs": ["mlp"], "widths": [16, 32, 64, 128], "seeds": 3},
         "paper": {
             "archs": ["mlp", "resnet", "densenet", "random"],
-            "widths": [64, 128, 256, 512],
+            "widths": {
+                "mlp": [64, 128, 256, 512, 1024, 2048],
+                "resnet": [64, 128, 256, 512, 1024],
+                "densenet": [64, 128, 256, 512, 1024],
+                "random": [64, 128, 256, 512],
+            },
             "seeds": 8,
         },
     },
@@ -77,8 +82,8 @@ def hessian_standard_parameterization(ctx, **params):
     "with the width (transition to linearity).",
     profiles={
         "quick": {"archs": ["mlp"], "widths": [16, 32, 64, 128], "seeds": 3, "steps": 100},
-        "paper": {"archs": ["mlp"], "widths": [64, 128, 256, 512], "seeds": 8,
-                  "steps": 200},
+        "paper": {"archs": ["mlp", "resnet", "densenet"], "widths": [64, 128, 256, 512],
+                  "seeds": 8, "steps": 200},
     },
 )
 def ntk_change(ctx, archs: Sequence[str], widths, seeds: int, steps: int,

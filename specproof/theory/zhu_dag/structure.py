@@ -25,7 +25,7 @@ FLAT = -0.2
     "norm does not decay however wide the other layers grow.",
     profiles={
         "quick": {"widths": [16, 32, 64, 128], "seeds": 3, "bottleneck": 4},
-        "paper": {"widths": [64, 128, 256, 512], "seeds": 8, "bottleneck": 8},
+        "paper": {"widths": [64, 128, 256, 512, 1024], "seeds": 8, "bottleneck": 8},
     },
 )
 def bottleneck(ctx, widths, seeds: int, bottleneck: int, without: bool = False):
