@@ -416,13 +416,18 @@ def _run_parallel(executor, measure, pending, finish, failed) -> None:
 
 
 def demo_power_law(config: Mapping[str, Any], seed: int) -> float:
-    """A toy measurement ``width^(-1/2)`` times seeded noise, for examples and tests.
+    """A toy measurement ``width^slope`` times seeded noise, for examples and tests.
+
+    ``config`` may set ``slope`` (default -0.5), ``noise`` (log-normal scale, default
+    0.01) and ``delay`` (seconds to sleep first, to stand in for real work).
 
     Examples
     --------
     >>> round(demo_power_law({"width": 100}, 0) * 10, 1)
     1.0
     """
+    if config.get("delay"):
+        time.sleep(float(config["delay"]))
     rng = np.random.default_rng([int(seed), int(config["width"])])
     noise = float(config.get("noise", 0.01))
     slope = float(config.get("slope", -0.5))

@@ -246,3 +246,41 @@ def test_sweep_plot_legend_shows_bootstrap_interval():
         f"demo: slope {fit.slope:.2f} [{fit.low:.2f}, {fit.high:.2f}]")
     plt.close("all")
     assert isinstance(pts, WidthSweep)
+
+
+def test_sigkill_midway_leaves_whole_files_and_the_rerun_resumes(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        f"import sys; sys.path.insert(0, {str(root)!r})\n"
+        "from specproof.dag_nets.sweep import demo_power_law, width_sweep\n"
+        "width_sweep(demo_power_law, [8, 16, 32, 64], seeds=4, config={'delay': 0.3},"
+        f" cache={str(tmp_path)!r}, progress=False)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    deadline = time.monotonic() + 120
+    def whole():
+        return [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
+
+    while len(whole()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    finished = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
+    assert 3 <= len(finished) < 16
+    for name in finished:
+        json.loads((tmp_path / name).read_text())  # whole JSON, never half a file
+    CALLS.clear()
+    lines = []
+    resumed = width_sweep(demo_power_law, [8, 16, 32, 64], seeds=4, config={"delay": 0.3},
+                          cache=tmp_path, progress=lines.append)
+    assert sum(p.cached for p in resumed.points) >= len(finished)
+    assert lines[0].endswith(f"points read from {tmp_path}")
+    fresh = width_sweep(demo_power_law, [8, 16, 32, 64], seeds=4, progress=False)
+    assert [p.value for p in resumed.points] == [p.value for p in fresh.points]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
