@@ -182,7 +182,22 @@ class WidthSweep:
         line.set_label(f"{text}: slope {fit.slope:.2f} [{fit.low:.2f}, {fit.high:.2f}]")
         ax.legend(loc="best", frameon=False)
         ax.set_xlabel(r"width $m$")
+        _width_ticks(ax, xs)
         return fit
+
+
+def _width_ticks(ax, xs) -> None:
+    """Label the x axis at the swept widths (all curves drawn so far), in plain numbers:
+    log-scale minor labels such as 3x10^1 crowd each other at paper-column width."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    old = ax.xaxis.get_major_locator()
+    locs = set(np.asarray(xs, dtype=float).tolist())
+    if isinstance(old, FixedLocator):
+        locs |= set(np.asarray(old.locs, dtype=float).tolist())
+    ax.xaxis.set_major_locator(FixedLocator(sorted(locs)))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
 
 
 def measure_name(measure: Measurement) -> str:
