@@ -30,6 +30,28 @@ except ImportError:  # pragma: no cover - a future scipy may move it; fall back
     _csr_matvecs = None
 
 
+def _kernel_works() -> bool:
+    """The private kernel is used only if it reproduces the public product on a probe
+    (a future scipy could change its signature or semantics)."""
+    if _csr_matvecs is None:
+        return False
+    try:
+        ip = np.array([0, 2, 3], dtype=np.int32)
+        ix = np.array([0, 2, 1], dtype=np.int32)
+        data = np.array([1.5, -2.0, 3.0])
+        X = np.arange(6.0).reshape(3, 2)
+        Y = np.ones((2, 2))
+        _csr_matvecs(2, 3, 2, ip, ix, data, X.ravel(), Y.ravel())
+        want = 1.0 + sp.csr_matrix((data, ix, ip), shape=(2, 3)) @ X
+        return bool(np.array_equal(Y, want))
+    except Exception:  # pragma: no cover
+        return False
+
+
+if not _kernel_works():  # pragma: no cover
+    _csr_matvecs = None
+
+
 @dataclass(frozen=True)
 class Block:
     """A dense weight block ``W[u->v]`` of shape ``(m_u, m_v)``.

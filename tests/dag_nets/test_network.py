@@ -292,3 +292,16 @@ def test_leaky_relu_by_name_and_by_slope():
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(other))(X), other(X))
     with pytest.raises(ValueError, match="slope"):
         leaky_relu(1.5)
+
+
+def test_public_sparse_fallback_gives_the_same_results(monkeypatch):
+    import specproof.dag_nets.engines as engines
+
+    assert engines._kernel_works()
+    net = compile(random_dag(40, 3, n_inputs=3, seed=6), activation="tanh", seed=0)
+    X = RNG.standard_normal((4, 3))
+    fast = (net(X), net.grad(X), net.hvp(X[0], np.ones(net.n_params)))
+    monkeypatch.setattr(engines, "_csr_matvecs", None)
+    slow = (net(X), net.grad(X), net.hvp(X[0], np.ones(net.n_params)))
+    for a, b in zip(fast, slow):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)

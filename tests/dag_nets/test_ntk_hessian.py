@@ -171,3 +171,60 @@ def test_the_reported_residual_bounds_the_distance_to_an_eigenvalue(maxiter):
         assert np.min(np.abs(lam - r.eigenvalue)) <= r.residual * (1 + 1e-9) + 1e-14
         if r.ok:
             assert r.value == pytest.approx(np.abs(lam).max(), rel=1e-8)
+
+
+def test_ntk_of_a_chosen_output_or_hidden_preactivation_is_its_jacobian_gram():
+    net = compile(densenet(4, depth=3, d_in=2, d_out=3), activation="tanh", seed=8)
+    X = RNG.standard_normal((5, 2))
+    for out, pre in ((1, False), (2, False), (("h2", 3), True), (("h3", 0), False)):
+        J = net.jacobian(X, output=out, preactivation=pre)
+        np.testing.assert_allclose(net.ntk(X, output=out, preactivation=pre), J @ J.T,
+                                   rtol=1e-12, atol=1e-14)
+    Z = net.activations_of(X, preactivation=True)["h2"]
+    e = 1e-6
+    t = RNG.standard_normal(net.n_params)
+    Zp = net.activations_of(X, params=net.params + e * t, preactivation=True)["h2"]
+    Zm = net.activations_of(X, params=net.params - e * t, preactivation=True)["h2"]
+    J = net.jacobian(X, output=("h2", 3), preactivation=True)
+    np.testing.assert_allclose((Zp - Zm)[:, 3] / (2 * e), J @ t, rtol=1e-6, atol=1e-9)
+    assert Z.shape == (5, 4)
+
+
+def _neuron_weights(blk):
+    d = {}
+    for b, arr in zip(blk.blocks, blk.params_dict().values()):
+        for (i, j), val in np.ndenumerate(arr):
+            d[((b.u, i), (b.v, j))] = val
+    return d
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(6, 14))
+def test_random_block_dags_agree_with_their_neuron_expansion(seed, n):
+    # two independent implementations (dense blocks vs one CSR product per generation)
+    # on random architectures with random block sizes must agree to rounding
+    from specproof.dag_nets import to_neurons
+
+    rng = np.random.default_rng(seed)
+    g = random_dag(n, min_in_degree=1, n_inputs=2, n_outputs=1, max_in_degree=3, seed=seed)
+    for v in g.nodes:
+        g.nodes[v]["size"] = int(rng.integers(1, 4)) if v != n - 1 else 1
+    blk = compile(g, activation="softplus", seed=seed)
+    neu = compile(to_neurons(g), activation="softplus").set_params(_neuron_weights(blk))
+    assert blk.engine == "blocks" and neu.engine == "sparse"
+    X = rng.standard_normal((3, blk.n_inputs))
+    np.testing.assert_allclose(neu(X), blk(X), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(neu.ntk(X), blk.ntk(X), rtol=1e-11, atol=1e-14)
+    assert neu.hessian_norm(X[0]).value == pytest.approx(blk.hessian_norm(X[0]).value,
+                                                         rel=1e-8, abs=1e-12)
+
+
+def test_reduced_and_full_agree_for_hidden_targets_and_batches():
+    net = compile(densenet(6, depth=3, d_in=3, d_out=2), activation="tanh", seed=4)
+    X = RNG.standard_normal((3, 3))
+    for kw in ({"output": ("h2", 1), "preactivation": True}, {"output": ("h3", 2)},
+               {"output": 1}):
+        full = net.hessian_norm(X, method="full", **kw)
+        red = net.hessian_norm(X, method="reduced", **kw)
+        assert red.value == pytest.approx(full.value, rel=1e-9), kw
+        assert red.method == "reduced" and full.method == "full"
