@@ -127,7 +127,7 @@ def ntk_sweep_to_folder(
     for arch, sw in sweeps.items():
         rows += [{"arch": arch, **r} for r in sw.table()]
     _write_csv(out / "sweep.csv", rows)
-    fig, ax = figure()
+    fig, ax = figure(aspect=1.0)  # room for the legend below the axes
     fits = {}
     for arch, sw in sweeps.items():
         fit = sw.plot(ax, label=sw.label)

@@ -180,22 +180,26 @@ class WidthSweep:
         # loglog_fit reports the t-interval; the legend entry must show the bootstrap one
         line = ax.get_lines()[-1]
         line.set_label(f"{text}: slope {fit.slope:.2f} [{fit.low:.2f}, {fit.high:.2f}]")
-        ax.legend(loc="best", frameon=False)
+        # below the axes: with several curves a legend inside always covers some points
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
         ax.set_xlabel(r"width $m$")
         _width_ticks(ax, xs)
         return fit
 
 
 def _width_ticks(ax, xs) -> None:
-    """Label the x axis at the swept widths (all curves drawn so far), in plain numbers:
-    log-scale minor labels such as 3x10^1 crowd each other at paper-column width."""
+    """Label the x axis at the swept widths of every curve drawn so far, in plain numbers
+    (log-scale minor labels such as 3x10^1 crowd each other at paper-column width);
+    a width within 25 % of a labelled one is not labelled again."""
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
-    old = ax.xaxis.get_major_locator()
-    locs = set(np.asarray(xs, dtype=float).tolist())
-    if isinstance(old, FixedLocator):
-        locs |= set(np.asarray(old.locs, dtype=float).tolist())
-    ax.xaxis.set_major_locator(FixedLocator(sorted(locs)))
+    seen = getattr(ax, "_specproof_widths", set()) | set(np.asarray(xs, float).tolist())
+    ax._specproof_widths = seen
+    ticks: list[float] = []
+    for w in sorted(seen):
+        if not ticks or w > 1.25 * ticks[-1]:
+            ticks.append(w)
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
 

@@ -62,7 +62,7 @@ def slopes_figure(results: Mapping[str, WidthSweep], ylabel: str, title: str = "
     """
     from specproof.plotting import figure
 
-    fig, ax = figure()
+    fig, ax = figure(aspect=1.0)  # room for the legend below the axes
     fits = {arch: sw.plot(ax, x=x) for arch, sw in results.items()}
     if x == "paper_width":
         ax.set_xlabel(r"width $m$ (minimum in-degree)")
