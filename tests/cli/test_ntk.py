@@ -73,3 +73,14 @@ def test_a_failing_point_exits_1_and_keeps_finished_points(tmp_path, capsys):
     assert main(args) == 1
     err = capsys.readouterr().err
     assert "failed at width=8, seed=0" in err and "Traceback" not in err
+
+
+def test_scheduler_runs_on_a_dask_cluster_with_the_serial_table(tmp_path, capsys):
+    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        assert main([*ARGS, "--scheduler", cluster.scheduler_address,
+                     "--out", str(tmp_path / "d")]) == 0
+    assert main([*ARGS, "--out", str(tmp_path / "s")]) == 0
+    capsys.readouterr()
+    assert read_rows(tmp_path / "d" / "sweep.csv") == read_rows(tmp_path / "s" / "sweep.csv")
