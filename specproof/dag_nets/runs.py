@@ -130,9 +130,14 @@ def ntk_sweep_to_folder(
     fig, ax = figure(aspect=1.0)  # room for the legend below the axes
     fits = {}
     for arch, sw in sweeps.items():
-        fit = sw.plot(ax, label=sw.label)
-        fits[arch] = {**fit.to_dict(), "means": sw.means(),
+        x = _fit_axis(sw)
+        fit = sw.plot(ax, label=sw.label, x=x)
+        fits[arch] = {**fit.to_dict(), "fitted_against": x, "means": sw.means(),
                       "fitted_widths": [int(w) for w in sorted(set(sw.widths))]}
+    axes_used = {f["fitted_against"] for f in fits.values()}
+    ax.set_xlabel({frozenset({"paper_width"}): r"width $m$ (minimum in-degree)",
+                   frozenset({"width"}): r"layer width $m$"}.get(frozenset(axes_used),
+                                                               r"width $m$"))
     ax.set_ylabel(MEASURE_LABELS.get(measure, measure))
     save_figure(fig, out / "figures" / f"ntk-{measure}")
     import matplotlib.pyplot as plt
@@ -152,6 +157,15 @@ MEASURE_LABELS = {
     "kernel-error": r"$\|K - \Theta\|_F / \|\Theta\|_F$",
     "linearization": r"$\max |f(w) - f_{\mathrm{lin}}(w)|$",
 }
+
+
+def _fit_axis(sweep: WidthSweep) -> str:
+    """``"paper_width"`` (the minimum in-degree) when every point records one and it
+    varies; otherwise the swept layer ``"width"`` (a bottleneck keeps its paper width)."""
+    pws = [p.extra.get("paper_width") for p in sweep.points]
+    if all(isinstance(w, int) for w in pws) and len(set(pws)) > 1:
+        return "paper_width"
+    return "width"
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:

@@ -28,7 +28,7 @@ def test_ntk_writes_table_slopes_figure_and_resumes(tmp_path, capsys):
     slopes = json.loads((out / "slopes.json").read_text())
     fit = slopes["slopes"]["mlp"]
     assert slopes["measure"] == "kernel-error" and fit["low"] < fit["slope"] < fit["high"]
-    assert -1.0 < fit["slope"] < 0.0
+    assert -1.0 < fit["slope"] < 0.0 and fit["fitted_against"] == "paper_width"
     assert (out / "figures" / "ntk-kernel-error.pdf").stat().st_size > 0
     assert (out / "figures" / "ntk-kernel-error.png").stat().st_size > 0
     assert len(list((out / "cache").glob("*.json"))) == 6
