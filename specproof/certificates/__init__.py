@@ -64,6 +64,15 @@ _LAZY: dict[str, str] = {
     "target_coefficients": "polynomial",
     "two_to_q": "api",
     "writable_output": "certify",
+    # convolution operators and their norms
+    "Conv2dOperator": "convolution",
+    "ConvGeometry": "convolution",
+    "ConvolutionNormCertificate": "convolution_spectrum",
+    "as_kernel": "convolution",
+    "circular_singular_values": "convolution_spectrum",
+    "conv2d_operator": "convolution",
+    "conv_geometry": "convolution",
+    "conv_operator_norm": "convolution_spectrum",
 }
 
 __all__ = [
@@ -105,6 +114,15 @@ __all__ = [
     "target_coefficients",
     "two_to_q",
     "writable_output",
+    # convolution operators and their norms
+    "Conv2dOperator",
+    "ConvGeometry",
+    "ConvolutionNormCertificate",
+    "as_kernel",
+    "circular_singular_values",
+    "conv2d_operator",
+    "conv_geometry",
+    "conv_operator_norm",
 ]
 
 
