@@ -284,3 +284,12 @@ def test_sigkill_midway_leaves_whole_files_and_the_rerun_resumes(tmp_path):
     fresh = width_sweep(demo_power_law, [8, 16, 32, 64], seeds=4, progress=False)
     assert [p.value for p in resumed.points] == [p.value for p in fresh.points]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
+
+
+@settings(max_examples=30, deadline=None)
+@given(slope=st.floats(-2, 2), c=st.floats(1e-3, 1e3), reps=st.integers(2, 5))
+def test_bootstrap_fit_of_an_exact_power_law_has_a_zero_width_interval(slope, c, reps):
+    x = np.repeat([16.0, 32.0, 64.0, 128.0], reps)
+    fit = fit_loglog_bootstrap(x, c * x**slope, n_boot=200)
+    assert abs(fit.slope - slope) < 1e-10
+    assert abs(fit.low - slope) < 1e-10 and abs(fit.high - slope) < 1e-10

@@ -100,3 +100,13 @@ def test_bad_arguments():
     two = compile(mlp(4, depth=1, d_in=3, d_out=2), seed=0)
     with pytest.raises(ArgumentError, match="one output"):
         train(two, X, np.zeros((5, 2)))
+
+
+def test_nonfinite_data_is_named():
+    net = linear_net()
+    bad = X.copy()
+    bad[1, 2] = np.nan
+    with pytest.raises(ArgumentError, match=r"X has a non-finite entry nan at index \(1, 2\)"):
+        train(net, bad, Y)
+    with pytest.raises(ArgumentError, match=r"Y has a non-finite entry inf at index \(3,\)"):
+        train(net, X, np.where(np.arange(5) == 3, np.inf, Y))
