@@ -384,7 +384,8 @@ def width_sweep(
             store.put(key, {"measure": name, "config": cfg, "seed": s, "width": w,
                             "value": value, "extra": extra, "seconds": seconds})
         done[(w, s)] = point
-        say(f"[{len(done)}/{total}] width={w} seed={s} value={value:.6g} ({seconds:.2f} s)")
+        say(f"{label + ': ' if label else ''}[{len(done)}/{total}] width={w} seed={s} "
+            f"value={value:.6g} ({seconds:.2f} s)")
 
     def failed(w: int, s: int, exc: BaseException) -> SweepPointError:
         return SweepPointError(

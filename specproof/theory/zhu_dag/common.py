@@ -47,7 +47,9 @@ def sweeps(
     for arch in archs:
         ws = widths[arch] if isinstance(widths, Mapping) else widths
         cfg = measurement_config(measure, arch=arch, **options)
-        out[arch] = width_sweep(MEASURES[measure], ws, ss, cfg, progress=False,
+        # paper runs take minutes: one stderr line per point; quick runs stay silent
+        out[arch] = width_sweep(MEASURES[measure], ws, ss, cfg,
+                                progress=ctx.profile == "paper",
                                 label=ARCH_LABELS.get(arch, arch), cache=cache)
     return out
 
