@@ -70,3 +70,42 @@ __all__ = [
     "two_layer_hessian_norm",
     "width",
 ]
+
+# Training, measurements and width sweeps (run on top of the compiled network above).
+from specproof.dag_nets.discriminator import MLPDiscriminator  # noqa: E402
+from specproof.dag_nets.executors import (  # noqa: E402
+    MissingDependencyError,
+    local_dask_executor,
+    open_executor,
+)
+from specproof.dag_nets.measures import (  # noqa: E402
+    MEASURES,
+    build_graph,
+    measurement_config,
+    random_layered_dag,
+)
+from specproof.dag_nets.sweep import (  # noqa: E402
+    SweepPoint,
+    SweepPointError,
+    WidthSweep,
+    width_sweep,
+)
+from specproof.dag_nets.training import TrainingRecord, TrainingRun, train  # noqa: E402
+
+__all__ += [
+    "MEASURES",
+    "MLPDiscriminator",
+    "MissingDependencyError",
+    "SweepPoint",
+    "SweepPointError",
+    "TrainingRecord",
+    "TrainingRun",
+    "WidthSweep",
+    "build_graph",
+    "local_dask_executor",
+    "measurement_config",
+    "open_executor",
+    "random_layered_dag",
+    "train",
+    "width_sweep",
+]

@@ -13,8 +13,8 @@ import numpy as np
 import sympy as sp
 
 from specproof.claims import Paper, claim
+from specproof.dag_nets import MLPDiscriminator
 from specproof.plotting import figure
-from specproof.spectral.discriminator import MLPDiscriminator
 
 PAPER = Paper(
     key="lin-sn-gan",

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from specproof.claims import run_claim
-from specproof.spectral.discriminator import MLPDiscriminator
+from specproof.dag_nets import MLPDiscriminator
 from specproof.testing import ClaimFailed, assert_claim_passes
 from specproof.theory import get_claim
 

@@ -1,0 +1,111 @@
+"""Executors for sweeps: serial, a local process pool, or a Dask cluster.
+
+Everything here yields a :class:`concurrent.futures.Executor` (or None for serial), so a
+sweep never knows where its points run. Dask is an optional extra (``pip install
+specproof[dask]``): ``distributed.Client(address).get_executor()`` is a
+concurrent.futures executor whose futures work with :func:`concurrent.futures.as_completed`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+
+from specproof._core import ArgumentError, SpecproofError, as_int
+
+
+class MissingDependencyError(SpecproofError, ImportError):
+    """An optional dependency that the requested feature needs is not installed."""
+
+
+def _distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise MissingDependencyError(
+            "a Dask scheduler needs the 'distributed' package: pip install 'specproof[dask]'"
+        ) from None
+    return distributed
+
+
+@contextmanager
+def open_executor(
+    jobs: int | None = None, scheduler=None, timeout: float = 10.0
+) -> Iterator[Executor | None]:
+    """The executor for ``--jobs N`` or ``--scheduler ADDRESS``, closed on exit.
+
+    Parameters
+    ----------
+    jobs : int, optional
+        Worker processes on this machine; 1 or None (with no scheduler) means serial and
+        yields None.
+    scheduler : str or distributed.Client, optional
+        The address of a running Dask scheduler (``tcp://host:8786``), or a client.
+        A client passed in is left open; one made here is closed on exit.
+    timeout : float
+        Seconds to wait for the scheduler before giving up with an error.
+
+    Examples
+    --------
+    >>> with open_executor(jobs=1) as ex:
+    ...     ex is None
+    True
+    """
+    if jobs is not None and scheduler is not None:
+        raise ArgumentError("give either jobs or scheduler, not both")
+    if scheduler is not None:
+        distributed = _distributed()
+        if isinstance(scheduler, distributed.Client):
+            yield scheduler.get_executor()
+            return
+        if not isinstance(scheduler, str) or not scheduler.strip():
+            raise ArgumentError(f"scheduler must be an address such as "
+                                f"'tcp://127.0.0.1:8786', got {scheduler!r}")
+        try:
+            client = distributed.Client(scheduler, timeout=f"{float(timeout)}s")
+        except OSError as exc:
+            raise ArgumentError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") \
+                from None
+        try:
+            yield client.get_executor()
+        finally:
+            client.close()
+        return
+    n = 1 if jobs is None else as_int(jobs, "jobs", minimum=1)
+    if n == 1:
+        yield None
+        return
+    pool = ProcessPoolExecutor(max_workers=n)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def local_dask_executor(workers: int = 1, processes: bool = False,
+                        threads_per_worker: int = 1) -> Iterator[Executor]:
+    """A throwaway Dask ``LocalCluster`` and its executor (tests and benchmarks).
+
+    ``processes=False`` runs the workers as threads of this process (light, no pickling
+    across processes); ``True`` runs real worker processes, as on a cluster.
+
+    Examples
+    --------
+    >>> from specproof.dag_nets.sweep import demo_power_law, width_sweep
+    >>> with local_dask_executor() as ex:  # doctest: +SKIP
+    ...     width_sweep(demo_power_law, [16, 64], seeds=2, executor=ex, progress=False)
+    """
+    distributed = _distributed()
+    workers = as_int(workers, "workers", minimum=1)
+    cluster = distributed.LocalCluster(
+        n_workers=workers, threads_per_worker=threads_per_worker, processes=processes,
+        dashboard_address=None,
+    )
+    client = distributed.Client(cluster)
+    try:
+        yield client.get_executor()
+    finally:
+        client.close()
+        cluster.close()

@@ -1,0 +1,190 @@
+"""The statistical zhu-dag claims: quantities that decay with the width like 1/sqrt(m)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from specproof.claims import claim
+from specproof.theory.zhu_dag import PAPER
+from specproof.theory.zhu_dag.common import (
+    SQRT_BAND,
+    fit_summary,
+    slopes_figure,
+    sweeps,
+    table,
+)
+
+_BAND = f"[{SQRT_BAND[0]}, {SQRT_BAND[1]}]"
+
+
+def _worst(fits, target: float = -0.5) -> float:
+    """The fitted slope farthest from ``target`` (the summary's one number)."""
+    return max((f.slope for f in fits.values()), key=lambda s: abs(s - target))
+
+
+def _in_band(fits) -> bool:
+    return all(f.within(*SQRT_BAND) for f in fits.values())
+
+
+@claim(
+    "zhu-dag.hessian-scaling",
+    paper=PAPER.key,
+    kind="statistical",
+    statement="At initialisation the spectral norm of the Hessian of the output w.r.t. the "
+    "weights decays like 1/sqrt(m) in the width m (minimum in-degree) for MLPs, ResNet "
+    "skips, DenseNets and random neuron-level DAGs with smooth activations (Thm 3.6).",
+    profiles={
+        "quick": {"archs": ["mlp"], "widths": [16, 32, 64, 128], "seeds": 3},
+        "paper": {
+            "archs": ["mlp", "resnet", "densenet", "random"],
+            "widths": {
+                "mlp": [64, 128, 256, 512, 1024, 2048],
+                "resnet": [64, 128, 256, 512, 1024],
+                "densenet": [64, 128, 256, 512, 1024],
+                "random": [64, 128, 256, 512],
+            },
+            "seeds": 8,
+        },
+    },
+)
+def hessian_scaling(ctx, archs: Sequence[str], widths, seeds: int, activation: str = "erf",
+                    parameterization: str = "ntk"):
+    res = sweeps(ctx, "hessian", archs, widths, seeds, activation=activation,
+                 parameterization=parameterization)
+    fig, fits = slopes_figure(res, r"$\|H_f(w_0)\|_2$", title=f"{parameterization} "
+                              "parameterisation")
+    return ctx.evidence(
+        holds=_in_band(fits),
+        measured={"worst_slope": _worst(fits), "slopes": fit_summary(fits),
+                  "activation": activation, "parameterization": parameterization},
+        expected=f"fitted slope of log ||H|| against log m in {_BAND} for every architecture",
+        table=table(res),
+        figure=fig,
+        key="worst_slope",
+    )
+
+
+@hessian_scaling.control
+def hessian_standard_parameterization(ctx, **params):
+    """Standard parameterisation (weights N(0, 1/fan_in), no 1/sqrt(fan_in) factor): the
+    Hessian entries are fan_in times larger and its norm does not decay, so the check
+    must fail."""
+    return hessian_scaling.check(ctx, **params, parameterization="standard")
+
+
+@claim(
+    "zhu-dag.ntk-change",
+    paper=PAPER.key,
+    kind="statistical",
+    statement="Under gradient descent on the square loss with a sub-critical step size the "
+    "NTK stays nearly constant: the relative change ||K_T - K_0||_F / ||K_0||_F decays "
+    "with the width (transition to linearity).",
+    profiles={
+        "quick": {"archs": ["mlp"], "widths": [16, 32, 64, 128], "seeds": 3, "steps": 100},
+        "paper": {"archs": ["mlp", "resnet", "densenet"], "widths": [64, 128, 256, 512],
+                  "seeds": 8, "steps": 200},
+    },
+)
+def ntk_change(ctx, archs: Sequence[str], widths, seeds: int, steps: int,
+               output_activation: str | None = None):
+    res = sweeps(ctx, "ntk-change", archs, widths, seeds, steps=steps,
+                 output_activation=output_activation)
+    fig, fits = slopes_figure(res, r"$\|K_T - K_0\|_F / \|K_0\|_F$",
+                              title="output " + (output_activation or "linear"))
+    holds = all(f.slope < -0.35 for f in fits.values())
+    return ctx.evidence(
+        holds=holds,
+        measured={"worst_slope": max(f.slope for f in fits.values()),
+                  "slopes": fit_summary(fits), "steps": steps, "lr": "1 / lambda_max(K_0)",
+                  "output_activation": output_activation or "identity"},
+        expected="fitted slope of the relative NTK change against m below -0.35 for every "
+        "architecture",
+        table=table(res),
+        figure=fig,
+        key="worst_slope",
+    )
+
+
+@ntk_change.control
+def ntk_change_nonlinear_output(ctx, **params):
+    """An erf activation on the output: f = erf(f~) keeps an O(1) Hessian from the outer
+    non-linearity, the NTK keeps changing by O(1) at every width, and the check must
+    fail."""
+    return ntk_change.check(ctx, **params, output_activation="erf")
+
+
+@claim(
+    "zhu-dag.ntk-limit",
+    paper=PAPER.key,
+    kind="statistical",
+    statement="The empirical NTK at initialisation converges to the analytic "
+    "infinite-width NTK, with relative error decaying like 1/sqrt(m).",
+    profiles={
+        "quick": {"activations": ["erf"], "widths": [32, 64, 128, 256, 512], "seeds": 4},
+        "paper": {"activations": ["erf", "relu"],
+                  "widths": [64, 128, 256, 512, 1024, 2048], "seeds": 8},
+    },
+)
+def ntk_limit(ctx, activations: Sequence[str], widths, seeds: int, kernel: str = "ntk"):
+    res = {}
+    for act in activations:
+        sw = sweeps(ctx, "kernel-error", ["mlp"], widths, seeds, activation=act,
+                    kernel=kernel)["mlp"]
+        res[act] = replace(sw, label=f"{act} MLP")
+    fig, fits = slopes_figure(res, r"$\|K - \Theta\|_F / \|\Theta\|_F$",
+                              title=f"reference: analytic {kernel.upper()}")
+    return ctx.evidence(
+        holds=_in_band(fits),
+        measured={"worst_slope": _worst(fits), "slopes": fit_summary(fits),
+                  "reference_kernel": kernel},
+        expected=f"fitted slope of the relative kernel error against m in {_BAND}",
+        table=table(res),
+        figure=fig,
+        key="worst_slope",
+    )
+
+
+@ntk_limit.control
+def ntk_limit_against_nngp(ctx, **params):
+    """The same empirical NTKs compared with the analytic NNGP kernel (the Gaussian-process
+    kernel of the outputs, a different limit): the error plateaus at the gap between the
+    two kernels, and the check must fail."""
+    return ntk_limit.check(ctx, **params, kernel="nngp")
+
+
+@claim(
+    "zhu-dag.linearization",
+    paper=PAPER.key,
+    kind="statistical",
+    statement="On the ball of radius R around w_0 the network is close to its "
+    "linearisation: max |f(w) - f_lin(w)| decays like 1/sqrt(m) (Cor 3.7).",
+    profiles={
+        "quick": {"archs": ["mlp"], "widths": [16, 32, 64, 128], "seeds": 3, "radius": 1.0},
+        "paper": {"archs": ["mlp"], "widths": [64, 128, 256, 512], "seeds": 8,
+                  "radius": 1.0},
+    },
+)
+def linearization(ctx, archs: Sequence[str], widths, seeds: int, radius: float,
+                  output_activation: str | None = None):
+    res = sweeps(ctx, "linearization", archs, widths, seeds, radius=radius,
+                 output_activation=output_activation)
+    fig, fits = slopes_figure(res, r"$\max_{\|w - w_0\| = R} |f(w) - f_{\mathrm{lin}}(w)|$",
+                              title="output " + (output_activation or "linear"))
+    return ctx.evidence(
+        holds=_in_band(fits),
+        measured={"worst_slope": _worst(fits), "slopes": fit_summary(fits), "radius": radius,
+                  "directions": "top Hessian eigenvector and gradient, both signs",
+                  "output_activation": output_activation or "identity"},
+        expected=f"fitted slope of the linearisation gap against m in {_BAND}",
+        table=table(res),
+        figure=fig,
+        key="worst_slope",
+    )
+
+
+@linearization.control
+def linearization_nonlinear_output(ctx, **params):
+    """An erf output activation: its curvature along the gradient is O(1) at every width,
+    so the gap does not decay and the check must fail."""
+    return linearization.check(ctx, **params, output_activation="erf")
