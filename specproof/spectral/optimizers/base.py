@@ -137,7 +137,9 @@ class Optimizer:
             if state is None:
                 state = self._init_state(name, p)
             self._current_diagnostics: dict[str, Any] = {}
-            new_p, new_state = self._update(name, p, g, state, t)
+            # overflow is caught below, with the parameter named; no stray warning
+            with np.errstate(over="ignore", invalid="ignore"):
+                new_p, new_state = self._update(name, p, g, state, t)
             bad = ~np.isfinite(new_p)
             if bad.any():
                 idx = tuple(int(i) for i in np.argwhere(bad)[0])
