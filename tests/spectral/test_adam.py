@@ -34,7 +34,9 @@ def test_late_parameter_gets_its_own_bias_correction():
 
 @pytest.mark.parametrize("cls,wd", [(Adam, 0.0), (Adam, 0.1), (AdamW, 0.0), (AdamW, 0.2)])
 def test_matches_torch(cls, wd):
-    torch = pytest.importorskip("torch", reason="torch not installed: comparison with torch.optim skipped")
+    torch = pytest.importorskip(
+        "torch", reason="torch not installed: comparison with torch.optim skipped"
+    )
     rng = np.random.default_rng(2)
     w0 = rng.standard_normal((3, 5))
     grads = [rng.standard_normal((3, 5)) for _ in range(6)]

@@ -71,7 +71,9 @@ def test_exclude_must_be_names():
 
 
 def test_agrees_with_torch_muon_to_bfloat16_precision():
-    torch = pytest.importorskip("torch", reason="torch not installed: comparison with torch.optim.Muon skipped")
+    torch = pytest.importorskip(
+        "torch", reason="torch not installed: comparison with torch.optim.Muon skipped"
+    )
     if not hasattr(torch.optim, "Muon"):
         pytest.skip(f"torch {torch.__version__} has no torch.optim.Muon")
     rng = np.random.default_rng(5)

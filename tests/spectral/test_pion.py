@@ -50,8 +50,11 @@ def test_e2_defect_is_quartic(n, s, seed):
     A = _skew(np.random.default_rng(seed), n)
     E = orthogonal_factor(A, s, "e2")
     B = s * A
-    np.testing.assert_allclose(E.T @ E - np.eye(n), np.linalg.matrix_power(B, 4) / 4,
-                               atol=1e-12 * max(1.0, np.linalg.norm(B) ** 4))
+    np.testing.assert_allclose(
+        E.T @ E - np.eye(n),
+        np.linalg.matrix_power(B, 4) / 4,
+        atol=1e-12 * max(1.0, np.linalg.norm(B) ** 4),
+    )
 
 
 @settings(max_examples=30, deadline=None)
@@ -92,8 +95,9 @@ def test_step_is_the_product_e_out_w_e_in():
     s = d["step_size"]
     expected = orthogonal_factor(d["A_out"], s, "e2") @ W @ orthogonal_factor(d["A_in"], s, "e2")
     np.testing.assert_allclose(p["W"], expected, atol=1e-14)
-    additive = W @ orthogonal_factor(d["A_in"], s, "e2") + orthogonal_factor(
-        d["A_out"], s, "e2") @ W - W
+    additive = (
+        W @ orthogonal_factor(d["A_in"], s, "e2") + orthogonal_factor(d["A_out"], s, "e2") @ W - W
+    )
     assert np.abs(p["W"] - additive).max() > 1e-6  # the additive form is a different update
 
 
@@ -176,8 +180,11 @@ def test_descends_a_quadratic():
 
 def test_vectors_and_excluded_matrices_take_adamw():
     rng = np.random.default_rng(14)
-    params = {"b": rng.standard_normal(4), "E": rng.standard_normal((2, 3)),
-              "k": rng.standard_normal((2, 2, 2))}
+    params = {
+        "b": rng.standard_normal(4),
+        "E": rng.standard_normal((2, 3)),
+        "k": rng.standard_normal((2, 2, 2)),
+    }
     grads = {k: rng.standard_normal(v.shape) for k, v in params.items()}
     ref = {k: v.copy() for k, v in params.items()}
     Pion(exclude=["E"], adamw_lr=0.003).step(params, grads)

@@ -41,7 +41,9 @@ def test_nesterov_needs_momentum():
     ],
 )
 def test_matches_torch(kw):
-    torch = pytest.importorskip("torch", reason="torch not installed: comparison with torch.optim.SGD skipped")
+    torch = pytest.importorskip(
+        "torch", reason="torch not installed: comparison with torch.optim.SGD skipped"
+    )
     rng = np.random.default_rng(1)
     w0 = rng.standard_normal((4, 3))
     grads = [rng.standard_normal((4, 3)) for _ in range(5)]

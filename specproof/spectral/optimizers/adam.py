@@ -114,8 +114,16 @@ class Adam(Optimizer):
         # correction of a parameter that joins late starts from its first step
         k = int(state["step"]) + 1
         new_p, m, v = adam_update(
-            p, g, state["m"], state["v"], k, self.lr, self.betas, self.eps,
-            self.weight_decay, self._decoupled,
+            p,
+            g,
+            state["m"],
+            state["v"],
+            k,
+            self.lr,
+            self.betas,
+            self.eps,
+            self.weight_decay,
+            self._decoupled,
         )
         return new_p, {**state, "step": k, "m": m, "v": v}
 
@@ -163,13 +171,26 @@ class AdamWRoute:
         }
 
     def init_state(self, p: np.ndarray) -> State:
-        return {"rule": "adamw", "shape": tuple(p.shape), "step": 0, "m": np.zeros(p.shape),
-                "v": np.zeros(p.shape)}
+        return {
+            "rule": "adamw",
+            "shape": tuple(p.shape),
+            "step": 0,
+            "m": np.zeros(p.shape),
+            "v": np.zeros(p.shape),
+        }
 
     def update(self, p: np.ndarray, g: np.ndarray, state: State) -> tuple[np.ndarray, State]:
         k = int(state["step"]) + 1
         new_p, m, v = adam_update(
-            p, g, state["m"], state["v"], k, self.lr, self.betas, self.eps,
-            self.weight_decay, True,
+            p,
+            g,
+            state["m"],
+            state["v"],
+            k,
+            self.lr,
+            self.betas,
+            self.eps,
+            self.weight_decay,
+            True,
         )
         return new_p, {**state, "step": k, "m": m, "v": v}

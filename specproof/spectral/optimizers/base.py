@@ -53,9 +53,10 @@ def _check_params(params: Any, grads: Any) -> list[str]:
             raise ArgumentTypeError(f"parameter names must be str, got {name!r}")
         p, g = params[name], grads[name]
         if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
+            got = f"ndarray {p.dtype}" if isinstance(p, np.ndarray) else type(p).__name__
             raise ArgumentTypeError(
                 f"params[{name!r}] must be a floating-point numpy array (updated in place), "
-                f"got {type(p).__name__}{'' if not isinstance(p, np.ndarray) else ' ' + str(p.dtype)}"
+                f"got {got}"
             )
         if not p.flags.writeable:
             raise ArgumentError(f"params[{name!r}] is read-only; the step updates it in place")
@@ -192,21 +193,18 @@ class Optimizer:
             key is named). The current state is kept.
         """
         if not isinstance(state_dict, Mapping):
-            raise OptimizerStateError(
-                f"state_dict must be a dict, got {type(state_dict).__name__}"
-            )
+            raise OptimizerStateError(f"state_dict must be a dict, got {type(state_dict).__name__}")
         for key in ("optimizer", "hyperparameters", "step", "state"):
             if key not in state_dict:
                 raise OptimizerStateError(f"state_dict has no key {key!r}")
         if state_dict["optimizer"] != self.name:
             raise OptimizerStateError(
-                f"state_dict['optimizer'] is {state_dict['optimizer']!r}, "
-                f"expected {self.name!r}"
+                f"state_dict['optimizer'] is {state_dict['optimizer']!r}, expected {self.name!r}"
             )
         hyper = state_dict["hyperparameters"]
         if not isinstance(hyper, Mapping) or set(hyper) != set(self._hyper):
             got = set(hyper) if isinstance(hyper, Mapping) else set()
-            diff = sorted((got ^ set(self._hyper)))
+            diff = sorted(got ^ set(self._hyper))
             raise OptimizerStateError(
                 f"state_dict['hyperparameters'] does not match {self.name}: key "
                 f"{diff[0] if diff else '?'!r}"

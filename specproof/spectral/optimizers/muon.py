@@ -163,6 +163,7 @@ class Muon(Optimizer):
         O = newton_schulz5(u, self.ns_steps)
         scale = max(1.0, p.shape[0] / p.shape[1]) ** 0.5
         new_p = p * (1.0 - self.lr * self.weight_decay) - (self.lr * scale) * O
-        self._current_diagnostics = {"update_rms": float(
-            np.linalg.norm(new_p - p) / np.sqrt(p.size))}
+        self._current_diagnostics = {
+            "update_rms": float(np.linalg.norm(new_p - p) / np.sqrt(p.size))
+        }
         return new_p, {**state, "buffer": buf}

@@ -133,8 +133,9 @@ class Pion(Optimizer):
         return len(shape) == 2 and min(shape) > 0 and name not in self.exclude
 
     def _sides(self) -> tuple[str, ...]:
-        return {"both": ("out", "in"), "alternate": ("out", "in"), "in": ("in",),
-                "out": ("out",)}[self.side]
+        return {"both": ("out", "in"), "alternate": ("out", "in"), "in": ("in",), "out": ("out",)}[
+            self.side
+        ]
 
     def _init_state(self, name: str, p: np.ndarray) -> State:
         if not self.routes_to_pion(name, p.shape):

@@ -1,7 +1,7 @@
 """SGD with momentum and Nesterov momentum, with the conventions of ``torch.optim.SGD``.
 
-    g <- g + wd p;   b <- g (first step) else mu b + (1 - dampening) g;
-    d = g + mu b (Nesterov) or b;   p <- p - lr d.
+g <- g + wd p;   b <- g (first step) else mu b + (1 - dampening) g;
+d = g + mu b (Nesterov) or b;   p <- p - lr d.
 """
 
 from __future__ import annotations
