@@ -33,23 +33,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from specproof.spectral.optimizers import Adam, Muon, Pion  # noqa: E402
 
-
-def step_time(make, n: int, reps: int, seed: int = 0) -> float:
-    """Median seconds of one step (after one warm-up step) on an n x n matrix."""
-    rng = np.random.default_rng(seed)
-    W = rng.standard_normal((n, n)) / np.sqrt(n)
-    grads = [rng.standard_normal((n, n)) for _ in range(2)]
-    opt = make()
-    params = {"W": W}
-    opt.step(params, {"W": grads[0]})
-    times = []
-    for k in range(reps):
-        t0 = time.perf_counter()
-        opt.step(params, {"W": grads[k % 2]})
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
-
-
 OPTIMIZERS = {
     "Pion (E2, official)": lambda: Pion(lr=0.01),
     "Pion (Cayley)": lambda: Pion(lr=0.01, transform="cayley"),
@@ -59,9 +42,24 @@ OPTIMIZERS = {
 }
 
 
-def speed_table(n: int, reps: int) -> dict[str, float]:
-    times = {name: step_time(make, n, reps) for name, make in OPTIMIZERS.items()}
-    print(f"\none step on a {n} x {n} matrix (median of {reps}, after a warm-up step)")
+def speed_table(n: int, reps: int, seed: int = 0) -> dict[str, float]:
+    """Median seconds per step on an n x n matrix; the optimizers take turns step by step
+    (round robin) so that a change of machine load hits all of them alike."""
+    rng = np.random.default_rng(seed)
+    W = rng.standard_normal((n, n)) / np.sqrt(n)
+    grads = [rng.standard_normal((n, n)) for _ in range(2)]
+    opts = {name: make() for name, make in OPTIMIZERS.items()}
+    params = {name: {"W": W.copy()} for name in opts}
+    for name, opt in opts.items():  # warm-up step: allocates the state
+        opt.step(params[name], {"W": grads[0]})
+    samples: dict[str, list[float]] = {name: [] for name in opts}
+    for k in range(reps):
+        for name, opt in opts.items():
+            t0 = time.perf_counter()
+            opt.step(params[name], {"W": grads[k % 2]})
+            samples[name].append(time.perf_counter() - t0)
+    times = {name: float(np.median(v)) for name, v in samples.items()}
+    print(f"\none step on a {n} x {n} matrix (median of {reps}, round robin, after a warm-up)")
     print(f"{'optimizer':<22} {'ms/step':>10} {'/ Muon':>8}")
     for name, t in times.items():
         print(f"{name:<22} {1e3 * t:>10.1f} {t / times['Muon']:>8.2f}")
