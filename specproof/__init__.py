@@ -1,13 +1,37 @@
 """specproof: the theory of spectral norms in learning, made executable.
 
 Subpackages: ``certificates`` (norms with proofs), ``groups`` (finite groups and
-representations), ``spectral`` (operations on a weight's spectrum), ``dag_nets``
-(networks on DAGs) and ``theory`` (the papers' claims and the verification report).
+representations), ``spectral`` (operations that shape a weight's spectrum), ``dag_nets``
+(networks on DAGs), ``claims`` (the claims engine and its report) and ``theory`` (the
+papers' claims). They are imported on first use, so ``import specproof`` stays cheap
+and a command pays only for what it touches.
+
+Examples
+--------
+>>> import specproof as sp
+>>> sp.groups.cyclic(4).order
+4
 """
 
-from specproof import certificates, dag_nets, groups, spectral, theory
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from specproof._core.errors import SpecproofError
+from specproof._core.version import __version__
 
-__version__ = "0.1.0"
+_SUBPACKAGES = ("certificates", "claims", "dag_nets", "groups", "spectral", "theory")
 
-__all__ = ["SpecproofError", "__version__", "certificates", "dag_nets", "groups", "spectral", "theory"]
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"specproof.{name}")
+    raise AttributeError(f"module 'specproof' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_SUBPACKAGES])
+
+
+__all__ = ["SpecproofError", "__version__", *_SUBPACKAGES]

@@ -13,14 +13,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from specproof.theory.builtin import load_builtin_claims
-from specproof.theory.engine import PROFILES, REGISTRY
-from specproof.theory.report import summary_table
-from specproof.theory.selection import SelectionError, UserModuleError, import_user_modules
-from specproof.theory.verify import OutputDirError, prepare_output_dir, verify
+from specproof._core import SpecproofError
+from specproof.claims import PROFILES
+
+# Each command imports the rest of what it needs when it runs: `specproof certify` must
+# not pay for the claim modules, nor `specproof verify` for what it does not run.
 
 
-class UsageError(Exception):
+class UsageError(SpecproofError):
     """Bad input on the command line; printed without a traceback, exit status 2."""
 
 
@@ -73,6 +73,9 @@ def _add_claims(sub) -> None:
 
 
 def _load(modules: Sequence[str]) -> None:
+    from specproof.claims import UserModuleError, import_user_modules
+    from specproof.theory import load_builtin_claims
+
     load_builtin_claims()
     try:
         import_user_modules(modules)
@@ -81,7 +84,15 @@ def _load(modules: Sequence[str]) -> None:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from specproof.theory.selection import select_claims
+    from specproof.claims import (
+        OutputDirError,
+        SelectionError,
+        prepare_output_dir,
+        select_claims,
+        summary_table,
+        verify,
+    )
+    from specproof.theory import builtin_modules
 
     try:
         out = prepare_output_dir(args.out)
@@ -94,15 +105,17 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     print(f"specproof verify: {len(claims)} claims, profile {args.profile}, seed {args.seed}",
           file=sys.stderr)
+    # worker processes import the built-in claim modules and the user's, to know the claims
+    modules = [*builtin_modules(), *args.module]
     run = verify(claims, out, profile=args.profile, seed=args.seed, jobs=args.jobs,
-                 modules=args.module)
+                 modules=modules)
     print(summary_table(run))
     print(f"report: {out / 'report.html'}  evidence: {out / 'evidence.json'}")
     return run.exit_code
 
 
 def _cmd_claims(args: argparse.Namespace) -> int:
-    from specproof.theory.selection import select_claims
+    from specproof.claims import REGISTRY, SelectionError, select_claims
 
     _load(args.module)
     try:
@@ -270,6 +283,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> status
     0
     """
+    import matplotlib
+
+    # the command line writes files only; a library user keeps whatever backend they chose
+    matplotlib.use("Agg")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

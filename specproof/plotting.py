@@ -10,14 +10,10 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")  # reports are written headless; no display is ever needed
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from specproof.fitting import SlopeFit, fit_loglog  # noqa: E402
+from specproof.fitting import SlopeFit, fit_loglog
 
 WIDTHS = {"column": 3.4, "page": 7.0}
 

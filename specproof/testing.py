@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from specproof.theory import get_claim, run_claim
-from specproof.theory.runner import ClaimResult
+from specproof._core import SpecproofError
+from specproof.claims import ClaimResult, run_claim
+from specproof.theory import get_claim
 
 
-class ClaimFailed(AssertionError):
+class ClaimFailed(SpecproofError, AssertionError):
     """A claim's verdict was not PASS; the message carries the evidence."""
 
 

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from specproof.claims import run_claim
 from specproof.groups import (
     EquivariantLinear,
     GridAction,
@@ -40,7 +41,7 @@ from specproof.groups import (
 )
 from specproof.groups.intertwiners import nullspace_basis, reynolds_basis, reynolds_operator
 from specproof.testing import assert_claim_passes
-from specproof.theory import get_claim, run_claim
+from specproof.theory import get_claim
 
 SMALL_GROUPS = [cyclic(N) for N in range(1, 7)] + [dihedral(N) for N in range(1, 7)]
 

@@ -2,8 +2,8 @@
 
 import numpy as np
 
+from specproof.claims import claim
 from specproof.plotting import figure, loglog_fit
-from specproof.theory import claim
 
 
 @claim(

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-import platform
 import time
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from specproof._core.provenance import versions
+from specproof._core.version import __version__
 from specproof.certificates.certificate import MAX_Q, Certificate
 from specproof.certificates.check_exact import check_exact
 from specproof.certificates.check_numeric import check_numeric
@@ -120,19 +121,10 @@ def round_up_decimal(x: float | Fraction, digits: int = 10) -> Fraction:
 
 
 def _versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for name in ("numpy", "scipy", "cvxpy", "clarabel", "scs", "flint"):
-        try:
-            mod = __import__(name)
-            out["python-flint" if name == "flint" else name] = str(getattr(mod, "__version__", "?"))
-        except ImportError:
-            pass
-    try:
-        import specproof
-
-        out["specproof"] = str(getattr(specproof, "__version__", "?"))
-    except ImportError:  # pragma: no cover
-        pass
+    # read from installed metadata: importing cvxpy just for its version costs seconds
+    names = ("numpy", "scipy", "cvxpy", "clarabel", "scs", "python-flint")
+    out = {k: v for k, v in versions(names).items() if v is not None}
+    out["specproof"] = __version__
     return out
 
 

@@ -12,11 +12,17 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from specproof.claims import Paper, claim
 from specproof.plotting import figure
 from specproof.spectral.discriminator import MLPDiscriminator
-from specproof.theory.engine import claim
 
-PAPER = "lin-sn-gan"
+PAPER = Paper(
+    key="lin-sn-gan",
+    title="Why spectral normalization stabilizes GANs: analysis and improvements",
+    authors="Z. Lin, V. Sekar, G. Fanti",
+    venue="NeurIPS 2021",
+    url="https://arxiv.org/abs/2009.02773",
+)
 
 
 def _homogeneity_residuals(c: sp.Symbol, n: int = 3) -> dict[str, list[sp.Expr]]:
@@ -42,7 +48,7 @@ def _homogeneity_residuals(c: sp.Symbol, n: int = 3) -> dict[str, list[sp.Expr]]
 
 @claim(
     "lin-sn-gan.homogeneity",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="symbolic",
     statement="Bias-free linear layers and ReLU / leaky ReLU are positively homogeneous: "
     "l_{cw}(x) = c l_w(x) and a(cx) = c a(x) for every c > 0.",
@@ -92,7 +98,7 @@ def _finite_difference_error(net: MLPDiscriminator, xs: list[np.ndarray]) -> flo
 
 @claim(
     "lin-sn-gan.gradient-bound",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="numerical",
     statement="For a bias-free ReLU or leaky-ReLU MLP D(x) = w_L a(... a(w_1 x)), "
     "||dD/dw_t||_F <= ||x|| prod_{i != t} ||w_i||_2 for every layer t.",

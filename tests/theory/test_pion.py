@@ -4,10 +4,10 @@ reject the false variants an adversary would try."""
 import numpy as np
 import pytest
 
-import specproof.theory.pion as pion
-import specproof.theory.pion_training as pion_training
+import specproof.theory.pion.spectrum as pion
+import specproof.theory.pion.training as pion_training
+from specproof.claims import Context
 from specproof.testing import assert_claim_passes
-from specproof.theory import Context
 
 CLAIMS = [
     "pion.spectrum-exact",

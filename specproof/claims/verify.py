@@ -11,37 +11,14 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from specproof.theory.builtin import load_builtin_claims
-from specproof.theory.engine import Claim
-from specproof.theory.report import write_report
-from specproof.theory.runner import BAD_VERDICTS, ClaimResult, run_claim
-from specproof.theory.selection import import_user_modules
-
-
-class OutputDirError(OSError):
-    """The report folder cannot be created or written."""
-
-
-@dataclass
-class VerifyRun:
-    """The outcome of one ``verify`` call."""
-
-    out: Path
-    profile: str
-    seed: int
-    results: list[ClaimResult] = field(default_factory=list)
-    interrupted: bool = False
-    seconds: float = 0.0
-
-    @property
-    def exit_code(self) -> int:
-        """0 when every claim passed and the run finished; 1 otherwise."""
-        if self.interrupted or any(r.verdict in BAD_VERDICTS for r in self.results):
-            return 1
-        return 0
+from specproof._core import ArgumentError
+from specproof.claims.claim import REGISTRY, Claim
+from specproof.claims.report import write_report
+from specproof.claims.run import OutputDirError, VerifyRun
+from specproof.claims.runner import ClaimResult, run_claim
+from specproof.claims.selection import import_user_modules
 
 
 def prepare_output_dir(out: str | Path) -> Path:
@@ -65,13 +42,10 @@ def prepare_output_dir(out: str | Path) -> Path:
 
 
 def _worker_init(modules: Sequence[str]) -> None:
-    load_builtin_claims()
     import_user_modules(modules)
 
 
 def _worker_run(claim_id: str, profile: str, seed: int, out: str) -> ClaimResult:
-    from specproof.theory.engine import REGISTRY
-
     return run_claim(
         REGISTRY.get(claim_id),
         profile=profile,
@@ -99,7 +73,7 @@ def verify(
     Parameters
     ----------
     claims : sequence of Claim
-        From :func:`specproof.theory.selection.select_claims`.
+        From :func:`specproof.claims.select_claims`.
     out : path
         Report folder; created if missing, checked for writability first.
     profile : {"quick", "paper"}
@@ -108,7 +82,8 @@ def verify(
     jobs : int
         Worker processes; 1 runs in this process.
     modules : sequence of str
-        User claim modules, re-imported in worker processes.
+        The modules that register ``claims`` (dotted names or ``.py`` paths), imported
+        in each worker process so the workers know the same claims.
     progress : callable or None
         Receives one line per started and finished claim.
 
@@ -120,7 +95,8 @@ def verify(
     Examples
     --------
     >>> import tempfile
-    >>> from specproof.theory.selection import select_claims
+    >>> from specproof.claims import select_claims
+    >>> from specproof.theory import load_builtin_claims
     >>> load_builtin_claims()
     >>> run = verify(select_claims(only=["lin-sn-gan.homogeneity"]), tempfile.mkdtemp(),
     ...              progress=None)
@@ -128,11 +104,11 @@ def verify(
     (0, 'PASS')
     """
     if profile not in ("quick", "paper"):
-        raise ValueError(f"profile must be 'quick' or 'paper', got {profile!r}")
+        raise ArgumentError(f"profile must be 'quick' or 'paper', got {profile!r}")
     if not isinstance(jobs, int) or jobs < 1:
-        raise ValueError(f"jobs must be a positive int, got {jobs!r}")
+        raise ArgumentError(f"jobs must be a positive int, got {jobs!r}")
     if not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+        raise ArgumentError(f"seed must be a non-negative int, got {seed!r}")
     path = prepare_output_dir(out)
     say = progress or (lambda line: None)
     run = VerifyRun(out=path, profile=profile, seed=seed)

@@ -5,9 +5,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from specproof.claims import run_claim
 from specproof.spectral.discriminator import MLPDiscriminator
 from specproof.testing import ClaimFailed, assert_claim_passes
-from specproof.theory import get_claim, run_claim
+from specproof.theory import get_claim
 
 
 def test_two_layer_gradients_closed_form():

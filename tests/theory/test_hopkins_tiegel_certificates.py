@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from specproof.claims import run_claim
 from specproof.testing import assert_claim_passes
-from specproof.theory import get_claim, run_claim
+from specproof.theory import get_claim
 
 
 def test_boolean_cube_identity_passes():

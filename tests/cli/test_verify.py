@@ -10,13 +10,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from specproof.claims import REGISTRY, evidence_schema
 from specproof.cli import main
-from specproof.theory import REGISTRY
-from specproof.theory.report import evidence_schema
 
 DEMO = textwrap.dedent(
     '''
-    from specproof.theory import claim
+    from specproof.claims import claim
 
     def _c(name, check_holds, control_holds, boom=False):
         @claim(f"demo.{name}", paper="demo", kind="exact", statement=name,
@@ -149,7 +148,7 @@ def test_interrupt_keeps_finished_results(tmp_path, demo_module):
     stopper = tmp_path / "stop_claims.py"
     stopper.write_text(textwrap.dedent(
         '''
-        from specproof.theory import claim
+        from specproof.claims import claim
 
         @claim("stop.interrupt", paper="stop", kind="exact", statement="s",
                profiles={"quick": {}, "paper": {}})
@@ -189,7 +188,7 @@ def test_console_script_and_module_entry_point(tmp_path):
 
 
 def test_docs_example_module_passes(tmp_path):
-    example = Path(__file__).parent.parent / "docs" / "examples" / "my_claims.py"
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "my_claims.py"
     out = tmp_path / "ex"
     try:
         code = main(["verify", "--module", str(example), "--paper", "mynotes", "--out", str(out)])

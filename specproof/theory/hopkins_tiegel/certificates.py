@@ -20,7 +20,8 @@ import sympy as sp
 from specproof.certificates import Certificate, boolean_cube_certificate, certify, check
 from specproof.certificates.certify import project_gram
 from specproof.certificates.polynomial import target_coefficients
-from specproof.theory import claim
+from specproof.claims import claim
+from specproof.theory.hopkins_tiegel import PAPER
 
 
 def _cube_identities(m: int, constant: sp.Rational) -> tuple[int, int]:
@@ -56,7 +57,7 @@ def _cube_certificate_with(m: int, constant: Fraction) -> Certificate:
 
 @claim(
     "hopkins-tiegel.boolean-cube-identity",
-    paper="hopkins-tiegel",
+    paper=PAPER.key,
     kind="symbolic",
     statement="For the Boolean cube X in {+-1}^{2^m x m}, sum_x <x,v>^4 = 2^m(3||v||^4 - "
     "2 sum v_i^4) and (3 - 2/m)||v||^4 - (3||v||^4 - 2 sum v_i^4) = (2/m) sum_{i<j}"
@@ -112,7 +113,7 @@ def _tamper(doc: dict, how: str) -> dict:
 
 @claim(
     "hopkins-tiegel.exact-certificate-roundtrip",
-    paper="hopkins-tiegel",
+    paper=PAPER.key,
     kind="exact",
     statement="An SoS upper bound on ||X||_{2->4}^4 for rational X, rounded to a rational "
     "Gram matrix (Peyrl-Parrilo), written to a file and read back, is verified by the "

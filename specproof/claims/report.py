@@ -15,13 +15,12 @@ import tempfile
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from specproof.theory.engine import to_jsonable
-from specproof.theory.runner import VERDICTS
-
-if TYPE_CHECKING:
-    from specproof.theory.verify import VerifyRun
+from specproof._core import to_jsonable
+from specproof._core.version import __version__
+from specproof.claims.run import VerifyRun
+from specproof.claims.runner import VERDICTS
 
 SCHEMA_ID = "specproof.evidence/1"
 
@@ -34,14 +33,12 @@ def evidence_schema() -> dict[str, Any]:
     >>> evidence_schema()["properties"]["schema"]["const"]
     'specproof.evidence/1'
     """
-    text = resources.files("specproof.theory").joinpath("evidence.schema.json").read_text()
+    text = resources.files("specproof.claims").joinpath("evidence.schema.json").read_text()
     return json.loads(text)
 
 
 def evidence_document(run: VerifyRun, complete: bool) -> dict[str, Any]:
     """The evidence of ``run`` as a JSON-able dict (the content of ``evidence.json``)."""
-    from specproof import __version__
-
     counts = {v: sum(r.verdict == v for r in run.results) for v in VERDICTS}
     return {
         "schema": SCHEMA_ID,

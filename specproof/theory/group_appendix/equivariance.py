@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from specproof.claims import claim
 from specproof.groups import (
     FiniteGroup,
     GridAction,
@@ -30,9 +31,8 @@ from specproof.groups import (
     subspace_gap,
 )
 from specproof.groups.intertwiners import nullspace_basis
-from specproof.theory import claim
+from specproof.theory.group_appendix import PAPER
 
-PAPER = "group-appendix"
 RESIDUAL_TOL = 1e-10
 SUBSPACE_TOL = 1e-8
 
@@ -56,7 +56,7 @@ def _random_rep(G: FiniteGroup, rng: np.random.Generator, parts: int) -> Represe
 
 @claim(
     "group-appendix.hom-dimension",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="numerical",
     statement=(
         "dim Hom_G(rho1, rho2) = <chi1, chi2>: the nullspace of the generator constraints "
@@ -124,7 +124,7 @@ class _UnconstrainedLifting:
 
 @claim(
     "group-appendix.conv-equivariance",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="numerical",
     statement=(
         "Lifting convolutions (images -> functions on G x grid) and group convolutions "
@@ -191,7 +191,7 @@ def _without_one_dim_parts(w: np.ndarray, G: FiniteGroup) -> np.ndarray:
 
 @claim(
     "group-appendix.fourier-spectral-norm",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="numerical",
     statement=(
         "For W = sum_h w(h) (x) R(h) with R the right-regular representation, "

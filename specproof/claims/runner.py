@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from specproof.theory.engine import Claim, Context, Evidence, to_jsonable
+from specproof._core import to_jsonable
+from specproof.claims.claim import Claim
+from specproof.claims.evidence import Context, Evidence
 
 VERDICTS: tuple[str, ...] = ("PASS", "FAIL", "VACUOUS", "ERROR")
 BAD_VERDICTS: frozenset[str] = frozenset({"FAIL", "VACUOUS", "ERROR"})

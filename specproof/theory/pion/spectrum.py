@@ -13,7 +13,7 @@ orthogonal equivalence transformation* (arXiv 2605.12492, 2026).
   (control: the gradient-descent flow);
 - ``pion.update-rms``: the update's RMS is eta c (control: Adam);
 - ``pion.training``: a matrix-sensing comparison with Adam and Muon (in
-  :mod:`specproof.theory.pion_training`).
+  :mod:`specproof.theory.pion.training`).
 
 The update rule is the one in the paper and its official code as summarised in the
 project's references; the details the formula leaves open are listed in
@@ -26,11 +26,10 @@ import numpy as np
 import scipy.linalg as sla
 import sympy as sp
 
+from specproof.claims import claim
 from specproof.plotting import figure, loglog_fit
 from specproof.spectral import Adam, Muon, Pion, skew_generators
-from specproof.theory.engine import claim
-
-PAPER = "pion"
+from specproof.theory.pion import PAPER
 
 
 def _sv(W: np.ndarray) -> np.ndarray:
@@ -66,7 +65,7 @@ def _spectrum_run(rng, m, n, steps, lr, optimizer):
 
 @claim(
     "pion.spectrum-exact",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="numerical",
     statement="Updating W by left and right orthogonal transformations, W <- exp(-eta alpha "
     "A_out) W exp(-eta alpha A_in) with A skew-symmetric, leaves every singular value of W "
@@ -141,7 +140,7 @@ def _e2_residuals(sizes, matrix: str):
 
 @claim(
     "pion.e2-defect",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="symbolic",
     statement="For skew-symmetric A the truncated exponential E2 = I + eta alpha A + "
     "(eta alpha A)^2 / 2 satisfies E2^T E2 - I = (eta alpha A)^4 / 4.",
@@ -175,7 +174,7 @@ def _one_step_drift(W, G, lr, transform):
 
 @claim(
     "pion.e2-drift-order",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="statistical",
     statement="With the truncated exponential E2 the singular values drift by O(eta^4) per "
     "step (first-order truncations drift by O(eta^2)).",
@@ -216,7 +215,7 @@ def e2_drift_order_first_order(ctx, **params):
 # ------------------------------------------------------------------- skew momentum
 @claim(
     "pion.skew-momentum",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="numerical",
     statement="The preconditioned momentum A = -m / (sqrt(v) + eps), m and v EMAs of the "
     "skew-symmetric generators and of their squares, is skew-symmetric at every step.",
@@ -273,7 +272,7 @@ def _loss_and_grad(X, Y, lam):
 
 @claim(
     "pion.descent-rate",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="numerical",
     statement="Along the Pion flow W(eta) = exp(-eta G_out) W exp(-eta G_in), "
     "df/deta at eta = 0 equals -(||G_in||_F^2 + ||G_out||_F^2) / 2.",
@@ -319,7 +318,7 @@ def descent_rate_gradient_flow(ctx, **params):
 # ------------------------------------------------------------------- update RMS
 @claim(
     "pion.update-rms",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="numerical",
     statement="With alpha = c sqrt(mn) / ||A_out W + W A_in||_F the update of an m x n "
     "matrix has RMS eta c (c = 0.2): exactly for its first-order part, up to O(eta) for "

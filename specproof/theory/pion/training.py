@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from specproof.claims import claim
 from specproof.plotting import figure
 from specproof.spectral import Adam, Muon, Pion
-from specproof.theory.engine import claim
-
-PAPER = "pion"
+from specproof.theory.pion import PAPER
 
 _FACTORIES = {"Pion (E2)": Pion, "Adam": Adam, "Muon": Muon}
 
@@ -56,7 +55,7 @@ def _train(make, W0, loss_grad, steps, every=5):
 
 @claim(
     "pion.training",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="statistical",
     statement="Pion trains while keeping each weight matrix's spectrum: on matrix sensing "
     "started from the target's singular values, Pion (E2) lowers the loss at least 100-fold "

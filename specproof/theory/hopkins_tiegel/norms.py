@@ -23,10 +23,9 @@ from specproof.certificates import (
     sos_rounding,
     spectral_baseline,
 )
+from specproof.claims import claim
 from specproof.plotting import figure
-from specproof.theory.engine import claim
-
-PAPER = "hopkins-tiegel"
+from specproof.theory.hopkins_tiegel import PAPER
 
 
 def boolean_cube(m: int) -> np.ndarray:
@@ -62,7 +61,7 @@ def _closed_form_cases(rng: np.random.Generator, d_max: int, cube_ms, variant: s
 
 @claim(
     "hopkins-tiegel.closed-forms",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="numerical",
     statement=(
         "||X||_{2->q} has closed forms: 1 for identity and orthogonal X, ||u||_q||w||_2 for "
@@ -124,7 +123,7 @@ def _family(name: str, n: int, d: int, rng: np.random.Generator) -> np.ndarray:
 # --------------------------------------------------------------------------- baseline
 @claim(
     "hopkins-tiegel.baseline-guarantee",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="numerical",
     statement=(
         "The spectral baseline lambda_max(sum_i (x_i x_i)(x_i x_i)^T) bounds ||X||^4_{2->4} "
@@ -192,7 +191,7 @@ def baseline_random_vector(ctx, ds, n_factor, trials):
 # --------------------------------------------------------------------------- SoS exact d<=3
 @claim(
     "hopkins-tiegel.sos4-exact-small-d",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="numerical",
     statement=(
         "For d <= 3 degree-4 SoS is exact (Hilbert: nonnegative ternary quartics are sums of "
@@ -255,7 +254,7 @@ def _cached_sos(X: np.ndarray):
 
 @claim(
     "hopkins-tiegel.sandwich",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="numerical",
     statement=(
         "On random instances the bounds are ordered: power-method value <= SoS_4 <= spectral "

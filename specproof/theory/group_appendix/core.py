@@ -2,7 +2,7 @@
 group and action axioms, orthogonality of real characters, the regular representation.
 
 The equivariance, intertwiner and Fourier claims live in
-``specproof.theory.group_appendix_equivariance``.
+``specproof.theory.group_appendix.equivariance``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from specproof.claims import claim
 from specproof.groups import (
     Conjugation,
     FeatureMapAction,
@@ -33,9 +34,7 @@ from specproof.groups import (
     symmetric,
     verify_action,
 )
-from specproof.theory import claim
-
-PAPER = "group-appendix"
+from specproof.theory.group_appendix import PAPER
 
 # A loop of order 5: a Latin square with identity 0 and every element its own inverse, so
 # closure, identity and inverses hold; only associativity fails (e.g. (1·1)·2 ≠ 1·(1·2)).
@@ -98,7 +97,7 @@ def _named_groups(n_max: int, sym_max: int) -> list[FiniteGroup]:
 
 @claim(
     "group-appendix.group-axioms",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="exact",
     statement=(
         "C_N, D_N, S_n, the Klein and quaternion groups and direct products satisfy the "
@@ -175,7 +174,7 @@ ORTHOGONALITY_TOL = 1e-12
 
 @claim(
     "group-appendix.character-orthogonality",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="numerical",
     statement=(
         "For the real irreps of C_N, D_N (and Q8, whose 4-d irrep has type H), "
@@ -256,7 +255,7 @@ def _conjugation_representation(G: FiniteGroup):
 
 @claim(
     "group-appendix.regular-multiplicity",
-    paper=PAPER,
+    paper=PAPER.key,
     kind="numerical",
     statement=(
         "The regular representation of G contains every real irrep psi with multiplicity "

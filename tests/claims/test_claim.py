@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from specproof.theory import Registry, claim, run_claim
-from specproof.theory.engine import Context, Evidence, to_jsonable
+from specproof._core import to_jsonable
+from specproof.claims import Context, Evidence, Registry, claim, run_claim
 
 
 def _make(reg, name, check_holds, control_holds, raise_in=None, control=True):

@@ -10,15 +10,15 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from specproof.theory.engine import REGISTRY, Claim, Registry
-from specproof.theory.papers import PAPERS
+from specproof._core import SpecproofError, did_you_mean
+from specproof.claims.claim import REGISTRY, Claim, Registry
 
 
-class SelectionError(ValueError):
+class SelectionError(SpecproofError, ValueError):
     """A paper key or glob that selects nothing; the message lists what exists."""
 
 
-class UserModuleError(ImportError):
+class UserModuleError(SpecproofError, ImportError):
     """A ``--module`` that failed to import; the message carries its traceback."""
 
 
@@ -79,11 +79,12 @@ def select_claims(
     reg = REGISTRY if registry is None else registry
     claims = list(reg)
     registered = sorted({c.paper for c in claims})
-    known = sorted(set(PAPERS) | set(registered))
+    known = sorted(set(reg.declared_papers()) | set(registered))
     for key in papers:
         if key not in known:
             raise SelectionError(
-                f"unknown paper key {key!r}; known paper keys: {', '.join(known)}"
+                f"unknown paper key {key!r}{did_you_mean(key, known)}; "
+                f"known paper keys: {', '.join(known)}"
             )
         if key not in registered:
             raise SelectionError(
@@ -95,7 +96,8 @@ def select_claims(
     for pattern in only:
         if not any(fnmatch.fnmatchcase(c.id, pattern) for c in claims):
             raise SelectionError(
-                f"--only {pattern!r} matches no claim; claim ids: "
+                f"--only {pattern!r} matches no claim"
+                f"{did_you_mean(pattern, [c.id for c in claims])}; claim ids: "
                 f"{', '.join(c.id for c in claims) or 'none'}"
             )
     if only:

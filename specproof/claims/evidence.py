@@ -1,0 +1,111 @@
+"""Evidence: what one run of a check or of its control found, and the context it ran in."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from specproof._core import ArgumentError, ArgumentTypeError
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What one run of a check (or of its control) found.
+
+    Attributes
+    ----------
+    holds : bool
+        Whether the statement held on this run.
+    measured : dict
+        The measured quantities, JSON-able after :func:`to_jsonable`.
+    expected : str
+        The condition that ``holds`` tests, in words.
+    table : list of dict
+        Optional rows (one dict per row) for the report.
+    figure : matplotlib.figure.Figure or None
+        Optional figure; the runner saves it as PDF and PNG and closes it.
+    key : str or None
+        Name of the entry of ``measured`` shown in the summary table.
+    certificates : dict
+        Certificate documents (name -> JSON-able dict) that the runner writes to the
+        report folder as ``certificates/<claim-id>.<name>.json``.
+    """
+
+    holds: bool
+    measured: dict[str, Any] = field(default_factory=dict)
+    expected: str = ""
+    table: list[dict[str, Any]] = field(default_factory=list)
+    figure: Any = None
+    key: str | None = None
+    certificates: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.holds, (bool, np.bool_)):
+            raise ArgumentTypeError(
+                f"Evidence.holds must be a bool, got {type(self.holds).__name__}"
+            )
+        for name in self.certificates:
+            if not re.fullmatch(r"[A-Za-z0-9_-]+", str(name)):
+                raise ArgumentError(
+                    f"Evidence.certificates name {name!r} must be letters, digits, '_' or '-'"
+                )
+        if self.key is not None and self.key not in self.measured:
+            raise ArgumentError(
+                f"Evidence.key={self.key!r} is not among the measured quantities "
+                f"{sorted(self.measured)}"
+            )
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a check receives besides its parameters: the seed, its generator, the profile.
+
+    Examples
+    --------
+    >>> ctx = Context(seed=3, profile="quick", claim_id="demo.x")
+    >>> ctx.evidence(holds=True, measured={"err": 0.0}, expected="err == 0").holds
+    True
+    """
+
+    seed: int
+    profile: str
+    claim_id: str
+    rng: np.random.Generator = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rng", np.random.default_rng(claim_seed(self.seed, self.claim_id)))
+
+    def evidence(
+        self,
+        holds: bool,
+        measured: Mapping[str, Any] | None = None,
+        expected: str = "",
+        table: list[Mapping[str, Any]] | None = None,
+        figure: Any = None,
+        key: str | None = None,
+        certificates: Mapping[str, Any] | None = None,
+    ) -> Evidence:
+        """Build the :class:`Evidence` a check returns."""
+        return Evidence(
+            holds=bool(holds),
+            measured=dict(measured or {}),
+            expected=expected,
+            table=[dict(row) for row in (table or [])],
+            figure=figure,
+            key=key,
+            certificates=dict(certificates or {}),
+        )
+
+
+def claim_seed(seed: int, claim_id: str) -> list[int]:
+    """The entropy a claim's generator is seeded with: the run seed and a stable id hash.
+
+    The id enters so that claims do not share random streams; ``zlib.crc32`` keeps it
+    the same across processes (Python's ``hash`` of a string is salted per process).
+    """
+    return [int(seed), zlib.crc32(claim_id.encode())]

@@ -1,0 +1,32 @@
+"""The record of one ``verify`` run, shared by the runner loop and the report writers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from specproof._core import SpecproofError
+from specproof.claims.runner import BAD_VERDICTS, ClaimResult
+
+
+class OutputDirError(SpecproofError, OSError):
+    """The report folder cannot be created or written."""
+
+
+@dataclass
+class VerifyRun:
+    """The outcome of one ``verify`` call."""
+
+    out: Path
+    profile: str
+    seed: int
+    results: list[ClaimResult] = field(default_factory=list)
+    interrupted: bool = False
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every claim passed and the run finished; 1 otherwise."""
+        if self.interrupted or any(r.verdict in BAD_VERDICTS for r in self.results):
+            return 1
+        return 0
