@@ -202,3 +202,39 @@ def test_bad_options_named():
         Pion(transform="exp")
     with pytest.raises(ArgumentError, match="rms"):
         Pion(rms=0.0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.integers(1, 6),
+    st.integers(1, 6),
+    st.sampled_from(["both", "alternate", "in", "out"]),
+    st.sampled_from(["lie-lie", "transported"]),
+    seeds,
+)
+def test_cayley_keeps_spectrum_any_shape(m, n, side, momentum, seed):
+    rng = np.random.default_rng(seed)
+    W = rng.standard_normal((m, n))
+    s0 = _sv(W)
+    opt = Pion(lr=0.1, side=side, momentum=momentum, transform="cayley")
+    p = {"W": W.copy()}
+    for _ in range(5):
+        opt.step(p, {"W": rng.standard_normal((m, n))})
+    assert np.abs(_sv(p["W"]) - s0).max() <= 1e-13 * max(s0[0], 1.0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 6), st.sampled_from(["e1", "e2", "expm", "cayley"]),
+       seeds)
+def test_step_equals_explicit_factors(m, n, transform, seed):
+    rng = np.random.default_rng(seed)
+    W = rng.standard_normal((m, n))
+    opt = Pion(lr=0.1, transform=transform)
+    p = {"W": W.copy()}
+    opt.step(p, {"W": rng.standard_normal((m, n))})
+    d = opt.diagnostics["W"]
+    s = d["step_size"]
+    expected = orthogonal_factor(d["A_out"], s, transform) @ W @ orthogonal_factor(
+        d["A_in"], s, transform
+    )
+    np.testing.assert_allclose(p["W"], expected, atol=1e-13 * max(1.0, np.abs(W).max()))

@@ -12,8 +12,8 @@ with ``T`` the truncated exponential E2(B) = I + B + B^2/2 of the official code,
 applied as a *product* (not the additive form W E_in + E_out W - W). The first-order
 update eta alpha (A_out W + W A_in) has RMS exactly eta c (up to eps).
 
-Options (as in the official code): ``side`` "both", "alternate" (even steps of a
-parameter left only, odd steps right only), "in" or "out"; ``momentum`` "lie-lie"
+Options (as in the official code): ``side`` "both", "alternate" (steps 0, 2, ... of a
+parameter, counting from 0, left only; steps 1, 3, ... right only), "in" or "out"; ``momentum`` "lie-lie"
 (EMAs of the skew generators) or "transported" (an EMA of the ambient gradient, made
 skew with the current W when used; the second moment is then of the current skew
 generators); ``second_moment`` False drops v (A = -m). ``transform`` "expm" or "cayley"
