@@ -159,9 +159,7 @@ def _build() -> dict[str, type]:
             WA = W @ A["in"] if "in" in acting else None
             D = AW if WA is None else (WA if AW is None else AW + WA)
             d_out, d_in = W.shape
-            alpha = group["rms"] * math.sqrt(d_out * d_in) / (
-                float(torch.linalg.norm(D)) + eps
-            )
+            alpha = group["rms"] * math.sqrt(d_out * d_in) / (float(torch.linalg.norm(D)) + eps)
             s = group["lr"] * alpha
             X = _left(A["out"], s, W, AW, group["transform"]) if AW is not None else W
             new = _right(X, A["in"], s, group["transform"]) if WA is not None else X

@@ -224,8 +224,7 @@ def test_cayley_keeps_spectrum_any_shape(m, n, side, momentum, seed):
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.integers(1, 6), st.integers(1, 6), st.sampled_from(["e1", "e2", "expm", "cayley"]),
-       seeds)
+@given(st.integers(1, 6), st.integers(1, 6), st.sampled_from(["e1", "e2", "expm", "cayley"]), seeds)
 def test_step_equals_explicit_factors(m, n, transform, seed):
     rng = np.random.default_rng(seed)
     W = rng.standard_normal((m, n))
@@ -234,7 +233,7 @@ def test_step_equals_explicit_factors(m, n, transform, seed):
     opt.step(p, {"W": rng.standard_normal((m, n))})
     d = opt.diagnostics["W"]
     s = d["step_size"]
-    expected = orthogonal_factor(d["A_out"], s, transform) @ W @ orthogonal_factor(
-        d["A_in"], s, transform
+    expected = (
+        orthogonal_factor(d["A_out"], s, transform) @ W @ orthogonal_factor(d["A_in"], s, transform)
     )
     np.testing.assert_allclose(p["W"], expected, atol=1e-13 * max(1.0, np.abs(W).max()))

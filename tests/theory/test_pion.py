@@ -32,25 +32,29 @@ def _ctx(claim_id):
 
 def test_spectrum_check_rejects_a_frozen_weight():
     # a learning rate so small that W does not move keeps its spectrum trivially
-    ev = pion.spectrum_exact.check(_ctx("pion.spectrum-exact"), m=6, n=4, steps=20,
-                                   lr=1e-14, tol=1e-12)
+    ev = pion.spectrum_exact.check(
+        _ctx("pion.spectrum-exact"), m=6, n=4, steps=20, lr=1e-14, tol=1e-12
+    )
     assert ev.measured["max_relative_drift"] <= 1e-12 and not ev.holds
 
 
 def test_spectrum_check_rejects_the_official_e2_at_1e12():
     # E2 is not exactly orthogonal: over many large steps its drift exceeds 1e-12
-    ev = pion.spectrum_exact.check(_ctx("pion.spectrum-exact"), m=8, n=6, steps=200,
-                                   lr=0.2, tol=1e-12, optimizer="pion-e2")
+    ev = pion.spectrum_exact.check(
+        _ctx("pion.spectrum-exact"), m=8, n=6, steps=200, lr=0.2, tol=1e-12, optimizer="pion-e2"
+    )
     assert not ev.holds and ev.measured["max_relative_drift"] > 1e-10
 
 
 def test_drift_order_is_two_for_first_order_and_exact_transform_has_no_slope():
     ctx = _ctx("pion.e2-drift-order")
-    ev = pion.e2_drift_order.check(ctx, m=8, n=5, seeds=2, lrs=[0.05, 0.1, 0.2, 0.4],
-                                   transform="e1")
+    ev = pion.e2_drift_order.check(
+        ctx, m=8, n=5, seeds=2, lrs=[0.05, 0.1, 0.2, 0.4], transform="e1"
+    )
     assert abs(ev.measured["slope"] - 2.0) < 0.3 and not ev.holds
-    ev = pion.e2_drift_order.check(ctx, m=8, n=5, seeds=2, lrs=[0.05, 0.1, 0.2, 0.4],
-                                   transform="cayley")
+    ev = pion.e2_drift_order.check(
+        ctx, m=8, n=5, seeds=2, lrs=[0.05, 0.1, 0.2, 0.4], transform="cayley"
+    )
     assert ev.measured["max_drift"] < 1e-13 and not ev.holds
 
 
@@ -72,8 +76,10 @@ def test_descent_rate_formula_is_sensitive_to_the_factor_one_half():
     import scipy.linalg as sla
 
     h = 1e-5
-    fd = (f(sla.expm(-h * G_out) @ W @ sla.expm(-h * G_in))
-          - f(sla.expm(h * G_out) @ W @ sla.expm(h * G_in))) / (2 * h)
+    fd = (
+        f(sla.expm(-h * G_out) @ W @ sla.expm(-h * G_in))
+        - f(sla.expm(h * G_out) @ W @ sla.expm(h * G_in))
+    ) / (2 * h)
     half = -0.5 * (np.sum(G_in**2) + np.sum(G_out**2))
     assert abs(fd - half) < 1e-6 * abs(half)
     assert abs(fd - 2 * half) > 0.4 * abs(half)
@@ -82,7 +88,10 @@ def test_descent_rate_formula_is_sensitive_to_the_factor_one_half():
 def test_training_control_plateaus():
     ctx = _ctx("pion.training")
     ev = pion_training.training.check(
-        ctx, n=6, steps=200, lrs={"Pion (E2)": [0.05], "Adam": [0.03], "Muon": [0.03]},
+        ctx,
+        n=6,
+        steps=200,
+        lrs={"Pion (E2)": [0.05], "Adam": [0.03], "Muon": [0.03]},
         spectrum_scale=2.0,
     )
     assert ev.measured["pion_loss_reduction"] < 100 and not ev.holds

@@ -13,13 +13,13 @@ applied as a *product* (not the additive form W E_in + E_out W - W). The first-o
 update eta alpha (A_out W + W A_in) has RMS exactly eta c (up to eps).
 
 Options (as in the official code): ``side`` "both", "alternate" (steps 0, 2, ... of a
-parameter, counting from 0, left only; steps 1, 3, ... right only), "in" or "out"; ``momentum`` "lie-lie"
-(EMAs of the skew generators) or "transported" (an EMA of the ambient gradient, made
-skew with the current W when used; the second moment is then of the current skew
-generators); ``second_moment`` False drops v (A = -m). ``transform`` "expm" or "cayley"
-gives exactly orthogonal factors; "e1" is the first-order truncation (for comparison).
-Matrices get no weight decay. Parameters that are not 2-D (or are named in ``exclude``)
-take AdamW.
+parameter, counting from 0, left only; steps 1, 3, ... right only), "in" or "out";
+``momentum`` "lie-lie" (EMAs of the skew generators) or "transported" (an EMA of the
+ambient gradient, made skew with the current W when used; the second moment is then of
+the current skew generators); ``second_moment`` False drops v (A = -m); ``transform``
+"expm" or "cayley" gives exactly orthogonal factors, "e1" the first-order truncation
+(for comparison). Matrices get no weight decay. Parameters that are not 2-D (or are
+named in ``exclude``) take AdamW.
 
 Details the formula leaves open, fixed here (reconstructed, not read from the official
 code): no bias correction of m and v (the RMS normalisation by alpha cancels any common

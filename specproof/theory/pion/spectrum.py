@@ -87,12 +87,18 @@ def spectrum_exact(ctx, m, n, steps, lr, tol, optimizer="pion-expm"):
     return ctx.evidence(
         # the weight must also have moved: a frozen W keeps its spectrum trivially
         holds=worst <= tol and moved > 0.1,
-        measured={"max_relative_drift": worst, "relative_move": moved, "optimizer": optimizer,
-                  "steps": steps},
+        measured={
+            "max_relative_drift": worst,
+            "relative_move": moved,
+            "optimizer": optimizer,
+            "steps": steps,
+        },
         expected=f"max relative singular-value drift <= {tol:g} over {steps} steps while "
         "||W_T - W_0|| / ||W_0|| > 0.1",
-        table=[{"step": t, "drift": d} for t, d in zip(when[:: max(1, len(when) // 10)],
-                                                        drift[:: max(1, len(when) // 10)])],
+        table=[
+            {"step": t, "drift": d}
+            for t, d in zip(when[:: max(1, len(when) // 10)], drift[:: max(1, len(when) // 10)])
+        ],
         figure=fig,
         key="max_relative_drift",
     )
@@ -107,8 +113,10 @@ def spectrum_exact_additive(ctx, **params):
     muon = spectrum_exact.check(ctx, **{**params, "lr": 0.02}, optimizer="muon")
     return ctx.evidence(
         holds=adam.holds or muon.holds,
-        measured={"adam_drift": adam.measured["max_relative_drift"],
-                  "muon_drift": muon.measured["max_relative_drift"]},
+        measured={
+            "adam_drift": adam.measured["max_relative_drift"],
+            "muon_drift": muon.measured["max_relative_drift"],
+        },
         expected=adam.expected + " (for Adam or for Muon)",
         key="adam_drift",
     )
@@ -133,8 +141,12 @@ def _e2_residuals(sizes, matrix: str):
         R = (Em.T * Em - sp.eye(n) - Bm**4 / 4).applyfunc(sp.expand)
         nonzero = sum(1 for r in R if r != 0)
         bad += int(nonzero > 0)
-        rows.append({"case": f"{n} x {n} symbolic {matrix} A", "residual":
-                     "0" if nonzero == 0 else f"{nonzero} nonzero entries"})
+        rows.append(
+            {
+                "case": f"{n} x {n} symbolic {matrix} A",
+                "residual": "0" if nonzero == 0 else f"{nonzero} nonzero entries",
+            }
+        )
     return bad, rows
 
 
@@ -197,8 +209,13 @@ def e2_drift_order(ctx, m, n, seeds, lrs, transform="e2"):
     ax.set_ylabel(r"one-step drift $\max_i |\Delta\sigma_i| / \sigma_1$")
     return ctx.evidence(
         holds=fit.within(3.7, 4.3),
-        measured={"slope": fit.slope, "interval": [fit.low, fit.high], "transform": transform,
-                  "min_drift": min(ys), "max_drift": max(ys)},
+        measured={
+            "slope": fit.slope,
+            "interval": [fit.low, fit.high],
+            "transform": transform,
+            "min_drift": min(ys),
+            "max_drift": max(ys),
+        },
         expected="fitted log-log slope of drift against eta in [3.7, 4.3]",
         table=[{"eta": float(x), "drift": y} for x, y in zip(xs[: len(lrs)], ys[: len(lrs)])],
         figure=fig,
@@ -235,7 +252,7 @@ def skew_momentum(ctx, m, n, steps, preconditioner="elementwise"):
                 if preconditioner == "row":
                     # Adafactor-like variant: one scale per row of the second moment
                     st = opt.state_dict()["state"]["W"]
-                    mom = (-A * (np.sqrt(st[f"v_{side}"]) + opt.eps))
+                    mom = -A * (np.sqrt(st[f"v_{side}"]) + opt.eps)
                     A = -mom / (np.sqrt(st[f"v_{side}"].mean(axis=1, keepdims=True)) + opt.eps)
                 err = float(np.abs(A + A.T).max() / max(np.abs(A).max(), 1e-300))
                 mode_worst = max(mode_worst, err)
@@ -243,8 +260,11 @@ def skew_momentum(ctx, m, n, steps, preconditioner="elementwise"):
         worst = max(worst, mode_worst)
     return ctx.evidence(
         holds=worst <= 1e-15,
-        measured={"max_relative_asymmetry": worst, "steps": steps,
-                  "preconditioner": preconditioner},
+        measured={
+            "max_relative_asymmetry": worst,
+            "steps": steps,
+            "preconditioner": preconditioner,
+        },
         expected="max |A + A^T| / max |A| <= 1e-15 over every step, both sides, both "
         "momentum modes (the generators are formed as X - X^T, so exactly 0 is expected)",
         table=rows,
@@ -276,8 +296,10 @@ def _loss_and_grad(X, Y, lam):
     kind="numerical",
     statement="Along the Pion flow W(eta) = exp(-eta G_out) W exp(-eta G_in), "
     "df/deta at eta = 0 equals -(||G_in||_F^2 + ||G_out||_F^2) / 2.",
-    profiles={"quick": dict(m=6, n=4, k=10, trials=5, h=1e-5),
-              "paper": dict(m=32, n=20, k=50, trials=20, h=1e-5)},
+    profiles={
+        "quick": dict(m=6, n=4, k=10, trials=5, h=1e-5),
+        "paper": dict(m=32, n=20, k=50, trials=20, h=1e-5),
+    },
 )
 def descent_rate(ctx, m, n, k, trials, h, flow="pion"):
     rows, worst = [], 0.0
@@ -288,6 +310,7 @@ def descent_rate(ctx, m, n, k, trials, h, flow="pion"):
         f, grad = _loss_and_grad(X, Y, lam=0.1)
         G = grad(W)
         G_out, G_in = skew_generators(W, G)
+
         def path(e, W=W, G=G, G_out=G_out, G_in=G_in):
             if flow == "pion":
                 return sla.expm(-e * G_out) @ W @ sla.expm(-e * G_in)
@@ -297,8 +320,9 @@ def descent_rate(ctx, m, n, k, trials, h, flow="pion"):
         predicted = -0.5 * (np.sum(G_in**2) + np.sum(G_out**2))
         rel = abs(fd - predicted) / abs(predicted)
         worst = max(worst, rel)
-        rows.append({"trial": i, "finite difference": fd, "formula": predicted,
-                     "relative error": rel})
+        rows.append(
+            {"trial": i, "finite difference": fd, "formula": predicted, "relative error": rel}
+        )
     return ctx.evidence(
         holds=worst <= 1e-6,
         measured={"max_relative_error": worst, "flow": flow, "h": h},
@@ -323,8 +347,10 @@ def descent_rate_gradient_flow(ctx, **params):
     statement="With alpha = c sqrt(mn) / ||A_out W + W A_in||_F the update of an m x n "
     "matrix has RMS eta c (c = 0.2): exactly for its first-order part, up to O(eta) for "
     "the E2 step.",
-    profiles={"quick": dict(m=12, n=8, steps=20, lrs=[1e-3, 1e-2]),
-              "paper": dict(m=96, n=64, steps=100, lrs=[1e-4, 1e-3, 1e-2])},
+    profiles={
+        "quick": dict(m=12, n=8, steps=20, lrs=[1e-3, 1e-2]),
+        "paper": dict(m=96, n=64, steps=100, lrs=[1e-4, 1e-3, 1e-2]),
+    },
 )
 def update_rms(ctx, m, n, steps, lrs, optimizer="pion"):
     rows, worst_first, worst_full = [], 0.0, 0.0
@@ -339,17 +365,27 @@ def update_rms(ctx, m, n, steps, lrs, optimizer="pion"):
                 rms = np.linalg.norm(params["W"] - before) / np.sqrt(m * n)
                 full = max(full, abs(rms / (lr * 0.2) - 1.0))
                 if optimizer == "pion":
-                    first = max(first, abs(opt.diagnostics["W"]["first_order_rms"]
-                                           / (lr * 0.2) - 1.0))
+                    first = max(
+                        first, abs(opt.diagnostics["W"]["first_order_rms"] / (lr * 0.2) - 1.0)
+                    )
             # the E2 terms beyond first order change the RMS by O(eta) at most
             worst_full = max(worst_full, full / lr)
             worst_first = max(worst_first, first)
-            rows.append({"side": side, "eta": lr, "|rms/(eta c) - 1| full step": full,
-                         "first-order part": first if optimizer == "pion" else "-"})
+            rows.append(
+                {
+                    "side": side,
+                    "eta": lr,
+                    "|rms/(eta c) - 1| full step": full,
+                    "first-order part": first if optimizer == "pion" else "-",
+                }
+            )
     return ctx.evidence(
         holds=worst_first <= 1e-6 and worst_full <= 1.0,
-        measured={"max_first_order_deviation": worst_first,
-                  "max_full_step_deviation_over_eta": worst_full, "optimizer": optimizer},
+        measured={
+            "max_first_order_deviation": worst_first,
+            "max_full_step_deviation_over_eta": worst_full,
+            "optimizer": optimizer,
+        },
         expected="|RMS/(eta c) - 1| <= 1e-6 for the first-order part (eps only) and <= eta "
         "for the full step, every step, every side and eta",
         table=rows,

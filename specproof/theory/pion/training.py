@@ -62,11 +62,16 @@ def _train(make, W0, loss_grad, steps, every=5):
     "with every singular value within 1e-3 (relative) of its start, while the singular "
     "values of Adam and Muon move by more than 1e-2 on the way.",
     profiles={
-        "quick": dict(n=8, steps=300, lrs={"Pion (E2)": [0.05], "Adam": [0.03],
-                                           "Muon": [0.03]}),
-        "paper": dict(n=16, steps=1000, lrs={"Pion (E2)": [0.02, 0.05, 0.1],
-                                             "Adam": [0.003, 0.01, 0.03],
-                                             "Muon": [0.01, 0.03, 0.1]}),
+        "quick": dict(n=8, steps=300, lrs={"Pion (E2)": [0.05], "Adam": [0.03], "Muon": [0.03]}),
+        "paper": dict(
+            n=16,
+            steps=1000,
+            lrs={
+                "Pion (E2)": [0.02, 0.05, 0.1],
+                "Adam": [0.003, 0.01, 0.03],
+                "Muon": [0.01, 0.03, 0.1],
+            },
+        ),
     },
 )
 def training(ctx, n, steps, lrs, spectrum_scale=1.0):
@@ -76,11 +81,19 @@ def training(ctx, n, steps, lrs, spectrum_scale=1.0):
         best = None
         for lr in grid:
             make = _FACTORIES[name]
-            losses, drift, s_final = _train(lambda lr=lr, make=make: make(lr=lr), W0,
-                                             loss_grad, steps)
-            rows.append({"optimizer": name, "lr": lr, "initial loss": losses[0],
-                         "final loss": losses[-1], "reduction": losses[0] / losses[-1],
-                         "max spectrum drift": drift})
+            losses, drift, s_final = _train(
+                lambda lr=lr, make=make: make(lr=lr), W0, loss_grad, steps
+            )
+            rows.append(
+                {
+                    "optimizer": name,
+                    "lr": lr,
+                    "initial loss": losses[0],
+                    "final loss": losses[-1],
+                    "reduction": losses[0] / losses[-1],
+                    "max spectrum drift": drift,
+                }
+            )
             if best is None or losses[-1] < best[0][-1]:
                 best = (losses, drift, s_final, lr)
         runs[name] = best
