@@ -25,6 +25,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as sla
 import sympy as sp
+from sympy import QQ
+from sympy.polys.rings import ring
 
 from specproof.claims import claim
 from specproof.plotting import figure, loglog_fit
@@ -123,6 +125,32 @@ def spectrum_exact_additive(ctx, **params):
 
 
 # ------------------------------------------------------------------- the E2 defect (sympy)
+def _ring_residual(n: int, matrix: str) -> int:
+    """Nonzero entries of E2(tA)^T E2(tA) - I - (tA)^4 / 4 for a symbolic n x n matrix A.
+
+    Exact polynomial arithmetic over Q in sympy's sparse polynomial ring (the same
+    algebra as ``sympy.Matrix.expand``, a hundred times faster at n = 5).
+    """
+    R, *gens = ring(",".join([f"a{k}" for k in range(n * n)] + ["t"]), QQ)
+    t, a = gens[-1], gens[:-1]
+    M = [[a[i * n + j] for j in range(n)] for i in range(n)]
+    A = [[M[i][j] - M[j][i] for j in range(n)] for i in range(n)] if matrix == "skew" else M
+    B = [[t * A[i][j] for j in range(n)] for i in range(n)]
+
+    def mm(X, Y):
+        return [
+            [sum((X[i][k] * Y[k][j] for k in range(n)), R.zero) for j in range(n)] for i in range(n)
+        ]
+
+    eye = [[R.one if i == j else R.zero for j in range(n)] for i in range(n)]
+    B2 = mm(B, B)
+    B4 = mm(B2, B2)
+    E = [[eye[i][j] + B[i][j] + B2[i][j] / 2 for j in range(n)] for i in range(n)]
+    Et = [[E[j][i] for j in range(n)] for i in range(n)]
+    P = mm(Et, E)
+    return sum(1 for i in range(n) for j in range(n) if P[i][j] - eye[i][j] - B4[i][j] / 4 != 0)
+
+
 def _e2_residuals(sizes, matrix: str):
     B, Bt = sp.symbols("B B_t", commutative=False)
     E = 1 + B + B**2 / 2
@@ -132,14 +160,8 @@ def _e2_residuals(sizes, matrix: str):
     poly = sp.expand(Et * E - 1 - B**4 / 4)
     rows = [{"case": "polynomial in B (any size)", "residual": str(poly)}]
     bad = int(poly != 0)
-    t = sp.Symbol("t")  # eta * alpha
     for n in sizes:
-        M = sp.Matrix(n, n, sp.symbols(f"a0:{n * n}"))
-        A = (M - M.T) if matrix == "skew" else M
-        Bm = t * A
-        Em = sp.eye(n) + Bm + Bm**2 / 2
-        R = (Em.T * Em - sp.eye(n) - Bm**4 / 4).applyfunc(sp.expand)
-        nonzero = sum(1 for r in R if r != 0)
+        nonzero = _ring_residual(n, matrix)
         bad += int(nonzero > 0)
         rows.append(
             {
@@ -156,7 +178,7 @@ def _e2_residuals(sizes, matrix: str):
     kind="symbolic",
     statement="For skew-symmetric A the truncated exponential E2 = I + eta alpha A + "
     "(eta alpha A)^2 / 2 satisfies E2^T E2 - I = (eta alpha A)^4 / 4.",
-    profiles={"quick": dict(sizes=[2, 3]), "paper": dict(sizes=[2, 3, 4])},
+    profiles={"quick": dict(sizes=[2, 3, 4]), "paper": dict(sizes=[2, 3, 4, 5])},
 )
 def e2_defect(ctx, sizes, matrix="skew"):
     bad, rows = _e2_residuals(sizes, matrix)
