@@ -61,9 +61,10 @@ def _train(make, W0, loss_grad, steps, every=5):
     kind="statistical",
     statement="Pion trains while keeping each weight matrix's spectrum: on underdetermined "
     "matrix sensing (n^2/2 measurements of an n x n matrix) Pion (E2) lowers the loss at "
-    "least 1000-fold and ends with its initial singular values (relative drift <= 1e-3), "
-    "while Adam and Muon also fit but end with singular values that differ from the "
-    "initial ones by more than 0.1 (relative to the largest).",
+    "least 1000-fold (mean over the last tenth of the run) and ends with its initial "
+    "singular values (relative drift <= 1e-3), while Adam and Muon also fit but end with "
+    "singular values that differ from the initial ones by more than 0.1 (relative to the "
+    "largest).",
     profiles={
         "quick": dict(n=8, steps=400, lrs={"Pion (E2)": [0.05], "Adam": [0.03], "Muon": [0.03]}),
         "paper": dict(
@@ -88,28 +89,32 @@ def training(ctx, n, steps, lrs, measurements=0.5):
                 lambda lr=lr, make=make: make(lr=lr), W0, loss_grad, steps
             )
             change = float(np.abs(s_final - sigma).max() / sigma[0])
+            # normalised-step optimizers oscillate around a floor: judge the mean of the
+            # last tenth of the run, not one lucky or unlucky final step
+            tail = float(np.mean(losses[-max(1, steps // 10) :]))
             rows.append(
                 {
                     "optimizer": name,
                     "lr": lr,
                     "initial loss": losses[0],
                     "final loss": losses[-1],
-                    "reduction": losses[0] / losses[-1],
+                    "mean loss, last 10%": tail,
+                    "reduction": losses[0] / tail,
                     "max spectrum drift": drift,
                     "final spectrum change": change,
                 }
             )
-            if best is None or losses[-1] < best[0][-1]:
-                best = (losses, drift, s_final, lr, change)
+            if best is None or tail < best[5]:
+                best = (losses, drift, s_final, lr, change, tail)
         runs[name] = best
     pion_losses, pion_drift = runs["Pion (E2)"][0], runs["Pion (E2)"][1]
-    reduction = float(pion_losses[0] / pion_losses[-1])
+    reduction = float(pion_losses[0] / runs["Pion (E2)"][5])
     change = {k: runs[k][4] for k in ("Adam", "Muon")}
     holds = reduction >= 1000 and pion_drift <= 1e-3 and min(change.values()) > 0.1
 
     fig, (ax1, ax2) = figure(width="page", aspect=0.8, ncols=2)
     idx = np.arange(1, n + 1)
-    for name, (losses, _, s_final, lr, _) in runs.items():
+    for name, (losses, _, s_final, lr, _, _) in runs.items():
         ax1.semilogy(losses, label=f"{name}, $\\eta$ = {lr:g}")
         ax2.plot(idx, s_final, "o-", label=name, alpha=0.8)
     ax2.plot(idx, sigma, "k--", label="initial", lw=0.8)
@@ -127,12 +132,13 @@ def training(ctx, n, steps, lrs, measurements=0.5):
             "pion_max_spectrum_drift": pion_drift,
             "adam_final_spectrum_change": change["Adam"],
             "muon_final_spectrum_change": change["Muon"],
-            "final_loss": {k: float(v[0][-1]) for k, v in runs.items()},
+            "tail_mean_loss": {k: v[5] for k, v in runs.items()},
             "best_lr": {k: v[3] for k, v in runs.items()},
             "final_singular_values": {k: v[2].tolist() for k, v in runs.items()},
             "measurements_per_entry": measurements,
         },
-        expected="Pion: loss reduction >= 1000 and max relative spectrum drift <= 1e-3; "
+        expected="Pion: initial loss / mean loss over the last 10% of steps >= 1000 and max "
+        "relative spectrum drift <= 1e-3; "
         "Adam and Muon: final max_i |sigma_i - sigma_i(W_0)| / sigma_1(W_0) > 0.1",
         table=rows,
         figure=fig,
