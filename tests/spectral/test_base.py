@@ -187,3 +187,14 @@ def test_overflow_changes_nothing():
         opt.step(p, {"w": np.array([1.0, 1e300])})
     assert list(p["w"]) == [1.0, 2.0] and opt.steps == 0
     assert issubclass(NonFiniteUpdateError, SpecproofError)
+
+
+@pytest.mark.parametrize("key", list(FACTORIES))
+def test_parameter_changing_shape_between_steps_is_refused(key):
+    opt = FACTORIES[key]()
+    params = _params()
+    _run(opt, params, np.random.default_rng(0), 1)
+    other = {"W": np.zeros((4, 1)), "b": np.zeros(3)}
+    with pytest.raises(OptimizerStateError, match=r"state\['W'\] was built for shape \(4, 3\)"):
+        opt.step(other, {"W": np.ones((4, 1)), "b": np.ones(3)})
+    assert np.all(other["W"] == 0)

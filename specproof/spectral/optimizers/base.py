@@ -86,6 +86,7 @@ class Optimizer:
         self._t = 0
         self._state: dict[str, State] = {}
         self._hyper: dict[str, Any] = {}
+        self._unverified: set[str] = set()
         self.diagnostics: dict[str, dict[str, Any]] = {}
 
     # -- subclass hooks -------------------------------------------------------------
@@ -125,8 +126,14 @@ class Optimizer:
         """
         names = _check_params(params, grads)
         for name in names:
-            if name in self._state:
+            # a state loaded without its parameters is checked against them once, here
+            if name in self._unverified:
                 self._check_state_shapes(name, self._state[name], params[name].shape)
+            elif name in self._state and tuple(self._state[name]["shape"]) != params[name].shape:
+                raise OptimizerStateError(
+                    f"state[{name!r}] was built for shape {tuple(self._state[name]['shape'])} "
+                    f"but params[{name!r}] has shape {params[name].shape}"
+                )
         t = self._t + 1
         new_values: dict[str, np.ndarray] = {}
         new_states: dict[str, State] = {}
@@ -154,6 +161,7 @@ class Optimizer:
         for name in names:
             params[name][...] = new_values[name]
         self._state.update(new_states)
+        self._unverified.difference_update(names)
         self._t = t
         self.diagnostics = diagnostics
 
@@ -228,10 +236,11 @@ class Optimizer:
             fresh._check_state_keys(pname, st, template)
             fresh._check_state_shapes(pname, st, fresh._shape_of(pname, st, params))
         for key, value in fresh.__dict__.items():
-            if key not in ("_t", "_state", "diagnostics"):
+            if key not in ("_t", "_state", "diagnostics", "_unverified"):
                 setattr(self, key, value)
         self._t = int(step)
         self._state = {k: copy.deepcopy(dict(v)) for k, v in states.items()}
+        self._unverified = set() if params is not None else set(self._state)
 
     # -- helpers ------------------------------------------------------------------
     def _template_state(
