@@ -237,3 +237,23 @@ def test_step_equals_explicit_factors(m, n, transform, seed):
         orthogonal_factor(d["A_out"], s, transform) @ W @ orthogonal_factor(d["A_in"], s, transform)
     )
     np.testing.assert_allclose(p["W"], expected, atol=1e-13 * max(1.0, np.abs(W).max()))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.integers(1, 6),
+    st.integers(1, 6),
+    st.sampled_from(["lie-lie", "transported"]),
+    st.booleans(),
+    st.integers(1, 6),
+    seeds,
+)
+def test_preconditioned_directions_exactly_skew(m, n, momentum, second, k, seed):
+    rng = np.random.default_rng(seed)
+    opt = Pion(lr=0.05, momentum=momentum, second_moment=second)
+    p = {"W": rng.standard_normal((m, n))}
+    for _ in range(k):
+        opt.step(p, {"W": rng.standard_normal((m, n)) * 10.0 ** rng.uniform(-3, 3)})
+        for side in ("A_in", "A_out"):
+            A = opt.diagnostics["W"][side]
+            assert np.array_equal(A, -A.T)
