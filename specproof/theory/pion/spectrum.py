@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as sla
 import sympy as sp
+from matplotlib.ticker import NullFormatter
 from sympy import QQ
 from sympy.polys.rings import ring
 
@@ -227,6 +228,7 @@ def e2_drift_order(ctx, m, n, seeds, lrs, transform="e2"):
             ys.append(_one_step_drift(W, G, lr, transform))
     fig, ax = figure()
     fit = loglog_fit(ax, xs, ys, label=transform)
+    ax.xaxis.set_minor_formatter(NullFormatter())  # the minor labels of a short decade collide
     ax.set_xlabel(r"learning rate $\eta$")
     ax.set_ylabel(r"one-step drift $\max_i |\Delta\sigma_i| / \sigma_1$")
     return ctx.evidence(
