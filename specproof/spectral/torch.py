@@ -99,6 +99,7 @@ def _build() -> dict[str, type]:
         """
 
         def __init__(self, params, **kwargs: Any) -> None:
+            _no_exclude(kwargs)
             ref = _NpPion(**kwargs)  # one place validates the arguments
             defaults = {k: v for k, v in ref._hyper.items() if k != "exclude"}
             super().__init__(params, defaults)
@@ -173,6 +174,7 @@ def _build() -> dict[str, type]:
         """
 
         def __init__(self, params, **kwargs: Any) -> None:
+            _no_exclude(kwargs)
             ref = _NpMuon(**kwargs)
             defaults = {k: v for k, v in ref._hyper.items() if k != "exclude"}
             super().__init__(params, defaults)
@@ -210,6 +212,15 @@ def _build() -> dict[str, type]:
                     p.copy_(p * decay - (group["lr"] * scale) * O)
                     state["buffer"] = buf
             return loss
+
+    def _no_exclude(kwargs):
+        from specproof._core import ArgumentError
+
+        if kwargs.get("exclude"):
+            raise ArgumentError(
+                "exclude is not supported by the torch optimizers (torch parameters have no "
+                "names): give the 2-D parameters that should take AdamW to torch.optim.AdamW"
+            )
 
     def _check_finite(groups):
         from specproof._core import ArgumentError

@@ -91,3 +91,10 @@ def test_bad_arguments_and_nonfinite_gradients():
 def test_import_spectral_does_not_import_torch():
     code = "import sys, specproof.spectral; assert 'torch' not in sys.modules, 'torch imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_exclude_refused_rather_than_ignored():
+    W = torch.nn.Parameter(torch.eye(2, dtype=torch.float64))
+    for cls in (sptorch.Pion, sptorch.Muon):
+        with pytest.raises(ArgumentError, match="exclude is not supported"):
+            cls([W], exclude=["W"])
