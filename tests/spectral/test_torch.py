@@ -98,3 +98,26 @@ def test_exclude_refused_rather_than_ignored():
     for cls in (sptorch.Pion, sptorch.Muon):
         with pytest.raises(ArgumentError, match="exclude is not supported"):
             cls([W], exclude=["W"])
+
+
+@pytest.mark.parametrize("cls", ["Pion", "Muon"])
+def test_torch_state_dict_round_trip(cls):
+    opt_cls = getattr(sptorch, cls)
+    rng = np.random.default_rng(3)
+    W0 = rng.standard_normal((4, 3))
+    a = torch.nn.Parameter(torch.tensor(W0.copy()))
+    b = torch.nn.Parameter(torch.tensor(W0.copy()))
+    oa = opt_cls([a], lr=0.05)
+    grads = [torch.tensor(rng.standard_normal((4, 3))) for _ in range(4)]
+    for g in grads[:2]:
+        a.grad = g
+        oa.step()
+    with torch.no_grad():
+        b.copy_(a)
+    ob = opt_cls([b], lr=0.05)
+    ob.load_state_dict(oa.state_dict())
+    for g in grads[2:]:
+        a.grad, b.grad = g, g.clone()
+        oa.step()
+        ob.step()
+    assert torch.equal(a.detach(), b.detach())
