@@ -198,3 +198,11 @@ def test_parameter_changing_shape_between_steps_is_refused(key):
     with pytest.raises(OptimizerStateError, match=r"state\['W'\] was built for shape \(4, 3\)"):
         opt.step(other, {"W": np.ones((4, 1)), "b": np.ones(3)})
     assert np.all(other["W"] == 0)
+
+
+def test_float32_overflow_is_caught_in_its_own_dtype():
+    opt = SGD(lr=1.0)
+    p = {"w": np.array([1.0], dtype=np.float32)}
+    with pytest.raises(NonFiniteUpdateError):
+        opt.step(p, {"w": np.array([-1e39])})  # finite in float64, inf in float32
+    assert p["w"][0] == 1.0
