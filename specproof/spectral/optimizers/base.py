@@ -149,7 +149,8 @@ class Optimizer:
             with np.errstate(over="ignore", invalid="ignore"):
                 new_p, new_state = self._update(name, p, g, state, t)
             # checked in the parameter's own dtype: a float32 parameter overflows sooner
-            new_p = new_p.astype(params[name].dtype, copy=False)
+            with np.errstate(over="ignore", invalid="ignore"):
+                new_p = new_p.astype(params[name].dtype, copy=False)
             bad = ~np.isfinite(new_p)
             if bad.any():
                 idx = tuple(int(i) for i in np.argwhere(bad)[0])
