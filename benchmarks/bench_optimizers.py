@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from specproof.spectral.optimizers import Adam, Muon, Pion  # noqa: E402
+from specproof.spectral.optimizers import Adam, Muon, Pion, orthogonal_factor  # noqa: E402
 
 OPTIMIZERS = {
     "Pion (E2, official)": lambda: Pion(lr=0.01),
@@ -108,6 +108,35 @@ def drift_run(n: int, steps: int, every: int, seed: int = 0, out: Path | None = 
     return result
 
 
+def forms_table(n: int = 64, steps: int = 200, lr: float = 0.01, seed: int = 0) -> None:
+    """Drift of each factor, and of the additive form W E_in + E_out W - W, over `steps`."""
+    print(f"\nsingular-value drift after {steps} steps on {n} x {n} (lr {lr}, same gradients)")
+    print(f"{'update':<34} {'max rel. drift':>15}")
+    for label, transform, additive in (
+        ("E_out W E_in, E2 (official)", "e2", False),
+        ("W E_in + E_out W - W, E2 (additive)", "e2", True),
+        ("E_out W E_in, E1 (first order)", "e1", False),
+        ("E_out W E_in, Cayley", "cayley", False),
+        ("E_out W E_in, expm", "expm", False),
+    ):
+        rng = np.random.default_rng(seed)
+        W = rng.standard_normal((n, n)) / np.sqrt(n)
+        T = rng.standard_normal((n, n)) / np.sqrt(n)
+        s0 = np.linalg.svd(W, compute_uv=False)
+        opt = Pion(lr=lr, transform=transform)
+        params = {"W": W.copy()}
+        for _ in range(steps):
+            before = params["W"].copy()
+            opt.step(params, {"W": before - T + 0.01 * rng.standard_normal((n, n))})
+            if additive:
+                d = opt.diagnostics["W"]
+                E_out = orthogonal_factor(d["A_out"], d["step_size"], "e2")
+                E_in = orthogonal_factor(d["A_in"], d["step_size"], "e2")
+                params["W"] = before @ E_in + E_out @ before - before
+        drift = np.abs(np.linalg.svd(params["W"], compute_uv=False) - s0).max() / s0[0]
+        print(f"{label:<34} {drift:>15.3e}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--drift-steps", type=int, default=10_000)
@@ -116,6 +145,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--skip-drift", action="store_true")
+    ap.add_argument("--skip-forms", action="store_true")
     ap.add_argument("--json", type=Path, default=None, help="write the drift rows here")
     args = ap.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; "
@@ -123,6 +153,8 @@ def main() -> None:
     if not args.skip_speed:
         speed_table(1024, max(3, args.reps // 2))
         speed_table(512, args.reps)
+    if not args.skip_forms:
+        forms_table()
     if not args.skip_drift:
         drift_run(args.drift_size, args.drift_steps, args.every, out=args.json)
 
