@@ -78,6 +78,21 @@ class Optimizer:
     Subclasses set ``name`` and ``_hyper`` (the hyperparameters as plain values) and
     implement ``_init_state(name, p)`` and ``_update(name, p, g, state, t)``, which must
     not modify its arguments and returns ``(new_p, new_state)``.
+
+    Examples
+    --------
+    >>> from specproof.spectral.optimizers import SGD
+    >>> opt = SGD(lr=0.5)
+    >>> params = {"w": np.array([1.0, 2.0])}
+    >>> opt.step(params, {"w": np.array([2.0, float("nan")])})
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentError: grads['w'] has a non-finite entry nan at index (1,)
+    >>> params["w"], opt.steps          # nothing changed
+    (array([1., 2.]), 0)
+    >>> opt.step(params, {"w": np.array([2.0, 2.0])})
+    >>> params["w"], opt.state_dict()["step"]
+    (array([0., 1.]), 1)
     """
 
     name: ClassVar[str] = "Optimizer"

@@ -82,7 +82,15 @@ def orthogonal_factor(A: np.ndarray, s: float = 1.0, transform: str = "e2") -> n
 def apply_left(
     A: np.ndarray, s: float, W: np.ndarray, AW: np.ndarray, transform: str
 ) -> np.ndarray:
-    """``T(sA) W`` given ``AW = A @ W`` (already computed for the step size)."""
+    """``T(sA) W`` given ``AW = A @ W`` (already computed for the step size).
+
+    Examples
+    --------
+    >>> A = np.array([[0.0, 1.0], [-1.0, 0.0]]); W = np.eye(2)
+    >>> bool(np.allclose(apply_left(A, 0.1, W, A @ W, "cayley"),
+    ...                  orthogonal_factor(A, 0.1, "cayley")))
+    True
+    """
     if transform == "e1":
         return W + s * AW
     if transform == "e2":
@@ -95,7 +103,14 @@ def apply_left(
 
 
 def apply_right(X: np.ndarray, A: np.ndarray, s: float, transform: str) -> np.ndarray:
-    """``X T(sA)``."""
+    """``X T(sA)`` (``A`` skew-symmetric: the Cayley branch uses ``A^T = -A``).
+
+    Examples
+    --------
+    >>> A = np.array([[0.0, 1.0], [-1.0, 0.0]]); X = np.eye(2)
+    >>> bool(np.allclose(apply_right(X, A, 0.1, "e2"), orthogonal_factor(A, 0.1, "e2")))
+    True
+    """
     if transform == "expm":
         return X @ sla.expm(s * A)
     XA = X @ A
