@@ -206,3 +206,25 @@ def test_float32_overflow_is_caught_in_its_own_dtype():
     with pytest.raises(NonFiniteUpdateError):
         opt.step(p, {"w": np.array([-1e39])})  # finite in float64, inf in float32
     assert p["w"][0] == 1.0
+
+
+def test_load_rejects_nonfinite_state_and_bad_step():
+    opt = Adam()
+    _run(opt, _params(), np.random.default_rng(0), 1)
+    sd = opt.state_dict()
+    sd["state"]["W"]["v"][0, 0] = np.nan
+    with pytest.raises(OptimizerStateError, match=r"state\['W'\]\['v'\] has a non-finite entry"):
+        Adam().load_state_dict(sd)
+    sd = opt.state_dict()
+    sd["step"] = -1
+    with pytest.raises(OptimizerStateError, match=r"state_dict\['step'\]"):
+        Adam().load_state_dict(sd)
+    sd = opt.state_dict()
+    sd["hyperparameters"]["lr"] = -1.0
+    with pytest.raises(OptimizerStateError, match="lr must be > 0"):
+        Adam().load_state_dict(sd)
+    # a refused load keeps the current state
+    b = Adam(lr=0.5)
+    with pytest.raises(OptimizerStateError):
+        b.load_state_dict(sd)
+    assert b.lr == 0.5 and b.steps == 0
