@@ -19,6 +19,19 @@ from specproof.spectral.normalization import (
     spectral_normalize,
     weight_to_matrix,
 )
+from specproof.spectral.optimizers import (
+    SGD,
+    Adam,
+    AdamW,
+    Muon,
+    NonFiniteUpdateError,
+    Optimizer,
+    OptimizerStateError,
+    Pion,
+    newton_schulz5,
+    orthogonal_factor,
+    skew_generators,
+)
 
 __all__ = [
     # spectral normalisation
@@ -40,4 +53,16 @@ __all__ = [
     "convnorm_report",
     "cosine_rampdown",
     "depthwise_affine",
+    # optimizers
+    "SGD",
+    "Adam",
+    "AdamW",
+    "Muon",
+    "NonFiniteUpdateError",
+    "Optimizer",
+    "OptimizerStateError",
+    "Pion",
+    "newton_schulz5",
+    "orthogonal_factor",
+    "skew_generators",
 ]

@@ -1,0 +1,196 @@
+"""Adam (L2-coupled weight decay) and AdamW (decoupled weight decay), as in ``torch.optim``.
+
+With bias corrections b1 = 1 - beta1^t, b2 = 1 - beta2^t:
+
+    m <- beta1 m + (1 - beta1) g,   v <- beta2 v + (1 - beta2) g*g,
+    p <- p - lr (m / b1) / (sqrt(v / b2) + eps).
+
+Adam adds ``weight_decay * p`` to the gradient first; AdamW multiplies ``p`` by
+``1 - lr * weight_decay`` before the step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from specproof._core import as_float
+from specproof.spectral.optimizers.base import Optimizer, State, beta_pair
+
+
+def adam_update(
+    p: np.ndarray,
+    g: np.ndarray,
+    m: np.ndarray,
+    v: np.ndarray,
+    t: int,
+    lr: float,
+    betas: tuple[float, float],
+    eps: float,
+    weight_decay: float,
+    decoupled: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One Adam / AdamW step on one array; returns ``(new_p, new_m, new_v)``, inputs untouched.
+
+    Examples
+    --------
+    >>> p, g = np.array([1.0]), np.array([0.5])
+    >>> z = np.zeros(1)
+    >>> new_p, m, v = adam_update(p, g, z, z, 1, 0.1, (0.9, 0.999), 0.0, 0.0, True)
+    >>> float(new_p[0])  # first step moves by lr * sign(g)
+    0.9
+    """
+    b1, b2 = betas
+    if decoupled:
+        p = p * (1.0 - lr * weight_decay)
+    elif weight_decay:
+        g = g + weight_decay * p
+    m = b1 * m + (1.0 - b1) * g
+    v = b2 * v + (1.0 - b2) * (g * g)
+    bc1 = 1.0 - b1**t
+    bc2 = 1.0 - b2**t
+    # the same association as torch: step_size * m / (sqrt(v)/sqrt(bc2) + eps)
+    denom = np.sqrt(v) / np.sqrt(bc2) + eps
+    return p - (lr / bc1) * (m / denom), m, v
+
+
+class Adam(Optimizer):
+    """Adam over a dict of named arrays (weight decay added to the gradient, as torch's Adam).
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate (> 0).
+    betas : (float, float)
+        EMA rates of the first and second moment.
+    eps : float
+        Added to the denominator.
+    weight_decay : float
+        L2 coefficient (Adam) or decoupled decay rate (AdamW).
+
+    Examples
+    --------
+    >>> opt = Adam(lr=0.1)
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> opt.step(params, {"w": np.array([3.0, -0.5])})
+    >>> params["w"]
+    array([ 0.9, -1.9])
+    """
+
+    name = "Adam"
+    _decoupled = False
+
+    def __init__(
+        self,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.lr = as_float(lr, "lr", minimum=0.0, strict_minimum=True)
+        self.betas = beta_pair(betas)
+        self.eps = as_float(eps, "eps", minimum=0.0)
+        self.weight_decay = as_float(weight_decay, "weight_decay", minimum=0.0)
+        self._hyper = {
+            "lr": self.lr,
+            "betas": self.betas,
+            "eps": self.eps,
+            "weight_decay": self.weight_decay,
+        }
+
+    def _init_state(self, name: str, p: np.ndarray) -> State:
+        return {
+            "rule": "adam",
+            "shape": tuple(p.shape),
+            "step": 0,
+            "m": np.zeros(p.shape),
+            "v": np.zeros(p.shape),
+        }
+
+    def _update(self, name, p, g, state, t) -> tuple[np.ndarray, State]:
+        # each parameter counts its own steps (as torch does), so that the bias
+        # correction of a parameter that joins late starts from its first step
+        k = int(state["step"]) + 1
+        new_p, m, v = adam_update(
+            p,
+            g,
+            state["m"],
+            state["v"],
+            k,
+            self.lr,
+            self.betas,
+            self.eps,
+            self.weight_decay,
+            self._decoupled,
+        )
+        return new_p, {**state, "step": k, "m": m, "v": v}
+
+
+class AdamW(Adam):
+    """AdamW: Adam with decoupled weight decay ``p <- p (1 - lr wd)`` (torch's default wd 0.01).
+
+    Examples
+    --------
+    >>> opt = AdamW(lr=0.1, weight_decay=0.5)
+    >>> params = {"w": np.array([1.0])}
+    >>> opt.step(params, {"w": np.array([2.0])})
+    >>> params["w"]  # 1 * (1 - 0.05) - 0.1
+    array([0.85])
+    """
+
+    name = "AdamW"
+    _decoupled = True
+
+    def __init__(
+        self,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+    ) -> None:
+        super().__init__(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+
+
+class AdamWRoute:
+    """The AdamW rule that Muon and Pion apply to parameters that are not matrices."""
+
+    def __init__(self, lr: Any, betas: Any, eps: Any, weight_decay: Any) -> None:
+        self.lr = as_float(lr, "adamw_lr", minimum=0.0, strict_minimum=True)
+        self.betas = beta_pair(betas, "adamw_betas")
+        self.eps = as_float(eps, "adamw_eps", minimum=0.0)
+        self.weight_decay = as_float(weight_decay, "adamw_weight_decay", minimum=0.0)
+
+    def hyper(self) -> dict[str, Any]:
+        return {
+            "adamw_lr": self.lr,
+            "adamw_betas": self.betas,
+            "adamw_eps": self.eps,
+            "adamw_weight_decay": self.weight_decay,
+        }
+
+    def init_state(self, p: np.ndarray) -> State:
+        return {
+            "rule": "adamw",
+            "shape": tuple(p.shape),
+            "step": 0,
+            "m": np.zeros(p.shape),
+            "v": np.zeros(p.shape),
+        }
+
+    def update(self, p: np.ndarray, g: np.ndarray, state: State) -> tuple[np.ndarray, State]:
+        k = int(state["step"]) + 1
+        new_p, m, v = adam_update(
+            p,
+            g,
+            state["m"],
+            state["v"],
+            k,
+            self.lr,
+            self.betas,
+            self.eps,
+            self.weight_decay,
+            True,
+        )
+        return new_p, {**state, "step": k, "m": m, "v": v}

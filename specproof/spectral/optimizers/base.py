@@ -1,0 +1,344 @@
+"""The interface every optimizer shares: a dict of named numpy arrays, state inside.
+
+``opt.step(params, grads)`` updates the arrays of ``params`` **in place** (like
+``torch.optim``) and returns ``None``. A step is atomic: every gradient is checked
+first, every new value and new state is computed on copies, and only when all of
+them are finite are they written back. A rejected step leaves both the parameters and
+the optimizer state exactly as they were.
+
+``state_dict()`` returns plain data (names, floats, numpy arrays); ``load_state_dict``
+refuses a dict written by another optimizer, a missing or extra key, or an array of
+another shape, naming the key.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from specproof._core import ArgumentError, ArgumentTypeError, SpecproofError, first_nonfinite
+
+State = dict[str, Any]
+
+
+class OptimizerStateError(SpecproofError, ValueError):
+    """A state dict that does not fit this optimizer (another optimizer, other keys or shapes)."""
+
+
+class NonFiniteUpdateError(SpecproofError, FloatingPointError):
+    """A step would write a NaN or an infinity into a parameter; nothing was changed."""
+
+
+def _check_params(params: Any, grads: Any) -> list[str]:
+    if not isinstance(params, Mapping):
+        raise ArgumentTypeError(
+            f"params must be a dict of named numpy arrays, got {type(params).__name__}"
+        )
+    if not isinstance(grads, Mapping):
+        raise ArgumentTypeError(
+            f"grads must be a dict of named numpy arrays, got {type(grads).__name__}"
+        )
+    missing = [k for k in params if k not in grads]
+    extra = [k for k in grads if k not in params]
+    if missing:
+        raise ArgumentError(f"grads has no entry for parameter {missing[0]!r}")
+    if extra:
+        raise ArgumentError(f"grads[{extra[0]!r}] names no parameter in params")
+    names = list(params)
+    for name in names:
+        if not isinstance(name, str):
+            raise ArgumentTypeError(f"parameter names must be str, got {name!r}")
+        p, g = params[name], grads[name]
+        if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
+            got = f"ndarray {p.dtype}" if isinstance(p, np.ndarray) else type(p).__name__
+            raise ArgumentTypeError(
+                f"params[{name!r}] must be a floating-point numpy array (updated in place), "
+                f"got {got}"
+            )
+        if not p.flags.writeable:
+            raise ArgumentError(f"params[{name!r}] is read-only; the step updates it in place")
+        g = np.asarray(g)
+        if not (np.issubdtype(g.dtype, np.floating) or np.issubdtype(g.dtype, np.integer)):
+            raise ArgumentTypeError(f"grads[{name!r}] must be a real array, got dtype {g.dtype}")
+        if g.shape != p.shape:
+            raise ArgumentError(
+                f"grads[{name!r}] has shape {g.shape} but params[{name!r}] has shape {p.shape}"
+            )
+        first_nonfinite(g, f"grads[{name!r}]")
+        first_nonfinite(p, f"params[{name!r}]")
+    return names
+
+
+class Optimizer:
+    """Base class: validation, atomic commit, state dict. Subclasses define ``_update``.
+
+    Subclasses set ``name`` and ``_hyper`` (the hyperparameters as plain values) and
+    implement ``_init_state(name, p)`` and ``_update(name, p, g, state, t)``, which must
+    not modify its arguments and returns ``(new_p, new_state)``.
+
+    Examples
+    --------
+    >>> from specproof.spectral.optimizers import SGD
+    >>> opt = SGD(lr=0.5)
+    >>> params = {"w": np.array([1.0, 2.0])}
+    >>> opt.step(params, {"w": np.array([2.0, float("nan")])})
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentError: grads['w'] has a non-finite entry nan at index (1,)
+    >>> params["w"], opt.steps          # nothing changed
+    (array([1., 2.]), 0)
+    >>> opt.step(params, {"w": np.array([2.0, 2.0])})
+    >>> params["w"], opt.state_dict()["step"]
+    (array([0., 1.]), 1)
+    """
+
+    name: ClassVar[str] = "Optimizer"
+
+    def __init__(self) -> None:
+        self._t = 0
+        self._state: dict[str, State] = {}
+        self._hyper: dict[str, Any] = {}
+        self._unverified: set[str] = set()
+        self.diagnostics: dict[str, dict[str, Any]] = {}
+
+    # -- subclass hooks -------------------------------------------------------------
+    def _init_state(self, name: str, p: np.ndarray) -> State:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _update(
+        self, name: str, p: np.ndarray, g: np.ndarray, state: State, t: int
+    ) -> tuple[np.ndarray, State]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- public API -----------------------------------------------------------------
+    @property
+    def steps(self) -> int:
+        """Number of steps taken (restored by ``load_state_dict``)."""
+        return self._t
+
+    def step(self, params: Mapping[str, np.ndarray], grads: Mapping[str, Any]) -> None:
+        """Update every array of ``params`` in place from its gradient in ``grads``.
+
+        Parameters
+        ----------
+        params : dict of str -> numpy.ndarray
+            Floating-point, writable arrays; they are overwritten with the new values.
+        grads : dict of str -> array_like
+            One finite gradient of the same shape per parameter (same keys).
+
+        Raises
+        ------
+        ArgumentError
+            A missing or extra key, a shape mismatch, or a non-finite gradient (its
+            parameter and index are named); nothing is changed.
+        OptimizerStateError
+            A loaded state does not fit ``params``; nothing is changed.
+        NonFiniteUpdateError
+            The update overflowed; nothing is changed.
+        """
+        names = _check_params(params, grads)
+        for name in names:
+            # a state loaded without its parameters is checked against them once, here
+            if name in self._unverified:
+                self._check_state_shapes(name, self._state[name], params[name].shape)
+            elif name in self._state and tuple(self._state[name]["shape"]) != params[name].shape:
+                raise OptimizerStateError(
+                    f"state[{name!r}] was built for shape {tuple(self._state[name]['shape'])} "
+                    f"but params[{name!r}] has shape {params[name].shape}"
+                )
+        t = self._t + 1
+        new_values: dict[str, np.ndarray] = {}
+        new_states: dict[str, State] = {}
+        diagnostics: dict[str, dict[str, Any]] = {}
+        for name in names:
+            p = np.array(params[name], dtype=np.float64)
+            g = np.array(grads[name], dtype=np.float64)
+            state = self._state.get(name)
+            if state is None:
+                state = self._init_state(name, p)
+            self._current_diagnostics: dict[str, Any] = {}
+            # overflow is caught below, with the parameter named; no stray warning
+            with np.errstate(over="ignore", invalid="ignore"):
+                new_p, new_state = self._update(name, p, g, state, t)
+            # checked in the parameter's own dtype: a float32 parameter overflows sooner
+            with np.errstate(over="ignore", invalid="ignore"):
+                new_p = new_p.astype(params[name].dtype, copy=False)
+            bad = ~np.isfinite(new_p)
+            if bad.any():
+                idx = tuple(int(i) for i in np.argwhere(bad)[0])
+                raise NonFiniteUpdateError(
+                    f"the update of params[{name!r}] is not finite at index {idx}; "
+                    "nothing was changed (lower the learning rate?)"
+                )
+            new_values[name] = new_p
+            new_states[name] = new_state
+            diagnostics[name] = self._current_diagnostics
+        for name in names:
+            params[name][...] = new_values[name]
+        self._state.update(new_states)
+        self._unverified.difference_update(names)
+        self._t = t
+        self.diagnostics = diagnostics
+
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's state as plain data (a deep copy).
+
+        Returns
+        -------
+        dict
+            ``{"optimizer": name, "hyperparameters": {...}, "step": t,
+            "state": {param_name: {key: array or value}}}``.
+        """
+        return {
+            "optimizer": self.name,
+            "hyperparameters": copy.deepcopy(self._hyper),
+            "step": self._t,
+            "state": copy.deepcopy(self._state),
+        }
+
+    def load_state_dict(
+        self, state_dict: Mapping[str, Any], params: Mapping[str, np.ndarray] | None = None
+    ) -> None:
+        """Restore a state written by ``state_dict()`` of the same optimizer class.
+
+        Parameters
+        ----------
+        state_dict : dict
+            What ``state_dict()`` returned.
+        params : dict, optional
+            If given, every state array is checked against its parameter's shape now;
+            otherwise it is checked at the next ``step`` (before anything changes).
+
+        Raises
+        ------
+        OptimizerStateError
+            Another optimizer, a missing or extra key, or an array of another shape (the
+            key is named). The current state is kept.
+        """
+        if not isinstance(state_dict, Mapping):
+            raise OptimizerStateError(f"state_dict must be a dict, got {type(state_dict).__name__}")
+        for key in ("optimizer", "hyperparameters", "step", "state"):
+            if key not in state_dict:
+                raise OptimizerStateError(f"state_dict has no key {key!r}")
+        if state_dict["optimizer"] != self.name:
+            raise OptimizerStateError(
+                f"state_dict['optimizer'] is {state_dict['optimizer']!r}, expected {self.name!r}"
+            )
+        hyper = state_dict["hyperparameters"]
+        if not isinstance(hyper, Mapping) or set(hyper) != set(self._hyper):
+            got = set(hyper) if isinstance(hyper, Mapping) else set()
+            diff = sorted(got ^ set(self._hyper))
+            raise OptimizerStateError(
+                f"state_dict['hyperparameters'] does not match {self.name}: key "
+                f"{diff[0] if diff else '?'!r}"
+            )
+        try:
+            fresh = type(self)(**copy.deepcopy(dict(hyper)))
+        except (ArgumentError, ArgumentTypeError, TypeError) as exc:
+            raise OptimizerStateError(f"state_dict['hyperparameters']: {exc}") from exc
+        step = state_dict["step"]
+        if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
+            raise OptimizerStateError(f"state_dict['step'] must be an int >= 0, got {step!r}")
+        states = state_dict["state"]
+        if not isinstance(states, Mapping):
+            raise OptimizerStateError("state_dict['state'] must be a dict of per-parameter states")
+        for pname, st in states.items():
+            if params is not None and pname not in params:
+                raise OptimizerStateError(
+                    f"state_dict['state'][{pname!r}] names no parameter in params"
+                )
+            template = fresh._template_state(pname, st, params)
+            fresh._check_state_keys(pname, st, template)
+            fresh._check_state_shapes(pname, st, fresh._shape_of(pname, st, params))
+        for key, value in fresh.__dict__.items():
+            if key not in ("_t", "_state", "diagnostics", "_unverified"):
+                setattr(self, key, value)
+        self._t = int(step)
+        self._state = {k: copy.deepcopy(dict(v)) for k, v in states.items()}
+        self._unverified = set() if params is not None else set(self._state)
+
+    # -- helpers ------------------------------------------------------------------
+    def _template_state(
+        self, pname: str, st: Any, params: Mapping[str, np.ndarray] | None
+    ) -> State:
+        if not isinstance(st, Mapping):
+            raise OptimizerStateError(f"state_dict['state'][{pname!r}] must be a dict")
+        shape = self._shape_of(pname, st, params)
+        return self._init_state_for(pname, st, shape)
+
+    def _init_state_for(self, pname: str, st: Mapping, shape: tuple[int, ...]) -> State:
+        return self._init_state(pname, np.zeros(shape))
+
+    def _shape_of(
+        self, pname: str, st: Mapping, params: Mapping[str, np.ndarray] | None
+    ) -> tuple[int, ...]:
+        if params is not None and pname in params:
+            return tuple(np.shape(params[pname]))
+        if "shape" not in st:
+            raise OptimizerStateError(f"state_dict['state'][{pname!r}] has no key 'shape'")
+        shape = st["shape"]
+        if not isinstance(shape, (tuple, list)) or not all(
+            isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0 for s in shape
+        ):
+            raise OptimizerStateError(
+                f"state_dict['state'][{pname!r}]['shape'] must be a tuple of ints, got {shape!r}"
+            )
+        return tuple(int(s) for s in shape)
+
+    def _check_state_keys(self, pname: str, st: Mapping, template: State) -> None:
+        missing = [k for k in template if k not in st]
+        extra = [k for k in st if k not in template]
+        if missing:
+            raise OptimizerStateError(
+                f"state_dict['state'][{pname!r}] has no key {missing[0]!r} "
+                f"(expected keys {sorted(template)})"
+            )
+        if extra:
+            raise OptimizerStateError(
+                f"state_dict['state'][{pname!r}][{extra[0]!r}] is not a {self.name} state key "
+                f"(expected keys {sorted(template)})"
+            )
+        for k, v in template.items():
+            if isinstance(v, str) and st[k] != v:
+                raise OptimizerStateError(
+                    f"state_dict['state'][{pname!r}][{k!r}] is {st[k]!r}, expected {v!r}"
+                )
+
+    def _check_state_shapes(self, pname: str, st: Mapping, shape: tuple[int, ...]) -> None:
+        if tuple(st.get("shape", shape)) != tuple(shape):
+            raise OptimizerStateError(
+                f"state[{pname!r}]['shape'] is {tuple(st['shape'])} but parameter {pname!r} "
+                f"has shape {tuple(shape)}"
+            )
+        template = self._init_state_for(pname, st, shape)
+        for k, v in template.items():
+            if isinstance(v, np.ndarray):
+                arr = st.get(k)
+                if not isinstance(arr, np.ndarray):
+                    raise OptimizerStateError(
+                        f"state[{pname!r}][{k!r}] must be a numpy array, got {type(arr).__name__}"
+                    )
+                if arr.shape != v.shape:
+                    raise OptimizerStateError(
+                        f"state[{pname!r}][{k!r}] has shape {arr.shape}, expected {v.shape} "
+                        f"for parameter {pname!r} of shape {tuple(shape)}"
+                    )
+                if not np.all(np.isfinite(arr)):
+                    raise OptimizerStateError(f"state[{pname!r}][{k!r}] has a non-finite entry")
+
+
+def beta_pair(betas: Any, name: str = "betas") -> tuple[float, float]:
+    """Two floats in [0, 1), the EMA rates of the first and second moment."""
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ArgumentError(f"{name} must be a pair (beta1, beta2), got {betas!r}")
+    out = []
+    for i, b in enumerate(betas):
+        if isinstance(b, bool) or not isinstance(b, (int, float, np.integer, np.floating)):
+            raise ArgumentTypeError(f"{name}[{i}] must be a real number, got {b!r}")
+        if not 0.0 <= float(b) < 1.0:
+            raise ArgumentError(f"{name}[{i}] must be in [0, 1), got {b}")
+        out.append(float(b))
+    return out[0], out[1]

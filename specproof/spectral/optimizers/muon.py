@@ -1,0 +1,169 @@
+"""Muon: momentum orthogonalised by a quintic Newton-Schulz iteration (Keller Jordan, 2024).
+
+For a matrix parameter with gradient g (reference ``muon_update``):
+
+    b <- b + (1 - mu)(g - b)                      (an EMA, torch's ``lerp``)
+    u = g + mu (b - g)  (Nesterov)  or  u = b
+    O = NS5(u),  p <- p (1 - lr wd) - lr max(1, rows / cols)^(1/2) O
+
+NS5: X = u / (||u||_F + 1e-7) (transposed when rows > cols), then five times
+A = X X^T, X <- a X + (b A + c A^2) X with (a, b, c) = (3.4445, -4.7750, 2.0315).
+The reference runs NS5 in bfloat16; here it runs in float64 (documented difference).
+Parameters that are not matrices take the AdamW rule, as in the reference setup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from specproof._core import ArgumentError, ArgumentTypeError, as_float, as_int
+from specproof.spectral.optimizers.adam import AdamWRoute
+from specproof.spectral.optimizers.base import Optimizer, State
+
+NS_COEFFICIENTS: tuple[float, float, float] = (3.4445, -4.7750, 2.0315)
+
+
+def newton_schulz5(
+    G: np.ndarray,
+    steps: int = 5,
+    coefficients: tuple[float, float, float] = NS_COEFFICIENTS,
+    eps: float = 1e-7,
+) -> np.ndarray:
+    """Approximate the orthogonal polar factor of ``G`` by Muon's quintic iteration.
+
+    The result is ``U S' V^T`` with ``S'`` roughly in [0.7, 1.2], not exactly ``U V^T``
+    (the coefficients trade accuracy for a steep slope at zero).
+
+    Parameters
+    ----------
+    G : numpy.ndarray
+        A 2-D array.
+    steps : int
+        Number of iterations (5 in Muon).
+    coefficients : (a, b, c)
+        The quintic's coefficients.
+    eps : float
+        Added to the Frobenius norm before normalising.
+
+    Examples
+    --------
+    >>> G = np.diag([3.0, 1.0, 0.1])
+    >>> s = np.linalg.svd(newton_schulz5(G), compute_uv=False)
+    >>> bool(np.all((s > 0.6) & (s < 1.25)))
+    True
+    """
+    X = np.asarray(G, dtype=np.float64)
+    if X.ndim != 2:
+        raise ArgumentError(f"G must be a 2-D array, got shape {X.shape}")
+    a, b, c = coefficients
+    transpose = X.shape[0] > X.shape[1]
+    if transpose:
+        X = X.T
+    X = X / (np.linalg.norm(X) + eps)
+    for _ in range(steps):
+        A = X @ X.T
+        B = b * A + c * (A @ A)
+        X = a * X + B @ X
+    return X.T if transpose else X
+
+
+def _names(exclude: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(exclude, str):
+        raise ArgumentTypeError(f"exclude must be a collection of names, got the str {exclude!r}")
+    out = tuple(exclude)
+    for n in out:
+        if not isinstance(n, str):
+            raise ArgumentTypeError(f"exclude must hold parameter names (str), got {n!r}")
+    return out
+
+
+class Muon(Optimizer):
+    """Muon for matrices, AdamW for everything else, over a dict of named arrays.
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate of the matrix parameters.
+    momentum : float
+        mu (0.95 in the reference).
+    nesterov : bool
+        Nesterov momentum (reference default True).
+    ns_steps : int
+        Newton-Schulz iterations.
+    weight_decay : float
+        Decoupled weight decay of the matrix parameters.
+    adamw_lr, adamw_betas, adamw_eps, adamw_weight_decay :
+        The AdamW rule for parameters that are not 2-D or are named in ``exclude``.
+    exclude : collection of str
+        Names of 2-D parameters that take AdamW anyway (embeddings, heads).
+
+    Examples
+    --------
+    >>> opt = Muon(lr=0.1)
+    >>> W = np.eye(3); b = np.zeros(3)
+    >>> opt.step({"W": W, "b": b}, {"W": np.diag([1.0, 2.0, 3.0]), "b": np.ones(3)})
+    >>> bool(np.all(np.diag(W) < 1.0)), b.round(3)
+    (True, array([-0.001, -0.001, -0.001]))
+    """
+
+    name = "Muon"
+
+    def __init__(
+        self,
+        lr: float = 0.02,
+        momentum: float = 0.95,
+        nesterov: bool = True,
+        ns_steps: int = 5,
+        weight_decay: float = 0.0,
+        adamw_lr: float = 1e-3,
+        adamw_betas: tuple[float, float] = (0.9, 0.999),
+        adamw_eps: float = 1e-8,
+        adamw_weight_decay: float = 0.0,
+        exclude: Iterable[str] = (),
+    ) -> None:
+        super().__init__()
+        self.lr = as_float(lr, "lr", minimum=0.0, strict_minimum=True)
+        self.momentum = as_float(momentum, "momentum", minimum=0.0)
+        if self.momentum >= 1.0:
+            raise ArgumentError(f"momentum must be in [0, 1), got {self.momentum}")
+        if not isinstance(nesterov, bool):
+            raise ArgumentTypeError(f"nesterov must be a bool, got {nesterov!r}")
+        self.nesterov = nesterov
+        self.ns_steps = as_int(ns_steps, "ns_steps", minimum=0)
+        self.weight_decay = as_float(weight_decay, "weight_decay", minimum=0.0)
+        self.adamw = AdamWRoute(adamw_lr, adamw_betas, adamw_eps, adamw_weight_decay)
+        self.exclude = _names(exclude)
+        self._hyper = {
+            "lr": self.lr,
+            "momentum": self.momentum,
+            "nesterov": self.nesterov,
+            "ns_steps": self.ns_steps,
+            "weight_decay": self.weight_decay,
+            **self.adamw.hyper(),
+            "exclude": list(self.exclude),
+        }
+
+    def routes_to_muon(self, name: str, shape: tuple[int, ...]) -> bool:
+        """Whether parameter ``name`` of this shape takes the Muon rule (else AdamW)."""
+        return len(shape) == 2 and min(shape) > 0 and name not in self.exclude
+
+    def _init_state(self, name: str, p: np.ndarray) -> State:
+        if not self.routes_to_muon(name, p.shape):
+            return self.adamw.init_state(p)
+        return {"rule": "muon", "shape": tuple(p.shape), "buffer": np.zeros(p.shape)}
+
+    def _update(self, name, p, g, state, t) -> tuple[np.ndarray, State]:
+        if state["rule"] == "adamw":
+            return self.adamw.update(p, g, state)
+        mu = self.momentum
+        buf = state["buffer"] + (1.0 - mu) * (g - state["buffer"])
+        u = g + mu * (buf - g) if self.nesterov else buf
+        O = newton_schulz5(u, self.ns_steps)
+        scale = max(1.0, p.shape[0] / p.shape[1]) ** 0.5
+        new_p = p * (1.0 - self.lr * self.weight_decay) - (self.lr * scale) * O
+        self._current_diagnostics = {
+            "update_rms": float(np.linalg.norm(new_p - p) / np.sqrt(p.size))
+        }
+        return new_p, {**state, "buffer": buf}

@@ -1,0 +1,123 @@
+"""Skew-symmetric generators and the orthogonal (or nearly orthogonal) factors Pion applies.
+
+For ``W`` (d_out x d_in) with gradient ``G`` the two generators are
+
+    G_in  = W^T G - G^T W   (d_in x d_in),    G_out = G W^T - W G^T   (d_out x d_out),
+
+each computed as ``X - X^T`` from one product, so they are skew-symmetric *exactly* in
+floating point. For a skew ``A`` and step ``s`` the factors are
+
+    e1:     I + sA                               (first-order, drifts O(s^2))
+    e2:     I + sA + (sA)^2 / 2                  (Pion's default; E^T E = I + (sA)^4 / 4)
+    expm:   exp(sA)                              (scipy.linalg.expm; orthogonal)
+    cayley: (I - sA/2)^{-1} (I + sA/2)           (orthogonal for every skew A; one solve)
+
+``I - sA/2`` has every singular value >= 1 when A is skew (its eigenvalues are
+1 - i lambda / 2 with lambda real), so the Cayley solve is always well conditioned.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg as sla
+
+from specproof._core import as_choice, as_float
+
+TRANSFORMS: tuple[str, ...] = ("e2", "e1", "expm", "cayley")
+
+
+def skew_generators(W: np.ndarray, G: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(G_out, G_in)`` for weight ``W`` and gradient ``G``, exactly skew-symmetric.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> W, G = rng.standard_normal((3, 2)), rng.standard_normal((3, 2))
+    >>> G_out, G_in = skew_generators(W, G)
+    >>> G_out.shape, G_in.shape, bool(np.all(G_in == -G_in.T))
+    ((3, 3), (2, 2), True)
+    """
+    X = W.T @ G
+    Y = G @ W.T
+    return Y - Y.T, X - X.T
+
+
+def orthogonal_factor(A: np.ndarray, s: float = 1.0, transform: str = "e2") -> np.ndarray:
+    """The factor ``T(sA)`` of one Pion step, as an explicit matrix.
+
+    Parameters
+    ----------
+    A : numpy.ndarray
+        Square (skew-symmetric for the orthogonality statements) matrix.
+    s : float
+        Step (eta * alpha in Pion).
+    transform : {"e2", "e1", "expm", "cayley"}
+        Which factor.
+
+    Examples
+    --------
+    >>> A = np.array([[0.0, 1.0], [-1.0, 0.0]])
+    >>> Q = orthogonal_factor(A, 0.3, "cayley")
+    >>> bool(np.allclose(Q.T @ Q, np.eye(2), atol=1e-15))
+    True
+    >>> E = orthogonal_factor(A, 0.3, "e2")
+    >>> bool(np.allclose(E.T @ E - np.eye(2), np.linalg.matrix_power(0.3 * A, 4) / 4))
+    True
+    """
+    transform = as_choice(transform, TRANSFORMS, "transform")
+    s = as_float(s, "s")
+    A = np.asarray(A, dtype=np.float64)
+    n = A.shape[0]
+    I = np.eye(n)
+    B = s * A
+    if transform == "e1":
+        return I + B
+    if transform == "e2":
+        return I + B + 0.5 * (B @ B)
+    if transform == "expm":
+        return sla.expm(B)
+    return np.linalg.solve(I - 0.5 * B, I + 0.5 * B)
+
+
+def apply_left(
+    A: np.ndarray, s: float, W: np.ndarray, AW: np.ndarray, transform: str
+) -> np.ndarray:
+    """``T(sA) W`` given ``AW = A @ W`` (already computed for the step size).
+
+    Examples
+    --------
+    >>> A = np.array([[0.0, 1.0], [-1.0, 0.0]]); W = np.eye(2)
+    >>> bool(np.allclose(apply_left(A, 0.1, W, A @ W, "cayley"),
+    ...                  orthogonal_factor(A, 0.1, "cayley")))
+    True
+    """
+    if transform == "e1":
+        return W + s * AW
+    if transform == "e2":
+        return W + s * AW + (0.5 * s * s) * (A @ AW)
+    if transform == "expm":
+        return sla.expm(s * A) @ W
+    # (I - sA/2) Z = (I + sA/2) W
+    M = np.eye(A.shape[0]) - (0.5 * s) * A
+    return sla.solve(M, W + (0.5 * s) * AW, check_finite=False)
+
+
+def apply_right(X: np.ndarray, A: np.ndarray, s: float, transform: str) -> np.ndarray:
+    """``X T(sA)`` (``A`` skew-symmetric: the Cayley branch uses ``A^T = -A``).
+
+    Examples
+    --------
+    >>> A = np.array([[0.0, 1.0], [-1.0, 0.0]]); X = np.eye(2)
+    >>> bool(np.allclose(apply_right(X, A, 0.1, "e2"), orthogonal_factor(A, 0.1, "e2")))
+    True
+    """
+    if transform == "expm":
+        return X @ sla.expm(s * A)
+    XA = X @ A
+    if transform == "e1":
+        return X + s * XA
+    if transform == "e2":
+        return X + s * XA + (0.5 * s * s) * (XA @ A)
+    # Y (I - B) = X (I + B) with B = sA/2 skew  <=>  (I + B) Y^T = (X + X B)^T
+    M = np.eye(A.shape[0]) + (0.5 * s) * A
+    return sla.solve(M, (X + (0.5 * s) * XA).T, check_finite=False).T

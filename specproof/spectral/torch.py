@@ -1,0 +1,245 @@
+"""Pion and Muon as ``torch.optim.Optimizer`` subclasses (the extra ``torch``).
+
+They compute exactly what :class:`specproof.spectral.Pion` and
+:class:`specproof.spectral.Muon` compute, operation for operation, so in float64 the two
+agree to rounding (the tests ask 1e-12). Matrices (2-D parameters) take the Pion / Muon
+rule, everything else AdamW, as in the numpy versions.
+
+torch is imported only when ``Pion`` or ``Muon`` is first looked up here, so
+``import specproof.spectral`` never needs torch; without torch the lookup raises an
+ImportError that says how to install it.
+
+Examples
+--------
+>>> import importlib.util
+>>> if importlib.util.find_spec("torch") is not None:
+...     import torch
+...     from specproof.spectral.torch import Pion
+...     w = torch.nn.Parameter(torch.eye(3, dtype=torch.float64))
+...     opt = Pion([w], lr=0.1, transform="cayley")
+...     w.grad = torch.ones(3, 3, dtype=torch.float64) - torch.eye(3, dtype=torch.float64)
+...     opt.step()
+...     s = torch.linalg.svdvals(w.detach())
+...     assert torch.allclose(s, torch.ones(3, dtype=torch.float64), atol=1e-14)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+__all__ = ["Muon", "Pion"]  # noqa: F822 (built lazily by __getattr__)
+
+_CACHE: dict[str, type] = {}
+
+
+def _require_torch():
+    try:
+        import torch
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "specproof.spectral.torch needs PyTorch: pip install 'specproof[torch]' "
+            "(or pip install torch==2.13.0 for the CPU build)"
+        ) from exc
+    return torch
+
+
+def _build() -> dict[str, type]:
+    torch = _require_torch()
+    from specproof.spectral.optimizers import Muon as _NpMuon
+    from specproof.spectral.optimizers import Pion as _NpPion
+
+    def _adamw(p, g, state, group):
+        # mirrors specproof.spectral.optimizers.adam.adam_update (decoupled)
+        b1, b2 = group["adamw_betas"]
+        if not state:
+            state["step"] = 0
+            state["m"] = torch.zeros_like(p)
+            state["v"] = torch.zeros_like(p)
+        k = state["step"] + 1
+        lr, wd = group["adamw_lr"], group["adamw_weight_decay"]
+        x = p * (1.0 - lr * wd)
+        m = b1 * state["m"] + (1.0 - b1) * g
+        v = b2 * state["v"] + (1.0 - b2) * (g * g)
+        denom = torch.sqrt(v) / math.sqrt(1.0 - b2**k) + group["adamw_eps"]
+        p.copy_(x - (lr / (1.0 - b1**k)) * (m / denom))
+        state["m"], state["v"], state["step"] = m, v, k
+
+    def _skew(W, G):
+        X = W.T @ G
+        Y = G @ W.T
+        return Y - Y.T, X - X.T
+
+    def _left(A, s, W, AW, transform):
+        if transform == "e1":
+            return W + s * AW
+        if transform == "e2":
+            return W + s * AW + (0.5 * s * s) * (A @ AW)
+        if transform == "expm":
+            return torch.linalg.matrix_exp(s * A) @ W
+        M = torch.eye(A.shape[0], dtype=A.dtype, device=A.device) - (0.5 * s) * A
+        return torch.linalg.solve(M, W + (0.5 * s) * AW)
+
+    def _right(X, A, s, transform):
+        if transform == "expm":
+            return X @ torch.linalg.matrix_exp(s * A)
+        XA = X @ A
+        if transform == "e1":
+            return X + s * XA
+        if transform == "e2":
+            return X + s * XA + (0.5 * s * s) * (XA @ A)
+        M = torch.eye(A.shape[0], dtype=A.dtype, device=A.device) + (0.5 * s) * A
+        return torch.linalg.solve(M, (X + (0.5 * s) * XA).T).T
+
+    class Pion(torch.optim.Optimizer):
+        """Pion as a torch optimizer; same arguments as :class:`specproof.spectral.Pion`.
+
+        Non-finite gradients raise an ArgumentError naming the parameter's index, before
+        any parameter or state changes.
+        """
+
+        def __init__(self, params, **kwargs: Any) -> None:
+            _no_exclude(kwargs)
+            ref = _NpPion(**kwargs)  # one place validates the arguments
+            defaults = {k: v for k, v in ref._hyper.items() if k != "exclude"}
+            super().__init__(params, defaults)
+
+        @torch.no_grad()
+        def step(self, closure=None):
+            loss = None
+            if closure is not None:
+                with torch.enable_grad():
+                    loss = closure()
+            _check_finite(self.param_groups)
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    state = self.state[p]
+                    if p.ndim != 2 or min(p.shape) == 0:
+                        _adamw(p, p.grad, state, group)
+                    else:
+                        self._pion(p, p.grad, state, group)
+            return loss
+
+        def _pion(self, W, G, state, group):
+            b1, b2 = group["betas"]
+            eps, side = group["eps"], group["side"]
+            sides = ("in",) if side == "in" else ("out",) if side == "out" else ("out", "in")
+            if not state:
+                state["step"] = 0
+                if group["momentum"] == "transported":
+                    state["m"] = torch.zeros_like(W)
+                dims = {"out": W.shape[0], "in": W.shape[1]}
+                for sd in sides:
+                    z = torch.zeros(dims[sd], dims[sd], dtype=W.dtype, device=W.device)
+                    if group["momentum"] == "lie-lie":
+                        state[f"m_{sd}"] = z.clone()
+                    if group["second_moment"]:
+                        state[f"v_{sd}"] = z.clone()
+            k = state["step"] + 1
+            gens = dict(zip(("out", "in"), _skew(W, G)))
+            if group["momentum"] == "transported":
+                state["m"] = b1 * state["m"] + (1.0 - b1) * G
+                moments = dict(zip(("out", "in"), _skew(W, state["m"])))
+            else:
+                moments = {}
+                for sd in sides:
+                    state[f"m_{sd}"] = b1 * state[f"m_{sd}"] + (1.0 - b1) * gens[sd]
+                    moments[sd] = state[f"m_{sd}"]
+            A = {}
+            for sd in sides:
+                if group["second_moment"]:
+                    v = b2 * state[f"v_{sd}"] + (1.0 - b2) * (gens[sd] * gens[sd])
+                    state[f"v_{sd}"] = v
+                    A[sd] = -moments[sd] / (torch.sqrt(v) + eps)
+                else:
+                    A[sd] = -moments[sd]
+            acting = (("out",) if k % 2 == 1 else ("in",)) if side == "alternate" else sides
+            AW = A["out"] @ W if "out" in acting else None
+            WA = W @ A["in"] if "in" in acting else None
+            D = AW if WA is None else (WA if AW is None else AW + WA)
+            d_out, d_in = W.shape
+            alpha = group["rms"] * math.sqrt(d_out * d_in) / (float(torch.linalg.norm(D)) + eps)
+            s = group["lr"] * alpha
+            X = _left(A["out"], s, W, AW, group["transform"]) if AW is not None else W
+            new = _right(X, A["in"], s, group["transform"]) if WA is not None else X
+            W.copy_(new)
+            state["step"] = k
+
+    class Muon(torch.optim.Optimizer):
+        """Muon as a torch optimizer; same arguments as :class:`specproof.spectral.Muon`.
+
+        Newton-Schulz runs in the parameter's dtype (float64 here), not in bfloat16.
+        """
+
+        def __init__(self, params, **kwargs: Any) -> None:
+            _no_exclude(kwargs)
+            ref = _NpMuon(**kwargs)
+            defaults = {k: v for k, v in ref._hyper.items() if k != "exclude"}
+            super().__init__(params, defaults)
+
+        @torch.no_grad()
+        def step(self, closure=None):
+            loss = None
+            if closure is not None:
+                with torch.enable_grad():
+                    loss = closure()
+            _check_finite(self.param_groups)
+            a, b, c = 3.4445, -4.7750, 2.0315
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    g = p.grad
+                    state = self.state[p]
+                    if p.ndim != 2 or min(p.shape) == 0:
+                        _adamw(p, g, state, group)
+                        continue
+                    if not state:
+                        state["buffer"] = torch.zeros_like(p)
+                    mu = group["momentum"]
+                    buf = state["buffer"] + (1.0 - mu) * (g - state["buffer"])
+                    u = g + mu * (buf - g) if group["nesterov"] else buf
+                    X = u.T if p.shape[0] > p.shape[1] else u
+                    X = X / (torch.linalg.norm(X) + 1e-7)
+                    for _ in range(group["ns_steps"]):
+                        Am = X @ X.T
+                        X = a * X + (b * Am + c * (Am @ Am)) @ X
+                    O = X.T if p.shape[0] > p.shape[1] else X
+                    scale = max(1.0, p.shape[0] / p.shape[1]) ** 0.5
+                    decay = 1.0 - group["lr"] * group["weight_decay"]
+                    p.copy_(p * decay - (group["lr"] * scale) * O)
+                    state["buffer"] = buf
+            return loss
+
+    def _no_exclude(kwargs):
+        from specproof._core import ArgumentError
+
+        if kwargs.get("exclude"):
+            raise ArgumentError(
+                "exclude is not supported by the torch optimizers (torch parameters have no "
+                "names): give the 2-D parameters that should take AdamW to torch.optim.AdamW"
+            )
+
+    def _check_finite(groups):
+        from specproof._core import ArgumentError
+
+        for gi, group in enumerate(groups):
+            for pi, p in enumerate(group["params"]):
+                if p.grad is not None and not bool(torch.isfinite(p.grad).all()):
+                    raise ArgumentError(
+                        f"the gradient of parameter {pi} of param group {gi} "
+                        f"(shape {tuple(p.shape)}) has a non-finite entry; nothing was changed"
+                    )
+
+    Pion.__module__ = Muon.__module__ = __name__
+    return {"Pion": Pion, "Muon": Muon}
+
+
+def __getattr__(name: str) -> type:
+    if name in __all__:
+        if not _CACHE:
+            _CACHE.update(_build())
+        return _CACHE[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,123 @@
+"""The torch optimizers match the numpy ones to 1e-12 in float64."""
+
+import itertools
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import specproof.spectral as spectral
+from specproof._core import ArgumentError
+
+torch = pytest.importorskip(
+    "torch", reason="torch not installed (extra 'torch'): torch optimizers not tested"
+)
+from specproof.spectral import torch as sptorch  # noqa: E402
+
+CONFIGS = [
+    dict(side=s, momentum=m, transform=t)
+    for s, m, t in itertools.product(
+        ["both", "alternate", "in", "out"], ["lie-lie", "transported"], ["e2", "cayley"]
+    )
+] + [
+    dict(transform="expm"),
+    dict(transform="e1", second_moment=False),
+    dict(adamw_weight_decay=0.1, adamw_lr=0.01),
+]
+
+
+def _compare(np_opt, torch_cls, kw, steps=5, seed=0):
+    rng = np.random.default_rng(seed)
+    W0, b0 = rng.standard_normal((5, 4)), rng.standard_normal(4)
+    params = {"W": W0.copy(), "b": b0.copy()}
+    tW = torch.nn.Parameter(torch.tensor(W0.copy()))
+    tb = torch.nn.Parameter(torch.tensor(b0.copy()))
+    topt = torch_cls([tW, tb], **kw)
+    for _ in range(steps):
+        g = {"W": rng.standard_normal((5, 4)), "b": rng.standard_normal(4)}
+        np_opt.step(params, g)
+        tW.grad, tb.grad = torch.tensor(g["W"]), torch.tensor(g["b"])
+        topt.step()
+    scale = max(1.0, np.abs(params["W"]).max())
+    assert np.abs(params["W"] - tW.detach().numpy()).max() <= 1e-12 * scale
+    assert np.abs(params["b"] - tb.detach().numpy()).max() <= 1e-12
+
+
+@pytest.mark.parametrize("kw", CONFIGS, ids=lambda kw: "-".join(map(str, kw.values())))
+def test_pion_matches_numpy(kw):
+    kw = {"lr": 0.05, **kw}
+    _compare(spectral.Pion(**kw), sptorch.Pion, kw)
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(nesterov=False, weight_decay=0.1)])
+def test_muon_matches_numpy(kw):
+    kw = {"lr": 0.05, **kw}
+    _compare(spectral.Muon(**kw), sptorch.Muon, kw)
+
+
+def test_with_autograd_and_a_closure():
+    torch.manual_seed(0)
+    X = torch.randn(32, 6, dtype=torch.float64)
+    Y = torch.randn(32, 3, dtype=torch.float64)
+    W = torch.nn.Parameter(torch.randn(6, 3, dtype=torch.float64))
+    s0 = torch.linalg.svdvals(W.detach())
+    opt = sptorch.Pion([W], lr=0.05, transform="cayley")
+
+    def closure():
+        opt.zero_grad()
+        loss = ((X @ W - Y) ** 2).mean()
+        loss.backward()
+        return loss
+
+    first = opt.step(closure).item()
+    for _ in range(50):
+        last = opt.step(closure).item()
+    assert last < first
+    assert torch.allclose(torch.linalg.svdvals(W.detach()), s0, atol=1e-13, rtol=0)
+
+
+def test_bad_arguments_and_nonfinite_gradients():
+    W = torch.nn.Parameter(torch.eye(2, dtype=torch.float64))
+    with pytest.raises(ArgumentError, match="side"):
+        sptorch.Pion([W], side="left")
+    opt = sptorch.Pion([W])
+    W.grad = torch.tensor([[0.0, float("nan")], [0.0, 0.0]], dtype=torch.float64)
+    with pytest.raises(ArgumentError, match="parameter 0 of param group 0"):
+        opt.step()
+    assert torch.equal(W.detach(), torch.eye(2, dtype=torch.float64)) and not opt.state
+
+
+def test_import_spectral_does_not_import_torch():
+    code = "import sys, specproof.spectral; assert 'torch' not in sys.modules, 'torch imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_exclude_refused_rather_than_ignored():
+    W = torch.nn.Parameter(torch.eye(2, dtype=torch.float64))
+    for cls in (sptorch.Pion, sptorch.Muon):
+        with pytest.raises(ArgumentError, match="exclude is not supported"):
+            cls([W], exclude=["W"])
+
+
+@pytest.mark.parametrize("cls", ["Pion", "Muon"])
+def test_torch_state_dict_round_trip(cls):
+    opt_cls = getattr(sptorch, cls)
+    rng = np.random.default_rng(3)
+    W0 = rng.standard_normal((4, 3))
+    a = torch.nn.Parameter(torch.tensor(W0.copy()))
+    b = torch.nn.Parameter(torch.tensor(W0.copy()))
+    oa = opt_cls([a], lr=0.05)
+    grads = [torch.tensor(rng.standard_normal((4, 3))) for _ in range(4)]
+    for g in grads[:2]:
+        a.grad = g
+        oa.step()
+    with torch.no_grad():
+        b.copy_(a)
+    ob = opt_cls([b], lr=0.05)
+    ob.load_state_dict(oa.state_dict())
+    for g in grads[2:]:
+        a.grad, b.grad = g, g.clone()
+        oa.step()
+        ob.step()
+    assert torch.equal(a.detach(), b.detach())
