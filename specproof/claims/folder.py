@@ -119,7 +119,7 @@ class ReportFolder:
     >>> (folder.open() / "a.txt").write_text("new")
     3
     >>> folder.commit() == out, sorted(os.listdir(out))
-    (True, ['a.txt'])
+    (True, ['a.txt', 'figures'])
     """
 
     def __init__(self, out: str | Path) -> None:
