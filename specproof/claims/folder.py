@@ -136,7 +136,9 @@ class ReportFolder:
             os.chmod(staging, dir_mode())
             (staging / "figures").mkdir()
         except OSError as exc:
-            raise OutputDirError(f"--out {str(self.out)!r} is not a writable folder: {exc}") from exc
+            raise OutputDirError(
+                f"--out {str(self.out)!r} is not a writable folder: {exc}"
+            ) from exc
         self.staging = staging
         return staging
 

@@ -12,8 +12,8 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-from specproof.claims.document import ReportDocument
 from specproof.claims.display import VERDICT_COLOURS
+from specproof.claims.document import ReportDocument
 
 # Characters outside ASCII that statements and descriptions use, as pdflatex input that
 # needs no package beyond a standard installation.
@@ -76,7 +76,7 @@ def tex_escape(text: object) -> str:
 
 
 def tex_path(text: object) -> str:
-    """A file name inside ``\\includegraphics`` or ``\\texttt`` (only ``_``, ``#``, ``%`` matter)."""
+    """A file name inside ``\\includegraphics`` (only ``_``, ``#``, ``%`` need escaping)."""
     return str(text).replace("_", r"\_").replace("#", r"\#").replace("%", r"\%")
 
 

@@ -108,9 +108,7 @@ def test_profile_option(demo_run):
 
 
 def test_entry_point_declared():
-    import tomllib
     from pathlib import Path
 
-    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
-    assert project["project"]["entry-points"]["pytest11"] == {
-        "specproof": "specproof.pytest_plugin"}
+    text = (Path(__file__).parents[2] / "pyproject.toml").read_text()
+    assert '[project.entry-points.pytest11]\nspecproof = "specproof.pytest_plugin"' in text
