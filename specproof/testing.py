@@ -32,7 +32,11 @@ def failure_report(result: ClaimResult) -> str:
     >>> print(failure_report(run_claim("lin-sn-gan.homogeneity")).splitlines()[0])
     lin-sn-gan.homogeneity: PASS
     """
-    lines = [f"{result.id}: {result.verdict}", f"reason: {result.reason}"]
+    lines = [
+        f"{result.id}: {result.verdict}",
+        f"reason: {result.reason}",
+        f"check: {result.check.verdict}; negative control: {result.control.verdict}",
+    ]
     decided_by = (
         "control"
         if result.verdict == "VACUOUS"
@@ -42,10 +46,13 @@ def failure_report(result: ClaimResult) -> str:
     outcome = result.control if decided_by == "control" else result.check
     if outcome.expected:
         lines.append(f"expected ({decided_by}): {outcome.expected}")
-    values = result.deciding_values()
-    if values:
-        lines.append(f"measured ({decided_by}):")
-        lines += [f"    {k} = {format_value(v)}" for k, v in values.items()]
+    shown = [("check", result.check.measured)]
+    if decided_by == "control":
+        shown.append(("control", result.control.measured))
+    for label, values in shown:
+        if values:
+            lines.append(f"measured ({label}):")
+            lines += [f"    {k} = {format_value(v)}" for k, v in values.items()]
     if result.verdict == "VACUOUS":
         lines.append(f"negative control: {result.control_description}")
     for label, o in (("check", result.check), ("control", result.control)):

@@ -190,7 +190,7 @@ def error_line(exc: BaseException, fn=None) -> str:
     frames = [
         f
         for f in traceback.extract_tb(exc.__traceback__)
-        if not f.filename.startswith("<")  # generated code, e.g. a dataclass __init__
+        if f.filename != "<string>"  # generated code, e.g. a dataclass __init__
         and not os.path.abspath(f.filename).startswith(_ENGINE_DIR + os.sep)
     ]
     if frames:
