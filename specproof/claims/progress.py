@@ -1,6 +1,6 @@
 """What a run prints while it works.
 
-On a terminal, a live display (rich) lists each running claim with its elapsed time,
+On a terminal (stdout and stderr both), a live display (rich) lists each running claim with its elapsed time,
 also under ``--jobs``; every finished claim prints one line, and a claim that did not
 pass prints its reason on the next. When the stream is not a terminal (a log file, a
 pipe, CI) only the finished lines are printed.
@@ -117,11 +117,17 @@ class RichProgress(Progress):
         self._live.stop()
 
 
-def make_progress(progress: Any = "auto", total: int = 0, stream: IO[str] | None = None):
+def make_progress(
+    progress: Any = "auto",
+    total: int = 0,
+    stream: IO[str] | None = None,
+    stdout: IO[str] | None = None,
+):
     """The progress object for ``verify``'s ``progress`` argument.
 
-    ``"auto"``: a live display when ``stream`` (stderr) is a terminal, plain finished
-    lines otherwise; ``None``: silent; a callable: plain lines sent to it; a
+    ``"auto"``: a live display on ``stream`` (stderr) when both it and ``stdout`` are
+    terminals, plain finished lines otherwise (output redirected to a file or a pipe
+    gets no animation); ``None``: silent; a callable: plain lines sent to it; a
     :class:`Progress`: itself.
     """
     if isinstance(progress, Progress):
@@ -131,6 +137,11 @@ def make_progress(progress: Any = "auto", total: int = 0, stream: IO[str] | None
     if callable(progress):
         return Progress(sink=progress)
     stream = stream or sys.stderr
-    if progress == "auto" and getattr(stream, "isatty", lambda: False)():
+    stdout = stdout or sys.stdout
+
+    def tty(s) -> bool:
+        return bool(getattr(s, "isatty", lambda: False)())
+
+    if progress == "auto" and tty(stream) and tty(stdout):
         return RichProgress(stream, total=total)
     return Progress(stream)

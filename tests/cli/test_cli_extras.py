@@ -76,9 +76,10 @@ class _TTY(io.StringIO):
 def test_progress_is_live_on_a_terminal_and_plain_elsewhere():
     from specproof.claims import run_claim
 
-    assert type(make_progress("auto", stream=io.StringIO())) is Progress
+    assert type(make_progress("auto", stream=io.StringIO(), stdout=_TTY())) is Progress
+    assert type(make_progress("auto", stream=_TTY(), stdout=io.StringIO())) is Progress
     tty = _TTY()
-    shown = make_progress("auto", total=1, stream=tty)
+    shown = make_progress("auto", total=1, stream=tty, stdout=_TTY())
     assert isinstance(shown, RichProgress)
     with shown:
         shown.start("lin-sn-gan.homogeneity")
