@@ -2,9 +2,8 @@
 
 On a terminal (stdout and stderr both), a live display (rich) lists each running claim
 with its elapsed time, also under ``--jobs``; every finished claim prints one line, and a
-claim that did not
-pass prints its reason on the next. When the stream is not a terminal (a log file, a
-pipe, CI) only the finished lines are printed.
+claim that did not pass prints its reason on the next. When either is not a terminal (a
+log file, a pipe, CI) only the finished lines are printed.
 """
 
 from __future__ import annotations
