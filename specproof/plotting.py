@@ -321,7 +321,10 @@ def log_ticks(ax) -> None:
 
 
 def missing_labels(fig) -> list[str]:
-    """The axes of ``fig`` (by title or index) with no x or no y label.
+    """The axes of ``fig`` (by title or index) that show tick labels but no axis label.
+
+    An axis that is hidden, turned off, or shows no tick labels (the inner panels of a
+    shared grid, the x axis of a ``twinx``) needs no label.
 
     Examples
     --------
@@ -332,13 +335,17 @@ def missing_labels(fig) -> list[str]:
     ['axes 0: y']
     >>> plt.close(fig)
     """
+    _renderer(fig)
     out = []
     for i, ax in enumerate(fig.axes):
-        if not ax.get_visible() or ax.get_label() == "<colorbar>":
+        if not ax.get_visible() or not ax.axison or ax.get_label() == "<colorbar>":
             continue
         name = ax.get_title() or f"axes {i}"
-        for which, label in (("x", ax.get_xlabel()), ("y", ax.get_ylabel())):
-            if not label.strip():
+        for which, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            shows_ticks = axis.get_visible() and any(
+                t.get_visible() and t.get_text() for t in axis.get_ticklabels()
+            )
+            if shows_ticks and not axis.get_label_text().strip():
                 out.append(f"{name}: {which}")
     return out
 
