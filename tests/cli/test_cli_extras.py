@@ -113,3 +113,14 @@ def test_tex_escape_leaves_no_active_character(text):
             assert depth >= 0, (text, out)
     assert depth == 0
     assert re.sub(r"\\\$", "", out).count("$") % 2 == 0  # math shifts come in pairs
+
+
+def test_certify_without_o_says_it_wrote_nothing(tmp_path, capsys, monkeypatch):
+    import numpy as np
+
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).standard_normal((6, 3)))
+    monkeypatch.chdir(tmp_path)
+    assert main(["certify", "x.npy"]) == 0
+    out = capsys.readouterr().out
+    assert out.rstrip().endswith("certificate not written (give -o FILE to write it)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.npy"]
