@@ -319,3 +319,35 @@ def test_identical_control_figure_is_dropped():
     same.control(lambda ctx: same.check(ctx, variant="control"))
     r = run_claim(same)
     assert r.check_figure is not None and r.control_figure is None
+
+
+def _browser():
+    return next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
+                 if shutil.which(n)), None)
+
+
+@pytest.mark.skipif(_browser() is None,
+                    reason="no headless Chromium (Debian package chromium); "
+                    "tools/screenshot_report.py is the manual check")
+def test_html_renders_in_headless_chromium(report, tmp_path):
+    import numpy as np
+    from matplotlib.image import imread
+
+    out, _, _ = report
+    png = tmp_path / "shot.png"
+    subprocess.run([_browser(), "--headless", "--no-sandbox", "--disable-gpu",
+                    "--hide-scrollbars", "--window-size=1200,900", f"--screenshot={png}",
+                    (out / "report.html").resolve().as_uri()],
+                   check=True, capture_output=True, timeout=120)
+    img = (imread(png)[..., :3] * 255).round().astype(int)
+    nav = img[:, :250]  # the contents list (17em at 16 px)
+
+    def has(colour, region):
+        return bool((np.abs(region - np.array(colour)).sum(axis=2) < 12).any())
+
+    # verdict badges in their colours in the contents list
+    assert has((0x0a, 0x7a, 0x2f), nav) and has((0xb0, 0x00, 0x20), nav)
+    assert has((0xb3, 0x6b, 0x00), nav)
+    # the summary table and the claim sections render their verdict colours too
+    main = img[:, 260:]
+    assert has((0xb0, 0x00, 0x20), main)
