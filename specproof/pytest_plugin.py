@@ -18,9 +18,12 @@ traceback as lines.
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
-from specproof.testing import ClaimFailed, assert_claim_passes
+# specproof.testing (numpy, the claims engine) is imported when a specproof test runs,
+# not when pytest starts: the plugin loads in every pytest session of the environment.
 
 
 def pytest_addoption(parser) -> None:
@@ -53,6 +56,8 @@ def pytest_pyfunc_call(pyfuncitem):
             f"{pyfuncitem.nodeid}: @pytest.mark.specproof takes one claim id, "
             f"got {marker.args!r}"
         )
+    from specproof.testing import assert_claim_passes
+
     profile, seed = _settings(pyfuncitem.config)
     __tracebackhide__ = True
     assert_claim_passes(marker.args[0], profile=profile, seed=seed, **marker.kwargs)
@@ -63,6 +68,8 @@ def pytest_pyfunc_call(pyfuncitem):
 def specproof_claim(request):
     """Run a claim with the session's profile and seed: ``specproof_claim(id, **overrides)``
     returns the :class:`~specproof.claims.ClaimResult` and fails the test unless PASS."""
+    from specproof.testing import assert_claim_passes
+
     profile, seed = _settings(request.config)
 
     def run(claim_id, **overrides):
@@ -72,11 +79,14 @@ def specproof_claim(request):
     return run
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    report = yield
+    outcome = yield
+    report = outcome.get_result()
+    testing = sys.modules.get("specproof.testing")  # not imported: no ClaimFailed possible
+    claim_failed = getattr(testing, "ClaimFailed", None)
     # a ClaimFailed is evidence, not a bug in the test: shown as its own text (verdict,
     # reason, deciding values, traceback lines) instead of the runner's stack frames
-    if call.excinfo is not None and isinstance(call.excinfo.value, ClaimFailed):
+    if (claim_failed is not None and call.excinfo is not None
+            and isinstance(call.excinfo.value, claim_failed)):
         report.longrepr = f"ClaimFailed: {call.excinfo.value}"
-    return report
