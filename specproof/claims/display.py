@@ -35,7 +35,13 @@ def format_value(value: Any, limit: int = 120) -> str:
 
 
 def figure_png_base64(fig, dpi: int = 110) -> str | None:
-    """The figure as a base64 PNG (None for no figure)."""
+    """The figure as a base64 PNG (None for no figure).
+
+    Examples
+    --------
+    >>> figure_png_base64(None) is None
+    True
+    """
     if fig is None:
         return None
     buf = io.BytesIO()
@@ -44,7 +50,14 @@ def figure_png_base64(fig, dpi: int = 110) -> str | None:
 
 
 def result_html(r) -> str:
-    """HTML for a :class:`~specproof.claims.ClaimResult` (``_repr_html_``)."""
+    """HTML for a :class:`~specproof.claims.ClaimResult` (``_repr_html_``).
+
+    Examples
+    --------
+    >>> from specproof.claims import run_claim
+    >>> ">PASS</span>" in result_html(run_claim("lin-sn-gan.homogeneity"))
+    True
+    """
     e = html.escape
     colour = VERDICT_COLOURS.get(r.verdict, "#222")
     rows = "".join(
@@ -70,7 +83,14 @@ def result_html(r) -> str:
 
 
 def result_markdown(r) -> str:
-    """Markdown for a :class:`~specproof.claims.ClaimResult` (``_repr_markdown_``)."""
+    """Markdown for a :class:`~specproof.claims.ClaimResult` (``_repr_markdown_``).
+
+    Examples
+    --------
+    >>> from specproof.claims import run_claim
+    >>> result_markdown(run_claim("lin-sn-gan.homogeneity")).splitlines()[0][:40]
+    '**lin-sn-gan.homogeneity** — **PASS** (q'
+    """
     lines = [
         f"**{r.id}** — **{r.verdict}** ({r.profile}, seed {r.seed}, {r.seconds:.2f} s)",
         "",

@@ -129,6 +129,12 @@ def make_progress(
     terminals, plain finished lines otherwise (output redirected to a file or a pipe
     gets no animation); ``None``: silent; a callable: plain lines sent to it; a
     :class:`Progress`: itself.
+
+    Examples
+    --------
+    >>> import io
+    >>> type(make_progress("auto", stream=io.StringIO())).__name__
+    'Progress'
     """
     if isinstance(progress, Progress):
         return progress

@@ -124,7 +124,16 @@ def _png_data(figure_dir: Path | None, stem: str) -> str | None:
 
 
 def render_html(doc: ReportDocument, figure_dir: Path | None = None) -> str:
-    """The self-contained ``report.html`` (PNG figures embedded from ``figure_dir``)."""
+    """The self-contained ``report.html`` (PNG figures embedded from ``figure_dir``).
+
+    Examples
+    --------
+    >>> from specproof.claims.document import build_document
+    >>> doc = build_document({"schema": "specproof.evidence/2", "seed": 0,
+    ...                       "profile": "quick", "complete": True, "claims": []})
+    >>> render_html(doc).startswith("<!DOCTYPE html>")
+    True
+    """
     images = {
         f.stem: _png_data(figure_dir, f.stem) for c in doc.claims for f in c.figures
     }
@@ -132,7 +141,16 @@ def render_html(doc: ReportDocument, figure_dir: Path | None = None) -> str:
 
 
 def render_markdown(doc: ReportDocument) -> str:
-    """``report.md``."""
+    """``report.md``.
+
+    Examples
+    --------
+    >>> from specproof.claims.document import build_document
+    >>> doc = build_document({"schema": "specproof.evidence/2", "seed": 0,
+    ...                       "profile": "quick", "complete": True, "claims": []})
+    >>> render_markdown(doc).splitlines()[0]
+    '# specproof verification report'
+    """
     return _environment("md").get_template("report.md.j2").render(doc=doc)
 
 
@@ -145,6 +163,14 @@ def render_tex(doc: ReportDocument, folder_name: str = "specproof-report") -> st
     It needs ``graphicx`` and ``booktabs`` in the paper's preamble; figures are found
     under ``\\specproofdir`` (default ``<folder_name>/``: the report folder beside the
     paper's main file).
+
+    Examples
+    --------
+    >>> from specproof.claims.document import build_document
+    >>> doc = build_document({"schema": "specproof.evidence/2", "seed": 0,
+    ...                       "profile": "quick", "complete": True, "claims": []})
+    >>> "section{Executable claims}" in render_tex(doc)
+    True
     """
     return _environment("tex").get_template("report.tex.j2").render(
         doc=doc, folder=folder_name, max_rows=TEX_TABLE_ROWS

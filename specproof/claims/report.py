@@ -80,7 +80,15 @@ def module_record(name: str) -> dict[str, Any]:
 
 
 def environment(run: VerifyRun) -> dict[str, Any]:
-    """Versions of the distributions that took part, platform, command line, modules."""
+    """Versions of the distributions that took part, platform, command line, modules.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> env = environment(VerifyRun(out=Path("."), profile="quick", seed=0))
+    >>> sorted(env), env["versions"]["numpy"] is not None
+    (['command_line', 'modules', 'platform', 'versions'], True)
+    """
     names = sorted(set(CORE_DEPENDENCIES) | set(run.distributions), key=str.lower)
     return {
         "versions": versions(names),
@@ -128,6 +136,13 @@ def summary_table(run: VerifyRun | dict[str, Any]) -> str:
     that did not pass, its reason.
 
     Accepts a :class:`VerifyRun` or an evidence document.
+
+    Examples
+    --------
+    >>> print(summary_table({"claims": [], "seconds": 0.0}))
+    claim  kind  verdict  key figure  seconds
+    -----  ----  -------  ----------  -------
+    0 claims: none; 0.0 s
     """
     if isinstance(run, VerifyRun):
         records = [r.to_dict() for r in run.results]
@@ -189,6 +204,16 @@ def load_evidence(path: str | Path) -> dict[str, Any]:
     ------
     EvidenceFileError
         The file is missing, not JSON, or follows no known schema.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "evidence.json")
+    >>> _ = open(path, "w").write('{"schema": "other/1"}')
+    >>> load_evidence(path)
+    Traceback (most recent call last):
+    ...
+    specproof.claims.report.EvidenceFileError: ... is not a specproof evidence file: ...
     """
     path = Path(path)
     try:
@@ -234,6 +259,18 @@ def rerender(evidence_path: str | Path, out: str | Path) -> tuple[Path, list[str
     -------
     (Path, list of str)
         The folder, and the referenced files that were missing beside the evidence.
+
+    Examples
+    --------
+    >>> import tempfile, os, json
+    >>> base = tempfile.mkdtemp()
+    >>> src = os.path.join(base, "evidence.json")
+    >>> _ = open(src, "w").write(json.dumps({"schema": "specproof.evidence/1",
+    ...     "specproof_version": "0", "seed": 0, "profile": "quick", "complete": True,
+    ...     "claims": []}))
+    >>> folder, missing = rerender(src, os.path.join(base, "again"))
+    >>> sorted(os.listdir(folder)), missing
+    (['evidence.json', 'figures', 'report.html', 'report.md', 'report.tex'], [])
     """
     src = Path(evidence_path)
     doc = load_evidence(src)
