@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from specproof._core import ArgumentError, ArgumentTypeError, first_nonfinite
+
 
 @dataclass(frozen=True)
 class RepData:
@@ -86,18 +88,16 @@ def rep_data(rho: Any, name: str, generators: Any = None) -> RepData:
         mats = np.asarray(rho)
         gens = tuple(range(mats.shape[0])) if generators is None else tuple(generators)
     else:
-        raise TypeError(
+        raise ArgumentTypeError(
             f"{name} must be a Representation or an ndarray of shape (|G|, d, d), "
             f"got {type(rho).__name__}"
         )
     if mats.ndim != 3 or mats.shape[1] != mats.shape[2] or mats.shape[0] == 0:
-        raise ValueError(f"{name} must have shape (|G|, d, d) with |G| >= 1, got {mats.shape}")
-    if not np.all(np.isfinite(mats)):
-        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(mats))[0])
-        raise ValueError(f"{name} has a non-finite entry at index {bad}")
+        raise ArgumentError(f"{name} must have shape (|G|, d, d) with |G| >= 1, got {mats.shape}")
+    first_nonfinite(mats, name)
     for g in gens:
         if not 0 <= int(g) < mats.shape[0]:
-            raise ValueError(
+            raise ArgumentError(
                 f"generator index {g} of {name} is outside 0..{mats.shape[0] - 1}"
             )
     return RepData(matrices=mats, group=group, generators=tuple(int(g) for g in gens))
@@ -106,11 +106,11 @@ def rep_data(rho: Any, name: str, generators: Any = None) -> RepData:
 def check_same_group(a: RepData, b: RepData, name_a: str, name_b: str) -> None:
     """Raise unless ``a`` and ``b`` are representations of the same group (same order)."""
     if a.order != b.order:
-        raise ValueError(
+        raise ArgumentError(
             f"{name_a} and {name_b} must represent the same group: {name_a} has "
             f"{a.order} matrices of shape {a.matrices.shape[1:]}, {name_b} has {b.order} "
             f"of shape {b.matrices.shape[1:]}"
         )
     if a.group is not None and b.group is not None and a.group is not b.group:
         if not np.array_equal(np.asarray(a.group.table), np.asarray(b.group.table)):
-            raise ValueError(f"{name_a} and {name_b} are representations of different groups")
+            raise ArgumentError(f"{name_a} and {name_b} are representations of different groups")

@@ -10,8 +10,9 @@ Image-grid convention (matches :func:`~specproof.groups.cyclic` and
 counter-clockwise quarter turn as the array is displayed — raised to the power ``4/N``;
 ``s`` is the left-right mirror ``x[:, ::-1]`` (``np.flip`` along the column axis).
 ``r^k s^j`` acts as ``rot^k(flip^j(x))``: the flip first. Rotations by ``2π/N`` are exact
-on a square grid only for N dividing 4, so only ``cyclic(N)`` and ``dihedral(N)`` with
-``N ∈ {1, 2, 4}`` are accepted.
+on a pixel grid only for N dividing 4, so only ``cyclic(N)`` and ``dihedral(N)`` with
+``N ∈ {1, 2, 4}`` are accepted. Images may be rectangular: a quarter turn maps an
+``H × W`` image to a ``W × H`` one, and the action axioms hold exactly all the same.
 """
 
 from __future__ import annotations
@@ -23,15 +24,17 @@ from typing import Any
 
 import numpy as np
 
+from specproof._core import (
+    ArgumentError,
+    ArgumentTypeError,
+    Result,
+    as_generator,
+    as_positive_int,
+)
+from specproof.groups.cayley import CayleyGroup, as_group
 from specproof.groups.finite import FiniteGroup
 from specproof.groups.permutations import _as_permutation_images
 from specproof.groups.representations import Representation, default_tolerance
-
-
-def _rng(rng: np.random.Generator | int | None) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    return np.random.default_rng(rng)
 
 
 class Action(ABC):
@@ -41,7 +44,7 @@ class Action(ABC):
     far ``a.(b.x)`` may be from ``(ab).x`` (0 for actions that only move entries).
     """
 
-    group: FiniteGroup
+    group: CayleyGroup
     name: str = "action"
 
     @abstractmethod
@@ -76,7 +79,8 @@ class PermutationAction(Action):
     0
     """
 
-    def __init__(self, group: FiniteGroup, perms: Any, name: str = "permutation") -> None:
+    def __init__(self, group: CayleyGroup, perms: Any, name: str = "permutation") -> None:
+        group = as_group(group, "group")
         p = _as_permutation_images(perms, group.order)
         m = p.shape[1]
         self.group = group
@@ -102,8 +106,8 @@ class LeftMultiplication(Action):
     'r^2s'
     """
 
-    def __init__(self, group: FiniteGroup) -> None:
-        self.group = group
+    def __init__(self, group: CayleyGroup) -> None:
+        self.group = as_group(group, "group")
         self.name = "left multiplication"
 
     def act(self, g: int, x: Any) -> Any:
@@ -124,8 +128,8 @@ class Conjugation(Action):
     'r^3'
     """
 
-    def __init__(self, group: FiniteGroup) -> None:
-        self.group = group
+    def __init__(self, group: CayleyGroup) -> None:
+        self.group = as_group(group, "group")
         self.name = "conjugation"
 
     def act(self, g: int, x: Any) -> Any:
@@ -149,15 +153,15 @@ class SignalAction(Action):
     [13.0, 10.0, 11.0, 12.0]
     """
 
-    def __init__(self, group: FiniteGroup, channels: int | None = None) -> None:
-        self.group = group
+    def __init__(self, group: CayleyGroup, channels: int | None = None) -> None:
+        self.group = as_group(group, "group")
         self.channels = channels
         self.name = "signals over G"
 
     def act(self, g: int, x: Any) -> Any:
         x = np.asarray(x)
         if x.ndim < 1 or x.shape[0] != self.group.order:
-            raise ValueError(f"x must be a signal of shape (|G|, ...) = ({self.group.order}, "
+            raise ArgumentError(f"x must be a signal of shape (|G|, ...) = ({self.group.order}, "
                              f"...), got shape {x.shape}")
         return x[self.group.table[self.group.inverses[g]]]
 
@@ -167,15 +171,25 @@ class SignalAction(Action):
         return rng.standard_normal(shape)
 
 
-def _grid_plan(group: FiniteGroup) -> tuple[int, bool]:
-    """(quarter turns per r, whether s exists) for the groups that act exactly on a grid."""
-    fam = group.family
+def _grid_plan(group: Any) -> tuple[int, int, bool]:
+    """(N, quarter turns per r, whether s exists) for the groups that act exactly on a grid."""
+    fam = group.family if isinstance(group, FiniteGroup) else ("table",)
     if fam[0] in ("cyclic", "dihedral") and fam[1] in (1, 2, 4):
-        return 4 // fam[1], fam[0] == "dihedral"
-    raise ValueError(
-        f"{group.name} does not act exactly on a square grid: use cyclic(N) or dihedral(N) "
+        return fam[1], 4 // fam[1], fam[0] == "dihedral"
+    name = getattr(group, "name", type(group).__name__)
+    raise ArgumentError(
+        f"{name} does not act exactly on a square grid: use cyclic(N) or dihedral(N) "
         "with N in {1, 2, 4} (rotations by other angles need interpolation)"
     )
+
+
+def _grid_shape(size: Any) -> tuple[int, int]:
+    if isinstance(size, (tuple, list)):
+        if len(size) != 2:
+            raise ArgumentError(f"size must be an int or a pair (H, W), got {size!r}")
+        return (as_positive_int(size[0], "size[0]"), as_positive_int(size[1], "size[1]"))
+    n = as_positive_int(size, "size")
+    return (n, n)
 
 
 class GridAction(Action):
@@ -185,12 +199,15 @@ class GridAction(Action):
     displayed with row 0 on top); ``s`` = left-right mirror (reverse the column axis);
     ``r^k s^j . x = rot^k(flip^j(x))``.
 
+    Images may be rectangular: a quarter turn maps ``H × W`` to ``W × H`` (``np.rot90``),
+    and ``a.(b.x) = (ab).x`` holds exactly on any shape.
+
     Parameters
     ----------
     group : FiniteGroup
         ``cyclic(N)`` or ``dihedral(N)`` with ``N ∈ {1, 2, 4}``.
-    size : int
-        Side of the random images produced by :meth:`random_point`.
+    size : int or (int, int)
+        Side, or ``(H, W)``, of the random images produced by :meth:`random_point`.
     axes : (int, int)
         The (row, column) axes of the arrays acted on; other axes ride along.
 
@@ -203,26 +220,26 @@ class GridAction(Action):
     ([[1, 3], [0, 2]], [[1, 0], [3, 2]])
     """
 
-    def __init__(self, group: FiniteGroup, size: int = 5, axes: tuple[int, int] = (0, 1)):
-        self.quarter_turns, self.has_flip = _grid_plan(group)
+    def __init__(self, group: FiniteGroup, size: int | tuple[int, int] = 5,
+                 axes: tuple[int, int] = (0, 1)):
+        self.N, self.quarter_turns, self.has_flip = _grid_plan(group)
         self.group = group
-        self.size = int(size)
+        self.shape = _grid_shape(size)
+        self.size = self.shape[0]
         self.axes = (int(axes[0]), int(axes[1]))
         self.name = "image grid"
 
     def act(self, g: int, x: Any) -> Any:
         x = np.asarray(x)
-        N = self.group.family[1]
-        k, j = g % N, g // N
-        if self.quarter_turns * k % 2 == 1 and x.shape[self.axes[0]] != x.shape[self.axes[1]]:
-            raise ValueError(
-                f"x must be square along axes {self.axes} for quarter turns, got shape {x.shape}"
-            )
+        if x.ndim < 2:
+            raise ArgumentError(
+                f"x must have the two grid axes {self.axes}, got shape {x.shape}")
+        k, j = g % self.N, g // self.N
         y = np.flip(x, axis=self.axes[1]) if j else x
         return np.rot90(y, k=k * self.quarter_turns, axes=self.axes)
 
     def random_point(self, rng: np.random.Generator) -> Any:
-        return rng.standard_normal((self.size, self.size))
+        return rng.standard_normal(self.shape)
 
 
 class FeatureMapAction(Action):
@@ -241,27 +258,30 @@ class FeatureMapAction(Action):
     [0.0, 1.0]
     """
 
-    def __init__(self, group: FiniteGroup, rho: Representation, size: int = 5) -> None:
+    def __init__(self, group: FiniteGroup, rho: Representation,
+                 size: int | tuple[int, int] = 5) -> None:
         if not isinstance(rho, Representation):
-            raise TypeError(f"rho must be a Representation, got {type(rho).__name__}")
+            raise ArgumentTypeError(f"rho must be a Representation, got {type(rho).__name__}")
         if rho.group is not group and rho.group != group:
-            raise ValueError(f"rho is a representation of {rho.group.name}, not of {group.name}")
+            raise ArgumentError(
+                f"rho is a representation of {rho.group.name}, not of {group.name}")
         self.grid = GridAction(group, size=size, axes=(0, 1))
         self.group = group
         self.rho = rho
-        self.size = int(size)
+        self.shape = self.grid.shape
+        self.size = self.shape[0]
         self.name = f"feature maps ({rho.name})"
 
     def act(self, g: int, x: Any) -> Any:
         x = np.asarray(x)
         if x.ndim != 3 or x.shape[2] != self.rho.dim:
-            raise ValueError(
+            raise ArgumentError(
                 f"x must have shape (H, W, C) with C = dim ρ = {self.rho.dim}, got {x.shape}"
             )
         return self.grid.act(g, x) @ self.rho.matrices[g].T
 
     def random_point(self, rng: np.random.Generator) -> Any:
-        return rng.standard_normal((self.size, self.size, self.rho.dim))
+        return rng.standard_normal((*self.shape, self.rho.dim))
 
     def tolerance(self, x: Any) -> float:
         scale = float(np.max(np.abs(x))) if np.size(x) else 1.0
@@ -269,15 +289,13 @@ class FeatureMapAction(Action):
 
 
 @dataclass(frozen=True)
-class ActionCheck:
-    """Result of :func:`verify_action`.
+class ActionCheck(Result):
+    """Result of :func:`verify_action` (the :class:`specproof.Result` convention).
 
     Attributes
     ----------
-    ok : bool
-        Both axioms hold on every sample within tolerance.
-    reason : str
-        Empty when ``ok``; else the failing axiom with the worst pair and its error.
+    ok, reason, code
+        ``code`` is ``"ok"``, ``"identity_fails"`` or ``"compatibility_fails"``.
     identity_error : float
         ``max |e.x − x|`` over samples.
     max_error : float
@@ -290,20 +308,12 @@ class ActionCheck:
         How much was checked.
     """
 
-    ok: bool
-    reason: str
-    identity_error: float
-    max_error: float
-    worst_pair: tuple[int, int]
-    worst_sample: int
-    n_pairs: int
-    n_samples: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "reason": self.reason, "identity_error": self.identity_error,
-                "max_error": self.max_error, "worst_pair": list(self.worst_pair),
-                "worst_sample": self.worst_sample, "n_pairs": self.n_pairs,
-                "n_samples": self.n_samples}
+    identity_error: float = 0.0
+    max_error: float = 0.0
+    worst_pair: tuple[int, int] = (0, 0)
+    worst_sample: int = 0
+    n_pairs: int = 0
+    n_samples: int = 0
 
 
 def _distance(x: Any, y: Any) -> float:
@@ -345,16 +355,15 @@ def verify_action(
     True
     """
     if not isinstance(action, Action):
-        raise TypeError(f"action must be an Action, got {type(action).__name__}")
-    gen = _rng(rng)
+        raise ArgumentTypeError(f"action must be an Action, got {type(action).__name__}")
+    gen = as_generator(rng)
     if isinstance(samples, (int, np.integer)) and not isinstance(samples, bool):
-        if samples < 1:
-            raise ValueError(f"samples must be >= 1, got {samples}")
-        points = [action.random_point(gen) for _ in range(int(samples))]
+        points = [action.random_point(gen)
+                  for _ in range(as_positive_int(samples, "samples"))]
     else:
         points = list(samples)
         if not points:
-            raise ValueError("samples must contain at least one point")
+            raise ArgumentError("samples must contain at least one point")
     G = action.group
     n = G.order
     id_err, worst, pair, worst_s = 0.0, 0.0, (G.identity, G.identity), 0
@@ -372,14 +381,17 @@ def verify_action(
                     worst, pair, worst_s = err, (a, b), s
                 ok_comp &= err <= tol
     ok = bool(ok_id and ok_comp)
-    reason = ""
+    reason, code = "", "ok"
     if not ok_id:
-        reason = f"identity axiom fails: max |e.x - x| = {id_err:.3e}"
+        reason, code = f"identity axiom fails: max |e.x - x| = {id_err:.3e}", "identity_fails"
     elif not ok_comp:
         a, b = pair
+        code = "compatibility_fails"
         reason = (f"compatibility a.(b.x) = (ab).x fails for (a, b) = ({a}, {b}) "
                   f"[{G.labels[a]}, {G.labels[b]}] on sample {worst_s}: error {worst:.3e}")
-    return ActionCheck(ok, reason, id_err, worst, pair, worst_s, n * n, len(points))
+    return ActionCheck(ok=ok, reason=reason, code=code, identity_error=id_err,
+                       max_error=worst, worst_pair=pair, worst_sample=worst_s,
+                       n_pairs=n * n, n_samples=len(points))
 
 
 __all__ = [

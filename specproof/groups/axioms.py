@@ -7,49 +7,75 @@ identity and inverses.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from specproof._core import Result
+from specproof.groups.errors import GroupAxiomError
 
 # Associativity is checked in slabs of this many (a, b, c) triples so that memory stays
 # bounded for groups of a few hundred elements.
 _ASSOC_CHUNK = 4_000_000
 
 
-class GroupAxiomError(ValueError):
-    """A table (or permutation set) that does not define a group; the message names
-    the failing triple or element."""
+# The code of a failing check, per axiom.
+_CODES = {"shape": "bad_shape", "closure": "not_closed", "associativity": "not_associative",
+          "identity": "no_identity", "inverse": "no_inverse"}
 
 
 @dataclass(frozen=True)
-class AxiomCheck:
-    """Result of :func:`check_group_axioms`.
+class AxiomCheck(Result):
+    """Result of :func:`check_group_axioms` (the :class:`specproof.Result` convention).
 
     Attributes
     ----------
-    ok : bool
-        Whether every axiom holds.
-    reason : str
-        Empty when ``ok``; otherwise which axiom fails and where.
+    ok, reason, code
+        ``code`` is ``"ok"``, ``"bad_shape"``, ``"not_closed"``, ``"not_associative"``,
+        ``"no_identity"`` or ``"no_inverse"``.
     axiom : str or None
         ``"shape"``, ``"closure"``, ``"associativity"``, ``"identity"`` or ``"inverse"``.
     witness : tuple of int
         The failing triple ``(a, b, c)`` (associativity), element, or entry index.
     """
 
-    ok: bool
-    reason: str = ""
     axiom: str | None = None
     witness: tuple[int, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "reason": self.reason, "axiom": self.axiom,
-                "witness": list(self.witness)}
+
+def _fail(axiom: str, reason: str, witness: tuple[int, ...] = ()) -> AxiomCheck:
+    return AxiomCheck(ok=False, reason=reason, code=_CODES[axiom], axiom=axiom,
+                      witness=witness)
+
+
+def _ragged_row(table: Any) -> str | None:
+    """A description of the first row whose length differs from row 0's, if any."""
+    if isinstance(table, np.ndarray) or not isinstance(table, Sequence):
+        return None
+    rows = list(table)
+    lengths = [len(r) if isinstance(r, (Sequence, np.ndarray)) else None for r in rows]
+    for i, n_i in enumerate(lengths):
+        if n_i != lengths[0]:
+            return (f"row {i} has {'no' if n_i is None else n_i} entries but row 0 has "
+                    f"{lengths[0]}")
+    return None
 
 
 def _as_table(table: Any) -> np.ndarray:
-    arr = np.asarray(table)
+    ragged = _ragged_row(table)
+    if ragged is not None:
+        raise GroupAxiomError(
+            f"table must be a square (n, n) array of element indices, but it is ragged: "
+            f"{ragged}"
+        )
+    try:
+        arr = np.asarray(table)
+    except (ValueError, TypeError) as exc:
+        raise GroupAxiomError(
+            f"table must be a square (n, n) array of element indices: {exc}"
+        ) from None
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] == 0:
         raise GroupAxiomError(
             f"table must be a non-empty square 2-d array (n, n), got shape {arr.shape}"
@@ -92,16 +118,15 @@ def check_group_axioms(table: Any) -> AxiomCheck:
     try:
         t = _as_table(table)
     except GroupAxiomError as exc:
-        return AxiomCheck(False, str(exc), "shape")
+        return _fail("shape", str(exc))
     n = t.shape[0]
     bad = np.argwhere((t < 0) | (t >= n))
     if bad.size:
         a, b = (int(v) for v in bad[0])
-        return AxiomCheck(
-            False,
+        return _fail(
+            "closure",
             f"closure fails: table[{a}, {b}] = {int(t[a, b])} is not an element index in "
             f"[0, {n})",
-            "closure",
             (a, b),
         )
     # Associativity: (a·b)·c == a·(b·c) for all triples, a-slab at a time.
@@ -114,23 +139,24 @@ def check_group_axioms(table: Any) -> AxiomCheck:
         if diff.size:
             i, b, c = (int(v) for v in diff[0])
             a = int(a_idx[i])
-            return AxiomCheck(
-                False,
+            return _fail(
+                "associativity",
                 f"associativity fails for the triple (a, b, c) = ({a}, {b}, {c}): "
                 f"(a·b)·c = {int(left[i, b, c])} but a·(b·c) = {int(right[i, b, c])}",
-                "associativity",
                 (a, b, c),
             )
     ids = _two_sided_identities(t)
     if not ids:
-        return AxiomCheck(False, "identity fails: no element e with e·a = a·e = a for all a",
-                          "identity")
+        return _fail("identity", "identity fails: no element e with e·a = a·e = a for all a")
     e = ids[0]
     for a in range(n):
         both = np.nonzero((t[a] == e) & (t[:, a] == e))[0]
         if both.size == 0:
-            return AxiomCheck(
-                False, f"inverse fails: element {a} has no b with a·b = b·a = identity {e}",
-                "inverse", (a,),
+            return _fail(
+                "inverse", f"inverse fails: element {a} has no b with a·b = b·a = identity {e}",
+                (a,),
             )
-    return AxiomCheck(True)
+    return AxiomCheck(ok=True)
+
+
+__all__ = ["AxiomCheck", "check_group_axioms"]

@@ -1,8 +1,9 @@
-"""Characters: the inner product, decomposition into real irreps, dimensions of Hom spaces.
+"""Characters: the inner product and the dimension of Hom spaces, with integrality
+tolerances derived from the dtype.
 
 For real representations, ``⟨χ₁, χ₂⟩ = (1/|G|) Σ_g χ₁(g) χ₂(g⁻¹)`` equals
 ``dim Hom_G(ρ₁, ρ₂)``; for a real irrep ψ, ``⟨χ_ψ, χ_ψ⟩ = c_ψ`` (1, 2 or 4), so the
-multiplicity of ψ in ρ is ``⟨χ_ρ, χ_ψ⟩ / c_ψ``.
+multiplicity of ψ in ρ is ``⟨χ_ρ, χ_ψ⟩ / c_ψ`` (:func:`~specproof.groups.decompose`).
 """
 
 from __future__ import annotations
@@ -11,35 +12,32 @@ from typing import Any
 
 import numpy as np
 
-from specproof.groups.finite import FiniteGroup
-from specproof.groups.irreps import Irrep, irreps
+from specproof._core import ArgumentError, ArgumentTypeError, ComputationError, as_float
+from specproof.groups.cayley import CayleyGroup, as_group
+from specproof.groups.errors import NotIntegralError
 from specproof.groups.representations import Representation
 
-# Multiplicities and Hom dimensions are integers; a computed value farther than this from
-# the nearest integer means the irreps table (or the representation) is wrong.
-INTEGRALITY_TOL = 1e-8
+# Beyond this the dtype cannot separate an integer from its neighbours with any margin.
+_MAX_INTEGRALITY_TOL = 0.05
 
 
-class NotIntegralError(ValueError):
-    """A multiplicity or Hom dimension computed from characters is not an integer."""
-
-
-def _character(x: Any, G: FiniteGroup, what: str) -> np.ndarray:
+def _character(x: Any, G: CayleyGroup, what: str) -> np.ndarray:
     if isinstance(x, Representation):
         if x.group is not G and x.group != G:
-            raise ValueError(f"{what} is a representation of {x.group.name}, not of {G.name}")
+            raise ArgumentError(
+                f"{what} is a representation of {x.group.name}, not of {G.name}")
         return x.character()
     arr = np.asarray(x)
     if arr.shape != (G.order,):
-        raise ValueError(
+        raise ArgumentError(
             f"{what} must be a character of shape (|G|,) = ({G.order},), got shape {arr.shape}"
         )
     if arr.dtype.kind not in "biufc":
-        raise TypeError(f"{what} must be numeric, got dtype {arr.dtype}")
+        raise ArgumentTypeError(f"{what} must be numeric, got dtype {arr.dtype}")
     return arr
 
 
-def character_inner(chi1: Any, chi2: Any, G: FiniteGroup) -> float | complex:
+def character_inner(chi1: Any, chi2: Any, G: CayleyGroup) -> float | complex:
     """``⟨χ₁, χ₂⟩ = (1/|G|) Σ_g χ₁(g) χ₂(g⁻¹)``.
 
     Parameters
@@ -61,96 +59,80 @@ def character_inner(chi1: Any, chi2: Any, G: FiniteGroup) -> float | complex:
     >>> round(character_inner(chi, chi, G), 12)
     2.0
     """
-    if not isinstance(G, FiniteGroup):
-        raise TypeError(f"G must be a FiniteGroup, got {type(G).__name__}")
+    G = as_group(G)
     a = _character(chi1, G, "chi1")
     b = _character(chi2, G, "chi2")
     val = np.mean(a * b[G.inverses])
     return complex(val) if np.iscomplexobj(val) else float(val)
 
 
-def character_table(G: FiniteGroup) -> np.ndarray:
-    """Characters of the real irreps of ``G``, shape (number of irreps, |G|), rows in the
-    order of :func:`~specproof.groups.irreps`.
-
-    Examples
-    --------
-    >>> from specproof.groups import klein_four
-    >>> character_table(klein_four()).astype(int).tolist()
-    [[1, 1, 1, 1], [1, -1, 1, -1], [1, 1, -1, -1], [1, -1, -1, 1]]
-    """
-    return np.stack([p.character() for p in irreps(G)])
+def _precision(r: Representation) -> tuple[float, int, float]:
+    """``(eps of the dtype, max(1, dim), max(1, max|entry|))``."""
+    m = r.matrices
+    kind = m.dtype if m.dtype.kind in "fc" else np.dtype(np.float64)
+    return float(np.finfo(kind).eps), max(1, r.dim), max(1.0, r.entry_scale)
 
 
-def _is_integral(value: float | complex, atol: float) -> bool:
-    z = complex(value)
-    return abs(z.imag) <= atol and abs(z.real - round(z.real)) <= atol
+def integrality_tolerance(*reps: Representation) -> float:
+    """How far ``⟨χ₁, χ₂⟩`` may sit from an integer through rounding alone.
 
+    A character value of a ``d``-dimensional representation with entries of size ``s`` is
+    a sum of ``d`` rounded entries (error about ``d · s · eps``), and ``|χ| <= d · s``; so a
+    product of two characters is off by about ``2 d₁ d₂ s₁ s₂ eps``. We allow 32 times
+    that, ``eps`` being the coarsest dtype involved: ~1e-13 for small float64
+    representations, ~4e-4 for a 34-dimensional float32 one (D32's irreps summed).
 
-def _round_integral(value: float | complex, what: str, atol: float) -> int:
-    if not _is_integral(value, atol):
-        raise NotIntegralError(f"{what} = {value!r} is not an integer (tolerance {atol:g})")
-    return int(round(complex(value).real))
-
-
-def decompose(
-    rho: Representation,
-    irreps_list: list[Irrep] | None = None,
-    atol: float = INTEGRALITY_TOL,
-) -> dict[str, int]:
-    """Multiplicity of every real irrep in ``rho``: ``m_ψ = ⟨χ_ρ, χ_ψ⟩ / c_ψ``.
-
-    Parameters
-    ----------
-    rho : Representation
-        A real representation.
-    irreps_list : list of Irrep, optional
-        The irreps to use (default :func:`~specproof.groups.irreps` of ``rho.group``).
-    atol : float
-        Allowed distance of each multiplicity from an integer.
-
-    Returns
-    -------
-    dict
-        ``{irrep name: multiplicity}`` for every irrep, zeros included, in table order.
-
-    Raises
-    ------
-    NotIntegralError
-        If a multiplicity is not an integer (all values are listed), or if
-        ``Σ m_ψ d_ψ ≠ dim ρ`` (the irreps list is incomplete).
+    Raises :class:`~specproof.ComputationError` when the tolerance would exceed 0.05: the
+    dtype cannot then tell an integer from a neighbour.
 
     Examples
     --------
     >>> from specproof.groups import dihedral
-    >>> decompose(dihedral(3).regular_representation())
-    {'trivial': 1, 'flip': 1, 'rot_1': 2}
+    >>> integrality_tolerance(dihedral(4).regular_representation()) < 1e-12
+    True
     """
-    if not isinstance(rho, Representation):
-        raise TypeError(f"rho must be a Representation, got {type(rho).__name__}")
-    G = rho.group
-    table = irreps(G) if irreps_list is None else list(irreps_list)
-    chi = rho.character()
-    raw = {p.name: character_inner(chi, p.character(), G) / p.endomorphism_dim for p in table}
-    bad = {k: v for k, v in raw.items() if not _is_integral(v, atol)}
-    if bad:
-        raise NotIntegralError(
-            f"multiplicities of {rho.name} are not integers: {bad} (all values: {raw}); "
-            "the irreps table or their types are wrong"
+    eps, dims, scale = 0.0, 1.0, 1.0
+    for r in reps:
+        r_eps, r_dim, r_scale = _precision(r)
+        eps = max(eps, r_eps)
+        dims *= r_dim
+        scale *= r_scale
+    if len(reps) == 1:
+        dims, scale = dims * dims, scale * scale
+    tol = 64.0 * eps * dims * scale
+    if tol > _MAX_INTEGRALITY_TOL:
+        dtypes = ", ".join(str(r.matrices.dtype) for r in reps)
+        raise ComputationError(
+            f"the precision of the representations ({dtypes}, dimensions "
+            f"{[r.dim for r in reps]}) cannot resolve integer multiplicities: rounding alone "
+            f"could move them by {tol:.3g}"
         )
-    mult = {k: int(round(complex(v).real)) for k, v in raw.items()}
-    total = sum(mult[p.name] * p.dim for p in table)
-    if total != rho.dim:
-        raise NotIntegralError(
-            f"the multiplicities {mult} account for dimension {total}, but {rho.name} has "
-            f"dimension {rho.dim}: the irreps list is incomplete"
-        )
-    return mult
+    return tol
+
+
+def is_integral(value: float | complex, atol: float) -> bool:
+    """Whether ``value`` is within ``atol`` of an integer (and of the real line).
+
+    Examples
+    --------
+    >>> is_integral(2.0 + 1e-12, 1e-9), is_integral(0.5, 1e-9)
+    (True, False)
+    """
+    z = complex(value)
+    return abs(z.imag) <= atol and abs(z.real - round(z.real)) <= atol
 
 
 def hom_dimension(rho1: Representation, rho2: Representation,
-                  atol: float = INTEGRALITY_TOL) -> int:
+                  atol: float | None = None) -> int:
     """``dim Hom_G(ρ₁, ρ₂) = ⟨χ₁, χ₂⟩`` for real representations.
+
+    Parameters
+    ----------
+    rho1, rho2 : Representation
+        Representations of the same group.
+    atol : float, optional
+        Allowed distance from an integer; default :func:`integrality_tolerance` (from the
+        dtypes and dimensions).
 
     Raises :class:`NotIntegralError` if the inner product is not an integer.
 
@@ -163,20 +145,20 @@ def hom_dimension(rho1: Representation, rho2: Representation,
     """
     for what, r in (("rho1", rho1), ("rho2", rho2)):
         if not isinstance(r, Representation):
-            raise TypeError(f"{what} must be a Representation, got {type(r).__name__}")
+            raise ArgumentTypeError(f"{what} must be a Representation, got {type(r).__name__}")
     if rho1.group is not rho2.group and rho1.group != rho2.group:
-        raise ValueError(
+        raise ArgumentError(
             f"rho1 is a representation of {rho1.group.name}, rho2 of {rho2.group.name}"
         )
+    tol = (integrality_tolerance(rho1, rho2) if atol is None
+           else as_float(atol, "atol", minimum=0.0))
     val = character_inner(rho1, rho2, rho1.group)
-    return _round_integral(val, f"<chi_{rho1.name}, chi_{rho2.name}>", atol)
+    if not is_integral(val, tol):
+        raise NotIntegralError(
+            f"<chi_{rho1.name}, chi_{rho2.name}> = {val!r} is not an integer (tolerance "
+            f"{tol:.3g})"
+        )
+    return int(round(complex(val).real))
 
 
-__all__ = [
-    "INTEGRALITY_TOL",
-    "NotIntegralError",
-    "character_inner",
-    "character_table",
-    "decompose",
-    "hom_dimension",
-]
+__all__ = ["character_inner", "hom_dimension", "integrality_tolerance"]

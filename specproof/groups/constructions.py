@@ -8,34 +8,17 @@ matrices of the group law) skip the homomorphism check; those built from user da
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from specproof.groups.finite import FiniteGroup
+from specproof._core import ArgumentError, ResourceLimitError, as_positive_int
+from specproof.groups.cayley import CayleyGroup, as_group
 from specproof.groups.permutations import _as_permutation_images, _parity
-from specproof.groups.representations import Representation
+from specproof.groups.representations import Representation, block_diagonal_sum, same_group
 
 # Dense regular representations hold |G|³ floats; refuse beyond this many (1.6 GB).
 _MAX_DENSE_ENTRIES = 2e8
-
-
-def _check_same_group(reps: Sequence[Representation], what: str) -> FiniteGroup:
-    if not reps:
-        raise ValueError(f"{what} needs at least one representation")
-    for i, r in enumerate(reps):
-        if not isinstance(r, Representation):
-            raise TypeError(f"{what}: argument {i} must be a Representation, "
-                            f"got {type(r).__name__}")
-    G = reps[0].group
-    for i, r in enumerate(reps[1:], start=1):
-        if r.group is not G and r.group != G:
-            raise ValueError(
-                f"{what}: argument {i} is a representation of {r.group.name}, "
-                f"argument 0 of {G.name}"
-            )
-    return G
 
 
 def direct_sum(*reps: Representation, name: str | None = None) -> Representation:
@@ -48,15 +31,7 @@ def direct_sum(*reps: Representation, name: str | None = None) -> Representation
     >>> (trivial(G) + G.regular_representation()).dim
     5
     """
-    G = _check_same_group(reps, "direct_sum")
-    d = sum(r.dim for r in reps)
-    dtype = np.result_type(*[r.matrices.dtype for r in reps])
-    out = np.zeros((G.order, d, d), dtype=dtype)
-    k = 0
-    for r in reps:
-        out[:, k:k + r.dim, k:k + r.dim] = r.matrices
-        k += r.dim
-    return Representation(G, out, name=name or " ⊕ ".join(r.name for r in reps), check="none")
+    return block_diagonal_sum(reps, "direct_sum", name=name)
 
 
 def tensor(r1: Representation, r2: Representation, name: str | None = None) -> Representation:
@@ -69,13 +44,13 @@ def tensor(r1: Representation, r2: Representation, name: str | None = None) -> R
     >>> tensor(G.regular_representation(), G.regular_representation()).dim
     9
     """
-    G = _check_same_group([r1, r2], "tensor")
+    G = same_group([r1, r2], "tensor")
     a, b = r1.matrices, r2.matrices
     out = np.einsum("gij,gkl->gikjl", a, b).reshape(G.order, r1.dim * r2.dim, r1.dim * r2.dim)
     return Representation(G, out, name=name or f"{r1.name} ⊗ {r2.name}", check="none")
 
 
-def trivial(G: FiniteGroup, dim: int = 1) -> Representation:
+def trivial(G: CayleyGroup, dim: int = 1) -> Representation:
     """The trivial representation ``ρ(g) = I_dim``.
 
     Examples
@@ -84,13 +59,13 @@ def trivial(G: FiniteGroup, dim: int = 1) -> Representation:
     >>> trivial(dihedral(3)).character().tolist()
     [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
     """
-    if not isinstance(G, FiniteGroup):
-        raise TypeError(f"G must be a FiniteGroup, got {type(G).__name__}")
+    G = as_group(G)
+    dim = as_positive_int(dim, "dim")
     m = np.broadcast_to(np.eye(dim), (G.order, dim, dim)).copy()
     return Representation(G, m, name="trivial", check="none")
 
 
-def sign(G: FiniteGroup, values: Any = None, name: str = "sign") -> Representation:
+def sign(G: CayleyGroup, values: Any = None, name: str = "sign") -> Representation:
     """A one-dimensional representation with values ±1.
 
     Parameters
@@ -107,24 +82,25 @@ def sign(G: FiniteGroup, values: Any = None, name: str = "sign") -> Representati
     >>> sign(symmetric(3)).character().tolist()
     [1.0, -1.0, -1.0, 1.0, 1.0, -1.0]
     """
+    G = as_group(G)
     if values is None:
         if G.permutations is None:
-            raise ValueError(
+            raise ArgumentError(
                 f"{G.name} is not a permutation group: pass values, the ±1 value of each "
                 "element"
             )
         values = np.array([_parity(p) for p in G.permutations], dtype=np.float64)
     v = np.asarray(values, dtype=np.float64)
     if v.shape != (G.order,):
-        raise ValueError(f"values must have shape ({G.order},), got shape {v.shape}")
+        raise ArgumentError(f"values must have shape ({G.order},), got shape {v.shape}")
     if not np.all(np.abs(v) == 1):
         bad = int(np.argmax(np.abs(v) != 1))
-        raise ValueError(f"values must be ±1; values[{bad}] = {v[bad]}")
+        raise ArgumentError(f"values must be ±1; values[{bad}] = {v[bad]}")
     return Representation(G, v[:, None, None], name=name)
 
 
 def permutation_representation(
-    G: FiniteGroup, perms: Any, name: str = "perm"
+    G: CayleyGroup, perms: Any, name: str = "perm"
 ) -> Representation:
     """The representation of a permutation action: ``ρ(g) e_x = e_{g.x}``.
 
@@ -141,6 +117,7 @@ def permutation_representation(
     >>> permutation_representation(G, [[0, 1, 2], [1, 0, 2]]).character().tolist()
     [3.0, 1.0]
     """
+    G = as_group(G)
     p = _as_permutation_images(perms, G.order)
     m = p.shape[1]
     mats = np.zeros((G.order, m, m))
@@ -150,19 +127,18 @@ def permutation_representation(
     return Representation(G, mats, name=name)
 
 
-def _dense_regular_size(G: FiniteGroup) -> int:
-    if not isinstance(G, FiniteGroup):
-        raise TypeError(f"G must be a FiniteGroup, got {type(G).__name__}")
+def _dense_regular_size(G: CayleyGroup) -> int:
+    G = as_group(G)
     n = G.order
     if float(n) ** 3 > _MAX_DENSE_ENTRIES:
-        raise ValueError(
+        raise ResourceLimitError(
             f"the dense regular representation of {G.name} would hold |G|³ = {n**3:.3g} "
             f"entries (> {_MAX_DENSE_ENTRIES:.0e}); act with SignalAction or G.table instead"
         )
     return n
 
 
-def regular_representation(G: FiniteGroup) -> Representation:
+def regular_representation(G: CayleyGroup) -> Representation:
     """Left regular representation: ``ρ(g) e_h = e_{g·h}``.
 
     Examples
@@ -180,7 +156,7 @@ def regular_representation(G: FiniteGroup) -> Representation:
     return Representation(G, mats, name=f"regular({G.name})", check="none")
 
 
-def right_regular_representation(G: FiniteGroup) -> Representation:
+def right_regular_representation(G: CayleyGroup) -> Representation:
     """Right regular representation on functions on G: ``(R_h f)(g) = f(g·h)``.
 
     As a matrix, ``R_h[g, g·h] = 1``; ``R_h R_k = R_{hk}``.

@@ -9,13 +9,18 @@ The error of one element is the worst *relative* error over the inputs,
 ``||f(g.x) - g.f(x)|| / max(||f(g.x)||, ||g.f(x)||)`` in the Frobenius norm (0 when both
 are exactly 0). The default tolerance is derived from the output dtype:
 
-``tol = 64 * eps(dtype) * sqrt(n_in * n_out)``
+``tol = 64 * eps(dtype) * sqrt(n_in * n_out) * kappa_in * kappa_out``
 
 with ``n_in``, ``n_out`` the numbers of entries of one input and one output: a
 floating-point linear map's relative error is at most about ``eps`` times the number of
 terms summed per output entry (at most ``n_in``), and the square root of
-``n_in * n_out`` is a stable, conservative stand-in for it. For float64 and 100-entry
-vectors that is ~1.4e-12; a map that breaks equivariance is off by O(1).
+``n_in * n_out`` is a stable, conservative stand-in for it. ``kappa`` is the
+conditioning of the action: ``max_g ||rho(g)||_2^2`` for a matrix representation (which
+bounds the condition number of every ``rho(g)``, since ``rho(g)^-1 = rho(g^-1)``), and 1
+for an :class:`Action` (permutations, rotations, flips: exact). A representation in a
+non-orthogonal basis amplifies rounding by its condition number, so the tolerance must
+too; for orthogonal representations ``kappa = 1``. For float64, 100-entry vectors and
+orthogonal actions that is ~1.4e-12; a map that breaks equivariance is off by O(1).
 """
 
 from __future__ import annotations
@@ -26,8 +31,9 @@ from typing import Any
 
 import numpy as np
 
+from specproof._core import ArgumentError, ArgumentTypeError, Result, as_float, as_generator
 from specproof.groups.actions import Action
-from specproof.groups.finite import FiniteGroup
+from specproof.groups.cayley import CayleyGroup, as_group
 from specproof.groups.representations import Representation
 
 MAX_EXHAUSTIVE = 1000
@@ -35,13 +41,17 @@ MAX_EXHAUSTIVE = 1000
 
 
 @dataclass(frozen=True)
-class EquivarianceReport:
-    """Result of :func:`check_equivariance`.
+class EquivarianceReport(Result):
+    """Result of :func:`check_equivariance` (the :class:`specproof.Result` convention).
 
     Attributes
     ----------
     ok : bool
         Every checked element's relative error is within ``tolerance``.
+    reason : str
+        Empty when ``ok``; otherwise names the worst element and its error.
+    code : str
+        ``"ok"`` or ``"not_equivariant"``.
     worst_element : str
         Label of the element with the largest error.
     worst_error : float
@@ -50,48 +60,33 @@ class EquivarianceReport:
         The threshold used.
     errors : dict of str to float
         Relative error per checked element (label -> worst over inputs).
-    reason : str
-        Empty when ``ok``; otherwise names the worst element and its error.
     n_inputs : int
         How many inputs each element was checked on.
     sampled : bool
         True when only a sample of the group's elements was checked.
     """
 
-    ok: bool
-    worst_element: str
-    worst_error: float
-    tolerance: float
-    errors: dict[str, float] = field(repr=False)
-    reason: str = ""
+    worst_element: str = ""
+    worst_error: float = 0.0
+    tolerance: float = 0.0
+    errors: dict[str, float] = field(default_factory=dict, repr=False)
     n_inputs: int = 0
     sampled: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "worst_element": self.worst_element,
-            "worst_error": self.worst_error,
-            "tolerance": self.tolerance,
-            "errors": dict(self.errors),
-            "reason": self.reason,
-            "n_inputs": self.n_inputs,
-            "sampled": self.sampled,
-        }
 
 
 class _MatrixAction:
     """A representation acting on the last axis of arrays ``(..., d)``."""
 
-    def __init__(self, rho: Any, G: FiniteGroup, what: str) -> None:
+    def __init__(self, rho: Any, G: CayleyGroup, what: str) -> None:
         if isinstance(rho, Representation):
             if rho.group is not G and rho.group != G:
-                raise ValueError(f"{what} is a representation of {rho.group.name}, not of {G.name}")
+                raise ArgumentError(
+                    f"{what} is a representation of {rho.group.name}, not of {G.name}")
             mats = rho.matrices
         else:
             mats = np.asarray(rho)
             if mats.ndim != 3 or mats.shape[1] != mats.shape[2] or mats.shape[0] != G.order:
-                raise ValueError(
+                raise ArgumentError(
                     f"{what} must be a Representation, an Action or an array of shape "
                     f"(|G|, d, d) = ({G.order}, d, d); got shape {mats.shape}"
                 )
@@ -102,7 +97,7 @@ class _MatrixAction:
     def act(self, g: int, x: Any) -> np.ndarray:
         x = np.asarray(x)
         if x.ndim == 0 or x.shape[-1] != self.dim:
-            raise ValueError(
+            raise ArgumentError(
                 f"{self.what} acts on arrays of shape (..., {self.dim}); got shape {x.shape}"
             )
         return x @ self.matrices[g].T
@@ -110,8 +105,13 @@ class _MatrixAction:
     def random_point(self, rng: np.random.Generator) -> np.ndarray:
         return rng.standard_normal(self.dim)
 
+    def conditioning(self) -> float:
+        """``max_g ||rho(g)||_2^2``: bounds the condition number of every ``rho(g)``."""
+        norms = np.linalg.norm(np.asarray(self.matrices, dtype=np.float64), ord=2, axis=(1, 2))
+        return max(1.0, float(np.max(norms)) ** 2)
 
-def as_action(rho: Any, G: FiniteGroup, what: str = "rho") -> Any:
+
+def as_action(rho: Any, G: CayleyGroup, what: str = "rho") -> Any:
     """Turn a Representation, a matrix array or an Action into an object with ``act(g, x)``.
 
     Examples
@@ -123,18 +123,18 @@ def as_action(rho: Any, G: FiniteGroup, what: str = "rho") -> Any:
     """
     if isinstance(rho, Action):
         if rho.group is not G and rho.group != G:
-            raise ValueError(f"{what} is an action of {rho.group.name}, not of {G.name}")
+            raise ArgumentError(f"{what} is an action of {rho.group.name}, not of {G.name}")
         return rho
     if isinstance(rho, (Representation, np.ndarray, list, tuple)):
         return _MatrixAction(rho, G, what)
-    raise TypeError(
+    raise ArgumentTypeError(
         f"{what} must be a Representation, an ndarray (|G|, d, d) or an Action, "
         f"got {type(rho).__name__}"
     )
 
 
 def resolve_element(
-    G: FiniteGroup, g: Any, reps: Sequence[Any] = (), what: str = "elements"
+    G: CayleyGroup, g: Any, reps: Sequence[Any] = (), what: str = "elements"
 ) -> int:
     """The index of ``g`` in ``G``; refuses anything that is not an element of ``G``.
 
@@ -150,15 +150,15 @@ def resolve_element(
     """
     if isinstance(g, str):
         if g not in G.labels:
-            raise ValueError(
+            raise ArgumentError(
                 f"{what} contains {g!r}, which is not an element of {G.name}; labels: {G.labels}"
             )
         return G.index(g)
     if isinstance(g, (bool, np.bool_)):
-        raise TypeError(f"{what} must be an element index, label or matrix, got {g!r}")
+        raise ArgumentTypeError(f"{what} must be an element index, label or matrix, got {g!r}")
     if isinstance(g, (int, np.integer)):
         if not 0 <= int(g) < G.order:
-            raise ValueError(
+            raise ArgumentError(
                 f"{what} contains {int(g)}, which is not an element of {G.name}: indices "
                 f"run over 0..{G.order - 1}"
             )
@@ -167,7 +167,7 @@ def resolve_element(
     if m.ndim == 2 and m.dtype.kind in "biufc":
         mats_list = [r.matrices for r in reps if isinstance(r, _MatrixAction)]
         if not mats_list:
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"{what} contains a matrix, but neither rho_in nor rho_out is a representation "
                 "to match it against; pass an index or a label"
             )
@@ -180,11 +180,12 @@ def resolve_element(
             if hit.size:
                 return int(hit[0])
         shapes = [tuple(mats.shape[1:]) for mats in mats_list]
-        raise ValueError(
+        raise ArgumentError(
             f"{what} contains a {m.shape} matrix that is not rho(g) for any g in {G.name} "
             f"(representation matrices have shapes {shapes})"
         )
-    raise TypeError(f"{what} must be an element index, label or matrix, got {type(g).__name__}")
+    raise ArgumentTypeError(
+        f"{what} must be an element index, label or matrix, got {type(g).__name__}")
 
 
 def default_equivariance_tolerance(dtype: Any, n_in: int, n_out: int) -> float:
@@ -202,9 +203,14 @@ def default_equivariance_tolerance(dtype: Any, n_in: int, n_out: int) -> float:
     return 64.0 * eps * float(np.sqrt(max(1, n_in) * max(1, n_out)))
 
 
+def _conditioning(action: Any) -> float:
+    conditioning = getattr(action, "conditioning", None)
+    return float(conditioning()) if callable(conditioning) else 1.0
+
+
 def _rel_error(a: np.ndarray, b: np.ndarray) -> float:
     if a.shape != b.shape:
-        raise ValueError(
+        raise ArgumentError(
             f"f(g.x) has shape {a.shape} but g.f(x) has shape {b.shape}: rho_out does not "
             "match the output of f"
         )
@@ -217,7 +223,7 @@ def _rel_error(a: np.ndarray, b: np.ndarray) -> float:
 
 def check_equivariance(
     f: Callable[[Any], Any],
-    G: FiniteGroup,
+    G: CayleyGroup,
     rho_in: Any,
     rho_out: Any,
     elements: Sequence[Any] | None = None,
@@ -248,7 +254,8 @@ def check_equivariance(
     rng : Generator, int or None
         Randomness for inputs and element sampling.
     tol : float, optional
-        Relative tolerance; default from the output dtype (module docstring).
+        Relative tolerance; default from the output dtype and the conditioning of the
+        representations (module docstring).
     max_elements : int
         Sample size for groups larger than 1000.
 
@@ -258,7 +265,7 @@ def check_equivariance(
 
     Raises
     ------
-    ValueError
+    ArgumentError
         For an element not in ``G`` (index out of range, unknown label, matrix equal to
         no ``rho(g)``) or representations of another group.
 
@@ -272,13 +279,12 @@ def check_equivariance(
     >>> rep.ok, rep.worst_error < 1e-14
     (True, True)
     """
-    if not isinstance(G, FiniteGroup):
-        raise TypeError(f"G must be a FiniteGroup, got {type(G).__name__}")
+    G = as_group(G)
     if not callable(f):
-        raise TypeError(f"f must be callable, got {type(f).__name__}")
+        raise ArgumentTypeError(f"f must be callable, got {type(f).__name__}")
     act_in = as_action(rho_in, G, "rho_in")
     act_out = as_action(rho_out, G, "rho_out")
-    gen = np.random.default_rng(rng)
+    gen = as_generator(rng)
     sampled = False
     if elements is None:
         if G.order <= MAX_EXHAUSTIVE:
@@ -290,23 +296,24 @@ def check_equivariance(
     else:
         elements = list(elements)
         if not elements:
-            raise ValueError("elements must contain at least one group element")
+            raise ArgumentError("elements must contain at least one group element")
         idx = [resolve_element(G, g, (act_in, act_out), "elements") for g in elements]
     if inputs is None:
         if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 1:
-            raise ValueError(f"samples must be a positive int, got {samples!r}")
+            raise ArgumentError(f"samples must be a positive int, got {samples!r}")
         xs = [act_in.random_point(gen) for _ in range(int(samples))]
     else:
         xs = [np.asarray(x) for x in inputs]
         if not xs:
-            raise ValueError("inputs must contain at least one input")
+            raise ArgumentError("inputs must contain at least one input")
     fx = [np.asarray(f(x)) for x in xs]
     if tol is None:
         dtype = np.result_type(*[y.dtype for y in fx])
-        tol = max(default_equivariance_tolerance(dtype, xs[i].size, fx[i].size)
-                  for i in range(len(xs)))
-    elif not (isinstance(tol, (int, float)) and tol > 0):
-        raise ValueError(f"tol must be a positive float, got {tol!r}")
+        kappa = _conditioning(act_in) * _conditioning(act_out)
+        tol = kappa * max(default_equivariance_tolerance(dtype, xs[i].size, fx[i].size)
+                          for i in range(len(xs)))
+    else:
+        tol = as_float(tol, "tol", minimum=0.0, strict_minimum=True)
     errors: dict[str, float] = {}
     worst_g, worst = idx[0], -1.0
     for g in idx:
@@ -326,21 +333,15 @@ def check_equivariance(
     )
     return EquivarianceReport(
         ok=ok,
+        reason=reason,
+        code="ok" if ok else "not_equivariant",
         worst_element=G.labels[worst_g],
         worst_error=float(worst),
         tolerance=float(tol),
         errors=errors,
-        reason=reason,
         n_inputs=len(xs),
         sampled=sampled,
     )
 
 
-__all__ = [
-    "MAX_EXHAUSTIVE",
-    "EquivarianceReport",
-    "as_action",
-    "check_equivariance",
-    "default_equivariance_tolerance",
-    "resolve_element",
-]
+__all__ = ["EquivarianceReport", "check_equivariance"]

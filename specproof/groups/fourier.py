@@ -25,6 +25,13 @@ indexing, ``(W f)(g) = sum_h w(h) f(g h^-1)``, i.e. ``W = sum_h w(h) (x) R(h^-1)
 blocks are ``sum_h w(h) (x) psi(h^-1)``. Using ``psi(h^-1)`` where ``psi(h)`` belongs is a
 real error on non-abelian groups: it takes a partial transpose of each block. For
 cyclic groups the formula is the FFT rule for block-circulant matrices.
+
+Every function here that takes an ``irreps`` list uses it only after
+:func:`~specproof.groups.check_irreps` accepts it: irreps of another group, duplicated or
+isomorphic irreps, a wrong declared type, a reducible "irrep", an incomplete list or
+irreps in a non-orthogonal basis each give a wrong norm or a wrong transform without an
+error, so they are refused (:class:`~specproof.groups.InvalidIrrepsError`, with a
+``code``).
 """
 
 from __future__ import annotations
@@ -34,47 +41,58 @@ from typing import Any
 
 import numpy as np
 
+from specproof._core import (
+    ArgumentError,
+    ArgumentTypeError,
+    as_choice,
+    first_nonfinite,
+)
+from specproof.groups.cayley import as_group
 from specproof.groups.constructions import right_regular_representation
 from specproof.groups.finite import FiniteGroup
+from specproof.groups.irrep import Irrep
+from specproof.groups.irrep_lists import as_irreps
 from specproof.groups.irreps import irreps as _irreps
 
 INDEXINGS = ("gh", "gh^-1")
 
 
-def _check_group(G: Any) -> FiniteGroup:
+def as_finite_group(G: Any) -> FiniteGroup:
+    """``G`` if it is a FiniteGroup (the Fourier functions need its irreps), else an error."""
+    G = as_group(G)
     if not isinstance(G, FiniteGroup):
-        raise TypeError(f"G must be a FiniteGroup, got {type(G).__name__}")
+        raise ArgumentTypeError(f"G must be a FiniteGroup, got {type(G).__name__}")
     return G
 
 
 def _as_filter(w: Any, G: FiniteGroup, name: str = "w") -> np.ndarray:
-    arr = np.asarray(w)
+    try:
+        arr = np.asarray(w)
+    except (ValueError, TypeError) as exc:
+        raise ArgumentTypeError(f"{name} must be a numeric array: {exc}") from None
     if arr.dtype.kind not in "biufc":
-        raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
+        raise ArgumentTypeError(f"{name} must be numeric, got dtype {arr.dtype}")
     if arr.ndim == 1:
         arr = arr[:, None, None]
     elif arr.ndim == 2:
         arr = arr[:, :, None]
     if arr.ndim != 3 or arr.shape[0] != G.order:
-        raise ValueError(
+        raise ArgumentError(
             f"{name} must have shape (|G|,), (|G|, a) or (|G|, a, b) with |G| = {G.order}, "
             f"got shape {np.shape(w)}"
         )
-    if not np.all(np.isfinite(arr)):
-        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
-        raise ValueError(f"{name} has a non-finite entry at index {bad}")
+    first_nonfinite(arr, name)
     return arr.astype(np.result_type(arr, float))
 
 
-def _irrep_list(G: FiniteGroup, irreps: Any) -> list[Any]:
-    irs = _irreps(G) if irreps is None else list(irreps)
-    total = sum(p.dim**2 / p.endomorphism_dim for p in irs)
-    if abs(total - G.order) > 1e-9:
-        raise ValueError(
-            f"irreps must be a complete list of real irreps of {G.name}: "
-            f"sum d^2/c = {total} != |G| = {G.order}"
-        )
-    return irs
+def fourier_irreps(G: FiniteGroup, irreps: Any) -> list[Irrep]:
+    """The library's irreps of G, or the user's list once
+    :func:`~specproof.groups.check_irreps` accepts it (orthonormal bases required)."""
+    return _irreps(G) if irreps is None else as_irreps(G, irreps, orthogonal=True)
+
+
+def _indexing(indexing: Any) -> str:
+    return as_choice(indexing, INDEXINGS, "indexing", case_sensitive=True)
 
 
 def group_fourier_transform(f: Any, G: FiniteGroup, irreps: Any = None) -> dict[str, np.ndarray]:
@@ -86,12 +104,18 @@ def group_fourier_transform(f: Any, G: FiniteGroup, irreps: Any = None) -> dict[
         Values ``f(g)`` (a vector value is a column ``a x 1``).
     G : FiniteGroup
     irreps : list of Irrep, optional
-        Default :func:`~specproof.groups.irreps` of ``G``.
+        Default :func:`~specproof.groups.irreps` of ``G``; a list given here must be the
+        complete real irreps of ``G`` (:func:`~specproof.groups.check_irreps`).
 
     Returns
     -------
     dict
         Irrep name -> ``(a d_psi, b d_psi)`` array.
+
+    Raises
+    ------
+    InvalidIrrepsError
+        If ``irreps`` is not the complete list of real irreps of ``G``.
 
     Examples
     --------
@@ -100,9 +124,9 @@ def group_fourier_transform(f: Any, G: FiniteGroup, irreps: Any = None) -> dict[
     >>> float(fh["trivial"][0, 0])
     6.0
     """
-    G = _check_group(G)
+    G = as_finite_group(G)
     arr = _as_filter(f, G, "f")
-    return {p.name: _kron_sum(arr, p.matrices) for p in _irrep_list(G, irreps)}
+    return {p.name: _kron_sum(arr, p.matrices) for p in fourier_irreps(G, irreps)}
 
 
 def _kron_sum(w: np.ndarray, mats: np.ndarray) -> np.ndarray:
@@ -123,17 +147,29 @@ def inverse_group_fourier_transform(
     >>> np.allclose(inverse_group_fourier_transform(group_fourier_transform(f, G), G)[:, 0, 0], f)
     True
     """
-    G = _check_group(G)
-    irs = _irrep_list(G, irreps)
+    G = as_finite_group(G)
+    irs = fourier_irreps(G, irreps)
+    if not isinstance(fhat, dict):
+        raise ArgumentTypeError(
+            f"fhat must be a dict irrep name -> block, got {type(fhat).__name__}")
     missing = [p.name for p in irs if p.name not in fhat]
     if missing:
-        raise ValueError(f"fhat lacks the irreps {missing} of {G.name}")
+        raise ArgumentError(f"fhat lacks the irreps {missing} of {G.name}")
+    extra = sorted(str(k) for k in fhat if k not in {p.name for p in irs})
+    if extra:
+        raise ArgumentError(
+            f"fhat has blocks {extra} that are not irreps of {G.name} "
+            f"({[p.name for p in irs]}): they would be silently dropped")
     out = None
     for p in irs:
         d = p.dim
         block = np.asarray(fhat[p.name])
+        if block.dtype.kind not in "biufc":
+            raise ArgumentTypeError(
+                f"fhat[{p.name!r}] must be numeric, got dtype {block.dtype}")
+        first_nonfinite(block, f"fhat[{p.name!r}]")
         if block.ndim != 2 or block.shape[0] % d or block.shape[1] % d:
-            raise ValueError(
+            raise ArgumentError(
                 f"fhat[{p.name!r}] must have shape (a*{d}, b*{d}), got shape {block.shape}"
             )
         a, b = block.shape[0] // d, block.shape[1] // d
@@ -142,7 +178,7 @@ def inverse_group_fourier_transform(
         if out is None:
             out = part
         elif out.shape != part.shape:
-            raise ValueError(f"fhat blocks disagree on the value shape: {out.shape[1:]} vs "
+            raise ArgumentError(f"fhat blocks disagree on the value shape: {out.shape[1:]} vs "
                              f"{part.shape[1:]} at {p.name!r}")
         else:
             out = out + part
@@ -160,10 +196,9 @@ def equivariant_matrix(w: Any, G: FiniteGroup, indexing: str = "gh") -> np.ndarr
     >>> equivariant_matrix(np.array([0.0, 1.0, 0.0]), cyclic(3)).tolist()
     [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
     """
-    G = _check_group(G)
+    G = as_finite_group(G)
     arr = _as_filter(w, G)
-    if indexing not in INDEXINGS:
-        raise ValueError(f"indexing must be one of {list(INDEXINGS)}, got {indexing!r}")
+    indexing = _indexing(indexing)
     R = right_regular_representation(G).matrices
     if indexing == "gh^-1":
         R = R[G.inverses]
@@ -184,12 +219,11 @@ def fourier_blocks(
     >>> sorted(fourier_blocks(np.ones((6, 2, 2)), dihedral(3)))
     ['flip', 'rot_1', 'trivial']
     """
-    G = _check_group(G)
+    G = as_finite_group(G)
     arr = _as_filter(w, G)
-    if indexing not in INDEXINGS:
-        raise ValueError(f"indexing must be one of {list(INDEXINGS)}, got {indexing!r}")
+    indexing = _indexing(indexing)
     out = {}
-    for p in _irrep_list(G, irreps):
+    for p in fourier_irreps(G, irreps):
         mats = p.matrices if indexing == "gh" else p.matrices[G.inverses]
         out[p.name] = _kron_sum(arr, mats)
     return out
@@ -238,7 +272,9 @@ def spectral_norm_equivariant(
         Which map ``w`` defines (module docstring): ``(Wf)(g) = sum_h w(h) f(gh)`` or
         ``sum_h w(h) f(g h^-1)``.
     irreps : list of Irrep, optional
-        A complete list of real irreps (default: the library's).
+        The complete list of real irreps of ``G`` (default: the library's); any other
+        list is refused (:func:`~specproof.groups.check_irreps`) since it gives a wrong
+        norm.
 
     Returns
     -------
@@ -260,147 +296,11 @@ def spectral_norm_equivariant(
     return SpectralNorm(value=norms[best], irrep=best, block_norms=norms, indexing=indexing)
 
 
-@dataclass(frozen=True)
-class IsotypicBasis:
-    """Orthogonal ``Q`` with ``Q^T R(h) Q = diag(psi_1(h), psi_2(h), ...)``.
-
-    Attributes
-    ----------
-    Q : ndarray (|G|, |G|)
-        Columns grouped into copies of irreps.
-    copies : list of (str, int, int)
-        ``(irrep name, first column, dimension)`` per copy.
-    """
-
-    Q: np.ndarray = field(repr=False)
-    copies: list[tuple[str, int, int]]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"copies": [list(c) for c in self.copies]}
-
-
-def isotypic_basis(G: FiniteGroup, irreps: Any = None) -> IsotypicBasis:
-    """Decompose the right-regular representation into copies of the real irreps.
-
-    Copy ``i`` of ``psi`` is spanned by the matrix-coefficient functions
-    ``g -> psi(g)_{i, j}`` (``j = 1..d``), which transform as ``psi`` under ``R``. For
-    types C and H different rows ``i`` span the same space; we keep ``d / c`` rows that
-    are independent after projecting out earlier copies (the projection commutes with
-    ``R``, so what is left still transforms as ``psi``).
-
-    Examples
-    --------
-    >>> from specproof.groups import cyclic
-    >>> B = isotypic_basis(cyclic(5))
-    >>> [c[0] for c in B.copies], np.allclose(B.Q.T @ B.Q, np.eye(5))
-    (['trivial', 'rot_1', 'rot_2'], True)
-    """
-    G = _check_group(G)
-    irs = _irrep_list(G, irreps)
-    n = G.order
-    cols: list[np.ndarray] = []
-    copies: list[tuple[str, int, int]] = []
-    for p in irs:
-        d, want = p.dim, p.dim // p.endomorphism_dim
-        kept: list[np.ndarray] = []
-        for i in range(d):
-            if len(kept) == want:
-                break
-            F = p.matrices[:, i, :].astype(float)  # (|G|, d)
-            for K in kept:
-                F = F - K @ (K.T @ F)
-            norm = np.linalg.norm(F[:, 0])
-            if norm < 1e-6 * np.sqrt(n / d):
-                continue
-            kept.append(F / norm)
-        if len(kept) != want:
-            raise ValueError(f"could not find {want} independent copies of {p.name}")
-        for K in kept:
-            copies.append((p.name, sum(c.shape[1] for c in cols), d))
-            cols.append(K)
-    Q = np.concatenate(cols, axis=1)
-    if Q.shape != (n, n):
-        raise ValueError(f"isotypic basis has shape {Q.shape}, expected {(n, n)}")
-    return IsotypicBasis(Q=Q, copies=copies)
-
-
-@dataclass(frozen=True)
-class BlockDiagonalization:
-    """Result of :func:`block_diagonalize`.
-
-    Attributes
-    ----------
-    blocks : dict of str to ndarray
-        The Fourier block per irrep, read off from the transformed matrix (first copy).
-    residual : float
-        Largest absolute entry of the transformed matrix outside the diagonal blocks
-        and largest difference between copies of the same irrep (0 in exact arithmetic).
-    basis : IsotypicBasis
-    """
-
-    blocks: dict[str, np.ndarray] = field(repr=False)
-    residual: float
-    basis: IsotypicBasis = field(repr=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"residual": self.residual, "copies": self.basis.to_dict()["copies"],
-                "block_shapes": {k: list(v.shape) for k, v in self.blocks.items()}}
-
-
-def block_diagonalize(W: Any, G: FiniteGroup, c_out: int, c_in: int,
-                      irreps: Any = None) -> BlockDiagonalization:
-    """Block-diagonalise a G-equivariant map on ``c`` copies of the regular representation.
-
-    ``W`` (shape ``(c_out |G|, c_in |G|)``, channel-major) must commute with ``I (x) L(g)``
-    (e.g. ``W = sum_h w(h) (x) R(h)``). In the basis ``I (x) Q`` of :func:`isotypic_basis`
-    it is ``sum_psi block_psi (x) I_{copies}``; the residual measures the rest.
-
-    Examples
-    --------
-    >>> from specproof.groups import dihedral
-    >>> G = dihedral(3)
-    >>> w = np.random.default_rng(1).standard_normal((6, 2, 2))
-    >>> bd = block_diagonalize(equivariant_matrix(w, G), G, 2, 2)
-    >>> bd.residual < 1e-12, np.allclose(bd.blocks["rot_1"], fourier_blocks(w, G)["rot_1"])
-    (True, True)
-    """
-    G = _check_group(G)
-    n = G.order
-    W = np.asarray(W, dtype=float)
-    if W.shape != (c_out * n, c_in * n):
-        raise ValueError(
-            f"W must have shape (c_out |G|, c_in |G|) = ({c_out * n}, {c_in * n}), "
-            f"got shape {W.shape}"
-        )
-    basis = isotypic_basis(G, irreps)
-    Q = basis.Q
-    T = np.einsum("gi,agbh,hj->aibj", Q, W.reshape(c_out, n, c_in, n), Q)
-    mask = np.zeros((n, n), dtype=bool)
-    blocks: dict[str, np.ndarray] = {}
-    residual = 0.0
-    for name, start, d in basis.copies:
-        sl = slice(start, start + d)
-        mask[sl, sl] = True
-        blk = T[:, sl, :, sl].reshape(c_out * d, c_in * d)
-        if name in blocks:
-            residual = max(residual, float(np.max(np.abs(blocks[name] - blk))))
-        else:
-            blocks[name] = blk
-    off = np.where(mask[None, :, None, :], 0.0, T)
-    residual = max(residual, float(np.max(np.abs(off))) if off.size else 0.0)
-    return BlockDiagonalization(blocks=blocks, residual=residual, basis=basis)
-
-
 __all__ = [
-    "INDEXINGS",
-    "BlockDiagonalization",
-    "IsotypicBasis",
     "SpectralNorm",
-    "block_diagonalize",
     "equivariant_matrix",
     "fourier_blocks",
     "group_fourier_transform",
     "inverse_group_fourier_transform",
-    "isotypic_basis",
     "spectral_norm_equivariant",
 ]

@@ -34,7 +34,8 @@ from scipy.linalg import subspace_angles
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from specproof.groups._repdata import RepData, check_same_group, rep_data
+from specproof._core import ArgumentError, as_generator
+from specproof.groups._repdata import check_same_group, rep_data
 
 DEFAULT_RTOL = float(np.sqrt(np.finfo(float).eps))
 """Relative singular-value threshold, ``sqrt(eps) ~ 1.5e-8``.
@@ -50,7 +51,7 @@ def _rtol(rtol: float | None) -> float:
     if rtol is None:
         return DEFAULT_RTOL
     if not (isinstance(rtol, (int, float)) and 0 < rtol < 1):
-        raise ValueError(f"rtol must be a float in (0, 1), got {rtol!r}")
+        raise ArgumentError(f"rtol must be a float in (0, 1), got {rtol!r}")
     return float(rtol)
 
 
@@ -103,10 +104,10 @@ def nullspace_basis(
     """
     tol = _rtol(rtol)
     if structure not in ("auto", "dense"):
-        raise ValueError(f"structure must be 'auto' or 'dense', got {structure!r}")
+        raise ArgumentError(f"structure must be 'auto' or 'dense', got {structure!r}")
     gens_out, gens_in = np.asarray(gens_out), np.asarray(gens_in)
     if gens_out.ndim != 3 or gens_in.ndim != 3 or len(gens_out) != len(gens_in):
-        raise ValueError(
+        raise ArgumentError(
             "gens_out and gens_in must be stacks (m, d, d) of the same m generators, got "
             f"shapes {gens_out.shape} and {gens_in.shape}"
         )
@@ -206,7 +207,7 @@ def reynolds_basis(
     (2, 2, 2)
     """
     tol = _rtol(rtol)
-    rng = np.random.default_rng(rng)
+    rng = as_generator(rng)
     mats_out, mats_in = np.asarray(mats_out), np.asarray(mats_in)
     if mats_out_inv is None:
         mats_out_inv = np.linalg.inv(mats_out)
@@ -225,7 +226,7 @@ def reynolds_basis(
     rank = int(np.sum(s > tol * scale))
     if rank != k_est:
         # S is a projector of rank tr S for genuine representations of one group.
-        raise ValueError(
+        raise ArgumentError(
             f"the Reynolds operator has numerical rank {rank} but trace {trace / len(mats_in):.6g}:"
             " mats_in and mats_out are not representations of the same group (same element "
             "order), or rtol is badly chosen"
@@ -284,7 +285,7 @@ def intertwiners(
         return nullspace_basis(b.matrices[gens], a.matrices[gens], rtol=rtol, structure=structure)
     if method == "reynolds":
         return reynolds_basis(b.matrices, a.matrices, b.inverse_matrices(), rtol=rtol, rng=rng)
-    raise ValueError(f"method must be 'nullspace' or 'reynolds', got {method!r}")
+    raise ArgumentError(f"method must be 'nullspace' or 'reynolds', got {method!r}")
 
 
 def subspace_gap(basis_a: np.ndarray, basis_b: np.ndarray) -> float:
@@ -328,13 +329,9 @@ def intertwiner_residual(basis: np.ndarray, rho_in: Any, rho_out: Any) -> float:
 
 
 __all__ = [
-    "DEFAULT_RTOL",
-    "RepData",
-    "constraint_matrix",
     "intertwiner_residual",
     "intertwiners",
     "nullspace_basis",
     "reynolds_basis",
-    "reynolds_operator",
     "subspace_gap",
 ]

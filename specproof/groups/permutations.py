@@ -14,25 +14,28 @@ from typing import Any
 
 import numpy as np
 
-from specproof.groups.axioms import _ASSOC_CHUNK, GroupAxiomError
+from specproof._core import ArgumentError, ArgumentTypeError
+from specproof.groups.axioms import _ASSOC_CHUNK
+from specproof.groups.errors import GroupAxiomError
 
 
 def _permutation_closure(
     generators: Sequence[Sequence[int]], degree: int | None
 ) -> tuple[np.ndarray, list[int]]:
     """All products of ``generators`` (breadth-first), identity first, and the generators'
-    row indices; raises ``ValueError`` naming a generator that is not a permutation."""
+    row indices; raises :class:`~specproof.ArgumentError` naming a generator that is not a
+    permutation."""
     gens = [np.asarray(g) for g in generators]
     if not gens and degree is None:
-        raise ValueError("generators is empty: pass degree to get the trivial group")
+        raise ArgumentError("generators is empty: pass degree to get the trivial group")
     m = int(degree) if degree is not None else len(gens[0])
     for i, g in enumerate(gens):
         if g.ndim != 1 or g.shape[0] != m:
-            raise ValueError(
+            raise ArgumentError(
                 f"generators[{i}] must be an image array of length {m}, got shape {g.shape}"
             )
         if g.dtype.kind not in "iu" or sorted(g.tolist()) != list(range(m)):
-            raise ValueError(
+            raise ArgumentError(
                 f"generators[{i}] = {g.tolist()} is not a permutation of 0..{m - 1}"
             )
     ident = tuple(range(m))
@@ -142,13 +145,13 @@ def _as_permutation_images(perms: Any, order: int) -> np.ndarray:
     ``(order, m)``, integer dtype, each row a permutation of ``0..m-1``."""
     p = np.asarray(perms)
     if p.ndim != 2 or p.shape[0] != order:
-        raise ValueError(f"perms must have shape (|G|, m) = ({order}, m), got shape {p.shape}")
+        raise ArgumentError(f"perms must have shape (|G|, m) = ({order}, m), got shape {p.shape}")
     if p.dtype.kind not in "iu":
-        raise ValueError(f"perms must hold integer images, got dtype {p.dtype}")
+        raise ArgumentError(f"perms must hold integer images, got dtype {p.dtype}")
     m = p.shape[1]
     for g in range(order):
         if sorted(p[g].tolist()) != list(range(m)):
-            raise ValueError(f"perms[{g}] = {p[g].tolist()} is not a permutation of 0..{m - 1}")
+            raise ArgumentError(f"perms[{g}] = {p[g].tolist()} is not a permutation of 0..{m - 1}")
     return p
 
 
@@ -157,7 +160,7 @@ def _sympy_generators(pg: Any) -> tuple[list[list[int]], int]:
     from sympy.combinatorics import PermutationGroup
 
     if not isinstance(pg, PermutationGroup):
-        raise TypeError(f"pg must be a sympy PermutationGroup, got {type(pg).__name__}")
+        raise ArgumentTypeError(f"pg must be a sympy PermutationGroup, got {type(pg).__name__}")
     return [list(p.array_form) for p in pg.generators], int(pg.degree)
 
 

@@ -3,24 +3,27 @@
 A :class:`Representation` is validated on construction: ``ρ(e) = I`` and
 ``ρ(a)ρ(b) = ρ(a·b)`` to a tolerance derived from the dtype. Direct sums are written
 ``rho1 + rho2``; the standard constructions (trivial, sign, permutation, regular, direct
-sums, tensor products) live in :mod:`specproof.groups.constructions`.
+sums, tensor products) live in :mod:`specproof.groups.constructions`, which builds on
+this module.
 """
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from specproof.groups.finite import FiniteGroup
+from specproof._core import ArgumentError, ArgumentTypeError, as_matrix, first_nonfinite
+from specproof.groups.cayley import CayleyGroup, as_group
+from specproof.groups.errors import NotAHomomorphismError
 
-# Full pair check while n² d³ stays below this many flops; beyond it, checking every
-# generator against every element is equivalent (induction on word length) and cheaper.
-_FULL_CHECK_FLOPS = 2e7
-
-
-class NotAHomomorphismError(ValueError):
-    """``ρ(a)ρ(b) ≠ ρ(a·b)`` for some pair (named in the message), or ``ρ(e) ≠ I``."""
+# Full pair check while n² (d³ + 64) stays below this (d³ flops and a fixed overhead per
+# product); beyond it, checking every generator against every element is equivalent
+# (induction on word length) and cheaper.
+_FULL_CHECK_COST = 2e6
+# Products formed at once by homomorphism_error (entries of a slab of ρ(a)ρ(b)).
+_SLAB_ENTRIES = 2e6
 
 
 def default_tolerance(dtype: Any, dim: int, scale: float = 1.0) -> float:
@@ -40,20 +43,23 @@ def default_tolerance(dtype: Any, dim: int, scale: float = 1.0) -> float:
 
 
 def _as_matrices(matrices: Any, n: int) -> np.ndarray:
-    m = np.asarray(matrices)
+    try:
+        m = np.asarray(matrices)
+    except (ValueError, TypeError) as exc:
+        raise ArgumentTypeError(
+            f"matrices must be a numeric array of shape (|G|, d, d) = ({n}, d, d): {exc}"
+        ) from None
     if m.dtype.kind not in "biufc":
-        raise TypeError(f"matrices must be numeric, got dtype {m.dtype}")
+        raise ArgumentTypeError(f"matrices must be numeric, got dtype {m.dtype}")
     if m.ndim != 3 or m.shape[1] != m.shape[2] or m.shape[0] != n:
-        raise ValueError(
+        raise ArgumentError(
             f"matrices must have shape (|G|, d, d) = ({n}, d, d), got shape {m.shape}"
         )
     if m.dtype.kind == "c":
         m = m.astype(np.complex128) if m.dtype.itemsize < 16 else m
     elif m.dtype.kind != "f":
         m = m.astype(np.float64)
-    if not np.all(np.isfinite(m)):
-        g = int(np.argwhere(~np.isfinite(m))[0][0])
-        raise ValueError(f"matrices[{g}] has a non-finite entry")
+    first_nonfinite(m, "matrices")
     return m
 
 
@@ -92,21 +98,20 @@ class Representation:
 
     def __init__(
         self,
-        group: FiniteGroup,
+        group: CayleyGroup,
         matrices: Any,
         name: str | None = None,
         check: str = "auto",
         atol: float | None = None,
     ) -> None:
-        if not isinstance(group, FiniteGroup):
-            raise TypeError(f"group must be a FiniteGroup, got {type(group).__name__}")
+        group = as_group(group, "group")
         if check not in ("auto", "all", "generators", "none"):
-            raise ValueError(
+            raise ArgumentError(
                 f"check must be 'auto', 'all', 'generators' or 'none', got {check!r}"
             )
         m = _as_matrices(matrices, group.order)
         m.setflags(write=False)
-        self.group: FiniteGroup = group
+        self.group: CayleyGroup = group
         self.matrices: np.ndarray = m
         self.dim: int = int(m.shape[1])
         self.name: str = name if name is not None else f"rep{self.dim}"
@@ -127,6 +132,19 @@ class Representation:
                     f"[{group.labels[a]}·{group.labels[b]} = {group.labels[ab]}]: "
                     f"max error {err:.3e} > tol {tol:.3e}"
                 )
+
+    @cached_property
+    def entry_scale(self) -> float:
+        """``max |ρ(g)_ij|`` over all elements (0 for dimension 0); computed once, the
+        matrices being read-only.
+
+        Examples
+        --------
+        >>> from specproof.groups import cyclic
+        >>> cyclic(3).regular_representation().entry_scale
+        1.0
+        """
+        return float(np.max(np.abs(self.matrices))) if self.matrices.size else 0.0
 
     def __call__(self, g: int | str) -> np.ndarray:
         """``ρ(g)`` for an element index or label."""
@@ -167,7 +185,8 @@ class Representation:
     def change_of_basis(self, P: Any, name: str | None = None) -> Representation:
         """The equivalent representation ``g ↦ P ρ(g) P⁻¹``.
 
-        Raises ``ValueError`` if ``P`` is not ``d × d`` or is singular (condition > 1/eps).
+        Raises :class:`~specproof.ArgumentError` if ``P`` is not ``d × d``, has a NaN or
+        infinite entry (its index is named) or is singular (condition > 1/eps).
 
         Examples
         --------
@@ -177,15 +196,16 @@ class Representation:
         >>> np.allclose(rho.change_of_basis(P).character(), rho.character())
         True
         """
-        P = np.asarray(P)
-        if P.shape != (self.dim, self.dim):
-            raise ValueError(
+        shape = np.shape(P)
+        if shape != (self.dim, self.dim):
+            raise ArgumentError(
                 f"P must have shape ({self.dim}, {self.dim}) to act on {self.name}, "
-                f"got shape {P.shape}"
+                f"got shape {shape}"
             )
+        P = as_matrix(P, "P")
         cond = np.linalg.cond(P)
         if not np.isfinite(cond) or cond * np.finfo(np.float64).eps > 1e-2:
-            raise ValueError(f"P must be invertible; its condition number is {cond:.3e}")
+            raise ArgumentError(f"P must be invertible; its condition number is {cond:.3e}")
         new = P @ self.matrices @ np.linalg.inv(P)
         scale = np.linalg.norm(P, 2) * np.linalg.norm(np.linalg.inv(P), 2)
         tol = default_tolerance(new.dtype, self.dim, scale) * max(1.0, scale)
@@ -195,16 +215,57 @@ class Representation:
         """Direct sum ``self ⊕ other`` (block diagonal)."""
         if not isinstance(other, Representation):
             return NotImplemented
-        from specproof.groups.constructions import direct_sum
-
-        return direct_sum(self, other)
+        return block_diagonal_sum([self, other], "direct_sum")
 
     def __repr__(self) -> str:
         return f"Representation({self.name}, group={self.group.name}, dim={self.dim})"
 
 
+def same_group(reps: Any, what: str) -> CayleyGroup:
+    """The common group of ``reps`` (a non-empty sequence of representations), or an error
+    naming the first argument of another group."""
+    reps = list(reps)
+    if not reps:
+        raise ArgumentError(f"{what} needs at least one representation")
+    for i, r in enumerate(reps):
+        if not isinstance(r, Representation):
+            raise ArgumentTypeError(f"{what}: argument {i} must be a Representation, "
+                                    f"got {type(r).__name__}")
+    G = reps[0].group
+    for i, r in enumerate(reps[1:], start=1):
+        if r.group is not G and r.group != G:
+            raise ArgumentError(
+                f"{what}: argument {i} is a representation of {r.group.name}, "
+                f"argument 0 of {G.name}"
+            )
+    return G
+
+
+def block_diagonal_sum(reps: Any, what: str = "direct_sum",
+                       name: str | None = None) -> Representation:
+    """Block-diagonal direct sum of representations of one group (exact, so unchecked).
+
+    Examples
+    --------
+    >>> from specproof.groups import cyclic
+    >>> rho = cyclic(3).regular_representation()
+    >>> block_diagonal_sum([rho, rho]).dim
+    6
+    """
+    reps = list(reps)
+    G = same_group(reps, what)
+    d = sum(r.dim for r in reps)
+    dtype = np.result_type(*[r.matrices.dtype for r in reps])
+    out = np.zeros((G.order, d, d), dtype=dtype)
+    k = 0
+    for r in reps:
+        out[:, k:k + r.dim, k:k + r.dim] = r.matrices
+        k += r.dim
+    return Representation(G, out, name=name or " ⊕ ".join(r.name for r in reps), check="none")
+
+
 def homomorphism_error(
-    group: FiniteGroup, matrices: np.ndarray, mode: str = "auto"
+    group: CayleyGroup, matrices: np.ndarray, mode: str = "auto"
 ) -> tuple[float, tuple[int, int]]:
     """Largest ``max|ρ(a)ρ(b) − ρ(ab)|`` and its pair; pair ``(-1, -1)`` flags ``ρ(e) ≠ I``.
 
@@ -221,38 +282,26 @@ def homomorphism_error(
     n, d = matrices.shape[0], matrices.shape[1]
     id_err = float(np.max(np.abs(matrices[group.identity] - np.eye(d)))) if d else 0.0
     if mode == "auto":
-        mode = "all" if n * n * d**3 <= _FULL_CHECK_FLOPS else "generators"
-    rows = range(n) if mode == "all" else group.generators
+        mode = "all" if n * n * (d**3 + 64) <= _FULL_CHECK_COST else "generators"
+    rows = np.arange(n) if mode == "all" else np.asarray(group.generators, dtype=np.int64)
     worst, pair = -1.0, (0, 0)
-    for a in rows:
-        diff = matrices[a] @ matrices - matrices[group.table[a]]
-        errs = np.max(np.abs(diff), axis=(1, 2)) if d else np.zeros(n)
-        b = int(np.argmax(errs))
-        if errs[b] > worst:
-            worst, pair = float(errs[b]), (int(a), b)
+    if d == 0 or rows.size == 0:
+        worst = 0.0
+    # a slab of rows a at a time: all products ρ(a)ρ(b) at once, bounded memory
+    step = max(1, int(_SLAB_ENTRIES // max(1, n * d * d)))
+    for start in range(0, rows.size if d else 0, step):
+        a = rows[start:start + step]
+        diff = np.matmul(matrices[a][:, None], matrices[None]) - matrices[group.table[a]]
+        errs = np.max(np.abs(diff), axis=(2, 3))
+        i, b = np.unravel_index(int(np.argmax(errs)), errs.shape)
+        if errs[i, b] > worst:
+            worst, pair = float(errs[i, b]), (int(a[i]), int(b))
     if id_err > worst:
         return id_err, (-1, -1)
     return max(worst, 0.0), pair
 
 
-_MOVED_TO_CONSTRUCTIONS = frozenset({
-    "direct_sum", "permutation_representation", "regular_representation",
-    "right_regular_representation", "sign", "tensor", "trivial",
-})
-
-
-def __getattr__(name: str) -> Any:
-    # Old import path for the constructors, which now live in constructions.py (that
-    # module imports this one, so they cannot be imported here at load time).
-    if name in _MOVED_TO_CONSTRUCTIONS:
-        from specproof.groups import constructions
-
-        return getattr(constructions, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 __all__ = [
-    "NotAHomomorphismError",
     "Representation",
     "default_tolerance",
     "homomorphism_error",

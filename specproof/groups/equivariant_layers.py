@@ -1,5 +1,5 @@
 """Equivariant layers: linear maps from an intertwiner basis, and lifting / group
-convolutions on square image grids for C4 and D4 (and C1, C2, D1, D2).
+convolutions on image grids for C4 and D4 (and C1, C2, D1, D2).
 
 Layouts (channels first, no batch axis; stack calls for batches):
 
@@ -16,8 +16,9 @@ learning convention) with a filter moved by every group element:
 - group: ``out[o, g] = sum_{c, h} (F[c, h] * (g.k)[o, c, h])`` with ``g`` acting on the
   ``(|G|, kh, kw)`` axes of the filter as on a function on ``G x grid``.
 
-Since rot90 and mirrors map the pixel grid onto itself, both are exactly equivariant;
-the only error is floating-point summation order.
+Since rot90 and mirrors map the pixel grid onto itself, both are exactly equivariant,
+on rectangular images too (a quarter turn exchanges H and W on inputs and outputs
+alike); the only error is floating-point summation order.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from specproof._core import ArgumentError, ArgumentTypeError, as_generator
 from specproof.groups._repdata import rep_data
 from specproof.groups.actions import Action, GridAction
 from specproof.groups.finite import FiniteGroup
@@ -73,7 +75,7 @@ class EquivariantLinear:
         method: str = "nullspace",
         bias: bool = False,
     ) -> None:
-        rng = np.random.default_rng(seed)
+        rng = as_generator(seed)
         self.rho_in, self.rho_out = rho_in, rho_out
         self.basis = intertwiners(rho_in, rho_out, method=method, rng=rng)
         d_out, d_in = rep_data(rho_out, "rho_out").dim, rep_data(rho_in, "rho_in").dim
@@ -99,7 +101,7 @@ class EquivariantLinear:
         basis = np.asarray(basis)
         c = np.asarray(coefficients, dtype=float)
         if basis.ndim != 3 or c.shape != (basis.shape[0],):
-            raise ValueError(
+            raise ArgumentError(
                 f"coefficients must have shape ({basis.shape[0]},) to match basis of shape "
                 f"{basis.shape}, got shape {c.shape}"
             )
@@ -115,7 +117,7 @@ class EquivariantLinear:
         x = np.asarray(x)
         d_out, d_in = self.weight.shape
         if x.ndim == 0 or x.shape[-1] != d_in:
-            raise ValueError(f"x must have shape (..., {d_in}), got shape {x.shape}")
+            raise ArgumentError(f"x must have shape (..., {d_in}), got shape {x.shape}")
         return x @ self.weight.T + self.bias_vector
 
     def __repr__(self) -> str:
@@ -125,7 +127,7 @@ class EquivariantLinear:
 
 class GroupGridAction(Action):
     """``G`` acting on functions on ``G x grid``, arrays ``(..., |G|, H, W)``:
-    ``[g.F](h, p) = F(g^-1 h, g^-1 p)``.
+    ``[g.F](h, p) = F(g^-1 h, g^-1 p)``. Grids may be rectangular (``size=(H, W)``).
 
     Examples
     --------
@@ -134,17 +136,19 @@ class GroupGridAction(Action):
     True
     """
 
-    def __init__(self, group: FiniteGroup, size: int = 5, channels: int = 1) -> None:
+    def __init__(self, group: FiniteGroup, size: int | tuple[int, int] = 5,
+                 channels: int = 1) -> None:
         self.grid = GridAction(group, size=size, axes=(-2, -1))
         self.group = group
-        self.size = int(size)
+        self.shape = self.grid.shape
+        self.size = self.shape[0]
         self.channels = int(channels)
         self.name = "functions on G x grid"
 
     def act(self, g: int, x: Any) -> np.ndarray:
         x = np.asarray(x)
         if x.ndim < 3 or x.shape[-3] != self.group.order:
-            raise ValueError(
+            raise ArgumentError(
                 f"x must have shape (..., |G|, H, W) = (..., {self.group.order}, H, W), "
                 f"got shape {x.shape}"
             )
@@ -152,7 +156,7 @@ class GroupGridAction(Action):
         return self.grid.act(g, moved)
 
     def random_point(self, rng: np.random.Generator) -> np.ndarray:
-        return rng.standard_normal((self.channels, self.group.order, self.size, self.size))
+        return rng.standard_normal((self.channels, self.group.order, *self.shape))
 
 
 def correlate2d(x: Any, kernels: Any, padding: str = "valid") -> np.ndarray:
@@ -173,28 +177,28 @@ def correlate2d(x: Any, kernels: Any, padding: str = "valid") -> np.ndarray:
     """
     x, kernels = np.asarray(x, dtype=float), np.asarray(kernels, dtype=float)
     if x.ndim != 3:
-        raise ValueError(f"x must have shape (c_in, H, W), got shape {x.shape}")
+        raise ArgumentError(f"x must have shape (c_in, H, W), got shape {x.shape}")
     if kernels.ndim != 4 or kernels.shape[1] != x.shape[0]:
-        raise ValueError(
+        raise ArgumentError(
             f"kernels must have shape (c_out, c_in, kh, kw) with c_in = {x.shape[0]} "
             f"(from x of shape {x.shape}), got shape {kernels.shape}"
         )
     kh, kw = kernels.shape[2:]
     if padding == "same":
         if kh % 2 == 0 or kw % 2 == 0:
-            raise ValueError(f"padding='same' needs odd kernel sizes, got {(kh, kw)}")
+            raise ArgumentError(f"padding='same' needs odd kernel sizes, got {(kh, kw)}")
         x = np.pad(x, ((0, 0), (kh // 2, kh // 2), (kw // 2, kw // 2)))
     elif padding != "valid":
-        raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
+        raise ArgumentError(f"padding must be 'valid' or 'same', got {padding!r}")
     if x.shape[1] < kh or x.shape[2] < kw:
-        raise ValueError(f"x of shape {x.shape} is smaller than the kernel {(kh, kw)}")
+        raise ArgumentError(f"x of shape {x.shape} is smaller than the kernel {(kh, kw)}")
     windows = sliding_window_view(x, (kh, kw), axis=(1, 2))  # (c, H', W', kh, kw)
     return np.einsum("cijuv,ocuv->oij", windows, kernels, optimize=True)
 
 
 def _check_grid_group(G: FiniteGroup) -> GridAction:
     if not isinstance(G, FiniteGroup):
-        raise TypeError(f"G must be a FiniteGroup, got {type(G).__name__}")
+        raise ArgumentTypeError(f"G must be a FiniteGroup, got {type(G).__name__}")
     return GridAction(G, axes=(-2, -1))  # raises for groups without an exact grid action
 
 
@@ -203,7 +207,7 @@ def _kernel_or_random(kernel: Any, seed: np.random.Generator | int | None,
     """``kernel`` as floats, or a Gaussian one of ``shape`` scaled by 1/sqrt(fan-in), the
     fan-in being every axis after the output channels."""
     if kernel is None:
-        rng = np.random.default_rng(seed)
+        rng = as_generator(seed)
         kernel = rng.standard_normal(shape) * (1.0 / np.sqrt(int(np.prod(shape[1:]))))
     return np.asarray(kernel, dtype=float)
 
@@ -236,7 +240,8 @@ class LiftingConv:
         self.group, self.padding = G, padding
         self.kernel = _kernel_or_random(kernel, seed, (c_out, c_in, kernel_size, kernel_size))
         if self.kernel.ndim != 4 or self.kernel.shape[2] != self.kernel.shape[3]:
-            raise ValueError(f"kernel must have shape (c_out, c_in, k, k), got {self.kernel.shape}")
+            raise ArgumentError(
+                f"kernel must have shape (c_out, c_in, k, k), got {self.kernel.shape}")
 
     def filter_bank(self) -> np.ndarray:
         """The moved filters ``(g.k)``, shape ``(c_out * |G|, c_in, k, k)`` (o major)."""
@@ -287,7 +292,7 @@ class GroupConv:
             kernel, seed, (c_out, c_in, G.order, kernel_size, kernel_size))
         k = self.kernel
         if k.ndim != 5 or k.shape[2] != G.order or k.shape[3] != k.shape[4]:
-            raise ValueError(
+            raise ArgumentError(
                 f"kernel must have shape (c_out, c_in, |G|, k, k) with |G| = {G.order}, "
                 f"got {k.shape}"
             )
@@ -302,7 +307,7 @@ class GroupConv:
         x = np.asarray(x, dtype=float)
         n = self.group.order
         if x.ndim != 4 or x.shape[1] != n or x.shape[0] != self.kernel.shape[1]:
-            raise ValueError(
+            raise ArgumentError(
                 f"x must have shape (c_in, |G|, H, W) = ({self.kernel.shape[1]}, {n}, H, W), "
                 f"got shape {x.shape}"
             )

@@ -1,5 +1,6 @@
 """Group actions: conventions, the action axioms, and that a wrong action is caught."""
 
+
 from __future__ import annotations
 
 import itertools
@@ -57,8 +58,13 @@ def test_grid_rejects_inexact_groups_and_bad_shapes():
         GridAction(cyclic(8))
     with pytest.raises(ValueError, match="D3"):
         GridAction(dihedral(3))
-    with pytest.raises(ValueError, match="square"):
-        GridAction(cyclic(4))("r", np.zeros((2, 3)))
+    # quarter turns map an H x W image to a W x H one (issue 8: they used to be refused)
+    rect = np.arange(6.0).reshape(2, 3)
+    assert np.array_equal(GridAction(cyclic(4))("r", rect), np.rot90(rect))
+    assert GridAction(dihedral(4), size=(2, 3)).random_point(np.random.default_rng(0)).shape \
+        == (2, 3)
+    with pytest.raises(ValueError, match="size"):
+        GridAction(dihedral(4), size=(2, 3, 4))
     # half turns and flips are fine on rectangles
     assert GridAction(dihedral(2))("r", np.zeros((2, 3))).shape == (2, 3)
     act = FeatureMapAction(cyclic(4), irrep(cyclic(4), "rot_1"))
@@ -149,3 +155,4 @@ def test_verify_action_bad_input():
         verify_action(lambda g, x: x)
     with pytest.raises(ValueError, match="samples"):
         verify_action(LeftMultiplication(cyclic(3)), samples=0)
+
