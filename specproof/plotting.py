@@ -146,7 +146,11 @@ def data_points(ax) -> np.ndarray:
         xy = np.asarray(line.get_xydata(), dtype=float)
         if xy.size:
             pts.append(line.get_transform().transform(xy))
+    from matplotlib.collections import PathCollection
+
     for coll in ax.collections:
+        if not isinstance(coll, PathCollection):  # scatter points; not fills or meshes
+            continue
         offsets = np.asarray(coll.get_offsets(), dtype=float)
         if offsets.size:
             pts.append(coll.get_offset_transform().transform(offsets))
