@@ -205,7 +205,7 @@ def test_rerun_replaces_the_folder_and_files_are_world_readable(report, demo, tm
     assert not (out / "notes-by-someone.txt").exists()
     assert not (out / "certificates" / "rdemo.pass.cert.json").exists()
     assert [c["id"] for c in _doc(out)["claims"]] == ["rdemo.fail"]
-    for path in out.rglob("*"):
+    for path in [out, *out.rglob("*")]:
         assert path.stat().st_mode & 0o777 == (0o755 if path.is_dir() else 0o644), path
     # no staging sibling left behind
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".rep")] == []
