@@ -137,14 +137,18 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         claims = select_claims(papers=args.paper, only=args.only)
     except SelectionError as exc:
         raise UsageError(str(exc)) from exc
-    claims = _apply_previous(args, out, claims, previous_outcome(out), order_failed_first)
+    previous = previous_outcome(out)
+    ran_before = claims
+    claims = _apply_previous(args, out, claims, previous, order_failed_first)
+    # --last-failed keeps the report whole: the claims not rerun are carried over
+    keep = bool(args.last_failed and previous is not None and len(claims) < len(ran_before))
     print(f"specproof verify: {len(claims)} claims, profile {args.profile}, seed {args.seed}",
           file=sys.stderr)
     # worker processes import the built-in claim modules and the user's, to know the claims
     modules = [*builtin_modules(), *args.module]
     try:
         run = verify(claims, out, profile=args.profile, seed=args.seed, jobs=args.jobs,
-                     modules=modules, record_modules=args.module)
+                     modules=modules, record_modules=args.module, keep_previous=keep)
     except OutputDirError as exc:
         raise UsageError(str(exc)) from exc
     print(summary_table(run))

@@ -67,6 +67,7 @@ class ClaimSection:
     figures: list[Figure]
     seconds: float
     cpu_seconds: float | None
+    carried: bool = False
 
     @property
     def ok(self) -> bool:
@@ -174,6 +175,7 @@ def _claim(rec: dict[str, Any], papers: dict[str, Any]) -> ClaimSection:
         figures=_figures(rec, description),
         seconds=float(rec.get("seconds") or 0.0),
         cpu_seconds=rec.get("cpu_seconds"),
+        carried=bool(rec.get("carried_over")),
     )
 
 

@@ -100,7 +100,8 @@ def environment(run: VerifyRun) -> dict[str, Any]:
 
 def _papers(run: VerifyRun) -> dict[str, Any]:
     out = {}
-    for key in sorted({r.paper for r in run.results}):
+    keys = {r.paper for r in run.results} | {rec.get("paper") for rec in run.carried}
+    for key in sorted(k for k in keys if k):
         p = REGISTRY.paper(key)
         if p is not None:
             out[key] = {"title": p.title, "authors": p.authors, "venue": p.venue,
@@ -112,7 +113,8 @@ def evidence_document(run: VerifyRun, complete: bool) -> dict[str, Any]:
     """The evidence of ``run`` as a JSON-able dict (the content of ``evidence.json``)."""
     import platform
 
-    counts = {v: sum(r.verdict == v for r in run.results) for v in VERDICTS}
+    records = [r.to_dict() for r in run.results] + list(run.carried)
+    counts = {v: sum(r["verdict"] == v for r in records) for v in VERDICTS}
     return {
         "schema": SCHEMA_ID,
         "specproof_version": __version__,
@@ -127,7 +129,7 @@ def evidence_document(run: VerifyRun, complete: bool) -> dict[str, Any]:
         "summary": counts,
         "environment": environment(run),
         "papers": _papers(run),
-        "claims": [r.to_dict() for r in run.results],
+        "claims": records,
     }
 
 
@@ -239,7 +241,15 @@ def load_evidence(path: str | Path) -> dict[str, Any]:
     return doc
 
 
-def _referenced_files(doc: dict[str, Any]) -> list[str]:
+def referenced_files(doc: dict[str, Any]) -> list[str]:
+    """The figure and certificate files (relative paths) an evidence document names.
+
+    Examples
+    --------
+    >>> referenced_files({"claims": [{"figures": {"check": "a.b"}, "check": {},
+    ...                               "control": {"certificates": ["a.b.c.json"]}}]})
+    ['figures/a.b.pdf', 'figures/a.b.png', 'certificates/a.b.c.json']
+    """
     files = []
     for rec in doc.get("claims", []):
         for stem in (rec.get("figures") or {}).values():
@@ -278,7 +288,7 @@ def rerender(evidence_path: str | Path, out: str | Path) -> tuple[Path, list[str
     staging = folder.open()
     missing = []
     try:
-        for rel in _referenced_files(doc):
+        for rel in referenced_files(doc):
             source = src.parent / rel
             if source.is_file():
                 (staging / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -27,6 +27,7 @@ class VerifyRun:
     modules: list[str] = field(default_factory=list)
     distributions: set[str] = field(default_factory=set)
     command_line: list[str] | None = None
+    carried: list[dict] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:

@@ -76,6 +76,7 @@ def verify(
     progress: Any = "auto",
     record_modules: Sequence[str] | None = None,
     command_line: Sequence[str] | None = None,
+    keep_previous: bool = False,
 ) -> VerifyRun:
     """Run ``claims`` and write the report folder ``out``.
 
@@ -101,6 +102,11 @@ def verify(
         (default: ``modules``).
     command_line : sequence of str, optional
         The command line to record (default: ``sys.argv``).
+    keep_previous : bool
+        Carry over, from the report already in ``out``, the records (with their figures
+        and certificates) of the claims this run does not rerun, marked
+        ``"carried_over": true``; only when that run used the same profile and seed
+        (``--last-failed`` uses it, so the report stays whole).
 
     Returns
     -------
@@ -134,6 +140,8 @@ def verify(
         command_line=list(sys.argv if command_line is None else command_line),
     )
     staging = folder.open()
+    if keep_previous:
+        run.carried = _carry_over(folder.out, staging, {c.id for c in claims}, profile, seed)
     order = {c.id: i for i, c in enumerate(claims)}
     start = time.perf_counter()
     cpu_start = time.process_time()
@@ -176,6 +184,28 @@ def verify(
         raise
     folder.commit()
     return run
+
+
+def _carry_over(out: Path, staging: Path, rerun: set[str], profile: str, seed: int) -> list:
+    """The previous report's records of the claims not rerun, their files copied."""
+    import json
+    import shutil
+
+    from specproof.claims.report import referenced_files
+
+    try:
+        doc = json.loads((out / "evidence.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if doc.get("profile") != profile or doc.get("seed") != seed:
+        return []  # numbers from another profile or seed would not be this run's
+    kept = [dict(rec, carried_over=True) for rec in doc.get("claims", [])
+            if rec.get("id") not in rerun]
+    for rel in referenced_files({"claims": kept}):
+        if (out / rel).is_file():
+            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(out / rel, staging / rel)
+    return kept
 
 
 def _run_pool(claims, profile, seed, staging, jobs, modules, shown, finished) -> None:

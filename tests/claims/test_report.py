@@ -259,9 +259,22 @@ def test_last_failed_and_failed_first(report, demo, capsys):
     assert order[-1] == "rdemo.pass" and set(order) == set(IDS)
     assert main(["verify", "--module", demo, "--paper", "rdemo", "--out", str(out),
                  "--last-failed"]) == 1
-    assert sorted(c["id"] for c in _doc(out)["claims"]) == sorted(
-        ["rdemo.fail", "rdemo.vacuous", "rdemo.error"])
-    assert "rerunning 3 claim(s) that did not PASS" in capsys.readouterr().err
+    printed = capsys.readouterr()
+    assert "rerunning 3 claim(s) that did not PASS" in printed.err
+    assert "rdemo.pass" not in printed.err.split("rerunning 3 claim(s)")[1]  # not rerun ...
+    doc = _doc(out)
+    jsonschema.validate(doc, evidence_schema())
+    carried = {c["id"]: c.get("carried_over", False) for c in doc["claims"]}
+    assert carried == {"rdemo.fail": False, "rdemo.vacuous": False, "rdemo.error": False,
+                       "rdemo.pass": True}  # ... but kept, with its files
+    assert (out / "figures" / "rdemo.pass.control.png").exists()
+    assert (out / "certificates" / "rdemo.pass.cert.json").exists()
+    assert "carried over from the previous run" in (out / "report.html").read_text()
+    assert doc["summary"] == {"PASS": 1, "FAIL": 1, "VACUOUS": 1, "ERROR": 1}
+    # another seed: the previous numbers are not this run's, nothing is carried
+    assert main(["verify", "--module", demo, "--paper", "rdemo", "--out", str(out),
+                 "--last-failed", "--seed", "1"]) == 1
+    assert "rdemo.pass" not in {c["id"] for c in _doc(out)["claims"]}
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None,
