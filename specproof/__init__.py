@@ -16,22 +16,26 @@ Examples
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from specproof._core.errors import SpecproofError
 from specproof._core.version import __version__
+
+if TYPE_CHECKING:
+    from specproof._core.errors import SpecproofError
 
 _SUBPACKAGES = ("certificates", "claims", "dag_nets", "groups", "spectral", "theory")
 
 
 def __getattr__(name: str) -> Any:
+    if name == "SpecproofError":  # the core layer imports numpy: load it on first use too
+        return importlib.import_module("specproof._core.errors").SpecproofError
     if name in _SUBPACKAGES:
         return importlib.import_module(f"specproof.{name}")
     raise AttributeError(f"module 'specproof' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_SUBPACKAGES])
+    return sorted([*globals(), *_SUBPACKAGES, "SpecproofError"])
 
 
 __all__ = ["SpecproofError", "__version__", *_SUBPACKAGES]

@@ -3,29 +3,41 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from specproof._core import ArgumentError, as_choice, as_matrix
 from specproof.certificates.baseline import spectral_baseline
 from specproof.certificates.bounds import NormBounds
+from specproof.certificates.check_numeric import gram_margin
+from specproof.certificates.constants import ETA, UNIT
 from specproof.certificates.epsnet import epsnet_two_to_q
 from specproof.certificates.operator import spectral_norm
 from specproof.certificates.power import DEFAULT_RESTARTS, power_method
+from specproof.certificates.rigorous import (
+    lq_ratio_bounds,
+    pow2_scale,
+    root_upper,
+    row_norm_max_bounds,
+    scale_up,
+    spectral_upper,
+    up,
+)
 from specproof.certificates.rounding import best_candidate, candidates_from_matrix
 from specproof.certificates.sos import (
     MAX_SOS_Q,
     SoSResult,
     full_moment_matrix,
     solve_sos,
-    sound_upper_bound,
 )
-from specproof.certificates.validation import check_matrix, check_q, check_solver
+from specproof.certificates.validation import as_q, as_solver
 
 METHODS: tuple[str, ...] = ("auto", "power", "baseline", "sos", "epsnet", "exact")
 # Gram basis size up to which method="auto" also runs SoS (a fraction of a second each):
 # d <= 8 at q = 4 with Clarabel (dense interior-point scaling), d <= 15 with SCS
-AUTO_SOS_MAX_BASIS = {"clarabel": 36, "mosek": 55, "scs": 120}
+AUTO_SOS_MAX_BASIS = {"auto": 120, "clarabel": 36, "mosek": 55, "scs": 120}
 
 
 def _is_even_int(q: float) -> bool:
@@ -61,22 +73,45 @@ def sos_rounding(X: np.ndarray, result: SoSResult) -> tuple[float, np.ndarray]:
     return best_candidate(X, float(q), np.column_stack([U1, U2]))
 
 
+def _sos_upper(Xs: np.ndarray, res: SoSResult) -> float:
+    """A float ``>= ||Xs||_{2->q}`` (exact arithmetic) from an approximate SoS solution.
+
+    With ``t`` the solver's value and ``G`` its Gram matrix (symmetrised; both floats,
+    taken exactly), the numeric checker's argument (:func:`gram_margin`) gives
+    ``t||v||^q - sum <x_i,v>^q = z^T (G + R) z`` with ``lambda_min(G + R) >=
+    lambda_lower - required``; for a unit ``v``, ``||z||^2 <= ||v||^q = 1`` (full
+    basis), so ``||Xs v||_q^q <= t + max(0, required - lambda_lower)``.
+    """
+    q = res.q
+    G = (res.gram + res.gram.T) / 2
+    t = float(res.value)
+    m = gram_margin(Xs, t, G, res.basis, q)
+    gap = m.required - m.lambda_lower
+    if not math.isfinite(gap):
+        return math.inf
+    bound = up((t + max(0.0, gap)) * (1 + 4 * UNIT))
+    # for the floats Xs; the exact rescaled data differ by at most ETA an entry (those
+    # that fell below 2^-1022), i.e. by at most sqrt(nd) ETA in the 2->q norm
+    n, d = Xs.shape
+    return up(root_upper(Fraction(bound), q) + 2 * math.sqrt(n * d) * ETA)
+
+
 def sos_two_to_q(
     X: Any,
     q: int = 4,
-    solver: str = "clarabel",
+    solver: str = "auto",
     polish: bool = True,
     accept_inaccurate: bool = False,
     seed: Any = 0,
 ) -> NormBounds:
-    """SoS upper bound and rounded lower bound: ``lower <= ||X||_{2->q} <= SoS_q^{1/q}``.
+    """SoS upper bound and rounded lower bound: ``lower <= ||X||_{2->q} <= upper``.
 
     Parameters
     ----------
     X : array_like (n, d)
     q : int
         4 or 6 (2 also works and is exact).
-    solver : {"clarabel", "scs", "mosek"}
+    solver : {"auto", "clarabel", "scs", "mosek"}
     polish : bool
         Run the power method from the rounded vector (it can only go up).
     accept_inaccurate : bool
@@ -87,10 +122,11 @@ def sos_two_to_q(
     Returns
     -------
     NormBounds
-        ``upper_method = "sos4"`` / ``"sos6"``, ``certificate`` the :class:`SoSResult`.
-        ``upper`` is :func:`~specproof.certificates.sos.sound_upper_bound` of the
-        solution (a rigorous bound, at most ~1e-9 above the solver's value), never the
-        solver's value itself, which may sit slightly below the norm.
+        ``upper_method = "sos4"`` / ``"sos6"``, ``certificate`` the :class:`SoSResult`
+        (of the rescaled data ``X 2^-e``). ``upper`` is rigorous in exact arithmetic: the
+        solver's value plus the numeric checker's bound on the residual and on the
+        eigenvalue error (never the solver's value itself, which may sit slightly below
+        the norm), rooted upward and scaled back by ``2^e``.
 
     Examples
     --------
@@ -98,16 +134,19 @@ def sos_two_to_q(
     >>> round(b.lower, 8), round(float(b.upper), 6), b.upper_method
     (1.0, 1.0, 'sos4')
     """
-    X = check_matrix(X)
-    res = solve_sos(X, q, solver=solver, accept_inaccurate=accept_inaccurate)
-    lower, w = sos_rounding(X, res)
+    X = as_matrix(X)
+    if not np.any(X):
+        return _zero_bounds(X, float(q), "sos")
+    Xs, e = pow2_scale(X)
+    res = solve_sos(Xs, q, solver=solver, accept_inaccurate=accept_inaccurate)
+    _, w = sos_rounding(Xs, res)
     method = "sos-rounding"
+    lower = float(lq_ratio_bounds(X, w, res.q)[0][0])
     if polish:
         p = power_method(X, res.q, restarts=0, row_starts=0, v0=w)
-        if p.value > lower:
-            lower, w, method = p.value, p.witness, "sos-rounding+power"
-    # the solver's value is accurate to ~1e-9 but not a bound; make it one
-    upper = sound_upper_bound(X, res) ** (1.0 / res.q) * (1 + 4 * np.finfo(float).eps)
+        if p.lower > lower:
+            lower, w, method = p.lower, p.witness, "sos-rounding+power"
+    upper = scale_up(_sos_upper(Xs, res), e)
     return NormBounds(
         q=float(res.q),
         lower=lower,
@@ -119,16 +158,27 @@ def sos_two_to_q(
     )
 
 
+def _zero_bounds(X: np.ndarray, q: float, how: str) -> NormBounds:
+    """``X = 0``: the norm is exactly 0 (every method agrees)."""
+    w = np.eye(X.shape[1])[0]
+    return NormBounds(q, 0.0, w, 0.0, "zero-matrix", "zero-matrix", None)
+
+
 def two_to_q(
     X: Any,
     q: Any = 4,
     method: str = "auto",
     restarts: int = DEFAULT_RESTARTS,
     seed: Any = 0,
-    solver: str = "clarabel",
+    solver: str = "auto",
     eps: float = 0.01,
 ) -> NormBounds:
     """A certified bracket ``lower <= ||X||_{2->q} <= upper`` with a witness.
+
+    Both bounds hold in exact arithmetic for every finite ``X``, tiny or huge: lower
+    bounds are evaluated at the witness with a rigorous error term, upper bounds carry
+    the rounding errors of their computation, and the data are rescaled by an exact
+    power of two first (``docs/norms.md``).
 
     Parameters
     ----------
@@ -138,10 +188,13 @@ def two_to_q(
         ``q >= 2``.
     method : {"auto", "power", "baseline", "sos", "epsnet", "exact"}
         * ``"power"``: power-method lower bound; upper ``||X||_{2->2}``.
-        * ``"baseline"``: spectral flattening (even q): its rounding and ``lambda_max^{1/q}``.
+        * ``"baseline"``: spectral flattening (even q): its rounding and ``lambda_max^{1/q}``
+          (the spectral 2->2 bound where the flattening is too large for a dense
+          eigensolver: Lanczos gives no rigorous bound).
         * ``"sos"``: degree-q SoS (q = 4, 6) with rounding + power polish.
         * ``"epsnet"``: eps-net bracket (d <= 3).
-        * ``"exact"``: q = 2 (SVD) or q = inf (largest row norm) only.
+        * ``"exact"``: q = 2 (SVD) or q = inf (largest row norm) only: a bracket a few
+          ulps wide.
         * ``"auto"``: exact for q in {2, inf}; otherwise the power method, upper bound the
           best of ``||X||_{2->2}``, the flattening (even q) and SoS (q in {4, 6} when the
           Gram basis is small: at most 36 monomials with Clarabel, i.e. d <= 8 at q = 4;
@@ -150,8 +203,10 @@ def two_to_q(
         Random restarts of the power method (besides the singular-vector and row starts).
     seed : int, Generator or None
         Seeds the random restarts.
-    solver : {"clarabel", "scs", "mosek"}
-        Conic solver for SoS.
+    solver : {"auto", "clarabel", "scs", "mosek"}
+        Conic solver for SoS; ``"auto"`` (default) picks Clarabel where it is cheap and SCS
+        beyond (:mod:`specproof.certificates.solver_choice`, the choice is in
+        ``certificate.choice``).
     eps : float
         Net radius for ``"epsnet"``.
 
@@ -168,50 +223,61 @@ def two_to_q(
     >>> two_to_q(X, q="inf").upper_method
     'exact-max-row'
     """
-    X = check_matrix(X)
-    q = check_q(q)
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
-    solver = check_solver(solver)
+    X = as_matrix(X)
+    q = as_q(q)
+    method = as_choice(method, METHODS, "method")
+    solver = as_solver(solver)
     d = X.shape[1]
     if method == "epsnet":
         return epsnet_two_to_q(X, q, eps)
+    if not np.any(X):
+        return _zero_bounds(X, q, method)
     if method == "exact" or (method == "auto" and (q == 2 or math.isinf(q))):
         return _exact(X, q)
     if method == "sos":
         if not _is_even_int(q) or q > MAX_SOS_Q:
-            raise ValueError(f"method='sos' needs q in (2, 4, 6), got q={q}")
+            raise ArgumentError(f"method='sos' needs q in (2, 4, 6), got q={q}")
         return sos_two_to_q(X, int(q), solver=solver, seed=seed)
     if method == "baseline":
         if not _is_even_int(q):
-            raise ValueError(f"method='baseline' needs an even integer q, got q={q}")
-        r = spectral_baseline(X, int(q))
-        return NormBounds(q, r.lower, r.witness, r.upper, "flattening", "baseline-rounding", r)
+            raise ArgumentError(f"method='baseline' needs an even integer q, got q={q}")
+        return _baseline_bounds(X, q, spectral_baseline(X, int(q)))
     p = power_method(X, q, restarts=restarts, seed=seed)
-    s = spectral_norm(X)
-    best = NormBounds(q, p.value, p.witness, s.value, "spectral-2to2", "power", s)
+    s_up, how = spectral_upper(X)
+    best = NormBounds(q, p.lower, p.witness, s_up, "spectral-2to2" if how == "gram-eig"
+                      else f"spectral-2to2-{how}", "power", None)
     if method == "power":
         return best
     # auto: tighten the upper bound with whatever is cheap enough
     candidates = [best]
     if _is_even_int(q) and (q == 4 or min(X.shape[0], d ** (int(q) // 2)) <= 1600):
-        r = spectral_baseline(X, int(q))
-        candidates.append(NormBounds(q, r.lower, r.witness, r.upper, "flattening",
-                                     "baseline-rounding", r))
+        candidates.append(_baseline_bounds(X, q, spectral_baseline(X, int(q))))
     if _is_even_int(q) and 4 <= q <= MAX_SOS_Q and math.comb(d + int(q) // 2 - 1, int(q) // 2) \
             <= AUTO_SOS_MAX_BASIS[solver]:
         candidates.append(sos_two_to_q(X, int(q), solver=solver))
     low = max(candidates, key=lambda b: b.lower)
-    up = min(candidates, key=lambda b: b.upper)
-    return NormBounds(q, low.lower, low.witness, up.upper, up.upper_method, low.lower_method,
-                      up.certificate)
+    upb = min(candidates, key=lambda b: b.upper)
+    return NormBounds(q, low.lower, low.witness, upb.upper, upb.upper_method, low.lower_method,
+                      upb.certificate)
+
+
+def _baseline_bounds(X: np.ndarray, q: float, r) -> NormBounds:
+    if r.certified:
+        return NormBounds(q, r.lower, r.witness, r.upper, "flattening", "baseline-rounding", r)
+    s_up, how = spectral_upper(X)  # Lanczos estimated the flattening: no rigorous bound
+    return NormBounds(q, r.lower, r.witness, s_up, "spectral-2to2", "baseline-rounding", r)
 
 
 def _exact(X: np.ndarray, q: float) -> NormBounds:
     if q == 2:
         s = spectral_norm(X)
-        return NormBounds(q, s.value, s.witness, s.value, "exact-svd", "exact-svd", s)
+        lo = float(lq_ratio_bounds(X, s.witness, 2.0)[0][0])
+        hi, how = spectral_upper(X)
+        return NormBounds(q, lo, s.witness, hi, "exact-svd", "exact-svd", s)
     if math.isinf(q):
-        p = power_method(X, q)
-        return NormBounds(q, p.value, p.witness, p.value, "exact-max-row", "exact-max-row", p)
-    raise ValueError(f"method='exact' is available for q = 2 and q = inf only, got q={q}")
+        lo, hi, i = row_norm_max_bounds(X)
+        xi = X[i] / np.max(np.abs(X[i]))  # scaled first: the norm of a huge row overflows
+        w = xi / np.linalg.norm(xi)
+        lo = max(lo, float(lq_ratio_bounds(X, w, q)[0][0]))
+        return NormBounds(q, lo, w, hi, "exact-max-row", "exact-max-row", None)
+    raise ArgumentError(f"method='exact' is available for q = 2 and q = inf only, got q={q}")

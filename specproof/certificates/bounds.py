@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from specproof._core import ArgumentError, ComputationError
+
 
 def _cert_dict(cert: Any) -> Any:
     if cert is None:
@@ -59,10 +61,15 @@ class NormBounds:
     certificate: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        if math.isinf(self.upper) and self.upper > 0 and math.isfinite(self.lower):
+            raise ComputationError(
+                f"the upper bound on ||X||_{{2->q}} exceeds the largest float (lower bound "
+                f"{self.lower:.6g}): divide X by a power of two and scale the bounds back")
         if not (math.isfinite(self.lower) and math.isfinite(self.upper)):
-            raise ValueError(f"bounds must be finite, got lower={self.lower}, upper={self.upper}")
+            raise ArgumentError(
+                f"bounds must be finite, got lower={self.lower}, upper={self.upper}")
         if self.lower < 0:
-            raise ValueError(f"lower must be >= 0, got {self.lower}")
+            raise ArgumentError(f"lower must be >= 0, got {self.lower}")
 
     @property
     def ratio(self) -> float:

@@ -11,6 +11,7 @@ whether the certificate *proves* its bound is decided by the checkers only.
 from __future__ import annotations
 
 import decimal
+import hashlib
 import json
 import math
 import os
@@ -23,44 +24,119 @@ from typing import Any
 
 import numpy as np
 
-SCHEMA_VERSION = "specproof.certificate/1"
-MAX_Q = 6
+from specproof._core import Result, SpecproofError
+from specproof.certificates.constants import (
+    MAX_NESTING,
+    MAX_Q,
+    MAX_RATIONAL_DIGITS,
+    SCHEMA_VERSION,
+)
+from specproof.certificates.rigorous import root_upper
 
 
-class CertificateFormatError(ValueError):
+class CertificateFormatError(SpecproofError, ValueError):
     """A certificate file or document is malformed (names the offending field)."""
 
 
 @dataclass(frozen=True)
-class CheckResult:
-    """Verdict of a checker.
+class CheckResult(Result):
+    """Verdict of a checker (the :class:`specproof._core.Result` convention).
 
     Attributes
     ----------
     ok : bool
         True only if the certificate proves its stated bound.
     reason : str
-        Why, in one sentence (the first failed test when ``ok`` is False).
+        Why not, in one sentence (empty when ``ok``).
+    code : str
+        ``"ok"`` or what failed: ``"malformed"`` (the file cannot be read as a
+        certificate), ``"inconsistent"`` (a float copy is not the rounding of its
+        rational), ``"not_exact"`` (exact check of a certificate without exact Gram
+        matrix), ``"not_symmetric"``, ``"not_representable"`` (a residual monomial no
+        product ``z_a z_b`` gives), ``"identity_mismatch"``, ``"not_psd"`` (the identity
+        holds, ``G`` is not PSD), ``"margin_too_small"`` (numeric: ``G`` is PSD but its
+        margin does not absorb the residual), ``"out_of_range"`` (numeric: a number
+        leaves the float range after rescaling).
+    message : str
+        The verdict in one sentence, passing or not (what ``specproof check`` prints).
+    statement : str
+        The bound checked, e.g. ``"||X||_{2->4}^4 <= 56/3"`` (empty if unreadable).
+    shape : tuple or None
+        ``(n, d)`` of ``X``.
+    x_sha256 : str
+        SHA-256 of ``X`` (see :func:`x_digest`), so a verdict names its matrix.
+    exact : bool
+        Whether the exact checker produced the verdict.
     details : dict
         Measured quantities (residuals, eigenvalue, margins, pivots ...).
 
     Examples
     --------
-    >>> r = CheckResult(False, "identity fails at v^(4, 0)")
-    >>> bool(r), r.reason
-    (False, 'identity fails at v^(4, 0)')
+    >>> r = CheckResult(ok=False, reason="identity fails at v^(4, 0)", code="identity_mismatch")
+    >>> bool(r), r.code
+    (False, 'identity_mismatch')
     """
 
-    ok: bool
-    reason: str
+    message: str = ""
+    statement: str = ""
+    shape: tuple[int, int] | None = None
+    x_sha256: str = ""
+    exact: bool = False
     details: dict[str, Any] = field(default_factory=dict)
 
-    def __bool__(self) -> bool:
-        return bool(self.ok)
+    @property
+    def verdict_line(self) -> str:
+        """``VALID: <bound> (X n x d, sha256 ...): <message>`` or ``INVALID: <reason>``.
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return {"ok": bool(self.ok), "reason": self.reason, "details": dict(self.details)}
+        Examples
+        --------
+        >>> CheckResult(ok=False, reason="bad", code="malformed").verdict_line
+        'INVALID: bad'
+        """
+        if not self.ok:
+            return " ".join(f"INVALID: {self.reason}".split())
+        n, d = self.shape if self.shape else (0, 0)
+        return " ".join(f"VALID: {self.statement} for X of shape {n}x{d} (sha256 "
+                        f"{self.x_sha256[:16]}): {self.message}".split())
+
+
+def fail(code: str, reason: str, cert: Certificate | None = None, exact: bool = False,
+         **details: Any) -> CheckResult:
+    """A failed :class:`CheckResult` (with the certificate's statement when known)."""
+    return CheckResult(ok=False, reason=reason, code=code, message=reason, exact=exact,
+                       details=details, **_identity(cert))
+
+
+def passed(message: str, cert: Certificate, exact: bool = False,
+           **details: Any) -> CheckResult:
+    """A passing :class:`CheckResult` for ``cert``."""
+    return CheckResult(ok=True, message=message, exact=exact, details=details,
+                       **_identity(cert))
+
+
+def _identity(cert: Certificate | None) -> dict[str, Any]:
+    if cert is None:
+        return {}
+    return {"statement": cert.short_statement, "shape": tuple(int(s) for s in cert.X.shape),
+            "x_sha256": x_digest(cert.X_rational)}
+
+
+def x_digest(X_rational) -> str:
+    """SHA-256 of the exact data: ``"n,d;"`` then the rationals ``"p/q"``, comma separated,
+    row by row (the same bytes for the same matrix however it was written).
+
+    Examples
+    --------
+    >>> x_digest([[Fraction(1), Fraction(1, 2)]])[:12]
+    'aac5a8843511'
+    """
+    h = hashlib.sha256()
+    n, d = len(X_rational), len(X_rational[0]) if X_rational else 0
+    h.update(f"{n},{d};".encode())
+    for row in X_rational:
+        h.update(",".join(rational_str(x) for x in row).encode())
+        h.update(b";")
+    return h.hexdigest()
 
 
 # Python refuses int <-> decimal-string conversions past 4300 digits (a guard against
@@ -70,7 +146,8 @@ _DEC = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decima
 
 
 def _int_to_str(n: int) -> str:
-    return str(n) if abs(n) < 10**4000 else format(decimal.Decimal(n), "f")
+    # 13000 bits < 4000 digits; comparing against 10**4000 built that power on every call
+    return str(n) if n.bit_length() < 13000 else format(decimal.Decimal(n), "f")
 
 
 def _str_to_int(s: str) -> int:
@@ -86,16 +163,86 @@ def parse_rational(text: Any, name: str) -> Fraction:
     Fraction(-3, 4)
     """
     if not isinstance(text, str):
-        raise CertificateFormatError(f"{name} must be a rational string 'p/q', got {text!r}")
+        raise CertificateFormatError(
+            f"{name} must be a rational string 'p/q', got {_short(text)}")
     num, slash, den = text.partition("/")
     digits = num[1:] if num.startswith("-") else num
     if not (digits.isascii() and digits.isdigit()) or (
         slash and not (den.isascii() and den.isdigit())
     ):
-        raise CertificateFormatError(f"{name} must be a rational string 'p/q', got {text!r}")
+        raise CertificateFormatError(
+            f"{name} must be a rational string 'p/q', got {_short(text)}")
     if den and not den.strip("0"):
-        raise CertificateFormatError(f"{name} has a zero denominator: {text!r}")
+        raise CertificateFormatError(f"{name} has a zero denominator: {_short(text)}")
+    if max(len(digits), len(den)) > MAX_RATIONAL_DIGITS:
+        raise CertificateFormatError(
+            f"{name} has {max(len(digits), len(den))} digits (limit {MAX_RATIONAL_DIGITS})")
     return Fraction(_str_to_int(num), _str_to_int(den) if den else 1)
+
+
+def _short(x: Any, limit: int = 60) -> str:
+    """``repr`` of a value from a file, cut to ``limit`` characters (never a huge line).
+
+    Big integers are described by their size, not converted (Python refuses to print
+    more than 4300 digits).
+    """
+    if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 200:
+        return f"an integer of {x.bit_length()} bits"
+    if isinstance(x, (list, dict)):
+        text = f"a JSON {'array' if isinstance(x, list) else 'object'} of {len(x)} items"
+    else:
+        try:
+            text = repr(x)
+        except ValueError:
+            text = type(x).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def float_copy(r: Fraction) -> float | None:
+    """The float written beside the rational ``r``: its correct rounding, or None where no
+    float is faithful to it (``|r|`` above the float range, or nonzero below ``2^-1074``).
+
+    Examples
+    --------
+    >>> float_copy(Fraction(1, 4)), float_copy(Fraction(1, 10**400))
+    (0.25, None)
+    """
+    try:
+        f = float(r)  # int/int true division: correctly rounded, subnormals included
+    except OverflowError:
+        return None
+    if (f == 0.0 and r != 0) or not math.isfinite(f):
+        return None
+    return f
+
+
+def approximate(x: Fraction, digits: int = 10) -> str:
+    """``x`` to ``digits`` significant digits, at any magnitude (no float overflow).
+
+    Examples
+    --------
+    >>> approximate(Fraction(1, 3) / 10**400)
+    '3.333333333E-401'
+    """
+    x = Fraction(x)
+    ctx = decimal.Context(prec=digits, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+    num = ctx.create_decimal(x.numerator) if abs(x.numerator).bit_length() < 13000 \
+        else ctx.create_decimal(format(decimal.Decimal(x.numerator), "e"))
+    return str(ctx.divide(num, ctx.create_decimal(x.denominator)) if x.denominator != 1
+               else num)
+
+
+def float_copies(rows) -> np.ndarray:
+    """The float copy of a rational matrix (:func:`float_copy` entrywise; NaN for null).
+
+    Examples
+    --------
+    >>> float_copies([[Fraction(1, 2), Fraction(1, 10**400)]])
+    array([[0.5, nan]])
+    """
+    out = [[float_copy(Fraction(x)) for x in row] for row in rows]
+    return np.array([[math.nan if f is None else f for f in row] for row in out],
+                    dtype=np.float64)
 
 
 def describe_rational(x: Fraction) -> str:
@@ -140,21 +287,23 @@ class Certificate:
     q : int
         Even degree, 2..6.
     X : ndarray, shape (n, d)
-        The data as floats.
+        The data as floats (NaN where the file writes ``null``: a value outside the
+        float range). Informative only: both checkers work from ``X_rational``.
     X_rational : tuple of tuple of Fraction
         The exact data; the statement is about this matrix. ``X`` is its rounding.
     C : Fraction
-        The bound (exact); ``float(C)`` is stored beside it.
+        The bound (exact); its rounding is stored beside it.
     basis : tuple of tuple of int
         Exponent tuples of the monomials ``z`` (degree ``q/2`` each).
     gram : ndarray, shape (N, N)
-        The Gram matrix as floats.
+        The Gram matrix as floats (NaN for a ``null`` copy of an exact entry).
     gram_rational : tuple of tuple of Fraction or None
         The exact Gram matrix (exact certificates), else None.
     provenance : dict
         Solver, timings, parameters, package versions, date.
     C_float : float or None
-        The float C as written in the file; None means ``float(C)``.
+        The float C as written in the file (NaN for ``null``); None means the rounding
+        of ``C``.
     """
 
     q: int
@@ -169,8 +318,47 @@ class Certificate:
 
     @property
     def c_float(self) -> float:
-        """The float C of the file (``float(C)`` for a certificate built in memory)."""
-        return float(self.C) if self.C_float is None else float(self.C_float)
+        """The float C of the file (the rounding of ``C`` for one built in memory; NaN
+        where ``C`` is outside the float range)."""
+        if self.C_float is not None:
+            return float(self.C_float)
+        f = float_copy(self.C)
+        return math.nan if f is None else f
+
+    @property
+    def c_decimal(self) -> str:
+        """``C`` to 12 significant digits, at any magnitude (for display).
+
+        Examples
+        --------
+        >>> from specproof.certificates.known import boolean_cube_certificate
+        >>> boolean_cube_certificate(3).c_decimal
+        '18.6666666667'
+        """
+        return approximate(self.C, 12)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(n, d)`` of the data."""
+        return (len(self.X_rational), len(self.X_rational[0]))
+
+    @property
+    def x_sha256(self) -> str:
+        """SHA-256 of the exact data (:func:`x_digest`)."""
+        return x_digest(self.X_rational)
+
+    @property
+    def norm_upper(self) -> float:
+        """A float ``>= C^(1/q)`` in exact arithmetic: the bound on ``||X||_{2->q}`` itself.
+
+        Examples
+        --------
+        >>> from specproof.certificates.known import boolean_cube_certificate
+        >>> u = boolean_cube_certificate(2).norm_upper     # C = 8
+        >>> Fraction(u) ** 4 >= 8 > Fraction(u) ** 4 * (1 - 1e-15)
+        True
+        """
+        return root_upper(self.C, self.q)
 
     @property
     def exact(self) -> bool:
@@ -182,15 +370,31 @@ class Certificate:
         """The bound in words, e.g. ``'||X||_{2->4}^4 <= 12'``."""
         return f"||X||_{{2->{self.q}}}^{self.q} <= {rational_str(self.C)}"
 
+    @property
+    def short_statement(self) -> str:
+        """The bound in words, with a long ``C`` shown by its value and size.
+
+        Examples
+        --------
+        >>> from specproof.certificates.known import boolean_cube_certificate
+        >>> boolean_cube_certificate(3).short_statement
+        '||X||_{2->4}^4 <= 56/3'
+        """
+        text = rational_str(self.C) if self.C.numerator.bit_length() < 80 and \
+            self.C.denominator.bit_length() < 80 else None
+        if text is None:
+            text = f"{approximate(self.C)} (exactly: {describe_rational(self.C)})"
+        return f"||X||_{{2->{self.q}}}^{self.q} <= {text}"
+
     def __repr__(self) -> str:
-        n, d = self.X.shape
+        n, d = self.shape
         kind = "exact" if self.exact else "numeric"
-        return (f"Certificate({self.statement}, C~{float(self.C):.6g}, X {n}x{d}, "
+        return (f"Certificate({self.short_statement}, C~{approximate(self.C)}, X {n}x{d}, "
                 f"basis {len(self.basis)}, {kind})")
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document (schema ``specproof.certificate/1``)."""
-        n, d = self.X.shape
+        n, d = self.shape
         return {
             "schema": SCHEMA_VERSION,
             "statement": {
@@ -200,13 +404,13 @@ class Certificate:
             },
             "X": {
                 "shape": [int(n), int(d)],
-                "float": [[float(x) for x in row] for row in self.X],
+                "float": [[_json_float(x) for x in row] for row in self.X],
                 "rational": [[rational_str(x) for x in row] for row in self.X_rational],
             },
-            "C": {"rational": rational_str(self.C), "float": self.c_float},
+            "C": {"rational": rational_str(self.C), "float": _json_float(self.c_float)},
             "basis": [[int(e) for e in b] for b in self.basis],
             "gram": {
-                "float": [[float(x) for x in row] for row in self.gram],
+                "float": [[_json_float(x) for x in row] for row in self.gram],
                 "rational": None
                 if self.gram_rational is None
                 else [[rational_str(x) for x in row] for row in self.gram_rational],
@@ -255,78 +459,148 @@ class Certificate:
         """
         try:
             text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
+        except (OSError, UnicodeDecodeError) as exc:
             raise CertificateFormatError(
                 f"cannot read certificate file {str(path)!r}: {exc}"
-            ) from exc
+            ) from None
+        return cls.from_json(text, source=str(path))
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "<string>") -> Certificate:
+        """Parse and validate a certificate from JSON text.
+
+        Duplicate keys, ``NaN``/``Infinity`` literals, integers beyond the float range and
+        nesting deeper than the format allows are refused with the place named.
+        """
         try:
-            doc = json.loads(text)
+            doc = json.loads(text, object_pairs_hook=_no_duplicates,
+                             parse_constant=_no_constant, parse_int=_parse_int)
         except json.JSONDecodeError as exc:
             raise CertificateFormatError(
-                f"certificate file {str(path)!r} is not valid JSON (truncated?): {exc}"
-            ) from exc
+                f"certificate file {source!r} is not valid JSON (truncated?): {exc}"
+            ) from None
+        except RecursionError:
+            raise CertificateFormatError(
+                f"certificate file {source!r} is nested too deeply (the format needs 4 "
+                "levels)") from None
+        _check_depth(doc, source)
         return cls.from_dict(doc)
 
     @classmethod
     def from_dict(cls, doc: Any) -> Certificate:
         """Build a certificate from its JSON document, validating every field."""
         if not isinstance(doc, dict):
-            raise CertificateFormatError("certificate document must be a JSON object")
+            raise CertificateFormatError(
+                f"certificate document must be a JSON object, got {_short(doc)}")
         version = doc.get("schema")
         if version != SCHEMA_VERSION:
             raise CertificateFormatError(
-                f"unsupported schema {version!r}: this checker reads {SCHEMA_VERSION!r}"
+                f"unsupported schema {_short(version)}: this checker reads {SCHEMA_VERSION!r}"
             )
         for key in ("statement", "X", "C", "basis", "gram"):
             if key not in doc:
                 raise CertificateFormatError(f"certificate has no field {key!r}")
+            if not isinstance(doc[key], list if key == "basis" else dict):
+                want = "a list" if key == "basis" else "an object"
+                raise CertificateFormatError(f"{key} must be {want}, got {_short(doc[key])}")
         q = _get(doc["statement"], "q", "statement")
         kind = doc["statement"].get("kind", "2-to-q-norm-upper-bound")
         if kind != "2-to-q-norm-upper-bound":
             raise CertificateFormatError(
-                f"statement.kind must be '2-to-q-norm-upper-bound', got {kind!r}")
+                f"statement.kind must be '2-to-q-norm-upper-bound', got {_short(kind)}")
         if not isinstance(q, int) or isinstance(q, bool) or q < 2 or q > MAX_Q or q % 2:
             raise CertificateFormatError(
-                f"statement.q must be an even integer in 2..{MAX_Q}, got {q!r}"
+                f"statement.q must be an even integer in 2..{MAX_Q}, got {_short(q)}"
             )
         xs = doc["X"]
         shape = _get(xs, "shape", "X")
         if (not isinstance(shape, list) or len(shape) != 2
-                or not all(isinstance(s, int) and s >= 1 for s in shape)):
-            raise CertificateFormatError(f"X.shape must be [n, d] with n, d >= 1, got {shape!r}")
+                or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 1
+                           for s in shape)):
+            raise CertificateFormatError(
+                f"X.shape must be [n, d] with n, d >= 1, got {_short(shape)}")
         n, d = shape
-        X = _float_matrix(_get(xs, "float", "X"), n, d, "X.float")
+        X = _float_matrix(_get(xs, "float", "X"), n, d, "X.float", allow_null=True)
         Xr = _rational_matrix(_get(xs, "rational", "X"), n, d, "X.rational")
         C = parse_rational(_get(doc["C"], "rational", "C"), "C.rational")
         c_float = _get(doc["C"], "float", "C")
-        if not _finite_number(c_float):
-            raise CertificateFormatError(f"C.float must be a finite number, got {c_float!r}")
+        if c_float is not None and not _finite_number(c_float):
+            raise CertificateFormatError(
+                f"C.float must be a finite number or null, got {_short(c_float)}")
         basis = doc["basis"]
-        if not isinstance(basis, list) or not basis:
+        if not basis:
             raise CertificateFormatError("basis must be a non-empty list of exponent tuples")
         for a, b in enumerate(basis):
             if (not isinstance(b, list) or len(b) != d
-                    or not all(isinstance(e, int) and not isinstance(e, bool) and e >= 0
+                    or not all(isinstance(e, int) and not isinstance(e, bool) and 0 <= e <= q
                                for e in b)):
                 raise CertificateFormatError(
-                    f"basis[{a}] must be a list of {d} non-negative integers, got {b!r}"
+                    f"basis[{a}] must be a list of {d} integers in 0..{q}, got {_short(b)}"
                 )
             if sum(b) != q // 2:
                 raise CertificateFormatError(
-                    f"basis[{a}] = {b} has degree {sum(b)}, expected {q // 2}"
+                    f"basis[{a}] = {_short(b)} has degree {sum(b)}, expected {q // 2}"
                 )
         if len({tuple(b) for b in basis}) != len(basis):
             raise CertificateFormatError("basis has a repeated monomial")
         N = len(basis)
         gram = doc["gram"]
-        G = _float_matrix(_get(gram, "float", "gram"), N, N, "gram.float")
         gr = _get(gram, "rational", "gram")
+        G = _float_matrix(_get(gram, "float", "gram"), N, N, "gram.float",
+                          allow_null=gr is not None)
         Gr = None if gr is None else _rational_matrix(gr, N, N, "gram.rational")
         prov = doc.get("provenance", {})
         if not isinstance(prov, dict):
-            raise CertificateFormatError("provenance must be an object")
+            raise CertificateFormatError(f"provenance must be an object, got {_short(prov)}")
         return cls(q=q, X=X, X_rational=Xr, C=C, basis=tuple(tuple(b) for b in basis),
-                   gram=G, gram_rational=Gr, provenance=prov, C_float=float(c_float))
+                   gram=G, gram_rational=Gr, provenance=prov,
+                   C_float=math.nan if c_float is None else float(c_float))
+
+
+def _json_float(x: float) -> float | None:
+    """A float for the file: ``null`` for NaN (the marker of "no float copy")."""
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            keys = ", ".join(_short(k, 20) for k, _ in pairs[:8])
+            raise CertificateFormatError(
+                f"duplicate key {_short(key)} in a JSON object (keys: {keys}): a reader "
+                "would silently keep only one of the two values")
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise CertificateFormatError(f"{name} is not a JSON number (strict JSON has no {name})")
+
+
+def _parse_int(text: str) -> int:
+    digits = len(text) - text.startswith("-")
+    if digits > 310:  # beyond every float and every size the format uses
+        raise CertificateFormatError(
+            f"an integer literal of {digits} digits: beyond the float range (write large "
+            "exact values as rational strings)")
+    return int(text)
+
+
+def _check_depth(doc: Any, source: str) -> None:
+    """Refuse nesting deeper than :data:`MAX_NESTING` (iteratively: no recursion)."""
+    stack = [(doc, 1)]
+    while stack:
+        obj, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise CertificateFormatError(
+                f"certificate file {source!r} is nested {depth}+ levels deep (limit "
+                f"{MAX_NESTING}; the format needs 4)")
+        if isinstance(obj, dict):
+            stack.extend((v, depth + 1) for v in obj.values() if isinstance(v, (dict, list)))
+        elif isinstance(obj, list):
+            stack.extend((v, depth + 1) for v in obj if isinstance(v, (dict, list)))
 
 
 def _finite_number(x: Any) -> bool:
@@ -342,31 +616,32 @@ def _get(obj: Any, key: str, where: str) -> Any:
     return obj[key]
 
 
-def _float_matrix(rows: Any, n: int, m: int, name: str) -> np.ndarray:
+def _float_matrix(rows: Any, n: int, m: int, name: str, allow_null: bool = False) -> np.ndarray:
     if not isinstance(rows, list) or len(rows) != n:
-        raise CertificateFormatError(f"{name} must be a list of {n} rows")
+        raise CertificateFormatError(f"{name} must be a list of {n} rows, got {_short(rows)}")
+    out = np.empty((n, m))
     for i, row in enumerate(rows):
         if not isinstance(row, list) or len(row) != m:
-            raise CertificateFormatError(f"{name}[{i}] must be a list of {m} numbers")
+            raise CertificateFormatError(
+                f"{name}[{i}] must be a list of {m} numbers, got {_short(row)}")
         for j, x in enumerate(row):
-            if not isinstance(x, (int, float)) or isinstance(x, bool):
-                raise CertificateFormatError(f"{name}[{i}][{j}] must be a number, got {x!r}")
-    try:
-        arr = np.array(rows, dtype=float)
-    except OverflowError as exc:
-        raise CertificateFormatError(f"{name} has a number too large for a float") from exc
-    if not np.all(np.isfinite(arr)):
-        i, j = np.argwhere(~np.isfinite(arr))[0]
-        raise CertificateFormatError(f"{name}[{i}][{j}] is not finite")
-    return arr
+            if x is None and allow_null:
+                out[i, j] = math.nan
+                continue
+            if not _finite_number(x):
+                what = "a finite number or null" if allow_null else "a finite number"
+                raise CertificateFormatError(f"{name}[{i}][{j}] must be {what}, got {_short(x)}")
+            out[i, j] = float(x)
+    return out
 
 
 def _rational_matrix(rows: Any, n: int, m: int, name: str) -> tuple[tuple[Fraction, ...], ...]:
     if not isinstance(rows, list) or len(rows) != n:
-        raise CertificateFormatError(f"{name} must be a list of {n} rows")
+        raise CertificateFormatError(f"{name} must be a list of {n} rows, got {_short(rows)}")
     out = []
     for i, row in enumerate(rows):
         if not isinstance(row, list) or len(row) != m:
-            raise CertificateFormatError(f"{name}[{i}] must be a list of {m} strings")
+            raise CertificateFormatError(
+                f"{name}[{i}] must be a list of {m} strings, got {_short(row)}")
         out.append(tuple(parse_rational(x, f"{name}[{i}][{j}]") for j, x in enumerate(row)))
     return tuple(out)

@@ -1,51 +1,61 @@
-"""Produce certificates: the SoS solve, then (for exact ones) the Peyrl-Parrilo rounding.
+"""Produce certificates: one SoS solve, then the slack is spent and the Gram matrix rounded.
 
 Pipeline of :func:`certify` (``docs/certificates.md`` explains each step):
 
 1. the data ``X`` as exact rationals (floats are rationals: by default their exact value);
-2. ``C = t*(1 + delta)`` rounded *up* to 10 significant decimal digits, where ``t*`` is
-   the SoS value (:func:`specproof.certificates.sos.solve_sos`), so that the Gram
-   problem is strictly feasible;
-3. with ``C`` fixed, maximise ``lambda`` s.t. ``G - lambda I`` PSD
-   (:func:`~specproof.certificates.sos.solve_sos_fixed_bound`);
-4. round ``G`` to ``k`` bits (dyadic rationals);
-5. project exactly onto the affine space of Gram matrices of ``p``: for each monomial
-   add ``(f_alpha - sum_{S_alpha} G_ab)/|S_alpha|`` to every entry of ``S_alpha``;
-6. the exact checker (identity + LDL^T) decides; a negative pivot means more bits.
+2. one SoS solve (:func:`specproof.certificates.sos.solve_sos`, ``solver="auto"``): the
+   value ``t`` and a Gram matrix ``G`` that is only approximately feasible and PSD (a
+   first-order solver's is off by its tolerance, an interior-point one's is singular);
+3. ``G`` projected in floating point onto the identity for ``t``; its smallest eigenvalue
+   ``mu`` (slightly negative, or ~0) measures how far from PSD it is;
+4. ``C = t(1 + delta)`` rounded up to 12 significant digits, with ``delta`` chosen from
+   ``mu`` and the floating-point error terms (stated in the provenance), and the slack
+   spent: ``G + (C - t) D`` where ``D = diag(k!/beta!)`` is the positive definite Gram
+   matrix of ``||v||^q`` (``lambda_min(D) = 1``), so ``lambda_min >= mu + (C - t) > 0``;
+5. (exact) round to ``bits`` bits and project exactly onto ``z^T G z = C||v||^q -
+   sum_i <x_i,v>^q`` (Peyrl-Parrilo), in integers on one common denominator
+   (:mod:`specproof.certificates.rational_gram`); ``bits`` is chosen so that rounding
+   and projection move ``G`` by at most a quarter of its margin, so the exact LDL^T
+   succeeds at the first precision tried;
+6. the matching checker decides; a failed exact PSD test retries with 16 more bits.
 
-The coefficients ``f_alpha`` used in step 5 are derived in :mod:`.peyrl_parrilo` by
-multiplying polynomials out (``<x_i, v>`` times itself ``q`` times), a different
-computation from the checker's multinomial formula, so one bug cannot make both agree on
-a wrong polynomial.
+No second (fixed-bound) solve is needed. The exact coefficients of step 5 come from
+squaring ``<x_i, v>^{q/2}`` (:func:`~specproof.certificates.rational_gram.exact_power_sums`),
+a different computation from the checker's multinomial formula, so one bug cannot make
+both agree on a wrong polynomial.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import math
+import os
+import tempfile
 import time
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from specproof._core.provenance import versions
+from specproof._core import ArgumentError, ArgumentTypeError, ResourceLimitError, versions
 from specproof._core.version import __version__
-from specproof.certificates.certificate import MAX_Q, Certificate
+from specproof.certificates.certificate import Certificate, float_copies
 from specproof.certificates.check_exact import check_exact
 from specproof.certificates.check_numeric import check_numeric
+from specproof.certificates.constants import BITS_STEP, FIRST_BITS_MIN, MAX_BITS, MAX_Q
 from specproof.certificates.peyrl_parrilo import (
     CertificationError,
-    _project_float,
     expand_target,
     project_gram,
     relax,
     round_gram,
 )
-from specproof.certificates.validation import check_even_q, check_solver
+from specproof.certificates.validation import as_even_q, as_solver
 
-__all__ = ["CertificationError", "certify", "expand_target", "project_gram", "rationalize",
-           "relax", "round_gram", "round_up_decimal"]
+__all__ = ["CertificationError", "certify", "estimate_certify_bytes", "expand_target",
+           "project_gram", "rationalize", "relax", "round_gram", "round_up_decimal",
+           "writable_output"]
 
 
 
@@ -77,23 +87,25 @@ def rationalize(X: Any, data_bits: int | None = None) -> tuple[tuple[Fraction, .
     """
     arr = np.asarray(X, dtype=object)
     if arr.ndim != 2 or 0 in arr.shape:
-        raise ValueError(f"X must be a non-empty 2-D array, got shape {arr.shape}")
+        raise ArgumentError(f"X must be a non-empty 2-D array, got shape {arr.shape}")
     if data_bits is not None and (not isinstance(data_bits, int) or data_bits < 0):
-        raise ValueError(f"data_bits must be a non-negative integer or None, got {data_bits!r}")
+        raise ArgumentError(
+            f"data_bits must be a non-negative integer or None, got {data_bits!r}")
     rows = []
     for i, row in enumerate(arr):
         out = []
         for j, x in enumerate(row):
             if isinstance(x, (bool, np.bool_)):
-                raise TypeError(f"X[{i}][{j}] is a bool; expected a number")
+                raise ArgumentTypeError(f"X[{i}][{j}] is a bool; expected a number")
             if isinstance(x, (float, np.floating)) and not math.isfinite(float(x)):
-                raise ValueError(f"X has a non-finite entry {x} at index ({i}, {j})")
+                raise ArgumentError(f"X has a non-finite entry {x} at index ({i}, {j})")
             try:
                 r = Fraction(x.item() if isinstance(x, (np.floating, np.integer)) else x)
             except (TypeError, ValueError) as exc:
-                raise TypeError(f"X[{i}][{j}] = {x!r} is not a number or rational string") from exc
+                raise ArgumentTypeError(
+                    f"X[{i}][{j}] = {x!r} is not a number or rational string") from exc
             except OverflowError as exc:
-                raise ValueError(f"X[{i}][{j}] = {x!r} is not finite") from exc
+                raise ArgumentError(f"X[{i}][{j}] = {x!r} is not finite") from exc
             if data_bits is not None and isinstance(x, (float, np.floating)):
                 r = Fraction(round(r * 2**data_bits), 2**data_bits)
             out.append(r)
@@ -101,7 +113,16 @@ def rationalize(X: Any, data_bits: int | None = None) -> tuple[tuple[Fraction, .
     return tuple(rows)
 
 
-def round_up_decimal(x: float | Fraction, digits: int = 10) -> Fraction:
+DELTA_FLOOR = 1e-9
+"""Smallest relative slack ``delta`` that ``certify`` picks by itself."""
+C_DIGITS = 12
+"""Significant decimal digits of the certified ``C`` (rounded up)."""
+_SCALED_PROVENANCE = ("sos_value", "solver_residual", "projected_lambda_min",
+                      "float_error_allowance", "margin")
+"""Provenance numbers in the units of ``||X||^q``: scaled back with the certificate."""
+
+
+def round_up_decimal(x: float | Fraction, digits: int = C_DIGITS) -> Fraction:
     """The smallest decimal with ``digits`` significant digits that is ``>= x`` (x > 0).
 
     Examples
@@ -111,8 +132,14 @@ def round_up_decimal(x: float | Fraction, digits: int = 10) -> Fraction:
     """
     x = Fraction(x)
     if x <= 0:
-        raise ValueError(f"x must be positive, got {x}")
-    e = math.floor(math.log10(float(x))) - digits + 1
+        raise ArgumentError(f"x must be positive, got {x}")
+    # floor(log10 x) from the digit counts (exact; float(x) may under/overflow)
+    e10 = len(str(x.numerator)) - len(str(x.denominator))
+    while Fraction(10) ** e10 > x:
+        e10 -= 1
+    while Fraction(10) ** (e10 + 1) <= x:
+        e10 += 1
+    e = e10 - digits + 1
     unit = Fraction(10) ** e
     return math.ceil(x / unit) * unit
 
@@ -128,16 +155,135 @@ def _versions() -> dict[str, str]:
     return out
 
 
+# ---------------------------------------------------------------- up-front checks
+
+
+def writable_output(path: str | os.PathLike | None) -> Path | None:
+    """Check, before any work, that a certificate can be written to ``path``.
+
+    The folder must exist and accept a new file (tried for real: a temporary file is
+    created and removed), and ``path`` must not be a folder.
+
+    Raises
+    ------
+    ArgumentError
+        Naming the path and what is wrong with it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> writable_output(tempfile.mkdtemp())   # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentError: output ... is a folder; give a file name ...
+    """
+    if path is None:
+        return None
+    p = Path(path)
+    if p.is_dir():
+        raise ArgumentError(f"output {str(p)!r} is a folder; give a file name such as "
+                            f"{str(p / 'cert.json')!r}")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise ArgumentError(f"output {str(p)!r}: its folder {str(parent)!r} does not exist")
+    if p.exists() and not os.access(p, os.W_OK):
+        raise ArgumentError(f"output {str(p)!r} exists and is not writable")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".probe", dir=parent)
+    except OSError as exc:
+        raise ArgumentError(f"output {str(p)!r}: cannot create a file in {str(parent)!r} "
+                            f"({exc.strerror or exc})") from None
+    os.close(fd)
+    os.unlink(tmp)
+    return p
+
+
+def estimate_certify_bytes(n: int, d: int, q: int, exact: bool = False) -> dict[str, int]:
+    """Memory the certification structures need, estimated before building any of them.
+
+    ``monomials``: the ``C(d+q-1, q)`` exponent tuples of degree q (and their
+    coefficients, ~ ``8 d + 64`` bytes each); ``gram``: the ``N x N`` Gram matrix with
+    ``N = C(d+q/2-1, q/2)``, its coefficient operator and copies (~ 64 bytes an entry,
+    ~ 400 for exact rationals); ``products``: the checker's blocked products. The
+    solver's own need (Clarabel's dense scaling block) comes on top; the conic layer
+    checks that one separately.
+
+    Examples
+    --------
+    >>> est = estimate_certify_bytes(10000, 200, 4)
+    >>> est["monomials"] > 10 * 2**30
+    True
+    """
+    k = q // 2
+    m = math.comb(d + q - 1, q)
+    N = math.comb(d + k - 1, k)
+    out = {
+        "monomials": m * (8 * d + 64),
+        "gram": N * N * (400 if exact else 64),
+        "products": min(n, max(1, 2_000_000 // max(1, m))) * m * 8 * 3 + n * d * 8,
+    }
+    out["total"] = sum(out.values())
+    return out
+
+
+def _check_size(n: int, d: int, q: int, exact: bool) -> None:
+    from specproof.certificates.conic import available_memory
+
+    est = estimate_certify_bytes(n, d, q, exact)
+    have = available_memory()
+    limit = have if have is not None else 64 * 2**30
+    if est["total"] > limit:
+        m = math.comb(d + q - 1, q)
+        N = math.comb(d + q // 2 - 1, q // 2)
+        raise ResourceLimitError(
+            f"certify would need about {est['total'] / 2**30:.1f} GiB before solving for X "
+            f"of shape {n}x{d} at q = {q} ({m} monomials of degree {q}, a {N}x{N} Gram "
+            f"matrix); {limit / 2**30:.1f} GiB are "
+            f"{'available' if have is not None else 'the limit'}. Alternatives: "
+            f"two_to_q(X, q={q}, method='power' or 'baseline') brackets the norm without a "
+            f"certificate; fewer columns (the Gram basis grows like d^{q // 2}); q = 2 "
+            "(the spectral norm)."
+        )
+
+
+def _scale_rows(rows, k: int) -> tuple[tuple[Fraction, ...], ...]:
+    f = Fraction(2) ** k
+    return tuple(tuple(x * f for x in row) for row in rows)
+
+
+def _unscale(cert: Certificate, e: int, prov: dict[str, Any]) -> Certificate:
+    """The certificate for ``X`` from the one for ``X 2^-e`` (exact: p scales by 2^(qe))."""
+    q = cert.q
+    Xr = _scale_rows(cert.X_rational, e)
+    C = cert.C * Fraction(2) ** (q * e)
+    Xf = float_copies(Xr)
+    if cert.gram_rational is not None:
+        Gr = _scale_rows(cert.gram_rational, q * e)
+        G = float_copies(Gr)
+    else:
+        Gr = None
+        with np.errstate(over="ignore"):
+            G = np.ldexp(cert.gram, q * e)
+        back = np.ldexp(G, -q * e)
+        if not (np.all(np.isfinite(G)) and np.array_equal(back, cert.gram)):
+            raise CertificationError(
+                f"the Gram matrix of this certificate scales by 2^{q * e}: beyond the float "
+                "range of a numeric certificate file. Use exact=True (rational Gram matrix).")
+    return Certificate(q=q, X=Xf, X_rational=Xr, C=C, basis=cert.basis, gram=G,
+                       gram_rational=Gr, provenance=prov)
+
+
 def certify(
     X: Any,
     q: int = 4,
     exact: bool = False,
-    solver: str = "clarabel",
-    delta: float = 1e-6,
+    solver: str = "auto",
+    delta: float | None = None,
     bits: int | None = None,
-    max_bits: int = 96,
+    max_bits: int = MAX_BITS,
     C: float | Fraction | str | None = None,
     data_bits: int | None = None,
+    output: str | os.PathLike | None = None,
 ) -> Certificate:
     """Certify ``||X||_{2->q}^q <= C`` with an SoS Gram matrix.
 
@@ -151,23 +297,37 @@ def certify(
         False: float Gram matrix, projected onto the identity in floating point, checked
         by the numeric checker. True: Peyrl-Parrilo rounding to a rational Gram matrix,
         checked exactly.
-    solver : {"clarabel", "scs", "mosek"}
-        Conic solver for the two SoS problems.
-    delta : float
-        Relative slack: ``C = t*(1 + delta)`` rounded up to 10 significant digits. The
-        default 1e-6 leaves ``G`` an interior margin ``lambda ~ delta * C`` while keeping
-        ``C`` within a millionth of the SoS value. Must be > 0 (a tight ``C`` cannot be
-        rounded).
+    solver : {"auto", "clarabel", "scs", "mosek"}
+        Conic solver of the SoS problem (``"auto"``: see
+        :mod:`specproof.certificates.solver_choice`; the choice and its reason are in the
+        provenance).
+    delta : float or None
+        Relative slack: ``C = t(1 + delta)`` rounded up to 12 significant digits, ``t``
+        the SoS value. None (default): chosen from the solver's residuals as
+        ``max(1e-9, 4 need / t)`` with ``need`` the negative part of the smallest
+        eigenvalue of the projected Gram matrix plus floating-point error terms; the
+        provenance states it. A given ``delta`` smaller than ``need / t`` fails with a
+        message saying so. Must be > 0 (a tight ``C`` cannot be rounded).
     bits : int or None
-        First rounding precision (exact only). None: chosen from the solver's margin
-        ``lambda`` so that rounding moves ``G`` by at most ``lambda/4`` in norm.
+        First rounding precision (exact only). None: chosen so that rounding and the
+        exact projection move ``G`` by at most a quarter of its margin.
     max_bits : int
         Precision at which to give up (each retry adds 16 bits).
     C : number, Fraction, "p/q" or None
-        Certify this bound instead of ``t*(1 + delta)``.
+        Certify this bound instead of ``t(1 + delta)``.
     data_bits : int or None
         Round float data to the grid ``2^-data_bits`` first (see :func:`rationalize`);
         the certificate is then about the rounded data. None: the floats exactly.
+    output : path or None
+        Write the certificate here (atomically). Checked *before* any work: a folder,
+        a missing folder or an unwritable place is refused at once.
+
+    Before building anything, ``certify`` refuses ``X = 0`` ("nothing to certify"),
+    and estimates the memory of its structures (:func:`estimate_certify_bytes`),
+    refusing with the need, the limit and the alternatives when it does not fit.
+    The data are rescaled by an exact power of two ``2^-e`` (largest entry in
+    ``[1/2, 1)``) before the solver sees them, and the certificate scaled back exactly
+    (``C`` and ``G`` by ``2^(q e)``): tiny and huge data are certified like any other.
 
     Returns
     -------
@@ -176,102 +336,218 @@ def certify(
 
     Raises
     ------
+    ArgumentError
+        Bad arguments, ``X = 0``, or an unusable ``output``.
+    ResourceLimitError
+        The structures would not fit in memory (raised before building them).
     CertificationError
-        ``C`` below or at the SoS value (no interior Gram matrix), or rounding failed up
-        to ``max_bits`` (a tight ``C``).
+        ``C`` below or too close to the SoS value, or rounding failed up to ``max_bits``.
 
     Examples
     --------
     >>> cert = certify(np.eye(2), q=4, exact=True)
-    >>> round(float(cert.C), 5), cert.exact   # ||I_2||_{2->4}^4 = 1, C = t*(1 + 1e-6)
+    >>> round(float(cert.C), 5), cert.exact   # ||I_2||_{2->4}^4 = 1
     (1.0, True)
+    >>> cert.provenance["solver_choice"]["solver"]
+    'clarabel'
     """
-    from specproof.certificates.sos import SolverError, solve_sos, solve_sos_fixed_bound
-
     t_start = time.perf_counter()
-    q = check_even_q(q, max_q=MAX_Q)
-    solver = check_solver(solver)
+    out_path = writable_output(output)
+    q = as_even_q(q, max_q=MAX_Q)
+    solver = as_solver(solver)
     if not isinstance(exact, bool):
-        raise TypeError(f"exact must be a bool, got {type(exact).__name__}")
-    if not (isinstance(delta, (int, float, Fraction)) and delta > 0
-            and math.isfinite(float(delta))):
-        raise ValueError("delta must be a positive finite number (a tight C cannot be "
-                         f"rounded), got {delta!r}")
-    if bits is not None and (not isinstance(bits, int) or bits < 1):
-        raise ValueError(f"bits must be a positive integer or None, got {bits!r}")
+        raise ArgumentTypeError(f"exact must be a bool, got {type(exact).__name__}")
+    shape = np.shape(X)
+    if len(shape) == 2 and 0 not in shape:
+        _check_size(int(shape[0]), int(shape[1]), q, exact)  # before building anything
     Xr = rationalize(X, data_bits)
-    Xf = np.array([[float(x) for x in row] for row in Xr])
-    if not np.all(np.isfinite(Xf)):
-        raise ValueError("X has entries too large for floating point")
-    prov: dict[str, Any] = {"solver": solver, "q": q, "delta": float(delta),
-                            "date": _dt.datetime.now(_dt.timezone.utc).isoformat(
-                                timespec="seconds"),
-                            "versions": _versions(), "data_bits": data_bits}
-    t_star = None
+    n, d = len(Xr), len(Xr[0])
+    xmax = max(abs(x) for row in Xr for x in row)
+    if xmax == 0:
+        raise ArgumentError(f"X is the zero matrix ({n}x{d}): ||X||_{{2->{q}}} = 0, nothing "
+                            "to certify")
+    e = xmax.numerator.bit_length() - xmax.denominator.bit_length()
+    while xmax < Fraction(2) ** (e - 1):
+        e -= 1
+    while xmax >= Fraction(2) ** e:
+        e += 1
+    if not exact and not -960 <= q * e <= 1000:  # G ~ 2^(qe): subnormal or overflowing
+        raise ArgumentError(
+            f"the largest entry of X is about 2^{e}: the Gram matrix of a certificate scales "
+            f"like 2^{q * e}, beyond the float range of a numeric certificate file; use "
+            "exact=True (--exact), whose rational Gram matrix has no range limit")
+    Cs = None
+    if C is not None:
+        Cs = (Fraction(C) if not isinstance(C, float) else Fraction(str(C))) \
+            * Fraction(2) ** (-q * e)
+
+
+    def finish(scaled: Certificate) -> Certificate:
+        """The certificate for ``X`` itself (exact scaling back), which is what is checked."""
+        prov = dict(scaled.provenance, data_bits=data_bits, scale_exponent=e)
+        for key in _SCALED_PROVENANCE:
+            if prov.get(key) is not None:
+                prov[key] = math.ldexp(prov[key], q * e) if abs(q * e) < 900 else None
+        return _unscale(scaled, e, prov)
+
+    try:
+        cert = _certify_scaled(_scale_rows(Xr, -e), q, exact, solver, delta, bits,
+                               max_bits, Cs, t_start, finish)
+    except CertificationError as exc:
+        if e == 0:
+            raise
+        raise CertificationError(f"{exc} (numbers above are for X * 2^{-e}, the data "
+                                 f"rescaled so that its largest entry lies in [1/2, 1); "
+                                 f"C scales by 2^{q * e})") from exc
+    if out_path is not None:
+        cert.save(out_path)
+    return cert
+
+
+def _float_projection(G: np.ndarray, rhs: np.ndarray, pair_rows: np.ndarray, m: int
+                      ) -> np.ndarray:
+    """Orthogonal projection (floats) of ``G`` onto ``{G : class sums of G = rhs}``."""
+    from specproof.certificates.sos import coefficient_sums
+
+    N = G.shape[0]
+    out = (np.asarray(G, dtype=np.float64) + np.asarray(G, dtype=np.float64).T) / 2
+    counts = np.bincount(pair_rows, minlength=m)
+    share = (rhs - coefficient_sums(out, pair_rows, m)) / np.maximum(counts, 1)
+    out = out + share[pair_rows].reshape(N, N)
+    return (out + out.T) / 2
+
+
+def _slack_needed(G: np.ndarray, t: float, f: np.ndarray, N: int) -> tuple[float, float, float]:
+    """``(mu, err, need)``: smallest eigenvalue of ``G``, float error terms, their sum.
+
+    ``need = max(0, -mu) + err`` is the slack ``C - t`` that makes ``G + (C - t) D``
+    positive definite with room for the eigenvalue computation's error and the exact
+    checker's factor-and-dominance PSD test (which needs a margin ~ ``N^2 eps ||G||``).
+    """
+    eigs = np.linalg.eigvalsh(G)
+    mu = float(eigs[0])
+    gnorm = float(np.abs(eigs).max())
+    eps = np.finfo(float).eps
+    err = 64 * N * N * eps * gnorm + 64 * N * eps * (abs(t) + float(np.abs(f).max()))
+    return mu, err, max(0.0, -mu) + err
+
+
+def _certify_scaled(Xr, q: int, exact: bool, solver: str, delta, bits, max_bits, C,
+                    t_start: float, finish) -> Certificate:
+    """Certify data whose largest entry lies in ``[1/2, 1)`` (the solver's best range);
+    every candidate is scaled back by ``finish`` and checked as the final certificate."""
+    from specproof.certificates.monomials import (
+        norm_power_coefficients,
+        pair_structure,
+        power_sum_coefficients,
+    )
+    from specproof.certificates.rational_gram import (
+        exact_power_sums,
+        norm_gram_diagonal,
+        round_and_project,
+        target_numerators,
+    )
+    from specproof.certificates.sos import solve_sos
+
+    if delta is not None and not (isinstance(delta, (int, float, Fraction)) and delta > 0
+                                  and math.isfinite(float(delta))):
+        raise ArgumentError("delta must be None or a positive finite number (a tight C "
+                            f"cannot be rounded), got {delta!r}")
+    if bits is not None and (not isinstance(bits, int) or bits < 1):
+        raise ArgumentError(f"bits must be a positive integer or None, got {bits!r}")
+    Xcopy = float_copies(Xr)  # entries in [-1, 1]: never overflow
+    Xf = np.where(np.isnan(Xcopy), 0.0, Xcopy)  # below 2^-1074: the solver may ignore it
+    n, d = Xf.shape
+    prov: dict[str, Any] = {"q": q, "date": _dt.datetime.now(_dt.timezone.utc).isoformat(
+                                timespec="seconds"), "versions": _versions()}
+    # -- step 2: one SoS solve (an inaccurate status is fine: the certificate is checked)
+    sos = solve_sos(Xf, q=q, solver=solver, accept_inaccurate=True)
+    t = sos.value
+    prov.update(solver=sos.solver, solver_choice=sos.choice, solver_status=sos.status,
+                sos_value=t, sos_seconds=sos.solve_time, solver_residual=sos.residual)
+    if not t > 0:
+        raise CertificationError(f"the SoS value is {t:.3g} <= 0 (X = 0?): nothing to certify")
+    # -- step 3: float projection, smallest eigenvalue, the slack it needs
+    pair_rows, m = pair_structure(d, q)
+    N = len(sos.basis)
+    f = power_sum_coefficients(Xf, q)
+    nv = norm_power_coefficients(d, q)
+    Ga = _float_projection(sos.gram, t * nv - f, pair_rows, m)
+    mu, err, need = _slack_needed(Ga, t, f, N)
+    prov.update(projected_lambda_min=mu, float_error_allowance=err)
+    # -- step 4: C, and the slack spent on the PD Gram matrix of ||v||^q
     if C is None:
-        sos = solve_sos(Xf, q=q, solver=solver)
-        t_star = sos.value
-        prov["sos_value"] = t_star
-        prov["sos_seconds"] = sos.solve_time
-        if t_star <= 0:
-            raise CertificationError(
-                f"the SoS value is {t_star:.3g} <= 0 (X = 0?): nothing to certify")
-        Cr = round_up_decimal(Fraction(t_star) * (1 + Fraction(str(float(delta)))))
+        if delta is None:
+            delta_used = max(DELTA_FLOOR, 4 * need / t)
+            why = (f"max({DELTA_FLOOR:g}, 4 (max(0, -lambda_min) + float errors) / t) with "
+                   f"lambda_min = {mu:.3e} of the projected solver Gram matrix and float "
+                   f"error allowance {err:.3e}, t = {t:.12g}")
+        else:
+            delta_used = float(delta)
+            why = "given by the caller"
+        Cr = round_up_decimal(Fraction(t) * (1 + Fraction(delta_used)))
+        prov.update(delta=delta_used, delta_reason=why)
     else:
-        Cr = Fraction(C) if not isinstance(C, float) else Fraction(str(C))
+        Cr = Fraction(C)
+        prov.update(delta=float(Cr) / t - 1, delta_reason="C given by the caller")
+    slack = float(Cr) - t
     tight_hint = (
         "A tight C (one where the only Gram matrices are singular, as at the SoS value "
         "itself) cannot be rounded: any rounding of a singular G leaves the PSD cone. "
-        "Certify a slightly larger C (delta > 0), or build the singular G exactly."
+        "Certify a slightly larger C, or build the singular G exactly."
     )
-    try:
-        fixed = solve_sos_fixed_bound(Xf, q, float(Cr), solver=solver)
-    except SolverError as exc:
+    if slack <= need:
         raise CertificationError(
-            f"no Gram matrix for C = {Cr} ({float(Cr):.10g}): the solver reports {exc}. "
-            f"C is below the SoS value, or too close to it to certify. {tight_hint}"
-        ) from exc
-    lam = float(fixed.lam)
-    basis = tuple(tuple(int(e) for e in b) for b in fixed.basis)
-    N = len(basis)
-    prov.update(lam=lam, fixed_bound_seconds=fixed.solve_time, solver_residual=fixed.residual)
-    target = expand_target(Xr, Cr, q)
-    if lam <= 0:
-        raise CertificationError(
-            f"C = {Cr} ({float(Cr):.10g}) has no interior Gram matrix (margin lambda = {lam:.3e} "
-            f"<= 0). {tight_hint}"
-        )
+            f"C = {Cr} ({float(Cr):.12g}) is below the SoS value t = {t:.12g} or too close to "
+            f"it: the slack C - t = {slack:.3e} does not cover what the solver's Gram matrix "
+            f"lacks ({need:.3e}: lambda_min {mu:.3e} plus float errors {err:.3e}). "
+            f"{tight_hint}")
+    G1 = Ga + np.diag(norm_gram_diagonal(d, q).astype(np.float64)) * slack
+    margin = mu + slack  # ~ lambda_min(G1)
+    prov.update(margin=margin)
+    basis = tuple(tuple(int(e) for e in b) for b in sos.basis)
     if not exact:
-        G = _project_float(fixed.gram, target, basis)
-        cert = Certificate(q=q, X=Xf, X_rational=Xr, C=Cr, basis=basis, gram=G,
-                           provenance={**prov, "certify_seconds": time.perf_counter() - t_start})
+        G = _float_projection(G1, float(Cr) * nv - f, pair_rows, m)
+        cert = finish(Certificate(q=q, X=Xcopy, X_rational=Xr, C=Cr, basis=basis, gram=G,
+                                  provenance={**prov, "certify_seconds":
+                                              time.perf_counter() - t_start}))
         res = check_numeric(cert)
         if not res.ok:
             raise CertificationError(f"the numeric check of the solver's Gram matrix fails: "
-                                     f"{res.reason}. Increase delta (now {delta}). {tight_hint}")
+                                     f"{res.reason}. Increase delta. {tight_hint}")
         return cert
-    k = bits if bits is not None else max(8, math.ceil(math.log2(4 * N / lam)))
-    tried = []
+    # -- step 5: exact target, rounding, exact projection; step 6: the exact check
+    t0 = time.perf_counter()
+    F, Lq = exact_power_sums(Xr, q)
+    p, den = target_numerators(F, Lq, Cr, d, q)
+    prov["expand_seconds"] = time.perf_counter() - t0
+    k = bits if bits is not None else max(FIRST_BITS_MIN,
+                                           math.ceil(math.log2(8 * N / margin)))
+    tried: list[int] = []
     while True:
-        Gr = project_gram(round_gram(fixed.gram, k), target, basis)
-        cert = Certificate(q=q, X=Xf, X_rational=Xr, C=Cr, basis=basis,
-                           gram=np.array([[float(x) for x in row] for row in Gr]),
-                           gram_rational=tuple(tuple(row) for row in Gr),
-                           provenance={**prov, "bits": k})
+        t0 = time.perf_counter()
+        E, D = round_and_project(G1, k, p, den, d, q)
+        Gr = tuple(tuple(Fraction(int(x), D) for x in row) for row in E)
+        Gf = float_copies(Gr)
+        round_seconds = time.perf_counter() - t0
+        cert = finish(Certificate(q=q, X=Xcopy, X_rational=Xr, C=Cr, basis=basis, gram=Gf,
+                                  gram_rational=Gr, provenance={**prov, "bits": k}))
+        t0 = time.perf_counter()
         res = check_exact(cert)
         tried.append(k)
         if res.ok:
-            final = dict(cert.provenance, bits_tried=tried,
+            final = dict(cert.provenance, bits_tried=tried, round_seconds=round_seconds,
+                         check_seconds=time.perf_counter() - t0,
                          certify_seconds=time.perf_counter() - t_start)
-            return Certificate(q=q, X=Xf, X_rational=Xr, C=Cr, basis=basis, gram=cert.gram,
-                               gram_rational=cert.gram_rational, provenance=final)
-        if "not PSD" not in res.reason:
+            return Certificate(q=q, X=cert.X, X_rational=cert.X_rational, C=cert.C,
+                               basis=basis, gram=cert.gram, gram_rational=cert.gram_rational,
+                               provenance=final)
+        if res.code != "not_psd":
             raise CertificationError(f"internal error: the projected Gram matrix fails the "
                                      f"identity check ({res.reason})")
-        if k + 16 > max_bits:
+        if k + BITS_STEP > max_bits:
             raise CertificationError(
-                f"rounding failed at {tried} bits: {res.reason}. The solver's margin "
-                f"lambda = {lam:.3e} is too small against its residual "
-                f"{fixed.residual:.1e} for C = {Cr}. {tight_hint}"
-            )
-        k += 16
+                f"rounding failed at {tried} bits: {res.reason}. The margin "
+                f"{margin:.3e} left by C = {Cr} is too small against the solver's "
+                f"accuracy (lambda_min {mu:.3e}). {tight_hint}")
+        k += BITS_STEP

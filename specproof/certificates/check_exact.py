@@ -13,7 +13,13 @@ from __future__ import annotations
 
 import time
 
-from specproof.certificates.certificate import Certificate, CheckResult, describe_rational
+from specproof.certificates.certificate import (
+    Certificate,
+    CheckResult,
+    describe_rational,
+    fail,
+    passed,
+)
 from specproof.certificates.consistency import normalise
 from specproof.certificates.ldl import ldl_psd
 from specproof.certificates.polynomial import identity_residuals, target_coefficients
@@ -43,16 +49,16 @@ def check_exact(source: str | Certificate, backend: str | None = None) -> CheckR
     if isinstance(cert, CheckResult):
         return cert
     if cert.gram_rational is None:
-        return CheckResult(False, "not an exact certificate: gram.rational is null "
-                                  "(check it with exact=False)")
+        return fail("not_exact", "not an exact certificate: gram.rational is null (check it "
+                                 "with exact=False)", cert, exact=True)
     G = cert.gram_rational
     N = len(G)
     for a in range(N):
         for b in range(a):
             if G[a][b] != G[b][a]:
-                return CheckResult(False, f"gram.rational is not symmetric: entry ({a}, {b}) "
-                                          f"= {describe_rational(G[a][b])} but ({b}, {a}) = "
-                                          f"{describe_rational(G[b][a])}")
+                return fail("not_symmetric", f"gram.rational is not symmetric: entry ({a}, {b}) "
+                                             f"= {describe_rational(G[a][b])} but ({b}, {a}) = "
+                                             f"{describe_rational(G[b][a])}", cert, exact=True)
     t0 = time.perf_counter()
     target = target_coefficients(cert.X_rational, cert.C, cert.q)
     residuals = identity_residuals(target, G, cert.basis)
@@ -63,15 +69,15 @@ def check_exact(source: str | Certificate, backend: str | None = None) -> CheckR
     if wrong:
         alpha, r = min(wrong)
         details["wrong_monomials"] = len(wrong)
-        return CheckResult(False, f"identity fails at {len(wrong)} of {len(residuals)} monomials, "
-                                  f"e.g. v^{alpha}: C||v||^q - sum <x_i,v>^q - z^T G z has "
-                                  f"coefficient {describe_rational(r)}", details)
+        return fail("identity_mismatch", f"identity fails at {len(wrong)} of {len(residuals)} "
+                                         f"monomials, e.g. v^{alpha}: C||v||^q - sum <x_i,v>^q "
+                                         f"- z^T G z has coefficient {describe_rational(r)}",
+                    cert, exact=True, **details)
     t0 = time.perf_counter()
     ldl = ldl_psd(G, backend=backend)
     details.update(ldl_seconds=time.perf_counter() - t0, ldl=ldl.to_dict())
     if not ldl.psd:
-        return CheckResult(False, f"identity holds but G is not PSD: {ldl.reason}", details)
-    return CheckResult(True, f"certified exactly: identity holds on all {len(residuals)} "
-                             f"monomials and G is PSD ({ldl.reason})", details)
-
-
+        return fail("not_psd", f"identity holds but G is not PSD: {ldl.reason}", cert,
+                    exact=True, **details)
+    return passed(f"certified exactly: identity holds on all {len(residuals)} monomials and G "
+                  f"is PSD ({ldl.reason})", cert, exact=True, **details)

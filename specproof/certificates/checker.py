@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from specproof._core import ArgumentTypeError
 from specproof.certificates.certificate import Certificate, CheckResult
 from specproof.certificates.check_exact import check_exact
 from specproof.certificates.check_numeric import check_numeric
@@ -23,8 +24,9 @@ def check(source: str | os.PathLike | Certificate, exact: bool = False) -> Check
     Returns
     -------
     CheckResult
-        ``ok`` and a one-sentence ``reason``; never raises on a bad file (the reason
-        says what is wrong).
+        ``ok``, ``code`` and a one-sentence ``reason``; never raises on a bad file (code
+        ``"malformed"``, the reason says what is wrong). ``verdict_line`` is what
+        ``specproof check`` prints: the bound verified, the shape and a hash of ``X``.
 
     Examples
     --------
@@ -35,5 +37,6 @@ def check(source: str | os.PathLike | Certificate, exact: bool = False) -> Check
     if isinstance(source, os.PathLike):
         source = os.fspath(source)
     if not isinstance(source, (str, Certificate)):
-        raise TypeError(f"source must be a path or a Certificate, got {type(source).__name__}")
+        raise ArgumentTypeError(
+            f"source must be a path or a Certificate, got {type(source).__name__}")
     return check_exact(source) if exact else check_numeric(source)

@@ -13,7 +13,6 @@ at d = 10 (N = 55) already dominated the solve and ran out of memory at N = 210.
 from __future__ import annotations
 
 import math
-import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -21,62 +20,45 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sps
 
+from specproof._core.errors import ResourceLimitError
+from specproof.certificates.errors import SolverError
+from specproof.certificates.solver_choice import available_memory, estimate
+
 SQRT2 = math.sqrt(2.0)
+# SCS converged in 75-100 iterations on every SoS instance measured (N = 21 ... 820); a
+# problem still running after this many is ill-posed, and waiting longer only hides it
+SCS_MAX_ITERS = 10_000
 
-
-class SolverError(RuntimeError):
-    """The conic solver did not return an optimal solution (``status`` says what it did)."""
-
-    def __init__(self, message: str, status: str | None = None, solver: str | None = None):
-        super().__init__(message)
-        self.status = status
-        self.solver = solver
-
-
-# Peak memory of Clarabel on the SoS problem, measured: ~53 T^2 bytes at N = 78 and 120
-# (T = N(N+1)/2), from the dense T x T Nesterov-Todd block of the PSD cone in its KKT
-# system and the factor's workspace; 64 leaves a margin. At d = 20 (N = 210) this is
-# ~29 GiB: the process would be killed by the OS rather than fail with a message.
-CLARABEL_BYTES_PER_T2 = 64
+class SolverMemoryError(SolverError, ResourceLimitError):
+    """A solve was refused before it started: its measured-model memory need does not fit."""
 
 
 def clarabel_memory_estimate(N: int) -> int:
     """Bytes Clarabel needs for an SoS problem with an N x N Gram matrix (an estimate).
+
+    ``64 T^2`` bytes, ``T = N(N+1)/2``: measured ~53 T^2 at N = 78 and 120, from the dense
+    T x T Nesterov-Todd block of the PSD cone in its KKT system and the factor's workspace.
 
     Examples
     --------
     >>> round(clarabel_memory_estimate(210) / 2**30, 1)
     29.3
     """
-    T = N * (N + 1) // 2
-    return CLARABEL_BYTES_PER_T2 * T * T
-
-
-def available_memory() -> int | None:
-    """Bytes of memory available to a new allocation (Linux ``MemAvailable``), or None."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
+    return estimate(N).clarabel_bytes
 
 
 def check_clarabel_memory(N: int) -> None:
-    """Raise :class:`SolverError` before a Clarabel solve that cannot fit in memory."""
-    need, have = clarabel_memory_estimate(N), available_memory()
+    """Raise :class:`SolverMemoryError` before a Clarabel solve that cannot fit in memory."""
+    est, have = estimate(N), available_memory()
+    need = est.clarabel_bytes
     if have is not None and need > have:
         T = N * (N + 1) // 2
-        raise SolverError(
+        raise SolverMemoryError(
             f"Clarabel would need about {need / 2**30:.1f} GiB for a {N}x{N} Gram matrix (its "
             f"interior-point KKT system holds a dense {T}x{T} scaling block of the PSD cone); "
-            f"{have / 2**30:.1f} GiB are available. Use solver='scs' (first-order, about a "
-            "second at this size) or solver='mosek'.",
+            f"{have / 2**30:.1f} GiB are available. Use solver='auto' or 'scs' (first order: "
+            f"about {est.scs_seconds:.2g} s and {est.scs_bytes / 2**30:.2g} GiB at this size, "
+            "measured model, see docs/norms.md) or solver='mosek'.",
             status="not-started",
             solver="clarabel",
         )
@@ -197,7 +179,7 @@ def solve_conic(
 
         data = {"A": A, "b": b, "c": c}
         cone = {"z": m, "s": [N]}
-        s = scs.SCS(data, cone, verbose=False, eps_abs=1e-9, eps_rel=1e-9, max_iters=200_000)
+        s = scs.SCS(data, cone, verbose=False, eps_abs=1e-9, eps_rel=1e-9, max_iters=SCS_MAX_ITERS)
         sol = s.solve()
         raw = sol["info"]["status"]
         status = {"solved": "optimal", "solved_inaccurate": "optimal_inaccurate"}.get(raw, raw)
@@ -247,7 +229,7 @@ def require_mosek() -> None:
     if not ok:
         raise SolverError(
             f"solver='mosek' was requested but {why}; specproof never switches solvers "
-            "silently: pass solver='clarabel' (default) or 'scs' instead",
+            "silently: pass solver='auto' (default), 'clarabel' or 'scs' instead",
             status="unavailable",
             solver="mosek",
         )

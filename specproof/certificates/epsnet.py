@@ -16,8 +16,16 @@ projection onto the unit ball for points outside it, hence 1-Lipschitz, and
 ``||w||, ||g|| >= 1``: so ``||v - g/||g|| || <= (h/2) sqrt(d-1)``. We pick m so that this
 is <= eps. The net has ``d m^{d-1}`` points (about 6e4 for d = 3, eps = 0.01).
 
-Floating point: values are computed in double precision; the upper bound is inflated
-by a relative 1e-12 to cover the rounding of ``||X u||_q`` (relative error ~ n * 1e-16).
+Floating point (rigorous, any magnitude): the data are rescaled by ``2^-e`` (largest
+entry in ``[1/2, 1)``, exact). For a computed net point ``p`` (not exactly unit:
+``| ||p|| - 1 | <= gamma_{d+3}``), ``||X_s p||_q <= v_hat (1 + eps) + gamma_{d+2}
+||X_s||_F + 8 d n^{1/q} ETA`` where ``v_hat`` is the computed value and ``eps`` the
+relative error of the norm evaluation (module :mod:`~specproof.certificates.rigorous`);
+the normalised points ``p/||p||`` cover the sphere within ``eps_net + 2 gamma_{d+3} +
+2 sqrt(d) u`` (the grid values of ``linspace`` are off by an ulp). The bound divides by
+``1 - that radius`` and by ``1 - gamma_{d+3}``, rounds up and scales back by ``2^e``.
+The lower bound is the best point's certified value
+(:func:`~specproof.certificates.rigorous.lq_ratio_bounds`).
 """
 
 from __future__ import annotations
@@ -28,12 +36,21 @@ from typing import Any
 
 import numpy as np
 
+from specproof._core import ArgumentError, ResourceLimitError, as_matrix
 from specproof.certificates.bounds import NormBounds
-from specproof.certificates.rounding import lq_norms
-from specproof.certificates.validation import check_matrix, check_q
+from specproof.certificates.constants import ETA, UNIT
+from specproof.certificates.rigorous import (
+    _lq_with_error,
+    frobenius_sq_upper,
+    gamma,
+    lq_ratio_bounds,
+    pow2_scale,
+    scale_up,
+    up,
+)
+from specproof.certificates.validation import as_q
 
 MAX_NET_POINTS = 2_000_000
-FLOAT_SLACK = 1e-12
 
 
 @dataclass(frozen=True)
@@ -80,7 +97,7 @@ def sphere_net(d: int, eps: float) -> tuple[np.ndarray, int, float]:
     radius = (h / 2) * math.sqrt(d - 1)
     total = d * m ** (d - 1)
     if total > MAX_NET_POINTS:
-        raise ValueError(
+        raise ResourceLimitError(
             f"an eps-net with eps={eps} in d={d} needs {total} points (limit "
             f"{MAX_NET_POINTS}); use a larger eps or another method"
         )
@@ -104,7 +121,7 @@ def epsnet_two_to_q(X: Any, q: Any = 4, eps: float = 0.01, max_d: int = 3) -> No
     X : array_like (n, d), d <= max_d
     q : float or "inf"
     eps : float in (0, 1)
-        Covering radius; the bracket has ``upper / lower <= 1 / (1 - eps)`` (+ 1e-12).
+        Covering radius; the bracket has ``upper / lower <= 1 / (1 - eps)`` (+ ~1e-14).
     max_d : int
         Largest dimension accepted (3 by default; the net grows like eps^{1-d}).
 
@@ -117,32 +134,39 @@ def epsnet_two_to_q(X: Any, q: Any = 4, eps: float = 0.01, max_d: int = 3) -> No
     Examples
     --------
     >>> b = epsnet_two_to_q(np.diag([2.0, 1.0]), q=4, eps=0.01)
-    >>> b.lower, round(b.upper, 6)
+    >>> round(b.lower, 12), round(b.upper, 6)
     (2.0, 2.020202)
     """
-    X = check_matrix(X)
-    q = check_q(q)
+    X = as_matrix(X)
+    q = as_q(q)
     eps = float(eps)
     if not (0.0 < eps < 1.0):
-        raise ValueError(f"eps must lie in (0, 1), got {eps}")
+        raise ArgumentError(f"eps must lie in (0, 1), got {eps}")
     n, d = X.shape
     if d > max_d:
-        raise ValueError(f"epsnet_two_to_q needs d <= {max_d} columns, got d = {d}")
+        raise ArgumentError(f"epsnet_two_to_q needs d <= {max_d} columns, got d = {d}")
     P, m, radius = sphere_net(d, eps)
-    best, arg = -1.0, 0
+    Xs, e = pow2_scale(X)
+    best, arg, eps_nu = -1.0, 0, 0.0
     chunk = max(1, 4_000_000 // max(n, 1))
     for s in range(0, P.shape[0], chunk):
-        Y = X @ P[s : s + chunk].T
-        vals = lq_norms(Y, q)
+        Y = Xs @ P[s : s + chunk].T
+        vals, eps_nu = _lq_with_error(Y, q)
         k = int(np.argmax(vals))
         if vals[k] > best:
             best, arg = float(vals[k]), s + k
     w = P[arg]
-    upper = best / (1.0 - radius) * (1.0 + FLOAT_SLACK) if radius > 0 else best
+    root_n = 1.0 if math.isinf(q) else n ** (1.0 / q) * 1.01
+    err = gamma(d + 2) * math.sqrt(frobenius_sq_upper(Xs)) * 1.01 + 8 * d * ETA * root_n
+    g_unit = gamma(d + 3)
+    r_eff = radius + 2 * g_unit + 2 * math.sqrt(d) * UNIT if d > 1 else 2 * g_unit
+    upper_s = (best * (1 + eps_nu) + err) / (1 - g_unit) / (1 - r_eff) * (1 + 8 * UNIT)
+    upper = scale_up(up(upper_s), e)
+    lower = float(lq_ratio_bounds(X, w, q)[0][0])
     cert = EpsNetCertificate(eps=eps, grid=m, points=P.shape[0], covering_radius=radius)
     return NormBounds(
         q=q,
-        lower=best,
+        lower=lower,
         witness=w,
         upper=upper,
         upper_method="epsnet",

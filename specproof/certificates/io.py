@@ -7,6 +7,12 @@ from pathlib import Path
 
 import numpy as np
 
+from specproof._core import ArgumentError, SpecproofError
+
+
+class MatrixFileNotFoundError(SpecproofError, FileNotFoundError):
+    """The matrix file named on the command line does not exist."""
+
 
 def load_matrix(path: str | os.PathLike) -> np.ndarray:
     """Read a real 2-D matrix from a ``.npy`` or ``.csv`` file.
@@ -24,9 +30,9 @@ def load_matrix(path: str | os.PathLike) -> np.ndarray:
 
     Raises
     ------
-    FileNotFoundError
-        No such file.
-    ValueError
+    MatrixFileNotFoundError
+        No such file (a ``FileNotFoundError``).
+    ArgumentError
         Unknown extension, unparsable content, not 2-D, empty, or a non-finite entry
         (its index is named).
 
@@ -41,34 +47,35 @@ def load_matrix(path: str | os.PathLike) -> np.ndarray:
     """
     p = Path(path)
     if not p.is_file():
-        raise FileNotFoundError(f"matrix file {str(p)!r} does not exist")
+        raise MatrixFileNotFoundError(f"matrix file {str(p)!r} does not exist")
     ext = p.suffix.lower()
     if ext == ".npy":
         try:
             arr = np.load(p, allow_pickle=False)
         except ValueError as exc:
-            raise ValueError(f"{str(p)!r} is not a numeric .npy array (object arrays are "
+            raise ArgumentError(f"{str(p)!r} is not a numeric .npy array (object arrays are "
                              f"not read): {exc}") from exc
         except OSError as exc:
-            raise ValueError(f"{str(p)!r} is not a readable .npy file: {exc}") from exc
+            raise ArgumentError(f"{str(p)!r} is not a readable .npy file: {exc}") from exc
     elif ext == ".csv":
         try:
             arr = np.loadtxt(p, delimiter=",", ndmin=2, comments="#", dtype=float)
         except ValueError as exc:
-            raise ValueError(f"{str(p)!r} is not a CSV of numbers: {exc}") from exc
+            raise ArgumentError(f"{str(p)!r} is not a CSV of numbers: {exc}") from exc
     else:
-        raise ValueError(f"matrix file must end in .npy or .csv, got {str(p)!r}")
+        raise ArgumentError(f"matrix file must end in .npy or .csv, got {str(p)!r}")
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise ValueError(f"{str(p)!r} holds dtype {arr.dtype}, expected real numbers")
+        raise ArgumentError(f"{str(p)!r} holds dtype {arr.dtype}, expected real numbers")
     if np.iscomplexobj(arr):
-        raise ValueError(f"{str(p)!r} holds complex numbers, expected real numbers")
+        raise ArgumentError(f"{str(p)!r} holds complex numbers, expected real numbers")
     if arr.ndim != 2:
-        raise ValueError(f"{str(p)!r} holds an array of shape {arr.shape}, expected a 2-D matrix")
+        raise ArgumentError(
+            f"{str(p)!r} holds an array of shape {arr.shape}, expected a 2-D matrix")
     if 0 in arr.shape:
-        raise ValueError(f"{str(p)!r} holds an empty matrix of shape {arr.shape}")
+        raise ArgumentError(f"{str(p)!r} holds an empty matrix of shape {arr.shape}")
     arr = arr.astype(np.float64)
     bad = np.argwhere(~np.isfinite(arr))
     if bad.size:
         i, j = (int(t) for t in bad[0])
-        raise ValueError(f"{str(p)!r} has a non-finite entry {arr[i, j]} at index ({i}, {j})")
+        raise ArgumentError(f"{str(p)!r} has a non-finite entry {arr[i, j]} at index ({i}, {j})")
     return arr

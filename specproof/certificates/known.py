@@ -12,7 +12,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from specproof.certificates.certificate import Certificate
+from specproof._core import ArgumentError
+from specproof.certificates.certificate import Certificate, float_copies
 from specproof.certificates.polynomial import compositions
 
 
@@ -24,7 +25,7 @@ def _certificate(X: list[list[int]], C: Fraction, basis, G, name: str) -> Certif
         X_rational=Xr,
         C=C,
         basis=tuple(basis),
-        gram=np.array([[float(x) for x in row] for row in G]),
+        gram=float_copies(G),
         gram_rational=tuple(tuple(row) for row in G),
         provenance={"solver": "closed form", "construction": name},
     )
@@ -42,7 +43,7 @@ def boolean_cube(m: int) -> np.ndarray:
            [ 1.,  1.]])
     """
     if not isinstance(m, int) or isinstance(m, bool) or m < 1:
-        raise ValueError(f"m must be a positive integer, got {m!r}")
+        raise ArgumentError(f"m must be a positive integer, got {m!r}")
     return np.array(list(itertools.product((-1.0, 1.0), repeat=m)))
 
 
@@ -86,7 +87,7 @@ def identity_certificate(d: int) -> Certificate:
     Fraction(1, 1)
     """
     if not isinstance(d, int) or isinstance(d, bool) or d < 1:
-        raise ValueError(f"d must be a positive integer, got {d!r}")
+        raise ArgumentError(f"d must be a positive integer, got {d!r}")
     basis = compositions(d, 2)
     N = len(basis)
     G = [[Fraction(0)] * N for _ in range(N)]

@@ -164,8 +164,16 @@ def power_sum_coefficients(X: np.ndarray, q: int) -> np.ndarray:
     for s in range(0, m, chunk):
         c = combos[s : s + chunk]
         sums[s : s + chunk] = np.prod(X[:, c], axis=2).sum(axis=0)
-    mult = np.array([multinomial(a) for a in _exponent_array(d, q)], dtype=np.float64)
-    return mult * sums
+    return _multinomials(d, q) * sums
+
+
+@lru_cache(maxsize=16)
+def _multinomials(d: int, q: int) -> np.ndarray:
+    """``q!/alpha!`` for every exponent of degree q (exact in float64 for q <= 20)."""
+    fact = np.array([math.factorial(k) for k in range(q + 1)], dtype=np.float64)
+    out = math.factorial(q) / np.prod(fact[_exponent_array(d, q)], axis=1)
+    out.setflags(write=False)
+    return out
 
 
 def norm_power_coefficients(d: int, q: int) -> np.ndarray:

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, aslinearoperator, svds
 
-from specproof.certificates.validation import as_rng, check_matrix
+from specproof._core import ArgumentError, as_generator, as_matrix
+from specproof.certificates.rigorous import _ldexp, pow2_scale
 
 DENSE_SVD_MAX = 600  # below this min(shape) a full LAPACK SVD is faster and exact
 
@@ -26,6 +27,8 @@ class SpectralNorm:
     value: float
     witness: np.ndarray = field(repr=False)
     method: str
+    # ``value`` is a float *estimate* of sigma_max; a certified upper bound is
+    # :func:`specproof.certificates.rigorous.spectral_upper`
 
     def __repr__(self) -> str:
         return f"SpectralNorm(value={self.value:.12g}, method={self.method!r})"
@@ -75,18 +78,24 @@ def spectral_norm(A: Any, seed: Any = 0, tol: float = 0.0) -> SpectralNorm:
         op = A
         m, n = op.shape
         if m == 0 or n == 0:
-            raise ValueError(f"A must be non-empty, got shape {op.shape}")
+            raise ArgumentError(f"A must be non-empty, got shape {op.shape}")
         if min(m, n) <= 2:
             # ARPACK needs k < min(shape); tiny operators are materialised exactly
             return spectral_norm(op @ np.eye(n), seed=seed)
-        rng = as_rng(seed)
+        rng = as_generator(seed)
         v0 = rng.standard_normal(min(m, n))
         _, s, vt = svds(op, k=1, v0=v0, tol=tol)
         w = vt[0] / np.linalg.norm(vt[0])
         return SpectralNorm(value=float(s[0]), witness=_sign_fix(w), method="lanczos-svds")
     if hasattr(A, "tocsr"):  # scipy.sparse matrix
         return spectral_norm(aslinearoperator(A), seed=seed, tol=tol)
-    M = check_matrix(A, name="A")
+    M0 = as_matrix(A, name="A")
+    # an exact power-of-two rescaling keeps M^T M and the SVD away from overflow and
+    # underflow; the value is scaled back (an estimate either way, see rigorous.py)
+    M, e = pow2_scale(M0)
+    if e:
+        s = spectral_norm(M, seed=seed, tol=tol)
+        return SpectralNorm(value=_ldexp(s.value, e), witness=s.witness, method=s.method)
     m, n = M.shape
     if n <= DENSE_SVD_MAX and m >= 4 * n:
         # tall: the n x n Gram matrix is far cheaper than an SVD of M; the top eigenvalue

@@ -14,15 +14,13 @@ from fractions import Fraction
 
 import numpy as np
 
-from specproof.certificates.certificate import Certificate, rational_str
+from specproof.certificates.certificate import Certificate, float_copies, rational_str
 
 Exponent = tuple[int, ...]
 Poly = dict[Exponent, int]
 
 
-class CertificationError(RuntimeError):
-    """No certificate could be produced; the message says why and what to change."""
-
+from specproof.certificates.errors import CertificationError  # noqa: E402
 
 # ---------------------------------------------------------------- the polynomial
 
@@ -126,15 +124,6 @@ def project_gram(
     return out
 
 
-def _project_float(G: np.ndarray, target: dict[Exponent, Fraction], basis) -> np.ndarray:
-    out = (np.asarray(G, dtype=float) + np.asarray(G, dtype=float).T) / 2
-    for alpha, pos in _classes(basis).items():
-        r = float(target.get(alpha, 0)) - math.fsum(out[a, b] for a, b in pos)
-        for a, b in pos:
-            out[a, b] += r / len(pos)
-    return (out + out.T) / 2
-
-
 def relax(cert: Certificate, delta: float | Fraction) -> Certificate:
     """Loosen an exact certificate from ``C`` to ``C(1 + delta)``, keeping it exact.
 
@@ -164,5 +153,5 @@ def relax(cert: Certificate, delta: float | Fraction) -> Certificate:
     newC = cert.C * (1 + delta)
     prov = dict(cert.provenance, relaxed_by=rational_str(delta))
     return Certificate(q=cert.q, X=cert.X, X_rational=cert.X_rational, C=newC,
-                       basis=cert.basis, gram=np.array([[float(x) for x in r] for r in G]),
+                       basis=cert.basis, gram=float_copies(G),
                        gram_rational=tuple(tuple(r) for r in G), provenance=prov)

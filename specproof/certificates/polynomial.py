@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from fractions import Fraction
 from math import factorial, lcm, prod
 
+import numpy as np
+
 Exponent = tuple[int, ...]
 
 
@@ -113,15 +115,18 @@ def target_coefficients(
     Y, L = integer_scaling(X)
     d = len(Y[0])
     scale = L**q
-    # powers[i][j][e] = Y_ij^e, so each monomial term is a product of table look-ups
-    powers = [[[y**e for e in range(q + 1)] for y in row] for row in Y]
     C = Fraction(C)
+    alphas = compositions(d, q)
+    # moments[alpha] = sum_i prod_j Y_ij^alpha_j, vectorised over the rows as Python ints
+    cols = np.array(Y, dtype=object).T  # d x n
+    powers = [[None] + [cols[j] ** e for e in range(1, q + 1)] for j in range(d)]
     out: dict[Exponent, Fraction] = {}
-    for alpha in compositions(d, q):
-        support = [(j, a) for j, a in enumerate(alpha) if a]
-        moment = 0
-        for pw in powers:
-            moment += prod(pw[j][a] for j, a in support)
+    for alpha in alphas:
+        term = None
+        for j, a in enumerate(alpha):
+            if a:
+                term = powers[j][a] if term is None else term * powers[j][a]
+        moment = int(term.sum())
         out[alpha] = (C * norm_power_coefficient(alpha)
                       - Fraction(multinomial(alpha) * moment, scale))
     return out
@@ -138,12 +143,20 @@ def gram_classes(basis: Sequence[Exponent]) -> dict[Exponent, list[tuple[int, in
     >>> gram_classes([(1, 0), (0, 1)])[(1, 1)]
     [(0, 1), (1, 0)]
     """
-    classes: dict[Exponent, list[tuple[int, int]]] = {}
-    for a, za in enumerate(basis):
-        for b, zb in enumerate(basis):
-            alpha = tuple(x + y for x, y in zip(za, zb, strict=True))
-            classes.setdefault(alpha, []).append((a, b))
+    alphas, inverse = _class_index(basis)
+    N = len(basis)
+    classes: dict[Exponent, list[tuple[int, int]]] = {alpha: [] for alpha in alphas}
+    for flat, c in enumerate(inverse.tolist()):
+        classes[alphas[c]].append((flat // N, flat % N))
     return classes
+
+
+def _class_index(basis: Sequence[Exponent]) -> tuple[list[Exponent], np.ndarray]:
+    """The distinct products ``z_a z_b`` and, for each flattened ``(a, b)``, its index."""
+    B = np.array(basis, dtype=np.int64).reshape(len(basis), -1)
+    sums = (B[:, None, :] + B[None, :, :]).reshape(-1, B.shape[1])
+    uniq, inverse = np.unique(sums, axis=0, return_inverse=True)
+    return [tuple(int(e) for e in u) for u in uniq], inverse.reshape(-1)
 
 
 def identity_residuals(
@@ -153,6 +166,8 @@ def identity_residuals(
 ) -> dict[Exponent, Fraction]:
     """Exact residuals ``r_alpha = f_alpha - sum_{S_alpha} G_ab`` on the union of monomials.
 
+    The sums run in Python integers: ``G`` is written over the lcm of its denominators.
+
     Examples
     --------
     >>> basis = [(1, 0), (0, 1)]
@@ -160,9 +175,17 @@ def identity_residuals(
     >>> identity_residuals(f, [[Fraction(1), Fraction(0)], [Fraction(0), Fraction(1)]], basis)
     {(2, 0): Fraction(0, 1), (1, 1): Fraction(0, 1), (0, 2): Fraction(0, 1)}
     """
-    classes = gram_classes(basis)
+    flat = [x if isinstance(x, Fraction) else Fraction(x) for row in gram for x in row]
+    den = 1
+    for d in {x.denominator for x in flat}:
+        den = lcm(den, d)
+    ints = np.array([x.numerator * (den // x.denominator) for x in flat], dtype=object)
+    alphas, inverse = _class_index(basis)
+    order = np.argsort(inverse, kind="stable")
+    starts = np.searchsorted(inverse[order], np.arange(len(alphas)))
+    sums = np.add.reduceat(ints[order], starts) if ints.size else ints
+    gram_sum = {alpha: int(s) for alpha, s in zip(alphas, sums, strict=True)}
     out: dict[Exponent, Fraction] = {}
-    for alpha in {**target, **classes}:
-        s = sum((gram[a][b] for a, b in classes.get(alpha, ())), Fraction(0))
-        out[alpha] = target.get(alpha, Fraction(0)) - s
+    for alpha in {**target, **gram_sum}:
+        out[alpha] = target.get(alpha, Fraction(0)) - Fraction(gram_sum.get(alpha, 0), den)
     return out

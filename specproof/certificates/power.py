@@ -19,14 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from specproof._core import ArgumentError, as_generator, as_int, as_matrix, as_vector
+from specproof.certificates.rigorous import _ldexp, lq_ratio_bounds, pow2_scale
 from specproof.certificates.rounding import lq_norms
-from specproof.certificates.validation import (
-    as_rng,
-    check_matrix,
-    check_positive_int,
-    check_q,
-    check_vector,
-)
+from specproof.certificates.validation import as_q
 
 DEFAULT_RESTARTS = 20
 DEFAULT_ROW_STARTS = 10
@@ -36,10 +32,20 @@ DEFAULT_ROW_STARTS = 10
 class PowerResult:
     """Best value found by the power method, its unit witness and run statistics.
 
+    Attributes
+    ----------
+    value : float
+        ``||X witness||_q`` evaluated in floating point: an *estimate* of the value at
+        the witness (it may exceed the exact value by an ulp or so).
+    lower : float
+        A certified lower bound on ``||X||_{2->q}``: ``lower <= ||X w||_q / ||w||_2``
+        in exact arithmetic for the float witness ``w`` (rigorous error bound, any
+        magnitude; :func:`~specproof.certificates.rigorous.lq_ratio_bounds`).
+
     Examples
     --------
     >>> power_method(np.eye(3), q=4)
-    PowerResult(q=4, value=1, starts=24, iterations=7, converged=True)
+    PowerResult(q=4, value=1, lower=1, starts=24, iterations=7, converged=True)
     """
 
     q: float
@@ -49,11 +55,13 @@ class PowerResult:
     iterations: int
     converged: bool
     history: np.ndarray | None = field(default=None, repr=False)
+    lower: float = 0.0
 
     def __repr__(self) -> str:
         q = "inf" if math.isinf(self.q) else f"{self.q:g}"
         return (
-            f"PowerResult(q={q}, value={self.value:.12g}, starts={self.starts}, "
+            f"PowerResult(q={q}, value={self.value:.12g}, lower={self.lower:.13g}, "
+            f"starts={self.starts}, "
             f"iterations={self.iterations}, converged={self.converged})"
         )
 
@@ -61,6 +69,7 @@ class PowerResult:
         return {
             "q": "inf" if math.isinf(self.q) else self.q,
             "value": self.value,
+            "lower": self.lower,
             "witness": self.witness.tolist(),
             "starts": self.starts,
             "iterations": self.iterations,
@@ -91,7 +100,7 @@ def default_starts(X: np.ndarray, restarts: int, seed: Any, row_starts: int) -> 
     (3, 4)
     """
     n, d = X.shape
-    rng = as_rng(seed)
+    rng = as_generator(seed)
     cols = []
     if d <= 600:
         # a start needs no accuracy: the d x d Gram matrix is much cheaper than an SVD of X
@@ -212,7 +221,10 @@ def power_method(
     Returns
     -------
     PowerResult
-        ``value = ||X witness||_q`` exactly (recomputed from the witness).
+        ``value = ||X witness||_q`` in floating point (an estimate) and ``lower``, a
+        certified lower bound on the norm from the witness. The iterations run on
+        ``X * 2^-e`` (largest entry in ``[1/2, 1)``), so tiny and huge data behave
+        like any other.
 
     Examples
     --------
@@ -220,21 +232,24 @@ def power_method(
     >>> round(power_method(X, q=3).value, 12)
     1.414213562373
     """
-    X = check_matrix(X)
-    q = check_q(q)
-    restarts = check_positive_int(restarts, "restarts", minimum=0)
+    X = as_matrix(X)
+    q = as_q(q)
+    restarts = as_int(restarts, "restarts", minimum=0)
     n, d = X.shape
+    X0 = X
+    X, e = pow2_scale(X0)
     if math.isinf(q):
         norms = np.linalg.norm(X, axis=1)
         i = int(np.argmax(norms))
         w = X[i] / norms[i] if norms[i] > 0 else np.eye(d)[0]
-        return PowerResult(q, float(norms[i]), w, 1, 0, True)
+        return PowerResult(q, math.ldexp(float(norms[i]), e), w, 1, 0, True,
+                           lower=float(lq_ratio_bounds(X0, w, q)[0][0]))
     V = default_starts(X, restarts, seed, row_starts)
     if v0 is not None:
-        u = check_vector(v0, d, name="v0")
+        u = as_vector(v0, d, name="v0")
         nu = np.linalg.norm(u)
         if nu == 0:
-            raise ValueError("v0 must be non-zero")
+            raise ArgumentError("v0 must be non-zero")
         V = np.column_stack([u / nu, V])
     V, vals, it, converged, hist = power_iterations(
         X, q, V, max_iter=max_iter, tol=tol, prune_after=prune_after
@@ -244,10 +259,11 @@ def power_method(
     if w[np.argmax(np.abs(w))] < 0:
         w = -w
     y = X @ w
-    value = float(lq_norms(y, q)[0])
+    value = _ldexp(float(lq_norms(y, q)[0]), e)
     return PowerResult(
         q=q,
         value=value,
+        lower=float(lq_ratio_bounds(X0, w, q)[0][0]),
         witness=w,
         starts=V.shape[1],
         iterations=it,

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sps
 
+from specproof._core import as_matrix
 from specproof.certificates.conic import (
     SolverError,
     coefficient_matrix,
@@ -53,7 +54,8 @@ from specproof.certificates.monomials import (
     pair_structure,
     power_sum_coefficients,
 )
-from specproof.certificates.validation import check_even_q, check_matrix, check_solver
+from specproof.certificates.solver_choice import SolverChoice, choose_solver
+from specproof.certificates.validation import as_even_q, as_solver
 
 MAX_SOS_Q = 6
 BACKENDS = ("direct", "cvxpy")
@@ -61,6 +63,7 @@ _CVXPY_NAMES = {"clarabel": "CLARABEL", "scs": "SCS", "mosek": "MOSEK"}
 __all__ = [
     "SolverError",
     "SoSResult",
+    "coefficient_sums",
     "full_moment_matrix",
     "moment_matrix",
     "solve_sos",
@@ -98,6 +101,9 @@ class SoSResult:
         For the fixed-bound search: the certified margin ``lambda_min(G)`` maximised.
     residual : float
         Largest absolute violation of the coefficient equalities by ``gram``.
+    choice : dict or None
+        The solver choice: requested, chosen, the measured-model estimate and the reason
+        (:class:`~specproof.certificates.solver_choice.SolverChoice`).
     """
 
     q: int
@@ -111,6 +117,7 @@ class SoSResult:
     solve_time: float = 0.0
     lam: float | None = None
     residual: float = 0.0
+    choice: dict[str, Any] | None = field(repr=False, default=None)
 
     @property
     def d(self) -> int:
@@ -137,6 +144,7 @@ class SoSResult:
             "solve_time": self.solve_time,
             "lam": self.lam,
             "residual": self.residual,
+            "choice": self.choice,
         }
 
 
@@ -156,16 +164,20 @@ def sos_structure(d: int, q: int) -> tuple[list[Exponent], PairMap]:
     return gram_basis(d, q)
 
 
-def _coefficient_operator(d: int, q: int) -> tuple[sps.csr_matrix, int, int]:
-    """Sparse ``A`` (m x N^2) with ``(A vec G)_alpha = sum_{S_alpha} G_ab``."""
-    rows, m = pair_structure(d, q)
-    N2 = rows.size
-    A = sps.csr_matrix((np.ones(N2), (rows, np.arange(N2))), shape=(m, N2))
-    return A, m, int(round(math.sqrt(N2)))
+def coefficient_sums(G: np.ndarray, pair_rows: np.ndarray, m: int) -> np.ndarray:
+    """``(sum_{(a,b) in S_alpha} G_ab)_alpha``: the coefficients of ``z^T G z``.
+
+    Examples
+    --------
+    >>> rows, m = pair_structure(1, 2)
+    >>> coefficient_sums(np.array([[2.0]]), rows, m)
+    array([2.])
+    """
+    return np.bincount(pair_rows, weights=np.asarray(G, dtype=np.float64).ravel(), minlength=m)
 
 
-def _residual(A: sps.csr_matrix, G: np.ndarray, rhs: np.ndarray) -> float:
-    return float(np.max(np.abs(A @ G.ravel() - rhs))) if rhs.size else 0.0
+def _residual(G: np.ndarray, pair_rows: np.ndarray, m: int, rhs: np.ndarray) -> float:
+    return float(np.max(np.abs(coefficient_sums(G, pair_rows, m) - rhs))) if rhs.size else 0.0
 
 
 def sound_upper_bound(X: Any, result: SoSResult) -> float:
@@ -186,12 +198,13 @@ def sound_upper_bound(X: Any, result: SoSResult) -> float:
     >>> 1.0 <= ub < 1.0 + 1e-6
     True
     """
-    X = check_matrix(X)
+    X = as_matrix(X)
     d, q = X.shape[1], result.q
-    A, _, N = _coefficient_operator(d, q)
+    pair_rows, m = pair_structure(d, q)
+    N = len(result.basis)
     G = (result.gram + result.gram.T) / 2
     rhs = result.value * norm_power_coefficients(d, q) - power_sum_coefficients(X, q)
-    r_sum = float(np.sum(np.abs(A @ G.ravel() - rhs)))
+    r_sum = float(np.sum(np.abs(coefficient_sums(G, pair_rows, m) - rhs)))
     eigs = np.linalg.eigvalsh(G)
     slack = max(0.0, -float(eigs[0])) + 4 * N * np.finfo(float).eps * float(np.abs(eigs).max())
     return float(result.value + slack + r_sum + 1e-12 * abs(result.value))
@@ -206,17 +219,91 @@ def _check_backend(backend: str, solver: str) -> str:
     return backend
 
 
-def _setup(X: Any, q: Any, solver: Any) -> tuple[np.ndarray, int, str]:
-    X = check_matrix(X)
-    q = check_even_q(q, max_q=MAX_SOS_Q)
-    solver = check_solver(solver)
-    return X, q, solver
+@dataclass(frozen=True)
+class _Problem:
+    """Everything both SoS problems share: data, monomial structure, solver choice."""
+
+    q: int
+    d: int
+    N: int
+    m: int
+    pair_rows: np.ndarray
+    f: np.ndarray
+    nv: np.ndarray
+    choice: SolverChoice
+    backend: str
+
+    @property
+    def solver(self) -> str:
+        return self.choice.solver
+
+
+def _problem(X: Any, q: Any, solver: Any, backend: str) -> tuple[np.ndarray, _Problem]:
+    X = as_matrix(X)
+    q = as_even_q(q, max_q=MAX_SOS_Q)
+    requested = as_solver(solver)
+    d = X.shape[1]
+    pair_rows, m = pair_structure(d, q)
+    N = math.comb(d + q // 2 - 1, q // 2)
+    choice = choose_solver(N, requested)
+    backend = _check_backend(backend, choice.solver)
+    prob = _Problem(q=q, d=d, N=N, m=m, pair_rows=pair_rows, f=power_sum_coefficients(X, q),
+                    nv=norm_power_coefficients(d, q), choice=choice, backend=backend)
+    return X, prob
+
+
+def _solve(
+    prob: _Problem, rhs: np.ndarray, kind: str, accept_inaccurate: bool
+) -> tuple[float, np.ndarray, np.ndarray | None, str]:
+    """One conic solve; ``x = [s, g]`` with s = t (``kind="value"``) or lambda (``"margin"``).
+
+    ``"value"``:  min t  s.t.  B g - t n = rhs,  G PSD       (rhs = -f / scale)
+    ``"margin"``: max lam s.t.  B g = rhs,  G - lam I PSD    (rhs = (C n - f) / scale)
+
+    Returns ``(s, G, y, status)`` with ``y`` the equality multipliers (None for cvxpy's
+    margin problem, which needs none).
+    """
+    N, m, solver = prob.N, prob.m, prob.solver
+    if prob.backend == "direct":
+        B = coefficient_matrix(prob.pair_rows, m, N, solver)
+        T = B.shape[1]
+        if kind == "value":
+            first_eq = sps.csc_matrix(-prob.nv.reshape(-1, 1))
+            first_psd = sps.csc_matrix((T, 1))
+        else:
+            i, j = svec_indices(N, solver)
+            first_eq = sps.csc_matrix((m, 1))
+            first_psd = sps.csc_matrix((i == j).astype(np.float64).reshape(-1, 1))
+        A_eq = sps.hstack([first_eq, B], format="csc")
+        A_psd = sps.hstack([first_psd, -sps.identity(T, format="csc")], format="csc")
+        c = np.zeros(T + 1)
+        c[0] = 1.0 if kind == "value" else -1.0
+        sol = solve_conic(c, A_eq, rhs, A_psd, np.zeros(T), N, solver, accept_inaccurate)
+        return float(sol.x[0]), unsvec(sol.x[1:], N, solver), sol.y, sol.status
+    import cvxpy as cp  # only MOSEK and the cross-check go through cvxpy (slow import)
+
+    A = sps.csr_matrix((np.ones(prob.pair_rows.size), (prob.pair_rows,
+                                                       np.arange(prob.pair_rows.size))),
+                       shape=(m, N * N))
+    s = cp.Variable()
+    if kind == "value":
+        G = cp.Variable((N, N), PSD=True)
+        eq = A @ cp.vec(G, order="C") == s * prob.nv + rhs
+        cons, objective = [eq], cp.Minimize(s)
+    else:
+        G = cp.Variable((N, N), symmetric=True)
+        eq = A @ cp.vec(G, order="C") == rhs
+        cons, objective = [eq, G - s * np.eye(N) >> 0], cp.Maximize(s)
+    status = solve_with_cvxpy(cp.Problem(objective, cons), _CVXPY_NAMES[prob.solver],
+                              accept_inaccurate)
+    y = np.asarray(eq.dual_value, dtype=np.float64).ravel() if kind == "value" else None
+    return float(s.value), np.asarray(G.value, dtype=np.float64), y, status
 
 
 def solve_sos(
     X: Any,
     q: int = 4,
-    solver: str = "clarabel",
+    solver: str = "auto",
     accept_inaccurate: bool = False,
     backend: str = "direct",
 ) -> SoSResult:
@@ -228,8 +315,11 @@ def solve_sos(
         Rows ``x_i``.
     q : int
         Even degree, 2, 4 or 6 (q = 2 gives ``sigma_max(X)^2`` exactly).
-    solver : {"clarabel", "scs", "mosek"}
-        Conic solver. MOSEK without the package or without a licence raises
+    solver : {"auto", "clarabel", "scs", "mosek"}
+        Conic solver. ``"auto"`` (default) takes Clarabel (interior point) where its
+        measured-model time and memory are small and SCS (first order) beyond
+        (:mod:`specproof.certificates.solver_choice`); the choice and the reason are in
+        ``result.choice``. MOSEK without the package or without a licence raises
         :class:`SolverError` saying so; nothing is switched silently.
     accept_inaccurate : bool
         Accept the status ``"optimal_inaccurate"`` instead of raising.
@@ -252,61 +342,32 @@ def solve_sos(
     Examples
     --------
     >>> r = solve_sos(np.eye(2), q=4)
-    >>> round(r.value, 6), r.status
-    (1.0, 'optimal')
+    >>> round(r.value, 6), r.status, r.solver
+    (1.0, 'optimal', 'clarabel')
     """
-    X, q, solver = _setup(X, q, solver)
-    backend = _check_backend(backend, solver)
-    n, d = X.shape
-    pair_rows, m = pair_structure(d, q)
-    N = int(round(math.sqrt(pair_rows.size)))
-    f = power_sum_coefficients(X, q)
-    nv = norm_power_coefficients(d, q)
+    X, prob = _problem(X, q, solver, backend)
     # scale so the solver sees O(1) data; the bound scales linearly with the data
-    scale = float(np.max(np.abs(f))) or 1.0
-    fs = f / scale
+    scale = float(np.max(np.abs(prob.f))) or 1.0
     t0 = time.perf_counter()
-    if backend == "direct":
-        B = coefficient_matrix(pair_rows, m, N, solver)
-        T = B.shape[1]
-        # x = [t, g]:  B g - t n = -f ;  g in PSD
-        A_eq = sps.hstack([sps.csc_matrix(-nv.reshape(-1, 1)), B], format="csc")
-        A_psd = sps.hstack([sps.csc_matrix((T, 1)), -sps.identity(T, format="csc")], format="csc")
-        c = np.zeros(T + 1)
-        c[0] = 1.0
-        sol = solve_conic(c, A_eq, -fs, A_psd, np.zeros(T), N, solver, accept_inaccurate)
-        t_val, Gs, y, status = sol.x[0], unsvec(sol.x[1:], N, solver), sol.y, sol.status
-    else:
-        A, _, _ = _coefficient_operator(d, q)
-        import cvxpy as cp  # only MOSEK and the cross-check go through cvxpy (slow import)
-
-        G = cp.Variable((N, N), PSD=True)
-        t = cp.Variable()
-        eq = A @ cp.vec(G, order="C") == t * nv - fs
-        status = solve_with_cvxpy(
-            cp.Problem(cp.Minimize(t), [eq]), _CVXPY_NAMES[solver], accept_inaccurate
-        )
-        t_val, Gs = float(t.value), np.asarray(G.value, dtype=np.float64)
-        y = np.asarray(eq.dual_value, dtype=np.float64).ravel()
+    t_val, Gs, y, status = _solve(prob, -prob.f / scale, "value", accept_inaccurate)
     elapsed = time.perf_counter() - t0
     Gv = (Gs + Gs.T) / 2 * scale
-    value = float(t_val) * scale
-    total = float(nv @ y)
+    value = t_val * scale
+    total = float(prob.nv @ y)
     if total != 0:
         y = y / total  # fixes the sign convention: E~||v||^q = 1
-    M = y[pair_rows].reshape(N, N)
-    A, _, _ = _coefficient_operator(d, q)
     return SoSResult(
-        q=q,
+        q=prob.q,
         value=value,
         gram=Gv,
-        basis=tuple(exponents(d, q // 2)),
-        pseudo_moments=M,
+        basis=tuple(exponents(prob.d, prob.q // 2)),
+        pseudo_moments=y[prob.pair_rows].reshape(prob.N, prob.N),
         moments=y,
         status=status,
-        solver=solver,
+        solver=prob.solver,
         solve_time=elapsed,
-        residual=_residual(A, Gv, value * nv - f),
+        residual=_residual(Gv, prob.pair_rows, prob.m, value * prob.nv - prob.f),
+        choice=prob.choice.to_dict(),
     )
 
 
@@ -314,7 +375,7 @@ def solve_sos_fixed_bound(
     X: Any,
     q: int,
     bound: float,
-    solver: str = "clarabel",
+    solver: str = "auto",
     accept_inaccurate: bool = False,
     backend: str = "direct",
 ) -> SoSResult:
@@ -327,6 +388,10 @@ def solve_sos_fixed_bound(
     is below the SoS value no PSD Gram matrix exists and the optimum ``lam`` is negative;
     at ``C`` equal to the SoS value ``lam`` is ~0 (a singular Gram matrix, which cannot be
     rounded to an exact certificate). Callers must check ``lam > 0``.
+
+    :func:`specproof.certificates.certify` no longer needs this second solve (it spends
+    the slack ``C - t`` on a positive definite Gram matrix of ``||v||^q`` instead); it
+    stays for users who want the maximal margin.
 
     Parameters
     ----------
@@ -350,55 +415,25 @@ def solve_sos_fixed_bound(
     >>> bool(r.lam > 0), bool(r.residual < 1e-8)
     (True, True)
     """
-    X, q, solver = _setup(X, q, solver)
-    backend = _check_backend(backend, solver)
     C = float(bound)
     if not math.isfinite(C):
         raise ValueError(f"bound must be finite, got {bound!r}")
-    n, d = X.shape
-    pair_rows, m = pair_structure(d, q)
-    N = int(round(math.sqrt(pair_rows.size)))
-    f = power_sum_coefficients(X, q)
-    nv = norm_power_coefficients(d, q)
-    scale = float(max(np.max(np.abs(f)), abs(C))) or 1.0
-    rhs = (C * nv - f) / scale
+    X, prob = _problem(X, q, solver, backend)
+    scale = float(max(np.max(np.abs(prob.f)), abs(C))) or 1.0
     t0 = time.perf_counter()
-    if backend == "direct":
-        B = coefficient_matrix(pair_rows, m, N, solver)
-        T = B.shape[1]
-        i, j = svec_indices(N, solver)
-        eye = (i == j).astype(np.float64)
-        # x = [lam, g]:  B g = rhs ;  g - lam svec(I) in PSD ;  minimise -lam
-        A_eq = sps.hstack([sps.csc_matrix((m, 1)), B], format="csc")
-        A_psd = sps.hstack(
-            [sps.csc_matrix(eye.reshape(-1, 1)), -sps.identity(T, format="csc")], format="csc"
-        )
-        c = np.zeros(T + 1)
-        c[0] = -1.0
-        sol = solve_conic(c, A_eq, rhs, A_psd, np.zeros(T), N, solver, accept_inaccurate)
-        lam_val, Gs, status = sol.x[0], unsvec(sol.x[1:], N, solver), sol.status
-    else:
-        A, _, _ = _coefficient_operator(d, q)
-        import cvxpy as cp
-
-        G = cp.Variable((N, N), symmetric=True)
-        lam = cp.Variable()
-        cons = [A @ cp.vec(G, order="C") == rhs, G - lam * np.eye(N) >> 0]
-        status = solve_with_cvxpy(
-            cp.Problem(cp.Maximize(lam), cons), _CVXPY_NAMES[solver], accept_inaccurate
-        )
-        lam_val, Gs = float(lam.value), np.asarray(G.value, dtype=np.float64)
+    lam_val, Gs, _, status = _solve(prob, (C * prob.nv - prob.f) / scale, "margin",
+                                    accept_inaccurate)
     elapsed = time.perf_counter() - t0
     Gv = (Gs + Gs.T) / 2 * scale
-    A, _, _ = _coefficient_operator(d, q)
     return SoSResult(
-        q=q,
+        q=prob.q,
         value=C,
         gram=Gv,
-        basis=tuple(exponents(d, q // 2)),
+        basis=tuple(exponents(prob.d, prob.q // 2)),
         status=status,
-        solver=solver,
+        solver=prob.solver,
         solve_time=elapsed,
-        lam=float(lam_val) * scale,
-        residual=_residual(A, Gv, C * nv - f),
+        lam=lam_val * scale,
+        residual=_residual(Gv, prob.pair_rows, prob.m, C * prob.nv - prob.f),
+        choice=prob.choice.to_dict(),
     )

@@ -1,1 +1,72 @@
-"""Networks on directed acyclic graphs: compile, NTK, Hessian norms, width sweeps."""
+"""Networks on directed acyclic graphs: compile, NTK, Hessian norms.
+
+Build an architecture as a ``networkx.DiGraph`` (or with a builder), compile it, then
+ask for outputs, gradients, the empirical NTK and the Hessian spectral norm. See
+``docs/dag_nets.md``.
+
+Examples
+--------
+>>> import numpy as np
+>>> from specproof import dag_nets
+>>> net = dag_nets.compile(dag_nets.densenet(32, depth=3, d_in=4), activation="erf", seed=0)
+>>> X = np.random.default_rng(0).standard_normal((6, 4))
+>>> net.ntk(X).shape, net.hessian_norm(X[0]).ok
+((6, 6), True)
+"""
+
+from specproof.dag_nets.activations import ACTIVATIONS, Activation, get_activation, leaky_relu
+from specproof.dag_nets.builders import (
+    bottleneck,
+    densenet,
+    mlp,
+    random_dag,
+    read_graphml,
+    resnet,
+    to_neurons,
+)
+from specproof.dag_nets.errors import (
+    ActivationError,
+    CycleError,
+    GraphError,
+    InputShapeError,
+    NotSmoothError,
+    WeightsError,
+)
+from specproof.dag_nets.hessian import HessianNorm
+from specproof.dag_nets.network import DagNet, compile
+from specproof.dag_nets.oracles import (
+    infinite_width_ntk,
+    nngp_kernel,
+    two_layer_hessian_norm,
+)
+from specproof.dag_nets.structure import Structure, analyse, layers, width
+
+__all__ = [
+    "ACTIVATIONS",
+    "Activation",
+    "ActivationError",
+    "CycleError",
+    "DagNet",
+    "GraphError",
+    "HessianNorm",
+    "InputShapeError",
+    "NotSmoothError",
+    "Structure",
+    "WeightsError",
+    "analyse",
+    "bottleneck",
+    "compile",
+    "densenet",
+    "get_activation",
+    "infinite_width_ntk",
+    "layers",
+    "leaky_relu",
+    "mlp",
+    "nngp_kernel",
+    "random_dag",
+    "read_graphml",
+    "resnet",
+    "to_neurons",
+    "two_layer_hessian_norm",
+    "width",
+]

@@ -1,1 +1,43 @@
 """Operations that shape a weight's spectrum: spectral normalization, ConvNorm, optimizers."""
+
+from specproof.spectral.convnorm import (
+    ConvNormOperator,
+    ConvNormReport,
+    convnorm_filter,
+    convnorm_operator,
+    convnorm_report,
+)
+from specproof.spectral.convnorm_layer import ConvNorm, cosine_rampdown, depthwise_affine
+from specproof.spectral.normalization import (
+    BSNPowerIteration,
+    PowerIterationSN,
+    bsn_normalize,
+    bsn_sigmas,
+    conv_operator_normalize,
+    exact_sigma,
+    power_iteration,
+    spectral_normalize,
+    weight_to_matrix,
+)
+
+__all__ = [
+    # spectral normalisation
+    "BSNPowerIteration",
+    "PowerIterationSN",
+    "bsn_normalize",
+    "bsn_sigmas",
+    "conv_operator_normalize",
+    "exact_sigma",
+    "power_iteration",
+    "spectral_normalize",
+    "weight_to_matrix",
+    # ConvNorm
+    "ConvNorm",
+    "ConvNormOperator",
+    "ConvNormReport",
+    "convnorm_filter",
+    "convnorm_operator",
+    "convnorm_report",
+    "cosine_rampdown",
+    "depthwise_affine",
+]

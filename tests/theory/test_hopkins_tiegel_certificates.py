@@ -36,6 +36,24 @@ def test_exact_roundtrip_passes_and_tampering_fails(seed):
     assert result.control.measured["accepted"] == 0
     reasons = [r["reason"] for r in result.control.table]
     assert all("identity fails" in r for r in reasons)
-    # C exceeds the SoS value by the default delta = 1e-6 (rounded up to 10 digits)
+    # C exceeds the SoS value by the delta certify chose from the solver's residuals
     m = result.check.measured
-    assert m["C"] == pytest.approx(m["sos_value"] * (1 + 1e-6), rel=1e-9)
+    assert m["sos_value"] < m["C"] <= m["sos_value"] * (1 + 1e-6)
+
+
+def test_certified_sandwich_passes_and_a_lowered_bound_is_rejected(tmp_path):
+    from specproof.certificates import check
+
+    result = run_claim(get_claim("hopkins-tiegel.certified-sandwich"),
+                       certificate_dir=tmp_path)
+    assert result.verdict == "PASS"
+    m = result.check.measured
+    assert m["accepted"] == 1 and m["N"] == 21
+    assert 0 <= m["C_over_lower_minus_1"] and m["C_over_sos_minus_1"] <= 1e-5
+    # the certificate is in the report folder and the exact checker accepts the file
+    assert result.check.certificates == ("hopkins-tiegel.certified-sandwich.sandwich-d6.json",)
+    assert check(tmp_path / result.check.certificates[0], exact=True).ok
+    assert result.control.verdict == "FAILS" and result.control.measured["accepted"] == 0
+    assert "not PSD" in result.control.table[0]["reason"]
+    (lowered,) = result.control.certificates
+    assert not check(tmp_path / lowered, exact=True).ok

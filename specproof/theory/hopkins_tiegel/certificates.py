@@ -17,9 +17,14 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
-from specproof.certificates import Certificate, boolean_cube_certificate, certify, check
-from specproof.certificates.certify import project_gram
-from specproof.certificates.polynomial import target_coefficients
+from specproof.certificates import (
+    Certificate,
+    boolean_cube_certificate,
+    certify,
+    check,
+    project_gram,
+    target_coefficients,
+)
 from specproof.claims import claim
 from specproof.theory.hopkins_tiegel import PAPER
 

@@ -104,9 +104,10 @@ def test_certified_bound_is_above_the_witness_value(solved):
     V = rng.standard_normal((2000, X.shape[1]))
     V /= np.linalg.norm(V, axis=1, keepdims=True)
     assert float(np.max(np.sum((V @ X.T) ** 4, axis=1))) <= float(solved.C)
-    # d = 3: SoS is exact (Hilbert), so C is the norm up to delta = 1e-6
-    sos = solved.provenance["sos_value"]
-    assert float(solved.C) == pytest.approx(sos * (1 + 1e-6), rel=1e-9)
+    # d = 3: SoS is exact (Hilbert), so C is the norm up to the stated delta (<= 1e-6)
+    sos, delta = solved.provenance["sos_value"], solved.provenance["delta"]
+    assert 0 < delta <= 1e-6
+    assert sos * (1 + delta) <= float(solved.C) <= sos * (1 + delta) * (1 + 1e-11)
 
 
 def test_save_load_round_trip(tmp_path, solved):
@@ -245,10 +246,15 @@ def test_truncated_file_is_rejected(tmp_path, solved):
         (lambda d: d["X"]["rational"][0].__setitem__(0, "0.5"), "rational string"),
         (lambda d: d["gram"]["float"][0].__setitem__(0, "x"), "gram.float[0][0]"),
         (lambda d: d["X"].update(shape=[2, 2]), "X.float"),
-        (lambda d: d["C"].update(float=float("nan")), "C.float must be a finite number"),
-        (lambda d: d["C"].update(float=10**400), "C.float must be a finite number"),
-        (lambda d: d["X"]["float"][0].__setitem__(1, float("inf")), "X.float[0][1] is not finite"),
-        (lambda d: d["gram"]["float"][1].__setitem__(1, 10**400), "gram.float has a number too"),
+        (lambda d: d["C"].update(float=float("nan")), "NaN is not a JSON number"),
+        (lambda d: d["C"].update(float=10**400), "integer literal of 401 digits"),
+        (lambda d: d["C"].update(float=10**300), "C.float = 1e+300 is not a faithful copy"),
+        (lambda d: d["C"].update(float="1"), "C.float must be a finite number or null"),
+        (lambda d: d["X"]["float"][0].__setitem__(1, float("inf")), "Infinity is not a JSON"),
+        (lambda d: d["gram"]["float"][1].__setitem__(1, 10**400), "integer literal of 401"),
+        (lambda d: d["gram"]["float"][1].__setitem__(1, [1]), "gram.float[1][1] must be"),
+        (lambda d: d.__setitem__("statement", [4]), "statement must be an object"),
+        (lambda d: d.__setitem__("basis", {"a": 1}), "basis must be a list"),
     ],
 )
 def test_malformed_fields_are_named(tmp_path, solved, mutate, message):
@@ -385,9 +391,9 @@ def test_other_even_degrees(q):
         assert check(cert).ok
         if exact:
             assert check(cert, exact=True).ok
-    if q == 2:  # the 2->2 norm: C = sigma_max^2 (1 + 1e-6) up to solver accuracy
+    if q == 2:  # the 2->2 norm: C = sigma_max^2 (1 + delta), delta <= 1e-6
         sigma2 = np.linalg.norm(np.array(cert.X), 2) ** 2
-        assert float(cert.C) == pytest.approx(sigma2 * (1 + 1e-6), rel=1e-7)
+        assert sigma2 <= float(cert.C) <= sigma2 * (1 + 1e-6)
 
 
 @FAST

@@ -20,9 +20,9 @@ from specproof.certificates import (
     power_method,
     spectral_baseline,
     spectral_norm,
-    sphere_net,
     two_to_q,
 )
+from specproof.certificates.epsnet import sphere_net
 from specproof.certificates.power import default_starts, power_iterations
 
 QS = [2, 3, 4, 5.5, 6, np.inf]
@@ -90,7 +90,8 @@ def test_q2_is_top_singular_value_and_qinf_max_row():
     assert b2.upper_method == "exact-svd"
     assert abs(b2.lower - np.linalg.svd(X, compute_uv=False)[0]) < 1e-12
     binf = two_to_q(X, q="inf")
-    assert binf.upper_method == "exact-max-row" and binf.lower == binf.upper
+    assert binf.upper_method == "exact-max-row" and binf.lower <= binf.upper
+    assert binf.upper - binf.lower <= 1e-14 * binf.upper  # a bracket a few ulps wide
     assert abs(binf.lower - np.linalg.norm(X, axis=1).max()) < 1e-12
     assert abs(np.max(np.abs(X @ binf.witness)) - binf.lower) < 1e-12
 
@@ -98,7 +99,7 @@ def test_q2_is_top_singular_value_and_qinf_max_row():
 def test_gaussian_many_rows_value_near_3n():
     # E <x, v>^4 = 3 for x ~ N(0, I): ||X||_{2->4}^4 / n -> 3 when n >> d^2 (loose)
     rng = np.random.default_rng(4)
-    n, d = 20000, 4
+    n, d = 6000, 4  # n >> d^2 = 16; 20000 rows took 25-40 s under load for the same check
     X = rng.standard_normal((n, d))
     val = power_method(X, 4).value ** 4 / n
     assert 3.0 <= val < 3.4
@@ -178,7 +179,7 @@ def test_epsnet_brackets_the_power_value():
 def test_normbounds_repr_and_dict():
     b = two_to_q(np.diag([2.0, 1.0]), q=4)
     d = b.to_dict()
-    assert d["q"] == 4.0 and d["lower"] == 2.0 and "ratio" in d
+    assert d["q"] == 4.0 and abs(d["lower"] - 2.0) < 1e-13 and "ratio" in d
     assert "NormBounds(q=4" in repr(b) and "ratio=" in repr(b)
     assert two_to_q(np.eye(2), q=np.inf).to_dict()["q"] == "inf"
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -11,20 +11,21 @@ import pytest
 from specproof.certificates import (
     SolverError,
     epsnet_two_to_q,
-    exponents,
-    gram_basis,
     mosek_available,
-    norm_power_coefficients,
     power_method,
-    power_sum_coefficients,
     solve_sos,
     solve_sos_fixed_bound,
-    sos_structure,
     sos_two_to_q,
     spectral_baseline,
     two_to_q,
 )
-from specproof.certificates.sos import full_moment_matrix
+from specproof.certificates.monomials import (
+    exponents,
+    gram_basis,
+    norm_power_coefficients,
+    power_sum_coefficients,
+)
+from specproof.certificates.sos import full_moment_matrix, sos_structure
 
 
 def cube(m: int) -> np.ndarray:
@@ -253,7 +254,9 @@ def test_clarabel_refuses_a_problem_that_cannot_fit_in_memory(monkeypatch):
     assert conic.clarabel_memory_estimate(210) > 24 * 2**30
     X = np.random.default_rng(0).standard_normal((6, 3))
     monkeypatch.setattr(conic, "available_memory", lambda: 1000)  # 1 kB left
-    with pytest.raises(SolverError, match="Clarabel would need about .* Use solver='scs'") as e:
-        solve_sos(X, 4)
+    with pytest.raises(SolverError, match="Clarabel would need about .* Use solver='auto' or "
+                                          "'scs' .first order: about .* s and") as e:
+        solve_sos(X, 4, solver="clarabel")
     assert e.value.status == "not-started"
+    assert isinstance(e.value, MemoryError)
     assert solve_sos(X, 4, solver="scs").status == "optimal"

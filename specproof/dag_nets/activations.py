@@ -1,0 +1,183 @@
+"""Activations with their first and second derivatives.
+
+The paper's theory needs ``sigma`` twice differentiable with Lipschitz ``sigma'`` and
+``sigma''`` (erf, tanh, softplus, GELU, sigmoid, identity). ReLU is accepted for forward
+passes, gradients and NTKs (``relu'(0) = 0``) but it is marked ``smooth=False``:
+Hessian computations refuse it unless asked to use its almost-everywhere Hessian.
+
+Examples
+--------
+>>> act = get_activation("erf")
+>>> float(act.d1(np.array(0.0)))  # 2 / sqrt(pi)
+1.1283791670955126
+>>> get_activation("tanhh")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+specproof.dag_nets.errors.ActivationError: ... got 'tanhh' (did you mean 'tanh'?)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import special
+
+from specproof._core import did_you_mean
+from specproof.dag_nets.errors import ActivationError
+
+Fn = Callable[[np.ndarray], np.ndarray]
+
+_SQRT_2_OVER_PI = 2.0 / np.sqrt(np.pi)
+_INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An elementwise activation ``f`` with derivatives ``d1`` and ``d2``.
+
+    ``smooth`` says whether ``f`` is twice differentiable with Lipschitz ``f'`` and
+    ``f''`` (the paper's assumption); ``identity`` marks the linear activation.
+    """
+
+    name: str
+    f: Fn
+    d1: Fn
+    d2: Fn
+    smooth: bool = True
+    identity: bool = False
+    d1_of_output: Fn | None = None
+    """``f'`` as a function of ``f(z)`` where that is cheaper (tanh: ``1 - a^2``)."""
+    slope: float | None = None
+    """The negative slope of a leaky ReLU (None for every other activation)."""
+
+    def __repr__(self) -> str:
+        return f"Activation({self.name!r})"
+
+    def __reduce__(self):
+        # built-ins pickle by name (their functions are lambdas), so compiled networks
+        # can be sent to worker processes
+        if ACTIVATIONS.get(self.name) is self:
+            return (get_activation, (self.name,))
+        return super().__reduce__()
+
+
+def _erf_d1(z: np.ndarray) -> np.ndarray:
+    return _SQRT_2_OVER_PI * np.exp(-z * z)
+
+
+def _tanh_d1(z: np.ndarray) -> np.ndarray:
+    t = np.tanh(z)
+    return 1.0 - t * t
+
+
+def _tanh_d2(z: np.ndarray) -> np.ndarray:
+    t = np.tanh(z)
+    return -2.0 * t * (1.0 - t * t)
+
+
+def _sig_d1(z: np.ndarray) -> np.ndarray:
+    s = special.expit(z)
+    return s * (1.0 - s)
+
+
+def _sig_d2(z: np.ndarray) -> np.ndarray:
+    s = special.expit(z)
+    return s * (1.0 - s) * (1.0 - 2.0 * s)
+
+
+def _gelu(z: np.ndarray) -> np.ndarray:
+    return z * special.ndtr(z)
+
+
+def _gelu_d1(z: np.ndarray) -> np.ndarray:
+    return special.ndtr(z) + z * _INV_SQRT_2PI * np.exp(-0.5 * z * z)
+
+
+def _gelu_d2(z: np.ndarray) -> np.ndarray:
+    return _INV_SQRT_2PI * np.exp(-0.5 * z * z) * (2.0 - z * z)
+
+
+def _leaky(z: np.ndarray, slope: float) -> np.ndarray:
+    return np.where(z > 0, z, slope * z)
+
+
+def _leaky_d1(z: np.ndarray, slope: float) -> np.ndarray:
+    return np.where(z > 0, 1.0, slope)
+
+
+def leaky_relu(slope: float = 0.2) -> Activation:
+    """The leaky ReLU ``max(z, slope z)`` (``0 <= slope < 1``); not twice differentiable.
+
+    ``"leaky_relu"`` by name is ``leaky_relu(0.2)``, the slope GAN discriminators use.
+
+    Examples
+    --------
+    >>> act = leaky_relu(0.1)
+    >>> act.f(np.array([-2.0, 3.0])), act.smooth
+    (array([-0.2,  3. ]), False)
+    """
+    from functools import partial
+
+    from specproof._core import as_float
+
+    slope = as_float(slope, "slope", minimum=0.0, maximum=1.0)
+    return Activation(
+        "leaky_relu" if slope == 0.2 else f"leaky_relu({slope:g})",
+        partial(_leaky, slope=slope),
+        partial(_leaky_d1, slope=slope),
+        np.zeros_like,
+        smooth=False,
+        slope=slope,
+    )
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "identity": Activation(
+        "identity", lambda z: z, np.ones_like, np.zeros_like, smooth=True, identity=True
+    ),
+    "erf": Activation("erf", special.erf, _erf_d1, lambda z: -2.0 * z * _erf_d1(z)),
+    "tanh": Activation("tanh", np.tanh, _tanh_d1, _tanh_d2, d1_of_output=lambda a: 1.0 - a * a),
+    "softplus": Activation("softplus", lambda z: np.logaddexp(0.0, z), special.expit, _sig_d1),
+    "sigmoid": Activation(
+        "sigmoid", special.expit, _sig_d1, _sig_d2, d1_of_output=lambda a: a * (1.0 - a)
+    ),
+    "gelu": Activation("gelu", _gelu, _gelu_d1, _gelu_d2),
+    "relu": Activation(
+        "relu",
+        lambda z: np.maximum(z, 0.0),
+        lambda z: (z > 0).astype(z.dtype),
+        np.zeros_like,
+        smooth=False,
+    ),
+    "leaky_relu": leaky_relu(0.2),
+}
+"""The built-in activations by name."""
+
+ALIASES = {"linear": "identity", "none": "identity"}
+
+
+def get_activation(value: Any, name: str = "activation") -> Activation:
+    """The :class:`Activation` for a name (``"erf"``, ...) or an ``Activation`` itself.
+
+    Examples
+    --------
+    >>> get_activation("linear").identity
+    True
+    """
+    if isinstance(value, Activation):
+        return value
+    if not isinstance(value, str):
+        raise ActivationError(
+            f"{name} must be an activation name {sorted(ACTIVATIONS)} or an Activation, "
+            f"got {value!r}"
+        )
+    key = ALIASES.get(value.lower(), value.lower())
+    if key not in ACTIVATIONS:
+        raise ActivationError(
+            f"{name} must be one of {sorted(ACTIVATIONS)}, got {value!r}"
+            f"{did_you_mean(key, list(ACTIVATIONS))}"
+        )
+    return ACTIVATIONS[key]

@@ -1,0 +1,65 @@
+"""The errors dag_nets raises: each names the offending part of the graph, input or weights.
+
+Every class derives from :class:`specproof.SpecproofError` and the matching built-in, so
+``except ValueError`` and ``except SpecproofError`` both catch them.
+
+Examples
+--------
+>>> import networkx as nx
+>>> from specproof.dag_nets import compile
+>>> compile(nx.DiGraph([(0, 1), (1, 2), (2, 1)]))  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+specproof.dag_nets.errors.CycleError: graph has a cycle 1 -> 2 -> 1; ...
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from specproof._core import SpecproofError
+
+
+class GraphError(SpecproofError, ValueError):
+    """The graph cannot define a network (the message names the nodes at fault).
+
+    ``nodes`` holds the offending nodes.
+    """
+
+    def __init__(self, message: str, nodes: tuple[Any, ...] = ()) -> None:
+        super().__init__(message)
+        self.nodes = tuple(nodes)
+
+
+class CycleError(GraphError):
+    """The graph has a directed cycle; ``nodes`` lists it in order (``cycle`` the edges)."""
+
+    def __init__(self, message: str, cycle: list[tuple[Any, Any]]) -> None:
+        super().__init__(message, tuple(u for u, _ in cycle))
+        self.cycle = list(cycle)
+
+
+class ActivationError(SpecproofError, ValueError):
+    """An activation is unknown, or is not smooth enough for the quantity asked for."""
+
+
+class NotSmoothError(ActivationError):
+    """An activation is not twice differentiable (ReLU) where a smooth one is required."""
+
+
+class WeightsError(SpecproofError, ValueError):
+    """A weights dict or flat vector does not fit the network (names the block)."""
+
+
+class InputShapeError(SpecproofError, ValueError):
+    """A batch whose feature size does not match the network's input neurons."""
+
+
+__all__ = [
+    "ActivationError",
+    "CycleError",
+    "GraphError",
+    "InputShapeError",
+    "NotSmoothError",
+    "WeightsError",
+]

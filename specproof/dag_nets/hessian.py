@@ -1,0 +1,284 @@
+"""Exact Hessian-vector products (Pearlmutter's R-operator) and the Hessian spectral norm.
+
+Forward over reverse: with the forward and backward passes at ``w`` cached, a product
+``H V`` costs one forward R-pass and one backward R-pass (REFERENCES §2):
+
+    R z_v = s_v sum_u (V_uv a_u + w_uv R a_u),      R a_v = sigma'(z_v) R z_v
+    R g_u = sum_t s_t (w_ut R delta_t + V_ut delta_t)
+    R delta_u = sigma''(z_u) R z_u g_u + sigma'(z_u) R g_u
+    (H V)_uv = s_v (R delta_v a_u + delta_v R a_u)
+
+``||H||`` is the largest |eigenvalue| (H is indefinite), found by Lanczos
+(``scipy.sparse.linalg.eigsh``, ``which="LM"``) on a ``LinearOperator``; the residual
+``||H u - theta u||`` of the returned unit vector ``u`` bounds the distance from
+``theta`` to an eigenvalue of H.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
+
+from specproof._core import ArgumentError, Result, as_choice, as_float, as_generator, as_vector
+from specproof.dag_nets.hessian_reduced import ReducedHessian
+
+if TYPE_CHECKING:
+    from specproof.dag_nets.network import DagNet
+
+
+@dataclass(frozen=True)
+class HessianNorm(Result):
+    """The Hessian spectral norm of one output w.r.t. the parameters.
+
+    ``value = |eigenvalue|``; ``residual = ||H u - eigenvalue u||`` for the unit Ritz
+    vector ``u`` (an eigenvalue of H lies within ``residual`` of ``eigenvalue``);
+    ``n_hvp`` counts Hessian-vector products, the residual's included; ``method`` says
+    whether Lanczos ran on all parameters or on the reduced subspace of dimension ``dim``.
+    """
+
+    value: float = float("nan")
+    eigenvalue: float = float("nan")
+    residual: float = float("nan")
+    n_hvp: int = 0
+    n_params: int = 0
+    tol: float = 0.0
+    method: str = "full"
+    dim: int = 0
+
+
+class HessianOperator(LinearOperator):
+    """A symmetric ``LinearOperator`` of Hessian-vector products; ``n_hvp`` counts them."""
+
+    def __init__(self, n: int, product, w: np.ndarray, cache) -> None:
+        super().__init__(np.dtype(np.float64), (n, n))
+        self._product = product
+        self.w, self.cache = w, cache
+        self.n_hvp = 0
+
+    def _matvec(self, v: np.ndarray) -> np.ndarray:
+        self.n_hvp += 1
+        return self._product(np.ascontiguousarray(v, dtype=np.float64).reshape(-1))
+
+    _rmatvec = _matvec
+
+    def _adjoint(self) -> HessianOperator:
+        return self
+
+
+def _inputs(self: DagNet, x: Any) -> np.ndarray:
+    arr = np.asarray(x) if not isinstance(x, np.ndarray) else x
+    if arr.ndim == 1:
+        return self._batch(as_vector(x, None, "x")[None, :], "x")
+    return self._batch(x, "x")
+
+
+def _cache(self: DagNet, w: np.ndarray, X: np.ndarray, output: Any, preactivation: bool):
+    row, pre = self._target(output, preactivation)
+    A, Z = self._forward(w, X)
+    G, Yh = self._backward(w, Z, np.array([row]), np.ones((1, X.shape[0])), pre, A)
+    from specproof.dag_nets.maps import _finite
+
+    _finite(A[self.out_rows], "the outputs")
+    _finite(Yh, "the backward pass")
+    D1 = np.zeros_like(Z)
+    D2 = np.zeros_like(Z)
+    for g in range(1, len(self.gen_rows)):
+        p, q = self.gen_rows[g]
+        D1[p:q] = self._d(Z, g, 1)
+        D2[p:q] = self._d(Z, g, 2)
+    return A, G, Yh, D1, D2
+
+
+def _hvp(self: DagNet, w: np.ndarray, cache, V: np.ndarray) -> np.ndarray:
+    A, G, Yh, D1, D2 = cache
+    eng, s = self._engine, self.scale
+    # the direction's own terms need no earlier R-result: one product each, up front
+    RZ = eng.lin_fwd_all(V, A)
+    RG = eng.lin_bwd_all(V, Yh)
+    RA = np.zeros_like(A)
+    ngen = len(self.gen_rows)
+    for g in range(1, ngen):
+        p, q = self.gen_rows[g]
+        rz = RZ[p:q]
+        if g > 1:
+            rz += eng.lin_fwd(g, w, RA)
+        rz *= s[p:q, None]
+        np.multiply(D1[p:q], rz, out=RA[p:q])
+    SR = np.zeros_like(A)
+    for g in range(ngen - 1, 0, -1):
+        p, q = self.gen_rows[g]
+        rd = SR[p:q]
+        np.multiply(D2[p:q], RZ[p:q], out=rd)
+        rd *= G[p:q]
+        rd += D1[p:q] * RG[p:q]
+        rd *= s[p:q, None]
+        if g > 1:
+            eng.lin_bwd_add(g, w, rd, RG)
+    return self._outer([(A, SR), (RA, Yh)])
+
+
+def hessian_operator(
+    self: DagNet,
+    x: Any,
+    output: Any = None,
+    params: Any = None,
+    preactivation: bool = False,
+    allow_nonsmooth: bool = False,
+) -> HessianOperator:
+    """The Hessian of ``sum_i f_t(x_i)`` w.r.t. the parameters as a ``LinearOperator``.
+
+    ``x`` is one input (1-D) or a batch (then the Hessian of the sum). The forward and
+    backward passes are done once; each product is two R-passes. ``op.n_hvp`` counts the
+    products done. Not thread-safe (the count); build one operator per thread.
+
+    Raises
+    ------
+    NotSmoothError
+        If an activation is not twice differentiable (unless ``allow_nonsmooth``; then
+        ``sigma'' = 0`` where it exists).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from specproof.dag_nets import compile, mlp
+    >>> net = compile(mlp(6, depth=2, d_in=2), activation="tanh", seed=0)
+    >>> H = net.hessian_operator(np.ones(2)) @ np.eye(net.n_params)
+    >>> bool(np.allclose(H, H.T, atol=1e-13))
+    True
+    """
+    if not allow_nonsmooth:
+        self.require_smooth()
+    w = self._params(params).copy()
+    X = _inputs(self, x)
+    cache = _cache(self, w, X, output, preactivation)
+    return HessianOperator(self.n_params, lambda v: _hvp(self, w, cache, v), w, cache)
+
+
+def hvp(
+    self: DagNet,
+    x: Any,
+    v: Any,
+    output: Any = None,
+    params: Any = None,
+    preactivation: bool = False,
+    allow_nonsmooth: bool = False,
+) -> np.ndarray:
+    """One exact Hessian-vector product ``H v`` (see :meth:`hessian_operator`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from specproof.dag_nets import compile, mlp
+    >>> net = compile(mlp(5, depth=2, d_in=2), seed=0)
+    >>> x, v = np.ones(2), np.random.default_rng(0).standard_normal(net.n_params)
+    >>> e = 1e-5
+    >>> fd = (net.grad(x[None], params=net.params + e * v)
+    ...       - net.grad(x[None], params=net.params - e * v)) / (2 * e)
+    >>> bool(np.allclose(net.hvp(x, v), fd, atol=1e-8))
+    True
+    """
+    op = hessian_operator(self, x, output, params, preactivation, allow_nonsmooth)
+    return op.matvec(as_vector(v, self.n_params, "v"))
+
+
+def hessian_norm(
+    self: DagNet,
+    x: Any,
+    output: Any = None,
+    params: Any = None,
+    preactivation: bool = False,
+    tol: float = 1e-10,
+    seed: Any = 0,
+    ncv: int | None = None,
+    maxiter: int | None = None,
+    allow_nonsmooth: bool = False,
+    method: str = "auto",
+) -> HessianNorm:
+    """The spectral norm ``max |lambda(H)|`` of the Hessian of ``f_t`` at ``x`` (Lanczos).
+
+    Parameters
+    ----------
+    x : array_like
+        One input (1-D) or a batch (Hessian of the sum over the batch).
+    tol : float
+        Relative accuracy asked of ``eigsh`` (0 = machine precision).
+    seed : int or Generator
+        Seeds the Lanczos start vector.
+    method : {"auto", "reduced", "full"}
+        ``"full"``: Lanczos on all parameters. ``"reduced"`` (block networks only):
+        Lanczos on the subspace that contains the range of H (see
+        :mod:`specproof.dag_nets.hessian_reduced`), same non-zero eigenvalues, far cheaper
+        products. ``"auto"`` takes ``"reduced"`` for block networks when the subspace is
+        at most half the parameters. The residual is always computed in full space.
+
+    Returns
+    -------
+    HessianNorm
+        When ``H v0 = 0`` for the random start vector ``v0`` the Hessian is 0 with
+        probability one and ``value = 0.0`` is returned. ``ok`` is False
+        (``code="no_convergence"``) when ARPACK did not converge; the fields then hold its
+        best estimate (a Ritz pair, or the start vector's Rayleigh quotient), whose
+        residual is still an honest bound on the distance to an eigenvalue.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from specproof.dag_nets import compile, mlp
+    >>> net = compile(mlp(8, depth=2, d_in=2), seed=0)
+    >>> r = net.hessian_norm(np.ones(2))
+    >>> H = net.hessian_operator(np.ones(2)) @ np.eye(net.n_params)
+    >>> bool(np.isclose(r.value, np.abs(np.linalg.eigvalsh(H)).max(), rtol=1e-9)), r.ok
+    (True, True)
+    """
+    op = hessian_operator(self, x, output, params, preactivation, allow_nonsmooth)
+    tol = as_float(tol, "tol", minimum=0.0)
+    method = as_choice(method, ("auto", "reduced", "full"), "method")
+    if method == "reduced" and self.engine != "blocks":
+        raise ArgumentError("method='reduced' needs a block network (engine 'blocks')")
+    red = None
+    if method != "full" and self.engine == "blocks":
+        red = ReducedHessian(self, op.w, op.cache)
+        if method == "auto" and red.dim > self.n_params // 2:
+            red = None
+    target: LinearOperator = op
+    n = self.n_params
+    if red is not None:
+        n = red.dim
+        target = LinearOperator((n, n), matvec=red.matvec, rmatvec=red.matvec,
+                                dtype=np.float64)
+    v0 = as_generator(seed).standard_normal(n)
+    if n <= 2:  # ARPACK needs k < n - 1; a 1x1 or 2x2 operator is formed exactly
+        lam, U = np.linalg.eigh(target @ np.eye(n))
+        i = int(np.argmax(np.abs(lam)))
+        theta, u = float(lam[i]), U[:, i]
+        ok, reason, code = True, "", "ok"
+    elif not np.any(target.matvec(v0)):
+        # H v0 = 0 for a random v0: v0 lies in the null space of H, which has measure zero
+        # unless H = 0 (e.g. a pre-activation of layer 0 or 1, linear in the weights)
+        theta, u = 0.0, v0
+        ok, reason, code = True, "", "ok"
+    else:
+        try:
+            lam, U = eigsh(target, k=1, which="LM", v0=v0, tol=tol, ncv=ncv, maxiter=maxiter)
+            theta, u = float(lam[0]), U[:, 0]
+            ok, reason, code = True, "", "ok"
+        except ArpackNoConvergence as exc:
+            if len(exc.eigenvalues):
+                theta, u = float(exc.eigenvalues[0]), exc.eigenvectors[:, 0]
+            else:  # no Ritz value at all: the Rayleigh quotient of the start vector
+                u = v0 / np.linalg.norm(v0)
+                theta = float(u @ target.matvec(u))
+            ok, reason, code = False, f"eigsh did not converge: {exc}", "no_convergence"
+    if red is not None:
+        u = red.lift(u)
+    u = u / np.linalg.norm(u)
+    res = float(np.linalg.norm(op.matvec(u) - theta * u)) if np.all(np.isfinite(u)) else \
+        float("nan")
+    return HessianNorm(
+        ok=ok, reason=reason, code=code, value=abs(theta), eigenvalue=theta, residual=res,
+        n_hvp=op.n_hvp + (red.n_hvp if red is not None else 0), n_params=self.n_params,
+        tol=tol, method="full" if red is None else "reduced", dim=n,
+    )

@@ -1,0 +1,195 @@
+"""Parameters of a compiled network: the flat vector and the named blocks ``W[u->v]``.
+
+The flat vector is the concatenation of the blocks, each ``(size(u), size(v))`` and
+row-major, ordered by target (layout order) and then source; entry ``[i, j]`` multiplies
+neuron ``i`` of ``u`` into neuron ``j`` of ``v``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from typing import Any
+
+import numpy as np
+
+from specproof._core import (
+    ArgumentError,
+    ArgumentTypeError,
+    as_generator,
+    as_vector,
+    did_you_mean,
+    first_nonfinite,
+)
+from specproof.dag_nets.engines import Block, make_block
+from specproof.dag_nets.errors import WeightsError
+
+DEFAULT_MAX_MEMORY = 1 << 30
+
+
+class ParamsMixin:
+    """Parameter access for :class:`specproof.dag_nets.DagNet`."""
+
+    def init_params(self, seed: Any = None) -> np.ndarray:
+        """A fresh flat parameter vector drawn as the parameterisation prescribes.
+
+        Examples
+        --------
+        >>> from specproof.dag_nets import compile, mlp
+        >>> net = compile(mlp(4, depth=1), seed=0)
+        >>> bool(np.allclose(net.init_params(0), net.params))
+        True
+        """
+        rng = as_generator(seed)
+        w = rng.standard_normal(self.n_params)
+        if self._param_std is not None:
+            w *= self._param_std
+        return w
+
+    @property
+    def blocks(self) -> list[Block]:
+        """The weight blocks in flat order (built on first use for neuron-level graphs)."""
+        if self._blocks is None:
+            nodes, eu, ev, su, sv, mu, mv, offs = self._edges
+            self._blocks = [
+                make_block(nodes[a], nodes[b], c, d, e, f, o)
+                for a, b, c, d, e, f, o in zip(
+                    eu.tolist(), ev.tolist(), su.tolist(), mu.tolist(), sv.tolist(),
+                    mv.tolist(), offs.tolist()
+                )
+            ]
+        return self._blocks
+
+    @property
+    def _block_index(self) -> dict:
+        if not hasattr(self, "_block_index_cache"):
+            self._block_index_cache = {(b.u, b.v): i for i, b in enumerate(self.blocks)}
+        return self._block_index_cache
+
+    @property
+    def params(self) -> np.ndarray:
+        """The flat parameter vector (a read-only view; set it with :meth:`set_params`)."""
+        v = self._w.view()
+        v.flags.writeable = False
+        return v
+
+    @params.setter
+    def params(self, value: Any) -> None:
+        self.set_params(value)
+
+    def block_name(self, u: Hashable, v: Hashable) -> str:
+        """The name ``"W[u->v]"`` of the weight block on edge ``(u, v)``.
+
+        Nodes are written with ``str``, or with ``repr`` for every node when two nodes
+        share a ``str`` (``1`` and ``"1"``), so that names are unique.
+        """
+        if not hasattr(self, "_label"):
+            labels = {str(n) for n in self.graph.nodes}
+            self._label = str if len(labels) == self.graph.number_of_nodes() else repr
+        return f"W[{self._label(u)}->{self._label(v)}]"
+
+    @property
+    def block_shapes(self) -> dict[str, tuple[int, int]]:
+        """Block names ``"W[u->v]"`` in flat order, with shapes ``(size(u), size(v))``.
+
+        Entry ``[i, j]`` of ``W[u->v]`` multiplies neuron ``i`` of ``u`` into neuron ``j``
+        of ``v``; the flat vector is the concatenation of the blocks, each row-major.
+
+        Examples
+        --------
+        >>> from specproof.dag_nets import compile, resnet
+        >>> compile(resnet(4, depth=3, d_in=2)).block_shapes["W[h1->h3]"]
+        (4, 4)
+        """
+        return {self.block_name(b.u, b.v): b.shape for b in self.blocks}
+
+    def params_dict(self, params: Any = None) -> dict[str, np.ndarray]:
+        """The parameters as named blocks ``{"W[u->v]": array of shape (m_u, m_v)}``.
+
+        Examples
+        --------
+        >>> from specproof.dag_nets import compile, mlp
+        >>> {k: v.shape for k, v in compile(mlp(3, depth=1, d_in=2)).params_dict().items()}
+        {'W[x->h1]': (2, 3), 'W[h1->y]': (3, 1)}
+        """
+        w = self._params(params)
+        return {
+            self.block_name(b.u, b.v): w[b.off : b.off + b.size].reshape(b.shape).copy()
+            for b in self.blocks
+        }
+
+    def _resolve_block(self, key: Any) -> Block:
+        if isinstance(key, tuple) and len(key) == 2 and key in self._block_index:
+            return self.blocks[self._block_index[key]]
+        if not hasattr(self, "_name_index"):
+            names: dict[str, int] = {}
+            for i, b in enumerate(self.blocks):
+                names.setdefault(self.block_name(b.u, b.v), i)
+            self._name_index = names
+        if isinstance(key, str) and key in self._name_index:
+            return self.blocks[self._name_index[key]]
+        hint = did_you_mean(str(key), list(self._name_index)) if isinstance(key, str) else ""
+        raise WeightsError(f"weights has a block {key!r} that is not an edge of the graph{hint}")
+
+    def set_params(self, values: Any) -> ParamsMixin:
+        """Set the parameters from a flat vector or from a dict of blocks; returns ``self``.
+
+        A dict maps ``"W[u->v]"`` (or the edge tuple ``(u, v)``) to an array of shape
+        ``(size(u), size(v))`` (a scalar is accepted for a 1 x 1 block) and must give every
+        block exactly once.
+
+        Raises
+        ------
+        WeightsError
+            Naming a missing, unknown or wrongly shaped block, or a non-finite entry.
+
+        Examples
+        --------
+        >>> from specproof.dag_nets import compile, mlp
+        >>> net = compile(mlp(3, depth=1, d_in=2), seed=0)
+        >>> net.set_params({"W[x->h1]": np.ones((2, 3)), "W[h1->y]": np.ones(3)})
+        Traceback (most recent call last):
+        ...
+        specproof.dag_nets.errors.WeightsError: block W[h1->y] must have shape (3, 1), got (3,)
+        """
+        if isinstance(values, Mapping):
+            w = np.empty(self.n_params)
+            seen: dict[int, Any] = {}
+            for key, arr in values.items():
+                b = self._resolve_block(key)
+                i = self._block_index[(b.u, b.v)]
+                name = self.block_name(b.u, b.v)
+                if i in seen:
+                    raise WeightsError(f"weights gives block {name} twice ({seen[i]!r}, {key!r})")
+                seen[i] = key
+                try:
+                    a = np.asarray(arr, dtype=np.float64)
+                except (TypeError, ValueError) as exc:
+                    raise WeightsError(f"block {name} is not a numeric array: {exc}") from exc
+                if a.shape != b.shape and not (a.shape == () and b.shape == (1, 1)):
+                    raise WeightsError(f"block {name} must have shape {b.shape}, got {a.shape}")
+                bad = ~np.isfinite(a)
+                if bad.any():
+                    idx = tuple(int(t) for t in np.argwhere(bad)[0]) if a.ndim else ()
+                    raise WeightsError(f"block {name} has a non-finite entry at index {idx}")
+                w[b.off : b.off + b.size] = a.reshape(-1)
+            missing = [self.block_name(b.u, b.v) for i, b in enumerate(self.blocks)
+                       if i not in seen]
+            if missing:
+                more = f" ({len(missing)} in all)" if len(missing) > 8 else ""
+                raise WeightsError(f"weights is missing blocks {missing[:8]}{more}")
+            self._w = w
+        else:
+            try:
+                self._w = as_vector(values, self.n_params, "params").copy()
+            except (ArgumentError, ArgumentTypeError) as exc:
+                raise WeightsError(str(exc)) from exc
+        return self
+
+    def _params(self, params: Any) -> np.ndarray:
+        if params is None:
+            return self._w
+        if isinstance(params, np.ndarray) and params.shape == (self.n_params,) and \
+                params.dtype == np.float64:
+            first_nonfinite(params, "params")
+            return np.ascontiguousarray(params)
+        return np.ascontiguousarray(as_vector(params, self.n_params, "params"))

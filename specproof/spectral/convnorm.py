@@ -1,0 +1,381 @@
+"""ConvNorm (Liu et al., NeurIPS 2021): the per-channel Fourier preconditioner of a convolution.
+
+For a kernel ``K[o, c, a, b]`` and a grid ``N_h x N_w``, output channel ``o`` is filtered by
+
+    V_o(w) = (sum_c |K_hat_{o,c}(w)|^2)^{-1/2},   K_hat = DFT of K zero-padded to the grid,
+
+which makes every output channel's row block ``B_o = P_o [K_{o,1} ... K_{o,C_in}]`` an
+isometry on its rows in the circular case (``B_o B_o^T = I``).
+
+Two forms:
+
+- **circular** (the theory): circular stride-1 convolution on ``n x n``, then ``V_o`` on the
+  same grid: :func:`convnorm_operator` with ``form="circular"``.
+- **code** (the official ``PreConv`` forward): full linear convolution (padding ``k - 1``,
+  output ``N = n + k - 1``), ``irfft2(rfft2(y_o) V_o)`` on that ``N x N`` grid, crop
+  ``k - 1 - padding`` on each side, subsample by the stride; then a depthwise ``k x k``
+  affine convolution with bias (and, in the official module, BatchNorm, which is not
+  reproduced). :class:`~specproof.spectral.convnorm_layer.ConvNorm` holds the depthwise
+  affine and the running ``V`` as plain arrays; :func:`convnorm_operator` with
+  ``form="code"`` is the linear part (no affine).
+
+:func:`convnorm_report` gives each channel's block norm and the layer's spectral norm
+before and after: on the code path ``||B_o|| <= 1`` and ``||B||_2 <= sqrt(C_out)``.
+
+Examples
+--------
+>>> import numpy as np
+>>> K = np.random.default_rng(0).standard_normal((3, 2, 3, 3))
+>>> r = convnorm_report(K, 6)
+>>> r.ok, bool(r.channel_norms_after.max() <= 1 + 1e-12), bool(r.layer_norm_after <= 3**0.5)
+(True, True, True)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.sparse.linalg import LinearOperator, svds
+
+from specproof._core import (
+    ArgumentError,
+    Result,
+    as_array,
+    as_choice,
+    as_float,
+    as_int,
+)
+from specproof.certificates import as_kernel, conv2d_operator, conv_geometry
+
+FORMS = ("code", "circular")
+DENSE_MAX = 2048  # input dimension up to which block norms come from a dense SVD
+
+
+def convnorm_filter(kernel: Any, grid: Any, onesided: bool = True) -> np.ndarray:
+    """``V_o(w) = (sum_c |K_hat_{o,c}(w)|^2)^{-1/2}`` on a ``grid``.
+
+    Parameters
+    ----------
+    kernel : array_like or torch.Tensor
+        ``(c_out, c_in, k_h, k_w)``.
+    grid : int or (int, int)
+        The DFT grid ``(N_h, N_w)`` (the kernel is zero-padded at the end, as in the
+        official code).
+    onesided : bool
+        ``rfft2`` layout ``(c_out, N_h, N_w // 2 + 1)`` (default) or the full
+        ``(c_out, N_h, N_w)``.
+
+    Raises
+    ------
+    ArgumentError
+        If some output channel has no energy at some frequency (``V`` would be infinite);
+        the channel and the frequency are named.
+
+    Examples
+    --------
+    >>> K = np.ones((1, 2, 1, 1))          # V = (1 + 1)^{-1/2} at every frequency
+    >>> convnorm_filter(K, 2)
+    array([[[0.70710678, 0.70710678],
+            [0.70710678, 0.70710678]]])
+    """
+    K = as_kernel(kernel)
+    g = conv_geometry(K.shape, grid, mode="circular")
+    f = np.fft.rfft2 if onesided else np.fft.fft2
+    # scale by an exact power of two first: V(2^-e K) = 2^e V(K), and squares of tiny or
+    # huge entries would underflow or overflow
+    hi = float(np.abs(K).max())
+    e = math.frexp(hi)[1] if hi > 0 else 0
+    energy = np.sum(np.abs(f(np.ldexp(K, -e), s=g.input_shape, axes=(2, 3))) ** 2, axis=1)
+    if not np.all(energy > 0):
+        o, i, j = (int(v) for v in np.argwhere(~(energy > 0))[0])
+        raise ArgumentError(
+            f"kernel output channel {o} has zero Fourier energy at frequency {(i, j)} of the "
+            f"{g.input_shape} grid: ConvNorm's V = (sum_c |K_hat|^2)^(-1/2) is infinite there"
+        )
+    V = np.ldexp(energy**-0.5, -e)
+    if not np.all(np.isfinite(V)):
+        raise ArgumentError("kernel is too small: ConvNorm's V overflows float64")
+    return V
+
+
+def _apply_filter(y: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """``irfft2(rfft2(y) * V)`` per channel, on ``y``'s own grid; ``y`` is ``(B, C, H, W)``."""
+    H, W = y.shape[-2:]
+    return np.fft.irfft2(np.fft.rfft2(y, axes=(2, 3)) * V, s=(H, W), axes=(2, 3))
+
+
+def _crop_stride(y: np.ndarray, start: tuple[int, int], stride: tuple[int, int]) -> np.ndarray:
+    sh, sw = start
+    H, W = y.shape[-2:]
+    y = y[..., sh : H - sh, sw : W - sw]
+    return y[..., :: stride[0], :: stride[1]]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    form: str
+    kernel: np.ndarray
+    input_shape: tuple[int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    grid: tuple[int, int]
+    output_shape: tuple[int, int]
+    conv: Any = field(repr=False)
+
+
+def _plan(kernel: Any, input_shape: Any, stride: Any, padding: Any, form: str) -> _Plan:
+    form = as_choice(form, FORMS, "form")
+    K = as_kernel(kernel)
+    kh, kw = K.shape[2:]
+    if form == "circular":
+        conv = conv2d_operator(K, input_shape, mode="circular")
+        g = conv.geometry
+        if stride not in (1, (1, 1)):
+            raise ArgumentError("form='circular' is the stride-1 circular layer: stride must be 1")
+        return _Plan(form, K, g.input_shape, (1, 1), g.padding, g.input_shape, g.input_shape, conv)
+    g0 = conv_geometry(K.shape, input_shape, stride=stride, padding=padding, mode="zeros")
+    ph, pw = g0.padding
+    if ph > kh - 1 or pw > kw - 1:
+        raise ArgumentError(
+            f"padding {(ph, pw)} must be at most kernel_size - 1 = {(kh - 1, kw - 1)} on the "
+            "ConvNorm code path (the crop is kernel_size - 1 - padding)"
+        )
+    conv = conv2d_operator(K, input_shape, padding=(kh - 1, kw - 1), mode="zeros")
+    N = conv.geometry.output_shape
+    return _Plan(form, K, g0.input_shape, g0.stride, g0.padding, N, g0.output_shape, conv)
+
+
+class ConvNormOperator(LinearOperator):
+    """The preconditioned convolution (no affine) as a LinearOperator; see
+    :func:`convnorm_operator`."""
+
+    def __init__(self, plan: _Plan, V: np.ndarray) -> None:
+        self.plan = plan
+        self.V = V
+        c_out, c_in = plan.kernel.shape[:2]
+        self.c_out, self.c_in = c_out, c_in
+        h, w = plan.input_shape
+        ho, wo = plan.output_shape
+        super().__init__(dtype=np.float64, shape=(c_out * ho * wo, c_in * h * w))
+
+    def _start(self) -> tuple[int, int]:
+        kh, kw = self.plan.kernel.shape[2:]
+        return kh - 1 - self.plan.padding[0], kw - 1 - self.plan.padding[1]
+
+    def _matmat(self, X: np.ndarray) -> np.ndarray:
+        p = self.plan
+        Y = (p.conv @ np.asarray(X, dtype=float)).T.reshape(-1, self.c_out, *p.grid)
+        Y = _apply_filter(Y, self.V)
+        if p.form == "code":
+            Y = _crop_stride(Y, self._start(), p.stride)
+        return Y.reshape(Y.shape[0], -1).T
+
+    def _rmatmat(self, Yf: np.ndarray) -> np.ndarray:
+        p = self.plan
+        Y = np.asarray(Yf, dtype=float).T.reshape(-1, self.c_out, *p.output_shape)
+        if p.form == "code":
+            full = np.zeros((Y.shape[0], self.c_out, *p.grid))
+            (sh, sw), (st_h, st_w) = self._start(), p.stride
+            region = full[..., sh : p.grid[0] - sh, sw : p.grid[1] - sw]
+            region[..., ::st_h, ::st_w] = Y
+            Y = full
+        # the filter is a real symmetric circulant per channel: V(w) = V(-w)
+        Y = _apply_filter(Y, self.V)
+        return p.conv.T @ Y.reshape(Y.shape[0], -1).T
+
+    def _matvec(self, x: np.ndarray) -> np.ndarray:
+        return self._matmat(np.reshape(x, (-1, 1)))[:, 0]
+
+    def _rmatvec(self, y: np.ndarray) -> np.ndarray:
+        return self._rmatmat(np.reshape(y, (-1, 1)))[:, 0]
+
+    def _adjoint(self) -> LinearOperator:
+        return LinearOperator(
+            shape=(self.shape[1], self.shape[0]), matvec=self._rmatvec, rmatvec=self._matvec,
+            matmat=self._rmatmat, rmatmat=self._matmat, dtype=np.float64,
+        )
+
+    def dense(self) -> np.ndarray:
+        """The operator as a dense matrix (small sizes).
+
+        Examples
+        --------
+        >>> convnorm_operator(np.ones((1, 1, 1, 1)), 2).dense()    # V = 1: the identity
+        array([[1., 0., 0., 0.],
+               [0., 1., 0., 0.],
+               [0., 0., 1., 0.],
+               [0., 0., 0., 1.]])
+        """
+        return self._matmat(np.eye(self.shape[1]))
+
+    def channel_rows(self, o: int) -> slice:
+        """The rows of output channel ``o`` (its row block ``B_o``).
+
+        Examples
+        --------
+        >>> convnorm_operator(np.ones((2, 1, 1, 1)), 4).channel_rows(1)
+        slice(16, 32, None)
+        """
+        o = as_int(o, "o", minimum=0, maximum=self.c_out - 1)
+        n = self.plan.output_shape[0] * self.plan.output_shape[1]
+        return slice(o * n, (o + 1) * n)
+
+
+def convnorm_operator(
+    kernel: Any,
+    input_shape: Any,
+    stride: Any = 1,
+    padding: Any = 0,
+    form: str = "code",
+    V: Any = None,
+) -> ConvNormOperator:
+    """The ConvNorm-preconditioned convolution ``x -> P K x`` (without the affine).
+
+    Parameters
+    ----------
+    kernel : array_like or torch.Tensor
+        ``(c_out, c_in, k_h, k_w)``.
+    input_shape : int or (int, int)
+        The input grid.
+    stride, padding : int or (int, int)
+        The layer's stride and padding (``form="code"``; padding at most ``k - 1``).
+    form : {"code", "circular"}
+        The official forward (full conv, filter on the ``n + k - 1`` grid, crop, stride)
+        or the circular stride-1 layer on ``n x n``.
+    V : array_like, optional
+        A filter to use instead of the kernel's own (e.g. a running average), in
+        ``rfft2`` layout ``(c_out, N_h, N_w // 2 + 1)``.
+
+    Examples
+    --------
+    >>> K = np.random.default_rng(1).standard_normal((2, 3, 3, 3))
+    >>> B = convnorm_operator(K, 5, form="circular").dense()
+    >>> B0 = B[:25]                                          # channel 0's row block
+    >>> bool(np.abs(B0 @ B0.T - np.eye(25)).max() < 1e-12)
+    True
+    """
+    plan = _plan(kernel, input_shape, stride, padding, form)
+    c_out = plan.kernel.shape[0]
+    want = (c_out, plan.grid[0], plan.grid[1] // 2 + 1)
+    if V is None:
+        V = convnorm_filter(plan.kernel, plan.grid)
+    else:
+        V = as_array(V, "V")
+        if V.shape != want:
+            raise ArgumentError(f"V must have shape {want} (rfft2 layout), got {V.shape}")
+    return ConvNormOperator(plan, V)
+
+
+@dataclass(frozen=True)
+class ConvNormReport(Result):
+    """Each channel's block norm and the layer norm, before and after ConvNorm.
+
+    ``ok`` is the code-path guarantee: every ``||B_o|| <= 1`` and ``||B|| <= sqrt(C_out)``
+    (with a relative tolerance ``tol``); codes ``channel_norm_exceeds_one`` and
+    ``layer_norm_exceeds_sqrt_c_out``.
+
+    Examples
+    --------
+    >>> r = convnorm_report(np.ones((1, 1, 1, 1)), 3)
+    >>> r.ok, round(float(r.layer_norm_after), 12)
+    (True, 1.0)
+    """
+
+    form: str = "code"
+    channel_norms_before: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    channel_norms_after: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    layer_norm_before: float = 0.0
+    layer_norm_after: float = 0.0
+    sqrt_c_out: float = 0.0
+    method: str = "dense-svd"
+    tol: float = 1e-10
+
+
+def _norms(op: LinearOperator, c_out: int, rows: int, seed: int) -> tuple[np.ndarray, float, str]:
+    if op.shape[1] <= DENSE_MAX:
+        D = op.dense()
+        blocks = [np.linalg.norm(D[o * rows : (o + 1) * rows], 2) for o in range(c_out)]
+        return np.array(blocks), float(np.linalg.norm(D, 2)), "dense-svd"
+    rng = np.random.default_rng(seed)
+
+    def top(A: LinearOperator) -> float:
+        return float(svds(A, k=1, v0=rng.standard_normal(min(A.shape)), tol=1e-10)[1][0])
+
+    blocks = []
+    for o in range(c_out):
+        sl = slice(o * rows, (o + 1) * rows)
+        blk = LinearOperator(
+            shape=(rows, op.shape[1]), dtype=np.float64,
+            matvec=lambda x, sl=sl: op.matvec(x)[sl],
+            rmatvec=lambda y, sl=sl: op.rmatvec(_embed(y, sl, op.shape[0])),
+        )
+        blocks.append(top(blk))
+    return np.array(blocks), top(op), "lanczos-estimate"
+
+
+def _embed(y: np.ndarray, sl: slice, n: int) -> np.ndarray:
+    z = np.zeros(n)
+    z[sl] = np.ravel(y)
+    return z
+
+
+def convnorm_report(
+    kernel: Any,
+    input_shape: Any,
+    stride: Any = 1,
+    padding: Any = 0,
+    form: str = "code",
+    tol: float = 1e-10,
+    seed: int = 0,
+) -> ConvNormReport:
+    """Block norms ``||B_o||`` and the layer norm ``||B||_2`` before and after ConvNorm.
+
+    "Before" is the plain convolution with the same geometry (zero padding ``padding`` and
+    the stride for ``form="code"``; circular for ``form="circular"``). Norms come from a
+    dense SVD when the input dimension is at most 2048, otherwise from Lanczos
+    (``method="lanczos-estimate"``: estimates, not bounds).
+
+    Examples
+    --------
+    >>> K = np.random.default_rng(0).standard_normal((4, 3, 3, 3))
+    >>> r = convnorm_report(K, 6, stride=2, padding=1)
+    >>> r.ok, bool(r.layer_norm_after < r.layer_norm_before)
+    (True, True)
+    """
+    tol = as_float(tol, "tol", minimum=0.0)
+    after = convnorm_operator(kernel, input_shape, stride, padding, form)
+    plan = after.plan
+    if form == "circular":
+        before = plan.conv
+    else:
+        before = conv2d_operator(plan.kernel, plan.input_shape, stride=plan.stride,
+                                 padding=plan.padding)
+    c_out = plan.kernel.shape[0]
+    rows = plan.output_shape[0] * plan.output_shape[1]
+    nb, lb, method = _norms(before, c_out, rows, seed)
+    na, la, _ = _norms(after, c_out, rows, seed)
+    sq = math.sqrt(c_out)
+    common = dict(form=plan.form, channel_norms_before=nb, channel_norms_after=na,
+                  layer_norm_before=lb, layer_norm_after=la, sqrt_c_out=sq, method=method,
+                  tol=tol)
+    if na.max() > 1.0 + tol:
+        o = int(np.argmax(na))
+        return ConvNormReport(ok=False, code="channel_norm_exceeds_one",
+                              reason=f"||B_{o}|| = {na[o]:.17g} > 1", **common)
+    if la > sq * (1.0 + tol):
+        return ConvNormReport(ok=False, code="layer_norm_exceeds_sqrt_c_out",
+                              reason=f"||B|| = {la:.17g} > sqrt(C_out) = {sq:.17g}", **common)
+    return ConvNormReport(ok=True, **common)
+
+
+__all__ = [
+    "FORMS",
+    "ConvNormOperator",
+    "ConvNormReport",
+    "convnorm_filter",
+    "convnorm_operator",
+    "convnorm_report",
+]

@@ -1,0 +1,185 @@
+"""The ConvNorm layer's forward on plain arrays: preconditioned conv, running V, affine.
+
+The official ``PreConv`` module (Liu et al. 2021) without its BatchNorm: the linear part
+is :func:`specproof.spectral.convnorm.convnorm_operator` (``form="code"``); this module
+adds the running average of ``V`` and the depthwise ``k x k`` affine convolution.
+
+Examples
+--------
+>>> import numpy as np
+>>> layer = ConvNorm(np.random.default_rng(0).standard_normal((2, 3, 3, 3)), padding=1)
+>>> layer(np.ones((1, 3, 6, 6))).shape
+(1, 2, 6, 6)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from specproof._core import ArgumentError, as_array, as_float
+from specproof.certificates import as_kernel
+from specproof.spectral.convnorm import convnorm_operator
+
+RAMPDOWN_LENGTH = 40000  # the official cosine ramp-down of the running-V average
+
+
+def depthwise_affine(x: Any, weight: Any, bias: Any) -> np.ndarray:
+    """The depthwise ``k x k`` affine convolution (zero padding ``(k - 1) // 2``, with bias).
+
+    Parameters
+    ----------
+    x : array_like
+        ``(B, C, h, w)``.
+    weight : array_like
+        ``(C, k, k)`` (torch's ``(C, 1, k, k)`` is accepted too).
+    bias : array_like
+        ``(C,)``.
+
+    Examples
+    --------
+    >>> w = np.zeros((1, 3, 3)); w[0, 1, 1] = 2.0           # 2 x identity
+    >>> depthwise_affine(np.ones((1, 1, 2, 2)), w, [0.5])[0, 0]
+    array([[2.5, 2.5],
+           [2.5, 2.5]])
+    """
+    X = as_array(x, "x", ndim=4)
+    Wt = as_array(weight, "weight")
+    if Wt.ndim == 4 and Wt.shape[1] == 1:
+        Wt = Wt[:, 0]
+    C = X.shape[1]
+    if Wt.ndim != 3 or Wt.shape[0] != C:
+        raise ArgumentError(f"weight must have shape ({C}, k_h, k_w), got {Wt.shape}")
+    b = as_array(bias, "bias", ndim=1)
+    if b.shape != (C,):
+        raise ArgumentError(f"bias must have shape ({C},), got {b.shape}")
+    kh, kw = Wt.shape[1:]
+    h, w = X.shape[2:]
+    ph, pw = (kh - 1) // 2, (kw - 1) // 2
+    Xp = np.pad(X, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    ho, wo = h + 2 * ph - kh + 1, w + 2 * pw - kw + 1
+    out = np.zeros((X.shape[0], C, ho, wo))
+    for a in range(kh):
+        for bb in range(kw):
+            out += Wt[None, :, a, bb, None, None] * Xp[:, :, a : a + ho, bb : bb + wo]
+    return out + b[None, :, None, None]
+
+
+def cosine_rampdown(step: int, length: int = RAMPDOWN_LENGTH) -> float:
+    """The official running-average factor ``0.5 (cos(pi t / L) + 1)`` for ``t`` in [0, L].
+
+    Examples
+    --------
+    >>> cosine_rampdown(0), cosine_rampdown(40000)
+    (1.0, 0.0)
+    """
+    t = min(max(float(step), 0.0), float(length))
+    return float(0.5 * (math.cos(math.pi * t / length) + 1.0))
+
+
+class ConvNorm:
+    """The official ConvNorm layer's forward (without BatchNorm) on plain arrays.
+
+    Parameters
+    ----------
+    kernel : array_like or torch.Tensor
+        ``(c_out, c_in, k, k)``.
+    stride, padding : int
+        As in the layer (padding at most ``k - 1``).
+    affine_weight, affine_bias : array_like, optional
+        The depthwise affine ``(c_out, k, k)`` and ``(c_out,)``; default the identity
+        (a centred delta, which is exact for odd ``k``) and 0. ``affine=False`` skips it.
+    momentum : float, optional
+        Running-V update factor; ``None`` uses the official cosine ramp-down
+        ``max(cosine_rampdown(t), 0.01)`` of the number of training calls ``t``.
+
+    Attributes
+    ----------
+    running_V : ndarray
+        Starts as ``0`` (as the official buffer) and is updated by every training call.
+
+    Examples
+    --------
+    >>> K = np.random.default_rng(0).standard_normal((4, 3, 3, 3))
+    >>> layer = ConvNorm(K, padding=1)
+    >>> layer(np.ones((2, 3, 8, 8))).shape
+    (2, 4, 8, 8)
+    """
+
+    def __init__(
+        self,
+        kernel: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        affine: bool = True,
+        affine_weight: Any = None,
+        affine_bias: Any = None,
+        momentum: float | None = None,
+    ) -> None:
+        self.kernel = as_kernel(kernel)
+        c_out, _, kh, kw = self.kernel.shape
+        self.stride, self.padding, self.affine = stride, padding, bool(affine)
+        self.momentum = None if momentum is None else as_float(momentum, "momentum", 0.0, 1.0)
+        if affine_weight is None:
+            affine_weight = np.zeros((c_out, kh, kw))
+            affine_weight[:, (kh - 1) // 2, (kw - 1) // 2] = 1.0
+        self.affine_weight = as_array(affine_weight, "affine_weight")
+        self.affine_bias = as_array(
+            np.zeros(c_out) if affine_bias is None else affine_bias, "affine_bias", ndim=1
+        )
+        self.running_V: np.ndarray = np.zeros(1)
+        self.num_batches_tracked = 0
+
+    def _update_running(self, V: np.ndarray) -> None:
+        self.num_batches_tracked += 1
+        if self.momentum is None:
+            f = max(cosine_rampdown(self.num_batches_tracked), 1e-2)
+        else:
+            f = self.momentum
+        self.running_V = f * V + (1.0 - f) * self.running_V
+
+    def __call__(self, x: Any, training: bool = True) -> np.ndarray:
+        """Forward a batch ``(B, c_in, h, w)``; training updates and uses this batch's V."""
+        X = as_array(x, "x", ndim=4)
+        if X.shape[1] != self.kernel.shape[1]:
+            raise ArgumentError(
+                f"x must have {self.kernel.shape[1]} channels (axis 1), got shape {X.shape}"
+            )
+        if training:
+            op = convnorm_operator(self.kernel, X.shape[2:], self.stride, self.padding)
+            self._update_running(op.V)
+        else:
+            if self.num_batches_tracked == 0:
+                raise ArgumentError(
+                    "training=False needs a running V: call the layer in training mode "
+                    "first (the official layer would silently output only the affine bias)"
+                )
+            want = self._v_shape(X)
+            if self.running_V.shape != want:
+                raise ArgumentError(
+                    f"x has grid {X.shape[2:]} but the running V was estimated for shape "
+                    f"{self.running_V.shape} (rfft2 layout); expected {want}: evaluate on "
+                    "inputs of the training size"
+                )
+            op = convnorm_operator(self.kernel, X.shape[2:], self.stride, self.padding,
+                                   V=self.running_V)
+        Y = (op @ X.reshape(X.shape[0], -1).T).T.reshape(X.shape[0], op.c_out,
+                                                          *op.plan.output_shape)
+        if self.affine:
+            Y = depthwise_affine(Y, self.affine_weight, self.affine_bias)
+        return Y
+
+    def _v_shape(self, X: np.ndarray) -> tuple[int, int, int]:
+        kh, kw = self.kernel.shape[2:]
+        N = (X.shape[2] + kh - 1, X.shape[3] + kw - 1)
+        return self.kernel.shape[0], N[0], N[1] // 2 + 1
+
+
+__all__ = [
+    "RAMPDOWN_LENGTH",
+    "ConvNorm",
+    "cosine_rampdown",
+    "depthwise_affine",
+]

@@ -1,0 +1,301 @@
+"""Spectral-normalisation claims of Lin, Sekar, Fanti (NeurIPS 2021), paper key ``lin-sn-gan``.
+
+(The paper's metadata lives in :mod:`specproof.theory.lin_sn_gan`.)
+
+- ``lin-sn-gan.sn-gradient-norm``: with every layer spectrally normalised, each layer's
+  weight gradient of a bias-free (leaky) ReLU discriminator is at most ``||x||``.
+- ``lin-sn-gan.sn-weight-scale``: a spectrally normalised ``m x n`` Gaussian matrix has
+  entry standard deviation ``~ 1 / (sqrt(m) + sqrt(n))``, LeCun-like when the fan-in
+  dominates.
+- ``lin-sn-gan.reshape-underestimates``: the sigma of the reshaped kernel (what SN and
+  BSN normalise by) is at most the true operator norm of the convolution.
+- ``lin-sn-gan.power-iteration-converges``: torch's power iteration with a persistent
+  ``u`` converges to the exact sigma.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from specproof.certificates import circular_singular_values
+from specproof.claims import claim
+from specproof.fitting import fit_loglog
+from specproof.plotting import figure
+from specproof.spectral import (
+    PowerIterationSN,
+    bsn_sigmas,
+    exact_sigma,
+    spectral_normalize,
+)
+
+PAPER_KEY = "lin-sn-gan"
+
+
+def _mlp_gradients(ws: list[np.ndarray], x: np.ndarray, slope: float) -> list[np.ndarray]:
+    """dD/dw_t for the bias-free D(x) = w_L a(... a(w_1 x)), a = leaky ReLU (0: ReLU)."""
+    hs, zs = [x], []
+    for w in ws[:-1]:
+        z = w @ hs[-1]
+        zs.append(z)
+        hs.append(np.where(z > 0, z, slope * z))
+    grads = [None] * len(ws)
+    delta = np.ones(1)
+    for t in range(len(ws) - 1, -1, -1):
+        grads[t] = np.outer(delta, hs[t])
+        if t:
+            delta = (ws[t].T @ delta) * np.where(zs[t - 1] > 0, 1.0, slope)
+    return grads
+
+
+def _mlp_output(ws: list[np.ndarray], x: np.ndarray, slope: float) -> float:
+    h = x
+    for w in ws[:-1]:
+        z = w @ h
+        h = np.where(z > 0, z, slope * z)
+    return float((ws[-1] @ h)[0])
+
+
+@claim(
+    "lin-sn-gan.sn-gradient-norm",
+    paper=PAPER_KEY,
+    kind="numerical",
+    statement="With every layer spectrally normalised (w_i / ||w_i||_2), a bias-free ReLU or "
+    "leaky-ReLU discriminator D(x) = w_L a(... a(w_1 x)) has ||dD/dw_t||_F <= ||x|| for "
+    "every layer t.",
+    profiles={
+        "quick": {"nets": 12, "inputs": 8, "max_depth": 4, "width": 16},
+        "paper": {"nets": 100, "inputs": 32, "max_depth": 6, "width": 128},
+    },
+)
+def sn_gradient_norm(ctx, nets: int, inputs: int, max_depth: int, width: int,
+                     normalize: bool = True):
+    rng = ctx.rng
+    ratios, rows = [], []
+    fd_err = 0.0
+    for k in range(nets):
+        depth = int(rng.integers(2, max_depth + 1))
+        sizes = [int(v) for v in rng.integers(2, width + 1, size=depth)] + [1]
+        ws = [rng.standard_normal((sizes[i + 1], sizes[i])) for i in range(depth)]
+        if normalize:
+            ws = [spectral_normalize(w) for w in ws]
+        slope = 0.0 if k % 2 == 0 else 0.2
+        worst = 0.0
+        for _ in range(inputs):
+            x = rng.standard_normal(sizes[0]) * 10.0 ** rng.uniform(-2, 2)
+            g = _mlp_gradients(ws, x, slope)
+            r = max(np.linalg.norm(gt) for gt in g) / np.linalg.norm(x)
+            worst = max(worst, float(r))
+        ratios.append(worst)
+        if k < 3:  # backprop against central differences along a random direction
+            x = rng.standard_normal(sizes[0])
+            g = _mlp_gradients(ws, x, slope)
+            for t, w in enumerate(ws):
+                d = rng.standard_normal(w.shape)
+                h = 1e-6 * np.linalg.norm(w) / np.linalg.norm(d)
+                wp = [v.copy() for v in ws]
+                wm = [v.copy() for v in ws]
+                wp[t] += h * d
+                wm[t] -= h * d
+                fd = (_mlp_output(wp, x, slope) - _mlp_output(wm, x, slope)) / (2 * h)
+                exact = float(np.sum(g[t] * d))
+                scale = np.linalg.norm(g[t]) * np.linalg.norm(d)
+                fd_err = max(fd_err, abs(fd - exact) / max(scale, 1e-300))
+        rows.append({"sizes": "-".join(map(str, sizes)), "activation":
+                     "relu" if slope == 0 else "leaky_relu(0.2)",
+                     "max_t ||dD/dw_t|| / ||x||": worst})
+    max_ratio = max(ratios)
+    return ctx.evidence(
+        holds=max_ratio <= 1.0 + 1e-12 and fd_err < 1e-6,
+        measured={"max_ratio": max_ratio, "median_ratio": float(np.median(ratios)),
+                  "fd_max_rel_error": float(fd_err), "spectral_normalization": normalize},
+        expected="max over nets, inputs and layers of ||dD/dw_t||_F / ||x|| <= 1 (+1e-12); "
+        "backprop = central differences along random directions to 1e-6 "
+        "(relative to ||grad|| ||direction||)",
+        table=rows,
+        key="max_ratio",
+    )
+
+
+@sn_gradient_norm.control
+def without_sn(ctx, nets: int, inputs: int, max_depth: int, width: int):
+    """The same networks with raw N(0, 1) weights (no SN): gradients exceed ||x||."""
+    return sn_gradient_norm.check(ctx, nets, inputs, max_depth, width, normalize=False)
+
+
+@claim(
+    "lin-sn-gan.sn-weight-scale",
+    paper=PAPER_KEY,
+    kind="statistical",
+    statement="A spectrally normalised m x n matrix of i.i.d. Gaussian entries has entry "
+    "standard deviation about 1 / (sqrt(m) + sqrt(n)): LeCun's 1 / sqrt(fan_in) up to a "
+    "constant when the fan-in dominates.",
+    profiles={
+        "quick": {"fan_out": 64, "fan_ins": [16, 64, 256, 1024], "seeds": 3},
+        "paper": {"fan_out": 256, "fan_ins": [16, 32, 64, 128, 256, 512, 1024, 2048, 4096],
+                  "seeds": 8},
+    },
+)
+def sn_weight_scale(ctx, fan_out: int, fan_ins: list[int], seeds: int, init: str = "sn"):
+    xs, stds, rows = [], [], []
+    for n in fan_ins:
+        for _ in range(seeds):
+            W = ctx.rng.standard_normal((fan_out, n))
+            Wn = spectral_normalize(W) if init == "sn" else W / math.sqrt(n)
+            s = float(Wn.std())
+            xs.append(math.sqrt(fan_out) + math.sqrt(n))
+            stds.append(s)
+            rows.append({"fan_out m": fan_out, "fan_in n": n, "std": s,
+                         "std * (sqrt m + sqrt n)": s * xs[-1],
+                         "std * sqrt(n)": s * math.sqrt(n)})
+    ratios = np.array(stds) * np.array(xs)
+    fit = fit_loglog(xs, stds)
+    fig, ax = figure()
+    fi = np.array([r["fan_in n"] for r in rows], dtype=float)
+    ax.loglog(fi, stds, "o", label="SN'd Gaussian" if init == "sn" else "LeCun (no SN)")
+    grid = np.geomspace(min(fan_ins), max(fan_ins), 50)
+    ax.loglog(grid, 1 / (math.sqrt(fan_out) + np.sqrt(grid)), "-",
+              label=r"$1/(\sqrt{m}+\sqrt{n})$")
+    ax.loglog(grid, 1 / np.sqrt(grid), "--", label=r"LeCun $1/\sqrt{n}$")
+    ax.set_xlabel(rf"fan-in $n$ (fan-out $m = {fan_out}$)")
+    ax.set_ylabel(r"entry standard deviation")
+    ax.legend(frameon=False, loc="lower left")
+    holds = bool(fit.interval_within(-1.1, -0.9) and 0.85 <= ratios.min()
+                 and ratios.max() <= 1.15)
+    return ctx.evidence(
+        holds=holds,
+        measured={"slope": fit.slope, "slope_interval": [fit.low, fit.high],
+                  "ratio_min": float(ratios.min()), "ratio_max": float(ratios.max()),
+                  "init": init},
+        expected="std * (sqrt m + sqrt n) in [0.85, 1.15] for every matrix and the fitted "
+        "slope of log std against log(sqrt m + sqrt n) with its 95% interval in [-1.1, -0.9]",
+        table=rows,
+        figure=fig,
+        key="ratio_max",
+    )
+
+
+@sn_weight_scale.control
+def lecun_without_sn(ctx, fan_out: int, fan_ins: list[int], seeds: int):
+    """LeCun's 1/sqrt(fan_in) scaling without SN: its std is (sqrt m + sqrt n)/sqrt n times
+    the SN scale, far from 1/(sqrt m + sqrt n) when the fan-out dominates, so the check must
+    fail."""
+    return sn_weight_scale.check(ctx, fan_out, fan_ins, seeds, init="lecun")
+
+
+@claim(
+    "lin-sn-gan.reshape-underestimates",
+    paper=PAPER_KEY,
+    kind="numerical",
+    statement="The sigma that SN (and each of BSN's two sigmas) computes from a reshaped "
+    "convolution kernel is at most the true spectral norm of the convolution operator, so "
+    "SN does not bound the layer's Lipschitz constant by 1.",
+    profiles={
+        "quick": {"kernel_sizes": [1, 3, 5], "per_size": 3, "c_max": 6, "n": 12},
+        "paper": {"kernel_sizes": [1, 2, 3, 4, 5, 7], "per_size": 10, "c_max": 32, "n": 24},
+    },
+)
+def reshape_underestimates(ctx, kernel_sizes: list[int], per_size: int, c_max: int, n: int,
+                           factor: str = "1"):
+    rows, ratios, ks = [], [], []
+    worst = 0.0
+    for k in kernel_sizes:
+        for _ in range(per_size):
+            c_out, c_in = (int(v) for v in ctx.rng.integers(1, c_max + 1, size=2))
+            K = ctx.rng.standard_normal((c_out, c_in, k, k))
+            op = float(circular_singular_values(K, n)[0])
+            s1, s2 = bsn_sigmas(K)
+            scale = float(k) if factor == "k" else 1.0
+            worst = max(worst, scale * max(s1, s2) / op)
+            ratios.append(op / exact_sigma(K))
+            ks.append(k)
+            rows.append({"k": k, "c_out": c_out, "c_in": c_in, "||conv||": op,
+                         "sigma reshape (SN, BSN sigma_1)": s1, "BSN sigma_2": s2,
+                         "||conv|| / sigma": op / s1})
+    fig, ax = figure()
+    ax.plot(ks, ratios, "o", alpha=0.7, label=r"$\|\mathrm{conv}\|_2 / \sigma_{\mathrm{reshape}}$")
+    kk = np.array(sorted(set(kernel_sizes)), dtype=float)
+    ax.plot(kk, kk, "--", color="k", lw=0.8, label=r"upper bound $k$")
+    ax.axhline(1.0, color="gray", lw=0.8)
+    ax.set_xlabel(r"kernel size $k$")
+    ax.set_ylabel(r"$\|\mathrm{conv}\|_2 / \sigma_{\mathrm{reshape}}$")
+    ax.legend(frameon=False, loc="upper left")
+    return ctx.evidence(
+        holds=worst <= 1.0 + 1e-12,
+        measured={"max_sigma_over_norm": worst, "factor": factor,
+                  "max_norm_over_sigma": float(max(ratios))},
+        expected="every reshape sigma (SN's and both of BSN's) <= ||conv||_2 (+1e-12), "
+        "||conv|| exact from the FFT on the n x n circular grid",
+        table=rows,
+        figure=fig,
+        key="max_sigma_over_norm",
+    )
+
+
+@reshape_underestimates.control
+def reshape_times_k(ctx, kernel_sizes: list[int], per_size: int, c_max: int, n: int):
+    """The reshape sigma times k (the known upper factor, ||conv|| <= k sigma): no longer
+    below the operator norm for k > 1, so the check must fail."""
+    return reshape_underestimates.check(ctx, kernel_sizes, per_size, c_max, n, factor="k")
+
+
+@claim(
+    "lin-sn-gan.power-iteration-converges",
+    paper=PAPER_KEY,
+    kind="numerical",
+    statement="SN's power iteration with a persistent u (torch: 15 iterations at "
+    "registration, then one per training step) converges to the exact sigma of the "
+    "reshaped weight.",
+    profiles={
+        "quick": {"shapes": [[16, 72], [32, 288]], "steps": 600},
+        "paper": {"shapes": [[64, 576], [128, 1152], [256, 2304], [512, 4608]], "steps": 3000},
+    },
+)
+def power_iteration_converges(ctx, shapes: list[list[int]], steps: int,
+                              persistent: bool = True):
+    fig, ax = figure()
+    rows, finals = [], []
+    for m, n in shapes:
+        W = ctx.rng.standard_normal((m, n))
+        s = np.linalg.svd(W, compute_uv=False)
+        sn = PowerIterationSN(W, seed=ctx.rng)
+        errs = []
+        for _ in range(steps):
+            if not persistent:
+                sn = PowerIterationSN(W, seed=ctx.rng, init_iterations=0)
+            sn(W)
+            errs.append(abs(sn.sigma - s[0]) / s[0])
+        errs = np.maximum(np.array(errs), 1e-17)
+        finals.append(float(errs[-1]))
+        t = np.arange(1, steps + 1)
+        ax.semilogy(t, errs, "-", label=rf"${m}\times{n}$")
+        rate = (s[1] / s[0]) ** 4  # sigma error ~ (vector error)^2 ~ (s2/s1)^(4t)
+        ax.semilogy(t, errs[0] * rate ** (t - 1), ":", color="gray", lw=0.8)
+        below = np.nonzero(errs < 1e-10)[0]
+        rows.append({"shape": f"{m} x {n}", "sigma_1": float(s[0]),
+                     "sigma_2 / sigma_1": float(s[1] / s[0]), "error after 1 step":
+                     float(errs[0]), "final error": float(errs[-1]),
+                     "steps to 1e-10": int(below[0]) + 1 if below.size else None})
+    ax.set_xlabel(r"training step $t$ (one power iteration each)")
+    ax.set_ylabel(r"$|\hat\sigma_t - \sigma_1| / \sigma_1$")
+    ax.set_ylim(bottom=1e-17)
+    ax.legend(frameon=False, loc="upper right")
+    worst = max(finals)
+    return ctx.evidence(
+        holds=worst < 1e-10,
+        measured={"max_final_relative_error": worst, "persistent_u": persistent,
+                  "steps": steps},
+        expected="relative error of sigma below 1e-10 after the last step for every shape "
+        "(dotted: the (sigma_2/sigma_1)^(4t) rate)",
+        table=rows,
+        figure=fig,
+        key="max_final_relative_error",
+    )
+
+
+@power_iteration_converges.control
+def fresh_u_every_step(ctx, shapes: list[list[int]], steps: int):
+    """Without a persistent u (a fresh random u and one iteration per step) the estimate
+    never converges, so the check must fail."""
+    return power_iteration_converges.check(ctx, shapes, min(steps, 100), persistent=False)

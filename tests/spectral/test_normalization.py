@@ -1,0 +1,161 @@
+"""Spectral normalisation: torch's power iteration, exact SN, BSN, operator-norm SN."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from specproof import SpecproofError
+from specproof.certificates import circular_singular_values, conv2d_operator
+from specproof.spectral import (
+    BSNPowerIteration,
+    PowerIterationSN,
+    bsn_normalize,
+    bsn_sigmas,
+    conv_operator_normalize,
+    exact_sigma,
+    power_iteration,
+    spectral_normalize,
+    weight_to_matrix,
+)
+
+
+def _torch_step_reference(W, u, v, n, eps=1e-12):
+    """The update written out independently: u from v first, then v from u."""
+    for _ in range(n):
+        wv = W @ v
+        u = wv / max(np.sqrt(wv @ wv), eps)
+        wtu = W.T @ u
+        v = wtu / max(np.sqrt(wtu @ wtu), eps)
+    return u, v, u @ W @ v
+
+
+def test_update_order_and_sigma():
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((5, 7))
+    u0, v0 = rng.standard_normal(5), rng.standard_normal(7)
+    u0, v0 = u0 / np.linalg.norm(u0), v0 / np.linalg.norm(v0)
+    u, v, s = power_iteration(W, u0, v0, 3)
+    ur, vr, sr = _torch_step_reference(W, u0, v0, 3)
+    assert np.abs(u - ur).max() < 1e-15 and np.abs(v - vr).max() < 1e-15
+    assert abs(s - sr) < 1e-13
+    # the other order (v from u first, old torch.nn.utils.spectral_norm) differs
+    v_alt = W.T @ u0
+    v_alt /= np.linalg.norm(v_alt)
+    assert np.abs(v_alt - power_iteration(W, u0, v0, 1)[1]).max() > 1e-3
+
+
+def test_registration_runs_fifteen_iterations():
+    rng = np.random.default_rng(1)
+    W = rng.standard_normal((6, 4))
+    u0, v0 = rng.standard_normal(6), rng.standard_normal(4)
+    sn = PowerIterationSN(W, u=u0, v=v0)
+    u, v, _ = _torch_step_reference(W, u0 / np.linalg.norm(u0), v0 / np.linalg.norm(v0), 15)
+    assert np.abs(sn.u - u).max() < 1e-15 and np.abs(sn.v - v).max() < 1e-15
+    # each training call: n_power_iterations more; eval: none
+    sn(W, training=False)
+    assert np.abs(sn.u - u).max() < 1e-15
+    Wn = sn(W)
+    u, v, s = _torch_step_reference(W, u, v, 1)
+    assert abs(sn.sigma - s) < 1e-13
+    assert np.abs(Wn - W / s).max() < 1e-15
+
+
+def test_power_iteration_converges_to_the_exact_sigma():
+    rng = np.random.default_rng(2)
+    W = rng.standard_normal((20, 30))
+    sn = PowerIterationSN(W, n_power_iterations=200, seed=0)
+    sn(W)
+    assert abs(sn.sigma - np.linalg.svd(W, compute_uv=False)[0]) < 1e-10
+    assert abs(np.linalg.norm(spectral_normalize(W), 2) - 1) < 1e-14
+
+
+def test_conv_weight_reshape_and_dim():
+    K = np.arange(2 * 3 * 2 * 2, dtype=float).reshape(2, 3, 2, 2)
+    assert np.array_equal(weight_to_matrix(K), K.reshape(2, 12))
+    assert np.array_equal(weight_to_matrix(K, dim=1), K.transpose(1, 0, 2, 3).reshape(3, 8))
+    assert exact_sigma(K) == pytest.approx(np.linalg.norm(K.reshape(2, 12), 2), rel=1e-14)
+
+
+def test_one_dimensional_weight_is_normalised():
+    w = np.array([3.0, 4.0])
+    sn = PowerIterationSN(w)
+    assert np.array_equal(sn(w), w / 5.0)
+
+
+def test_global_scale_c():
+    W = np.random.default_rng(3).standard_normal((4, 6))
+    for c in (0.7, 1.0, 4.0):
+        assert abs(np.linalg.norm(spectral_normalize(W, c=c), 2) - c) < 1e-13
+
+
+def test_bsn_sigmas_are_the_two_reshapes():
+    rng = np.random.default_rng(4)
+    K = rng.standard_normal((5, 3, 3, 3))  # torch layout (c_out, c_in, k, k)
+    s1, s2 = bsn_sigmas(K)
+    hwio = K.transpose(2, 3, 1, 0)  # (k, k, c_in, c_out)
+    assert s1 == pytest.approx(np.linalg.norm(hwio.reshape(-1, 5), 2), rel=1e-14)
+    assert s2 == pytest.approx(
+        np.linalg.norm(hwio.transpose(0, 1, 3, 2).reshape(-1, 3), 2), rel=1e-14
+    )
+    Kn = bsn_normalize(K, c=2.0)
+    assert np.abs(Kn - 2.0 * K / ((s1 + s2) / 2)).max() < 1e-15
+    bsn = BSNPowerIteration(K, c=2.0, n_power_iterations=500, seed=0)
+    assert np.abs(bsn(K) - Kn).max() < 1e-10
+    # a linear layer: both sigmas are ||W||_2, BSN is plain SN
+    W = rng.standard_normal((4, 7))
+    assert bsn_sigmas(W)[0] == pytest.approx(bsn_sigmas(W)[1], rel=1e-14)
+
+
+def test_operator_norm_sn():
+    K = np.random.default_rng(5).standard_normal((4, 3, 3, 3))
+    Kn, b = conv_operator_normalize(K, 6, mode="circular", c=1.5)
+    assert abs(circular_singular_values(Kn, 6)[0] - 1.5) < 1e-12
+    Kz, bz = conv_operator_normalize(K, 6, padding=1)
+    dense = np.linalg.norm(conv2d_operator(Kz, 6, padding=1).dense(), 2)
+    assert dense <= 1.0  # dividing by the certified upper bound guarantees <= 1
+    Kl, _ = conv_operator_normalize(K, 6, padding=1, bound="lower")
+    assert abs(np.linalg.norm(conv2d_operator(Kl, 6, padding=1).dense(), 2) - 1) < 1e-9
+    # the reshape sigma does not normalise the operator: its norm exceeds 1
+    Kr = spectral_normalize(K)
+    assert circular_singular_values(Kr, 6)[0] > 1.2
+
+
+@settings(max_examples=30, deadline=None)
+@given(m=st.integers(1, 6), n=st.integers(1, 6), seed=st.integers(0, 10_000),
+       scale=st.sampled_from([1e-200, 1e-5, 1.0, 1e5, 1e200]))
+def test_property_sn_has_norm_one(m, n, seed, scale):
+    W = np.random.default_rng(seed).standard_normal((m, n)) * scale
+    assert abs(np.linalg.norm(spectral_normalize(W), 2) - 1) < 1e-12
+
+
+@pytest.mark.parametrize(
+    "call,match",
+    [
+        (lambda: spectral_normalize(np.zeros((3, 2))), "spectral norm 0"),
+        (lambda: PowerIterationSN(np.zeros((3, 2)), seed=0)(np.zeros((3, 2))), "spectral norm 0"),
+        (lambda: bsn_normalize(np.zeros((2, 2, 3, 3))), "spectral norm 0"),
+        (lambda: conv_operator_normalize(np.zeros((1, 1, 3, 3)), 4), "spectral norm 0"),
+        (lambda: spectral_normalize(np.ones((2, 2)), c=0.0), "c must be > 0"),
+        (lambda: spectral_normalize(np.array([[np.nan, 1.0]])), "weight has a non-finite"),
+        (lambda: PowerIterationSN(np.ones((2, 2)), seed=0)(np.array([[np.inf, 1.0], [1, 1]])),
+         "weight has a non-finite entry inf at index \\(0, 0\\)"),
+        (lambda: PowerIterationSN(np.ones((2, 2)), seed=0)(np.array([[np.inf, -np.inf], [1, 1]])),
+         "weight has a non-finite"),
+        (lambda: PowerIterationSN(np.ones((2, 2)), n_power_iterations=0), "n_power_iterations"),
+        (lambda: PowerIterationSN(np.ones((2, 2)), seed=0)(np.ones((3, 2))), "weight must have"),
+        (lambda: PowerIterationSN(np.ones((2, 3)), u=np.ones(3)), "u and v must have lengths"),
+        (lambda: power_iteration(np.ones((2, 3)), np.ones(2), np.ones(2)), "u and v must"),
+        (lambda: bsn_sigmas(np.ones((2, 3, 3))), "kernel must be a 4-D array"),
+        (lambda: weight_to_matrix(np.ones(3)), "at least 2 dimensions"),
+        (lambda: weight_to_matrix(np.ones((2, 2)), dim=2), "dim must be <= 1"),
+    ],
+)
+def test_bad_input(call, match):
+    with pytest.raises(SpecproofError, match=match):
+        call()
+
+
+def test_zero_sigma_is_a_value_error_not_nan():
+    with pytest.raises(ValueError):
+        spectral_normalize(np.zeros((2, 2)))

@@ -1,0 +1,67 @@
+"""The convnorm claims: each passes on the quick profile and its control fails."""
+
+from __future__ import annotations
+
+import pytest
+
+from specproof.claims import run_claim
+from specproof.testing import assert_claim_passes as _assert_claim_passes
+from specproof.theory import get_claim
+
+_RESULTS: dict = {}
+
+
+def assert_claim_passes(claim_id):
+    """Each claim runs once per test session (quick profile, seed 0)."""
+    if claim_id not in _RESULTS:
+        _RESULTS[claim_id] = _assert_claim_passes(claim_id)
+    return _RESULTS[claim_id]
+
+
+CLAIMS = [
+    "convnorm.fft-singular-values",
+    "convnorm.channel-isometry",
+    "convnorm.spectral-norm-reduction",
+]
+
+
+@pytest.mark.parametrize("claim_id", CLAIMS)
+def test_claim_passes_and_control_fails(claim_id):
+    result = assert_claim_passes(claim_id)
+    assert result.control.verdict == "FAILS"
+
+
+def test_fft_values_evidence():
+    res = assert_claim_passes("convnorm.fft-singular-values")
+    assert res.check.measured["max_relative_error"] < 1e-12
+    # the zero-padded operator is far from the circular formula, not marginally
+    assert res.control.measured["max_relative_error"] > 0.05
+
+
+def test_isometry_evidence():
+    res = assert_claim_passes("convnorm.channel-isometry")
+    assert res.check.measured["max_deviation"] < 1e-12
+    assert res.control.measured["max_deviation"] > 1.0
+
+
+def test_norm_reduction_evidence():
+    res = assert_claim_passes("convnorm.spectral-norm-reduction")
+    m = res.check.measured
+    assert m["max_block_norm"] <= 1 + 1e-10
+    assert m["max_layer_norm_over_sqrt_c_out"] <= 1 + 1e-10
+    assert m["median_reduction"] > 1.2
+    assert res.control.measured["max_block_norm"] > 1.5
+    assert all(row["||B|| after"] < row["||B|| before"] for row in res.check.table)
+
+
+def test_paper_metadata():
+    import specproof.theory.convnorm as mod
+
+    assert mod.PAPER.key == "convnorm"
+    assert "2103.00673" in mod.PAPER.url and mod.PAPER.venue == "NeurIPS 2021"
+    assert get_claim("convnorm.channel-isometry").paper == "convnorm"
+
+
+def test_other_seed():
+    res = run_claim(get_claim("convnorm.channel-isometry"), profile="quick", seed=7)
+    assert res.verdict == "PASS" and res.control.verdict == "FAILS"
