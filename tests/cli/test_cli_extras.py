@@ -49,7 +49,8 @@ def test_did_you_mean(argv, hint, capsys, tmp_path):
 
 
 def test_claims_json_and_long(capsys):
-    assert main(["claims", "--json", "--paper", "lin-sn-gan"]) == 0
+    assert main(["claims", "--json", "--only", "lin-sn-gan.homogeneity",
+                 "--only", "lin-sn-gan.gradient-bound"]) == 0
     listing = json.loads(capsys.readouterr().out)
     assert [c["id"] for c in listing] == ["lin-sn-gan.homogeneity", "lin-sn-gan.gradient-bound"]
     grad = listing[1]
@@ -85,6 +86,7 @@ def test_progress_is_live_on_a_terminal_and_plain_elsewhere():
         shown.start("lin-sn-gan.homogeneity")
         table = shown.__rich__()
         assert table.row_count == 2  # the running claim and the count
+        shown._live.refresh()  # one frame now (the display refreshes 4 times a second)
         shown.finish(run_claim("lin-sn-gan.homogeneity"), 1, 1)
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", tty.getvalue())
     assert re.search(r"running\s+lin-sn-gan.homogeneity\s+\d+\.\d s", text)  # live line
