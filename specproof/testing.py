@@ -1,21 +1,71 @@
-"""Helpers for pytest: run a claim and fail the test with its evidence unless it passes."""
+"""Helpers for pytest: run a claim and fail the test with its evidence unless it passes.
+
+A failure reads like a pytest failure: the verdict and its reason, the measured values
+that decided it, and any traceback as lines (see :func:`failure_report`). The pytest
+plugin (:mod:`specproof.pytest_plugin`) builds on these.
+"""
 
 from __future__ import annotations
 
-import json
+import textwrap
 from typing import Any
 
 from specproof._core import SpecproofError
-from specproof.claims import ClaimResult, run_claim
-from specproof.theory import get_claim
+from specproof.claims import Claim, ClaimResult, run_claim
+from specproof.claims.display import format_value
 
 
 class ClaimFailed(SpecproofError, AssertionError):
     """A claim's verdict was not PASS; the message carries the evidence."""
 
+    def __init__(self, message: str, result: ClaimResult | None = None) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+def failure_report(result: ClaimResult) -> str:
+    """A claim result as a readable failure: verdict, reason, deciding values, traceback.
+
+    Examples
+    --------
+    >>> from specproof.claims import run_claim
+    >>> print(failure_report(run_claim("lin-sn-gan.homogeneity")).splitlines()[0])
+    lin-sn-gan.homogeneity: PASS
+    """
+    lines = [
+        f"{result.id}: {result.verdict}",
+        f"reason: {result.reason}",
+        f"check: {result.check.verdict}; negative control: {result.control.verdict}",
+    ]
+    decided_by = (
+        "control"
+        if result.verdict == "VACUOUS"
+        or (result.verdict == "ERROR" and result.check.verdict != "ERROR")
+        else "check"
+    )
+    outcome = result.control if decided_by == "control" else result.check
+    if outcome.expected:
+        lines.append(f"expected ({decided_by}): {outcome.expected}")
+    shown = [("check", result.check.measured)]
+    if decided_by == "control":
+        shown.append(("control", result.control.measured))
+    for label, values in shown:
+        if values:
+            lines.append(f"measured ({label}):")
+            lines += [f"    {k} = {format_value(v)}" for k, v in values.items()]
+    if result.verdict == "VACUOUS":
+        lines.append(f"negative control: {result.control_description}")
+    for label, o in (("check", result.check), ("control", result.control)):
+        if o.traceback:
+            lines.append(f"traceback ({label}):")
+            lines += [textwrap.indent(t, "    ") for t in o.traceback_lines]
+    params = ", ".join(f"{k}={format_value(v, 60)}" for k, v in result.params.items())
+    lines.append(f"profile {result.profile}, seed {result.seed}, parameters {params or 'none'}")
+    return "\n".join(lines)
+
 
 def assert_claim_passes(
-    claim_id: str,
+    claim_id: str | Claim,
     profile: str = "quick",
     seed: int = 0,
     **overrides: Any,
@@ -24,9 +74,9 @@ def assert_claim_passes(
 
     Parameters
     ----------
-    claim_id : str
-        The claim to run; import the module that registers it first (built-in claims
-        are loaded automatically).
+    claim_id : str or Claim
+        The claim to run; built-in claims are loaded on demand, a user's claims must be
+        registered (their module imported) first.
     profile : {"quick", "paper"}
         Parameter set.
     seed : int
@@ -37,15 +87,16 @@ def assert_claim_passes(
     Returns
     -------
     ClaimResult
-        The result, for further assertions on the measured values.
+        The result, for further assertions on the measured values (its figures are kept:
+        ``result.check_figure``).
 
     Examples
     --------
     >>> assert_claim_passes("lin-sn-gan.homogeneity").verdict
     'PASS'
     """
-    result = run_claim(get_claim(claim_id), profile=profile, seed=seed, overrides=overrides)
+    __tracebackhide__ = True  # pytest shows the test's line, not this helper's
+    result = run_claim(claim_id, profile=profile, seed=seed, overrides=overrides)
     if result.verdict != "PASS":
-        evidence = json.dumps(result.to_dict(), indent=2, default=str)
-        raise ClaimFailed(f"{claim_id}: {result.verdict} ({result.reason})\n{evidence}")
+        raise ClaimFailed(failure_report(result), result)
     return result

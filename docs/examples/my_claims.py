@@ -24,8 +24,8 @@ def gaussian_spectral_norm(ctx, sizes, seeds, symmetric=False):
             xs.append(n)
             ys.append(np.linalg.norm(a, 2))
     fig, ax = figure()
-    fit = loglog_fit(ax, xs, ys, label="||A||_2")
-    ax.set_xlabel("n")
+    fit = loglog_fit(ax, xs, ys, label=r"$\|A\|_2$", xlabel="$n$", ylabel=r"$\|A\|_2$",
+                     reference_slope=0.5, reference_label=r"slope 1/2 ($\sqrt{n}$ rate)")
     return ctx.evidence(
         holds=fit.within(0.4, 0.6),
         measured={"slope": fit.slope, "slope_interval": [fit.low, fit.high]},

@@ -11,10 +11,12 @@ True
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import sys
 from collections.abc import Iterable
+from functools import lru_cache
 from importlib import metadata
 from typing import Any
 
@@ -77,3 +79,46 @@ def provenance(distributions: Iterable[str] = CORE_DEPENDENCIES) -> dict[str, An
         "platform": platform_info(),
         "command_line": command_line(),
     }
+
+
+@lru_cache(maxsize=1)
+def _module_to_distributions() -> dict[str, tuple[str, ...]]:
+    return {k: tuple(v) for k, v in metadata.packages_distributions().items()}
+
+
+def loaded_distributions(modules: Iterable[str] | None = None) -> list[str]:
+    """The installed distributions whose top-level modules this process has imported.
+
+    Read from ``sys.modules`` and installed metadata: the packages that took part in
+    what ran, without importing anything new. The standard library is not included.
+
+    Examples
+    --------
+    >>> import numpy
+    >>> "numpy" in loaded_distributions()
+    True
+    """
+    names = {m.partition(".")[0] for m in (sys.modules if modules is None else modules)}
+    mapping = _module_to_distributions()
+    out: set[str] = set()
+    for name in names:
+        out.update(mapping.get(name, ()))
+    return sorted(out, key=str.lower)
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """The SHA-256 of a file's bytes, in hex.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile(delete=False) as fh:
+    ...     _ = fh.write(b"abc")
+    >>> file_sha256(fh.name)[:16]
+    'ba7816bf8f01cfea'
+    """
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 16), b""):
+            h.update(block)
+    return h.hexdigest()

@@ -32,13 +32,29 @@ from specproof.claims.claim import (
 )
 from specproof.claims.evidence import Context, Evidence, claim_seed
 from specproof.claims.paper import Paper
-from specproof.claims.report import evidence_schema, summary_table, write_report
+from specproof.claims.report import (
+    EvidenceFileError,
+    evidence_schema,
+    load_evidence,
+    rerender,
+    summary_table,
+    write_report,
+)
 from specproof.claims.run import OutputDirError, VerifyRun
-from specproof.claims.runner import BAD_VERDICTS, VERDICTS, ClaimResult, Outcome, run_claim
+from specproof.claims.runner import (
+    BAD_VERDICTS,
+    VERDICTS,
+    ClaimResult,
+    Outcome,
+    resolve_claim,
+    run_claim,
+)
 from specproof.claims.selection import (
     SelectionError,
     UserModuleError,
     import_user_modules,
+    order_failed_first,
+    previous_outcome,
     select_claims,
 )
 from specproof.claims.verify import prepare_output_dir, verify
@@ -53,6 +69,7 @@ __all__ = [
     "ClaimResult",
     "Context",
     "Evidence",
+    "EvidenceFileError",
     "Outcome",
     "OutputDirError",
     "Paper",
@@ -66,7 +83,12 @@ __all__ = [
     "evidence_schema",
     "first_paragraph",
     "import_user_modules",
+    "load_evidence",
+    "order_failed_first",
+    "previous_outcome",
     "prepare_output_dir",
+    "rerender",
+    "resolve_claim",
     "run_claim",
     "select_claims",
     "summary_table",

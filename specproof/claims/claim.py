@@ -76,7 +76,11 @@ class Claim:
             if self.control_check is not None:
                 raise ArgumentError(f"claim {self.id!r} already has a negative control")
             self.control_check = f
-            self.control_description = description or first_paragraph(f.__doc__) or f.__name__
+            self.control_description = (
+                description
+                or first_paragraph(f.__doc__)
+                or f"no description: the control function {f.__name__} has no docstring"
+            )
             return f
 
         return register(fn) if fn is not None else register

@@ -1,45 +1,120 @@
-"""The report folder: ``report.md``, ``report.html``, ``evidence.json``, ``figures/``.
+"""The report folder's files: ``evidence.json``, ``report.html``, ``report.md``, ``report.tex``.
 
 ``evidence.json`` follows the JSON schema ``evidence.schema.json`` shipped beside this
-module (schema id ``specproof.evidence/1``); see ``docs/cli.md``.
+module (schema id ``specproof.evidence/2``; version 1 is ``evidence.schema.v1.json``);
+see ``docs/cli.md``. The three reports are rendered from it through one document model
+(:mod:`specproof.claims.document`), so they say the same things, and
+:func:`rerender` rebuilds them from an evidence file alone.
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import json
-import os
-import platform
-import tempfile
+import shutil
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from specproof._core import to_jsonable
+from specproof._core import ArgumentError, SpecproofError, to_jsonable
+from specproof._core.provenance import (
+    CORE_DEPENDENCIES,
+    file_sha256,
+    platform_info,
+    versions,
+)
 from specproof._core.version import __version__
+from specproof.claims.claim import REGISTRY
+from specproof.claims.document import build_document, key_figure
+from specproof.claims.folder import ReportFolder, atomic_write
+from specproof.claims.render import render_html, render_markdown, render_tex
 from specproof.claims.run import VerifyRun
 from specproof.claims.runner import VERDICTS
 
-SCHEMA_ID = "specproof.evidence/1"
+SCHEMA_ID = "specproof.evidence/2"
+SCHEMA_IDS = ("specproof.evidence/1", SCHEMA_ID)
 
 
-def evidence_schema() -> dict[str, Any]:
-    """The JSON schema that ``evidence.json`` validates against.
+class EvidenceFileError(SpecproofError, ValueError):
+    """An evidence file that cannot be read or does not follow a known schema."""
+
+
+def evidence_schema(version: int = 2) -> dict[str, Any]:
+    """The JSON schema that ``evidence.json`` validates against (``version`` 1 or 2).
 
     Examples
     --------
     >>> evidence_schema()["properties"]["schema"]["const"]
+    'specproof.evidence/2'
+    >>> evidence_schema(1)["properties"]["schema"]["const"]
     'specproof.evidence/1'
     """
-    text = resources.files("specproof.claims").joinpath("evidence.schema.json").read_text()
+    names = {1: "evidence.schema.v1.json", 2: "evidence.schema.json"}
+    if version not in names:
+        raise ArgumentError(f"version must be 1 or 2, got {version!r}")
+    text = resources.files("specproof.claims").joinpath(names[version]).read_text()
     return json.loads(text)
+
+
+def module_record(name: str) -> dict[str, Any]:
+    """A ``--module`` as recorded in the evidence: its name, file and the file's SHA-256.
+
+    Examples
+    --------
+    >>> module_record("json")["path"].endswith("__init__.py")
+    True
+    """
+    import importlib.util
+
+    path: str | None = None
+    if name.endswith(".py"):
+        path = str(Path(name).resolve())
+    else:
+        try:
+            spec = importlib.util.find_spec(name)
+            path = spec.origin if spec is not None and spec.has_location else None
+        except (ImportError, ValueError):
+            path = None
+    digest = file_sha256(path) if path and Path(path).is_file() else None
+    return {"name": name, "path": path, "sha256": digest}
+
+
+def environment(run: VerifyRun) -> dict[str, Any]:
+    """Versions of the distributions that took part, platform, command line, modules.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> env = environment(VerifyRun(out=Path("."), profile="quick", seed=0))
+    >>> sorted(env), env["versions"]["numpy"] is not None
+    (['command_line', 'modules', 'platform', 'versions'], True)
+    """
+    names = sorted(set(CORE_DEPENDENCIES) | set(run.distributions), key=str.lower)
+    return {
+        "versions": versions(names),
+        "platform": platform_info(),
+        "command_line": run.command_line,
+        "modules": [module_record(m) for m in run.modules],
+    }
+
+
+def _papers(run: VerifyRun) -> dict[str, Any]:
+    out = {}
+    keys = {r.paper for r in run.results} | {rec.get("paper") for rec in run.carried}
+    for key in sorted(k for k in keys if k):
+        p = REGISTRY.paper(key)
+        if p is not None:
+            out[key] = {"title": p.title, "authors": p.authors, "venue": p.venue,
+                        "url": p.url, "note": p.note}
+    return out
 
 
 def evidence_document(run: VerifyRun, complete: bool) -> dict[str, Any]:
     """The evidence of ``run`` as a JSON-able dict (the content of ``evidence.json``)."""
-    counts = {v: sum(r.verdict == v for r in run.results) for v in VERDICTS}
+    import platform
+
+    records = [r.to_dict() for r in run.results] + list(run.carried)
+    counts = {v: sum(r["verdict"] == v for r in records) for v in VERDICTS}
     return {
         "schema": SCHEMA_ID,
         "specproof_version": __version__,
@@ -50,145 +125,178 @@ def evidence_document(run: VerifyRun, complete: bool) -> dict[str, Any]:
         "complete": bool(complete),
         "interrupted": bool(run.interrupted),
         "seconds": round(run.seconds, 3),
+        "cpu_seconds": round(run.cpu_seconds, 3),
         "summary": counts,
-        "claims": [r.to_dict() for r in run.results],
+        "environment": environment(run),
+        "papers": _papers(run),
+        "claims": records,
     }
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    # a reader (or an interrupted run) never sees a half-written file
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def summary_table(run: VerifyRun | dict[str, Any]) -> str:
+    """The terminal summary: id, kind, verdict, key figure, seconds; under each claim
+    that did not pass, its reason.
 
+    Accepts a :class:`VerifyRun` or an evidence document.
 
-def _summary_rows(run: VerifyRun) -> list[tuple[str, str, str, str, str]]:
-    return [
-        (r.id, r.kind, r.verdict, r.key_figure(), f"{r.seconds:.2f}") for r in run.results
-    ]
-
-
-def summary_table(run: VerifyRun) -> str:
-    """The terminal summary: id, kind, verdict, key figure, seconds."""
+    Examples
+    --------
+    >>> print(summary_table({"claims": [], "seconds": 0.0}))
+    claim  kind  verdict  key figure  seconds
+    -----  ----  -------  ----------  -------
+    0 claims: none; 0.0 s
+    """
+    if isinstance(run, VerifyRun):
+        records = [r.to_dict() for r in run.results]
+        seconds, interrupted = run.seconds, run.interrupted
+    else:
+        records, seconds = run.get("claims", []), float(run.get("seconds") or 0)
+        interrupted = bool(run.get("interrupted"))
     header = ("claim", "kind", "verdict", "key figure", "seconds")
-    rows = [header, *_summary_rows(run)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    counts = {v: sum(r.verdict == v for r in run.results) for v in VERDICTS}
+    rows = [(r["id"], r["kind"], r["verdict"], key_figure(r), f"{r['seconds']:.2f}")
+            for r in records]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(row):
+        return "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
+
+    lines = [line(header), "  ".join("-" * w for w in widths)]
+    for rec, row in zip(records, rows):
+        lines.append(line(row))
+        if rec["verdict"] != "PASS":
+            lines.append(f"    {rec['verdict']}: {rec.get('reason', '')}")
+    counts = {v: sum(r["verdict"] == v for r in records) for v in VERDICTS}
     tail = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
-    state = " (interrupted)" if run.interrupted else ""
-    lines.append(f"{len(run.results)} claims: {tail or 'none'}; {run.seconds:.1f} s{state}")
+    state = " (interrupted)" if interrupted else ""
+    lines.append(f"{len(records)} claims: {tail or 'none'}; {seconds:.1f} s{state}")
     return "\n".join(lines)
 
 
-def _fmt(value: Any) -> str:
-    value = to_jsonable(value)
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    text = json.dumps(value) if not isinstance(value, str) else value
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-def _markdown(run: VerifyRun, complete: bool) -> str:
-    out = [
-        "# specproof verification report",
-        "",
-        f"profile `{run.profile}`, seed {run.seed}, {len(run.results)} claims, "
-        f"{run.seconds:.1f} s" + ("" if complete else " (incomplete)"),
-        "",
-        "| claim | kind | verdict | key figure | seconds |",
-        "|---|---|---|---|---|",
-    ]
-    out += [f"| {' | '.join(row)} |" for row in _summary_rows(run)]
-    for r in run.results:
-        out += ["", f"## {r.id} — {r.verdict}", "", f"*{r.statement}*", ""]
-        out += [f"- paper: `{r.paper}`; kind: {r.kind}; verdict reason: {r.reason}"]
-        out += [f"- parameters: `{json.dumps(to_jsonable(r.params))}`"]
-        for label, o in (("check", r.check), ("control", r.control)):
-            desc = f" ({r.control_description})" if label == "control" else ""
-            out += [f"- **{label}**{desc}: {o.verdict}; expected: {o.expected or '—'}"]
-            out += [f"  - {k} = {_fmt(v)}" for k, v in o.measured.items()]
-            out += [f"  - certificate: [{n}](certificates/{n})" for n in o.certificates]
-            if o.traceback:
-                out += ["", "```", o.traceback.rstrip(), "```"]
-        if r.check.table:
-            cols = list(dict.fromkeys(k for row in r.check.table for k in row))
-            out += ["", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-            out += [
-                "| " + " | ".join(_fmt(row.get(c, "")) for c in cols) + " |"
-                for row in r.check.table
-            ]
-        for fig in r.figures.values():
-            out += ["", f"![{fig}](figures/{fig}.png) ([PDF](figures/{fig}.pdf))"]
-    return "\n".join(out) + "\n"
-
-
-_CSS = """
-body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.2em .5em}
-.PASS{color:#0a7a2f;font-weight:bold}.FAIL,.ERROR{color:#b00020;font-weight:bold}
-.VACUOUS{color:#b36b00;font-weight:bold}pre{background:#f6f6f6;padding:.5em;overflow:auto}
-img{max-width:100%}
-"""
-
-
-def _html(run: VerifyRun, figure_dir: Path, complete: bool) -> str:
-    e = html.escape
-    parts = [
-        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
-        f"<title>specproof report</title><style>{_CSS}</style></head><body>",
-        "<h1>specproof verification report</h1>",
-        f"<p>profile <code>{e(run.profile)}</code>, seed {run.seed}, "
-        f"{len(run.results)} claims, {run.seconds:.1f} s"
-        + ("" if complete else " (incomplete)")
-        + "</p>",
-        "<table><tr><th>claim</th><th>kind</th><th>verdict</th><th>key figure</th>"
-        "<th>seconds</th></tr>",
-    ]
-    for cid, kind, verdict, key, secs in _summary_rows(run):
-        parts.append(
-            f"<tr><td><a href='#{e(cid)}'>{e(cid)}</a></td><td>{e(kind)}</td>"
-            f"<td class='{verdict}'>{verdict}</td><td>{e(key)}</td><td>{secs}</td></tr>"
-        )
-    parts.append("</table>")
-    for r in run.results:
-        parts.append(
-            f"<h2 id='{e(r.id)}'>{e(r.id)} — <span class='{r.verdict}'>{r.verdict}</span></h2>"
-        )
-        parts.append(f"<p><em>{e(r.statement)}</em></p><p>{e(r.reason)}</p>")
-        for label, o in (("check", r.check), ("control", r.control)):
-            desc = f" ({e(r.control_description)})" if label == "control" else ""
-            parts.append(
-                f"<p><b>{label}</b>{desc}: {o.verdict}; expected: {e(o.expected or '—')}</p>"
-            )
-            if o.measured:
-                parts.append("<table>")
-                parts += [
-                    f"<tr><td>{e(k)}</td><td>{e(_fmt(v))}</td></tr>" for k, v in o.measured.items()
-                ]
-                parts.append("</table>")
-            if o.traceback:
-                parts.append(f"<pre>{e(o.traceback)}</pre>")
-        for fig in r.figures.values():
-            png = figure_dir / f"{fig}.png"
-            if png.exists():
-                data = base64.b64encode(png.read_bytes()).decode()
-                parts.append(f"<img alt='{e(fig)}' src='data:image/png;base64,{data}'>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
-
-
-def write_report(run: VerifyRun, complete: bool = True, with_html: bool = True) -> None:
-    """Write ``evidence.json`` and ``report.md`` (and ``report.html`` when ``with_html``)."""
-    out = Path(run.out)
-    doc = evidence_document(run, complete)
-    _atomic_write(out / "evidence.json", json.dumps(doc, indent=2, allow_nan=False) + "\n")
-    _atomic_write(out / "report.md", _markdown(run, complete))
+def write_documents(doc: dict[str, Any], folder: Path, with_html: bool = True) -> None:
+    """Write ``evidence.json``, ``report.md``, ``report.tex`` (and ``report.html``) into
+    ``folder`` from the evidence document ``doc``; figures are read from
+    ``folder/figures`` for the HTML."""
+    atomic_write(folder / "evidence.json", json.dumps(doc, indent=2, allow_nan=False) + "\n")
+    model = build_document(doc)
+    atomic_write(folder / "report.md", render_markdown(model))
     if with_html:
-        _atomic_write(out / "report.html", _html(run, out / "figures", complete))
+        atomic_write(folder / "report.tex", render_tex(model, folder_name=_final_name(folder)))
+        atomic_write(folder / "report.html", render_html(model, folder / "figures"))
+
+
+def _final_name(folder: Path) -> str:
+    # a staging folder ".<name>.partial-XXXX" becomes <name>
+    name = folder.name
+    if name.startswith(".") and ".partial-" in name:
+        return name[1:].rsplit(".partial-", 1)[0]
+    return name
+
+
+def write_report(
+    run: VerifyRun, complete: bool = True, with_html: bool = True, folder: Path | None = None
+) -> None:
+    """Write the report files of ``run`` into ``folder`` (``run.out`` by default)."""
+    write_documents(evidence_document(run, complete), Path(folder or run.out), with_html)
+
+
+def load_evidence(path: str | Path) -> dict[str, Any]:
+    """Read and validate an ``evidence.json`` (schema version 1 or 2).
+
+    Raises
+    ------
+    EvidenceFileError
+        The file is missing, not JSON, or follows no known schema.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "evidence.json")
+    >>> _ = open(path, "w").write('{"schema": "other/1"}')
+    >>> load_evidence(path)
+    Traceback (most recent call last):
+    ...
+    specproof.claims.report.EvidenceFileError: ... is not a specproof evidence file: ...
+    """
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EvidenceFileError(f"cannot read {str(path)!r} as an evidence file: {exc}") from exc
+    schema = doc.get("schema") if isinstance(doc, dict) else None
+    if schema not in SCHEMA_IDS:
+        raise EvidenceFileError(
+            f"{str(path)!r} is not a specproof evidence file: schema is {schema!r}, "
+            f"expected one of {list(SCHEMA_IDS)}"
+        )
+    try:
+        import jsonschema
+    except ImportError:  # validation is a dev extra; the renderer copes with what it gets
+        return doc
+    try:
+        jsonschema.validate(doc, evidence_schema(SCHEMA_IDS.index(schema) + 1))
+    except jsonschema.ValidationError as exc:
+        raise EvidenceFileError(
+            f"{str(path)!r} does not follow {schema}: {exc.message}"
+        ) from exc
+    return doc
+
+
+def referenced_files(doc: dict[str, Any]) -> list[str]:
+    """The figure and certificate files (relative paths) an evidence document names.
+
+    Examples
+    --------
+    >>> referenced_files({"claims": [{"figures": {"check": "a.b"}, "check": {},
+    ...                               "control": {"certificates": ["a.b.c.json"]}}]})
+    ['figures/a.b.pdf', 'figures/a.b.png', 'certificates/a.b.c.json']
+    """
+    files = []
+    for rec in doc.get("claims", []):
+        for stem in (rec.get("figures") or {}).values():
+            files += [f"figures/{stem}.pdf", f"figures/{stem}.png"]
+        for role in ("check", "control"):
+            files += [f"certificates/{n}" for n in (rec.get(role) or {}).get("certificates") or []]
+    return files
+
+
+def rerender(evidence_path: str | Path, out: str | Path) -> tuple[Path, list[str]]:
+    """Render the reports of an evidence file into the folder ``out``, running nothing.
+
+    The figures and certificates the evidence names are copied from beside the
+    evidence file; ``out`` is replaced as a whole, like a run's report folder.
+
+    Returns
+    -------
+    (Path, list of str)
+        The folder, and the referenced files that were missing beside the evidence.
+
+    Examples
+    --------
+    >>> import tempfile, os, json
+    >>> base = tempfile.mkdtemp()
+    >>> src = os.path.join(base, "evidence.json")
+    >>> _ = open(src, "w").write(json.dumps({"schema": "specproof.evidence/1",
+    ...     "specproof_version": "0", "seed": 0, "profile": "quick", "complete": True,
+    ...     "claims": []}))
+    >>> folder, missing = rerender(src, os.path.join(base, "again"))
+    >>> sorted(os.listdir(folder)), missing
+    (['evidence.json', 'figures', 'report.html', 'report.md', 'report.tex'], [])
+    """
+    src = Path(evidence_path)
+    doc = load_evidence(src)
+    folder = ReportFolder(out)
+    staging = folder.open()
+    missing = []
+    try:
+        for rel in referenced_files(doc):
+            source = src.parent / rel
+            if source.is_file():
+                (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, staging / rel)
+            else:
+                missing.append(rel)
+        write_documents(to_jsonable(doc), staging)
+    except BaseException:
+        folder.discard()
+        raise
+    return folder.commit(), missing

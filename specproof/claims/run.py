@@ -23,6 +23,11 @@ class VerifyRun:
     results: list[ClaimResult] = field(default_factory=list)
     interrupted: bool = False
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    modules: list[str] = field(default_factory=list)
+    distributions: set[str] = field(default_factory=set)
+    command_line: list[str] | None = None
+    carried: list[dict] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:

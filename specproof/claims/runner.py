@@ -11,112 +11,56 @@ ERROR    the check or the control raised (traceback kept), or no control is regi
 from __future__ import annotations
 
 import json
+import os
 import time
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from specproof._core import to_jsonable
-from specproof.claims.claim import Claim
+from specproof._core import ArgumentError, ArgumentTypeError, to_jsonable
+from specproof.claims.claim import REGISTRY, Claim, Registry
 from specproof.claims.evidence import Context, Evidence
+from specproof.claims.results import (  # noqa: F401  (re-exported: the runner's API)
+    BAD_VERDICTS,
+    VERDICTS,
+    ClaimResult,
+    Outcome,
+    _short,
+)
 
-VERDICTS: tuple[str, ...] = ("PASS", "FAIL", "VACUOUS", "ERROR")
-BAD_VERDICTS: frozenset[str] = frozenset({"FAIL", "VACUOUS", "ERROR"})
+_ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """One run of a check or of its control.
+def error_line(exc: BaseException, fn=None) -> str:
+    """One line for an exception: its type and message, and where it was raised.
 
-    ``verdict`` is ``"HOLDS"``, ``"FAILS"`` or ``"ERROR"``.
+    The place is the deepest frame outside the claims engine (the engine's own frames,
+    e.g. Evidence validation, point at the caller that passed the bad value); when every
+    frame is the engine's, the check function's definition.
+
+    Examples
+    --------
+    >>> try:
+    ...     1 / 0
+    ... except ZeroDivisionError as e:
+    ...     error_line(e).startswith("ZeroDivisionError: division by zero (at ")
+    True
     """
-
-    verdict: str
-    measured: dict[str, Any] = field(default_factory=dict)
-    expected: str = ""
-    table: list[dict[str, Any]] = field(default_factory=list)
-    key: str | None = None
-    seconds: float = 0.0
-    traceback: str | None = None
-    figure: str | None = None
-    certificates: tuple[str, ...] = ()
-
-    @property
-    def holds(self) -> bool:
-        return self.verdict == "HOLDS"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "verdict": self.verdict,
-            "measured": to_jsonable(self.measured),
-            "expected": self.expected,
-            "table": to_jsonable(self.table),
-            "key": self.key,
-            "seconds": round(self.seconds, 6),
-            "traceback": self.traceback,
-            "figure": self.figure,
-            "certificates": list(self.certificates),
-        }
-
-
-@dataclass(frozen=True)
-class ClaimResult:
-    """The verdict on one claim, with the outcomes of its check and its control."""
-
-    id: str
-    paper: str
-    kind: str
-    statement: str
-    verdict: str
-    reason: str
-    seed: int
-    profile: str
-    params: dict[str, Any]
-    check: Outcome
-    control: Outcome
-    control_description: str
-    seconds: float
-    figures: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return self.verdict == "PASS"
-
-    def key_figure(self) -> str:
-        """A short text for the summary table: the check's key measured quantity."""
-        m = self.check.measured
-        if not m:
-            return ""
-        name = self.check.key if self.check.key in m else next(iter(m))
-        return f"{name}={_short(to_jsonable(m[name]))}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "paper": self.paper,
-            "kind": self.kind,
-            "statement": self.statement,
-            "verdict": self.verdict,
-            "reason": self.reason,
-            "seed": self.seed,
-            "profile": self.profile,
-            "params": to_jsonable(self.params),
-            "seconds": round(self.seconds, 6),
-            "check": self.check.to_dict(),
-            "control": {**self.control.to_dict(), "description": self.control_description},
-            "figures": dict(self.figures),
-        }
-
-    def __repr__(self) -> str:
-        return f"ClaimResult(id={self.id!r}, verdict={self.verdict}, {self.key_figure()})"
-
-
-def _short(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    text = str(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    head = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    where = ""
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if f.filename != "<string>"  # generated code, e.g. a dataclass __init__
+        and not os.path.abspath(f.filename).startswith(_ENGINE_DIR + os.sep)
+    ]
+    if frames:
+        f = frames[-1]
+        where = f"{os.path.basename(f.filename)}:{f.lineno} in {f.name}"
+    elif fn is not None and getattr(fn, "__code__", None) is not None:
+        code = fn.__code__
+        where = f"{os.path.basename(code.co_filename)}:{code.co_firstlineno} in {code.co_name}"
+    return f"{head} (at {where})" if where else head
 
 
 def _run_one(
@@ -125,24 +69,34 @@ def _run_one(
     params: dict[str, Any],
     figure_stem: Path | None,
     certificate_stem: Path | None = None,
+    same_as: Any = None,
 ) -> Outcome:
     start = time.perf_counter()
+    cpu = time.process_time()
     try:
         ev = fn(ctx, **params)
         if not isinstance(ev, Evidence):
             raise TypeError(
                 f"a check must return Evidence (use ctx.evidence(...)), got {type(ev).__name__}"
             )
-    except Exception:
+    except Exception as exc:
         return Outcome(
             verdict="ERROR",
             seconds=time.perf_counter() - start,
+            cpu_seconds=time.process_time() - cpu,
             traceback=traceback.format_exc(),
+            error=error_line(exc, fn),
         )
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu
+    fig = ev.figure
+    if fig is not None and same_as is not None and _same_picture(fig, same_as):
+        # a control figure identical to the check's shows nothing new: not written
+        _close(fig)
+        fig = None
     figure_path = None
-    if ev.figure is not None:
-        figure_path = _save_figure(ev.figure, figure_stem)
+    if fig is not None:
+        figure_path = _save_figure(fig, figure_stem)
     saved = _save_certificates(ev.certificates, certificate_stem)
     return Outcome(
         verdict="HOLDS" if ev.holds else "FAILS",
@@ -151,9 +105,32 @@ def _run_one(
         table=ev.table,
         key=ev.key,
         seconds=seconds,
+        cpu_seconds=cpu_seconds,
         figure=figure_path,
         certificates=saved,
+        figure_object=fig,
     )
+
+
+def _png_bytes(fig) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=50)
+    return buf.getvalue()
+
+
+def _same_picture(fig, other) -> bool:
+    try:
+        return _png_bytes(fig) == _png_bytes(other)
+    except Exception:  # a figure that cannot render is left to the save step to report
+        return False
+
+
+def _close(fig) -> None:
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
 
 
 def _save_certificates(docs: dict[str, Any], stem: Path | None) -> tuple[str, ...]:
@@ -170,8 +147,8 @@ def _save_certificates(docs: dict[str, Any], stem: Path | None) -> tuple[str, ..
 
 
 def _save_figure(fig, stem: Path | None) -> str | None:
-    import matplotlib.pyplot as plt
-
+    # closed for pyplot (no figure piles up in its manager), kept as an object: a closed
+    # figure still draws, saves and displays
     try:
         if stem is None:
             return None
@@ -180,26 +157,65 @@ def _save_figure(fig, stem: Path | None) -> str | None:
         save_figure(fig, stem)
         return stem.name
     finally:
-        plt.close(fig)
+        _close(fig)
+
+
+def _measured_text(o: Outcome, limit: int = 3) -> str:
+    items = list(o.measured.items())
+    if o.key in o.measured:
+        items.sort(key=lambda kv: kv[0] != o.key)
+    shown = [f"{k}={_short(to_jsonable(v))}" for k, v in items[:limit]]
+    return ", ".join(shown)
 
 
 def verdict_of(check: Outcome, control: Outcome, has_control: bool) -> tuple[str, str]:
-    """Combine the two outcomes into the claim's verdict and a one-line reason."""
+    """Combine the two outcomes into the claim's verdict and a one-line reason.
+
+    The reason says why in the terms of the evidence: the exception and where it was
+    raised, or what was expected and what was measured.
+    """
     if check.verdict == "ERROR":
-        return "ERROR", "the check raised an exception"
+        return "ERROR", f"the check raised {check.error or 'an exception'}"
     if not has_control:
         return "ERROR", "no negative control is registered, so the check cannot be shown to fail"
     if control.verdict == "ERROR":
-        return "ERROR", "the negative control raised an exception"
+        return "ERROR", f"the negative control raised {control.error or 'an exception'}"
     if not check.holds:
-        return "FAIL", "the check does not hold"
+        expected = f"expected {check.expected}; " if check.expected else ""
+        return "FAIL", f"the check does not hold: {expected}measured {_measured_text(check)}"
     if control.holds:
-        return "VACUOUS", "the negative control holds too: the check cannot tell true from false"
+        measured = _measured_text(control)
+        return "VACUOUS", (
+            "the negative control holds too: the check cannot tell true from false"
+            + (f" (control measured {measured})" if measured else "")
+        )
     return "PASS", "the check holds and the negative control fails"
 
 
+def resolve_claim(c: Claim | str, registry: Registry | None = None) -> Claim:
+    """A :class:`Claim` from itself or from its id (built-in claims load on demand).
+
+    Examples
+    --------
+    >>> resolve_claim("lin-sn-gan.homogeneity").id
+    'lin-sn-gan.homogeneity'
+    """
+    if isinstance(c, Claim):
+        return c
+    if not isinstance(c, str):
+        raise ArgumentTypeError(
+            f"claim must be a Claim or a claim id string, got {type(c).__name__}"
+        )
+    reg = REGISTRY if registry is None else registry
+    if c not in reg and reg is REGISTRY:
+        from specproof.claims.providers import load_claim_providers
+
+        load_claim_providers()
+    return reg.get(c)
+
+
 def run_claim(
-    c: Claim,
+    c: Claim | str,
     profile: str = "quick",
     seed: int = 0,
     figure_dir: str | Path | None = None,
@@ -210,8 +226,8 @@ def run_claim(
 
     Parameters
     ----------
-    c : Claim
-        The claim (see :func:`specproof.theory.get_claim`).
+    c : Claim or str
+        The claim, or its id (built-in claims are loaded on demand).
     profile : {"quick", "paper"}
         Which parameter set to run.
     seed : int
@@ -219,7 +235,9 @@ def run_claim(
         the claim id, so the same seed gives the same numbers.
     figure_dir : path, optional
         Where figures are saved as ``<claim-id>.pdf/.png`` (control figures as
-        ``<claim-id>.control.*``); figures are discarded when None.
+        ``<claim-id>.control.*``). The result keeps the figure objects either way
+        (``result.check_figure``, ``result.control_figure``); a control figure identical
+        to the check's is dropped.
     certificate_dir : path, optional
         Where the evidence's certificates are written as ``<claim-id>.<name>.json``
         (the control's as ``<claim-id>.control.<name>.json``); not written when None.
@@ -228,18 +246,18 @@ def run_claim(
 
     Examples
     --------
-    >>> from specproof.theory import get_claim, load_builtin_claims
-    >>> load_builtin_claims()
-    >>> run_claim(get_claim("lin-sn-gan.homogeneity"), seed=0).verdict
+    >>> run_claim("lin-sn-gan.homogeneity", seed=0).verdict
     'PASS'
     """
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+        raise ArgumentError(f"seed must be a non-negative int, got {seed!r}")
+    c = resolve_claim(c)
     params = c.params(profile)
     params.update(overrides or {})
     fig_dir = Path(figure_dir) if figure_dir is not None else None
     cert_dir = Path(certificate_dir) if certificate_dir is not None else None
     start = time.perf_counter()
+    cpu = time.process_time()
     check = _run_one(
         c.check,
         Context(seed=seed, profile=profile, claim_id=c.id),
@@ -255,6 +273,7 @@ def run_claim(
             params,
             fig_dir / f"{c.id}.control" if fig_dir else None,
             cert_dir / f"{c.id}.control" if cert_dir else None,
+            same_as=check.figure_object,
         )
     else:
         why = "not run: the check raised" if has_control else "no control registered"
@@ -280,4 +299,5 @@ def run_claim(
         control_description=c.control_description,
         seconds=time.perf_counter() - start,
         figures=figures,
+        cpu_seconds=time.process_time() - cpu,
     )

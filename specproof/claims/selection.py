@@ -103,3 +103,36 @@ def select_claims(
     if only:
         claims = [c for c in claims if any(fnmatch.fnmatchcase(c.id, p) for p in only)]
     return claims
+
+
+def previous_outcome(out: str | Path) -> dict[str, str] | None:
+    """The verdicts of the previous run in the report folder ``out`` (id -> verdict).
+
+    None when ``out`` holds no readable ``evidence.json`` (no previous run).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> previous_outcome(tempfile.mkdtemp()) is None
+    True
+    """
+    import json
+
+    path = Path(out) / "evidence.json"
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        return {str(c["id"]): str(c["verdict"]) for c in doc["claims"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def order_failed_first(claims: Sequence[Claim], previous: dict[str, str]) -> list[Claim]:
+    """``claims`` with those that did not PASS last time first (order otherwise kept).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as C
+    >>> [c.id for c in order_failed_first([C(id="a"), C(id="b")], {"b": "FAIL"})]
+    ['b', 'a']
+    """
+    return sorted(claims, key=lambda c: previous.get(c.id, "PASS") == "PASS")

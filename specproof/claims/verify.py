@@ -1,62 +1,69 @@
 """``specproof verify``: run the selected claims, show progress, write the report folder.
 
-Results are written after every finished claim (``evidence.json`` and ``report.md``
-with ``"complete": false``), so an interrupted run keeps what it finished.
+The folder is written as a temporary sibling and renamed over ``out`` at the end (see
+:mod:`specproof.claims.folder`): a rerun leaves no stale file, and a run whose claim
+selection fails creates nothing. Results are written into the staging folder after
+every finished claim (``evidence.json`` and ``report.md`` with ``"complete": false``),
+and an interrupted run still puts what it finished in place.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
+from typing import Any
 
 from specproof._core import ArgumentError
+from specproof._core.provenance import loaded_distributions
 from specproof.claims.claim import REGISTRY, Claim
+from specproof.claims.folder import ReportFolder, check_output_dir
+from specproof.claims.progress import make_progress
 from specproof.claims.report import write_report
-from specproof.claims.run import OutputDirError, VerifyRun
+from specproof.claims.run import VerifyRun
 from specproof.claims.runner import ClaimResult, run_claim
 from specproof.claims.selection import import_user_modules
 
 
 def prepare_output_dir(out: str | Path) -> Path:
-    """Create ``out`` (and ``out/figures``) and prove it is writable, before any work.
+    """Check that ``out`` can become a report folder, before any work; create nothing.
 
     Examples
     --------
     >>> import tempfile, os
-    >>> prepare_output_dir(os.path.join(tempfile.mkdtemp(), "r")).name
-    'r'
+    >>> base = tempfile.mkdtemp()
+    >>> prepare_output_dir(os.path.join(base, "r")).name, os.listdir(base)
+    ('r', [])
     """
-    path = Path(out)
-    try:
-        (path / "figures").mkdir(parents=True, exist_ok=True)
-        probe = path / ".specproof-write-test"
-        probe.write_text("ok")
-        probe.unlink()
-    except OSError as exc:
-        raise OutputDirError(f"--out {str(path)!r} is not a writable folder: {exc}") from exc
-    return path
+    return check_output_dir(out)
 
 
 def _worker_init(modules: Sequence[str]) -> None:
     import_user_modules(modules)
 
 
-def _worker_run(claim_id: str, profile: str, seed: int, out: str) -> ClaimResult:
-    return run_claim(
+def _worker_run(
+    claim_id: str, profile: str, seed: int, out: str, in_worker: bool = True
+) -> tuple[ClaimResult, list[str], float]:
+    cpu = time.process_time()
+    result = run_claim(
         REGISTRY.get(claim_id),
         profile=profile,
         seed=seed,
         figure_dir=Path(out) / "figures",
         certificate_dir=Path(out) / "certificates",
     )
-
-
-def _default_progress(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    if in_worker:  # figure objects stay in the worker; the files carry them
+        result = dataclasses.replace(
+            result,
+            check=dataclasses.replace(result.check, figure_object=None),
+            control=dataclasses.replace(result.control, figure_object=None),
+        )
+    return result, loaded_distributions(), time.process_time() - cpu
 
 
 def verify(
@@ -66,7 +73,10 @@ def verify(
     seed: int = 0,
     jobs: int = 1,
     modules: Sequence[str] = (),
-    progress: Callable[[str], None] | None = _default_progress,
+    progress: Any = "auto",
+    record_modules: Sequence[str] | None = None,
+    command_line: Sequence[str] | None = None,
+    keep_previous: bool = False,
 ) -> VerifyRun:
     """Run ``claims`` and write the report folder ``out``.
 
@@ -75,7 +85,7 @@ def verify(
     claims : sequence of Claim
         From :func:`specproof.claims.select_claims`.
     out : path
-        Report folder; created if missing, checked for writability first.
+        Report folder: missing, empty or an earlier report, which is replaced as a whole.
     profile : {"quick", "paper"}
     seed : int
         Run seed recorded in the evidence.
@@ -84,8 +94,19 @@ def verify(
     modules : sequence of str
         The modules that register ``claims`` (dotted names or ``.py`` paths), imported
         in each worker process so the workers know the same claims.
-    progress : callable or None
-        Receives one line per started and finished claim.
+    progress : "auto", callable, Progress or None
+        ``"auto"``: a live display of the running claims on a terminal (stderr), plain
+        finished lines otherwise; a callable receives the plain lines; None is silent.
+    record_modules : sequence of str, optional
+        The user's claim modules to record in the evidence with their SHA-256
+        (default: ``modules``).
+    command_line : sequence of str, optional
+        The command line to record (default: ``sys.argv``).
+    keep_previous : bool
+        Carry over, from the report already in ``out``, the records (with their figures
+        and certificates) of the claims this run does not rerun, marked
+        ``"carried_over": true``; only when that run used the same profile and seed
+        (``--last-failed`` uses it, so the report stays whole).
 
     Returns
     -------
@@ -109,48 +130,104 @@ def verify(
         raise ArgumentError(f"jobs must be a positive int, got {jobs!r}")
     if not isinstance(seed, int) or seed < 0:
         raise ArgumentError(f"seed must be a non-negative int, got {seed!r}")
-    path = prepare_output_dir(out)
-    say = progress or (lambda line: None)
-    run = VerifyRun(out=path, profile=profile, seed=seed)
-    order = {c.id: i for i, c in enumerate(claims)}
+    folder = ReportFolder(out)
     total = len(claims)
+    run = VerifyRun(
+        out=folder.out,
+        profile=profile,
+        seed=seed,
+        modules=list(modules if record_modules is None else record_modules),
+        command_line=list(sys.argv if command_line is None else command_line),
+    )
+    staging = folder.open()
+    if keep_previous:
+        run.carried = _carry_over(folder.out, staging, {c.id for c in claims}, profile, seed)
+    order = {c.id: i for i, c in enumerate(claims)}
     start = time.perf_counter()
+    cpu_start = time.process_time()
+    worker_cpu = 0.0
+    shown = make_progress(progress, total=total)
 
-    def finished(result: ClaimResult) -> None:
+    def finished(item: tuple[ClaimResult, list[str], float], in_worker: bool) -> None:
+        nonlocal worker_cpu
+        result, dists, cpu = item
+        run.distributions.update(dists)
+        if in_worker:
+            worker_cpu += cpu
         run.results.append(result)
         run.results.sort(key=lambda r: order[r.id])
-        say(
-            f"[{len(run.results)}/{total}] {result.verdict:<7} {result.id}  "
-            f"{result.key_figure()}  ({result.seconds:.1f} s)"
-        )
+        shown.finish(result, len(run.results), total)
         run.seconds = time.perf_counter() - start
-        write_report(run, complete=False, with_html=False)
+        run.cpu_seconds = time.process_time() - cpu_start + worker_cpu
+        write_report(run, complete=False, with_html=False, folder=staging)
 
     try:
-        if jobs == 1 or total <= 1:
-            for c in claims:
-                say(f"running {c.id} ...")
-                finished(_worker_run(c.id, profile, seed, str(path)))
-        else:
-            with ProcessPoolExecutor(
-                max_workers=min(jobs, total, os.cpu_count() or 1),
-                initializer=_worker_init,
-                initargs=(tuple(modules),),
-            ) as pool:
-                pending = {
-                    pool.submit(_worker_run, c.id, profile, seed, str(path)) for c in claims
-                }
-                try:
-                    while pending:
-                        done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                        for fut in done:
-                            finished(fut.result())
-                except BaseException:
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    raise
-    except KeyboardInterrupt:
-        run.interrupted = True
-        say(f"interrupted: {len(run.results)} of {total} claims finished; report keeps them")
-    run.seconds = time.perf_counter() - start
-    write_report(run, complete=not run.interrupted, with_html=True)
+        with shown:
+            try:
+                if jobs == 1 or total <= 1:
+                    for c in claims:
+                        shown.start(c.id)
+                        finished(_worker_run(c.id, profile, seed, str(staging), False), False)
+                else:
+                    _run_pool(claims, profile, seed, staging, jobs, modules, shown, finished)
+            except KeyboardInterrupt:
+                run.interrupted = True
+                shown.note(
+                    f"interrupted: {len(run.results)} of {total} claims finished; "
+                    "the report keeps them"
+                )
+        run.seconds = time.perf_counter() - start
+        run.cpu_seconds = time.process_time() - cpu_start + worker_cpu
+        write_report(run, complete=not run.interrupted, with_html=True, folder=staging)
+    except BaseException:
+        folder.discard()
+        raise
+    folder.commit()
     return run
+
+
+def _carry_over(out: Path, staging: Path, rerun: set[str], profile: str, seed: int) -> list:
+    """The previous report's records of the claims not rerun, their files copied."""
+    import json
+    import shutil
+
+    from specproof.claims.report import referenced_files
+
+    try:
+        doc = json.loads((out / "evidence.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if doc.get("profile") != profile or doc.get("seed") != seed:
+        return []  # numbers from another profile or seed would not be this run's
+    kept = [dict(rec, carried_over=True) for rec in doc.get("claims", [])
+            if rec.get("id") not in rerun]
+    for rel in referenced_files({"claims": kept}):
+        if (out / rel).is_file():
+            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(out / rel, staging / rel)
+    return kept
+
+
+def _run_pool(claims, profile, seed, staging, jobs, modules, shown, finished) -> None:
+    workers = min(jobs, len(claims), os.cpu_count() or 1)
+    queue = list(claims)
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_worker_init, initargs=(tuple(modules),)
+    ) as pool:
+        # at most one claim per worker in flight: a submitted claim is a running claim,
+        # so the display's elapsed times are true
+        pending = {}
+        try:
+            while queue or pending:
+                while queue and len(pending) < workers:
+                    c = queue.pop(0)
+                    shown.start(c.id)
+                    fut = pool.submit(_worker_run, c.id, profile, seed, str(staging))
+                    pending[fut] = c.id
+                done, _ = wait(set(pending), timeout=0.5, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    pending.pop(fut)
+                    finished(fut.result(), True)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise

@@ -14,7 +14,7 @@ import sympy as sp
 
 from specproof.claims import Paper, claim
 from specproof.dag_nets import MLPDiscriminator
-from specproof.plotting import figure
+from specproof.plotting import figure, log_ticks, place_legend
 
 PAPER = Paper(
     key="lin-sn-gan",
@@ -141,12 +141,7 @@ def gradient_bound(
         if k < fd_nets:
             fd_err = max(fd_err, _finite_difference_error(net, xs))
     max_ratio = max(ratios)
-    fig, ax = figure()
-    ax.semilogx(norms, ratios, ".", alpha=0.5)
-    ax.axhline(1.0, color="k", lw=0.8, ls="--", label="bound")
-    ax.set_xlabel("||x||")
-    ax.set_ylabel("max_t ||dD/dw_t|| / bound_t")
-    ax.legend(frameon=False)
+    fig = _ratio_figure(np.asarray(norms), np.asarray(ratios))
     table = [
         {"depth": dep, "max ratio": max(r for r, dd in zip(ratios, depths) if dd == dep)}
         for dep in sorted(set(depths))
@@ -169,6 +164,25 @@ def gradient_bound(
         figure=fig,
         key="max_ratio",
     )
+
+
+def _ratio_figure(norms: np.ndarray, ratios: np.ndarray):
+    """Gradient norm over its bound against ||x||; points above the bound in red."""
+    fig, ax = figure()
+    over = ratios > 1.0 + 1e-12
+    ax.semilogx(norms[~over], ratios[~over], ".", alpha=0.5, label=r"ratio $\leq 1$")
+    if over.any():
+        ax.semilogx(norms[over], ratios[over], ".", color="C3", alpha=0.7,
+                    label=f"ratio $> 1$ ({int(over.sum())} of {len(ratios)})")
+        if ratios.max() > 10 and ratios.min() > 0:
+            ax.set_yscale("log")
+    ax.axhline(1.0, color="k", lw=0.8, ls="--",
+               label=r"bound $B_t = \|x\|\prod_{i\neq t}\|w_i\|_2$")
+    ax.set_xlabel(r"$\|x\|_2$")
+    ax.set_ylabel(r"$\max_t\ \|\nabla_{w_t} D(x)\|_F \,/\, B_t$")
+    log_ticks(ax)
+    place_legend(ax)
+    return fig
 
 
 @gradient_bound.control

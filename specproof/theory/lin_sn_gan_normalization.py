@@ -23,7 +23,7 @@ from specproof.certificates import circular_singular_values
 from specproof.claims import claim
 from specproof.dag_nets import MLPDiscriminator
 from specproof.fitting import fit_loglog
-from specproof.plotting import figure
+from specproof.plotting import figure, place_legend
 from specproof.spectral import (
     PowerIterationSN,
     bsn_sigmas,
@@ -140,7 +140,7 @@ def sn_weight_scale(ctx, fan_out: int, fan_ins: list[int], seeds: int, init: str
     ax.loglog(grid, 1 / np.sqrt(grid), "--", label=r"LeCun $1/\sqrt{n}$")
     ax.set_xlabel(rf"fan-in $n$ (fan-out $m = {fan_out}$)")
     ax.set_ylabel(r"entry standard deviation")
-    ax.legend(frameon=False, loc="lower left")
+    place_legend(ax)
     holds = bool(fit.interval_within(-1.1, -0.9) and 0.85 <= ratios.min()
                  and ratios.max() <= 1.15)
     return ctx.evidence(
@@ -200,7 +200,7 @@ def reshape_underestimates(ctx, kernel_sizes: list[int], per_size: int, c_max: i
     ax.axhline(1.0, color="gray", lw=0.8)
     ax.set_xlabel(r"kernel size $k$")
     ax.set_ylabel(r"$\|\mathrm{conv}\|_2 / \sigma_{\mathrm{reshape}}$")
-    ax.legend(frameon=False, loc="upper left")
+    place_legend(ax)
     return ctx.evidence(
         holds=worst <= 1.0 + 1e-12,
         measured={"max_sigma_over_norm": worst, "factor": factor,
@@ -260,7 +260,7 @@ def power_iteration_converges(ctx, shapes: list[list[int]], steps: int,
     ax.set_xlabel(r"training step $t$ (one power iteration each)")
     ax.set_ylabel(r"$|\hat\sigma_t - \sigma_1| / \sigma_1$")
     ax.set_ylim(bottom=1e-17)
-    ax.legend(frameon=False, loc="upper right")
+    place_legend(ax)
     worst = max(finals)
     return ctx.evidence(
         holds=worst < 1e-10,

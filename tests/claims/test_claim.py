@@ -114,3 +114,44 @@ def test_evidence_validation_and_json():
     assert to_jsonable({"x": np.float32(0.5), "y": np.array([[1, 2]]), "z": float("nan"),
                         "w": -np.inf, "b": np.bool_(True)}) == {
         "x": 0.5, "y": [[1, 2]], "z": "NaN", "w": "-Infinity", "b": True}
+
+
+def test_error_reason_names_the_exception_and_the_users_line():
+    reg = Registry()
+
+    @claim("demo.badkey", paper="demo", kind="exact", statement="s",
+           profiles={"quick": {}, "paper": {}}, registry=reg)
+    def badkey(ctx):
+        return ctx.evidence(holds=True, measured={"x": 1.0}, key="nope")
+
+    badkey.control(lambda ctx: ctx.evidence(holds=False))
+    r = run_claim(badkey)
+    line = badkey.check.__code__.co_firstlineno + 3  # the ctx.evidence(...) line
+    assert r.verdict == "ERROR"
+    assert r.reason == (
+        "the check raised specproof._core.errors.ArgumentError: Evidence.key='nope' is not "
+        f"among the measured quantities ['x'] (at test_claim.py:{line} in badkey)")
+    assert r.check.error in r.reason
+
+    @claim("demo.boolean", paper="demo", kind="exact", statement="s",
+           profiles={"quick": {}, "paper": {}}, registry=reg)
+    def boolean(ctx):
+        return True
+
+    boolean.control(lambda ctx: ctx.evidence(holds=False))
+    r = run_claim(boolean)
+    line = boolean.check.__code__.co_firstlineno
+    assert r.reason == (
+        "the check raised TypeError: a check must return Evidence (use ctx.evidence(...)), "
+        f"got bool (at test_claim.py:{line} in boolean)")
+
+
+def test_fail_and_vacuous_reasons_quote_the_measurements():
+    reg = Registry()
+    fail = _make(reg, "f", False, False)
+    r = run_claim(fail, seed=1)
+    assert r.reason.startswith("the check does not hold: expected purpose-built; measured sum=")
+    vac = _make(reg, "v2", True, True)
+    r = run_claim(vac, seed=1)
+    assert r.reason.startswith("the negative control holds too: the check cannot tell true "
+                               "from false (control measured sum=")

@@ -11,6 +11,14 @@ import pytest
 import specproof.theory
 from specproof.claims import REGISTRY, run_claim
 from specproof.cli import main
+from specproof.plotting import (
+    figure,
+    legend_overlaps,
+    log_ticks,
+    missing_labels,
+    place_legend,
+    tick_label_collisions,
+)
 from specproof.theory import load_builtin_claims, papers
 
 load_builtin_claims()
@@ -33,6 +41,39 @@ def test_every_builtin_claim_passes_quick_with_its_control_failing(c):
     result = run_claim(c, profile="quick", seed=0)
     assert (result.verdict, result.check.verdict, result.control.verdict) == (
         "PASS", "HOLDS", "FAILS"), (c.id, result.reason)
+    # the same run's figures (results keep them): fit for a paper
+    _assert_figure_quality(c.id, "check", result.check_figure)
+    _assert_figure_quality(c.id, "control", result.control_figure)
+
+
+def _assert_figure_quality(claim_id, role, fig):
+    """Every axis labelled, no legend over a data point; a control figure is new."""
+    if fig is None:
+        return
+    assert missing_labels(fig) == [], (claim_id, role, missing_labels(fig))
+    for i, ax in enumerate(fig.axes):
+        assert legend_overlaps(ax) == 0, (claim_id, role, f"axes {i}: legend covers data")
+        assert tick_label_collisions(ax) == [], (claim_id, role, f"axes {i}")
+
+
+def test_figure_checks_can_fail():
+    import matplotlib.pyplot as plt
+
+    fig, ax = figure()
+    ax.plot(range(10), [5] * 10, "o", label="a legend that must sit on the data")
+    ax.legend(loc="center")
+    assert legend_overlaps(ax) > 0
+    assert missing_labels(fig) == ["axes 0: x", "axes 0: y"]
+    place_legend(ax)
+    assert legend_overlaps(ax) == 0
+    plt.close(fig)
+    # matplotlib's own minor labels on a short log axis collide ("3x10^1" on "4x10^1")
+    fig, ax = figure()
+    ax.loglog([25, 50, 100, 200], [10.0, 14.1, 20.0, 28.3], "o")
+    assert tick_label_collisions(ax) != []
+    log_ticks(ax)  # the fix loglog_fit applies
+    assert tick_label_collisions(ax) == []
+    plt.close(fig)
 
 
 def test_a_new_paper_is_one_new_file(tmp_path, monkeypatch, capsys):

@@ -234,6 +234,8 @@ def _gram_figure(groups: list[FiniteGroup]):
         names = [p.name for p in table]
         ax.set_xticks(range(len(names)), names, rotation=90, fontsize=6)
         ax.set_yticks(range(len(names)), names, fontsize=6)
+        ax.set_xlabel(r"irrep $\phi$")
+        ax.set_ylabel(r"irrep $\psi$")
         ax.set_title(G.name + r": $\langle\chi_\psi, \chi_\phi\rangle = c_\psi\delta_{\psi\phi}$",
                      fontsize=7)
         ax.grid(False)

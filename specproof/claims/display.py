@@ -1,0 +1,106 @@
+"""Rich display of one claim's result in Jupyter: verdict, reason, key values, figures."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from typing import Any
+
+from specproof._core import to_jsonable
+
+VERDICT_COLOURS = {
+    "PASS": "#0a7a2f",
+    "FAIL": "#b00020",
+    "ERROR": "#b00020",
+    "VACUOUS": "#b36b00",
+}
+
+
+def format_value(value: Any, limit: int = 120) -> str:
+    """A measured value as short text: floats to 6 significant digits, long text cut.
+
+    Examples
+    --------
+    >>> format_value(1 / 3), format_value([1, 2])
+    ('0.333333', '[1, 2]')
+    """
+    import json
+
+    value = to_jsonable(value)
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def figure_png_base64(fig, dpi: int = 110) -> str | None:
+    """The figure as a base64 PNG (None for no figure).
+
+    Examples
+    --------
+    >>> figure_png_base64(None) is None
+    True
+    """
+    if fig is None:
+        return None
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def result_html(r) -> str:
+    """HTML for a :class:`~specproof.claims.ClaimResult` (``_repr_html_``).
+
+    Examples
+    --------
+    >>> from specproof.claims import run_claim
+    >>> ">PASS</span>" in result_html(run_claim("lin-sn-gan.homogeneity"))
+    True
+    """
+    e = html.escape
+    colour = VERDICT_COLOURS.get(r.verdict, "#222")
+    rows = "".join(
+        f"<tr><td><code>{e(k)}</code></td><td>{e(format_value(v))}</td></tr>"
+        for k, v in r.deciding_values().items()
+    )
+    figs = []
+    for label, fig in (("check", r.check_figure), ("control", r.control_figure)):
+        data = figure_png_base64(fig)
+        if data:
+            figs.append(
+                f"<figure style='display:inline-block;margin:0 1em 0 0'>"
+                f"<img src='data:image/png;base64,{data}' style='max-width:420px'>"
+                f"<figcaption>{label}</figcaption></figure>"
+            )
+    return (
+        f"<div><p><b>{e(r.id)}</b> "
+        f"<span style='color:{colour};font-weight:bold'>{e(r.verdict)}</span>"
+        f" <small>({r.profile}, seed {r.seed}, {r.seconds:.2f} s)</small></p>"
+        f"<p><em>{e(r.statement)}</em></p><p>{e(r.reason)}</p>"
+        f"<table>{rows}</table>{''.join(figs)}</div>"
+    )
+
+
+def result_markdown(r) -> str:
+    """Markdown for a :class:`~specproof.claims.ClaimResult` (``_repr_markdown_``).
+
+    Examples
+    --------
+    >>> from specproof.claims import run_claim
+    >>> result_markdown(run_claim("lin-sn-gan.homogeneity")).splitlines()[0][:40]
+    '**lin-sn-gan.homogeneity** — **PASS** (q'
+    """
+    lines = [
+        f"**{r.id}** — **{r.verdict}** ({r.profile}, seed {r.seed}, {r.seconds:.2f} s)",
+        "",
+        f"*{r.statement}*",
+        "",
+        r.reason,
+        "",
+    ]
+    values = r.deciding_values()
+    if values:
+        lines += ["| measured | value |", "|---|---|"]
+        lines += [f"| `{k}` | {format_value(v)} |" for k, v in values.items()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,220 @@
+"""The report as one document model, built from an evidence document.
+
+Every renderer (HTML, Markdown, LaTeX) reads the same :class:`ReportDocument`, built
+from the content of ``evidence.json``: a live run and ``specproof report
+evidence.json`` therefore render the same report, and the three formats say the same
+things (claims, verdicts, reasons, parameters, measured values, tables, figures).
+Claims that did not pass come first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from specproof.claims.display import format_value
+
+VERDICT_ORDER = {"ERROR": 0, "FAIL": 1, "VACUOUS": 2, "PASS": 3}
+
+
+@dataclass
+class Figure:
+    """One saved figure: ``figures/<stem>.pdf`` and ``.png``."""
+
+    role: str  # "check" or "control"
+    stem: str
+    caption: str
+
+
+@dataclass
+class OutcomeView:
+    """The check's or the control's outcome, values already formatted as text."""
+
+    role: str
+    verdict: str
+    expected: str
+    measured: list[tuple[str, str]]
+    key: str | None
+    error: str
+    traceback: list[str]
+    certificates: list[str]
+    seconds: float
+
+
+@dataclass
+class ClaimSection:
+    """Everything the report says about one claim."""
+
+    id: str
+    anchor: str
+    paper: str
+    paper_citation: str
+    paper_url: str
+    kind: str
+    statement: str
+    verdict: str
+    reason: str
+    profile: str
+    seed: int
+    seed_entropy: list[int]
+    params: list[tuple[str, str]]
+    check: OutcomeView
+    control: OutcomeView
+    control_description: str
+    key_figure: str
+    table_columns: list[str]
+    table_rows: list[list[str]]
+    figures: list[Figure]
+    seconds: float
+    cpu_seconds: float | None
+    carried: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == "PASS"
+
+
+@dataclass
+class ReportDocument:
+    """A whole report: header facts, the claims (non-PASS first), the environment."""
+
+    schema: str
+    profile: str
+    seed: int
+    created: str
+    complete: bool
+    interrupted: bool
+    seconds: float
+    cpu_seconds: float | None
+    summary: dict[str, int]
+    claims: list[ClaimSection]
+    versions: list[tuple[str, str]]
+    platform: list[tuple[str, str]]
+    command_line: str
+    modules: list[dict[str, Any]]
+    specproof_version: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        if self.interrupted:
+            return "interrupted"
+        return "complete" if self.complete else "incomplete"
+
+
+def key_figure(record: dict[str, Any]) -> str:
+    """``name=value`` for the check's key measured quantity (the summary-table cell).
+
+    Examples
+    --------
+    >>> key_figure({"check": {"measured": {"a": 0.5, "b": 2}, "key": "b"}})
+    'b=2'
+    """
+    check = record.get("check") or {}
+    measured = check.get("measured") or {}
+    if not measured:
+        return ""
+    name = check.get("key") if check.get("key") in measured else next(iter(measured))
+    value = measured[name]
+    text = f"{value:.4g}" if isinstance(value, float) else format_value(value, limit=40)
+    return f"{name}={text}"
+
+
+def _outcome(role: str, rec: dict[str, Any]) -> OutcomeView:
+    return OutcomeView(
+        role=role,
+        verdict=rec.get("verdict", "ERROR"),
+        expected=rec.get("expected", ""),
+        measured=[(k, format_value(v)) for k, v in (rec.get("measured") or {}).items()],
+        key=rec.get("key"),
+        error=rec.get("error") or "",
+        traceback=(rec.get("traceback") or "").rstrip("\n").splitlines(),
+        certificates=list(rec.get("certificates") or []),
+        seconds=float(rec.get("seconds") or 0.0),
+    )
+
+
+def _figures(rec: dict[str, Any], description: str) -> list[Figure]:
+    figs = rec.get("figures") or {}
+    out = []
+    if "check" in figs:
+        out.append(Figure("check", figs["check"], f"Check: {rec['statement']}"))
+    if "control" in figs:
+        out.append(Figure("control", figs["control"], f"Negative control: {description}"))
+    return out
+
+
+def _claim(rec: dict[str, Any], papers: dict[str, Any]) -> ClaimSection:
+    table = rec.get("check", {}).get("table") or []
+    columns = list(dict.fromkeys(k for row in table for k in row))
+    paper = papers.get(rec["paper"]) or {}
+    citation = ", ".join(
+        x for x in (paper.get("authors"), paper.get("title"), paper.get("venue")) if x
+    )
+    description = rec.get("control", {}).get("description", "")
+    return ClaimSection(
+        id=rec["id"],
+        anchor="claim-" + rec["id"].replace(".", "-"),
+        paper=rec["paper"],
+        paper_citation=citation,
+        paper_url=paper.get("url", ""),
+        kind=rec["kind"],
+        statement=rec["statement"],
+        verdict=rec["verdict"],
+        reason=rec.get("reason", ""),
+        profile=rec["profile"],
+        seed=rec["seed"],
+        seed_entropy=list(rec.get("seed_entropy") or []),
+        params=[(k, format_value(v)) for k, v in (rec.get("params") or {}).items()],
+        check=_outcome("check", rec.get("check") or {}),
+        control=_outcome("control", rec.get("control") or {}),
+        control_description=description,
+        key_figure=key_figure(rec),
+        table_columns=columns,
+        table_rows=[[format_value(row.get(c, ""), limit=40) for c in columns] for row in table],
+        figures=_figures(rec, description),
+        seconds=float(rec.get("seconds") or 0.0),
+        cpu_seconds=rec.get("cpu_seconds"),
+        carried=bool(rec.get("carried_over")),
+    )
+
+
+def build_document(evidence: dict[str, Any]) -> ReportDocument:
+    """The document model of an evidence document (schema version 1 or 2).
+
+    Examples
+    --------
+    >>> doc = build_document({"schema": "specproof.evidence/2", "seed": 0,
+    ...     "profile": "quick", "complete": True, "claims": []})
+    >>> doc.claims, doc.status
+    ([], 'complete')
+    """
+    papers = evidence.get("papers") or {}
+    claims = [_claim(rec, papers) for rec in evidence.get("claims", [])]
+    claims.sort(key=lambda c: VERDICT_ORDER.get(c.verdict, 0))  # stable: run order kept
+    env = evidence.get("environment") or {}
+    versions = env.get("versions") or {
+        "specproof": evidence.get("specproof_version"),
+        "python": evidence.get("python"),
+    }
+    command = env.get("command_line")
+    return ReportDocument(
+        schema=evidence.get("schema", ""),
+        profile=evidence.get("profile", ""),
+        seed=evidence.get("seed", 0),
+        created=evidence.get("created", ""),
+        complete=bool(evidence.get("complete")),
+        interrupted=bool(evidence.get("interrupted")),
+        seconds=float(evidence.get("seconds") or 0.0),
+        cpu_seconds=evidence.get("cpu_seconds"),
+        summary={
+            v: int((evidence.get("summary") or {}).get(v, 0))
+            for v in ("PASS", "FAIL", "VACUOUS", "ERROR")
+        },
+        claims=claims,
+        versions=[(k, v or "not installed") for k, v in versions.items()],
+        platform=[(k, str(v)) for k, v in (env.get("platform") or {}).items()],
+        command_line=" ".join(command) if command else "",
+        modules=list(env.get("modules") or []),
+        specproof_version=evidence.get("specproof_version", ""),
+    )

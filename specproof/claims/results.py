@@ -1,0 +1,154 @@
+"""What running a claim produces: the :class:`Outcome` of its check and of its control,
+and the :class:`ClaimResult` that combines them into a verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from specproof._core import to_jsonable
+from specproof.claims.evidence import claim_seed
+
+VERDICTS: tuple[str, ...] = ("PASS", "FAIL", "VACUOUS", "ERROR")
+BAD_VERDICTS: frozenset[str] = frozenset({"FAIL", "VACUOUS", "ERROR"})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One run of a check or of its control.
+
+    ``verdict`` is ``"HOLDS"``, ``"FAILS"`` or ``"ERROR"``.
+    """
+
+    verdict: str
+    measured: dict[str, Any] = field(default_factory=dict)
+    expected: str = ""
+    table: list[dict[str, Any]] = field(default_factory=list)
+    key: str | None = None
+    seconds: float = 0.0
+    traceback: str | None = None
+    figure: str | None = None
+    certificates: tuple[str, ...] = ()
+    error: str = ""
+    cpu_seconds: float = 0.0
+    figure_object: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def holds(self) -> bool:
+        return self.verdict == "HOLDS"
+
+    @property
+    def traceback_lines(self) -> list[str]:
+        """The traceback as a list of lines (empty when nothing raised)."""
+        return (self.traceback or "").rstrip("\n").splitlines()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "measured": to_jsonable(self.measured),
+            "expected": self.expected,
+            "table": to_jsonable(self.table),
+            "key": self.key,
+            "seconds": round(self.seconds, 6),
+            "cpu_seconds": round(self.cpu_seconds, 6),
+            "traceback": self.traceback,
+            "error": self.error,
+            "figure": self.figure,
+            "certificates": list(self.certificates),
+        }
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """The verdict on one claim, with the outcomes of its check and its control."""
+
+    id: str
+    paper: str
+    kind: str
+    statement: str
+    verdict: str
+    reason: str
+    seed: int
+    profile: str
+    params: dict[str, Any]
+    check: Outcome
+    control: Outcome
+    control_description: str
+    seconds: float
+    figures: dict[str, str] = field(default_factory=dict)
+    cpu_seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == "PASS"
+
+    @property
+    def seed_entropy(self) -> list[int]:
+        """What the check's and the control's generators were seeded with (run seed, id hash)."""
+        return claim_seed(self.seed, self.id)
+
+    @property
+    def check_figure(self):
+        """The check's matplotlib figure (None when it drew none or ran in another process)."""
+        return self.check.figure_object
+
+    @property
+    def control_figure(self):
+        """The control's matplotlib figure (None when it drew none or nothing new)."""
+        return self.control.figure_object
+
+    def deciding_values(self) -> dict[str, Any]:
+        """The measured values that decided the verdict: the check's, or the control's
+        when the control decided it (VACUOUS, or an ERROR in the control)."""
+        if self.verdict == "VACUOUS" or (
+            self.verdict == "ERROR" and self.check.verdict != "ERROR"
+        ):
+            return dict(self.control.measured)
+        return dict(self.check.measured)
+
+    def _repr_html_(self) -> str:
+        from specproof.claims.display import result_html
+
+        return result_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from specproof.claims.display import result_markdown
+
+        return result_markdown(self)
+
+    def key_figure(self) -> str:
+        """A short text for the summary table: the check's key measured quantity."""
+        m = self.check.measured
+        if not m:
+            return ""
+        name = self.check.key if self.check.key in m else next(iter(m))
+        return f"{name}={_short(to_jsonable(m[name]))}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "paper": self.paper,
+            "kind": self.kind,
+            "statement": self.statement,
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "seed": self.seed,
+            "profile": self.profile,
+            "params": to_jsonable(self.params),
+            "seed_entropy": self.seed_entropy,
+            "seconds": round(self.seconds, 6),
+            "cpu_seconds": round(self.cpu_seconds, 6),
+            "check": self.check.to_dict(),
+            "control": {**self.control.to_dict(), "description": self.control_description},
+            "figures": dict(self.figures),
+        }
+
+    def __repr__(self) -> str:
+        return f"ClaimResult(id={self.id!r}, verdict={self.verdict}, {self.key_figure()})"
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."

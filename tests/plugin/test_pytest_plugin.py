@@ -1,0 +1,114 @@
+"""The pytest plugin: marker, fixture, options, and a failure that reads like pytest's."""
+
+from importlib import metadata
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+DEMO = '''
+import pytest
+from specproof.claims import claim
+
+@claim("plugdemo.fails", paper="plugdemo", kind="exact", statement="s",
+       profiles={"quick": {"n": 2}, "paper": {"n": 5}})
+def fails(ctx, n, variant="check"):
+    return ctx.evidence(holds=False, measured={"gap": 0.25, "n": n}, expected="gap == 0",
+                        key="gap")
+
+@fails.control
+def fails_control(ctx, n):
+    """A variant."""
+    return fails.check(ctx, n, variant="control")
+
+@claim("plugdemo.boom", paper="plugdemo", kind="exact", statement="s",
+       profiles={"quick": {}, "paper": {}})
+def boom(ctx):
+    raise ZeroDivisionError("demo boom")
+
+boom.control(lambda ctx: ctx.evidence(holds=False))
+
+@claim("plugdemo.sized", paper="plugdemo", kind="exact", statement="s",
+       profiles={"quick": {"n": 2}, "paper": {"n": 5}})
+def sized(ctx, n, variant="check"):
+    return ctx.evidence(holds=variant == "check", measured={"n": n})
+
+@sized.control
+def sized_control(ctx, n):
+    """A variant."""
+    return sized.check(ctx, n, variant="control")
+
+@pytest.mark.specproof("lin-sn-gan.homogeneity")
+def test_marker_pass():
+    pass
+
+@pytest.mark.specproof("plugdemo.fails")
+def test_marker_fail():
+    pass
+
+def test_fixture_error(specproof_claim):
+    specproof_claim("plugdemo.boom")
+
+def test_fixture_profile(specproof_claim):
+    r = specproof_claim("plugdemo.sized")
+    print("PROFILE", r.profile, "N", r.check.measured["n"])
+
+@pytest.mark.specproof("plugdemo.nonexistent")
+def test_unknown():
+    pass
+'''
+
+
+def _plugin_args() -> list[str]:
+    # installed: the pytest11 entry point loads it; a source checkout needs -p
+    installed = any(ep.value == "specproof.pytest_plugin"
+                    for ep in metadata.entry_points(group="pytest11"))
+    return [] if installed else ["-p", "specproof.pytest_plugin"]
+
+
+@pytest.fixture
+def demo_run(pytester):
+    from specproof.claims import REGISTRY
+
+    pytester.makepyfile(test_demo=DEMO)
+
+    def run(*args):
+        try:
+            return pytester.runpytest_inprocess(*_plugin_args(), "-p", "no:cacheprovider",
+                                                "-s", *args)
+        finally:
+            for name in ("fails", "boom", "sized"):
+                REGISTRY.remove(f"plugdemo.{name}")
+
+    return run
+
+
+def test_marker_fixture_and_failures_read_like_pytest(demo_run):
+    result = demo_run()
+    result.assert_outcomes(passed=2, failed=3)
+    out = result.stdout.str()
+    # the failure: verdict, reason, deciding values, no JSON dump
+    assert "plugdemo.fails: FAIL" in out
+    assert "reason: the check does not hold: expected gap == 0; measured gap=0.25" in out
+    assert "    gap = 0.25" in out and '"measured"' not in out
+    # an error: its traceback as lines, the exception and where it was raised
+    assert "plugdemo.boom: ERROR" in out
+    assert "reason: the check raised ZeroDivisionError: demo boom (at test_demo.py:" in out
+    assert "traceback (check):" in out
+    assert '    raise ZeroDivisionError("demo boom")' in out
+    # an unknown id: did you mean
+    assert "no claim 'plugdemo.nonexistent'" in out
+    assert "PROFILE quick N 2" in out
+
+
+def test_profile_option(demo_run):
+    result = demo_run("--specproof-profile", "paper", "-k", "fixture_profile")
+    result.assert_outcomes(passed=1)
+    assert "PROFILE paper N 5" in result.stdout.str()
+
+
+def test_entry_point_declared():
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "pyproject.toml").read_text()
+    assert '[project.entry-points.pytest11]\nspecproof = "specproof.pytest_plugin"' in text
