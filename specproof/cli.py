@@ -288,18 +288,23 @@ def _add_ntk(sub) -> None:
     p.add_argument("--arch", default="mlp", metavar="A[,A...]",
                    help="mlp, resnet, densenet, bottleneck, random or a PATH.graphml "
                    "(comma separated: one curve each; default mlp)")
-    p.add_argument("--widths", default="64,128,256,512", metavar="M,M,...")
+    p.add_argument("--widths", default="64,128,256,512", metavar="M,M,...",
+                   help="widths (minimum in-degree) to sweep, comma separated "
+                   "(default 64,128,256,512)")
     p.add_argument("--seeds", type=_positive_int, default=8, help="seeds per width (default 8)")
     p.add_argument("--measure", default="hessian",
-                   choices=("hessian", "ntk-change", "kernel-error", "linearization"))
+                   choices=("hessian", "ntk-change", "kernel-error", "linearization"),
+                   help="what to measure at each point (default hessian: ||H|| at init)")
     p.add_argument("--activation", default="erf",
-                   choices=("erf", "tanh", "softplus", "gelu", "relu"))
+                   choices=("erf", "tanh", "softplus", "gelu", "relu"),
+                   help="hidden activation (default erf; relu has no Hessian claims)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--jobs", type=_positive_int, default=None, metavar="N",
                        help="worker processes on this machine")
     where.add_argument("--scheduler", default=None, metavar="ADDR",
                        help="address of a Dask scheduler (needs specproof[dask])")
-    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="output folder: sweep.csv, slopes.json, figures/, cache/ (resumes)")
 
     def run(args: argparse.Namespace) -> int:
         from specproof._core import SpecproofError

@@ -182,10 +182,10 @@ def test_claims_listing(capsys):
 def test_console_script_and_module_entry_point(tmp_path):
     env = {**os.environ, "MPLBACKEND": "Agg"}
     res = subprocess.run([sys.executable, "-m", "specproof", "claims", "--paper", "lin-sn-gan"],
-                         capture_output=True, text=True, env=env, check=False)
+                         capture_output=True, text=True, env=env, check=False, cwd=tmp_path)
     assert res.returncode == 0 and "lin-sn-gan.gradient-bound" in res.stdout
     res = subprocess.run([sys.executable, "-m", "specproof", "verify", "--paper", "bogus"],
-                         capture_output=True, text=True, env=env, check=False)
+                         capture_output=True, text=True, env=env, check=False, cwd=tmp_path)
     assert res.returncode == 2 and "known paper keys" in res.stderr
 
 

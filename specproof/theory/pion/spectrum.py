@@ -30,7 +30,7 @@ from sympy import QQ
 from sympy.polys.rings import ring
 
 from specproof.claims import claim
-from specproof.plotting import figure, loglog_fit
+from specproof.plotting import figure, loglog_fit, place_legend
 from specproof.spectral import Adam, Muon, Pion, skew_generators
 from specproof.theory.pion import PAPER
 
@@ -86,7 +86,7 @@ def spectrum_exact(ctx, m, n, steps, lr, tol, optimizer="pion-expm"):
     ax.axhline(tol, color="k", lw=0.8, ls="--", label="tolerance")
     ax.set_xlabel(r"step $t$")
     ax.set_ylabel(r"$\max_i |\sigma_i(W_t) - \sigma_i(W_0)| / \sigma_1(W_0)$")
-    ax.legend(frameon=False, loc="center right")
+    place_legend(ax)
     return ctx.evidence(
         # the weight must also have moved: a frozen W keeps its spectrum trivially
         holds=worst <= tol and moved > 0.1,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from specproof.claims import claim
-from specproof.plotting import figure
+from specproof.plotting import figure, place_legend
 from specproof.spectral import Adam, Muon, Pion
 from specproof.theory.pion import PAPER
 
@@ -121,10 +121,10 @@ def training(ctx, n, steps, lrs, measurements=0.5):
     ax2.plot(idx, target_sigma, "k:", label="target $W^*$", lw=0.8)
     ax1.set_xlabel(r"step $t$")
     ax1.set_ylabel(r"loss $f(W_t)$")
-    ax1.legend(frameon=False, loc="lower left")
+    place_legend(ax1)
     ax2.set_xlabel(r"index $i$")
     ax2.set_ylabel(r"final singular value $\sigma_i(W_T)$")
-    ax2.legend(frameon=False, loc="upper right")
+    place_legend(ax2)
     return ctx.evidence(
         holds=holds,
         measured={
