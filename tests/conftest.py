@@ -10,3 +10,21 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def quick_claim():
+    """``assert_claim_passes(claim_id)`` on the quick profile, seed 0, once per session."""
+    from specproof.testing import assert_claim_passes
+
+    cache: dict = {}
+
+    def run(claim_id: str):
+        if claim_id not in cache:
+            cache[claim_id] = assert_claim_passes(claim_id)
+        return cache[claim_id]
+
+    return run

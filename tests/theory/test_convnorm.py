@@ -5,18 +5,7 @@ from __future__ import annotations
 import pytest
 
 from specproof.claims import run_claim
-from specproof.testing import assert_claim_passes as _assert_claim_passes
 from specproof.theory import get_claim
-
-_RESULTS: dict = {}
-
-
-def assert_claim_passes(claim_id):
-    """Each claim runs once per test session (quick profile, seed 0)."""
-    if claim_id not in _RESULTS:
-        _RESULTS[claim_id] = _assert_claim_passes(claim_id)
-    return _RESULTS[claim_id]
-
 
 CLAIMS = [
     "convnorm.fft-singular-values",
@@ -26,26 +15,26 @@ CLAIMS = [
 
 
 @pytest.mark.parametrize("claim_id", CLAIMS)
-def test_claim_passes_and_control_fails(claim_id):
-    result = assert_claim_passes(claim_id)
+def test_claim_passes_and_control_fails(claim_id, quick_claim):
+    result = quick_claim(claim_id)
     assert result.control.verdict == "FAILS"
 
 
-def test_fft_values_evidence():
-    res = assert_claim_passes("convnorm.fft-singular-values")
+def test_fft_values_evidence(quick_claim):
+    res = quick_claim("convnorm.fft-singular-values")
     assert res.check.measured["max_relative_error"] < 1e-12
     # the zero-padded operator is far from the circular formula, not marginally
     assert res.control.measured["max_relative_error"] > 0.05
 
 
-def test_isometry_evidence():
-    res = assert_claim_passes("convnorm.channel-isometry")
+def test_isometry_evidence(quick_claim):
+    res = quick_claim("convnorm.channel-isometry")
     assert res.check.measured["max_deviation"] < 1e-12
     assert res.control.measured["max_deviation"] > 1.0
 
 
-def test_norm_reduction_evidence():
-    res = assert_claim_passes("convnorm.spectral-norm-reduction")
+def test_norm_reduction_evidence(quick_claim):
+    res = quick_claim("convnorm.spectral-norm-reduction")
     m = res.check.measured
     assert m["max_block_norm"] <= 1 + 1e-10
     assert m["max_layer_norm_over_sqrt_c_out"] <= 1 + 1e-10

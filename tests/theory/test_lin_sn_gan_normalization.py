@@ -5,17 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from specproof.testing import assert_claim_passes as _assert_claim_passes
-
-_RESULTS: dict = {}
-
-
-def assert_claim_passes(claim_id):
-    """Each claim runs once per test session (quick profile, seed 0)."""
-    if claim_id not in _RESULTS:
-        _RESULTS[claim_id] = _assert_claim_passes(claim_id)
-    return _RESULTS[claim_id]
-
 CLAIMS = [
     "lin-sn-gan.sn-gradient-norm",
     "lin-sn-gan.sn-weight-scale",
@@ -25,27 +14,27 @@ CLAIMS = [
 
 
 @pytest.mark.parametrize("claim_id", CLAIMS)
-def test_claim_passes_and_control_fails(claim_id):
-    result = assert_claim_passes(claim_id)
+def test_claim_passes_and_control_fails(claim_id, quick_claim):
+    result = quick_claim(claim_id)
     assert result.control.verdict == "FAILS"
 
 
-def test_gradient_evidence():
-    res = assert_claim_passes("lin-sn-gan.sn-gradient-norm")
+def test_gradient_evidence(quick_claim):
+    res = quick_claim("lin-sn-gan.sn-gradient-norm")
     assert res.check.measured["max_ratio"] <= 1 + 1e-12
     assert res.check.measured["fd_max_rel_error"] < 1e-6
     assert res.control.measured["max_ratio"] > 2.0
 
 
-def test_weight_scale_evidence():
-    res = assert_claim_passes("lin-sn-gan.sn-weight-scale")
+def test_weight_scale_evidence(quick_claim):
+    res = quick_claim("lin-sn-gan.sn-weight-scale")
     m = res.check.measured
     assert -1.1 <= m["slope_interval"][0] and m["slope_interval"][1] <= -0.9
     assert res.control.measured["ratio_max"] > 2.0  # LeCun: 1 + sqrt(64/16) = 3
 
 
-def test_reshape_evidence():
-    res = assert_claim_passes("lin-sn-gan.reshape-underestimates")
+def test_reshape_evidence(quick_claim):
+    res = quick_claim("lin-sn-gan.reshape-underestimates")
     assert res.check.measured["max_sigma_over_norm"] <= 1 + 1e-12
     # 1x1 kernels: the reshape sigma IS the operator norm
     ones = [r for r in res.check.table if r["k"] == 1]
@@ -53,8 +42,8 @@ def test_reshape_evidence():
     assert max(r["||conv|| / sigma"] for r in res.check.table) > 1.2
 
 
-def test_power_iteration_evidence():
-    res = assert_claim_passes("lin-sn-gan.power-iteration-converges")
+def test_power_iteration_evidence(quick_claim):
+    res = quick_claim("lin-sn-gan.power-iteration-converges")
     assert res.check.measured["max_final_relative_error"] < 1e-10
     assert res.control.measured["max_final_relative_error"] > 1e-3
     steps = [r["steps to 1e-10"] for r in res.check.table]
