@@ -110,3 +110,25 @@ def test_nonfinite_data_is_named():
         train(net, bad, Y)
     with pytest.raises(ArgumentError, match=r"Y has a non-finite entry inf at index \(3,\)"):
         train(net, X, np.where(np.arange(5) == 3, np.inf, Y))
+
+
+@pytest.mark.parametrize("make", [
+    lambda sp: sp.SGD(lr=1e-2), lambda sp: sp.Adam(lr=1e-2), lambda sp: sp.Muon(lr=1e-2),
+    lambda sp: sp.Pion(lr=1e-2, transform="cayley"),
+], ids=["sgd", "adam", "muon", "pion-cayley"])
+def test_training_takes_the_spectral_optimizers(make):
+    import specproof.spectral as spectral
+
+    net = compile(mlp(32, depth=2, d_in=3), activation="erf", seed=0)
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((6, 3)), rng.standard_normal(6)
+    opt = make(spectral)
+    run = train(net, X, Y, steps=30, optimizer=opt)
+    table = run.table()
+    assert table[-1]["loss"] < 0.8 * table[0]["loss"]
+    if isinstance(opt, spectral.Pion):  # the hidden square matrix keeps its spectrum
+        before = net.params_dict(run.params0)["W[h1->h2]"]
+        after = net.params_dict(run.params)["W[h1->h2]"]
+        s0, s1 = (np.linalg.svd(w, compute_uv=False) for w in (before, after))
+        assert np.max(np.abs(s1 - s0)) < 1e-12 * s0[0]
+        assert np.linalg.norm(after - before) > 1e-3  # and it did move
