@@ -14,7 +14,6 @@ from specproof.certificates.bounds import NormBounds
 from specproof.certificates.check_numeric import gram_margin
 from specproof.certificates.constants import ETA, UNIT
 from specproof.certificates.epsnet import epsnet_two_to_q
-from specproof.certificates.operator import spectral_norm
 from specproof.certificates.power import DEFAULT_RESTARTS, power_method
 from specproof.certificates.rigorous import (
     lq_ratio_bounds,
@@ -271,6 +270,9 @@ def _baseline_bounds(X: np.ndarray, q: float, r) -> NormBounds:
 
 def _exact(X: np.ndarray, q: float) -> NormBounds:
     if q == 2:
+        # scipy.sparse.linalg loads only when a 2->2 norm is asked for: `certify` never needs it
+        from specproof.certificates.operator import spectral_norm
+
         s = spectral_norm(X)
         lo = float(lq_ratio_bounds(X, s.witness, 2.0)[0][0])
         hi, how = spectral_upper(X)

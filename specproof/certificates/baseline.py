@@ -27,7 +27,6 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from scipy.sparse.linalg import LinearOperator, eigsh
 
 from specproof._core import ArgumentError, as_matrix
 from specproof.certificates.constants import ETA, POW_ULPS, UNIT
@@ -107,6 +106,8 @@ def _top_matrix_free_q4(X: np.ndarray, seed: int) -> tuple[float, np.ndarray]:
     ``(K w)_i = x_i^T W x_i`` and ``K^T y = X^T diag(y) X`` (both reshaped), so one
     product costs O(n d^2) and memory stays O(n d + d^2).
     """
+    from scipy.sparse.linalg import LinearOperator, eigsh  # loaded only for large d
+
     n, d = X.shape
 
     def matvec(w: np.ndarray) -> np.ndarray:
