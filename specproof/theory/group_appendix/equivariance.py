@@ -27,10 +27,10 @@ from specproof.groups import (
     intertwiners,
     inverse_group_fourier_transform,
     irreps,
+    nullspace_basis,
     spectral_norm_equivariant,
     subspace_gap,
 )
-from specproof.groups.intertwiners import nullspace_basis
 from specproof.theory.group_appendix import PAPER
 
 RESIDUAL_TOL = 1e-10
