@@ -17,8 +17,15 @@ import platform
 import sys
 from collections.abc import Iterable
 from functools import lru_cache
-from importlib import metadata
 from typing import Any
+
+
+def _metadata():
+    # importlib.metadata costs ~15 ms to import; load it when a version is first read
+    from importlib import metadata
+
+    return metadata
+
 
 CORE_DEPENDENCIES: tuple[str, ...] = (
     "specproof",
@@ -43,8 +50,8 @@ def version_of(distribution: str) -> str | None:
     True
     """
     try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
+        return _metadata().version(distribution)
+    except _metadata().PackageNotFoundError:
         return None
 
 
@@ -83,7 +90,7 @@ def provenance(distributions: Iterable[str] = CORE_DEPENDENCIES) -> dict[str, An
 
 @lru_cache(maxsize=1)
 def _module_to_distributions() -> dict[str, tuple[str, ...]]:
-    return {k: tuple(v) for k, v in metadata.packages_distributions().items()}
+    return {k: tuple(v) for k, v in _metadata().packages_distributions().items()}
 
 
 def loaded_distributions(modules: Iterable[str] | None = None) -> list[str]:

@@ -40,11 +40,6 @@ import numpy as np
 
 from specproof.certificates.certificate import describe_rational
 
-try:  # optional accelerator; the Fraction path is complete without it
-    import flint as _flint
-except ImportError:  # pragma: no cover - exercised only where python-flint is missing
-    _flint = None
-
 BACKENDS: tuple[str, ...] = ("auto", "bareiss", "factor-dd", "flint", "fraction")
 LIMB = 18  # bits per limb of the exact K K^T: N * 4 limbs * 2^36 stays below 2^53
 
@@ -102,8 +97,10 @@ def default_backend() -> str:
 def _to_backend(A: Sequence[Sequence[Fraction]], backend: str) -> list[list[Any]]:
     if backend == "fraction":
         return [[Fraction(x) for x in row] for row in A]
-    if _flint is None:
-        raise ValueError("backend='flint' needs python-flint, which is not installed")
+    try:  # optional accelerator, imported when asked for: the default paths never need it
+        import flint as _flint
+    except ImportError:  # pragma: no cover - exercised only where python-flint is missing
+        raise ValueError("backend='flint' needs python-flint, which is not installed") from None
     fmpq = _flint.fmpq
     return [[fmpq(Fraction(x).numerator, Fraction(x).denominator) for x in row] for row in A]
 
