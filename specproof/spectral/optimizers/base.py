@@ -13,6 +13,7 @@ another shape, naming the key.
 
 from __future__ import annotations
 
+import abc
 import copy
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -72,7 +73,7 @@ def _check_params(params: Any, grads: Any) -> list[str]:
     return names
 
 
-class Optimizer:
+class Optimizer(abc.ABC):
     """Base class: validation, atomic commit, state dict. Subclasses define ``_update``.
 
     Subclasses set ``name`` and ``_hyper`` (the hyperparameters as plain values) and
@@ -105,13 +106,15 @@ class Optimizer:
         self.diagnostics: dict[str, dict[str, Any]] = {}
 
     # -- subclass hooks -------------------------------------------------------------
-    def _init_state(self, name: str, p: np.ndarray) -> State:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _init_state(self, name: str, p: np.ndarray) -> State:
+        """The fresh state of parameter ``name``."""
 
+    @abc.abstractmethod
     def _update(
         self, name: str, p: np.ndarray, g: np.ndarray, state: State, t: int
-    ) -> tuple[np.ndarray, State]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    ) -> tuple[np.ndarray, State]:
+        """The new value of ``p`` and its new state after gradient ``g`` at step ``t``."""
 
     # -- public API -----------------------------------------------------------------
     @property
