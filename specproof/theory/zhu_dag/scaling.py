@@ -82,7 +82,11 @@ def hessian_standard_parameterization(ctx, **params):
     "with the width (transition to linearity).",
     profiles={
         "quick": {"archs": ["mlp"], "widths": [16, 32, 64, 128], "seeds": 3, "steps": 100},
-        "paper": {"archs": ["mlp", "resnet", "densenet"], "widths": [64, 128, 256, 512],
+        # the MLP over REFERENCES' range (64...2048); skip and dense architectures to 512
+        "paper": {"archs": ["mlp", "resnet", "densenet"],
+                  "widths": {"mlp": [64, 128, 256, 512, 1024, 2048],
+                             "resnet": [64, 128, 256, 512],
+                             "densenet": [64, 128, 256, 512]},
                   "seeds": 8, "steps": 200},
     },
 )
