@@ -11,11 +11,12 @@ Adam adds ``weight_decay * p`` to the gradient first; AdamW multiplies ``p`` by
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
-from specproof._core import as_float
+from specproof._core import ArgumentTypeError, as_float
 from specproof.spectral.optimizers.base import Optimizer, State, beta_pair
 
 
@@ -153,14 +154,35 @@ class AdamW(Adam):
         super().__init__(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
 
 
-class AdamWRoute:
-    """The AdamW rule that Muon and Pion apply to parameters that are not matrices."""
+def _names(exclude: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(exclude, str):
+        raise ArgumentTypeError(f"exclude must be a collection of names, got the str {exclude!r}")
+    out = tuple(exclude)
+    for n in out:
+        if not isinstance(n, str):
+            raise ArgumentTypeError(f"exclude must hold parameter names (str), got {n!r}")
+    return out
 
-    def __init__(self, lr: Any, betas: Any, eps: Any, weight_decay: Any) -> None:
+
+class AdamWRoute:
+    """The AdamW rule that Muon and Pion apply to parameters that are not matrices.
+
+    It also owns the routing both share: a non-empty 2-D parameter not named in
+    ``exclude`` takes the matrix rule, everything else AdamW.
+    """
+
+    def __init__(
+        self, lr: Any, betas: Any, eps: Any, weight_decay: Any, exclude: Iterable[str] = ()
+    ) -> None:
         self.lr = as_float(lr, "adamw_lr", minimum=0.0, strict_minimum=True)
         self.betas = beta_pair(betas, "adamw_betas")
         self.eps = as_float(eps, "adamw_eps", minimum=0.0)
         self.weight_decay = as_float(weight_decay, "adamw_weight_decay", minimum=0.0)
+        self.exclude = _names(exclude)
+
+    def takes_matrix_rule(self, name: str, shape: tuple[int, ...]) -> bool:
+        """Whether parameter ``name`` of this shape takes the matrix rule (else AdamW)."""
+        return len(shape) == 2 and min(shape) > 0 and name not in self.exclude
 
     def hyper(self) -> dict[str, Any]:
         return {
@@ -168,6 +190,7 @@ class AdamWRoute:
             "adamw_betas": self.betas,
             "adamw_eps": self.eps,
             "adamw_weight_decay": self.weight_decay,
+            "exclude": list(self.exclude),
         }
 
     def init_state(self, p: np.ndarray) -> State:

@@ -69,16 +69,6 @@ def newton_schulz5(
     return X.T if transpose else X
 
 
-def _names(exclude: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(exclude, str):
-        raise ArgumentTypeError(f"exclude must be a collection of names, got the str {exclude!r}")
-    out = tuple(exclude)
-    for n in out:
-        if not isinstance(n, str):
-            raise ArgumentTypeError(f"exclude must hold parameter names (str), got {n!r}")
-    return out
-
-
 class Muon(Optimizer):
     """Muon for matrices, AdamW for everything else, over a dict of named arrays.
 
@@ -133,8 +123,8 @@ class Muon(Optimizer):
         self.nesterov = nesterov
         self.ns_steps = as_int(ns_steps, "ns_steps", minimum=0)
         self.weight_decay = as_float(weight_decay, "weight_decay", minimum=0.0)
-        self.adamw = AdamWRoute(adamw_lr, adamw_betas, adamw_eps, adamw_weight_decay)
-        self.exclude = _names(exclude)
+        self.adamw = AdamWRoute(adamw_lr, adamw_betas, adamw_eps, adamw_weight_decay, exclude)
+        self.exclude = self.adamw.exclude
         self._hyper = {
             "lr": self.lr,
             "momentum": self.momentum,
@@ -142,12 +132,11 @@ class Muon(Optimizer):
             "ns_steps": self.ns_steps,
             "weight_decay": self.weight_decay,
             **self.adamw.hyper(),
-            "exclude": list(self.exclude),
         }
 
     def routes_to_muon(self, name: str, shape: tuple[int, ...]) -> bool:
         """Whether parameter ``name`` of this shape takes the Muon rule (else AdamW)."""
-        return len(shape) == 2 and min(shape) > 0 and name not in self.exclude
+        return self.adamw.takes_matrix_rule(name, shape)
 
     def _init_state(self, name: str, p: np.ndarray) -> State:
         if not self.routes_to_muon(name, p.shape):

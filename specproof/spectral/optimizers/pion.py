@@ -36,7 +36,6 @@ import numpy as np
 from specproof._core import ArgumentTypeError, as_choice, as_float
 from specproof.spectral.optimizers.adam import AdamWRoute
 from specproof.spectral.optimizers.base import Optimizer, State, beta_pair
-from specproof.spectral.optimizers.muon import _names
 from specproof.spectral.optimizers.skew import TRANSFORMS, apply_left, apply_right, skew_generators
 
 SIDES: tuple[str, ...] = ("both", "alternate", "in", "out")
@@ -113,8 +112,8 @@ class Pion(Optimizer):
             raise ArgumentTypeError(f"second_moment must be a bool, got {second_moment!r}")
         self.second_moment = second_moment
         self.transform = as_choice(transform, TRANSFORMS, "transform")
-        self.adamw = AdamWRoute(adamw_lr, adamw_betas, adamw_eps, adamw_weight_decay)
-        self.exclude = _names(exclude)
+        self.adamw = AdamWRoute(adamw_lr, adamw_betas, adamw_eps, adamw_weight_decay, exclude)
+        self.exclude = self.adamw.exclude
         self._hyper = {
             "lr": self.lr,
             "rms": self.rms,
@@ -125,12 +124,11 @@ class Pion(Optimizer):
             "second_moment": self.second_moment,
             "transform": self.transform,
             **self.adamw.hyper(),
-            "exclude": list(self.exclude),
         }
 
     def routes_to_pion(self, name: str, shape: tuple[int, ...]) -> bool:
         """Whether parameter ``name`` of this shape takes the Pion rule (else AdamW)."""
-        return len(shape) == 2 and min(shape) > 0 and name not in self.exclude
+        return self.adamw.takes_matrix_rule(name, shape)
 
     def _sides(self) -> tuple[str, ...]:
         return {"both": ("out", "in"), "alternate": ("out", "in"), "in": ("in",), "out": ("out",)}[
