@@ -1,0 +1,134 @@
+"""``specproof certify`` and ``check``: bound a 2->q norm, check a certificate file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from specproof.cli.common import UsageError, non_negative_int
+
+
+def add_certify(sub) -> None:
+    p = sub.add_parser(
+        "certify",
+        help="bound ||X||_{2->q} from both sides and write an SoS certificate",
+        description="Print the sandwich lower <= ||X||_{2->q} <= upper (power-method witness "
+        "below, SoS certificate above); with -o, write the certificate file (without -o "
+        "nothing is written).",
+    )
+    p.add_argument("matrix", metavar="X", help="the data: a .npy or .csv file (rows x_i)")
+    # q and the solver are validated by certify() (one definition of the limits, in
+    # specproof.certificates.constants), before any work: a bad value exits 2
+    p.add_argument("--q", type=int, default=4,
+                   help="even exponent of the certified norm, 2 to 6 (default 4)")
+    p.add_argument("--exact", action="store_true",
+                   help="round to a rational Gram matrix and verify it exactly")
+    p.add_argument("--solver", default="auto",
+                   help="conic solver: auto (default) takes the interior-point Clarabel where "
+                   "its measured time and memory are small, first-order SCS beyond; "
+                   "mosek only when asked for (needs a licence)")
+    p.add_argument("-o", "--output", metavar="CERT",
+                   help="write the certificate here (.json); without -o nothing is written")
+    p.add_argument("--seed", type=non_negative_int, default=0,
+                   help="seed of the power method's random restarts")
+    p.add_argument("--json", action="store_true", help="print the sandwich as one JSON object")
+    p.set_defaults(func=_cmd_certify)
+
+
+def add_check(sub) -> None:
+    p = sub.add_parser(
+        "check",
+        help="check a certificate file",
+        description="Re-derive the polynomial identity from the file's data and bound and "
+        "check it with the Gram matrix: prints VALID or INVALID with the reason.",
+    )
+    p.add_argument("certificate", metavar="CERT",
+                   help="a certificate file written by `specproof certify -o`")
+    p.add_argument("--exact", action="store_true", help="check in exact rational arithmetic")
+    p.add_argument("--json", action="store_true", help="print the verdict as one JSON object")
+    p.set_defaults(func=_cmd_check)
+
+
+def _cmd_certify(args: argparse.Namespace) -> int:
+    import json
+
+    from specproof.certificates import (
+        CertificationError,
+        SolverError,
+        certify,
+        load_matrix,
+        two_to_q,
+        writable_output,
+    )
+
+    try:
+        writable_output(args.output)  # before any work: a bad -o costs nothing
+        X = load_matrix(args.matrix)
+    except (OSError, ValueError) as exc:
+        raise UsageError(str(exc)) from exc
+    try:
+        # certify first: its up-front checks (size, X = 0) refuse before any other work
+        cert = certify(X, q=args.q, exact=args.exact, solver=args.solver, output=args.output)
+        lower = two_to_q(X, q=args.q, method="power", seed=args.seed)
+    except (CertificationError, SolverError) as exc:
+        print(f"specproof certify: could not certify: {exc}", file=sys.stderr)
+        return 1
+    except (ValueError, MemoryError) as exc:  # bad input; ResourceLimitError up front
+        raise UsageError(str(exc)) from exc
+    upper = cert.norm_upper
+    method = f"sos{args.q}" + ("-exact" if args.exact else "")
+    sandwich = {
+        "q": args.q,
+        "lower": float(lower.lower),
+        "upper": upper,
+        "ratio": upper / float(lower.lower) if lower.lower > 0 else None,
+        "witness": [float(v) for v in lower.witness],
+        "method": method,
+        "lower_method": "power",
+        "bound_qth_power": str(cert.C),
+        "certificate": args.output,
+        "exact": bool(args.exact),
+        "x_sha256": cert.x_sha256,
+        "solver": cert.provenance.get("solver"),
+        "solver_reason": (cert.provenance.get("solver_choice") or {}).get("reason"),
+        "delta": cert.provenance.get("delta"),
+    }
+    if args.json:
+        print(json.dumps(sandwich))
+        return 0
+    print(f"||X||_(2->{args.q}) of a {X.shape[0]}x{X.shape[1]} matrix")
+    print(f"  lower  {sandwich['lower']:.12g}   (power method; witness below)")
+    print(f"  upper  {upper:.12g}   ({method}: ||X||^{args.q} <= {cert.c_decimal})")
+    if sandwich["ratio"] is not None:
+        print(f"  ratio  {sandwich['ratio']:.6g}")
+    import numpy as np
+
+    print("  witness " + np.array2string(lower.witness, precision=6, separator=", "))
+    print(f"  solver {sandwich['solver']} ({sandwich['solver_reason']}); "
+          f"C = SoS value x (1 + {sandwich['delta']:.2e})")
+    if args.output:
+        print(f"certificate written to {args.output}")
+    else:
+        print("certificate not written (give -o FILE to write it)")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    """Exit 0 VALID, 1 INVALID (the file is a certificate that does not prove its bound),
+    2 the file cannot be read as a certificate (one line, whatever is wrong with it)."""
+    import json
+
+    from specproof.certificates import check
+
+    result = check(str(args.certificate), exact=args.exact)
+    status = 0 if result.ok else (2 if result.code == "malformed" else 1)
+    if args.json:
+        print(json.dumps({"valid": bool(result.ok), "code": result.code,
+                          "reason": result.reason, "statement": result.statement,
+                          "shape": list(result.shape) if result.shape else None,
+                          "x_sha256": result.x_sha256, "exact": bool(args.exact)}))
+    else:
+        print(result.verdict_line)
+    return status
+
+

@@ -1,0 +1,47 @@
+"""What every command shares: the usage error, argument types, loading claim modules."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from specproof._core import SpecproofError
+
+# specproof.claims.PROFILES, spelled out: importing the claims package loads matplotlib
+# (its report writers), which doubled the start-up of every command (tests/cli checks
+# that the two agree)
+PROFILES: tuple[str, ...] = ("quick", "paper")
+
+
+class UsageError(SpecproofError):
+    """Bad input on the command line; printed without a traceback, exit status 2."""
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    value = non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("expected a positive integer, got 0")
+    return value
+
+
+def load_claim_modules(modules: Sequence[str]) -> None:
+    from specproof.claims import UserModuleError, import_user_modules
+    from specproof.theory import load_builtin_claims
+
+    load_builtin_claims()
+    try:
+        import_user_modules(modules)
+    except UserModuleError as exc:
+        raise UsageError(str(exc)) from exc
+
+

@@ -1,0 +1,197 @@
+"""``specproof verify``, ``claims`` and ``report``: run the claims, list them, re-render."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+
+from specproof.cli.common import (
+    PROFILES,
+    UsageError,
+    load_claim_modules,
+    non_negative_int,
+    positive_int,
+)
+
+
+def add_verify(sub) -> None:
+    p = sub.add_parser(
+        "verify",
+        help="run the claims and write a report folder",
+        description="Run every registered claim (check and negative control), print a "
+        "summary table and write report.md, report.html, evidence.json and figures/.",
+    )
+    p.add_argument("--paper", action="append", default=[], metavar="KEY",
+                   help="only claims of this paper (repeatable)")
+    p.add_argument("--only", action="append", default=[], metavar="GLOB",
+                   help="only claims whose id matches this glob (repeatable)")
+    p.add_argument("--profile", choices=PROFILES, default="quick",
+                   help="quick: seconds per claim (default); paper: paper-scale sizes")
+    p.add_argument("--out", default="specproof-report", metavar="DIR",
+                   help="report folder (default: specproof-report); an earlier report there "
+                   "is replaced as a whole, a folder holding other files is refused")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="run seed (default 0)")
+    p.add_argument("--jobs", type=positive_int, default=1, metavar="N",
+                   help="worker processes (default 1)")
+    p.add_argument("--module", action="append", default=[], metavar="M",
+                   help="import this module (dotted name or .py file) to register its claims")
+    again = p.add_mutually_exclusive_group()
+    again.add_argument("--last-failed", "--lf", action="store_true",
+                       help="rerun only the claims that did not PASS in the previous run "
+                       "(read from DIR/evidence.json); all of them when none failed")
+    again.add_argument("--failed-first", "--ff", action="store_true",
+                       help="run the claims that did not PASS in the previous run first, "
+                       "then the rest")
+    p.set_defaults(func=_cmd_verify)
+
+
+def add_claims(sub) -> None:
+    p = sub.add_parser("claims", help="list the registered claims",
+                       description="List the registered claims: id, paper, kind, statement.")
+    p.add_argument("--paper", action="append", default=[], metavar="KEY",
+                   help="only claims of this paper (repeatable)")
+    p.add_argument("--only", action="append", default=[], metavar="GLOB",
+                   help="only claims whose id matches this glob (repeatable)")
+    p.add_argument("--module", action="append", default=[], metavar="M",
+                   help="import this module (dotted name or .py file) to register its claims")
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true",
+                      help="print one JSON array: id, paper, kind, statement, control, profiles")
+    form.add_argument("--long", action="store_true",
+                      help="print each claim in full: statement, control, profile parameters")
+    p.set_defaults(func=_cmd_claims)
+
+
+def add_report(sub) -> None:
+    p = sub.add_parser(
+        "report",
+        help="re-render report.html/md/tex from an evidence.json, running nothing",
+        description="Render report.html, report.md and report.tex from an evidence file "
+        "without rerunning any claim; the figures and certificates it names are copied "
+        "from beside it.",
+    )
+    p.add_argument("evidence", metavar="EVIDENCE",
+                   help="an evidence.json written by `specproof verify` (schema 1 or 2)")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="folder to write (replaced as a whole if it holds a report)")
+    p.set_defaults(func=_cmd_report)
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from specproof.claims import (
+        OutputDirError,
+        SelectionError,
+        order_failed_first,
+        prepare_output_dir,
+        previous_outcome,
+        select_claims,
+        summary_table,
+        verify,
+    )
+    from specproof.theory import builtin_modules
+
+    try:
+        out = prepare_output_dir(args.out)  # checked before any work; nothing created
+    except OutputDirError as exc:
+        raise UsageError(str(exc)) from exc
+    load_claim_modules(args.module)
+    try:
+        claims = select_claims(papers=args.paper, only=args.only)
+    except SelectionError as exc:
+        raise UsageError(str(exc)) from exc
+    previous = previous_outcome(out)
+    ran_before = claims
+    claims = _apply_previous(args, out, claims, previous, order_failed_first)
+    # --last-failed keeps the report whole: the claims not rerun are carried over
+    keep = bool(args.last_failed and previous is not None and len(claims) < len(ran_before))
+    print(f"specproof verify: {len(claims)} claims, profile {args.profile}, seed {args.seed}",
+          file=sys.stderr)
+    # worker processes import the built-in claim modules and the user's, to know the claims
+    modules = [*builtin_modules(), *args.module]
+    try:
+        run = verify(claims, out, profile=args.profile, seed=args.seed, jobs=args.jobs,
+                     modules=modules, record_modules=args.module, keep_previous=keep)
+    except OutputDirError as exc:
+        raise UsageError(str(exc)) from exc
+    print(summary_table(run))
+    print(f"report: {out / 'report.html'}  (also report.md, report.tex)  "
+          f"evidence: {out / 'evidence.json'}")
+    return run.exit_code
+
+
+def _apply_previous(args, out, claims, previous, order_failed_first):
+    """--last-failed / --failed-first, the way pytest's --lf / --ff behave."""
+    if not (args.last_failed or args.failed_first):
+        return claims
+    flag = "--last-failed" if args.last_failed else "--failed-first"
+    if previous is None:
+        print(f"specproof verify {flag}: no previous evidence.json in {str(out)!r}; "
+              "running every selected claim", file=sys.stderr)
+        return claims
+    failed = {cid for cid, verdict in previous.items() if verdict != "PASS"}
+    if args.failed_first:
+        return order_failed_first(claims, previous)
+    chosen = [c for c in claims if c.id in failed]
+    if not chosen:
+        print(f"specproof verify {flag}: no claim failed in the previous run; "
+              "running every selected claim", file=sys.stderr)
+        return claims
+    print(f"specproof verify {flag}: rerunning {len(chosen)} claim(s) that did not PASS "
+          "last time", file=sys.stderr)
+    return chosen
+
+
+def _cmd_claims(args: argparse.Namespace) -> int:
+    import json
+
+    from specproof._core import to_jsonable
+    from specproof.claims import REGISTRY, SelectionError, select_claims
+
+    load_claim_modules(args.module)
+    try:
+        claims = select_claims(papers=args.paper, only=args.only)
+    except SelectionError as exc:
+        raise UsageError(str(exc)) from exc
+    if args.json:
+        print(json.dumps([
+            {"id": c.id, "paper": c.paper, "kind": c.kind, "statement": c.statement,
+             "control": c.control_description if c.control_check else None,
+             "profiles": to_jsonable(c.profiles), "module": c.module}
+            for c in claims
+        ], indent=1))
+        return 0
+    if args.long:
+        for c in claims:
+            print(f"{c.id}  ({c.paper}, {c.kind})")
+            print(textwrap.indent(textwrap.fill(c.statement, 90), "    "))
+            control = c.control_description if c.control_check else "NONE REGISTERED"
+            print(textwrap.indent(textwrap.fill(f"control: {control}", 90), "    "))
+            for name, params in c.profiles.items():
+                text = ", ".join(f"{k}={v!r}" for k, v in params.items()) or "(no parameters)"
+                print(textwrap.indent(textwrap.fill(f"{name}: {text}", 90), "    "))
+            print()
+    else:
+        width = max((len(c.id) for c in claims), default=5)
+        for c in claims:
+            print(f"{c.id:<{width}}  {c.paper:<15} {c.kind:<11} "
+                  + textwrap.shorten(c.statement, 100))
+    print(f"{len(claims)} claims ({len(REGISTRY)} registered)", file=sys.stderr)
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from specproof.claims import EvidenceFileError, OutputDirError, rerender
+
+    try:
+        out, missing = rerender(args.evidence, args.out)
+    except (EvidenceFileError, OutputDirError) as exc:
+        raise UsageError(str(exc)) from exc
+    for rel in missing:
+        print(f"specproof report: warning: {rel} named by the evidence is not beside it",
+              file=sys.stderr)
+    print(f"report: {out / 'report.html'}  (also report.md, report.tex)  "
+          f"evidence: {out / 'evidence.json'}")
+    return 0
+
+
