@@ -36,10 +36,17 @@ import numpy as np
 from specproof._core import ArgumentTypeError, as_choice, as_float
 from specproof.spectral.optimizers.adam import AdamWRoute
 from specproof.spectral.optimizers.base import Optimizer, State, beta_pair
-from specproof.spectral.optimizers.skew import TRANSFORMS, apply_left, apply_right, skew_generators
+from specproof.spectral.optimizers.skew import TRANSFORMS, skew_generator
+from specproof.spectral.optimizers.skew_kernels import (
+    apply_dense,
+    apply_dense_right,
+    apply_lowrank,
+    apply_lowrank_right,
+)
 
 SIDES: tuple[str, ...] = ("both", "alternate", "in", "out")
 MOMENTA: tuple[str, ...] = ("lie-lie", "transported")
+LOW_RANK: tuple[str, ...] = ("auto", "never")
 
 
 class Pion(Optimizer):
@@ -64,6 +71,9 @@ class Pion(Optimizer):
     transform : {"e2", "e1", "expm", "cayley"}
         The factor: truncated exponential (official), first order, exact exponential or
         Cayley transform.
+    low_rank : {"auto", "never"}
+        ``"auto"`` applies a low-rank generator in factored form when that is cheaper
+        (see :meth:`low_rank_sides`; same result to rounding); ``"never"`` forms it.
     adamw_lr, adamw_betas, adamw_eps, adamw_weight_decay :
         The AdamW rule for the other parameters.
     exclude : collection of str
@@ -95,6 +105,7 @@ class Pion(Optimizer):
         momentum: str = "lie-lie",
         second_moment: bool = True,
         transform: str = "e2",
+        low_rank: str = "auto",
         adamw_lr: float = 1e-3,
         adamw_betas: tuple[float, float] = (0.9, 0.999),
         adamw_eps: float = 1e-8,
@@ -112,6 +123,7 @@ class Pion(Optimizer):
             raise ArgumentTypeError(f"second_moment must be a bool, got {second_moment!r}")
         self.second_moment = second_moment
         self.transform = as_choice(transform, TRANSFORMS, "transform")
+        self.low_rank = as_choice(low_rank, LOW_RANK, "low_rank")
         self.adamw = AdamWRoute(adamw_lr, adamw_betas, adamw_eps, adamw_weight_decay, exclude)
         self.exclude = self.adamw.exclude
         self._hyper = {
@@ -123,6 +135,7 @@ class Pion(Optimizer):
             "momentum": self.momentum,
             "second_moment": self.second_moment,
             "transform": self.transform,
+            "low_rank": self.low_rank,
             **self.adamw.hyper(),
         }
 
@@ -150,6 +163,23 @@ class Pion(Optimizer):
                 state[f"v_{side}"] = np.zeros((dims[side], dims[side]))
         return state
 
+    def low_rank_sides(self, shape: tuple[int, int]) -> tuple[str, ...]:
+        """The sides whose generator this optimizer applies in factored (low-rank) form.
+
+        Only with ``momentum="transported"`` and ``second_moment=False`` is a generator
+        low rank: ``A_out = W M^T - M W^T`` (rank <= 2 d_in), ``A_in = M^T W - W^T M``
+        (rank <= 2 d_out). The elementwise division by ``sqrt(v)`` of the other modes, and
+        the sum over past weights of "lie-lie", make it full rank. A side is factored when
+        that is cheaper (its dimension exceeds twice the other) and ``low_rank="auto"``.
+        """
+        if self.low_rank == "never" or self.momentum != "transported" or self.second_moment:
+            return ()
+        d_out, d_in = shape
+        return tuple(
+            sd for sd, big, small in (("out", d_out, d_in), ("in", d_in, d_out))
+            if sd in self._sides() and 2 * small < big
+        )
+
     def _update(self, name, p, g, state, t) -> tuple[np.ndarray, State]:
         if state["rule"] == "adamw":
             return self.adamw.update(p, g, state)
@@ -157,17 +187,23 @@ class Pion(Optimizer):
         k = int(state["step"]) + 1
         new: State = {**state, "step": k}
         sides = self._sides()
-        gens = dict(zip(("out", "in"), skew_generators(p, g)))
+        factored = self.low_rank_sides(p.shape)
+        need_gens = self.momentum == "lie-lie" or self.second_moment
+        gens = {sd: skew_generator(p, g, sd) for sd in sides} if need_gens else {}
+        A: dict[str, np.ndarray] = {}
         if self.momentum == "transported":
-            new["m"] = b1 * state["m"] + (1.0 - b1) * g
-            moments = dict(zip(("out", "in"), skew_generators(p, new["m"])))
+            M = b1 * state["m"] + (1.0 - b1) * g
+            new["m"] = M
+            # A = -skew(W, M): A_out = W M^T - M W^T, A_in = M^T W - W^T M
+            moments = {sd: skew_generator(p, M, sd) for sd in sides if sd not in factored}
         else:
             moments = {}
             for side in sides:
                 new[f"m_{side}"] = b1 * state[f"m_{side}"] + (1.0 - b1) * gens[side]
                 moments[side] = new[f"m_{side}"]
-        A: dict[str, np.ndarray] = {}
         for side in sides:
+            if side in factored:
+                continue
             if self.second_moment:
                 v = b2 * state[f"v_{side}"] + (1.0 - b2) * (gens[side] * gens[side])
                 new[f"v_{side}"] = v
@@ -178,21 +214,72 @@ class Pion(Optimizer):
             acting = ("out",) if k % 2 == 1 else ("in",)
         else:
             acting = sides
-        AW = A["out"] @ p if "out" in acting else None
-        WA = p @ A["in"] if "in" in acting else None
+        lowrank = {sd: _LowRankSide(p, new["m"], sd) for sd in factored if sd in acting}
+        AW = WA = None
+        if "out" in acting:
+            AW = lowrank["out"].AW if "out" in lowrank else A["out"] @ p
+        if "in" in acting:
+            WA = lowrank["in"].WA if "in" in lowrank else p @ A["in"]
         D = AW if WA is None else (WA if AW is None else AW + WA)
         d_out, d_in = p.shape
         norm_D = float(np.linalg.norm(D))
         alpha = self.rms * np.sqrt(d_out * d_in) / (norm_D + self.eps)
         s = self.lr * alpha
-        X = apply_left(A["out"], s, p, AW, self.transform) if AW is not None else p
-        new_p = apply_right(X, A["in"], s, self.transform) if WA is not None else X
+        X = p
+        if AW is not None:
+            if "out" in lowrank:
+                X = lowrank["out"].left(s, self.transform)
+            else:
+                X = apply_dense(A["out"], s, p, self.transform, AX=AW)
+        new_p = X
+        if WA is not None:
+            if "in" in lowrank:
+                new_p = lowrank["in"].right(X, s, self.transform, X_is_W=AW is None)
+            else:
+                new_p = apply_dense_right(X, A["in"], s, self.transform)
         self._current_diagnostics = {
             "A_out": A.get("out"),
             "A_in": A.get("in"),
+            "factors": {sd: (lr.U, lr.V) for sd, lr in lowrank.items()},
             "acting": acting,
             "alpha": float(alpha),
             "step_size": float(s),
             "first_order_rms": float(s * norm_D / np.sqrt(d_out * d_in)),
         }
         return new_p, new
+
+
+class _LowRankSide:
+    """One side's generator ``A = U V^T - V U^T`` from ``W`` and the transported moment ``M``.
+
+    Out side (tall W): ``U = W, V = M`` (d_out x d_in); in side (wide W): ``U = M^T,
+    V = W^T`` (d_in x d_out). The Gram blocks are computed once and shared by the
+    first-order term (for alpha) and the factor.
+    """
+
+    def __init__(self, W: np.ndarray, M: np.ndarray, side: str) -> None:
+        self.side = side
+        self.U, self.V = (W, M) if side == "out" else (M.T, W.T)
+        U, V = self.U, self.V
+        self.grams = (U.T @ U, V.T @ V, V.T @ U)
+
+    @property
+    def AW(self) -> np.ndarray:
+        """``A_out W``: W is U, so U^T W and V^T W are Gram blocks."""
+        UU, _, VU = self.grams
+        return self.U @ VU - self.V @ UU
+
+    @property
+    def WA(self) -> np.ndarray:
+        """``W A_in = -(A_in W^T)^T``: W^T is V, so U^T W^T and V^T W^T are Gram blocks."""
+        _, VV, VU = self.grams
+        return -(self.U @ VV - self.V @ VU.T).T
+
+    def left(self, s: float, transform: str) -> np.ndarray:
+        UU, _, VU = self.grams
+        return apply_lowrank(self.U, self.V, s, self.U, transform, self.grams, (UU, VU))
+
+    def right(self, X: np.ndarray, s: float, transform: str, X_is_W: bool) -> np.ndarray:
+        _, VV, VU = self.grams
+        proj = (VU.T, VV) if X_is_W else None
+        return apply_lowrank_right(X, self.U, self.V, s, transform, self.grams, proj)

@@ -9,7 +9,8 @@ floating point. For a skew ``A`` and step ``s`` the factors are
 
     e1:     I + sA                               (first-order, drifts O(s^2))
     e2:     I + sA + (sA)^2 / 2                  (Pion's default; E^T E = I + (sA)^4 / 4)
-    expm:   exp(sA)                              (scipy.linalg.expm; orthogonal)
+    expm:   exp(sA)                              (orthogonal; scipy.linalg.expm here, the
+                                                  optimizers use skew_kernels' own series)
     cayley: (I - sA/2)^{-1} (I + sA/2)           (orthogonal for every skew A; one solve)
 
 ``I - sA/2`` has every singular value >= 1 when A is skew (its eigenvalues are
@@ -37,9 +38,21 @@ def skew_generators(W: np.ndarray, G: np.ndarray) -> tuple[np.ndarray, np.ndarra
     >>> G_out.shape, G_in.shape, bool(np.all(G_in == -G_in.T))
     ((3, 3), (2, 2), True)
     """
-    X = W.T @ G
-    Y = G @ W.T
-    return Y - Y.T, X - X.T
+    return skew_generator(W, G, "out"), skew_generator(W, G, "in")
+
+
+def skew_generator(W: np.ndarray, G: np.ndarray, side: str) -> np.ndarray:
+    """One of the two: ``G W^T - W G^T`` (side "out") or ``W^T G - G^T W`` (side "in").
+
+    Examples
+    --------
+    >>> W, G = np.eye(2), np.array([[0.0, 1.0], [0.0, 0.0]])
+    >>> skew_generator(W, G, "in")
+    array([[ 0.,  1.],
+           [-1.,  0.]])
+    """
+    X = G @ W.T if side == "out" else W.T @ G
+    return X - X.T
 
 
 def orthogonal_factor(A: np.ndarray, s: float = 1.0, transform: str = "e2") -> np.ndarray:
@@ -77,47 +90,3 @@ def orthogonal_factor(A: np.ndarray, s: float = 1.0, transform: str = "e2") -> n
     if transform == "expm":
         return sla.expm(B)
     return np.linalg.solve(I - 0.5 * B, I + 0.5 * B)
-
-
-def apply_left(
-    A: np.ndarray, s: float, W: np.ndarray, AW: np.ndarray, transform: str
-) -> np.ndarray:
-    """``T(sA) W`` given ``AW = A @ W`` (already computed for the step size).
-
-    Examples
-    --------
-    >>> A = np.array([[0.0, 1.0], [-1.0, 0.0]]); W = np.eye(2)
-    >>> bool(np.allclose(apply_left(A, 0.1, W, A @ W, "cayley"),
-    ...                  orthogonal_factor(A, 0.1, "cayley")))
-    True
-    """
-    if transform == "e1":
-        return W + s * AW
-    if transform == "e2":
-        return W + s * AW + (0.5 * s * s) * (A @ AW)
-    if transform == "expm":
-        return sla.expm(s * A) @ W
-    # (I - sA/2) Z = (I + sA/2) W
-    M = np.eye(A.shape[0]) - (0.5 * s) * A
-    return sla.solve(M, W + (0.5 * s) * AW, check_finite=False)
-
-
-def apply_right(X: np.ndarray, A: np.ndarray, s: float, transform: str) -> np.ndarray:
-    """``X T(sA)`` (``A`` skew-symmetric: the Cayley branch uses ``A^T = -A``).
-
-    Examples
-    --------
-    >>> A = np.array([[0.0, 1.0], [-1.0, 0.0]]); X = np.eye(2)
-    >>> bool(np.allclose(apply_right(X, A, 0.1, "e2"), orthogonal_factor(A, 0.1, "e2")))
-    True
-    """
-    if transform == "expm":
-        return X @ sla.expm(s * A)
-    XA = X @ A
-    if transform == "e1":
-        return X + s * XA
-    if transform == "e2":
-        return X + s * XA + (0.5 * s * s) * (XA @ A)
-    # Y (I - B) = X (I + B) with B = sA/2 skew  <=>  (I + B) Y^T = (X + X B)^T
-    M = np.eye(A.shape[0]) + (0.5 * s) * A
-    return sla.solve(M, (X + (0.5 * s) * XA).T, check_finite=False).T
