@@ -48,6 +48,9 @@ def _build() -> dict[str, type]:
     torch = _require_torch()
     from specproof.spectral.optimizers import Muon as _NpMuon
     from specproof.spectral.optimizers import Pion as _NpPion
+    from specproof.spectral.optimizers.pion import LowRankGenerator
+    from specproof.spectral.optimizers.skew import skew_generator
+    from specproof.spectral.optimizers.skew_kernels import apply_dense, apply_dense_right
 
     def _adamw(p, g, state, group):
         # mirrors specproof.spectral.optimizers.adam.adam_update (decoupled)
@@ -64,32 +67,6 @@ def _build() -> dict[str, type]:
         denom = torch.sqrt(v) / math.sqrt(1.0 - b2**k) + group["adamw_eps"]
         p.copy_(x - (lr / (1.0 - b1**k)) * (m / denom))
         state["m"], state["v"], state["step"] = m, v, k
-
-    def _skew(W, G):
-        X = W.T @ G
-        Y = G @ W.T
-        return Y - Y.T, X - X.T
-
-    def _left(A, s, W, AW, transform):
-        if transform == "e1":
-            return W + s * AW
-        if transform == "e2":
-            return W + s * AW + (0.5 * s * s) * (A @ AW)
-        if transform == "expm":
-            return torch.linalg.matrix_exp(s * A) @ W
-        M = torch.eye(A.shape[0], dtype=A.dtype, device=A.device) - (0.5 * s) * A
-        return torch.linalg.solve(M, W + (0.5 * s) * AW)
-
-    def _right(X, A, s, transform):
-        if transform == "expm":
-            return X @ torch.linalg.matrix_exp(s * A)
-        XA = X @ A
-        if transform == "e1":
-            return X + s * XA
-        if transform == "e2":
-            return X + s * XA + (0.5 * s * s) * (XA @ A)
-        M = torch.eye(A.shape[0], dtype=A.dtype, device=A.device) + (0.5 * s) * A
-        return torch.linalg.solve(M, (X + (0.5 * s) * XA).T).T
 
     class Pion(torch.optim.Optimizer):
         """Pion as a torch optimizer; same arguments as :class:`specproof.spectral.Pion`.
@@ -123,9 +100,12 @@ def _build() -> dict[str, type]:
             return loss
 
         def _pion(self, W, G, state, group):
+            # the numpy Pion's _update, step for step, on tensors (same kernels)
             b1, b2 = group["betas"]
             eps, side = group["eps"], group["side"]
             sides = ("in",) if side == "in" else ("out",) if side == "out" else ("out", "in")
+            ref = _NpPion(**{k: group[k] for k in _PION_KEYS})
+            factored = ref.low_rank_sides(tuple(W.shape))
             if not state:
                 state["step"] = 0
                 if group["momentum"] == "transported":
@@ -138,10 +118,13 @@ def _build() -> dict[str, type]:
                     if group["second_moment"]:
                         state[f"v_{sd}"] = z.clone()
             k = state["step"] + 1
-            gens = dict(zip(("out", "in"), _skew(W, G)))
+            need_gens = group["momentum"] == "lie-lie" or group["second_moment"]
+            gens = {sd: skew_generator(W, G, sd) for sd in sides} if need_gens else {}
             if group["momentum"] == "transported":
                 state["m"] = b1 * state["m"] + (1.0 - b1) * G
-                moments = dict(zip(("out", "in"), _skew(W, state["m"])))
+                moments = {
+                    sd: skew_generator(W, state["m"], sd) for sd in sides if sd not in factored
+                }
             else:
                 moments = {}
                 for sd in sides:
@@ -149,6 +132,8 @@ def _build() -> dict[str, type]:
                     moments[sd] = state[f"m_{sd}"]
             A = {}
             for sd in sides:
+                if sd in factored:
+                    continue
                 if group["second_moment"]:
                     v = b2 * state[f"v_{sd}"] + (1.0 - b2) * (gens[sd] * gens[sd])
                     state[f"v_{sd}"] = v
@@ -156,14 +141,25 @@ def _build() -> dict[str, type]:
                 else:
                     A[sd] = -moments[sd]
             acting = (("out",) if k % 2 == 1 else ("in",)) if side == "alternate" else sides
-            AW = A["out"] @ W if "out" in acting else None
-            WA = W @ A["in"] if "in" in acting else None
+            lowrank = {sd: LowRankGenerator(W, state["m"], sd) for sd in factored if sd in acting}
+            AW = WA = None
+            if "out" in acting:
+                AW = lowrank["out"].AW if "out" in lowrank else A["out"] @ W
+            if "in" in acting:
+                WA = lowrank["in"].WA if "in" in lowrank else W @ A["in"]
             D = AW if WA is None else (WA if AW is None else AW + WA)
             d_out, d_in = W.shape
             alpha = group["rms"] * math.sqrt(d_out * d_in) / (float(torch.linalg.norm(D)) + eps)
             s = group["lr"] * alpha
-            X = _left(A["out"], s, W, AW, group["transform"]) if AW is not None else W
-            new = _right(X, A["in"], s, group["transform"]) if WA is not None else X
+            tr = group["transform"]
+            X = W
+            if AW is not None:
+                X = (lowrank["out"].left(s, tr) if "out" in lowrank
+                     else apply_dense(A["out"], s, W, tr, AX=AW))
+            new = X
+            if WA is not None:
+                new = (lowrank["in"].right(X, s, tr, X_is_W=AW is None) if "in" in lowrank
+                       else apply_dense_right(X, A["in"], s, tr))
             W.copy_(new)
             state["step"] = k
 
@@ -233,6 +229,7 @@ def _build() -> dict[str, type]:
                         f"(shape {tuple(p.shape)}) has a non-finite entry; nothing was changed"
                     )
 
+    _PION_KEYS = [k for k in _NpPion()._hyper if not k.startswith("adamw") and k != "exclude"]
     Pion.__module__ = Muon.__module__ = __name__
     return {"Pion": Pion, "Muon": Muon}
 

@@ -121,3 +121,26 @@ def test_torch_state_dict_round_trip(cls):
         oa.step()
         ob.step()
     assert torch.equal(a.detach(), b.detach())
+
+
+@pytest.mark.parametrize("shape", [(7, 3), (3, 7)], ids=["tall", "wide"])
+@pytest.mark.parametrize("side", ["both", "alternate", "in", "out"])
+@pytest.mark.parametrize("momentum", ["lie-lie", "transported"])
+@pytest.mark.parametrize("second_moment", [True, False])
+def test_torch_expm_matches_numpy_over_20_steps(shape, side, momentum, second_moment):
+    # the exponential is the shared Taylor series in float64 on both sides (not
+    # torch.linalg.matrix_exp, which is off by ~4e-14 at Pion's step sizes)
+    kw = dict(lr=0.05, side=side, momentum=momentum, second_moment=second_moment,
+              transform="expm")
+    rng = np.random.default_rng(11)
+    W0 = rng.standard_normal(shape)
+    params = {"W": W0.copy()}
+    tW = torch.nn.Parameter(torch.tensor(W0.copy()))
+    np_opt, topt = spectral.Pion(**kw), sptorch.Pion([tW], **kw)
+    for _ in range(20):
+        g = rng.standard_normal(shape)
+        np_opt.step(params, {"W": g})
+        tW.grad = torch.tensor(g)
+        topt.step()
+    assert np.abs(params["W"] - tW.detach().numpy()).max() <= 1e-12 * np.abs(W0).max()
+    assert np.abs(params["W"] - W0).max() > 1e-2

@@ -214,7 +214,12 @@ class Pion(Optimizer):
             acting = ("out",) if k % 2 == 1 else ("in",)
         else:
             acting = sides
-        lowrank = {sd: _LowRankSide(p, new["m"], sd) for sd in factored if sd in acting}
+        lowrank = {sd: LowRankGenerator(p, new["m"], sd) for sd in factored if sd in acting}
+        for sd in [sd for sd, gen in lowrank.items() if not gen.well_conditioned]:
+            # the factors nearly cancel (M close to W times a symmetric matrix): the
+            # factored core would amplify rounding, so this step forms A
+            del lowrank[sd]
+            A[sd] = -skew_generator(p, new["m"], sd)
         AW = WA = None
         if "out" in acting:
             AW = lowrank["out"].AW if "out" in lowrank else A["out"] @ p
@@ -249,7 +254,7 @@ class Pion(Optimizer):
         return new_p, new
 
 
-class _LowRankSide:
+class LowRankGenerator:
     """One side's generator ``A = U V^T - V U^T`` from ``W`` and the transported moment ``M``.
 
     Out side (tall W): ``U = W, V = M`` (d_out x d_in); in side (wide W): ``U = M^T,
@@ -262,6 +267,13 @@ class _LowRankSide:
         self.U, self.V = (W, M) if side == "out" else (M.T, W.T)
         U, V = self.U, self.V
         self.grams = (U.T @ U, V.T @ V, V.T @ U)
+        UU, VV, VU = self.grams
+        # ||A||_F^2 = 2 (<UU, VV> - <VU, VU^T>); kappa = ||U|| ||V|| / ||A|| measures how
+        # much the factors cancel (the factored route loses up to about kappa^2 u relative
+        # to ||sA|| ||X||, measured); above kappa^2 = 1e3 the dense route is used
+        big = float((UU * VV).sum())
+        a2 = 2.0 * (big - float((VU * VU.T).sum()))
+        self.well_conditioned = a2 >= 2e-3 * big
 
     @property
     def AW(self) -> np.ndarray:
