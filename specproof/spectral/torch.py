@@ -46,6 +46,7 @@ def _require_torch():
 
 def _build() -> dict[str, type]:
     torch = _require_torch()
+    from specproof.spectral.optimizers import NS_COEFFICIENTS as _NS_COEFFICIENTS
     from specproof.spectral.optimizers import Muon as _NpMuon
     from specproof.spectral.optimizers import Pion as _NpPion
     from specproof.spectral.optimizers.pion import LowRankGenerator
@@ -164,15 +165,31 @@ def _build() -> dict[str, type]:
             state["step"] = k
 
     class Muon(torch.optim.Optimizer):
-        """Muon as a torch optimizer; same arguments as :class:`specproof.spectral.Muon`.
+        """Muon as a torch optimizer; same arguments as :class:`specproof.spectral.Muon`, and
 
-        Newton-Schulz runs in the parameter's dtype (float64 here), not in bfloat16.
+        ns_dtype : None or "bfloat16"
+            Newton-Schulz in the parameter's dtype (None, default) or in bfloat16 (what
+            ``torch.optim.Muon`` always does; slow on CPUs without bfloat16 units).
+        eps_placement : {"add", "clamp"}
+            ``X / (||X|| + eps)`` (the reference Muon; default) or ``X / max(||X||, eps)``
+            (``torch.optim.Muon``). With "clamp", ``weight_decay``, ``lr`` and ``ns_dtype``
+            set alike, the step equals ``torch.optim.Muon``'s to rounding.
         """
 
-        def __init__(self, params, **kwargs: Any) -> None:
+        def __init__(
+            self, params, ns_dtype: str | None = None, eps_placement: str = "add",
+            **kwargs: Any,
+        ) -> None:
+            from specproof._core import ArgumentError, as_choice
+
             _no_exclude(kwargs)
             ref = _NpMuon(**kwargs)
+            if ns_dtype not in (None, "bfloat16"):
+                raise ArgumentError(f"ns_dtype must be None or 'bfloat16', got {ns_dtype!r}")
             defaults = {k: v for k, v in ref._hyper.items() if k != "exclude"}
+            defaults["ns_dtype"] = ns_dtype
+            defaults["eps_placement"] = as_choice(eps_placement, ("add", "clamp"),
+                                                  "eps_placement")
             super().__init__(params, defaults)
 
         @torch.no_grad()
@@ -182,32 +199,42 @@ def _build() -> dict[str, type]:
                 with torch.enable_grad():
                     loss = closure()
             _check_finite(self.param_groups)
-            a, b, c = 3.4445, -4.7750, 2.0315
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    g = p.grad
                     state = self.state[p]
                     if p.ndim != 2 or min(p.shape) == 0:
-                        _adamw(p, g, state, group)
-                        continue
-                    if not state:
-                        state["buffer"] = torch.zeros_like(p)
-                    mu = group["momentum"]
-                    buf = state["buffer"] + (1.0 - mu) * (g - state["buffer"])
-                    u = g + mu * (buf - g) if group["nesterov"] else buf
-                    X = u.T if p.shape[0] > p.shape[1] else u
-                    X = X / (torch.linalg.norm(X) + 1e-7)
-                    for _ in range(group["ns_steps"]):
-                        Am = X @ X.T
-                        X = a * X + (b * Am + c * (Am @ Am)) @ X
-                    O = X.T if p.shape[0] > p.shape[1] else X
-                    scale = max(1.0, p.shape[0] / p.shape[1]) ** 0.5
-                    decay = 1.0 - group["lr"] * group["weight_decay"]
-                    p.copy_(p * decay - (group["lr"] * scale) * O)
-                    state["buffer"] = buf
+                        _adamw(p, p.grad, state, group)
+                    else:
+                        self._muon(p, p.grad, state, group)
             return loss
+
+        @staticmethod
+        def _muon(p, g, state, group):
+            a, b, c = _NS_COEFFICIENTS
+            if not state:
+                state["buffer"] = torch.zeros_like(p)
+            mu = group["momentum"]
+            # buf + (1 - mu)(g - buf); a new tensor, not lerp_: a loaded state_dict may
+            # share its tensors with the optimizer it came from
+            buf = state["buffer"].lerp(g, 1.0 - mu)
+            state["buffer"] = buf
+            u = g.lerp(buf, mu) if group["nesterov"] else buf
+            if group["ns_dtype"] == "bfloat16":
+                u = u.bfloat16()
+            tall = p.shape[0] > p.shape[1]
+            X = u.T if tall else u
+            norm = torch.linalg.norm(X)
+            X = X / (norm + 1e-7 if group["eps_placement"] == "add" else norm.clamp(min=1e-7))
+            for _ in range(group["ns_steps"]):
+                A = X @ X.T
+                X = torch.addmm(X, torch.addmm(A, A, A, beta=b, alpha=c), X, beta=a)
+            O = X.T if tall else X
+            scale = max(1.0, p.shape[0] / p.shape[1]) ** 0.5
+            if group["weight_decay"]:
+                p.mul_(1.0 - group["lr"] * group["weight_decay"])
+            p.add_(O, alpha=-group["lr"] * scale)
 
     def _no_exclude(kwargs):
         from specproof._core import ArgumentError

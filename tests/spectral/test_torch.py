@@ -144,3 +144,56 @@ def test_torch_expm_matches_numpy_over_20_steps(shape, side, momentum, second_mo
         topt.step()
     assert np.abs(params["W"] - tW.detach().numpy()).max() <= 1e-12 * np.abs(W0).max()
     assert np.abs(params["W"] - W0).max() > 1e-2
+
+
+def _torch_muon_pair(shape, dtype, ns_dtype, steps=3):
+    """specproof's torch Muon and torch.optim.Muon with the same lr, decay and eps placement."""
+    gen = torch.Generator().manual_seed(0)
+    W0 = torch.randn(*shape, generator=gen, dtype=dtype)
+    a = torch.nn.Parameter(W0.clone())
+    b = torch.nn.Parameter(W0.clone())
+    ours = sptorch.Muon([a], lr=0.02, weight_decay=0.1, eps_placement="clamp",
+                        ns_dtype=ns_dtype)
+    theirs = torch.optim.Muon([b], lr=0.02, weight_decay=0.1)
+    for _ in range(steps):
+        g = torch.randn(*shape, generator=gen, dtype=dtype)
+        a.grad, b.grad = g.clone(), g.clone()
+        ours.step()
+        theirs.step()
+    return a.detach(), b.detach(), W0
+
+
+def test_muon_equals_torch_optim_muon_in_bfloat16():
+    # torch.optim.Muon always runs Newton-Schulz in bfloat16; so does ns_dtype="bfloat16"
+    a, b, W0 = _torch_muon_pair((24, 10), torch.float32, "bfloat16")
+    assert float((a - b).abs().max()) <= 1e-6 * float(W0.abs().max())
+    assert float((a - W0).abs().max()) > 1e-2
+
+
+def test_muon_equals_torch_optim_muon_in_float32(monkeypatch):
+    # torch.optim.Muon with its bfloat16 cast made a float32 copy: the same algorithm in
+    # float32, which specproof's Muon runs with ns_dtype=None
+    monkeypatch.setattr(torch.Tensor, "bfloat16", lambda self: self.clone())
+    a, b, W0 = _torch_muon_pair((40, 16), torch.float32, None)
+    assert float((a - b).abs().max()) <= 2e-7 * float(W0.abs().max())
+    # and the default eps placement ("add") is a different, measurable update at this size?
+    # no: eps = 1e-7 against ||X|| ~ 1 changes nothing visible; placement matters only
+    # for tiny gradients
+    gen = torch.Generator().manual_seed(1)
+    W = torch.randn(6, 3, generator=gen)
+    tiny = torch.randn(6, 3, generator=gen) * 1e-9
+    out = {}
+    for placement in ("add", "clamp"):
+        p = torch.nn.Parameter(W.clone())
+        p.grad = tiny.clone()
+        sptorch.Muon([p], lr=0.1, eps_placement=placement, momentum=0.0).step()
+        out[placement] = p.detach()
+    assert float((out["add"] - out["clamp"]).abs().max()) > 1e-3
+
+
+def test_muon_bad_ns_options():
+    w = torch.nn.Parameter(torch.eye(2))
+    with pytest.raises(ArgumentError, match="ns_dtype"):
+        sptorch.Muon([w], ns_dtype="float16")
+    with pytest.raises(ArgumentError, match="eps_placement"):
+        sptorch.Muon([w], eps_placement="max")
