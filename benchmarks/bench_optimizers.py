@@ -1,87 +1,160 @@
 """Optimizer speed and Pion's spectrum drift, measured in one process.
 
-Run: ``python benchmarks/bench_optimizers.py [--drift-steps N] [--skip-drift]``.
+Run: ``python benchmarks/bench_optimizers.py [--shapes 1024x1024 4096x1024] [--threads 1 2]
+[--reps R] [--numpy-shapes 4096x1024] [--drift-steps N] [--skip-drift] [--skip-forms]``.
 
-1. One step of Pion (E2, official), Pion (Cayley), Pion (expm), Muon and Adam on a
-   1024 x 1024 matrix and on a 512 x 512 matrix: median wall-clock of a few steps, and
-   each as a ratio to Muon measured in the same run.
-2. Cayley Pion for N steps (default 10^4) on a 512 x 512 matrix: the largest change
-   of any singular value relative to the largest one, printed as it goes; Ctrl-C stops
-   the run and still prints what was measured (with the per-step rate extrapolated to
-   10^4 steps, linearly, which bounds a random walk too).
+1. torch, float32: one step of ``torch.optim.Muon``, specproof's torch Muon and torch Pion
+   (E2, Cayley, expm; default options, and expm on the low-rank route: transported
+   momentum without second moment), median of R steps taken round robin (a change of
+   machine load hits all alike), each as a ratio to ``torch.optim.Muon``. torch.optim.Muon
+   always runs Newton-Schulz in bfloat16, which on a CPU without bfloat16 units (AVX2
+   only, as here) is ~60x slower than float32; the baseline is therefore torch.optim.Muon
+   with its bfloat16 cast made a float32 copy (the same algorithm in float32), and our
+   Muon uses eps_placement="clamp" and weight_decay=0.1 like it.
+2. numpy, float64: the same steps of specproof's numpy optimizers as ratios to its Muon.
+3. Singular-value drift of the expm / Cayley factors and of the additive form.
+4. Low-rank expm Pion for N steps on a tall matrix: the largest change of any singular
+   value relative to the largest one, printed as it goes; Ctrl-C stops and still prints
+   what was measured.
 
-BLAS runs single-threaded unless OPENBLAS_NUM_THREADS / OMP_NUM_THREADS are set: on a
-shared machine multi-threaded BLAS timings swing by 3x (measured), ratios do not.
+Every table is printed once per thread count (threadpoolctl for BLAS, torch.set_num_threads
+for torch).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import sys
+import time
+from pathlib import Path
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
-
-import argparse  # noqa: E402
-import json  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
+import numpy as np
+from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from specproof.spectral.optimizers import Adam, Muon, Pion, orthogonal_factor  # noqa: E402
+from specproof.spectral.optimizers import Muon, Pion, orthogonal_factor  # noqa: E402
 
-OPTIMIZERS = {
-    "Pion (E2, official)": lambda: Pion(lr=0.01),
-    "Pion (Cayley)": lambda: Pion(lr=0.01, transform="cayley"),
-    "Pion (expm)": lambda: Pion(lr=0.01, transform="expm"),
-    "Muon": lambda: Muon(lr=0.02),
-    "Adam": lambda: Adam(lr=1e-3),
-}
+LOW_RANK = dict(momentum="transported", second_moment=False)
 
 
-def speed_table(n: int, reps: int, seed: int = 0) -> dict[str, float]:
-    """Median seconds per step on an n x n matrix; the optimizers take turns step by step
-    (round robin) so that a change of machine load hits all of them alike."""
-    rng = np.random.default_rng(seed)
-    W = rng.standard_normal((n, n)) / np.sqrt(n)
-    grads = [rng.standard_normal((n, n)) for _ in range(2)]
-    opts = {name: make() for name, make in OPTIMIZERS.items()}
-    params = {name: {"W": W.copy()} for name in opts}
-    for name, opt in opts.items():  # warm-up step: allocates the state
-        opt.step(params[name], {"W": grads[0]})
-    samples: dict[str, list[float]] = {name: [] for name in opts}
-    for k in range(reps):
-        for name, opt in opts.items():
+def _shape(text: str) -> tuple[int, int]:
+    m, n = text.lower().split("x")
+    return int(m), int(n)
+
+
+def _round_robin(steps: dict, reps: int) -> dict[str, float]:
+    for step in steps.values():  # warm-up: allocates the state
+        step()
+    samples: dict[str, list[float]] = {name: [] for name in steps}
+    for _ in range(reps):
+        for name, step in steps.items():
             t0 = time.perf_counter()
-            opt.step(params[name], {"W": grads[k % 2]})
+            step()
             samples[name].append(time.perf_counter() - t0)
-    times = {name: float(np.median(v)) for name, v in samples.items()}
-    print(f"\none step on a {n} x {n} matrix (median of {reps}, round robin, after a warm-up)")
-    print(f"{'optimizer':<22} {'ms/step':>10} {'/ Muon':>8}")
+    return {name: float(np.median(v)) for name, v in samples.items()}
+
+
+def _print(title: str, times: dict[str, float], base: str, targets: dict[str, str]) -> None:
+    print(f"\n{title}")
+    print(f"{'step':<40} {'ms/step':>10} {'/ ' + base:>22} {'target':>8}")
     for name, t in times.items():
-        print(f"{name:<22} {1e3 * t:>10.1f} {t / times['Muon']:>8.2f}")
+        print(f"{name:<40} {1e3 * t:>10.1f} {t / times[base]:>22.2f} "
+              f"{targets.get(name, ''):>8}", flush=True)
+
+
+def torch_table(shape: tuple[int, int], threads: int, reps: int) -> dict[str, float]:
+    from unittest import mock
+
+    import torch
+
+    from specproof.spectral import torch as sptorch
+
+    torch.set_num_threads(threads)
+    gen = torch.Generator().manual_seed(0)
+    W = torch.randn(*shape, generator=gen) / shape[1] ** 0.5
+    grads = [torch.randn(*shape, generator=gen) for _ in range(2)]
+    makers = {
+        "torch.optim.Muon (NS in float32)": lambda p: torch.optim.Muon([p], lr=0.02),
+        "specproof Muon (torch)": lambda p: sptorch.Muon(
+            [p], lr=0.02, weight_decay=0.1, eps_placement="clamp"),
+        "Pion E2 (torch)": lambda p: sptorch.Pion([p], lr=0.01),
+        "Pion Cayley (torch)": lambda p: sptorch.Pion([p], lr=0.01, transform="cayley"),
+        "Pion expm (torch)": lambda p: sptorch.Pion([p], lr=0.01, transform="expm"),
+        "Pion expm, low-rank route (torch)": lambda p: sptorch.Pion(
+            [p], lr=0.01, transform="expm", **LOW_RANK),
+    }
+    steps = {}
+    for name, make in makers.items():
+        p = torch.nn.Parameter(W.clone())
+        opt = make(p)
+        count = [0]
+
+        def step(p=p, opt=opt, count=count):
+            p.grad = grads[count[0] % 2]
+            count[0] += 1
+            opt.step()
+
+        steps[name] = step
+    with mock.patch.object(torch.Tensor, "bfloat16", lambda self: self.clone()):
+        times = _round_robin(steps, reps)
+    _print(f"torch, float32, {shape[0]} x {shape[1]}, {threads} thread(s), median of {reps}",
+           times, "torch.optim.Muon (NS in float32)",
+           {"specproof Muon (torch)": "<= 1.2", "Pion E2 (torch)": "<= 1.5",
+            "Pion Cayley (torch)": "<= 2", "Pion expm (torch)": "<= 3",
+            "Pion expm, low-rank route (torch)": "<= 3"})
     return times
 
 
-def drift_run(n: int, steps: int, every: int, seed: int = 0, out: Path | None = None) -> dict:
+def numpy_table(shape: tuple[int, int], threads: int, reps: int) -> dict[str, float]:
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal(shape) / np.sqrt(shape[1])
+    grads = [rng.standard_normal(shape) for _ in range(2)]
+    makers = {
+        "specproof Muon": lambda: Muon(lr=0.02),
+        "Pion E2": lambda: Pion(lr=0.01),
+        "Pion Cayley": lambda: Pion(lr=0.01, transform="cayley"),
+        "Pion expm": lambda: Pion(lr=0.01, transform="expm"),
+        "Pion expm, low-rank route": lambda: Pion(lr=0.01, transform="expm", **LOW_RANK),
+        "Pion Cayley, low-rank route": lambda: Pion(lr=0.01, transform="cayley", **LOW_RANK),
+    }
+    steps = {}
+    for name, make in makers.items():
+        opt, params, count = make(), {"W": W.copy()}, [0]
+
+        def step(opt=opt, params=params, count=count):
+            opt.step(params, {"W": grads[count[0] % 2]})
+            count[0] += 1
+
+        steps[name] = step
+    with threadpool_limits(threads):
+        times = _round_robin(steps, reps)
+    _print(f"numpy, float64, {shape[0]} x {shape[1]}, {threads} thread(s), median of {reps}",
+           times, "specproof Muon", {"Pion expm": "<= 4", "Pion expm, low-rank route": "<= 4"})
+    return times
+
+
+def drift_run(shape: tuple[int, int], steps: int, every: int, seed: int = 0,
+              out: Path | None = None) -> dict:
+    m, n = shape
     rng = np.random.default_rng(seed)
-    W = rng.standard_normal((n, n)) / np.sqrt(n)
-    T = rng.standard_normal((n, n)) / np.sqrt(n)
+    W = rng.standard_normal((m, n)) / np.sqrt(n)
+    T = rng.standard_normal((m, n)) / np.sqrt(n)
     s0 = np.linalg.svd(W, compute_uv=False)
-    opt = Pion(lr=0.01, transform="cayley")
+    opt = Pion(lr=0.01, transform="expm", **LOW_RANK)
     params = {"W": W}
     rows = []
     t_start = time.perf_counter()
-    print(f"\nCayley Pion on {n} x {n}: max_i |sigma_i(W_t) - sigma_i(W_0)| / sigma_1(W_0)")
+    print(f"\nexpm Pion, low-rank route ({opt.low_rank_sides(shape)} factored) on {m} x {n}: "
+          "max_i |sigma_i(W_t) - sigma_i(W_0)| / sigma_1(W_0)")
     print(f"{'step':>7} {'drift':>11} {'||W_t - W_0||_F':>16} {'s/step':>8}")
     W0 = W.copy()
     done = 0
     try:
         for t in range(1, steps + 1):
-            G = params["W"] - T + 0.01 * rng.standard_normal((n, n))
+            G = params["W"] - T + 0.01 * rng.standard_normal((m, n))
             opt.step(params, {"W": G})
             done = t
             if t % every == 0 or t == steps:
@@ -92,10 +165,10 @@ def drift_run(n: int, steps: int, every: int, seed: int = 0, out: Path | None = 
                 rows.append({"step": t, "drift": drift, "moved": moved, "s_per_step": per})
                 print(f"{t:>7} {drift:>11.3e} {moved:>16.3f} {per:>8.3f}", flush=True)
                 if out is not None:
-                    out.write_text(json.dumps({"n": n, "rows": rows}, indent=1))
+                    out.write_text(json.dumps({"shape": shape, "rows": rows}, indent=1))
     except KeyboardInterrupt:
         print(f"interrupted after {done} steps")
-    result = {"n": n, "steps_done": done, "rows": rows}
+    result = {"shape": shape, "steps_done": done, "rows": rows}
     if rows:
         worst = max(r["drift"] for r in rows)
         last = rows[-1]
@@ -139,24 +212,32 @@ def forms_table(n: int = 64, steps: int = 200, lr: float = 0.01, seed: int = 0) 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shapes", nargs="+", default=["1024x1024", "4096x1024"])
+    ap.add_argument("--numpy-shapes", nargs="+", default=["4096x1024"])
+    ap.add_argument("--threads", nargs="+", type=int, default=[1, 2])
+    ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--drift-steps", type=int, default=10_000)
-    ap.add_argument("--drift-size", type=int, default=512)
+    ap.add_argument("--drift-shape", default="4096x1024")
     ap.add_argument("--every", type=int, default=500)
-    ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--skip-speed", action="store_true")
+    ap.add_argument("--skip-torch", action="store_true")
+    ap.add_argument("--skip-numpy", action="store_true")
     ap.add_argument("--skip-drift", action="store_true")
     ap.add_argument("--skip-forms", action="store_true")
     ap.add_argument("--json", type=Path, default=None, help="write the drift rows here")
     args = ap.parse_args()
-    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; "
-          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}")
-    if not args.skip_speed:
-        speed_table(1024, max(3, args.reps // 2))
-        speed_table(512, args.reps)
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    for threads in args.threads:
+        if not args.skip_torch:
+            for shape in args.shapes:
+                torch_table(_shape(shape), threads, args.reps)
+        if not args.skip_numpy:
+            for shape in args.numpy_shapes:
+                numpy_table(_shape(shape), threads, args.reps)
     if not args.skip_forms:
         forms_table()
     if not args.skip_drift:
-        drift_run(args.drift_size, args.drift_steps, args.every, out=args.json)
+        with threadpool_limits(args.threads[-1]):
+            drift_run(_shape(args.drift_shape), args.drift_steps, args.every, out=args.json)
 
 
 if __name__ == "__main__":
