@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from specproof._core import ArgumentError, SpecproofError
+from specproof._core import ArgumentError, ArgumentTypeError, SpecproofError
 from specproof.spectral.optimizers import (
     SGD,
     Adam,
@@ -201,11 +201,18 @@ def test_parameter_changing_shape_between_steps_is_refused(key):
 
 
 def test_float32_overflow_is_caught_in_its_own_dtype():
-    opt = SGD(lr=1.0)
+    opt = SGD(lr=4.0)
     p = {"w": np.array([1.0], dtype=np.float32)}
     with pytest.raises(NonFiniteUpdateError):
-        opt.step(p, {"w": np.array([-1e39])})  # finite in float64, inf in float32
+        opt.step(p, {"w": np.array([-1e38], dtype=np.float32)})  # 4e38 is inf in float32
     assert p["w"][0] == 1.0
+
+
+def test_mixed_dtypes_are_an_error_naming_both():
+    p = {"w": np.ones(2, dtype=np.float32)}
+    with pytest.raises(ArgumentTypeError, match="float64 but params.*float32"):
+        SGD(lr=0.1).step(p, {"w": np.ones(2)})
+    assert p["w"].dtype == np.float32 and np.all(p["w"] == 1.0)
 
 
 def test_load_rejects_nonfinite_state_and_bad_step():

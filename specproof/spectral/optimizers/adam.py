@@ -106,8 +106,8 @@ class Adam(Optimizer):
             "rule": "adam",
             "shape": tuple(p.shape),
             "step": 0,
-            "m": np.zeros(p.shape),
-            "v": np.zeros(p.shape),
+            "m": np.zeros(p.shape, dtype=p.dtype),
+            "v": np.zeros(p.shape, dtype=p.dtype),
         }
 
     def _update(self, name, p, g, state, t) -> tuple[np.ndarray, State]:
@@ -198,8 +198,8 @@ class AdamWRoute:
             "rule": "adamw",
             "shape": tuple(p.shape),
             "step": 0,
-            "m": np.zeros(p.shape),
-            "v": np.zeros(p.shape),
+            "m": np.zeros(p.shape, dtype=p.dtype),
+            "v": np.zeros(p.shape, dtype=p.dtype),
         }
 
     def update(self, p: np.ndarray, g: np.ndarray, state: State) -> tuple[np.ndarray, State]:

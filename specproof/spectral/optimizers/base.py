@@ -23,6 +23,7 @@ import numpy as np
 from specproof._core import ArgumentError, ArgumentTypeError, SpecproofError, first_nonfinite
 
 State = dict[str, Any]
+_NATIVE = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 class OptimizerStateError(SpecproofError, ValueError):
@@ -64,6 +65,11 @@ def _check_params(params: Any, grads: Any) -> list[str]:
         g = np.asarray(g)
         if not (np.issubdtype(g.dtype, np.floating) or np.issubdtype(g.dtype, np.integer)):
             raise ArgumentTypeError(f"grads[{name!r}] must be a real array, got dtype {g.dtype}")
+        if np.issubdtype(g.dtype, np.floating) and g.dtype != p.dtype:
+            raise ArgumentTypeError(
+                f"grads[{name!r}] is {g.dtype} but params[{name!r}] is {p.dtype}: the step "
+                "runs in the parameter's dtype; convert one of them"
+            )
         if g.shape != p.shape:
             raise ArgumentError(
                 f"grads[{name!r}] has shape {g.shape} but params[{name!r}] has shape {p.shape}"
@@ -157,8 +163,11 @@ class Optimizer(abc.ABC):
         new_states: dict[str, State] = {}
         diagnostics: dict[str, dict[str, Any]] = {}
         for name in names:
-            p = np.array(params[name], dtype=np.float64)
-            g = np.array(grads[name], dtype=np.float64)
+            # float32 and float64 parameters are computed in their own dtype, end to end
+            # (state included); other float dtypes in float64
+            work = params[name].dtype if params[name].dtype in _NATIVE else np.dtype(np.float64)
+            p = np.array(params[name], dtype=work)
+            g = np.asarray(grads[name], dtype=work)
             state = self._state.get(name)
             if state is None:
                 state = self._init_state(name, p)

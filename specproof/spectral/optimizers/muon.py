@@ -8,7 +8,7 @@ For a matrix parameter with gradient g (reference ``muon_update``):
 
 NS5: X = u / (||u||_F + 1e-7) (transposed when rows > cols), then five times
 A = X X^T, X <- a X + (b A + c A^2) X with (a, b, c) = (3.4445, -4.7750, 2.0315).
-The reference runs NS5 in bfloat16; here it runs in float64 (documented difference).
+The reference runs NS5 in bfloat16; here it runs in the weight's dtype (float32 or float64).
 Parameters that are not matrices take the AdamW rule, as in the reference setup.
 """
 
@@ -54,7 +54,9 @@ def newton_schulz5(
     >>> bool(np.all((s > 0.6) & (s < 1.25)))
     True
     """
-    X = np.asarray(G, dtype=np.float64)
+    X = np.asarray(G)
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
     if X.ndim != 2:
         raise ArgumentError(f"G must be a 2-D array, got shape {X.shape}")
     a, b, c = coefficients
@@ -141,7 +143,7 @@ class Muon(Optimizer):
     def _init_state(self, name: str, p: np.ndarray) -> State:
         if not self.routes_to_muon(name, p.shape):
             return self.adamw.init_state(p)
-        return {"rule": "muon", "shape": tuple(p.shape), "buffer": np.zeros(p.shape)}
+        return {"rule": "muon", "shape": tuple(p.shape), "buffer": np.zeros(p.shape, dtype=p.dtype)}
 
     def _update(self, name, p, g, state, t) -> tuple[np.ndarray, State]:
         if state["rule"] == "adamw":

@@ -155,12 +155,12 @@ class Pion(Optimizer):
         dims = {"out": d_out, "in": d_in}
         state: State = {"rule": "pion", "shape": tuple(p.shape), "step": 0}
         if self.momentum == "transported":
-            state["m"] = np.zeros(p.shape)
+            state["m"] = np.zeros(p.shape, dtype=p.dtype)
         for side in self._sides():
             if self.momentum == "lie-lie":
-                state[f"m_{side}"] = np.zeros((dims[side], dims[side]))
+                state[f"m_{side}"] = np.zeros((dims[side], dims[side]), dtype=p.dtype)
             if self.second_moment:
-                state[f"v_{side}"] = np.zeros((dims[side], dims[side]))
+                state[f"v_{side}"] = np.zeros((dims[side], dims[side]), dtype=p.dtype)
         return state
 
     def low_rank_sides(self, shape: tuple[int, int]) -> tuple[str, ...]:
