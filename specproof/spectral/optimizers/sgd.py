@@ -69,7 +69,8 @@ class SGD(Optimizer):
         }
 
     def _init_state(self, name: str, p: np.ndarray) -> State:
-        return {"rule": "sgd", "shape": tuple(p.shape), "step": 0, "buffer": np.zeros(p.shape, dtype=p.dtype)}
+        buffer = np.zeros(p.shape, dtype=p.dtype)
+        return {"rule": "sgd", "shape": tuple(p.shape), "step": 0, "buffer": buffer}
 
     def _update(self, name, p, g, state, t) -> tuple[np.ndarray, State]:
         if self.weight_decay:
