@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from specproof._core import ArgumentError, SpecproofError, did_you_mean
-from specproof.claims.evidence import Context, Evidence
+from specproof.claims.evidence import Context, Evidence, check_labels
 from specproof.claims.paper import Paper
 
 KINDS: tuple[str, ...] = ("symbolic", "exact", "numerical", "statistical")
@@ -63,6 +63,7 @@ class Claim:
     control_check: CheckFunction | None = None
     control_description: str = ""
     module: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
 
     def control(self, fn: CheckFunction | None = None, *, description: str | None = None):
         """Register the negative control: the check on a variant where the claim must fail.
@@ -163,6 +164,7 @@ def claim(
     statement: str,
     profiles: Mapping[str, Mapping[str, Any]],
     registry: Registry | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Callable[[CheckFunction], Claim]:
     """Register a check function as a claim.
 
@@ -177,11 +179,16 @@ def claim(
     kind : str
         One of ``"symbolic"``, ``"exact"``, ``"numerical"``, ``"statistical"``.
     statement : str
-        The paper's claim in one sentence.
+        The paper's claim in one sentence; LaTeX math between dollars (``$\\|W\\|_2$``)
+        is typeset in the reports.
     profiles : mapping
         Keyword arguments of the check for the ``"quick"`` and ``"paper"`` profiles.
     registry : Registry, optional
         Where to register; the global :data:`REGISTRY` by default.
+    labels : mapping, optional
+        Display labels of measured keys and table columns (key -> text, may hold math),
+        for the check and the control; a check's ``ctx.evidence(labels=...)`` adds to
+        them.
 
     Returns
     -------
@@ -221,6 +228,7 @@ def claim(
         raise ArgumentError(
             f"claim {claim_id!r}: profiles must define {list(PROFILES)}; missing {missing}"
         )
+    check_labels(labels or {}, "labels")
     target = REGISTRY if registry is None else registry
 
     def decorate(fn: CheckFunction) -> Claim:
@@ -232,6 +240,7 @@ def claim(
             profiles={k: dict(v) for k, v in profiles.items()},
             check=fn,
             module=getattr(fn, "__module__", ""),
+            labels=dict(labels or {}),
         )
         target.add(c)
         return c

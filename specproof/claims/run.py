@@ -28,6 +28,7 @@ class VerifyRun:
     distributions: set[str] = field(default_factory=set)
     command_line: list[str] | None = None
     carried: list[dict] = field(default_factory=list)
+    selected: list[str] = field(default_factory=list)  # ids of every claim selected to run
 
     @property
     def exit_code(self) -> int:

@@ -10,6 +10,7 @@ ERROR    the check or the control raised (traceback kept), or no control is regi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -109,6 +110,7 @@ def _run_one(
         figure=figure_path,
         certificates=saved,
         figure_object=fig,
+        labels=dict(ev.labels),
     )
 
 
@@ -278,6 +280,9 @@ def run_claim(
     else:
         why = "not run: the check raised" if has_control else "no control registered"
         control = Outcome(verdict="ERROR", expected=why)
+    if c.labels:  # the claim's labels, under the evidence's own
+        check = dataclasses.replace(check, labels={**c.labels, **check.labels})
+        control = dataclasses.replace(control, labels={**c.labels, **control.labels})
     verdict, reason = verdict_of(check, control, has_control)
     figures = {}
     if check.figure:

@@ -138,6 +138,7 @@ def verify(
         seed=seed,
         modules=list(modules if record_modules is None else record_modules),
         command_line=list(sys.argv if command_line is None else command_line),
+        selected=[c.id for c in claims],
     )
     staging = folder.open()
     if keep_previous:
