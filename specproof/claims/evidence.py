@@ -15,7 +15,7 @@ from specproof._core import ArgumentError, ArgumentTypeError
 
 @dataclass(frozen=True)
 class Evidence:
-    """What one run of a check (or of its control) found.
+    r"""What one run of a check (or of its control) found.
 
     Attributes
     ----------

@@ -77,8 +77,8 @@ def tex_escape(text: object) -> str:
 
     Examples
     --------
-    >>> tex_escape("||x||_2 <= 1 & 50% → λ")
-    '\\textbar{}\\textbar{}x\\textbar{}\\textbar{}\\_\\allowbreak{}2 \\textless{}= 1 \\& 50\\% $\\to$ $\\lambda$'
+    >>> print(tex_escape("||x||_2 <= 1 & 50% → λ"))
+    \textbar{}\textbar{}x\textbar{}\textbar{}\_\allowbreak{}2 \textless{}= 1 \& 50\% $\to$ $\lambda$
     """
     return "".join(_tex_char(ch) for ch in str(text))
 

@@ -28,7 +28,6 @@ from specproof.claims.texlayout import column_groups, pdf_size
 from specproof.claims.values import GROUP, MISSING, format_inline
 
 
-
 def tex_path(text: object) -> str:
     """A file name inside ``\\includegraphics`` (only ``_``, ``#``, ``%`` need escaping)."""
     return str(text).replace("_", r"\_").replace("#", r"\#").replace("%", r"\%")
@@ -48,7 +47,9 @@ def plural(n: int, word: str, words: str | None = None) -> str:
 def _label(key: str, labels: dict[str, str], fmt: str) -> str:
     """A measured key or table column: its display label, or the key as code."""
     if key in labels:
-        return {"tex": tex_rich, "html": html_rich, "md": md_rich}[fmt](labels[key])
+        if fmt == "md":  # labels sit in table cells
+            return md_rich(labels[key], cell=True)
+        return {"tex": tex_rich, "html": html_rich}[fmt](labels[key])
     if fmt == "tex":
         return tex_ident(key)
     if fmt == "html":

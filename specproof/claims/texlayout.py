@@ -62,7 +62,7 @@ class ColumnGroup:
 
     def spec(self) -> str:
         """The tabular column specification."""
-        cols = "".join(r">{\raggedright\arraybackslash}p{%.1fpt}" % w for w in self.widths)
+        cols = "".join(rf">{{\raggedright\arraybackslash}}p{{{w:.1f}pt}}" for w in self.widths)
         return "@{}" + cols + "@{}"
 
 

@@ -91,7 +91,7 @@ class _Style:
 
 
 _STYLES = {
-    "tex": _Style(tex_number, tex_escape, ", ", r"\dots{} ({} more)"),
+    "tex": _Style(tex_number, tex_escape, ", ", r"\dots\ ({} more)"),
     "html": _Style(html_number, html.escape, ", ", "… ({} more)"),
     "md": _Style(plain_number, md_escape, ", ", "… ({} more)"),
     "plain": _Style(plain_number, str, ", ", "… ({} more)"),
