@@ -48,9 +48,10 @@ def _kernel_shapes(rng: np.random.Generator, count: int, c_max: int, n: int) -> 
     "convnorm.fft-singular-values",
     paper=PAPER.key,
     kind="numerical",
-    statement="The singular values of a circular stride-1 multi-channel 2-D convolution on "
-    "an n x n grid are those of its c_out x c_in DFT symbol matrices, n^2 min(c_out, c_in) "
-    "values in all (Sedghi, Gupta, Long 2019), the Fourier picture ConvNorm builds on.",
+    statement=r"The singular values of a circular stride-1 multi-channel 2-D convolution on an "
+              r"$n \times n$ grid are those of its $c_{\mathrm{out}} \times c_{\mathrm{in}}$ "
+              r"DFT symbol matrices, $n^2 \min(c_{\mathrm{out}}, c_{\mathrm{in}})$ values in "
+              r"all (Sedghi, Gupta, Long 2019), the Fourier picture ConvNorm builds on.",
     profiles={
         "quick": {"kernels": 4, "n": 6, "c_max": 3},
         "paper": {"kernels": 16, "n": 10, "c_max": 6},
@@ -95,9 +96,9 @@ def zero_padded_operator(ctx, kernels: int, n: int, c_max: int):
     "convnorm.channel-isometry",
     paper=PAPER.key,
     kind="numerical",
-    statement="With the ConvNorm preconditioner V_o = (sum_c |K_hat_{o,c}|^2)^(-1/2) on a "
-    "circular grid, every output channel's row block is an isometry on its rows: "
-    "B_o B_o^T = I (channel-wise isometry).",
+    statement=r"With the ConvNorm preconditioner $V_o = (\sum_c |\hat K_{o,c}|^2)^{-1/2}$ on a "
+              r"circular grid, every output channel's row block is an isometry on its rows: "
+              r"$B_o B_o^\top = I$ (channel-wise isometry).",
     profiles={
         "quick": {"kernels": 3, "n": 6, "c_max": 4},
         "paper": {"kernels": 12, "n": 8, "c_max": 8},
@@ -139,9 +140,10 @@ def without_convnorm(ctx, kernels: int, n: int, c_max: int):
     "convnorm.spectral-norm-reduction",
     paper=PAPER.key,
     kind="numerical",
-    statement="On the ConvNorm code path (full convolution, Fourier filter, crop, stride) "
-    "every channel's block has ||B_o|| <= 1 and the layer's spectral norm is at most "
-    "sqrt(C_out), well below that of the same layer without ConvNorm.",
+    statement=r"On the ConvNorm code path (full convolution, Fourier filter, crop, stride) "
+              r"every channel's block has $\|B_o\|_2 \le 1$ and the layer's spectral norm is "
+              r"at most $\sqrt{C_{\mathrm{out}}}$, well below that of the same layer without "
+              r"ConvNorm.",
     profiles={
         "quick": {"kernels": 6, "n": 6, "c_max": 4},
         "paper": {"kernels": 24, "n": 8, "c_max": 8},
