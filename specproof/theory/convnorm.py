@@ -79,7 +79,9 @@ def fft_singular_values(ctx, kernels: int, n: int, c_max: int, operator: str = "
     return ctx.evidence(
         holds=worst < 1e-10,
         measured={"max_relative_error": worst, "kernels": kernels, "operator": operator},
-        expected="max |sigma_fft - sigma_dense| / sigma_max < 1e-10 for every kernel",
+        expected=r"$\max |\sigma_{\mathrm{fft}} - \sigma_{\mathrm{dense}}| / \sigma_{\max} < "
+                 r"10^{-10}$ "
+                 "for every kernel",
         table=rows,
         key="max_relative_error",
     )
@@ -123,7 +125,7 @@ def channel_isometry(ctx, kernels: int, n: int, c_max: int, convnorm: bool = Tru
     return ctx.evidence(
         holds=worst < 1e-10,
         measured={"max_deviation": worst, "kernels": kernels, "convnorm": convnorm},
-        expected="max over channels and entries of |B_o B_o^T - I| < 1e-10",
+        expected=r"$\max_{o,i,j} |(B_o B_o^\top - I)_{ij}| < 10^{-10}$",
         table=rows,
         key="max_deviation",
     )
@@ -186,7 +188,8 @@ def spectral_norm_reduction(ctx, kernels: int, n: int, c_max: int, convnorm: boo
             "median_reduction": float(np.median(np.array(before) / np.array(after))),
             "convnorm": convnorm,
         },
-        expected="every ||B_o|| <= 1 and ||B|| / sqrt(C_out) <= 1 (+1e-10), dense SVDs",
+        expected=r"every $\|B_o\|_2 \le 1$ and $\|B\|_2 / \sqrt{C_{\mathrm{out}}} \le 1$ "
+                 r"(up to $10^{-10}$), dense SVDs",
         table=rows,
         figure=fig,
         key="max_block_norm",

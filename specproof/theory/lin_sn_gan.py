@@ -71,7 +71,7 @@ def homogeneity(ctx, n: int, c_sign: str = "positive"):
             "c": f"c {c_sign}",
             "residuals": {k: v for k, v in nonzero.items() if v},
         },
-        expected="every residual simplifies to 0 in every sign case (z > 0, z < 0, z = 0)",
+        expected="every residual simplifies to 0 in every sign case ($z > 0$, $z < 0$, $z = 0$)",
         table=rows,
         key="nonzero_residuals",
     )
@@ -159,8 +159,9 @@ def gradient_bound(
     return ctx.evidence(
         holds=holds,
         measured=measured,
-        expected="max ratio ||grad_t|| / (||x|| prod_{i!=t} ||w_i||) <= 1 (+1e-12), "
-        "backprop = finite differences to 1e-8 (steps that cross no ReLU kink)",
+        expected=r"$\max \|\nabla_{w_t} D\| / (\|x\| \prod_{i \ne t} \|w_i\|_2) \le 1$ (up to "
+                 r"$10^{-12}$), "
+        r"backprop equals finite differences to $10^{-8}$ (steps that cross no ReLU kink)",
         table=table,
         figure=fig,
         key="max_ratio",

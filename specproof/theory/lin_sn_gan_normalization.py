@@ -90,9 +90,10 @@ def sn_gradient_norm(ctx, nets: int, inputs: int, max_depth: int, width: int,
         holds=max_ratio <= 1.0 + 1e-12 and fd_err < 1e-6,
         measured={"max_ratio": max_ratio, "median_ratio": float(np.median(ratios)),
                   "fd_max_rel_error": float(fd_err), "spectral_normalization": normalize},
-        expected="max over nets, inputs and layers of ||dD/dw_t||_F / ||x|| <= 1 (+1e-12); "
-        "backprop = central differences along random directions to 1e-6 "
-        "(relative to ||grad|| ||direction||)",
+        expected=r"max over nets, inputs and layers of $\|\partial D/\partial w_t\|_F / \|x\| "
+                 r"\le 1$ "
+        r"(up to $10^{-12}$); backprop equals central differences along random directions "
+        r"to $10^{-6}$ (relative to $\|\nabla D\|\,\|\text{direction}\|$)",
         table=rows,
         key="max_ratio",
     )
@@ -149,8 +150,10 @@ def sn_weight_scale(ctx, fan_out: int, fan_ins: list[int], seeds: int, init: str
         measured={"slope": fit.slope, "slope_interval": [fit.low, fit.high],
                   "ratio_min": float(ratios.min()), "ratio_max": float(ratios.max()),
                   "init": init},
-        expected="std * (sqrt m + sqrt n) in [0.85, 1.15] for every matrix and the fitted "
-        "slope of log std against log(sqrt m + sqrt n) with its 95% interval in [-1.1, -0.9]",
+        expected=r"$\mathrm{std} \cdot (\sqrt{m} + \sqrt{n}) \in [0.85, 1.15]$ for every matrix "
+                 r"and the "
+        r"fitted slope of $\log \mathrm{std}$ against $\log(\sqrt{m} + \sqrt{n})$ with its 95% "
+        r"interval in $[-1.1, -0.9]$",
         table=rows,
         figure=fig,
         key="ratio_max",
@@ -207,8 +210,9 @@ def reshape_underestimates(ctx, kernel_sizes: list[int], per_size: int, c_max: i
         holds=worst <= 1.0 + 1e-12,
         measured={"max_sigma_over_norm": worst, "factor": factor,
                   "max_norm_over_sigma": float(max(ratios))},
-        expected="every reshape sigma (SN's and both of BSN's) <= ||conv||_2 (+1e-12), "
-        "||conv|| exact from the FFT on the n x n circular grid",
+        expected=r"every reshape $\sigma$ (SN's and both of BSN's) $\le \|\mathrm{conv}\|_2$ "
+                 r"(up to "
+        r"$10^{-12}$), $\|\mathrm{conv}\|_2$ exact from the FFT on the $n \times n$ circular grid",
         table=rows,
         figure=fig,
         key="max_sigma_over_norm",
@@ -268,8 +272,8 @@ def power_iteration_converges(ctx, shapes: list[list[int]], steps: int,
         holds=worst < 1e-10,
         measured={"max_final_relative_error": worst, "persistent_u": persistent,
                   "steps": steps},
-        expected="relative error of sigma below 1e-10 after the last step for every shape "
-        "(dotted: the (sigma_2/sigma_1)^(4t) rate)",
+        expected=r"relative error of $\sigma$ below $10^{-10}$ after the last step for every shape "
+        r"(dotted: the $(\sigma_2/\sigma_1)^{4t}$ rate)",
         table=rows,
         figure=fig,
         key="max_final_relative_error",

@@ -214,8 +214,10 @@ def character_orthogonality(ctx, n_max: int, variant: str = "true"):
         figure=_gram_figure([cyclic(6), dihedral(6), quaternion()]) if variant == "true" else None,
         measured={"max_error": worst, "sum_rule_holds": sum_ok,
                   "types_match_commutant": c_ok},
-        expected=(f"max |<chi_psi, chi_phi> - c_psi delta| <= {ORTHOGONALITY_TOL:g}, "
-                  "sum d^2/c = |G| exactly, c_psi = dim of the commutant"),
+        expected=(rf"$\max |\langle \chi_\psi, \chi_\phi \rangle - c_\psi \delta_{{\psi\phi}}| "
+                  rf"\le$ "
+                  f"{ORTHOGONALITY_TOL:g}, "
+                  r"$\sum_\psi d_\psi^2 / c_\psi = |G|$ exactly, $c_\psi$ = dim of the commutant"),
         table=rows,
         key="max_error",
     )
@@ -288,7 +290,8 @@ def regular_multiplicity(ctx, n_max: int, variant: str = "true"):
     return ctx.evidence(
         holds=mismatches == 0,
         measured={"mismatches": mismatches, "representations": len(rows)},
-        expected="decompose(regular) == {psi: d_psi / c_psi} for every group",
+        expected=r"$\mathrm{decompose}(\mathrm{regular}) = \{\psi: d_\psi / c_\psi\}$ for every "
+                 r"group",
         table=rows,
         key="mismatches",
     )

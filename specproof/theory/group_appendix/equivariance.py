@@ -94,8 +94,10 @@ def hom_dimension_claim(ctx, n_max: int, random_reps: int, variant: str = "gener
         holds=holds,
         measured={"mismatches": mismatches, "pairs": sum(r["pairs"] for r in rows),
                   "max_residual": worst_res, "max_subspace_gap": worst_gap},
-        expected=(f"no dimension mismatch; max ||rho2(g)B - B rho1(g)|| <= {RESIDUAL_TOL:g}; "
-                  f"sin(largest principal angle) nullspace vs Reynolds <= {SUBSPACE_TOL:g}"),
+        expected=(rf"no dimension mismatch; $\max \|\rho_2(g)B - B\rho_1(g)\| \le$ "
+                  rf"{RESIDUAL_TOL:g}; "
+                  rf"$\sin$ of the largest principal angle between nullspace and Reynolds range "
+                  rf"$\le$ {SUBSPACE_TOL:g}"),
         table=rows,
         key="mismatches",
     )
@@ -169,7 +171,8 @@ def conv_equivariance(ctx, size: int, channels: int, kernel_size: int, samples: 
         holds=bool(all_ok and worst <= 1e-12),
         measured={"max_relative_error": worst, "tolerance_at_max": worst_tol,
                   "layers_checked": len(rows)},
-        expected="every layer passes check_equivariance (dtype tolerance) and max error <= 1e-12",
+        expected=r"every layer passes check_equivariance (dtype tolerance) and max error $\le "
+                 r"10^{-12}$",
         table=rows,
         key="max_relative_error",
     )
@@ -235,7 +238,8 @@ def fourier_spectral_norm(ctx, orders: list[int], channels: int, indexing: str =
         measured={"max_rel_error": worst,
                   "min_wrong_convention_gap_nonabelian": min_gap_nonabelian,
                   "cases": len(rows)},
-        expected="|Fourier - dense SVD| / max(||W||, 1) <= 1e-10 (and the FFT rule on C_N)",
+        expected=r"$|\text{Fourier} - \text{dense SVD}| / \max(\|W\|_2, 1) \le 10^{-10}$ "
+                 r"(and the FFT rule on $C_N$)",
         table=rows,
         key="max_rel_error",
     )

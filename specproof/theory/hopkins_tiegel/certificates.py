@@ -90,8 +90,8 @@ def boolean_cube_identity(ctx, m_max, variant="true"):
         measured={"identities_zero": sum(r["identity_terms_left"] == 0 for r in rows),
                   "certificates_accepted": sum(r["exact_check"] for r in rows),
                   "cases": len(rows)},
-        expected="both identities expand to 0 and the exact checker accepts C = 2^m(3-2/m) "
-                 "for every m",
+        expected=r"both identities expand to 0 and the exact checker accepts $C = 2^m(3 - 2/m)$ "
+                 "for every $m$",
         table=rows,
         key="certificates_accepted",
         certificates=docs,

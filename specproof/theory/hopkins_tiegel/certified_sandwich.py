@@ -80,8 +80,8 @@ def certified_sandwich(ctx, d, n, variant="true"):
             "solver": prov.get("solver"),
             "certify_seconds": prov.get("certify_seconds"),
         },
-        expected="the exact checker accepts C, C >= the exact power-method value, and "
-                 "C / SoS value - 1 <= 1e-5",
+        expected=r"the exact checker accepts $C$, $C \ge$ the exact power-method value, and "
+                 r"$C / \mathrm{SoS} - 1 \le 10^{-5}$",
         table=[{"check": "exact", "ok": bool(res.ok), "reason": res.reason}],
         key="accepted",
         certificates={f"sandwich-d{d}" + ("" if variant == "true" else "-lowered"):

@@ -173,7 +173,7 @@ def baseline_guarantee(ctx, ds, n_factor, trials, rounding="eigenvectors"):
     return ctx.evidence(
         holds=worst <= 1.0 + 1e-9,
         measured={"worst_ratio_over_d": worst, "instances": len(rows)},
-        expected="max over instances of lambda_max / (d ||X u||_4^4) <= 1",
+        expected=r"$\max$ over instances of $\lambda_{\max} / (d\,\|Xu\|_4^4) \le 1$",
         table=rows,
         figure=fig,
         key="worst_ratio_over_d",
@@ -224,7 +224,9 @@ def sos4_exact_small_d(ctx, ds, trials, eps, tol, upper="sos"):
     return ctx.evidence(
         holds=worst <= tol and outside == 0,
         measured={"max_rel_gap": worst, "outside_net_bracket": outside},
-        expected=f"|upper - power| / power <= {tol:g} and upper inside the eps-net bracket",
+        expected=rf"$|\mathrm{{upper}} - \mathrm{{power}}| / \mathrm{{power}} \le$ {tol:g} and "
+                 rf"upper "
+                 r"inside the $\varepsilon$-net bracket",
         table=rows,
         key="max_rel_gap",
     )
@@ -308,7 +310,8 @@ def sandwich(ctx, ds, trials, n_factor, tol, order="true"):
                   "max_sos_over_opt": max(r["sos_over_opt"] for r in rows),
                   "max_baseline_over_opt": max(r["baseline_over_opt"] for r in rows),
                   "max_sos_over_power": worst_power},
-        expected=f"power <= SoS_4 <= baseline on every instance (relative slack {tol:g})",
+        expected=rf"power $\le \mathrm{{SoS}}_4 \le$ baseline on every instance (relative slack "
+                 rf"{tol:g})",
         table=rows,
         figure=fig,
         key="violations",

@@ -96,8 +96,8 @@ def spectrum_exact(ctx, m, n, steps, lr, tol, optimizer="pion-expm"):
             "optimizer": optimizer,
             "steps": steps,
         },
-        expected=f"max relative singular-value drift <= {tol:g} over {steps} steps while "
-        "||W_T - W_0|| / ||W_0|| > 0.1",
+        expected=f"max relative singular-value drift $\\le$ {tol:g} over {steps} steps while "
+        r"$\|W_T - W_0\| / \|W_0\| > 0.1$",
         table=[
             {"step": t, "drift": d}
             for t, d in zip(when[:: max(1, len(when) // 10)], drift[:: max(1, len(when) // 10)])
@@ -186,8 +186,8 @@ def e2_defect(ctx, sizes, matrix="skew"):
     return ctx.evidence(
         holds=bad == 0,
         measured={"nonzero_residuals": bad, "cases": len(rows), "matrix": matrix},
-        expected="E2(B)^T E2(B) - I - B^4/4 expands to 0, as a polynomial in B with "
-        "B^T = -B (every size) and entrywise for symbolic matrices",
+        expected=r"$E_2(B)^\top E_2(B) - I - B^4/4$ expands to 0, as a polynomial in $B$ with "
+        r"$B^\top = -B$ (every size) and entrywise for symbolic matrices",
         table=rows,
         key="nonzero_residuals",
     )
@@ -241,7 +241,7 @@ def e2_drift_order(ctx, m, n, seeds, lrs, transform="e2"):
             "min_drift": min(ys),
             "max_drift": max(ys),
         },
-        expected="fitted log-log slope of drift against eta in [3.7, 4.3]",
+        expected=r"fitted log-log slope of drift against $\eta$ in $[3.7, 4.3]$",
         table=[{"eta": float(x), "drift": y} for x, y in zip(xs[: len(lrs)], ys[: len(lrs)])],
         figure=fig,
         key="slope",
@@ -291,8 +291,8 @@ def skew_momentum(ctx, m, n, steps, preconditioner="elementwise"):
             "steps": steps,
             "preconditioner": preconditioner,
         },
-        expected="max |A + A^T| / max |A| <= 1e-15 over every step, both sides, both "
-        "momentum modes (the generators are formed as X - X^T, so exactly 0 is expected)",
+        expected=r"$\max |A + A^\top| / \max |A| \le 10^{-15}$ over every step, both sides, both "
+        r"momentum modes (the generators are formed as $X - X^\top$, so exactly 0 is expected)",
         table=rows,
         key="max_relative_asymmetry",
     )
@@ -354,8 +354,8 @@ def descent_rate(ctx, m, n, k, trials, h, flow="pion"):
     return ctx.evidence(
         holds=worst <= 1e-6,
         measured={"max_relative_error": worst, "flow": flow, "h": h},
-        expected="fourth-order central difference (step h) of f along the flow equals "
-        "-(||G_in||^2 + ||G_out||^2)/2 to relative 1e-6",
+        expected=r"fourth-order central difference (step $h$) of $f$ along the flow equals "
+        r"$-(\|G_{\mathrm{in}}\|_F^2 + \|G_{\mathrm{out}}\|_F^2)/2$ to relative $10^{-6}$",
         table=rows,
         key="max_relative_error",
     )
@@ -415,8 +415,9 @@ def update_rms(ctx, m, n, steps, lrs, optimizer="pion"):
             "max_full_step_deviation_over_eta": worst_full,
             "optimizer": optimizer,
         },
-        expected="|RMS/(eta c) - 1| <= 1e-6 for the first-order part (eps only) and <= eta "
-        "for the full step, every step, every side and eta",
+        expected=r"$|\mathrm{RMS}/(\eta c) - 1| \le 10^{-6}$ for the first-order part "
+                 r"($\epsilon$ only) "
+        r"and $\le \eta$ for the full step, every step, every side and $\eta$",
         table=rows,
         key="max_full_step_deviation_over_eta",
     )

@@ -137,9 +137,9 @@ def training(ctx, n, steps, lrs, measurements=0.5):
             "final_singular_values": {k: v[2].tolist() for k, v in runs.items()},
             "measurements_per_entry": measurements,
         },
-        expected="Pion: initial loss / mean loss over the last 10% of steps >= 1000 and max "
-        "relative spectrum drift <= 1e-3; "
-        "Adam and Muon: final max_i |sigma_i - sigma_i(W_0)| / sigma_1(W_0) > 0.1",
+        expected=r"Pion: initial loss / mean loss over the last 10% of steps $\ge 1000$ and max "
+        r"relative spectrum drift $\le 10^{-3}$; "
+        r"Adam and Muon: final $\max_i |\sigma_i - \sigma_i(W_0)| / \sigma_1(W_0) > 0.1$",
         table=rows,
         figure=fig,
         key="pion_loss_reduction",

@@ -43,7 +43,7 @@ def bottleneck(ctx, widths, seeds: int, bottleneck: int, without: bool = False):
                   "paper_widths": paper_widths, "layer_widths": list(widths),
                   "slopes": fit_summary(fits)},
         expected=f"the Hessian norm does not decay: fitted slope against the layer width "
-        f">= {FLAT} (the paper's width, the minimum in-degree, stays {bottleneck})",
+        rf"$\ge {FLAT}$ (the paper's width, the minimum in-degree, stays {bottleneck})",
         table=table(res),
         figure=fig,
         key="slope",
@@ -150,8 +150,8 @@ def zero_hessian(ctx, graphs: int, n_nodes: int, min_in_degree: int, n_inputs: i
         measured={"nonzero_entries": int(nonzero_total), "entries_examined": int(examined_total),
                   "nodes_checked": checked, "layers": list(check_layers),
                   "max_abs_hvp_float": numeric_max},
-        expected="every Hessian entry simplifies to exactly 0 (sympy, with a generic smooth "
-        "sigma) and the compiled network's HVP is exactly 0.0 for every checked node",
+        expected=r"every Hessian entry simplifies to exactly 0 (sympy, with a generic smooth "
+        r"$\sigma$) and the compiled network's HVP is exactly 0.0 for every checked node",
         table=rows,
         key="nonzero_entries",
     )
