@@ -20,7 +20,8 @@ def add_verify(sub) -> None:
         "verify",
         help="run the claims and write a report folder",
         description="Run every registered claim (check and negative control), print a "
-        "summary table and write report.md, report.html, evidence.json and figures/.",
+        "summary table and write report.md, report.html, report.tex (an appendix section "
+        "to \\input into a paper: one- or two-column), evidence.json and figures/.",
     )
     p.add_argument("--paper", action="append", default=[], metavar="KEY",
                    help="only claims of this paper (repeatable)")

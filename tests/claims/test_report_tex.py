@@ -66,7 +66,10 @@ SYNTHETIC = textwrap.dedent(
 )
 SYNTHETIC_ID = ("synthetic-paper-with-a-rather-long-key.an-extremely-long-claim-identifier"
                 "-with-many-hyphens.and.dots")
-REAL = ["lin-sn-gan.homogeneity", "zhu-dag.hessian-scaling", "pion.e2-drift-order"]
+# one claim of every kind: symbolic, exact, statistical (with control figures), and the
+# synthetic one is numerical
+REAL = ["lin-sn-gan.homogeneity", "hopkins-tiegel.exact-certificate-roundtrip",
+        "zhu-dag.hessian-scaling", "pion.e2-drift-order"]
 PACKAGES = ("graphicx", "booktabs", "array", "amsmath", "amssymb")
 
 
@@ -119,7 +122,8 @@ def test_run_has_dicts_control_figures_and_math(folder):
     out, code = folder
     assert code == 0
     doc = json.loads((out / "evidence.json").read_text())
-    assert [c["verdict"] for c in doc["claims"]] == ["PASS"] * 4
+    assert [c["verdict"] for c in doc["claims"]] == ["PASS"] * 5
+    assert {c["kind"] for c in doc["claims"]} == {"symbolic", "exact", "numerical", "statistical"}
     assert any(isinstance(v, dict) for c in doc["claims"] for v in c["check"]["measured"].values())
     assert any("control" in c["figures"] for c in doc["claims"])
     # evidence keeps full precision; the reports round to 6 significant digits
@@ -219,3 +223,61 @@ def test_singular_wording_and_verdict_sentence(folder):
     assert "claims" not in summary_table(doc).splitlines()[-1]
     assert "\\textbf{Verdict: PASS.} The check holds and the negative control fails." in tex
     assert "Verdict: PASS. The check holds" in html and "**Verdict: PASS.** The check holds" in md
+
+
+def test_html_figures_at_natural_size(folder):
+    from specproof.claims.render import png_css_size
+
+    out, _ = folder
+    html = (out / "report.html").read_text()
+    imgs = re.findall(r'<img alt="(\w+) figure of ([\w.-]+)" width="(\d+)" height="(\d+)" '
+                      r'style="width:(\d+)px"', html)
+    assert len(imgs) == 4, imgs  # check and control of two statistical claims
+    for role, cid, width, height, css in imgs:
+        stem = cid + (".control" if role == "control" else "")
+        w, h = png_css_size((out / "figures" / f"{stem}.png").read_bytes())
+        assert (int(width), int(height), int(css)) == (round(w), round(h), round(w))
+        assert 250 < w < 400  # a column-wide figure: 3.4 in at 96 px per inch
+    assert "figure img{display:block;max-width:100%;height:auto" in html
+    assert "width:100%" not in html.split("figure img{", 1)[1].split("}", 1)[0]
+
+
+def _browser():
+    return next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
+                 if shutil.which(n)), None)
+
+
+@pytest.mark.skipif(_browser() is None,
+                    reason="no headless Chromium (Debian package chromium; .ci/run installs it)")
+def test_one_page_per_claim_kind_renders_in_chromium(folder, tmp_path):
+    """A page per kind of claim, screenshot in headless Chromium: the MathML is laid out
+    (a MathML-less browser would show the LaTeX source), figures show, badges colour."""
+    import numpy as np
+    from matplotlib.image import imread
+
+    out, _ = folder
+    doc = json.loads((out / "evidence.json").read_text())
+    shots = {}
+    for rec in doc["claims"]:
+        if rec["kind"] in shots:
+            continue
+        page = out / f"kind-{rec['kind']}.html"
+        one = dict(doc, claims=[rec])
+        page.write_text(render_html(build_document(one), out / "figures"))
+        png = tmp_path / f"{rec['kind']}.png"
+        subprocess.run([_browser(), "--headless", "--no-sandbox", "--disable-gpu",
+                        "--hide-scrollbars", "--window-size=1280,1600",
+                        f"--screenshot={png}", page.resolve().as_uri()],
+                       check=True, capture_output=True, timeout=120)
+        shots[rec["kind"]] = (png, rec)
+    assert set(shots) == {"symbolic", "exact", "numerical", "statistical"}
+    for kind, (png, rec) in shots.items():
+        img = (imread(png)[..., :3] * 255).round().astype(int)
+        green = (np.abs(img - np.array((0x0a, 0x7a, 0x2f))).sum(axis=2) < 12)
+        assert green.any(), kind  # the PASS badge
+        ink = (img.sum(axis=2) < 300).mean()
+        assert 0.005 < ink < 0.5, (kind, ink)  # text on a white page, not blank, not black
+    # the statistical page has its figures: a large non-white block right of the text
+    img = (imread(shots["statistical"][0])[..., :3] * 255).round().astype(int)
+    coloured = (np.abs(img - img.mean(axis=2, keepdims=True)).sum(axis=2) > 60).sum()
+    assert coloured > 2000  # the plot's coloured markers and lines
