@@ -31,9 +31,13 @@ def number_parts(x: float | int) -> tuple[str, str | None]:
     --------
     >>> number_parts(-0.46327964), number_parts(5.828e-15), number_parts(12)
     (('-0.46328', None), ('5.828', '-15'), ('12', None))
+    >>> number_parts(-0.0)
+    ('0', None)
     """
     if isinstance(x, int) and abs(x) < 10**6:
         return str(x), None
+    if x == 0:
+        x = 0.0  # -0.0 reads as a sign error in a table
     text = f"{x:.6g}"
     if "e" in text:
         mant, exp = text.split("e")

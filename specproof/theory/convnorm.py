@@ -101,6 +101,9 @@ def zero_padded_operator(ctx, kernels: int, n: int, c_max: int):
     statement=r"With the ConvNorm preconditioner $V_o = (\sum_c |\hat K_{o,c}|^2)^{-1/2}$ on a "
               r"circular grid, every output channel's row block is an isometry on its rows: "
               r"$B_o B_o^\top = I$ (channel-wise isometry).",
+    labels={
+        "max_deviation": r"$\max |B_o B_o^\top - I|$",
+    },
     profiles={
         "quick": {"kernels": 3, "n": 6, "c_max": 4},
         "paper": {"kernels": 12, "n": 8, "c_max": 8},
@@ -146,6 +149,9 @@ def without_convnorm(ctx, kernels: int, n: int, c_max: int):
               r"every channel's block has $\|B_o\|_2 \le 1$ and the layer's spectral norm is "
               r"at most $\sqrt{C_{\mathrm{out}}}$, well below that of the same layer without "
               r"ConvNorm.",
+    labels={
+        "max_block_norm": r"$\max_o \|B_o\|_2$",
+    },
     profiles={
         "quick": {"kernels": 6, "n": 6, "c_max": 4},
         "paper": {"kernels": 24, "n": 8, "c_max": 8},

@@ -113,6 +113,12 @@ def without_sn(ctx, nets: int, inputs: int, max_depth: int, width: int):
     statement=r"A spectrally normalised $m \times n$ matrix of i.i.d. Gaussian entries has "
               r"entry standard deviation about $1 / (\sqrt{m} + \sqrt{n})$: LeCun's "
               r"$1/\sqrt{\text{fan-in}}$ up to a constant when the fan-in dominates.",
+    labels={
+        "slope": r"slope $\hat\alpha$",
+        "slope_interval": r"95% interval of $\hat\alpha$",
+        "ratio_max": r"max of $\mathrm{std} \cdot (\sqrt{m} + \sqrt{n})$",
+        "ratio_min": r"min of $\mathrm{std} \cdot (\sqrt{m} + \sqrt{n})$",
+    },
     profiles={
         "quick": {"fan_out": 64, "fan_ins": [16, 64, 256, 1024], "seeds": 3},
         "paper": {"fan_out": 256, "fan_ins": [16, 32, 64, 128, 256, 512, 1024, 2048, 4096],

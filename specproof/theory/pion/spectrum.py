@@ -73,6 +73,9 @@ def _spectrum_run(rng, m, n, steps, lr, optimizer):
     statement=r"Updating $W$ by left and right orthogonal transformations, $W \leftarrow "
               r"\exp(-\eta\alpha A_{\mathrm{out}})\, W \exp(-\eta\alpha A_{\mathrm{in}})$ with "
               r"$A$ skew-symmetric, leaves every singular value of $W$ unchanged.",
+    labels={
+        "max_relative_drift": r"max relative drift of $\sigma_i$",
+    },
     profiles={
         "quick": dict(m=12, n=8, steps=1000, lr=0.05, tol=1e-12),
         "paper": dict(m=64, n=48, steps=1000, lr=0.05, tol=1e-12),
@@ -214,6 +217,10 @@ def _one_step_drift(W, G, lr, transform):
     kind="statistical",
     statement=r"With the truncated exponential $E_2$ the singular values drift by $O(\eta^4)$ "
               r"per step (first-order truncations drift by $O(\eta^2)$).",
+    labels={
+        "slope": r"slope $\hat\alpha$",
+        "interval": r"95% interval of $\hat\alpha$",
+    },
     profiles={
         "quick": dict(m=10, n=7, seeds=3, lrs=[0.05, 0.08, 0.13, 0.2, 0.32, 0.5]),
         "paper": dict(m=48, n=32, seeds=8, lrs=list(np.geomspace(0.03, 0.5, 10))),

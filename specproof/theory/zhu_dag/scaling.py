@@ -35,6 +35,10 @@ def _in_band(fits) -> bool:
               r"to the weights decays like $1/\sqrt{m}$ in the width $m$ (minimum in-degree) "
               r"for MLPs, ResNet skips, DenseNets and random neuron-level DAGs with smooth "
               r"activations (Thm 3.6).",
+    labels={
+        "worst_slope": r"worst slope $\hat\alpha$",
+        "slopes": r"slopes $\hat\alpha$ by architecture",
+    },
     profiles={
         "quick": {"archs": ["mlp"], "widths": [16, 32, 64, 128], "seeds": 3},
         "paper": {
@@ -82,6 +86,10 @@ def hessian_standard_parameterization(ctx, **params):
     statement=r"Under gradient descent on the square loss with a sub-critical step size the "
               r"NTK stays nearly constant: the relative change $\|K_T - K_0\|_F / \|K_0\|_F$ "
               r"decays with the width (transition to linearity).",
+    labels={
+        "worst_slope": r"worst slope $\hat\alpha$",
+        "slopes": r"slopes $\hat\alpha$ by architecture",
+    },
     profiles={
         "quick": {"archs": ["mlp"], "widths": [16, 32, 64, 128], "seeds": 3, "steps": 100},
         # the MLP over REFERENCES' range (64...2048); skip and dense architectures to 512
@@ -126,6 +134,10 @@ def ntk_change_nonlinear_output(ctx, **params):
     kind="statistical",
     statement=r"The empirical NTK at initialisation converges to the analytic infinite-width "
               r"NTK, with relative error decaying like $1/\sqrt{m}$.",
+    labels={
+        "worst_slope": r"worst slope $\hat\alpha$",
+        "slopes": r"slopes $\hat\alpha$ by architecture",
+    },
     profiles={
         "quick": {"activations": ["erf"], "widths": [32, 64, 128, 256, 512], "seeds": 4},
         "paper": {"activations": ["erf", "relu"],
@@ -166,6 +178,10 @@ def ntk_limit_against_nngp(ctx, **params):
     statement=r"On the ball of radius $R$ around $w_0$ the network is close to its "
               r"linearisation: $\max |f(w) - f_{\mathrm{lin}}(w)|$ decays like $1/\sqrt{m}$ "
               r"(Cor 3.7).",
+    labels={
+        "worst_slope": r"worst slope $\hat\alpha$",
+        "slopes": r"slopes $\hat\alpha$ by architecture",
+    },
     profiles={
         "quick": {"archs": ["mlp"], "widths": [16, 32, 64, 128], "seeds": 3, "radius": 1.0},
         "paper": {"archs": ["mlp"], "widths": [64, 128, 256, 512], "seeds": 8,

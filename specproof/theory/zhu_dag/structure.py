@@ -23,6 +23,10 @@ FLAT = -0.2
     statement="The width that controls the transition to linearity is the minimum in-degree, "
               "not the layer size: with one hidden layer held at $b$ neurons the Hessian norm "
               "does not decay however wide the other layers grow.",
+    labels={
+        "slope": r"slope $\hat\alpha$",
+        "interval": r"95% interval of $\hat\alpha$",
+    },
     profiles={
         "quick": {"widths": [16, 32, 64, 128], "seeds": 3, "bottleneck": 4},
         "paper": {"widths": [64, 128, 256, 512, 1024], "seeds": 8, "bottleneck": 8},
