@@ -82,7 +82,7 @@ def column_groups(header: list[str], rows: list[list[Any]],
     True
     """
     n = len(header)
-    natural, least = [], []
+    natural, least, whole = [], [], []
     for j in range(n):
         nat_h, min_h = value_widths(header[j], ident=True)
         cells = [value_widths(row[j]) for row in rows]
@@ -90,7 +90,10 @@ def column_groups(header: list[str], rows: list[list[Any]],
         low = max([min_h] + [c[1] for c in cells])
         natural.append(nat)
         least.append(low)
+        whole.append(max(nat, nat_h))
     sep = 2 * TABCOLSEP_PT
+    if sum(whole) + sep * (n - 1) <= budget:  # room for every header on one line
+        return [ColumnGroup(list(range(n)), whole)]
     width = [min(nat, budget) for nat in natural]
     if sum(width) + sep * (n - 1) <= budget:
         return [ColumnGroup(list(range(n)), width)]

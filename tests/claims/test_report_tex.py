@@ -272,7 +272,7 @@ def test_one_page_per_claim_kind_renders_in_chromium(folder, tmp_path):
                        check=True, capture_output=True, timeout=120)
         shots[rec["kind"]] = (png, rec)
     assert set(shots) == {"symbolic", "exact", "numerical", "statistical"}
-    for kind, (png, rec) in shots.items():
+    for kind, (png, _) in shots.items():
         img = (imread(png)[..., :3] * 255).round().astype(int)
         green = (np.abs(img - np.array((0x0a, 0x7a, 0x2f))).sum(axis=2) < 12)
         assert green.any(), kind  # the PASS badge
@@ -282,3 +282,21 @@ def test_one_page_per_claim_kind_renders_in_chromium(folder, tmp_path):
     img = (imread(shots["statistical"][0])[..., :3] * 255).round().astype(int)
     coloured = (np.abs(img - img.mean(axis=2, keepdims=True)).sum(axis=2) > 60).sum()
     assert coloured > 2000  # the plot's coloured markers and lines
+
+
+def test_evidence_lists_the_selected_claims_that_did_not_run(tmp_path):
+    from specproof.claims import run_claim
+    from specproof.claims.report import evidence_document
+    from specproof.claims.run import VerifyRun
+
+    done = run_claim("lin-sn-gan.homogeneity")
+    run = VerifyRun(out=tmp_path, profile="quick", seed=0, results=[done], interrupted=True,
+                    selected=["lin-sn-gan.homogeneity", "pion.e2-defect", "zhu-dag.zero-hessian"])
+    doc = evidence_document(run, complete=False)
+    assert doc["not_run"] == ["pion.e2-defect", "zhu-dag.zero-hessian"]
+    assert summary_table(run).splitlines()[-1] == (
+        "interrupted: 2 selected claims did not run: pion.e2-defect, zhu-dag.zero-hessian")
+    run.interrupted, run.results = False, [done]
+    run.selected = ["lin-sn-gan.homogeneity"]
+    assert evidence_document(run, complete=True)["not_run"] == []
+    assert summary_table(run).splitlines()[-1].startswith("1 claim: 1 PASS;")
