@@ -201,6 +201,7 @@ def test_interrupted_run_is_said_in_every_format(folder):
     assert "Of 2 claims, 2 PASS" not in tex
     assert ("<b>The run was interrupted:</b> of 4 selected claims, 2 ran and 2 did not run: "
             "<code>zhu-dag.bottleneck</code>, <code>pion.training</code>.") in html
+    assert '<span class="badge NOTRUN">2 not run</span>' in html
     assert ("**The run was interrupted:** of 4 selected claims, 2 ran and 2 did not run: "
             "`zhu-dag.bottleneck`, `pion.training`.") in md
     text = summary_table(doc)
