@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from specproof.claims.markup import plain_rich
+from specproof.claims.markup import plain_rich, split_math
 from specproof.claims.values import format_inline, is_number, number_parts
 
 # The narrowest column of the usual templates: two-column article on A4 (221 pt).
@@ -66,7 +66,30 @@ class ColumnGroup:
         return "@{}" + cols + "@{}"
 
 
+def header_widths(key: str, labels: dict[str, str] | None = None) -> tuple[float, float]:
+    """``(natural, unbreakable)`` width of a table header: its label (a math piece cannot
+    break) or the key in typewriter type.
+
+    Examples
+    --------
+    >>> header_widths("x", {"x": r"$\\max_o \\|B_o\\|_2$"})[1] > header_widths("x")[1]
+    True
+    """
+    if labels and key in labels:
+        natural, least = 0.0, 0.0
+        for piece, is_math in split_math(labels[key]):
+            if is_math:
+                w = 1.15 * text_width(plain_rich(f"${piece}$"))
+                natural, least = natural + w, max(least, w)
+            else:
+                nat, low = value_widths(piece)
+                natural, least = natural + nat, max(least, low)
+        return natural, least
+    return value_widths(key, ident=True)
+
+
 def column_groups(header: list[str], rows: list[list[Any]],
+                  labels: dict[str, str] | None = None,
                   budget: float = COLUMN_PT) -> list[ColumnGroup]:
     """Split a table's columns into groups that each fit ``budget`` points.
 
@@ -84,7 +107,7 @@ def column_groups(header: list[str], rows: list[list[Any]],
     n = len(header)
     natural, least, whole = [], [], []
     for j in range(n):
-        nat_h, min_h = value_widths(header[j], ident=True)
+        nat_h, min_h = header_widths(header[j], labels)
         cells = [value_widths(row[j]) for row in rows]
         nat = max([min_h] + [c[0] for c in cells])
         low = max([min_h] + [c[1] for c in cells])

@@ -103,6 +103,7 @@ def zero_padded_operator(ctx, kernels: int, n: int, c_max: int):
               r"$B_o B_o^\top = I$ (channel-wise isometry).",
     labels={
         "max_deviation": r"$\max |B_o B_o^\top - I|$",
+        "max_o |B_o B_o^T - I|": r"$\max_o |B_o B_o^\top - I|$",
     },
     profiles={
         "quick": {"kernels": 3, "n": 6, "c_max": 4},
@@ -151,6 +152,10 @@ def without_convnorm(ctx, kernels: int, n: int, c_max: int):
               r"ConvNorm.",
     labels={
         "max_block_norm": r"$\max_o \|B_o\|_2$",
+        "max ||B_o||": r"$\max_o \|B_o\|_2$",
+        "||B|| before": r"$\|B\|_2$ before",
+        "||B|| after": r"$\|B\|_2$ after",
+        "sqrt(C_out)": r"$\sqrt{C_{\mathrm{out}}}$",
     },
     profiles={
         "quick": {"kernels": 6, "n": 6, "c_max": 4},

@@ -41,6 +41,9 @@ PAPER_KEY = "lin-sn-gan"
     statement=r"With every layer spectrally normalised ($w_i / \|w_i\|_2$), a bias-free ReLU "
               r"or leaky-ReLU discriminator $D(x) = w_L a(\cdots a(w_1 x))$ has $\|\partial D "
               r"/ \partial w_t\|_F \le \|x\|$ for every layer $t$.",
+    labels={
+        "max_t ||dD/dw_t|| / ||x||": r"$\max_t \|\partial D/\partial w_t\|_F / \|x\|$",
+    },
     profiles={
         "quick": {"nets": 12, "inputs": 8, "max_depth": 4, "width": 16},
         "paper": {"nets": 100, "inputs": 32, "max_depth": 6, "width": 128},
@@ -118,6 +121,10 @@ def without_sn(ctx, nets: int, inputs: int, max_depth: int, width: int):
         "slope_interval": r"95% interval of $\hat\alpha$",
         "ratio_max": r"max of $\mathrm{std} \cdot (\sqrt{m} + \sqrt{n})$",
         "ratio_min": r"min of $\mathrm{std} \cdot (\sqrt{m} + \sqrt{n})$",
+        "std * (sqrt m + sqrt n)": r"$\mathrm{std} \cdot (\sqrt{m} + \sqrt{n})$",
+        "std * sqrt(n)": r"$\mathrm{std} \cdot \sqrt{n}$",
+        "fan_out m": r"fan-out $m$",
+        "fan_in n": r"fan-in $n$",
     },
     profiles={
         "quick": {"fan_out": 64, "fan_ins": [16, 64, 256, 1024], "seeds": 3},
@@ -182,6 +189,12 @@ def lecun_without_sn(ctx, fan_out: int, fan_ins: list[int], seeds: int):
               r"reshaped convolution kernel is at most the true spectral norm of the "
               r"convolution operator, so SN does not bound the layer's Lipschitz constant by "
               r"1.",
+    labels={
+        "||conv||": r"$\|\mathrm{conv}\|_2$",
+        "sigma reshape (SN, BSN sigma_1)": r"reshape $\sigma$ (SN, BSN $\sigma_1$)",
+        "BSN sigma_2": r"BSN $\sigma_2$",
+        "||conv|| / sigma": r"$\|\mathrm{conv}\|_2 / \sigma$",
+    },
     profiles={
         "quick": {"kernel_sizes": [1, 3, 5], "per_size": 3, "c_max": 6, "n": 12},
         "paper": {"kernel_sizes": [1, 2, 3, 4, 5, 7], "per_size": 10, "c_max": 32, "n": 24},
@@ -239,6 +252,10 @@ def reshape_times_k(ctx, kernel_sizes: list[int], per_size: int, c_max: int, n: 
     statement=r"SN's power iteration with a persistent $u$ (torch: 15 iterations at "
               r"registration, then one per training step) converges to the exact $\sigma$ of "
               r"the reshaped weight.",
+    labels={
+        "sigma_1": r"$\sigma_1$",
+        "sigma_2 / sigma_1": r"$\sigma_2/\sigma_1$",
+    },
     profiles={
         "quick": {"shapes": [[16, 72], [32, 288]], "steps": 600},
         "paper": {"shapes": [[64, 576], [128, 1152], [256, 2304], [512, 4608]], "steps": 3000},

@@ -269,6 +269,9 @@ def e2_drift_order_first_order(ctx, **params):
     statement=r"The preconditioned momentum $A = -m / (\sqrt{v} + \epsilon)$, $m$ and $v$ EMAs "
               r"of the skew-symmetric generators and of their squares, is skew-symmetric at "
               r"every step.",
+    labels={
+        "max |A + A^T| / max |A|": r"$\max |A + A^\top| / \max |A|$",
+    },
     profiles={"quick": dict(m=9, n=6, steps=50), "paper": dict(m=64, n=40, steps=300)},
 )
 def skew_momentum(ctx, m, n, steps, preconditioner="elementwise"):
@@ -383,6 +386,9 @@ def descent_rate_gradient_flow(ctx, **params):
     statement=r"With $\alpha = c\sqrt{mn} / \|A_{\mathrm{out}} W + W A_{\mathrm{in}}\|_F$ the "
               r"update of an $m \times n$ matrix has RMS $\eta c$ ($c = 0.2$): exactly for its "
               r"first-order part, up to $O(\eta)$ for the $E_2$ step.",
+    labels={
+        "|rms/(eta c) - 1| full step": r"$|\mathrm{RMS}/(\eta c) - 1|$, full step",
+    },
     profiles={
         "quick": dict(m=12, n=8, steps=20, lrs=[1e-3, 1e-2]),
         "paper": dict(m=96, n=64, steps=100, lrs=[1e-4, 1e-3, 1e-2]),

@@ -114,6 +114,9 @@ def _nonzero_hessian_entries(expr: sp.Expr, weights: dict) -> tuple[int, int]:
     statement=r"The pre-activations $z$ of the neurons in layers 0 and 1 have an identically "
               r"zero Hessian in the weights, $\nabla_w^2 z = 0$ (Remark 3.9): layer 0 is the "
               r"input, layer 1 is linear in its weights.",
+    labels={
+        "max |Hv| (float)": r"$\max |Hv|$ (float)",
+    },
     profiles={
         "quick": {"graphs": 1, "n_nodes": 8, "min_in_degree": 2, "n_inputs": 2},
         "paper": {"graphs": 3, "n_nodes": 12, "min_in_degree": 3, "n_inputs": 3},
