@@ -1,0 +1,57 @@
+"""A user's own lemma: refute it with an exact counterexample, or prove it with a certificate.
+
+Statements are sympy relations, strings (read without evaluation), matrix inequalities
+over :class:`Matrix` variables, or Python callables (black boxes: refutable, never
+provable). See ``docs/lemmas.md``.
+
+Examples
+--------
+>>> from specproof import lemmas as lm
+>>> x, = lm.symbols("x,")
+>>> lm.as_statement(x**2 >= 0).difference()
+x**2
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# public name -> module that defines it; loaded on first use so that `specproof lemma`
+# and `import specproof.lemmas` stay cheap (scipy, flint and z3 load only when needed)
+_EXPORTS: dict[str, str] = {
+    # statements
+    "Statement": "statement", "as_statement": "statement", "symbols": "statement",
+    "Matrix": "matrices", "norm": "matrices", "trace": "matrices", "det": "matrices",
+    "expm": "matrices", "logm": "matrices", "two_to_q": "matrices", "schatten": "matrices",
+    "eye": "matrices", "vector": "matrices",
+    "Domain": "domains", "box": "domains", "ball": "domains", "sphere": "domains",
+    "simplex": "domains", "orthant": "domains", "constraints": "domains",
+    "StatementError": "errors", "ShapeError": "errors",
+    # verdicts
+    "Refuted": "verdicts", "NumericalCounterexample": "verdicts", "Undecided": "verdicts",
+    "DecidedBySolver": "verdicts", "Interval": "verdicts", "Tightest": "verdicts",
+    # refutation, rates, dimensions, SMT
+    "refute": "refute", "shrink": "shrink", "confirm": "confirm",
+    "scaling": "scaling", "ScalingResult": "scaling",
+    "dimension_family": "dimension", "check_dimensions": "dimension",
+    "smt_check": "smt",
+    # the prover (lemma-B)
+    "prove": "prove", "Proved": "prove",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'specproof.lemmas' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"specproof.lemmas.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
+
+__all__ = sorted(_EXPORTS)
