@@ -7,9 +7,9 @@ provable). See ``docs/lemmas.md``.
 Examples
 --------
 >>> from specproof import lemmas as lm
->>> x, = lm.symbols("x,")
->>> lm.as_statement(x**2 >= 0).difference()
-x**2
+>>> x = lm.symbols("x")
+>>> lm.as_statement(x**2 >= 2*x - 1).difference()
+x**2 - 2*x + 1
 """
 
 from __future__ import annotations

@@ -278,7 +278,8 @@ class MatrixFunctional(sympy.Expr):
     """An unevaluated scalar function of a matrix: ``(kind, matrix, *params)``.
 
     Kinds: ``opnorm`` (largest singular value), ``schatten`` (param p), ``two_to_q``
-    (param q), ``expm`` / ``logm`` (params i, j: that entry of the matrix function).
+    (param q), ``expm`` / ``logm`` (params i, j: that entry of the matrix function). The
+    label (how the user wrote the matrix) is kept only for printing.
     """
 
     is_commutative = True
@@ -286,8 +287,14 @@ class MatrixFunctional(sympy.Expr):
     is_extended_real = True
     is_finite = True
 
-    def __new__(cls, kind: str, matrix: sympy.ImmutableMatrix, *params: Any) -> MatrixFunctional:
-        return sympy.Expr.__new__(cls, Str(kind), sympy.ImmutableMatrix(matrix),
+    def __new__(cls, kind: Any, matrix: sympy.ImmutableMatrix, *params: Any,
+                label: str = "M") -> MatrixFunctional:
+        kind = kind if isinstance(kind, Str) else Str(kind)
+        if params and isinstance(params[0], Str):  # rebuilt by sympy (xreplace, subs)
+            label_arg, params = params[0], params[1:]
+        else:
+            label_arg = Str(label)
+        return sympy.Expr.__new__(cls, kind, sympy.ImmutableMatrix(matrix), label_arg,
                                   *[sympy.sympify(p) for p in params])
 
     @property
@@ -299,20 +306,31 @@ class MatrixFunctional(sympy.Expr):
         return self.args[1]
 
     @property
+    def label(self) -> str:
+        """How the user wrote the matrix (``A @ B``), for printing."""
+        return self.args[2].name
+
+    @property
     def params(self) -> tuple[Any, ...]:
-        return self.args[2:]
+        return self.args[3:]
 
     @property
     def is_nonnegative(self) -> bool | None:  # type: ignore[override]
         return True if self.kind in ("opnorm", "schatten", "two_to_q") else None
 
     def _sympystr(self, printer: Any) -> str:
-        m = printer.doprint(self.matrix.tolist())
-        p = ", ".join(printer.doprint(x) for x in self.params)
-        return f"{self.kind}({m}{', ' + p if p else ''})"
+        p = [printer.doprint(x) for x in self.params]
+        if self.kind == "opnorm":
+            return f"norm({self.label}, 2)"
+        if self.kind == "schatten":
+            return (f"norm({self.label}, 'nuc')" if self.params[0] == 1
+                    else f"schatten({self.label}, {p[0]})")
+        if self.kind == "two_to_q":
+            return f"two_to_q({self.label}, {p[0]})"
+        return f"{self.kind}({self.label})[{p[0]}, {p[1]}]"
 
     def _latex(self, printer: Any) -> str:
-        m = printer.doprint(self.matrix)
+        m = self.label.replace("@", "").replace(".T", "^T").replace("  ", " ")
         if self.kind == "opnorm":
             return rf"\left\| {m} \right\|_{{2}}"
         if self.kind == "schatten":
@@ -325,7 +343,8 @@ class MatrixFunctional(sympy.Expr):
 
 def _functional_matrix(kind: str, X: Matrix, *params: Any) -> Matrix:
     n, _ = X.shape
-    grid = [[MatrixFunctional(kind, X.entries, i, j) for j in range(n)] for i in range(n)]
+    grid = [[MatrixFunctional(kind, X.entries, i, j, label=X.label) for j in range(n)]
+            for i in range(n)]
     return Matrix.from_entries(grid, f"{kind}({X.label})")
 
 
@@ -404,13 +423,13 @@ def schatten(X: Any, p: Any) -> sympy.Expr:
         raise StatementError(f"schatten({X.label}, p): p must be a number >= 1 or oo, got {p}")
     if p == 2:
         return sympy.sqrt(sympy.Add(*[e**2 for e in X.entries]))
-    return MatrixFunctional("schatten", X.entries, p)
+    return MatrixFunctional("schatten", X.entries, p, label=X.label)
 
 
 def _opnorm(X: Matrix) -> sympy.Expr:
     if 1 in X.shape:  # a vector: its Euclidean length
         return sympy.sqrt(sympy.Add(*[e**2 for e in X.entries]))
-    return MatrixFunctional("opnorm", X.entries)
+    return MatrixFunctional("opnorm", X.entries, label=X.label)
 
 
 def norm(X: Any, ord: Any = None) -> sympy.Expr:  # noqa: A002 - numpy's name
@@ -422,7 +441,7 @@ def norm(X: Any, ord: Any = None) -> sympy.Expr:  # noqa: A002 - numpy's name
     >>> norm([3, 4])
     5
     >>> norm(Matrix("A", 2, 2), 2)
-    opnorm([[A_0_0, A_0_1], [A_1_0, A_1_1]])
+    norm(A, 2)
     """
     if not isinstance(X, (Matrix, sympy.MatrixBase, Sequence)) or isinstance(X, str):
         return sympy.Abs(_as_scalar(X, "norm"))
@@ -437,7 +456,7 @@ def norm(X: Any, ord: Any = None) -> sympy.Expr:  # noqa: A002 - numpy's name
     if key == 2:
         return _opnorm(X)
     if key == "nuc":
-        return MatrixFunctional("schatten", X.entries, 1)
+        return MatrixFunctional("schatten", X.entries, 1, label=X.label)
     if key == 1 or key == sympy.oo:
         if vector_like:
             absv = [sympy.Abs(e) for e in ents]
@@ -465,7 +484,7 @@ def two_to_q(X: Any, q: Any) -> sympy.Expr:
         raise StatementError(f"two_to_q({X.label}, q): q must be a number >= 1, got {q}")
     if q == 2:
         return _opnorm(X)
-    return MatrixFunctional("two_to_q", X.entries, q)
+    return MatrixFunctional("two_to_q", X.entries, q, label=X.label)
 
 
 def functionals(expr: Any) -> set[MatrixFunctional]:
