@@ -179,7 +179,10 @@ def _exact_or_interval(expr: sympy.Expr) -> Any:
 
 
 def _as_interval(v: Any) -> Any:
-    return v if isinstance(v, Fraction) else _arb_interval(v)
+    if isinstance(v, Fraction):
+        return v
+    iv = _arb_interval(v)
+    return iv.lo if iv.lo == iv.hi else iv  # an exact ball is the number itself
 
 
 def _point_ok(statement: Any, values: Mapping[sympy.Symbol, sympy.Rational]) -> str:
@@ -241,8 +244,9 @@ def confirm(statement: Any, point: Mapping[sympy.Symbol, Any]) -> Confirmation:
                 violated = bool(d < 0)
                 decided = violated or bool(d >= 0)
             if decided:
-                return Confirmation(violated, _as_interval(lhs), _as_interval(rhs),
-                                    _arb_interval(d), False)
+                lhs, rhs, d = _as_interval(lhs), _as_interval(rhs), _as_interval(d)
+                exact = not any(isinstance(v, Interval) for v in (lhs, rhs, d))
+                return Confirmation(violated, lhs, rhs, d, exact)
     raise Unconfirmable(f"the enclosure of lhs - rhs still contains 0 at {PRECISIONS[-1]} "
                         f"bits ({last})")
 

@@ -110,7 +110,7 @@ def _try_confirm(s: Searcher, cand: Candidate) -> Refuted | NumericalCounterexam
                    + ("confirmed exactly in rational arithmetic" if c.exact
                       else "confirmed with certified interval enclosures (arb)"))
             return Refuted(st.text, user_point(st, x), c.lhs, c.rhs, c.margin, how, st.relation)
-        reason = "the exact value at the shrunk point does not violate"
+        # exact arithmetic says the float violation was rounding: try a stricter tolerance
     if not reason:
         return None
     x = list(cand.x)

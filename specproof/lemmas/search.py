@@ -1,8 +1,9 @@
 """Look for a violation: structured random ensembles, then multistart local optimisation.
 
-The objective is the *normalised margin* ``f / (|lhs| + |rhs| + 1e-12)`` (f the difference,
-claimed >= 0; for an identity ``-|f| / ...``), which is scale-free, so that a homogeneous
-statement cannot escape to 0 or infinity. Points outside the domain score
+The objective is the *normalised margin* ``f / (sum of |terms| of lhs and rhs)`` (f the
+difference, claimed >= 0; for an identity ``-|f| / ...``), which is scale-free, so that a
+homogeneous statement cannot escape to 0 or infinity, and which tells rounding (a margin
+of 1e-16 of the terms) from a violation. Points outside the domain score
 ``1 + violation``. Ensembles: gaussian (three scales), rademacher, integer, uniform (in a
 box), and for matrix variables rank-one, low-rank, near-commuting pairs, ill-conditioned,
 orthogonal and PSD draws.
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import sympy
 
 from specproof.lemmas.layout import Layout
 from specproof.lemmas.numeric import compile_expr, margin_function
@@ -50,9 +52,15 @@ class Searcher:
         self.layout = Layout(statement)
         self.margin = margin_function(statement)
         self.sides = None
+        self.scale = None
         if not statement.is_black_box:
             self.sides = (compile_expr(statement.lhs, statement.variables),
                           compile_expr(statement.rhs, statement.variables))
+            # the size of the terms, not of their sum: lhs - rhs = -2e-16 where the terms
+            # are ~1 is rounding, not a violation (the Motzkin form at (1, 1))
+            terms = [sympy.Abs(t) for side in (statement.lhs, statement.rhs)
+                     for t in sympy.Add.make_args(side)]
+            self.scale = compile_expr(sympy.Add(*terms), statement.variables)
         covered = {s for b in self.layout.blocks if b.kind != "free" for s in b.symbols}
         self.ineqs = [compile_expr(g, statement.variables) for g in statement.domain.inequalities
                       if not (g.free_symbols <= covered)]
@@ -84,8 +92,7 @@ class Searcher:
             d = -abs(d)
         if self.sides is None:
             return d / (1.0 + abs(d))
-        a, b = self.sides[0](x), self.sides[1](x)
-        scale = abs(a) + abs(b) + 1e-12
+        scale = self.scale(x) + 1e-300
         return d / scale if math.isfinite(scale) else math.inf
 
     def objective(self, z: np.ndarray) -> float:

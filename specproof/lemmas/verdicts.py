@@ -106,13 +106,17 @@ class Refuted(Verdict):
     relation: str = ">="
 
     verdict: ClassVar[str] = "REFUTED"
-    trust: ClassVar[str] = "counterexample confirmed exactly"
     code: ClassVar[str] = "refuted"
 
     @property
     def exact(self) -> bool:
         """True when lhs and rhs are exact rationals (not intervals)."""
-        return not any(isinstance(v, Interval) for v in (self.lhs, self.rhs))
+        return not any(isinstance(v, Interval) for v in (self.lhs, self.rhs, self.margin))
+
+    @property  # type: ignore[override]
+    def trust(self) -> str:
+        return ("counterexample confirmed exactly" if self.exact
+                else "counterexample confirmed with certified interval arithmetic")
 
     def __repr__(self) -> str:
         return (f"Refuted({self.text} fails at {show_point(self.point)}: "
