@@ -150,7 +150,9 @@ def check_sos(source: str | os.PathLike | SoSCertificate | dict) -> SoSCheckResu
     details["ranks"] = ranks
     where = "on all of R^n" if not (cert.inequalities or cert.equalities) else \
         f"on the domain ({len(cert.inequalities)} inequalities, {len(cert.equalities)} equalities)"
-    msg = (f"certified exactly {where}: (multiplier {cert.multiplier_text}) * p = "
+    deg = max((sum(e) for e in cert.polynomial), default=0)
+    msg = (f"certified exactly {where} for the file's p ({len(cert.polynomial)} terms, degree "
+           f"{deg}): (multiplier {cert.multiplier_text}) * p = "
            f"{_terms_text(cert)} holds on all {checked} monomials and every Gram matrix is "
            f"PSD (exact LDL^T; sizes {[len(b.basis) for b in cert.blocks]})")
     return SoSCheckResult(ok=True, message=msg, exact=True, details=details,
@@ -158,9 +160,11 @@ def check_sos(source: str | os.PathLike | SoSCertificate | dict) -> SoSCheckResu
 
 
 def _terms_text(cert: SoSCertificate) -> str:
-    parts = [("sigma" if not b.generator else "g" + "*g".join(map(str, b.generator))
-              + " sigma") for b in cert.blocks]
-    parts += [f"h{t.generator} tau" for t in cert.equality_terms]
+    plain = sum(1 for b in cert.blocks if not b.generator)
+    parts = [f"{plain} SoS block{'s' if plain != 1 else ''}"] if plain else []
+    gens = sorted({b.generator for b in cert.blocks if b.generator})
+    parts += ["*".join(f"g{i}" for i in g) + " * SoS" for g in gens]
+    parts += [f"h{t.generator} * tau" for t in cert.equality_terms]
     return " + ".join(parts) if parts else "0"
 
 

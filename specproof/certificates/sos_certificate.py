@@ -95,6 +95,11 @@ class SoSCertificate:
     blocks : tuple of Block
     equality_terms : tuple of EqualityTerm
     provenance : dict
+    statement_sha256 : str
+        The hash as read from a file (computed afresh by :meth:`to_dict`).
+    matrices : tuple of (name, rows, cols, kind)
+        The matrix variables of a matrix statement (their entries are among
+        ``variables``), so that the statement text can be parsed again.
     """
 
     text: str
@@ -109,6 +114,7 @@ class SoSCertificate:
     equality_terms: tuple[EqualityTerm, ...] = ()
     provenance: dict[str, Any] = field(default_factory=dict)
     statement_sha256: str = ""
+    matrices: tuple[tuple[str, int, int, str], ...] = ()
 
     def statement_dict(self) -> dict[str, Any]:
         """The ``statement`` object without its hash (what the hash covers)."""
@@ -116,6 +122,7 @@ class SoSCertificate:
             "text": self.text,
             "relation": ">=",
             "variables": list(self.variables),
+            "matrices": [[m[0], int(m[1]), int(m[2]), m[3]] for m in self.matrices],
             "polynomial": poly_to_json(self.polynomial),
             "domain": {"inequalities": [poly_to_json(g) for g in self.inequalities],
                        "equalities": [poly_to_json(h) for h in self.equalities]},
@@ -151,9 +158,9 @@ class SoSCertificate:
         """The multiplier in words, e.g. ``'(1 + x^2 + y^2)^1'`` (``'1'`` when none)."""
         if self.multiplier_power == 0:
             return "1"
-        names = self.variables if self.substitution == "none" else \
-            tuple(f"sqrt({v})" for v in self.variables)
-        squares = " + ".join(f"{v}^2" for v in names)
+        # with x = y^2 the multiplier's y_i^2 are the statement's x_i
+        squares = " + ".join(f"{v}^2" if self.substitution == "none" else v
+                             for v in self.variables)
         c = self.multiplier_constant
         inner = squares if c == 0 else f"{rational_str(c)} + {squares}"
         return f"({inner})^{self.multiplier_power}"
@@ -215,6 +222,13 @@ class SoSCertificate:
         if len(set(names)) != len(names):
             raise CertificateFormatError("statement.variables has a repeated name")
         n = len(names)
+        mats = st.get("matrices", [])
+        if not isinstance(mats, list) or not all(
+                isinstance(m, list) and len(m) == 4 and isinstance(m[0], str)
+                and _is_int(m[1]) and _is_int(m[2]) and 1 <= m[1] and 1 <= m[2]
+                and m[1] * m[2] <= MAX_VARIABLES and isinstance(m[3], str) for m in mats):
+            raise CertificateFormatError("statement.matrices must be a list of [name, rows, "
+                                         f"cols, kind], got {_short(mats)}")
         sha = st.get("sha256")
         if not isinstance(sha, str):
             raise CertificateFormatError(f"statement.sha256 must be a string, got {_short(sha)}")
@@ -258,7 +272,8 @@ class SoSCertificate:
         return cls(text=text, variables=tuple(names), polynomial=p, inequalities=ineqs,
                    equalities=eqs, multiplier_constant=c, multiplier_power=int(k),
                    substitution=sub, blocks=blocks, equality_terms=tuple(terms),
-                   provenance=prov, statement_sha256=sha)
+                   provenance=prov, statement_sha256=sha,
+                   matrices=tuple(tuple(m) for m in mats))
 
 
 def _is_int(x: Any) -> bool:
@@ -368,3 +383,32 @@ def is_sos_document(text: str) -> bool:
     except CertificateFormatError:
         return True  # declared, but broken: the SoS reader reports what is wrong
     return not isinstance(doc, dict) or doc.get("schema") == SOS_SCHEMA
+
+
+def from_two_to_q(cert) -> SoSCertificate:
+    """The 2->q certificate ``||X||_{2->q}^q <= C`` in the general format.
+
+    It is the special case ``p(v) = C||v||^q - sum_i <x_i, v>^q`` of ``p = sigma`` (one
+    block, generator 1, no multiplier), with the same basis and Gram matrix; the general
+    checker then re-derives the identity from ``p`` (here computed by the 2->q checker's
+    own :func:`~specproof.certificates.polynomial.target_coefficients`).
+
+    Examples
+    --------
+    >>> from specproof.certificates.known import boolean_cube_certificate
+    >>> from specproof.certificates.check_sos import check_sos
+    >>> check_sos(from_two_to_q(boolean_cube_certificate(3))).ok
+    True
+    """
+    from specproof.certificates.polynomial import target_coefficients
+
+    if cert.gram_rational is None:
+        raise ValueError("only an exact 2->q certificate (with gram.rational) converts")
+    d = len(cert.basis[0])
+    p = {e: c for e, c in target_coefficients(cert.X_rational, cert.C, cert.q).items() if c}
+    return SoSCertificate(
+        text=f"{cert.statement} (as C||v||^{cert.q} - sum_i <x_i,v>^{cert.q} >= 0, X sha256 "
+             f"{cert.x_sha256[:16]})",
+        variables=tuple(f"v{j}" for j in range(d)), polynomial=p,
+        blocks=(Block((), tuple(cert.basis), tuple(tuple(r) for r in cert.gram_rational)),),
+        provenance={"converted_from": "specproof.certificate/1"})

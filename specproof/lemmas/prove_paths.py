@@ -187,7 +187,9 @@ def run_paths(st: Any, text: str, t0: float, *, degree: int | None, multiplier: 
                           inequalities=tuple(ineqs), equalities=tuple(eqs),
                           multiplier_constant=found.constant, multiplier_power=found.power,
                           substitution=substitution, blocks=blocks, equality_terms=eq_terms,
-                          provenance=prov)
+                          provenance=prov,
+                          matrices=tuple((m.label, int(m.shape[0]), int(m.shape[1]), m.kind)
+                                         for m in getattr(st, "matrices", ())))
     t_check = time.perf_counter()
     verdict = check_sos(cert)
     prov["check_seconds"] = time.perf_counter() - t_check
