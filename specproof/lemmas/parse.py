@@ -56,6 +56,7 @@ _BINOPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
            ast.Pow: lambda a, b: a**b, ast.BitXor: lambda a, b: a**b,
            ast.MatMult: lambda a, b: a @ b}
 MAX_LENGTH = 20_000
+MAX_EXPONENT = 1000
 
 
 def _normalise(text: str) -> tuple[str, list[int]]:
@@ -121,6 +122,10 @@ class _Reader:
             a, b = self.value(node.left), self.value(node.right)
             if isinstance(a, str) or isinstance(b, str):
                 raise self.fail(node, "a string is only allowed as norm's ord")
+            if (isinstance(node.op, (ast.Pow, ast.BitXor)) and isinstance(b, sympy.Expr)
+                    and b.is_number and abs(b) > MAX_EXPONENT):
+                # 9**9**9 would take sympy hours and all memory to expand exactly
+                raise self.fail(node, f"exponent {b} is larger than {MAX_EXPONENT} in size")
             return op(a, b)
         if isinstance(node, ast.Attribute):
             if "__" in node.attr:
