@@ -85,7 +85,9 @@ class Proved(Verdict):
     def __repr__(self) -> str:
         if self.method == "identity":
             return f"Proved({self.text}: exact polynomial identity)"
-        blocks = f"{len(self.basis_sizes)} Gram blocks of sizes {list(self.basis_sizes)}"
+        sizes = sorted(self.basis_sizes, reverse=True)
+        shown = ", ".join(map(str, sizes[:8])) + (", ..." if len(sizes) > 8 else "")
+        blocks = f"{len(sizes)} Gram blocks of sizes [{shown}]"
         return (f"Proved({self.text}: {self.method}, multiplier {self.multiplier}, degree "
                 f"{self.degree}, {blocks}; certificate checked exactly)")
 

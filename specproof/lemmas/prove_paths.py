@@ -126,7 +126,8 @@ def _putinar(f: Poly, ineqs: list[tuple[int, Poly]], eqs: list[tuple[int, Poly]]
         what = "Schmuedgen" if generators == "schmudgen" else "Putinar"
         a = attempt(f, terms, free, solver, bits)
         sizes = [len(b) for t in terms for b in t.blocks]
-        tried.append(f"{what}{label} at degree {D} ({len(terms)} SoS multipliers, "
+        tried.append(f"{what}{label} at degree {D} (sigma_0 and {len(terms) - 1} constraint "
+                     f"multipliers, "
                      f"{len(free)} equality multipliers, Gram blocks {sizes[:8]}"
                      f"{'...' if len(sizes) > 8 else ''}): {'proved' if a.ok else a.reason}")
         if a.ok:
