@@ -160,8 +160,11 @@ def prove(statement: Any, degree: int | None = None, multiplier: str = "auto",
     Examples
     --------
     >>> x, y = sympy.symbols("x y", real=True)
-    >>> prove(x**2 - 2*x*y + y**2 >= 0)
-    Proved(x**2 - 2*x*y + y**2 >= 0: sos, multiplier 1, degree 2, 1 Gram blocks of sizes [2]; certificate checked exactly)
+    >>> r = prove(x**2 - 2*x*y + y**2 >= 0)
+    >>> r.method, r.multiplier, r.basis_sizes
+    ('sos', '1', (2,))
+    >>> prove("x**4*y**2 + x**2*y**4 - 3*x**2*y**2 + 1 >= 0").multiplier     # Motzkin
+    '(1 + x^2 + y^2)^1'
     """
     from specproof.lemmas.prove_paths import run_paths
     from specproof.lemmas.statement import as_statement

@@ -89,7 +89,7 @@ def scale_exponent(f: Poly) -> int:
     Examples
     --------
     >>> scale_exponent({(2,): Fraction(3)}), scale_exponent({(0,): Fraction(1, 1000)})
-    (-2, 10)
+    (-2, 9)
     """
     big = max(abs(c) for c in f.values())
     e = big.denominator.bit_length() - big.numerator.bit_length()
