@@ -35,6 +35,7 @@ from specproof.lemmas.verdicts import Undecided, Verdict
 Exponent = tuple[int, ...]
 Poly = dict[Exponent, Fraction]
 MULTIPLIERS = ("auto", "none", "reznick")
+SOLVERS = ("auto", "clarabel", "scs")
 GENERATORS = ("putinar", "schmudgen")
 
 
@@ -142,7 +143,7 @@ def prove(statement: Any, degree: int | None = None, multiplier: str = "auto",
     variables, domain
         As in :func:`~specproof.lemmas.as_statement`.
     max_power : int
-        Largest ``k`` of the multiplier ``(c + sum x_i^2)^k``.
+        Largest ``k`` of the multiplier ``(c + sum x_i^2)^k`` (1 .. 8).
     generators : {"putinar", "schmudgen"}
         On a domain: multipliers of single constraints, or also of pairwise products.
     bits : int or None
@@ -171,8 +172,16 @@ def prove(statement: Any, degree: int | None = None, multiplier: str = "auto",
 
     if multiplier not in MULTIPLIERS:
         raise StatementError(f"multiplier must be one of {list(MULTIPLIERS)}, got {multiplier!r}")
+    if solver not in SOLVERS:
+        raise StatementError(f"solver must be one of {list(SOLVERS)} (prove talks to Clarabel "
+                             f"and SCS directly), got {solver!r}")
     if generators not in GENERATORS:
         raise StatementError(f"generators must be one of {list(GENERATORS)}, got {generators!r}")
+    if isinstance(max_power, bool) or not isinstance(max_power, int) or not 0 <= max_power <= 8:
+        raise StatementError(f"max_power must be an integer in 0..8, got {max_power!r}")
+    if bits is not None and (isinstance(bits, bool) or not isinstance(bits, int)
+                             or not 8 <= bits <= 512):
+        raise StatementError(f"bits must be None or an integer in 8..512, got {bits!r}")
     if degree is not None and (not isinstance(degree, int) or degree < 0):
         raise StatementError(f"degree must be a non-negative integer, got {degree!r}")
     t0 = time.perf_counter()

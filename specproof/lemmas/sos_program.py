@@ -115,6 +115,9 @@ def solve_gram_program(f: Poly, terms: list[SoSTerm], free: list[FreeTerm],
     e = scale_exponent(f)
     scale = 2.0**e
     sizes = [t.width(b) for t in terms for b in range(len(t.blocks))]
+    if not sizes:
+        raise SolverError("no Gram block is left (every block was forced to zero)",
+                          status="not-started", solver=solver)
     total_T = sum(k * (k + 1) // 2 for k in sizes)
     choice = choose_solver(max(1, int(math.sqrt(2 * total_T))), solver)
     name = choice.solver

@@ -79,6 +79,9 @@ def test_strictly_feasible_needs_no_facial_reduction():
     ({"multiplier": "cube"}, "multiplier must be one of"),
     ({"generators": "all"}, "generators must be one of"),
     ({"degree": -2}, "degree must be a non-negative integer"),
+    ({"solver": "mosek"}, "solver must be one of"),
+    ({"max_power": 99}, "max_power must be an integer"),
+    ({"bits": 2}, "bits must be None or an integer"),
 ])
 def test_bad_arguments(kwargs, words):
     with pytest.raises(ValueError, match=words):
