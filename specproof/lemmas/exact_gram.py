@@ -13,10 +13,13 @@ Two steps, both exact in the end:
   cannot produce a false proof: the final identity and PSD tests are exact.
 * **Rounding and projection** (:func:`exact_solution`): round ``H`` and the free
   polynomials to the grid ``2^-bits`` (:func:`specproof.certificates.peyrl_parrilo.round_gram`),
-  then correct them by the least-norm solution of the exact linear system
-  ``L(u) = f`` (python-flint ``fmpq_mat``), so every coefficient identity holds
-  exactly, and test every ``H`` PSD exactly (:func:`specproof.certificates.ldl.ldl_psd`).
-  The certificate's Gram matrices are ``Q H Q^T`` in the monomial basis.
+  then make every coefficient identity hold exactly and test every ``H`` PSD exactly
+  (:func:`specproof.certificates.ldl.ldl_psd`). For plain SoS in monomial blocks the
+  pairs ``z_a z_b`` partition the coefficients and the projection is Peyrl-Parrilo's
+  (:func:`~specproof.certificates.peyrl_parrilo.project_gram`); with faces, constraint
+  multipliers or equality terms they do not, and the correction is the least-norm
+  solution of the exact linear system ``L(u) = f`` (python-flint ``fmpq_mat``). The
+  certificate's Gram matrices are ``Q H Q^T`` in the monomial basis.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from fractions import Fraction
 import numpy as np
 
 from specproof.certificates.ldl import ldl_psd
-from specproof.certificates.peyrl_parrilo import round_gram
+from specproof.certificates.errors import CertificationError
+from specproof.certificates.peyrl_parrilo import project_gram, round_gram
 from specproof.lemmas.sos_program import FreeTerm, NumericSolution, SoSTerm
 
 Exponent = tuple[int, ...]
@@ -208,6 +212,37 @@ def _least_norm_correction(cols: list[Poly], r: Poly) -> list[Fraction]:
     return du
 
 
+def _partition_projection(f: Poly, term: SoSTerm, sol: NumericSolution,
+                          bits: int) -> list[RationalMatrix]:
+    """Plain SoS in monomial blocks: the pairs ``z_a z_b`` of all blocks partition the
+    coefficients, so the orthogonal projection spreads each residual evenly over its
+    pairs (Peyrl-Parrilo, :func:`~specproof.certificates.peyrl_parrilo.project_gram`)."""
+    basis = [z for block in term.blocks for z in block]
+    index, start = [], 0
+    for block in term.blocks:
+        index.append(list(range(start, start + len(block))))
+        start += len(block)
+    G = [[Fraction(0)] * len(basis) for _ in basis]
+    for idx, H in zip(index, sol.grams[0], strict=True):
+        R = round_gram(H, bits)
+        for i, a in enumerate(idx):
+            for j, b in enumerate(idx):
+                G[a][b] = R[i][j]
+    try:
+        P = project_gram(G, f, basis, blocks=index)
+    except CertificationError as exc:
+        raise ExactRoundingError(str(exc)) from None
+    out = []
+    for b, idx in enumerate(index):
+        H = [[P[i][j] for j in idx] for i in idx]
+        verdict = ldl_psd(H)
+        if not verdict.psd:
+            raise ExactRoundingError(f"after rounding to {bits} bits and the exact projection, "
+                                     f"block {b} is not PSD ({verdict.reason})")
+        out.append(H)
+    return out
+
+
 def exact_solution(f: Poly, terms: list[SoSTerm], free: list[FreeTerm],
                    sol: NumericSolution, bits: int
                    ) -> tuple[list[list[RationalMatrix]], list[Poly]]:
@@ -219,6 +254,9 @@ def exact_solution(f: Poly, terms: list[SoSTerm], free: list[FreeTerm],
     ExactRoundingError
         With the reason (a block not PSD after rounding, no exact solution, ...).
     """
+    if len(terms) == 1 and not terms[0].generator and not free and all(
+            terms[0].face(b) is None for b in range(len(terms[0].blocks))):
+        return [_partition_projection(f, terms[0], sol, bits)], []
     cols = _columns(terms, free)
     u = _rounded_unknowns(sol, terms, bits)
     r = dict(f)
