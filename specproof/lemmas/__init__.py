@@ -35,7 +35,7 @@ _EXPORTS: dict[str, str] = {
     "refute": "refute", "shrink": "shrink", "confirm": "confirm",
     "scaling": "scaling", "ScalingResult": "scaling",
     "dimension_family": "dimension", "check_dimensions": "dimension",
-    "smt_check": "smt",
+    "smt_check": "smt", "MissingExtraError": "smt",
     # the prover (lemma-B)
     "prove": "prove", "Proved": "prove",
 }

@@ -175,6 +175,11 @@ def _exact_or_interval(expr: sympy.Expr) -> Any:
             v = None
     if v is not None and v.is_Rational:
         return _fraction(v)
+    try:
+        import flint  # noqa: F401
+    except ImportError as exc:
+        raise Unconfirmable("interval confirmation needs python-flint: pip install "
+                            "'specproof[flint]'") from exc
     return _arb(expr, {})
 
 

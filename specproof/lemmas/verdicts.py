@@ -188,8 +188,11 @@ class DecidedBySolver(Verdict):
     model: dict[str, Any] = field(default_factory=dict)
 
     verdict: ClassVar[str] = "DECIDED BY SOLVER"
-    trust: ClassVar[str] = "decided by z3, not certified"
     code: ClassVar[str] = "decided_by_solver"
+
+    @property  # type: ignore[override]
+    def trust(self) -> str:
+        return f"decided by {self.solver}, not certified"
 
     def __repr__(self) -> str:
         what = "holds" if self.holds else "fails"
