@@ -28,8 +28,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from specproof.certificates.ldl import ldl_psd
 from specproof.certificates.errors import CertificationError
+from specproof.certificates.ldl import ldl_psd
 from specproof.certificates.peyrl_parrilo import project_gram, round_gram
 from specproof.lemmas.sos_program import FreeTerm, NumericSolution, SoSTerm
 

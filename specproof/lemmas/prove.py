@@ -86,6 +86,8 @@ class Proved(Verdict):
     def __repr__(self) -> str:
         if self.method == "identity":
             return f"Proved({self.text}: exact polynomial identity)"
+        if self.certificate is None:
+            return f"Proved({self.text}: {self.method})"
         sizes = sorted(self.basis_sizes, reverse=True)
         shown = ", ".join(map(str, sizes[:8])) + (", ..." if len(sizes) > 8 else "")
         blocks = f"{len(sizes)} Gram blocks of sizes [{shown}]"
@@ -95,8 +97,8 @@ class Proved(Verdict):
     def save(self, path) -> Any:
         """Write the certificate file (``specproof check FILE --exact`` re-checks it)."""
         if self.certificate is None:
-            raise ValueError("an identity has no certificate file: its proof is the exact "
-                             "expansion")
+            raise ValueError(f"a proof by {self.method} has no certificate file: its proof is "
+                         "the exact computation itself")
         return self.certificate.save(path)
 
     def to_dict(self) -> dict[str, Any]:
@@ -194,8 +196,20 @@ def prove(statement: Any, degree: int | None = None, multiplier: str = "auto",
                                  "only refutation applies (use refute)")
     if st.relation == "==":
         return _identity(st, text, t0)
+    if not st.variables:
+        return _constant(st, text, t0)
     return run_paths(st, text, t0, degree=degree, multiplier=multiplier, solver=solver,
                      max_power=max_power, generators=generators, bits=bits)
+
+
+def _constant(st, text: str, t0: float) -> Proved | Undecided:
+    value = sympy.nsimplify(st.difference())
+    if value.is_Rational and value >= 0:
+        return Proved(text=text, certificate=None, method="exact evaluation",
+                      seconds=time.perf_counter() - t0,
+                      check_message=f"no variables: lhs - rhs = {value} >= 0 exactly")
+    return Undecided(text=text, tried=(f"exact evaluation: lhs - rhs = {value}, which is "
+                                       "negative: the statement is false",))
 
 
 def _identity(st, text: str, t0: float) -> Proved | Undecided:

@@ -9,6 +9,8 @@ from fractions import Fraction as F
 import numpy as np
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from specproof.certificates import check
 from specproof.lemmas.exact_gram import face_basis, rational_kernel
@@ -94,6 +96,12 @@ def test_identity_has_no_certificate_file(tmp_path):
         r.save(tmp_path / "c.json")
 
 
+def test_statements_without_variables_are_evaluated_exactly():
+    assert prove("3/7 + 1/7 >= 4/7").method == "exact evaluation"
+    no = prove("1/3 >= 1/2")
+    assert isinstance(no, Undecided) and "-1/6, which is negative" in no.tried[0]
+
+
 # ----------------------------------------------------------------------------- pieces
 def test_newton_basis_of_motzkin_and_its_multiple():
     x, y = sympy.symbols("x y")
@@ -120,3 +128,32 @@ def test_rational_kernel_and_face():
     Q = face_basis(kernel, 3)
     assert [[int(v) for v in row] for row in Q] == [[-1, 0], [1, 0], [0, 1]]
     assert rational_kernel(np.eye(2)) == []
+
+
+# --------------------------------------------------------------------- property tests
+_small = st.integers(-3, 3)
+
+
+@settings(max_examples=12, deadline=None)
+@given(a=st.lists(st.tuples(_small, _small, _small), min_size=1, max_size=3),
+       c=st.fractions(min_value=0, max_value=4, max_denominator=16))
+def test_random_sums_of_squares_are_proved(a, c):
+    """sum_i (a_i x + b_i y + c_i)^2 + c is SoS: proved, and the file checks exactly."""
+    x, y = sympy.symbols("x y", real=True)
+    p = sum((u * x + v * y + w) ** 2 for u, v, w in a) + sympy.Rational(c.numerator,
+                                                                        c.denominator)
+    r = prove(sympy.GreaterThan(sympy.expand(p), 0, evaluate=False))
+    assert isinstance(r, Proved)
+    assert r.certificate is None if p.is_number else check(r.certificate).ok
+
+
+@settings(max_examples=12, deadline=None)
+@given(px=st.integers(-4, 4), py=st.integers(-4, 4),
+       eps=st.fractions(min_value=F(1, 10**12), max_value=1))
+def test_false_statements_are_never_proved(px, py, eps):
+    """(x - px)^2 (1 + y^2) + (y - py)^4 - eps is negative at (px, py): never Proved."""
+    x, y = sympy.symbols("x y", real=True)
+    p = (x - px) ** 2 * (1 + y**2) + (y - py) ** 4 - sympy.Rational(eps.numerator,
+                                                                    eps.denominator)
+    r = prove(sympy.GreaterThan(sympy.expand(p), 0, evaluate=False))
+    assert isinstance(r, Undecided)
