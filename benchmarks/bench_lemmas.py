@@ -8,6 +8,9 @@ Prove rows (issue 15): Frobenius submultiplicativity at 3x3 (18 variables, degre
 exact certificate and independent check, target <= 30 s, with the full degree-2 Gram
 basis as the reference (what SumOfSquares.py would use: one 171x171 block), solved by
 SCS under a time cap; (x^2+y^2+1) * Motzkin, exact certificate, target <= 2 s.
+Refute rows: a false cubic bound violated on an interval of width ~1e-3, exact rational
+counterexample, target <= 5 s (reference: scipy's float minimiser); start-up of the lemma
+command path, target <= 0.5 s over bare Python.
 """
 
 from __future__ import annotations
@@ -128,6 +131,72 @@ def row_motzkin() -> list[Row]:
                 f"{auto / 2.0:.3f} of target", "plain attempt reports t* = -0.75")]
 
 
+def row_refute_cubic() -> list[Row]:
+    """Refute x^3 - x >= -0.3848997 on [0, 1]: violated only on an interval of width ~1e-3.
+
+    Reference: scipy's bounded scalar minimiser on the same cubic (a float minimiser, no
+    exactness), in the same process.
+    """
+    from fractions import Fraction
+
+    import numpy as np
+    from scipy.optimize import minimize_scalar
+
+    from specproof.lemmas.domains import box
+    from specproof.lemmas.refute import refute
+
+    c = Fraction(3848997, 10**7)
+    roots = np.roots([1, 0, -1, float(c)])
+    inside = sorted(r.real for r in roots if abs(r.imag) < 1e-12 and 0 < r.real < 1)
+    width = inside[1] - inside[0]
+    t0 = time.perf_counter()
+    r = refute("x**3 - x >= -0.3848997", domain=box(x=(0, 1)), seed=0, budget=5,
+               progress=False)
+    ours = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for _ in range(100):
+        ref = minimize_scalar(lambda x: x**3 - x, bounds=(0, 1), method="bounded")
+    ref_s = (time.perf_counter() - t0) / 100
+    x = r.point.get("x") if r.verdict == "REFUTED" else None
+    exact_ok = x is not None and x**3 - x < -c
+    return [Row(f"refute cubic, window {width:.1e} (exact rational)", ours, 5.0,
+                f"reference: scipy minimize_scalar (float only) {ref_s * 1e3:.2f} ms, "
+                f"x* = {ref.x:.6f}",
+                f"{ours / 5.0:.3f} of target; {ours / ref_s:.0f}x the float minimiser",
+                f"{r.verdict} at x = {x} (denominator {x.denominator if x else '-'}); "
+                f"re-checked in Fraction: {exact_ok}")]
+
+
+def _child_seconds(code: str, repeats: int = 5) -> float:
+    import subprocess
+
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True,
+                       cwd=os.path.join(os.path.dirname(__file__), ".."))
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def row_startup() -> list[Row]:
+    """Import time of the lemma command path (best of 5 child processes), over bare Python."""
+    bare = _child_seconds("pass")
+    cli = _child_seconds("import specproof.cli")
+    lemma = _child_seconds("import specproof.cli.lemma")
+    parse = _child_seconds("import specproof.lemmas.parse")
+    sym = _child_seconds("import sympy")
+    ref = f"reference: bare python {bare:.3f} s"
+    return [Row("start-up: import specproof.cli.lemma", lemma - bare, 0.5, ref,
+                f"{(lemma - bare) / 0.5:.3f} of target", f"absolute {lemma:.3f} s"),
+            Row("start-up: import specproof.cli (all commands)", cli - bare, 0.5, ref,
+                f"{(cli - bare) / 0.5:.3f} of target", f"absolute {cli:.3f} s"),
+            Row("  statement parser, paid when the command runs", parse - bare, None,
+                f"reference: import sympy alone {sym - bare:.3f} s over bare python",
+                f"{(parse - bare) / max(sym - bare, 1e-9):.2f}x sympy's own import",
+                f"absolute {parse:.3f} s")]
+
+
 def print_table(rows: list[Row]) -> None:
     print(f"{'row':48} {'seconds':>9} {'target':>7}  ratio / reference")
     print("-" * 110)
@@ -140,7 +209,7 @@ def print_table(rows: list[Row]) -> None:
     print(f"load average: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)")
 
 
-ROWS = [row_motzkin]
+ROWS = [row_motzkin, row_refute_cubic, row_startup]
 
 
 def main() -> None:
