@@ -59,8 +59,18 @@ def _two_to_q(M: np.ndarray, q: float, starts: int = 8) -> float:
     return best
 
 
+# matrix functions by (kind, matrix bytes): the margin, both sides and the scale of one
+# point all need expm(A) (say), and a search visits each point once or twice
+_SHARED: dict[Any, Any] = {}
+_SHARED_MAX = 512
+
+
 def _functional_value(node: MatrixFunctional, M: np.ndarray, cache: dict[Any, Any]) -> float:
     kind = node.kind
+    if kind in ("expm", "logm"):
+        cache = _SHARED
+        if len(cache) > _SHARED_MAX:
+            cache.clear()
     if kind == "opnorm":
         return float(np.linalg.norm(M, 2))
     if kind == "schatten":

@@ -200,7 +200,7 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
         while not out_of_time():
             rounds += 1
             for e in ensembles:
-                s.sample(e, 32)
+                s.sample(e, 32, out_of_time)
                 show(s, t0, "sampling")
                 if out_of_time():
                     break

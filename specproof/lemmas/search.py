@@ -221,9 +221,12 @@ class Searcher:
         if nv > r:
             out[idx] = np.array(c) + v * (r * self.rng.uniform(0.5, 1.0) / nv)
 
-    def sample(self, ensemble: str, count: int) -> None:
-        """Evaluate ``count`` draws from ``ensemble``."""
+    def sample(self, ensemble: str, count: int,
+               stop: Callable[[], bool] | None = None) -> None:
+        """Evaluate ``count`` draws from ``ensemble`` (fewer once ``stop()`` says so)."""
         for _ in range(count):
+            if stop is not None and stop():
+                return
             self.consider(self.draw(ensemble), ensemble)
 
     # -- local optimisation -----------------------------------------------------------
