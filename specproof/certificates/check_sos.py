@@ -149,7 +149,9 @@ def check_sos(source: str | os.PathLike | SoSCertificate | dict) -> SoSCheckResu
     details["ldl_seconds"] = time.perf_counter() - t0
     details["ranks"] = ranks
     where = "on all of R^n" if not (cert.inequalities or cert.equalities) else \
-        f"on the domain ({len(cert.inequalities)} inequalities, {len(cert.equalities)} equalities)"
+        f"on the domain {_domain_text(cert)}"
+    if cert.substitution == "squares":
+        where += " by x_i = y_i^2"
     deg = max((sum(e) for e in cert.polynomial), default=0)
     msg = (f"certified exactly {where} for the file's p ({len(cert.polynomial)} terms, degree "
            f"{deg}): (multiplier {cert.multiplier_text}) * p = "
@@ -157,6 +159,32 @@ def check_sos(source: str | os.PathLike | SoSCertificate | dict) -> SoSCheckResu
            f"PSD (exact LDL^T; sizes {[len(b.basis) for b in cert.blocks]})")
     return SoSCheckResult(ok=True, message=msg, exact=True, details=details,
                           statement=cert.text, x_sha256=cert.statement_sha256)
+
+
+def _poly_text(p: Poly, names, limit: int = 60) -> str:
+    """A short rendering of a polynomial, e.g. ``'1 - x^2 - y^2'`` (cut at ``limit``)."""
+    parts = []
+    for e, c in sorted(p.items(), key=lambda t: (-sum(t[0]), t[0]), reverse=True):
+        if c == 0:
+            continue
+        mono = "*".join(f"{v}^{a}" if a > 1 else v for v, a in zip(names, e, strict=True) if a)
+        mag = abs(c)
+        coef = "" if mono and mag == 1 else describe_rational(mag)
+        term = f"{coef}*{mono}" if coef and mono else (coef or mono)
+        parts.append(("- " if c < 0 else "+ ") + term)
+    text = " ".join(parts).removeprefix("+ ") or "0"
+    if text.startswith("- "):
+        text = "-" + text[2:]
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _domain_text(cert: SoSCertificate) -> str:
+    names = cert.variables
+    parts = [f"{_poly_text(g, names)} >= 0" for g in cert.inequalities]
+    parts += [f"{_poly_text(h, names)} = 0" for h in cert.equalities]
+    shown = "; ".join(parts[:6]) + ("; ..." if len(parts) > 6 else "")
+    return f"{{{shown}}} ({len(cert.inequalities)} inequalities, {len(cert.equalities)} " \
+        "equalities)"
 
 
 def _terms_text(cert: SoSCertificate) -> str:

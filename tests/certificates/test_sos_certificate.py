@@ -61,7 +61,8 @@ def test_putinar_certificate_on_the_disk():
         blocks=(Block((), ((1, 1),), ((F(2),),)),
                 Block((0,), ((0, 0), (1, 0), (0, 1)),
                       ((ONE, 0, 0), (0, ONE, 0), (0, 0, ONE)))))
-    assert check_sos(cert).ok
+    res = check_sos(cert)
+    assert res.ok and "on the domain {1 - x^2 - y^2 >= 0}" in res.verdict_line
     # the same identity without the domain proves nothing: the generator must exist
     doc = cert.to_dict()
     doc["statement"]["domain"]["inequalities"] = []
