@@ -123,7 +123,14 @@ def face_basis(kernel: list[list[Fraction]], N: int) -> RationalMatrix | None:
     return [[cols[c][i] for c in range(len(cols))] for i in range(N)]
 
 
-def _mul(a: Poly, b: Poly) -> Poly:
+def poly_mul(a: Poly, b: Poly) -> Poly:
+    """Product of two polynomials (exponent tuple -> Fraction), the producer's own.
+
+    Examples
+    --------
+    >>> poly_mul({(1,): Fraction(1)}, {(1,): Fraction(2), (0,): Fraction(1)})
+    {(2,): Fraction(2, 1), (1,): Fraction(1, 1)}
+    """
     out: Poly = {}
     for ea, ca in a.items():
         for eb, cb in b.items():
@@ -147,12 +154,12 @@ def _columns(terms: list[SoSTerm], free: list[FreeTerm]) -> list[Poly]:
                      for k in range(len(Q[0]))]
             for k in range(len(w)):
                 for l in range(k, len(w)):
-                    prod = _mul(w[k], w[l])
+                    prod = poly_mul(w[k], w[l])
                     factor = 1 if k == l else 2
-                    cols.append(_mul(term.g, {e: c * factor for e, c in prod.items()}))
+                    cols.append(poly_mul(term.g, {e: c * factor for e, c in prod.items()}))
     for ft in free:
         for gamma in ft.basis:
-            cols.append(_mul(ft.h, {gamma: Fraction(1)}))
+            cols.append(poly_mul(ft.h, {gamma: Fraction(1)}))
     return cols
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from specproof.certificates.check_sos import check_sos
 from specproof.certificates.sos_certificate import Block, EqualityTerm, SoSCertificate
-from specproof.lemmas.exact_gram import _mul
+from specproof.lemmas.exact_gram import poly_mul
 from specproof.lemmas.newton import affine_hull_equations, all_monomials, half_newton_basis
 from specproof.lemmas.prove import Proved, to_poly
 from specproof.lemmas.sos_program import FreeTerm, SoSTerm
@@ -46,7 +46,7 @@ def _reznick(n: int, c: int, k: int) -> Poly:
         base[tuple(2 * (j == i) for j in range(n))] = Fraction(1)
     m: Poly = {zero: Fraction(1)}
     for _ in range(k):
-        m = _mul(m, base)
+        m = poly_mul(m, base)
     return m
 
 
@@ -71,7 +71,7 @@ def _global(f: Poly, n: int, multiplier: str, max_power: int, degree: int | None
         c = 0 if homogeneous and zero_constant_ok else 1
         plans += [(c, k) for k in range(1, max_power + 1)]
     for c, k in plans:
-        target = _mul(_reznick(n, c, k), f) if k else dict(f)
+        target = poly_mul(_reznick(n, c, k), f) if k else dict(f)
         target = {e: v for e, v in target.items() if v != 0}
         D = _degree(target)
         mtext = "none" if k == 0 else f"({c} + sum x_i^2)^{k}" if c else f"(sum x_i^2)^{k}"
@@ -105,7 +105,7 @@ def _putinar(f: Poly, ineqs: list[tuple[int, Poly]], eqs: list[tuple[int, Poly]]
     if generators == "schmudgen":
         for (i, g), (j, h) in combinations_with_replacement(ineqs, 2):
             if i != j:
-                gens.append(((i, j), _mul(g, h)))
+                gens.append(((i, j), poly_mul(g, h)))
     d0 = max([_degree(f)] + [_degree(g) for _, g in gens] + [_degree(h) for _, h in eqs])
     d0 += d0 % 2
     top = degree if degree is not None else d0 + 2
