@@ -98,8 +98,12 @@ def attempt(f: Poly, terms: list[SoSTerm], free: list[FreeTerm], solver: str = "
         try:
             sol = solve_gram_program(f, terms, free, solver)
         except SolverError as exc:
-            return Attempt(False, f"the solver found no Gram matrices in these bases "
-                           f"({exc.args[0] if exc.args else exc})", solve_seconds=solve_s)
+            text = str(exc.args[0] if exc.args else exc)
+            if "infeasible" in text.lower():
+                why = f"no Gram matrices in these bases: the equations are infeasible ({text})"
+            else:
+                why = f"the solver did not deliver a solution ({text})"
+            return Attempt(False, why, solve_seconds=solve_s)
         solve_s += time.perf_counter() - t0
         common = dict(t_star=sol.t, faces=rounds, solver=sol.solver, solve_seconds=solve_s)
         if sol.t < INFEASIBLE:
