@@ -114,6 +114,20 @@ def _full_basis_solve(cap: float) -> dict:
                     f"{time.perf_counter() - t0:.1f} s"}
 
 
+def row_frobenius_4x4() -> list[Row]:
+    from specproof.lemmas.matrices import Matrix
+    from specproof.lemmas.prove import prove
+
+    A, B = Matrix("A", 4, 4), Matrix("B", 4, 4)
+    t0 = time.perf_counter()
+    r = prove('norm(A @ B, "fro")**2 <= norm(A, "fro")**2 * norm(B, "fro")**2',
+              variables=[A, B])
+    seconds = time.perf_counter() - t0
+    return [Row("Frobenius 4x4 prove (32 variables; scaling)", seconds, None, "",
+                f"{r.verdict}; basis {sum(r.basis_sizes)} in {len(r.basis_sizes)} blocks",
+                r.details.get("basis", ""))]
+
+
 def row_motzkin() -> list[Row]:
     from specproof.lemmas.prove import prove
 
@@ -209,7 +223,7 @@ def print_table(rows: list[Row]) -> None:
     print(f"load average: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)")
 
 
-ROWS = [row_motzkin, row_refute_cubic, row_startup]
+ROWS = [row_motzkin, row_frobenius_4x4, row_refute_cubic, row_startup]
 
 
 def main() -> None:
