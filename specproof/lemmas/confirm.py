@@ -87,11 +87,31 @@ def _arb_max(vals: list[Any]) -> Any:
 
 
 def _sym_eigs(G: Any) -> list[Any]:
-    """Enclosures of the eigenvalues of a symmetric arb matrix (rigorous; multiple allowed)."""
+    """Enclosures of the eigenvalues of a symmetric arb matrix (rigorous; multiple allowed).
+
+    Where flint cannot isolate them at this precision the answer is NaN, which decides
+    nothing, so the caller retries at a higher precision.
+    """
     import flint
 
-    eig = flint.acb_mat(G).eig(multiple=True)
+    try:
+        eig = flint.acb_mat(G).eig(multiple=True)
+    except ValueError:
+        return [flint.arb.nan()]
     return [e.real for e in eig]
+
+
+def _exact_singular_values(rows: list[list[sympy.Expr]]) -> list[Any] | None:
+    """Singular values of a rational matrix: roots of the exact characteristic polynomial of
+    M^T M, isolated rigorously by flint (multiplicities included); None if not rational."""
+    import flint
+
+    if not all(v.is_Rational for row in rows for v in row):
+        return None
+    M = flint.fmpq_mat([[flint.fmpq(int(v.p), int(v.q)) for v in row] for row in rows])
+    G = M.transpose() * M if M.nrows() >= M.ncols() else M * M.transpose()
+    roots = G.charpoly().numer().complex_roots()
+    return [r.real.nonnegative_part().sqrt() for r, mult in roots for _ in range(mult)]
 
 
 def _singular_values(M: Any) -> list[Any]:
@@ -149,13 +169,17 @@ def _arb_functional(node: MatrixFunctional, cache: dict[Any, Any]) -> Any:
     kind = node.kind
     if kind in ("two_to_q", "logm"):
         raise Unconfirmable(f"{kind} has no rigorous enclosure here (only a float estimate)")
-    M = flint.arb_mat([[_arb(v, cache) for v in row] for row in node.matrix.tolist()])
+    rows = node.matrix.tolist()
+    M = flint.arb_mat([[_arb(v, cache) for v in row] for row in rows])
+    if kind in ("opnorm", "schatten"):
+        svals = _exact_singular_values(rows)
+        svals = svals if svals is not None else _singular_values(M)
     if kind == "opnorm":
-        return _arb_max(_singular_values(M))
+        return _arb_max(svals)
     if kind == "schatten":
         p = _arb(node.params[0], cache)
         total = flint.arb(0)
-        for s in _singular_values(M):
+        for s in svals:
             total += s**p
         return total ** (1 / p)
     key = ("expm", str(node.matrix))

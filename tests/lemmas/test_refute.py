@@ -76,6 +76,21 @@ def test_operator_norm_of_products_does_not_commute():
     assert lhs.hi - lhs.lo < Fraction(1, 10**15)
 
 
+def test_three_by_three_norm_inequalities_shrink_to_unit_matrices():
+    A, B = lm.Matrix("A", 3, 3), lm.Matrix("B", 3, 3)
+    r = lm.refute(lm.norm(A @ B, 2) <= lm.norm(B @ A, 2), seed=0, budget=10)
+    assert isinstance(r, lm.Refuted)
+    Am, Bm = sympy.Matrix(r.point["A"]), sympy.Matrix(r.point["B"])
+    assert set(Am).union(Bm) <= {-1, 0, 1}  # shrunk to entries 0 and +-1
+    assert sympy.N(_opnorm_sq(Am * Bm) - _opnorm_sq(Bm * Am), 50) > 1e-30
+    # ||A + B||^2 <= ||A||^2 + ||B||^2 fails (A = B): exact since every norm is rational here
+    r = lm.refute(lm.norm(A + B, 2) ** 2 <= lm.norm(A, 2) ** 2 + lm.norm(B, 2) ** 2, seed=0,
+                  budget=10)
+    assert isinstance(r, lm.Refuted)
+    Am, Bm = sympy.Matrix(r.point["A"]), sympy.Matrix(r.point["B"])
+    assert sympy.N(_opnorm_sq(Am + Bm) - _opnorm_sq(Am) - _opnorm_sq(Bm), 50) > 1e-30
+
+
 def test_trace_product_bound_fails_without_psd():
     A, B = lm.Matrix("A", 2, 2), lm.Matrix("B", 2, 2)
     r = lm.refute(lm.trace(A @ B) <= lm.trace(A) * lm.trace(B), seed=0, budget=5)
