@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -48,6 +49,10 @@ MAX_VARIABLES = 400
 MAX_DEGREE = 64
 MAX_MULTIPLIER_POWER = 16
 MAX_BASIS = 4000
+MAX_GENERATOR_FACTORS = 8
+MAX_MULTIPLIER_TERMS = 2_000_000
+"""Largest number of monomials of ``(c + sum y_i^2)^k`` a reader expands (C(n + k, k)):
+a forged file must not make the checker run for ages."""
 SUBSTITUTIONS = ("none", "squares")
 
 Exponent = tuple[int, ...]
@@ -250,6 +255,10 @@ class SoSCertificate:
                                          f"0..{MAX_MULTIPLIER_POWER}, got {_short(k)}")
         if c < 0:
             raise CertificateFormatError(f"multiplier.constant must be >= 0, got {rational_str(c)}")
+        if math.comb(n + k, k) > MAX_MULTIPLIER_TERMS:
+            raise CertificateFormatError(
+                f"multiplier (c + sum of {n} squares)^{k} has {math.comb(n + k, k)} terms (limit "
+                f"{MAX_MULTIPLIER_TERMS}): too large to expand")
         sub = doc["substitution"]
         if sub not in SUBSTITUTIONS:
             raise CertificateFormatError(f"substitution must be one of {list(SUBSTITUTIONS)}, "
@@ -293,9 +302,11 @@ def _block(b: Any, n: int, n_ineq: int, i: int) -> Block:
     if not isinstance(b, dict):
         raise CertificateFormatError(f"{where} must be an object, got {_short(b)}")
     gen = b.get("generator")
-    if not isinstance(gen, list) or not all(_is_int(g) and 0 <= g < n_ineq for g in gen):
-        raise CertificateFormatError(f"{where}.generator must be a list of indices of the "
-                                     f"{n_ineq} domain inequalities, got {_short(gen)}")
+    if (not isinstance(gen, list) or len(gen) > MAX_GENERATOR_FACTORS
+            or not all(_is_int(g) and 0 <= g < n_ineq for g in gen)):
+        raise CertificateFormatError(f"{where}.generator must be a list of at most "
+                                     f"{MAX_GENERATOR_FACTORS} indices of the {n_ineq} domain "
+                                     f"inequalities, got {_short(gen)}")
     basis = b.get("basis")
     if not isinstance(basis, list) or not basis or len(basis) > MAX_BASIS:
         raise CertificateFormatError(f"{where}.basis must be a list of 1..{MAX_BASIS} "

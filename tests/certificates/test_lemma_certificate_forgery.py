@@ -238,6 +238,21 @@ def test_float_or_junk_instead_of_a_rational_string(where, value):
     assert check_sos(doc).code == "malformed"
 
 
+def test_work_bombs_are_refused_before_expanding():
+    doc = square_doc()
+    doc["statement"]["variables"] = [f"v{i}" for i in range(300)]
+    doc["statement"]["polynomial"] = [[[2] + [0] * 299, "1"]]
+    doc["blocks"] = [{"generator": [], "basis": [[1] + [0] * 299], "gram": [["1"]]}]
+    doc["multiplier"] = {"constant": "1", "power": 16}   # C(316, 16) ~ 1e26 terms
+    res = check_sos(resign(doc))
+    assert res.code == "malformed" and "too large to expand" in res.reason
+    doc = square_doc()
+    doc["statement"]["domain"]["inequalities"] = [[[[0, 0], "1"]]]
+    doc["blocks"][0]["generator"] = [0] * 50               # g^50
+    res = check_sos(resign(doc))
+    assert res.code == "malformed" and "at most 8 indices" in res.reason
+
+
 def test_strict_json(tmp_path):
     text = json.dumps(square_doc())
     dup = text.replace('"substitution": "none"', '"substitution": "none", "substitution": "none"')

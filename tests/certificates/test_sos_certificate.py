@@ -128,7 +128,7 @@ def test_cli_check_exact_valid_and_forged(tmp_path):
     ("multiplier", {"constant": "-1", "power": 1}, "multiplier.constant must be >= 0"),
     ("multiplier", {"constant": "1", "power": 99}, "multiplier.power must be an integer"),
     ("blocks", [{"generator": [0], "basis": [[1, 0]], "gram": [["1"]]}],
-     "generator must be a list of indices"),
+     "generator must be a list of at most 8 indices"),
 ])
 def test_structural_errors_name_the_field(field, value, words):
     doc = square_cert().to_dict()
