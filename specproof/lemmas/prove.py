@@ -21,6 +21,7 @@ tried and why each attempt failed.
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -127,7 +128,7 @@ def to_poly(expr: sympy.Expr, variables) -> Poly:
 def prove(statement: Any, degree: int | None = None, multiplier: str = "auto",
           solver: str = "auto", *, variables: Any = None, domain: Any = None,
           max_power: int = 2, generators: str = "putinar",
-          bits: int | None = None) -> Proved | Undecided:
+          bits: int | None = None, progress: bool | None = None) -> Proved | Undecided:
     """Prove a polynomial statement with an exact certificate, or say what was tried.
 
     Parameters
@@ -150,6 +151,8 @@ def prove(statement: Any, degree: int | None = None, multiplier: str = "auto",
         On a domain: multipliers of single constraints, or also of pairwise products.
     bits : int or None
         Rounding precision (None: 24, 40, 64 in turn).
+    progress : bool or None
+        Print each attempt to stderr as it finishes; None: when stderr is a terminal.
 
     Returns
     -------
@@ -198,8 +201,11 @@ def prove(statement: Any, degree: int | None = None, multiplier: str = "auto",
         return _identity(st, text, t0)
     if not st.variables:
         return _constant(st, text, t0)
+    if progress is None:
+        progress = sys.stderr.isatty()
     return run_paths(st, text, t0, degree=degree, multiplier=multiplier, solver=solver,
-                     max_power=max_power, generators=generators, bits=bits)
+                     max_power=max_power, generators=generators, bits=bits,
+                     progress=bool(progress))
 
 
 def _constant(st, text: str, t0: float) -> Proved | Undecided:

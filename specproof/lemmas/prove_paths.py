@@ -4,6 +4,7 @@ orthant by ``x = y^2``, Putinar / Schmuedgen on a domain; and the certificate th
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from fractions import Fraction
@@ -22,6 +23,20 @@ from specproof.lemmas.verdicts import Undecided
 
 Exponent = tuple[int, ...]
 Poly = dict[Exponent, Fraction]
+
+
+class Tried(list):
+    """The list of attempts; with ``echo`` each one is printed to stderr as it finishes
+    (progress on a terminal: an attempt can take seconds to minutes)."""
+
+    def __init__(self, echo: bool) -> None:
+        super().__init__()
+        self.echo = echo
+
+    def append(self, line: str) -> None:
+        super().append(line)
+        if self.echo:
+            print(f"prove: {line}", file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -148,14 +163,14 @@ def _squares(p: Poly) -> Poly:
 
 def run_paths(st: Any, text: str, t0: float, *, degree: int | None, multiplier: str,
               solver: str, max_power: int, generators: str,
-              bits: int | None) -> Proved | Undecided:
+              bits: int | None, progress: bool = False) -> Proved | Undecided:
     """Try the strategies in order and return the first exact, checked proof."""
     variables = st.variables
     n = len(variables)
     p = to_poly(st.difference(), variables)
     ineqs = [to_poly(g, variables) for g in st.domain.inequalities]
     eqs = [to_poly(h, variables) for h in st.domain.equalities]
-    tried: list[str] = []
+    tried: list[str] = Tried(progress)
     substitution = "none"
     if not ineqs and not eqs:
         found = _global(p, n, multiplier, max_power, degree, solver, bits, tried, "")
@@ -201,4 +216,4 @@ def run_paths(st: Any, text: str, t0: float, *, degree: int | None, multiplier: 
                   multiplier=cert.multiplier_text, degree=_degree(found.target),
                   basis_sizes=tuple(len(b.basis) for b in blocks),
                   seconds=time.perf_counter() - t0, check_message=verdict.message,
-                  details={**prov, "tried": tried})
+                  details={**prov, "tried": list(tried)})

@@ -62,6 +62,12 @@ def test_identities_are_tested_exactly():
     assert isinstance(no, Undecided) and "expands to 2*x*y, not 0" in no.tried[0]
 
 
+def test_progress_prints_each_attempt(capsys):
+    prove("x**4*y**2 + x**2*y**4 - 3*x**2*y**2 + 1 >= 0", progress=True)
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and "t* = -0.75" in err[0] and err[1].endswith("proved")
+
+
 def test_odd_degree_is_reported():
     r = prove("x**3 + x**2 >= 0")
     assert isinstance(r, Undecided) and "odd degree 3" in r.tried[0]
