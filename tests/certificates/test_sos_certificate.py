@@ -97,6 +97,22 @@ def test_two_to_q_is_the_special_case():
     assert check_sos(doc).code == "identity_mismatch"
 
 
+def test_a_certify_output_converts_and_checks():
+    import numpy as np
+
+    from specproof.certificates import certify
+
+    X = np.random.default_rng(0).standard_normal((8, 3))
+    cert = certify(X, q=4, exact=True, data_bits=12)
+    general = from_two_to_q(cert)
+    res = check_sos(general)
+    assert res.ok and res.details["blocks"] == [len(cert.basis)]
+    doc = general.to_dict()
+    g = doc["blocks"][0]["gram"]
+    g[0][0] = str(F(g[0][0]) - F(1, 2**60))            # C lowered through G: caught
+    assert check_sos(doc).code == "identity_mismatch"
+
+
 def test_cli_check_exact_valid_and_forged(tmp_path):
     from specproof.lemmas.prove import prove
 
