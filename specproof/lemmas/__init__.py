@@ -37,7 +37,8 @@ _EXPORTS: dict[str, str] = {
     "dimension_family": "dimension", "check_dimensions": "dimension",
     "smt_check": "smt", "MissingExtraError": "smt",
     # the prover (lemma-B)
-    "prove": "prove", "Proved": "prove",
+    "prove": "prove", "Proved": "prove", "NotPolynomialError": "prove",
+    "statement_matches": "recheck",
 }
 
 
