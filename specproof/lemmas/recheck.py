@@ -48,7 +48,12 @@ def statement_matches(source: str | os.PathLike | SoSCertificate) -> tuple[bool,
     p_file_order = {tuple(e[i] for i in order): c for e, c in p.items()}
     want = {e: c for e, c in cert.polynomial.items() if c != 0}
     if p_file_order != want:
-        diff = sorted(set(p_file_order.items()) ^ set(want.items()))[:1]
+        e = min(m for m in set(p_file_order) | set(want)
+                if p_file_order.get(m, 0) != want.get(m, 0))
+        mono = "*".join(f"{v}^{a}" if a > 1 else v
+                        for v, a in zip(cert.variables, e, strict=True) if a) or "1"
         return False, ("the statement text does not parse to the certified polynomial (in the "
-                       f"file's variable order {list(cert.variables)}; e.g. term {diff})")
+                       f"file's variable order {list(cert.variables)}): the coefficient of "
+                       f"{mono} is {p_file_order.get(e, 0)} in the text, {want.get(e, 0)} in "
+                       "the file")
     return True, "the statement text parses to the certified polynomial"
