@@ -167,10 +167,12 @@ def _arb_functional(node: MatrixFunctional, cache: dict[Any, Any]) -> Any:
     import flint
 
     kind = node.kind
-    if kind in ("two_to_q", "logm"):
-        raise Unconfirmable(f"{kind} has no rigorous enclosure here (only a float estimate)")
+    if kind == "logm":
+        raise Unconfirmable("logm has no rigorous enclosure here (only a float estimate)")
     rows = node.matrix.tolist()
     M = flint.arb_mat([[_arb(v, cache) for v in row] for row in rows])
+    if kind == "two_to_q":
+        return _two_to_q_enclosure(M, rows, _arb(node.params[0], cache), float(node.params[0]))
     if kind in ("opnorm", "schatten"):
         svals = _exact_singular_values(rows)
         svals = svals if svals is not None else _singular_values(M)
@@ -187,6 +189,31 @@ def _arb_functional(node: MatrixFunctional, cache: dict[Any, Any]) -> Any:
         cache[key] = M.exp()
     i, j = (int(p) for p in node.params)
     return cache[key][i, j]
+
+
+def _two_to_q_enclosure(M: Any, rows: list[list[Any]], q: Any, qf: float) -> Any:
+    """[||M v||_q / ||v||_2 for a witness v, an upper bound from the operator norm].
+
+    Every v gives a lower bound; ||y||_q <= ||y||_2 (q >= 2), or <= n^(1/q - 1/2) ||y||_2
+    (q < 2), gives the upper one. Loose, but enough where the violation is not subtle.
+    """
+    import flint
+    import numpy as np
+
+    from specproof.lemmas.numeric import two_to_q_witness
+
+    Mf = np.array([[float(M[i, j].mid()) for j in range(M.ncols())] for i in range(M.nrows())])
+    _, v = two_to_q_witness(Mf, qf)
+    va = [flint.arb(flint.fmpq(*Fraction(float(t)).as_integer_ratio())) for t in v]
+    y = [sum((M[i, j] * va[j] for j in range(M.ncols())), flint.arb(0))
+         for i in range(M.nrows())]
+    lower = sum((abs(t) ** q for t in y), flint.arb(0)) ** (1 / q)
+    lower = lower / sum((t * t for t in va), flint.arb(0)).sqrt()
+    svals = _exact_singular_values(rows)
+    upper = _arb_max(svals if svals is not None else _singular_values(M))
+    if qf < 2:
+        upper = upper * flint.arb(M.nrows()) ** (1 / q - flint.arb(1) / 2)
+    return lower.union(upper)
 
 
 def _exact_or_interval(expr: sympy.Expr) -> Any:

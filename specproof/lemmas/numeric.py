@@ -42,9 +42,14 @@ def _outermost(expr: sympy.Basic) -> list[MatrixFunctional]:
 
 def _two_to_q(M: np.ndarray, q: float, starts: int = 8) -> float:
     """A lower estimate of max_{|v|=1} ||M v||_q by the nonlinear power method."""
+    return two_to_q_witness(M, q, starts)[0]
+
+
+def two_to_q_witness(M: np.ndarray, q: float, starts: int = 8) -> tuple[float, np.ndarray]:
+    """(||M v||_q, v) for the best unit v the nonlinear power method finds (a lower bound)."""
     rng = np.random.default_rng(0)
     n = M.shape[1]
-    best = 0.0
+    best, best_v = 0.0, np.eye(n)[0]
     cands = [np.linalg.svd(M)[2][0]] + [rng.standard_normal(n) for _ in range(starts)]
     for v in cands:
         v = v / (np.linalg.norm(v) or 1.0)
@@ -55,8 +60,10 @@ def _two_to_q(M: np.ndarray, q: float, starts: int = 8) -> float:
             if nv == 0:
                 break
             v = g / nv
-        best = max(best, float(np.linalg.norm(M @ v, ord=q)))
-    return best
+        value = float(np.linalg.norm(M @ v, ord=q))
+        if value > best:
+            best, best_v = value, v
+    return best, best_v
 
 
 # matrix functions by (kind, matrix bytes): the margin, both sides and the scale of one

@@ -202,12 +202,13 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
             for e in ensembles:
                 s.sample(e, 32, out_of_time)
                 show(s, t0, "sampling")
+                if s.best_value() < 0:  # confirm as soon as anything violates
+                    found = check_best()
+                    if found:
+                        show.done()
+                        return found
                 if out_of_time():
                     break
-            found = check_best()
-            if found:
-                show.done()
-                return found
             pool = s.best[: 2] + [Candidate(z, s.layout.to_point(z), s.objective(z), "restart")
                                   for z in [s.draw("gaussian")]]
             for cand in pool:

@@ -91,6 +91,28 @@ def test_three_by_three_norm_inequalities_shrink_to_unit_matrices():
     assert sympy.N(_opnorm_sq(Am + Bm) - _opnorm_sq(Am) - _opnorm_sq(Bm), 50) > 1e-30
 
 
+def test_two_to_q_is_enclosed_between_a_witness_and_the_operator_norm():
+    A = lm.Matrix("A", 3, 2)
+    # ||A||_{2->4} >= 3^(-1/4) ||A||_2 > ||A||_2 / 2: false for every A != 0
+    r = lm.refute(lm.two_to_q(A, 4) <= lm.norm(A, 2) / 2, seed=0, budget=10)
+    assert isinstance(r, lm.Refuted)
+    Am = sympy.Matrix(r.point["A"])
+    assert Am != sympy.zeros(3, 2)
+    # a lower bound from any unit vector already beats the claimed bound, in Fractions
+    best = max(sum(v**4 for v in (Am * e)) for e in (sympy.Matrix([1, 0]), sympy.Matrix([0, 1])))
+    assert best > (sympy.Rational(1, 16)) * _opnorm_sq(Am) ** 2
+    st = lm.as_statement(lm.two_to_q(A, 4) <= lm.norm(A, 2) / 2)
+    c = confirm(st, dict(zip(st.variables, [Fraction(1), Fraction(1), Fraction(1, 2),
+                                             Fraction(0), Fraction(0), Fraction(1)])))
+    lo, hi = (c.lhs.lo, c.lhs.hi) if isinstance(c.lhs, lm.Interval) else (c.lhs, c.lhs)
+    M = np.array([[1, 1], [0.5, 0], [0, 1]])
+    theta = np.linspace(0, np.pi, 200_001)
+    true = np.max(np.sum(np.abs(M @ np.stack([np.cos(theta), np.sin(theta)])) ** 4, axis=0))
+    true = true ** 0.25  # ||M||_{2->4} on a fine grid (within 1e-9)
+    assert true - 1e-8 <= float(lo) <= true + 1e-9
+    assert float(hi) >= np.linalg.norm(M, 2) - 1e-12 >= true
+
+
 def test_trace_product_bound_fails_without_psd():
     A, B = lm.Matrix("A", 2, 2), lm.Matrix("B", 2, 2)
     r = lm.refute(lm.trace(A @ B) <= lm.trace(A) * lm.trace(B), seed=0, budget=5)
