@@ -163,15 +163,12 @@ def _cmd_lemma(args: argparse.Namespace) -> int:
     steps: list[dict[str, Any]] = []
     verdict = refute(st, seed=args.seed, budget=first)
     steps.append({"step": "refute", "seconds": first, "verdict": verdict.to_dict()})
-    undecided_prove = None
     if verdict.verdict != "REFUTED" and not st.is_black_box and st.is_polynomial():
         proved = _try_prove(st, args)
         if proved is not None:
             steps.append({"step": "prove", "verdict": proved.to_dict()})
             if proved.verdict == "PROVED":
                 verdict = proved
-            else:
-                undecided_prove = proved
     if verdict.verdict not in ("REFUTED", "PROVED"):
         rest = args.budget - (time.monotonic() - t0)
         if rest > 0.05:
@@ -179,11 +176,12 @@ def _cmd_lemma(args: argparse.Namespace) -> int:
             steps.append({"step": "refute", "seconds": rest, "verdict": again.to_dict()})
             if again.verdict == "REFUTED" or verdict.verdict == "UNDECIDED":
                 verdict = again
-    if undecided_prove is not None and verdict.verdict == "UNDECIDED":
+    if verdict.verdict == "UNDECIDED":  # everything every step tried, in order
         from specproof.lemmas.verdicts import Undecided
 
-        verdict = Undecided(verdict.text, tuple(undecided_prove.tried) + tuple(verdict.tried),
-                            verdict.tightest)
+        tried = [f"{step['step']}: {t}" for step in steps
+                 for t in step["verdict"].get("tried", [])]
+        verdict = Undecided(verdict.text, tuple(tried), verdict.tightest)
     cert_path = None
     if verdict.verdict == "PROVED" and args.output and verdict.certificate is not None:
         verdict.save(args.output)

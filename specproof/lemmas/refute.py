@@ -231,7 +231,7 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
         return numerical
     tried = (f"{s.evaluations} points from {', '.join(ensembles)} ({rounds} rounds)",
              f"{starts} local optimisations of the normalised margin",
-             f"budget {budget:g} s, seed {seed!r}")
+             f"budget {budget:.3g} s, seed {seed!r}")
     return Undecided(st.text, tried, _tightest(s))
 
 

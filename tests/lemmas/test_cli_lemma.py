@@ -78,3 +78,24 @@ def test_help_lists_the_options(capsys):
     for opt in ("--vars", "--box", "--matrix", "--degree", "--multiplier", "--seed", "--budget",
                 "--json", "-o"):
         assert opt in out
+
+
+def test_undecided_lists_the_prover_and_both_searches(capsys):
+    status, out, _ = run(capsys, "x**4*y**2 + x**2*y**4 - 3*x**2*y**2 + 1 >= 0",
+                         "--multiplier", "none", "--budget", "1.5")
+    assert status == 3
+    tried = [line for line in out.splitlines() if line.strip().startswith("tried:")]
+    assert any("prove:" in t and "multiplier none" in t for t in tried)
+    assert sum("refute:" in t and "points from" in t for t in tried) == 2
+    # the tightest case is a zero of the Motzkin form, (+-1, +-1)
+    tight = next(line for line in out.splitlines() if "tightest case" in line)
+    assert "lhs - rhs = 0" in tight or "lhs - rhs = -0" in tight or "e-" in tight
+
+
+def test_vars_fix_the_order_and_constraints_restrict_the_domain(capsys):
+    status, out, _ = run(capsys, "x*y <= 1", "--vars", "y,x", "--constraint", "x**2 + y**2 <= 2",
+                         "--budget", "1", "--json")
+    obj = json.loads(out)
+    assert obj["statement"]["variables"] == ["y", "x"]
+    assert obj["statement"]["domain"]["inequalities"] == ["-x**2 - y**2 + 2"]
+    assert status == 0 and obj["verdict"] == "PROVED"  # x y <= (x^2 + y^2)/2 <= 1
