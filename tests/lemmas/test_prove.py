@@ -163,3 +163,16 @@ def test_false_statements_are_never_proved(px, py, eps):
                                                                     eps.denominator)
     r = prove(sympy.GreaterThan(sympy.expand(p), 0, evaluate=False))
     assert isinstance(r, Undecided)
+
+
+def test_not_strictly_feasible_without_a_face_is_undecided_with_the_reason(monkeypatch):
+    """Motzkin times 1 + x^2 + y^2 has real zeros, so every Gram matrix is singular. Without
+    facial reduction (its kernel made unavailable here) rounding cannot succeed, and prove
+    says so instead of presenting the numerical solution."""
+    import specproof.lemmas.sos_search as search
+
+    monkeypatch.setattr(search, "rational_kernel", lambda G: None)
+    r = prove("x**4*y**2 + x**2*y**4 - 3*x**2*y**2 + 1 >= 0", multiplier="reznick",
+              max_power=1)
+    assert isinstance(r, Undecided)
+    assert "not strictly feasible" in r.tried[0] and "no rational basis" in r.tried[0]
