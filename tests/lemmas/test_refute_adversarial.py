@@ -17,7 +17,7 @@ _coef = hs.fractions(min_value=-10**6, max_value=10**6, max_denominator=10**6)
 _point = hs.fractions(min_value=-10**3, max_value=10**3, max_denominator=10**9)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(hs.lists(hs.tuples(_coef, hs.integers(0, 4), hs.integers(0, 4)), min_size=1, max_size=5),
        _point, _point)
 def test_confirm_agrees_with_exact_evaluation(terms, px, py):

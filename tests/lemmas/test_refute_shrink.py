@@ -13,7 +13,7 @@ from specproof.lemmas.shrink import shrink, simplest_between
 _fracs = hs.fractions(min_value=-50, max_value=50, max_denominator=500)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(_fracs, _fracs)
 def test_simplest_between_is_inside_and_has_the_smallest_denominator(a, b):
     lo, hi = min(a, b), max(a, b)
@@ -24,7 +24,7 @@ def test_simplest_between_is_inside_and_has_the_smallest_denominator(a, b):
         assert math.ceil(lo * q) > hi * q
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(hs.lists(hs.floats(-100, 100, allow_nan=False, allow_subnormal=True), min_size=1,
                 max_size=4),
        hs.lists(hs.integers(-4, 4), min_size=4, max_size=4),
