@@ -107,7 +107,9 @@ def attempt(f: Poly, terms: list[SoSTerm], free: list[FreeTerm], solver: str = "
         solve_s += time.perf_counter() - t0
         common = dict(t_star=sol.t, faces=rounds, solver=sol.solver, solve_seconds=solve_s)
         if sol.t < INFEASIBLE:
-            return Attempt(False, f"not a sum of squares in these bases: every Gram matrix "
+            where = "these bases" if not rounds else \
+                f"the face found by {rounds} facial reduction{'s' if rounds > 1 else ''}"
+            return Attempt(False, f"not a sum of squares in {where}: every Gram matrix "
                            f"has an eigenvalue <= t* = {sol.t:.3g} < 0 (coefficients scaled to "
                            f"~1; {sol.equations} equations, blocks {sol.sizes})", **common)
         if sol.t > STRICT or rounds:
