@@ -82,6 +82,7 @@ def _try_confirm(s: Searcher, cand: Candidate) -> Refuted | NumericalCounterexam
     st = s.st
     lay = s.layout
     reason = ""
+    shrunk: list[Fraction] | None = None
     for tol in _TOLERANCES:
         if cand.value >= -tol:
             break
@@ -104,6 +105,7 @@ def _try_confirm(s: Searcher, cand: Candidate) -> Refuted | NumericalCounterexam
             c = confirm(st, dict(zip(st.variables, x)))
         except Unconfirmable as exc:
             reason = str(exc)
+            shrunk = x  # report the simple point, though its value stays unconfirmed
             break
         if c.violated:
             how = (f"{cand.how}; shrunk to small rationals; "
@@ -113,10 +115,11 @@ def _try_confirm(s: Searcher, cand: Candidate) -> Refuted | NumericalCounterexam
         # exact arithmetic says the float violation was rounding: try a stricter tolerance
     if not reason:
         return None
-    x = list(cand.x)
-    lhs, rhs = (s.sides[0](cand.x), s.sides[1](cand.x)) if s.sides else (s.margin(cand.x), 0.0)
+    x = shrunk if shrunk is not None else list(cand.x)
+    xf = np.array([float(v) for v in x])
+    lhs, rhs = (s.sides[0](xf), s.sides[1](xf)) if s.sides else (s.margin(xf), 0.0)
     return NumericalCounterexample(st.text, user_point(st, x), float(lhs), float(rhs),
-                                   float(s.margin(cand.x)), cand.how, reason)
+                                   float(s.margin(xf)), cand.how, reason)
 
 
 def _tightest(s: Searcher) -> Tightest | None:

@@ -119,7 +119,8 @@ class Refuted(Verdict):
                 else "counterexample confirmed with certified interval arithmetic")
 
     def __repr__(self) -> str:
-        return (f"Refuted({self.text} fails at {show_point(self.point)}: "
+        at = f" at {show_point(self.point)}" if self.point else ""
+        return (f"Refuted({self.text} fails{at}: "
                 f"lhs = {show(self.lhs)}, rhs = {show(self.rhs)})")
 
 
