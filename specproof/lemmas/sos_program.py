@@ -68,8 +68,10 @@ class FreeTerm:
 
 @dataclass
 class NumericSolution:
-    """What the solver returned: ``t`` (largest smallest eigenvalue, of the scaled problem),
-    the Gram matrix of every block of every SoS term, the free terms' coefficients."""
+    """What the solver returned, all for the scaled target ``f 2^scale_exponent``
+    (coefficients of size about 1, whatever the magnitude of ``f``): ``t`` (largest
+    smallest eigenvalue), the Gram matrix of every block of every SoS term, the free
+    terms' coefficients."""
 
     t: float
     grams: list[list[np.ndarray]]
@@ -113,7 +115,6 @@ def solve_gram_program(f: Poly, terms: list[SoSTerm], free: list[FreeTerm],
         raise ValueError("the target polynomial is zero")
     n = len(next(iter(f)))
     e = scale_exponent(f)
-    scale = 2.0**e
     sizes = [t.width(b) for t in terms for b in range(len(t.blocks))]
     if not sizes:
         raise SolverError("no Gram block is left (every block was forced to zero)",
@@ -184,10 +185,10 @@ def solve_gram_program(f: Poly, terms: list[SoSTerm], free: list[FreeTerm],
     c[0] = -1.0
     sol = solve_conic(c, A_eq, b_eq, A_psd, b_psd, max(sizes) if sizes else 1, name,
                       accept_inaccurate=True, psd_sizes=sizes, nonneg=1)
-    grams = [[unsvec(sol.x[sl], term.width(b), ordering) / scale
+    grams = [[unsvec(sol.x[sl], term.width(b), ordering)
               for b, sl in enumerate(term_slices)]
              for term_slices, term in zip(slices, terms, strict=True)]
-    taus = [sol.x[sl] / scale for sl in free_slices]
+    taus = [sol.x[sl] for sl in free_slices]
     return NumericSolution(t=float(sol.x[0]), grams=grams, taus=taus, scale_exponent=e,
                            status=sol.status, solver=name, solver_reason=choice.reason,
                            seconds=sol.seconds, sizes=sizes, equations=m)

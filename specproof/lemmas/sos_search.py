@@ -60,14 +60,14 @@ def _matmul(A: list[list[Fraction]], B: list[list[Fraction]]) -> list[list[Fract
              for j in range(len(B[0]))] for i in range(len(A))]
 
 
-def _reduce_faces(terms: list[SoSTerm], sol, scale: float) -> tuple[list[SoSTerm], int] | None:
+def _reduce_faces(terms: list[SoSTerm], sol) -> tuple[list[SoSTerm], int] | None:
     """New terms with every block restricted to the face orthogonal to its numerical
     kernel; None when a kernel has no rational basis."""
     out, found = [], 0
     for t, term in enumerate(terms):
         blocks, faces = [], []
         for b, basis in enumerate(term.blocks):
-            H = sol.grams[t][b] * scale
+            H = sol.grams[t][b]
             kernel = rational_kernel(H)
             if kernel is None:
                 return None
@@ -85,6 +85,20 @@ def _reduce_faces(terms: list[SoSTerm], sol, scale: float) -> tuple[list[SoSTerm
         if blocks:
             out.append(SoSTerm(term.generator, term.g, blocks, faces))
     return out, found
+
+
+def _scaled(f: Poly, e: int) -> Poly:
+    """``f 2^e`` exactly: the rounding grid ``2^-bits`` is then relative to coefficients of
+    size about 1, at every magnitude of ``f`` (1e-300 and 1e300 alike)."""
+    factor = Fraction(2) ** e
+    return {a: c * factor for a, c in f.items()}
+
+
+def _unscaled(grams, taus, e: int):
+    factor = Fraction(2) ** -e
+    grams = [[[[x * factor for x in row] for row in G] for G in blocks] for blocks in grams]
+    taus = [{a: c * factor for a, c in tau.items()} for tau in taus]
+    return grams, taus
 
 
 def attempt(f: Poly, terms: list[SoSTerm], free: list[FreeTerm], solver: str = "auto",
@@ -116,7 +130,9 @@ def attempt(f: Poly, terms: list[SoSTerm], free: list[FreeTerm], solver: str = "
             t0 = time.perf_counter()
             for k in ((bits,) if bits else BITS):
                 try:
-                    grams, taus = exact_solution(f, terms, free, sol, k)
+                    grams, taus = _unscaled(*exact_solution(_scaled(f, sol.scale_exponent),
+                                                            terms, free, sol, k),
+                                            sol.scale_exponent)
                 except ExactRoundingError as exc:
                     last = str(exc)
                     continue
@@ -131,7 +147,7 @@ def attempt(f: Poly, terms: list[SoSTerm], free: list[FreeTerm], solver: str = "
             return Attempt(False, f"the Gram space is not strictly feasible (t* = {sol.t:.3g}"
                            f" after {rounds} facial reductions) and rounding leaves the PSD "
                            f"cone: {last}", round_seconds=round_s, **common)
-        reduced = _reduce_faces(terms, sol, 2.0**sol.scale_exponent)
+        reduced = _reduce_faces(terms, sol)
         if reduced is None or reduced[1] == 0:
             why = "no rational basis of its kernel was found" if reduced is None else \
                 "no kernel was found to reduce"

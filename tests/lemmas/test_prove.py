@@ -176,3 +176,15 @@ def test_not_strictly_feasible_without_a_face_is_undecided_with_the_reason(monke
               max_power=1)
     assert isinstance(r, Undecided)
     assert "not strictly feasible" in r.tried[0] and "no rational basis" in r.tried[0]
+
+
+@pytest.mark.parametrize("scale", ["/10**350", "/2**1000/2**70", "*10**400"])
+def test_every_magnitude(scale):
+    """The rounding grid is relative to the scaled coefficients, so statements at 1e-350
+    or 1e400 are proved like any other, and their false neighbours are not."""
+    r = prove(f"(x**4 + x**2*y**2 + y**4 + x**2 + y**2 + 1){scale} >= 0")
+    assert isinstance(r, Proved) and check(r.certificate).ok
+    m = prove(f"(x**4*y**2 + x**2*y**4 - 3*x**2*y**2 + 1){scale} >= 0")
+    assert isinstance(m, Proved) and m.multiplier == "(1 + x^2 + y^2)^1"
+    false = prove(f"(x**4*y**2 + x**2*y**4 - 3*x**2*y**2 + 1 - 1/10**20){scale} >= 0")
+    assert isinstance(false, Undecided)
