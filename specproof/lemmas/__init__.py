@@ -42,7 +42,15 @@ _EXPORTS: dict[str, str] = {
 }
 
 
+# sympy's scalar functions, for statements built in Python (lm.sqrt(x), lm.Eq(a, b), ...)
+_SYMPY = ("sqrt", "exp", "log", "Abs", "Max", "Min", "Rational", "Eq")
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SYMPY:
+        import sympy
+
+        return getattr(sympy, name)
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'specproof.lemmas' has no attribute {name!r}")
@@ -52,7 +60,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+    return sorted([*globals(), *_EXPORTS, *_SYMPY])
 
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted([*_EXPORTS, *_SYMPY])

@@ -167,8 +167,6 @@ def _arb_functional(node: MatrixFunctional, cache: dict[Any, Any]) -> Any:
     import flint
 
     kind = node.kind
-    if kind == "logm":
-        raise Unconfirmable("logm has no rigorous enclosure here (only a float estimate)")
     rows = node.matrix.tolist()
     M = flint.arb_mat([[_arb(v, cache) for v in row] for row in rows])
     if kind == "two_to_q":
@@ -184,11 +182,67 @@ def _arb_functional(node: MatrixFunctional, cache: dict[Any, Any]) -> Any:
         for s in svals:
             total += s**p
         return total ** (1 / p)
-    key = ("expm", str(node.matrix))
+    key = (kind, str(node.matrix))
     if key not in cache:
-        cache[key] = M.exp()
+        cache[key] = M.exp() if kind == "expm" else _logm(M)
     i, j = (int(p) for p in node.params)
     return cache[key][i, j]
+
+
+def _logm(M: Any) -> Any:
+    """logm of a symmetric positive definite arb matrix: R diag(log lambda) R^-1, with flint's
+    rigorous eigenvalues and eigenvectors where they are simple, else the atanh series;
+    NaN (decides nothing) where neither encloses it."""
+    import flint
+
+    n = M.nrows()
+    try:
+        E, R = flint.acb_mat(M).eig(right=True)
+        if not all(e.real > 0 for e in E):
+            raise ValueError("logm needs a positive definite matrix")
+        D = flint.acb_mat(n, n)
+        for i in range(n):
+            D[i, i] = E[i].log()
+        L = R * D * R.inv()
+    except (ValueError, ZeroDivisionError):
+        return _logm_series(M)
+    return flint.arb_mat([[L[i, j].real for j in range(n)] for i in range(n)])
+
+
+def _logm_series(M: Any, max_terms: int = 4000) -> Any:
+    """log M = 2 sum_k C^(2k+1) / (2k+1), C = (M - I)(M + I)^-1, for symmetric positive
+    definite M (then ||C||_2 <= ||C||_F = r < 1); the tail is at most 2 r^(2K+1) /
+    ((2K+1)(1 - r^2)) in the operator norm, hence in every entry, and is added as a radius.
+    Handles repeated eigenvalues (M = I), where eigenvectors are not isolated."""
+    import flint
+
+    n = M.nrows()
+    nan = flint.arb_mat([[flint.arb.nan()] * n for _ in range(n)])
+    eye = flint.arb_mat(n, n)
+    for i in range(n):
+        eye[i, i] = 1
+    try:
+        C = (M - eye) * (M + eye).inv()
+    except (ValueError, ZeroDivisionError):
+        return nan
+    r = sum((C[i, j] ** 2 for i in range(n) for j in range(n)), flint.arb(0)).sqrt()
+    if not r < 1:
+        return nan
+    C2 = C * C
+    term, total = C, flint.arb_mat(n, n)
+    eps = flint.arb(2) ** (-flint.ctx.prec)
+    k = 0
+    while k < max_terms:
+        total += term * (flint.arb(2) / (2 * k + 1))
+        k += 1
+        term = term * C2
+        tail = 2 * r ** (2 * k + 1) / ((2 * k + 1) * (1 - r * r))
+        if tail < eps:
+            break
+    if not tail < 1:
+        return nan
+    rad = float(tail.upper()) * (1 + 2**-40) + 1e-300  # rounded up
+    return flint.arb_mat([[total[i, j] + flint.arb(0, rad) for j in range(n)] for i in range(n)])
 
 
 def _two_to_q_enclosure(M: Any, rows: list[list[Any]], q: Any, qf: float) -> Any:

@@ -47,7 +47,10 @@ class Part:
             return f"({names}) in the simplex"
         if self.kind == "orthant":
             return f"({names}) >= 0"
-        return str(self.params[0])
+        if self.kind in ("psd", "orthogonal"):
+            name = str(self.symbols[0]).rsplit("_", 2)[0] if self.symbols else "?"
+            return f"{name} is {'PSD' if self.kind == 'psd' else 'orthogonal'}"
+        return str(self.params[0]) if self.params else self.kind
 
 
 @dataclass(frozen=True)

@@ -101,8 +101,17 @@ def _try_confirm(s: Searcher, cand: Candidate) -> Refuted | NumericalCounterexam
             continue
         zq = shrink(list(cand.z), violates)
         x = lay.to_point_exact(zq)
+        c = None
+        polished = _polish(s, x, tol)
+        if polished is not None:  # simpler entries of a PSD matrix, if they still violate
+            try:
+                c = confirm(st, dict(zip(st.variables, polished)))
+                x = polished if c.violated else x
+                c = c if c.violated else None
+            except Unconfirmable:
+                c = None
         try:
-            c = confirm(st, dict(zip(st.variables, x)))
+            c = c or confirm(st, dict(zip(st.variables, x)))
         except Unconfirmable as exc:
             reason = str(exc)
             shrunk = x  # report the simple point, though its value stays unconfirmed
@@ -120,6 +129,22 @@ def _try_confirm(s: Searcher, cand: Candidate) -> Refuted | NumericalCounterexam
     lhs, rhs = (s.sides[0](xf), s.sides[1](xf)) if s.sides else (s.margin(xf), 0.0)
     return NumericalCounterexample(st.text, user_point(st, x), float(lhs), float(rhs),
                                    float(s.margin(xf)), cand.how, reason)
+
+
+def _polish(s: Searcher, x: list[Fraction], tol: float) -> list[Fraction] | None:
+    """Shrink the variables themselves after a parametrised search (a PSD matrix ``Z Z^T``
+    has entries like 1021/1089); only without equality constraints, which a change of one
+    coordinate would break."""
+    if s.layout.identity or s.st.domain.equalities:
+        return None
+
+    def violates(xq: list[Fraction]) -> bool:
+        xf = np.array([float(v) for v in xq])
+        return s.infeasibility_all(xf) == 0 and s.normalised(xf) < -tol
+
+    if not violates(x):
+        return None
+    return shrink(x, violates)
 
 
 def _tightest(s: Searcher) -> Tightest | None:

@@ -84,6 +84,17 @@ class Searcher:
             bad += abs(v) if math.isfinite(v) else 1e6
         return bad
 
+    def infeasibility_all(self, x: np.ndarray) -> float:
+        """Like :meth:`infeasibility`, over every constraint (those the layout covers too)."""
+        if not hasattr(self, "_all_ineqs"):
+            self._all_ineqs = [compile_expr(g, self.st.variables)
+                               for g in self.st.domain.inequalities]
+        bad = 0.0
+        for g in self._all_ineqs:
+            v = g(x)
+            bad += (-v if v < 0 else 0.0) if math.isfinite(v) else 1e6
+        return bad
+
     def normalised(self, x: np.ndarray) -> float:
         d = self.margin(x)
         if not math.isfinite(d):

@@ -85,3 +85,19 @@ def test_progress_is_shown_when_asked(capsys):
     lm.refute("x**2 + 1 >= 2*x", budget=0.5, progress=True)
     err = capsys.readouterr().err
     assert "refute:" in err and "points" in err and "best normalised margin" in err
+
+
+def test_logm_is_enclosed_even_with_repeated_eigenvalues():
+    P = lm.Matrix("P", 2, 2, kind="psd")
+    # tr log P = log det P exactly: the +1/1000 makes it false everywhere, P = I included
+    r = lm.refute(lm.trace(lm.logm(P)) >= lm.log(lm.det(P)) + sympy.Rational(1, 1000),
+                  seed=0, budget=5)
+    assert isinstance(r, lm.Refuted)
+    st = lm.as_statement(lm.trace(lm.logm(P)) <= lm.trace(P) - 2)  # log t <= t - 1: true
+    for a, b, c in [(1, 0, 2), (2, 0, 2), (2, 1, 3), (Fraction(1, 7), Fraction(1, 9), 5)]:
+        conf = confirm(st, dict(zip(st.variables, map(Fraction, (a, b, c)))))
+        assert not conf.violated
+        exact = float(sympy.log(sympy.Matrix([[a, b], [b, c]]).det()))  # tr log = log det
+        assert repr(st) and "P is PSD" in st.domain.describe()
+        lhs = conf.lhs if isinstance(conf.lhs, lm.Interval) else lm.Interval(conf.lhs, conf.lhs)
+        assert float(lhs.lo) - 1e-15 <= exact <= float(lhs.hi) + 1e-15
