@@ -1,9 +1,13 @@
 """Confirm a counterexample in exact arithmetic, or with certified interval enclosures.
 
 At a rational point a polynomial or rational function is evaluated exactly (sympy
-rationals, i.e. ``Fraction``). Square roots, norms, eigenvalues, ``expm`` and ``exp``/``log``
-are enclosed in python-flint's arb balls (eigenvalues by flint's rigorous ``acb_mat.eig``),
-at increasing precision until the enclosure of the difference excludes 0. The point must
+rationals, i.e. ``Fraction``). Square roots, ``exp``/``log``, norms, ``expm`` and ``logm``
+are enclosed in python-flint's arb balls, at increasing precision until the enclosure of
+the difference excludes 0: singular values of a rational matrix are the roots of the exact
+characteristic polynomial of ``M^T M`` (isolated by flint), otherwise flint's rigorous
+``acb_mat.eig``; ``logm`` by rigorous eigenvectors or, for repeated eigenvalues, the atanh
+series with its tail bounded; the 2->q norm lies between a witness ``||M v||_q / ||v||``
+and the operator norm. The point must
 also satisfy the domain exactly (every g >= 0, every h == 0 at rationals). A black box is
 called with arrays of ``Fraction``: if it answers with an exact rational, that counts.
 
