@@ -15,6 +15,8 @@ x**2 - 2*x + 1
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import Any
 
 # public name -> module that defines it; loaded on first use so that `specproof lemma`
@@ -57,6 +59,24 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(f"specproof.lemmas.{module}"), name)
     globals()[name] = value
     return value
+
+
+class _Package(types.ModuleType):
+    """The package, whose exported functions are not shadowed by their own submodules.
+
+    Once a submodule is loaded the import system binds it as an attribute of the package;
+    where a submodule has the name of the function it exports (``refute``, ``prove``,
+    ``shrink``, ``confirm``, ``scaling``), ``lm.refute`` must stay the function, whatever
+    was imported first.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and _EXPORTS.get(name) == name:
+            value = getattr(value, name, value)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __dir__() -> list[str]:

@@ -189,3 +189,11 @@ def test_huge_exponents_are_refused_before_any_work():
         lm.as_statement("9**9**9**9 >= x")
     with pytest.raises(StatementError, match="exponent"):
         lm.as_statement("x^100000 >= 0")
+
+
+def test_exported_functions_are_not_shadowed_by_their_submodules():
+    import importlib
+
+    for name in ("refute", "prove", "shrink", "confirm", "scaling"):
+        module = importlib.import_module(f"specproof.lemmas.{name}")  # binds the submodule
+        assert getattr(lm, name) is getattr(module, name) and callable(getattr(lm, name))
