@@ -41,6 +41,26 @@ _KIND_ALIASES = {"gen": "general", "sym": "symmetric", "orth": "orthogonal", "di
 MATRIX_OF: dict[sympy.Symbol, Matrix] = {}
 
 
+# how the user wrote a scalar function of matrices (trace(A @ B), norm(A, 'fro')), keyed by
+# the expression it expands to: only for printing a statement (str and LaTeX)
+DISPLAY: dict[sympy.Basic, tuple[str, str]] = {}
+_DISPLAY_MAX = 10_000
+
+
+def tex_label(label: str) -> str:
+    """A matrix label as LaTeX: ``A @ B.T`` -> ``A B^{\\top}``."""
+    return (label.replace(" @ ", " ").replace(".T", "^{\\top}").replace(" * ", " \\circ "))
+
+
+def shown(expr: Any, text: str, tex: str) -> Any:
+    """Record how ``expr`` was written (not for atoms: a 1 x 1 trace is just its entry)."""
+    if isinstance(expr, sympy.Basic) and not expr.is_Atom:
+        if len(DISPLAY) > _DISPLAY_MAX:
+            DISPLAY.clear()
+        DISPLAY[expr] = (text, tex)
+    return expr
+
+
 def real_symbol(name: str) -> sympy.Symbol:
     """The real sympy symbol ``name`` (every variable of a statement is real)."""
     return sympy.Symbol(name, real=True)
@@ -364,7 +384,8 @@ def trace(X: Any) -> sympy.Expr:
     A_0_0 + A_1_1
     """
     X = _square(X, "trace")
-    return sympy.Add(*[X.entries[i, i] for i in range(X.shape[0])])
+    return shown(sympy.Add(*[X.entries[i, i] for i in range(X.shape[0])]),
+                 f"trace({X.label})", rf"\operatorname{{tr}}({tex_label(X.label)})")
 
 
 def det(X: Any) -> sympy.Expr:
@@ -376,7 +397,8 @@ def det(X: Any) -> sympy.Expr:
     A_0_0*A_1_1
     """
     X = _square(X, "det")
-    return sympy.expand(X.entries.det(method="berkowitz"))
+    return shown(sympy.expand(X.entries.det(method="berkowitz")), f"det({X.label})",
+                 rf"\det({tex_label(X.label)})")
 
 
 def expm(X: Any) -> Matrix:
@@ -422,13 +444,22 @@ def schatten(X: Any, p: Any) -> sympy.Expr:
     if not (p.is_number and p.is_real and p >= 1):
         raise StatementError(f"schatten({X.label}, p): p must be a number >= 1 or oo, got {p}")
     if p == 2:
-        return sympy.sqrt(sympy.Add(*[e**2 for e in X.entries]))
+        return _frobenius(X)
     return MatrixFunctional("schatten", X.entries, p, label=X.label)
+
+
+def _frobenius(X: Matrix, name: str = "'fro'") -> sympy.Expr:
+    """sqrt of the sum of squares (its square is a polynomial), remembered as a norm."""
+    squares = sympy.Add(*[e**2 for e in X.entries])
+    text = f"norm({X.label})" if name == "" else f"norm({X.label}, {name})"
+    sub = "" if name == "" else "_F"
+    shown(squares, f"{text}**2", rf"\left\| {tex_label(X.label)} \right\|{sub}^2")
+    return shown(sympy.sqrt(squares), text, rf"\left\| {tex_label(X.label)} \right\|{sub}")
 
 
 def _opnorm(X: Matrix) -> sympy.Expr:
     if 1 in X.shape:  # a vector: its Euclidean length
-        return sympy.sqrt(sympy.Add(*[e**2 for e in X.entries]))
+        return _frobenius(X, "")
     return MatrixFunctional("opnorm", X.entries, label=X.label)
 
 
@@ -452,7 +483,7 @@ def norm(X: Any, ord: Any = None) -> sympy.Expr:  # noqa: A002 - numpy's name
     if key in (None, "fro") or (vector_like and key == 2):
         if key == "fro" and vector_like and X.kind == "expression" and X.label == "vector":
             raise StatementError("norm(v, 'fro'): 'fro' is for matrices; use norm(v) or ord=2")
-        return sympy.sqrt(sympy.Add(*[e**2 for e in ents]))
+        return _frobenius(X, "" if vector_like else "'fro'")
     if key == 2:
         return _opnorm(X)
     if key == "nuc":

@@ -200,7 +200,7 @@ class Statement:
         if self.is_black_box:
             return rf"\texttt{{{self.text}}}"
         rel = {">=": r"\geq", "<=": r"\leq", "==": "="}[self.relation]
-        return f"{sympy.latex(self.lhs)} {rel} {sympy.latex(self.rhs)}"
+        return f"{as_written(self.lhs, tex=True)} {rel} {as_written(self.rhs, tex=True)}"
 
     def __str__(self) -> str:
         where = "" if self.domain.is_everywhere else f" on {self.domain.describe()}"
@@ -213,6 +213,48 @@ class Statement:
                 "variables": [str(v) for v in self.variables],
                 "matrices": [repr(m) for m in self.matrices],
                 "domain": self.domain.to_dict()}
+
+
+def as_written(expr: sympy.Expr, tex: bool = False) -> str:
+    """``expr`` printed with trace, det and Frobenius norms as the user wrote them.
+
+    Only for printing. A sum of two such terms is flattened by sympy into one sum of
+    entries, and then prints entrywise.
+
+    Examples
+    --------
+    >>> from specproof.lemmas.matrices import norm, trace
+    >>> A, B = Matrix("A", 2, 2), Matrix("B", 2, 2)
+    >>> as_written(trace(A @ B) * norm(A, "fro")**2)
+    "norm(A, 'fro')**2*trace(A @ B)"
+    """
+    from sympy.printing.latex import LatexPrinter
+    from sympy.printing.str import StrPrinter
+
+    from specproof.lemmas.matrices import DISPLAY
+
+    base = LatexPrinter if tex else StrPrinter
+    slot = 1 if tex else 0
+
+    class _Written(base):  # type: ignore[misc, valid-type]
+        def _print(self, e: Any, **kwargs: Any) -> str:
+            if isinstance(e, sympy.Basic) and not e.is_Atom:
+                shown = DISPLAY.get(e)
+                if shown is not None:
+                    return shown[slot]
+            return super()._print(e, **kwargs)
+
+        def parenthesize(self, item: Any, level: Any, *args: Any, **kwargs: Any) -> str:
+            if isinstance(item, sympy.Basic) and not item.is_Atom and item in DISPLAY:
+                return DISPLAY[item][slot]  # a function call needs no parentheses
+            return super().parenthesize(item, level, *args, **kwargs)
+
+        def _needs_mul_brackets(self, e: Any, *args: Any, **kwargs: Any) -> bool:  # LaTeX
+            if isinstance(e, sympy.Basic) and not e.is_Atom and e in DISPLAY:
+                return False
+            return super()._needs_mul_brackets(e, *args, **kwargs)
+
+    return _Written().doprint(expr)
 
 
 def _is_rational_polynomial(expr: sympy.Expr, variables: Sequence[sympy.Symbol]) -> bool:
@@ -307,7 +349,7 @@ def _from_relation(rel: Any, given: list[Any], text: str = "") -> Statement:
     parts = tuple(Part(m.kind, m.symbols) for m in mats if m.kind in ("psd", "orthogonal"))
     domain = Domain(parts, tuple(ineqs), tuple(eqs))
     if not text:
-        text = f"{lhs} {relation} {rhs}"
+        text = f"{as_written(lhs)} {relation} {as_written(rhs)}"
     return Statement(variables, lhs, rhs, relation, domain, text, mats)
 
 

@@ -197,3 +197,18 @@ def test_exported_functions_are_not_shadowed_by_their_submodules():
     for name in ("refute", "prove", "shrink", "confirm", "scaling"):
         module = importlib.import_module(f"specproof.lemmas.{name}")  # binds the submodule
         assert getattr(lm, name) is getattr(module, name) and callable(getattr(lm, name))
+
+
+def test_matrix_statements_print_as_written():
+    A, B = lm.Matrix("A", 2, 2), lm.Matrix("B", 2, 2)
+    st = lm.as_statement(lm.trace(A @ B) <= lm.trace(A) * lm.trace(B))
+    assert st.text == "trace(A @ B) <= trace(A)*trace(B)"
+    assert st.latex() == (r"\operatorname{tr}(A B) \leq \operatorname{tr}(A) "
+                          r"\operatorname{tr}(B)")
+    st = lm.as_statement(lm.norm(A @ B.T, "fro") ** 2 <= lm.norm(A, "fro") ** 2 * lm.det(B))
+    assert st.text == "norm(A @ B.T, 'fro')**2 <= norm(A, 'fro')**2*det(B)"
+    # the display is for printing only: the expression is still the expanded polynomial
+    assert st.is_polynomial() and "A_0_0" in str(st.difference())
+    C = lm.Matrix("C", 1, 1)
+    assert lm.trace(C) == C[0, 0]  # an atom is never relabelled
+    assert lm.as_statement(C[0, 0] >= 0, variables=[C]).text == "C_0_0 >= 0"
