@@ -276,14 +276,8 @@ def _two_to_q_enclosure(M: Any, rows: list[list[Any]], q: Any, qf: float) -> Any
 
 def _exact_or_interval(expr: sympy.Expr) -> Any:
     """A number expression: Fraction when it is rational, else an arb ball (at current prec)."""
-    v = expr if expr.is_Rational else None
-    if v is None and not expr.atoms(MatrixFunctional):
-        try:
-            v = sympy.nsimplify(expr) if expr.is_number and expr.is_rational else None
-        except (TypeError, ValueError):
-            v = None
-    if v is not None and v.is_Rational:
-        return _fraction(v)
+    if expr.is_Rational:  # never a guessed rational (nsimplify): only what sympy computed
+        return _fraction(expr)
     try:
         import flint  # noqa: F401
     except ImportError as exc:

@@ -91,13 +91,19 @@ class Domain:
         return out
 
     def contains(self, point: Mapping[sympy.Symbol, Any]) -> bool:
-        """Exactly: every inequality >= 0 and every equality == 0 at a rational point."""
+        """Exactly: every inequality >= 0 and every equality == 0 at a rational point.
+
+        A constraint that does not evaluate to a rational there counts as not satisfied.
+        """
+        values = {s: sympy.Rational(v) if not isinstance(v, sympy.Basic) else v
+                  for s, v in dict(point).items()}
         for g in self.inequalities:
-            v = sympy.nsimplify(g.xreplace(dict(point)))
-            if not (v.is_number and v.is_real) or bool(v < 0):
+            v = g.xreplace(values)
+            if not v.is_Rational or v < 0:
                 return False
         for h in self.equalities:
-            if sympy.simplify(h.xreplace(dict(point))) != 0:
+            v = h.xreplace(values)
+            if not v.is_Rational or v != 0:
                 return False
         return True
 

@@ -101,3 +101,13 @@ def test_logm_is_enclosed_even_with_repeated_eigenvalues():
         assert repr(st) and "P is PSD" in st.domain.describe()
         lhs = conf.lhs if isinstance(conf.lhs, lm.Interval) else lm.Interval(conf.lhs, conf.lhs)
         assert float(lhs.lo) - 1e-15 <= exact <= float(lhs.hi) + 1e-15
+
+
+def test_a_value_sympy_cannot_reduce_is_enclosed_not_guessed():
+    # log(8)/log(2) is exactly 3, but sympy keeps it unevaluated: confirm must enclose it
+    # (and find the tie undecidable), never guess a nearby rational
+    st = lm.as_statement("log(8*x)/log(2) >= 3")
+    with pytest.raises(Unconfirmable, match="contains 0"):
+        confirm(st, {st.variables[0]: Fraction(1)})
+    c = confirm(st, {st.variables[0]: Fraction(1) - Fraction(1, 10**40)})
+    assert c.violated and not c.exact
