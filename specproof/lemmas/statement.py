@@ -34,6 +34,7 @@ from typing import Any
 
 import sympy
 
+from specproof.lemmas.display import as_written
 from specproof.lemmas.domains import EVERYWHERE, Domain
 from specproof.lemmas.errors import ArgumentTypeError, StatementError
 from specproof.lemmas.matrices import MATRIX_OF as _MATRIX_OF
@@ -213,48 +214,6 @@ class Statement:
                 "variables": [str(v) for v in self.variables],
                 "matrices": [repr(m) for m in self.matrices],
                 "domain": self.domain.to_dict()}
-
-
-def as_written(expr: sympy.Expr, tex: bool = False) -> str:
-    """``expr`` printed with trace, det and Frobenius norms as the user wrote them.
-
-    Only for printing. A sum of two such terms is flattened by sympy into one sum of
-    entries, and then prints entrywise.
-
-    Examples
-    --------
-    >>> from specproof.lemmas.matrices import norm, trace
-    >>> A, B = Matrix("A", 2, 2), Matrix("B", 2, 2)
-    >>> as_written(trace(A @ B) * norm(A, "fro")**2)
-    "norm(A, 'fro')**2*trace(A @ B)"
-    """
-    from sympy.printing.latex import LatexPrinter
-    from sympy.printing.str import StrPrinter
-
-    from specproof.lemmas.matrices import DISPLAY
-
-    base = LatexPrinter if tex else StrPrinter
-    slot = 1 if tex else 0
-
-    class _Written(base):  # type: ignore[misc, valid-type]
-        def _print(self, e: Any, **kwargs: Any) -> str:
-            if isinstance(e, sympy.Basic) and not e.is_Atom:
-                shown = DISPLAY.get(e)
-                if shown is not None:
-                    return shown[slot]
-            return super()._print(e, **kwargs)
-
-        def parenthesize(self, item: Any, level: Any, *args: Any, **kwargs: Any) -> str:
-            if isinstance(item, sympy.Basic) and not item.is_Atom and item in DISPLAY:
-                return DISPLAY[item][slot]  # a function call needs no parentheses
-            return super().parenthesize(item, level, *args, **kwargs)
-
-        def _needs_mul_brackets(self, e: Any, *args: Any, **kwargs: Any) -> bool:  # LaTeX
-            if isinstance(e, sympy.Basic) and not e.is_Atom and e in DISPLAY:
-                return False
-            return super()._needs_mul_brackets(e, *args, **kwargs)
-
-    return _Written().doprint(expr)
 
 
 def _is_rational_polynomial(expr: sympy.Expr, variables: Sequence[sympy.Symbol]) -> bool:
