@@ -40,6 +40,7 @@ from specproof.claims.report import (
     summary_table,
     write_report,
 )
+from specproof.claims.resume import ResumeError
 from specproof.claims.run import OutputDirError, VerifyRun
 from specproof.claims.runner import (
     BAD_VERDICTS,
@@ -74,6 +75,7 @@ __all__ = [
     "OutputDirError",
     "Paper",
     "Registry",
+    "ResumeError",
     "SelectionError",
     "UnknownClaimError",
     "UserModuleError",
