@@ -47,6 +47,10 @@ def error_line(exc: BaseException, fn=None) -> str:
     True
     """
     head = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    cls = type(exc)
+    qualified = f"{cls.__module__}.{cls.__qualname__}"
+    if head.startswith(qualified):  # specproof._core.errors.X -> specproof.X
+        head = public_name(cls) + head[len(qualified):]
     where = ""
     frames = [
         f
@@ -61,6 +65,36 @@ def error_line(exc: BaseException, fn=None) -> str:
         code = fn.__code__
         where = f"{os.path.basename(code.co_filename)}:{code.co_firstlineno} in {code.co_name}"
     return f"{head} (at {where})" if where else head
+
+
+def public_name(cls: type) -> str:
+    """The name a user imports an exception class by: the shortest public module path
+    that exports it (``specproof.ArgumentError``, not ``specproof._core.errors...``).
+
+    Examples
+    --------
+    >>> from specproof._core.errors import ArgumentError
+    >>> public_name(ArgumentError), public_name(ValueError)
+    ('specproof.ArgumentError', 'ValueError')
+    """
+    import importlib
+    import sys
+
+    module = cls.__module__
+    if module == "builtins":
+        return cls.__qualname__
+    parts = module.split(".")
+    for i in range(1, len(parts) + 1):
+        if parts[i - 1].startswith("_"):
+            break  # a private module is no public name
+        path = ".".join(parts[:i])
+        try:
+            mod = sys.modules.get(path) or importlib.import_module(path)
+        except ImportError:
+            break
+        if getattr(mod, cls.__name__, None) is cls:
+            return f"{path}.{cls.__name__}"
+    return f"{module}.{cls.__qualname__}"
 
 
 def _run_one(
