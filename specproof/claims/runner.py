@@ -17,7 +17,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from specproof._core import ArgumentError, ArgumentTypeError, to_jsonable
+from specproof._core import ArgumentError, ArgumentTypeError, did_you_mean, to_jsonable
 from specproof.claims.claim import REGISTRY, Claim, Registry
 from specproof.claims.evidence import Context, Evidence
 from specproof.claims.results import (  # noqa: F401  (re-exported: the runner's API)
@@ -248,6 +248,45 @@ def resolve_claim(c: Claim | str, registry: Registry | None = None) -> Claim:
     return reg.get(c)
 
 
+def check_overrides(c: Claim, overrides: dict[str, Any] | None) -> None:
+    """Refuse, before anything runs, an override that the claim's check does not take.
+
+    Raises
+    ------
+    ArgumentError
+        Naming the claim, the unknown name (with "did you mean") and the parameters the
+        check takes.
+
+    Examples
+    --------
+    >>> check_overrides(resolve_claim("lin-sn-gan.homogeneity"), {"nn": 1})
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentError: unknown override 'nn' for claim \
+'lin-sn-gan.homogeneity' (did you mean 'n'?); its check takes n, c_sign
+    """
+    import inspect
+
+    if not overrides:
+        return
+    try:
+        sig = inspect.signature(c.check)
+    except (TypeError, ValueError):  # a callable without a signature: the call decides
+        return
+    params = list(sig.parameters.values())[1:]  # the first is the context
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return
+    names = [p.name for p in params
+             if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)]
+    for key in overrides:
+        if key not in names:
+            takes = (f"its check takes {', '.join(names)}" if names
+                     else "its check takes no parameters")
+            raise ArgumentError(
+                f"unknown override {key!r} for claim {c.id!r}{did_you_mean(key, names)}; "
+                f"{takes}")
+
+
 def run_claim(
     c: Claim | str,
     profile: str = "quick",
@@ -286,6 +325,7 @@ def run_claim(
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ArgumentError(f"seed must be a non-negative int, got {seed!r}")
     c = resolve_claim(c)
+    check_overrides(c, overrides)  # before anything runs, not an ERROR verdict after
     params = c.params(profile)
     params.update(overrides or {})
     fig_dir = Path(figure_dir) if figure_dir is not None else None
