@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from specproof._core.version import __version__
 
 if TYPE_CHECKING:
-    from specproof._core.errors import (
+    from specproof._core.errors import (  # noqa: F401  (public through __getattr__)
         ArgumentError,
         ArgumentTypeError,
         ComputationError,

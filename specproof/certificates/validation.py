@@ -57,7 +57,8 @@ def as_even_q(q: Any, max_q: int | None = None) -> int:
     >>> as_even_q(-4, max_q=6)
     Traceback (most recent call last):
     ...
-    specproof._core.errors.ArgumentError: q must be an even integer >= 2 and <= 6 for this method, got -4
+    specproof._core.errors.ArgumentError: q must be an even integer >= 2 and <= 6 for this \
+method, got -4
     """
     wanted = "an even integer >= 2" + (f" and <= {max_q}" if max_q is not None else "")
     try:

@@ -38,7 +38,8 @@ def import_user_modules(names: Sequence[str]) -> None:
     >>> import_user_modules(["no_such_module_xyz"])
     Traceback (most recent call last):
     ...
-    specproof.claims.selection.UserModuleError: --module 'no_such_module_xyz': no module of that name in the current folder or the installed packages
+    specproof.claims.selection.UserModuleError: --module 'no_such_module_xyz': no module \
+of that name in the current folder or the installed packages
     """
     for name in names:
         try:
@@ -196,7 +197,7 @@ def order_failed_first(claims: Sequence[Claim], previous: dict[str, str]) -> lis
     Examples
     --------
     >>> from types import SimpleNamespace as C
-    >>> [c.id for c in order_failed_first([C(id="a"), C(id="b")], {"b": "FAIL"})]
+    >>> [c.id for c in order_failed_first([C(id="a"), C(id="b")], {"a": "PASS", "b": "FAIL"})]
     ['b', 'a']
     >>> [c.id for c in order_failed_first([C(id="a"), C(id="b")], {"a": "PASS"})]
     ['b', 'a']

@@ -2,9 +2,10 @@
 
 Exit status: 0 success, 1 a claim is FAIL/ERROR/VACUOUS, 2 bad usage or input, 4 a
 bound given to ``certify --C`` is false, 130 interrupted (Ctrl-C: one line, no
-traceback), 141 the reader of the output went away (``specproof claims | head``: quiet). Each command lives in a module of its own here; each imports the
-rest of what it needs when it runs: `specproof certify` must not pay for the claim
-modules, nor `specproof verify` for what it does not run.
+traceback), 141 the reader of the output went away (``specproof claims | head``: quiet).
+Each command lives in a module of its own here; each imports the rest of what it needs
+when it runs: `specproof certify` must not pay for the claim modules, nor `specproof
+verify` for what it does not run.
 """
 
 from __future__ import annotations

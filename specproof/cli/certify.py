@@ -79,7 +79,6 @@ def _cmd_certify(args: argparse.Namespace) -> int:
         two_to_q,
         writable_output,
     )
-
     from specproof.certificates.refute import as_bound
 
     try:
@@ -162,7 +161,6 @@ def _cmd_check(args: argparse.Namespace) -> int:
     2 the file cannot be read as a certificate, is missing, or is numeric under --exact
     (one line, whatever is wrong with it)."""
     import json
-
     from pathlib import Path
 
     from specproof.certificates import check

@@ -84,9 +84,9 @@ def add_report(sub) -> None:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from specproof.claims import (
         OutputDirError,
+        ResumeError,
         SelectionError,
         order_failed_first,
-        ResumeError,
         prepare_output_dir,
         previous_outcome,
         select_claims,

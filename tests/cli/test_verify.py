@@ -122,7 +122,8 @@ def test_jobs_give_same_results(tmp_path, demo_module):
     [
         (["--paper", "nope"], "unknown paper key 'nope'; known paper keys: "),
         (["--only", "zzz*"], "--only 'zzz*' matches no claim; claim ids: "),
-        (["--module", "no_such_module_xyz"], "--module 'no_such_module_xyz': no module of that name"),
+        (["--module", "no_such_module_xyz"],
+         "--module 'no_such_module_xyz': no module of that name"),
     ],
 )
 def test_bad_selection_is_an_error_listing_what_exists(tmp_path, capsys, args, message):
