@@ -116,7 +116,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     try:
         run = verify(claims, out, profile=args.profile, seed=args.seed, jobs=args.jobs,
                      modules=modules, record_modules=args.module, keep_previous=keep,
-                     resume=args.resume, progress=_resume_note(args, out, len(claims)))
+                     resume=args.resume, progress=_resume_note(args, out, claims))
     except (OutputDirError, ResumeError) as exc:
         raise UsageError(str(exc)) from exc
     print(summary_table(run))
@@ -125,7 +125,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return run.exit_code
 
 
-def _resume_note(args, out, total):
+def _resume_note(args, out, claims):
     """Progress for verify; with --resume, first a line on what is kept (on stderr)."""
     if not args.resume:
         return "auto"
@@ -139,8 +139,11 @@ def _resume_note(args, out, total):
               "selected claim", file=sys.stderr)
     else:
         where = "a killed run's folder" if point.stale else "the report"
-        print(f"specproof verify --resume: continuing from {where} {str(point.folder)!r} "
-              f"({len(point.records)} claims finished there)", file=sys.stderr)
+        done = {r.get("id") for r in point.records if isinstance(r, dict)}
+        kept = sum(c.id in done for c in claims)
+        print(f"specproof verify --resume: continuing from {where} {str(point.folder)!r}: "
+              f"{kept} of {len(claims)} claims finished there and are kept; running the "
+              f"other {len(claims) - kept}", file=sys.stderr)
     return "auto"
 
 
