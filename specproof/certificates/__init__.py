@@ -27,6 +27,7 @@ from typing import Any
 from specproof.certificates.certify import certify
 from specproof.certificates.check_exact import check_exact
 from specproof.certificates.check_numeric import check_numeric
+from specproof.certificates.check_sos import check_sos
 
 _LAZY: dict[str, str] = {
     "BaselineResult": "baseline",
@@ -42,6 +43,8 @@ _LAZY: dict[str, str] = {
     "PowerResult": "power",
     "SCHEMA_VERSION": "constants",
     "SOLVERS": "constants",
+    "SoSCertificate": "sos_certificate",
+    "SoSCheckResult": "check_sos",
     "SoSResult": "sos",
     "SolverError": "errors",
     "SpectralNorm": "operator",
@@ -90,6 +93,8 @@ __all__ = [
     "FalseBoundError",
     "NormBounds",
     "PowerResult",
+    "SoSCertificate",
+    "SoSCheckResult",
     "SoSResult",
     "SolverError",
     "SpectralNorm",
@@ -98,6 +103,7 @@ __all__ = [
     "check",
     "check_exact",
     "check_numeric",
+    "check_sos",
     "epsnet_two_to_q",
     "estimate_certify_bytes",
     "identity_certificate",
