@@ -96,6 +96,17 @@ class Claim:
         return self.check(ctx, **params)
 
 
+class DuplicateClaimError(ArgumentError):
+    """Two modules register the same claim id."""
+
+
+def _module_file(module: str) -> str:
+    """A module's file when it has one (user modules get private names), else its name."""
+    import sys
+
+    return getattr(sys.modules.get(module), "__file__", None) or module
+
+
 class Registry:
     """The claims (and the papers they come from) known to this process, in order."""
 
@@ -121,8 +132,9 @@ class Registry:
     def add(self, c: Claim) -> None:
         existing = self._claims.get(c.id)
         if existing is not None and existing.module != c.module:
-            raise ArgumentError(
-                f"claim id {c.id!r} is registered twice: by {existing.module} and {c.module}"
+            raise DuplicateClaimError(
+                f"claim id {c.id!r} is registered twice: by {_module_file(existing.module)} "
+                f"and {_module_file(c.module)}"
             )
         self._claims[c.id] = c
 
