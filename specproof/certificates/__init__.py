@@ -27,6 +27,7 @@ from typing import Any
 from specproof.certificates.certify import certify
 from specproof.certificates.check_exact import check_exact
 from specproof.certificates.check_numeric import check_numeric
+from specproof.certificates.check_sos import check_sos
 
 _LAZY: dict[str, str] = {
     "BaselineResult": "baseline",
@@ -35,12 +36,15 @@ _LAZY: dict[str, str] = {
     "CertificationError": "errors",
     "CheckResult": "certificate",
     "EpsNetCertificate": "epsnet",
+    "FalseBoundError": "errors",
     "MAX_Q": "constants",
     "METHODS": "api",
     "NormBounds": "bounds",
     "PowerResult": "power",
     "SCHEMA_VERSION": "constants",
     "SOLVERS": "constants",
+    "SoSCertificate": "sos_certificate",
+    "SoSCheckResult": "check_sos",
     "SoSResult": "sos",
     "SolverError": "errors",
     "SpectralNorm": "operator",
@@ -86,8 +90,11 @@ __all__ = [
     "CertificationError",
     "CheckResult",
     "EpsNetCertificate",
+    "FalseBoundError",
     "NormBounds",
     "PowerResult",
+    "SoSCertificate",
+    "SoSCheckResult",
     "SoSResult",
     "SolverError",
     "SpectralNorm",
@@ -96,6 +103,7 @@ __all__ = [
     "check",
     "check_exact",
     "check_numeric",
+    "check_sos",
     "epsnet_two_to_q",
     "estimate_certify_bytes",
     "identity_certificate",

@@ -12,7 +12,10 @@ at d = 10 (N = 55) already dominated the solve and ran out of memory at N = 210.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +35,25 @@ SCS_MAX_ITERS = 10_000
 class SolverMemoryError(SolverError, ResourceLimitError):
     """A solve was refused before it started: its measured-model memory need does not fit."""
 
+
+
+@contextlib.contextmanager
+def _quiet_stdout():
+    """File descriptor 1 pointed at /dev/null for the duration (C code's printf)."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError, AttributeError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
 
 def clarabel_memory_estimate(N: int) -> int:
     """Bytes Clarabel needs for an SoS problem with an N x N Gram matrix (an estimate).
@@ -140,8 +162,14 @@ def solve_conic(
     N: int,
     solver: str,
     accept_inaccurate: bool,
+    psd_sizes: list[int] | None = None,
+    nonneg: int = 0,
 ) -> ConicSolution:
     """Solve ``min c^T x`` s.t. ``A_eq x = b_eq``, ``b_psd - A_psd x in PSD_N`` (svec).
+
+    Several PSD cones (block-diagonal Gram matrices) are given by ``psd_sizes``; then the
+    rows of ``A_psd`` hold ``nonneg`` rows of a nonnegative cone first, then each block's
+    svec in turn (the ``N`` argument is then the largest block, for the memory check).
 
     Returns the primal ``x`` and the multipliers ``y`` of the equalities in the sign
     convention ``A_eq^T y + A_psd^T Z + c = 0`` (Clarabel's and SCS's).
@@ -150,6 +178,7 @@ def solve_conic(
     b = np.concatenate([b_eq, b_psd])
     m = A_eq.shape[0]
     nvar = A.shape[1]
+    sizes = [N] if psd_sizes is None else [int(k) for k in psd_sizes]
     t0 = time.perf_counter()
     if solver == "clarabel":
         import clarabel
@@ -166,7 +195,10 @@ def solve_conic(
         except Exception:  # older builds without faer keep the default
             pass
         P = sps.csc_matrix((nvar, nvar))
-        cones = [clarabel.ZeroConeT(m), clarabel.PSDTriangleConeT(N)]
+        cones = [clarabel.ZeroConeT(m)]
+        if nonneg:
+            cones.append(clarabel.NonnegativeConeT(nonneg))
+        cones += [clarabel.PSDTriangleConeT(k) for k in sizes]
         sol = clarabel.DefaultSolver(P, c, A, b, cones, settings).solve()
         raw = str(sol.status)
         status = {
@@ -178,10 +210,13 @@ def solve_conic(
         import scs
 
         data = {"A": A, "b": b, "c": c}
-        cone = {"z": m, "s": [N]}
+        cone = {"z": m, "l": nonneg, "s": sizes}
         s = scs.SCS(data, cone, verbose=False, eps_abs=1e-9, eps_rel=1e-9, max_iters=SCS_MAX_ITERS)
-        sol = s.solve()
+        with _quiet_stdout():  # SCS's C code prints "Failure:interrupted" even when quiet
+            sol = s.solve()
         raw = sol["info"]["status"]
+        if raw == "interrupted":  # SCS catches SIGINT itself; Ctrl-C must still stop us
+            raise KeyboardInterrupt
         status = {"solved": "optimal", "solved_inaccurate": "optimal_inaccurate"}.get(raw, raw)
         x, z = np.asarray(sol["x"]), np.asarray(sol["y"])
     else:  # pragma: no cover - guarded by the caller

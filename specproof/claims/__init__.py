@@ -31,6 +31,7 @@ from specproof.claims.claim import (
     first_paragraph,
 )
 from specproof.claims.evidence import Context, Evidence, claim_seed
+from specproof.claims.lemma_claim import lemma_claim
 from specproof.claims.paper import Paper
 from specproof.claims.report import (
     EvidenceFileError,
@@ -40,6 +41,7 @@ from specproof.claims.report import (
     summary_table,
     write_report,
 )
+from specproof.claims.resume import ResumeError
 from specproof.claims.run import OutputDirError, VerifyRun
 from specproof.claims.runner import (
     BAD_VERDICTS,
@@ -74,6 +76,7 @@ __all__ = [
     "OutputDirError",
     "Paper",
     "Registry",
+    "ResumeError",
     "SelectionError",
     "UnknownClaimError",
     "UserModuleError",
@@ -83,6 +86,7 @@ __all__ = [
     "evidence_schema",
     "first_paragraph",
     "import_user_modules",
+    "lemma_claim",
     "load_evidence",
     "order_failed_first",
     "previous_outcome",
