@@ -175,3 +175,27 @@ def test_property_code_path_bounds(c_out, c_in, k, extra, stride, pad, seed, sca
     K = np.random.default_rng(seed).standard_normal((c_out, c_in, k, k)) * scale
     r = convnorm_report(K, k + extra, stride=stride, padding=min(pad, k - 1))
     assert r.ok, r.reason
+
+
+@pytest.mark.parametrize("stride", [(1, 2), (2, 1), (3, 2)])
+def test_unequal_strides_follow_the_strided_convolution(stride):
+    # the code path subsamples both axes by their own stride (the official PreConv
+    # subsamples only when stride[0] > 1, so (1, 2) would not subsample there at all):
+    # the output has the strided convolution's shape and is the stride-1 output
+    # subsampled
+    from specproof.certificates.convolution import conv_geometry
+
+    rng = np.random.default_rng(6)
+    K = rng.standard_normal((3, 2, 3, 3))
+    n, pad = 9, 1
+    op = convnorm_operator(K, n, stride=stride, padding=pad)
+    full = convnorm_operator(K, n, stride=1, padding=pad)
+    g = conv_geometry(K.shape, n, stride=stride, padding=pad, mode="zeros")
+    assert op.shape == (3 * g.output_shape[0] * g.output_shape[1], 2 * n * n)
+    x = rng.standard_normal(2 * n * n)
+    y = (op @ x).reshape(3, *g.output_shape)
+    y1 = (full @ x).reshape(3, n, n)
+    np.testing.assert_allclose(y, y1[:, :: stride[0], :: stride[1]], atol=1e-13)
+    # and the adjoint is the adjoint
+    z = rng.standard_normal(op.shape[0])
+    assert abs(z @ (op @ x) - (op.T @ z) @ x) <= 1e-12 * np.linalg.norm(z) * np.linalg.norm(x)
