@@ -81,8 +81,14 @@ class Proved(Verdict):
     details: dict[str, Any] = field(default_factory=dict, repr=False)
 
     verdict = "PROVED"
-    trust = "certificate checked exactly by the independent checker"
     code = "proved"
+
+    @property
+    def trust(self) -> str:  # type: ignore[override]
+        """How far to trust it: a checked certificate, or (no file) an exact computation."""
+        if self.certificate is None:
+            return "decided by exact rational computation (sympy); no certificate file"
+        return "certificate checked exactly by the independent checker"
 
     def __repr__(self) -> str:
         if self.method == "identity":

@@ -183,3 +183,17 @@ def test_ctrl_c_during_the_search_exits_130_with_one_line():
     assert proc.returncode == 130, (out, err)
     assert err.strip().splitlines() == ["specproof lemma: interrupted (Ctrl-C); nothing was "
                                         "decided"]
+
+
+def test_a_proof_without_a_file_does_not_claim_a_checked_certificate(capsys):
+    assert main(["lemma", "x == x"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert "exact rational computation" in first and "checked" not in first
+    assert lm.prove("x**2 >= 0").trust == "certificate checked exactly by the independent checker"
+
+
+def test_box_beyond_the_float_range_is_not_a_crash(capsys):
+    # the Putinar program works in floats: a constraint 1e400 - x >= 0 is a failed
+    # attempt, said as such, not an OverflowError
+    r = lm.prove("x**2 >= 0", domain=lm.box({x: ("-1e400", "1e400")}))
+    assert r.verdict == "UNDECIDED" and any("float range" in t for t in r.tried)
