@@ -130,6 +130,10 @@ class _Reader:
                     and b.is_number and abs(b) > MAX_EXPONENT):
                 # 9**9**9 would take sympy hours and all memory to expand exactly
                 raise self.fail(node, f"exponent {b} is larger than {MAX_EXPONENT} in size")
+            if (isinstance(node.op, (ast.Pow, ast.BitXor)) and isinstance(b, sympy.Expr)
+                    and b.is_number and b.is_integer is False and isinstance(a, sympy.Expr)
+                    and a.free_symbols and a.is_nonnegative is not True):
+                self.defined.append(a)  # x**(1/2) is sqrt(x): real where x >= 0
             return op(a, b)
         if isinstance(node, ast.Attribute):
             if "__" in node.attr:

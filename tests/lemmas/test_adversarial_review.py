@@ -197,3 +197,11 @@ def test_box_beyond_the_float_range_is_not_a_crash(capsys):
     # attempt, said as such, not an OverflowError
     r = lm.prove("x**2 >= 0", domain=lm.box({x: ("-1e400", "1e400")}))
     assert r.verdict == "UNDECIDED" and any("float range" in t for t in r.tried)
+
+
+@pytest.mark.parametrize("text", ["(x**(1/2))**2 >= 0", "(x**0.5)**2 >= 0", "(x^(3/2))^2 >= 0"])
+def test_fractional_powers_are_claimed_where_real(text):
+    # the same hole as sqrt(x)**2 through the power operator
+    st = lm.as_statement(text)
+    assert st.domain.inequalities == (x,)
+    assert lm.refute(st, budget=0.3, seed=0).verdict != "REFUTED"
