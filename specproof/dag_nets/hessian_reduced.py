@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from specproof.dag_nets.network import DagNet
+    from specproof.dag_nets.core import NetworkCore
 
 
 def _basis(M: np.ndarray) -> np.ndarray:
@@ -33,7 +33,7 @@ def _basis(M: np.ndarray) -> np.ndarray:
 class ReducedHessian:
     """``T = P^T H P`` (``matvec``) and the lift ``P`` back to flat parameters."""
 
-    def __init__(self, net: DagNet, w: np.ndarray, cache) -> None:
+    def __init__(self, net: NetworkCore, w: np.ndarray, cache) -> None:
         self.net, self.w, self.cache = net, w, cache
         A, _, Yh, _, _ = cache
         n_in = net.n_inputs

@@ -17,7 +17,7 @@ from specproof._core import (
 from specproof.dag_nets.params import DEFAULT_MAX_MEMORY
 
 
-def _finite(arr: np.ndarray, what: str) -> np.ndarray:
+def require_finite(arr: np.ndarray, what: str) -> np.ndarray:
     """Refuse to return an overflowed result (a NaN must not travel)."""
     bad = ~np.isfinite(arr)
     if bad.any():
@@ -44,7 +44,7 @@ class MapsMixin:
         array([[0.]])
         """
         A, _ = self._forward(self._params(params), self._batch(X))
-        return _finite(A[self.out_rows].T.copy(), "the outputs")
+        return require_finite(A[self.out_rows].T.copy(), "the outputs")
 
     __call__ = forward
 
@@ -84,7 +84,7 @@ class MapsMixin:
             )
         A, Z = self._forward(w, X)
         _, Yh = self._backward(w, Z, self.out_rows, C.T, A=A)
-        return _finite(self._outer([(A, Yh)]), "the gradient")
+        return require_finite(self._outer([(A, Yh)]), "the gradient")
 
     def grad(self, X: Any, output: Any = None, params: Any = None,
              preactivation: bool = False) -> np.ndarray:
@@ -104,7 +104,7 @@ class MapsMixin:
         row, pre = self._target(output, preactivation)
         A, Z = self._forward(w, X)
         _, Yh = self._backward(w, Z, np.array([row]), np.ones((1, X.shape[0])), pre, A)
-        return _finite(self._outer([(A, Yh)]), "the gradient")
+        return require_finite(self._outer([(A, Yh)]), "the gradient")
 
     def loss_and_grad(self, X: Any, Y: Any, params: Any = None) -> tuple[float, np.ndarray]:
         """Square loss ``L = 1/2 sum_i ||f(x_i) - y_i||^2`` (a sum, not a mean) and its
@@ -133,7 +133,7 @@ class MapsMixin:
         R = A[self.out_rows] - Y.T
         _, Yh = self._backward(w, Z, self.out_rows, R, A=A)
         loss = 0.5 * float(np.sum(R * R))
-        return loss, _finite(self._outer([(A, Yh)]), "the gradient")
+        return loss, require_finite(self._outer([(A, Yh)]), "the gradient")
 
     def _rforward(self, w, V, A, Z) -> tuple[np.ndarray, np.ndarray]:
         eng, s = self._engine, self.scale
