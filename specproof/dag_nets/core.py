@@ -8,7 +8,9 @@ and every weight is drawn N(0, 1); with ``"standard"``, ``s_v = 1`` and the weig
 initialisation; they differ in the scale of the parameters, so gradients are
 ``sqrt(fan_in)`` and Hessian entries ``fan_in`` times larger in standard
 parameterisation (which is why its Hessian norm does not decay with width). Fan-ins are
-counted in neurons. There are no biases.
+counted in neurons. There are no biases. Everything is computed in the network's dtype
+(float64, or float32 with ``compile(..., dtype=np.float32)``); an array of the other
+floating dtype is refused with :class:`~specproof.dag_nets.errors.DtypeError`.
 
 Examples
 --------
@@ -36,6 +38,7 @@ from specproof._core import (
 from specproof.dag_nets.activations import Activation, node_activations
 from specproof.dag_nets.engines import Block, BlockEngine, SparseEngine
 from specproof.dag_nets.errors import (
+    DtypeError,
     InputShapeError,
     NotSmoothError,
 )
@@ -45,6 +48,24 @@ from specproof.dag_nets.structure import analyse
 
 PARAMETERIZATIONS = ("ntk", "standard")
 ENGINES = ("auto", "sparse", "blocks")
+DTYPES = ("float64", "float32")
+
+
+def as_dtype(dtype: Any) -> np.dtype:
+    """``numpy.float64`` or ``numpy.float32`` (the dtypes a network computes in).
+
+    Examples
+    --------
+    >>> as_dtype("float32")
+    dtype('float32')
+    """
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as exc:
+        raise ArgumentTypeError(f"dtype must be one of {list(DTYPES)}, got {dtype!r}") from exc
+    if dt.name not in DTYPES:
+        raise ArgumentError(f"dtype must be one of {list(DTYPES)}, got {dt.name}")
+    return dt
 
 
 class NetworkCore(ParamsMixin, MapsMixin):
@@ -77,7 +98,9 @@ class NetworkCore(ParamsMixin, MapsMixin):
         outputs: Sequence[Hashable] | None = None,
         engine: str = "auto",
         require_smooth: bool = False,
+        dtype: Any = np.float64,
     ) -> None:
+        self.dtype = as_dtype(dtype)
         st = analyse(graph, inputs, outputs)
         self._roles = (inputs, outputs)
         self.graph = graph
@@ -124,7 +147,9 @@ class NetworkCore(ParamsMixin, MapsMixin):
         for v in graph.nodes:
             if v not in inputs_set:
                 fan[self.start[v] : self.start[v] + st.sizes[v]] = st.fan_in[v]
-        self.scale = fan**-0.5 if self.parameterization == "ntk" else np.ones(row)
+        self.scale = (fan**-0.5 if self.parameterization == "ntk" else np.ones(row)).astype(
+            self.dtype
+        )
         # Edges in flat order: by target row, then source row (vectorised: neuron-level
         # graphs have 1e5 edges and more).
         nodes = sorted(self.start, key=self.start.__getitem__)
@@ -188,7 +213,24 @@ class NetworkCore(ParamsMixin, MapsMixin):
         return width(self.graph, *self._roles)
 
     # ----------------------------------------------------------------- inputs
+    def _same_dtype(self, value: Any, name: str) -> None:
+        """Refuse a floating array of the other dtype (float32 given to a float64 network
+        or the reverse) instead of computing silently in one of the two."""
+        dt = getattr(value, "dtype", None)
+        if dt is not None and np.dtype(dt).kind == "f" and np.dtype(dt) != self.dtype:
+            raise DtypeError(
+                f"{name} has dtype {np.dtype(dt).name} but the network computes in "
+                f"{self.dtype.name}; pass {name}.astype(np.{self.dtype.name}), or compile "
+                f"with dtype=np.{np.dtype(dt).name}"
+            )
+
+    def _array(self, value: Any, name: str, convert) -> np.ndarray:
+        """``convert(value, ...)`` (a validating ``as_*``) in the network's dtype."""
+        self._same_dtype(value, name)
+        return np.ascontiguousarray(convert(value).astype(self.dtype, copy=False))
+
     def _batch(self, X: Any, name: str = "X") -> np.ndarray:
+        self._same_dtype(X, name)
         arr = np.asarray(X) if not isinstance(X, np.ndarray) else X
         if arr.ndim == 1 and self.n_inputs != 1 and arr.size == self.n_inputs:
             raise InputShapeError(
@@ -202,7 +244,7 @@ class NetworkCore(ParamsMixin, MapsMixin):
                 f"{name} has {X.shape[1]} features per row but the network has "
                 f"{self.n_inputs} input neurons ({desc})"
             )
-        return X
+        return X.astype(self.dtype, copy=False)
 
     def _target(self, output: Any, preactivation: bool) -> tuple[int, bool]:
         if output is None:
@@ -254,8 +296,8 @@ class NetworkCore(ParamsMixin, MapsMixin):
     def _forward(self, w: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Activations and pre-activations, both ``(n_neurons, batch)``."""
         B = X.shape[0]
-        A = np.empty((self.n_neurons, B))
-        Z = np.empty((self.n_neurons, B))
+        A = np.empty((self.n_neurons, B), dtype=self.dtype)
+        Z = np.empty((self.n_neurons, B), dtype=self.dtype)
         A[: self.n_inputs] = X.T
         Z[: self.n_inputs] = X.T
         eng, s = self._engine, self.scale
@@ -282,7 +324,7 @@ class NetworkCore(ParamsMixin, MapsMixin):
     ) -> np.ndarray:
         p, q = self.gen_rows[g]
         if out is None:
-            out = np.empty((q - p, Z.shape[1]))
+            out = np.empty((q - p, Z.shape[1]), dtype=Z.dtype)
         for act, lo, hi in self.runs[g]:
             if order == 1 and A is not None and act.d1_of_output is not None:
                 out[lo - p : hi - p] = act.d1_of_output(A[lo:hi])
@@ -304,8 +346,8 @@ class NetworkCore(ParamsMixin, MapsMixin):
         """Reverse pass from cotangents ``seed_vals`` on rows ``seed_rows`` (of ``a``, or of
         ``z`` when ``pre``). Returns ``G`` (cotangent of ``a``) and ``Yh = s * delta``."""
         B = Z.shape[1]
-        G = np.zeros((self.n_neurons, B))
-        Yh = np.zeros((self.n_neurons, B))
+        G = np.zeros((self.n_neurons, B), dtype=self.dtype)
+        Yh = np.zeros((self.n_neurons, B), dtype=self.dtype)
         if not pre:
             np.add.at(G, seed_rows, seed_vals)
         eng, s = self._engine, self.scale
@@ -325,7 +367,7 @@ class NetworkCore(ParamsMixin, MapsMixin):
     _need_input_grads = False
 
     def _outer(self, pairs: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-        out = np.empty(self.n_params)
+        out = np.empty(self.n_params, dtype=self.dtype)
         self._engine.outer_all(pairs, out)
         return out
 
@@ -334,5 +376,6 @@ class NetworkCore(ParamsMixin, MapsMixin):
             f"{type(self).__name__}({self.graph.number_of_nodes()} nodes, "
             f"{self.n_neurons} neurons, "
             f"{self.n_params} params, engine={self.engine!r}, "
-            f"parameterization={self.parameterization!r})"
+            f"parameterization={self.parameterization!r}"
+            + (f", dtype={self.dtype.name!r})" if self.dtype != np.float64 else ")")
         )

@@ -38,6 +38,9 @@ class HessianNorm(Result):
     vector ``u`` (an eigenvalue of H lies within ``residual`` of ``eigenvalue``);
     ``n_hvp`` counts Hessian-vector products, the residual's included; ``method`` says
     whether Lanczos ran on all parameters or on the reduced subspace of dimension ``dim``.
+    ``dtype`` is the dtype of the Hessian-vector products (the network's);
+    ``lanczos_dtype`` that of Lanczos itself, always float64 (ARPACK's vectors): a float32
+    network's products are widened for it, so ``value`` carries float32 accuracy.
     """
 
     value: float = float("nan")
@@ -48,20 +51,23 @@ class HessianNorm(Result):
     tol: float = 0.0
     method: str = "full"
     dim: int = 0
+    dtype: str = "float64"
+    lanczos_dtype: str = "float64"
 
 
 class HessianOperator(LinearOperator):
-    """A symmetric ``LinearOperator`` of Hessian-vector products; ``n_hvp`` counts them."""
+    """A symmetric ``LinearOperator`` of Hessian-vector products in the network's dtype;
+    ``n_hvp`` counts them."""
 
     def __init__(self, n: int, product, w: np.ndarray, cache) -> None:
-        super().__init__(np.dtype(np.float64), (n, n))
+        super().__init__(w.dtype, (n, n))
         self._product = product
         self.w, self.cache = w, cache
         self.n_hvp = 0
 
     def _matvec(self, v: np.ndarray) -> np.ndarray:
         self.n_hvp += 1
-        return self._product(np.ascontiguousarray(v, dtype=np.float64).reshape(-1))
+        return self._product(np.ascontiguousarray(v, dtype=self.dtype).reshape(-1))
 
     _rmatvec = _matvec
 
@@ -72,8 +78,21 @@ class HessianOperator(LinearOperator):
 def _inputs(net: NetworkCore, x: Any) -> np.ndarray:
     arr = np.asarray(x) if not isinstance(x, np.ndarray) else x
     if arr.ndim == 1:
-        return net._batch(as_vector(x, None, "x")[None, :], "x")
+        net._same_dtype(arr, "x")
+        return net._batch(as_vector(x, None, "x").astype(net.dtype)[None, :], "x")
     return net._batch(x, "x")
+
+
+def _float64(op: LinearOperator) -> LinearOperator:
+    """``op`` for ARPACK, which runs in float64: float32 products widened, not rounded."""
+    if op.dtype == np.float64:
+        return op
+    n = op.shape[0]
+
+    def mv(v: np.ndarray) -> np.ndarray:
+        return op.matvec(np.asarray(v, dtype=op.dtype)).astype(np.float64)
+
+    return LinearOperator((n, n), matvec=mv, rmatvec=mv, dtype=np.float64)
 
 
 def _cache(net: NetworkCore, w: np.ndarray, X: np.ndarray, output: Any, preactivation: bool):
@@ -180,7 +199,7 @@ def hvp(
     True
     """
     op = hessian_operator(net, x, output, params, preactivation, allow_nonsmooth)
-    return op.matvec(as_vector(v, net.n_params, "v"))
+    return op.matvec(net._array(v, "v", lambda a: as_vector(a, net.n_params, "v")))
 
 
 def hessian_norm(
@@ -247,7 +266,9 @@ def hessian_norm(
     if red is not None:
         n = red.dim
         target = LinearOperator((n, n), matvec=red.matvec, rmatvec=red.matvec,
-                                dtype=np.float64)
+                                dtype=net.dtype)
+    full = _float64(op)
+    target = _float64(target)
     v0 = as_generator(seed).standard_normal(n)
     if n <= 2:  # ARPACK needs k < n - 1; a 1x1 or 2x2 operator is formed exactly
         lam, U = np.linalg.eigh(target @ np.eye(n))
@@ -274,10 +295,10 @@ def hessian_norm(
     if red is not None:
         u = red.lift(u)
     u = u / np.linalg.norm(u)
-    res = float(np.linalg.norm(op.matvec(u) - theta * u)) if np.all(np.isfinite(u)) else \
+    res = float(np.linalg.norm(full.matvec(u) - theta * u)) if np.all(np.isfinite(u)) else \
         float("nan")
     return HessianNorm(
         ok=ok, reason=reason, code=code, value=abs(theta), eigenvalue=theta, residual=res,
         n_hvp=op.n_hvp + (red.n_hvp if red is not None else 0), n_params=net.n_params,
-        tol=tol, method="full" if red is None else "reduced", dim=n,
+        tol=tol, method="full" if red is None else "reduced", dim=n, dtype=net.dtype.name,
     )

@@ -24,7 +24,7 @@ def require_finite(arr: np.ndarray, what: str) -> np.ndarray:
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ComputationError(
             f"{what} overflowed: entry {idx} is {arr[idx]} (weights or inputs too large for "
-            "float64)"
+            f"{arr.dtype.name})"
         )
     return arr
 
@@ -77,7 +77,7 @@ class MapsMixin:
         """
         w = self._params(params)
         X = self._batch(X)
-        C = as_array(cotangent, "cotangent", ndim=2)
+        C = self._array(cotangent, "cotangent", lambda v: as_array(v, "cotangent", ndim=2))
         if C.shape != (X.shape[0], self.n_outputs):
             raise ArgumentError(
                 f"cotangent must have shape {(X.shape[0], self.n_outputs)}, got {C.shape}"
@@ -123,7 +123,7 @@ class MapsMixin:
         """
         w = self._params(params)
         X = self._batch(X)
-        Y = as_array(Y, "Y")
+        Y = self._array(Y, "Y", lambda v: as_array(v, "Y"))
         if Y.ndim == 1 and self.n_outputs == 1:
             Y = Y[:, None]
         if Y.shape != (X.shape[0], self.n_outputs):
@@ -162,7 +162,7 @@ class MapsMixin:
         """
         w = self._params(params)
         X = self._batch(X)
-        V = np.ascontiguousarray(as_vector(tangent, self.n_params, "tangent"))
+        V = self._array(tangent, "tangent", lambda v: as_vector(v, self.n_params, "tangent"))
         A, Z = self._forward(w, X)
         RA, _ = self._rforward(w, V, A, Z)
         return RA[self.out_rows].T.copy()
@@ -191,7 +191,7 @@ class MapsMixin:
         """
         w = self._params(params)
         X = self._batch(X)
-        need = 8 * X.shape[0] * self.n_params
+        need = self.dtype.itemsize * X.shape[0] * self.n_params
         if need > max_memory:
             raise ResourceLimitError(
                 f"the Jacobian would take {need / 2**20:.0f} MiB (> max_memory="
@@ -199,7 +199,7 @@ class MapsMixin:
                 "max_memory"
             )
         row, pre = self._target(output, preactivation)
-        out = np.empty((X.shape[0], self.n_params))
+        out = np.empty((X.shape[0], self.n_params), dtype=self.dtype)
         chunk = max(1, min(X.shape[0], (1 << 24) // max(self.n_params, 1)))
         for lo in range(0, X.shape[0], chunk):
             Xc = X[lo : lo + chunk]

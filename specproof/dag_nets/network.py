@@ -115,6 +115,7 @@ def compile(  # noqa: A001 - the natural name; dag_nets users call sp.dag_nets.c
     outputs: Sequence[Hashable] | None = None,
     engine: str = "auto",
     require_smooth: bool = False,
+    dtype: Any = np.float64,
 ) -> DagNet:
     """Compile a networkx DAG into a :class:`DagNet` with freshly drawn weights.
 
@@ -138,6 +139,12 @@ def compile(  # noqa: A001 - the natural name; dag_nets users call sp.dag_nets.c
     require_smooth : bool
         Raise :class:`NotSmoothError` now if an activation is not twice differentiable
         (ReLU), instead of when a Hessian is first asked for.
+    dtype : numpy.float64 or numpy.float32
+        What every pass, kernel and Hessian-vector product computes in (the weights are
+        drawn in float64 and rounded, so one seed gives the same network in both). Inputs
+        and weights given later must have this dtype when they are floating arrays
+        (:class:`DtypeError` names both otherwise). ``hessian_norm`` runs Lanczos in
+        float64 on the float32 products.
 
     Examples
     --------
@@ -147,5 +154,6 @@ def compile(  # noqa: A001 - the natural name; dag_nets users call sp.dag_nets.c
     ('sparse', 4)
     """
     return DagNet(
-        graph, activation, parameterization, seed, inputs, outputs, engine, require_smooth
+        graph, activation, parameterization, seed, inputs, outputs, engine, require_smooth,
+        dtype,
     )

@@ -85,7 +85,8 @@ def ntk(
     Xb = X if sym else net._batch(X2, "X2")
     row, pre = net._target(output, preactivation)
     n1, n2 = X.shape[0], Xb.shape[0]
-    need = 8 * n1 * n2
+    item = net.dtype.itemsize
+    need = item * n1 * n2
     phys = _physical_memory()
     if phys is not None and need > phys // 2:
         raise ResourceLimitError(
@@ -101,7 +102,7 @@ def ntk(
 
     r1 = [(lo, min(n1, lo + c)) for lo in range(0, n1, c)]
     r2 = r1 if sym else [(lo, min(n2, lo + c)) for lo in range(0, n2, c)]
-    per_input = 2 * 8 * net.n_neurons
+    per_input = 2 * item * net.n_neurons
     keep = per_input * (n1 + (0 if sym else n2)) <= max_memory
     cache1: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     cache2: dict[int, tuple[np.ndarray, np.ndarray]] = cache1 if sym else {}
@@ -114,7 +115,7 @@ def ntk(
             cache[i] = f
         return f
 
-    K = np.empty((n1, n2))
+    K = np.empty((n1, n2), dtype=net.dtype)
     eng = net._engine
     total = len(r1) * (len(r1) + 1) // 2 if sym else len(r1) * len(r2)
     done = 0
