@@ -106,8 +106,8 @@ def test_bias_adds_beta_squared_at_every_node():
     S1 = X5 @ X3.T / d + beta**2
     E, Ed = _erf_closed(S1, np.sum(X5**2, 1) / d + beta**2, np.sum(X3**2, 1) / d + beta**2)
     r = infinite_width_kernels(mlp(5, depth=1, d_in=d), X5, X3, bias=beta)
-    np.testing.assert_allclose(r.nngp, E + beta**2, rtol=1e-14)
-    np.testing.assert_allclose(r.ntk, E + beta**2 + S1 * Ed, rtol=1e-14)
+    np.testing.assert_allclose(r.nngp, E + beta**2, rtol=1e-14, atol=1e-16)
+    np.testing.assert_allclose(r.ntk, E + beta**2 + S1 * Ed, rtol=1e-14, atol=1e-16)
     assert r.bias == beta and r.dtype == "float64" and r.methods == {"erf": "closed form",
                                                                      "identity": "closed form"}
 
