@@ -65,20 +65,23 @@ class Dual(NamedTuple):
 _CHUNK = 1 << 21  # (entries x nodes^2) evaluated at once
 
 
-def _pair(a: np.ndarray, b: np.ndarray, elementwise: bool) -> tuple[np.ndarray, np.ndarray]:
-    """``a`` and ``b`` shaped to broadcast against the kernel: as they are (one variance
-    per entry) or as rows and columns (``a_i``, ``b_j``, batched over leading axes)."""
-    if elementwise:
-        return a, b
-    return a[..., :, None], b[..., None, :]
+def _pair(a: np.ndarray, b: np.ndarray, pairs) -> tuple[np.ndarray, np.ndarray]:
+    """Per-input quantities ``a_i``, ``b_j`` shaped to broadcast against the kernel: as
+    rows and columns (batched over leading axes), or gathered for the listed entries
+    ``pairs = (i, j)`` of a kernel stored as those entries only."""
+    if pairs is None:
+        return a[..., :, None], b[..., None, :]
+    return a[..., pairs[0]], b[..., pairs[1]]
 
 
-def _rho(c: np.ndarray, a: np.ndarray, b: np.ndarray, elementwise: bool = False):
+def _rho(c: np.ndarray, a: np.ndarray, b: np.ndarray, pairs=None):
     """Correlations (0 where a variance is 0) and the standard deviations, paired."""
-    sa, sb = _pair(np.sqrt(a), np.sqrt(b), elementwise)
+    sa, sb = np.sqrt(a), np.sqrt(b)
     with np.errstate(divide="ignore"):
         ia = np.where(sa > 0, 1.0 / np.where(sa > 0, sa, 1.0), 0.0)
         ib = np.where(sb > 0, 1.0 / np.where(sb > 0, sb, 1.0), 0.0)
+    ia, ib = _pair(ia, ib, pairs)
+    sa, sb = _pair(sa, sb, pairs)
     rho = c * ia
     rho *= ib
     np.clip(rho, -1.0, 1.0, out=rho)
@@ -94,10 +97,10 @@ def _rho(c: np.ndarray, a: np.ndarray, b: np.ndarray, elementwise: bool = False)
 # 32 MiB, and every temporary saved is a pass over memory saved.
 
 
-def _erf(c, a, b, elementwise=False):
+def _erf(c, a, b, pairs=None):
     # E[erf erf] = (2/pi) arcsin(q), E[erf' erf'] = (4/pi) / sqrt(P - 4c^2) with
     # q = 2c / sqrt(P), P = (1 + 2a)(1 + 2b); written with q: (4/pi) ra rb / sqrt(1 - q^2)
-    ra, rb = _pair(1.0 / np.sqrt(1 + 2 * a), 1.0 / np.sqrt(1 + 2 * b), elementwise)
+    ra, rb = _pair(1.0 / np.sqrt(1 + 2 * a), 1.0 / np.sqrt(1 + 2 * b), pairs)
     q = c * 2.0
     q *= ra
     q *= rb
@@ -115,12 +118,12 @@ def _erf(c, a, b, elementwise=False):
     return e, ed, da, db
 
 
-def _leaky(c, a, b, s: float, elementwise=False):
+def _leaky(c, a, b, s: float, pairs=None):
     # leaky(z) = relu(z) - s relu(-z). With theta = arccos(rho) (sin theta = sqrt(1 -
     # rho^2), cos theta = rho): E[relu relu'] / (sa sb) = J1 = (sin + (pi - theta) rho) /
     # (2 pi) (Cho & Saul's arc-cosine kernel of degree 1), at -rho: (sin - theta rho) /
     # (2 pi); E[relu' relu'] = (pi - theta) / (2 pi)
-    rho, sa, sb = _rho(c, a, b, elementwise)
+    rho, sa, sb = _rho(c, a, b, pairs)
     th = np.arccos(rho)
     sin = np.multiply(rho, rho)
     np.subtract(1.0, sin, out=sin)
@@ -138,7 +141,7 @@ def _leaky(c, a, b, s: float, elementwise=False):
         ed *= 1 + s * s
         ed += 2 * s * (np.pi - ed / (1 + s * s))  # + 2 s theta
     ed /= 2 * np.pi
-    za, zb = _pair(a == 0, b == 0, elementwise)
+    za, zb = _pair(a == 0, b == 0, pairs)
     if za.any() or zb.any():
         # a zero variance gives u = 0 a.s., where relu'(0) = 0 and leaky'(0) = s:
         # E = s E[sigma'(u')] = s (1 + s) / 2 when one is 0, s^2 when both are
@@ -154,9 +157,9 @@ def _gauss_hermite(nodes: int) -> tuple[np.ndarray, np.ndarray]:
     return x[keep], w[keep] / np.sqrt(2 * np.pi)
 
 
-def _quad_pair(f, g, c, a, b, x, w, elementwise=False) -> np.ndarray:
+def _quad_pair(f, g, c, a, b, x, w, pairs=None) -> np.ndarray:
     """``E[f(u) g(u')]`` entrywise by the tensor Gauss-Hermite rule (nodes ``x``, ``w``)."""
-    rho, sa, sb = _rho(c, a, b, elementwise)
+    rho, sa, sb = _rho(c, a, b, pairs)
     rho = rho.reshape(-1)
     sa = np.broadcast_to(sa, c.shape).reshape(-1)
     sb = np.broadcast_to(sb, c.shape).reshape(-1)
@@ -187,7 +190,7 @@ def dual(
     method: str = "auto",
     tol: float = DEFAULT_TOL,
     max_nodes: int = MAX_NODES,
-    elementwise: bool = False,
+    pairs: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Dual:
     """``E[s(u)s(u')]``, ``E[s'(u)s'(u')]``, ``E[s(u)^2]`` and ``E[s(u')^2]`` entrywise.
 
@@ -206,9 +209,10 @@ def dual(
     max_nodes : int
         Quadrature only: give up (``ComputationError``) beyond this many nodes per
         dimension.
-    elementwise : bool
-        ``a`` and ``b`` have the shape of ``c``: one pair of variances per entry (a
-        symmetric kernel stored as its upper triangle), instead of rows and columns.
+    pairs : (numpy.ndarray, numpy.ndarray), optional
+        Row and column indices of the entries ``c`` holds (its last axis), for a kernel
+        stored as some of its entries (a symmetric one as its upper triangle); default:
+        ``c`` is the full ``(n1, n2)`` kernel.
 
     Returns
     -------
@@ -236,9 +240,9 @@ def dual(
         if act.identity:
             return Dual(c.copy(), np.ones_like(c), a.copy(), b.copy(), 0.0, 0)
         if act.name == "erf":
-            return Dual(*_erf(c, a, b, elementwise), 0.0, 0)
+            return Dual(*_erf(c, a, b, pairs), 0.0, 0)
         slope = 0.0 if act.name == "relu" else float(act.slope)
-        return Dual(*_leaky(c, a, b, slope, elementwise), 0.0, 0)
+        return Dual(*_leaky(c, a, b, slope, pairs), 0.0, 0)
     if not act.smooth and method == "auto":
         raise ArgumentError(
             f"activation {act.name!r} is not smooth and has no closed form here; "
@@ -252,8 +256,8 @@ def dual(
     while True:
         x, w = _gauss_hermite(n)
         cur = (
-            _quad_pair(act.f, act.f, c, a, b, x, w, elementwise),
-            _quad_pair(act.d1, act.d1, c, a, b, x, w, elementwise),
+            _quad_pair(act.f, act.f, c, a, b, x, w, pairs),
+            _quad_pair(act.d1, act.d1, c, a, b, x, w, pairs),
             _quad_diag(act.f, a, x, w),
             _quad_diag(act.f, b, x, w),
         )

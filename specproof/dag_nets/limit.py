@@ -193,11 +193,10 @@ def _limit(graph, X, X2, activation, bias, output, inputs, outputs, method, tol,
     sym = X2 is None
     B = A if sym else _batch(X2, "X2", n_in, st.inputs, st.sizes)
     n1, n2 = A.shape[0], B.shape[0]
-    # A symmetric kernel (X2 omitted) is stored as its upper triangle, with the variances
-    # of each entry's pair gathered from its diagonal: half the transcendental work.
+    # A symmetric kernel (X2 omitted) is stored as its upper triangle, each entry's pair of
+    # variances gathered from the per-input diagonals: half the transcendental work.
     if sym:
         iu, ju = np.triu_indices(n1)
-        diag = np.flatnonzero(iu == ju)  # position of (i, i) in the packed order
         ent = iu.size
     else:
         ent = n1 * n2
@@ -267,13 +266,11 @@ def _limit(graph, X, X2, activation, bias, output, inputs, outputs, method, tol,
                 methods.setdefault(act.name, "closed form")
             else:
                 if sym:
-                    ea = a_rows[k:k2][:, iu]
-                    eb = a_rows[k:k2][:, ju]
-                    r = dual(act, Sg, ea, eb, method=method, tol=tol, max_nodes=max_nodes,
-                             elementwise=True)
+                    r = dual(act, Sg, a_rows[k:k2], a_rows[k:k2], method=method, tol=tol,
+                             max_nodes=max_nodes, pairs=(iu, ju))
                     C[g0:g1] = r.e
                     P[g0:g1] = r.ed
-                    da[g0:g1] = r.e[:, diag]
+                    da[g0:g1] = r.da
                 else:
                     r = dual(act, Sg.reshape(-1, n1, n2), a_rows[k:k2], b_cols[k:k2],
                              method=method, tol=tol, max_nodes=max_nodes)
