@@ -3,6 +3,8 @@
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from threadpoolctl import threadpool_limits
 
 from specproof import SpecproofError
@@ -169,3 +171,25 @@ def _kinked():
     from specproof.dag_nets import Activation
 
     return Activation("kink", np.abs, np.sign, np.zeros_like, smooth=False)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), act=st.sampled_from(["erf", "relu", "leaky_relu"]),
+       n=st.integers(1, 6), beta=st.sampled_from([0.0, 0.7]),
+       scale=st.sampled_from([1e-3, 1.0, 30.0]))
+def test_limit_invariants(seed, act, n, beta, scale):
+    # any random block DAG: symmetric, PSD, Theta - Sigma PSD (Schur products of PSD
+    # kernels), equivariant under permuting the inputs, and finite at extreme scales
+    rng = np.random.default_rng(seed)
+    g = random_block_dag(3, n_hidden=4, d_in=2, seed=seed)
+    X = scale * rng.standard_normal((n, 2))
+    r = infinite_width_kernels(g, X, activation=act, bias=beta)
+    for K in (r.nngp, r.ntk):
+        assert np.all(np.isfinite(K))
+        np.testing.assert_array_equal(K, K.T)
+    lam = np.linalg.eigvalsh(r.ntk - r.nngp)
+    assert lam[0] >= -1e-12 * max(1.0, abs(lam[-1]))
+    assert np.linalg.eigvalsh(r.nngp)[0] >= -1e-12 * max(1.0, np.abs(r.nngp).max())
+    perm = rng.permutation(n)
+    P = infinite_width_kernels(g, X[perm], activation=act, bias=beta)
+    np.testing.assert_allclose(P.ntk, r.ntk[np.ix_(perm, perm)], rtol=1e-12, atol=1e-300)
