@@ -208,6 +208,10 @@ def run_paths(st: Any, text: str, t0: float, *, degree: int | None, multiplier: 
             found = _putinar(p, list(enumerate(ineqs)), list(enumerate(eqs)), n, degree,
                              generators, solver, bits, tried, "")
     if found is None:
+        if not tried:  # say why, rather than "tried " with nothing after it
+            tried.append(f"no attempt fits degree={degree}, multiplier={multiplier!r}, "
+                         f"max_power={max_power} (the statement has degree {_degree(p)}; "
+                         "raise degree or max_power)")
         return Undecided(text=text, tried=tuple(tried))
     a = found.attempt
     blocks = tuple(Block(term.generator, tuple(basis), tuple(tuple(r) for r in a.grams[t][b]))

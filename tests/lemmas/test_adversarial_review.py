@@ -205,3 +205,12 @@ def test_fractional_powers_are_claimed_where_real(text):
     st = lm.as_statement(text)
     assert st.domain.inequalities == (x,)
     assert lm.refute(st, budget=0.3, seed=0).verdict != "REFUTED"
+
+
+@pytest.mark.parametrize("kwargs", [dict(degree=0, domain="box"),
+                                    dict(multiplier="reznick", max_power=0)])
+def test_nothing_attempted_says_why(kwargs):
+    if kwargs.pop("domain", None):
+        kwargs["domain"] = lm.box({x: (-1, 1)})
+    r = lm.prove("1 - x**2 >= 0" if "domain" in kwargs else "x**2 >= 0", **kwargs)
+    assert r.verdict == "UNDECIDED" and r.tried and "no attempt fits" in r.tried[0]
