@@ -187,21 +187,24 @@ def test_bad_arguments_are_named(tmp_path):
     with pytest.raises(ArgumentError, match="distinct"):
         width_sweep(demo_power_law, [8, 8], seeds=2, progress=False)
     with pytest.raises(ArgumentError, match="seeds"):
-        width_sweep(demo_power_law, [8], seeds=0, progress=False)
+        width_sweep(demo_power_law, [8, 16], seeds=0, progress=False)
+    # one width has no slope: refused as the command line refuses it
+    with pytest.raises(ArgumentError, match=r"at least two distinct widths to fit a slope"):
+        width_sweep(demo_power_law, [8], seeds=2, progress=False)
     with pytest.raises(ArgumentError, match="module-level function"):
-        width_sweep(lambda c, s: 1.0, [8], seeds=1, progress=False)
+        width_sweep(lambda c, s: 1.0, [8, 16], seeds=1, progress=False)
     with pytest.raises(ArgumentError, match="must not contain 'width'"):
-        width_sweep(demo_power_law, [8], config={"width": 3}, progress=False)
+        width_sweep(demo_power_law, [8, 16], config={"width": 3}, progress=False)
     with pytest.raises(ArgumentTypeError, match=r"config\['f'\]\[1\] must hold JSON"):
-        width_sweep(demo_power_law, [8], config={"f": [1, object()]}, progress=False)
+        width_sweep(demo_power_law, [8, 16], config={"f": [1, object()]}, progress=False)
     with pytest.raises(ArgumentError, match="must be finite"):
-        width_sweep(demo_power_law, [8], config={"lr": float("inf")}, progress=False)
+        width_sweep(demo_power_law, [8, 16], config={"lr": float("inf")}, progress=False)
     with pytest.raises(ArgumentError, match="either executor or jobs"):
         with open_executor(jobs=2) as ex:
-            width_sweep(demo_power_law, [8], executor=ex, jobs=2, progress=False)
+            width_sweep(demo_power_law, [8, 16], executor=ex, jobs=2, progress=False)
     (tmp_path / "file").write_text("x")
     with pytest.raises(ArgumentError, match="not a folder"):
-        width_sweep(demo_power_law, [8], cache=tmp_path / "file", progress=False)
+        width_sweep(demo_power_law, [8, 16], cache=tmp_path / "file", progress=False)
     with pytest.raises(SpecproofError, match="cannot reach the Dask scheduler"):
         pytest.importorskip("distributed", reason="the dask extra is not installed")
         with open_executor(scheduler="tcp://127.0.0.1:1", timeout=0.5):
