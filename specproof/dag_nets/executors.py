@@ -48,17 +48,18 @@ def make_pool(jobs: int, threads: int | None) -> ProcessPoolExecutor:
 def stop_pool(pool: ProcessPoolExecutor) -> None:
     """Cancel what is queued and terminate the workers now, without waiting for the points
     they run (after Ctrl-C: the finished points are already kept)."""
-    pool.shutdown(wait=False, cancel_futures=True)
-    # concurrent.futures has no public way to end running tasks before Python 3.14
-    # (terminate_workers); its worker table is the only handle on them
-    terminate = getattr(pool, "terminate_workers", None)
+    terminate = getattr(pool, "terminate_workers", None)  # Python >= 3.14
     if terminate is not None:
         terminate()
         return
-    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+    # before 3.14 concurrent.futures has no public way to end running tasks; its worker
+    # table is the only handle on them, and shutdown() drops it, so take it first
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:
         if proc.is_alive():
             proc.terminate()
-    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
         proc.join(timeout=1.0)
 
 
