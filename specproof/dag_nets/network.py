@@ -33,10 +33,9 @@ from specproof._core import (
     as_choice,
     as_matrix,
 )
-from specproof.dag_nets.activations import Activation, get_activation
+from specproof.dag_nets.activations import Activation, node_activations
 from specproof.dag_nets.engines import Block, BlockEngine, SparseEngine
 from specproof.dag_nets.errors import (
-    ActivationError,
     InputShapeError,
     NotSmoothError,
 )
@@ -79,27 +78,11 @@ class DagNet(ParamsMixin, MapsMixin):
         self.graph = graph
         self.parameterization = as_choice(parameterization, PARAMETERIZATIONS, "parameterization")
         engine = as_choice(engine, ENGINES, "engine")
-        default = get_activation(activation, "activation")
         self.inputs, self.outputs = st.inputs, st.outputs
         self.sizes, self.fan_in = st.sizes, st.fan_in
-        self.activations: dict[Hashable, Activation] = {}
-        outs, inputs = set(st.outputs), set(st.inputs)
-        for v in graph.nodes:
-            attr = graph.nodes[v].get("activation")
-            if v in inputs:
-                act = get_activation("identity") if attr is None else get_activation(
-                    attr, f"activation of input node {v!r}"
-                )
-                if not act.identity:
-                    raise ActivationError(
-                        f"input node {v!r} has activation {act.name!r}; inputs carry the data "
-                        "unchanged (put the activation on a node after it)"
-                    )
-            elif attr is not None:
-                act = get_activation(attr, f"activation of node {v!r}")
-            else:
-                act = get_activation("identity") if v in outs else default
-            self.activations[v] = act
+        self.activations: dict[Hashable, Activation] = node_activations(
+            graph, st.inputs, st.outputs, activation
+        )
         # Layout: generation by generation; inside one, nodes grouped by activation so
         # each activation is applied to one contiguous run of rows.
         first = {n: i for i, n in enumerate(graph.nodes)}
