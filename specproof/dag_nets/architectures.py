@@ -129,7 +129,7 @@ def load_builder(spec: str) -> Callable[[int], nx.DiGraph]:
     """The builder function named ``"module:function"`` or ``"file.py:function"``.
 
     A file is imported under a private module name derived from its path (a user's
-    ``json.py`` must not replace ``json``), once per process.
+    ``json.py`` must not replace ``json``), and again when it has changed since.
     """
     where, _, name = str(spec).rpartition(":")
     try:
@@ -138,8 +138,10 @@ def load_builder(spec: str) -> Callable[[int], nx.DiGraph]:
             if not path.is_file():
                 raise FileNotFoundError(f"no such file {str(path)!r}")
             mod_name = "_specproof_builder_" + re.sub(r"\W", "_", str(path))
+            stamp = (path.stat().st_mtime_ns, path.stat().st_size)
             module = sys.modules.get(mod_name)
-            if module is None:
+            # an edited file is imported again: its builder must not answer from memory
+            if module is None or getattr(module, "_specproof_stamp", None) != stamp:
                 file_spec = importlib.util.spec_from_file_location(mod_name, path)
                 module = importlib.util.module_from_spec(file_spec)
                 sys.modules[mod_name] = module
@@ -148,6 +150,7 @@ def load_builder(spec: str) -> Callable[[int], nx.DiGraph]:
                 except BaseException:
                     del sys.modules[mod_name]
                     raise
+                module._specproof_stamp = stamp
         else:
             module = importlib.import_module(where)
         if not hasattr(module, name):

@@ -43,6 +43,7 @@ from specproof.dag_nets.architectures import (
     is_graphml,
     random_layered_dag,
 )
+from specproof.dag_nets.limit import infinite_width_ntk, nngp_kernel
 from specproof.dag_nets.network import compile
 from specproof.dag_nets.preflight import check_config, key_config
 from specproof.dag_nets.structure import width
@@ -118,17 +119,7 @@ def limit_kernel(graph: nx.DiGraph, X: np.ndarray, config: Mapping[str, Any]) ->
     for the negative control). Every hidden block grows with the proportions it has in
     ``graph`` (see :func:`specproof.dag_nets.infinite_width_ntk`)."""
     which = as_choice(config.get("kernel", "ntk"), ("ntk", "nngp"), "kernel")
-    try:
-        from specproof.dag_nets import limit
-    except ImportError:  # TEMPORARY until branch daglimit is merged: MLP oracle only
-        from specproof.dag_nets import oracles
-
-        if config.get("arch") != "mlp":
-            raise ArgumentError("kernel-error has an analytic kernel for arch 'mlp' only, "
-                                f"got {config.get('arch')!r}") from None
-        fn = oracles.infinite_width_ntk if which == "ntk" else oracles.nngp_kernel
-        return fn(X, depth=int(config["depth"]), activation=str(config.get("activation")))
-    fn = limit.infinite_width_ntk if which == "ntk" else limit.nngp_kernel
+    fn = infinite_width_ntk if which == "ntk" else nngp_kernel
     return fn(graph, X, activation=config.get("activation", "erf"))
 
 

@@ -51,7 +51,9 @@ def test_jobs_gives_the_serial_table(tmp_path, capsys):
     (["--widths", "16,x"], "positive integers"),
     (["--arch", "mlpp"], "did you mean 'mlp'"),
     (["--arch", "nope.graphml"], "no such GraphML file"),
-    (["--arch", "resnet", "--measure", "kernel-error"], "arch 'mlp' only"),
+    (["--arch", "nope.module:net"], "cannot import builder 'nope.module:net'"),
+    (["--arch", "mlp", "--measure", "kernel-error", "--parameterization", "standard"],
+     "parameterization 'standard' has no such limit"),
     (["--seeds", "1"], "seeds must be >= 2"),
 ])
 def test_bad_input_exits_2_with_a_message(tmp_path, capsys, bad, message):
