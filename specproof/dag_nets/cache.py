@@ -225,9 +225,13 @@ class PointCache:
             return None
         if record.get("key") != key:
             return None
-        names = record.get("arrays") or []
-        if names and sorted(self.get_arrays(key)) != sorted(names):
-            return None  # its arrays are missing or were replaced: recompute
+        if record.get("arrays"):
+            try:
+                data = self.arrays_path(key).read_bytes()
+            except OSError:
+                return None  # its arrays are missing: recompute
+            if hashlib.sha256(data).hexdigest() != record.get("arrays_sha256"):
+                return None  # replaced by another point's (or edited): recompute
         return record
 
     def put(self, key: str, record: Mapping[str, Any],
@@ -245,6 +249,7 @@ class PointCache:
             body["arrays"] = sorted(arrays)
             buf = io.BytesIO()
             np.savez(buf, **{k: np.asarray(v) for k, v in arrays.items()})
+            body["arrays_sha256"] = hashlib.sha256(buf.getvalue()).hexdigest()
             self._write_atomic(self.arrays_path(key), buf.getvalue(), ".npz")
         text = canonical_json(to_jsonable(body), name="record")
         self._write_atomic(path, text.encode("utf-8"), ".json")

@@ -6,8 +6,11 @@ import json
 import os
 import sys
 
+import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from specproof._core import ResourceLimitError
 from specproof._core.threads import blas_threads, cores
@@ -118,8 +121,13 @@ def test_ntk_measure_keeps_kernels_and_reports_both_distances(tmp_path):
     npz = sorted(tmp_path.glob("*.npz"))
     assert len(npz) == 6
     os.unlink(npz[0])
+    # a forged cache: another point's kernel copied over this one's (same array names)
+    npz[2].write_bytes(npz[1].read_bytes())
     third = width_sweep(MEASURES["ntk"], [16, 64], 3, cfg, cache=tmp_path, progress=False)
-    assert sum(not q.cached for q in third.points) == 1
+    assert sum(not q.cached for q in third.points) == 2
+    for q in third.points:  # and every kernel is its own point's again
+        want = [r for r in sw.points if (r.width, r.seed) == (q.width, q.seed)][0]
+        np.testing.assert_array_equal(q.arrays["K"], want.arrays["K"])
 
 
 def test_checks_run_before_any_point_in_the_api(tmp_path):
@@ -143,3 +151,38 @@ def test_worker_threads_are_cores_over_jobs_or_as_given():
     serial = width_sweep(threads_probe, [1, 2], 2, threads=1, progress=False)
     assert {p.extra["blas"] for p in serial.points} == {1}
     assert blas_threads() == before  # outside the points the process keeps its setting
+
+
+@settings(max_examples=40, deadline=None)
+@given(sizes=st.lists(st.integers(1, 5), min_size=3, max_size=6), k=st.integers(0, 5),
+       new=st.integers(6, 9))
+def test_graph_digest_sees_every_size_and_edge_and_nothing_else(sizes, k, new):
+    def chain(sz):
+        g = nx.DiGraph()
+        for i, s in enumerate(sz):
+            g.add_node(f"n{i}", size=s)
+        g.add_edges_from((f"n{i}", f"n{i + 1}") for i in range(len(sz) - 1))
+        return g
+
+    a, b = chain(sizes), chain(list(sizes))
+    assert graph_digest(a) == graph_digest(b)
+    b.nodes[f"n{k % len(sizes)}"]["size"] = new
+    assert graph_digest(a) != graph_digest(b)
+    c = chain(sizes)
+    c.add_edge("n0", f"n{len(sizes) - 1}")
+    assert graph_digest(a) != graph_digest(c)
+
+
+@settings(max_examples=60, deadline=None)
+@given(ws=st.lists(st.integers(-5, 50), min_size=1, max_size=5))
+def test_parse_widths_accepts_exactly_two_or_more_distinct_positive_widths(ws):
+    from specproof._core import ArgumentError
+    from specproof.dag_nets.runs import parse_widths
+
+    text = ",".join(map(str, ws))
+    ok = all(w >= 1 for w in ws) and len(set(ws)) == len(ws) >= 2
+    if ok:
+        assert parse_widths(text) == sorted(ws)
+    else:
+        with pytest.raises(ArgumentError, match="--widths"):
+            parse_widths(text)
