@@ -28,6 +28,7 @@ from specproof.dag_nets.builders import (
 from specproof.dag_nets.errors import (
     ActivationError,
     CycleError,
+    DtypeError,
     GraphError,
     InputShapeError,
     NotSmoothError,
@@ -55,6 +56,7 @@ __all__ = [
     "ActivationError",
     "CycleError",
     "DagNet",
+    "DtypeError",
     "GraphError",
     "HessianNorm",
     "InfiniteWidthKernels",

@@ -230,6 +230,9 @@ def random_dag(
         extra_d.append(int(rng.integers(max(u + 1, n_in), n)))
     g.add_edges_from(zip(np.concatenate([src, extra_s]).tolist(),
                          np.concatenate([dst, extra_d]).tolist()))
+    # declared, so that outputs in different layers are not mistaken for dead ends
+    for v in range(n - n_out, n):
+        g.nodes[v]["role"] = "output"
     return g
 
 

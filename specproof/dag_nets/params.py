@@ -21,7 +21,7 @@ from specproof._core import (
     first_nonfinite,
 )
 from specproof.dag_nets.engines import Block, make_block
-from specproof.dag_nets.errors import WeightsError
+from specproof.dag_nets.errors import DtypeError, WeightsError
 
 DEFAULT_MAX_MEMORY = 1 << 30
 
@@ -40,10 +40,10 @@ class ParamsMixin:
         True
         """
         rng = as_generator(seed)
-        w = rng.standard_normal(self.n_params)
+        w = rng.standard_normal(self.n_params)  # float64 draws: one seed, one network
         if self._param_std is not None:
             w *= self._param_std
-        return w
+        return w.astype(self.dtype, copy=False)
 
     @property
     def blocks(self) -> list[Block]:
@@ -152,7 +152,7 @@ class ParamsMixin:
         specproof.dag_nets.errors.WeightsError: block W[h1->y] must have shape (3, 1), got (3,)
         """
         if isinstance(values, Mapping):
-            w = np.empty(self.n_params)
+            w = np.empty(self.n_params, dtype=self.dtype)
             seen: dict[int, Any] = {}
             for key, arr in values.items():
                 b = self._resolve_block(key)
@@ -162,7 +162,11 @@ class ParamsMixin:
                     raise WeightsError(f"weights gives block {name} twice ({seen[i]!r}, {key!r})")
                 seen[i] = key
                 try:
-                    a = np.asarray(arr, dtype=np.float64)
+                    self._same_dtype(arr, f"block {name}")
+                except DtypeError as exc:
+                    raise WeightsError(str(exc)) from exc
+                try:
+                    a = np.asarray(arr, dtype=self.dtype)
                 except (TypeError, ValueError) as exc:
                     raise WeightsError(f"block {name} is not a numeric array: {exc}") from exc
                 if a.shape != b.shape and not (a.shape == () and b.shape == (1, 1)):
@@ -180,7 +184,8 @@ class ParamsMixin:
             self._w = w
         else:
             try:
-                self._w = as_vector(values, self.n_params, "params").copy()
+                self._same_dtype(values, "params")
+                self._w = as_vector(values, self.n_params, "params").astype(self.dtype)
             except (ArgumentError, ArgumentTypeError) as exc:
                 raise WeightsError(str(exc)) from exc
         return self
@@ -189,7 +194,7 @@ class ParamsMixin:
         if params is None:
             return self._w
         if isinstance(params, np.ndarray) and params.shape == (self.n_params,) and \
-                params.dtype == np.float64:
+                params.dtype == self.dtype:
             first_nonfinite(params, "params")
             return np.ascontiguousarray(params)
-        return np.ascontiguousarray(as_vector(params, self.n_params, "params"))
+        return self._array(params, "params", lambda v: as_vector(v, self.n_params, "params"))
