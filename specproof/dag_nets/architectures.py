@@ -152,7 +152,7 @@ def load_builder(spec: str) -> Callable[[int], nx.DiGraph]:
                     raise
                 module._specproof_stamp = stamp
         else:
-            module = importlib.import_module(where)
+            module = _import_from_cwd(where)
         if not hasattr(module, name):
             raise ArgumentError(f"cannot import builder {spec!r}: {where} has no function "
                                 f"{name!r}")
@@ -166,6 +166,21 @@ def load_builder(spec: str) -> Callable[[int], nx.DiGraph]:
     if not callable(fn):
         raise ArgumentError(f"builder {spec!r} is not a function, got {type(fn).__name__}")
     return fn
+
+
+def _import_from_cwd(name: str):
+    """Import ``name``, also from the current folder (which the installed ``specproof``
+    command, unlike ``python -m specproof``, does not put on ``sys.path``)."""
+    import os
+
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        cwd = os.getcwd()
+        if exc.name != name.split(".")[0] or cwd in sys.path or "" in sys.path:
+            raise
+        sys.path.append(cwd)  # appended: never shadows an installed module
+        return importlib.import_module(name)
 
 
 def build_graph(config: Mapping[str, Any]) -> nx.DiGraph:

@@ -4,6 +4,7 @@ exposes measurement_config's options, and writes a stable table and a whole reco
 import csv
 import json
 import os
+import sys
 
 import networkx as nx
 import pytest
@@ -168,3 +169,18 @@ def test_edited_graphml_gives_the_new_results_not_the_cached_ones(tmp_path, caps
     assert main(["ntk", "--arch", str(moved), "--widths", "8,16", "--seeds", "2",
                  "--out", str(out)]) == 0
     assert "4/4 points read from" in capsys.readouterr().err
+
+
+def test_a_builder_module_in_the_current_folder_is_found(tmp_path, capsys, monkeypatch):
+    (tmp_path / "cwd_nets_for_ntk.py").write_text(
+        "from specproof.dag_nets import resnet\n"
+        "def net(width):\n    return resnet(width, depth=2, d_in=3)\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path
+                                      if p not in ("", ".", str(tmp_path))])
+    monkeypatch.delitem(sys.modules, "cwd_nets_for_ntk", raising=False)
+    assert main(["ntk", "--arch", "cwd_nets_for_ntk:net", "--measure", "kernel-error",
+                 "--widths", "8,16", "--seeds", "2", "--out", "o"]) == 0
+    capsys.readouterr()
+    summary = json.loads((tmp_path / "o" / "slopes.json").read_text())
+    assert summary["configs"]["cwd_nets_for_ntk:net"]["arch"] == "cwd_nets_for_ntk:net"
