@@ -14,7 +14,13 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from specproof._core import ArgumentError, ResourceLimitError, as_float, as_int
+from specproof._core import (
+    ArgumentError,
+    ComputationError,
+    ResourceLimitError,
+    as_float,
+    as_int,
+)
 from specproof.dag_nets.architectures import (
     build_graph,
     check_arch,
@@ -154,7 +160,14 @@ def check_config(measure: str, config: Mapping[str, Any], widths: Sequence[int])
                 "parameterisation; parameterization 'standard' has no such limit")
         from specproof.dag_nets.measures import limit_kernel, sweep_inputs
 
-        limit_kernel(g, sweep_inputs(config, net.n_inputs), config)  # what it refuses: now
+        try:  # what the limit refuses or cannot compute (quadrature that does not
+            # converge, a non-linear output): now, as a usage error
+            limit_kernel(g, sweep_inputs(config, net.n_inputs), config)
+        except ComputationError as exc:
+            raise ArgumentError(
+                f"the {measure} measure needs the infinite-width kernel of activation "
+                f"{config.get('activation', 'erf')!r}, which cannot be computed here: "
+                f"{exc}") from exc
     check_memory(measure, config, widths)
 
 

@@ -138,7 +138,15 @@ def test_checks_run_before_any_point_in_the_api(tmp_path):
     with pytest.raises(ResourceLimitError, match="width 10000000"):
         width_sweep(MEASURES["hessian"], [16, 10**7], 2, measurement_config("hessian"),
                     cache=tmp_path / "b", progress=False)
-    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    nonlinear_out = measurement_config("kernel-error", output_activation="tanh")
+    with pytest.raises(ValueError, match="non-linear activation"):
+        width_sweep(MEASURES["kernel-error"], [8, 16], 2, nonlinear_out,
+                    cache=tmp_path / "c", progress=False)
+    assert not any((tmp_path / d).exists() for d in "abc")
+    # tanh has a limit now (quadrature): the check passes, as for every activation
+    for act in ("tanh", "softplus", "gelu", "sigmoid", "relu", "leaky_relu"):
+        cfg = measurement_config("kernel-error", arch="resnet", activation=act)
+        assert MEASURES["kernel-error"].check(cfg, [8, 16]) is None
 
 
 def test_worker_threads_are_cores_over_jobs_or_as_given():
