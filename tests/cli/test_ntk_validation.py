@@ -184,3 +184,22 @@ def test_a_builder_module_in_the_current_folder_is_found(tmp_path, capsys, monke
     capsys.readouterr()
     summary = json.loads((tmp_path / "o" / "slopes.json").read_text())
     assert summary["configs"]["cwd_nets_for_ntk:net"]["arch"] == "cwd_nets_for_ntk:net"
+
+
+def test_ntk_measure_keeps_each_kernel_and_fits_both_distances(tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["ntk", "--arch", "resnet", "--measure", "ntk", "--widths", "8,16,32",
+                 "--seeds", "2", "--n-inputs", "3", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "to the width's mean kernel: slope" in printed
+    assert len(list((out / "cache").glob("*.npz"))) == 6
+    with open(out / "sweep.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["arch", "width", "seed", "value", "n_params", "paper_width",
+                             "to_mean", "seconds"]
+    # two seeds: both kernels are equally far from their mean
+    for w in ("8", "16", "32"):
+        a, b = (float(r["to_mean"]) for r in rows if r["width"] == w)
+        assert a == pytest.approx(b, rel=1e-12)
+    fit = json.loads((out / "slopes.json").read_text())["slopes"]["resnet"]
+    assert fit["to_mean"]["slope"] < 0 and fit["slope"] < 0
