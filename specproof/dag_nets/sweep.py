@@ -24,6 +24,7 @@ read back instead of recomputed. Ctrl-C keeps every finished point, cancels the 
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -196,7 +197,7 @@ def width_sweep(
     seeds: int | Sequence[int] = 8,
     config: Mapping[str, Any] | None = None,
     *,
-    cache: str | Any | None = None,
+    cache: str | os.PathLike | None = None,
     executor: Executor | None = None,
     jobs: int | None = None,
     threads: int | None = None,
