@@ -26,6 +26,7 @@ and keys the cache by the graph's contents.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -43,6 +44,7 @@ from specproof.dag_nets.architectures import (
     is_graphml,
     random_layered_dag,
 )
+from specproof.dag_nets.cache import graph_digest
 from specproof.dag_nets.limit import infinite_width_ntk, nngp_kernel
 from specproof.dag_nets.network import compile
 from specproof.dag_nets.preflight import check_config, key_config
@@ -119,8 +121,20 @@ def limit_kernel(graph: nx.DiGraph, X: np.ndarray, config: Mapping[str, Any]) ->
     for the negative control). Every hidden block grows with the proportions it has in
     ``graph`` (see :func:`specproof.dag_nets.infinite_width_ntk`)."""
     which = as_choice(config.get("kernel", "ntk"), ("ntk", "nngp"), "kernel")
-    fn = infinite_width_ntk if which == "ntk" else nngp_kernel
-    return fn(graph, X, activation=config.get("activation", "erf"))
+    activation = config.get("activation", "erf")
+    # every seed of a width has the same graph and inputs, and a quadrature limit (tanh)
+    # takes seconds: computed once per process and width, not once per point
+    key = (graph_digest(graph), hashlib.sha256(np.ascontiguousarray(X).tobytes()).hexdigest(),
+           X.shape, str(activation), which)
+    if key not in _LIMITS:
+        fn = infinite_width_ntk if which == "ntk" else nngp_kernel
+        if len(_LIMITS) >= 8:
+            _LIMITS.pop(next(iter(_LIMITS)))
+        _LIMITS[key] = fn(graph, X, activation=activation)
+    return _LIMITS[key].copy()
+
+
+_LIMITS: dict[tuple, np.ndarray] = {}
 
 
 def _setup(config: Mapping[str, Any], seed: int):

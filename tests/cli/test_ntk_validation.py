@@ -203,3 +203,15 @@ def test_ntk_measure_keeps_each_kernel_and_fits_both_distances(tmp_path, capsys)
         assert a == pytest.approx(b, rel=1e-12)
     fit = json.loads((out / "slopes.json").read_text())["slopes"]["resnet"]
     assert fit["to_mean"]["slope"] < 0 and fit["slope"] < 0
+
+
+def test_kernel_error_with_tanh_now_runs_where_it_failed_after_starting(tmp_path, capsys):
+    # issue 17: "kernel-error with tanh" failed after starting (exit 1, an empty cache);
+    # the limit now has every activation (quadrature), so it runs, on any architecture
+    out = tmp_path / "o"
+    assert main(["ntk", "--arch", "resnet", "--measure", "kernel-error", "--n-inputs", "3",
+                 "--activation", "tanh", "--widths", "16,256", "--seeds", "2",
+                 "--out", str(out)]) == 0
+    capsys.readouterr()
+    m = json.loads((out / "slopes.json").read_text())["slopes"]["resnet"]["means"]
+    assert 0 < m["256"] < 0.5 * m["16"] < 0.25  # 1/sqrt(16) = 0.25 expected
