@@ -44,7 +44,7 @@ from specproof.dag_nets.architectures import (
     is_graphml,
     random_layered_dag,
 )
-from specproof.dag_nets.cache import graph_digest
+from specproof.dag_nets.cache import canonical_json, graph_digest
 from specproof.dag_nets.limit import infinite_width_ntk, nngp_kernel
 from specproof.dag_nets.network import compile
 from specproof.dag_nets.preflight import check_config, key_config
@@ -124,7 +124,12 @@ def limit_kernel(graph: nx.DiGraph, X: np.ndarray, config: Mapping[str, Any]) ->
     activation = config.get("activation", "erf")
     # every seed of a width has the same graph and inputs, and a quadrature limit (tanh)
     # takes seconds: computed once per process and width, not once per point
-    key = (graph_digest(graph), hashlib.sha256(np.ascontiguousarray(X).tobytes()).hexdigest(),
+    arch = str(config.get("arch", ""))
+    # a named architecture is fixed by its configuration (hashing the random DAG's
+    # millions of edges would cost more than it saves); a file or builder by its contents
+    shape = (graph_digest(graph) if is_graphml(arch) or is_builder(arch)
+             else canonical_json({k: v for k, v in config.items() if k != "kernel"}))
+    key = (shape, hashlib.sha256(np.ascontiguousarray(X).tobytes()).hexdigest(),
            X.shape, str(activation), which)
     if key not in _LIMITS:
         fn = infinite_width_ntk if which == "ntk" else nngp_kernel

@@ -162,7 +162,7 @@ def check_config(measure: str, config: Mapping[str, Any], widths: Sequence[int])
 
         try:  # what the limit refuses or cannot compute (quadrature that does not
             # converge, a non-linear output): now, as a usage error
-            limit_kernel(g, sweep_inputs(config, net.n_inputs), config)
+            limit_kernel(g, sweep_inputs(config, net.n_inputs), {**config, "width": small})
         except ComputationError as exc:
             raise ArgumentError(
                 f"the {measure} measure needs the infinite-width kernel of activation "
