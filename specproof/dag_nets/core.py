@@ -8,7 +8,9 @@ and every weight is drawn N(0, 1); with ``"standard"``, ``s_v = 1`` and the weig
 initialisation; they differ in the scale of the parameters, so gradients are
 ``sqrt(fan_in)`` and Hessian entries ``fan_in`` times larger in standard
 parameterisation (which is why its Hessian norm does not decay with width). Fan-ins are
-counted in neurons. There are no biases. Everything is computed in the network's dtype
+counted in neurons. There are no biases unless ``bias=beta > 0``: then
+``z_v += beta b_v`` (NTK; standard: ``z_v += b_v``, ``b_v ~ N(0, beta^2)``), the biases
+after the weights in the flat parameters. Everything is computed in the network's dtype
 (float64, or float32 with ``compile(..., dtype=np.float32)``); an array of the other
 floating dtype is refused with :class:`~specproof.dag_nets.errors.DtypeError`.
 
@@ -33,6 +35,7 @@ from specproof._core import (
     ArgumentError,
     ArgumentTypeError,
     as_choice,
+    as_float,
     as_matrix,
 )
 from specproof.dag_nets.activations import Activation, node_activations
@@ -99,8 +102,10 @@ class NetworkCore(ParamsMixin, MapsMixin):
         engine: str = "auto",
         require_smooth: bool = False,
         dtype: Any = np.float64,
+        bias: float = 0.0,
     ) -> None:
         self.dtype = as_dtype(dtype)
+        self.bias = as_float(bias, "bias", minimum=0.0)
         st = analyse(graph, inputs, outputs)
         self._roles = (inputs, outputs)
         self.graph = graph
@@ -164,11 +169,20 @@ class NetworkCore(ParamsMixin, MapsMixin):
         su, sv, mu, mv = starts[eu], starts[ev], sizes[eu], sizes[ev]
         bsize = mu * mv
         offs = np.concatenate([[0], np.cumsum(bsize)]).astype(np.intp)
-        self.n_params = int(offs[-1])
+        # Biases (bias > 0): one per non-input neuron, after the weights, in row order;
+        # z_v gains bias_scale * b_v. NTK parameterisation: b ~ N(0, 1) scaled by beta;
+        # standard: b ~ N(0, beta^2) unscaled (the same function at initialisation).
+        self.n_weights = int(offs[-1])
+        self.n_biases = row - self.n_inputs if self.bias > 0 else 0
+        self.n_params = self.n_weights + self.n_biases
+        ntk_param = self.parameterization == "ntk"
+        self.bias_scale = self.bias if ntk_param else 1.0
         self._edges = (nodes, eu, ev, su, sv, mu, mv, offs[:-1])
         self._param_std = None
-        if self.parameterization == "standard":
-            self._param_std = np.repeat(fan[sv] ** -0.5, bsize)
+        if not ntk_param:
+            self._param_std = np.concatenate(
+                [np.repeat(fan[sv] ** -0.5, bsize), np.full(self.n_biases, self.bias)]
+            )
         gstarts = np.array([p for p, _ in self.gen_rows])
         bounds = np.searchsorted(sv, gstarts).tolist() + [m]
         neuron_level = all(k == 1 for k in st.sizes.values())
@@ -305,6 +319,7 @@ class NetworkCore(ParamsMixin, MapsMixin):
             p, q = self.gen_rows[g]
             eng.lin_fwd(g, w, A, out=Z[p:q])
             Z[p:q] *= s[p:q, None]
+            self._add_bias(w, Z, p, q)
             for act, lo, hi in self.runs[g]:
                 if act.identity:
                     A[lo:hi] = Z[lo:hi]
@@ -366,9 +381,27 @@ class NetworkCore(ParamsMixin, MapsMixin):
 
     _need_input_grads = False
 
+    def _add_bias(self, w: np.ndarray, Z: np.ndarray, p: int, q: int) -> None:
+        """``Z[p:q] += bias_scale * b`` for the rows ``p:q`` (the biases, or a direction's
+        bias part, are ``w[n_weights:]``); nothing without biases."""
+        if self.n_biases:
+            n_in, nw = self.n_inputs, self.n_weights
+            Z[p:q] += self.bias_scale * w[nw + p - n_in : nw + q - n_in, None]
+
+    def _bias_part(self, Y: np.ndarray) -> np.ndarray:
+        """``df/db`` summed over the batch from scaled signals ``Y = s delta``:
+        ``bias_scale * delta`` per non-input neuron (one row per neuron)."""
+        n_in = self.n_inputs
+        return self.bias_scale * (Y[n_in:] / self.scale[n_in:, None])
+
     def _outer(self, pairs: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """``sum_pairs sum_batch A_u Y_v^T`` per weight block, and the biases' part from
+        the first pair's ``Y`` (the others, ``(R a, y)`` in a Hessian product, do not
+        reach a bias: its input is the constant 1)."""
         out = np.empty(self.n_params, dtype=self.dtype)
-        self._engine.outer_all(pairs, out)
+        self._engine.outer_all(pairs, out[: self.n_weights])
+        if self.n_biases:
+            out[self.n_weights :] = self._bias_part(pairs[0][1]).sum(axis=1)
         return out
 
     def __repr__(self) -> str:
@@ -377,5 +410,6 @@ class NetworkCore(ParamsMixin, MapsMixin):
             f"{self.n_neurons} neurons, "
             f"{self.n_params} params, engine={self.engine!r}, "
             f"parameterization={self.parameterization!r}"
+            + (f", bias={self.bias}" if self.bias else "")
             + (f", dtype={self.dtype.name!r})" if self.dtype != np.float64 else ")")
         )

@@ -114,8 +114,9 @@ def _hvp(net: NetworkCore, w: np.ndarray, cache, V: np.ndarray) -> np.ndarray:
     A, G, Yh, D1, D2 = cache
     eng, s = net._engine, net.scale
     # the direction's own terms need no earlier R-result: one product each, up front
-    RZ = eng.lin_fwd_all(V, A)
-    RG = eng.lin_bwd_all(V, Yh)
+    Vw = V[: net.n_weights]
+    RZ = eng.lin_fwd_all(Vw, A)
+    RG = eng.lin_bwd_all(Vw, Yh)
     RA = np.zeros_like(A)
     ngen = len(net.gen_rows)
     for g in range(1, ngen):
@@ -124,6 +125,7 @@ def _hvp(net: NetworkCore, w: np.ndarray, cache, V: np.ndarray) -> np.ndarray:
         if g > 1:
             rz += eng.lin_fwd(g, w, RA)
         rz *= s[p:q, None]
+        net._add_bias(V, RZ, p, q)  # R z_v gains the direction's bias part
         np.multiply(D1[p:q], rz, out=RA[p:q])
     SR = np.zeros_like(A)
     for g in range(ngen - 1, 0, -1):
@@ -256,8 +258,11 @@ def hessian_norm(
     method = as_choice(method, ("auto", "reduced", "full"), "method")
     if method == "reduced" and net.engine != "blocks":
         raise ArgumentError("method='reduced' needs a block network (engine 'blocks')")
+    if method == "reduced" and net.n_biases:
+        raise ArgumentError("method='reduced' covers weights only; a network with biases "
+                            "needs method='full' (or 'auto')")
     red = None
-    if method != "full" and net.engine == "blocks":
+    if method != "full" and net.engine == "blocks" and not net.n_biases:
         red = ReducedHessian(net, op.w, op.cache)
         if method == "auto" and red.dim > net.n_params // 2:
             red = None

@@ -65,43 +65,87 @@ class Dual(NamedTuple):
 _CHUNK = 1 << 21  # (entries x nodes^2) evaluated at once
 
 
-def _outer(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a_i b_j`` over the last axis, batched over the leading ones."""
-    return a[..., :, None] * b[..., None, :]
+def _pair(a: np.ndarray, b: np.ndarray, pairs) -> tuple[np.ndarray, np.ndarray]:
+    """Per-input quantities ``a_i``, ``b_j`` shaped to broadcast against the kernel: as
+    rows and columns (batched over leading axes), or gathered for the listed entries
+    ``pairs = (i, j)`` of a kernel stored as those entries only."""
+    if pairs is None:
+        return a[..., :, None], b[..., None, :]
+    return a[..., pairs[0]], b[..., pairs[1]]
 
 
-def _rho(c: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    nrm = np.sqrt(_outer(a, b))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rho = np.where(nrm > 0, c / np.where(nrm > 0, nrm, 1.0), 0.0)
-    return np.clip(rho, -1.0, 1.0), nrm
+def _rho(c: np.ndarray, a: np.ndarray, b: np.ndarray, pairs=None):
+    """Correlations (0 where a variance is 0) and the standard deviations, paired."""
+    sa, sb = np.sqrt(a), np.sqrt(b)
+    with np.errstate(divide="ignore"):
+        ia = np.where(sa > 0, 1.0 / np.where(sa > 0, sa, 1.0), 0.0)
+        ib = np.where(sb > 0, 1.0 / np.where(sb > 0, sb, 1.0), 0.0)
+    ia, ib = _pair(ia, ib, pairs)
+    sa, sb = _pair(sa, sb, pairs)
+    rho = c * ia
+    rho *= ib
+    np.clip(rho, -1.0, 1.0, out=rho)
+    # arccos moves by sqrt(2 d) at 1 - d: a correlation's own rounding (a few ulps) is
+    # worth 1e-8 there. Within 8 ulps of +-1 it is taken as +-1, so that an input paired
+    # with itself is exactly 1 whichever way its kernel was summed.
+    near = np.abs(rho) > 1.0 - 8 * np.finfo(np.float64).eps
+    rho[near] = np.sign(rho[near])
+    return rho, sa, sb
 
 
-def _erf(c, a, b):
-    P = _outer(1 + 2 * a, 1 + 2 * b)
-    e = (2 / np.pi) * np.arcsin(np.clip(2 * c / np.sqrt(P), -1.0, 1.0))
-    ed = (4 / np.pi) / np.sqrt(np.maximum(P - 4 * c * c, 0.0))
+# The closed forms work in place on kernel-sized arrays: at 2048 inputs one array is
+# 32 MiB, and every temporary saved is a pass over memory saved.
+
+
+def _erf(c, a, b, pairs=None):
+    # E[erf erf] = (2/pi) arcsin(q), E[erf' erf'] = (4/pi) / sqrt(P - 4c^2) with
+    # q = 2c / sqrt(P), P = (1 + 2a)(1 + 2b); written with q: (4/pi) ra rb / sqrt(1 - q^2)
+    ra, rb = _pair(1.0 / np.sqrt(1 + 2 * a), 1.0 / np.sqrt(1 + 2 * b), pairs)
+    q = c * 2.0
+    q *= ra
+    q *= rb
+    np.clip(q, -1.0, 1.0, out=q)
+    ed = np.multiply(q, q)
+    np.subtract(1.0, ed, out=ed)
+    np.sqrt(ed, out=ed)
+    np.divide(4 / np.pi, ed, out=ed)
+    ed *= ra
+    ed *= rb
+    e = np.arcsin(q, out=q)
+    e *= 2 / np.pi
     da = (2 / np.pi) * np.arcsin(2 * a / (1 + 2 * a))
     db = (2 / np.pi) * np.arcsin(2 * b / (1 + 2 * b))
     return e, ed, da, db
 
 
-def _leaky(c, a, b, s: float):
-    # leaky(z) = relu(z) - s relu(-z); E[relu(u) relu(-u')] is ReLU's kernel at -rho
-    rho, nrm = _rho(c, a, b)
+def _leaky(c, a, b, s: float, pairs=None):
+    # leaky(z) = relu(z) - s relu(-z). With theta = arccos(rho) (sin theta = sqrt(1 -
+    # rho^2), cos theta = rho): E[relu relu'] / (sa sb) = J1 = (sin + (pi - theta) rho) /
+    # (2 pi) (Cho & Saul's arc-cosine kernel of degree 1), at -rho: (sin - theta rho) /
+    # (2 pi); E[relu' relu'] = (pi - theta) / (2 pi)
+    rho, sa, sb = _rho(c, a, b, pairs)
     th = np.arccos(rho)
-    j1 = (np.sin(th) + (np.pi - th) * np.cos(th)) / (2 * np.pi)
-    # at -rho: theta -> pi - theta
-    j1m = (np.sin(th) - th * np.cos(th)) / (2 * np.pi)
-    e = nrm * ((1 + s * s) * j1 - 2 * s * j1m)
-    # a zero variance gives u = 0 a.s., where relu'(0) = 0 and leaky'(0) = s
-    pos = (np.pi - th) / (2 * np.pi)
-    ed = np.where(nrm > 0, (1 + s * s) * pos + 2 * s * th / (2 * np.pi), 0.0)
+    sin = np.multiply(rho, rho)
+    np.subtract(1.0, sin, out=sin)
+    np.sqrt(sin, out=sin)
+    e = np.subtract(np.pi, th)
+    e *= rho
+    e += sin
     if s:
-        za = (a == 0)[..., :, None]
-        zb = (b == 0)[..., None, :]
-        # u = 0: sigma'(u) = s; then E = s E[sigma'(u')] = s (1 + s) / 2, or s^2 if both
-        ed = np.where(za & zb, s * s, np.where(za | zb, s * (1 + s) / 2, ed))
+        e *= 1 + s * s
+        e -= 2 * s * (sin - th * rho)
+    e *= sa / (2 * np.pi)
+    e *= sb
+    ed = np.subtract(np.pi, th, out=th)  # theta is not needed any more
+    if s:
+        ed *= 1 + s * s
+        ed += 2 * s * (np.pi - ed / (1 + s * s))  # + 2 s theta
+    ed /= 2 * np.pi
+    za, zb = _pair(a == 0, b == 0, pairs)
+    if za.any() or zb.any():
+        # a zero variance gives u = 0 a.s., where relu'(0) = 0 and leaky'(0) = s:
+        # E = s E[sigma'(u')] = s (1 + s) / 2 when one is 0, s^2 when both are
+        ed[...] = np.where(za & zb, s * s, np.where(za | zb, s * (1 + s) / 2, ed))
     return e, ed, (1 + s * s) * a / 2, (1 + s * s) * b / 2
 
 
@@ -113,25 +157,24 @@ def _gauss_hermite(nodes: int) -> tuple[np.ndarray, np.ndarray]:
     return x[keep], w[keep] / np.sqrt(2 * np.pi)
 
 
-def _quad_pair(f, g, c, a, b, x, w) -> np.ndarray:
+def _quad_pair(f, g, c, a, b, x, w, pairs=None) -> np.ndarray:
     """``E[f(u) g(u')]`` entrywise by the tensor Gauss-Hermite rule (nodes ``x``, ``w``)."""
-    if c.ndim == 3:
-        return np.stack([_quad_pair(f, g, ci, ai, bi, x, w) for ci, ai, bi in zip(c, a, b)])
-    rho, _ = _rho(c, a, b)
-    n1, n2 = c.shape
+    rho, sa, sb = _rho(c, a, b, pairs)
+    rho = rho.reshape(-1)
+    sa = np.broadcast_to(sa, c.shape).reshape(-1)
+    sb = np.broadcast_to(sb, c.shape).reshape(-1)
     k = x.size
-    out = np.empty((n1, n2))
-    ra, rb = np.sqrt(a), np.sqrt(b)
-    F = f(np.multiply.outer(ra, x))  # (n1, k): f(sqrt(a_i) x_k)
-    step = max(1, _CHUNK // max(1, n2 * k * k))
-    for lo in range(0, n1, step):
-        hi = min(n1, lo + step)
-        r = rho[lo:hi, :, None, None]
-        arg = r * x[None, None, :, None] + np.sqrt(1 - r * r) * x[None, None, None, :]
-        G = g(rb[None, :, None, None] * arg)  # (rows, n2, k, k)
+    out = np.empty(rho.size)
+    step = max(1, _CHUNK // (k * k))
+    for lo in range(0, rho.size, step):
+        hi = min(rho.size, lo + step)
+        r = rho[lo:hi, None, None]
+        arg = r * x[None, :, None] + np.sqrt(1 - r * r) * x[None, None, :]
+        G = g(sb[lo:hi, None, None] * arg)  # (entries, k, k): g at u' for (xi_1, xi_2)
         inner = G @ w  # sum over xi_2
-        out[lo:hi] = np.einsum("ijk,ik->ij", inner * w, F[lo:hi])
-    return out
+        F = f(sa[lo:hi, None] * x)  # (entries, k): f at u = sqrt(a) xi_1
+        out[lo:hi] = np.einsum("ek,ek->e", inner * w, F)
+    return out.reshape(c.shape)
 
 
 def _quad_diag(f, a, x, w) -> np.ndarray:
@@ -147,6 +190,7 @@ def dual(
     method: str = "auto",
     tol: float = DEFAULT_TOL,
     max_nodes: int = MAX_NODES,
+    pairs: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Dual:
     """``E[s(u)s(u')]``, ``E[s'(u)s'(u')]``, ``E[s(u)^2]`` and ``E[s(u')^2]`` entrywise.
 
@@ -165,6 +209,10 @@ def dual(
     max_nodes : int
         Quadrature only: give up (``ComputationError``) beyond this many nodes per
         dimension.
+    pairs : (numpy.ndarray, numpy.ndarray), optional
+        Row and column indices of the entries ``c`` holds (its last axis), for a kernel
+        stored as some of its entries (a symmetric one as its upper triangle); default:
+        ``c`` is the full ``(n1, n2)`` kernel.
 
     Returns
     -------
@@ -192,8 +240,9 @@ def dual(
         if act.identity:
             return Dual(c.copy(), np.ones_like(c), a.copy(), b.copy(), 0.0, 0)
         if act.name == "erf":
-            return Dual(*_erf(c, a, b), 0.0, 0)
-        return Dual(*_leaky(c, a, b, 0.0 if act.name == "relu" else float(act.slope)), 0.0, 0)
+            return Dual(*_erf(c, a, b, pairs), 0.0, 0)
+        slope = 0.0 if act.name == "relu" else float(act.slope)
+        return Dual(*_leaky(c, a, b, slope, pairs), 0.0, 0)
     if not act.smooth and method == "auto":
         raise ArgumentError(
             f"activation {act.name!r} is not smooth and has no closed form here; "
@@ -207,8 +256,8 @@ def dual(
     while True:
         x, w = _gauss_hermite(n)
         cur = (
-            _quad_pair(act.f, act.f, c, a, b, x, w),
-            _quad_pair(act.d1, act.d1, c, a, b, x, w),
+            _quad_pair(act.f, act.f, c, a, b, x, w, pairs),
+            _quad_pair(act.d1, act.d1, c, a, b, x, w, pairs),
             _quad_diag(act.f, a, x, w),
             _quad_diag(act.f, b, x, w),
         )

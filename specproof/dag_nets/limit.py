@@ -62,7 +62,8 @@ class InfiniteWidthKernels(Result):
     """Both infinite-width kernels of one output, with how they were computed.
 
     ``nngp`` is ``E[f(x) f(x')]`` at initialisation, ``ntk`` the limit of the empirical
-    NTK (``None`` for a non-linear output, whose NTK has no deterministic limit).
+    NTK (``None`` for a non-linear output, whose NTK has no deterministic limit;
+    :func:`nngp_kernel` and :func:`infinite_width_ntk` fill in only their own).
     ``methods`` maps each activation used to ``"closed form"`` or ``"quadrature (n
     nodes)"``; ``quadrature_error`` is the largest error estimate of one Gaussian
     expectation (0.0 when every activation has a closed form); ``dtype`` is float64.
@@ -170,6 +171,13 @@ def infinite_width_kernels(
     >>> r.ntk.shape, r.methods["tanh"].startswith("quadrature"), r.quadrature_error < 1e-10
     ((3, 3), True, True)
     """
+    return _limit(graph, X, X2, activation, bias, output, inputs, outputs, method, tol,
+                  max_nodes, ("nngp", "ntk"))
+
+
+def _limit(graph, X, X2, activation, bias, output, inputs, outputs, method, tol, max_nodes,
+           want: tuple[str, ...]) -> InfiniteWidthKernels:
+    """:func:`infinite_width_kernels`, unpacking only the kernels in ``want``."""
     if not isinstance(graph, nx.DiGraph):
         raise ArgumentTypeError(
             f"graph must be a networkx.DiGraph, got {type(graph).__name__} (the MLP-only "
@@ -185,15 +193,26 @@ def infinite_width_kernels(
     sym = X2 is None
     B = A if sym else _batch(X2, "X2", n_in, st.inputs, st.sizes)
     n1, n2 = A.shape[0], B.shape[0]
+    # A symmetric kernel (X2 omitted) is stored as its upper triangle, each entry's pair of
+    # variances gathered from the per-input diagonals: half the transcendental work.
+    if sym:
+        iu, ju = np.triu_indices(n1)
+        ent = iu.size
+    else:
+        ent = n1 * n2
 
-    # Nodes in topological generations; only what reaches `out` matters
+    # Nodes in topological generations, grouped by activation inside one (each group is
+    # then a contiguous slice); only what reaches `out` matters.
     keep = nx.ancestors(graph, out) | {out}
-    order = [v for gen in st.generations for v in gen if v in keep]
+    first = {v: i for i, v in enumerate(graph.nodes)}
+    gens = [sorted((v for v in gen if v in keep), key=lambda v: (acts[v].name, first[v]))
+            for gen in st.generations]
+    order = [v for gen in gens for v in gen]
     idx = {v: i for i, v in enumerate(order)}
     N = len(order)
-    C = np.zeros((N, n1 * n2))  # E[a a'] per neuron
-    P = np.zeros((N, n1 * n2))  # C + Cdot Theta (what a node passes on to the NTK)
-    da = np.zeros((N, n1))  # E[a(x)^2] per neuron
+    C = np.zeros((N, ent))  # E[a a'] per neuron
+    P = np.zeros((N, ent))  # C + Cdot Theta: what a node passes on to the NTK
+    da = np.zeros((N, n1))  # E[a(x)^2] per neuron (rows; columns in db)
     db = da if sym else np.zeros((N, n2))
     col = 0
     for u in st.inputs:
@@ -201,18 +220,15 @@ def infinite_width_kernels(
         if u in idx:
             xa, xb = A[:, col : col + m], B[:, col : col + m]
             i = idx[u]
-            C[i] = (xa @ xb.T / m).reshape(-1)
+            G = xa @ xb.T / m
+            C[i] = G[iu, ju] if sym else G.reshape(-1)
             P[i] = C[i]
             da[i] = np.einsum("ij,ij->i", xa, xa) / m
             if not sym:
                 db[i] = np.einsum("ij,ij->i", xb, xb) / m
         col += m
     rows, cols, vals = [], [], []
-    sig_out = theta_out = None
-    ins = set(st.inputs)
-    for v in order:
-        if v in ins:
-            continue
+    for v in order[len(gens[0]):]:
         F = st.fan_in[v]
         for u in graph.predecessors(v):
             rows.append(idx[v])
@@ -221,42 +237,90 @@ def infinite_width_kernels(
     W = sp.csr_matrix((vals, (rows, cols)), shape=(N, N))
     methods: dict[str, str] = {}
     qerr = 0.0
-    for gen in st.generations[1:]:
-        ids = np.array([idx[v] for v in gen if v in idx], dtype=np.intp)
-        if ids.size == 0:
-            continue
-        Wg = W[ids]
-        S = Wg @ C + beta * beta
-        T = Wg @ P + beta * beta
-        sa = Wg @ da + beta * beta
-        sb = sa if sym else Wg @ db + beta * beta
-        by_act: dict[str, list[int]] = {}
-        for k, i in enumerate(ids.tolist()):
-            by_act.setdefault(acts[order[i]].name, []).append(k)
-        for name, ks in by_act.items():  # one vectorised call per activation
-            act = acts[order[ids[ks[0]]]]
-            r = dual(act, S[ks].reshape(-1, n1, n2), sa[ks], sb[ks], method=method, tol=tol,
-                     max_nodes=max_nodes)
-            sel = ids[ks]
-            C[sel] = r.e.reshape(len(ks), -1)
-            P[sel] = C[sel] + r.ed.reshape(len(ks), -1) * T[ks]
-            da[sel] = r.da
-            if not sym:
-                db[sel] = r.db
-            qerr = max(qerr, r.error)
-            methods[name] = f"quadrature ({r.nodes} nodes)" if r.nodes else "closed form"
-            for k in ks:
-                if order[ids[k]] == out:
-                    sig_out, theta_out = S[k].reshape(n1, n2), T[k].reshape(n1, n2)
-    oact = acts[out]
-    if oact.identity:
-        nngp, ntk = sig_out, theta_out
-    else:  # f = sigma(z_o): a finite Gaussian sample enters the NTK, no fixed limit
-        nngp, ntk = C[idx[out]].reshape(n1, n2), None
+    b2 = beta * beta
+    lo = len(gens[0])
+    for gen in gens[1:]:
+        hi = lo + len(gen)
+        Wg = W[lo:hi, :lo]  # the generation reads earlier nodes only
+        S = Wg @ C[:lo]
+        T = Wg @ P[:lo]
+        if b2:
+            S += b2
+            T += b2
+        a_rows = Wg @ da[:lo] + b2
+        b_cols = a_rows if sym else Wg @ db[:lo] + b2
+        k = 0
+        while k < len(gen):  # one vectorised call per run of one activation
+            act = acts[gen[k]]
+            k2 = k
+            while k2 < len(gen) and acts[gen[k2]] is act:
+                k2 += 1
+            g0, g1 = lo + k, lo + k2
+            Sg, Tg = S[k:k2], T[k:k2]
+            if act.identity:  # C = Sigma, Cdot = 1
+                C[g0:g1] = Sg
+                np.add(Sg, Tg, out=P[g0:g1])
+                da[g0:g1] = a_rows[k:k2]
+                if not sym:
+                    db[g0:g1] = b_cols[k:k2]
+                methods.setdefault(act.name, "closed form")
+            else:
+                if sym:
+                    r = dual(act, Sg, a_rows[k:k2], a_rows[k:k2], method=method, tol=tol,
+                             max_nodes=max_nodes, pairs=(iu, ju))
+                    C[g0:g1] = r.e
+                    P[g0:g1] = r.ed
+                    da[g0:g1] = r.da
+                else:
+                    r = dual(act, Sg.reshape(-1, n1, n2), a_rows[k:k2], b_cols[k:k2],
+                             method=method, tol=tol, max_nodes=max_nodes)
+                    C[g0:g1] = r.e.reshape(k2 - k, -1)
+                    P[g0:g1] = r.ed.reshape(k2 - k, -1)
+                    da[g0:g1] = r.da
+                    db[g0:g1] = r.db
+                P[g0:g1] *= Tg
+                P[g0:g1] += C[g0:g1]
+                qerr = max(qerr, r.error)
+                methods[act.name] = (f"quadrature ({r.nodes} nodes)" if r.nodes
+                                     else "closed form")
+            if out in gen[k:k2]:
+                j = gen.index(out) - k
+                sig_out, theta_out = Sg[j], Tg[j]
+            k = k2
+        lo = hi
+
+    def full(v: np.ndarray) -> np.ndarray:
+        if not sym:
+            return v.reshape(n1, n2).copy()
+        K = np.empty((n1, n1))
+        K[iu, ju] = v
+        K[ju, iu] = v
+        return K
+
+    nngp = ntk = None
+    if acts[out].identity:
+        if "nngp" in want:
+            nngp = full(sig_out)
+        if "ntk" in want:
+            ntk = full(theta_out)
+    elif "nngp" in want:  # f = sigma(z_o): a Gaussian sample enters the NTK, no limit
+        nngp = full(C[idx[out]])
     return InfiniteWidthKernels(
-        ok=True, nngp=np.array(nngp), ntk=None if ntk is None else np.array(ntk),
+        ok=True, nngp=nngp, ntk=ntk,
         output=out, methods=methods, quadrature_error=qerr, bias=beta,
     )
+
+
+_OPTIONS = {"output": None, "inputs": None, "outputs": None, "method": "auto",
+            "tol": DEFAULT_TOL, "max_nodes": MAX_NODES}
+
+
+def _options(options: dict) -> list:
+    unknown = sorted(set(options) - set(_OPTIONS))
+    if unknown:
+        raise ArgumentTypeError(f"unexpected keyword argument {unknown[0]!r}; options: "
+                                f"{sorted(_OPTIONS)}")
+    return [options.get(k, d) for k, d in _OPTIONS.items()]
 
 
 def nngp_kernel(
@@ -280,7 +344,7 @@ def nngp_kernel(
     array([[0.25      , 0.07957747],
            [0.07957747, 0.25      ]])
     """
-    return infinite_width_kernels(graph, X, X2, activation, bias, **options).nngp
+    return _limit(graph, X, X2, activation, bias, *_options(options), ("nngp",)).nngp
 
 
 def infinite_width_ntk(
@@ -307,7 +371,7 @@ def infinite_width_ntk(
     >>> float(infinite_width_ntk(mlp(4, depth=1, d_in=2), np.eye(2), activation="relu")[0, 0])
     0.5
     """
-    r = infinite_width_kernels(graph, X, X2, activation, bias, **options)
+    r = _limit(graph, X, X2, activation, bias, *_options(options), ("ntk",))
     if r.ntk is None:
         raise ArgumentError(
             f"output node {r.output!r} has a non-linear activation: its NTK "

@@ -146,7 +146,8 @@ class MapsMixin:
                 rz += eng.lin_fwd(g, w, RA)
             rz *= s[p:q, None]
             RZ[p:q] = rz
-            RA[p:q] = self._d(Z, g, 1) * rz
+            self._add_bias(V, RZ, p, q)
+            RA[p:q] = self._d(Z, g, 1) * RZ[p:q]
         return RA, RZ
 
     def jvp(self, X: Any, tangent: Any, params: Any = None) -> np.ndarray:
@@ -207,6 +208,8 @@ class MapsMixin:
             _, Yh = self._backward(w, Z, np.array([row]), np.ones((1, Xc.shape[0])), pre, A)
             for g in range(1, len(self.gen_rows)):
                 self._engine.per_example(g, A, Yh, out[lo : lo + chunk])
+            if self.n_biases:
+                out[lo : lo + chunk, self.n_weights :] = self._bias_part(Yh).T
         return out
 
     # Implemented in ntk.py and hessian.py (kept there to keep modules small).

@@ -116,6 +116,7 @@ def compile(  # noqa: A001 - the natural name; dag_nets users call sp.dag_nets.c
     engine: str = "auto",
     require_smooth: bool = False,
     dtype: Any = np.float64,
+    bias: float = 0.0,
 ) -> DagNet:
     """Compile a networkx DAG into a :class:`DagNet` with freshly drawn weights.
 
@@ -145,6 +146,11 @@ def compile(  # noqa: A001 - the natural name; dag_nets users call sp.dag_nets.c
         and weights given later must have this dtype when they are floating arrays
         (:class:`DtypeError` names both otherwise). ``hessian_norm`` runs Lanczos in
         float64 on the float32 products.
+    bias : float
+        ``beta >= 0``: every non-input neuron gets a bias, ``z_v = s_v sum w a + beta
+        b_v`` with ``b_v ~ N(0, 1)`` (NTK parameterisation; standard: ``z_v += b_v``,
+        ``b_v ~ N(0, beta^2)``), named ``"b[v]"`` after the weights in the flat vector.
+        Default 0: no biases, the paper's model.
 
     Examples
     --------
@@ -155,5 +161,5 @@ def compile(  # noqa: A001 - the natural name; dag_nets users call sp.dag_nets.c
     """
     return DagNet(
         graph, activation, parameterization, seed, inputs, outputs, engine, require_smooth,
-        dtype,
+        dtype, bias,
     )

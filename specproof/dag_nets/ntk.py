@@ -128,6 +128,9 @@ def ntk(
                 continue
             Fj = Fi if (sym and j == i) else get(cache2, r2, Xb, j)
             blk = eng.ntk(Fi[0], Fi[1], Fj[0], Fj[1])
+            if net.n_biases:  # sum_v (bias_scale delta_v(x)) (bias_scale delta_v(x'))
+                Bi = net._bias_part(Fi[1])
+                blk += Bi.T @ (Bi if (sym and j == i) else net._bias_part(Fj[1]))
             K[a:b, c0:c1] = blk
             if sym and j != i:
                 K[c0:c1, a:b] = blk.T

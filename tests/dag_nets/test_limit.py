@@ -3,6 +3,8 @@
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from threadpoolctl import threadpool_limits
 
 from specproof import SpecproofError
@@ -106,8 +108,8 @@ def test_bias_adds_beta_squared_at_every_node():
     S1 = X5 @ X3.T / d + beta**2
     E, Ed = _erf_closed(S1, np.sum(X5**2, 1) / d + beta**2, np.sum(X3**2, 1) / d + beta**2)
     r = infinite_width_kernels(mlp(5, depth=1, d_in=d), X5, X3, bias=beta)
-    np.testing.assert_allclose(r.nngp, E + beta**2, rtol=1e-14)
-    np.testing.assert_allclose(r.ntk, E + beta**2 + S1 * Ed, rtol=1e-14)
+    np.testing.assert_allclose(r.nngp, E + beta**2, rtol=1e-14, atol=1e-16)
+    np.testing.assert_allclose(r.ntk, E + beta**2 + S1 * Ed, rtol=1e-14, atol=1e-16)
     assert r.bias == beta and r.dtype == "float64" and r.methods == {"erf": "closed form",
                                                                      "identity": "closed form"}
 
@@ -169,3 +171,25 @@ def _kinked():
     from specproof.dag_nets import Activation
 
     return Activation("kink", np.abs, np.sign, np.zeros_like, smooth=False)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), act=st.sampled_from(["erf", "relu", "leaky_relu"]),
+       n=st.integers(1, 6), beta=st.sampled_from([0.0, 0.7]),
+       scale=st.sampled_from([1e-3, 1.0, 30.0]))
+def test_limit_invariants(seed, act, n, beta, scale):
+    # any random block DAG: symmetric, PSD, Theta - Sigma PSD (Schur products of PSD
+    # kernels), equivariant under permuting the inputs, and finite at extreme scales
+    rng = np.random.default_rng(seed)
+    g = random_block_dag(3, n_hidden=4, d_in=2, seed=seed)
+    X = scale * rng.standard_normal((n, 2))
+    r = infinite_width_kernels(g, X, activation=act, bias=beta)
+    for K in (r.nngp, r.ntk):
+        assert np.all(np.isfinite(K))
+        np.testing.assert_array_equal(K, K.T)
+    lam = np.linalg.eigvalsh(r.ntk - r.nngp)
+    assert lam[0] >= -1e-12 * max(1.0, abs(lam[-1]))
+    assert np.linalg.eigvalsh(r.nngp)[0] >= -1e-12 * max(1.0, np.abs(r.nngp).max())
+    perm = rng.permutation(n)
+    P = infinite_width_kernels(g, X[perm], activation=act, bias=beta)
+    np.testing.assert_allclose(P.ntk, r.ntk[np.ix_(perm, perm)], rtol=1e-12, atol=1e-300)
