@@ -32,6 +32,16 @@ def positive_float(text: str) -> float:
     return value
 
 
+def non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
 def add_ntk(sub) -> None:
     p = sub.add_parser(
         "ntk",
@@ -68,6 +78,9 @@ def add_ntk(sub) -> None:
                        help="seed of the inputs and targets (default 0)")
     model.add_argument("--parameterization", choices=("ntk", "standard"), default=None,
                        help="ntk (default, the paper's) or standard")
+    model.add_argument("--bias", type=non_negative_float, default=None, metavar="BETA",
+                       help="biases BETA * N(0, 1) on every non-input neuron, in the model "
+                       "and its limit (default 0: none, the paper's model)")
     model.add_argument("--steps", type=positive_int, default=None,
                        help="gradient steps of ntk-change (default 200)")
     model.add_argument("--lr-scale", type=positive_float, default=None, metavar="C",
@@ -92,7 +105,7 @@ def add_ntk(sub) -> None:
 
 
 def _options(args: argparse.Namespace) -> dict:
-    keys = ("depth", "d_in", "n_inputs", "data_seed", "parameterization", "steps",
+    keys = ("depth", "d_in", "n_inputs", "data_seed", "parameterization", "bias", "steps",
             "lr_scale", "radius", "kernel")
     options = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     for (key, flag), measures in _ONLY_FOR.items():

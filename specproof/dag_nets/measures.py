@@ -66,6 +66,7 @@ DEFAULTS: dict[str, Any] = {
     "n_inputs": 6,
     "data_seed": 0,
     "bottleneck": 8,
+    "bias": 0.0,  # beta: biases beta * N(0, 1) on every non-input neuron (0: the paper's)
 }
 
 #: Extra defaults per measurement.
@@ -135,7 +136,8 @@ def limit_kernel(graph: nx.DiGraph, X: np.ndarray, config: Mapping[str, Any]) ->
         fn = infinite_width_ntk if which == "ntk" else nngp_kernel
         if len(_LIMITS) >= 8:
             _LIMITS.pop(next(iter(_LIMITS)))
-        _LIMITS[key] = fn(graph, X, activation=activation)
+        _LIMITS[key] = fn(graph, X, activation=activation,
+                          bias=float(config.get("bias", 0.0)))
     return _LIMITS[key].copy()
 
 
@@ -145,7 +147,8 @@ _LIMITS: dict[tuple, np.ndarray] = {}
 def _setup(config: Mapping[str, Any], seed: int):
     g = build_graph(config)
     net = compile(g, activation=config.get("activation", "erf"),
-                  parameterization=config.get("parameterization", "ntk"), seed=int(seed))
+                  parameterization=config.get("parameterization", "ntk"), seed=int(seed),
+                  bias=float(config.get("bias", 0.0)))
     X = sweep_inputs(config, net.n_inputs)
     # the targets of ntk-change continue the same stream, after the inputs
     rng = np.random.default_rng([int(config.get("data_seed", 0)), net.n_inputs])

@@ -134,6 +134,7 @@ def check_config(measure: str, config: Mapping[str, Any], widths: Sequence[int])
     as_int(config.get("data_seed", 0), "data_seed", minimum=0)
     if "steps" in config:
         as_int(config["steps"], "steps", minimum=1)
+    as_float(config.get("bias", 0.0), "bias", minimum=0.0)
     for key in ("lr_scale", "tol", "radius"):
         if key in config:
             as_float(config[key], key, minimum=0.0, strict_minimum=True)
@@ -143,7 +144,8 @@ def check_config(measure: str, config: Mapping[str, Any], widths: Sequence[int])
     small = min(widths)
     g = build_graph({**config, "width": small})  # a cycle, an unreadable file: now
     net = compile(g, activation=config.get("activation", "erf"),
-                  parameterization=config.get("parameterization", "ntk"), seed=0)
+                  parameterization=config.get("parameterization", "ntk"), seed=0,
+                  bias=float(config.get("bias", 0.0)))
     if measure in SMOOTH_MEASURES:
         rough = {str(v): a.name for v, a in net.activations.items() if not a.smooth}
         if rough:

@@ -194,3 +194,21 @@ def test_parse_widths_accepts_exactly_two_or_more_distinct_positive_widths(ws):
     else:
         with pytest.raises(ArgumentError, match="--widths"):
             parse_widths(text)
+
+
+def test_bias_reaches_the_model_and_its_limit():
+    from specproof.dag_nets import compile
+    from specproof.dag_nets.measures import kernel_error, sweep_inputs
+
+    cfg = {**measurement_config("kernel-error", arch="mlp", bias=1.0), "width": 256}
+    r = kernel_error(cfg, 0)
+    g = build_graph(cfg)
+    net = compile(g, seed=0, bias=1.0)
+    X = sweep_inputs(cfg, net.n_inputs)
+    K = net.ntk(X)
+    assert r["n_params"] == net.n_params == 10 * 256 + 256 * 256 + 256 + 2 * 256 + 1
+    with_bias = np.linalg.norm(K - infinite_width_ntk(g, X, bias=1.0))
+    without = np.linalg.norm(K - infinite_width_ntk(g, X))
+    assert r["value"] == pytest.approx(with_bias / np.linalg.norm(
+        infinite_width_ntk(g, X, bias=1.0)), rel=1e-12)
+    assert with_bias < 0.2 * without  # the biased limit is the right one
