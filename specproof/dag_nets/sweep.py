@@ -330,6 +330,11 @@ def width_sweep(
             own = None      # them is what made Ctrl-C take half a minute
         raise SweepInterrupted(len(done), total,
                                str(cache) if store is not None else None) from None
+    except BaseException:
+        if own is not None:  # a failed point ends the sweep: do not wait for the others
+            stop_pool(own)
+            own = None
+        raise
     finally:
         if own is not None:
             own.shutdown(wait=True, cancel_futures=True)
