@@ -39,6 +39,7 @@ from specproof._core import (
     as_matrix,
 )
 from specproof.dag_nets.activations import Activation, node_activations
+from specproof.dag_nets.dtypes import as_dtype
 from specproof.dag_nets.engines import Block, BlockEngine, SparseEngine
 from specproof.dag_nets.errors import (
     DtypeError,
@@ -51,25 +52,6 @@ from specproof.dag_nets.structure import analyse
 
 PARAMETERIZATIONS = ("ntk", "standard")
 ENGINES = ("auto", "sparse", "blocks")
-DTYPES = ("float64", "float32")
-
-
-def as_dtype(dtype: Any) -> np.dtype:
-    """``numpy.float64`` or ``numpy.float32`` (the dtypes a network computes in).
-
-    Examples
-    --------
-    >>> as_dtype("float32")
-    dtype('float32')
-    """
-    try:
-        dt = np.dtype(dtype)
-    except TypeError as exc:
-        raise ArgumentTypeError(f"dtype must be one of {list(DTYPES)}, got {dtype!r}") from exc
-    if dt.name not in DTYPES:
-        raise ArgumentError(f"dtype must be one of {list(DTYPES)}, got {dt.name}")
-    return dt
-
 
 class NetworkCore(ParamsMixin, MapsMixin):
     """The compiled network without its measurements: layout, parameters, passes.
