@@ -28,6 +28,7 @@ from specproof.dag_nets.architectures import (
     is_graphml,
 )
 from specproof.dag_nets.cache import graph_digest
+from specproof.dag_nets.sweep_kernels import limit_kernel, sweep_inputs
 
 #: Measurements that differentiate twice (Hessian-vector products).
 SMOOTH_MEASURES = ("hessian", "linearization")
@@ -160,8 +161,6 @@ def check_config(measure: str, config: Mapping[str, Any], widths: Sequence[int])
             raise ArgumentError(
                 f"the {measure} measure compares with the infinite-width kernel of the NTK "
                 "parameterisation; parameterization 'standard' has no such limit")
-        from specproof.dag_nets.measures import limit_kernel, sweep_inputs
-
         try:  # what the limit refuses or cannot compute (quadrature that does not
             # converge, a non-linear output): now, as a usage error
             limit_kernel(g, sweep_inputs(config, net.n_inputs), {**config, "width": small})
