@@ -114,7 +114,7 @@ def check_sos(source: str | os.PathLike | SoSCertificate | dict) -> SoSCheckResu
         return _fail("statement_mismatch", "the statement was changed after the certificate "
                      f"was made: its SHA-256 is {digest[:16]}..., the file records "
                      f"{cert.statement_sha256[:16]}...", cert)
-    bad = _side_conditions(cert)
+    bad = _relation_in_text(cert.text) or _side_conditions(cert)
     if bad is not None:
         return _fail(*bad, cert)
     t0 = time.perf_counter()
@@ -204,6 +204,21 @@ def _terms_text(cert: SoSCertificate) -> str:
     parts += ["*".join(f"g{i}" for i in g) + " * SoS" for g in gens]
     parts += [f"h{t.generator} * tau" for t in cert.equality_terms]
     return " + ".join(parts) if parts else "0"
+
+
+def _relation_in_text(text: str) -> tuple[str, str] | None:
+    """The file proves an inequality: a text that states an identity (``==`` or a lone
+    ``=``) or no inequality at all does not describe it. (``specproof check`` also parses
+    the text; this is the part a checker without a parser can see.)"""
+    t = text.replace("\u2265", ">=").replace("\u2264", "<=")
+    rest = t.replace("<=", "").replace(">=", "")
+    if "=" in rest or "\u2260" in rest:
+        return ("statement_mismatch", f"the statement text {text[:80]!r} states an identity "
+                "('=' or '=='); the certificate proves an inequality p >= 0")
+    if rest == t:
+        return ("statement_mismatch", f"the statement text {text[:80]!r} states no inequality "
+                "(>= or <=); the certificate proves p >= 0")
+    return None
 
 
 def _side_conditions(cert: SoSCertificate) -> tuple[str, str] | None:

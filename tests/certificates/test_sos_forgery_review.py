@@ -52,7 +52,11 @@ def test_equality_text_on_an_inequality_proof_is_refused(tmp_path, capsys):
     # the file proves x**2 + 1 >= 0; its text says x**2 + 1 == 0, which is false everywhere.
     # Before the review `specproof check` printed "VALID: x**2 + 1 == 0".
     cert = SoSCertificate(text="x**2 + 1 == 0", **SQUARE)
-    assert check_sos(cert).ok  # the checker proves the file's p, as documented
+    # the checker itself (certificates.check, no parser) refuses a text that states '=='
+    res = check_sos(cert)
+    assert not res.ok and res.code == "statement_mismatch" and "identity" in res.reason
+    assert check_sos(SoSCertificate(text="x**2 + 1", **SQUARE)).code == "statement_mismatch"
+    assert check_sos(SoSCertificate(text="x**2 + 1 \u2265 0", **SQUARE)).ok
     same, why = statement_matches(cert)
     assert not same and "'=='" in why
     status, out = _check_cli(_save(cert, tmp_path), capsys)
