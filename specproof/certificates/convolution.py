@@ -223,7 +223,8 @@ def correlate(kernel: np.ndarray, x: np.ndarray, g: ConvGeometry) -> np.ndarray:
     """
     xp = _pad(x, g)
     (ho, wo), (sh, sw) = g.output_shape, g.stride
-    y = np.zeros((x.shape[0], g.c_out, ho, wo))
+    # in the inputs' common dtype: float32 kernel and batch give a float32 result
+    y = np.zeros((x.shape[0], g.c_out, ho, wo), dtype=np.result_type(kernel, x, np.float32))
     for a in range(g.kernel_size[0]):
         for b in range(g.kernel_size[1]):
             patch = xp[:, :, a : a + sh * (ho - 1) + 1 : sh, b : b + sw * (wo - 1) + 1 : sw]

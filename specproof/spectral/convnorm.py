@@ -49,6 +49,7 @@ from specproof._core import (
     as_int,
 )
 from specproof.certificates import as_kernel, conv2d_operator, conv_geometry
+from specproof.certificates.convolution import correlate
 
 FORMS = ("code", "circular")
 DENSE_MAX = 2048  # input dimension up to which block norms come from a dense SVD
@@ -165,12 +166,30 @@ class ConvNormOperator(LinearOperator):
         kh, kw = self.plan.kernel.shape[2:]
         return kh - 1 - self.plan.padding[0], kw - 1 - self.plan.padding[1]
 
-    def _matmat(self, X: np.ndarray) -> np.ndarray:
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Apply the operator to a batch ``(B, c_in, h, w)`` in the batch's dtype.
+
+        A float32 batch is computed in float32 (the kernel and ``V`` rounded to float32);
+        a float64 batch in float64.
+
+        Examples
+        --------
+        >>> op = convnorm_operator(np.ones((1, 1, 1, 1)), 2)
+        >>> op.forward(np.ones((1, 1, 2, 2), dtype=np.float32)).dtype
+        dtype('float32')
+        """
         p = self.plan
-        Y = (p.conv @ np.asarray(X, dtype=float)).T.reshape(-1, self.c_out, *p.grid)
-        Y = _apply_filter(Y, self.V)
+        dt = x.dtype
+        Y = correlate(p.kernel.astype(dt, copy=False), x, p.conv.geometry)
+        Y = _apply_filter(Y, self.V.astype(dt, copy=False))
         if p.form == "code":
             Y = _crop_stride(Y, self._start(), p.stride)
+        return Y
+
+    def _matmat(self, X: np.ndarray) -> np.ndarray:
+        p = self.plan
+        x = np.asarray(X, dtype=float).T.reshape(-1, self.c_in, *p.input_shape)
+        Y = self.forward(x)
         return Y.reshape(Y.shape[0], -1).T
 
     def _rmatmat(self, Yf: np.ndarray) -> np.ndarray:

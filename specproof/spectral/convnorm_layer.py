@@ -19,9 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentError, as_array, as_float
+from specproof._core import ArgumentError, as_float
 from specproof.certificates import as_kernel
 from specproof.spectral.convnorm import convnorm_operator
+from specproof.spectral.dtypes import as_native_array
+
+_LAYER_RULE = "the layer runs in the kernel's dtype"
 
 RAMPDOWN_LENGTH = 40000  # the official cosine ramp-down of the running-V average
 
@@ -45,14 +48,15 @@ def depthwise_affine(x: Any, weight: Any, bias: Any) -> np.ndarray:
     array([[2.5, 2.5],
            [2.5, 2.5]])
     """
-    X = as_array(x, "x", ndim=4)
-    Wt = as_array(weight, "weight")
+    X = as_native_array(x, "x", ndim=4)
+    rule = "the affine runs in x's dtype"
+    Wt = as_native_array(weight, "weight", like=X.dtype, like_name="x", rule=rule)
     if Wt.ndim == 4 and Wt.shape[1] == 1:
         Wt = Wt[:, 0]
     C = X.shape[1]
     if Wt.ndim != 3 or Wt.shape[0] != C:
         raise ArgumentError(f"weight must have shape ({C}, k_h, k_w), got {Wt.shape}")
-    b = as_array(bias, "bias", ndim=1)
+    b = as_native_array(bias, "bias", ndim=1, like=X.dtype, like_name="x", rule=rule)
     if b.shape != (C,):
         raise ArgumentError(f"bias must have shape ({C},), got {b.shape}")
     kh, kw = Wt.shape[1:]
@@ -60,7 +64,7 @@ def depthwise_affine(x: Any, weight: Any, bias: Any) -> np.ndarray:
     ph, pw = (kh - 1) // 2, (kw - 1) // 2
     Xp = np.pad(X, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     ho, wo = h + 2 * ph - kh + 1, w + 2 * pw - kw + 1
-    out = np.zeros((X.shape[0], C, ho, wo))
+    out = np.zeros((X.shape[0], C, ho, wo), dtype=X.dtype)
     for a in range(kh):
         for bb in range(kw):
             out += Wt[None, :, a, bb, None, None] * Xp[:, :, a : a + ho, bb : bb + wo]
@@ -100,6 +104,10 @@ class ConvNorm:
     running_V : ndarray
         Starts as ``0`` (as the official buffer) and is updated by every training call.
 
+    A float32 kernel makes a float32 layer: inputs must be float32 (another float dtype
+    is an error naming both), and the output, ``running_V`` and the affine are float32.
+    ``V`` itself is computed in float64 from the float32 kernel and then rounded.
+
     Examples
     --------
     >>> K = np.random.default_rng(0).standard_normal((4, 3, 3, 3))
@@ -118,18 +126,22 @@ class ConvNorm:
         affine_bias: Any = None,
         momentum: float | None = None,
     ) -> None:
-        self.kernel = as_kernel(kernel)
+        raw = as_native_array(kernel, "kernel")
+        dt = raw.dtype
+        self.kernel = as_kernel(raw).astype(dt, copy=False)
         c_out, _, kh, kw = self.kernel.shape
         self.stride, self.padding, self.affine = stride, padding, bool(affine)
         self.momentum = None if momentum is None else as_float(momentum, "momentum", 0.0, 1.0)
         if affine_weight is None:
-            affine_weight = np.zeros((c_out, kh, kw))
+            affine_weight = np.zeros((c_out, kh, kw), dtype=dt)
             affine_weight[:, (kh - 1) // 2, (kw - 1) // 2] = 1.0
-        self.affine_weight = as_array(affine_weight, "affine_weight")
-        self.affine_bias = as_array(
-            np.zeros(c_out) if affine_bias is None else affine_bias, "affine_bias", ndim=1
+        self.affine_weight = as_native_array(affine_weight, "affine_weight", like=dt,
+                                             like_name="kernel", rule=_LAYER_RULE)
+        self.affine_bias = as_native_array(
+            np.zeros(c_out, dtype=dt) if affine_bias is None else affine_bias, "affine_bias",
+            ndim=1, like=dt, like_name="kernel", rule=_LAYER_RULE,
         )
-        self.running_V: np.ndarray = np.zeros(1)
+        self.running_V: np.ndarray = np.zeros(1, dtype=dt)
         self.num_batches_tracked = 0
 
     def _update_running(self, V: np.ndarray) -> None:
@@ -138,11 +150,12 @@ class ConvNorm:
             f = max(cosine_rampdown(self.num_batches_tracked), 1e-2)
         else:
             f = self.momentum
-        self.running_V = f * V + (1.0 - f) * self.running_V
+        self.running_V = f * V.astype(self.kernel.dtype) + (1.0 - f) * self.running_V
 
     def __call__(self, x: Any, training: bool = True) -> np.ndarray:
         """Forward a batch ``(B, c_in, h, w)``; training updates and uses this batch's V."""
-        X = as_array(x, "x", ndim=4)
+        X = as_native_array(x, "x", ndim=4, like=self.kernel.dtype, like_name="kernel",
+                            rule=_LAYER_RULE)
         if X.shape[1] != self.kernel.shape[1]:
             raise ArgumentError(
                 f"x must have {self.kernel.shape[1]} channels (axis 1), got shape {X.shape}"
@@ -165,8 +178,7 @@ class ConvNorm:
                 )
             op = convnorm_operator(self.kernel, X.shape[2:], self.stride, self.padding,
                                    V=self.running_V)
-        Y = (op @ X.reshape(X.shape[0], -1).T).T.reshape(X.shape[0], op.c_out,
-                                                          *op.plan.output_shape)
+        Y = op.forward(X)
         if self.affine:
             Y = depthwise_affine(Y, self.affine_weight, self.affine_bias)
         return Y

@@ -37,7 +37,6 @@ import numpy as np
 from specproof._core import (
     ArgumentError,
     ComputationError,
-    as_array,
     as_choice,
     as_float,
     as_generator,
@@ -45,6 +44,7 @@ from specproof._core import (
     as_positive_int,
 )
 from specproof.certificates import NormBounds, as_kernel, conv_operator_norm, spectral_norm
+from specproof.spectral.dtypes import NATIVE_DTYPES, as_native_array, mixed_dtype_error
 
 TORCH_INIT_ITERATIONS = 15
 DEFAULT_EPS = 1e-12
@@ -53,7 +53,7 @@ DEFAULT_EPS = 1e-12
 def _weight(weight: Any, name: str = "weight") -> np.ndarray:
     if hasattr(weight, "detach") and hasattr(weight, "cpu"):
         weight = weight.detach().cpu().numpy()
-    if isinstance(weight, np.ndarray) and weight.dtype == np.float64 and weight.size:
+    if isinstance(weight, np.ndarray) and weight.dtype in NATIVE_DTYPES and weight.size:
         # a sum is finite only if every entry is (NaN and inf propagate); it is one
         # allocation-free pass, against isfinite's boolean array. An overflowing sum of
         # finite entries falls through to the full check, which then accepts it.
@@ -61,7 +61,11 @@ def _weight(weight: Any, name: str = "weight") -> np.ndarray:
             total = float(np.sum(weight))
         if math.isfinite(total):
             return weight
-    return as_array(weight, name)
+    # float32 stays float32 (computed, stored and returned so); the rest becomes float64
+    return as_native_array(weight, name)
+
+
+_SN_RULE = "spectral normalisation runs in the registered weight's dtype"
 
 
 def weight_to_matrix(weight: Any, dim: int = 0) -> np.ndarray:
@@ -115,9 +119,12 @@ def power_iteration(
     >>> round(s, 12)
     2.0
     """
-    M = as_array(W, "W", ndim=2)
-    u = as_array(u, "u", ndim=1).copy()
-    v = as_array(v, "v", ndim=1).copy()
+    M = _weight(W, "W")
+    if M.ndim != 2:
+        raise ArgumentError(f"W must be a 2-D array, got shape {M.shape}")
+    rule = "the iteration runs in W's dtype"
+    u = as_native_array(u, "u", ndim=1, like=M.dtype, like_name="W", rule=rule).copy()
+    v = as_native_array(v, "v", ndim=1, like=M.dtype, like_name="W", rule=rule).copy()
     if u.shape[0] != M.shape[0] or v.shape[0] != M.shape[1]:
         raise ArgumentError(
             f"u and v must have lengths {M.shape}, got {u.shape[0]} and {v.shape[0]}"
@@ -176,14 +183,23 @@ class PowerIterationSN:
         self.eps = as_float(eps, "eps", minimum=0.0, strict_minimum=True)
         self.dim = as_int(dim, "dim", minimum=-W.ndim, maximum=max(W.ndim - 1, 0)) % W.ndim
         self.shape = W.shape
+        self.dtype = W.dtype
         self.sigma: float | None = None
         if W.ndim == 1:
             self.u = self.v = None
             return
         M = weight_to_matrix(W, self.dim)
         rng = as_generator(seed)
-        u0 = rng.standard_normal(M.shape[0]) if u is None else as_array(u, "u", ndim=1)
-        v0 = rng.standard_normal(M.shape[1]) if v is None else as_array(v, "v", ndim=1)
+        # the draws are float64 (the same stream for both dtypes), rounded to W's dtype
+        dt = self.dtype
+        if u is None:
+            u0 = rng.standard_normal(M.shape[0]).astype(dt)
+        else:
+            u0 = as_native_array(u, "u", ndim=1, like=dt, like_name="weight", rule=_SN_RULE)
+        if v is None:
+            v0 = rng.standard_normal(M.shape[1]).astype(dt)
+        else:
+            v0 = as_native_array(v, "v", ndim=1, like=dt, like_name="weight", rule=_SN_RULE)
         self.u = _normalize(u0, self.eps)
         self.v = _normalize(v0, self.eps)
         self._iterate(M, as_int(init_iterations, "init_iterations", minimum=0))
@@ -212,6 +228,9 @@ class PowerIterationSN:
         W = _weight(weight)
         if W.shape != self.shape:
             raise ArgumentError(f"weight must have shape {self.shape}, got {W.shape}")
+        if W.dtype != self.dtype:
+            raise mixed_dtype_error("weight", W.dtype, "the registered weight", self.dtype,
+                                    _SN_RULE)
         if W.ndim == 1:
             norm = float(np.linalg.norm(W))
             self.sigma = norm
@@ -328,7 +347,9 @@ def _as_kernel_or_matrix(kernel: Any) -> np.ndarray:
     K = _weight(kernel, "kernel")
     if K.ndim == 2:
         return K[:, :, None, None]
-    return as_kernel(K)
+    if K.ndim != 4:
+        as_kernel(K)  # raises its error for the wrong number of dimensions
+    return K  # finite and non-empty already; a float32 kernel stays float32
 
 
 class BSNPowerIteration:

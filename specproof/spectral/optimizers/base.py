@@ -21,9 +21,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from specproof._core import ArgumentError, ArgumentTypeError, SpecproofError, first_nonfinite
+from specproof.spectral.dtypes import mixed_dtype_error, working_dtype
 
 State = dict[str, Any]
-_NATIVE = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 class OptimizerStateError(SpecproofError, ValueError):
@@ -66,10 +66,8 @@ def _check_params(params: Any, grads: Any) -> list[str]:
         if not (np.issubdtype(g.dtype, np.floating) or np.issubdtype(g.dtype, np.integer)):
             raise ArgumentTypeError(f"grads[{name!r}] must be a real array, got dtype {g.dtype}")
         if np.issubdtype(g.dtype, np.floating) and g.dtype != p.dtype:
-            raise ArgumentTypeError(
-                f"grads[{name!r}] is {g.dtype} but params[{name!r}] is {p.dtype}: the step "
-                "runs in the parameter's dtype; convert one of them"
-            )
+            raise mixed_dtype_error(f"grads[{name!r}]", g.dtype, f"params[{name!r}]", p.dtype,
+                                    "the step runs in the parameter's dtype")
         if g.shape != p.shape:
             raise ArgumentError(
                 f"grads[{name!r}] has shape {g.shape} but params[{name!r}] has shape {p.shape}"
@@ -165,7 +163,7 @@ class Optimizer(abc.ABC):
         for name in names:
             # float32 and float64 parameters are computed in their own dtype, end to end
             # (state included); other float dtypes in float64
-            work = params[name].dtype if params[name].dtype in _NATIVE else np.dtype(np.float64)
+            work = working_dtype(params[name].dtype)
             p = np.array(params[name], dtype=work)
             g = np.asarray(grads[name], dtype=work)
             state = self._state.get(name)
