@@ -180,16 +180,14 @@ def _build() -> dict[str, type]:
             self, params, ns_dtype: str | None = None, eps_placement: str = "add",
             **kwargs: Any,
         ) -> None:
-            from specproof._core import ArgumentError, as_choice
+            from specproof._core import ArgumentError
 
             _no_exclude(kwargs)
-            ref = _NpMuon(**kwargs)
+            ref = _NpMuon(eps_placement=eps_placement, **kwargs)
             if ns_dtype not in (None, "bfloat16"):
                 raise ArgumentError(f"ns_dtype must be None or 'bfloat16', got {ns_dtype!r}")
             defaults = {k: v for k, v in ref._hyper.items() if k != "exclude"}
             defaults["ns_dtype"] = ns_dtype
-            defaults["eps_placement"] = as_choice(eps_placement, ("add", "clamp"),
-                                                  "eps_placement")
             super().__init__(params, defaults)
 
         @torch.no_grad()

@@ -92,3 +92,18 @@ def test_agrees_with_torch_muon_to_bfloat16_precision():
     step_np = p["W"] - W0
     step_t = tw.detach().numpy() - W0
     assert np.abs(step_np - step_t).max() < 5e-2 * np.abs(step_np).max()
+
+
+def test_eps_placement_clamp_divides_by_max_norm_eps():
+    G = np.array([[3e-8, 0.0], [0.0, 4e-8]])          # ||G||_F = 5e-8 < eps = 1e-7
+    for placement, denom in (("add", 5e-8 + 1e-7), ("clamp", 1e-7)):
+        X = newton_schulz5(G, steps=0, eps_placement=placement)
+        assert np.allclose(X, G / denom, rtol=1e-15, atol=0.0)
+    big = np.diag([3.0, 4.0])
+    np.testing.assert_allclose(newton_schulz5(big, steps=0, eps_placement="clamp"), big / 5.0,
+                               rtol=1e-15)
+    with pytest.raises(ArgumentError, match="eps_placement"):
+        newton_schulz5(big, eps_placement="max")
+    with pytest.raises(ArgumentError, match="eps_placement"):
+        Muon(eps_placement="sqrt")
+    assert Muon(eps_placement="clamp").state_dict()["hyperparameters"]["eps_placement"] == "clamp"

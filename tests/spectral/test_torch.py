@@ -197,3 +197,40 @@ def test_muon_bad_ns_options():
         sptorch.Muon([w], ns_dtype="float16")
     with pytest.raises(ArgumentError, match="eps_placement"):
         sptorch.Muon([w], eps_placement="max")
+
+
+@pytest.mark.parametrize("placement", ["add", "clamp"])
+def test_numpy_muon_eps_placement_equals_the_torch_muon(placement):
+    # a gradient of norm ~3e-8 < eps = 1e-7: there the placements differ by a factor ~4,
+    # and the numpy and torch Muon must agree to float64 rounding for each
+    rng = np.random.default_rng(5)
+    W0 = rng.standard_normal((9, 4))
+    grads = [rng.standard_normal((9, 4)) * 5e-9 for _ in range(3)]
+    params = {"W": W0.copy()}
+    np_opt = spectral.Muon(lr=0.1, eps_placement=placement)
+    tW = torch.nn.Parameter(torch.tensor(W0))
+    t_opt = sptorch.Muon([tW], lr=0.1, eps_placement=placement)
+    for g in grads:
+        np_opt.step(params, {"W": g})
+        tW.grad = torch.tensor(g)
+        t_opt.step()
+    assert np.abs(params["W"] - tW.detach().numpy()).max() <= 1e-14
+    assert np.abs(params["W"] - W0).max() > 1e-3
+
+
+def test_numpy_muon_clamp_equals_torch_optim_muon_in_float32(monkeypatch):
+    # torch.optim.Muon's bfloat16 cast made a float32 copy: the same algorithm in float32
+    monkeypatch.setattr(torch.Tensor, "bfloat16", lambda self: self.clone())
+    rng = np.random.default_rng(6)
+    W0 = rng.standard_normal((40, 16)).astype(np.float32)
+    grads = [(rng.standard_normal((40, 16)) * s).astype(np.float32) for s in (1.0, 1e-8, 1.0)]
+    params = {"W": W0.copy()}
+    np_opt = spectral.Muon(lr=0.02, weight_decay=0.1, eps_placement="clamp")
+    tW = torch.nn.Parameter(torch.tensor(W0))
+    t_opt = torch.optim.Muon([tW], lr=0.02, weight_decay=0.1)
+    for g in grads:
+        np_opt.step(params, {"W": g})
+        tW.grad = torch.tensor(g)
+        t_opt.step()
+    assert params["W"].dtype == np.float32
+    assert np.abs(params["W"] - tW.detach().numpy()).max() <= 1e-6 * np.abs(W0).max()

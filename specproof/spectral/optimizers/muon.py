@@ -6,7 +6,8 @@ For a matrix parameter with gradient g (reference ``muon_update``):
     u = g + mu (b - g)  (Nesterov)  or  u = b
     O = NS5(u),  p <- p (1 - lr wd) - lr max(1, rows / cols)^(1/2) O
 
-NS5: X = u / (||u||_F + 1e-7) (transposed when rows > cols), then five times
+NS5: X = u / (||u||_F + 1e-7) (transposed when rows > cols; ``eps_placement="clamp"``
+divides by ``max(||u||_F, 1e-7)`` instead, as ``torch.optim.Muon``), then five times
 A = X X^T, X <- a X + (b A + c A^2) X with (a, b, c) = (3.4445, -4.7750, 2.0315).
 The reference runs NS5 in bfloat16; here it runs in the weight's dtype (float32 or float64).
 Parameters that are not matrices take the AdamW rule, as in the reference setup.
@@ -18,11 +19,12 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from specproof._core import ArgumentError, ArgumentTypeError, as_float, as_int
+from specproof._core import ArgumentError, ArgumentTypeError, as_choice, as_float, as_int
 from specproof.spectral.optimizers.adam import AdamWRoute
 from specproof.spectral.optimizers.base import Optimizer, State
 
 NS_COEFFICIENTS: tuple[float, float, float] = (3.4445, -4.7750, 2.0315)
+EPS_PLACEMENTS = ("add", "clamp")
 
 
 def newton_schulz5(
@@ -30,6 +32,7 @@ def newton_schulz5(
     steps: int = 5,
     coefficients: tuple[float, float, float] = NS_COEFFICIENTS,
     eps: float = 1e-7,
+    eps_placement: str = "add",
 ) -> np.ndarray:
     """Approximate the orthogonal polar factor of ``G`` by Muon's quintic iteration.
 
@@ -46,6 +49,9 @@ def newton_schulz5(
         The quintic's coefficients.
     eps : float
         Added to the Frobenius norm before normalising.
+    eps_placement : {"add", "clamp"}
+        ``X / (||X||_F + eps)`` (the reference Muon) or ``X / max(||X||_F, eps)``
+        (``torch.optim.Muon``); they differ visibly only for gradients of norm near eps.
 
     Examples
     --------
@@ -59,11 +65,13 @@ def newton_schulz5(
         X = X.astype(np.float64)
     if X.ndim != 2:
         raise ArgumentError(f"G must be a 2-D array, got shape {X.shape}")
+    eps_placement = as_choice(eps_placement, EPS_PLACEMENTS, "eps_placement")
     a, b, c = coefficients
     transpose = X.shape[0] > X.shape[1]
     if transpose:
         X = X.T
-    X = X / (np.linalg.norm(X) + eps)
+    norm = float(np.linalg.norm(X))
+    X = X / (norm + eps if eps_placement == "add" else max(norm, eps))
     for _ in range(steps):
         A = X @ X.T
         B = b * A + c * (A @ A)
@@ -90,6 +98,10 @@ class Muon(Optimizer):
         The AdamW rule for parameters that are not 2-D or are named in ``exclude``.
     exclude : collection of str
         Names of 2-D parameters that take AdamW anyway (embeddings, heads).
+    eps_placement : {"add", "clamp"}
+        Newton-Schulz's normalisation ``u / (||u||_F + 1e-7)`` (the reference Muon;
+        default) or ``u / max(||u||_F, 1e-7)`` (``torch.optim.Muon``); see
+        :func:`newton_schulz5`.
 
     Examples
     --------
@@ -114,6 +126,7 @@ class Muon(Optimizer):
         adamw_eps: float = 1e-8,
         adamw_weight_decay: float = 0.0,
         exclude: Iterable[str] = (),
+        eps_placement: str = "add",
     ) -> None:
         super().__init__()
         self.lr = as_float(lr, "lr", minimum=0.0, strict_minimum=True)
@@ -125,6 +138,7 @@ class Muon(Optimizer):
         self.nesterov = nesterov
         self.ns_steps = as_int(ns_steps, "ns_steps", minimum=0)
         self.weight_decay = as_float(weight_decay, "weight_decay", minimum=0.0)
+        self.eps_placement = as_choice(eps_placement, EPS_PLACEMENTS, "eps_placement")
         self.adamw = AdamWRoute(adamw_lr, adamw_betas, adamw_eps, adamw_weight_decay, exclude)
         self.exclude = self.adamw.exclude
         self._hyper = {
@@ -133,6 +147,7 @@ class Muon(Optimizer):
             "nesterov": self.nesterov,
             "ns_steps": self.ns_steps,
             "weight_decay": self.weight_decay,
+            "eps_placement": self.eps_placement,
             **self.adamw.hyper(),
         }
 
@@ -151,7 +166,7 @@ class Muon(Optimizer):
         mu = self.momentum
         buf = state["buffer"] + (1.0 - mu) * (g - state["buffer"])
         u = g + mu * (buf - g) if self.nesterov else buf
-        O = newton_schulz5(u, self.ns_steps)
+        O = newton_schulz5(u, self.ns_steps, eps_placement=self.eps_placement)
         scale = max(1.0, p.shape[0] / p.shape[1]) ** 0.5
         new_p = p * (1.0 - self.lr * self.weight_decay) - (self.lr * scale) * O
         self._current_diagnostics = {
