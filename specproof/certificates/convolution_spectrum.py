@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.linalg import lapack
 from scipy.sparse.linalg import svds
 
 from specproof._core import ArgumentError, ComputationError, as_choice, as_generator, as_int
@@ -93,6 +94,33 @@ def _gram_symbols(K: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
     return G.reshape(h, w // 2 + 1, c, c)
 
 
+# from this matrix size on, one zhetrd + dsterf call per frequency beats numpy's batched
+# eigvalsh (the same LAPACK algorithm, zheevd without vectors, less its per-matrix
+# overhead); below it the Python loop would cost more than it saves
+_LOOP_MIN_SIZE = 32
+
+
+def _hermitian_eigenvalues(G: np.ndarray) -> np.ndarray:
+    """Ascending eigenvalues of a batch ``(B, c, c)`` of Hermitian matrices.
+
+    What ``np.linalg.eigvalsh`` computes (Householder tridiagonalisation, then the
+    root-free QR of ``dsterf``), called directly for ``c >= _LOOP_MIN_SIZE``.
+    """
+    c = G.shape[-1]
+    if c < _LOOP_MIN_SIZE:
+        return np.linalg.eigvalsh(G)
+    out = np.empty(G.shape[:-1])
+    lwork = 32 * c  # zhetrd's blocked path (the optimal size LAPACK reports for c <= 8192)
+    for i, g in enumerate(G):
+        _, d, e, _, info = lapack.zhetrd(g, lwork=lwork)
+        if info == 0:
+            d, info = lapack.dsterf(d, e, overwrite_d=1, overwrite_e=1)
+        if info != 0:  # not seen in practice; eigvalsh says what went wrong
+            d = np.linalg.eigvalsh(g)
+        out[i] = d
+    return out
+
+
 def _gram_values(K: np.ndarray, grid: tuple[int, int], workers: int = 1) -> np.ndarray:
     """Singular values (descending) on the rfft2 half-grid via eigenvalues of the Gram.
 
@@ -101,24 +129,54 @@ def _gram_values(K: np.ndarray, grid: tuple[int, int], workers: int = 1) -> np.n
     sigma_i``. Frequencies where that could exceed ``GRAM_RELATIVE_ACCURACY * sigma_max``
     (``sigma_min / sigma_max < 4 sqrt(c) u / GRAM_RELATIVE_ACCURACY``) are recomputed by
     an SVD of the symbol matrix.
+
+    In the half-grid's columns 0 and ``w / 2`` (``w`` even), row ``h - i`` is the complex
+    conjugate of row ``i`` (a real kernel: ``M(-w) = conj M(w)``): only rows ``0 .. h // 2``
+    of those columns are solved, the rest copied.
     """
     c = min(K.shape[0], K.shape[1])
     G = _gram_symbols(K, grid)
-    if workers > 1 and G.shape[0] * G.shape[1] >= 2 * workers:
+    h, w = grid
+    half_w = G.shape[1]
+    self_conj = [0] + ([w // 2] if w % 2 == 0 and w // 2 != 0 else [])
+    solve = np.ones((h, half_w), dtype=bool)
+    for j in self_conj:
+        solve[h // 2 + 1 :, j] = False
+    flat = G[solve]
+    if workers > 1 and flat.shape[0] >= 2 * workers:
         # LAPACK releases the GIL: frequencies are independent, so threads share them
-        flat = G.reshape(-1, c, c)
         with ThreadPoolExecutor(workers) as ex:
-            parts = list(ex.map(np.linalg.eigvalsh, np.array_split(flat, workers)))
-        lam = np.concatenate(parts).reshape(G.shape[:-1])[..., ::-1]
+            parts = list(ex.map(_hermitian_eigenvalues, np.array_split(flat, workers)))
+        solved = np.concatenate(parts)
     else:
-        lam = np.linalg.eigvalsh(G)[..., ::-1]
+        solved = _hermitian_eigenvalues(flat)
+    lam = np.empty((h, half_w, c))
+    lam[solve] = solved[:, ::-1]
+    for j in self_conj:
+        rows = np.arange(h // 2 + 1, h)
+        lam[rows, j] = lam[h - rows, j]
     ratio = (4.0 * math.sqrt(c) * UNIT_ROUNDOFF / GRAM_RELATIVE_ACCURACY) ** 2
     bad = ~(lam[..., -1] >= ratio * lam[..., 0])
     s = np.sqrt(np.maximum(lam, 0.0))
     if bad.any():
-        M = _symbols(K, grid, real=True)
-        s[bad] = np.linalg.svd(M[bad], compute_uv=False)
+        s[bad] = np.linalg.svd(_symbols_at(K, grid, np.argwhere(bad)), compute_uv=False)
     return s
+
+
+def _symbols_at(K: np.ndarray, grid: tuple[int, int], freqs: np.ndarray) -> np.ndarray:
+    """The symbols ``M(w)`` (as ``fft2`` defines them) at the frequencies ``freqs`` only:
+    ``(len(freqs), c_out, c_in)``, a direct sum of the ``k_h k_w`` taps (the fallback
+    needs a few frequencies, not the whole FFT)."""
+    c_out, c_in, kh, kw = K.shape
+    h, w = grid
+    a, b = np.arange(kh), np.arange(kw)
+    # exact integer reduction of the phase before the division, as in _gram_symbols
+    angle = -2.0 * np.pi * (
+        np.mod(freqs[:, 0, None, None] * a[None, :, None], h) / h
+        + np.mod(freqs[:, 1, None, None] * b[None, None, :], w) / w
+    )
+    phase = np.exp(1j * angle).reshape(len(freqs), kh * kw)
+    return (phase @ K.reshape(c_out * c_in, kh * kw).T).reshape(len(freqs), c_out, c_in)
 
 
 def circular_singular_values(

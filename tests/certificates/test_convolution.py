@@ -272,3 +272,35 @@ def test_near_duplicate_output_channels_keep_their_small_singular_values():
     lam = np.linalg.eigvalsh(G @ np.conj(np.swapaxes(G, -1, -2)))
     plain = np.sqrt(np.maximum(lam[..., 0], 0.0))
     assert np.abs(plain / tiny - 1.0).max() > 1e-2
+
+
+@pytest.mark.parametrize("grid", [(4, 4), (5, 6), (6, 5), (7, 3), (2, 4)])
+def test_lapack_loop_and_conjugate_rows_equal_the_reference(grid):
+    # c = 32 takes the per-frequency zhetrd + dsterf loop; rows h - i of columns 0 and
+    # w / 2 are copied from row i (conjugate symbols): every frequency must still match
+    import specproof.certificates.convolution_spectrum as cs
+
+    assert cs._LOOP_MIN_SIZE <= 32
+    rng = np.random.default_rng(11)
+    K = rng.standard_normal((32, 40, 2, 3)) / 16
+    a = circular_singular_values(K, grid, by_frequency=True)
+    b = circular_singular_values(K, grid, method="svd", by_frequency=True)
+    assert a.shape == b.shape == (*grid, 32)
+    assert np.abs(a - b).max() <= 1e-13 * float(b.max())
+
+
+def test_near_duplicate_channels_at_32_channels_take_the_svd_fallback():
+    import specproof.certificates.convolution_spectrum as cs
+
+    rng = np.random.default_rng(12)
+    K = rng.standard_normal((32, 32, 3, 3))
+    K[5] = K[3] + 1e-9 * rng.standard_normal((32, 3, 3))
+    a = circular_singular_values(K, (4, 5), by_frequency=True)
+    b = circular_singular_values(K, (4, 5), method="svd", by_frequency=True)
+    smax = float(b.max())
+    assert np.abs(a - b).max() <= 1e-11 * smax
+    assert np.abs(a[..., -1] / b[..., -1] - 1.0).max() < 1e-5
+    # the symbols the fallback builds tap by tap are fft2's
+    freqs = np.array([[0, 0], [3, 2], [1, 4]])
+    M = np.fft.fft2(K, s=(4, 5), axes=(2, 3)).transpose(2, 3, 0, 1)
+    assert np.abs(cs._symbols_at(K, (4, 5), freqs) - M[freqs[:, 0], freqs[:, 1]]).max() < 1e-12
