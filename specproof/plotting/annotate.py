@@ -42,8 +42,10 @@ def reference_line(ax, slope: float, x, y, label: str | None = None, color="0.35
     x0 = float(np.exp(np.mean(np.log(xa))))
     y0 = float(np.exp(np.mean(np.log(ya))))
     grid = np.geomspace(xa.min(), xa.max(), 50)
-    (line,) = ax.loglog(grid, y0 * (grid / x0) ** slope, "--", color=color, lw=0.9,
-                        label=label or f"slope {_slope_text(slope)}")
+    # on axes that are log-log already, plot: loglog would reset ticks placed on purpose
+    draw = ax.plot if ax.get_xscale() == ax.get_yscale() == "log" else ax.loglog
+    (line,) = draw(grid, y0 * (grid / x0) ** slope, "--", color=color, lw=0.9,
+                   label=label or f"slope {_slope_text(slope)}")
     line.set_gid(REFERENCE_GID)
     return line
 

@@ -178,11 +178,9 @@ def _cell_colour(image, x: float, y: float):
     left, right, bottom, top = image.get_extent()
     rows, cols = data.shape
     j = int(np.floor((x - left) / (right - left) * cols))
-    # imshow's default origin puts row 0 at the top: the extent runs from rows - 0.5 up
-    frac = (y - bottom) / (top - bottom)
-    i = int(np.floor(frac * rows))
-    if image.origin == "upper":
-        i = rows - 1 - i if top > bottom else i
+    # row 0 sits at the "top" end of the extent for origin="upper", at "bottom" otherwise
+    start, end = (top, bottom) if image.origin == "upper" else (bottom, top)
+    i = int(np.floor((y - start) / (end - start) * rows))
     if not (0 <= i < rows and 0 <= j < cols):
         return None
     return image.cmap(image.norm(data[i, j]))
