@@ -23,14 +23,15 @@ import numpy as np
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 
 from specproof._core import ArgumentError, Result, as_choice, as_float, as_generator, as_vector
+from specproof._core.display import Displayable
 from specproof.dag_nets.hessian_reduced import ReducedHessian
 
 if TYPE_CHECKING:
     from specproof.dag_nets.network import DagNet
 
 
-@dataclass(frozen=True)
-class HessianNorm(Result):
+@dataclass(frozen=True, repr=False)
+class HessianNorm(Displayable, Result):
     """The Hessian spectral norm of one output w.r.t. the parameters.
 
     ``value = |eigenvalue|``; ``residual = ||H u - eigenvalue u||`` for the unit Ritz
