@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from specproof._core.display import Displayable
+from specproof._core import Displayable
 
 
 @dataclass(frozen=True, repr=False)

@@ -8,8 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentError, ComputationError
-from specproof._core.display import Displayable
+from specproof._core import ArgumentError, ComputationError, Displayable
 
 
 def _cert_dict(cert: Any) -> Any:

@@ -24,8 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import Result, SpecproofError
-from specproof._core.display import Displayable
+from specproof._core import Displayable, Result, SpecproofError
 from specproof.certificates.constants import (
     MAX_NESTING,
     MAX_Q,

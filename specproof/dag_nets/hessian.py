@@ -22,8 +22,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 
-from specproof._core import ArgumentError, Result, as_choice, as_float, as_generator, as_vector
-from specproof._core.display import Displayable
+from specproof._core import (
+    ArgumentError,
+    Displayable,
+    Result,
+    as_choice,
+    as_float,
+    as_generator,
+    as_vector,
+)
 from specproof.dag_nets.hessian_reduced import ReducedHessian
 
 if TYPE_CHECKING:

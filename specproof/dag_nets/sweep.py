@@ -28,10 +28,10 @@ from specproof._core import (
     ArgumentError,
     ArgumentTypeError,
     ComputationError,
+    Displayable,
     as_int,
     to_jsonable,
 )
-from specproof._core.display import Displayable
 from specproof.dag_nets.cache import PointCache, canonical_json, point_key
 from specproof.fitting import SlopeFit, fit_loglog_bootstrap
 

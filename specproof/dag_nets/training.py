@@ -28,12 +28,12 @@ from specproof._core import (
     ArgumentError,
     ArgumentTypeError,
     ComputationError,
+    Displayable,
     as_array,
     as_float,
     as_int,
     as_vector,
 )
-from specproof._core.display import Displayable
 
 
 @dataclass(frozen=True)

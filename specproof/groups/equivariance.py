@@ -31,8 +31,14 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentError, ArgumentTypeError, Result, as_float, as_generator
-from specproof._core.display import Displayable
+from specproof._core import (
+    ArgumentError,
+    ArgumentTypeError,
+    Displayable,
+    Result,
+    as_float,
+    as_generator,
+)
 from specproof.groups.actions import Action
 from specproof.groups.cayley import CayleyGroup, as_group
 from specproof.groups.representations import Representation

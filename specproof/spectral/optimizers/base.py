@@ -20,8 +20,14 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from specproof._core import ArgumentError, ArgumentTypeError, SpecproofError, first_nonfinite
-from specproof._core.display import Displayable, html_repr
+from specproof._core import (
+    ArgumentError,
+    ArgumentTypeError,
+    Displayable,
+    SpecproofError,
+    first_nonfinite,
+)
+from specproof._core.display import html_repr
 
 State = dict[str, Any]
 
