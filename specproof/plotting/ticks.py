@@ -19,8 +19,7 @@ from matplotlib.ticker import (
 MIN_LOG_LABELS = 3
 # more labels than this collide at column width (x) or crowd the axis (y)
 _MAX_LABELS = {"x": 5, "y": 6}
-_LOG_STEPS = ((1.0,), (1.0, 2.0, 5.0), (1.0, 2.0, 3.0, 5.0), (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0),
-              tuple(float(m) for m in range(1, 10)))
+_LOG_STEPS = ((1.0,), (1.0, 2.0, 5.0))
 
 
 def _inside(ticks, lo: float, hi: float) -> list[float]:
@@ -31,9 +30,9 @@ def log_tick_values(lo: float, hi: float, integer: bool = False, max_labels: int
                     ) -> list[float]:
     """Between 3 and ``max_labels`` readable tick values inside ``[lo, hi]`` (log axis).
 
-    Powers of ten when at least three fit; else 1-2-5, 1-2-3-5, ... times powers of ten;
-    a range narrower than one such step (``2.1 .. 2.9``) gets evenly spaced round values,
-    which on so short a log axis look evenly spaced too.
+    Powers of ten when at least three fit; else 1, 2 and 5 times powers of ten; else (a
+    range under about a decade, where such ticks would bunch at one end) evenly spaced
+    round values, which on so short a log axis look evenly spaced too.
 
     Examples
     --------
@@ -45,6 +44,8 @@ def log_tick_values(lo: float, hi: float, integer: bool = False, max_labels: int
     [20.0, 50.0, 100.0]
     >>> log_tick_values(2.1, 2.9)
     [2.2, 2.4, 2.6, 2.8]
+    >>> log_tick_values(6.5, 19.0)
+    [8.0, 10.0, 12.0, 14.0, 16.0, 18.0]
     """
     lo, hi = sorted((float(lo), float(hi)))
     if not (hi > 0 and math.isfinite(hi)):
@@ -61,8 +62,8 @@ def log_tick_values(lo: float, hi: float, integer: bool = False, max_labels: int
                 stride = math.ceil(len(ticks) / max_labels)
                 ticks = ticks[::stride]
             return [float(f"{t:.12g}") for t in ticks]
-    locator = MaxNLocator(nbins=max(MIN_LOG_LABELS, max_labels - 1), integer=integer,
-                          steps=[1, 2, 2.5, 5, 10], min_n_ticks=MIN_LOG_LABELS)
+    locator = MaxNLocator(nbins=max(MIN_LOG_LABELS, max_labels - 2), integer=integer,
+                          steps=[1, 2, 5, 10], min_n_ticks=MIN_LOG_LABELS)
     ticks = _inside(locator.tick_values(lo, hi), lo, hi)
     if len(ticks) < MIN_LOG_LABELS:  # a range too narrow for round values: its ends and middle
         ticks = [lo, math.sqrt(lo * hi), hi]
