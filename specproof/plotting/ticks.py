@@ -57,32 +57,59 @@ def log_tick_values(lo: float, hi: float, integer: bool = False, max_labels: int
         if integer:
             ticks = [t for t in ticks if t >= 1]
         if len(ticks) >= MIN_LOG_LABELS:
-            if len(ticks) > max_labels:
-                # thin evenly, keeping at least three
-                stride = math.ceil(len(ticks) / max_labels)
-                ticks = ticks[::stride]
+            ticks = _thin(ticks, max_labels)
             return [float(f"{t:.12g}") for t in ticks]
     locator = MaxNLocator(nbins=max(MIN_LOG_LABELS, max_labels - 2), integer=integer,
                           steps=[1, 2, 5, 10], min_n_ticks=MIN_LOG_LABELS)
     ticks = _inside(locator.tick_values(lo, hi), lo, hi)
     if len(ticks) < MIN_LOG_LABELS:  # a range too narrow for round values: its ends and middle
-        ticks = [lo, math.sqrt(lo * hi), hi]
+        ticks = [lo, lo * math.sqrt(hi / lo), hi]
     return [float(f"{t:.12g}") for t in ticks]
 
 
-class ReadableLogLocator(Locator):
-    """Major ticks of a log axis from :func:`log_tick_values`, recomputed at every draw."""
+def _thin(ticks: list[float], max_labels: int) -> list[float]:
+    """Every k-th tick, k the smallest stride leaving at most ``max_labels`` — unless that
+    leaves fewer than three, when three or more matter more than the cap."""
+    stride = 1
+    while len(ticks[::stride]) > max_labels:
+        if len(ticks[:: stride + 1]) < MIN_LOG_LABELS:
+            break
+        stride += 1
+    return ticks[::stride]
 
-    def __init__(self, integer: bool = False, max_labels: int = 6):
+
+class ReadableLogLocator(Locator):
+    """Major ticks of a log axis from :func:`log_tick_values`, recomputed at every draw;
+    or at the data's own values (``at``: a few integers such as d = 3, 5, 8) when at least
+    three of them are in view."""
+
+    def __init__(self, integer: bool = False, max_labels: int = 6, at=None):
         self.integer = integer
         self.max_labels = max_labels
+        self.at = sorted(float(v) for v in at) if at is not None else None
 
     def __call__(self):
         lo, hi = self.axis.get_view_interval()
         return self.tick_values(lo, hi)
 
     def tick_values(self, vmin, vmax):
+        lo, hi = sorted((vmin, vmax))
+        if self.at is not None:
+            ticks = _inside(self.at, lo, hi)
+            if len(ticks) >= MIN_LOG_LABELS:
+                return ticks
         return log_tick_values(vmin, vmax, integer=self.integer, max_labels=self.max_labels)
+
+
+def _tick_at_data(values: np.ndarray, max_labels: int):
+    """The distinct values, when they make good ticks themselves: 3 to ``max_labels`` of
+    them, each at least 25 % above the previous (so their labels cannot collide)."""
+    distinct = np.unique(values)
+    if not (MIN_LOG_LABELS <= distinct.size <= max_labels) or distinct[0] <= 0:
+        return None
+    if np.any(distinct[1:] / distinct[:-1] < 1.25):
+        return None
+    return distinct.tolist()
 
 
 def _mantissa_exponent(value: float) -> tuple[float, int]:
@@ -168,9 +195,10 @@ def _user_fixed(axis) -> bool:
 def log_ticks(ax) -> None:
     """Readable ticks on the log axes of ``ax``: at least three labels, never colliding.
 
-    Labels at powers of ten when three or more fit in the view, else at 1-2-5 (and finer)
-    multiples as plain numbers; unlabelled minor ticks. The ticks follow later changes of
-    the limits. Ticks placed with ``set_xticks`` are kept.
+    Labels at powers of ten when three or more fit in the view, else at 1-2-5 multiples,
+    else at evenly spaced round values, as plain numbers; a few integer data values
+    (d = 3, 5, 8) are labelled themselves. Unlabelled minor ticks. The ticks follow later
+    changes of the limits. Ticks placed with ``set_xticks`` are kept.
 
     Examples
     --------
@@ -186,7 +214,9 @@ def log_ticks(ax) -> None:
     for which, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
         if axis.get_scale() != "log" or _user_fixed(axis):
             continue
-        axis.set_major_locator(ReadableLogLocator(integer=integer_data(ax, which),
+        integer = integer_data(ax, which)
+        at = _tick_at_data(_marker_values(ax, which), _MAX_LABELS[which]) if integer else None
+        axis.set_major_locator(ReadableLogLocator(integer=integer, at=at,
                                                   max_labels=_MAX_LABELS[which]))
         axis.set_major_formatter(ReadableLogFormatter())
         axis.set_minor_locator(LogLocator(base=10, subs="auto"))
