@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: F401 (the examples close their figures)
 import numpy as np
 
 from specproof.plotting.annotate import FIT_GID, REFERENCE_GID, contrast_ratio
-from specproof.plotting.legend import _renderer, legend_overlaps
+from specproof.plotting.legend import _renderer, held_drawn, legend_overlaps
 from specproof.plotting.style import MIN_FONT_PT, WIDTHS, figure  # noqa: F401 (examples)
 from specproof.plotting.ticks import MIN_LOG_LABELS, integer_data, log_ticks  # noqa: F401
 
@@ -274,16 +274,17 @@ def figure_problems(fig, printed_width: float = WIDTHS["column"]) -> list[str]:
     []
     >>> plt.close(fig)
     """
-    out = [f"axes without a label: {m}" for m in missing_labels(fig)]
-    out += [f"squeezed by its legend: {m}" for m in squeezed_axes(fig)]
-    out += small_text(fig, printed_width)
-    for i, ax in enumerate(fig.axes):
-        name = ax.get_title() or f"axes {i}"
-        if legend_overlaps(ax):
-            out.append(f"{name}: the legend covers {legend_overlaps(ax)} data points")
-        out += [f"{name}: tick labels collide: {a} / {b}" for a, b in tick_label_collisions(ax)]
-        out += [f"{name}: fewer than 3 log tick labels on {m}" for m in sparse_log_axes(ax)]
-        out += [f"{name}: fractional tick on integer data: {m}" for m in fractional_ticks(ax)]
-        out += [f"{name}: low-contrast annotation {m}" for m in low_contrast_annotations(ax)]
-        out += [f"{name}: {m}" for m in missing_reference_lines(ax)]
+    with held_drawn(fig):
+        out = [f"axes without a label: {m}" for m in missing_labels(fig)]
+        out += [f"squeezed by its legend: {m}" for m in squeezed_axes(fig)]
+        out += small_text(fig, printed_width)
+        for i, ax in enumerate(fig.axes):
+            name = ax.get_title() or f"axes {i}"
+            if legend_overlaps(ax):
+                out.append(f"{name}: the legend covers {legend_overlaps(ax)} data points")
+            out += [f"{name}: tick labels collide: {a} / {b}" for a, b in tick_label_collisions(ax)]
+            out += [f"{name}: fewer than 3 log tick labels on {m}" for m in sparse_log_axes(ax)]
+            out += [f"{name}: fractional tick on integer data: {m}" for m in fractional_ticks(ax)]
+            out += [f"{name}: low-contrast annotation {m}" for m in low_contrast_annotations(ax)]
+            out += [f"{name}: {m}" for m in missing_reference_lines(ax)]
     return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import matplotlib.pyplot as plt  # noqa: F401 (the examples close their figures)
 import numpy as np
 
@@ -44,13 +46,35 @@ def data_points(ax) -> np.ndarray:
 
 
 def _renderer(fig):
-    """A drawn renderer for ``fig`` (a figure closed by pyplot gets an Agg canvas)."""
+    """A renderer for ``fig`` after a draw (a figure closed by pyplot gets an Agg canvas).
+
+    The figure is drawn again only when something changed since the last draw
+    (``fig.stale``), and not at all inside :func:`held_drawn`: the checks measure one
+    figure many times, and a draw of a multi-panel figure costs a good part of a second.
+    """
     if not hasattr(fig.canvas, "get_renderer"):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
         FigureCanvasAgg(fig)
-    fig.canvas.draw()
+    drawn = getattr(fig, "_specproof_drawn_by", None) is fig.canvas
+    # while a batch of checks reads the figure (held_drawn), reading tick labels marks it
+    # stale without changing what is drawn: one draw serves the whole batch
+    if not drawn or (fig.stale and not getattr(fig, "_specproof_hold", False)):
+        fig.canvas.draw()
+        fig._specproof_drawn_by = fig.canvas
     return fig.canvas.get_renderer()
+
+
+@contextmanager
+def held_drawn(fig):
+    """Draw ``fig`` once and let every check inside the block measure that drawing."""
+    fig._specproof_drawn_by = None
+    _renderer(fig)
+    fig._specproof_hold = True
+    try:
+        yield fig
+    finally:
+        fig._specproof_hold = False
 
 
 def legend_overlaps(ax) -> int:
