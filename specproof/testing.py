@@ -100,3 +100,59 @@ def assert_claim_passes(
     if result.verdict != "PASS":
         raise ClaimFailed(failure_report(result), result)
     return result
+
+
+class LemmaFailed(SpecproofError, AssertionError):
+    """A lemma assertion failed; the message carries the verdict (witness or what was tried)."""
+
+    def __init__(self, message: str, verdict: Any = None) -> None:
+        super().__init__(message)
+        self.verdict = verdict
+
+
+def assert_no_counterexample(statement: Any, variables: Any = None, domain: Any = None, *,
+                             seed: int = 0, budget: float = 5.0) -> Any:
+    """Search for a counterexample to ``statement``; raise :class:`LemmaFailed` if one is seen.
+
+    A confirmed counterexample (``Refuted``) and an unconfirmed numerical one both fail,
+    with the point and both sides in the message. Passing proves nothing: it returns the
+    ``Undecided`` verdict with the tightest case seen.
+
+    Examples
+    --------
+    >>> assert_no_counterexample("x**2 + 1 >= 2*x", budget=0.3).verdict
+    'UNDECIDED'
+    >>> assert_no_counterexample("x**2 >= x", budget=2)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    specproof.testing.LemmaFailed: counterexample: Refuted(x**2 >= x fails at x = ...
+    """
+    __tracebackhide__ = True
+    from specproof.lemmas.refute import refute
+
+    verdict = refute(statement, variables, domain, seed=seed, budget=budget, progress=False)
+    if verdict.verdict != "UNDECIDED":
+        raise LemmaFailed(f"counterexample: {verdict!r}", verdict)
+    return verdict
+
+
+def assert_proved(statement: Any, variables: Any = None, domain: Any = None,
+                  **prove_options: Any) -> Any:
+    """Prove ``statement`` with an exact, independently checked certificate, or raise.
+
+    Returns the ``Proved`` verdict; raises :class:`LemmaFailed` with what was tried when
+    the prover is undecided (a statement that is not polynomial raises the prover's
+    error: only refutation applies to it).
+
+    Examples
+    --------
+    >>> assert_proved("x**2 + y**2 >= 2*x*y").verdict
+    'PROVED'
+    """
+    __tracebackhide__ = True
+    from specproof.lemmas.prove import prove
+
+    verdict = prove(statement, variables=variables, domain=domain, **prove_options)
+    if verdict.verdict != "PROVED":
+        raise LemmaFailed(f"not proved: {verdict!r}", verdict)
+    return verdict

@@ -27,6 +27,7 @@ from typing import Any
 from specproof.certificates.certify import certify
 from specproof.certificates.check_exact import check_exact
 from specproof.certificates.check_numeric import check_numeric
+from specproof.certificates.check_sos import check_sos
 
 _LAZY: dict[str, str] = {
     "BaselineResult": "baseline",
@@ -41,6 +42,8 @@ _LAZY: dict[str, str] = {
     "PowerResult": "power",
     "SCHEMA_VERSION": "constants",
     "SOLVERS": "constants",
+    "SoSCertificate": "sos_certificate",
+    "SoSCheckResult": "check_sos",
     "SoSResult": "sos",
     "SolverError": "errors",
     "SpectralNorm": "operator",
@@ -88,6 +91,8 @@ __all__ = [
     "EpsNetCertificate",
     "NormBounds",
     "PowerResult",
+    "SoSCertificate",
+    "SoSCheckResult",
     "SoSResult",
     "SolverError",
     "SpectralNorm",
@@ -96,6 +101,7 @@ __all__ = [
     "check",
     "check_exact",
     "check_numeric",
+    "check_sos",
     "epsnet_two_to_q",
     "estimate_certify_bytes",
     "identity_certificate",

@@ -140,8 +140,14 @@ def solve_conic(
     N: int,
     solver: str,
     accept_inaccurate: bool,
+    psd_sizes: list[int] | None = None,
+    nonneg: int = 0,
 ) -> ConicSolution:
     """Solve ``min c^T x`` s.t. ``A_eq x = b_eq``, ``b_psd - A_psd x in PSD_N`` (svec).
+
+    Several PSD cones (block-diagonal Gram matrices) are given by ``psd_sizes``; then the
+    rows of ``A_psd`` hold ``nonneg`` rows of a nonnegative cone first, then each block's
+    svec in turn (the ``N`` argument is then the largest block, for the memory check).
 
     Returns the primal ``x`` and the multipliers ``y`` of the equalities in the sign
     convention ``A_eq^T y + A_psd^T Z + c = 0`` (Clarabel's and SCS's).
@@ -150,6 +156,7 @@ def solve_conic(
     b = np.concatenate([b_eq, b_psd])
     m = A_eq.shape[0]
     nvar = A.shape[1]
+    sizes = [N] if psd_sizes is None else [int(k) for k in psd_sizes]
     t0 = time.perf_counter()
     if solver == "clarabel":
         import clarabel
@@ -166,7 +173,10 @@ def solve_conic(
         except Exception:  # older builds without faer keep the default
             pass
         P = sps.csc_matrix((nvar, nvar))
-        cones = [clarabel.ZeroConeT(m), clarabel.PSDTriangleConeT(N)]
+        cones = [clarabel.ZeroConeT(m)]
+        if nonneg:
+            cones.append(clarabel.NonnegativeConeT(nonneg))
+        cones += [clarabel.PSDTriangleConeT(k) for k in sizes]
         sol = clarabel.DefaultSolver(P, c, A, b, cones, settings).solve()
         raw = str(sol.status)
         status = {
@@ -178,7 +188,7 @@ def solve_conic(
         import scs
 
         data = {"A": A, "b": b, "c": c}
-        cone = {"z": m, "s": [N]}
+        cone = {"z": m, "l": nonneg, "s": sizes}
         s = scs.SCS(data, cone, verbose=False, eps_abs=1e-9, eps_rel=1e-9, max_iters=SCS_MAX_ITERS)
         sol = s.solve()
         raw = sol["info"]["status"]

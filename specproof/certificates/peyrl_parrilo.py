@@ -68,12 +68,16 @@ def expand_target(X: Sequence[Sequence[Fraction]], C: Fraction, q: int) -> dict[
     return out
 
 
-def _classes(basis: Sequence[Exponent]) -> dict[Exponent, list[tuple[int, int]]]:
+def _classes(basis: Sequence[Exponent],
+             blocks: Sequence[Sequence[int]] | None = None
+             ) -> dict[Exponent, list[tuple[int, int]]]:
+    groups = [range(len(basis))] if blocks is None else blocks
     classes: dict[Exponent, list[tuple[int, int]]] = {}
-    for a, za in enumerate(basis):
-        for b, zb in enumerate(basis):
-            classes.setdefault(tuple(x + y for x, y in zip(za, zb, strict=True)),
-                               []).append((a, b))
+    for group in groups:
+        for a in group:
+            for b in group:
+                e = tuple(x + y for x, y in zip(basis[a], basis[b], strict=True))
+                classes.setdefault(e, []).append((a, b))
     return classes
 
 
@@ -95,8 +99,13 @@ def project_gram(
     G: Sequence[Sequence[Fraction]],
     target: dict[Exponent, Fraction],
     basis: Sequence[Exponent],
+    blocks: Sequence[Sequence[int]] | None = None,
 ) -> list[list[Fraction]]:
     """Orthogonal projection of ``G`` onto ``{G : z^T G z = p}``, exactly.
+
+    With ``blocks`` (lists of basis indices) only entries inside a block are used: the
+    projection onto block-diagonal Gram matrices (entries between blocks stay as given,
+    zero for a block-diagonal ``G``).
 
     For each monomial ``alpha`` the residual ``f_alpha - sum_{S_alpha} G_ab`` is spread
     evenly over ``S_alpha``; the ``S_alpha`` partition the positions, so the corrections
@@ -111,7 +120,7 @@ def project_gram(
     [Fraction(1, 1), Fraction(1, 2)]
     """
     out = [list(row) for row in G]
-    classes = _classes(basis)
+    classes = _classes(basis, blocks)
     for alpha, coef in target.items():
         if coef != 0 and alpha not in classes:
             raise CertificationError(f"the basis cannot represent the monomial v^{alpha}")

@@ -31,6 +31,7 @@ from specproof.claims.claim import (
     first_paragraph,
 )
 from specproof.claims.evidence import Context, Evidence, claim_seed
+from specproof.claims.lemma_claim import lemma_claim
 from specproof.claims.paper import Paper
 from specproof.claims.report import (
     EvidenceFileError,
@@ -83,6 +84,7 @@ __all__ = [
     "evidence_schema",
     "first_paragraph",
     "import_user_modules",
+    "lemma_claim",
     "load_evidence",
     "order_failed_first",
     "previous_outcome",

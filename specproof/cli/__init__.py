@@ -1,4 +1,5 @@
-"""The ``specproof`` command: ``verify``, ``claims``, ``report``, ``certify``, ``check``, ``ntk``.
+"""The ``specproof`` command: ``verify``, ``claims``, ``report``, ``certify``, ``check``, ``ntk``,
+``lemma``.
 
 Exit status: 0 success, 1 a claim is FAIL/ERROR/VACUOUS (or the run was interrupted),
 2 bad usage or input. Each command lives in a module of its own here; each imports the
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 
 from specproof.cli.certify import add_certify, add_check
 from specproof.cli.common import PROFILES, UsageError
+from specproof.cli.lemma import add_lemma
 from specproof.cli.ntk import add_ntk
 from specproof.cli.verify import add_claims, add_report, add_verify
 
@@ -32,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"specproof {__version__}",
                         help="print specproof's version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (add_verify, add_claims, add_report, add_certify, add_check, add_ntk):
+    for add in (add_verify, add_claims, add_report, add_certify, add_check, add_ntk,
+                add_lemma):
         add(sub)
     return parser
 

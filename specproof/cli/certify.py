@@ -116,19 +116,37 @@ def _cmd_certify(args: argparse.Namespace) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     """Exit 0 VALID, 1 INVALID (the file is a certificate that does not prove its bound),
     2 the file cannot be read as a certificate (one line, whatever is wrong with it)."""
+    import dataclasses
     import json
 
     from specproof.certificates import check
 
     result = check(str(args.certificate), exact=args.exact)
+    line = result.verdict_line
+    text_check = None
+    if result.ok and type(result).__name__ == "SoSCheckResult":
+        # a general SoS certificate proves p >= 0 for the p in the file: make sure its
+        # statement text says the same (a forger could edit the text and its hash)
+        from specproof.lemmas.recheck import statement_matches
+
+        same, why = statement_matches(str(args.certificate))
+        text_check = why
+        if not same:
+            result = dataclasses.replace(result, ok=False, code="statement_mismatch",
+                                         reason=why, message=why)
+            line = result.verdict_line
+        else:
+            line = f"{line}; {why}"
     status = 0 if result.ok else (2 if result.code == "malformed" else 1)
     if args.json:
         print(json.dumps({"valid": bool(result.ok), "code": result.code,
                           "reason": result.reason, "statement": result.statement,
                           "shape": list(result.shape) if result.shape else None,
-                          "x_sha256": result.x_sha256, "exact": bool(args.exact)}))
+                          "x_sha256": result.x_sha256, "exact": bool(args.exact or
+                                                                     result.exact),
+                          "statement_text_check": text_check}))
     else:
-        print(result.verdict_line)
+        print(line)
     return status
 
 

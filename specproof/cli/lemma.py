@@ -1,0 +1,211 @@
+"""``specproof lemma``: refute a statement with an exact counterexample, or prove it.
+
+Exit status: 0 PROVED (the certificate is written to ``-o``), 1 REFUTED (an exact or
+interval-certified counterexample), 3 UNDECIDED (what was tried and the tightest case; a
+numerical counterexample that could not be confirmed is undecided too), 2 usage errors.
+Everything heavy (sympy, scipy, flint, the SoS solvers) is imported when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from typing import Any
+
+from specproof.cli.common import UsageError, non_negative_int
+
+EXIT = {"PROVED": 0, "REFUTED": 1, "UNDECIDED": 3, "NUMERICAL COUNTEREXAMPLE": 3}
+
+
+def add_lemma(sub: Any) -> None:
+    p = sub.add_parser(
+        "lemma",
+        help="refute a statement (exact counterexample) or prove it (checked certificate)",
+        description="Try to refute STATEMENT briefly (search, shrink, exact confirmation), "
+        "then to prove it (SoS / Putinar certificate checked exactly), then to refute it with "
+        "the rest of the budget. Exit 0 PROVED, 1 REFUTED, 3 UNDECIDED, 2 usage errors.",
+    )
+    p.add_argument("statement", metavar="STATEMENT",
+                   help="e.g. \"x**4*y**2 + x**2*y**4 - 3*x**2*y**2 + 1 >= 0\"; relations "
+                   ">=, <=, = ; matrices: A @ B, A.T, norm(X, 2|'fro'|'nuc'), trace, det, "
+                   "expm, logm, two_to_q(X, q), schatten(X, p)")
+    p.add_argument("--vars", metavar="x,y", help="the variables, in this order (default: every "
+                   "name in the statement)")
+    p.add_argument("--box", action="append", default=[], metavar="x=LO:HI",
+                   help="a bound LO <= x <= HI (repeatable, or comma-separated)")
+    p.add_argument("--matrix", action="append", default=[], metavar="A=NxM[:KIND]",
+                   help="a matrix variable; KIND one of general, sym, psd, orth, diag "
+                   "(repeatable)")
+    p.add_argument("--constraint", action="append", default=[], metavar="REL",
+                   help="a polynomial constraint such as \"x**2 + y**2 <= 1\" (repeatable)")
+    p.add_argument("--degree", type=non_negative_int, default=None,
+                   help="largest degree of the SoS decomposition (default: the statement's)")
+    p.add_argument("--multiplier", default="auto", choices=("auto", "none", "reznick"),
+                   help="auto: plain SoS, then the Reznick multiplier (default)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the search")
+    p.add_argument("--budget", type=float, default=10.0, metavar="SECONDS",
+                   help="seconds of counterexample search (default 10)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("-o", "--output", metavar="CERT.json",
+                   help="write the certificate here when proved")
+    p.set_defaults(func=_cmd_lemma)
+
+
+def _parse_box(items: list[str]) -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
+    for item in (x for chunk in items for x in chunk.split(",") if x.strip()):
+        name, sep, rng = item.partition("=")
+        lo, colon, hi = rng.partition(":")
+        if not (sep and colon and name.strip() and lo.strip() and hi.strip()):
+            raise UsageError(f"--box {item!r}: expected NAME=LO:HI, e.g. x=-1:1")
+        out[name.strip()] = (lo.strip(), hi.strip())
+    return out
+
+
+def _parse_matrices(items: list[str]) -> list[Any]:
+    from specproof.lemmas.matrices import Matrix
+
+    out = []
+    for item in items:
+        name, sep, spec = item.partition("=")
+        size, _, kind = spec.partition(":")
+        n, x, m = size.lower().partition("x")
+        if not (sep and n.strip().isdigit() and (not x or m.strip().isdigit())):
+            raise UsageError(f"--matrix {item!r}: expected NAME=NxM[:KIND], e.g. A=3x3:sym")
+        out.append(Matrix(name.strip(), int(n), int(m) if x else 1, kind=kind.strip() or "general"))
+    return out
+
+
+def build_statement(args: argparse.Namespace) -> Any:
+    """The Statement the command line describes (a StatementError is a usage error)."""
+    from specproof.lemmas.domains import box, constraints
+    from specproof.lemmas.errors import StatementError
+    from specproof.lemmas.statement import as_statement
+
+    try:
+        mats = _parse_matrices(args.matrix)
+        given: list[Any] = list(mats)
+        if args.vars:
+            given += [v.strip() for v in args.vars.split(",") if v.strip()]
+        st = as_statement(args.statement, variables=given or None)
+        bounds = _parse_box(args.box)
+        if bounds:
+            st = st.with_domain(box(**bounds))
+        if args.constraint:
+            st = st.with_domain(constraints(*args.constraint))
+    except StatementError as exc:
+        raise UsageError(str(exc).splitlines()[0]) from exc
+    return st
+
+
+def _show_value(v: Any) -> str:
+    from fractions import Fraction
+
+    from specproof.lemmas.verdicts import Interval
+
+    if isinstance(v, Interval):
+        return f"{v}  (certified enclosure)"
+    if isinstance(v, Fraction) and v.denominator != 1:
+        return f"{v}  (≈ {float(v):.10g})"
+    return str(v)
+
+
+def _report(verdict: Any, cert_path: str | None) -> list[str]:
+    from specproof.lemmas.verdicts import show_point
+
+    name = verdict.verdict
+    if name == "REFUTED":
+        lines = [f"REFUTED: {verdict.text} is false ({verdict.trust})",
+                 f"  at {show_point(verdict.point)}",
+                 f"  lhs = {_show_value(verdict.lhs)}",
+                 f"  rhs = {_show_value(verdict.rhs)}",
+                 f"  margin = {_show_value(verdict.margin)}",
+                 f"  found by: {verdict.how_found}"]
+    elif name == "PROVED":
+        lines = [f"PROVED: {verdict.text} ({verdict.trust})", f"  {verdict!r}"]
+        if verdict.certificate is None:
+            lines.append("  no certificate file: an identity's proof is its exact expansion")
+        elif cert_path:
+            lines.append(f"  certificate written to {cert_path} (re-check: specproof check "
+                         f"{cert_path} --exact)")
+        else:
+            lines.append("  certificate not written (give -o CERT.json)")
+    elif name == "NUMERICAL COUNTEREXAMPLE":
+        lines = [f"UNDECIDED: numerical counterexample, not confirmed: {verdict.text}",
+                 f"  at {show_point(verdict.point)} (floating point)",
+                 f"  lhs ≈ {verdict.lhs:.12g}, rhs ≈ {verdict.rhs:.12g}",
+                 f"  not confirmed: {verdict.why_not_confirmed}"]
+    else:
+        lines = [f"UNDECIDED: {verdict.text}"] + [f"  tried: {t}" for t in verdict.tried]
+        t = verdict.tightest
+        if t is not None:
+            ratio = "" if t.ratio is None else f", lhs/rhs = {t.ratio:.10g}"
+            lines.append(f"  tightest case: lhs - rhs = {t.lhs - t.rhs:.6g}{ratio} at "
+                         f"{show_point(t.point)}")
+    return lines
+
+
+def _cmd_lemma(args: argparse.Namespace) -> int:
+    if not (args.budget > 0 and args.budget < float("inf")):
+        raise UsageError(f"--budget must be a positive number of seconds, got {args.budget}")
+    if args.output:
+        parent = os.path.dirname(os.path.abspath(args.output))
+        if not os.path.isdir(parent):
+            raise UsageError(f"-o {args.output}: the folder {parent} does not exist")
+    st = build_statement(args)
+    from specproof.lemmas.refute import refute
+
+    t0 = time.monotonic()
+    first = min(1.0, args.budget / 4)
+    steps: list[dict[str, Any]] = []
+    verdict = refute(st, seed=args.seed, budget=first)
+    steps.append({"step": "refute", "seconds": first, "verdict": verdict.to_dict()})
+    if verdict.verdict != "REFUTED" and not st.is_black_box and st.is_polynomial():
+        proved = _try_prove(st, args)
+        if proved is not None:
+            steps.append({"step": "prove", "verdict": proved.to_dict()})
+            if proved.verdict == "PROVED":
+                verdict = proved
+    if verdict.verdict not in ("REFUTED", "PROVED"):
+        rest = args.budget - (time.monotonic() - t0)
+        if rest > 0.05:
+            again = refute(st, seed=args.seed + 1, budget=rest)
+            steps.append({"step": "refute", "seconds": rest, "verdict": again.to_dict()})
+            if again.verdict == "REFUTED" or verdict.verdict == "UNDECIDED":
+                verdict = again
+    if verdict.verdict == "UNDECIDED":  # everything every step tried, in order
+        from specproof.lemmas.verdicts import Undecided
+
+        tried = [f"{step['step']}: {t}" for step in steps
+                 for t in step["verdict"].get("tried", [])]
+        verdict = Undecided(verdict.text, tuple(tried), verdict.tightest)
+    cert_path = None
+    if verdict.verdict == "PROVED" and args.output and verdict.certificate is not None:
+        verdict.save(args.output)
+        cert_path = args.output
+    status = EXIT[verdict.verdict]
+    if args.json:
+        out = {"verdict": verdict.verdict, "exit": status, "statement": st.to_dict(),
+               "result": verdict.to_dict(), "certificate_file": cert_path, "steps": steps}
+        print(json.dumps(out))
+    else:
+        print("\n".join(_report(verdict, cert_path)))
+    return status
+
+
+def _try_prove(st: Any, args: argparse.Namespace) -> Any:
+    try:
+        from specproof.lemmas.prove import prove
+    except ImportError:  # the prover is optional in this build
+        return None
+    try:
+        return prove(st, degree=args.degree, multiplier=args.multiplier)
+    except ValueError as exc:  # a statement the prover refuses is reported, not a crash
+        print(f"specproof lemma: prove: {exc}", file=sys.stderr)
+        return None
+
+
+__all__ = ["add_lemma", "build_statement"]

@@ -1,0 +1,383 @@
+"""Confirm a counterexample in exact arithmetic, or with certified interval enclosures.
+
+At a rational point a polynomial or rational function is evaluated exactly (sympy
+rationals, i.e. ``Fraction``). Square roots, ``exp``/``log``, norms, ``expm`` and ``logm``
+are enclosed in python-flint's arb balls, at increasing precision until the enclosure of
+the difference excludes 0: singular values of a rational matrix are the roots of the exact
+characteristic polynomial of ``M^T M`` (isolated by flint), otherwise flint's rigorous
+``acb_mat.eig``; ``logm`` by rigorous eigenvectors or, for repeated eigenvalues, the atanh
+series with its tail bounded; the 2->q norm lies between a witness ``||M v||_q / ||v||``
+and the operator norm. The point must
+also satisfy the domain exactly (every g >= 0, every h == 0 at rationals). A black box is
+called with arrays of ``Fraction``: if it answers with an exact rational, that counts.
+
+Examples
+--------
+>>> from fractions import Fraction as F
+>>> from specproof.lemmas.statement import as_statement
+>>> st = as_statement("x**3 - x >= -0.38")
+>>> c = confirm(st, {st.variables[0]: F(41, 71)})
+>>> c.lhs, c.rhs, c.margin
+(Fraction(-137760, 357911), Fraction(-19, 50), Fraction(-87691, 17895550))
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import sympy
+
+from specproof.lemmas.errors import StatementError
+from specproof.lemmas.matrices import MatrixFunctional
+from specproof.lemmas.verdicts import Interval
+
+PRECISIONS = (64, 128, 256, 1024, 4096)
+
+
+class Unconfirmable(StatementError):
+    """The value cannot be enclosed rigorously (a 2->q norm, logm, a float-only black box)."""
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """The outcome at one point: values exact (Fraction) or certified (Interval)."""
+
+    violated: bool
+    lhs: Any
+    rhs: Any
+    margin: Any  # the difference f (claimed >= 0 or == 0); Fraction or Interval
+    exact: bool
+
+
+def _fraction(v: sympy.Rational) -> Fraction:
+    return Fraction(int(v.p), int(v.q))
+
+
+@contextlib.contextmanager
+def _precision(bits: int) -> Iterator[None]:
+    import flint
+
+    old = flint.ctx.prec
+    flint.ctx.prec = bits
+    try:
+        yield
+    finally:
+        flint.ctx.prec = old
+
+
+def _arb_interval(a: Any) -> Interval:
+    mid, rad = a.mid(), a.rad()
+    m, e = mid.man_exp()
+    rm, re_ = rad.man_exp()
+    mid_q = Fraction(int(m)) * Fraction(2) ** int(e)
+    rad_q = Fraction(int(rm)) * Fraction(2) ** int(re_)
+    return Interval(mid_q - rad_q, mid_q + rad_q)
+
+
+def _arb_max(vals: list[Any]) -> Any:
+    import flint
+
+    out = vals[0]
+    for v in vals[1:]:
+        if v > out:
+            out = v
+        elif not (v < out or v <= out):
+            out = out.union(v)  # overlapping: the hull encloses the max
+    return flint.arb(out)
+
+
+def _sym_eigs(G: Any) -> list[Any]:
+    """Enclosures of the eigenvalues of a symmetric arb matrix (rigorous; multiple allowed).
+
+    Where flint cannot isolate them at this precision the answer is NaN, which decides
+    nothing, so the caller retries at a higher precision.
+    """
+    import flint
+
+    try:
+        eig = flint.acb_mat(G).eig(multiple=True)
+    except ValueError:
+        return [flint.arb.nan()]
+    return [e.real for e in eig]
+
+
+def _exact_singular_values(rows: list[list[sympy.Expr]]) -> list[Any] | None:
+    """Singular values of a rational matrix: roots of the exact characteristic polynomial of
+    M^T M, isolated rigorously by flint (multiplicities included); None if not rational."""
+    import flint
+
+    if not all(v.is_Rational for row in rows for v in row):
+        return None
+    M = flint.fmpq_mat([[flint.fmpq(int(v.p), int(v.q)) for v in row] for row in rows])
+    G = M.transpose() * M if M.nrows() >= M.ncols() else M * M.transpose()
+    roots = G.charpoly().numer().complex_roots()
+    return [r.real.nonnegative_part().sqrt() for r, mult in roots for _ in range(mult)]
+
+
+def _singular_values(M: Any) -> list[Any]:
+    G = M.transpose() * M if M.nrows() >= M.ncols() else M * M.transpose()
+    return [e.nonnegative_part().sqrt() for e in _sym_eigs(G)]
+
+
+def _arb(e: sympy.Basic, cache: dict[Any, Any]) -> Any:
+    import flint
+
+    if e.is_Rational:
+        return flint.arb(flint.fmpq(int(e.p), int(e.q)))
+    if e is sympy.pi:
+        return flint.arb.pi()
+    if e is sympy.E:
+        return flint.arb(1).exp()
+    if isinstance(e, sympy.Add):
+        out = flint.arb(0)
+        for a in e.args:
+            out += _arb(a, cache)
+        return out
+    if isinstance(e, sympy.Mul):
+        out = flint.arb(1)
+        for a in e.args:
+            out *= _arb(a, cache)
+        return out
+    if isinstance(e, sympy.Pow):
+        base, ex = e.args
+        b = _arb(base, cache)
+        if ex.is_Integer:
+            return b ** int(ex) if int(ex) >= 0 else 1 / (b ** (-int(ex)))
+        if ex == sympy.Rational(1, 2):
+            return b.sqrt()
+        if ex == -sympy.Rational(1, 2):
+            return b.rsqrt()
+        return b ** _arb(ex, cache)
+    if isinstance(e, sympy.Abs):
+        return abs(_arb(e.args[0], cache))
+    if isinstance(e, sympy.Max):
+        return _arb_max([_arb(a, cache) for a in e.args])
+    if isinstance(e, sympy.Min):
+        return -_arb_max([-_arb(a, cache) for a in e.args])
+    if isinstance(e, sympy.exp):
+        return _arb(e.args[0], cache).exp()
+    if isinstance(e, sympy.log):
+        return _arb(e.args[0], cache).log()
+    if isinstance(e, MatrixFunctional):
+        return _arb_functional(e, cache)
+    raise Unconfirmable(f"cannot enclose {type(e).__name__} ({e}) in interval arithmetic")
+
+
+def _arb_functional(node: MatrixFunctional, cache: dict[Any, Any]) -> Any:
+    import flint
+
+    kind = node.kind
+    rows = node.matrix.tolist()
+    M = flint.arb_mat([[_arb(v, cache) for v in row] for row in rows])
+    if kind == "two_to_q":
+        return _two_to_q_enclosure(M, rows, _arb(node.params[0], cache), float(node.params[0]))
+    if kind in ("opnorm", "schatten"):
+        svals = _exact_singular_values(rows)
+        svals = svals if svals is not None else _singular_values(M)
+    if kind == "opnorm":
+        return _arb_max(svals)
+    if kind == "schatten":
+        p = _arb(node.params[0], cache)
+        total = flint.arb(0)
+        for s in svals:
+            total += s**p
+        return total ** (1 / p)
+    key = (kind, str(node.matrix))
+    if key not in cache:
+        cache[key] = M.exp() if kind == "expm" else _logm(M)
+    i, j = (int(p) for p in node.params)
+    return cache[key][i, j]
+
+
+def _logm(M: Any) -> Any:
+    """logm of a symmetric positive definite arb matrix: R diag(log lambda) R^-1, with flint's
+    rigorous eigenvalues and eigenvectors where they are simple, else the atanh series;
+    NaN (decides nothing) where neither encloses it."""
+    import flint
+
+    n = M.nrows()
+    try:
+        E, R = flint.acb_mat(M).eig(right=True)
+        if not all(e.real > 0 for e in E):
+            raise ValueError("logm needs a positive definite matrix")
+        D = flint.acb_mat(n, n)
+        for i in range(n):
+            D[i, i] = E[i].log()
+        L = R * D * R.inv()
+    except (ValueError, ZeroDivisionError):
+        return _logm_series(M)
+    return flint.arb_mat([[L[i, j].real for j in range(n)] for i in range(n)])
+
+
+def _logm_series(M: Any, max_terms: int = 4000) -> Any:
+    """log M = 2 sum_k C^(2k+1) / (2k+1), C = (M - I)(M + I)^-1, for symmetric positive
+    definite M (then ||C||_2 <= ||C||_F = r < 1); the tail is at most 2 r^(2K+1) /
+    ((2K+1)(1 - r^2)) in the operator norm, hence in every entry, and is added as a radius.
+    Handles repeated eigenvalues (M = I), where eigenvectors are not isolated."""
+    import flint
+
+    n = M.nrows()
+    nan = flint.arb_mat([[flint.arb.nan()] * n for _ in range(n)])
+    eye = flint.arb_mat(n, n)
+    for i in range(n):
+        eye[i, i] = 1
+    try:
+        C = (M - eye) * (M + eye).inv()
+    except (ValueError, ZeroDivisionError):
+        return nan
+    r = sum((C[i, j] ** 2 for i in range(n) for j in range(n)), flint.arb(0)).sqrt()
+    if not r < 1:
+        return nan
+    C2 = C * C
+    term, total = C, flint.arb_mat(n, n)
+    eps = flint.arb(2) ** (-flint.ctx.prec)
+    k = 0
+    while k < max_terms:
+        total += term * (flint.arb(2) / (2 * k + 1))
+        k += 1
+        term = term * C2
+        tail = 2 * r ** (2 * k + 1) / ((2 * k + 1) * (1 - r * r))
+        if tail < eps:
+            break
+    if not tail < 1:
+        return nan
+    rad = float(tail.upper()) * (1 + 2**-40) + 1e-300  # rounded up
+    return flint.arb_mat([[total[i, j] + flint.arb(0, rad) for j in range(n)] for i in range(n)])
+
+
+def _two_to_q_enclosure(M: Any, rows: list[list[Any]], q: Any, qf: float) -> Any:
+    """[||M v||_q / ||v||_2 for a witness v, an upper bound from the operator norm].
+
+    Every v gives a lower bound; ||y||_q <= ||y||_2 (q >= 2), or <= n^(1/q - 1/2) ||y||_2
+    (q < 2), gives the upper one. Loose, but enough where the violation is not subtle.
+    """
+    import flint
+    import numpy as np
+
+    from specproof.lemmas.numeric import two_to_q_witness
+
+    Mf = np.array([[float(M[i, j].mid()) for j in range(M.ncols())] for i in range(M.nrows())])
+    _, v = two_to_q_witness(Mf, qf)
+    va = [flint.arb(flint.fmpq(*Fraction(float(t)).as_integer_ratio())) for t in v]
+    y = [sum((M[i, j] * va[j] for j in range(M.ncols())), flint.arb(0))
+         for i in range(M.nrows())]
+    lower = sum((abs(t) ** q for t in y), flint.arb(0)) ** (1 / q)
+    lower = lower / sum((t * t for t in va), flint.arb(0)).sqrt()
+    svals = _exact_singular_values(rows)
+    upper = _arb_max(svals if svals is not None else _singular_values(M))
+    if qf < 2:
+        upper = upper * flint.arb(M.nrows()) ** (1 / q - flint.arb(1) / 2)
+    return lower.union(upper)
+
+
+def _exact_or_interval(expr: sympy.Expr) -> Any:
+    """A number expression: Fraction when it is rational, else an arb ball (at current prec)."""
+    if expr.is_Rational:  # never a guessed rational (nsimplify): only what sympy computed
+        return _fraction(expr)
+    try:
+        import flint  # noqa: F401
+    except ImportError as exc:
+        raise Unconfirmable("interval confirmation needs python-flint: pip install "
+                            "'specproof[flint]'") from exc
+    return _arb(expr, {})
+
+
+def _as_interval(v: Any) -> Any:
+    if isinstance(v, Fraction):
+        return v
+    iv = _arb_interval(v)
+    return iv.lo if iv.lo == iv.hi else iv  # an exact ball is the number itself
+
+
+def _point_ok(statement: Any, values: Mapping[sympy.Symbol, sympy.Rational]) -> str:
+    """'' when the point is in the domain exactly, else the constraint it breaks."""
+    for g in statement.domain.inequalities:
+        v = sympy.sympify(g).xreplace(values)
+        if not v.is_Rational:
+            raise Unconfirmable(f"the constraint {g} >= 0 is not rational at the point")
+        if v < 0:
+            return f"{g} >= 0"
+    for h in statement.domain.equalities:
+        v = sympy.sympify(h).xreplace(values)
+        if not v.is_Rational:
+            raise Unconfirmable(f"the constraint {h} == 0 is not rational at the point")
+        if v != 0:
+            return f"{h} == 0"
+    return ""
+
+
+def confirm(statement: Any, point: Mapping[sympy.Symbol, Any]) -> Confirmation:
+    """Whether ``statement`` fails at the rational ``point``, decided exactly or rigorously.
+
+    Raises :class:`Unconfirmable` when neither exact nor interval arithmetic can decide
+    (or the point is outside the domain: then nothing is confirmed either).
+
+    Examples
+    --------
+    >>> from specproof.lemmas.statement import as_statement
+    >>> st = as_statement("sqrt(x) <= x")
+    >>> c = confirm(st, {st.variables[0]: Fraction(1, 2)})
+    >>> c.violated, c.exact, c.margin.hi < 0
+    (True, False, True)
+    """
+    values = {s: sympy.Rational(Fraction(point[s]).numerator, Fraction(point[s]).denominator)
+              for s in statement.variables}
+    broken = _point_ok(statement, values)
+    if broken:
+        raise Unconfirmable(f"the point is outside the domain ({broken} fails)")
+    if statement.is_black_box:
+        return _confirm_black_box(statement, [Fraction(point[s]) for s in statement.variables])
+    lhs_e, rhs_e = statement.lhs.xreplace(values), statement.rhs.xreplace(values)
+    diff_e = statement.difference().xreplace(values)
+    if diff_e.is_Rational and lhs_e.is_Rational and rhs_e.is_Rational:
+        d = _fraction(diff_e)
+        violated = d != 0 if statement.relation == "==" else d < 0
+        return Confirmation(violated, _fraction(lhs_e), _fraction(rhs_e), d, True)
+    last: Any = None
+    for bits in PRECISIONS:
+        with _precision(bits):
+            lhs, rhs = _exact_or_interval(lhs_e), _exact_or_interval(rhs_e)
+            a = lhs if not isinstance(lhs, Fraction) else _to_arb(lhs)
+            b = rhs if not isinstance(rhs, Fraction) else _to_arb(rhs)
+            d = b - a if statement.relation == "<=" else a - b
+            last = d
+            if statement.relation == "==":
+                decided = d > 0 or d < 0
+                violated = decided
+            else:
+                violated = bool(d < 0)
+                decided = violated or bool(d >= 0)
+            if decided:
+                lhs, rhs, d = _as_interval(lhs), _as_interval(rhs), _as_interval(d)
+                exact = not any(isinstance(v, Interval) for v in (lhs, rhs, d))
+                return Confirmation(violated, lhs, rhs, d, exact)
+    raise Unconfirmable(f"the enclosure of lhs - rhs still contains 0 at {PRECISIONS[-1]} "
+                        f"bits ({last})")
+
+
+def _to_arb(q: Fraction) -> Any:
+    import flint
+
+    return flint.arb(flint.fmpq(q.numerator, q.denominator))
+
+
+def _confirm_black_box(statement: Any, x: list[Fraction]) -> Confirmation:
+    from specproof.lemmas.numeric import unflatten
+
+    try:
+        value = statement.function(*unflatten(statement, x, as_object=True))
+    except Exception as exc:  # a user's callable may fail on Fraction arrays in any way
+        raise Unconfirmable(f"the callable does not run on exact Fraction arrays ({exc})") from None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = Fraction(value)
+    if not isinstance(value, Fraction):
+        raise Unconfirmable(f"the callable returned {type(value).__name__} on Fraction input, "
+                            "not an exact Fraction")
+    return Confirmation(value < 0, value, Fraction(0), value, True)
+
+
+__all__ = ["Confirmation", "Unconfirmable", "confirm"]

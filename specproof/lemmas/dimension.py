@@ -1,0 +1,117 @@
+"""Statements with a dimension parameter: exact for small d, numerical beyond; the first failure.
+
+``check_dimensions(family, dims=range(1, 7), exact_up_to=3)`` builds the statement for each
+``d`` (``family(d)``: a relation, string or Statement). Up to ``exact_up_to`` a polynomial
+statement goes to the prover (an exact certificate) when refutation finds nothing; every
+``d`` is searched for a counterexample (confirmed exactly when one is found). The result
+names the first ``d`` that fails.
+
+Examples
+--------
+>>> from specproof.lemmas.matrices import Matrix, trace
+>>> def family(d):   # true for d = 1 (equality), false from d = 2 on
+...     A, B = Matrix("A", d, d, kind="psd"), Matrix("B", d, d)
+...     return trace(A @ B) <= trace(A) * trace(B)
+>>> r = check_dimensions(family, dims=[1, 2, 3], exact_up_to=1, budget=2)
+>>> r.first_failure, r.verdicts[1].verdict
+(2, 'UNDECIDED')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from specproof.lemmas.errors import StatementError
+
+
+@dataclass(frozen=True)
+class DimensionFamily:
+    """A statement for every dimension ``d`` in ``dims``: ``family.statement(d)``."""
+
+    builder: Callable[[int], Any]
+    dims: tuple[int, ...]
+
+    def statement(self, d: int) -> Any:
+        import sympy
+
+        from specproof.lemmas.statement import as_statement
+
+        # at d = 1 a family often degenerates to "a <= a", which sympy would decide (to
+        # True) before we see it; built unevaluated it stays a statement
+        with sympy.evaluate(False):
+            obj = self.builder(d)
+        return as_statement(obj)
+
+
+def dimension_family(builder: Callable[[int], Any], dims: Iterable[int]) -> DimensionFamily:
+    """``builder(d)`` for each ``d`` in ``dims`` (positive integers, increasing).
+
+    Examples
+    --------
+    >>> dimension_family(lambda d: f"x >= {d}", range(1, 4)).dims
+    (1, 2, 3)
+    """
+    ds = tuple(int(d) for d in dims)
+    if not ds or any(d < 1 for d in ds) or list(ds) != sorted(set(ds)):
+        raise StatementError(f"dims must be increasing positive integers, got {list(dims)}")
+    return DimensionFamily(builder, ds)
+
+
+@dataclass(frozen=True)
+class DimensionResult:
+    """Verdict per dimension, and the first ``d`` that fails (None when none did)."""
+
+    verdicts: dict[int, Any] = field(default_factory=dict)
+    exact_up_to: int = 0
+    first_failure: int | None = None
+
+    def __repr__(self) -> str:
+        rows = ", ".join(f"d={d}: {v.verdict}" for d, v in self.verdicts.items())
+        first = "none" if self.first_failure is None else f"d = {self.first_failure}"
+        return f"DimensionResult(first failure: {first}; {rows})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"exact_up_to": self.exact_up_to, "first_failure": self.first_failure,
+                "verdicts": {str(d): v.to_dict() for d, v in self.verdicts.items()}}
+
+
+def check_dimensions(family: Any, dims: Iterable[int] | None = None, exact_up_to: int = 3, *,
+                     seed: int = 0, budget: float = 2.0, stop_at_first: bool = True,
+                     prove_options: dict[str, Any] | None = None) -> DimensionResult:
+    """Check ``family`` dimension by dimension; stop at the first that fails (by default).
+
+    ``family`` is a :class:`DimensionFamily` or a callable ``d -> statement`` (then
+    ``dims`` is required). ``budget`` is the search time per dimension.
+    """
+    from specproof.lemmas.refute import refute
+
+    fam = family if isinstance(family, DimensionFamily) else dimension_family(
+        family, dims if dims is not None else range(1, 7))
+    verdicts: dict[int, Any] = {}
+    first = None
+    for d in fam.dims:
+        st = fam.statement(d)
+        v = refute(st, seed=seed, budget=budget, progress=False)
+        if (v.verdict == "UNDECIDED" and d <= exact_up_to and not st.is_black_box
+                and st.is_polynomial()):
+            try:
+                from specproof.lemmas.prove import prove
+            except ImportError:  # pragma: no cover - the prover ships with the package
+                prove = None
+            if prove is not None:
+                try:
+                    p = prove(st, **(prove_options or {}))
+                except (ValueError, ArithmeticError):  # the prover refuses: keep the search's
+                    p = None
+                v = p if p is not None and p.verdict == "PROVED" else v
+        verdicts[d] = v
+        if v.verdict in ("REFUTED", "NUMERICAL COUNTEREXAMPLE"):
+            first = d if first is None else first
+            if stop_at_first:
+                break
+    return DimensionResult(verdicts, exact_up_to, first)
+
+
+__all__ = ["DimensionFamily", "DimensionResult", "check_dimensions", "dimension_family"]

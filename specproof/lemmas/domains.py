@@ -1,0 +1,261 @@
+"""Where a statement is claimed: a box, ball, sphere, simplex, orthant or polynomial constraints.
+
+A :class:`Domain` is the intersection of its parts. Every part contributes polynomial
+inequalities ``g >= 0`` and equalities ``h == 0`` (what a prover needs) and remembers its
+shape (what the search needs to sample inside it). ``&`` intersects two domains.
+
+Examples
+--------
+>>> import sympy
+>>> x, y = sympy.symbols("x y", real=True)
+>>> d = box({x: (-1, 1)}) & ball([x, y], radius=2)
+>>> d.inequalities
+(x + 1, 1 - x, -x**2 - y**2 + 4)
+>>> d.contains({x: sympy.Rational(1, 2), y: 0})
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy
+
+from specproof.lemmas.errors import StatementError
+
+
+@dataclass(frozen=True)
+class Part:
+    """One piece of a domain: ``kind`` in box/ball/sphere/simplex/orthant/constraint."""
+
+    kind: str
+    symbols: tuple[sympy.Symbol, ...]
+    params: tuple[Any, ...] = ()
+
+    def describe(self) -> str:
+        names = ", ".join(map(str, self.symbols))
+        if self.kind == "box":
+            return ", ".join(f"{s} in [{lo}, {hi}]"
+                             for s, (lo, hi) in zip(self.symbols, self.params))
+        if self.kind in ("ball", "sphere"):
+            r, c = self.params
+            where = "" if all(v == 0 for v in c) else f" around {tuple(c)}"
+            return f"||({names})|| {'<=' if self.kind == 'ball' else '='} {r}{where}"
+        if self.kind == "simplex":
+            return f"({names}) in the simplex"
+        if self.kind == "orthant":
+            return f"({names}) >= 0"
+        if self.kind in ("psd", "orthogonal"):
+            name = str(self.symbols[0]).rsplit("_", 2)[0] if self.symbols else "?"
+            return f"{name} is {'PSD' if self.kind == 'psd' else 'orthogonal'}"
+        return str(self.params[0]) if self.params else self.kind
+
+
+@dataclass(frozen=True)
+class Domain:
+    """The intersection of parts; ``inequalities`` (g >= 0) and ``equalities`` (h == 0)."""
+
+    parts: tuple[Part, ...] = ()
+    inequalities: tuple[sympy.Expr, ...] = field(default=())
+    equalities: tuple[sympy.Expr, ...] = field(default=())
+
+    def __and__(self, other: Domain) -> Domain:
+        if not isinstance(other, Domain):
+            return NotImplemented
+        return Domain(self.parts + other.parts, self.inequalities + other.inequalities,
+                      self.equalities + other.equalities)
+
+    @property
+    def is_everywhere(self) -> bool:
+        """True when there is no constraint (all of R^n)."""
+        return not (self.inequalities or self.equalities)
+
+    @property
+    def symbols(self) -> tuple[sympy.Symbol, ...]:
+        seen: dict[sympy.Symbol, None] = {}
+        for g in self.inequalities + self.equalities:
+            for s in sorted(g.free_symbols, key=str):
+                seen.setdefault(s)
+        return tuple(seen)
+
+    def bounds(self) -> dict[sympy.Symbol, tuple[Any, Any]]:
+        """Box bounds per symbol (the tightest of the box parts)."""
+        out: dict[sympy.Symbol, tuple[Any, Any]] = {}
+        for p in self.parts:
+            if p.kind == "box":
+                for s, (lo, hi) in zip(p.symbols, p.params):
+                    a, b = out.get(s, (-sympy.oo, sympy.oo))
+                    out[s] = (sympy.Max(a, lo), sympy.Min(b, hi))
+        return out
+
+    def contains(self, point: Mapping[sympy.Symbol, Any]) -> bool:
+        """Exactly: every inequality >= 0 and every equality == 0 at a rational point.
+
+        A constraint that does not evaluate to a rational there counts as not satisfied.
+        """
+        values = {s: sympy.Rational(v) if not isinstance(v, sympy.Basic) else v
+                  for s, v in dict(point).items()}
+        for g in self.inequalities:
+            v = g.xreplace(values)
+            if not v.is_Rational or v < 0:
+                return False
+        for h in self.equalities:
+            v = h.xreplace(values)
+            if not v.is_Rational or v != 0:
+                return False
+        return True
+
+    def describe(self) -> str:
+        return "; ".join(p.describe() for p in self.parts) or "all real values"
+
+    def __repr__(self) -> str:
+        return f"Domain({self.describe()})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"description": self.describe(),
+                "inequalities": [str(g) for g in self.inequalities],
+                "equalities": [str(h) for h in self.equalities]}
+
+
+EVERYWHERE = Domain()
+
+
+def _syms(symbols: Iterable[Any], what: str) -> tuple[sympy.Symbol, ...]:
+    from specproof.lemmas.matrices import Matrix
+
+    out: list[sympy.Symbol] = []
+    for s in symbols:
+        if isinstance(s, Matrix):
+            out += list(s.symbols)
+        elif isinstance(s, sympy.Symbol):
+            out.append(s)
+        else:
+            raise StatementError(f"{what}: expected sympy symbols or Matrix variables, got {s!r}")
+    if not out:
+        raise StatementError(f"{what}: needs at least one variable")
+    return tuple(out)
+
+
+def _number(v: Any, what: str) -> sympy.Expr:
+    from specproof.lemmas.statement import exact_number
+
+    return exact_number(v, what)
+
+
+def box(bounds: Mapping[Any, tuple[Any, Any]] | None = None, **named: tuple[Any, Any]) -> Domain:
+    """``lo <= s <= hi`` for each symbol: ``box({x: (-1, 1)})`` or ``box(x=(-1, 1))``.
+
+    Examples
+    --------
+    >>> box(x=(0, 1)).describe()
+    'x in [0, 1]'
+    """
+    from specproof.lemmas.matrices import real_symbol
+
+    items = list((bounds or {}).items()) + [(real_symbol(k), v) for k, v in named.items()]
+    if not items:
+        raise StatementError("box: give at least one bound, e.g. box(x=(-1, 1))")
+    syms, params, ineqs = [], [], []
+    for s, bd in items:
+        s = real_symbol(s) if isinstance(s, str) else s
+        if not isinstance(s, sympy.Symbol) or not isinstance(bd, (tuple, list)) or len(bd) != 2:
+            raise StatementError(f"box: each bound is symbol: (lo, hi), got {s!r}: {bd!r}")
+        lo = _number(bd[0], f"box lower bound of {s}")
+        hi = _number(bd[1], f"box upper bound of {s}")
+        if not lo <= hi:
+            raise StatementError(f"box: the bound of {s} is empty ({lo} > {hi})")
+        syms.append(s)
+        params.append((lo, hi))
+        ineqs += [s - lo, hi - s]
+    return Domain((Part("box", tuple(syms), tuple(params)),), tuple(ineqs))
+
+
+def _round(kind: str, symbols: Iterable[Any], radius: Any, center: Any) -> Domain:
+    syms = _syms(symbols, kind)
+    r = _number(radius, f"{kind} radius")
+    if not r > 0:
+        raise StatementError(f"{kind}: radius must be > 0, got {r}")
+    center = center if center is not None else [0] * len(syms)
+    c = tuple(_number(v, f"{kind} center") for v in center)
+    if len(c) != len(syms):
+        raise StatementError(f"{kind}: center has {len(c)} entries for {len(syms)} variables")
+    g = r**2 - sympy.Add(*[(s - ci) ** 2 for s, ci in zip(syms, c)])
+    g = sympy.expand(g)
+    part = Part(kind, syms, (r, c))
+    return Domain((part,), (g,), ()) if kind == "ball" else Domain((part,), (), (-g,))
+
+
+def ball(symbols: Iterable[Any], radius: Any = 1, center: Any = None) -> Domain:
+    """``sum (s - c)^2 <= radius^2``.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> ball(sympy.symbols("x y", real=True)).inequalities
+    (-x**2 - y**2 + 1,)
+    """
+    return _round("ball", symbols, radius, center)
+
+
+def sphere(symbols: Iterable[Any], radius: Any = 1, center: Any = None) -> Domain:
+    """``sum (s - c)^2 == radius^2``.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> sphere(sympy.symbols("x y", real=True)).equalities
+    (x**2 + y**2 - 1,)
+    """
+    return _round("sphere", symbols, radius, center)
+
+
+def simplex(symbols: Iterable[Any]) -> Domain:
+    """Every ``s >= 0`` and their sum ``== 1``.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> simplex(sympy.symbols("x y", real=True)).equalities
+    (x + y - 1,)
+    """
+    syms = _syms(symbols, "simplex")
+    return Domain((Part("simplex", syms),), syms, (sympy.Add(*syms) - 1,))
+
+
+def orthant(symbols: Iterable[Any]) -> Domain:
+    """Every ``s >= 0`` (the nonnegative orthant).
+
+    Examples
+    --------
+    >>> import sympy
+    >>> orthant(sympy.symbols("x y", real=True)).inequalities
+    (x, y)
+    """
+    syms = _syms(symbols, "orthant")
+    return Domain((Part("orthant", syms),), syms, ())
+
+
+def constraints(*relations: Any) -> Domain:
+    """Polynomial constraints given as relations (``x**2 + y**2 <= 1``, ``x*y == 1``) or strings.
+
+    Examples
+    --------
+    >>> constraints("x*y >= 1").inequalities
+    (x*y - 1,)
+    """
+    from specproof.lemmas.statement import as_statement
+
+    ineqs, eqs, parts = [], [], []
+    for rel in relations:
+        st = as_statement(rel)
+        if not st.is_polynomial():
+            raise StatementError(f"constraint {st.text!r} is not polynomial")
+        (eqs if st.relation == "==" else ineqs).append(st.difference())
+        parts.append(Part("constraint", st.variables, (st.text,)))
+    return Domain(tuple(parts), tuple(ineqs), tuple(eqs))
+
+
+__all__ = ["EVERYWHERE", "Domain", "Part", "ball", "box", "constraints", "orthant", "simplex",
+           "sphere"]

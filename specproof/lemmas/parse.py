@@ -1,0 +1,246 @@
+"""Read a statement string without evaluating it: a whitelisting walk over Python's AST.
+
+The string is parsed by :func:`ast.parse` (which builds a tree and runs nothing) and the
+tree is interpreted node by node: numbers, names, ``+ - * / ** ^ @``, unary minus, calls of
+whitelisted functions and the attribute ``.T``; anything else (``__``, other attributes,
+subscripts, lambdas, comprehensions ...) is refused with its column. Decimal literals
+become the exact decimal written. ``=`` and ``==`` both mean an identity; ``^`` means a
+power (as in most math notation); ``≥`` and ``≤`` are read as ``>=`` and ``<=``.
+
+Examples
+--------
+>>> parse_statement("x^2 + 1 >= 2*x").difference()
+x**2 - 2*x + 1
+>>> parse_statement("x >= foo(x)")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+specproof.lemmas.errors.StatementError: unknown function 'foo'; known: abs, ... at column 6
+>>> parse_statement("x > 1")
+Traceback (most recent call last):
+...
+specproof.lemmas.errors.StatementError: relation '>' at column 3 is not supported; use >=, <= or =
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from typing import Any
+
+import sympy
+
+from specproof.lemmas import matrices as mx
+from specproof.lemmas.errors import StatementError
+
+
+def _max(*args: Any) -> Any:
+    return sympy.Max(*args)
+
+
+def _min(*args: Any) -> Any:
+    return sympy.Min(*args)
+
+
+FUNCTIONS: dict[str, Any] = {
+    "sqrt": sympy.sqrt, "exp": sympy.exp, "log": sympy.log, "abs": sympy.Abs,
+    "Abs": sympy.Abs, "max": _max, "min": _min,
+    "norm": mx.norm, "trace": mx.trace, "det": mx.det, "expm": mx.expm, "logm": mx.logm,
+    "two_to_q": mx.two_to_q, "schatten": mx.schatten,
+}
+CONSTANTS: dict[str, Any] = {"pi": sympy.pi, "E": sympy.E, "inf": sympy.oo, "oo": sympy.oo}
+_RELATIONS = {ast.GtE: ">=", ast.LtE: "<=", ast.Eq: "=="}
+_REFUSED = {ast.Gt: ">", ast.Lt: "<", ast.NotEq: "!=", ast.Is: "is", ast.IsNot: "is not",
+            ast.In: "in", ast.NotIn: "not in"}
+_BINOPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+           ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
+           ast.Pow: lambda a, b: a**b, ast.BitXor: lambda a, b: a**b,
+           ast.MatMult: lambda a, b: a @ b}
+MAX_LENGTH = 20_000
+MAX_EXPONENT = 1000
+
+
+def _normalise(text: str) -> tuple[str, list[int]]:
+    """The text in Python syntax, and for each of its characters the column it came from."""
+    text = text.replace("≥", ">=").replace("≤", "<=").replace("−", "-").replace("·", "*")
+    out: list[str] = []
+    cols: list[int] = []
+    for i, c in enumerate(text):
+        prev, nxt = text[i - 1] if i else "", text[i + 1] if i + 1 < len(text) else ""
+        if c == "^":  # a power: "x^2 + 1" must not parse as Python's xor x ^ (2 + 1)
+            rep = "**"
+        elif c == "=" and prev not in "<>=!" and nxt != "=":  # a lone "=" is an identity
+            rep = "=="
+        else:
+            rep = c
+        out.append(rep)
+        cols += [i] * len(rep)
+    cols.append(len(text))
+    return "".join(out), cols
+
+
+def _col(node: ast.AST, cols: list[int] | None = None) -> int:
+    c = getattr(node, "col_offset", 0)
+    return (cols[min(c, len(cols) - 1)] if cols else c) + 1
+
+
+class _Reader:
+    def __init__(self, text: str, names: dict[str, Any], strict: bool, cols: list[int]) -> None:
+        self.text = text
+        self.cols = cols
+        self.names = names
+        self.strict = strict  # only the given variables may appear
+
+    def fail(self, node: ast.AST, what: str) -> StatementError:
+        return StatementError(f"{what} at column {_col(node, self.cols)}")
+
+    def value(self, node: ast.AST) -> Any:
+        if isinstance(node, ast.Constant):
+            v = node.value
+            if isinstance(v, bool) or v is None:
+                raise self.fail(node, f"unexpected constant {v!r}")
+            if isinstance(v, int):
+                return sympy.Integer(v)
+            if isinstance(v, float):
+                seg = ast.get_source_segment(self.text, node) or repr(v)
+                return sympy.Rational(seg.replace("_", ""))
+            if isinstance(v, str):
+                return v  # norm(X, "fro")
+            raise self.fail(node, f"unsupported constant {v!r}")
+        if isinstance(node, ast.Name):
+            return self.name(node)
+        if isinstance(node, ast.UnaryOp):
+            v = self.value(node.operand)
+            if isinstance(node.op, ast.USub):
+                return -v
+            if isinstance(node.op, ast.UAdd):
+                return v
+            raise self.fail(node, f"operator {type(node.op).__name__} is not allowed")
+        if isinstance(node, ast.BinOp):
+            op = _BINOPS.get(type(node.op))
+            if op is None:
+                raise self.fail(node, f"operator {type(node.op).__name__} is not allowed")
+            a, b = self.value(node.left), self.value(node.right)
+            if isinstance(a, str) or isinstance(b, str):
+                raise self.fail(node, "a string is only allowed as norm's ord")
+            if (isinstance(node.op, (ast.Pow, ast.BitXor)) and isinstance(b, sympy.Expr)
+                    and b.is_number and abs(b) > MAX_EXPONENT):
+                # 9**9**9 would take sympy hours and all memory to expand exactly
+                raise self.fail(node, f"exponent {b} is larger than {MAX_EXPONENT} in size")
+            return op(a, b)
+        if isinstance(node, ast.Attribute):
+            if "__" in node.attr:
+                raise self.fail(node, f"'__' is not allowed ({node.attr!r})")
+            if node.attr != "T":
+                raise self.fail(node, f"attribute access .{node.attr} is not allowed "
+                                      "(only .T, the transpose)")
+            base = self.value(node.value)
+            if not isinstance(base, mx.Matrix):
+                raise self.fail(node, ".T needs a matrix")
+            return base.T
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        if isinstance(node, ast.Compare):
+            raise self.fail(node, "a relation may appear only once, at the top")
+        if isinstance(node, (ast.List, ast.Tuple)):
+            return [self.value(e) for e in node.elts]
+        raise self.fail(node, f"{type(node).__name__} is not allowed in a statement")
+
+    def name(self, node: ast.Name) -> Any:
+        n = node.id
+        if "__" in n:
+            raise self.fail(node, f"'__' is not allowed ({n!r})")
+        if n in self.names:
+            return self.names[n]
+        if n in CONSTANTS:
+            return CONSTANTS[n]
+        if n in FUNCTIONS:
+            raise self.fail(node, f"{n} is a function; call it as {n}(...)")
+        if self.strict:
+            raise self.fail(node, f"unknown name {n!r} (variables: {', '.join(self.names)})")
+        s = mx.real_symbol(n)
+        self.names[n] = s
+        return s
+
+    def call(self, node: ast.Call) -> Any:
+        f = node.func
+        if not isinstance(f, ast.Name):
+            if isinstance(f, ast.Attribute):
+                raise self.fail(f, f"attribute access .{f.attr} is not allowed "
+                                   "(only .T, the transpose)")
+            raise self.fail(node, "only named functions can be called")
+        if "__" in f.id:
+            raise self.fail(node, f"'__' is not allowed ({f.id!r})")
+        fn = FUNCTIONS.get(f.id)
+        if fn is None:
+            raise self.fail(node, f"unknown function {f.id!r}; known: "
+                                  f"{', '.join(sorted(FUNCTIONS, key=str.lower))}")
+        if node.keywords and not all(k.arg == "ord" and f.id == "norm" for k in node.keywords):
+            raise self.fail(node, f"{f.id}: keyword arguments are not allowed (except norm's ord)")
+        args = [self.value(a) for a in node.args]
+        kwargs = {k.arg: self.value(k.value) for k in node.keywords}
+        try:
+            return fn(*args, **kwargs)
+        except StatementError as exc:
+            raise self.fail(node, str(exc)) from None
+        except TypeError as exc:
+            raise self.fail(node, f"{f.id}: {exc}") from None
+
+
+def parse_statement(text: str, given: Sequence[Any] = ()) -> Any:
+    """A :class:`~specproof.lemmas.statement.Statement` from a string; nothing is evaluated.
+
+    ``given``: symbols, Matrix variables or names; when any scalar variable is given, every
+    other name is an error (else each unknown name becomes a real variable).
+
+    Examples
+    --------
+    >>> A = mx.Matrix("A", 2, 2)
+    >>> parse_statement("norm(A.T @ A, 'fro') ** 2 <= norm(A, 'fro') ** 4", [A]).is_polynomial()
+    True
+    """
+    from specproof.lemmas.statement import from_parts
+
+    if not isinstance(text, str):
+        raise StatementError(f"a statement string is expected, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise StatementError(f"the statement is {len(text)} characters; at most {MAX_LENGTH}")
+    if "__" in text:
+        raise StatementError(f"'__' is not allowed at column {text.index('__') + 1}")
+    text = text.strip()
+    src, cols = _normalise(text)
+    if not src:
+        raise StatementError("the statement is empty")
+    try:
+        tree = ast.parse(src, mode="eval")
+    except SyntaxError as exc:
+        col = cols[min(max((exc.offset or 1) - 1, 0), len(cols) - 1)] + 1
+        caret = " " * (col - 1) + "^"
+        raise StatementError(f"unparsable statement at column {col}: {exc.msg}\n  {text}\n"
+                             f"  {caret}") from None
+    names: dict[str, Any] = {}
+    for g in given:
+        if isinstance(g, mx.Matrix):
+            names[g.label] = g
+        elif isinstance(g, sympy.Symbol):
+            names[g.name] = mx.real_symbol(g.name)
+        elif isinstance(g, str):
+            names[g] = mx.real_symbol(g)
+    reader = _Reader(src, names, strict=any(not isinstance(g, mx.Matrix) for g in given),
+                     cols=cols)
+    body = tree.body
+    if not isinstance(body, ast.Compare):
+        raise StatementError("a statement needs a relation: >=, <= or = (e.g. 'x**2 >= 0')")
+    if len(body.ops) != 1:
+        raise reader.fail(body.comparators[1], "chained relations are not supported; "
+                                               "state one relation")
+    op = body.ops[0]
+    if type(op) in _REFUSED:
+        where = cols[src.find(_REFUSED[type(op)], body.left.end_col_offset or 0)]
+        raise StatementError(f"relation {_REFUSED[type(op)]!r} at column {where + 1} is not "
+                             "supported; use >=, <= or =")
+    lhs, rhs = reader.value(body.left), reader.value(body.comparators[0])
+    mats = [v for v in names.values() if isinstance(v, mx.Matrix)]
+    return from_parts(lhs, _RELATIONS[type(op)], rhs, [*given, *mats], text)
+
+
+__all__ = ["CONSTANTS", "FUNCTIONS", "parse_statement"]

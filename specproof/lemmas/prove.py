@@ -1,0 +1,232 @@
+"""``prove``: an exact, independently checked SoS / Putinar certificate, or Undecided.
+
+What is tried, in order (each attempt is :func:`specproof.lemmas.sos_search.attempt`):
+
+* an **identity** (``==``) over all of R^n: exact expansion in sympy over Q;
+* on **R^n**: ``p`` as a sum of squares over the half Newton polytope basis (which is
+  bihomogeneous for what matrix inequalities expand to), split into sign-symmetry
+  blocks; then ``m p`` with the Reznick multiplier ``m = (sum x_i^2)^k`` (homogeneous
+  ``p``) or ``(1 + sum x_i^2)^k``, ``k = 1 .. max_power``;
+* on the **orthant** (every ``x_i >= 0`` among the constraints): the same for ``p(y^2)``
+  (``x_i = y_i^2``);
+* on a **domain** of polynomial constraints: Putinar's ``p = sigma_0 + sum g_j sigma_j +
+  sum h_k tau_k`` at increasing degree (``generators="schmudgen"`` adds the products
+  ``g_i g_j``).
+
+A success is exact: the Gram matrices are rational and the file is accepted by the
+independent checker :func:`specproof.certificates.check_sos` before ``Proved`` is
+returned. Anything else is :class:`~specproof.lemmas.verdicts.Undecided` with what was
+tried and why each attempt failed.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import sympy
+
+from specproof._core.jsonable import to_jsonable
+from specproof.lemmas.errors import StatementError
+from specproof.lemmas.verdicts import Undecided, Verdict
+
+Exponent = tuple[int, ...]
+Poly = dict[Exponent, Fraction]
+MULTIPLIERS = ("auto", "none", "reznick")
+SOLVERS = ("auto", "clarabel", "scs")
+GENERATORS = ("putinar", "schmudgen")
+
+
+class NotPolynomialError(StatementError):
+    """``prove`` was given a statement that is not polynomial (only refutation applies)."""
+
+
+@dataclass(frozen=True)
+class Proved(Verdict):
+    """The statement holds: an exact certificate the independent checker accepted.
+
+    Attributes
+    ----------
+    text : str
+        The statement.
+    certificate : SoSCertificate or None
+        The general SoS certificate (``save(path)`` writes it); None for an identity,
+        whose proof is the exact expansion itself.
+    method : str
+        ``"identity"``, ``"sos"``, ``"sos (x = y^2)"`` or ``"putinar"`` / ``"schmudgen"``.
+    multiplier : str
+        ``"1"`` or e.g. ``"(1 + x^2 + y^2)^1"``: the certificate decomposes ``multiplier * p``.
+    degree : int
+        Degree of the decomposed polynomial.
+    basis_sizes : tuple of int
+        Gram block sizes in the certificate.
+    seconds : float
+    check_message : str
+        The independent checker's verdict sentence.
+    details : dict
+        Solver, ``t*``, facial reductions, bits, timings, what failed before.
+    """
+
+    text: str
+    certificate: Any = field(repr=False)
+    method: str = "sos"
+    multiplier: str = "1"
+    degree: int = 0
+    basis_sizes: tuple[int, ...] = ()
+    seconds: float = 0.0
+    check_message: str = ""
+    details: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    verdict = "PROVED"
+    trust = "certificate checked exactly by the independent checker"
+    code = "proved"
+
+    def __repr__(self) -> str:
+        if self.method == "identity":
+            return f"Proved({self.text}: exact polynomial identity)"
+        if self.certificate is None:
+            return f"Proved({self.text}: {self.method})"
+        sizes = sorted(self.basis_sizes, reverse=True)
+        shown = ", ".join(map(str, sizes[:8])) + (", ..." if len(sizes) > 8 else "")
+        blocks = f"{len(sizes)} Gram blocks of sizes [{shown}]"
+        return (f"Proved({self.text}: {self.method}, multiplier {self.multiplier}, degree "
+                f"{self.degree}, {blocks}; certificate checked exactly)")
+
+    def save(self, path) -> Any:
+        """Write the certificate file (``specproof check FILE --exact`` re-checks it)."""
+        if self.certificate is None:
+            raise ValueError(f"a proof by {self.method} has no certificate file: its proof is "
+                         "the exact computation itself")
+        return self.certificate.save(path)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"verdict": self.verdict, "trust": self.trust, "text": self.text,
+                "method": self.method, "multiplier": self.multiplier, "degree": self.degree,
+                "basis_sizes": list(self.basis_sizes), "seconds": self.seconds,
+                "check": self.check_message, "details": to_jsonable(self.details),
+                "certificate": None if self.certificate is None else
+                self.certificate.to_dict()}
+
+
+def to_poly(expr: sympy.Expr, variables) -> Poly:
+    """Exact rational coefficients of a polynomial expression (exponents in variable order).
+
+    Examples
+    --------
+    >>> x, y = sympy.symbols("x y")
+    >>> to_poly(x**2 / 2 - y, (x, y))
+    {(2, 0): Fraction(1, 2), (0, 1): Fraction(-1, 1)}
+    """
+    P = sympy.Poly(sympy.expand(expr), *variables, domain="QQ")
+    return {tuple(int(a) for a in m): Fraction(int(c.numerator), int(c.denominator))
+            for m, c in P.terms() if c != 0}
+
+
+def prove(statement: Any, degree: int | None = None, multiplier: str = "auto",
+          solver: str = "auto", *, variables: Any = None, domain: Any = None,
+          max_power: int = 2, generators: str = "putinar",
+          bits: int | None = None, progress: bool | None = None) -> Proved | Undecided:
+    """Prove a polynomial statement with an exact certificate, or say what was tried.
+
+    Parameters
+    ----------
+    statement : sympy relation, string or Statement
+        A polynomial inequality (``>=``, ``<=``) or identity (``==``); matrix statements
+        expand entrywise (:func:`~specproof.lemmas.as_statement`).
+    degree : int or None
+        Largest degree of the decomposed polynomial (Putinar's ``2d``); None: the
+        statement's degree, plus 2 on a domain.
+    multiplier : {"auto", "none", "reznick"}
+        ``"auto"``: plain SoS first, then the Reznick multiplier; ``"none"``: plain only;
+        ``"reznick"``: only with a multiplier.
+    solver : {"auto", "clarabel", "scs"}
+    variables, domain
+        As in :func:`~specproof.lemmas.as_statement`.
+    max_power : int
+        Largest ``k`` of the multiplier ``(c + sum x_i^2)^k`` (1 .. 8).
+    generators : {"putinar", "schmudgen"}
+        On a domain: multipliers of single constraints, or also of pairwise products.
+    bits : int or None
+        Rounding precision (None: 24, 40, 64 in turn).
+    progress : bool or None
+        Print each attempt to stderr as it finishes; None: when stderr is a terminal.
+
+    Returns
+    -------
+    Proved or Undecided
+
+    Raises
+    ------
+    NotPolynomialError
+        The statement is not polynomial (norms, roots, callables): only refutation applies.
+
+    Examples
+    --------
+    >>> x, y = sympy.symbols("x y", real=True)
+    >>> r = prove(x**2 - 2*x*y + y**2 >= 0)
+    >>> r.method, r.multiplier, r.basis_sizes
+    ('sos', '1', (2,))
+    >>> prove("x**4*y**2 + x**2*y**4 - 3*x**2*y**2 + 1 >= 0").multiplier     # Motzkin
+    '(1 + x^2 + y^2)^1'
+    """
+    from specproof.lemmas.prove_paths import run_paths
+    from specproof.lemmas.statement import as_statement
+
+    if multiplier not in MULTIPLIERS:
+        raise StatementError(f"multiplier must be one of {list(MULTIPLIERS)}, got {multiplier!r}")
+    if solver not in SOLVERS:
+        raise StatementError(f"solver must be one of {list(SOLVERS)} (prove talks to Clarabel "
+                             f"and SCS directly), got {solver!r}")
+    if generators not in GENERATORS:
+        raise StatementError(f"generators must be one of {list(GENERATORS)}, got {generators!r}")
+    if isinstance(max_power, bool) or not isinstance(max_power, int) or not 0 <= max_power <= 8:
+        raise StatementError(f"max_power must be an integer in 0..8, got {max_power!r}")
+    if bits is not None and (isinstance(bits, bool) or not isinstance(bits, int)
+                             or not 8 <= bits <= 512):
+        raise StatementError(f"bits must be None or an integer in 8..512, got {bits!r}")
+    if degree is not None and (not isinstance(degree, int) or degree < 0):
+        raise StatementError(f"degree must be a non-negative integer, got {degree!r}")
+    t0 = time.perf_counter()
+    st = as_statement(statement, variables=variables, domain=domain)
+    text = st.text or str(st)
+    if st.is_black_box or not st.is_polynomial():
+        what = "a Python callable" if st.is_black_box else "not polynomial (it contains " + (
+            ", ".join(sorted(map(str, st.functionals()))) or "non-polynomial terms") + ")"
+        raise NotPolynomialError(f"prove needs a polynomial statement; {text!r} is {what}: "
+                                 "only refutation applies (use refute)")
+    if st.relation == "==":
+        return _identity(st, text, t0)
+    if not st.variables:
+        return _constant(st, text, t0)
+    if progress is None:
+        progress = sys.stderr.isatty()
+    return run_paths(st, text, t0, degree=degree, multiplier=multiplier, solver=solver,
+                     max_power=max_power, generators=generators, bits=bits,
+                     progress=bool(progress))
+
+
+def _constant(st, text: str, t0: float) -> Proved | Undecided:
+    value = sympy.nsimplify(st.difference())
+    if value.is_Rational and value >= 0:
+        return Proved(text=text, certificate=None, method="exact evaluation",
+                      seconds=time.perf_counter() - t0,
+                      check_message=f"no variables: lhs - rhs = {value} >= 0 exactly")
+    return Undecided(text=text, tried=(f"exact evaluation: lhs - rhs = {value}, which is "
+                                       "negative: the statement is false",))
+
+
+def _identity(st, text: str, t0: float) -> Proved | Undecided:
+    diff = sympy.expand(st.difference())
+    if diff == 0:
+        return Proved(text=text, certificate=None, method="identity",
+                      degree=int(sympy.Poly(sympy.expand(st.lhs), *st.variables).total_degree())
+                      if st.variables else 0, seconds=time.perf_counter() - t0,
+                      check_message="lhs - rhs expands to 0 over Q (sympy)")
+    where = "" if st.domain.is_everywhere else " (on a domain an identity needs an ideal " \
+        "membership proof, which prove does not attempt)"
+    return Undecided(text=text, tried=(f"exact identity test: lhs - rhs expands to "
+                                       f"{sympy.sstr(diff)[:200]}, not 0{where}; refute "
+                                       "finds a point where it fails",))

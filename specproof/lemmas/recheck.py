@@ -1,0 +1,59 @@
+"""Does a certificate's statement text say what its polynomial says? (re-parsed with sympy)
+
+The exact checker (:func:`specproof.certificates.check_sos`) proves ``p >= 0`` on the
+domain for the polynomial ``p`` *written in the file*; the text beside it is what a
+reader trusts. A forger who edits the text (and recomputes its hash) would make a valid
+certificate of ``p`` read as a different statement. :func:`statement_matches` parses the
+text again with the statement front end (:func:`~specproof.lemmas.as_statement`, which
+evaluates nothing) and compares the polynomial and the variable order exactly.
+``specproof check`` runs it on every general SoS certificate.
+
+Examples
+--------
+>>> from specproof.lemmas.prove import prove
+>>> statement_matches(prove("x**2 - 2*x + 1 >= 0").certificate)
+(True, 'the statement text parses to the certified polynomial')
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from specproof.certificates.sos_certificate import SoSCertificate
+
+
+def statement_matches(source: str | os.PathLike | SoSCertificate) -> tuple[bool, str]:
+    """``(True, why)`` when ``as_statement(text)`` gives exactly the file's ``p`` in the
+    file's variable order; ``(False, what differs)`` otherwise (never raises on bad text).
+    """
+    from specproof.lemmas.matrices import Matrix
+    from specproof.lemmas.prove import to_poly
+    from specproof.lemmas.statement import as_statement
+
+    cert = source if isinstance(source, SoSCertificate) else SoSCertificate.load(source)
+    try:
+        given: list[Any] = [Matrix(name, r, c, kind=kind) for name, r, c, kind in cert.matrices]
+        in_matrix = {str(s) for m in given for s in m.symbols}
+        given += [v for v in cert.variables if v not in in_matrix]
+        st = as_statement(cert.text, variables=given)
+        p = to_poly(st.difference(), st.variables)
+    except Exception as exc:  # any failure to re-read the text is a mismatch, said as such
+        return False, f"the statement text cannot be parsed again: {type(exc).__name__}: {exc}"
+    names = tuple(str(v) for v in st.variables)
+    if set(names) != set(cert.variables):
+        return False, (f"the statement text has the variables {list(names)}, the certificate "
+                       f"{list(cert.variables)}")
+    order = [names.index(v) for v in cert.variables]
+    p_file_order = {tuple(e[i] for i in order): c for e, c in p.items()}
+    want = {e: c for e, c in cert.polynomial.items() if c != 0}
+    if p_file_order != want:
+        e = min(m for m in set(p_file_order) | set(want)
+                if p_file_order.get(m, 0) != want.get(m, 0))
+        mono = "*".join(f"{v}^{a}" if a > 1 else v
+                        for v, a in zip(cert.variables, e, strict=True) if a) or "1"
+        return False, ("the statement text does not parse to the certified polynomial (in the "
+                       f"file's variable order {list(cert.variables)}): the coefficient of "
+                       f"{mono} is {p_file_order.get(e, 0)} in the text, {want.get(e, 0)} in "
+                       "the file")
+    return True, "the statement text parses to the certified polynomial"

@@ -1,0 +1,266 @@
+"""``refute``: search for a counterexample, shrink it, confirm it exactly.
+
+The search (:mod:`~specproof.lemmas.search`) draws from structured ensembles and runs
+multistart local optimisation of the normalised margin within a time budget. Every
+violation seen is shrunk to the simplest rational point that still violates
+(:mod:`~specproof.lemmas.shrink`) and confirmed in exact or interval arithmetic
+(:mod:`~specproof.lemmas.confirm`). A confirmed one is :class:`Refuted`; one that cannot
+be confirmed is a :class:`NumericalCounterexample`; none is :class:`Undecided`, with the
+tightest case seen. Ctrl-C stops the search and returns what was found so far.
+
+Examples
+--------
+>>> from specproof.lemmas.domains import box
+>>> r = refute("x**3 - x >= -0.38", domain=box(x=(0, 1)), seed=0, budget=5)
+>>> r
+Refuted(x**3 - x >= -0.38 fails at x = 3/5: lhs = -48/125, rhs = -19/50)
+>>> r.margin
+Fraction(-1, 250)
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from specproof.lemmas.confirm import Unconfirmable, confirm
+from specproof.lemmas.search import Candidate, Searcher
+from specproof.lemmas.shrink import shrink
+from specproof.lemmas.statement import Statement, as_statement
+from specproof.lemmas.verdicts import NumericalCounterexample, Refuted, Tightest, Undecided
+
+_SCALAR_ENSEMBLES = ("gaussian", "rademacher", "integer")
+_MATRIX_ENSEMBLES = ("rank_one", "low_rank", "near_commuting", "ill_conditioned",
+                     "orthogonal", "psd")
+_TOLERANCES = (1e-12, 1e-8, 1e-5)
+
+
+def user_point(st: Statement, x: list[Any]) -> dict[str, Any]:
+    """A point in the user's own variables: scalars by name, matrices as nested lists."""
+    val = dict(zip(st.variables, x))
+    zero = Fraction(0) if x and isinstance(x[0], Fraction) else 0.0
+    out: dict[str, Any] = {}
+    in_matrix = {s for m in st.matrices for s in m.symbols}
+    for s in st.variables:
+        if s not in in_matrix:
+            out[s.name] = val[s]
+    for m in st.matrices:
+        rows = [[val.get(m.entries[i, j], zero) if m.entries[i, j] != 0 else zero
+                 for j in range(m.shape[1])] for i in range(m.shape[0])]
+        if len(dict(st.shapes).get(m.label, ())) == 1:  # a black box's vector
+            rows = [r[0] for r in rows]
+        out[m.label] = rows
+    return out
+
+
+class _Progress:
+    def __init__(self, show: bool) -> None:
+        self.show = show
+        self.last = 0.0
+
+    def __call__(self, s: Searcher, t0: float, phase: str, force: bool = False) -> None:
+        now = time.monotonic()
+        if not self.show or (now - self.last < 0.2 and not force):
+            return
+        self.last = now
+        best = s.best_value()
+        sys.stderr.write(f"\rrefute: {phase}, {s.evaluations} points, best normalised margin "
+                         f"{best:+.3g}, {now - t0:.1f} s   ")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.show:
+            sys.stderr.write("\n")
+
+
+def _try_confirm(s: Searcher, cand: Candidate) -> Refuted | NumericalCounterexample | None:
+    st = s.st
+    lay = s.layout
+    reason = ""
+    shrunk: list[Fraction] | None = None
+    for tol in _TOLERANCES:
+        if cand.value >= -tol:
+            break
+
+        def violates(zq: list[Fraction], tol: float = tol) -> bool:
+            z = np.array([float(v) for v in zq])
+            if not lay.identity:
+                x = np.array([float(v) for v in lay.to_point_exact(zq)])
+            else:
+                x = z
+            if s.infeasibility(x) > 0:
+                return False
+            return s.normalised(x) < -tol
+
+        if not violates([Fraction(float(v)) for v in cand.z]):
+            continue
+        zq = shrink(list(cand.z), violates)
+        x = lay.to_point_exact(zq)
+        c = None
+        polished = _polish(s, x, tol)
+        if polished is not None:  # simpler entries of a PSD matrix, if they still violate
+            try:
+                c = confirm(st, dict(zip(st.variables, polished)))
+                x = polished if c.violated else x
+                c = c if c.violated else None
+            except Unconfirmable:
+                c = None
+        try:
+            c = c or confirm(st, dict(zip(st.variables, x)))
+        except Unconfirmable as exc:
+            reason = str(exc)
+            shrunk = x  # report the simple point, though its value stays unconfirmed
+            break
+        if c.violated:
+            how = (f"{cand.how}; shrunk to small rationals; "
+                   + ("confirmed exactly in rational arithmetic" if c.exact
+                      else "confirmed with certified interval enclosures (arb)"))
+            return Refuted(st.text, user_point(st, x), c.lhs, c.rhs, c.margin, how, st.relation)
+        # exact arithmetic says the float violation was rounding: try a stricter tolerance
+    if not reason:
+        return None
+    x = shrunk if shrunk is not None else list(cand.x)
+    xf = np.array([float(v) for v in x])
+    lhs, rhs = (s.sides[0](xf), s.sides[1](xf)) if s.sides else (s.margin(xf), 0.0)
+    return NumericalCounterexample(st.text, user_point(st, x), float(lhs), float(rhs),
+                                   float(s.margin(xf)), cand.how, reason)
+
+
+def _polish(s: Searcher, x: list[Fraction], tol: float) -> list[Fraction] | None:
+    """Shrink the variables themselves after a parametrised search (a PSD matrix ``Z Z^T``
+    has entries like 1021/1089); only without equality constraints, which a change of one
+    coordinate would break."""
+    if s.layout.identity or s.st.domain.equalities:
+        return None
+
+    def violates(xq: list[Fraction]) -> bool:
+        xf = np.array([float(v) for v in xq])
+        return s.infeasibility_all(xf) == 0 and s.normalised(xf) < -tol
+
+    if not violates(x):
+        return None
+    return shrink(x, violates)
+
+
+def _tightest(s: Searcher) -> Tightest | None:
+    feasible = [c for c in s.best if c.value <= 1.0]
+    if not feasible:
+        return None
+    c = feasible[0]
+    d = s.margin(c.x)
+    if s.sides:
+        lhs, rhs = float(s.sides[0](c.x)), float(s.sides[1](c.x))
+    else:
+        lhs, rhs = float(d), 0.0
+    ratio = lhs / rhs if rhs != 0 and math.isfinite(lhs / rhs) else None
+    return Tightest(user_point(s.st, [float(v) for v in c.x]), lhs, rhs, float(d), ratio)
+
+
+def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: Any = 0,
+           budget: float = 10.0, progress: bool | None = None,
+           ensembles: tuple[str, ...] | None = None
+           ) -> Refuted | NumericalCounterexample | Undecided:
+    """Search for a counterexample to ``statement`` and confirm it exactly.
+
+    Parameters
+    ----------
+    statement, variables, domain
+        As for :func:`~specproof.lemmas.statement.as_statement`.
+    seed
+        Seed or ``numpy.random.Generator``: the same seed gives the same search.
+    budget
+        Seconds of search (the search stops early once a counterexample is confirmed).
+    progress
+        Show progress on stderr (default: when stderr is a terminal).
+    ensembles
+        Which ensembles to draw from (default: all that apply).
+
+    Returns
+    -------
+    Refuted | NumericalCounterexample | Undecided
+
+    Examples
+    --------
+    >>> refute("x**2 + 1 >= 2*x", budget=0.5)  # doctest: +ELLIPSIS
+    Undecided(x**2 + 1 >= 2*x: tried ...; tightest: Tightest(margin ... at x = ...))
+    """
+    st = as_statement(statement, variables, domain)
+    if not (isinstance(budget, (int, float)) and budget > 0 and math.isfinite(budget)):
+        from specproof.lemmas.errors import StatementError
+
+        raise StatementError(f"budget must be a positive number of seconds, got {budget!r}")
+    s = Searcher(st, seed=seed)
+    show = _Progress(sys.stderr.isatty() if progress is None else bool(progress))
+    t0 = time.monotonic()
+    deadline = t0 + float(budget)
+
+    def out_of_time() -> bool:
+        return time.monotonic() > deadline
+
+    if ensembles is None:
+        ensembles = _SCALAR_ENSEMBLES + (("uniform",) if st.domain.bounds() else ())
+        if st.matrices:
+            ensembles += _MATRIX_ENSEMBLES
+    tried_confirm: set[bytes] = set()
+    numerical: NumericalCounterexample | None = None
+    rounds = starts = 0
+
+    def check_best() -> Refuted | None:
+        nonlocal numerical
+        for cand in [c for c in s.best if c.value < 0][:3]:
+            key = np.round(cand.z, 9).tobytes()
+            if key in tried_confirm:
+                continue
+            tried_confirm.add(key)
+            v = _try_confirm(s, cand)
+            if isinstance(v, Refuted):
+                return v
+            if v is not None and numerical is None:
+                numerical = v
+        return None
+
+    try:
+        while not out_of_time():
+            rounds += 1
+            for e in ensembles:
+                s.sample(e, 32, out_of_time)
+                show(s, t0, "sampling")
+                if s.best_value() < 0:  # confirm as soon as anything violates
+                    found = check_best()
+                    if found:
+                        show.done()
+                        return found
+                if out_of_time():
+                    break
+            pool = s.best[: 2] + [Candidate(z, s.layout.to_point(z), s.objective(z), "restart")
+                                  for z in [s.draw("gaussian")]]
+            for cand in pool:
+                if out_of_time():
+                    break
+                starts += 1
+                s.optimise(cand, out_of_time)
+                show(s, t0, "local optimisation")
+                found = check_best()
+                if found:
+                    show.done()
+                    return found
+    except KeyboardInterrupt:
+        show.done()
+        if numerical is not None:
+            return numerical
+        return Undecided(st.text, (f"interrupted after {s.evaluations} points",), _tightest(s))
+    show.done()
+    if numerical is not None:
+        return numerical
+    tried = (f"{s.evaluations} points from {', '.join(ensembles)} ({rounds} rounds)",
+             f"{starts} local optimisations of the normalised margin",
+             f"budget {budget:.3g} s, seed {seed!r}")
+    return Undecided(st.text, tried, _tightest(s))
+
+
+__all__ = ["refute", "user_point"]

@@ -1,0 +1,132 @@
+"""Check a claimed rate: fit the exponent with a bootstrap interval and watch the local slopes.
+
+``scaling(statistic, widths, seeds, expect=-0.5)`` measures ``statistic(width, rng)`` at
+every width for every seed, fits log y against log width
+(:func:`specproof.fitting.fit_loglog_bootstrap`), and reports the slope between each pair
+of consecutive widths. The claim is rejected when the confidence interval excludes the
+claimed exponent (widened by ``tolerance``), or when the local slopes drift (the last
+differs from the first by more than ``max_drift``): a rate that holds only in one regime.
+In the coupled mode a second dimension grows with the width (``coupled=lambda m: m // 4``)
+and the statistic is called as ``statistic(width, d, rng)``.
+
+Examples
+--------
+>>> import numpy as np
+>>> def spectral(m, rng):
+...     return np.linalg.norm(rng.standard_normal((m, m)), 2) / m
+>>> r = scaling(spectral, widths=[16, 32, 64, 128], seeds=4, expect=-0.5)
+>>> r.holds, round(r.fit.slope, 1)
+(True, -0.5)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from specproof.fitting import SlopeFit, fit_loglog_bootstrap
+from specproof.lemmas.errors import StatementError
+
+
+@dataclass(frozen=True)
+class ScalingResult:
+    """The fitted exponent, the local slopes and whether the claimed exponent survives."""
+
+    holds: bool
+    reason: str
+    expect: float | None
+    fit: SlopeFit
+    widths: tuple[int, ...]
+    means: tuple[float, ...]
+    local_slopes: tuple[float, ...]
+    drift: float
+    coupled: tuple[int, ...] | None = None
+
+    def __repr__(self) -> str:
+        verdict = "consistent with" if self.holds else "rejects"
+        local = ", ".join(f"{s:+.3f}" for s in self.local_slopes)
+        return (f"ScalingResult({verdict} exponent {self.expect}: slope {self.fit.slope:+.3f} "
+                f"[{self.fit.low:+.3f}, {self.fit.high:+.3f}], local slopes {local}"
+                f"{'; ' + self.reason if self.reason else ''})")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"holds": self.holds, "reason": self.reason, "expect": self.expect,
+                "fit": self.fit.to_dict(), "widths": list(self.widths),
+                "means": list(self.means), "local_slopes": list(self.local_slopes),
+                "drift": self.drift,
+                "coupled": None if self.coupled is None else list(self.coupled)}
+
+
+def scaling(statistic: Callable[..., float], widths: Sequence[int], seeds: int = 8,
+            expect: float | None = None, *, coupled: Callable[[int], int] | None = None,
+            tolerance: float = 0.05, max_drift: float = 0.2, confidence: float = 0.95,
+            seed: int = 0) -> ScalingResult:
+    """Measure ``statistic`` over ``widths`` x ``seeds`` and test the exponent ``expect``.
+
+    Parameters
+    ----------
+    statistic
+        ``statistic(width, rng)`` (or ``statistic(width, d, rng)`` with ``coupled``),
+        returning a positive number.
+    widths
+        At least three distinct positive widths (two local slopes are needed for drift).
+    seeds
+        Repeats per width (at least 2: the bootstrap resamples within a width).
+    expect
+        The claimed exponent; None only fits.
+    coupled
+        ``d = coupled(width)``: a second dimension that grows with the width.
+    tolerance, max_drift
+        The claim survives when ``[low, high]`` meets ``[expect - tolerance, expect +
+        tolerance]`` and the local slopes move by at most ``max_drift``.
+
+    Examples
+    --------
+    >>> r = scaling(lambda m, d, rng: d / m, [8, 16, 32], seeds=2, expect=0.0,
+    ...             coupled=lambda m: m // 4)
+    >>> r.holds, r.coupled
+    (True, (2, 4, 8))
+    """
+    ws = [int(w) for w in widths]
+    if len(set(ws)) < 3 or any(w <= 0 for w in ws):
+        raise StatementError(f"widths must hold at least three distinct positive integers, "
+                             f"got {list(widths)}")
+    if not isinstance(seeds, int) or seeds < 2:
+        raise StatementError(f"seeds must be an integer >= 2, got {seeds!r}")
+    ws = sorted(set(ws))
+    ds = [int(coupled(w)) for w in ws] if coupled is not None else None
+    xs, ys, means = [], [], []
+    for k, w in enumerate(ws):
+        vals = []
+        for s in range(seeds):
+            rng = np.random.default_rng([seed, w, s])
+            v = float(statistic(w, ds[k], rng) if ds is not None else statistic(w, rng))
+            if not (math.isfinite(v) and v > 0):
+                raise StatementError(f"statistic({w}{', ' + str(ds[k]) if ds else ''}) "
+                                     f"returned {v} on seed {s}; it must be positive and "
+                                     "finite")
+            vals.append(v)
+        xs += [w] * seeds
+        ys += vals
+        means.append(float(np.exp(np.mean(np.log(vals)))))
+    fit = fit_loglog_bootstrap(xs, ys, confidence=confidence, seed=seed)
+    lw, lm = np.log(ws), np.log(means)
+    local = tuple(float((lm[i + 1] - lm[i]) / (lw[i + 1] - lw[i])) for i in range(len(ws) - 1))
+    drift = float(local[-1] - local[0])
+    reasons = []
+    if expect is not None and not (fit.low <= expect + tolerance
+                                   and expect - tolerance <= fit.high):
+        reasons.append(f"the {confidence:.0%} interval [{fit.low:.3f}, {fit.high:.3f}] "
+                       f"excludes {expect} (tolerance {tolerance})")
+    if abs(drift) > max_drift:
+        reasons.append(f"the local slopes drift by {drift:+.3f} (more than {max_drift}) from "
+                       f"{local[0]:+.3f} to {local[-1]:+.3f}")
+    return ScalingResult(not reasons, "; ".join(reasons), expect, fit, tuple(ws),
+                         tuple(means), local, drift, None if ds is None else tuple(ds))
+
+
+__all__ = ["ScalingResult", "scaling"]

@@ -1,0 +1,277 @@
+"""Look for a violation: structured random ensembles, then multistart local optimisation.
+
+The objective is the *normalised margin* ``f / (sum of |terms| of lhs and rhs)`` (f the
+difference, claimed >= 0; for an identity ``-|f| / ...``), which is scale-free, so that a
+homogeneous statement cannot escape to 0 or infinity, and which tells rounding (a margin
+of 1e-16 of the terms) from a violation. Points outside the domain score
+``1 + violation``. Ensembles: gaussian (three scales), rademacher, integer, uniform (in a
+box), and for matrix variables rank-one, low-rank, near-commuting pairs, ill-conditioned,
+orthogonal and PSD draws.
+
+Examples
+--------
+>>> from specproof.lemmas.statement import as_statement
+>>> s = Searcher(as_statement("x**3 - x >= -0.38"), seed=0)
+>>> s.sample("gaussian", 200)
+>>> s.best_value() < 0
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy
+
+from specproof.lemmas.layout import Layout
+from specproof.lemmas.numeric import compile_expr, margin_function
+
+ENSEMBLES = ("gaussian", "rademacher", "integer", "uniform", "rank_one", "low_rank",
+             "near_commuting", "ill_conditioned", "orthogonal", "psd")
+
+
+@dataclass
+class Candidate:
+    z: np.ndarray
+    x: np.ndarray
+    value: float  # normalised margin (or 1 + infeasibility)
+    how: str
+
+
+class Searcher:
+    """Evaluates points of a statement and keeps the best (smallest normalised margin)."""
+
+    def __init__(self, statement: Any, seed: int | np.random.Generator | None = 0,
+                 keep: int = 16) -> None:
+        self.st = statement
+        self.rng = np.random.default_rng(seed)
+        self.layout = Layout(statement)
+        self.margin = margin_function(statement)
+        self.sides = None
+        self.scale = None
+        if not statement.is_black_box:
+            self.sides = (compile_expr(statement.lhs, statement.variables),
+                          compile_expr(statement.rhs, statement.variables))
+            # the size of the terms, not of their sum: lhs - rhs = -2e-16 where the terms
+            # are ~1 is rounding, not a violation (the Motzkin form at (1, 1))
+            terms = [sympy.Abs(t) for side in (statement.lhs, statement.rhs)
+                     for t in sympy.Add.make_args(side)]
+            self.scale = compile_expr(sympy.Add(*terms), statement.variables)
+        covered = {s for b in self.layout.blocks if b.kind != "free" for s in b.symbols}
+        self.ineqs = [compile_expr(g, statement.variables) for g in statement.domain.inequalities
+                      if not (g.free_symbols <= covered)]
+        self.eqs = [compile_expr(h, statement.variables) for h in statement.domain.equalities
+                    if not (h.free_symbols <= covered)]
+        bounds = statement.domain.bounds()
+        self.box = [(float(bounds[s][0]), float(bounds[s][1])) if s in bounds else None
+                    for s in statement.variables]
+        self.keep = keep
+        self.best: list[Candidate] = []
+        self.evaluations = 0
+
+    # -- evaluation -------------------------------------------------------------------
+    def infeasibility(self, x: np.ndarray) -> float:
+        bad = 0.0
+        for g in self.ineqs:
+            v = g(x)
+            bad += (-v if v < 0 else 0.0) if math.isfinite(v) else 1e6
+        for h in self.eqs:
+            v = h(x)
+            bad += abs(v) if math.isfinite(v) else 1e6
+        return bad
+
+    def infeasibility_all(self, x: np.ndarray) -> float:
+        """Like :meth:`infeasibility`, over every constraint (those the layout covers too)."""
+        if not hasattr(self, "_all_ineqs"):
+            self._all_ineqs = [compile_expr(g, self.st.variables)
+                               for g in self.st.domain.inequalities]
+        bad = 0.0
+        for g in self._all_ineqs:
+            v = g(x)
+            bad += (-v if v < 0 else 0.0) if math.isfinite(v) else 1e6
+        return bad
+
+    def normalised(self, x: np.ndarray) -> float:
+        d = self.margin(x)
+        if not math.isfinite(d):
+            return math.inf
+        if self.st.relation == "==":
+            d = -abs(d)
+        if self.sides is None:
+            return d / (1.0 + abs(d))
+        scale = self.scale(x) + 1e-300
+        return d / scale if math.isfinite(scale) else math.inf
+
+    def objective(self, z: np.ndarray) -> float:
+        x = self.layout.to_point(z)
+        bad = self.infeasibility(x)
+        self.evaluations += 1
+        if bad > 1e-12:
+            return 1.0 + bad
+        return self.normalised(x)
+
+    def consider(self, z: np.ndarray, how: str) -> float:
+        z = np.asarray(z, dtype=float)
+        v = self.objective(z)
+        if math.isfinite(v):
+            cand = Candidate(z.copy(), self.layout.to_point(z), v, how)
+            self.best.append(cand)
+            self.best.sort(key=lambda c: c.value)
+            del self.best[self.keep:]
+        return v
+
+    def best_value(self) -> float:
+        return self.best[0].value if self.best else math.inf
+
+    # -- ensembles --------------------------------------------------------------------
+    def _matrix(self, ensemble: str, n: int, m: int, prev: np.ndarray | None) -> np.ndarray:
+        r = self.rng
+        if ensemble == "rademacher":
+            return r.choice([-1.0, 1.0], size=(n, m))
+        if ensemble == "integer":
+            return r.integers(-3, 4, size=(n, m)).astype(float)
+        if ensemble == "rank_one":
+            return np.outer(r.standard_normal(n), r.standard_normal(m))
+        if ensemble == "low_rank":
+            k = min(2, n, m)
+            return r.standard_normal((n, k)) @ r.standard_normal((k, m))
+        if ensemble == "near_commuting" and prev is not None and prev.shape == (n, m) and n == m:
+            return 0.7 * prev + 0.3 * prev @ prev / (np.linalg.norm(prev) or 1.0) \
+                + 1e-2 * r.standard_normal((n, m))
+        if ensemble == "ill_conditioned":
+            k = min(n, m)
+            U = np.linalg.qr(r.standard_normal((n, n)))[0][:, :k]
+            V = np.linalg.qr(r.standard_normal((m, m)))[0][:, :k]
+            return (U * np.logspace(0, -6, k)) @ V.T
+        if ensemble == "orthogonal" and n == m:
+            return np.linalg.qr(r.standard_normal((n, n)))[0]
+        if ensemble == "psd" and n == m:
+            G = r.standard_normal((n, n))
+            return G @ G.T / n
+        return r.standard_normal((n, m)) * self._scale
+
+    def draw(self, ensemble: str) -> np.ndarray:
+        """One parameter vector from ``ensemble``."""
+        r = self.rng
+        self._scale = float(r.choice([0.1, 1.0, 10.0])) if ensemble == "gaussian" else 1.0
+        z = np.zeros(self.layout.nparams)
+        k = 0
+        for b in self.layout.blocks:
+            if b.kind == "free":
+                vals = self._free_block(b, ensemble)
+            elif b.kind == "psd":
+                n = b.shape[0]
+                e = ensemble if ensemble != "psd" else "gaussian"
+                vals = self._matrix(e, n, n, None).ravel()
+            elif b.kind == "orthogonal":
+                vals = r.standard_normal(b.nparams) * r.choice([0.3, 1.0, 3.0])
+            else:
+                vals = r.standard_normal(b.nparams) * self._scale
+                if ensemble == "integer":
+                    vals = np.round(vals * 2)
+            z[k:k + b.nparams] = vals
+            k += b.nparams
+        return z
+
+    def _free_block(self, b: Any, ensemble: str) -> np.ndarray:
+        r = self.rng
+        val: dict[Any, float] = {}
+        prev = None
+        for mat in self.st.matrices:
+            if mat.kind in ("psd", "orthogonal") or not (set(mat.symbols) & set(b.symbols)):
+                continue
+            M = self._matrix(ensemble, *mat.shape, prev)
+            prev = M
+            if mat.kind == "symmetric":
+                M = (M + M.T) / 2
+            for i in range(mat.shape[0]):
+                for j in range(mat.shape[1]):
+                    e = mat.entries[i, j]
+                    if e in b.symbols and e not in val:
+                        val[e] = M[i, j]
+        out = np.empty(len(b.symbols))
+        for k, s in enumerate(b.symbols):
+            if s in val:
+                out[k] = val[s]
+                continue
+            if ensemble == "rademacher":
+                out[k] = r.choice([-1.0, 1.0])
+            elif ensemble == "integer":
+                out[k] = float(r.integers(-3, 4))
+            else:
+                out[k] = r.standard_normal() * self._scale
+        for k, i in enumerate(b.index):  # inside a box: uniform there, else clipped
+            bd = self.box[i]
+            if bd is not None:
+                lo, hi = bd
+                if ensemble == "uniform" and math.isfinite(lo) and math.isfinite(hi):
+                    out[k] = r.uniform(lo, hi)
+                else:
+                    out[k] = min(max(out[k], lo), hi)
+        if any(p.kind == "orthant" for p in self.st.domain.parts):
+            orth = {s for p in self.st.domain.parts if p.kind == "orthant" for s in p.symbols}
+            for k, s in enumerate(b.symbols):
+                if s in orth:
+                    out[k] = abs(out[k])
+        for p in self.st.domain.parts:
+            if p.kind == "ball":
+                self._into_ball(b, out, p)
+        return out
+
+    def _into_ball(self, b: Any, out: np.ndarray, part: Any) -> None:
+        r, c = float(part.params[0]), [float(v) for v in part.params[1]]
+        idx = [b.symbols.index(s) for s in part.symbols if s in b.symbols]
+        if len(idx) != len(part.symbols):
+            return
+        v = out[idx] - np.array(c)
+        nv = np.linalg.norm(v)
+        if nv > r:
+            out[idx] = np.array(c) + v * (r * self.rng.uniform(0.5, 1.0) / nv)
+
+    def sample(self, ensemble: str, count: int,
+               stop: Callable[[], bool] | None = None) -> None:
+        """Evaluate ``count`` draws from ``ensemble`` (fewer once ``stop()`` says so)."""
+        for _ in range(count):
+            if stop is not None and stop():
+                return
+            self.consider(self.draw(ensemble), ensemble)
+
+    # -- local optimisation -----------------------------------------------------------
+    def optimise(self, start: Candidate, deadline: Callable[[], bool]) -> Candidate:
+        """Minimise the normalised margin from ``start`` (L-BFGS-B, then Nelder-Mead)."""
+        from scipy.optimize import minimize
+
+        bounds = None
+        if self.layout.identity and any(bd is not None for bd in self.box):
+            bounds = [bd if bd is not None else (None, None) for bd in self.box]
+
+        def f(z: np.ndarray) -> float:
+            if deadline():
+                raise TimeoutError
+            v = self.objective(z)
+            return v if math.isfinite(v) else 1e6
+
+        best = start
+        for method in ("L-BFGS-B", "Nelder-Mead"):
+            try:
+                res = minimize(f, best.z, method=method, bounds=bounds,
+                               options={"maxiter": 400} if method == "L-BFGS-B"
+                               else {"maxiter": 200 * max(1, len(best.z)), "xatol": 1e-12,
+                                     "fatol": 1e-15})
+            except TimeoutError:
+                break
+            if math.isfinite(res.fun) and res.fun < best.value:
+                z = np.asarray(res.x, dtype=float)
+                best = Candidate(z, self.layout.to_point(z), float(res.fun),
+                                 f"{start.how} + local optimisation")
+        self.best.append(best)
+        self.best.sort(key=lambda c: c.value)
+        del self.best[self.keep:]
+        return best
+
+
+__all__ = ["ENSEMBLES", "Candidate", "Searcher"]

@@ -1,0 +1,107 @@
+"""Shrink a violating point toward the simplest one that still violates.
+
+Each coordinate is tried at 0, then ±1, then small integers, then the *simplest* rational
+(smallest denominator, found on the Stern–Brocot tree by continued fractions) within a
+distance that halves until the violation holds; a pass repeats while anything changes. The
+violation test is the caller's; a coordinate is only ever replaced by a value for which it
+holds, so the violation is never lost.
+
+Examples
+--------
+>>> from fractions import Fraction as F
+>>> simplest_between(F(577, 1000), F(578, 1000))
+Fraction(26, 45)
+>>> shrink([0.5773], lambda z: z[0] ** 3 - z[0] < -0.3848)
+[Fraction(4, 7)]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+
+
+def simplest_between(a: Fraction, b: Fraction) -> Fraction:
+    """The rational with the smallest denominator (then numerator) in ``[a, b]``.
+
+    Examples
+    --------
+    >>> simplest_between(Fraction(-7, 10), Fraction(-6, 10))
+    Fraction(-2, 3)
+    >>> simplest_between(Fraction(1, 3), Fraction(1, 3))
+    Fraction(1, 3)
+    """
+    a, b = Fraction(a), Fraction(b)
+    if a > b:
+        a, b = b, a
+    if a <= 0 <= b:
+        return Fraction(0)
+    if b < 0:
+        return -simplest_between(-b, -a)
+    c = math.ceil(a)
+    if c <= b:
+        return Fraction(c)
+    f = math.floor(a)  # a, b lie in (f, f + 1)
+    return f + 1 / simplest_between(1 / (b - f), 1 / (a - f))
+
+
+def _candidates(x: Fraction) -> list[Fraction]:
+    sign = 1 if x >= 0 else -1
+    out = [Fraction(0), Fraction(sign), Fraction(-sign)]
+    r = round(x)
+    out += [Fraction(r), Fraction(math.floor(x)), Fraction(math.ceil(x))]
+    return out
+
+
+def shrink_coordinate(z: list[Fraction], i: int, violates: Callable[[list[Fraction]], bool],
+                      max_halvings: int = 60) -> Fraction:
+    """The simplest value for ``z[i]`` (the others fixed) that keeps ``violates`` true."""
+    x = z[i]
+    for c in _candidates(x):
+        if c == x:
+            return x
+        trial = z[:i] + [c] + z[i + 1:]
+        if violates(trial):
+            return c
+    width = Fraction(1, 2) * max(1, abs(x))
+    for _ in range(max_halvings):
+        c = simplest_between(x - width, x + width)
+        if c == x:
+            return x
+        trial = z[:i] + [c] + z[i + 1:]
+        if violates(trial):
+            return c
+        width /= 2
+    return x
+
+
+def shrink(z: Sequence[float | Fraction], violates: Callable[[list[Fraction]], bool],
+           passes: int = 3) -> list[Fraction]:
+    """The simplest rational vector found from ``z`` keeping ``violates`` true.
+
+    ``violates`` must hold at ``z`` (as exact binary fractions of the floats); the result
+    then satisfies it too.
+
+    Examples
+    --------
+    >>> shrink([0.9, -2.2], lambda z: z[0] * z[1] < -1.5)
+    [Fraction(1, 1), Fraction(-2, 1)]
+    """
+    cur = [Fraction(v) for v in z]
+    if not violates(cur):
+        raise ValueError("shrink: the starting point does not violate")
+    order = sorted(range(len(cur)), key=lambda i: abs(cur[i]))
+    for _ in range(passes):
+        changed = False
+        for i in order:
+            new = shrink_coordinate(cur, i, violates)
+            if new != cur[i]:
+                cur[i] = new
+                changed = True
+        if not changed:
+            break
+    return cur
+
+
+__all__ = ["shrink", "shrink_coordinate", "simplest_between"]

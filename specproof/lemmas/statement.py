@@ -1,0 +1,426 @@
+"""A user's lemma as one object: variables, the two sides, the relation and the domain.
+
+:func:`as_statement` accepts a sympy relation (``x**2 + 1 >= 2*x``), a string read by the
+whitelisting parser (:mod:`specproof.lemmas.parse`), a plain Python callable over numpy
+arrays (a black box: it can be refuted, never proved) or a :class:`Statement`. Every
+variable is a real sympy symbol; a matrix variable ``Matrix("A", n, m, kind=...)``
+expands into its entries ``A_0_1`` (a symmetric one shares ``A_i_j`` and ``A_j_i``, a
+diagonal one has zeros off the diagonal) and its kind adds domain constraints (psd: the
+principal minors are >= 0; orthogonal: ``A.T @ A == I``).
+
+Decimal numbers are read as the exact decimal written (``0.38`` is ``19/50``), so that a
+statement means what its text says.
+
+Examples
+--------
+>>> x, y = symbols("x y")
+>>> st = as_statement(x**2 + y**2 >= 2*x*y)
+>>> st.variables, st.relation, st.difference()
+((x, y), '>=', x**2 - 2*x*y + y**2)
+>>> as_statement("x**3 - x >= -0.38").rhs
+-19/50
+>>> st.is_polynomial()
+True
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from typing import Any
+
+import sympy
+
+from specproof.lemmas.display import as_written
+from specproof.lemmas.domains import EVERYWHERE, Domain
+from specproof.lemmas.errors import ArgumentTypeError, StatementError
+from specproof.lemmas.matrices import MATRIX_OF as _MATRIX_OF
+from specproof.lemmas.matrices import Matrix, functionals, real_symbol
+
+RELATIONS = (">=", "<=", "==")
+_REL_OF = {sympy.GreaterThan: ">=", sympy.LessThan: "<=", sympy.Equality: "=="}
+
+
+def symbols(names: str) -> tuple[sympy.Symbol, ...] | sympy.Symbol:
+    """Real sympy symbols, as ``sympy.symbols`` (one name gives one symbol).
+
+    Examples
+    --------
+    >>> x, y = symbols("x y")
+    >>> x.is_real
+    True
+    """
+    out = sympy.symbols(names, real=True)
+    for s in out if isinstance(out, tuple) else (out,):
+        if "__" in s.name:
+            raise StatementError(f"variable name {s.name!r} contains '__'")
+    return out
+
+
+def exact_number(value: Any, what: str) -> sympy.Expr:
+    """A real number as an exact sympy number; a float is read as its shortest decimal.
+
+    Examples
+    --------
+    >>> exact_number(0.1, "bound")
+    1/10
+    >>> exact_number(float("nan"), "bound")
+    Traceback (most recent call last):
+    ...
+    specproof.lemmas.errors.StatementError: bound must be a finite real number, got nan
+    """
+    if isinstance(value, bool):
+        raise StatementError(f"{what} must be a number, got {value!r}")
+    if isinstance(value, float) or isinstance(value, sympy.Float):
+        if not math.isfinite(float(value)):
+            raise StatementError(f"{what} must be a finite real number, got {value}")
+        return sympy.Rational(repr(float(value)))
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    if isinstance(value, (numbers.Real, str, sympy.Expr)):
+        try:
+            v = sympy.sympify(value, rational=True)
+        except (sympy.SympifyError, TypeError, SyntaxError) as exc:
+            raise StatementError(f"{what} must be a number, got {value!r}") from exc
+        if v.is_number and v.is_real and v.is_finite:
+            return v
+        if v in (sympy.oo, -sympy.oo):
+            return v
+    raise StatementError(f"{what} must be a finite real number, got {value!r}")
+
+
+def rationalize_floats(expr: sympy.Expr) -> sympy.Expr:
+    """Every sympy Float in ``expr`` replaced by the exact decimal it prints as."""
+    floats = expr.atoms(sympy.Float)
+    if not floats:
+        return expr
+    return expr.xreplace({f: exact_number(float(f), "a constant") for f in floats})
+
+
+def _register(m: Matrix) -> None:
+    for s in m.symbols:
+        _MATRIX_OF[s] = m
+
+
+@dataclass(frozen=True)
+class Statement:
+    """``lhs relation rhs`` for every point of ``domain``; ``relation`` in ``>=, <=, ==``.
+
+    ``variables`` is the fixed order of the scalar unknowns (matrix entries included);
+    ``matrices`` the matrix variables (for showing a point in the user's own terms). A
+    black-box statement has ``lhs = rhs = None`` and ``function`` set: it is called with
+    one numpy array per entry of ``shapes`` and returns a number claimed to be ``>= 0``.
+    """
+
+    variables: tuple[sympy.Symbol, ...]
+    lhs: sympy.Expr | None
+    rhs: sympy.Expr | None
+    relation: str
+    domain: Domain = EVERYWHERE
+    text: str = ""
+    matrices: tuple[Matrix, ...] = ()
+    function: Callable[..., Any] | None = field(default=None, compare=False)
+    shapes: tuple[tuple[str, tuple[int, ...]], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.relation not in RELATIONS:
+            raise StatementError(f"relation must be one of >=, <=, ==, got {self.relation!r}")
+
+    # -- what kind of statement ---------------------------------------------------------
+    @property
+    def is_black_box(self) -> bool:
+        """True for a statement given as a Python callable (refutable, never provable)."""
+        return self.function is not None
+
+    def difference(self) -> sympy.Expr:
+        """f with the statement "f >= 0 on the domain" (or "f == 0" for an identity).
+
+        Examples
+        --------
+        >>> as_statement("x <= 1").difference()
+        1 - x
+        """
+        if self.is_black_box:
+            raise StatementError("a black-box statement (a Python callable) has no symbolic "
+                                 "form; only refutation applies")
+        return self.rhs - self.lhs if self.relation == "<=" else self.lhs - self.rhs
+
+    def functionals(self) -> set[Any]:
+        """The non-polynomial matrix functions (operator norms, expm, ...) it contains."""
+        if self.is_black_box:
+            return set()
+        return functionals(self.lhs) | functionals(self.rhs)
+
+    def is_polynomial(self) -> bool:
+        """True when the difference and the domain constraints are polynomials over Q.
+
+        Examples
+        --------
+        >>> as_statement("sqrt(x) >= 0").is_polynomial()
+        False
+        """
+        if self.is_black_box or self.functionals():
+            return False
+        return all(_is_rational_polynomial(e, self.variables)
+                   for e in (self.difference(), *self.domain.inequalities,
+                             *self.domain.equalities))
+
+    def is_rational_function(self) -> bool:
+        """True when the difference is a ratio of polynomials over Q (exact in Fraction)."""
+        if self.is_black_box or self.functionals():
+            return False
+        num, den = sympy.fraction(sympy.together(self.difference()))
+        return (_is_rational_polynomial(num, self.variables)
+                and _is_rational_polynomial(den, self.variables))
+
+    def matrix_of(self, symbol: sympy.Symbol) -> Matrix | None:
+        for m in self.matrices:
+            if symbol in m.symbols:
+                return m
+        return None
+
+    def with_domain(self, domain: Domain | None) -> Statement:
+        """The same statement on ``self.domain & domain``."""
+        if domain is None:
+            return self
+        if not isinstance(domain, Domain):
+            raise ArgumentTypeError(f"domain must be a Domain (box, ball, ...), got "
+                                    f"{type(domain).__name__}")
+        extra = [s for s in domain.symbols if s not in self.variables]
+        if extra:
+            raise StatementError(f"the domain names {', '.join(map(str, extra))}, which the "
+                                 f"statement does not use (variables: "
+                                 f"{', '.join(map(str, self.variables))})")
+        return replace(self, domain=self.domain & domain)
+
+    def latex(self) -> str:
+        """The statement as LaTeX (without dollars)."""
+        if self.is_black_box:
+            return rf"\texttt{{{self.text}}}"
+        rel = {">=": r"\geq", "<=": r"\leq", "==": "="}[self.relation]
+        return f"{as_written(self.lhs, tex=True)} {rel} {as_written(self.rhs, tex=True)}"
+
+    def __str__(self) -> str:
+        where = "" if self.domain.is_everywhere else f" on {self.domain.describe()}"
+        return f"{self.text}{where}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "relation": self.relation,
+                "lhs": None if self.lhs is None else str(self.lhs),
+                "rhs": None if self.rhs is None else str(self.rhs),
+                "variables": [str(v) for v in self.variables],
+                "matrices": [repr(m) for m in self.matrices],
+                "domain": self.domain.to_dict()}
+
+
+def _is_rational_polynomial(expr: sympy.Expr, variables: Sequence[sympy.Symbol]) -> bool:
+    if not variables:
+        return bool(expr.is_Rational)
+    if not expr.is_polynomial(*variables):
+        return False
+    try:
+        sympy.Poly(expr, *variables, domain="QQ")
+    except (sympy.PolynomialError, sympy.CoercionFailed, ValueError, TypeError):
+        return False
+    return not (expr.free_symbols - set(variables))
+
+
+def _variable_list(variables: Any) -> list[Any]:
+    if variables is None:
+        return []
+    if isinstance(variables, str):
+        return [v.strip() for v in variables.replace(" ", ",").split(",") if v.strip()]
+    if isinstance(variables, (sympy.Symbol, Matrix)):
+        return [variables]
+    if isinstance(variables, Mapping):
+        return list(variables.items())
+    if isinstance(variables, Iterable):
+        return list(variables)
+    raise ArgumentTypeError(f"variables must be symbols, Matrix variables or names, "
+                            f"got {type(variables).__name__}")
+
+
+def _order(free: Iterable[sympy.Symbol], given: list[Any]) -> tuple[tuple[sympy.Symbol, ...],
+                                                                     tuple[Matrix, ...]]:
+    """The variable order: as given, else scalars by name then matrices by name, row-major."""
+    order: dict[sympy.Symbol, None] = {}
+    mats: dict[str, Matrix] = {}
+    for g in given:
+        if isinstance(g, Matrix):
+            mats.setdefault(g.label, g)
+            for s in g.symbols:
+                order.setdefault(s)
+        elif isinstance(g, sympy.Symbol):
+            order.setdefault(real_symbol(g.name))
+        elif isinstance(g, str):
+            if "__" in g or not g.isidentifier():
+                raise StatementError(f"variable name {g!r} is not a plain identifier")
+            order.setdefault(real_symbol(g))
+        else:
+            raise ArgumentTypeError(f"variables: expected symbols, Matrix variables or names, "
+                                    f"got {g!r}")
+    rest = sorted(set(free) - set(order), key=lambda s: (s in _MATRIX_OF, s.name))
+    scalars = [s for s in rest if s not in _MATRIX_OF]
+    for s in scalars:
+        order.setdefault(s)
+    for s in rest:
+        if s in _MATRIX_OF:
+            m = _MATRIX_OF[s]
+            mats.setdefault(m.label, m)
+    for m in sorted(mats.values(), key=lambda m: m.label):
+        for s in m.symbols:
+            order.setdefault(s)
+    if given and set(free) - set(order):
+        missing = sorted(map(str, set(free) - set(order)))
+        raise StatementError(f"the statement uses {', '.join(missing)}, which is not among "
+                             f"the variables given ({', '.join(map(str, order))})")
+    return tuple(order), tuple(mats.values())
+
+
+def _from_relation(rel: Any, given: list[Any], text: str = "") -> Statement:
+    if isinstance(rel, (bool, sympy.logic.boolalg.BooleanAtom)):
+        raise StatementError(f"the relation was already decided ({rel}) before specproof saw "
+                             "it (a Python == or a sympy simplification); write sympy.Eq(a, b) "
+                             "or pass the statement as a string")
+    if isinstance(rel, (sympy.StrictGreaterThan, sympy.StrictLessThan, sympy.Unequality)):
+        sym = {sympy.StrictGreaterThan: ">", sympy.StrictLessThan: "<",
+               sympy.Unequality: "!="}[type(rel)]
+        raise StatementError(f"relation {sym!r} is not supported; use >=, <= or = (==)")
+    relation = _REL_OF.get(type(rel))
+    if relation is None:
+        raise ArgumentTypeError(f"a statement is a relation (>=, <=, ==), a string, a callable "
+                                f"or a Statement; got {type(rel).__name__}")
+    lhs, rhs = (rationalize_floats(sympy.sympify(s)) for s in (rel.lhs, rel.rhs))
+    lhs, rhs = (_realify(e) for e in (lhs, rhs))
+    free = (lhs.free_symbols | rhs.free_symbols)
+    variables, mats = _order(free, given)
+    ineqs: list[sympy.Expr] = []
+    eqs: list[sympy.Expr] = []
+    for m in mats:
+        g, h = m.constraints()
+        ineqs += g
+        eqs += h
+    from specproof.lemmas.domains import Part
+
+    parts = tuple(Part(m.kind, m.symbols) for m in mats if m.kind in ("psd", "orthogonal"))
+    domain = Domain(parts, tuple(ineqs), tuple(eqs))
+    if not text:
+        text = f"{as_written(lhs)} {relation} {as_written(rhs)}"
+    return Statement(variables, lhs, rhs, relation, domain, text, mats)
+
+
+def _realify(expr: sympy.Expr) -> sympy.Expr:
+    """Plain ``sympy.symbols`` made real (every variable of a lemma is real)."""
+    bad = {s: real_symbol(s.name) for s in expr.free_symbols
+           if isinstance(s, sympy.Symbol) and not s.is_real}
+    for s in bad:
+        if "__" in s.name:
+            raise StatementError(f"variable name {s.name!r} contains '__'")
+    return expr.xreplace(bad) if bad else expr
+
+
+def _from_callable(fn: Callable[..., Any], given: list[Any]) -> Statement:
+    if not given:
+        raise StatementError("a callable statement needs variables: a mapping name -> shape "
+                             "(e.g. {'A': (3, 3), 'x': 2}) or Matrix variables")
+    shapes: list[tuple[str, tuple[int, ...]]] = []
+    variables: list[sympy.Symbol] = []
+    mats: list[Matrix] = []
+    for g in given:
+        if isinstance(g, tuple) and len(g) == 2 and isinstance(g[0], str):
+            name, shape = g
+            shape = (shape,) if isinstance(shape, int) else tuple(shape)
+            if len(shape) == 0:
+                m = None
+                variables.append(real_symbol(name))
+            else:
+                rows, cols = (shape[0], 1) if len(shape) == 1 else shape
+                m = Matrix(name, rows, cols)
+        elif isinstance(g, Matrix):
+            m, name, shape = g, g.label, g.shape
+        elif isinstance(g, (sympy.Symbol, str)):
+            name = g if isinstance(g, str) else g.name
+            m, shape = None, ()
+            variables.append(real_symbol(name))
+        else:
+            raise StatementError(f"callable variables: expected name -> shape, got {g!r}")
+        if m is not None:
+            _register(m)
+            mats.append(m)
+            variables += list(m.symbols)
+        shapes.append((name, tuple(shape)))
+    domain = EVERYWHERE
+    for m in mats:
+        g, h = m.constraints()
+        domain = domain & Domain((), g, h)
+    text = getattr(fn, "__name__", "callable")
+    return Statement(tuple(variables), None, None, ">=", domain, f"{text}(...) >= 0",
+                     tuple(mats), fn, tuple(shapes))
+
+
+def as_statement(obj: Any, variables: Any = None, domain: Domain | None = None) -> Statement:
+    """A :class:`Statement` from a sympy relation, a string, a callable or a Statement.
+
+    Parameters
+    ----------
+    obj
+        ``x**2 >= 0`` (sympy), ``"x**2 >= 0"`` (string; ``=`` or ``==`` for identities,
+        ``A @ B``, ``A.T``, ``norm``, ``trace``, ... for matrices), a callable returning a
+        number claimed to be ``>= 0``, or a Statement.
+    variables
+        The variable order: symbols, ``Matrix`` variables or names (``"x,y"``); for a string
+        they also say which names are matrices. For a callable a mapping name -> shape.
+    domain
+        Where the statement is claimed (default: everywhere).
+
+    Examples
+    --------
+    >>> A = Matrix("A", 2, 2, kind="psd")
+    >>> st = as_statement("trace(A @ A) >= 0", variables=[A])
+    >>> st.variables
+    (A_0_0, A_0_1, A_1_1)
+    >>> st.domain.inequalities[:2]
+    (A_0_0, A_1_1)
+    """
+    given = _variable_list(variables)
+    if isinstance(obj, Statement):
+        st = obj
+    elif isinstance(obj, str):
+        from specproof.lemmas.parse import parse_statement
+
+        st = parse_statement(obj, given)
+    elif callable(obj) and not isinstance(obj, sympy.Basic):
+        st = _from_callable(obj, given)
+    else:
+        for g in given:
+            if isinstance(g, Matrix):
+                _register(g)
+        st = _from_relation(obj, given)
+    return st.with_domain(domain)
+
+
+def from_parts(lhs: Any, relation: str, rhs: Any, given: Sequence[Any] = (),
+               text: str = "") -> Statement:
+    """A statement from its two sides (used by the parser)."""
+    if relation not in RELATIONS:
+        raise StatementError(f"relation {relation!r} is not supported; use >=, <= or =")
+    for side, what in ((lhs, "left"), (rhs, "right")):
+        if isinstance(side, Matrix):
+            raise StatementError(f"the {what} side is a matrix ({side.label}); compare scalars "
+                                 "such as norm(...), trace(...) or an entry")
+    lhs, rhs = sympy.sympify(lhs), sympy.sympify(rhs)
+    rel = {">=": sympy.GreaterThan, "<=": sympy.LessThan, "==": sympy.Equality}[relation]
+    return _from_relation(rel(lhs, rhs, evaluate=False), list(given), text)
+
+
+def register_matrix(m: Matrix) -> Matrix:
+    """Record ``m`` so that statements built from its entries know its kind and shape."""
+    _register(m)
+    return m
+
+
+__all__ = ["RELATIONS", "Statement", "as_statement", "exact_number", "from_parts",
+           "rationalize_floats", "register_matrix", "symbols"]

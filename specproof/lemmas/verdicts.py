@@ -1,0 +1,204 @@
+"""What a lemma check concludes, each verdict with its trust level.
+
+* :class:`Refuted`: a counterexample confirmed in exact rational arithmetic, or with
+  certified interval enclosures (:class:`Interval`) that exclude the claimed side.
+* :class:`NumericalCounterexample`: a violation seen in floating point that could not be
+  confirmed; never called refuted.
+* :class:`Undecided`: nothing found; what was tried and the tightest case seen.
+* :class:`DecidedBySolver`: an SMT solver's answer, "decided by z3, not certified".
+
+``Proved`` lives with the prover (:mod:`specproof.lemmas.prove`). Every verdict is a
+small frozen dataclass with ``verdict`` (an upper-case word), ``trust`` (words), a
+readable ``repr`` and ``to_dict()`` (the project's JSON conversion).
+
+Examples
+--------
+>>> from fractions import Fraction as F
+>>> r = Refuted(text="x >= 1", point={"x": F(1, 2)}, lhs=F(1, 2), rhs=F(1), margin=F(-1, 2),
+...             how_found="gaussian samples")
+>>> r
+Refuted(x >= 1 fails at x = 1/2: lhs = 1/2, rhs = 1)
+>>> r.to_dict()["point"]
+{'x': '1/2'}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, ClassVar
+
+from specproof._core.jsonable import to_jsonable
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A certified enclosure ``[lo, hi]`` with exact rational (dyadic) endpoints.
+
+    Examples
+    --------
+    >>> Interval(Fraction(1, 4), Fraction(1, 2)).excludes_zero()
+    True
+    """
+
+    lo: Fraction
+    hi: Fraction
+
+    def excludes_zero(self) -> bool:
+        return self.lo > 0 or self.hi < 0
+
+    def __float__(self) -> float:
+        return float((self.lo + self.hi) / 2)
+
+    def __str__(self) -> str:
+        mid, rad = (self.lo + self.hi) / 2, (self.hi - self.lo) / 2
+        return f"{float(mid):.17g} ± {float(rad):.2g}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"lo": str(self.lo), "hi": str(self.hi)}
+
+
+def show(value: Any) -> str:
+    """A value as a user reads it: fractions as p/q, matrices as nested lists."""
+    if isinstance(value, Fraction):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
+
+
+def show_point(point: dict[str, Any]) -> str:
+    return ", ".join(f"{k} = {show(v)}" for k, v in point.items())
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Base of the verdicts: the statement's text and the point of view of ``to_dict``."""
+
+    verdict: ClassVar[str] = ""
+    trust: ClassVar[str] = ""
+    code: ClassVar[str] = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"verdict": self.verdict, "trust": self.trust}
+        for f in dataclasses.fields(self):
+            out[f.name] = to_jsonable(getattr(self, f.name))
+        return out
+
+
+@dataclass(frozen=True)
+class Refuted(Verdict):
+    """The statement is false: at ``point`` (exact, in the user's variables) it fails.
+
+    ``lhs``, ``rhs`` and ``margin`` (how far the claimed side is violated; negative) are
+    exact fractions, or certified :class:`Interval` enclosures where irrational.
+    """
+
+    text: str
+    point: dict[str, Any]
+    lhs: Any
+    rhs: Any
+    margin: Any
+    how_found: str = ""
+    relation: str = ">="
+
+    verdict: ClassVar[str] = "REFUTED"
+    code: ClassVar[str] = "refuted"
+
+    @property
+    def exact(self) -> bool:
+        """True when lhs and rhs are exact rationals (not intervals)."""
+        return not any(isinstance(v, Interval) for v in (self.lhs, self.rhs, self.margin))
+
+    @property  # type: ignore[override]
+    def trust(self) -> str:
+        return ("counterexample confirmed exactly" if self.exact
+                else "counterexample confirmed with certified interval arithmetic")
+
+    def __repr__(self) -> str:
+        at = f" at {show_point(self.point)}" if self.point else ""
+        return (f"Refuted({self.text} fails{at}: "
+                f"lhs = {show(self.lhs)}, rhs = {show(self.rhs)})")
+
+
+@dataclass(frozen=True)
+class NumericalCounterexample(Verdict):
+    """A violation seen in floating point only: numerical counterexample, not confirmed."""
+
+    text: str
+    point: dict[str, Any]
+    lhs: float
+    rhs: float
+    margin: float
+    how_found: str = ""
+    why_not_confirmed: str = ""
+
+    verdict: ClassVar[str] = "NUMERICAL COUNTEREXAMPLE"
+    trust: ClassVar[str] = "numerical counterexample, not confirmed"
+    code: ClassVar[str] = "numerical_counterexample"
+
+    def __repr__(self) -> str:
+        return (f"NumericalCounterexample({self.text} seems to fail at {show_point(self.point)}: "
+                f"lhs ≈ {self.lhs:.10g}, rhs ≈ {self.rhs:.10g}; not confirmed: "
+                f"{self.why_not_confirmed})")
+
+
+@dataclass(frozen=True)
+class Tightest:
+    """The closest a search came to a violation: the smallest normalised margin and where."""
+
+    point: dict[str, Any]
+    lhs: float
+    rhs: float
+    margin: float
+    ratio: float | None = None
+
+    def __repr__(self) -> str:
+        ratio = "" if self.ratio is None else f", lhs/rhs = {self.ratio:.10g}"
+        return (f"Tightest(margin {self.margin:.6g} at {show_point(self.point)}{ratio})")
+
+
+@dataclass(frozen=True)
+class Undecided(Verdict):
+    """No counterexample and no proof: ``tried`` lists what ran, ``tightest`` the closest case."""
+
+    text: str
+    tried: tuple[str, ...] = ()
+    tightest: Tightest | None = None
+
+    verdict: ClassVar[str] = "UNDECIDED"
+    trust: ClassVar[str] = "nothing decided"
+    code: ClassVar[str] = "undecided"
+
+    def __repr__(self) -> str:
+        t = f"; tightest: {self.tightest!r}" if self.tightest else ""
+        return f"Undecided({self.text}: tried {'; '.join(self.tried)}{t})"
+
+
+@dataclass(frozen=True)
+class DecidedBySolver(Verdict):
+    """An SMT solver's answer (``holds`` True/False): decided by z3, not certified."""
+
+    text: str
+    holds: bool
+    solver: str = "z3"
+    answer: str = ""
+    model: dict[str, Any] = field(default_factory=dict)
+
+    verdict: ClassVar[str] = "DECIDED BY SOLVER"
+    code: ClassVar[str] = "decided_by_solver"
+
+    @property  # type: ignore[override]
+    def trust(self) -> str:
+        return f"decided by {self.solver}, not certified"
+
+    def __repr__(self) -> str:
+        what = "holds" if self.holds else "fails"
+        return f"DecidedBySolver({self.text} {what}; decided by {self.solver}, not certified)"
+
+
+__all__ = ["DecidedBySolver", "Interval", "NumericalCounterexample", "Refuted", "Tightest",
+           "Undecided", "Verdict", "show", "show_point"]

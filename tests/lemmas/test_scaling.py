@@ -1,0 +1,77 @@
+"""scaling (bootstrap exponent, local slopes, coupled mode) and dimension-parametric statements."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy
+
+from specproof import lemmas as lm
+
+
+def _excess(m, d, rng):
+    """||G||_2^2 / m - 1 for an m x d Gaussian G: about 2 sqrt(d / m) + d / m."""
+    G = rng.standard_normal((m, d))
+    return np.linalg.norm(G, 2) ** 2 / m - 1
+
+
+WIDTHS = [64, 128, 256, 512]
+
+
+def test_a_true_rate_holds_and_a_wrong_one_is_rejected():
+    r = lm.scaling(lambda m, rng: _excess(m, 4, rng), WIDTHS, seeds=6, expect=-0.5)
+    assert r.holds, r
+    assert -0.62 < r.fit.slope < -0.38 and r.fit.low < r.fit.slope < r.fit.high
+    assert len(r.local_slopes) == 3 and r.widths == tuple(WIDTHS)
+    wrong = lm.scaling(lambda m, rng: _excess(m, 4, rng), WIDTHS, seeds=6, expect=-1.0)
+    assert not wrong.holds and "excludes -1.0" in wrong.reason
+
+
+def test_the_coupled_mode_catches_a_rate_that_holds_only_for_fixed_d():
+    r = lm.scaling(_excess, WIDTHS, seeds=4, expect=-0.5, coupled=lambda m: m // 4)
+    assert not r.holds and r.coupled == (16, 32, 64, 128)
+    assert abs(r.fit.slope) < 0.1  # d = m/4: the excess tends to a constant
+
+
+def test_drifting_local_slopes_are_rejected():
+    # 1/m + 1/m^0.2: slope near -0.2 at large m, steeper at small m
+    def crossover(m, rng):
+        return (1 / m + m**-0.2) * (1 + 0.001 * rng.standard_normal())
+
+    r = lm.scaling(crossover, [2, 8, 32, 128, 512], seeds=3, expect=None, max_drift=0.1)
+    assert not r.holds and "drift" in r.reason
+    assert r.local_slopes[0] < r.local_slopes[-1] - 0.1
+
+
+def test_scaling_bad_input():
+    with pytest.raises(lm.StatementError, match="at least three distinct"):
+        lm.scaling(lambda m, rng: 1.0, [4, 8], seeds=3)
+    with pytest.raises(lm.StatementError, match="seeds must be an integer >= 2"):
+        lm.scaling(lambda m, rng: 1.0, [4, 8, 16], seeds=1)
+    with pytest.raises(lm.StatementError, match=r"statistic\(8\) returned -1.0"):
+        lm.scaling(lambda m, rng: 1.0 if m == 4 else -1.0, [4, 8, 16], seeds=2)
+
+
+def test_dimension_family_reports_the_first_failing_d():
+    def family(d):
+        A, B = lm.Matrix("A", d, d, kind="psd"), lm.Matrix("B", d, d)
+        return lm.trace(A @ B) <= lm.trace(A) * lm.trace(B)
+
+    r = lm.check_dimensions(family, dims=[1, 2, 3], exact_up_to=1, budget=2)
+    assert r.first_failure == 2 and sorted(r.verdicts) == [1, 2]
+    v = r.verdicts[2]
+    assert isinstance(v, lm.Refuted) and v.exact
+    A, B = sympy.Matrix(v.point["A"]), sympy.Matrix(v.point["B"])
+    assert A == A.T and all(e >= 0 for e in A.eigenvals())
+    assert (A * B).trace() > A.trace() * B.trace()
+
+
+def test_dimension_family_that_holds_in_every_d_checked():
+    def family(d):
+        A = lm.Matrix("A", d, d)
+        return lm.trace(A @ A.T) >= 0
+
+    r = lm.check_dimensions(family, dims=[1, 2], exact_up_to=2, budget=0.3)
+    assert r.first_failure is None and all(v.verdict == "PROVED" for v in r.verdicts.values())
+    with pytest.raises(lm.StatementError, match="increasing positive"):
+        lm.dimension_family(family, [2, 1])
