@@ -20,9 +20,14 @@ import os
 import tempfile
 from collections.abc import Iterable
 
-import matplotlib
-
-matplotlib.use("Agg")
+# This file loads before tests/conftest.py and before anything imports numpy. One BLAS
+# thread per process: the suite runs worker processes (verify --jobs, process pools, Dask)
+# on 2 cores, and multi-threaded OpenBLAS oversubscribed there runs small LAPACK calls
+# 10-60x slower (a 512x128 SVD in docs/lemmas.md: 1.2 s instead of 0.02 s). A user's
+# setting wins. No figure window either.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
 
 from sybil import Document, Region, Sybil  # noqa: E402
 from sybil.parsers.markdown import PythonCodeBlockParser, SkipParser  # noqa: E402

@@ -90,3 +90,17 @@ def test_the_docs_are_collected_by_plain_pytest():
     testpaths = re.search(r"^testpaths = \[(.*)\]$", text, re.MULTILINE).group(1)
     assert '"README.md"' in testpaths and '"docs"' in testpaths
     assert re.search(r'^\s*"sybil>=', text, re.MULTILINE)
+
+
+def test_blas_runs_one_thread_in_the_test_process():
+    """The root conftest.py limits BLAS to one thread before numpy loads: with the docs'
+    pages collected first, an import of numpy there once left OpenBLAS at every core, and a
+    512x128 SVD in docs/lemmas.md took 1.2 s instead of 0.02 s on the shared 2 cores."""
+    import os
+
+    from threadpoolctl import threadpool_info
+
+    if os.environ.get("OPENBLAS_NUM_THREADS", "1") != "1":
+        return  # the user chose a thread count (setdefault keeps it): nothing to check
+    blas = [p for p in threadpool_info() if p["user_api"] == "blas"]
+    assert blas and all(p["num_threads"] == 1 for p in blas), blas
