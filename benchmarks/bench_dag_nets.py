@@ -11,10 +11,19 @@ Run: ``python benchmarks/bench_dag_nets.py [--only a,b,c,d,e] [--threads N]``.
 (d) forward + backward (loss and flat gradient) on a random neuron-level DAG with
     1e5 edges, batch 128, against the floor of one CSR product over all edges;
 (e) peak memory (VmHWM of a fresh process) of the NTK of 1e4 inputs on the MLP;
-(f) time per size: NTK and Hessian norm of erf MLPs of widths 256 ... 2048.
+(f) time per size: NTK and Hessian norm of erf MLPs of widths 256 ... 2048;
+(g) float32 against float64: the NTK of the 3 x 1024 erf MLP at 2048 inputs (target: at
+    most 0.6x the float64 time; accuracy: relative Frobenius distance, documented
+    1e-5); neural-tangents' float32 structured-derivatives NTK as a reference when
+    installed (``pip install "neural-tangents" "jax[cpu]"``), skipped with the reason
+    otherwise;
+(h) the analytic infinite-width NTK (``infinite_width_ntk``) of a DenseNet with 4 hidden
+    nodes at 2048 inputs, erf and ReLU (target: at most 1 s), against the empirical NTK of
+    the same inputs on the MLP of (g) as the in-process baseline.
 
 BLAS and torch use ``--threads`` threads (default 1: on a shared machine more threads
-make OpenBLAS spin and times meaningless). Times are the best of ``--reps`` runs, wall
+make OpenBLAS spin and times meaningless), set before numpy is imported and held with
+threadpoolctl around every measurement. Times are the best of ``--reps`` runs, wall
 clock; the load average is printed because the machine is shared.
 """
 
@@ -184,9 +193,59 @@ def bench_sizes(reps: int):
               f"{r.n_hvp:>8}")
 
 
+def bench_float32(reps: int):
+    X = np.random.default_rng(3).standard_normal((2048, 10))
+    g = dn.mlp(1024, depth=3, d_in=10)
+    n64 = dn.compile(g, activation="erf", seed=0)
+    n32 = dn.compile(g, activation="erf", seed=0, dtype=np.float32)
+    t64, K64 = best_of(lambda: n64.ntk(X), reps)
+    t32, K32 = best_of(lambda: n32.ntk(X.astype(np.float32)), reps)
+    row("(g) NTK MLP 3x1024, 2048 inputs, float32", t32, t64, "ours, float64",
+        f"rel {rel(K32, K64):.1e}", "<= 0.6x float64")
+    print(f"    float32 / float64 time: {t32 / t64:.2f} (K32 dtype {K32.dtype})")
+    try:
+        import jax  # noqa: F401
+        import neural_tangents as nt
+    except ImportError as exc:
+        print(f"    neural-tangents reference skipped: {exc.name} is not installed "
+              "(pip install neural-tangents 'jax[cpu]')")
+        return t64
+    import jax.numpy as jnp
+
+    P = n32.params_dict()
+    Ws = [jnp.asarray(P[k]) for k in ("W[x->h1]", "W[h1->h2]", "W[h2->h3]", "W[h3->y]")]
+
+    def f(params, x):
+        a = x
+        for W in params[:-1]:
+            a = jax.scipy.special.erf(a @ W / np.sqrt(W.shape[0]))
+        return a @ params[-1] / np.sqrt(params[-1].shape[0])
+
+    kfn = nt.empirical_ntk_fn(f, trace_axes=(), implementation=3)  # structured derivatives
+    Xj = jnp.asarray(X, dtype=jnp.float32)
+    t_nt, Knt = best_of(lambda: np.asarray(kfn(Xj, None, Ws)).reshape(2048, 2048), reps)
+    row("    neural-tangents float32 (structured)", t32, t_nt, "neural-tangents f32",
+        f"rel {rel(K32, Knt):.1e}", "<= 1x neural-tangents")
+    return t64
+
+
+def bench_limit(reps: int, t_ntk: float | None):
+    X = np.random.default_rng(4).standard_normal((2048, 10))
+    g = dn.densenet(64, depth=4, d_in=10)  # the width enters only through proportions
+    wide = dn.densenet(1024, depth=4, d_in=10)
+    for act in ("erf", "relu"):
+        t, T = best_of(lambda act=act: dn.infinite_width_ntk(g, X, activation=act), reps)
+        # agreement: the empirical NTK of a width-1024 DenseNet on 64 of the inputs
+        Tw = dn.infinite_width_ntk(wide, X[:64], activation=act)
+        K = dn.compile(wide, activation=act, seed=0).ntk(X[:64])
+        row(f"(h) limit NTK DenseNet depth 4, 2048 inputs, {act}", t, t_ntk,
+            "empirical NTK of (g) f64", f"m=1024: {rel(K, Tw):.1e}", "<= 1 s")
+        assert np.all(np.isfinite(T))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", default="a,b,c,d,e,f")
+    ap.add_argument("--only", default="a,b,c,d,e,f,g,h")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--ntk-inputs", type=int, default=10_000)
@@ -226,9 +285,17 @@ def main() -> None:
         bench_memory(a.ntk_inputs)
     if "f" in only:
         bench_sizes(a.reps)
+    t64 = None
+    if "g" in only:
+        t64 = bench_float32(a.reps)
+    if "h" in only:
+        bench_limit(a.reps, t64)
     print(f"load average at the end {os.getloadavg()[0]:.1f}; ru_maxrss of this process "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB")
 
 
 if __name__ == "__main__":
-    main()
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=_threads()):
+        main()

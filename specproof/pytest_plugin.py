@@ -60,8 +60,28 @@ def pytest_pyfunc_call(pyfuncitem):
 
     profile, seed = _settings(pyfuncitem.config)
     __tracebackhide__ = True
+    _resolve_or_fail(marker.args[0], marker.kwargs, "@pytest.mark.specproof")
     assert_claim_passes(marker.args[0], profile=profile, seed=seed, **marker.kwargs)
     return None  # then the test body runs as usual
+
+
+def _resolve_or_fail(claim_id, overrides: dict, where: str) -> None:
+    """An unknown claim id or override fails the test in one line (with "did you mean"),
+    before anything runs."""
+    from specproof._core import SpecproofError
+    from specproof.claims.runner import check_overrides, resolve_claim
+
+    __tracebackhide__ = True
+    try:
+        check_overrides(resolve_claim(claim_id), overrides)
+        return
+    except SpecproofError as exc:
+        message = str(exc)
+    if message.startswith("no claim ") and "; registered: " in message:
+        # the full list of ids would bury the one line; "did you mean" stays
+        message = message.split("; registered: ")[0]
+    # outside the except block: no "during handling of the above exception" chain
+    pytest.fail(f"{where}({claim_id!r}): {message}", pytrace=False)
 
 
 @pytest.fixture
@@ -74,6 +94,7 @@ def specproof_claim(request):
 
     def run(claim_id, **overrides):
         __tracebackhide__ = True
+        _resolve_or_fail(claim_id, overrides, "specproof_claim")
         return assert_claim_passes(claim_id, profile=profile, seed=seed, **overrides)
 
     return run

@@ -10,9 +10,12 @@ from specproof.plotting import figure, loglog_fit
     "mynotes.gaussian-spectral-norm",
     paper="mynotes",
     kind="statistical",
-    statement="The spectral norm of an n x n standard Gaussian matrix grows like 2 sqrt(n).",
+    statement=r"The spectral norm of an $n \times n$ standard Gaussian matrix grows like "
+    r"$2\sqrt{n}$.",
     profiles={"quick": {"sizes": [25, 50, 100, 200], "seeds": 3},
               "paper": {"sizes": [100, 200, 400, 800, 1600], "seeds": 8}},
+    labels={"slope": r"fitted slope $\hat\alpha$",
+            "slope_interval": r"95% interval of $\hat\alpha$"},
 )
 def gaussian_spectral_norm(ctx, sizes, seeds, symmetric=False):
     xs, ys = [], []
@@ -29,7 +32,7 @@ def gaussian_spectral_norm(ctx, sizes, seeds, symmetric=False):
     return ctx.evidence(
         holds=fit.within(0.4, 0.6),
         measured={"slope": fit.slope, "slope_interval": [fit.low, fit.high]},
-        expected="log-log slope of ||A||_2 against n in [0.4, 0.6]",
+        expected=r"log-log slope of $\|A\|_2$ against $n$ in $[0.4, 0.6]$",
         figure=fig,
         key="slope",
     )
@@ -37,5 +40,6 @@ def gaussian_spectral_norm(ctx, sizes, seeds, symmetric=False):
 
 @gaussian_spectral_norm.control
 def with_rank_one_spike(ctx, sizes, seeds):
-    """A + 11^T: the spike dominates and the slope is 1, so the check must fail."""
+    r"""$A + \mathbf{1}\mathbf{1}^\top$: the spike dominates and the slope is 1, so the
+    check must fail."""
     return gaussian_spectral_norm.check(ctx, sizes, seeds, symmetric=True)

@@ -205,6 +205,9 @@ def as_generator(seed: Any) -> np.random.Generator:
         return seed
     if isinstance(seed, (bool, np.bool_)):
         raise ArgumentTypeError("seed must be an int, a numpy Generator or None, got bool")
+    if isinstance(seed, (int, np.integer)) and seed < 0:
+        # numpy's own message ("expected non-negative integer") names no argument
+        raise ArgumentError(f"seed must be a non-negative int, got {int(seed)}")
     if seed is None or isinstance(seed, (int, np.integer, np.random.SeedSequence)):
         return np.random.default_rng(seed)
     raise ArgumentTypeError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
@@ -123,7 +124,9 @@ def sos_two_to_q(
     -------
     NormBounds
         ``upper_method = "sos4"`` / ``"sos6"``, ``certificate`` the :class:`SoSResult`
-        (of the rescaled data ``X 2^-e``). ``upper`` is rigorous in exact arithmetic: the
+        in the units of ``X`` (the solver saw ``X 2^-e``; ``certificate.scale_exponent``
+        is ``e``, and value and Gram matrix are scaled back exactly by ``2^(q e)``).
+        ``upper`` is rigorous in exact arithmetic: the
         solver's value plus the numeric checker's bound on the residual and on the
         eigenvalue error (never the solver's value itself, which may sit slightly below
         the norm), rooted upward and scaled back by ``2^e``.
@@ -147,6 +150,7 @@ def sos_two_to_q(
         if p.lower > lower:
             lower, w, method = p.lower, p.witness, "sos-rounding+power"
     upper = scale_up(_sos_upper(Xs, res), e)
+    res = in_user_units(res, e)
     return NormBounds(
         q=float(res.q),
         lower=lower,
@@ -156,6 +160,35 @@ def sos_two_to_q(
         lower_method=method,
         certificate=res,
     )
+
+
+def in_user_units(res: SoSResult, e: int) -> SoSResult:
+    """``res`` (solved for ``X 2^-e``) in the units of ``X``: value, Gram matrix, margin
+    and residual times ``2^(q e)``, exact in floating point (a power of two), with ``e``
+    recorded. Where that leaves the float range the numbers stay as solved, and
+    ``in_user_units`` says so.
+
+    Examples
+    --------
+    >>> from specproof.certificates.sos import solve_sos
+    >>> r = in_user_units(solve_sos(np.eye(2) / 2, 4), 1)   # the solver saw I/2
+    >>> round(r.value, 6), r.scale_exponent                  # ||I||_{2->4}^4 = 1
+    (1.0, 1)
+    """
+    k = res.q * e
+    if e == 0:
+        return res
+    with np.errstate(over="ignore", under="ignore"):
+        gram = np.ldexp(res.gram, k)
+        fits = bool(np.all(np.isfinite(gram)) and np.array_equal(np.ldexp(gram, -k), res.gram))
+        values = [res.value, res.residual] + ([res.lam] if res.lam is not None else [])
+        scaled = [float(np.ldexp(v, k)) for v in values]
+        fits = fits and all(math.isfinite(v) and float(np.ldexp(v, -k)) == w
+                            for v, w in zip(scaled, values))
+    if not fits:
+        return replace(res, scale_exponent=e, in_user_units=False)
+    return replace(res, value=scaled[0], gram=gram, residual=scaled[1],
+                   lam=scaled[2] if res.lam is not None else None, scale_exponent=e)
 
 
 def _zero_bounds(X: np.ndarray, q: float, how: str) -> NormBounds:

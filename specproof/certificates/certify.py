@@ -51,6 +51,7 @@ from specproof.certificates.peyrl_parrilo import (
     relax,
     round_gram,
 )
+from specproof.certificates.refute import as_bound, refute_bound, significant
 from specproof.certificates.validation import as_even_q, as_solver
 
 __all__ = ["CertificationError", "certify", "estimate_certify_bytes", "expand_target",
@@ -314,7 +315,10 @@ def certify(
     max_bits : int
         Precision at which to give up (each retry adds 16 bits).
     C : number, Fraction, "p/q" or None
-        Certify this bound instead of ``t(1 + delta)``.
+        Certify this bound (in the units of ``X``) instead of ``t(1 + delta)``. When it
+        cannot be certified, a witness is sought: a false bound raises
+        :class:`~specproof.certificates.errors.FalseBoundError` ("FALSE: the witness v
+        gives ||Xv||_4^4 = 242.66 > C = 240.2", decided in exact arithmetic).
     data_bits : int or None
         Round float data to the grid ``2^-data_bits`` first (see :func:`rationalize`);
         the certificate is then about the rounded data. None: the floats exactly.
@@ -340,8 +344,11 @@ def certify(
         Bad arguments, ``X = 0``, or an unusable ``output``.
     ResourceLimitError
         The structures would not fit in memory (raised before building them).
+    FalseBoundError
+        The given ``C`` is false (a CertificationError; ``witness``, ``value``, ``C``).
     CertificationError
         ``C`` below or too close to the SoS value, or rounding failed up to ``max_bits``.
+        Every value in the message is in the units of ``X``.
 
     Examples
     --------
@@ -376,10 +383,10 @@ def certify(
             f"the largest entry of X is about 2^{e}: the Gram matrix of a certificate scales "
             f"like 2^{q * e}, beyond the float range of a numeric certificate file; use "
             "exact=True (--exact), whose rational Gram matrix has no range limit")
-    Cs = None
+    Cs = C_user = None
     if C is not None:
-        Cs = (Fraction(C) if not isinstance(C, float) else Fraction(str(C))) \
-            * Fraction(2) ** (-q * e)
+        C_user = as_bound(C)
+        Cs = C_user * Fraction(2) ** (-q * e)
 
 
     def finish(scaled: Certificate) -> Certificate:
@@ -392,13 +399,17 @@ def certify(
 
     try:
         cert = _certify_scaled(_scale_rows(Xr, -e), q, exact, solver, delta, bits,
-                               max_bits, Cs, t_start, finish)
+                               max_bits, Cs, t_start, finish, q * e)
     except CertificationError as exc:
-        if e == 0:
+        if C_user is None:
             raise
-        raise CertificationError(f"{exc} (numbers above are for X * 2^{-e}, the data "
-                                 f"rescaled so that its largest entry lies in [1/2, 1); "
-                                 f"C scales by 2^{q * e})") from exc
+        # a bound the user gave and that could not be certified may be false: a
+        # witness decides it in exact arithmetic (FalseBoundError), in the user's units
+        v, value = refute_bound(Xr, q, C_user)
+        raise CertificationError(
+            f"{exc} The best witness found gives ||Xv||_{q}^{q} = "
+            f"{significant(value, 8)} <= C for ||v||_2 = 1: C may be true but beyond "
+            "what this SoS relaxation proves") from exc
     if out_path is not None:
         cert.save(out_path)
     return cert
@@ -433,9 +444,14 @@ def _slack_needed(G: np.ndarray, t: float, f: np.ndarray, N: int) -> tuple[float
 
 
 def _certify_scaled(Xr, q: int, exact: bool, solver: str, delta, bits, max_bits, C,
-                    t_start: float, finish) -> Certificate:
+                    t_start: float, finish, scale: int = 0) -> Certificate:
     """Certify data whose largest entry lies in ``[1/2, 1)`` (the solver's best range);
-    every candidate is scaled back by ``finish`` and checked as the final certificate."""
+    every candidate is scaled back by ``finish`` and checked as the final certificate.
+    Messages state values in the user's units: scaled by ``2^scale`` (exact)."""
+
+    def user(x: float | Fraction, digits: int = 6) -> str:
+        return significant(Fraction(x) * Fraction(2) ** scale, digits)
+
     from specproof.certificates.monomials import (
         norm_power_coefficients,
         pair_structure,
@@ -466,7 +482,8 @@ def _certify_scaled(Xr, q: int, exact: bool, solver: str, delta, bits, max_bits,
     prov.update(solver=sos.solver, solver_choice=sos.choice, solver_status=sos.status,
                 sos_value=t, sos_seconds=sos.solve_time, solver_residual=sos.residual)
     if not t > 0:
-        raise CertificationError(f"the SoS value is {t:.3g} <= 0 (X = 0?): nothing to certify")
+        raise CertificationError(f"the SoS value is {user(t, 3)} <= 0 (X = 0?): nothing to "
+                                 "certify")
     # -- step 3: float projection, smallest eigenvalue, the slack it needs
     pair_rows, m = pair_structure(d, q)
     N = len(sos.basis)
@@ -498,10 +515,10 @@ def _certify_scaled(Xr, q: int, exact: bool, solver: str, delta, bits, max_bits,
     )
     if slack <= need:
         raise CertificationError(
-            f"C = {Cr} ({float(Cr):.12g}) is below the SoS value t = {t:.12g} or too close to "
-            f"it: the slack C - t = {slack:.3e} does not cover what the solver's Gram matrix "
-            f"lacks ({need:.3e}: lambda_min {mu:.3e} plus float errors {err:.3e}). "
-            f"{tight_hint}")
+            f"C = {user(Cr, 12)} is below the SoS value t = {user(t, 12)} or too close to "
+            f"it: the slack C - t = {user(slack, 4)} does not cover what the solver's Gram "
+            f"matrix lacks ({user(need, 4)}: lambda_min {user(mu, 4)} plus float errors "
+            f"{user(err, 4)}). {tight_hint}")
     G1 = Ga + np.diag(norm_gram_diagonal(d, q).astype(np.float64)) * slack
     margin = mu + slack  # ~ lambda_min(G1)
     prov.update(margin=margin)
@@ -548,6 +565,6 @@ def _certify_scaled(Xr, q: int, exact: bool, solver: str, delta, bits, max_bits,
         if k + BITS_STEP > max_bits:
             raise CertificationError(
                 f"rounding failed at {tried} bits: {res.reason}. The margin "
-                f"{margin:.3e} left by C = {Cr} is too small against the solver's "
-                f"accuracy (lambda_min {mu:.3e}). {tight_hint}")
+                f"{user(margin, 4)} left by C = {user(Cr, 12)} is too small against the "
+                f"solver's accuracy (lambda_min {user(mu, 4)}). {tight_hint}")
         k += BITS_STEP

@@ -12,7 +12,10 @@ at d = 10 (N = 55) already dominated the solve and ran out of memory at N = 210.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +35,25 @@ SCS_MAX_ITERS = 10_000
 class SolverMemoryError(SolverError, ResourceLimitError):
     """A solve was refused before it started: its measured-model memory need does not fit."""
 
+
+
+@contextlib.contextmanager
+def _quiet_stdout():
+    """File descriptor 1 pointed at /dev/null for the duration (C code's printf)."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError, AttributeError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
 
 def clarabel_memory_estimate(N: int) -> int:
     """Bytes Clarabel needs for an SoS problem with an N x N Gram matrix (an estimate).
@@ -190,8 +212,11 @@ def solve_conic(
         data = {"A": A, "b": b, "c": c}
         cone = {"z": m, "l": nonneg, "s": sizes}
         s = scs.SCS(data, cone, verbose=False, eps_abs=1e-9, eps_rel=1e-9, max_iters=SCS_MAX_ITERS)
-        sol = s.solve()
+        with _quiet_stdout():  # SCS's C code prints "Failure:interrupted" even when quiet
+            sol = s.solve()
         raw = sol["info"]["status"]
+        if raw == "interrupted":  # SCS catches SIGINT itself; Ctrl-C must still stop us
+            raise KeyboardInterrupt
         status = {"solved": "optimal", "solved_inaccurate": "optimal_inaccurate"}.get(raw, raw)
         x, z = np.asarray(sol["x"]), np.asarray(sol["y"])
     else:  # pragma: no cover - guarded by the caller

@@ -199,6 +199,8 @@ class ConvolutionNormCertificate:
     exact : bool
         True when the operator *is* the circular stride-1 convolution on ``grid`` (so
         ``sigma_computed`` is its norm up to rounding), False for an embedding bound.
+    reason : str
+        Why the bracket is what it is when that is not the symbol norm (a zero operator).
 
     Examples
     --------
@@ -212,6 +214,7 @@ class ConvolutionNormCertificate:
     margin: float
     frequency: tuple[int, int]
     exact: bool
+    reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -220,6 +223,7 @@ class ConvolutionNormCertificate:
             "margin": self.margin,
             "frequency": list(self.frequency),
             "exact": self.exact,
+            "reason": self.reason,
         }
 
 
@@ -302,7 +306,10 @@ def conv_operator_norm(
         ``upper_method`` ``"fft-exact"`` (circular, stride 1: the norm itself) or
         ``"circular-embedding"``; ``lower = ||A witness||`` (shrunk by a rounding margin)
         for a unit ``witness`` from Lanczos (``svds``) on the operator, ``lower_method``
-        ``"lanczos"``; ``certificate``: a :class:`ConvolutionNormCertificate`.
+        ``"lanczos"``; ``certificate``: a :class:`ConvolutionNormCertificate`. An
+        operator that is exactly zero (a zero kernel, or a stride and padding under which
+        no input reaches an output) gives the bracket ``[0, 0]``, methods
+        ``"zero-operator"`` and the reason in ``certificate.reason``.
 
     Notes
     -----
@@ -342,6 +349,14 @@ def conv_operator_norm(
                     f"grid {(gh, gw)} is too small for an exact embedding: need at least {need}"
                 )
             circ = (gh, gw)
+    zero = _zero_operator(K, g)
+    if zero:
+        witness = np.zeros(g.in_dim)
+        witness[0] = 1.0
+        return NormBounds(q=2.0, lower=0.0, witness=witness, upper=0.0,
+                          upper_method="zero-operator", lower_method="zero-operator",
+                          certificate=ConvolutionNormCertificate(circ, 0.0, 0.0, (0, 0),
+                                                                 True, reason=zero))
     s, margin, upper, freq = _certified_symbol_norm(K, circ)
     lower, witness = _lanczos_lower(K, g, seed)
     if lower > upper:
@@ -360,6 +375,23 @@ def conv_operator_norm(
         lower_method="lanczos",
         certificate=ConvolutionNormCertificate(circ, s, margin, freq, exact),
     )
+
+
+def _zero_operator(K: np.ndarray, g: Any) -> str:
+    """Why the operator is exactly zero, or ``""`` when it is not.
+
+    ``|A| 1`` is computed with the kernel's absolute values scaled into ``[1/2, 1)``:
+    nonnegative terms that cannot underflow, so it vanishes iff every entry of ``A`` does.
+    """
+    hi = float(np.abs(K).max())
+    if hi == 0.0:
+        return "the operator is zero: the kernel is zero"
+    absK = np.ldexp(np.abs(K), -math.frexp(hi)[1])
+    if np.any(Conv2dOperator(absK, g) @ np.ones(g.in_dim)):
+        return ""
+    return (f"the operator is zero: with stride {tuple(g.stride)} and padding "
+            f"{tuple(g.padding)}, every output reads only padding (no input pixel reaches "
+            "a nonzero kernel tap)")
 
 
 def _lanczos_lower(K: np.ndarray, g: Any, seed: Any) -> tuple[float, np.ndarray]:

@@ -46,8 +46,13 @@ def load_matrix(path: str | os.PathLike) -> np.ndarray:
            [3., 4.]])
     """
     p = Path(path)
-    if not p.is_file():
+    if p.is_dir():
+        raise ArgumentError(f"matrix file {str(p)!r} is a directory; give a .npy or .csv file")
+    if not p.exists():
         raise MatrixFileNotFoundError(f"matrix file {str(p)!r} does not exist")
+    if not p.is_file():
+        raise ArgumentError(f"matrix file {str(p)!r} is not a regular file; give a .npy or "
+                            ".csv file")
     ext = p.suffix.lower()
     if ext == ".npy":
         try:

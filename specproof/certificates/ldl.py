@@ -71,6 +71,11 @@ class LDLResult:
     min_pivot: Fraction | None = field(default=None)
     backend: str = "fraction"
 
+    def __post_init__(self) -> None:
+        # every backend reports a Fraction, whatever its arithmetic (flint's fmpq)
+        if self.min_pivot is not None and not isinstance(self.min_pivot, Fraction):
+            object.__setattr__(self, "min_pivot", _to_fraction(self.min_pivot))
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-able summary (the pivot as a ``"p/q"`` string)."""
         return {

@@ -104,6 +104,13 @@ class SoSResult:
     choice : dict or None
         The solver choice: requested, chosen, the measured-model estimate and the reason
         (:class:`~specproof.certificates.solver_choice.SolverChoice`).
+    scale_exponent : int
+        ``e`` when the solver saw the data rescaled to ``X 2^-e`` (as ``two_to_q`` does);
+        ``value``, ``gram``, ``lam`` and ``residual`` are then scaled back exactly by
+        ``2^(q e)`` to the units of ``X`` (``in_user_units``) unless that leaves the
+        float range, where they stay in the solver's units.
+    in_user_units : bool
+        Whether ``value``, ``gram``, ``lam`` and ``residual`` are in the units of ``X``.
     """
 
     q: int
@@ -118,6 +125,8 @@ class SoSResult:
     lam: float | None = None
     residual: float = 0.0
     choice: dict[str, Any] | None = field(repr=False, default=None)
+    scale_exponent: int = 0
+    in_user_units: bool = True
 
     @property
     def d(self) -> int:
@@ -145,6 +154,8 @@ class SoSResult:
             "lam": self.lam,
             "residual": self.residual,
             "choice": self.choice,
+            "scale_exponent": self.scale_exponent,
+            "in_user_units": self.in_user_units,
         }
 
 

@@ -54,10 +54,22 @@ def as_even_q(q: Any, max_q: int | None = None) -> int:
     Traceback (most recent call last):
     ...
     specproof._core.errors.ArgumentError: q must be an even integer >= 2 for this method, got 3.0
+    >>> as_even_q(-4, max_q=6)
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentError: q must be an even integer >= 2 and <= 6 for this \
+method, got -4
     """
-    qf = as_q(q)
+    wanted = "an even integer >= 2" + (f" and <= {max_q}" if max_q is not None else "")
+    try:
+        qf = as_q(q)
+    except ArgumentTypeError:  # as_q's "or inf" would not hold here
+        raise ArgumentTypeError(
+            f"q must be {wanted} for this method, got {type(q).__name__}") from None
+    except ArgumentError:
+        raise ArgumentError(f"q must be {wanted} for this method, got {q!r}") from None
     if math.isinf(qf) or qf != int(qf) or int(qf) % 2:
-        raise ArgumentError(f"q must be an even integer >= 2 for this method, got {qf}")
+        raise ArgumentError(f"q must be {wanted} for this method, got {qf}")
     qi = int(qf)
     if max_q is not None and qi > max_q:
         raise ArgumentError(f"q must be at most {max_q} for this method, got {qi}")

@@ -41,6 +41,7 @@ from specproof.claims.report import (
     summary_table,
     write_report,
 )
+from specproof.claims.resume import ResumeError
 from specproof.claims.run import OutputDirError, VerifyRun
 from specproof.claims.runner import (
     BAD_VERDICTS,
@@ -75,6 +76,7 @@ __all__ = [
     "OutputDirError",
     "Paper",
     "Registry",
+    "ResumeError",
     "SelectionError",
     "UnknownClaimError",
     "UserModuleError",

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from specproof._core import ArgumentError, SpecproofError, did_you_mean
-from specproof.claims.evidence import Context, Evidence
+from specproof.claims.evidence import Context, Evidence, check_labels
 from specproof.claims.paper import Paper
 
 KINDS: tuple[str, ...] = ("symbolic", "exact", "numerical", "statistical")
@@ -63,6 +63,7 @@ class Claim:
     control_check: CheckFunction | None = None
     control_description: str = ""
     module: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
 
     def control(self, fn: CheckFunction | None = None, *, description: str | None = None):
         """Register the negative control: the check on a variant where the claim must fail.
@@ -95,6 +96,17 @@ class Claim:
         return self.check(ctx, **params)
 
 
+class DuplicateClaimError(ArgumentError):
+    """Two modules register the same claim id."""
+
+
+def _module_file(module: str) -> str:
+    """A module's file when it has one (user modules get private names), else its name."""
+    import sys
+
+    return getattr(sys.modules.get(module), "__file__", None) or module
+
+
 class Registry:
     """The claims (and the papers they come from) known to this process, in order."""
 
@@ -120,8 +132,9 @@ class Registry:
     def add(self, c: Claim) -> None:
         existing = self._claims.get(c.id)
         if existing is not None and existing.module != c.module:
-            raise ArgumentError(
-                f"claim id {c.id!r} is registered twice: by {existing.module} and {c.module}"
+            raise DuplicateClaimError(
+                f"claim id {c.id!r} is registered twice: by {_module_file(existing.module)} "
+                f"and {_module_file(c.module)}"
             )
         self._claims[c.id] = c
 
@@ -163,6 +176,7 @@ def claim(
     statement: str,
     profiles: Mapping[str, Mapping[str, Any]],
     registry: Registry | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Callable[[CheckFunction], Claim]:
     """Register a check function as a claim.
 
@@ -177,11 +191,16 @@ def claim(
     kind : str
         One of ``"symbolic"``, ``"exact"``, ``"numerical"``, ``"statistical"``.
     statement : str
-        The paper's claim in one sentence.
+        The paper's claim in one sentence; LaTeX math between dollars (``$\\|W\\|_2$``)
+        is typeset in the reports.
     profiles : mapping
         Keyword arguments of the check for the ``"quick"`` and ``"paper"`` profiles.
     registry : Registry, optional
         Where to register; the global :data:`REGISTRY` by default.
+    labels : mapping, optional
+        Display labels of measured keys and table columns (key -> text, may hold math),
+        for the check and the control; a check's ``ctx.evidence(labels=...)`` adds to
+        them.
 
     Returns
     -------
@@ -221,6 +240,7 @@ def claim(
         raise ArgumentError(
             f"claim {claim_id!r}: profiles must define {list(PROFILES)}; missing {missing}"
         )
+    check_labels(labels or {}, "labels")
     target = REGISTRY if registry is None else registry
 
     def decorate(fn: CheckFunction) -> Claim:
@@ -232,6 +252,7 @@ def claim(
             profiles={k: dict(v) for k, v in profiles.items()},
             check=fn,
             module=getattr(fn, "__module__", ""),
+            labels=dict(labels or {}),
         )
         target.add(c)
         return c

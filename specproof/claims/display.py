@@ -58,6 +58,8 @@ def result_html(r) -> str:
     >>> ">PASS</span>" in result_html(run_claim("lin-sn-gan.homogeneity"))
     True
     """
+    from specproof.claims.markup import html_rich  # statements may hold math: MathML
+
     e = html.escape
     colour = VERDICT_COLOURS.get(r.verdict, "#222")
     rows = "".join(
@@ -77,7 +79,7 @@ def result_html(r) -> str:
         f"<div><p><b>{e(r.id)}</b> "
         f"<span style='color:{colour};font-weight:bold'>{e(r.verdict)}</span>"
         f" <small>({r.profile}, seed {r.seed}, {r.seconds:.2f} s)</small></p>"
-        f"<p><em>{e(r.statement)}</em></p><p>{e(r.reason)}</p>"
+        f"<p><em>{html_rich(r.statement)}</em></p><p>{html_rich(r.reason)}</p>"
         f"<table>{rows}</table>{''.join(figs)}</div>"
     )
 

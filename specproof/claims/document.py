@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from specproof.claims.display import format_value
+from specproof.claims.values import MeasuredRow, measured_rows
 
 VERDICT_ORDER = {"ERROR": 0, "FAIL": 1, "VACUOUS": 2, "PASS": 3}
 
@@ -33,7 +34,7 @@ class OutcomeView:
     role: str
     verdict: str
     expected: str
-    measured: list[tuple[str, str]]
+    measured: list[tuple[str, Any]]  # raw values; each renderer formats them
     key: str | None
     error: str
     traceback: list[str]
@@ -57,21 +58,38 @@ class ClaimSection:
     profile: str
     seed: int
     seed_entropy: list[int]
-    params: list[tuple[str, str]]
+    params: list[tuple[str, Any]]
     check: OutcomeView
     control: OutcomeView
     control_description: str
     key_figure: str
     table_columns: list[str]
-    table_rows: list[list[str]]
+    table_rows: list[list[Any]]
     figures: list[Figure]
     seconds: float
     cpu_seconds: float | None
     carried: bool = False
+    labels: dict[str, str] = field(default_factory=dict)
+    rows: list[MeasuredRow] = field(default_factory=list)
+    key_name: str | None = None
+    key_value: Any = None
+    paper_note: str = ""
 
     @property
     def ok(self) -> bool:
         return self.verdict == "PASS"
+
+    @property
+    def reason_sentence(self) -> str:
+        """The reason as a sentence: capitalised, without a final full stop."""
+        text = self.reason.rstrip(". ")
+        return text[:1].upper() + text[1:]
+
+    @property
+    def short_id(self) -> str:
+        """The id without its paper prefix (the summary groups claims by paper)."""
+        prefix = self.paper + "."
+        return self.id[len(prefix):] if self.id.startswith(prefix) else self.id
 
 
 @dataclass
@@ -94,12 +112,25 @@ class ReportDocument:
     modules: list[dict[str, Any]]
     specproof_version: str
     extra: dict[str, Any] = field(default_factory=dict)
+    not_run: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> str:
         if self.interrupted:
             return "interrupted"
         return "complete" if self.complete else "incomplete"
+
+    @property
+    def selected(self) -> int:
+        """How many claims the run selected: those with a record and those not run."""
+        return len(self.claims) + len(self.not_run)
+
+    def papers(self) -> list[tuple[str, list[ClaimSection]]]:
+        """The claims grouped by paper, papers in order of first appearance."""
+        groups: dict[str, list[ClaimSection]] = {}
+        for c in self.claims:
+            groups.setdefault(c.paper, []).append(c)
+        return list(groups.items())
 
 
 def key_figure(record: dict[str, Any]) -> str:
@@ -125,7 +156,7 @@ def _outcome(role: str, rec: dict[str, Any]) -> OutcomeView:
         role=role,
         verdict=rec.get("verdict", "ERROR"),
         expected=rec.get("expected", ""),
-        measured=[(k, format_value(v)) for k, v in (rec.get("measured") or {}).items()],
+        measured=list((rec.get("measured") or {}).items()),
         key=rec.get("key"),
         error=rec.get("error") or "",
         traceback=(rec.get("traceback") or "").rstrip("\n").splitlines(),
@@ -152,6 +183,10 @@ def _claim(rec: dict[str, Any], papers: dict[str, Any]) -> ClaimSection:
         x for x in (paper.get("authors"), paper.get("title"), paper.get("venue")) if x
     )
     description = rec.get("control", {}).get("description", "")
+    check, control = rec.get("check") or {}, rec.get("control") or {}
+    labels = {**(control.get("labels") or {}), **(check.get("labels") or {})}
+    measured = check.get("measured") or {}
+    key = check.get("key") if check.get("key") in measured else next(iter(measured), None)
     return ClaimSection(
         id=rec["id"],
         anchor="claim-" + rec["id"].replace(".", "-"),
@@ -165,17 +200,22 @@ def _claim(rec: dict[str, Any], papers: dict[str, Any]) -> ClaimSection:
         profile=rec["profile"],
         seed=rec["seed"],
         seed_entropy=list(rec.get("seed_entropy") or []),
-        params=[(k, format_value(v)) for k, v in (rec.get("params") or {}).items()],
+        params=list((rec.get("params") or {}).items()),
         check=_outcome("check", rec.get("check") or {}),
         control=_outcome("control", rec.get("control") or {}),
         control_description=description,
         key_figure=key_figure(rec),
         table_columns=columns,
-        table_rows=[[format_value(row.get(c, ""), limit=40) for c in columns] for row in table],
+        table_rows=[[row.get(c, "") for c in columns] for row in table],
         figures=_figures(rec, description),
         seconds=float(rec.get("seconds") or 0.0),
         cpu_seconds=rec.get("cpu_seconds"),
         carried=bool(rec.get("carried_over")),
+        labels=labels,
+        rows=measured_rows(measured, control.get("measured") or {}),
+        key_name=key,
+        key_value=measured.get(key) if key is not None else None,
+        paper_note=paper.get("note", ""),
     )
 
 
@@ -217,4 +257,5 @@ def build_document(evidence: dict[str, Any]) -> ReportDocument:
         command_line=" ".join(command) if command else "",
         modules=list(env.get("modules") or []),
         specproof_version=evidence.get("specproof_version", ""),
+        not_run=[str(x) for x in evidence.get("not_run") or []],
     )

@@ -15,7 +15,7 @@ from specproof._core import ArgumentError, ArgumentTypeError
 
 @dataclass(frozen=True)
 class Evidence:
-    """What one run of a check (or of its control) found.
+    r"""What one run of a check (or of its control) found.
 
     Attributes
     ----------
@@ -34,6 +34,10 @@ class Evidence:
     certificates : dict
         Certificate documents (name -> JSON-able dict) that the runner writes to the
         report folder as ``certificates/<claim-id>.<name>.json``.
+    labels : dict
+        Display labels (key -> text, which may hold LaTeX math ``$...$``) of measured
+        keys and table columns, e.g. ``{"slope": r"fitted slope $\hat\alpha$"}``; the
+        reports show a key without a label as code.
     """
 
     holds: bool
@@ -43,8 +47,10 @@ class Evidence:
     figure: Any = None
     key: str | None = None
     certificates: dict[str, Any] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        check_labels(self.labels, "Evidence.labels")
         if not isinstance(self.holds, (bool, np.bool_)):
             raise ArgumentTypeError(
                 f"Evidence.holds must be a bool, got {type(self.holds).__name__}"
@@ -89,6 +95,7 @@ class Context:
         figure: Any = None,
         key: str | None = None,
         certificates: Mapping[str, Any] | None = None,
+        labels: Mapping[str, str] | None = None,
     ) -> Evidence:
         """Build the :class:`Evidence` a check returns."""
         return Evidence(
@@ -99,7 +106,21 @@ class Context:
             figure=figure,
             key=key,
             certificates=dict(certificates or {}),
+            labels=dict(labels or {}),
         )
+
+
+def check_labels(labels: Any, name: str) -> None:
+    """Raise unless ``labels`` maps strings to non-empty strings (display labels)."""
+    if not isinstance(labels, Mapping):
+        raise ArgumentTypeError(f"{name} must be a dict of key -> label, got "
+                                f"{type(labels).__name__}")
+    for key, text in labels.items():
+        if not isinstance(key, str) or not isinstance(text, str) or not text.strip():
+            raise ArgumentTypeError(
+                f"{name} must map key strings to non-empty label strings, got "
+                f"{key!r}: {text!r}"
+            )
 
 
 def claim_seed(seed: int, claim_id: str) -> list[int]:

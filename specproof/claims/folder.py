@@ -7,10 +7,16 @@ never sees a mix of two runs. Checking the destination creates nothing, so a run
 fails before its first claim (an unknown paper key, a glob that matches nothing)
 leaves the disk as it was. Files are created with the usual permissions (0666 and
 folders 0777, less the umask), not the 0600 of :mod:`tempfile`.
+
+A staging folder holds a ``.lock`` file locked (``flock``) by the run writing it. A
+staging folder whose lock nobody holds is *stale*: its run was killed (SIGKILL, a
+crash, a power cut). ``verify --resume`` reads the finished claims from the newest
+stale one; every stale one is removed when the next run of the same folder commits.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import tempfile
@@ -19,6 +25,12 @@ from pathlib import Path
 from specproof.claims.run import OutputDirError
 
 REPORT_MARKER = "evidence.json"
+LOCK_NAME = ".lock"
+
+try:  # POSIX; elsewhere no staging folder is ever taken for stale
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
 
 
 def umask() -> int:
@@ -125,6 +137,7 @@ class ReportFolder:
     def __init__(self, out: str | Path) -> None:
         self.out = check_output_dir(out)
         self.staging: Path | None = None
+        self._lock: int | None = None
 
     def open(self) -> Path:
         """Create the staging folder (with ``figures/``) and return its path."""
@@ -134,6 +147,7 @@ class ReportFolder:
                 tempfile.mkdtemp(dir=self.out.parent, prefix=f".{self.out.name}.partial-")
             )
             os.chmod(staging, dir_mode())
+            self._lock = _take_lock(staging / LOCK_NAME)
             (staging / "figures").mkdir()
         except OSError as exc:
             raise OutputDirError(
@@ -152,8 +166,13 @@ class ReportFolder:
             os.replace(self.out, old / self.out.name)
         os.replace(self.staging, self.out)
         self.staging = None
+        # the lock leaves only now: a staging folder is never seen unlocked while alive
+        (self.out / LOCK_NAME).unlink(missing_ok=True)
+        self._release()
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+        for stale in stale_partials(self.out):
+            shutil.rmtree(stale, ignore_errors=True)
         return self.out
 
     def discard(self) -> None:
@@ -161,3 +180,74 @@ class ReportFolder:
         if self.staging is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
             self.staging = None
+        self._release()
+
+    def abandon(self) -> None:
+        """Leave the staging folder unlocked where it is: a later run finds it stale
+        (``verify --resume`` reads its finished claims)."""
+        self.staging = None
+        self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+
+def _take_lock(path: Path) -> int:
+    """Create ``path`` holding this process id and hold an exclusive lock on it."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
+
+
+def _is_stale(staging: Path) -> bool:
+    """Whether no live run holds the lock of the staging folder ``staging``."""
+    if fcntl is None:
+        return False
+    try:
+        fd = os.open(staging / LOCK_NAME, os.O_RDWR)
+    except FileNotFoundError:  # a folder from before locks, or killed inside mkdtemp
+        return True
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False  # a live run holds it
+    finally:
+        os.close(fd)  # closing drops a lock taken here
+    return True
+
+
+def stale_partials(out: str | Path) -> list[Path]:
+    """The staging folders of ``out`` left by killed runs, newest first.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "rep"
+    >>> (out.parent / ".rep.partial-x1").mkdir()   # no lock file: a killed run's
+    >>> [p.name for p in stale_partials(out)]
+    ['.rep.partial-x1']
+    >>> folder = ReportFolder(out); live = folder.open()   # a live run's is not stale
+    >>> [p.name for p in stale_partials(out)]
+    ['.rep.partial-x1']
+    >>> folder.discard()
+    """
+    out = Path(out).expanduser().absolute()
+    found = [
+        p for p in out.parent.glob(f".{glob.escape(out.name)}.partial-*")
+        if p.is_dir() and not p.is_symlink() and _is_stale(p)
+    ]
+    return sorted(found, key=_mtime, reverse=True)
+
+
+def _mtime(path: Path) -> float:
+    marker = path / REPORT_MARKER
+    try:
+        return (marker if marker.exists() else path).stat().st_mtime
+    except OSError:
+        return 0.0

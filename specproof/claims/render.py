@@ -1,78 +1,31 @@
 """Rendering the report document into HTML, Markdown and LaTeX with Jinja2 templates.
 
 The templates ship with the package (``specproof/claims/templates``); each format gets
-its escaping as a filter, so a statement with ``|``, ``_`` or ``<`` prints as written.
+its escaping as a filter, so a statement with ``|``, ``_`` or ``<`` prints as written,
+and its math (``$...$``, see :mod:`specproof.claims.markup`) is typeset: LaTeX in
+``report.tex``, MathML in ``report.html``, ``$...$`` in ``report.md``.
 """
 
 from __future__ import annotations
 
 import base64
-import re
-import unicodedata
+import struct
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from specproof.claims.display import VERDICT_COLOURS
 from specproof.claims.document import ReportDocument
-
-# Characters outside ASCII that statements and descriptions use, as pdflatex input that
-# needs no package beyond a standard installation.
-_TEX_UNICODE = {
-    "→": r"$\to$", "←": r"$\leftarrow$", "≤": r"$\le$", "≥": r"$\ge$", "≠": r"$\ne$",
-    "≈": r"$\approx$", "∈": r"$\in$", "∑": r"$\sum$", "∏": r"$\prod$", "√": r"$\surd$",
-    "∞": r"$\infty$", "⪰": r"$\succeq$", "⪯": r"$\preceq$", "×": r"$\times$", "·": r"$\cdot$",
-    "±": r"$\pm$", "−": "-", "–": "--", "—": "---", "‖": r"$\|$", "∘": r"$\circ$",
-    "⊗": r"$\otimes$", "⊕": r"$\oplus$", "ᵀ": r"$^{T}$", "²": r"$^{2}$", "³": r"$^{3}$",
-    "⁴": r"$^{4}$", "¹": r"$^{1}$", "…": r"\dots{}", "“": "``", "”": "''", "‘": "`", "’": "'",
-    "⟨": r"$\langle$", "⟩": r"$\rangle$", "∀": r"$\forall$", "∃": r"$\exists$",
-    "∅": r"$\emptyset$", "⊆": r"$\subseteq$", "⊂": r"$\subset$", "∩": r"$\cap$", "∪": r"$\cup$",
-    "ℝ": r"$\mathbf{R}$", "ℂ": r"$\mathbf{C}$", "ℤ": r"$\mathbf{Z}$", "ℚ": r"$\mathbf{Q}$",
-    "°": r"$^\circ$", "∂": r"$\partial$", "∇": r"$\nabla$", "⊥": r"$\perp$", "≅": r"$\cong$",
-}
-_GREEK = {
-    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
-    "lamda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
-    "omega",
-}
-_TEX_SPECIAL = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
-    "^": r"\textasciicircum{}", "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}",
-    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
-}
-
-
-def _tex_char(ch: str) -> str:
-    if ch in _TEX_SPECIAL:
-        return _TEX_SPECIAL[ch]
-    if ord(ch) < 128:
-        return ch
-    if ch in _TEX_UNICODE:
-        return _TEX_UNICODE[ch]
-    name = unicodedata.name(ch, "")
-    m = re.fullmatch(r"GREEK (SMALL|CAPITAL) LETTER (\w+)", name)
-    if m and m.group(2).lower() in _GREEK:
-        letter = m.group(2).lower().replace("lamda", "lambda")
-        if m.group(1) == "CAPITAL":
-            letter = letter.capitalize()
-            if letter in ("Alpha", "Beta", "Epsilon", "Zeta", "Eta", "Iota", "Kappa", "Mu",
-                          "Nu", "Rho", "Tau", "Chi"):
-                return unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode() or "?"
-        return f"$\\{letter}$"
-    plain = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
-    if plain:
-        return plain  # accented Latin letters lose their accent, never the letter
-    return f"[U+{ord(ch):04X}]"
-
-
-def tex_escape(text: object) -> str:
-    r"""Text as pdflatex input: specials escaped, common Unicode as math, nothing dropped.
-
-    Examples
-    --------
-    >>> tex_escape("||x||_2 <= 1 & 50% → λ")
-    '\\textbar{}\\textbar{}x\\textbar{}\\textbar{}\\_2 \\textless{}= 1 \\& 50\\% $\\to$ $\\lambda$'
-    """
-    return "".join(_tex_char(ch) for ch in str(text))
+from specproof.claims.markup import (  # noqa: F401  (tex_escape, md_escape: re-exported)
+    html_rich,
+    md_escape,
+    md_rich,
+    tex_escape,
+    tex_ident,
+    tex_rich,
+)
+from specproof.claims.texlayout import column_groups, pdf_size
+from specproof.claims.values import GROUP, MISSING, format_inline
 
 
 def tex_path(text: object) -> str:
@@ -80,25 +33,54 @@ def tex_path(text: object) -> str:
     return str(text).replace("_", r"\_").replace("#", r"\#").replace("%", r"\%")
 
 
-def md_escape(text: object) -> str:
-    """Text inside a Markdown table cell or emphasis: ``|``, ``*``, ``_``, backticks escaped.
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``"1 claim"``, ``"2 claims"``.
 
     Examples
     --------
-    >>> md_escape("a|b_c")
-    'a\\\\|b\\\\_c'
+    >>> plural(1, "claim"), plural(0, "row"), plural(2, "entry", "entries")
+    ('1 claim', '0 rows', '2 entries')
     """
-    return re.sub(r"([|*_`\\<>\[\]])", r"\\\1", str(text)).replace("\n", " ")
+    return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
-@lru_cache(maxsize=2)
+def _label(key: str, labels: dict[str, str], fmt: str) -> str:
+    """A measured key or table column: its display label, or the key as code."""
+    if key in labels:
+        if fmt == "md":  # labels sit in table cells
+            return md_rich(labels[key], cell=True)
+        return {"tex": tex_rich, "html": html_rich}[fmt](labels[key])
+    if fmt == "tex":
+        return tex_ident(key)
+    if fmt == "html":
+        import html
+
+        return f"<code>{html.escape(key)}</code>"
+    return f"`{key}`" if "`" not in key else md_escape(key)
+
+
+def _cell(value: Any, fmt: str) -> str:
+    if value is MISSING:
+        return {"tex": "---", "html": "—", "md": "—"}[fmt]
+    if value is GROUP:
+        return ""
+    return format_inline(value, fmt)
+
+
+@lru_cache(maxsize=3)
 def _environment(kind: str):
     import jinja2
+    from markupsafe import Markup
 
     loader = jinja2.PackageLoader("specproof.claims", "templates")
     if kind == "html":
         env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True,
                                  lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+        env.filters.update(
+            rich=lambda t: Markup(html_rich(t)),
+            value=lambda v: Markup(_cell(v, "html")),
+        )
+        env.globals.update(label=lambda k, labels: Markup(_label(k, labels, "html")))
     elif kind == "tex":
         # LaTeX braces clash with Jinja's; the TeX template uses <<= >> and <% %>
         env = jinja2.Environment(loader=loader, autoescape=False, trim_blocks=True,
@@ -106,11 +88,17 @@ def _environment(kind: str):
                                  block_end_string="%>", variable_start_string="<<",
                                  variable_end_string=">>", comment_start_string="<#",
                                  comment_end_string="#>", undefined=jinja2.StrictUndefined)
+        env.filters.update(rich=tex_rich, value=lambda v: _cell(v, "tex"), ident=tex_ident)
+        env.globals.update(label=lambda k, labels: _label(k, labels, "tex"),
+                           column_groups=column_groups)
     else:
         env = jinja2.Environment(loader=loader, autoescape=False, trim_blocks=True,
                                  lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+        env.filters.update(rich=md_rich, cellrich=lambda t: md_rich(t, cell=True),
+                           value=lambda v: _cell(v, "md"))
+        env.globals.update(label=lambda k, labels: _label(k, labels, "md"))
     env.filters.update(tex=tex_escape, texpath=tex_path, md=md_escape)
-    env.globals.update(colours=VERDICT_COLOURS)
+    env.globals.update(colours=VERDICT_COLOURS, plural=plural)
     return env
 
 
@@ -123,8 +111,38 @@ def _png_data(figure_dir: Path | None, stem: str) -> str | None:
     return base64.b64encode(png.read_bytes()).decode()
 
 
+def png_css_size(data: bytes, default_dpi: float = 200.0) -> tuple[float, float] | None:
+    """The size in CSS pixels (96 per inch) at which a PNG shows at its natural size,
+    read from its header and its ``pHYs`` resolution (``default_dpi`` without one).
+
+    Examples
+    --------
+    >>> png_css_size(b"not a png") is None
+    True
+    """
+    if len(data) < 24 or data[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    width, height = struct.unpack(">II", data[16:24])
+    dpi = default_dpi
+    pos = 8
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if kind == b"pHYs" and length >= 9:
+            ppx, _, unit = struct.unpack(">IIB", data[pos + 8:pos + 17])
+            if unit == 1 and ppx > 0:
+                dpi = ppx * 0.0254
+            break
+        if kind in (b"IDAT", b"IEND"):
+            break
+        pos += 12 + length
+    return width * 96 / dpi, height * 96 / dpi
+
+
 def render_html(doc: ReportDocument, figure_dir: Path | None = None) -> str:
     """The self-contained ``report.html`` (PNG figures embedded from ``figure_dir``).
+
+    Figures show at their natural size (their PNG's resolution), shrunk only to fit a
+    narrow window.
 
     Examples
     --------
@@ -134,10 +152,18 @@ def render_html(doc: ReportDocument, figure_dir: Path | None = None) -> str:
     >>> render_html(doc).startswith("<!DOCTYPE html>")
     True
     """
-    images = {
-        f.stem: _png_data(figure_dir, f.stem) for c in doc.claims for f in c.figures
-    }
-    return _environment("html").get_template("report.html.j2").render(doc=doc, images=images)
+    images, sizes = {}, {}
+    for c in doc.claims:
+        for f in c.figures:
+            png = figure_dir / f"{f.stem}.png" if figure_dir is not None else None
+            if png is not None and png.is_file():
+                data = png.read_bytes()
+                images[f.stem] = base64.b64encode(data).decode()
+                sizes[f.stem] = png_css_size(data)
+            else:
+                images[f.stem], sizes[f.stem] = None, None
+    return _environment("html").get_template("report.html.j2").render(
+        doc=doc, images=images, sizes=sizes)
 
 
 def render_markdown(doc: ReportDocument) -> str:
@@ -155,14 +181,22 @@ def render_markdown(doc: ReportDocument) -> str:
 
 
 TEX_TABLE_ROWS = 30
+# A figure wider than this (points) is a page-wide figure: it goes into figure*.
+WIDE_FIGURE_PT = 300.0
 
 
-def render_tex(doc: ReportDocument, folder_name: str = "specproof-report") -> str:
+def render_tex(doc: ReportDocument, folder_name: str = "specproof-report",
+               figure_dir: Path | None = None) -> str:
     """``report.tex``: an appendix section to ``\\input`` into a paper.
 
-    It needs ``graphicx`` and ``booktabs`` in the paper's preamble; figures are found
-    under ``\\specproofdir`` (default ``<folder_name>/``: the report folder beside the
-    paper's main file).
+    It states the packages it needs at its top (graphicx, booktabs, amsmath, amssymb,
+    array, xcolor); figures are found under ``\\specproofdir`` (default
+    ``<folder_name>/``: the report folder beside the paper's main file). The sizes of
+    the figures are read from their PDFs in ``figure_dir`` when given: a figure is
+    printed at its natural size, shrunk to the column when wider; a page-wide figure
+    (several panels) spans both columns of a two-column paper. Saying
+    ``\\def\\specproofwidefigures{1}`` before ``\\input`` puts every claim's check
+    and control side by side across the page instead of stacked in the column.
 
     Examples
     --------
@@ -172,6 +206,12 @@ def render_tex(doc: ReportDocument, folder_name: str = "specproof-report") -> st
     >>> "section{Executable claims}" in render_tex(doc)
     True
     """
+    sizes = {}
+    for c in doc.claims:
+        for f in c.figures:
+            sizes[f.stem] = pdf_size(figure_dir / f"{f.stem}.pdf") if figure_dir else None
+    wide = {c.id: any((sizes.get(f.stem) or (0, 0))[0] > WIDE_FIGURE_PT for f in c.figures)
+            for c in doc.claims}
     return _environment("tex").get_template("report.tex.j2").render(
-        doc=doc, folder=folder_name, max_rows=TEX_TABLE_ROWS
+        doc=doc, folder=folder_name, max_rows=TEX_TABLE_ROWS, sizes=sizes, wide=wide
     )

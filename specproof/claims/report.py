@@ -27,7 +27,8 @@ from specproof._core.version import __version__
 from specproof.claims.claim import REGISTRY
 from specproof.claims.document import build_document, key_figure
 from specproof.claims.folder import ReportFolder, atomic_write
-from specproof.claims.render import render_html, render_markdown, render_tex
+from specproof.claims.markup import plain_rich
+from specproof.claims.render import plural, render_html, render_markdown, render_tex
 from specproof.claims.run import VerifyRun
 from specproof.claims.runner import VERDICTS
 
@@ -115,6 +116,7 @@ def evidence_document(run: VerifyRun, complete: bool) -> dict[str, Any]:
 
     records = [r.to_dict() for r in run.results] + list(run.carried)
     counts = {v: sum(r["verdict"] == v for r in records) for v in VERDICTS}
+    done = {r["id"] for r in records}
     return {
         "schema": SCHEMA_ID,
         "specproof_version": __version__,
@@ -127,6 +129,7 @@ def evidence_document(run: VerifyRun, complete: bool) -> dict[str, Any]:
         "seconds": round(run.seconds, 3),
         "cpu_seconds": round(run.cpu_seconds, 3),
         "summary": counts,
+        "not_run": [cid for cid in run.selected if cid not in done],
         "environment": environment(run),
         "papers": _papers(run),
         "claims": records,
@@ -135,9 +138,11 @@ def evidence_document(run: VerifyRun, complete: bool) -> dict[str, Any]:
 
 def summary_table(run: VerifyRun | dict[str, Any]) -> str:
     """The terminal summary: id, kind, verdict, key figure, seconds; under each claim
-    that did not pass, its reason.
+    that did not pass, its reason; at the end the tally, and the claims that did not run
+    when the run was interrupted.
 
-    Accepts a :class:`VerifyRun` or an evidence document.
+    Accepts a :class:`VerifyRun` or an evidence document. Math in the reasons is shown
+    as Unicode text (``$\\le$`` as ``≤``).
 
     Examples
     --------
@@ -149,9 +154,12 @@ def summary_table(run: VerifyRun | dict[str, Any]) -> str:
     if isinstance(run, VerifyRun):
         records = [r.to_dict() for r in run.results]
         seconds, interrupted = run.seconds, run.interrupted
+        done = {r["id"] for r in records} | {r.get("id") for r in run.carried}
+        not_run = [cid for cid in run.selected if cid not in done]
     else:
         records, seconds = run.get("claims", []), float(run.get("seconds") or 0)
         interrupted = bool(run.get("interrupted"))
+        not_run = list(run.get("not_run") or [])
     header = ("claim", "kind", "verdict", "key figure", "seconds")
     rows = [(r["id"], r["kind"], r["verdict"], key_figure(r), f"{r['seconds']:.2f}")
             for r in records]
@@ -164,11 +172,14 @@ def summary_table(run: VerifyRun | dict[str, Any]) -> str:
     for rec, row in zip(records, rows):
         lines.append(line(row))
         if rec["verdict"] != "PASS":
-            lines.append(f"    {rec['verdict']}: {rec.get('reason', '')}")
+            lines.append(f"    {rec['verdict']}: {plain_rich(rec.get('reason', ''))}")
     counts = {v: sum(r["verdict"] == v for r in records) for v in VERDICTS}
     tail = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
     state = " (interrupted)" if interrupted else ""
-    lines.append(f"{len(records)} claims: {tail or 'none'}; {seconds:.1f} s{state}")
+    lines.append(f"{plural(len(records), 'claim')}: {tail or 'none'}; {seconds:.1f} s{state}")
+    if not_run:
+        lines.append(f"interrupted: {plural(len(not_run), 'selected claim')} did not run: "
+                     + ", ".join(not_run))
     return "\n".join(lines)
 
 
@@ -180,7 +191,8 @@ def write_documents(doc: dict[str, Any], folder: Path, with_html: bool = True) -
     model = build_document(doc)
     atomic_write(folder / "report.md", render_markdown(model))
     if with_html:
-        atomic_write(folder / "report.tex", render_tex(model, folder_name=_final_name(folder)))
+        atomic_write(folder / "report.tex", render_tex(model, folder_name=_final_name(folder),
+                                                       figure_dir=folder / "figures"))
         atomic_write(folder / "report.html", render_html(model, folder / "figures"))
 
 

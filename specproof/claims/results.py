@@ -32,6 +32,7 @@ class Outcome:
     error: str = ""
     cpu_seconds: float = 0.0
     figure_object: Any = field(default=None, compare=False, repr=False)
+    labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def holds(self) -> bool:
@@ -55,6 +56,7 @@ class Outcome:
             "error": self.error,
             "figure": self.figure,
             "certificates": list(self.certificates),
+            "labels": dict(self.labels),
         }
 
 

@@ -28,10 +28,14 @@ class VerifyRun:
     distributions: set[str] = field(default_factory=set)
     command_line: list[str] | None = None
     carried: list[dict] = field(default_factory=list)
+    selected: list[str] = field(default_factory=list)  # ids of every claim selected to run
+    resumed: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
-        """0 when every claim passed and the run finished; 1 otherwise."""
-        if self.interrupted or any(r.verdict in BAD_VERDICTS for r in self.results):
+        """130 when interrupted (as for SIGINT); 1 when a claim did not pass; else 0."""
+        if self.interrupted:
+            return 130
+        if any(r.verdict in BAD_VERDICTS for r in self.results):
             return 1
         return 0

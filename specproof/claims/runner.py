@@ -10,6 +10,7 @@ ERROR    the check or the control raised (traceback kept), or no control is regi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -17,7 +18,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from specproof._core import ArgumentError, ArgumentTypeError, to_jsonable
+from specproof._core import ArgumentError, ArgumentTypeError, did_you_mean, to_jsonable
 from specproof.claims.claim import REGISTRY, Claim, Registry
 from specproof.claims.evidence import Context, Evidence
 from specproof.claims.results import (  # noqa: F401  (re-exported: the runner's API)
@@ -47,6 +48,10 @@ def error_line(exc: BaseException, fn=None) -> str:
     True
     """
     head = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    cls = type(exc)
+    qualified = f"{cls.__module__}.{cls.__qualname__}"
+    if head.startswith(qualified):  # specproof._core.errors.X -> specproof.X
+        head = public_name(cls) + head[len(qualified):]
     where = ""
     frames = [
         f
@@ -61,6 +66,36 @@ def error_line(exc: BaseException, fn=None) -> str:
         code = fn.__code__
         where = f"{os.path.basename(code.co_filename)}:{code.co_firstlineno} in {code.co_name}"
     return f"{head} (at {where})" if where else head
+
+
+def public_name(cls: type) -> str:
+    """The name a user imports an exception class by: the shortest public module path
+    that exports it (``specproof.ArgumentError``, not ``specproof._core.errors...``).
+
+    Examples
+    --------
+    >>> from specproof._core.errors import ArgumentError
+    >>> public_name(ArgumentError), public_name(ValueError)
+    ('specproof.ArgumentError', 'ValueError')
+    """
+    import importlib
+    import sys
+
+    module = cls.__module__
+    if module == "builtins":
+        return cls.__qualname__
+    parts = module.split(".")
+    for i in range(1, len(parts) + 1):
+        if parts[i - 1].startswith("_"):
+            break  # a private module is no public name
+        path = ".".join(parts[:i])
+        try:
+            mod = sys.modules.get(path) or importlib.import_module(path)
+        except ImportError:
+            break
+        if getattr(mod, cls.__name__, None) is cls:
+            return f"{path}.{cls.__name__}"
+    return f"{module}.{cls.__qualname__}"
 
 
 def _run_one(
@@ -109,6 +144,7 @@ def _run_one(
         figure=figure_path,
         certificates=saved,
         figure_object=fig,
+        labels=dict(ev.labels),
     )
 
 
@@ -219,6 +255,45 @@ def resolve_claim(c: Claim | str, registry: Registry | None = None) -> Claim:
     return reg.get(c)
 
 
+def check_overrides(c: Claim, overrides: dict[str, Any] | None) -> None:
+    """Refuse, before anything runs, an override that the claim's check does not take.
+
+    Raises
+    ------
+    ArgumentError
+        Naming the claim, the unknown name (with "did you mean") and the parameters the
+        check takes.
+
+    Examples
+    --------
+    >>> check_overrides(resolve_claim("lin-sn-gan.homogeneity"), {"nn": 1})
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentError: unknown override 'nn' for claim \
+'lin-sn-gan.homogeneity' (did you mean 'n'?); its check takes n, c_sign
+    """
+    import inspect
+
+    if not overrides:
+        return
+    try:
+        sig = inspect.signature(c.check)
+    except (TypeError, ValueError):  # a callable without a signature: the call decides
+        return
+    params = list(sig.parameters.values())[1:]  # the first is the context
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return
+    names = [p.name for p in params
+             if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)]
+    for key in overrides:
+        if key not in names:
+            takes = (f"its check takes {', '.join(names)}" if names
+                     else "its check takes no parameters")
+            raise ArgumentError(
+                f"unknown override {key!r} for claim {c.id!r}{did_you_mean(key, names)}; "
+                f"{takes}")
+
+
 def run_claim(
     c: Claim | str,
     profile: str = "quick",
@@ -257,6 +332,7 @@ def run_claim(
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ArgumentError(f"seed must be a non-negative int, got {seed!r}")
     c = resolve_claim(c)
+    check_overrides(c, overrides)  # before anything runs, not an ERROR verdict after
     params = c.params(profile)
     params.update(overrides or {})
     fig_dir = Path(figure_dir) if figure_dir is not None else None
@@ -283,6 +359,9 @@ def run_claim(
     else:
         why = "not run: the check raised" if has_control else "no control registered"
         control = Outcome(verdict="ERROR", expected=why)
+    if c.labels:  # the claim's labels, under the evidence's own
+        check = dataclasses.replace(check, labels={**c.labels, **check.labels})
+        control = dataclasses.replace(control, labels={**c.labels, **control.labels})
     verdict, reason = verdict_of(check, control, has_control)
     figures = {}
     if check.figure:

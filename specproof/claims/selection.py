@@ -5,13 +5,14 @@ from __future__ import annotations
 import fnmatch
 import importlib
 import importlib.util
+import os
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 from specproof._core import SpecproofError, did_you_mean
-from specproof.claims.claim import REGISTRY, Claim, Registry
+from specproof.claims.claim import REGISTRY, Claim, DuplicateClaimError, Registry
 
 
 class SelectionError(SpecproofError, ValueError):
@@ -23,30 +24,83 @@ class UserModuleError(SpecproofError, ImportError):
 
 
 def import_user_modules(names: Sequence[str]) -> None:
-    """Import user claim modules by dotted name (or by path to a ``.py`` file).
+    """Import user claim modules by dotted name or by path to a ``.py`` file.
+
+    A dotted name is looked up in the current folder first, then in the installed
+    packages (the current folder is put on ``sys.path``, as ``python -m`` does). A
+    missing file, a dotted name that does not resolve and a claim id that two modules
+    register are one-line errors; a module that raises while it runs is reported with
+    its traceback.
 
     Examples
     --------
     >>> import_user_modules([])  # nothing to import
+    >>> import_user_modules(["no_such_module_xyz"])
+    Traceback (most recent call last):
+    ...
+    specproof.claims.selection.UserModuleError: --module 'no_such_module_xyz': no module \
+of that name in the current folder or the installed packages
     """
     for name in names:
         try:
-            if name.endswith(".py"):
-                path = Path(name).resolve()
-                if not path.is_file():
-                    raise FileNotFoundError(f"no such file: {path}")
-                # a private name: a user file called json.py must not replace json
-                mod_name = f"_specproof_user_{path.stem}"
-                spec = importlib.util.spec_from_file_location(mod_name, path)
-                module = importlib.util.module_from_spec(spec)
-                sys.modules[mod_name] = module
-                spec.loader.exec_module(module)
+            if name.endswith(".py") or os.sep in name or "/" in name:
+                _import_path(name)
             else:
-                importlib.import_module(name)
+                _import_dotted(name)
+        except UserModuleError:
+            raise
+        except DuplicateClaimError as exc:
+            raise UserModuleError(f"--module {name!r}: {exc}") from None
         except Exception as exc:
             raise UserModuleError(
                 f"could not import claim module {name!r}:\n{traceback.format_exc()}"
             ) from exc
+
+
+def _import_path(name: str) -> None:
+    path = Path(name).expanduser().resolve()
+    if path.is_dir():
+        raise UserModuleError(f"--module {name!r} is a directory, not a .py file")
+    if not path.is_file():
+        raise UserModuleError(f"--module {name!r}: no such file ({path})")
+    # a private name, so that a user file called json.py does not replace json; two
+    # files of the same name (a/lemmas.py, b/lemmas.py) get two names
+    stem = f"_specproof_user_{path.stem}"
+    mod_name, k = stem, 1
+    while mod_name in sys.modules and not _same_file(sys.modules[mod_name], path):
+        k += 1
+        mod_name = f"{stem}_{k}"
+    spec = importlib.util.spec_from_file_location(mod_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[mod_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(mod_name, None)
+        raise
+
+
+def _same_file(module, path: Path) -> bool:
+    file = getattr(module, "__file__", None)
+    return file is not None and Path(file).resolve() == path
+
+
+def _import_dotted(name: str) -> None:
+    cwd = os.getcwd()
+    if cwd not in sys.path and "" not in sys.path:
+        sys.path.insert(0, cwd)
+    try:
+        importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        # only when the missing module is the one asked for (or a package above it);
+        # a module that imports something missing keeps its traceback
+        if exc.name is not None and (name == exc.name or name.startswith(exc.name + ".")):
+            raise UserModuleError(
+                f"--module {name!r}: no module of that name in the current folder or "
+                "the installed packages"
+                + (f" (no {exc.name!r})" if exc.name != name else "")
+            ) from None
+        raise
 
 
 def select_claims(
@@ -91,10 +145,19 @@ def select_claims(
                 f"paper {key!r} has no registered claims yet; papers with claims: "
                 f"{', '.join(registered) or 'none'}"
             )
+    everything = claims
     if papers:
         claims = [c for c in claims if c.paper in set(papers)]
     for pattern in only:
         if not any(fnmatch.fnmatchcase(c.id, pattern) for c in claims):
+            elsewhere = [c for c in everything if fnmatch.fnmatchcase(c.id, pattern)]
+            if elsewhere:  # the glob is fine; the intersection with --paper is empty
+                shown = ", ".join(f"{c.id} ({c.paper})" for c in elsewhere[:5])
+                more = f" and {len(elsewhere) - 5} more" if len(elsewhere) > 5 else ""
+                raise SelectionError(
+                    f"--only {pattern!r} and --paper {', '.join(papers)} select no claim "
+                    f"together: the glob matches only claims of other papers: {shown}{more}"
+                )
             raise SelectionError(
                 f"--only {pattern!r} matches no claim"
                 f"{did_you_mean(pattern, [c.id for c in claims])}; claim ids: "
@@ -129,10 +192,14 @@ def previous_outcome(out: str | Path) -> dict[str, str] | None:
 def order_failed_first(claims: Sequence[Claim], previous: dict[str, str]) -> list[Claim]:
     """``claims`` with those that did not PASS last time first (order otherwise kept).
 
+    A claim that did not run last time (an interrupted run) did not pass.
+
     Examples
     --------
     >>> from types import SimpleNamespace as C
-    >>> [c.id for c in order_failed_first([C(id="a"), C(id="b")], {"b": "FAIL"})]
+    >>> [c.id for c in order_failed_first([C(id="a"), C(id="b")], {"a": "PASS", "b": "FAIL"})]
+    ['b', 'a']
+    >>> [c.id for c in order_failed_first([C(id="a"), C(id="b")], {"a": "PASS"})]
     ['b', 'a']
     """
-    return sorted(claims, key=lambda c: previous.get(c.id, "PASS") == "PASS")
+    return sorted(claims, key=lambda c: previous.get(c.id) == "PASS")

@@ -4,7 +4,9 @@ The folder is written as a temporary sibling and renamed over ``out`` at the end
 :mod:`specproof.claims.folder`): a rerun leaves no stale file, and a run whose claim
 selection fails creates nothing. Results are written into the staging folder after
 every finished claim (``evidence.json`` and ``report.md`` with ``"complete": false``),
-and an interrupted run still puts what it finished in place.
+and an interrupted run still puts what it finished in place (and nothing of the claims
+it did not finish). ``resume=True`` continues an interrupted or killed run
+(:mod:`specproof.claims.resume`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ from specproof._core.provenance import loaded_distributions
 from specproof.claims.claim import REGISTRY, Claim
 from specproof.claims.folder import ReportFolder, check_output_dir
 from specproof.claims.progress import make_progress
-from specproof.claims.report import write_report
+from specproof.claims.report import referenced_files, write_report
+from specproof.claims.resume import (
+    copy_files,
+    finished_results,
+    prune_unreferenced,
+    resume_point,
+)
 from specproof.claims.run import VerifyRun
 from specproof.claims.runner import ClaimResult, run_claim
 from specproof.claims.selection import import_user_modules
@@ -77,6 +85,7 @@ def verify(
     record_modules: Sequence[str] | None = None,
     command_line: Sequence[str] | None = None,
     keep_previous: bool = False,
+    resume: bool = False,
 ) -> VerifyRun:
     """Run ``claims`` and write the report folder ``out``.
 
@@ -107,11 +116,17 @@ def verify(
         and certificates) of the claims this run does not rerun, marked
         ``"carried_over": true``; only when that run used the same profile and seed
         (``--last-failed`` uses it, so the report stays whole).
+    resume : bool
+        Continue the run interrupted (Ctrl-C) or killed (SIGKILL) in ``out``: the
+        claims of ``claims`` it finished are kept with their files, the rest run
+        (``run.resumed`` names the kept ones). The run must have used the same
+        ``profile`` and ``seed`` (:class:`~specproof.claims.resume.ResumeError`).
 
     Returns
     -------
     VerifyRun
-        Results in the order of ``claims``; ``exit_code`` is what the CLI returns.
+        Results in the order of ``claims``; ``exit_code`` is what the CLI returns
+        (130 when interrupted).
 
     Examples
     --------
@@ -132,17 +147,29 @@ def verify(
         raise ArgumentError(f"seed must be a non-negative int, got {seed!r}")
     folder = ReportFolder(out)
     total = len(claims)
+    point = resume_point(folder.out) if resume else None
+    kept = [] if point is None else finished_results(point, {c.id for c in claims},
+                                                     profile, seed)
+    kept_ids = {r.id for r in kept}
+    to_run = [c for c in claims if c.id not in kept_ids]
     run = VerifyRun(
         out=folder.out,
         profile=profile,
         seed=seed,
         modules=list(modules if record_modules is None else record_modules),
         command_line=list(sys.argv if command_line is None else command_line),
+        selected=[c.id for c in claims],
     )
     staging = folder.open()
+    order = {c.id: i for i, c in enumerate(claims)}
+    if kept:
+        copy_files(point.folder, staging, referenced_files({"claims": [r.to_dict() for r in kept]}))
+        run.results = sorted(kept, key=lambda r: order[r.id])
+        run.resumed = [r.id for r in run.results]
+        # saved at once: a run killed before its next claim finishes still holds them
+        write_report(run, complete=False, with_html=False, folder=staging)
     if keep_previous:
         run.carried = _carry_over(folder.out, staging, {c.id for c in claims}, profile, seed)
-    order = {c.id: i for i, c in enumerate(claims)}
     start = time.perf_counter()
     cpu_start = time.process_time()
     worker_cpu = 0.0
@@ -164,21 +191,28 @@ def verify(
     try:
         with shown:
             try:
-                if jobs == 1 or total <= 1:
-                    for c in claims:
+                if jobs == 1 or len(to_run) <= 1:
+                    for c in to_run:
                         shown.start(c.id)
                         finished(_worker_run(c.id, profile, seed, str(staging), False), False)
                 else:
-                    _run_pool(claims, profile, seed, staging, jobs, modules, shown, finished)
+                    _run_pool(to_run, profile, seed, staging, jobs, modules, shown, finished)
             except KeyboardInterrupt:
                 run.interrupted = True
+                left = total - len(run.results)
                 shown.note(
-                    f"interrupted: {len(run.results)} of {total} claims finished; "
-                    "the report keeps them"
+                    f"interrupted: {len(run.results)} of {total} claims finished and are "
+                    f"kept in {str(folder.out)!r}; --resume runs the other {left}"
                 )
         run.seconds = time.perf_counter() - start
         run.cpu_seconds = time.process_time() - cpu_start + worker_cpu
+        # the files of a claim that did not finish (a check's figure) are not the report's
+        records = [r.to_dict() for r in run.results] + run.carried
+        prune_unreferenced(staging, referenced_files({"claims": records}))
         write_report(run, complete=not run.interrupted, with_html=True, folder=staging)
+    except KeyboardInterrupt:
+        folder.abandon()  # a second Ctrl-C: the staging folder stays for --resume
+        raise
     except BaseException:
         folder.discard()
         raise
@@ -189,9 +223,6 @@ def verify(
 def _carry_over(out: Path, staging: Path, rerun: set[str], profile: str, seed: int) -> list:
     """The previous report's records of the claims not rerun, their files copied."""
     import json
-    import shutil
-
-    from specproof.claims.report import referenced_files
 
     try:
         doc = json.loads((out / "evidence.json").read_text(encoding="utf-8"))
@@ -201,10 +232,7 @@ def _carry_over(out: Path, staging: Path, rerun: set[str], profile: str, seed: i
         return []  # numbers from another profile or seed would not be this run's
     kept = [dict(rec, carried_over=True) for rec in doc.get("claims", [])
             if rec.get("id") not in rerun]
-    for rel in referenced_files({"claims": kept}):
-        if (out / rel).is_file():
-            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(out / rel, staging / rel)
+    copy_files(out, staging, referenced_files({"claims": kept}))
     return kept
 
 
@@ -229,5 +257,11 @@ def _run_pool(claims, profile, seed, staging, jobs, modules, shown, finished) ->
                     pending.pop(fut)
                     finished(fut.result(), True)
         except BaseException:
+            # a running claim would otherwise finish first (SIGINT sent to this process
+            # alone reaches no worker); what it wrote is pruned from the report. The
+            # workers are taken before shutdown(), which forgets them
+            workers_now = list((getattr(pool, "_processes", None) or {}).values())
             pool.shutdown(wait=False, cancel_futures=True)
+            for proc in workers_now:
+                proc.terminate()
             raise

@@ -1,10 +1,12 @@
 """The ``specproof`` command: ``verify``, ``claims``, ``report``, ``certify``, ``check``, ``ntk``,
 ``lemma``.
 
-Exit status: 0 success, 1 a claim is FAIL/ERROR/VACUOUS (or the run was interrupted),
-2 bad usage or input. Each command lives in a module of its own here; each imports the
-rest of what it needs when it runs: `specproof certify` must not pay for the claim
-modules, nor `specproof verify` for what it does not run.
+Exit status: 0 success, 1 a claim is FAIL/ERROR/VACUOUS, 2 bad usage or input, 4 a
+bound given to ``certify --C`` is false, 130 interrupted (Ctrl-C: one line, no
+traceback), 141 the reader of the output went away (``specproof claims | head``: quiet).
+Each command lives in a module of its own here; each imports the rest of what it needs
+when it runs: `specproof certify` must not pay for the claim modules, nor `specproof
+verify` for what it does not run.
 """
 
 from __future__ import annotations
@@ -89,6 +91,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"specproof {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"specproof {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return 141
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null: the reader is gone (``| head``), and the interpreter's
+    final flush must not print a second BrokenPipeError."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # a replaced sys.stdout (tests)
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

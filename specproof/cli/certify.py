@@ -19,8 +19,12 @@ def add_certify(sub) -> None:
     p.add_argument("matrix", metavar="X", help="the data: a .npy or .csv file (rows x_i)")
     # q and the solver are validated by certify() (one definition of the limits, in
     # specproof.certificates.constants), before any work: a bad value exits 2
-    p.add_argument("--q", type=int, default=4,
+    p.add_argument("--q", type=q_argument, default=4,
                    help="even exponent of the certified norm, 2 to 6 (default 4)")
+    p.add_argument("--C", dest="bound", metavar="VALUE",
+                   help="certify this bound on ||X||_{2->q}^q (a number or p/q, in the units "
+                   "of X) instead of the SoS value; a false bound is reported as FALSE "
+                   "with its witness, exit status 4")
     p.add_argument("--exact", action="store_true",
                    help="round to a rational Gram matrix and verify it exactly")
     p.add_argument("--solver", default="auto",
@@ -33,6 +37,16 @@ def add_certify(sub) -> None:
                    help="seed of the power method's random restarts")
     p.add_argument("--json", action="store_true", help="print the sandwich as one JSON object")
     p.set_defaults(func=_cmd_certify)
+
+
+def q_argument(text: str) -> int | str:
+    """``--q`` as an int when it is one; anything else goes to ``certify`` as given, whose
+    check words every refusal alike (``inf``, ``-4``, ``3``: "an even integer >= 2 and
+    <= 6")."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
 
 
 def add_check(sub) -> None:
@@ -54,22 +68,28 @@ def _cmd_certify(args: argparse.Namespace) -> int:
 
     from specproof.certificates import (
         CertificationError,
+        FalseBoundError,
         SolverError,
         certify,
         load_matrix,
         two_to_q,
         writable_output,
     )
+    from specproof.certificates.refute import as_bound
 
     try:
         writable_output(args.output)  # before any work: a bad -o costs nothing
         X = load_matrix(args.matrix)
+        bound = None if args.bound is None else as_bound(args.bound)
     except (OSError, ValueError) as exc:
         raise UsageError(str(exc)) from exc
     try:
         # certify first: its up-front checks (size, X = 0) refuse before any other work
-        cert = certify(X, q=args.q, exact=args.exact, solver=args.solver, output=args.output)
+        cert = certify(X, q=args.q, exact=args.exact, solver=args.solver, output=args.output,
+                       C=bound)
         lower = two_to_q(X, q=args.q, method="power", seed=args.seed)
+    except FalseBoundError as exc:
+        return _false_bound(args, exc)
     except (CertificationError, SolverError) as exc:
         print(f"specproof certify: could not certify: {exc}", file=sys.stderr)
         return 1
@@ -104,8 +124,9 @@ def _cmd_certify(args: argparse.Namespace) -> int:
     import numpy as np
 
     print("  witness " + np.array2string(lower.witness, precision=6, separator=", "))
-    print(f"  solver {sandwich['solver']} ({sandwich['solver_reason']}); "
-          f"C = SoS value x (1 + {sandwich['delta']:.2e})")
+    how = ("C given by --C" if bound is not None
+           else f"C = SoS value x (1 + {sandwich['delta']:.2e})")
+    print(f"  solver {sandwich['solver']} ({sandwich['solver_reason']}); {how}")
     if args.output:
         print(f"certificate written to {args.output}")
     else:
@@ -113,15 +134,44 @@ def _cmd_certify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _false_bound(args: argparse.Namespace, exc) -> int:
+    """A false ``--C``: the verdict and the witness on stdout, exit status 4."""
+    import json
+
+    from specproof.certificates.refute import significant
+
+    if args.json:
+        print(json.dumps({"q": args.q, "false": True, "C": str(exc.C),
+                          "witness_value": significant(exc.value, 17),
+                          "witness": [float(v) for v in exc.witness],
+                          "reason": str(exc)}))
+    else:
+        print(str(exc))
+        # repr: the exact floats, to paste back
+        print("  witness v = [" + ", ".join(repr(float(x)) for x in exc.witness) + "]")
+    return 4
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     """Exit 0 VALID, 1 INVALID (the file is a certificate that does not prove its bound),
-    2 the file cannot be read as a certificate (one line, whatever is wrong with it)."""
+    2 the file cannot be read as a certificate, is missing, or is numeric under --exact
+    (one line, whatever is wrong with it)."""
     import dataclasses
     import json
+    from pathlib import Path
 
     from specproof.certificates import check
 
+    path = Path(args.certificate)
+    if path.is_dir():
+        raise UsageError(f"certificate {str(path)!r} is a directory, not a file")
+    if not path.exists():
+        raise UsageError(f"certificate file {str(path)!r} does not exist")
     result = check(str(args.certificate), exact=args.exact)
+    if result.code == "not_exact":
+        raise UsageError(f"{str(path)!r} is not an exact certificate (its Gram matrix has no "
+                         "rational entries: it was written without --exact); check it "
+                         "without --exact")
     line = result.verdict_line
     text_check = None
     if result.ok and type(result).__name__ == "SoSCheckResult":

@@ -20,7 +20,8 @@ def add_verify(sub) -> None:
         "verify",
         help="run the claims and write a report folder",
         description="Run every registered claim (check and negative control), print a "
-        "summary table and write report.md, report.html, evidence.json and figures/.",
+        "summary table and write report.md, report.html, report.tex (an appendix section "
+        "to \\input into a paper: one- or two-column), evidence.json and figures/.",
     )
     p.add_argument("--paper", action="append", default=[], metavar="KEY",
                    help="only claims of this paper (repeatable)")
@@ -43,6 +44,9 @@ def add_verify(sub) -> None:
     again.add_argument("--failed-first", "--ff", action="store_true",
                        help="run the claims that did not PASS in the previous run first, "
                        "then the rest")
+    again.add_argument("--resume", action="store_true",
+                       help="continue the run interrupted (Ctrl-C) or killed in DIR: keep "
+                       "every claim it finished, run only the rest (same profile and seed)")
     p.set_defaults(func=_cmd_verify)
 
 
@@ -81,6 +85,7 @@ def add_report(sub) -> None:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from specproof.claims import (
         OutputDirError,
+        ResumeError,
         SelectionError,
         order_failed_first,
         prepare_output_dir,
@@ -111,13 +116,36 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     modules = [*builtin_modules(), *args.module]
     try:
         run = verify(claims, out, profile=args.profile, seed=args.seed, jobs=args.jobs,
-                     modules=modules, record_modules=args.module, keep_previous=keep)
-    except OutputDirError as exc:
+                     modules=modules, record_modules=args.module, keep_previous=keep,
+                     resume=args.resume, progress=_resume_note(args, out, claims))
+    except (OutputDirError, ResumeError) as exc:
         raise UsageError(str(exc)) from exc
     print(summary_table(run))
     print(f"report: {out / 'report.html'}  (also report.md, report.tex)  "
           f"evidence: {out / 'evidence.json'}")
     return run.exit_code
+
+
+def _resume_note(args, out, claims):
+    """Progress for verify; with --resume, first a line on what is kept (on stderr)."""
+    if not args.resume:
+        return "auto"
+    from specproof.claims.resume import resume_point
+
+    point = resume_point(out)
+    if point is not None and (point.profile, point.seed) != (args.profile, args.seed):
+        return "auto"  # verify refuses it, naming both
+    if point is None:
+        print(f"specproof verify --resume: no earlier run in {str(out)!r}; running every "
+              "selected claim", file=sys.stderr)
+    else:
+        where = "a killed run's folder" if point.stale else "the report"
+        done = {r.get("id") for r in point.records if isinstance(r, dict)}
+        kept = sum(c.id in done for c in claims)
+        print(f"specproof verify --resume: continuing from {where} {str(point.folder)!r}: "
+              f"{kept} of {len(claims)} claims finished there and are kept; running the "
+              f"other {len(claims) - kept}", file=sys.stderr)
+    return "auto"
 
 
 def _apply_previous(args, out, claims, previous, order_failed_first):
@@ -129,16 +157,17 @@ def _apply_previous(args, out, claims, previous, order_failed_first):
         print(f"specproof verify {flag}: no previous evidence.json in {str(out)!r}; "
               "running every selected claim", file=sys.stderr)
         return claims
-    failed = {cid for cid, verdict in previous.items() if verdict != "PASS"}
     if args.failed_first:
         return order_failed_first(claims, previous)
-    chosen = [c for c in claims if c.id in failed]
+    # a claim that did not run (an interrupted run, a narrower selection) did not pass
+    chosen = [c for c in claims if previous.get(c.id) != "PASS"]
     if not chosen:
         print(f"specproof verify {flag}: no claim failed in the previous run; "
               "running every selected claim", file=sys.stderr)
         return claims
+    not_run = sum(c.id not in previous for c in chosen)
     print(f"specproof verify {flag}: rerunning {len(chosen)} claim(s) that did not PASS "
-          "last time", file=sys.stderr)
+          "last time" + (f" ({not_run} did not run)" if not_run else ""), file=sys.stderr)
     return chosen
 
 

@@ -19,6 +19,7 @@ from specproof.dag_nets.builders import (
     bottleneck,
     densenet,
     mlp,
+    random_block_dag,
     random_dag,
     read_graphml,
     resnet,
@@ -27,16 +28,24 @@ from specproof.dag_nets.builders import (
 from specproof.dag_nets.errors import (
     ActivationError,
     CycleError,
+    DtypeError,
     GraphError,
     InputShapeError,
     NotSmoothError,
     WeightsError,
 )
 from specproof.dag_nets.hessian import HessianNorm
-from specproof.dag_nets.network import DagNet, compile
-from specproof.dag_nets.oracles import (
+from specproof.dag_nets.kernels import dual
+from specproof.dag_nets.limit import (
+    InfiniteWidthKernels,
+    infinite_width_kernels,
     infinite_width_ntk,
     nngp_kernel,
+)
+from specproof.dag_nets.network import DagNet, compile
+from specproof.dag_nets.oracles import (
+    mlp_infinite_width_ntk,
+    mlp_nngp_kernel,
     two_layer_hessian_norm,
 )
 from specproof.dag_nets.structure import Structure, analyse, layers, width
@@ -47,8 +56,10 @@ __all__ = [
     "ActivationError",
     "CycleError",
     "DagNet",
+    "DtypeError",
     "GraphError",
     "HessianNorm",
+    "InfiniteWidthKernels",
     "InputShapeError",
     "NotSmoothError",
     "Structure",
@@ -57,12 +68,17 @@ __all__ = [
     "bottleneck",
     "compile",
     "densenet",
+    "dual",
     "get_activation",
+    "infinite_width_kernels",
     "infinite_width_ntk",
     "layers",
     "leaky_relu",
     "mlp",
+    "mlp_infinite_width_ntk",
+    "mlp_nngp_kernel",
     "nngp_kernel",
+    "random_block_dag",
     "random_dag",
     "read_graphml",
     "resnet",

@@ -181,3 +181,40 @@ def get_activation(value: Any, name: str = "activation") -> Activation:
             f"{did_you_mean(key, list(ACTIVATIONS))}"
         )
     return ACTIVATIONS[key]
+
+
+def node_activations(
+    graph: Any, inputs: Any, outputs: Any, default: Any = "erf"
+) -> dict[Any, Activation]:
+    """Every node's activation, as :func:`specproof.dag_nets.compile` assigns them.
+
+    A node attribute ``activation`` wins; otherwise inputs and outputs get the identity
+    and hidden nodes ``default``. An input with a non-identity activation is refused.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.DiGraph([("x", "h"), ("h", "y")])
+    >>> {v: a.name for v, a in node_activations(g, ["x"], ["y"], "tanh").items()}
+    {'x': 'identity', 'h': 'tanh', 'y': 'identity'}
+    """
+    base = get_activation(default, "activation")
+    ins, outs = set(inputs), set(outputs)
+    acts: dict[Any, Activation] = {}
+    for v in graph.nodes:
+        attr = graph.nodes[v].get("activation")
+        if v in ins:
+            act = ACTIVATIONS["identity"] if attr is None else get_activation(
+                attr, f"activation of input node {v!r}"
+            )
+            if not act.identity:
+                raise ActivationError(
+                    f"input node {v!r} has activation {act.name!r}; inputs carry the data "
+                    "unchanged (put the activation on a node after it)"
+                )
+        elif attr is not None:
+            act = get_activation(attr, f"activation of node {v!r}")
+        else:
+            act = ACTIVATIONS["identity"] if v in outs else base
+        acts[v] = act
+    return acts

@@ -230,6 +230,9 @@ def random_dag(
         extra_d.append(int(rng.integers(max(u + 1, n_in), n)))
     g.add_edges_from(zip(np.concatenate([src, extra_s]).tolist(),
                          np.concatenate([dst, extra_d]).tolist()))
+    # declared, so that outputs in different layers are not mistaken for dead ends
+    for v in range(n - n_out, n):
+        g.nodes[v]["role"] = "output"
     return g
 
 
@@ -281,3 +284,44 @@ def to_neurons(graph: nx.DiGraph) -> nx.DiGraph:
         out.add_edges_from(((u, i), (v, j)) for i in range(s.sizes[u]) for j in range(s.sizes[v]))
     return out
 
+
+
+def random_block_dag(
+    width: int,
+    n_hidden: int = 5,
+    d_in: int = 1,
+    d_out: int = 1,
+    max_in_degree: int = 3,
+    seed: Any = None,
+    activation: Any | None = None,
+) -> nx.DiGraph:
+    """A random DAG of blocks: hidden nodes ``h1 ... hK`` of ``width`` neurons, each fed by
+    1 to ``max_in_degree`` distinct earlier nodes (the input ``x`` included) drawn
+    uniformly; ``h1`` reads ``x``, and the output ``y`` reads ``hK`` plus every hidden
+    node that would otherwise feed nothing.
+
+    The structure depends on ``seed`` only, not on ``width``, so a width sweep grows one
+    architecture (what the infinite-width limit of
+    :func:`specproof.dag_nets.infinite_width_ntk` describes).
+
+    Examples
+    --------
+    >>> g = random_block_dag(16, n_hidden=4, d_in=3, seed=0)
+    >>> sorted(g.predecessors("h1")), g.nodes["h2"]["size"]
+    (['x'], 16)
+    """
+    k = as_int(n_hidden, "n_hidden", minimum=1)
+    kmax = as_int(max_in_degree, "max_in_degree", minimum=1)
+    rng = as_generator(seed)
+    g, names = _chain([as_int(width, "width", minimum=1)] * k, d_in, d_out, activation)
+    g.add_edge("x", names[0])
+    for i in range(1, k):
+        earlier = ["x", *names[:i]]
+        n = int(rng.integers(1, min(kmax, len(earlier)) + 1))
+        for j in rng.choice(len(earlier), size=n, replace=False):
+            g.add_edge(earlier[int(j)], names[i])
+    g.add_edge(names[-1], "y")
+    for v in names[:-1]:
+        if g.out_degree(v) == 0:
+            g.add_edge(v, "y")
+    return g

@@ -89,7 +89,7 @@ class BlockEngine:
     ) -> np.ndarray:
         p, q = self.gen_rows[g]
         if out is None:
-            out = np.zeros((q - p, A.shape[1]))
+            out = np.zeros((q - p, A.shape[1]), dtype=A.dtype)
         else:
             out[...] = 0.0
         for b in self.gen_blocks[g]:
@@ -117,7 +117,7 @@ class BlockEngine:
 
     def lin_fwd_all(self, w: np.ndarray, A: np.ndarray) -> np.ndarray:
         """``sum_u W_uv^T A_u`` for every node at once (rows of inputs stay 0)."""
-        out = np.zeros((self.gen_rows[-1][1], A.shape[1]))
+        out = np.zeros((self.gen_rows[-1][1], A.shape[1]), dtype=A.dtype)
         for blocks in self.gen_blocks[1:]:
             for b in blocks:
                 out[b.dst[0] : b.dst[1]] += self._w(w, b).T @ A[b.src[0] : b.src[1]]
@@ -125,7 +125,7 @@ class BlockEngine:
 
     def lin_bwd_all(self, w: np.ndarray, Y: np.ndarray) -> np.ndarray:
         """``sum_v W_uv Y_v`` for every node at once."""
-        out = np.zeros((self.gen_rows[-1][1], Y.shape[1]))
+        out = np.zeros((self.gen_rows[-1][1], Y.shape[1]), dtype=Y.dtype)
         for blocks in self.gen_blocks[1:]:
             for b in blocks:
                 out[b.src[0] : b.src[1]] += self._w(w, b) @ Y[b.dst[0] : b.dst[1]]
@@ -141,7 +141,7 @@ class BlockEngine:
             out[:, b.off : b.off + b.size] = blk.reshape(A.shape[1], -1)
 
     def ntk(self, A1: np.ndarray, Y1: np.ndarray, A2: np.ndarray, Y2: np.ndarray) -> np.ndarray:
-        K = np.zeros((A1.shape[1], A2.shape[1]))
+        K = np.zeros((A1.shape[1], A2.shape[1]), dtype=A1.dtype)
         ga: dict[tuple[int, int], np.ndarray] = {}
         gy: dict[tuple[int, int], np.ndarray] = {}
         same = A1 is A2 and Y1 is Y2
@@ -179,7 +179,7 @@ def _gather_dots(
     (they stay in cache and nothing is allocated per chunk)."""
     B = pairs[0][0].shape[1]
     step = max(1, _GATHER_ENTRIES // max(B, 1))
-    ybuf = np.empty((min(step, rows.size), B))
+    ybuf = np.empty((min(step, rows.size), B), dtype=out.dtype)
     abuf = np.empty_like(ybuf)
     for lo in range(0, rows.size, step):
         hi = min(rows.size, lo + step)
@@ -261,7 +261,7 @@ class SparseEngine:
         p, q = self.gen_rows[g]
         n = self.cols[g].size
         if out is None:
-            out = np.zeros((q - p, A.shape[1]))
+            out = np.zeros((q - p, A.shape[1]), dtype=A.dtype)
         else:
             out[...] = 0.0
         data = w[self.offs[g] : self.offs[g] + n]
@@ -275,14 +275,14 @@ class SparseEngine:
     def lin_fwd_all(self, w: np.ndarray, A: np.ndarray) -> np.ndarray:
         """``sum_u w_uv a_u`` for every neuron at once (one sparse product)."""
         n = self.gen_rows[-1][1]
-        out = np.zeros((n, A.shape[1]))
+        out = np.zeros((n, A.shape[1]), dtype=A.dtype)
         _spmm_add(self.g_indptr, self.all_cols, w, n, n, A, out)
         return out
 
     def lin_bwd_all(self, w: np.ndarray, Y: np.ndarray) -> np.ndarray:
         """``sum_v w_uv y_v`` for every neuron at once (one sparse product)."""
         n = self.gen_rows[-1][1]
-        out = np.zeros((n, Y.shape[1]))
+        out = np.zeros((n, Y.shape[1]), dtype=Y.dtype)
         _spmm_add(self.gt_indptr, self.gt_indices, w[self.gt_perm], n, n, Y, out)
         return out
 
@@ -307,7 +307,7 @@ class SparseEngine:
             out[:, off + lo : off + hi] = (Y[rows[lo:hi]] * A[cols[lo:hi]]).T
 
     def ntk(self, A1: np.ndarray, Y1: np.ndarray, A2: np.ndarray, Y2: np.ndarray) -> np.ndarray:
-        K = np.zeros((A1.shape[1], A2.shape[1]))
+        K = np.zeros((A1.shape[1], A2.shape[1]), dtype=A1.dtype)
         same = A1 is A2 and Y1 is Y2
         for g in range(1, len(self.gen_rows)):
             rows, cols = self.rows[g], self.cols[g]

@@ -55,9 +55,15 @@ class InputShapeError(SpecproofError, ValueError):
     """A batch whose feature size does not match the network's input neurons."""
 
 
+class DtypeError(SpecproofError, TypeError):
+    """An array whose floating dtype differs from the network's (float32 vs float64):
+    mixing them would silently compute in one of the two."""
+
+
 __all__ = [
     "ActivationError",
     "CycleError",
+    "DtypeError",
     "GraphError",
     "InputShapeError",
     "NotSmoothError",

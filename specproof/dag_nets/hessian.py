@@ -32,9 +32,10 @@ from specproof._core import (
     as_vector,
 )
 from specproof.dag_nets.hessian_reduced import ReducedHessian
+from specproof.dag_nets.maps import require_finite
 
 if TYPE_CHECKING:
-    from specproof.dag_nets.network import DagNet
+    from specproof.dag_nets.core import NetworkCore
 
 
 @dataclass(frozen=True, repr=False)
@@ -45,6 +46,9 @@ class HessianNorm(Displayable, Result):
     vector ``u`` (an eigenvalue of H lies within ``residual`` of ``eigenvalue``);
     ``n_hvp`` counts Hessian-vector products, the residual's included; ``method`` says
     whether Lanczos ran on all parameters or on the reduced subspace of dimension ``dim``.
+    ``dtype`` is the dtype of the Hessian-vector products (the network's);
+    ``lanczos_dtype`` that of Lanczos itself, always float64 (ARPACK's vectors): a float32
+    network's products are widened for it, so ``value`` carries float32 accuracy.
     """
 
     value: float = float("nan")
@@ -55,20 +59,23 @@ class HessianNorm(Displayable, Result):
     tol: float = 0.0
     method: str = "full"
     dim: int = 0
+    dtype: str = "float64"
+    lanczos_dtype: str = "float64"
 
 
 class HessianOperator(LinearOperator):
-    """A symmetric ``LinearOperator`` of Hessian-vector products; ``n_hvp`` counts them."""
+    """A symmetric ``LinearOperator`` of Hessian-vector products in the network's dtype;
+    ``n_hvp`` counts them."""
 
     def __init__(self, n: int, product, w: np.ndarray, cache) -> None:
-        super().__init__(np.dtype(np.float64), (n, n))
+        super().__init__(w.dtype, (n, n))
         self._product = product
         self.w, self.cache = w, cache
         self.n_hvp = 0
 
     def _matvec(self, v: np.ndarray) -> np.ndarray:
         self.n_hvp += 1
-        return self._product(np.ascontiguousarray(v, dtype=np.float64).reshape(-1))
+        return self._product(np.ascontiguousarray(v, dtype=self.dtype).reshape(-1))
 
     _rmatvec = _matvec
 
@@ -76,48 +83,61 @@ class HessianOperator(LinearOperator):
         return self
 
 
-def _inputs(self: DagNet, x: Any) -> np.ndarray:
+def _inputs(net: NetworkCore, x: Any) -> np.ndarray:
     arr = np.asarray(x) if not isinstance(x, np.ndarray) else x
     if arr.ndim == 1:
-        return self._batch(as_vector(x, None, "x")[None, :], "x")
-    return self._batch(x, "x")
+        net._same_dtype(arr, "x")
+        return net._batch(as_vector(x, None, "x").astype(net.dtype)[None, :], "x")
+    return net._batch(x, "x")
 
 
-def _cache(self: DagNet, w: np.ndarray, X: np.ndarray, output: Any, preactivation: bool):
-    row, pre = self._target(output, preactivation)
-    A, Z = self._forward(w, X)
-    G, Yh = self._backward(w, Z, np.array([row]), np.ones((1, X.shape[0])), pre, A)
-    from specproof.dag_nets.maps import _finite
+def _float64(op: LinearOperator) -> LinearOperator:
+    """``op`` for ARPACK, which runs in float64: float32 products widened, not rounded."""
+    if op.dtype == np.float64:
+        return op
+    n = op.shape[0]
 
-    _finite(A[self.out_rows], "the outputs")
-    _finite(Yh, "the backward pass")
+    def mv(v: np.ndarray) -> np.ndarray:
+        return op.matvec(np.asarray(v, dtype=op.dtype)).astype(np.float64)
+
+    return LinearOperator((n, n), matvec=mv, rmatvec=mv, dtype=np.float64)
+
+
+def _cache(net: NetworkCore, w: np.ndarray, X: np.ndarray, output: Any, preactivation: bool):
+    row, pre = net._target(output, preactivation)
+    A, Z = net._forward(w, X)
+    G, Yh = net._backward(w, Z, np.array([row]), np.ones((1, X.shape[0])), pre, A)
+    require_finite(A[net.out_rows], "the outputs")
+    require_finite(Yh, "the backward pass")
     D1 = np.zeros_like(Z)
     D2 = np.zeros_like(Z)
-    for g in range(1, len(self.gen_rows)):
-        p, q = self.gen_rows[g]
-        D1[p:q] = self._d(Z, g, 1)
-        D2[p:q] = self._d(Z, g, 2)
+    for g in range(1, len(net.gen_rows)):
+        p, q = net.gen_rows[g]
+        D1[p:q] = net._d(Z, g, 1)
+        D2[p:q] = net._d(Z, g, 2)
     return A, G, Yh, D1, D2
 
 
-def _hvp(self: DagNet, w: np.ndarray, cache, V: np.ndarray) -> np.ndarray:
+def _hvp(net: NetworkCore, w: np.ndarray, cache, V: np.ndarray) -> np.ndarray:
     A, G, Yh, D1, D2 = cache
-    eng, s = self._engine, self.scale
+    eng, s = net._engine, net.scale
     # the direction's own terms need no earlier R-result: one product each, up front
-    RZ = eng.lin_fwd_all(V, A)
-    RG = eng.lin_bwd_all(V, Yh)
+    Vw = V[: net.n_weights]
+    RZ = eng.lin_fwd_all(Vw, A)
+    RG = eng.lin_bwd_all(Vw, Yh)
     RA = np.zeros_like(A)
-    ngen = len(self.gen_rows)
+    ngen = len(net.gen_rows)
     for g in range(1, ngen):
-        p, q = self.gen_rows[g]
+        p, q = net.gen_rows[g]
         rz = RZ[p:q]
         if g > 1:
             rz += eng.lin_fwd(g, w, RA)
         rz *= s[p:q, None]
+        net._add_bias(V, RZ, p, q)  # R z_v gains the direction's bias part
         np.multiply(D1[p:q], rz, out=RA[p:q])
     SR = np.zeros_like(A)
     for g in range(ngen - 1, 0, -1):
-        p, q = self.gen_rows[g]
+        p, q = net.gen_rows[g]
         rd = SR[p:q]
         np.multiply(D2[p:q], RZ[p:q], out=rd)
         rd *= G[p:q]
@@ -125,11 +145,11 @@ def _hvp(self: DagNet, w: np.ndarray, cache, V: np.ndarray) -> np.ndarray:
         rd *= s[p:q, None]
         if g > 1:
             eng.lin_bwd_add(g, w, rd, RG)
-    return self._outer([(A, SR), (RA, Yh)])
+    return net._outer([(A, SR), (RA, Yh)])
 
 
 def hessian_operator(
-    self: DagNet,
+    net: NetworkCore,
     x: Any,
     output: Any = None,
     params: Any = None,
@@ -158,15 +178,15 @@ def hessian_operator(
     True
     """
     if not allow_nonsmooth:
-        self.require_smooth()
-    w = self._params(params).copy()
-    X = _inputs(self, x)
-    cache = _cache(self, w, X, output, preactivation)
-    return HessianOperator(self.n_params, lambda v: _hvp(self, w, cache, v), w, cache)
+        net.require_smooth()
+    w = net._params(params).copy()
+    X = _inputs(net, x)
+    cache = _cache(net, w, X, output, preactivation)
+    return HessianOperator(net.n_params, lambda v: _hvp(net, w, cache, v), w, cache)
 
 
 def hvp(
-    self: DagNet,
+    net: NetworkCore,
     x: Any,
     v: Any,
     output: Any = None,
@@ -188,12 +208,12 @@ def hvp(
     >>> bool(np.allclose(net.hvp(x, v), fd, atol=1e-8))
     True
     """
-    op = hessian_operator(self, x, output, params, preactivation, allow_nonsmooth)
-    return op.matvec(as_vector(v, self.n_params, "v"))
+    op = hessian_operator(net, x, output, params, preactivation, allow_nonsmooth)
+    return op.matvec(net._array(v, "v", lambda a: as_vector(a, net.n_params, "v")))
 
 
 def hessian_norm(
-    self: DagNet,
+    net: NetworkCore,
     x: Any,
     output: Any = None,
     params: Any = None,
@@ -241,22 +261,27 @@ def hessian_norm(
     >>> bool(np.isclose(r.value, np.abs(np.linalg.eigvalsh(H)).max(), rtol=1e-9)), r.ok
     (True, True)
     """
-    op = hessian_operator(self, x, output, params, preactivation, allow_nonsmooth)
+    op = hessian_operator(net, x, output, params, preactivation, allow_nonsmooth)
     tol = as_float(tol, "tol", minimum=0.0)
     method = as_choice(method, ("auto", "reduced", "full"), "method")
-    if method == "reduced" and self.engine != "blocks":
+    if method == "reduced" and net.engine != "blocks":
         raise ArgumentError("method='reduced' needs a block network (engine 'blocks')")
+    if method == "reduced" and net.n_biases:
+        raise ArgumentError("method='reduced' covers weights only; a network with biases "
+                            "needs method='full' (or 'auto')")
     red = None
-    if method != "full" and self.engine == "blocks":
-        red = ReducedHessian(self, op.w, op.cache)
-        if method == "auto" and red.dim > self.n_params // 2:
+    if method != "full" and net.engine == "blocks" and not net.n_biases:
+        red = ReducedHessian(net, op.w, op.cache)
+        if method == "auto" and red.dim > net.n_params // 2:
             red = None
     target: LinearOperator = op
-    n = self.n_params
+    n = net.n_params
     if red is not None:
         n = red.dim
         target = LinearOperator((n, n), matvec=red.matvec, rmatvec=red.matvec,
-                                dtype=np.float64)
+                                dtype=net.dtype)
+    full = _float64(op)
+    target = _float64(target)
     v0 = as_generator(seed).standard_normal(n)
     if n <= 2:  # ARPACK needs k < n - 1; a 1x1 or 2x2 operator is formed exactly
         lam, U = np.linalg.eigh(target @ np.eye(n))
@@ -283,10 +308,10 @@ def hessian_norm(
     if red is not None:
         u = red.lift(u)
     u = u / np.linalg.norm(u)
-    res = float(np.linalg.norm(op.matvec(u) - theta * u)) if np.all(np.isfinite(u)) else \
+    res = float(np.linalg.norm(full.matvec(u) - theta * u)) if np.all(np.isfinite(u)) else \
         float("nan")
     return HessianNorm(
         ok=ok, reason=reason, code=code, value=abs(theta), eigenvalue=theta, residual=res,
-        n_hvp=op.n_hvp + (red.n_hvp if red is not None else 0), n_params=self.n_params,
-        tol=tol, method="full" if red is None else "reduced", dim=n,
+        n_hvp=op.n_hvp + (red.n_hvp if red is not None else 0), n_params=net.n_params,
+        tol=tol, method="full" if red is None else "reduced", dim=n, dtype=net.dtype.name,
     )

@@ -19,21 +19,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from specproof.dag_nets.network import DagNet
+    from specproof.dag_nets.core import NetworkCore
 
 
 def _basis(M: np.ndarray) -> np.ndarray:
     U, s, _ = np.linalg.svd(M, full_matrices=False)
     if s.size == 0 or s[0] == 0.0:
         return U[:, :0].copy()
-    k = int(np.sum(s > s[0] * max(M.shape) * np.finfo(np.float64).eps))
+    k = int(np.sum(s > s[0] * max(M.shape) * np.finfo(M.dtype).eps))
     return np.ascontiguousarray(U[:, :k])
 
 
 class ReducedHessian:
     """``T = P^T H P`` (``matvec``) and the lift ``P`` back to flat parameters."""
 
-    def __init__(self, net: DagNet, w: np.ndarray, cache) -> None:
+    def __init__(self, net: NetworkCore, w: np.ndarray, cache) -> None:
         self.net, self.w, self.cache = net, w, cache
         A, _, Yh, _, _ = cache
         n_in = net.n_inputs
@@ -70,8 +70,9 @@ class ReducedHessian:
         return C, R - Qa @ (Qa.T @ R)
 
     def lift(self, c: np.ndarray) -> np.ndarray:
-        """``P c``: the flat parameter vector of coordinates ``c``."""
-        out = np.zeros(self.net.n_params)
+        """``P c``: the flat parameter vector of coordinates ``c`` (in ``c``'s precision
+        when that is the wider)."""
+        out = np.zeros(self.net.n_params, dtype=np.result_type(c.dtype, self.net.dtype))
         for ents in self.entries:
             for e in ents:
                 b, Qa, Qy = e[0], e[1], e[2]
@@ -87,14 +88,14 @@ class ReducedHessian:
         net, w = self.net, self.w
         A, G, Yh, D1, D2 = self.cache
         eng, s = net._engine, net.scale
-        c = np.ascontiguousarray(c, dtype=np.float64).reshape(-1)
+        c = np.ascontiguousarray(c, dtype=net.dtype).reshape(-1)
         parts = [[self._parts(c, e) for e in ents] for ents in self.entries]
         RA = np.zeros_like(A)
         RZ = np.zeros_like(A)
         ngen = len(net.gen_rows)
         for g in range(1, ngen):
             p, q = net.gen_rows[g]
-            rz = eng.lin_fwd(g, w, RA) if g > 1 else np.zeros((q - p, A.shape[1]))
+            rz = eng.lin_fwd(g, w, RA) if g > 1 else np.zeros((q - p, A.shape[1]), A.dtype)
             for e, (C, _) in zip(self.entries[g], parts[g]):
                 b = e[0]
                 rz[b.dst[0] - p : b.dst[1] - p] += C @ e[6]  # V^T a_u = C Q_a^T a_u
@@ -117,7 +118,7 @@ class ReducedHessian:
                     continue
                 y = Yh[b.dst[0] : b.dst[1]]
                 RG[b.src[0] : b.src[1]] += Qa @ (C.T @ y) + R @ (Qy.T @ y)
-        out = np.empty(self.dim)
+        out = np.empty(self.dim, dtype=net.dtype)
         for ents in self.entries:
             for e in ents:
                 b, Qa, Qy, o0, o1, o2 = e[:6]

@@ -17,14 +17,14 @@ from specproof._core import (
 from specproof.dag_nets.params import DEFAULT_MAX_MEMORY
 
 
-def _finite(arr: np.ndarray, what: str) -> np.ndarray:
+def require_finite(arr: np.ndarray, what: str) -> np.ndarray:
     """Refuse to return an overflowed result (a NaN must not travel)."""
     bad = ~np.isfinite(arr)
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ComputationError(
             f"{what} overflowed: entry {idx} is {arr[idx]} (weights or inputs too large for "
-            "float64)"
+            f"{arr.dtype.name})"
         )
     return arr
 
@@ -44,7 +44,7 @@ class MapsMixin:
         array([[0.]])
         """
         A, _ = self._forward(self._params(params), self._batch(X))
-        return _finite(A[self.out_rows].T.copy(), "the outputs")
+        return require_finite(A[self.out_rows].T.copy(), "the outputs")
 
     __call__ = forward
 
@@ -77,14 +77,14 @@ class MapsMixin:
         """
         w = self._params(params)
         X = self._batch(X)
-        C = as_array(cotangent, "cotangent", ndim=2)
+        C = self._array(cotangent, "cotangent", lambda v: as_array(v, "cotangent", ndim=2))
         if C.shape != (X.shape[0], self.n_outputs):
             raise ArgumentError(
                 f"cotangent must have shape {(X.shape[0], self.n_outputs)}, got {C.shape}"
             )
         A, Z = self._forward(w, X)
         _, Yh = self._backward(w, Z, self.out_rows, C.T, A=A)
-        return _finite(self._outer([(A, Yh)]), "the gradient")
+        return require_finite(self._outer([(A, Yh)]), "the gradient")
 
     def grad(self, X: Any, output: Any = None, params: Any = None,
              preactivation: bool = False) -> np.ndarray:
@@ -104,7 +104,7 @@ class MapsMixin:
         row, pre = self._target(output, preactivation)
         A, Z = self._forward(w, X)
         _, Yh = self._backward(w, Z, np.array([row]), np.ones((1, X.shape[0])), pre, A)
-        return _finite(self._outer([(A, Yh)]), "the gradient")
+        return require_finite(self._outer([(A, Yh)]), "the gradient")
 
     def loss_and_grad(self, X: Any, Y: Any, params: Any = None) -> tuple[float, np.ndarray]:
         """Square loss ``L = 1/2 sum_i ||f(x_i) - y_i||^2`` (a sum, not a mean) and its
@@ -123,7 +123,7 @@ class MapsMixin:
         """
         w = self._params(params)
         X = self._batch(X)
-        Y = as_array(Y, "Y")
+        Y = self._array(Y, "Y", lambda v: as_array(v, "Y"))
         if Y.ndim == 1 and self.n_outputs == 1:
             Y = Y[:, None]
         if Y.shape != (X.shape[0], self.n_outputs):
@@ -133,7 +133,7 @@ class MapsMixin:
         R = A[self.out_rows] - Y.T
         _, Yh = self._backward(w, Z, self.out_rows, R, A=A)
         loss = 0.5 * float(np.sum(R * R))
-        return loss, _finite(self._outer([(A, Yh)]), "the gradient")
+        return loss, require_finite(self._outer([(A, Yh)]), "the gradient")
 
     def _rforward(self, w, V, A, Z) -> tuple[np.ndarray, np.ndarray]:
         eng, s = self._engine, self.scale
@@ -146,7 +146,8 @@ class MapsMixin:
                 rz += eng.lin_fwd(g, w, RA)
             rz *= s[p:q, None]
             RZ[p:q] = rz
-            RA[p:q] = self._d(Z, g, 1) * rz
+            self._add_bias(V, RZ, p, q)
+            RA[p:q] = self._d(Z, g, 1) * RZ[p:q]
         return RA, RZ
 
     def jvp(self, X: Any, tangent: Any, params: Any = None) -> np.ndarray:
@@ -162,7 +163,7 @@ class MapsMixin:
         """
         w = self._params(params)
         X = self._batch(X)
-        V = np.ascontiguousarray(as_vector(tangent, self.n_params, "tangent"))
+        V = self._array(tangent, "tangent", lambda v: as_vector(v, self.n_params, "tangent"))
         A, Z = self._forward(w, X)
         RA, _ = self._rforward(w, V, A, Z)
         return RA[self.out_rows].T.copy()
@@ -191,7 +192,7 @@ class MapsMixin:
         """
         w = self._params(params)
         X = self._batch(X)
-        need = 8 * X.shape[0] * self.n_params
+        need = self.dtype.itemsize * X.shape[0] * self.n_params
         if need > max_memory:
             raise ResourceLimitError(
                 f"the Jacobian would take {need / 2**20:.0f} MiB (> max_memory="
@@ -199,7 +200,7 @@ class MapsMixin:
                 "max_memory"
             )
         row, pre = self._target(output, preactivation)
-        out = np.empty((X.shape[0], self.n_params))
+        out = np.empty((X.shape[0], self.n_params), dtype=self.dtype)
         chunk = max(1, min(X.shape[0], (1 << 24) // max(self.n_params, 1)))
         for lo in range(0, X.shape[0], chunk):
             Xc = X[lo : lo + chunk]
@@ -207,6 +208,8 @@ class MapsMixin:
             _, Yh = self._backward(w, Z, np.array([row]), np.ones((1, Xc.shape[0])), pre, A)
             for g in range(1, len(self.gen_rows)):
                 self._engine.per_example(g, A, Yh, out[lo : lo + chunk])
+            if self.n_biases:
+                out[lo : lo + chunk, self.n_weights :] = self._bias_part(Yh).T
         return out
 
     # Implemented in ntk.py and hessian.py (kept there to keep modules small).

@@ -33,8 +33,8 @@ from specproof.dag_nets.builders import (
     read_graphml,
     resnet,
 )
+from specproof.dag_nets.limit import infinite_width_ntk, nngp_kernel
 from specproof.dag_nets.network import compile
-from specproof.dag_nets.oracles import infinite_width_ntk, nngp_kernel
 from specproof.dag_nets.structure import analyse, width
 from specproof.dag_nets.training import train
 
@@ -235,8 +235,8 @@ def kernel_error(config: Mapping[str, Any], seed: int) -> dict[str, Any]:
     """Relative Frobenius error of the empirical NTK against the analytic kernel.
 
     ``config["kernel"]`` is ``"ntk"`` (the infinite-width NTK, the right limit) or
-    ``"nngp"`` (the NNGP kernel: a wrong limit, for the negative control). Layered MLPs
-    with erf or ReLU only.
+    ``"nngp"`` (the NNGP kernel: a wrong limit, for the negative control), of any
+    architecture (:func:`specproof.dag_nets.infinite_width_ntk`).
 
     Examples
     --------
@@ -244,14 +244,11 @@ def kernel_error(config: Mapping[str, Any], seed: int) -> dict[str, Any]:
     >>> 0 < r["value"] < 0.5
     True
     """
-    if config.get("arch") != "mlp":
-        raise ArgumentError("kernel-error has an analytic kernel for arch 'mlp' only, got "
-                            f"{config.get('arch')!r}")
     g, net, X, _ = _setup(config, seed)
     K = net.ntk(X)
     which = as_choice(config.get("kernel", "ntk"), ("ntk", "nngp"), "kernel")
     oracle = infinite_width_ntk if which == "ntk" else nngp_kernel
-    T = oracle(X, depth=int(config["depth"]), activation=str(config.get("activation")))
+    T = oracle(g, X, activation=config.get("activation", "erf"))
     return {"value": float(np.linalg.norm(K - T) / np.linalg.norm(T)), **_extras(g, net)}
 
 

@@ -1,14 +1,10 @@
-"""A network compiled from a networkx DAG: parameters, forward, VJP, JVP, Jacobian.
+"""The public network: :class:`DagNet` and :func:`compile`.
 
-Model (Zhu, Liu & Belkin 2022): every non-input neuron ``v`` computes
-``z_v = s_v * sum_{u in in(v)} w_uv a_u`` and ``a_v = sigma_v(z_v)``; inputs carry the
-data (``a = x``). With ``parameterization="ntk"`` (the paper's), ``s_v = fan_in(v)^{-1/2}``
-and every weight is drawn N(0, 1); with ``"standard"``, ``s_v = 1`` and the weights into
-``v`` are drawn N(0, 1/fan_in(v)). For one seed both compute the same function at
-initialisation; they differ in the scale of the parameters, so gradients are
-``sqrt(fan_in)`` and Hessian entries ``fan_in`` times larger in standard
-parameterisation (which is why its Hessian norm does not decay with width). Fan-ins are
-counted in neurons. There are no biases.
+:class:`DagNet` is :class:`~specproof.dag_nets.core.NetworkCore` (layout, parameters,
+forward and backward passes, first-order maps) plus the measurements, each a function of
+a network in its own module: :mod:`~specproof.dag_nets.ntk` (the empirical NTK) and
+:mod:`~specproof.dag_nets.hessian` (Hessian-vector products and the Hessian norm). This
+module only assembles them, so the imports run one way: network -> ntk, hessian -> core.
 
 Examples
 --------
@@ -21,34 +17,22 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import networkx as nx
 import numpy as np
 
-from specproof._core import (
-    ArgumentError,
-    ArgumentTypeError,
-    as_choice,
-    as_matrix,
-)
-from specproof.dag_nets.activations import Activation, get_activation
-from specproof.dag_nets.engines import Block, BlockEngine, SparseEngine
-from specproof.dag_nets.errors import (
-    ActivationError,
-    InputShapeError,
-    NotSmoothError,
-)
-from specproof.dag_nets.maps import MapsMixin
-from specproof.dag_nets.params import ParamsMixin
-from specproof.dag_nets.structure import analyse
+from specproof.dag_nets import hessian as _hessian
+from specproof.dag_nets import ntk as _ntk
+from specproof.dag_nets.core import ENGINES, PARAMETERIZATIONS, NetworkCore
+from specproof.dag_nets.hessian import HessianNorm, HessianOperator
+from specproof.dag_nets.params import DEFAULT_MAX_MEMORY
 
-PARAMETERIZATIONS = ("ntk", "standard")
-ENGINES = ("auto", "sparse", "blocks")
+__all__ = ["ENGINES", "PARAMETERIZATIONS", "DagNet", "compile"]
 
 
-class DagNet(ParamsMixin, MapsMixin):
+class DagNet(NetworkCore):
     """A compiled DAG network (build it with :func:`compile`).
 
     Attributes
@@ -63,294 +47,63 @@ class DagNet(ParamsMixin, MapsMixin):
     n_inputs, n_outputs, n_params, n_neurons : int
     """
 
-    def __init__(
+    def ntk(
         self,
-        graph: nx.DiGraph,
-        activation: Any = "erf",
-        parameterization: str = "ntk",
-        seed: Any = None,
-        inputs: Sequence[Hashable] | None = None,
-        outputs: Sequence[Hashable] | None = None,
-        engine: str = "auto",
-        require_smooth: bool = False,
-    ) -> None:
-        st = analyse(graph, inputs, outputs)
-        self._roles = (inputs, outputs)
-        self.graph = graph
-        self.parameterization = as_choice(parameterization, PARAMETERIZATIONS, "parameterization")
-        engine = as_choice(engine, ENGINES, "engine")
-        default = get_activation(activation, "activation")
-        self.inputs, self.outputs = st.inputs, st.outputs
-        self.sizes, self.fan_in = st.sizes, st.fan_in
-        self.activations: dict[Hashable, Activation] = {}
-        outs, inputs = set(st.outputs), set(st.inputs)
-        for v in graph.nodes:
-            attr = graph.nodes[v].get("activation")
-            if v in inputs:
-                act = get_activation("identity") if attr is None else get_activation(
-                    attr, f"activation of input node {v!r}"
-                )
-                if not act.identity:
-                    raise ActivationError(
-                        f"input node {v!r} has activation {act.name!r}; inputs carry the data "
-                        "unchanged (put the activation on a node after it)"
-                    )
-            elif attr is not None:
-                act = get_activation(attr, f"activation of node {v!r}")
-            else:
-                act = get_activation("identity") if v in outs else default
-            self.activations[v] = act
-        # Layout: generation by generation; inside one, nodes grouped by activation so
-        # each activation is applied to one contiguous run of rows.
-        first = {n: i for i, n in enumerate(graph.nodes)}
-        ordered = [list(st.inputs)] + [
-            sorted(g, key=lambda n: (self.activations[n].name, first[n]))
-            for g in st.generations[1:]
-        ]
-        self.start: dict[Hashable, int] = {}
-        self.gen_rows: list[tuple[int, int]] = []
-        self.runs: list[list[tuple[Activation, int, int]]] = []
-        row = 0
-        for gen in ordered:
-            p = row
-            runs: list[tuple[Activation, int, int]] = []
-            for v in gen:
-                self.start[v] = row
-                m = st.sizes[v]
-                act = self.activations[v]
-                if runs and runs[-1][0] is act and runs[-1][2] == row:
-                    runs[-1] = (act, runs[-1][1], row + m)
-                else:
-                    runs.append((act, row, row + m))
-                row += m
-            self.gen_rows.append((p, row))
-            self.runs.append(runs)
-        self.n_neurons = row
-        self.n_inputs = self.gen_rows[0][1]
-        self.out_rows = np.concatenate(
-            [np.arange(self.start[v], self.start[v] + st.sizes[v]) for v in st.outputs]
-        )
-        self.n_outputs = int(self.out_rows.size)
-        inputs_set = set(st.inputs)
-        fan = np.ones(row)
-        for v in graph.nodes:
-            if v not in inputs_set:
-                fan[self.start[v] : self.start[v] + st.sizes[v]] = st.fan_in[v]
-        self.scale = fan**-0.5 if self.parameterization == "ntk" else np.ones(row)
-        # Edges in flat order: by target row, then source row (vectorised: neuron-level
-        # graphs have 1e5 edges and more).
-        nodes = sorted(self.start, key=self.start.__getitem__)
-        idx = {v: i for i, v in enumerate(nodes)}
-        starts = np.array([self.start[v] for v in nodes], dtype=np.intp)
-        sizes = np.array([st.sizes[v] for v in nodes], dtype=np.intp)
-        m = graph.number_of_edges()
-        eu = np.fromiter((idx[u] for u, _ in graph.edges), np.intp, m)
-        ev = np.fromiter((idx[v] for _, v in graph.edges), np.intp, m)
-        order = np.lexsort((starts[eu], starts[ev]))
-        eu, ev = eu[order], ev[order]
-        su, sv, mu, mv = starts[eu], starts[ev], sizes[eu], sizes[ev]
-        bsize = mu * mv
-        offs = np.concatenate([[0], np.cumsum(bsize)]).astype(np.intp)
-        self.n_params = int(offs[-1])
-        self._edges = (nodes, eu, ev, su, sv, mu, mv, offs[:-1])
-        self._param_std = None
-        if self.parameterization == "standard":
-            self._param_std = np.repeat(fan[sv] ** -0.5, bsize)
-        gstarts = np.array([p for p, _ in self.gen_rows])
-        bounds = np.searchsorted(sv, gstarts).tolist() + [m]
-        neuron_level = all(k == 1 for k in st.sizes.values())
-        if engine == "auto":
-            engine = "sparse" if neuron_level else "blocks"
-        if engine == "sparse" and not neuron_level:
-            big = [v for v, k in st.sizes.items() if k != 1][:5]
-            raise ArgumentError(
-                f"engine='sparse' needs a neuron-level graph (every size 1); nodes {big} are "
-                "blocks (use to_neurons(graph) or engine='blocks')"
-            )
-        self._blocks: list[Block] | None = None
-        if engine == "sparse":
-            gen_edges = [(np.zeros(0, np.intp), np.zeros(0, np.intp), 0)]
-            for g in range(1, len(self.gen_rows)):
-                lo, hi = bounds[g], bounds[g + 1]
-                gen_edges.append((sv[lo:hi], su[lo:hi], int(offs[lo])))
-            self._engine: BlockEngine | SparseEngine = SparseEngine(self.gen_rows, gen_edges)
-        else:
-            blocks = self.blocks
-            self._engine = BlockEngine(
-                self.gen_rows,
-                [blocks[bounds[g] : bounds[g + 1]] for g in range(len(self.gen_rows))],
-            )
-        self.engine = self._engine.kind
-        self._w = self.init_params(seed)
-        if require_smooth:
-            self.require_smooth()
-
-    @property
-    def width(self) -> int:
-        """The paper's width of the graph (see :func:`specproof.dag_nets.width`).
-
-        Examples
-        --------
-        >>> from specproof.dag_nets import compile, bottleneck
-        >>> compile(bottleneck(64, bottleneck=5, depth=3)).width
-        5
-        """
-        from specproof.dag_nets.structure import width
-
-        return width(self.graph, *self._roles)
-
-    # ----------------------------------------------------------------- inputs
-    def _batch(self, X: Any, name: str = "X") -> np.ndarray:
-        arr = np.asarray(X) if not isinstance(X, np.ndarray) else X
-        if arr.ndim == 1 and self.n_inputs != 1 and arr.size == self.n_inputs:
-            raise InputShapeError(
-                f"{name} must be a batch of shape (n, {self.n_inputs}); got one input of "
-                f"shape {arr.shape} (use {name}[None, :])"
-            )
-        X = as_matrix(X, name)
-        if X.shape[1] != self.n_inputs:
-            desc = ", ".join(f"{u!r}: {self.sizes[u]}" for u in self.inputs[:6])
-            raise InputShapeError(
-                f"{name} has {X.shape[1]} features per row but the network has "
-                f"{self.n_inputs} input neurons ({desc})"
-            )
-        return X
-
-    def _target(self, output: Any, preactivation: bool) -> tuple[int, bool]:
-        if output is None:
-            if self.n_outputs != 1:
-                raise ArgumentError(
-                    f"the network has {self.n_outputs} output neurons; pass output=i to "
-                    "choose one (0-based, in the order of net.outputs)"
-                )
-            return int(self.out_rows[0]), bool(preactivation)
-        if isinstance(output, tuple) and len(output) == 2 and output[0] in self.start:
-            node, j = output
-            m = self.sizes[node]
-            if not isinstance(j, (int, np.integer)) or not 0 <= j < m:
-                raise ArgumentError(f"output {output!r}: neuron index must be in [0, {m})")
-            if node in set(self.inputs):
-                raise ArgumentError(f"output {output!r} is an input neuron (no parameters "
-                                    "reach it)")
-            return self.start[node] + int(j), bool(preactivation)
-        if isinstance(output, (int, np.integer)) and not isinstance(output, bool):
-            if not 0 <= output < self.n_outputs:
-                raise ArgumentError(f"output must be in [0, {self.n_outputs}), got {output}")
-            return int(self.out_rows[output]), bool(preactivation)
-        raise ArgumentTypeError(
-            f"output must be None, an output index or a (node, neuron) pair, got {output!r}"
-        )
-
-    def require_smooth(self) -> None:
-        """Raise :class:`NotSmoothError` naming nodes whose activation is not twice
-        differentiable (the paper's assumption; ReLU is the common case).
-
-        Examples
-        --------
-        >>> from specproof.dag_nets import compile, mlp
-        >>> compile(mlp(3), activation="relu").require_smooth()  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        specproof.dag_nets.errors.NotSmoothError: activation ['relu'] of nodes ['h1', 'h2'] ...
-        """
-        rough = [v for v, a in self.activations.items() if not a.smooth]
-        if rough:
-            acts = sorted({self.activations[v].name for v in rough})
-            raise NotSmoothError(
-                f"activation {acts} of nodes {rough[:8]} is not twice differentiable; the "
-                "Hessian needs a smooth activation (erf, tanh, softplus, gelu, sigmoid) "
-                "or allow_nonsmooth=True for the almost-everywhere Hessian"
-            )
-
-    # ----------------------------------------------------------------- passes
-    def _forward(self, w: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Activations and pre-activations, both ``(n_neurons, batch)``."""
-        B = X.shape[0]
-        A = np.empty((self.n_neurons, B))
-        Z = np.empty((self.n_neurons, B))
-        A[: self.n_inputs] = X.T
-        Z[: self.n_inputs] = X.T
-        eng, s = self._engine, self.scale
-        for g in range(1, len(self.gen_rows)):
-            p, q = self.gen_rows[g]
-            eng.lin_fwd(g, w, A, out=Z[p:q])
-            Z[p:q] *= s[p:q, None]
-            for act, lo, hi in self.runs[g]:
-                if act.identity:
-                    A[lo:hi] = Z[lo:hi]
-                elif isinstance(act.f, np.ufunc):  # erf, tanh, sigmoid: no temporary
-                    act.f(Z[lo:hi], out=A[lo:hi])
-                else:
-                    A[lo:hi] = act.f(Z[lo:hi])
-        return A, Z
-
-    def _d(
-        self,
-        Z: np.ndarray,
-        g: int,
-        order: int,
-        A: np.ndarray | None = None,
-        out: np.ndarray | None = None,
+        X: Any,
+        X2: Any = None,
+        output: Any = None,
+        params: Any = None,
+        preactivation: bool = False,
+        chunk_size: int | None = None,
+        max_memory: int = DEFAULT_MAX_MEMORY,
+        progress: Callable[[int, int], None] | None = None,
     ) -> np.ndarray:
-        p, q = self.gen_rows[g]
-        if out is None:
-            out = np.empty((q - p, Z.shape[1]))
-        for act, lo, hi in self.runs[g]:
-            if order == 1 and A is not None and act.d1_of_output is not None:
-                out[lo - p : hi - p] = act.d1_of_output(A[lo:hi])
-            elif order == 1 and act.identity:
-                out[lo - p : hi - p] = 1.0
-            else:
-                out[lo - p : hi - p] = (act.d1 if order == 1 else act.d2)(Z[lo:hi])
-        return out
+        return _ntk.ntk(self, X, X2, output, params, preactivation, chunk_size, max_memory,
+                        progress)
 
-    def _backward(
+    def hessian_operator(
         self,
-        w: np.ndarray,
-        Z: np.ndarray,
-        seed_rows: np.ndarray,
-        seed_vals: np.ndarray,
-        pre: bool = False,
-        A: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Reverse pass from cotangents ``seed_vals`` on rows ``seed_rows`` (of ``a``, or of
-        ``z`` when ``pre``). Returns ``G`` (cotangent of ``a``) and ``Yh = s * delta``."""
-        B = Z.shape[1]
-        G = np.zeros((self.n_neurons, B))
-        Yh = np.zeros((self.n_neurons, B))
-        if not pre:
-            np.add.at(G, seed_rows, seed_vals)
-        eng, s = self._engine, self.scale
-        for g in range(len(self.gen_rows) - 1, 0, -1):
-            p, q = self.gen_rows[g]
-            D = self._d(Z, g, 1, A, out=Yh[p:q])
-            D *= G[p:q]
-            if pre:
-                m = (seed_rows >= p) & (seed_rows < q)
-                if m.any():
-                    np.add.at(D, seed_rows[m] - p, seed_vals[m])
-            D *= s[p:q, None]
-            if g > 1 or self._need_input_grads:
-                eng.lin_bwd_add(g, w, D, G)
-        return G, Yh
+        x: Any,
+        output: Any = None,
+        params: Any = None,
+        preactivation: bool = False,
+        allow_nonsmooth: bool = False,
+    ) -> HessianOperator:
+        return _hessian.hessian_operator(self, x, output, params, preactivation,
+                                         allow_nonsmooth)
 
-    _need_input_grads = False
+    def hvp(
+        self,
+        x: Any,
+        v: Any,
+        output: Any = None,
+        params: Any = None,
+        preactivation: bool = False,
+        allow_nonsmooth: bool = False,
+    ) -> np.ndarray:
+        return _hessian.hvp(self, x, v, output, params, preactivation, allow_nonsmooth)
 
-    def _outer(self, pairs: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-        out = np.empty(self.n_params)
-        self._engine.outer_all(pairs, out)
-        return out
+    def hessian_norm(
+        self,
+        x: Any,
+        output: Any = None,
+        params: Any = None,
+        preactivation: bool = False,
+        tol: float = 1e-10,
+        seed: Any = 0,
+        ncv: int | None = None,
+        maxiter: int | None = None,
+        allow_nonsmooth: bool = False,
+        method: str = "auto",
+    ) -> HessianNorm:
+        return _hessian.hessian_norm(self, x, output, params, preactivation, tol, seed, ncv,
+                                     maxiter, allow_nonsmooth, method)
 
-    # ----------------------------------------------------------------- public maps
-    from specproof.dag_nets.hessian import hessian_norm, hessian_operator, hvp  # noqa: E402
-    from specproof.dag_nets.ntk import ntk  # noqa: E402
-
-    def __repr__(self) -> str:
-        return (
-            f"DagNet({self.graph.number_of_nodes()} nodes, {self.n_neurons} neurons, "
-            f"{self.n_params} params, engine={self.engine!r}, "
-            f"parameterization={self.parameterization!r})"
-        )
+    # one text per operation: the method's help is its module function's
+    ntk.__doc__ = _ntk.ntk.__doc__
+    hessian_operator.__doc__ = _hessian.hessian_operator.__doc__
+    hvp.__doc__ = _hessian.hvp.__doc__
+    hessian_norm.__doc__ = _hessian.hessian_norm.__doc__
 
 
 def compile(  # noqa: A001 - the natural name; dag_nets users call sp.dag_nets.compile
@@ -362,6 +115,8 @@ def compile(  # noqa: A001 - the natural name; dag_nets users call sp.dag_nets.c
     outputs: Sequence[Hashable] | None = None,
     engine: str = "auto",
     require_smooth: bool = False,
+    dtype: Any = np.float64,
+    bias: float = 0.0,
 ) -> DagNet:
     """Compile a networkx DAG into a :class:`DagNet` with freshly drawn weights.
 
@@ -385,6 +140,17 @@ def compile(  # noqa: A001 - the natural name; dag_nets users call sp.dag_nets.c
     require_smooth : bool
         Raise :class:`NotSmoothError` now if an activation is not twice differentiable
         (ReLU), instead of when a Hessian is first asked for.
+    dtype : numpy.float64 or numpy.float32
+        What every pass, kernel and Hessian-vector product computes in (the weights are
+        drawn in float64 and rounded, so one seed gives the same network in both). Inputs
+        and weights given later must have this dtype when they are floating arrays
+        (:class:`DtypeError` names both otherwise). ``hessian_norm`` runs Lanczos in
+        float64 on the float32 products.
+    bias : float
+        ``beta >= 0``: every non-input neuron gets a bias, ``z_v = s_v sum w a + beta
+        b_v`` with ``b_v ~ N(0, 1)`` (NTK parameterisation; standard: ``z_v += b_v``,
+        ``b_v ~ N(0, beta^2)``), named ``"b[v]"`` after the weights in the flat vector.
+        Default 0: no biases, the paper's model.
 
     Examples
     --------
@@ -394,5 +160,6 @@ def compile(  # noqa: A001 - the natural name; dag_nets users call sp.dag_nets.c
     ('sparse', 4)
     """
     return DagNet(
-        graph, activation, parameterization, seed, inputs, outputs, engine, require_smooth
+        graph, activation, parameterization, seed, inputs, outputs, engine, require_smooth,
+        dtype, bias,
     )

@@ -20,11 +20,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from specproof._core import ResourceLimitError, as_int
+from specproof.dag_nets.maps import require_finite
+from specproof.dag_nets.params import DEFAULT_MAX_MEMORY
 
 if TYPE_CHECKING:
-    from specproof.dag_nets.network import DagNet
+    from specproof.dag_nets.core import NetworkCore
 
-DEFAULT_MAX_MEMORY = 1 << 30
+
 
 
 def _physical_memory() -> int | None:
@@ -35,7 +37,7 @@ def _physical_memory() -> int | None:
 
 
 def ntk(
-    self: DagNet,
+    net: NetworkCore,
     X: Any,
     X2: Any = None,
     output: Any = None,
@@ -77,13 +79,14 @@ def ntk(
     >>> bool(np.allclose(K, J @ J.T, rtol=1e-12, atol=0))
     True
     """
-    w = self._params(params)
-    X = self._batch(X)
+    w = net._params(params)
+    X = net._batch(X)
     sym = X2 is None
-    Xb = X if sym else self._batch(X2, "X2")
-    row, pre = self._target(output, preactivation)
+    Xb = X if sym else net._batch(X2, "X2")
+    row, pre = net._target(output, preactivation)
     n1, n2 = X.shape[0], Xb.shape[0]
-    need = 8 * n1 * n2
+    item = net.dtype.itemsize
+    need = item * n1 * n2
     phys = _physical_memory()
     if phys is not None and need > phys // 2:
         raise ResourceLimitError(
@@ -93,13 +96,13 @@ def ntk(
     c = 256 if chunk_size is None else as_int(chunk_size, "chunk_size", minimum=1)
 
     def feats(Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        A, Z = self._forward(w, Xc)
-        _, Yh = self._backward(w, Z, np.array([row]), np.ones((1, Xc.shape[0])), pre, A)
+        A, Z = net._forward(w, Xc)
+        _, Yh = net._backward(w, Z, np.array([row]), np.ones((1, Xc.shape[0])), pre, A)
         return A, Yh
 
     r1 = [(lo, min(n1, lo + c)) for lo in range(0, n1, c)]
     r2 = r1 if sym else [(lo, min(n2, lo + c)) for lo in range(0, n2, c)]
-    per_input = 2 * 8 * self.n_neurons
+    per_input = 2 * item * net.n_neurons
     keep = per_input * (n1 + (0 if sym else n2)) <= max_memory
     cache1: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     cache2: dict[int, tuple[np.ndarray, np.ndarray]] = cache1 if sym else {}
@@ -112,8 +115,8 @@ def ntk(
             cache[i] = f
         return f
 
-    K = np.empty((n1, n2))
-    eng = self._engine
+    K = np.empty((n1, n2), dtype=net.dtype)
+    eng = net._engine
     total = len(r1) * (len(r1) + 1) // 2 if sym else len(r1) * len(r2)
     done = 0
     for i, (a, b) in enumerate(r1):
@@ -125,6 +128,9 @@ def ntk(
                 continue
             Fj = Fi if (sym and j == i) else get(cache2, r2, Xb, j)
             blk = eng.ntk(Fi[0], Fi[1], Fj[0], Fj[1])
+            if net.n_biases:  # sum_v (bias_scale delta_v(x)) (bias_scale delta_v(x'))
+                Bi = net._bias_part(Fi[1])
+                blk += Bi.T @ (Bi if (sym and j == i) else net._bias_part(Fj[1]))
             K[a:b, c0:c1] = blk
             if sym and j != i:
                 K[c0:c1, a:b] = blk.T
@@ -133,6 +139,4 @@ def ntk(
                 progress(done, total)
         if not keep:
             cache1.pop(i, None)
-    from specproof.dag_nets.maps import _finite
-
-    return _finite(K, "the kernel")
+    return require_finite(K, "the kernel")

@@ -1,7 +1,10 @@
 """Closed forms to test the empirical quantities against.
 
 * The infinite-width NNGP and NTK of a layered MLP in the NTK parameterisation (no
-  biases, N(0, 1) weights, linear output), for erf and ReLU (REFERENCES §2):
+  biases, N(0, 1) weights, linear output), for erf and ReLU (REFERENCES §2), written as
+  the layer recursion: an independent check of the node-by-node recursion of
+  :mod:`specproof.dag_nets.limit` on chains (the Gaussian expectations are shared,
+  :func:`specproof.dag_nets.kernels.dual`):
 
       Sigma^1 = Theta^1 = x.x'/d
       Sigma^{l+1} = E[sigma(u) sigma(u')]
@@ -24,6 +27,7 @@ import numpy as np
 
 from specproof._core import ArgumentError, as_choice, as_int, as_matrix, as_vector
 from specproof.dag_nets.activations import get_activation
+from specproof.dag_nets.kernels import dual
 
 KERNEL_ACTIVATIONS = ("erf", "relu")
 
@@ -41,27 +45,15 @@ def _kernels(X: Any, X2: Any, depth: int, activation: str) -> tuple[np.ndarray, 
     s2 = np.einsum("ij,ij->i", Y, Y) / d
     T = S.copy()
     for _ in range(L):
-        if act == "erf":
-            P = np.outer(1 + 2 * s1, 1 + 2 * s2)
-            S_new = (2 / np.pi) * np.arcsin(np.clip(2 * S / np.sqrt(P), -1.0, 1.0))
-            Ed = (4 / np.pi) / np.sqrt(np.maximum(P - 4 * S * S, 0.0))
-            s1 = (2 / np.pi) * np.arcsin(2 * s1 / (1 + 2 * s1))
-            s2 = (2 / np.pi) * np.arcsin(2 * s2 / (1 + 2 * s2))
-        else:
-            nrm = np.sqrt(np.outer(s1, s2))
-            with np.errstate(invalid="ignore", divide="ignore"):
-                cos = np.where(nrm > 0, S / np.where(nrm > 0, nrm, 1.0), 1.0)
-            th = np.arccos(np.clip(cos, -1.0, 1.0))
-            S_new = nrm * (np.sin(th) + (np.pi - th) * np.cos(th)) / (2 * np.pi)
-            # a zero input gives u = 0 a.s., where relu'(0) = 0 (our convention)
-            Ed = np.where(nrm > 0, (np.pi - th) / (2 * np.pi), 0.0)
-            s1, s2 = s1 / 2, s2 / 2
-        T = S_new + T * Ed
-        S = S_new
+        r = dual(act, S, s1, s2)
+        T = r.e + T * r.ed
+        S, s1, s2 = r.e, r.da, r.db
     return S, T
 
 
-def nngp_kernel(X: Any, X2: Any = None, depth: int = 2, activation: str = "erf") -> np.ndarray:
+def mlp_nngp_kernel(
+    X: Any, X2: Any = None, depth: int = 2, activation: str = "erf"
+) -> np.ndarray:
     """The infinite-width NNGP kernel ``E[f(x) f(x')]`` at initialisation.
 
     For the network ``mlp(width, depth, d_in)`` compiled with the NTK parameterisation and
@@ -70,25 +62,31 @@ def nngp_kernel(X: Any, X2: Any = None, depth: int = 2, activation: str = "erf")
     Examples
     --------
     >>> X = np.eye(2)
-    >>> nngp_kernel(X, depth=1, activation="relu")  # (1/d) / 2 on the diagonal
+    >>> mlp_nngp_kernel(X, depth=1, activation="relu")  # (1/d) / 2 on the diagonal
     array([[0.25      , 0.07957747],
            [0.07957747, 0.25      ]])
     """
     return _kernels(X, X2, depth, activation)[0]
 
 
-def infinite_width_ntk(
+def mlp_infinite_width_ntk(
     X: Any, X2: Any = None, depth: int = 2, activation: str = "erf"
 ) -> np.ndarray:
-    """The infinite-width (analytic) NTK of the same network as :func:`nngp_kernel`.
+    """The infinite-width (analytic) NTK of the same network as :func:`mlp_nngp_kernel`.
 
     Examples
     --------
-    >>> K = infinite_width_ntk(np.eye(2), depth=1, activation="relu")
+    >>> K = mlp_infinite_width_ntk(np.eye(2), depth=1, activation="relu")
     >>> float(K[0, 0])  # Sigma^2 + Sigma^1 * 1/2 = 1/4 + 1/4
     0.5
     """
     return _kernels(X, X2, depth, activation)[1]
+
+
+# The names this module's MLP oracles had before the graph versions existed
+# (specproof.dag_nets.nngp_kernel / infinite_width_ntk take a graph; see limit.py).
+nngp_kernel = mlp_nngp_kernel
+infinite_width_ntk = mlp_infinite_width_ntk
 
 
 def two_layer_hessian_norm(W: Any, v: Any, x: Any, activation: Any = "erf") -> float:

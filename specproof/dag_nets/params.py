@@ -21,7 +21,7 @@ from specproof._core import (
     first_nonfinite,
 )
 from specproof.dag_nets.engines import Block, make_block
-from specproof.dag_nets.errors import WeightsError
+from specproof.dag_nets.errors import DtypeError, WeightsError
 
 DEFAULT_MAX_MEMORY = 1 << 30
 
@@ -40,10 +40,10 @@ class ParamsMixin:
         True
         """
         rng = as_generator(seed)
-        w = rng.standard_normal(self.n_params)
+        w = rng.standard_normal(self.n_params)  # float64 draws: one seed, one network
         if self._param_std is not None:
             w *= self._param_std
-        return w
+        return w.astype(self.dtype, copy=False)
 
     @property
     def blocks(self) -> list[Block]:
@@ -82,10 +82,28 @@ class ParamsMixin:
         Nodes are written with ``str``, or with ``repr`` for every node when two nodes
         share a ``str`` (``1`` and ``"1"``), so that names are unique.
         """
+        return f"W[{self._node_label(u)}->{self._node_label(v)}]"
+
+    def _node_label(self, v: Hashable) -> str:
         if not hasattr(self, "_label"):
             labels = {str(n) for n in self.graph.nodes}
             self._label = str if len(labels) == self.graph.number_of_nodes() else repr
-        return f"W[{self._label(u)}->{self._label(v)}]"
+        return self._label(v)
+
+    @property
+    def bias_slices(self) -> dict[str, tuple[Hashable, slice]]:
+        """``{"b[v]": (v, slice of the flat parameters)}`` for every non-input node, in
+        flat order (empty without biases)."""
+        if not self.n_biases:
+            return {}
+        ins = set(self.inputs)
+        nodes = sorted((v for v in self.start if v not in ins), key=self.start.__getitem__)
+        off = self.n_weights - self.n_inputs
+        return {
+            f"b[{self._node_label(v)}]":
+            (v, slice(off + self.start[v], off + self.start[v] + self.sizes[v]))
+            for v in nodes
+        }
 
     @property
     def block_shapes(self) -> dict[str, tuple[int, int]]:
@@ -99,8 +117,12 @@ class ParamsMixin:
         >>> from specproof.dag_nets import compile, resnet
         >>> compile(resnet(4, depth=3, d_in=2)).block_shapes["W[h1->h3]"]
         (4, 4)
+        >>> compile(resnet(4, depth=3, d_in=2), bias=0.1).block_shapes["b[h1]"]
+        (4,)
         """
-        return {self.block_name(b.u, b.v): b.shape for b in self.blocks}
+        shapes = {self.block_name(b.u, b.v): b.shape for b in self.blocks}
+        shapes.update({k: (sl.stop - sl.start,) for k, (_, sl) in self.bias_slices.items()})
+        return shapes
 
     def params_dict(self, params: Any = None) -> dict[str, np.ndarray]:
         """The parameters as named blocks ``{"W[u->v]": array of shape (m_u, m_v)}``.
@@ -112,10 +134,12 @@ class ParamsMixin:
         {'W[x->h1]': (2, 3), 'W[h1->y]': (3, 1)}
         """
         w = self._params(params)
-        return {
+        out = {
             self.block_name(b.u, b.v): w[b.off : b.off + b.size].reshape(b.shape).copy()
             for b in self.blocks
         }
+        out.update({k: w[sl].copy() for k, (_, sl) in self.bias_slices.items()})
+        return out
 
     def _resolve_block(self, key: Any) -> Block:
         if isinstance(key, tuple) and len(key) == 2 and key in self._block_index:
@@ -134,8 +158,9 @@ class ParamsMixin:
         """Set the parameters from a flat vector or from a dict of blocks; returns ``self``.
 
         A dict maps ``"W[u->v]"`` (or the edge tuple ``(u, v)``) to an array of shape
-        ``(size(u), size(v))`` (a scalar is accepted for a 1 x 1 block) and must give every
-        block exactly once.
+        ``(size(u), size(v))`` (a scalar is accepted for a 1 x 1 block), and ``"b[v]"``
+        to the biases of node ``v`` (networks compiled with ``bias > 0``), and must give
+        every block exactly once.
 
         Raises
         ------
@@ -152,35 +177,46 @@ class ParamsMixin:
         specproof.dag_nets.errors.WeightsError: block W[h1->y] must have shape (3, 1), got (3,)
         """
         if isinstance(values, Mapping):
-            w = np.empty(self.n_params)
-            seen: dict[int, Any] = {}
+            w = np.empty(self.n_params, dtype=self.dtype)
+            seen: dict[Any, Any] = {}
+            biases = self.bias_slices
             for key, arr in values.items():
-                b = self._resolve_block(key)
-                i = self._block_index[(b.u, b.v)]
-                name = self.block_name(b.u, b.v)
+                if isinstance(key, str) and key in biases:
+                    name, i, sl, shape = key, key, biases[key][1], (biases[key][1].stop -
+                                                                    biases[key][1].start,)
+                else:
+                    b = self._resolve_block(key)
+                    i = self._block_index[(b.u, b.v)]
+                    name, sl, shape = self.block_name(b.u, b.v), slice(b.off, b.off + b.size), \
+                        b.shape
                 if i in seen:
                     raise WeightsError(f"weights gives block {name} twice ({seen[i]!r}, {key!r})")
                 seen[i] = key
                 try:
-                    a = np.asarray(arr, dtype=np.float64)
+                    self._same_dtype(arr, f"block {name}")
+                except DtypeError as exc:
+                    raise WeightsError(str(exc)) from exc
+                try:
+                    a = np.asarray(arr, dtype=self.dtype)
                 except (TypeError, ValueError) as exc:
                     raise WeightsError(f"block {name} is not a numeric array: {exc}") from exc
-                if a.shape != b.shape and not (a.shape == () and b.shape == (1, 1)):
-                    raise WeightsError(f"block {name} must have shape {b.shape}, got {a.shape}")
+                if a.shape != shape and not (a.shape == () and shape in ((1, 1), (1,))):
+                    raise WeightsError(f"block {name} must have shape {shape}, got {a.shape}")
                 bad = ~np.isfinite(a)
                 if bad.any():
                     idx = tuple(int(t) for t in np.argwhere(bad)[0]) if a.ndim else ()
                     raise WeightsError(f"block {name} has a non-finite entry at index {idx}")
-                w[b.off : b.off + b.size] = a.reshape(-1)
+                w[sl] = a.reshape(-1)
             missing = [self.block_name(b.u, b.v) for i, b in enumerate(self.blocks)
-                       if i not in seen]
+                       if i not in seen] + [k for k in biases if k not in seen]
             if missing:
                 more = f" ({len(missing)} in all)" if len(missing) > 8 else ""
                 raise WeightsError(f"weights is missing blocks {missing[:8]}{more}")
             self._w = w
         else:
             try:
-                self._w = as_vector(values, self.n_params, "params").copy()
+                self._same_dtype(values, "params")
+                self._w = as_vector(values, self.n_params, "params").astype(self.dtype)
             except (ArgumentError, ArgumentTypeError) as exc:
                 raise WeightsError(str(exc)) from exc
         return self
@@ -189,7 +225,7 @@ class ParamsMixin:
         if params is None:
             return self._w
         if isinstance(params, np.ndarray) and params.shape == (self.n_params,) and \
-                params.dtype == np.float64:
+                params.dtype == self.dtype:
             first_nonfinite(params, "params")
             return np.ascontiguousarray(params)
-        return np.ascontiguousarray(as_vector(params, self.n_params, "params"))
+        return self._array(params, "params", lambda v: as_vector(v, self.n_params, "params"))

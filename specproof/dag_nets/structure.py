@@ -115,7 +115,9 @@ def analyse(
     GraphError
         For an empty graph, a size <= 0, an isolated node, a hidden node without inputs,
         nodes no input reaches, a hidden node that reaches no output, an output no input
-        reaches, or disconnected parts (each message names the nodes).
+        reaches, or disconnected parts (each message names the nodes). When the outputs
+        are not declared (``outputs=`` or ``role``), the sinks are the outputs and must all
+        be in the last layer: an earlier sink is a dead-end hidden node.
 
     Examples
     --------
@@ -188,6 +190,7 @@ def analyse(
     unreached = [n for n in graph.nodes if n not in reached]
     if unreached:
         raise GraphError(f"nodes {_names(unreached)} are unreachable from any input", unreached)
+    inferred_outputs = outs is None
     if outs is None:
         outs = sinks
     else:
@@ -215,6 +218,19 @@ def analyse(
     gens = tuple(tuple(g) for g in nx.topological_generations(graph))
     order = {n: i for i, n in enumerate(graph.nodes)}
     gens = tuple(tuple(sorted(g, key=order.__getitem__)) for g in gens)
+    if inferred_outputs:
+        # a sink before the last layer is most likely a hidden node whose edge onward was
+        # forgotten; taken as an output it would silently add a column to every result
+        last = set(gens[-1])
+        dead = [n for n in outs if n not in last]
+        if dead:
+            raise GraphError(
+                f"hidden nodes {_names(dead)} reach no output (out-degree 0, before the last "
+                f"layer {_names(sorted(last, key=order.__getitem__))}); connect them to a "
+                "later node, or declare every output with outputs=[...] or the node "
+                "attribute role='output' if they are outputs",
+                dead,
+            )
     fan_in = {v: sum(sizes[u] for u in graph.predecessors(v)) for v in graph.nodes}
     return Structure(tuple(ins), tuple(outs), gens, sizes, fan_in)
 

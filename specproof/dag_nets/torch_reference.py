@@ -30,8 +30,14 @@ _TORCH_ACTS = {
 def torch_function(net: DagNet, output: int = 0):
     """``(f, params)``: a torch function ``f(params, x)`` of one input ``x`` (1-D) giving
     output ``output`` as a scalar, and the net's weights as a tuple of tensors, one per
-    block (``W[u->v]`` of shape ``(m_u, m_v)``), float64."""
+    block (``W[u->v]`` of shape ``(m_u, m_v)``), float64. Networks without biases only."""
     import torch
+
+    if getattr(net, "n_biases", 0):
+        from specproof._core import ArgumentError
+
+        raise ArgumentError("torch_reference mirrors networks without biases (compile with "
+                            "bias=0)")
 
     blocks = list(net.blocks)
     node_order = sorted(net.start, key=net.start.__getitem__)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentError, ArgumentTypeError, as_choice
+from specproof._core import ArgumentError, ArgumentTypeError, ComputationError, as_choice
 from specproof.groups.cayley import CayleyGroup
 from specproof.groups.characters import character_inner, integrality_tolerance, is_integral
 from specproof.groups.errors import IrrepTypeError, NotAHomomorphismError, NotIrreducibleError
@@ -57,6 +57,44 @@ def _commutant_basis(mats: np.ndarray, gens: list[int], rtol: float) -> np.ndarr
 
 def _commutant_rtol(rho: Representation) -> float:
     return 1e3 * default_tolerance(rho.matrices.dtype, rho.dim)
+
+
+# a relative singular-value threshold this large counts every singular value of the
+# commutant constraint as zero: the test would call every representation reducible
+_MAX_COMMUTANT_RTOL = 0.5
+
+
+def check_precision(rho: Representation) -> None:
+    """Refuse matrices whose dtype is too coarse to decide irreducibility.
+
+    The commutant is found from the singular values of ``X ↦ ρ(g)X − Xρ(g)`` with a
+    threshold that follows the dtype's rounding (``_commutant_rtol``); past half the
+    largest singular value it cannot tell a commutant from the whole matrix algebra, and
+    a true irrep would be called reducible.
+
+    Raises
+    ------
+    ComputationError
+        Naming the representation, its dtype and what precision would do.
+
+    Examples
+    --------
+    >>> from specproof.groups import cyclic, irreps, Representation
+    >>> psi = irreps(cyclic(5))[1]
+    >>> check_precision(Representation(cyclic(5), psi.matrices.astype(np.float16),
+    ...                                name="rot_1"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ComputationError: rot_1: float16 is too coarse to decide ...
+    """
+    rtol = _commutant_rtol(rho)
+    if rho.matrices.dtype.kind == "f" and rtol >= _MAX_COMMUTANT_RTOL:
+        eps = float(np.finfo(rho.matrices.dtype).eps)
+        raise ComputationError(
+            f"{rho.name}: {rho.matrices.dtype} is too coarse to decide irreducibility "
+            f"(eps = {eps:.2g}): the commutant test would count singular values up to "
+            f"{rtol:.2g} times the largest as zero, and call a true irrep reducible; give "
+            "the matrices in float32 or float64")
 
 
 def endomorphism_dimension(rho: Representation, rtol: float | None = None) -> int:
@@ -173,6 +211,7 @@ class Irrep(Representation):
             raise IrrepTypeError(
                 f"{self.name}: dimension {self.dim} is not a multiple of c = {c} (type {kind})"
             )
+        check_precision(self)  # a coarse dtype is not a reducible irrep
         k, defect = irreducibility_defect(self)
         if k not in _TYPE_OF or defect > irreducibility_tolerance(self):
             raise NotIrreducibleError(
@@ -240,4 +279,4 @@ def rotations(theta: np.ndarray) -> np.ndarray:
     return np.stack([np.stack([c, -s], -1), np.stack([s, c], -1)], -2)
 
 
-__all__ = ["TYPES", "Irrep", "endomorphism_dimension"]
+__all__ = ["TYPES", "Irrep", "check_precision", "endomorphism_dimension"]

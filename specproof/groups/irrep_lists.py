@@ -15,6 +15,15 @@ A list is accepted only if
    and a non-orthogonal basis changes the norm of the blocks (``P ψ P⁻¹`` with
    ``P = [[3, 1], [0, 1]]`` took D4's ``rot_1`` block norm from 5.886 to 10.819).
 
+The orthogonality tolerance follows from a stated bound on how far the given matrices
+are from exactly orthogonal ones: each entry within ``rounding`` relative of the exact
+one (default :func:`rounding_bound`: half an ulp of the dtype, i.e. the exact matrices
+rounded once, and at least 16 float64 ulps for matrices computed in float64). For an
+orthogonal ψ and ``|E_ij| <= u |ψ_ij|``, ``|(ψ+E)ᵀ(ψ+E) − I|_ij <= 2u + u²`` (the columns
+of ψ are unit vectors), plus ``2 d eps₆₄`` for evaluating it in float64. A float32 list
+conjugated by ``diag(1 + 1e-5, 1, 1)`` is off by ~2e-5 and refused; the same list
+rounded from the exact irreps is off by at most ~1.2e-7 and accepted.
+
 (3) and (4) together with (1)–(2) say it is one irrep from every isomorphism class: the
 sum over a proper subset of the classes is smaller than ``|G|``.
 """
@@ -73,7 +82,34 @@ def _describe(i: int, p: Any) -> str:
     return f"irreps[{i}]" + (f" ({name!r})" if isinstance(name, str) else "")
 
 
-def check_irreps(G: CayleyGroup, irreps: Iterable[Any], orthogonal: bool = False) -> IrrepsCheck:
+def rounding_bound(dtype: Any) -> float:
+    """The default bound on the relative error of a given matrix entry: half an ulp of
+    ``dtype`` (one rounding to nearest), and at least 16 float64 ulps.
+
+    Examples
+    --------
+    >>> rounding_bound(np.float32) == 2.0 ** -24, rounding_bound(np.float64) == 16 * 2.0 ** -52
+    (True, True)
+    """
+    dt = np.dtype(dtype) if np.dtype(dtype).kind == "f" else np.dtype(np.float64)
+    return max(float(np.finfo(dt).eps) / 2, 16 * float(np.finfo(np.float64).eps))
+
+
+def orthogonality_tolerance(dim: int, rounding: float) -> float:
+    """Largest ``max |ψ(g)ᵀψ(g) − I|`` of matrices within ``rounding`` (relative, entry
+    by entry) of orthogonal ones, computed in float64 (module docstring).
+
+    Examples
+    --------
+    >>> 1.1e-7 < orthogonality_tolerance(3, 2.0 ** -24) < 1.3e-7
+    True
+    """
+    eps64 = float(np.finfo(np.float64).eps)
+    return (2 * rounding + rounding**2) * (1 + 1e-6) + 2 * dim * eps64 * (1 + rounding) ** 2
+
+
+def check_irreps(G: CayleyGroup, irreps: Iterable[Any], orthogonal: bool = False,
+                 rounding: float | None = None) -> IrrepsCheck:
     """Check that ``irreps`` is the complete list of real irreps of ``G`` (module docstring).
 
     Parameters
@@ -84,6 +120,11 @@ def check_irreps(G: CayleyGroup, irreps: Iterable[Any], orthogonal: bool = False
         The candidate list.
     orthogonal : bool
         Also require every ``ψ(g)`` to be orthogonal (needed by the Fourier functions).
+    rounding : float, optional
+        A bound on the relative error of every given entry against the exact, orthogonal
+        irrep; the orthogonality tolerance follows from it
+        (:func:`orthogonality_tolerance`). Default :func:`rounding_bound` of each irrep's
+        dtype: the exact matrices rounded once.
 
     Returns
     -------
@@ -138,13 +179,17 @@ def check_irreps(G: CayleyGroup, irreps: Iterable[Any], orthogonal: bool = False
             return fail("type_mismatch",
                         f"{_describe(i, p)} is declared type {p.type} (c = {TYPES[p.type]}) "
                         f"but it is of type {_TYPE_OF[k]} (dim End_G = {k})", (i,))
-        if orthogonal and not p.is_orthogonal:
-            m = p.matrices
+        if orthogonal:
+            m = p.matrices.astype(np.float64)
             err = float(np.max(np.abs(np.swapaxes(m, 1, 2) @ m - np.eye(p.dim))))
-            return fail("not_orthogonal",
-                        f"{_describe(i, p)} is not orthogonal (max |ψ(g)ᵀψ(g) − I| = "
-                        f"{err:.3e}): the Fourier formulas use ψ(g)ᵀ = ψ(g⁻¹), so pass the "
-                        "irrep in an orthonormal basis", (i,))
+            u = rounding_bound(p.matrices.dtype) if rounding is None else float(rounding)
+            tol = orthogonality_tolerance(p.dim, u)
+            if not err <= tol:
+                return fail("not_orthogonal",
+                            f"{_describe(i, p)} is not orthogonal (max |ψ(g)ᵀψ(g) − I| = "
+                            f"{err:.3e} > {tol:.3e}, what entries within {u:.3g} relative "
+                            "of orthogonal matrices allow): the Fourier formulas use "
+                            "ψ(g)ᵀ = ψ(g⁻¹), so pass the irrep in an orthonormal basis", (i,))
         sum_d2c += p.dim**2 / TYPES[p.type]
     if n:
         chars = np.stack([np.trace(p.matrices, axis1=1, axis2=2).astype(np.float64)
@@ -204,4 +249,4 @@ def as_irreps(G: CayleyGroup, irreps: Iterable[Any], name: str = "irreps",
     return list(items)
 
 
-__all__ = ["IrrepsCheck", "check_irreps"]
+__all__ = ["IrrepsCheck", "check_irreps", "orthogonality_tolerance", "rounding_bound"]

@@ -48,9 +48,10 @@ def _kernel_shapes(rng: np.random.Generator, count: int, c_max: int, n: int) -> 
     "convnorm.fft-singular-values",
     paper=PAPER.key,
     kind="numerical",
-    statement="The singular values of a circular stride-1 multi-channel 2-D convolution on "
-    "an n x n grid are those of its c_out x c_in DFT symbol matrices, n^2 min(c_out, c_in) "
-    "values in all (Sedghi, Gupta, Long 2019), the Fourier picture ConvNorm builds on.",
+    statement=r"The singular values of a circular stride-1 multi-channel 2-D convolution on an "
+              r"$n \times n$ grid are those of its $c_{\mathrm{out}} \times c_{\mathrm{in}}$ "
+              r"DFT symbol matrices, $n^2 \min(c_{\mathrm{out}}, c_{\mathrm{in}})$ values in "
+              r"all (Sedghi, Gupta, Long 2019), the Fourier picture ConvNorm builds on.",
     profiles={
         "quick": {"kernels": 4, "n": 6, "c_max": 3},
         "paper": {"kernels": 16, "n": 10, "c_max": 6},
@@ -78,7 +79,9 @@ def fft_singular_values(ctx, kernels: int, n: int, c_max: int, operator: str = "
     return ctx.evidence(
         holds=worst < 1e-10,
         measured={"max_relative_error": worst, "kernels": kernels, "operator": operator},
-        expected="max |sigma_fft - sigma_dense| / sigma_max < 1e-10 for every kernel",
+        expected=r"$\max |\sigma_{\mathrm{fft}} - \sigma_{\mathrm{dense}}| / \sigma_{\max} < "
+                 r"10^{-10}$ "
+                 "for every kernel",
         table=rows,
         key="max_relative_error",
     )
@@ -95,9 +98,13 @@ def zero_padded_operator(ctx, kernels: int, n: int, c_max: int):
     "convnorm.channel-isometry",
     paper=PAPER.key,
     kind="numerical",
-    statement="With the ConvNorm preconditioner V_o = (sum_c |K_hat_{o,c}|^2)^(-1/2) on a "
-    "circular grid, every output channel's row block is an isometry on its rows: "
-    "B_o B_o^T = I (channel-wise isometry).",
+    statement=r"With the ConvNorm preconditioner $V_o = (\sum_c |\hat K_{o,c}|^2)^{-1/2}$ on a "
+              r"circular grid, every output channel's row block is an isometry on its rows: "
+              r"$B_o B_o^\top = I$ (channel-wise isometry).",
+    labels={
+        "max_deviation": r"$\max |B_o B_o^\top - I|$",
+        "max_o |B_o B_o^T - I|": r"$\max_o |B_o B_o^\top - I|$",
+    },
     profiles={
         "quick": {"kernels": 3, "n": 6, "c_max": 4},
         "paper": {"kernels": 12, "n": 8, "c_max": 8},
@@ -122,7 +129,7 @@ def channel_isometry(ctx, kernels: int, n: int, c_max: int, convnorm: bool = Tru
     return ctx.evidence(
         holds=worst < 1e-10,
         measured={"max_deviation": worst, "kernels": kernels, "convnorm": convnorm},
-        expected="max over channels and entries of |B_o B_o^T - I| < 1e-10",
+        expected=r"$\max_{o,i,j} |(B_o B_o^\top - I)_{ij}| < 10^{-10}$",
         table=rows,
         key="max_deviation",
     )
@@ -139,9 +146,17 @@ def without_convnorm(ctx, kernels: int, n: int, c_max: int):
     "convnorm.spectral-norm-reduction",
     paper=PAPER.key,
     kind="numerical",
-    statement="On the ConvNorm code path (full convolution, Fourier filter, crop, stride) "
-    "every channel's block has ||B_o|| <= 1 and the layer's spectral norm is at most "
-    "sqrt(C_out), well below that of the same layer without ConvNorm.",
+    statement=r"On the ConvNorm code path (full convolution, Fourier filter, crop, stride) "
+              r"every channel's block has $\|B_o\|_2 \le 1$ and the layer's spectral norm is "
+              r"at most $\sqrt{C_{\mathrm{out}}}$, well below that of the same layer without "
+              r"ConvNorm.",
+    labels={
+        "max_block_norm": r"$\max_o \|B_o\|_2$",
+        "max ||B_o||": r"$\max_o \|B_o\|_2$",
+        "||B|| before": r"$\|B\|_2$ before",
+        "||B|| after": r"$\|B\|_2$ after",
+        "sqrt(C_out)": r"$\sqrt{C_{\mathrm{out}}}$",
+    },
     profiles={
         "quick": {"kernels": 6, "n": 6, "c_max": 4},
         "paper": {"kernels": 24, "n": 8, "c_max": 8},
@@ -180,7 +195,8 @@ def spectral_norm_reduction(ctx, kernels: int, n: int, c_max: int, convnorm: boo
             "median_reduction": float(np.median(np.array(before) / np.array(after))),
             "convnorm": convnorm,
         },
-        expected="every ||B_o|| <= 1 and ||B|| / sqrt(C_out) <= 1 (+1e-10), dense SVDs",
+        expected=r"every $\|B_o\|_2 \le 1$ and $\|B\|_2 / \sqrt{C_{\mathrm{out}}} \le 1$ "
+                 r"(up to $10^{-10}$), dense SVDs",
         table=rows,
         figure=fig,
         key="max_block_norm",

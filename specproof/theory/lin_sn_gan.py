@@ -50,8 +50,8 @@ def _homogeneity_residuals(c: sp.Symbol, n: int = 3) -> dict[str, list[sp.Expr]]
     "lin-sn-gan.homogeneity",
     paper=PAPER.key,
     kind="symbolic",
-    statement="Bias-free linear layers and ReLU / leaky ReLU are positively homogeneous: "
-    "l_{cw}(x) = c l_w(x) and a(cx) = c a(x) for every c > 0.",
+    statement=r"Bias-free linear layers and ReLU / leaky ReLU are positively homogeneous: "
+              r"$\ell_{cw}(x) = c\,\ell_w(x)$ and $a(cx) = c\,a(x)$ for every $c > 0$.",
     profiles={"quick": {"n": 3}, "paper": {"n": 8}},
 )
 def homogeneity(ctx, n: int, c_sign: str = "positive"):
@@ -71,7 +71,7 @@ def homogeneity(ctx, n: int, c_sign: str = "positive"):
             "c": f"c {c_sign}",
             "residuals": {k: v for k, v in nonzero.items() if v},
         },
-        expected="every residual simplifies to 0 in every sign case (z > 0, z < 0, z = 0)",
+        expected="every residual simplifies to 0 in every sign case ($z > 0$, $z < 0$, $z = 0$)",
         table=rows,
         key="nonzero_residuals",
     )
@@ -79,7 +79,7 @@ def homogeneity(ctx, n: int, c_sign: str = "positive"):
 
 @homogeneity.control
 def homogeneity_negative_c(ctx, n: int):
-    """The same identities with c < 0, where ReLU is not homogeneous."""
+    """The same identities with $c < 0$, where ReLU is not homogeneous."""
     return homogeneity.check(ctx, n, c_sign="negative")
 
 
@@ -100,8 +100,9 @@ def _finite_difference_error(net: MLPDiscriminator, xs: list[np.ndarray]) -> flo
     "lin-sn-gan.gradient-bound",
     paper=PAPER.key,
     kind="numerical",
-    statement="For a bias-free ReLU or leaky-ReLU MLP D(x) = w_L a(... a(w_1 x)), "
-    "||dD/dw_t||_F <= ||x|| prod_{i != t} ||w_i||_2 for every layer t.",
+    statement=r"For a bias-free ReLU or leaky-ReLU MLP $D(x) = w_L a(\cdots a(w_1 x))$, "
+              r"$\|\partial D / \partial w_t\|_F \le \|x\| \prod_{i \ne t} \|w_i\|_2$ for "
+              r"every layer $t$.",
     profiles={
         "quick": {"nets": 24, "inputs": 16, "max_depth": 4, "width": 12, "fd_nets": 3},
         "paper": {"nets": 200, "inputs": 64, "max_depth": 6, "width": 64, "fd_nets": 10},
@@ -158,8 +159,9 @@ def gradient_bound(
     return ctx.evidence(
         holds=holds,
         measured=measured,
-        expected="max ratio ||grad_t|| / (||x|| prod_{i!=t} ||w_i||) <= 1 (+1e-12), "
-        "backprop = finite differences to 1e-8 (steps that cross no ReLU kink)",
+        expected=r"$\max \|\nabla_{w_t} D\| / (\|x\| \prod_{i \ne t} \|w_i\|_2) \le 1$ (up to "
+                 r"$10^{-12}$), "
+        r"backprop equals finite differences to $10^{-8}$ (steps that cross no ReLU kink)",
         table=table,
         figure=fig,
         key="max_ratio",
@@ -187,5 +189,5 @@ def _ratio_figure(norms: np.ndarray, ratios: np.ndarray):
 
 @gradient_bound.control
 def gradient_bound_with_bias(ctx, **params):
-    """The same networks with N(0,1) biases: the bound fails at small ||x||."""
+    r"""The same networks with $\mathcal{N}(0, 1)$ biases: the bound fails at small $\|x\|$."""
     return gradient_bound.check(ctx, **params, bias_scale=1.0)

@@ -38,9 +38,12 @@ PAPER_KEY = "lin-sn-gan"
     "lin-sn-gan.sn-gradient-norm",
     paper=PAPER_KEY,
     kind="numerical",
-    statement="With every layer spectrally normalised (w_i / ||w_i||_2), a bias-free ReLU or "
-    "leaky-ReLU discriminator D(x) = w_L a(... a(w_1 x)) has ||dD/dw_t||_F <= ||x|| for "
-    "every layer t.",
+    statement=r"With every layer spectrally normalised ($w_i / \|w_i\|_2$), a bias-free ReLU "
+              r"or leaky-ReLU discriminator $D(x) = w_L a(\cdots a(w_1 x))$ has $\|\partial D "
+              r"/ \partial w_t\|_F \le \|x\|$ for every layer $t$.",
+    labels={
+        "max_t ||dD/dw_t|| / ||x||": r"$\max_t \|\partial D/\partial w_t\|_F / \|x\|$",
+    },
     profiles={
         "quick": {"nets": 12, "inputs": 8, "max_depth": 4, "width": 16},
         "paper": {"nets": 100, "inputs": 32, "max_depth": 6, "width": 128},
@@ -90,9 +93,10 @@ def sn_gradient_norm(ctx, nets: int, inputs: int, max_depth: int, width: int,
         holds=max_ratio <= 1.0 + 1e-12 and fd_err < 1e-6,
         measured={"max_ratio": max_ratio, "median_ratio": float(np.median(ratios)),
                   "fd_max_rel_error": float(fd_err), "spectral_normalization": normalize},
-        expected="max over nets, inputs and layers of ||dD/dw_t||_F / ||x|| <= 1 (+1e-12); "
-        "backprop = central differences along random directions to 1e-6 "
-        "(relative to ||grad|| ||direction||)",
+        expected=r"max over nets, inputs and layers of $\|\partial D/\partial w_t\|_F / \|x\| "
+                 r"\le 1$ "
+        r"(up to $10^{-12}$); backprop equals central differences along random directions "
+        r"to $10^{-6}$ (relative to $\|\nabla D\|\,\|\text{direction}\|$)",
         table=rows,
         key="max_ratio",
     )
@@ -100,7 +104,8 @@ def sn_gradient_norm(ctx, nets: int, inputs: int, max_depth: int, width: int,
 
 @sn_gradient_norm.control
 def without_sn(ctx, nets: int, inputs: int, max_depth: int, width: int):
-    """The same networks with raw N(0, 1) weights (no SN): gradients exceed ||x||."""
+    r"""The same networks with raw $\mathcal{N}(0, 1)$ weights (no SN): gradients exceed
+    $\|x\|$."""
     return sn_gradient_norm.check(ctx, nets, inputs, max_depth, width, normalize=False)
 
 
@@ -108,9 +113,19 @@ def without_sn(ctx, nets: int, inputs: int, max_depth: int, width: int):
     "lin-sn-gan.sn-weight-scale",
     paper=PAPER_KEY,
     kind="statistical",
-    statement="A spectrally normalised m x n matrix of i.i.d. Gaussian entries has entry "
-    "standard deviation about 1 / (sqrt(m) + sqrt(n)): LeCun's 1 / sqrt(fan_in) up to a "
-    "constant when the fan-in dominates.",
+    statement=r"A spectrally normalised $m \times n$ matrix of i.i.d. Gaussian entries has "
+              r"entry standard deviation about $1 / (\sqrt{m} + \sqrt{n})$: LeCun's "
+              r"$1/\sqrt{\text{fan-in}}$ up to a constant when the fan-in dominates.",
+    labels={
+        "slope": r"slope $\hat\alpha$",
+        "slope_interval": r"95% interval of $\hat\alpha$",
+        "ratio_max": r"max of $\mathrm{std} \cdot (\sqrt{m} + \sqrt{n})$",
+        "ratio_min": r"min of $\mathrm{std} \cdot (\sqrt{m} + \sqrt{n})$",
+        "std * (sqrt m + sqrt n)": r"$\mathrm{std} \cdot (\sqrt{m} + \sqrt{n})$",
+        "std * sqrt(n)": r"$\mathrm{std} \cdot \sqrt{n}$",
+        "fan_out m": r"fan-out $m$",
+        "fan_in n": r"fan-in $n$",
+    },
     profiles={
         "quick": {"fan_out": 64, "fan_ins": [16, 64, 256, 1024], "seeds": 3},
         "paper": {"fan_out": 256, "fan_ins": [16, 32, 64, 128, 256, 512, 1024, 2048, 4096],
@@ -148,8 +163,10 @@ def sn_weight_scale(ctx, fan_out: int, fan_ins: list[int], seeds: int, init: str
         measured={"slope": fit.slope, "slope_interval": [fit.low, fit.high],
                   "ratio_min": float(ratios.min()), "ratio_max": float(ratios.max()),
                   "init": init},
-        expected="std * (sqrt m + sqrt n) in [0.85, 1.15] for every matrix and the fitted "
-        "slope of log std against log(sqrt m + sqrt n) with its 95% interval in [-1.1, -0.9]",
+        expected=r"$\mathrm{std} \cdot (\sqrt{m} + \sqrt{n}) \in [0.85, 1.15]$ for every matrix "
+                 r"and the "
+        r"fitted slope of $\log \mathrm{std}$ against $\log(\sqrt{m} + \sqrt{n})$ with its 95% "
+        r"interval in $[-1.1, -0.9]$",
         table=rows,
         figure=fig,
         key="ratio_max",
@@ -158,9 +175,9 @@ def sn_weight_scale(ctx, fan_out: int, fan_ins: list[int], seeds: int, init: str
 
 @sn_weight_scale.control
 def lecun_without_sn(ctx, fan_out: int, fan_ins: list[int], seeds: int):
-    """LeCun's 1/sqrt(fan_in) scaling without SN: its std is (sqrt m + sqrt n)/sqrt n times
-    the SN scale, far from 1/(sqrt m + sqrt n) when the fan-out dominates, so the check must
-    fail."""
+    r"""LeCun's $1/\sqrt{\text{fan-in}}$ scaling without SN: its standard deviation is
+    $(\sqrt{m} + \sqrt{n})/\sqrt{n}$ times the SN scale, far from $1/(\sqrt{m} + \sqrt{n})$
+    when the fan-out dominates, so the check must fail."""
     return sn_weight_scale.check(ctx, fan_out, fan_ins, seeds, init="lecun")
 
 
@@ -168,9 +185,16 @@ def lecun_without_sn(ctx, fan_out: int, fan_ins: list[int], seeds: int):
     "lin-sn-gan.reshape-underestimates",
     paper=PAPER_KEY,
     kind="numerical",
-    statement="The sigma that SN (and each of BSN's two sigmas) computes from a reshaped "
-    "convolution kernel is at most the true spectral norm of the convolution operator, so "
-    "SN does not bound the layer's Lipschitz constant by 1.",
+    statement=r"The $\sigma$ that SN (and each of BSN's two $\sigma$'s) computes from a "
+              r"reshaped convolution kernel is at most the true spectral norm of the "
+              r"convolution operator, so SN does not bound the layer's Lipschitz constant by "
+              r"1.",
+    labels={
+        "||conv||": r"$\|\mathrm{conv}\|_2$",
+        "sigma reshape (SN, BSN sigma_1)": r"reshape $\sigma$ (SN, BSN $\sigma_1$)",
+        "BSN sigma_2": r"BSN $\sigma_2$",
+        "||conv|| / sigma": r"$\|\mathrm{conv}\|_2 / \sigma$",
+    },
     profiles={
         "quick": {"kernel_sizes": [1, 3, 5], "per_size": 3, "c_max": 6, "n": 12},
         "paper": {"kernel_sizes": [1, 2, 3, 4, 5, 7], "per_size": 10, "c_max": 32, "n": 24},
@@ -199,8 +223,9 @@ def reshape_underestimates(ctx, kernel_sizes: list[int], per_size: int, c_max: i
         holds=worst <= 1.0 + 1e-12,
         measured={"max_sigma_over_norm": worst, "factor": factor,
                   "max_norm_over_sigma": float(max(ratios))},
-        expected="every reshape sigma (SN's and both of BSN's) <= ||conv||_2 (+1e-12), "
-        "||conv|| exact from the FFT on the n x n circular grid",
+        expected=r"every reshape $\sigma$ (SN's and both of BSN's) $\le \|\mathrm{conv}\|_2$ "
+                 r"(up to "
+        r"$10^{-12}$), $\|\mathrm{conv}\|_2$ exact from the FFT on the $n \times n$ circular grid",
         table=rows,
         figure=fig,
         key="max_sigma_over_norm",
@@ -227,8 +252,8 @@ def _reshape_figure(ks: list[int], tested: list[float], kernel_sizes: list[int],
 
 @reshape_underestimates.control
 def reshape_times_k(ctx, kernel_sizes: list[int], per_size: int, c_max: int, n: int):
-    """The reshape sigma times k (the known upper factor, ||conv|| <= k sigma): no longer
-    below the operator norm for k > 1, so the check must fail."""
+    r"""The reshape $\sigma$ times $k$ (the known upper factor, $\|\mathrm{conv}\|_2 \le
+    k\sigma$): no longer below the operator norm for $k > 1$, so the check must fail."""
     return reshape_underestimates.check(ctx, kernel_sizes, per_size, c_max, n, factor="k")
 
 
@@ -236,9 +261,13 @@ def reshape_times_k(ctx, kernel_sizes: list[int], per_size: int, c_max: int, n: 
     "lin-sn-gan.power-iteration-converges",
     paper=PAPER_KEY,
     kind="numerical",
-    statement="SN's power iteration with a persistent u (torch: 15 iterations at "
-    "registration, then one per training step) converges to the exact sigma of the "
-    "reshaped weight.",
+    statement=r"SN's power iteration with a persistent $u$ (torch: 15 iterations at "
+              r"registration, then one per training step) converges to the exact $\sigma$ of "
+              r"the reshaped weight.",
+    labels={
+        "sigma_1": r"$\sigma_1$",
+        "sigma_2 / sigma_1": r"$\sigma_2/\sigma_1$",
+    },
     profiles={
         "quick": {"shapes": [[16, 72], [32, 288]], "steps": 600},
         "paper": {"shapes": [[64, 576], [128, 1152], [256, 2304], [512, 4608]], "steps": 3000},
@@ -278,8 +307,8 @@ def power_iteration_converges(ctx, shapes: list[list[int]], steps: int,
         holds=worst < 1e-10,
         measured={"max_final_relative_error": worst, "persistent_u": persistent,
                   "steps": steps},
-        expected="relative error of sigma below 1e-10 after the last step for every shape "
-        "(dotted: the (sigma_2/sigma_1)^(4t) rate)",
+        expected=r"relative error of $\sigma$ below $10^{-10}$ after the last step for every shape "
+        r"(dotted: the $(\sigma_2/\sigma_1)^{4t}$ rate)",
         table=rows,
         figure=fig,
         key="max_final_relative_error",
@@ -288,6 +317,6 @@ def power_iteration_converges(ctx, shapes: list[list[int]], steps: int,
 
 @power_iteration_converges.control
 def fresh_u_every_step(ctx, shapes: list[list[int]], steps: int):
-    """Without a persistent u (a fresh random u and one iteration per step) the estimate
+    """Without a persistent $u$ (a fresh random $u$ and one iteration per step) the estimate
     never converges, so the check must fail."""
     return power_iteration_converges.check(ctx, shapes, min(steps, 100), persistent=False)

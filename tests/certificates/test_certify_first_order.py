@@ -7,7 +7,13 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from specproof.certificates import CertificationError, certify, check, power_method
+from specproof.certificates import (
+    CertificationError,
+    FalseBoundError,
+    certify,
+    check,
+    power_method,
+)
 from specproof.certificates.check_exact import check_exact
 
 
@@ -55,9 +61,11 @@ def test_auto_choice_is_recorded_in_the_provenance():
     assert cert.provenance["versions"]["numpy"]
 
 
-def test_C_below_the_power_value_is_refused_with_the_reason(X8):
+def test_C_below_the_power_value_is_false_with_the_witness(X8):
+    # the data are rescaled by 2^-2 inside; the verdict is in the user's units
     lower = power_method(X8, 4, seed=0).value ** 4
-    with pytest.raises(CertificationError, match="below the SoS value t = .* or too close"):
+    with pytest.raises(FalseBoundError, match=r"^FALSE: the witness v gives ‖Xv‖₄⁴ = "
+                       r"249\.42 > C = 249\.17 "):
         certify(X8, q=4, exact=True, C=Fraction(lower) * Fraction(999, 1000))
 
 

@@ -129,7 +129,7 @@ def test_error_reason_names_the_exception_and_the_users_line():
     line = badkey.check.__code__.co_firstlineno + 3  # the ctx.evidence(...) line
     assert r.verdict == "ERROR"
     assert r.reason == (
-        "the check raised specproof._core.errors.ArgumentError: Evidence.key='nope' is not "
+        "the check raised specproof.ArgumentError: Evidence.key='nope' is not "
         f"among the measured quantities ['x'] (at test_claim.py:{line} in badkey)")
     assert r.check.error in r.reason
 

@@ -110,14 +110,18 @@ def test_three_formats_say_the_same(report):
     for rec in doc["claims"]:
         cid, verdict = rec["id"], rec["verdict"]
         assert verdict == VERDICTS[cid]
-        key = "gap_value=0.125" if verdict != "ERROR" else ""
+        short = cid.split(".", 1)[1]
+        if verdict != "ERROR":
+            html_key = "<code>gap_value</code> = 0.125"
+            md_key = "`gap_value` = 0.125"
+            tex_key = r"\texttt{gap\_\allowbreak{}value} $=$ $0.125$"
+        else:
+            html_key = md_key = tex_key = ""
         assert re.search(rf">{re.escape(cid)}</a></td><td>numerical</td><td><span class="
-                         rf"\"badge {verdict}\">{verdict}</span></td><td><code>{key}</code>", html)
-        assert f"#claim-{cid.replace('.', '-')}) | numerical | {verdict} | " \
-               f"{key.replace('_', chr(92) + '_')} |" in md
-        assert f"\\texttt{{{cid}}} & numerical & {verdict} & " \
-               f"\\texttt{{{key.replace('_', chr(92) + '_')}}} \\\\" in tex
-        assert f"\\subsection{{\\texttt{{{cid}}}: {verdict}}}" in tex
+                         rf"\"badge {verdict}\">{verdict}</span></td><td>{html_key}</td>", html)
+        assert f"#claim-{cid.replace('.', '-')}) | numerical | {verdict} | {md_key} |" in md
+        assert f"\\texttt{{{short}}} & {verdict} & {tex_key} \\\\" in tex
+        assert f"{{\\raggedright \\texttt{{rdemo.\\allowbreak{{}}{short}}}: {verdict}}}" in tex
     # the control's whole first paragraph, in every format and in the evidence
     full = "The variant whose description runs over two lines and ends here."
     assert all(full in text for text in (html, md, tex))
@@ -136,8 +140,8 @@ def test_non_pass_first_and_html_parts(report):
     # parameters, table, figures side by side with captions and PDF links, certificates
     section = html.split('id="claim-rdemo-pass"', 1)[1].split("</section>", 1)[0]
     assert "<h3>Parameters</h3>" in section and "<code>n</code>" in section
-    assert "<th>i</th><th>x_i</th>" in section
-    assert section.count("<figure>") == 2 and section.count("<figcaption>") == 2
+    assert "<th><code>i</code></th><th><code>x_i</code></th>" in section
+    assert section.count("<figure>") == 2 and section.count("<figcaption") == 2
     assert "<b>Check.</b>" in section and "<b>Negative control.</b>" in section
     assert 'href="figures/rdemo.pass.pdf"' in section
     assert 'href="figures/rdemo.pass.control.pdf"' in section
@@ -285,6 +289,9 @@ def test_report_tex_compiles_inside_a_minimal_article(report, tmp_path):
         \documentclass{article}
         \usepackage{graphicx}
         \usepackage{booktabs}
+        \usepackage{array}
+        \usepackage{amsmath}
+        \usepackage{amssymb}
         \begin{document}
         \appendix
         \input{rep/report.tex}

@@ -61,8 +61,8 @@ def test_exact_round_trip_from_csv_and_tampering(tmp_path, capsys):
 
 
 def test_unreadable_files_exit_2(tmp_path, capsys):
-    code, out, _ = _run(capsys, "check", str(tmp_path / "missing.json"))
-    assert code == 2 and "cannot read" in out
+    code, out, err = _run(capsys, "check", str(tmp_path / "missing.json"))
+    assert code == 2 and out == "" and "does not exist" in err  # a usage error
     trunc = tmp_path / "t.json"
     trunc.write_text('{"schema": "specproof.certificate/1", "X": ')
     code, out, _ = _run(capsys, "check", str(trunc))

@@ -55,11 +55,11 @@ def test_claims_json_and_long(capsys):
     assert [c["id"] for c in listing] == ["lin-sn-gan.homogeneity", "lin-sn-gan.gradient-bound"]
     grad = listing[1]
     assert grad["control"] == (
-        "The same networks with N(0,1) biases: the bound fails at small ||x||.")
+        r"The same networks with $\mathcal{N}(0, 1)$ biases: the bound fails at small $\|x\|$.")
     assert grad["profiles"]["quick"]["nets"] == 24 and grad["kind"] == "numerical"
     assert main(["claims", "--long", "--only", "lin-sn-gan.grad*"]) == 0
     out = capsys.readouterr().out
-    assert "control: The same networks with N(0,1) biases" in out
+    assert r"control: The same networks with $\mathcal{N}(0, 1)$ biases" in out
     assert "quick: nets=24" in out and "paper: nets=200" in out
 
 

@@ -48,13 +48,12 @@ def test_hessian_measure_equals_the_exact_two_layer_formula():
     assert r["residual"] < 1e-8 and r["paper_width"] is None  # one hidden layer: undefined
 
 
-def test_kernel_error_shrinks_with_width_and_needs_an_mlp():
-    cfg = measurement_config("kernel-error", arch="mlp")
-    small = np.mean([kernel_error({**cfg, "width": 32}, s)["value"] for s in range(4)])
-    large = np.mean([kernel_error({**cfg, "width": 512}, s)["value"] for s in range(4)])
-    assert large < 0.5 * small  # 1/sqrt(16) = 0.25 expected
-    with pytest.raises(ArgumentError, match="arch 'mlp' only"):
-        kernel_error({**measurement_config("kernel-error", arch="resnet"), "width": 8}, 0)
+def test_kernel_error_shrinks_with_width_on_an_mlp_and_a_resnet():
+    for arch in ("mlp", "resnet"):
+        cfg = measurement_config("kernel-error", arch=arch)
+        small = np.mean([kernel_error({**cfg, "width": 32}, s)["value"] for s in range(4)])
+        large = np.mean([kernel_error({**cfg, "width": 512}, s)["value"] for s in range(4)])
+        assert large < 0.5 * small, arch  # 1/sqrt(16) = 0.25 expected
 
 
 def test_linearization_gap_is_half_r_squared_lambda_for_small_radius():

@@ -5,11 +5,11 @@ import pytest
 
 from specproof.dag_nets import (
     compile,
-    infinite_width_ntk,
     mlp,
-    nngp_kernel,
     two_layer_hessian_norm,
 )
+from specproof.dag_nets import mlp_infinite_width_ntk as infinite_width_ntk
+from specproof.dag_nets import mlp_nngp_kernel as nngp_kernel
 
 
 @pytest.mark.parametrize("act", ["erf", "tanh", "softplus"])

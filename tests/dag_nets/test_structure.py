@@ -121,6 +121,10 @@ def test_width_excludes_outputs_and_needs_two_hidden_layers():
                     ("t", "side")])
     nx.set_node_attributes(g, 9, "size")
     g.nodes["x"]["size"] = g.nodes["t"]["size"] = 1
+    # undeclared, a sink before the last layer is a dead end
+    with pytest.raises(GraphError, match=r"hidden nodes \['side'\] reach no output"):
+        width(g)
+    g.nodes["side"]["role"] = g.nodes["y"]["role"] = "output"
     # 'side' is an output in layer 2 with in-degree 1 (excluded); h2 and h3 see 9 neurons
     assert width(g) == 9
     g.add_edge("t", "h3")  # a hidden node's in-degree counts every predecessor: 9 + 1
@@ -178,3 +182,29 @@ def test_role_hidden_is_never_taken_for_an_input_or_output():
     g.nodes["dead"]["role"] = "ouput"
     with pytest.raises(GraphError, match="role other than"):
         analyse(g)
+
+
+def test_dead_end_hidden_node_is_named_not_a_second_output():
+    from specproof.dag_nets import compile
+
+    g = mlp(4, depth=3, d_in=2)
+    g.add_edge("h1", "h_dead")
+    g.nodes["h_dead"]["size"] = 4
+    with pytest.raises(GraphError, match=r"hidden nodes \['h_dead'\] reach no output") as e:
+        compile(g)
+    assert e.value.nodes == ("h_dead",)
+    # declared outputs in different layers are fine
+    net = compile(g, outputs=["h_dead", "y"])
+    assert net.n_outputs == 5
+    # a sink in the last layer next to the output is indistinguishable from an output
+    g2 = mlp(4, depth=2, d_in=2)
+    g2.add_edge("h2", "y2")
+    assert compile(g2).outputs == ("y", "y2")
+
+
+def test_negative_seed_is_named():
+    from specproof import SpecproofError
+    from specproof.dag_nets import compile
+
+    with pytest.raises(SpecproofError, match="seed must be a non-negative int, got -1"):
+        compile(mlp(3), seed=-1)

@@ -4,7 +4,14 @@ from importlib import metadata
 
 import pytest
 
+from specproof.claims.providers import load_claim_providers
+
 pytest_plugins = ["pytester"]
+
+# the claim modules (and numpy.fft, which they import) load before any in-process pytester
+# run: pytester drops the modules first imported inside a run, and numpy's extension
+# modules cannot be imported twice in one process
+load_claim_providers()
 
 DEMO = '''
 import pytest
@@ -112,3 +119,46 @@ def test_entry_point_declared():
 
     text = (Path(__file__).parents[2] / "pyproject.toml").read_text()
     assert '[project.entry-points.pytest11]\nspecproof = "specproof.pytest_plugin"' in text
+
+
+TYPOS = '''
+import pytest
+
+RAN = []
+
+@pytest.mark.specproof("lin-sn-gan.homogenity")
+def test_typo_in_id():
+    RAN.append("id")
+
+@pytest.mark.specproof("lin-sn-gan.homogeneity", nn=3)
+def test_typo_in_override():
+    RAN.append("override")
+
+def test_typo_in_fixture(specproof_claim):
+    specproof_claim("lin-sn-gan.homogeneity", nn=3)
+
+def test_nothing_ran():
+    assert RAN == []
+'''
+
+
+def test_unknown_id_or_override_fails_in_one_line_before_running(pytester):
+    pytester.makepyfile(test_typos=TYPOS)
+    result = pytester.runpytest_inprocess(*_plugin_args(), "-p", "no:cacheprovider",
+                                          "-p", "no:randomly")
+    result.assert_outcomes(passed=1, failed=3)
+    out = result.stdout.str()
+    lines = out.splitlines()
+    expected = [
+        "@pytest.mark.specproof('lin-sn-gan.homogenity'): no claim 'lin-sn-gan.homogenity' "
+        "(did you mean 'lin-sn-gan.homogeneity'?)",
+        "@pytest.mark.specproof('lin-sn-gan.homogeneity'): unknown override 'nn' for claim "
+        "'lin-sn-gan.homogeneity' (did you mean 'n'?); its check takes n, c_sign",
+        "specproof_claim('lin-sn-gan.homogeneity'): unknown override 'nn' for claim "
+        "'lin-sn-gan.homogeneity' (did you mean 'n'?); its check takes n, c_sign",
+    ]
+    for line in expected:
+        assert line in lines, out
+    # one line each: no traceback, no ClaimFailed report, no list of every id
+    assert "Traceback" not in out and "ClaimFailed" not in out and "registered:" not in out
+    assert "TypeError" not in out

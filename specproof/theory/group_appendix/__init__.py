@@ -9,8 +9,11 @@ from specproof.claims import Paper
 PAPER = Paper(
     key="group-appendix",
     title="Elements of group and representation theory (appendix on equivariant networks)",
-    authors="likely A. Behboodi, G. Cesa, T. Cohen",
-    venue="NeurIPS 2022 (appendix)",
-    url="https://arxiv.org/abs/2205.07362",
-    note="Attribution reconstructed; the statements are the standard facts the appendix lists.",
+    # The attribution is unresolved, so no author, venue or address is printed as the
+    # source; what is known is said once, in the note.
+    note="Attribution unresolved: the appendix is probably the supplementary section "
+    "'Elements of group and representation theory' of A. Behboodi, G. Cesa, T. Cohen, "
+    "A PAC-Bayesian generalization bound for equivariant networks (NeurIPS 2022, "
+    "arXiv:2210.13150), not confirmed against the paper. The statements are the standard "
+    "facts the appendix lists.",
 )

@@ -100,10 +100,10 @@ def _named_groups(n_max: int, sym_max: int) -> list[FiniteGroup]:
     paper=PAPER.key,
     kind="exact",
     statement=(
-        "C_N, D_N, S_n, the Klein and quaternion groups and direct products satisfy the "
-        "group axioms on their Cayley tables (abelian exactly when expected), and G acting "
-        "on itself, on signals [g.x](h) = x(g^-1 h), and C4/D4 on image grids and feature "
-        "maps satisfy e.x = x and a.(b.x) = (ab).x."
+        "$C_N$, $D_N$, $S_n$, the Klein and quaternion groups and direct products satisfy the "
+        "group axioms on their Cayley tables (abelian exactly when expected), and $G$ acting "
+        "on itself, on signals $[g.x](h) = x(g^{-1}h)$, and $C_4$, $D_4$ on image grids and "
+        "feature maps satisfy $e.x = x$ and $a.(b.x) = (ab).x$."
     ),
     profiles={"quick": dict(n_max=6, sym_max=4, samples=2),
               "paper": dict(n_max=12, sym_max=5, samples=4)},
@@ -177,9 +177,10 @@ ORTHOGONALITY_TOL = 1e-12
     paper=PAPER.key,
     kind="numerical",
     statement=(
-        "For the real irreps of C_N, D_N (and Q8, whose 4-d irrep has type H), "
-        "<chi_psi, chi_phi> = c_psi delta_{psi phi} with "
-        "c_psi = dim End_G(psi) in {1, 2, 4}, and sum_psi d_psi^2 / c_psi = |G|."
+        r"For the real irreps of $C_N$, $D_N$ (and $Q_8$, whose 4-dimensional irrep has type "
+        r"$\mathbb{H}$), $\langle \chi_\psi, \chi_\phi \rangle = c_\psi \delta_{\psi\phi}$ "
+        r"with $c_\psi = \dim \mathrm{End}_G(\psi) \in \{1, 2, 4\}$, and $\sum_\psi d_\psi^2 / "
+        r"c_\psi = |G|$."
     ),
     profiles={"quick": dict(n_max=6), "paper": dict(n_max=12)},
 )
@@ -213,8 +214,10 @@ def character_orthogonality(ctx, n_max: int, variant: str = "true"):
         figure=_gram_figure([cyclic(6), dihedral(6), quaternion()]) if variant == "true" else None,
         measured={"max_error": worst, "sum_rule_holds": sum_ok,
                   "types_match_commutant": c_ok},
-        expected=(f"max |<chi_psi, chi_phi> - c_psi delta| <= {ORTHOGONALITY_TOL:g}, "
-                  "sum d^2/c = |G| exactly, c_psi = dim of the commutant"),
+        expected=(rf"$\max |\langle \chi_\psi, \chi_\phi \rangle - c_\psi \delta_{{\psi\phi}}| "
+                  rf"\le$ "
+                  f"{ORTHOGONALITY_TOL:g}, "
+                  r"$\sum_\psi d_\psi^2 / c_\psi = |G|$ exactly, $c_\psi$ = dim of the commutant"),
         table=rows,
         key="max_error",
     )
@@ -246,8 +249,8 @@ def _gram_figure(groups: list[FiniteGroup]):
 
 @character_orthogonality.control
 def complex_irreps_as_real(ctx, n_max: int):
-    """Treats every irrep as real type: c = 1 for the complex-type rotation irreps of C_N and
-    the quaternionic irrep of Q8."""
+    """Treats every irrep as real type: $c = 1$ for the complex-type rotation irreps of $C_N$
+    and the quaternionic irrep of $Q_8$."""
     return character_orthogonality.check(ctx, n_max=n_max, variant="complex_as_real")
 
 
@@ -262,8 +265,9 @@ def _conjugation_representation(G: FiniteGroup):
     paper=PAPER.key,
     kind="numerical",
     statement=(
-        "The regular representation of G contains every real irrep psi with multiplicity "
-        "d_psi / c_psi (C_N, D_N, Klein, Q8, S_3, S_4, C2xD3, D3xC5; left and right regular)."
+        r"The regular representation of $G$ contains every real irrep $\psi$ with multiplicity "
+        r"$d_\psi / c_\psi$ ($C_N$, $D_N$, Klein, $Q_8$, $S_3$, $S_4$, $C_2 \times D_3$, $D_3 "
+        r"\times C_5$; left and right regular)."
     ),
     profiles={"quick": dict(n_max=6), "paper": dict(n_max=12)},
 )
@@ -288,7 +292,8 @@ def regular_multiplicity(ctx, n_max: int, variant: str = "true"):
     return ctx.evidence(
         holds=mismatches == 0,
         measured={"mismatches": mismatches, "representations": len(rows)},
-        expected="decompose(regular) == {psi: d_psi / c_psi} for every group",
+        expected=r"$\mathrm{decompose}(\mathrm{regular}) = \{\psi: d_\psi / c_\psi\}$ for every "
+                 r"group",
         table=rows,
         key="mismatches",
     )
@@ -296,6 +301,6 @@ def regular_multiplicity(ctx, n_max: int, variant: str = "true"):
 
 @regular_multiplicity.control
 def conjugation_representation(ctx, n_max: int):
-    """The permutation representation of G acting on itself by conjugation (same dimension
-    |G|, not regular)."""
+    """The permutation representation of $G$ acting on itself by conjugation (same dimension
+    $|G|$, not regular)."""
     return regular_multiplicity.check(ctx, n_max=n_max, variant="conjugation")

@@ -59,10 +59,11 @@ def _random_rep(G: FiniteGroup, rng: np.random.Generator, parts: int) -> Represe
     paper=PAPER.key,
     kind="numerical",
     statement=(
-        "dim Hom_G(rho1, rho2) = <chi1, chi2>: the nullspace of the generator constraints "
-        "[rho2(g) (x) I - I (x) rho1(g)^T] vec(W) = 0 and the range of the Reynolds operator "
-        "have exactly this dimension, for all irrep pairs of C_N, D_N and for random "
-        "representations in random bases."
+        r"$\dim \mathrm{Hom}_G(\rho_1, \rho_2) = \langle \chi_1, \chi_2 \rangle$: the "
+        r"nullspace of the generator constraints $[\rho_2(g) \otimes I - I \otimes "
+        r"\rho_1(g)^\top] \operatorname{vec}(W) = 0$ and the range of the Reynolds operator "
+        r"have exactly this dimension, for all irrep pairs of $C_N$, $D_N$ and for random "
+        r"representations in random bases."
     ),
     profiles={"quick": dict(n_max=6, random_reps=2), "paper": dict(n_max=12, random_reps=6)},
 )
@@ -93,8 +94,10 @@ def hom_dimension_claim(ctx, n_max: int, random_reps: int, variant: str = "gener
         holds=holds,
         measured={"mismatches": mismatches, "pairs": sum(r["pairs"] for r in rows),
                   "max_residual": worst_res, "max_subspace_gap": worst_gap},
-        expected=(f"no dimension mismatch; max ||rho2(g)B - B rho1(g)|| <= {RESIDUAL_TOL:g}; "
-                  f"sin(largest principal angle) nullspace vs Reynolds <= {SUBSPACE_TOL:g}"),
+        expected=(rf"no dimension mismatch; $\max \|\rho_2(g)B - B\rho_1(g)\| \le$ "
+                  rf"{RESIDUAL_TOL:g}; "
+                  rf"$\sin$ of the largest principal angle between nullspace and Reynolds range "
+                  rf"$\le$ {SUBSPACE_TOL:g}"),
         table=rows,
         key="mismatches",
     )
@@ -102,7 +105,8 @@ def hom_dimension_claim(ctx, n_max: int, random_reps: int, variant: str = "gener
 
 @hom_dimension_claim.control
 def one_generator_only(ctx, n_max: int, random_reps: int):
-    """The nullspace stacks only the first generator (the rotation r of D_N): too big a space."""
+    """The nullspace stacks only the first generator (the rotation $r$ of $D_N$): too big a
+    space."""
     return hom_dimension_claim.check(ctx, n_max=n_max, random_reps=random_reps,
                                      variant="first-generator")
 
@@ -127,9 +131,10 @@ class _UnconstrainedLifting:
     paper=PAPER.key,
     kind="numerical",
     statement=(
-        "Lifting convolutions (images -> functions on G x grid) and group convolutions "
-        "(G x grid -> G x grid) on square grids are exactly equivariant under C4 (rot90) "
-        "and D4 (rot90 and mirrors): f(g.x) = g.f(x) to machine precision."
+        r"Lifting convolutions (images to functions on $G \times \text{grid}$) and group "
+        r"convolutions ($G \times \text{grid} \to G \times \text{grid}$) on square grids are "
+        r"exactly equivariant under $C_4$ (rot90) and $D_4$ (rot90 and mirrors): $f(g.x) = "
+        r"g.f(x)$ to machine precision."
     ),
     profiles={"quick": dict(size=7, channels=2, kernel_size=3, samples=2),
               "paper": dict(size=17, channels=4, kernel_size=5, samples=4)},
@@ -166,7 +171,8 @@ def conv_equivariance(ctx, size: int, channels: int, kernel_size: int, samples: 
         holds=bool(all_ok and worst <= 1e-12),
         measured={"max_relative_error": worst, "tolerance_at_max": worst_tol,
                   "layers_checked": len(rows)},
-        expected="every layer passes check_equivariance (dtype tolerance) and max error <= 1e-12",
+        expected=r"every layer passes check_equivariance (dtype tolerance) and max error $\le "
+                 r"10^{-12}$",
         table=rows,
         key="max_relative_error",
     )
@@ -194,9 +200,9 @@ def _without_one_dim_parts(w: np.ndarray, G: FiniteGroup) -> np.ndarray:
     paper=PAPER.key,
     kind="numerical",
     statement=(
-        "For W = sum_h w(h) (x) R(h) with R the right-regular representation, "
-        "||W||_2 = max_psi ||sum_h w(h) (x) psi(h)||_2 over the real irreps psi; for C_N "
-        "this is the FFT formula for block-circulant matrices."
+        r"For $W = \sum_h w(h) \otimes R(h)$ with $R$ the right-regular representation, "
+        r"$\|W\|_2 = \max_\psi \|\sum_h w(h) \otimes \psi(h)\|_2$ over the real irreps $\psi$; "
+        r"for $C_N$ this is the FFT formula for block-circulant matrices."
     ),
     profiles={"quick": dict(orders=[3, 4, 5, 6], channels=3),
               "paper": dict(orders=[3, 4, 5, 6, 8, 12, 16], channels=8)},
@@ -232,7 +238,8 @@ def fourier_spectral_norm(ctx, orders: list[int], channels: int, indexing: str =
         measured={"max_rel_error": worst,
                   "min_wrong_convention_gap_nonabelian": min_gap_nonabelian,
                   "cases": len(rows)},
-        expected="|Fourier - dense SVD| / max(||W||, 1) <= 1e-10 (and the FFT rule on C_N)",
+        expected=r"$|\text{Fourier} - \text{dense SVD}| / \max(\|W\|_2, 1) \le 10^{-10}$ "
+                 r"(and the FFT rule on $C_N$)",
         table=rows,
         key="max_rel_error",
     )
@@ -240,6 +247,7 @@ def fourier_spectral_norm(ctx, orders: list[int], channels: int, indexing: str =
 
 @fourier_spectral_norm.control
 def inverse_convention(ctx, orders: list[int], channels: int):
-    """Blocks built with psi(h^-1) where psi(h) belongs (wrong on the non-abelian D_N)."""
+    r"""Blocks built with $\psi(h^{-1})$ where $\psi(h)$ belongs (wrong on the non-abelian
+    $D_N$)."""
     return fourier_spectral_norm.check(ctx, orders=orders, channels=channels,
                                        indexing="gh^-1")

@@ -64,9 +64,10 @@ def _cube_certificate_with(m: int, constant: Fraction) -> Certificate:
     "hopkins-tiegel.boolean-cube-identity",
     paper=PAPER.key,
     kind="symbolic",
-    statement="For the Boolean cube X in {+-1}^{2^m x m}, sum_x <x,v>^4 = 2^m(3||v||^4 - "
-    "2 sum v_i^4) and (3 - 2/m)||v||^4 - (3||v||^4 - 2 sum v_i^4) = (2/m) sum_{i<j}"
-    "(v_i^2 - v_j^2)^2, so ||X||_{2->4}^4 <= 2^m(3 - 2/m) has an exact SoS certificate.",
+    statement=r"For the Boolean cube $X \in \{\pm 1\}^{2^m \times m}$, $\sum_x \langle x, "
+              r"v\rangle^4 = 2^m(3\|v\|^4 - 2\sum_i v_i^4)$ and $(3 - 2/m)\|v\|^4 - (3\|v\|^4 "
+              r"- 2\sum_i v_i^4) = (2/m)\sum_{i<j}(v_i^2 - v_j^2)^2$, so $\|X\|_{2\to4}^4 \le "
+              r"2^m(3 - 2/m)$ has an exact SoS certificate.",
     profiles={"quick": dict(m_max=4), "paper": dict(m_max=6)},
 )
 def boolean_cube_identity(ctx, m_max, variant="true"):
@@ -89,8 +90,8 @@ def boolean_cube_identity(ctx, m_max, variant="true"):
         measured={"identities_zero": sum(r["identity_terms_left"] == 0 for r in rows),
                   "certificates_accepted": sum(r["exact_check"] for r in rows),
                   "cases": len(rows)},
-        expected="both identities expand to 0 and the exact checker accepts C = 2^m(3-2/m) "
-                 "for every m",
+        expected=r"both identities expand to 0 and the exact checker accepts $C = 2^m(3 - 2/m)$ "
+                 "for every $m$",
         table=rows,
         key="certificates_accepted",
         certificates=docs,
@@ -99,7 +100,8 @@ def boolean_cube_identity(ctx, m_max, variant="true"):
 
 @boolean_cube_identity.control
 def cube_constant_too_small(ctx, m_max):
-    """The constant 3 - 3/m (below the norm, since v = 1/sqrt(m) attains 3 - 2/m)."""
+    r"""The constant $3 - 3/m$ (below the norm, since $v = \mathbf{1}/\sqrt{m}$ attains $3 -
+    2/m$)."""
     return boolean_cube_identity.check(ctx, m_max, variant="too-small")
 
 
@@ -120,9 +122,9 @@ def _tamper(doc: dict, how: str) -> dict:
     "hopkins-tiegel.exact-certificate-roundtrip",
     paper=PAPER.key,
     kind="exact",
-    statement="An SoS upper bound on ||X||_{2->4}^4 for rational X, rounded to a rational "
-    "Gram matrix (Peyrl-Parrilo), written to a file and read back, is verified by the "
-    "exact checker (identity over Q and LDL^T).",
+    statement=r"An SoS upper bound on $\|X\|_{2\to4}^4$ for rational $X$, rounded to a "
+              r"rational Gram matrix (Peyrl-Parrilo), written to a file and read back, is "
+              r"verified by the exact checker (identity over $\mathbb{Q}$ and $LDL^\top$).",
     profiles={"quick": dict(d=3, n=8), "paper": dict(d=6, n=18)},
 )
 def exact_certificate_roundtrip(ctx, d, n, variant="true"):
@@ -156,6 +158,6 @@ def exact_certificate_roundtrip(ctx, d, n, variant="true"):
 
 @exact_certificate_roundtrip.control
 def tampered_file(ctx, d, n):
-    """The same file with C lowered by a relative 1e-9, and with one Gram entry changed by
-    2^-40: holds if the exact checker accepts either."""
+    """The same file with $C$ lowered by a relative $10^{-9}$, and with one Gram entry changed
+    by $2^{-40}$: holds if the exact checker accepts either."""
     return exact_certificate_roundtrip.check(ctx, d, n, variant="tampered")

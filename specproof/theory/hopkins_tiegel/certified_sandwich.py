@@ -49,10 +49,10 @@ def _with_bound(cert: Certificate, C: Fraction) -> Certificate:
     "hopkins-tiegel.certified-sandwich",
     paper=PAPER.key,
     kind="exact",
-    statement="For Gaussian X (n = 3d) the power method's witness v and the degree-4 SoS "
-    "certificate sandwich the norm, ||Xv||_4^4 / ||v||^4 <= ||X||_{2->4}^4 <= C, with C "
-    "within 1e-5 of the SoS value, from one first-order solve, accepted by the exact "
-    "checker (d = 20 in the paper profile).",
+    statement=r"For Gaussian $X$ ($n = 3d$) the power method's witness $v$ and the degree-4 "
+              r"SoS certificate sandwich the norm, $\|Xv\|_4^4 / \|v\|^4 \le \|X\|_{2\to4}^4 "
+              r"\le C$, with $C$ within $10^{-5}$ of the SoS value, from one first-order "
+              r"solve, accepted by the exact checker ($d = 20$ in the paper profile).",
     profiles={"quick": dict(d=6, n=18), "paper": dict(d=20, n=60)},
 )
 def certified_sandwich(ctx, d, n, variant="true"):
@@ -80,8 +80,8 @@ def certified_sandwich(ctx, d, n, variant="true"):
             "solver": prov.get("solver"),
             "certify_seconds": prov.get("certify_seconds"),
         },
-        expected="the exact checker accepts C, C >= the exact power-method value, and "
-                 "C / SoS value - 1 <= 1e-5",
+        expected=r"the exact checker accepts $C$, $C \ge$ the exact power-method value, and "
+                 r"$C / \mathrm{SoS} - 1 \le 10^{-5}$",
         table=[{"check": "exact", "ok": bool(res.ok), "reason": res.reason}],
         key="accepted",
         certificates={f"sandwich-d{d}" + ("" if variant == "true" else "-lowered"):
@@ -91,6 +91,6 @@ def certified_sandwich(ctx, d, n, variant="true"):
 
 @certified_sandwich.control
 def bound_below_the_witness(ctx, d, n):
-    """C lowered to 1e-6 (relative) below the power-method value, which the witness proves
-    false; the honest Gram matrix projected onto that C must be rejected."""
+    """$C$ lowered to $10^{-6}$ (relative) below the power-method value, which the witness
+    proves false; the honest Gram matrix projected onto that $C$ must be rejected."""
     return certified_sandwich.check(ctx, d, n, variant="lowered")

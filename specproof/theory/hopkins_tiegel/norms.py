@@ -63,10 +63,10 @@ def _closed_form_cases(rng: np.random.Generator, d_max: int, cube_ms, variant: s
     paper=PAPER.key,
     kind="numerical",
     statement=(
-        "||X||_{2->q} has closed forms: 1 for identity and orthogonal X, ||u||_q||w||_2 for "
-        "u w^T, max|s_i| for diag(s), sqrt(d) for a d x d Hadamard matrix, and "
-        "||X||^4_{2->4} = 2^m (3 - 2/m) for the Boolean cube {+-1}^m (attained by the power "
-        "method and equal to the degree-4 SoS value)."
+        r"$\|X\|_{2\to q}$ has closed forms: 1 for identity and orthogonal $X$, $\|u\|_q "
+        r"\|w\|_2$ for $uw^\top$, $\max_i |s_i|$ for $\mathrm{diag}(s)$, $\sqrt{d}$ for a $d "
+        r"\times d$ Hadamard matrix, and $\|X\|_{2\to4}^4 = 2^m(3 - 2/m)$ for the Boolean cube "
+        r"$\{\pm 1\}^m$ (attained by the power method and equal to the degree-4 SoS value)."
     ),
     profiles={
         "quick": dict(d_max=4, cube_ms=[2, 3, 4], tol=1e-7),
@@ -98,7 +98,7 @@ def closed_forms(ctx, d_max, cube_ms, tol, variant="true"):
 
 @closed_forms.control
 def closed_forms_wrong(ctx, d_max, cube_ms, tol):
-    """Wrong closed forms: ||u||_2||w||_2 for rank one, 3*2^m for the Boolean cube."""
+    r"""Wrong closed forms: $\|u\|_2 \|w\|_2$ for rank one, $3 \cdot 2^m$ for the Boolean cube."""
     return closed_forms.check(ctx, d_max, cube_ms, tol, variant="wrong")
 
 
@@ -125,9 +125,10 @@ def _family(name: str, n: int, d: int, rng: np.random.Generator) -> np.ndarray:
     paper=PAPER.key,
     kind="numerical",
     statement=(
-        "The spectral baseline lambda_max(sum_i (x_i x_i)(x_i x_i)^T) bounds ||X||^4_{2->4} "
-        "and its rounding (top eigenvector reshaped, symmetrised, best eigenvector u) loses "
-        "at most a factor d: lambda_max <= d ||X u||_4^4."
+        r"The spectral baseline $\lambda_{\max}(\sum_i (x_i \otimes x_i)(x_i \otimes "
+        r"x_i)^\top)$ bounds $\|X\|_{2\to4}^4$ and its rounding (top eigenvector reshaped, "
+        r"symmetrised, best eigenvector $u$) loses at most a factor $d$: $\lambda_{\max} \le "
+        r"d\,\|Xu\|_4^4$."
     ),
     profiles={
         "quick": dict(ds=[3, 5, 8], n_factor=3, trials=3),
@@ -172,7 +173,7 @@ def baseline_guarantee(ctx, ds, n_factor, trials, rounding="eigenvectors"):
     return ctx.evidence(
         holds=worst <= 1.0 + 1e-9,
         measured={"worst_ratio_over_d": worst, "instances": len(rows)},
-        expected="max over instances of lambda_max / (d ||X u||_4^4) <= 1",
+        expected=r"$\max$ over instances of $\lambda_{\max} / (d\,\|Xu\|_4^4) \le 1$",
         table=rows,
         figure=fig,
         key="worst_ratio_over_d",
@@ -191,9 +192,9 @@ def baseline_random_vector(ctx, ds, n_factor, trials):
     paper=PAPER.key,
     kind="numerical",
     statement=(
-        "For d <= 3 degree-4 SoS is exact (Hilbert: nonnegative ternary quartics are sums of "
-        "squares): SoS_4(X) = ||X||^4_{2->4}, matching the power-method witness and lying "
-        "inside an eps-net bracket."
+        r"For $d \le 3$ degree-4 SoS is exact (Hilbert: nonnegative ternary quartics are sums "
+        r"of squares): $\mathrm{SoS}_4(X) = \|X\|_{2\to4}^4$, matching the power-method "
+        r"witness and lying inside an $\varepsilon$-net bracket."
     ),
     profiles={
         "quick": dict(ds=[2, 3], trials=4, eps=0.02, tol=1e-6),
@@ -223,7 +224,9 @@ def sos4_exact_small_d(ctx, ds, trials, eps, tol, upper="sos"):
     return ctx.evidence(
         holds=worst <= tol and outside == 0,
         measured={"max_rel_gap": worst, "outside_net_bracket": outside},
-        expected=f"|upper - power| / power <= {tol:g} and upper inside the eps-net bracket",
+        expected=rf"$|\mathrm{{upper}} - \mathrm{{power}}| / \mathrm{{power}} \le$ {tol:g} and "
+                 rf"upper "
+                 r"inside the $\varepsilon$-net bracket",
         table=rows,
         key="max_rel_gap",
     )
@@ -231,7 +234,8 @@ def sos4_exact_small_d(ctx, ds, trials, eps, tol, upper="sos"):
 
 @sos4_exact_small_d.control
 def spectral_baseline_not_exact(ctx, ds, trials, eps, tol):
-    """The spectral baseline lambda_max^{1/4} in place of SoS_4 (not tight even for d <= 3)."""
+    r"""The spectral baseline $\lambda_{\max}^{1/4}$ in place of $\mathrm{SoS}_4$ (not tight
+    even for $d \le 3$)."""
     return sos4_exact_small_d.check(ctx, ds, trials, eps, tol, upper="baseline")
 
 
@@ -254,8 +258,9 @@ def _cached_sos(X: np.ndarray):
     paper=PAPER.key,
     kind="numerical",
     statement=(
-        "On random instances the bounds are ordered: power-method value <= SoS_4 <= spectral "
-        "baseline lambda_max (all on ||X||^4_{2->4}); SoS closes most of the baseline's gap."
+        r"On random instances the bounds are ordered: power-method value $\le \mathrm{SoS}_4 "
+        r"\le$ spectral baseline $\lambda_{\max}$ (all on $\|X\|_{2\to4}^4$); SoS closes most "
+        r"of the baseline's gap."
     ),
     profiles={
         "quick": dict(ds=[3, 4, 5, 6], trials=2, n_factor=3, tol=1e-6),
@@ -305,7 +310,8 @@ def sandwich(ctx, ds, trials, n_factor, tol, order="true"):
                   "max_sos_over_opt": max(r["sos_over_opt"] for r in rows),
                   "max_baseline_over_opt": max(r["baseline_over_opt"] for r in rows),
                   "max_sos_over_power": worst_power},
-        expected=f"power <= SoS_4 <= baseline on every instance (relative slack {tol:g})",
+        expected=rf"power $\le \mathrm{{SoS}}_4 \le$ baseline on every instance (relative slack "
+                 rf"{tol:g})",
         table=rows,
         figure=fig,
         key="violations",
@@ -314,5 +320,5 @@ def sandwich(ctx, ds, trials, n_factor, tol, order="true"):
 
 @sandwich.control
 def sandwich_swapped(ctx, ds, trials, n_factor, tol):
-    """The order swapped: claims baseline <= SoS_4."""
+    r"""The order swapped: claims baseline $\le \mathrm{SoS}_4$."""
     return sandwich.check(ctx, ds, trials, n_factor, tol, order="swapped")

@@ -69,9 +69,12 @@ def _spectrum_run(rng, m, n, steps, lr, optimizer):
     "pion.spectrum-exact",
     paper=PAPER.key,
     kind="numerical",
-    statement="Updating W by left and right orthogonal transformations, W <- exp(-eta alpha "
-    "A_out) W exp(-eta alpha A_in) with A skew-symmetric, leaves every singular value of W "
-    "unchanged.",
+    statement=r"Updating $W$ by left and right orthogonal transformations, $W \leftarrow "
+              r"\exp(-\eta\alpha A_{\mathrm{out}})\, W \exp(-\eta\alpha A_{\mathrm{in}})$ with "
+              r"$A$ skew-symmetric, leaves every singular value of $W$ unchanged.",
+    labels={
+        "max_relative_drift": r"max relative drift of $\sigma_i$",
+    },
     profiles={
         "quick": dict(m=12, n=8, steps=1000, lr=0.05, tol=1e-12),
         "paper": dict(m=64, n=48, steps=1000, lr=0.05, tol=1e-12),
@@ -95,8 +98,8 @@ def spectrum_exact(ctx, m, n, steps, lr, tol, optimizer="pion-expm"):
             "optimizer": optimizer,
             "steps": steps,
         },
-        expected=f"max relative singular-value drift <= {tol:g} over {steps} steps while "
-        "||W_T - W_0|| / ||W_0|| > 0.1",
+        expected=f"max relative singular-value drift $\\le$ {tol:g} over {steps} steps while "
+        r"$\|W_T - W_0\| / \|W_0\| > 0.1$",
         table=[
             {"step": t, "drift": d}
             for t, d in zip(when[:: max(1, len(when) // 10)], drift[:: max(1, len(when) // 10)])
@@ -176,8 +179,8 @@ def _e2_residuals(sizes, matrix: str):
     "pion.e2-defect",
     paper=PAPER.key,
     kind="symbolic",
-    statement="For skew-symmetric A the truncated exponential E2 = I + eta alpha A + "
-    "(eta alpha A)^2 / 2 satisfies E2^T E2 - I = (eta alpha A)^4 / 4.",
+    statement=r"For skew-symmetric $A$ the truncated exponential $E_2 = I + \eta\alpha A + "
+              r"(\eta\alpha A)^2/2$ satisfies $E_2^\top E_2 - I = (\eta\alpha A)^4/4$.",
     profiles={"quick": dict(sizes=[2, 3, 4]), "paper": dict(sizes=[2, 3, 4, 5])},
 )
 def e2_defect(ctx, sizes, matrix="skew"):
@@ -185,8 +188,8 @@ def e2_defect(ctx, sizes, matrix="skew"):
     return ctx.evidence(
         holds=bad == 0,
         measured={"nonzero_residuals": bad, "cases": len(rows), "matrix": matrix},
-        expected="E2(B)^T E2(B) - I - B^4/4 expands to 0, as a polynomial in B with "
-        "B^T = -B (every size) and entrywise for symbolic matrices",
+        expected=r"$E_2(B)^\top E_2(B) - I - B^4/4$ expands to 0, as a polynomial in $B$ with "
+        r"$B^\top = -B$ (every size) and entrywise for symbolic matrices",
         table=rows,
         key="nonzero_residuals",
     )
@@ -194,7 +197,8 @@ def e2_defect(ctx, sizes, matrix="skew"):
 
 @e2_defect.control
 def e2_defect_general(ctx, sizes):
-    """The same identity for a general (not skew) A, with B^T independent of B: refuted."""
+    r"""The same identity for a general (not skew) $A$, with $B^\top$ independent of $B$:
+    refuted."""
     return e2_defect.check(ctx, sizes, matrix="general")
 
 
@@ -210,8 +214,12 @@ def _one_step_drift(W, G, lr, transform):
     "pion.e2-drift-order",
     paper=PAPER.key,
     kind="statistical",
-    statement="With the truncated exponential E2 the singular values drift by O(eta^4) per "
-    "step (first-order truncations drift by O(eta^2)).",
+    statement=r"With the truncated exponential $E_2$ the singular values drift by $O(\eta^4)$ "
+              r"per step (first-order truncations drift by $O(\eta^2)$).",
+    labels={
+        "slope": r"slope $\hat\alpha$",
+        "interval": r"95% interval of $\hat\alpha$",
+    },
     profiles={
         "quick": dict(m=10, n=7, seeds=3, lrs=[0.05, 0.08, 0.13, 0.2, 0.32, 0.5]),
         "paper": dict(m=48, n=32, seeds=8, lrs=list(np.geomspace(0.03, 0.5, 10))),
@@ -239,7 +247,7 @@ def e2_drift_order(ctx, m, n, seeds, lrs, transform="e2"):
             "min_drift": min(ys),
             "max_drift": max(ys),
         },
-        expected="fitted log-log slope of drift against eta in [3.7, 4.3]",
+        expected=r"fitted log-log slope of drift against $\eta$ in $[3.7, 4.3]$",
         table=[{"eta": float(x), "drift": y} for x, y in zip(xs[: len(lrs)], ys[: len(lrs)])],
         figure=fig,
         key="slope",
@@ -248,7 +256,7 @@ def e2_drift_order(ctx, m, n, seeds, lrs, transform="e2"):
 
 @e2_drift_order.control
 def e2_drift_order_first_order(ctx, **params):
-    """The first-order truncation E1 = I + eta alpha A: its drift is O(eta^2)."""
+    r"""The first-order truncation $E_1 = I + \eta\alpha A$: its drift is $O(\eta^2)$."""
     return e2_drift_order.check(ctx, **params, transform="e1")
 
 
@@ -257,8 +265,12 @@ def e2_drift_order_first_order(ctx, **params):
     "pion.skew-momentum",
     paper=PAPER.key,
     kind="numerical",
-    statement="The preconditioned momentum A = -m / (sqrt(v) + eps), m and v EMAs of the "
-    "skew-symmetric generators and of their squares, is skew-symmetric at every step.",
+    statement=r"The preconditioned momentum $A = -m / (\sqrt{v} + \epsilon)$, $m$ and $v$ EMAs "
+              r"of the skew-symmetric generators and of their squares, is skew-symmetric at "
+              r"every step.",
+    labels={
+        "max |A + A^T| / max |A|": r"$\max |A + A^\top| / \max |A|$",
+    },
     profiles={"quick": dict(m=9, n=6, steps=50), "paper": dict(m=64, n=40, steps=300)},
 )
 def skew_momentum(ctx, m, n, steps, preconditioner="elementwise"):
@@ -288,8 +300,8 @@ def skew_momentum(ctx, m, n, steps, preconditioner="elementwise"):
             "steps": steps,
             "preconditioner": preconditioner,
         },
-        expected="max |A + A^T| / max |A| <= 1e-15 over every step, both sides, both "
-        "momentum modes (the generators are formed as X - X^T, so exactly 0 is expected)",
+        expected=r"$\max |A + A^\top| / \max |A| \le 10^{-15}$ over every step, both sides, both "
+        r"momentum modes (the generators are formed as $X - X^\top$, so exactly 0 is expected)",
         table=rows,
         key="max_relative_asymmetry",
     )
@@ -317,8 +329,9 @@ def _loss_and_grad(X, Y, lam):
     "pion.descent-rate",
     paper=PAPER.key,
     kind="numerical",
-    statement="Along the Pion flow W(eta) = exp(-eta G_out) W exp(-eta G_in), "
-    "df/deta at eta = 0 equals -(||G_in||_F^2 + ||G_out||_F^2) / 2.",
+    statement=r"Along the Pion flow $W(\eta) = \exp(-\eta G_{\mathrm{out}})\, W \exp(-\eta "
+              r"G_{\mathrm{in}})$, $\mathrm{d}f/\mathrm{d}\eta$ at $\eta = 0$ equals "
+              r"$-(\|G_{\mathrm{in}}\|_F^2 + \|G_{\mathrm{out}}\|_F^2)/2$.",
     profiles={
         "quick": dict(m=6, n=4, k=10, trials=5, h=1e-4),
         "paper": dict(m=32, n=20, k=50, trials=20, h=1e-4),
@@ -350,8 +363,8 @@ def descent_rate(ctx, m, n, k, trials, h, flow="pion"):
     return ctx.evidence(
         holds=worst <= 1e-6,
         measured={"max_relative_error": worst, "flow": flow, "h": h},
-        expected="fourth-order central difference (step h) of f along the flow equals "
-        "-(||G_in||^2 + ||G_out||^2)/2 to relative 1e-6",
+        expected=r"fourth-order central difference (step $h$) of $f$ along the flow equals "
+        r"$-(\|G_{\mathrm{in}}\|_F^2 + \|G_{\mathrm{out}}\|_F^2)/2$ to relative $10^{-6}$",
         table=rows,
         key="max_relative_error",
     )
@@ -359,7 +372,8 @@ def descent_rate(ctx, m, n, k, trials, h, flow="pion"):
 
 @descent_rate.control
 def descent_rate_gradient_flow(ctx, **params):
-    """The gradient-descent flow W - eta G, whose rate is -||G||^2, against the same formula."""
+    r"""The gradient-descent flow $W - \eta G$, whose rate is $-\|G\|_F^2$, against the same
+    formula."""
     return descent_rate.check(ctx, **params, flow="gd")
 
 
@@ -368,9 +382,12 @@ def descent_rate_gradient_flow(ctx, **params):
     "pion.update-rms",
     paper=PAPER.key,
     kind="numerical",
-    statement="With alpha = c sqrt(mn) / ||A_out W + W A_in||_F the update of an m x n "
-    "matrix has RMS eta c (c = 0.2): exactly for its first-order part, up to O(eta) for "
-    "the E2 step.",
+    statement=r"With $\alpha = c\sqrt{mn} / \|A_{\mathrm{out}} W + W A_{\mathrm{in}}\|_F$ the "
+              r"update of an $m \times n$ matrix has RMS $\eta c$ ($c = 0.2$): exactly for its "
+              r"first-order part, up to $O(\eta)$ for the $E_2$ step.",
+    labels={
+        "|rms/(eta c) - 1| full step": r"$|\mathrm{RMS}/(\eta c) - 1|$, full step",
+    },
     profiles={
         "quick": dict(m=12, n=8, steps=20, lrs=[1e-3, 1e-2]),
         "paper": dict(m=96, n=64, steps=100, lrs=[1e-4, 1e-3, 1e-2]),
@@ -410,8 +427,9 @@ def update_rms(ctx, m, n, steps, lrs, optimizer="pion"):
             "max_full_step_deviation_over_eta": worst_full,
             "optimizer": optimizer,
         },
-        expected="|RMS/(eta c) - 1| <= 1e-6 for the first-order part (eps only) and <= eta "
-        "for the full step, every step, every side and eta",
+        expected=r"$|\mathrm{RMS}/(\eta c) - 1| \le 10^{-6}$ for the first-order part "
+                 r"($\epsilon$ only) "
+        r"and $\le \eta$ for the full step, every step, every side and $\eta$",
         table=rows,
         key="max_full_step_deviation_over_eta",
     )
@@ -419,5 +437,5 @@ def update_rms(ctx, m, n, steps, lrs, optimizer="pion"):
 
 @update_rms.control
 def update_rms_adam(ctx, **params):
-    """Adam on the same gradients: its update RMS is about eta, not eta c."""
+    r"""Adam on the same gradients: its update RMS is about $\eta$, not $\eta c$."""
     return update_rms.check(ctx, **params, optimizer="adam")

@@ -59,12 +59,12 @@ def _train(make, W0, loss_grad, steps, every=5):
     "pion.training",
     paper=PAPER.key,
     kind="statistical",
-    statement="Pion trains while keeping each weight matrix's spectrum: on underdetermined "
-    "matrix sensing (n^2/2 measurements of an n x n matrix) Pion (E2) lowers the loss at "
-    "least 1000-fold (mean over the last tenth of the run) and ends with its initial "
-    "singular values (relative drift <= 1e-3), while Adam and Muon also fit but end with "
-    "singular values that differ from the initial ones by more than 0.1 (relative to the "
-    "largest).",
+    statement=r"Pion trains while keeping each weight matrix's spectrum: on underdetermined "
+              r"matrix sensing ($n^2/2$ measurements of an $n \times n$ matrix) Pion ($E_2$) "
+              r"lowers the loss at least 1000-fold (mean over the last tenth of the run) and "
+              r"ends with its initial singular values (relative drift $\le 10^{-3}$), while "
+              r"Adam and Muon also fit but end with singular values that differ from the "
+              r"initial ones by more than 0.1 (relative to the largest).",
     profiles={
         "quick": dict(n=8, steps=400, lrs={"Pion (E2)": [0.05], "Adam": [0.03], "Muon": [0.03]}),
         "paper": dict(
@@ -138,9 +138,9 @@ def training(ctx, n, steps, lrs, measurements=0.5):
             "final_singular_values": {k: v[2].tolist() for k, v in runs.items()},
             "measurements_per_entry": measurements,
         },
-        expected="Pion: initial loss / mean loss over the last 10% of steps >= 1000 and max "
-        "relative spectrum drift <= 1e-3; "
-        "Adam and Muon: final max_i |sigma_i - sigma_i(W_0)| / sigma_1(W_0) > 0.1",
+        expected=r"Pion: initial loss / mean loss over the last 10% of steps $\ge 1000$ and max "
+        r"relative spectrum drift $\le 10^{-3}$; "
+        r"Adam and Muon: final $\max_i |\sigma_i - \sigma_i(W_0)| / \sigma_1(W_0) > 0.1$",
         table=rows,
         figure=fig,
         key="pion_loss_reduction",
@@ -149,6 +149,6 @@ def training(ctx, n, steps, lrs, measurements=0.5):
 
 @training.control
 def training_determined(ctx, **params):
-    """3 n^2 measurements: the only solution is W*, whose spectrum differs from the start's,
-    so Pion, keeping its spectrum, cannot fit."""
+    r"""$3n^2$ measurements: the only solution is $W^\star$, whose spectrum differs from the
+    start's, so Pion, keeping its spectrum, cannot fit."""
     return training.check(ctx, **params, measurements=3.0)

@@ -20,9 +20,13 @@ FLAT = -0.2
     "zhu-dag.bottleneck",
     paper=PAPER.key,
     kind="statistical",
-    statement="The width that controls the transition to linearity is the minimum "
-    "in-degree, not the layer size: with one hidden layer held at b neurons the Hessian "
-    "norm does not decay however wide the other layers grow.",
+    statement="The width that controls the transition to linearity is the minimum in-degree, "
+              "not the layer size: with one hidden layer held at $b$ neurons the Hessian norm "
+              "does not decay however wide the other layers grow.",
+    labels={
+        "slope": r"slope $\hat\alpha$",
+        "interval": r"95% interval of $\hat\alpha$",
+    },
     profiles={
         "quick": {"widths": [16, 32, 64, 128], "seeds": 3, "bottleneck": 4},
         "paper": {"widths": [64, 128, 256, 512, 1024], "seeds": 8, "bottleneck": 8},
@@ -44,7 +48,7 @@ def bottleneck(ctx, widths, seeds: int, bottleneck: int, without: bool = False):
                   "paper_widths": paper_widths, "layer_widths": list(widths),
                   "slopes": fit_summary(fits)},
         expected=f"the Hessian norm does not decay: fitted slope against the layer width "
-        f">= {FLAT} (the paper's width, the minimum in-degree, stays {bottleneck})",
+        rf"$\ge {FLAT}$ (the paper's width, the minimum in-degree, stays {bottleneck})",
         table=table(res),
         figure=fig,
         key="slope",
@@ -53,9 +57,9 @@ def bottleneck(ctx, widths, seeds: int, bottleneck: int, without: bool = False):
 
 @bottleneck.control
 def bottleneck_removed(ctx, **params):
-    """The same three-hidden-layer network without the bottleneck (every layer grows):
-    its minimum in-degree grows with the layers, its Hessian norm decays like 1/sqrt(m),
-    and the check must fail."""
+    r"""The same three-hidden-layer network without the bottleneck (every layer grows): its
+    minimum in-degree grows with the layers, its Hessian norm decays like $1/\sqrt{m}$, and
+    the check must fail."""
     return bottleneck.check(ctx, **params, without=True)
 
 
@@ -108,9 +112,12 @@ def _nonzero_hessian_entries(expr: sp.Expr, weights: dict) -> tuple[int, int]:
     "zhu-dag.zero-hessian",
     paper=PAPER.key,
     kind="symbolic",
-    statement="The pre-activations of the neurons in layers 0 and 1 have an identically "
-    "zero Hessian in the weights (Remark 3.9): layer 0 is the input, layer 1 is linear in "
-    "its weights.",
+    statement=r"The pre-activations $z$ of the neurons in layers 0 and 1 have an identically "
+              r"zero Hessian in the weights, $\nabla_w^2 z = 0$ (Remark 3.9): layer 0 is the "
+              r"input, layer 1 is linear in its weights.",
+    labels={
+        "max |Hv| (float)": r"$\max |Hv|$ (float)",
+    },
     profiles={
         "quick": {"graphs": 1, "n_nodes": 8, "min_in_degree": 2, "n_inputs": 2},
         "paper": {"graphs": 3, "n_nodes": 12, "min_in_degree": 3, "n_inputs": 3},
@@ -151,8 +158,8 @@ def zero_hessian(ctx, graphs: int, n_nodes: int, min_in_degree: int, n_inputs: i
         measured={"nonzero_entries": int(nonzero_total), "entries_examined": int(examined_total),
                   "nodes_checked": checked, "layers": list(check_layers),
                   "max_abs_hvp_float": numeric_max},
-        expected="every Hessian entry simplifies to exactly 0 (sympy, with a generic smooth "
-        "sigma) and the compiled network's HVP is exactly 0.0 for every checked node",
+        expected=r"every Hessian entry simplifies to exactly 0 (sympy, with a generic smooth "
+        r"$\sigma$) and the compiled network's HVP is exactly 0.0 for every checked node",
         table=rows,
         key="nonzero_entries",
     )
@@ -160,7 +167,7 @@ def zero_hessian(ctx, graphs: int, n_nodes: int, min_in_degree: int, n_inputs: i
 
 @zero_hessian.control
 def zero_hessian_layer_two(ctx, **params):
-    """The same check on the neurons of layer 2, whose pre-activations depend on weights
-    through sigma of layer-1 pre-activations: their Hessian has non-zero entries, so the
+    r"""The same check on the neurons of layer 2, whose pre-activations depend on the weights
+    through $\sigma$ of layer-1 pre-activations: their Hessian has non-zero entries, so the
     check must fail."""
     return zero_hessian.check(ctx, **params, check_layers=(2,))

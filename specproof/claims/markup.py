@@ -1,0 +1,453 @@
+r"""Text with LaTeX math (``$...$``) for the three report formats and the terminal.
+
+A claim's statement, expected line, control description, reason and display labels
+may hold inline math between dollar signs. :func:`split_math` cuts such a text into
+plain and math pieces; a piece counts as math only when it is safe to typeset (see
+:func:`math_is_safe`): otherwise its dollars and backslashes are printed as written, so
+a stray ``$`` never breaks a document. Each format then renders the pieces:
+
+* :func:`tex_rich`: plain text escaped for pdflatex, math passed through as ``$...$``;
+* :func:`html_rich`: plain text HTML-escaped, math converted to MathML in Python
+  (latex2mathml), so ``report.html`` needs no script and no network;
+* :func:`md_rich`: plain text escaped for Markdown, math kept as ``$...$``;
+* :func:`plain_rich`: a Unicode reading for the terminal (``\le`` becomes ``≤``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from functools import lru_cache
+
+# Characters outside ASCII that statements and descriptions use, as pdflatex input that
+# needs no package beyond a standard installation.
+_TEX_UNICODE = {
+    "→": r"$\to$", "←": r"$\leftarrow$", "≤": r"$\le$", "≥": r"$\ge$", "≠": r"$\ne$",
+    "≈": r"$\approx$", "∈": r"$\in$", "∑": r"$\sum$", "∏": r"$\prod$", "√": r"$\surd$",
+    "∞": r"$\infty$", "⪰": r"$\succeq$", "⪯": r"$\preceq$", "×": r"$\times$", "·": r"$\cdot$",
+    "±": r"$\pm$", "−": "-", "–": "--", "—": "---", "‖": r"$\|$", "∘": r"$\circ$",
+    "⊗": r"$\otimes$", "⊕": r"$\oplus$", "ᵀ": r"$^{T}$", "²": r"$^{2}$", "³": r"$^{3}$",
+    "⁴": r"$^{4}$", "¹": r"$^{1}$", "…": r"\dots{}", "“": "``", "”": "''", "‘": "`", "’": "'",
+    "⟨": r"$\langle$", "⟩": r"$\rangle$", "∀": r"$\forall$", "∃": r"$\exists$",
+    "∅": r"$\emptyset$", "⊆": r"$\subseteq$", "⊂": r"$\subset$", "∩": r"$\cap$", "∪": r"$\cup$",
+    "ℝ": r"$\mathbf{R}$", "ℂ": r"$\mathbf{C}$", "ℤ": r"$\mathbf{Z}$", "ℚ": r"$\mathbf{Q}$",
+    "°": r"$^\circ$", "∂": r"$\partial$", "∇": r"$\nabla$", "⊥": r"$\perp$", "≅": r"$\cong$",
+}
+_GREEK = {
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+    "lamda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
+    "omega",
+}
+_LATIN_CAPITALS = {"Alpha", "Beta", "Epsilon", "Zeta", "Eta", "Iota", "Kappa", "Mu", "Nu",
+                   "Rho", "Tau", "Chi"}
+_TEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+    "^": r"\textasciicircum{}", "_": r"\_\allowbreak{}", "%": r"\%", "~": r"\textasciitilde{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+}
+
+
+def _tex_char(ch: str) -> str:
+    if ch in _TEX_SPECIAL:
+        return _TEX_SPECIAL[ch]
+    if ord(ch) < 128:
+        return ch
+    if ch in _TEX_UNICODE:
+        return _TEX_UNICODE[ch]
+    name = unicodedata.name(ch, "")
+    m = re.fullmatch(r"GREEK (SMALL|CAPITAL) LETTER (\w+)", name)
+    if m and m.group(2).lower() in _GREEK:
+        letter = m.group(2).lower().replace("lamda", "lambda")
+        if m.group(1) == "CAPITAL":
+            letter = letter.capitalize()
+            if letter in _LATIN_CAPITALS:
+                return unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode() or "?"
+        return f"$\\{letter}$"
+    plain = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
+    if plain:
+        return plain  # accented Latin letters lose their accent, never the letter
+    return f"[U+{ord(ch):04X}]"
+
+
+def tex_escape(text: object) -> str:
+    r"""Text as pdflatex input: specials escaped, common Unicode as math, nothing dropped.
+
+    A line may break after an underscore (long snake_case names fit a column).
+
+    Examples
+    --------
+    >>> print(tex_escape("||x||_2 <= 1 & 50% → λ"))
+    \textbar{}\textbar{}x\textbar{}\textbar{}\_\allowbreak{}2 \textless{}= 1 \& 50\% $\to$ $\lambda$
+    """
+    return "".join(_tex_char(ch) for ch in str(text))
+
+
+def tex_ident(text: object) -> str:
+    r"""An identifier (claim id, measured key) in typewriter type, breakable after
+    ``.``, ``-`` and ``_`` so that a long one fits a narrow column.
+
+    Examples
+    --------
+    >>> tex_ident("zhu-dag.ntk")
+    '\\texttt{zhu-\\allowbreak{}dag.\\allowbreak{}ntk}'
+    """
+    out = []
+    for ch in str(text):
+        out.append(_tex_char(ch))
+        if ch in ".-/":
+            out.append(r"\allowbreak{}")
+    return r"\texttt{" + "".join(out) + "}"
+
+
+def md_escape(text: object) -> str:
+    """Text inside a Markdown table cell or emphasis: ``|``, ``*``, ``_``, backticks escaped.
+
+    Examples
+    --------
+    >>> md_escape("a|b_c")
+    'a\\\\|b\\\\_c'
+    """
+    return re.sub(r"([|*_`\\<>\[\]$])", r"\\\1", str(text)).replace("\n", " ")
+
+
+# ---------------------------------------------------------------------------------------
+# math pieces
+
+# Control sequences that pdflatex with amsmath and amssymb knows in math mode, and the
+# number of mandatory arguments each takes (only those with arguments are listed with
+# a count above 0).
+_MATH_COMMANDS: dict[str, int] = dict.fromkeys(
+    """alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda
+    mu nu xi pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma
+    Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega le leq ge geq ne neq lt gt approx
+    sim simeq cong equiv propto ll gg prec succ preceq succeq subset subseteq supset
+    supseteq in notin ni to mapsto rightarrow leftarrow Rightarrow Leftarrow leftrightarrow
+    iff implies longrightarrow uparrow downarrow cdot times div pm mp ast star circ bullet
+    otimes oplus odot wedge vee cap cup setminus sum prod int oint coprod bigcup bigcap
+    bigoplus bigotimes infty partial nabla forall exists emptyset varnothing ell hbar
+    imath jmath top bot perp mid parallel langle rangle lceil rceil lfloor rfloor lvert
+    rvert lVert rVert vert Vert | { } , ; : ! quad qquad dots ldots cdots vdots ddots
+    left right big Big bigg Bigg bigl bigr Bigl Bigr max min sup inf lim limsup liminf
+    log ln exp det dim ker deg arg sin cos tan sinh cosh tanh Pr gcd intercal prime
+    colon triangleq coloneqq lesssim gtrsim asymp""".split(),
+    0,
+)
+_MATH_COMMANDS.update(dict.fromkeys(
+    """hat widehat tilde widetilde bar overline underline vec dot ddot check breve acute
+    grave mathrm mathbf mathit mathsf mathtt mathcal mathbb mathfrak boldsymbol
+    operatorname text textrm textit textbf sqrt""".split(), 1))
+_MATH_COMMANDS.update(dict.fromkeys("frac dfrac tfrac binom".split(), 2))
+_MATH_TOKEN = re.compile(r"\\([A-Za-z]+|.)|([{}])|(\s+)|(.)", re.S)
+
+
+@lru_cache(maxsize=4096)
+def math_is_safe(src: str) -> bool:
+    r"""Whether ``src`` (the inside of ``$...$``) typesets with amsmath and amssymb.
+
+    It must use only known commands, give each its arguments, balance its braces and
+    ``\left``/``\right``, and hold no character that ends or comments out math in TeX
+    (``%``, ``#``, ``&``, a line break command). What fails is printed as written.
+
+    Examples
+    --------
+    >>> math_is_safe(r"\|A\|_F \le \sqrt{r}\,\|A\|_2"), math_is_safe(r"\frac{a}")
+    (True, False)
+    >>> math_is_safe(r"\input{x}"), math_is_safe("50% of x")
+    (False, False)
+    """
+    if not src.strip() or any(ch in src for ch in "%#&\n") or not src.isascii():
+        return False
+    tokens = []
+    for m in _MATH_TOKEN.finditer(src):
+        if m.group(3):
+            continue
+        if m.group(1) is not None:
+            name = m.group(1)
+            if name == "\\" or name not in _MATH_COMMANDS:
+                return False
+            tokens.append("\\" + name)
+        else:
+            tokens.append(m.group(2) or m.group(4))
+    depth = 0
+    pending = []  # stack of argument counts still wanted, per brace depth
+    lefts = 0
+    for i, tok in enumerate(tokens):
+        if tok == "{":
+            depth += 1
+        elif tok == "}":
+            depth -= 1
+            if depth < 0:
+                return False
+        elif tok in ("\\left", "\\right"):
+            lefts += 1 if tok == "\\left" else -1
+            if lefts < 0 or i + 1 >= len(tokens) or tokens[i + 1] in "{}^_":
+                return False
+        elif tok in ("^", "_") and (i + 1 >= len(tokens) or tokens[i + 1] in ("}", "^", "_")):
+            return False
+        if tok.startswith("\\"):
+            need = _MATH_COMMANDS[tok[1:]]
+            if tok == "\\sqrt" and i + 1 < len(tokens) and tokens[i + 1] == "[":
+                need = 1  # \sqrt[n]{x}: the optional part is ordinary tokens here
+            pending.append((i, need))
+    if depth != 0 or lefts != 0:
+        return False
+    for i, need in pending:
+        j = i + 1
+        for _ in range(need):
+            if j >= len(tokens) or tokens[j] in ("}", "^", "_"):
+                return False
+            if tokens[j] == "{":
+                level = 0
+                while j < len(tokens):
+                    level += tokens[j] == "{"
+                    level -= tokens[j] == "}"
+                    j += 1
+                    if level == 0:
+                        break
+            elif tokens[j] == "[" and tokens[i] == "\\sqrt":
+                while j < len(tokens) and tokens[j] != "]":
+                    j += 1
+                j += 1
+                if j >= len(tokens) or tokens[j] in ("}", "^", "_"):
+                    return False
+                j += 1
+            else:
+                j += 1
+    return True
+
+
+def split_math(text: object) -> list[tuple[str, bool]]:
+    r"""Cut ``text`` into ``(piece, is_math)`` pairs.
+
+    A math piece opens at a ``$`` followed by a non-space and closes at the next ``$``
+    preceded by a non-space and not followed by a digit (so "costs $5 and $6" stays
+    text); ``\$`` is a literal dollar. A piece that is not :func:`math_is_safe` stays
+    text, dollars included.
+
+    Examples
+    --------
+    >>> split_math(r"bound $\|x\|_2 \le 1$ for $5")
+    [('bound ', False), ('\\|x\\|_2 \\le 1', True), (' for $5', False)]
+    """
+    s = str(text)
+    out: list[tuple[str, bool]] = []
+    buf: list[str] = []
+    i, n = 0, len(s)
+    while i < n:
+        ch = s[i]
+        if ch == "\\" and i + 1 < n and s[i + 1] == "$":
+            buf.append("$")
+            i += 2
+            continue
+        if ch == "$" and i + 1 < n and not s[i + 1].isspace() and s[i + 1] != "$":
+            j = i + 1
+            close = -1
+            while j < n:
+                if s[j] == "\\" and j + 1 < n:
+                    j += 2
+                    continue
+                if s[j] == "$":
+                    if not s[j - 1].isspace() and not (j + 1 < n and s[j + 1].isdigit()):
+                        close = j
+                    break
+                j += 1
+            if close > 0 and math_is_safe(s[i + 1:close]):
+                if buf:
+                    out.append(("".join(buf), False))
+                    buf = []
+                out.append((s[i + 1:close], True))
+                i = close + 1
+                continue
+        buf.append(ch)
+        i += 1
+    if buf:
+        out.append(("".join(buf), False))
+    return out
+
+
+def has_math(text: object) -> bool:
+    """Whether ``text`` holds a piece of math that will be typeset."""
+    return any(is_math for _, is_math in split_math(text))
+
+
+def tex_rich(text: object) -> str:
+    r"""``text`` as pdflatex input: math typeset, everything else escaped.
+
+    Examples
+    --------
+    >>> tex_rich(r"$\|A\|_F \le \sqrt{r}\,\|A\|_2$ for 50%")
+    '$\\|A\\|_F \\le \\sqrt{r}\\,\\|A\\|_2$ for 50\\%'
+    >>> tex_rich("unbalanced $x")
+    'unbalanced \\$x'
+    """
+    return "".join(f"${piece}$" if is_math else tex_escape(piece)
+                   for piece, is_math in split_math(text))
+
+
+@lru_cache(maxsize=4096)
+def mathml(src: str) -> str:
+    """Inline MathML for a LaTeX math source (latex2mathml), with the source as alttext.
+
+    Examples
+    --------
+    >>> mathml("x^2").startswith('<math alttext="x^2" xmlns="http://www.w3.org/1998/Math/MathML"')
+    True
+    """
+    from latex2mathml.converter import convert
+
+    out = convert(src, display="inline")
+    return out.replace("<math ", f'<math alttext="{html.escape(src)}" ', 1)
+
+
+def html_rich(text: object) -> str:
+    """``text`` as HTML: math as MathML, everything else escaped.
+
+    Examples
+    --------
+    >>> html_rich("a < b, $x_1$")[:22]
+    'a &lt; b, <math alttex'
+    """
+    out = []
+    for piece, is_math in split_math(text):
+        if is_math:
+            try:
+                out.append(mathml(piece))
+                continue
+            except Exception:  # latex2mathml cannot read it: shown as its source
+                piece = f"${piece}$"
+        out.append(html.escape(piece))
+    return "".join(out)
+
+
+def md_rich(text: object, cell: bool = False) -> str:
+    r"""``text`` as Markdown: math kept as ``$...$``, everything else escaped.
+
+    In a table cell (``cell=True``) a ``|`` inside math becomes ``\vert`` (``\|`` becomes
+    ``\Vert``), which would otherwise end the cell.
+
+    Examples
+    --------
+    >>> md_rich(r"x_i and $\|x\|$", cell=True)
+    'x\\_i and $\\Vert x\\Vert $'
+    """
+    out = []
+    for piece, is_math in split_math(text):
+        if is_math:
+            if cell:
+                piece = piece.replace("\\|", "\\Vert ").replace("|", "\\vert ")
+            out.append(f"${piece}$")
+        else:
+            out.append(md_escape(piece))
+    return "".join(out)
+
+
+_PLAIN_SYMBOLS = {
+    "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "ne": "≠", "neq": "≠", "approx": "≈",
+    "sim": "~", "simeq": "≃", "cong": "≅", "equiv": "≡", "propto": "∝", "ll": "≪", "gg": "≫",
+    "preceq": "⪯", "succeq": "⪰", "subset": "⊂", "subseteq": "⊆", "in": "∈", "notin": "∉",
+    "to": "→", "mapsto": "↦", "rightarrow": "→", "leftarrow": "←", "Rightarrow": "⇒",
+    "iff": "⇔", "implies": "⇒", "cdot": "·", "times": "×", "pm": "±", "mp": "∓", "circ": "∘",
+    "otimes": "⊗", "oplus": "⊕", "sum": "Σ", "prod": "Π", "int": "∫", "infty": "∞",
+    "partial": "∂", "nabla": "∇", "forall": "∀", "exists": "∃", "emptyset": "∅",
+    "varnothing": "∅", "ell": "ℓ", "top": "ᵀ", "intercal": "ᵀ", "perp": "⊥", "langle": "⟨",
+    "rangle": "⟩", "lVert": "‖", "rVert": "‖", "Vert": "‖", "|": "‖", "lvert": "|",
+    "rvert": "|", "vert": "|", "{": "{", "}": "}", ",": " ", ";": " ", ":": " ", "!": "",
+    "quad": "  ", "qquad": "    ", "dots": "…", "ldots": "…", "cdots": "⋯", "setminus": "∖",
+    "cap": "∩", "cup": "∪", "wedge": "∧", "vee": "∨", "star": "⋆", "ast": "∗",
+    "lesssim": "≲", "gtrsim": "≳", "asymp": "≍", "prime": "′", "colon": ":", "mid": "|",
+}
+_PLAIN_ACCENTS = {"hat": "\u0302", "widehat": "\u0302", "tilde": "\u0303",
+                  "widetilde": "\u0303", "bar": "\u0304", "overline": "\u0305",
+                  "vec": "\u20d7", "dot": "\u0307", "ddot": "\u0308"}
+_PLAIN_BLACKBOARD = {"R": "ℝ", "C": "ℂ", "Z": "ℤ", "Q": "ℚ", "N": "ℕ", "E": "𝔼", "P": "ℙ"}
+
+
+def _plain_arg(src: str, i: int) -> tuple[str, int]:
+    """The argument starting at ``src[i]`` (a brace group or one token) and its end."""
+    while i < len(src) and src[i] == " ":
+        i += 1
+    if i >= len(src):
+        return "", i
+    if src[i] == "{":
+        depth, j = 0, i
+        while j < len(src):
+            depth += src[j] == "{"
+            depth -= src[j] == "}"
+            j += 1
+            if depth == 0:
+                break
+        return src[i + 1:j - 1], j
+    if src[i] == "\\":
+        m = re.match(r"\\([A-Za-z]+|.)", src[i:])
+        return m.group(0), i + m.end()
+    return src[i], i + 1
+
+
+def _plain_math(src: str) -> str:
+    out = []
+    i = 0
+    while i < len(src):
+        ch = src[i]
+        if ch != "\\":
+            out.append(ch)
+            i += 1
+            continue
+        m = re.match(r"\\([A-Za-z]+|.)", src[i:])
+        name = m.group(1)
+        i += m.end()
+        if name in ("left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl",
+                    "Bigr"):
+            continue
+        if name in _PLAIN_SYMBOLS:
+            out.append(_PLAIN_SYMBOLS[name])
+        elif name in _PLAIN_ACCENTS:
+            arg, i = _plain_arg(src, i)
+            arg = _plain_math(arg)
+            out.append(arg + _PLAIN_ACCENTS[name] if len(arg) == 1 else f"{arg}^")
+        elif name == "mathbb":
+            arg, i = _plain_arg(src, i)
+            out.append("".join(_PLAIN_BLACKBOARD.get(c, c) for c in arg))
+        elif name == "sqrt":
+            arg, i = _plain_arg(src, i)
+            arg = _plain_math(arg)
+            out.append(f"√{arg}" if len(arg) == 1 else f"√({arg})")
+        elif name in ("frac", "dfrac", "tfrac", "binom"):
+            a, i = _plain_arg(src, i)
+            b, i = _plain_arg(src, i)
+            a, b = _plain_math(a), _plain_math(b)
+            wrap = [x if len(x) == 1 else f"({x})" for x in (a, b)]
+            out.append(f"{wrap[0]}/{wrap[1]}" if name != "binom" else f"C({a}, {b})")
+        elif _MATH_COMMANDS.get(name) == 1:  # fonts, \text, \operatorname: the argument
+            arg, i = _plain_arg(src, i)
+            out.append(_plain_math(arg))
+        elif name.lower() in _GREEK or name in ("lambda", "Lambda") or (
+            name.startswith("var") and name[3:] in _GREEK
+        ):
+            greek = name[3:] if name.startswith("var") else name
+            key = "GREEK {} LETTER {}".format(
+                "CAPITAL" if greek[0].isupper() else "SMALL",
+                greek.upper().replace("LAMBDA", "LAMDA"))
+            try:
+                out.append(unicodedata.lookup(key))
+            except KeyError:
+                out.append(name)
+        else:
+            out.append(name)  # \max, \log, \det ...: the operator's name
+    text = "".join(out)
+    # braces that only group a sub- or superscript of one character are dropped
+    text = re.sub(r"([_^])\{([^{}])\}", r"\1\2", text)
+    return text
+
+
+def plain_rich(text: object) -> str:
+    r"""A Unicode reading of ``text`` for the terminal: math without its dollars and
+    with its common commands as symbols.
+
+    Examples
+    --------
+    >>> plain_rich(r"$\|A\|_F \le \sqrt{r}\,\|A\|_2$ and $\hat K_{o,c}$")
+    '‖A‖_F ≤ √r ‖A‖_2 and K̂_{o,c}'
+    """
+    return "".join(_plain_math(piece) if is_math else piece
+                   for piece, is_math in split_math(text))

@@ -1,0 +1,170 @@
+"""Resuming an interrupted ``verify``: the claims the interrupted run finished.
+
+A run saves ``evidence.json`` after every finished claim, in its staging folder
+(:mod:`specproof.claims.folder`). After Ctrl-C the staging folder becomes the report
+(``"interrupted": true``); after SIGKILL it stays behind as a stale
+``.<name>.partial-*`` folder. :func:`resume_point` finds the newer of the two, and
+``verify(..., resume=True)`` keeps its finished claims (with their figures and
+certificates) and runs only the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from specproof._core import SpecproofError
+from specproof.claims.folder import REPORT_MARKER, stale_partials
+from specproof.claims.results import ClaimResult, Outcome
+
+
+class ResumeError(SpecproofError, ValueError):
+    """``--resume`` of a run made with another profile or seed."""
+
+
+_OUTCOME_FIELDS = ("verdict", "measured", "expected", "table", "key", "seconds",
+                   "traceback", "figure", "error", "cpu_seconds")
+
+
+def _outcome(rec: dict[str, Any]) -> Outcome:
+    values = {k: rec[k] for k in _OUTCOME_FIELDS if k in rec}
+    return Outcome(**values, certificates=tuple(rec.get("certificates") or ()))
+
+
+def result_from_record(rec: dict[str, Any]) -> ClaimResult:
+    """The :class:`ClaimResult` an ``evidence.json`` record was written from.
+
+    ``result_from_record(r.to_dict()).to_dict() == r.to_dict()`` (figure objects,
+    which no file holds, are None).
+
+    Examples
+    --------
+    >>> from specproof.claims import run_claim
+    >>> r = run_claim("lin-sn-gan.homogeneity")
+    >>> result_from_record(r.to_dict()).to_dict() == r.to_dict()
+    True
+    """
+    control = dict(rec["control"])
+    description = control.pop("description", "")
+    return ClaimResult(
+        id=rec["id"], paper=rec["paper"], kind=rec["kind"], statement=rec["statement"],
+        verdict=rec["verdict"], reason=rec.get("reason", ""), seed=rec["seed"],
+        profile=rec["profile"], params=dict(rec.get("params") or {}),
+        check=_outcome(rec["check"]), control=_outcome(control),
+        control_description=description, seconds=rec.get("seconds", 0.0),
+        figures=dict(rec.get("figures") or {}), cpu_seconds=rec.get("cpu_seconds", 0.0),
+    )
+
+
+@dataclass
+class ResumePoint:
+    """The run being resumed: its folder, profile, seed and finished claims."""
+
+    folder: Path
+    profile: str
+    seed: int
+    records: list[dict[str, Any]] = field(default_factory=list)
+    stale: bool = False  # a killed run's staging folder, not a committed report
+
+
+def _read(folder: Path) -> dict[str, Any] | None:
+    try:
+        doc = json.loads((folder / REPORT_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) and isinstance(doc.get("claims"), list) else None
+
+
+def resume_point(out: str | Path) -> ResumePoint | None:
+    """The newest run written into the report folder ``out``; None when there is none.
+
+    The candidates are a killed run's staging folder (newest first) and the report in
+    ``out`` itself (an interrupted or a finished run); the newer evidence wins.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> resume_point(tempfile.mkdtemp()) is None
+    True
+    """
+    out = Path(out).expanduser().absolute()
+    candidates = [(p, True) for p in stale_partials(out)]
+    if (out / REPORT_MARKER).is_file():
+        candidates.append((out, False))
+    best = None
+    for folder, stale in candidates:
+        doc = _read(folder)
+        if doc is None:
+            continue
+        mtime = (folder / REPORT_MARKER).stat().st_mtime
+        if best is None or mtime > best[0]:
+            best = (mtime, ResumePoint(folder, doc.get("profile"), doc.get("seed"),
+                                       doc["claims"], stale))
+    return None if best is None else best[1]
+
+
+def finished_results(
+    point: ResumePoint, wanted: set[str], profile: str, seed: int
+) -> list[ClaimResult]:
+    """The finished claims of ``point`` among ``wanted``, after checking profile and seed.
+
+    Raises
+    ------
+    ResumeError
+        The run being resumed used another profile or seed: its numbers would not
+        be this run's.
+    """
+    if point.profile != profile or point.seed != seed:
+        raise ResumeError(
+            f"--resume: the run in {str(point.folder)!r} used --profile {point.profile} "
+            f"--seed {point.seed}, this one asks --profile {profile} --seed {seed}; "
+            "resume with the same profile and seed, or drop --resume to start afresh"
+        )
+    kept = []
+    for rec in point.records:
+        if not isinstance(rec, dict) or rec.get("id") not in wanted:
+            continue
+        try:
+            kept.append(result_from_record(rec))
+        except (KeyError, TypeError, ValueError):
+            continue  # a record this version cannot read: the claim runs again
+    return kept
+
+
+def copy_files(source: Path, dest: Path, relative: list[str]) -> None:
+    """Copy the report files ``relative`` (paths under ``source``) that exist to ``dest``."""
+    for rel in relative:
+        if (source / rel).is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source / rel, dest / rel)
+
+
+def prune_unreferenced(folder: Path, keep: list[str]) -> list[str]:
+    """Remove the figure and certificate files under ``folder`` not in ``keep``.
+
+    What a claim that did not finish wrote (its check's figure, say) must not end up
+    in the report beside claims that did. Returns the removed paths (relative).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()); (f / "figures").mkdir()
+    >>> _ = (f / "figures" / "a.png").write_text("x"); _ = (f / "figures" / "b.png").write_text("x")
+    >>> prune_unreferenced(f, ["figures/a.png"])
+    ['figures/b.png']
+    """
+    keep_set = set(keep)
+    removed = []
+    for sub in ("figures", "certificates"):
+        root = folder / sub
+        if not root.is_dir():
+            continue
+        for path in sorted(root.rglob("*")):
+            rel = path.relative_to(folder).as_posix()
+            if path.is_file() and rel not in keep_set:
+                path.unlink()
+                removed.append(rel)
+    return removed

@@ -1,0 +1,182 @@
+r"""Measured values as report text: numbers to 6 significant digits, lists cut short,
+dicts as rows of a table, in the same form in LaTeX, HTML and Markdown.
+
+``evidence.json`` keeps every value at full precision; only the reports round.
+A number is written once (:func:`number_parts`) and dressed per format: LaTeX math
+(``$-4.6328\times10^{-15}$``, so a line never breaks between a sign and its digits),
+HTML with a true minus and a superscript, Markdown as plain text.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from specproof._core import to_jsonable
+from specproof.claims.markup import md_escape, tex_escape
+
+LIST_ITEMS = 8  # items of a list shown before "… (n more)"
+_NON_FINITE = {"NaN": "NaN", "Infinity": "∞", "-Infinity": "-∞"}
+
+
+def number_parts(x: float | int) -> tuple[str, str | None]:
+    """``(mantissa, exponent)`` of a number at 6 significant digits (exponent None
+    when written without one).
+
+    Integers below 10**6 are kept whole; larger ones are rounded like floats.
+
+    Examples
+    --------
+    >>> number_parts(-0.46327964), number_parts(5.828e-15), number_parts(12)
+    (('-0.46328', None), ('5.828', '-15'), ('12', None))
+    >>> number_parts(-0.0)
+    ('0', None)
+    """
+    if isinstance(x, int) and abs(x) < 10**6:
+        return str(x), None
+    if x == 0:
+        x = 0.0  # -0.0 reads as a sign error in a table
+    text = f"{x:.6g}"
+    if "e" in text:
+        mant, exp = text.split("e")
+        return mant, str(int(exp))
+    return text, None
+
+
+def is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def plain_number(x: float | int) -> str:
+    """A number as plain text (Markdown, the terminal).
+
+    Examples
+    --------
+    >>> plain_number(5.828e-15), plain_number(1 / 3)
+    ('5.828e-15', '0.333333')
+    """
+    mant, exp = number_parts(x)
+    return mant if exp is None else f"{mant}e{exp}"
+
+
+def tex_number(x: float | int) -> str:
+    r"""A number as LaTeX math.
+
+    Examples
+    --------
+    >>> tex_number(-5.828e-15)
+    '$-5.828\\times10^{-15}$'
+    """
+    mant, exp = number_parts(x)
+    return f"${mant}$" if exp is None else f"${mant}\\times10^{{{exp}}}$"
+
+
+def html_number(x: float | int) -> str:
+    """A number as HTML: a true minus sign, the exponent as a superscript.
+
+    Examples
+    --------
+    >>> html_number(-5.828e-15)
+    '−5.828×10<sup>−15</sup>'
+    """
+    mant, exp = number_parts(x)
+    mant = mant.replace("-", "−")
+    return mant if exp is None else f"{mant}×10<sup>{exp.replace('-', '−')}</sup>"
+
+
+@dataclass(frozen=True)
+class _Style:
+    number: Any
+    text: Any
+    sep: str
+    more: str
+
+
+_STYLES = {
+    "tex": _Style(tex_number, tex_escape, ", ", r"\dots\ ({} more)"),
+    "html": _Style(html_number, html.escape, ", ", "… ({} more)"),
+    "md": _Style(plain_number, md_escape, ", ", "… ({} more)"),
+    "plain": _Style(plain_number, str, ", ", "… ({} more)"),
+}
+
+
+def format_inline(value: Any, fmt: str = "plain", limit: int = LIST_ITEMS) -> str:
+    r"""One value as inline text in ``fmt`` ("tex", "html", "md" or "plain").
+
+    Lists show their first ``limit`` items; dicts read ``key: value; ...``; strings are
+    escaped for the format; NaN and infinities are named.
+
+    Examples
+    --------
+    >>> format_inline([1, 2.5, -1e-20], "tex")
+    '[$1$, $2.5$, $-1\\times10^{-20}$]'
+    >>> format_inline({"a": 1, "b": list(range(20))}, "plain")
+    'a: 1; b: [0, 1, 2, 3, 4, 5, 6, 7, … (12 more)]'
+    """
+    st = _STYLES[fmt]
+    value = to_jsonable(value)
+    if is_number(value):
+        if isinstance(value, float) and not math.isfinite(value):
+            return st.text(repr(value))
+        return st.number(value)
+    if isinstance(value, bool) or value is None:
+        return st.text(str(value).lower() if value is not None else "null")
+    if isinstance(value, str):
+        return st.text(_NON_FINITE.get(value, value))
+    if isinstance(value, list):
+        items = [format_inline(v, fmt, limit) for v in value[:limit]]
+        if len(value) > limit:
+            items.append(st.more.format(len(value) - limit))
+        return "[" + st.sep.join(items) + "]"
+    if isinstance(value, dict):
+        if not value:
+            return st.text("(empty)")
+        return "; ".join(f"{st.text(k)}: {format_inline(v, fmt, limit)}"
+                         for k, v in value.items())
+    return st.text(str(value))
+
+
+@dataclass(frozen=True)
+class MeasuredRow:
+    """One row of the measured table: a key (``level`` 0) or a dict entry below it.
+
+    ``check`` and ``control`` are the raw values (``MISSING`` where that side did not
+    measure it, ``GROUP`` on a row that only heads the dict entries below it).
+    """
+
+    level: int
+    key: str
+    check: Any
+    control: Any
+
+
+MISSING = object()
+GROUP = object()
+MAX_LEVEL = 2  # dicts nested deeper are written inline
+
+
+def measured_rows(check: dict[str, Any], control: dict[str, Any]) -> list[MeasuredRow]:
+    """The rows of the "Measured / Check / Control" table, dict values expanded into
+    indented rows (two levels; deeper ones inline).
+
+    Examples
+    --------
+    >>> [(r.level, r.key) for r in measured_rows({"s": {"mlp": {"a": 1}}, "n": 2}, {"n": 3})]
+    [(0, 's'), (1, 'mlp'), (2, 'a'), (0, 'n')]
+    """
+    rows: list[MeasuredRow] = []
+
+    def walk(level: int, a: dict, b: dict) -> None:
+        for key in dict.fromkeys([*a, *b]):
+            va, vb = a.get(key, MISSING), b.get(key, MISSING)
+            dicts = [v for v in (va, vb) if v is not MISSING]
+            if level < MAX_LEVEL and dicts and all(isinstance(v, dict) and v for v in dicts):
+                rows.append(MeasuredRow(level, str(key), GROUP, GROUP))
+                walk(level + 1, va if va is not MISSING else {}, vb if vb is not MISSING else {})
+            else:
+                rows.append(MeasuredRow(level, str(key), va, vb))
+
+    walk(0, to_jsonable(check) or {}, to_jsonable(control) or {})
+    return rows
