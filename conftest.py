@@ -10,13 +10,15 @@ The convention (README and every page of docs/):
   skipped, with the reason (``<!-- skip: next "why" -->`` gives a reason of its own).
 
 Each page runs in a fresh temporary working directory, so the files its examples write
-(``x.cert.json``, report folders) do not land in the repository.
+(``x.cert.json``, report folders) do not land in the repository; ``docs/examples/`` is
+copied there, so a page may name ``docs/examples/my_dag.py`` as a reader at the root would.
 """
 
 from __future__ import annotations
 
 import doctest
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable
 
@@ -63,6 +65,12 @@ def _enter_scratch_directory(namespace: dict) -> None:
     namespace["__docs_claims__"] = {c.id for c in REGISTRY}
     namespace["__docs_cwd__"] = os.getcwd()
     namespace["__docs_tmp__"] = tempfile.TemporaryDirectory(prefix="specproof-docs-")
+    # the pages name their example files as a reader at the repository's root would
+    # (docs/examples/my_dag.py:ladder): a copy keeps those paths valid in the scratch folder
+    examples = os.path.join(os.path.dirname(os.path.abspath(__file__)), "docs", "examples")
+    if os.path.isdir(examples):
+        shutil.copytree(examples, os.path.join(namespace["__docs_tmp__"].name, "docs",
+                                               "examples"))
     os.chdir(namespace["__docs_tmp__"].name)
 
 

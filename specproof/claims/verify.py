@@ -22,6 +22,7 @@ from typing import Any
 
 from specproof._core import ArgumentError
 from specproof._core.provenance import loaded_distributions
+from specproof._core.threads import limit_threads, set_process_threads, threads_per_worker
 from specproof.claims.claim import REGISTRY, Claim
 from specproof.claims.folder import ReportFolder, check_output_dir
 from specproof.claims.progress import make_progress
@@ -50,7 +51,8 @@ def prepare_output_dir(out: str | Path) -> Path:
     return check_output_dir(out)
 
 
-def _worker_init(modules: Sequence[str]) -> None:
+def _worker_init(modules: Sequence[str], threads: int | None = None) -> None:
+    set_process_threads(threads)
     import_user_modules(modules)
 
 
@@ -80,6 +82,7 @@ def verify(
     profile: str = "quick",
     seed: int = 0,
     jobs: int = 1,
+    threads: int | None = None,
     modules: Sequence[str] = (),
     progress: Any = "auto",
     record_modules: Sequence[str] | None = None,
@@ -100,6 +103,9 @@ def verify(
         Run seed recorded in the evidence.
     jobs : int
         Worker processes; 1 runs in this process.
+    threads : int, optional
+        BLAS/OpenMP threads per claim (each worker's; default ``cores // jobs`` under
+        ``jobs > 1``, the libraries' own when serial).
     modules : sequence of str
         The modules that register ``claims`` (dotted names or ``.py`` paths), imported
         in each worker process so the workers know the same claims.
@@ -194,9 +200,12 @@ def verify(
                 if jobs == 1 or len(to_run) <= 1:
                     for c in to_run:
                         shown.start(c.id)
-                        finished(_worker_run(c.id, profile, seed, str(staging), False), False)
+                        with limit_threads(threads):
+                            item = _worker_run(c.id, profile, seed, str(staging), False)
+                        finished(item, False)
                 else:
-                    _run_pool(to_run, profile, seed, staging, jobs, modules, shown, finished)
+                    _run_pool(to_run, profile, seed, staging, jobs, modules, shown, finished,
+                              threads)
             except KeyboardInterrupt:
                 run.interrupted = True
                 left = total - len(run.results)
@@ -236,11 +245,13 @@ def _carry_over(out: Path, staging: Path, rerun: set[str], profile: str, seed: i
     return kept
 
 
-def _run_pool(claims, profile, seed, staging, jobs, modules, shown, finished) -> None:
+def _run_pool(claims, profile, seed, staging, jobs, modules, shown, finished,
+              threads=None) -> None:
     workers = min(jobs, len(claims), os.cpu_count() or 1)
     queue = list(claims)
+    initargs = (tuple(modules), threads_per_worker(workers, threads))
     with ProcessPoolExecutor(
-        max_workers=workers, initializer=_worker_init, initargs=(tuple(modules),)
+        max_workers=workers, initializer=_worker_init, initargs=initargs
     ) as pool:
         # at most one claim per worker in flight: a submitted claim is a running claim,
         # so the display's elapsed times are true

@@ -35,6 +35,9 @@ def add_verify(sub) -> None:
     p.add_argument("--seed", type=non_negative_int, default=0, help="run seed (default 0)")
     p.add_argument("--jobs", type=positive_int, default=1, metavar="N",
                    help="worker processes (default 1)")
+    p.add_argument("--threads", type=positive_int, default=None, metavar="K",
+                   help="BLAS/OpenMP threads per claim (default: cores // N under --jobs N; "
+                   "one is fastest on a busy machine)")
     p.add_argument("--module", action="append", default=[], metavar="M",
                    help="import this module (dotted name or .py file) to register its claims")
     again = p.add_mutually_exclusive_group()
@@ -116,8 +119,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     modules = [*builtin_modules(), *args.module]
     try:
         run = verify(claims, out, profile=args.profile, seed=args.seed, jobs=args.jobs,
-                     modules=modules, record_modules=args.module, keep_previous=keep,
-                     resume=args.resume, progress=_resume_note(args, out, claims))
+                     threads=args.threads, modules=modules, record_modules=args.module,
+                     keep_previous=keep, resume=args.resume,
+                     progress=_resume_note(args, out, claims))
     except (OutputDirError, ResumeError) as exc:
         raise UsageError(str(exc)) from exc
     print(summary_table(run))

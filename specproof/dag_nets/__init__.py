@@ -97,10 +97,12 @@ from specproof.dag_nets.executors import (  # noqa: E402
 from specproof.dag_nets.measures import (  # noqa: E402
     MEASURES,
     build_graph,
+    kernel_spread,
     measurement_config,
     random_layered_dag,
 )
 from specproof.dag_nets.sweep import (  # noqa: E402
+    SweepInterrupted,
     SweepPoint,
     SweepPointError,
     WidthSweep,
@@ -112,12 +114,14 @@ __all__ += [
     "MEASURES",
     "MLPDiscriminator",
     "MissingDependencyError",
+    "SweepInterrupted",
     "SweepPoint",
     "SweepPointError",
     "TrainingRecord",
     "TrainingRun",
     "WidthSweep",
     "build_graph",
+    "kernel_spread",
     "local_dask_executor",
     "measurement_config",
     "open_executor",

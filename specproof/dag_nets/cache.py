@@ -1,15 +1,23 @@
 """A folder of small JSON files, one per finished sweep point, written atomically.
 
-Each point is stored under the SHA-256 of its canonical configuration (measurement name,
-configuration, seed), so a sweep that is killed and rerun finds every point it finished
-and recomputes only the others. A file is first written to a temporary name in the same
-folder and then renamed with :func:`os.replace`, which is atomic on POSIX and Windows:
-a reader sees either no file or the whole file, never half of one.
+Each point is stored under the SHA-256 of everything that defines it: the measurement's
+name, a version of the code that computes it (:func:`code_version`: a digest of the
+measurement's module and of ``specproof.dag_nets``), its whole configuration with the
+graph's *contents* in place of a path or builder name (:func:`graph_digest`), and the
+seed. A sweep that is killed and rerun finds every point it finished and recomputes only
+the others; an edited GraphML file, builder or measurement is a new point, never an old
+one read back. Arrays a point returns (a kernel) sit beside its JSON file as
+``<key>.npz``, written first, so a JSON file always has its arrays. A file is first
+written to a temporary name in the same folder and then renamed with
+:func:`os.replace`, which is atomic on POSIX and Windows: a reader sees either no file
+or the whole file, never half of one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
+import io
 import json
 import math
 import numbers
@@ -24,9 +32,9 @@ import numpy as np
 from specproof._core import ArgumentError, ArgumentTypeError, to_jsonable
 
 #: Bumped when the record layout changes, so old files are not misread.
-FORMAT = 1
+FORMAT = 2
 
-_TMP = re.compile(r"^\.tmp-(\d+)-[0-9a-f]+\.json$")
+_TMP = re.compile(r"^\.tmp-(\d+)-[0-9a-f]+\.(json|npz)$")
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -69,18 +77,89 @@ def _strict(value: Any, where: str) -> Any:
     )
 
 
-def point_key(measure: str, config: Mapping[str, Any], seed: int) -> str:
+def point_key(measure: str, config: Mapping[str, Any], seed: int, code: str = "") -> str:
     """The SHA-256 hex digest that names a point's cache file.
+
+    ``config`` is the point's configuration as it keys the cache (with a graph's digest
+    in place of its path, see :func:`graph_digest`); ``code`` the
+    :func:`code_version` of the measurement.
 
     Examples
     --------
     >>> k = point_key("m.f", {"width": 64}, 0)
     >>> len(k), k == point_key("m.f", {"width": 64}, 0), k == point_key("m.f", {"width": 64}, 1)
     (64, True, False)
+    >>> k == point_key("m.f", {"width": 64}, 0, code="v2")
+    False
     """
     body = {"format": FORMAT, "measure": str(measure), "config": _strict(config, "config"),
-            "seed": int(seed)}
+            "seed": int(seed), "code": str(code)}
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _digest_files(paths: list[Path]) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(p.name.encode("utf-8") + b"\0")
+        try:
+            h.update(p.read_bytes())
+        except OSError:
+            h.update(b"<unreadable>")
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def code_version(measure: Any) -> str:
+    """A version of the code that computes ``measure``: the SHA-256 of its module's source
+    and of every module of ``specproof.dag_nets`` (which builds, compiles and measures).
+
+    Any edit there (a fix, a new default) makes every point new; a point is recomputed
+    too often rather than read back stale.
+
+    Examples
+    --------
+    >>> from specproof.dag_nets.sweep import demo_power_law
+    >>> v = code_version(demo_power_law)
+    >>> len(v), v == code_version(demo_power_law)
+    (64, True)
+    """
+    package = sorted(Path(__file__).resolve().parent.glob("*.py"))
+    try:
+        own = inspect.getsourcefile(measure)
+    except TypeError:  # a builtin or C function: its module has no source to read
+        own = None
+    files = package + ([Path(own).resolve()] if own else [])
+    return _digest_files(files)
+
+
+def graph_digest(graph: Any) -> str:
+    """The SHA-256 of a networkx graph's contents: its nodes and edges *in order*, with
+    their attributes (the order fixes how weights are drawn from a seed).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> a = nx.DiGraph([("x", "h"), ("h", "y")])
+    >>> b = nx.DiGraph([("x", "h"), ("h", "y")])
+    >>> graph_digest(a) == graph_digest(b)
+    True
+    >>> b.nodes["h"]["size"] = 8
+    >>> graph_digest(a) == graph_digest(b)
+    False
+    """
+    def attrs(d: Mapping[str, Any]) -> Any:
+        try:
+            return json.loads(canonical_json(dict(d), name="attributes"))
+        except (ArgumentError, ArgumentTypeError):
+            return {str(k): repr(v) for k, v in sorted(d.items(), key=lambda kv: str(kv[0]))}
+
+    body = {
+        "directed": bool(graph.is_directed()),
+        "nodes": [[type(n).__name__, repr(n), attrs(d)] for n, d in graph.nodes(data=True)],
+        "edges": [[repr(u), repr(v), attrs(d)] for u, v, d in graph.edges(data=True)],
+    }
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -119,6 +198,18 @@ class PointCache:
             raise ArgumentError(f"key must be a 64-digit lowercase hex digest, got {key!r}")
         return self.folder / f"{key}.json"
 
+    def arrays_path(self, key: str) -> Path:
+        """The ``.npz`` file of the arrays of the point ``key`` (when it has any)."""
+        return self.path(key).with_suffix(".npz")
+
+    def get_arrays(self, key: str) -> dict[str, np.ndarray]:
+        """The arrays stored with ``key`` (empty when it has none or they are unreadable)."""
+        try:
+            with np.load(self.arrays_path(key), allow_pickle=False) as data:
+                return {name: data[name] for name in data.files}
+        except (FileNotFoundError, OSError, ValueError):
+            return {}
+
     def get(self, key: str) -> dict[str, Any] | None:
         """The stored record of ``key``, or None when absent or unreadable.
 
@@ -134,19 +225,40 @@ class PointCache:
             return None
         if record.get("key") != key:
             return None
+        if record.get("arrays"):
+            try:
+                data = self.arrays_path(key).read_bytes()
+            except OSError:
+                return None  # its arrays are missing: recompute
+            if hashlib.sha256(data).hexdigest() != record.get("arrays_sha256"):
+                return None  # replaced by another point's (or edited): recompute
         return record
 
-    def put(self, key: str, record: Mapping[str, Any]) -> None:
-        """Write ``record`` for ``key`` atomically (temporary file, fsync, rename)."""
+    def put(self, key: str, record: Mapping[str, Any],
+            arrays: Mapping[str, np.ndarray] | None = None) -> None:
+        """Write ``record`` for ``key`` atomically (temporary file, fsync, rename).
+
+        ``arrays`` are written first, to ``<key>.npz``, so that a JSON file that exists
+        always has its arrays beside it.
+        """
         path = self.path(key)
         body = dict(record)
         body["format"] = FORMAT
         body["key"] = key
+        if arrays:
+            body["arrays"] = sorted(arrays)
+            buf = io.BytesIO()
+            np.savez(buf, **{k: np.asarray(v) for k, v in arrays.items()})
+            body["arrays_sha256"] = hashlib.sha256(buf.getvalue()).hexdigest()
+            self._write_atomic(self.arrays_path(key), buf.getvalue(), ".npz")
         text = canonical_json(to_jsonable(body), name="record")
-        tmp = self.folder / f".tmp-{os.getpid()}-{os.urandom(6).hex()}.json"
+        self._write_atomic(path, text.encode("utf-8"), ".json")
+
+    def _write_atomic(self, path: Path, data: bytes, suffix: str) -> None:
+        tmp = self.folder / f".tmp-{os.getpid()}-{os.urandom(6).hex()}{suffix}"
         try:
-            with open(tmp, "w", encoding="utf-8") as fh:
-                fh.write(text)
+            with open(tmp, "wb") as fh:
+                fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
@@ -161,7 +273,7 @@ class PointCache:
 
     def _remove_stale_temporaries(self) -> int:
         removed = 0
-        for p in self.folder.glob(".tmp-*.json"):
+        for p in self.folder.glob(".tmp-*"):
             m = _TMP.match(p.name)
             if m is None or _pid_alive(int(m.group(1))):
                 continue

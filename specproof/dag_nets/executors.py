@@ -13,6 +13,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 
 from specproof._core import ArgumentError, SpecproofError, as_int
+from specproof._core.threads import start_worker, threads_per_worker
 
 
 class MissingDependencyError(SpecproofError, ImportError):
@@ -29,9 +30,43 @@ def _distributed():
     return distributed
 
 
+def make_pool(jobs: int, threads: int | None) -> ProcessPoolExecutor:
+    """A pool of ``jobs`` worker processes, each ignoring SIGINT (the parent decides what
+    stops) and limited to ``threads`` BLAS/OpenMP threads (None: the libraries' own).
+
+    Examples
+    --------
+    >>> pool = make_pool(2, 1)
+    >>> pool.submit(pow, 2, 10).result()
+    1024
+    >>> pool.shutdown()
+    """
+    return ProcessPoolExecutor(max_workers=as_int(jobs, "jobs", minimum=1),
+                               initializer=start_worker, initargs=(threads,))
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel what is queued and terminate the workers now, without waiting for the points
+    they run (after Ctrl-C: the finished points are already kept)."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python >= 3.14
+    if terminate is not None:
+        terminate()
+        return
+    # before 3.14 concurrent.futures has no public way to end running tasks; its worker
+    # table is the only handle on them, and shutdown() drops it, so take it first
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        proc.join(timeout=1.0)
+
+
 @contextmanager
 def open_executor(
-    jobs: int | None = None, scheduler=None, timeout: float = 10.0
+    jobs: int | None = None, scheduler=None, timeout: float = 10.0,
+    threads: int | None = None,
 ) -> Iterator[Executor | None]:
     """The executor for ``--jobs N`` or ``--scheduler ADDRESS``, closed on exit.
 
@@ -45,6 +80,10 @@ def open_executor(
         A client passed in is left open; one made here is closed on exit.
     timeout : float
         Seconds to wait for the scheduler before giving up with an error.
+    threads : int, optional
+        BLAS/OpenMP threads of each local worker process (default ``cores // jobs``).
+        On Ctrl-C the local workers are terminated at once (their running points are
+        lost; finished ones were taken already).
 
     Examples
     --------
@@ -76,11 +115,13 @@ def open_executor(
     if n == 1:
         yield None
         return
-    pool = ProcessPoolExecutor(max_workers=n)
+    pool = make_pool(n, threads_per_worker(n, threads))
     try:
         yield pool
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:
+        stop_pool(pool)
+        raise
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 @contextmanager

@@ -8,17 +8,25 @@ random DAG, whose input size is the width, draws its data per width from that se
 ========================  =====================================================
 ``hessian``               ``||H_f(w_0)||`` at ``x_0`` (Lanczos on exact HVPs)
 ``ntk-change``            ``||K_T - K_0||_F / ||K_0||_F`` after gradient descent
-``kernel-error``          ``||K_0 - Theta||_F / ||Theta||_F`` (analytic NTK, MLP only)
+``kernel-error``          ``||K_0 - Theta||_F / ||Theta||_F`` (``Theta`` the analytic
+                          infinite-width NTK of the same graph)
+``ntk``                   the same distance to the limit, with the kernel ``K_0``
+                          itself kept (``arrays["K"]``, an ``.npz`` in the cache) for
+                          :func:`kernel_spread` (distance to the width's mean kernel)
 ``linearization``         ``max |f(w) - f_lin(w)|`` over directions on the sphere
                           ``||w - w_0|| = R`` (top Hessian eigenvector and gradient,
                           both signs)
 ========================  =====================================================
+
+Every measurement carries ``check`` and ``key_config`` (:mod:`specproof.dag_nets.preflight`):
+:func:`~specproof.dag_nets.width_sweep` validates the configuration before any point runs,
+and keys the cache by the graph's contents.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import networkx as nx
@@ -26,17 +34,25 @@ import numpy as np
 from scipy.sparse.linalg import eigsh
 
 from specproof._core import ArgumentError, ComputationError, as_choice
-from specproof.dag_nets.builders import (
-    bottleneck,
-    densenet,
-    mlp,
-    read_graphml,
-    resnet,
+from specproof.dag_nets.architectures import (
+    ARCHITECTURES,
+    DEPTHS,
+    arch_spec,
+    build_graph,
+    is_builder,
+    is_graphml,
+    random_layered_dag,
 )
-from specproof.dag_nets.limit import infinite_width_ntk, nngp_kernel
 from specproof.dag_nets.network import compile
-from specproof.dag_nets.structure import analyse, width
+from specproof.dag_nets.preflight import check_config, key_config
+from specproof.dag_nets.structure import width
+from specproof.dag_nets.sweep_kernels import limit_kernel, sweep_inputs
+from specproof.dag_nets.sweep_result import SweepPoint, WidthSweep
 from specproof.dag_nets.training import train
+
+__all__ = ["ARCHITECTURES", "DEFAULTS", "MEASURES", "MEASURE_DEFAULTS", "build_graph",
+           "kernel_spread", "limit_kernel", "measurement_config", "random_layered_dag",
+           "sweep_inputs"]
 
 #: Defaults shared by every measurement (a config overrides any of them).
 DEFAULTS: dict[str, Any] = {
@@ -48,29 +64,35 @@ DEFAULTS: dict[str, Any] = {
     "n_inputs": 6,
     "data_seed": 0,
     "bottleneck": 8,
+    "bias": 0.0,  # beta: biases beta * N(0, 1) on every non-input neuron (0: the paper's)
 }
-
-_DEPTH = {"mlp": 2, "resnet": 4, "densenet": 3, "bottleneck": 3}
 
 #: Extra defaults per measurement.
 MEASURE_DEFAULTS: dict[str, dict[str, Any]] = {
     "hessian": {"tol": 1e-8},
     "ntk-change": {"steps": 200, "lr_scale": 1.0},
     "kernel-error": {"kernel": "ntk"},
+    "ntk": {},
     "linearization": {"radius": 1.0, "tol": 1e-8},
 }
 
 
-def measurement_config(measure: str, arch: str = "mlp", **options: Any) -> dict[str, Any]:
+def measurement_config(measure: str, arch: Any = "mlp", **options: Any) -> dict[str, Any]:
     """The full configuration of a measurement: defaults, then ``options``.
 
-    Unknown option names are refused (a typo would otherwise silently key a new cache).
+    ``arch`` is a name from :data:`~specproof.dag_nets.architectures.ARCHITECTURES`, a
+    GraphML path, ``"module:function"`` / ``"file.py:function"``, or a module-level
+    builder function ``width -> networkx.DiGraph`` itself (stored by name). Unknown
+    option names are refused (a typo would otherwise silently key a new cache).
 
     Examples
     --------
     >>> cfg = measurement_config("hessian", arch="resnet")
     >>> cfg["arch"], cfg["depth"], cfg["tol"]
     ('resnet', 4, 1e-08)
+    >>> from specproof.dag_nets import densenet
+    >>> measurement_config("ntk", arch=densenet)["arch"]
+    'specproof.dag_nets.builders:densenet'
     """
     measure = as_choice(measure, sorted(MEASURE_DEFAULTS), "measure")
     allowed = {**DEFAULTS, **MEASURE_DEFAULTS[measure]}
@@ -78,110 +100,22 @@ def measurement_config(measure: str, arch: str = "mlp", **options: Any) -> dict[
     if unknown:
         raise ArgumentError(f"unknown option {unknown[0]!r} for measure {measure!r}; "
                             f"options: {sorted(allowed)}")
-    cfg = {**allowed, **options, "arch": str(arch)}
-    if cfg["depth"] is None and not cfg["arch"].endswith(".graphml") and cfg["arch"] != "random":
-        cfg["depth"] = _DEPTH[as_choice(cfg["arch"], sorted(_DEPTH), "arch")]
+    cfg = {**allowed, **options, "arch": arch_spec(arch)}
+    a = cfg["arch"]
+    if cfg["depth"] is None and not (is_graphml(a) or is_builder(a) or a == "random"):
+        cfg["depth"] = DEPTHS[as_choice(a, ARCHITECTURES, "arch")]
     return cfg
-
-
-def build_graph(config: Mapping[str, Any]) -> nx.DiGraph:
-    """The architecture of ``config`` at ``config["width"]``.
-
-    A GraphML architecture gives every hidden node ``size = width`` unless the node has a
-    ``fixed_size`` attribute (then ``size`` is kept); inputs and outputs keep theirs.
-
-    Examples
-    --------
-    >>> g = build_graph({"arch": "densenet", "width": 16, "depth": 3, "d_in": 4})
-    >>> g.nodes["h2"]["size"], g.in_degree("h3")
-    (16, 3)
-    """
-    arch, m = str(config["arch"]), int(config["width"])
-    depth = config.get("depth")
-    d_in = int(config.get("d_in", DEFAULTS["d_in"]))
-    if arch == "mlp":
-        g = mlp(m, depth=depth, d_in=d_in)
-    elif arch == "resnet":
-        g = resnet(m, depth=depth, d_in=d_in)
-    elif arch == "densenet":
-        g = densenet(m, depth=depth, d_in=d_in)
-    elif arch == "bottleneck":
-        g = bottleneck(m, bottleneck=int(config.get("bottleneck", DEFAULTS["bottleneck"])),
-                       depth=depth, d_in=d_in)
-    elif arch == "random":
-        # the structure is seeded by the width only: every seed re-draws the weights of
-        # one DAG, so the scatter over seeds is that of the weights
-        g = random_layered_dag(m, depth=3 if depth is None else depth, d_in=d_in,
-                               seed=np.random.default_rng([int(config.get("data_seed", 0)), m]))
-    elif arch.endswith(".graphml"):
-        g = read_graphml(Path(arch))
-        s = analyse(g)
-        ends = set(s.inputs) | set(s.outputs)
-        for v in g.nodes:
-            if v not in ends and not g.nodes[v].get("fixed_size"):
-                g.nodes[v]["size"] = m
-    else:
-        raise ArgumentError(f"unknown architecture {arch!r}")
-    out_act = config.get("output_activation")
-    if out_act:
-        for v in analyse(g).outputs:
-            g.nodes[v]["activation"] = out_act
-    return g
-
-
-def random_layered_dag(
-    width: int, depth: int = 3, d_in: int = 10, seed: Any = None, spread: float = 0.5
-) -> nx.DiGraph:
-    """A random neuron-level DAG of minimum in-degree ``width`` and bounded depth.
-
-    ``depth`` groups of ``width`` neurons; the first group sees every input; each neuron of
-    a later group draws an in-degree uniformly from ``[width, (1 + spread) width]`` and that
-    many distinct predecessors uniformly among *all* earlier neurons (inputs included), so
-    skips of every length occur at random. The output draws ``width`` predecessors the
-    same way. Unlike :func:`specproof.dag_nets.random_dag` (predecessors among all
-    earlier nodes one by one, hence about one generation per node), the number of
-    generations stays ``depth + 2``, which keeps wide graphs cheap; the paper's width
-    (minimum in-degree over layers 2 ... L-1) is ``width``.
-
-    Examples
-    --------
-    >>> g = random_layered_dag(16, depth=3, d_in=4, seed=0)
-    >>> width(g), g.number_of_nodes()
-    (16, 53)
-    """
-    rng = np.random.default_rng(seed)
-    m, d_in = int(width), int(d_in)
-    g = nx.DiGraph()
-    inputs = list(range(d_in))
-    g.add_nodes_from(inputs)
-    earlier = list(inputs)
-    nxt = d_in
-    for layer in range(int(depth)):
-        group = list(range(nxt, nxt + m))
-        nxt += m
-        for v in group:
-            if layer == 0:
-                preds = inputs
-            else:
-                k = int(rng.integers(m, int((1 + spread) * m) + 1))
-                preds = rng.choice(len(earlier), size=min(k, len(earlier)), replace=False)
-                preds = [earlier[i] for i in preds]
-            g.add_edges_from((u, v) for u in preds)
-        earlier += group
-    hidden = earlier[d_in:]
-    pick = rng.choice(len(hidden), size=min(m, len(hidden)), replace=False)
-    g.add_edges_from((hidden[i], nxt) for i in pick)
-    # a hidden neuron that feeds nothing would be a dead end: join it to the output
-    g.add_edges_from((u, nxt) for u in hidden if g.out_degree(u) == 0)
-    return g
 
 
 def _setup(config: Mapping[str, Any], seed: int):
     g = build_graph(config)
     net = compile(g, activation=config.get("activation", "erf"),
-                  parameterization=config.get("parameterization", "ntk"), seed=int(seed))
+                  parameterization=config.get("parameterization", "ntk"), seed=int(seed),
+                  bias=float(config.get("bias", 0.0)))
+    X = sweep_inputs(config, net.n_inputs)
+    # the targets of ntk-change continue the same stream, after the inputs
     rng = np.random.default_rng([int(config.get("data_seed", 0)), net.n_inputs])
-    X = rng.standard_normal((int(config.get("n_inputs", 6)), net.n_inputs))
+    rng.standard_normal(X.shape)
     return g, net, X, rng
 
 
@@ -235,8 +169,8 @@ def kernel_error(config: Mapping[str, Any], seed: int) -> dict[str, Any]:
     """Relative Frobenius error of the empirical NTK against the analytic kernel.
 
     ``config["kernel"]`` is ``"ntk"`` (the infinite-width NTK, the right limit) or
-    ``"nngp"`` (the NNGP kernel: a wrong limit, for the negative control), of any
-    architecture (:func:`specproof.dag_nets.infinite_width_ntk`).
+    ``"nngp"`` (the NNGP kernel: a wrong limit, for the negative control). Any
+    architecture the sweep takes (see :func:`limit_kernel`).
 
     Examples
     --------
@@ -246,10 +180,57 @@ def kernel_error(config: Mapping[str, Any], seed: int) -> dict[str, Any]:
     """
     g, net, X, _ = _setup(config, seed)
     K = net.ntk(X)
-    which = as_choice(config.get("kernel", "ntk"), ("ntk", "nngp"), "kernel")
-    oracle = infinite_width_ntk if which == "ntk" else nngp_kernel
-    T = oracle(g, X, activation=config.get("activation", "erf"))
+    T = limit_kernel(g, X, config)
     return {"value": float(np.linalg.norm(K - T) / np.linalg.norm(T)), **_extras(g, net)}
+
+
+def ntk(config: Mapping[str, Any], seed: int) -> dict[str, Any]:
+    """The empirical NTK ``K`` on the sweep's inputs, kept as ``arrays["K"]``; the value
+    is its relative distance ``||K - Theta||_F / ||Theta||_F`` to the analytic limit.
+
+    :func:`kernel_spread` adds each point's distance to the mean kernel of its width.
+
+    Examples
+    --------
+    >>> r = ntk({**measurement_config("ntk", arch="densenet"), "width": 64}, 0)
+    >>> r["arrays"]["K"].shape, 0 < r["value"] < 0.5
+    ((6, 6), True)
+    """
+    g, net, X, _ = _setup(config, seed)
+    K = net.ntk(X)
+    T = limit_kernel(g, X, config)
+    return {"value": float(np.linalg.norm(K - T) / np.linalg.norm(T)),
+            "arrays": {"K": K}, **_extras(g, net)}
+
+
+def kernel_spread(sweep: WidthSweep) -> WidthSweep:
+    """``sweep`` (of the ``ntk`` measure) with the column ``to_mean``: each point's
+    ``||K - Kbar_m||_F / ||Kbar_m||_F``, ``Kbar_m`` the mean kernel over the seeds of its
+    width ``m``. It needs no analytic limit: it decays like the limit distance when the
+    kernels converge to a deterministic one.
+
+    Examples
+    --------
+    >>> from specproof.dag_nets import width_sweep
+    >>> cfg = measurement_config("ntk", arch="resnet")
+    >>> sw = kernel_spread(width_sweep(MEASURES["ntk"], [16, 64], 3, cfg, progress=False))
+    >>> bool(sw.column("to_mean")[-1] < sw.column("to_mean")[0])
+    True
+    """
+    missing = [p for p in sweep.points if "K" not in p.arrays]
+    if missing:
+        raise ArgumentError(f"kernel_spread needs each point's kernel (the 'ntk' measure); "
+                            f"width {missing[0].width}, seed {missing[0].seed} has none")
+    means = {}
+    for w in sorted({p.width for p in sweep.points}):
+        means[w] = np.mean([p.arrays["K"] for p in sweep.points if p.width == w], axis=0)
+    points = []
+    for p in sweep.points:
+        Kbar = means[p.width]
+        spread = float(np.linalg.norm(p.arrays["K"] - Kbar) / np.linalg.norm(Kbar))
+        points.append(SweepPoint(p.width, p.seed, p.value, {**p.extra, "to_mean": spread},
+                                 p.seconds, p.cached, p.arrays))
+    return WidthSweep(sweep.measure, sweep.config, tuple(points), sweep.label)
 
 
 def linearization(config: Mapping[str, Any], seed: int) -> dict[str, Any]:
@@ -290,9 +271,16 @@ def linearization(config: Mapping[str, Any], seed: int) -> dict[str, Any]:
 
 
 #: Measurement functions by the names the command line uses.
-MEASURES = {
+MEASURES: dict[str, Callable[[Mapping[str, Any], int], dict[str, Any]]] = {
     "hessian": hessian,
     "ntk-change": ntk_change,
     "kernel-error": kernel_error,
+    "ntk": ntk,
     "linearization": linearization,
 }
+
+for _name, _fn in MEASURES.items():
+    # what width_sweep calls before any point runs, and how it keys the cache
+    _fn.check = functools.partial(check_config, _name)
+    _fn.key_config = key_config
+del _name, _fn

@@ -2,12 +2,16 @@
 
 The folder holds ``cache/`` (one JSON file per finished point; a rerun resumes from it),
 ``sweep.csv`` (every point), ``slopes.json`` (the fitted slope per architecture with its
-bootstrap interval) and ``figures/ntk-<measure>.pdf`` / ``.png`` (one curve per
-architecture). The command line only parses arguments and calls :func:`ntk_sweep_to_folder`.
+bootstrap interval and the whole configuration) and ``figures/ntk-<measure>.pdf`` /
+``.png`` (one curve per architecture). Everything a run can refuse is refused before the
+first point: the architectures, widths, configuration and memory of every sweep, and an
+``out`` folder that holds files this command did not write. The command line only parses
+arguments and calls :func:`ntk_sweep_to_folder`.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -15,16 +19,18 @@ from pathlib import Path
 from typing import Any
 
 from specproof._core import ArgumentError, as_choice, as_int, provenance, to_jsonable
+from specproof._core.threads import check_threads
+from specproof.dag_nets.architectures import ARCHITECTURES, arch_label, check_arch
 from specproof.dag_nets.executors import open_executor
-from specproof.dag_nets.measures import MEASURES, measurement_config
-from specproof.dag_nets.sweep import WidthSweep, width_sweep
+from specproof.dag_nets.measures import MEASURES, kernel_spread, measurement_config
+from specproof.dag_nets.sweep import SweepInterrupted, WidthSweep, as_widths, width_sweep
 
-#: Architecture names accepted by ``--arch`` (a path ending in .graphml is also accepted).
-ARCHITECTURES = ("mlp", "resnet", "densenet", "bottleneck", "random")
+#: What a run writes in its folder; a folder holding anything else is refused.
+RUN_ENTRIES = ("cache", "figures", "sweep.csv", "slopes.json")
 
 
 def parse_architectures(text: str) -> list[str]:
-    """Split ``--arch`` (comma separated) and check each name or GraphML path.
+    """Split ``--arch`` (comma separated) and check each name, GraphML path or builder.
 
     Examples
     --------
@@ -35,12 +41,10 @@ def parse_architectures(text: str) -> list[str]:
     for part in (p.strip() for p in str(text).split(",")):
         if not part:
             raise ArgumentError(f"--arch has an empty entry in {text!r}")
-        if part.lower().endswith(".graphml"):
-            if not Path(part).is_file():
-                raise ArgumentError(f"--arch {part!r}: no such GraphML file")
-            out.append(part)
-        else:
-            out.append(as_choice(part, ARCHITECTURES, "--arch"))
+        try:
+            out.append(check_arch(part))
+        except ArgumentError as exc:
+            raise ArgumentError(f"--arch: {exc}") from None
     if len(set(out)) != len(out):
         raise ArgumentError(f"--arch lists an architecture twice: {text!r}")
     return out
@@ -54,17 +58,63 @@ def parse_widths(text: str) -> list[int]:
     >>> parse_widths("64, 128,256")
     [64, 128, 256]
     """
-    parts = [p.strip() for p in str(text).split(",")]
     widths = []
-    for p in parts:
+    for p in (p.strip() for p in str(text).split(",")):
         try:
-            widths.append(as_int(int(p), "--widths entry", minimum=1))
+            w = int(p)
         except ValueError:
             raise ArgumentError(f"--widths must be positive integers separated by commas, "
                                 f"got {text!r}") from None
+        if w < 1:
+            raise ArgumentError(f"--widths {p} is not a width: widths are positive integers "
+                                f"(got {text!r})")
+        widths.append(w)
     if len(widths) < 2 or len(set(widths)) != len(widths):
         raise ArgumentError(f"--widths needs at least two distinct widths, got {text!r}")
     return sorted(widths)
+
+
+def check_out_folder(out: str | os.PathLike) -> Path:
+    """Check that ``out`` can hold a run; create nothing.
+
+    ``out`` must be missing, empty, or a folder of an earlier run (only
+    :data:`RUN_ENTRIES` in it: a rerun resumes from its cache and replaces the rest), and
+    its nearest existing parent must be a writable folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> base = Path(tempfile.mkdtemp())
+    >>> (base / "notes.txt").write_text("mine")
+    4
+    >>> check_out_folder(base)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentError: --out '...' holds files that specproof ntk did not write (notes.txt); ...
+    """  # noqa: E501
+    path = Path(out).expanduser().absolute()
+    if path.exists():
+        if not path.is_dir():
+            raise ArgumentError(f"--out {str(out)!r} is not a folder: it is a file")
+        foreign = sorted(p.name for p in path.iterdir()
+                         if p.name not in RUN_ENTRIES and not p.name.startswith(".tmp-"))
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+            raise ArgumentError(
+                f"--out {str(out)!r} holds files that specproof ntk did not write ({shown}); "
+                "a run writes sweep.csv, slopes.json, figures/ and cache/ there: choose "
+                "another folder")
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise ArgumentError(f"--out {str(out)!r} is not a writable folder")
+        return path
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        what = "is not a folder" if not parent.is_dir() else "is not writable"
+        raise ArgumentError(f"--out {str(out)!r} is not a writable folder: {str(parent)!r} "
+                            f"{what}")
+    return path
 
 
 def ntk_sweep_to_folder(
@@ -78,17 +128,19 @@ def ntk_sweep_to_folder(
     scheduler: str | None = None,
     progress: bool | Callable[[str], Any] = True,
     options: Mapping[str, Any] | None = None,
+    threads: int | None = None,
 ) -> dict[str, Any]:
     """Run one width sweep per architecture and write the table, slopes and figure.
 
     Parameters
     ----------
     archs : sequence of str
-        Names from :data:`ARCHITECTURES` or GraphML paths.
+        Names from :data:`ARCHITECTURES`, GraphML paths or builders ``module:function``.
     widths, seeds
         The grid; ``seeds`` = n runs seeds 0..n-1.
     out : path
-        Output folder; rerunning with the same folder resumes from ``out/cache``.
+        Output folder: missing, empty or an earlier run's (which resumes from
+        ``out/cache``); a folder holding other files is refused.
     measure : str
         A name from :data:`specproof.dag_nets.measures.MEASURES`.
     activation : str
@@ -96,44 +148,75 @@ def ntk_sweep_to_folder(
     jobs, scheduler
         ``--jobs N`` (process pool) or ``--scheduler ADDRESS`` (Dask).
     options : mapping, optional
-        Further measurement configuration (depth, inputs, steps, ...).
+        Further measurement configuration (depth, d_in, n_inputs, steps, ...).
+    threads : int, optional
+        BLAS/OpenMP threads per point (default: ``cores // jobs`` for ``jobs``; the
+        libraries' own otherwise).
 
     Returns
     -------
     dict
         The content written to ``slopes.json``.
+
+    Raises
+    ------
+    SweepInterrupted
+        On Ctrl-C, with the number of points finished (all kept in ``out/cache``).
     """
     from specproof.plotting import figure, reference_line, save_figure
 
     measure = as_choice(measure, sorted(MEASURES), "measure")
     seeds = as_int(seeds, "seeds", minimum=2)
-    if measure == "kernel-error" and any(a != "mlp" for a in archs):
-        raise ArgumentError("kernel-error has an analytic kernel for arch 'mlp' only, got "
-                            f"{', '.join(a for a in archs if a != 'mlp')}")
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ArgumentError(f"--out {str(out)!r} exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
+    widths = as_widths(widths, "--widths")
+    threads = check_threads(threads)
+    archs = [check_arch(a) for a in archs]
+    if len(set(archs)) != len(archs):
+        raise ArgumentError(f"an architecture is listed twice: {list(archs)}")
+    configs = {a: measurement_config(measure, arch=a, activation=activation,
+                                     **dict(options or {})) for a in archs}
+    fn = MEASURES[measure]
+    for cfg in configs.values():  # every sweep's usage errors before the first point
+        fn.check(cfg, widths)
+    out = check_out_folder(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "cache").mkdir(exist_ok=True)
+    except OSError as exc:
+        raise ArgumentError(f"--out {str(out)!r} is not a writable folder: "
+                            f"{exc.strerror or exc}") from None
+    serial_or_remote = scheduler is not None or jobs is None or jobs == 1
     sweeps: dict[str, WidthSweep] = {}
-    with open_executor(jobs=jobs, scheduler=scheduler) as ex:
-        for arch in archs:
-            config = measurement_config(measure, arch=arch, activation=activation,
-                                        **dict(options or {}))
-            sweeps[arch] = width_sweep(MEASURES[measure], widths, seeds, config,
-                                       cache=out / "cache", executor=ex, progress=progress,
-                                       label=Path(arch).stem if arch.endswith(".graphml")
-                                       else arch)
+    per_arch = len(widths) * seeds
+    try:
+        with open_executor(jobs=jobs, scheduler=scheduler, threads=threads) as ex:
+            for arch in archs:
+                sweeps[arch] = width_sweep(
+                    fn, widths, seeds, configs[arch], cache=out / "cache", executor=ex,
+                    progress=progress, label=arch_label(arch),
+                    threads=threads if serial_or_remote else None)
+    except SweepInterrupted as exc:
+        done = len(sweeps) * per_arch + exc.done
+        raise SweepInterrupted(done, len(archs) * per_arch, str(out / "cache")) from None
+    if measure == "ntk":
+        sweeps = {a: kernel_spread(sw) for a, sw in sweeps.items()}
     rows = []
     for arch, sw in sweeps.items():
         rows += [{"arch": arch, **r} for r in sw.table()]
-    _write_csv(out / "sweep.csv", rows)
+    extras = sorted({c for sw in sweeps.values() for c in sw.columns()}
+                    - {"width", "seed", "value", "seconds"})
+    _write_csv(out / "sweep.csv", rows, ["arch", "width", "seed", "value", *extras, "seconds"])
     fig, ax = figure(aspect=1.0)  # room for the legend below the axes
     fits = {}
     for arch, sw in sweeps.items():
         x = _fit_axis(sw)
         fit = sw.plot(ax, label=sw.label, x=x)
-        fits[arch] = {**fit.to_dict(), "fitted_against": x, "means": sw.means(),
-                      "fitted_widths": [int(w) for w in sorted(set(sw.widths))]}
+        xs = sw.widths if x == "width" else sw.column(x)
+        fits[arch] = {**fit.to_dict(), "fitted_against": x,
+                      "fitted_widths": sorted({int(v) for v in xs}),
+                      "swept_widths": list(widths), "means": sw.means()}
+        if measure == "ntk":
+            spread = sw.slope("to_mean", x=x)
+            fits[arch]["to_mean"] = {**spread.to_dict(), "means": sw.means("to_mean")}
     axes_used = {f["fitted_against"] for f in fits.values()}
     ax.set_xlabel({frozenset({"paper_width"}): r"width $m$ (minimum in-degree)",
                    frozenset({"width"}): r"layer width $m$"}.get(frozenset(axes_used),
@@ -150,7 +233,8 @@ def ntk_sweep_to_folder(
 
     plt.close(fig)
     summary = {"measure": measure, "activation": activation, "widths": list(widths),
-               "seeds": seeds, "slopes": fits, "provenance": provenance()}
+               "seeds": seeds, "configs": configs, "slopes": fits,
+               "provenance": provenance()}
     tmp = out / f".tmp-{os.getpid()}-slopes.json"
     tmp.write_text(json.dumps(to_jsonable(summary), indent=2), encoding="utf-8")
     os.replace(tmp, out / "slopes.json")
@@ -161,6 +245,7 @@ MEASURE_LABELS = {
     "hessian": r"$\|H_f(w_0)\|_2$",
     "ntk-change": r"$\|K_T - K_0\|_F / \|K_0\|_F$",
     "kernel-error": r"$\|K - \Theta\|_F / \|\Theta\|_F$",
+    "ntk": r"$\|K - \Theta\|_F / \|\Theta\|_F$",
     "linearization": r"$\max |f(w) - f_{\mathrm{lin}}(w)|$",
 }
 
@@ -174,12 +259,7 @@ def _fit_axis(sweep: WidthSweep) -> str:
     return "width"
 
 
-def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    import csv
-
-    cols: list[str] = []
-    for r in rows:
-        cols += [k for k in r if k not in cols]
+def _write_csv(path: Path, rows: list[dict[str, Any]], cols: list[str]) -> None:
     tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
     try:
         with open(tmp, "w", newline="", encoding="utf-8") as fh:
@@ -191,3 +271,7 @@ def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+__all__ = ["ARCHITECTURES", "RUN_ENTRIES", "check_out_folder", "ntk_sweep_to_folder",
+           "parse_architectures", "parse_widths"]

@@ -2,24 +2,33 @@
 
 A *measurement* is a picklable function ``measure(config, seed)`` of a configuration dict
 (which holds the ``"width"``) and an integer seed, returning a float or a dict with a
-``"value"`` float and further JSON scalars. :func:`width_sweep` evaluates it at every
-(width, seed), serially or through any :class:`concurrent.futures.Executor` (a process
-pool, or a Dask cluster's ``Client.get_executor()``), writes each finished point to the
-cache folder as soon as it arrives (in the calling process, so workers need no shared
-file system), and prints one progress line per point. Rerun with the same cache folder
-and every finished point is read back instead of recomputed.
+``"value"`` float, further JSON scalars and optionally ``"arrays"`` (a dict of numpy
+arrays, stored beside the point). It may carry two optional attributes, which
+:func:`width_sweep` calls in this process before any point runs:
+
+- ``measure.check(config, widths)`` raises when the configuration cannot be measured
+  (an activation the quantity needs to differentiate twice, a graph with a cycle, a
+  width whose memory exceeds the machine's), so that usage errors come before any work;
+- ``measure.key_config(config)`` returns the configuration as it keys the cache, with
+  the contents of what ``config`` only names (a GraphML path, a builder) in its place.
+
+:func:`width_sweep` evaluates the measurement at every (width, seed), serially or through
+any :class:`concurrent.futures.Executor` (a process pool, or a Dask cluster's
+``Client.get_executor()``), writes each finished point to the cache folder as soon as it
+arrives (in the calling process, so workers need no shared file system), and prints one
+progress line per point. Rerun with the same cache folder and every finished point is
+read back instead of recomputed. Ctrl-C keeps every finished point, cancels the rest
+(worker processes of a pool made here are terminated at once) and raises
+:class:`SweepInterrupted`, which says how many points are done.
 """
 
 from __future__ import annotations
 
-import csv
 import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
-from pathlib import Path
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from typing import Any
 
 import numpy as np
@@ -28,14 +37,26 @@ from specproof._core import (
     ArgumentError,
     ArgumentTypeError,
     ComputationError,
-    Displayable,
     as_int,
     to_jsonable,
 )
-from specproof.dag_nets.cache import PointCache, canonical_json, point_key
-from specproof.fitting import SlopeFit, fit_loglog_bootstrap
+from specproof._core.threads import check_threads, limit_threads, threads_per_worker
+from specproof.dag_nets.cache import PointCache, canonical_json, code_version, point_key
+from specproof.dag_nets.executors import make_pool, stop_pool
+from specproof.dag_nets.sweep_result import SweepPoint, WidthSweep
 
 Measurement = Callable[[Mapping[str, Any], int], Any]
+
+__all__ = [
+    "SweepInterrupted",
+    "SweepPoint",
+    "SweepPointError",
+    "WidthSweep",
+    "demo_power_law",
+    "measure_name",
+    "run_point",
+    "width_sweep",
+]
 
 
 class SweepPointError(ComputationError):
@@ -50,173 +71,17 @@ class SweepPointError(ComputationError):
         self.seed = seed
 
 
-@dataclass(frozen=True)
-class SweepPoint:
-    """One finished point: its width, seed, measured value, extras and cost."""
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a sweep: ``done`` of ``total`` points finished (and are cached when
+    the sweep has a cache); the other points were cancelled."""
 
-    width: int
-    seed: int
-    value: float
-    extra: dict[str, Any] = field(default_factory=dict)
-    seconds: float = 0.0
-    cached: bool = False
-
-    def row(self) -> dict[str, Any]:
-        """The point as a flat table row (width, seed, value, extras..., seconds)."""
-        return {"width": self.width, "seed": self.seed, "value": self.value, **self.extra,
-                "seconds": self.seconds}
-
-
-@dataclass(frozen=True, repr=False)
-class WidthSweep(Displayable):
-    """The outcome of :func:`width_sweep`: points sorted by (width, seed).
-
-    Examples
-    --------
-    >>> pts = tuple(SweepPoint(w, s, w ** -0.5 * (1 + 0.01 * s)) for w in (4, 16, 64)
-    ...             for s in range(3))
-    >>> sweep = WidthSweep("demo", {}, pts)
-    >>> round(sweep.slope().slope, 6)
-    -0.5
-    """
-
-    measure: str
-    config: dict[str, Any]
-    points: tuple[SweepPoint, ...]
-    label: str = ""
-
-    def _display_items(self) -> list[tuple[str, Any]]:
-        widths = sorted({p.width for p in self.points})
-        seeds = sorted({p.seed for p in self.points})
-        items: list[tuple[str, Any]] = [("measure", self.measure)]
-        if self.label:
-            items.append(("label", self.label))
-        items += [("widths", widths), ("seeds", len(seeds)), ("points", len(self.points))]
-        try:
-            fit = self.slope()
-            items.append(("slope", f"{fit.slope:.3f} [{fit.low:.3f}, {fit.high:.3f}]"))
-        except Exception:  # too few points or seeds: the summary still shows
-            pass
-        return items + [("config", self.config)]
-
-    @property
-    def widths(self) -> np.ndarray:
-        """The width of every point, as a float array aligned with :attr:`values`."""
-        return np.array([p.width for p in self.points], dtype=float)
-
-    @property
-    def values(self) -> np.ndarray:
-        """The measured value of every point."""
-        return np.array([p.value for p in self.points], dtype=float)
-
-    def column(self, name: str) -> np.ndarray:
-        """One column of the table as a float array (``value`` or an extra's name)."""
-        if name == "value":
-            return self.values
-        missing = [p for p in self.points if name not in p.extra]
-        if missing:
-            raise ArgumentError(
-                f"column {name!r} is missing at width {missing[0].width}, seed "
-                f"{missing[0].seed}; columns: {sorted(self.columns())}"
-            )
-        return np.array([p.extra[name] for p in self.points], dtype=float)
-
-    def columns(self) -> list[str]:
-        """Names of the columns of :meth:`table`."""
-        names = ["width", "seed", "value"]
-        for p in self.points:
-            names += [k for k in p.extra if k not in names]
-        return [*names, "seconds"]
-
-    def table(self) -> list[dict[str, Any]]:
-        """One dict per point (see :meth:`SweepPoint.row`)."""
-        return [p.row() for p in self.points]
-
-    def means(self, column: str = "value") -> dict[int, float]:
-        """Mean of ``column`` over seeds at each width."""
-        vals = self.column(column)
-        ws = self.widths
-        return {int(w): float(vals[ws == w].mean()) for w in np.unique(ws)}
-
-    def slope(
-        self,
-        column: str = "value",
-        confidence: float = 0.95,
-        n_boot: int = 2000,
-        seed: int = 0,
-        min_width: int | None = None,
-        x: str = "width",
-    ) -> SlopeFit:
-        """Log-log slope of ``column`` against width, bootstrap interval over seeds.
-
-        ``min_width`` drops the narrower widths (to report the fitted range of a
-        pre-asymptotic architecture; the table keeps them). ``x`` names the column to
-        fit against: the swept ``width`` or a recorded one such as ``paper_width``
-        (the minimum in-degree, which for a DenseNet is the layer width plus the input
-        size).
-        """
-        ws, vals = self.widths, self.column(column)
-        xs = ws if x == "width" else self.column(x)
-        if min_width is not None:
-            keep = ws >= min_width
-            xs, vals = xs[keep], vals[keep]
-        return fit_loglog_bootstrap(xs, vals, confidence=confidence, n_boot=n_boot, seed=seed)
-
-    def to_csv(self, path: str | os.PathLike) -> Path:
-        """Write :meth:`table` as CSV (atomically) and return the path."""
-        path = Path(path)
-        tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-        cols = self.columns()
-        try:
-            with open(tmp, "w", newline="", encoding="utf-8") as fh:
-                writer = csv.DictWriter(fh, fieldnames=cols)
-                writer.writeheader()
-                for row in self.table():
-                    writer.writerow({k: row.get(k, "") for k in cols})
-            os.replace(tmp, path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
-        return path
-
-    def plot(self, ax=None, label: str | None = None, column: str = "value", x: str = "width"):
-        """Log-log scatter of every point with the fitted line; returns the fit.
-
-        Draws on ``ax`` (a new column-width figure when None); ``x`` as in :meth:`slope`.
-        """
-        from specproof.plotting import figure, loglog_fit
-
-        if ax is None:
-            _, ax = figure()
-        fit = self.slope(column, x=x)
-        text = label if label is not None else (self.label or self.measure)
-        xs = self.widths if x == "width" else self.column(x)
-        loglog_fit(ax, xs, self.column(column), label=text)
-        # loglog_fit reports the t-interval; the legend entry must show the bootstrap one
-        line = ax.get_lines()[-1]
-        line.set_label(f"{text}: slope {fit.slope:.2f} [{fit.low:.2f}, {fit.high:.2f}]")
-        # below the axes: with several curves a legend inside always covers some points
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
-        ax.set_xlabel(r"width $m$")
-        _width_ticks(ax, xs)
-        return fit
-
-
-def _width_ticks(ax, xs) -> None:
-    """Label the x axis at the swept widths of every curve drawn so far, in plain numbers
-    (log-scale minor labels such as 3x10^1 crowd each other at paper-column width);
-    a width within 25 % of a labelled one is not labelled again."""
-    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
-
-    seen = getattr(ax, "_specproof_widths", set()) | set(np.asarray(xs, float).tolist())
-    ax._specproof_widths = seen
-    ticks: list[float] = []
-    for w in sorted(seen):
-        if not ticks or w > 1.25 * ticks[-1]:
-            ticks.append(w)
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    def __init__(self, done: int, total: int, cache: str | None = None) -> None:
+        where = f" and kept in {cache}" if cache else ""
+        super().__init__(f"interrupted: {done} of {total} points finished{where}; "
+                         f"{total - done} cancelled")
+        self.done = done
+        self.total = total
+        self.cache = cache
 
 
 def measure_name(measure: Measurement) -> str:
@@ -242,11 +107,18 @@ def measure_name(measure: Measurement) -> str:
     return f"{module}.{qualname}"
 
 
-def _normalise(result: Any) -> tuple[float, dict[str, Any]]:
+def _normalise(result: Any) -> tuple[float, dict[str, Any], dict[str, np.ndarray]]:
+    arrays: dict[str, np.ndarray] = {}
     if isinstance(result, Mapping):
         if "value" not in result:
             raise ArgumentError(f"a measurement dict needs a 'value' entry, got {sorted(result)}")
-        extra = {str(k): to_jsonable(v) for k, v in result.items() if k != "value"}
+        raw = result.get("arrays") or {}
+        if not isinstance(raw, Mapping):
+            raise ArgumentTypeError(f"a measurement's 'arrays' must be a dict of arrays, "
+                                    f"got {type(raw).__name__}")
+        arrays = {str(k): np.asarray(v) for k, v in raw.items()}
+        extra = {str(k): to_jsonable(v) for k, v in result.items()
+                 if k not in ("value", "arrays")}
         for reserved in ("width", "seed", "seconds"):
             if reserved in extra:
                 raise ArgumentError(f"a measurement may not return the column {reserved!r}")
@@ -261,26 +133,37 @@ def _normalise(result: Any) -> tuple[float, dict[str, Any]]:
         ) from None
     if not np.isfinite(value):
         raise ComputationError(f"the measurement returned a non-finite value {value}")
-    return value, extra
+    return value, extra, arrays
 
 
-def run_point(measure: Measurement, config: Mapping[str, Any], seed: int):
-    """Evaluate one point: ``(value, extra, seconds)``. Runs in the worker."""
+def run_point(measure: Measurement, config: Mapping[str, Any], seed: int,
+              threads: int | None = None):
+    """Evaluate one point: ``(value, extra, arrays, seconds)``. Runs in the worker, with at
+    most ``threads`` BLAS/OpenMP threads when given."""
     t0 = time.perf_counter()
-    value, extra = _normalise(measure(dict(config), seed))
-    return value, extra, time.perf_counter() - t0
+    with limit_threads(threads):
+        value, extra, arrays = _normalise(measure(dict(config), seed))
+    return value, extra, arrays, time.perf_counter() - t0
 
 
-def _as_widths(widths: Iterable[int]) -> list[int]:
+def as_widths(widths: Iterable[int], name: str = "widths") -> list[int]:
+    """At least two distinct positive widths, sorted (a slope needs two).
+
+    Examples
+    --------
+    >>> as_widths([64, 16])
+    [16, 64]
+    """
     try:
         ws = list(widths)
     except TypeError:
-        raise ArgumentTypeError(f"widths must be a sequence of ints, got {widths!r}") from None
-    out = [as_int(w, f"widths[{i}]", minimum=1) for i, w in enumerate(ws)]
-    if not out:
-        raise ArgumentError("widths must not be empty")
+        raise ArgumentTypeError(f"{name} must be a sequence of ints, got {widths!r}") from None
+    out = [as_int(w, f"{name}[{i}]", minimum=1) for i, w in enumerate(ws)]
     if len(set(out)) != len(out):
-        raise ArgumentError(f"widths must be distinct, got {out}")
+        raise ArgumentError(f"{name} must be distinct, got {out}")
+    if len(out) < 2:
+        raise ArgumentError(f"{name} needs at least two distinct widths to fit a slope, "
+                            f"got {out}")
     return sorted(out)
 
 
@@ -317,6 +200,7 @@ def width_sweep(
     cache: str | os.PathLike | None = None,
     executor: Executor | None = None,
     jobs: int | None = None,
+    threads: int | None = None,
     progress: bool | Callable[[str], Any] = True,
     label: str = "",
 ) -> WidthSweep:
@@ -328,7 +212,7 @@ def width_sweep(
         A module-level function ``(config, seed) -> float | dict`` (see the module
         docstring); it must be picklable to run in other processes.
     widths : iterable of int
-        Distinct positive widths.
+        At least two distinct positive widths.
     seeds : int or sequence of int
         ``n`` means seeds ``0..n-1``; or the seeds themselves.
     config : mapping, optional
@@ -341,6 +225,9 @@ def width_sweep(
         The caller owns it. None with ``jobs`` unset: serial, in this process.
     jobs : int, optional
         Shortcut for a process pool of this many workers, created and shut down here.
+    threads : int, optional
+        BLAS/OpenMP threads per point (in each worker, or here when serial). Default:
+        ``cores // jobs`` in a pool made for ``jobs``; otherwise the libraries' own.
     progress : bool or callable
         True prints one line per point to stderr; a callable receives each line.
     label : str
@@ -354,16 +241,18 @@ def width_sweep(
     ------
     SweepPointError
         When a measurement raises (the points finished so far stay cached).
+    SweepInterrupted
+        On Ctrl-C (a ``KeyboardInterrupt``): the finished points stay cached, the rest
+        are cancelled.
 
     Examples
     --------
-    >>> from specproof.dag_nets.sweep import demo_power_law
     >>> sweep = width_sweep(demo_power_law, [16, 64, 256], seeds=3, progress=False)
     >>> round(sweep.slope().slope, 2)
     -0.5
     """
     name = measure_name(measure)
-    ws = _as_widths(widths)
+    ws = as_widths(widths)
     ss = _as_seeds(seeds)
     base = dict(config or {})
     if "width" in base:
@@ -373,6 +262,12 @@ def width_sweep(
         raise ArgumentError("give either executor or jobs, not both")
     if jobs is not None:
         jobs = as_int(jobs, "jobs", minimum=1)
+    threads = check_threads(threads)
+    check = getattr(measure, "check", None)
+    if check is not None:
+        check(base, ws)  # usage errors before the first point runs
+    key_config = getattr(measure, "key_config", None) or (lambda cfg: cfg)
+    code = code_version(measure)
     say = _printer(progress)
     store = PointCache(cache) if cache is not None else None
 
@@ -380,24 +275,29 @@ def width_sweep(
     total = len(grid)
     done: dict[tuple[int, int], SweepPoint] = {}
     pending: list[tuple[int, int, dict[str, Any], str]] = []
-    for w, s in grid:
+    for w in ws:
         cfg = {**base, "width": w}
-        key = point_key(name, cfg, s)
-        record = store.get(key) if store is not None else None
-        if record is not None:
-            done[(w, s)] = SweepPoint(w, s, float(record["value"]), dict(record["extra"]),
-                                      float(record["seconds"]), cached=True)
-        else:
-            pending.append((w, s, cfg, key))
+        keyed = dict(key_config(cfg))
+        for s in ss:
+            key = point_key(name, keyed, s, code)
+            record = store.get(key) if store is not None else None
+            if record is not None:
+                done[(w, s)] = SweepPoint(
+                    w, s, float(record["value"]), dict(record["extra"]),
+                    float(record["seconds"]), cached=True,
+                    arrays=store.get_arrays(key) if record.get("arrays") else {})
+            else:
+                pending.append((w, s, cfg, key))
     if done:
         say(f"{label or name}: {len(done)}/{total} points read from {cache}")
 
     def finish(w: int, s: int, key: str, cfg: dict, out) -> None:
-        value, extra, seconds = out
-        point = SweepPoint(w, s, value, extra, seconds)
+        value, extra, arrays, seconds = out
+        point = SweepPoint(w, s, value, extra, seconds, arrays=arrays)
         if store is not None:
             store.put(key, {"measure": name, "config": cfg, "seed": s, "width": w,
-                            "value": value, "extra": extra, "seconds": seconds})
+                            "code": code, "value": value, "extra": extra,
+                            "seconds": seconds}, arrays=arrays)
         done[(w, s)] = point
         say(f"{label + ': ' if label else ''}[{len(done)}/{total}] width={w} seed={s} "
             f"value={value:.6g} ({seconds:.2f} s)")
@@ -412,17 +312,29 @@ def width_sweep(
 
     own = None
     if jobs is not None and jobs > 1 and pending:
-        own = executor = ProcessPoolExecutor(max_workers=jobs)
+        own = executor = make_pool(jobs, threads_per_worker(jobs, threads))
+        threads = None  # the pool's workers are limited once, at start
     try:
         if executor is None:
             for w, s, cfg, key in pending:
                 try:
-                    out = run_point(measure, cfg, s)
+                    out = run_point(measure, cfg, s, threads)
                 except Exception as exc:
                     raise failed(w, s, exc) from exc
                 finish(w, s, key, cfg, out)
         else:
-            _run_parallel(executor, measure, pending, finish, failed)
+            _run_parallel(executor, measure, pending, threads, finish, failed)
+    except KeyboardInterrupt:
+        if own is not None:
+            stop_pool(own)  # now: the running points are lost anyway, and waiting for
+            own = None      # them is what made Ctrl-C take half a minute
+        raise SweepInterrupted(len(done), total,
+                               str(cache) if store is not None else None) from None
+    except BaseException:
+        if own is not None:  # a failed point ends the sweep: do not wait for the others
+            stop_pool(own)
+            own = None
+        raise
     finally:
         if own is not None:
             own.shutdown(wait=True, cancel_futures=True)
@@ -430,24 +342,42 @@ def width_sweep(
     return WidthSweep(name, base, points, label)
 
 
-def _run_parallel(executor, measure, pending, finish, failed) -> None:
+def _run_parallel(executor, measure, pending, threads, finish, failed) -> None:
     futures: dict[Future, tuple[int, int, dict, str]] = {}
+    taken: set[Future] = set()
     try:
         for w, s, cfg, key in pending:
-            futures[executor.submit(run_point, measure, cfg, s)] = (w, s, cfg, key)
-        for fut in as_completed(futures):
-            w, s, cfg, key = futures[fut]
-            try:
-                out = fut.result()
-            except Exception as exc:
-                raise failed(w, s, exc) from exc
-            finish(w, s, key, cfg, out)
-    except BaseException:
-        # Ctrl-C, a failed point or a lost worker: nothing more is started; what finished
-        # is already on disk
+            futures[executor.submit(run_point, measure, cfg, s, threads)] = (w, s, cfg, key)
+        waiting = set(futures)
+        while waiting:
+            # a bounded wait: the main thread wakes for Ctrl-C at least twice a second
+            ready, waiting = wait(waiting, timeout=0.5, return_when=FIRST_COMPLETED)
+            for fut in ready:
+                taken.add(fut)
+                w, s, cfg, key = futures[fut]
+                try:
+                    out = fut.result()
+                except Exception as exc:
+                    raise failed(w, s, exc) from exc
+                finish(w, s, key, cfg, out)
+    except BaseException as exc:
+        # Ctrl-C, a failed point or a lost worker: nothing more is started
         for fut in futures:
             fut.cancel()
+        if isinstance(exc, KeyboardInterrupt):
+            _keep_finished(futures, taken, finish)
         raise
+
+
+def _keep_finished(futures, taken, finish) -> None:
+    """Record the points that finished but were not yet taken (keep every finished one)."""
+    for fut, (w, s, cfg, key) in futures.items():
+        if fut not in taken and fut.done() and not fut.cancelled():
+            try:
+                out = fut.result(timeout=0)
+            except BaseException:  # noqa: BLE001 - a failed or lost point is simply not kept
+                continue
+            finish(w, s, key, cfg, out)
 
 
 def demo_power_law(config: Mapping[str, Any], seed: int) -> float:

@@ -51,7 +51,9 @@ def test_jobs_gives_the_serial_table(tmp_path, capsys):
     (["--widths", "16,x"], "positive integers"),
     (["--arch", "mlpp"], "did you mean 'mlp'"),
     (["--arch", "nope.graphml"], "no such GraphML file"),
-    (["--arch", "resnet", "--measure", "kernel-error"], "arch 'mlp' only"),
+    (["--arch", "nope.module:net"], "cannot import builder 'nope.module:net'"),
+    (["--arch", "mlp", "--measure", "kernel-error", "--parameterization", "standard"],
+     "parameterization 'standard' has no such limit"),
     (["--seeds", "1"], "seeds must be >= 2"),
 ])
 def test_bad_input_exits_2_with_a_message(tmp_path, capsys, bad, message):
@@ -66,13 +68,20 @@ def test_bad_input_exits_2_with_a_message(tmp_path, capsys, bad, message):
     assert message in capsys.readouterr().err
 
 
-def test_a_failing_point_exits_1_and_keeps_finished_points(tmp_path, capsys):
-    # relu has no Hessian: every point fails with a clear message, no traceback
-    args = ["ntk", "--arch", "mlp", "--widths", "8,16", "--seeds", "2", "--activation",
-            "relu", "--out", str(tmp_path / "o")]
-    assert main(args) == 1
+def test_a_builder_failing_at_one_width_is_refused_before_any_work(tmp_path, capsys):
+    builder = tmp_path / "flaky.py"
+    builder.write_text(
+        "from specproof.dag_nets import mlp\n"
+        "def net(width):\n"
+        "    if width == 32:\n"
+        "        raise RuntimeError('no net at 32')\n"
+        "    return mlp(width, depth=2, d_in=3)\n")
+    args = ["ntk", "--arch", f"{builder}:net", "--widths", "16,32", "--seeds", "2",
+            "--out", str(tmp_path / "o")]
+    assert main(args) == 2  # the cache key builds the graph at every width: before work
     err = capsys.readouterr().err
-    assert "failed at width=8, seed=0" in err and "Traceback" not in err
+    assert "failed at width 32: RuntimeError: no net at 32" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
 
 
 def test_scheduler_runs_on_a_dask_cluster_with_the_serial_table(tmp_path, capsys):

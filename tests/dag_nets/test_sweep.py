@@ -187,21 +187,24 @@ def test_bad_arguments_are_named(tmp_path):
     with pytest.raises(ArgumentError, match="distinct"):
         width_sweep(demo_power_law, [8, 8], seeds=2, progress=False)
     with pytest.raises(ArgumentError, match="seeds"):
-        width_sweep(demo_power_law, [8], seeds=0, progress=False)
+        width_sweep(demo_power_law, [8, 16], seeds=0, progress=False)
+    # one width has no slope: refused as the command line refuses it
+    with pytest.raises(ArgumentError, match=r"at least two distinct widths to fit a slope"):
+        width_sweep(demo_power_law, [8], seeds=2, progress=False)
     with pytest.raises(ArgumentError, match="module-level function"):
-        width_sweep(lambda c, s: 1.0, [8], seeds=1, progress=False)
+        width_sweep(lambda c, s: 1.0, [8, 16], seeds=1, progress=False)
     with pytest.raises(ArgumentError, match="must not contain 'width'"):
-        width_sweep(demo_power_law, [8], config={"width": 3}, progress=False)
+        width_sweep(demo_power_law, [8, 16], config={"width": 3}, progress=False)
     with pytest.raises(ArgumentTypeError, match=r"config\['f'\]\[1\] must hold JSON"):
-        width_sweep(demo_power_law, [8], config={"f": [1, object()]}, progress=False)
+        width_sweep(demo_power_law, [8, 16], config={"f": [1, object()]}, progress=False)
     with pytest.raises(ArgumentError, match="must be finite"):
-        width_sweep(demo_power_law, [8], config={"lr": float("inf")}, progress=False)
+        width_sweep(demo_power_law, [8, 16], config={"lr": float("inf")}, progress=False)
     with pytest.raises(ArgumentError, match="either executor or jobs"):
         with open_executor(jobs=2) as ex:
-            width_sweep(demo_power_law, [8], executor=ex, jobs=2, progress=False)
+            width_sweep(demo_power_law, [8, 16], executor=ex, jobs=2, progress=False)
     (tmp_path / "file").write_text("x")
     with pytest.raises(ArgumentError, match="not a folder"):
-        width_sweep(demo_power_law, [8], cache=tmp_path / "file", progress=False)
+        width_sweep(demo_power_law, [8, 16], cache=tmp_path / "file", progress=False)
     with pytest.raises(SpecproofError, match="cannot reach the Dask scheduler"):
         pytest.importorskip("distributed", reason="the dask extra is not installed")
         with open_executor(scheduler="tcp://127.0.0.1:1", timeout=0.5):
@@ -293,3 +296,38 @@ def test_bootstrap_fit_of_an_exact_power_law_has_a_zero_width_interval(slope, c,
     fit = fit_loglog_bootstrap(x, c * x**slope, n_boot=200)
     assert abs(fit.slope - slope) < 1e-10
     assert abs(fit.low - slope) < 1e-10 and abs(fit.high - slope) < 1e-10
+
+
+def slow_beyond_8(config, seed):
+    """Fast at width 8, 3 s at the wider widths (to be interrupted there)."""
+    import time
+
+    if config["width"] > 8:
+        time.sleep(3.0)
+    return demo_power_law(config, seed)
+
+
+def test_ctrl_c_on_dask_keeps_finished_points_and_cancels_the_rest(tmp_path):
+    pytest.importorskip("distributed", reason="the dask extra (distributed) is not installed")
+    import _thread
+    import threading
+    import time
+
+    from specproof.dag_nets import SweepInterrupted
+
+    def interrupt_when_two_are_cached():
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.glob("*.json"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.2)  # the second point's record is taken; the slow ones still run
+        _thread.interrupt_main()
+
+    with local_dask_executor(workers=2, processes=False) as ex:
+        threading.Thread(target=interrupt_when_two_are_cached, daemon=True).start()
+        with pytest.raises(SweepInterrupted) as info:
+            width_sweep(slow_beyond_8, [8, 16, 32], seeds=2, executor=ex, cache=tmp_path,
+                        progress=False)
+    assert (info.value.done, info.value.total) == (2, 6)
+    assert str(info.value) == (f"interrupted: 2 of 6 points finished and kept in {tmp_path}; "
+                               "4 cancelled")
+    assert len(PointCache(tmp_path).keys()) == 2

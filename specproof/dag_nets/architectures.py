@@ -1,0 +1,287 @@
+"""The architectures a width sweep takes: named builders, GraphML files and user builders.
+
+``config["arch"]`` is one of :data:`ARCHITECTURES`, a path ending in ``.graphml``, or a
+builder ``"module:function"`` / ``"path/to/file.py:function"``: a function
+``function(width) -> networkx.DiGraph`` (the API also takes the function itself, see
+:func:`arch_spec`). :func:`build_graph` builds the graph of a configuration at its width,
+in whichever process measures the point.
+
+Examples
+--------
+>>> arch_spec("densenet"), arch_label("runs/net.graphml"), arch_label("my.nets:ladder")
+('densenet', 'net', 'ladder')
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import re
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from specproof._core import ArgumentError, ArgumentTypeError, as_choice
+from specproof.dag_nets.builders import bottleneck, densenet, mlp, read_graphml, resnet
+from specproof.dag_nets.structure import analyse
+
+#: Architecture names (a GraphML path or a builder ``module:function`` is also accepted).
+ARCHITECTURES = ("mlp", "resnet", "densenet", "bottleneck", "random")
+
+#: Default depth per named architecture.
+DEPTHS = {"mlp": 2, "resnet": 4, "densenet": 3, "bottleneck": 3}
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+def is_graphml(arch: str) -> bool:
+    """Whether ``arch`` names a GraphML file."""
+    return str(arch).lower().endswith(".graphml")
+
+
+def is_builder(arch: str) -> bool:
+    """Whether ``arch`` is a builder ``module:function`` or ``file.py:function``.
+
+    Examples
+    --------
+    >>> is_builder("pkg.mod:make"), is_builder("nets/my.py:make"), is_builder("mlp")
+    (True, True, False)
+    """
+    where, sep, name = str(arch).rpartition(":")
+    if not sep or not _IDENT.match(name):
+        return False
+    return where.endswith(".py") or bool(_IDENT.match(where))
+
+
+def arch_spec(arch: Any) -> str:
+    """The text that names ``arch`` in a configuration: a name, a GraphML path, or
+    ``"module:function"`` for a module-level builder function.
+
+    A function defined in the script being run (``__main__``) is named by the script's
+    path, so worker processes can import it (guard the script's own work with
+    ``if __name__ == "__main__":``).
+
+    Examples
+    --------
+    >>> from specproof.dag_nets.builders import mlp
+    >>> arch_spec(mlp)
+    'specproof.dag_nets.builders:mlp'
+    """
+    if isinstance(arch, (str, Path)):
+        return str(arch)
+    if not callable(arch):
+        raise ArgumentTypeError(f"arch must be a name, a GraphML path or a builder function "
+                                f"width -> networkx.DiGraph, got {type(arch).__name__}")
+    module = getattr(arch, "__module__", None)
+    qualname = getattr(arch, "__qualname__", "")
+    if not module or "<" in qualname or "." in qualname:
+        raise ArgumentError(f"a builder must be a module-level function (workers import it "
+                            f"by name), got {arch!r}")
+    if module == "__main__":
+        path = getattr(sys.modules["__main__"], "__file__", None)
+        if not path:
+            raise ArgumentError(
+                f"builder {qualname!r} is defined interactively; worker processes cannot "
+                "import it: put it in a module or a .py file")
+        return f"{Path(path).resolve()}:{qualname}"
+    return f"{module}:{qualname}"
+
+
+def arch_label(arch: str) -> str:
+    """A short name for figures: the file stem of a GraphML path, the builder's name."""
+    arch = str(arch)
+    if is_graphml(arch):
+        return Path(arch).stem
+    if is_builder(arch):
+        return arch.rpartition(":")[2]
+    return arch
+
+
+def check_arch(arch: str) -> str:
+    """``arch`` if it names an architecture (a GraphML file that exists, a builder that
+    imports), else an :class:`~specproof.ArgumentError` in one line.
+
+    Examples
+    --------
+    >>> check_arch("mlp")
+    'mlp'
+    >>> check_arch("no_such_module_xyz:make")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentError: cannot import builder 'no_such_module_xyz:make': ...
+    """
+    arch = arch_spec(arch)
+    if is_graphml(arch):
+        if not Path(arch).is_file():
+            raise ArgumentError(f"no such GraphML file {arch!r}")
+        return arch
+    if is_builder(arch):
+        load_builder(arch)
+        return arch
+    return as_choice(arch, ARCHITECTURES, "arch")
+
+
+def load_builder(spec: str) -> Callable[[int], nx.DiGraph]:
+    """The builder function named ``"module:function"`` or ``"file.py:function"``.
+
+    A file is imported under a private module name derived from its path (a user's
+    ``json.py`` must not replace ``json``), and again when it has changed since.
+    """
+    where, _, name = str(spec).rpartition(":")
+    try:
+        if where.endswith(".py"):
+            path = Path(where).resolve()
+            if not path.is_file():
+                raise FileNotFoundError(f"no such file {str(path)!r}")
+            mod_name = "_specproof_builder_" + re.sub(r"\W", "_", str(path))
+            stamp = (path.stat().st_mtime_ns, path.stat().st_size)
+            module = sys.modules.get(mod_name)
+            # an edited file is imported again: its builder must not answer from memory
+            if module is None or getattr(module, "_specproof_stamp", None) != stamp:
+                file_spec = importlib.util.spec_from_file_location(mod_name, path)
+                module = importlib.util.module_from_spec(file_spec)
+                sys.modules[mod_name] = module
+                try:
+                    file_spec.loader.exec_module(module)
+                except BaseException:
+                    del sys.modules[mod_name]
+                    raise
+                module._specproof_stamp = stamp
+        else:
+            module = _import_from_cwd(where)
+        if not hasattr(module, name):
+            raise ArgumentError(f"cannot import builder {spec!r}: {where} has no function "
+                                f"{name!r}")
+        fn = getattr(module, name)
+    except ArgumentError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure to import is the user's to see
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        raise ArgumentError(f"cannot import builder {spec!r}: {type(exc).__name__}: "
+                            f"{detail}") from None
+    if not callable(fn):
+        raise ArgumentError(f"builder {spec!r} is not a function, got {type(fn).__name__}")
+    return fn
+
+
+def _import_from_cwd(name: str):
+    """Import ``name``, also from the current folder (which the installed ``specproof``
+    command, unlike ``python -m specproof``, does not put on ``sys.path``)."""
+    import os
+
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        cwd = os.getcwd()
+        if exc.name != name.split(".")[0] or cwd in sys.path or "" in sys.path:
+            raise
+        sys.path.append(cwd)  # appended: never shadows an installed module
+        return importlib.import_module(name)
+
+
+def build_graph(config: Mapping[str, Any]) -> nx.DiGraph:
+    """The architecture of ``config`` at ``config["width"]``.
+
+    A GraphML architecture gives every hidden node ``size = width`` unless the node has a
+    ``fixed_size`` attribute (then ``size`` is kept); inputs and outputs keep theirs.
+    A builder is called as ``builder(width)`` and must return a valid network graph.
+
+    Examples
+    --------
+    >>> g = build_graph({"arch": "densenet", "width": 16, "depth": 3, "d_in": 4})
+    >>> g.nodes["h2"]["size"], g.in_degree("h3")
+    (16, 3)
+    """
+    arch, m = str(config["arch"]), int(config["width"])
+    depth = config.get("depth")
+    d_in = int(config.get("d_in", 10))
+    if arch == "mlp":
+        g = mlp(m, depth=depth, d_in=d_in)
+    elif arch == "resnet":
+        g = resnet(m, depth=depth, d_in=d_in)
+    elif arch == "densenet":
+        g = densenet(m, depth=depth, d_in=d_in)
+    elif arch == "bottleneck":
+        g = bottleneck(m, bottleneck=int(config.get("bottleneck", 8)), depth=depth, d_in=d_in)
+    elif arch == "random":
+        # the structure is seeded by the width only: every seed re-draws the weights of
+        # one DAG, so the scatter over seeds is that of the weights
+        g = random_layered_dag(m, depth=3 if depth is None else depth, d_in=d_in,
+                               seed=np.random.default_rng([int(config.get("data_seed", 0)), m]))
+    elif is_graphml(arch):
+        g = read_graphml(Path(arch))
+        s = analyse(g)
+        ends = set(s.inputs) | set(s.outputs)
+        for v in g.nodes:
+            if v not in ends and not g.nodes[v].get("fixed_size"):
+                g.nodes[v]["size"] = m
+    elif is_builder(arch):
+        builder = load_builder(arch)
+        try:
+            g = builder(m)
+        except Exception as exc:  # noqa: BLE001 - the user's code: say where it failed
+            raise ArgumentError(f"builder {arch!r} failed at width {m}: "
+                                f"{type(exc).__name__}: {exc}") from exc
+        if not isinstance(g, nx.DiGraph):
+            raise ArgumentTypeError(f"builder {arch!r} returned {type(g).__name__} at width "
+                                    f"{m}, expected a networkx.DiGraph")
+        analyse(g)
+    else:
+        raise ArgumentError(f"unknown architecture {arch!r}")
+    out_act = config.get("output_activation")
+    if out_act:
+        for v in analyse(g).outputs:
+            g.nodes[v]["activation"] = out_act
+    return g
+
+
+def random_layered_dag(
+    width: int, depth: int = 3, d_in: int = 10, seed: Any = None, spread: float = 0.5
+) -> nx.DiGraph:
+    """A random neuron-level DAG of minimum in-degree ``width`` and bounded depth.
+
+    ``depth`` groups of ``width`` neurons; the first group sees every input; each neuron of
+    a later group draws an in-degree uniformly from ``[width, (1 + spread) width]`` and that
+    many distinct predecessors uniformly among *all* earlier neurons (inputs included), so
+    skips of every length occur at random. The output draws ``width`` predecessors the
+    same way. Unlike :func:`specproof.dag_nets.random_dag` (predecessors among all
+    earlier nodes one by one, hence about one generation per node), the number of
+    generations stays ``depth + 2``, which keeps wide graphs cheap; the paper's width
+    (minimum in-degree over layers 2 ... L-1) is ``width``.
+
+    Examples
+    --------
+    >>> from specproof.dag_nets.structure import width
+    >>> g = random_layered_dag(16, depth=3, d_in=4, seed=0)
+    >>> width(g), g.number_of_nodes()
+    (16, 53)
+    """
+    rng = np.random.default_rng(seed)
+    m, d_in = int(width), int(d_in)
+    g = nx.DiGraph()
+    inputs = list(range(d_in))
+    g.add_nodes_from(inputs)
+    earlier = list(inputs)
+    nxt = d_in
+    for layer in range(int(depth)):
+        group = list(range(nxt, nxt + m))
+        nxt += m
+        for v in group:
+            if layer == 0:
+                preds = inputs
+            else:
+                k = int(rng.integers(m, int((1 + spread) * m) + 1))
+                preds = rng.choice(len(earlier), size=min(k, len(earlier)), replace=False)
+                preds = [earlier[i] for i in preds]
+            g.add_edges_from((u, v) for u in preds)
+        earlier += group
+    hidden = earlier[d_in:]
+    pick = rng.choice(len(hidden), size=min(m, len(hidden)), replace=False)
+    g.add_edges_from((hidden[i], nxt) for i in pick)
+    # a hidden neuron that feeds nothing would be a dead end: join it to the output
+    g.add_edges_from((u, nxt) for u in hidden if g.out_degree(u) == 0)
+    return g

@@ -1,0 +1,191 @@
+"""What a sweep checks before its first point: the configuration, the graph, the memory.
+
+Each built-in measurement carries ``check(config, widths)`` and ``key_config(config)``
+(see :mod:`specproof.dag_nets.sweep`), made here: a usage problem (an activation the
+quantity cannot differentiate, a cyclic or unreadable GraphML file, a builder that does
+not import, a width whose point would not fit in memory) is one clear error before any
+work, not a failure after the first points ran; and the cache key holds the graph's
+contents, not its path or the builder's name.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from specproof._core import (
+    ArgumentError,
+    ComputationError,
+    ResourceLimitError,
+    as_float,
+    as_int,
+)
+from specproof.dag_nets.architectures import (
+    build_graph,
+    check_arch,
+    is_builder,
+    is_graphml,
+)
+from specproof.dag_nets.cache import graph_digest
+from specproof.dag_nets.sweep_kernels import limit_kernel, sweep_inputs
+
+#: Measurements that differentiate twice (Hessian-vector products).
+SMOOTH_MEASURES = ("hessian", "linearization")
+#: Measurements that compare with the analytic infinite-width kernel.
+KERNEL_MEASURES = ("kernel-error", "ntk")
+
+#: Floats of ``n_params`` one point of each measurement keeps at once (weights,
+#: gradients, Lanczos vectors: ``eigsh`` on all weights keeps ~20 of them).
+_PARAM_COPIES = {"hessian": 4, "ntk-change": 6, "kernel-error": 2, "ntk": 2,
+                 "linearization": 26}
+
+
+def physical_memory() -> int | None:
+    """This machine's physical memory in bytes (None where the OS does not say)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _size(nbytes: float) -> str:
+    for unit, scale in (("PiB", 2**50), ("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20)):
+        if nbytes >= scale:
+            return f"{nbytes / scale:.1f} {unit}"
+    return f"{nbytes / 2**10:.1f} KiB"
+
+
+def point_size(config: Mapping[str, Any], width: int) -> tuple[int, int]:
+    """``(weights, neurons)`` of the network of ``config`` at ``width``, without building
+    the weights (the random DAG's edges are estimated: ``1.25 m`` in-edges per neuron).
+
+    Examples
+    --------
+    >>> point_size({"arch": "mlp", "depth": 2, "d_in": 10}, 100)
+    (11100, 211)
+    """
+    m = int(width)
+    d_in = int(config.get("d_in", 10))
+    if config["arch"] == "random":
+        depth = int(config.get("depth") or 3)
+        return d_in * m + int((depth - 1) * 1.25 * m * m) + 2 * m, d_in + depth * m + 1
+    g = build_graph({**config, "width": m})
+    sizes = {v: int(g.nodes[v].get("size", 1)) for v in g.nodes}
+    return sum(sizes[u] * sizes[v] for u, v in g.edges), sum(sizes.values())
+
+
+def check_memory(measure: str, config: Mapping[str, Any], widths: Sequence[int],
+                 limit: int | None = None) -> None:
+    """Refuse, with :class:`~specproof.ResourceLimitError`, a width whose point would need
+    more than ``limit`` bytes (default: half of the physical memory).
+
+    Examples
+    --------
+    >>> check_memory("hessian", {"arch": "mlp", "depth": 2, "d_in": 10}, [16, 10**7],
+    ...              limit=2**30)
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ResourceLimitError: width 10000000: one hessian point on mlp needs about 2.8 PiB (1.0e+14 weights); the limit is 1.0 GiB: choose smaller widths
+    """  # noqa: E501
+    if limit is None:
+        phys = physical_memory()
+        if phys is None:
+            return
+        limit, where = phys // 2, f"half of this machine's {_size(phys)}"
+    else:
+        where = f"{_size(limit)}"
+    n_in = int(config.get("n_inputs", 6))
+    for w in sorted(widths, reverse=True):
+        params, neurons = point_size(config, w)
+        need = 8 * (_PARAM_COPIES.get(measure, 4) * params + 6 * n_in * neurons)
+        if need > limit:
+            raise ResourceLimitError(
+                f"width {w}: one {measure} point on {config['arch']} needs about "
+                f"{_size(need)} ({params:.1e} weights); the limit is {where}: choose smaller "
+                "widths")
+        break  # the widest point is the largest
+
+
+def check_config(measure: str, config: Mapping[str, Any], widths: Sequence[int]) -> None:
+    """Every check of a built-in measurement's configuration, before any point runs.
+
+    Raises ``ArgumentError`` (bad value, architecture or graph, with the graph's own
+    message: a cycle names it), ``ActivationError`` / ``NotSmoothError`` (an unknown
+    activation, ReLU where a Hessian is measured), ``ResourceLimitError`` (memory).
+
+    Examples
+    --------
+    >>> from specproof.dag_nets.measures import measurement_config
+    >>> check_config("hessian", measurement_config("hessian", activation="relu"), [8, 16])
+    Traceback (most recent call last):
+    ...
+    specproof.dag_nets.errors.NotSmoothError: the hessian measure differentiates twice, and activation 'relu' is not twice differentiable (at node(s) h1, h2); use erf, tanh, softplus, gelu or sigmoid
+    """  # noqa: E501
+    from specproof.dag_nets.activations import get_activation
+    from specproof.dag_nets.errors import NotSmoothError
+    from specproof.dag_nets.network import compile
+
+    check_arch(config["arch"])
+    get_activation(config.get("activation", "erf"))
+    for key in ("d_in", "n_inputs"):
+        as_int(config.get(key, 1), key, minimum=1)
+    if config.get("depth") is not None:
+        as_int(config["depth"], "depth", minimum=1)
+    as_int(config.get("data_seed", 0), "data_seed", minimum=0)
+    if "steps" in config:
+        as_int(config["steps"], "steps", minimum=1)
+    as_float(config.get("bias", 0.0), "bias", minimum=0.0)
+    for key in ("lr_scale", "tol", "radius"):
+        if key in config:
+            as_float(config[key], key, minimum=0.0, strict_minimum=True)
+    if config.get("parameterization", "ntk") not in ("ntk", "standard"):
+        raise ArgumentError(f"parameterization must be 'ntk' or 'standard', got "
+                            f"{config.get('parameterization')!r}")
+    small = min(widths)
+    g = build_graph({**config, "width": small})  # a cycle, an unreadable file: now
+    net = compile(g, activation=config.get("activation", "erf"),
+                  parameterization=config.get("parameterization", "ntk"), seed=0,
+                  bias=float(config.get("bias", 0.0)))
+    if measure in SMOOTH_MEASURES:
+        rough = {str(v): a.name for v, a in net.activations.items() if not a.smooth}
+        if rough:
+            names = ", ".join(repr(a) for a in sorted(set(rough.values())))
+            nodes = ", ".join(list(rough)[:8]) + (", ..." if len(rough) > 8 else "")
+            raise NotSmoothError(
+                f"the {measure} measure differentiates twice, and activation {names} is not "
+                f"twice differentiable (at node(s) {nodes}); use erf, tanh, softplus, gelu "
+                "or sigmoid")
+    if measure in KERNEL_MEASURES:
+        if config.get("parameterization", "ntk") != "ntk":
+            raise ArgumentError(
+                f"the {measure} measure compares with the infinite-width kernel of the NTK "
+                "parameterisation; parameterization 'standard' has no such limit")
+        try:  # what the limit refuses or cannot compute (quadrature that does not
+            # converge, a non-linear output): now, as a usage error
+            limit_kernel(g, sweep_inputs(config, net.n_inputs), {**config, "width": small})
+        except ComputationError as exc:
+            raise ArgumentError(
+                f"the {measure} measure needs the infinite-width kernel of activation "
+                f"{config.get('activation', 'erf')!r}, which cannot be computed here: "
+                f"{exc}") from exc
+    check_memory(measure, config, widths)
+
+
+def key_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """``config`` as it keys the cache: a GraphML path or a builder name is replaced by the
+    SHA-256 of the graph it gives at this width (:func:`~specproof.dag_nets.cache.graph_digest`),
+    so an edited file or builder is a new point, and a moved file the same point.
+
+    Examples
+    --------
+    >>> key_config({"arch": "mlp", "width": 8})
+    {'arch': 'mlp', 'width': 8}
+    """
+    arch = str(config.get("arch", ""))
+    if not (is_graphml(arch) or is_builder(arch)):
+        return dict(config)
+    return {**config, "arch": "graph-sha256:" + graph_digest(build_graph(config))}
+
+
+__all__ = ["check_config", "check_memory", "key_config", "physical_memory", "point_size"]

@@ -1,0 +1,192 @@
+"""The outcome of a width sweep: its points, fitted slopes, table and figure."""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from specproof._core import ArgumentError, Displayable
+from specproof.fitting import SlopeFit, fit_loglog_bootstrap
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One finished point: its width, seed, measured value, extras and cost.
+
+    ``arrays`` holds what the measurement returned beside the scalars (the ``ntk``
+    measurement's kernel ``K``); they are stored in the cache as ``<key>.npz`` and are not
+    columns of the table.
+    """
+
+    width: int
+    seed: int
+    value: float
+    extra: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+    cached: bool = False
+    arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    def row(self) -> dict[str, Any]:
+        """The point as a flat table row (width, seed, value, extras..., seconds)."""
+        return {"width": self.width, "seed": self.seed, "value": self.value, **self.extra,
+                "seconds": self.seconds}
+
+
+@dataclass(frozen=True, repr=False)
+class WidthSweep(Displayable):
+    """The outcome of :func:`width_sweep`: points sorted by (width, seed).
+
+    Examples
+    --------
+    >>> pts = tuple(SweepPoint(w, s, w ** -0.5 * (1 + 0.01 * s)) for w in (4, 16, 64)
+    ...             for s in range(3))
+    >>> sweep = WidthSweep("demo", {}, pts)
+    >>> round(sweep.slope().slope, 6)
+    -0.5
+    """
+
+    measure: str
+    config: dict[str, Any]
+    points: tuple[SweepPoint, ...]
+    label: str = ""
+
+    def _display_items(self) -> list[tuple[str, Any]]:
+        widths = sorted({p.width for p in self.points})
+        seeds = sorted({p.seed for p in self.points})
+        items: list[tuple[str, Any]] = [("measure", self.measure)]
+        if self.label:
+            items.append(("label", self.label))
+        items += [("widths", widths), ("seeds", len(seeds)), ("points", len(self.points))]
+        try:
+            fit = self.slope()
+            items.append(("slope", f"{fit.slope:.3f} [{fit.low:.3f}, {fit.high:.3f}]"))
+        except Exception:  # too few points or seeds: the summary still shows
+            pass
+        return items + [("config", self.config)]
+
+    @property
+    def widths(self) -> np.ndarray:
+        """The width of every point, as a float array aligned with :attr:`values`."""
+        return np.array([p.width for p in self.points], dtype=float)
+
+    @property
+    def values(self) -> np.ndarray:
+        """The measured value of every point."""
+        return np.array([p.value for p in self.points], dtype=float)
+
+    def column(self, name: str) -> np.ndarray:
+        """One column of the table as a float array (``value`` or an extra's name)."""
+        if name == "value":
+            return self.values
+        missing = [p for p in self.points if name not in p.extra]
+        if missing:
+            raise ArgumentError(
+                f"column {name!r} is missing at width {missing[0].width}, seed "
+                f"{missing[0].seed}; columns: {sorted(self.columns())}"
+            )
+        return np.array([p.extra[name] for p in self.points], dtype=float)
+
+    def columns(self) -> list[str]:
+        """Names of the columns of :meth:`table`: ``width, seed, value``, the extras in
+        alphabetical order, ``seconds``.
+
+        The order depends on the names only, never on which point came first or whether
+        it was read from the cache, so a resumed sweep writes the same table as a fresh one.
+        """
+        extras = sorted({k for p in self.points for k in p.extra})
+        return ["width", "seed", "value", *extras, "seconds"]
+
+    def table(self) -> list[dict[str, Any]]:
+        """One dict per point (see :meth:`SweepPoint.row`)."""
+        return [p.row() for p in self.points]
+
+    def means(self, column: str = "value") -> dict[int, float]:
+        """Mean of ``column`` over seeds at each width."""
+        vals = self.column(column)
+        ws = self.widths
+        return {int(w): float(vals[ws == w].mean()) for w in np.unique(ws)}
+
+    def slope(
+        self,
+        column: str = "value",
+        confidence: float = 0.95,
+        n_boot: int = 2000,
+        seed: int = 0,
+        min_width: int | None = None,
+        x: str = "width",
+    ) -> SlopeFit:
+        """Log-log slope of ``column`` against width, bootstrap interval over seeds.
+
+        ``min_width`` drops the narrower widths (to report the fitted range of a
+        pre-asymptotic architecture; the table keeps them). ``x`` names the column to
+        fit against: the swept ``width`` or a recorded one such as ``paper_width``
+        (the minimum in-degree, which for a DenseNet is the layer width plus the input
+        size).
+        """
+        ws, vals = self.widths, self.column(column)
+        xs = ws if x == "width" else self.column(x)
+        if min_width is not None:
+            keep = ws >= min_width
+            xs, vals = xs[keep], vals[keep]
+        return fit_loglog_bootstrap(xs, vals, confidence=confidence, n_boot=n_boot, seed=seed)
+
+    def to_csv(self, path: str | os.PathLike) -> Path:
+        """Write :meth:`table` as CSV (atomically) and return the path."""
+        path = Path(path)
+        tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+        cols = self.columns()
+        try:
+            with open(tmp, "w", newline="", encoding="utf-8") as fh:
+                writer = csv.DictWriter(fh, fieldnames=cols)
+                writer.writeheader()
+                for row in self.table():
+                    writer.writerow({k: row.get(k, "") for k in cols})
+            os.replace(tmp, path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        return path
+
+    def plot(self, ax=None, label: str | None = None, column: str = "value", x: str = "width"):
+        """Log-log scatter of every point with the fitted line; returns the fit.
+
+        Draws on ``ax`` (a new column-width figure when None); ``x`` as in :meth:`slope`.
+        """
+        from specproof.plotting import figure, loglog_fit
+
+        if ax is None:
+            _, ax = figure()
+        fit = self.slope(column, x=x)
+        text = label if label is not None else (self.label or self.measure)
+        xs = self.widths if x == "width" else self.column(x)
+        loglog_fit(ax, xs, self.column(column), label=text)
+        # loglog_fit reports the t-interval; the legend entry must show the bootstrap one
+        line = ax.get_lines()[-1]
+        line.set_label(f"{text}: slope {fit.slope:.2f} [{fit.low:.2f}, {fit.high:.2f}]")
+        # below the axes: with several curves a legend inside always covers some points
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
+        ax.set_xlabel(r"width $m$")
+        _width_ticks(ax, xs)
+        return fit
+
+
+def _width_ticks(ax, xs) -> None:
+    """Label the x axis at the swept widths of every curve drawn so far, in plain numbers
+    (log-scale minor labels such as 3x10^1 crowd each other at paper-column width);
+    a width within 25 % of a labelled one is not labelled again."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    seen = getattr(ax, "_specproof_widths", set()) | set(np.asarray(xs, float).tolist())
+    ax._specproof_widths = seen
+    ticks: list[float] = []
+    for w in sorted(seen):
+        if not ticks or w > 1.25 * ticks[-1]:
+            ticks.append(w)
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
