@@ -114,11 +114,18 @@ def check_sos(source: str | os.PathLike | SoSCertificate | dict) -> SoSCheckResu
         return _fail("statement_mismatch", "the statement was changed after the certificate "
                      f"was made: its SHA-256 is {digest[:16]}..., the file records "
                      f"{cert.statement_sha256[:16]}...", cert)
-    bad = _side_conditions(cert)
+    bad = _relation_in_text(cert.text) or _side_conditions(cert)
     if bad is not None:
         return _fail(*bad, cert)
     t0 = time.perf_counter()
-    lhs, rhs = _lhs(cert), _rhs(cert)
+    try:
+        work = _Work(MAX_PRODUCTS)
+        lhs, rhs = _lhs(cert, work), _rhs(cert, work)
+    except _TooMuchWork:
+        return _fail("malformed", "malformed certificate: expanding its identity takes more "
+                     f"than {MAX_PRODUCTS:,} coefficient products (a product of generators "
+                     "or a multiplier power this large is refused rather than run for "
+                     "ages)", cert)
     wrong = sorted(e for e in set(lhs) | set(rhs) if lhs.get(e, 0) != rhs.get(e, 0))
     checked = len(set(lhs) | set(rhs))
     details: dict[str, Any] = {"monomials_checked": checked,
@@ -161,8 +168,9 @@ def check_sos(source: str | os.PathLike | SoSCertificate | dict) -> SoSCheckResu
                           statement=cert.text, x_sha256=cert.statement_sha256)
 
 
-def _poly_text(p: Poly, names, limit: int = 60) -> str:
-    """A short rendering of a polynomial, e.g. ``'1 - x^2 - y^2'`` (cut at ``limit``)."""
+def _poly_text(p: Poly, names, limit: int | None = 60) -> str:
+    """A rendering of a polynomial, e.g. ``'1 - x^2 - y^2'`` (cut at ``limit``; None:
+    whole)."""
     parts = []
     for e, c in sorted(p.items(), key=lambda t: (-sum(t[0]), t[0]), reverse=True):
         if c == 0:
@@ -175,14 +183,16 @@ def _poly_text(p: Poly, names, limit: int = 60) -> str:
     text = " ".join(parts).removeprefix("+ ") or "0"
     if text.startswith("- "):
         text = "-" + text[2:]
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return text if limit is None or len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _domain_text(cert: SoSCertificate) -> str:
     names = cert.variables
-    parts = [f"{_poly_text(g, names)} >= 0" for g in cert.inequalities]
-    parts += [f"{_poly_text(h, names)} = 0" for h in cert.equalities]
-    shown = "; ".join(parts[:6]) + ("; ..." if len(parts) > 6 else "")
+    # in full: the domain is what the proof assumes, and the statement text does not carry
+    # it, so a constraint cut off here (an added x - 2 = 0) would be hidden from the reader
+    parts = [f"{_poly_text(g, names, limit=None)} >= 0" for g in cert.inequalities]
+    parts += [f"{_poly_text(h, names, limit=None)} = 0" for h in cert.equalities]
+    shown = "; ".join(parts)
     return f"{{{shown}}} ({len(cert.inequalities)} inequalities, {len(cert.equalities)} " \
         "equalities)"
 
@@ -196,8 +206,35 @@ def _terms_text(cert: SoSCertificate) -> str:
     return " + ".join(parts) if parts else "0"
 
 
+def _relation_in_text(text: str) -> tuple[str, str] | None:
+    """The file proves an inequality: a text that states an identity (``==`` or a lone
+    ``=``) or no inequality at all does not describe it. (``specproof check`` also parses
+    the text; this is the part a checker without a parser can see.)"""
+    t = text.replace("\u2265", ">=").replace("\u2264", "<=")
+    rest = t.replace("<=", "").replace(">=", "")
+    if "=" in rest or "\u2260" in rest:
+        return ("statement_mismatch", f"the statement text {text[:80]!r} states an identity "
+                "('=' or '=='); the certificate proves an inequality p >= 0")
+    if rest == t:
+        return ("statement_mismatch", f"the statement text {text[:80]!r} states no inequality "
+                "(>= or <=); the certificate proves p >= 0")
+    return None
+
+
 def _side_conditions(cert: SoSCertificate) -> tuple[str, str] | None:
     n = len(cert.variables)
+    zero = (0,) * n
+    for i, g in enumerate(cert.inequalities):
+        if all(e == zero for e, c in g.items() if c) and g.get(zero, 0) < 0:
+            # {-1 >= 0} is empty: every p would be "proved" on it (p = sigma_0 - sigma_1)
+            return ("bad_generator", f"domain inequality {i} is the constant "
+                    f"{describe_rational(g[zero])} >= 0, so the domain is empty and the "
+                    "certificate would prove anything")
+    for i, h in enumerate(cert.equalities):
+        if all(e == zero for e, c in h.items() if c) and h.get(zero, 0) != 0:
+            return ("bad_generator", f"domain equality {i} is the constant "
+                    f"{describe_rational(h[zero])} = 0, so the domain is empty and the "
+                    "certificate would prove anything")
     if cert.multiplier_power > 0 and cert.multiplier_constant == 0:
         has_domain = cert.equalities or any(
             not _is_coordinate(g, n) for g in cert.inequalities) or (
@@ -236,7 +273,29 @@ def _monomial(names, e: Exponent, substitution: str) -> str:
     return text or "the constant term"
 
 
-def _mul(a: Poly, b: Poly) -> Poly:
+MAX_PRODUCTS = 2_000_000
+"""Most coefficient products the identity expansion may take (a few seconds to a minute):
+a small file that multiplies eight copies of a dense generator must not run for hours."""
+
+
+class _TooMuchWork(Exception):
+    pass
+
+
+class _Work:
+    """Counts coefficient products and stops the expansion past ``limit``."""
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+
+    def spend(self, n: int) -> None:
+        self.left -= n
+        if self.left < 0:
+            raise _TooMuchWork
+
+
+def _mul(a: Poly, b: Poly, work: _Work) -> Poly:
+    work.spend(len(a) * len(b))
     out: Poly = {}
     for ea, ca in a.items():
         if ca == 0:
@@ -260,7 +319,7 @@ def _substituted(p: Poly, substitution: str) -> Poly:
     return {tuple(2 * a for a in e): c for e, c in p.items()}
 
 
-def _lhs(cert: SoSCertificate) -> Poly:
+def _lhs(cert: SoSCertificate, work: _Work) -> Poly:
     n = len(cert.variables)
     zero = (0,) * n
     base = {zero: Fraction(cert.multiplier_constant)}
@@ -269,11 +328,13 @@ def _lhs(cert: SoSCertificate) -> Poly:
         base[e] = base.get(e, Fraction(0)) + 1
     m: Poly = {zero: Fraction(1)}
     for _ in range(cert.multiplier_power):
-        m = _mul(m, base)
-    return _mul(m, _substituted(cert.polynomial, cert.substitution))
+        m = _mul(m, base, work)
+    return _mul(m, _substituted(cert.polynomial, cert.substitution), work)
 
 
 def _quadratic_form(basis: tuple[Exponent, ...], gram) -> Poly:
+    # not counted as work: the file lists every one of the N^2 entries, so this is linear
+    # in its size (products of generators and multiplier powers are not)
     out: Poly = {}
     for a, za in enumerate(basis):
         row = gram[a]
@@ -285,7 +346,7 @@ def _quadratic_form(basis: tuple[Exponent, ...], gram) -> Poly:
     return out
 
 
-def _rhs(cert: SoSCertificate) -> Poly:
+def _rhs(cert: SoSCertificate, work: _Work) -> Poly:
     n = len(cert.variables)
     ineqs = [_substituted(g, cert.substitution) for g in cert.inequalities]
     eqs = [_substituted(h, cert.substitution) for h in cert.equalities]
@@ -293,8 +354,8 @@ def _rhs(cert: SoSCertificate) -> Poly:
     for b in cert.blocks:
         term = _quadratic_form(b.basis, b.gram)
         for i in b.generator:
-            term = _mul(term, ineqs[i])
+            term = _mul(term, ineqs[i], work)
         _add_into(out, term)
     for t in cert.equality_terms:
-        _add_into(out, _mul(eqs[t.generator], t.polynomial))
+        _add_into(out, _mul(eqs[t.generator], t.polynomial, work))
     return {e: c for e, c in out.items() if c != 0} if n else out

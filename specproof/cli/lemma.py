@@ -88,8 +88,15 @@ def build_statement(args: argparse.Namespace) -> Any:
     try:
         mats = _parse_matrices(args.matrix)
         given: list[Any] = list(mats)
-        if args.vars:
-            given += [v.strip() for v in args.vars.split(",") if v.strip()]
+        if args.vars is not None:
+            names = [v.strip() for v in args.vars.split(",")]
+            if not all(names):
+                raise UsageError(f"--vars {args.vars!r}: expected names separated by commas, "
+                                 "e.g. x,y (an empty name)")
+            repeated = sorted({v for v in names if names.count(v) > 1})
+            if repeated:
+                raise UsageError(f"--vars {args.vars!r}: {', '.join(repeated)} given twice")
+            given += names
         st = as_statement(args.statement, variables=given or None)
         bounds = _parse_box(args.box)
         if bounds:
@@ -155,13 +162,32 @@ def _cmd_lemma(args: argparse.Namespace) -> int:
         parent = os.path.dirname(os.path.abspath(args.output))
         if not os.path.isdir(parent):
             raise UsageError(f"-o {args.output}: the folder {parent} does not exist")
-    st = build_statement(args)
+        if os.path.isdir(args.output):
+            raise UsageError(f"-o {args.output}: is a folder; give a file name (CERT.json)")
+    try:
+        return _decide(build_statement(args), args)
+    except KeyboardInterrupt:
+        print("specproof lemma: interrupted (Ctrl-C); nothing was decided", file=sys.stderr)
+        return 130
+
+
+def _interrupted(verdict: Any) -> bool:
+    """refute returns what it has on Ctrl-C (a library caller keeps it); the command
+    stops there instead of going on to prove."""
+    tried = getattr(verdict, "tried", ()) or ()
+    return verdict.verdict == "UNDECIDED" and bool(tried) and \
+        str(tried[0]).startswith("interrupted")
+
+
+def _decide(st: Any, args: argparse.Namespace) -> int:
     from specproof.lemmas.refute import refute
 
     t0 = time.monotonic()
     first = min(1.0, args.budget / 4)
     steps: list[dict[str, Any]] = []
     verdict = refute(st, seed=args.seed, budget=first)
+    if _interrupted(verdict):
+        raise KeyboardInterrupt
     steps.append({"step": "refute", "seconds": first, "verdict": verdict.to_dict()})
     if verdict.verdict != "REFUTED" and not st.is_black_box and st.is_polynomial():
         proved = _try_prove(st, args)
@@ -173,6 +199,8 @@ def _cmd_lemma(args: argparse.Namespace) -> int:
         rest = args.budget - (time.monotonic() - t0)
         if rest > 0.05:
             again = refute(st, seed=args.seed + 1, budget=rest)
+            if _interrupted(again):
+                raise KeyboardInterrupt
             steps.append({"step": "refute", "seconds": rest, "verdict": again.to_dict()})
             if again.verdict == "REFUTED" or verdict.verdict == "UNDECIDED":
                 verdict = again
@@ -184,7 +212,11 @@ def _cmd_lemma(args: argparse.Namespace) -> int:
         verdict = Undecided(verdict.text, tuple(tried), verdict.tightest)
     cert_path = None
     if verdict.verdict == "PROVED" and args.output and verdict.certificate is not None:
-        verdict.save(args.output)
+        try:
+            verdict.save(args.output)
+        except OSError as exc:
+            raise UsageError(f"-o {args.output}: cannot write the certificate: "
+                             f"{exc.strerror or exc}") from None
         cert_path = args.output
     status = EXIT[verdict.verdict]
     if args.json:

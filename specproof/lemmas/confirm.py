@@ -39,7 +39,13 @@ PRECISIONS = (64, 128, 256, 1024, 4096)
 
 
 class Unconfirmable(StatementError):
-    """The value cannot be enclosed rigorously (a 2->q norm, logm, a float-only black box)."""
+    """The value cannot be enclosed rigorously (a 2->q norm, logm, a float-only black box).
+
+    ``bound``: when the enclosure of lhs - rhs was computed but contains 0, a float upper
+    bound on ``|lhs - rhs|`` (None otherwise): a float evaluation that claims a larger
+    difference is contradicted by it."""
+
+    bound: float | None = None
 
 
 @dataclass(frozen=True)
@@ -355,8 +361,14 @@ def confirm(statement: Any, point: Mapping[sympy.Symbol, Any]) -> Confirmation:
                 lhs, rhs, d = _as_interval(lhs), _as_interval(rhs), _as_interval(d)
                 exact = not any(isinstance(v, Interval) for v in (lhs, rhs, d))
                 return Confirmation(violated, lhs, rhs, d, exact)
-    raise Unconfirmable(f"the enclosure of lhs - rhs still contains 0 at {PRECISIONS[-1]} "
+    exc = Unconfirmable(f"the enclosure of lhs - rhs still contains 0 at {PRECISIONS[-1]} "
                         f"bits ({last})")
+    try:
+        mid, rad = last.mid(), last.rad()
+        exc.bound = float(abs(mid) + rad) * (1 + 1e-15) + 1e-300
+    except (AttributeError, TypeError, ValueError, OverflowError):
+        exc.bound = None
+    raise exc
 
 
 def _to_arb(q: Fraction) -> Any:

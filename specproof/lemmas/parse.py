@@ -89,6 +89,10 @@ class _Reader:
         self.cols = cols
         self.names = names
         self.strict = strict  # only the given variables may appear
+        # arguments of sqrt / log that sympy cannot show nonnegative: the statement is
+        # claimed where it is real, so they join the domain (sympy rewrites sqrt(x)**2 to
+        # x, and without this x = -1 would "refute" the true sqrt(x)**2 >= 0)
+        self.defined: list[Any] = []
 
     def fail(self, node: ast.AST, what: str) -> StatementError:
         return StatementError(f"{what} at column {_col(node, self.cols)}")
@@ -126,6 +130,10 @@ class _Reader:
                     and b.is_number and abs(b) > MAX_EXPONENT):
                 # 9**9**9 would take sympy hours and all memory to expand exactly
                 raise self.fail(node, f"exponent {b} is larger than {MAX_EXPONENT} in size")
+            if (isinstance(node.op, (ast.Pow, ast.BitXor)) and isinstance(b, sympy.Expr)
+                    and b.is_number and b.is_integer is False and isinstance(a, sympy.Expr)
+                    and a.free_symbols and a.is_nonnegative is not True):
+                self.defined.append(a)  # x**(1/2) is sqrt(x): real where x >= 0
             return op(a, b)
         if isinstance(node, ast.Attribute):
             if "__" in node.attr:
@@ -178,6 +186,9 @@ class _Reader:
             raise self.fail(node, f"{f.id}: keyword arguments are not allowed (except norm's ord)")
         args = [self.value(a) for a in node.args]
         kwargs = {k.arg: self.value(k.value) for k in node.keywords}
+        if f.id in ("sqrt", "log") and len(args) == 1 and isinstance(args[0], sympy.Expr) \
+                and args[0].free_symbols and args[0].is_nonnegative is not True:
+            self.defined.append(args[0])
         try:
             return fn(*args, **kwargs)
         except StatementError as exc:
@@ -239,8 +250,29 @@ def parse_statement(text: str, given: Sequence[Any] = ()) -> Any:
         raise StatementError(f"relation {_REFUSED[type(op)]!r} at column {where + 1} is not "
                              "supported; use >=, <= or =")
     lhs, rhs = reader.value(body.left), reader.value(body.comparators[0])
+    for side, node in ((lhs, body.left), (rhs, body.comparators[0])):
+        if isinstance(side, sympy.Basic) and side.has(sympy.zoo, sympy.oo, -sympy.oo, sympy.nan):
+            # 1/0, 0/0, log(0), oo: not a real number, and a statement about it decides nothing
+            raise reader.fail(node, f"{sympy.sstr(side)[:60]} is not a finite real number")
     mats = [v for v in names.values() if isinstance(v, mx.Matrix)]
-    return from_parts(lhs, _RELATIONS[type(op)], rhs, [*given, *mats], text)
+    st = from_parts(lhs, _RELATIONS[type(op)], rhs, [*given, *mats], text)
+    return st.with_domain(_where_real(reader.defined, st.variables))
+
+
+def _where_real(args: list[Any], variables: Sequence[Any]) -> Any:
+    """The domain ``{a >= 0}`` for each polynomial sqrt/log argument ``a`` over the
+    statement's variables (None when there is none)."""
+    from specproof.lemmas.domains import Domain, Part
+
+    keep = []
+    for a in dict.fromkeys(sympy.expand(a) for a in args):
+        if a.free_symbols <= set(variables) and a.is_polynomial(*variables):
+            keep.append(a)
+    if not keep:
+        return None
+    parts = tuple(Part("constraint", tuple(sorted(a.free_symbols, key=str)),
+                       (f"{sympy.sstr(a)} >= 0 (where the statement is real)",)) for a in keep)
+    return Domain(parts, tuple(keep), ())
 
 
 __all__ = ["CONSTANTS", "FUNCTIONS", "parse_statement"]

@@ -81,8 +81,14 @@ class Proved(Verdict):
     details: dict[str, Any] = field(default_factory=dict, repr=False)
 
     verdict = "PROVED"
-    trust = "certificate checked exactly by the independent checker"
     code = "proved"
+
+    @property
+    def trust(self) -> str:  # type: ignore[override]
+        """How far to trust it: a checked certificate, or (no file) an exact computation."""
+        if self.certificate is None:
+            return "decided by exact rational computation (sympy); no certificate file"
+        return "certificate checked exactly by the independent checker"
 
     def __repr__(self) -> str:
         if self.method == "identity":
@@ -209,8 +215,12 @@ def prove(statement: Any, degree: int | None = None, multiplier: str = "auto",
 
 
 def _constant(st, text: str, t0: float) -> Proved | Undecided:
-    value = sympy.nsimplify(st.difference())
-    if value.is_Rational and value >= 0:
+    # no nsimplify: it guesses a nearby rational, and a guess is not a proof
+    value = sympy.expand(st.difference())
+    if not value.is_Rational:
+        return Undecided(text=text, tried=(f"exact evaluation: lhs - rhs = {value}, which is "
+                                           "not an exact rational",))
+    if value >= 0:
         return Proved(text=text, certificate=None, method="exact evaluation",
                       seconds=time.perf_counter() - t0,
                       check_message=f"no variables: lhs - rhs = {value} >= 0 exactly")
@@ -222,11 +232,20 @@ def _identity(st, text: str, t0: float) -> Proved | Undecided:
     diff = sympy.expand(st.difference())
     if diff == 0:
         return Proved(text=text, certificate=None, method="identity",
-                      degree=int(sympy.Poly(sympy.expand(st.lhs), *st.variables).total_degree())
-                      if st.variables else 0, seconds=time.perf_counter() - t0,
+                      degree=_degree_or_zero(st), seconds=time.perf_counter() - t0,
                       check_message="lhs - rhs expands to 0 over Q (sympy)")
     where = "" if st.domain.is_everywhere else " (on a domain an identity needs an ideal " \
         "membership proof, which prove does not attempt)"
     return Undecided(text=text, tried=(f"exact identity test: lhs - rhs expands to "
                                        f"{sympy.sstr(diff)[:200]}, not 0{where}; refute "
                                        "finds a point where it fails",))
+
+
+def _degree_or_zero(st) -> int:
+    """Degree of the identity's lhs; 0 where it is not a polynomial in the variables
+    (``sqrt(x**2) == abs(x)``: sympy reads both sides as ``Abs(x)``, the difference is 0)."""
+    try:
+        return int(sympy.Poly(sympy.expand(st.lhs), *st.variables).total_degree()) \
+            if st.variables else 0
+    except sympy.PolynomialError:
+        return 0

@@ -172,6 +172,24 @@ def run_paths(st: Any, text: str, t0: float, *, degree: int | None, multiplier: 
     eqs = [to_poly(h, variables) for h in st.domain.equalities]
     tried: list[str] = Tried(progress)
     substitution = "none"
+    zero = (0,) * n
+    if all(e == zero for e, c in p.items() if c) and p.get(zero, 0) >= 0:
+        # lhs - rhs is a constant c >= 0 (e.g. ``0 >= 0`` over a PSD matrix): the
+        # certificate is the 1x1 Gram matrix [c] on the basis {1}; no solver needed
+        # (a zero target used to reach the solver and raise)
+        c = Fraction(p.get(zero, 0))
+        cert = SoSCertificate(text=text, variables=tuple(str(v) for v in variables),
+                              polynomial={zero: c} if c else {}, inequalities=tuple(ineqs),
+                              equalities=tuple(eqs), blocks=(Block((), (zero,), ((c,),)),),
+                              provenance={"method": "constant"},
+                              matrices=tuple((m.label, int(m.shape[0]), int(m.shape[1]),
+                                              m.kind) for m in getattr(st, "matrices", ())))
+        verdict = check_sos(cert)
+        if verdict.ok:
+            return Proved(text=text, certificate=cert, method="constant", degree=0,
+                          basis_sizes=(1,), seconds=time.perf_counter() - t0,
+                          check_message=verdict.message,
+                          details={"tried": [f"lhs - rhs is the constant {c} >= 0"]})
     if not ineqs and not eqs:
         found = _global(p, n, multiplier, max_power, degree, solver, bits, tried, "")
     else:
@@ -190,6 +208,10 @@ def run_paths(st: Any, text: str, t0: float, *, degree: int | None, multiplier: 
             found = _putinar(p, list(enumerate(ineqs)), list(enumerate(eqs)), n, degree,
                              generators, solver, bits, tried, "")
     if found is None:
+        if not tried:  # say why, rather than "tried " with nothing after it
+            tried.append(f"no attempt fits degree={degree}, multiplier={multiplier!r}, "
+                         f"max_power={max_power} (the statement has degree {_degree(p)}; "
+                         "raise degree or max_power)")
         return Undecided(text=text, tried=tuple(tried))
     a = found.attempt
     blocks = tuple(Block(term.generator, tuple(basis), tuple(tuple(r) for r in a.grams[t][b]))

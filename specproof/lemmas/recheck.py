@@ -40,6 +40,11 @@ def statement_matches(source: str | os.PathLike | SoSCertificate) -> tuple[bool,
         p = to_poly(st.difference(), st.variables)
     except Exception as exc:  # any failure to re-read the text is a mismatch, said as such
         return False, f"the statement text cannot be parsed again: {type(exc).__name__}: {exc}"
+    if st.relation not in (">=", "<="):
+        # the file proves p >= 0; "lhs == rhs" would read as an identity the certificate
+        # does not prove (x**2 + 1 == 0 with p = x**2 + 1 was VALID)
+        return False, (f"the statement text is a relation {st.relation!r}; a certificate "
+                       "proves an inequality (>= or <=)")
     names = tuple(str(v) for v in st.variables)
     if set(names) != set(cert.variables):
         return False, (f"the statement text has the variables {list(names)}, the certificate "
@@ -56,4 +61,7 @@ def statement_matches(source: str | os.PathLike | SoSCertificate) -> tuple[bool,
                        f"file's variable order {list(cert.variables)}): the coefficient of "
                        f"{mono} is {p_file_order.get(e, 0)} in the text, {want.get(e, 0)} in "
                        "the file")
-    return True, "the statement text parses to the certified polynomial"
+    kinds = "; ".join(f"{name} is {r}x{c} {kind}" for name, r, c, kind in cert.matrices)
+    # a matrix's kind changes what the text means (det(S) >= ... for symmetric S only)
+    return True, "the statement text parses to the certified polynomial" + (
+        f" ({kinds})" if kinds else "")

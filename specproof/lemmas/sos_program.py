@@ -130,7 +130,12 @@ def solve_gram_program(f: Poly, terms: list[SoSTerm], free: list[FreeTerm],
     slices: list[list[slice]] = []
     for term in terms:
         g_exp = np.asarray(list(term.g), dtype=np.int64).reshape(-1, n)
-        g_val = np.array([float(c) for c in term.g.values()])
+        try:
+            g_val = np.array([float(c) for c in term.g.values()])
+        except OverflowError:  # a box [-1e400, 1e400]: the solver works in floats
+            raise SolverError("a constraint coefficient is beyond the float range (about "
+                              "1.8e308); rescale the variables", status="not-started",
+                              solver=solver) from None
         term_slices = []
         for b, basis in enumerate(term.blocks):
             Z = np.asarray(basis, dtype=np.int64).reshape(-1, n)
