@@ -42,7 +42,7 @@ def test_fit_rejects_bad_input():
 
 def test_figure_saves_pdf_and_png(tmp_path):
     fig, ax = figure(width="page")
-    assert fig.get_figwidth() == pytest.approx(7.0)
+    assert fig.get_figwidth() == pytest.approx(6.2)
     fit = loglog_fit(ax, [1, 2, 4, 8], [3, 12, 48, 192], label="y")
     assert fit.slope == pytest.approx(2.0, abs=1e-12)
     assert "slope 2.00" in ax.get_legend().get_texts()[0].get_text()

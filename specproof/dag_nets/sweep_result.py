@@ -167,9 +167,11 @@ class WidthSweep(Displayable):
         loglog_fit(ax, xs, self.column(column), label=text)
         # loglog_fit reports the t-interval; the legend entry must show the bootstrap one
         line = ax.get_lines()[-1]
-        line.set_label(f"{text}: slope {fit.slope:.2f} [{fit.low:.2f}, {fit.high:.2f}]")
-        # below the axes: with several curves a legend inside always covers some points
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
+        line.set_label(f"{text}: {fit.slope:.2f} [{fit.low:.2f}, {fit.high:.2f}]")
+        # below the axes: with several curves a legend inside always covers some points;
+        # the title says what the numbers are, so each entry stays narrower than a column
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False,
+                  title="fitted slope [bootstrap interval]")
         ax.set_xlabel(r"width $m$")
         _width_ticks(ax, xs)
         return fit

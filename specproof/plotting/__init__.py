@@ -1,8 +1,8 @@
 """One matplotlib style for appendix figures, and the checks that keep it.
 
-Figures are sized for a paper column (3.3 in, printed at 100 % in a two-column paper) or a
-full page width (7 in), use fonts that stay at 7 pt or more at that size, and are saved
-as vector PDF with a PNG beside it. The rules every figure follows (and
+Figures are sized for a paper column (3.0 in, printed at 100 % in a two-column paper on
+A4 or letter) or a full page width (6.2 in), use fonts that stay at 7 pt or more at that
+size, and are saved as vector PDF with a PNG beside it. The rules every figure follows (and
 :func:`figure_problems` checks): at least three labelled ticks on every log axis, integer
 ticks for integer data, legends that cover no point and do not squeeze the axes, heat-map
 annotations coloured from their cell, a reference slope next to every fitted slope.

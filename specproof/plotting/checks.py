@@ -146,27 +146,39 @@ def fractional_ticks(ax) -> list[str]:
 
 def squeezed_axes(fig) -> list[str]:
     """Axes with a legend that take less than 70 % of their column of the figure's width
-    (a legend beside the plot squeezes it; above or below, it does not).
+    (a legend beside the plot squeezes it; above or below, it does not), or whose legend
+    runs off the figure (where the layout gave up making room for it).
 
     Examples
     --------
     >>> fig, ax = figure()
-    >>> _ = ax.plot([1, 2], [1, 2], label="a legend entry beside the plot")
+    >>> _ = ax.plot([1, 2], [1, 2], label="a legend")
     >>> _ = ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     >>> squeezed_axes(fig)
-    ['axes 0: 0.08 of its column']
+    ['axes 0: 0.49 of its column']
+    >>> _ = ax.legend(["a legend entry far too long to sit beside the plot"],
+    ...               loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    >>> squeezed_axes(fig)
+    ['axes 0: its legend runs off the figure']
     >>> plt.close(fig)
     """
-    _renderer(fig)
+    renderer = _renderer(fig)
+    width, height = fig.bbox.width, fig.bbox.height
     out = []
     for i, ax in enumerate(fig.axes):
-        if ax.get_legend() is None or not ax.get_visible():
+        legend = ax.get_legend()
+        if legend is None or not ax.get_visible():
+            continue
+        name = ax.get_title() or f"axes {i}"
+        box = legend.get_window_extent(renderer)
+        if box.x0 < -1 or box.y0 < -1 or box.x1 > width + 1 or box.y1 > height + 1:
+            out.append(f"{name}: its legend runs off the figure")
             continue
         spec = ax.get_subplotspec()
         ncols = spec.get_gridspec().ncols if spec is not None else 1
         share = ax.get_position().width * ncols
         if share < MIN_AXES_SHARE:
-            out.append(f"{ax.get_title() or f'axes {i}'}: {share:.2f} of its column")
+            out.append(f"{name}: {share:.2f} of its column")
     return out
 
 
@@ -244,7 +256,7 @@ def small_text(fig, printed_width: float = WIDTHS["column"]) -> list[str]:
     >>> ax.set_xlabel("$x$", fontsize=8)
     Text(...)
     >>> small_text(fig)[:1]
-    ["'$x$' prints at 3.8 pt"]
+    ["'$x$' prints at 3.9 pt"]
     >>> plt.close(fig)
     """
     from matplotlib.text import Text

@@ -103,9 +103,20 @@ def legend_overlaps(ax) -> int:
     return int(inside.sum())
 
 
+def _off_figure(ax) -> bool:
+    """Whether ``ax``'s legend runs past an edge of its figure."""
+    fig = ax.figure
+    box = ax.get_legend().get_window_extent(_renderer(fig))
+    return (box.x0 < -1 or box.y0 < -1 or box.x1 > fig.bbox.width + 1
+            or box.y1 > fig.bbox.height + 1)
+
+
 def place_legend(ax, **kwargs) -> None:
     """Add ``ax``'s legend where it covers no data point: inside when a corner is free,
-    above the axes otherwise.
+    above the axes otherwise (in two columns when they fit the figure, else one).
+
+    The choice is remembered: :func:`~specproof.plotting.finish_figure` places the legend
+    again when the figure's final fonts and layout make it cover data or leave the figure.
 
     Examples
     --------
@@ -121,9 +132,24 @@ def place_legend(ax, **kwargs) -> None:
         for loc in ("best", *_LEGEND_LOCATIONS):
             ax.legend(loc=loc, **kwargs)
             if legend_overlaps(ax) == 0:
-                return
-        handles, _ = ax.get_legend_handles_labels()
-        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.02), borderaxespad=0.0,
-                  ncols=min(len(handles), 2) or 1, **kwargs)
+                break
+        else:
+            handles, _ = ax.get_legend_handles_labels()
+            for ncols in sorted({min(len(handles), 2) or 1, 1}, reverse=True):
+                ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.02), borderaxespad=0.0,
+                          ncols=ncols, **kwargs)
+                if not _off_figure(ax):
+                    break
+    ax._specproof_placed = (ax.get_legend(), kwargs)
 
 
+def replace_legends(fig) -> None:
+    """Place again, with :func:`place_legend`, each legend it placed on ``fig`` that now
+    covers data or leaves the figure (fonts and layout change after the legend was made).
+    """
+    for ax in fig.axes:
+        legend, kwargs = getattr(ax, "_specproof_placed", (None, None))
+        if legend is None or ax.get_legend() is not legend:  # replaced by the caller since
+            continue
+        if legend_overlaps(ax) or _off_figure(ax):
+            place_legend(ax, **kwargs)

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-# a two-column page's column is about 3.3 in (report.tex includes figures at \columnwidth,
-# check and control stacked), so a figure drawn 3.3 in wide prints at 100 %: a 7 pt font
-# stays 7 pt; "page" is for a figure* across both columns
-WIDTHS = {"column": 3.3, "page": 7.0}
+# a two-column article's column is 221 pt (3.06 in) on A4 and 229.5 pt (3.18 in) on letter;
+# report.tex includes figures at their natural size, shrunk only to \columnwidth, so a
+# figure drawn 3.0 in wide prints at 100 % on both and a 7 pt font stays 7 pt. "page" is
+# for a figure* across both columns (\textwidth: 452 pt on A4, 469 pt on letter)
+WIDTHS = {"column": 3.0, "page": 6.2}
 
 # the smallest font, in points, that a figure may print at
 MIN_FONT_PT = 7.0
@@ -55,7 +56,7 @@ def figure(width: str = "column", aspect: float = 0.75, ncols: int = 1, nrows: i
     Parameters
     ----------
     width : {"column", "page"}
-        Column width (3.3 in: printed at 100 % in a two-column paper) or page width (7 in,
+        Column width (3.0 in: printed at 100 % in a two-column paper) or page width (6.2 in,
         for a ``figure*``).
     aspect : float
         Height of one panel over its width.
@@ -71,10 +72,10 @@ def figure(width: str = "column", aspect: float = 0.75, ncols: int = 1, nrows: i
     --------
     >>> fig, ax = figure()
     >>> float(round(fig.get_figwidth(), 1))
-    3.3
+    3.0
     >>> fig2, (top, bottom) = figure(nrows=2, aspect=0.6)
     >>> [round(float(v), 2) for v in fig2.get_size_inches()]
-    [3.3, 3.96]
+    [3.0, 3.6]
     >>> plt.close(fig); plt.close(fig2)
     """
     if width not in WIDTHS:
@@ -130,11 +131,13 @@ def finish_figure(fig) -> None:
     [1.0, 2.0, 3.0]
     >>> plt.close(fig)
     """
+    from specproof.plotting.legend import replace_legends
     from specproof.plotting.ticks import tidy_ticks
 
     restyle(fig)
     for ax in fig.axes:
         tidy_ticks(ax)
+    replace_legends(fig)  # after the last change of fonts and ticks, which move the layout
 
 
 def save_figure(fig, stem: str | Path) -> tuple[Path, Path]:

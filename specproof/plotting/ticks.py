@@ -51,7 +51,8 @@ def log_tick_values(lo: float, hi: float, integer: bool = False, max_labels: int
     if not (hi > 0 and math.isfinite(hi)):
         return []
     lo = max(lo, hi * 1e-300)
-    k0, k1 = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    # 10.0**309 overflows (an OverflowError, not inf): the largest power is 10**308
+    k0, k1 = math.floor(math.log10(lo)), min(math.ceil(math.log10(hi)), 308)
     for steps in _LOG_STEPS:
         ticks = _inside([m * 10.0**k for k in range(k0, k1 + 1) for m in steps], lo, hi)
         if integer:
@@ -203,7 +204,7 @@ def log_ticks(ax) -> None:
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> fig, ax = plt.subplots(figsize=(3.3, 2.5))
+    >>> fig, ax = plt.subplots(figsize=(3.0, 2.25))
     >>> _ = ax.loglog([20, 40], [30, 60])
     >>> log_ticks(ax)
     >>> fig.canvas.draw()
@@ -230,7 +231,7 @@ def integer_ticks(ax) -> None:
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> fig, ax = plt.subplots(figsize=(3.3, 2.5))
+    >>> fig, ax = plt.subplots(figsize=(3.0, 2.25))
     >>> _ = ax.plot([1, 3, 5], [1.0, 1.4, 2.5], "o")
     >>> integer_ticks(ax); fig.canvas.draw()
     >>> all(float(t).is_integer() for t in ax.get_xticks())

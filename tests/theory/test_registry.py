@@ -171,7 +171,7 @@ def test_each_figure_rule_can_fail():
     fig, (a, b) = figure(width="page", ncols=2)
     a.set_xlabel("$m$")
     b.set_xlabel("$n$")
-    assert any("prints at 3.8 pt" in p for p in small_text(fig))
+    assert any("prints at 3.9 pt" in p for p in small_text(fig))
     assert any("prints at" in p for p in figure_problems(fig))
     plt.close(fig)
 

@@ -75,7 +75,8 @@ def slopes_figure(results: Mapping[str, WidthSweep], ylabel: str, title: str = "
     reference_line(ax, reference_slope, xs, ys, label=reference_label
                    or rf"slope ${reference_slope:g}$ (the paper's rate)".replace("-0.5", "-1/2"))
     # the legend below the axes (WidthSweep.plot) lists the reference line too
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False,
+              title="fitted slope [bootstrap interval]")
     if x == "paper_width":
         ax.set_xlabel(r"width $m$ (minimum in-degree)")
     else:
