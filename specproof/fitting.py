@@ -7,9 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from specproof._core import Displayable
 
-@dataclass(frozen=True)
-class SlopeFit:
+
+@dataclass(frozen=True, repr=False)
+class SlopeFit(Displayable):
     """A least-squares slope of log y against log x with a two-sided confidence interval.
 
     Examples

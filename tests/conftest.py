@@ -1,18 +1,9 @@
-import os
-
-# One BLAS thread per process: the suite runs worker processes (verify --jobs, process
-# pools, Dask) on 2 cores, and multi-threaded OpenBLAS oversubscribed there runs small
-# LAPACK calls 10-60x slower. Set before numpy is imported; a user's setting wins.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
-
-import matplotlib  # noqa: E402
+# One BLAS thread per process and the Agg backend are set by the root conftest.py, which
+# pytest loads first (before anything imports numpy).
+import matplotlib
+import pytest
 
 matplotlib.use("Agg")
-os.environ.setdefault("MPLBACKEND", "Agg")
-
-
-import pytest  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -42,7 +42,7 @@ def test_fit_rejects_bad_input():
 
 def test_figure_saves_pdf_and_png(tmp_path):
     fig, ax = figure(width="page")
-    assert fig.get_figwidth() == pytest.approx(7.0)
+    assert fig.get_figwidth() == pytest.approx(6.2)
     fit = loglog_fit(ax, [1, 2, 4, 8], [3, 12, 48, 192], label="y")
     assert fit.slope == pytest.approx(2.0, abs=1e-12)
     assert "slope 2.00" in ax.get_legend().get_texts()[0].get_text()
@@ -51,3 +51,36 @@ def test_figure_saves_pdf_and_png(tmp_path):
     plt.close(fig)
     with pytest.raises(ValueError, match="width must be one of"):
         figure(width="poster")
+
+
+@settings(max_examples=300, deadline=None)
+@given(lo_exp=st.floats(-300, 300), span=st.floats(1e-9, 12), integer=st.booleans(),
+       max_labels=st.integers(3, 8))
+def test_log_ticks_label_at_least_three_values_inside_any_range(lo_exp, span, integer,
+                                                                 max_labels):
+    from specproof.plotting import log_tick_values
+
+    lo = 10.0**lo_exp
+    hi = lo * 10.0**span
+    if not np.isfinite(hi) or (integer and hi < 3):
+        return
+    ticks = log_tick_values(lo, hi, integer=integer and lo >= 1, max_labels=max_labels)
+    assert len(ticks) >= 3, (lo, hi, ticks)
+    assert len(set(ticks)) == len(ticks) and ticks == sorted(ticks)
+    assert all(lo * (1 - 1e-9) <= t <= hi * (1 + 1e-9) for t in ticks), (lo, hi, ticks)
+
+
+def test_integer_ticks_on_integer_data_only():
+    from specproof.plotting import figure_problems, finish_figure, fractional_ticks
+
+    fig, ax = figure()
+    ax.plot([1, 2, 3], [0.25, 0.5, 0.75], "o")
+    ax.set_xlabel("$k$")
+    ax.set_ylabel("$r$")
+    finish_figure(fig)
+    fig.canvas.draw()
+    assert [float(v) for v in ax.get_xticks() if 1 <= v <= 3] == [1.0, 2.0, 3.0]
+    # the y data are fractions: their ticks may be too
+    assert any(not float(v).is_integer() for v in ax.get_yticks())
+    assert fractional_ticks(ax) == [] and figure_problems(fig) == []
+    plt.close(fig)

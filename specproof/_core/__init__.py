@@ -23,6 +23,7 @@ from specproof._core.errors import (
 from specproof._core.provenance import provenance, version_of, versions
 
 _LAZY: dict[str, str] = {
+    "Displayable": "display",
     "Result": "results",
     "as_array": "conversions",
     "as_choice": "conversions",
@@ -41,6 +42,7 @@ __all__ = [
     "ArgumentError",
     "ArgumentTypeError",
     "ComputationError",
+    "Displayable",
     "ResourceLimitError",
     "Result",
     "SpecproofError",

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentError, ComputationError
+from specproof._core import ArgumentError, ComputationError, Displayable
 
 
 def _cert_dict(cert: Any) -> Any:
@@ -21,7 +21,7 @@ def _cert_dict(cert: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class NormBounds:
+class NormBounds(Displayable):
     """A certified bracket on the 2->q norm ``||X||_{2->q} = max_{||v||_2=1} ||X v||_q``.
 
     Attributes
@@ -82,6 +82,12 @@ class NormBounds:
     def gap(self) -> float:
         """``upper - lower``."""
         return self.upper - self.lower
+
+    def _display_items(self) -> list[tuple[str, Any]]:
+        return [("q", self.q), ("lower", self.lower), ("upper", self.upper),
+                ("ratio", self.ratio), ("upper_method", self.upper_method),
+                ("lower_method", self.lower_method), ("witness", self.witness),
+                ("certificate", self.certificate)]
 
     def __repr__(self) -> str:
         q = "inf" if math.isinf(self.q) else f"{self.q:g}"

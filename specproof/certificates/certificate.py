@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import Result, SpecproofError
+from specproof._core import Displayable, Result, SpecproofError
 from specproof.certificates.constants import (
     MAX_NESTING,
     MAX_Q,
@@ -38,8 +38,8 @@ class CertificateFormatError(SpecproofError, ValueError):
     """A certificate file or document is malformed (names the offending field)."""
 
 
-@dataclass(frozen=True)
-class CheckResult(Result):
+@dataclass(frozen=True, repr=False)
+class CheckResult(Displayable, Result):
     """Verdict of a checker (the :class:`specproof._core.Result` convention).
 
     Attributes
@@ -83,6 +83,23 @@ class CheckResult(Result):
     x_sha256: str = ""
     exact: bool = False
     details: dict[str, Any] = field(default_factory=dict)
+
+    def _display_items(self) -> list[tuple[str, Any]]:
+        # the digest and the measured details make the text repr a paragraph: the HTML
+        # table shows them, the one-line repr does not
+        items = [("ok", self.ok), ("code", self.code)]
+        if not self.ok:
+            items.append(("reason", self.reason))
+        items += [("statement", self.statement), ("shape", self.shape), ("exact", self.exact)]
+        return items
+
+    def _repr_html_(self) -> str:
+        from specproof._core.display import html_repr
+
+        items = [("statement", self.statement), ("message", self.message),
+                 ("shape", self.shape), ("x_sha256", self.x_sha256), ("exact", self.exact),
+                 ("details", self.details)]
+        return html_repr("CheckResult", items, ok=self.ok, code=self.code)
 
     @property
     def verdict_line(self) -> str:
@@ -300,7 +317,7 @@ def rational_str(x: Fraction) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class Certificate:
+class Certificate(Displayable):
     """A certificate of ``||X||_{2->q}^q <= C``.
 
     Attributes
@@ -385,6 +402,14 @@ class Certificate:
     def exact(self) -> bool:
         """Whether the certificate carries an exact (rational) Gram matrix."""
         return self.gram_rational is not None
+
+    def _display_items(self) -> list[tuple[str, Any]]:
+        # the HTML table (the text repr is the class's own): what is proved, and by what
+        prov = self.provenance or {}
+        return [("statement", self.short_statement), ("C", float(self.C)),
+                ("X", self.X), ("basis size", len(self.basis)), ("exact", self.exact),
+                ("solver", prov.get("solver") or prov.get("construction")),
+                ("date", prov.get("date"))]
 
     @property
     def statement(self) -> str:

@@ -22,7 +22,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 
-from specproof._core import ArgumentError, Result, as_choice, as_float, as_generator, as_vector
+from specproof._core import (
+    ArgumentError,
+    Displayable,
+    Result,
+    as_choice,
+    as_float,
+    as_generator,
+    as_vector,
+)
 from specproof.dag_nets.hessian_reduced import ReducedHessian
 from specproof.dag_nets.maps import require_finite
 
@@ -30,8 +38,8 @@ if TYPE_CHECKING:
     from specproof.dag_nets.core import NetworkCore
 
 
-@dataclass(frozen=True)
-class HessianNorm(Result):
+@dataclass(frozen=True, repr=False)
+class HessianNorm(Displayable, Result):
     """The Hessian spectral norm of one output w.r.t. the parameters.
 
     ``value = |eigenvalue|``; ``residual = ||H u - eigenvalue u||`` for the unit Ritz

@@ -163,7 +163,7 @@ def ntk_sweep_to_folder(
     SweepInterrupted
         On Ctrl-C, with the number of points finished (all kept in ``out/cache``).
     """
-    from specproof.plotting import figure, save_figure
+    from specproof.plotting import figure, reference_line, save_figure
 
     measure = as_choice(measure, sorted(MEASURES), "measure")
     seeds = as_int(seeds, "seeds", minimum=2)
@@ -222,6 +222,12 @@ def ntk_sweep_to_folder(
                    frozenset({"width"}): r"layer width $m$"}.get(frozenset(axes_used),
                                                                r"width $m$"))
     ax.set_ylabel(MEASURE_LABELS.get(measure, measure))
+    # every measure here is O(m^{-1/2}) in the paper: its rate, dashed, beside the fits
+    xs = [x for sw in sweeps.values() for x in (
+        sw.widths if _fit_axis(sw) == "width" else sw.column(_fit_axis(sw)))]
+    ys = [y for sw in sweeps.values() for y in sw.values]
+    reference_line(ax, -0.5, xs, ys, label=r"slope $-1/2$ (the paper's rate)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
     save_figure(fig, out / "figures" / f"ntk-{measure}")
     import matplotlib.pyplot as plt
 

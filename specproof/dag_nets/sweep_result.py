@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentError
+from specproof._core import ArgumentError, Displayable
 from specproof.fitting import SlopeFit, fit_loglog_bootstrap
 
 
@@ -37,8 +37,8 @@ class SweepPoint:
                 "seconds": self.seconds}
 
 
-@dataclass(frozen=True)
-class WidthSweep:
+@dataclass(frozen=True, repr=False)
+class WidthSweep(Displayable):
     """The outcome of :func:`width_sweep`: points sorted by (width, seed).
 
     Examples
@@ -54,6 +54,20 @@ class WidthSweep:
     config: dict[str, Any]
     points: tuple[SweepPoint, ...]
     label: str = ""
+
+    def _display_items(self) -> list[tuple[str, Any]]:
+        widths = sorted({p.width for p in self.points})
+        seeds = sorted({p.seed for p in self.points})
+        items: list[tuple[str, Any]] = [("measure", self.measure)]
+        if self.label:
+            items.append(("label", self.label))
+        items += [("widths", widths), ("seeds", len(seeds)), ("points", len(self.points))]
+        try:
+            fit = self.slope()
+            items.append(("slope", f"{fit.slope:.3f} [{fit.low:.3f}, {fit.high:.3f}]"))
+        except Exception:  # too few points or seeds: the summary still shows
+            pass
+        return items + [("config", self.config)]
 
     @property
     def widths(self) -> np.ndarray:
@@ -153,9 +167,11 @@ class WidthSweep:
         loglog_fit(ax, xs, self.column(column), label=text)
         # loglog_fit reports the t-interval; the legend entry must show the bootstrap one
         line = ax.get_lines()[-1]
-        line.set_label(f"{text}: slope {fit.slope:.2f} [{fit.low:.2f}, {fit.high:.2f}]")
-        # below the axes: with several curves a legend inside always covers some points
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
+        line.set_label(f"{text}: {fit.slope:.2f} [{fit.low:.2f}, {fit.high:.2f}]")
+        # below the axes: with several curves a legend inside always covers some points;
+        # the title says what the numbers are, so each entry stays narrower than a column
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False,
+                  title="fitted slope [bootstrap interval]")
         ax.set_xlabel(r"width $m$")
         _width_ticks(ax, xs)
         return fit

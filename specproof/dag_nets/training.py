@@ -28,6 +28,7 @@ from specproof._core import (
     ArgumentError,
     ArgumentTypeError,
     ComputationError,
+    Displayable,
     as_array,
     as_float,
     as_int,
@@ -50,8 +51,8 @@ class TrainingRecord:
                 "weight_change": self.weight_change, "hessian_norm": self.hessian_norm}
 
 
-@dataclass(frozen=True)
-class TrainingRun:
+@dataclass(frozen=True, repr=False)
+class TrainingRun(Displayable):
     """What :func:`train` returns: the records, the final parameters and the setup.
 
     The network passed to :func:`train` is not modified; ``net.set_params(run.params)``
@@ -66,6 +67,14 @@ class TrainingRun:
     optimizer: str
     kernel0: np.ndarray
     kernel: np.ndarray
+
+    def _display_items(self) -> list[tuple[str, Any]]:
+        # a summary: the records, parameters and kernels are arrays (run.table() has all)
+        return [("optimizer", self.optimizer), ("lr", self.lr), ("steps", self.final.step),
+                ("records", len(self.records)), ("loss0", self.records[0].loss),
+                ("loss", self.final.loss), ("ntk_change", self.ntk_change),
+                ("weight_change", self.weight_change), ("lambda_max0", self.lambda_max0),
+                ("params", self.params)]
 
     @property
     def final(self) -> TrainingRecord:

@@ -31,7 +31,14 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentError, ArgumentTypeError, Result, as_float, as_generator
+from specproof._core import (
+    ArgumentError,
+    ArgumentTypeError,
+    Displayable,
+    Result,
+    as_float,
+    as_generator,
+)
 from specproof.groups.actions import Action
 from specproof.groups.cayley import CayleyGroup, as_group
 from specproof.groups.representations import Representation
@@ -40,8 +47,8 @@ MAX_EXHAUSTIVE = 1000
 """Groups up to this order are checked on every element; larger ones on a sample."""
 
 
-@dataclass(frozen=True)
-class EquivarianceReport(Result):
+@dataclass(frozen=True, repr=False)
+class EquivarianceReport(Displayable, Result):
     """Result of :func:`check_equivariance` (the :class:`specproof.Result` convention).
 
     Attributes

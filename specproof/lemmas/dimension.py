@@ -14,7 +14,7 @@ Examples
 ...     return trace(A @ B) <= trace(A) * trace(B)
 >>> r = check_dimensions(family, dims=[1, 2, 3], exact_up_to=1, budget=2)
 >>> r.first_failure, r.verdicts[1].verdict
-(2, 'UNDECIDED')
+(2, 'PROVED')
 """
 
 from __future__ import annotations

@@ -12,11 +12,22 @@ import specproof.theory
 from specproof.claims import REGISTRY, run_claim
 from specproof.cli import main
 from specproof.plotting import (
+    WIDTHS,
+    annotate_cells,
     figure,
+    figure_problems,
+    finish_figure,
+    fractional_ticks,
     legend_overlaps,
     log_ticks,
+    loglog_fit,
+    low_contrast_annotations,
     missing_labels,
+    missing_reference_lines,
     place_legend,
+    small_text,
+    sparse_log_axes,
+    squeezed_axes,
     tick_label_collisions,
 )
 from specproof.theory import load_builtin_claims, papers
@@ -44,16 +55,37 @@ def test_every_builtin_claim_passes_quick_with_its_control_failing(c):
     # the same run's figures (results keep them): fit for a paper
     _assert_figure_quality(c.id, "check", result.check_figure)
     _assert_figure_quality(c.id, "control", result.control_figure)
+    _assert_control_figure_is_new(c.id, result.check_figure, result.control_figure)
+
+
+def _png(fig) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=30)  # identical figures give identical bytes at any dpi
+    return buf.getvalue()
 
 
 def _assert_figure_quality(claim_id, role, fig):
-    """Every axis labelled, no legend over a data point; a control figure is new."""
+    """The figure as save_figure writes it keeps every rule (plotting.figure_problems):
+    labelled axes, >= 3 labels on log axes, integer ticks on integer data, legends off the
+    data and not squeezing the axes, annotations readable on their cells, a reference slope
+    beside each fitted slope, >= 7 pt text; and it is one column wide."""
     if fig is None:
         return
-    assert missing_labels(fig) == [], (claim_id, role, missing_labels(fig))
-    for i, ax in enumerate(fig.axes):
-        assert legend_overlaps(ax) == 0, (claim_id, role, f"axes {i}: legend covers data")
-        assert tick_label_collisions(ax) == [], (claim_id, role, f"axes {i}")
+    finish_figure(fig)
+    assert figure_problems(fig) == [], (claim_id, role, figure_problems(fig))
+    assert fig.get_figwidth() <= WIDTHS["column"] + 1e-9, (claim_id, role, fig.get_figwidth())
+
+
+def _assert_control_figure_is_new(claim_id, check_fig, control_fig):
+    """A control figure is written only when it differs from its check's (the runner drops
+    an identical one); one that is kept must show something else."""
+    if check_fig is None or control_fig is None:
+        return
+    finish_figure(check_fig)
+    finish_figure(control_fig)
+    assert _png(check_fig) != _png(control_fig), (claim_id, "control figure = check figure")
 
 
 def test_figure_checks_can_fail():
@@ -73,6 +105,74 @@ def test_figure_checks_can_fail():
     assert tick_label_collisions(ax) != []
     log_ticks(ax)  # the fix loglog_fit applies
     assert tick_label_collisions(ax) == []
+    plt.close(fig)
+
+
+def test_each_figure_rule_can_fail():
+    """Every rule of figure_problems catches the fault the issue reported, and its fix."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    # a log axis over less than a decade: matplotlib labels one tick (0.1) or none
+    fig, ax = figure()
+    ax.loglog([0.045, 0.08, 0.13, 0.2, 0.32, 0.5], [1e-9, 1e-8, 1e-7, 1e-6, 1e-6, 1e-5], "o")
+    ax.set_xlabel("$x$")
+    ax.set_ylabel("$y$")
+    assert sparse_log_axes(ax) != []
+    log_ticks(ax)
+    assert sparse_log_axes(ax) == []
+    plt.close(fig)
+    # the same over 2..3 (inside one step of 1..9): still three labels
+    fig, ax = figure()
+    ax.loglog([2.1, 2.5, 2.9], [2.2, 2.4, 2.8], "o")
+    log_ticks(ax)
+    assert sparse_log_axes(ax) == [] and tick_label_collisions(ax) == []
+    plt.close(fig)
+    # integer data (a dimension d) drawn with matplotlib's default ticks: d = 3.5
+    fig, ax = figure()
+    ax.plot([3, 4, 5], [1.12, 1.121, 1.126], "o-")
+    ax.set_xlabel("$d$")
+    ax.set_ylabel("ratio")
+    assert fractional_ticks(ax) != []
+    finish_figure(fig)
+    assert fractional_ticks(ax) == []
+    plt.close(fig)
+    # a legend beside the axes squeezes them; place_legend puts it inside or above
+    fig, ax = figure()
+    for k in range(3):
+        ax.plot(range(6), np.arange(6) * (k + 1), "o", label=f"a long legend entry number {k}")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    assert squeezed_axes(fig) != []
+    place_legend(ax)
+    assert squeezed_axes(fig) == [] and legend_overlaps(ax) == 0
+    plt.close(fig)
+    # black text on a dark heat-map cell; annotate_cells picks the colour from the cell
+    fig, ax = figure()
+    gram = np.diag([1.0, 2.0, 4.0])
+    image = ax.imshow(gram, cmap="Blues", vmin=0, vmax=4)
+    for (i, j), v in np.ndenumerate(gram):
+        ax.text(j, i, f"{v:.0f}", ha="center", va="center", color="black")
+    assert low_contrast_annotations(ax) == ["'4' at (2, 2): contrast 1.6"]
+    for t in list(ax.texts):
+        t.remove()
+    annotate_cells(ax, image, gram, fmt="{:.0f}")
+    assert low_contrast_annotations(ax) == []
+    plt.close(fig)
+    # a fitted slope alone; with the rate the theorem predicts beside it
+    fig, ax = figure()
+    loglog_fit(ax, [16, 32, 64, 128], [1.0, 0.7, 0.5, 0.36])
+    assert missing_reference_lines(ax) != []
+    plt.close(fig)
+    fig, ax = figure()
+    loglog_fit(ax, [16, 32, 64, 128], [1.0, 0.7, 0.5, 0.36], reference_slope=-0.5)
+    assert missing_reference_lines(ax) == []
+    plt.close(fig)
+    # a page-wide two-panel figure printed in a column: 8 pt labels shrink to 3.8 pt
+    fig, (a, b) = figure(width="page", ncols=2)
+    a.set_xlabel("$m$")
+    b.set_xlabel("$n$")
+    assert any("prints at 3.9 pt" in p for p in small_text(fig))
+    assert any("prints at" in p for p in figure_problems(fig))
     plt.close(fig)
 
 

@@ -20,7 +20,14 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from specproof._core import ArgumentError, ArgumentTypeError, SpecproofError, first_nonfinite
+from specproof._core import (
+    ArgumentError,
+    ArgumentTypeError,
+    Displayable,
+    SpecproofError,
+    first_nonfinite,
+)
+from specproof._core.display import html_repr
 from specproof.spectral.dtypes import mixed_dtype_error, working_dtype
 
 State = dict[str, Any]
@@ -77,7 +84,7 @@ def _check_params(params: Any, grads: Any) -> list[str]:
     return names
 
 
-class Optimizer(abc.ABC):
+class Optimizer(Displayable, abc.ABC):
     """Base class: validation, atomic commit, state dict. Subclasses define ``_update``.
 
     Subclasses set ``name`` and ``_hyper`` (the hyperparameters as plain values) and
@@ -108,6 +115,20 @@ class Optimizer(abc.ABC):
         self._hyper: dict[str, Any] = {}
         self._unverified: set[str] = set()
         self.diagnostics: dict[str, dict[str, Any]] = {}
+
+    # -- display ------------------------------------------------------------------
+    def _display_items(self) -> list[tuple[str, Any]]:
+        """The hyperparameters that differ from the defaults (``lr`` always), and steps."""
+        import inspect
+
+        defaults = {k: p.default for k, p in inspect.signature(type(self)).parameters.items()
+                    if p.default is not inspect.Parameter.empty}
+        shown = [(k, v) for k, v in self._hyper.items()
+                 if k == "lr" or k not in defaults or not _same(defaults[k], v)]
+        return [*shown, ("steps", self._t)]
+
+    def _repr_html_(self) -> str:
+        return html_repr(type(self).__name__, [*self._hyper.items(), ("steps", self._t)])
 
     # -- subclass hooks -------------------------------------------------------------
     @abc.abstractmethod
@@ -352,3 +373,15 @@ def beta_pair(betas: Any, name: str = "betas") -> tuple[float, float]:
             raise ArgumentError(f"{name}[{i}] must be in [0, 1), got {b}")
         out.append(float(b))
     return out[0], out[1]
+
+
+def _same(default: Any, value: Any) -> bool:
+    """Whether a stored hyperparameter equals its default (tuples stored as lists too)."""
+    if isinstance(default, tuple | list) and isinstance(value, tuple | list):
+        return list(default) == list(value)
+    if default is None:
+        return value is None or value == []
+    try:
+        return bool(default == value)
+    except Exception:  # arrays and other values without a plain ==
+        return False

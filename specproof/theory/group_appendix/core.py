@@ -225,23 +225,25 @@ def character_orthogonality(ctx, n_max: int, variant: str = "true"):
 
 def _gram_figure(groups: list[FiniteGroup]):
     """Panels of the character Gram matrices <chi_psi, chi_phi>: diagonal = c_psi."""
-    from specproof.plotting import figure
+    from specproof.plotting import annotate_cells, figure
 
-    fig, axes = figure(width="page", aspect=0.9, ncols=len(groups))
+    # one column wide, the panels stacked (side by side they would print at 1 in each),
+    # each titled by its group; the identity they show is the figure's title
+    fig, axes = figure(aspect=0.62, nrows=len(groups))
     for ax, G in zip(axes, groups, strict=True):
         table = irreps(G)
         gram = np.array([[character_inner(p, q, G) for q in table] for p in table])
-        ax.imshow(gram, cmap="Blues", vmin=0, vmax=4)
-        for (i, j), v in np.ndenumerate(gram):
-            ax.text(j, i, f"{round(v) + 0:d}", ha="center", va="center", fontsize=7)
+        image = ax.imshow(gram, cmap="Blues", vmin=0, vmax=4)
+        annotate_cells(ax, image, np.round(gram) + 0.0, fmt="{:.0f}")
         names = [p.name for p in table]
-        ax.set_xticks(range(len(names)), names, rotation=90, fontsize=6)
-        ax.set_yticks(range(len(names)), names, fontsize=6)
+        ax.set_xticks(range(len(names)), names, rotation=90)
+        ax.set_yticks(range(len(names)), names)
         ax.set_xlabel(r"irrep $\phi$")
         ax.set_ylabel(r"irrep $\psi$")
-        ax.set_title(G.name + r": $\langle\chi_\psi, \chi_\phi\rangle = c_\psi\delta_{\psi\phi}$",
-                     fontsize=7)
+        ax.set_title(G.name)
         ax.grid(False)
+    fig.suptitle(r"$\langle\chi_\psi, \chi_\phi\rangle = c_\psi\,\delta_{\psi\phi}$"
+                 r" over the real irreps $\psi, \phi$", fontsize=8)
     return fig
 
 

@@ -112,7 +112,8 @@ def training(ctx, n, steps, lrs, measurements=0.5):
     change = {k: runs[k][4] for k in ("Adam", "Muon")}
     holds = reduction >= 1000 and pion_drift <= 1e-3 and min(change.values()) > 0.1
 
-    fig, (ax1, ax2) = figure(width="page", aspect=0.8, ncols=2)
+    # stacked in one column: side by side at column width each panel would print at half size
+    fig, (ax1, ax2) = figure(aspect=0.62, nrows=2)
     idx = np.arange(1, n + 1)
     for name, (losses, _, s_final, lr, _, _) in runs.items():
         ax1.semilogy(losses, label=f"{name}, $\\eta$ = {lr:g}")

@@ -55,17 +55,28 @@ def sweeps(
 
 
 def slopes_figure(results: Mapping[str, WidthSweep], ylabel: str, title: str = "",
-                  x: str = "paper_width"):
-    """Log-log figure, one curve per architecture with its fitted slope and interval.
+                  x: str = "paper_width", reference_slope: float = -0.5,
+                  reference_label: str | None = None):
+    """Log-log figure, one curve per architecture with its fitted slope and interval, and
+    the dashed line of the rate the paper predicts (``reference_slope``).
 
     The slope is fitted against the paper's width (the minimum in-degree, recorded with
     every point; a DenseNet's is its layer width plus the input size) unless ``x`` says
     ``"width"`` (the swept layer width).
     """
-    from specproof.plotting import figure
+    import numpy as np
+
+    from specproof.plotting import figure, reference_line
 
     fig, ax = figure(aspect=1.0)  # room for the legend below the axes
     fits = {arch: sw.plot(ax, x=x) for arch, sw in results.items()}
+    xs = np.concatenate([sw.widths if x == "width" else sw.column(x) for sw in results.values()])
+    ys = np.concatenate([sw.column("value") for sw in results.values()])
+    reference_line(ax, reference_slope, xs, ys, label=reference_label
+                   or rf"slope ${reference_slope:g}$ (the paper's rate)".replace("-0.5", "-1/2"))
+    # the legend below the axes (WidthSweep.plot) lists the reference line too
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False,
+              title="fitted slope [bootstrap interval]")
     if x == "paper_width":
         ax.set_xlabel(r"width $m$ (minimum in-degree)")
     else:

@@ -39,7 +39,8 @@ def bottleneck(ctx, widths, seeds: int, bottleneck: int, without: bool = False):
     sw = res[arch]
     paper_widths = sorted({int(p.extra["paper_width"]) for p in sw.points})
     fig, fits = slopes_figure(res, r"$\|H_f(w_0)\|_2$", x="width",
-                              title="no bottleneck" if without else f"bottleneck b = {bottleneck}")
+                              title="no bottleneck" if without else f"bottleneck b = {bottleneck}",
+                              reference_slope=0.0, reference_label="slope 0 (no decay)")
     fit = fits[arch]
     return ctx.evidence(
         holds=fit.slope >= FLAT,

@@ -1,0 +1,302 @@
+"""Checks of the figure rules; the tests apply them to every built-in claim's figures.
+
+Each returns what breaks a rule (empty when the figure is fine), so a test can show it:
+tick labels that collide, axes without a label, a log axis with fewer than three labels,
+fractional ticks on integer data, axes squeezed by a legend, annotations that do not
+contrast with their cell, a fitted line without its reference slope, text that prints
+below 7 pt in a column.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt  # noqa: F401 (the examples close their figures)
+import numpy as np
+
+from specproof.plotting.annotate import FIT_GID, REFERENCE_GID, contrast_ratio
+from specproof.plotting.legend import _renderer, held_drawn, legend_overlaps
+from specproof.plotting.style import MIN_FONT_PT, WIDTHS, figure  # noqa: F401 (examples)
+from specproof.plotting.ticks import MIN_LOG_LABELS, integer_data, log_ticks  # noqa: F401
+
+# an axes with a legend keeps at least this share of its column of the figure's width
+MIN_AXES_SHARE = 0.7
+
+
+def tick_label_collisions(ax) -> list[tuple[str, str]]:
+    """Pairs of neighbouring tick labels of ``ax`` that overlap (e.g. "3x10^1" on "4x10^1").
+
+    Examples
+    --------
+    >>> fig, ax = figure()
+    >>> _ = ax.loglog([20, 40], [30, 60])
+    >>> log_ticks(ax)
+    >>> tick_label_collisions(ax)
+    []
+    >>> plt.close(fig)
+    """
+    renderer = _renderer(ax.figure)
+    out = []
+    for axis in (ax.xaxis, ax.yaxis):
+        ticks = [*axis.get_major_ticks(), *axis.get_minor_ticks()]
+        labels = [t.label1 for t in ticks if t.label1.get_visible() and t.label1.get_text()]
+        labels = [t for t in labels if _in_view(axis, t)]
+        boxes = sorted(((t.get_window_extent(renderer), t.get_text()) for t in labels),
+                       key=lambda b: (b[0].x0, b[0].y0))
+        for (a, ta), (b, tb) in zip(boxes, boxes[1:]):
+            if a.overlaps(b):
+                out.append((ta, tb))
+    return out
+
+
+def _in_view(axis, text) -> bool:
+    lo, hi = sorted(axis.get_view_interval())
+    x, y = text.get_position()
+    v = x if axis.axis_name == "x" else y
+    return lo * (1 - 1e-9) <= v <= hi * (1 + 1e-9) if lo > 0 else lo <= v <= hi
+
+
+def missing_labels(fig) -> list[str]:
+    """The axes of ``fig`` (by title or index) that show tick labels but no axis label.
+
+    An axis that is hidden, turned off, or shows no tick labels (the inner panels of a
+    shared grid, the x axis of a ``twinx``) needs no label.
+
+    Examples
+    --------
+    >>> fig, ax = figure()
+    >>> ax.set_xlabel("$x$")
+    Text(...)
+    >>> missing_labels(fig)
+    ['axes 0: y']
+    >>> plt.close(fig)
+    """
+    _renderer(fig)
+    out = []
+    for i, ax in enumerate(fig.axes):
+        if not ax.get_visible() or not ax.axison or ax.get_label() == "<colorbar>":
+            continue
+        name = ax.get_title() or f"axes {i}"
+        for which, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            shows_ticks = axis.get_visible() and any(
+                t.get_visible() and t.get_text() for t in axis.get_ticklabels()
+            )
+            if shows_ticks and not axis.get_label_text().strip():
+                out.append(f"{name}: {which}")
+    return out
+
+
+
+
+def _labelled_ticks(ax, axis) -> list[tuple[float, str]]:
+    """(value, text) of the major ticks of ``axis`` that show a label inside the view."""
+    _renderer(ax.figure)
+    lo, hi = sorted(axis.get_view_interval())
+    out = []
+    for value, label in zip(axis.get_majorticklocs(), axis.get_majorticklabels()):
+        if label.get_visible() and label.get_text().strip() and \
+                lo - 1e-9 * abs(lo) <= value <= hi + 1e-9 * abs(hi):
+            out.append((float(value), label.get_text()))
+    return out
+
+
+def sparse_log_axes(ax) -> list[str]:
+    """The log axes of ``ax`` that show fewer than three labelled ticks, with their labels.
+
+    Examples
+    --------
+    >>> fig, ax = figure()
+    >>> _ = ax.loglog([0.04, 0.5], [1e-9, 1e-5], "o")
+    >>> len(sparse_log_axes(ax))      # x: only 0.1 is labelled
+    1
+    >>> log_ticks(ax)
+    >>> sparse_log_axes(ax)
+    []
+    >>> plt.close(fig)
+    """
+    out = []
+    for which, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+        if axis.get_scale() != "log" or not axis.get_visible():
+            continue
+        labels = _labelled_ticks(ax, axis)
+        if len(labels) < MIN_LOG_LABELS:
+            out.append(f"{which}: {[t for _, t in labels]}")
+    return out
+
+
+def fractional_ticks(ax) -> list[str]:
+    """Labelled ticks that are not integers on an axis whose points are all integers.
+
+    Examples
+    --------
+    >>> fig, ax = figure()
+    >>> _ = ax.plot([1, 2, 3], [1.0, 1.1, 1.0], "o")
+    >>> fractional_ticks(ax)
+    ['x: 1.5', 'x: 2.5']
+    >>> plt.close(fig)
+    """
+    if ax.images:
+        return []
+    out = []
+    for which, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+        if not integer_data(ax, which):
+            continue
+        out += [f"{which}: {v:g}" for v, _ in _labelled_ticks(ax, axis)
+                if abs(v - round(v)) > 1e-9 * max(1.0, abs(v))]
+    return out
+
+
+def squeezed_axes(fig) -> list[str]:
+    """Axes with a legend that take less than 70 % of their column of the figure's width
+    (a legend beside the plot squeezes it; above or below, it does not), or whose legend
+    runs off the figure (where the layout gave up making room for it).
+
+    Examples
+    --------
+    >>> fig, ax = figure()
+    >>> _ = ax.plot([1, 2], [1, 2], label="a legend")
+    >>> _ = ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    >>> squeezed_axes(fig)
+    ['axes 0: 0.49 of its column']
+    >>> _ = ax.legend(["a legend entry far too long to sit beside the plot"],
+    ...               loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    >>> squeezed_axes(fig)
+    ['axes 0: its legend runs off the figure']
+    >>> plt.close(fig)
+    """
+    renderer = _renderer(fig)
+    width, height = fig.bbox.width, fig.bbox.height
+    out = []
+    for i, ax in enumerate(fig.axes):
+        legend = ax.get_legend()
+        if legend is None or not ax.get_visible():
+            continue
+        name = ax.get_title() or f"axes {i}"
+        box = legend.get_window_extent(renderer)
+        if box.x0 < -1 or box.y0 < -1 or box.x1 > width + 1 or box.y1 > height + 1:
+            out.append(f"{name}: its legend runs off the figure")
+            continue
+        spec = ax.get_subplotspec()
+        ncols = spec.get_gridspec().ncols if spec is not None else 1
+        share = ax.get_position().width * ncols
+        if share < MIN_AXES_SHARE:
+            out.append(f"{name}: {share:.2f} of its column")
+    return out
+
+
+def _cell_colour(image, x: float, y: float):
+    """The RGBA colour of ``image`` at data point ``(x, y)``, or None outside it."""
+    data = np.asarray(image.get_array())
+    if data.ndim != 2:
+        return None
+    left, right, bottom, top = image.get_extent()
+    rows, cols = data.shape
+    j = int(np.floor((x - left) / (right - left) * cols))
+    # row 0 sits at the "top" end of the extent for origin="upper", at "bottom" otherwise
+    start, end = (top, bottom) if image.origin == "upper" else (bottom, top)
+    i = int(np.floor((y - start) / (end - start) * rows))
+    if not (0 <= i < rows and 0 <= j < cols):
+        return None
+    return image.cmap(image.norm(data[i, j]))
+
+
+def low_contrast_annotations(ax, minimum: float = 4.5) -> list[str]:
+    """Texts written on a heat map cell whose colour contrasts less than ``minimum`` (WCAG)
+    with the cell's colour: black on a dark cell, white on a pale one.
+
+    Examples
+    --------
+    >>> fig, ax = figure()
+    >>> im = ax.imshow(np.array([[4.0, 0.0]]), cmap="Blues", vmin=0, vmax=4)
+    >>> _ = ax.text(0, 0, "4", color="black"); _ = ax.text(1, 0, "0", color="black")
+    >>> low_contrast_annotations(ax)
+    ["'4' at (0, 0): contrast 1.6"]
+    >>> plt.close(fig)
+    """
+    from matplotlib.colors import to_rgba
+
+    out = []
+    for image in ax.images:
+        for text in ax.texts:
+            if not text.get_visible() or not text.get_text().strip():
+                continue
+            x, y = text.get_position()
+            cell = _cell_colour(image, x, y)
+            if cell is None:
+                continue
+            ratio = contrast_ratio(to_rgba(text.get_color()), cell)
+            if ratio < minimum:
+                out.append(f"{text.get_text()!r} at ({x:g}, {y:g}): contrast {ratio:.1f}")
+    return out
+
+
+def missing_reference_lines(ax) -> list[str]:
+    """A fitted slope (a ``loglog_fit`` line) drawn without the reference slope line.
+
+    Examples
+    --------
+    >>> from specproof.plotting import loglog_fit
+    >>> fig, ax = figure()
+    >>> _ = loglog_fit(ax, [1, 2, 4, 8], [1, 2.1, 3.9, 8.2])
+    >>> missing_reference_lines(ax)
+    ['a fitted slope without a reference slope line']
+    >>> plt.close(fig)
+    """
+    gids = {line.get_gid() for line in ax.get_lines()}
+    if FIT_GID in gids and REFERENCE_GID not in gids:
+        return ["a fitted slope without a reference slope line"]
+    return []
+
+
+def small_text(fig, printed_width: float = WIDTHS["column"]) -> list[str]:
+    """Text that prints below 7 pt when ``fig`` is printed ``printed_width`` inches wide
+    (a figure narrower than that is printed at its own size).
+
+    Examples
+    --------
+    >>> fig, ax = figure(width="page")
+    >>> ax.set_xlabel("$x$", fontsize=8)
+    Text(...)
+    >>> small_text(fig)[:1]
+    ["'$x$' prints at 3.9 pt"]
+    >>> plt.close(fig)
+    """
+    from matplotlib.text import Text
+
+    _renderer(fig)
+    scale = min(1.0, printed_width / fig.get_figwidth())
+    out = []
+    for text in fig.findobj(Text):
+        if not text.get_visible() or not text.get_text().strip():
+            continue
+        if text.get_fontsize() * scale < MIN_FONT_PT - 1e-9:
+            out.append(f"{text.get_text()!r} prints at {text.get_fontsize() * scale:.1f} pt")
+    return out
+
+
+def figure_problems(fig, printed_width: float = WIDTHS["column"]) -> list[str]:
+    """Every rule that ``fig`` breaks, one line each (empty when none).
+
+    Examples
+    --------
+    >>> from specproof.plotting import finish_figure, loglog_fit
+    >>> fig, ax = figure()
+    >>> _ = loglog_fit(ax, [2, 3, 4, 5], [1, 1.5, 2.1, 2.4], xlabel="$d$",
+    ...                ylabel="$f(d)$", reference_slope=1)
+    >>> finish_figure(fig)
+    >>> figure_problems(fig)
+    []
+    >>> plt.close(fig)
+    """
+    with held_drawn(fig):
+        out = [f"axes without a label: {m}" for m in missing_labels(fig)]
+        out += [f"squeezed by its legend: {m}" for m in squeezed_axes(fig)]
+        out += small_text(fig, printed_width)
+        for i, ax in enumerate(fig.axes):
+            name = ax.get_title() or f"axes {i}"
+            if legend_overlaps(ax):
+                out.append(f"{name}: the legend covers {legend_overlaps(ax)} data points")
+            out += [f"{name}: tick labels collide: {a} / {b}" for a, b in tick_label_collisions(ax)]
+            out += [f"{name}: fewer than 3 log tick labels on {m}" for m in sparse_log_axes(ax)]
+            out += [f"{name}: fractional tick on integer data: {m}" for m in fractional_ticks(ax)]
+            out += [f"{name}: low-contrast annotation {m}" for m in low_contrast_annotations(ax)]
+            out += [f"{name}: {m}" for m in missing_reference_lines(ax)]
+    return out
