@@ -170,8 +170,10 @@ def _apply_previous(args, out, claims, previous, order_failed_first):
               "running every selected claim", file=sys.stderr)
         return claims
     not_run = sum(c.id not in previous for c in chosen)
-    print(f"specproof verify {flag}: rerunning {len(chosen)} claim(s) that did not PASS "
-          "last time" + (f" ({not_run} did not run)" if not_run else ""), file=sys.stderr)
+    from specproof.claims.render import plural
+
+    print(f"specproof verify {flag}: rerunning {plural(len(chosen), 'claim')} that did not "
+          "PASS last time" + (f" ({not_run} did not run)" if not_run else ""), file=sys.stderr)
     return chosen
 
 

@@ -150,6 +150,6 @@ def test_sigint_exits_130_with_one_line_and_keeps_only_finished_claims(slow):
     (tmp_path / "block").unlink()
     res = _run(tmp_path, env, "--last-failed")
     assert res.returncode == 0, res.stderr
-    assert "rerunning 2 claim(s) that did not PASS last time (2 did not run)" in res.stderr
+    assert "rerunning 2 claims that did not PASS last time (2 did not run)" in res.stderr
     assert "a:check" not in (tmp_path / "log.txt").read_text()
     assert sorted(_ids(rep)) == ["slow.a", "slow.b", "slow.c"]
