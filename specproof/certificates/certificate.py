@@ -16,7 +16,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from specproof._core import Displayable, Result, SpecproofError
+from specproof._core.files import atomic_write
 from specproof.certificates.constants import (
     MAX_NESTING,
     MAX_Q,
@@ -482,18 +482,7 @@ class Certificate(Displayable):
         """
         path = Path(path)
         text = json.dumps(self.to_dict(), indent=1, allow_nan=False)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        return path
+        return atomic_write(path, text, fsync=True)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Certificate:

@@ -25,12 +25,12 @@ import hashlib
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from specproof._core.files import atomic_write
 from specproof.certificates.certificate import (
     CertificateFormatError,
     _check_depth,
@@ -174,17 +174,7 @@ class SoSCertificate:
         """Write the certificate as JSON, atomically (a temporary file, then a rename)."""
         path = Path(path)
         text = json.dumps(self.to_dict(), indent=1, allow_nan=False)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                   dir=path.parent or ".")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        return path
+        return atomic_write(path, text, fsync=True)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> SoSCertificate:

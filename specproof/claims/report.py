@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from specproof._core import ArgumentError, SpecproofError, to_jsonable
+from specproof._core.files import atomic_write
 from specproof._core.provenance import (
     CORE_DEPENDENCIES,
     file_sha256,
@@ -26,7 +27,7 @@ from specproof._core.provenance import (
 from specproof._core.version import __version__
 from specproof.claims.claim import REGISTRY
 from specproof.claims.document import build_document, key_figure
-from specproof.claims.folder import ReportFolder, atomic_write
+from specproof.claims.folder import ReportFolder
 from specproof.claims.markup import plain_rich
 from specproof.claims.render import plural, render_html, render_markdown, render_tex
 from specproof.claims.run import VerifyRun
