@@ -31,6 +31,7 @@ from typing import Any
 __all__ = ["Muon", "Pion"]  # noqa: F822 (built lazily by __getattr__)
 
 _CACHE: dict[str, type] = {}
+_UPPER = "_upper"
 
 
 def _require_torch():
@@ -49,9 +50,12 @@ def _build() -> dict[str, type]:
     from specproof.spectral.optimizers import NS_COEFFICIENTS as _NS_COEFFICIENTS
     from specproof.spectral.optimizers import Muon as _NpMuon
     from specproof.spectral.optimizers import Pion as _NpPion
-    from specproof.spectral.optimizers.pion import LowRankGenerator
-    from specproof.spectral.optimizers.skew import skew_generator
-    from specproof.spectral.optimizers.skew_kernels import apply_dense, apply_dense_right
+    from specproof.spectral.optimizers.pion import PION_KEYS as _PION_KEYS
+    from specproof.spectral.optimizers.pion_update import (
+        complete_moments,
+        init_pion_state,
+        pion_update,
+    )
 
     def _adamw(p, g, state, group):
         # mirrors specproof.spectral.optimizers.adam.adam_update (decoupled)
@@ -101,68 +105,34 @@ def _build() -> dict[str, type]:
             return loss
 
         def _pion(self, W, G, state, group):
-            # the numpy Pion's _update, step for step, on tensors (same kernels)
-            b1, b2 = group["betas"]
-            eps, side = group["eps"], group["side"]
-            sides = ("in",) if side == "in" else ("out",) if side == "out" else ("out", "in")
-            ref = _NpPion(**{k: group[k] for k in _PION_KEYS})
-            factored = ref.low_rank_sides(tuple(W.shape))
+            # the numpy Pion's step (the same shared code), with the state updated in place
+            hyper = {k: group[k] for k in _PION_KEYS}
             if not state:
-                state["step"] = 0
-                if group["momentum"] == "transported":
-                    state["m"] = torch.zeros_like(W)
-                dims = {"out": W.shape[0], "in": W.shape[1]}
-                for sd in sides:
-                    z = torch.zeros(dims[sd], dims[sd], dtype=W.dtype, device=W.device)
-                    if group["momentum"] == "lie-lie":
-                        state[f"m_{sd}"] = z.clone()
-                    if group["second_moment"]:
-                        state[f"v_{sd}"] = z.clone()
-            k = state["step"] + 1
-            need_gens = group["momentum"] == "lie-lie" or group["second_moment"]
-            gens = {sd: skew_generator(W, G, sd) for sd in sides} if need_gens else {}
-            if group["momentum"] == "transported":
-                state["m"] = b1 * state["m"] + (1.0 - b1) * G
-                moments = {
-                    sd: skew_generator(W, state["m"], sd) for sd in sides if sd not in factored
-                }
-            else:
-                moments = {}
-                for sd in sides:
-                    state[f"m_{sd}"] = b1 * state[f"m_{sd}"] + (1.0 - b1) * gens[sd]
-                    moments[sd] = state[f"m_{sd}"]
-            A = {}
-            for sd in sides:
-                if sd in factored:
-                    continue
-                if group["second_moment"]:
-                    v = b2 * state[f"v_{sd}"] + (1.0 - b2) * (gens[sd] * gens[sd])
-                    state[f"v_{sd}"] = v
-                    A[sd] = -moments[sd] / (torch.sqrt(v) + eps)
-                else:
-                    A[sd] = -moments[sd]
-            acting = (("out",) if k % 2 == 1 else ("in",)) if side == "alternate" else sides
-            lowrank = {sd: LowRankGenerator(W, state["m"], sd) for sd in factored if sd in acting}
-            AW = WA = None
-            if "out" in acting:
-                AW = lowrank["out"].AW if "out" in lowrank else A["out"] @ W
-            if "in" in acting:
-                WA = lowrank["in"].WA if "in" in lowrank else W @ A["in"]
-            D = AW if WA is None else (WA if AW is None else AW + WA)
-            d_out, d_in = W.shape
-            alpha = group["rms"] * math.sqrt(d_out * d_in) / (float(torch.linalg.norm(D)) + eps)
-            s = group["lr"] * alpha
-            tr = group["transform"]
-            X = W
-            if AW is not None:
-                X = (lowrank["out"].left(s, tr) if "out" in lowrank
-                     else apply_dense(A["out"], s, W, tr, AX=AW))
-            new = X
-            if WA is not None:
-                new = (lowrank["in"].right(X, s, tr, X_is_W=AW is None) if "in" in lowrank
-                       else apply_dense_right(X, A["in"], s, tr))
-            W.copy_(new)
-            state["step"] = k
+                # torch's load_state_dict would take a str apart: keep tensors and the step
+                fresh = init_pion_state(W, hyper)
+                state.update({_internal(k): v for k, v in fresh.items()
+                              if k not in ("rule", "shape")})
+            plain = {_public(k): v for k, v in state.items()}
+            new_W, new, _ = pion_update(W, G, plain, hyper, inplace=True)
+            state.update({_internal(k): v for k, v in new.items()})
+            W.copy_(new_W)
+
+        def state_dict(self):
+            """The torch state dict, with the moment matrices completed (new tensors)."""
+            sd = super().state_dict()
+            sd["state"] = {
+                idx: complete_moments({_public(k): (v.clone() if k.endswith(_UPPER) else v)
+                                       for k, v in st.items()})
+                for idx, st in sd["state"].items()
+            }
+            return sd
+
+        def load_state_dict(self, state_dict):
+            # the state is updated in place: never share tensors with the loaded dict
+            super().load_state_dict(state_dict)
+            for p, st in list(self.state.items()):
+                self.state[p] = {_internal(k): (v.clone() if torch.is_tensor(v) else v)
+                                 for k, v in st.items()}
 
     class Muon(torch.optim.Optimizer):
         """Muon as a torch optimizer; same arguments as :class:`specproof.spectral.Muon`, and
@@ -234,6 +204,14 @@ def _build() -> dict[str, type]:
                 p.mul_(1.0 - group["lr"] * group["weight_decay"])
             p.add_(O, alpha=-group["lr"] * scale)
 
+    def _internal(key):
+        # the step keeps only the upper block triangle of the moment matrices current;
+        # the key in opt.state says so, state_dict() completes them under the plain key
+        return key + _UPPER if key[:2] in ("m_", "v_") and key[2:] in ("out", "in") else key
+
+    def _public(key):
+        return key[: -len(_UPPER)] if key.endswith(_UPPER) else key
+
     def _no_exclude(kwargs):
         from specproof._core import ArgumentError
 
@@ -254,7 +232,6 @@ def _build() -> dict[str, type]:
                         f"(shape {tuple(p.shape)}) has a non-finite entry; nothing was changed"
                     )
 
-    _PION_KEYS = [k for k in _NpPion()._hyper if not k.startswith("adamw") and k != "exclude"]
     Pion.__module__ = Muon.__module__ = __name__
     return {"Pion": Pion, "Muon": Muon}
 

@@ -227,8 +227,17 @@ class Optimizer(Displayable, abc.ABC):
             "optimizer": self.name,
             "hyperparameters": copy.deepcopy(self._hyper),
             "step": self._t,
-            "state": copy.deepcopy(self._state),
+            "state": {name: self._export_state(copy.deepcopy(st)) for name, st in
+                      self._state.items()},
         }
+
+    def _export_state(self, state: State) -> State:
+        """A deep copy of one parameter's state, made complete for ``state_dict()``.
+
+        Subclasses that keep part of an array current between steps (Pion keeps the
+        upper block triangle of its moment matrices) complete it here.
+        """
+        return state
 
     def load_state_dict(
         self, state_dict: Mapping[str, Any], params: Mapping[str, np.ndarray] | None = None

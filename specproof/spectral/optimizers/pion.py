@@ -36,17 +36,23 @@ import numpy as np
 from specproof._core import ArgumentTypeError, as_choice, as_float
 from specproof.spectral.optimizers.adam import AdamWRoute
 from specproof.spectral.optimizers.base import Optimizer, State, beta_pair
-from specproof.spectral.optimizers.skew import TRANSFORMS, skew_generator
-from specproof.spectral.optimizers.skew_kernels import (
-    apply_dense,
-    apply_dense_right,
-    apply_lowrank,
-    apply_lowrank_right,
+from specproof.spectral.optimizers.pion_update import (
+    SIDES_OF,
+    LowRankGenerator,
+    complete_moments,
+    init_pion_state,
+    low_rank_sides,
+    pion_update,
 )
+from specproof.spectral.optimizers.skew import TRANSFORMS
 
 SIDES: tuple[str, ...] = ("both", "alternate", "in", "out")
 MOMENTA: tuple[str, ...] = ("lie-lie", "transported")
 LOW_RANK: tuple[str, ...] = ("auto", "never")
+# the hyperparameters of the matrix rule (the rest configure AdamW)
+PION_KEYS: tuple[str, ...] = (
+    "lr", "rms", "betas", "eps", "side", "momentum", "second_moment", "transform", "low_rank",
+)
 
 
 class Pion(Optimizer):
@@ -144,24 +150,15 @@ class Pion(Optimizer):
         return self.adamw.takes_matrix_rule(name, shape)
 
     def _sides(self) -> tuple[str, ...]:
-        return {"both": ("out", "in"), "alternate": ("out", "in"), "in": ("in",), "out": ("out",)}[
-            self.side
-        ]
+        return SIDES_OF[self.side]
+
+    def _pion_hyper(self) -> dict:
+        return {k: self._hyper[k] for k in PION_KEYS}
 
     def _init_state(self, name: str, p: np.ndarray) -> State:
         if not self.routes_to_pion(name, p.shape):
             return self.adamw.init_state(p)
-        d_out, d_in = p.shape
-        dims = {"out": d_out, "in": d_in}
-        state: State = {"rule": "pion", "shape": tuple(p.shape), "step": 0}
-        if self.momentum == "transported":
-            state["m"] = np.zeros(p.shape, dtype=p.dtype)
-        for side in self._sides():
-            if self.momentum == "lie-lie":
-                state[f"m_{side}"] = np.zeros((dims[side], dims[side]), dtype=p.dtype)
-            if self.second_moment:
-                state[f"v_{side}"] = np.zeros((dims[side], dims[side]), dtype=p.dtype)
-        return state
+        return init_pion_state(p, self._pion_hyper())
 
     def low_rank_sides(self, shape: tuple[int, int]) -> tuple[str, ...]:
         """The sides whose generator this optimizer applies in factored (low-rank) form.
@@ -172,126 +169,19 @@ class Pion(Optimizer):
         the sum over past weights of "lie-lie", make it full rank. A side is factored when
         that is cheaper (its dimension exceeds twice the other) and ``low_rank="auto"``.
         """
-        if self.low_rank == "never" or self.momentum != "transported" or self.second_moment:
-            return ()
-        d_out, d_in = shape
-        return tuple(
-            sd for sd, big, small in (("out", d_out, d_in), ("in", d_in, d_out))
-            if sd in self._sides() and 2 * small < big
-        )
+        return low_rank_sides(tuple(shape), self.side, self.momentum, self.second_moment,
+                              self.low_rank)
+
+    def _export_state(self, state: State) -> State:
+        # the step keeps only the upper block triangle of the moment matrices current
+        return complete_moments(state) if state.get("rule") == "pion" else state
 
     def _update(self, name, p, g, state, t) -> tuple[np.ndarray, State]:
         if state["rule"] == "adamw":
             return self.adamw.update(p, g, state)
-        b1, b2 = self.betas
-        k = int(state["step"]) + 1
-        new: State = {**state, "step": k}
-        sides = self._sides()
-        factored = self.low_rank_sides(p.shape)
-        need_gens = self.momentum == "lie-lie" or self.second_moment
-        gens = {sd: skew_generator(p, g, sd) for sd in sides} if need_gens else {}
-        A: dict[str, np.ndarray] = {}
-        if self.momentum == "transported":
-            M = b1 * state["m"] + (1.0 - b1) * g
-            new["m"] = M
-            # A = -skew(W, M): A_out = W M^T - M W^T, A_in = M^T W - W^T M
-            moments = {sd: skew_generator(p, M, sd) for sd in sides if sd not in factored}
-        else:
-            moments = {}
-            for side in sides:
-                new[f"m_{side}"] = b1 * state[f"m_{side}"] + (1.0 - b1) * gens[side]
-                moments[side] = new[f"m_{side}"]
-        for side in sides:
-            if side in factored:
-                continue
-            if self.second_moment:
-                v = b2 * state[f"v_{side}"] + (1.0 - b2) * (gens[side] * gens[side])
-                new[f"v_{side}"] = v
-                A[side] = -moments[side] / (np.sqrt(v) + self.eps)
-            else:
-                A[side] = -moments[side]
-        if self.side == "alternate":
-            acting = ("out",) if k % 2 == 1 else ("in",)
-        else:
-            acting = sides
-        lowrank = {sd: LowRankGenerator(p, new["m"], sd) for sd in factored if sd in acting}
-        for sd in [sd for sd, gen in lowrank.items() if not gen.well_conditioned]:
-            # the factors nearly cancel (M close to W times a symmetric matrix): the
-            # factored core would amplify rounding, so this step forms A
-            del lowrank[sd]
-            A[sd] = -skew_generator(p, new["m"], sd)
-        AW = WA = None
-        if "out" in acting:
-            AW = lowrank["out"].AW if "out" in lowrank else A["out"] @ p
-        if "in" in acting:
-            WA = lowrank["in"].WA if "in" in lowrank else p @ A["in"]
-        D = AW if WA is None else (WA if AW is None else AW + WA)
-        d_out, d_in = p.shape
-        norm_D = float(np.linalg.norm(D))
-        alpha = self.rms * np.sqrt(d_out * d_in) / (norm_D + self.eps)
-        s = self.lr * alpha
-        X = p
-        if AW is not None:
-            if "out" in lowrank:
-                X = lowrank["out"].left(s, self.transform)
-            else:
-                X = apply_dense(A["out"], s, p, self.transform, AX=AW)
-        new_p = X
-        if WA is not None:
-            if "in" in lowrank:
-                new_p = lowrank["in"].right(X, s, self.transform, X_is_W=AW is None)
-            else:
-                new_p = apply_dense_right(X, A["in"], s, self.transform)
-        self._current_diagnostics = {
-            "A_out": A.get("out"),
-            "A_in": A.get("in"),
-            "factors": {sd: (lr.U, lr.V) for sd, lr in lowrank.items()},
-            "acting": acting,
-            "alpha": float(alpha),
-            "step_size": float(s),
-            "first_order_rms": float(s * norm_D / np.sqrt(d_out * d_in)),
-        }
+        new_p, new, self._current_diagnostics = pion_update(
+            p, g, state, self._pion_hyper(), inplace=False)
         return new_p, new
 
 
-class LowRankGenerator:
-    """One side's generator ``A = U V^T - V U^T`` from ``W`` and the transported moment ``M``.
-
-    Out side (tall W): ``U = W, V = M`` (d_out x d_in); in side (wide W): ``U = M^T,
-    V = W^T`` (d_in x d_out). The Gram blocks are computed once and shared by the
-    first-order term (for alpha) and the factor.
-    """
-
-    def __init__(self, W: np.ndarray, M: np.ndarray, side: str) -> None:
-        self.side = side
-        self.U, self.V = (W, M) if side == "out" else (M.T, W.T)
-        U, V = self.U, self.V
-        self.grams = (U.T @ U, V.T @ V, V.T @ U)
-        UU, VV, VU = self.grams
-        # ||A||_F^2 = 2 (<UU, VV> - <VU, VU^T>); kappa = ||U|| ||V|| / ||A|| measures how
-        # much the factors cancel (the factored route loses up to about kappa^2 u relative
-        # to ||sA|| ||X||, measured); above kappa^2 = 1e3 the dense route is used
-        big = float((UU * VV).sum())
-        a2 = 2.0 * (big - float((VU * VU.T).sum()))
-        self.well_conditioned = a2 >= 2e-3 * big
-
-    @property
-    def AW(self) -> np.ndarray:
-        """``A_out W``: W is U, so U^T W and V^T W are Gram blocks."""
-        UU, _, VU = self.grams
-        return self.U @ VU - self.V @ UU
-
-    @property
-    def WA(self) -> np.ndarray:
-        """``W A_in = -(A_in W^T)^T``: W^T is V, so U^T W^T and V^T W^T are Gram blocks."""
-        _, VV, VU = self.grams
-        return -(self.U @ VV - self.V @ VU.T).T
-
-    def left(self, s: float, transform: str) -> np.ndarray:
-        UU, _, VU = self.grams
-        return apply_lowrank(self.U, self.V, s, self.U, transform, self.grams, (UU, VU))
-
-    def right(self, X: np.ndarray, s: float, transform: str, X_is_W: bool) -> np.ndarray:
-        _, VV, VU = self.grams
-        proj = (VU.T, VV) if X_is_W else None
-        return apply_lowrank_right(X, self.U, self.V, s, transform, self.grams, proj)
+__all__ = ["LOW_RANK", "MOMENTA", "PION_KEYS", "SIDES", "LowRankGenerator", "Pion"]

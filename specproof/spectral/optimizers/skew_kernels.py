@@ -74,7 +74,11 @@ def _maxabs(x: Any) -> float:
 
 
 def _fro(x: Any) -> float:
-    return float((x * x).sum()) ** 0.5
+    if _is_numpy(x):
+        return float(np.linalg.norm(x))
+    import torch
+
+    return float(torch.linalg.norm(x))
 
 
 def _start_vector(d: int, like: Any) -> Any:
@@ -158,8 +162,55 @@ def _integrate(C: Any, x: Any, R: Any | None, rate: float) -> Any:
     return x
 
 
+def taylor_degree(r: float, tol: float) -> int:
+    """The smallest ``m`` with ``r^(m+1) / (m+1)! / (1 - r / (m+2)) <= tol`` (``r <= 1/2``).
+
+    For ``||B|| <= r`` that bounds ``||exp(B) - sum_(k <= m) B^k / k!||``.
+
+    Examples
+    --------
+    >>> taylor_degree(0.5, 2.0**-53), taylor_degree(0.5, 2.0**-24), taylor_degree(0.0, 1e-16)
+    (14, 8, 0)
+    """
+    m, term = 0, 1.0
+    while True:
+        term *= r / (m + 1)
+        if term <= (1.0 - r / (m + 2)) * tol:
+            return m
+        m += 1
+        if m > MAX_TERMS:
+            raise ComputationError(f"no Taylor degree reaches {tol:.3g} at ||B|| <= {r:.3g}")
+
+
+def _taylor_polynomial(C: Any, m: int) -> Any:
+    """``sum_(k <= m) C^k / k!`` by Paterson-Stockmeyer: about ``2 sqrt(m)`` products."""
+    n = C.shape[0]
+    I = _eye(n, C)
+    coef = [1.0 / math.factorial(k) for k in range(m + 1)]
+    q = max(1, math.isqrt(m) + (0 if math.isqrt(m) ** 2 == m else 1))
+    powers = [I, C]
+    for _ in range(2, q + 1):
+        powers.append(powers[-1] @ C)
+    chunks = [coef[i : i + q] for i in range(0, m + 1, q)]
+
+    def block(cs: list[float]) -> Any:
+        out = cs[0] * I
+        for power, c in zip(powers[1:], cs[1:]):
+            out = out + c * power
+        return out
+
+    P = block(chunks[-1])
+    for cs in reversed(chunks[:-1]):
+        P = P @ powers[q] + block(cs)
+    return P
+
+
 def expm_skew(B: Any) -> Any:
-    """``exp(B)`` for a (skew-symmetric) square ``B``: series on ``B / 2^j``, squared j times.
+    """``exp(B)`` for a (skew-symmetric) square ``B``: Taylor on ``B / 2^j``, squared j times.
+
+    ``B / 2^j`` has norm at most 1/2 (twice the power-iteration estimate, taken as the
+    bound); the Taylor degree is the smallest whose remainder is below the unit roundoff
+    (:func:`taylor_degree`), evaluated by Paterson-Stockmeyer.
 
     Examples
     --------
@@ -168,17 +219,51 @@ def expm_skew(B: Any) -> Any:
     >>> bool(np.abs(expm_skew(B) - sla.expm(B)).max() < 1e-15)
     True
     """
-    n = B.shape[0]
-    theta = 2.0 * norm2_estimate(B)
-    j = max(0, math.ceil(math.log2(theta))) if theta > 1.0 else 0
-    E = _integrate(B * (0.5**j), _eye(n, B), None, 0.5)
+    rho = 2.0 * norm2_estimate(B)
+    j = max(0, math.ceil(math.log2(rho / 0.5))) if rho > 0.5 else 0
+    E = _taylor_polynomial(B * (0.5**j), taylor_degree(rho * 0.5**j, unit_roundoff(B)))
     for _ in range(j):
         E = E @ E
     return E
 
 
-def expm_apply(A: Any, s: float, X: Any) -> Any:
-    """``exp(sA) X``: the action (d > columns of X) or the factor times X.
+def _taylor_action(B: Any, X: Any, BX: Any | None = None) -> Any:
+    """``exp(B) X`` for a normal (skew) ``B``: Taylor series over substeps, cut by a tail bound.
+
+    With ``r >= ||B||_2 / p`` (twice the power-iteration estimate, ``p`` substeps making
+    ``r <= 1/2``) the terms ``w_k = (B/p)^k X / k!`` of a substep satisfy
+    ``||w_(j+1)|| <= r / (j + 1) ||w_j||`` (``B`` normal), so after term ``k`` everything
+    left is at most ``||w_k|| q / (1 - q)``, ``q = r / (k + 1)``; the series stops once
+    that is below the unit roundoff relative to the sum. ``BX = B @ X``, when known, is
+    the first term of the first substep.
+    """
+    tol = unit_roundoff(X)
+    rho = 2.0 * norm2_estimate(B)
+    p = max(1, math.ceil(2.0 * rho))
+    h = 1.0 / p
+    r = rho * h
+    x = X
+    for step in range(p):
+        w = h * (BX if step == 0 and BX is not None else B @ x)
+        x = x + w
+        k = 1
+        while True:
+            q = r / (k + 1)
+            if _fro(w) * q <= (1.0 - q) * tol * _fro(x):
+                break
+            k += 1
+            if k > MAX_TERMS:
+                raise ComputationError(
+                    f"the Taylor series of exp did not converge in {MAX_TERMS} terms "
+                    f"(||B|| estimated {rho / 2:.3g}); please report this matrix"
+                )
+            w = (h / k) * (B @ w)
+            x = x + w
+    return x
+
+
+def expm_apply(A: Any, s: float, X: Any, AX: Any | None = None) -> Any:
+    """``exp(sA) X`` for a skew ``A``: the action (d > columns of X) or the factor times X.
 
     Examples
     --------
@@ -192,13 +277,40 @@ def expm_apply(A: Any, s: float, X: Any) -> Any:
     B = s * A
     if X.shape[1] >= B.shape[0]:
         return expm_skew(B) @ X
-    return _integrate(B, X, None, norm2_estimate(B, power=2))
+    return _taylor_action(B, X, None if AX is None else s * AX)
+
+
+def dense_factor(A: Any, s: float, transform: str) -> Any:
+    """The matrix ``T(sA)`` (numpy or torch), as the optimizers compute it.
+
+    Examples
+    --------
+    >>> A = np.array([[0.0, 1.0], [-1.0, 0.0]])
+    >>> Q = dense_factor(A, 0.3, "cayley")
+    >>> bool(np.allclose(Q.T @ Q, np.eye(2), atol=1e-15))
+    True
+    """
+    I = _eye(A.shape[0], A)
+    if transform == "expm":
+        return expm_skew(s * A)
+    if transform == "e1":
+        return I + s * A
+    if transform == "e2":
+        return I + s * A + (0.5 * s * s) * (A @ A)
+    return _solve(I - (0.5 * s) * A, I + (0.5 * s) * A)
 
 
 def apply_dense(A: Any, s: float, X: Any, transform: str, AX: Any | None = None) -> Any:
-    """``T(sA) X`` for a dense skew ``A`` (``AX = A @ X`` may be passed when known)."""
+    """``T(sA) X`` for a dense skew ``A`` (``AX = A @ X`` may be passed when known).
+
+    When ``X`` has more columns than ``A`` has rows, the factor ``T(sA)`` is formed and
+    multiplied (E2: one ``d x d x d`` product and one application instead of two
+    applications); otherwise it acts on ``X`` directly.
+    """
+    if X.shape[1] > A.shape[0]:
+        return dense_factor(A, s, transform) @ X
     if transform == "expm":
-        return expm_apply(A, s, X)
+        return expm_apply(A, s, X, AX)
     if AX is None:
         AX = A @ X
     if transform == "e1":
@@ -210,9 +322,13 @@ def apply_dense(A: Any, s: float, X: Any, transform: str, AX: Any | None = None)
     return _solve(M, X + (0.5 * s) * AX)
 
 
-def apply_dense_right(X: Any, A: Any, s: float, transform: str) -> Any:
-    """``X T(sA)`` for a dense skew ``A``: ``T(sA)^T = T(-sA)``, so it is ``(T(-sA) X^T)^T``."""
-    return apply_dense(A, -s, X.T, transform).T
+def apply_dense_right(X: Any, A: Any, s: float, transform: str, XA: Any | None = None) -> Any:
+    """``X T(sA)`` for a dense skew ``A``: ``T(sA)^T = T(-sA)``, so it is ``(T(-sA) X^T)^T``.
+
+    ``XA = X @ A``, when known, gives ``A X^T = -(XA)^T``.
+    """
+    AX = None if XA is None else -XA.T
+    return apply_dense(A, -s, X.T, transform, AX).T
 
 
 def lowrank_product(U: Any, V: Any, X: Any) -> Any:
@@ -329,9 +445,11 @@ __all__ = [
     "apply_dense_right",
     "apply_lowrank",
     "apply_lowrank_right",
+    "dense_factor",
     "expm_apply",
     "expm_skew",
     "lowrank_product",
     "norm2_estimate",
+    "taylor_degree",
     "unit_roundoff",
 ]

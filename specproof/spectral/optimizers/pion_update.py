@@ -1,0 +1,254 @@
+"""One Pion step on one matrix, shared by the numpy optimizer and the torch one.
+
+Every function here takes numpy arrays or torch tensors alike, so
+:class:`specproof.spectral.Pion` and :class:`specproof.spectral.torch.Pion` run the same
+code and agree to rounding. The numpy optimizer's steps are atomic (new arrays); the
+torch one updates its state tensors in place, as ``torch.optim`` does.
+
+A dense side's moments and generator come from
+:func:`~specproof.spectral.optimizers.skew_moments.preconditioned_generator` (tile by tile,
+exactly skew); a low-rank side (transported momentum without second moment) is applied
+in factored form (:class:`LowRankGenerator`); the factors ``T(sA)`` come from
+:mod:`~specproof.spectral.optimizers.skew_kernels`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from specproof.spectral.optimizers.skew import skew_generator
+from specproof.spectral.optimizers.skew_kernels import (
+    apply_dense,
+    apply_dense_right,
+    apply_lowrank,
+    apply_lowrank_right,
+)
+from specproof.spectral.optimizers.skew_moments import complete_lower, preconditioned_generator
+
+SIDES_OF = {"both": ("out", "in"), "alternate": ("out", "in"), "in": ("in",), "out": ("out",)}
+
+
+def low_rank_sides(
+    shape: tuple[int, int], side: str, momentum: str, second_moment: bool, low_rank: str
+) -> tuple[str, ...]:
+    """The sides whose generator is applied in factored (low-rank) form.
+
+    Only with ``momentum="transported"`` and ``second_moment=False`` is a generator
+    low rank: ``A_out = W M^T - M W^T`` (rank <= 2 d_in), ``A_in = M^T W - W^T M``
+    (rank <= 2 d_out). The elementwise division by ``sqrt(v)`` of the other modes, and
+    the sum over past weights of "lie-lie", make it full rank. A side is factored when
+    that is cheaper (its dimension exceeds twice the other) and ``low_rank="auto"``.
+
+    Examples
+    --------
+    >>> low_rank_sides((4096, 1024), "both", "transported", False, "auto")
+    ('out',)
+    >>> low_rank_sides((4096, 1024), "both", "lie-lie", True, "auto")
+    ()
+    """
+    if low_rank == "never" or momentum != "transported" or second_moment:
+        return ()
+    d_out, d_in = shape
+    return tuple(
+        sd for sd, big, small in (("out", d_out, d_in), ("in", d_in, d_out))
+        if sd in SIDES_OF[side] and 2 * small < big
+    )
+
+
+def _zeros(shape: tuple[int, ...], like: Any) -> Any:
+    if isinstance(like, np.ndarray):
+        return np.zeros(shape, dtype=like.dtype)
+    import torch
+
+    return torch.zeros(shape, dtype=like.dtype, device=like.device)
+
+
+def _norm(x: Any) -> float:
+    if isinstance(x, np.ndarray):
+        return float(np.linalg.norm(x))
+    import torch
+
+    return float(torch.linalg.norm(x))
+
+
+def init_pion_state(W: Any, hyper: dict[str, Any]) -> dict[str, Any]:
+    """Zero moments for one matrix (numpy or torch), as :func:`pion_update` expects."""
+    d_out, d_in = W.shape
+    dims = {"out": d_out, "in": d_in}
+    state: dict[str, Any] = {"rule": "pion", "shape": tuple(W.shape), "step": 0}
+    if hyper["momentum"] == "transported":
+        state["m"] = _zeros(tuple(W.shape), W)
+    for sd in SIDES_OF[hyper["side"]]:
+        if hyper["momentum"] == "lie-lie":
+            state[f"m_{sd}"] = _zeros((dims[sd], dims[sd]), W)
+        if hyper["second_moment"]:
+            state[f"v_{sd}"] = _zeros((dims[sd], dims[sd]), W)
+    return state
+
+
+def complete_moments(state: dict[str, Any]) -> dict[str, Any]:
+    """Complete the moment matrices of a state :func:`pion_update` left upper-only, in place.
+
+    Examples
+    --------
+    >>> m = np.triu(np.ones((300, 300)), 1)   # the update keeps 256 x 256 tiles
+    >>> m[:256, :256] -= m[:256, :256].T      # the diagonal tiles are complete
+    >>> m[256:, 256:] -= m[256:, 256:].T
+    >>> st = complete_moments({"m_out": m, "step": 1})
+    >>> bool(np.all(st["m_out"] == -st["m_out"].T))
+    True
+    """
+    for key, value in state.items():
+        if key[:2] in ("m_", "v_") and key[2:] in ("out", "in"):
+            complete_lower(value, -1.0 if key.startswith("m_") else 1.0)
+    return state
+
+
+def pion_update(
+    W: Any, G: Any, state: dict[str, Any], hyper: dict[str, Any], inplace: bool
+) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """One Pion step of matrix ``W`` with gradient ``G``: ``(new W, new state, diagnostics)``.
+
+    ``hyper`` holds ``lr, rms, betas, eps, side, momentum, second_moment, transform,
+    low_rank`` (see :class:`specproof.spectral.Pion`). With ``inplace`` the state's arrays
+    are overwritten (and returned in the new state); otherwise new arrays are made.
+    The moment matrices ``m_out, v_out, m_in, v_in`` of the new state are current in
+    their upper block triangle only (all the next step reads);
+    :func:`complete_moments` completes them.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> W, G = rng.standard_normal((2, 5, 3))
+    >>> hyper = dict(lr=0.1, rms=0.2, betas=(0.9, 0.999), eps=1e-8, side="both",
+    ...              momentum="lie-lie", second_moment=True, transform="cayley",
+    ...              low_rank="auto")
+    >>> W2, state, diag = pion_update(W, G, init_pion_state(W, hyper), hyper, False)
+    >>> s0, s1 = (np.linalg.svd(x, compute_uv=False) for x in (W, W2))
+    >>> bool(np.abs(s1 - s0).max() < 1e-14), round(diag["first_order_rms"] / 0.02, 9)
+    (True, 1.0)
+    """
+    b1, b2 = hyper["betas"]
+    eps = hyper["eps"]
+    k = int(state["step"]) + 1
+    new: dict[str, Any] = {**state, "step": k}
+    sides = SIDES_OF[hyper["side"]]
+    factored = low_rank_sides(tuple(W.shape), hyper["side"], hyper["momentum"],
+                              hyper["second_moment"], hyper["low_rank"])
+    lie = hyper["momentum"] == "lie-lie"
+    M = None
+    if not lie:
+        if inplace:
+            M = state["m"].mul_(b1).add_(G, alpha=1.0 - b1)
+        else:
+            M = b1 * state["m"] + (1.0 - b1) * G
+        new["m"] = M
+    A: dict[str, Any] = {}
+    for sd in sides:
+        if sd in factored:
+            continue
+        v = state.get(f"v_{sd}") if hyper["second_moment"] else None
+        m_new, v_new, A[sd] = preconditioned_generator(
+            W, G, sd, state[f"m_{sd}"] if lie else None, v, (b1, b2), eps,
+            M=M, inplace=inplace, complete=False)
+        if lie:
+            new[f"m_{sd}"] = m_new
+        if v_new is not None:
+            new[f"v_{sd}"] = v_new
+    if hyper["side"] == "alternate":
+        acting = ("out",) if k % 2 == 1 else ("in",)
+    else:
+        acting = sides
+    lowrank = {sd: LowRankGenerator(W, M, sd) for sd in factored if sd in acting}
+    for sd in [sd for sd, gen in lowrank.items() if not gen.well_conditioned]:
+        # the factors nearly cancel (M close to W times a symmetric matrix): the
+        # factored core would amplify rounding, so this step forms A
+        del lowrank[sd]
+        A[sd] = -skew_generator(W, M, sd)
+    AW = WA = None
+    if "out" in acting:
+        AW = lowrank["out"].AW if "out" in lowrank else A["out"] @ W
+    if "in" in acting:
+        WA = lowrank["in"].WA if "in" in lowrank else W @ A["in"]
+    D = AW if WA is None else (WA if AW is None else AW + WA)
+    d_out, d_in = W.shape
+    norm_D = _norm(D)
+    alpha = hyper["rms"] * math.sqrt(d_out * d_in) / (norm_D + eps)
+    s = hyper["lr"] * alpha
+    tr = hyper["transform"]
+    X = W
+    if AW is not None:
+        X = (lowrank["out"].left(s, tr) if "out" in lowrank
+             else apply_dense(A["out"], s, W, tr, AX=AW))
+    new_W = X
+    if WA is not None:
+        if "in" in lowrank:
+            new_W = lowrank["in"].right(X, s, tr, X_is_W=AW is None)
+        else:
+            # X A = W A when the out side did not act: the known product is reused
+            new_W = apply_dense_right(X, A["in"], s, tr, XA=WA if AW is None else None)
+    diagnostics = {
+        "A_out": A.get("out"),
+        "A_in": A.get("in"),
+        "factors": {sd: (lr.U, lr.V) for sd, lr in lowrank.items()},
+        "acting": acting,
+        "alpha": float(alpha),
+        "step_size": float(s),
+        "first_order_rms": float(s * norm_D / math.sqrt(d_out * d_in)),
+    }
+    return new_W, new, diagnostics
+
+
+class LowRankGenerator:
+    """One side's generator ``A = U V^T - V U^T`` from ``W`` and the transported moment ``M``.
+
+    Out side (tall W): ``U = W, V = M`` (d_out x d_in); in side (wide W): ``U = M^T,
+    V = W^T`` (d_in x d_out). The Gram blocks are computed once and shared by the
+    first-order term (for alpha) and the factor.
+    """
+
+    def __init__(self, W: Any, M: Any, side: str) -> None:
+        self.side = side
+        self.U, self.V = (W, M) if side == "out" else (M.T, W.T)
+        U, V = self.U, self.V
+        self.grams = (U.T @ U, V.T @ V, V.T @ U)
+        UU, VV, VU = self.grams
+        # ||A||_F^2 = 2 (<UU, VV> - <VU, VU^T>); kappa = ||U|| ||V|| / ||A|| measures how
+        # much the factors cancel (the factored route loses up to about kappa^2 u relative
+        # to ||sA|| ||X||, measured); above kappa^2 = 1e3 the dense route is used
+        big = float((UU * VV).sum())
+        a2 = 2.0 * (big - float((VU * VU.T).sum()))
+        self.well_conditioned = a2 >= 2e-3 * big
+
+    @property
+    def AW(self) -> Any:
+        """``A_out W``: W is U, so U^T W and V^T W are Gram blocks."""
+        UU, _, VU = self.grams
+        return self.U @ VU - self.V @ UU
+
+    @property
+    def WA(self) -> Any:
+        """``W A_in = -(A_in W^T)^T``: W^T is V, so U^T W^T and V^T W^T are Gram blocks."""
+        _, VV, VU = self.grams
+        return -(self.U @ VV - self.V @ VU.T).T
+
+    def left(self, s: float, transform: str) -> Any:
+        UU, _, VU = self.grams
+        return apply_lowrank(self.U, self.V, s, self.U, transform, self.grams, (UU, VU))
+
+    def right(self, X: Any, s: float, transform: str, X_is_W: bool) -> Any:
+        _, VV, VU = self.grams
+        proj = (VU.T, VV) if X_is_W else None
+        return apply_lowrank_right(X, self.U, self.V, s, transform, self.grams, proj)
+
+
+__all__ = [
+    "LowRankGenerator",
+    "complete_moments",
+    "init_pion_state",
+    "low_rank_sides",
+    "pion_update",
+]
