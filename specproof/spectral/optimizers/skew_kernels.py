@@ -60,6 +60,18 @@ def _solve(A: Any, B: Any) -> Any:
     return torch.linalg.solve(A, B)
 
 
+def _addmm(C: Any, A: Any, B: Any, alpha: float) -> Any:
+    """``C + alpha A B`` (``C`` may be overwritten): one pass less than the expression."""
+    if _is_numpy(C):
+        R = A @ B
+        R *= alpha
+        R += C
+        return R
+    import torch
+
+    return torch.addmm(C, A, B, alpha=alpha)
+
+
 def unit_roundoff(x: Any) -> float:
     """Half the machine epsilon of ``x``'s dtype (2^-53 for float64, 2^-24 for float32)."""
     if _is_numpy(x):
@@ -245,7 +257,7 @@ def _taylor_action(B: Any, X: Any, BX: Any | None = None) -> Any:
     x = X
     for step in range(p):
         w = h * (BX if step == 0 and BX is not None else B @ x)
-        x = x + w
+        x = x + w  # a new array: X itself is never written
         k = 1
         while True:
             q = r / (k + 1)
@@ -257,8 +269,9 @@ def _taylor_action(B: Any, X: Any, BX: Any | None = None) -> Any:
                     f"the Taylor series of exp did not converge in {MAX_TERMS} terms "
                     f"(||B|| estimated {rho / 2:.3g}); please report this matrix"
                 )
-            w = (h / k) * (B @ w)
-            x = x + w
+            w = B @ w
+            w *= h / k
+            x += w
     return x
 
 
@@ -316,7 +329,7 @@ def apply_dense(A: Any, s: float, X: Any, transform: str, AX: Any | None = None)
     if transform == "e1":
         return X + s * AX
     if transform == "e2":
-        return X + s * AX + (0.5 * s * s) * (A @ AX)
+        return _addmm(X + s * AX, A, AX, 0.5 * s * s)
     # Cayley: (I - sA/2) Z = (I + sA/2) X
     M = _eye(A.shape[0], A) - (0.5 * s) * A
     return _solve(M, X + (0.5 * s) * AX)
