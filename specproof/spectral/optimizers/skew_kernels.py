@@ -72,6 +72,15 @@ def _addmm(C: Any, A: Any, B: Any, alpha: float) -> Any:
     return torch.addmm(C, A, B, alpha=alpha)
 
 
+def _axpy(X: Any, a: float, Y: Any) -> Any:
+    """``X + a Y`` as a new array, in one pass where the library allows."""
+    if _is_numpy(X):
+        return X + a * Y
+    import torch
+
+    return torch.add(X, Y, alpha=a)
+
+
 def unit_roundoff(x: Any) -> float:
     """Half the machine epsilon of ``x``'s dtype (2^-53 for float64, 2^-24 for float32)."""
     if _is_numpy(x):
@@ -327,9 +336,9 @@ def apply_dense(A: Any, s: float, X: Any, transform: str, AX: Any | None = None)
     if AX is None:
         AX = A @ X
     if transform == "e1":
-        return X + s * AX
+        return _axpy(X, s, AX)
     if transform == "e2":
-        return _addmm(X + s * AX, A, AX, 0.5 * s * s)
+        return _addmm(_axpy(X, s, AX), A, AX, 0.5 * s * s)
     # Cayley: (I - sA/2) Z = (I + sA/2) X
     M = _eye(A.shape[0], A) - (0.5 * s) * A
     return _solve(M, X + (0.5 * s) * AX)

@@ -97,8 +97,8 @@ class _TorchOps:
     def ema(out: Any, old: Any, beta: float, x: Any, tmp: Any) -> None:
         import torch
 
-        torch.mul(old, beta, out=out)
-        out.add_(x, alpha=1.0 - beta)
+        # old + (1 - beta) (x - old): one pass, equal to the numpy form to rounding
+        torch.lerp(old, x, 1.0 - beta, out=out)
 
     @staticmethod
     def ema_square(out: Any, old: Any, beta: float, x: Any, tmp: Any) -> None:
