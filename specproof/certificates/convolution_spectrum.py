@@ -31,8 +31,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.linalg import lapack
+from scipy.linalg import eigvalsh_tridiagonal, lapack
 from scipy.sparse.linalg import svds
+from threadpoolctl import threadpool_limits
 
 from specproof._core import ArgumentError, ComputationError, as_choice, as_generator, as_int
 from specproof.certificates.bounds import NormBounds
@@ -55,8 +56,13 @@ def _symbols(K: np.ndarray, grid: tuple[int, int], real: bool) -> np.ndarray:
     return np.moveaxis(f(K, s=grid, axes=(2, 3)), (0, 1), (2, 3))
 
 
-def _gram_symbols(K: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+def _gram_symbols(
+    K: np.ndarray, grid: tuple[int, int], select: np.ndarray | None = None
+) -> np.ndarray:
     """``M(w) M(w)^H`` on the rfft2 half-grid without a matrix product per frequency.
+
+    ``(h, w // 2 + 1, c, c)``; with a boolean ``select`` of shape ``(h, w // 2 + 1)`` only
+    those frequencies, as ``(select.sum(), c, c)`` (no copy of the rest is made).
 
     With ``c_out <= c_in`` (else the kernel is transposed, which conjugates the Gram and
     keeps its eigenvalues), ``M(w) M(w)^H = sum_d C_d e^{-i <w, d>}`` where
@@ -83,6 +89,8 @@ def _gram_symbols(K: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
         np.mod(fi * dh[None, None, :, None], h) / h + np.mod(fj * dw[None, None, None, :], w) / w
     )
     angle = angle.reshape(h * (w // 2 + 1), -1)
+    if select is not None:
+        angle = angle[select.ravel()]
     D = angle.shape[1]
     # one real product whose output interleaves real and imaginary parts, i.e. is the
     # complex array's memory: [cos | sin] @ [[C, 0], [0, C]] (per entry: re, im)
@@ -91,7 +99,7 @@ def _gram_symbols(K: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
     B[D:, :, 1] = C
     E = np.concatenate([np.cos(angle), np.sin(angle)], axis=1)
     G = (E @ B.reshape(2 * D, -1)).view(complex)
-    return G.reshape(h, w // 2 + 1, c, c)
+    return G.reshape(-1, c, c) if select is not None else G.reshape(h, w // 2 + 1, c, c)
 
 
 # from this matrix size on, one zhetrd + dsterf call per frequency beats numpy's batched
@@ -101,7 +109,7 @@ _LOOP_MIN_SIZE = 32
 
 
 def _hermitian_eigenvalues(G: np.ndarray) -> np.ndarray:
-    """Ascending eigenvalues of a batch ``(B, c, c)`` of Hermitian matrices.
+    """Ascending eigenvalues of a batch ``(B, c, c)`` of Hermitian matrices (overwritten).
 
     What ``np.linalg.eigvalsh`` computes (Householder tridiagonalisation, then the
     root-free QR of ``dsterf``), called directly for ``c >= _LOOP_MIN_SIZE``.
@@ -112,12 +120,15 @@ def _hermitian_eigenvalues(G: np.ndarray) -> np.ndarray:
     out = np.empty(G.shape[:-1])
     lwork = 32 * c  # zhetrd's blocked path (the optimal size LAPACK reports for c <= 8192)
     for i, g in enumerate(G):
-        _, d, e, _, info = lapack.zhetrd(g, lwork=lwork)
-        if info == 0:
-            d, info = lapack.dsterf(d, e, overwrite_d=1, overwrite_e=1)
-        if info != 0:  # not seen in practice; eigvalsh says what went wrong
-            d = np.linalg.eigvalsh(g)
-        out[i] = d
+        # g^T = conj(g) has the same eigenvalues and is already in Fortran order, so
+        # LAPACK works in place instead of on a copy (G is scratch: the caller's own)
+        _, d, e, _, info = lapack.zhetrd(g.T, lwork=lwork, overwrite_a=1)
+        if info != 0:  # an illegal argument: a bug here, not a property of the input
+            raise ComputationError(f"zhetrd failed (info {info}) on a {c} x {c} Gram matrix")
+        lam, info = lapack.dsterf(d, e)
+        if info != 0:  # the QR iteration did not converge (not seen): bisection instead
+            lam = eigvalsh_tridiagonal(d, e, eigvals_only=True)
+        out[i] = lam
     return out
 
 
@@ -135,18 +146,21 @@ def _gram_values(K: np.ndarray, grid: tuple[int, int], workers: int = 1) -> np.n
     of those columns are solved, the rest copied.
     """
     c = min(K.shape[0], K.shape[1])
-    G = _gram_symbols(K, grid)
     h, w = grid
-    half_w = G.shape[1]
+    half_w = w // 2 + 1
     self_conj = [0] + ([w // 2] if w % 2 == 0 and w // 2 != 0 else [])
     solve = np.ones((h, half_w), dtype=bool)
     for j in self_conj:
         solve[h // 2 + 1 :, j] = False
-    flat = G[solve]
+    flat = _gram_symbols(K, grid, solve)
     if workers > 1 and flat.shape[0] >= 2 * workers:
-        # LAPACK releases the GIL: frequencies are independent, so threads share them
-        with ThreadPoolExecutor(workers) as ex:
-            parts = list(ex.map(_hermitian_eigenvalues, np.array_split(flat, workers)))
+        # numpy's eigvalsh releases the GIL (scipy's f2py zhetrd does not, so the faster
+        # single-thread loop would run the threads one after the other): frequencies are
+        # independent, so threads share them
+        # one BLAS thread each: the workers are the parallelism (BLAS threads inside
+        # each worker's small problems only oversubscribe the cores)
+        with threadpool_limits(1), ThreadPoolExecutor(workers) as ex:
+            parts = list(ex.map(np.linalg.eigvalsh, np.array_split(flat, workers)))
         solved = np.concatenate(parts)
     else:
         solved = _hermitian_eigenvalues(flat)
@@ -205,8 +219,9 @@ def circular_singular_values(
         Return an ``(h, w, min(c_out, c_in))`` array of each frequency's values
         (descending) instead of the flat sorted list.
     workers : int
-        Threads that share the frequencies' eigenvalue problems (``"gram"`` only; LAPACK
-        releases the GIL). 1 runs in the calling thread.
+        Threads that share the frequencies' eigenvalue problems (``"gram"`` only; numpy's
+        LAPACK calls release the GIL), each with one BLAS thread. 1 runs in the calling
+        thread (a faster per-frequency LAPACK loop that holds the GIL).
 
     Returns
     -------

@@ -109,6 +109,17 @@ def test_threads_give_the_same_values():
         circular_singular_values(K, 6, workers=0)
 
 
+def test_threads_agree_with_the_lapack_loop_at_loop_sizes():
+    # c >= 32: one thread runs the per-frequency zhetrd/dsterf loop, workers run numpy's
+    # eigvalsh (which releases the GIL): different LAPACK routes, the same values
+    K = np.random.default_rng(9).standard_normal((40, 40, 3, 3)) / 19
+    a = circular_singular_values(K, (5, 4))
+    b = circular_singular_values(K, (5, 4), workers=2)
+    ref = circular_singular_values(K, (5, 4), method="svd")
+    assert np.abs(a - ref).max() < 1e-12 and np.abs(b - ref).max() < 1e-12
+    assert a.shape == (5 * 4 * 40,)
+
+
 def test_known_spectrum_of_a_difference_kernel():
     K = np.array([[[[1.0, -1.0]]]])  # y_j = x_j - x_{j+1} on Z_n: |1 - e^{2 pi i m / n}|
     n = 8
