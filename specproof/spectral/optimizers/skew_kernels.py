@@ -4,12 +4,14 @@ Every function here works on numpy arrays and on torch tensors alike (only ``@``
 ``.T``, arithmetic and a solve are used), so the numpy optimizers and the torch ones in
 :mod:`specproof.spectral.torch` run the same code and agree to rounding.
 
-The exponential is never taken from a library routine: ``exp(sA) X`` is the solution at
-t = 1 of ``x' = sA x``, summed as a Taylor series over ``p`` substeps with
-``p >= 2 ||(sA)^2||^(1/2)`` (a power-iteration estimate), each series cut when two
-consecutive terms fall below the unit roundoff of the dtype relative to the sum. When
-the block has at least as many columns as ``A`` has rows, the factor ``exp(sA)`` itself is
-cheaper: the series on ``I`` for ``sA / 2^j`` (norm <= 1), squared ``j`` times.
+The exponential is never taken from a library routine. ``exp(sA) X`` (dense, normal
+``sA``) is the Taylor series over ``p`` substeps, cut when a bound on all the remaining
+terms (from ``r >= ||sA|| / p``, twice a power-iteration estimate) falls below the unit
+roundoff of the dtype relative to the sum; a known ``A X`` is its first term. When the
+block has more columns than ``A`` has rows, the factor itself is cheaper: the Taylor
+polynomial of the degree the same bound asks for, on ``sA / 2^j`` (norm <= 1/2), by
+Paterson-Stockmeyer, squared ``j`` times. E1, E2 and Cayley are likewise formed as
+factors for such blocks and applied directly otherwise.
 
 Low rank. A skew matrix ``A = U V^T - V U^T`` (U, V: d x r, r < d/2) is ``Y Z^T`` with
 ``Y = [U V]``, ``Z = [V -U]``. Its powers are ``A^k = Y (Z^T Y)^{k-1} Z^T``, so
