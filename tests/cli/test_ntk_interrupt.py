@@ -51,7 +51,9 @@ def test_sigint_under_jobs_2_exits_at_once_and_keeps_finished_points(tmp_path, c
             proc.wait()
     err = proc.stderr.read()
     assert rc == 130, err
-    assert elapsed < 2.0, f"took {elapsed:.1f} s to stop"
+    # the two running points sleep 600 s: stopping well before that means the workers
+    # were stopped, not awaited (a behavioural bound, generous for a loaded machine)
+    assert elapsed < 30.0, f"took {elapsed:.1f} s to stop"
     assert "interrupted: 4 of 6 points finished and kept in" in err
     assert "2 cancelled; rerun the same command to resume" in err
     assert "Traceback" not in err
