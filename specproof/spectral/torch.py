@@ -115,6 +115,13 @@ def _build() -> dict[str, type]:
             plain = {_public(k): v for k, v in state.items()}
             new_W, new, _ = pion_update(W, G, plain, hyper, inplace=True)
             state.update({_internal(k): v for k, v in new.items()})
+            if not bool(torch.isfinite(new_W).all()):
+                from specproof.spectral.optimizers import NonFiniteUpdateError
+
+                raise NonFiniteUpdateError(
+                    f"the Pion update of a {tuple(W.shape)} parameter is not finite; the "
+                    "parameter was not changed (its moments were; lower the learning rate?)"
+                )
             W.copy_(new_W)
 
         def state_dict(self):

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import specproof.spectral as spectral
+from specproof._core import ArgumentError
 from specproof.spectral.optimizers import skew_moments
 from specproof.spectral.optimizers.skew_kernels import (
     _taylor_action,
@@ -264,3 +265,41 @@ def test_expm_action_is_orthogonal_over_scales(exponent, seed):
     s = 10.0**exponent / np.linalg.norm(A, 2)
     Q = expm_apply(A, s, np.eye(9)[:, :4])  # the action on 4 columns
     assert np.abs(Q.T @ Q - np.eye(4)).max() < 1e-14 * max(1.0, 10.0**exponent)
+
+
+def test_eps_zero_with_second_moment_is_refused():
+    with pytest.raises(ArgumentError, match="eps must be > 0 when second_moment=True"):
+        spectral.Pion(eps=0.0)
+    with pytest.raises(ArgumentError, match="0/0"):
+        sptorch.Pion([torch.nn.Parameter(torch.eye(3))], eps=0.0)
+
+
+@pytest.mark.parametrize("transform", ["e2", "cayley", "expm"])
+def test_a_vanishing_generator_leaves_w_unchanged_even_with_eps_zero(transform):
+    # alpha = c sqrt(mn) / ||D|| would be inf and s * A = inf * 0 = nan: the step is I
+    kw = dict(lr=0.1, eps=0.0, second_moment=False, transform=transform)
+    W0 = np.random.default_rng(0).standard_normal((5, 3))
+    params = {"W": W0.copy()}
+    spectral.Pion(**kw).step(params, {"W": np.zeros((5, 3))})
+    assert np.array_equal(params["W"], W0)
+    tW = torch.nn.Parameter(torch.tensor(W0.copy()))
+    opt = sptorch.Pion([tW], **kw)
+    tW.grad = torch.zeros(5, 3, dtype=torch.float64)
+    opt.step()
+    assert np.array_equal(tW.detach().numpy(), W0)
+    # a gradient along W itself (G = W: both generators are exactly 0) does the same
+    tW.grad = tW.detach().clone()
+    opt.step()
+    assert np.array_equal(tW.detach().numpy(), W0)
+
+
+def test_torch_refuses_a_non_finite_update_and_keeps_w():
+    from specproof.spectral.optimizers import NonFiniteUpdateError
+
+    W0 = torch.randn(6, 4, generator=torch.Generator().manual_seed(0))
+    tW = torch.nn.Parameter(W0.clone())
+    opt = sptorch.Pion([tW], lr=1e30, transform="e1")  # float32: s * A W overflows
+    tW.grad = torch.randn(6, 4, generator=torch.Generator().manual_seed(1))
+    with pytest.raises(NonFiniteUpdateError, match="not finite; the parameter was not changed"):
+        opt.step()
+    assert torch.equal(tW.detach(), W0)

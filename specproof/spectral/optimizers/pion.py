@@ -33,7 +33,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from specproof._core import ArgumentTypeError, as_choice, as_float
+from specproof._core import ArgumentError, ArgumentTypeError, as_choice, as_float
 from specproof.spectral.optimizers.adam import AdamWRoute
 from specproof.spectral.optimizers.base import Optimizer, State, beta_pair
 from specproof.spectral.optimizers.pion_update import (
@@ -67,7 +67,8 @@ class Pion(Optimizer):
     betas : (float, float)
         EMA rates of the first and second moments (0.9, 0.999).
     eps : float
-        In the preconditioner and in alpha's denominator (1e-8).
+        In the preconditioner and in alpha's denominator (1e-8; > 0 with the second
+        moment).
     side : {"both", "alternate", "in", "out"}
         Which orthogonal factors act.
     momentum : {"lie-lie", "transported"}
@@ -128,6 +129,11 @@ class Pion(Optimizer):
         if not isinstance(second_moment, bool):
             raise ArgumentTypeError(f"second_moment must be a bool, got {second_moment!r}")
         self.second_moment = second_moment
+        if second_moment and self.eps == 0.0:
+            raise ArgumentError(
+                "eps must be > 0 when second_moment=True: the diagonal of every skew "
+                "generator is 0, so v has zeros and m / sqrt(v) would be 0/0 there"
+            )
         self.transform = as_choice(transform, TRANSFORMS, "transform")
         self.low_rank = as_choice(low_rank, LOW_RANK, "low_rank")
         self.adamw = AdamWRoute(adamw_lr, adamw_betas, adamw_eps, adamw_weight_decay, exclude)

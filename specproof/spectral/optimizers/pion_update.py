@@ -176,7 +176,9 @@ def pion_update(
     D = AW if WA is None else (WA if AW is None else AW + WA)
     d_out, d_in = W.shape
     norm_D = _norm(D)
-    alpha = hyper["rms"] * math.sqrt(d_out * d_in) / (norm_D + eps)
+    # a vanishing first-order move (every generator 0) leaves W as it is; with eps = 0
+    # alpha would be c sqrt(mn) / 0 and s * A = inf * 0
+    alpha = hyper["rms"] * math.sqrt(d_out * d_in) / (norm_D + eps) if norm_D > 0.0 else 0.0
     s = hyper["lr"] * alpha
     tr = hyper["transform"]
     X = W
