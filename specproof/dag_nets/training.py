@@ -100,14 +100,14 @@ class TrainingRun(Displayable):
                 "optimizer": self.optimizer, "steps": self.final.step}
 
 
-def _flat(net, blocks: Mapping[str, Any], what: str) -> np.ndarray:
+def _flat(net, blocks: Mapping[str, Any], what: str, dtype: Any = float) -> np.ndarray:
     shapes = net.block_shapes
     missing = [k for k in shapes if k not in blocks]
     if missing:
         raise ArgumentError(f"the optimizer's {what} lack block {missing[0]!r}")
     parts = []
     for name, shape in shapes.items():
-        arr = np.asarray(blocks[name], dtype=float)
+        arr = np.asarray(blocks[name], dtype=dtype)
         if arr.shape != tuple(shape):
             raise ArgumentError(f"the optimizer's {what} block {name!r} has shape {arr.shape}, "
                                 f"expected {tuple(shape)}")
@@ -179,8 +179,14 @@ def train(
     """
     if getattr(net, "n_outputs", 1) != 1:
         raise ArgumentError(f"train needs a network with one output, got {net.n_outputs}")
-    X = as_array(X, "X", ndim=2)
-    Y = as_array(Y, "Y")
+    # the network's own dtype (float32 nets train in float32; measurements are float64);
+    # a floating X or Y of the other dtype is refused by the network's rule
+    dtype = getattr(net, "dtype", np.dtype(np.float64))
+    same_dtype = getattr(net, "_same_dtype", lambda value, name: None)
+    same_dtype(X, "X")
+    same_dtype(Y, "Y")
+    X = as_array(X, "X", ndim=2).astype(dtype, copy=False)
+    Y = as_array(Y, "Y").astype(dtype, copy=False)
     if Y.ndim == 2 and Y.shape[1] == 1:
         Y = Y[:, 0]
     if Y.shape != (X.shape[0],):
@@ -195,7 +201,7 @@ def train(
         if lr is not None:
             raise ArgumentError("lr is for gradient descent; the optimizer carries its own")
     w0 = np.array(net.params if params is None else as_vector(params, net.n_params, "params"),
-                  dtype=float)
+                  dtype=dtype)
     K0 = _kernel(net, X, w0)
     k0_norm = float(np.linalg.norm(K0))
     lam0 = float(np.linalg.eigvalsh(0.5 * (K0 + K0.T))[-1])
@@ -244,12 +250,12 @@ def train(
         if t == steps:
             break
         if optimizer is None:
-            w = w - lr * g
+            w = (w - lr * g).astype(dtype, copy=False)
         else:
             out = optimizer.step(params_dict, net.params_dict(g))
             if isinstance(out, Mapping):
                 params_dict = dict(out)
-            w = _flat(net, params_dict, "parameters")
+            w = _flat(net, params_dict, "parameters", dtype)
     return TrainingRun(
         records=tuple(records),
         params=w,
