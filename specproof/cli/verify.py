@@ -182,6 +182,7 @@ def _cmd_claims(args: argparse.Namespace) -> int:
 
     from specproof._core import to_jsonable
     from specproof.claims import REGISTRY, SelectionError, select_claims
+    from specproof.claims.markup import plain_rich
 
     load_claim_modules(args.module)
     try:
@@ -199,9 +200,9 @@ def _cmd_claims(args: argparse.Namespace) -> int:
     if args.long:
         for c in claims:
             print(f"{c.id}  ({c.paper}, {c.kind})")
-            print(textwrap.indent(textwrap.fill(c.statement, 90), "    "))
+            print(textwrap.indent(textwrap.fill(plain_rich(c.statement), 90), "    "))
             control = c.control_description if c.control_check else "NONE REGISTERED"
-            print(textwrap.indent(textwrap.fill(f"control: {control}", 90), "    "))
+            print(textwrap.indent(textwrap.fill(f"control: {plain_rich(control)}", 90), "    "))
             for name, params in c.profiles.items():
                 text = ", ".join(f"{k}={v!r}" for k, v in params.items()) or "(no parameters)"
                 print(textwrap.indent(textwrap.fill(f"{name}: {text}", 90), "    "))
@@ -210,7 +211,7 @@ def _cmd_claims(args: argparse.Namespace) -> int:
         width = max((len(c.id) for c in claims), default=5)
         for c in claims:
             print(f"{c.id:<{width}}  {c.paper:<15} {c.kind:<11} "
-                  + textwrap.shorten(c.statement, 100))
+                  + textwrap.shorten(plain_rich(c.statement), 100))
     print(f"{len(claims)} claims ({len(REGISTRY)} registered)", file=sys.stderr)
     return 0
 
