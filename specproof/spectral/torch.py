@@ -54,6 +54,7 @@ def _build() -> dict[str, type]:
     from specproof.spectral.optimizers.pion_update import (
         complete_moments,
         init_pion_state,
+        moment_structure_error,
         pion_update,
     )
 
@@ -135,6 +136,13 @@ def _build() -> dict[str, type]:
             return sd
 
         def load_state_dict(self, state_dict):
+            from specproof.spectral.optimizers import OptimizerStateError
+
+            for idx, st in state_dict.get("state", {}).items():
+                for key, value in st.items():
+                    why = moment_structure_error(key, value)
+                    if why is not None:
+                        raise OptimizerStateError(f"state of parameter {idx}: {why}")
             # the state is updated in place: never share tensors with the loaded dict
             super().load_state_dict(state_dict)
             for p, st in list(self.state.items()):

@@ -303,3 +303,33 @@ def test_torch_refuses_a_non_finite_update_and_keeps_w():
     with pytest.raises(NonFiniteUpdateError, match="not finite; the parameter was not changed"):
         opt.step()
     assert torch.equal(tW.detach(), W0)
+
+
+@pytest.mark.parametrize("key, edit, message", [
+    ("m_out", lambda a: a.__setitem__((0, 1), np.nextafter(a[0, 1], np.inf)),
+     "m_out is not skew-symmetric"),
+    ("v_in", lambda a: a.__setitem__((1, 0), a[1, 0] * (1 + 2**-52)), "v_in is not symmetric"),
+    ("v_out", lambda a: a.__setitem__((2, 2), -1e-320), "v_out has a negative entry"),
+])
+def test_a_forged_moment_matrix_is_refused(key, edit, message):
+    from specproof.spectral.optimizers import OptimizerStateError
+
+    rng = np.random.default_rng(0)
+    opt, params = spectral.Pion(lr=0.05), {"W": rng.standard_normal((6, 4))}
+    for _ in range(2):
+        opt.step(params, {"W": rng.standard_normal((6, 4))})
+    sd = opt.state_dict()
+    edit(sd["state"]["W"][key])
+    fresh = spectral.Pion(lr=0.05)
+    with pytest.raises(OptimizerStateError, match=message):
+        fresh.load_state_dict(sd)
+    assert fresh.steps == 0  # nothing was loaded
+    tW = torch.nn.Parameter(torch.tensor(params["W"]))
+    topt = sptorch.Pion([tW], lr=0.05)
+    tW.grad = torch.ones(6, 4, dtype=torch.float64)
+    topt.step()
+    tsd = topt.state_dict()
+    arr = tsd["state"][0][key].numpy()
+    edit(arr)
+    with pytest.raises(OptimizerStateError, match=message):
+        sptorch.Pion([tW], lr=0.05).load_state_dict(tsd)

@@ -35,13 +35,14 @@ import numpy as np
 
 from specproof._core import ArgumentError, ArgumentTypeError, as_choice, as_float
 from specproof.spectral.optimizers.adam import AdamWRoute
-from specproof.spectral.optimizers.base import Optimizer, State, beta_pair
+from specproof.spectral.optimizers.base import Optimizer, OptimizerStateError, State, beta_pair
 from specproof.spectral.optimizers.pion_update import (
     SIDES_OF,
     LowRankGenerator,
     complete_moments,
     init_pion_state,
     low_rank_sides,
+    moment_structure_error,
     pion_update,
 )
 from specproof.spectral.optimizers.skew import TRANSFORMS
@@ -177,6 +178,18 @@ class Pion(Optimizer):
         """
         return low_rank_sides(tuple(shape), self.side, self.momentum, self.second_moment,
                               self.low_rank)
+
+    def load_state_dict(self, state_dict, params=None) -> None:
+        """As :meth:`Optimizer.load_state_dict`, and the moment matrices must have Pion's
+        structure (``m`` exactly skew, ``v`` exactly symmetric and >= 0)."""
+        states = state_dict.get("state") if isinstance(state_dict, dict) else None
+        if isinstance(states, dict):
+            for pname, st in states.items():
+                for key, value in (st.items() if isinstance(st, dict) else ()):
+                    why = moment_structure_error(key, value)
+                    if why is not None:
+                        raise OptimizerStateError(f"state_dict['state'][{pname!r}]: {why}")
+        super().load_state_dict(state_dict, params)
 
     def _export_state(self, state: State) -> State:
         # the step keeps only the upper block triangle of the moment matrices current

@@ -107,6 +107,38 @@ def complete_moments(state: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
+def moment_structure_error(key: str, value: Any) -> str | None:
+    """Why a loaded moment matrix cannot be Pion's (``None`` when it can).
+
+    ``m_out``/``m_in`` are EMAs of skew generators, so exactly skew-symmetric; ``v_out``/
+    ``v_in`` EMAs of their squares, so exactly symmetric and >= 0. The step reads only the
+    upper block triangle, so a matrix that is not would be silently made so.
+
+    Examples
+    --------
+    >>> moment_structure_error("m_out", np.array([[0.0, 1.0], [-1.0, 0.0]])) is None
+    True
+    >>> moment_structure_error("v_in", np.array([[1.0, 2.0], [3.0, 1.0]]))
+    'v_in is not symmetric (entry (0, 1) is 2, entry (1, 0) is 3)'
+    """
+    if key[:2] not in ("m_", "v_") or key[2:] not in ("out", "in"):
+        return None
+    a = value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        return None  # the shape checks name this
+    sign = -1.0 if key.startswith("m_") else 1.0
+    bad = np.argwhere(a != sign * a.T)
+    if len(bad):
+        i, j = (int(x) for x in bad[0])
+        kind = "skew-symmetric" if sign < 0 else "symmetric"
+        return (f"{key} is not {kind} (entry ({i}, {j}) is {a[i, j]:.6g}, entry ({j}, {i}) "
+                f"is {a[j, i]:.6g})")
+    if sign > 0 and (a < 0).any():
+        i, j = (int(x) for x in np.argwhere(a < 0)[0])
+        return f"{key} has a negative entry {a[i, j]:.6g} at ({i}, {j}): a second moment is >= 0"
+    return None
+
+
 def pion_update(
     W: Any, G: Any, state: dict[str, Any], hyper: dict[str, Any], inplace: bool
 ) -> tuple[Any, dict[str, Any], dict[str, Any]]:
@@ -252,5 +284,6 @@ __all__ = [
     "complete_moments",
     "init_pion_state",
     "low_rank_sides",
+    "moment_structure_error",
     "pion_update",
 ]
