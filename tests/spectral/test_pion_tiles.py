@@ -18,16 +18,18 @@ import specproof.spectral as spectral
 from specproof._core import ArgumentError
 from specproof.spectral.optimizers import skew_moments
 from specproof.spectral.optimizers.skew_kernels import (
-    _taylor_action,
-    _taylor_polynomial,
     apply_dense,
     apply_dense_right,
     dense_factor,
+)
+from specproof.spectral.optimizers.skew_moments import complete_lower, preconditioned_generator
+from specproof.spectral.optimizers.skew_series import (
+    _taylor_action,
+    _taylor_polynomial,
     expm_apply,
     expm_skew,
     taylor_degree,
 )
-from specproof.spectral.optimizers.skew_moments import complete_lower, preconditioned_generator
 
 torch = pytest.importorskip(
     "torch", reason="torch not installed (extra 'torch'): torch tiles not tested"
