@@ -71,12 +71,12 @@ _LAZY: dict[str, str] = {
     # convolution operators and their norms
     "Conv2dOperator": "convolution",
     "ConvGeometry": "convolution",
-    "ConvolutionNormCertificate": "convolution_spectrum",
+    "ConvolutionNormCertificate": "convolution_norm",
     "as_kernel": "convolution",
     "circular_singular_values": "convolution_spectrum",
     "conv2d_operator": "convolution",
     "conv_geometry": "convolution",
-    "conv_operator_norm": "convolution_spectrum",
+    "conv_operator_norm": "convolution_norm",
 }
 
 __all__ = [

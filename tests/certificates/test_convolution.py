@@ -248,18 +248,18 @@ def test_torch_kernel_is_accepted():
 
 def test_an_upper_bound_below_the_witness_is_refused(monkeypatch):
     """Adversary: shrink the computed symbol norm by 10%; the Lanczos witness exposes it."""
-    import specproof.certificates.convolution_spectrum as cs
+    import specproof.certificates.convolution_norm as cn
 
-    real = cs._certified_symbol_norm
+    real = cn._certified_symbol_norm
 
     def shrunk(K, grid):
         s, margin, upper, freq = real(K, grid)
         return 0.9 * s, margin, 0.9 * upper, freq
 
-    monkeypatch.setattr(cs, "_certified_symbol_norm", shrunk)
+    monkeypatch.setattr(cn, "_certified_symbol_norm", shrunk)
     K = np.random.default_rng(9).standard_normal((2, 2, 3, 3))
     with pytest.raises(SpecproofError, match="inconsistent bracket"):
-        cs.conv_operator_norm(K, 5, mode="circular")
+        cn.conv_operator_norm(K, 5, mode="circular")
 
 
 def test_near_duplicate_output_channels_keep_their_small_singular_values():
