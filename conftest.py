@@ -34,6 +34,12 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 from sybil import Document, Region, Sybil  # noqa: E402
 from sybil.parsers.markdown import PythonCodeBlockParser, SkipParser  # noqa: E402
 
+# pytest's importlib mode imports a module it collects doctests from by its file unless
+# that module is already in sys.modules, and a package module loaded that way can come
+# in twice (two Certificate classes: isinstance fails between them). The certificates
+# package is therefore imported here, through the normal machinery, before collection.
+import specproof.certificates.certificate  # noqa: E402, F401, I001
+
 TEMPLATE_REASON = "{page}:{line}: a template, not run (marked <!-- skip: next -->)"
 
 
