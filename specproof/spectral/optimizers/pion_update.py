@@ -123,7 +123,8 @@ def moment_structure_error(key: str, value: Any) -> str | None:
     """
     if key[:2] not in ("m_", "v_") or key[2:] not in ("out", "in"):
         return None
-    a = value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
+    # .double() is exact for every float dtype (bfloat16 has no numpy view)
+    a = value.detach().cpu().double().numpy() if hasattr(value, "detach") else np.asarray(value)
     if a.ndim != 2 or a.shape[0] != a.shape[1]:
         return None  # the shape checks name this
     sign = -1.0 if key.startswith("m_") else 1.0
