@@ -94,9 +94,9 @@ def complete_moments(state: dict[str, Any]) -> dict[str, Any]:
 
     Examples
     --------
-    >>> m = np.triu(np.ones((300, 300)), 1)   # the update keeps 256 x 256 tiles
-    >>> m[:256, :256] -= m[:256, :256].T      # the diagonal tiles are complete
-    >>> m[256:, 256:] -= m[256:, 256:].T
+    >>> m = np.triu(np.ones((600, 600)), 1)   # the update keeps 512 x 512 tiles
+    >>> m[:512, :512] -= m[:512, :512].T      # the diagonal tiles are complete
+    >>> m[512:, 512:] -= m[512:, 512:].T
     >>> st = complete_moments({"m_out": m, "step": 1})
     >>> bool(np.all(st["m_out"] == -st["m_out"].T))
     True
