@@ -119,3 +119,17 @@ def test_numpy_pion_on_the_even_odd_route_equals_the_scipy_update():
     finally:
         skew_series._even_odd_action = real
     assert calls, "the even/odd route was not taken: the test does not cover it"
+
+
+@pytest.mark.parametrize("bad", ["nan_entry", "inf_step", "nan_step"])
+def test_a_non_finite_generator_or_step_is_refused(bad):
+    from specproof._core import ArgumentError
+
+    rng = np.random.default_rng(6)
+    A, X, s = _skew(rng, 20), rng.standard_normal((20, 5)), 0.3
+    if bad == "nan_entry":
+        A[3, 4], A[4, 3] = np.nan, np.nan
+    else:
+        s = np.inf if bad == "inf_step" else np.nan
+    with pytest.raises(ArgumentError, match="finite step s and a finite A"):
+        expm_apply(A, s, X)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ComputationError
+from specproof._core import ArgumentError, ComputationError
 
 # a series that has not converged after this many terms means a norm estimate was far off
 MAX_TERMS = 80
@@ -356,6 +356,11 @@ def expm_apply(A: Any, s: float, X: Any, AX: Any | None = None) -> Any:
     if X.shape[1] >= A.shape[0]:
         return expm_skew(s * A) @ X
     norm = norm2_estimate(A)
+    if not math.isfinite(abs(s) * norm):
+        raise ArgumentError(
+            f"exp(sA) X needs a finite step s and a finite A: s = {s!r}, ||A|| estimated "
+            f"{norm!r}"
+        )
     if _is_numpy(X) and X.dtype == A.dtype and X.dtype in _SYRK_SYMM:
         p = max(1, math.ceil(4.0 * abs(s) * norm))
         m = _taylor_products(abs(s) * norm, unit_roundoff(X), p)
