@@ -133,3 +133,21 @@ def test_a_non_finite_generator_or_step_is_refused(bad):
         s = np.inf if bad == "inf_step" else np.nan
     with pytest.raises(ArgumentError, match="finite step s and a finite A"):
         expm_apply(A, s, X)
+
+
+def test_1500_dense_expm_steps_on_the_even_odd_route_keep_the_spectrum(monkeypatch):
+    # default options (dense out side); at lr 0.05 every step takes the even/odd route
+    taken = []
+    real = skew_series._even_odd_action
+    monkeypatch.setattr(skew_series, "_even_odd_action",
+                        lambda *a, **k: taken.append(1) or real(*a, **k))
+    rng = np.random.default_rng(0)
+    W, T = rng.standard_normal((2, 40, 12)) / 4
+    s0 = np.linalg.svd(W, compute_uv=False)
+    opt, params = spectral.Pion(lr=0.05, transform="expm"), {"W": W.copy()}
+    for _ in range(1500):
+        opt.step(params, {"W": params["W"] - T + 0.01 * rng.standard_normal(W.shape)})
+    drift = np.abs(np.linalg.svd(params["W"], compute_uv=False) - s0).max() / s0[0]
+    assert len(taken) == 1500
+    assert np.linalg.norm(params["W"] - W) > 0.5 * np.linalg.norm(W)  # W really moved
+    assert drift <= 1e-13
