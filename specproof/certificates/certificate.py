@@ -10,12 +10,10 @@ whether the certificate *proves* its bound is decided by the checkers only.
 
 from __future__ import annotations
 
-import decimal
 import hashlib
 import json
 import math
 import os
-import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -23,19 +21,36 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import Displayable, Result, SpecproofError
+from specproof._core import Displayable, Result
 from specproof._core.files import atomic_write
 from specproof.certificates.constants import (
-    MAX_NESTING,
     MAX_Q,
-    MAX_RATIONAL_DIGITS,
     SCHEMA_VERSION,
 )
+from specproof.certificates.json_fields import (
+    _check_depth,
+    _finite_number,
+    _float_matrix,
+    _get,
+    _json_float,
+    _no_constant,
+    _no_duplicates,
+    _parse_int,
+    _rational_matrix,
+)
+
+# the number helpers were defined here first: their names stay importable from here
+from specproof.certificates.rational_text import (
+    CertificateFormatError as CertificateFormatError,
+)
+from specproof.certificates.rational_text import _short
+from specproof.certificates.rational_text import approximate as approximate
+from specproof.certificates.rational_text import describe_rational as describe_rational
+from specproof.certificates.rational_text import float_copies as float_copies
+from specproof.certificates.rational_text import float_copy as float_copy
+from specproof.certificates.rational_text import parse_rational as parse_rational
+from specproof.certificates.rational_text import rational_str as rational_str
 from specproof.certificates.rigorous import root_upper
-
-
-class CertificateFormatError(SpecproofError, ValueError):
-    """A certificate file or document is malformed (names the offending field)."""
 
 
 @dataclass(frozen=True, repr=False)
@@ -154,166 +169,6 @@ def x_digest(X_rational) -> str:
         h.update(",".join(rational_str(x) for x in row).encode())
         h.update(b";")
     return h.hexdigest()
-
-
-# Python refuses int <-> decimal-string conversions past 4300 digits (a guard against
-# quadratic-time parsing); exact Gram matrices can exceed that, so convert through
-# ``decimal`` with unbounded precision instead of lifting the process-wide limit.
-_DEC = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
-
-
-def _int_to_str(n: int) -> str:
-    # 13000 bits < 4000 digits; comparing against 10**4000 built that power on every call
-    return str(n) if n.bit_length() < 13000 else format(decimal.Decimal(n), "f")
-
-
-def _str_to_int(s: str) -> int:
-    return int(s) if len(s) < 4000 else int(_DEC.create_decimal(s))
-
-
-def parse_rational(text: Any, name: str) -> Fraction:
-    """Parse a ``"p/q"`` or ``"p"`` string into a Fraction, naming ``name`` on failure.
-
-    Examples
-    --------
-    >>> parse_rational("-3/4", "C")
-    Fraction(-3, 4)
-    """
-    if not isinstance(text, str):
-        raise CertificateFormatError(
-            f"{name} must be a rational string 'p/q', got {_short(text)}")
-    num, slash, den = text.partition("/")
-    digits = num[1:] if num.startswith("-") else num
-    if not (digits.isascii() and digits.isdigit()) or (
-        slash and not (den.isascii() and den.isdigit())
-    ):
-        raise CertificateFormatError(
-            f"{name} must be a rational string 'p/q', got {_short(text)}")
-    if den and not den.strip("0"):
-        raise CertificateFormatError(f"{name} has a zero denominator: {_short(text)}")
-    if max(len(digits), len(den)) > MAX_RATIONAL_DIGITS:
-        raise CertificateFormatError(
-            f"{name} has {max(len(digits), len(den))} digits (limit {MAX_RATIONAL_DIGITS})")
-    return Fraction(_str_to_int(num), _str_to_int(den) if den else 1)
-
-
-def _short(x: Any, limit: int = 60) -> str:
-    """``repr`` of a value from a file, cut to ``limit`` characters (never a huge line).
-
-    Big integers are described by their size, not converted (Python refuses to print
-    more than 4300 digits).
-    """
-    if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 200:
-        return f"an integer of {x.bit_length()} bits"
-    if isinstance(x, (list, dict)):
-        text = f"a JSON {'array' if isinstance(x, list) else 'object'} of {len(x)} items"
-    else:
-        try:
-            text = repr(x)
-        except ValueError:
-            text = type(x).__name__
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def float_copy(r: Fraction) -> float | None:
-    """The float written beside the rational ``r``: its correct rounding, or None where no
-    float is faithful to it (``|r|`` above the float range, or nonzero below ``2^-1074``).
-
-    Examples
-    --------
-    >>> float_copy(Fraction(1, 4)), float_copy(Fraction(1, 10**400))
-    (0.25, None)
-    """
-    try:
-        f = float(r)  # int/int true division: correctly rounded, subnormals included
-    except OverflowError:
-        return None
-    if (f == 0.0 and r != 0) or not math.isfinite(f):
-        return None
-    return f
-
-
-def approximate(x: Fraction, digits: int = 10, round_up: bool = False) -> str:
-    """``x`` to ``digits`` significant digits, at any magnitude (no float overflow).
-
-    With ``round_up`` the digits are rounded toward +infinity, so the decimal shown is
-    itself a true upper bound when ``x`` is one (what a verdict line states); otherwise
-    to nearest.
-
-    Examples
-    --------
-    >>> approximate(Fraction(1, 3) / 10**400)
-    '3.333333333E-401'
-    >>> approximate(1 + Fraction(1, 2**101), 12, round_up=True)
-    '1.00000000001'
-    """
-    x = Fraction(x)
-    if x == 0:
-        return "0"
-    if not round_up:
-        ctx = decimal.Context(prec=digits, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
-        num = ctx.create_decimal(x.numerator) if abs(x.numerator).bit_length() < 13000 \
-            else ctx.create_decimal(format(decimal.Decimal(x.numerator), "e"))
-        return str(ctx.divide(num, ctx.create_decimal(x.denominator)) if x.denominator != 1
-                   else num)
-    # exact integer arithmetic: k with 10^(digits-1) <= |x| 10^k < 10^digits, then ceil
-    mag = abs(x)
-    # estimate from bit lengths (str() of a huge int is refused), then adjust exactly
-    k = digits - 1 - int((mag.numerator.bit_length() - mag.denominator.bit_length()) * 0.30103)
-    while mag * Fraction(10) ** k >= 10**digits:
-        k -= 1
-    while mag * Fraction(10) ** k < 10 ** (digits - 1):
-        k += 1
-    scaled = x * Fraction(10) ** k
-    digits_int = -((-scaled.numerator) // scaled.denominator)  # ceil, either sign
-    ctx = decimal.Context(prec=digits + 2, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
-    return str(ctx.create_decimal(digits_int).scaleb(-k, ctx).normalize(ctx))
-
-
-def float_copies(rows) -> np.ndarray:
-    """The float copy of a rational matrix (:func:`float_copy` entrywise; NaN for null).
-
-    Examples
-    --------
-    >>> float_copies([[Fraction(1, 2), Fraction(1, 10**400)]])
-    array([[0.5, nan]])
-    """
-    out = [[float_copy(Fraction(x)) for x in row] for row in rows]
-    return np.array([[math.nan if f is None else f for f in row] for row in out],
-                    dtype=np.float64)
-
-
-def describe_rational(x: Fraction) -> str:
-    """Short display of a possibly huge rational: exact when short, else its size.
-
-    Examples
-    --------
-    >>> describe_rational(Fraction(3, 4))
-    '3/4'
-    >>> describe_rational(Fraction(3**200, 2**300))
-    'a rational of 317/301 bits, about 2^16'
-    """
-    x = Fraction(x)
-    if x.numerator.bit_length() + x.denominator.bit_length() < 200:
-        return rational_str(x)
-    mag = abs(x.numerator).bit_length() - x.denominator.bit_length()
-    sign = "-" if x < 0 else ""
-    return (f"a rational of {abs(x.numerator).bit_length()}/{x.denominator.bit_length()} bits, "
-            f"about {sign}2^{mag}")
-
-
-def rational_str(x: Fraction) -> str:
-    """``"p/q"`` (or ``"p"`` for integers) for a Fraction.
-
-    Examples
-    --------
-    >>> rational_str(Fraction(6, 4)), rational_str(Fraction(2))
-    ('3/2', '2')
-    """
-    x = Fraction(x)
-    if x.denominator == 1:
-        return _int_to_str(x.numerator)
-    return f"{_int_to_str(x.numerator)}/{_int_to_str(x.denominator)}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -591,93 +446,3 @@ class Certificate(Displayable):
         return cls(q=q, X=X, X_rational=Xr, C=C, basis=tuple(tuple(b) for b in basis),
                    gram=G, gram_rational=Gr, provenance=prov,
                    C_float=math.nan if c_float is None else float(c_float))
-
-
-def _json_float(x: float) -> float | None:
-    """A float for the file: ``null`` for NaN (the marker of "no float copy")."""
-    x = float(x)
-    return None if math.isnan(x) else x
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            keys = ", ".join(_short(k, 20) for k, _ in pairs[:8])
-            raise CertificateFormatError(
-                f"duplicate key {_short(key)} in a JSON object (keys: {keys}): a reader "
-                "would silently keep only one of the two values")
-        out[key] = value
-    return out
-
-
-def _no_constant(name: str) -> Any:
-    raise CertificateFormatError(f"{name} is not a JSON number (strict JSON has no {name})")
-
-
-def _parse_int(text: str) -> int:
-    digits = len(text) - text.startswith("-")
-    if digits > 310:  # beyond every float and every size the format uses
-        raise CertificateFormatError(
-            f"an integer literal of {digits} digits: beyond the float range (write large "
-            "exact values as rational strings)")
-    return int(text)
-
-
-def _check_depth(doc: Any, source: str) -> None:
-    """Refuse nesting deeper than :data:`MAX_NESTING` (iteratively: no recursion)."""
-    stack = [(doc, 1)]
-    while stack:
-        obj, depth = stack.pop()
-        if depth > MAX_NESTING:
-            raise CertificateFormatError(
-                f"certificate file {source!r} is nested {depth}+ levels deep (limit "
-                f"{MAX_NESTING}; the format needs 4)")
-        if isinstance(obj, dict):
-            stack.extend((v, depth + 1) for v in obj.values() if isinstance(v, (dict, list)))
-        elif isinstance(obj, list):
-            stack.extend((v, depth + 1) for v in obj if isinstance(v, (dict, list)))
-
-
-def _finite_number(x: Any) -> bool:
-    """A JSON number that is a finite float (bools and out-of-range integers are not)."""
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        return False
-    return abs(x) <= sys.float_info.max if isinstance(x, int) else math.isfinite(x)
-
-
-def _get(obj: Any, key: str, where: str) -> Any:
-    if not isinstance(obj, dict) or key not in obj:
-        raise CertificateFormatError(f"field {where}.{key} is missing")
-    return obj[key]
-
-
-def _float_matrix(rows: Any, n: int, m: int, name: str, allow_null: bool = False) -> np.ndarray:
-    if not isinstance(rows, list) or len(rows) != n:
-        raise CertificateFormatError(f"{name} must be a list of {n} rows, got {_short(rows)}")
-    out = np.empty((n, m))
-    for i, row in enumerate(rows):
-        if not isinstance(row, list) or len(row) != m:
-            raise CertificateFormatError(
-                f"{name}[{i}] must be a list of {m} numbers, got {_short(row)}")
-        for j, x in enumerate(row):
-            if x is None and allow_null:
-                out[i, j] = math.nan
-                continue
-            if not _finite_number(x):
-                what = "a finite number or null" if allow_null else "a finite number"
-                raise CertificateFormatError(f"{name}[{i}][{j}] must be {what}, got {_short(x)}")
-            out[i, j] = float(x)
-    return out
-
-
-def _rational_matrix(rows: Any, n: int, m: int, name: str) -> tuple[tuple[Fraction, ...], ...]:
-    if not isinstance(rows, list) or len(rows) != n:
-        raise CertificateFormatError(f"{name} must be a list of {n} rows, got {_short(rows)}")
-    out = []
-    for i, row in enumerate(rows):
-        if not isinstance(row, list) or len(row) != m:
-            raise CertificateFormatError(
-                f"{name}[{i}] must be a list of {m} strings, got {_short(row)}")
-        out.append(tuple(parse_rational(x, f"{name}[{i}][{j}]") for j, x in enumerate(row)))
-    return tuple(out)

@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from specproof._core import ComputationError, SpecproofError
-from specproof.certificates.certificate import CertificateFormatError
+from specproof.certificates.rational_text import CertificateFormatError
 
 
 class CertificationError(SpecproofError, RuntimeError):

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from specproof.certificates.certificate import describe_rational
+from specproof.certificates.rational_text import describe_rational
 
 BACKENDS: tuple[str, ...] = ("auto", "bareiss", "factor-dd", "flint", "fraction")
 LIMB = 18  # bits per limb of the exact K K^T: N * 4 limbs * 2^36 stays below 2^53

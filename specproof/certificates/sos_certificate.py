@@ -31,12 +31,14 @@ from pathlib import Path
 from typing import Any
 
 from specproof._core.files import atomic_write
-from specproof.certificates.certificate import (
-    CertificateFormatError,
+from specproof.certificates.json_fields import (
     _check_depth,
     _no_constant,
     _no_duplicates,
     _parse_int,
+)
+from specproof.certificates.rational_text import (
+    CertificateFormatError,
     _short,
     parse_rational,
     rational_str,
