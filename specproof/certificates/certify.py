@@ -30,17 +30,22 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import os
-import tempfile
 import time
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentError, ArgumentTypeError, ResourceLimitError, versions
-from specproof._core.version import __version__
+from specproof._core import ArgumentError, ArgumentTypeError
 from specproof.certificates.certificate import Certificate, float_copies
+from specproof.certificates.certify_inputs import (
+    _check_size,
+    _versions,
+    estimate_certify_bytes,
+    rationalize,
+    round_up_decimal,
+    writable_output,
+)
 from specproof.certificates.check_exact import check_exact
 from specproof.certificates.check_numeric import check_numeric
 from specproof.certificates.constants import BITS_STEP, FIRST_BITS_MIN, MAX_BITS, MAX_Q
@@ -59,192 +64,14 @@ __all__ = ["CertificationError", "certify", "estimate_certify_bytes", "expand_ta
            "writable_output"]
 
 
-
-# ---------------------------------------------------------------- rational data
-
-
-def rationalize(X: Any, data_bits: int | None = None) -> tuple[tuple[Fraction, ...], ...]:
-    """The matrix ``X`` as exact rationals.
-
-    Parameters
-    ----------
-    X : array_like (n, d) of floats, ints, Fractions or ``"p/q"`` strings
-        The data. Floats are converted *exactly* (a float is a dyadic rational).
-    data_bits : int or None
-        If given, each float entry is rounded to the nearest multiple of ``2^-data_bits``:
-        smaller numbers and faster exact arithmetic, but the certificate is then about the
-        rounded matrix. A common power-of-two denominator keeps the lcm of all
-        denominators small (``limit_denominator`` would not: the lcm of many unrelated
-        denominators explodes, and with it every exact coefficient).
-
-    Returns
-    -------
-    tuple of tuple of Fraction
-
-    Examples
-    --------
-    >>> rationalize([[0.5, 0.1]], data_bits=4)
-    ((Fraction(1, 2), Fraction(1, 8)),)
-    """
-    arr = np.asarray(X, dtype=object)
-    if arr.ndim != 2 or 0 in arr.shape:
-        raise ArgumentError(f"X must be a non-empty 2-D array, got shape {arr.shape}")
-    if data_bits is not None and (not isinstance(data_bits, int) or data_bits < 0):
-        raise ArgumentError(
-            f"data_bits must be a non-negative integer or None, got {data_bits!r}")
-    rows = []
-    for i, row in enumerate(arr):
-        out = []
-        for j, x in enumerate(row):
-            if isinstance(x, (bool, np.bool_)):
-                raise ArgumentTypeError(f"X[{i}][{j}] is a bool; expected a number")
-            if isinstance(x, (float, np.floating)) and not math.isfinite(float(x)):
-                raise ArgumentError(f"X has a non-finite entry {x} at index ({i}, {j})")
-            try:
-                r = Fraction(x.item() if isinstance(x, (np.floating, np.integer)) else x)
-            except (TypeError, ValueError) as exc:
-                raise ArgumentTypeError(
-                    f"X[{i}][{j}] = {x!r} is not a number or rational string") from exc
-            except OverflowError as exc:
-                raise ArgumentError(f"X[{i}][{j}] = {x!r} is not finite") from exc
-            if data_bits is not None and isinstance(x, (float, np.floating)):
-                r = Fraction(round(r * 2**data_bits), 2**data_bits)
-            out.append(r)
-        rows.append(tuple(out))
-    return tuple(rows)
-
-
 DELTA_FLOOR = 1e-9
 """Smallest relative slack ``delta`` that ``certify`` picks by itself."""
-C_DIGITS = 12
-"""Significant decimal digits of the certified ``C`` (rounded up)."""
 _SCALED_PROVENANCE = ("sos_value", "solver_residual", "projected_lambda_min",
                       "float_error_allowance", "margin")
 """Provenance numbers in the units of ``||X||^q``: scaled back with the certificate."""
 
 
-def round_up_decimal(x: float | Fraction, digits: int = C_DIGITS) -> Fraction:
-    """The smallest decimal with ``digits`` significant digits that is ``>= x`` (x > 0).
-
-    Examples
-    --------
-    >>> round_up_decimal(3.14159265358979, 3)
-    Fraction(63, 20)
-    """
-    x = Fraction(x)
-    if x <= 0:
-        raise ArgumentError(f"x must be positive, got {x}")
-    # floor(log10 x) from the digit counts (exact; float(x) may under/overflow)
-    e10 = len(str(x.numerator)) - len(str(x.denominator))
-    while Fraction(10) ** e10 > x:
-        e10 -= 1
-    while Fraction(10) ** (e10 + 1) <= x:
-        e10 += 1
-    e = e10 - digits + 1
-    unit = Fraction(10) ** e
-    return math.ceil(x / unit) * unit
-
-
 # ---------------------------------------------------------------- the pipeline
-
-
-def _versions() -> dict[str, str]:
-    # read from installed metadata: importing cvxpy just for its version costs seconds
-    names = ("numpy", "scipy", "cvxpy", "clarabel", "scs", "python-flint")
-    out = {k: v for k, v in versions(names).items() if v is not None}
-    out["specproof"] = __version__
-    return out
-
-
-# ---------------------------------------------------------------- up-front checks
-
-
-def writable_output(path: str | os.PathLike | None) -> Path | None:
-    """Check, before any work, that a certificate can be written to ``path``.
-
-    The folder must exist and accept a new file (tried for real: a temporary file is
-    created and removed), and ``path`` must not be a folder.
-
-    Raises
-    ------
-    ArgumentError
-        Naming the path and what is wrong with it.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> writable_output(tempfile.mkdtemp())   # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    specproof._core.errors.ArgumentError: output ... is a folder; give a file name ...
-    """
-    if path is None:
-        return None
-    p = Path(path)
-    if p.is_dir():
-        raise ArgumentError(f"output {str(p)!r} is a folder; give a file name such as "
-                            f"{str(p / 'cert.json')!r}")
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.is_dir():
-        raise ArgumentError(f"output {str(p)!r}: its folder {str(parent)!r} does not exist")
-    if p.exists() and not os.access(p, os.W_OK):
-        raise ArgumentError(f"output {str(p)!r} exists and is not writable")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".probe", dir=parent)
-    except OSError as exc:
-        raise ArgumentError(f"output {str(p)!r}: cannot create a file in {str(parent)!r} "
-                            f"({exc.strerror or exc})") from None
-    os.close(fd)
-    os.unlink(tmp)
-    return p
-
-
-def estimate_certify_bytes(n: int, d: int, q: int, exact: bool = False) -> dict[str, int]:
-    """Memory the certification structures need, estimated before building any of them.
-
-    ``monomials``: the ``C(d+q-1, q)`` exponent tuples of degree q (and their
-    coefficients, ~ ``8 d + 64`` bytes each); ``gram``: the ``N x N`` Gram matrix with
-    ``N = C(d+q/2-1, q/2)``, its coefficient operator and copies (~ 64 bytes an entry,
-    ~ 400 for exact rationals); ``products``: the checker's blocked products. The
-    solver's own need (Clarabel's dense scaling block) comes on top; the conic layer
-    checks that one separately.
-
-    Examples
-    --------
-    >>> est = estimate_certify_bytes(10000, 200, 4)
-    >>> est["monomials"] > 10 * 2**30
-    True
-    """
-    k = q // 2
-    m = math.comb(d + q - 1, q)
-    N = math.comb(d + k - 1, k)
-    out = {
-        "monomials": m * (8 * d + 64),
-        "gram": N * N * (400 if exact else 64),
-        "products": min(n, max(1, 2_000_000 // max(1, m))) * m * 8 * 3 + n * d * 8,
-    }
-    out["total"] = sum(out.values())
-    return out
-
-
-def _check_size(n: int, d: int, q: int, exact: bool) -> None:
-    from specproof.certificates.conic import available_memory
-
-    est = estimate_certify_bytes(n, d, q, exact)
-    have = available_memory()
-    limit = have if have is not None else 64 * 2**30
-    if est["total"] > limit:
-        m = math.comb(d + q - 1, q)
-        N = math.comb(d + q // 2 - 1, q // 2)
-        raise ResourceLimitError(
-            f"certify would need about {est['total'] / 2**30:.1f} GiB before solving for X "
-            f"of shape {n}x{d} at q = {q} ({m} monomials of degree {q}, a {N}x{N} Gram "
-            f"matrix); {limit / 2**30:.1f} GiB are "
-            f"{'available' if have is not None else 'the limit'}. Alternatives: "
-            f"two_to_q(X, q={q}, method='power' or 'baseline') brackets the norm without a "
-            f"certificate; fewer columns (the Gram basis grows like d^{q // 2}); q = 2 "
-            "(the spectral norm)."
-        )
 
 
 def _scale_rows(rows, k: int) -> tuple[tuple[Fraction, ...], ...]:

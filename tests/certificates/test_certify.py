@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import tempfile
 from fractions import Fraction
 
 import numpy as np
@@ -42,7 +43,7 @@ def test_unwritable_output_is_refused_before_any_work(tmp_path, monkeypatch):
             def refuse(*args, **kwargs):
                 raise PermissionError(13, "Permission denied", str(locked))
 
-            monkeypatch.setattr(certify_module.tempfile, "mkstemp", refuse)
+            monkeypatch.setattr(tempfile, "mkstemp", refuse)
         with pytest.raises(ArgumentError, match="cannot create a file"):
             certify(X, output=locked / "c.json")
     finally:
