@@ -151,3 +151,16 @@ def test_1500_dense_expm_steps_on_the_even_odd_route_keep_the_spectrum(monkeypat
     assert len(taken) == 1500
     assert np.linalg.norm(params["W"] - W) > 0.5 * np.linalg.norm(W)  # W really moved
     assert drift <= 1e-13
+
+
+def test_even_odd_accepts_any_memory_layout():
+    # BLAS wants Fortran order: other layouts are copied, never misread
+    rng = np.random.default_rng(7)
+    A, X = _skew(rng, 30), rng.standard_normal((30, 12))
+    s = 2.0 / np.linalg.norm(A, 2)
+    E = sla.expm(s * A)
+    spread = np.zeros((60, 60))
+    spread[::2, ::2] = A
+    for Av in (A, np.asfortranarray(A), spread[::2, ::2]):
+        for Xv in (X, np.asfortranarray(X), X[:, ::2], rng.standard_normal((12, 30)).T):
+            assert np.abs(_even_odd_action(Av, Xv, s) - E @ Xv).max() < 1e-14
