@@ -54,7 +54,7 @@ def _gram_symbols(
     """
     E, B, c = _gram_factors(K, grid, select)
     G = (E @ B).view(complex)
-    return G.reshape(-1, c, c) if select is not None else G.reshape(*grid[:1], -1, c, c)
+    return G.reshape(-1, c, c) if select is not None else G.reshape(grid[0], -1, c, c)
 
 
 def _gram_factors(
