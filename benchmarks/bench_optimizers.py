@@ -87,6 +87,9 @@ def torch_table(shape: tuple[int, int], threads: int, reps: int) -> dict[str, fl
         "Pion expm (torch)": lambda p: sptorch.Pion([p], lr=0.01, transform="expm"),
         "Pion expm, low-rank route (torch)": lambda p: sptorch.Pion(
             [p], lr=0.01, transform="expm", **LOW_RANK),
+        "Pion E2, low-rank route (torch)": lambda p: sptorch.Pion([p], lr=0.01, **LOW_RANK),
+        "Pion Cayley, low-rank route (torch)": lambda p: sptorch.Pion(
+            [p], lr=0.01, transform="cayley", **LOW_RANK),
     }
     steps = {}
     for name, make in makers.items():
@@ -106,7 +109,9 @@ def torch_table(shape: tuple[int, int], threads: int, reps: int) -> dict[str, fl
            times, "torch.optim.Muon (NS in float32)",
            {"specproof Muon (torch)": "<= 1.2", "Pion E2 (torch)": "<= 1.5",
             "Pion Cayley (torch)": "<= 2", "Pion expm (torch)": "<= 3",
-            "Pion expm, low-rank route (torch)": "<= 3"})
+            "Pion expm, low-rank route (torch)": "<= 3",
+            "Pion E2, low-rank route (torch)": "<= 1.5",
+            "Pion Cayley, low-rank route (torch)": "<= 2"})
     return times
 
 

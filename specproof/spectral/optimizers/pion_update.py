@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from specproof.spectral.optimizers.pion_expm import squared_out_side
 from specproof.spectral.optimizers.skew import skew_generator
 from specproof.spectral.optimizers.skew_kernels import (
     apply_dense,
@@ -202,29 +203,45 @@ def pion_update(
         del lowrank[sd]
         A[sd] = -skew_generator(W, M, sd)
     AW = WA = None
-    if "out" in acting:
-        AW = lowrank["out"].AW if "out" in lowrank else A["out"] @ W
     if "in" in acting:
         WA = lowrank["in"].WA if "in" in lowrank else W @ A["in"]
-    D = AW if WA is None else (WA if AW is None else AW + WA)
+    squared = None
+    if "out" in acting:
+        if "out" in lowrank:
+            AW = lowrank["out"].AW
+        else:
+            if hyper["transform"] == "expm":
+                # the even/odd series gives ||A W|| from its first product
+                squared = squared_out_side(A["out"], W, WA, hyper["lr"], hyper["rms"], eps)
+            if squared is None or squared.norm_D is None:
+                AW = A["out"] @ W
+    if AW is None and squared is not None:
+        norm_D = squared.norm_D
+    else:
+        D = AW if WA is None else (WA if AW is None else AW + WA)
+        norm_D = _norm(D)
     d_out, d_in = W.shape
-    norm_D = _norm(D)
     # a vanishing first-order move (every generator 0) leaves W as it is; with eps = 0
     # alpha would be c sqrt(mn) / 0 and s * A = inf * 0
     alpha = hyper["rms"] * math.sqrt(d_out * d_in) / (norm_D + eps) if norm_D > 0.0 else 0.0
     s = hyper["lr"] * alpha
     tr = hyper["transform"]
     X = W
-    if AW is not None:
-        X = (lowrank["out"].left(s, tr) if "out" in lowrank
-             else apply_dense(A["out"], s, W, tr, AX=AW))
+    if "out" in acting:
+        if "out" in lowrank:
+            X = lowrank["out"].left(s, tr)
+        elif squared is not None:
+            X = squared.apply(s)
+        else:
+            X = apply_dense(A["out"], s, W, tr, AX=AW)
     new_W = X
-    if WA is not None:
+    if "in" in acting:
         if "in" in lowrank:
-            new_W = lowrank["in"].right(X, s, tr, X_is_W=AW is None)
+            new_W = lowrank["in"].right(X, s, tr, X_is_W="out" not in acting)
         else:
             # X A = W A when the out side did not act: the known product is reused
-            new_W = apply_dense_right(X, A["in"], s, tr, XA=WA if AW is None else None)
+            new_W = apply_dense_right(X, A["in"], s, tr,
+                                      XA=WA if "out" not in acting else None)
     diagnostics = {
         "A_out": A.get("out"),
         "A_in": A.get("in"),

@@ -30,19 +30,21 @@ from typing import Any
 
 import numpy as np
 
-from specproof.spectral.optimizers.skew_series import (
+from specproof.spectral.optimizers.skew_numerics import (
     MAX_TERMS,
     _addmm,
     _axpy,
     _eye,
-    _integrate,
     _is_numpy,
     _solve,
+    norm2_estimate,
+    unit_roundoff,
+)
+from specproof.spectral.optimizers.skew_series import (
+    _integrate,
     expm_apply,
     expm_skew,
-    norm2_estimate,
     taylor_degree,
-    unit_roundoff,
 )
 
 

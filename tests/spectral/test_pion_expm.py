@@ -1,0 +1,151 @@
+"""Pion's dense out-side exponential with ``||A W||`` read off the even/odd series.
+
+The route replaces the product ``A_out W`` by ``-<W, A^2 W>`` and the cross term
+``<A_out W, W A_in>`` by half a product; these tests pin the step-size norm against the
+direct one, the fallback when its parts cancel, the route choice, extreme magnitudes and
+the whole step against scipy's expm.
+"""
+
+import math
+
+import numpy as np
+import pytest
+import scipy.linalg as sla
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import specproof.spectral as spectral
+from specproof.spectral.optimizers import pion_expm, skew_series
+from specproof.spectral.optimizers.pion_expm import (
+    SquaredOutSide,
+    skew_pair_inner,
+    squared_out_side,
+)
+from specproof.spectral.optimizers.skew_even_odd import even_odd_applies, square_skew
+from specproof.spectral.optimizers.skew_numerics import norm2_estimate
+
+
+def _skew(rng, d):
+    X = rng.standard_normal((d, d))
+    return X - X.T
+
+
+@settings(max_examples=40, deadline=None)
+@given(d=st.integers(1, 40), c=st.integers(1, 12), strip=st.integers(1, 50),
+       seed=st.integers(0, 2**16))
+def test_skew_pair_inner_equals_the_dense_inner_product(d, c, strip, seed):
+    rng = np.random.default_rng(seed)
+    A, S, W = _skew(rng, d), _skew(rng, c), rng.standard_normal((d, c))
+    ref = float(np.sum(A * (W @ S @ W.T)))
+    scale = float(np.abs(A).sum() * np.abs(W @ S @ W.T).max())
+    assert abs(skew_pair_inner(A, W @ S, W, strip=strip) - ref) <= 1e-13 * max(scale, 1e-300)
+
+
+def test_skew_pair_inner_is_wrong_for_a_non_skew_product():
+    # the control: the half-triangle sum needs Z W^T skew; a symmetric one is misread
+    rng = np.random.default_rng(1)
+    A, W = _skew(rng, 12), rng.standard_normal((12, 4))
+    S = rng.standard_normal((4, 4))
+    S = S + S.T
+    ref = float(np.sum(A * (W @ S @ W.T)))   # 0: skew against symmetric
+    assert abs(ref) < 1e-12
+    assert abs(skew_pair_inner(A, W @ S, W, strip=5)) > 1e-3
+
+
+@pytest.mark.parametrize("with_in", [True, False])
+@pytest.mark.parametrize("d, c", [(60, 20), (200, 30), (33, 1)])
+def test_the_step_norm_equals_the_direct_one(with_in, d, c):
+    rng = np.random.default_rng(d + c)
+    A, W = _skew(rng, d), rng.standard_normal((d, c))
+    WA = W @ _skew(rng, c) if with_in else None
+    got = SquaredOutSide(A, W, WA, norm2_estimate(A)).norm_D
+    D = A @ W + (WA if with_in else 0.0)
+    assert got is not None
+    assert abs(got - np.linalg.norm(D)) <= 1e-13 * np.linalg.norm(D)
+
+
+def test_cancelling_parts_give_no_norm_and_the_step_forms_d():
+    # W with orthonormal columns and A_out = -W S W^T: A_out W = -W S exactly cancels W S
+    rng = np.random.default_rng(3)
+    W = np.linalg.qr(rng.standard_normal((50, 8)))[0]
+    S = _skew(rng, 8)
+    A = -(W @ S @ W.T)
+    A = 0.5 * (A - A.T)
+    assert SquaredOutSide(A, W, W @ S, norm2_estimate(A)).norm_D is None
+    # half cancelled: still far from the threshold, and accurate
+    part = SquaredOutSide(A, W, 0.5 * (W @ S), norm2_estimate(A)).norm_D
+    ref = np.linalg.norm(A @ W + 0.5 * (W @ S))
+    assert part is not None and abs(part - ref) <= 1e-12 * ref
+
+
+def test_the_route_is_not_taken_where_the_taylor_series_is_cheaper():
+    rng = np.random.default_rng(4)
+    A, W = _skew(rng, 200), rng.standard_normal((200, 30))
+    WA = W @ _skew(rng, 30)
+    # the syrk costs 3.5 products here (d / c = 6.7): at a tiny step (degree 3) and at
+    # lr 0.05 (|s| ||A|| = 0.018, degree 7) it does not pay, at lr 0.5 (0.18, degree 12)
+    # it does
+    assert squared_out_side(A, W, WA, lr=1e-7, rms=0.2, eps=1e-8) is None
+    assert squared_out_side(A, W, WA, lr=0.05, rms=0.2, eps=1e-8) is None
+    assert squared_out_side(A, W, WA, lr=0.5, rms=0.2, eps=1e-8) is not None
+    # a block as wide as A is the factor route's
+    assert squared_out_side(A, rng.standard_normal((200, 200)), None, 0.05, 0.2, 1e-8) is None
+
+
+def test_extreme_norms_stay_off_the_even_odd_route_and_are_right():
+    # syrk squares before it scales: at ||A|| ~ 1e200 A^T A would overflow
+    rng = np.random.default_rng(5)
+    A, X = _skew(rng, 40), rng.standard_normal((40, 6))
+    norm = np.linalg.norm(A, 2)
+    for big in (1e200, 1e-200):
+        assert not even_odd_applies(A * big, X, norm * big)
+        assert squared_out_side(A * big, X, None, lr=0.05, rms=0.2, eps=0.0) is None
+        got = skew_series.expm_apply(A * big, 0.7 / (norm * big), X)
+        ref = sla.expm(0.7 / norm * A) @ X
+        assert np.abs(got - ref).max() <= 1e-13 * np.abs(X).max()
+    # inside the safe range the normalised square is exact to rounding
+    C1 = square_skew(A * 1e140, norm * 1e140)
+    ref = (A / norm) @ (A / norm)
+    assert np.abs(np.triu(C1) - np.triu(ref)).max() <= 1e-14
+
+
+def test_a_step_on_the_route_equals_the_dense_update_and_skips_aw(monkeypatch):
+    built = []
+    real = pion_expm.SquaredOutSide
+    monkeypatch.setattr(pion_expm, "SquaredOutSide",
+                        lambda *a, **k: built.append(real(*a, **k)) or built[-1])
+    rng = np.random.default_rng(6)
+    W = rng.standard_normal((150, 40)) / 6
+    opt, params = spectral.Pion(lr=0.1, transform="expm"), {"W": W.copy()}
+    for _ in range(3):
+        before = params["W"].copy()
+        opt.step(params, {"W": rng.standard_normal(W.shape)})
+        d = opt.diagnostics["W"]
+        D = d["A_out"] @ before + before @ d["A_in"]
+        # the step size was set by ||D|| exactly: the first-order RMS is rms * lr
+        assert abs(d["first_order_rms"] - 0.2 * 0.1 * np.linalg.norm(D)
+                   / (np.linalg.norm(D) + 1e-8)) <= 1e-14
+        assert abs(built[-1].norm_D - np.linalg.norm(D)) <= 1e-13 * np.linalg.norm(D)
+        s = d["step_size"]
+        ref = sla.expm(s * d["A_out"]) @ before @ sla.expm(s * d["A_in"])
+        assert np.abs(params["W"] - ref).max() <= 1e-13 * np.abs(before).max()
+    assert len(built) == 3
+
+
+@settings(max_examples=15, deadline=None)
+@given(shape=st.sampled_from([(30, 8), (45, 12), (64, 5)]),
+       side=st.sampled_from(["both", "out", "alternate"]),
+       lr=st.sampled_from([0.02, 0.1, 0.3]), seed=st.integers(0, 2**16))
+def test_every_side_on_the_route_equals_scipy(shape, side, lr, seed):
+    rng = np.random.default_rng(seed)
+    W = rng.standard_normal(shape) / math.sqrt(shape[1])
+    opt, params = spectral.Pion(lr=lr, transform="expm", side=side), {"W": W.copy()}
+    for _ in range(2):
+        before = params["W"].copy()
+        opt.step(params, {"W": rng.standard_normal(shape)})
+        d = opt.diagnostics["W"]
+        s = d["step_size"]
+        E_out = sla.expm(s * d["A_out"]) if "out" in d["acting"] else np.eye(shape[0])
+        E_in = sla.expm(s * d["A_in"]) if "in" in d["acting"] else np.eye(shape[1])
+        ref = E_out @ before @ E_in
+        assert np.abs(params["W"] - ref).max() <= 1e-13 * np.abs(before).max()
