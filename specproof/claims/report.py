@@ -28,7 +28,7 @@ from specproof._core.version import __version__
 from specproof.claims.claim import REGISTRY
 from specproof.claims.document import build_document, key_figure
 from specproof.claims.folder import ReportFolder
-from specproof.claims.markup import plain_rich
+from specproof.claims.markup_plain import plain_rich
 from specproof.claims.render import plural, render_html, render_markdown, render_tex
 from specproof.claims.run import VerifyRun
 from specproof.claims.runner import VERDICTS

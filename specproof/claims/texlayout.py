@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from specproof.claims.markup import plain_rich, split_math
+from specproof.claims.markup import split_math
+from specproof.claims.markup_plain import plain_rich
 from specproof.claims.values import format_inline, is_number, number_parts
 
 # The narrowest column of the usual templates: two-column article on A4 (221 pt).

@@ -182,7 +182,7 @@ def _cmd_claims(args: argparse.Namespace) -> int:
 
     from specproof._core import to_jsonable
     from specproof.claims import REGISTRY, SelectionError, select_claims
-    from specproof.claims.markup import plain_rich
+    from specproof.claims.markup_plain import plain_rich
 
     load_claim_modules(args.module)
     try:

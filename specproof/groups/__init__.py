@@ -5,7 +5,8 @@ Modules stack without circles (each imports only those below it)::
 
     errors, permutations < axioms < cayley < family < representations < characters
     < irrep < irrep_lists < constructions < finite < families/* < irreps < decomposition
-    < actions < equivariance, intertwiners, fourier < isotypic, equivariant_layers
+    < actions < action_check, equivariance, intertwiners, fourier
+    < isotypic, equivariant_layers
 
 Examples
 --------
@@ -15,16 +16,15 @@ Examples
 2
 """
 
+from specproof.groups.action_check import ActionCheck, verify_action
 from specproof.groups.actions import (
     Action,
-    ActionCheck,
     Conjugation,
     FeatureMapAction,
     GridAction,
     LeftMultiplication,
     PermutationAction,
     SignalAction,
-    verify_action,
 )
 from specproof.groups.axioms import AxiomCheck, check_group_axioms
 from specproof.groups.characters import character_inner, hom_dimension

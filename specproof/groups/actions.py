@@ -2,7 +2,8 @@
 grids and on feature maps that carry a representation per pixel.
 
 Every action is a *left* action: ``e.x = x`` and ``a.(b.x) = (a·b).x``;
-:func:`verify_action` checks both on every pair of elements.
+:func:`~specproof.groups.action_check.verify_action` checks both on every pair of
+elements.
 
 Image-grid convention (matches :func:`~specproof.groups.cyclic` and
 :func:`~specproof.groups.dihedral` indexing): an image is an array whose axes ``axes``
@@ -18,8 +19,6 @@ on a pixel grid only for N dividing 4, so only ``cyclic(N)`` and ``dihedral(N)``
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,8 +26,6 @@ import numpy as np
 from specproof._core import (
     ArgumentError,
     ArgumentTypeError,
-    Result,
-    as_generator,
     as_positive_int,
 )
 from specproof.groups.cayley import CayleyGroup, as_group
@@ -288,120 +285,12 @@ class FeatureMapAction(Action):
         return default_tolerance(self.rho.matrices.dtype, self.rho.dim) * max(1.0, scale)
 
 
-@dataclass(frozen=True)
-class ActionCheck(Result):
-    """Result of :func:`verify_action` (the :class:`specproof.Result` convention).
-
-    Attributes
-    ----------
-    ok, reason, code
-        ``code`` is ``"ok"``, ``"identity_fails"`` or ``"compatibility_fails"``.
-    identity_error : float
-        ``max |e.x − x|`` over samples.
-    max_error : float
-        ``max |a.(b.x) − (ab).x|`` over pairs and samples.
-    worst_pair : tuple of int
-        The pair ``(a, b)`` achieving ``max_error``.
-    worst_sample : int
-        Index of the sample achieving it.
-    n_pairs, n_samples : int
-        How much was checked.
-    """
-
-    identity_error: float = 0.0
-    max_error: float = 0.0
-    worst_pair: tuple[int, int] = (0, 0)
-    worst_sample: int = 0
-    n_pairs: int = 0
-    n_samples: int = 0
-
-
-def _distance(x: Any, y: Any) -> float:
-    x, y = np.asarray(x), np.asarray(y)
-    if x.shape != y.shape:
-        return float("inf")
-    if x.size == 0:
-        return 0.0
-    return float(np.max(np.abs(x.astype(np.float64) - y.astype(np.float64))))
-
-
-def verify_action(
-    action: Action,
-    samples: int | Sequence[Any] = 4,
-    rng: np.random.Generator | int | None = None,
-) -> ActionCheck:
-    """Check ``e.x = x`` and ``a.(b.x) = (a·b).x`` for every pair ``(a, b)`` and sample ``x``.
-
-    Parameters
-    ----------
-    action : Action
-        The action to check.
-    samples : int or sequence
-        Number of random points (from ``action.random_point``) or the points themselves.
-    rng : numpy Generator, int or None
-        Randomness for the sample points.
-
-    Returns
-    -------
-    ActionCheck
-        ``ok``, the worst pair and its error. Errors are ``max|·|`` of the difference; for
-        actions on finite sets (indices) any nonzero value is a failure, its size carries
-        no meaning.
-
-    Examples
-    --------
-    >>> from specproof.groups import dihedral
-    >>> verify_action(GridAction(dihedral(4)), samples=2, rng=0).ok
-    True
-    """
-    if not isinstance(action, Action):
-        raise ArgumentTypeError(f"action must be an Action, got {type(action).__name__}")
-    gen = as_generator(rng)
-    if isinstance(samples, (int, np.integer)) and not isinstance(samples, bool):
-        points = [action.random_point(gen)
-                  for _ in range(as_positive_int(samples, "samples"))]
-    else:
-        points = list(samples)
-        if not points:
-            raise ArgumentError("samples must contain at least one point")
-    G = action.group
-    n = G.order
-    id_err, worst, pair, worst_s = 0.0, 0.0, (G.identity, G.identity), 0
-    ok_id, ok_comp = True, True
-    for s, x in enumerate(points):
-        tol = action.tolerance(x)
-        e_err = _distance(action.act(G.identity, x), x)
-        id_err = max(id_err, e_err)
-        ok_id &= e_err <= tol
-        images = [action.act(b, x) for b in range(n)]
-        for a in range(n):
-            for b in range(n):
-                err = _distance(action.act(a, images[b]), images[int(G.table[a, b])])
-                if err > worst:
-                    worst, pair, worst_s = err, (a, b), s
-                ok_comp &= err <= tol
-    ok = bool(ok_id and ok_comp)
-    reason, code = "", "ok"
-    if not ok_id:
-        reason, code = f"identity axiom fails: max |e.x - x| = {id_err:.3e}", "identity_fails"
-    elif not ok_comp:
-        a, b = pair
-        code = "compatibility_fails"
-        reason = (f"compatibility a.(b.x) = (ab).x fails for (a, b) = ({a}, {b}) "
-                  f"[{G.labels[a]}, {G.labels[b]}] on sample {worst_s}: error {worst:.3e}")
-    return ActionCheck(ok=ok, reason=reason, code=code, identity_error=id_err,
-                       max_error=worst, worst_pair=pair, worst_sample=worst_s,
-                       n_pairs=n * n, n_samples=len(points))
-
-
 __all__ = [
     "Action",
-    "ActionCheck",
     "Conjugation",
     "FeatureMapAction",
     "GridAction",
     "LeftMultiplication",
     "PermutationAction",
     "SignalAction",
-    "verify_action",
 ]

@@ -8,12 +8,14 @@ from specproof.spectral.convnorm import (
     convnorm_report,
 )
 from specproof.spectral.convnorm_layer import ConvNorm, cosine_rampdown, depthwise_affine
-from specproof.spectral.normalization import (
+from specproof.spectral.kernel_normalization import (
     BSNPowerIteration,
-    PowerIterationSN,
     bsn_normalize,
     bsn_sigmas,
     conv_operator_normalize,
+)
+from specproof.spectral.normalization import (
+    PowerIterationSN,
     exact_sigma,
     power_iteration,
     spectral_normalize,

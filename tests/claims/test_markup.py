@@ -12,10 +12,10 @@ from specproof.claims.markup import (
     html_rich,
     math_is_safe,
     md_rich,
-    plain_rich,
     split_math,
     tex_rich,
 )
+from specproof.claims.markup_plain import plain_rich
 from specproof.claims.values import format_inline, number_parts
 
 # Strings a user might write, and strings written to break the LaTeX report.
