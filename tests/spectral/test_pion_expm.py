@@ -149,3 +149,54 @@ def test_every_side_on_the_route_equals_scipy(shape, side, lr, seed):
         E_in = sla.expm(s * d["A_in"]) if "in" in d["acting"] else np.eye(shape[1])
         ref = E_out @ before @ E_in
         assert np.abs(params["W"] - ref).max() <= 1e-13 * np.abs(before).max()
+
+
+@pytest.mark.parametrize("transform", ["expm", "e2"])
+@pytest.mark.parametrize("w_scale", [1e155])
+def test_a_weight_at_extreme_scale_still_takes_its_step(transform, w_scale):
+    # G W^T stays O(1) (the gradient has the inverse scale), but ||D||^2 overflows as a
+    # plain sum of squares: the step size must still come from ||D||, not from inf
+    # (which made the step a silent no-op)
+    rng = np.random.default_rng(8)
+    W = rng.standard_normal((60, 20)) * w_scale
+    opt, params = spectral.Pion(lr=0.1, transform=transform), {"W": W.copy()}
+    opt.step(params, {"W": rng.standard_normal(W.shape) / w_scale})
+    d = opt.diagnostics["W"]
+    assert d["first_order_rms"] == pytest.approx(0.1 * 0.2, rel=1e-12)
+    assert np.all(np.isfinite(params["W"]))
+    s0, s1 = (np.linalg.svd(x / w_scale, compute_uv=False) for x in (W, params["W"]))
+    assert np.abs(s1 - s0).max() <= 1e-13 * s0[0]
+
+
+@pytest.mark.parametrize("transform", ["expm", "e2"])
+def test_an_overflowing_generator_is_an_error_not_a_silent_no_op(transform):
+    from specproof.spectral import NonFiniteUpdateError
+
+    rng = np.random.default_rng(9)
+    W = rng.standard_normal((60, 20)) * 1e160
+    opt, params = spectral.Pion(lr=0.1, transform=transform), {"W": W.copy()}
+    with pytest.raises(NonFiniteUpdateError, match="overflows"):
+        opt.step(params, {"W": rng.standard_normal(W.shape) * 1e160})  # G W^T = inf
+    assert np.array_equal(params["W"], W)
+
+
+def test_a_rotation_past_a_million_radians_is_an_error_not_a_hang():
+    # a weight of RMS 1e-170 moved by lr * rms = 0.02: ||sA|| ~ 1e168, which the series
+    # would split into 1e168 substeps (it used to underflow ||D|| to 0 and do nothing)
+    from specproof._core import ArgumentError
+
+    rng = np.random.default_rng(10)
+    W = rng.standard_normal((60, 20)) * 1e-170
+    opt, params = spectral.Pion(lr=0.1, transform="expm"), {"W": W.copy()}
+    with pytest.raises(ArgumentError, match="a rotation by more than 1e[+]06 radians"):
+        opt.step(params, {"W": rng.standard_normal(W.shape) * 1e170})
+    assert np.array_equal(params["W"], W)
+    rng = np.random.default_rng(11)
+    A, X = _skew(rng, 30), rng.standard_normal((30, 4))
+    for s in (1e7, -1e7):   # both series, and the factor
+        with pytest.raises(ArgumentError, match="rotation"):
+            skew_series.expm_apply(A, s, X)
+        with pytest.raises(ArgumentError, match="rotation"):
+            skew_series._even_odd_action(A, X, s)
+        with pytest.raises(ArgumentError, match="rotation"):
+            skew_series.expm_skew(s * A)

@@ -87,11 +87,14 @@ class SquaredOutSide:
         self.CW = square_times(self.C1, W)
         aw2 = max(0.0, -float(np.vdot(W, self.CW))) * norm * norm
         if WA is None:
-            self.norm_D: float | None = math.sqrt(aw2)
+            self.norm_D: float | None = math.sqrt(aw2) if math.isfinite(aw2) else None
             return
         wa2 = float(np.vdot(WA, WA))
         d2 = aw2 + wa2 + 2.0 * skew_pair_inner(A, WA, W)
-        self.norm_D = math.sqrt(d2) if d2 > _CANCELLATION * (aw2 + wa2) else None
+        # a sum of squares that overflowed (entries past 1e154) also leaves D to the caller,
+        # whose norm is scaled
+        accurate = math.isfinite(d2) and d2 > _CANCELLATION * (aw2 + wa2)
+        self.norm_D = math.sqrt(d2) if accurate else None
 
     def apply(self, s: float) -> Any:
         """``exp(s A_out) W``."""

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from specproof.spectral.optimizers.base import NonFiniteUpdateError
 from specproof.spectral.optimizers.pion_expm import squared_out_side
 from specproof.spectral.optimizers.skew import skew_generator
 from specproof.spectral.optimizers.skew_kernels import (
@@ -28,6 +29,7 @@ from specproof.spectral.optimizers.skew_kernels import (
     apply_lowrank_right,
 )
 from specproof.spectral.optimizers.skew_moments import complete_lower, preconditioned_generator
+from specproof.spectral.optimizers.skew_numerics import _fro
 
 SIDES_OF = {"both": ("out", "in"), "alternate": ("out", "in"), "in": ("in",), "out": ("out",)}
 
@@ -65,14 +67,6 @@ def _zeros(shape: tuple[int, ...], like: Any) -> Any:
     import torch
 
     return torch.zeros(shape, dtype=like.dtype, device=like.device)
-
-
-def _norm(x: Any) -> float:
-    if isinstance(x, np.ndarray):
-        return float(np.linalg.norm(x))
-    import torch
-
-    return float(torch.linalg.norm(x))
 
 
 def init_pion_state(W: Any, hyper: dict[str, Any]) -> dict[str, Any]:
@@ -219,7 +213,14 @@ def pion_update(
         norm_D = squared.norm_D
     else:
         D = AW if WA is None else (WA if AW is None else AW + WA)
-        norm_D = _norm(D)
+        norm_D = _fro(D)  # scaled where the sum of squares overflows
+    if not math.isfinite(norm_D):
+        # without this alpha would be 0 and the step a silent no-op
+        raise NonFiniteUpdateError(
+            f"Pion's first-order move A W + W A is not finite (norm {norm_D}): the "
+            "generator G W^T - W G^T overflows at the magnitudes of this weight and "
+            "gradient; nothing was changed"
+        )
     d_out, d_in = W.shape
     # a vanishing first-order move (every generator 0) leaves W as it is; with eps = 0
     # alpha would be c sqrt(mn) / 0 and s * A = inf * 0

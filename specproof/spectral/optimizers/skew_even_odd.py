@@ -21,6 +21,7 @@ from specproof.spectral.optimizers.skew_numerics import (
     _fro,
     _is_numpy,
     norm2_estimate,
+    substeps,
     unit_roundoff,
 )
 
@@ -91,7 +92,7 @@ def _even_odd_action(
         return X.copy()
     tol = unit_roundoff(X) * _fro(X)
     rho = 2.0 * abs(s) * nu
-    p = max(1, math.ceil(2.0 * rho))
+    p = substeps(rho)
     h = s / p
     r = rho / p
     C1 = square_skew(B, nu) if square is None else square

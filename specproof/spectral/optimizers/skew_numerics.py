@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from specproof._core import ArgumentError
+
 # a series that has not converged after this many terms means a norm estimate was far off
 MAX_TERMS = 80
 _POWER_ITERATIONS = 6
@@ -71,6 +73,36 @@ def unit_roundoff(x: Any) -> float:
 
 def _maxabs(x: Any) -> float:
     return float(abs(x).max()) if x.shape[0] * x.shape[1] else 0.0
+
+
+# the largest ||sA|| (radians of rotation) whose exponential is computed
+MAX_ROTATION = 1e6
+
+
+def substeps(rho: float, what: str = "exp(sA)") -> int:
+    """The number ``p >= 2 rho`` of substeps that make each one's norm at most 1/2.
+
+    ``rho`` bounds ``||sA||``; past :data:`MAX_ROTATION` it is an error, not a loop of
+    ``2 rho`` substeps: the rotation angle itself is then known in float64 only to about
+    ``rho u`` radians.
+
+    Examples
+    --------
+    >>> substeps(0.09), substeps(3.2)
+    (1, 7)
+    >>> substeps(2e170)
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentError: exp(sA) with ||sA|| up to 2e+170: a rotation by ...
+    """
+    if not rho <= MAX_ROTATION:
+        raise ArgumentError(
+            f"{what} with ||sA|| up to {rho:.3g}: a rotation by more than {MAX_ROTATION:.0e} "
+            f"radians is not computed (its angle is known in float64 only to about "
+            f"{rho * 2.0**-53:.2g} radians, and the series would need {2.0 * rho:.2g} "
+            "substeps)"
+        )
+    return max(1, math.ceil(2.0 * rho))
 
 
 # below this a sum of squares may have lost entries to underflow
@@ -148,4 +180,4 @@ def norm2_estimate(C: Any, power: int = 1) -> float:
     return math.exp(log_growth / power)
 
 
-__all__ = ["MAX_TERMS", "norm2_estimate", "unit_roundoff"]
+__all__ = ["MAX_ROTATION", "MAX_TERMS", "norm2_estimate", "substeps", "unit_roundoff"]

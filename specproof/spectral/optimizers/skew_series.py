@@ -25,6 +25,7 @@ from specproof.spectral.optimizers.skew_numerics import (
     _eye,
     _fro,
     norm2_estimate,
+    substeps,
     unit_roundoff,
 )
 
@@ -40,7 +41,7 @@ def _integrate(C: Any, x: Any, R: Any | None, rate: float) -> Any:
     times the sum, the rest of the series is smaller than them.
     """
     tol = unit_roundoff(x)
-    p = max(1, math.ceil(2.0 * rate))
+    p = substeps(rate, "the low-rank core's exp")
     h = 1.0 / p
     q = (2.0 * rate * h) ** 2  # doubled estimate of ||(hC)^2||
     for _ in range(p):
@@ -124,6 +125,7 @@ def expm_skew(B: Any) -> Any:
     True
     """
     rho = 2.0 * norm2_estimate(B)
+    substeps(rho, "exp(B)")  # the same limit as the action's
     j = max(0, math.ceil(math.log2(rho / 0.5))) if rho > 0.5 else 0
     E = _taylor_polynomial(B * (0.5**j), taylor_degree(rho * 0.5**j, unit_roundoff(B)))
     for _ in range(j):
@@ -147,7 +149,7 @@ def _taylor_action(
     """
     tol = unit_roundoff(X) * _fro(X)
     rho = 2.0 * abs(s) * (norm2_estimate(B) if norm is None else norm)
-    p = max(1, math.ceil(2.0 * rho))
+    p = substeps(rho)
     h = s / p
     r = rho / p
     x = X
