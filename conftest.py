@@ -31,6 +31,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+import pytest  # noqa: E402
 from sybil import Document, Region, Sybil  # noqa: E402
 from sybil.parsers.markdown import PythonCodeBlockParser, SkipParser  # noqa: E402
 
@@ -109,3 +110,25 @@ DOCS = Sybil(
     teardown=_leave_scratch_directory,
 )
 pytest_collect_file = DOCS.pytest()
+
+
+def pytest_cmdline_main(config: pytest.Config) -> None:  # after xdist's (tryfirst) set "load"
+    # a page's examples share one scratch folder and one namespace (the files one example
+    # writes, the next reads): under xdist a page must run on one worker, which "load"
+    # does not promise (it split docs/certificates.md between two: 10 failures)
+    if getattr(config.option, "dist", "no") == "load":
+        config.option.dist = "loadgroup"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):
+        # a worker re-parses the command line, which does not say "loadgroup": its group
+        # marks must still reach the controller's scheduler as nodeid suffixes
+        config.option.loadgroup = True
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the group marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.suffix == ".md":
+            item.add_marker(pytest.mark.xdist_group(name=f"docs-{item.path.name}"))

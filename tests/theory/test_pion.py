@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import specproof.theory.pion.spectrum as pion
+import specproof.theory.pion.step as pion_step
 import specproof.theory.pion.training as pion_training
 from specproof.claims import Context
 from specproof.testing import assert_claim_passes
@@ -68,7 +69,7 @@ def test_descent_rate_formula_is_sensitive_to_the_factor_one_half():
     # the finite difference must separate -1/2 (||G_in||^2 + ||G_out||^2) from -(...)
     rng = np.random.default_rng(0)
     X, Y, W = rng.standard_normal((8, 5)), rng.standard_normal((8, 3)), rng.standard_normal((5, 3))
-    f, grad = pion._loss_and_grad(X, Y, lam=0.1)
+    f, grad = pion_step._loss_and_grad(X, Y, lam=0.1)
     G = grad(W)
     from specproof.spectral import skew_generators
 
