@@ -25,11 +25,8 @@ True
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from fractions import Fraction
 from typing import Any
 
 import sympy
@@ -37,67 +34,12 @@ import sympy
 from specproof.lemmas.display import as_written
 from specproof.lemmas.domains import EVERYWHERE, Domain
 from specproof.lemmas.errors import ArgumentTypeError, StatementError
+from specproof.lemmas.exact_numbers import exact_number, rationalize_floats, symbols
 from specproof.lemmas.matrices import MATRIX_OF as _MATRIX_OF
 from specproof.lemmas.matrices import Matrix, functionals, real_symbol
 
 RELATIONS = (">=", "<=", "==")
 _REL_OF = {sympy.GreaterThan: ">=", sympy.LessThan: "<=", sympy.Equality: "=="}
-
-
-def symbols(names: str) -> tuple[sympy.Symbol, ...] | sympy.Symbol:
-    """Real sympy symbols, as ``sympy.symbols`` (one name gives one symbol).
-
-    Examples
-    --------
-    >>> x, y = symbols("x y")
-    >>> x.is_real
-    True
-    """
-    out = sympy.symbols(names, real=True)
-    for s in out if isinstance(out, tuple) else (out,):
-        if "__" in s.name:
-            raise StatementError(f"variable name {s.name!r} contains '__'")
-    return out
-
-
-def exact_number(value: Any, what: str) -> sympy.Expr:
-    """A real number as an exact sympy number; a float is read as its shortest decimal.
-
-    Examples
-    --------
-    >>> exact_number(0.1, "bound")
-    1/10
-    >>> exact_number(float("nan"), "bound")
-    Traceback (most recent call last):
-    ...
-    specproof.lemmas.errors.StatementError: bound must be a finite real number, got nan
-    """
-    if isinstance(value, bool):
-        raise StatementError(f"{what} must be a number, got {value!r}")
-    if isinstance(value, float) or isinstance(value, sympy.Float):
-        if not math.isfinite(float(value)):
-            raise StatementError(f"{what} must be a finite real number, got {value}")
-        return sympy.Rational(repr(float(value)))
-    if isinstance(value, Fraction):
-        return sympy.Rational(value.numerator, value.denominator)
-    if isinstance(value, (numbers.Real, str, sympy.Expr)):
-        try:
-            v = sympy.sympify(value, rational=True)
-        except (sympy.SympifyError, TypeError, SyntaxError) as exc:
-            raise StatementError(f"{what} must be a number, got {value!r}") from exc
-        if v.is_number and v.is_real and v.is_finite:
-            return v
-        if v in (sympy.oo, -sympy.oo):
-            return v
-    raise StatementError(f"{what} must be a finite real number, got {value!r}")
-
-
-def rationalize_floats(expr: sympy.Expr) -> sympy.Expr:
-    """Every sympy Float in ``expr`` replaced by the exact decimal it prints as."""
-    floats = expr.atoms(sympy.Float)
-    if not floats:
-        return expr
-    return expr.xreplace({f: exact_number(float(f), "a constant") for f in floats})
 
 
 def _register(m: Matrix) -> None:

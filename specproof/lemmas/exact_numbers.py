@@ -1,0 +1,76 @@
+"""Exact numbers and real symbols for a user's lemma.
+
+:func:`exact_number` reads a float as the shortest decimal it prints as (``0.1`` is
+``1/10``), so that a statement means what its text says; :func:`rationalize_floats`
+does the same inside an expression; :func:`symbols` makes real sympy symbols.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from fractions import Fraction
+from typing import Any
+
+import sympy
+
+from specproof.lemmas.errors import StatementError
+
+
+def symbols(names: str) -> tuple[sympy.Symbol, ...] | sympy.Symbol:
+    """Real sympy symbols, as ``sympy.symbols`` (one name gives one symbol).
+
+    Examples
+    --------
+    >>> x, y = symbols("x y")
+    >>> x.is_real
+    True
+    """
+    out = sympy.symbols(names, real=True)
+    for s in out if isinstance(out, tuple) else (out,):
+        if "__" in s.name:
+            raise StatementError(f"variable name {s.name!r} contains '__'")
+    return out
+
+
+def exact_number(value: Any, what: str) -> sympy.Expr:
+    """A real number as an exact sympy number; a float is read as its shortest decimal.
+
+    Examples
+    --------
+    >>> exact_number(0.1, "bound")
+    1/10
+    >>> exact_number(float("nan"), "bound")
+    Traceback (most recent call last):
+    ...
+    specproof.lemmas.errors.StatementError: bound must be a finite real number, got nan
+    """
+    if isinstance(value, bool):
+        raise StatementError(f"{what} must be a number, got {value!r}")
+    if isinstance(value, float) or isinstance(value, sympy.Float):
+        if not math.isfinite(float(value)):
+            raise StatementError(f"{what} must be a finite real number, got {value}")
+        return sympy.Rational(repr(float(value)))
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    if isinstance(value, (numbers.Real, str, sympy.Expr)):
+        try:
+            v = sympy.sympify(value, rational=True)
+        except (sympy.SympifyError, TypeError, SyntaxError) as exc:
+            raise StatementError(f"{what} must be a number, got {value!r}") from exc
+        if v.is_number and v.is_real and v.is_finite:
+            return v
+        if v in (sympy.oo, -sympy.oo):
+            return v
+    raise StatementError(f"{what} must be a finite real number, got {value!r}")
+
+
+def rationalize_floats(expr: sympy.Expr) -> sympy.Expr:
+    """Every sympy Float in ``expr`` replaced by the exact decimal it prints as."""
+    floats = expr.atoms(sympy.Float)
+    if not floats:
+        return expr
+    return expr.xreplace({f: exact_number(float(f), "a constant") for f in floats})
+
+
+__all__ = ["exact_number", "rationalize_floats", "symbols"]
