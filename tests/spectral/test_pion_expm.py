@@ -200,3 +200,21 @@ def test_a_rotation_past_a_million_radians_is_an_error_not_a_hang():
             skew_series._even_odd_action(A, X, s)
         with pytest.raises(ArgumentError, match="rotation"):
             skew_series.expm_skew(s * A)
+
+
+def test_sampled_columns_that_are_all_zero_do_not_break_the_route_choice():
+    # eps = 0 is allowed without a second moment; W's sampled columns are 0 (the others
+    # not): the estimate of ||D|| is 0, which must not become a division by zero
+    rng = np.random.default_rng(12)
+    W = rng.standard_normal((300, 100)) / 10
+    cols = np.unique(np.linspace(0, 99, 32).astype(int))
+    W[:, cols] = 0.0
+    A = _skew(rng, 300)
+    assert squared_out_side(A, W, None, lr=0.1, rms=0.2, eps=0.0) is None
+    opt = spectral.Pion(lr=0.1, transform="expm", second_moment=False, eps=0.0)
+    params = {"W": W.copy()}
+    opt.step(params, {"W": rng.standard_normal(W.shape)})
+    d = opt.diagnostics["W"]
+    s = d["step_size"]
+    ref = sla.expm(s * d["A_out"]) @ W @ sla.expm(s * d["A_in"])
+    assert np.abs(params["W"] - ref).max() <= 1e-13 * np.abs(W).max()

@@ -117,7 +117,10 @@ def squared_out_side(
     norm = norm2_estimate(A)
     if not even_odd_applies(A, W, norm):
         return None
-    s = lr * rms * math.sqrt(W.size) / (_sampled_norm(A, W, WA) + eps)
+    sampled = _sampled_norm(A, W, WA) + eps
+    s = lr * rms * math.sqrt(W.size) / sampled if sampled > 0.0 else math.inf
+    if not math.isfinite(s * norm):
+        return None  # the sampled columns say nothing (all 0, or overflowing)
     taylor, even_odd = action_costs(A.shape[0], W.shape[1], s * norm, unit_roundoff(W))
     with_AW = 1.0 + min(taylor - 1.0, even_odd)
     without_AW = even_odd + (_CROSS_COST if WA is not None else 0.0)
