@@ -218,8 +218,8 @@ def pion_update(
         # without this alpha would be 0 and the step a silent no-op
         raise NonFiniteUpdateError(
             f"Pion's first-order move A W + W A is not finite (norm {norm_D}): the "
-            "generator G W^T - W G^T overflows at the magnitudes of this weight and "
-            "gradient; nothing was changed"
+            "generator G W^T - W G^T, or the move itself, overflows at the magnitudes of "
+            "this weight and gradient; nothing was changed"
         )
     d_out, d_in = W.shape
     # a vanishing first-order move (every generator 0) leaves W as it is; with eps = 0
