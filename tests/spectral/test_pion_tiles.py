@@ -79,6 +79,27 @@ def test_tiles_equal_the_whole_array_formulas(tile, side, mode):
     assert np.all(A == -A.T)  # exactly skew, whatever the tile
 
 
+@pytest.mark.parametrize("tile", [1, 2, 3, 4, 7, 100])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_torch_tiles_equal_numpy_tiles(tile, dtype):
+    # the torch lower tiles go through contiguous buffers (a blockwise transpose): every
+    # entry must equal the numpy tiles' (same operations) and A be exactly skew
+    rng = np.random.default_rng(tile)
+    W, G = rng.standard_normal((2, 9, 5)).astype(dtype)
+    m_old = _skew(rng, 9).astype(dtype)
+    v_old = np.abs(rng.standard_normal((9, 9))).astype(dtype)
+    v_old = v_old + v_old.T
+    ref = preconditioned_generator(W, G, "out", m_old, v_old, (0.9, 0.99), 1e-8, tile=tile)
+    got = preconditioned_generator(
+        torch.tensor(W), torch.tensor(G), "out", torch.tensor(m_old), torch.tensor(v_old),
+        (0.9, 0.99), 1e-8, tile=tile)
+    A = got[2].numpy()
+    assert A.dtype == np.dtype(dtype) and np.array_equal(A, -A.T)
+    tol = 1e-5 if dtype == "float32" else 1e-13
+    np.testing.assert_allclose(A, ref[2], rtol=tol, atol=tol * np.abs(ref[2]).max())
+    assert np.abs(A).min() < np.abs(A).max()  # not all zero
+
+
 def test_upper_only_state_completes_to_the_full_update():
     rng = np.random.default_rng(0)
     W, G = rng.standard_normal((2, 11, 4))

