@@ -107,3 +107,24 @@ def test_eps_placement_clamp_divides_by_max_norm_eps():
     with pytest.raises(ArgumentError, match="eps_placement"):
         Muon(eps_placement="sqrt")
     assert Muon(eps_placement="clamp").state_dict()["hyperparameters"]["eps_placement"] == "clamp"
+
+
+@pytest.mark.parametrize(("dtype", "scale", "tol"),
+                         [("float32", 3e38, 1e-6), ("float64", 1e300, 1e-13)])
+@pytest.mark.parametrize("placement", ["add", "clamp"])
+def test_ns5_of_a_gradient_whose_norm_overflows(dtype, scale, tol, placement):
+    # ||scale G|| overflows (its squares do), the entries do not: NS5 is scale-invariant
+    # (eps aside, negligible at this norm), so it must give NS5(G), not NS5(G / inf) = 0
+    G = np.random.default_rng(1).uniform(-1.0, 1.0, (4, 3)).astype(dtype)
+    big = G * scale  # entries up to 1: below the dtype's largest number
+    assert np.all(np.isfinite(big))
+    with np.errstate(over="ignore"):
+        assert not np.isfinite(np.linalg.norm(big))
+    got = newton_schulz5(big, eps_placement=placement)
+    want = newton_schulz5(G, eps=0.0, eps_placement="add")
+    assert got.dtype == np.dtype(dtype) and np.abs(want).max() > 0.1
+    np.testing.assert_allclose(got, want, rtol=0, atol=tol)
+    p = {"W": np.zeros((4, 3), dtype=dtype)}
+    Muon(lr=0.1, eps_placement=placement).step(p, {"W": big})
+    assert np.abs(p["W"]).max() > 0.01  # a real move, not the zero one
+

@@ -88,6 +88,36 @@ def test_bad_arguments_and_nonfinite_gradients():
     assert torch.equal(W.detach(), torch.eye(2, dtype=torch.float64)) and not opt.state
 
 
+@pytest.mark.parametrize("cls", ["Pion", "Muon"])
+@pytest.mark.parametrize(
+    "bad", [[float("inf"), 0.0], [float("inf"), float("-inf")], [1.0, float("nan")]],
+    ids=["inf", "inf-minus-inf", "nan"])
+def test_nonfinite_gradients_refused_float32(cls, bad):
+    # the check sums the gradient first: +inf and -inf cancel to NaN, never to a number
+    W = torch.nn.Parameter(torch.eye(2))
+    opt = getattr(sptorch, cls)([W])
+    W.grad = torch.tensor([bad, [0.0, 0.0]])
+    with pytest.raises(ArgumentError, match="has a non-finite entry"):
+        opt.step()
+    assert torch.equal(W.detach(), torch.eye(2)) and not opt.state
+
+
+def test_finite_gradient_whose_sum_overflows_is_accepted():
+    # 3e38 * G overflows float32's sum and Frobenius norm to inf; every entry is finite,
+    # so the step runs, and Muon is scale-invariant: the same move as for G (whose norm
+    # is far above eps), not the zero move of G / inf
+    G = torch.tensor(np.random.default_rng(0).uniform(0.5, 1.0, (3, 2)), dtype=torch.float32)
+    moves = []
+    for scale in (3e38, 1.0):
+        W = torch.nn.Parameter(torch.zeros(3, 2))
+        W.grad = G * scale
+        assert bool(torch.isfinite(W.grad.sum())) == (scale == 1.0)
+        sptorch.Muon([W], lr=0.1).step()
+        moves.append(W.detach().clone())
+    assert moves[1].abs().min() > 1e-3
+    torch.testing.assert_close(moves[0], moves[1], rtol=1e-5, atol=1e-6)
+
+
 def test_import_spectral_does_not_import_torch():
     code = "import sys, specproof.spectral; assert 'torch' not in sys.modules, 'torch imported'"
     subprocess.run([sys.executable, "-c", code], check=True)

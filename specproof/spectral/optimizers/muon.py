@@ -15,6 +15,7 @@ Parameters that are not matrices take the AdamW rule, as in the reference setup.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import numpy as np
@@ -70,8 +71,17 @@ def newton_schulz5(
     transpose = X.shape[0] > X.shape[1]
     if transpose:
         X = X.T
-    norm = float(np.linalg.norm(X))
-    X = X / (norm + eps if eps_placement == "add" else max(norm, eps))
+    with np.errstate(over="ignore"):
+        norm = float(np.linalg.norm(X))
+    if math.isfinite(norm) or not np.all(np.isfinite(X)):
+        X = X / (norm + eps if eps_placement == "add" else max(norm, eps))
+    else:
+        # finite entries whose squares overflow (float32 from ~1.8e19): the same quotient
+        # as (X / big) / ((||X|| + eps) / big), never X / inf = 0, a silent zero update
+        big = float(np.abs(X).max())
+        X = X / big
+        norm = float(np.linalg.norm(X))
+        X = X / (norm + eps / big if eps_placement == "add" else max(norm, eps / big))
     for _ in range(steps):
         A = X @ X.T
         B = b * A + c * (A @ A)
