@@ -81,8 +81,59 @@ def weight_to_matrix(weight: Any, dim: int = 0) -> np.ndarray:
     return W.reshape(W.shape[0], -1)
 
 
+def _norm(x: np.ndarray) -> float:
+    """``||x||_2`` as a Python float, also where the squares of finite entries overflow
+    the array's dtype (float32 entries from ~1.8e19): then ``big * ||x / big||``."""
+    with np.errstate(over="ignore"):
+        n = float(np.linalg.norm(x))
+    if math.isfinite(n) or not np.all(np.isfinite(x)):
+        return n
+    big = float(np.abs(x).max())
+    return big * float(np.linalg.norm(x / big))
+
+
 def _normalize(x: np.ndarray, eps: float) -> np.ndarray:
-    return x / max(float(np.linalg.norm(x)), eps)
+    """torch's ``x / max(||x||, eps)``; where ``||x||`` overflows the dtype, the same
+    quotient as ``(x / big) / max(||x / big||, eps / big)`` instead of ``x / inf = 0``."""
+    with np.errstate(over="ignore"):
+        n = float(np.linalg.norm(x))
+    if math.isfinite(n) or not np.all(np.isfinite(x)):
+        return x / max(n, eps)
+    big = float(np.abs(x).max())
+    y = x / big
+    return y / max(float(np.linalg.norm(y)), eps / big)
+
+
+def _in_range(M: np.ndarray) -> tuple[np.ndarray, int]:
+    """``(M 2^-e, e)``: ``e = 0`` (M itself) unless ``M v`` could overflow M's dtype for a
+    unit ``v`` (``sigma <= sqrt(m n) max|M_ij|`` near the dtype's largest number); then
+    the exact power-of-two scaling that brings ``max|M_ij|`` into [1/2, 1). The power
+    iteration's ``u`` and ``v`` do not depend on the scale, and ``sigma`` scales back
+    exactly (``math.ldexp``)."""
+    if M.size == 0:
+        return M, 0
+    big = float(np.abs(M).max())
+    if not big * math.sqrt(M.size) > float(np.finfo(M.dtype).max) / 4:
+        return M, 0
+    e = math.frexp(big)[1]
+    return np.ldexp(M, -e), e
+
+
+def _ldexp(x: float, e: int) -> float:
+    # math.ldexp raises OverflowError where the result leaves float64: inf, which
+    # _nonzero_sigma turns into the error that names the weight
+    try:
+        return math.ldexp(x, e)
+    except OverflowError:
+        return math.inf
+
+
+def _divide(W: np.ndarray, sigma: float) -> np.ndarray:
+    """``W / sigma`` in W's dtype, also for a ``sigma`` beyond that dtype's range (numpy
+    would round it to inf first and return zeros): then in float64, rounded once."""
+    if sigma <= float(np.finfo(W.dtype).max):
+        return W / sigma
+    return (W.astype(np.float64) / sigma).astype(W.dtype)
 
 
 def _nonzero_sigma(sigma: float, what: str) -> float:
@@ -90,6 +141,11 @@ def _nonzero_sigma(sigma: float, what: str) -> float:
         raise ArgumentError(
             f"weight has spectral norm {sigma:g} ({what}): spectral normalisation W / sigma "
             "is undefined for a zero weight"
+        )
+    if not math.isfinite(sigma):
+        raise ArgumentError(
+            f"weight has spectral norm {sigma:g} ({what}): the entries are finite but "
+            "sigma is beyond float64's range (about 1.8e308); scale the weight down"
         )
     return sigma
 
@@ -125,10 +181,12 @@ def power_iteration(
         )
     n_iterations = as_int(n_iterations, "n_iterations", minimum=0)
     eps = as_float(eps, "eps", minimum=0.0, strict_minimum=True)
+    M, e = _in_range(M)
+    eps = math.ldexp(eps, -e)
     for _ in range(n_iterations):
         u = _normalize(M @ v, eps)
         v = _normalize(M.T @ u, eps)
-    return u, v, float(u @ (M @ v))
+    return u, v, _ldexp(float(u @ (M @ v)), e)
 
 
 class PowerIterationSN:
@@ -182,7 +240,7 @@ class PowerIterationSN:
         if W.ndim == 1:
             self.u = self.v = None
             return
-        M = weight_to_matrix(W, self.dim)
+        M, e = _in_range(weight_to_matrix(W, self.dim))
         rng = as_generator(seed)
         # the draws are float64 (the same stream for both dtypes), rounded to W's dtype
         dt = self.dtype
@@ -196,17 +254,18 @@ class PowerIterationSN:
             v0 = as_native_array(v, "v", ndim=1, like=dt, like_name="weight", rule=_SN_RULE)
         self.u = _normalize(u0, self.eps)
         self.v = _normalize(v0, self.eps)
-        self._iterate(M, as_int(init_iterations, "init_iterations", minimum=0))
+        self._iterate(M, as_int(init_iterations, "init_iterations", minimum=0),
+                      math.ldexp(self.eps, -e))
 
-    def _iterate(self, M: np.ndarray, n: int) -> None:
+    def _iterate(self, M: np.ndarray, n: int, eps: float) -> None:
         u, v = self.u, self.v
         if u.shape[0] != M.shape[0] or v.shape[0] != M.shape[1]:
             raise ArgumentError(
                 f"u and v must have lengths {M.shape}, got {u.shape[0]} and {v.shape[0]}"
             )
         for _ in range(n):
-            u = _normalize(M @ v, self.eps)
-            v = _normalize(M.T @ u, self.eps)
+            u = _normalize(M @ v, eps)
+            v = _normalize(M.T @ u, eps)
         self.u, self.v = u, v
 
     def __call__(self, weight: Any, training: bool = True) -> np.ndarray:
@@ -226,25 +285,32 @@ class PowerIterationSN:
             raise mixed_dtype_error("weight", W.dtype, "the registered weight", self.dtype,
                                     _SN_RULE)
         if W.ndim == 1:
-            norm = float(np.linalg.norm(W))
+            norm = _norm(W)
+            if math.isinf(norm):
+                _nonzero_sigma(norm, "vector norm")  # raises: beyond float64's range
             self.sigma = norm
-            return W / max(norm, self.eps)
-        M = weight_to_matrix(W, self.dim)
+            return _divide(W, max(norm, self.eps))
+        M, e = _in_range(weight_to_matrix(W, self.dim))
+        # the floor eps applies to the norms of the unscaled vectors
+        sigma = self._sigma(M, training, math.ldexp(self.eps, -e))
+        self.sigma = _nonzero_sigma(_ldexp(sigma, e), "power iteration")
+        return _divide(W, self.sigma)
+
+    def _sigma(self, M: np.ndarray, training: bool, eps: float) -> float:
         sigma = None
         if training:
-            self._iterate(M, self.n_power_iterations - 1)
-            u = _normalize(M @ self.v, self.eps)
+            self._iterate(M, self.n_power_iterations - 1, eps)
+            u = _normalize(M @ self.v, eps)
             wtu = M.T @ u
-            norm = float(np.linalg.norm(wtu))
-            self.u, self.v = u, wtu / max(norm, self.eps)
-            if norm > self.eps:
+            norm = _norm(wtu)
+            self.u, self.v = u, _normalize(wtu, eps)
+            if norm > eps:
                 # v = W^T u / ||W^T u||, so u . (W v) = ||W^T u||: one matvec fewer than
                 # torch's forward, equal up to rounding
                 sigma = norm
         if sigma is None:
             sigma = float(self.u @ (M @ self.v))
-        self.sigma = _nonzero_sigma(sigma, "power iteration")
-        return W / self.sigma
+        return sigma
 
     def state_dict(self) -> dict[str, Any]:
         """``u``, ``v`` (copies) and the settings.
@@ -273,7 +339,7 @@ def exact_sigma(weight: Any, dim: int = 0) -> float:
     """
     W = _weight(weight)
     if W.ndim == 1:
-        return float(np.linalg.norm(W))
+        return _norm(W)
     M = weight_to_matrix(W, dim)
     hi = float(np.abs(M).max())
     if hi == 0.0:
@@ -283,7 +349,7 @@ def exact_sigma(weight: Any, dim: int = 0) -> float:
     # matrices (4x cheaper than an SVD, sigma_max to relative ~u); present M tall
     e = math.frexp(hi)[1]
     Ms = np.ldexp(M, -e)
-    return math.ldexp(float(spectral_norm(Ms.T if Ms.shape[0] < Ms.shape[1] else Ms).value), e)
+    return _ldexp(float(spectral_norm(Ms.T if Ms.shape[0] < Ms.shape[1] else Ms).value), e)
 
 
 def spectral_normalize(weight: Any, c: float = 1.0, dim: int = 0) -> np.ndarray:
@@ -304,7 +370,7 @@ normalisation W / sigma is undefined for a zero weight
     """
     c = as_float(c, "c", minimum=0.0, strict_minimum=True)
     W = _weight(weight)
-    return c * (W / _nonzero_sigma(exact_sigma(W, dim), "exact SVD"))
+    return c * _divide(W, _nonzero_sigma(exact_sigma(W, dim), "exact SVD"))
 
 
 __all__ = [

@@ -159,3 +159,44 @@ def test_bad_input(call, match):
 def test_zero_sigma_is_a_value_error_not_nan():
     with pytest.raises(ValueError):
         spectral_normalize(np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize(("dtype", "scale", "tol"), [
+    ("float32", 1e20, 1e-6),   # ||W v||^2 overflows float32: the norm used to be inf
+    ("float32", 1e36, 1e-6),
+    ("float32", 1e38, 1e-6),   # sigma itself above float32's largest number
+    ("float64", 1e160, 1e-13),
+    ("float64", 1e307, 1e-13),
+])
+def test_sn_of_huge_finite_weights(dtype, scale, tol):
+    # a finite weight has a finite, nonzero sigma; its normalisation has norm 1. These
+    # used to say "spectral norm 0 ... a zero weight" (float32 1e20: u = W v / inf = 0)
+    # or return zeros (W / inf)
+    W = np.random.default_rng(2).uniform(-1.0, 1.0, (5, 4)).astype(dtype)
+    sigma = np.linalg.norm(W.astype(np.float64), 2)
+    big = W * scale
+    assert np.all(np.isfinite(big)) and big.dtype == np.dtype(dtype)
+    sn = PowerIterationSN(big, seed=0, init_iterations=60)
+    out = sn(big)
+    assert out.dtype == np.dtype(dtype)
+    assert abs(sn.sigma / (scale * sigma) - 1) < tol
+    assert abs(np.linalg.norm(out.astype(np.float64), 2) - 1) < 10 * tol
+    assert abs(exact_sigma(big) / (scale * sigma) - 1) < tol
+    assert abs(np.linalg.norm(spectral_normalize(big).astype(np.float64), 2) - 1) < 10 * tol
+    u, v, s = power_iteration(big, sn.u, sn.v, 5)
+    assert abs(s / (scale * sigma) - 1) < tol
+    # the same u and v as for the unscaled weight (the iteration is scale-free)
+    small = PowerIterationSN(W, seed=0, init_iterations=60)
+    small(W)
+    np.testing.assert_allclose(sn.u, small.u, atol=10 * tol)
+    np.testing.assert_allclose(sn.v, small.v, atol=10 * tol)
+    vec = PowerIterationSN(big[0], seed=0)
+    assert abs(np.linalg.norm(vec(big[0]).astype(np.float64)) - 1) < 10 * tol
+
+
+def test_sigma_beyond_float64_is_an_error_naming_it():
+    W = np.full((2, 2), 1.7e308)
+    for call in (lambda: spectral_normalize(W), lambda: PowerIterationSN(W, seed=0)(W),
+                 lambda: PowerIterationSN(W[0], seed=0)(W[0])):
+        with pytest.raises(SpecproofError, match="beyond float64's range"):
+            call()
