@@ -61,15 +61,19 @@ def _build() -> dict[str, type]:
     def _adamw(p, g, state, group):
         # mirrors specproof.spectral.optimizers.adam.adam_update (decoupled)
         b1, b2 = group["adamw_betas"]
-        if not state:
-            state["step"] = 0
-            state["m"] = torch.zeros_like(p)
-            state["v"] = torch.zeros_like(p)
-        k = state["step"] + 1
+        # the state is written only once the step has succeeded
+        m0, v0 = (state["m"], state["v"]) if state else (torch.zeros_like(p),) * 2
+        k = state.get("step", 0) + 1
         lr, wd = group["adamw_lr"], group["adamw_weight_decay"]
         x = p * (1.0 - lr * wd)
-        m = b1 * state["m"] + (1.0 - b1) * g
-        v = b2 * state["v"] + (1.0 - b2) * (g * g)
+        m = b1 * m0 + (1.0 - b1) * g
+        v = b2 * v0 + (1.0 - b2) * (g * g)
+        if not _all_finite(v):
+            from specproof.spectral.optimizers.base import second_moment_overflow
+
+            raise second_moment_overflow(
+                "AdamW's second moment v = b2 v + (1 - b2) g*g", v, g, "g",
+                changed="This parameter was not changed")
         denom = torch.sqrt(v) / math.sqrt(1.0 - b2**k) + group["adamw_eps"]
         p.copy_(x - (lr / (1.0 - b1**k)) * (m / denom))
         state["m"], state["v"], state["step"] = m, v, k
@@ -94,15 +98,7 @@ def _build() -> dict[str, type]:
                 with torch.enable_grad():
                     loss = closure()
             _check_finite(self.param_groups)
-            for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    state = self.state[p]
-                    if p.ndim != 2 or min(p.shape) == 0:
-                        _adamw(p, p.grad, state, group)
-                    else:
-                        self._pion(p, p.grad, state, group)
+            _each_parameter(self, self._pion)
             return loss
 
         def _pion(self, W, G, state, group):
@@ -182,15 +178,7 @@ def _build() -> dict[str, type]:
                 with torch.enable_grad():
                     loss = closure()
             _check_finite(self.param_groups)
-            for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    state = self.state[p]
-                    if p.ndim != 2 or min(p.shape) == 0:
-                        _adamw(p, p.grad, state, group)
-                    else:
-                        self._muon(p, p.grad, state, group)
+            _each_parameter(self, self._muon)
             return loss
 
         @staticmethod
@@ -243,6 +231,29 @@ def _build() -> dict[str, type]:
                 "exclude is not supported by the torch optimizers (torch parameters have no "
                 "names): give the 2-D parameters that should take AdamW to torch.optim.AdamW"
             )
+
+    def _each_parameter(opt, matrix_update):
+        # torch steps update the parameters one after the other: an error names the
+        # parameter and says which ones this step had already moved
+        from specproof.spectral.optimizers import NonFiniteUpdateError
+
+        done = 0
+        for gi, group in enumerate(opt.param_groups):
+            for pi, p in enumerate(group["params"]):
+                if p.grad is None:
+                    continue
+                try:
+                    if p.ndim != 2 or min(p.shape) == 0:
+                        _adamw(p, p.grad, opt.state[p], group)
+                    else:
+                        matrix_update(p, p.grad, opt.state[p], group)
+                except NonFiniteUpdateError as exc:
+                    earlier = (f" The {done} parameter(s) before it in this step were "
+                               "updated." if done else "")
+                    raise NonFiniteUpdateError(
+                        f"parameter {pi} of param group {gi} (shape {tuple(p.shape)}): "
+                        f"{exc}{earlier}") from None
+                done += 1
 
     def _all_finite(t):
         # a sum is finite only if every entry is (NaN and inf propagate): one reduction

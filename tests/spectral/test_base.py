@@ -1,6 +1,7 @@
 """The shared interface: atomic steps, bad input named, state dicts checked and restored."""
 
 import copy
+import re
 
 import numpy as np
 import pytest
@@ -235,3 +236,50 @@ def test_load_rejects_nonfinite_state_and_bad_step():
     with pytest.raises(OptimizerStateError):
         b.load_state_dict(sd)
     assert b.lr == 0.5 and b.steps == 0
+
+
+@pytest.mark.parametrize(("dtype", "big"), [("float32", 1e20), ("float64", 1e160)])
+@pytest.mark.parametrize("cls", ["Adam", "AdamW"])
+def test_adam_second_moment_overflow_is_an_error_not_a_zero_step(cls, dtype, big):
+    # g * g overflows: v = inf would make m / sqrt(v) = 0, a step that does not move
+    # (torch.optim.Adam's behaviour). Refused, the entry named, nothing changed
+    import specproof.spectral.optimizers as opts
+
+    opt = getattr(opts, cls)(lr=0.1)
+    p = {"w": np.ones((2, 3), dtype=dtype)}
+    opt.step(p, {"w": np.full((2, 3), 0.5, dtype=dtype)})
+    assert opt.steps == 1
+    before, state = p["w"].copy(), opt.state_dict()
+    g = np.full((2, 3), 0.5, dtype=dtype)
+    g[1, 2] = big
+    hint = r"\(scale the loss down, or train in float64\)" if dtype == "float32" else (
+        r"\(scale the loss down\)")
+    with pytest.raises(NonFiniteUpdateError,
+                       match=rf"params\['w'\]: Adam's second moment .* overflows {dtype} at "
+                             rf"index \(1, 2\): g = {re.escape(f'{big:.3g}')} there.*Nothing was "
+                             rf"changed {hint}"):
+        opt.step(p, {"w": g})
+    assert np.array_equal(p["w"], before) and opt.steps == 1
+    after = opt.state_dict()["state"]["w"]
+    for key in ("m", "v"):
+        assert np.array_equal(after[key], state["state"]["w"][key])
+    # one notch below the overflow, the step is taken and moves by about lr
+    g[1, 2] = np.sqrt(np.finfo(dtype).max) / 2
+    opt.step(p, {"w": g})
+    assert 0.05 < before[1, 2] - p["w"][1, 2] < 0.2
+
+
+def test_pion_second_moment_overflow_names_the_global_entry(monkeypatch):
+    from specproof.spectral.optimizers import Pion, skew_moments
+
+    monkeypatch.setattr(skew_moments, "TILE", 2)  # the entry lies in tile (0, 1)
+    W = np.ones((5, 2), dtype=np.float32)
+    G = np.zeros((5, 2), dtype=np.float32)
+    G[3, 0] = 1e20  # S = G W^T - W G^T: row 3 and column 3 are +-1e20, S*S = inf
+    p, opt = {"W": W.copy()}, Pion(lr=0.1)
+    with pytest.raises(NonFiniteUpdateError,
+                       match=r"params\['W'\]: Pion's second moment .* of the out side "
+                             r"\(S = G W\^T - W G\^T\) overflows float32 at index \(0, 3\): "
+                             r"S = -1e\+20 there.*Nothing was changed"):
+        opt.step(p, {"W": G})
+    assert np.array_equal(p["W"], W) and opt.steps == 0 and not opt.state_dict()["state"]

@@ -9,6 +9,7 @@ import pytest
 
 import specproof.spectral as spectral
 from specproof._core import ArgumentError
+from specproof.spectral.optimizers import NonFiniteUpdateError
 
 torch = pytest.importorskip(
     "torch", reason="torch not installed (extra 'torch'): torch optimizers not tested"
@@ -264,3 +265,34 @@ def test_numpy_muon_clamp_equals_torch_optim_muon_in_float32(monkeypatch):
         t_opt.step()
     assert params["W"].dtype == np.float32
     assert np.abs(params["W"] - tW.detach().numpy()).max() <= 1e-6 * np.abs(W0).max()
+
+
+@pytest.mark.parametrize("cls", ["Pion", "Muon"])
+def test_adamw_route_overflow_names_the_parameter_and_what_moved(cls):
+    # torch steps go parameter by parameter: the error names the one that failed and
+    # says that the matrix before it was already updated; the bias itself is untouched
+    W = torch.nn.Parameter(torch.ones(3, 2))
+    b = torch.nn.Parameter(torch.ones(3))
+    opt = getattr(sptorch, cls)([W, b], lr=0.1)
+    W.grad = torch.tensor([[0.5, -0.2], [0.1, 0.3], [-0.4, 0.2]])
+    b.grad = torch.tensor([0.5, 1e20, 0.5])
+    with pytest.raises(NonFiniteUpdateError, match=(
+            r"parameter 1 of param group 0 \(shape \(3,\)\): AdamW's second moment .* "
+            r"overflows float32 at index \(1,\): g = 1e\+20 there.*This parameter was not "
+            r"changed \(scale the loss down, or train in float64\) The 1 parameter\(s\) "
+            r"before it in this step were updated")):
+        opt.step()
+    assert torch.equal(b.detach(), torch.ones(3)) and not opt.state[b]
+    assert not torch.equal(W.detach(), torch.ones(3, 2))
+
+
+def test_torch_pion_second_moment_overflow_is_named():
+    W = torch.nn.Parameter(torch.ones(3, 2))
+    opt = sptorch.Pion([W], lr=0.1)
+    W.grad = torch.tensor([[1e22, 0.0], [0.0, 0.0], [0.0, 0.0]])
+    with pytest.raises(NonFiniteUpdateError, match=(
+            r"parameter 0 of param group 0 \(shape \(3, 2\)\): Pion's second moment .* "
+            r"overflows float32 at index \(0, 1\): S = 1e\+22 there.*The weight was not "
+            r"changed, but the moments m and v were, in place")):
+        opt.step()
+    assert torch.equal(W.detach(), torch.ones(3, 2))

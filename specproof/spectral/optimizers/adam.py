@@ -17,7 +17,12 @@ from typing import Any
 import numpy as np
 
 from specproof._core import ArgumentTypeError, as_float
-from specproof.spectral.optimizers.base import Optimizer, State, beta_pair
+from specproof.spectral.optimizers.base import (
+    Optimizer,
+    State,
+    beta_pair,
+    second_moment_overflow,
+)
 
 
 def adam_update(
@@ -49,6 +54,9 @@ def adam_update(
         g = g + weight_decay * p
     m = b1 * m + (1.0 - b1) * g
     v = b2 * v + (1.0 - b2) * (g * g)
+    if not np.isfinite(np.sum(v)) and not np.all(np.isfinite(v)):
+        # g * g overflowed: v = inf makes m / sqrt(v) = 0, a silent zero step (torch's too)
+        raise second_moment_overflow("Adam's second moment v = b2 v + (1 - b2) g*g", v, g, "g")
     bc1 = 1.0 - b1**t
     bc2 = 1.0 - b2**t
     # the same association as torch: step_size * m / (sqrt(v)/sqrt(bc2) + eps)

@@ -41,6 +41,26 @@ class NonFiniteUpdateError(SpecproofError, FloatingPointError):
     """A step would write a NaN or an infinity into a parameter; nothing was changed."""
 
 
+def second_moment_overflow(
+    what: str, v: Any, x: Any, x_name: str, offset: tuple[int, int] = (0, 0),
+    changed: str = "Nothing was changed",
+) -> NonFiniteUpdateError:
+    """The error for a second moment ``v`` (numpy or torch) that overflowed its dtype
+    although the ``x`` it squares is finite: where (``offset`` added to the index, for a
+    tile of a larger matrix), and how large ``x`` is there."""
+    flat = np.flatnonzero(~np.isfinite(np.asarray(v)).ravel())
+    idx = np.unravel_index(int(flat[0]), tuple(v.shape))
+    where = tuple(int(i) + o for i, o in zip(idx, offset)) if len(idx) == 2 else (
+        tuple(int(i) for i in idx))
+    dtype = str(v.dtype).removeprefix("torch.")
+    hint = "scale the loss down" + (", or train in float64" if dtype != "float64" else "")
+    return NonFiniteUpdateError(
+        f"{what} overflows {dtype} at index {where}: {x_name} = {float(x[idx]):.3g} there, "
+        f"whose square exceeds {float(np.finfo(dtype).max):.3g}; with v = inf the step "
+        f"would not move that entry. {changed} ({hint})"
+    )
+
+
 def _check_params(params: Any, grads: Any) -> list[str]:
     if not isinstance(params, Mapping):
         raise ArgumentTypeError(
@@ -193,7 +213,10 @@ class Optimizer(Displayable, abc.ABC):
             self._current_diagnostics: dict[str, Any] = {}
             # overflow is caught below, with the parameter named; no stray warning
             with np.errstate(over="ignore", invalid="ignore"):
-                new_p, new_state = self._update(name, p, g, state, t)
+                try:
+                    new_p, new_state = self._update(name, p, g, state, t)
+                except NonFiniteUpdateError as exc:
+                    raise NonFiniteUpdateError(f"params[{name!r}]: {exc}") from None
             # checked in the parameter's own dtype: a float32 parameter overflows sooner
             with np.errstate(over="ignore", invalid="ignore"):
                 new_p = new_p.astype(params[name].dtype, copy=False)
