@@ -278,7 +278,12 @@ def circular_singular_values(
     if method == "svd":
         per = np.linalg.svd(_symbols(K, (h, w), real=False), compute_uv=False)
         return per if by_frequency else np.sort(per.ravel())[::-1]
-    half = _gram_values(K, (h, w), workers)  # (h, w // 2 + 1, r)
+    # an exact power-of-two scaling to max|K| in [1/2, 1): the Gram squares the values,
+    # so sigma below ~1e-154 would underflow (a kernel of scale 1e-170 gave all zeros)
+    # and above ~1e154 overflow; the values scale back exactly
+    big = float(np.abs(K).max()) if K.size else 0.0
+    e = math.frexp(big)[1] if big > 0.0 else 0
+    half = np.ldexp(_gram_values(np.ldexp(K, -e), (h, w), workers), e)  # (h, w//2+1, r)
     if by_frequency:
         jj = np.arange(w)
         cols = np.where(jj <= w // 2, jj, (w - jj) % w)

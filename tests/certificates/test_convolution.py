@@ -354,3 +354,22 @@ def test_the_loop_runs_on_one_blas_thread_at_small_sizes(monkeypatch):
     K = np.random.default_rng(14).standard_normal((32, 32, 3, 3)) / 17
     circular_singular_values(K, (4, 4))
     assert seen and all(s == {1} for s in seen)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-170, 1e-160, 1e160, 1e300])
+def test_gram_route_at_extreme_magnitudes(scale):
+    # the Gram squares the values: unscaled, 1e-170 gave all zeros and 1e-160 lost half
+    # the digits. Against the SVD route (LAPACK scales internally)
+    K = np.random.default_rng(0).standard_normal((3, 2, 3, 3)) * scale
+    gram = circular_singular_values(K, 5)
+    svd = circular_singular_values(K, 5, method="svd")
+    assert svd[0] > 0 and np.abs(gram - svd).max() <= 1e-13 * svd[0]
+
+
+@settings(max_examples=25, deadline=None)
+@given(k=st.integers(-900, 900), seed=st.integers(0, 1000))
+def test_gram_route_commutes_exactly_with_powers_of_two(k, seed):
+    # K 2^k is rescaled to the same kernel as K, so the values are bit for bit 2^k times
+    K = np.random.default_rng(seed).uniform(-1.0, 1.0, (2, 3, 2, 2))
+    base = circular_singular_values(K, 4)
+    assert np.array_equal(circular_singular_values(np.ldexp(K, k), 4), np.ldexp(base, k))
