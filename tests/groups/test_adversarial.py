@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from specproof import SpecproofError
@@ -326,6 +326,13 @@ def test_hypothesis_a_list_is_accepted_iff_it_is_the_irreps(picks, foreign):
             spectral_norm_equivariant(W_D4, D4, irreps=cand)
 
 
+def _well_conditioned(rng, d):
+    """A random basis of condition number <= 4 (random + c I is unbounded: the checks'
+    tolerances are absolute, and a basis of condition number k makes errors ~k^2 u)."""
+    U, _, Vt = np.linalg.svd(rng.standard_normal((d, d)))
+    return U @ np.diag(rng.uniform(0.5, 2.0, d)) @ Vt
+
+
 @settings(max_examples=25, deadline=None)
 @given(i=st.integers(0, 3), j=st.integers(0, 3), t=st.sampled_from(["R", "C", "H"]),
        seed=st.integers(0, 2**31 - 1))
@@ -334,20 +341,21 @@ def test_hypothesis_no_direct_sum_is_an_irrep(i, j, t, seed):
     G = cyclic(8)
     ir = irreps(G)[: 4]
     rho = direct_sum(ir[i], ir[j])
-    Q = np.random.default_rng(seed).standard_normal((rho.dim, rho.dim)) + 3 * np.eye(rho.dim)
-    moved = rho.change_of_basis(Q)
+    moved = rho.change_of_basis(_well_conditioned(np.random.default_rng(seed), rho.dim))
     with pytest.raises((NotIrreducibleError, IrrepTypeError)):
         Irrep(G, moved.matrices, name="sum", type=t)
 
 
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 2**31 - 1), n=st.integers(3, 7))
+@example(seed=334903802, n=3)  # randn + 2I had condition number 4356 here (CI, flaky)
 def test_hypothesis_a_genuine_irrep_in_any_basis_is_accepted_with_its_type(seed, n):
+    # any basis of condition number <= 4 (randn + 2I reached 4356: entries 2763 and
+    # errors 1.1e-9 > atol 1e-9)
     rng = np.random.default_rng(seed)
     for G in (cyclic(n), dihedral(n)):
         p = irrep(G, "rot_1")
-        Q = rng.standard_normal((2, 2)) + 2 * np.eye(2)
-        moved = p.change_of_basis(Q)
+        moved = p.change_of_basis(_well_conditioned(rng, 2))
         q = Irrep(G, moved.matrices, name="moved", type=p.type, atol=1e-9)
         assert q.type == p.type
         wrong = "R" if p.type == "C" else "C"
