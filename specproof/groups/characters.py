@@ -12,7 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentError, ArgumentTypeError, ComputationError, as_float
+from specproof._core import (
+    ArgumentError,
+    ArgumentTypeError,
+    ComputationError,
+    as_float,
+    first_nonfinite,
+)
 from specproof.groups.cayley import CayleyGroup, as_group
 from specproof.groups.errors import NotIntegralError
 from specproof.groups.representations import Representation
@@ -34,6 +40,7 @@ def _character(x: Any, G: CayleyGroup, what: str) -> np.ndarray:
         )
     if arr.dtype.kind not in "biufc":
         raise ArgumentTypeError(f"{what} must be numeric, got dtype {arr.dtype}")
+    first_nonfinite(arr, what)
     return arr
 
 

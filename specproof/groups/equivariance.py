@@ -25,6 +25,7 @@ orthogonal actions that is ~1.4e-12; a map that breaks equivariance is off by O(
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,7 @@ from specproof._core import (
     Result,
     as_float,
     as_generator,
+    first_nonfinite,
 )
 from specproof.groups.actions import Action
 from specproof.groups.cayley import CayleyGroup, as_group
@@ -221,11 +223,16 @@ def _rel_error(a: np.ndarray, b: np.ndarray) -> float:
             f"f(g.x) has shape {a.shape} but g.f(x) has shape {b.shape}: rho_out does not "
             "match the output of f"
         )
-    den = max(float(np.linalg.norm(a.ravel())), float(np.linalg.norm(b.ravel())))
-    num = float(np.linalg.norm((a - b).ravel()))
-    if den == 0.0:
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return math.nan  # the caller names the non-finite output
+    # norms of a / big, b / big: unscaled, the squares underflowed to 0 at 1e-170 (the
+    # error then read 0) and overflowed to inf at 1e160 (the error then read nan)
+    big = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
+    if big == 0.0:
         return 0.0
-    return num / den
+    a, b = a / big, b / big
+    den = max(float(np.linalg.norm(a.ravel())), float(np.linalg.norm(b.ravel())))
+    return float(np.linalg.norm((a - b).ravel())) / den
 
 
 def check_equivariance(
@@ -313,6 +320,9 @@ def check_equivariance(
         xs = [np.asarray(x) for x in inputs]
         if not xs:
             raise ArgumentError("inputs must contain at least one input")
+        for i, x in enumerate(xs):
+            if np.issubdtype(x.dtype, np.number):
+                first_nonfinite(x, f"inputs[{i}]")
     fx = [np.asarray(f(x)) for x in xs]
     if tol is None:
         dtype = np.result_type(*[y.dtype for y in fx])
@@ -323,18 +333,27 @@ def check_equivariance(
         tol = as_float(tol, "tol", minimum=0.0, strict_minimum=True)
     errors: dict[str, float] = {}
     worst_g, worst = idx[0], -1.0
+    non_finite = None
     for g in idx:
         err = 0.0
-        for x, y in zip(xs, fx, strict=True):
+        for i, (x, y) in enumerate(zip(xs, fx, strict=True)):
             lhs = np.asarray(f(act_in.act(g, x)))
             rhs = np.asarray(act_out.act(g, y))
-            err = max(err, _rel_error(lhs, rhs))
+            e = _rel_error(lhs, rhs)
+            if math.isnan(e):
+                # a NaN compares False with everything: max() would drop it and the
+                # check pass; a non-finite output fails it, named
+                e = math.inf
+                if non_finite is None:
+                    which = "f(x)" if not np.all(np.isfinite(y)) else "f(g.x)"
+                    non_finite = f"{which} is not finite for input {i} at g = {G.labels[g]}"
+            err = max(err, e)
         label = G.labels[g]
         errors[label] = max(err, errors.get(label, 0.0))
         if err > worst:
             worst, worst_g = err, g
     ok = bool(worst <= tol)
-    reason = "" if ok else (
+    reason = "" if ok else non_finite or (
         f"not equivariant at g = {G.labels[worst_g]}: relative error {worst:.3e} > "
         f"tolerance {tol:.3e}"
     )

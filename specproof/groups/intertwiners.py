@@ -27,6 +27,7 @@ d_in)``.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,7 @@ from scipy.linalg import subspace_angles
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from specproof._core import ArgumentError, as_generator
+from specproof._core import ArgumentError, as_generator, first_nonfinite
 from specproof.groups._repdata import check_same_group, rep_data
 
 DEFAULT_RTOL = float(np.sqrt(np.finfo(float).eps))
@@ -323,9 +324,20 @@ def intertwiner_residual(basis: np.ndarray, rho_in: Any, rho_out: Any) -> float:
     basis = np.asarray(basis)
     if len(basis) == 0:
         return 0.0
+    if np.issubdtype(basis.dtype, np.number):
+        first_nonfinite(basis, "basis")
+    # an exact power-of-two scaling: unscaled, the squares in the norm underflowed for a
+    # basis of scale 1e-170 (a residual of 1e-170 read 0) or overflowed near 1e154
+    big = float(np.max(np.abs(basis)))
+    e = math.frexp(big)[1] if big > 0.0 else 0
+    basis = np.ldexp(basis, -e) if np.isrealobj(basis) else basis * 2.0**-e
     left = np.einsum("gij,kjl->gkil", b, basis)
     right = np.einsum("kij,gjl->gkil", basis, a)
-    return float(np.max(np.linalg.norm(left - right, axis=(-2, -1))))
+    residual = float(np.max(np.linalg.norm(left - right, axis=(-2, -1))))
+    try:
+        return math.ldexp(residual, e)
+    except OverflowError:  # beyond float64: the residual is that large
+        return math.inf
 
 
 __all__ = [

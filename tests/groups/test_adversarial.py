@@ -372,3 +372,57 @@ def test_hypothesis_layers_are_equivariant_on_any_rectangle(h, w, seed, flip):
     x = np.random.default_rng(seed).standard_normal((1, h, w))
     rep = check_equivariance(lift, G, lift.input_action(), lift.output_action(), inputs=[x])
     assert rep.ok and rep.worst_error < 1e-14, rep.reason
+
+
+def _d4_layer_and_broken():
+    from specproof.groups import EquivariantLinear, trivial
+
+    G = dihedral(4)
+    R = G.regular_representation()
+    rho_out = direct_sum(irrep(G, "rot_1"), trivial(G))
+    layer = EquivariantLinear(R, rho_out, seed=0)
+    return G, R, rho_out, layer, (lambda x: layer(x) + 0.5 * x[:3])
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-170, 1e-300, 1e160, 1e300])
+def test_equivariance_check_fails_a_broken_map_at_any_magnitude(scale):
+    # unscaled norms: at 1e-170 the error read 0 (squares underflowed), at 1e160 it read
+    # nan and max() dropped it; both passed a map off by O(1)
+    G, R, rho_out, layer, broken = _d4_layer_and_broken()
+    x = np.random.default_rng(0).standard_normal((3, 8)) * scale
+    bad = check_equivariance(broken, G, R, rho_out, inputs=list(x))
+    assert not bad.ok and 1.0 < bad.worst_error < 2.0, (bad.worst_error, bad.reason)
+    good = check_equivariance(layer, G, R, rho_out, inputs=list(x))
+    assert good.ok and good.worst_error < 1e-14
+
+
+def test_equivariance_check_refuses_nan_inputs_and_fails_nan_outputs():
+    G, R, rho_out, layer, _ = _d4_layer_and_broken()
+    with pytest.raises(SpecproofError, match=r"inputs\[0\] has a non-finite entry nan"):
+        check_equivariance(layer, G, R, rho_out, inputs=[np.full(8, np.nan)])
+    rep = check_equivariance(lambda x: np.full(3, np.nan), G, R, rho_out, rng=0)
+    assert not rep.ok and rep.reason.startswith("f(x) is not finite for input 0")
+    # finite at x, NaN only at a moved input
+    flaky = (lambda x: layer(x) if x[0] == 1.0 else np.full(3, np.nan))
+    rep = check_equivariance(flaky, G, R, rho_out, inputs=[np.eye(8)[0]])
+    assert not rep.ok and rep.reason.startswith("f(g.x) is not finite for input 0")
+
+
+@pytest.mark.parametrize("scale", [1e-170, 1e-300, 1e160])
+def test_intertwiner_residual_scales_with_the_basis(scale):
+    from specproof.groups import intertwiner_residual
+
+    G = dihedral(4)
+    R = G.regular_representation()
+    B = (np.eye(8) + 0.1 * np.random.default_rng(0).standard_normal((8, 8)))[None]
+    base = intertwiner_residual(B, R, R)
+    assert base > 0.5  # not an intertwiner
+    assert intertwiner_residual(B * scale, R, R) / scale == pytest.approx(base, rel=1e-13)
+
+
+def test_character_inner_refuses_nan():
+    from specproof.groups import character_inner
+
+    G = dihedral(4)
+    with pytest.raises(SpecproofError, match=r"chi1 has a non-finite entry nan at index \(0,\)"):
+        character_inner(np.full(8, np.nan), np.ones(8), G)
