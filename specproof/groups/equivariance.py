@@ -225,8 +225,11 @@ def _rel_error(a: np.ndarray, b: np.ndarray) -> float:
         )
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
         return math.nan  # the caller names the non-finite output
-    # norms of a / big, b / big: unscaled, the squares underflowed to 0 at 1e-170 (the
-    # error then read 0) and overflowed to inf at 1e160 (the error then read nan)
+    den = max(float(np.linalg.norm(a.ravel())), float(np.linalg.norm(b.ravel())))
+    if 1e-150 < den < 1e150:
+        return float(np.linalg.norm((a - b).ravel())) / den
+    # outside that range the squares in the norms underflow (at 1e-170 the error read
+    # 0) or overflow (at 1e160 it read nan): norms of a / big and b / big instead
     big = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
     if big == 0.0:
         return 0.0

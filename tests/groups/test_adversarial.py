@@ -403,7 +403,9 @@ def test_equivariance_check_refuses_nan_inputs_and_fails_nan_outputs():
     rep = check_equivariance(lambda x: np.full(3, np.nan), G, R, rho_out, rng=0)
     assert not rep.ok and rep.reason.startswith("f(x) is not finite for input 0")
     # finite at x, NaN only at a moved input
-    flaky = (lambda x: layer(x) if x[0] == 1.0 else np.full(3, np.nan))
+    def flaky(x):
+        return layer(x) if x[0] == 1.0 else np.full(3, np.nan)
+
     rep = check_equivariance(flaky, G, R, rho_out, inputs=[np.eye(8)[0]])
     assert not rep.ok and rep.reason.startswith("f(g.x) is not finite for input 0")
 
