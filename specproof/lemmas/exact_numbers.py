@@ -50,6 +50,11 @@ def exact_number(value: Any, what: str) -> sympy.Expr:
     if isinstance(value, float) or isinstance(value, sympy.Float):
         if not math.isfinite(float(value)):
             raise StatementError(f"{what} must be a finite real number, got {value}")
+        if isinstance(value, sympy.Float) and value._prec > 53:
+            # a Float of more than double precision (sympy.N(..., 30)) is read as the
+            # decimal it prints as at its own precision: float() would cut
+            # 1.00000000000000000001 to 1, and a false lemma could then be proved
+            return sympy.Rational(str(value))
         return sympy.Rational(repr(float(value)))
     if isinstance(value, Fraction):
         return sympy.Rational(value.numerator, value.denominator)
@@ -70,7 +75,7 @@ def rationalize_floats(expr: sympy.Expr) -> sympy.Expr:
     floats = expr.atoms(sympy.Float)
     if not floats:
         return expr
-    return expr.xreplace({f: exact_number(float(f), "a constant") for f in floats})
+    return expr.xreplace({f: exact_number(f, "a constant") for f in floats})
 
 
 __all__ = ["exact_number", "rationalize_floats", "symbols"]

@@ -36,13 +36,34 @@ _KIND_ALIASES = {"gen": "general", "sym": "symmetric", "orth": "orthogonal", "di
                  "orthogonal": "orthogonal", "diagonal": "diagonal"}
 
 
-# from a matrix entry's symbol to the Matrix variable it belongs to (the latest made), so
+# from a matrix entry's symbol (unique to its Matrix: MatrixEntry) to that Matrix, so
 # that a sympy relation built from Matrix objects can recover their kinds and shapes
 MATRIX_OF: dict[sympy.Symbol, Matrix] = {}
 
 def real_symbol(name: str) -> sympy.Symbol:
     """The real sympy symbol ``name`` (every variable of a statement is real)."""
     return sympy.Symbol(name, real=True)
+
+
+class MatrixEntry(sympy.Dummy):
+    """An entry of one Matrix variable: real, printed as its name (``A_0_1``), and
+    distinct from the entries of every other Matrix, even one of the same name. (Plain
+    symbols of one name are equal, so a relation built from a general ``A`` took the kind
+    of a later ``Matrix("A", kind="psd")`` and a false lemma was proved.)"""
+
+    def __new__(cls, name: str, dummy_index: int | None = None,
+                **assumptions: Any) -> MatrixEntry:
+        assumptions.setdefault("real", True)  # pickling passes the index and assumptions
+        return super().__new__(cls, name, dummy_index=dummy_index, **assumptions)
+
+    def _sympystr(self, printer: Any) -> str:
+        return self.name
+
+    def _latex(self, printer: Any) -> str:
+        return printer._print_Symbol(sympy.Symbol(self.name))
+
+    def _pretty(self, printer: Any) -> Any:
+        return printer._print_Symbol(sympy.Symbol(self.name))
 
 
 class Matrix:
@@ -86,7 +107,7 @@ class Matrix:
                 if kind in ("symmetric", "psd") and j < i:
                     grid[i][j] = grid[j][i]
                 else:
-                    grid[i][j] = real_symbol(f"{name}_{i}_{j}")
+                    grid[i][j] = MatrixEntry(f"{name}_{i}_{j}")
         self._entries = sympy.ImmutableMatrix(grid)
         self.label = name
         self.kind = kind

@@ -165,7 +165,7 @@ def unflatten(statement: Any, x: Sequence[Any], as_object: bool = False) -> list
         if not shape:
             args.append(x[pos[sympy.Symbol(name, real=True)]])
             continue
-        m = statement.matrix_of(sympy.Symbol(f"{name}_0_0", real=True))
+        m = next(m for m in statement.matrices if m.label == name)
         grid = np.empty(m.shape, dtype=object if as_object else float)
         for i in range(m.shape[0]):
             for j in range(m.shape[1]):

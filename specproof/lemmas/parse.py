@@ -126,6 +126,12 @@ class _Reader:
             a, b = self.value(node.left), self.value(node.right)
             if isinstance(a, str) or isinstance(b, str):
                 raise self.fail(node, "a string is only allowed as norm's ord")
+            if isinstance(node.op, (ast.Pow, ast.BitXor)) and isinstance(a, mx.Matrix):
+                # numpy reads A**2 entrywise, math notation (A^2) as A @ A: a statement
+                # that means one and is read as the other can be proved while false
+                raise self.fail(node, f"a power of the matrix {a.label} is ambiguous: write "
+                                      f"{a.label} @ {a.label} for the matrix product or "
+                                      f"{a.label} * {a.label} for the entrywise one")
             if (isinstance(node.op, (ast.Pow, ast.BitXor)) and isinstance(b, sympy.Expr)
                     and b.is_number and abs(b) > MAX_EXPONENT):
                 # 9**9**9 would take sympy hours and all memory to expand exactly

@@ -159,6 +159,28 @@ def _polish(s: Searcher, x: list[Fraction], tol: float) -> list[Fraction] | None
     return shrink(x, violates)
 
 
+def _confirm_tightest(s: Searcher) -> Refuted | None:
+    """The tightest point, decided exactly: a violation below every float tolerance
+    (``x**2 + 1 >= 1 + 1e-20`` at x = 0) is still a counterexample if exact arithmetic
+    says so."""
+    if s.st.is_black_box:  # its values at a point are the function's own floats
+        return None
+    feasible = [c for c in s.best if c.value <= 1.0]
+    if not feasible or not s.margin(feasible[0].x) <= 0.0:
+        return None
+    x = [Fraction(float(v)) for v in feasible[0].x]
+    try:
+        c = confirm(s.st, dict(zip(s.st.variables, x)))
+    except Unconfirmable:
+        return None
+    if not c.violated:
+        return None
+    how = ("the tightest point of the search, "
+           + ("confirmed exactly in rational arithmetic" if c.exact
+              else "confirmed with certified interval enclosures (arb)"))
+    return Refuted(s.st.text, user_point(s.st, x), c.lhs, c.rhs, c.margin, how, s.st.relation)
+
+
 def _tightest(s: Searcher) -> Tightest | None:
     feasible = [c for c in s.best if c.value <= 1.0]
     if not feasible:
@@ -269,6 +291,9 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
     show.done()
     if numerical is not None:
         return numerical
+    found = _confirm_tightest(s)
+    if found is not None:
+        return found
     tried = (f"{s.evaluations} points from {', '.join(ensembles)} ({rounds} rounds)",
              f"{starts} local optimisations of the normalised margin",
              f"budget {budget:.3g} s, seed {seed!r}")

@@ -32,7 +32,7 @@ from typing import Any
 import sympy
 
 from specproof.lemmas.display import as_written
-from specproof.lemmas.domains import EVERYWHERE, Domain
+from specproof.lemmas.domains import EVERYWHERE, Domain, Part
 from specproof.lemmas.errors import ArgumentTypeError, StatementError
 from specproof.lemmas.exact_numbers import exact_number, rationalize_floats, symbols
 from specproof.lemmas.matrices import MATRIX_OF as _MATRIX_OF
@@ -131,6 +131,7 @@ class Statement:
         if not isinstance(domain, Domain):
             raise ArgumentTypeError(f"domain must be a Domain (box, ball, ...), got "
                                     f"{type(domain).__name__}")
+        domain = _by_name(domain, self.variables)
         extra = [s for s in domain.symbols if s not in self.variables]
         if extra:
             raise StatementError(f"the domain names {', '.join(map(str, extra))}, which the "
@@ -252,6 +253,27 @@ def _from_relation(rel: Any, given: list[Any], text: str = "") -> Statement:
     if not text:
         text = f"{as_written(lhs)} {relation} {as_written(rhs)}"
     return Statement(variables, lhs, rhs, relation, domain, text, mats)
+
+
+def _by_name(domain: Domain, variables: Sequence[sympy.Symbol]) -> Domain:
+    """``domain`` with each symbol that names exactly one variable replaced by it: a box on
+    ``A_0_0`` (a plain symbol, or a keyword) bounds the entry of the statement's Matrix
+    ``A``, whose entries are symbols of their own (:class:`MatrixEntry`)."""
+    by_name: dict[str, list[sympy.Symbol]] = {}
+    for v in variables:
+        by_name.setdefault(v.name, []).append(v)
+    swap = {s: by_name[s.name][0] for s in domain.symbols
+            if s not in variables and len(by_name.get(s.name, ())) == 1}
+    if not swap:
+        return domain
+    return Domain(
+        tuple(Part(p.kind, tuple(swap.get(x, x) for x in p.symbols),
+                   tuple(sympy.sympify(q).xreplace(swap) if isinstance(q, sympy.Basic) else q
+                         for q in p.params))
+              for p in domain.parts),
+        tuple(g.xreplace(swap) for g in domain.inequalities),
+        tuple(h.xreplace(swap) for h in domain.equalities),
+    )
 
 
 def _realify(expr: sympy.Expr) -> sympy.Expr:

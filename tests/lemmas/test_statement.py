@@ -47,7 +47,8 @@ def test_matrix_kinds_share_and_zero_entries():
     P = lm.Matrix("P", 2, 2, kind="psd")
     st = lm.as_statement(lm.trace(P) >= 0)
     # the PSD cone as principal minors: P00, P11 and the determinant
-    a, b, c = sympy.symbols("P_0_0 P_0_1 P_1_1", real=True)
+    a, b, c = P[0, 0], P[0, 1], P[1, 1]
+    assert [str(v) for v in (a, b, c)] == ["P_0_0", "P_0_1", "P_1_1"]
     assert set(st.domain.inequalities) == {a, c, sympy.expand(a * c - b**2)}
     Q = lm.Matrix("Q", 2, 2, kind="orthogonal")
     st = lm.as_statement(lm.trace(Q) >= -2)

@@ -1,0 +1,62 @@
+"""False lemmas that were proved, true ones "refuted", found by probing the prover (kept)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+import sympy
+
+from specproof import lemmas as lm
+from specproof.lemmas.errors import StatementError
+from specproof.lemmas.exact_numbers import exact_number
+
+
+def test_a_high_precision_float_is_read_at_its_own_precision():
+    # float() cut 1.00000000000000000001 to 1: "x**2 + 1 >= 1" was then PROVED
+    x = lm.symbols("x")
+    c = sympy.N(1 + sympy.Rational(1, 10**20), 30)
+    assert exact_number(c, "c") == 1 + sympy.Rational(1, 10**20)
+    assert exact_number(sympy.Float(0.1), "c") == sympy.Rational(1, 10)  # doubles as before
+    assert lm.prove(x**2 + 1 >= c).verdict != "PROVED"
+    r = lm.refute(x**2 + 1 >= c, seed=0, budget=2)
+    # the violation (1e-20) is below every float tolerance; the tightest point of the
+    # search is decided exactly
+    assert isinstance(r, lm.Refuted) and r.point == {"x": 0}
+    assert r.rhs - r.lhs == Fraction(1, 10**20)
+
+
+@pytest.mark.parametrize("text", ["trace(A^2) >= 0", "trace(A**2) >= 0", "trace((A.T)^2) >= 0"])
+def test_a_power_of_a_matrix_in_a_statement_is_refused(text):
+    # A^2 was entrywise (numpy's **): trace(A^2) >= 0 was PROVED, false for A = [[0, 1],
+    # [-1, 0]] where trace(A @ A) = -2
+    A = lm.Matrix("A", 2, 2)
+    with pytest.raises(StatementError, match="a power of the matrix .* is ambiguous: write"):
+        lm.as_statement(text, variables=[A])
+    assert lm.prove("norm(A, 'fro')^2 >= 0", variables=[A]).verdict == "PROVED"
+
+
+def test_matrices_of_one_name_keep_their_own_kinds():
+    # entries were plain symbols named A_0_0, shared by every Matrix("A"): a relation built
+    # from a general A took the kind of a later psd A and was PROVED
+    A = lm.Matrix("A", 2, 2)
+    trace_nonneg = lm.trace(A) >= 0
+    lm.Matrix("A", 2, 2, kind="psd")
+    assert lm.prove(trace_nonneg).verdict != "PROVED"
+    r = lm.refute(trace_nonneg, seed=0, budget=2)
+    assert isinstance(r, lm.Refuted)
+    assert sympy.Matrix(r.point["A"]).trace() < 0
+    # and the other way: det P >= 0 holds for a PSD P, whatever Matrix("P") comes later
+    P = lm.Matrix("P", 2, 2, kind="psd")
+    det_nonneg = lm.det(P) >= 0
+    lm.Matrix("P", 2, 2, kind="sym")
+    assert not isinstance(lm.refute(det_nonneg, seed=0, budget=1), lm.Refuted)
+    assert "P is PSD" in lm.as_statement(det_nonneg).domain.describe()
+
+
+def test_a_domain_names_matrix_entries_by_name():
+    A = lm.Matrix("A", 2, 2)
+    st = lm.as_statement(lm.trace(A) >= 0).with_domain(lm.box(A_0_0=(0, 1), A_1_1=(0, 1)))
+    assert str(st) == "trace(A) >= 0 on A_0_0 in [0, 1], A_1_1 in [0, 1]"
+    assert set(st.domain.symbols) == {A[0, 0], A[1, 1]}
+    assert lm.prove(st).verdict == "PROVED"
