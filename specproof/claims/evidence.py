@@ -97,9 +97,11 @@ class Context:
         certificates: Mapping[str, Any] | None = None,
         labels: Mapping[str, str] | None = None,
     ) -> Evidence:
-        """Build the :class:`Evidence` a check returns."""
+        """Build the :class:`Evidence` a check returns (``holds`` a bool, as in
+        :class:`Evidence`: ``bool("False")`` and ``bool(nan)`` are True, so nothing else is
+        converted)."""
         return Evidence(
-            holds=bool(holds),
+            holds=bool(holds) if isinstance(holds, np.bool_) else holds,
             measured=dict(measured or {}),
             expected=expected,
             table=[dict(row) for row in (table or [])],
