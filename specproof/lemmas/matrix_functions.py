@@ -214,7 +214,6 @@ def norm(X: Any, ord: Any = None) -> sympy.Expr:  # noqa: A002 - numpy's name
     X = _as_matrix(X, "norm")
     key = ord if isinstance(ord, str) else (None if ord is None else sympy.sympify(ord))
     vector_like = 1 in X.shape
-    ents = list(X.entries)
     if key in (None, "fro") or (vector_like and key == 2):
         if key == "fro" and vector_like and X.kind == "expression" and X.label == "vector":
             raise StatementError("norm(v, 'fro'): 'fro' is for matrices; use norm(v) or ord=2")
@@ -224,9 +223,8 @@ def norm(X: Any, ord: Any = None) -> sympy.Expr:  # noqa: A002 - numpy's name
     if key == "nuc":
         return MatrixFunctional("schatten", X.entries, 1, label=X.label)
     if key == 1 or key == sympy.oo:
-        if vector_like:
-            absv = [sympy.Abs(e) for e in ents]
-            return sympy.Add(*absv) if key == 1 else sympy.Max(*absv)
+        # numpy's matrix norms (max column / row sum) for every 2-D shape: on a column
+        # vector they are its 1- and max-norm; a 1 x n row read as a vector had them swapped
         n, m = X.shape
         if key == 1:
             return sympy.Max(*[sympy.Add(*[sympy.Abs(X[i, j]) for i in range(n)])

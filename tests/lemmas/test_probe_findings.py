@@ -60,3 +60,22 @@ def test_a_domain_names_matrix_entries_by_name():
     assert str(st) == "trace(A) >= 0 on A_0_0 in [0, 1], A_1_1 in [0, 1]"
     assert set(st.domain.symbols) == {A[0, 0], A[1, 1]}
     assert lm.prove(st).verdict == "PROVED"
+
+
+def test_norms_1_and_inf_of_a_row_matrix_are_numpys():
+    # a 1 x n Matrix was read as a vector: norm(R, 1) = sum |R_j| (numpy: max |R_j|), and
+    # the true norm(R, 1) <= norm(R, inf) was "refuted" at R = [[1, 0, 1]]
+    import numpy as np
+
+    R = lm.Matrix("R", 1, 3)
+    r = lm.refute("norm(R, 1) <= norm(R, inf)", variables=[R], seed=0, budget=1)
+    assert not isinstance(r, lm.Refuted)
+    st = lm.as_statement("norm(R, 1) + 10 * norm(R, inf) >= 0", variables=[R])
+    at = dict(zip(st.variables, (1, 0, -2)))
+    got = float(st.lhs.xreplace({s: sympy.Integer(v) for s, v in at.items()}))
+    row = np.array([[1.0, 0.0, -2.0]])
+    assert got == np.linalg.norm(row, 1) + 10 * np.linalg.norm(row, np.inf) == 2 + 30
+    v = lm.Matrix("v", 3, 1)  # a column: its matrix norms are the vector norms
+    st = lm.as_statement("norm(v, 1) + 10 * norm(v, inf) >= 0", variables=[v])
+    got = float(st.lhs.xreplace(dict(zip(st.variables, map(sympy.Integer, (1, 0, -2))))))
+    assert got == 3 + 10 * 2
