@@ -313,6 +313,12 @@ def _point_ok(statement: Any, values: Mapping[sympy.Symbol, sympy.Rational]) -> 
             raise Unconfirmable(f"the constraint {h} == 0 is not rational at the point")
         if v != 0:
             return f"{h} == 0"
+    for p in statement.domain.parts:
+        ok = statement.domain._strictly_positive(p, values)
+        if ok is None:
+            raise Unconfirmable(f"the constraint {p.params[1]} > 0 is not rational at the point")
+        if not ok:
+            return f"{p.params[1]} > 0"
     return ""
 
 
@@ -338,6 +344,11 @@ def confirm(statement: Any, point: Mapping[sympy.Symbol, Any]) -> Confirmation:
     if statement.is_black_box:
         return _confirm_black_box(statement, [Fraction(point[s]) for s in statement.variables])
     lhs_e, rhs_e = statement.lhs.xreplace(values), statement.rhs.xreplace(values)
+    for side in (lhs_e, rhs_e):
+        # sqrt(1/x) at x = -1, log(0): a statement that is not real at the point is not
+        # false there (the "where the statement is real" rule, for every argument)
+        if side.has(sympy.I, sympy.zoo, sympy.nan, sympy.oo) or side.is_real is False:
+            raise Unconfirmable(f"the statement is not real at the point ({side})")
     diff_e = statement.difference().xreplace(values)
     if diff_e.is_Rational and lhs_e.is_Rational and rhs_e.is_Rational:
         d = _fraction(diff_e)

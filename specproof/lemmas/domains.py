@@ -105,7 +105,16 @@ class Domain:
             v = h.xreplace(values)
             if not v.is_Rational or v != 0:
                 return False
-        return True
+        return all(self._strictly_positive(p, values) is True for p in self.parts)
+
+    @staticmethod
+    def _strictly_positive(part: Part, values: Mapping[sympy.Symbol, Any]) -> bool | None:
+        """For a ``positive`` part (log's argument): whether it is > 0 at the point (None
+        when not rational there); True for every other part."""
+        if part.kind != "positive":
+            return True
+        v = sympy.sympify(part.params[1]).xreplace(values)
+        return bool(v > 0) if v.is_Rational else None
 
     def describe(self) -> str:
         return "; ".join(p.describe() for p in self.parts) or "all real values"

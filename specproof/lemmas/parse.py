@@ -93,6 +93,7 @@ class _Reader:
         # claimed where it is real, so they join the domain (sympy rewrites sqrt(x)**2 to
         # x, and without this x = -1 would "refute" the true sqrt(x)**2 >= 0)
         self.defined: list[Any] = []
+        self.positive: list[Any] = []  # log's arguments: real where > 0
 
     def fail(self, node: ast.AST, what: str) -> StatementError:
         return StatementError(f"{what} at column {_col(node, self.cols)}")
@@ -192,9 +193,13 @@ class _Reader:
             raise self.fail(node, f"{f.id}: keyword arguments are not allowed (except norm's ord)")
         args = [self.value(a) for a in node.args]
         kwargs = {k.arg: self.value(k.value) for k in node.keywords}
-        if f.id in ("sqrt", "log") and len(args) == 1 and isinstance(args[0], sympy.Expr) \
+        if f.id == "sqrt" and len(args) == 1 and isinstance(args[0], sympy.Expr) \
                 and args[0].free_symbols and args[0].is_nonnegative is not True:
             self.defined.append(args[0])
+        if f.id == "log" and len(args) == 1 and isinstance(args[0], sympy.Expr) \
+                and args[0].free_symbols and args[0].is_positive is not True:
+            # log(0) is not real either: sympy rewrites exp(log(x)) to x, which is 0 at x = 0
+            self.positive.append(args[0])
         try:
             return fn(*args, **kwargs)
         except StatementError as exc:
@@ -262,23 +267,32 @@ def parse_statement(text: str, given: Sequence[Any] = ()) -> Any:
             raise reader.fail(node, f"{sympy.sstr(side)[:60]} is not a finite real number")
     mats = [v for v in names.values() if isinstance(v, mx.Matrix)]
     st = from_parts(lhs, _RELATIONS[type(op)], rhs, [*given, *mats], text)
-    return st.with_domain(_where_real(reader.defined, st.variables))
+    return st.with_domain(_where_real(reader.defined, st.variables, reader.positive))
 
 
-def _where_real(args: list[Any], variables: Sequence[Any]) -> Any:
-    """The domain ``{a >= 0}`` for each polynomial sqrt/log argument ``a`` over the
-    statement's variables (None when there is none)."""
+def _where_real(args: list[Any], variables: Sequence[Any], positive: Sequence[Any] = ()) -> Any:
+    """The domain ``{a >= 0}`` for each sqrt argument and ``{a > 0}`` for each log argument
+    ``a`` over the statement's variables (None when there is none). A strict ``a > 0`` is
+    searched as ``a >= 0`` and checked strictly at a point (a ``positive`` part)."""
     from specproof.lemmas.domains import Domain, Part
 
+    strict = [sympy.expand(a) for a in positive if a.free_symbols <= set(variables)]
+    pos_parts = tuple(Part("positive", tuple(sorted(a.free_symbols, key=str)),
+                           (f"{sympy.sstr(a)} > 0 (where the statement is real)", a))
+                      for a in dict.fromkeys(strict))
     keep = []
     for a in dict.fromkeys(sympy.expand(a) for a in args):
-        if a.free_symbols <= set(variables) and a.is_polynomial(*variables):
+        # every argument over the statement's variables, polynomial or not: sympy has
+        # already rewritten sqrt(1/x)**2 to 1/x, which is real at x = -1, where the
+        # statement as written is not (it was "refuted" there)
+        if a.free_symbols <= set(variables):
             keep.append(a)
-    if not keep:
+    keep = [a for a in keep if a not in strict]
+    if not keep and not pos_parts:
         return None
     parts = tuple(Part("constraint", tuple(sorted(a.free_symbols, key=str)),
                        (f"{sympy.sstr(a)} >= 0 (where the statement is real)",)) for a in keep)
-    return Domain(parts, tuple(keep), ())
+    return Domain(parts + pos_parts, tuple(keep) + tuple(p.params[1] for p in pos_parts), ())
 
 
 __all__ = ["CONSTANTS", "FUNCTIONS", "parse_statement"]

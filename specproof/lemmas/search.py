@@ -66,6 +66,10 @@ class Searcher:
                       if not (g.free_symbols <= covered)]
         self.eqs = [compile_expr(h, statement.variables) for h in statement.domain.equalities
                     if not (h.free_symbols <= covered)]
+        # log's arguments: > 0 strictly (0 is outside the domain, and shrinking must not
+        # land there)
+        self.strict = [compile_expr(p.params[1], statement.variables)
+                       for p in statement.domain.parts if p.kind == "positive"]
         bounds = statement.domain.bounds()
         self.box = [(float(bounds[s][0]), float(bounds[s][1])) if s in bounds else None
                     for s in statement.variables]
@@ -82,6 +86,14 @@ class Searcher:
         for h in self.eqs:
             v = h(x)
             bad += abs(v) if math.isfinite(v) else 1e6
+        return bad + self._not_positive(x)
+
+    def _not_positive(self, x: np.ndarray) -> float:
+        bad = 0.0
+        for f in self.strict:
+            v = f(x)
+            if not v > 0:
+                bad += (-v if math.isfinite(v) else 1e6) + 1e-12
         return bad
 
     def infeasibility_all(self, x: np.ndarray) -> float:
@@ -93,7 +105,7 @@ class Searcher:
         for g in self._all_ineqs:
             v = g(x)
             bad += (-v if v < 0 else 0.0) if math.isfinite(v) else 1e6
-        return bad
+        return bad + self._not_positive(x)
 
     def normalised(self, x: np.ndarray) -> float:
         d = self.margin(x)

@@ -79,3 +79,23 @@ def test_norms_1_and_inf_of_a_row_matrix_are_numpys():
     st = lm.as_statement("norm(v, 1) + 10 * norm(v, inf) >= 0", variables=[v])
     got = float(st.lhs.xreplace(dict(zip(st.variables, map(sympy.Integer, (1, 0, -2))))))
     assert got == 3 + 10 * 2
+
+
+@pytest.mark.parametrize("text", ["sqrt(1/x)**2 >= 0", "sqrt(sqrt(x) - 2)**2 >= -0.5",
+                                  "exp(log(x)) >= 1e-9"])
+def test_no_counterexample_where_the_statement_is_not_real(text):
+    # sympy rewrites sqrt(1/x)**2 to 1/x and exp(log(x)) to x before the search sees them;
+    # they were "refuted" at x = -1, x = 0 (sqrt(-2)) and x = 0 (log 0), where the
+    # statements as written are not real numbers
+    r = lm.refute(text, seed=0, budget=2)
+    assert not isinstance(r, (lm.Refuted, lm.NumericalCounterexample)), repr(r)
+
+
+def test_log_needs_a_positive_argument_and_sqrt_a_nonnegative_one():
+    st = lm.as_statement("exp(log(x)) + sqrt(y/x) >= 0")
+    assert "x > 0 (where the statement is real)" in str(st)
+    assert "y/x >= 0 (where the statement is real)" in str(st)
+    x, y = st.variables
+    assert not st.domain.contains({x: 0, y: 0}) and st.domain.contains({x: 1, y: 0})
+    # a false statement is still refuted inside the domain
+    assert isinstance(lm.refute("log(x) >= x", seed=0, budget=2), lm.Refuted)
