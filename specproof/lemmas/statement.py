@@ -137,7 +137,13 @@ class Statement:
             raise StatementError(f"the domain names {', '.join(map(str, extra))}, which the "
                                  f"statement does not use (variables: "
                                  f"{', '.join(map(str, self.variables))})")
-        return replace(self, domain=self.domain & domain)
+        combined = self.domain & domain
+        for sym, (lo, hi) in combined.bounds().items():
+            if lo.is_number and hi.is_number and bool(lo > hi):
+                # every statement holds on the empty set: a proof there says nothing
+                raise StatementError(f"the domain is empty: its boxes leave {sym} in "
+                                     f"[{lo}, {hi}]")
+        return replace(self, domain=combined)
 
     def latex(self) -> str:
         """The statement as LaTeX (without dollars)."""

@@ -99,3 +99,10 @@ def test_log_needs_a_positive_argument_and_sqrt_a_nonnegative_one():
     assert not st.domain.contains({x: 0, y: 0}) and st.domain.contains({x: 1, y: 0})
     # a false statement is still refuted inside the domain
     assert isinstance(lm.refute("log(x) >= x", seed=0, budget=2), lm.Refuted)
+
+
+def test_an_empty_box_is_refused_not_a_vacuous_proof():
+    # x >= 5 was PROVED on [0, 1] & [2, 3] (vacuously: nothing is in both)
+    with pytest.raises(StatementError, match=r"the domain is empty: its boxes leave x in \[2, 1\]"):
+        lm.prove("x >= 5", domain=lm.box(x=(0, 1)) & lm.box(x=(2, 3)))
+    assert lm.prove("x >= 1", domain=lm.box(x=(1, 1))).verdict == "PROVED"  # a point is not empty
