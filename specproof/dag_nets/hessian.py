@@ -16,6 +16,7 @@ Forward over reverse: with the forward and backward passes at ``w`` cached, a pr
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -212,6 +213,16 @@ def hvp(
     return op.matvec(net._array(v, "v", lambda a: as_vector(a, net.n_params, "v")))
 
 
+def _scale(v: np.ndarray) -> float:
+    """A norm of ``v`` that neither underflows nor overflows (max |v_i| times ||v / max||)."""
+    big = float(np.max(np.abs(v))) if v.size else 0.0
+    return big * float(np.linalg.norm(v / big)) if big > 0.0 and math.isfinite(big) else big
+
+
+def _scale_norm(v: np.ndarray) -> float:
+    return _scale(np.asarray(v, dtype=np.float64))
+
+
 def hessian_norm(
     net: NetworkCore,
     x: Any,
@@ -283,12 +294,23 @@ def hessian_norm(
     full = _float64(op)
     target = _float64(target)
     v0 = as_generator(seed).standard_normal(n)
+    hv0 = target.matvec(v0)
+    # ARPACK's test ||r|| <= tol max(eps^(2/3), |theta|) turns absolute for |theta| below
+    # ~4e-11: a Hessian of size 1e-20 came back 7e-5 off with ok = True. The operator is
+    # divided by an exact power of two near ||H v0|| / ||v0|| first
+    c = _scale(hv0) / _scale(v0) if np.all(np.isfinite(hv0)) else 1.0
+    e = math.frexp(c)[1] if c > 0.0 and math.isfinite(c) else 0
+    if e:
+        unscaled = target
+        target = LinearOperator((n, n), matvec=lambda v: np.ldexp(unscaled.matvec(v), -e),
+                                rmatvec=lambda v: np.ldexp(unscaled.matvec(v), -e),
+                                dtype=np.float64)
     if n <= 2:  # ARPACK needs k < n - 1; a 1x1 or 2x2 operator is formed exactly
         lam, U = np.linalg.eigh(target @ np.eye(n))
         i = int(np.argmax(np.abs(lam)))
         theta, u = float(lam[i]), U[:, i]
         ok, reason, code = True, "", "ok"
-    elif not np.any(target.matvec(v0)):
+    elif not np.any(hv0):
         # H v0 = 0 for a random v0: v0 lies in the null space of H, which has measure zero
         # unless H = 0 (e.g. a pre-activation of layer 0 or 1, linear in the weights)
         theta, u = 0.0, v0
@@ -305,11 +327,19 @@ def hessian_norm(
                 u = v0 / np.linalg.norm(v0)
                 theta = float(u @ target.matvec(u))
             ok, reason, code = False, f"eigsh did not converge: {exc}", "no_convergence"
+    theta = math.ldexp(theta, e)
     if red is not None:
         u = red.lift(u)
     u = u / np.linalg.norm(u)
-    res = float(np.linalg.norm(full.matvec(u) - theta * u)) if np.all(np.isfinite(u)) else \
+    # the residual's norm scaled too: its squares underflowed to 0 (a false "exact") for a
+    # Hessian of size 1e-160 and overflowed to inf for one of 1e300
+    res = _scale_norm(full.matvec(u) - theta * u) if np.all(np.isfinite(u)) else \
         float("nan")
+    if ok and tol > 0.0 and not res <= tol * abs(theta):
+        # |theta - lambda| <= ||r|| for a symmetric H: the accuracy asked is not shown
+        ok, code = False, "residual"
+        reason = (f"the residual {res:.3g} exceeds tol * |eigenvalue| = "
+                  f"{tol * abs(theta):.3g}: the value is not shown to that accuracy")
     return HessianNorm(
         ok=ok, reason=reason, code=code, value=abs(theta), eigenvalue=theta, residual=res,
         n_hvp=op.n_hvp + (red.n_hvp if red is not None else 0), n_params=net.n_params,

@@ -23,6 +23,12 @@ if TYPE_CHECKING:
 
 
 def _basis(M: np.ndarray) -> np.ndarray:
+    # each column scaled to max |entry| 1 first (the span is the same): a rank threshold
+    # relative to the largest singular value dropped the direction of a sample 1e17 times
+    # smaller than another, and the reduced Hessian lost it (value 0.0, ok=True)
+    big = np.max(np.abs(M), axis=0) if M.size else np.zeros(M.shape[1])
+    keep = big > 0.0
+    M = M[:, keep] / big[keep]
     U, s, _ = np.linalg.svd(M, full_matrices=False)
     if s.size == 0 or s[0] == 0.0:
         return U[:, :0].copy()

@@ -46,6 +46,7 @@ import scipy.sparse as sp
 from specproof._core import (
     ArgumentError,
     ArgumentTypeError,
+    ComputationError,
     Result,
     as_choice,
     as_float,
@@ -175,8 +176,15 @@ def infinite_width_kernels(
                   max_nodes, ("nngp", "ntk"))
 
 
-def _limit(graph, X, X2, activation, bias, output, inputs, outputs, method, tol, max_nodes,
-           want: tuple[str, ...]) -> InfiniteWidthKernels:
+def _limit(*args: Any, **kwargs: Any) -> InfiniteWidthKernels:
+    # an overflow inside the recursion is caught at its end, with the inputs named
+    # (ComputationError), not left as a stray RuntimeWarning
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _limit_unchecked(*args, **kwargs)
+
+
+def _limit_unchecked(graph, X, X2, activation, bias, output, inputs, outputs, method, tol,
+                     max_nodes, want: tuple[str, ...]) -> InfiniteWidthKernels:
     """:func:`infinite_width_kernels`, unpacking only the kernels in ``want``."""
     if not isinstance(graph, nx.DiGraph):
         raise ArgumentTypeError(
@@ -305,6 +313,13 @@ def _limit(graph, X, X2, activation, bias, output, inputs, outputs, method, tol,
             ntk = full(theta_out)
     elif "nngp" in want:  # f = sigma(z_o): a Gaussian sample enters the NTK, no limit
         nngp = full(C[idx[out]])
+    for name, K in (("NNGP", nngp), ("NTK", ntk)):
+        if K is not None and not np.all(np.isfinite(K)):
+            # inf - inf or inf * 0 in the recursion (inputs of norm ~1e154 and more make
+            # x . x' / d overflow): a NaN was returned before
+            raise ComputationError(
+                f"the infinite-width {name} is not finite: the recursion overflowed float64 "
+                f"(largest input entry {float(np.max(np.abs(A))):.3g}); scale the inputs down")
     return InfiniteWidthKernels(
         ok=True, nngp=nngp, ntk=ntk,
         output=out, methods=methods, quadrature_error=qerr, bias=beta,

@@ -21,11 +21,19 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentError, as_choice, as_int, as_matrix, as_vector
+from specproof._core import (
+    ArgumentError,
+    ComputationError,
+    as_choice,
+    as_int,
+    as_matrix,
+    as_vector,
+)
 from specproof.dag_nets.activations import get_activation
 from specproof.dag_nets.kernels import dual
 
@@ -108,7 +116,18 @@ def two_layer_hessian_norm(W: Any, v: Any, x: Any, activation: Any = "erf") -> f
     x = as_vector(x, d, "x")
     act = get_activation(activation)
     z = W @ x / np.sqrt(d)
-    nx2 = float(x @ x)
-    a = v * act.d2(z) * nx2 / (d * np.sqrt(m))
-    b = act.d1(z) * np.sqrt(nx2) / np.sqrt(d * m)
-    return float(np.max((np.abs(a) + np.sqrt(a * a + 4 * b * b)) / 2))
+    # ||x|| / sqrt(d) without squaring x (x . x underflowed to 0 at scale 1e-170 and
+    # overflowed at 1e160), and the 2 x 2 eigenvalue formula scaled by max(|a|, 2|b|)
+    big = float(np.max(np.abs(x))) if x.size else 0.0
+    r = big * float(np.linalg.norm(x / big)) / np.sqrt(d) if big > 0.0 else 0.0
+    with np.errstate(over="ignore"):
+        a = (v * act.d2(z) * r) * r / np.sqrt(m)
+        b = act.d1(z) * r / np.sqrt(m)
+        t = np.maximum(np.abs(a), 2.0 * np.abs(b))
+        safe = np.where(t > 0.0, t, 1.0)
+        lam = np.where(t > 0.0, (np.abs(a) + t * np.hypot(a / safe, 2.0 * b / safe)) / 2, 0.0)
+    value = float(np.max(lam))
+    if not math.isfinite(value):
+        raise ComputationError(f"the Hessian norm overflows float64 at |x| = {big:.3g}: "
+                               "it is beyond the float range")
+    return value
