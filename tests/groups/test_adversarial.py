@@ -428,3 +428,27 @@ def test_character_inner_refuses_nan():
     G = dihedral(4)
     with pytest.raises(SpecproofError, match=r"chi1 has a non-finite entry nan at index \(0,\)"):
         character_inner(np.full(8, np.nan), np.ones(8), G)
+
+
+@pytest.mark.parametrize("kappa", [1.0, 3e3, 1e4])
+def test_a_quaternionic_irrep_in_an_ill_conditioned_basis_keeps_its_type(kappa):
+    # at condition number 1e4 the commutant's zero singular values sit at ~u k^2 = 6e-11,
+    # above the plain threshold 5.7e-11: 17 of 20 bases were called "of type R"
+    G = quaternion()
+    psi = [r for r in irreps(G) if r.type == "H"][0]
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        U, _, Vt = np.linalg.svd(rng.standard_normal((psi.dim, psi.dim)))
+        Q = U @ np.diag(np.logspace(0, np.log10(kappa), psi.dim)) @ Vt
+        moved = psi.change_of_basis(Q)
+        assert Irrep(G, moved.matrices, name="moved", type="H").type == "H"
+
+
+def test_a_basis_too_ill_conditioned_to_decide_is_an_error_saying_so():
+    G = quaternion()
+    psi = [r for r in irreps(G) if r.type == "H"][0]
+    U, _, Vt = np.linalg.svd(np.random.default_rng(0).standard_normal((4, 4)))
+    moved = psi.change_of_basis(U @ np.diag(np.logspace(0, 6, 4)) @ Vt)
+    with pytest.raises(SpecproofError, match=r"its basis has condition number 1e\+06, too "
+                                             r"large to decide irreducibility in float64"):
+        Irrep(G, moved.matrices, name="moved", type="H")
