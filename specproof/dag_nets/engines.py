@@ -144,16 +144,24 @@ class BlockEngine:
         K = np.zeros((A1.shape[1], A2.shape[1]), dtype=A1.dtype)
         ga: dict[tuple[int, int], np.ndarray] = {}
         gy: dict[tuple[int, int], np.ndarray] = {}
+        overflowed: set[tuple[int, int]] = set()
         same = A1 is A2 and Y1 is Y2
         for blocks in self.gen_blocks[1:]:
             for b in blocks:
                 if b.src not in ga:
                     a1 = A1[b.src[0] : b.src[1]]
                     ga[b.src] = a1.T @ (a1 if same else A2[b.src[0] : b.src[1]])
+                    if not np.isfinite(ga[b.src].sum()):
+                        overflowed.add(b.src)
                 if b.dst not in gy:
                     y1 = Y1[b.dst[0] : b.dst[1]]
                     gy[b.dst] = y1.T @ (y1 if same else Y2[b.dst[0] : b.dst[1]])
-                K += ga[b.src] * gy[b.dst]
+                if b.src in overflowed:
+                    # a . a' overflowed where the cotangents vanish (a saturated erf at
+                    # huge inputs): the block's Jacobian is 0 there, not inf * 0 = NaN
+                    K += np.where(gy[b.dst] == 0.0, 0.0, ga[b.src] * gy[b.dst])
+                else:
+                    K += ga[b.src] * gy[b.dst]
         return K
 
 

@@ -67,3 +67,16 @@ def test_two_layer_oracle_is_homogeneous(s):
     base = dn.two_layer_hessian_norm(W, v, x, "identity")
     assert dn.two_layer_hessian_norm(W, v, x * s, "identity") / s == pytest.approx(base,
                                                                                    rel=1e-14)
+
+
+@pytest.mark.parametrize("s", [1e155, 1e200])
+def test_empirical_ntk_of_a_saturated_erf_network_at_huge_inputs(s):
+    # x . x' overflows, but erf' is exactly 0 there, so the input block contributes 0;
+    # inf * 0 = NaN made ntk() raise "overflowed" although the NTK is O(1) (= J J^T)
+    net = dn.compile(dn.mlp(16, depth=2, d_in=4), activation="erf", seed=0)
+    x = np.random.default_rng(0).standard_normal((3, 4)) * s
+    with np.errstate(over="ignore", invalid="ignore"):
+        K = net.ntk(x)
+        J = net.jacobian(x)
+    np.testing.assert_allclose(K, J @ J.T, rtol=1e-12, atol=1e-15)
+    assert np.all(np.isfinite(K)) and np.abs(K).max() > 0.1
