@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentError, as_matrix
+from specproof._core import ArgumentError, ResourceLimitError, as_matrix
 from specproof.certificates.constants import ETA, POW_ULPS, UNIT
 from specproof.certificates.rigorous import (
     _ldexp,
@@ -121,6 +121,10 @@ def _top_matrix_free_q4(X: np.ndarray, seed: int) -> tuple[float, np.ndarray]:
     return float(vals[0]), vecs[:, 0]
 
 
+# the longest flattening eigenvector the baseline will form (16 M entries, 128 MB)
+MAX_FLATTENING_VECTOR = 1 << 24
+
+
 def _flattening_scaled(
     X: np.ndarray, q: int, dense_max: int, seed: int
 ) -> tuple[float, np.ndarray, float]:
@@ -129,6 +133,14 @@ def _flattening_scaled(
     n, d = X.shape
     k = q // 2
     D = d**k
+    if D > MAX_FLATTENING_VECTOR:
+        # the top eigenvector has d^(q/2) entries: at q = 50 and d = 3, 8.5e11 (the
+        # n <= D branch built a 6 x 3^24 array and ran out of memory)
+        raise ResourceLimitError(
+            f"the q = {q} flattening's eigenvector has d^(q/2) = {d}^{k} = {D:.3g} entries, "
+            f"more than {MAX_FLATTENING_VECTOR:.3g}: use method='power' (and 'sos' for q "
+            "<= 8) instead of the baseline"
+        )
     if min(n, D) > dense_max:
         if k != 2:
             raise ArgumentError(

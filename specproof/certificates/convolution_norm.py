@@ -21,6 +21,7 @@ from specproof._core import ArgumentError, ComputationError, as_generator
 from specproof.certificates.bounds import NormBounds
 from specproof.certificates.convolution import Conv2dOperator, conv2d_operator
 from specproof.certificates.convolution_spectrum import UNIT_ROUNDOFF, _symbols
+from specproof.certificates.rigorous import scale_up
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,10 @@ def _certified_symbol_norm(
     fft_err = eps_fft * math.sqrt(N) * float(np.linalg.norm(Ks)) * (1.0 + 1e-6)
     svd_err = 8.0 * max(K.shape[0], K.shape[1]) * UNIT_ROUNDOFF * s
     margin = fft_err + svd_err
-    upper = math.ldexp(math.nextafter(s + margin, math.inf), e)
+    # scaled back rounding upward: math.ldexp rounds to nearest, and into the subnormal
+    # range that lost up to half an ulp (a kernel of integers times 2^-1074 got an "upper
+    # bound" of 160 units for a norm of 160.056)
+    upper = scale_up(math.nextafter(s + margin, math.inf), e)
     if not math.isfinite(upper):
         raise ComputationError(
             "the convolution's norm overflows float64: scale the kernel down before asking"

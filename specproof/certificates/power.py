@@ -242,7 +242,7 @@ def power_method(
         norms = np.linalg.norm(X, axis=1)
         i = int(np.argmax(norms))
         w = X[i] / norms[i] if norms[i] > 0 else np.eye(d)[0]
-        return PowerResult(q, math.ldexp(float(norms[i]), e), w, 1, 0, True,
+        return PowerResult(q, _ldexp(float(norms[i]), e), w, 1, 0, True,
                            lower=float(lq_ratio_bounds(X0, w, q)[0][0]))
     V = default_starts(X, restarts, seed, row_starts)
     if v0 is not None:

@@ -14,6 +14,7 @@ from scipy.linalg import hadamard
 from scipy.sparse.linalg import LinearOperator, aslinearoperator
 from scipy.stats import ortho_group
 
+from specproof._core import SpecproofError
 from specproof.certificates import (
     NormBounds,
     epsnet_two_to_q,
@@ -287,3 +288,20 @@ def test_huge_entries_do_not_overflow(q):
     a = two_to_q(X, q, method="power").lower
     b = two_to_q(1e150 * X, q, method="power").lower
     assert np.isfinite(b) and abs(b / 1e150 - a) <= 1e-12 * a
+
+
+def test_power_method_at_q_inf_names_an_overflowing_bound():
+    # a bare OverflowError (math.ldexp) before; the other methods already said this
+    X = np.outer([1.0, 1.0], [1.7e308, 1.7e308])
+    with pytest.raises(SpecproofError, match="exceeds the largest float"):
+        two_to_q(X, q=np.inf, method="power")
+
+
+def test_large_even_q_does_not_build_the_flattening_vector():
+    # q = 50, d = 3: the baseline's eigenvector has 3^25 = 8.5e11 entries; "auto" built a
+    # 6 x 3^24 array (out of memory), now it skips the baseline and "baseline" says why
+    X = np.random.default_rng(0).standard_normal((6, 3))
+    b = two_to_q(X, q=50)
+    assert 0 < b.lower <= b.upper and b.upper_method == "spectral-2to2"
+    with pytest.raises(SpecproofError, match=r"3\^25 = 8.47e\+11 entries"):
+        two_to_q(X, q=50, method="baseline")

@@ -373,3 +373,19 @@ def test_gram_route_commutes_exactly_with_powers_of_two(k, seed):
     K = np.random.default_rng(seed).uniform(-1.0, 1.0, (2, 3, 2, 2))
     base = circular_singular_values(K, 4)
     assert np.array_equal(circular_singular_values(np.ldexp(K, k), 4), np.ldexp(base, k))
+
+
+@pytest.mark.parametrize("shift", [-1074, -1070, -1060])
+@pytest.mark.parametrize("seed", range(6))
+def test_certified_bounds_hold_for_subnormal_kernels(shift, seed):
+    # integers times 2^shift: the operator is exactly 2^shift times an integer matrix,
+    # whose SVD gives the norm. The upper bound was scaled back with math.ldexp (to
+    # nearest): 160 units for a norm of 160.056 at 2^-1074
+    K = np.random.default_rng(seed).integers(-40, 41, size=(1, 2, 3, 3)) * 2.0**shift
+    for mode, kw in (("circular", {}), ("zeros", {"padding": 1}),
+                     ("zeros", {"padding": 1, "stride": 2})):
+        b = conv_operator_norm(K, (5, 5), mode=mode, **kw)
+        D = conv2d_operator(np.ldexp(K, -shift), (5, 5), mode=mode, **kw).dense()
+        true = np.linalg.svd(D, compute_uv=False)[0]
+        assert b.lower / 2.0**shift <= true * (1 + 1e-13)
+        assert b.upper / 2.0**shift >= true * (1 - 1e-13), (mode, kw, b.upper, true)
