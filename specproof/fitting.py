@@ -68,10 +68,13 @@ def fit_loglog(x, y, confidence: float = 0.95) -> SlopeFit:
     >>> fit_loglog([10, 100, 1000], [3.0, 30.0, 300.0]).slope
     1.0
     """
-    xa = np.asarray(x, dtype=float).ravel()
-    ya = np.asarray(y, dtype=float).ravel()
+    xa, ya = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if xa.shape != ya.shape:
-        raise ValueError(f"x and y must have the same length, got {xa.size} and {ya.size}")
+        # checked before flattening: x of shape (2, 3) and y of shape (3, 2) have the
+        # same length flattened but pair the wrong values
+        raise ValueError(f"x and y must have the same length and shape, got {xa.shape} and "
+                         f"{ya.shape}")
+    xa, ya = xa.ravel(), ya.ravel()
     if xa.size < 3:
         raise ValueError(f"need at least 3 points to fit a slope with an interval, got {xa.size}")
     for name, arr in (("x", xa), ("y", ya)):
@@ -92,9 +95,18 @@ def fit_loglog(x, y, confidence: float = 0.95) -> SlopeFit:
     dof = xa.size - 2
     stderr = float(np.sqrt(max(float(resid @ resid), 0.0) / dof / sxx))
     half = float(stats.t.ppf(0.5 + confidence / 2, dof)) * stderr
-    # an exact power law has zero residual; round off the last-ulp noise of the fit
+    # the logs carry rounding of u |log|, which moves the slope by up to
+    # u (max|log y| + |slope| max|log x|) sqrt(n / sxx): negligible at ordinary data, but
+    # x over a relative range of 1e-6 with y near 1e300 puts it at 1e-7, far above stderr
+    rounding = 8.0 * np.finfo(float).eps * (float(np.abs(ly).max()) + abs(slope)
+                                            * float(np.abs(lx).max())) * np.sqrt(xa.size / sxx)
+    half = max(half, float(rounding))
+    # an exact power law has zero residual; round off the last-ulp noise of the fit, and
+    # let the interval cover that rounding (a zero-width interval at 0.333333333333
+    # excluded the exact slope 1/3)
     if stderr < 1e-12:
         slope = float(np.round(slope, 12))
+        half = max(half, 1e-12)
     return SlopeFit(
         slope=slope,
         intercept=intercept,
@@ -119,7 +131,8 @@ def fit_loglog_bootstrap(
     replacement *within* that ``x``, so every replicate keeps the design; the interval is
     the percentile interval of the replicate slopes and ``stderr`` their standard
     deviation. Unlike the t-interval of :func:`fit_loglog`, it does not assume that the
-    scatter around the line is Gaussian and equal at every width.
+    scatter around the line is Gaussian and equal at every width; with few points per
+    ``x`` it is too narrow, so the interval returned is the union of both.
 
     Parameters
     ----------
@@ -141,10 +154,13 @@ def fit_loglog_bootstrap(
     >>> round(fit.slope, 2), fit.low < fit.slope < fit.high
     (-0.5, True)
     """
-    xa = np.asarray(x, dtype=float).ravel()
-    ya = np.asarray(y, dtype=float).ravel()
+    xa, ya = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if xa.shape != ya.shape:
-        raise ValueError(f"x and y must have the same length, got {xa.size} and {ya.size}")
+        # checked before flattening: x of shape (2, 3) and y of shape (3, 2) have the
+        # same length flattened but pair the wrong values
+        raise ValueError(f"x and y must have the same length and shape, got {xa.shape} and "
+                         f"{ya.shape}")
+    xa, ya = xa.ravel(), ya.ravel()
     for name, arr in (("x", xa), ("y", ya)):
         bad = np.flatnonzero(~np.isfinite(arr) | (arr <= 0))
         if bad.size:
@@ -173,9 +189,16 @@ def fit_loglog_bootstrap(
     for level in range(levels.size):
         members = np.flatnonzero(inverse == level)
         idx[:, members] = rng.choice(members, size=(int(n_boot), members.size), replace=True)
-    boot = (ly[idx] @ xc) / sxx
+    # log y centred first: uncentred, sum(xc) (zero only up to rounding) times a large
+    # mean of log y shifted every replicate (an interval that missed its own estimate)
+    boot = ((ly[idx] - ly.mean()) @ xc) / sxx
     alpha = (1 - confidence) / 2
     low, high = np.quantile(boot, [alpha, 1 - alpha])
+    # with few points per x the percentile interval is too narrow (measured: 68 % and 85 %
+    # coverage for a nominal 95 % with 2 and 3 seeds per width); it is widened to contain
+    # the t-interval of the same fit, which covers at the nominal rate for Gaussian scatter
+    t_fit = fit_loglog(xa, ya, confidence)
+    low, high = min(low, t_fit.low), max(high, t_fit.high)
     return SlopeFit(
         slope=slope,
         intercept=intercept,

@@ -33,6 +33,8 @@ def reference_line(ax, slope: float, x, y, label: str | None = None, color="0.35
     'slope -1/2'
     >>> plt.close(fig)
     """
+    if not np.isfinite(slope):
+        raise ValueError(f"reference_line: slope must be a finite number, got {slope!r}")
     xa = np.asarray(x, dtype=float).ravel()
     ya = np.asarray(y, dtype=float).ravel()
     keep = np.isfinite(xa) & np.isfinite(ya) & (xa > 0) & (ya > 0)
@@ -173,7 +175,9 @@ def loglog_fit(
     text = f"slope {fit.slope:.2f} [{fit.low:.2f}, {fit.high:.2f}]"
     (line,) = ax.loglog(
         grid,
-        np.exp(fit.intercept) * grid**fit.slope,
+        # one exp of the whole line: exp(intercept) alone overflows (y near 1e300 over a
+        # narrow x range gave an all-inf, invisible line) or underflows to 0
+        np.exp(fit.intercept + fit.slope * np.log(grid)),
         "-",
         color=c,
         label=f"{label}: {text}" if label else text,

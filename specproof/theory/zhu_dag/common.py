@@ -67,13 +67,14 @@ def slopes_figure(results: Mapping[str, WidthSweep], ylabel: str, title: str = "
     import numpy as np
 
     from specproof.plotting import figure, reference_line
+    from specproof.plotting.annotate import _slope_text
 
     fig, ax = figure(aspect=1.0)  # room for the legend below the axes
     fits = {arch: sw.plot(ax, x=x) for arch, sw in results.items()}
     xs = np.concatenate([sw.widths if x == "width" else sw.column(x) for sw in results.values()])
     ys = np.concatenate([sw.column("value") for sw in results.values()])
     reference_line(ax, reference_slope, xs, ys, label=reference_label
-                   or rf"slope ${reference_slope:g}$ (the paper's rate)".replace("-0.5", "-1/2"))
+                   or f"slope ${_slope_text(reference_slope)}$ (the paper's rate)")
     # the legend below the axes (WidthSweep.plot) lists the reference line too
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False,
               title="fitted slope [bootstrap interval]")
