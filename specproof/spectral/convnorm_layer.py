@@ -131,7 +131,9 @@ class ConvNorm:
         self.kernel = as_kernel(raw).astype(dt, copy=False)
         c_out, _, kh, kw = self.kernel.shape
         self.stride, self.padding, self.affine = stride, padding, bool(affine)
-        self.momentum = None if momentum is None else as_float(momentum, "momentum", 0.0, 1.0)
+        # momentum 0 would keep the zero buffer forever: evaluation would output zeros
+        self.momentum = None if momentum is None else as_float(
+            momentum, "momentum", 0.0, 1.0, strict_minimum=True)
         if affine_weight is None:
             affine_weight = np.zeros((c_out, kh, kw), dtype=dt)
             affine_weight[:, (kh - 1) // 2, (kw - 1) // 2] = 1.0
@@ -145,6 +147,14 @@ class ConvNorm:
         self.num_batches_tracked = 0
 
     def _update_running(self, V: np.ndarray) -> None:
+        if self.num_batches_tracked and self.running_V.shape != V.shape:
+            # a running average over two grids means neither (and broadcasting could
+            # accept some pairs): refused before anything changes
+            raise ArgumentError(
+                f"this training input's V has shape {V.shape} (rfft2 layout) but the "
+                f"running V was estimated for shape {self.running_V.shape}: train on "
+                "inputs of one grid size"
+            )
         self.num_batches_tracked += 1
         if self.momentum is None:
             f = max(cosine_rampdown(self.num_batches_tracked), 1e-2)

@@ -86,7 +86,8 @@ def _norm(x: np.ndarray) -> float:
     the array's dtype (float32 entries from ~1.8e19): then ``big * ||x / big||``."""
     with np.errstate(over="ignore"):
         n = float(np.linalg.norm(x))
-    if math.isfinite(n) or not np.all(np.isfinite(x)):
+    tiny = math.sqrt(float(np.finfo(x.dtype).tiny)) * 1024.0 if x.dtype.kind == "f" else 0.0
+    if (math.isfinite(n) and not 0.0 < n < tiny) or not np.all(np.isfinite(x)):
         return n
     big = float(np.abs(x).max())
     return big * float(np.linalg.norm(x / big))
@@ -97,8 +98,11 @@ def _normalize(x: np.ndarray, eps: float) -> np.ndarray:
     quotient as ``(x / big) / max(||x / big||, eps / big)`` instead of ``x / inf = 0``."""
     with np.errstate(over="ignore"):
         n = float(np.linalg.norm(x))
-    if math.isfinite(n) or not np.all(np.isfinite(x)):
+    tiny = math.sqrt(float(np.finfo(x.dtype).tiny)) * 1024.0 if x.dtype.kind == "f" else 0.0
+    if (math.isfinite(n) and not 0.0 < n < tiny) or not np.all(np.isfinite(x)):
         return x / max(n, eps)
+    # the squares under- or overflowed: ||x|| from x / max|x| (a norm near 1e-160 came
+    # out of subnormal squares with a few digits, and u was no unit vector)
     big = float(np.abs(x).max())
     y = x / big
     return y / max(float(np.linalg.norm(y)), eps / big)
@@ -134,6 +138,15 @@ def _divide(W: np.ndarray, sigma: float) -> np.ndarray:
     if sigma <= float(np.finfo(W.dtype).max):
         return W / sigma
     return (W.astype(np.float64) / sigma).astype(W.dtype)
+
+
+def _below_eps(what: str, value: float, eps: float, sigma: float | None = None) -> Exception:
+    wrong = "" if sigma is None else f" (it would report sigma = {sigma:.3g})"
+    return ArgumentError(
+        f"{what} is {value:.3g}, below eps = {eps:g}: torch's normalisation "
+        f"x / max(||x||, eps) then stops making unit vectors and the result is wrong"
+        f"{wrong}; pass eps below {value * 1e-3:.1g}, or use spectral_normalize"
+    )
 
 
 def _nonzero_sigma(sigma: float, what: str) -> float:
@@ -288,11 +301,26 @@ class PowerIterationSN:
             norm = _norm(W)
             if math.isinf(norm):
                 _nonzero_sigma(norm, "vector norm")  # raises: beyond float64's range
+            if 0.0 < norm < self.eps:
+                raise _below_eps("the weight's norm", norm, self.eps)
             self.sigma = norm
             return _divide(W, max(norm, self.eps))
         M, e = _in_range(weight_to_matrix(W, self.dim))
         # the floor eps applies to the norms of the unscaled vectors
         sigma = self._sigma(M, training, math.ldexp(self.eps, -e))
+        for vec in (self.u, self.v):
+            # (a zero u of a nonzero weight is the same collapse, carried to underflow)
+            if not abs(_norm(vec) - 1.0) <= 1e-6 and np.any(M):
+                # ||W v|| fell below the floor eps: u and v stop being unit vectors and
+                # sigma collapses geometrically (7e-50 for a weight of norm 3e-13, whose
+                # "normalised" weight then had norm 4e36); torch's parametrization too
+                fro = _ldexp(_norm(M), e)
+                raise ArgumentError(
+                    f"the power iteration's ||W v|| fell below eps = {self.eps:g} (the "
+                    f"weight's Frobenius norm is {fro:.3g}): torch's normalisation "
+                    "x / max(||x||, eps) then stops making unit vectors and sigma is wrong "
+                    f"(it would be {_ldexp(sigma, e):.3g}); pass eps below "
+                    f"{fro * 1e-6:.1g}, or use spectral_normalize")
         self.sigma = _nonzero_sigma(_ldexp(sigma, e), "power iteration")
         return _divide(W, self.sigma)
 

@@ -199,3 +199,19 @@ def test_unequal_strides_follow_the_strided_convolution(stride):
     # and the adjoint is the adjoint
     z = rng.standard_normal(op.shape[0])
     assert abs(z @ (op @ x) - (op.T @ z) @ x) <= 1e-12 * np.linalg.norm(z) * np.linalg.norm(x)
+
+
+def test_layer_refuses_mixed_grids_and_zero_momentum():
+    # a 1 x 8 training input after an 8 x 8 one broadcast into the running V (a later
+    # 8 x 8 evaluation used the mix); momentum 0 kept the zero buffer (eval output 0)
+    rng = np.random.default_rng(1)
+    K = rng.standard_normal((2, 2, 1, 1))
+    layer = ConvNorm(K, affine=False, momentum=0.5)
+    layer(rng.standard_normal((1, 2, 8, 8)))
+    before = layer.running_V.copy()
+    for shape in ((1, 2, 1, 8), (1, 2, 6, 6)):
+        with pytest.raises(SpecproofError, match="train on inputs of one grid size"):
+            layer(rng.standard_normal(shape))
+    assert layer.num_batches_tracked == 1 and np.array_equal(layer.running_V, before)
+    with pytest.raises(SpecproofError, match="momentum must be > 0"):
+        ConvNorm(K, momentum=0.0)

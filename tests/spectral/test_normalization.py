@@ -200,3 +200,22 @@ def test_sigma_beyond_float64_is_an_error_naming_it():
                  lambda: PowerIterationSN(W[0], seed=0)(W[0])):
         with pytest.raises(SpecproofError, match="beyond float64's range"):
             call()
+
+
+@pytest.mark.parametrize("scale", [1e-13, 1e-20, 1e-160])
+def test_power_iteration_below_eps_is_an_error_not_a_wrong_sigma(scale):
+    # ||W v|| < eps = 1e-12: u and v stopped being unit vectors; sigma came out 7e-50 for
+    # a weight of norm 3e-13 (normalised weight of norm 4e36), or "spectral norm 0 ...
+    # a zero weight" further down
+    W = np.random.default_rng(7).standard_normal((5, 4)) * scale
+    with pytest.raises(SpecproofError, match=r"fell below eps = 1e-12 \(the weight's "
+                                             r"Frobenius norm is"):
+        PowerIterationSN(W, seed=0)(W)
+    with pytest.raises(SpecproofError, match="fell below eps"):
+        BSNPowerIteration(W.reshape(5, 4, 1, 1), seed=0)(W.reshape(5, 4, 1, 1))
+    with pytest.raises(SpecproofError, match="the weight's norm is .* below eps = 1e-12"):
+        PowerIterationSN(W[0], seed=0)(W[0])
+    # with a floor below the weight's scale it normalises, and spectral_normalize always
+    sn = PowerIterationSN(W, seed=0, eps=scale * 1e-12, init_iterations=60)
+    assert abs(np.linalg.norm(sn(W), 2) - 1) < 1e-6
+    assert abs(np.linalg.norm(spectral_normalize(W), 2) - 1) < 1e-12
