@@ -50,3 +50,16 @@ def test_matches_torch(cls, wd):
         tw.grad = torch.tensor(g)
         topt.step()
     np.testing.assert_allclose(p["w"], tw.detach().numpy(), rtol=0, atol=1e-14)
+
+
+def test_eps_zero_with_a_zero_gradient_entry_says_why():
+    # 0/0 where the second moment is 0: the generic hint was "lower the learning rate?"
+    from specproof.spectral.optimizers import NonFiniteUpdateError
+
+    p = {"w": np.ones(3)}
+    with pytest.raises(NonFiniteUpdateError, match=r"eps = 0 and the second moment is 0 at "
+                                                   r"index \(1,\)"):
+        Adam(lr=0.1, eps=0.0).step(p, {"w": np.array([1.0, 0.0, 2.0])})
+    assert np.array_equal(p["w"], np.ones(3))
+    Adam(lr=0.1, eps=0.0).step(p, {"w": np.array([1.0, -1.0, 2.0])})  # no zero: torch's step
+    np.testing.assert_allclose(p["w"], [0.9, 1.1, 0.9], rtol=1e-15)

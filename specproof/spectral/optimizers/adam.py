@@ -18,6 +18,7 @@ import numpy as np
 
 from specproof._core import ArgumentTypeError, as_float
 from specproof.spectral.optimizers.base import (
+    NonFiniteUpdateError,
     Optimizer,
     State,
     beta_pair,
@@ -61,6 +62,14 @@ def adam_update(
     bc2 = 1.0 - b2**t
     # the same association as torch: step_size * m / (sqrt(v)/sqrt(bc2) + eps)
     denom = np.sqrt(v) / np.sqrt(bc2) + eps
+    if eps == 0.0 and not np.all(denom > 0.0):
+        # m / denom is 0/0 there (torch gives NaN); "lower the learning rate" would not help
+        idx = tuple(int(i) for i in np.argwhere(~(denom > 0.0))[0])
+        raise NonFiniteUpdateError(
+            f"eps = 0 and the second moment is 0 at index {idx} (a gradient entry that has "
+            "been 0 so far): Adam's step m / (sqrt(v) + eps) is 0/0 there; nothing was "
+            "changed (use eps > 0, e.g. torch's default 1e-8)"
+        )
     return p - (lr / bc1) * (m / denom), m, v
 
 
