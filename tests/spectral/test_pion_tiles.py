@@ -236,6 +236,25 @@ def test_factor_route_equals_action_route(transform, lib):
                                rtol=0, atol=1e-14)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("h", [0.0, 1e-3, 0.05, 2.0, 1e4])
+def test_torch_cayley_solve_reads_the_transposed_view_bit_for_bit(dtype, h):
+    # torch solves (I + hA)^T, not I - hA: equal bits only because A is exactly skew
+    from specproof.spectral.optimizers.skew_numerics import _cayley_solve
+
+    rng = np.random.default_rng(11)
+    A = torch.tensor(_skew(rng, 70), dtype=getattr(torch, dtype))
+    B = torch.tensor(rng.standard_normal((70, 9)), dtype=A.dtype)
+    got = _cayley_solve(A, h, B)
+    assert torch.equal(got, torch.linalg.solve(torch.eye(70, dtype=A.dtype) - h * A, B))
+    ref = np.linalg.solve(np.eye(70) - h * A.double().numpy(), B.double().numpy())
+    tol = 1e-5 if dtype == "float32" else 1e-13
+    assert np.abs(got.double().numpy() - ref).max() <= tol * np.abs(ref).max()
+    # the numpy route solves I - hA as written: the same system
+    np.testing.assert_allclose(_cayley_solve(A.double().numpy(), h, B.double().numpy()), ref,
+                               rtol=0, atol=1e-13 * np.abs(ref).max())
+
+
 def test_apply_dense_uses_a_known_product_and_the_right_side():
     rng = np.random.default_rng(4)
     A, X = _skew(rng, 8) / 3, rng.standard_normal((3, 8))

@@ -34,6 +34,7 @@ from specproof.spectral.optimizers.skew_numerics import (
     MAX_TERMS,
     _addmm,
     _axpy,
+    _cayley_solve,
     _eye,
     _is_numpy,
     _solve,
@@ -65,11 +66,14 @@ def dense_factor(A: Any, s: float, transform: str) -> Any:
         return I + s * A
     if transform == "e2":
         return I + s * A + (0.5 * s * s) * (A @ A)
-    return _solve(I - (0.5 * s) * A, I + (0.5 * s) * A)
+    return _cayley_solve(A, 0.5 * s, I + (0.5 * s) * A)
 
 
 def apply_dense(A: Any, s: float, X: Any, transform: str, AX: Any | None = None) -> Any:
     """``T(sA) X`` for a dense skew ``A`` (``AX = A @ X`` may be passed when known).
+
+    ``A`` must be skew-symmetric exactly (``A^T == -A`` bit for bit, as every generator
+    Pion forms is): the torch Cayley solve reads ``I - sA/2`` as ``(I + sA/2)^T``.
 
     When ``X`` has more columns than ``A`` has rows, the factor ``T(sA)`` is formed and
     multiplied (E2: one ``d x d x d`` product and one application instead of two
@@ -86,8 +90,7 @@ def apply_dense(A: Any, s: float, X: Any, transform: str, AX: Any | None = None)
     if transform == "e2":
         return _addmm(_axpy(X, s, AX), A, AX, 0.5 * s * s)
     # Cayley: (I - sA/2) Z = (I + sA/2) X
-    M = _eye(A.shape[0], A) - (0.5 * s) * A
-    return _solve(M, X + (0.5 * s) * AX)
+    return _cayley_solve(A, 0.5 * s, _axpy(X, 0.5 * s, AX))
 
 
 def apply_dense_right(X: Any, A: Any, s: float, transform: str, XA: Any | None = None) -> Any:

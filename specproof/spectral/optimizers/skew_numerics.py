@@ -41,6 +41,33 @@ def _solve(A: Any, B: Any) -> Any:
     return torch.linalg.solve(A, B)
 
 
+def _cayley_solve(A: Any, h: float, B: Any) -> Any:
+    """``(I - hA)^{-1} B`` for an *exactly* skew-symmetric ``A`` (as Pion's generators are).
+
+    For torch the matrix is passed as the transposed view of ``I + hA``, which equals
+    ``I - hA`` bit for bit when ``A^T = -A`` exactly: torch's LU wants column-major
+    storage and would otherwise transpose a d x d copy (0.37 of a d x d x k product at
+    d = 4096, k = 1024, one thread; the solution is the same bits). numpy/scipy gain
+    nothing from it, so they solve ``I - hA`` as written.
+
+    Examples
+    --------
+    >>> A = np.array([[0.0, 2.0], [-2.0, 0.0]])
+    >>> _cayley_solve(A, 0.5, np.array([[2.0], [0.0]]))
+    array([[ 1.],
+           [-1.]])
+    """
+    if _is_numpy(A):
+        return _solve(_eye(A.shape[0], A) - h * A, B)
+    import torch
+
+    # hA with 1 added on the diagonal: one pass over d x d instead of an identity and a sum
+    # (the diagonal of an exactly skew A is 0, so the bits are those of I + hA)
+    M = A * h
+    M.diagonal().add_(1.0)
+    return torch.linalg.solve(M.mT, B)
+
+
 def _addmm(C: Any, A: Any, B: Any, alpha: float) -> Any:
     """``C + alpha A B`` (``C`` may be overwritten): one pass less than the expression."""
     if _is_numpy(C):
