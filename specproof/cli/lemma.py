@@ -120,9 +120,18 @@ def _show_value(v: Any) -> str:
     return str(v)
 
 
-def _report(verdict: Any, cert_path: str | None) -> list[str]:
+def _report(verdict: Any, cert_path: str | None, where: str = "") -> list[str]:
     from specproof.lemmas.verdicts import show_point
 
+    lines = _verdict_lines(verdict, cert_path, show_point)
+    if where:
+        # the verdict holds on the domain only: the first line says so (x >= 5 read as
+        # PROVED with no hint of --box x=6:7)
+        lines[0] = lines[0].replace(verdict.text, f"{verdict.text} on {where}", 1)
+    return lines
+
+
+def _verdict_lines(verdict: Any, cert_path: str | None, show_point: Any) -> list[str]:
     name = verdict.verdict
     if name == "REFUTED":
         lines = [f"REFUTED: {verdict.text} is false ({verdict.trust})",
@@ -224,17 +233,21 @@ def _decide(st: Any, args: argparse.Namespace) -> int:
                "result": verdict.to_dict(), "certificate_file": cert_path, "steps": steps}
         print(json.dumps(out))
     else:
-        print("\n".join(_report(verdict, cert_path)))
+        where = "" if st.is_black_box or st.domain.is_everywhere else st.domain.describe()
+        print("\n".join(_report(verdict, cert_path, where)))
     return status
 
 
 def _try_prove(st: Any, args: argparse.Namespace) -> Any:
     try:
+        from specproof.lemmas.errors import EmptyDomainError
         from specproof.lemmas.prove import prove
     except ImportError:  # the prover is optional in this build
         return None
     try:
         return prove(st, degree=args.degree, multiplier=args.multiplier)
+    except EmptyDomainError as exc:  # no verdict means anything there: a usage error
+        raise UsageError(str(exc)) from None
     except ValueError as exc:  # a statement the prover refuses is reported, not a crash
         print(f"specproof lemma: prove: {exc}", file=sys.stderr)
         return None

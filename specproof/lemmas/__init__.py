@@ -29,7 +29,7 @@ _EXPORTS: dict[str, str] = {
     "eye": "matrices", "vector": "matrices",
     "Domain": "domains", "box": "domains", "ball": "domains", "sphere": "domains",
     "simplex": "domains", "orthant": "domains", "constraints": "domains",
-    "StatementError": "errors", "ShapeError": "errors",
+    "StatementError": "errors", "ShapeError": "errors", "EmptyDomainError": "errors",
     # verdicts
     "Refuted": "verdicts", "NumericalCounterexample": "verdicts", "Undecided": "verdicts",
     "DecidedBySolver": "verdicts", "Interval": "verdicts", "Tightest": "verdicts",

@@ -150,7 +150,13 @@ def _syms(symbols: Iterable[Any], what: str) -> tuple[sympy.Symbol, ...]:
 def _number(v: Any, what: str) -> sympy.Expr:
     from specproof.lemmas.statement import exact_number
 
-    return exact_number(v, what)
+    out = exact_number(v, what)
+    if not out.is_finite:
+        # a box to oo was accepted, then prove called the statement "not polynomial" and
+        # refute demoted a valid witness
+        raise StatementError(f"{what} must be finite, got {out}; a half-line is a "
+                             "constraint (constraints('x >= 0')), all of R no domain at all")
+    return out
 
 
 def box(bounds: Mapping[Any, tuple[Any, Any]] | None = None, **named: tuple[Any, Any]) -> Domain:

@@ -19,4 +19,9 @@ class ShapeError(StatementError):
     """Matrix sizes that do not fit together (``A @ B`` with mismatched inner sizes, ...)."""
 
 
-__all__ = ["ArgumentError", "ArgumentTypeError", "ShapeError", "StatementError"]
+class EmptyDomainError(StatementError):
+    """A domain with no point: every statement holds there, so no verdict means anything."""
+
+
+__all__ = ["ArgumentError", "ArgumentTypeError", "EmptyDomainError", "ShapeError",
+           "StatementError"]

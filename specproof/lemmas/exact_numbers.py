@@ -50,10 +50,11 @@ def exact_number(value: Any, what: str) -> sympy.Expr:
     if isinstance(value, float) or isinstance(value, sympy.Float):
         if not math.isfinite(float(value)):
             raise StatementError(f"{what} must be a finite real number, got {value}")
-        if isinstance(value, sympy.Float) and value._prec > 53:
-            # a Float of more than double precision (sympy.N(..., 30)) is read as the
-            # decimal it prints as at its own precision: float() would cut
-            # 1.00000000000000000001 to 1, and a false lemma could then be proved
+        if isinstance(value, sympy.Float) and value._prec != 53:
+            # a Float of another precision than a double is read as the decimal it prints
+            # as at its own precision: float() would cut 1.00000000000000000001 to 1 (and
+            # a false lemma could then be proved), and read Float("0.7", 5), a 20-bit
+            # number, as 0.69999981
             return sympy.Rational(str(value))
         return sympy.Rational(repr(float(value)))
     if isinstance(value, Fraction):

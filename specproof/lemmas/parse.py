@@ -141,7 +141,7 @@ class _Reader:
                     and b.is_number and b.is_integer is False and isinstance(a, sympy.Expr)
                     and a.free_symbols and a.is_nonnegative is not True):
                 self.defined.append(a)  # x**(1/2) is sqrt(x): real where x >= 0
-            return op(a, b)
+            return self.real(node, op(a, b))
         if isinstance(node, ast.Attribute):
             if "__" in node.attr:
                 raise self.fail(node, f"'__' is not allowed ({node.attr!r})")
@@ -159,6 +159,15 @@ class _Reader:
         if isinstance(node, (ast.List, ast.Tuple)):
             return [self.value(e) for e in node.elts]
         raise self.fail(node, f"{type(node).__name__} is not allowed in a statement")
+
+    def real(self, node: ast.AST, value: Any) -> Any:
+        """``value``, unless it is a non-real constant: sqrt(-1) or log(-2) would vanish
+        from the statement once squared or cancelled (x**2 + sqrt(-1)**2 >= 0 was refuted
+        at x = 0), so it is refused where it is written."""
+        if isinstance(value, sympy.Expr) and value.has(sympy.I):
+            seg = ast.get_source_segment(self.text, node) or sympy.sstr(value)
+            raise self.fail(node, f"{seg} is not a real number")
+        return value
 
     def name(self, node: ast.Name) -> Any:
         n = node.id
@@ -196,16 +205,25 @@ class _Reader:
         if f.id == "sqrt" and len(args) == 1 and isinstance(args[0], sympy.Expr) \
                 and args[0].free_symbols and args[0].is_nonnegative is not True:
             self.defined.append(args[0])
-        if f.id == "log" and len(args) == 1 and isinstance(args[0], sympy.Expr) \
-                and args[0].free_symbols and args[0].is_positive is not True:
-            # log(0) is not real either: sympy rewrites exp(log(x)) to x, which is 0 at x = 0
-            self.positive.append(args[0])
+        if f.id == "sqrt" and (len(args) != 1 or kwargs):
+            # sympy's sqrt(x, e) reads e as its evaluate flag: sqrt(x, 0) is a square root
+            # that escaped the "x >= 0" rule
+            raise self.fail(node, f"sqrt takes one argument, got {len(args) + len(kwargs)}")
+        if f.id == "log" and len(args) in (1, 2):
+            # log(x, b) = log(x) / log(b): real where x > 0 and b > 0 (b = 1 divides by 0,
+            # which the finiteness check refuses). log(0) is not real either: sympy rewrites
+            # exp(log(x)) to x, which is 0 at x = 0
+            for arg in args:
+                if isinstance(arg, sympy.Expr) and arg.free_symbols \
+                        and arg.is_positive is not True:
+                    self.positive.append(arg)
         try:
-            return fn(*args, **kwargs)
+            out = fn(*args, **kwargs)
         except StatementError as exc:
             raise self.fail(node, str(exc)) from None
         except TypeError as exc:
             raise self.fail(node, f"{f.id}: {exc}") from None
+        return self.real(node, out)
 
 
 def parse_statement(text: str, given: Sequence[Any] = ()) -> Any:
@@ -240,13 +258,27 @@ def parse_statement(text: str, given: Sequence[Any] = ()) -> Any:
         raise StatementError(f"unparsable statement at column {col}: {exc.msg}\n  {text}\n"
                              f"  {caret}") from None
     names: dict[str, Any] = {}
+    entries: dict[str, Any] = {}
     for g in given:
         if isinstance(g, mx.Matrix):
             names[g.label] = g
+            if g.name is not None:
+                # "A_0_1" in the text is the entry of the given A, as its name says (a fresh
+                # symbol of that name was a different variable: a true statement about a
+                # PSD matrix's entries was refuted at a point contradicting itself)
+                rows, cols_ = g.shape
+                for i in range(rows):
+                    for j in range(cols_):
+                        entries[f"{g.label}_{i}_{j}"] = g.entries[i, j]
         elif isinstance(g, sympy.Symbol):
             names[g.name] = mx.real_symbol(g.name)
         elif isinstance(g, str):
             names[g] = mx.real_symbol(g)
+    for name, entry in entries.items():
+        if name in names:
+            raise StatementError(f"the name {name!r} is both a variable of its own and the "
+                                 f"entry of a Matrix; rename one of them")
+        names[name] = entry
     reader = _Reader(src, names, strict=any(not isinstance(g, mx.Matrix) for g in given),
                      cols=cols)
     body = tree.body
@@ -265,6 +297,10 @@ def parse_statement(text: str, given: Sequence[Any] = ()) -> Any:
         if isinstance(side, sympy.Basic) and side.has(sympy.zoo, sympy.oo, -sympy.oo, sympy.nan):
             # 1/0, 0/0, log(0), oo: not a real number, and a statement about it decides nothing
             raise reader.fail(node, f"{sympy.sstr(side)[:60]} is not a finite real number")
+        if isinstance(side, sympy.Basic) and side.has(sympy.I):
+            # sqrt(-1), log(-2), (-1)**(1/2): a statement is claimed where it is real
+            raise reader.fail(node, f"{sympy.sstr(side)[:60]} is not real (it contains the "
+                                    "imaginary unit)")
     mats = [v for v in names.values() if isinstance(v, mx.Matrix)]
     st = from_parts(lhs, _RELATIONS[type(op)], rhs, [*given, *mats], text)
     return st.with_domain(_where_real(reader.defined, st.variables, reader.positive))

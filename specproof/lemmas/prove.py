@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
 import sympy
 
 from specproof._core.jsonable import to_jsonable
-from specproof.lemmas.errors import StatementError
+from specproof.lemmas.errors import EmptyDomainError, StatementError
 from specproof.lemmas.verdicts import Undecided, Verdict
 
 Exponent = tuple[int, ...]
@@ -193,7 +193,8 @@ def prove(statement: Any, degree: int | None = None, multiplier: str = "auto",
     if bits is not None and (isinstance(bits, bool) or not isinstance(bits, int)
                              or not 8 <= bits <= 512):
         raise StatementError(f"bits must be None or an integer in 8..512, got {bits!r}")
-    if degree is not None and (not isinstance(degree, int) or degree < 0):
+    if degree is not None and (isinstance(degree, bool) or not isinstance(degree, int)
+                               or degree < 0):
         raise StatementError(f"degree must be a non-negative integer, got {degree!r}")
     t0 = time.perf_counter()
     st = as_statement(statement, variables=variables, domain=domain)
@@ -209,9 +210,35 @@ def prove(statement: Any, degree: int | None = None, multiplier: str = "auto",
         return _constant(st, text, t0)
     if progress is None:
         progress = sys.stderr.isatty()
-    return run_paths(st, text, t0, degree=degree, multiplier=multiplier, solver=solver,
-                     max_power=max_power, generators=generators, bits=bits,
-                     progress=bool(progress))
+    found = run_paths(st, text, t0, degree=degree, multiplier=multiplier, solver=solver,
+                      max_power=max_power, generators=generators, bits=bits,
+                      progress=bool(progress))
+    if found.verdict == "PROVED" and not st.domain.is_everywhere:
+        _refuse_if_empty(st, found, solver, generators, bits)
+    return found
+
+
+def _refuse_if_empty(st: Any, found: Proved, solver: str, generators: str,
+                     bits: int | None) -> None:
+    """Raise when ``-1 >= 0`` is provable on the statement's domain: every statement holds
+    on the empty set, so the proof just found says nothing (``x >= 5`` was PROVED on
+    ``{x >= 2, x <= 1}`` and on ``{x**2 + 1 <= 0}``, and its certificate checked VALID).
+
+    Tried at the degree of the proof found; a domain that is empty but needs a higher
+    degree to show it stays undetected (the proof is then still correct, vacuously).
+    """
+    from specproof.lemmas.prove_paths import run_paths
+
+    probe = replace(st, lhs=sympy.Integer(-1), rhs=sympy.Integer(0), relation=">=",
+                    text="-1 >= 0")
+    empty = run_paths(probe, "-1 >= 0", time.perf_counter(), degree=max(2, found.degree or 0),
+                      multiplier="none", solver=solver, max_power=0, generators=generators,
+                      bits=bits, progress=False)
+    if empty.verdict == "PROVED":
+        raise EmptyDomainError(
+            f"the domain is empty: {st.domain.describe()} has no point (an exact "
+            f"certificate proves -1 >= 0 on it), so every statement holds there and the "
+            f"proof found for {found.text!r} says nothing")
 
 
 def _constant(st, text: str, t0: float) -> Proved | Undecided:

@@ -223,10 +223,15 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
     >>> refute("x**2 + 1 >= 2*x", budget=0.5)  # doctest: +ELLIPSIS
     Undecided(x**2 + 1 >= 2*x: tried ...; tightest: Tightest(margin ... at x = ...))
     """
-    st = as_statement(statement, variables, domain)
-    if not (isinstance(budget, (int, float)) and budget > 0 and math.isfinite(budget)):
-        from specproof.lemmas.errors import StatementError
+    from specproof.lemmas.errors import StatementError
 
+    st = as_statement(statement, variables, domain)
+    if isinstance(seed, bool) or not (seed is None or isinstance(seed, (int, np.integer))
+                                      or isinstance(seed, np.random.Generator)):
+        raise StatementError(f"seed must be an int, None or a numpy.random.Generator, got "
+                             f"{seed!r}")
+    if isinstance(budget, bool) or not (isinstance(budget, (int, float)) and budget > 0
+                                        and math.isfinite(budget)):
         raise StatementError(f"budget must be a positive number of seconds, got {budget!r}")
     s = Searcher(st, seed=seed)
     show = _Progress(sys.stderr.isatty() if progress is None else bool(progress))

@@ -268,6 +268,10 @@ class Searcher:
             return v if math.isfinite(v) else 1e6
 
         best = start
+        if len(best.z) == 0:
+            # nothing to move (sympy cancelled every variable: log(2, x)*log(x) is log(2));
+            # Nelder-Mead raised on the empty simplex
+            return best
         for method in ("L-BFGS-B", "Nelder-Mead"):
             try:
                 res = minimize(f, best.z, method=method, bounds=bounds,

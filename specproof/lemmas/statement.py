@@ -33,10 +33,10 @@ import sympy
 
 from specproof.lemmas.display import as_written
 from specproof.lemmas.domains import EVERYWHERE, Domain, Part
-from specproof.lemmas.errors import ArgumentTypeError, StatementError
+from specproof.lemmas.errors import ArgumentTypeError, EmptyDomainError, StatementError
 from specproof.lemmas.exact_numbers import exact_number, rationalize_floats, symbols
 from specproof.lemmas.matrices import MATRIX_OF as _MATRIX_OF
-from specproof.lemmas.matrices import Matrix, functionals, real_symbol
+from specproof.lemmas.matrices import Matrix, MatrixEntry, functionals, real_symbol
 
 RELATIONS = (">=", "<=", "==")
 _REL_OF = {sympy.GreaterThan: ">=", sympy.LessThan: "<=", sympy.Equality: "=="}
@@ -141,7 +141,7 @@ class Statement:
         for sym, (lo, hi) in combined.bounds().items():
             if lo.is_number and hi.is_number and bool(lo > hi):
                 # every statement holds on the empty set: a proof there says nothing
-                raise StatementError(f"the domain is empty: its boxes leave {sym} in "
+                raise EmptyDomainError(f"the domain is empty: its boxes leave {sym} in "
                                      f"[{lo}, {hi}]")
         return replace(self, domain=combined)
 
@@ -197,9 +197,17 @@ def _order(free: Iterable[sympy.Symbol], given: list[Any]) -> tuple[tuple[sympy.
     """The variable order: as given, else scalars by name then matrices by name, row-major."""
     order: dict[sympy.Symbol, None] = {}
     mats: dict[str, Matrix] = {}
+
+    def add(m: Matrix) -> None:
+        if mats.setdefault(m.label, m) is not m:
+            # its entries would be dropped from the variables (a NameError later) or
+            # merged with the other's by name
+            raise StatementError(f"two different Matrix variables are both named "
+                                 f"{m.label!r}: give them different names")
+
     for g in given:
         if isinstance(g, Matrix):
-            mats.setdefault(g.label, g)
+            add(g)
             for s in g.symbols:
                 order.setdefault(s)
         elif isinstance(g, sympy.Symbol):
@@ -217,8 +225,7 @@ def _order(free: Iterable[sympy.Symbol], given: list[Any]) -> tuple[tuple[sympy.
         order.setdefault(s)
     for s in rest:
         if s in _MATRIX_OF:
-            m = _MATRIX_OF[s]
-            mats.setdefault(m.label, m)
+            add(_MATRIX_OF[s])
     for m in sorted(mats.values(), key=lambda m: m.label):
         for s in m.symbols:
             order.setdefault(s)
@@ -246,6 +253,14 @@ def _from_relation(rel: Any, given: list[Any], text: str = "") -> Statement:
     lhs, rhs = (_realify(e) for e in (lhs, rhs))
     free = (lhs.free_symbols | rhs.free_symbols)
     variables, mats = _order(free, given)
+    named: dict[str, sympy.Symbol] = {}
+    for v in variables:
+        if named.setdefault(str(v), v) != v:
+            # two Matrix("A", ...) objects, or a symbol A_0_0 beside a Matrix A: the text,
+            # the certificate and the witnesses name variables, so they would be merged
+            raise StatementError(f"two different variables are both named {v} (two Matrix "
+                                 "objects of one name, or a symbol named like a matrix "
+                                 "entry): give them different names")
     ineqs: list[sympy.Expr] = []
     eqs: list[sympy.Expr] = []
     for m in mats:
@@ -282,8 +297,34 @@ def _by_name(domain: Domain, variables: Sequence[sympy.Symbol]) -> Domain:
     )
 
 
+_PLAIN = sympy.Symbol("x").assumptions0
+_REAL = sympy.Symbol("x", real=True).assumptions0
+
+
 def _realify(expr: sympy.Expr) -> sympy.Expr:
-    """Plain ``sympy.symbols`` made real (every variable of a lemma is real)."""
+    """Plain ``sympy.symbols`` made real (every variable of a lemma is real).
+
+    A symbol with other assumptions (``positive=True``, ``integer=True``, ...) is refused:
+    sympy uses them when it simplifies, but the search and the certificates range over
+    all reals, so ``p + 1/p >= 2`` for a positive ``p`` was refuted at ``p = -1``.
+    """
+    for s in expr.free_symbols:
+        if isinstance(s, sympy.Symbol) and not isinstance(s, MatrixEntry) \
+                and s.assumptions0 not in (_PLAIN, _REAL):
+            # what the user wrote (sympy keeps it), else what differs from a real symbol
+            given = dict(getattr(s, "_assumptions_orig", None) or {})
+            given = {k: v for k, v in given.items() if k != "real"} or {
+                k: v for k, v in s.assumptions0.items()
+                if _REAL.get(k) != v and not k.startswith("extended_")}
+            said = ", ".join(f"{k}={v}" for k, v in sorted(given.items())[:3])
+            sign = set(given) <= {"positive", "negative", "nonnegative", "nonpositive",
+                                  "nonzero", "zero"}
+            hint = (f"declare {s.name} without them and state them in the domain, e.g. "
+                    f"domain=constraints('{s.name} >= 0')" if sign else
+                    "a lemma's variables are real: there are no integer or rational ones")
+            raise StatementError(
+                f"variable {s.name} carries the sympy assumptions {said}, which the search "
+                f"and the certificates do not use (they range over all reals): {hint}")
     bad = {s: real_symbol(s.name) for s in expr.free_symbols
            if isinstance(s, sympy.Symbol) and not s.is_real}
     for s in bad:

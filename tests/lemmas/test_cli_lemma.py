@@ -20,7 +20,9 @@ def test_refuted_prints_the_exact_counterexample(capsys):
     status, out, _ = run(capsys, "x**3 - x >= -0.38", "--box", "x=0:1", "--budget", "5")
     assert status == 1
     lines = out.splitlines()
-    assert lines[0].startswith("REFUTED: x**3 - x >= -0.38 is false (counterexample confirmed "
+    # the domain is part of what was decided: it is on the first line
+    assert lines[0].startswith("REFUTED: x**3 - x >= -0.38 on x in [0, 1] is false "
+                               "(counterexample confirmed "
                                "exactly)")
     x = Fraction(lines[1].split("=")[1].strip())
     lhs = Fraction(lines[2].split("=")[1].split()[0])

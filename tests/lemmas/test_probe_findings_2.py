@@ -1,0 +1,166 @@
+"""A second adversarial probe of the lemma front end: each test is one way it was made to
+give a wrong verdict, a self-contradicting witness, or a certificate that fails its own
+re-check, before the fix."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+import sympy
+
+import specproof.lemmas as lm
+from specproof.cli import main
+from specproof.lemmas.errors import EmptyDomainError, StatementError
+from specproof.lemmas.recheck import statement_matches
+
+x = sympy.Symbol("x", real=True)
+
+
+def test_a_string_entry_name_is_the_entry_of_the_given_matrix():
+    # "P_0_1" was a fresh scalar: the true P_01^2 <= P_00 P_11 (P PSD) was REFUTED at
+    # P_0_1 = 1 with P = 0
+    P = lm.Matrix("P", 2, 2, kind="psd")
+    st = lm.as_statement("P_0_1**2 <= P_0_0*P_1_1", variables=[P])
+    assert set(st.variables) == set(P.symbols) and len(st.variables) == 3
+    assert lm.refute(st, budget=0.5).verdict != "REFUTED"
+    # the lower entry of a symmetric matrix is the upper one; a diagonal's off-diagonal is 0
+    S = lm.Matrix("S", 2, 2, kind="symmetric")
+    assert lm.as_statement("S_1_0 - S_0_1 == 0", variables=[S]).difference() == 0
+    D = lm.Matrix("D", 2, 2, kind="diagonal")
+    assert lm.as_statement("D_0_1 + D_0_0 >= 0", variables=[D]).difference() == D[0, 0]
+
+
+def test_a_certificate_naming_one_entry_rechecks():
+    # prove(P[0,1]**2 <= ...) wrote the text "P_0_1**2 <= ..." and the re-check read
+    # P_0_1 as a new scalar: INVALID for a valid certificate
+    P = lm.Matrix("P", 2, 2, kind="psd")
+    r = lm.prove(P[0, 1] ** 2 <= P[0, 0] * P[1, 1])
+    assert r.verdict == "PROVED"
+    same, why = statement_matches(r.certificate)
+    assert same, why
+    # and a wrong text is still caught
+    forged = r.certificate.__class__(**{**r.certificate.__dict__,
+                                        "text": "P_0_1**2 <= 2*P_0_0*P_1_1"})
+    assert not statement_matches(forged)[0]
+
+
+def test_a_name_that_is_a_scalar_and_an_entry_is_refused():
+    A = lm.Matrix("A", 1, 1)
+    with pytest.raises(StatementError, match="both a variable of its own and the entry"):
+        lm.as_statement("A_0_0 >= 0", variables=[A, "A_0_0"])
+    with pytest.raises(StatementError, match="two different variables are both named A_0_0"):
+        lm.refute(sympy.Symbol("A_0_0", real=True) - A[0, 0] >= 0)
+
+
+def test_two_matrices_of_one_name_are_refused_not_merged():
+    # refute crashed with a NameError, prove called the statement "not polynomial"
+    A, B = lm.Matrix("A", 1, 1), lm.Matrix("A", 1, 1)
+    for decide in (lm.refute, lm.prove):
+        with pytest.raises(StatementError, match="two different Matrix variables are both "
+                                                 "named 'A'"):
+            decide(A[0, 0] - B[0, 0] >= 0)
+
+
+@pytest.mark.parametrize("domain", [
+    lm.constraints("x >= 2", "x <= 1"),
+    lm.constraints("x**2 + 1 <= 0"),
+    lm.constraints("x**2 == -1"),
+    lm.box(x=(0, 1)) & lm.constraints("x >= 2"),
+    lm.ball([x], 1) & lm.box(x=(2, 3)),
+])
+def test_a_proof_on_an_empty_domain_is_refused(domain):
+    # every statement holds on the empty set: x >= 5 was PROVED ("checked exactly")
+    with pytest.raises(EmptyDomainError, match="the domain is empty.*-1 >= 0"):
+        lm.prove("x >= 5", domain=domain)
+
+
+def test_nonempty_domains_still_prove():
+    assert lm.prove("x <= 1", domain=lm.constraints("x**2 <= 1")).verdict == "PROVED"
+    assert lm.prove("x*y <= 1/2",
+                    domain=lm.constraints("x**2 + y**2 == 1")).verdict == "PROVED"
+    # a one-point domain is not empty
+    assert lm.prove("x >= 0", domain=lm.constraints("x >= 0", "x <= 0")).verdict == "PROVED"
+
+
+def test_cli_refuses_an_empty_domain_and_names_a_domain_next_to_the_verdict(capsys):
+    status = main(["lemma", "x >= 5", "--constraint", "x >= 2", "--constraint", "x <= 1",
+                   "--budget", "1"])
+    out, err = capsys.readouterr()
+    assert status == 2 and "the domain is empty" in err and "PROVED" not in out
+    status = main(["lemma", "x >= 5", "--box", "x=6:7", "--budget", "1"])
+    out, _ = capsys.readouterr()
+    assert status == 0 and out.startswith("PROVED: x >= 5 on x in [6, 7] (")
+
+
+@pytest.mark.parametrize("kw, statement", [
+    ({"positive": True}, lambda p: p + 1 / p >= 2),      # was REFUTED at p = -1
+    ({"integer": True}, lambda p: p**2 >= p),            # was REFUTED at p = 1/16
+    ({"nonzero": True}, lambda p: p**2 + p >= 0),        # silently made a plain real
+    ({"nonnegative": True}, lambda p: p**3 + p >= 0),    # sympy decided it first
+])
+def test_sympy_assumptions_on_variables_are_refused(kw, statement):
+    p = sympy.Symbol("p", **kw)
+    with pytest.raises(StatementError, match="p carries the sympy assumptions|already decided"):
+        lm.refute(statement(p), budget=0.2)
+    with pytest.raises(StatementError, match=f"{next(iter(kw))}=True"):
+        lm.as_statement(p**2 + p + sympy.Symbol("y") >= -5)
+
+
+def test_plain_and_real_symbols_are_accepted():
+    a, b = sympy.Symbol("a"), sympy.Symbol("b", real=True)
+    assert lm.prove(a**2 + b**2 >= 2 * a * b).verdict == "PROVED"
+
+
+@pytest.mark.parametrize("text", [
+    "exp(log(x, E)) >= 0",           # two-argument log escaped the x > 0 rule
+    "exp(log(x, 2)*log(2)) >= 0",
+    "log(2, x)*log(x) <= 100",       # the base too must be > 0
+])
+def test_two_argument_log_is_claimed_only_where_real(text):
+    r = lm.refute(text, budget=0.5, seed=0)
+    assert r.verdict != "REFUTED", r
+
+
+@pytest.mark.parametrize("text, bad", [
+    ("sqrt(x, 0)**2 >= 0", "sqrt takes one argument"),  # sympy's evaluate flag
+    ("x**2 + sqrt(-1)**2 >= 0", r"sqrt\(-1\) is not a real number"),  # was REFUTED at x = 0
+    ("x**2 + log(-1)*log(-1) + pi**2 >= 0", r"log\(-1\) is not a real number"),  # was PROVED
+    ("(-1)**0.5 + x**2 >= 0", r"\(-1\)\*\*0.5 is not a real number"),
+])
+def test_non_real_constants_are_refused(text, bad):
+    with pytest.raises(StatementError, match=bad):
+        lm.as_statement(text)
+
+
+def test_a_refuted_entry_statement_has_a_consistent_witness():
+    # the witness names each entry once, with the value the matrix shows
+    A = lm.Matrix("A", 2, 2)
+    r = lm.refute("A_0_1 * A_1_0 >= 0", variables=[A], budget=1)
+    assert r.verdict == "REFUTED"
+    M = r.point["A"] if "A" in r.point else None
+    a01, a10 = (Fraction(str(v)) for v in (r.point.get("A_0_1", M[0][1] if M else None),
+                                          r.point.get("A_1_0", M[1][0] if M else None)))
+    assert a01 * a10 < 0
+
+
+@pytest.mark.parametrize("call, bad", [
+    (lambda: lm.refute("x >= 0", seed="abc"), "seed must be an int"),
+    (lambda: lm.refute("x >= 0", budget=True), "budget must be a positive number"),
+    (lambda: lm.prove("x**2 >= 0", degree=True), "degree must be a non-negative integer"),
+    (lambda: lm.box(x=(0, sympy.oo)), "box upper bound of x must be finite"),
+    (lambda: lm.ball([x], sympy.oo), "radius must be finite"),
+])
+def test_bad_arguments_are_named(call, bad):
+    with pytest.raises(StatementError, match=bad):
+        call()
+
+
+def test_a_low_precision_float_means_the_decimal_it_prints():
+    from specproof.lemmas.exact_numbers import exact_number
+
+    # Float("0.7", 5) holds 0.69999981 in 20 bits, and prints 0.70000
+    assert exact_number(sympy.Float("0.7", 5), "c") == sympy.Rational(7, 10)
+    assert exact_number(sympy.Float(0.1), "c") == sympy.Rational(1, 10)  # a double: repr
+    assert exact_number(sympy.N(sympy.Rational(1, 3), 30), "c") == sympy.Rational(
+        "0.333333333333333333333333333333")
