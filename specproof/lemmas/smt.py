@@ -45,6 +45,9 @@ def _to_z3(e: sympy.Basic, env: dict[sympy.Symbol, Any], z3: Any) -> Any:
     if e.is_Rational:
         return z3.RealVal(f"{e.p}/{e.q}")
     if isinstance(e, sympy.Symbol):
+        if e not in env:  # keyed by the symbol itself: a namesake is another variable
+            raise StatementError(f"the SMT cross-check met {e}, which is not among the "
+                                 "statement's variables")
         return env[e]
     if isinstance(e, sympy.Add):
         return z3.Sum([_to_z3(a, env, z3) for a in e.args])
@@ -76,6 +79,8 @@ def smt_check(statement: Any, variables: Any = None, domain: Any = None, *,
     Returns ``DecidedBySolver(holds=True)`` for unsat (not certified), ``Refuted`` for an
     exactly confirmed model, ``DecidedBySolver(holds=False)`` for a model that could not be
     confirmed, and ``Undecided`` for unknown. Raises :class:`MissingExtraError` without z3.
+    Each sympy symbol is its own z3 unknown, even where two print alike (a scalar ``A_0_0``
+    beside the entry ``A[0, 0]`` of a matrix ``A``).
     """
     z3 = _z3()
     from specproof.lemmas.confirm import Unconfirmable, confirm
@@ -86,7 +91,13 @@ def smt_check(statement: Any, variables: Any = None, domain: Any = None, *,
     if st.is_black_box or not st.is_polynomial():
         raise StatementError(f"the SMT cross-check needs a polynomial statement; {st.text!r} "
                              "is not (use refute)")
-    env = {s: z3.Real(s.name) for s in st.variables}
+    # one z3 variable per sympy symbol, never per name: z3 identifies constants by name,
+    # and a scalar A_0_0 beside the entry A[0, 0] (or two matrices both named A) would
+    # become one unknown, so that a false statement "held"
+    env = {s: z3.Real(f"{s.name}#{i}") for i, s in enumerate(st.variables)}
+    if len(env) != len(st.variables):
+        raise StatementError(f"the statement lists a variable twice: "
+                             f"{', '.join(map(str, st.variables))}")
     f = _to_z3(sympy.expand(st.difference()), env, z3)
     solver = z3.Solver()
     solver.set("timeout", int(timeout_ms))
