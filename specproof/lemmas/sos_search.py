@@ -103,7 +103,25 @@ def _unscaled(grams, taus, e: int):
 
 def attempt(f: Poly, terms: list[SoSTerm], free: list[FreeTerm], solver: str = "auto",
             bits: int | None = None) -> Attempt:
-    """Search, reduce and round (see the module docstring)."""
+    """Search, reduce and round (see the module docstring).
+
+    With ``solver="auto"``, an attempt that Clarabel ends as infeasible, or after a facial
+    reduction, is made again with SCS: Clarabel's solution of a weakly feasible program
+    can point at a wrong face (``x - 5 = sigma_0 + sigma_1 (x - 6)`` forces a zero in
+    sigma_0's Gram matrix), and the trivially true ``x >= 5`` on ``{x >= 6}`` stayed
+    UNDECIDED where SCS proves it at once. The first attempt's reason is kept when both
+    fail.
+    """
+    first = _attempt(f, terms, free, solver, bits)
+    if first.ok or solver != "auto" or first.solver == "scs" or not (
+            first.faces or "infeasible" in first.reason):
+        return first
+    again = _attempt(f, terms, free, "scs", bits)
+    return again if again.ok else first
+
+
+def _attempt(f: Poly, terms: list[SoSTerm], free: list[FreeTerm], solver: str,
+             bits: int | None) -> Attempt:
     solve_s = round_s = 0.0
     rounds = 0
     last = ""

@@ -164,3 +164,11 @@ def test_a_low_precision_float_means_the_decimal_it_prints():
     assert exact_number(sympy.Float(0.1), "c") == sympy.Rational(1, 10)  # a double: repr
     assert exact_number(sympy.N(sympy.Rational(1, 3), 30), "c") == sympy.Rational(
         "0.333333333333333333333333333333")
+
+
+def test_a_weakly_feasible_linear_bound_is_proved_with_the_default_solver():
+    # Clarabel's solution pointed at a wrong face and the trivially true bound stayed
+    # UNDECIDED ("the equations are infeasible"); auto now tries SCS after it
+    r = lm.prove("x >= 5", domain=lm.constraints("x >= 6"))
+    assert r.verdict == "PROVED"
+    assert lm.prove("x >= 7", domain=lm.constraints("x >= 6")).verdict == "UNDECIDED"
