@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from specproof._core import ArgumentError, as_choice, as_matrix
-from specproof.certificates.baseline import MAX_FLATTENING_VECTOR, spectral_baseline
+from specproof.certificates.baseline import flattening_too_long, spectral_baseline
 from specproof.certificates.bounds import NormBounds
 from specproof.certificates.check_numeric import gram_margin
 from specproof.certificates.constants import ETA, UNIT
@@ -283,8 +283,9 @@ def two_to_q(
         return best
     # auto: tighten the upper bound with whatever is cheap enough
     candidates = [best]
-    if _is_even_int(q) and (q == 4 or min(X.shape[0], d ** (int(q) // 2)) <= 1600) \
-            and d ** (int(q) // 2) <= MAX_FLATTENING_VECTOR:
+    # flattening_too_long first: d^(q/2) as an integer took hours at q = 1e9
+    if _is_even_int(q) and not flattening_too_long(d, int(q) // 2) \
+            and (q == 4 or min(X.shape[0], d ** (int(q) // 2)) <= 1600):
         candidates.append(_baseline_bounds(X, q, spectral_baseline(X, int(q))))
     if _is_even_int(q) and 4 <= q <= MAX_SOS_Q and math.comb(d + int(q) // 2 - 1, int(q) // 2) \
             <= AUTO_SOS_MAX_BASIS[solver]:

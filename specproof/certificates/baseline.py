@@ -125,6 +125,22 @@ def _top_matrix_free_q4(X: np.ndarray, seed: int) -> tuple[float, np.ndarray]:
 MAX_FLATTENING_VECTOR = 1 << 24
 
 
+def flattening_too_long(d: int, k: int) -> bool:
+    """Whether ``d^k`` exceeds :data:`MAX_FLATTENING_VECTOR`, without forming ``d^k`` when
+    it is huge (``3^500000000`` for q = 1e9 took longer than any caller would wait).
+
+    Examples
+    --------
+    >>> flattening_too_long(3, 2), flattening_too_long(3, 500_000_000)
+    (False, True)
+    """
+    if d <= 1:
+        return False
+    if k * math.log2(d) > math.log2(MAX_FLATTENING_VECTOR) + 1.0:
+        return True
+    return d**k > MAX_FLATTENING_VECTOR
+
+
 def _flattening_scaled(
     X: np.ndarray, q: int, dense_max: int, seed: int
 ) -> tuple[float, np.ndarray, float]:
@@ -132,15 +148,17 @@ def _flattening_scaled(
     and a rigorous upper bound on the exact ``lambda_max`` (``inf`` for Lanczos)."""
     n, d = X.shape
     k = q // 2
-    D = d**k
-    if D > MAX_FLATTENING_VECTOR:
+    if flattening_too_long(d, k):
         # the top eigenvector has d^(q/2) entries: at q = 50 and d = 3, 8.5e11 (the
         # n <= D branch built a 6 x 3^24 array and ran out of memory)
+        digits = k * math.log10(d)
+        size = f"{float(d**k):.3g}" if digits < 300 else f"10^{digits:.4g}"
         raise ResourceLimitError(
-            f"the q = {q} flattening's eigenvector has d^(q/2) = {d}^{k} = {D:.3g} entries, "
+            f"the q = {q} flattening's eigenvector has d^(q/2) = {d}^{k} = {size} entries, "
             f"more than {MAX_FLATTENING_VECTOR:.3g}: use method='power' (and 'sos' for q "
             "<= 8) instead of the baseline"
         )
+    D = d**k
     if min(n, D) > dense_max:
         if k != 2:
             raise ArgumentError(

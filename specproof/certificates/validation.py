@@ -15,6 +15,9 @@ import numpy as np
 from specproof._core import ArgumentError, ArgumentTypeError, as_choice
 from specproof.certificates.constants import SOLVERS
 
+# the largest finite q: the rounding-error bounds count about 2q operations per |x|^q sum
+MAX_FINITE_Q = 2.0**40
+
 
 def as_q(q: Any) -> float:
     """Return the exponent ``q`` of a 2->q norm as a float in ``[2, inf]``.
@@ -40,6 +43,13 @@ def as_q(q: Any) -> float:
     qf = float(q)
     if math.isnan(qf) or qf < 2:
         raise ArgumentError(f"q must be a real number >= 2 or inf, got {q!r}")
+    if math.isfinite(qf) and qf > MAX_FINITE_Q:
+        # the rounding-error bounds count ~2q operations per |x|^q sum (void near 2^51), and
+        # 1e308 overflowed in them; the norm is within n^(1/q) of q = inf there anyway
+        raise ArgumentError(
+            f"q must be at most 2^40 (about 1.1e12) or inf, got {q!r}: ||y||_inf <= ||y||_q "
+            "<= n^(1/q) ||y||_inf, so q = inf gives the norm to within a factor "
+            "n^(1/q) < 1 + 1e-10 there")
     return qf
 
 

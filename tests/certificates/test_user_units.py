@@ -140,3 +140,24 @@ def test_zero_convolution_operator_is_the_bracket_zero_with_a_reason():
     nz = conv_operator_norm(np.ones((1, 1, 1, 1)), (3, 3), stride=(2, 2), padding=(1, 0))
     assert nz.lower > 0.99 and nz.upper < 1.01 and nz.certificate.reason == ""
 
+
+
+def test_a_huge_even_q_returns_at_once_and_a_void_one_is_refused():
+    # auto formed d^(q/2) = 3^500000000 as an integer before comparing it with the limit
+    # (no answer within minutes); q = 1e308 overflowed in the rounding-error analysis
+    import specproof.certificates as sc
+    from specproof._core import ArgumentError
+    from specproof.certificates.baseline import flattening_too_long
+
+    X = np.random.default_rng(0).standard_normal((4, 3))
+    b = sc.two_to_q(X, 1e9)
+    row_max = np.linalg.norm(X, axis=1).max()  # ||X||_{2->inf} <= ||X||_{2->q}
+    assert b.lower <= b.upper and b.upper >= row_max * (1 - 1e-12)
+    assert b.upper == pytest.approx(np.linalg.norm(X, 2), rel=1e-12)
+    with pytest.raises(Exception, match="3\\^500000000 = 10\\^2.386e\\+08 entries"):
+        sc.two_to_q(X, 1e9, method="baseline")
+    for q in (1e15, 1e308):
+        with pytest.raises(ArgumentError, match="q must be at most 2\\^40"):
+            sc.two_to_q(X, q)
+    assert not flattening_too_long(1, 10**12) and flattening_too_long(2, 25)
+    assert not flattening_too_long(2, 24)  # 2^24 entries is the limit itself
