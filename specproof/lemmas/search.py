@@ -93,7 +93,9 @@ class Searcher:
         for f in self.strict:
             v = f(x)
             if not v > 0:
-                bad += (-v if math.isfinite(v) else 1e6) + 1e-12
+                # above the 1e-12 the objective tolerates: with 1e-12 itself, x = -5e-29 for
+                # log(x) passed (1e-12 + 5e-29 rounds to 1e-12) and was reported "tightest"
+                bad += (-v if math.isfinite(v) else 1e6) + 1e-9
         return bad
 
     def infeasibility_all(self, x: np.ndarray) -> float:

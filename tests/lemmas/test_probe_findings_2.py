@@ -172,3 +172,12 @@ def test_a_weakly_feasible_linear_bound_is_proved_with_the_default_solver():
     r = lm.prove("x >= 5", domain=lm.constraints("x >= 6"))
     assert r.verdict == "PROVED"
     assert lm.prove("x >= 7", domain=lm.constraints("x >= 6")).verdict == "UNDECIDED"
+
+
+@pytest.mark.parametrize("text", ["exp(log(x)) >= 0", "exp(log(x, 2)*log(2)) >= 0"])
+def test_the_tightest_case_lies_where_the_statement_is_claimed(text):
+    # x = -5e-29 passed the strict x > 0 rule (its 1e-12 penalty rounded into the 1e-12
+    # tolerance) and was reported as the tightest case, margin -5e-29
+    u = lm.refute(text, budget=0.5, seed=0)
+    assert u.verdict == "UNDECIDED"
+    assert u.tightest.point["x"] > 0 and u.tightest.lhs - u.tightest.rhs >= 0
