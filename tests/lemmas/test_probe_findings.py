@@ -82,13 +82,20 @@ def test_norms_1_and_inf_of_a_row_matrix_are_numpys():
 
 
 @pytest.mark.parametrize("text", ["sqrt(1/x)**2 >= 0", "sqrt(sqrt(x) - 2)**2 >= -0.5",
-                                  "exp(log(x)) >= 1e-9"])
+                                  "exp(log(x)) >= 0"])
 def test_no_counterexample_where_the_statement_is_not_real(text):
     # sympy rewrites sqrt(1/x)**2 to 1/x and exp(log(x)) to x before the search sees them;
     # they were "refuted" at x = -1, x = 0 (sqrt(-2)) and x = 0 (log 0), where the
     # statements as written are not real numbers
     r = lm.refute(text, seed=0, budget=2)
     assert not isinstance(r, (lm.Refuted, lm.NumericalCounterexample)), repr(r)
+
+
+def test_a_counterexample_near_the_edge_of_where_log_is_real_is_inside_it():
+    # exp(log(x)) >= 1e-9 is false for 0 < x < 1e-9: refuted, at such an x (never at x = 0)
+    r = lm.refute("exp(log(x)) >= 1e-9", seed=0, budget=2)
+    assert isinstance(r, lm.Refuted), repr(r)
+    assert 0 < r.point["x"] < sympy.Rational(1, 10**9)
 
 
 def test_log_needs_a_positive_argument_and_sqrt_a_nonnegative_one():
