@@ -44,6 +44,53 @@ from specproof.dag_nets.activations import Activation, get_activation
 #: Closed forms exist for these activations (by name).
 CLOSED_FORM = ("identity", "erf", "relu", "leaky_relu")
 
+# where closed_form compares an activation with the function its name promises
+_PROBE = np.array([-1e3, -30.0, -6.0, -2.5, -1.0, -0.3, -1e-3, 0.0, 1e-3, 0.3, 1.0, 2.5,
+                   6.0, 30.0, 1e3])
+
+
+def closed_form(act: Activation) -> tuple[str, float] | None:
+    """``("identity" | "erf" | "leaky", slope)`` when ``act`` computes a function whose
+    Gaussian expectations have a closed form here, else None.
+
+    Decided by what ``f`` and ``d1`` compute, not by the name alone: a user's
+    ``Activation("erf", lambda z: 2 * np.tanh(z), ...)`` got erf's closed-form kernel, a
+    silently wrong limit. A built-in object is trusted; any other is compared with the
+    reference function, exactly, at a few points (a different function is then taken by
+    quadrature, which is right for any smooth one).
+
+    Examples
+    --------
+    >>> from specproof.dag_nets.activations import Activation, get_activation, leaky_relu
+    >>> closed_form(get_activation("erf")), closed_form(leaky_relu(0.3))
+    (('erf', 0.0), ('leaky', 0.3))
+    >>> closed_form(Activation("erf", np.tanh, lambda z: 1 - np.tanh(z)**2, np.zeros_like))
+    """
+    from specproof.dag_nets.activations import ACTIVATIONS
+
+    if act.identity:
+        want: tuple[str, float] = ("identity", 0.0)
+        ref_f, ref_d1 = (lambda z: z), np.ones_like
+    elif act.name == "erf":
+        want, ref_f, ref_d1 = ("erf", 0.0), ACTIVATIONS["erf"].f, ACTIVATIONS["erf"].d1
+    elif act.name == "relu" or act.slope is not None:
+        s = 0.0 if act.name == "relu" else float(act.slope)
+        want = ("leaky", s)
+        ref_f = lambda z: np.where(z > 0, z, s * z)  # noqa: E731
+        ref_d1 = lambda z: np.where(z > 0, 1.0, s)  # noqa: E731
+    else:
+        return None
+    if any(act is builtin for builtin in ACTIVATIONS.values()):
+        return want
+    try:
+        with np.errstate(all="ignore"):
+            same = all(np.array_equal(np.asarray(mine(_PROBE.copy()), dtype=float),
+                                      np.asarray(ref(_PROBE.copy()), dtype=float))
+                       for mine, ref in ((act.f, ref_f), (act.d1, ref_d1)))
+    except Exception:  # noqa: BLE001 - a function that fails on the probe is not the reference
+        return None
+    return want if same else None
+
 #: Quadrature starts with this many Gauss-Hermite nodes per dimension and doubles.
 START_NODES = 32
 #: Default agreement asked of two successive rules (the returned error estimate).
@@ -251,24 +298,28 @@ def dual(
     """
     act: Activation = get_activation(activation)
     method = as_choice(method, ("auto", "closed", "quadrature"), "method")
-    closed = act.name in CLOSED_FORM or act.slope is not None
-    if method == "closed" and not closed:
+    form = closed_form(act)
+    named = act.name in CLOSED_FORM or act.slope is not None
+    if method == "closed" and form is None:
         raise ArgumentError(
             f"activation {act.name!r} has no closed-form Gaussian expectation (closed forms: "
-            f"{list(CLOSED_FORM)}); use method='quadrature'"
+            f"{list(CLOSED_FORM)}" + (", and it computes something else than the built-in "
+                                     "of its name" if named else "") +
+            "); use method='quadrature'"
         )
-    if method != "quadrature" and closed:
-        if act.identity:
+    if method != "quadrature" and form is not None:
+        kind, slope = form
+        if kind == "identity":
             return Dual(c.copy(), np.ones_like(c), a.copy(), b.copy(), 0.0, 0)
-        if act.name == "erf":
+        if kind == "erf":
             return Dual(*_erf(c, a, b, pairs), 0.0, 0)
-        slope = 0.0 if act.name == "relu" else float(act.slope)
         return Dual(*_leaky(c, a, b, slope, pairs), 0.0, 0)
     if not act.smooth and method == "auto":
         raise ArgumentError(
-            f"activation {act.name!r} is not smooth and has no closed form here; "
-            "Gauss-Hermite quadrature converges slowly on kinks (pass method='quadrature' "
-            "to use it anyway)"
+            f"activation {act.name!r} is not smooth and has no closed form here" +
+            (" (it computes something else than the built-in of its name)" if named else "")
+            + "; Gauss-Hermite quadrature converges slowly on kinks (pass "
+            "method='quadrature' to use it anyway)"
         )
     tol = as_float(tol, "tol", minimum=0.0)
     max_nodes = as_int(max_nodes, "max_nodes", minimum=2)

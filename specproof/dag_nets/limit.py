@@ -54,7 +54,7 @@ from specproof._core import (
 )
 from specproof.dag_nets.activations import node_activations
 from specproof.dag_nets.errors import InputShapeError
-from specproof.dag_nets.kernels import DEFAULT_TOL, MAX_NODES, dual
+from specproof.dag_nets.kernels import DEFAULT_TOL, MAX_NODES, closed_form, dual
 from specproof.dag_nets.structure import analyse
 
 
@@ -265,7 +265,7 @@ def _limit_unchecked(graph, X, X2, activation, bias, output, inputs, outputs, me
                 k2 += 1
             g0, g1 = lo + k, lo + k2
             Sg, Tg = S[k:k2], T[k:k2]
-            if act.identity:  # C = Sigma, Cdot = 1
+            if act.identity and closed_form(act) is not None:  # C = Sigma, Cdot = 1
                 C[g0:g1] = Sg
                 np.add(Sg, Tg, out=P[g0:g1])
                 da[g0:g1] = a_rows[k:k2]

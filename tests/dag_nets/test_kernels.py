@@ -91,3 +91,32 @@ def test_refusals():
         dual("tanh", c, a, b, method="closed")
     with pytest.raises(SpecproofError, match="did not reach tol"):
         dual("tanh", c * 30, a * 30, b * 30, max_nodes=64)
+
+
+def test_a_custom_activation_with_a_builtin_name_gets_its_own_kernel():
+    # Activation("erf", 2 tanh) got erf's closed-form dual: a silently wrong limit
+    from specproof.dag_nets.activations import Activation, leaky_relu
+    from specproof.dag_nets.kernels import closed_form
+
+    t = get_activation("tanh")
+    fake = Activation("erf", lambda z: 2 * t.f(z), lambda z: 2 * t.d1(z), lambda z: 2 * t.d2(z))
+    assert closed_form(fake) is None
+    c, a, b = np.array([[0.5]]), np.array([1.0]), np.array([1.0])
+    r, ref = dual(fake, c, a, b), dual("tanh", c, a, b)
+    assert r.nodes > 0  # by quadrature
+    assert r.e[0, 0] == pytest.approx(4 * ref.e[0, 0], rel=1e-10)  # E[2t 2t] = 4 E[t t]
+    assert r.e[0, 0] != pytest.approx(dual("erf", c, a, b).e[0, 0], rel=1e-2)
+    with pytest.raises(SpecproofError, match="computes something else than the built-in"):
+        dual(fake, c, a, b, method="closed")
+    # a relu impostor (not smooth): refused in auto, not given relu's arc-cosine kernel
+    fake_relu = Activation("relu", lambda z: np.maximum(z, 0.0) + 1.0,
+                           lambda z: (z > 0).astype(float), np.zeros_like, smooth=False)
+    with pytest.raises(SpecproofError, match="computes something else"):
+        dual(fake_relu, c, a, b)
+    # a genuine user-made leaky ReLU, and identity, keep their closed forms
+    assert closed_form(leaky_relu(0.3)) == ("leaky", 0.3)
+    ident = Activation("mine", lambda z: z, np.ones_like, np.zeros_like, identity=True)
+    assert closed_form(ident) == ("identity", 0.0)
+    bad_ident = Activation("mine", lambda z: 2 * z, lambda z: 2 * np.ones_like(z),
+                           np.zeros_like, identity=True)
+    assert closed_form(bad_ident) is None
