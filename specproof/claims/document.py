@@ -69,6 +69,7 @@ class ClaimSection:
     seconds: float
     cpu_seconds: float | None
     carried: bool = False
+    resumed: bool = False
     labels: dict[str, str] = field(default_factory=dict)
     rows: list[MeasuredRow] = field(default_factory=list)
     key_name: str | None = None
@@ -211,6 +212,7 @@ def _claim(rec: dict[str, Any], papers: dict[str, Any]) -> ClaimSection:
         seconds=float(rec.get("seconds") or 0.0),
         cpu_seconds=rec.get("cpu_seconds"),
         carried=bool(rec.get("carried_over")),
+        resumed=bool(rec.get("resumed")),
         labels=labels,
         rows=measured_rows(measured, control.get("measured") or {}),
         key_name=key,

@@ -96,7 +96,9 @@ def environment(run: VerifyRun) -> dict[str, Any]:
         "versions": versions(names),
         "platform": platform_info(),
         "command_line": run.command_line,
-        "modules": [module_record(m) for m in run.modules],
+        # taken at the start: a file edited while the run goes on is not what it ran
+        "modules": (list(run.module_records) if run.module_records is not None
+                    else [module_record(m) for m in run.modules]),
     }
 
 
@@ -115,7 +117,9 @@ def evidence_document(run: VerifyRun, complete: bool) -> dict[str, Any]:
     """The evidence of ``run`` as a JSON-able dict (the content of ``evidence.json``)."""
     import platform
 
-    records = [r.to_dict() for r in run.results] + list(run.carried)
+    resumed = set(run.resumed)
+    records = [dict(r.to_dict(), resumed=True) if r.id in resumed else r.to_dict()
+               for r in run.results] + list(run.carried)
     counts = {v: sum(r["verdict"] == v for r in records) for v in VERDICTS}
     done = {r["id"] for r in records}
     return {

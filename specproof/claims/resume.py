@@ -22,7 +22,7 @@ from specproof.claims.results import ClaimResult, Outcome
 
 
 class ResumeError(SpecproofError, ValueError):
-    """``--resume`` of a run made with another profile or seed."""
+    """``--resume`` of a run made with another profile, seed or version of a module."""
 
 
 _OUTCOME_FIELDS = ("verdict", "measured", "expected", "table", "key", "seconds",
@@ -68,6 +68,7 @@ class ResumePoint:
     seed: int
     records: list[dict[str, Any]] = field(default_factory=list)
     stale: bool = False  # a killed run's staging folder, not a committed report
+    modules: list[dict[str, Any]] | None = None  # its --module files and their SHA-256
 
 
 def _read(folder: Path) -> dict[str, Any] | None:
@@ -101,21 +102,51 @@ def resume_point(out: str | Path) -> ResumePoint | None:
             continue
         mtime = (folder / REPORT_MARKER).stat().st_mtime
         if best is None or mtime > best[0]:
+            env = doc.get("environment")
+            modules = env.get("modules") if isinstance(env, dict) else None
             best = (mtime, ResumePoint(folder, doc.get("profile"), doc.get("seed"),
-                                       doc["claims"], stale))
+                                       doc["claims"], stale,
+                                       modules if isinstance(modules, list) else None))
     return None if best is None else best[1]
 
 
-def finished_results(
-    point: ResumePoint, wanted: set[str], profile: str, seed: int
-) -> list[ClaimResult]:
-    """The finished claims of ``point`` among ``wanted``, after checking profile and seed.
+def changed_module(point: ResumePoint, modules: list[dict[str, Any]]) -> str | None:
+    """The name of the first of ``modules`` (records ``{"name", "path", "sha256"}``, as
+    the evidence holds them) whose SHA-256 differs from what ``point`` recorded for the
+    same file; None when none does (or the run recorded none).
+
+    Examples
+    --------
+    >>> old = ResumePoint(Path("r"), "quick", 0, modules=[
+    ...     {"name": "m.py", "path": "/w/m.py", "sha256": "aa"}])
+    >>> changed_module(old, [{"name": "./m.py", "path": "/w/m.py", "sha256": "bb"}])
+    './m.py'
+    >>> changed_module(old, [{"name": "m.py", "path": "/w/m.py", "sha256": "aa"}]) is None
+    True
+    """
+    if point.modules is None:
+        return None
+    before = {}
+    for rec in point.modules:
+        if isinstance(rec, dict):
+            before[rec.get("path") or rec.get("name")] = rec.get("sha256")
+    for rec in modules:
+        where = rec.get("path") or rec.get("name")
+        if where in before and before[where] != rec.get("sha256"):
+            return str(rec.get("name"))
+    return None
+
+
+def check_resumable(point: ResumePoint, profile: str, seed: int,
+                    modules: list[dict[str, Any]] = ()) -> None:
+    """Refuse to resume ``point`` with another profile, seed or version of a module.
 
     Raises
     ------
     ResumeError
-        The run being resumed used another profile or seed: its numbers would not
-        be this run's.
+        The run being resumed used another profile or seed, or one of ``modules``
+        (module records, see :func:`changed_module`) has changed since: its finished
+        claims would not be this run's results.
     """
     if point.profile != profile or point.seed != seed:
         raise ResumeError(
@@ -123,6 +154,29 @@ def finished_results(
             f"--seed {point.seed}, this one asks --profile {profile} --seed {seed}; "
             "resume with the same profile and seed, or drop --resume to start afresh"
         )
+    changed = changed_module(point, list(modules))
+    if changed is not None:
+        raise ResumeError(
+            f"--resume: --module {changed!r} changed since the run in "
+            f"{str(point.folder)!r} (its SHA-256 differs), so the claims that run finished "
+            "are not this code's results; rerun without --resume"
+        )
+
+
+def finished_results(
+    point: ResumePoint, wanted: set[str], profile: str, seed: int,
+    modules: list[dict[str, Any]] = (),
+) -> list[ClaimResult]:
+    """The finished claims of ``point`` among ``wanted``, after
+    :func:`check_resumable` (profile, seed and the SHA-256 of each of ``modules``).
+
+    Raises
+    ------
+    ResumeError
+        The run being resumed used another profile or seed, or a module has changed
+        since: its numbers would not be this run's.
+    """
+    check_resumable(point, profile, seed, modules)
     kept = []
     for rec in point.records:
         if not isinstance(rec, dict) or rec.get("id") not in wanted:

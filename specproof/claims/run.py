@@ -30,6 +30,8 @@ class VerifyRun:
     carried: list[dict] = field(default_factory=list)
     selected: list[str] = field(default_factory=list)  # ids of every claim selected to run
     resumed: list[str] = field(default_factory=list)
+    #: the --module files with their SHA-256, taken when the run starts (None: at writing)
+    module_records: list[dict] | None = None
 
     @property
     def exit_code(self) -> int:

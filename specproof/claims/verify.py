@@ -26,7 +26,7 @@ from specproof._core.threads import limit_threads, set_process_threads, threads_
 from specproof.claims.claim import REGISTRY, Claim
 from specproof.claims.folder import ReportFolder, check_output_dir
 from specproof.claims.progress import make_progress
-from specproof.claims.report import referenced_files, write_report
+from specproof.claims.report import module_record, referenced_files, write_report
 from specproof.claims.resume import (
     copy_files,
     finished_results,
@@ -126,7 +126,9 @@ def verify(
         Continue the run interrupted (Ctrl-C) or killed (SIGKILL) in ``out``: the
         claims of ``claims`` it finished are kept with their files, the rest run
         (``run.resumed`` names the kept ones). The run must have used the same
-        ``profile`` and ``seed`` (:class:`~specproof.claims.resume.ResumeError`).
+        ``profile`` and ``seed``, and the SHA-256 of each of ``record_modules`` must
+        be the one it recorded (:class:`~specproof.claims.resume.ResumeError`). The
+        kept claims are marked ``"resumed": true`` in the evidence and the reports.
 
     Returns
     -------
@@ -153,18 +155,22 @@ def verify(
         raise ArgumentError(f"seed must be a non-negative int, got {seed!r}")
     folder = ReportFolder(out)
     total = len(claims)
+    recorded = list(modules if record_modules is None else record_modules)
+    # hashed once, now: what a resume compares with, and what the evidence records
+    module_records = [module_record(m) for m in recorded]
     point = resume_point(folder.out) if resume else None
     kept = [] if point is None else finished_results(point, {c.id for c in claims},
-                                                     profile, seed)
+                                                     profile, seed, module_records)
     kept_ids = {r.id for r in kept}
     to_run = [c for c in claims if c.id not in kept_ids]
     run = VerifyRun(
         out=folder.out,
         profile=profile,
         seed=seed,
-        modules=list(modules if record_modules is None else record_modules),
+        modules=recorded,
         command_line=list(sys.argv if command_line is None else command_line),
         selected=[c.id for c in claims],
+        module_records=module_records,
     )
     staging = folder.open()
     order = {c.id: i for i, c in enumerate(claims)}

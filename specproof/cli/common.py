@@ -47,5 +47,25 @@ def load_claim_modules(modules: Sequence[str]) -> None:
         import_user_modules(modules)
     except UserModuleError as exc:
         raise UsageError(str(exc)) from exc
+    for name in modules:
+        _refuse_namespace_package(name)
+
+
+def _refuse_namespace_package(name: str) -> None:
+    """A dotted ``--module`` that imported as a folder without ``__init__.py`` (a
+    namespace package, e.g. ``--module m`` for a folder ``m``) ran no code and registered
+    no claim: every built-in claim would run instead, so it is refused."""
+    import sys
+
+    if name.endswith(".py") or "/" in name or "\\" in name:
+        return
+    module = sys.modules.get(name)
+    if module is None or getattr(module, "__file__", None) is not None:
+        return
+    if getattr(module, "__path__", None) is None:
+        return
+    where = next(iter(module.__path__), name)
+    raise UsageError(f"--module {name!r} is a folder ({where}) with no __init__.py, not a "
+                     f"module: name a file in it, --module {name.replace('.', '/')}/FILE.py")
 
 

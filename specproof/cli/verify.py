@@ -134,11 +134,16 @@ def _resume_note(args, out, claims):
     """Progress for verify; with --resume, first a line on what is kept (on stderr)."""
     if not args.resume:
         return "auto"
-    from specproof.claims.resume import resume_point
+    from specproof.claims.report import module_record
+    from specproof.claims.resume import ResumeError, check_resumable, resume_point
 
     point = resume_point(out)
-    if point is not None and (point.profile, point.seed) != (args.profile, args.seed):
-        return "auto"  # verify refuses it, naming both
+    if point is not None:
+        try:
+            check_resumable(point, args.profile, args.seed,
+                            [module_record(m) for m in args.module])
+        except ResumeError:
+            return "auto"  # verify refuses it, naming what differs
     if point is None:
         print(f"specproof verify --resume: no earlier run in {str(out)!r}; running every "
               "selected claim", file=sys.stderr)
@@ -163,6 +168,7 @@ def _apply_previous(args, out, claims, previous, order_failed_first):
         return claims
     if args.failed_first:
         return order_failed_first(claims, previous)
+    _check_same_run_settings(args, out)
     # a claim that did not run (an interrupted run, a narrower selection) did not pass
     chosen = [c for c in claims if previous.get(c.id) != "PASS"]
     if not chosen:
@@ -175,6 +181,28 @@ def _apply_previous(args, out, claims, previous, order_failed_first):
     print(f"specproof verify {flag}: rerunning {plural(len(chosen), 'claim')} that did not "
           "PASS last time" + (f" ({not_run} did not run)" if not_run else ""), file=sys.stderr)
     return chosen
+
+
+def _check_same_run_settings(args, out) -> None:
+    """Refuse --last-failed when the previous run used another profile or seed.
+
+    Its verdicts choose what reruns, and only its records of the same profile and seed
+    may be carried over; under another seed the report would hold the rerun claims
+    alone and lose the others, so nothing runs and nothing is deleted.
+    """
+    import json
+
+    try:
+        doc = json.loads((out / "evidence.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    profile, seed = doc.get("profile"), doc.get("seed")
+    if (profile, seed) != (args.profile, args.seed):
+        raise UsageError(
+            f"--last-failed: the previous run in {str(out)!r} used --profile {profile} "
+            f"--seed {seed}, this one asks --profile {args.profile} --seed {args.seed}; "
+            "use the same profile and seed, or drop --last-failed to run every selected "
+            "claim")
 
 
 def _cmd_claims(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import base64
 import importlib
 import importlib.util
 import re
@@ -34,6 +35,10 @@ ARCHITECTURES = ("mlp", "resnet", "densenet", "bottleneck", "random")
 
 #: Default depth per named architecture.
 DEPTHS = {"mlp": 2, "resnet": 4, "densenet": 3, "bottleneck": 3}
+
+#: The configuration entry that carries a GraphML file's bytes (base64) read once, at the
+#: start of a sweep (:func:`freeze_graphml`), in place of reading the file at every point.
+GRAPHML_DATA = "_graphml_base64"
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
@@ -187,7 +192,11 @@ def build_graph(config: Mapping[str, Any]) -> nx.DiGraph:
     """The architecture of ``config`` at ``config["width"]``.
 
     A GraphML architecture gives every hidden node ``size = width`` unless the node has a
-    ``fixed_size`` attribute (then ``size`` is kept); inputs and outputs keep theirs.
+    true ``fixed_size`` attribute (then ``size`` is kept; a boolean, 0 or 1, or the string
+    ``"true"``, ``"false"``, ``"1"`` or ``"0"``: anything else is an
+    :class:`~specproof.ArgumentError` naming the node); inputs and outputs keep theirs.
+    A configuration made by :func:`freeze_graphml` is built from the bytes it holds, not
+    from the file.
     A builder is called as ``builder(width)`` and must return a valid network graph.
 
     Examples
@@ -213,11 +222,12 @@ def build_graph(config: Mapping[str, Any]) -> nx.DiGraph:
         g = random_layered_dag(m, depth=3 if depth is None else depth, d_in=d_in,
                                seed=np.random.default_rng([int(config.get("data_seed", 0)), m]))
     elif is_graphml(arch):
-        g = read_graphml(Path(arch))
+        data = config.get(GRAPHML_DATA)
+        g = read_graphml(Path(arch), None if data is None else base64.b64decode(data))
         s = analyse(g)
         ends = set(s.inputs) | set(s.outputs)
         for v in g.nodes:
-            if v not in ends and not g.nodes[v].get("fixed_size"):
+            if v not in ends and not _fixed_size(g.nodes[v].get("fixed_size"), v, arch):
                 g.nodes[v]["size"] = m
     elif is_builder(arch):
         builder = load_builder(arch)
@@ -237,6 +247,43 @@ def build_graph(config: Mapping[str, Any]) -> nx.DiGraph:
         for v in analyse(g).outputs:
             g.nodes[v]["activation"] = out_act
     return g
+
+
+def _fixed_size(value: Any, node: Any, arch: str) -> bool:
+    """A GraphML ``fixed_size`` as a bool, whatever type the file declared it with: a
+    string ``"false"`` is truthy in Python, and must not keep a node's size."""
+    if value is None or isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in ("true", "1", "false", "0"):
+            return word in ("true", "1")
+    elif isinstance(value, (int, float, np.integer, np.floating)) and value in (0, 1):
+        return bool(value)
+    raise ArgumentError(f"GraphML file {arch!r}: node {node!r} has fixed_size={value!r}; "
+                        "use true or false (or 1 or 0)")
+
+
+def freeze_graphml(config: Mapping[str, Any]) -> dict[str, Any]:
+    """``config`` with its GraphML file's bytes read now (under :data:`GRAPHML_DATA`), so
+    that :func:`build_graph` builds every point from them and not from the file as it is
+    when the point runs; any other configuration unchanged.
+
+    A file that cannot be read is left to :func:`build_graph` to report.
+
+    Examples
+    --------
+    >>> freeze_graphml({"arch": "mlp", "width": 8})
+    {'arch': 'mlp', 'width': 8}
+    """
+    arch = str(config.get("arch", ""))
+    if not is_graphml(arch) or GRAPHML_DATA in config:
+        return dict(config)
+    try:
+        data = Path(arch).read_bytes()
+    except OSError:
+        return dict(config)
+    return {**config, GRAPHML_DATA: base64.b64encode(data).decode("ascii")}
 
 
 def random_layered_dag(

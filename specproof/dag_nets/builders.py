@@ -236,9 +236,13 @@ def random_dag(
     return g
 
 
-def read_graphml(path: str | Path) -> nx.DiGraph:
+def read_graphml(path: str | Path, data: bytes | None = None) -> nx.DiGraph:
     """Read a network from GraphML (attributes ``size``, ``activation``, ``role``) and
     validate it.
+
+    ``data``, when given, is the file's content read earlier (then ``path`` only names
+    it in messages): a sweep reads its file once, so that every point measures the graph
+    that keyed it even if the file is edited meanwhile.
 
     Examples
     --------
@@ -249,10 +253,10 @@ def read_graphml(path: str | Path) -> nx.DiGraph:
     [('h1', 4), ('h2', 4), ('x', 3), ('y', 1)]
     """
     p = Path(path)
-    if not p.is_file():
+    if data is None and not p.is_file():
         raise ArgumentError(f"path {str(p)!r} is not a readable GraphML file")
     try:
-        g = nx.read_graphml(p)
+        g = nx.read_graphml(p) if data is None else nx.parse_graphml(data)
     except Exception as exc:  # malformed XML and the like
         raise ArgumentError(f"could not read GraphML from {str(p)!r}: {exc}") from exc
     if not g.is_directed():

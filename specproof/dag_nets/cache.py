@@ -23,6 +23,7 @@ import math
 import numbers
 import os
 import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -133,9 +134,91 @@ def code_version(measure: Any) -> str:
     return _digest_files(files)
 
 
+#: Where :func:`activation_fingerprint` evaluates an activation: 33 points over [-6, 6]
+#: (where pre-activations live), a few off that grid, and large ones (where a clipped or
+#: saturating variant differs).
+FINGERPRINT_POINTS = np.concatenate([
+    np.linspace(-6.0, 6.0, 33),
+    [-2.718281828459045, -0.1, 0.0123, 1.4142135623730951, 4.2],
+    [-1e3, -100.0, -30.0, -10.0, 10.0, 30.0, 100.0, 1e3],
+]).astype(np.float64)
+
+
+def _evaluations(fn: Any, z: np.ndarray) -> bytes:
+    """The exact bytes of ``fn(z)``, or a description of how it failed."""
+    if fn is None:
+        return b"<none>"
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = np.asarray(fn(z.copy()), dtype=np.float64)
+    except Exception as exc:  # noqa: BLE001 - raising is part of what it computes
+        return f"<raises {type(exc).__name__}>".encode()
+    # every NaN made the same NaN: its payload bits are not part of what it computes
+    out = np.where(np.isnan(out), np.nan, out)
+    return repr(out.shape).encode() + b":" + np.ascontiguousarray(out).tobytes()
+
+
+def activation_fingerprint(act: Any) -> str:
+    """The SHA-256 of what an :class:`~specproof.dag_nets.activations.Activation`
+    computes: its name and flags, and the exact float64 values of ``f``, ``d1``, ``d2``
+    (and ``d1_of_output`` at ``f``'s values) at :data:`FINGERPRINT_POINTS`.
+
+    Hashing the values rather than the code sees an edit anywhere it computes from: a
+    module-level constant, a closure, a function it calls. A function that raises or
+    returns NaN or inf there is fingerprinted by that. (The analytic limit's dual
+    kernels are chosen by the name, which is part of the fingerprint.)
+
+    Examples
+    --------
+    >>> from specproof.dag_nets.activations import Activation, get_activation
+    >>> fp = activation_fingerprint(get_activation("tanh"))
+    >>> len(fp), fp == activation_fingerprint(get_activation("tanh"))
+    (64, True)
+    >>> doubled = Activation("tanh", lambda z: 2 * np.tanh(z), np.ones_like, np.zeros_like)
+    >>> fp == activation_fingerprint(doubled)
+    False
+    """
+    z = FINGERPRINT_POINTS
+    h = hashlib.sha256()
+    head = {"name": str(act.name), "smooth": bool(act.smooth), "identity": bool(act.identity),
+            "slope": None if act.slope is None else float(act.slope)}
+    h.update(json.dumps(head, sort_keys=True).encode("utf-8"))
+    for part in ("f", "d1", "d2"):
+        h.update(b"\0" + part.encode() + b"=" + _evaluations(getattr(act, part), z))
+    try:
+        with np.errstate(all="ignore"):
+            a = np.asarray(act.f(z.copy()), dtype=np.float64)
+    except Exception:  # noqa: BLE001 - already fingerprinted as raising above
+        a = z
+    h.update(b"\0d1_of_output=" + _evaluations(act.d1_of_output, a))
+    return h.hexdigest()
+
+
+def _value_key(value: Any, seen: dict[int, Any]) -> Any:
+    """A JSON stand-in for a non-JSON attribute value: an activation by its fingerprint
+    (its repr is only its name), anything else by its repr."""
+    from specproof.dag_nets.activations import Activation
+
+    if isinstance(value, Activation):
+        if id(value) not in seen:  # one activation object on many nodes: evaluated once
+            seen[id(value)] = {"activation": value.name,
+                               "sha256": activation_fingerprint(value)}
+        return seen[id(value)]
+    try:
+        return json.loads(canonical_json(value, name="attribute"))
+    except (ArgumentError, ArgumentTypeError):
+        return repr(value)
+
+
 def graph_digest(graph: Any) -> str:
     """The SHA-256 of a networkx graph's contents: its nodes and edges *in order*, with
     their attributes (the order fixes how weights are drawn from a seed).
+
+    An attribute that is not plain JSON is keyed by its repr, except an
+    :class:`~specproof.dag_nets.activations.Activation`, which is keyed by what it
+    computes (:func:`activation_fingerprint`): a builder's edited custom activation is a
+    new graph even when its name is the same.
 
     Examples
     --------
@@ -148,11 +231,14 @@ def graph_digest(graph: Any) -> str:
     >>> graph_digest(a) == graph_digest(b)
     False
     """
+    seen: dict[int, Any] = {}
+
     def attrs(d: Mapping[str, Any]) -> Any:
         try:
             return json.loads(canonical_json(dict(d), name="attributes"))
         except (ArgumentError, ArgumentTypeError):
-            return {str(k): repr(v) for k, v in sorted(d.items(), key=lambda kv: str(kv[0]))}
+            return {str(k): _value_key(v, seen)
+                    for k, v in sorted(d.items(), key=lambda kv: str(kv[0]))}
 
     body = {
         "directed": bool(graph.is_directed()),

@@ -9,7 +9,7 @@ concurrent.futures executor whose futures work with :func:`concurrent.futures.as
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 
 from specproof._core import ArgumentError, SpecproofError, as_int
@@ -150,3 +150,45 @@ def local_dask_executor(workers: int = 1, processes: bool = False,
     finally:
         client.close()
         cluster.close()
+
+
+def run_pending(executor, run_point, measure, pending, threads, finish, failed) -> None:
+    """Run the ``pending`` points ``(width, seed, config, key)`` of a sweep on
+    ``executor`` and hand each result to ``finish`` as it arrives (a failure, through
+    ``failed``, ends it). On Ctrl-C nothing more is started and every point that finished
+    meanwhile is still handed to ``finish``."""
+    futures: dict[Future, tuple[int, int, dict, str]] = {}
+    taken: set[Future] = set()
+    try:
+        for w, s, cfg, key in pending:
+            futures[executor.submit(run_point, measure, cfg, s, threads)] = (w, s, cfg, key)
+        waiting = set(futures)
+        while waiting:
+            # a bounded wait: the main thread wakes for Ctrl-C at least twice a second
+            ready, waiting = wait(waiting, timeout=0.5, return_when=FIRST_COMPLETED)
+            for fut in ready:
+                taken.add(fut)
+                w, s, cfg, key = futures[fut]
+                try:
+                    out = fut.result()
+                except Exception as exc:
+                    raise failed(w, s, exc) from exc
+                finish(w, s, key, cfg, out)
+    except BaseException as exc:
+        # Ctrl-C, a failed point or a lost worker: nothing more is started
+        for fut in futures:
+            fut.cancel()
+        if isinstance(exc, KeyboardInterrupt):
+            keep_finished(futures, taken, finish)
+        raise
+
+
+def keep_finished(futures, taken, finish) -> None:
+    """Record the points that finished but were not yet taken (keep every finished one)."""
+    for fut, (w, s, cfg, key) in futures.items():
+        if fut not in taken and fut.done() and not fut.cancelled():
+            try:
+                out = fut.result(timeout=0)
+            except BaseException:  # noqa: BLE001 - a failed or lost point is simply not kept
+                continue
+            finish(w, s, key, cfg, out)

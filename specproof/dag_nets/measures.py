@@ -18,7 +18,8 @@ random DAG, whose input size is the width, draws its data per width from that se
                           both signs)
 ========================  =====================================================
 
-Every measurement carries ``check`` and ``key_config`` (:mod:`specproof.dag_nets.preflight`):
+Every measurement carries ``freeze`` (a GraphML file read once, at the start), ``check``
+and ``key_config`` (:mod:`specproof.dag_nets.preflight`):
 :func:`~specproof.dag_nets.width_sweep` validates the configuration before any point runs,
 and keys the cache by the graph's contents.
 """
@@ -39,6 +40,7 @@ from specproof.dag_nets.architectures import (
     DEPTHS,
     arch_spec,
     build_graph,
+    freeze_graphml,
     is_builder,
     is_graphml,
     random_layered_dag,
@@ -281,6 +283,7 @@ MEASURES: dict[str, Callable[[Mapping[str, Any], int], dict[str, Any]]] = {
 
 for _name, _fn in MEASURES.items():
     # what width_sweep calls before any point runs, and how it keys the cache
+    _fn.freeze = freeze_graphml
     _fn.check = functools.partial(check_config, _name)
     _fn.key_config = key_config
 del _name, _fn

@@ -22,6 +22,7 @@ from specproof._core import (
     as_int,
 )
 from specproof.dag_nets.architectures import (
+    GRAPHML_DATA,
     build_graph,
     check_arch,
     is_builder,
@@ -185,7 +186,9 @@ def key_config(config: Mapping[str, Any]) -> dict[str, Any]:
     arch = str(config.get("arch", ""))
     if not (is_graphml(arch) or is_builder(arch)):
         return dict(config)
-    return {**config, "arch": "graph-sha256:" + graph_digest(build_graph(config))}
+    # the file's bytes (freeze_graphml) key the point through the graph they give
+    public = {k: v for k, v in config.items() if k != GRAPHML_DATA}
+    return {**public, "arch": "graph-sha256:" + graph_digest(build_graph(config))}
 
 
 __all__ = ["check_config", "check_memory", "key_config", "physical_memory", "point_size"]

@@ -12,6 +12,10 @@ arrays, stored beside the point). It may carry two optional attributes, which
 - ``measure.key_config(config)`` returns the configuration as it keys the cache, with
   the contents of what ``config`` only names (a GraphML path, a builder) in its place.
 
+A third, ``measure.freeze(config)``, is called first: it returns the configuration every
+point is measured with, with what ``config`` only names read once, now (a GraphML file's
+bytes), so that a file edited during the sweep changes none of its points or keys.
+
 :func:`width_sweep` evaluates the measurement at every (width, seed), serially or through
 any :class:`concurrent.futures.Executor` (a process pool, or a Dask cluster's
 ``Client.get_executor()``), writes each finished point to the cache folder as soon as it
@@ -28,7 +32,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import Executor
 from typing import Any
 
 import numpy as np
@@ -42,7 +46,7 @@ from specproof._core import (
 )
 from specproof._core.threads import check_threads, limit_threads, threads_per_worker
 from specproof.dag_nets.cache import PointCache, canonical_json, code_version, point_key
-from specproof.dag_nets.executors import make_pool, stop_pool
+from specproof.dag_nets.executors import make_pool, run_pending, stop_pool
 from specproof.dag_nets.sweep_result import SweepPoint, WidthSweep
 
 Measurement = Callable[[Mapping[str, Any], int], Any]
@@ -263,9 +267,12 @@ def width_sweep(
     if jobs is not None:
         jobs = as_int(jobs, "jobs", minimum=1)
     threads = check_threads(threads)
+    freeze = getattr(measure, "freeze", None)
+    # what the points run with; the public ``base`` is what records and results show
+    frozen = dict(freeze(base)) if freeze is not None else base
     check = getattr(measure, "check", None)
     if check is not None:
-        check(base, ws)  # usage errors before the first point runs
+        check(frozen, ws)  # usage errors before the first point runs
     key_config = getattr(measure, "key_config", None) or (lambda cfg: cfg)
     code = code_version(measure)
     say = _printer(progress)
@@ -276,7 +283,7 @@ def width_sweep(
     done: dict[tuple[int, int], SweepPoint] = {}
     pending: list[tuple[int, int, dict[str, Any], str]] = []
     for w in ws:
-        cfg = {**base, "width": w}
+        cfg = {**frozen, "width": w}
         keyed = dict(key_config(cfg))
         for s in ss:
             key = point_key(name, keyed, s, code)
@@ -295,8 +302,8 @@ def width_sweep(
         value, extra, arrays, seconds = out
         point = SweepPoint(w, s, value, extra, seconds, arrays=arrays)
         if store is not None:
-            store.put(key, {"measure": name, "config": cfg, "seed": s, "width": w,
-                            "code": code, "value": value, "extra": extra,
+            store.put(key, {"measure": name, "config": {**base, "width": w}, "seed": s,
+                            "width": w, "code": code, "value": value, "extra": extra,
                             "seconds": seconds}, arrays=arrays)
         done[(w, s)] = point
         say(f"{label + ': ' if label else ''}[{len(done)}/{total}] width={w} seed={s} "
@@ -323,7 +330,7 @@ def width_sweep(
                     raise failed(w, s, exc) from exc
                 finish(w, s, key, cfg, out)
         else:
-            _run_parallel(executor, measure, pending, threads, finish, failed)
+            run_pending(executor, run_point, measure, pending, threads, finish, failed)
     except KeyboardInterrupt:
         if own is not None:
             stop_pool(own)  # now: the running points are lost anyway, and waiting for
@@ -340,44 +347,6 @@ def width_sweep(
             own.shutdown(wait=True, cancel_futures=True)
     points = tuple(done[(w, s)] for w, s in grid)
     return WidthSweep(name, base, points, label)
-
-
-def _run_parallel(executor, measure, pending, threads, finish, failed) -> None:
-    futures: dict[Future, tuple[int, int, dict, str]] = {}
-    taken: set[Future] = set()
-    try:
-        for w, s, cfg, key in pending:
-            futures[executor.submit(run_point, measure, cfg, s, threads)] = (w, s, cfg, key)
-        waiting = set(futures)
-        while waiting:
-            # a bounded wait: the main thread wakes for Ctrl-C at least twice a second
-            ready, waiting = wait(waiting, timeout=0.5, return_when=FIRST_COMPLETED)
-            for fut in ready:
-                taken.add(fut)
-                w, s, cfg, key = futures[fut]
-                try:
-                    out = fut.result()
-                except Exception as exc:
-                    raise failed(w, s, exc) from exc
-                finish(w, s, key, cfg, out)
-    except BaseException as exc:
-        # Ctrl-C, a failed point or a lost worker: nothing more is started
-        for fut in futures:
-            fut.cancel()
-        if isinstance(exc, KeyboardInterrupt):
-            _keep_finished(futures, taken, finish)
-        raise
-
-
-def _keep_finished(futures, taken, finish) -> None:
-    """Record the points that finished but were not yet taken (keep every finished one)."""
-    for fut, (w, s, cfg, key) in futures.items():
-        if fut not in taken and fut.done() and not fut.cancelled():
-            try:
-                out = fut.result(timeout=0)
-            except BaseException:  # noqa: BLE001 - a failed or lost point is simply not kept
-                continue
-            finish(w, s, key, cfg, out)
 
 
 def demo_power_law(config: Mapping[str, Any], seed: int) -> float:
