@@ -10,13 +10,17 @@ ERROR    the check or the control raised (traceback kept), or no control is regi
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
+import numbers
 import os
 import time
 import traceback
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from specproof._core import ArgumentError, ArgumentTypeError, did_you_mean, to_jsonable
 from specproof.claims.claim import REGISTRY, Claim, Registry
@@ -329,12 +333,16 @@ def run_claim(
     >>> run_claim("lin-sn-gan.homogeneity", seed=0).verdict
     'PASS'
     """
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+    if not isinstance(seed, numbers.Integral) or isinstance(seed, (bool, np.bool_)) \
+            or seed < 0:
         raise ArgumentError(f"seed must be a non-negative int, got {seed!r}")
+    seed = int(seed)  # np.int64 included; the evidence holds a plain int
     c = resolve_claim(c)
     check_overrides(c, overrides)  # before anything runs, not an ERROR verdict after
-    params = c.params(profile)
-    params.update(overrides or {})
+    # the check and the control each get their own deep copy, and the evidence records
+    # this one: a check that appended to a list parameter changed the profile itself (a
+    # second run saw the longer list), the control's input and the recorded parameters
+    params = copy.deepcopy({**c.params(profile), **(overrides or {})})
     fig_dir = Path(figure_dir) if figure_dir is not None else None
     cert_dir = Path(certificate_dir) if certificate_dir is not None else None
     start = time.perf_counter()
@@ -342,7 +350,7 @@ def run_claim(
     check = _run_one(
         c.check,
         Context(seed=seed, profile=profile, claim_id=c.id),
-        params,
+        copy.deepcopy(params),
         fig_dir / c.id if fig_dir else None,
         cert_dir / c.id if cert_dir else None,
     )
@@ -351,7 +359,7 @@ def run_claim(
         control = _run_one(
             c.control_check,
             Context(seed=seed, profile=profile, claim_id=c.id),
-            params,
+            copy.deepcopy(params),
             fig_dir / f"{c.id}.control" if fig_dir else None,
             cert_dir / f"{c.id}.control" if cert_dir else None,
             same_as=check.figure_object,

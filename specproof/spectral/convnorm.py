@@ -50,6 +50,7 @@ from specproof._core import (
 )
 from specproof.certificates import as_kernel, conv2d_operator, conv_geometry
 from specproof.certificates.convolution import correlate
+from specproof.spectral.dtypes import as_native_array
 
 FORMS = ("code", "circular")
 DENSE_MAX = 2048  # input dimension up to which block norms come from a dense SVD
@@ -167,10 +168,10 @@ class ConvNormOperator(LinearOperator):
         return kh - 1 - self.plan.padding[0], kw - 1 - self.plan.padding[1]
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Apply the operator to a batch ``(B, c_in, h, w)`` in the batch's dtype.
+        """Apply the operator to a batch ``(B, c_in, h, w)`` in the batch's working dtype.
 
         A float32 batch is computed in float32 (the kernel and ``V`` rounded to float32);
-        a float64 batch in float64.
+        every other real batch (float64, integers, float16) in float64.
 
         Examples
         --------
@@ -179,6 +180,13 @@ class ConvNormOperator(LinearOperator):
         dtype('float32')
         """
         p = self.plan
+        # float32 stays float32, anything else (integers, float16) is computed in float64:
+        # in the batch's own dtype an integer batch truncated the kernel and V to integers
+        # and returned zeros
+        x = as_native_array(x, "x", ndim=4)
+        if x.shape[1:] != (self.c_in, *p.input_shape):
+            raise ArgumentError(f"x must have shape (B, {self.c_in}, {p.input_shape[0]}, "
+                                f"{p.input_shape[1]}), got {x.shape}")
         dt = x.dtype
         Y = correlate(p.kernel.astype(dt, copy=False), x, p.conv.geometry)
         Y = _apply_filter(Y, self.V.astype(dt, copy=False))

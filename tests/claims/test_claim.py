@@ -155,3 +155,32 @@ def test_fail_and_vacuous_reasons_quote_the_measurements():
     r = run_claim(vac, seed=1)
     assert r.reason.startswith("the negative control holds too: the check cannot tell true "
                                "from false (control measured sum=")
+
+
+def test_a_check_that_mutates_its_parameters_changes_nothing_else():
+    # profiles were shared by reference: a check appending to its list made the second
+    # run (same seed) see a longer list, the control see the check's list, and the
+    # evidence record the mutated list
+    reg = Registry()
+    seen = []
+
+    @claim("demo.mutates", paper="demo", kind="numerical", statement="s",
+           profiles={"quick": {"sizes": [10, 20]}, "paper": {"sizes": [10, 20]}},
+           registry=reg)
+    def check(ctx, sizes):
+        seen.append(list(sizes))
+        sizes.append(99)
+        return ctx.evidence(holds=True, measured={"n": len(sizes)}, expected="-", key="n")
+
+    @check.control
+    def ctl(ctx, sizes):
+        """mutated too"""
+        seen.append(list(sizes))
+        sizes.append(98)
+        return ctx.evidence(holds=False, measured={"n": len(sizes)}, expected="-", key="n")
+
+    a, b = run_claim(check, seed=np.int64(3)), run_claim(check, seed=3)
+    assert seen == [[10, 20]] * 4
+    assert a.params == b.params == {"sizes": [10, 20]}
+    assert a.verdict == b.verdict == "PASS" and a.seed == 3 and type(a.seed) is int
+    assert check.params("quick") == {"sizes": [10, 20]}

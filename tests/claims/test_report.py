@@ -275,10 +275,13 @@ def test_last_failed_and_failed_first(report, demo, capsys):
     assert (out / "certificates" / "rdemo.pass.cert.json").exists()
     assert "carried over from the previous run" in (out / "report.html").read_text()
     assert doc["summary"] == {"PASS": 1, "FAIL": 1, "VACUOUS": 1, "ERROR": 1}
-    # another seed: the previous numbers are not this run's, nothing is carried
+    # another seed: the previous verdicts say nothing about which claims fail at seed 1,
+    # and nothing could be carried over: refused before any work, the report untouched
+    before = (out / "evidence.json").read_bytes()
     assert main(["verify", "--module", demo, "--paper", "rdemo", "--out", str(out),
-                 "--last-failed", "--seed", "1"]) == 1
-    assert "rdemo.pass" not in {c["id"] for c in _doc(out)["claims"]}
+                 "--last-failed", "--seed", "1"]) == 2
+    assert "--last-failed: the previous run" in capsys.readouterr().err
+    assert (out / "evidence.json").read_bytes() == before
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None,

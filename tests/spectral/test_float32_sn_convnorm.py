@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from specproof import SpecproofError
+from specproof._core import ArgumentError
 from specproof.spectral import (
     BSNPowerIteration,
     ConvNorm,
@@ -102,3 +103,24 @@ def test_float32_inputs_are_still_checked():
     lst = as_native_array([[1.0, 2.0]], "x")
     assert isinstance(lst, np.ndarray) and lst.dtype == np.float64 and lst.shape == (1, 2)
     assert as_native_array(np.ones(2, np.float16), "x").dtype == np.float64
+
+
+@pytest.mark.parametrize("form", ["code", "circular"])
+def test_convnorm_forward_of_an_integer_batch_is_computed_in_float64(form):
+    # the kernel and V were cast to the batch's dtype: an integer batch gave all zeros
+    from specproof.spectral.convnorm import convnorm_operator
+
+    K = np.random.default_rng(0).standard_normal((4, 3, 3, 3))
+    x = np.random.default_rng(1).integers(-3, 4, (2, 3, 8, 8))
+    op = convnorm_operator(K, 8, form=form)
+    ref = op.forward(x.astype(np.float64))
+    assert np.abs(ref).max() > 1.0
+    for batch in (x, x.astype(np.float16), x.astype(bool)):
+        got = op.forward(batch)
+        assert got.dtype == np.float64
+        np.testing.assert_array_equal(got, op.forward(batch.astype(np.float64)))
+    np.testing.assert_array_equal(op.forward(x), ref)
+    with pytest.raises(ArgumentError, match="x must be a 4-D array"):
+        op.forward(x[0])
+    with pytest.raises(ArgumentError, match=r"x must have shape \(B, 3, 8, 8\)"):
+        op.forward(x[:, :2])
