@@ -48,20 +48,25 @@ def _settings(config) -> tuple[str, int]:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem):
-    marker = pyfuncitem.get_closest_marker("specproof")
-    if marker is None:
+    # every marker, not only the closest: a second marker (stacked, or on the class) was
+    # ignored, and a test carrying a false claim's marker passed
+    markers = list(pyfuncitem.iter_markers("specproof"))
+    if not markers:
         return None
-    if len(marker.args) != 1 or not isinstance(marker.args[0], str):
-        raise pytest.UsageError(
-            f"{pyfuncitem.nodeid}: @pytest.mark.specproof takes one claim id, "
-            f"got {marker.args!r}"
-        )
+    for marker in markers:
+        if len(marker.args) != 1 or not isinstance(marker.args[0], str):
+            raise pytest.UsageError(
+                f"{pyfuncitem.nodeid}: @pytest.mark.specproof takes one claim id, "
+                f"got {marker.args!r}"
+            )
     from specproof.testing import assert_claim_passes
 
     profile, seed = _settings(pyfuncitem.config)
     __tracebackhide__ = True
-    _resolve_or_fail(marker.args[0], marker.kwargs, "@pytest.mark.specproof")
-    assert_claim_passes(marker.args[0], profile=profile, seed=seed, **marker.kwargs)
+    for marker in markers:
+        _resolve_or_fail(marker.args[0], marker.kwargs, "@pytest.mark.specproof")
+    for marker in markers:
+        assert_claim_passes(marker.args[0], profile=profile, seed=seed, **marker.kwargs)
     return None  # then the test body runs as usual
 
 

@@ -236,7 +236,8 @@ def _order(free: Iterable[sympy.Symbol], given: list[Any]) -> tuple[tuple[sympy.
     return tuple(order), tuple(mats.values())
 
 
-def _from_relation(rel: Any, given: list[Any], text: str = "") -> Statement:
+def _from_relation(rel: Any, given: list[Any], text: str = "",
+                   also: Iterable[sympy.Symbol] = ()) -> Statement:
     if isinstance(rel, (bool, sympy.logic.boolalg.BooleanAtom)):
         raise StatementError(f"the relation was already decided ({rel}) before specproof saw "
                              "it (a Python == or a sympy simplification); write sympy.Eq(a, b) "
@@ -251,7 +252,7 @@ def _from_relation(rel: Any, given: list[Any], text: str = "") -> Statement:
                                 f"or a Statement; got {type(rel).__name__}")
     lhs, rhs = (rationalize_floats(sympy.sympify(s)) for s in (rel.lhs, rel.rhs))
     lhs, rhs = (_realify(e) for e in (lhs, rhs))
-    free = (lhs.free_symbols | rhs.free_symbols)
+    free = (lhs.free_symbols | rhs.free_symbols | set(also))
     variables, mats = _order(free, given)
     named: dict[str, sympy.Symbol] = {}
     for v in variables:
@@ -414,8 +415,9 @@ def as_statement(obj: Any, variables: Any = None, domain: Domain | None = None) 
 
 
 def from_parts(lhs: Any, relation: str, rhs: Any, given: Sequence[Any] = (),
-               text: str = "") -> Statement:
-    """A statement from its two sides (used by the parser)."""
+               text: str = "", also: Iterable[sympy.Symbol] = ()) -> Statement:
+    """A statement from its two sides (used by the parser); ``also``: variables the sides
+    may have lost to sympy (the parser's "where real" arguments use them)."""
     if relation not in RELATIONS:
         raise StatementError(f"relation {relation!r} is not supported; use >=, <= or =")
     for side, what in ((lhs, "left"), (rhs, "right")):
@@ -424,7 +426,7 @@ def from_parts(lhs: Any, relation: str, rhs: Any, given: Sequence[Any] = (),
                                  "such as norm(...), trace(...) or an entry")
     lhs, rhs = sympy.sympify(lhs), sympy.sympify(rhs)
     rel = {">=": sympy.GreaterThan, "<=": sympy.LessThan, "==": sympy.Equality}[relation]
-    return _from_relation(rel(lhs, rhs, evaluate=False), list(given), text)
+    return _from_relation(rel(lhs, rhs, evaluate=False), list(given), text, also)
 
 
 def register_matrix(m: Matrix) -> Matrix:

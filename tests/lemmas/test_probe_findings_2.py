@@ -181,3 +181,17 @@ def test_the_tightest_case_lies_where_the_statement_is_claimed(text):
     u = lm.refute(text, budget=0.5, seed=0)
     assert u.verdict == "UNDECIDED"
     assert u.tightest.point["x"] > 0 and u.tightest.lhs - u.tightest.rhs >= 0
+
+
+@pytest.mark.parametrize("text", [
+    "sqrt(y - x**2)**2 + x**2 >= 0",
+    "exp(log(y - x**2)) + x**2 >= 0",
+    "(y-x**2)**(1/2)*(y-x**2)**(1/2) + x**2 >= 0",
+])
+def test_a_variable_sympy_cancels_keeps_its_where_real_rule(text):
+    # sympy reduces the left side to y; without x the rule y >= x**2 was dropped and the
+    # true statement was REFUTED at y = -1 (where no real x makes it real)
+    st = lm.as_statement(text)
+    assert [str(v) for v in st.variables] == ["x", "y"]
+    assert "where the statement is real" in str(st)
+    assert lm.refute(text, budget=0.5, seed=0).verdict != "REFUTED"

@@ -63,6 +63,19 @@ def test_fixture_profile(specproof_claim):
 @pytest.mark.specproof("plugdemo.nonexistent")
 def test_unknown():
     pass
+
+# a false claim's marker beside a true one's: it ran only the closest marker, so these
+# passed
+@pytest.mark.specproof("plugdemo.fails")
+class TestOnAClass:
+    @pytest.mark.specproof("lin-sn-gan.homogeneity")
+    def test_in_class(self):
+        pass
+
+@pytest.mark.specproof("plugdemo.fails")
+@pytest.mark.specproof("lin-sn-gan.homogeneity")
+def test_stacked():
+    pass
 '''
 
 
@@ -92,8 +105,10 @@ def demo_run(pytester):
 
 def test_marker_fixture_and_failures_read_like_pytest(demo_run):
     result = demo_run()
-    result.assert_outcomes(passed=2, failed=3)
+    result.assert_outcomes(passed=2, failed=5)
     out = result.stdout.str()
+    for test in ("TestOnAClass::test_in_class", "test_stacked"):
+        assert f"FAILED test_demo.py::{test}" in out
     # the failure: verdict, reason, deciding values, no JSON dump
     assert "plugdemo.fails: FAIL" in out
     assert "reason: the check does not hold: expected gap == 0; measured gap=0.25" in out
