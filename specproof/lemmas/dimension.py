@@ -39,9 +39,12 @@ class DimensionFamily:
         from specproof.lemmas.statement import as_statement
 
         # at d = 1 a family often degenerates to "a <= a", which sympy would decide (to
-        # True) before we see it; built unevaluated it stays a statement
-        with sympy.evaluate(False):
-            obj = self.builder(d)
+        # True) before we see it; then it is built again unevaluated, where it stays a
+        # statement. Only then: under evaluate(False) sympy's det recursed without end
+        obj = self.builder(d)
+        if isinstance(obj, (bool, sympy.logic.boolalg.BooleanAtom)):
+            with sympy.evaluate(False):
+                obj = self.builder(d)
         return as_statement(obj)
 
 

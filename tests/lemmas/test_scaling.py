@@ -97,3 +97,19 @@ def test_noise_alone_does_not_reject_a_true_exponent_and_a_regime_change_still_d
     assert not flat.holds and "drift" in flat.reason and "±" in flat.reason
     with pytest.raises(lm.StatementError, match="widths must be integers, got 16.5"):
         lm.scaling(noisy, [16, 16.5, 32, 64], seeds=2)
+
+
+def test_a_dimension_family_with_det_builds_at_every_d():
+    # the builder ran under sympy.evaluate(False), where sympy's det recursed without end
+    from specproof import lemmas as lm
+
+    def amgm(d):
+        P = lm.Matrix("P", d, d, kind="psd")
+        return lm.det(P) <= (lm.trace(P) / d) ** d
+
+    fam = lm.dimension_family(amgm, [1, 2, 3])
+    st = fam.statement(2)
+    P = st.matrices[0]
+    assert sympy.expand(st.lhs - (P.entries[0, 0] * P.entries[1, 1]
+                                  - P.entries[0, 1] ** 2)) == 0
+    assert fam.statement(1).relation == "<="  # d = 1: det(P) <= trace(P), kept unevaluated
