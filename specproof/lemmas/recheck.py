@@ -64,4 +64,37 @@ def statement_matches(source: str | os.PathLike | SoSCertificate) -> tuple[bool,
     kinds = "; ".join(f"{name} is {r}x{c} {kind}" for name, r, c, kind in cert.matrices)
     # a matrix's kind changes what the text means (det(S) >= ... for symmetric S only)
     return True, "the statement text parses to the certified polynomial" + (
-        f" ({kinds})" if kinds else "")
+        f" ({kinds})" if kinds else "") + _assumed(cert, given, st.variables)
+
+
+def _assumed(cert: SoSCertificate, given: list[Any], variables: Any) -> str:
+    """The file's domain constraints that the matrix kinds do not imply, said in words.
+
+    The text does not carry the domain (a box or constraints are given beside it), so
+    these are not a mismatch; but a reader of "det(P) >= 1 ... parses" must see that the
+    file also assumes ``det(P) - 1 >= 0`` (a forger's way to make any bound VALID).
+    """
+    from specproof.certificates.check_sos import _poly_text
+    from specproof.lemmas.matrices import Matrix
+    from specproof.lemmas.prove import to_poly
+
+    names = [str(v) for v in variables]
+    order = [names.index(v) for v in cert.variables]
+
+    def key(poly: Any) -> frozenset:
+        return frozenset((tuple(e[i] for i in order), c) for e, c in poly.items() if c != 0)
+
+    implied: set[frozenset] = set()
+    for m in given:
+        if isinstance(m, Matrix):
+            g, h = m.constraints()
+            implied |= {key(to_poly(x, variables)) for x in [*g, *h]}
+    extra = [f"{_poly_text(g, cert.variables)} >= 0" for g in cert.inequalities
+             if key(g) not in implied]
+    extra += [f"{_poly_text(h, cert.variables)} == 0" for h in cert.equalities
+              if key(h) not in implied]
+    if not extra:
+        return ""
+    shown = "; ".join(extra[:4]) + ("; ..." if len(extra) > 4 else "")
+    return (f"; on a domain that also assumes {shown} ({len(extra)} constraint"
+            f"{'s' if len(extra) > 1 else ''} beyond the matrix kinds)")

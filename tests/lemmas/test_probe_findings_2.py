@@ -195,3 +195,14 @@ def test_a_variable_sympy_cancels_keeps_its_where_real_rule(text):
     assert [str(v) for v in st.variables] == ["x", "y"]
     assert "where the statement is real" in str(st)
     assert lm.refute(text, budget=0.5, seed=0).verdict != "REFUTED"
+
+
+def test_the_recheck_names_what_the_domain_assumes_beyond_the_matrix_kinds():
+    # a file proving det(P) >= 1 "on" {det(P) - 1 >= 0} re-checked as a plain match
+    P = lm.Matrix("P", 2, 2, kind="psd")
+    honest = lm.prove(lm.det(P) >= 0).certificate
+    same, why = statement_matches(honest)
+    assert same and why.endswith("(P is 2x2 psd)")
+    boxed = lm.prove("x >= 5", domain=lm.box(x=(6, 7))).certificate
+    same, why = statement_matches(boxed)
+    assert same and "also assumes -6 + x >= 0; 7 - x >= 0 (2 constraints" in why
