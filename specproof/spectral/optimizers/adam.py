@@ -11,6 +11,7 @@ Adam adds ``weight_decay * p`` to the gradient first; AdamW multiplies ``p`` by
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -61,7 +62,9 @@ def adam_update(
     bc1 = 1.0 - b1**t
     bc2 = 1.0 - b2**t
     # the same association as torch: step_size * m / (sqrt(v)/sqrt(bc2) + eps)
-    denom = np.sqrt(v) / np.sqrt(bc2) + eps
+    # math.sqrt: a Python float keeps a float32 step in float32 (np.sqrt gives an
+    # np.float64, which promoted the whole update to float64)
+    denom = np.sqrt(v) / math.sqrt(bc2) + eps
     if eps == 0.0 and not np.all(denom > 0.0):
         # m / denom is 0/0 there (torch gives NaN); "lower the learning rate" would not help
         idx = tuple(int(i) for i in np.argwhere(~(denom > 0.0))[0])

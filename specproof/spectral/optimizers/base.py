@@ -210,6 +210,8 @@ class Optimizer(Displayable, abc.ABC):
             state = self._state.get(name)
             if state is None:
                 state = self._init_state(name, p)
+            else:
+                state = _state_in(name, state, work, loaded=name in self._unverified)
             self._current_diagnostics: dict[str, Any] = {}
             # overflow is caught below, with the parameter named; no stray warning
             with np.errstate(over="ignore", invalid="ignore"):
@@ -321,6 +323,11 @@ class Optimizer(Displayable, abc.ABC):
                 setattr(self, key, value)
         self._t = int(step)
         self._state = {k: copy.deepcopy(dict(v)) for k, v in states.items()}
+        if params is not None:
+            # as torch.optim does: a loaded state takes its parameter's dtype (float64
+            # state kept a float32 parameter's steps in float64 for good)
+            self._state = {k: _state_in(k, v, working_dtype(np.asarray(params[k]).dtype),
+                                        loaded=True) for k, v in self._state.items()}
         self._unverified = set() if params is not None else set(self._state)
 
     # -- helpers ------------------------------------------------------------------
@@ -391,6 +398,26 @@ class Optimizer(Displayable, abc.ABC):
                     )
                 if not np.all(np.isfinite(arr)):
                     raise OptimizerStateError(f"state[{pname!r}][{k!r}] has a non-finite entry")
+
+
+def _state_in(name: str, state: State, work: np.dtype, loaded: bool) -> State:
+    """``state`` with its float arrays in the parameter's working dtype ``work``.
+
+    A loaded state is converted (torch.optim's rule); a state this optimizer built for a
+    parameter of another dtype means the parameter changed dtype between steps, which is
+    refused rather than silently promoting every later step.
+    """
+    odd = {k: v for k, v in state.items()
+           if isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.floating)
+           and v.dtype != work}
+    if not odd:
+        return state
+    if not loaded:
+        key, arr = next(iter(odd.items()))
+        raise mixed_dtype_error(f"params[{name!r}]", work, f"its state {key!r}", arr.dtype,
+                                "the parameter changed dtype since the optimizer last "
+                                "stepped it")
+    return {**state, **{k: v.astype(work) for k, v in odd.items()}}
 
 
 def beta_pair(betas: Any, name: str = "betas") -> tuple[float, float]:
