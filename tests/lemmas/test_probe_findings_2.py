@@ -206,3 +206,14 @@ def test_the_recheck_names_what_the_domain_assumes_beyond_the_matrix_kinds():
     boxed = lm.prove("x >= 5", domain=lm.box(x=(6, 7))).certificate
     same, why = statement_matches(boxed)
     assert same and "also assumes -6 + x >= 0; 7 - x >= 0 (2 constraints" in why
+
+
+def test_a_violation_below_float_rounding_at_a_simple_point_is_refuted_there():
+    # exp(x) >= 1 + x + 1e-30 fails at x = 0 only; the search stopped near x ~ 1e-8,
+    # where it holds, and the statement stayed UNDECIDED
+    r = lm.refute("exp(x) >= 1 + x + 1e-30", budget=1, seed=0)
+    assert isinstance(r, lm.Refuted) and r.point["x"] == 0
+    # the rounded point must lie in the domain: x = 0 is outside [1/1000, 2]
+    assert lm.refute("x**2 >= 1e-30", domain=lm.box(x=(0.001, 2)), budget=0.5,
+                     seed=0).verdict == "UNDECIDED"
+    assert lm.refute("exp(x) + 1e-300 >= 1 + x", budget=0.5, seed=0).verdict == "UNDECIDED"
