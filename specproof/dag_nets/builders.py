@@ -262,6 +262,14 @@ def read_graphml(path: str | Path, data: bytes | None = None) -> nx.DiGraph:
     if not g.is_directed():
         raise ArgumentError(f"GraphML file {str(p)!r} holds an undirected graph")
     g = nx.DiGraph(g)
+    # a <key> default applies to every node (edge) that does not set it: networkx keeps
+    # the defaults in graph attributes only, and a file with size 3 / tanh as defaults was
+    # built with inputs of size 1 and erf hidden nodes
+    for items, default in ((g.nodes.values(), g.graph.pop("node_default", {})),
+                           (g.edges.values(), g.graph.pop("edge_default", {}))):
+        for attrs in items:
+            for k, v in (default or {}).items():
+                attrs.setdefault(k, v)
     analyse(g)
     return g
 

@@ -50,3 +50,30 @@ def test_any_other_fixed_size_is_refused_naming_the_node(tmp_path, kind, value):
     assert "\n" not in message
     assert "'h1'" in message and "fixed_size" in message and "net.graphml" in message
     assert "true or false" in message
+
+
+def test_graphml_key_defaults_apply_to_nodes_that_do_not_set_them(tmp_path):
+    # networkx keeps <default> values in graph attributes only: size 3 / tanh were
+    # ignored and the network was built with size-1 nodes and erf
+    from specproof.dag_nets.builders import read_graphml
+
+    path = tmp_path / "defaults.graphml"
+    path.write_text(
+        "<?xml version='1.0' encoding='utf-8'?>\n"
+        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n'
+        '  <key id="d0" for="node" attr.name="size" attr.type="long"><default>3</default>'
+        "</key>\n"
+        '  <key id="d1" for="node" attr.name="activation" attr.type="string">'
+        "<default>tanh</default></key>\n"
+        '  <graph edgedefault="directed">\n'
+        '    <node id="x"><data key="d1">identity</data></node>\n'
+        '    <node id="h1"/><node id="h2"><data key="d0">5</data></node>\n'
+        '    <node id="y"><data key="d0">1</data><data key="d1">identity</data></node>\n'
+        '    <edge source="x" target="h1"/><edge source="h1" target="h2"/>'
+        '<edge source="h2" target="y"/>\n'
+        "  </graph>\n</graphml>\n")
+    g = read_graphml(path)
+    assert dict(g.nodes(data="size")) == {"x": 3, "h1": 3, "h2": 5, "y": 1}
+    assert dict(g.nodes(data="activation")) == {"x": "identity", "h1": "tanh",
+                                                "h2": "tanh", "y": "identity"}
+    assert "node_default" not in g.graph
