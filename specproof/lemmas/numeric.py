@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from specproof.lemmas.errors import StatementError
 from specproof.lemmas.matrices import MatrixFunctional
 
 
@@ -183,9 +184,22 @@ def margin_function(statement: Any) -> Callable[[np.ndarray], float]:
         def call(x: np.ndarray) -> float:
             try:
                 with np.errstate(all="ignore"):
-                    return float(fn(*unflatten(statement, x)))
+                    value = fn(*unflatten(statement, x))
             except (ValueError, ZeroDivisionError, OverflowError, np.linalg.LinAlgError):
                 return float("nan")
+            # None, an array or a complex gave a bare TypeError from float(); a bool or a
+            # string ("3") would have been read as a number
+            ok = not isinstance(value, (bool, np.bool_, str, bytes, complex, np.complexfloating))
+            try:
+                out = float(value) if ok and np.ndim(value) == 0 else None
+            except (TypeError, ValueError):
+                out = None
+            if out is None:
+                raise StatementError(
+                    f"the statement callable {statement.text} must return one real number "
+                    f"(the quantity claimed >= 0), got {type(value).__name__}"
+                    + (f" of shape {np.shape(value)}" if np.ndim(value) else ""))
+            return out
 
         return call
     return compile_expr(statement.difference(), statement.variables)

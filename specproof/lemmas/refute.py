@@ -311,6 +311,11 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
     tried = (f"{s.evaluations} points from {', '.join(ensembles)} ({rounds} rounds)",
              f"{starts} local optimisations of the normalised margin",
              f"budget {budget:.3g} s, seed {seed!r}")
+    if not any(c.value <= 1.0 for c in s.best):  # as _tightest: a feasible, finite value
+        # nothing finite anywhere: a callable that returns NaN or raises everywhere, or a
+        # statement real nowhere, must not read as "searched and found nothing"
+        tried += ("no point gave a finite value in the domain: the statement was NaN, "
+                  "raised or was outside the domain at every point tried",)
     return Undecided(st.text, tried, _tightest(s))
 
 

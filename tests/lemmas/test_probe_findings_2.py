@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import numpy as np
 import pytest
 import sympy
 
@@ -217,3 +218,20 @@ def test_a_violation_below_float_rounding_at_a_simple_point_is_refuted_there():
     assert lm.refute("x**2 >= 1e-30", domain=lm.box(x=(0.001, 2)), budget=0.5,
                      seed=0).verdict == "UNDECIDED"
     assert lm.refute("exp(x) + 1e-300 >= 1 + x", budget=0.5, seed=0).verdict == "UNDECIDED"
+
+
+@pytest.mark.parametrize("returns, what", [
+    (lambda v: None, "got NoneType"), (lambda v: np.ones(2), "got ndarray of shape"),
+    (lambda v: "3", "got str"), (lambda v: True, "got bool")])
+def test_a_black_box_must_return_one_real_number(returns, what):
+    # None or an array gave a bare TypeError from float(); "3" and True read as numbers
+    with pytest.raises(StatementError, match=f"must return one real number.*{what}"):
+        lm.refute(returns, variables={"v": 3}, budget=0.2, seed=0)
+
+
+@pytest.mark.parametrize("broken", [lambda v: float("nan"), lambda v: 1 / 0])
+def test_a_black_box_finite_nowhere_says_so(broken):
+    u = lm.refute(broken, variables={"v": 3}, budget=0.2, seed=0)
+    assert u.verdict == "UNDECIDED" and "no point gave a finite value" in u.tried[-1]
+    ok = lm.refute(lambda v: v @ v, variables={"v": 3}, budget=0.2, seed=0)
+    assert "no point gave a finite value" not in " ".join(ok.tried)
