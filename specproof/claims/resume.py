@@ -177,6 +177,16 @@ def finished_results(
         since: its numbers would not be this run's.
     """
     check_resumable(point, profile, seed, modules)
+    left_out = sorted({rec.get("id") for rec in point.records if isinstance(rec, dict)}
+                      - set(wanted) - {None})
+    if left_out:
+        # the new report replaces the folder: finished claims outside this selection would
+        # be deleted without a word ("0 of 1 claims finished there and are kept")
+        more = f" and {len(left_out) - 3} more" if len(left_out) > 3 else ""
+        raise ResumeError(
+            f"--resume: the run in {str(point.folder)!r} finished {', '.join(left_out[:3])}"
+            f"{more}, which this selection leaves out; their results would be lost: resume "
+            "with the same --paper/--only/--module selection, or write to another --out")
     kept = []
     for rec in point.records:
         if not isinstance(rec, dict) or rec.get("id") not in wanted:

@@ -152,3 +152,19 @@ def test_a_bare_folder_name_as_module_is_refused_before_any_work(tmp_path, monke
     assert "m/claims.py" in err or "m/FILE.py" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # nothing written
     sys.modules.pop("m", None)
+
+
+def test_resume_with_a_narrower_selection_refuses_and_deletes_nothing(prov, capsys):
+    # --only prov.b --resume said "0 of 1 claims finished there and are kept" and the new
+    # report dropped prov.a's finished result
+    tmp_path, path, write = prov
+    out = tmp_path / "r"
+    interrupted_run(tmp_path, write, out)
+    before = (out / "evidence.json").read_bytes()
+    write(1.22)
+    capsys.readouterr()
+    code = main(["verify", "--module", "prov_claims.py", "--only", "prov.b", "--out",
+                 str(out), "--resume"])
+    err = capsys.readouterr().err
+    assert code == 2 and "finished prov.a, which this selection leaves out" in err
+    assert (out / "evidence.json").read_bytes() == before
