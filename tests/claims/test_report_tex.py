@@ -62,8 +62,17 @@ SYNTHETIC = textwrap.dedent(
         r"""The same with the sign flipped: $\hat\alpha \mapsto -\hat\alpha$, so the check
         must fail."""
         return long_claim.check(ctx, n, sign=-1.0)
+
+    # the widest verdict word: VACUOUS overflowed the summary's verdict column by 5 pt
+    @claim(LONG + ".vacuous", paper=LONG, kind="numerical", statement="always holds",
+           profiles={"quick": {}, "paper": {}})
+    def vacuous(ctx):
+        return ctx.evidence(holds=True, measured={"x": 1.0})
+
+    vacuous.control(lambda ctx: ctx.evidence(holds=True, measured={"x": 1.0}))
     '''
 )
+VACUOUS_ID = "synthetic-paper-with-a-rather-long-key.vacuous"
 SYNTHETIC_ID = ("synthetic-paper-with-a-rather-long-key.an-extremely-long-claim-identifier"
                 "-with-many-hyphens.and.dots")
 # one claim of every kind: symbolic, exact, statistical (with control figures), and the
@@ -80,13 +89,15 @@ def folder(tmp_path_factory):
     module = base / "synthetic_claims.py"
     module.write_text(SYNTHETIC)
     out = base / "rep"
-    args = ["verify", "--module", str(module), "--out", str(out), "--only", SYNTHETIC_ID]
+    args = ["verify", "--module", str(module), "--out", str(out), "--only", SYNTHETIC_ID,
+            "--only", VACUOUS_ID]
     for cid in REAL:
         args += ["--only", cid]
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         code = main(args)
     yield out, code
     REGISTRY.remove(SYNTHETIC_ID)
+    REGISTRY.remove(VACUOUS_ID)
     sys.modules.pop("_specproof_user_synthetic_claims", None)
 
 
@@ -120,9 +131,9 @@ def test_overfull_parser_reads_widths():
 
 def test_run_has_dicts_control_figures_and_math(folder):
     out, code = folder
-    assert code == 0
+    assert code == 1  # the VACUOUS one
     doc = json.loads((out / "evidence.json").read_text())
-    assert [c["verdict"] for c in doc["claims"]] == ["PASS"] * 5
+    assert sorted(c["verdict"] for c in doc["claims"]) == ["PASS"] * 5 + ["VACUOUS"]
     assert {c["kind"] for c in doc["claims"]} == {"symbolic", "exact", "numerical", "statistical"}
     assert any(isinstance(v, dict) for c in doc["claims"] for v in c["check"]["measured"].values())
     assert any("control" in c["figures"] for c in doc["claims"])
