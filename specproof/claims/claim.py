@@ -9,6 +9,8 @@ not hold. Both take a :class:`Context` and the profile's parameters and return
 
 from __future__ import annotations
 
+import copy
+import inspect
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -168,6 +170,33 @@ class Registry:
 REGISTRY = Registry()
 
 
+def _check_profile_names(claim_id: str, fn: Any, profiles: Mapping[str, Any]) -> None:
+    """Refuse, at registration, a profile that names a parameter the check does not take
+    or leaves out one it needs (either was an ERROR verdict only when the claim ran)."""
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):  # a callable without a signature: the call decides
+        return
+    params = list(sig.parameters.values())[1:]  # the first is the context
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return
+    names = [p.name for p in params if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                                  inspect.Parameter.KEYWORD_ONLY)]
+    needed = [p.name for p in params if p.default is inspect.Parameter.empty
+              and p.kind is not inspect.Parameter.VAR_POSITIONAL]
+    for profile, values in profiles.items():
+        for key in values:
+            if key not in names:
+                raise ArgumentError(
+                    f"claim {claim_id!r}: profile {profile!r} names {key!r}"
+                    f"{did_you_mean(key, names)}, which its check does not take (it takes "
+                    f"{', '.join(names) or 'no parameters'})")
+        lacking = [n for n in needed if n not in values]
+        if lacking:
+            raise ArgumentError(f"claim {claim_id!r}: profile {profile!r} gives no value for "
+                                f"the check's parameter {lacking[0]!r}")
+
+
 def claim(
     claim_id: str,
     *,
@@ -244,12 +273,14 @@ def claim(
     target = REGISTRY if registry is None else registry
 
     def decorate(fn: CheckFunction) -> Claim:
+        _check_profile_names(claim_id, fn, profiles)
         c = Claim(
             id=claim_id,
             paper=paper,
             kind=kind,
             statement=statement,
-            profiles={k: dict(v) for k, v in profiles.items()},
+            # a copy: the caller's dict (and its lists) edited later must not change it
+            profiles={k: copy.deepcopy(dict(v)) for k, v in profiles.items()},
             check=fn,
             module=getattr(fn, "__module__", ""),
             labels=dict(labels or {}),

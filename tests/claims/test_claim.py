@@ -184,3 +184,28 @@ def test_a_check_that_mutates_its_parameters_changes_nothing_else():
     assert a.params == b.params == {"sizes": [10, 20]}
     assert a.verdict == b.verdict == "PASS" and a.seed == 3 and type(a.seed) is int
     assert check.params("quick") == {"sizes": [10, 20]}
+
+
+def test_a_profile_must_fit_the_checks_parameters_at_registration():
+    # a misspelt or missing parameter was an ERROR verdict only when the claim ran
+    from specproof._core import ArgumentError
+
+    reg = Registry()
+    with pytest.raises(ArgumentError, match="profile 'quick' names 'nn' \\(did you mean 'n'"):
+        @claim("demo.typo", paper="demo", kind="numerical", statement="s",
+               profiles={"quick": {"nn": 2}, "paper": {"n": 3}}, registry=reg)
+        def typo(ctx, n):
+            return ctx.evidence(holds=True)
+    with pytest.raises(ArgumentError, match="profile 'paper' gives no value for the "
+                                            "check's parameter 'n'"):
+        @claim("demo.gap", paper="demo", kind="numerical", statement="s",
+               profiles={"quick": {"n": 2}, "paper": {}}, registry=reg)
+        def gap(ctx, n):
+            return ctx.evidence(holds=True)
+    assert "demo.typo" not in {c.id for c in reg} and "demo.gap" not in {c.id for c in reg}
+
+    @claim("demo.kwargs", paper="demo", kind="numerical", statement="s",
+           profiles={"quick": {"anything": 1}, "paper": {}}, registry=reg)
+    def flexible(ctx, **kw):
+        return ctx.evidence(holds=True)
+    assert "demo.kwargs" in {c.id for c in reg}
