@@ -43,6 +43,9 @@ class Action(ABC):
 
     group: CayleyGroup
     name: str = "action"
+    linear: bool = False
+    """True when points are arrays acted on linearly (``g.0 = 0``): an all-zero point then
+    tests nothing, and :func:`~specproof.groups.check_equivariance` refuses it."""
 
     @abstractmethod
     def act(self, g: int, x: Any) -> Any:
@@ -55,6 +58,13 @@ class Action(ABC):
     def tolerance(self, x: Any) -> float:
         """Allowed ``max|a.(b.x) − (ab).x|`` for this point (exact actions: 0)."""
         return 0.0
+
+    def operator_norm(self) -> float:
+        """``max_g ||g.||₂`` on linear points: 1 for actions that only move entries.
+
+        :func:`~specproof.groups.check_equivariance` measures rounding against it.
+        """
+        return 1.0
 
     def __call__(self, g: int | str, x: Any) -> Any:
         return self.act(self.group._check_element(g, "g"), x)
@@ -150,6 +160,8 @@ class SignalAction(Action):
     [13.0, 10.0, 11.0, 12.0]
     """
 
+    linear = True
+
     def __init__(self, group: CayleyGroup, channels: int | None = None) -> None:
         self.group = as_group(group, "group")
         self.channels = channels
@@ -217,6 +229,8 @@ class GridAction(Action):
     ([[1, 3], [0, 2]], [[1, 0], [3, 2]])
     """
 
+    linear = True
+
     def __init__(self, group: FiniteGroup, size: int | tuple[int, int] = 5,
                  axes: tuple[int, int] = (0, 1)):
         self.N, self.quarter_turns, self.has_flip = _grid_plan(group)
@@ -255,6 +269,8 @@ class FeatureMapAction(Action):
     [0.0, 1.0]
     """
 
+    linear = True
+
     def __init__(self, group: FiniteGroup, rho: Representation,
                  size: int | tuple[int, int] = 5) -> None:
         if not isinstance(rho, Representation):
@@ -279,6 +295,10 @@ class FeatureMapAction(Action):
 
     def random_point(self, rng: np.random.Generator) -> Any:
         return rng.standard_normal((*self.shape, self.rho.dim))
+
+    def operator_norm(self) -> float:
+        """``max_g ||ρ(g)||₂``: moving pixels is exact, ``ρ(g)`` on the channels is not."""
+        return float(np.max(np.linalg.norm(self.rho.matrices, 2, axis=(1, 2))))
 
     def tolerance(self, x: Any) -> float:
         scale = float(np.max(np.abs(x))) if np.size(x) else 1.0

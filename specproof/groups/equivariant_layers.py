@@ -136,6 +136,8 @@ class GroupGridAction(Action):
     True
     """
 
+    linear = True
+
     def __init__(self, group: FiniteGroup, size: int | tuple[int, int] = 5,
                  channels: int = 1) -> None:
         self.grid = GridAction(group, size=size, axes=(-2, -1))

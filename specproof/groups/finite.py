@@ -21,6 +21,7 @@ from specproof.groups.family import Family
 from specproof.groups.irrep import Irrep
 from specproof.groups.irrep_lists import check_irreps
 from specproof.groups.permutations import (
+    _as_permutation_array,
     _composition_table,
     _cycle_label,
     _permutation_closure,
@@ -140,12 +141,18 @@ class FiniteGroup(CayleyGroup):
         """The group on the given distinct permutations, which must be closed under
         composition (a :class:`GroupAxiomError` says so otherwise).
 
+        Raises
+        ------
+        ArgumentError
+            If ``perms`` is not an integer array ``(n, m)``, a row is not a permutation of
+            ``0..m-1`` (the row is named) or two rows are equal (both are named).
+
         Examples
         --------
         >>> FiniteGroup.from_permutation_array(np.array([[0, 1], [1, 0]])).labels
         ['e', '(0 1)']
         """
-        perms = np.ascontiguousarray(perms, dtype=np.int64)
+        perms = _as_permutation_array(perms)
         n = perms.shape[0]
         table = _composition_table(perms)
         if labels is None:

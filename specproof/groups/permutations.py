@@ -155,6 +155,36 @@ def _as_permutation_images(perms: Any, order: int) -> np.ndarray:
     return p
 
 
+def _as_permutation_array(perms: Any) -> np.ndarray:
+    """Validate the rows of ``perms`` as distinct permutations of ``0..m-1`` (int64).
+
+    A bad row has to be caught here: composing it indexes out of range (a bare
+    ``IndexError``) or, for a row such as ``[0, 0]``, sends the cycle labelling into an
+    endless loop.
+    """
+    p = np.asarray(perms)
+    if p.ndim != 2 or p.shape[0] == 0:
+        raise ArgumentError(
+            f"perms must have shape (n, m): one image array per element, n >= 1; "
+            f"got shape {p.shape}")
+    if p.dtype.kind not in "iu":
+        raise ArgumentError(f"perms must hold integer images, got dtype {p.dtype}")
+    p = np.ascontiguousarray(p, dtype=np.int64)
+    m = p.shape[1]
+    bad = np.flatnonzero(np.any(np.sort(p, axis=1) != np.arange(m), axis=1))
+    if bad.size:
+        i = int(bad[0])
+        raise ArgumentError(f"perms[{i}] = {p[i].tolist()} is not a permutation of 0..{m - 1}")
+    _, first, counts = np.unique(p, axis=0, return_index=True, return_counts=True)
+    if np.any(counts > 1):
+        row = p[first[np.flatnonzero(counts > 1)[0]]]
+        i, j = np.flatnonzero(np.all(p == row, axis=1))[:2]
+        raise ArgumentError(
+            f"rows {i} and {j} of perms are the same permutation {row.tolist()}: a group's "
+            "elements must be distinct")
+    return p
+
+
 def _sympy_generators(pg: Any) -> tuple[list[list[int]], int]:
     """Generators (image arrays) and degree of a ``sympy`` ``PermutationGroup``."""
     from sympy.combinatorics import PermutationGroup
