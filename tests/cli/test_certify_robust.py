@@ -20,6 +20,12 @@ ROOT = Path(specproof.__file__).resolve().parents[1]
 X = np.random.default_rng(0).standard_normal((30, 5)) * 1.3
 
 
+def _default_sigint() -> None:
+    # a child inherits an ignored SIGINT (pytest-xdist workers, a shell's background job),
+    # and Python then never raises KeyboardInterrupt: the test's Ctrl-C would go unheard
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture(scope="module")
 def xfile(tmp_path_factory):
     path = tmp_path_factory.mktemp("x") / "X.npy"
@@ -95,7 +101,8 @@ def test_ctrl_c_during_certify_is_one_line_and_130(tmp_path):
     np.save(path, np.random.default_rng(1).standard_normal((200, 24)))  # SCS, seconds
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "specproof", "certify", str(path), "--exact"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint)
     # interrupt once the solver runs: its problem data exist after ~1 s of start-up
     time.sleep(4)
     proc.send_signal(signal.SIGINT)

@@ -27,6 +27,12 @@ def slow(width):
 """
 
 
+def _default_sigint() -> None:
+    # a child inherits an ignored SIGINT (pytest-xdist workers, a shell's background job),
+    # and Python then never raises KeyboardInterrupt: the test's Ctrl-C would go unheard
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_sigint_under_jobs_2_exits_at_once_and_keeps_finished_points(tmp_path, capsys):
     builder = tmp_path / "slow.py"
     builder.write_text(SLOW_BUILDER)
@@ -34,7 +40,8 @@ def test_sigint_under_jobs_2_exits_at_once_and_keeps_finished_points(tmp_path, c
     args = ["ntk", "--arch", f"{builder}:slow", "--widths", "8,16,32", "--seeds", "2",
             "--out", str(out)]
     proc = subprocess.Popen([sys.executable, "-m", "specproof", *args, "--jobs", "2"],
-                            cwd=ROOT, stderr=subprocess.PIPE, text=True)
+                            cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint)
     try:
         deadline = time.monotonic() + 120
         while len(list(out.glob("cache/*.json"))) < 4 and time.monotonic() < deadline:

@@ -50,6 +50,12 @@ SLOW = textwrap.dedent(
 )
 
 
+def _default_sigint() -> None:
+    # a child inherits an ignored SIGINT (pytest-xdist workers, a shell's background job),
+    # and Python then never raises KeyboardInterrupt: the test's Ctrl-C would go unheard
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture
 def slow(tmp_path):
     (tmp_path / "slow_claims.py").write_text(SLOW)
@@ -65,6 +71,7 @@ def _start(tmp_path, env, *extra):
         [sys.executable, "-m", "specproof", "verify", "--module", "slow_claims.py",
          "--paper", "slow", "--out", "rep", *extra],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_default_sigint,
     )
 
 

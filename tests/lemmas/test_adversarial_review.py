@@ -179,7 +179,10 @@ def test_ctrl_c_during_the_search_exits_130_with_one_line():
         # 5e-16, and the search now confirms that exactly at its tightest point)
         [sys.executable, "-m", "specproof", "lemma", "x**3 - x >= -0.3849001794597506",
          "--box", "x=0:1", "--budget", "60"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # a child inherits an ignored SIGINT (pytest-xdist workers, a shell's background
+        # job), and Python then never raises KeyboardInterrupt
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(8)  # well past start-up (a loaded machine), inside the search
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
