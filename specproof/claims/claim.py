@@ -170,20 +170,36 @@ class Registry:
 REGISTRY = Registry()
 
 
-def _check_profile_names(claim_id: str, fn: Any, profiles: Mapping[str, Any]) -> None:
-    """Refuse, at registration, a profile that names a parameter the check does not take
-    or leaves out one it needs (either was an ERROR verdict only when the claim ran)."""
+def check_parameters(fn: Any) -> tuple[list[str], list[str]] | None:
+    """``(names, needed)``: the keyword parameters a check takes after its context, and
+    those without a default; None when any name goes (``**kwargs``, no signature).
+
+    Examples
+    --------
+    >>> check_parameters(lambda ctx, n, sign=1.0: None)
+    (['n', 'sign'], ['n'])
+    """
     try:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):  # a callable without a signature: the call decides
-        return
+        return None
     params = list(sig.parameters.values())[1:]  # the first is the context
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
-        return
+        return None
     names = [p.name for p in params if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD,
                                                   inspect.Parameter.KEYWORD_ONLY)]
     needed = [p.name for p in params if p.default is inspect.Parameter.empty
               and p.kind is not inspect.Parameter.VAR_POSITIONAL]
+    return names, needed
+
+
+def _check_profile_names(claim_id: str, fn: Any, profiles: Mapping[str, Any]) -> None:
+    """Refuse, at registration, a profile that names a parameter the check does not take
+    or leaves out one it needs (either was an ERROR verdict only when the claim ran)."""
+    takes = check_parameters(fn)
+    if takes is None:
+        return
+    names, needed = takes
     for profile, values in profiles.items():
         for key in values:
             if key not in names:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from specproof._core import ArgumentError, ArgumentTypeError, did_you_mean, to_jsonable
-from specproof.claims.claim import REGISTRY, Claim, Registry
+from specproof.claims.claim import REGISTRY, Claim, Registry, check_parameters
 from specproof.claims.evidence import Context, Evidence
 from specproof.claims.results import (  # noqa: F401  (re-exported: the runner's API)
     BAD_VERDICTS,
@@ -276,19 +276,12 @@ def check_overrides(c: Claim, overrides: dict[str, Any] | None) -> None:
     specproof._core.errors.ArgumentError: unknown override 'nn' for claim \
 'lin-sn-gan.homogeneity' (did you mean 'n'?); its check takes n, c_sign
     """
-    import inspect
-
     if not overrides:
         return
-    try:
-        sig = inspect.signature(c.check)
-    except (TypeError, ValueError):  # a callable without a signature: the call decides
+    takes = check_parameters(c.check)
+    if takes is None:
         return
-    params = list(sig.parameters.values())[1:]  # the first is the context
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
-        return
-    names = [p.name for p in params
-             if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)]
+    names = takes[0]
     for key in overrides:
         if key not in names:
             takes = (f"its check takes {', '.join(names)}" if names
