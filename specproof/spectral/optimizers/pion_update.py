@@ -142,7 +142,9 @@ def pion_update(
 
     ``hyper`` holds ``lr, rms, betas, eps, side, momentum, second_moment, transform,
     low_rank`` (see :class:`specproof.spectral.Pion`). With ``inplace`` the state's arrays
-    are overwritten (and returned in the new state); otherwise new arrays are made.
+    are overwritten (and returned in the new state), and the generators may be used as
+    scratch (the diagnostics then give ``A_out = A_in = None``); otherwise new arrays
+    are made.
     The moment matrices ``m_out, v_out, m_in, v_in`` of the new state are current in
     their upper block triangle only (all the next step reads);
     :func:`complete_moments` completes them.
@@ -234,7 +236,7 @@ def pion_update(
         elif squared is not None:
             X = squared.apply(s)
         else:
-            X = apply_dense(A["out"], s, W, tr, AX=AW)
+            X = apply_dense(A["out"], s, W, tr, AX=AW, overwrite_a=inplace)
     new_W = X
     if "in" in acting:
         if "in" in lowrank:
@@ -242,10 +244,13 @@ def pion_update(
         else:
             # X A = W A when the out side did not act: the known product is reused
             new_W = apply_dense_right(X, A["in"], s, tr,
-                                      XA=WA if "out" not in acting else None)
+                                      XA=WA if "out" not in acting else None,
+                                      overwrite_a=inplace)
     diagnostics = {
-        "A_out": A.get("out"),
-        "A_in": A.get("in"),
+        # with inplace the transform may have used a generator's memory (torch's Cayley
+        # solve builds I - sA/2 there), so none is reported
+        "A_out": None if inplace else A.get("out"),
+        "A_in": None if inplace else A.get("in"),
         "factors": {sd: (lr.U, lr.V) for sd, lr in lowrank.items()},
         "acting": acting,
         "alpha": float(alpha),

@@ -49,8 +49,10 @@ from specproof.spectral.optimizers.skew_series import (
 )
 
 
-def dense_factor(A: Any, s: float, transform: str) -> Any:
+def dense_factor(A: Any, s: float, transform: str, overwrite_a: bool = False) -> Any:
     """The matrix ``T(sA)`` (numpy or torch), as the optimizers compute it.
+
+    ``overwrite_a`` lets the Cayley solve use ``A``'s memory (see :func:`apply_dense`).
 
     Examples
     --------
@@ -66,11 +68,16 @@ def dense_factor(A: Any, s: float, transform: str) -> Any:
         return I + s * A
     if transform == "e2":
         return I + s * A + (0.5 * s * s) * (A @ A)
-    return _cayley_solve(A, 0.5 * s, I + (0.5 * s) * A)
+    return _cayley_solve(A, 0.5 * s, I + (0.5 * s) * A, overwrite_b=True,
+                         overwrite_a=overwrite_a)
 
 
-def apply_dense(A: Any, s: float, X: Any, transform: str, AX: Any | None = None) -> Any:
+def apply_dense(A: Any, s: float, X: Any, transform: str, AX: Any | None = None,
+                overwrite_a: bool = False) -> Any:
     """``T(sA) X`` for a dense skew ``A`` (``AX = A @ X`` may be passed when known).
+
+    With ``overwrite_a`` the Cayley solve may use ``A``'s memory (torch's blocked route
+    builds ``I - sA/2`` in place: one d x d pass and allocation less); ``A`` is then lost.
 
     ``A`` must be skew-symmetric exactly (``A^T == -A`` bit for bit, as every generator
     Pion forms is): the torch Cayley solve reads ``I - sA/2`` as ``(I + sA/2)^T``.
@@ -80,7 +87,7 @@ def apply_dense(A: Any, s: float, X: Any, transform: str, AX: Any | None = None)
     applications); otherwise it acts on ``X`` directly.
     """
     if X.shape[1] > A.shape[0]:
-        return dense_factor(A, s, transform) @ X
+        return dense_factor(A, s, transform, overwrite_a) @ X
     if transform == "expm":
         return expm_apply(A, s, X, AX)
     if AX is None:
@@ -90,16 +97,18 @@ def apply_dense(A: Any, s: float, X: Any, transform: str, AX: Any | None = None)
     if transform == "e2":
         return _addmm(_axpy(X, s, AX), A, AX, 0.5 * s * s)
     # Cayley: (I - sA/2) Z = (I + sA/2) X
-    return _cayley_solve(A, 0.5 * s, _axpy(X, 0.5 * s, AX))
+    return _cayley_solve(A, 0.5 * s, _axpy(X, 0.5 * s, AX), overwrite_b=True,
+                         overwrite_a=overwrite_a)
 
 
-def apply_dense_right(X: Any, A: Any, s: float, transform: str, XA: Any | None = None) -> Any:
+def apply_dense_right(X: Any, A: Any, s: float, transform: str, XA: Any | None = None,
+                      overwrite_a: bool = False) -> Any:
     """``X T(sA)`` for a dense skew ``A``: ``T(sA)^T = T(-sA)``, so it is ``(T(-sA) X^T)^T``.
 
     ``XA = X @ A``, when known, gives ``A X^T = -(XA)^T``.
     """
     AX = None if XA is None else -XA.T
-    return apply_dense(A, -s, X.T, transform, AX).T
+    return apply_dense(A, -s, X.T, transform, AX, overwrite_a).T
 
 
 def lowrank_product(U: Any, V: Any, X: Any) -> Any:
