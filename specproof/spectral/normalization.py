@@ -81,13 +81,25 @@ def weight_to_matrix(weight: Any, dim: int = 0) -> np.ndarray:
     return W.reshape(W.shape[0], -1)
 
 
-def _norm(x: np.ndarray) -> float:
-    """``||x||_2`` as a Python float, also where the squares of finite entries overflow
-    the array's dtype (float32 entries from ~1.8e19): then ``big * ||x / big||``."""
+def _plain_norm_holds(x: np.ndarray) -> tuple[float, bool]:
+    """``(np.linalg.norm(x), whether it is right as it stands)``: not where the squares of
+    finite entries overflowed the dtype (float32 entries from ~1.8e19) or underflowed
+    (every square below the smallest number: ``||[3e-200, 4e-200]||`` came out 0)."""
     with np.errstate(over="ignore"):
         n = float(np.linalg.norm(x))
     tiny = math.sqrt(float(np.finfo(x.dtype).tiny)) * 1024.0 if x.dtype.kind == "f" else 0.0
-    if (math.isfinite(n) and not 0.0 < n < tiny) or not np.all(np.isfinite(x)):
+    if not np.all(np.isfinite(x)):
+        return n, True
+    if math.isinf(n) or 0.0 < n < tiny:
+        return n, False
+    return n, not (n == 0.0 and tiny > 0.0 and bool(np.any(x)))
+
+
+def _norm(x: np.ndarray) -> float:
+    """``||x||_2`` as a Python float, also where the squares of finite entries overflow
+    or underflow the array's dtype: then ``big * ||x / big||``."""
+    n, holds = _plain_norm_holds(x)
+    if holds:
         return n
     big = float(np.abs(x).max())
     return big * float(np.linalg.norm(x / big))
@@ -96,10 +108,8 @@ def _norm(x: np.ndarray) -> float:
 def _normalize(x: np.ndarray, eps: float) -> np.ndarray:
     """torch's ``x / max(||x||, eps)``; where ``||x||`` overflows the dtype, the same
     quotient as ``(x / big) / max(||x / big||, eps / big)`` instead of ``x / inf = 0``."""
-    with np.errstate(over="ignore"):
-        n = float(np.linalg.norm(x))
-    tiny = math.sqrt(float(np.finfo(x.dtype).tiny)) * 1024.0 if x.dtype.kind == "f" else 0.0
-    if (math.isfinite(n) and not 0.0 < n < tiny) or not np.all(np.isfinite(x)):
+    n, holds = _plain_norm_holds(x)
+    if holds:
         return x / max(n, eps)
     # the squares under- or overflowed: ||x|| from x / max|x| (a norm near 1e-160 came
     # out of subnormal squares with a few digits, and u was no unit vector)
@@ -117,7 +127,10 @@ def _in_range(M: np.ndarray) -> tuple[np.ndarray, int]:
     if M.size == 0:
         return M, 0
     big = float(np.abs(M).max())
-    if not big * math.sqrt(M.size) > float(np.finfo(M.dtype).max) / 4:
+    # tiny weights are scaled up too: their sigma, rounded into the subnormals and
+    # divided by, kept a few digits (a norm-1 result was off by 1.7e-4 at scale 1e-321)
+    tiny = 0.0 < big < math.sqrt(float(np.finfo(M.dtype).tiny))
+    if not (tiny or big * math.sqrt(M.size) > float(np.finfo(M.dtype).max) / 4):
         return M, 0
     e = math.frexp(big)[1]
     return np.ldexp(M, -e), e
@@ -132,12 +145,20 @@ def _ldexp(x: float, e: int) -> float:
         return math.inf
 
 
-def _divide(W: np.ndarray, sigma: float) -> np.ndarray:
-    """``W / sigma`` in W's dtype, also for a ``sigma`` beyond that dtype's range (numpy
-    would round it to inf first and return zeros): then in float64, rounded once."""
-    if sigma <= float(np.finfo(W.dtype).max):
-        return W / sigma
-    return (W.astype(np.float64) / sigma).astype(W.dtype)
+def _divide(W: np.ndarray, sigma: float, e: int = 0) -> np.ndarray:
+    """``W / (sigma 2^e)`` in W's dtype, also for a divisor beyond that dtype's range
+    (numpy would round it to inf first and return zeros): then in float64, rounded once;
+    and for one near the dtype's subnormals (rounded there it kept a few digits): then
+    both are scaled by the same exact power of two first."""
+    if e:
+        W = np.ldexp(W, -e).astype(W.dtype, copy=False)
+    info = np.finfo(W.dtype)
+    if sigma > float(info.max):
+        return (W.astype(np.float64) / sigma).astype(W.dtype)
+    if 0.0 < sigma < math.sqrt(float(info.tiny)):
+        e = math.frexp(sigma)[1]
+        return np.ldexp(W, -e).astype(W.dtype, copy=False) / math.ldexp(sigma, -e)
+    return W / sigma
 
 
 def _below_eps(what: str, value: float, eps: float, sigma: float | None = None) -> Exception:
@@ -244,6 +265,10 @@ class PowerIterationSN:
         init_iterations: int = TORCH_INIT_ITERATIONS,
     ) -> None:
         W = _weight(weight)
+        if W.ndim == 0:
+            raise ArgumentError(
+                f"weight must have at least 1 dimension (a vector or an array that reshapes "
+                f"to a matrix), got a scalar: {W!r}")
         self.n_power_iterations = as_positive_int(n_power_iterations, "n_power_iterations")
         self.eps = as_float(eps, "eps", minimum=0.0, strict_minimum=True)
         self.dim = as_int(dim, "dim", minimum=-W.ndim, maximum=max(W.ndim - 1, 0)) % W.ndim
@@ -298,10 +323,9 @@ class PowerIterationSN:
             raise mixed_dtype_error("weight", W.dtype, "the registered weight", self.dtype,
                                     _SN_RULE)
         if W.ndim == 1:
-            norm = _norm(W)
-            if math.isinf(norm):
-                _nonzero_sigma(norm, "vector norm")  # raises: beyond float64's range
-            if 0.0 < norm < self.eps:
+            # a zero vector raises like a zero matrix (torch's normalize would return it)
+            norm = _nonzero_sigma(_norm(W), "vector norm")
+            if norm < self.eps:
                 raise _below_eps("the weight's norm", norm, self.eps)
             self.sigma = norm
             return _divide(W, max(norm, self.eps))
@@ -322,7 +346,8 @@ class PowerIterationSN:
                     f"(it would be {_ldexp(sigma, e):.3g}); pass eps below "
                     f"{fro * 1e-6:.1g}, or use spectral_normalize")
         self.sigma = _nonzero_sigma(_ldexp(sigma, e), "power iteration")
-        return _divide(W, self.sigma)
+        # divided at the iteration's scale: W 2^-e / sigma, not W / (sigma rounded)
+        return _divide(W, _nonzero_sigma(sigma, "power iteration"), e)
 
     def _sigma(self, M: np.ndarray, training: bool, eps: float) -> float:
         sigma = None
@@ -398,6 +423,16 @@ normalisation W / sigma is undefined for a zero weight
     """
     c = as_float(c, "c", minimum=0.0, strict_minimum=True)
     W = _weight(weight)
+    if c > float(np.finfo(W.dtype).max):
+        # c would round to inf in W's dtype, and inf * 0 entries to NaN
+        raise ArgumentError(
+            f"c = {c:g} is beyond the largest {W.dtype} number ({np.finfo(W.dtype).max:g}): "
+            "the weight c W / sigma is computed and returned in the weight's dtype")
+    # a tiny weight is scaled up by an exact power of two first: its sigma, rounded into
+    # the subnormals, would keep a few digits (a norm-1 result off by 1.7e-4 at 1e-321)
+    hi = float(np.abs(W).max()) if W.size else 0.0
+    if 0.0 < hi < math.sqrt(float(np.finfo(W.dtype).tiny)):
+        W = np.ldexp(W, -math.frexp(hi)[1]).astype(W.dtype, copy=False)
     return c * _divide(W, _nonzero_sigma(exact_sigma(W, dim), "exact SVD"))
 
 

@@ -219,3 +219,44 @@ def test_power_iteration_below_eps_is_an_error_not_a_wrong_sigma(scale):
     sn = PowerIterationSN(W, seed=0, eps=scale * 1e-12, init_iterations=60)
     assert abs(np.linalg.norm(sn(W), 2) - 1) < 1e-6
     assert abs(np.linalg.norm(spectral_normalize(W), 2) - 1) < 1e-12
+
+
+@pytest.mark.parametrize(("dtype", "scale"), [
+    ("float64", 1e-200), ("float64", 1e-318), ("float64", 1e-321),
+    ("float32", 1e-25), ("float32", 1e-41), ("float32", 1e-43),
+])
+def test_tiny_weights_keep_their_digits(dtype, scale):
+    # every square underflowed: ||[3e-200, 4e-200]|| came out 0 (sigma 0, "a zero
+    # weight"), and a sigma rounded into the subnormals left ||SN(W)|| - 1 at 1.7e-4
+    v = (np.array([3.0, 4.0]) * scale).astype(dtype)
+    assert exact_sigma(v) == pytest.approx(5.0 * float(v[0]) / 3.0, rel=1e-6)
+    W = (np.random.default_rng(0).standard_normal((5, 4)) * scale).astype(dtype)
+    big = np.ldexp(W.astype(np.float64), 1100 if dtype == "float64" else 160)
+    ref = np.linalg.svd(big, compute_uv=False)[0]
+    out = spectral_normalize(W)
+    assert out.dtype == np.dtype(dtype)
+    tol = 1e-14 if dtype == "float64" else 1e-6
+    assert abs(np.linalg.norm(out.astype(np.float64), 2) - 1.0) <= tol
+    assert np.allclose(out.astype(np.float64), big / ref, rtol=0, atol=tol)
+    # the power iteration, with a floor below the weight's scale, gives the same
+    sn = PowerIterationSN(W, eps=float(np.finfo(dtype).smallest_subnormal), seed=0,
+                          init_iterations=200)
+    assert abs(np.linalg.norm(sn(W).astype(np.float64), 2) - 1.0) <= 10 * tol
+
+
+def test_power_iteration_on_an_underflowing_matrix_returns_unit_vectors():
+    u0 = v0 = np.ones(2) / np.sqrt(2.0)
+    ref = power_iteration(np.diag([2.0, 1.0]), u0, v0, 3)
+    u, v, s = power_iteration(np.diag([2.0, 1.0]) * 1e-170, u0, v0, 3, eps=1e-300)
+    assert s == pytest.approx(ref[2] * 1e-170, rel=1e-14)
+    assert np.allclose(u, ref[0], rtol=0, atol=1e-15) and abs(np.linalg.norm(u) - 1) < 1e-15
+
+
+def test_zero_and_scalar_weights_and_an_overflowing_c_are_errors():
+    with pytest.raises(SpecproofError, match="spectral norm 0"):
+        PowerIterationSN(np.zeros(3))(np.zeros(3))
+    with pytest.raises(SpecproofError, match="weight must have at least 1 dimension"):
+        PowerIterationSN(np.array(2.0))
+    with pytest.raises(SpecproofError, match="c = 1e\\+39 is beyond the largest float32"):
+        spectral_normalize(np.eye(2, dtype=np.float32), c=1e39)
+    assert spectral_normalize(np.eye(2), c=1e39)[0, 1] == 0.0  # float64: no NaN either
