@@ -52,6 +52,13 @@ class SlopeFit(Displayable):
         return f"{self.slope:.3f} [{self.low:.3f}, {self.high:.3f}] ({pct}% CI)"
 
 
+def _check_confidence(confidence) -> None:
+    if (isinstance(confidence, (bool, np.bool_))
+            or not isinstance(confidence, (int, float, np.integer, np.floating))
+            or not 0 < confidence < 1):
+        raise ValueError(f"confidence must be a number in (0, 1), got {confidence!r}")
+
+
 def fit_loglog(x, y, confidence: float = 0.95) -> SlopeFit:
     """Fit ``log y = slope * log x + intercept`` by least squares.
 
@@ -81,11 +88,13 @@ def fit_loglog(x, y, confidence: float = 0.95) -> SlopeFit:
         bad = np.flatnonzero(~np.isfinite(arr) | (arr <= 0))
         if bad.size:
             raise ValueError(f"{name} must be finite and positive; bad entry at index {bad[0]}")
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    _check_confidence(confidence)
     lx, ly = np.log(xa), np.log(ya)
     if np.ptp(lx) == 0:
-        raise ValueError("x must take at least two distinct values")
+        raise ValueError("x must take at least two distinct values"
+                         + ("" if np.ptp(xa) == 0 else
+                            f" whose logs differ (the {xa.size} values differ by a few ulps: "
+                            f"their logs are all {float(lx[0])!r})"))
     # least squares by hand: linregress reports a NaN error when y is constant
     xc = lx - lx.mean()
     sxx = float(xc @ xc)
@@ -165,9 +174,10 @@ def fit_loglog_bootstrap(
         bad = np.flatnonzero(~np.isfinite(arr) | (arr <= 0))
         if bad.size:
             raise ValueError(f"{name} must be finite and positive; bad entry at index {bad[0]}")
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    if int(n_boot) != n_boot or n_boot < 100:
+    _check_confidence(confidence)
+    if (isinstance(n_boot, (bool, np.bool_)) or not isinstance(n_boot, (int, float, np.integer,
+                                                                        np.floating))
+            or not np.isfinite(n_boot) or int(n_boot) != n_boot or n_boot < 100):
         raise ValueError(f"n_boot must be an integer >= 100, got {n_boot}")
     levels, inverse, counts = np.unique(xa, return_inverse=True, return_counts=True)
     if levels.size < 2:

@@ -150,3 +150,24 @@ def test_reference_slope_label_says_the_slope_given():
               if ln.get_gid() == "reference-slope"]
     assert labels == ["slope $-0.55$ (the paper's rate)"]
     plt.close(fig)
+
+
+@pytest.mark.parametrize(("kw", "match"), [
+    (dict(n_boot=float("nan")), "n_boot must be an integer >= 100, got nan"),
+    (dict(n_boot=float("inf")), "n_boot must be an integer >= 100, got inf"),
+    (dict(confidence="0.9"), "confidence must be a number in \\(0, 1\\), got '0.9'"),
+])
+def test_bootstrap_arguments_are_named(kw, match):
+    # nan and inf failed inside int() ("cannot convert float NaN"), a string inside "<"
+    from specproof.fitting import fit_loglog_bootstrap
+
+    with pytest.raises(ValueError, match=match):
+        fit_loglog_bootstrap([64, 64, 128, 128, 256, 256], [8, 8.2, 5.6, 5.8, 4, 4.1], **kw)
+
+
+def test_distinct_x_with_equal_logs_says_so():
+    x = [1e300, np.nextafter(1e300, np.inf), np.nextafter(np.nextafter(1e300, np.inf), np.inf)]
+    with pytest.raises(ValueError, match="whose logs differ"):
+        fit_loglog(x, [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="confidence must be a number"):
+        fit_loglog([1, 2, 3], [1, 2, 3], confidence="0.9")

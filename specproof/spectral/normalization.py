@@ -339,6 +339,13 @@ class PowerIterationSN:
                 # sigma collapses geometrically (7e-50 for a weight of norm 3e-13, whose
                 # "normalised" weight then had norm 4e36); torch's parametrization too
                 fro = _ldexp(_norm(M), e)
+                if fro > 1e6 * self.eps:
+                    # lowering eps cannot help a weight this far above it: W v itself is 0
+                    raise ArgumentError(
+                        f"the power iteration's ||W v|| fell below eps = {self.eps:g} "
+                        f"although the weight's Frobenius norm is {fro:.3g}: the start "
+                        "vectors u, v lie in W's null spaces (W v = 0 or W^T u = 0), from "
+                        "where the iteration cannot leave; start from other u, v (or a seed)")
                 raise ArgumentError(
                     f"the power iteration's ||W v|| fell below eps = {self.eps:g} (the "
                     f"weight's Frobenius norm is {fro:.3g}): torch's normalisation "

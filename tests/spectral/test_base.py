@@ -283,3 +283,22 @@ def test_pion_second_moment_overflow_names_the_global_entry(monkeypatch):
                              r"S = -1e\+20 there.*Nothing was changed"):
         opt.step(p, {"W": G})
     assert np.array_equal(p["W"], W) and opt.steps == 0 and not opt.state_dict()["state"]
+
+
+@pytest.mark.parametrize(("key", "value", "match"), [
+    ("step", -1, r"state\['w'\]\['step'\] must be an int >= 0.*got -1"),
+    ("step", "x", r"\['step'\] must be an int >= 0.*got 'x'"),
+    ("step", 2.7, r"\['step'\] must be an int >= 0.*got 2.7"),
+    ("step", True, r"\['step'\] must be an int >= 0.*got True"),
+    ("v", -np.ones(2), r"state\['w'\]\['v'\] has a negative entry -1: it is a second moment"),
+])
+@pytest.mark.parametrize("with_params", [True, False])
+def test_load_refuses_impossible_step_counts_and_second_moments(key, value, match, with_params):
+    # each was accepted; the next step then raised ZeroDivisionError (step -1: bias
+    # correction 1 - b1^0), a bare int() error, or "not finite ... lower the lr?" (v < 0)
+    opt, params = Adam(), {"w": np.ones(2)}
+    opt.step(params, {"w": np.ones(2)})
+    sd = opt.state_dict()
+    sd["state"]["w"][key] = value
+    with pytest.raises(OptimizerStateError, match=match):
+        Adam().load_state_dict(sd, **({"params": params} if with_params else {}))

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from specproof._core import ArgumentError
+from specproof._core import ArgumentError, SpecproofError
 from specproof.spectral.optimizers import NS_COEFFICIENTS, AdamW, Muon, newton_schulz5
 
 
@@ -128,3 +128,23 @@ def test_ns5_of_a_gradient_whose_norm_overflows(dtype, scale, tol, placement):
     Muon(lr=0.1, eps_placement=placement).step(p, {"W": big})
     assert np.abs(p["W"]).max() > 0.01  # a real move, not the zero one
 
+
+
+@pytest.mark.parametrize(("kw", "match"), [
+    (dict(steps=-1), "steps must be >= 0"),
+    (dict(steps=2.5), "steps"),
+    (dict(coefficients=(1, 2)), "coefficients must be three numbers"),
+    (dict(coefficients=(1, 2, float("nan"))), "coefficients\\[2\\]"),
+    (dict(eps=-1.0), "eps"),
+])
+def test_newton_schulz_arguments_are_checked(kw, match):
+    # steps=-1 ran 0 iterations silently; the others failed inside range() or unpacking
+    with pytest.raises(SpecproofError, match=match):
+        newton_schulz5(np.eye(2), **kw)
+
+
+def test_newton_schulz_refuses_a_nonfinite_matrix():
+    with pytest.raises(ArgumentError, match="G has a non-finite entry nan at index \\(0, 0\\)"):
+        newton_schulz5(np.array([[np.nan, 1.0], [1.0, 1.0]]))
+    big = np.full((2, 3), 1e308)  # the sum overflows, every entry is finite: accepted
+    assert np.all(np.isfinite(newton_schulz5(big)))

@@ -70,8 +70,9 @@ def adam_update(
         idx = tuple(int(i) for i in np.argwhere(~(denom > 0.0))[0])
         raise NonFiniteUpdateError(
             f"eps = 0 and the second moment is 0 at index {idx} (a gradient entry that has "
-            "been 0 so far): Adam's step m / (sqrt(v) + eps) is 0/0 there; nothing was "
-            "changed (use eps > 0, e.g. torch's default 1e-8)"
+            "been 0 so far, or so small that its square underflowed the dtype): Adam's "
+            "step m / (sqrt(v) + eps) is 0/0 there; nothing was changed (use eps > 0, "
+            "e.g. torch's default 1e-8)"
         )
     return p - (lr / bc1) * (m / denom), m, v
 

@@ -128,6 +128,9 @@ class Optimizer(Displayable, abc.ABC):
     """
 
     name: ClassVar[str] = "Optimizer"
+    # state arrays that are second moments (running means of squares): a loaded state
+    # with a negative entry there is refused
+    _NONNEGATIVE_STATE: ClassVar[tuple[str, ...]] = ("v", "v_out", "v_in")
 
     def __init__(self) -> None:
         self._t = 0
@@ -385,6 +388,15 @@ class Optimizer(Displayable, abc.ABC):
             )
         template = self._init_state_for(pname, st, shape)
         for k, v in template.items():
+            if k == "step":
+                # a step of -1 made Adam's bias correction 1 - b1^0 = 0 (ZeroDivisionError
+                # at the next step), 2.7 was truncated, "x" failed inside int()
+                count = st.get(k)
+                if (isinstance(count, (bool, np.bool_))
+                        or not isinstance(count, (int, np.integer)) or count < 0):
+                    raise OptimizerStateError(
+                        f"state[{pname!r}]['step'] must be an int >= 0 (the steps this "
+                        f"parameter has taken), got {count!r}")
             if isinstance(v, np.ndarray):
                 arr = st.get(k)
                 if not isinstance(arr, np.ndarray):
@@ -398,6 +410,12 @@ class Optimizer(Displayable, abc.ABC):
                     )
                 if not np.all(np.isfinite(arr)):
                     raise OptimizerStateError(f"state[{pname!r}][{k!r}] has a non-finite entry")
+                if k in self._NONNEGATIVE_STATE and np.any(arr < 0):
+                    # a negative second moment surfaced as "not finite ... lower the lr?"
+                    raise OptimizerStateError(
+                        f"state[{pname!r}][{k!r}] has a negative entry "
+                        f"{float(arr[arr < 0].flat[0]):g}: it is a second moment (a running "
+                        "mean of squared gradients), never below 0")
 
 
 def _state_in(name: str, state: State, work: np.dtype, loaded: bool) -> State:

@@ -67,7 +67,19 @@ def newton_schulz5(
     if X.ndim != 2:
         raise ArgumentError(f"G must be a 2-D array, got shape {X.shape}")
     eps_placement = as_choice(eps_placement, EPS_PLACEMENTS, "eps_placement")
-    a, b, c = coefficients
+    steps = as_int(steps, "steps", minimum=0)
+    eps = as_float(eps, "eps", minimum=0.0)
+    if isinstance(coefficients, (str, bytes)) or len(tuple(coefficients)) != 3:
+        raise ArgumentError(f"coefficients must be three numbers (a, b, c), got "
+                            f"{coefficients!r}")
+    a, b, c = (as_float(x, f"coefficients[{i}]") for i, x in enumerate(coefficients))
+    # the sum first (one pass, no boolean array): finite only if every entry is; a sum of
+    # finite entries that overflows falls through to the entrywise check
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(np.sum(X))
+    if not math.isfinite(total) and not np.all(np.isfinite(X)):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(X))[0])
+        raise ArgumentError(f"G has a non-finite entry {X[bad]} at index {bad}")
     transpose = X.shape[0] > X.shape[1]
     if transpose:
         X = X.T
