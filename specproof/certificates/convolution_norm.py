@@ -19,7 +19,7 @@ from scipy.sparse.linalg import svds
 
 from specproof._core import ArgumentError, ComputationError, as_generator
 from specproof.certificates.bounds import NormBounds
-from specproof.certificates.convolution import Conv2dOperator, conv2d_operator
+from specproof.certificates.convolution import Conv2dOperator, _pair, conv2d_operator
 from specproof.certificates.convolution_spectrum import UNIT_ROUNDOFF, _symbols
 from specproof.certificates.rigorous import scale_up
 
@@ -188,7 +188,8 @@ def conv_operator_norm(
         if grid is None:
             circ = need
         else:
-            gh, gw = (int(v) for v in (grid if isinstance(grid, (tuple, list)) else (grid,) * 2))
+            # 10.9 was cut to 10 and "10" accepted; the other shape arguments are checked so
+            gh, gw = _pair(grid, "grid", minimum=1)
             if gh < need[0] or gw < need[1]:
                 raise ArgumentError(
                     f"grid {(gh, gw)} is too small for an exact embedding: need at least {need}"

@@ -206,7 +206,11 @@ def _gram_values(K: np.ndarray, grid: tuple[int, int], workers: int = 1) -> np.n
         rows = np.arange(h // 2 + 1, h)
         lam[rows, j] = lam[h - rows, j]
     ratio = (4.0 * math.sqrt(c) * UNIT_ROUNDOFF / GRAM_RELATIVE_ACCURACY) ** 2
-    bad = ~(lam[..., -1] >= ratio * lam[..., 0])
+    # against the largest eigenvalue of all frequencies, not the frequency's own: the Grams
+    # are sums of lag matrices whose rounding is relative to the whole kernel, so a
+    # frequency whose values are all tiny (a high-pass kernel at frequency 0) came out as
+    # the square root of that rounding, 2e-8 sigma_max for a true 1e-16
+    bad = ~(lam[..., -1] >= ratio * float(lam[..., 0].max()))
     s = np.sqrt(np.maximum(lam, 0.0))
     if bad.any():
         s[bad] = np.linalg.svd(_symbols_at(K, grid, np.argwhere(bad)), compute_uv=False)
@@ -227,6 +231,17 @@ def _symbols_at(K: np.ndarray, grid: tuple[int, int], freqs: np.ndarray) -> np.n
     )
     phase = np.exp(1j * angle).reshape(len(freqs), kh * kw)
     return (phase @ K.reshape(c_out * c_in, kh * kw).T).reshape(len(freqs), c_out, c_in)
+
+
+def _scaled_back(values: np.ndarray, e: int) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        values = np.ldexp(values, e)
+    if not np.all(np.isfinite(values)):
+        # a value scaled back beyond float64 (a kernel of 1e308 taps): inf, never returned
+        raise ComputationError(
+            "the convolution's singular values overflow float64 (the largest is "
+            f"{float(np.nanmax(values)):g}): scale the kernel down before asking")
+    return values
 
 
 def circular_singular_values(
@@ -275,15 +290,17 @@ def circular_singular_values(
     workers = as_int(workers, "workers", minimum=1)
     g = conv_geometry(K.shape, input_shape, mode="circular")
     h, w = g.input_shape
-    if method == "svd":
-        per = np.linalg.svd(_symbols(K, (h, w), real=False), compute_uv=False)
-        return per if by_frequency else np.sort(per.ravel())[::-1]
     # an exact power-of-two scaling to max|K| in [1/2, 1): the Gram squares the values,
     # so sigma below ~1e-154 would underflow (a kernel of scale 1e-170 gave all zeros)
-    # and above ~1e154 overflow; the values scale back exactly
+    # and above ~1e154 overflow; the values scale back exactly. The FFT of the svd
+    # method needs it too: 1e308 taps summed to inf - inf = NaN
     big = float(np.abs(K).max()) if K.size else 0.0
     e = math.frexp(big)[1] if big > 0.0 else 0
-    half = np.ldexp(_gram_values(np.ldexp(K, -e), (h, w), workers), e)  # (h, w//2+1, r)
+    if method == "svd":
+        per = _scaled_back(np.linalg.svd(_symbols(np.ldexp(K, -e), (h, w), real=False),
+                                         compute_uv=False), e)
+        return per if by_frequency else np.sort(per.ravel())[::-1]
+    half = _scaled_back(_gram_values(np.ldexp(K, -e), (h, w), workers), e)
     if by_frequency:
         jj = np.arange(w)
         cols = np.where(jj <= w // 2, jj, (w - jj) % w)

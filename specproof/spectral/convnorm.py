@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.sparse.linalg import LinearOperator, svds
+from scipy.sparse.linalg import LinearOperator
 
 from specproof._core import (
     ArgumentError,
@@ -49,8 +49,9 @@ from specproof._core import (
     as_int,
 )
 from specproof.certificates import as_kernel, conv2d_operator, conv_geometry
-from specproof.certificates.convolution import correlate
+from specproof.certificates.convolution import _pair, correlate
 from specproof.spectral.dtypes import as_native_array
+from specproof.spectral.operator_estimates import top_singular_value
 
 FORMS = ("code", "circular")
 DENSE_MAX = 2048  # input dimension up to which block norms come from a dense SVD
@@ -135,8 +136,14 @@ def _plan(kernel: Any, input_shape: Any, stride: Any, padding: Any, form: str) -
     if form == "circular":
         conv = conv2d_operator(K, input_shape, mode="circular")
         g = conv.geometry
-        if stride not in (1, (1, 1)):
+        # as every shape argument: an int or a pair (stride=[1, 1] was refused as "not 1")
+        if _pair(stride, "stride", minimum=1) != (1, 1):
             raise ArgumentError("form='circular' is the stride-1 circular layer: stride must be 1")
+        if _pair(padding, "padding", minimum=0) != (0, 0):
+            # the circular layer pads periodically by its geometry; padding=7 was ignored
+            raise ArgumentError(
+                f"form='circular' pads periodically (the layer's own geometry): padding must "
+                f"be 0, got {padding!r}")
         return _Plan(form, K, g.input_shape, (1, 1), g.padding, g.input_shape, g.input_shape, conv)
     g0 = conv_geometry(K.shape, input_shape, stride=stride, padding=padding, mode="zeros")
     ph, pw = g0.padding
@@ -327,9 +334,12 @@ def _norms(op: LinearOperator, c_out: int, rows: int, seed: int) -> tuple[np.nda
         blocks = [np.linalg.norm(D[o * rows : (o + 1) * rows], 2) for o in range(c_out)]
         return np.array(blocks), float(np.linalg.norm(D, 2)), "dense-svd"
     rng = np.random.default_rng(seed)
+    methods = set()
 
     def top(A: LinearOperator) -> float:
-        return float(svds(A, k=1, v0=rng.standard_normal(min(A.shape)), tol=1e-10)[1][0])
+        value, how = top_singular_value(A, rng)
+        methods.add(how)
+        return value
 
     blocks = []
     for o in range(c_out):
@@ -340,7 +350,9 @@ def _norms(op: LinearOperator, c_out: int, rows: int, seed: int) -> tuple[np.nda
             rmatvec=lambda y, sl=sl: op.rmatvec(_embed(y, sl, op.shape[0])),
         )
         blocks.append(top(blk))
-    return np.array(blocks), top(op), "lanczos-estimate"
+    layer = top(op)
+    # "power-estimate" where ARPACK broke down on a flat spectrum for any of the norms
+    return np.array(blocks), layer, max(methods, key=lambda m: m == "power-estimate")
 
 
 def _embed(y: np.ndarray, sl: slice, n: int) -> np.ndarray:
@@ -363,7 +375,9 @@ def convnorm_report(
     "Before" is the plain convolution with the same geometry (zero padding ``padding`` and
     the stride for ``form="code"``; circular for ``form="circular"``). Norms come from a
     dense SVD when the input dimension is at most 2048, otherwise from Lanczos
-    (``method="lanczos-estimate"``: estimates, not bounds).
+    (``method="lanczos-estimate"``: estimates, not bounds), or from the power iteration
+    where ARPACK breaks down on a flat spectrum (``"power-estimate"``; an isometric
+    channel block after ConvNorm is one).
 
     Examples
     --------

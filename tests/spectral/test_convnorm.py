@@ -215,3 +215,21 @@ def test_layer_refuses_mixed_grids_and_zero_momentum():
     assert layer.num_batches_tracked == 1 and np.array_equal(layer.running_V, before)
     with pytest.raises(SpecproofError, match="momentum must be > 0"):
         ConvNorm(K, momentum=0.0)
+
+
+def test_report_beyond_the_dense_size_survives_a_flat_spectrum():
+    # an isometric channel block has its whole spectrum at 1: ARPACK broke down ("no
+    # shifts could be applied") or ran out of iterations; the power iteration takes over
+    r = convnorm_report(np.array([1.0, -0.5]).reshape(2, 1, 1, 1), 46)
+    assert r.method in ("lanczos-estimate", "power-estimate")
+    assert r.ok and np.allclose(r.channel_norms_after, 1.0, rtol=0, atol=1e-9)
+
+
+def test_circular_form_takes_a_stride_pair_and_refuses_padding():
+    K = np.random.default_rng(0).standard_normal((2, 2, 3, 3))
+    a = convnorm_operator(K, 5, stride=[1, 1], form="circular").dense()
+    assert np.array_equal(a, convnorm_operator(K, 5, form="circular").dense())
+    with pytest.raises(SpecproofError, match="padding must be 0, got 7"):
+        convnorm_operator(K, 5, padding=7, form="circular")
+    with pytest.raises(SpecproofError, match="stride must be 1"):
+        convnorm_operator(K, 5, stride=(1, 2), form="circular")
