@@ -38,7 +38,12 @@ from specproof._core import (
     as_positive_int,
 )
 from specproof.certificates import spectral_norm
-from specproof.spectral.dtypes import NATIVE_DTYPES, as_native_array, mixed_dtype_error
+from specproof.spectral.dtypes import (
+    NATIVE_DTYPES,
+    _tensor_to_numpy,
+    as_native_array,
+    mixed_dtype_error,
+)
 
 TORCH_INIT_ITERATIONS = 15
 DEFAULT_EPS = 1e-12
@@ -46,7 +51,7 @@ DEFAULT_EPS = 1e-12
 
 def _weight(weight: Any, name: str = "weight") -> np.ndarray:
     if hasattr(weight, "detach") and hasattr(weight, "cpu"):
-        weight = weight.detach().cpu().numpy()
+        weight = _tensor_to_numpy(weight)
     if isinstance(weight, np.ndarray) and weight.dtype in NATIVE_DTYPES and weight.size:
         # a sum is finite only if every entry is (NaN and inf propagate); it is one
         # allocation-free pass, against isfinite's boolean array. An overflowing sum of

@@ -342,9 +342,12 @@ def test_torch_refuses_a_non_finite_update_and_keeps_w():
     tW = torch.nn.Parameter(W0.clone())
     opt = sptorch.Pion([tW], lr=1e30, transform="e1")  # float32: s * A W overflows
     tW.grad = torch.randn(6, 4, generator=torch.Generator().manual_seed(1))
-    with pytest.raises(NonFiniteUpdateError, match="not finite; the parameter was not changed"):
+    with pytest.raises(NonFiniteUpdateError, match="not finite; nothing was changed"):
         opt.step()
     assert torch.equal(tW.detach(), W0)
+    # nor the moments: they went into the spare tensors (they were written in place)
+    assert opt.state[tW]["step"] == 0
+    assert all(not torch.is_tensor(v) or not v.any() for v in opt.state[tW].values())
 
 
 @pytest.mark.parametrize("key, edit, message", [

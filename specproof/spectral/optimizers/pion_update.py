@@ -136,7 +136,8 @@ def moment_structure_error(key: str, value: Any) -> str | None:
 
 
 def pion_update(
-    W: Any, G: Any, state: dict[str, Any], hyper: dict[str, Any], inplace: bool
+    W: Any, G: Any, state: dict[str, Any], hyper: dict[str, Any], inplace: bool,
+    buffers: dict[str, Any] | None = None,
 ) -> tuple[Any, dict[str, Any], dict[str, Any]]:
     """One Pion step of matrix ``W`` with gradient ``G``: ``(new W, new state, diagnostics)``.
 
@@ -144,7 +145,10 @@ def pion_update(
     low_rank`` (see :class:`specproof.spectral.Pion`). With ``inplace`` the state's arrays
     are overwritten (and returned in the new state), and the generators may be used as
     scratch (the diagnostics then give ``A_out = A_in = None``); otherwise new arrays
-    are made.
+    are made, or, for torch, the new moments are written into ``buffers`` (tensors of the
+    state's shapes under the state's keys, e.g. a spare set from the step before): the
+    state passed in is then left as it was, whether the step succeeds or raises, and the
+    generators are used as scratch too.
     The moment matrices ``m_out, v_out, m_in, v_in`` of the new state are current in
     their upper block triangle only (all the next step reads);
     :func:`complete_moments` completes them.
@@ -170,9 +174,15 @@ def pion_update(
                               hyper["second_moment"], hyper["low_rank"])
     lie = hyper["momentum"] == "lie-lie"
     M = None
+    scratch_generators = inplace or buffers is not None
     if not lie:
         if inplace:
             M = state["m"].mul_(b1).add_(G, alpha=1.0 - b1)
+        elif buffers is not None and buffers.get("m") is not None:
+            import torch
+
+            # the same operations as the in-place line above, into the spare tensor
+            M = torch.mul(state["m"], b1, out=buffers["m"]).add_(G, alpha=1.0 - b1)
         else:
             M = b1 * state["m"] + (1.0 - b1) * G
         new["m"] = M
@@ -183,7 +193,8 @@ def pion_update(
         v = state.get(f"v_{sd}") if hyper["second_moment"] else None
         m_new, v_new, A[sd] = preconditioned_generator(
             W, G, sd, state[f"m_{sd}"] if lie else None, v, (b1, b2), eps,
-            M=M, inplace=inplace, complete=False)
+            M=M, inplace=inplace, complete=False,
+            out=None if buffers is None else (buffers.get(f"m_{sd}"), buffers.get(f"v_{sd}")))
         if lie:
             new[f"m_{sd}"] = m_new
         if v_new is not None:
@@ -236,7 +247,7 @@ def pion_update(
         elif squared is not None:
             X = squared.apply(s)
         else:
-            X = apply_dense(A["out"], s, W, tr, AX=AW, overwrite_a=inplace)
+            X = apply_dense(A["out"], s, W, tr, AX=AW, overwrite_a=scratch_generators)
     new_W = X
     if "in" in acting:
         if "in" in lowrank:
@@ -245,12 +256,12 @@ def pion_update(
             # X A = W A when the out side did not act: the known product is reused
             new_W = apply_dense_right(X, A["in"], s, tr,
                                       XA=WA if "out" not in acting else None,
-                                      overwrite_a=inplace)
+                                      overwrite_a=scratch_generators)
     diagnostics = {
         # with inplace the transform may have used a generator's memory (torch's Cayley
         # solve builds I - sA/2 there), so none is reported
-        "A_out": None if inplace else A.get("out"),
-        "A_in": None if inplace else A.get("in"),
+        "A_out": None if scratch_generators else A.get("out"),
+        "A_in": None if scratch_generators else A.get("in"),
         "factors": {sd: (lr.U, lr.V) for sd, lr in lowrank.items()},
         "acting": acting,
         "alpha": float(alpha),

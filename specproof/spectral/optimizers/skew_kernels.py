@@ -67,7 +67,9 @@ def dense_factor(A: Any, s: float, transform: str, overwrite_a: bool = False) ->
     if transform == "e1":
         return I + s * A
     if transform == "e2":
-        return I + s * A + (0.5 * s * s) * (A @ A)
+        # (sA)(sA), not s^2 (A A): A A alone can overflow where the factor is moderate
+        B = s * A
+        return I + B + 0.5 * (B @ B)
     return _cayley_solve(A, 0.5 * s, I + (0.5 * s) * A, overwrite_b=True,
                          overwrite_a=overwrite_a)
 
@@ -95,7 +97,11 @@ def apply_dense(A: Any, s: float, X: Any, transform: str, AX: Any | None = None,
     if transform == "e1":
         return _axpy(X, s, AX)
     if transform == "e2":
-        return _addmm(_axpy(X, s, AX), A, AX, 0.5 * s * s)
+        # A (s AX) scaled by s/2, not A AX by s^2/2: A AX is about |G|^2 and overflowed
+        # float32 for gradients from ~1e19 although the step does not depend on the
+        # gradient's scale (without the second moment)
+        sAX = s * AX
+        return _addmm(X + sAX, A, sAX, 0.5 * s)
     # Cayley: (I - sA/2) Z = (I + sA/2) X
     return _cayley_solve(A, 0.5 * s, _axpy(X, 0.5 * s, AX), overwrite_b=True,
                          overwrite_a=overwrite_a)

@@ -228,6 +228,7 @@ def preconditioned_generator(
     inplace: bool = False,
     tile: int | None = None,
     complete: bool = True,
+    out: tuple[Any, Any] | None = None,
 ) -> tuple[Any | None, Any | None, Any]:
     """One Pion side's moments and generator, for weight ``W`` and gradient ``G``.
 
@@ -258,6 +259,10 @@ def preconditioned_generator(
         Overwrite ``m`` and ``v`` (torch) instead of writing new arrays (numpy).
     tile : int, optional
         Tile size (default the module's ``TILE``).
+    out : (array, array), optional
+        With ``inplace=False``: write ``m'`` and ``v'`` into these ``d x d`` arrays (either
+        may be None: a new array) instead of new ones. The torch optimizer keeps a spare
+        pair, so that a refused step leaves its state as it was without a copy.
     complete : bool
         Write the lower block triangle of ``m'`` and ``v'`` too. The update itself reads
         only the upper one, so an optimizer may keep just that current and complete the
@@ -290,8 +295,8 @@ def preconditioned_generator(
     moments = _SkewTiles(*side_factors(W, M, side)) if not lie else None
     d = gens.a.shape[0]
     need_gen = lie or v is not None
-    m_new = (m if inplace else ops.empty((d, d), W)) if lie else None
-    v_new = (v if inplace else ops.empty((d, d), W)) if v is not None else None
+    m_new = _target(m, inplace, out[0] if out else None, ops, W) if lie else None
+    v_new = _target(v, inplace, out[1] if out else None, ops, W) if v is not None else None
     A = ops.empty((d, d), W)
     t = max(1, min(TILE if tile is None else tile, d))
     gen, tmp, scratch = (ops.empty((t, t), W) for _ in range(3))
@@ -332,6 +337,12 @@ def preconditioned_generator(
                 if v_new is not None and complete:
                     ops.copy(v_new[ri, rj].T, out=v_new[rj, ri])
     return m_new, v_new, A
+
+
+def _target(old: Any, inplace: bool, given: Any, ops: Any, like: Any) -> Any:
+    if inplace:
+        return old
+    return given if given is not None else ops.empty(tuple(old.shape), like)
 
 
 def complete_lower(X: Any, sign: float, tile: int | None = None) -> Any:
