@@ -156,6 +156,12 @@ def _number(v: Any, what: str) -> sympy.Expr:
         # refute demoted a valid witness
         raise StatementError(f"{what} must be finite, got {out}; a half-line is a "
                              "constraint (constraints('x >= 0')), all of R no domain at all")
+    if abs(out) > sympy.Float(1.7976931348623157e308):
+        # exact, but the search runs in floats: x + 10**400 was inf at every point, and a
+        # domain with points in it was reported as having none
+        raise StatementError(f"{what} is {sympy.Float(out, 3)}, beyond float64's range "
+                             "(about 1.8e308), where the search cannot evaluate; give a "
+                             "bound within it")
     return out
 
 
@@ -190,6 +196,13 @@ def box(bounds: Mapping[Any, tuple[Any, Any]] | None = None, **named: tuple[Any,
 def _round(kind: str, symbols: Iterable[Any], radius: Any, center: Any) -> Domain:
     syms = _syms(symbols, kind)
     r = _number(radius, f"{kind} radius")
+    if kind == "sphere" and not (r.is_rational and all(
+            _number(v, "sphere center").is_rational for v in (center or []))):
+        # the search places exact points on the sphere through rationals ("Invalid literal
+        # for Fraction: 'sqrt(2)'"); the squared radius as a constraint says the same
+        raise StatementError(
+            f"sphere: radius and center must be rational numbers, got radius {r}; write "
+            f"an irrational sphere as a constraint, e.g. constraints('x**2 + y**2 == 2')")
     if not r > 0:
         raise StatementError(f"{kind}: radius must be > 0, got {r}")
     center = center if center is not None else [0] * len(syms)
@@ -267,6 +280,13 @@ def constraints(*relations: Any) -> Domain:
         st = as_statement(rel)
         if not st.is_polynomial():
             raise StatementError(f"constraint {st.text!r} is not polynomial")
+        if st.domain.parts:
+            # the constraint holds only where it is real ('exp(log(x)) <= 1' is 1 - x >= 0
+            # on x > 0): dropping that made x = -1 a "counterexample" outside the domain
+            raise StatementError(
+                f"constraint {st.text!r} is claimed only {st.domain.describe()}; state that "
+                "as constraints of its own (e.g. 'x >= 0') and the "
+                "constraint without the functions that need it")
         (eqs if st.relation == "==" else ineqs).append(st.difference())
         parts.append(Part("constraint", st.variables, (st.text,)))
     return Domain(tuple(parts), tuple(ineqs), tuple(eqs))

@@ -227,8 +227,14 @@ class Matrix:
                                  "not defined; use inv-free forms")
         return self._elementwise(other, "/", lambda a, b: a / b)
 
-    def __pow__(self, other: Any) -> Matrix:  # numpy: elementwise
-        return self._elementwise(other, "**", lambda a, b: a**b)
+    def __pow__(self, other: Any) -> Matrix:
+        # numpy reads A**2 entrywise, math notation as A @ A: a statement meant one way and
+        # read the other was PROVED while false (trace(A**2) >= trace(A)**2/2), and its
+        # certificate then failed `specproof check`, whose parser refuses the power
+        raise StatementError(
+            f"a power of the matrix {self.label} is ambiguous: write {self.label} @ "
+            f"{self.label} for the matrix product or {self.label} * {self.label} for the "
+            "entrywise one")
 
     def __neg__(self) -> Matrix:
         return Matrix.from_entries(-self._entries, f"-{_wrap(self.label)}")

@@ -24,6 +24,8 @@ specproof.lemmas.errors.StatementError: relation '>' at column 3 is not supporte
 from __future__ import annotations
 
 import ast
+import keyword
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -115,6 +117,8 @@ class _Reader:
             return self.name(node)
         if isinstance(node, ast.UnaryOp):
             v = self.value(node.operand)
+            if isinstance(v, str):
+                raise self.fail(node, "a string is only allowed as norm's ord")
             if isinstance(node.op, ast.USub):
                 return -v
             if isinstance(node.op, ast.UAdd):
@@ -141,6 +145,13 @@ class _Reader:
                     and b.is_number and b.is_integer is False and isinstance(a, sympy.Expr)
                     and a.free_symbols and a.is_nonnegative is not True):
                 self.defined.append(a)  # x**(1/2) is sqrt(x): real where x >= 0
+            if (isinstance(node.op, (ast.Pow, ast.BitXor)) and isinstance(b, sympy.Expr)
+                    and not b.is_number and isinstance(a, sympy.Expr)
+                    and a.is_positive is not True):
+                # x**y for a variable exponent is real for every y only where x > 0:
+                # sympy rewrote (x**y)**2 to x**(2y), which is real at x = -1, y = 1/2,
+                # and a true statement was "refuted" there (x**y = I)
+                self.positive.append(a)
             return self.real(node, op(a, b))
         if isinstance(node, ast.Attribute):
             if "__" in node.attr:
@@ -202,6 +213,12 @@ class _Reader:
             raise self.fail(node, f"{f.id}: keyword arguments are not allowed (except norm's ord)")
         args = [self.value(a) for a in node.args]
         kwargs = {k.arg: self.value(k.value) for k in node.keywords}
+        ords = [*args[1:2], *kwargs.values()] if f.id == "norm" else []
+        if any(isinstance(a, str) for a in [*args, *kwargs.values()]
+               if not any(a is o for o in ords)):
+            # a string handed to sympy is parsed by sympy's parse_expr, which evaluates
+            # Python: exp('open(...)') ran code (and so did a certificate file's text)
+            raise self.fail(node, f"{f.id}: a string is only allowed as norm's ord")
         if f.id == "sqrt" and len(args) == 1 and isinstance(args[0], sympy.Expr) \
                 and args[0].free_symbols and args[0].is_nonnegative is not True:
             self.defined.append(args[0])
@@ -255,8 +272,13 @@ def parse_statement(text: str, given: Sequence[Any] = ()) -> Any:
     except SyntaxError as exc:
         col = cols[min(max((exc.offset or 1) - 1, 0), len(cols) - 1)] + 1
         caret = " " * (col - 1) + "^"
-        raise StatementError(f"unparsable statement at column {col}: {exc.msg}\n  {text}\n"
-                             f"  {caret}") from None
+        reserved = sorted({w for w in re.findall(r"[A-Za-z_]\w*", src)
+                           if keyword.iskeyword(w) and w not in ("and", "or", "not", "in",
+                                                                 "is", "if", "else")})
+        hint = (f" ({', '.join(reserved)} is a reserved word of Python: name the variable "
+                f"{reserved[0]}_ instead)" if reserved else "")
+        raise StatementError(f"unparsable statement at column {col}: {exc.msg}{hint}\n"
+                             f"  {text}\n  {caret}") from None
     names: dict[str, Any] = {}
     entries: dict[str, Any] = {}
     for g in given:
@@ -294,6 +316,11 @@ def parse_statement(text: str, given: Sequence[Any] = ()) -> Any:
                              "supported; use >=, <= or =")
     lhs, rhs = reader.value(body.left), reader.value(body.comparators[0])
     for side, node in ((lhs, body.left), (rhs, body.comparators[0])):
+        if isinstance(side, str):
+            # sympify would hand it to parse_expr, i.e. to Python's eval ("'open(...)' >= 0"
+            # wrote a file and was "PROVED" as 8 >= 0)
+            raise reader.fail(node, "a string is only allowed as norm's ord, not as a side "
+                                    "of the relation")
         if isinstance(side, sympy.Basic) and side.has(sympy.zoo, sympy.oo, -sympy.oo, sympy.nan):
             # 1/0, 0/0, log(0), oo: not a real number, and a statement about it decides nothing
             raise reader.fail(node, f"{sympy.sstr(side)[:60]} is not a finite real number")

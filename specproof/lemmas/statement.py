@@ -251,6 +251,7 @@ def _from_relation(rel: Any, given: list[Any], text: str = "",
         raise ArgumentTypeError(f"a statement is a relation (>=, <=, ==), a string, a callable "
                                 f"or a Statement; got {type(rel).__name__}")
     lhs, rhs = (rationalize_floats(sympy.sympify(s)) for s in (rel.lhs, rel.rhs))
+    _realify(lhs - rhs)  # refuses two variables of one name, across the sides too
     lhs, rhs = (_realify(e) for e in (lhs, rhs))
     free = (lhs.free_symbols | rhs.free_symbols | set(also))
     variables, mats = _order(free, given)
@@ -326,6 +327,17 @@ def _realify(expr: sympy.Expr) -> sympy.Expr:
             raise StatementError(
                 f"variable {s.name} carries the sympy assumptions {said}, which the search "
                 f"and the certificates do not use (they range over all reals): {hint}")
+    named: dict[str, Any] = {}
+    for s in expr.free_symbols:
+        if isinstance(s, sympy.Symbol):
+            other = named.get(s.name)
+            if other is not None and other != s and not (s.is_real and other.is_real):
+                # Dummy('x') - Dummy('x'), or Symbol('x') - lm.symbols('x'): made real under
+                # one name they were merged into one variable, and x1 - x2 >= 0 was PROVED
+                # (two real ones of one name are refused after this, with their own words)
+                raise StatementError(
+                    f"two different variables are both named {s.name!r}; rename one of them")
+            named[s.name] = s
     bad = {s: real_symbol(s.name) for s in expr.free_symbols
            if isinstance(s, sympy.Symbol) and not s.is_real}
     for s in bad:
@@ -424,7 +436,10 @@ def from_parts(lhs: Any, relation: str, rhs: Any, given: Sequence[Any] = (),
         if isinstance(side, Matrix):
             raise StatementError(f"the {what} side is a matrix ({side.label}); compare scalars "
                                  "such as norm(...), trace(...) or an entry")
-    lhs, rhs = sympy.sympify(lhs), sympy.sympify(rhs)
+    if isinstance(lhs, str) or isinstance(rhs, str):
+        # sympify parses strings with eval: never on a statement's parts
+        raise StatementError("a side of the relation is a string; give an expression")
+    lhs, rhs = sympy.sympify(lhs, strict=True), sympy.sympify(rhs, strict=True)
     rel = {">=": sympy.GreaterThan, "<=": sympy.LessThan, "==": sympy.Equality}[relation]
     return _from_relation(rel(lhs, rhs, evaluate=False), list(given), text, also)
 
