@@ -26,6 +26,7 @@ import numpy as np
 
 from specproof._core import ArgumentError, as_generator, as_int
 from specproof.dag_nets.activations import get_activation
+from specproof.dag_nets.errors import GraphError
 from specproof.dag_nets.structure import analyse
 
 
@@ -261,6 +262,16 @@ def read_graphml(path: str | Path, data: bytes | None = None) -> nx.DiGraph:
         raise ArgumentError(f"could not read GraphML from {str(p)!r}: {exc}") from exc
     if not g.is_directed():
         raise ArgumentError(f"GraphML file {str(p)!r} holds an undirected graph")
+    if g.is_multigraph():
+        # networkx reads parallel edges as a MultiDiGraph; DiGraph(g) kept one of them
+        # silently (the same graph built in memory is refused)
+        seen: set[tuple] = set()
+        for u, v in g.edges():
+            if (u, v) in seen:
+                raise GraphError(f"GraphML file {str(p)!r} has the edge {u!r} -> {v!r} more "
+                                 "than once: a DAG network has at most one weight block per "
+                                 "pair of nodes")
+            seen.add((u, v))
     g = nx.DiGraph(g)
     # a <key> default applies to every node (edge) that does not set it: networkx keeps
     # the defaults in graph attributes only, and a file with size 3 / tanh as defaults was

@@ -33,6 +33,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -323,6 +324,12 @@ def dual(
         )
     tol = as_float(tol, "tol", minimum=0.0)
     max_nodes = as_int(max_nodes, "max_nodes", minimum=2)
+    big = float(max(np.max(a, initial=0.0), np.max(b, initial=0.0)))
+    # n Gauss-Hermite nodes are about pi / sqrt(n) apart near 0, i.e. pi sqrt(big / n) in
+    # units of u; a rule coarser than the activations' unit scale can miss their whole
+    # transition, and two such rules agree on the wrong value (tanh at variance 1e4 gave
+    # E[tanh'^2] = 0 for 5.3e-3, "error" 2e-16): only resolved rules are compared
+    needed = math.pi**2 * big
     prev = None
     n = START_NODES
     while True:
@@ -335,10 +342,17 @@ def dual(
         )
         if prev is not None:
             err = max(float(np.max(np.abs(p - q), initial=0.0)) for p, q in zip(prev, cur))
-            if err <= tol:
+            if err <= tol and n >= needed:
                 return Dual(*cur, err, n)
             if 2 * n > max_nodes:
-                big = float(max(np.max(a, initial=0.0), np.max(b, initial=0.0)))
+                if err <= tol:
+                    raise ComputationError(
+                        f"Gauss-Hermite quadrature of the {act.name} expectations cannot "
+                        f"resolve variance {big:.3g} with {n} nodes per dimension: the nodes "
+                        f"are {math.pi * math.sqrt(big / n):.2g} apart in u, coarser than the "
+                        f"activation's unit scale, where two rules can agree on a wrong "
+                        f"value; it needs about pi^2 variance = {needed:.3g} nodes (raise "
+                        "max_nodes), or scale the inputs down")
                 raise ComputationError(
                     f"Gauss-Hermite quadrature of the {act.name} expectations did not reach "
                     f"tol={tol:g} with {n} nodes per dimension (successive rules differ by "

@@ -42,14 +42,16 @@ def limit_kernel(graph: nx.DiGraph, X: np.ndarray, config: Mapping[str, Any]) ->
     # millions of edges would cost more than it saves); a file or builder by its contents
     shape = (graph_digest(graph) if is_graphml(arch) or is_builder(arch)
              else canonical_json({k: v for k, v in config.items() if k != "kernel"}))
+    bias = float(config.get("bias", 0.0))
+    # the bias is part of the key: a file's bias=0.5 sweep was measured against the
+    # bias-0 limit of the sweep before it (20x off, and stored in the point cache)
     key = (shape, hashlib.sha256(np.ascontiguousarray(X).tobytes()).hexdigest(),
-           X.shape, str(activation), which)
+           X.shape, str(activation), which, bias)
     if key not in _LIMITS:
         fn = infinite_width_ntk if which == "ntk" else nngp_kernel
         if len(_LIMITS) >= 8:
             _LIMITS.pop(next(iter(_LIMITS)))
-        _LIMITS[key] = fn(graph, X, activation=activation,
-                          bias=float(config.get("bias", 0.0)))
+        _LIMITS[key] = fn(graph, X, activation=activation, bias=bias)
     return _LIMITS[key].copy()
 
 
