@@ -247,7 +247,9 @@ def pion_update(
         elif squared is not None:
             X = squared.apply(s)
         else:
-            X = apply_dense(A["out"], s, W, tr, AX=AW, overwrite_a=scratch_generators)
+            # AW is not used after this: E2 may scale it in place
+            X = apply_dense(A["out"], s, W, tr, AX=AW, overwrite_a=scratch_generators,
+                            overwrite_ax=True)
     new_W = X
     if "in" in acting:
         if "in" in lowrank:
