@@ -74,7 +74,7 @@ def as_array(
         raise ArgumentError(f"{name} must be a {ndim}-D array, got shape {arr.shape}")
     if not allow_empty and arr.size == 0:
         raise ArgumentError(f"{name} must be non-empty, got shape {arr.shape}")
-    arr = arr.astype(np.float64, copy=False)
+    arr = _to_float64(arr, name)
     first_nonfinite(arr, name)
     return arr
 
@@ -112,9 +112,30 @@ def as_matrix(X: Any, name: str = "X", allow_empty: bool = False) -> np.ndarray:
         )
     if not allow_empty and arr.size == 0:
         raise ArgumentError(f"{name} must be non-empty, got shape {arr.shape}")
-    arr = arr.astype(np.float64, copy=False)
+    arr = _to_float64(arr, name)
     first_nonfinite(arr, name)
     return arr
+
+
+def _to_float64(arr: np.ndarray, name: str) -> np.ndarray:
+    """``arr`` in float64, refusing extended-precision values the cast would change in kind.
+
+    A ``longdouble`` entry of 2^-13000 became 0 (a "certified" norm bound of 0 for a nonzero
+    matrix) and 1e5000 became inf; relative rounding (2^-53) is covered by every bound's
+    slack, flushing to zero and overflowing are not.
+    """
+    with np.errstate(over="ignore"):  # an overflow is named below (or inf was given)
+        out = arr.astype(np.float64, copy=False)
+    if arr.dtype.kind == "f" and arr.dtype.itemsize > 8:
+        with np.errstate(over="ignore", under="ignore"):
+            lost = (out == 0) & (arr != 0) | ~np.isfinite(out) & np.isfinite(arr)
+        if lost.any():
+            idx = tuple(int(i) for i in np.argwhere(lost)[0])
+            raise ArgumentError(
+                f"{name} has the entry {arr[idx]!r} at index {idx}, which float64 cannot "
+                f"hold (it would become {out[idx]!r}); the bounds are computed in float64: "
+                "scale the matrix by a power of two first")
+    return out
 
 
 def as_vector(v: Any, d: int | None = None, name: str = "v") -> np.ndarray:
@@ -129,7 +150,7 @@ def as_vector(v: Any, d: int | None = None, name: str = "v") -> np.ndarray:
     if arr.ndim != 1 or (d is not None and arr.shape[0] != d):
         want = f" of length {d}" if d is not None else ""
         raise ArgumentError(f"{name} must be a 1-D array{want}, got shape {arr.shape}")
-    arr = arr.astype(np.float64, copy=False)
+    arr = _to_float64(arr, name)
     first_nonfinite(arr, name)
     return arr
 

@@ -231,7 +231,9 @@ def _scaled_float(r: Fraction, k: int) -> float:
     try:
         return num / den  # int / int: correctly rounded, subnormals included
     except OverflowError:
-        return math.copysign(math.inf, num)
+        # not copysign(inf, num): a huge int does not convert to float either, and the
+        # checker raised instead of answering "out_of_range"
+        return math.inf if num > 0 else -math.inf
 
 
 def _scaled_matrix(rows: Sequence[Sequence[Fraction]], k: int) -> np.ndarray:
