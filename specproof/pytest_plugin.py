@@ -47,9 +47,12 @@ def _settings(config) -> tuple[str, int]:
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem):
+def pytest_runtest_call(item):
     # every marker, not only the closest: a second marker (stacked, or on the class) was
-    # ignored, and a test carrying a false claim's marker passed
+    # ignored, and a test carrying a false claim's marker passed. runtest_call, not
+    # pyfunc_call: pytest never calls the latter for unittest.TestCase tests, whose
+    # markers were ignored
+    pyfuncitem = item
     markers = list(pyfuncitem.iter_markers("specproof"))
     if not markers:
         return None

@@ -270,7 +270,9 @@ def claim(
     >>> len(reg)
     1
     """
-    if not isinstance(claim_id, str) or not _ID_PATTERN.match(claim_id):
+    # fullmatch: with match, "$" also matched before a final newline, and "nl.x\n" was an
+    # id whose figures, report rows and LaTeX broke
+    if not isinstance(claim_id, str) or not _ID_PATTERN.fullmatch(claim_id):
         raise ArgumentError(
             f"claim_id must look like '<paper>.<name>' in lower case, got {claim_id!r}"
         )

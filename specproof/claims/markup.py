@@ -52,6 +52,9 @@ _TEX_SPECIAL = {
 def _tex_char(ch: str) -> str:
     if ch in _TEX_SPECIAL:
         return _TEX_SPECIAL[ch]
+    if (ord(ch) < 32 and ch not in "\n\t") or ord(ch) == 127:
+        # ESC (colour codes in an exception message), BEL, NUL...: LaTeX stops on them
+        return f"[U+{ord(ch):04X}]"
     if ord(ch) < 128:
         return ch
     if ch in _TEX_UNICODE:

@@ -39,12 +39,17 @@ class Paper:
     note: str = ""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.key, str) or not _KEY.match(self.key):
+        if not isinstance(self.key, str) or not _KEY.fullmatch(self.key):
             raise ArgumentError(
                 f"Paper.key must be lower case letters, digits and '-', got {self.key!r}"
             )
         if not isinstance(self.title, str) or not self.title.strip():
             raise ArgumentError(f"Paper {self.key!r}: title must be a non-empty string")
+        if self.url and (not isinstance(self.url, str) or not re.fullmatch(
+                r"https?://[^\s<>\"']+", self.url)):
+            # the report links it: url="javascript:..." became a clickable link
+            raise ArgumentError(f"Paper {self.key!r}: url must be an http(s) address, got "
+                                f"{self.url!r}")
 
     def citation(self) -> str:
         """``authors, title (venue)`` in one line."""

@@ -9,6 +9,7 @@ and its math (``$...$``, see :mod:`specproof.claims.markup`) is typeset: LaTeX i
 from __future__ import annotations
 
 import base64
+import re
 import struct
 from functools import lru_cache
 from pathlib import Path
@@ -68,6 +69,13 @@ def _cell(value: Any, fmt: str) -> str:
 
 
 @lru_cache(maxsize=3)
+def _fence(text: str) -> str:
+    """A Markdown code fence longer than any run of backticks in ``text`` (a traceback
+    holding a ``` line closed a fixed fence, and the rest rendered as Markdown)."""
+    runs = [len(r) for r in re.findall(r"`+", text)]
+    return "`" * max(3, max(runs, default=0) + 1)
+
+
 def _environment(kind: str):
     import jinja2
     from markupsafe import Markup
@@ -97,7 +105,7 @@ def _environment(kind: str):
         env.filters.update(rich=md_rich, cellrich=lambda t: md_rich(t, cell=True),
                            value=lambda v: _cell(v, "md"))
         env.globals.update(label=lambda k, labels: _label(k, labels, "md"))
-    env.filters.update(tex=tex_escape, texpath=tex_path, md=md_escape)
+    env.filters.update(tex=tex_escape, texpath=tex_path, md=md_escape, fence=_fence)
     env.globals.update(colours=VERDICT_COLOURS, plural=plural)
     return env
 

@@ -182,6 +182,13 @@ def summary_table(run: VerifyRun | dict[str, Any]) -> str:
     tail = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
     state = " (interrupted)" if interrupted else ""
     lines.append(f"{plural(len(records), 'claim')}: {tail or 'none'}; {seconds:.1f} s{state}")
+    carried = list(run.carried) if isinstance(run, VerifyRun) else []
+    if carried:
+        kept = {v: sum(r.get("verdict") == v for r in carried) for v in VERDICTS}
+        bad = [r.get("id") for r in carried if r.get("verdict") != "PASS"]
+        lines.append(f"carried over from the previous run (not rerun): "
+                     f"{', '.join(f'{n} {v}' for v, n in kept.items() if n)}"
+                     + (f"; not passing: {', '.join(map(str, bad))}" if bad else ""))
     if not_run:
         lines.append(f"interrupted: {plural(len(not_run), 'selected claim')} did not run: "
                      + ", ".join(not_run))

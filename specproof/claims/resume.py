@@ -154,6 +154,17 @@ def check_resumable(point: ResumePoint, profile: str, seed: int,
             f"--seed {point.seed}, this one asks --profile {profile} --seed {seed}; "
             "resume with the same profile and seed, or drop --resume to start afresh"
         )
+    before = {(rec.get("path") or rec.get("name")) for rec in point.modules or []
+              if isinstance(rec, dict)}
+    now = {(rec.get("path") or rec.get("name")) for rec in modules}
+    if point.modules is not None and before != now:
+        # a module moved or renamed (or one added or dropped) was never compared: the
+        # claims of claims_v1.py were kept as the results of claims_v2.py
+        raise ResumeError(
+            f"--resume: the run in {str(point.folder)!r} used the --module files "
+            f"{sorted(map(str, before)) or 'none'}, this one {sorted(map(str, now)) or 'none'}; "
+            "its finished claims are not this code's results: resume with the same "
+            "--module files, or rerun without --resume")
     changed = changed_module(point, list(modules))
     if changed is not None:
         raise ResumeError(

@@ -40,4 +40,8 @@ class VerifyRun:
             return 130
         if any(r.verdict in BAD_VERDICTS for r in self.results):
             return 1
+        # the report also holds the claims carried over from the run before (--last-failed
+        # with a narrower selection carried a FAIL into a report whose exit status was 0)
+        if any(rec.get("verdict") in BAD_VERDICTS for rec in self.carried):
+            return 1
         return 0

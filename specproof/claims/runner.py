@@ -118,7 +118,9 @@ def _run_one(
             raise TypeError(
                 f"a check must return Evidence (use ctx.evidence(...)), got {type(ev).__name__}"
             )
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
+        # SystemExit too: a check that ends in argparse's exit made `verify` exit 0 with
+        # no report (KeyboardInterrupt still stops the run)
         return Outcome(
             verdict="ERROR",
             seconds=time.perf_counter() - start,
@@ -134,9 +136,22 @@ def _run_one(
         _close(fig)
         fig = None
     figure_path = None
-    if fig is not None:
-        figure_path = _save_figure(fig, figure_stem)
-    saved = _save_certificates(ev.certificates, certificate_stem)
+    try:
+        if fig is not None:
+            figure_path = _save_figure(fig, figure_stem)
+        saved = _save_certificates(ev.certificates, certificate_stem)
+    except Exception as exc:
+        # a figure that cannot be drawn (a mathtext typo in a label) is the claim's error,
+        # not a crash that lost the whole run
+        if fig is not None:
+            _close(fig)
+        return Outcome(
+            verdict="ERROR",
+            seconds=seconds,
+            cpu_seconds=cpu_seconds,
+            traceback=traceback.format_exc(),
+            error=f"saving the check's figure or certificates failed: {error_line(exc, fn)}",
+        )
     return Outcome(
         verdict="HOLDS" if ev.holds else "FAILS",
         measured=ev.measured,

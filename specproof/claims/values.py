@@ -33,9 +33,20 @@ def number_parts(x: float | int) -> tuple[str, str | None]:
     (('-0.46328', None), ('5.828', '-15'), ('12', None))
     >>> number_parts(-0.0)
     ('0', None)
+    >>> number_parts(2**1100)   # an exact integer beyond floats
+    ('1.3583', '331')
     """
     if isinstance(x, int) and abs(x) < 10**6:
         return str(x), None
+    if isinstance(x, int):
+        # exact: f"{x:.6g}" converts to float, and 2**1100 raised OverflowError while the
+        # report was written (the whole run was lost)
+        from decimal import Decimal
+
+        mant, exp = format(Decimal(x), ".5e").split("e")  # 6 digits, as .6g
+        if "." in mant:
+            mant = mant.rstrip("0").rstrip(".")  # as .6g writes it: 1e+07, not 1.00000e+07
+        return mant, str(int(exp))
     if x == 0:
         x = 0.0  # -0.0 reads as a sign error in a table
     text = f"{x:.6g}"

@@ -76,6 +76,20 @@ class TestOnAClass:
 @pytest.mark.specproof("lin-sn-gan.homogeneity")
 def test_stacked():
     pass
+
+# unittest tests: pytest never calls pytest_pyfunc_call for them, and their markers were
+# ignored (both passed)
+import unittest
+
+class TestUnit(unittest.TestCase):
+    @pytest.mark.specproof("plugdemo.fails")
+    def test_unittest_method(self):
+        pass
+
+@pytest.mark.specproof("plugdemo.fails")
+class TestUnitClass(unittest.TestCase):
+    def test_in_marked_unittest_class(self):
+        pass
 '''
 
 
@@ -105,7 +119,7 @@ def demo_run(pytester):
 
 def test_marker_fixture_and_failures_read_like_pytest(demo_run):
     result = demo_run()
-    result.assert_outcomes(passed=2, failed=5)
+    result.assert_outcomes(passed=2, failed=7)
     out = result.stdout.str()
     for test in ("TestOnAClass::test_in_class", "test_stacked"):
         assert f"FAILED test_demo.py::{test}" in out
