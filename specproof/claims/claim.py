@@ -272,6 +272,10 @@ def claim(
     """
     # fullmatch: with match, "$" also matched before a final newline, and "nl.x\n" was an
     # id whose figures, report rows and LaTeX broke
+    if isinstance(claim_id, str) and claim_id.endswith(".control"):
+        # its figures would be the files of claim_id[:-8]'s negative control
+        raise ArgumentError(f"claim id {claim_id!r} ends in '.control', which names the "
+                            "files of another claim's negative control; choose another id")
     if not isinstance(claim_id, str) or not _ID_PATTERN.fullmatch(claim_id):
         raise ArgumentError(
             f"claim_id must look like '<paper>.<name>' in lower case, got {claim_id!r}"

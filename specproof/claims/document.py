@@ -221,6 +221,22 @@ def _claim(rec: dict[str, Any], papers: dict[str, Any]) -> ClaimSection:
     )
 
 
+def _distinct_anchors(claims: list[ClaimSection]) -> list[ClaimSection]:
+    # "col.a-b" and "col.a.b" both became "claim-col-a-b": two HTML ids and LaTeX labels
+    # of one name, and the PASS claim's links led to the FAIL claim's section
+    from dataclasses import replace
+
+    seen: set[str] = set()
+    out = []
+    for c in claims:
+        anchor, n = c.anchor, 2
+        while anchor in seen:
+            anchor, n = f"{c.anchor}-{n}", n + 1
+        seen.add(anchor)
+        out.append(c if anchor == c.anchor else replace(c, anchor=anchor))
+    return out
+
+
 def build_document(evidence: dict[str, Any]) -> ReportDocument:
     """The document model of an evidence document (schema version 1 or 2).
 
@@ -232,7 +248,7 @@ def build_document(evidence: dict[str, Any]) -> ReportDocument:
     ([], 'complete')
     """
     papers = evidence.get("papers") or {}
-    claims = [_claim(rec, papers) for rec in evidence.get("claims", [])]
+    claims = _distinct_anchors([_claim(rec, papers) for rec in evidence.get("claims", [])])
     claims.sort(key=lambda c: VERDICT_ORDER.get(c.verdict, 0))  # stable: run order kept
     env = evidence.get("environment") or {}
     versions = env.get("versions") or {

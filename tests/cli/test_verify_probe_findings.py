@@ -21,9 +21,11 @@ def _module(tmp_path, name, body):
 
 @pytest.fixture
 def clean():
-    before = {c.id for c in REGISTRY}
+    # only this file's claims (prefix "pf"): verify loads the built-in claims on first use,
+    # and removing "everything new" removed them for the tests after
     yield
-    for cid in {c.id for c in REGISTRY} - before:
+    for cid in [c.id for c in REGISTRY if c.id.split(".")[0] in
+                ("pfe", "pfl", "pfr", "pfn", "pfa", "pfc", "pfu")]:
         REGISTRY.remove(cid)
     for name in [n for n in sys.modules if n.startswith("_specproof_user_pf")]:
         del sys.modules[name]
@@ -133,3 +135,28 @@ def test_a_traceback_cannot_close_its_markdown_fence():
 
     assert _fence("plain") == "```"
     assert _fence("a\n```\n**Verdict: PASS.**") == "````"
+
+
+def test_anchors_stay_distinct_and_control_suffixed_ids_are_refused(tmp_path, clean, capsys):
+    # col.a-b and col.a.b shared the anchor claim-col-a-b (the PASS claim's links led to
+    # the FAIL claim); an id ending in .control took another claim's control figure name
+    with pytest.raises(Exception, match="ends in '.control'"):
+        claim("pfc.f.control", paper="pfc", kind="exact", statement="s",
+              profiles={"quick": {}, "paper": {}})(lambda ctx: None)
+    mod = _module(tmp_path, "pf_anchor", f'''
+        @claim("pfa.a-b", paper="pfa", kind="exact", statement="dash", profiles={P})
+        def dash(ctx):
+            return ctx.evidence(holds=False)
+        dash.control(lambda ctx: ctx.evidence(holds=False))
+
+        @claim("pfa.a.b", paper="pfa", kind="exact", statement="dot", profiles={P})
+        def dot(ctx):
+            return ctx.evidence(holds=True)
+        dot.control(lambda ctx: ctx.evidence(holds=False))
+        ''')
+    out = tmp_path / "rep"
+    main(["verify", "--module", str(mod), "--paper", "pfa", "--out", str(out)])
+    html = (out / "report.html").read_text()
+    assert html.count('id="claim-pfa-a-b"') == 1 and html.count('id="claim-pfa-a-b-2"') == 1
+    tex = (out / "report.tex").read_text()
+    assert tex.count(r"\label{specproof:claim-pfa-a-b}") == 1
