@@ -105,6 +105,11 @@ class EquivarianceReport(Displayable, Result):
     sampled: bool = False
 
 
+#: a default tolerance at or above this cannot fail a map (its relative error is at most
+#: about 2): refused, rather than a check that passes everything
+MAX_DEFAULT_TOLERANCE = 0.1
+
+
 def default_equivariance_tolerance(dtype: Any, n_in: int, n_out: int) -> float:
     """``64 * eps(dtype) * sqrt(n_in * n_out)`` for one row (see the module docstring).
 
@@ -275,6 +280,14 @@ def check_equivariance(
         dtype = np.result_type(*[y.dtype for y in fx])
         tol = default_equivariance_tolerance(dtype, _row_length(act_in, xs),
                                              _row_length(act_out, fx))
+        if tol >= MAX_DEFAULT_TOLERANCE:
+            # the relative error cannot exceed about 2: a float16 output or a 512 x 512
+            # float32 image made the tolerance 2 and any map "equivariant"
+            raise ArgumentError(
+                f"the default tolerance for {np.dtype(dtype)} outputs of this size is "
+                f"{tol:.3g} (64 eps sqrt(n_in n_out)), too large for the check to fail "
+                f"(relative errors are at most about 2); compute f in float64 or pass "
+                f"tol= explicitly")
     else:
         tol = as_float(tol, "tol", minimum=0.0, strict_minimum=True)
     row = act_out.dim if isinstance(act_out, _MatrixAction) else None

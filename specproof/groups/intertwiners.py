@@ -35,7 +35,7 @@ from scipy.linalg import subspace_angles
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from specproof._core import ArgumentError, as_generator, first_nonfinite
+from specproof._core import ArgumentError, ComputationError, as_generator, first_nonfinite
 from specproof.groups._repdata import check_same_group, rep_data
 
 DEFAULT_RTOL = float(np.sqrt(np.finfo(float).eps))
@@ -283,10 +283,40 @@ def intertwiners(
         gens = list(a.generators)
         if a.group is None and b.group is not None:
             gens = list(b.generators)
-        return nullspace_basis(b.matrices[gens], a.matrices[gens], rtol=rtol, structure=structure)
+        basis = nullspace_basis(b.matrices[gens], a.matrices[gens], rtol=rtol,
+                                structure=structure)
+        _check_basis(basis, a.matrices, b.matrices, rtol)
+        return basis
     if method == "reynolds":
         return reynolds_basis(b.matrices, a.matrices, b.inverse_matrices(), rtol=rtol, rng=rng)
     raise ArgumentError(f"method must be 'nullspace' or 'reynolds', got {method!r}")
+
+
+def _check_basis(basis: np.ndarray, mats_in: np.ndarray, mats_out: np.ndarray,
+                 rtol: float | None) -> None:
+    """Refuse a generator-constraint basis that is not one over every element.
+
+    In a skewed basis (condition number 1e3 and more) a genuinely nonzero singular value
+    of a generator's constraint shrinks below the threshold, and that direction was
+    returned as an intertwiner (C7's rot_1 -> rot_2, where Hom = 0: a basis of one
+    element with residual 1.7); the residual over all elements shows it.
+    """
+    if len(basis) == 0 or len(mats_in) > 4096:
+        return
+    eps = float(np.finfo(np.result_type(basis.dtype, float)).eps)
+    tol = (math.sqrt(eps) if rtol is None else float(rtol))
+    scale = max(1.0, max(float(np.linalg.norm(o, 2) + np.linalg.norm(i, 2))
+                         for o, i in zip(mats_out, mats_in)))
+    left = np.einsum("gij,kjl->gkil", mats_out, basis)
+    right = np.einsum("kij,gjl->gkil", basis, mats_in)
+    residual = float(np.max(np.linalg.norm(left - right, axis=(-2, -1))))
+    if not residual <= tol * scale:
+        raise ComputationError(
+            f"the generators' constraints gave {len(basis)} basis matrices whose "
+            f"intertwining residual over all elements is {residual:.3g} (relative "
+            f"{residual / scale:.2g} > {tol:.2g}): the representations' basis is too "
+            "ill-conditioned for the generator constraints; use method='reynolds', "
+            "hom_dimension, or an orthogonal basis (change_of_basis to one)")
 
 
 def subspace_gap(basis_a: np.ndarray, basis_b: np.ndarray) -> float:

@@ -29,6 +29,9 @@ def _permutation_closure(
     if not gens and degree is None:
         raise ArgumentError("generators is empty: pass degree to get the trivial group")
     m = int(degree) if degree is not None else len(gens[0])
+    if m < 1:
+        # reshape(1, 0) of the identity failed with a bare numpy ValueError
+        raise ArgumentError(f"the degree must be at least 1 (permutations of 0..m-1), got {m}")
     for i, g in enumerate(gens):
         if g.ndim != 1 or g.shape[0] != m:
             raise ArgumentError(
