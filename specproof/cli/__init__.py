@@ -86,6 +86,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"specproof: error: {unknown}", file=sys.stderr)
         return 2
     args = parser.parse_args(argv)
+    for name in ("out", "output"):
+        if getattr(args, name, None) == "":
+            # "" is the current folder to the file system: `verify --out ''` replaced the
+            # folder the user stood in, `lemma -o ''` wrote nothing and exited 0
+            print(f"specproof {args.command}: error: --{name} is an empty path; give a "
+                  "file or folder name", file=sys.stderr)
+            return 2
     try:
         return int(args.func(args))
     except UsageError as exc:

@@ -95,6 +95,10 @@ def _cmd_certify(args: argparse.Namespace) -> int:
         return 1
     except (ValueError, MemoryError) as exc:  # bad input; ResourceLimitError up front
         raise UsageError(str(exc)) from exc
+    except OverflowError:
+        # --C 1e400 (exact, as a rational) overflowed a float inside the check: a traceback
+        raise UsageError(f"--C {args.bound} is beyond the float range (about 1.8e308) at this "
+                         "data's scale; scale X, or give a bound within it") from None
     upper = cert.norm_upper
     method = f"sos{args.q}" + ("-exact" if args.exact else "")
     sandwich = {
