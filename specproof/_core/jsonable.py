@@ -25,13 +25,28 @@ def to_jsonable(value: Any) -> Any:
     {'a': 1.5, 'b': [0, 1], 'c': '1/3'}
     >>> to_jsonable(float("inf"))
     'Infinity'
+    >>> loop = [1]; loop.append(loop); to_jsonable(loop)
+    [1, '<cycle>']
     """
-    if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [to_jsonable(v) for v in value]
+    return _jsonable(value, ())
+
+
+def _jsonable(value: Any, path: tuple[int, ...]) -> Any:
+    # path: the ids of the containers being converted above this value; a container that
+    # holds itself recursed until RecursionError, which ended a whole `verify` run
+    if isinstance(value, (Mapping, list, tuple, set, frozenset)):
+        if id(value) in path:
+            return "<cycle>"
+        inner = (*path, id(value))
+        if isinstance(value, Mapping):
+            return {str(k): _jsonable(v, inner) for k, v in value.items()}
+        return [_jsonable(v, inner) for v in value]
+    return _leaf(value, path)
+
+
+def _leaf(value: Any, path: tuple[int, ...]) -> Any:
     if isinstance(value, np.ndarray):
-        return [to_jsonable(v) for v in value.tolist()]
+        return [_jsonable(v, path) for v in value.tolist()]
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, numbers.Integral):
@@ -49,7 +64,11 @@ def to_jsonable(value: Any) -> Any:
         return value
     to_dict = getattr(value, "to_dict", None)
     if callable(to_dict):
-        return to_jsonable(to_dict())
+        return _jsonable(to_dict(), path)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        if id(value) in path:
+            return "<cycle>"
+        inner = (*path, id(value))
+        return {f.name: _jsonable(getattr(value, f.name), inner)
+                for f in dataclasses.fields(value)}
     return str(value)

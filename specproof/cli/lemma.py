@@ -101,8 +101,12 @@ def build_statement(args: argparse.Namespace) -> Any:
         bounds = _parse_box(args.box)
         if bounds:
             st = st.with_domain(box(**bounds))
-        if args.constraint:
-            st = st.with_domain(constraints(*args.constraint))
+        for text in args.constraint:
+            try:
+                st = st.with_domain(constraints(text))
+            except StatementError as exc:
+                # the parser speaks of "the statement": say which argument it was
+                raise UsageError(f"--constraint {text!r}: {str(exc).splitlines()[0]}") from exc
     except StatementError as exc:
         raise UsageError(str(exc).splitlines()[0]) from exc
     return st

@@ -113,7 +113,10 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     claims = _apply_previous(args, out, claims, previous, order_failed_first)
     # --last-failed keeps the report whole: the claims not rerun are carried over
     keep = bool(args.last_failed and previous is not None and len(claims) < len(ran_before))
-    print(f"specproof verify: {len(claims)} claims, profile {args.profile}, seed {args.seed}",
+    from specproof.claims.render import plural as _plural
+
+    print(f"specproof verify: {_plural(len(claims), 'claim')}, profile {args.profile}, "
+          f"seed {args.seed}",
           file=sys.stderr)
     # worker processes import the built-in claim modules and the user's, to know the claims
     modules = [*builtin_modules(), *args.module]
@@ -150,6 +153,8 @@ def _resume_note(args, out, claims):
     else:
         where = "a killed run's folder" if point.stale else "the report"
         done = {r.get("id") for r in point.records if isinstance(r, dict)}
+        if done - {c.id for c in claims} - {None}:
+            return "auto"  # a narrower selection: verify refuses it, naming the claims
         kept = sum(c.id in done for c in claims)
         print(f"specproof verify --resume: continuing from {where} {str(point.folder)!r}: "
               f"{kept} of {len(claims)} claims finished there and are kept; running the "
