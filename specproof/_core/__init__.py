@@ -35,6 +35,7 @@ _LAZY: dict[str, str] = {
     "as_vector": "conversions",
     "did_you_mean": "conversions",
     "first_nonfinite": "conversions",
+    "tensor_to_numpy": "conversions",
     "to_jsonable": "jsonable",
 }
 
@@ -57,6 +58,7 @@ __all__ = [
     "did_you_mean",
     "first_nonfinite",
     "provenance",
+    "tensor_to_numpy",
     "to_jsonable",
     "version_of",
     "versions",

@@ -26,6 +26,23 @@ import numpy as np
 from specproof._core.errors import ArgumentError, ArgumentTypeError
 
 
+def tensor_to_numpy(t: Any) -> np.ndarray:
+    """A torch tensor as a numpy array (detached, on the CPU); bfloat16, which numpy has no
+    dtype for ("Got unsupported ScalarType BFloat16"), comes as float64.
+
+    Examples
+    --------
+    >>> import importlib.util
+    >>> if importlib.util.find_spec("torch") is not None:
+    ...     import torch
+    ...     assert tensor_to_numpy(torch.ones(2, dtype=torch.bfloat16)).dtype == np.float64
+    """
+    t = t.detach().cpu()
+    if str(t.dtype) == "torch.bfloat16":
+        t = t.double()
+    return t.numpy()
+
+
 def _as_numeric_array(x: Any, name: str, what: str) -> np.ndarray:
     if isinstance(x, (str, bytes)):
         raise ArgumentTypeError(f"{name} must be a numeric {what}, got {type(x).__name__}")

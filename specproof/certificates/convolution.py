@@ -39,7 +39,14 @@ from typing import Any
 import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
-from specproof._core import ArgumentError, ArgumentTypeError, as_array, as_choice, as_int
+from specproof._core import (
+    ArgumentError,
+    ArgumentTypeError,
+    as_array,
+    as_choice,
+    as_int,
+    tensor_to_numpy,
+)
 
 LAYOUTS = ("oihw", "hwio")
 MODES = ("zeros", "circular")
@@ -76,9 +83,7 @@ for layout 'oihw', got shape (3, 3)
     """
     layout = as_choice(layout, LAYOUTS, "layout")
     if hasattr(kernel, "detach") and hasattr(kernel, "cpu"):  # a torch tensor
-        kernel = kernel.detach().cpu()
-        # numpy has no bfloat16; the kernel is read in float64 anyway
-        kernel = (kernel.double() if str(kernel.dtype) == "torch.bfloat16" else kernel).numpy()
+        kernel = tensor_to_numpy(kernel)
     arr = as_array(kernel, name, allow_empty=True)
     want = "(c_out, c_in, k_h, k_w)" if layout == "oihw" else "(k_h, k_w, c_in, c_out)"
     if arr.ndim != 4:

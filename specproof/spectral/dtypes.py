@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentTypeError, as_array
+from specproof._core import ArgumentTypeError, as_array, tensor_to_numpy
 
 NATIVE_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -59,15 +59,6 @@ def _float_dtype_of(x: Any) -> np.dtype | None:
     return None
 
 
-def _tensor_to_numpy(t: Any) -> np.ndarray:
-    t = t.detach().cpu()
-    if str(t.dtype) == "torch.bfloat16":
-        # numpy has no bfloat16 ("Got unsupported ScalarType BFloat16"); like float16,
-        # it is computed in float64
-        t = t.double()
-    return t.numpy()
-
-
 def as_native_array(
     x: Any,
     name: str,
@@ -97,7 +88,7 @@ def as_native_array(
 runs in the kernel's dtype; convert one of them
     """
     if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor
-        x = _tensor_to_numpy(x)
+        x = tensor_to_numpy(x)
     src = _float_dtype_of(x)
     if like is not None:
         target = np.dtype(like)

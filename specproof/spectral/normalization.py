@@ -36,14 +36,10 @@ from specproof._core import (
     as_generator,
     as_int,
     as_positive_int,
+    tensor_to_numpy,
 )
 from specproof.certificates import spectral_norm
-from specproof.spectral.dtypes import (
-    NATIVE_DTYPES,
-    _tensor_to_numpy,
-    as_native_array,
-    mixed_dtype_error,
-)
+from specproof.spectral.dtypes import NATIVE_DTYPES, as_native_array, mixed_dtype_error
 
 TORCH_INIT_ITERATIONS = 15
 DEFAULT_EPS = 1e-12
@@ -51,7 +47,7 @@ DEFAULT_EPS = 1e-12
 
 def _weight(weight: Any, name: str = "weight") -> np.ndarray:
     if hasattr(weight, "detach") and hasattr(weight, "cpu"):
-        weight = _tensor_to_numpy(weight)
+        weight = tensor_to_numpy(weight)
     if isinstance(weight, np.ndarray) and weight.dtype in NATIVE_DTYPES and weight.size:
         # a sum is finite only if every entry is (NaN and inf propagate); it is one
         # allocation-free pass, against isfinite's boolean array. An overflowing sum of
