@@ -177,7 +177,7 @@ def gram_margin(
     rho *= 1.0 + 1e-9
     with np.errstate(over="ignore", invalid="ignore"):
         lam_hat = float(np.linalg.eigvalsh(G)[0]) if np.all(np.isfinite(G)) else math.nan
-        frob = float(np.sqrt(np.sum(G * G))) * (1 + _gamma(N * N + 2)) + N * ETA
+    frob = frobenius_bound(G)
     eig_margin = (2 * N + 2) * UNIT * frob + (4 * N * N + N) * ETA
     lam_lower = math.nextafter(lam_hat - eig_margin * (1 + 4 * UNIT), -math.inf)
     required = math.nextafter(N * rho * (1 + 4 * UNIT), math.inf)
@@ -238,6 +238,36 @@ def _scaled_float(r: Fraction, k: int) -> float:
 
 def _scaled_matrix(rows: Sequence[Sequence[Fraction]], k: int) -> np.ndarray:
     return np.array([[_scaled_float(x, k) for x in row] for row in rows], dtype=np.float64)
+
+
+def frobenius_bound(G: np.ndarray) -> float:
+    """A float upper bound of ``||G||_F`` for a square ``G``, without overflow in the squares.
+
+    ``G`` is scaled by a power of two to entries below 1 in size first (exact, but for
+    entries so small that they turn subnormal: each moves by at most ``ETA``), so a
+    certificate whose entries are near ``1e300`` gets a finite bound (``G * G`` would be
+    ``inf``). The sum of ``N^2`` squares and the square root are covered by
+    ``1 + gamma_{N^2 + 2}``; squares that underflow lose at most ``ETA`` each, i.e.
+    ``N sqrt(ETA) = N 2^-537`` in the norm. Non-finite ``G`` gives ``inf`` or NaN.
+
+    Examples
+    --------
+    >>> frobenius_bound(np.array([[3e300, 0.0], [0.0, 4e300]])) >= 5e300
+    True
+    """
+    N = G.shape[0]
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        big = float(np.max(np.abs(G))) if G.size else 0.0
+        k = math.frexp(big)[1] if math.isfinite(big) and big >= 1.0 else 0
+        S = np.ldexp(G, -k) if k else G
+        f = (float(np.sqrt(np.sum(S * S))) * (1 + _gamma(N * N + 2))
+             + N * (2.0**-537 + ETA))
+    if not math.isfinite(f):
+        return f
+    try:
+        return math.ldexp(f, k)
+    except OverflowError:  # the norm itself is beyond float64: no finite bound
+        return math.inf
 
 
 def check_numeric(source: str | Certificate) -> CheckResult:
