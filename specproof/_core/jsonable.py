@@ -39,9 +39,43 @@ def _jsonable(value: Any, path: tuple[int, ...]) -> Any:
             return "<cycle>"
         inner = (*path, id(value))
         if isinstance(value, Mapping):
-            return {str(k): _jsonable(v, inner) for k, v in value.items()}
+            return {_key_text(k): _jsonable(v, inner) for k, v in value.items()}
         return [_jsonable(v, inner) for v in value]
     return _leaf(value, path)
+
+
+# Python refuses to write an int of more than 4300 digits as text (sys.int_info), and
+# json.dumps of one raised in the middle of writing a report; 13000 bits is ~3900 digits
+_MAX_INT_BITS = 13_000
+
+
+def big_int_text(v: int) -> str:
+    """An int too long to write out, as its leading digits and size (never raises).
+
+    Examples
+    --------
+    >>> big_int_text(-(10**5000) * 3)
+    '-3.000000000...e+5000 (an integer of 5001 digits, too long to write out)'
+    """
+    if v.bit_length() <= _MAX_INT_BITS:
+        return str(v)
+    a = abs(v)
+    exponent = math.floor(math.log10(a))
+    # the float logarithm can be one off near a power of ten: settle it exactly
+    if a < 10**exponent:
+        exponent -= 1
+    elif a >= 10 ** (exponent + 1):
+        exponent += 1
+    leading = str(a // 10 ** (exponent - 9))  # the first ten digits, truncated
+    sign = "-" if v < 0 else ""
+    return (f"{sign}{leading[0]}.{leading[1:]}...e+{exponent} (an integer of "
+            f"{exponent + 1} digits, too long to write out)")
+
+
+def _key_text(key: Any) -> str:
+    if isinstance(key, numbers.Integral) and not isinstance(key, (bool, np.bool_)):
+        return big_int_text(int(key))
+    return str(key)
 
 
 def _leaf(value: Any, path: tuple[int, ...]) -> Any:
@@ -50,7 +84,8 @@ def _leaf(value: Any, path: tuple[int, ...]) -> Any:
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, numbers.Integral):
-        return int(value)
+        v = int(value)
+        return v if v.bit_length() <= _MAX_INT_BITS else big_int_text(v)
     if isinstance(value, Fraction):
         return str(value)
     if isinstance(value, numbers.Real):

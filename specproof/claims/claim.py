@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import inspect
 import re
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,6 +110,11 @@ def _module_file(module: str) -> str:
     return getattr(sys.modules.get(module), "__file__", None) or module
 
 
+def _where(fn: Any) -> tuple[str | None, int | None]:
+    code = getattr(fn, "__code__", None)
+    return (getattr(code, "co_filename", None), getattr(code, "co_firstlineno", None))
+
+
 class Registry:
     """The claims (and the papers they come from) known to this process, in order."""
 
@@ -138,6 +144,13 @@ class Registry:
                 f"claim id {c.id!r} is registered twice: by {_module_file(existing.module)} "
                 f"and {_module_file(c.module)}"
             )
+        if existing is not None and _where(existing.check) != _where(c.check):
+            # the same module defines the id twice (a copied claim): only the later one
+            # would run. A re-import of an unchanged module (same code location) is quiet
+            warnings.warn(
+                f"claim id {c.id!r} is defined twice in {_module_file(c.module)} (lines "
+                f"{_where(existing.check)[1]} and {_where(c.check)[1]}): the later "
+                "definition replaces the earlier", UserWarning, stacklevel=3)
         self._claims[c.id] = c
 
     def remove(self, claim_id: str) -> None:

@@ -9,6 +9,7 @@ Claims that did not pass come first.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -152,6 +153,16 @@ def key_figure(record: dict[str, Any]) -> str:
     return f"{name}={text}"
 
 
+def _safe_url(url: Any) -> str:
+    """``url`` when it is an http(s) address (what :class:`Paper` accepts), else "".
+
+    An evidence file rendered by `specproof report` may come from anywhere: a
+    ``javascript:`` address in it became a clickable link.
+    """
+    ok = isinstance(url, str) and re.fullmatch(r"https?://[^\s<>\"'`]+", url)
+    return url if ok else ""
+
+
 def _outcome(role: str, rec: dict[str, Any]) -> OutcomeView:
     return OutcomeView(
         role=role,
@@ -193,7 +204,7 @@ def _claim(rec: dict[str, Any], papers: dict[str, Any]) -> ClaimSection:
         anchor="claim-" + rec["id"].replace(".", "-"),
         paper=rec["paper"],
         paper_citation=citation,
-        paper_url=paper.get("url", ""),
+        paper_url=_safe_url(paper.get("url", "")),
         kind=rec["kind"],
         statement=rec["statement"],
         verdict=rec["verdict"],

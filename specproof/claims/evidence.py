@@ -55,6 +55,36 @@ class Evidence:
             raise ArgumentTypeError(
                 f"Evidence.holds must be a bool, got {type(self.holds).__name__}"
             )
+        # checked here, inside the check, so that a wrong shape is the claim's ERROR and
+        # not a crash of the report writer after the run (measured=[1, 2, 3] was one)
+        if not isinstance(self.measured, Mapping):
+            raise ArgumentTypeError(
+                f"Evidence.measured must be a dict of name -> value, got "
+                f"{type(self.measured).__name__}")
+        bad = [k for k in self.measured if not isinstance(k, str)]
+        if bad:
+            # the evidence file keys are strings: 1 and "1" would collide, one value lost
+            raise ArgumentTypeError(
+                f"Evidence.measured keys must be str, got {bad[0]!r} "
+                f"({type(bad[0]).__name__})")
+        if not isinstance(self.expected, str):
+            raise ArgumentTypeError(
+                f"Evidence.expected must be a str (the condition in words), got "
+                f"{type(self.expected).__name__}")
+        if not isinstance(self.table, (list, tuple)) or not all(
+                isinstance(row, Mapping) for row in self.table):
+            raise ArgumentTypeError(
+                "Evidence.table must be a list of dicts (one per row), got "
+                f"{type(self.table).__name__}"
+                + ("" if not isinstance(self.table, (list, tuple)) else " with a row that "
+                   "is not a dict"))
+        if self.key is not None and not isinstance(self.key, str):
+            raise ArgumentTypeError(
+                f"Evidence.key must be a str or None, got {type(self.key).__name__}")
+        if not isinstance(self.certificates, Mapping):
+            raise ArgumentTypeError(
+                "Evidence.certificates must be a dict of name -> document, got "
+                f"{type(self.certificates).__name__}")
         for name in self.certificates:
             if not re.fullmatch(r"[A-Za-z0-9_-]+", str(name)):
                 raise ArgumentError(

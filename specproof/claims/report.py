@@ -10,6 +10,7 @@ see ``docs/cli.md``. The three reports are rendered from it through one document
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import datetime, timezone
 from importlib import resources
@@ -277,10 +278,27 @@ def referenced_files(doc: dict[str, Any]) -> list[str]:
     files = []
     for rec in doc.get("claims", []):
         for stem in (rec.get("figures") or {}).values():
+            _check_file_name(stem, "figure")
             files += [f"figures/{stem}.pdf", f"figures/{stem}.png"]
         for role in ("check", "control"):
-            files += [f"certificates/{n}" for n in (rec.get(role) or {}).get("certificates") or []]
+            for name in (rec.get(role) or {}).get("certificates") or []:
+                _check_file_name(name, "certificate")
+                files.append(f"certificates/{name}")
     return files
+
+
+# what the runner writes: ``<claim-id>[.control][.<name>.json]``; claim ids are letters,
+# digits and ``._-``. Anything else in an evidence file (``../../x``, an absolute path)
+# would have made `specproof report` or --resume copy files outside the report folder
+_SAFE_FILE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
+
+
+def _check_file_name(name: Any, what: str) -> None:
+    if not (isinstance(name, str) and _SAFE_FILE_NAME.fullmatch(name) and ".." not in name):
+        raise EvidenceFileError(
+            f"the evidence names a {what} file {name!r}: a report's file names are a claim "
+            "id and a suffix (letters, digits, '.', '_', '-'; no path), so this evidence "
+            "was not written by specproof or was edited")
 
 
 def rerender(evidence_path: str | Path, out: str | Path) -> tuple[Path, list[str]]:

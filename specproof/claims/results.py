@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from specproof._core import to_jsonable
+from specproof._core.jsonable import big_int_text
 from specproof.claims.evidence import claim_seed
 
 VERDICTS: tuple[str, ...] = ("PASS", "FAIL", "VACUOUS", "ERROR")
@@ -152,5 +153,5 @@ class ClaimResult:
 def _short(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
-    text = str(value)
+    text = big_int_text(value) if isinstance(value, int) else str(value)
     return text if len(text) <= 40 else text[:37] + "..."

@@ -26,7 +26,7 @@ class ResumeError(SpecproofError, ValueError):
 
 
 _OUTCOME_FIELDS = ("verdict", "measured", "expected", "table", "key", "seconds",
-                   "traceback", "figure", "error", "cpu_seconds")
+                   "traceback", "figure", "error", "cpu_seconds", "labels")
 
 
 def _outcome(rec: dict[str, Any]) -> Outcome:

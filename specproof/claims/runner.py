@@ -118,9 +118,12 @@ def _run_one(
             raise TypeError(
                 f"a check must return Evidence (use ctx.evidence(...)), got {type(ev).__name__}"
             )
-    except (Exception, SystemExit) as exc:
+    except KeyboardInterrupt:
+        raise  # the user stops the run; finished claims are kept by the caller
+    except BaseException as exc:
         # SystemExit too: a check that ends in argparse's exit made `verify` exit 0 with
-        # no report (KeyboardInterrupt still stops the run)
+        # no report; any other BaseException subclass ended the whole run and lost every
+        # finished claim
         return Outcome(
             verdict="ERROR",
             seconds=time.perf_counter() - start,
@@ -304,6 +307,28 @@ def check_overrides(c: Claim, overrides: dict[str, Any] | None) -> None:
             raise ArgumentError(
                 f"unknown override {key!r} for claim {c.id!r}{did_you_mean(key, names)}; "
                 f"{takes}")
+
+
+def error_result(c: Claim, profile: str, seed: int, reason: str) -> ClaimResult:
+    """An ERROR result for a claim whose run gave no answer at all (its process died).
+
+    Examples
+    --------
+    >>> from specproof.claims import REGISTRY
+    >>> from specproof.theory import load_builtin_claims
+    >>> load_builtin_claims()
+    >>> r = error_result(REGISTRY.get("lin-sn-gan.homogeneity"), "quick", 0, "it died")
+    >>> r.verdict, r.reason
+    ('ERROR', 'it died')
+    """
+    check = Outcome(verdict="ERROR", error=reason)
+    control = Outcome(verdict="ERROR", expected="not run: the check gave no answer")
+    return ClaimResult(
+        id=c.id, paper=c.paper, kind=c.kind, statement=c.statement, verdict="ERROR",
+        reason=reason, seed=seed, profile=profile, params=copy.deepcopy(c.params(profile)),
+        check=check, control=control, control_description=c.control_description,
+        seconds=0.0, figures={}, cpu_seconds=0.0,
+    )
 
 
 def run_claim(

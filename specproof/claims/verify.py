@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ from specproof.claims.resume import (
     resume_point,
 )
 from specproof.claims.run import VerifyRun
-from specproof.claims.runner import ClaimResult, run_claim
+from specproof.claims.runner import ClaimResult, error_result, run_claim
 from specproof.claims.selection import import_user_modules
 
 
@@ -229,7 +230,14 @@ def verify(
         folder.abandon()  # a second Ctrl-C: the staging folder stays for --resume
         raise
     except BaseException:
-        folder.discard()
+        if run.results:
+            # finished claims are not lost to one crash: the staging folder stays for
+            # --resume, as after a second Ctrl-C
+            folder.abandon()
+            print(f"specproof verify: the run stopped on an error; the {len(run.results)} "
+                  f"claims finished are kept, `--resume` continues it", file=sys.stderr)
+        else:
+            folder.discard()
         raise
     folder.commit()
     return run
@@ -253,8 +261,39 @@ def _carry_over(out: Path, staging: Path, rerun: set[str], profile: str, seed: i
 
 def _run_pool(claims, profile, seed, staging, jobs, modules, shown, finished,
               threads=None) -> None:
-    workers = min(jobs, len(claims), os.cpu_count() or 1)
+    """Run ``claims`` in worker processes, ``jobs`` at a time.
+
+    A worker that dies (SIGKILL from the out-of-memory killer, a crash in compiled code,
+    ``os._exit``) breaks the whole pool: every claim then in flight fails alike, so
+    each of them is rerun alone in a pool of one. The one that kills its worker again
+    is recorded as ERROR; the others finish normally, and so does the rest of the queue.
+    """
     queue = list(claims)
+    suspects: list = []
+    while queue or suspects:
+        if suspects:
+            c = suspects.pop(0)
+            if _pool_pass([c], 1, profile, seed, staging, modules, shown, finished,
+                          threads):
+                finished((_worker_died(c, profile, seed), [], 0.0), True)
+            continue
+        workers = min(jobs, len(queue), os.cpu_count() or 1)
+        suspects = _pool_pass(queue, workers, profile, seed, staging, modules, shown,
+                              finished, threads)
+
+
+def _worker_died(c: Claim, profile: str, seed: int) -> ClaimResult:
+    return error_result(
+        c, profile, seed,
+        "its worker process died without an answer (killed by a signal, e.g. the "
+        "out-of-memory killer's SIGKILL, a crash in compiled code, or os._exit); rerun it "
+        "with --jobs 1 to see it happen in this process")
+
+
+def _pool_pass(queue, workers, profile, seed, staging, modules, shown, finished,
+               threads) -> list:
+    """Run claims from ``queue`` (consumed) in one pool; the claims in flight when a
+    worker died, or [] when the pool ran the queue out."""
     initargs = (tuple(modules), threads_per_worker(workers, threads))
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_worker_init, initargs=initargs
@@ -268,11 +307,17 @@ def _run_pool(claims, profile, seed, staging, jobs, modules, shown, finished,
                     c = queue.pop(0)
                     shown.start(c.id)
                     fut = pool.submit(_worker_run, c.id, profile, seed, str(staging))
-                    pending[fut] = c.id
+                    pending[fut] = c
                 done, _ = wait(set(pending), timeout=0.5, return_when=FIRST_COMPLETED)
                 for fut in done:
+                    try:
+                        item = fut.result()
+                    except BrokenProcessPool:
+                        # every future in flight fails with it: which claim killed its
+                        # worker is unknown here, so all of them are suspects
+                        return list(pending.values())
                     pending.pop(fut)
-                    finished(fut.result(), True)
+                    finished(item, True)
         except BaseException:
             # a running claim would otherwise finish first (SIGINT sent to this process
             # alone reaches no worker); what it wrote is pruned from the report. The
@@ -282,3 +327,4 @@ def _run_pool(claims, profile, seed, staging, jobs, modules, shown, finished,
             for proc in workers_now:
                 proc.terminate()
             raise
+    return []

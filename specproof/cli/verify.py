@@ -208,6 +208,20 @@ def _check_same_run_settings(args, out) -> None:
             f"--seed {seed}, this one asks --profile {args.profile} --seed {args.seed}; "
             "use the same profile and seed, or drop --last-failed to run every selected "
             "claim")
+    # the verdicts carried over are those of the --module files as they were then: one
+    # edited since could turn a carried PASS into a FAIL that --last-failed never reruns
+    from specproof.claims.report import module_record
+    from specproof.claims.resume import ResumeError, ResumePoint, check_resumable
+
+    env = doc.get("environment")
+    modules = env.get("modules") if isinstance(env, dict) else None
+    point = ResumePoint(out, profile, seed, [], False,
+                        modules if isinstance(modules, list) else None)
+    try:
+        check_resumable(point, args.profile, args.seed,
+                        [module_record(m) for m in args.module])
+    except ResumeError as exc:
+        raise UsageError(str(exc).replace("--resume", "--last-failed")) from exc
 
 
 def _cmd_claims(args: argparse.Namespace) -> int:
