@@ -19,7 +19,9 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from functools import lru_cache
+
+from specproof.claims.math_check import _MATH_COMMANDS, math_is_safe  # noqa: F401
+from specproof.claims.mathml import mathml
 
 # Characters outside ASCII that statements and descriptions use, as pdflatex input that
 # needs no package beyond a standard installation.
@@ -115,112 +117,6 @@ def md_escape(text: object) -> str:
     return re.sub(r"([|*_`\\<>\[\]$])", r"\\\1", str(text)).replace("\n", " ")
 
 
-# ---------------------------------------------------------------------------------------
-# math pieces
-
-# Control sequences that pdflatex with amsmath and amssymb knows in math mode, and the
-# number of mandatory arguments each takes (only those with arguments are listed with
-# a count above 0).
-_MATH_COMMANDS: dict[str, int] = dict.fromkeys(
-    """alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda
-    mu nu xi pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma
-    Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega le leq ge geq ne neq lt gt approx
-    sim simeq cong equiv propto ll gg prec succ preceq succeq subset subseteq supset
-    supseteq in notin ni to mapsto rightarrow leftarrow Rightarrow Leftarrow leftrightarrow
-    iff implies longrightarrow uparrow downarrow cdot times div pm mp ast star circ bullet
-    otimes oplus odot wedge vee cap cup setminus sum prod int oint coprod bigcup bigcap
-    bigoplus bigotimes infty partial nabla forall exists emptyset varnothing ell hbar
-    imath jmath top bot perp mid parallel langle rangle lceil rceil lfloor rfloor lvert
-    rvert lVert rVert vert Vert | { } , ; : ! quad qquad dots ldots cdots vdots ddots
-    left right big Big bigg Bigg bigl bigr Bigl Bigr max min sup inf lim limsup liminf
-    log ln exp det dim ker deg arg sin cos tan sinh cosh tanh Pr gcd intercal prime
-    colon triangleq coloneqq lesssim gtrsim asymp""".split(),
-    0,
-)
-_MATH_COMMANDS.update(dict.fromkeys(
-    """hat widehat tilde widetilde bar overline underline vec dot ddot check breve acute
-    grave mathrm mathbf mathit mathsf mathtt mathcal mathbb mathfrak boldsymbol
-    operatorname text textrm textit textbf sqrt""".split(), 1))
-_MATH_COMMANDS.update(dict.fromkeys("frac dfrac tfrac binom".split(), 2))
-_MATH_TOKEN = re.compile(r"\\([A-Za-z]+|.)|([{}])|(\s+)|(.)", re.S)
-
-
-@lru_cache(maxsize=4096)
-def math_is_safe(src: str) -> bool:
-    r"""Whether ``src`` (the inside of ``$...$``) typesets with amsmath and amssymb.
-
-    It must use only known commands, give each its arguments, balance its braces and
-    ``\left``/``\right``, and hold no character that ends or comments out math in TeX
-    (``%``, ``#``, ``&``, a line break command). What fails is printed as written.
-
-    Examples
-    --------
-    >>> math_is_safe(r"\|A\|_F \le \sqrt{r}\,\|A\|_2"), math_is_safe(r"\frac{a}")
-    (True, False)
-    >>> math_is_safe(r"\input{x}"), math_is_safe("50% of x")
-    (False, False)
-    """
-    if not src.strip() or any(ch in src for ch in "%#&\n") or not src.isascii():
-        return False
-    tokens = []
-    for m in _MATH_TOKEN.finditer(src):
-        if m.group(3):
-            continue
-        if m.group(1) is not None:
-            name = m.group(1)
-            if name == "\\" or name not in _MATH_COMMANDS:
-                return False
-            tokens.append("\\" + name)
-        else:
-            tokens.append(m.group(2) or m.group(4))
-    depth = 0
-    pending = []  # stack of argument counts still wanted, per brace depth
-    lefts = 0
-    for i, tok in enumerate(tokens):
-        if tok == "{":
-            depth += 1
-        elif tok == "}":
-            depth -= 1
-            if depth < 0:
-                return False
-        elif tok in ("\\left", "\\right"):
-            lefts += 1 if tok == "\\left" else -1
-            if lefts < 0 or i + 1 >= len(tokens) or tokens[i + 1] in "{}^_":
-                return False
-        elif tok in ("^", "_") and (i + 1 >= len(tokens) or tokens[i + 1] in ("}", "^", "_")):
-            return False
-        if tok.startswith("\\"):
-            need = _MATH_COMMANDS[tok[1:]]
-            if tok == "\\sqrt" and i + 1 < len(tokens) and tokens[i + 1] == "[":
-                need = 1  # \sqrt[n]{x}: the optional part is ordinary tokens here
-            pending.append((i, need))
-    if depth != 0 or lefts != 0:
-        return False
-    for i, need in pending:
-        j = i + 1
-        for _ in range(need):
-            if j >= len(tokens) or tokens[j] in ("}", "^", "_"):
-                return False
-            if tokens[j] == "{":
-                level = 0
-                while j < len(tokens):
-                    level += tokens[j] == "{"
-                    level -= tokens[j] == "}"
-                    j += 1
-                    if level == 0:
-                        break
-            elif tokens[j] == "[" and tokens[i] == "\\sqrt":
-                while j < len(tokens) and tokens[j] != "]":
-                    j += 1
-                j += 1
-                if j >= len(tokens) or tokens[j] in ("}", "^", "_"):
-                    return False
-                j += 1
-            else:
-                j += 1
-    return True
-
-
 def split_math(text: object) -> list[tuple[str, bool]]:
     r"""Cut ``text`` into ``(piece, is_math)`` pairs.
 
@@ -289,23 +185,11 @@ def tex_rich(text: object) -> str:
                    for piece, is_math in split_math(text))
 
 
-@lru_cache(maxsize=4096)
-def mathml(src: str) -> str:
-    """Inline MathML for a LaTeX math source (latex2mathml), with the source as alttext.
-
-    Examples
-    --------
-    >>> mathml("x^2").startswith('<math alttext="x^2" xmlns="http://www.w3.org/1998/Math/MathML"')
-    True
-    """
-    from latex2mathml.converter import convert
-
-    out = convert(src, display="inline")
-    return out.replace("<math ", f'<math alttext="{html.escape(src)}" ', 1)
-
-
 def html_rich(text: object) -> str:
     """``text`` as HTML: math as MathML, everything else escaped.
+
+    Math that latex2mathml cannot read, or whose MathML fails the checks in
+    :func:`mathml`, is shown as its source, dollars included.
 
     Examples
     --------
@@ -318,7 +202,7 @@ def html_rich(text: object) -> str:
             try:
                 out.append(mathml(piece))
                 continue
-            except Exception:  # latex2mathml cannot read it: shown as its source
+            except Exception:  # latex2mathml cannot read it, or its output is refused
                 piece = f"${piece}$"
         out.append(html.escape(piece))
     return "".join(out)
