@@ -79,14 +79,43 @@ def _tex_char(ch: str) -> str:
 def tex_escape(text: object) -> str:
     r"""Text as pdflatex input: specials escaped, common Unicode as math, nothing dropped.
 
-    A line may break after an underscore (long snake_case names fit a column).
+    A line may break after an underscore (long snake_case names fit a column), and a
+    word longer than ``_LONG_WORD`` characters (a path, a URL, a long repr in an error
+    message) also after ``/ . - : = , ;`` and at least every ``_LONG_WORD`` characters:
+    unbroken, such a word stuck 300-500 pt out of a two-column page.
 
     Examples
     --------
     >>> print(tex_escape("||x||_2 <= 1 & 50% → λ"))
     \textbar{}\textbar{}x\textbar{}\textbar{}\_\allowbreak{}2 \textless{}= 1 \& 50\% $\to$ $\lambda$
+    >>> print(tex_escape("/tmp/a/b"))
+    /tmp/a/b
+    >>> print(tex_escape("see /home/user/project/results/run-42/evidence.json"))
+    see /\allowbreak{}home/\allowbreak{}user/\allowbreak{}project/\allowbreak{}results/\allowbreak{}run-\allowbreak{}42/\allowbreak{}evidence.\allowbreak{}json
     """
-    return "".join(_tex_char(ch) for ch in str(text))
+    return "".join(_tex_word(word) for word in re.split(r"(\s+)", str(text)))
+
+
+# a word longer than this gets break points (a number, an identifier or a short path
+# keeps its line-breaking as TeX would do it)
+_LONG_WORD = 20
+_BREAK_AFTER = frozenset("/.-:=,;")
+
+
+def _tex_word(word: str) -> str:
+    if len(word) <= _LONG_WORD:
+        return "".join(_tex_char(ch) for ch in word)
+    out, since = [], 0
+    for i, ch in enumerate(word):
+        out.append(_tex_char(ch))
+        since += 1
+        last = i == len(word) - 1
+        if not last and (ch in _BREAK_AFTER or since >= _LONG_WORD) and ch != "_":
+            out.append(r"\allowbreak{}")
+            since = 0
+        elif ch == "_":
+            since = 0  # _tex_char already allows a break after it
+    return "".join(out)
 
 
 def tex_ident(text: object) -> str:

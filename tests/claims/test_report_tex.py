@@ -50,6 +50,11 @@ SYNTHETIC = textwrap.dedent(
                                                     for k in range(12)]},
             "text": "top Hessian eigenvector and gradient, both signs; 1 / lambda_max(K_0)",
             "big": 123456789012, "flag": True, "nothing": None, "inf": float("inf"),
+            # words with no space: they stuck 300-500 pt out of a two-column page
+            "path": "/tmp/pytest-of-someone/pytest-1234/test_a_rather_long_name0/"
+                    "rep/certificates/synthetic.control.gram.json",
+            "url": "https://example.org/a/very/long/address/that/goes/on/and/on/"
+                   "without/any/space/index.html?query=1&other=2",
         }
         table = [{"index": i, **{f"column_number_{k}": -1.23456789e-10 * (i + k)
                                  for k in range(9)}, "note": "a longer text cell " * 3}
