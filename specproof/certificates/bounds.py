@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from specproof._core import ArgumentError, ComputationError, Displayable
+from specproof.certificates.rational_text import directed_text
 
 
 def _cert_dict(cert: Any) -> Any:
@@ -92,7 +93,8 @@ class NormBounds(Displayable):
     def __repr__(self) -> str:
         q = "inf" if math.isinf(self.q) else f"{self.q:g}"
         return (
-            f"NormBounds(q={q}, lower={self.lower:.10g}, upper={self.upper:.10g}, "
+            f"NormBounds(q={q}, lower={directed_text(self.lower, 10, up=False)}, "
+            f"upper={directed_text(self.upper, 10, up=True)}, "
             f"ratio={self.ratio:.6g}, upper_method={self.upper_method!r}, "
             f"lower_method={self.lower_method!r})"
         )

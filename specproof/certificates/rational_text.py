@@ -191,3 +191,30 @@ __all__ = [
     "parse_rational",
     "rational_str",
 ]
+
+
+def directed_text(x: float, digits: int, up: bool) -> str:
+    """``x`` to ``digits`` significant digits, rounded toward +inf (``up``) or -inf.
+
+    What a printed bound needs: an upper bound shown to nearest can fall below the true
+    value it bounds (``2.078579755`` for ``(56/3)^(1/4) = 2.07857975525...``), a lower bound
+    above it. The float's exact binary value is rounded, once.
+
+    Examples
+    --------
+    >>> directed_text(2.0785797552508, 10, up=True), directed_text(2.0785797552508, 10, up=False)
+    ('2.078579756', '2.078579755')
+    >>> directed_text(1e75, 12, up=True), directed_text(-0.5, 3, up=False)
+    ('1.00000000000e+75', '-0.5')
+    """
+    if not math.isfinite(x) or x == 0.0:
+        return f"{x:.{digits}g}"
+    ctx = decimal.Context(prec=digits, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN,
+                          rounding=decimal.ROUND_CEILING if up else decimal.ROUND_FLOOR)
+    d = ctx.plus(decimal.Decimal(x))
+    exponent = d.adjusted()
+    if -5 <= exponent < digits:  # plain notation, as %g prints it, without trailing zeros
+        text = format(d, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return format(d, "e").replace("E", "e")
+

@@ -75,6 +75,7 @@ def _cmd_certify(args: argparse.Namespace) -> int:
         two_to_q,
         writable_output,
     )
+    from specproof.certificates.rational_text import directed_text
     from specproof.certificates.refute import as_bound
 
     try:
@@ -121,8 +122,11 @@ def _cmd_certify(args: argparse.Namespace) -> int:
         print(json.dumps(sandwich))
         return 0
     print(f"||X||_(2->{args.q}) of a {X.shape[0]}x{X.shape[1]} matrix")
-    print(f"  lower  {sandwich['lower']:.12g}   (power method; witness below)")
-    print(f"  upper  {upper:.12g}   ({method}: ||X||^{args.q} <= {cert.c_decimal})")
+    # rounded outward: a bound printed to nearest can cross the value it bounds
+    print(f"  lower  {directed_text(sandwich['lower'], 12, up=False)}   (power method; "
+          "witness below)")
+    print(f"  upper  {directed_text(upper, 12, up=True)}   ({method}: ||X||^{args.q} <= "
+          f"{cert.c_decimal})")
     if sandwich["ratio"] is not None:
         print(f"  ratio  {sandwich['ratio']:.6g}")
     import numpy as np
