@@ -90,8 +90,8 @@ def tex_escape(text: object) -> str:
     \textbar{}\textbar{}x\textbar{}\textbar{}\_\allowbreak{}2 \textless{}= 1 \& 50\% $\to$ $\lambda$
     >>> print(tex_escape("/tmp/a/b"))
     /tmp/a/b
-    >>> print(tex_escape("see /home/user/project/results/run-42/evidence.json"))
-    see /\allowbreak{}home/\allowbreak{}user/\allowbreak{}project/\allowbreak{}results/\allowbreak{}run-\allowbreak{}42/\allowbreak{}evidence.\allowbreak{}json
+    >>> tex_escape("/home/user/project/results/run-42/evidence.json").count("allowbreak")
+    8
     """
     return "".join(_tex_word(word) for word in re.split(r"(\s+)", str(text)))
 
