@@ -30,6 +30,8 @@ from specproof.certificates.check_result import fail as fail
 from specproof.certificates.check_result import passed as passed
 from specproof.certificates.check_result import x_digest as x_digest
 from specproof.certificates.constants import (
+    MAX_DENOMINATOR_BITS,
+    MAX_MONOMIALS,
     MAX_Q,
     SCHEMA_VERSION,
 )
@@ -299,6 +301,12 @@ class Certificate(Displayable):
             raise CertificateFormatError(
                 f"X.shape must be [n, d] with n, d >= 1, got {_short(shape)}")
         n, d = shape
+        monomials = math.comb(d + q - 1, q)
+        if monomials > MAX_MONOMIALS:
+            raise CertificateFormatError(
+                f"X has d = {d} columns: the identity has C({d + q - 1}, {q}) = {monomials} "
+                f"monomials of degree {q}, more than the checkers handle ({MAX_MONOMIALS}; "
+                "certificates specproof writes have a few thousand)")
         X = _float_matrix(_get(xs, "float", "X"), n, d, "X.float", allow_null=True)
         Xr = _rational_matrix(_get(xs, "rational", "X"), n, d, "X.rational")
         C = parse_rational(_get(doc["C"], "rational", "C"), "C.rational")
@@ -328,9 +336,31 @@ class Certificate(Displayable):
         G = _float_matrix(_get(gram, "float", "gram"), N, N, "gram.float",
                           allow_null=gr is not None)
         Gr = None if gr is None else _rational_matrix(gr, N, N, "gram.rational")
+        _check_common_denominator(Xr, "X.rational")
+        if Gr is not None:
+            _check_common_denominator(Gr, "gram.rational")
         prov = doc.get("provenance", {})
         if not isinstance(prov, dict):
             raise CertificateFormatError(f"provenance must be an object, got {_short(prov)}")
         return cls(q=q, X=X, X_rational=Xr, C=C, basis=tuple(tuple(b) for b in basis),
                    gram=G, gram_rational=Gr, provenance=prov,
                    C_float=math.nan if c_float is None else float(c_float))
+
+
+def _check_common_denominator(rows: Any, name: str) -> None:
+    """Refuse entries whose common denominator exceeds ``MAX_DENOMINATOR_BITS``.
+
+    The exact checks sum the entries over that lcm; coprime huge denominators (each one
+    within the per-rational digit limit) made it grow to millions of bits and a check of
+    a few-megabyte file take hours. The lcm is built incrementally and stops at the limit.
+    """
+    den = 1
+    for row in rows:
+        for x in row:
+            den = math.lcm(den, x.denominator)
+            if den.bit_length() > MAX_DENOMINATOR_BITS:
+                raise CertificateFormatError(
+                    f"the common denominator of {name} exceeds {MAX_DENOMINATOR_BITS} bits: "
+                    "beyond what the exact checks handle (certificates specproof writes "
+                    "have a few hundred bits)")
+

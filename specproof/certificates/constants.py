@@ -47,6 +47,16 @@ MAX_BITS = 96
 MAX_RATIONAL_DIGITS = 200_000
 """Longest numerator or denominator (decimal digits) a certificate file may hold."""
 
+MAX_MONOMIALS = 20_000
+"""Most monomials of degree q in d variables a certificate may need (``C(d+q-1, q)``): the
+checkers walk all of them; certificates ``certify`` writes have a few thousand (d = 22 at
+q = 4 is 12650), and a 1 KB file with d = 120 would have taken hours."""
+
+MAX_DENOMINATOR_BITS = 100_000
+"""Largest common denominator (bits) of X's, or of the Gram matrix's, rational entries:
+the exact identity is summed over it. Exact certificates ``certify`` writes have a few
+hundred bits; 36 coprime 20000-digit denominators took 39 s and larger ones hours."""
+
 MAX_NESTING = 64
 """Deepest JSON nesting a certificate file may have (the format needs 4)."""
 
@@ -57,6 +67,8 @@ __all__ = [
     "MAX_BITS",
     "MAX_NESTING",
     "MAX_Q",
+    "MAX_DENOMINATOR_BITS",
+    "MAX_MONOMIALS",
     "MAX_RATIONAL_DIGITS",
     "POW_ULPS",
     "ROOT_MARGIN_ULPS",
