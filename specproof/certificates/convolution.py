@@ -42,6 +42,7 @@ from scipy.sparse.linalg import LinearOperator
 from specproof._core import (
     ArgumentError,
     ArgumentTypeError,
+    ResourceLimitError,
     as_array,
     as_choice,
     as_int,
@@ -139,6 +140,10 @@ class ConvGeometry:
         return self.c_out * self.output_shape[0] * self.output_shape[1]
 
 
+# the most entries of one input or output vector of a convolution (2 GiB in float64)
+MAX_CONV_VECTOR = 2**28
+
+
 def conv_geometry(
     kernel_shape: tuple[int, ...],
     input_shape: Any,
@@ -197,6 +202,14 @@ def conv_geometry(
                 f"{(ph, pw)}: input_shape must be at least {(kh, kw)} - 2 * padding"
             )
         out = ((h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1)
+    # one vector of the operator's input or output must fit: (10^6)^2 pixels asked numpy
+    # for 21.8 TiB and ended in its raw MemoryError
+    largest = max(c_in * h * w, c_out * out[0] * out[1])
+    if largest > MAX_CONV_VECTOR:
+        raise ResourceLimitError(
+            f"input_shape {(h, w)} with {c_in} input and {c_out} output channels needs "
+            f"vectors of {largest:.3g} entries ({8 * largest / 2**30:.3g} GiB each in "
+            f"float64), more than the limit of {MAX_CONV_VECTOR:.3g} entries")
     return ConvGeometry(c_out, c_in, (kh, kw), (h, w), (sh, sw), (ph, pw), mode, out)
 
 

@@ -29,7 +29,7 @@ import numpy as np
 from scipy.linalg import eigvalsh_tridiagonal, lapack
 from threadpoolctl import ThreadpoolController, threadpool_limits
 
-from specproof._core import ComputationError, as_choice, as_int
+from specproof._core import ArgumentTypeError, ComputationError, as_choice, as_int
 from specproof.certificates.convolution import as_kernel, conv_geometry
 
 UNIT_ROUNDOFF = 2.0**-53
@@ -288,6 +288,9 @@ def circular_singular_values(
     K = as_kernel(kernel, layout=layout)
     method = as_choice(method, METHODS, "method")
     workers = as_int(workers, "workers", minimum=1)
+    if not isinstance(by_frequency, (bool, np.bool_)):
+        # "no" is truthy: it returned the per-frequency array
+        raise ArgumentTypeError(f"by_frequency must be a bool, got {by_frequency!r}")
     g = conv_geometry(K.shape, input_shape, mode="circular")
     h, w = g.input_shape
     # an exact power-of-two scaling to max|K| in [1/2, 1): the Gram squares the values,

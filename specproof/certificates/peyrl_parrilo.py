@@ -14,6 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from specproof._core import ArgumentError
 from specproof.certificates.certificate import Certificate, float_copies, rational_str
 
 Exponent = tuple[int, ...]
@@ -149,9 +150,15 @@ def relax(cert: Certificate, delta: float | Fraction) -> Certificate:
     """
     if cert.gram_rational is None:
         raise ValueError("cert must be an exact certificate (gram_rational is None)")
-    delta = Fraction(str(delta)) if isinstance(delta, float) else Fraction(delta)
+    if isinstance(delta, float) and not math.isfinite(delta):
+        raise ArgumentError(f"delta must be a finite number >= 0, got {delta}")
+    try:
+        delta = Fraction(str(delta)) if isinstance(delta, float) else Fraction(delta)
+    except (TypeError, ValueError) as exc:
+        raise ArgumentError(f"delta must be a number >= 0 (a float or a Fraction), got "
+                            f"{delta!r}") from exc
     if delta < 0:
-        raise ValueError(f"delta must be >= 0, got {delta}")
+        raise ArgumentError(f"delta must be >= 0, got {delta}")
     k = cert.q // 2
     if len(cert.basis) != math.comb(len(cert.basis[0]) + k - 1, k):
         raise ValueError("relax needs the full basis of all degree-q/2 monomials")
