@@ -198,6 +198,11 @@ def certify(
     n, d = len(Xr), len(Xr[0])
     xmax = max(abs(x) for row in Xr for x in row)
     if xmax == 0:
+        if data_bits is not None and rationalize(X) != Xr:
+            # the data was not zero: the rounding to the data_bits grid made it so
+            raise ArgumentError(
+                f"data_bits={data_bits} rounds every entry of X to 0 (each is below half of "
+                f"2^-{data_bits} in size): use more data_bits, or scale X up")
         raise ArgumentError(f"X is the zero matrix ({n}x{d}): ||X||_{{2->{q}}} = 0, nothing "
                             "to certify")
     e = xmax.numerator.bit_length() - xmax.denominator.bit_length()

@@ -26,3 +26,12 @@ def test_relax_names_delta(delta):
 def test_by_frequency_must_be_a_bool(flag):
     with pytest.raises(ArgumentTypeError, match="by_frequency must be a bool"):
         circular_singular_values(np.ones((1, 1, 1, 1)), 4, by_frequency=flag)
+
+
+def test_data_bits_that_round_X_to_zero_are_named():
+    from specproof.certificates import certify
+
+    with pytest.raises(ArgumentError, match="data_bits=4 rounds every entry of X to 0"):
+        certify([[0.001, 0.0]], q=4, data_bits=4)
+    with pytest.raises(ArgumentError, match="X is the zero matrix"):
+        certify([[0.0, 0.0]], q=4, data_bits=4)
