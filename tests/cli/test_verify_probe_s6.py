@@ -232,3 +232,20 @@ def test_an_id_defined_twice_in_one_module_warns(tmp_path, clean):
 
     with pytest.warns(UserWarning, match="'pfs5.a' is defined twice in .*pfs_dup.py"):
         import_user_modules([str(mod)])
+
+
+def test_a_long_table_is_cut_in_html_and_md_but_whole_in_the_evidence(tmp_path, clean):
+    mod = _module(tmp_path, "pfs_table", f'''
+        @claim("pfs6.t", paper="pfs6", kind="exact", statement="s", profiles={P})
+        def t(ctx):
+            rows = [{{"i": i, "x": i * 0.5}} for i in range(2000)]
+            return ctx.evidence(holds=True, measured={{"n": 2000}}, table=rows)
+        t.control(lambda ctx: ctx.evidence(holds=False))
+        ''')
+    out = tmp_path / "rep"
+    assert main(["verify", "--module", str(mod), "--paper", "pfs6", "--out", str(out)]) == 0
+    assert len(_records(out)["pfs6.t"]["check"]["table"]) == 2000
+    for name in ("report.html", "report.md"):
+        text = (out / name).read_text()
+        assert "2000 rows; the first 500 shown, every row is in evidence.json" in text
+        assert "999.5" not in text and "249.5" in text  # rows 1999 and 499
