@@ -57,15 +57,22 @@ of that name in the current folder or the installed packages
             ) from exc
 
 
+# the prefix of the private module names of files given by path
+_PRIVATE = "_specproof_user_"
+
+
 def _import_path(name: str) -> None:
     path = Path(name).expanduser().resolve()
     if path.is_dir():
         raise UserModuleError(f"--module {name!r} is a directory, not a .py file")
     if not path.is_file():
         raise UserModuleError(f"--module {name!r}: no such file ({path})")
+    if any(_same_file(m, path) for n, m in list(sys.modules.items())
+           if not n.startswith(_PRIVATE)):
+        return  # the same file, given before as a dotted name (--module x --module x.py)
     # a private name, so that a user file called json.py does not replace json; two
     # files of the same name (a/lemmas.py, b/lemmas.py) get two names
-    stem = f"_specproof_user_{path.stem}"
+    stem = f"{_PRIVATE}{path.stem}"
     mod_name, k = stem, 1
     while mod_name in sys.modules and not _same_file(sys.modules[mod_name], path):
         k += 1
@@ -89,6 +96,14 @@ def _import_dotted(name: str) -> None:
     cwd = os.getcwd()
     if cwd not in sys.path and "" not in sys.path:
         sys.path.insert(0, cwd)
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        spec = None
+    origin = getattr(spec, "origin", None)
+    if origin and any(_same_file(m, Path(origin).resolve()) for n, m in
+                      list(sys.modules.items()) if n.startswith(_PRIVATE)):
+        return  # the same file, given before as a path: its claims are registered
     try:
         importlib.import_module(name)
     except ModuleNotFoundError as exc:

@@ -249,3 +249,24 @@ def test_a_long_table_is_cut_in_html_and_md_but_whole_in_the_evidence(tmp_path, 
         text = (out / name).read_text()
         assert "2000 rows; the first 500 shown, every row is in evidence.json" in text
         assert "999.5" not in text and "249.5" in text  # rows 1999 and 499
+
+
+@pytest.mark.parametrize("order", ["path-first", "dotted-first"])
+def test_the_same_file_as_a_path_and_as_a_dotted_name_is_imported_once(
+        tmp_path, clean, monkeypatch, order):
+    mod = _module(tmp_path, "pfs_twice", f'''
+        @claim("pfs7.a", paper="pfs7", kind="exact", statement="s", profiles={P})
+        def a(ctx):
+            return ctx.evidence(holds=True, measured={{"x": 1.0}})
+        a.control(lambda ctx: ctx.evidence(holds=False))
+        ''')
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    names = [str(mod), "pfs_twice"] if order == "path-first" else ["pfs_twice", str(mod)]
+    args = ["verify", "--paper", "pfs7", "--out", str(tmp_path / "rep")]
+    for n in names:
+        args += ["--module", n]
+    try:
+        assert main(args) == 0
+    finally:
+        sys.modules.pop("pfs_twice", None)
