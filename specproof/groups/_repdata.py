@@ -92,6 +92,14 @@ def rep_data(rho: Any, name: str, generators: Any = None) -> RepData:
             f"{name} must be a Representation or an ndarray of shape (|G|, d, d), "
             f"got {type(rho).__name__}"
         )
+    if mats.dtype.kind not in "biufc":
+        raise ArgumentTypeError(f"{name} must be numeric, got dtype {mats.dtype}")
+    if mats.dtype in (np.float16, np.longdouble, np.clongdouble) and mats.dtype not in (
+            np.float64, np.complex128):
+        # LAPACK has no float16 or long double: numpy's TypeError came from deep inside
+        raise ArgumentTypeError(
+            f"{name} has dtype {mats.dtype}, which linear algebra does not support: "
+            "convert with .astype(np.float32) or .astype(np.float64)")
     if mats.ndim != 3 or mats.shape[1] != mats.shape[2] or mats.shape[0] == 0:
         raise ArgumentError(f"{name} must have shape (|G|, d, d) with |G| >= 1, got {mats.shape}")
     first_nonfinite(mats, name)

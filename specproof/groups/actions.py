@@ -164,7 +164,8 @@ class SignalAction(Action):
 
     def __init__(self, group: CayleyGroup, channels: int | None = None) -> None:
         self.group = as_group(group, "group")
-        self.channels = channels
+        # channels=0 made empty random points, on which any map "passed"
+        self.channels = None if channels is None else as_positive_int(channels, "channels")
         self.name = "signals over G"
 
     def act(self, g: int, x: Any) -> Any:

@@ -13,8 +13,35 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import Result
+from specproof._core import ResourceLimitError, Result
 from specproof.groups.errors import GroupAxiomError
+
+MAX_ORDER = 10_000
+"""The largest group order kept: its Cayley table holds ``|G|² = 10⁸`` int64 entries
+(0.75 GiB) and takes seconds to build; beyond it the table (and the temporaries that
+build it) would exhaust memory. ``symmetric(7)`` (5040 elements) is within it."""
+
+
+def check_order(order: int, what: str) -> None:
+    """Raise :class:`~specproof.ResourceLimitError` before a Cayley table of ``order``
+    elements is built, when ``order`` exceeds :data:`MAX_ORDER`; ``what`` names the
+    group or argument in the message.
+
+    Examples
+    --------
+    >>> check_order(100, "cyclic(N)")
+    >>> check_order(20_000, "cyclic(N)")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ResourceLimitError: cyclic(N) has 20000 elements: its Cayley ...
+    """
+    if order > MAX_ORDER:
+        gib = 8.0 * float(order) ** 2 / 2**30
+        limit = 8.0 * float(MAX_ORDER) ** 2 / 2**30
+        raise ResourceLimitError(
+            f"{what} has {order} elements: its Cayley table would hold |G|² = "
+            f"{float(order) ** 2:.3g} int64 entries ({gib:.3g} GiB), beyond the limit of "
+            f"{MAX_ORDER} elements (MAX_ORDER, {limit:.3g} GiB)")
 
 # Associativity is checked in slabs of this many (a, b, c) triples so that memory stays
 # bounded for groups of a few hundred elements.

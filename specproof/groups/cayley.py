@@ -16,7 +16,12 @@ from typing import Any
 import numpy as np
 
 from specproof._core import ArgumentError, ArgumentTypeError
-from specproof.groups.axioms import _as_table, _two_sided_identities, check_group_axioms
+from specproof.groups.axioms import (
+    _as_table,
+    _two_sided_identities,
+    check_group_axioms,
+    check_order,
+)
 from specproof.groups.errors import GroupAxiomError
 
 
@@ -87,6 +92,12 @@ class CayleyGroup:
         permutations: np.ndarray | None = None,
         _checked: bool = False,
     ) -> None:
+        # before the O(n³) associativity check and the O(n²) copies below
+        try:
+            rows = len(table)
+        except TypeError:  # not a sequence: _as_table names the problem
+            rows = 0
+        check_order(rows, "the group of this table")
         if not _checked:
             t = _as_table(table)
             res = check_group_axioms(t)

@@ -43,7 +43,12 @@ orthogonal actions the tolerance is ~1.4e-12; a map that breaks equivariance is 
 O(1). Not covered: error a map carries from its construction (an
 :class:`EquivariantLinear` solved for in a skewed basis read 2.8 times the default), and a
 basis far worse conditioned than ``N`` shows (a trivial representation ``P P^-1`` has
-``N = 1``); pass ``tol`` for those.
+``N = 1``); pass ``tol`` for those. Nor is the converse: ``N`` is one number for the
+whole representation, so a block of norm 1e10 lets an error of 1e-6 in an unrelated,
+well-conditioned component pass (C2 on ``[[1, 1e10], [0, -1]] (+) [1]``, ``f(x) = x_2 +
+1e-6 x_1``). ``f`` being a black box, its sensitivity to the badly rounded block cannot be
+told from its sensitivity to the rest, so no sound smaller normaliser is known here;
+check such components separately, or pass ``tol``.
 """
 
 from __future__ import annotations

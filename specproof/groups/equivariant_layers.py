@@ -28,7 +28,13 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from specproof._core import ArgumentError, ArgumentTypeError, as_generator
+from specproof._core import (
+    ArgumentError,
+    ArgumentTypeError,
+    as_generator,
+    as_positive_int,
+    first_nonfinite,
+)
 from specproof.groups._repdata import rep_data
 from specproof.groups.actions import Action, GridAction
 from specproof.groups.finite import FiniteGroup
@@ -204,6 +210,28 @@ def _check_grid_group(G: FiniteGroup) -> GridAction:
     return GridAction(G, axes=(-2, -1))  # raises for groups without an exact grid action
 
 
+def _check_conv_args(c_in: Any, c_out: Any, kernel_size: Any, padding: Any,
+                     kernel: Any) -> None:
+    """Validate a convolution's sizes and padding at construction, not at the first call
+    (kernel_size=0 or -1 and c_in=0 failed there with numpy's reshape errors)."""
+    if kernel is None:
+        for what, v in (("c_in", c_in), ("c_out", c_out), ("kernel_size", kernel_size)):
+            as_positive_int(v, what)
+    if padding not in ("valid", "same"):
+        raise ArgumentError(f"padding must be 'valid' or 'same', got {padding!r}")
+
+
+def _check_kernel(kernel: np.ndarray, padding: str) -> None:
+    """Refuse an empty or non-finite kernel, and an even one with ``padding="same"``."""
+    if kernel.size == 0:
+        raise ArgumentError(f"kernel must have no empty axis, got shape {kernel.shape}")
+    first_nonfinite(kernel, "kernel")
+    ks = kernel.shape[-1]
+    if padding == "same" and ks % 2 == 0:
+        # symmetric zero padding needs an odd kernel (it must commute with rot90/mirrors)
+        raise ArgumentError(f"padding='same' needs an odd kernel_size, got {ks}")
+
+
 def _kernel_or_random(kernel: Any, seed: np.random.Generator | int | None,
                       shape: tuple[int, ...]) -> np.ndarray:
     """``kernel`` as floats, or a Gaussian one of ``shape`` scaled by 1/sqrt(fan-in), the
@@ -239,11 +267,13 @@ class LiftingConv:
                  seed: np.random.Generator | int | None = None, padding: str = "valid",
                  kernel: Any = None) -> None:
         self.grid = _check_grid_group(G)
+        _check_conv_args(c_in, c_out, kernel_size, padding, kernel)
         self.group, self.padding = G, padding
         self.kernel = _kernel_or_random(kernel, seed, (c_out, c_in, kernel_size, kernel_size))
         if self.kernel.ndim != 4 or self.kernel.shape[2] != self.kernel.shape[3]:
             raise ArgumentError(
                 f"kernel must have shape (c_out, c_in, k, k), got {self.kernel.shape}")
+        _check_kernel(self.kernel, padding)
 
     def filter_bank(self) -> np.ndarray:
         """The moved filters ``(g.k)``, shape ``(c_out * |G|, c_in, k, k)`` (o major)."""
@@ -251,6 +281,12 @@ class LiftingConv:
         return bank.reshape(-1, *self.kernel.shape[1:])
 
     def __call__(self, x: Any) -> np.ndarray:
+        x = np.asarray(x)
+        c_in = self.kernel.shape[1]
+        if x.ndim != 3 or x.shape[0] != c_in:
+            # name x, not correlate2d's internal kernels
+            raise ArgumentError(f"x must have shape (c_in, H, W) = ({c_in}, H, W), "
+                                f"got shape {x.shape}")
         out = correlate2d(x, self.filter_bank(), self.padding)
         return out.reshape(self.kernel.shape[0], self.group.order, *out.shape[1:])
 
@@ -288,6 +324,7 @@ class GroupConv:
                  seed: np.random.Generator | int | None = None, padding: str = "valid",
                  kernel: Any = None) -> None:
         _check_grid_group(G)
+        _check_conv_args(c_in, c_out, kernel_size, padding, kernel)
         self.group, self.padding = G, padding
         self.action = GroupGridAction(G)
         self.kernel = _kernel_or_random(
@@ -298,6 +335,7 @@ class GroupConv:
                 f"kernel must have shape (c_out, c_in, |G|, k, k) with |G| = {G.order}, "
                 f"got {k.shape}"
             )
+        _check_kernel(k, padding)
 
     def filter_bank(self) -> np.ndarray:
         """Moved filters, shape ``(c_out * |G|, c_in * |G|, k, k)``."""

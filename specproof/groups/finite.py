@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from specproof._core import ArgumentTypeError, ComputationError
+from specproof.groups.axioms import check_order
 from specproof.groups.cayley import CayleyGroup
 from specproof.groups.constructions import regular_representation
 from specproof.groups.family import Family
@@ -36,6 +37,9 @@ class FiniteGroup(CayleyGroup):
 
     Build one with :meth:`from_table`, :meth:`from_permutations`, :meth:`from_sympy` or a
     family (:func:`specproof.groups.cyclic`, :func:`~specproof.groups.dihedral`, ...).
+    Every constructor refuses groups of more than
+    :data:`~specproof.groups.axioms.MAX_ORDER` (10 000) elements with a
+    :class:`~specproof.ResourceLimitError` before building the ``|G|²`` table.
 
     Attributes
     ----------
@@ -120,6 +124,12 @@ class FiniteGroup(CayleyGroup):
         degree : int, optional
             ``m``; needed only when ``generators`` is empty.
 
+        Raises
+        ------
+        ResourceLimitError
+            As soon as the closure exceeds :data:`~specproof.groups.axioms.MAX_ORDER`
+            (10 000) elements, before any Cayley table is built.
+
         Examples
         --------
         >>> G = FiniteGroup.from_permutations([[1, 0, 2], [1, 2, 0]])
@@ -152,6 +162,8 @@ class FiniteGroup(CayleyGroup):
         >>> FiniteGroup.from_permutation_array(np.array([[0, 1], [1, 0]])).labels
         ['e', '(0 1)']
         """
+        # before the validation, whose sorts and np.unique cost O(n m log n) on their own
+        check_order(len(perms), "the permutation group")
         perms = _as_permutation_array(perms)
         n = perms.shape[0]
         table = _composition_table(perms)

@@ -35,8 +35,9 @@ from scipy.linalg import subspace_angles
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from specproof._core import ArgumentError, ComputationError, as_generator, first_nonfinite
+from specproof._core import ArgumentError, as_generator, first_nonfinite
 from specproof.groups._repdata import check_same_group, rep_data
+from specproof.groups.intertwiner_checks import _check_basis, _check_dimension
 
 DEFAULT_RTOL = float(np.sqrt(np.finfo(float).eps))
 """Relative singular-value threshold, ``sqrt(eps) ~ 1.5e-8``.
@@ -261,13 +262,22 @@ def intertwiners(
     generators : sequence of int, optional
         Generator indices when plain arrays are given (default: every element).
     rng : Generator, int or None
-        Randomness of the Reynolds probes.
+        Randomness of the Reynolds probes, and of the elements sampled when checking a
+        ``"nullspace"`` basis on every element would be too expensive (default: seed 0).
 
     Returns
     -------
     ndarray, shape (k, d_out, d_in)
         ``k = <chi_in, chi_out>`` matrices, orthonormal in the Frobenius inner product,
         each satisfying ``rho_out(g) B = B rho_in(g)``.
+
+    Raises
+    ------
+    ComputationError
+        For ``"nullspace"``: when the number of matrices differs from ``<chi_in, chi_out>``
+        (both are named), or their intertwining residual over all elements (a random
+        sample of them for large groups) exceeds ``rtol``; both happen in
+        ill-conditioned bases, where the generator constraints lose rank.
 
     Examples
     --------
@@ -287,43 +297,12 @@ def intertwiners(
         basis = nullspace_basis(g_out, g_in, rtol=rtol, structure=structure)
         if not (structure == "auto" and _is_permutation(g_out) and _is_permutation(g_in)):
             # the orbit solution of permutation representations is exact: nothing to check
-            _check_basis(basis, a.matrices, b.matrices, rtol)
+            _check_dimension(basis, a, b)
+            _check_basis(basis, a.matrices, b.matrices, rtol, rng)
         return basis
     if method == "reynolds":
         return reynolds_basis(b.matrices, a.matrices, b.inverse_matrices(), rtol=rtol, rng=rng)
     raise ArgumentError(f"method must be 'nullspace' or 'reynolds', got {method!r}")
-
-
-# products the all-element check of a nullspace basis may take (about 1 s)
-_CHECK_FLOPS = 2e9
-
-
-def _check_basis(basis: np.ndarray, mats_in: np.ndarray, mats_out: np.ndarray,
-                 rtol: float | None) -> None:
-    """Refuse a generator-constraint basis that is not one over every element.
-
-    In a skewed basis (condition number 1e3 and more) a genuinely nonzero singular value
-    of a generator's constraint shrinks below the threshold, and that direction was
-    returned as an intertwiner (C7's rot_1 -> rot_2, where Hom = 0: a basis of one
-    element with residual 1.7); the residual over all elements shows it.
-    """
-    k, d_out, d_in = basis.shape
-    if k == 0 or len(mats_in) * k * d_out * d_in * (d_out + d_in) > _CHECK_FLOPS:
-        return  # beyond this the check would cost more than the solve it checks
-    eps = float(np.finfo(np.result_type(basis.dtype, float)).eps)
-    tol = (math.sqrt(eps) if rtol is None else float(rtol))
-    scale = max(1.0, max(float(np.linalg.norm(o, 2) + np.linalg.norm(i, 2))
-                         for o, i in zip(mats_out, mats_in)))
-    left = np.einsum("gij,kjl->gkil", mats_out, basis)
-    right = np.einsum("kij,gjl->gkil", basis, mats_in)
-    residual = float(np.max(np.linalg.norm(left - right, axis=(-2, -1))))
-    if not residual <= tol * scale:
-        raise ComputationError(
-            f"the generators' constraints gave {len(basis)} basis matrices whose "
-            f"intertwining residual over all elements is {residual:.3g} (relative "
-            f"{residual / scale:.2g} > {tol:.2g}): the representations' basis is too "
-            "ill-conditioned for the generator constraints; use method='reynolds', "
-            "hom_dimension, or an orthogonal basis (change_of_basis to one)")
 
 
 def subspace_gap(basis_a: np.ndarray, basis_b: np.ndarray) -> float:

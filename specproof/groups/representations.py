@@ -14,7 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentError, ArgumentTypeError, as_matrix, first_nonfinite
+from specproof._core import (
+    ArgumentError,
+    ArgumentTypeError,
+    ComputationError,
+    as_matrix,
+    first_nonfinite,
+)
 from specproof.groups.cayley import CayleyGroup, as_group
 from specproof.groups.errors import NotAHomomorphismError
 
@@ -42,6 +48,33 @@ def default_tolerance(dtype: Any, dim: int, scale: float = 1.0) -> float:
     return 64.0 * max(1, dim) * eps * max(1.0, float(scale)) ** 2
 
 
+def entry_tolerances(matrices: np.ndarray) -> np.ndarray:
+    """Per-entry tolerances ``64 · d · eps · R_i · C_j`` for ``ρ(a)ρ(b) − ρ(ab)``.
+
+    ``R_i = max(1, max_{g,k} |ρ(g)_ik|)`` and ``C_j = max(1, max_{g,k} |ρ(g)_kj|)`` are the
+    largest entries of row ``i`` and column ``j`` over the group. Entry ``(i, j)`` of a
+    product is ``Σ_k ρ(a)_ik ρ(b)_kj``, whose terms are at most ``R_i C_j``; so ``d eps
+    R_i C_j`` bounds its rounding, and a representation in a skewed basis ``P ρ P⁻¹``
+    (rows scaled by ``P``, columns by ``P⁻¹``) gets the room its rounding needs entry by
+    entry. The global ``64 d eps max|ρ|²`` (:func:`default_tolerance`) is the same bound
+    with every row and column given the largest scale, which let one entry of 1e8 hide an
+    error of 1.25 in an entry of size 1.
+
+    Examples
+    --------
+    >>> m = np.array([np.eye(2), [[1.0, 1e8], [0.0, -1.0]]])
+    >>> t = entry_tolerances(m)
+    >>> bool(t[1, 0] < 1e-13 < 1.0 < t[0, 1])  # row 1 and column 0 stay at scale 1
+    True
+    """
+    d = matrices.shape[1]
+    eps = float(np.finfo(matrices.dtype).eps)
+    mags = np.abs(matrices)
+    rows = np.maximum(1.0, mags.max(axis=(0, 2))) if mags.size else np.ones(d)
+    cols = np.maximum(1.0, mags.max(axis=(0, 1))) if mags.size else np.ones(d)
+    return 64.0 * max(1, d) * eps * np.outer(rows, cols)
+
+
 def _as_matrices(matrices: Any, n: int) -> np.ndarray:
     try:
         m = np.asarray(matrices)
@@ -55,6 +88,12 @@ def _as_matrices(matrices: Any, n: int) -> np.ndarray:
         raise ArgumentError(
             f"matrices must have shape (|G|, d, d) = ({n}, d, d), got shape {m.shape}"
         )
+    if m.dtype in (np.longdouble, np.clongdouble) and m.dtype not in (
+            np.float64, np.complex128):
+        # LAPACK (every intertwiner, decomposition and Fourier routine) has no long double
+        raise ArgumentTypeError(
+            f"matrices has dtype {m.dtype}, which the linear algebra of specproof.groups "
+            "does not support: convert with .astype(np.float64) (complex: np.complex128)")
     if m.dtype.kind == "c":
         m = m.astype(np.complex128) if m.dtype.itemsize < 16 else m
     elif m.dtype.kind != "f":
@@ -71,7 +110,10 @@ class Representation:
     group : FiniteGroup
         The group.
     matrices : array_like, shape (|G|, d, d)
-        One matrix per element index. Real input is stored as float64 (float32 is kept);
+        One matrix per element index. Real input is stored as float64 (float32 is kept;
+        float16 is refused with a :class:`~specproof.ComputationError`, too coarse for
+        any check, and long double with an :class:`~specproof.ArgumentTypeError`, as
+        LAPACK has no routines for either);
         complex input is allowed (e.g. complex irreps for Fourier transforms).
     name : str, optional
         Readable name.
@@ -110,16 +152,33 @@ class Representation:
                 f"check must be 'auto', 'all', 'generators' or 'none', got {check!r}"
             )
         m = _as_matrices(matrices, group.order)
+        if m.dtype == np.float16:
+            # the dtype tolerance 64 d eps (0.5 for d = 8) could not fail: a map off by
+            # 0.39 was accepted, and LAPACK then failed with numpy's TypeError
+            tol16 = default_tolerance(m.dtype, int(m.shape[1]))
+            raise ComputationError(
+                f"{name if name is not None else 'matrices'}: float16 is too coarse to "
+                "decide irreducibility, or even whether the matrices form a "
+                f"representation (rounding alone allows errors of {tol16:.2g}), and "
+                "linear algebra (LAPACK) has no float16; give the matrices in float32 "
+                "or float64")
         m.setflags(write=False)
         self.group: CayleyGroup = group
         self.matrices: np.ndarray = m
         self.dim: int = int(m.shape[1])
         self.name: str = name if name is not None else f"rep{self.dim}"
         if check != "none":
-            scale = float(np.max(np.abs(m))) if m.size else 1.0
-            tol = default_tolerance(m.dtype, self.dim, scale) if atol is None else float(atol)
-            err, pair = homomorphism_error(group, m, mode=check)
-            if err > tol:
+            if atol is None:
+                # per-entry tolerance 64 d eps R_i C_j (see entry_tolerances): a global
+                # 64 d eps max|ρ|² let one entry of 1e8 hide ρ(r)² = diag(2.25, 1, 1)
+                tols = entry_tolerances(m)
+                ratio, pair, err, tol = _scaled_homomorphism_error(group, m, tols, check)
+                failed = ratio > 1.0
+            else:
+                tol = float(atol)
+                err, pair = homomorphism_error(group, m, mode=check)
+                failed = err > tol
+            if failed:
                 a, b = pair
                 if a < 0:
                     raise NotAHomomorphismError(
@@ -279,30 +338,54 @@ def homomorphism_error(
     >>> homomorphism_error(cyclic(3), M)
     (2.0, (1, 1))
     """
+    d = matrices.shape[1]
+    ratio, pair, _, _ = _scaled_homomorphism_error(group, matrices, np.ones((d, d)), mode)
+    return ratio, pair
+
+
+def _scaled_homomorphism_error(
+    group: CayleyGroup, matrices: np.ndarray, tols: np.ndarray, mode: str = "auto"
+) -> tuple[float, tuple[int, int], float, float]:
+    """Worst ``|ρ(a)ρ(b) − ρ(ab)|_ij / tols_ij`` (and ``|ρ(e) − I|_ij / tols_ij``).
+
+    Returns ``(ratio, pair, error, tol)``: the worst ratio, its pair (``(-1, -1)`` for
+    ``ρ(e) ≠ I``), and the absolute error and tolerance of that entry.
+    """
     n, d = matrices.shape[0], matrices.shape[1]
-    id_err = float(np.max(np.abs(matrices[group.identity] - np.eye(d)))) if d else 0.0
+    if d == 0:
+        return 0.0, (0, 0), 0.0, 0.0
+    id_ratios = np.abs(matrices[group.identity] - np.eye(d)) / tols
+    k = int(np.argmax(id_ratios))
+    id_ratio = float(id_ratios.flat[k])
+    id_entry = (float(np.abs(matrices[group.identity] - np.eye(d)).flat[k]),
+                float(tols.flat[k]))
     if mode == "auto":
         mode = "all" if n * n * (d**3 + 64) <= _FULL_CHECK_COST else "generators"
     rows = np.arange(n) if mode == "all" else np.asarray(group.generators, dtype=np.int64)
-    worst, pair = -1.0, (0, 0)
-    if d == 0 or rows.size == 0:
+    worst, pair, entry = -1.0, (0, 0), (0.0, 0.0)
+    if rows.size == 0:
         worst = 0.0
     # a slab of rows a at a time: all products ρ(a)ρ(b) at once, bounded memory
     step = max(1, int(_SLAB_ENTRIES // max(1, n * d * d)))
-    for start in range(0, rows.size if d else 0, step):
+    for start in range(0, rows.size, step):
         a = rows[start:start + step]
-        diff = np.matmul(matrices[a][:, None], matrices[None]) - matrices[group.table[a]]
-        errs = np.max(np.abs(diff), axis=(2, 3))
+        diff = np.abs(np.matmul(matrices[a][:, None], matrices[None])
+                      - matrices[group.table[a]])
+        ratios = diff / tols
+        errs = np.max(ratios, axis=(2, 3))
         i, b = np.unravel_index(int(np.argmax(errs)), errs.shape)
         if errs[i, b] > worst:
             worst, pair = float(errs[i, b]), (int(a[i]), int(b))
-    if id_err > worst:
-        return id_err, (-1, -1)
-    return max(worst, 0.0), pair
+            flat = int(np.argmax(ratios[i, b]))
+            entry = (float(diff[i, b].flat[flat]), float(tols.flat[flat]))
+    if id_ratio > worst:
+        return id_ratio, (-1, -1), *id_entry
+    return max(worst, 0.0), pair, *entry
 
 
 __all__ = [
     "Representation",
     "default_tolerance",
+    "entry_tolerances",
     "homomorphism_error",
 ]

@@ -11,6 +11,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from specproof.groups.axioms import check_order
 from specproof.groups.family import Family, positive_parameter
 from specproof.groups.finite import FiniteGroup
 from specproof.groups.irrep import Irrep, one_dimensional, rotations
@@ -29,6 +30,7 @@ class Cyclic(Family):
 
     def build(self) -> FiniteGroup:
         (N,) = self.params
+        check_order(N, f"cyclic({N})")  # before the N² table is allocated
         k = np.arange(N)
         table = (k[:, None] + k[None, :]) % N
         return FiniteGroup(table, labels=[power_label(i) for i in range(N)], name=f"C{N}",
@@ -55,7 +57,8 @@ def cyclic(N: int) -> FiniteGroup:
     Parameters
     ----------
     N : int
-        Order, ``N >= 1``.
+        Order, ``1 <= N <= MAX_ORDER`` (10 000; a larger Cayley table raises
+        :class:`~specproof.ResourceLimitError`).
 
     Examples
     --------

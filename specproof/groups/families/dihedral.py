@@ -13,6 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from specproof.groups.axioms import check_order
 from specproof.groups.families.cyclic import power_label
 from specproof.groups.family import Family, positive_parameter
 from specproof.groups.finite import FiniteGroup
@@ -27,6 +28,7 @@ class Dihedral(Family):
 
     def build(self) -> FiniteGroup:
         (N,) = self.params
+        check_order(2 * N, f"dihedral({N})")  # before the (2N)² table is allocated
         idx = np.arange(2 * N)
         k, j = idx % N, idx // N
         sign = np.where(j == 1, -1, 1)
@@ -64,7 +66,8 @@ def dihedral(N: int) -> FiniteGroup:
     Parameters
     ----------
     N : int
-        Number of rotations, ``N >= 1``.
+        Number of rotations, ``1 <= N <= MAX_ORDER / 2`` (5000; a larger Cayley table
+        raises :class:`~specproof.ResourceLimitError`).
 
     Examples
     --------

@@ -15,6 +15,7 @@ from typing import ClassVar
 import numpy as np
 
 from specproof._core import ArgumentTypeError
+from specproof.groups.axioms import check_order
 from specproof.groups.errors import NoIrrepsTableError
 from specproof.groups.family import Family
 from specproof.groups.finite import FiniteGroup
@@ -31,6 +32,7 @@ class Product(Family):
     def build(self, name: str | None = None) -> FiniteGroup:
         G, H = self.params
         n, m = G.order, H.order
+        check_order(n * m, f"{G.name} x {H.name}")  # before the (nm)² table is allocated
         g = np.repeat(np.arange(n), m)
         h = np.tile(np.arange(m), n)
         table = G.table[g[:, None], g[None, :]] * m + H.table[h[:, None], h[None, :]]
@@ -64,7 +66,9 @@ class Product(Family):
 def direct_product(G: FiniteGroup, H: FiniteGroup, name: str | None = None) -> FiniteGroup:
     """The direct product ``G × H``; element ``(g, h)`` has index ``g·|H| + h``.
 
-    Labels are ``"(g,h)"`` with the factors' labels.
+    Labels are ``"(g,h)"`` with the factors' labels. ``|G| |H|`` above
+    :data:`~specproof.groups.axioms.MAX_ORDER` (10 000) raises
+    :class:`~specproof.ResourceLimitError` before the table is built.
 
     Examples
     --------
