@@ -64,8 +64,30 @@ class Activation:
         return super().__reduce__()
 
 
+#: Beyond this |z| every Gaussian factor ``exp(-z^2 / 2)`` (and ``exp(-z^2)``) is 0 in
+#: float64 (``exp(-800)`` underflows) and so is each derivative that carries one.
+_GAUSS_ZERO = 40.0
+
+
+def _gauss_factor(z: np.ndarray, fn: Fn) -> np.ndarray:
+    """``fn(z)`` for a term that carries a Gaussian factor, as its exact limit 0 where
+    ``|z| > _GAUSS_ZERO``.
+
+    ``fn`` runs on ``z`` clipped to that range: at |z| near 1e154 ``z * z`` overflows and
+    ``exp(-inf) * (2 - inf)`` was ``0 * -inf = NaN`` (GELU's second derivative, erf's at
+    1e308). NaN inputs stay NaN.
+    """
+    z = np.asarray(z)
+    out = np.asarray(fn(np.clip(z, -_GAUSS_ZERO, _GAUSS_ZERO)))
+    return np.where(np.abs(z) > _GAUSS_ZERO, np.zeros((), out.dtype), out)
+
+
 def _erf_d1(z: np.ndarray) -> np.ndarray:
-    return _SQRT_2_OVER_PI * np.exp(-z * z)
+    return _gauss_factor(z, lambda t: _SQRT_2_OVER_PI * np.exp(-t * t))
+
+
+def _erf_d2(z: np.ndarray) -> np.ndarray:
+    return _gauss_factor(z, lambda t: -2.0 * t * (_SQRT_2_OVER_PI * np.exp(-t * t)))
 
 
 def _tanh_d1(z: np.ndarray) -> np.ndarray:
@@ -93,11 +115,13 @@ def _gelu(z: np.ndarray) -> np.ndarray:
 
 
 def _gelu_d1(z: np.ndarray) -> np.ndarray:
-    return special.ndtr(z) + z * _INV_SQRT_2PI * np.exp(-0.5 * z * z)
+    # Phi(z) is exactly 0 or 1 out there; only the Gaussian term is cut
+    return special.ndtr(z) + _gauss_factor(
+        z, lambda t: t * _INV_SQRT_2PI * np.exp(-0.5 * t * t))
 
 
 def _gelu_d2(z: np.ndarray) -> np.ndarray:
-    return _INV_SQRT_2PI * np.exp(-0.5 * z * z) * (2.0 - z * z)
+    return _gauss_factor(z, lambda t: _INV_SQRT_2PI * np.exp(-0.5 * t * t) * (2.0 - t * t))
 
 
 def _leaky(z: np.ndarray, slope: float) -> np.ndarray:
@@ -138,7 +162,7 @@ ACTIVATIONS: dict[str, Activation] = {
     "identity": Activation(
         "identity", lambda z: z, np.ones_like, np.zeros_like, smooth=True, identity=True
     ),
-    "erf": Activation("erf", special.erf, _erf_d1, lambda z: -2.0 * z * _erf_d1(z)),
+    "erf": Activation("erf", special.erf, _erf_d1, _erf_d2),
     "tanh": Activation("tanh", np.tanh, _tanh_d1, _tanh_d2, d1_of_output=lambda a: 1.0 - a * a),
     "softplus": Activation("softplus", lambda z: np.logaddexp(0.0, z), special.expit, _sig_d1),
     "sigmoid": Activation(

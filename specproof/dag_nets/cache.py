@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from specproof._core import ArgumentError, ArgumentTypeError, to_jsonable
+from specproof.dag_nets.source_deps import user_modules
 
 #: Bumped when the record layout changes, so old files are not misread.
 FORMAT = 2
@@ -112,11 +113,17 @@ def _digest_files(paths: list[Path]) -> str:
 
 
 def code_version(measure: Any) -> str:
-    """A version of the code that computes ``measure``: the SHA-256 of its module's source
-    and of every module of ``specproof.dag_nets`` (which builds, compiles and measures).
+    """A version of the code that computes ``measure``: the SHA-256 of the source of its
+    module, of every module of ``specproof.dag_nets`` (which builds, compiles and
+    measures), and of every user module it depends on (:func:`user_modules`: helper
+    modules it imports, transitively, wherever they live, outside the standard library
+    and installed packages; found from the ``import`` statements of the sources).
 
-    Any edit there (a fix, a new default) makes every point new; a point is recomputed
-    too often rather than read back stale.
+    Any edit there (a fix, a new default, an edited helper module) makes every point new;
+    a point is recomputed too often rather than read back stale. Not covered: an
+    installed package's upgrade, data files the measurement reads, code reached only
+    dynamically (``importlib.import_module(name)``, ``exec``), and a measurement defined
+    where there is no source file (an interactive session).
 
     Examples
     --------
@@ -131,6 +138,10 @@ def code_version(measure: Any) -> str:
     except TypeError:  # a builtin or C function: its module has no source to read
         own = None
     files = package + ([Path(own).resolve()] if own else [])
+    # a helper module the measurement imports: editing it changed the results while the
+    # cache kept serving the old ones (only the measurement's own file was hashed)
+    listed = set(files)
+    files += [p for p in user_modules(measure) if p not in listed]
     return _digest_files(files)
 
 

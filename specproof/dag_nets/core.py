@@ -47,7 +47,7 @@ from specproof.dag_nets.errors import (
     NotSmoothError,
 )
 from specproof.dag_nets.maps import MapsMixin
-from specproof.dag_nets.params import ParamsMixin
+from specproof.dag_nets.params import ParamsMixin, check_network_memory
 from specproof.dag_nets.structure import analyse
 
 PARAMETERIZATIONS = ("ntk", "standard")
@@ -92,6 +92,16 @@ class NetworkCore(ParamsMixin, MapsMixin):
         self._roles = (inputs, outputs)
         self.graph = graph
         self.parameterization = as_choice(parameterization, PARAMETERIZATIONS, "parameterization")
+        # sized before any array is: an oversized graph (a node of size 1e11) was numpy's
+        # raw MemoryError, and sizes whose products pass 2^63 would wrap in intp arrays
+        n_neurons = sum(st.sizes.values())
+        n_weights = (graph.number_of_edges() if all(k == 1 for k in st.sizes.values())
+                     else sum(st.sizes[u] * st.sizes[v] for u, v in graph.edges))
+        check_network_memory(
+            n_weights + (n_neurons - sum(st.sizes[v] for v in st.inputs)
+                         if self.bias > 0 else 0),
+            n_neurons, graph.number_of_edges(), self.dtype.itemsize,
+            self.parameterization == "standard")
         engine = as_choice(engine, ENGINES, "engine")
         self.inputs, self.outputs = st.inputs, st.outputs
         self.sizes, self.fan_in = st.sizes, st.fan_in

@@ -41,6 +41,7 @@ from scipy import special
 
 from specproof._core import ArgumentError, ComputationError, as_choice, as_float, as_int
 from specproof.dag_nets.activations import Activation, get_activation
+from specproof.dag_nets.dual_args import CORRELATION_SLACK, check_dual, pair_up  # noqa: F401
 
 #: Closed forms exist for these activations (by name).
 CLOSED_FORM = ("identity", "erf", "relu", "leaky_relu")
@@ -113,13 +114,7 @@ class Dual(NamedTuple):
 _CHUNK = 1 << 21  # (entries x nodes^2) evaluated at once
 
 
-def _pair(a: np.ndarray, b: np.ndarray, pairs) -> tuple[np.ndarray, np.ndarray]:
-    """Per-input quantities ``a_i``, ``b_j`` shaped to broadcast against the kernel: as
-    rows and columns (batched over leading axes), or gathered for the listed entries
-    ``pairs = (i, j)`` of a kernel stored as those entries only."""
-    if pairs is None:
-        return a[..., :, None], b[..., None, :]
-    return a[..., pairs[0]], b[..., pairs[1]]
+_pair = pair_up  # the name the closed forms below use
 
 
 def _rho(c: np.ndarray, a: np.ndarray, b: np.ndarray, pairs=None):
@@ -296,7 +291,30 @@ def dual(
     >>> r = dual("relu", np.array([[0.0]]), np.ones(1), np.ones(1))
     >>> float(r.e[0, 0]), float(r.ed[0, 0]), float(r.da[0])  # 1/(2 pi), 1/4, 1/2
     (0.15915494309189535, 0.25, 0.5)
+
+    Raises
+    ------
+    ArgumentError
+        Naming ``c``, ``a``, ``b`` or ``pairs``: a non-finite or non-numeric entry,
+        shapes that do not match (a scalar included), a negative variance, or a
+        covariance with ``|c_ij| > sqrt(a_i b_j)`` beyond :data:`CORRELATION_SLACK`.
     """
+    c, a, b, pairs = check_dual(c, a, b, pairs)
+    return _dual(activation, c, a, b, method, tol, max_nodes, pairs)
+
+
+def _dual(
+    activation: Any,
+    c: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    method: str = "auto",
+    tol: float = DEFAULT_TOL,
+    max_nodes: int = MAX_NODES,
+    pairs: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Dual:
+    """:func:`dual` without its argument checks, for the kernels built here (valid by
+    construction, and a pass over kernel-sized arrays saved per layer)."""
     act: Activation = get_activation(activation)
     method = as_choice(method, ("auto", "closed", "quadrature"), "method")
     form = closed_form(act)

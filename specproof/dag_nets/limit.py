@@ -54,7 +54,7 @@ from specproof._core import (
 )
 from specproof.dag_nets.activations import node_activations
 from specproof.dag_nets.errors import InputShapeError
-from specproof.dag_nets.kernels import DEFAULT_TOL, MAX_NODES, closed_form, dual
+from specproof.dag_nets.kernels import DEFAULT_TOL, MAX_NODES, _dual, closed_form
 from specproof.dag_nets.structure import analyse
 
 
@@ -274,13 +274,13 @@ def _limit_unchecked(graph, X, X2, activation, bias, output, inputs, outputs, me
                 methods.setdefault(act.name, "closed form")
             else:
                 if sym:
-                    r = dual(act, Sg, a_rows[k:k2], a_rows[k:k2], method=method, tol=tol,
+                    r = _dual(act, Sg, a_rows[k:k2], a_rows[k:k2], method=method, tol=tol,
                              max_nodes=max_nodes, pairs=(iu, ju))
                     C[g0:g1] = r.e
                     P[g0:g1] = r.ed
                     da[g0:g1] = r.da
                 else:
-                    r = dual(act, Sg.reshape(-1, n1, n2), a_rows[k:k2], b_cols[k:k2],
+                    r = _dual(act, Sg.reshape(-1, n1, n2), a_rows[k:k2], b_cols[k:k2],
                              method=method, tol=tol, max_nodes=max_nodes)
                     C[g0:g1] = r.e.reshape(k2 - k, -1)
                     P[g0:g1] = r.ed.reshape(k2 - k, -1)

@@ -35,7 +35,7 @@ from specproof._core import (
     as_vector,
 )
 from specproof.dag_nets.activations import get_activation
-from specproof.dag_nets.kernels import dual
+from specproof.dag_nets.kernels import _dual
 
 KERNEL_ACTIVATIONS = ("erf", "relu")
 
@@ -53,7 +53,7 @@ def _kernels(X: Any, X2: Any, depth: int, activation: str) -> tuple[np.ndarray, 
     s2 = np.einsum("ij,ij->i", Y, Y) / d
     T = S.copy()
     for _ in range(L):
-        r = dual(act, S, s1, s2)
+        r = _dual(act, S, s1, s2)
         T = r.e + T * r.ed
         S, s1, s2 = r.e, r.da, r.db
     return S, T

@@ -7,6 +7,7 @@ neuron ``i`` of ``u`` into neuron ``j`` of ``v``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Hashable, Mapping
 from typing import Any
 
@@ -15,15 +16,74 @@ import numpy as np
 from specproof._core import (
     ArgumentError,
     ArgumentTypeError,
+    ResourceLimitError,
     as_generator,
     as_vector,
     did_you_mean,
     first_nonfinite,
 )
 from specproof.dag_nets.engines import Block, make_block
-from specproof.dag_nets.errors import DtypeError, WeightsError
+from specproof.dag_nets.errors import DtypeError, GraphError, WeightsError
 
 DEFAULT_MAX_MEMORY = 1 << 30
+
+
+def physical_memory() -> int | None:
+    """This machine's physical memory in bytes (None where the OS does not say)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def format_bytes(nbytes: float) -> str:
+    """``nbytes`` in the largest binary unit it reaches (``"74.5 GiB"``)."""
+    if nbytes >= 2**1000:  # a Python int too large for a float
+        return "more than 1e301 bytes"
+    for unit, scale in (("PiB", 2**50), ("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20)):
+        if nbytes >= scale:
+            v = nbytes / scale
+            return f"{v:.1f} {unit}" if v < 1e4 else f"{v:.2e} {unit}"
+    return f"{nbytes / 2**10:.1f} KiB"
+
+
+def _count(n: int) -> str:
+    return f"{n:.3g}" if n < 2**1000 else "more than 1e301"
+
+
+def check_network_memory(n_params: int, n_neurons: int, n_edges: int, itemsize: int,
+                         standard: bool, limit: int | None = None) -> None:
+    """Refuse, with :class:`~specproof.ResourceLimitError`, a network whose parameters and
+    layout would need more than ``limit`` bytes (default: half of the physical memory,
+    the limit sweeps use) before anything is allocated.
+
+    The estimate counts the float64 draw of the parameters (and their copy in a float32
+    network), the standard parameterisation's per-weight scales (two more float64
+    arrays), ~64 bytes of index arrays per edge and ~32 bytes per neuron. The counts are
+    Python ints, so sizes whose products exceed int64 are refused, not wrapped around.
+
+    Examples
+    --------
+    >>> check_network_memory(10**12, 3 * 10**6, 2, 8, False, limit=2**30)
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ResourceLimitError: the network has 1e+12 parameters (3e+06 neurons): they need about 7.3 TiB; the limit is 1.0 GiB: compile a smaller network
+    """  # noqa: E501
+    if limit is None:
+        phys = physical_memory()
+        if phys is None:
+            return
+        limit, where = phys // 2, f"half of this machine's {format_bytes(phys)}"
+    else:
+        where = format_bytes(limit)
+    per_param = 8 + (16 if standard else 0) + (itemsize if itemsize != 8 else 0)
+    need = per_param * n_params + 64 * n_edges + 32 * n_neurons
+    if need > limit:
+        raise ResourceLimitError(
+            f"the network has {_count(n_params)} parameters ({_count(n_neurons)} neurons): "
+            "they "
+            f"need about {format_bytes(need)}; the limit is {where}: compile a smaller "
+            "network")
 
 
 class ParamsMixin:
@@ -40,10 +100,15 @@ class ParamsMixin:
         True
         """
         rng = as_generator(seed)
-        w = rng.standard_normal(self.n_params)  # float64 draws: one seed, one network
-        if self._param_std is not None:
-            w *= self._param_std
-        return w.astype(self.dtype, copy=False)
+        try:
+            w = rng.standard_normal(self.n_params)  # float64 draws: one seed, one network
+            if self._param_std is not None:
+                w *= self._param_std
+            return w.astype(self.dtype, copy=False)
+        except MemoryError as exc:  # under the estimate's limit, yet not free right now
+            raise ResourceLimitError(
+                f"the {self.n_params:.3g} parameters need {format_bytes(8 * self.n_params)} "
+                f"that could not be allocated ({exc})") from exc
 
     @property
     def blocks(self) -> list[Block]:
@@ -80,15 +145,54 @@ class ParamsMixin:
         """The name ``"W[u->v]"`` of the weight block on edge ``(u, v)``.
 
         Nodes are written with ``str``, or with ``repr`` for every node when two nodes
-        share a ``str`` (``1`` and ``"1"``), so that names are unique.
+        share a ``str`` (``1`` and ``"1"``) or a node's ``str`` contains ``"->"`` (edges
+        ``("a->b", "c")`` and ``("a", "b->c")`` would both be ``W[a->b->c]``), so that
+        names are unique. A graph whose names are not unique either way is refused
+        (:class:`~specproof.dag_nets.errors.GraphError`) when names are first needed.
         """
         return f"W[{self._node_label(u)}->{self._node_label(v)}]"
 
     def _node_label(self, v: Hashable) -> str:
         if not hasattr(self, "_label"):
-            labels = {str(n) for n in self.graph.nodes}
-            self._label = str if len(labels) == self.graph.number_of_nodes() else repr
+            self._label = self._choose_label()
         return self._label(v)
+
+    def _choose_label(self) -> Any:
+        # With every label distinct and none containing "->", "u->v" splits one way only
+        # (an occurrence of "->" across the separator would need '-' or '>' to be both),
+        # so names are unique without listing them; otherwise all names are checked
+        nodes = list(self.graph.nodes)
+        for label in (str, repr):
+            texts = [label(n) for n in nodes]
+            if len(set(texts)) == len(texts) and not any("->" in t for t in texts):
+                return label
+        clash = None
+        for label in (str, repr):
+            texts = {n: label(n) for n in nodes}
+            if len(set(texts.values())) != len(texts):
+                continue
+            names: dict[str, tuple] = {}
+            for u, w in self.graph.edges:
+                name = f"W[{texts[u]}->{texts[w]}]"
+                if names.setdefault(name, (u, w)) != (u, w):
+                    clash = (names[name], (u, w), name)
+                    break
+            else:
+                return label
+        if clash is None:
+            seen: dict[str, Hashable] = {}
+            pair: tuple = ()
+            for n in nodes:
+                if repr(n) in seen:
+                    pair = (seen[repr(n)], n)
+                    break
+                seen[repr(n)] = n
+            raise GraphError(f"nodes {pair[0]!r} and {pair[1]!r} have the same str and the "
+                             "same repr: their weight blocks cannot be named apart", pair)
+        raise GraphError(
+            f"edges {clash[0]!r} and {clash[1]!r} would both be named {clash[2]!r}, with "
+            "str and with repr: rename nodes so that no name contains '->'",
+            (*clash[0], *clash[1]))
 
     @property
     def bias_slices(self) -> dict[str, tuple[Hashable, slice]]:

@@ -10,7 +10,6 @@ contents, not its path or the builder's name.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -29,6 +28,7 @@ from specproof.dag_nets.architectures import (
     is_graphml,
 )
 from specproof.dag_nets.cache import graph_digest
+from specproof.dag_nets.params import format_bytes, physical_memory
 from specproof.dag_nets.sweep_kernels import limit_kernel, sweep_inputs
 
 #: Measurements that differentiate twice (Hessian-vector products).
@@ -42,19 +42,7 @@ _PARAM_COPIES = {"hessian": 4, "ntk-change": 6, "kernel-error": 2, "ntk": 2,
                  "linearization": 26}
 
 
-def physical_memory() -> int | None:
-    """This machine's physical memory in bytes (None where the OS does not say)."""
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def _size(nbytes: float) -> str:
-    for unit, scale in (("PiB", 2**50), ("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20)):
-        if nbytes >= scale:
-            return f"{nbytes / scale:.1f} {unit}"
-    return f"{nbytes / 2**10:.1f} KiB"
+_size = format_bytes
 
 
 def point_size(config: Mapping[str, Any], width: int) -> tuple[int, int]:
