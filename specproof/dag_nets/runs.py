@@ -11,6 +11,7 @@ arguments and calls :func:`ntk_sweep_to_folder`.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -178,6 +179,7 @@ def ntk_sweep_to_folder(
     for cfg in configs.values():  # every sweep's usage errors before the first point
         fn.check(cfg, widths)
     out = check_out_folder(out)
+    created = [p for p in (out, out / "cache") if not p.exists()]
     try:
         out.mkdir(parents=True, exist_ok=True)
         (out / "cache").mkdir(exist_ok=True)
@@ -188,7 +190,17 @@ def ntk_sweep_to_folder(
     sweeps: dict[str, WidthSweep] = {}
     per_arch = len(widths) * seeds
     try:
-        with open_executor(jobs=jobs, scheduler=scheduler, threads=threads) as ex:
+        with contextlib.ExitStack() as stack:
+            try:
+                ex = stack.enter_context(
+                    open_executor(jobs=jobs, scheduler=scheduler, threads=threads))
+            except BaseException:
+                # an unreachable scheduler left an empty --out/cache behind: what this
+                # call created and is still empty goes again
+                for folder in reversed(created):
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
+                raise
             for arch in archs:
                 sweeps[arch] = width_sweep(
                     fn, widths, seeds, configs[arch], cache=out / "cache", executor=ex,

@@ -276,3 +276,27 @@ def test_dual_accepts_rounding_above_cauchy_schwarz_and_stacks():
     with pytest.raises(ArgumentError, match="pairs"):
         dn.dual("relu", np.array([0.5, 1.0]), np.ones(2), np.ones(2),
                 pairs=(np.array([0, 2]), cols))
+
+
+def test_an_unreachable_scheduler_leaves_no_empty_out_folder(tmp_path, monkeypatch):
+    # `specproof ntk --scheduler tcp://127.0.0.1:1 --out DIR` left DIR/cache behind, empty
+    import importlib
+
+    from specproof._core import ArgumentError as _ArgumentError
+
+    runs = importlib.import_module("specproof.dag_nets.runs")
+
+    def unreachable(**kwargs):
+        raise _ArgumentError("cannot reach the Dask scheduler at 'tcp://127.0.0.1:1'")
+
+    monkeypatch.setattr(runs, "open_executor", unreachable)
+    out = tmp_path / "sweep"
+    with pytest.raises(_ArgumentError, match="cannot reach"):
+        runs.ntk_sweep_to_folder(["mlp"], [8, 16], 2, out, scheduler="tcp://127.0.0.1:1")
+    assert not out.exists()
+    kept = tmp_path / "kept"
+    (kept / "cache").mkdir(parents=True)
+    (kept / "cache" / "point.json").write_text("{}")
+    with pytest.raises(_ArgumentError):
+        runs.ntk_sweep_to_folder(["mlp"], [8, 16], 2, kept, scheduler="tcp://127.0.0.1:1")
+    assert (kept / "cache" / "point.json").exists()  # nothing of an earlier run removed
