@@ -109,6 +109,13 @@ def build_statement(args: argparse.Namespace) -> Any:
                 raise UsageError(f"--constraint {text!r}: {str(exc).splitlines()[0]}") from exc
     except StatementError as exc:
         raise UsageError(str(exc).splitlines()[0]) from exc
+    except RecursionError:
+        raise UsageError("the statement is nested too deeply to read") from None
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        # a statement the reader did not foresee: still a one-line usage error, since a
+        # traceback exits with status 1, which a script reads as REFUTED
+        msg = str(exc).splitlines()[0] if str(exc) else ""
+        raise UsageError(f"cannot read the statement: {type(exc).__name__}: {msg}") from exc
     return st
 
 
@@ -162,9 +169,13 @@ def _verdict_lines(verdict: Any, cert_path: str | None, show_point: Any) -> list
         lines = [f"UNDECIDED: {verdict.text}"] + [f"  tried: {t}" for t in verdict.tried]
         t = verdict.tightest
         if t is not None:
+            from specproof.lemmas.verdicts import FLOAT_NOTE
+
+            # a float64 number, never checked: the float logm of a nearly singular P gave
+            # lhs - rhs = 1.2 on the identity log det P = tr logm P, read as a violation
             ratio = "" if t.ratio is None else f", lhs/rhs = {t.ratio:.10g}"
-            lines.append(f"  tightest case: lhs - rhs = {t.lhs - t.rhs:.6g}{ratio} at "
-                         f"{show_point(t.point)}")
+            lines.append(f"  tightest case: lhs - rhs = {t.lhs - t.rhs:.6g}{ratio} "
+                         f"({FLOAT_NOTE}) at {show_point(t.point)}")
     return lines
 
 

@@ -33,214 +33,18 @@ import sympy
 
 from specproof.lemmas import matrices as mx
 from specproof.lemmas.errors import StatementError
-
-
-def _max(*args: Any) -> Any:
-    return sympy.Max(*args)
-
-
-def _min(*args: Any) -> Any:
-    return sympy.Min(*args)
-
-
-FUNCTIONS: dict[str, Any] = {
-    "sqrt": sympy.sqrt, "exp": sympy.exp, "log": sympy.log, "abs": sympy.Abs,
-    "Abs": sympy.Abs, "max": _max, "min": _min,
-    "norm": mx.norm, "trace": mx.trace, "det": mx.det, "expm": mx.expm, "logm": mx.logm,
-    "two_to_q": mx.two_to_q, "schatten": mx.schatten,
-}
-CONSTANTS: dict[str, Any] = {"pi": sympy.pi, "E": sympy.E, "inf": sympy.oo, "oo": sympy.oo}
-_RELATIONS = {ast.GtE: ">=", ast.LtE: "<=", ast.Eq: "=="}
-_REFUSED = {ast.Gt: ">", ast.Lt: "<", ast.NotEq: "!=", ast.Is: "is", ast.IsNot: "is not",
-            ast.In: "in", ast.NotIn: "not in"}
-_BINOPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
-           ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
-           ast.Pow: lambda a, b: a**b, ast.BitXor: lambda a, b: a**b,
-           ast.MatMult: lambda a, b: a @ b}
-MAX_LENGTH = 20_000
-MAX_EXPONENT = 1000
-
-
-def _normalise(text: str) -> tuple[str, list[int]]:
-    """The text in Python syntax, and for each of its characters the column it came from."""
-    text = text.replace("≥", ">=").replace("≤", "<=").replace("−", "-").replace("·", "*")
-    out: list[str] = []
-    cols: list[int] = []
-    for i, c in enumerate(text):
-        prev, nxt = text[i - 1] if i else "", text[i + 1] if i + 1 < len(text) else ""
-        if c == "^":  # a power: "x^2 + 1" must not parse as Python's xor x ^ (2 + 1)
-            rep = "**"
-        elif c == "=" and prev not in "<>=!" and nxt != "=":  # a lone "=" is an identity
-            rep = "=="
-        else:
-            rep = c
-        out.append(rep)
-        cols += [i] * len(rep)
-    cols.append(len(text))
-    return "".join(out), cols
-
-
-def _col(node: ast.AST, cols: list[int] | None = None) -> int:
-    c = getattr(node, "col_offset", 0)
-    return (cols[min(c, len(cols) - 1)] if cols else c) + 1
-
-
-class _Reader:
-    def __init__(self, text: str, names: dict[str, Any], strict: bool, cols: list[int]) -> None:
-        self.text = text
-        self.cols = cols
-        self.names = names
-        self.strict = strict  # only the given variables may appear
-        # arguments of sqrt / log that sympy cannot show nonnegative: the statement is
-        # claimed where it is real, so they join the domain (sympy rewrites sqrt(x)**2 to
-        # x, and without this x = -1 would "refute" the true sqrt(x)**2 >= 0)
-        self.defined: list[Any] = []
-        self.positive: list[Any] = []  # log's arguments: real where > 0
-
-    def fail(self, node: ast.AST, what: str) -> StatementError:
-        return StatementError(f"{what} at column {_col(node, self.cols)}")
-
-    def value(self, node: ast.AST) -> Any:
-        if isinstance(node, ast.Constant):
-            v = node.value
-            if isinstance(v, bool) or v is None:
-                raise self.fail(node, f"unexpected constant {v!r}")
-            if isinstance(v, int):
-                return sympy.Integer(v)
-            if isinstance(v, float):
-                seg = ast.get_source_segment(self.text, node) or repr(v)
-                return sympy.Rational(seg.replace("_", ""))
-            if isinstance(v, str):
-                return v  # norm(X, "fro")
-            raise self.fail(node, f"unsupported constant {v!r}")
-        if isinstance(node, ast.Name):
-            return self.name(node)
-        if isinstance(node, ast.UnaryOp):
-            v = self.value(node.operand)
-            if isinstance(v, str):
-                raise self.fail(node, "a string is only allowed as norm's ord")
-            if isinstance(node.op, ast.USub):
-                return -v
-            if isinstance(node.op, ast.UAdd):
-                return v
-            raise self.fail(node, f"operator {type(node.op).__name__} is not allowed")
-        if isinstance(node, ast.BinOp):
-            op = _BINOPS.get(type(node.op))
-            if op is None:
-                raise self.fail(node, f"operator {type(node.op).__name__} is not allowed")
-            a, b = self.value(node.left), self.value(node.right)
-            if isinstance(a, str) or isinstance(b, str):
-                raise self.fail(node, "a string is only allowed as norm's ord")
-            if isinstance(node.op, (ast.Pow, ast.BitXor)) and isinstance(a, mx.Matrix):
-                # numpy reads A**2 entrywise, math notation (A^2) as A @ A: a statement
-                # that means one and is read as the other can be proved while false
-                raise self.fail(node, f"a power of the matrix {a.label} is ambiguous: write "
-                                      f"{a.label} @ {a.label} for the matrix product or "
-                                      f"{a.label} * {a.label} for the entrywise one")
-            if (isinstance(node.op, (ast.Pow, ast.BitXor)) and isinstance(b, sympy.Expr)
-                    and b.is_number and abs(b) > MAX_EXPONENT):
-                # 9**9**9 would take sympy hours and all memory to expand exactly
-                raise self.fail(node, f"exponent {b} is larger than {MAX_EXPONENT} in size")
-            if (isinstance(node.op, (ast.Pow, ast.BitXor)) and isinstance(b, sympy.Expr)
-                    and b.is_number and b.is_integer is False and isinstance(a, sympy.Expr)
-                    and a.free_symbols and a.is_nonnegative is not True):
-                self.defined.append(a)  # x**(1/2) is sqrt(x): real where x >= 0
-            if (isinstance(node.op, (ast.Pow, ast.BitXor)) and isinstance(b, sympy.Expr)
-                    and not b.is_number and isinstance(a, sympy.Expr)
-                    and a.is_positive is not True):
-                # x**y for a variable exponent is real for every y only where x > 0:
-                # sympy rewrote (x**y)**2 to x**(2y), which is real at x = -1, y = 1/2,
-                # and a true statement was "refuted" there (x**y = I)
-                self.positive.append(a)
-            return self.real(node, op(a, b))
-        if isinstance(node, ast.Attribute):
-            if "__" in node.attr:
-                raise self.fail(node, f"'__' is not allowed ({node.attr!r})")
-            if node.attr != "T":
-                raise self.fail(node, f"attribute access .{node.attr} is not allowed "
-                                      "(only .T, the transpose)")
-            base = self.value(node.value)
-            if not isinstance(base, mx.Matrix):
-                raise self.fail(node, ".T needs a matrix")
-            return base.T
-        if isinstance(node, ast.Call):
-            return self.call(node)
-        if isinstance(node, ast.Compare):
-            raise self.fail(node, "a relation may appear only once, at the top")
-        if isinstance(node, (ast.List, ast.Tuple)):
-            return [self.value(e) for e in node.elts]
-        raise self.fail(node, f"{type(node).__name__} is not allowed in a statement")
-
-    def real(self, node: ast.AST, value: Any) -> Any:
-        """``value``, unless it is a non-real constant: sqrt(-1) or log(-2) would vanish
-        from the statement once squared or cancelled (x**2 + sqrt(-1)**2 >= 0 was refuted
-        at x = 0), so it is refused where it is written."""
-        if isinstance(value, sympy.Expr) and value.has(sympy.I):
-            seg = ast.get_source_segment(self.text, node) or sympy.sstr(value)
-            raise self.fail(node, f"{seg} is not a real number")
-        return value
-
-    def name(self, node: ast.Name) -> Any:
-        n = node.id
-        if "__" in n:
-            raise self.fail(node, f"'__' is not allowed ({n!r})")
-        if n in self.names:
-            return self.names[n]
-        if n in CONSTANTS:
-            return CONSTANTS[n]
-        if n in FUNCTIONS:
-            raise self.fail(node, f"{n} is a function; call it as {n}(...)")
-        if self.strict:
-            raise self.fail(node, f"unknown name {n!r} (variables: {', '.join(self.names)})")
-        s = mx.real_symbol(n)
-        self.names[n] = s
-        return s
-
-    def call(self, node: ast.Call) -> Any:
-        f = node.func
-        if not isinstance(f, ast.Name):
-            if isinstance(f, ast.Attribute):
-                raise self.fail(f, f"attribute access .{f.attr} is not allowed "
-                                   "(only .T, the transpose)")
-            raise self.fail(node, "only named functions can be called")
-        if "__" in f.id:
-            raise self.fail(node, f"'__' is not allowed ({f.id!r})")
-        fn = FUNCTIONS.get(f.id)
-        if fn is None:
-            raise self.fail(node, f"unknown function {f.id!r}; known: "
-                                  f"{', '.join(sorted(FUNCTIONS, key=str.lower))}")
-        if node.keywords and not all(k.arg == "ord" and f.id == "norm" for k in node.keywords):
-            raise self.fail(node, f"{f.id}: keyword arguments are not allowed (except norm's ord)")
-        args = [self.value(a) for a in node.args]
-        kwargs = {k.arg: self.value(k.value) for k in node.keywords}
-        ords = [*args[1:2], *kwargs.values()] if f.id == "norm" else []
-        if any(isinstance(a, str) for a in [*args, *kwargs.values()]
-               if not any(a is o for o in ords)):
-            # a string handed to sympy is parsed by sympy's parse_expr, which evaluates
-            # Python: exp('open(...)') ran code (and so did a certificate file's text)
-            raise self.fail(node, f"{f.id}: a string is only allowed as norm's ord")
-        if f.id == "sqrt" and len(args) == 1 and isinstance(args[0], sympy.Expr) \
-                and args[0].free_symbols and args[0].is_nonnegative is not True:
-            self.defined.append(args[0])
-        if f.id == "sqrt" and (len(args) != 1 or kwargs):
-            # sympy's sqrt(x, e) reads e as its evaluate flag: sqrt(x, 0) is a square root
-            # that escaped the "x >= 0" rule
-            raise self.fail(node, f"sqrt takes one argument, got {len(args) + len(kwargs)}")
-        if f.id == "log" and len(args) in (1, 2):
-            # log(x, b) = log(x) / log(b): real where x > 0 and b > 0 (b = 1 divides by 0,
-            # which the finiteness check refuses). log(0) is not real either: sympy rewrites
-            # exp(log(x)) to x, which is 0 at x = 0
-            for arg in args:
-                if isinstance(arg, sympy.Expr) and arg.free_symbols \
-                        and arg.is_positive is not True:
-                    self.positive.append(arg)
-        try:
-            out = fn(*args, **kwargs)
-        except StatementError as exc:
-            raise self.fail(node, str(exc)) from None
-        except TypeError as exc:
-            raise self.fail(node, f"{f.id}: {exc}") from None
-        return self.real(node, out)
+from specproof.lemmas.parse_reader import (  # noqa: F401
+    _REFUSED,
+    _RELATIONS,
+    CONSTANTS,
+    FUNCTIONS,
+    MAX_LENGTH,
+    _col,
+    _first_line,
+    _non_real_constant,
+    _normalise,
+    _Reader,
+)
 
 
 def parse_statement(text: str, given: Sequence[Any] = ()) -> Any:
@@ -269,6 +73,10 @@ def parse_statement(text: str, given: Sequence[Any] = ()) -> Any:
         raise StatementError("the statement is empty")
     try:
         tree = ast.parse(src, mode="eval")
+    except (RecursionError, MemoryError):
+        # Python's parser gives up on very deep nesting before any node is read
+        raise StatementError("the statement is nested too deeply to read (simplify it: "
+                             "fewer nested signs, parentheses or calls)") from None
     except SyntaxError as exc:
         col = cols[min(max((exc.offset or 1) - 1, 0), len(cols) - 1)] + 1
         caret = " " * (col - 1) + "^"
@@ -295,6 +103,9 @@ def parse_statement(text: str, given: Sequence[Any] = ()) -> Any:
         elif isinstance(g, sympy.Symbol):
             names[g.name] = mx.real_symbol(g.name)
         elif isinstance(g, str):
+            if "__" in g or not g.isidentifier():
+                # '1x' gave "unknown name 'x' (variables: 1x)" from the text's reading
+                raise StatementError(f"variable name {g!r} is not a plain identifier")
             names[g] = mx.real_symbol(g)
     for name, entry in entries.items():
         if name in names:
@@ -314,8 +125,17 @@ def parse_statement(text: str, given: Sequence[Any] = ()) -> Any:
         where = cols[src.find(_REFUSED[type(op)], body.left.end_col_offset or 0)]
         raise StatementError(f"relation {_REFUSED[type(op)]!r} at column {where + 1} is not "
                              "supported; use >=, <= or =")
-    lhs, rhs = reader.value(body.left), reader.value(body.comparators[0])
+    try:
+        lhs, rhs = reader.value(body.left), reader.value(body.comparators[0])
+    except RecursionError:
+        # 3000 unary minus signs: Python's own stack, not the statement, ran out
+        raise StatementError("the statement is nested too deeply to read (simplify it: "
+                             "fewer nested signs, parentheses or calls)") from None
     for side, node in ((lhs, body.left), (rhs, body.comparators[0])):
+        if isinstance(side, list):
+            # sympify of [x] was a raw SympifyError
+            raise reader.fail(node, "a side of the relation is a list or tuple; compare "
+                                    "scalar expressions")
         if isinstance(side, str):
             # sympify would hand it to parse_expr, i.e. to Python's eval ("'open(...)' >= 0"
             # wrote a file and was "PROVED" as 8 >= 0)
@@ -324,7 +144,7 @@ def parse_statement(text: str, given: Sequence[Any] = ()) -> Any:
         if isinstance(side, sympy.Basic) and side.has(sympy.zoo, sympy.oo, -sympy.oo, sympy.nan):
             # 1/0, 0/0, log(0), oo: not a real number, and a statement about it decides nothing
             raise reader.fail(node, f"{sympy.sstr(side)[:60]} is not a finite real number")
-        if isinstance(side, sympy.Basic) and side.has(sympy.I):
+        if isinstance(side, sympy.Basic) and (side.has(sympy.I) or _non_real_constant(side)):
             # sqrt(-1), log(-2), (-1)**(1/2): a statement is claimed where it is real
             raise reader.fail(node, f"{sympy.sstr(side)[:60]} is not real (it contains the "
                                     "imaginary unit)")
@@ -334,8 +154,12 @@ def parse_statement(text: str, given: Sequence[Any] = ()) -> Any:
     # where y >= x**2 (without x the rule was dropped and y = -1 "refuted" a true statement)
     also = set().union(*(a.free_symbols for a in [*reader.defined, *reader.positive]
                          if isinstance(a, sympy.Basic)))
-    st = from_parts(lhs, _RELATIONS[type(op)], rhs, [*given, *mats], text, also)
-    return st.with_domain(_where_real(reader.defined, st.variables, reader.positive))
+    try:
+        st = from_parts(lhs, _RELATIONS[type(op)], rhs, [*given, *mats], text, also)
+        return st.with_domain(_where_real(reader.defined, st.variables, reader.positive))
+    except RecursionError:
+        raise StatementError("the statement is nested too deeply to read (simplify it: "
+                             "fewer nested signs, parentheses or calls)") from None
 
 
 def _where_real(args: list[Any], variables: Sequence[Any], positive: Sequence[Any] = ()) -> Any:

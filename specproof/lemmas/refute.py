@@ -23,10 +23,12 @@ from __future__ import annotations
 import math
 import sys
 import time
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
+import sympy
 
 from specproof.lemmas.confirm import Unconfirmable, confirm
 from specproof.lemmas.search import Candidate, Searcher
@@ -97,9 +99,11 @@ def _try_confirm(s: Searcher, cand: Candidate) -> Refuted | NumericalCounterexam
                 x = np.array([float(v) for v in lay.to_point_exact(zq)])
             else:
                 x = z
-            if s.infeasibility(x) > 0:
+            if s.infeasibility(x) > 0 or not s.normalised(x) < -tol:
                 return False
-            return s.normalised(x) < -tol
+            # the float test rounds the point: x = 1 passed for a box from
+            # 1.00000000000000001 and was reported outside the domain
+            return _exactly_inside(st, lay.to_point_exact(zq) if not lay.identity else zq)
 
         if not violates([Fraction(float(v)) for v in cand.z]):
             reason, shrunk = "", None
@@ -143,6 +147,24 @@ def _try_confirm(s: Searcher, cand: Candidate) -> Refuted | NumericalCounterexam
                                    float(s.margin(xf)), cand.how, reason)
 
 
+def _exactly_inside(st: Any, x: Sequence[Fraction]) -> bool:
+    """Whether the rational point ``x`` lies in the statement's domain, decided exactly.
+
+    The search's float test rounds the point and the bounds (a bound of 1e-400 is 0.0 in
+    floats), so a shrunk point could leave the domain. Called only once the float test
+    passed. A constraint that is not rational at the point (an irrational coefficient)
+    cannot be decided here: the float answer stands, and the exact confirmation decides.
+    """
+    from specproof.lemmas.confirm import _point_ok
+
+    values = {v: sympy.Rational(Fraction(q).numerator, Fraction(q).denominator)
+              for v, q in zip(st.variables, x)}
+    try:
+        return not _point_ok(st, values)
+    except Unconfirmable:
+        return True
+
+
 def _polish(s: Searcher, x: list[Fraction], tol: float) -> list[Fraction] | None:
     """Shrink the variables themselves after a parametrised search (a PSD matrix ``Z Z^T``
     has entries like 1021/1089); only without equality constraints, which a change of one
@@ -152,7 +174,8 @@ def _polish(s: Searcher, x: list[Fraction], tol: float) -> list[Fraction] | None
 
     def violates(xq: list[Fraction]) -> bool:
         xf = np.array([float(v) for v in xq])
-        return s.infeasibility_all(xf) == 0 and s.normalised(xf) < -tol
+        return (s.infeasibility_all(xf) == 0 and s.normalised(xf) < -tol
+                and _exactly_inside(s.st, xq))
 
     if not violates(x):
         return None
@@ -239,6 +262,9 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
                                       or isinstance(seed, np.random.Generator)):
         raise StatementError(f"seed must be an int, None or a numpy.random.Generator, got "
                              f"{seed!r}")
+    if isinstance(seed, (int, np.integer)) and seed < 0:
+        # numpy's "expected non-negative integer" did not name the argument
+        raise StatementError(f"seed must be a non-negative int, got {seed!r}")
     if isinstance(budget, bool) or not (isinstance(budget, (int, float)) and budget > 0
                                         and math.isfinite(budget)):
         raise StatementError(f"budget must be a positive number of seconds, got {budget!r}")

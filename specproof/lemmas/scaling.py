@@ -31,7 +31,7 @@ import numpy as np
 from scipy import stats
 
 from specproof.fitting import SlopeFit, fit_loglog_bootstrap
-from specproof.lemmas.errors import StatementError
+from specproof.lemmas.errors import ArgumentTypeError, StatementError
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,36 @@ class ScalingResult:
                 "means": list(self.means), "local_slopes": list(self.local_slopes),
                 "drift": self.drift,
                 "coupled": None if self.coupled is None else list(self.coupled)}
+
+
+def _finite(value: Any, name: str, allow_none: bool = False) -> Any:
+    """``value`` as a float, refusing bools, non-numbers and nan/inf by the argument's name."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                     np.floating)):
+        raise ArgumentTypeError(f"{name} must be a real number, got {value!r}")
+    if not math.isfinite(value):
+        raise StatementError(f"{name} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def _statistic_value(out: Any, w: int, d: int | None, s: int) -> float:
+    """The statistic's value as one float; None, an array or a string is refused with the
+    call that gave it (float(None) was a bare TypeError)."""
+    call = f"statistic({w}{'' if d is None else f', {d}'})"
+    text = isinstance(out, (str, bytes))  # float("3") would read a string as a number
+    ok = not text and not isinstance(out, (bool, np.bool_, complex, np.complexfloating)) \
+        and np.ndim(out) == 0
+    try:
+        v = float(out) if ok else None
+    except (TypeError, ValueError):
+        v = None
+    if v is None:
+        shape = f" of shape {np.shape(out)}" if not text and np.ndim(out) else ""
+        raise ArgumentTypeError(f"{call} returned {type(out).__name__}{shape} on seed {s}; "
+                                "it must return one positive real number")
+    return v
 
 
 def scaling(statistic: Callable[..., float], widths: Sequence[int], seeds: int = 8,
@@ -106,6 +136,22 @@ def scaling(statistic: Callable[..., float], widths: Sequence[int], seeds: int =
                              f"got {list(widths)}")
     if not isinstance(seeds, int) or seeds < 2:
         raise StatementError(f"seeds must be an integer >= 2, got {seeds!r}")
+    # a NaN expect travelled into the verdict ("rejects exponent nan"), "x" was a bare
+    # TypeError from the comparison, seed=-1 numpy's error without the argument's name
+    expect = _finite(expect, "expect", allow_none=True)
+    tolerance = _finite(tolerance, "tolerance")
+    max_drift = _finite(max_drift, "max_drift")
+    confidence = _finite(confidence, "confidence")
+    if tolerance < 0 or max_drift < 0:
+        raise StatementError(f"tolerance and max_drift must be >= 0, got {tolerance!r} and "
+                             f"{max_drift!r}")
+    if not 0 < confidence < 1:
+        raise StatementError(f"confidence must lie strictly between 0 and 1, got "
+                             f"{confidence!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ArgumentTypeError(f"seed must be a non-negative int, got {seed!r}")
+    if seed < 0:
+        raise StatementError(f"seed must be a non-negative int, got {seed!r}")
     ws = sorted(set(ws))
     ds = [int(coupled(w)) for w in ws] if coupled is not None else None
     xs, ys, means, var_of_mean = [], [], [], []
@@ -113,7 +159,8 @@ def scaling(statistic: Callable[..., float], widths: Sequence[int], seeds: int =
         vals = []
         for s in range(seeds):
             rng = np.random.default_rng([seed, w, s])
-            v = float(statistic(w, ds[k], rng) if ds is not None else statistic(w, rng))
+            out = statistic(w, ds[k], rng) if ds is not None else statistic(w, rng)
+            v = _statistic_value(out, w, ds[k] if ds else None, s)
             if not (math.isfinite(v) and v > 0):
                 raise StatementError(f"statistic({w}{', ' + str(ds[k]) if ds else ''}) "
                                      f"returned {v} on seed {s}; it must be positive and "

@@ -71,7 +71,7 @@ class Searcher:
         self.strict = [compile_expr(p.params[1], statement.variables)
                        for p in statement.domain.parts if p.kind == "positive"]
         bounds = statement.domain.bounds()
-        self.box = [(float(bounds[s][0]), float(bounds[s][1])) if s in bounds else None
+        self.box = [_inward(*bounds[s]) if s in bounds else None
                     for s in statement.variables]
         self.keep = keep
         self.best: list[Candidate] = []
@@ -291,5 +291,21 @@ class Searcher:
         del self.best[self.keep:]
         return best
 
+
+
+def _inward(lo: Any, hi: Any) -> tuple[float, float]:
+    """A box's bounds as floats rounded into the exact box.
+
+    float(1.00000000000000001) is 1.0 and float(1e-400) is 0.0: the search then sampled
+    the bound itself, outside the exact box, where no counterexample can be confirmed
+    (and x >= 1.5 on [1.00000000000000001, 2] stayed undecided). Rounded inward, every
+    float the search clips to lies in the box; an irrational bound keeps its float.
+    """
+    a, b = float(lo), float(hi)
+    if isinstance(lo, sympy.Rational) and sympy.Rational(a) < lo:
+        a = math.nextafter(a, math.inf)
+    if isinstance(hi, sympy.Rational) and sympy.Rational(b) > hi:
+        b = math.nextafter(b, -math.inf)
+    return (a, b) if a <= b else (float(lo), float(hi))
 
 __all__ = ["ENSEMBLES", "Candidate", "Searcher"]

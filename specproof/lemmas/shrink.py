@@ -46,6 +46,10 @@ def simplest_between(a: Fraction, b: Fraction) -> Fraction:
     return f + 1 / simplest_between(1 / (b - f), 1 / (a - f))
 
 
+# halvings of the two-sided window after which one-sided windows are tried too
+_ONE_SIDED_AFTER = 12
+
+
 def _candidates(x: Fraction) -> list[Fraction]:
     sign = 1 if x >= 0 else -1
     out = [Fraction(0), Fraction(sign), Fraction(-sign)]
@@ -64,16 +68,30 @@ def shrink_coordinate(z: list[Fraction], i: int, violates: Callable[[list[Fracti
         trial = z[:i] + [c] + z[i + 1:]
         if violates(trial):
             return c
-    width = Fraction(1, 2) * max(1, abs(x))
-    for _ in range(max_halvings):
+    start = width = Fraction(1, 2) * max(1, abs(x))
+    found, halvings = x, max_halvings
+    for k in range(max_halvings):
         c = simplest_between(x - width, x + width)
         if c == x:
-            return x
+            return x  # x is the simplest of this window, hence of every part of it
         trial = z[:i] + [c] + z[i + 1:]
         if violates(trial):
-            return c
+            if k < _ONE_SIDED_AFTER:
+                return c
+            found, halvings = c, k
+            break
         width /= 2
-    return x
+    # many halvings: next to a domain bound (x in [1e-400, 1]) the simplest rational of
+    # every window lay outside the domain (0, here), and the point stayed at 2**-1074
+    # although 1/2 was just as good. One side of x at a time, from the widest window.
+    width = start
+    for _ in range(halvings):
+        for lo, hi in ((x, x + width), (x - width, x)):
+            c = simplest_between(lo, hi)
+            if c != x and violates(z[:i] + [c] + z[i + 1:]):
+                return c
+        width /= 2
+    return found
 
 
 def shrink(z: Sequence[float | Fraction], violates: Callable[[list[Fraction]], bool],

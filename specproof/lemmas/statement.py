@@ -37,6 +37,7 @@ from specproof.lemmas.errors import ArgumentTypeError, EmptyDomainError, Stateme
 from specproof.lemmas.exact_numbers import exact_number, rationalize_floats, symbols
 from specproof.lemmas.matrices import MATRIX_OF as _MATRIX_OF
 from specproof.lemmas.matrices import Matrix, MatrixEntry, functionals, real_symbol
+from specproof.lemmas.statement_checks import _bind_by_name, _refuse_out_of_range_entries
 
 RELATIONS = (">=", "<=", "==")
 _REL_OF = {sympy.GreaterThan: ">=", sympy.LessThan: "<=", sympy.Equality: "=="}
@@ -263,6 +264,7 @@ def _from_relation(rel: Any, given: list[Any], text: str = "",
             raise StatementError(f"two different variables are both named {v} (two Matrix "
                                  "objects of one name, or a symbol named like a matrix "
                                  "entry): give them different names")
+    _refuse_out_of_range_entries(variables, mats)
     ineqs: list[sympy.Expr] = []
     eqs: list[sympy.Expr] = []
     for m in mats:
@@ -356,7 +358,17 @@ def _from_callable(fn: Callable[..., Any], given: list[Any]) -> Statement:
     for g in given:
         if isinstance(g, tuple) and len(g) == 2 and isinstance(g[0], str):
             name, shape = g
-            shape = (shape,) if isinstance(shape, int) else tuple(shape)
+            try:
+                shape = (shape,) if isinstance(shape, int) else tuple(shape)
+            except TypeError:
+                raise StatementError(f"callable variables: the shape of {name!r} must be "
+                                     f"(), an int or (rows, cols), got {shape!r}") from None
+            if len(shape) > 2 or not all(isinstance(k, int) and not isinstance(k, bool)
+                                         and k > 0 for k in shape):
+                # (2, 2, 2) was a raw "too many values to unpack"
+                raise StatementError(f"callable variables: the shape of {name!r} must be "
+                                     f"() (a scalar), n (a vector) or (rows, cols) with "
+                                     f"positive ints, got {shape!r}")
             if len(shape) == 0:
                 m = None
                 variables.append(real_symbol(name))
@@ -381,8 +393,9 @@ def _from_callable(fn: Callable[..., Any], given: list[Any]) -> Statement:
         g, h = m.constraints()
         domain = domain & Domain((), g, h)
     text = getattr(fn, "__name__", "callable")
+    bound = _bind_by_name(fn, [name for name, _ in shapes], text)
     return Statement(tuple(variables), None, None, ">=", domain, f"{text}(...) >= 0",
-                     tuple(mats), fn, tuple(shapes))
+                     tuple(mats), bound, tuple(shapes))
 
 
 def as_statement(obj: Any, variables: Any = None, domain: Domain | None = None) -> Statement:
@@ -396,7 +409,9 @@ def as_statement(obj: Any, variables: Any = None, domain: Domain | None = None) 
         number claimed to be ``>= 0``, or a Statement.
     variables
         The variable order: symbols, ``Matrix`` variables or names (``"x,y"``); for a string
-        they also say which names are matrices. For a callable a mapping name -> shape.
+        they also say which names are matrices. For a callable a mapping name -> shape;
+        each variable is passed to the callable's parameter of the same name (a callable
+        whose parameters are named otherwise is refused, unless it takes ``*args``).
     domain
         Where the statement is claimed (default: everywhere).
 
@@ -439,7 +454,20 @@ def from_parts(lhs: Any, relation: str, rhs: Any, given: Sequence[Any] = (),
     if isinstance(lhs, str) or isinstance(rhs, str):
         # sympify parses strings with eval: never on a statement's parts
         raise StatementError("a side of the relation is a string; give an expression")
-    lhs, rhs = sympy.sympify(lhs, strict=True), sympy.sympify(rhs, strict=True)
+    sides = []
+    for side, what in ((lhs, "left"), (rhs, "right")):
+        try:
+            sides.append(sympy.sympify(side, strict=True))
+        except sympy.SympifyError:
+            # a list, a tuple or an object sympy cannot read: a raw SympifyError before
+            raise StatementError(f"the {what} side of the relation is not a scalar "
+                                 f"expression (got {type(side).__name__})") from None
+    lhs, rhs = sides
+    for side, what in zip(sides, ("left", "right")):
+        if not isinstance(side, sympy.Expr) or isinstance(side, (sympy.MatrixBase,
+                                                                 sympy.MatrixExpr)):
+            raise StatementError(f"the {what} side of the relation is not a scalar "
+                                 f"expression (got {type(side).__name__})")
     rel = {">=": sympy.GreaterThan, "<=": sympy.LessThan, "==": sympy.Equality}[relation]
     return _from_relation(rel(lhs, rhs, evaluate=False), list(given), text, also)
 

@@ -25,6 +25,7 @@ Refuted(x >= 1 fails at x = 1/2: lhs = 1/2, rhs = 1)
 from __future__ import annotations
 
 import dataclasses
+import decimal
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, ClassVar
@@ -52,11 +53,48 @@ class Interval:
         return float((self.lo + self.hi) / 2)
 
     def __str__(self) -> str:
-        mid, rad = (self.lo + self.hi) / 2, (self.hi - self.lo) / 2
-        return f"{float(mid):.17g} ± {float(rad):.2g}"
+        """``mid ± rad`` that really contains ``[lo, hi]``.
+
+        The midpoint was printed as a double (an error near 1e-16) beside the enclosure's
+        radius (1e-19 for pi), so the printed interval missed the true value. Now the
+        midpoint is a decimal with enough digits for the radius, and the radius is
+        ``max(hi - m, m - lo)`` for that printed ``m``, rounded up.
+
+        Examples
+        --------
+        >>> str(Interval(Fraction(1, 3), Fraction(1, 3)))
+        '0.33333333333333333 ± 3.4e-18'
+        """
+        mid = (self.lo + self.hi) / 2
+        digits = 17
+        width = self.hi - self.lo
+        if mid != 0 and width > 0:
+            # enough digits that rounding the midpoint costs no more than the width
+            digits = min(60, max(17, _exponent10(mid) - _exponent10(width) + 3))
+        text = _decimal_round(mid, digits)
+        m = Fraction(decimal.Decimal(text))
+        rad = max(self.hi - m, m - self.lo)
+        if rad <= 0:
+            return f"{text} ± 0"
+        up = decimal.Context(prec=2, rounding=decimal.ROUND_CEILING)
+        r = up.divide(decimal.Decimal(rad.numerator), decimal.Decimal(rad.denominator))
+        return f"{text} ± {r:.2g}"
 
     def to_dict(self) -> dict[str, str]:
         return {"lo": str(self.lo), "hi": str(self.hi)}
+
+
+def _exponent10(q: Fraction) -> int:
+    """floor(log10(|q|)) for a nonzero fraction, up to one (only a digit count uses it)."""
+    q = abs(q)
+    return len(str(q.numerator)) - len(str(q.denominator))
+
+
+def _decimal_round(q: Fraction, digits: int) -> str:
+    """``q`` as a decimal string with ``digits`` significant digits (nearest)."""
+    ctx = decimal.Context(prec=digits, rounding=decimal.ROUND_HALF_EVEN)
+    d = ctx.divide(decimal.Decimal(q.numerator), decimal.Decimal(q.denominator))
+    return f"{d:.{digits}g}" if d != 0 else "0"
 
 
 def show(value: Any) -> str:
@@ -146,6 +184,9 @@ class NumericalCounterexample(Verdict):
                 f"{self.why_not_confirmed})")
 
 
+FLOAT_NOTE = "float64 evaluation, not certified"
+
+
 @dataclass(frozen=True)
 class Tightest:
     """The closest a search came to a violation: the smallest normalised margin and where."""
@@ -157,8 +198,11 @@ class Tightest:
     ratio: float | None = None
 
     def __repr__(self) -> str:
-        ratio = "" if self.ratio is None else f", lhs/rhs = {self.ratio:.10g}"
-        return (f"Tightest(margin {self.margin:.6g} at {show_point(self.point)}{ratio})")
+        # the margin is a float64 evaluation (the float logm of a nearly singular matrix
+        # was off by 1.2 on a true identity): it must not read as a measured violation
+        ratio = "" if self.ratio is None else f", lhs/rhs ≈ {self.ratio:.10g}"
+        return (f"Tightest(margin ≈ {self.margin:.6g} at {show_point(self.point)}{ratio}; "
+                f"{FLOAT_NOTE})")
 
 
 @dataclass(frozen=True)
