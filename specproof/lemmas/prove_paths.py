@@ -16,6 +16,7 @@ from specproof.certificates.sos_certificate import Block, EqualityTerm, SoSCerti
 from specproof.lemmas.exact_gram import poly_mul
 from specproof.lemmas.newton import affine_hull_equations, all_monomials, half_newton_basis
 from specproof.lemmas.prove import Proved, to_poly
+from specproof.lemmas.prove_limits import gram_too_big
 from specproof.lemmas.sos_program import FreeTerm, SoSTerm
 from specproof.lemmas.sos_search import Attempt, attempt
 from specproof.lemmas.symmetry import character, invariant_flips, split_by_character
@@ -105,6 +106,10 @@ def _global(f: Poly, n: int, multiplier: str, max_power: int, degree: int | None
         note = (f"{_grading_note(support, basis, n)}, {len(blocks)} sign-symmetry blocks "
                 f"{sorted((len(b) for b in blocks), reverse=True)[:8]}")
         zero = (0,) * n
+        skip = gram_too_big([len(b) for b in blocks])
+        if skip is not None:
+            tried.append(f"SoS{label}, multiplier {mtext}, degree {D}, {note}: {skip}")
+            continue
         a = attempt(target, [SoSTerm((), {zero: Fraction(1)}, blocks)], [], solver, bits)
         tried.append(f"SoS{label}, multiplier {mtext}, degree {D}, {note}: "
                      f"{'proved' if a.ok else a.reason}")
@@ -139,8 +144,12 @@ def _putinar(f: Poly, ineqs: list[tuple[int, Poly]], eqs: list[tuple[int, Poly]]
                                 if character(e, flips) == trivial]) for i, h in eqs]
         free = [ft for ft in free if ft.basis]
         what = "Schmuedgen" if generators == "schmudgen" else "Putinar"
-        a = attempt(f, terms, free, solver, bits)
         sizes = [len(b) for t in terms for b in t.blocks]
+        skip = gram_too_big(sizes)
+        if skip is not None:  # a higher degree only grows the blocks
+            tried.append(f"{what}{label} at degree {D}: {skip}")
+            break
+        a = attempt(f, terms, free, solver, bits)
         tried.append(f"{what}{label} at degree {D} (sigma_0 and {len(terms) - 1} constraint "
                      f"multipliers, "
                      f"{len(free)} equality multipliers, Gram blocks {sizes[:8]}"
