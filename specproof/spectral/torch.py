@@ -61,6 +61,7 @@ def _build() -> dict[str, type]:
         adamw_shapes,
         all_finite,
         check_gradients,
+        check_groups_now,
         check_loaded_muon,
         check_loaded_pion,
         check_muon_group,
@@ -84,7 +85,19 @@ def _build() -> dict[str, type]:
         lr, wd = group["adamw_lr"], group["adamw_weight_decay"]
         x = p * (1.0 - lr * wd)
         m = b1 * m0 + (1.0 - b1) * g
-        v = b2 * v0 + (1.0 - b2) * (g * g)
+        square = (1.0 - b2) * (g * g)
+        eps = group["adamw_eps"]
+        lost = (square < torch.finfo(square.dtype).tiny) & (g.abs() > eps)
+        if bool(lost.any()):
+            from specproof.spectral.optimizers import NonFiniteUpdateError
+
+            # as adam.py's _refuse_underflowed_square: sqrt(v) ~ 0 where it should be
+            # ~|g|, so the step would be ~g / eps (1e97 for eps = 1e-300)
+            raise NonFiniteUpdateError(
+                f"the square of a gradient entry underflows {square.dtype} while "
+                f"adamw_eps = {eps:g} is smaller than |g|: AdamW's step would be about "
+                "g / eps there; this parameter was not changed (use adamw_eps >= |g|)")
+        v = b2 * v0 + square
         if not all_finite(v):
             from specproof.spectral.optimizers.base import second_moment_overflow
 
@@ -133,6 +146,7 @@ def _build() -> dict[str, type]:
             if closure is not None:
                 with torch.enable_grad():
                     loss = closure()
+            check_groups_now(self, check_pion_group)
             check_gradients(self.param_groups)
             _each_parameter(self, self._pion)
             return loss
@@ -234,6 +248,7 @@ def _build() -> dict[str, type]:
             if closure is not None:
                 with torch.enable_grad():
                     loss = closure()
+            check_groups_now(self, check_muon_group)
             check_gradients(self.param_groups)
             _each_parameter(self, self._muon)
             return loss
@@ -248,7 +263,14 @@ def _build() -> dict[str, type]:
             # buf + (1 - mu)(g - buf); a new tensor, not lerp_: a loaded state_dict may
             # share its tensors with the optimizer it came from
             buf = state["buffer"].lerp(g, 1.0 - mu)
-            state["buffer"] = buf
+            if not all_finite(buf):
+                from specproof.spectral.optimizers import NonFiniteUpdateError
+
+                # finite gradients of +max then -max overflow the average: the buffer and
+                # then the weights became inf/NaN without a word
+                raise NonFiniteUpdateError(
+                    "the momentum buffer overflows (gradients near the dtype's largest "
+                    "value); nothing was changed")
             u = g.lerp(buf, mu) if group["nesterov"] else buf
             if group["ns_dtype"] == "bfloat16":
                 u = u.bfloat16()
@@ -269,9 +291,18 @@ def _build() -> dict[str, type]:
                 X = torch.addmm(X, torch.addmm(A, A, A, beta=b, alpha=c), X, beta=a)
             O = X.T if tall else X
             scale = max(1.0, p.shape[0] / p.shape[1]) ** 0.5
-            if group["weight_decay"]:
-                p.mul_(1.0 - group["lr"] * group["weight_decay"])
-            p.add_(O, alpha=-group["lr"] * scale)
+            new = p * (1.0 - group["lr"] * group["weight_decay"]) if group["weight_decay"] \
+                else p
+            new = torch.add(new, O, alpha=-group["lr"] * scale)
+            if not all_finite(new):
+                from specproof.spectral.optimizers import NonFiniteUpdateError
+
+                raise NonFiniteUpdateError(
+                    "the Muon update is not finite (lr, weight_decay or the weight's scale "
+                    "overflow); nothing was changed")
+            # written only now: a refused step leaves the weight and the buffer as they were
+            p.copy_(new)
+            state["buffer"] = buf
 
     def _internal(key):
         # the step keeps only the upper block triangle of the moment matrices current;
@@ -308,7 +339,7 @@ def _build() -> dict[str, type]:
                 except NonFiniteUpdateError as exc:
                     earlier = (f" The {done} parameter(s) before it in this step were "
                                "updated." if done else "")
-                    raise NonFiniteUpdateError(
+                    raise type(exc)(
                         f"parameter {pi} of param group {gi} (shape {tuple(p.shape)}): "
                         f"{exc}{earlier}") from None
                 done += 1

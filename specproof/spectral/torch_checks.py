@@ -53,6 +53,23 @@ def validate_group(opt, check, index):
         raise type(exc)(f"param group {index}: {exc}") from None
 
 
+def check_groups_now(opt, check):
+    """Each param group's options as the step is about to use them.
+
+    A scheduler (or a user) writes ``group["lr"]`` between steps: ``lr = nan`` wrote NaN
+    into the weights, ``transform = "expmm"`` ran, ``lr = -1`` ascended. Nothing is
+    changed when a group is refused.
+    """
+    from specproof._core import SpecproofError
+
+    for index, group in enumerate(opt.param_groups):
+        try:
+            check(group)
+        except SpecproofError as exc:
+            raise type(exc)(f"param group {index}: {exc} (set after the optimizer was "
+                            "made, e.g. by a scheduler); nothing was changed") from None
+
+
 def load_checked(opt, state_dict, check_group, check_state):
     from specproof._core import SpecproofError
     from specproof.spectral.optimizers import OptimizerStateError
@@ -100,6 +117,15 @@ def _shape_error(st, expected, values=True):
         return f"'step' must be an int >= 0, got {int(count)}"
     # the values only at load: a pass over every d x d second moment at every step cost
     # 20-30 ms at d = 4096
+    for key in expected if values else ():
+        value = st[key]
+        if not value.is_floating_point():
+            # a complex moment lost its imaginary part later; an int one truncated
+            return f"{key!r} is {value.dtype}, expected a real floating-point tensor"
+        if not all_finite(value):
+            # an inf buffer turned the next step into NaN weights (Muon), or refused every
+            # step with a misleading overflow message (Pion)
+            return f"{key!r} has a non-finite entry"
     for key in ("v", "v_out", "v_in") if values else ():
         if key in st and bool((st[key] < 0).any()):
             return f"{key!r} has a negative entry: it is a second moment, never below 0"
@@ -193,6 +219,7 @@ __all__ = [
     "adamw_shapes",
     "all_finite",
     "check_gradients",
+    "check_groups_now",
     "check_loaded_muon",
     "check_loaded_pion",
     "check_muon_group",

@@ -16,7 +16,12 @@ Examples
 """
 
 from specproof.spectral.optimizers.adam import Adam, AdamW, adam_update
-from specproof.spectral.optimizers.base import NonFiniteUpdateError, Optimizer, OptimizerStateError
+from specproof.spectral.optimizers.base import (
+    NonFiniteUpdateError,
+    Optimizer,
+    OptimizerStateError,
+    RotationTooLargeError,
+)
 from specproof.spectral.optimizers.muon import NS_COEFFICIENTS, Muon, newton_schulz5
 from specproof.spectral.optimizers.pion import MOMENTA, SIDES, Pion
 from specproof.spectral.optimizers.sgd import SGD
@@ -34,6 +39,7 @@ __all__ = [
     "NonFiniteUpdateError",
     "Optimizer",
     "OptimizerStateError",
+    "RotationTooLargeError",
     "Pion",
     "adam_update",
     "newton_schulz5",

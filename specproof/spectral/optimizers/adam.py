@@ -55,7 +55,10 @@ def adam_update(
     elif weight_decay:
         g = g + weight_decay * p
     m = b1 * m + (1.0 - b1) * g
-    v = b2 * v + (1.0 - b2) * (g * g)
+    with np.errstate(under="ignore"):
+        square = (1.0 - b2) * (g * g)
+    _refuse_underflowed_square(g, square, eps)
+    v = b2 * v + square
     if not np.isfinite(np.sum(v)) and not np.all(np.isfinite(v)):
         # g * g overflowed: v = inf makes m / sqrt(v) = 0, a silent zero step (torch's too)
         raise second_moment_overflow("Adam's second moment v = b2 v + (1 - b2) g*g", v, g, "g")
@@ -75,6 +78,26 @@ def adam_update(
             "e.g. torch's default 1e-8)"
         )
     return p - (lr / bc1) * (m / denom), m, v
+
+
+def _refuse_underflowed_square(g: np.ndarray, square: np.ndarray, eps: float) -> None:
+    """Refuse a step where ``(1 - b2) g^2`` underflowed while ``eps < |g|``.
+
+    There ``sqrt(v)`` is about 0 instead of about ``|g|``, so the step ``m / (sqrt(v) +
+    eps)`` is about ``g / eps`` instead of about ``+-1``: ``eps = 1e-300`` with gradients
+    of 1e-200 moved a weight by 1e97 (torch.optim.Adam too). With ``eps >= |g|`` (the
+    default 1e-8 against such gradients) the step is the small one eps makes it, as in
+    exact arithmetic, and goes ahead.
+    """
+    tiny = np.finfo(square.dtype).tiny if square.dtype.kind == "f" else 0.0
+    lost = (square < tiny) & (np.abs(g) > eps)
+    if np.any(lost):
+        idx = tuple(int(i) for i in np.argwhere(lost)[0])
+        raise NonFiniteUpdateError(
+            f"the square of the gradient entry at index {idx} (|g| = {abs(g[idx]):.3g}) "
+            f"underflows {square.dtype} while eps = {eps:g} is smaller than |g|: Adam's "
+            "step m / (sqrt(v) + eps) would be about g / eps there instead of about 1; "
+            "nothing was changed (use eps >= |g|, e.g. 1e-8, or scale the loss up)")
 
 
 class Adam(Optimizer):

@@ -41,6 +41,16 @@ class NonFiniteUpdateError(SpecproofError, FloatingPointError):
     """A step would write a NaN or an infinity into a parameter; nothing was changed."""
 
 
+class RotationTooLargeError(NonFiniteUpdateError):
+    """A Pion step would rotate by more than its dtype keeps accurate; nothing was changed.
+
+    Pion's step size ``alpha = c sqrt(mn) / ||A W + W A||`` grows without bound as the
+    weight shrinks: at a weight of scale 1e-9 one step rotated by ~1e7 radians, and the
+    Cayley and exponential factors, exact in exact arithmetic, drifted the spectrum by
+    1e-12 (float64) and 1e-3 (float32) instead of rounding level.
+    """
+
+
 def second_moment_overflow(
     what: str, v: Any, x: Any, x_name: str, offset: tuple[int, int] = (0, 0),
     changed: str = "Nothing was changed",
@@ -221,7 +231,7 @@ class Optimizer(Displayable, abc.ABC):
                 try:
                     new_p, new_state = self._update(name, p, g, state, t)
                 except NonFiniteUpdateError as exc:
-                    raise NonFiniteUpdateError(f"params[{name!r}]: {exc}") from None
+                    raise type(exc)(f"params[{name!r}]: {exc}") from None
             # checked in the parameter's own dtype: a float32 parameter overflows sooner
             with np.errstate(over="ignore", invalid="ignore"):
                 new_p = new_p.astype(params[name].dtype, copy=False)
@@ -408,6 +418,11 @@ class Optimizer(Displayable, abc.ABC):
                         f"state[{pname!r}][{k!r}] has shape {arr.shape}, expected {v.shape} "
                         f"for parameter {pname!r} of shape {tuple(shape)}"
                     )
+                if arr.dtype.kind != "f":
+                    # a complex moment dropped its imaginary part with only a warning
+                    raise OptimizerStateError(
+                        f"state[{pname!r}][{k!r}] is {arr.dtype}, expected a real "
+                        "floating-point array")
                 if not np.all(np.isfinite(arr)):
                     raise OptimizerStateError(f"state[{pname!r}][{k!r}] has a non-finite entry")
                 if k in self._NONNEGATIVE_STATE and np.any(arr < 0):

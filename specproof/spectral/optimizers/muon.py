@@ -22,7 +22,7 @@ import numpy as np
 
 from specproof._core import ArgumentError, ArgumentTypeError, as_choice, as_float, as_int
 from specproof.spectral.optimizers.adam import AdamWRoute
-from specproof.spectral.optimizers.base import Optimizer, State
+from specproof.spectral.optimizers.base import NonFiniteUpdateError, Optimizer, State
 
 NS_COEFFICIENTS: tuple[float, float, float] = (3.4445, -4.7750, 2.0315)
 EPS_PLACEMENTS = ("add", "clamp")
@@ -62,6 +62,9 @@ def newton_schulz5(
     True
     """
     X = np.asarray(G)
+    if X.dtype.kind not in "biuf":
+        # a complex G lost its imaginary part (and came back all zeros)
+        raise ArgumentTypeError(f"G must be a real array, got dtype {X.dtype}")
     if X.dtype not in (np.float32, np.float64):
         X = X.astype(np.float64)
     if X.ndim != 2:
@@ -186,8 +189,15 @@ class Muon(Optimizer):
         if state["rule"] == "adamw":
             return self.adamw.update(p, g, state)
         mu = self.momentum
-        buf = state["buffer"] + (1.0 - mu) * (g - state["buffer"])
-        u = g + mu * (buf - g) if self.nesterov else buf
+        with np.errstate(over="ignore", invalid="ignore"):
+            buf = state["buffer"] + (1.0 - mu) * (g - state["buffer"])
+            u = g + mu * (buf - g) if self.nesterov else buf
+        if not (np.all(np.isfinite(buf)) and np.all(np.isfinite(u))):
+            # finite gradients of +max then -max overflow the average; this was reported
+            # as "G has a non-finite entry", although the user's gradient was finite
+            raise NonFiniteUpdateError(
+                f"the momentum buffer of {name!r} overflows (gradients near the dtype's "
+                "largest value); nothing was changed")
         O = newton_schulz5(u, self.ns_steps, eps_placement=self.eps_placement)
         scale = max(1.0, p.shape[0] / p.shape[1]) ** 0.5
         new_p = p * (1.0 - self.lr * self.weight_decay) - (self.lr * scale) * O

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from specproof.spectral.optimizers.base import NonFiniteUpdateError
+from specproof.spectral.optimizers.base import NonFiniteUpdateError, RotationTooLargeError
 from specproof.spectral.optimizers.pion_expm import squared_out_side
 from specproof.spectral.optimizers.skew import skew_generator
 from specproof.spectral.optimizers.skew_kernels import (
@@ -29,7 +29,7 @@ from specproof.spectral.optimizers.skew_kernels import (
     apply_lowrank_right,
 )
 from specproof.spectral.optimizers.skew_moments import complete_lower, preconditioned_generator
-from specproof.spectral.optimizers.skew_numerics import _fro
+from specproof.spectral.optimizers.skew_numerics import _fro, unit_roundoff
 
 SIDES_OF = {"both": ("out", "in"), "alternate": ("out", "in"), "in": ("in",), "out": ("out",)}
 
@@ -118,6 +118,11 @@ def moment_structure_error(key: str, value: Any) -> str | None:
     """
     if key[:2] not in ("m_", "v_") or key[2:] not in ("out", "in"):
         return None
+    real_float = (value.is_floating_point() if hasattr(value, "is_floating_point")
+                  else np.asarray(value).dtype.kind == "f")
+    if not real_float:
+        # a complex moment lost its imaginary part (with a warning) and failed later
+        return f"{key} is {value.dtype}, expected a real floating-point array"
     # .double() is exact for every float dtype (bfloat16 has no numpy view)
     a = value.detach().cpu().double().numpy() if hasattr(value, "detach") else np.asarray(value)
     if a.ndim != 2 or a.shape[0] != a.shape[1]:
@@ -240,6 +245,7 @@ def pion_update(
     alpha = hyper["rms"] * math.sqrt(d_out * d_in) / (norm_D + eps) if norm_D > 0.0 else 0.0
     s = hyper["lr"] * alpha
     tr = hyper["transform"]
+    _refuse_large_rotation(s, A, lowrank, acting, tr, W)
     X = W
     if "out" in acting:
         if "out" in lowrank:
@@ -273,6 +279,37 @@ def pion_update(
     return new_W, new, diagnostics
 
 
+# the largest rotation s ||A|| one step may make: below STEP_MAX_ROTATION radians and below
+# ROTATION_ACCURACY / u, so that the factor's loss of orthogonality (about the rotation
+# times u) stays near 1e-6 in float32 and 1e-12 in float64, and the exponential's
+# substeps (one per ~radian) stay few
+STEP_MAX_ROTATION = 1e4
+ROTATION_ACCURACY = 1e-6
+
+
+def rotation_limit(W: Any) -> float:
+    """The largest rotation (radians) a Pion step on ``W``'s dtype may make."""
+    return min(STEP_MAX_ROTATION, ROTATION_ACCURACY / unit_roundoff(W))
+
+
+def _refuse_large_rotation(s: float, A: dict[str, Any], lowrank: dict[str, Any],
+                           acting: tuple[str, ...], transform: str, W: Any) -> None:
+    if s == 0.0:
+        return
+    norms = [lowrank[sd].fro if sd in lowrank else _fro(A[sd]) for sd in acting
+             if sd in lowrank or sd in A]
+    theta = s * max(norms, default=0.0)
+    limit = rotation_limit(W)
+    if theta > limit:
+        raise RotationTooLargeError(
+            f"this Pion step would rotate by up to {theta:.3g} radians (s ||A||_F with "
+            f"step size s = lr * alpha = {s:.3g}: a large lr, or a weight of small scale, "
+            "which makes Pion's alpha large), "
+            f"beyond the {limit:.3g} radians within which the {transform} factor stays "
+            f"orthogonal to about 1e-6 in float32 and 1e-12 in float64; nothing was "
+            "changed (lower lr, or scale the weight up)")
+
+
 class LowRankGenerator:
     """One side's generator ``A = U V^T - V U^T`` from ``W`` and the transported moment ``M``.
 
@@ -293,6 +330,7 @@ class LowRankGenerator:
         big = float((UU * VV).sum())
         a2 = 2.0 * (big - float((VU * VU.T).sum()))
         self.well_conditioned = a2 >= 2e-3 * big
+        self.fro = math.sqrt(max(a2, 0.0))  # ||A||_F, for the rotation bound
 
     @property
     def AW(self) -> Any:
