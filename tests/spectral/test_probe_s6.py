@@ -174,3 +174,14 @@ def test_numpy_loaded_states_must_be_real(make, key):
     sd["state"]["W"][key] = sd["state"]["W"][key].astype(complex)
     with pytest.raises(OptimizerStateError, match=f"\\['{key}'\\] is complex128"):
         opt.load_state_dict(sd)
+
+
+def test_parameters_that_share_memory_are_refused():
+    W = np.random.default_rng(0).standard_normal((6, 3))
+    before = W.copy()
+    with pytest.raises(ArgumentError, match="params\\['a'\\] and params\\['b'\\] share memory"):
+        spectral.Pion(transform="cayley").step(
+            {"a": W, "b": W[:3]}, {"a": np.ones((6, 3)), "b": np.ones((3, 3))})
+    assert np.array_equal(W, before)
+    # disjoint views of one array are fine
+    spectral.Muon().step({"a": W[:3], "b": W[3:]}, {"a": np.ones((3, 3)), "b": np.ones((3, 3))})

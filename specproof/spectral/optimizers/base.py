@@ -111,7 +111,28 @@ def _check_params(params: Any, grads: Any) -> list[str]:
             )
         first_nonfinite(g, f"grads[{name!r}]")
         first_nonfinite(p, f"params[{name!r}]")
+    _refuse_shared_memory(params, names)
     return names
+
+
+def _refuse_shared_memory(params: Mapping[str, np.ndarray], names: list[str]) -> None:
+    # {"a": W, "b": W[:3]}: the in-place write of one overwrote part of the other (a
+    # Cayley step then moved a's singular values by 0.011); may_share_memory compares
+    # bounds only, so only its hits are confirmed exactly
+    arrays = [(n, params[n]) for n in names]
+    for i, (a, pa) in enumerate(arrays):
+        for b, pb in arrays[i + 1:]:
+            if not np.may_share_memory(pa, pb):
+                continue
+            try:
+                shared = np.shares_memory(pa, pb, max_work=10**6)
+            except np.exceptions.TooHardError:
+                shared = True  # undecided within the work bound: not risked
+            if shared:
+                raise ArgumentError(
+                    f"params[{a!r}] and params[{b!r}] share memory (one is a view of the "
+                    "other): the in-place step of one would overwrite the other; give "
+                    "separate arrays")
 
 
 class Optimizer(Displayable, abc.ABC):
