@@ -221,7 +221,18 @@ def power_iteration(
     for _ in range(n_iterations):
         u = _normalize(M @ v, eps)
         v = _normalize(M.T @ u, eps)
-    return u, v, _ldexp(float(u @ (M @ v)), e)
+    sigma = _ldexp(float(u @ (M @ v)), e)
+    if n_iterations and np.any(M) and not all(abs(_norm(x) - 1.0) <= 1e-6 for x in (u, v)):
+        # ||W v|| fell below eps: torch's x / max(||x||, eps) stops making unit vectors
+        # and sigma collapses (3.7e-23 for a weight whose sigma is 3e-13); the same
+        # refusal as PowerIterationSN's
+        fro = _ldexp(_norm(M), e)
+        raise ArgumentError(
+            f"the power iteration's ||W v|| fell below eps = {math.ldexp(eps, e):g} (W's "
+            f"Frobenius norm is {fro:.3g}): torch's normalisation x / max(||x||, eps) "
+            f"then stops making unit vectors and sigma is wrong (it would be {sigma:.3g}); "
+            f"pass eps below {fro * 1e-6:.1g}, or start from u, v outside W's null spaces")
+    return u, v, sigma
 
 
 class PowerIterationSN:

@@ -185,3 +185,16 @@ def test_parameters_that_share_memory_are_refused():
     assert np.array_equal(W, before)
     # disjoint views of one array are fine
     spectral.Muon().step({"a": W[:3], "b": W[3:]}, {"a": np.ones((3, 3)), "b": np.ones((3, 3))})
+
+
+def test_power_iteration_refuses_a_collapsed_sigma():
+    from specproof.spectral.normalization import power_iteration
+
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((5, 4))
+    W = W / np.linalg.norm(W, 2) * 3e-13  # sigma 3e-13, below the default eps 1e-12
+    u0, v0 = np.ones(5) / 5**0.5, np.ones(4) / 2
+    with pytest.raises(ArgumentError, match="fell below eps = 1e-12 .*pass eps below"):
+        power_iteration(W, u0, v0, 10)
+    u, v, sigma = power_iteration(W, u0, v0, 200, eps=1e-30)
+    assert abs(sigma - 3e-13) < 1e-24
