@@ -291,17 +291,28 @@ def _build() -> dict[str, type]:
                 X = torch.addmm(X, torch.addmm(A, A, A, beta=b, alpha=c), X, beta=a)
             O = X.T if tall else X
             scale = max(1.0, p.shape[0] / p.shape[1]) ** 0.5
-            new = p * (1.0 - group["lr"] * group["weight_decay"]) if group["weight_decay"] \
-                else p
-            new = torch.add(new, O, alpha=-group["lr"] * scale)
-            if not all_finite(new):
-                from specproof.spectral.optimizers import NonFiniteUpdateError
+            decay = 1.0 - group["lr"] * group["weight_decay"]
+            alpha = -group["lr"] * scale
+            # |p decay + alpha O| <= max|p| |decay| + |alpha| max|O|: below the dtype's
+            # largest value the in-place update is finite (two reductions instead of a
+            # new weight-sized tensor, checked, then copied); otherwise it is formed and
+            # checked first. Written only then: a refused step changes nothing
+            top = torch.finfo(p.dtype).max
+            bound = (float(p.abs().amax()) * abs(decay)
+                     + abs(alpha) * float(O.abs().amax())) if p.numel() else 0.0
+            if math.isfinite(bound) and bound < top and all_finite(O):
+                if decay != 1.0:
+                    p.mul_(decay)
+                p.add_(O, alpha=alpha)
+            else:
+                new = torch.add(p * decay, O, alpha=alpha)
+                if not all_finite(new):
+                    from specproof.spectral.optimizers import NonFiniteUpdateError
 
-                raise NonFiniteUpdateError(
-                    "the Muon update is not finite (lr, weight_decay or the weight's scale "
-                    "overflow); nothing was changed")
-            # written only now: a refused step leaves the weight and the buffer as they were
-            p.copy_(new)
+                    raise NonFiniteUpdateError(
+                        "the Muon update is not finite (lr, weight_decay or the weight's "
+                        "scale overflow); nothing was changed")
+                p.copy_(new)
             state["buffer"] = buf
 
     def _internal(key):
