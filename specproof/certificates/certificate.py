@@ -30,7 +30,6 @@ from specproof.certificates.check_result import fail as fail
 from specproof.certificates.check_result import passed as passed
 from specproof.certificates.check_result import x_digest as x_digest
 from specproof.certificates.constants import (
-    MAX_DENOMINATOR_BITS,
     MAX_MONOMIALS,
     MAX_Q,
     SCHEMA_VERSION,
@@ -51,7 +50,7 @@ from specproof.certificates.json_fields import (
 from specproof.certificates.rational_text import (
     CertificateFormatError as CertificateFormatError,
 )
-from specproof.certificates.rational_text import _short
+from specproof.certificates.rational_text import _short, check_common_denominator
 from specproof.certificates.rational_text import approximate as approximate
 from specproof.certificates.rational_text import describe_rational as describe_rational
 from specproof.certificates.rational_text import float_copies as float_copies
@@ -336,31 +335,12 @@ class Certificate(Displayable):
         G = _float_matrix(_get(gram, "float", "gram"), N, N, "gram.float",
                           allow_null=gr is not None)
         Gr = None if gr is None else _rational_matrix(gr, N, N, "gram.rational")
-        _check_common_denominator(Xr, "X.rational")
+        check_common_denominator(Xr, "X.rational")
         if Gr is not None:
-            _check_common_denominator(Gr, "gram.rational")
+            check_common_denominator(Gr, "gram.rational")
         prov = doc.get("provenance", {})
         if not isinstance(prov, dict):
             raise CertificateFormatError(f"provenance must be an object, got {_short(prov)}")
         return cls(q=q, X=X, X_rational=Xr, C=C, basis=tuple(tuple(b) for b in basis),
                    gram=G, gram_rational=Gr, provenance=prov,
                    C_float=math.nan if c_float is None else float(c_float))
-
-
-def _check_common_denominator(rows: Any, name: str) -> None:
-    """Refuse entries whose common denominator exceeds ``MAX_DENOMINATOR_BITS``.
-
-    The exact checks sum the entries over that lcm; coprime huge denominators (each one
-    within the per-rational digit limit) made it grow to millions of bits and a check of
-    a few-megabyte file take hours. The lcm is built incrementally and stops at the limit.
-    """
-    den = 1
-    for row in rows:
-        for x in row:
-            den = math.lcm(den, x.denominator)
-            if den.bit_length() > MAX_DENOMINATOR_BITS:
-                raise CertificateFormatError(
-                    f"the common denominator of {name} exceeds {MAX_DENOMINATOR_BITS} bits: "
-                    "beyond what the exact checks handle (certificates specproof writes "
-                    "have a few hundred bits)")
-

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import time
+import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -56,9 +57,15 @@ class SoSCheckResult(CheckResult):
     def verdict_line(self) -> str:
         """``VALID: <statement> (statement sha256 ...): <why>`` or ``INVALID: <reason>``."""
         if not self.ok:
-            return " ".join(f"INVALID: {self.reason}".split())
-        return " ".join(f"VALID: {self.statement} (statement sha256 {self.x_sha256[:16]}): "
-                        f"{self.message}".split())
+            return _printable(" ".join(f"INVALID: {self.reason}".split()))
+        return _printable(" ".join(f"VALID: {self.statement} (statement sha256 "
+                                   f"{self.x_sha256[:16]}): {self.message}".split()))
+
+
+def _printable(line: str) -> str:
+    """``line`` with control characters shown as escapes: a statement text holding
+    terminal escape codes drew a forged ``VALID:`` line over the real one."""
+    return "".join(repr(c)[1:-1] if unicodedata.category(c) == "Cc" else c for c in line)
 
 
 def _fail(code: str, reason: str, cert: SoSCertificate | None = None,
@@ -121,11 +128,11 @@ def check_sos(source: str | os.PathLike | SoSCertificate | dict) -> SoSCheckResu
     try:
         work = _Work(MAX_PRODUCTS)
         lhs, rhs = _lhs(cert, work), _rhs(cert, work)
-    except _TooMuchWork:
+    except (_TooMuchWork, MemoryError):
         return _fail("malformed", "malformed certificate: expanding its identity takes more "
-                     f"than {MAX_PRODUCTS:,} coefficient products (a product of generators "
-                     "or a multiplier power this large is refused rather than run for "
-                     "ages)", cert)
+                     f"than {MAX_PRODUCTS:,} coefficient products (counted per "
+                     f"{WORK_VARIABLES} variables; a product of generators or a multiplier "
+                     "power this large is refused rather than run for ages)", cert)
     wrong = sorted(e for e in set(lhs) | set(rhs) if lhs.get(e, 0) != rhs.get(e, 0))
     checked = len(set(lhs) | set(rhs))
     details: dict[str, Any] = {"monomials_checked": checked,
@@ -277,6 +284,10 @@ MAX_PRODUCTS = 2_000_000
 """Most coefficient products the identity expansion may take (a few seconds to a minute):
 a small file that multiplies eight copies of a dense generator must not run for hours."""
 
+WORK_VARIABLES = 8
+"""A product over ``n`` variables counts ``ceil(n / WORK_VARIABLES)`` times against
+:data:`MAX_PRODUCTS` (its cost and its result grow with ``n``)."""
+
 
 class _TooMuchWork(Exception):
     pass
@@ -295,7 +306,11 @@ class _Work:
 
 
 def _mul(a: Poly, b: Poly, work: _Work) -> Poly:
-    work.spend(len(a) * len(b))
+    # a product costs (and its result holds) one exponent entry per variable: a 22 KB
+    # file with 400 variables stayed under the product count and took 6 GB; the budget
+    # counts products of up to WORK_VARIABLES variables as one
+    n = len(next(iter(a), ()))
+    work.spend(len(a) * len(b) * max(1, -(-n // WORK_VARIABLES)))
     out: Poly = {}
     for ea, ca in a.items():
         if ca == 0:

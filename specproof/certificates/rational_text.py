@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from specproof._core import SpecproofError
-from specproof.certificates.constants import MAX_RATIONAL_DIGITS
+from specproof.certificates.constants import MAX_DENOMINATOR_BITS, MAX_RATIONAL_DIGITS
 
 
 class CertificateFormatError(SpecproofError, ValueError):
@@ -218,3 +218,20 @@ def directed_text(x: float, digits: int, up: bool) -> str:
         return text.rstrip("0").rstrip(".") if "." in text else text
     return format(d, "e").replace("E", "e")
 
+
+def check_common_denominator(rows: Any, name: str) -> None:
+    """Refuse entries whose common denominator exceeds ``MAX_DENOMINATOR_BITS``.
+
+    The exact checks sum the entries over that lcm; coprime huge denominators (each one
+    within the per-rational digit limit) made it grow to millions of bits and a check of
+    a few-megabyte file take hours. The lcm is built incrementally and stops at the limit.
+    """
+    den = 1
+    for row in rows:
+        for x in row:
+            den = math.lcm(den, x.denominator)
+            if den.bit_length() > MAX_DENOMINATOR_BITS:
+                raise CertificateFormatError(
+                    f"the common denominator of {name} exceeds {MAX_DENOMINATOR_BITS} bits: "
+                    "beyond what the exact checks handle (certificates specproof writes "
+                    "have a few hundred bits)")

@@ -40,6 +40,7 @@ from specproof.certificates.json_fields import (
 from specproof.certificates.rational_text import (
     CertificateFormatError,
     _short,
+    check_common_denominator,
     parse_rational,
     rational_str,
 )
@@ -316,6 +317,9 @@ def _block(b: Any, n: int, n_ineq: int, i: int) -> Block:
             raise CertificateFormatError(f"{where}.gram[{r}] must be a list of {N} rational "
                                          f"strings, got {_short(row)}")
         rows.append(tuple(parse_rational(x, f"{where}.gram[{r}][{c}]") for c, x in enumerate(row)))
+    # the exact LDL^T runs over the lcm of the entries' denominators: coprime 8000-digit
+    # ones in a 16 x 16 block ran for minutes (each within the per-number digit limit)
+    check_common_denominator(rows, f"{where}.gram")
     return Block(tuple(gen), z, tuple(rows))
 
 

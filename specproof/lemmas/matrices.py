@@ -66,6 +66,14 @@ class MatrixEntry(sympy.Dummy):
         return printer._print_Symbol(sympy.Symbol(self.name))
 
 
+MAX_MATRIX_ENTRIES = 10_000
+"""Most entries a matrix variable of a statement may have (each is a sympy symbol)."""
+
+MAX_PSD_SIZE = 6
+"""Largest psd matrix variable: its domain is its 2^n - 1 principal minors (63 at 6,
+built in about 4 s)."""
+
+
 class Matrix:
     """A matrix of scalar sympy expressions with numpy's operators.
 
@@ -99,6 +107,18 @@ class Matrix:
             raise StatementError(f"Matrix {name}: kind must be one of {', '.join(KINDS)}")
         if kind != "general" and n != m:
             raise ShapeError(f"Matrix {name}: a {kind} matrix is square, got {n}x{m}")
+        if n * m > MAX_MATRIX_ENTRIES:
+            # every entry is a sympy symbol: 600 x 600 took 7 s, 3000 x 3000 did not return
+            raise StatementError(
+                f"Matrix {name}: {n}x{m} has {n * m} entries, more than the "
+                f"{MAX_MATRIX_ENTRIES} a statement's matrix variable may have")
+        if kind == "psd" and n > MAX_PSD_SIZE:
+            # its domain is all 2^n - 1 principal minors, each a symbolic determinant: a
+            # 20 x 20 psd matrix declared in an 850-byte certificate hung the checker
+            raise StatementError(
+                f"Matrix {name}: a psd matrix variable is at most {MAX_PSD_SIZE}x"
+                f"{MAX_PSD_SIZE} (its 2^n - 1 = {2**n - 1} principal minors would be its "
+                "constraints); use a symmetric matrix with constraints of your own")
         grid = [[sympy.S.Zero] * m for _ in range(n)]
         for i in range(n):
             for j in range(m):

@@ -9,6 +9,7 @@ not about reals was REFUTED).
 from __future__ import annotations
 
 import ast
+import unicodedata
 from typing import Any
 
 import sympy
@@ -49,6 +50,16 @@ MAX_EXPONENT = 1000
 def _normalise(text: str) -> tuple[str, list[int]]:
     """The text in Python syntax, and for each of its characters the column it came from."""
     text = text.replace("≥", ">=").replace("≤", "<=").replace("−", "-").replace("·", "*")
+    for i, c in enumerate(text):
+        # Python's parser drops a comment, so "x**2 + 1 >= 2*x # >= 7" was PROVED and its
+        # certificate printed VALID with the comment as if stated; control characters
+        # (terminal escapes) printed a forged "VALID: x >= 5" line over the real one
+        if c == "#":
+            raise StatementError(f"'#' at column {i}: a statement has no comments (all of "
+                                 "its text is the statement)")
+        if unicodedata.category(c) == "Cc" and c not in " \t":
+            raise StatementError(f"control character {c!r} at column {i}: a statement is "
+                                 "printable text")
     out: list[str] = []
     cols: list[int] = []
     for i, c in enumerate(text):

@@ -30,9 +30,14 @@ MAX_EXPANSION_MONOMIALS = 50_000
 """Most monomials ``C(n + d, d)`` a statement of ``n`` variables and degree ``d`` may
 have before :func:`~specproof.lemmas.prove` expands it (``(x+y+z+w)**40`` has 135751)."""
 
-MAX_GRAM_SIZE = 300
+MAX_GRAM_SIZE = 200
 """Largest Gram block an SoS attempt may ask the conic solver for (the program has
-about ``N^2 / 2`` unknowns per block: 300 is ~45000)."""
+about ``N^2 / 2`` unknowns per block: 200 is ~20000; ``(x+y)**60 + 1`` with two blocks
+of 248 ran over 5 minutes in SCS)."""
+
+MAX_BASIS_CANDIDATES = 2_000
+"""Most monomials of half the degree (``C(n + d/2, n)``) the Newton-polytope pruning may
+test, one LP each (``(x^2+y^2+z^2+1)^30`` has 5456: over 3 minutes)."""
 
 
 def degree_bound(expr: Any, variables: Sequence[Any]) -> int | None:
@@ -68,6 +73,11 @@ def too_big_to_expand(expr: Any, variables: Sequence[Any]) -> str | None:
         return (f"not attempted: lhs - rhs has degree up to {d}, above the degree "
                 f"{MAX_DEGREE} a certificate file may hold; only refutation applies")
     count = math.comb(n + d, d)
+    half = math.comb(n + (d + 1) // 2, n)
+    if half > MAX_BASIS_CANDIDATES:
+        return (f"not attempted: half the degree ({(d + 1) // 2}) in {n} variables gives "
+                f"{half} candidate basis monomials, more than prove tests "
+                f"({MAX_BASIS_CANDIDATES}); only refutation applies")
     if count <= MAX_EXPANSION_MONOMIALS:
         return None
     return (f"not attempted: lhs - rhs has degree up to {d} in {n} variables, so its "
@@ -84,5 +94,5 @@ def gram_too_big(sizes: Sequence[int]) -> str | None:
             f"{MAX_GRAM_SIZE} of what the conic solver is given")
 
 
-__all__ = ["MAX_EXPANSION_MONOMIALS", "MAX_GRAM_SIZE", "degree_bound", "gram_too_big",
-           "too_big_to_expand"]
+__all__ = ["MAX_BASIS_CANDIDATES", "MAX_EXPANSION_MONOMIALS", "MAX_GRAM_SIZE", "degree_bound",
+           "gram_too_big", "too_big_to_expand"]
