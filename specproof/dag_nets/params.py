@@ -36,6 +36,17 @@ def physical_memory() -> int | None:
         return None
 
 
+def memory_limit(limit: int | None) -> tuple[int, str] | None:
+    """``(bytes, how it reads)``: ``limit`` itself, or by default half of the physical
+    memory; None when that is unknown (then nothing is refused)."""
+    if limit is not None:
+        return limit, format_bytes(limit)
+    phys = physical_memory()
+    if phys is None:
+        return None
+    return phys // 2, f"half of this machine's {format_bytes(phys)}"
+
+
 def format_bytes(nbytes: float) -> str:
     """``nbytes`` in the largest binary unit it reaches (``"74.5 GiB"``)."""
     if nbytes >= 2**1000:  # a Python int too large for a float
@@ -69,13 +80,10 @@ def check_network_memory(n_params: int, n_neurons: int, n_edges: int, itemsize: 
     ...
     specproof._core.errors.ResourceLimitError: the network has 1e+12 parameters (3e+06 neurons): they need about 7.3 TiB; the limit is 1.0 GiB: compile a smaller network
     """  # noqa: E501
-    if limit is None:
-        phys = physical_memory()
-        if phys is None:
-            return
-        limit, where = phys // 2, f"half of this machine's {format_bytes(phys)}"
-    else:
-        where = format_bytes(limit)
+    found = memory_limit(limit)
+    if found is None:
+        return
+    limit, where = found
     per_param = 8 + (16 if standard else 0) + (itemsize if itemsize != 8 else 0)
     need = per_param * n_params + 64 * n_edges + 32 * n_neurons
     if need > limit:

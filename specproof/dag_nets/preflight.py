@@ -28,7 +28,7 @@ from specproof.dag_nets.architectures import (
     is_graphml,
 )
 from specproof.dag_nets.cache import graph_digest
-from specproof.dag_nets.params import format_bytes, physical_memory
+from specproof.dag_nets.params import format_bytes, memory_limit, physical_memory
 from specproof.dag_nets.sweep_kernels import limit_kernel, sweep_inputs
 
 #: Measurements that differentiate twice (Hessian-vector products).
@@ -77,13 +77,10 @@ def check_memory(measure: str, config: Mapping[str, Any], widths: Sequence[int],
     ...
     specproof._core.errors.ResourceLimitError: width 10000000: one hessian point on mlp needs about 2.8 PiB (1.0e+14 weights); the limit is 1.0 GiB: choose smaller widths
     """  # noqa: E501
-    if limit is None:
-        phys = physical_memory()
-        if phys is None:
-            return
-        limit, where = phys // 2, f"half of this machine's {_size(phys)}"
-    else:
-        where = f"{_size(limit)}"
+    found = memory_limit(limit)
+    if found is None:
+        return
+    limit, where = found
     n_in = int(config.get("n_inputs", 6))
     for w in sorted(widths, reverse=True):
         params, neurons = point_size(config, w)
