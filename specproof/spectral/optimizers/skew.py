@@ -24,7 +24,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as sla
 
-from specproof._core import as_choice, as_float
+from specproof._core import ArgumentError, as_choice, as_float
+from specproof.spectral.dtypes import as_native_array
 
 TRANSFORMS: tuple[str, ...] = ("e2", "e1", "expm", "cayley")
 
@@ -39,7 +40,15 @@ def skew_generators(W: np.ndarray, G: np.ndarray) -> tuple[np.ndarray, np.ndarra
     >>> G_out, G_in = skew_generators(W, G)
     >>> G_out.shape, G_in.shape, bool(np.all(G_in == -G_in.T))
     ((3, 3), (2, 2), True)
+
+    ``W`` and ``G`` must be matrices of one shape and one float dtype (float32 stays
+    float32; see :mod:`specproof.spectral.dtypes`).
     """
+    W = as_native_array(W, "W", ndim=2)
+    G = as_native_array(G, "G", ndim=2, like=W.dtype, like_name="W",
+                        rule="the generators are computed in W's dtype")
+    if G.shape != W.shape:
+        raise ArgumentError(f"G must have W's shape {W.shape}, got {G.shape}")
     return skew_generator(W, G, "out"), skew_generator(W, G, "in")
 
 
@@ -63,7 +72,8 @@ def orthogonal_factor(A: np.ndarray, s: float = 1.0, transform: str = "e2") -> n
     Parameters
     ----------
     A : numpy.ndarray
-        Square (skew-symmetric for the orthogonality statements) matrix.
+        Square (skew-symmetric for the orthogonality statements) finite matrix; a float32
+        ``A`` gives a float32 factor, everything else float64.
     s : float
         Step (eta * alpha in Pion).
     transform : {"e2", "e1", "expm", "cayley"}
@@ -81,10 +91,16 @@ def orthogonal_factor(A: np.ndarray, s: float = 1.0, transform: str = "e2") -> n
     """
     transform = as_choice(transform, TRANSFORMS, "transform")
     s = as_float(s, "s")
-    A = np.asarray(A, dtype=np.float64)
+    A = as_native_array(A, "A", ndim=2)
     n = A.shape[0]
-    I = np.eye(n)
-    B = s * A
+    if A.shape != (n, n):
+        raise ArgumentError(f"A must be a square matrix, got shape {A.shape}")
+    I = np.eye(n, dtype=A.dtype)
+    with np.errstate(over="ignore"):
+        B = A.dtype.type(s) * A
+    if not np.isfinite(B).all():
+        raise ArgumentError(f"s * A overflows {A.dtype} (s = {s:g}, max |A| = "
+                            f"{float(np.abs(A).max()):.3g})")
     if transform == "e1":
         return I + B
     if transform == "e2":
