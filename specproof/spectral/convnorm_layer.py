@@ -21,6 +21,7 @@ import numpy as np
 
 from specproof._core import ArgumentError, as_float
 from specproof.certificates import as_kernel
+from specproof.certificates.convolution import _pair
 from specproof.spectral.convnorm import convnorm_operator
 from specproof.spectral.dtypes import as_native_array
 
@@ -90,8 +91,8 @@ class ConvNorm:
     ----------
     kernel : array_like or torch.Tensor
         ``(c_out, c_in, k, k)``.
-    stride, padding : int
-        As in the layer (padding at most ``k - 1``).
+    stride, padding : int or (int, int)
+        As in the layer (stride at least 1, padding from 0 to ``k - 1``); checked here.
     affine_weight, affine_bias : array_like, optional
         The depthwise affine ``(c_out, k, k)`` and ``(c_out,)``; default the identity
         (a centred delta, which is exact for odd ``k``) and 0. ``affine=False`` skips it.
@@ -130,7 +131,15 @@ class ConvNorm:
         dt = raw.dtype
         self.kernel = as_kernel(raw).astype(dt, copy=False)
         c_out, _, kh, kw = self.kernel.shape
-        self.stride, self.padding, self.affine = stride, padding, bool(affine)
+        # checked here, not at the first call: a layer built with stride=0 or padding=k
+        # would only fail deep inside training
+        self.stride = _pair(stride, "stride", minimum=1)
+        self.padding = _pair(padding, "padding", minimum=0)
+        if self.padding[0] > kh - 1 or self.padding[1] > kw - 1:
+            raise ArgumentError(
+                f"padding {self.padding} must be at most kernel_size - 1 = {(kh - 1, kw - 1)}"
+                " (the ConvNorm code path crops kernel_size - 1 - padding)")
+        self.affine = bool(affine)
         # momentum 0 would keep the zero buffer forever: evaluation would output zeros
         self.momentum = None if momentum is None else as_float(
             momentum, "momentum", 0.0, 1.0, strict_minimum=True)
@@ -143,6 +152,17 @@ class ConvNorm:
             np.zeros(c_out, dtype=dt) if affine_bias is None else affine_bias, "affine_bias",
             ndim=1, like=dt, like_name="kernel", rule=_LAYER_RULE,
         )
+        aw = self.affine_weight
+        if aw.ndim == 4 and aw.shape[1] == 1:  # torch's depthwise layout (C, 1, k, k)
+            aw = aw[:, 0]
+        if aw.ndim != 3 or aw.shape[0] != c_out:
+            raise ArgumentError(
+                f"affine_weight must have shape ({c_out}, k_h, k_w) (one filter per output "
+                f"channel), got {self.affine_weight.shape}")
+        self.affine_weight = aw
+        if self.affine_bias.shape != (c_out,):
+            raise ArgumentError(
+                f"affine_bias must have shape ({c_out},), got {self.affine_bias.shape}")
         self.running_V: np.ndarray = np.zeros(1, dtype=dt)
         self.num_batches_tracked = 0
 
