@@ -233,13 +233,17 @@ def _scale_norm(v: np.ndarray) -> float:
     return _scale(np.asarray(v, dtype=np.float64))
 
 
+#: the default relative accuracy of :func:`hessian_norm` per dtype of the network
+DEFAULT_TOL: dict[str, float] = {"float64": 1e-10, "float32": 1e-5}
+
+
 def hessian_norm(
     net: NetworkCore,
     x: Any,
     output: Any = None,
     params: Any = None,
     preactivation: bool = False,
-    tol: float = 1e-10,
+    tol: float | None = None,
     seed: Any = 0,
     ncv: int | None = None,
     maxiter: int | None = None,
@@ -252,8 +256,11 @@ def hessian_norm(
     ----------
     x : array_like
         One input (1-D) or a batch (Hessian of the sum over the batch).
-    tol : float
-        Relative accuracy asked of ``eigsh`` (0 = machine precision).
+    tol : float, optional
+        Relative accuracy asked of ``eigsh`` (0 = machine precision), and shown by the
+        residual when ``ok``. Default :data:`DEFAULT_TOL` of the network's dtype: 1e-10
+        for float64, 1e-5 for float32 (whose products carry about 1e-7 relative error, so
+        a float64 tolerance could never be shown).
     seed : int or Generator
         Seeds the Lanczos start vector.
     ncv : int, optional
@@ -299,7 +306,7 @@ def hessian_norm(
     (True, True)
     """
     op = hessian_operator(net, x, output, params, preactivation, allow_nonsmooth)
-    tol = as_float(tol, "tol", minimum=0.0)
+    tol = DEFAULT_TOL[net.dtype.name] if tol is None else as_float(tol, "tol", minimum=0.0)
     method = as_choice(method, ("auto", "reduced", "full"), "method")
     if method == "reduced" and net.engine != "blocks":
         raise ArgumentError("method='reduced' needs a block network (engine 'blocks')")
@@ -388,6 +395,9 @@ def hessian_norm(
         ok, code = False, "residual"
         reason = (f"the residual {res:.3g} exceeds tol * |eigenvalue| = "
                   f"{tol * abs(theta):.3g}: the value is not shown to that accuracy")
+        if net.dtype == np.float32 and tol < DEFAULT_TOL["float32"]:
+            reason += (f" (the network's products are float32, relative accuracy about "
+                       f"1e-7: ask tol >= {DEFAULT_TOL['float32']:g}, or compile in float64)")
     return HessianNorm(
         ok=ok, reason=reason, code=code, value=abs(theta), eigenvalue=theta, residual=res,
         n_hvp=op.n_hvp + (red.n_hvp if red is not None else 0), n_params=net.n_params,

@@ -89,7 +89,7 @@ class DagNet(NetworkCore):
         output: Any = None,
         params: Any = None,
         preactivation: bool = False,
-        tol: float = 1e-10,
+        tol: float | None = None,
         seed: Any = 0,
         ncv: int | None = None,
         maxiter: int | None = None,

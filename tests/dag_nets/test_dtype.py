@@ -38,6 +38,16 @@ def test_float32_kernel_within_1e5_of_float64(name):
     h64, h32 = n64.hessian_norm(X64[0]), n32.hessian_norm(X32[0])
     assert (h32.dtype, h32.lanczos_dtype, h64.dtype) == ("float32", "float64", "float64")
     assert h32.value == pytest.approx(h64.value, rel=1e-5)
+    # each dtype's default tolerance is one it can show: both converge with ok=True
+    assert (h32.ok, h32.tol, h64.ok, h64.tol) == (True, 1e-5, True, 1e-10), h32.reason
+    assert h32.residual <= 1e-5 * h32.value
+
+
+def test_float32_hessian_with_a_float64_tolerance_says_why_it_is_not_shown():
+    n32 = compile(mlp(64, depth=2, d_in=4), seed=0, dtype=np.float32)
+    h = n32.hessian_norm(X32[0], tol=1e-12)
+    assert (h.ok, h.code) == (False, "residual")
+    assert "products are float32" in h.reason and "tol >= 1e-05" in h.reason
 
 
 def test_every_map_keeps_float32():
