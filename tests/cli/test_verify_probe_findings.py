@@ -1,8 +1,6 @@
 """Findings of a review of `specproof verify` and the claims engine, each kept as a test."""
 
 import json
-import sys
-import textwrap
 
 import pytest
 
@@ -13,30 +11,12 @@ from specproof.cli import main
 P = '{"quick": {}, "paper": {}}'
 
 
-def _module(tmp_path, name, body):
-    path = tmp_path / f"{name}.py"
-    path.write_text("from specproof.claims import claim\n" + textwrap.dedent(body))
-    return path
-
-
-@pytest.fixture
-def clean():
-    # only this file's claims (prefix "pf"): verify loads the built-in claims on first use,
-    # and removing "everything new" removed them for the tests after
-    yield
-    for cid in [c.id for c in REGISTRY if c.id.split(".")[0] in
-                ("pfe", "pfl", "pfr", "pfn", "pfa", "pfc", "pfu")]:
-        REGISTRY.remove(cid)
-    for name in [n for n in sys.modules if n.startswith("_specproof_user_pf")]:
-        del sys.modules[name]
-
-
 def test_a_huge_exact_integer_a_system_exit_and_a_broken_figure_are_claim_errors(
-        tmp_path, clean, capsys):
+        tmp_path, clean, capsys, claim_module):
     # 2**1100 crashed the Markdown writer (OverflowError) and the run was discarded;
     # SystemExit(0) from a check made verify exit 0 with no report; a mathtext typo in a
     # figure's label crashed the run
-    mod = _module(tmp_path, "pf_errors", f'''
+    mod = claim_module("pf_errors", f'''
         import argparse
         import matplotlib
         matplotlib.use("Agg")
@@ -70,11 +50,11 @@ def test_a_huge_exact_integer_a_system_exit_and_a_broken_figure_are_claim_errors
 
 
 def test_last_failed_with_a_narrower_selection_still_exits_1_for_a_carried_fail(
-        tmp_path, clean, monkeypatch, capsys):
+        tmp_path, clean, monkeypatch, capsys, claim_module):
     # lf.b FAIL was carried into the report of a `--lf --only 'pfl.a*'` run that exited 0
     flag = tmp_path / "fixed"
     monkeypatch.setenv("PF_FIXED", str(flag))
-    mod = _module(tmp_path, "pf_lf", f'''
+    mod = claim_module("pf_lf", f'''
         import os
 
         @claim("pfl.a1", paper="pfl", kind="exact", statement="a1", profiles={P})
@@ -101,7 +81,7 @@ def test_last_failed_with_a_narrower_selection_still_exits_1_for_a_carried_fail(
     assert "carried over from the previous run" in summary and "not passing: pfl.b" in summary
 
 
-def test_resume_refuses_another_module_file(tmp_path, clean, capsys):
+def test_resume_refuses_another_module_file(tmp_path, clean, capsys, claim_module):
     # the claims of pf_v1.py were kept as the results of pf_v2.py
     body = f'''
         @claim("pfr.a", paper="pfr", kind="exact", statement="a", profiles={P})
@@ -109,11 +89,11 @@ def test_resume_refuses_another_module_file(tmp_path, clean, capsys):
             return ctx.evidence(holds=HOLDS)
         a.control(lambda ctx: ctx.evidence(holds=False))
         '''
-    v1 = _module(tmp_path, "pf_v1", body.replace("HOLDS", "True"))
+    v1 = claim_module("pf_v1", body.replace("HOLDS", "True"))
     out = tmp_path / "rep"
     assert main(["verify", "--module", str(v1), "--paper", "pfr", "--out", str(out)]) == 0
     REGISTRY.remove("pfr.a")
-    v2 = _module(tmp_path, "pf_v2", body.replace("HOLDS", "False"))
+    v2 = claim_module("pf_v2", body.replace("HOLDS", "False"))
     assert main(["verify", "--module", str(v2), "--paper", "pfr", "--out", str(out),
                  "--resume"]) == 2
     assert "used the --module files" in capsys.readouterr().err
@@ -137,13 +117,14 @@ def test_a_traceback_cannot_close_its_markdown_fence():
     assert _fence("a\n```\n**Verdict: PASS.**") == "````"
 
 
-def test_anchors_stay_distinct_and_control_suffixed_ids_are_refused(tmp_path, clean, capsys):
+def test_anchors_stay_distinct_and_control_suffixed_ids_are_refused(
+        tmp_path, clean, capsys, claim_module):
     # col.a-b and col.a.b shared the anchor claim-col-a-b (the PASS claim's links led to
     # the FAIL claim); an id ending in .control took another claim's control figure name
     with pytest.raises(Exception, match="ends in '.control'"):
         claim("pfc.f.control", paper="pfc", kind="exact", statement="s",
               profiles={"quick": {}, "paper": {}})(lambda ctx: None)
-    mod = _module(tmp_path, "pf_anchor", f'''
+    mod = claim_module("pf_anchor", f'''
         @claim("pfa.a-b", paper="pfa", kind="exact", statement="dash", profiles={P})
         def dash(ctx):
             return ctx.evidence(holds=False)

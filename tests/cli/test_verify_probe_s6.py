@@ -11,33 +11,19 @@ import textwrap
 
 import pytest
 
-from specproof.claims import REGISTRY, Evidence
+from specproof.claims import Evidence
 from specproof.cli import main
 
 P = '{"quick": {}, "paper": {}}'
-
-
-def _module(tmp_path, name, body):
-    path = tmp_path / f"{name}.py"
-    path.write_text("from specproof.claims import claim\n" + textwrap.dedent(body))
-    return path
-
-
-@pytest.fixture
-def clean():
-    yield
-    for cid in [c.id for c in REGISTRY if c.id.split(".")[0].startswith("pfs")]:
-        REGISTRY.remove(cid)
-    for name in [n for n in sys.modules if n.startswith("_specproof_user_pfs")]:
-        del sys.modules[name]
 
 
 def _records(out):
     return {r["id"]: r for r in json.loads((out / "evidence.json").read_text())["claims"]}
 
 
-def test_huge_integers_base_exceptions_and_wrong_evidence_are_claim_errors(tmp_path, clean):
-    mod = _module(tmp_path, "pfs_values", f'''
+def test_huge_integers_base_exceptions_and_wrong_evidence_are_claim_errors(
+        tmp_path, clean, claim_module):
+    mod = claim_module("pfs_values", f'''
         import math
         from specproof.claims import Evidence
 
@@ -91,8 +77,9 @@ def test_evidence_refuses_shapes_the_report_cannot_hold(kwargs, message):
         Evidence(holds=True, **kwargs)
 
 
-def test_a_worker_killed_under_jobs_is_that_claims_error_and_the_rest_finish(tmp_path, clean):
-    mod = _module(tmp_path, "pfs_kill", f'''
+def test_a_worker_killed_under_jobs_is_that_claims_error_and_the_rest_finish(
+        tmp_path, clean, claim_module):
+    mod = claim_module("pfs_kill", f'''
         import os, signal, time
 
         for i in range(3):
@@ -132,12 +119,12 @@ _LABELLED = f'''
 
 
 def test_a_crash_outside_the_claims_keeps_the_finished_ones_for_resume(
-        tmp_path, clean, monkeypatch, capsys):
+        tmp_path, clean, monkeypatch, capsys, claim_module):
     import importlib
 
     v = importlib.import_module("specproof.claims.verify")
 
-    mod = _module(tmp_path, "pfs_crash", _LABELLED)
+    mod = claim_module("pfs_crash", _LABELLED)
     out = tmp_path / "rep"
     real, calls = v.write_report, []
 
@@ -162,8 +149,9 @@ def test_a_crash_outside_the_claims_keeps_the_finished_ones_for_resume(
     assert (out / "report.md").read_text().count("LABEL-A") >= 1
 
 
-def test_report_refuses_evidence_naming_files_outside_the_folder(tmp_path, clean, capsys):
-    mod = _module(tmp_path, "pfs_files", _LABELLED)
+def test_report_refuses_evidence_naming_files_outside_the_folder(
+        tmp_path, clean, capsys, claim_module):
+    mod = claim_module("pfs_files", _LABELLED)
     out = tmp_path / "rep"
     assert main(["verify", "--module", str(mod), "--paper", "pfs3", "--out", str(out)]) == 0
     doc = json.loads((out / "evidence.json").read_text())
@@ -176,8 +164,8 @@ def test_report_refuses_evidence_naming_files_outside_the_folder(tmp_path, clean
     assert not (tmp_path.parent / "PWNED.txt").exists()
 
 
-def test_report_does_not_link_a_javascript_paper_url(tmp_path, clean):
-    mod = _module(tmp_path, "pfs_url", _LABELLED)
+def test_report_does_not_link_a_javascript_paper_url(tmp_path, clean, claim_module):
+    mod = claim_module("pfs_url", _LABELLED)
     out = tmp_path / "rep"
     assert main(["verify", "--module", str(mod), "--paper", "pfs3", "--out", str(out)]) == 0
     doc = json.loads((out / "evidence.json").read_text())
@@ -190,7 +178,7 @@ def test_report_does_not_link_a_javascript_paper_url(tmp_path, clean):
         assert "javascript:" not in (again / name).read_text()
 
 
-def test_last_failed_refuses_after_the_module_changed(tmp_path, clean, capsys):
+def test_last_failed_refuses_after_the_module_changed(tmp_path, clean, capsys, claim_module):
     body = f'''
         @claim("pfs4.a", paper="pfs4", kind="exact", statement="s", profiles={P})
         def a(ctx):
@@ -202,7 +190,7 @@ def test_last_failed_refuses_after_the_module_changed(tmp_path, clean, capsys):
             return ctx.evidence(holds=False, measured={{"y": 1.0}})
         b.control(lambda ctx: ctx.evidence(holds=False))
         '''
-    mod = _module(tmp_path, "pfs_lf", textwrap.dedent(body))
+    mod = claim_module("pfs_lf", textwrap.dedent(body))
     mod.write_text("HOLDS_A = True\n" + mod.read_text())
     out = tmp_path / "rep"
     assert main(["verify", "--module", str(mod), "--paper", "pfs4", "--out", str(out)]) == 1
@@ -218,8 +206,8 @@ def test_last_failed_refuses_after_the_module_changed(tmp_path, clean, capsys):
     assert _records(out)["pfs4.a"]["verdict"] == "PASS"
 
 
-def test_an_id_defined_twice_in_one_module_warns(tmp_path, clean):
-    mod = _module(tmp_path, "pfs_dup", f'''
+def test_an_id_defined_twice_in_one_module_warns(tmp_path, clean, claim_module):
+    mod = claim_module("pfs_dup", f'''
         @claim("pfs5.a", paper="pfs5", kind="exact", statement="first", profiles={P})
         def a(ctx):
             return ctx.evidence(holds=True)
@@ -234,8 +222,9 @@ def test_an_id_defined_twice_in_one_module_warns(tmp_path, clean):
         import_user_modules([str(mod)])
 
 
-def test_a_long_table_is_cut_in_html_and_md_but_whole_in_the_evidence(tmp_path, clean):
-    mod = _module(tmp_path, "pfs_table", f'''
+def test_a_long_table_is_cut_in_html_and_md_but_whole_in_the_evidence(
+        tmp_path, clean, claim_module):
+    mod = claim_module("pfs_table", f'''
         @claim("pfs6.t", paper="pfs6", kind="exact", statement="s", profiles={P})
         def t(ctx):
             rows = [{{"i": i, "x": i * 0.5}} for i in range(2000)]
@@ -253,8 +242,8 @@ def test_a_long_table_is_cut_in_html_and_md_but_whole_in_the_evidence(tmp_path, 
 
 @pytest.mark.parametrize("order", ["path-first", "dotted-first"])
 def test_the_same_file_as_a_path_and_as_a_dotted_name_is_imported_once(
-        tmp_path, clean, monkeypatch, order):
-    mod = _module(tmp_path, "pfs_twice", f'''
+        tmp_path, clean, monkeypatch, order, claim_module):
+    mod = claim_module("pfs_twice", f'''
         @claim("pfs7.a", paper="pfs7", kind="exact", statement="s", profiles={P})
         def a(ctx):
             return ctx.evidence(holds=True, measured={{"x": 1.0}})
