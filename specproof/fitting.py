@@ -7,7 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from specproof._core import Displayable
+from specproof._core import Displayable, as_generator
+
+#: the most entries (replicates x points) :func:`fit_loglog_bootstrap` resamples
+MAX_BOOTSTRAP_ENTRIES = 50_000_000
 
 
 @dataclass(frozen=True, repr=False)
@@ -40,6 +43,7 @@ class SlopeFit(Displayable):
     def to_dict(self) -> dict[str, float]:
         return {
             "slope": self.slope,
+            "intercept": self.intercept,
             "low": self.low,
             "high": self.high,
             "confidence": self.confidence,
@@ -48,15 +52,66 @@ class SlopeFit(Displayable):
         }
 
     def __str__(self) -> str:
-        pct = round(100 * self.confidence)
-        return f"{self.slope:.3f} [{self.low:.3f}, {self.high:.3f}] ({pct}% CI)"
+        # the level as given (99.9 %, not "100 %"), and values that are not 0 never shown
+        # as 0.000
+        pct = f"{100 * self.confidence:.6g}"
+        return (f"{slope_text(self.slope)} [{slope_text(self.low)}, "
+                f"{slope_text(self.high)}] ({pct}% CI)")
 
 
-def _check_confidence(confidence) -> None:
+def slope_text(value: float) -> str:
+    """Three decimals, or three significant digits for a value below 0.01 that is not 0.
+
+    Examples
+    --------
+    >>> slope_text(-0.5012), slope_text(1.4e-4), slope_text(0.0), slope_text(-3e-13)
+    ('-0.501', '0.00014', '0.000', '-3e-13')
+    """
+    if value == 0 or abs(value) >= 0.0095:
+        return f"{value:.3f}"
+    return f"{value:.3g}"
+
+
+def _real_values(values, name: str) -> np.ndarray:
+    """``values`` as a float64 array when every entry is a real number (not bool, text,
+    complex or time), else a ValueError naming the argument; masked arrays are refused."""
+    if isinstance(values, np.ma.MaskedArray):
+        raise ValueError(f"{name} is a masked array: pass only the points to fit "
+                         f"({name}.compressed(), with the same mask on the other argument)")
+    arr = np.asarray(values)
+    kind = arr.dtype.kind
+    if kind == "O":
+        for entry in arr.ravel():
+            if isinstance(entry, (bool, np.bool_)) or not isinstance(
+                    entry, (int, float, np.integer, np.floating)):
+                raise ValueError(f"{name} must hold real numbers, got an entry {entry!r} "
+                                 f"of type {type(entry).__name__}")
+    elif kind not in "iuf":
+        raise ValueError(f"{name} must hold real numbers, got an array of dtype {arr.dtype}")
+    return np.asarray(arr, dtype=float)
+
+
+def _positive_pairs(x, y) -> tuple[np.ndarray, np.ndarray]:
+    xa, ya = _real_values(x, "x"), _real_values(y, "y")
+    if xa.shape != ya.shape:
+        # checked before flattening: x of shape (2, 3) and y of shape (3, 2) have the
+        # same length flattened but pair the wrong values
+        raise ValueError(f"x and y must have the same length and shape, got {xa.shape} and "
+                         f"{ya.shape}")
+    xa, ya = xa.ravel(), ya.ravel()
+    for name, arr in (("x", xa), ("y", ya)):
+        bad = np.flatnonzero(~np.isfinite(arr) | (arr <= 0))
+        if bad.size:
+            raise ValueError(f"{name} must be finite and positive; bad entry at index {bad[0]}")
+    return xa, ya
+
+
+def _check_confidence(confidence) -> float:
     if (isinstance(confidence, (bool, np.bool_))
             or not isinstance(confidence, (int, float, np.integer, np.floating))
             or not 0 < confidence < 1):
         raise ValueError(f"confidence must be a number in (0, 1), got {confidence!r}")
+    return float(confidence)
 
 
 def fit_loglog(x, y, confidence: float = 0.95) -> SlopeFit:
@@ -75,20 +130,10 @@ def fit_loglog(x, y, confidence: float = 0.95) -> SlopeFit:
     >>> fit_loglog([10, 100, 1000], [3.0, 30.0, 300.0]).slope
     1.0
     """
-    xa, ya = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    if xa.shape != ya.shape:
-        # checked before flattening: x of shape (2, 3) and y of shape (3, 2) have the
-        # same length flattened but pair the wrong values
-        raise ValueError(f"x and y must have the same length and shape, got {xa.shape} and "
-                         f"{ya.shape}")
-    xa, ya = xa.ravel(), ya.ravel()
+    xa, ya = _positive_pairs(x, y)
     if xa.size < 3:
         raise ValueError(f"need at least 3 points to fit a slope with an interval, got {xa.size}")
-    for name, arr in (("x", xa), ("y", ya)):
-        bad = np.flatnonzero(~np.isfinite(arr) | (arr <= 0))
-        if bad.size:
-            raise ValueError(f"{name} must be finite and positive; bad entry at index {bad[0]}")
-    _check_confidence(confidence)
+    confidence = _check_confidence(confidence)
     lx, ly = np.log(xa), np.log(ya)
     if np.ptp(lx) == 0:
         raise ValueError("x must take at least two distinct values"
@@ -104,18 +149,31 @@ def fit_loglog(x, y, confidence: float = 0.95) -> SlopeFit:
     dof = xa.size - 2
     stderr = float(np.sqrt(max(float(resid @ resid), 0.0) / dof / sxx))
     half = float(stats.t.ppf(0.5 + confidence / 2, dof)) * stderr
-    # the logs carry rounding of u |log|, which moves the slope by up to
-    # u (max|log y| + |slope| max|log x|) sqrt(n / sxx): negligible at ordinary data, but
-    # x over a relative range of 1e-6 with y near 1e300 puts it at 1e-7, far above stderr
-    rounding = 8.0 * np.finfo(float).eps * (float(np.abs(ly).max()) + abs(slope)
-                                            * float(np.abs(lx).max())) * np.sqrt(xa.size / sxx)
+    # the logs carry rounding of u |log| each. In log y that moves the slope by up to
+    # u max|log y| sqrt(n / sxx); in log x it perturbs the design by a relative
+    # eps_x = 2 u max|log x| sqrt(n / sxx), which moves the slope by eps_x |true slope| <=
+    # eps_x |slope| / (1 - eps_x). Negligible at ordinary data, but x over a relative range
+    # of 1e-6 with y near 1e300 puts it at 1e-7, far above stderr. The bound takes the
+    # true slope from the estimate's own error, not the estimate alone: logs of x that
+    # collapsed onto two values made a slope of ~0 and an interval that missed -3.39
+    u = np.finfo(float).eps
+    eps_x = 2.0 * u * float(np.abs(lx).max()) * float(np.sqrt(xa.size / sxx))
+    if eps_x >= 0.5:
+        raise ValueError(
+            f"the logs of x are too close to fit a slope: they span {float(np.ptp(lx)):.3g}, "
+            f"within rounding (relative {eps_x:.2g}) of their size {float(np.abs(lx).max()):.4g}"
+            "; spread the x values further apart")
+    rounding = (8.0 * u * float(np.abs(ly).max()) * float(np.sqrt(xa.size / sxx))
+                + 4.0 * eps_x * abs(slope) / (1.0 - eps_x))
     half = max(half, float(rounding))
-    # an exact power law has zero residual; round off the last-ulp noise of the fit, and
-    # let the interval cover that rounding (a zero-width interval at 0.333333333333
-    # excluded the exact slope 1/3)
-    if stderr < 1e-12:
-        slope = float(np.round(slope, 12))
-        half = max(half, 1e-12)
+    # an exact power law has zero residual: the last-ulp noise of the fit is rounded off
+    # at 12 significant digits (relative, so a slope of 3e-13 stays 3e-13), and the
+    # interval covers that rounding (a zero-width interval at 0.333333333333 excluded the
+    # exact slope 1/3)
+    if stderr <= 1e-12 * max(abs(slope), float(np.finfo(float).tiny)):
+        rounded = float(f"{slope:.12g}")
+        half = max(half, 2.0 * abs(rounded - slope), 1e-12 * abs(slope))
+        slope = rounded
     return SlopeFit(
         slope=slope,
         intercept=intercept,
@@ -163,36 +221,33 @@ def fit_loglog_bootstrap(
     >>> round(fit.slope, 2), fit.low < fit.slope < fit.high
     (-0.5, True)
     """
-    xa, ya = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    if xa.shape != ya.shape:
-        # checked before flattening: x of shape (2, 3) and y of shape (3, 2) have the
-        # same length flattened but pair the wrong values
-        raise ValueError(f"x and y must have the same length and shape, got {xa.shape} and "
-                         f"{ya.shape}")
-    xa, ya = xa.ravel(), ya.ravel()
-    for name, arr in (("x", xa), ("y", ya)):
-        bad = np.flatnonzero(~np.isfinite(arr) | (arr <= 0))
-        if bad.size:
-            raise ValueError(f"{name} must be finite and positive; bad entry at index {bad[0]}")
-    _check_confidence(confidence)
+    xa, ya = _positive_pairs(x, y)
+    confidence = _check_confidence(confidence)
     if (isinstance(n_boot, (bool, np.bool_)) or not isinstance(n_boot, (int, float, np.integer,
                                                                         np.floating))
             or not np.isfinite(n_boot) or int(n_boot) != n_boot or n_boot < 100):
         raise ValueError(f"n_boot must be an integer >= 100, got {n_boot}")
+    if int(n_boot) * xa.size > MAX_BOOTSTRAP_ENTRIES:
+        raise ValueError(
+            f"n_boot = {int(n_boot)} replicates of {xa.size} points would resample "
+            f"{int(n_boot) * xa.size:.3g} entries (limit {MAX_BOOTSTRAP_ENTRIES:.0e}, about "
+            f"{8 * MAX_BOOTSTRAP_ENTRIES / 2**30:.1f} GiB); 2000 replicates are plenty for a "
+            "95 % interval")
+    rng = as_generator(seed)
     levels, inverse, counts = np.unique(xa, return_inverse=True, return_counts=True)
     if levels.size < 2:
         raise ValueError("x must take at least two distinct values")
     if counts.min() < 2:
         lonely = levels[int(np.argmin(counts))]
         raise ValueError(
-            f"every distinct x needs at least 2 points to resample; x = {lonely:g} has 1"
+            f"every distinct x needs at least 2 points to resample; x = {float(lonely)!r} "
+            "has 1"
         )
     lx, ly = np.log(xa), np.log(ya)
     xc = lx - lx.mean()
     sxx = float(xc @ xc)
     slope = float(xc @ (ly - ly.mean()) / sxx)
     intercept = float(ly.mean() - slope * lx.mean())
-    rng = np.random.default_rng(seed)
     # resampling within each x keeps the x column fixed, so each replicate slope is a dot
     # product of the fixed centred design with the resampled log y
     idx = np.empty((int(n_boot), xa.size), dtype=np.intp)
