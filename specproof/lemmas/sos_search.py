@@ -53,6 +53,8 @@ class Attempt:
     solver: str = ""
     solve_seconds: float = 0.0
     round_seconds: float = 0.0
+    #: the solver that raised, when the attempt ended without a solution
+    failed_solver: str = ""
 
 
 def _matmul(A: list[list[Fraction]], B: list[list[Fraction]]) -> list[list[Fraction]]:
@@ -111,10 +113,16 @@ def attempt(f: Poly, terms: list[SoSTerm], free: list[FreeTerm], solver: str = "
     sigma_0's Gram matrix), and the trivially true ``x >= 5`` on ``{x >= 6}`` stayed
     UNDECIDED where SCS proves it at once. The first attempt's reason is kept when both
     fail.
+
+    The same holds when Clarabel delivers no solution at all (``NumericalError``,
+    ``InsufficientProgress``): Robinson's form times ``x^2 + y^2 + z^2`` ended so with
+    Clarabel 0.10-0.11 and is proved through SCS. Trying a second solver is safe because
+    nothing the solver returns is trusted: a certificate is exact or there is none.
     """
     first = _attempt(f, terms, free, solver, bits)
     if first.ok or solver != "auto" or first.solver == "scs" or not (
-            first.faces or "infeasible" in first.reason):
+            first.faces or "infeasible" in first.reason
+            or first.failed_solver == "clarabel"):
         return first
     again = _attempt(f, terms, free, "scs", bits)
     return again if again.ok else first
@@ -135,7 +143,8 @@ def _attempt(f: Poly, terms: list[SoSTerm], free: list[FreeTerm], solver: str,
                 why = f"no Gram matrices in these bases: the equations are infeasible ({text})"
             else:
                 why = f"the solver did not deliver a solution ({text})"
-            return Attempt(False, why, solve_seconds=solve_s)
+            return Attempt(False, why, solve_seconds=solve_s,
+                           failed_solver=getattr(exc, "solver", None) or "")
         solve_s += time.perf_counter() - t0
         common = dict(t_star=sol.t, faces=rounds, solver=sol.solver, solve_seconds=solve_s)
         if sol.t < INFEASIBLE:
