@@ -10,18 +10,12 @@ annotations coloured from their cell, a reference slope next to every fitted slo
 - style: :func:`figure`, :func:`style`, :func:`save_figure`, :func:`finish_figure`
 - ticks: :func:`log_ticks`, :func:`integer_ticks`, :func:`tidy_ticks`
 - legends: :func:`place_legend`, :func:`legend_overlaps`, :func:`data_points`
-- drawing: :func:`loglog_fit`, :func:`reference_line`, :func:`annotate_cells`
+- drawing: :func:`loglog_fit`, :func:`reference_line`
+- heat maps: :func:`annotate_cells`, :func:`text_color_for`, :func:`contrast_ratio`
 - checks: :func:`figure_problems` and the single rules it gathers
 """
 
-from specproof.plotting.annotate import (
-    annotate_cells,
-    contrast_ratio,
-    loglog_fit,
-    reference_line,
-    relative_luminance,
-    text_color_for,
-)
+from specproof.plotting.annotate import loglog_fit, reference_line
 from specproof.plotting.checks import (
     figure_problems,
     fractional_ticks,
@@ -32,6 +26,12 @@ from specproof.plotting.checks import (
     sparse_log_axes,
     squeezed_axes,
     tick_label_collisions,
+)
+from specproof.plotting.colours import (
+    annotate_cells,
+    contrast_ratio,
+    relative_luminance,
+    text_color_for,
 )
 from specproof.plotting.legend import data_points, legend_overlaps, place_legend
 from specproof.plotting.style import (

@@ -1,4 +1,5 @@
-"""Drawing helpers: fitted log-log lines with a reference slope, annotated heat maps."""
+"""Drawing helpers: fitted log-log lines with a reference slope (heat-map annotations and
+colours live in :mod:`specproof.plotting.colours`; they are re-exported here)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,15 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt  # noqa: F401 (the examples close their figures)
 import numpy as np
 
-from specproof.fitting import SlopeFit, fit_loglog
+from specproof._core import ArgumentTypeError
+from specproof.fitting import SlopeFit, fit_loglog, slope_text
+from specproof.plotting._args import finite_number, log_points
+from specproof.plotting.colours import (  # noqa: F401 (their home before the split)
+    annotate_cells,
+    contrast_ratio,
+    relative_luminance,
+    text_color_for,
+)
 from specproof.plotting.legend import place_legend
 from specproof.plotting.style import figure  # noqa: F401 (the examples)
 from specproof.plotting.ticks import log_ticks
@@ -16,12 +25,30 @@ from specproof.plotting.ticks import log_ticks
 FIT_GID = "fit"
 REFERENCE_GID = "reference-slope"
 
+# the level a legend's interval has when it does not say otherwise
+DEFAULT_CONFIDENCE = 0.95
+
 
 def reference_line(ax, slope: float, x, y, label: str | None = None, color="0.35"):
     """Draw the dashed line of ``slope`` through the geometric centre of the points
     ``(x, y)`` on log-log axes, over their x range: the rate a theorem predicts.
 
-    Returns the line (its gid is ``"reference-slope"``).
+    Parameters
+    ----------
+    slope : float
+        A finite real number (not a bool, text or complex number).
+    x, y : array_like
+        Points of one shape, every value finite and positive: a point that a log axis
+        cannot show is an error naming its index, not dropped (dropping it would draw the
+        line over a range other than the one given).
+    label : str, optional
+        The legend entry (default ``"slope <slope>"``).
+
+    Returns
+    -------
+    Line2D
+        The line (its gid is ``"reference-slope"``). Drawn on its own, it is the reference
+        of every fitted slope on ``ax`` (:func:`~specproof.plotting.missing_reference_lines`).
 
     Examples
     --------
@@ -33,14 +60,9 @@ def reference_line(ax, slope: float, x, y, label: str | None = None, color="0.35
     'slope -1/2'
     >>> plt.close(fig)
     """
-    if not np.isfinite(slope):
-        raise ValueError(f"reference_line: slope must be a finite number, got {slope!r}")
-    xa = np.asarray(x, dtype=float).ravel()
-    ya = np.asarray(y, dtype=float).ravel()
-    keep = np.isfinite(xa) & np.isfinite(ya) & (xa > 0) & (ya > 0)
-    if keep.sum() < 1:
-        raise ValueError("reference_line needs at least one point with positive x and y")
-    xa, ya = xa[keep], ya[keep]
+    slope = finite_number(slope, "slope")
+    _optional_text(label, "label")
+    xa, ya = log_points(x, y)
     x0 = float(np.exp(np.mean(np.log(xa))))
     y0 = float(np.exp(np.mean(np.log(ya))))
     grid = np.geomspace(xa.min(), xa.max(), 50)
@@ -52,6 +74,12 @@ def reference_line(ax, slope: float, x, y, label: str | None = None, color="0.35
     return line
 
 
+def _optional_text(value, name: str) -> None:
+    if value is not None and not isinstance(value, str):
+        raise ArgumentTypeError(f"{name} must be a str or None, got {value!r} "
+                                f"({type(value).__name__})")
+
+
 def _slope_text(slope: float) -> str:
     from fractions import Fraction
 
@@ -61,66 +89,21 @@ def _slope_text(slope: float) -> str:
     return f"{slope:g}"
 
 
-def relative_luminance(rgb) -> float:
-    """WCAG relative luminance of an sRGB colour (0 black .. 1 white).
+def fit_text(fit: SlopeFit) -> str:
+    """``slope s [lo, hi]`` in :func:`~specproof.fitting.slope_text`'s digits (a slope of
+    0.0015 is not "0.00"), with the level of the interval when it is not 95 %.
 
     Examples
     --------
-    >>> relative_luminance((0, 0, 0)), relative_luminance((1, 1, 1))
-    (0.0, 1.0)
+    >>> fit_text(fit_loglog([1, 2, 4, 8], [1, 1.001, 1.002, 1.0031], confidence=0.5))
+    'slope 0.00148 [0.00146, 0.0015] (50% CI)'
+    >>> fit_text(fit_loglog([1, 2, 4], [1, 4, 16]))
+    'slope 2.000 [2.000, 2.000]'
     """
-    def channel(c: float) -> float:
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(float(c)) for c in tuple(rgb)[:3])
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast_ratio(rgb1, rgb2) -> float:
-    """WCAG contrast ratio of two colours (1 .. 21; 4.5 is enough for small text)."""
-    l1, l2 = sorted((relative_luminance(rgb1), relative_luminance(rgb2)), reverse=True)
-    return (l1 + 0.05) / (l2 + 0.05)
-
-
-def text_color_for(background) -> str:
-    """``"black"`` or ``"white"``, whichever contrasts more with ``background``.
-
-    Examples
-    --------
-    >>> text_color_for((0.03, 0.19, 0.42)), text_color_for((0.97, 0.98, 1.0))
-    ('white', 'black')
-    """
-    white = contrast_ratio(background, (1, 1, 1))
-    black = contrast_ratio(background, (0, 0, 0))
-    return "white" if white > black else "black"
-
-
-def annotate_cells(ax, image, values, fmt: str = "{:g}", fontsize: float = 7) -> list:
-    """Write each cell's value on a heat map, in black or white from the cell's colour.
-
-    Parameters
-    ----------
-    image : AxesImage
-        What ``ax.imshow`` returned: its colormap and norm give each cell's colour.
-    values : array_like (rows, cols)
-        The numbers to write (cell ``(i, j)`` at ``x = j, y = i``).
-
-    Examples
-    --------
-    >>> fig, ax = figure()
-    >>> gram = np.array([[4.0, 0.0], [0.0, 1.0]])
-    >>> texts = annotate_cells(ax, ax.imshow(gram, cmap="Blues", vmin=0, vmax=4), gram)
-    >>> [t.get_color() for t in texts]
-    ['white', 'black', 'black', 'black']
-    >>> plt.close(fig)
-    """
-    v = np.asarray(values, dtype=float)
-    out = []
-    for (i, j), value in np.ndenumerate(v):
-        colour = image.cmap(image.norm(value))
-        out.append(ax.text(j, i, fmt.format(value), ha="center", va="center",
-                           fontsize=fontsize, color=text_color_for(colour)))
-    return out
+    text = f"slope {slope_text(fit.slope)} [{slope_text(fit.low)}, {slope_text(fit.high)}]"
+    if fit.confidence != DEFAULT_CONFIDENCE:
+        text += f" ({100 * fit.confidence:.6g}% CI)"
+    return text
 
 
 def loglog_fit(
@@ -138,11 +121,15 @@ def loglog_fit(
 ) -> SlopeFit:
     """Scatter ``y`` against ``x`` on log-log axes, draw the fitted line, annotate its slope.
 
-    The legend entry reads ``label: slope s [lo, hi]`` with the ``confidence`` interval;
-    the legend goes where it covers no point, the log ticks are chosen from the data.
+    The legend entry reads ``label: slope s [lo, hi]`` with the ``confidence`` interval
+    (three decimals, or three significant digits below 0.01), followed by the level, e.g.
+    ``(90% CI)``, when it is not 95 %; the legend goes where it covers no point, the log
+    ticks are chosen from the data. Every argument is checked before anything is drawn.
 
     Parameters
     ----------
+    x, y : array_like
+        Positive values of one shape, at least 3 points (:func:`~specproof.fitting.fit_loglog`).
     xlabel, ylabel : str, optional
         Axis labels (mathtext welcome); ``"$x$"`` and ``"$y$"`` when the axes have none.
     reference_slope : float, optional
@@ -167,12 +154,19 @@ def loglog_fit(
     >>> plt.close(fig)
     """
     fit = fit_loglog(x, y, confidence=confidence)
-    xa = np.asarray(x, dtype=float)
-    ya = np.asarray(y, dtype=float)
+    # flat: x and y of shape (2, 3) would otherwise draw as three lines of two points
+    xa, ya = log_points(x, y)
+    if reference_slope is not None:
+        reference_slope = finite_number(reference_slope, "reference_slope")
+    if not isinstance(label, str):
+        raise ArgumentTypeError(f"label must be a str, got {label!r} ({type(label).__name__})")
+    for name, value in (("xlabel", xlabel), ("ylabel", ylabel),
+                        ("reference_label", reference_label)):
+        _optional_text(value, name)
     pts = ax.loglog(xa, ya, marker, color=color, alpha=0.7, linestyle="none")
     c = pts[0].get_color()
     grid = np.geomspace(xa.min(), xa.max(), 50)
-    text = f"slope {fit.slope:.2f} [{fit.low:.2f}, {fit.high:.2f}]"
+    text = fit_text(fit)
     (line,) = ax.loglog(
         grid,
         # one exp of the whole line: exp(intercept) alone overflows (y near 1e300 over a
@@ -184,7 +178,10 @@ def loglog_fit(
     )
     line.set_gid(FIT_GID)
     if reference_slope is not None:
-        reference_line(ax, reference_slope, xa, ya, label=reference_label)
+        reference = reference_line(ax, reference_slope, xa, ya, label=reference_label)
+        # this reference belongs to this fit alone; one drawn by reference_line on its
+        # own serves every fit of the axes (missing_reference_lines)
+        reference._specproof_fit = line
     if xlabel is not None or not ax.get_xlabel():
         ax.set_xlabel(xlabel or "$x$")
     if ylabel is not None or not ax.get_ylabel():

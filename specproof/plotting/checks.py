@@ -9,13 +9,23 @@ below 7 pt in a column.
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt  # noqa: F401 (the examples close their figures)
-import numpy as np
+import math
 
-from specproof.plotting.annotate import FIT_GID, REFERENCE_GID, contrast_ratio
+import matplotlib.pyplot as plt  # noqa: F401 (the examples close their figures)
+import numpy as np  # noqa: F401 (the examples)
+
+from specproof._core import ArgumentError
+from specproof.plotting._args import over, positive_number
+from specproof.plotting.annotate import FIT_GID, REFERENCE_GID
+from specproof.plotting.colours import cell_colours, cell_index, contrast_ratio
 from specproof.plotting.legend import _renderer, held_drawn, legend_overlaps
 from specproof.plotting.style import MIN_FONT_PT, WIDTHS, figure  # noqa: F401 (examples)
-from specproof.plotting.ticks import MIN_LOG_LABELS, integer_data, log_ticks  # noqa: F401
+from specproof.plotting.ticks import (  # noqa: F401 (log_ticks: the examples)
+    INTEGER_TOLERANCE,
+    MIN_LOG_LABELS,
+    integer_data,
+    log_ticks,
+)
 
 # an axes with a legend keeps at least this share of its column of the figure's width
 MIN_AXES_SHARE = 0.7
@@ -101,6 +111,10 @@ def _labelled_ticks(ax, axis) -> list[tuple[float, str]]:
 def sparse_log_axes(ax) -> list[str]:
     """The log axes of ``ax`` that show fewer than three labelled ticks, with their labels.
 
+    On integer data (:func:`~specproof.plotting.integer_data`) whose view holds fewer than
+    three integers (d from 3 to 4), every integer in view must be labelled instead: a
+    label at d = 3.5 would break the integer rule.
+
     Examples
     --------
     >>> fig, ax = figure()
@@ -117,7 +131,11 @@ def sparse_log_axes(ax) -> list[str]:
         if axis.get_scale() != "log" or not axis.get_visible():
             continue
         labels = _labelled_ticks(ax, axis)
-        if len(labels) < MIN_LOG_LABELS:
+        needed = MIN_LOG_LABELS
+        if integer_data(ax, which):
+            lo, hi = sorted(axis.get_view_interval())
+            needed = min(needed, max(0, math.floor(hi) - math.ceil(lo) + 1))
+        if len(labels) < needed:
             out.append(f"{which}: {[t for _, t in labels]}")
     return out
 
@@ -140,7 +158,7 @@ def fractional_ticks(ax) -> list[str]:
         if not integer_data(ax, which):
             continue
         out += [f"{which}: {v:g}" for v, _ in _labelled_ticks(ax, axis)
-                if abs(v - round(v)) > 1e-9 * max(1.0, abs(v))]
+                if abs(v - round(v)) > INTEGER_TOLERANCE]
     return out
 
 
@@ -182,25 +200,16 @@ def squeezed_axes(fig) -> list[str]:
     return out
 
 
-def _cell_colour(image, x: float, y: float):
-    """The RGBA colour of ``image`` at data point ``(x, y)``, or None outside it."""
-    data = np.asarray(image.get_array())
-    if data.ndim != 2:
-        return None
-    left, right, bottom, top = image.get_extent()
-    rows, cols = data.shape
-    j = int(np.floor((x - left) / (right - left) * cols))
-    # row 0 sits at the "top" end of the extent for origin="upper", at "bottom" otherwise
-    start, end = (top, bottom) if image.origin == "upper" else (bottom, top)
-    i = int(np.floor((y - start) / (end - start) * rows))
-    if not (0 <= i < rows and 0 <= j < cols):
-        return None
-    return image.cmap(image.norm(data[i, j]))
-
-
 def low_contrast_annotations(ax, minimum: float = 4.5) -> list[str]:
     """Texts written on a heat map cell whose colour contrasts less than ``minimum`` (WCAG)
-    with the cell's colour: black on a dark cell, white on a pale one.
+    with the colour the cell shows: black on a dark cell, white on a pale one, any text on
+    a NaN cell as pale as the axes' face. Cells are found from the image's extent and
+    origin; a text's or an image's transparency is composited before comparing.
+
+    Parameters
+    ----------
+    minimum : float
+        The least contrast ratio, in (1, 21]: at 1 or below nothing could be flagged.
 
     Examples
     --------
@@ -213,37 +222,54 @@ def low_contrast_annotations(ax, minimum: float = 4.5) -> list[str]:
     """
     from matplotlib.colors import to_rgba
 
+    minimum = positive_number(minimum, "minimum")
+    if not 1 < minimum <= 21:
+        raise ArgumentError(f"minimum must be a contrast ratio in (1, 21], got {minimum!r}")
     out = []
     for image in ax.images:
+        colours = None
         for text in ax.texts:
             if not text.get_visible() or not text.get_text().strip():
                 continue
             x, y = text.get_position()
-            cell = _cell_colour(image, x, y)
+            cell = cell_index(image, x, y)
             if cell is None:
                 continue
-            ratio = contrast_ratio(to_rgba(text.get_color()), cell)
+            if colours is None:
+                colours = cell_colours(image)
+            background = colours[cell]
+            ink = over(to_rgba(text.get_color(), text.get_alpha()), background)
+            ratio = contrast_ratio(ink, background)
             if ratio < minimum:
                 out.append(f"{text.get_text()!r} at ({x:g}, {y:g}): contrast {ratio:.1f}")
     return out
 
 
 def missing_reference_lines(ax) -> list[str]:
-    """A fitted slope (a ``loglog_fit`` line) drawn without the reference slope line.
+    """The fitted slopes (``loglog_fit`` lines) of ``ax`` drawn without a reference slope.
+
+    A reference drawn by ``loglog_fit(..., reference_slope=...)`` belongs to that fit
+    alone; one drawn by :func:`~specproof.plotting.reference_line` on its own (the rate
+    the paper predicts, beside one fit per architecture) serves every fit of the axes.
 
     Examples
     --------
     >>> from specproof.plotting import loglog_fit
     >>> fig, ax = figure()
-    >>> _ = loglog_fit(ax, [1, 2, 4, 8], [1, 2.1, 3.9, 8.2])
+    >>> _ = loglog_fit(ax, [1, 2, 4, 8], [1, 2.1, 3.9, 8.2], label="a", reference_slope=1)
+    >>> _ = loglog_fit(ax, [1, 2, 4, 8], [1, 4.1, 16, 63], label="b")
     >>> missing_reference_lines(ax)
-    ['a fitted slope without a reference slope line']
+    ["a fitted slope without a reference slope line: 'b: slope 1.990 [1.942, 2.037]'"]
     >>> plt.close(fig)
     """
-    gids = {line.get_gid() for line in ax.get_lines()}
-    if FIT_GID in gids and REFERENCE_GID not in gids:
-        return ["a fitted slope without a reference slope line"]
-    return []
+    lines = ax.get_lines()
+    fits = [line for line in lines if line.get_gid() == FIT_GID]
+    references = [line for line in lines if line.get_gid() == REFERENCE_GID]
+    if any(getattr(r, "_specproof_fit", None) is None for r in references):
+        return []
+    served = {id(r._specproof_fit) for r in references}
+    return [f"a fitted slope without a reference slope line: {line.get_label()!r}"
+            for line in fits if id(line) not in served]
 
 
 def small_text(fig, printed_width: float = WIDTHS["column"]) -> list[str]:
@@ -261,6 +287,7 @@ def small_text(fig, printed_width: float = WIDTHS["column"]) -> list[str]:
     """
     from matplotlib.text import Text
 
+    printed_width = positive_number(printed_width, "printed_width")
     _renderer(fig)
     scale = min(1.0, printed_width / fig.get_figwidth())
     out = []
@@ -286,6 +313,8 @@ def figure_problems(fig, printed_width: float = WIDTHS["column"]) -> list[str]:
     []
     >>> plt.close(fig)
     """
+    # checked before the batch: a NaN width made the text rule pass every figure
+    printed_width = positive_number(printed_width, "printed_width")
     with held_drawn(fig):
         out = [f"axes without a label: {m}" for m in missing_labels(fig)]
         out += [f"squeezed by its legend: {m}" for m in squeezed_axes(fig)]

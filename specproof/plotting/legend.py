@@ -111,6 +111,22 @@ def _off_figure(ax) -> bool:
             or box.y1 > fig.bbox.height + 1)
 
 
+def _narrower_than_figure(ax) -> bool:
+    """Whether ``ax``'s legend fits the figure right of the axes' left decorations (tick
+    labels, label), where a legend above the axes starts; measured without a draw, as its
+    width does not depend on the layout. Drawing one too wide collapses the constrained
+    layout (matplotlib warns "axes sizes collapsed to zero") only to reject the legend."""
+    fig = ax.figure
+    if not hasattr(fig.canvas, "get_renderer"):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
+    renderer = fig.canvas.get_renderer()
+    width = ax.get_legend().get_window_extent(renderer).width
+    left = max(0.0, ax.bbox.x0 - ax.get_tightbbox(renderer).x0)
+    return width <= fig.bbox.width - left
+
+
 def place_legend(ax, **kwargs) -> None:
     """Add ``ax``'s legend where it covers no data point: inside when a corner is free,
     above the axes otherwise (in two columns when they fit the figure, else one).
@@ -138,6 +154,8 @@ def place_legend(ax, **kwargs) -> None:
             for ncols in sorted({min(len(handles), 2) or 1, 1}, reverse=True):
                 ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.02), borderaxespad=0.0,
                           ncols=ncols, **kwargs)
+                if ncols > 1 and not _narrower_than_figure(ax):
+                    continue
                 if not _off_figure(ax):
                     break
     ax._specproof_placed = (ax.get_legend(), kwargs)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
+from specproof._core import ArgumentError, ArgumentTypeError
+
 # a two-column article's column is 221 pt (3.06 in) on A4 and 229.5 pt (3.18 in) on letter;
 # report.tex includes figures at their natural size, shrunk only to \columnwidth, so a
 # figure drawn 3.0 in wide prints at 100 % on both and a 7 pt font stays 7 pt. "page" is
@@ -15,6 +17,9 @@ WIDTHS = {"column": 3.0, "page": 6.2}
 
 # the smallest font, in points, that a figure may print at
 MIN_FONT_PT = 7.0
+
+# the tallest panel, over its width: beyond, a typo (1e6 made a 3 x 3,000,000 in figure)
+MAX_ASPECT = 20.0
 
 STYLE: dict[str, object] = {
     "font.size": 8,
@@ -59,10 +64,10 @@ def figure(width: str = "column", aspect: float = 0.75, ncols: int = 1, nrows: i
         Column width (3.0 in: printed at 100 % in a two-column paper) or page width (6.2 in,
         for a ``figure*``).
     aspect : float
-        Height of one panel over its width.
+        Height of one panel over its width, in (0, 20].
     ncols, nrows : int
-        Panel grid. For a column, stack panels (``nrows``) rather than squeeze them side
-        by side: each panel keeps the full width.
+        Panel grid (Python or numpy integers >= 1; not bools). For a column, stack panels
+        (``nrows``) rather than squeeze them side by side: each panel keeps the full width.
 
     Returns
     -------
@@ -78,13 +83,19 @@ def figure(width: str = "column", aspect: float = 0.75, ncols: int = 1, nrows: i
     [3.0, 3.6]
     >>> plt.close(fig); plt.close(fig2)
     """
+    from specproof.plotting._args import positive_number, whole_number
+
+    if not isinstance(width, str):
+        raise ArgumentTypeError(f"width must be one of {list(WIDTHS)}, got {width!r} "
+                                f"({type(width).__name__})")
     if width not in WIDTHS:
-        raise ValueError(f"width must be one of {list(WIDTHS)}, got {width!r}")
-    if aspect <= 0:
-        raise ValueError(f"aspect must be positive, got {aspect}")
-    for name, value in (("ncols", ncols), ("nrows", nrows)):
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        raise ArgumentError(f"width must be one of {list(WIDTHS)}, got {width!r}")
+    aspect = positive_number(aspect, "aspect")
+    if aspect > MAX_ASPECT:
+        raise ArgumentError(f"aspect (panel height over width) must be in (0, {MAX_ASPECT:g}]"
+                            f", got {aspect!r}")
+    nrows = whole_number(nrows, "nrows", 1)
+    ncols = whole_number(ncols, "ncols", 1)
     w = WIDTHS[width]
     with style():
         fig, axes = plt.subplots(
@@ -143,6 +154,14 @@ def finish_figure(fig) -> None:
 def save_figure(fig, stem: str | Path) -> tuple[Path, Path]:
     """Save ``fig`` as ``stem.pdf`` (vector) and ``stem.png`` (200 dpi), styled.
 
+    Parameters
+    ----------
+    stem : str or path-like
+        The path without suffix; a ``.pdf`` or ``.png`` suffix given anyway is dropped
+        (``out/fig.pdf`` writes ``out/fig.pdf`` and ``out/fig.png``). Any other suffix is
+        part of the name (``fig.v2`` writes ``fig.v2.pdf``). An empty stem, ``"."``,
+        ``".."`` or one ending in a path separator (a folder, not a file name) is refused.
+
     Examples
     --------
     >>> import tempfile, os
@@ -152,8 +171,8 @@ def save_figure(fig, stem: str | Path) -> tuple[Path, Path]:
     ('.pdf', '.png')
     >>> plt.close(fig)
     """
+    stem = _file_stem(stem)
     finish_figure(fig)
-    stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     pdf = stem.with_name(stem.name + ".pdf")
     png = stem.with_name(stem.name + ".png")
@@ -161,3 +180,24 @@ def save_figure(fig, stem: str | Path) -> tuple[Path, Path]:
         fig.savefig(pdf)
         fig.savefig(png, dpi=200)
     return pdf, png
+
+
+def _file_stem(stem) -> Path:
+    """``stem`` as a path to a file name without a .pdf or .png suffix, else an error."""
+    import os
+
+    if not isinstance(stem, (str, os.PathLike)):
+        raise ArgumentTypeError(f"stem must be a str or a path, got {type(stem).__name__}")
+    text = os.fspath(stem)
+    if not isinstance(text, str):
+        raise ArgumentTypeError(f"stem must be a str or a path, got bytes {text!r}")
+    # Path() drops a trailing separator: "out/figs/" would write out/figs.pdf beside the
+    # folder meant to hold it
+    if text.endswith(("/", os.sep)) or (os.altsep and text.endswith(os.altsep)):
+        raise ArgumentError(f"stem must name a file (no trailing separator), got {text!r}")
+    path = Path(text)
+    if path.suffix.lower() in (".pdf", ".png"):
+        path = path.with_suffix("")
+    if path.name in ("", ".", ".."):
+        raise ArgumentError(f"stem must end in a file name, got {text!r}")
+    return path

@@ -15,11 +15,16 @@ from matplotlib.ticker import (
     NullFormatter,
 )
 
+from specproof._core import ArgumentError, ArgumentTypeError
+from specproof.plotting._args import positive_number, whole_number
+
 # the fewest labelled ticks a log axis may show (one or two labels do not tell the scale)
 MIN_LOG_LABELS = 3
 # more labels than this collide at column width (x) or crowd the axis (y)
 _MAX_LABELS = {"x": 5, "y": 6}
 _LOG_STEPS = ((1.0,), (1.0, 2.0, 5.0))
+# how far from an integer a value of integer data may be (absolute: rounding in 0.1 * 30)
+INTEGER_TOLERANCE = 1e-9
 
 
 def _inside(ticks, lo: float, hi: float) -> list[float]:
@@ -34,6 +39,17 @@ def log_tick_values(lo: float, hi: float, integer: bool = False, max_labels: int
     range under about a decade, where such ticks would bunch at one end) evenly spaced
     round values, which on so short a log axis look evenly spaced too.
 
+    Parameters
+    ----------
+    lo, hi : float
+        Finite and positive, ``lo <= hi``. When ``lo == hi`` the one tick is that value.
+    integer : bool
+        Integer ticks only (a dimension, a width). A range holding fewer than three
+        integers (1 to 2, 3 to 4) then gets fewer than three ticks: every integer in it,
+        never a fractional one.
+    max_labels : int
+        At least 3.
+
     Examples
     --------
     >>> log_tick_values(1e-3, 1e3)
@@ -46,11 +62,18 @@ def log_tick_values(lo: float, hi: float, integer: bool = False, max_labels: int
     [2.2, 2.4, 2.6, 2.8]
     >>> log_tick_values(6.5, 19.0)
     [8.0, 10.0, 12.0, 14.0, 16.0, 18.0]
+    >>> log_tick_values(1, 2, integer=True), log_tick_values(5, 5)
+    ([1.0, 2.0], [5.0])
     """
-    lo, hi = sorted((float(lo), float(hi)))
-    if not (hi > 0 and math.isfinite(hi)):
-        return []
-    lo = max(lo, hi * 1e-300)
+    lo, hi = positive_number(lo, "lo"), positive_number(hi, "hi")
+    if lo > hi:
+        raise ArgumentError(f"lo must be <= hi, got lo = {lo!r} and hi = {hi!r}")
+    if not isinstance(integer, (bool, np.bool_)):
+        raise ArgumentTypeError(f"integer must be a bool, got {integer!r}")
+    max_labels = whole_number(max_labels, "max_labels", MIN_LOG_LABELS)
+    if lo == hi:
+        # one value: three ticks would be one tick three times
+        return [] if integer and not _is_integer(lo) else [lo]
     # 10.0**309 overflows (an OverflowError, not inf): the largest power is 10**308
     k0, k1 = math.floor(math.log10(lo)), min(math.ceil(math.log10(hi)), 308)
     for steps in _LOG_STEPS:
@@ -65,7 +88,25 @@ def log_tick_values(lo: float, hi: float, integer: bool = False, max_labels: int
     ticks = _inside(locator.tick_values(lo, hi), lo, hi)
     if len(ticks) < MIN_LOG_LABELS:  # a range too narrow for round values: its ends and middle
         ticks = [lo, lo * math.sqrt(hi / lo), hi]
+    if integer:
+        ticks = _integer_ticks(ticks, lo, hi, max_labels)
     return [float(f"{t:.12g}") for t in ticks]
+
+
+def _is_integer(value: float) -> bool:
+    return abs(value - round(value)) <= INTEGER_TOLERANCE
+
+
+def _integer_ticks(ticks: list[float], lo: float, hi: float, max_labels: int) -> list[float]:
+    """The integers among ``ticks``; when fewer than three, every integer in ``[lo, hi]``
+    (MaxNLocator(integer=True) gives 1, 1.5, 2 over 1..2: it keeps its minimum count)."""
+    kept = [float(round(t)) for t in ticks if _is_integer(t)]
+    if len(kept) >= MIN_LOG_LABELS:
+        return kept
+    first, last = math.ceil(lo - INTEGER_TOLERANCE), math.floor(hi + INTEGER_TOLERANCE)
+    if last - first > 1000:  # beyond 2**53 every float is an integer: the ticks are fine
+        return kept
+    return _thin([float(k) for k in range(first, last + 1)], max_labels)
 
 
 def _thin(ticks: list[float], max_labels: int) -> list[float]:
@@ -85,8 +126,8 @@ class ReadableLogLocator(Locator):
     three of them are in view."""
 
     def __init__(self, integer: bool = False, max_labels: int = 6, at=None):
-        self.integer = integer
-        self.max_labels = max_labels
+        self.integer = bool(integer)
+        self.max_labels = whole_number(max_labels, "max_labels", MIN_LOG_LABELS)
         self.at = sorted(float(v) for v in at) if at is not None else None
 
     def __call__(self):
@@ -94,12 +135,17 @@ class ReadableLogLocator(Locator):
         return self.tick_values(lo, hi)
 
     def tick_values(self, vmin, vmax):
-        lo, hi = sorted((vmin, vmax))
+        lo, hi = sorted((float(vmin), float(vmax)))
+        # a view before any data, or an inverted one, is no caller's mistake: no ticks, or
+        # the range clipped to what a log axis can show
+        if not (math.isfinite(lo) and math.isfinite(hi) and hi > 0):
+            return []
+        lo = max(lo, hi * 1e-300)
         if self.at is not None:
             ticks = _inside(self.at, lo, hi)
             if len(ticks) >= MIN_LOG_LABELS:
                 return ticks
-        return log_tick_values(vmin, vmax, integer=self.integer, max_labels=self.max_labels)
+        return log_tick_values(lo, hi, integer=self.integer, max_labels=self.max_labels)
 
 
 def _tick_at_data(values: np.ndarray, max_labels: int):
@@ -170,8 +216,9 @@ def _marker_values(ax, which: str) -> np.ndarray:
 
 
 def integer_data(ax, which: str) -> bool:
-    """True when the marked points of ``ax`` take at least two distinct values along
-    ``which`` ("x" or "y") and every one is an integer (a dimension, a width, a count).
+    """True when the marked points of ``ax`` take at least two distinct integer values
+    along ``which`` ("x" or "y") and every one is within 1e-9 of an integer (a dimension,
+    a width, a count); values of 2**53 or more (all integers as floats) do not count.
 
     Examples
     --------
@@ -182,10 +229,17 @@ def integer_data(ax, which: str) -> bool:
     (True, False)
     >>> plt.close(fig)
     """
+    if which not in ("x", "y"):
+        raise ArgumentError(f"which must be 'x' or 'y', got {which!r}")
     v = _marker_values(ax, which)
-    if v.size == 0 or np.unique(v).size < 2:
+    # beyond 2**53 every float is an integer: integrality says nothing about the data
+    if v.size == 0 or np.any(np.abs(v) >= 2.0**53):
         return False
-    return bool(np.all(np.abs(v - np.round(v)) <= 1e-9 * np.maximum(1.0, np.abs(v))))
+    rounded = np.round(v)
+    # an absolute tolerance: a relative one called 1e9 + 0.5 an integer, and values near
+    # 1e-16 (rounding to 0) integers too, which then labelled every one of them
+    return bool(np.all(np.abs(v - rounded) <= INTEGER_TOLERANCE)
+                and np.unique(rounded).size >= 2)
 
 
 def _user_fixed(axis) -> bool:
