@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from specproof._core.errors import ArgumentError
+
 
 def umask() -> int:
     """The process umask, read without changing it where the OS allows.
@@ -37,6 +39,38 @@ def dir_mode() -> int:
     return 0o777 & ~umask()
 
 
+def writable_target(path: str | os.PathLike) -> Path:
+    """The file a whole-file write to ``path`` should replace.
+
+    A symbolic link is followed (the rename replaces its target, not the link), and a path
+    that exists but is not a regular file is refused: the rename replaced ``/dev/null``
+    itself with a regular file when a certificate was written "to" it as root.
+
+    Raises
+    ------
+    ArgumentError
+        When ``path`` is a folder, a device, a pipe or a socket.
+
+    Examples
+    --------
+    >>> writable_target("/dev/null")
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentError: output '/dev/null' exists and is not a regular \
+file (a device, pipe or socket): give the name of a file to write
+    """
+    path = Path(path)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+    if path.is_dir():
+        raise ArgumentError(f"output {str(path)!r} is a folder: give the name of a file "
+                            "to write")
+    if path.exists() and not path.is_file():
+        raise ArgumentError(f"output {str(path)!r} exists and is not a regular file (a "
+                            "device, pipe or socket): give the name of a file to write")
+    return path
+
+
 def atomic_write(path: str | os.PathLike, text: str, *, fsync: bool = False) -> Path:
     """Write ``text`` to ``path`` via a temporary file and a rename, with the usual mode
     (a reader never sees a partial file); ``fsync`` flushes it to the disk first.
@@ -50,7 +84,7 @@ def atomic_write(path: str | os.PathLike, text: str, *, fsync: bool = False) -> 
     >>> oct(p.stat().st_mode & 0o777) == oct(file_mode())
     True
     """
-    path = Path(path)
+    path = writable_target(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

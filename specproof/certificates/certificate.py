@@ -60,6 +60,18 @@ from specproof.certificates.rational_text import rational_str as rational_str
 from specproof.certificates.rigorous import root_upper
 
 
+
+def statement_text(q: int) -> str:
+    """The one statement text a 2->q certificate file may carry.
+
+    Examples
+    --------
+    >>> statement_text(4)
+    '||X||_{2->4}^4 <= C'
+    """
+    return f"||X||_{{2->{q}}}^{q} <= C"
+
+
 @dataclass(frozen=True, eq=False)
 class Certificate(Displayable):
     """A certificate of ``||X||_{2->q}^q <= C``.
@@ -191,7 +203,7 @@ class Certificate(Displayable):
             "statement": {
                 "kind": "2-to-q-norm-upper-bound",
                 "q": int(self.q),
-                "text": f"||X||_{{2->{self.q}}}^{self.q} <= C",
+                "text": statement_text(self.q),
             },
             "X": {
                 "shape": [int(n), int(d)],
@@ -292,6 +304,13 @@ class Certificate(Displayable):
             raise CertificateFormatError(
                 f"statement.q must be an even integer in 2..{MAX_Q}, got {_short(q)}"
             )
+        text = doc["statement"].get("text", statement_text(q))
+        if text != statement_text(q):
+            # the checker verifies C, not prose: a file whose text says "<= 1" while C is
+            # 60 would print VALID beside a false sentence
+            raise CertificateFormatError(
+                f"statement.text must be {statement_text(q)!r} (the bound is the field C), "
+                f"got {_short(text)}")
         xs = doc["X"]
         shape = _get(xs, "shape", "X")
         if (not isinstance(shape, list) or len(shape) != 2

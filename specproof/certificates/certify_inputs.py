@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from specproof._core import ArgumentError, ArgumentTypeError, ResourceLimitError, versions
+from specproof._core.files import writable_target
 from specproof._core.version import __version__
 
 
@@ -131,6 +132,7 @@ def writable_output(path: str | os.PathLike | None) -> Path | None:
     if p.is_dir():
         raise ArgumentError(f"output {str(p)!r} is a folder; give a file name such as "
                             f"{str(p / 'cert.json')!r}")
+    p = writable_target(p)  # a device or pipe is refused; a link is written through
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise ArgumentError(f"output {str(p)!r}: its folder {str(parent)!r} does not exist")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +56,12 @@ def load_matrix(path: str | os.PathLike) -> np.ndarray:
                             ".csv file")
     ext = p.suffix.lower()
     if ext == ".npy":
+        with open(p, "rb") as fh:
+            magic = fh.read(6)
+        if magic != b"\x93NUMPY":
+            # np.load would call any other bytes "pickled data", or read a zip as .npz
+            raise ArgumentError(f"{str(p)!r} is not a .npy file (it does not start with "
+                                "the .npy header; write it with numpy.save)")
         try:
             arr = np.load(p, allow_pickle=False)
         except ValueError as exc:
@@ -64,7 +71,10 @@ def load_matrix(path: str | os.PathLike) -> np.ndarray:
             raise ArgumentError(f"{str(p)!r} is not a readable .npy file: {exc}") from exc
     elif ext == ".csv":
         try:
-            arr = np.loadtxt(p, delimiter=",", ndmin=2, comments="#", dtype=float)
+            with warnings.catch_warnings():
+                # an empty file is refused below by shape, not by numpy's source-line warning
+                warnings.filterwarnings("ignore", message=".*input contained no data")
+                arr = np.loadtxt(p, delimiter=",", ndmin=2, comments="#", dtype=float)
         except ValueError as exc:
             raise ArgumentError(f"{str(p)!r} is not a CSV of numbers: {exc}") from exc
     else:
@@ -77,6 +87,8 @@ def load_matrix(path: str | os.PathLike) -> np.ndarray:
         raise ArgumentError(
             f"{str(p)!r} holds an array of shape {arr.shape}, expected a 2-D matrix")
     if 0 in arr.shape:
+        if arr.size == 0 and ext == ".csv":
+            raise ArgumentError(f"{str(p)!r} holds no numbers (an empty CSV file)")
         raise ArgumentError(f"{str(p)!r} holds an empty matrix of shape {arr.shape}")
     arr = arr.astype(np.float64)
     bad = np.argwhere(~np.isfinite(arr))

@@ -112,6 +112,10 @@ def approximate(x: Fraction, digits: int = 10, round_up: bool = False) -> str:
     '3.333333333E-401'
     >>> approximate(1 + Fraction(1, 2**101), 12, round_up=True)
     '1.00000000001'
+    >>> approximate(Fraction(60), 12, round_up=True), approximate(Fraction(400), 12, round_up=True)
+    ('60', '400')
+    >>> approximate(Fraction(10**13), 12, round_up=True)
+    '1E+13'
     """
     x = Fraction(x)
     if x == 0:
@@ -133,7 +137,9 @@ def approximate(x: Fraction, digits: int = 10, round_up: bool = False) -> str:
     scaled = x * Fraction(10) ** k
     digits_int = -((-scaled.numerator) // scaled.denominator)  # ceil, either sign
     ctx = decimal.Context(prec=digits + 2, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
-    return str(ctx.create_decimal(digits_int).scaleb(-k, ctx).normalize(ctx))
+    value = ctx.create_decimal(digits_int).scaleb(-k, ctx).normalize(ctx)
+    # normalize() writes 60 as "6E+1": plain digits wherever they are as short
+    return format(value, "f") if -7 < value.adjusted() < digits else str(value)
 
 
 def float_copies(rows) -> np.ndarray:

@@ -79,7 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.modules["matplotlib"].use("Agg")
     else:
         os.environ["MPLBACKEND"] = "Agg"
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except KeyboardInterrupt:  # Ctrl-C while the command line is still being built
+        print("specproof: interrupted", file=sys.stderr)
+        return 130
     argv = list(sys.argv[1:] if argv is None else argv)
     unknown = _unknown_command(parser, argv)
     if unknown is not None:

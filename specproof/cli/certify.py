@@ -63,6 +63,37 @@ def add_check(sub) -> None:
     p.set_defaults(func=_cmd_check)
 
 
+# the library names its parameters; the command line user typed flags
+_FLAGS = {"q": "--q", "C": "--C", "solver": "--solver", "seed": "--seed"}
+
+
+def _as_flags(message: str, args: argparse.Namespace) -> str:
+    """``message`` with a leading library parameter name replaced by its flag, and an
+    integer ``--q`` the library converted ("got 3.0") shown as typed ("got 3")."""
+    name, _, rest = message.partition(" ")
+    if name not in _FLAGS or not rest.startswith("must"):
+        return message
+    if name == "q" and isinstance(args.q, int):  # the library shows the float it made
+        head, sep, _ = rest.rpartition(", got ")
+        rest = f"{head}, got {args.q}" if sep else rest
+    return f"{_FLAGS[name]} {rest}"
+
+
+def _not_the_input(output: str | None, matrix: str) -> None:
+    """Refuse ``-o`` naming the matrix file itself: the certificate replaced the data."""
+    import os
+
+    if output is None:
+        return
+    try:
+        same = os.path.samefile(output, matrix)
+    except OSError:  # one of them does not exist (yet): not the same file
+        same = False
+    if same:
+        raise UsageError(f"-o {output} is the input matrix {matrix}: the certificate would "
+                         "replace the data it certifies; give another file name")
+
+
 def _cmd_certify(args: argparse.Namespace) -> int:
     import json
 
@@ -80,10 +111,11 @@ def _cmd_certify(args: argparse.Namespace) -> int:
 
     try:
         writable_output(args.output)  # before any work: a bad -o costs nothing
+        _not_the_input(args.output, args.matrix)
         X = load_matrix(args.matrix)
         bound = None if args.bound is None else as_bound(args.bound)
     except (OSError, ValueError) as exc:
-        raise UsageError(str(exc)) from exc
+        raise UsageError(_as_flags(str(exc), args)) from exc
     try:
         # certify first: its up-front checks (size, X = 0) refuse before any other work
         cert = certify(X, q=args.q, exact=args.exact, solver=args.solver, output=args.output,
@@ -95,7 +127,7 @@ def _cmd_certify(args: argparse.Namespace) -> int:
         print(f"specproof certify: could not certify: {exc}", file=sys.stderr)
         return 1
     except (ValueError, MemoryError) as exc:  # bad input; ResourceLimitError up front
-        raise UsageError(str(exc)) from exc
+        raise UsageError(_as_flags(str(exc), args)) from exc
     except OverflowError:
         # --C 1e400 (exact, as a rational) overflowed a float inside the check: a traceback
         raise UsageError(f"--C {args.bound} is beyond the float range (about 1.8e308) at this "

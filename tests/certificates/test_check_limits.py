@@ -25,7 +25,8 @@ def _wide_doc(d: int, q: int = 4) -> dict:
     basis = [0] * d
     basis[0] = q // 2
     return {"schema": "specproof.certificate/1",
-            "statement": {"kind": "2-to-q-norm-upper-bound", "q": q, "text": ""},
+            "statement": {"kind": "2-to-q-norm-upper-bound", "q": q,
+                          "text": f"||X||_{{2->{q}}}^{q} <= C"},
             "X": {"shape": [1, d], "float": [[1.0] + [0.0] * (d - 1)],
                   "rational": [["1"] + ["0"] * (d - 1)]},
             "C": {"rational": "1", "float": 1.0}, "basis": [basis],
