@@ -276,10 +276,10 @@ def build_document(evidence: dict[str, Any]) -> ReportDocument:
         interrupted=bool(evidence.get("interrupted")),
         seconds=float(evidence.get("seconds") or 0.0),
         cpu_seconds=evidence.get("cpu_seconds"),
-        summary={
-            v: int((evidence.get("summary") or {}).get(v, 0))
-            for v in ("PASS", "FAIL", "VACUOUS", "ERROR")
-        },
+        # counted from the records, never copied from the file's own "summary": an edited
+        # tally ("PASS": 99 beside one claim) was printed as the result
+        summary={v: sum(c.verdict == v for c in claims)
+                 for v in ("PASS", "FAIL", "VACUOUS", "ERROR")},
         claims=claims,
         versions=[(k, v or "not installed") for k, v in versions.items()],
         platform=[(k, str(v)) for k, v in (env.get("platform") or {}).items()],
