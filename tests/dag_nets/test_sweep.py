@@ -225,7 +225,7 @@ def test_point_key_ignores_dict_order_and_separates_seeds(cfg, seed):
 
 
 def test_bootstrap_fit_errors_and_coverage():
-    with pytest.raises(ValueError, match="x = 4 has 1"):
+    with pytest.raises(ValueError, match="x = 4.0 has 1"):
         fit_loglog_bootstrap([2, 2, 4], [1, 1, 1])
     with pytest.raises(ValueError, match="bad entry at index 1"):
         fit_loglog_bootstrap([2, 2, 4, 4], [1, 0, 1, 1])
