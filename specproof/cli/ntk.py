@@ -18,8 +18,27 @@ _ONLY_FOR = {
     ("steps", "--steps"): ("ntk-change",),
     ("lr_scale", "--lr-scale"): ("ntk-change",),
     ("radius", "--radius"): ("linearization",),
-    ("kernel", "--kernel"): ("kernel-error", "ntk"),
+    # the ntk measure always compares with the NTK: measurement_config refuses "kernel"
+    ("kernel", "--kernel"): ("kernel-error",),
 }
+
+#: ``specproof.dag_nets.sweep.MAX_SEEDS`` and ``preflight.MAX_DEPTH``, spelled out for
+#: --help without importing numpy (tests/cli checks they agree).
+MAX_SEEDS = 10_000
+MAX_DEPTH = 1000
+
+
+def depth_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer from 1 to {MAX_DEPTH}, got "
+                                         f"{text!r}") from None
+    if not 1 <= value <= MAX_DEPTH:
+        # a deeper network hung the sweep (depth 10^8 while building the graph)
+        raise argparse.ArgumentTypeError(f"expected an integer from 1 to {MAX_DEPTH}, got "
+                                         f"{text!r}")
+    return value
 
 
 def positive_float(text: str) -> float:
@@ -61,15 +80,18 @@ def add_ntk(sub) -> None:
     p.add_argument("--widths", default="64,128,256,512", metavar="M,M,...",
                    help="widths (minimum in-degree) to sweep, comma separated "
                    "(default 64,128,256,512)")
-    p.add_argument("--seeds", type=positive_int, default=8, help="seeds per width (default 8)")
+    p.add_argument("--seeds", type=positive_int, default=8,
+                   help=f"seeds per width, at least 2 (the interval is a bootstrap over "
+                   f"seeds) and at most {MAX_SEEDS} (default 8)")
     p.add_argument("--measure", default="hessian", choices=MEASURES,
                    help="what to measure at each point (default hessian: ||H|| at init; "
                    "ntk: the kernel, its distance to the limit and to the width's mean)")
     p.add_argument("--activation", default="erf", choices=ACTIVATIONS,
                    help="hidden activation (default erf; relu and leaky_relu have no Hessian)")
     model = p.add_argument_group("model and data (defaults: measurement_config's)")
-    model.add_argument("--depth", type=positive_int, default=None,
-                       help="hidden layers of a named architecture (default per arch)")
+    model.add_argument("--depth", type=depth_int, default=None,
+                       help=f"hidden layers of a named architecture, 1 to {MAX_DEPTH} "
+                       "(default per arch)")
     model.add_argument("--d-in", type=positive_int, default=None, metavar="D",
                        help="input features (default 10)")
     model.add_argument("--n-inputs", type=positive_int, default=None, metavar="N",
@@ -88,11 +110,13 @@ def add_ntk(sub) -> None:
     model.add_argument("--radius", type=positive_float, default=None, metavar="R",
                        help="linearization's radius (default 1)")
     model.add_argument("--kernel", choices=("ntk", "nngp"), default=None,
-                       help="kernel-error's reference: ntk (default) or nngp (a wrong limit)")
+                       help="kernel-error's reference: ntk (default) or nngp (a wrong limit); "
+                       "--measure ntk always compares with the NTK")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--jobs", type=positive_int, default=None, metavar="N",
-                       help="worker processes on this machine (each gets cores // N BLAS "
-                       "threads unless --threads)")
+                       help="worker processes on this machine, at most 4 per core and "
+                       "never more than the points (each gets cores // N BLAS threads "
+                       "unless --threads)")
     where.add_argument("--scheduler", default=None, metavar="ADDR",
                        help="address of a Dask scheduler (needs specproof[dask])")
     p.add_argument("--threads", type=positive_int, default=None, metavar="K",
@@ -105,6 +129,11 @@ def add_ntk(sub) -> None:
 
 
 def _options(args: argparse.Namespace) -> dict:
+    if not 2 <= args.seeds <= MAX_SEEDS:
+        # checked here, not by argparse, so that main() returns 2 instead of exiting;
+        # "seeds must be >= 2" is the library's wording, kept for scripts matching it
+        raise UsageError(f"--seeds must be >= 2 and <= {MAX_SEEDS} (at least two for the "
+                         f"bootstrap interval over seeds), got {args.seeds}")
     keys = ("depth", "d_in", "n_inputs", "data_seed", "parameterization", "bias", "steps",
             "lr_scale", "radius", "kernel")
     options = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
@@ -116,12 +145,15 @@ def _options(args: argparse.Namespace) -> dict:
 
 
 def _cmd_ntk(args: argparse.Namespace) -> int:
-    from specproof._core import SpecproofError
+    from specproof._core import ComputationError, SpecproofError
+    from specproof.dag_nets.executors import check_jobs
     from specproof.dag_nets.runs import ntk_sweep_to_folder, parse_architectures, parse_widths
     from specproof.dag_nets.sweep import SweepInterrupted
 
     options = _options(args)
     try:
+        if args.jobs is not None:  # named as the flag; the library says "jobs"
+            check_jobs(args.jobs, "--jobs")
         archs, widths = parse_architectures(args.arch), parse_widths(args.widths)
         summary = ntk_sweep_to_folder(
             archs, widths, args.seeds, args.out, measure=args.measure,
@@ -133,7 +165,10 @@ def _cmd_ntk(args: argparse.Namespace) -> int:
         print(f"specproof ntk: {what}; rerun the same command to resume", file=sys.stderr)
         return 130
     except (SpecproofError, ImportError) as exc:
-        if isinstance(exc, (ValueError, TypeError, ImportError, MemoryError)):
+        # a measurement that failed or cannot be fitted is no usage error, whatever else
+        # it derives from (UnfittableError is also a ValueError)
+        usage = (ValueError, TypeError, ImportError, MemoryError)
+        if isinstance(exc, usage) and not isinstance(exc, ComputationError):
             raise UsageError(str(exc)) from exc
         print(f"specproof ntk: {exc}", file=sys.stderr)
         return 1

@@ -32,6 +32,7 @@ from specproof.dag_nets.errors import (
     GraphError,
     InputShapeError,
     NotSmoothError,
+    UnfittableError,
     WeightsError,
 )
 from specproof.dag_nets.hessian import HessianNorm
@@ -63,6 +64,7 @@ __all__ = [
     "InputShapeError",
     "NotSmoothError",
     "Structure",
+    "UnfittableError",
     "WeightsError",
     "analyse",
     "bottleneck",

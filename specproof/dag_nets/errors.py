@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from specproof._core import SpecproofError
+from specproof._core import ComputationError, SpecproofError
 
 
 class GraphError(SpecproofError, ValueError):
@@ -60,6 +60,17 @@ class DtypeError(SpecproofError, TypeError):
     mixing them would silently compute in one of the two."""
 
 
+class UnfittableError(ComputationError, ValueError):
+    """A sweep's values cannot be fitted on log-log axes: one is zero or negative (a
+    measurement that vanishes, such as a saturated network's Hessian). ``width`` and
+    ``seed`` name the first such point."""
+
+    def __init__(self, message: str, width: int, seed: int) -> None:
+        super().__init__(message)
+        self.width = width
+        self.seed = seed
+
+
 __all__ = [
     "ActivationError",
     "CycleError",
@@ -67,5 +78,6 @@ __all__ = [
     "GraphError",
     "InputShapeError",
     "NotSmoothError",
+    "UnfittableError",
     "WeightsError",
 ]

@@ -13,7 +13,12 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExe
 from contextlib import contextmanager
 
 from specproof._core import ArgumentError, SpecproofError, as_int
-from specproof._core.threads import start_worker, threads_per_worker
+from specproof._core.threads import cores, start_worker, threads_per_worker
+
+#: Worker processes per core beyond which ``jobs`` is refused: each worker loads numpy and
+#: scipy, and hundreds of them only queued for the cores (``--jobs 200`` on two cores
+#: did not finish starting them in 15 s).
+JOBS_PER_CORE = 4
 
 
 class MissingDependencyError(SpecproofError, ImportError):
@@ -30,6 +35,28 @@ def _distributed():
     return distributed
 
 
+def check_jobs(jobs: int, name: str = "jobs") -> int:
+    """``jobs`` as an int from 1 to :data:`JOBS_PER_CORE` times the cores this process
+    may use, else an :class:`~specproof.ArgumentError` naming ``name``.
+
+    Examples
+    --------
+    >>> check_jobs(2)
+    2
+    >>> check_jobs(10**6, "--jobs")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentError: --jobs 1000000 is more than ... worker processes ...
+    """
+    n = as_int(jobs, name, minimum=1)
+    most = JOBS_PER_CORE * cores()
+    if n > most:
+        raise ArgumentError(f"{name} {n} is more than {most} worker processes "
+                            f"({JOBS_PER_CORE} per core of the {cores()} this process may "
+                            "use): more only wait for the cores")
+    return n
+
+
 def make_pool(jobs: int, threads: int | None) -> ProcessPoolExecutor:
     """A pool of ``jobs`` worker processes, each ignoring SIGINT (the parent decides what
     stops) and limited to ``threads`` BLAS/OpenMP threads (None: the libraries' own).
@@ -41,7 +68,7 @@ def make_pool(jobs: int, threads: int | None) -> ProcessPoolExecutor:
     1024
     >>> pool.shutdown()
     """
-    return ProcessPoolExecutor(max_workers=as_int(jobs, "jobs", minimum=1),
+    return ProcessPoolExecutor(max_workers=check_jobs(jobs),
                                initializer=start_worker, initargs=(threads,))
 
 
@@ -73,8 +100,8 @@ def open_executor(
     Parameters
     ----------
     jobs : int, optional
-        Worker processes on this machine; 1 or None (with no scheduler) means serial and
-        yields None.
+        Worker processes on this machine (at most :data:`JOBS_PER_CORE` per core); 1 or
+        None (with no scheduler) means serial and yields None.
     scheduler : str or distributed.Client, optional
         The address of a running Dask scheduler (``tcp://host:8786``), or a client.
         A client passed in is left open; one made here is closed on exit.
@@ -111,7 +138,7 @@ def open_executor(
         finally:
             client.close()
         return
-    n = 1 if jobs is None else as_int(jobs, "jobs", minimum=1)
+    n = 1 if jobs is None else check_jobs(jobs)
     if n == 1:
         yield None
         return

@@ -29,12 +29,21 @@ from specproof.dag_nets.architectures import (
 )
 from specproof.dag_nets.cache import graph_digest
 from specproof.dag_nets.params import format_bytes, memory_limit, physical_memory
+from specproof.dag_nets.structure import analyse
 from specproof.dag_nets.sweep_kernels import limit_kernel, sweep_inputs
 
 #: Measurements that differentiate twice (Hessian-vector products).
 SMOOTH_MEASURES = ("hessian", "linearization")
 #: Measurements that compare with the analytic infinite-width kernel.
 KERNEL_MEASURES = ("kernel-error", "ntk")
+
+#: The most hidden layers a named architecture takes: a point's time grows with the depth
+#: (about a second at depth 1000 and width 8), and a deeper one only hung the sweep.
+MAX_DEPTH = 1000
+
+#: Measurements that hold ``n_inputs x n_inputs`` kernels (the empirical one, its limit or
+#: its value after training, and their difference).
+_GRAM_MEASURES = ("ntk-change", "kernel-error", "ntk")
 
 #: Floats of ``n_params`` one point of each measurement keeps at once (weights,
 #: gradients, Lanczos vectors: ``eigsh`` on all weights keeps ~20 of them).
@@ -64,10 +73,42 @@ def point_size(config: Mapping[str, Any], width: int) -> tuple[int, int]:
     return sum(sizes[u] * sizes[v] for u, v in g.edges), sum(sizes.values())
 
 
+def _point_bytes(measure: str, config: Mapping[str, Any], width: int) -> tuple[int, int]:
+    """``(bytes, weights)`` one point of ``measure`` on ``config`` at ``width`` needs."""
+    params, neurons = point_size(config, width)
+    n_in = int(config.get("n_inputs", 6))
+    need = 8 * (_PARAM_COPIES.get(measure, 4) * params + 6 * n_in * neurons)
+    if measure in _GRAM_MEASURES:
+        need += 8 * 3 * n_in * n_in
+    return need, params
+
+
+#: The data sizes that can make even the narrowest point too large: (config key, flag,
+#: default, what to choose instead).
+_DATA_SIZES = (("d_in", "--d-in", 10, "fewer input features"),
+               ("n_inputs", "--n-inputs", 6, "fewer inputs"))
+
+
+def _data_culprits(measure: str, config: Mapping[str, Any], width: int,
+                   limit: int) -> list[tuple[str, str, int, str]]:
+    """The data sizes above their defaults whose default makes the point at ``width``
+    fit: the cause to name, since narrower widths alone cannot help then."""
+    big = [d for d in _DATA_SIZES if int(config.get(d[0], d[2])) > d[2]]
+    alone = [d for d in big
+             if _point_bytes(measure, {**config, d[0]: d[2]}, width)[0] <= limit]
+    if alone:
+        return alone
+    every = {**config, **{d[0]: d[2] for d in big}}
+    return big if big and _point_bytes(measure, every, width)[0] <= limit else []
+
+
 def check_memory(measure: str, config: Mapping[str, Any], widths: Sequence[int],
                  limit: int | None = None) -> None:
     """Refuse, with :class:`~specproof.ResourceLimitError`, a width whose point would need
     more than ``limit`` bytes (default: half of the physical memory).
+
+    The message names what to change: the widths, or ``d_in`` / ``n_inputs`` when even
+    the narrowest point is too large because of them.
 
     Examples
     --------
@@ -76,21 +117,65 @@ def check_memory(measure: str, config: Mapping[str, Any], widths: Sequence[int],
     Traceback (most recent call last):
     ...
     specproof._core.errors.ResourceLimitError: width 10000000: one hessian point on mlp needs about 2.8 PiB (1.0e+14 weights); the limit is 1.0 GiB: choose smaller widths
+    >>> check_memory("hessian", {"arch": "mlp", "depth": 2, "d_in": 10**9}, [8, 16],
+    ...              limit=2**30)
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ResourceLimitError: width 8: one hessian point on mlp needs about 506.6 GiB (8.0e+09 weights); the limit is 1.0 GiB: d_in=1000000000 (--d-in) makes it that large: choose fewer input features
     """  # noqa: E501
     found = memory_limit(limit)
     if found is None:
         return
     limit, where = found
-    n_in = int(config.get("n_inputs", 6))
-    for w in sorted(widths, reverse=True):
-        params, neurons = point_size(config, w)
-        need = 8 * (_PARAM_COPIES.get(measure, 4) * params + 6 * n_in * neurons)
-        if need > limit:
-            raise ResourceLimitError(
-                f"width {w}: one {measure} point on {config['arch']} needs about "
-                f"{_size(need)} ({params:.1e} weights); the limit is {where}: choose smaller "
-                "widths")
-        break  # the widest point is the largest
+    widest = max(widths)
+    need, params = _point_bytes(measure, config, widest)
+    if need <= limit:
+        return  # the widest point is the largest
+    narrowest = min(widths)
+    low, low_params = _point_bytes(measure, config, narrowest)
+    culprits = _data_culprits(measure, config, narrowest, limit) if low > limit else []
+    if culprits:  # narrower widths cannot help: name what does
+        need, params, widest = low, low_params, narrowest
+    text = (f"width {widest}: one {measure} point on {config['arch']} needs about "
+            f"{_size(need)} ({params:.1e} weights); the limit is {where}: ")
+    if not culprits:
+        raise ResourceLimitError(text + "choose smaller widths")
+    names = " and ".join(f"{key}={int(config[key])} ({flag})" for key, flag, _, _ in culprits)
+    verb = "makes" if len(culprits) == 1 else "make"
+    advice = " and ".join(what for _, _, _, what in culprits)
+    raise ResourceLimitError(f"{text}{names} {verb} it that large: choose "
+                             f"{advice}")
+
+
+def check_takes_width(config: Mapping[str, Any], widths: Sequence[int]) -> None:
+    """Refuse a GraphML file or builder whose network does not grow with the width (no
+    hidden node, or every hidden node ``fixed_size``): every width would measure the same
+    network, and the fitted slope would only be noise around zero.
+
+    Examples
+    --------
+    >>> check_takes_width({"arch": "mlp"}, [8, 16])  # named architectures always grow
+    """
+    arch = str(config["arch"])
+    if not (is_graphml(arch) or is_builder(arch)):
+        return
+    a, b = sorted(widths)[:2]
+    if point_size(config, a) != point_size(config, b):
+        return
+    why = "nothing in the network takes the swept width, so every width would measure the " \
+          "same network"
+    if is_builder(arch):
+        raise ArgumentError(f"--arch: builder {arch!r} returns networks of the same size at "
+                            f"widths {a} and {b}: {why}")
+    g = build_graph({**config, "width": a})
+    s = analyse(g)
+    hidden = set(g.nodes) - set(s.inputs) - set(s.outputs)
+    if not hidden:
+        raise ArgumentError(f"--arch: GraphML file {arch!r} has no hidden node (only inputs "
+                            f"and outputs): {why}")
+    raise ArgumentError(f"--arch: every hidden node of GraphML file {arch!r} has "
+                        f"fixed_size=true: {why}; drop fixed_size from the nodes that "
+                        "should grow")
 
 
 def check_config(measure: str, config: Mapping[str, Any], widths: Sequence[int]) -> None:
@@ -117,7 +202,7 @@ def check_config(measure: str, config: Mapping[str, Any], widths: Sequence[int])
     for key in ("d_in", "n_inputs"):
         as_int(config.get(key, 1), key, minimum=1)
     if config.get("depth") is not None:
-        as_int(config["depth"], "depth", minimum=1)
+        as_int(config["depth"], "depth", minimum=1, maximum=MAX_DEPTH)
     as_int(config.get("data_seed", 0), "data_seed", minimum=0)
     if "steps" in config:
         as_int(config["steps"], "steps", minimum=1)
@@ -128,6 +213,10 @@ def check_config(measure: str, config: Mapping[str, Any], widths: Sequence[int])
     if config.get("parameterization", "ntk") not in ("ntk", "standard"):
         raise ArgumentError(f"parameterization must be 'ntk' or 'standard', got "
                             f"{config.get('parameterization')!r}")
+    check_takes_width(config, widths)
+    # before anything is built at a size the data or the depth make huge (the random
+    # DAG builds one node per input feature)
+    check_memory(measure, config, widths)
     small = min(widths)
     g = build_graph({**config, "width": small})  # a cycle, an unreadable file: now
     net = compile(g, activation=config.get("activation", "erf"),
@@ -155,7 +244,6 @@ def check_config(measure: str, config: Mapping[str, Any], widths: Sequence[int])
                 f"the {measure} measure needs the infinite-width kernel of activation "
                 f"{config.get('activation', 'erf')!r}, which cannot be computed here: "
                 f"{exc}") from exc
-    check_memory(measure, config, widths)
 
 
 def key_config(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -176,4 +264,5 @@ def key_config(config: Mapping[str, Any]) -> dict[str, Any]:
     return {**public, "arch": "graph-sha256:" + graph_digest(build_graph(config))}
 
 
-__all__ = ["check_config", "check_memory", "key_config", "physical_memory", "point_size"]
+__all__ = ["MAX_DEPTH", "check_config", "check_memory", "check_takes_width", "key_config",
+           "physical_memory", "point_size"]

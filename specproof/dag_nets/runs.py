@@ -12,22 +12,39 @@ arguments and calls :func:`ntk_sweep_to_folder`.
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from specproof._core import ArgumentError, as_choice, as_int, provenance, to_jsonable
+from specproof._core import (
+    ArgumentError,
+    ComputationError,
+    as_choice,
+    as_int,
+    provenance,
+    to_jsonable,
+)
 from specproof._core.threads import check_threads
 from specproof.dag_nets.architectures import ARCHITECTURES, arch_label, check_arch
-from specproof.dag_nets.executors import open_executor
+from specproof.dag_nets.executors import check_jobs, open_executor
 from specproof.dag_nets.measures import MEASURES, kernel_spread, measurement_config
-from specproof.dag_nets.sweep import SweepInterrupted, WidthSweep, as_widths, width_sweep
-
-#: What a run writes in its folder; a folder holding anything else is refused.
-RUN_ENTRIES = ("cache", "figures", "sweep.csv", "slopes.json")
+from specproof.dag_nets.run_folder import (
+    RUN_ENTRIES,
+    check_out_folder,
+    discard_results,
+    replace_earlier,
+    write_csv,
+)
+from specproof.dag_nets.sweep import (
+    MAX_SEEDS,
+    SweepInterrupted,
+    WidthSweep,
+    _printer,
+    as_widths,
+    width_sweep,
+)
 
 
 def parse_architectures(text: str) -> list[str]:
@@ -75,49 +92,6 @@ def parse_widths(text: str) -> list[int]:
     return sorted(widths)
 
 
-def check_out_folder(out: str | os.PathLike) -> Path:
-    """Check that ``out`` can hold a run; create nothing.
-
-    ``out`` must be missing, empty, or a folder of an earlier run (only
-    :data:`RUN_ENTRIES` in it: a rerun resumes from its cache and replaces the rest), and
-    its nearest existing parent must be a writable folder.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> base = Path(tempfile.mkdtemp())
-    >>> (base / "notes.txt").write_text("mine")
-    4
-    >>> check_out_folder(base)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    specproof._core.errors.ArgumentError: --out '...' holds files that specproof ntk did not write (notes.txt); ...
-    """  # noqa: E501
-    path = Path(out).expanduser().absolute()
-    if path.exists():
-        if not path.is_dir():
-            raise ArgumentError(f"--out {str(out)!r} is not a folder: it is a file")
-        foreign = sorted(p.name for p in path.iterdir()
-                         if p.name not in RUN_ENTRIES and not p.name.startswith(".tmp-"))
-        if foreign:
-            shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
-            raise ArgumentError(
-                f"--out {str(out)!r} holds files that specproof ntk did not write ({shown}); "
-                "a run writes sweep.csv, slopes.json, figures/ and cache/ there: choose "
-                "another folder")
-        if not os.access(path, os.W_OK | os.X_OK):
-            raise ArgumentError(f"--out {str(out)!r} is not a writable folder")
-        return path
-    parent = path.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        what = "is not a folder" if not parent.is_dir() else "is not writable"
-        raise ArgumentError(f"--out {str(out)!r} is not a writable folder: {str(parent)!r} "
-                            f"{what}")
-    return path
-
-
 def ntk_sweep_to_folder(
     archs: Sequence[str],
     widths: Sequence[int],
@@ -138,7 +112,7 @@ def ntk_sweep_to_folder(
     archs : sequence of str
         Names from :data:`ARCHITECTURES`, GraphML paths or builders ``module:function``.
     widths, seeds
-        The grid; ``seeds`` = n runs seeds 0..n-1.
+        The grid; ``seeds`` = n runs seeds 0..n-1 (2 to :data:`MAX_SEEDS`).
     out : path
         Output folder: missing, empty or an earlier run's (which resumes from
         ``out/cache``); a folder holding other files is refused.
@@ -147,7 +121,8 @@ def ntk_sweep_to_folder(
     activation : str
         Hidden activation.
     jobs, scheduler
-        ``--jobs N`` (process pool) or ``--scheduler ADDRESS`` (Dask).
+        ``--jobs N`` (process pool: at most 4 workers per core, and never more than the
+        run's points) or ``--scheduler ADDRESS`` (Dask).
     options : mapping, optional
         Further measurement configuration (depth, d_in, n_inputs, steps, ...).
     threads : int, optional
@@ -163,13 +138,22 @@ def ntk_sweep_to_folder(
     ------
     SweepInterrupted
         On Ctrl-C, with the number of points finished (all kept in ``out/cache``).
-    """
-    from specproof.plotting import figure, reference_line, save_figure
+    ComputationError
+        When a point fails, or a value is zero so that no slope can be fitted (the table
+        is written then; the earlier run's ``slopes.json`` and figure are removed).
 
+    Notes
+    -----
+    A run with other settings into the folder of an earlier one replaces its table,
+    slopes and figures (the figures of another measure are removed) and says so through
+    ``progress``; the cached points of both stay.
+    """
     measure = as_choice(measure, sorted(MEASURES), "measure")
-    seeds = as_int(seeds, "seeds", minimum=2)
+    seeds = as_int(seeds, "seeds", minimum=2, maximum=MAX_SEEDS)
     widths = as_widths(widths, "--widths")
     threads = check_threads(threads)
+    if jobs is not None:
+        jobs = check_jobs(jobs)
     archs = [check_arch(a) for a in archs]
     if len(set(archs)) != len(archs):
         raise ArgumentError(f"an architecture is listed twice: {list(archs)}")
@@ -186,9 +170,15 @@ def ntk_sweep_to_folder(
     except OSError as exc:
         raise ArgumentError(f"--out {str(out)!r} is not a writable folder: "
                             f"{exc.strerror or exc}") from None
-    serial_or_remote = scheduler is not None or jobs is None or jobs == 1
+    say = _printer(progress)
     sweeps: dict[str, WidthSweep] = {}
     per_arch = len(widths) * seeds
+    if jobs is not None and jobs > len(archs) * per_arch:
+        # a worker without a point only costs its start-up
+        say(f"jobs {jobs}: this run has {len(archs) * per_arch} points, so "
+            f"{len(archs) * per_arch} worker processes")
+        jobs = len(archs) * per_arch
+    serial_or_remote = scheduler is not None or jobs is None or jobs == 1
     try:
         with contextlib.ExitStack() as stack:
             try:
@@ -211,46 +201,75 @@ def ntk_sweep_to_folder(
         raise SweepInterrupted(done, len(archs) * per_arch, str(out / "cache")) from None
     if measure == "ntk":
         sweeps = {a: kernel_spread(sw) for a, sw in sweeps.items()}
+    record = {"measure": measure, "activation": activation, "widths": list(widths),
+              "seeds": seeds, "configs": configs}
+    replaced = replace_earlier(out, record, MEASURES, measure)
+    if replaced:
+        say(replaced)
     rows = []
     for arch, sw in sweeps.items():
         rows += [{"arch": arch, **r} for r in sw.table()]
     extras = sorted({c for sw in sweeps.values() for c in sw.columns()}
                     - {"width", "seed", "value", "seconds"})
-    _write_csv(out / "sweep.csv", rows, ["arch", "width", "seed", "value", *extras, "seconds"])
-    fig, ax = figure(aspect=1.0)  # room for the legend below the axes
-    fits = {}
-    for arch, sw in sweeps.items():
-        x = _fit_axis(sw)
-        fit = sw.plot(ax, label=sw.label, x=x)
-        xs = sw.widths if x == "width" else sw.column(x)
-        fits[arch] = {**fit.to_dict(), "fitted_against": x,
-                      "fitted_widths": sorted({int(v) for v in xs}),
-                      "swept_widths": list(widths), "means": sw.means()}
-        if measure == "ntk":
-            spread = sw.slope("to_mean", x=x)
-            fits[arch]["to_mean"] = {**spread.to_dict(), "means": sw.means("to_mean")}
-    axes_used = {f["fitted_against"] for f in fits.values()}
-    ax.set_xlabel({frozenset({"paper_width"}): r"width $m$ (minimum in-degree)",
-                   frozenset({"width"}): r"layer width $m$"}.get(frozenset(axes_used),
-                                                               r"width $m$"))
-    ax.set_ylabel(MEASURE_LABELS.get(measure, measure))
-    # every measure here is O(m^{-1/2}) in the paper: its rate, dashed, beside the fits
-    xs = [x for sw in sweeps.values() for x in (
-        sw.widths if _fit_axis(sw) == "width" else sw.column(_fit_axis(sw)))]
-    ys = [y for sw in sweeps.values() for y in sw.values]
-    reference_line(ax, -0.5, xs, ys, label=r"slope $-1/2$ (the paper's rate)")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
-    save_figure(fig, out / "figures" / f"ntk-{measure}")
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    summary = {"measure": measure, "activation": activation, "widths": list(widths),
-               "seeds": seeds, "configs": configs, "slopes": fits,
-               "provenance": provenance()}
+    write_csv(out / "sweep.csv", rows, ["arch", "width", "seed", "value", *extras, "seconds"])
+    fits = _fits(sweeps, measure, widths, out)
+    _draw(sweeps, fits, measure, out)
+    summary = {**record, "slopes": fits, "provenance": provenance()}
     tmp = out / f".tmp-{os.getpid()}-slopes.json"
     tmp.write_text(json.dumps(to_jsonable(summary), indent=2), encoding="utf-8")
     os.replace(tmp, out / "slopes.json")
     return summary
+
+
+def _fits(sweeps: Mapping[str, WidthSweep], measure: str, widths: Sequence[int],
+          out: Path) -> dict[str, dict[str, Any]]:
+    """The fitted slope of every sweep, as ``slopes.json`` records it; a sweep that cannot
+    be fitted (a value of zero) is a :class:`ComputationError` that says where the
+    table and the points are, after the earlier run's slopes and figure are removed."""
+    fits = {}
+    try:
+        for arch, sw in sweeps.items():
+            x = _fit_axis(sw)
+            fit = sw.slope(x=x)
+            xs = sw.widths if x == "width" else sw.column(x)
+            fits[arch] = {**fit.to_dict(), "fitted_against": x,
+                          "fitted_widths": sorted({int(v) for v in xs}),
+                          "swept_widths": list(widths), "means": sw.means()}
+            if measure == "ntk":
+                spread = sw.slope("to_mean", x=x)
+                fits[arch]["to_mean"] = {**spread.to_dict(), "means": sw.means("to_mean")}
+    except ValueError as exc:  # UnfittableError, or the fit's own refusal
+        discard_results(out, measure)
+        raise ComputationError(
+            f"{exc}; slopes.json and the figure are not written: the table is in "
+            f"{out / 'sweep.csv'} and every point in {out / 'cache'}") from None
+    return fits
+
+
+def _draw(sweeps: Mapping[str, WidthSweep], fits: Mapping[str, Mapping[str, Any]],
+          measure: str, out: Path) -> None:
+    """``figures/ntk-<measure>.pdf`` / ``.png``: every sweep's points and fitted line."""
+    import matplotlib.pyplot as plt
+
+    from specproof.plotting import figure, reference_line, save_figure
+
+    fig, ax = figure(aspect=1.0)  # room for the legend below the axes
+    try:
+        for sw, fit in zip(sweeps.values(), fits.values()):
+            sw.plot(ax, label=sw.label, x=fit["fitted_against"])
+        axes_used = frozenset(f["fitted_against"] for f in fits.values())
+        ax.set_xlabel({frozenset({"paper_width"}): r"width $m$ (minimum in-degree)",
+                       frozenset({"width"}): r"layer width $m$"}.get(axes_used, r"width $m$"))
+        ax.set_ylabel(MEASURE_LABELS.get(measure, measure))
+        # every measure here is O(m^{-1/2}) in the paper: its rate, dashed, beside the fits
+        xs = [x for sw in sweeps.values() for x in (
+            sw.widths if _fit_axis(sw) == "width" else sw.column(_fit_axis(sw)))]
+        ys = [y for sw in sweeps.values() for y in sw.values]
+        reference_line(ax, -0.5, xs, ys, label=r"slope $-1/2$ (the paper's rate)")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
+        save_figure(fig, out / "figures" / f"ntk-{measure}")
+    finally:
+        plt.close(fig)
 
 
 MEASURE_LABELS = {
@@ -269,20 +288,6 @@ def _fit_axis(sweep: WidthSweep) -> str:
     if all(isinstance(w, int) for w in pws) and len(set(pws)) > 1:
         return "paper_width"
     return "width"
-
-
-def _write_csv(path: Path, rows: list[dict[str, Any]], cols: list[str]) -> None:
-    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-    try:
-        with open(tmp, "w", newline="", encoding="utf-8") as fh:
-            w = csv.DictWriter(fh, fieldnames=cols)
-            w.writeheader()
-            for r in rows:
-                w.writerow({k: r.get(k, "") for k in cols})
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 __all__ = ["ARCHITECTURES", "RUN_ENTRIES", "check_out_folder", "ntk_sweep_to_folder",

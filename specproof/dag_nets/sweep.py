@@ -46,12 +46,17 @@ from specproof._core import (
 )
 from specproof._core.threads import check_threads, limit_threads, threads_per_worker
 from specproof.dag_nets.cache import PointCache, canonical_json, code_version, point_key
-from specproof.dag_nets.executors import make_pool, run_pending, stop_pool
+from specproof.dag_nets.executors import check_jobs, make_pool, run_pending, stop_pool
 from specproof.dag_nets.sweep_result import SweepPoint, WidthSweep
 
 Measurement = Callable[[Mapping[str, Any], int], Any]
 
+#: The most seeds a sweep takes: each is one point per width, and the grid of a larger
+#: count (``seeds=10**11``) did not even fit in memory.
+MAX_SEEDS = 10_000
+
 __all__ = [
+    "MAX_SEEDS",
     "SweepInterrupted",
     "SweepPoint",
     "SweepPointError",
@@ -173,12 +178,21 @@ def as_widths(widths: Iterable[int], name: str = "widths") -> list[int]:
 
 def _as_seeds(seeds: int | Sequence[int]) -> list[int]:
     if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
-        return list(range(as_int(seeds, "seeds", minimum=1)))
+        return list(range(as_int(seeds, "seeds", minimum=1, maximum=MAX_SEEDS)))
+    try:
+        # a count known up front is checked before the list is made
+        if len(seeds) > MAX_SEEDS:
+            raise ArgumentError(f"seeds must hold at most {MAX_SEEDS} seeds, got "
+                                f"{len(seeds)}")
+    except TypeError:
+        pass  # an iterator: counted once listed
     try:
         ss = list(seeds)
     except TypeError:
         raise ArgumentTypeError(f"seeds must be an int or a sequence of ints, got {seeds!r}") \
             from None
+    if len(ss) > MAX_SEEDS:
+        raise ArgumentError(f"seeds must hold at most {MAX_SEEDS} seeds, got {len(ss)}")
     out = [as_int(s, f"seeds[{i}]", minimum=0) for i, s in enumerate(ss)]
     if not out:
         raise ArgumentError("seeds must not be empty")
@@ -218,7 +232,8 @@ def width_sweep(
     widths : iterable of int
         At least two distinct positive widths.
     seeds : int or sequence of int
-        ``n`` means seeds ``0..n-1``; or the seeds themselves.
+        ``n`` means seeds ``0..n-1``; or the seeds themselves. At most
+        :data:`MAX_SEEDS`.
     config : mapping, optional
         JSON-able parameters passed to every point (``"width"`` is set per point).
     cache : path, optional
@@ -228,7 +243,8 @@ def width_sweep(
         Runs the pending points (a process pool, a Dask ``Client.get_executor()``).
         The caller owns it. None with ``jobs`` unset: serial, in this process.
     jobs : int, optional
-        Shortcut for a process pool of this many workers, created and shut down here.
+        Shortcut for a process pool of this many workers (at most 4 per core; never more
+        than the points to run), created and shut down here.
     threads : int, optional
         BLAS/OpenMP threads per point (in each worker, or here when serial). Default:
         ``cores // jobs`` in a pool made for ``jobs``; otherwise the libraries' own.
@@ -265,7 +281,7 @@ def width_sweep(
     if executor is not None and jobs is not None:
         raise ArgumentError("give either executor or jobs, not both")
     if jobs is not None:
-        jobs = as_int(jobs, "jobs", minimum=1)
+        jobs = check_jobs(jobs)
     threads = check_threads(threads)
     freeze = getattr(measure, "freeze", None)
     # what the points run with; the public ``base`` is what records and results show
@@ -319,6 +335,8 @@ def width_sweep(
 
     own = None
     if jobs is not None and jobs > 1 and pending:
+        # a worker without a point only costs its start-up (numpy, scipy: ~1 s each)
+        jobs = min(jobs, len(pending))
         own = executor = make_pool(jobs, threads_per_worker(jobs, threads))
         threads = None  # the pool's workers are limited once, at start
     try:

@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 from specproof._core import ArgumentError, Displayable
-from specproof.fitting import SlopeFit, fit_loglog_bootstrap
+from specproof.dag_nets.errors import UnfittableError
+from specproof.fitting import SlopeFit, fit_loglog_bootstrap, slope_text
 
 
 @dataclass(frozen=True)
@@ -127,13 +128,34 @@ class WidthSweep(Displayable):
         fit against: the swept ``width`` or a recorded one such as ``paper_width``
         (the minimum in-degree, which for a DenseNet is the layer width plus the input
         size).
+
+        Raises
+        ------
+        UnfittableError
+            When a fitted value is zero or negative (it names the width and seed).
         """
         ws, vals = self.widths, self.column(column)
         xs = ws if x == "width" else self.column(x)
-        if min_width is not None:
-            keep = ws >= min_width
-            xs, vals = xs[keep], vals[keep]
+        keep = np.ones(ws.shape, bool) if min_width is None else ws >= min_width
+        what = "the measured value" if column == "value" else f"column {column!r}"
+        for name, arr in ((what, vals), (f"{x!r}", xs)):
+            self._refuse_non_positive(name, arr, keep)
+        xs, vals = xs[keep], vals[keep]
         return fit_loglog_bootstrap(xs, vals, confidence=confidence, n_boot=n_boot, seed=seed)
+
+    def _refuse_non_positive(self, name: str, arr: np.ndarray, keep: np.ndarray) -> None:
+        # the fit's own "y must be finite and positive; bad entry at index 0" names
+        # neither the point nor why: a measurement that vanished (a saturated network)
+        bad = np.flatnonzero(keep & ~(np.isfinite(arr) & (arr > 0)))
+        if not bad.size:
+            return
+        p = self.points[bad[0]]
+        more = f" (and at {bad.size - 1} more of the {int(keep.sum())} points)" \
+            if bad.size > 1 else ""
+        raise UnfittableError(
+            f"{self.label or self.measure}: {name} is {arr[bad[0]]:g} at width {p.width}, "
+            f"seed {p.seed}{more}: no log-log slope can be fitted to values that are not "
+            "positive", p.width, p.seed)
 
     def to_csv(self, path: str | os.PathLike) -> Path:
         """Write :meth:`table` as CSV (atomically) and return the path."""
@@ -167,7 +189,9 @@ class WidthSweep(Displayable):
         loglog_fit(ax, xs, self.column(column), label=text)
         # loglog_fit reports the t-interval; the legend entry must show the bootstrap one
         line = ax.get_lines()[-1]
-        line.set_label(f"{text}: {fit.slope:.2f} [{fit.low:.2f}, {fit.high:.2f}]")
+        # slope_text: a slope of 1.4e-4 showed as "0.00 [0.00, 0.00]" at .2f
+        line.set_label(f"{text}: {slope_text(fit.slope)} [{slope_text(fit.low)}, "
+                       f"{slope_text(fit.high)}]")
         # below the axes: with several curves a legend inside always covers some points;
         # the title says what the numbers are, so each entry stays narrower than a column
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False,

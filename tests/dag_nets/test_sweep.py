@@ -248,7 +248,7 @@ def test_sweep_plot_legend_shows_bootstrap_interval():
     fit = pts.plot(label="demo")
     ax = plt.gca()
     assert ax.get_legend().get_texts()[-1].get_text() == (
-        f"demo: {fit.slope:.2f} [{fit.low:.2f}, {fit.high:.2f}]")
+        f"demo: {fit.slope:.3f} [{fit.low:.3f}, {fit.high:.3f}]")
     assert ax.get_legend().get_title().get_text() == "fitted slope [bootstrap interval]"
     plt.close("all")
     assert isinstance(pts, WidthSweep)
