@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import time
 from typing import Any
@@ -55,12 +56,24 @@ def add_lemma(sub: Any) -> None:
 
 
 def _parse_box(items: list[str]) -> dict[str, tuple[str, str]]:
+    """``--box`` items (repeated or comma-separated) as name -> (LO, HI), the text as typed.
+
+    Raises
+    ------
+    UsageError
+        An item that is not NAME=LO:HI, or a name bounded twice.
+    """
     out: dict[str, tuple[str, str]] = {}
     for item in (x for chunk in items for x in chunk.split(",") if x.strip()):
         name, sep, rng = item.partition("=")
         lo, colon, hi = rng.partition(":")
         if not (sep and colon and name.strip() and lo.strip() and hi.strip()):
             raise UsageError(f"--box {item!r}: expected NAME=LO:HI, e.g. x=-1:1")
+        if name.strip() in out:
+            # the last one silently won: x=0:1 and x=2:3 decided x**2 >= 0 on [2, 3] only
+            raise UsageError(f"{name.strip()} given twice in --box "
+                             f"({name.strip()}={':'.join(out[name.strip()])} and "
+                             f"{item.strip()}); give one interval per variable")
         out[name.strip()] = (lo.strip(), hi.strip())
     return out
 
@@ -131,10 +144,11 @@ def _show_value(v: Any) -> str:
     return str(v)
 
 
-def _report(verdict: Any, cert_path: str | None, where: str = "") -> list[str]:
+def _report(verdict: Any, cert_path: str | None, where: str = "",
+            output: str | None = None) -> list[str]:
     from specproof.lemmas.verdicts import show_point
 
-    lines = _verdict_lines(verdict, cert_path, show_point)
+    lines = _verdict_lines(verdict, cert_path, show_point, output)
     if where:
         # the verdict holds on the domain only: the first line says so (x >= 5 read as
         # PROVED with no hint of --box x=6:7)
@@ -142,11 +156,28 @@ def _report(verdict: Any, cert_path: str | None, where: str = "") -> list[str]:
     return lines
 
 
-def _verdict_lines(verdict: Any, cert_path: str | None, show_point: Any) -> list[str]:
+def _at(point: dict[str, Any], show_point: Any) -> str:
+    """Where a verdict was reached: the point, or that there is none (an empty ``at``
+    ended the line of a statement with no variables)."""
+    return f"at {show_point(point)}" if point else "no variables: the statement is one number"
+
+
+def _no_file(verdict: Any, output: str | None) -> str:
+    if verdict.method == "identity":
+        why = "an identity's proof is its exact expansion"
+    else:
+        why = f"the proof is the {verdict.method.removesuffix(', no variables')} itself"
+    unwritten = f"; nothing written to {shlex.quote(output)}" if output else ""
+    lines = [f"  {verdict.check_message}"] if verdict.method != "identity" else []
+    return "\n".join([*lines, f"  no certificate file: {why}{unwritten}"])
+
+
+def _verdict_lines(verdict: Any, cert_path: str | None, show_point: Any,
+                   output: str | None = None) -> list[str]:
     name = verdict.verdict
     if name == "REFUTED":
         lines = [f"REFUTED: {verdict.text} is false ({verdict.trust})",
-                 f"  at {show_point(verdict.point)}",
+                 f"  {_at(verdict.point, show_point)}",
                  f"  lhs = {_show_value(verdict.lhs)}",
                  f"  rhs = {_show_value(verdict.rhs)}",
                  f"  margin = {_show_value(verdict.margin)}",
@@ -154,15 +185,16 @@ def _verdict_lines(verdict: Any, cert_path: str | None, show_point: Any) -> list
     elif name == "PROVED":
         lines = [f"PROVED: {verdict.text} ({verdict.trust})", f"  {verdict!r}"]
         if verdict.certificate is None:
-            lines.append("  no certificate file: an identity's proof is its exact expansion")
+            lines.append(_no_file(verdict, output))
         elif cert_path:
+            # the hint is a command to paste: a path with a space split into two arguments
             lines.append(f"  certificate written to {cert_path} (re-check: specproof check "
-                         f"{cert_path} --exact)")
+                         f"{shlex.quote(cert_path)} --exact)")
         else:
             lines.append("  certificate not written (give -o CERT.json)")
     elif name == "NUMERICAL COUNTEREXAMPLE":
         lines = [f"UNDECIDED: numerical counterexample, not confirmed: {verdict.text}",
-                 f"  at {show_point(verdict.point)} (floating point)",
+                 f"  {_at(verdict.point, show_point)} (floating point)",
                  f"  lhs ≈ {verdict.lhs:.12g}, rhs ≈ {verdict.rhs:.12g}",
                  f"  not confirmed: {verdict.why_not_confirmed}"]
     else:
@@ -174,8 +206,9 @@ def _verdict_lines(verdict: Any, cert_path: str | None, show_point: Any) -> list
             # a float64 number, never checked: the float logm of a nearly singular P gave
             # lhs - rhs = 1.2 on the identity log det P = tr logm P, read as a violation
             ratio = "" if t.ratio is None else f", lhs/rhs = {t.ratio:.10g}"
+            at = f" at {show_point(t.point)}" if t.point else ""
             lines.append(f"  tightest case: lhs - rhs = {t.lhs - t.rhs:.6g}{ratio} "
-                         f"({FLOAT_NOTE}) at {show_point(t.point)}")
+                         f"({FLOAT_NOTE}){at}")
     return lines
 
 
@@ -183,16 +216,31 @@ def _cmd_lemma(args: argparse.Namespace) -> int:
     if not (args.budget > 0 and args.budget < float("inf")):
         raise UsageError(f"--budget must be a positive number of seconds, got {args.budget}")
     if args.output:
-        parent = os.path.dirname(os.path.abspath(args.output))
-        if not os.path.isdir(parent):
-            raise UsageError(f"-o {args.output}: the folder {parent} does not exist")
-        if os.path.isdir(args.output):
-            raise UsageError(f"-o {args.output}: is a folder; give a file name (CERT.json)")
+        _check_output(args.output)
     try:
         return _decide(build_statement(args), args)
     except KeyboardInterrupt:
         print("specproof lemma: interrupted (Ctrl-C); nothing was decided", file=sys.stderr)
         return 130
+
+
+def _check_output(output: str) -> None:
+    """Refuse an ``-o`` that cannot be written before any work (``/proc/c.json`` failed
+    only after the whole search and proof)."""
+    from specproof._core.errors import ArgumentError
+    from specproof.certificates.certify_inputs import writable_output
+
+    parent = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(parent):
+        raise UsageError(f"-o {output}: the folder {parent} does not exist")
+    if os.path.isdir(output):
+        raise UsageError(f"-o {output}: is a folder; give a file name (CERT.json)")
+    try:
+        writable_output(output)
+    except (ArgumentError, OSError) as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UsageError(f"-o {output}: cannot write the certificate there: "
+                         f"{msg.removeprefix('output ')}") from None
 
 
 def _interrupted(verdict: Any) -> bool:
@@ -204,6 +252,35 @@ def _interrupted(verdict: Any) -> bool:
 
 
 def _decide(st: Any, args: argparse.Namespace) -> int:
+    from specproof.lemmas.closed import decide_closed, is_closed
+
+    if is_closed(st):
+        # one number compared with 0: evaluated (certified), not searched
+        verdict = decide_closed(st)
+        steps: list[dict[str, Any]] = [{"step": "evaluate", "verdict": verdict.to_dict()}]
+    else:
+        verdict, steps = _search_and_prove(st, args)
+    cert_path = None
+    if verdict.verdict == "PROVED" and args.output and verdict.certificate is not None:
+        try:
+            verdict.save(args.output)
+        except OSError as exc:
+            raise UsageError(f"-o {args.output}: cannot write the certificate: "
+                             f"{exc.strerror or exc}") from None
+        cert_path = args.output
+    status = EXIT[verdict.verdict]
+    if args.json:
+        out = {"verdict": verdict.verdict, "exit": status, "statement": st.to_dict(),
+               "result": verdict.to_dict(), "certificate_file": cert_path, "steps": steps}
+        print(json.dumps(out))
+    else:
+        where = "" if st.is_black_box or st.domain.is_everywhere else st.domain.describe()
+        print("\n".join(_report(verdict, cert_path, where, args.output)))
+    return status
+
+
+def _search_and_prove(st: Any, args: argparse.Namespace) -> tuple[Any, list[dict[str, Any]]]:
+    """Refute briefly, prove, refute with the rest of the budget: the verdict and the steps."""
     from specproof.lemmas.refute import refute
 
     t0 = time.monotonic()
@@ -234,23 +311,7 @@ def _decide(st: Any, args: argparse.Namespace) -> int:
         tried = [f"{step['step']}: {t}" for step in steps
                  for t in step["verdict"].get("tried", [])]
         verdict = Undecided(verdict.text, tuple(tried), verdict.tightest)
-    cert_path = None
-    if verdict.verdict == "PROVED" and args.output and verdict.certificate is not None:
-        try:
-            verdict.save(args.output)
-        except OSError as exc:
-            raise UsageError(f"-o {args.output}: cannot write the certificate: "
-                             f"{exc.strerror or exc}") from None
-        cert_path = args.output
-    status = EXIT[verdict.verdict]
-    if args.json:
-        out = {"verdict": verdict.verdict, "exit": status, "statement": st.to_dict(),
-               "result": verdict.to_dict(), "certificate_file": cert_path, "steps": steps}
-        print(json.dumps(out))
-    else:
-        where = "" if st.is_black_box or st.domain.is_everywhere else st.domain.describe()
-        print("\n".join(_report(verdict, cert_path, where)))
-    return status
+    return verdict, steps
 
 
 def _try_prove(st: Any, args: argparse.Namespace) -> Any:

@@ -39,6 +39,7 @@ from specproof.lemmas.parse_reader import (  # noqa: F401
     CONSTANTS,
     FUNCTIONS,
     MAX_LENGTH,
+    NOT_REAL_NAMES,
     _col,
     _first_line,
     _non_real_constant,
@@ -143,6 +144,11 @@ def parse_statement(text: str, given: Sequence[Any] = ()) -> Any:
                                     "of the relation")
         if isinstance(side, sympy.Basic) and side.has(sympy.zoo, sympy.oo, -sympy.oo, sympy.nan):
             # 1/0, 0/0, log(0), oo: not a real number, and a statement about it decides nothing
+            token = next((n for n in reader.infinities
+                          if any(n is m for m in ast.walk(node))), None)
+            if token is not None:
+                raise reader.fail(token, f"{token.id!r} is {NOT_REAL_NAMES[token.id]}, not a "
+                                         "finite real number")
             raise reader.fail(node, f"{sympy.sstr(side)[:60]} is not a finite real number")
         if isinstance(side, sympy.Basic) and (side.has(sympy.I) or _non_real_constant(side)):
             # sqrt(-1), log(-2), (-1)**(1/2): a statement is claimed where it is real

@@ -33,6 +33,13 @@ FUNCTIONS: dict[str, Any] = {
     "two_to_q": mx.two_to_q, "schatten": mx.schatten,
 }
 CONSTANTS: dict[str, Any] = {"pi": sympy.pi, "E": sympy.E, "inf": sympy.oo, "oo": sympy.oo}
+# sympy's names of numbers that are not real: as unknown names they became real variables
+# ("fails at nan = -1"), while oo was refused; a given variable of such a name still wins
+NOT_REAL_NAMES: dict[str, str] = {
+    "nan": "sympy's not-a-number", "zoo": "sympy's complex infinity",
+    "I": "the imaginary unit", "oo": "infinity", "inf": "infinity",
+}
+INFINITIES = ("oo", "inf")  # allowed where an order is infinite: norm(X, inf)
 _RELATIONS = {ast.GtE: ">=", ast.LtE: "<=", ast.Eq: "=="}
 _REFUSED = {ast.Gt: ">", ast.Lt: "<", ast.NotEq: "!=", ast.Is: "is", ast.IsNot: "is not",
             ast.In: "in", ast.NotIn: "not in"}
@@ -92,6 +99,7 @@ class _Reader:
         # x, and without this x = -1 would "refute" the true sqrt(x)**2 >= 0)
         self.defined: list[Any] = []
         self.positive: list[Any] = []  # log's arguments: real where > 0
+        self.infinities: list[ast.Name] = []  # oo and inf, named if a side is infinite
 
     def fail(self, node: ast.AST, what: str) -> StatementError:
         return StatementError(f"{what} at column {_col(node, self.cols)}")
@@ -204,6 +212,12 @@ class _Reader:
             raise self.fail(node, f"'__' is not allowed ({n!r})")
         if n in self.names:
             return self.names[n]
+        if n in NOT_REAL_NAMES and n not in INFINITIES:
+            raise self.fail(node, f"{n!r} is {NOT_REAL_NAMES[n]}, not a finite real number "
+                                  f"(a variable of this name must be given in variables= "
+                                  f"or --vars)")
+        if n in INFINITIES:
+            self.infinities.append(node)
         if n in CONSTANTS:
             return CONSTANTS[n]
         if n in FUNCTIONS:

@@ -87,6 +87,8 @@ class Proved(Verdict):
     @property
     def trust(self) -> str:  # type: ignore[override]
         """How far to trust it: a checked certificate, or (no file) an exact computation."""
+        if self.certificate is None and self.method.startswith("certified interval"):
+            return "decided by certified interval arithmetic (arb); no certificate file"
         if self.certificate is None:
             return "decided by exact rational computation (sympy); no certificate file"
         return "certificate checked exactly by the independent checker"
@@ -179,6 +181,7 @@ def prove(statement: Any, degree: int | None = None, multiplier: str = "auto",
     >>> prove("x**4*y**2 + x**2*y**4 - 3*x**2*y**2 + 1 >= 0").multiplier     # Motzkin
     '(1 + x^2 + y^2)^1'
     """
+    from specproof.lemmas.closed import is_closed
     from specproof.lemmas.prove_paths import run_paths
     from specproof.lemmas.statement import as_statement
 
@@ -200,6 +203,10 @@ def prove(statement: Any, degree: int | None = None, multiplier: str = "auto",
     t0 = time.perf_counter()
     st = as_statement(statement, variables=variables, domain=domain)
     text = st.text or str(st)
+    if is_closed(st):
+        # no variables: one number compared with 0, and pi >= 3 is as decidable as 2 >= 1
+        # (it was refused as "not polynomial")
+        return _closed(st)
     if not st.is_black_box:
         # bounded before sympy expands anything (is_polynomial builds a Poly):
         # (x+y+z+w)**40 took 40 s and 2.5 GB there
@@ -213,8 +220,6 @@ def prove(statement: Any, degree: int | None = None, multiplier: str = "auto",
                                  "only refutation applies (use refute)")
     if st.relation == "==":
         return _identity(st, text, t0)
-    if not st.variables:
-        return _constant(st, text, t0)
     if progress is None:
         progress = sys.stderr.isatty()
     found = run_paths(st, text, t0, degree=degree, multiplier=multiplier, solver=solver,
@@ -248,18 +253,22 @@ def _refuse_if_empty(st: Any, found: Proved, solver: str, generators: str,
             f"proof found for {found.text!r} says nothing")
 
 
-def _constant(st, text: str, t0: float) -> Proved | Undecided:
-    # no nsimplify: it guesses a nearby rational, and a guess is not a proof
-    value = sympy.expand(st.difference())
-    if not value.is_Rational:
-        return Undecided(text=text, tried=(f"exact evaluation: lhs - rhs = {value}, which is "
-                                           "not an exact rational",))
-    if value >= 0:
-        return Proved(text=text, certificate=None, method="exact evaluation",
-                      seconds=time.perf_counter() - t0,
-                      check_message=f"no variables: lhs - rhs = {value} >= 0 exactly")
-    return Undecided(text=text, tried=(f"exact evaluation: lhs - rhs = {value}, which is "
-                                       "negative: the statement is false",))
+def _closed(st: Any) -> Proved | Undecided:
+    """A statement without variables, decided by evaluation; false is Undecided here
+    (``prove`` returns no counterexample: ``refute`` gives the exact one)."""
+    from specproof.lemmas.closed import EXACT, INTERVAL, SIMPLIFIED, decide_closed
+    from specproof.lemmas.verdicts import Refuted, show
+
+    found = decide_closed(st)
+    if not isinstance(found, Refuted):
+        return found
+    name = "rhs - lhs" if st.relation == "<=" else "lhs - rhs"
+    how = (SIMPLIFIED if "simplification" in found.how_found
+           else EXACT if found.exact else INTERVAL)
+    sign = "not 0" if st.relation == "==" else "negative"
+    return Undecided(text=found.text, tried=(f"{how}: {name} = {show(found.margin)}, which is "
+                                             f"{sign}: the statement is false (refute gives "
+                                             "the witness)",))
 
 
 def _identity(st, text: str, t0: float) -> Proved | Undecided:

@@ -30,7 +30,9 @@ from typing import Any
 import numpy as np
 import sympy
 
+from specproof.lemmas.closed import decide_closed, is_closed
 from specproof.lemmas.confirm import Unconfirmable, confirm
+from specproof.lemmas.exact_points import exact_fallback
 from specproof.lemmas.search import Candidate, Searcher
 from specproof.lemmas.shrink import shrink
 from specproof.lemmas.statement import Statement, as_statement
@@ -227,6 +229,19 @@ def _tightest(s: Searcher) -> Tightest | None:
     return Tightest(user_point(s.st, [float(v) for v in c.x]), lhs, rhs, float(d), ratio)
 
 
+def _refute_closed(st: Statement) -> Refuted | Undecided:
+    """A statement without variables, decided by evaluation: ``Refuted`` at the empty point
+    when false; a true one is ``Undecided`` here (refute finds counterexamples, ``prove``
+    returns the proof), and says that it holds."""
+    found = decide_closed(st)
+    if found.verdict != "PROVED":
+        return found
+    how = found.method.removesuffix(", no variables")
+    said = found.check_message.removeprefix("no variables: ")
+    return Undecided(st.text, (f"no variables: {said}, by {how}: the statement holds, so "
+                               "there is no counterexample (prove returns the proof)",))
+
+
 def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: Any = 0,
            budget: float = 10.0, progress: bool | None = None,
            ensembles: tuple[str, ...] | None = None
@@ -268,6 +283,9 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
     if isinstance(budget, bool) or not (isinstance(budget, (int, float)) and budget > 0
                                         and math.isfinite(budget)):
         raise StatementError(f"budget must be a positive number of seconds, got {budget!r}")
+    if is_closed(st):
+        # no variables: nothing to search (67,000 points of an empty space were "tried")
+        return _refute_closed(st)
     s = Searcher(st, seed=seed)
     show = _Progress(sys.stderr.isatty() if progress is None else bool(progress))
     t0 = time.monotonic()
@@ -283,6 +301,10 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
     tried_confirm: set[bytes] = set()
     numerical: NumericalCounterexample | None = None
     rounds = starts = 0
+    exact_note: str | None = None
+
+    def nothing_finite() -> bool:  # as _tightest: no feasible point with a finite value
+        return not any(c.value <= 1.0 for c in s.best)
 
     def check_best() -> Refuted | None:
         nonlocal numerical
@@ -311,6 +333,13 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
                         return found
                 if out_of_time():
                     break
+            if exact_note is None and nothing_finite():
+                # floats overflowed or were undefined at every point of a whole round
+                # (10**400 + x**2 <= 0): decide simple rational points exactly instead
+                found, exact_note = exact_fallback(s, out_of_time)
+                if found:
+                    show.done()
+                    return found
             pool = s.best[: 2] + [Candidate(z, s.layout.to_point(z), s.objective(z), "restart")
                                   for z in [s.draw("gaussian")]]
             for cand in pool:
@@ -337,7 +366,13 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
     tried = (f"{s.evaluations} points from {', '.join(ensembles)} ({rounds} rounds)",
              f"{starts} local optimisations of the normalised margin",
              f"budget {budget:.3g} s, seed {seed!r}")
-    if not any(c.value <= 1.0 for c in s.best):  # as _tightest: a feasible, finite value
+    if nothing_finite() and exact_note is None:
+        found, exact_note = exact_fallback(s)
+        if found:
+            return found
+    if exact_note:
+        tried += (exact_note,)
+    if nothing_finite():
         # nothing finite anywhere: a callable that returns NaN or raises everywhere, or a
         # statement real nowhere, must not read as "searched and found nothing"
         tried += ("no point gave a finite value in the domain: the statement was NaN, "

@@ -179,7 +179,8 @@ class NumericalCounterexample(Verdict):
     code: ClassVar[str] = "numerical_counterexample"
 
     def __repr__(self) -> str:
-        return (f"NumericalCounterexample({self.text} seems to fail at {show_point(self.point)}: "
+        at = f" at {show_point(self.point)}" if self.point else ""
+        return (f"NumericalCounterexample({self.text} seems to fail{at}: "
                 f"lhs ≈ {self.lhs:.10g}, rhs ≈ {self.rhs:.10g}; not confirmed: "
                 f"{self.why_not_confirmed})")
 
@@ -201,8 +202,8 @@ class Tightest:
         # the margin is a float64 evaluation (the float logm of a nearly singular matrix
         # was off by 1.2 on a true identity): it must not read as a measured violation
         ratio = "" if self.ratio is None else f", lhs/rhs ≈ {self.ratio:.10g}"
-        return (f"Tightest(margin ≈ {self.margin:.6g} at {show_point(self.point)}{ratio}; "
-                f"{FLOAT_NOTE})")
+        at = f" at {show_point(self.point)}" if self.point else ""  # no variables: no point
+        return f"Tightest(margin ≈ {self.margin:.6g}{at}{ratio}; {FLOAT_NOTE})"
 
 
 @dataclass(frozen=True)
