@@ -132,15 +132,32 @@ def build_statement(args: argparse.Namespace) -> Any:
     return st
 
 
+#: exact values with more digits than this (numerator and denominator) are abbreviated
+_LONG_EXACT = 60
+
+
 def _show_value(v: Any) -> str:
     from fractions import Fraction
+
+    from specproof.certificates.rational_text import approximate
 
     from specproof.lemmas.verdicts import Interval
 
     if isinstance(v, Interval):
         return f"{v}  (certified enclosure)"
-    if isinstance(v, Fraction) and v.denominator != 1:
-        return f"{v}  (≈ {float(v):.10g})"
+    if isinstance(v, (int, Fraction)) and not isinstance(v, bool):
+        v = Fraction(v)
+        digits = len(str(abs(v.numerator))) + len(str(v.denominator))
+        if digits > _LONG_EXACT:
+            # a 401-digit line (10**400 at x = 0) buried the verdict, and float() of a huge
+            # fraction raised OverflowError: a decimal to 12 digits, the exact value in --json
+            return (f"{approximate(v, 12)}  (exact: {len(str(abs(v.numerator)))} / "
+                    f"{len(str(v.denominator))} digits; --json prints it whole)"
+                    if v.denominator != 1 else
+                    f"{approximate(v, 12)}  (exact: an integer of {digits - 1} digits; "
+                    "--json prints it whole)")
+        if v.denominator != 1:
+            return f"{v}  (≈ {approximate(v, 10)})"
     return str(v)
 
 
