@@ -7,12 +7,14 @@ plugin (:mod:`specproof.pytest_plugin`) builds on these.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Any
 
 from specproof._core import SpecproofError
 from specproof.claims import Claim, ClaimResult, run_claim
 from specproof.claims.display import format_value
+from specproof.claims.runner import deciding_side
 
 
 class ClaimFailed(SpecproofError, AssertionError):
@@ -37,12 +39,7 @@ def failure_report(result: ClaimResult) -> str:
         f"reason: {result.reason}",
         f"check: {result.check.verdict}; negative control: {result.control.verdict}",
     ]
-    decided_by = (
-        "control"
-        if result.verdict == "VACUOUS"
-        or (result.verdict == "ERROR" and result.check.verdict != "ERROR")
-        else "check"
-    )
+    decided_by = deciding_side(result)
     outcome = result.control if decided_by == "control" else result.check
     if outcome.expected:
         lines.append(f"expected ({decided_by}): {outcome.expected}")
@@ -59,6 +56,9 @@ def failure_report(result: ClaimResult) -> str:
         if o.traceback:
             lines.append(f"traceback ({label}):")
             lines += [textwrap.indent(t, "    ") for t in o.traceback_lines]
+    if result.verdict == "FAIL" and result.control.verdict == "ERROR":
+        # the statement is false all the same; the control's problem still needs fixing
+        lines.append(f"negative control: {result.control.error or result.control.expected}")
     params = ", ".join(f"{k}={format_value(v, 60)}" for k, v in result.params.items())
     lines.append(f"profile {result.profile}, seed {result.seed}, parameters {params or 'none'}")
     return "\n".join(lines)
@@ -82,7 +82,8 @@ def assert_claim_passes(
     seed : int
         Run seed.
     **overrides
-        Parameters replacing the profile's.
+        Parameters replacing the profile's (a check may not take a parameter named
+        ``claim_id``, ``profile`` or ``seed``: these three keywords are this function's).
 
     Returns
     -------
@@ -115,7 +116,9 @@ def assert_no_counterexample(statement: Any, variables: Any = None, domain: Any 
     """Search for a counterexample to ``statement``; raise :class:`LemmaFailed` if one is seen.
 
     A confirmed counterexample (``Refuted``) and an unconfirmed numerical one both fail,
-    with the point and both sides in the message. Passing proves nothing: it returns the
+    with the point and both sides in the message. So does a search that could evaluate
+    the statement at no point (NaN, an overflow, an exception or outside the domain
+    everywhere): nothing was tested. Passing proves nothing: it returns the
     ``Undecided`` verdict with the tightest case seen.
 
     Examples
@@ -133,7 +136,27 @@ def assert_no_counterexample(statement: Any, variables: Any = None, domain: Any 
     verdict = refute(statement, variables, domain, seed=seed, budget=budget, progress=False)
     if verdict.verdict != "UNDECIDED":
         raise LemmaFailed(f"counterexample: {verdict!r}", verdict)
+    if _nothing_evaluated(verdict):
+        raise LemmaFailed(
+            f"no point could be evaluated: the statement was NaN, overflowed, raised or "
+            f"was outside the domain at every point tried, so nothing was tested: "
+            f"{verdict!r}", verdict)
     return verdict
+
+
+def _nothing_evaluated(verdict: Any) -> bool:
+    """Whether an ``Undecided`` search evaluated the statement at no point at all.
+
+    ``Undecided`` has no field for it: ``tightest`` is None then, but also for a statement
+    without variables that was decided by evaluation. So the search's own note in
+    ``tried`` decides, unless an exact evaluation at rational points (refute's fallback
+    when floats overflow) saw the statement hold somewhere.
+    """
+    if getattr(verdict, "tightest", None) is not None:
+        return False
+    tried = tuple(getattr(verdict, "tried", ()))
+    return (any(t.startswith("no point gave a finite value") for t in tried)
+            and not any(re.search(r"\bheld at (each|[1-9])", t) for t in tried))
 
 
 def assert_proved(statement: Any, variables: Any = None, domain: Any = None,

@@ -9,9 +9,9 @@ not hold. Both take a :class:`Context` and the profile's parameters and return
 
 from __future__ import annotations
 
-import copy
-import inspect
+import os
 import re
+import sys
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +20,12 @@ from typing import Any
 from specproof._core import ArgumentError, SpecproofError, did_you_mean
 from specproof.claims.evidence import Context, Evidence, check_labels
 from specproof.claims.paper import Paper
+from specproof.claims.parameters import (  # noqa: F401  (check_parameters: re-exported)
+    RESERVED_PARAMETERS,
+    check_parameters,
+    check_profile_names,
+    copy_parameters,
+)
 
 KINDS: tuple[str, ...] = ("symbolic", "exact", "numerical", "statistical")
 PROFILES: tuple[str, ...] = ("quick", "paper")
@@ -74,11 +80,23 @@ class Claim:
         Use as ``@my_claim.control`` under the claim's definition. The control receives
         the same context and parameters as the check. Its docstring's first paragraph,
         or ``description``, says what the variant is.
+
+        Raises
+        ------
+        ArgumentError
+            When the claim has a control already, or ``fn`` is the check itself (a
+            control must be a variant where the statement is false).
         """
 
         def register(f: CheckFunction) -> CheckFunction:
             if self.control_check is not None:
                 raise ArgumentError(f"claim {self.id!r} already has a negative control")
+            if f is self.check or f is self:
+                # the check as its own control fails exactly when the check does: such a
+                # claim could never be told apart from a vacuous one
+                raise ArgumentError(
+                    f"claim {self.id!r}: the negative control is the check itself; a control "
+                    "must be a variant where the statement is false")
             self.control_check = f
             self.control_description = (
                 description
@@ -100,7 +118,7 @@ class Claim:
 
 
 class DuplicateClaimError(ArgumentError):
-    """Two modules register the same claim id."""
+    """Two modules, or one execution of a module, register the same claim id."""
 
 
 def _module_file(module: str) -> str:
@@ -115,12 +133,53 @@ def _where(fn: Any) -> tuple[str | None, int | None]:
     return (getattr(code, "co_filename", None), getattr(code, "co_firstlineno", None))
 
 
+_ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+# (the module body's code object, id of its globals, file, line of the registering
+# statement): which execution of which module registered a claim
+_Execution = tuple[Any, int, str, int]
+
+
+def _module_execution() -> _Execution | None:
+    """The execution of a module body that is registering a claim now, or None.
+
+    The first frame outside the claims engine is the code that defines the claim; when
+    it, and the functions between it and the nearest module body (a factory called in
+    a loop), belong to that module or to one helper module, this is one execution of
+    that module. A claim registered from a function called later (a test function, a
+    notebook helper run twice) has none.
+    """
+    frame = sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
+            _ENGINE_DIR + os.sep):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    definer = frame.f_globals
+    chain = []
+    while frame is not None and frame.f_code.co_name != "<module>":
+        chain.append(frame.f_globals)
+        frame = frame.f_back
+    if frame is None:
+        return None
+    allowed = (definer, frame.f_globals)
+    if not all(any(g is a for a in allowed) for g in chain):
+        return None  # called through other code (pytest running a test function)
+    return frame.f_code, id(frame.f_globals), frame.f_code.co_filename, frame.f_lineno
+
+
+def _place(fn: Any) -> str:
+    file, line = _where(fn)
+    return f"{os.path.basename(file)}:{line}" if file else repr(fn)
+
+
 class Registry:
     """The claims (and the papers they come from) known to this process, in order."""
 
     def __init__(self) -> None:
         self._claims: dict[str, Claim] = {}
         self._papers: dict[str, Paper] = {}
+        self._executions: dict[str, _Execution] = {}
 
     def add_paper(self, paper: Paper) -> None:
         """Record a paper's metadata (the same key twice must carry the same metadata)."""
@@ -138,12 +197,37 @@ class Registry:
         return dict(self._papers)
 
     def add(self, c: Claim) -> None:
+        """Register a claim; its id must be new, or come from a re-import of its module.
+
+        Raises
+        ------
+        DuplicateClaimError
+            When another module registered the id, or the same execution of one module
+            registers it twice (two literal definitions, or a factory called twice with
+            one id): the second would silently replace the first, which then never runs.
+        """
         existing = self._claims.get(c.id)
         if existing is not None and existing.module != c.module:
             raise DuplicateClaimError(
                 f"claim id {c.id!r} is registered twice: by {_module_file(existing.module)} "
                 f"and {_module_file(c.module)}"
             )
+        run = _module_execution()
+        before = self._executions.get(c.id) if existing is not None else None
+        if run is not None and before is not None and before[0] is run[0] \
+                and before[1] == run[1]:
+            # the same module body, still the same execution: a fresh import or a reload
+            # compiles a new code object, so this is no re-import
+            lines = (f"at line {before[3]} and at line {run[3]}" if before[3] != run[3]
+                     else f"twice at line {run[3]} (a loop or a factory given one id twice)")
+            checks = (_place(existing.check), _place(c.check))
+            if checks != (f"{os.path.basename(run[2])}:{before[3]}",
+                          f"{os.path.basename(run[2])}:{run[3]}"):
+                lines += f"; checks defined at {checks[0]} and {checks[1]}"
+            raise DuplicateClaimError(
+                f"claim id {c.id!r} is registered twice in one execution of {run[2]}, "
+                f"{lines}: the second would replace the first, which would never run; give "
+                "each claim its own id")
         if existing is not None and _where(existing.check) != _where(c.check):
             # the same module defines the id twice (a copied claim): only the later one
             # would run. A re-import of an unchanged module (same code location) is quiet
@@ -152,10 +236,15 @@ class Registry:
                 f"{_where(existing.check)[1]} and {_where(c.check)[1]}): the later "
                 "definition replaces the earlier", UserWarning, stacklevel=3)
         self._claims[c.id] = c
+        if run is None:
+            self._executions.pop(c.id, None)
+        else:
+            self._executions[c.id] = run
 
     def remove(self, claim_id: str) -> None:
         """Forget one claim (used by tests that register throwaway claims)."""
         self._claims.pop(claim_id, None)
+        self._executions.pop(claim_id, None)
 
     def get(self, claim_id: str) -> Claim:
         try:
@@ -181,49 +270,6 @@ class Registry:
 
 
 REGISTRY = Registry()
-
-
-def check_parameters(fn: Any) -> tuple[list[str], list[str]] | None:
-    """``(names, needed)``: the keyword parameters a check takes after its context, and
-    those without a default; None when any name goes (``**kwargs``, no signature).
-
-    Examples
-    --------
-    >>> check_parameters(lambda ctx, n, sign=1.0: None)
-    (['n', 'sign'], ['n'])
-    """
-    try:
-        sig = inspect.signature(fn)
-    except (TypeError, ValueError):  # a callable without a signature: the call decides
-        return None
-    params = list(sig.parameters.values())[1:]  # the first is the context
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
-        return None
-    names = [p.name for p in params if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                                  inspect.Parameter.KEYWORD_ONLY)]
-    needed = [p.name for p in params if p.default is inspect.Parameter.empty
-              and p.kind is not inspect.Parameter.VAR_POSITIONAL]
-    return names, needed
-
-
-def _check_profile_names(claim_id: str, fn: Any, profiles: Mapping[str, Any]) -> None:
-    """Refuse, at registration, a profile that names a parameter the check does not take
-    or leaves out one it needs (either was an ERROR verdict only when the claim ran)."""
-    takes = check_parameters(fn)
-    if takes is None:
-        return
-    names, needed = takes
-    for profile, values in profiles.items():
-        for key in values:
-            if key not in names:
-                raise ArgumentError(
-                    f"claim {claim_id!r}: profile {profile!r} names {key!r}"
-                    f"{did_you_mean(key, names)}, which its check does not take (it takes "
-                    f"{', '.join(names) or 'no parameters'})")
-        lacking = [n for n in needed if n not in values]
-        if lacking:
-            raise ArgumentError(f"claim {claim_id!r}: profile {profile!r} gives no value for "
-                                f"the check's parameter {lacking[0]!r}")
 
 
 def claim(
@@ -252,7 +298,10 @@ def claim(
         The paper's claim in one sentence; LaTeX math between dollars (``$\\|W\\|_2$``)
         is typeset in the reports.
     profiles : mapping
-        Keyword arguments of the check for the ``"quick"`` and ``"paper"`` profiles.
+        Keyword arguments of the check for the ``"quick"`` and ``"paper"`` profiles. Each
+        value must support ``copy.deepcopy`` (every run gets its own copy), and no
+        parameter may be named ``claim_id``, ``profile`` or ``seed`` (the test helpers'
+        own keywords).
     registry : Registry, optional
         Where to register; the global :data:`REGISTRY` by default.
     labels : mapping, optional
@@ -265,6 +314,14 @@ def claim(
     decorator
         Turns the check function into a :class:`Claim`; attach the negative control
         with ``@<claim>.control``.
+
+    Raises
+    ------
+    ArgumentError
+        A malformed id, kind or profile; a profile value that cannot be deep-copied; a
+        check parameter named ``claim_id``, ``profile`` or ``seed``; an id that another
+        module, or this same execution of the module, registered already
+        (:class:`DuplicateClaimError`; a re-import of the module replaces its claims).
 
     Examples
     --------
@@ -308,14 +365,15 @@ def claim(
     target = REGISTRY if registry is None else registry
 
     def decorate(fn: CheckFunction) -> Claim:
-        _check_profile_names(claim_id, fn, profiles)
+        check_profile_names(claim_id, fn, profiles)
         c = Claim(
             id=claim_id,
             paper=paper,
             kind=kind,
             statement=statement,
             # a copy: the caller's dict (and its lists) edited later must not change it
-            profiles={k: copy.deepcopy(dict(v)) for k, v in profiles.items()},
+            profiles={k: copy_parameters(claim_id, v, f"profile {k!r} parameter")
+                      for k, v in profiles.items()},
             check=fn,
             module=getattr(fn, "__module__", ""),
             labels=dict(labels or {}),

@@ -20,18 +20,53 @@ VERDICT_COLOURS = {
 def format_value(value: Any, limit: int = 120) -> str:
     """A measured value as short text: floats to 6 significant digits, long text cut.
 
+    NaN and the infinities print as ``NaN``, ``Infinity`` and ``-Infinity`` alone or
+    inside a list, booleans and None as Python writes them (``True``, as in the reason):
+    the JSON form quoted ``"NaN"`` inside arrays and wrote ``true``.
+
     Examples
     --------
     >>> format_value(1 / 3), format_value([1, 2])
     ('0.333333', '[1, 2]')
+    >>> format_value([float("nan"), 1.0]), format_value(float("nan")), format_value(True)
+    ('[NaN, 1.0]', 'NaN', 'True')
     """
-    import json
-
     value = to_jsonable(value)
     if isinstance(value, float):
         return f"{value:.6g}"
-    text = value if isinstance(value, str) else json.dumps(value)
+    text = value if isinstance(value, str) else _literal(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# to_jsonable writes non-finite floats as these strings
+_NON_FINITE = ("NaN", "Infinity", "-Infinity")
+
+
+def _literal(value: Any) -> str:
+    """A JSON-able value as text: JSON, except that non-finite floats, booleans and None
+    read as they do in a scalar and in the reason."""
+    import json
+
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, str):
+        return value if value in _NON_FINITE else json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(str(k))}: {_literal(v)}"
+                               for k, v in value.items()) + "}"
+    return json.dumps(value)
+
+
+def _deciding_values(r) -> dict[str, Any]:
+    """The measured values of the side that decided the verdict: for a check that holds
+    with a NaN (an ERROR), the check's, where ``ClaimResult.deciding_values`` gives the
+    control's."""
+    from specproof.claims.runner import deciding_side
+
+    side = r.control if deciding_side(r) == "control" else r.check
+    return dict(side.measured)
 
 
 def figure_png_base64(fig, dpi: int = 110) -> str | None:
@@ -64,7 +99,7 @@ def result_html(r) -> str:
     colour = VERDICT_COLOURS.get(r.verdict, "#222")
     rows = "".join(
         f"<tr><td><code>{e(k)}</code></td><td>{e(format_value(v))}</td></tr>"
-        for k, v in r.deciding_values().items()
+        for k, v in _deciding_values(r).items()
     )
     figs = []
     for label, fig in (("check", r.check_figure), ("control", r.control_figure)):
@@ -101,7 +136,7 @@ def result_markdown(r) -> str:
         r.reason,
         "",
     ]
-    values = r.deciding_values()
+    values = _deciding_values(r)
     if values:
         lines += ["| measured | value |", "|---|---|"]
         lines += [f"| `{k}` | {format_value(v)} |" for k, v in values.items()]

@@ -3,16 +3,17 @@
 Verdicts
 --------
 PASS     the check holds and the control does not;
-FAIL     the check does not hold;
+FAIL     the check does not hold (whatever the control did);
 VACUOUS  the check holds and so does the control: the check cannot tell true from false;
-ERROR    the check or the control raised (traceback kept), or no control is registered.
+ERROR    the check or the control raised (traceback kept), no control is registered, or
+         the verdict would rest on a measured NaN (a check that holds with one, a control
+         that fails with one).
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
-import json
 import numbers
 import os
 import time
@@ -22,8 +23,21 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentError, ArgumentTypeError, did_you_mean, to_jsonable
-from specproof.claims.claim import REGISTRY, Claim, Registry, check_parameters
+from specproof._core import ArgumentError, ArgumentTypeError, did_you_mean
+from specproof.claims.artifacts import _close, _same_picture, _save_certificates, _save_figure
+from specproof.claims.claim import (
+    REGISTRY,
+    RESERVED_PARAMETERS,
+    Claim,
+    Registry,
+    check_parameters,
+    copy_parameters,
+)
+from specproof.claims.decide import (  # noqa: F401  (re-exported: the runner's API)
+    deciding_side,
+    nan_in,
+    verdict_of,
+)
 from specproof.claims.evidence import Context, Evidence
 from specproof.claims.results import (  # noqa: F401  (re-exported: the runner's API)
     BAD_VERDICTS,
@@ -32,6 +46,7 @@ from specproof.claims.results import (  # noqa: F401  (re-exported: the runner's
     Outcome,
     _short,
 )
+from specproof.claims.seeding import global_random_state
 
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -170,91 +185,6 @@ def _run_one(
     )
 
 
-def _png_bytes(fig) -> bytes:
-    import io
-
-    from specproof.plotting import finish_figure
-
-    # compared as they will be saved: the style changes fonts and ticks, and a control
-    # that differs from its check only before styling is still the same picture
-    finish_figure(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=50)
-    return buf.getvalue()
-
-
-def _same_picture(fig, other) -> bool:
-    try:
-        return _png_bytes(fig) == _png_bytes(other)
-    except Exception:  # a figure that cannot render is left to the save step to report
-        return False
-
-
-def _close(fig) -> None:
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-
-
-def _save_certificates(docs: dict[str, Any], stem: Path | None) -> tuple[str, ...]:
-    if stem is None or not docs:
-        return ()
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    names = []
-    for name, doc in docs.items():
-        path = stem.with_name(f"{stem.name}.{name}.json")
-        text = doc if isinstance(doc, str) else json.dumps(to_jsonable(doc), indent=1)
-        path.write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
-        names.append(path.name)
-    return tuple(names)
-
-
-def _save_figure(fig, stem: Path | None) -> str | None:
-    # closed for pyplot (no figure piles up in its manager), kept as an object: a closed
-    # figure still draws, saves and displays
-    try:
-        if stem is None:
-            return None
-        from specproof.plotting import save_figure
-
-        save_figure(fig, stem)
-        return stem.name
-    finally:
-        _close(fig)
-
-
-def _measured_text(o: Outcome, limit: int = 3) -> str:
-    items = list(o.measured.items())
-    if o.key in o.measured:
-        items.sort(key=lambda kv: kv[0] != o.key)
-    shown = [f"{k}={_short(to_jsonable(v))}" for k, v in items[:limit]]
-    return ", ".join(shown)
-
-
-def verdict_of(check: Outcome, control: Outcome, has_control: bool) -> tuple[str, str]:
-    """Combine the two outcomes into the claim's verdict and a one-line reason.
-
-    The reason says why in the terms of the evidence: the exception and where it was
-    raised, or what was expected and what was measured.
-    """
-    if check.verdict == "ERROR":
-        return "ERROR", f"the check raised {check.error or 'an exception'}"
-    if not has_control:
-        return "ERROR", "no negative control is registered, so the check cannot be shown to fail"
-    if control.verdict == "ERROR":
-        return "ERROR", f"the negative control raised {control.error or 'an exception'}"
-    if not check.holds:
-        expected = f"expected {check.expected}; " if check.expected else ""
-        return "FAIL", f"the check does not hold: {expected}measured {_measured_text(check)}"
-    if control.holds:
-        measured = _measured_text(control)
-        return "VACUOUS", (
-            "the negative control holds too: the check cannot tell true from false"
-            + (f" (control measured {measured})" if measured else "")
-        )
-    return "PASS", "the check holds and the negative control fails"
-
-
 def resolve_claim(c: Claim | str, registry: Registry | None = None) -> Claim:
     """A :class:`Claim` from itself or from its id (built-in claims load on demand).
 
@@ -296,6 +226,14 @@ def check_overrides(c: Claim, overrides: dict[str, Any] | None) -> None:
     """
     if not overrides:
         return
+    for key in overrides:
+        if key in RESERVED_PARAMETERS:
+            # assert_claim_passes(id, seed=5) sets the run seed: an override of that name
+            # would silently mean something else there, or collide with it
+            raise ArgumentError(
+                f"override {key!r} for claim {c.id!r}: {key!r} is the run's own "
+                f"{key.replace('_', ' ')}, never a parameter of a check (a check may not "
+                f"take {', '.join(RESERVED_PARAMETERS)})")
     takes = check_parameters(c.check)
     if takes is None:
         return
@@ -348,8 +286,11 @@ def run_claim(
     profile : {"quick", "paper"}
         Which parameter set to run.
     seed : int
-        Run seed; the check and the control each get a generator seeded from it and
-        the claim id, so the same seed gives the same numbers.
+        Run seed; the check and the control each get a generator (``ctx.rng``) seeded
+        from it and the claim id, so the same seed gives the same numbers. The global
+        ``numpy.random`` and ``random`` generators are seeded from the same two values
+        for each call of the check and of the control, and their previous states are
+        put back afterwards, so a check that uses them is reproducible from the seed too.
     figure_dir : path, optional
         Where figures are saved as ``<claim-id>.pdf/.png`` (control figures as
         ``<claim-id>.control.*``). The result keeps the figure objects either way
@@ -360,6 +301,12 @@ def run_claim(
         (the control's as ``<claim-id>.control.<name>.json``); not written when None.
     overrides : dict, optional
         Parameters replacing the profile's.
+
+    Raises
+    ------
+    ArgumentError
+        A bad seed, an unknown override, or a parameter that cannot be deep-copied (each
+        run, the check and the control get their own copies).
 
     Examples
     --------
@@ -375,28 +322,31 @@ def run_claim(
     # the check and the control each get their own deep copy, and the evidence records
     # this one: a check that appended to a list parameter changed the profile itself (a
     # second run saw the longer list), the control's input and the recorded parameters
-    params = copy.deepcopy({**c.params(profile), **(overrides or {})})
+    params = {**copy_parameters(c.id, c.params(profile), f"profile {profile!r} parameter"),
+              **copy_parameters(c.id, overrides or {}, "override")}
     fig_dir = Path(figure_dir) if figure_dir is not None else None
     cert_dir = Path(certificate_dir) if certificate_dir is not None else None
     start = time.perf_counter()
     cpu = time.process_time()
-    check = _run_one(
-        c.check,
-        Context(seed=seed, profile=profile, claim_id=c.id),
-        copy.deepcopy(params),
-        fig_dir / c.id if fig_dir else None,
-        cert_dir / c.id if cert_dir else None,
-    )
+    with global_random_state(seed, c.id):
+        check = _run_one(
+            c.check,
+            Context(seed=seed, profile=profile, claim_id=c.id),
+            copy_parameters(c.id, params, "parameter"),
+            fig_dir / c.id if fig_dir else None,
+            cert_dir / c.id if cert_dir else None,
+        )
     has_control = c.control_check is not None
     if has_control and check.verdict != "ERROR":
-        control = _run_one(
-            c.control_check,
-            Context(seed=seed, profile=profile, claim_id=c.id),
-            copy.deepcopy(params),
-            fig_dir / f"{c.id}.control" if fig_dir else None,
-            cert_dir / f"{c.id}.control" if cert_dir else None,
-            same_as=check.figure_object,
-        )
+        with global_random_state(seed, c.id):
+            control = _run_one(
+                c.control_check,
+                Context(seed=seed, profile=profile, claim_id=c.id),
+                copy_parameters(c.id, params, "parameter"),
+                fig_dir / f"{c.id}.control" if fig_dir else None,
+                cert_dir / f"{c.id}.control" if cert_dir else None,
+                same_as=check.figure_object,
+            )
     else:
         why = "not run: the check raised" if has_control else "no control registered"
         control = Outcome(verdict="ERROR", expected=why)

@@ -206,7 +206,7 @@ def test_last_failed_refuses_after_the_module_changed(tmp_path, clean, capsys, c
     assert _records(out)["pfs4.a"]["verdict"] == "PASS"
 
 
-def test_an_id_defined_twice_in_one_module_warns(tmp_path, clean, claim_module):
+def test_an_id_defined_twice_in_one_module_is_an_error(tmp_path, clean, claim_module):
     mod = claim_module("pfs_dup", f'''
         @claim("pfs5.a", paper="pfs5", kind="exact", statement="first", profiles={P})
         def a(ctx):
@@ -216,9 +216,11 @@ def test_an_id_defined_twice_in_one_module_warns(tmp_path, clean, claim_module):
         def a2(ctx):
             return ctx.evidence(holds=True)
         ''')
-    from specproof.claims.selection import import_user_modules
+    from specproof.claims.selection import UserModuleError, import_user_modules
 
-    with pytest.warns(UserWarning, match="'pfs5.a' is defined twice in .*pfs_dup.py"):
+    # a warning let the second (possibly true) definition silently replace the first
+    with pytest.raises(UserModuleError, match=r"claim id 'pfs5.a' is registered twice in one "
+                       r"execution of .*pfs_dup.py, at line 3 and at line 7"):
         import_user_modules([str(mod)])
 
 

@@ -147,7 +147,8 @@ def test_entry_point_declared():
     from pathlib import Path
 
     text = (Path(__file__).parents[2] / "pyproject.toml").read_text()
-    assert '[project.entry-points.pytest11]\nspecproof = "specproof.pytest_plugin"' in text
+    assert ('[project.entry-points.pytest11]\n' in text
+            and '"specproof.pytest_plugin" = "specproof.pytest_plugin"' in text)
 
 
 TYPOS = '''

@@ -1,0 +1,121 @@
+"""A check's parameters: the names it takes, the names it may not take, their copies.
+
+A profile or an override is refused when the claim is registered or run, with an
+:class:`~specproof._core.ArgumentError` naming the claim and the parameter, rather than
+as an ERROR verdict (or a bare ``TypeError``) later.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import Mapping
+from typing import Any
+
+from specproof._core import ArgumentError, did_you_mean
+
+
+def check_parameters(fn: Any) -> tuple[list[str], list[str]] | None:
+    """``(names, needed)``: the keyword parameters a check takes after its context, and
+    those without a default; None when any name goes (``**kwargs``, no signature).
+
+    Examples
+    --------
+    >>> check_parameters(lambda ctx, n, sign=1.0: None)
+    (['n', 'sign'], ['n'])
+    """
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):  # a callable without a signature: the call decides
+        return None
+    params = list(sig.parameters.values())[1:]  # the first is the context
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return None
+    names = [p.name for p in params if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                                  inspect.Parameter.KEYWORD_ONLY)]
+    needed = [p.name for p in params if p.default is inspect.Parameter.empty
+              and p.kind is not inspect.Parameter.VAR_POSITIONAL]
+    return names, needed
+
+
+# the names that assert_claim_passes, the specproof_claim fixture and the pytest marker
+# take for themselves: a check parameter of one of these names could not be overridden
+# there (``seed=5`` set the run seed, or raised "multiple values for keyword argument")
+RESERVED_PARAMETERS: tuple[str, ...] = ("claim_id", "profile", "seed")
+
+
+def check_reserved(claim_id: str, names: Any, where: str) -> None:
+    """Raise :class:`ArgumentError` if ``names`` holds one of :data:`RESERVED_PARAMETERS`.
+
+    Examples
+    --------
+    >>> check_reserved("demo.x", ["n", "seed"], "its check takes")
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentError: claim 'demo.x': its check takes a parameter \
+named 'seed', a name the test helpers use for the run seed (the profile, the claim id); \
+rename the parameter
+    """
+    for name in names:
+        if name in RESERVED_PARAMETERS:
+            raise ArgumentError(
+                f"claim {claim_id!r}: {where} a parameter named {name!r}, a name the test "
+                "helpers use for the run seed (the profile, the claim id); rename the "
+                "parameter")
+
+
+def copy_parameters(claim_id: str, values: Mapping[str, Any], what: str) -> dict[str, Any]:
+    """A deep copy of ``values``, or an :class:`ArgumentError` naming the value that has none.
+
+    Each run gets its own copy of the parameters (a check that changed its list argument
+    changed the profile); a generator, a lock or an open file cannot be copied.
+
+    Examples
+    --------
+    >>> copy_parameters("demo.x", {"g": (i for i in range(3))}, "override")
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentError: claim 'demo.x': override 'g' (a generator) \
+cannot be deep-copied (cannot pickle 'generator' object); each run gets its own copy of \
+the parameters, so every value must support copy.deepcopy: pass a list or a tuple, \
+and create locks, files or iterators inside the check
+    """
+    try:
+        return copy.deepcopy(dict(values))
+    except Exception:
+        # the whole dict first (values that share a list keep sharing it); one at a time
+        # only to name the culprit
+        for key, value in values.items():
+            try:
+                copy.deepcopy(value)
+            except Exception as exc:
+                raise ArgumentError(
+                    f"claim {claim_id!r}: {what} {key!r} (a {type(value).__name__}) cannot "
+                    f"be deep-copied ({exc}); each run gets its own copy of the parameters, "
+                    "so every value must support copy.deepcopy: pass a list or a tuple, and "
+                    "create locks, files or iterators inside the check") from None
+        raise
+
+
+def check_profile_names(claim_id: str, fn: Any, profiles: Mapping[str, Any]) -> None:
+    """Refuse, at registration, a profile that names a parameter the check does not take
+    or leaves out one it needs (either was an ERROR verdict only when the claim ran), and
+    a parameter whose name the test helpers take for themselves."""
+    for profile, values in profiles.items():
+        check_reserved(claim_id, values, f"profile {profile!r} names")
+    takes = check_parameters(fn)
+    if takes is None:
+        return
+    names, needed = takes
+    check_reserved(claim_id, names, "its check takes")
+    for profile, values in profiles.items():
+        for key in values:
+            if key not in names:
+                raise ArgumentError(
+                    f"claim {claim_id!r}: profile {profile!r} names {key!r}"
+                    f"{did_you_mean(key, names)}, which its check does not take (it takes "
+                    f"{', '.join(names) or 'no parameters'})")
+        lacking = [n for n in needed if n not in values]
+        if lacking:
+            raise ArgumentError(f"claim {claim_id!r}: profile {profile!r} gives no value for "
+                                f"the check's parameter {lacking[0]!r}")
