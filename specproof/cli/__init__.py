@@ -61,6 +61,11 @@ def _unknown_command(parser: argparse.ArgumentParser, argv: list[str]) -> str | 
             f"commands: {', '.join(commands)}")
 
 
+#: the exit status of an uncaught exception (BSD's EX_SOFTWARE), distinct from every
+#: verdict's status
+INTERNAL_ERROR = 70
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status.
 
@@ -108,6 +113,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return 141
+    except Exception:  # noqa: BLE001 - a bug: never the exit status of a verdict
+        # an uncaught exception exited 1, which `lemma` uses for REFUTED (and `verify` for
+        # a failing claim): a crash read as a decision
+        import traceback
+
+        traceback.print_exc()
+        print(f"specproof {args.command}: internal error (exit status {INTERNAL_ERROR}; "
+              "the traceback above is a bug in specproof: please report it)", file=sys.stderr)
+        return INTERNAL_ERROR
 
 
 def _silence_stdout() -> None:
