@@ -126,6 +126,49 @@ class _UnconstrainedLifting:
         return np.einsum("gh,chij->cgij", self.mix, out)
 
 
+#: A literal 3 x 3 image (row 0 on top) and, written out by hand rather than computed, its
+#: images under the generators in GridAction's documented convention: ``r`` is ``np.rot90``
+#: (a counter-clockwise quarter turn as displayed: the right column becomes the top row)
+#: and ``s`` the left-right mirror ``x[:, ::-1]``. Layers and actions are all built on
+#: GridAction, so an equivariance check alone cannot see r turned the other way (or s
+#: mirrored up-down): every layer and both actions would change together.
+PIN_IMAGE = np.array([[0.0, 1.0, 2.0],
+                      [3.0, 4.0, 5.0],
+                      [6.0, 7.0, 8.0]])
+PIN_R = np.array([[2.0, 5.0, 8.0],
+                  [1.0, 4.0, 7.0],
+                  [0.0, 3.0, 6.0]])
+PIN_S = np.array([[2.0, 1.0, 0.0],
+                  [5.0, 4.0, 3.0],
+                  [8.0, 7.0, 6.0]])
+
+
+def _generator_pins(G: FiniteGroup) -> list[dict]:
+    """Check the two actions the claim uses on the literal image, generator by generator.
+
+    ``GridAction(G, axes=(-2, -1))`` must map every channel of a stack of
+    :data:`PIN_IMAGE` to :data:`PIN_R` (``r``) or :data:`PIN_S` (``s``, dihedral only);
+    ``GroupGridAction(G)`` must map ``F[h] = PIN_IMAGE + 10 h`` to ``(g.F)[h] =
+    PIN_g + 10 (g^-1 h)``: the grid turned as above and the group axis moved by left
+    multiplication with ``g^-1``, read from the Cayley table (``[g.F](h, p) = F(g^-1 h,
+    g^-1 p)``).
+    """
+    pins = [("r", PIN_R)] + ([("s", PIN_S)] if G.family[0] == "dihedral" else [])
+    rows = []
+    for label, literal in pins:
+        g = G.index(label)
+        stack = np.stack([PIN_IMAGE, PIN_IMAGE])  # (channels, H, W): the claim's axes
+        grid_ok = np.array_equal(GridAction(G, axes=(-2, -1)).act(g, stack),
+                                 np.stack([literal, literal]))
+        F = (PIN_IMAGE + 10.0 * np.arange(G.order)[:, None, None])[None]
+        moved = G.table[G.inverses[g]]  # h -> g^-1 h
+        expected = (literal + 10.0 * moved[:, None, None])[None]
+        group_ok = np.array_equal(GroupGridAction(G).act(g, F), expected)
+        rows.append({"group": G.name, "generator": label, "image_grid": bool(grid_ok),
+                     "G_x_grid": bool(group_ok)})
+    return rows
+
+
 @claim(
     "group-appendix.conv-equivariance",
     paper=PAPER.key,
@@ -143,7 +186,9 @@ def conv_equivariance(ctx, size: int, channels: int, kernel_size: int, samples: 
                       variant: str = "equivariant"):
     rows = []
     worst, worst_tol, all_ok = 0.0, 0.0, True
+    pins = []
     for G in (cyclic(4), dihedral(4)):
+        pins += _generator_pins(G)
         for padding in ("valid", "same"):
             seed = int(ctx.rng.integers(2**31))
             if variant == "equivariant":
@@ -167,12 +212,18 @@ def conv_equivariance(ctx, size: int, channels: int, kernel_size: int, samples: 
                 rows.append({"group": G.name, "layer": name, "padding": padding,
                              "worst_element": r.worst_element, "worst_error": r.worst_error,
                              "tolerance": r.tolerance, "ok": r.ok})
+    wrong = [f"{p['group']} {p['generator']}" for p in pins
+             if not (p["image_grid"] and p["G_x_grid"])]
     return ctx.evidence(
-        holds=bool(all_ok and worst <= 1e-12),
+        holds=bool(all_ok and worst <= 1e-12 and not wrong),
         measured={"max_relative_error": worst, "tolerance_at_max": worst_tol,
-                  "layers_checked": len(rows)},
+                  "layers_checked": len(rows), "generators_pinned": len(pins),
+                  "generators_wrong": wrong},
         expected=r"every layer passes check_equivariance (dtype tolerance) and max error $\le "
-                 r"10^{-12}$",
+                 r"10^{-12}$; and on a literal $3 \times 3$ image $r$ acts as np.rot90 "
+                 r"(counter-clockwise as displayed) and $s$ as the left-right mirror, exactly, "
+                 r"on images and on functions on $G \times \text{grid}$ (group axis moved by "
+                 r"$g^{-1}$)",
         table=rows,
         key="max_relative_error",
     )
