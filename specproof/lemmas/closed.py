@@ -28,14 +28,18 @@ import sympy
 from specproof.lemmas.confirm import (
     Confirmation,
     Unconfirmable,
+    _fraction,
     _point_ok,
     confirm,
 )
-from specproof.lemmas.verdicts import Refuted, Undecided
+from specproof.lemmas.real_conditions import undecided_reason
+from specproof.lemmas.verdicts import Refuted, Undecided, show
 
 INTERVAL = "certified interval evaluation, no variables"
 EXACT = "exact evaluation"
 SIMPLIFIED = "exact simplification, no variables"
+# one evaluation, bounded between precisions: exp(exp(exp(5))) must not run unbounded
+CONFIRM_SECONDS = 10.0
 
 
 def is_closed(st: Any) -> bool:
@@ -43,13 +47,16 @@ def is_closed(st: Any) -> bool:
     return not st.is_black_box and not st.variables
 
 
-def decide_closed(st: Any) -> Any:
+def decide_closed(st: Any, seconds: float = CONFIRM_SECONDS) -> Any:
     """``Proved``, ``Refuted`` (at the empty point) or ``Undecided`` for a closed statement.
 
     Parameters
     ----------
     st : Statement
         A statement with no variables (:func:`is_closed`).
+    seconds : float
+        A bound on the interval evaluation, checked between its precisions (a statement
+        it leaves undecided is Undecided).
 
     Returns
     -------
@@ -62,17 +69,22 @@ def decide_closed(st: Any) -> Any:
 
     t0 = time.perf_counter()
     text = st.text or str(st)
+    unreal = undecided_reason(st)
+    if unreal is not None:
+        # exp(log(c)) is c to sympy: its sign decides nothing until c > 0 is certified
+        return Undecided(text, (f"no variables: {unreal}",), evaluated=0)
     try:
         broken = _point_ok(st, {})
     except Unconfirmable as exc:
         return Undecided(text, (f"no variables: {exc}: whether the domain is empty is not "
-                                "decided, so nothing is",))
+                                "decided, so nothing is",), evaluated=0)
     if broken:
         # every statement holds on the empty set: PROVED there would say nothing
         return Undecided(text, (f"no variables: the domain is empty ({broken} fails), so the "
-                                "statement holds there vacuously and nothing is decided",))
+                                "statement holds there vacuously and nothing is decided",),
+                         evaluated=0)
     try:
-        c = confirm(st, {})
+        c = confirm(st, {}, seconds=seconds)
     except Unconfirmable as exc:
         # an enclosure that straddles 0 (an exactly true >= or ==), or a value arb cannot
         # enclose: only an exact rational from sympy may decide it, never a nearby guess
@@ -93,7 +105,7 @@ def _difference_name(st: Any) -> str:
 def _holds(st: Any, c: Confirmation) -> str:
     rel = "== 0" if st.relation == "==" else ">= 0"
     what = "exactly" if c.exact else "(certified enclosure)"
-    return f"no variables: {_difference_name(st)} = {c.margin} {rel} {what}"
+    return f"no variables: {_difference_name(st)} = {show(c.margin)} {rel} {what}"
 
 
 def _simplified(st: Any, text: str, t0: float, why: str) -> Any:
@@ -109,18 +121,18 @@ def _simplified(st: Any, text: str, t0: float, why: str) -> Any:
             rel = "== 0" if st.relation == "==" else ">= 0"
             return Proved(text=text, certificate=None, method=SIMPLIFIED,
                           seconds=time.perf_counter() - t0,
-                          check_message=f"no variables: {name} simplifies to {d} {rel} "
-                                        "exactly (sympy)")
+                          check_message=f"no variables: {name} simplifies to "
+                                        f"{show(_fraction(d))} {rel} exactly (sympy)")
         # false exactly, though the sides have no certified enclosure to print: they are
         # shown as written (an Undecided here let assert_no_counterexample pass)
         how = (f"no variables: exact simplification (sympy) shows the statement false: {name} "
-               f"simplifies to {d} (no enclosure of the sides: {why})")
+               f"simplifies to {show(_fraction(d))} (no enclosure of the sides: {why})")
         return Refuted(text, {}, sympy.sstr(st.lhs), sympy.sstr(st.rhs),
                        Fraction(int(d.p), int(d.q)), how, st.relation)
     shown = sympy.sstr(st.difference())[:200]
     tried = (f"{INTERVAL}: {why}; nor does sympy simplify {name} = {shown} to an exact "
              "rational: nothing decided",)
-    return Undecided(text, tried)
+    return Undecided(text, tried, evaluated=0)
 
 
 __all__ = ["EXACT", "INTERVAL", "SIMPLIFIED", "decide_closed", "is_closed"]

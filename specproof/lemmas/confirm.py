@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -75,10 +76,17 @@ def _precision(bits: int) -> Iterator[None]:
         flint.ctx.prec = old
 
 
+MAX_EXPONENT_BITS = 10**6  # a ball beyond 2**(+-10**6) is not expanded into a Fraction
+
+
 def _arb_interval(a: Any) -> Interval:
     mid, rad = a.mid(), a.rad()
     m, e = mid.man_exp()
     rm, re_ = rad.man_exp()
+    if max(abs(int(e)), abs(int(re_))) > MAX_EXPONENT_BITS:
+        # exp(exp(1000)) is 2**(10**434): Fraction(2)**e grew memory without end
+        raise Unconfirmable(f"a value beyond 2**(+-{MAX_EXPONENT_BITS}) in size (too large "
+                            "or too small to write as an exact interval)")
     mid_q = Fraction(int(m)) * Fraction(2) ** int(e)
     rad_q = Fraction(int(rm)) * Fraction(2) ** int(re_)
     return Interval(mid_q - rad_q, mid_q + rad_q)
@@ -294,9 +302,18 @@ def _exact_or_interval(expr: sympy.Expr) -> Any:
 
 def _as_interval(v: Any) -> Any:
     if isinstance(v, Fraction):
-        return v
+        return _writable(v)
     iv = _arb_interval(v)
-    return iv.lo if iv.lo == iv.hi else iv  # an exact ball is the number itself
+    return _writable(iv.lo) if iv.lo == iv.hi else iv  # an exact ball is the number itself
+
+
+def _writable(q: Fraction) -> Fraction | Interval:
+    """``q``, or the point interval ``[q, q]`` when ``q`` is too long to print exactly
+    (``str`` of an integer of over 4300 digits raises: ``(10**1000)**5 <= 1`` ended in a
+    traceback); an interval is shown by its leading digits."""
+    if max(q.numerator.bit_length(), q.denominator.bit_length()) > 13_000:
+        return Interval(q, q)
+    return q
 
 
 def _point_ok(statement: Any, values: Mapping[sympy.Symbol, sympy.Rational]) -> str:
@@ -322,11 +339,13 @@ def _point_ok(statement: Any, values: Mapping[sympy.Symbol, sympy.Rational]) -> 
     return ""
 
 
-def confirm(statement: Any, point: Mapping[sympy.Symbol, Any]) -> Confirmation:
+def confirm(statement: Any, point: Mapping[sympy.Symbol, Any],
+            seconds: float | None = None) -> Confirmation:
     """Whether ``statement`` fails at the rational ``point``, decided exactly or rigorously.
 
     Raises :class:`Unconfirmable` when neither exact nor interval arithmetic can decide
-    (or the point is outside the domain: then nothing is confirmed either).
+    (or the point is outside the domain: then nothing is confirmed either), and when
+    ``seconds`` (checked between precisions) run out first.
 
     Examples
     --------
@@ -336,6 +355,12 @@ def confirm(statement: Any, point: Mapping[sympy.Symbol, Any]) -> Confirmation:
     >>> c.violated, c.exact, c.margin.hi < 0
     (True, False, True)
     """
+    from specproof.lemmas.real_conditions import undecided_reason
+
+    unreal = undecided_reason(statement)
+    if unreal is not None:  # sqrt(c)**2 is c to sympy: not a value while c >= 0 is open
+        raise Unconfirmable(unreal)
+    deadline = None if seconds is None else time.monotonic() + seconds
     values = {s: sympy.Rational(Fraction(point[s]).numerator, Fraction(point[s]).denominator)
               for s in statement.variables}
     broken = _point_ok(statement, values)
@@ -353,9 +378,14 @@ def confirm(statement: Any, point: Mapping[sympy.Symbol, Any]) -> Confirmation:
     if diff_e.is_Rational and lhs_e.is_Rational and rhs_e.is_Rational:
         d = _fraction(diff_e)
         violated = d != 0 if statement.relation == "==" else d < 0
-        return Confirmation(violated, _fraction(lhs_e), _fraction(rhs_e), d, True)
+        shown = [_writable(q) for q in (_fraction(lhs_e), _fraction(rhs_e), d)]
+        exact = not any(isinstance(v, Interval) for v in shown)
+        return Confirmation(violated, *shown, exact)
     last: Any = None
     for bits in PRECISIONS:
+        if deadline is not None and last is not None and time.monotonic() > deadline:
+            raise Unconfirmable(f"undecided after {seconds:.3g} s of interval evaluation "
+                                f"(up to {bits // 2} bits)")
         with _precision(bits):
             lhs, rhs = _exact_or_interval(lhs_e), _exact_or_interval(rhs_e)
             a = lhs if not isinstance(lhs, Fraction) else _to_arb(lhs)
@@ -363,8 +393,9 @@ def confirm(statement: Any, point: Mapping[sympy.Symbol, Any]) -> Confirmation:
             d = b - a if statement.relation == "<=" else a - b
             last = d
             if statement.relation == "==":
-                decided = d > 0 or d < 0
-                violated = decided
+                violated = bool(d > 0 or d < 0)
+                # an exact zero ball (norm(I, 2) - 1) is the identity holding
+                decided = violated or bool(d.is_exact() and d == 0)
             else:
                 violated = bool(d < 0)
                 decided = violated or bool(d >= 0)

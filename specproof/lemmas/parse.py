@@ -27,6 +27,7 @@ import ast
 import keyword
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import sympy
@@ -46,6 +47,7 @@ from specproof.lemmas.parse_reader import (  # noqa: F401
     _normalise,
     _Reader,
 )
+from specproof.lemmas.real_conditions import settle
 
 
 def parse_statement(text: str, given: Sequence[Any] = ()) -> Any:
@@ -162,10 +164,27 @@ def parse_statement(text: str, given: Sequence[Any] = ()) -> Any:
                          if isinstance(a, sympy.Basic)))
     try:
         st = from_parts(lhs, _RELATIONS[type(op)], rhs, [*given, *mats], text, also)
-        return st.with_domain(_where_real(reader.defined, st.variables, reader.positive))
+        st = st.with_domain(_where_real(reader.defined, st.variables, reader.positive))
     except RecursionError:
         raise StatementError("the statement is nested too deeply to read (simplify it: "
                              "fewer nested signs, parentheses or calls)") from None
+    return _with_conditions(st, reader)
+
+
+def _with_conditions(st: Any, reader: _Reader) -> Any:
+    """``st`` with the constant conditions arb could not settle; refused where one is
+    certified violated (``exp(log(c))`` for a c < 0 that sympy cannot sign is not real,
+    as ``log(-2)`` is not)."""
+    open_: list[Any] = []
+    for cond, node in reader.conditions:
+        if any(cond == c for c in open_):
+            continue
+        holds = settle(cond)
+        if holds is False:
+            raise reader.fail(node, cond.violation())
+        if holds is None:
+            open_.append(cond)
+    return replace(st, conditions=tuple(open_)) if open_ else st
 
 
 def _where_real(args: list[Any], variables: Sequence[Any], positive: Sequence[Any] = ()) -> Any:

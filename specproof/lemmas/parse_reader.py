@@ -9,6 +9,7 @@ not about reals was REFUTED).
 from __future__ import annotations
 
 import ast
+import decimal
 import unicodedata
 from typing import Any
 
@@ -16,6 +17,7 @@ import sympy
 
 from specproof.lemmas import matrices as mx
 from specproof.lemmas.errors import StatementError
+from specproof.lemmas.real_conditions import Condition
 
 
 def _max(*args: Any) -> Any:
@@ -99,7 +101,28 @@ class _Reader:
         # x, and without this x = -1 would "refute" the true sqrt(x)**2 >= 0)
         self.defined: list[Any] = []
         self.positive: list[Any] = []  # log's arguments: real where > 0
+        # the same for a constant whose sign sympy cannot find (it still rewrites
+        # exp(log(c)) to c): certified later with arb (real_conditions), with its node
+        self.conditions: list[tuple[Condition, ast.AST]] = []
         self.infinities: list[ast.Name] = []  # oo and inf, named if a side is infinite
+
+    def need(self, node: ast.AST, kind: str, a: Any, role: str = "its argument") -> None:
+        """Record ``a kind`` for a constant ``a`` whose sign sympy does not know (a
+        variable's argument goes to the domain instead); refuse it where sympy knows it
+        fails although it did not say so in the value (``Z/Z`` is 1 to sympy, which
+        knows that Z is 0)."""
+        if not (isinstance(a, sympy.Expr) and a.is_number and not a.free_symbols):
+            return
+        known = {">= 0": a.is_nonnegative, "> 0": a.is_positive,
+                 "!= 0": None if a.is_zero is None else not a.is_zero}[kind]
+        if known is True:
+            return
+        seg = ast.get_source_segment(self.text, node) or sympy.sstr(a)
+        cond = Condition(kind, a, seg, role)
+        if known is None:
+            self.conditions.append((cond, node))
+        elif not a.is_Rational:  # 1/0 and sqrt(-2) are named by the checks of the value
+            raise self.fail(node, cond.violation("sympy"))
 
     def fail(self, node: ast.AST, what: str) -> StatementError:
         return StatementError(f"{what} at column {_col(node, self.cols)}")
@@ -113,7 +136,14 @@ class _Reader:
                 return sympy.Integer(v)
             if isinstance(v, float):
                 seg = ast.get_source_segment(self.text, node) or repr(v)
-                return sympy.Rational(seg.replace("_", ""))
+                digits = seg.replace("_", "")
+                size = _decimal_exponent(digits)
+                if abs(size) > MAX_EXPONENT:
+                    # 1e-5000 is 10**-5000, which is refused: the same cap, or its
+                    # 5000-digit denominator crashed the printing of every verdict
+                    raise self.fail(node, f"the literal {seg} has exponent {size}, larger "
+                                          f"than {MAX_EXPONENT} in size")
+                return sympy.Rational(digits)
             if isinstance(v, str):
                 return v  # norm(X, "fro")
             raise self.fail(node, f"unsupported constant {v!r}")
@@ -153,9 +183,21 @@ class _Reader:
                     and b.is_number and b.is_integer is False and isinstance(a, sympy.Expr)
                     and a.free_symbols and a.is_nonnegative is not True):
                 self.defined.append(a)  # x**(1/2) is sqrt(x): real where x >= 0
+            constant_base = False  # a constant base of a variable power: a condition
+            if isinstance(node.op, (ast.Pow, ast.BitXor)) and isinstance(b, sympy.Expr):
+                if b.is_number and b.is_integer is not True:
+                    self.need(node, ">= 0", a, "its base")  # c**(1/3): real where c >= 0
+                if b.is_number and b.is_negative is not False:
+                    self.need(node, "!= 0", a, "its base")  # c**-1 divides by c
+                if not b.is_number and isinstance(a, sympy.Expr) and a.is_number \
+                        and a.is_positive is None:
+                    self.need(node, "> 0", a, "its base")  # c**x, as x**y below
+                    constant_base = True
+            if isinstance(node.op, ast.Div):
+                self.need(node, "!= 0", b, "its denominator")  # Z/Z: 1 to sympy
             if (isinstance(node.op, (ast.Pow, ast.BitXor)) and isinstance(b, sympy.Expr)
                     and not b.is_number and isinstance(a, sympy.Expr)
-                    and a.is_positive is not True):
+                    and a.is_positive is not True and not constant_base):
                 # x**y for a variable exponent is real for every y only where x > 0:
                 # sympy rewrote (x**y)**2 to x**(2y), which is real at x = -1, y = 1/2,
                 # and a true statement was "refuted" there (x**y = I)
@@ -266,6 +308,11 @@ class _Reader:
         if f.id in ("max", "min") and not args:
             # sympy's Max() is -oo: "-oo is not a finite real number" named no call
             raise self.fail(node, f"{f.id} needs at least one argument")
+        if f.id == "sqrt" and len(args) == 1:
+            self.need(node, ">= 0", args[0])
+        if f.id == "log" and len(args) in (1, 2):
+            for arg in args:
+                self.need(node, "> 0", arg)
         if f.id == "sqrt" and len(args) == 1 and isinstance(args[0], sympy.Expr) \
                 and args[0].free_symbols and args[0].is_nonnegative is not True:
             self.defined.append(args[0])
@@ -296,6 +343,18 @@ def _first_line(exc: BaseException) -> str:
     """An exception's message in one line (its class name when it has none)."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _decimal_exponent(literal: str) -> int:
+    """The power of ten of a decimal literal's leading digit (``1e-5000``: -5000); 0 for 0.
+
+    Examples
+    --------
+    >>> _decimal_exponent("1e-5000"), _decimal_exponent("12.5E3"), _decimal_exponent("0.0")
+    (-5000, 4, 0)
+    """
+    d = decimal.Decimal(literal)
+    return 0 if d.is_zero() else d.adjusted()
 
 
 def _non_real_constant(value: Any) -> bool:

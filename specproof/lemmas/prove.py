@@ -183,6 +183,7 @@ def prove(statement: Any, degree: int | None = None, multiplier: str = "auto",
     """
     from specproof.lemmas.closed import is_closed
     from specproof.lemmas.prove_paths import run_paths
+    from specproof.lemmas.real_conditions import undecided_reason
     from specproof.lemmas.statement import as_statement
 
     if multiplier not in MULTIPLIERS:
@@ -203,6 +204,9 @@ def prove(statement: Any, degree: int | None = None, multiplier: str = "auto",
     t0 = time.perf_counter()
     st = as_statement(statement, variables=variables, domain=domain)
     text = st.text or str(st)
+    unreal = undecided_reason(st)
+    if unreal is not None:  # x**2 >= sqrt(c)**2 is x**2 >= c to sympy: c >= 0 is open
+        return Undecided(text=text, tried=(unreal,), evaluated=0)
     if is_closed(st):
         # no variables: one number compared with 0, and pi >= 3 is as decidable as 2 >= 1
         # (it was refused as "not polynomial")

@@ -33,6 +33,7 @@ import sympy
 from specproof.lemmas.closed import decide_closed, is_closed
 from specproof.lemmas.confirm import Unconfirmable, confirm
 from specproof.lemmas.exact_points import exact_fallback
+from specproof.lemmas.real_conditions import undecided_reason
 from specproof.lemmas.search import Candidate, Searcher
 from specproof.lemmas.shrink import shrink
 from specproof.lemmas.statement import Statement, as_statement
@@ -229,17 +230,18 @@ def _tightest(s: Searcher) -> Tightest | None:
     return Tightest(user_point(s.st, [float(v) for v in c.x]), lhs, rhs, float(d), ratio)
 
 
-def _refute_closed(st: Statement) -> Refuted | Undecided:
+def _refute_closed(st: Statement, budget: float) -> Refuted | Undecided:
     """A statement without variables, decided by evaluation: ``Refuted`` at the empty point
     when false; a true one is ``Undecided`` here (refute finds counterexamples, ``prove``
     returns the proof), and says that it holds."""
-    found = decide_closed(st)
+    found = decide_closed(st, seconds=budget)
     if found.verdict != "PROVED":
         return found
     how = found.method.removesuffix(", no variables")
     said = found.check_message.removeprefix("no variables: ")
     return Undecided(st.text, (f"no variables: {said}, by {how}: the statement holds, so "
-                               "there is no counterexample (prove returns the proof)",))
+                               "there is no counterexample (prove returns the proof)",),
+                     evaluated=1)
 
 
 def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: Any = 0,
@@ -285,7 +287,10 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
         raise StatementError(f"budget must be a positive number of seconds, got {budget!r}")
     if is_closed(st):
         # no variables: nothing to search (67,000 points of an empty space were "tried")
-        return _refute_closed(st)
+        return _refute_closed(st, float(budget))
+    unreal = undecided_reason(st)
+    if unreal is not None:  # every value found would be sympy's rewriting, not the statement
+        return Undecided(st.text, (unreal,), evaluated=0)
     s = Searcher(st, seed=seed)
     show = _Progress(sys.stderr.isatty() if progress is None else bool(progress))
     t0 = time.monotonic()
@@ -336,7 +341,8 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
             if exact_note is None and nothing_finite():
                 # floats overflowed or were undefined at every point of a whole round
                 # (10**400 + x**2 <= 0): decide simple rational points exactly instead
-                found, exact_note = exact_fallback(s, out_of_time)
+                found, exact_note = exact_fallback(
+                    s, out_of_time, seconds=max(0.5, deadline - time.monotonic()))
                 if found:
                     show.done()
                     return found
@@ -356,7 +362,8 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
         show.done()
         if numerical is not None:
             return numerical
-        return Undecided(st.text, (f"interrupted after {s.evaluations} points",), _tightest(s))
+        return Undecided(st.text, (f"interrupted after {s.evaluations} points",), _tightest(s),
+                         evaluated=0 if nothing_finite() else s.evaluations)
     show.done()
     if numerical is not None:
         return numerical
@@ -367,17 +374,25 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
              f"{starts} local optimisations of the normalised margin",
              f"budget {budget:.3g} s, seed {seed!r}")
     if nothing_finite() and exact_note is None:
-        found, exact_note = exact_fallback(s)
+        # past the budget: a few more seconds at most, each point bounded as well
+        extra = max(1.0, float(budget) / 4)
+        end = time.monotonic() + extra
+        found, exact_note = exact_fallback(s, lambda: time.monotonic() > end, seconds=extra)
         if found:
             return found
     if exact_note:
         tried += (exact_note,)
-    if nothing_finite():
-        # nothing finite anywhere: a callable that returns NaN or raises everywhere, or a
-        # statement real nowhere, must not read as "searched and found nothing"
-        tried += ("no point gave a finite value in the domain: the statement was NaN, "
-                  "raised or was outside the domain at every point tried",)
-    return Undecided(st.text, tried, _tightest(s))
+    if not nothing_finite():
+        return Undecided(st.text, tried, _tightest(s), evaluated=s.evaluations)
+    # nothing finite anywhere: a callable that returns NaN or raises everywhere, or a
+    # statement real nowhere, must not read as "searched and found nothing"; nor may a
+    # handful of exact points that held (10**400*(x-3)**2 >= 10**400 held at 6 of them)
+    tried += ("no point gave a finite value in the domain: the statement was NaN, "
+              "raised or was outside the domain at every point tried"
+              + ("; the search could not evaluate the statement in floating point at any "
+                 "point, and the exact points that held are not a search"
+                 if exact_note and "held" in exact_note else ""),)
+    return Undecided(st.text, tried, _tightest(s), evaluated=0)
 
 
 __all__ = ["refute", "user_point"]

@@ -67,6 +67,9 @@ class Statement:
     matrices: tuple[Matrix, ...] = ()
     function: Callable[..., Any] | None = field(default=None, compare=False)
     shapes: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    # constants that must be >= 0, > 0 or != 0 for the statement to be real and that
+    # certified arithmetic could not settle (real_conditions): nothing is decided then
+    conditions: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
         if self.relation not in RELATIONS:

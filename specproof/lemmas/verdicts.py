@@ -81,26 +81,63 @@ class Interval:
         return f"{text} ± {r:.2g}"
 
     def to_dict(self) -> dict[str, str]:
-        return {"lo": str(self.lo), "hi": str(self.hi)}
+        return {"lo": exact_text(self.lo), "hi": exact_text(self.hi)}
 
 
 def _exponent10(q: Fraction) -> int:
-    """floor(log10(|q|)) for a nonzero fraction, up to one (only a digit count uses it)."""
+    """log10(|q|) for a nonzero fraction, up to one or two (only a digit count uses it).
+
+    From bit lengths: ``str`` of an integer of over 4300 digits raises (a proof of
+    ``exp(exp(10)) >= 1`` ended in a traceback)."""
     q = abs(q)
-    return len(str(q.numerator)) - len(str(q.denominator))
+    return int((q.numerator.bit_length() - q.denominator.bit_length()) * 0.30103)
 
 
 def _decimal_round(q: Fraction, digits: int) -> str:
     """``q`` as a decimal string with ``digits`` significant digits (nearest)."""
-    ctx = decimal.Context(prec=digits, rounding=decimal.ROUND_HALF_EVEN)
+    ctx = decimal.Context(prec=digits, rounding=decimal.ROUND_HALF_EVEN,
+                          Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
     d = ctx.divide(decimal.Decimal(q.numerator), decimal.Decimal(q.denominator))
     return f"{d:.{digits}g}" if d != 0 else "0"
+
+
+_MAX_EXACT_BITS = 13_000  # about 3900 digits: below Python's 4300-digit str limit
+
+
+def exact_text(q: Fraction) -> str:
+    """``q`` as ``p/q`` when it can be written out, else its leading digits (says so).
+
+    Examples
+    --------
+    >>> exact_text(Fraction(1, 3))
+    '1/3'
+    >>> exact_text(Fraction(10**5000))
+    '1.0000000000000000000E+5000 (rounded: too long to write out exactly)'
+    """
+    if max(q.numerator.bit_length(), q.denominator.bit_length()) <= _MAX_EXACT_BITS:
+        return str(q)
+    from specproof.certificates.rational_text import approximate
+
+    return f"{approximate(q, 20)} (rounded: too long to write out exactly)"
+
+
+def _writable(value: Any) -> Any:
+    """``value`` with each fraction too long for ``str`` replaced by :func:`exact_text`."""
+    if isinstance(value, Fraction):
+        return value if max(value.numerator.bit_length(),
+                            value.denominator.bit_length()) <= _MAX_EXACT_BITS \
+            else exact_text(value)
+    if isinstance(value, dict):
+        return {k: _writable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_writable(v) for v in value)
+    return value
 
 
 def show(value: Any) -> str:
     """A value as a user reads it: fractions as p/q, matrices as nested lists."""
     if isinstance(value, Fraction):
-        return str(value)
+        return exact_text(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(show(v) for v in value) + "]"
     if isinstance(value, float):
@@ -123,7 +160,7 @@ class Verdict:
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"verdict": self.verdict, "trust": self.trust}
         for f in dataclasses.fields(self):
-            out[f.name] = to_jsonable(getattr(self, f.name))
+            out[f.name] = to_jsonable(_writable(getattr(self, f.name)))
         return out
 
 
@@ -213,6 +250,10 @@ class Undecided(Verdict):
     text: str
     tried: tuple[str, ...] = ()
     tightest: Tightest | None = None
+    # points where the statement was evaluated to a decision (held there): 0 says nothing
+    # was tested (a closed statement left undecided, a float search that evaluated no
+    # point), which assert_no_counterexample must not pass; None where not counted
+    evaluated: int | None = None
 
     verdict: ClassVar[str] = "UNDECIDED"
     trust: ClassVar[str] = "nothing decided"
@@ -246,4 +287,4 @@ class DecidedBySolver(Verdict):
 
 
 __all__ = ["DecidedBySolver", "Interval", "NumericalCounterexample", "Refuted", "Tightest",
-           "Undecided", "Verdict", "show", "show_point"]
+           "Undecided", "Verdict", "exact_text", "show", "show_point"]
