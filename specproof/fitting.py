@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
 
-from specproof._core import Displayable, as_generator
+from specproof._core import Displayable, as_generator, real_scalar
 
 #: the most entries (replicates x points) :func:`fit_loglog_bootstrap` resamples
 MAX_BOOTSTRAP_ENTRIES = 50_000_000
@@ -81,11 +82,19 @@ def _real_values(values, name: str) -> np.ndarray:
     arr = np.asarray(values)
     kind = arr.dtype.kind
     if kind == "O":
+        # Fraction, Decimal, sympy numbers and huge ints are real numbers too (as floats;
+        # one beyond the float range is not finite and refused below by index)
+        out = []
         for entry in arr.ravel():
-            if isinstance(entry, (bool, np.bool_)) or not isinstance(
-                    entry, (int, float, np.integer, np.floating)):
+            try:
+                value = real_scalar(entry)
+            except OverflowError:
+                value = math.inf
+            if value is None:
                 raise ValueError(f"{name} must hold real numbers, got an entry {entry!r} "
                                  f"of type {type(entry).__name__}")
+            out.append(value)
+        return np.array(out, dtype=float).reshape(arr.shape)
     elif kind not in "iuf":
         raise ValueError(f"{name} must hold real numbers, got an array of dtype {arr.dtype}")
     return np.asarray(arr, dtype=float)

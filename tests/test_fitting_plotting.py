@@ -1,6 +1,7 @@
 """Slope fits and the figure style."""
 
 import math
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest

@@ -35,6 +35,7 @@ _LAZY: dict[str, str] = {
     "as_vector": "conversions",
     "did_you_mean": "conversions",
     "first_nonfinite": "conversions",
+    "real_scalar": "conversions",
     "tensor_to_numpy": "conversions",
     "to_jsonable": "jsonable",
 }

@@ -16,8 +16,10 @@ specproof._core.errors.ArgumentError: solver must be ... (did you mean 'clarabel
 
 from __future__ import annotations
 
+import decimal
 import difflib
 import math
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -170,6 +172,33 @@ def as_vector(v: Any, d: int | None = None, name: str = "v") -> np.ndarray:
     arr = _to_float64(arr, name)
     first_nonfinite(arr, name)
     return arr
+
+
+def real_scalar(value: Any) -> float | None:
+    """``value`` as a float when it is one real number, else None.
+
+    Real numbers are those Python calls real (int, float, Fraction, numpy scalars, sympy
+    numbers), ``Decimal``, and 0-d arrays or tensors holding one; bools, text, complex
+    numbers and None are not (``slope=True`` is a mistake, not the slope 1).
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> real_scalar(Fraction(1, 4)), real_scalar(np.array(2.0)), real_scalar(True)
+    (0.25, 2.0, None)
+    """
+    if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
+        return None
+    if isinstance(value, numbers.Real) or isinstance(value, decimal.Decimal):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return None
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor
+        value = tensor_to_numpy(value)
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        return float(value)
+    return None
 
 
 def as_int(value: Any, name: str, minimum: int | None = None, maximum: int | None = None) -> int:

@@ -61,7 +61,13 @@ file (a device, pipe or socket): give the name of a file to write
     """
     path = Path(path)
     if path.is_symlink():
-        path = Path(os.path.realpath(path))
+        try:
+            path = Path(os.path.realpath(path, strict=True))
+        except FileNotFoundError:  # a dangling link: its target is created
+            path = Path(os.path.realpath(path))
+        except OSError:  # a loop of links: realpath alone returned the link itself
+            raise ArgumentError(f"output {str(path)!r} is a loop of symbolic links: give "
+                                "the name of a file to write") from None
     if path.is_dir():
         raise ArgumentError(f"output {str(path)!r} is a folder: give the name of a file "
                             "to write")

@@ -60,7 +60,6 @@ from specproof.certificates.rational_text import rational_str as rational_str
 from specproof.certificates.rigorous import root_upper
 
 
-
 def statement_text(q: int) -> str:
     """The one statement text a 2->q certificate file may carry.
 

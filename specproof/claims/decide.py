@@ -10,6 +10,7 @@ ERROR    the check or the control raised, no control is registered, or the verdi
 
 from __future__ import annotations
 
+import dataclasses
 import decimal
 import math
 import numbers
@@ -30,11 +31,15 @@ def _measured_text(o: Outcome, limit: int = 3) -> str:
     return ", ".join(shown)
 
 
-def nan_in(values: Any, path: str = "") -> str | None:
+def nan_in(values: Any, path: str = "", _seen: set[int] | None = None) -> str | None:
     """Where ``values`` (measured values, nested) holds a NaN, else None.
 
     Infinities are numbers that compare as numbers (``err <= tol`` is False for an
-    infinite error); a NaN makes every comparison False, so ``not err > tol`` holds.
+    infinite error); a NaN makes every comparison False, so ``not err > tol`` holds. It
+    looks inside what the evidence writer looks inside: mappings, sequences, sets, numpy
+    arrays (structured ones field by field), dataclasses, objects with ``to_dict()``, and
+    scalars that convert to a float (numpy, torch, sympy, Decimal); a container that holds
+    itself is visited once (it crashed the whole run with a RecursionError).
 
     Examples
     --------
@@ -42,14 +47,29 @@ def nan_in(values: Any, path: str = "") -> str | None:
     "measured['b'][1]"
     >>> nan_in({"a": np.array([[1.0, np.nan]])}), nan_in({"n": 10**400, "x": np.inf})
     ("measured['a'][0][1]", None)
+    >>> loop = [1.0]; loop.append(loop); nan_in({"loop": loop}) is None
+    True
     """
+    seen = set() if _seen is None else _seen
+    if isinstance(values, (Mapping, list, tuple, set, frozenset, np.ndarray)) or (
+            dataclasses.is_dataclass(values) and not isinstance(values, type)) or (
+            callable(getattr(values, "to_dict", None))):
+        if id(values) in seen:
+            return None
+        seen.add(id(values))
     if isinstance(values, Mapping):
         for k, v in values.items():
-            found = nan_in(v, f"{path}[{k!r}]" if path else f"measured[{k!r}]")
+            found = nan_in(v, f"{path}[{k!r}]" if path else f"measured[{k!r}]", seen)
             if found:
                 return found
         return None
     if isinstance(values, np.ndarray):
+        if values.dtype.names:  # structured: each field is an array of its own
+            for name in values.dtype.names:
+                found = nan_in(values[name], f"{path}[{name!r}]", seen)
+                if found:
+                    return found
+            return None
         if values.dtype.kind in "fc":
             bad = np.argwhere(np.isnan(values))
             return path + "".join(f"[{int(i)}]" for i in bad[0]) if bad.size else None
@@ -58,9 +78,26 @@ def nan_in(values: Any, path: str = "") -> str | None:
         values = values.tolist()
     if isinstance(values, (list, tuple)):
         for i, v in enumerate(values):
-            found = nan_in(v, f"{path}[{i}]")
+            found = nan_in(v, f"{path}[{i}]", seen)
             if found:
                 return found
+        return None
+    if isinstance(values, (set, frozenset)):
+        for v in values:
+            found = nan_in(v, f"{path}{{...}}", seen)
+            if found:
+                return found
+        return None
+    if dataclasses.is_dataclass(values) and not isinstance(values, type):
+        return nan_in({f.name: getattr(values, f.name) for f in dataclasses.fields(values)},
+                      path or "measured", seen)
+    if callable(getattr(values, "to_dict", None)):
+        try:
+            inner = values.to_dict()
+        except Exception:  # noqa: BLE001 - not ours to judge; the writer reports it
+            return None
+        return nan_in(inner, path, seen)
+    if isinstance(values, (str, bytes, bool)):
         return None
     if isinstance(values, decimal.Decimal):
         return path if values.is_nan() else None
@@ -70,6 +107,12 @@ def nan_in(values: Any, path: str = "") -> str | None:
         except (TypeError, ValueError, OverflowError):
             return None  # a symbolic value: no float to be NaN
         return path if math.isnan(z.real) or math.isnan(z.imag) else None
+    if hasattr(values, "__float__"):  # a torch scalar tensor, sympy's nan, ...
+        try:
+            f = float(values)
+        except (TypeError, ValueError, OverflowError, RuntimeError):
+            return None
+        return path if math.isnan(f) else None
     return None
 
 

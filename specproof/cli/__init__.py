@@ -118,9 +118,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # a failing claim): a crash read as a decision
         import traceback
 
-        traceback.print_exc()
-        print(f"specproof {args.command}: internal error (exit status {INTERNAL_ERROR}; "
-              "the traceback above is a bug in specproof: please report it)", file=sys.stderr)
+        try:
+            traceback.print_exc()
+            print(f"specproof {args.command}: internal error (exit status {INTERNAL_ERROR}; "
+                  "the traceback above is a bug in specproof: please report it)",
+                  file=sys.stderr)
+        except OSError:  # stderr closed or a broken pipe: the status still says "bug"
+            pass
         return INTERNAL_ERROR
 
 

@@ -140,7 +140,6 @@ def _show_value(v: Any) -> str:
     from fractions import Fraction
 
     from specproof.certificates.rational_text import approximate
-
     from specproof.lemmas.verdicts import Interval
 
     if isinstance(v, Interval):

@@ -7,9 +7,7 @@ import math
 
 import numpy as np
 
-from specproof._core import ArgumentError, ArgumentTypeError
-
-_REAL_TYPES = (int, float, np.integer, np.floating)
+from specproof._core import ArgumentError, ArgumentTypeError, real_scalar
 
 
 def real_number(value, name: str) -> float:
@@ -24,11 +22,13 @@ def real_number(value, name: str) -> float:
     ...
     specproof._core.errors.ArgumentTypeError: slope must be a real number, got True (bool)
     """
-    # a bool is an int to Python, but slope=True is a mistake, not the slope 1
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, _REAL_TYPES):
+    # a bool is an int to Python, but slope=True is a mistake, not the slope 1; a Fraction,
+    # a Decimal or a 0-d array is a real number (they were accepted before these checks)
+    x = real_scalar(value)
+    if x is None:
         raise ArgumentTypeError(
             f"{name} must be a real number, got {value!r} ({type(value).__name__})")
-    return float(value)
+    return x
 
 
 def finite_number(value, name: str) -> float:
@@ -48,7 +48,10 @@ def positive_number(value, name: str) -> float:
 
 
 def whole_number(value, name: str, minimum: int) -> int:
-    """``value`` as an int >= ``minimum``: Python and numpy integers, not bools."""
+    """``value`` as an int >= ``minimum``: Python and numpy integers and 0-d integer
+    arrays, not bools (and not floats: ``ncols=2.0`` is refused, as matplotlib does)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu":
+        value = value.item()
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise ArgumentTypeError(
             f"{name} must be an integer, got {value!r} ({type(value).__name__})")
@@ -60,8 +63,8 @@ def whole_number(value, name: str, minimum: int) -> int:
 def _real_array(values, name: str) -> np.ndarray:
     arr = np.asarray(values)
     if arr.dtype.kind == "O":
-        for entry in arr.ravel():
-            real_number(entry, f"every entry of {name}")
+        return np.array([real_number(entry, f"every entry of {name}")
+                         for entry in arr.ravel()], dtype=float).reshape(arr.shape)
     elif arr.dtype.kind not in "iuf":
         raise ArgumentTypeError(f"{name} must hold real numbers, got an array of dtype "
                                 f"{arr.dtype}")
