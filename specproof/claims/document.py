@@ -187,6 +187,31 @@ def _figures(rec: dict[str, Any], description: str) -> list[Figure]:
     return out
 
 
+# what each verdict requires of the record's own check and control outcomes
+_REQUIRED = {"PASS": ("HOLDS", "FAILS"), "VACUOUS": ("HOLDS", "HOLDS"), "FAIL": ("FAILS", None)}
+
+
+def _consistent_verdict(rec: dict[str, Any], check: dict[str, Any],
+                        control: dict[str, Any]) -> dict[str, str]:
+    """The record's verdict and reason, or ERROR when its outcomes contradict the verdict.
+
+    A report re-rendered from an edited evidence file printed "Verdict: PASS. The check
+    does not hold": a verdict is shown only where the record's own check and control
+    outcomes support it (never raised: an inconsistent PASS becomes an ERROR).
+    """
+    verdict, reason = rec["verdict"], rec.get("reason", "")
+    need = _REQUIRED.get(verdict)
+    if need is not None:
+        got = (check.get("verdict"), control.get("verdict"))
+        if got[0] != need[0] or (need[1] is not None and got[1] != need[1]):
+            return {"verdict": "ERROR",
+                    "reason": (f"the evidence record says {verdict}, but its check "
+                               f"{got[0] or 'is missing'} and its control "
+                               f"{got[1] or 'is missing'}: the file was edited or is "
+                               "corrupt; rerun `specproof verify`")}
+    return {"verdict": verdict, "reason": reason}
+
+
 def _claim(rec: dict[str, Any], papers: dict[str, Any]) -> ClaimSection:
     table = rec.get("check", {}).get("table") or []
     columns = list(dict.fromkeys(k for row in table for k in row))
@@ -207,8 +232,7 @@ def _claim(rec: dict[str, Any], papers: dict[str, Any]) -> ClaimSection:
         paper_url=_safe_url(paper.get("url", "")),
         kind=rec["kind"],
         statement=rec["statement"],
-        verdict=rec["verdict"],
-        reason=rec.get("reason", ""),
+        **_consistent_verdict(rec, check, control),
         profile=rec["profile"],
         seed=rec["seed"],
         seed_entropy=list(rec.get("seed_entropy") or []),
