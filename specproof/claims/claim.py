@@ -208,10 +208,14 @@ class Registry:
         """
         existing = self._claims.get(c.id)
         if existing is not None and existing.module != c.module:
+            first, second = _module_file(existing.module), _module_file(c.module)
+            if first == second:  # "by mc.py and mc.py": one file under two module names
+                raise DuplicateClaimError(
+                    f"claim id {c.id!r} is registered twice by {first}, imported under two "
+                    f"module names ({existing.module!r} and {c.module!r}): import it one way "
+                    "(give it to --module once, and import it by that name elsewhere)")
             raise DuplicateClaimError(
-                f"claim id {c.id!r} is registered twice: by {_module_file(existing.module)} "
-                f"and {_module_file(c.module)}"
-            )
+                f"claim id {c.id!r} is registered twice: by {first} and {second}")
         run = _module_execution()
         before = self._executions.get(c.id) if existing is not None else None
         if run is not None and before is not None and before[0] is run[0] \
