@@ -60,6 +60,16 @@ def check_out_folder(out: str | os.PathLike) -> Path:
                 "another folder")
         if not os.access(path, os.W_OK | os.X_OK):
             raise ArgumentError(f"--out {str(out)!r} is not a writable folder")
+        # an entry of the wrong kind failed only after every point was computed ("cannot
+        # write to f1: File exists"), and left a temporary file behind
+        for name, folder in (("sweep.csv", False), ("slopes.json", False), ("figures", True),
+                             ("cache", True)):
+            entry = path / name
+            if entry.exists() and entry.is_dir() != folder:
+                raise ArgumentError(
+                    f"--out {str(out)!r}: {name} is a {'file' if folder else 'folder'}, where "
+                    f"a run writes {'a folder' if folder else 'a file'}: remove it or choose "
+                    "another folder")
         return path
     parent = path.parent
     while not parent.exists():

@@ -26,6 +26,7 @@ from specproof._core import (
     provenance,
     to_jsonable,
 )
+from specproof._core.files import atomic_write
 from specproof._core.threads import check_threads
 from specproof.dag_nets.architectures import ARCHITECTURES, arch_label, check_arch
 from specproof.dag_nets.executors import check_jobs, open_executor
@@ -215,9 +216,7 @@ def ntk_sweep_to_folder(
     fits = _fits(sweeps, measure, widths, out)
     _draw(sweeps, fits, measure, out)
     summary = {**record, "slopes": fits, "provenance": provenance()}
-    tmp = out / f".tmp-{os.getpid()}-slopes.json"
-    tmp.write_text(json.dumps(to_jsonable(summary), indent=2), encoding="utf-8")
-    os.replace(tmp, out / "slopes.json")
+    atomic_write(out / "slopes.json", json.dumps(to_jsonable(summary), indent=2))
     return summary
 
 

@@ -236,3 +236,22 @@ def test_memory_refusal_names_the_data_size_that_causes_it(tmp_path, capsys, fla
     with pytest.raises(ResourceLimitError, match="choose smaller widths"):
         preflight.check_memory("hessian", measurement_config("hessian"), [4, 10**6],
                                limit=2**30)
+
+
+def test_an_out_entry_of_the_wrong_kind_is_refused_before_any_work(tmp_path, capsys):
+    # slopes.json as a folder failed after every point ("Is a directory") and left a
+    # temporary file; figures as a file, "File exists" after the work
+    from specproof.cli import main
+
+    for name, make in (("slopes.json", "mkdir"), ("figures", "file")):
+        out = tmp_path / name.replace(".", "_")
+        out.mkdir()
+        if make == "mkdir":
+            (out / name).mkdir()
+        else:
+            (out / name).write_text("x")
+        assert main(["ntk", "--widths", "4,8", "--seeds", "2", "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert f"{name} is a {'folder' if make == 'mkdir' else 'file'}, where a run writes" in err
+        assert not (out / "cache").exists()
+        assert not any(p.name.startswith(".tmp-") for p in out.iterdir())
