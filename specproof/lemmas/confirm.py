@@ -108,6 +108,12 @@ def _arb(e: sympy.Basic, cache: dict[Any, Any]) -> Any:
         return flint.arb.pi()
     if e is sympy.E:
         return flint.arb(1).exp()
+    if e is sympy.GoldenRatio:
+        return (1 + flint.arb(5).sqrt()) / 2
+    if e is sympy.EulerGamma:
+        return flint.arb.const_euler()
+    if e is sympy.Catalan:
+        return flint.arb.const_catalan()
     if isinstance(e, sympy.Add):
         out = flint.arb(0)
         for a in e.args:

@@ -34,7 +34,12 @@ FUNCTIONS: dict[str, Any] = {
     "norm": mx.norm, "trace": mx.trace, "det": mx.det, "expm": mx.expm, "logm": mx.logm,
     "two_to_q": mx.two_to_q, "schatten": mx.schatten,
 }
-CONSTANTS: dict[str, Any] = {"pi": sympy.pi, "E": sympy.E, "inf": sympy.oo, "oo": sympy.oo}
+# sympy's names for its real constants: read as those constants, never as variables (a
+# statement about GoldenRatio was "refuted at GoldenRatio = 0")
+CONSTANTS: dict[str, Any] = {
+    "pi": sympy.pi, "E": sympy.E, "GoldenRatio": sympy.GoldenRatio,
+    "EulerGamma": sympy.EulerGamma, "Catalan": sympy.Catalan, "inf": sympy.oo, "oo": sympy.oo,
+}
 # sympy's names of numbers that are not real: as unknown names they became real variables
 # ("fails at nan = -1"), while oo was refused; a given variable of such a name still wins
 NOT_REAL_NAMES: dict[str, str] = {
