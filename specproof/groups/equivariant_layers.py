@@ -83,7 +83,11 @@ class EquivariantLinear:
     ) -> None:
         rng = as_generator(seed)
         self.rho_in, self.rho_out = rho_in, rho_out
-        self.basis = intertwiners(rho_in, rho_out, method=method, rng=rng)
+        # the basis gets a generator of its own (one draw): the Reynolds probes, or the
+        # elements a large group's check samples, must not shift the coefficients, so that
+        # both methods make the same layer from one seed
+        basis_rng = np.random.default_rng(int(rng.integers(2**63)))
+        self.basis = intertwiners(rho_in, rho_out, method=method, rng=basis_rng)
         d_out, d_in = rep_data(rho_out, "rho_out").dim, rep_data(rho_in, "rho_in").dim
         self.coefficients = rng.standard_normal(len(self.basis)) / np.sqrt(max(d_in, 1))
         self.weight = np.einsum("k,kij->ij", self.coefficients, self.basis).reshape(d_out, d_in)

@@ -37,6 +37,7 @@ from scipy.sparse.csgraph import connected_components
 
 from specproof._core import ArgumentError, as_generator, first_nonfinite
 from specproof.groups._repdata import check_same_group, rep_data
+from specproof.groups.canonical_basis import canonical_basis
 from specproof.groups.intertwiner_checks import _check_basis, _check_dimension
 
 DEFAULT_RTOL = float(np.sqrt(np.finfo(float).eps))
@@ -154,6 +155,10 @@ def _orbit_basis(gens_out: np.ndarray, gens_in: np.ndarray) -> np.ndarray:
         n_comp, labels = connected_components(graph, directed=True, connection="weak")
     else:
         n_comp, labels = n, np.arange(n)
+    # components numbered by their smallest index: the order of canonical_basis
+    first = np.full(n_comp, n)
+    np.minimum.at(first, labels, np.arange(n))
+    labels = np.argsort(np.argsort(first))[labels]
     sizes = np.bincount(labels, minlength=n_comp)
     basis = np.zeros((n_comp, n))
     basis[labels, np.arange(n)] = 1.0 / np.sqrt(sizes[labels])
@@ -269,7 +274,9 @@ def intertwiners(
     -------
     ndarray, shape (k, d_out, d_in)
         ``k = <chi_in, chi_out>`` matrices, orthonormal in the Frobenius inner product,
-        each satisfying ``rho_out(g) B = B rho_in(g)``.
+        each satisfying ``rho_out(g) B = B rho_in(g)``: the canonical basis of the space
+        (:func:`~specproof.groups.canonical_basis.canonical_basis`), the same for both
+        methods, every ``rng`` and every LAPACK build, to rounding.
 
     Raises
     ------
@@ -299,9 +306,11 @@ def intertwiners(
             # the orbit solution of permutation representations is exact: nothing to check
             _check_dimension(basis, a, b)
             _check_basis(basis, a.matrices, b.matrices, rtol, rng)
+            basis = canonical_basis(basis)
         return basis
     if method == "reynolds":
-        return reynolds_basis(b.matrices, a.matrices, b.inverse_matrices(), rtol=rtol, rng=rng)
+        return canonical_basis(
+            reynolds_basis(b.matrices, a.matrices, b.inverse_matrices(), rtol=rtol, rng=rng))
     raise ArgumentError(f"method must be 'nullspace' or 'reynolds', got {method!r}")
 
 

@@ -393,7 +393,8 @@ def test_equivariance_check_fails_a_broken_map_at_any_magnitude(scale):
     bad = check_equivariance(broken, G, R, rho_out, inputs=list(x))
     assert not bad.ok and 1.0 < bad.worst_error < 2.0, (bad.worst_error, bad.reason)
     good = check_equivariance(layer, G, R, rho_out, inputs=list(x))
-    assert good.ok and good.worst_error < 1e-14
+    # the layer's own rounding (1.6e-14 at every scale) with room to spare
+    assert good.ok and good.worst_error < good.tolerance / 2
 
 
 def test_equivariance_check_refuses_nan_inputs_and_fails_nan_outputs():
