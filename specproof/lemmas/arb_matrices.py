@@ -7,6 +7,7 @@ returns arb balls that contain the true value.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from fractions import Fraction
 from typing import Any
 
@@ -43,14 +44,47 @@ def _sym_eigs(G: Any) -> list[Any]:
 def _exact_singular_values(rows: list[list[sympy.Expr]]) -> list[Any] | None:
     """Singular values of a rational matrix: roots of the exact characteristic polynomial of
     M^T M, isolated rigorously by flint (multiplicities included); None if not rational."""
-    import flint
-
     if not all(v.is_Rational for row in rows for v in row):
         return None
-    M = flint.fmpq_mat([[flint.fmpq(int(v.p), int(v.q)) for v in row] for row in rows])
+    key = tuple(tuple((int(v.p), int(v.q)) for v in row) for row in rows)
+    # the square roots at the working precision of this call
+    return [r.nonnegative_part().sqrt() for r in _gram_eigenvalues(key)]
+
+
+_ROOT_CACHE: OrderedDict[Any, tuple[Any, ...]] = OrderedDict()
+_ROOT_CACHE_SIZE = 32
+
+
+def _gram_eigenvalues(key: tuple[tuple[tuple[int, int], ...], ...]) -> tuple[Any, ...]:
+    """The eigenvalues of ``M^T M`` (or ``M M^T``) as real balls, at least as accurate as
+    the working precision; roots computed before are reused when they are.
+
+    flint refines the roots to about the working precision, but where isolating them
+    needs more it goes far beyond (radius 1e-78613 for ``[[1, 1e-300], [0, 1]]``, 1.9 s a
+    call whatever the precision): a decision that retries at higher precisions then
+    computed them once per try.
+    """
+    import flint
+
+    prec = flint.ctx.prec
+    roots = _ROOT_CACHE.get(key)
+    if roots is not None and all(r.rel_accuracy_bits() >= prec for r in roots):
+        _ROOT_CACHE.move_to_end(key)
+        _CACHE_STATS["hits"] += 1
+        return roots
+    _CACHE_STATS["misses"] += 1
+    M = flint.fmpq_mat([[flint.fmpq(p, q) for p, q in row] for row in key])
     G = M.transpose() * M if M.nrows() >= M.ncols() else M * M.transpose()
-    roots = G.charpoly().numer().complex_roots()
-    return [r.real.nonnegative_part().sqrt() for r, mult in roots for _ in range(mult)]
+    found = G.charpoly().numer().complex_roots()
+    roots = tuple(r.real for r, mult in found for _ in range(mult))
+    _ROOT_CACHE[key] = roots
+    while len(_ROOT_CACHE) > _ROOT_CACHE_SIZE:
+        _ROOT_CACHE.popitem(last=False)
+    return roots
+
+
+# reuse counts, read by the tests
+_CACHE_STATS = {"hits": 0, "misses": 0}
 
 
 def _singular_values(M: Any) -> list[Any]:
