@@ -21,6 +21,8 @@ Two forms:
 
 :func:`convnorm_report` gives each channel's block norm and the layer's spectral norm
 before and after: on the code path ``||B_o|| <= 1`` and ``||B||_2 <= sqrt(C_out)``.
+The filter ``V`` is computed in :mod:`specproof.spectral.convnorm_fourier`, the report's
+norms in :mod:`specproof.spectral.convnorm_norms`.
 
 Examples
 --------
@@ -50,71 +52,13 @@ from specproof._core import (
 )
 from specproof.certificates import as_kernel, conv2d_operator, conv_geometry
 from specproof.certificates.convolution import _pair, correlate
+from specproof.spectral.convnorm_fourier import _apply_filter, _crop_stride, convnorm_filter
+from specproof.spectral.convnorm_norms import DENSE_MAX as DENSE_MAX
+from specproof.spectral.convnorm_norms import _embed as _embed
+from specproof.spectral.convnorm_norms import _norms
 from specproof.spectral.dtypes import as_native_array
-from specproof.spectral.operator_estimates import top_singular_value
 
 FORMS = ("code", "circular")
-DENSE_MAX = 2048  # input dimension up to which block norms come from a dense SVD
-
-
-def convnorm_filter(kernel: Any, grid: Any, onesided: bool = True) -> np.ndarray:
-    """``V_o(w) = (sum_c |K_hat_{o,c}(w)|^2)^{-1/2}`` on a ``grid``.
-
-    Parameters
-    ----------
-    kernel : array_like or torch.Tensor
-        ``(c_out, c_in, k_h, k_w)``.
-    grid : int or (int, int)
-        The DFT grid ``(N_h, N_w)`` (the kernel is zero-padded at the end, as in the
-        official code).
-    onesided : bool
-        ``rfft2`` layout ``(c_out, N_h, N_w // 2 + 1)`` (default) or the full
-        ``(c_out, N_h, N_w)``.
-
-    Raises
-    ------
-    ArgumentError
-        If some output channel has no energy at some frequency (``V`` would be infinite);
-        the channel and the frequency are named.
-
-    Examples
-    --------
-    >>> K = np.ones((1, 2, 1, 1))          # V = (1 + 1)^{-1/2} at every frequency
-    >>> convnorm_filter(K, 2)
-    array([[[0.70710678, 0.70710678],
-            [0.70710678, 0.70710678]]])
-    """
-    K = as_kernel(kernel)
-    g = conv_geometry(K.shape, grid, mode="circular")
-    f = np.fft.rfft2 if onesided else np.fft.fft2
-    # scale by an exact power of two first: V(2^-e K) = 2^e V(K), and squares of tiny or
-    # huge entries would underflow or overflow
-    hi = float(np.abs(K).max())
-    e = math.frexp(hi)[1] if hi > 0 else 0
-    energy = np.sum(np.abs(f(np.ldexp(K, -e), s=g.input_shape, axes=(2, 3))) ** 2, axis=1)
-    if not np.all(energy > 0):
-        o, i, j = (int(v) for v in np.argwhere(~(energy > 0))[0])
-        raise ArgumentError(
-            f"kernel output channel {o} has zero Fourier energy at frequency {(i, j)} of the "
-            f"{g.input_shape} grid: ConvNorm's V = (sum_c |K_hat|^2)^(-1/2) is infinite there"
-        )
-    V = np.ldexp(energy**-0.5, -e)
-    if not np.all(np.isfinite(V)):
-        raise ArgumentError("kernel is too small: ConvNorm's V overflows float64")
-    return V
-
-
-def _apply_filter(y: np.ndarray, V: np.ndarray) -> np.ndarray:
-    """``irfft2(rfft2(y) * V)`` per channel, on ``y``'s own grid; ``y`` is ``(B, C, H, W)``."""
-    H, W = y.shape[-2:]
-    return np.fft.irfft2(np.fft.rfft2(y, axes=(2, 3)) * V, s=(H, W), axes=(2, 3))
-
-
-def _crop_stride(y: np.ndarray, start: tuple[int, int], stride: tuple[int, int]) -> np.ndarray:
-    sh, sw = start
-    H, W = y.shape[-2:]
-    y = y[..., sh : H - sh, sw : W - sw]
-    return y[..., :: stride[0], :: stride[1]]
 
 
 @dataclass(frozen=True)
@@ -326,39 +270,6 @@ class ConvNormReport(Result):
     sqrt_c_out: float = 0.0
     method: str = "dense-svd"
     tol: float = 1e-10
-
-
-def _norms(op: LinearOperator, c_out: int, rows: int, seed: int) -> tuple[np.ndarray, float, str]:
-    if op.shape[1] <= DENSE_MAX:
-        D = op.dense()
-        blocks = [np.linalg.norm(D[o * rows : (o + 1) * rows], 2) for o in range(c_out)]
-        return np.array(blocks), float(np.linalg.norm(D, 2)), "dense-svd"
-    rng = np.random.default_rng(seed)
-    methods = set()
-
-    def top(A: LinearOperator) -> float:
-        value, how = top_singular_value(A, rng)
-        methods.add(how)
-        return value
-
-    blocks = []
-    for o in range(c_out):
-        sl = slice(o * rows, (o + 1) * rows)
-        blk = LinearOperator(
-            shape=(rows, op.shape[1]), dtype=np.float64,
-            matvec=lambda x, sl=sl: op.matvec(x)[sl],
-            rmatvec=lambda y, sl=sl: op.rmatvec(_embed(y, sl, op.shape[0])),
-        )
-        blocks.append(top(blk))
-    layer = top(op)
-    # "power-estimate" where ARPACK broke down on a flat spectrum for any of the norms
-    return np.array(blocks), layer, max(methods, key=lambda m: m == "power-estimate")
-
-
-def _embed(y: np.ndarray, sl: slice, n: int) -> np.ndarray:
-    z = np.zeros(n)
-    z[sl] = np.ravel(y)
-    return z
 
 
 def convnorm_report(

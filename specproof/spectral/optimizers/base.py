@@ -20,15 +20,15 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from specproof._core import (
-    ArgumentError,
-    ArgumentTypeError,
-    Displayable,
-    SpecproofError,
-    first_nonfinite,
-)
+from specproof._core import ArgumentError, ArgumentTypeError, Displayable, SpecproofError
 from specproof._core.display import html_repr
-from specproof.spectral.dtypes import mixed_dtype_error, working_dtype
+from specproof.spectral.dtypes import working_dtype
+from specproof.spectral.optimizers.hyperparameters import _same
+from specproof.spectral.optimizers.hyperparameters import beta_pair as beta_pair
+from specproof.spectral.optimizers.step_checks import _check_params, _state_in
+from specproof.spectral.optimizers.step_checks import (
+    _refuse_shared_memory as _refuse_shared_memory,
+)
 
 State = dict[str, Any]
 
@@ -69,70 +69,6 @@ def second_moment_overflow(
         f"whose square exceeds {float(np.finfo(dtype).max):.3g}; with v = inf the step "
         f"would not move that entry. {changed} ({hint})"
     )
-
-
-def _check_params(params: Any, grads: Any) -> list[str]:
-    if not isinstance(params, Mapping):
-        raise ArgumentTypeError(
-            f"params must be a dict of named numpy arrays, got {type(params).__name__}"
-        )
-    if not isinstance(grads, Mapping):
-        raise ArgumentTypeError(
-            f"grads must be a dict of named numpy arrays, got {type(grads).__name__}"
-        )
-    missing = [k for k in params if k not in grads]
-    extra = [k for k in grads if k not in params]
-    if missing:
-        raise ArgumentError(f"grads has no entry for parameter {missing[0]!r}")
-    if extra:
-        raise ArgumentError(f"grads[{extra[0]!r}] names no parameter in params")
-    names = list(params)
-    for name in names:
-        if not isinstance(name, str):
-            raise ArgumentTypeError(f"parameter names must be str, got {name!r}")
-        p, g = params[name], grads[name]
-        if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
-            got = f"ndarray {p.dtype}" if isinstance(p, np.ndarray) else type(p).__name__
-            raise ArgumentTypeError(
-                f"params[{name!r}] must be a floating-point numpy array (updated in place), "
-                f"got {got}"
-            )
-        if not p.flags.writeable:
-            raise ArgumentError(f"params[{name!r}] is read-only; the step updates it in place")
-        g = np.asarray(g)
-        if not (np.issubdtype(g.dtype, np.floating) or np.issubdtype(g.dtype, np.integer)):
-            raise ArgumentTypeError(f"grads[{name!r}] must be a real array, got dtype {g.dtype}")
-        if np.issubdtype(g.dtype, np.floating) and g.dtype != p.dtype:
-            raise mixed_dtype_error(f"grads[{name!r}]", g.dtype, f"params[{name!r}]", p.dtype,
-                                    "the step runs in the parameter's dtype")
-        if g.shape != p.shape:
-            raise ArgumentError(
-                f"grads[{name!r}] has shape {g.shape} but params[{name!r}] has shape {p.shape}"
-            )
-        first_nonfinite(g, f"grads[{name!r}]")
-        first_nonfinite(p, f"params[{name!r}]")
-    _refuse_shared_memory(params, names)
-    return names
-
-
-def _refuse_shared_memory(params: Mapping[str, np.ndarray], names: list[str]) -> None:
-    # {"a": W, "b": W[:3]}: the in-place write of one overwrote part of the other (a
-    # Cayley step then moved a's singular values by 0.011); may_share_memory compares
-    # bounds only, so only its hits are confirmed exactly
-    arrays = [(n, params[n]) for n in names]
-    for i, (a, pa) in enumerate(arrays):
-        for b, pb in arrays[i + 1:]:
-            if not np.may_share_memory(pa, pb):
-                continue
-            try:
-                shared = np.shares_memory(pa, pb, max_work=10**6)
-            except np.exceptions.TooHardError:
-                shared = True  # undecided within the work bound: not risked
-            if shared:
-                raise ArgumentError(
-                    f"params[{a!r}] and params[{b!r}] share memory (one is a view of the "
-                    "other): the in-place step of one would overwrite the other; give "
-                    "separate arrays")
 
 
 class Optimizer(Displayable, abc.ABC):
@@ -452,49 +388,3 @@ class Optimizer(Displayable, abc.ABC):
                         f"state[{pname!r}][{k!r}] has a negative entry "
                         f"{float(arr[arr < 0].flat[0]):g}: it is a second moment (a running "
                         "mean of squared gradients), never below 0")
-
-
-def _state_in(name: str, state: State, work: np.dtype, loaded: bool) -> State:
-    """``state`` with its float arrays in the parameter's working dtype ``work``.
-
-    A loaded state is converted (torch.optim's rule); a state this optimizer built for a
-    parameter of another dtype means the parameter changed dtype between steps, which is
-    refused rather than silently promoting every later step.
-    """
-    odd = {k: v for k, v in state.items()
-           if isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.floating)
-           and v.dtype != work}
-    if not odd:
-        return state
-    if not loaded:
-        key, arr = next(iter(odd.items()))
-        raise mixed_dtype_error(f"params[{name!r}]", work, f"its state {key!r}", arr.dtype,
-                                "the parameter changed dtype since the optimizer last "
-                                "stepped it")
-    return {**state, **{k: v.astype(work) for k, v in odd.items()}}
-
-
-def beta_pair(betas: Any, name: str = "betas") -> tuple[float, float]:
-    """Two floats in [0, 1), the EMA rates of the first and second moment."""
-    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise ArgumentError(f"{name} must be a pair (beta1, beta2), got {betas!r}")
-    out = []
-    for i, b in enumerate(betas):
-        if isinstance(b, bool) or not isinstance(b, (int, float, np.integer, np.floating)):
-            raise ArgumentTypeError(f"{name}[{i}] must be a real number, got {b!r}")
-        if not 0.0 <= float(b) < 1.0:
-            raise ArgumentError(f"{name}[{i}] must be in [0, 1), got {b}")
-        out.append(float(b))
-    return out[0], out[1]
-
-
-def _same(default: Any, value: Any) -> bool:
-    """Whether a stored hyperparameter equals its default (tuples stored as lists too)."""
-    if isinstance(default, tuple | list) and isinstance(value, tuple | list):
-        return list(default) == list(value)
-    if default is None:
-        return value is None or value == []
-    try:
-        return bool(default == value)
-    except Exception:  # arrays and other values without a plain ==
-        return False

@@ -1,0 +1,72 @@
+"""ConvNorm's Fourier filter: ``V_o(w) = (sum_c |K_hat_{o,c}(w)|^2)^{-1/2}`` from a kernel,
+its application per channel on a grid, and the crop and stride of the code path."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from specproof._core import ArgumentError
+from specproof.certificates import as_kernel, conv_geometry
+
+
+def convnorm_filter(kernel: Any, grid: Any, onesided: bool = True) -> np.ndarray:
+    """``V_o(w) = (sum_c |K_hat_{o,c}(w)|^2)^{-1/2}`` on a ``grid``.
+
+    Parameters
+    ----------
+    kernel : array_like or torch.Tensor
+        ``(c_out, c_in, k_h, k_w)``.
+    grid : int or (int, int)
+        The DFT grid ``(N_h, N_w)`` (the kernel is zero-padded at the end, as in the
+        official code).
+    onesided : bool
+        ``rfft2`` layout ``(c_out, N_h, N_w // 2 + 1)`` (default) or the full
+        ``(c_out, N_h, N_w)``.
+
+    Raises
+    ------
+    ArgumentError
+        If some output channel has no energy at some frequency (``V`` would be infinite);
+        the channel and the frequency are named.
+
+    Examples
+    --------
+    >>> K = np.ones((1, 2, 1, 1))          # V = (1 + 1)^{-1/2} at every frequency
+    >>> convnorm_filter(K, 2)
+    array([[[0.70710678, 0.70710678],
+            [0.70710678, 0.70710678]]])
+    """
+    K = as_kernel(kernel)
+    g = conv_geometry(K.shape, grid, mode="circular")
+    f = np.fft.rfft2 if onesided else np.fft.fft2
+    # scale by an exact power of two first: V(2^-e K) = 2^e V(K), and squares of tiny or
+    # huge entries would underflow or overflow
+    hi = float(np.abs(K).max())
+    e = math.frexp(hi)[1] if hi > 0 else 0
+    energy = np.sum(np.abs(f(np.ldexp(K, -e), s=g.input_shape, axes=(2, 3))) ** 2, axis=1)
+    if not np.all(energy > 0):
+        o, i, j = (int(v) for v in np.argwhere(~(energy > 0))[0])
+        raise ArgumentError(
+            f"kernel output channel {o} has zero Fourier energy at frequency {(i, j)} of the "
+            f"{g.input_shape} grid: ConvNorm's V = (sum_c |K_hat|^2)^(-1/2) is infinite there"
+        )
+    V = np.ldexp(energy**-0.5, -e)
+    if not np.all(np.isfinite(V)):
+        raise ArgumentError("kernel is too small: ConvNorm's V overflows float64")
+    return V
+
+
+def _apply_filter(y: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """``irfft2(rfft2(y) * V)`` per channel, on ``y``'s own grid; ``y`` is ``(B, C, H, W)``."""
+    H, W = y.shape[-2:]
+    return np.fft.irfft2(np.fft.rfft2(y, axes=(2, 3)) * V, s=(H, W), axes=(2, 3))
+
+
+def _crop_stride(y: np.ndarray, start: tuple[int, int], stride: tuple[int, int]) -> np.ndarray:
+    sh, sw = start
+    H, W = y.shape[-2:]
+    y = y[..., sh : H - sh, sw : W - sw]
+    return y[..., :: stride[0], :: stride[1]]
