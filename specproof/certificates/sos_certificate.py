@@ -14,9 +14,11 @@ certificates"). It proves a polynomial statement ``p >= 0`` on a domain
 * an optional substitution ``x_i = y_i^2`` (``"squares"``) for statements on the orthant:
   the identity is then about ``p(y^2)`` and ``g(y^2)``, ``h(y^2)``.
 
-This module reads and writes the document and validates its structure; whether it
-proves its statement is decided by :mod:`specproof.certificates.check_sos` only. It
-imports nothing of the producer side (an import-linter contract).
+This module reads and writes the document and validates its structure (its terms, the
+exponents, polynomials, blocks and equality multipliers, in
+:mod:`specproof.certificates.sos_terms`); whether it proves its statement is decided by
+:mod:`specproof.certificates.check_sos` only. It imports nothing of the producer side (an
+import-linter contract).
 """
 
 from __future__ import annotations
@@ -37,47 +39,38 @@ from specproof.certificates.json_fields import (
     _no_duplicates,
     _parse_int,
 )
-from specproof.certificates.rational_text import (
+from specproof.certificates.rational_text import (  # noqa: F401  (re-exported)
     CertificateFormatError,
     _short,
     check_common_denominator,
     parse_rational,
     rational_str,
 )
+from specproof.certificates.sos_terms import (  # noqa: F401  (re-exported)
+    MAX_BASIS,
+    MAX_DEGREE,
+    MAX_GENERATOR_FACTORS,
+    Block,
+    EqualityTerm,
+    Exponent,
+    Poly,
+    _block,
+    _exponent,
+    _is_int,
+    poly_from_json,
+    poly_to_json,
+)
 
 SOS_SCHEMA = "specproof.sos-certificate/1"
 """The general SoS certificate format this version writes and reads."""
 
+# the limits on the terms (degree, basis size, generator length) are in sos_terms
 MAX_VARIABLES = 400
-MAX_DEGREE = 64
 MAX_MULTIPLIER_POWER = 16
-MAX_BASIS = 4000
-MAX_GENERATOR_FACTORS = 8
 MAX_MULTIPLIER_TERMS = 2_000_000
 """Largest number of monomials of ``(c + sum y_i^2)^k`` a reader expands (C(n + k, k)):
 a forged file must not make the checker run for ages."""
 SUBSTITUTIONS = ("none", "squares")
-
-Exponent = tuple[int, ...]
-Poly = dict[Exponent, Fraction]
-
-
-@dataclass(frozen=True)
-class Block:
-    """One SoS term ``g * z^T G z``: ``generator`` indexes the domain inequalities whose
-    product is ``g`` (empty: ``g = 1``)."""
-
-    generator: tuple[int, ...]
-    basis: tuple[Exponent, ...]
-    gram: tuple[tuple[Fraction, ...], ...]
-
-
-@dataclass(frozen=True)
-class EqualityTerm:
-    """One term ``h_k * tau``: ``generator`` indexes the domain equalities."""
-
-    generator: int
-    polynomial: Poly
 
 
 @dataclass(frozen=True, eq=False)
@@ -277,72 +270,6 @@ class SoSCertificate:
                    provenance=prov, statement_sha256=sha,
                    matrices=tuple(tuple(m) for m in mats))
 
-
-def _is_int(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
-def _exponent(e: Any, n: int, where: str) -> Exponent:
-    if (not isinstance(e, list) or len(e) != n
-            or not all(_is_int(a) and 0 <= a <= MAX_DEGREE for a in e)):
-        raise CertificateFormatError(f"{where} must be a list of {n} integers in "
-                                     f"0..{MAX_DEGREE}, got {_short(e)}")
-    return tuple(e)
-
-
-def _block(b: Any, n: int, n_ineq: int, i: int) -> Block:
-    where = f"blocks[{i}]"
-    if not isinstance(b, dict):
-        raise CertificateFormatError(f"{where} must be an object, got {_short(b)}")
-    gen = b.get("generator")
-    if (not isinstance(gen, list) or len(gen) > MAX_GENERATOR_FACTORS
-            or not all(_is_int(g) and 0 <= g < n_ineq for g in gen)):
-        raise CertificateFormatError(f"{where}.generator must be a list of at most "
-                                     f"{MAX_GENERATOR_FACTORS} indices of the {n_ineq} domain "
-                                     f"inequalities, got {_short(gen)}")
-    basis = b.get("basis")
-    if not isinstance(basis, list) or not basis or len(basis) > MAX_BASIS:
-        raise CertificateFormatError(f"{where}.basis must be a list of 1..{MAX_BASIS} "
-                                     f"exponent lists, got {_short(basis)}")
-    z = tuple(_exponent(e, n, f"{where}.basis[{a}]") for a, e in enumerate(basis))
-    if len(set(z)) != len(z):
-        raise CertificateFormatError(f"{where}.basis has a repeated monomial")
-    gram = b.get("gram")
-    N = len(z)
-    if not isinstance(gram, list) or len(gram) != N:
-        raise CertificateFormatError(f"{where}.gram must be a list of {N} rows, got {_short(gram)}")
-    rows = []
-    for r, row in enumerate(gram):
-        if not isinstance(row, list) or len(row) != N:
-            raise CertificateFormatError(f"{where}.gram[{r}] must be a list of {N} rational "
-                                         f"strings, got {_short(row)}")
-        rows.append(tuple(parse_rational(x, f"{where}.gram[{r}][{c}]") for c, x in enumerate(row)))
-    # the exact LDL^T runs over the lcm of the entries' denominators: coprime 8000-digit
-    # ones in a 16 x 16 block ran for minutes (each within the per-number digit limit)
-    check_common_denominator(rows, f"{where}.gram")
-    return Block(tuple(gen), z, tuple(rows))
-
-
-def poly_to_json(p: Poly) -> list[list[Any]]:
-    """``[[exponent list, "p/q"], ...]`` sorted by exponent, zero coefficients left out."""
-    return [[list(e), rational_str(c)] for e, c in sorted(p.items()) if c != 0]
-
-
-def poly_from_json(terms: Any, n: int, where: str) -> Poly:
-    """Read ``[[exponent list, "p/q"], ...]``; a repeated exponent is refused."""
-    if not isinstance(terms, list):
-        raise CertificateFormatError(f"{where} must be a list of [exponents, 'p/q'] terms, got "
-                                     f"{_short(terms)}")
-    out: Poly = {}
-    for t, term in enumerate(terms):
-        if not isinstance(term, list) or len(term) != 2:
-            raise CertificateFormatError(f"{where}[{t}] must be [exponents, 'p/q'], got "
-                                         f"{_short(term)}")
-        e = _exponent(term[0], n, f"{where}[{t}][0]")
-        if e in out:
-            raise CertificateFormatError(f"{where} lists the monomial {list(e)} twice")
-        out[e] = parse_rational(term[1], f"{where}[{t}][1]")
-    return out
 
 
 def statement_digest(statement: dict[str, Any]) -> str:

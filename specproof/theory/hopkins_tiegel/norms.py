@@ -3,23 +3,16 @@ norm*: closed forms, the spectral baseline's factor-d guarantee, exactness of de
 for d <= 3, and the sandwich power method <= SoS_4 <= spectral baseline.
 
 Every claim compares numbers computed by :mod:`specproof.certificates`; the baseline and
-the power method are also held to references computed here (the explicit flattening's
+the power method are also held to references computed without the library
+(:mod:`~specproof.theory.hopkins_tiegel.norm_references`: the explicit flattening's
 ``eigvalsh``, a scipy multistart), so an inflated or deflated library value fails. Each
-negative control runs the same comparison on a variant that must be caught.
+negative control runs the same comparison on a variant that must be caught. The matrices
+they run on are drawn in :mod:`~specproof.theory.hopkins_tiegel.norm_instances`.
 """
 
 from __future__ import annotations
 
-import functools
-import itertools
-import math
-import zlib
-
 import numpy as np
-from scipy.linalg import hadamard
-from scipy.optimize import minimize
-from scipy.stats import ortho_group
-from threadpoolctl import ThreadpoolController
 
 from specproof.certificates import (
     epsnet_two_to_q,
@@ -31,39 +24,22 @@ from specproof.certificates import (
 from specproof.claims import claim
 from specproof.plotting import figure, log_ticks, place_legend
 from specproof.theory.hopkins_tiegel import PAPER
-
-
-def boolean_cube(m: int) -> np.ndarray:
-    """All 2^m rows of {-1, +1}^m."""
-    return np.array(list(itertools.product([-1.0, 1.0], repeat=m)))
+from specproof.theory.hopkins_tiegel.norm_instances import (  # noqa: F401  (re-exported)
+    _closed_form_cases,
+    _family,
+    boolean_cube,
+)
+from specproof.theory.hopkins_tiegel.norm_references import (  # noqa: F401  (re-exported)
+    _MULTISTART_CACHE,
+    _blas_controller,
+    _cached_multistart,
+    explicit_lambda_max,
+    multistart_quartic_max,
+    quartic_ratio,
+)
 
 
 # --------------------------------------------------------------------------- closed forms
-def _closed_form_cases(rng: np.random.Generator, d_max: int, cube_ms, variant: str):
-    """(name, X, q, value of ||X||_{2->q} claimed, use_sos) for the closed forms."""
-    cases = []
-    for d in range(2, d_max + 1):
-        Q = ortho_group.rvs(d, random_state=int(rng.integers(2**31)))
-        for q in (3.0, 4.0, 6.0):
-            cases.append((f"I_{d}", np.eye(d), q, 1.0))
-            cases.append((f"orthogonal_{d}", Q, q, 1.0))
-        u, w = rng.standard_normal(d + 3), rng.standard_normal(d)
-        for q in (3.0, 4.0, 5.0):
-            # ||u w^T||_{2->q} = ||u||_q ||w||_2; the wrong variant uses ||u||_2
-            lu = np.linalg.norm(u, ord=2 if variant == "wrong" else q)
-            cases.append((f"rank1_{d}", np.outer(u, w), q, float(lu * np.linalg.norm(w))))
-        s = rng.standard_normal(d)
-        cases.append((f"diag_{d}", np.diag(s), 4.0, float(np.max(np.abs(s)))))
-    for k in (2, 4, 8):
-        if k <= max(d_max, 4) * 2:
-            cases.append((f"hadamard_{k}", hadamard(k).astype(float), 4.0, math.sqrt(k)))
-    for m in cube_ms:
-        # 2^m (3 - 2/m); the wrong variant drops the -2/m (the Gaussian moment 3)
-        val4 = 2**m * (3.0 if variant == "wrong" else 3.0 - 2.0 / m)
-        cases.append((f"cube_{m}", boolean_cube(m), 4.0, val4**0.25))
-    return cases
-
-
 @claim(
     "hopkins-tiegel.closed-forms",
     paper=PAPER.key,
@@ -106,108 +82,6 @@ def closed_forms(ctx, d_max, cube_ms, tol, variant="true"):
 def closed_forms_wrong(ctx, d_max, cube_ms, tol):
     r"""Wrong closed forms: $\|u\|_2 \|w\|_2$ for rank one, $3 \cdot 2^m$ for the Boolean cube."""
     return closed_forms.check(ctx, d_max, cube_ms, tol, variant="wrong")
-
-
-# --------------------------------------------------------------------------- families
-def _family(name: str, n: int, d: int, rng: np.random.Generator) -> np.ndarray:
-    if name == "gaussian":
-        return rng.standard_normal((n, d))
-    if name == "student-t":
-        return rng.standard_t(3, size=(n, d))
-    if name == "spike":
-        # most mass on one hidden direction: a random vector sees only ~1/d^2 of it
-        u = rng.standard_normal(d)
-        u /= np.linalg.norm(u)
-        return np.outer(rng.standard_normal(n), u) * 3 + 0.1 * rng.standard_normal((n, d))
-    if name == "sparse":
-        mask = rng.random((n, d)) < 2.0 / d
-        return rng.standard_normal((n, d)) * mask + 1e-3 * rng.standard_normal((n, d))
-    raise ValueError(name)
-
-
-# --------------------------------------------------------------------------- references
-def explicit_lambda_max(X: np.ndarray) -> float:
-    """``lambda_max(sum_i (x_i kron x_i)(x_i kron x_i)^T)`` from the explicit matrix.
-
-    The ``d^2 x d^2`` matrix is formed here and handed to ``numpy.linalg.eigvalsh`` (no
-    library code), up to ``d^2 = 400``; beyond, the ``n x n`` Gram matrix with entries
-    ``<x_i, x_j>^2`` (the same nonzero eigenvalues) keeps the paper profile cheap.
-
-    Parameters
-    ----------
-    X : numpy.ndarray (n, d)
-        Rows ``x_i``.
-
-    Returns
-    -------
-    float
-        The largest eigenvalue, the spectral baseline's bound on ``||X||_{2->4}^4``.
-    """
-    n, d = X.shape
-    if d * d <= 400:
-        K = (X[:, :, None] * X[:, None, :]).reshape(n, d * d)  # rows x_i kron x_i
-        return float(np.linalg.eigvalsh(K.T @ K)[-1])
-    return float(np.linalg.eigvalsh((X @ X.T) ** 2)[-1])
-
-
-def quartic_ratio(X: np.ndarray, v: np.ndarray) -> float:
-    """``||Xv||_4^4 / ||v||_2^4``, the objective whose maximum is ``||X||_{2->4}^4``.
-
-    Parameters
-    ----------
-    X : numpy.ndarray (n, d)
-    v : numpy.ndarray (d,)
-        Any nonzero vector (the ratio is scale invariant).
-
-    Returns
-    -------
-    float
-    """
-    return float(np.sum((X @ v) ** 4) / np.dot(v, v) ** 2)
-
-
-def multistart_quartic_max(X: np.ndarray, rng: np.random.Generator, starts: int = 4,
-                           extra=()) -> float:
-    """The best local maximum of ``||Xv||_4^4 / ||v||^4`` found by quasi-Newton multistart.
-
-    Independent of :func:`specproof.certificates.power_method`: scipy's L-BFGS-B on the
-    scale-invariant ratio (analytic gradient) from ``starts`` Gaussian starts, the three
-    largest rows of ``X`` and the vectors in ``extra``. At a maximum the value is
-    second-order in the position, so it is accurate far below the 1e-6 it is compared at.
-
-    Parameters
-    ----------
-    X : numpy.ndarray (n, d)
-    rng : numpy.random.Generator
-        Draws the Gaussian starts.
-    starts : int
-        Number of Gaussian starts.
-    extra : iterable of numpy.ndarray (d,)
-        Further starts (e.g. the power method's witness).
-
-    Returns
-    -------
-    float
-        The largest ratio reached, a lower bound on ``||X||_{2->4}^4``.
-    """
-    def neg(v):
-        Xv = X @ v
-        N = float(np.dot(v, v))
-        F = float(np.sum(Xv**4))
-        grad = 4.0 * (X.T @ Xv**3 / N**2 - F * v / N**3)
-        return -F / N**2, -grad
-
-    rows = X[np.argsort(-np.linalg.norm(X, axis=1))[:3]]
-    v0s = [*rng.standard_normal((starts, X.shape[1])), *rows, *extra]
-    best = 0.0
-    for v0 in v0s:
-        v0 = np.asarray(v0, dtype=float)
-        v0 = v0 / np.linalg.norm(v0)
-        res = minimize(neg, v0, jac=True, method="L-BFGS-B",
-                       options={"gtol": 1e-10, "ftol": 1e-15})
-        best = max(best, quartic_ratio(X, res.x), quartic_ratio(X, v0))
-    return best
-
 
 # --------------------------------------------------------------------------- baseline
 @claim(
@@ -359,31 +233,6 @@ def _cached_sos(X: np.ndarray):
             _SOS_CACHE.clear()
         _SOS_CACHE[key] = solve_sos(X, 4)
     return _SOS_CACHE[key]
-
-
-_MULTISTART_CACHE: dict[bytes, float] = {}
-
-
-@functools.cache
-def _blas_controller() -> ThreadpoolController:
-    # made once: threadpool_limits() rescans the loaded libraries on every call
-    return ThreadpoolController()
-
-
-def _cached_multistart(X: np.ndarray, witness: np.ndarray) -> float:
-    """:func:`multistart_quartic_max` of X (also from ``witness``), remembered for the
-    control; its random starts are seeded by the instance, not drawn from ``ctx.rng``, so
-    the instances and the power method see the same stream as without it."""
-    key = X.tobytes() + str(X.shape).encode() + np.asarray(witness).tobytes()
-    if key not in _MULTISTART_CACHE:
-        if len(_MULTISTART_CACHE) > 256:
-            _MULTISTART_CACHE.clear()
-        rng = np.random.default_rng(zlib.crc32(X.tobytes()))
-        # one BLAS thread: L-BFGS-B's many tiny products were 30x slower with two threads
-        # on a loaded 2-core machine (the values do not depend on it)
-        with _blas_controller().limit(limits=1):
-            _MULTISTART_CACHE[key] = multistart_quartic_max(X, rng, extra=[witness])
-    return _MULTISTART_CACHE[key]
 
 
 @claim(
