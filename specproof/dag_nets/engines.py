@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from specproof.dag_nets.scaled_grams import ScaledGram, add_gram_product, scaled_gram
+
 # Gathers over edges are done in chunks of at most this many (edge, example) entries.
 _CHUNK_ENTRIES = 1 << 21
 _GATHER_ENTRIES = 1 << 15
@@ -142,26 +144,21 @@ class BlockEngine:
 
     def ntk(self, A1: np.ndarray, Y1: np.ndarray, A2: np.ndarray, Y2: np.ndarray) -> np.ndarray:
         K = np.zeros((A1.shape[1], A2.shape[1]), dtype=A1.dtype)
-        ga: dict[tuple[int, int], np.ndarray] = {}
-        gy: dict[tuple[int, int], np.ndarray] = {}
-        overflowed: set[tuple[int, int]] = set()
+        ga: dict[tuple[int, int], ScaledGram] = {}
+        gy: dict[tuple[int, int], ScaledGram] = {}
         same = A1 is A2 and Y1 is Y2
         for blocks in self.gen_blocks[1:]:
             for b in blocks:
                 if b.src not in ga:
-                    a1 = A1[b.src[0] : b.src[1]]
-                    ga[b.src] = a1.T @ (a1 if same else A2[b.src[0] : b.src[1]])
-                    if not np.isfinite(ga[b.src].sum()):
-                        overflowed.add(b.src)
+                    ga[b.src] = scaled_gram(A1[b.src[0] : b.src[1]], A2[b.src[0] : b.src[1]],
+                                            same)
                 if b.dst not in gy:
-                    y1 = Y1[b.dst[0] : b.dst[1]]
-                    gy[b.dst] = y1.T @ (y1 if same else Y2[b.dst[0] : b.dst[1]])
-                if b.src in overflowed:
-                    # a . a' overflowed where the cotangents vanish (a saturated erf at
-                    # huge inputs): the block's Jacobian is 0 there, not inf * 0 = NaN
-                    K += np.where(gy[b.dst] == 0.0, 0.0, ga[b.src] * gy[b.dst])
-                else:
-                    K += ga[b.src] * gy[b.dst]
+                    gy[b.dst] = scaled_gram(Y1[b.dst[0] : b.dst[1]], Y2[b.dst[0] : b.dst[1]],
+                                            same)
+                # a . a' overflowing where the cotangents vanish (a saturated erf at huge
+                # inputs), or underflowing where they are huge, is scaled out: the term is
+                # what the product is, not inf * 0 = NaN or 0 * finite = 0
+                add_gram_product(K, ga[b.src], gy[b.dst])
         return K
 
 

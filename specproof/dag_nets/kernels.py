@@ -142,7 +142,7 @@ def _rho(c: np.ndarray, a: np.ndarray, b: np.ndarray, pairs=None):
 
 def _two_product(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(p, err)`` with ``p = fl(x y)`` and ``p + err = x y`` exactly (Dekker, Veltkamp's
-    split); finite for ``|x|, |y|`` below ~1e150."""
+    split); finite for ``|x|, |y|`` below ~1e150 (callers scale by powers of two)."""
     split = 134217729.0  # 2^27 + 1
     with np.errstate(over="ignore", invalid="ignore"):
         p = x * y
@@ -158,28 +158,45 @@ def _two_product(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _erf(c, a, b, pairs=None):
     # E[erf erf] = (2/pi) arcsin(q), q = 2c / sqrt(P), P = (1 + 2a)(1 + 2b);
-    # E[erf' erf'] = (4/pi) / sqrt(P - 4c^2), with P - 4c^2 = 1 + 2a + 2b + 4 (ab - c^2)
-    # and ab - c^2 >= 0 from exact products: through 1 - q^2 the cancellation cost
-    # u (1 + 2a)(1 + 2b) / (P - 4c^2), 5 % at a = 1e15 and inf from 1e17 on the diagonal
-    ra, rb = _pair(1.0 / np.sqrt(1 + 2 * a), 1.0 / np.sqrt(1 + 2 * b), pairs)
+    # E[erf' erf'] = (4/pi) / sqrt(D), D = P - 4c^2 = 1 + 2a + 2b + 4 (ab - c^2), with
+    # ab - c^2 >= 0 from exact products: through 1 - q^2 the cancellation cost
+    # u (1 + 2a)(1 + 2b) / D, 5 % at a = 1e15 and inf from 1e17 on the diagonal.
+    # a, b, c are scaled by 2^-k (exactly) to about 1 where they exceed it, since the exact
+    # products overflowed from a ~ 1e154 on (ed read NaN): D = 4^k D', sqrt(P) = 2^k sP.
     aa, bb = _pair(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64), pairs)
-    p1, e1 = _two_product(aa, bb)
-    p2, e2 = _two_product(c, c)
+    k = np.maximum(np.frexp(np.maximum(aa, bb))[1], 0)
+    a_s, b_s, c_s = np.ldexp(aa, -k), np.ldexp(bb, -k), np.ldexp(c, -k)
+    p1, e1 = _two_product(a_s, b_s)
+    p2, e2 = _two_product(c_s, c_s)
     det = (p1 - p2) + (e1 - e2)
     np.maximum(det, 0.0, out=det)
-    ed = 1.0 + 2.0 * aa + 2.0 * bb + 4.0 * det
-    np.sqrt(ed, out=ed)
-    np.divide(4 / np.pi, ed, out=ed)
-    q = c * 2.0
-    q *= ra
-    q *= rb
-    np.clip(q, -1.0, 1.0, out=q)
-    e = np.arcsin(q, out=q)
+    tiny = np.ldexp(1.0, -k)
+    D = tiny * tiny + tiny * (2.0 * a_s + 2.0 * b_s) + 4.0 * det
+    ed = np.divide(4 / np.pi, np.ldexp(np.sqrt(D), k))
+    sP = np.sqrt((tiny + 2.0 * a_s) * (tiny + 2.0 * b_s))
+    q = np.clip(2.0 * c_s / sP, -1.0, 1.0)
+    e = np.arcsin(q)
     e *= 2 / np.pi
-    # (2/pi) arcsin(2a / (1 + 2a)) = 1 - (4/pi) arcsin(1 / sqrt(2 + 4a)): no arcsin near 1
-    da = 1.0 - (4 / np.pi) * np.arcsin(1.0 / np.sqrt(2.0 + 4.0 * a))
-    db = 1.0 - (4 / np.pi) * np.arcsin(1.0 / np.sqrt(2.0 + 4.0 * b))
-    return e, ed, da, db
+    # near |q| = 1 (near-equal inputs) arcsin(q) lost 1e-8: 1 - |q| = D / (sP (sP + 2|c|)),
+    # computed without cancellation, and arcsin|q| = pi/2 - 2 arcsin(sqrt((1 - |q|) / 2))
+    near = np.abs(q) > 0.5
+    if np.any(near):
+        one_minus = D / (sP * (sP + 2.0 * np.abs(c_s)))
+        e_near = np.sign(c_s) * (1.0 - (4 / np.pi) * np.arcsin(np.sqrt(one_minus / 2.0)))
+        e = np.where(near, e_near, e)
+    return e, ed, _erf_variance(a), _erf_variance(b)
+
+
+def _erf_variance(a):
+    """``(2/pi) arcsin(2a / (1 + 2a))`` to a few ulps for every variance ``a >= 0``."""
+    a = np.asarray(a, dtype=np.float64)
+    with np.errstate(over="ignore"):  # 4a = inf past 4.5e307: the limit 1 is right
+        # near 1 (a > 1/2) as 1 - (4/pi) arcsin(1 / sqrt(2 + 4a)): no arcsin near 1; below,
+        # directly (that form cancelled to 0 at a = 1e-300 and lost 1e-13 at a = 1e-3)
+        near_one = 1.0 - (4 / np.pi) * np.arcsin(1.0 / np.sqrt(2.0 + 4.0 * a))
+    low = np.minimum(a, 0.5)  # both branches are evaluated
+    small = (2 / np.pi) * np.arcsin(2.0 * low / (1.0 + 2.0 * low))
+    return np.where(a > 0.5, near_one, small)
 
 
 def _leaky(c, a, b, s: float, pairs=None):

@@ -54,6 +54,7 @@ from specproof._core import (
 )
 from specproof.dag_nets.activations import node_activations
 from specproof.dag_nets.errors import InputShapeError
+from specproof.dag_nets.identical_inputs import identical_pairs, input_variances, pin_diagonal
 from specproof.dag_nets.kernels import DEFAULT_TOL, MAX_NODES, _dual, closed_form
 from specproof.dag_nets.structure import analyse
 
@@ -207,7 +208,9 @@ def _limit_unchecked(graph, X, X2, activation, bias, output, inputs, outputs, me
         iu, ju = np.triu_indices(n1)
         ent = iu.size
     else:
+        iu = ju = None
         ent = n1 * n2
+    same = identical_pairs(A, B, sym, iu, ju)
 
     # Nodes in topological generations, grouped by activation inside one (each group is
     # then a contiguous slice); only what reaches `out` matters.
@@ -230,10 +233,9 @@ def _limit_unchecked(graph, X, X2, activation, bias, output, inputs, outputs, me
             i = idx[u]
             G = xa @ xb.T / m
             C[i] = G[iu, ju] if sym else G.reshape(-1)
+            da[i], db[i] = input_variances(same, A, B, sym, slice(col, col + m), m)
+            pin_diagonal(C[i : i + 1], da[i : i + 1], same)
             P[i] = C[i]
-            da[i] = np.einsum("ij,ij->i", xa, xa) / m
-            if not sym:
-                db[i] = np.einsum("ij,ij->i", xb, xb) / m
         col += m
     rows, cols, vals = [], [], []
     for v in order[len(gens[0]):]:
@@ -257,6 +259,7 @@ def _limit_unchecked(graph, X, X2, activation, bias, output, inputs, outputs, me
             T += b2
         a_rows = Wg @ da[:lo] + b2
         b_cols = a_rows if sym else Wg @ db[:lo] + b2
+        pin_diagonal(S, a_rows, same)  # equal already, as sums of equal terms: made sure
         k = 0
         while k < len(gen):  # one vectorised call per run of one activation
             act = acts[gen[k]]
@@ -267,10 +270,11 @@ def _limit_unchecked(graph, X, X2, activation, bias, output, inputs, outputs, me
             Sg, Tg = S[k:k2], T[k:k2]
             if act.identity and closed_form(act) is not None:  # C = Sigma, Cdot = 1
                 C[g0:g1] = Sg
-                np.add(Sg, Tg, out=P[g0:g1])
                 da[g0:g1] = a_rows[k:k2]
                 if not sym:
                     db[g0:g1] = b_cols[k:k2]
+                pin_diagonal(C[g0:g1], da[g0:g1], same)
+                np.add(C[g0:g1], Tg, out=P[g0:g1])
                 methods.setdefault(act.name, "closed form")
             else:
                 if sym:
@@ -286,6 +290,7 @@ def _limit_unchecked(graph, X, X2, activation, bias, output, inputs, outputs, me
                     P[g0:g1] = r.ed.reshape(k2 - k, -1)
                     da[g0:g1] = r.da
                     db[g0:g1] = r.db
+                pin_diagonal(C[g0:g1], da[g0:g1], same)
                 P[g0:g1] *= Tg
                 P[g0:g1] += C[g0:g1]
                 qerr = max(qerr, r.error)

@@ -88,7 +88,11 @@ def parse_widths(text: str) -> list[int]:
             raise ArgumentError(f"--widths {p} is not a width: widths are positive integers "
                                 f"(got {text!r})")
         widths.append(w)
-    if len(widths) < 2 or len(set(widths)) != len(widths):
+    repeated = sorted({w for w in widths if widths.count(w) > 1})
+    if repeated:
+        raise ArgumentError(f"--widths lists {', '.join(map(str, repeated))} more than once "
+                            f"(got {text!r}); give each width once")
+    if len(widths) < 2:
         raise ArgumentError(f"--widths needs at least two distinct widths, got {text!r}")
     return sorted(widths)
 
