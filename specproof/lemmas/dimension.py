@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,9 +57,13 @@ def dimension_family(builder: Callable[[int], Any], dims: Iterable[int]) -> Dime
     >>> dimension_family(lambda d: f"x >= {d}", range(1, 4)).dims
     (1, 2, 3)
     """
-    ds = tuple(int(d) for d in dims)
+    given = list(dims)
+    # int(d) truncated dims=[1.5] to 1 ("d=1: PROVED") and read True as 1
+    if any(isinstance(d, bool) or not isinstance(d, numbers.Integral) for d in given):
+        raise StatementError(f"dims must be increasing positive integers, got {given}")
+    ds = tuple(int(d) for d in given)
     if not ds or any(d < 1 for d in ds) or list(ds) != sorted(set(ds)):
-        raise StatementError(f"dims must be increasing positive integers, got {list(dims)}")
+        raise StatementError(f"dims must be increasing positive integers, got {given}")
     return DimensionFamily(builder, ds)
 
 
@@ -90,6 +95,10 @@ def check_dimensions(family: Any, dims: Iterable[int] | None = None, exact_up_to
     """
     from specproof.lemmas.refute import refute
 
+    if isinstance(exact_up_to, bool) or not isinstance(exact_up_to, numbers.Integral) \
+            or exact_up_to < 0:
+        raise StatementError(f"exact_up_to must be an integer >= 0 (the largest dimension "
+                             f"proved exactly; 0 for none), got {exact_up_to!r}")
     fam = family if isinstance(family, DimensionFamily) else dimension_family(
         family, dims if dims is not None else range(1, 7))
     verdicts: dict[int, Any] = {}

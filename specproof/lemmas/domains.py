@@ -156,10 +156,24 @@ def _number(v: Any, what: str) -> sympy.Expr:
         # refute demoted a valid witness
         raise StatementError(f"{what} must be finite, got {out}; a half-line is a "
                              "constraint (constraints('x >= 0')), all of R no domain at all")
-    if abs(out) > sympy.Float(1.7976931348623157e308):
+    try:
+        if not out.is_comparable:  # sympy's own test, which Max/Min of the bounds apply
+            raise ValueError
+        beyond = bool(abs(out) > sympy.Float(1.7976931348623157e308))
+    except (TypeError, ValueError):
+        # exp(exp(1000)) cannot be evaluated, sqrt(5 + 2 sqrt(6)) - sqrt(2) - sqrt(3) (0)
+        # not signed: a raw "cannot create mpf" / "not comparable" blamed the statement
+        raise StatementError(f"{what} is {sympy.sstr(out)[:60]}, a number whose size or "
+                             "sign sympy cannot decide; give a rational or decimal "
+                             "bound") from None
+    if beyond:
         # exact, but the search runs in floats: x + 10**400 was inf at every point, and a
         # domain with points in it was reported as having none
-        raise StatementError(f"{what} is {sympy.Float(out, 3)}, beyond float64's range "
+        try:
+            shown = f"{sympy.Float(out, 3)}"
+        except (TypeError, ValueError):  # exp(exp(1000)): too large to evaluate at all
+            shown = sympy.sstr(out)[:60]
+        raise StatementError(f"{what} is {shown}, beyond float64's range "
                              "(about 1.8e308), where the search cannot evaluate; give a "
                              "bound within it")
     return out
@@ -185,7 +199,13 @@ def box(bounds: Mapping[Any, tuple[Any, Any]] | None = None, **named: tuple[Any,
             raise StatementError(f"box: each bound is symbol: (lo, hi), got {s!r}: {bd!r}")
         lo = _number(bd[0], f"box lower bound of {s}")
         hi = _number(bd[1], f"box upper bound of {s}")
-        if not lo <= hi:
+        try:
+            ordered = bool(lo <= hi)
+        except TypeError:
+            raise StatementError(f"box: sympy cannot decide whether the bounds of {s} are in "
+                                 f"order ({sympy.sstr(lo)[:40]} <= {sympy.sstr(hi)[:40]}); "
+                                 "give rational or decimal bounds") from None
+        if not ordered:
             raise StatementError(f"box: the bound of {s} is empty ({lo} > {hi})")
         syms.append(s)
         params.append((lo, hi))
@@ -287,7 +307,16 @@ def constraints(*relations: Any) -> Domain:
                 f"constraint {st.text!r} is claimed only {st.domain.describe()}; state that "
                 "as constraints of its own (e.g. 'x >= 0') and the "
                 "constraint without the functions that need it")
-        (eqs if st.relation == "==" else ineqs).append(st.difference())
+        diff = st.difference()
+        if diff.is_number and (diff.is_negative if st.relation != "==" else diff.is_zero is False):
+            # 0*x >= 1: sympy reads -1 >= 0; prove then reported an "independent checker"
+            # rejection instead of saying the domain is empty
+            from specproof.lemmas.errors import EmptyDomainError
+
+            raise EmptyDomainError(f"constraint {st.text!r} is never true (it reads "
+                                   f"{sympy.sstr(diff)} {'= 0' if st.relation == '==' else '>= 0'}"
+                                   "): the domain is empty")
+        (eqs if st.relation == "==" else ineqs).append(diff)
         parts.append(Part("constraint", st.variables, (st.text,)))
     return Domain(tuple(parts), tuple(ineqs), tuple(eqs))
 

@@ -59,9 +59,17 @@ def exact_number(value: Any, what: str) -> sympy.Expr:
         return sympy.Rational(repr(float(value)))
     if isinstance(value, Fraction):
         return sympy.Rational(value.numerator, value.denominator)
-    if isinstance(value, (numbers.Real, str, sympy.Expr)):
+    if isinstance(value, str):
+        # never sympy.sympify: its parser evaluates Python (a box bound ran a command)
+        from specproof.lemmas.parse import read_constant
+
+        v = rationalize_floats(read_constant(value, what))
+        if v.is_number and v.is_real and v.is_finite:
+            return v
+        raise StatementError(f"{what} must be a finite real number, got {value!r}")
+    if isinstance(value, (numbers.Real, sympy.Expr)):
         try:
-            v = sympy.sympify(value, rational=True)
+            v = sympy.sympify(value, rational=True, strict=True)
         except (sympy.SympifyError, TypeError, SyntaxError) as exc:
             raise StatementError(f"{what} must be a number, got {value!r}") from exc
         if v.is_number and v.is_real and v.is_finite:
@@ -69,6 +77,19 @@ def exact_number(value: Any, what: str) -> sympy.Expr:
         if v in (sympy.oo, -sympy.oo):
             return v
     raise StatementError(f"{what} must be a finite real number, got {value!r}")
+
+
+def number_parameter(value: Any, what: str) -> sympy.Expr:
+    """A functional's parameter (a norm's ord, a Schatten ``p``, ``q``) as sympy, a string
+    read by the statement reader (never ``sympy.sympify``'s Python-evaluating parser)."""
+    if isinstance(value, str):
+        from specproof.lemmas.parse import read_constant
+
+        return read_constant(value, what)
+    try:
+        return sympy.sympify(value, strict=True)
+    except (sympy.SympifyError, TypeError) as exc:
+        raise StatementError(f"{what} must be a number, got {value!r}") from exc
 
 
 def rationalize_floats(expr: sympy.Expr) -> sympy.Expr:
@@ -79,4 +100,4 @@ def rationalize_floats(expr: sympy.Expr) -> sympy.Expr:
     return expr.xreplace({f: exact_number(f, "a constant") for f in floats})
 
 
-__all__ = ["exact_number", "rationalize_floats", "symbols"]
+__all__ = ["exact_number", "number_parameter", "rationalize_floats", "symbols"]

@@ -26,6 +26,7 @@ from sympy.core.symbol import Str
 
 from specproof.lemmas.display import shown, tex_label
 from specproof.lemmas.errors import ShapeError, StatementError
+from specproof.lemmas.exact_numbers import number_parameter
 from specproof.lemmas.matrices import Matrix, _as_matrix, _as_scalar
 
 
@@ -50,7 +51,7 @@ class MatrixFunctional(sympy.Expr):
         else:
             label_arg = Str(label)
         return sympy.Expr.__new__(cls, kind, sympy.ImmutableMatrix(matrix), label_arg,
-                                  *[sympy.sympify(p) for p in params])
+                                  *[number_parameter(p, f"{kind} parameter") for p in params])
 
     @property
     def kind(self) -> str:
@@ -173,7 +174,7 @@ def schatten(X: Any, p: Any) -> sympy.Expr:
     Abs(A_0_0)
     """
     X = _as_matrix(X, "schatten")
-    p = sympy.sympify(p)
+    p = number_parameter(p, "schatten's p")
     if p == sympy.oo:
         return _opnorm(X)
     if not (p.is_number and p.is_real and p >= 1):
@@ -209,10 +210,15 @@ def norm(X: Any, ord: Any = None) -> sympy.Expr:  # noqa: A002 - numpy's name
     >>> norm(Matrix("A", 2, 2), 2)
     norm(A, 2)
     """
+    key = ord if isinstance(ord, str) else (None if ord is None else
+                                            number_parameter(ord, "norm's ord"))
     if not isinstance(X, (Matrix, sympy.MatrixBase, Sequence)) or isinstance(X, str):
+        if key not in (None, "fro", "nuc", 1, 2, sympy.oo):
+            # norm(x, 'bogus') and norm(x, -7) of a scalar were |x| whatever the ord
+            raise StatementError(f"norm(scalar, ord={ord!r}): ord must be one of None, "
+                                 "'fro', 2, 'nuc', 1, inf (all give the absolute value)")
         return sympy.Abs(_as_scalar(X, "norm"))
     X = _as_matrix(X, "norm")
-    key = ord if isinstance(ord, str) else (None if ord is None else sympy.sympify(ord))
     vector_like = 1 in X.shape
     if key in (None, "fro") or (vector_like and key == 2):
         if key == "fro" and vector_like and X.kind == "expression" and X.label == "vector":
@@ -243,7 +249,7 @@ def two_to_q(X: Any, q: Any) -> sympy.Expr:
     'two_to_q'
     """
     X = _as_matrix(X, "two_to_q")
-    q = sympy.sympify(q)
+    q = number_parameter(q, "two_to_q's q")
     if not (q.is_number and q.is_real and q >= 1):
         raise StatementError(f"two_to_q({X.label}, q): q must be a number >= 1, got {q}")
     if q == 2:

@@ -99,10 +99,29 @@ def _functional_value(node: MatrixFunctional, M: np.ndarray, cache: dict[Any, An
     return float(cache[key][i, j])
 
 
+# lambdify prints every rational in full, and Python prints no integer of over 4300
+# digits: x >= 10**-1000 * ... (5 factors) ended in a traceback. The search is in floats
+# (every witness is confirmed exactly afterwards), so such a rational enters as its float.
+_PRINTABLE_BITS = 14_000
+
+
+def _float_huge_rationals(expr: Any) -> Any:
+    huge = {r for r in expr.atoms(sympy.Rational)
+            if max(int(r.p).bit_length(), int(r.q).bit_length()) > _PRINTABLE_BITS}
+    if not huge:
+        return expr
+    import mpmath
+
+    # through mpmath's binary numbers: sympy.Float of such a rational prints it first
+    return expr.xreplace({r: sympy.Float(float(mpmath.mpf(int(r.p)) / int(r.q)))
+                          for r in huge})
+
+
 class _Compiled:
     """A scalar expression (or a matrix of them) as a function of the variable vector."""
 
     def __init__(self, expr: Any, variables: Sequence[sympy.Symbol]) -> None:
+        expr = _float_huge_rationals(expr)
         self.nodes = _outermost(expr)
         holders = [sympy.Dummy(f"f{k}") for k in range(len(self.nodes))]
         body = expr.xreplace(dict(zip(self.nodes, holders))) if self.nodes else expr
@@ -148,7 +167,7 @@ def batch_function(expr: sympy.Expr, variables: Sequence[sympy.Symbol]
     """A vectorised version over rows of a 2-d array, when ``expr`` has no matrix functional."""
     if _outermost(expr):
         return None
-    fn = sympy.lambdify(list(variables), expr, modules="numpy")
+    fn = sympy.lambdify(list(variables), _float_huge_rationals(expr), modules="numpy")
 
     def values(X: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):

@@ -160,15 +160,61 @@ def parse_statement(text: str, given: Sequence[Any] = ()) -> Any:
     # a variable of a sqrt's or log's argument stays a variable even when sympy cancelled
     # it from both sides: sqrt(y - x**2)**2 + x**2 is y, but the statement is claimed only
     # where y >= x**2 (without x the rule was dropped and y = -1 "refuted" a true statement)
-    also = set().union(*(a.free_symbols for a in [*reader.defined, *reader.positive]
+    also = set().union(*(a.free_symbols for a in [*reader.defined, *reader.positive,
+                                                   *reader.nonzero]
                          if isinstance(a, sympy.Basic)))
+    # and every variable written stays one when sympy cancelled it (x/x, x - x): a
+    # witness is a point in all of the user's variables
+    also |= {v for v in names.values() if isinstance(v, sympy.Symbol)}
     try:
         st = from_parts(lhs, _RELATIONS[type(op)], rhs, [*given, *mats], text, also)
-        st = st.with_domain(_where_real(reader.defined, st.variables, reader.positive))
+        st = st.with_domain(_where_real(reader.defined, st.variables, reader.positive,
+                                        reader.nonzero))
     except RecursionError:
         raise StatementError("the statement is nested too deeply to read (simplify it: "
                              "fewer nested signs, parentheses or calls)") from None
     return _with_conditions(st, reader)
+
+
+def read_constant(text: str, what: str) -> sympy.Expr:
+    """A number written as text (``"1/3"``, ``"sqrt(2)/2"``, ``"1e-5"``), read like a
+    statement's side: through Python's parser, with no variables and nothing run.
+
+    Box bounds, radii and orders were read by ``sympy.sympify``, whose parser evaluates
+    Python: ``box(x=("__import__('os').system(...)", 1))`` and ``--box`` ran commands.
+
+    Examples
+    --------
+    >>> read_constant("sqrt(8)/2", "bound")
+    sqrt(2)
+    >>> read_constant("log(-2)", "bound")
+    Traceback (most recent call last):
+    ...
+    specproof.lemmas.errors.StatementError: bound: log(-2) is not a real number at column 1
+    """
+    if len(text) > MAX_LENGTH:
+        raise StatementError(f"{what}: {len(text)} characters; at most {MAX_LENGTH}")
+    if "__" in text:
+        raise StatementError(f"{what}: '__' is not allowed ({text!r})")
+    src, cols = _normalise(text.strip())
+    try:
+        tree = ast.parse(src, mode="eval")
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        raise StatementError(f"{what} must be a number, got {text!r}") from None
+    reader = _Reader(src, {}, strict=True, cols=cols)
+    try:
+        value = reader.value(tree.body)
+    except StatementError as exc:
+        raise StatementError(f"{what}: {exc}") from None
+    except RecursionError:
+        raise StatementError(f"{what} is nested too deeply to read") from None
+    if not (isinstance(value, sympy.Expr) and value.is_number):
+        raise StatementError(f"{what} must be a number, got {text!r}")
+    for cond, _node in reader.conditions:
+        if settle(cond) is not True:
+            # exp(log(c)) with a c whose sign is not certified: not a number to bound with
+            raise StatementError(f"{what}: {cond.violation()}")
+    return value
 
 
 def _with_conditions(st: Any, reader: _Reader) -> Any:
@@ -187,16 +233,22 @@ def _with_conditions(st: Any, reader: _Reader) -> Any:
     return replace(st, conditions=tuple(open_)) if open_ else st
 
 
-def _where_real(args: list[Any], variables: Sequence[Any], positive: Sequence[Any] = ()) -> Any:
-    """The domain ``{a >= 0}`` for each sqrt argument and ``{a > 0}`` for each log argument
-    ``a`` over the statement's variables (None when there is none). A strict ``a > 0`` is
-    searched as ``a >= 0`` and checked strictly at a point (a ``positive`` part)."""
+def _where_real(args: list[Any], variables: Sequence[Any], positive: Sequence[Any] = (),
+                nonzero: Sequence[Any] = ()) -> Any:
+    """The domain ``{a >= 0}`` for each sqrt argument, ``{a > 0}`` for each log argument
+    and ``{b != 0}`` (as ``b**2 > 0``) for each cancelled denominator ``b`` over the
+    statement's variables (None when there is none). A strict ``a > 0`` is searched as
+    ``a >= 0`` and checked strictly at a point (a ``positive`` part)."""
     from specproof.lemmas.domains import Domain, Part
 
     strict = [sympy.expand(a) for a in positive if a.free_symbols <= set(variables)]
     pos_parts = tuple(Part("positive", tuple(sorted(a.free_symbols, key=str)),
                            (f"{sympy.sstr(a)} > 0 (where the statement is real)", a))
                       for a in dict.fromkeys(strict))
+    squares = {sympy.expand(b**2): b for b in nonzero if b.free_symbols <= set(variables)}
+    pos_parts += tuple(Part("positive", tuple(sorted(sq.free_symbols, key=str)),
+                            (f"{sympy.sstr(b)} != 0 (where the statement is defined)", sq))
+                       for sq, b in squares.items() if sq not in strict)
     keep = []
     for a in dict.fromkeys(sympy.expand(a) for a in args):
         # every argument over the statement's variables, polynomial or not: sympy has
@@ -212,4 +264,4 @@ def _where_real(args: list[Any], variables: Sequence[Any], positive: Sequence[An
     return Domain(parts + pos_parts, tuple(keep) + tuple(p.params[1] for p in pos_parts), ())
 
 
-__all__ = ["CONSTANTS", "FUNCTIONS", "parse_statement"]
+__all__ = ["CONSTANTS", "FUNCTIONS", "parse_statement", "read_constant"]

@@ -9,14 +9,19 @@ not about reals was REFUTED).
 from __future__ import annotations
 
 import ast
-import decimal
-import unicodedata
 from typing import Any
 
 import sympy
 
 from specproof.lemmas import matrices as mx
 from specproof.lemmas.errors import StatementError
+from specproof.lemmas.parse_text import (  # noqa: F401  (re-exported for parse)
+    _col,
+    _decimal_exponent,
+    _first_line,
+    _keyword_before,
+    _normalise,
+)
 from specproof.lemmas.real_conditions import Condition
 
 
@@ -37,7 +42,7 @@ FUNCTIONS: dict[str, Any] = {
 # sympy's names for its real constants: read as those constants, never as variables (a
 # statement about GoldenRatio was "refuted at GoldenRatio = 0")
 CONSTANTS: dict[str, Any] = {
-    "pi": sympy.pi, "E": sympy.E, "GoldenRatio": sympy.GoldenRatio,
+    "pi": sympy.pi, "π": sympy.pi, "E": sympy.E, "GoldenRatio": sympy.GoldenRatio,
     "EulerGamma": sympy.EulerGamma, "Catalan": sympy.Catalan, "inf": sympy.oo, "oo": sympy.oo,
 }
 # sympy's names of numbers that are not real: as unknown names they became real variables
@@ -47,6 +52,8 @@ NOT_REAL_NAMES: dict[str, str] = {
     "I": "the imaginary unit", "oo": "infinity", "inf": "infinity",
 }
 INFINITIES = ("oo", "inf")  # allowed where an order is infinite: norm(X, inf)
+_NOT_REAL_SPELLINGS = {"nan": "the floating-point not-a-number", "inf": "infinity",
+                       "infinity": "infinity", "oo": "infinity"}
 _RELATIONS = {ast.GtE: ">=", ast.LtE: "<=", ast.Eq: "=="}
 _REFUSED = {ast.Gt: ">", ast.Lt: "<", ast.NotEq: "!=", ast.Is: "is", ast.IsNot: "is not",
             ast.In: "in", ast.NotIn: "not in"}
@@ -61,40 +68,6 @@ MAX_LENGTH = 20_000
 MAX_EXPONENT = 1000
 
 
-def _normalise(text: str) -> tuple[str, list[int]]:
-    """The text in Python syntax, and for each of its characters the column it came from."""
-    text = text.replace("≥", ">=").replace("≤", "<=").replace("−", "-").replace("·", "*")
-    for i, c in enumerate(text):
-        # Python's parser drops a comment, so "x**2 + 1 >= 2*x # >= 7" was PROVED and its
-        # certificate printed VALID with the comment as if stated; control characters
-        # (terminal escapes) printed a forged "VALID: x >= 5" line over the real one
-        if c == "#":
-            raise StatementError(f"'#' at column {i}: a statement has no comments (all of "
-                                 "its text is the statement)")
-        if unicodedata.category(c) == "Cc" and c not in " \t":
-            raise StatementError(f"control character {c!r} at column {i}: a statement is "
-                                 "printable text")
-    out: list[str] = []
-    cols: list[int] = []
-    for i, c in enumerate(text):
-        prev, nxt = text[i - 1] if i else "", text[i + 1] if i + 1 < len(text) else ""
-        if c == "^":  # a power: "x^2 + 1" must not parse as Python's xor x ^ (2 + 1)
-            rep = "**"
-        elif c == "=" and prev not in "<>=!" and nxt != "=":  # a lone "=" is an identity
-            rep = "=="
-        else:
-            rep = c
-        out.append(rep)
-        cols += [i] * len(rep)
-    cols.append(len(text))
-    return "".join(out), cols
-
-
-def _col(node: ast.AST, cols: list[int] | None = None) -> int:
-    c = getattr(node, "col_offset", 0)
-    return (cols[min(c, len(cols) - 1)] if cols else c) + 1
-
-
 class _Reader:
     def __init__(self, text: str, names: dict[str, Any], strict: bool, cols: list[int]) -> None:
         self.text = text
@@ -106,6 +79,9 @@ class _Reader:
         # x, and without this x = -1 would "refute" the true sqrt(x)**2 >= 0)
         self.defined: list[Any] = []
         self.positive: list[Any] = []  # log's arguments: real where > 0
+        # denominators sympy cancelled (x/x is 1 to it): defined where != 0, and their
+        # variables stay variables ("x/x + y >= 5" was refuted at y = 0, without an x)
+        self.nonzero: list[Any] = []
         # the same for a constant whose sign sympy cannot find (it still rewrites
         # exp(log(c)) to c): certified later with arb (real_conditions), with its node
         self.conditions: list[tuple[Condition, ast.AST]] = []
@@ -128,6 +104,16 @@ class _Reader:
             self.conditions.append((cond, node))
         elif not a.is_Rational:  # 1/0 and sqrt(-2) are named by the checks of the value
             raise self.fail(node, cond.violation("sympy"))
+
+    def _cancelled(self, b: Any, value: Any) -> None:
+        """Record the denominator ``b`` when its variables left the quotient's denominator
+        (sympy cancelled it): the statement is defined only where ``b != 0``."""
+        if not (isinstance(b, sympy.Expr) and b.free_symbols and b.is_zero is not False
+                and isinstance(value, sympy.Expr)):
+            return
+        den = sympy.fraction(sympy.together(value))[1]
+        if not b.free_symbols <= den.free_symbols:
+            self.nonzero.append(b)
 
     def fail(self, node: ast.AST, what: str) -> StatementError:
         return StatementError(f"{what} at column {_col(node, self.cols)}")
@@ -216,6 +202,8 @@ class _Reader:
                                       "divide by or raise to scalars only")
             try:
                 value = op(a, b)
+                if isinstance(node.op, ast.Div):
+                    self._cancelled(b, value)
             except StatementError:
                 raise
             except (TypeError, ValueError, AttributeError) as exc:
@@ -257,18 +245,34 @@ class _Reader:
         n = node.id
         if "__" in n:
             raise self.fail(node, f"'__' is not allowed ({n!r})")
+        written = ast.get_source_segment(self.text, node)
+        if written is not None and written != n:
+            # Python folds identifiers to NFKC: 'ℯ' became the variable e, and "ℯ >= 2" was
+            # refuted "at e = 0", a name the user never wrote
+            raise self.fail(node, f"{written!r} is read by Python as the name {n!r}; write "
+                                  f"E for Euler's number, pi for π, or a plain name for a "
+                                  f"variable")
         if n in self.names:
             return self.names[n]
         if n in NOT_REAL_NAMES and n not in INFINITIES:
             raise self.fail(node, f"{n!r} is {NOT_REAL_NAMES[n]}, not a finite real number "
                                   f"(a variable of this name must be given in variables= "
                                   f"or --vars)")
+        if n.lower() in _NOT_REAL_SPELLINGS and n not in INFINITIES:
+            # NaN, Inf, Infinity: numpy's and JavaScript's spellings, read as variables
+            # before ("x <= Infinity" was refuted at Infinity = 0)
+            raise self.fail(node, f"{n!r} is {_NOT_REAL_SPELLINGS[n.lower()]}, not a finite "
+                                  f"real number (a variable of this name must be given in "
+                                  f"variables= or --vars)")
         if n in INFINITIES:
             self.infinities.append(node)
         if n in CONSTANTS:
             return CONSTANTS[n]
         if n in FUNCTIONS:
             raise self.fail(node, f"{n} is a function; call it as {n}(...)")
+        if self.strict and not self.names:
+            raise self.fail(node, f"unknown name {n!r}: a number holds no variables (its "
+                                  f"constants: pi, E, GoldenRatio, EulerGamma, Catalan)")
         if self.strict:
             raise self.fail(node, f"unknown name {n!r} (variables: {', '.join(self.names)})")
         s = mx.real_symbol(n)
@@ -342,24 +346,6 @@ class _Reader:
             # take: one line naming the call
             raise self.fail(node, f"{f.id}: {_first_line(exc)}") from None
         return self.real(node, out)
-
-
-def _first_line(exc: BaseException) -> str:
-    """An exception's message in one line (its class name when it has none)."""
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _decimal_exponent(literal: str) -> int:
-    """The power of ten of a decimal literal's leading digit (``1e-5000``: -5000); 0 for 0.
-
-    Examples
-    --------
-    >>> _decimal_exponent("1e-5000"), _decimal_exponent("12.5E3"), _decimal_exponent("0.0")
-    (-5000, 4, 0)
-    """
-    d = decimal.Decimal(literal)
-    return 0 if d.is_zero() else d.adjusted()
 
 
 def _non_real_constant(value: Any) -> bool:

@@ -220,6 +220,12 @@ def prove(statement: Any, degree: int | None = None, multiplier: str = "auto",
     if st.is_black_box or not st.is_polynomial():
         what = "a Python callable" if st.is_black_box else "not polynomial (it contains " + (
             ", ".join(sorted(map(str, st.functionals()))) or "non-polynomial terms") + ")"
+        bad = _irrational_domain(st)
+        if bad is not None:
+            # the statement was blamed for the domain's sqrt(2)
+            raise NotPolynomialError(
+                f"prove needs polynomial constraints with rational coefficients; the domain "
+                f"of {text!r} has {bad}: give rational (or decimal) bounds, or use refute")
         raise NotPolynomialError(f"prove needs a polynomial statement; {text!r} is {what}: "
                                  "only refutation applies (use refute)")
     if st.relation == "==":
@@ -255,6 +261,19 @@ def _refuse_if_empty(st: Any, found: Proved, solver: str, generators: str,
             f"the domain is empty: {st.domain.describe()} has no point (an exact "
             f"certificate proves -1 >= 0 on it), so every statement holds there and the "
             f"proof found for {found.text!r} says nothing")
+
+
+def _irrational_domain(st: Any) -> str | None:
+    """The first domain inequality or equality that is not a polynomial over Q, when the
+    statement's own difference is one (then the domain, not the statement, is to blame)."""
+    from specproof.lemmas.statement_variables import _is_rational_polynomial
+
+    if st.functionals() or not _is_rational_polynomial(st.difference(), st.variables):
+        return None
+    for e in (*st.domain.inequalities, *st.domain.equalities):
+        if not _is_rational_polynomial(e, st.variables):
+            return f"the constraint {sympy.sstr(e)} >= 0 (irrational or non-polynomial)"
+    return None
 
 
 def _closed(st: Any) -> Proved | Undecided:

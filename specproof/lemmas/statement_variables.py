@@ -58,17 +58,28 @@ def _order(free: Iterable[sympy.Symbol], given: list[Any]) -> tuple[tuple[sympy.
             raise StatementError(f"two different Matrix variables are both named "
                                  f"{m.label!r}: give them different names")
 
+    named: set[str] = set()
+
+    def once(name: str) -> str:
+        # variables=[x, x] was taken silently (the command line's --vars x,x is refused)
+        if name in named:
+            raise StatementError(f"variables: {name} is given twice; give each variable once")
+        named.add(name)
+        return name
+
     for g in given:
         if isinstance(g, Matrix):
+            if g.label not in mats:
+                once(g.label)
             add(g)
             for s in g.symbols:
                 order.setdefault(s)
         elif isinstance(g, sympy.Symbol):
-            order.setdefault(real_symbol(g.name))
+            order.setdefault(real_symbol(once(g.name)))
         elif isinstance(g, str):
             if "__" in g or not g.isidentifier():
                 raise StatementError(f"variable name {g!r} is not a plain identifier")
-            order.setdefault(real_symbol(g))
+            order.setdefault(real_symbol(once(g)))
         else:
             raise ArgumentTypeError(f"variables: expected symbols, Matrix variables or names, "
                                     f"got {g!r}")
