@@ -23,6 +23,7 @@ class RepData:
     matrices: np.ndarray
     group: Any
     generators: tuple[int, ...]
+    name: str = "rho"
 
     @property
     def dim(self) -> int:
@@ -37,7 +38,58 @@ class RepData:
         if self.group is not None:
             inv = np.asarray(_group_inverses(self.group), dtype=int)
             return self.matrices[inv]
-        return np.linalg.inv(self.matrices)
+        if is_permutation(self.matrices):
+            return np.swapaxes(self.matrices, 1, 2)  # exact: P^-1 = P^T
+        return self._inverted()
+
+    def entry_scale(self) -> float:
+        """``max |rho(g)_ij|`` (0 for dimension 0), without an ``|G| d^2`` temporary."""
+        m = self.matrices
+        if m.size == 0:
+            return 0.0
+        if np.iscomplexobj(m):
+            return float(max(np.max(np.abs(g)) for g in m))
+        return float(max(np.max(m), -np.min(m)))
+
+    def characters(self) -> np.ndarray:
+        """``chi(g) = tr rho(g)`` for every g."""
+        return np.einsum("gii->g", self.matrices)
+
+    def inverse_characters(self) -> np.ndarray:
+        """``chi(g^-1)`` for every g, in ``O(|G| d)`` when the group or a permutation
+        structure is known (the inverse matrices of a regular representation of order 500
+        are 10^9 entries), else from ``rho(g)^{-1}``."""
+        chi = self.characters()
+        if self.group is not None:
+            return chi[np.asarray(_group_inverses(self.group), dtype=int)]
+        if is_permutation(self.matrices):
+            return chi  # tr P^T = tr P
+        return np.einsum("gii->g", self._inverted())
+
+    def _inverted(self) -> np.ndarray:
+        try:
+            return np.linalg.inv(self.matrices)
+        except np.linalg.LinAlgError:
+            dets = np.abs(np.linalg.det(self.matrices))
+            g = int(np.argmin(dets))
+            raise ArgumentError(
+                f"{self.name}[{g}] is singular (|det| = {dets[g]:.3g}): the matrices of a "
+                "representation are invertible") from None
+
+
+def is_permutation(mats: np.ndarray) -> bool:
+    """Whether every matrix of the stack ``mats`` is a (real) permutation matrix.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> is_permutation(np.eye(3)[None, [1, 0, 2]]), is_permutation(-np.eye(2)[None])
+    (True, False)
+    """
+    if np.iscomplexobj(mats):
+        return False
+    ok = np.all((mats == 0) | (mats == 1))
+    return bool(ok and np.all(mats.sum(axis=1) == 1) and np.all(mats.sum(axis=2) == 1))
 
 
 def _group_inverses(group: Any) -> np.ndarray:
@@ -102,13 +154,24 @@ def rep_data(rho: Any, name: str, generators: Any = None) -> RepData:
             "convert with .astype(np.float32) or .astype(np.float64)")
     if mats.ndim != 3 or mats.shape[1] != mats.shape[2] or mats.shape[0] == 0:
         raise ArgumentError(f"{name} must have shape (|G|, d, d) with |G| >= 1, got {mats.shape}")
+    if mats.dtype.kind in "biu":
+        # as Representation stores them: einsum("gii->g") of a bool stack is a bool (the
+        # trace of the identity read 1), and integer products may wrap around
+        mats = mats.astype(np.float64)
+    elif mats.dtype.kind == "c" and mats.dtype.itemsize < 16:
+        mats = mats.astype(np.complex128)
     first_nonfinite(mats, name)
+    out = []
     for g in gens:
+        if isinstance(g, (bool, np.bool_)) or not isinstance(g, (int, np.integer)):
+            raise ArgumentTypeError(
+                f"generators must hold element indices (int), got {g!r} for {name}")
         if not 0 <= int(g) < mats.shape[0]:
             raise ArgumentError(
                 f"generator index {g} of {name} is outside 0..{mats.shape[0] - 1}"
             )
-    return RepData(matrices=mats, group=group, generators=tuple(int(g) for g in gens))
+        out.append(int(g))
+    return RepData(matrices=mats, group=group, generators=tuple(out), name=name)
 
 
 def check_same_group(a: RepData, b: RepData, name_a: str, name_b: str) -> None:

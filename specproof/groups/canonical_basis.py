@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from specproof._core import ArgumentError
+from specproof._core import ArgumentError, ArgumentTypeError
 
 # a column is a pivot when its part outside the span so far is at least this fraction of
 # the largest one; an irrational-looking ratio, so that the structured (often rational)
 # norms of group problems do not tie with it
 PIVOT_RATIO = 0.2983
+
+# the orthonormality check allows |B B^* - I| <= max(100 sqrt(k) eps, this) (plus numpy's
+# default rtol 1e-5 on the diagonal), eps of the basis' dtype (float64 for integers)
+ORTHONORMAL_ATOL = 1e-8
 
 
 def canonical_basis(basis: np.ndarray) -> np.ndarray:
@@ -39,7 +43,7 @@ def canonical_basis(basis: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray
-        Same shape and dtype.
+        Same shape and dtype (float64 for integer input).
 
     Examples
     --------
@@ -53,13 +57,27 @@ def canonical_basis(basis: np.ndarray) -> np.ndarray:
     basis = np.asarray(basis)
     if basis.ndim < 2:
         raise ArgumentError(f"basis must have shape (k, ...) with k vectors, got {basis.shape}")
+    if basis.dtype.kind in "biu":
+        basis = basis.astype(np.float64)  # integer rows orthonormalised in place failed
+    elif basis.dtype.kind not in "fc":
+        raise ArgumentTypeError(f"basis must be numeric, got dtype {basis.dtype}")
+    elif basis.dtype not in (np.float32, np.float64, np.complex64, np.complex128):
+        raise ArgumentTypeError(  # LAPACK's QR has neither float16 nor long double
+            f"basis has dtype {basis.dtype}: use float32 or float64 (complex64, complex128)")
     k = basis.shape[0]
     if k == 0:
         return basis.copy()
     B = basis.reshape(k, -1)
     gram = B @ B.conj().T
-    if not np.allclose(gram, np.eye(k), atol=1e-8):
-        raise ArgumentError("basis must have orthonormal rows (Frobenius inner product)")
+    # the tolerance follows the dtype: a fixed 1e-8 refused every float32 basis (its Gram
+    # matrix is off by ~1e-7); 1e-8 stays the floor for float64, as before
+    eps = float(np.finfo(basis.dtype).eps)
+    tol = max(100.0 * np.sqrt(k) * eps, ORTHONORMAL_ATOL)
+    if not np.allclose(gram, np.eye(k), atol=tol):
+        defect = float(np.max(np.abs(gram - np.eye(k))))
+        raise ArgumentError(
+            "basis must have orthonormal rows (Frobenius inner product): its Gram matrix "
+            f"is off the identity by {defect:.3g} > {tol:.3g} (for dtype {basis.dtype})")
     # P e_j = V conj(B[:, j]) with V = B^T: Gram-Schmidt in the k coordinates
     coords = B.conj()
     pivots = _pivots(coords.copy())

@@ -41,6 +41,23 @@ from specproof.groups.finite import FiniteGroup
 from specproof.groups.intertwiners import intertwiners
 
 
+def _as_input(x: Any, name: str, real: bool) -> np.ndarray:
+    """``x`` as a numeric array with finite entries; complex refused when ``real`` (it was
+    cast to float, dropping the imaginary part with only numpy's ComplexWarning)."""
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError) as exc:
+        raise ArgumentTypeError(f"{name} must be a numeric array: {exc}") from None
+    if arr.dtype.kind not in "biufc":
+        raise ArgumentTypeError(f"{name} must be numeric, got dtype {arr.dtype}")
+    if real and arr.dtype.kind == "c":
+        raise ArgumentTypeError(
+            f"{name} must be real, got dtype {arr.dtype}: the convolutions are real (pass "
+            "the real and imaginary parts separately)")
+    first_nonfinite(arr, name)
+    return arr
+
+
 class EquivariantLinear:
     """A linear map ``W = sum_k c_k B_k`` on an intertwiner basis ``B`` of Hom_G(rho_in, rho_out).
 
@@ -95,7 +112,8 @@ class EquivariantLinear:
         if bias:
             data = rep_data(rho_out, "rho_out")
             ones = np.ones((data.order, 1, 1))
-            fixed = intertwiners(ones, data.matrices, generators=data.generators)
+            # rho_out itself: its group (if any) checks the generators on the Cayley table
+            fixed = intertwiners(ones, rho_out)
             self.bias_vector = np.einsum("k,kij->i", rng.standard_normal(len(fixed)), fixed)
 
     @classmethod
@@ -109,7 +127,7 @@ class EquivariantLinear:
         [[3.0, 0.0], [0.0, 3.0]]
         """
         basis = np.asarray(basis)
-        c = np.asarray(coefficients, dtype=float)
+        c = _as_input(coefficients, "coefficients", real=True).astype(float)
         if basis.ndim != 3 or c.shape != (basis.shape[0],):
             raise ArgumentError(
                 f"coefficients must have shape ({basis.shape[0]},) to match basis of shape "
@@ -124,7 +142,7 @@ class EquivariantLinear:
 
     def __call__(self, x: Any) -> np.ndarray:
         """``W x + b`` on the last axis of ``x`` (shape ``(..., d_in)``)."""
-        x = np.asarray(x)
+        x = _as_input(x, "x", real=False)  # a complex x is mapped linearly, exactly
         d_out, d_in = self.weight.shape
         if x.ndim == 0 or x.shape[-1] != d_in:
             raise ArgumentError(f"x must have shape (..., {d_in}), got shape {x.shape}")
@@ -187,7 +205,8 @@ def correlate2d(x: Any, kernels: Any, padding: str = "valid") -> np.ndarray:
     >>> correlate2d(np.ones((1, 3, 3)), np.ones((1, 1, 2, 2))).tolist()
     [[[4.0, 4.0], [4.0, 4.0]]]
     """
-    x, kernels = np.asarray(x, dtype=float), np.asarray(kernels, dtype=float)
+    x = _as_input(x, "x", real=True).astype(float)
+    kernels = _as_input(kernels, "kernels", real=True).astype(float)
     if x.ndim != 3:
         raise ArgumentError(f"x must have shape (c_in, H, W), got shape {x.shape}")
     if kernels.ndim != 4 or kernels.shape[1] != x.shape[0]:
@@ -243,7 +262,7 @@ def _kernel_or_random(kernel: Any, seed: np.random.Generator | int | None,
     if kernel is None:
         rng = as_generator(seed)
         kernel = rng.standard_normal(shape) * (1.0 / np.sqrt(int(np.prod(shape[1:]))))
-    return np.asarray(kernel, dtype=float)
+    return _as_input(kernel, "kernel", real=True).astype(float)
 
 
 class LiftingConv:
@@ -285,7 +304,7 @@ class LiftingConv:
         return bank.reshape(-1, *self.kernel.shape[1:])
 
     def __call__(self, x: Any) -> np.ndarray:
-        x = np.asarray(x)
+        x = _as_input(x, "x", real=True)
         c_in = self.kernel.shape[1]
         if x.ndim != 3 or x.shape[0] != c_in:
             # name x, not correlate2d's internal kernels
@@ -348,7 +367,7 @@ class GroupConv:
         return bank.reshape(c_out * n, c_in * n, ks, ks)
 
     def __call__(self, x: Any) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
+        x = _as_input(x, "x", real=True)
         n = self.group.order
         if x.ndim != 4 or x.shape[1] != n or x.shape[0] != self.kernel.shape[1]:
             raise ArgumentError(

@@ -36,6 +36,7 @@ error, so they are refused (:class:`~specproof.groups.InvalidIrrepsError`, with 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,7 @@ import numpy as np
 from specproof._core import (
     ArgumentError,
     ArgumentTypeError,
+    ComputationError,
     as_choice,
     first_nonfinite,
 )
@@ -126,12 +128,57 @@ def group_fourier_transform(f: Any, G: FiniteGroup, irreps: Any = None) -> dict[
     """
     G = as_finite_group(G)
     arr = _as_filter(f, G, "f")
-    return {p.name: _kron_sum(arr, p.matrices) for p in fourier_irreps(G, irreps)}
+    blocks, e = _scaled_blocks(arr, fourier_irreps(G, irreps))
+    return {name: _unscale(b, e, f"f^({name})", "f") for name, b in blocks.items()}
 
 
 def _kron_sum(w: np.ndarray, mats: np.ndarray) -> np.ndarray:
     a, b, d = w.shape[1], w.shape[2], mats.shape[1]
     return np.einsum("hab,hij->aibj", w, mats).reshape(a * d, b * d)
+
+
+def _exponent(*arrays: np.ndarray) -> int:
+    """``e`` with ``max|x| < 2^e`` over the arrays (0 for all zeros): scaling by ``2^-e``
+    is exact and keeps sums of ``|G|`` terms far from overflow (and from underflow)."""
+    big = max((float(np.max(np.abs(x))) for x in arrays if x.size), default=0.0)
+    return math.frexp(big)[1] if big > 0.0 else 0
+
+
+def _ldexp(x: np.ndarray, e: int) -> np.ndarray:
+    """``x * 2^e`` exactly (for complex ``x`` too), inf where it overflows."""
+    with np.errstate(over="ignore"):
+        if np.iscomplexobj(x):
+            out = np.empty_like(x)
+            out.real, out.imag = np.ldexp(x.real, e), np.ldexp(x.imag, e)
+            return out
+        return np.ldexp(x, e)
+
+
+def _unscale(block: np.ndarray, e: int, what: str, name: str) -> np.ndarray:
+    """``block * 2^e``, refusing an entry beyond float64 with a ComputationError."""
+    out = _ldexp(block, e)
+    if not np.all(np.isfinite(out)):
+        idx = tuple(int(i) for i in np.argwhere(~np.isfinite(out))[0])
+        size = math.log10(float(np.abs(block[idx]))) + e * math.log10(2.0)
+        raise ComputationError(
+            f"{what} has an entry of about 10^{size:.2f} at index {idx}, beyond float64 "
+            f"(max {np.finfo(np.float64).max:.3g}): the transform of {name} overflows; "
+            f"rescale {name} (the transform is linear in it)")
+    return out
+
+
+def _scaled_blocks(arr: np.ndarray, irs: list[Irrep], inverse_of: Any = None,
+                   ) -> tuple[dict[str, np.ndarray], int]:
+    """The blocks of ``arr * 2^-e`` (``psi(h^-1)`` when ``inverse_of`` is the group) and
+    ``e``: the filter scaled into [1/2, 1) before summing, so that no partial sum
+    overflows (8 entries of 1e308 gave inf, and the spectral norm NaN)."""
+    e = _exponent(arr)
+    scaled = _ldexp(arr, -e)
+    out = {}
+    for p in irs:
+        mats = p.matrices if inverse_of is None else p.matrices[inverse_of.inverses]
+        out[p.name] = _kron_sum(scaled, mats)
+    return out, e
 
 
 def inverse_group_fourier_transform(
@@ -160,7 +207,7 @@ def inverse_group_fourier_transform(
         raise ArgumentError(
             f"fhat has blocks {extra} that are not irreps of {G.name} "
             f"({[p.name for p in irs]}): they would be silently dropped")
-    out = None
+    blocks = {}
     for p in irs:
         d = p.dim
         block = np.asarray(fhat[p.name])
@@ -172,6 +219,12 @@ def inverse_group_fourier_transform(
             raise ArgumentError(
                 f"fhat[{p.name!r}] must have shape (a*{d}, b*{d}), got shape {block.shape}"
             )
+        blocks[p.name] = block.astype(np.result_type(block, float))
+    # summed at the scale 2^-e (exact), so that no partial sum overflows
+    e = _exponent(*blocks.values())
+    out = None
+    for p in irs:
+        d, block = p.dim, _ldexp(blocks[p.name], -e)
         a, b = block.shape[0] // d, block.shape[1] // d
         part = np.einsum("gij,aibj->gab", p.matrices, block.reshape(a, d, b, d))
         part = part * (d / p.endomorphism_dim)
@@ -182,7 +235,7 @@ def inverse_group_fourier_transform(
                              f"{part.shape[1:]} at {p.name!r}")
         else:
             out = out + part
-    return out / G.order
+    return _unscale(out / G.order, e, "the inverse transform", "fhat")
 
 
 def equivariant_matrix(w: Any, G: FiniteGroup, indexing: str = "gh") -> np.ndarray:
@@ -219,14 +272,16 @@ def fourier_blocks(
     >>> sorted(fourier_blocks(np.ones((6, 2, 2)), dihedral(3)))
     ['flip', 'rot_1', 'trivial']
     """
+    blocks, e = _fourier_blocks_scaled(w, G, indexing, irreps)
+    return {name: _unscale(b, e, f"the block {name!r}", "w") for name, b in blocks.items()}
+
+
+def _fourier_blocks_scaled(w: Any, G: Any, indexing: Any, irreps: Any,
+                           ) -> tuple[dict[str, np.ndarray], int]:
     G = as_finite_group(G)
     arr = _as_filter(w, G)
     indexing = _indexing(indexing)
-    out = {}
-    for p in fourier_irreps(G, irreps):
-        mats = p.matrices if indexing == "gh" else p.matrices[G.inverses]
-        out[p.name] = _kron_sum(arr, mats)
-    return out
+    return _scaled_blocks(arr, fourier_irreps(G, irreps), None if indexing == "gh" else G)
 
 
 @dataclass(frozen=True)
@@ -290,10 +345,22 @@ def spectral_norm_equivariant(
     >>> bool(abs(spectral_norm_equivariant(w, G).value - dense) < 1e-12)
     True
     """
-    blocks = fourier_blocks(w, G, indexing=indexing, irreps=irreps)
-    norms = {name: float(np.linalg.norm(b, 2)) if b.size else 0.0 for name, b in blocks.items()}
-    best = max(norms, key=norms.__getitem__)
-    return SpectralNorm(value=norms[best], irrep=best, block_norms=norms, indexing=indexing)
+    # the norm is homogeneous: computed for w / 2^e (entries in [1/2, 1)), then scaled back
+    # exactly; 3e307 everywhere gave NaN, 1e308 numpy's LinAlgError
+    blocks, e = _fourier_blocks_scaled(w, G, indexing, irreps)
+    scaled = {name: float(np.linalg.norm(b, 2)) if b.size else 0.0
+              for name, b in blocks.items()}
+    best = max(scaled, key=scaled.__getitem__)
+    try:
+        norms = {name: math.ldexp(v, e) for name, v in scaled.items()}
+    except OverflowError:
+        size = math.log10(scaled[best]) + e * math.log10(2.0)
+        raise ComputationError(
+            f"the spectral norm of the map defined by w is about 10^{size:.2f}, beyond "
+            f"float64 (max {np.finfo(np.float64).max:.3g}): it overflows; rescale w (the "
+            "norm is homogeneous in it)") from None
+    return SpectralNorm(value=norms[best], irrep=best, block_norms=norms,
+                        indexing=_indexing(indexing))
 
 
 __all__ = [

@@ -25,45 +25,59 @@ _MIN_SAMPLE = 8
 _MAX_COUNT_TOL = 0.25
 
 
-def _check_dimension(basis: np.ndarray, a: RepData, b: RepData) -> None:
+def _check_dimension(basis: np.ndarray, a: RepData, b: RepData, exact: bool = False,
+                     hint: str = "") -> None:
     """Refuse a basis whose size is not ``dim Hom_G = <chi_in, chi_out>``.
 
-    The characters cost ``O(|G| d)`` (plus inverses for plain arrays, ``O(|G| d^3)``,
-    below the nullspace solve) and are basis-independent, so this holds even where the
-    all-element residual check is too expensive: for C500 in bases of condition number
-    1e3 the generator constraints gave 40 matrices where Hom_G has dimension 38.
+    The characters cost ``O(|G| d)`` (``chi(g^-1)`` from the inverse table, or, for plain
+    arrays, ``O(|G| d^3)`` inverses unless they are permutation matrices) and are
+    basis-independent, so this holds even where the all-element residual check is too
+    expensive: for C500 in bases of condition number 1e3 the generator constraints gave
+    40 matrices where Hom_G has dimension 38. It runs on the exact orbit path too
+    (``exact=True``), where only arrays that are no representations of one group can fail
+    it (the reason it names then); ``hint`` is appended to the reason.
     """
     k, d_out, d_in = basis.shape
-    chi_in = np.einsum("gii->g", a.matrices)
-    chi_out_inv = np.einsum("gii->g", b.inverse_matrices())
+    chi_in = a.characters()
+    chi_out_inv = b.inverse_characters()
     # sum_g chi_in(g) chi_out(g^-1) / |G| = dim Hom_G(rho_in, rho_out), also for complex
     # representations (chi(g^-1) = conj chi(g) for a finite group)
     value = complex(np.mean(chi_in * chi_out_inv))
     eps = float(np.finfo(np.result_type(a.matrices.dtype, b.matrices.dtype, float)).eps)
-    s_in = max(1.0, float(np.max(np.abs(a.matrices))))
-    s_out = max(1.0, float(np.max(np.abs(b.matrices))))
+    s_in, s_out = max(1.0, a.entry_scale()), max(1.0, b.entry_scale())
     # a character value is a sum of d rounded entries of size s (cf. integrality_tolerance)
     tol = 64.0 * eps * max(1, d_in) * max(1, d_out) * s_in * s_out
     if tol > _MAX_COUNT_TOL:
         return  # the precision cannot resolve the count; the residual check still runs
+    plain = a.group is None and b.group is None
+    not_reps = ("rho_in and rho_out are not representations of one group with the same "
+                "element order" + (" (plain arrays are not checked to be homomorphisms; "
+                                   "pass Representations to have them checked)"
+                                   if plain else ""))
     expected = round(value.real)
     if abs(value.imag) > tol or abs(value.real - expected) > tol:
         raise ComputationError(
             f"<chi_in, chi_out> = {value:.6g} is not an integer (tolerance {tol:.3g}), so "
-            "the dimension of Hom_G cannot be confirmed: rho_in and rho_out are not "
-            "representations of the same group (same element order), or their basis is "
-            "too ill-conditioned; use float64 and a better-conditioned basis")
+            f"the dimension of Hom_G cannot be confirmed: {not_reps}, or their basis is "
+            f"too ill-conditioned; use float64 and a better-conditioned basis{hint}")
     if k != expected:
+        if exact:
+            reason = f"{not_reps}{hint}"
+        elif plain:
+            reason = (f"{not_reps}, or their basis is too ill-conditioned for the generator "
+                      f"constraints (use method='reynolds' or an orthogonal basis){hint}")
+        else:
+            reason = ("the representations' basis is too ill-conditioned for the generator "
+                      "constraints; use float64, a better-conditioned (e.g. orthogonal) "
+                      f"basis via change_of_basis, or method='reynolds'{hint}")
         raise ComputationError(
             f"the generators' constraints gave {k} basis matrices, but the characters say "
-            f"dim Hom_G(rho_in, rho_out) = {expected}: the representations' basis is too "
-            "ill-conditioned for the generator constraints; use float64, a better-"
-            "conditioned (e.g. orthogonal) basis via change_of_basis, or method='reynolds'")
+            f"dim Hom_G(rho_in, rho_out) = {expected}: {reason}")
 
 
 def _check_basis(basis: np.ndarray, mats_in: np.ndarray, mats_out: np.ndarray,
                  rtol: float | None,
-                 rng: np.random.Generator | int | None = None) -> None:
+                 rng: np.random.Generator | int | None = None, hint: str = "") -> None:
     """Refuse a generator-constraint basis that is not one over every element.
 
     In a skewed basis (condition number 1e3 and more) a genuinely nonzero singular value
@@ -99,4 +113,4 @@ def _check_basis(basis: np.ndarray, mats_in: np.ndarray, mats_out: np.ndarray,
             f"intertwining residual over the checked elements is {residual:.3g} (relative "
             f"{residual / scale:.2g} > {tol:.2g}): the representations' basis is too "
             "ill-conditioned for the generator constraints; use method='reynolds', "
-            "hom_dimension, or an orthogonal basis (change_of_basis to one)")
+            f"hom_dimension, or an orthogonal basis (change_of_basis to one){hint}")

@@ -36,8 +36,9 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from specproof._core import ArgumentError, as_generator, first_nonfinite
-from specproof.groups._repdata import check_same_group, rep_data
+from specproof.groups._repdata import check_same_group, is_permutation, rep_data
 from specproof.groups.canonical_basis import canonical_basis
+from specproof.groups.intertwiner_args import checked_generators
 from specproof.groups.intertwiner_checks import _check_basis, _check_dimension
 
 DEFAULT_RTOL = float(np.sqrt(np.finfo(float).eps))
@@ -53,7 +54,8 @@ at least the smallest eigenvalue gap of the generators (``~2 pi / N`` for rotati
 def _rtol(rtol: float | None) -> float:
     if rtol is None:
         return DEFAULT_RTOL
-    if not (isinstance(rtol, (int, float)) and 0 < rtol < 1):
+    # numpy floating scalars too (np.float32(1e-6) was refused); bools and ints never
+    if not (isinstance(rtol, (float, np.floating)) and 0 < rtol < 1):
         raise ArgumentError(f"rtol must be a float in (0, 1), got {rtol!r}")
     return float(rtol)
 
@@ -70,13 +72,6 @@ def constraint_matrix(a_out: np.ndarray, a_in: np.ndarray) -> np.ndarray:
     """
     d_out, d_in = a_out.shape[0], a_in.shape[0]
     return np.kron(a_out, np.eye(d_in)) - np.kron(np.eye(d_out), a_in.T)
-
-
-def _is_permutation(mats: np.ndarray) -> bool:
-    if np.iscomplexobj(mats):
-        return False
-    ok = np.all((mats == 0) | (mats == 1))
-    return bool(ok and np.all(mats.sum(axis=1) == 1) and np.all(mats.sum(axis=2) == 1))
 
 
 def nullspace_basis(
@@ -115,7 +110,9 @@ def nullspace_basis(
             f"shapes {gens_out.shape} and {gens_in.shape}"
         )
     d_out, d_in = gens_out.shape[1], gens_in.shape[1]
-    if structure == "auto" and _is_permutation(gens_out) and _is_permutation(gens_in):
+    if d_out * d_in == 0:  # Hom from or to the zero space is {0}
+        return np.zeros((0, d_out, d_in), dtype=np.result_type(gens_out, gens_in, float))
+    if structure == "auto" and is_permutation(gens_out) and is_permutation(gens_in):
         return _orbit_basis(gens_out, gens_in)
     dtype = np.result_type(gens_out, gens_in, float)
     n = d_out * d_in
@@ -215,10 +212,15 @@ def reynolds_basis(
     """
     tol = _rtol(rtol)
     rng = as_generator(rng)
-    mats_out, mats_in = np.asarray(mats_out), np.asarray(mats_in)
+    # bool or integer stacks as float64: the trace of a bool identity read 1 (einsum)
+    mats_out, mats_in = (np.asarray(m) for m in (mats_out, mats_in))
+    mats_out, mats_in = (m.astype(np.float64) if m.dtype.kind in "biu" else m
+                         for m in (mats_out, mats_in))
     if mats_out_inv is None:
         mats_out_inv = np.linalg.inv(mats_out)
     d_out, d_in = mats_out.shape[1], mats_in.shape[1]
+    if d_out * d_in == 0:  # Hom from or to the zero space is {0}
+        return np.zeros((0, d_out, d_in), dtype=np.result_type(mats_out, mats_in, float))
     # tr S = (1/|G|) sum_g tr(rho_out(g^-1)) tr(rho_in(g)) = dim Hom_G (S is a projector)
     trace = float(np.real(np.einsum("gii->g", mats_out_inv) @ np.einsum("gii->g", mats_in)))
     k_est = int(round(trace / len(mats_in)))
@@ -265,7 +267,8 @@ def intertwiners(
         For ``"nullspace"``: ``"auto"`` solves permutation representations exactly by
         orbits; ``"dense"`` always takes the SVD.
     generators : sequence of int, optional
-        Generator indices when plain arrays are given (default: every element).
+        Generator indices (default: the group's, or every element for plain arrays);
+        they are checked to generate the group.
     rng : Generator, int or None
         Randomness of the Reynolds probes, and of the elements sampled when checking a
         ``"nullspace"`` basis on every element would be too expensive (default: seed 0).
@@ -280,6 +283,11 @@ def intertwiners(
 
     Raises
     ------
+    ArgumentError
+        When ``generators`` do not generate the group (on its Cayley table when a side
+        is a Representation, else from the products of their matrices, where affordable).
+    NotAHomomorphismError
+        When a plain array is not a representation of the other side's group.
     ComputationError
         For ``"nullspace"``: when the number of matrices differs from ``<chi_in, chi_out>``
         (both are named), or their intertwining residual over all elements (a random
@@ -296,22 +304,37 @@ def intertwiners(
     a = rep_data(rho_in, "rho_in", generators)
     b = rep_data(rho_out, "rho_out", generators)
     check_same_group(a, b, "rho_in", "rho_out")
-    if method == "nullspace":
-        gens = list(a.generators)
-        if a.group is None and b.group is not None:
-            gens = list(b.generators)
-        g_out, g_in = b.matrices[gens], a.matrices[gens]
-        basis = nullspace_basis(g_out, g_in, rtol=rtol, structure=structure)
-        if not (structure == "auto" and _is_permutation(g_out) and _is_permutation(g_in)):
-            # the orbit solution of permutation representations is exact: nothing to check
-            _check_dimension(basis, a, b)
-            _check_basis(basis, a.matrices, b.matrices, rtol, rng)
-            basis = canonical_basis(basis)
-        return basis
+    if method not in ("nullspace", "reynolds"):
+        raise ArgumentError(f"method must be 'nullspace' or 'reynolds', got {method!r}")
+    gens, checked_gens = checked_generators(a, b, generators is not None)
+    if a.dim == 0 or b.dim == 0:
+        # Hom_G from or to the zero space is {0}: dimension 0 (argmax of an empty sequence)
+        return np.zeros((0, b.dim, a.dim), dtype=np.result_type(a.matrices, b.matrices, float))
     if method == "reynolds":
         return canonical_basis(
             reynolds_basis(b.matrices, a.matrices, b.inverse_matrices(), rtol=rtol, rng=rng))
-    raise ArgumentError(f"method must be 'nullspace' or 'reynolds', got {method!r}")
+    g_out, g_in = b.matrices[list(gens)], a.matrices[list(gens)]
+    basis = nullspace_basis(g_out, g_in, rtol=rtol, structure=structure)
+    exact = structure == "auto" and is_permutation(g_out) and is_permutation(g_in)
+    hint = "" if checked_gens else (
+        f"; or generators {list(gens)} do not generate the group (with plain arrays that "
+        "was too costly to check; pass every element, the default)")
+    if exact and not checked_gens:
+        # exact and O(|G| d_out d_in): the orbits under every element
+        full = _orbit_basis(b.matrices, a.matrices)
+        if len(full) != len(basis):
+            raise ArgumentError(
+                f"generators {list(gens)} do not generate the group that rho_in and rho_out "
+                f"represent: their constraints leave {len(basis)} matrices, every "
+                f"element's {len(full)}; pass every element (the default) or a generating set")
+    # the count on every path (the orbit solution is exact, but plain arrays are not
+    # checked to be representations of one group), from the characters in O(|G| d);
+    # positional arguments: tests stub it with *args
+    _check_dimension(basis, a, b, exact, hint)
+    if exact:
+        return basis
+    _check_basis(basis, a.matrices, b.matrices, rtol, rng, hint=hint)
+    return canonical_basis(basis)
 
 
 def subspace_gap(basis_a: np.ndarray, basis_b: np.ndarray) -> float:
