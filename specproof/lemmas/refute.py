@@ -37,7 +37,8 @@ from specproof.lemmas.real_conditions import undecided_reason
 from specproof.lemmas.search import Candidate, Searcher
 from specproof.lemmas.shrink import shrink
 from specproof.lemmas.statement import Statement, as_statement
-from specproof.lemmas.verdicts import NumericalCounterexample, Refuted, Tightest, Undecided
+from specproof.lemmas.tightest import _confirm_tightest, _tightest
+from specproof.lemmas.verdicts import NumericalCounterexample, Refuted, Undecided
 
 _SCALAR_ENSEMBLES = ("gaussian", "rademacher", "integer")
 _MATRIX_ENSEMBLES = ("rank_one", "low_rank", "near_commuting", "ill_conditioned",
@@ -185,51 +186,6 @@ def _polish(s: Searcher, x: list[Fraction], tol: float) -> list[Fraction] | None
     return shrink(x, violates)
 
 
-def _confirm_tightest(s: Searcher) -> Refuted | None:
-    """The tightest point, decided exactly: a violation below every float tolerance
-    (``x**2 + 1 >= 1 + 1e-20`` at x = 0) is still a counterexample if exact arithmetic
-    says so."""
-    if s.st.is_black_box:  # its values at a point are the function's own floats
-        return None
-    feasible = [c for c in s.best if c.value <= 1.0]
-    if not feasible or not s.margin(feasible[0].x) <= 0.0:
-        return None
-    exact = [Fraction(float(v)) for v in feasible[0].x]
-    # the point itself, then the point rounded to 0, 2 and 4 decimals: a violation
-    # smaller than float rounding sits at a simple point the search only came near
-    # (exp(x) >= 1 + x + 1e-30 fails at x = 0 alone; the search stopped at x ~ 1e-8)
-    tries = [exact] + [[Fraction(round(float(v), d)) for v in feasible[0].x]
-                       for d in (0, 2, 4)]
-    for x in dict.fromkeys(tuple(t) for t in tries):
-        try:
-            c = confirm(s.st, dict(zip(s.st.variables, x)))
-        except Unconfirmable:
-            continue
-        if c.violated:
-            break
-    else:
-        return None
-    x = list(x)
-    how = ("the tightest point of the search, "
-           + ("confirmed exactly in rational arithmetic" if c.exact
-              else "confirmed with certified interval enclosures (arb)"))
-    return Refuted(s.st.text, user_point(s.st, x), c.lhs, c.rhs, c.margin, how, s.st.relation)
-
-
-def _tightest(s: Searcher) -> Tightest | None:
-    feasible = [c for c in s.best if c.value <= 1.0]
-    if not feasible:
-        return None
-    c = feasible[0]
-    d = s.margin(c.x)
-    if s.sides:
-        lhs, rhs = float(s.sides[0](c.x)), float(s.sides[1](c.x))
-    else:
-        lhs, rhs = float(d), 0.0
-    ratio = lhs / rhs if rhs != 0 and math.isfinite(lhs / rhs) else None
-    return Tightest(user_point(s.st, [float(v) for v in c.x]), lhs, rhs, float(d), ratio)
-
-
 def _refute_closed(st: Statement, budget: float) -> Refuted | Undecided:
     """A statement without variables, decided by evaluation: ``Refuted`` at the empty point
     when false; a true one is ``Undecided`` here (refute finds counterexamples, ``prove``
@@ -367,7 +323,7 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
     show.done()
     if numerical is not None:
         return numerical
-    found = _confirm_tightest(s)
+    found = _confirm_tightest(s, float(budget))
     if found is not None:
         return found
     tried = (f"{s.evaluations} points from {', '.join(ensembles)} ({rounds} rounds)",

@@ -175,3 +175,21 @@ def test_a_constraint_that_is_never_true_is_an_empty_domain(text):
     with pytest.raises(lm.EmptyDomainError, match="never true"):
         lm.constraints(text)
     assert lm.constraints("0*x >= -1").inequalities  # vacuous but not empty: kept
+
+
+# -- a violation below float rounding at a simple rational ----------------------------------
+
+@pytest.mark.parametrize("text, point", [
+    ("(x - 1/3)**2 >= 1e-40", {"x": Fraction(1, 3)}),
+    ("(x - 2/7)**2 + (y + 5/3)**2 >= 1e-50", {"x": Fraction(2, 7), "y": Fraction(-5, 3)}),
+])
+def test_a_violation_below_rounding_is_found_at_its_rational_point(text, point):
+    # the normalised margin is flat there: the search stopped at x = -1.32 and reported it
+    # "tightest" with lhs/rhs = 2.7e40
+    r = lm.refute(text, seed=0, budget=2)
+    assert isinstance(r, lm.Refuted) and r.exact and r.point == point
+
+
+def test_true_statements_stay_undecided_after_the_descent():
+    r = lm.refute("(x - 1/3)**2 + 1e-40 >= 0", seed=0, budget=1)
+    assert r.verdict == "UNDECIDED"
