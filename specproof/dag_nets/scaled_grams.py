@@ -52,8 +52,20 @@ def scaled_gram(X1: np.ndarray, X2: np.ndarray, same: bool) -> ScaledGram:
     >>> float(np.ldexp(g.G, g.e1[:, None] + g.e2[None, :])[0, 1])   # 3e200 * 1
     3e+200
     """
-    if _moderate(X1) and (same or _moderate(X2)):
-        return ScaledGram(X1.T @ (X1 if same else X2))
+    if same:
+        # the Gram's diagonal holds the squared column norms: moderate columns are read off
+        # it without a pass of their own (a 0 there must be a zero column, not underflow)
+        with np.errstate(over="ignore", under="ignore"):  # looked at on the diagonal
+            G = X1.T @ X1
+        d = np.diagonal(G)
+        if np.all(np.isfinite(d)) and np.all((d >= _SMALL * _SMALL) & (d <= _BIG * _BIG)):
+            return ScaledGram(G)
+        zero = d == 0.0
+        if np.all(np.isfinite(d)) and np.all(zero | ((d >= _SMALL * _SMALL) & (d <= _BIG * _BIG))) \
+                and not np.any(X1[:, zero]):
+            return ScaledGram(G)
+    elif _moderate(X1) and _moderate(X2):
+        return ScaledGram(X1.T @ X2)
     e1 = _column_exponents(X1)
     e2 = e1 if same else _column_exponents(X2)
     S1 = np.ldexp(X1, -e1[None, :])
