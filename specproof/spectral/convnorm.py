@@ -44,6 +44,7 @@ from scipy.sparse.linalg import LinearOperator
 
 from specproof._core import (
     ArgumentError,
+    ComputationError,
     Result,
     as_array,
     as_choice,
@@ -139,10 +140,27 @@ class ConvNormOperator(LinearOperator):
             raise ArgumentError(f"x must have shape (B, {self.c_in}, {p.input_shape[0]}, "
                                 f"{p.input_shape[1]}), got {x.shape}")
         dt = x.dtype
-        Y = correlate(p.kernel.astype(dt, copy=False), x, p.conv.geometry)
-        Y = _apply_filter(Y, self.V.astype(dt, copy=False))
+        # ConvNorm's output does not depend on the kernel's scale (the convolution scales
+        # by t > 0, V by 1/t): the kernel is used at max|K| in [1/2, 1), an exact power of
+        # two 2^-e, and V times 2^e, which is exact and leaves every other result bit for
+        # bit as it was. Unscaled, a float32 kernel of 1e-39 had V ~ 6e38 = inf in float32
+        # (NaN output), and one of 1e37 overflowed the float32 convolution.
+        hi = float(np.abs(p.kernel).max())
+        e = math.frexp(hi)[1] if hi > 0.0 else 0
+        Ks = np.ldexp(p.kernel, -e).astype(dt, copy=False)
+        with np.errstate(over="ignore", invalid="ignore"):
+            Vs = np.ldexp(self.V, e).astype(dt, copy=False)
+            Y = _apply_filter(correlate(Ks, x, p.conv.geometry), Vs)
         if p.form == "code":
             Y = _crop_stride(Y, self._start(), p.stride)
+        if not np.isfinite(Y).all():
+            info = np.finfo(dt)
+            raise ComputationError(
+                f"ConvNorm's output overflows {dt}: x has entries up to "
+                f"{float(np.abs(x).max()):.3g}, and its convolution with the kernel (taken at "
+                "max |kernel| in [1/2, 1): the output does not depend on the kernel's scale) "
+                f"or the Fourier filter V (up to {float(Vs.max()):.3g} at that scale) leaves "
+                f"{dt}'s range ({info.max:.3g}); scale x down, or compute in float64")
         return Y
 
     def _matmat(self, X: np.ndarray) -> np.ndarray:

@@ -30,7 +30,8 @@ def convnorm_filter(kernel: Any, grid: Any, onesided: bool = True) -> np.ndarray
     ------
     ArgumentError
         If some output channel has no energy at some frequency (``V`` would be infinite);
-        the channel and the frequency are named.
+        the channel and the frequency are named. Also if ``V`` leaves float64's normal
+        range (a kernel too small or too large; the output does not depend on its scale).
 
     Examples
     --------
@@ -56,6 +57,12 @@ def convnorm_filter(kernel: Any, grid: Any, onesided: bool = True) -> np.ndarray
     V = np.ldexp(energy**-0.5, -e)
     if not np.all(np.isfinite(V)):
         raise ArgumentError("kernel is too small: ConvNorm's V overflows float64")
+    if float(V.min()) < float(np.finfo(np.float64).tiny):
+        # rounded into the subnormals, V (and every output through it) lost digits
+        raise ArgumentError(
+            f"kernel is too large (max |kernel| = {hi:.3g}): ConvNorm's V falls below "
+            "float64's smallest normal number and would lose digits; ConvNorm's output "
+            "does not depend on the kernel's scale: scale the kernel down")
     return V
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentError, as_float
+from specproof._core import ArgumentError, ArgumentTypeError, ComputationError, as_float
 from specproof.certificates import as_kernel
 from specproof.certificates.convolution import _pair
 from specproof.spectral.convnorm import convnorm_operator
@@ -166,24 +166,51 @@ class ConvNorm:
         self.running_V: np.ndarray = np.zeros(1, dtype=dt)
         self.num_batches_tracked = 0
 
-    def _update_running(self, V: np.ndarray) -> None:
+    def _next_running(self, V: np.ndarray) -> tuple[np.ndarray, int]:
+        """``(running V, batches tracked)`` after a training call with this batch's ``V``;
+        nothing is assigned here (a refused call changes nothing)."""
         if self.num_batches_tracked and self.running_V.shape != V.shape:
             # a running average over two grids means neither (and broadcasting could
-            # accept some pairs): refused before anything changes
+            # accept some pairs)
             raise ArgumentError(
                 f"this training input's V has shape {V.shape} (rfft2 layout) but the "
                 f"running V was estimated for shape {self.running_V.shape}: train on "
                 "inputs of one grid size"
             )
-        self.num_batches_tracked += 1
+        dt = self.kernel.dtype
+        info = np.finfo(dt)
+        lo, hi = float(V.min()), float(V.max())
+        if hi > float(info.max) or lo < float(info.tiny):
+            # a float32 kernel of 1e-39 has V ~ 6e38: the running V became inf
+            top = float(np.abs(self.kernel).max())
+            raise ComputationError(
+                f"kernel: ConvNorm's filter V = (sum_c |K_hat|^2)^(-1/2) of this kernel (max "
+                f"|kernel| = {top:.3g}) ranges over [{lo:.3g}, {hi:.3g}], outside the normal "
+                f"{dt} numbers [{info.tiny:.3g}, {info.max:.3g}], and the running V is kept "
+                "in the kernel's dtype. ConvNorm's output does not depend on the kernel's "
+                f"scale: multiply the kernel by 2**{-math.frexp(top)[1]}, or use float64")
+        count = self.num_batches_tracked + 1
         if self.momentum is None:
-            f = max(cosine_rampdown(self.num_batches_tracked), 1e-2)
+            f = max(cosine_rampdown(count), 1e-2)
         else:
             f = self.momentum
-        self.running_V = f * V.astype(self.kernel.dtype) + (1.0 - f) * self.running_V
+        with np.errstate(over="ignore"):
+            new = f * V.astype(dt) + (1.0 - f) * self.running_V
+        if not np.isfinite(new).all():
+            raise ComputationError(f"kernel: the running V overflows {dt}")
+        return new, count
 
     def __call__(self, x: Any, training: bool = True) -> np.ndarray:
-        """Forward a batch ``(B, c_in, h, w)``; training updates and uses this batch's V."""
+        """Forward a batch ``(B, c_in, h, w)``; training updates and uses this batch's V.
+
+        ``training`` must be a bool. The running V and the count of training calls change
+        only once the output has been computed and found finite.
+        """
+        if not isinstance(training, (bool, np.bool_)):
+            # training="no" was taken as True
+            raise ArgumentTypeError(
+                "training must be a bool (True: use and update this batch's V; False: use "
+                f"the running V), got {training!r}")
         X = as_native_array(x, "x", ndim=4, like=self.kernel.dtype, like_name="kernel",
                             rule=_LAYER_RULE)
         if X.shape[1] != self.kernel.shape[1]:
@@ -192,7 +219,7 @@ class ConvNorm:
             )
         if training:
             op = convnorm_operator(self.kernel, X.shape[2:], self.stride, self.padding)
-            self._update_running(op.V)
+            running = self._next_running(op.V)
         else:
             if self.num_batches_tracked == 0:
                 raise ArgumentError(
@@ -210,7 +237,15 @@ class ConvNorm:
                                    V=self.running_V)
         Y = op.forward(X)
         if self.affine:
-            Y = depthwise_affine(Y, self.affine_weight, self.affine_bias)
+            with np.errstate(over="ignore", invalid="ignore"):
+                Y = depthwise_affine(Y, self.affine_weight, self.affine_bias)
+            if not np.isfinite(Y).all():
+                raise ComputationError(
+                    f"ConvNorm's depthwise affine overflows {Y.dtype}: affine_weight has "
+                    f"entries up to {float(np.abs(self.affine_weight).max()):.3g}; nothing "
+                    "was changed")
+        if training:
+            self.running_V, self.num_batches_tracked = running
         return Y
 
     def _v_shape(self, X: np.ndarray) -> tuple[int, int, int]:

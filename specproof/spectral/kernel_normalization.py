@@ -26,6 +26,7 @@ from specproof.spectral.normalization import (
     _weight,
     exact_sigma,
 )
+from specproof.spectral.sn_numerics import _check_c, _divide, _ldexp
 
 
 def bsn_sigmas(kernel: Any) -> tuple[float, float]:
@@ -44,7 +45,11 @@ def bsn_sigmas(kernel: Any) -> tuple[float, float]:
 
 
 def bsn_normalize(kernel: Any, c: float = 1.0) -> np.ndarray:
-    """``c * K / ((sigma_1 + sigma_2) / 2)`` (BSN with the exact sigmas).
+    """``c * K / ((sigma_1 + sigma_2) / 2)`` (BSN with the exact sigmas), in K's shape.
+
+    A 2-D weight (a linear layer) gets plain SN times ``c``. The division is exact in
+    scale: a tiny kernel is scaled up by a power of two first, and a sigma beyond the
+    kernel's dtype is divided by in float64 (``spectral_normalize``'s arithmetic).
 
     Examples
     --------
@@ -53,9 +58,19 @@ def bsn_normalize(kernel: Any, c: float = 1.0) -> np.ndarray:
     0.828427124746
     """
     c = as_float(c, "c", minimum=0.0, strict_minimum=True)
-    K = _as_kernel_or_matrix(kernel)
+    W = _weight(kernel, "kernel")
+    K = _as_kernel_or_matrix(W)
+    c = _check_c(c, K.dtype)
+    # a tiny kernel is scaled up by an exact power of two first: its sigmas, rounded into
+    # the subnormals, kept a few digits ([[7, 1], [0, 5]] x 5e-324 gave 1, not 0.98)
+    hi = float(np.abs(K).max())
+    if 0.0 < hi < math.sqrt(float(np.finfo(K.dtype).tiny)):
+        K = np.ldexp(K, -math.frexp(hi)[1]).astype(K.dtype, copy=False)
     s1, s2 = bsn_sigmas(K)
-    return c * (K / _nonzero_sigma(0.5 * (s1 + s2), "BSN mean of the two reshapes"))
+    sigma = _nonzero_sigma(0.5 * s1 + 0.5 * s2, "BSN mean of the two reshapes")
+    # _divide: a sigma beyond the dtype (4e38 for a float32 kernel of 2e38) is not first
+    # rounded to inf (which made the kernel all zeros)
+    return (c * _divide(K, sigma)).reshape(W.shape)
 
 
 def _as_kernel_or_matrix(kernel: Any) -> np.ndarray:
@@ -88,13 +103,14 @@ class BSNPowerIteration:
     ) -> None:
         K = _as_kernel_or_matrix(kernel)
         rng = as_generator(seed)
-        self.c = as_float(c, "c", minimum=0.0, strict_minimum=True)
+        self.c = _check_c(as_float(c, "c", minimum=0.0, strict_minimum=True), K.dtype)
         self.sn1 = PowerIterationSN(K, n_power_iterations, dim=0, eps=eps, seed=rng)
         self.sn2 = PowerIterationSN(K, n_power_iterations, dim=1, eps=eps, seed=rng)
         self.sigma: float | None = None
 
     def __call__(self, kernel: Any, training: bool = True) -> np.ndarray:
-        """``c K / ((sigma_1 + sigma_2) / 2)`` after a power-iteration step on each reshape.
+        """``c K / ((sigma_1 + sigma_2) / 2)`` after a power-iteration step on each reshape,
+        in the shape of ``kernel``. A refused call changes neither iteration.
 
         Examples
         --------
@@ -102,11 +118,24 @@ class BSNPowerIteration:
         >>> float(BSNPowerIteration(K, seed=0)(K)[0, 0, 0, 0])   # sigma_1 = sigma_2 = 2
         0.5
         """
-        K = _as_kernel_or_matrix(kernel)
-        self.sn1(K, training)
-        self.sn2(K, training)
-        self.sigma = 0.5 * (self.sn1.sigma + self.sn2.sigma)
-        return self.c * (K / self.sigma)
+        W = _weight(kernel, "kernel")
+        K = _as_kernel_or_matrix(W)
+        saved = [(sn.u, sn.v, sn.sigma, sn._scaled_sigma) for sn in (self.sn1, self.sn2)]
+        try:
+            self.sn1(K, training)
+            self.sn2(K, training)
+        except Exception:
+            for sn, (u, v, sigma, scaled) in zip((self.sn1, self.sn2), saved):
+                sn.u, sn.v, sn.sigma, sn._scaled_sigma = u, v, sigma, scaled
+            raise
+        # the mean of the two sigmas at the iterations' scale 2^e, and K divided at that
+        # scale: the sigmas rounded to float64 lost digits for a subnormal kernel, and
+        # K / sigma in float32 made a kernel of 2e38 all zeros (sigma 4e38 rounded to inf)
+        (s1, e1), (s2, e2) = self.sn1._scaled_sigma, self.sn2._scaled_sigma
+        e = max(e1, e2)
+        scaled = 0.5 * _ldexp(s1, e1 - e) + 0.5 * _ldexp(s2, e2 - e)
+        self.sigma = _ldexp(scaled, e)
+        return (self.c * _divide(K, scaled, e)).reshape(W.shape)
 
 
 def conv_operator_normalize(

@@ -44,7 +44,10 @@ from specproof.certificates import spectral_norm
 from specproof.spectral.dtypes import NATIVE_DTYPES, as_native_array, mixed_dtype_error
 from specproof.spectral.sn_numerics import (
     _below_eps,
+    _check_c,
     _divide,
+    _eps_at_scale,
+    _eps_hint,
     _in_range,
     _ldexp,
     _nonzero_sigma,
@@ -126,22 +129,42 @@ def power_iteration(
     n_iterations = as_int(n_iterations, "n_iterations", minimum=0)
     eps = as_float(eps, "eps", minimum=0.0, strict_minimum=True)
     M, e = _in_range(M)
-    eps = math.ldexp(eps, -e)
+    eps_s = _eps_at_scale(eps, e)
     for _ in range(n_iterations):
-        u = _normalize(M @ v, eps)
-        v = _normalize(M.T @ u, eps)
+        u = _normalize(M @ v, eps_s)
+        v = _normalize(M.T @ u, eps_s)
     sigma = _ldexp(float(u @ (M @ v)), e)
-    if n_iterations and np.any(M) and not all(abs(_norm(x) - 1.0) <= 1e-6 for x in (u, v)):
-        # ||W v|| fell below eps: torch's x / max(||x||, eps) stops making unit vectors
-        # and sigma collapses (3.7e-23 for a weight whose sigma is 3e-13); the same
-        # refusal as PowerIterationSN's
-        fro = _ldexp(_norm(M), e)
+    norms = (_norm(u), _norm(v))
+    if all(abs(n - 1.0) <= 1e-6 for n in norms):
+        return u, v, sigma
+    if not n_iterations:
+        # sigma = u . (W v) is read off the given vectors: with u = v = ones(2) it reported
+        # 2 for the identity (checked after iterations only, before)
         raise ArgumentError(
-            f"the power iteration's ||W v|| fell below eps = {math.ldexp(eps, e):g} (W's "
-            f"Frobenius norm is {fro:.3g}): torch's normalisation x / max(||x||, eps) "
-            f"then stops making unit vectors and sigma is wrong (it would be {sigma:.3g}); "
-            f"pass eps below {fro * 1e-6:.1g}, or start from u, v outside W's null spaces")
+            f"u and v must be unit vectors when n_iterations = 0 (sigma = u . (W v) is read "
+            f"off them as given), got norms {norms[0]:.6g} and {norms[1]:.6g}: normalise "
+            "them, or run at least one iteration")
+    if np.any(M):
+        raise _collapsed(_ldexp(_norm(M), e), eps, sigma)
     return u, v, sigma
+
+
+def _collapsed(fro: float, eps: float, sigma: float) -> ArgumentError:
+    """The error for a power iteration whose ``u`` or ``v`` stopped being a unit vector
+    although the weight (of Frobenius norm ``fro``) is not zero."""
+    if fro > 1e6 * eps:
+        # lowering eps cannot help a weight this far above it: W v itself is 0
+        return ArgumentError(
+            f"the power iteration's ||W v|| fell below eps = {eps:g} although the weight's "
+            f"Frobenius norm is {fro:.3g}: the start vectors u, v are zero or lie in W's null "
+            "spaces (W v = 0 or W^T u = 0), from where the iteration cannot leave; start "
+            "from other u, v (or a seed)")
+    # ||W v|| fell below eps: torch's x / max(||x||, eps) stops making unit vectors and
+    # sigma collapses (3.7e-23 for a weight whose sigma is 3e-13)
+    return ArgumentError(
+        f"the power iteration's ||W v|| fell below eps = {eps:g} (the weight's Frobenius "
+        f"norm is {fro:.3g}): torch's normalisation x / max(||x||, eps) then stops making "
+        f"unit vectors and sigma is wrong (it would be {sigma:.3g}); {_eps_hint(fro)}")
 
 
 class PowerIterationSN:
@@ -196,6 +219,7 @@ class PowerIterationSN:
         self.shape = W.shape
         self.dtype = W.dtype
         self.sigma: float | None = None
+        self._scaled_sigma: tuple[float, int] | None = None
         if W.ndim == 1:
             self.u = self.v = None
             return
@@ -214,7 +238,7 @@ class PowerIterationSN:
         self.u = _normalize(u0, self.eps)
         self.v = _normalize(v0, self.eps)
         self._iterate(M, as_int(init_iterations, "init_iterations", minimum=0),
-                      math.ldexp(self.eps, -e))
+                      _eps_at_scale(self.eps, e))
 
     def _iterate(self, M: np.ndarray, n: int, eps: float) -> None:
         u, v = self.u, self.v
@@ -251,31 +275,25 @@ class PowerIterationSN:
             self.sigma = norm
             return _divide(W, max(norm, self.eps))
         M, e = _in_range(weight_to_matrix(W, self.dim))
-        # the floor eps applies to the norms of the unscaled vectors
-        sigma = self._sigma(M, training, math.ldexp(self.eps, -e))
-        for vec in (self.u, self.v):
-            # (a zero u of a nonzero weight is the same collapse, carried to underflow)
-            if not abs(_norm(vec) - 1.0) <= 1e-6 and np.any(M):
-                # ||W v|| fell below the floor eps: u and v stop being unit vectors and
-                # sigma collapses geometrically (7e-50 for a weight of norm 3e-13, whose
-                # "normalised" weight then had norm 4e36); torch's parametrization too
-                fro = _ldexp(_norm(M), e)
-                if fro > 1e6 * self.eps:
-                    # lowering eps cannot help a weight this far above it: W v itself is 0
-                    raise ArgumentError(
-                        f"the power iteration's ||W v|| fell below eps = {self.eps:g} "
-                        f"although the weight's Frobenius norm is {fro:.3g}: the start "
-                        "vectors u, v lie in W's null spaces (W v = 0 or W^T u = 0), from "
-                        "where the iteration cannot leave; start from other u, v (or a seed)")
-                raise ArgumentError(
-                    f"the power iteration's ||W v|| fell below eps = {self.eps:g} (the "
-                    f"weight's Frobenius norm is {fro:.3g}): torch's normalisation "
-                    "x / max(||x||, eps) then stops making unit vectors and sigma is wrong "
-                    f"(it would be {_ldexp(sigma, e):.3g}); pass eps below "
-                    f"{fro * 1e-6:.1g}, or use spectral_normalize")
-        self.sigma = _nonzero_sigma(_ldexp(sigma, e), "power iteration")
+        u0, v0 = self.u, self.v
+        try:
+            # the floor eps applies to the norms of the unscaled vectors
+            sigma = self._sigma(M, training, _eps_at_scale(self.eps, e))
+            if np.any(M) and not all(abs(_norm(x) - 1.0) <= 1e-6 for x in (self.u, self.v)):
+                # ||W v|| fell below the floor eps (a zero u of a nonzero weight is the
+                # same collapse, carried to underflow): u and v stop being unit vectors
+                # and sigma collapses geometrically (7e-50 for a weight of norm 3e-13,
+                # whose "normalised" weight then had norm 4e36); torch's parametrization too
+                raise _collapsed(_ldexp(_norm(M), e), self.eps, _ldexp(sigma, e))
+            _nonzero_sigma(sigma, "power iteration")
+            self.sigma = _nonzero_sigma(_ldexp(sigma, e), "power iteration")
+        except Exception:
+            self.u, self.v = u0, v0  # a refused call changes nothing
+            raise
+        # the sigma at the iteration's scale, for BSN's mean of two of them
+        self._scaled_sigma = (sigma, e)
         # divided at the iteration's scale: W 2^-e / sigma, not W / (sigma rounded)
-        return _divide(W, _nonzero_sigma(sigma, "power iteration"), e)
+        return _divide(W, sigma, e)
 
     def _sigma(self, M: np.ndarray, training: bool, eps: float) -> float:
         sigma = None
@@ -351,11 +369,7 @@ normalisation W / sigma is undefined for a zero weight
     """
     c = as_float(c, "c", minimum=0.0, strict_minimum=True)
     W = _weight(weight)
-    if c > float(np.finfo(W.dtype).max):
-        # c would round to inf in W's dtype, and inf * 0 entries to NaN
-        raise ArgumentError(
-            f"c = {c:g} is beyond the largest {W.dtype} number ({np.finfo(W.dtype).max:g}): "
-            "the weight c W / sigma is computed and returned in the weight's dtype")
+    c = _check_c(c, W.dtype)
     # a tiny weight is scaled up by an exact power of two first: its sigma, rounded into
     # the subnormals, would keep a few digits (a norm-1 result off by 1.7e-4 at 1e-321)
     hi = float(np.abs(W).max()) if W.size else 0.0

@@ -39,13 +39,17 @@ def _normalize(x: np.ndarray, eps: float) -> np.ndarray:
     """torch's ``x / max(||x||, eps)``; where ``||x||`` overflows the dtype, the same
     quotient as ``(x / big) / max(||x / big||, eps / big)`` instead of ``x / inf = 0``."""
     n, holds = _plain_norm_holds(x)
-    if holds:
-        return x / max(n, eps)
-    # the squares under- or overflowed: ||x|| from x / max|x| (a norm near 1e-160 came
-    # out of subnormal squares with a few digits, and u was no unit vector)
-    big = float(np.abs(x).max())
-    y = x / big
-    return y / max(float(np.linalg.norm(y)), eps / big)
+    # a floor beyond the dtype (eps for a weight scaled up from the subnormals) rounds to
+    # inf, and x / inf = 0 is the quotient rounded: x is not a unit vector then, which
+    # the callers report as ||W v|| below eps
+    with np.errstate(over="ignore"):
+        if holds:
+            return x / max(n, eps)
+        # the squares under- or overflowed: ||x|| from x / max|x| (a norm near 1e-160
+        # came out of subnormal squares with a few digits, and u was no unit vector)
+        big = float(np.abs(x).max())
+        y = x / big
+        return y / max(float(np.linalg.norm(y)), eps / big)
 
 
 def _in_range(M: np.ndarray) -> tuple[np.ndarray, int]:
@@ -64,6 +68,42 @@ def _in_range(M: np.ndarray) -> tuple[np.ndarray, int]:
         return M, 0
     e = math.frexp(big)[1]
     return np.ldexp(M, -e), e
+
+
+def _check_c(c: float, dtype: np.dtype) -> float:
+    """The global scale ``c`` (a positive float) against the weight's dtype, in which
+    ``c W / sigma`` is computed and returned: beyond its largest number ``c`` rounds to
+    inf (``inf * 0 = NaN`` entries); below its smallest normal one it rounds to 0 or loses
+    digits (``c = 1e-46`` made a float32 weight all zeros)."""
+    info = np.finfo(dtype)
+    if c > float(info.max):
+        raise ArgumentError(
+            f"c = {c:g} is beyond the largest {np.dtype(dtype)} number ({info.max:g}): "
+            "the weight c W / sigma is computed and returned in the weight's dtype")
+    if c < float(info.tiny):
+        raise ArgumentError(
+            f"c = {c:g} is below the smallest normal {np.dtype(dtype)} number "
+            f"({info.tiny:g}): c W / sigma would underflow (to 0, or losing digits) in the "
+            "weight's dtype, in which it is computed and returned")
+    return c
+
+
+def _eps_at_scale(eps: float, e: int) -> float:
+    """The floor ``eps`` for the weight scaled by ``2^-e``: ``eps 2^-e``, inf where that
+    leaves float64 (``math.ldexp`` raised OverflowError for a weight of scale 1e-322;
+    inf makes the floor win, which the caller reports as ``||W v||`` below ``eps``), and
+    at least the smallest float64 (0 would make ``x / max(||x||, 0)`` a 0/0)."""
+    return _ldexp(eps, -e) or math.ulp(0.0)
+
+
+def _eps_hint(fro: float, factor: float = 1e-6) -> str:
+    """What to do when ``||W v||`` fell below the floor ``eps`` for a weight of Frobenius
+    norm ``fro``: an ``eps`` well below it (``fro * factor``), where float64 has one
+    (the advice at scale 1e-322 was "pass eps below 0")."""
+    if fro * factor >= float(np.finfo(np.float64).tiny):
+        return f"pass eps below {fro * factor:.1g}, or use spectral_normalize"
+    return (f"no normal float64 eps lies {1 / factor:.0e} times below it: use "
+            "spectral_normalize (which has no floor), or scale the weight up")
 
 
 def _ldexp(x: float, e: int) -> float:
@@ -96,7 +136,7 @@ def _below_eps(what: str, value: float, eps: float, sigma: float | None = None) 
     return ArgumentError(
         f"{what} is {value:.3g}, below eps = {eps:g}: torch's normalisation "
         f"x / max(||x||, eps) then stops making unit vectors and the result is wrong"
-        f"{wrong}; pass eps below {value * 1e-3:.1g}, or use spectral_normalize"
+        f"{wrong}; {_eps_hint(value, 1e-3)}"
     )
 
 

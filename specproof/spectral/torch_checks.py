@@ -201,6 +201,11 @@ def check_gradients(groups):
             if p.grad is None:
                 continue
             where = f"parameter {pi} of param group {gi} (shape {tuple(p.shape)})"
+            if not p.is_floating_point():
+                # a complex128 parameter moved by ~1e15 (the rules are for real weights)
+                raise ArgumentTypeError(
+                    f"{where} must be a real floating-point tensor, got {p.dtype}; nothing "
+                    "was changed")
             if p.grad.dtype != p.dtype:
                 raise ArgumentTypeError(
                     f"the gradient of {where} is {p.grad.dtype} but the parameter is "

@@ -12,12 +12,12 @@ Adam adds ``weight_decay * p`` to the gradient first; AdamW multiplies ``p`` by
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentTypeError, as_float
+from specproof._core import ArgumentError, ArgumentTypeError, as_float
 from specproof.spectral.optimizers.base import (
     NonFiniteUpdateError,
     Optimizer,
@@ -223,6 +223,18 @@ class AdamWRoute:
         self.eps = as_float(eps, "adamw_eps", minimum=0.0)
         self.weight_decay = as_float(weight_decay, "adamw_weight_decay", minimum=0.0)
         self.exclude = _names(exclude)
+
+    def check_exclude(self, params: Any) -> None:
+        """Every name in ``exclude`` names a parameter of ``params`` (called at a step
+        with no state yet, when the parameters are first seen): a typo left its matrix
+        on the matrix rule without a word."""
+        if not isinstance(params, Mapping):
+            return  # the step's own checks name this
+        for n in self.exclude:
+            if n not in params:
+                raise ArgumentError(
+                    f"exclude names {n!r}, which is not a parameter of params (names: "
+                    f"{sorted(map(str, params))}); nothing was changed")
 
     def takes_matrix_rule(self, name: str, shape: tuple[int, ...]) -> bool:
         """Whether parameter ``name`` of this shape takes the matrix rule (else AdamW)."""

@@ -71,6 +71,17 @@ def second_moment_overflow(
     )
 
 
+def _stored_shape(pname: str, shape: Any) -> tuple[int, ...]:
+    """A state's ``'shape'`` entry as a tuple of ints >= 0, else the error naming it."""
+    if not isinstance(shape, (tuple, list)) or not all(
+        isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0 for s in shape
+    ):
+        raise OptimizerStateError(
+            f"state_dict['state'][{pname!r}]['shape'] must be a tuple of ints >= 0, got "
+            f"{shape!r}")
+    return tuple(int(s) for s in shape)
+
+
 class Optimizer(Displayable, abc.ABC):
     """Base class: validation, atomic commit, state dict. Subclasses define ``_update``.
 
@@ -319,14 +330,7 @@ class Optimizer(Displayable, abc.ABC):
             return tuple(np.shape(params[pname]))
         if "shape" not in st:
             raise OptimizerStateError(f"state_dict['state'][{pname!r}] has no key 'shape'")
-        shape = st["shape"]
-        if not isinstance(shape, (tuple, list)) or not all(
-            isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0 for s in shape
-        ):
-            raise OptimizerStateError(
-                f"state_dict['state'][{pname!r}]['shape'] must be a tuple of ints, got {shape!r}"
-            )
-        return tuple(int(s) for s in shape)
+        return _stored_shape(pname, st["shape"])
 
     def _check_state_keys(self, pname: str, st: Mapping, template: State) -> None:
         missing = [k for k in template if k not in st]
@@ -348,7 +352,8 @@ class Optimizer(Displayable, abc.ABC):
                 )
 
     def _check_state_shapes(self, pname: str, st: Mapping, shape: tuple[int, ...]) -> None:
-        if tuple(st.get("shape", shape)) != tuple(shape):
+        # validated first: tuple(None) raised a bare TypeError when params were given
+        if tuple(_stored_shape(pname, st.get("shape", shape))) != tuple(shape):
             raise OptimizerStateError(
                 f"state[{pname!r}]['shape'] is {tuple(st['shape'])} but parameter {pname!r} "
                 f"has shape {tuple(shape)}"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -175,6 +176,13 @@ class Muon(Optimizer):
             "eps_placement": self.eps_placement,
             **self.adamw.hyper(),
         }
+
+    def step(self, params: Any, grads: Any) -> None:
+        """As :meth:`Optimizer.step`; at a step with no state yet every name in
+        ``exclude`` must name a parameter (``ArgumentError``, nothing changed)."""
+        if not self._state:
+            self.adamw.check_exclude(params)
+        super().step(params, grads)
 
     def routes_to_muon(self, name: str, shape: tuple[int, ...]) -> bool:
         """Whether parameter ``name`` of this shape takes the Muon rule (else AdamW)."""

@@ -30,6 +30,7 @@ the first step of a parameter acts on the left (output) side.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -151,6 +152,13 @@ class Pion(Optimizer):
             "low_rank": self.low_rank,
             **self.adamw.hyper(),
         }
+
+    def step(self, params: Any, grads: Any) -> None:
+        """As :meth:`Optimizer.step`; at a step with no state yet every name in
+        ``exclude`` must name a parameter (``ArgumentError``, nothing changed)."""
+        if not self._state:
+            self.adamw.check_exclude(params)
+        super().step(params, grads)
 
     def routes_to_pion(self, name: str, shape: tuple[int, ...]) -> bool:
         """Whether parameter ``name`` of this shape takes the Pion rule (else AdamW)."""

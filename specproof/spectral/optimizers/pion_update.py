@@ -127,6 +127,10 @@ def moment_structure_error(key: str, value: Any) -> str | None:
     a = value.detach().cpu().double().numpy() if hasattr(value, "detach") else np.asarray(value)
     if a.ndim != 2 or a.shape[0] != a.shape[1]:
         return None  # the shape checks name this
+    if not np.isfinite(a).all():
+        # reported first: a NaN is unequal to itself, and was "not skew-symmetric"
+        i, j = (int(x) for x in np.argwhere(~np.isfinite(a))[0])
+        return f"{key!r} has a non-finite entry {a[i, j]} at ({i}, {j})"
     sign = -1.0 if key.startswith("m_") else 1.0
     bad = np.argwhere(a != sign * a.T)
     if len(bad):
