@@ -23,6 +23,7 @@ import numpy as np
 
 from specproof._core import Displayable
 from specproof._core.files import atomic_write
+from specproof.certificates import file_read
 
 # the check result type was defined here first: its names stay importable from here
 from specproof.certificates.check_result import CheckResult as CheckResult
@@ -248,12 +249,13 @@ class Certificate(Displayable):
         CertificateFormatError
             Unreadable JSON, wrong schema version, missing or ill-typed field (named).
         """
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+        try:  # once, a regular file of at most 256 MiB (file_read)
+            text = file_read.read_certificate_text(path)
+        except file_read.CertificateFileError as exc:
+            raise CertificateFormatError(f"cannot read it: {exc}") from None
+        except UnicodeDecodeError as exc:
             raise CertificateFormatError(
-                f"cannot read certificate file {str(path)!r}: {exc}"
-            ) from None
+                f"cannot read certificate file {str(path)!r}: {exc}") from None
         return cls.from_json(text, source=str(path))
 
     @classmethod

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from specproof.certificates import file_read
 from specproof.certificates.certificate import (
     CertificateFormatError,
     CheckResult,
@@ -105,8 +106,8 @@ def check_sos(source: str | os.PathLike | SoSCertificate | dict) -> SoSCheckResu
         elif isinstance(source, dict):
             doc = source
         else:
-            with open(os.fspath(source), encoding="utf-8") as fh:
-                doc = parse_json(fh.read(), os.fspath(source))
+            # once, a regular file of at most 256 MiB
+            doc = parse_json(file_read.read_certificate_text(source), os.fspath(source))
         cert = SoSCertificate.from_dict(doc)
     except CertificateFormatError as exc:
         return _fail("malformed", f"malformed certificate: {exc}")

@@ -89,14 +89,16 @@ def _show(f: float) -> str:
 
 
 def normalise(source) -> Certificate | CheckResult:
-    """Load ``source`` (path or Certificate) and validate structure and float/rational
-    consistency; return the certificate, or a failed :class:`CheckResult` saying why
-    (code ``"malformed"`` or ``"inconsistent"``)."""
+    """Load ``source`` (path, Certificate or parsed JSON document) and validate structure
+    and float/rational consistency; return the certificate, or a failed
+    :class:`CheckResult` saying why (code ``"malformed"`` or ``"inconsistent"``)."""
     try:
         if isinstance(source, Certificate):
             # round trip through the document so that an in-memory object gets the same
             # validation as a file
             cert = Certificate.from_dict(source.to_dict())
+        elif isinstance(source, dict):  # a parsed document (the file was read once)
+            cert = Certificate.from_dict(source)
         else:
             cert = Certificate.load(source)
     except CertificateFormatError as exc:

@@ -34,8 +34,10 @@ def load_matrix(path: str | os.PathLike) -> np.ndarray:
     MatrixFileNotFoundError
         No such file (a ``FileNotFoundError``).
     ArgumentError
-        Unknown extension, unparsable content, not 2-D, empty, or a non-finite entry
-        (its index is named).
+        Unknown extension, unparsable content, not 2-D, empty, a non-finite entry (its
+        index is named), times or durations (datetime64/timedelta64), or an entry that
+        float64 would round (an integer beyond 2^53 or a long double: named with its
+        index; the certificate would describe another matrix).
 
     Examples
     --------
@@ -79,6 +81,9 @@ def load_matrix(path: str | os.PathLike) -> np.ndarray:
             raise ArgumentError(f"{str(p)!r} is not a CSV of numbers: {exc}") from exc
     else:
         raise ArgumentError(f"matrix file must end in .npy or .csv, got {str(p)!r}")
+    if arr.dtype.kind in "mM":  # numpy counts timedelta64 as an integer type
+        raise ArgumentError(f"{str(p)!r} holds dtype {arr.dtype} (times or durations), "
+                            "expected real numbers")
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise ArgumentError(f"{str(p)!r} holds dtype {arr.dtype}, expected real numbers")
     if np.iscomplexobj(arr):
@@ -90,9 +95,38 @@ def load_matrix(path: str | os.PathLike) -> np.ndarray:
         if arr.size == 0 and ext == ".csv":
             raise ArgumentError(f"{str(p)!r} holds no numbers (an empty CSV file)")
         raise ArgumentError(f"{str(p)!r} holds an empty matrix of shape {arr.shape}")
+    _exact_in_float64(arr, str(p))
     arr = arr.astype(np.float64)
     bad = np.argwhere(~np.isfinite(arr))
     if bad.size:
         i, j = (int(t) for t in bad[0])
         raise ArgumentError(f"{str(p)!r} has a non-finite entry {arr[i, j]} at index ({i}, {j})")
     return arr
+
+
+def _exact_in_float64(arr: np.ndarray, name: str) -> None:
+    """Refuse data that float64 would round: the certificate (and its ``x_sha256``) would
+    describe another matrix. Integers beyond 2^53 and long doubles are checked exactly;
+    every other real dtype (float16/32/64, int8..int32, bool) converts exactly."""
+    if arr.dtype.kind in "iu" and arr.dtype.itemsize > 4:
+        big = np.argwhere((arr > 2**53) | (arr < -(2**53)))
+        for i, j in big:
+            v = int(arr[i, j])
+            if int(float(v)) != v:
+                raise ArgumentError(
+                    f"{name!r} holds the integer {v} at index ({i}, {j}), which float64 "
+                    f"cannot represent exactly (it would become {int(float(v))}; integers "
+                    "beyond 2^53 are rounded): the certificate would describe another "
+                    "matrix; scale the data, or give floats")
+    elif arr.dtype.kind == "f" and arr.dtype.itemsize > 8:  # long double
+        with np.errstate(over="ignore"):
+            back = arr.astype(np.float64).astype(arr.dtype)
+        bad = np.argwhere((back != arr) & np.isfinite(arr))
+        if bad.size:
+            i, j = (int(t) for t in bad[0])
+            shown = str(arr[i, j])  # shortest digits that read back as this long double
+            raise ArgumentError(
+                f"{name!r} holds the long double {shown} "
+                f"at index ({i}, {j}), which float64 cannot represent exactly (it would "
+                f"become {float(arr[i, j])!r}): the certificate would describe another "
+                "matrix; round the data to float64 first (X.astype(numpy.float64))")

@@ -10,13 +10,16 @@ of the user's data.
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from specproof._core import ArgumentError
 from specproof.certificates.errors import FalseBoundError
+from specproof.certificates.rational_text import _str_to_int
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -130,24 +133,90 @@ C = 0.5 (v scaled to ‖v‖₂ = 1; decided in exact arithmetic)
     return v, value
 
 
+MAX_C_EXPONENT = 100_000
+"""``C``'s numerator and denominator are at most ``10^MAX_C_EXPONENT`` (a decimal exponent
+within +-100000): beyond, printing and comparing ``C`` took minutes (``1e-5000000``) or
+never ended (``1e99999999999``)."""
+
+# ASCII only: Python's Fraction/float read Arabic-Indic digits ('١٢' was 12) and '1_000'
+_DECIMAL = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?", re.ASCII)
+_RATIO = re.compile(r"([+-]?)([0-9]+)/([0-9]+)", re.ASCII)
+
+
+def _too_large(C: Any) -> ArgumentError:
+    shown = C if len(C) <= 40 else f"{C[:20]}...{C[-10:]} ({len(C)} characters)"
+    return ArgumentError(
+        f"C must have a numerator and a denominator of at most 10^{MAX_C_EXPONENT} (a "
+        f"decimal exponent within ±{MAX_C_EXPONENT}, e.g. 1e-{MAX_C_EXPONENT}), got {shown!r}")
+
+
+def _parse_text(text: str) -> Fraction:
+    """An ASCII decimal (``240.2``, ``-1e-5``, ``.5``) or ``p/q``, its size checked
+    before any big integer is built."""
+    body = text.strip(" \t")
+    m = _RATIO.fullmatch(body)
+    if m:
+        sign, num, den = m.groups()
+        if max(len(num.lstrip("0")), len(den.lstrip("0"))) > MAX_C_EXPONENT + 1:
+            raise _too_large(text)
+        return Fraction(_str_to_int(sign + num), _str_to_int(den))  # ZeroDivisionError: p/0
+    m = _DECIMAL.fullmatch(body)
+    if not m or not (m.group(2) or m.group(3)):
+        raise ValueError
+    sign, whole, frac, exp = m.groups()
+    frac = frac or ""
+    digits = (whole + frac).lstrip("0")
+    if not digits:
+        return Fraction(0)
+    if exp is not None and len(exp.lstrip("+-").lstrip("0")) > 7:
+        raise _too_large(text)
+    k = (int(exp) if exp else 0) - len(frac)  # the value is int(digits) * 10^k
+    if len(digits) > 2 * MAX_C_EXPONENT or abs(k) > 2 * MAX_C_EXPONENT:
+        raise _too_large(text)
+    mant = _str_to_int(sign + digits)  # past Python's 4300-digit int() limit
+    return mant * Fraction(10) ** k
+
+
 def as_bound(C: Any) -> Fraction:
     """A user's bound ``C`` as an exact Fraction (a float by its shortest decimal).
 
+    Text is ASCII decimal (``240.2``, ``1e-5``) or ``p/q``; numerator and denominator at
+    most ``10^100000`` (:data:`MAX_C_EXPONENT`), checked before any big number is built.
+
     Examples
     --------
-    >>> as_bound(240.2), as_bound("1/3")
-    (Fraction(1201, 5), Fraction(1, 3))
+    >>> as_bound(240.2), as_bound("1/3"), as_bound("-2.5e-3")
+    (Fraction(1201, 5), Fraction(1, 3), Fraction(-1, 400))
     """
-    from specproof._core import ArgumentError
-
     if isinstance(C, (bool, np.bool_)):
         raise ArgumentError(f"C must be a number, got {C!r}")
     try:
         if isinstance(C, (float, np.floating)):
             if not math.isfinite(float(C)):
                 raise ValueError
-            return Fraction(repr(float(C)))
-        return Fraction(C.item() if isinstance(C, np.integer) else C)
-    except (TypeError, ValueError, ZeroDivisionError):
+            value = Fraction(repr(float(C)))
+        elif isinstance(C, str):
+            value = _parse_text(C)
+        elif isinstance(C, Decimal):
+            if not C.is_finite():
+                raise ValueError
+            if abs(C.adjusted()) > 2 * MAX_C_EXPONENT or len(C.as_tuple().digits) > \
+                    2 * MAX_C_EXPONENT:
+                raise _too_large(str(C))
+            value = Fraction(C)
+        else:
+            value = Fraction(C.item() if isinstance(C, np.integer) else C)
+    except (TypeError, ValueError, ZeroDivisionError) as exc:
+        if isinstance(exc, ArgumentError):
+            raise
+        shown = C if not isinstance(C, str) or len(C) <= 40 else f"{C[:40]}..."
         raise ArgumentError(
-            f"C must be a finite number, a Fraction or a 'p/q' string, got {C!r}") from None
+            f"C must be a finite number (ASCII digits: 240.2, 1e-5), a Fraction or a 'p/q' "
+            f"string, got {shown!r}") from None
+    bits = max(value.numerator.bit_length(), value.denominator.bit_length())
+    if bits > 332_000:  # 10^100000 has 332193 bits: compare exactly near the limit
+        limit = 10 ** MAX_C_EXPONENT
+        if abs(value.numerator) > limit or value.denominator > limit:
+            raise _too_large(C if isinstance(C, str) else
+                             f"a {type(C).__name__} of about {bits * 0.30103:.0f} digits")
+    return value

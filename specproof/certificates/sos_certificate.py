@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from specproof._core.files import atomic_write
+from specproof.certificates import file_read
 from specproof.certificates.json_fields import (
     _check_depth,
     _no_constant,
@@ -175,9 +176,11 @@ class SoSCertificate:
     @classmethod
     def load(cls, path: str | os.PathLike) -> SoSCertificate:
         """Read and structurally validate a file (:class:`CertificateFormatError` if bad)."""
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+        try:  # once, a regular file of at most 256 MiB (file_read)
+            text = file_read.read_certificate_text(path)
+        except file_read.CertificateFileError as exc:
+            raise CertificateFormatError(f"cannot read it: {exc}") from None
+        except UnicodeDecodeError as exc:
             raise CertificateFormatError(f"cannot read certificate file {str(path)!r}: {exc}") \
                 from None
         return cls.from_dict(parse_json(text, str(path)))

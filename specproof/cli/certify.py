@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from specproof.cli.common import UsageError, non_negative_int
@@ -16,6 +17,11 @@ def add_certify(sub) -> None:
         "below, SoS certificate above); with -o, write the certificate file (without -o "
         "nothing is written).",
     )
+    # "--C -1e-5", "--C -inf", "--C -1/3" are (bad) values, not unknown options: let them
+    # reach as_bound, which names them (argparse otherwise says "expected one argument")
+    p._negative_number_matcher = re.compile(
+        r"^-([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$|^-[0-9]+/[0-9]+$|^-(inf|nan)",
+        re.IGNORECASE)
     p.add_argument("matrix", metavar="X", help="the data: a .npy or .csv file (rows x_i)")
     # q and the solver are validated by certify() (one definition of the limits, in
     # specproof.certificates.constants), before any work: a bad value exits 2
@@ -106,7 +112,7 @@ def _cmd_certify(args: argparse.Namespace) -> int:
         two_to_q,
         writable_output,
     )
-    from specproof.certificates.rational_text import directed_text
+    from specproof.certificates.rational_text import directed_text, rational_str
     from specproof.certificates.refute import as_bound
 
     try:
@@ -142,7 +148,7 @@ def _cmd_certify(args: argparse.Namespace) -> int:
         "witness": [float(v) for v in lower.witness],
         "method": method,
         "lower_method": "power",
-        "bound_qth_power": str(cert.C),
+        "bound_qth_power": rational_str(cert.C),  # past 4300 digits
         "certificate": args.output,
         "exact": bool(args.exact),
         "x_sha256": cert.x_sha256,
@@ -178,10 +184,11 @@ def _false_bound(args: argparse.Namespace, exc) -> int:
     """A false ``--C``: the verdict and the witness on stdout, exit status 4."""
     import json
 
+    from specproof.certificates.rational_text import rational_str
     from specproof.certificates.refute import significant
 
-    if args.json:
-        print(json.dumps({"q": args.q, "false": True, "C": str(exc.C),
+    if args.json:  # rational_str: str() of a 1e-50000 raised past 4300 digits (exit 70)
+        print(json.dumps({"q": args.q, "false": True, "C": rational_str(exc.C),
                           "witness_value": significant(exc.value, 17),
                           "witness": [float(v) for v in exc.witness],
                           "reason": str(exc)}))
@@ -198,28 +205,34 @@ def _cmd_check(args: argparse.Namespace) -> int:
     (one line, whatever is wrong with it)."""
     import dataclasses
     import json
-    from pathlib import Path
 
-    from specproof.certificates import check
+    from specproof.certificates import file_read
+    from specproof.certificates.checker import check_bytes
 
-    path = Path(args.certificate)
-    if path.is_dir():
-        raise UsageError(f"certificate {str(path)!r} is a directory, not a file")
-    if not path.exists():
-        raise UsageError(f"certificate file {str(path)!r} does not exist")
-    result = check(str(args.certificate), exact=args.exact)
+    path = str(args.certificate)
+    try:
+        # read ONCE: the checker choice, the proof and the statement text all judge these
+        # bytes (a FIFO or a file swapped between reads made a false statement VALID);
+        # a FIFO, device or socket, a link loop or a file over 256 MiB is refused here
+        data = file_read.read_certificate_bytes(path)
+    except file_read.CertificateFileError as exc:
+        raise UsageError(str(exc)) from None
+    result = check_bytes(data, exact=args.exact, source=path)
     if result.code == "not_exact":
-        raise UsageError(f"{str(path)!r} is not an exact certificate (its Gram matrix has no "
+        raise UsageError(f"{path!r} is not an exact certificate (its Gram matrix has no "
                          "rational entries: it was written without --exact); check it "
                          "without --exact")
     line = result.verdict_line
     text_check = None
     if result.ok and type(result).__name__ == "SoSCheckResult":
         # a general SoS certificate proves p >= 0 for the p in the file: make sure its
-        # statement text says the same (a forger could edit the text and its hash)
+        # statement text says the same (a forger could edit the text and its hash);
+        # the document parsed from the same bytes, never the file again
+        from specproof.certificates.sos_certificate import SoSCertificate, parse_json
         from specproof.lemmas.recheck import statement_matches
 
-        same, why = statement_matches(str(args.certificate))
+        same, why = statement_matches(
+            SoSCertificate.from_dict(parse_json(data.decode("utf-8"), path)))
         text_check = why
         if not same:
             result = dataclasses.replace(result, ok=False, code="statement_mismatch",
