@@ -8,6 +8,7 @@ import io
 from typing import Any
 
 from specproof._core import to_jsonable
+from specproof._core.printable import printable
 
 VERDICT_COLOURS = {
     "PASS": "#0a7a2f",
@@ -140,4 +141,4 @@ def result_markdown(r) -> str:
     if values:
         lines += ["| measured | value |", "|---|---|"]
         lines += [f"| `{k}` | {format_value(v)} |" for k, v in values.items()]
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines), keep="\n") + "\n"  # ESC codes shown, not obeyed

@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from specproof._core.printable import printable_tree
 from specproof.claims.display import format_value
+from specproof.claims.results import record_verdict
 from specproof.claims.values import MeasuredRow, measured_rows
 
 VERDICT_ORDER = {"ERROR": 0, "FAIL": 1, "VACUOUS": 2, "PASS": 3}
@@ -187,31 +189,6 @@ def _figures(rec: dict[str, Any], description: str) -> list[Figure]:
     return out
 
 
-# what each verdict requires of the record's own check and control outcomes
-_REQUIRED = {"PASS": ("HOLDS", "FAILS"), "VACUOUS": ("HOLDS", "HOLDS"), "FAIL": ("FAILS", None)}
-
-
-def _consistent_verdict(rec: dict[str, Any], check: dict[str, Any],
-                        control: dict[str, Any]) -> dict[str, str]:
-    """The record's verdict and reason, or ERROR when its outcomes contradict the verdict.
-
-    A report re-rendered from an edited evidence file printed "Verdict: PASS. The check
-    does not hold": a verdict is shown only where the record's own check and control
-    outcomes support it (never raised: an inconsistent PASS becomes an ERROR).
-    """
-    verdict, reason = rec["verdict"], rec.get("reason", "")
-    need = _REQUIRED.get(verdict)
-    if need is not None:
-        got = (check.get("verdict"), control.get("verdict"))
-        if got[0] != need[0] or (need[1] is not None and got[1] != need[1]):
-            return {"verdict": "ERROR",
-                    "reason": (f"the evidence record says {verdict}, but its check "
-                               f"{got[0] or 'is missing'} and its control "
-                               f"{got[1] or 'is missing'}: the file was edited or is "
-                               "corrupt; rerun `specproof verify`")}
-    return {"verdict": verdict, "reason": reason}
-
-
 def _claim(rec: dict[str, Any], papers: dict[str, Any]) -> ClaimSection:
     table = rec.get("check", {}).get("table") or []
     columns = list(dict.fromkeys(k for row in table for k in row))
@@ -232,7 +209,8 @@ def _claim(rec: dict[str, Any], papers: dict[str, Any]) -> ClaimSection:
         paper_url=_safe_url(paper.get("url", "")),
         kind=rec["kind"],
         statement=rec["statement"],
-        **_consistent_verdict(rec, check, control),
+        # shown only where the record's own outcomes support it (an edited PASS is ERROR)
+        **dict(zip(("verdict", "reason"), record_verdict(rec))),
         profile=rec["profile"],
         seed=rec["seed"],
         seed_entropy=list(rec.get("seed_entropy") or []),
@@ -275,6 +253,11 @@ def _distinct_anchors(claims: list[ClaimSection]) -> list[ClaimSection]:
 def build_document(evidence: dict[str, Any]) -> ReportDocument:
     """The document model of an evidence document (schema version 1 or 2).
 
+    Every text in it is :func:`~specproof._core.printable.printable` (control characters
+    but newline and tab, and bidi overrides, written as escapes such as ``\\x1b``), and
+    every verdict is one its record's outcomes support
+    (:func:`~specproof.claims.results.record_verdict`).
+
     Examples
     --------
     >>> doc = build_document({"schema": "specproof.evidence/2", "seed": 0,
@@ -282,6 +265,9 @@ def build_document(evidence: dict[str, Any]) -> ReportDocument:
     >>> doc.claims, doc.status
     ([], 'complete')
     """
+    # every text it shows as printable: a measured value, an expected line or an error
+    # holding ESC codes wrote them raw into report.md and report.html
+    evidence = printable_tree(evidence, keep="\n\t")
     papers = evidence.get("papers") or {}
     claims = _distinct_anchors([_claim(rec, papers) for rec in evidence.get("claims", [])])
     claims.sort(key=lambda c: VERDICT_ORDER.get(c.verdict, 0))  # stable: run order kept

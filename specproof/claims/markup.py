@@ -18,121 +18,13 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 
 from specproof.claims.math_check import _MATH_COMMANDS, math_is_safe  # noqa: F401
 from specproof.claims.mathml import mathml
 
-# Characters outside ASCII that statements and descriptions use, as pdflatex input that
-# needs no package beyond a standard installation.
-_TEX_UNICODE = {
-    "→": r"$\to$", "←": r"$\leftarrow$", "≤": r"$\le$", "≥": r"$\ge$", "≠": r"$\ne$",
-    "≈": r"$\approx$", "∈": r"$\in$", "∑": r"$\sum$", "∏": r"$\prod$", "√": r"$\surd$",
-    "∞": r"$\infty$", "⪰": r"$\succeq$", "⪯": r"$\preceq$", "×": r"$\times$", "·": r"$\cdot$",
-    "±": r"$\pm$", "−": "-", "–": "--", "—": "---", "‖": r"$\|$", "∘": r"$\circ$",
-    "⊗": r"$\otimes$", "⊕": r"$\oplus$", "ᵀ": r"$^{T}$", "²": r"$^{2}$", "³": r"$^{3}$",
-    "⁴": r"$^{4}$", "¹": r"$^{1}$", "…": r"\dots{}", "“": "``", "”": "''", "‘": "`", "’": "'",
-    "⟨": r"$\langle$", "⟩": r"$\rangle$", "∀": r"$\forall$", "∃": r"$\exists$",
-    "∅": r"$\emptyset$", "⊆": r"$\subseteq$", "⊂": r"$\subset$", "∩": r"$\cap$", "∪": r"$\cup$",
-    "ℝ": r"$\mathbf{R}$", "ℂ": r"$\mathbf{C}$", "ℤ": r"$\mathbf{Z}$", "ℚ": r"$\mathbf{Q}$",
-    "°": r"$^\circ$", "∂": r"$\partial$", "∇": r"$\nabla$", "⊥": r"$\perp$", "≅": r"$\cong$",
-}
-_GREEK = {
-    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
-    "lamda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
-    "omega",
-}
-_LATIN_CAPITALS = {"Alpha", "Beta", "Epsilon", "Zeta", "Eta", "Iota", "Kappa", "Mu", "Nu",
-                   "Rho", "Tau", "Chi"}
-_TEX_SPECIAL = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
-    "^": r"\textasciicircum{}", "_": r"\_\allowbreak{}", "%": r"\%", "~": r"\textasciitilde{}",
-    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
-}
-
-
-def _tex_char(ch: str) -> str:
-    if ch in _TEX_SPECIAL:
-        return _TEX_SPECIAL[ch]
-    if (ord(ch) < 32 and ch not in "\n\t") or ord(ch) == 127:
-        # ESC (colour codes in an exception message), BEL, NUL...: LaTeX stops on them
-        return f"[U+{ord(ch):04X}]"
-    if ord(ch) < 128:
-        return ch
-    if ch in _TEX_UNICODE:
-        return _TEX_UNICODE[ch]
-    name = unicodedata.name(ch, "")
-    m = re.fullmatch(r"GREEK (SMALL|CAPITAL) LETTER (\w+)", name)
-    if m and m.group(2).lower() in _GREEK:
-        letter = m.group(2).lower().replace("lamda", "lambda")
-        if m.group(1) == "CAPITAL":
-            letter = letter.capitalize()
-            if letter in _LATIN_CAPITALS:
-                return unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode() or "?"
-        return f"$\\{letter}$"
-    plain = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
-    if plain:
-        return plain  # accented Latin letters lose their accent, never the letter
-    return f"[U+{ord(ch):04X}]"
-
-
-def tex_escape(text: object) -> str:
-    r"""Text as pdflatex input: specials escaped, common Unicode as math, nothing dropped.
-
-    A line may break after an underscore (long snake_case names fit a column), and a
-    word longer than ``_LONG_WORD`` characters (a path, a URL, a long repr in an error
-    message) also after ``/ . - : = , ;`` and at least every ``_LONG_WORD`` characters:
-    unbroken, such a word stuck 300-500 pt out of a two-column page.
-
-    Examples
-    --------
-    >>> print(tex_escape("||x||_2 <= 1 & 50% → λ"))
-    \textbar{}\textbar{}x\textbar{}\textbar{}\_\allowbreak{}2 \textless{}= 1 \& 50\% $\to$ $\lambda$
-    >>> print(tex_escape("/tmp/a/b"))
-    /tmp/a/b
-    >>> tex_escape("/home/user/project/results/run-42/evidence.json").count("allowbreak")
-    8
-    """
-    return "".join(_tex_word(word) for word in re.split(r"(\s+)", str(text)))
-
-
-# a word longer than this gets break points (a number, an identifier or a short path
-# keeps its line-breaking as TeX would do it)
-_LONG_WORD = 20
-_BREAK_AFTER = frozenset("/.-:=,;")
-
-
-def _tex_word(word: str) -> str:
-    if len(word) <= _LONG_WORD:
-        return "".join(_tex_char(ch) for ch in word)
-    out, since = [], 0
-    for i, ch in enumerate(word):
-        out.append(_tex_char(ch))
-        since += 1
-        last = i == len(word) - 1
-        if not last and (ch in _BREAK_AFTER or since >= _LONG_WORD) and ch != "_":
-            out.append(r"\allowbreak{}")
-            since = 0
-        elif ch == "_":
-            since = 0  # _tex_char already allows a break after it
-    return "".join(out)
-
-
-def tex_ident(text: object) -> str:
-    r"""An identifier (claim id, measured key) in typewriter type, breakable after
-    ``.``, ``-`` and ``_`` so that a long one fits a narrow column.
-
-    Examples
-    --------
-    >>> tex_ident("zhu-dag.ntk")
-    '\\texttt{zhu-\\allowbreak{}dag.\\allowbreak{}ntk}'
-    """
-    out = []
-    for ch in str(text):
-        out.append(_tex_char(ch))
-        if ch in ".-/":
-            out.append(r"\allowbreak{}")
-    return r"\texttt{" + "".join(out) + "}"
+# TeX text escaping lives in its own module; re-exported here, where the renderers and
+# markup_plain (``_GREEK``) have always found it
+from specproof.claims.texescape import _GREEK, tex_escape, tex_ident  # noqa: F401
 
 
 def md_escape(text: object) -> str:

@@ -12,11 +12,16 @@ import sys
 import time
 from typing import IO, Any
 
+from specproof._core.printable import printable
 from specproof.claims.runner import ClaimResult
 
 
 def finished_lines(result: ClaimResult, done: int, total: int) -> list[str]:
     """The line(s) printed when a claim finishes: verdict, id, key figure, time; reason.
+
+    Each line is :func:`~specproof._core.printable.printable`: a measured value, an
+    expected line or an exception message holding ESC codes or a newline printed them
+    raw, and erased the claim's FAIL line to draw a forged PASS.
 
     Examples
     --------
@@ -30,7 +35,7 @@ def finished_lines(result: ClaimResult, done: int, total: int) -> list[str]:
     ]
     if result.verdict != "PASS":
         lines.append(f"        {result.reason}")
-    return lines
+    return [printable(line) for line in lines]
 
 
 class Progress:
@@ -62,7 +67,7 @@ class Progress:
 
     def note(self, line: str) -> None:
         """A line outside the per-claim lines (e.g. an interruption)."""
-        self._say(line)
+        self._say(printable(line))
 
     def close(self) -> None:
         """Stop any live display."""
@@ -111,7 +116,7 @@ class RichProgress(Progress):
             self.console.print(f"[{colour}]{escape(line)}[/]", highlight=False)
 
     def note(self, line: str) -> None:
-        self.console.print(line, highlight=False, markup=False)
+        self.console.print(printable(line), highlight=False, markup=False)
 
     def close(self) -> None:
         self._live.stop()

@@ -25,7 +25,13 @@ from specproof.claims.markup import (  # noqa: F401  (tex_escape, md_escape: re-
     tex_ident,
     tex_rich,
 )
-from specproof.claims.texlayout import column_groups, pdf_size
+from specproof.claims.texlayout import (
+    column_groups,
+    measured_columns,
+    pdf_size,
+    summary_columns,
+    summary_label_fits,
+)
 from specproof.claims.values import GROUP, MISSING, format_inline
 
 
@@ -98,7 +104,9 @@ def _environment(kind: str):
                                  comment_end_string="#>", undefined=jinja2.StrictUndefined)
         env.filters.update(rich=tex_rich, value=lambda v: _cell(v, "tex"), ident=tex_ident)
         env.globals.update(label=lambda k, labels: _label(k, labels, "tex"),
-                           column_groups=column_groups)
+                           column_groups=column_groups, measured_columns=measured_columns,
+                           summary_columns=summary_columns,
+                           summary_label_fits=summary_label_fits)
     else:
         env = jinja2.Environment(loader=loader, autoescape=False, trim_blocks=True,
                                  lstrip_blocks=True, undefined=jinja2.StrictUndefined)

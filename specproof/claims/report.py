@@ -19,6 +19,7 @@ from typing import Any
 
 from specproof._core import ArgumentError, SpecproofError, to_jsonable
 from specproof._core.files import atomic_write
+from specproof._core.printable import printable
 from specproof._core.provenance import (
     CORE_DEPENDENCIES,
     file_sha256,
@@ -31,6 +32,7 @@ from specproof.claims.document import build_document, key_figure
 from specproof.claims.folder import ReportFolder
 from specproof.claims.markup_plain import plain_rich
 from specproof.claims.render import plural, render_html, render_markdown, render_tex
+from specproof.claims.results import record_verdict
 from specproof.claims.run import VerifyRun
 from specproof.claims.runner import VERDICTS
 
@@ -148,7 +150,8 @@ def summary_table(run: VerifyRun | dict[str, Any]) -> str:
     when the run was interrupted.
 
     Accepts a :class:`VerifyRun` or an evidence document. Math in the reasons is shown
-    as Unicode text (``$\\le$`` as ``≤``).
+    as Unicode text (``$\\le$`` as ``≤``); every text is
+    :func:`~specproof._core.printable.printable` (an ESC shows as ``\\x1b``).
 
     Examples
     --------
@@ -163,12 +166,17 @@ def summary_table(run: VerifyRun | dict[str, Any]) -> str:
         done = {r["id"] for r in records} | {r.get("id") for r in run.carried}
         not_run = [cid for cid in run.selected if cid not in done]
     else:
-        records, seconds = run.get("claims", []), float(run.get("seconds") or 0)
+        # as the reports show them: the verdict each record's outcomes support
+        records = [dict(r, **dict(zip(("verdict", "reason"), record_verdict(r))))
+                   for r in run.get("claims", [])]
+        seconds = float(run.get("seconds") or 0)
         interrupted = bool(run.get("interrupted"))
         not_run = list(run.get("not_run") or [])
     header = ("claim", "kind", "verdict", "key figure", "seconds")
-    rows = [(r["id"], r["kind"], r["verdict"], key_figure(r), f"{r['seconds']:.2f}")
-            for r in records]
+    # printable: a measured value, an expected line or an error holding ESC codes drew
+    # over the table on a terminal
+    rows = [tuple(map(printable, (r["id"], r["kind"], r["verdict"], key_figure(r))))
+            + (f"{r['seconds']:.2f}",) for r in records]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
 
     def line(row):
@@ -178,7 +186,7 @@ def summary_table(run: VerifyRun | dict[str, Any]) -> str:
     for rec, row in zip(records, rows):
         lines.append(line(row))
         if rec["verdict"] != "PASS":
-            lines.append(f"    {rec['verdict']}: {plain_rich(rec.get('reason', ''))}")
+            lines.append(printable(f"    {rec['verdict']}: {plain_rich(rec.get('reason', ''))}"))
     counts = {v: sum(r["verdict"] == v for r in records) for v in VERDICTS}
     tail = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
     state = " (interrupted)" if interrupted else ""
@@ -187,12 +195,12 @@ def summary_table(run: VerifyRun | dict[str, Any]) -> str:
     if carried:
         kept = {v: sum(r.get("verdict") == v for r in carried) for v in VERDICTS}
         bad = [r.get("id") for r in carried if r.get("verdict") != "PASS"]
-        lines.append(f"carried over from the previous run (not rerun): "
-                     f"{', '.join(f'{n} {v}' for v, n in kept.items() if n)}"
-                     + (f"; not passing: {', '.join(map(str, bad))}" if bad else ""))
+        lines.append(printable(f"carried over from the previous run (not rerun): "
+                               f"{', '.join(f'{n} {v}' for v, n in kept.items() if n)}"
+                               + (f"; not passing: {', '.join(map(str, bad))}" if bad else "")))
     if not_run:
-        lines.append(f"interrupted: {plural(len(not_run), 'selected claim')} did not run: "
-                     + ", ".join(not_run))
+        lines.append(printable(f"interrupted: {plural(len(not_run), 'selected claim')} did "
+                               "not run: " + ", ".join(map(str, not_run))))
     return "\n".join(lines)
 
 

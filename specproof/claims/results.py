@@ -8,6 +8,7 @@ from typing import Any
 
 from specproof._core import to_jsonable
 from specproof._core.jsonable import big_int_text
+from specproof._core.printable import printable
 from specproof.claims.evidence import claim_seed
 
 VERDICTS: tuple[str, ...] = ("PASS", "FAIL", "VACUOUS", "ERROR")
@@ -147,7 +148,49 @@ class ClaimResult:
         }
 
     def __repr__(self) -> str:
-        return f"ClaimResult(id={self.id!r}, verdict={self.verdict}, {self.key_figure()})"
+        return printable(f"ClaimResult(id={self.id!r}, verdict={self.verdict}, "
+                         f"{self.key_figure()})")
+
+
+# what each verdict requires of the record's own check and control outcomes
+_REQUIRED = {"PASS": ("HOLDS", "FAILS"), "VACUOUS": ("HOLDS", "HOLDS"), "FAIL": ("FAILS", None)}
+
+
+def record_verdict(rec: dict[str, Any]) -> tuple[str, str]:
+    """The verdict and reason an ``evidence.json`` record supports: its own, or ERROR
+    when its check and control outcomes contradict it (or it names no known verdict).
+
+    The one rule for a record read back from a file, used by the report renderer, by
+    ``--resume`` for the claims it keeps and by ``--last-failed`` for those it carries
+    over: an edited ``"verdict": "PASS"`` beside a check that ``FAILS`` rendered as
+    ERROR while the run's summary and exit status said PASS.
+
+    Examples
+    --------
+    >>> record_verdict({"verdict": "PASS", "reason": "ok", "check": {"verdict": "HOLDS"},
+    ...                 "control": {"verdict": "FAILS"}})
+    ('PASS', 'ok')
+    >>> v, why = record_verdict({"verdict": "PASS", "check": {"verdict": "FAILS"},
+    ...                          "control": {"verdict": "FAILS"}})
+    >>> v, why[:44]
+    ('ERROR', 'the evidence record is inconsistent: it says')
+    """
+    verdict, reason = rec.get("verdict"), rec.get("reason", "")
+    check, control = rec.get("check"), rec.get("control")
+    got = tuple(side.get("verdict") if isinstance(side, dict) else None
+                for side in (check, control))
+    need = _REQUIRED.get(verdict) if isinstance(verdict, str) else None
+    if verdict == "ERROR" or (need is not None and got[0] == need[0]
+                              and (need[1] is None or got[1] == need[1])):
+        return verdict, reason if isinstance(reason, str) else str(reason)
+    said = printable(verdict if isinstance(verdict, str) else repr(verdict))
+    if need is None:
+        what = f"its verdict {said!r} is not one of {', '.join(VERDICTS)}"
+    else:
+        what = (f"it says {said}, but its check {printable(got[0] or 'is missing')} and its "
+                f"control {printable(got[1] or 'is missing')}")
+    return "ERROR", (f"the evidence record is inconsistent: {what}; the file was edited "
+                     "or is corrupt: run `specproof verify` again, not with --resume")
 
 
 def _short(value: Any) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 from specproof._core import SpecproofError
 from specproof.claims.folder import REPORT_MARKER, stale_partials
-from specproof.claims.results import ClaimResult, Outcome
+from specproof.claims.results import ClaimResult, Outcome, record_verdict
 
 
 class ResumeError(SpecproofError, ValueError):
@@ -38,7 +38,10 @@ def result_from_record(rec: dict[str, Any]) -> ClaimResult:
     """The :class:`ClaimResult` an ``evidence.json`` record was written from.
 
     ``result_from_record(r.to_dict()).to_dict() == r.to_dict()`` (figure objects,
-    which no file holds, are None).
+    which no file holds, are None). The verdict is the one the record's own outcomes
+    support (:func:`~specproof.claims.results.record_verdict`): a record edited to say
+    PASS beside a check that FAILS comes back as an ERROR saying so, in the summary,
+    the exit status and the reports alike.
 
     Examples
     --------
@@ -49,9 +52,10 @@ def result_from_record(rec: dict[str, Any]) -> ClaimResult:
     """
     control = dict(rec["control"])
     description = control.pop("description", "")
+    verdict, reason = record_verdict(rec)
     return ClaimResult(
         id=rec["id"], paper=rec["paper"], kind=rec["kind"], statement=rec["statement"],
-        verdict=rec["verdict"], reason=rec.get("reason", ""), seed=rec["seed"],
+        verdict=verdict, reason=reason, seed=rec["seed"],
         profile=rec["profile"], params=dict(rec.get("params") or {}),
         check=_outcome(rec["check"]), control=_outcome(control),
         control_description=description, seconds=rec.get("seconds", 0.0),

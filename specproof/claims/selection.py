@@ -196,10 +196,13 @@ def previous_outcome(out: str | Path) -> dict[str, str] | None:
     """
     import json
 
+    from specproof.claims.results import record_verdict
+
     path = Path(out) / "evidence.json"
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        return {str(c["id"]): str(c["verdict"]) for c in doc["claims"]}
+        # the verdict its outcomes support: an edited PASS is not skipped by --last-failed
+        return {str(c["id"]): str(record_verdict(c)[0]) for c in doc["claims"]}
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

@@ -103,21 +103,32 @@ class _Style:
     text: Any
     sep: str
     more: str
+    chars: int | None = None  # a string longer than this is cut, saying so (None: never)
 
+
+# report.tex cuts a text value after this many characters: a table cannot break across
+# pages, and a 3000-character value in a narrow column ran 3400 pt off the page bottom
+TEX_TEXT_CHARS = 120
+_CUT_NOTE = "… ({} more characters in evidence.json)"
 
 _STYLES = {
-    "tex": _Style(tex_number, tex_escape, ", ", r"\dots\ ({} more)"),
+    "tex": _Style(tex_number, tex_escape, ", ", r"\dots\ ({} more)", TEX_TEXT_CHARS),
     "html": _Style(html_number, html.escape, ", ", "… ({} more)"),
     "md": _Style(plain_number, md_escape, ", ", "… ({} more)"),
     "plain": _Style(plain_number, str, ", ", "… ({} more)"),
+    # what "tex" prints, as plain text (for estimating its width)
+    "plain-tex": _Style(plain_number, str, ", ", "… ({} more)", TEX_TEXT_CHARS),
 }
 
 
 def format_inline(value: Any, fmt: str = "plain", limit: int = LIST_ITEMS) -> str:
-    r"""One value as inline text in ``fmt`` ("tex", "html", "md" or "plain").
+    r"""One value as inline text in ``fmt`` ("tex", "html", "md", "plain", or "plain-tex":
+    what "tex" prints, unescaped).
 
     Lists show their first ``limit`` items; dicts read ``key: value; ...``; strings are
-    escaped for the format; NaN and infinities are named.
+    escaped for the format (in "tex", cut after :data:`TEX_TEXT_CHARS` characters, saying
+    how many more ``evidence.json`` holds: a table cannot break across pages); NaN and
+    infinities are named.
 
     Examples
     --------
@@ -125,6 +136,8 @@ def format_inline(value: Any, fmt: str = "plain", limit: int = LIST_ITEMS) -> st
     '[$1$, $2.5$, $-1\\times10^{-20}$]'
     >>> format_inline({"a": 1, "b": list(range(20))}, "plain")
     'a: 1; b: [0, 1, 2, 3, 4, 5, 6, 7, … (12 more)]'
+    >>> format_inline("x" * 200, "plain-tex")[-40:]
+    'x… (80 more characters in evidence.json)'
     """
     st = _STYLES[fmt]
     value = to_jsonable(value)
@@ -135,7 +148,10 @@ def format_inline(value: Any, fmt: str = "plain", limit: int = LIST_ITEMS) -> st
     if isinstance(value, bool) or value is None:
         return st.text(str(value).lower() if value is not None else "null")
     if isinstance(value, str):
-        return st.text(_NON_FINITE.get(value, value))
+        text = _NON_FINITE.get(value, value)
+        if st.chars is not None and len(text) > st.chars:
+            text = text[:st.chars] + _CUT_NOTE.format(len(text) - st.chars)
+        return st.text(text)
     if isinstance(value, list):
         items = [format_inline(v, fmt, limit) for v in value[:limit]]
         if len(value) > limit:

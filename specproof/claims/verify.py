@@ -28,6 +28,7 @@ from specproof.claims.claim import REGISTRY, Claim
 from specproof.claims.folder import ReportFolder, check_output_dir
 from specproof.claims.progress import make_progress
 from specproof.claims.report import module_record, referenced_files, write_report
+from specproof.claims.results import record_verdict
 from specproof.claims.resume import (
     copy_files,
     finished_results,
@@ -253,8 +254,10 @@ def _carry_over(out: Path, staging: Path, rerun: set[str], profile: str, seed: i
         return []
     if doc.get("profile") != profile or doc.get("seed") != seed:
         return []  # numbers from another profile or seed would not be this run's
-    kept = [dict(rec, carried_over=True) for rec in doc.get("claims", [])
-            if rec.get("id") not in rerun]
+    # each with the verdict its outcomes support: an edited PASS is carried as ERROR
+    kept = [dict(rec, carried_over=True, **dict(zip(("verdict", "reason"), record_verdict(rec))))
+            for rec in doc.get("claims", [])
+            if isinstance(rec, dict) and rec.get("id") not in rerun]
     copy_files(out, staging, referenced_files({"claims": kept}))
     return kept
 

@@ -105,7 +105,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except UsageError as exc:
-        print(f"specproof {args.command}: error: {exc}", file=sys.stderr)
+        from specproof._core.printable import printable
+
+        # a message may quote a user's module or data: its ESC codes are shown, not obeyed
+        print(f"specproof {args.command}: error: {printable(exc, keep=chr(10))}",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"specproof {args.command}: interrupted", file=sys.stderr)

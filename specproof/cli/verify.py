@@ -228,8 +228,12 @@ def _cmd_claims(args: argparse.Namespace) -> int:
     import json
 
     from specproof._core import to_jsonable
+    from specproof._core.printable import printable
     from specproof.claims import REGISTRY, SelectionError, select_claims
-    from specproof.claims.markup_plain import plain_rich
+    from specproof.claims.markup_plain import plain_rich as unicode_reading
+
+    def plain_rich(text: str) -> str:  # a statement's ESC codes are shown, not obeyed
+        return printable(unicode_reading(text))
 
     load_claim_modules(args.module)
     try:
