@@ -37,6 +37,7 @@ from specproof._core import (
 )
 from specproof.groups._repdata import rep_data
 from specproof.groups.actions import Action, GridAction
+from specproof.groups.arrays import numeric_array
 from specproof.groups.finite import FiniteGroup
 from specproof.groups.intertwiners import intertwiners
 
@@ -44,12 +45,7 @@ from specproof.groups.intertwiners import intertwiners
 def _as_input(x: Any, name: str, real: bool) -> np.ndarray:
     """``x`` as a numeric array with finite entries; complex refused when ``real`` (it was
     cast to float, dropping the imaginary part with only numpy's ComplexWarning)."""
-    try:
-        arr = np.asarray(x)
-    except (ValueError, TypeError) as exc:
-        raise ArgumentTypeError(f"{name} must be a numeric array: {exc}") from None
-    if arr.dtype.kind not in "biufc":
-        raise ArgumentTypeError(f"{name} must be numeric, got dtype {arr.dtype}")
+    arr = numeric_array(x, name)
     if real and arr.dtype.kind == "c":
         raise ArgumentTypeError(
             f"{name} must be real, got dtype {arr.dtype}: the convolutions are real (pass "

@@ -49,6 +49,7 @@ from specproof._core import (
     as_choice,
     first_nonfinite,
 )
+from specproof.groups.arrays import numeric_array
 from specproof.groups.cayley import as_group
 from specproof.groups.constructions import right_regular_representation
 from specproof.groups.finite import FiniteGroup
@@ -68,12 +69,7 @@ def as_finite_group(G: Any) -> FiniteGroup:
 
 
 def _as_filter(w: Any, G: FiniteGroup, name: str = "w") -> np.ndarray:
-    try:
-        arr = np.asarray(w)
-    except (ValueError, TypeError) as exc:
-        raise ArgumentTypeError(f"{name} must be a numeric array: {exc}") from None
-    if arr.dtype.kind not in "biufc":
-        raise ArgumentTypeError(f"{name} must be numeric, got dtype {arr.dtype}")
+    arr = numeric_array(w, name)
     if arr.ndim == 1:
         arr = arr[:, None, None]
     elif arr.ndim == 2:
