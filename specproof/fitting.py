@@ -56,6 +56,8 @@ class SlopeFit(Displayable):
         # the level as given (99.9 %, not "100 %"), and values that are not 0 never shown
         # as 0.000
         pct = f"{100 * self.confidence:.6g}"
+        if pct == "100" and self.confidence < 1:  # 1 - 1e-16 printed as "100% CI"
+            pct = f"{100 * self.confidence:.17g}"
         return (f"{slope_text(self.slope)} [{slope_text(self.low)}, "
                 f"{slope_text(self.high)}] ({pct}% CI)")
 
@@ -157,7 +159,9 @@ def fit_loglog(x, y, confidence: float = 0.95) -> SlopeFit:
     resid = ly - (intercept + slope * lx)
     dof = xa.size - 2
     stderr = float(np.sqrt(max(float(resid @ resid), 0.0) / dof / sxx))
-    half = float(stats.t.ppf(0.5 + confidence / 2, dof)) * stderr
+    # isf of the tail, not ppf of 0.5 + c/2: that rounds to 1 for c = 1 - 1e-16 (an
+    # infinite quantile, a NaN interval for an exact power law) and loses digits near it
+    half = float(stats.t.isf((1.0 - confidence) / 2, dof)) * stderr
     # the logs carry rounding of u |log| each. In log y that moves the slope by up to
     # u max|log y| sqrt(n / sxx); in log x it perturbs the design by a relative
     # eps_x = 2 u max|log x| sqrt(n / sxx), which moves the slope by eps_x |true slope| <=

@@ -93,6 +93,18 @@ def _statistic_value(out: Any, w: int, d: int | None, s: int) -> float:
     return v
 
 
+def _coupled_dimension(coupled: Callable[[int], Any], width: int) -> int:
+    """``coupled(width)``, which must be a positive integer: int() cut 8/3 to 2 and read
+    True as 1, "5" as 5 and -8 as a dimension."""
+    d = coupled(width)
+    if isinstance(d, float) and d.is_integer():
+        d = int(d)
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
+        raise StatementError(f"coupled({width}) must be a positive integer dimension, got "
+                             f"{d!r}")
+    return int(d)
+
+
 def scaling(statistic: Callable[..., float], widths: Sequence[int], seeds: int = 8,
             expect: float | None = None, *, coupled: Callable[[int], int] | None = None,
             tolerance: float = 0.05, max_drift: float = 0.2, confidence: float = 0.95,
@@ -131,6 +143,10 @@ def scaling(statistic: Callable[..., float], widths: Sequence[int], seeds: int =
     if bad:  # 16.5 was cut to 16 without a word
         raise StatementError(f"widths must be integers, got {bad[0]!r} in {list(widths)}")
     ws = [int(w) for w in widths]
+    if any(w > 2**53 for w in ws):
+        # 10**20 passed and numpy's log of an object array failed without naming widths
+        raise StatementError(f"widths must be at most 2**53 (float64 represents every "
+                             f"integer up to it), got {float(max(ws)):.3g}")
     if len(set(ws)) < 3 or any(w <= 0 for w in ws):
         raise StatementError(f"widths must hold at least three distinct positive integers, "
                              f"got {list(widths)}")
@@ -153,7 +169,7 @@ def scaling(statistic: Callable[..., float], widths: Sequence[int], seeds: int =
     if seed < 0:
         raise StatementError(f"seed must be a non-negative int, got {seed!r}")
     ws = sorted(set(ws))
-    ds = [int(coupled(w)) for w in ws] if coupled is not None else None
+    ds = [_coupled_dimension(coupled, w) for w in ws] if coupled is not None else None
     xs, ys, means, var_of_mean = [], [], [], []
     for k, w in enumerate(ws):
         vals = []
@@ -190,8 +206,8 @@ def scaling(statistic: Callable[..., float], widths: Sequence[int], seeds: int =
     # keep it at the design level without assuming equal noise at every width
     welch_den = float(np.sum(terms**2)) / (seeds - 1)
     dof = float(np.sum(terms)) ** 2 / welch_den if welch_den > 0.0 else math.inf
-    z = float(stats.t.ppf(0.5 + confidence / 2, dof) if math.isfinite(dof)
-              else stats.norm.ppf(0.5 + confidence / 2))
+    z = float(stats.t.isf((1.0 - confidence) / 2, dof) if math.isfinite(dof)
+              else stats.norm.isf((1.0 - confidence) / 2))
     reasons = []
     if expect is not None and not (fit.low <= expect + tolerance
                                    and expect - tolerance <= fit.high):
