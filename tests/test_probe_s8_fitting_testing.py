@@ -78,3 +78,9 @@ def test_scaling_accepts_integer_valued_dimensions():
 def test_scaling_refuses_widths_beyond_float64_integers(widths):
     with pytest.raises(lm.StatementError, match=r"widths must be at most 2\*\*53"):
         lm.scaling(lambda m, rng: m**-0.5, widths, seeds=2, expect=-0.5)
+
+
+def test_scaling_without_an_exponent_does_not_claim_one():
+    r = lm.scaling(lambda m, rng: m**-0.5, [8, 16, 32], seeds=2, expect=None)
+    assert r.holds and "exponent None" not in repr(r)
+    assert repr(r).startswith("ScalingResult(a power law (no exponent tested): slope -0.500")

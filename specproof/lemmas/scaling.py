@@ -49,9 +49,13 @@ class ScalingResult:
     coupled: tuple[int, ...] | None = None
 
     def __repr__(self) -> str:
-        verdict = "consistent with" if self.holds else "rejects"
+        if self.expect is None:  # only the drift was tested ("consistent with exponent None")
+            verdict = "a power law (no exponent tested)" if self.holds else "not a power law"
+        else:
+            verdict = (("consistent with" if self.holds else "rejects")
+                       + f" exponent {self.expect}")
         local = ", ".join(f"{s:+.3f}" for s in self.local_slopes)
-        return (f"ScalingResult({verdict} exponent {self.expect}: slope {self.fit.slope:+.3f} "
+        return (f"ScalingResult({verdict}: slope {self.fit.slope:+.3f} "
                 f"[{self.fit.low:+.3f}, {self.fit.high:+.3f}], local slopes {local}"
                 f"{'; ' + self.reason if self.reason else ''})")
 
