@@ -85,7 +85,8 @@ def test_every_python_block_of_the_docs_is_seen_by_the_runner():
 
 
 def test_the_docs_are_collected_by_plain_pytest():
-    """README's test command (python -m pytest -q -n auto --dist loadfile) reaches README.md and docs/."""
+    """README's test command (python -m pytest -q -n auto --dist loadfile) reaches
+    README.md and docs/."""
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")  # tomllib is 3.11+
     testpaths = re.search(r"^testpaths = \[(.*)\]$", text, re.MULTILINE).group(1)
     assert '"README.md"' in testpaths and '"docs"' in testpaths
