@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import warnings
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -96,6 +98,8 @@ def load_matrix(path: str | os.PathLike) -> np.ndarray:
             raise ArgumentError(f"{str(p)!r} holds no numbers (an empty CSV file)")
         raise ArgumentError(f"{str(p)!r} holds an empty matrix of shape {arr.shape}")
     _exact_in_float64(arr, str(p))
+    if ext == ".csv":
+        _csv_tokens_kept(p, arr)
     arr = arr.astype(np.float64)
     bad = np.argwhere(~np.isfinite(arr))
     if bad.size:
@@ -130,3 +134,39 @@ def _exact_in_float64(arr: np.ndarray, name: str) -> None:
                 f"at index ({i}, {j}), which float64 cannot represent exactly (it would "
                 f"become {float(arr[i, j])!r}): the certificate would describe another "
                 "matrix; round the data to float64 first (X.astype(numpy.float64))")
+
+
+_NONZERO_DIGIT = re.compile(r"^[+-]?(?:\d*[1-9]\d*\.?\d*|\d*\.\d*[1-9]\d*)(?:[eE][+-]?\d+)?$")
+_INTEGER = re.compile(r"^[+-]?\d+$")
+
+
+def _csv_tokens_kept(p: Path, arr: np.ndarray) -> None:
+    """Refuse CSV numbers whose nearest float64 changes them in kind: an integer float64
+    cannot hold (``12345678901234567891`` became ...892, where the same integer in a
+    ``.npy`` is refused) and a nonzero number that underflows to 0 (``1e-400`` became 0:
+    the certificate would describe a matrix with another zero pattern). A decimal such as
+    ``0.1`` is read as its nearest float64, which the certificate then describes."""
+    suspect = (arr == 0.0) | (np.abs(arr) >= 2.0**53)
+    if not suspect.any():
+        return
+    rows = set(int(i) for i in np.flatnonzero(suspect.any(axis=1)))
+    with open(p, encoding="utf-8", errors="replace") as fh:
+        lines = [text for text in (raw.split("#", 1)[0].strip() for raw in fh) if text]
+    for i in sorted(rows):
+        tokens = [t.strip() for t in lines[i].split(",")] if i < len(lines) else []
+        for j in np.flatnonzero(suspect[i]):
+            tok = tokens[j] if j < len(tokens) else ""
+            value = float(arr[i, j])
+            shown = tok if len(tok) <= 40 else f"{tok[:20]}...{tok[-12:]} ({len(tok)} characters)"
+            if value == 0.0 and _NONZERO_DIGIT.match(tok):
+                raise ArgumentError(
+                    f"{str(p)!r} holds {shown} at index ({i}, {j}), which underflows float64 "
+                    "to 0: the certificate would describe another matrix; scale the data")
+            # Decimal, not int(): int() refuses more than 4300 digits (leading zeros too)
+            if (value != 0.0 and np.isfinite(value) and _INTEGER.match(tok)
+                    and Decimal(tok) != Decimal(value)):
+                raise ArgumentError(
+                    f"{str(p)!r} holds the integer {shown} at index ({i}, {j}), which float64 "
+                    f"cannot represent exactly (it would become {int(value)}; integers "
+                    "beyond 2^53 are rounded): the certificate would describe another "
+                    "matrix; scale the data, or give floats")
