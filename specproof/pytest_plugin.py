@@ -170,7 +170,11 @@ def pytest_runtest_makereport(item, call):
     # the text as one "native" entry, so that pytest-xdist carries the crash line too
     if (claim_failed is not None and call.excinfo is not None
             and isinstance(call.excinfo.value, claim_failed)):
-        text = f"ClaimFailed: {call.excinfo.value}"
+        from specproof._core.printable import printable
+
+        # a reason or measured value holding terminal escapes (ESC, CR) could erase or
+        # redraw the failure lines: written as escapes, as verify's output is
+        text = printable(f"ClaimFailed: {call.excinfo.value}", keep="\n")
         path, lineno = _crash_place(item, call.excinfo)
         entry = ReprEntryNative([line + "\n" for line in text.splitlines()])
         crash = ReprFileLocation(path, lineno, text.splitlines()[0])

@@ -144,22 +144,9 @@ def assert_no_counterexample(statement: Any, variables: Any = None, domain: Any 
 
 
 def _nothing_evaluated(verdict: Any) -> bool:
-    """Whether an ``Undecided`` verdict rests on no evaluation of the statement at all.
-
-    ``Undecided.evaluated`` says so where the verdict counts it: 0 for a statement
-    without variables that could not be decided, for one that is not certified real, and
-    for a float search that evaluated no point, even where a few exact rational points
-    then held (``10**400*(x-3)**2 >= 10**400`` held at 6 such points and is false at
-    x = 3: a handful of points is not a search). A verdict that does not count (None,
-    built elsewhere) is read from its notes in ``tried`` as before.
-    """
-    evaluated = getattr(verdict, "evaluated", None)
-    if evaluated is not None:
-        return evaluated == 0
-    if getattr(verdict, "tightest", None) is not None:
-        return False
-    tried = tuple(getattr(verdict, "tried", ()))
-    return any(t.startswith("no point gave a finite value") for t in tried)
+    """Whether an ``Undecided`` verdict rests on no evaluation of the statement at all
+    (:attr:`~specproof.lemmas.verdicts.Undecided.nothing_evaluated`)."""
+    return bool(getattr(verdict, "nothing_evaluated", False))
 
 
 def assert_proved(statement: Any, variables: Any = None, domain: Any = None,

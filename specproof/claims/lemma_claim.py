@@ -26,15 +26,21 @@ from specproof.claims.evidence import Context, Evidence
 
 
 def _counterexample_evidence(ctx: Context, verdict: Any, expected: str,
-                            fails_on: tuple[str, ...] = ("REFUTED", "NUMERICAL COUNTEREXAMPLE")
-                            ) -> Evidence:
+                            fails_on: tuple[str, ...] = ("REFUTED", "NUMERICAL COUNTEREXAMPLE"),
+                            control: bool = False) -> Evidence:
     measured: dict[str, Any] = {"verdict": verdict.verdict, "trust": verdict.trust}
     if verdict.verdict in ("REFUTED", "NUMERICAL COUNTEREXAMPLE"):
         measured.update(counterexample=verdict.point, lhs=verdict.lhs, rhs=verdict.rhs)
     elif getattr(verdict, "tightest", None) is not None:
         t = verdict.tightest
         measured.update(tightest_point=t.point, tightest_margin=t.margin)
-    return ctx.evidence(holds=verdict.verdict not in fails_on,
+    # a search that evaluated no point (the lemma NaN, raising or outside its domain
+    # everywhere) tested nothing: not a pass, as assert_no_counterexample says too. (A
+    # control is false only when refuted: unevaluable, it already "holds", no pass.)
+    nothing = not control and bool(getattr(verdict, "nothing_evaluated", False))
+    if nothing:
+        measured["evaluated"] = 0
+    return ctx.evidence(holds=verdict.verdict not in fails_on and not nothing,
                         measured=measured, expected=expected, key="verdict")
 
 
@@ -92,7 +98,7 @@ def lemma_claim(claim_id: str, lemma: Any, *, paper: str, control: Any,
         # and a control that might be true makes the claim vacuous, not a pass
         return _counterexample_evidence(ctx, refute(bad, seed=ctx.seed, budget=budget),
                                         "no counterexample to the false variant",
-                                        fails_on=("REFUTED",))
+                                        fails_on=("REFUTED",), control=True)
 
     check.control_description = f"the false variant ${bad.latex()}$ must be refuted"
     return check

@@ -263,6 +263,28 @@ class Undecided(Verdict):
         t = f"; tightest: {self.tightest!r}" if self.tightest else ""
         return f"Undecided({self.text}: tried {'; '.join(self.tried)}{t})"
 
+    @property
+    def nothing_evaluated(self) -> bool:
+        """Whether the verdict rests on no evaluation of the statement at all.
+
+        ``evaluated`` says so where the verdict counts it: 0 for a statement without
+        variables that could not be decided, for one that is not certified real, and for
+        a float search that evaluated no point, even where a few exact rational points
+        then held (``10**400*(x-3)**2 >= 10**400`` held at 6 such points and is false at
+        x = 3: a handful of points is not a search). A verdict that does not count
+        (None, built elsewhere) is read from its notes in ``tried``.
+
+        Examples
+        --------
+        >>> Undecided("x >= 0", evaluated=0).nothing_evaluated
+        True
+        """
+        if self.evaluated is not None:
+            return self.evaluated == 0
+        if self.tightest is not None:
+            return False
+        return any(t.startswith("no point gave a finite value") for t in self.tried)
+
 
 @dataclass(frozen=True)
 class DecidedBySolver(Verdict):
