@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import array
 import dataclasses
+import itertools
 import math
 import numbers
 from collections.abc import Mapping
@@ -17,12 +19,17 @@ def to_jsonable(value: Any) -> Any:
 
     Non-finite floats become the strings ``"NaN"``, ``"Infinity"`` and ``"-Infinity"`` so
     that a file stays strict JSON; a :class:`fractions.Fraction` becomes ``"p/q"`` (exact);
-    an object with a ``to_dict()`` method is converted through it.
+    an object with a ``to_dict()`` method is converted through it; any other array-like
+    (a torch tensor, ``array.array``, a ``memoryview``: see :func:`as_array`) becomes
+    numbers like a numpy array (a tensor was written as its repr, NaN and all, as text).
 
     Examples
     --------
     >>> to_jsonable({"a": np.float64(1.5), "b": np.arange(2), "c": Fraction(1, 3)})
     {'a': 1.5, 'b': [0, 1], 'c': '1/3'}
+    >>> import array
+    >>> to_jsonable(array.array("d", [0.5, float("nan")])), to_jsonable(np.array(2.0))
+    ([0.5, 'NaN'], 2.0)
     >>> to_jsonable(float("inf"))
     'Infinity'
     >>> loop = [1]; loop.append(loop); to_jsonable(loop)
@@ -31,9 +38,71 @@ def to_jsonable(value: Any) -> Any:
     return _jsonable(value, ())
 
 
+def as_array(value: Any) -> np.ndarray | None:
+    """``value`` as a numpy array when it is an array-like other than a numpy scalar, else
+    None.
+
+    Array-likes are numpy arrays, ``array.array``, ``memoryview`` and any object with
+    ``__array__``, ``__array_interface__``, ``__array_struct__`` or ``__dlpack__``. A torch
+    tensor that ``np.asarray`` refuses (one that requires grad, one on a GPU, a bfloat16
+    one) is converted through ``.detach().cpu()`` (bfloat16 as float32, which holds every
+    bfloat16 value). None too when the conversion fails: the caller treats the value as
+    an opaque object.
+
+    Examples
+    --------
+    >>> import array
+    >>> as_array(array.array("i", [1, 2])), as_array(3.0), as_array(np.float64(1.0))
+    (array([1, 2], dtype=int32), None, None)
+    """
+    if isinstance(value, np.ndarray):
+        return value
+    if isinstance(value, np.generic) or not (
+            isinstance(value, (array.array, memoryview))
+            or any(hasattr(type(value), name) for name in _ARRAY_PROTOCOLS)):
+        return None
+    try:
+        arr = np.asarray(value)
+    except Exception:  # noqa: BLE001 - e.g. torch: requires grad, on a GPU, bfloat16
+        pass
+    else:
+        # an object that wraps itself (np.array(self, dtype=object)) is no array: taken
+        # as one, its conversion would recurse until RecursionError
+        return None if arr.dtype.kind == "O" and arr.ndim == 0 and arr.item() is value \
+            else arr
+    detach = getattr(value, "detach", None)
+    if callable(detach):
+        try:
+            tensor = detach().cpu()
+            try:
+                return np.asarray(tensor.numpy())
+            except (TypeError, RuntimeError):  # bfloat16 has no numpy dtype
+                return np.asarray(tensor.float().numpy())
+        except Exception:  # noqa: BLE001 - not a tensor after all
+            pass
+    if hasattr(type(value), "__dlpack__"):
+        try:
+            return np.from_dlpack(value)
+        except Exception:  # noqa: BLE001
+            pass
+    return None
+
+
+_ARRAY_PROTOCOLS = ("__array__", "__array_interface__", "__array_struct__", "__dlpack__")
+
+
 def _jsonable(value: Any, path: tuple[int, ...]) -> Any:
     # path: the ids of the containers being converted above this value; a container that
     # holds itself recursed until RecursionError, which ended a whole `verify` run
+    cls = type(value)
+    # the plain JSON values first: an evidence record converted again (every report
+    # write) is all of them, and the abstract-class checks below cost ~1 us a value
+    if cls is float:
+        return value if math.isfinite(value) else _leaf(value, path)
+    if cls is str or cls is bool or value is None:
+        return value
+    if cls is int:
+        return value if value.bit_length() <= _MAX_INT_BITS else big_int_text(value)
     if isinstance(value, (Mapping, list, tuple, set, frozenset)):
         if id(value) in path:
             return "<cycle>"
@@ -80,7 +149,7 @@ def _key_text(key: Any) -> str:
 
 def _leaf(value: Any, path: tuple[int, ...]) -> Any:
     if isinstance(value, np.ndarray):
-        return [_jsonable(v, path) for v in value.tolist()]
+        return _array(value, path)
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, numbers.Integral):
@@ -98,7 +167,7 @@ def _leaf(value: Any, path: tuple[int, ...]) -> Any:
     if value is None or isinstance(value, str):
         return value
     to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict):
+    if callable(to_dict):  # before the array-likes: a DataFrame keeps its labels
         return _jsonable(to_dict(), path)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         if id(value) in path:
@@ -106,4 +175,109 @@ def _leaf(value: Any, path: tuple[int, ...]) -> Any:
         inner = (*path, id(value))
         return {f.name: _jsonable(getattr(value, f.name), inner)
                 for f in dataclasses.fields(value)}
+    arr = as_array(value)
+    if arr is not None:
+        return _array(arr, path)
     return str(value)
+
+
+def _array(value: np.ndarray, path: tuple[int, ...]) -> Any:
+    if value.ndim == 0:  # tolist() gives the scalar itself: nothing to iterate
+        return _jsonable(value.tolist(), path)
+    if type(value) is np.ndarray and value.dtype.kind in "biuf" and (
+            value.dtype.kind != "f" or np.isfinite(value).all()):
+        # tolist() already gives plain bools, ints (64 bits at most) and finite floats:
+        # converting each again took ~2 s per million values, for every report write
+        return value.tolist()
+    return [_jsonable(v, path) for v in value.tolist()]
+
+
+def as_container(value: Any) -> Mapping | list | tuple | np.ndarray | None:
+    """What :func:`to_jsonable` writes as a JSON object or array, its items not converted
+    yet (a set as a list, a dataclass or ``to_dict()`` as a dict, an array-like as a numpy
+    array); None for a value written as a scalar.
+
+    For display, which shows a few items: converting a 2-million-element array to show
+    8 of its numbers took seconds for every table cell.
+
+    Examples
+    --------
+    >>> as_container((1, 2)), as_container(np.array(1.0)), as_container("ab")
+    ((1, 2), None, None)
+    """
+    if isinstance(value, (Mapping, list, tuple)):
+        return value
+    if isinstance(value, (set, frozenset)):
+        return list(value)
+    if isinstance(value, np.ndarray):
+        arr = value
+    elif isinstance(value, (bool, np.bool_, numbers.Number, str)) or value is None:
+        return None
+    elif callable(getattr(value, "to_dict", None)):
+        inner = value.to_dict()
+        return as_container(inner) if isinstance(inner, (Mapping, list, tuple)) else None
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    else:
+        arr = as_array(value)
+        if arr is None:
+            return None
+    if arr.ndim == 0:
+        return None
+    if type(arr) is not np.ndarray and not isinstance(arr, np.ma.MaskedArray):
+        arr = np.asarray(arr)  # np.matrix: a row of one stays 2-d, however it is sliced
+    return arr
+
+
+def head_items(container: Mapping | list | tuple | np.ndarray, n: int) -> tuple[list, int]:
+    """The first ``n`` items of an :func:`as_container` result (``(key, value)`` pairs
+    for a mapping; numbers, not 0-d arrays, for a 1-d array), and how many it has.
+
+    Examples
+    --------
+    >>> head_items(np.arange(10.0), 3), head_items({"a": 1, "b": 2}, 1)
+    (([0.0, 1.0, 2.0], 10), ([('a', 1)], 2))
+    """
+    if isinstance(container, Mapping):
+        return list(itertools.islice(container.items(), n)), len(container)
+    head = container[:n]
+    if isinstance(head, np.ndarray):
+        return (head.tolist() if head.ndim == 1 else list(head)), len(container)
+    return list(head), len(container)
+
+
+# display shows a container nested deeper than this as "…": showing one nested 400 deep
+# (which the evidence records) recursed past Python's limit while the report was written
+SHOWN_DEPTH = 20
+
+
+def jsonable_head(value: Any, n: int, _path: tuple[int, ...] = ()) -> Any:
+    """:func:`to_jsonable` of ``value`` with every array and object cut after ``n`` items,
+    a cut one ending in the item ``"… (k more)"``: the text of the first ``n`` items is
+    the same as the whole value's, and at least ``n`` characters long. A container
+    nested deeper than :data:`SHOWN_DEPTH` is ``"…"``.
+
+    Examples
+    --------
+    >>> jsonable_head({"a": np.arange(5), "b": 1.5}, 2)
+    {'a': [0, 1, '… (3 more)'], 'b': 1.5}
+    """
+    c = as_container(value)
+    if c is None:
+        return to_jsonable(value)
+    if id(c) in _path:
+        return "<cycle>"
+    if len(_path) >= SHOWN_DEPTH:
+        return "…"
+    inner = (*_path, id(c))
+    items, total = head_items(c, n)
+    more = f"… ({total - n} more)"
+    if isinstance(c, Mapping):
+        out = {_key_text(k): jsonable_head(v, n, inner) for k, v in items}
+        if total > n:
+            out[more] = more
+        return out
+    out = [jsonable_head(v, n, inner) for v in items]
+    if total > n:
+        out.append(more)
+    return out

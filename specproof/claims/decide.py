@@ -3,9 +3,10 @@
 PASS     the check holds and the control does not;
 FAIL     the check does not hold (whatever the control did);
 VACUOUS  the check holds and so does the control: the check cannot tell true from false;
-ERROR    the check or the control raised, no control is registered, or the verdict
-         would rest on a measured NaN (a check that holds with one, a control that fails
-         with one).
+ERROR    the check or the control raised (or its evidence could not be recorded), no
+         control is registered, or the verdict would rest on a measured NaN (a check that
+         holds with one in its measured values or its table, a control that fails with
+         one).
 """
 
 from __future__ import annotations
@@ -19,27 +20,34 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import to_jsonable
+from specproof._core.jsonable import as_array
 from specproof.claims.results import ClaimResult, Outcome, _short
 
 
 def _measured_text(o: Outcome, limit: int = 3) -> str:
-    items = list(o.measured.items())
-    if o.key in o.measured:
+    measured = o.measured_json()  # as recorded: converting again may fail or be slow
+    items = list(measured.items()) if isinstance(measured, dict) else []
+    if o.key in measured:
         items.sort(key=lambda kv: kv[0] != o.key)
-    shown = [f"{k}={_short(to_jsonable(v))}" for k, v in items[:limit]]
+    shown = [f"{k}={_short(v)}" for k, v in items[:limit]]
     return ", ".join(shown)
 
 
-def nan_in(values: Any, path: str = "", _seen: set[int] | None = None) -> str | None:
+def nan_in(values: Any, path: str = "", _seen: set[int] | None = None,
+           recorded: bool = False) -> str | None:
     """Where ``values`` (measured values, nested) holds a NaN, else None.
 
     Infinities are numbers that compare as numbers (``err <= tol`` is False for an
     infinite error); a NaN makes every comparison False, so ``not err > tol`` holds. It
     looks inside what the evidence writer looks inside: mappings, sequences, sets, numpy
-    arrays (structured ones field by field), dataclasses, objects with ``to_dict()``, and
-    scalars that convert to a float (numpy, torch, sympy, Decimal); a container that holds
-    itself is visited once (it crashed the whole run with a RecursionError).
+    arrays (structured ones field by field) and other array-likes (torch tensors,
+    ``array.array``, ``memoryview``: a NaN in a tensor of errors passed), dataclasses,
+    objects with ``to_dict()``, and scalars that convert to a float (numpy, torch, sympy,
+    Decimal); a container that holds itself is visited once (it crashed the whole run
+    with a RecursionError). ``recorded=True``: ``values`` as ``evidence.json`` holds
+    them, where the string ``"NaN"`` is how a NaN is written (in measured values a string
+    is no number). A value whose conversion to a float raises anything but the usual
+    "not a number" errors (TypeError, ValueError, OverflowError, RuntimeError) raises.
 
     Examples
     --------
@@ -47,6 +55,11 @@ def nan_in(values: Any, path: str = "", _seen: set[int] | None = None) -> str | 
     "measured['b'][1]"
     >>> nan_in({"a": np.array([[1.0, np.nan]])}), nan_in({"n": 10**400, "x": np.inf})
     ("measured['a'][0][1]", None)
+    >>> import array
+    >>> nan_in({"e": array.array("d", [0.0, float("nan")])})
+    "measured['e'][1]"
+    >>> nan_in({"e": "NaN"}), nan_in({"e": "NaN"}, recorded=True)
+    (None, "measured['e']")
     >>> loop = [1.0]; loop.append(loop); nan_in({"loop": loop}) is None
     True
     """
@@ -59,46 +72,54 @@ def nan_in(values: Any, path: str = "", _seen: set[int] | None = None) -> str | 
         seen.add(id(values))
     if isinstance(values, Mapping):
         for k, v in values.items():
-            found = nan_in(v, f"{path}[{k!r}]" if path else f"measured[{k!r}]", seen)
+            found = nan_in(v, f"{path}[{k!r}]" if path else f"measured[{k!r}]", seen, recorded)
             if found:
                 return found
         return None
     if isinstance(values, np.ndarray):
-        if values.dtype.names:  # structured: each field is an array of its own
-            for name in values.dtype.names:
-                found = nan_in(values[name], f"{path}[{name!r}]", seen)
-                if found:
-                    return found
-            return None
-        if values.dtype.kind in "fc":
-            bad = np.argwhere(np.isnan(values))
-            return path + "".join(f"[{int(i)}]" for i in bad[0]) if bad.size else None
-        if values.dtype.kind != "O":
-            return None
-        values = values.tolist()
+        return _nan_in_array(values, path, seen, recorded)
     if isinstance(values, (list, tuple)):
+        if len(values) > 16:
+            # a long list of numbers (an array read back from evidence.json): one
+            # vectorised test, not a Python call per number
+            try:
+                arr = np.asarray(values)
+            except (ValueError, TypeError, OverflowError):  # ragged, ...: one by one
+                arr = None
+            if arr is not None and arr.dtype.kind in "biuf":
+                return _nan_in_array(arr, path, seen, recorded)
         for i, v in enumerate(values):
-            found = nan_in(v, f"{path}[{i}]", seen)
+            kind = type(v)  # plain numbers and text inline: a call each took seconds
+            if kind is float or kind is int or kind is str:
+                if v != v or (recorded and v == "NaN"):
+                    return f"{path}[{i}]"
+                continue
+            found = nan_in(v, f"{path}[{i}]", seen, recorded)
             if found:
                 return found
         return None
     if isinstance(values, (set, frozenset)):
         for v in values:
-            found = nan_in(v, f"{path}{{...}}", seen)
+            found = nan_in(v, f"{path}{{...}}", seen, recorded)
             if found:
                 return found
         return None
     if dataclasses.is_dataclass(values) and not isinstance(values, type):
         return nan_in({f.name: getattr(values, f.name) for f in dataclasses.fields(values)},
-                      path or "measured", seen)
+                      path or "measured", seen, recorded)
     if callable(getattr(values, "to_dict", None)):
         try:
             inner = values.to_dict()
         except Exception:  # noqa: BLE001 - not ours to judge; the writer reports it
             return None
-        return nan_in(inner, path, seen)
-    if isinstance(values, (str, bytes, bool)):
+        return nan_in(inner, path, seen, recorded)
+    if isinstance(values, str):
+        return path if recorded and values == "NaN" else None
+    if isinstance(values, (bytes, bool)):
         return None
+    arr = as_array(values)  # a torch tensor: float() of one with two elements raises
+    if arr is not None:
+        return _nan_in_array(arr, path, seen, recorded)
     if isinstance(values, decimal.Decimal):
         return path if values.is_nan() else None
     if isinstance(values, numbers.Complex) and not isinstance(values, numbers.Rational):
@@ -107,13 +128,86 @@ def nan_in(values: Any, path: str = "", _seen: set[int] | None = None) -> str | 
         except (TypeError, ValueError, OverflowError):
             return None  # a symbolic value: no float to be NaN
         return path if math.isnan(z.real) or math.isnan(z.imag) else None
-    if hasattr(values, "__float__"):  # a torch scalar tensor, sympy's nan, ...
+    if hasattr(values, "__float__"):  # sympy's nan, ...
         try:
             f = float(values)
         except (TypeError, ValueError, OverflowError, RuntimeError):
             return None
         return path if math.isnan(f) else None
     return None
+
+
+def _nan_in_array(values: np.ndarray, path: str, seen: set[int],
+                  recorded: bool = False) -> str | None:
+    # a masked NaN (np.ma.masked_invalid) is still one: masking is how a diverged sample
+    # drops out of `(errs > tol).any()` unseen
+    values = np.ma.getdata(values)
+    if values.dtype.names:  # structured: each field is an array of its own
+        for name in values.dtype.names:
+            found = nan_in(values[name], f"{path}[{name!r}]", seen, recorded)
+            if found:
+                return found
+        return None
+    if values.dtype.kind in "fc":
+        bad = np.argwhere(np.isnan(values))
+        return path + "".join(f"[{int(i)}]" for i in bad[0]) if bad.size else None
+    if values.dtype.kind != "O":
+        return None
+    return nan_in(values.tolist(), path, seen, recorded)  # a 0-d array gives its one object
+
+
+def outcome_nan(o: Outcome) -> str | None:
+    """Where a check's or a control's evidence holds a NaN: its measured values or its
+    table (``table[2]['err']``), as returned and as recorded; None when nowhere.
+
+    Examples
+    --------
+    >>> outcome_nan(Outcome("HOLDS", measured={"ok": 1}, table=[{"err": float("nan")}]))
+    "table[0]['err']"
+    """
+    found = nan_in(o.measured) or nan_in(o.table, "table")
+    if found is None and o.snapshot is not None:
+        # as recorded, by the rule a record read back is judged by (a value written as
+        # "NaN"): the report of this run shows the verdict the summary shows
+        found = (nan_in(o.measured_json(), recorded=True)
+                 or nan_in(o.table_json(), "table", recorded=True))
+    return found
+
+
+def record_nan(side: Any) -> str | None:
+    """:func:`outcome_nan` for one side (``"check"``, ``"control"``) of an
+    ``evidence.json`` record."""
+    if not isinstance(side, Mapping):
+        return None
+    return (nan_in(side.get("measured") or {}, recorded=True)
+            or nan_in(side.get("table") or [], "table", recorded=True))
+
+
+def nan_reason(side: str, where: str) -> str:
+    """The reason of the ERROR for a NaN in the check (``side="check"``, which holds) or
+    in the control (which fails); the same for a live run and a record read back."""
+    if side == "check":
+        return (f"the check holds, but with NaN in {where}: a verdict cannot rest on a "
+                "measured value that is not a number")
+    return (f"the negative control fails, but with NaN in {where}: it does not show that "
+            "the check can tell true from false")
+
+
+def side_error(side: str, error: str) -> str:
+    """``the check raised ...``: the reason part for a check (or control) in ERROR.
+
+    Examples
+    --------
+    >>> side_error("check", "measured['x'] could not be recorded: KeyError: 'a'")
+    "the check's measured['x'] could not be recorded: KeyError: 'a'"
+    >>> side_error("negative control", "os._exit(0) (at m.py:3 in f)")
+    'the negative control called os._exit(0) (at m.py:3 in f)'
+    """
+    if error.startswith("os._exit("):
+        return f"the {side} called {error}"
+    if error.startswith(("measured[", "table[")):
+        return f"the {side}'s {error}"
+    return f"the {side} raised {error or 'an exception'}"
 
 
 def verdict_of(check: Outcome, control: Outcome, has_control: bool) -> tuple[str, str]:
@@ -123,38 +217,38 @@ def verdict_of(check: Outcome, control: Outcome, has_control: bool) -> tuple[str
     raised, or what was expected and what was measured. A check that does not hold is
     FAIL whatever the control did (a control that raised or is missing is noted). A PASS
     cannot rest on a value that is not a number: a check that holds with a NaN among its
-    measured values, or a control that fails with one, is an ERROR naming the value
-    (``holds = err < tol`` is False for a NaN error, so a control "fails" without
-    showing anything, and ``not err > tol`` holds).
+    measured values or in its table, or a control that fails with one, is an ERROR naming
+    the value (``holds = err < tol`` is False for a NaN error, so a control "fails"
+    without showing anything, and ``not err > tol`` holds). A record read back from
+    ``evidence.json`` is judged by the same rule
+    (:func:`~specproof.claims.results.record_verdict`).
     """
     if check.verdict == "ERROR":
-        return "ERROR", f"the check raised {check.error or 'an exception'}"
+        return "ERROR", side_error("check", check.error)
     if not check.holds:
         expected = f"expected {check.expected}; " if check.expected else ""
         reason = f"the check does not hold: {expected}measured {_measured_text(check)}"
         if not has_control:
             reason += " (also, no negative control is registered)"
         elif control.verdict == "ERROR":
-            reason += f" (also, the negative control raised {control.error or 'an exception'})"
+            reason += f" (also, {side_error('negative control', control.error)})"
         return "FAIL", reason
     if not has_control:
         return "ERROR", "no negative control is registered, so the check cannot be shown to fail"
     if control.verdict == "ERROR":
-        return "ERROR", f"the negative control raised {control.error or 'an exception'}"
-    bad = nan_in(check.measured)
+        return "ERROR", side_error("negative control", control.error)
+    bad = outcome_nan(check)
     if bad:
-        return "ERROR", (f"the check holds, but with NaN in {bad}: a verdict cannot rest on "
-                         "a measured value that is not a number")
+        return "ERROR", nan_reason("check", bad)
     if control.holds:
         measured = _measured_text(control)
         return "VACUOUS", (
             "the negative control holds too: the check cannot tell true from false"
             + (f" (control measured {measured})" if measured else "")
         )
-    bad = nan_in(control.measured)
+    bad = outcome_nan(control)
     if bad:
-        return "ERROR", (f"the negative control fails, but with NaN in {bad}: it does not "
-                         "show that the check can tell true from false")
+        return "ERROR", nan_reason("control", bad)
     return "PASS", "the check holds and the negative control fails"
 
 
@@ -173,6 +267,6 @@ def deciding_side(result: ClaimResult) -> str:
     """
     if result.verdict == "VACUOUS":
         return "control"
-    if result.verdict == "ERROR" and result.check.holds and nan_in(result.check.measured) is None:
+    if result.verdict == "ERROR" and result.check.holds and outcome_nan(result.check) is None:
         return "control"
     return "check"

@@ -7,7 +7,7 @@ import html
 import io
 from typing import Any
 
-from specproof._core import to_jsonable
+from specproof._core.jsonable import jsonable_head
 from specproof._core.printable import printable
 
 VERDICT_COLOURS = {
@@ -32,7 +32,9 @@ def format_value(value: Any, limit: int = 120) -> str:
     >>> format_value([float("nan"), 1.0]), format_value(float("nan")), format_value(True)
     ('[NaN, 1.0]', 'NaN', 'True')
     """
-    value = to_jsonable(value)
+    # only the head of a long array or list: it is cut at `limit` characters anyway, and
+    # the text of its first `limit` items is at least that long
+    value = jsonable_head(value, limit)
     if isinstance(value, float):
         return f"{value:.6g}"
     text = value if isinstance(value, str) else _literal(value)
@@ -41,6 +43,7 @@ def format_value(value: Any, limit: int = 120) -> str:
 
 # to_jsonable writes non-finite floats as these strings
 _NON_FINITE = ("NaN", "Infinity", "-Infinity")
+_BARE = (*_NON_FINITE, "…")  # and jsonable_head's "nested too deep to show"
 
 
 def _literal(value: Any) -> str:
@@ -51,7 +54,7 @@ def _literal(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return str(value)
     if isinstance(value, str):
-        return value if value in _NON_FINITE else json.dumps(value)
+        return value if value in _BARE else json.dumps(value)
     if isinstance(value, list):
         return "[" + ", ".join(_literal(v) for v in value) + "]"
     if isinstance(value, dict):

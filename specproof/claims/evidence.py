@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import zlib
 from collections.abc import Mapping
@@ -10,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentError, ArgumentTypeError
+from specproof._core import ArgumentError, ArgumentTypeError, to_jsonable
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,62 @@ class Context:
             certificates=dict(certificates or {}),
             labels=dict(labels or {}),
         )
+
+
+class EvidenceRecordError(Exception):
+    """A measured value or a table cell of a run's evidence that could not be recorded
+    (converted to JSON, or looked through for a NaN); ``where`` names it
+    (``measured['x']``, ``table[3]['err']``), ``__cause__`` is what it raised."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(f"{where} could not be recorded")
+        self.where = where
+
+
+def record_evidence(ev: Evidence) -> tuple:
+    """What a run returned, taken as it returned: ``(measured, table, their JSON forms)``.
+
+    ``measured`` and ``table`` are deep copies (their JSON forms where a value cannot be
+    copied): a check recording a module-level buffer that its control then wrote into
+    showed the control's numbers as the check's, beside a PASS. Each value is converted
+    and looked through for a NaN here, once, so that one that raises (a buggy
+    ``to_dict``, a ``__float__`` that raises, a list nested 2000 deep) is this run's
+    error and not a crash of the whole ``verify`` run when the report is written.
+
+    Raises
+    ------
+    EvidenceRecordError
+        Naming the first value that could not be recorded.
+
+    Examples
+    --------
+    >>> ev = Evidence(holds=True, measured={"e": np.array([0.5])}, table=[{"n": 1}])
+    >>> snap = record_evidence(ev)
+    >>> snap[2], snap[3], snap[0]["e"] is ev.measured["e"]
+    ({'e': [0.5]}, [{'n': 1}], False)
+    """
+    from specproof.claims.decide import nan_in  # decide imports this module's users
+
+    def convert(value: Any, where: str) -> Any:
+        try:
+            out = to_jsonable(value)
+            nan_in(value, where)  # for what it raises, not for what it finds
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - the run's error, named
+            raise EvidenceRecordError(where) from exc
+        return out
+
+    measured = {k: convert(v, f"measured[{k!r}]") for k, v in ev.measured.items()}
+    table = []
+    for i, row in enumerate(ev.table):
+        table.append({k: v for key, value in row.items()
+                      for k, v in convert({key: value}, f"table[{i}][{key!r}]").items()})
+    try:
+        copies = copy.deepcopy((dict(ev.measured), list(ev.table)))
+    except Exception:  # noqa: BLE001 - e.g. a torch tensor inside an autograd graph
+        copies = (measured, table)
+    return (*copies, measured, table)
 
 
 def check_labels(labels: Any, name: str) -> None:

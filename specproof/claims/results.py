@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from specproof._core import to_jsonable
-from specproof._core.jsonable import big_int_text
+from specproof._core.jsonable import big_int_text, jsonable_head
 from specproof._core.printable import printable
 from specproof.claims.evidence import claim_seed
 
@@ -19,7 +19,10 @@ BAD_VERDICTS: frozenset[str] = frozenset({"FAIL", "VACUOUS", "ERROR"})
 class Outcome:
     """One run of a check or of its control.
 
-    ``verdict`` is ``"HOLDS"``, ``"FAILS"`` or ``"ERROR"``.
+    ``verdict`` is ``"HOLDS"``, ``"FAILS"`` or ``"ERROR"``. ``snapshot`` is what the
+    runner recorded when the check returned: ``(measured, table, their JSON forms)``;
+    :meth:`to_dict` writes those JSON forms while ``measured`` and ``table`` are still
+    the objects they were taken of (None: converted when written).
     """
 
     verdict: str
@@ -35,6 +38,7 @@ class Outcome:
     cpu_seconds: float = 0.0
     figure_object: Any = field(default=None, compare=False, repr=False)
     labels: dict[str, str] = field(default_factory=dict)
+    snapshot: tuple | None = field(default=None, compare=False, repr=False)
 
     @property
     def holds(self) -> bool:
@@ -45,12 +49,27 @@ class Outcome:
         """The traceback as a list of lines (empty when nothing raised)."""
         return (self.traceback or "").rstrip("\n").splitlines()
 
+    def measured_json(self) -> Any:
+        """``measured`` as ``evidence.json`` holds it (the snapshot taken when the run
+        returned: a buffer the control wrote into later is not what the check measured)."""
+        snap = self.snapshot
+        if snap is not None and snap[0] is self.measured:
+            return snap[2]
+        return to_jsonable(self.measured)
+
+    def table_json(self) -> Any:
+        """``table`` as ``evidence.json`` holds it (see :meth:`measured_json`)."""
+        snap = self.snapshot
+        if snap is not None and snap[1] is self.table:
+            return snap[3]
+        return to_jsonable(self.table)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "verdict": self.verdict,
-            "measured": to_jsonable(self.measured),
+            "measured": self.measured_json(),
             "expected": self.expected,
-            "table": to_jsonable(self.table),
+            "table": self.table_json(),
             "key": self.key,
             "seconds": round(self.seconds, 6),
             "cpu_seconds": round(self.cpu_seconds, 6),
@@ -122,11 +141,11 @@ class ClaimResult:
 
     def key_figure(self) -> str:
         """A short text for the summary table: the check's key measured quantity."""
-        m = self.check.measured
-        if not m:
+        m = self.check.measured_json()
+        if not m or not isinstance(m, dict):
             return ""
         name = self.check.key if self.check.key in m else next(iter(m))
-        return f"{name}={_short(to_jsonable(m[name]))}"
+        return f"{name}={_short(m[name])}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -158,7 +177,10 @@ _REQUIRED = {"PASS": ("HOLDS", "FAILS"), "VACUOUS": ("HOLDS", "HOLDS"), "FAIL": 
 
 def record_verdict(rec: dict[str, Any]) -> tuple[str, str]:
     """The verdict and reason an ``evidence.json`` record supports: its own, or ERROR
-    when its check and control outcomes contradict it (or it names no known verdict).
+    when its check and control outcomes contradict it (or it names no known verdict), or
+    when it would rest on a NaN (as the runner decides: a check that holds with a NaN in
+    its measured values or table, a control that fails with one; stored as ``"NaN"`` or
+    as a bare ``NaN``).
 
     The one rule for a record read back from a file, used by the report renderer, by
     ``--resume`` for the claims it keeps and by ``--last-failed`` for those it carries
@@ -174,6 +196,9 @@ def record_verdict(rec: dict[str, Any]) -> tuple[str, str]:
     ...                          "control": {"verdict": "FAILS"}})
     >>> v, why[:44]
     ('ERROR', 'the evidence record is inconsistent: it says')
+    >>> record_verdict({"verdict": "PASS", "check": {"verdict": "HOLDS", "measured":
+    ...                 {"err": "NaN"}}, "control": {"verdict": "FAILS"}})[1][:48]
+    "the check holds, but with NaN in measured['err']"
     """
     verdict, reason = rec.get("verdict"), rec.get("reason", "")
     check, control = rec.get("check"), rec.get("control")
@@ -182,6 +207,16 @@ def record_verdict(rec: dict[str, Any]) -> tuple[str, str]:
     need = _REQUIRED.get(verdict) if isinstance(verdict, str) else None
     if verdict == "ERROR" or (need is not None and got[0] == need[0]
                               and (need[1] is None or got[1] == need[1])):
+        if verdict in ("PASS", "VACUOUS"):
+            # the runner's NaN rule (a record edited to hold "NaN" was a PASS)
+            from specproof.claims.decide import nan_reason, record_nan
+
+            where = record_nan(check)
+            if where:
+                return "ERROR", nan_reason("check", where)
+            where = record_nan(control) if verdict == "PASS" else None
+            if where:
+                return "ERROR", nan_reason("control", where)
         return verdict, reason if isinstance(reason, str) else str(reason)
     said = printable(verdict if isinstance(verdict, str) else repr(verdict))
     if need is None:
@@ -196,5 +231,6 @@ def record_verdict(rec: dict[str, Any]) -> tuple[str, str]:
 def _short(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
-    text = big_int_text(value) if isinstance(value, int) else str(value)
+    # a long list: its first 40 items already make more text than is shown
+    text = big_int_text(value) if isinstance(value, int) else str(jsonable_head(value, 40))
     return text if len(text) <= 40 else text[:37] + "..."

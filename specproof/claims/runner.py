@@ -5,8 +5,9 @@ Verdicts
 PASS     the check holds and the control does not;
 FAIL     the check does not hold (whatever the control did);
 VACUOUS  the check holds and so does the control: the check cannot tell true from false;
-ERROR    the check or the control raised (traceback kept), no control is registered, or
-         the verdict would rest on a measured NaN (a check that holds with one, a control
+ERROR    the check or the control raised (traceback kept), called ``os._exit``, or
+         returned evidence that cannot be recorded; no control is registered; or the
+         verdict would rest on a measured NaN (a check that holds with one, a control
          that fails with one).
 """
 
@@ -38,7 +39,8 @@ from specproof.claims.decide import (  # noqa: F401  (re-exported: the runner's 
     nan_in,
     verdict_of,
 )
-from specproof.claims.evidence import Context, Evidence
+from specproof.claims.evidence import Context, Evidence, EvidenceRecordError, record_evidence
+from specproof.claims.isolation import ProcessExit, global_numeric_state, no_process_exit
 from specproof.claims.results import (  # noqa: F401  (re-exported: the runner's API)
     BAD_VERDICTS,
     VERDICTS,
@@ -49,14 +51,17 @@ from specproof.claims.results import (  # noqa: F401  (re-exported: the runner's
 from specproof.claims.seeding import global_random_state
 
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
+# the JSON conversion: a value that cannot be recorded is placed in the user's code
+_CORE_DIR = os.path.join(os.path.dirname(_ENGINE_DIR), "_core")
 
 
-def error_line(exc: BaseException, fn=None) -> str:
+def error_line(exc: BaseException, fn=None, also_skip: tuple[str, ...] = ()) -> str:
     """One line for an exception: its type and message, and where it was raised.
 
     The place is the deepest frame outside the claims engine (the engine's own frames,
-    e.g. Evidence validation, point at the caller that passed the bad value); when every
-    frame is the engine's, the check function's definition.
+    e.g. Evidence validation, point at the caller that passed the bad value) and outside
+    the folders ``also_skip``; when every frame is the engine's, the check function's
+    definition.
 
     Examples
     --------
@@ -67,16 +72,20 @@ def error_line(exc: BaseException, fn=None) -> str:
     True
     """
     head = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    if isinstance(exc, ProcessExit):
+        head = str(exc)  # "os._exit(0)": the reason reads "the check called os._exit(0)"
     cls = type(exc)
     qualified = f"{cls.__module__}.{cls.__qualname__}"
     if head.startswith(qualified):  # specproof._core.errors.X -> specproof.X
         head = public_name(cls) + head[len(qualified):]
     where = ""
+    skip = tuple(d + os.sep for d in (_ENGINE_DIR, *also_skip))
     frames = [
         f
         for f in traceback.extract_tb(exc.__traceback__)
         if f.filename != "<string>"  # generated code, e.g. a dataclass __init__
-        and not os.path.abspath(f.filename).startswith(_ENGINE_DIR + os.sep)
+        and not f.filename.startswith("<frozen ")  # the standard library's own
+        and not os.path.abspath(f.filename).startswith(skip)
     ]
     if frames:
         f = frames[-1]
@@ -125,10 +134,31 @@ def _run_one(
     certificate_stem: Path | None = None,
     same_as: Any = None,
 ) -> Outcome:
+    # each run starts from the caller's numeric state and leaves it as it was found
+    with global_numeric_state(), no_process_exit() as exits:
+        return _run_guarded(fn, ctx, params, figure_stem, certificate_stem, same_as, exits)
+
+
+def _run_guarded(fn, ctx, params, figure_stem, certificate_stem, same_as, exits) -> Outcome:
     start = time.perf_counter()
     cpu = time.process_time()
+
+    def error(exc: BaseException, prefix: str = "", tb: str | None = None) -> Outcome:
+        line = error_line(exc, fn, (_CORE_DIR,) if prefix else ())
+        if isinstance(exc, ProcessExit):
+            line += ", which would have ended the whole run with no report"
+        return Outcome(
+            verdict="ERROR",
+            seconds=time.perf_counter() - start,
+            cpu_seconds=time.process_time() - cpu,
+            traceback=tb or "".join(traceback.format_exception(exc)),
+            error=prefix + line,
+        )
+
     try:
         ev = fn(ctx, **params)
+        if exits:  # os._exit called, and its exception caught (a bare except, a thread)
+            return error(exits[0])
         if not isinstance(ev, Evidence):
             raise TypeError(
                 f"a check must return Evidence (use ctx.evidence(...)), got {type(ev).__name__}"
@@ -138,17 +168,18 @@ def _run_one(
     except BaseException as exc:
         # SystemExit too: a check that ends in argparse's exit made `verify` exit 0 with
         # no report; any other BaseException subclass ended the whole run and lost every
-        # finished claim
-        return Outcome(
-            verdict="ERROR",
-            seconds=time.perf_counter() - start,
-            cpu_seconds=time.process_time() - cpu,
-            traceback=traceback.format_exc(),
-            error=error_line(exc, fn),
-        )
+        # finished claim. An os._exit whose exception the check caught comes first
+        return error(exits[0]) if exits else error(exc, tb=traceback.format_exc())
     seconds = time.perf_counter() - start
     cpu_seconds = time.process_time() - cpu
     fig = ev.figure
+    try:
+        # taken now, before the control runs: it may write into the same buffers
+        snapshot = record_evidence(ev)
+    except EvidenceRecordError as exc:
+        if fig is not None:
+            _close(fig)
+        return error(exc.__cause__, f"{exc.where} could not be recorded: ")
     if fig is not None and same_as is not None and _same_picture(fig, same_as):
         # a control figure identical to the check's shows nothing new: not written
         _close(fig)
@@ -172,9 +203,9 @@ def _run_one(
         )
     return Outcome(
         verdict="HOLDS" if ev.holds else "FAILS",
-        measured=ev.measured,
+        measured=snapshot[0],
         expected=ev.expected,
-        table=ev.table,
+        table=snapshot[1],
         key=ev.key,
         seconds=seconds,
         cpu_seconds=cpu_seconds,
@@ -182,6 +213,7 @@ def _run_one(
         certificates=saved,
         figure_object=fig,
         labels=dict(ev.labels),
+        snapshot=snapshot,
     )
 
 
@@ -353,7 +385,10 @@ def run_claim(
     if c.labels:  # the claim's labels, under the evidence's own
         check = dataclasses.replace(check, labels={**c.labels, **check.labels})
         control = dataclasses.replace(control, labels={**c.labels, **control.labels})
-    verdict, reason = verdict_of(check, control, has_control)
+    try:
+        verdict, reason = verdict_of(check, control, has_control)
+    except Exception as exc:  # noqa: BLE001 - the claim's error, never the run's end
+        verdict, reason = "ERROR", f"its verdict could not be decided: {error_line(exc)}"
     figures = {}
     if check.figure:
         figures["check"] = check.figure

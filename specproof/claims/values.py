@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from specproof._core import to_jsonable
+from specproof._core.jsonable import SHOWN_DEPTH, _key_text, as_container, head_items
 from specproof.claims.markup import md_escape, tex_escape
 
 LIST_ITEMS = 8  # items of a list shown before "… (n more)"
@@ -128,7 +130,8 @@ def format_inline(value: Any, fmt: str = "plain", limit: int = LIST_ITEMS) -> st
     Lists show their first ``limit`` items; dicts read ``key: value; ...``; strings are
     escaped for the format (in "tex", cut after :data:`TEX_TEXT_CHARS` characters, saying
     how many more ``evidence.json`` holds: a table cannot break across pages); NaN and
-    infinities are named.
+    infinities are named; a list or dict nested deeper than
+    :data:`~specproof._core.jsonable.SHOWN_DEPTH` shows as "…".
 
     Examples
     --------
@@ -139,8 +142,33 @@ def format_inline(value: Any, fmt: str = "plain", limit: int = LIST_ITEMS) -> st
     >>> format_inline("x" * 200, "plain-tex")[-40:]
     'x… (80 more characters in evidence.json)'
     """
-    st = _STYLES[fmt]
+    return _inline(value, _STYLES[fmt], limit, ())
+
+
+def _inline(value: Any, st: _Style, limit: int, path: tuple[int, ...]) -> str:
+    # only what is shown is converted: a list or an array is cut before its items are
+    # (to_jsonable of a whole 2-million-element array, for each cell showing 8 of its
+    # numbers, was most of a report that took 92 s to write)
+    container = as_container(value)
+    if container is not None:
+        if id(container) in path:
+            return st.text("<cycle>")  # as to_jsonable writes it
+        if len(path) >= SHOWN_DEPTH:
+            return st.text("…")
+        inner = (*path, id(container))
+        if isinstance(container, Mapping):  # every entry shown, each value cut
+            if not container:
+                return st.text("(empty)")
+            return "; ".join(f"{st.text(_key_text(k))}: {_inline(v, st, limit, inner)}"
+                             for k, v in container.items())
+        items, total = head_items(container, limit)
+        parts = [_inline(v, st, limit, inner) for v in items]
+        if total > limit:
+            parts.append(st.more.format(total - limit))
+        return "[" + st.sep.join(parts) + "]"
     value = to_jsonable(value)
+    if isinstance(value, (list, dict)):  # a safety net: as_container knows no such value
+        return _inline(value, st, limit, path)
     if is_number(value):
         if isinstance(value, float) and not math.isfinite(value):
             return st.text(repr(value))
@@ -152,16 +180,6 @@ def format_inline(value: Any, fmt: str = "plain", limit: int = LIST_ITEMS) -> st
         if st.chars is not None and len(text) > st.chars:
             text = text[:st.chars] + _CUT_NOTE.format(len(text) - st.chars)
         return st.text(text)
-    if isinstance(value, list):
-        items = [format_inline(v, fmt, limit) for v in value[:limit]]
-        if len(value) > limit:
-            items.append(st.more.format(len(value) - limit))
-        return "[" + st.sep.join(items) + "]"
-    if isinstance(value, dict):
-        if not value:
-            return st.text("(empty)")
-        return "; ".join(f"{st.text(k)}: {format_inline(v, fmt, limit)}"
-                         for k, v in value.items())
     return st.text(str(value))
 
 
@@ -195,15 +213,25 @@ def measured_rows(check: dict[str, Any], control: dict[str, Any]) -> list[Measur
     """
     rows: list[MeasuredRow] = []
 
-    def walk(level: int, a: dict, b: dict) -> None:
+    def entries(value: Any) -> dict | None:
+        c = value if value is MISSING else as_container(value)
+        return c if isinstance(c, Mapping) else None
+
+    def cell(value: Any) -> Any:
+        # a list or an array stays as it is: format_inline converts the items it shows
+        if value is MISSING or as_container(value) is not None:
+            return value
+        return to_jsonable(value)
+
+    def walk(level: int, a: Mapping, b: Mapping) -> None:
         for key in dict.fromkeys([*a, *b]):
             va, vb = a.get(key, MISSING), b.get(key, MISSING)
-            dicts = [v for v in (va, vb) if v is not MISSING]
-            if level < MAX_LEVEL and dicts and all(isinstance(v, dict) and v for v in dicts):
-                rows.append(MeasuredRow(level, str(key), GROUP, GROUP))
-                walk(level + 1, va if va is not MISSING else {}, vb if vb is not MISSING else {})
+            dicts = [entries(v) for v in (va, vb) if v is not MISSING]
+            if level < MAX_LEVEL and dicts and all(d for d in dicts):
+                rows.append(MeasuredRow(level, _key_text(key), GROUP, GROUP))
+                walk(level + 1, entries(va) or {}, entries(vb) or {})
             else:
-                rows.append(MeasuredRow(level, str(key), va, vb))
+                rows.append(MeasuredRow(level, _key_text(key), cell(va), cell(vb)))
 
-    walk(0, to_jsonable(check) or {}, to_jsonable(control) or {})
+    walk(0, entries(check) or {}, entries(control) or {})
     return rows
