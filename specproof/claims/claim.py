@@ -9,36 +9,36 @@ not hold. Both take a :class:`Context` and the profile's parameters and return
 
 from __future__ import annotations
 
-import os
 import re
-import sys
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from specproof._core import ArgumentError, SpecproofError, did_you_mean
+from specproof._core import ArgumentError, did_you_mean
 from specproof.claims.evidence import Context, Evidence, check_labels
-from specproof.claims.paper import Paper
 from specproof.claims.parameters import (  # noqa: F401  (check_parameters: re-exported)
     RESERVED_PARAMETERS,
     check_parameters,
     check_profile_names,
     copy_parameters,
 )
+from specproof.claims.registry import (  # noqa: F401  (re-exported: the registry's API)
+    REGISTRY,
+    DuplicateClaimError,
+    Registry,
+    UnknownClaimError,
+    place_of,
+    same_function,
+)
 
 KINDS: tuple[str, ...] = ("symbolic", "exact", "numerical", "statistical")
 PROFILES: tuple[str, ...] = ("quick", "paper")
 
 
-class UnknownClaimError(SpecproofError, KeyError):
-    """No claim is registered under the id asked for; the message lists what exists."""
-
-    def __str__(self) -> str:  # KeyError would print the message in quotes
-        return str(self.args[0]) if self.args else ""
-
-
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*\.[a-z0-9][a-z0-9_.-]*$")
+#: the longest claim id: it names the report's files (``figures/<id>.control.png``,
+#: ``certificates/<id>.control.<name>.json``), and a file name has at most 255 bytes
+MAX_ID_LENGTH = 200
 
 CheckFunction = Callable[..., Evidence]
 
@@ -73,6 +73,9 @@ class Claim:
     control_description: str = ""
     module: str = ""
     labels: dict[str, str] = field(default_factory=dict)
+    # (registry, claim): the claim of this id this one was registered over from a
+    # function; its control must be this one's too
+    _replaced: Any = field(default=None, init=False, repr=False, compare=False)
 
     def control(self, fn: CheckFunction | None = None, *, description: str | None = None):
         """Register the negative control: the check on a variant where the claim must fail.
@@ -84,8 +87,9 @@ class Claim:
         Raises
         ------
         ArgumentError
-            When the claim has a control already, or ``fn`` is the check itself (a
-            control must be a variant where the statement is false).
+            When the claim has a control already, ``fn`` is the check itself (a
+            control must be a variant where the statement is false), or a profile names
+            a parameter the control does not take or gives none for one it needs.
         """
 
         def register(f: CheckFunction) -> CheckFunction:
@@ -97,6 +101,8 @@ class Claim:
                 raise ArgumentError(
                     f"claim {self.id!r}: the negative control is the check itself; a control "
                     "must be a variant where the statement is false")
+            _check_control_names(self.id, f, self.profiles)
+            self._check_replaced_control(f)
             self.control_check = f
             self.control_description = (
                 description
@@ -106,6 +112,24 @@ class Claim:
             return f
 
         return register(fn) if fn is not None else register
+
+    def _check_replaced_control(self, f: CheckFunction) -> None:
+        """Refuse a control other than the one of the claim this one registered over.
+
+        A claim registered again from a function (not a re-import) is quiet only when
+        it is the same claim; its control is known only now.
+        """
+        if self._replaced is None:
+            return
+        registry, earlier = self._replaced
+        self._replaced = None
+        if earlier.control_check is None or same_function(earlier.control_check, f):
+            return
+        registry.restore(self.id, earlier)
+        raise DuplicateClaimError(
+            f"claim id {self.id!r} is registered twice, with different negative controls "
+            f"({place_of(earlier.control_check)} and {place_of(f)}): the second would "
+            "replace the first, which would never run: give each claim its own id")
 
     def params(self, profile: str) -> dict[str, Any]:
         """The parameters of ``profile`` (``"quick"`` or ``"paper"``)."""
@@ -117,163 +141,80 @@ class Claim:
         return self.check(ctx, **params)
 
 
-class DuplicateClaimError(ArgumentError):
-    """Two modules, or one execution of a module, register the same claim id."""
 
 
-def _module_file(module: str) -> str:
-    """A module's file when it has one (user modules get private names), else its name."""
-    import sys
+def _check_control_names(claim_id: str, fn: Any, profiles: Mapping[str, Any]) -> None:
+    """Refuse a control that cannot take the profiles' parameters (it gets the check's):
+    an unknown name or a missing one was an ERROR verdict only when the claim ran."""
+    takes = check_parameters(fn)
+    if takes is None:
+        return
+    names, needed = takes
+    name = getattr(fn, "__name__", "the control")
+    for profile, values in profiles.items():
+        for key in values:
+            if key not in names:
+                raise ArgumentError(
+                    f"claim {claim_id!r}: profile {profile!r} names {key!r}"
+                    f"{did_you_mean(key, names)}, which its negative control {name} does "
+                    f"not take (it takes {', '.join(names) or 'no parameters'}); the control "
+                    "gets the check's parameters")
+        lacking = [n for n in needed if n not in values]
+        if lacking:
+            raise ArgumentError(
+                f"claim {claim_id!r}: profile {profile!r} gives no value for the parameter "
+                f"{lacking[0]!r} of its negative control {name}")
 
-    return getattr(sys.modules.get(module), "__file__", None) or module
 
+def check_claim_id(claim_id: Any) -> None:
+    """Refuse an id that cannot name a claim's report files, naming the rule it breaks.
 
-def _where(fn: Any) -> tuple[str | None, int | None]:
-    code = getattr(fn, "__code__", None)
-    return (getattr(code, "co_filename", None), getattr(code, "co_firstlineno", None))
+    An id is ``<paper>.<name>``: lower-case letters, digits, ``-``, ``_`` and ``.``,
+    matched in full, at most :data:`MAX_ID_LENGTH` characters, with no empty segment
+    (``a..b``) and no final ``.``, and not ending in ``.control``. Each rule keeps
+    ``figures/<id>.pdf`` a plain, distinct file name: no separator, space or leading dot,
+    no ``..`` (which the report writer refuses as a path), no name too long to create.
 
+    Raises
+    ------
+    ArgumentError
+        Naming the id and the rule.
 
-_ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
-
-# (the module body's code object, id of its globals, file, line of the registering
-# statement): which execution of which module registered a claim
-_Execution = tuple[Any, int, str, int]
-
-
-def _module_execution() -> _Execution | None:
-    """The execution of a module body that is registering a claim now, or None.
-
-    The first frame outside the claims engine is the code that defines the claim; when
-    it, and the functions between it and the nearest module body (a factory called in
-    a loop), belong to that module or to one helper module, this is one execution of
-    that module. A claim registered from a function called later (a test function, a
-    notebook helper run twice) has none.
+    Examples
+    --------
+    >>> check_claim_id("mynotes.a..b")
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentError: claim id 'mynotes.a..b' has an empty segment \
+('..'): an id names its report files (figures/<id>.pdf), whose names cannot hold '..'; \
+choose another id
     """
-    frame = sys._getframe(1)
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
-            _ENGINE_DIR + os.sep):
-        frame = frame.f_back
-    if frame is None:
-        return None
-    definer = frame.f_globals
-    chain = []
-    while frame is not None and frame.f_code.co_name != "<module>":
-        chain.append(frame.f_globals)
-        frame = frame.f_back
-    if frame is None:
-        return None
-    allowed = (definer, frame.f_globals)
-    if not all(any(g is a for a in allowed) for g in chain):
-        return None  # called through other code (pytest running a test function)
-    return frame.f_code, id(frame.f_globals), frame.f_code.co_filename, frame.f_lineno
-
-
-def _place(fn: Any) -> str:
-    file, line = _where(fn)
-    return f"{os.path.basename(file)}:{line}" if file else repr(fn)
-
-
-class Registry:
-    """The claims (and the papers they come from) known to this process, in order."""
-
-    def __init__(self) -> None:
-        self._claims: dict[str, Claim] = {}
-        self._papers: dict[str, Paper] = {}
-        self._executions: dict[str, _Execution] = {}
-
-    def add_paper(self, paper: Paper) -> None:
-        """Record a paper's metadata (the same key twice must carry the same metadata)."""
-        existing = self._papers.get(paper.key)
-        if existing is not None and existing != paper:
-            raise ArgumentError(f"paper {paper.key!r} is declared twice with different metadata")
-        self._papers[paper.key] = paper
-
-    def paper(self, key: str) -> Paper | None:
-        """The metadata of a declared paper, or None (user claims may use keys of their own)."""
-        return self._papers.get(key)
-
-    def declared_papers(self) -> dict[str, Paper]:
-        """Every declared paper by key, whether or not it has claims yet."""
-        return dict(self._papers)
-
-    def add(self, c: Claim) -> None:
-        """Register a claim; its id must be new, or come from a re-import of its module.
-
-        Raises
-        ------
-        DuplicateClaimError
-            When another module registered the id, or the same execution of one module
-            registers it twice (two literal definitions, or a factory called twice with
-            one id): the second would silently replace the first, which then never runs.
-        """
-        existing = self._claims.get(c.id)
-        if existing is not None and existing.module != c.module:
-            first, second = _module_file(existing.module), _module_file(c.module)
-            if first == second:  # "by mc.py and mc.py": one file under two module names
-                raise DuplicateClaimError(
-                    f"claim id {c.id!r} is registered twice by {first}, imported under two "
-                    f"module names ({existing.module!r} and {c.module!r}): import it one way "
-                    "(give it to --module once, and import it by that name elsewhere)")
-            raise DuplicateClaimError(
-                f"claim id {c.id!r} is registered twice: by {first} and {second}")
-        run = _module_execution()
-        before = self._executions.get(c.id) if existing is not None else None
-        if run is not None and before is not None and before[0] is run[0] \
-                and before[1] == run[1]:
-            # the same module body, still the same execution: a fresh import or a reload
-            # compiles a new code object, so this is no re-import
-            lines = (f"at line {before[3]} and at line {run[3]}" if before[3] != run[3]
-                     else f"twice at line {run[3]} (a loop or a factory given one id twice)")
-            checks = (_place(existing.check), _place(c.check))
-            if checks != (f"{os.path.basename(run[2])}:{before[3]}",
-                          f"{os.path.basename(run[2])}:{run[3]}"):
-                lines += f"; checks defined at {checks[0]} and {checks[1]}"
-            raise DuplicateClaimError(
-                f"claim id {c.id!r} is registered twice in one execution of {run[2]}, "
-                f"{lines}: the second would replace the first, which would never run; give "
-                "each claim its own id")
-        if existing is not None and _where(existing.check) != _where(c.check):
-            # the same module defines the id twice (a copied claim): only the later one
-            # would run. A re-import of an unchanged module (same code location) is quiet
-            warnings.warn(
-                f"claim id {c.id!r} is defined twice in {_module_file(c.module)} (lines "
-                f"{_where(existing.check)[1]} and {_where(c.check)[1]}): the later "
-                "definition replaces the earlier", UserWarning, stacklevel=3)
-        self._claims[c.id] = c
-        if run is None:
-            self._executions.pop(c.id, None)
-        else:
-            self._executions[c.id] = run
-
-    def remove(self, claim_id: str) -> None:
-        """Forget one claim (used by tests that register throwaway claims)."""
-        self._claims.pop(claim_id, None)
-        self._executions.pop(claim_id, None)
-
-    def get(self, claim_id: str) -> Claim:
-        try:
-            return self._claims[claim_id]
-        except KeyError:
-            raise UnknownClaimError(
-                f"no claim {claim_id!r}{did_you_mean(claim_id, list(self._claims))}; "
-                f"registered: {', '.join(self._claims) or 'none'}"
-            ) from None
-
-    def __iter__(self):
-        return iter(list(self._claims.values()))
-
-    def __len__(self) -> int:
-        return len(self._claims)
-
-    def __contains__(self, claim_id: object) -> bool:
-        return claim_id in self._claims
-
-    def papers(self) -> list[str]:
-        """Paper keys that have at least one registered claim."""
-        return sorted({c.paper for c in self._claims.values()})
-
-
-REGISTRY = Registry()
+    # fullmatch: with match, "$" also matched before a final newline, and "nl.x\n" was an
+    # id whose figures, report rows and LaTeX broke
+    if not isinstance(claim_id, str) or not _ID_PATTERN.fullmatch(claim_id):
+        bad = next((ch for ch in claim_id if not re.fullmatch(r"[a-z0-9_.-]", ch)), None) \
+            if isinstance(claim_id, str) else None
+        why = (f" (it holds {bad!r}; an id is lower-case letters, digits, '-', '_' and '.')"
+               if bad is not None else "")
+        raise ArgumentError(
+            f"claim_id must look like '<paper>.<name>' in lower case, got {claim_id!r}{why}"
+        )
+    files = "an id names its report files (figures/<id>.pdf), whose names cannot"
+    if ".." in claim_id:
+        raise ArgumentError(f"claim id {claim_id!r} has an empty segment ('..'): {files} "
+                            "hold '..'; choose another id")
+    if claim_id.endswith("."):
+        raise ArgumentError(f"claim id {claim_id!r} ends in '.': {files} end in '.' (an "
+                            "empty last segment); choose another id")
+    if claim_id.endswith(".control"):
+        # its figures would be the files of claim_id[:-8]'s negative control
+        raise ArgumentError(f"claim id {claim_id!r} ends in '.control', which names the "
+                            "files of another claim's negative control; choose another id")
+    if len(claim_id) > MAX_ID_LENGTH:
+        raise ArgumentError(
+            f"claim id {claim_id[:40]!r}... is {len(claim_id)} characters long, more than "
+            f"{MAX_ID_LENGTH}: {files} be longer than 255 bytes "
+            f"(figures/<id>.control.png); choose a shorter id")
 
 
 def claim(
@@ -322,9 +263,10 @@ def claim(
     Raises
     ------
     ArgumentError
-        A malformed id, kind or profile; a profile value that cannot be deep-copied; a
-        check parameter named ``claim_id``, ``profile`` or ``seed``; an id that another
-        module, or this same execution of the module, registered already
+        A malformed id (:func:`check_claim_id`), kind or profile; a profile value that
+        cannot be deep-copied; a check parameter named ``claim_id``, ``profile`` or
+        ``seed``; an id that another module registered already (directly, or through a
+        factory both modules call), or this same execution of the module
         (:class:`DuplicateClaimError`; a re-import of the module replaces its claims).
 
     Examples
@@ -344,16 +286,7 @@ def claim(
     >>> len(reg)
     1
     """
-    # fullmatch: with match, "$" also matched before a final newline, and "nl.x\n" was an
-    # id whose figures, report rows and LaTeX broke
-    if isinstance(claim_id, str) and claim_id.endswith(".control"):
-        # its figures would be the files of claim_id[:-8]'s negative control
-        raise ArgumentError(f"claim id {claim_id!r} ends in '.control', which names the "
-                            "files of another claim's negative control; choose another id")
-    if not isinstance(claim_id, str) or not _ID_PATTERN.fullmatch(claim_id):
-        raise ArgumentError(
-            f"claim_id must look like '<paper>.<name>' in lower case, got {claim_id!r}"
-        )
+    check_claim_id(claim_id)
     if claim_id.split(".", 1)[0] != paper:
         raise ArgumentError(f"claim_id {claim_id!r} must start with its paper key {paper!r}")
     if kind not in KINDS:

@@ -12,12 +12,20 @@ A staging folder holds a ``.lock`` file locked (``flock``) by the run writing it
 staging folder whose lock nobody holds is *stale*: its run was killed (SIGKILL, a
 crash, a power cut). ``verify --resume`` reads the finished claims from the newest
 stale one; every stale one is removed when the next run of the same folder commits.
+
+A folder is replaced, or a stale staging folder removed, only when it is a specproof
+report: its ``evidence.json`` is specproof's (a known ``schema``, a ``claims`` list, a
+``summary``) and it holds nothing else than what a run writes (:func:`report_problem`).
+Anything else is refused, never deleted: another tool's ``evidence.json`` beside a
+user's data once made the whole folder go.
 """
 
 from __future__ import annotations
 
 import glob
+import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -27,6 +35,17 @@ from specproof.claims.run import OutputDirError
 
 REPORT_MARKER = "evidence.json"
 LOCK_NAME = ".lock"
+#: the ``schema`` values of the evidence files specproof writes (and reads)
+SCHEMA_IDS = ("specproof.evidence/1", "specproof.evidence/2")
+
+# everything a run (or `specproof report`) writes into a report folder: the four files,
+# the lock of a staging folder, a temporary file of atomic_write cut short by a kill, and
+# flat folders of figures and certificates named after claim ids
+_REPORT_FILES = frozenset({REPORT_MARKER, "report.html", "report.md", "report.tex",
+                           LOCK_NAME})
+_TEMP_FILE = re.compile(r"\.(?:evidence\.json|report\.(?:html|md|tex))\.[A-Za-z0-9_]+\.tmp")
+_REPORT_DIRS = {"figures": (".pdf", ".png"), "certificates": (".json",)}
+_ARTIFACT = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
 
 try:  # POSIX; elsewhere no staging folder is ever taken for stale
     import fcntl
@@ -37,8 +56,15 @@ except ImportError:  # pragma: no cover - Windows
 def check_output_dir(out: str | Path) -> Path:
     """Check that ``out`` can become a report folder; create nothing.
 
-    ``out`` must be missing, empty or an earlier report (it holds ``evidence.json``),
-    and its nearest existing parent must be a writable folder.
+    ``out`` must be missing, empty or an earlier specproof report (see
+    :func:`report_problem`), and its nearest existing parent must be a writable folder.
+
+    Raises
+    ------
+    OutputDirError
+        One line naming what is wrong: a file, a folder that is not a report (the first
+        entry specproof does not write, or why its ``evidence.json`` is not
+        specproof's), a parent that is not writable.
 
     Examples
     --------
@@ -50,14 +76,17 @@ def check_output_dir(out: str | Path) -> Path:
     []
     """
     path = Path(out).expanduser().absolute()
-    if path.exists():
+    if path.exists() or path.is_symlink():
         if not path.is_dir():
             raise OutputDirError(f"--out {str(out)!r} is not a writable folder: it is a file")
-        if any(path.iterdir()) and not (path / REPORT_MARKER).is_file():
+        try:
+            problem = report_problem(path)
+        except OSError as exc:  # an unreadable folder is no report to replace
+            problem = f"cannot be read ({exc})"
+        if problem is not None:
             raise OutputDirError(
-                f"--out {str(out)!r} holds files but no {REPORT_MARKER}: it is not a specproof "
-                "report, and a run replaces its folder as a whole; choose another folder"
-            )
+                f"--out {str(out)!r} {problem}; a run replaces its report folder as a "
+                "whole, so it is refused and nothing is deleted: choose another --out")
     parent = path.parent
     while not parent.exists():
         parent = parent.parent
@@ -67,6 +96,92 @@ def check_output_dir(out: str | Path) -> Path:
             + ("is not a folder" if not parent.is_dir() else "is not writable")
         )
     return path
+
+
+def report_problem(folder: Path, staging: bool = False) -> str | None:
+    """Why the existing folder ``folder`` is not a specproof report that may be replaced
+    as a whole; None when it is one (or is empty).
+
+    It must hold a specproof ``evidence.json`` (:func:`evidence_problem`) and nothing
+    else than what a run writes (:func:`foreign_entry`). ``staging``: a staging folder
+    of a killed run, which may lack the evidence (killed before its first claim).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> report_problem(d) is None
+    True
+    >>> _ = (d / "evidence.json").write_text('{"accuracy": 0.93}')
+    >>> report_problem(d)
+    "holds an evidence.json that is not specproof's (it has no 'schema' of specproof's \
+evidence, 'specproof.evidence/1' or 'specproof.evidence/2')"
+    """
+    entry = foreign_entry(folder)
+    if entry is not None:
+        return f"holds {entry!r}, which specproof does not write: it is not a specproof report"
+    marker = folder / REPORT_MARKER
+    if not marker.exists():
+        if staging or not any(folder.iterdir()):
+            return None
+        return f"holds files but no {REPORT_MARKER}: it is not a specproof report"
+    why = evidence_problem(marker)
+    return None if why is None else f"holds an {REPORT_MARKER} that is not specproof's ({why})"
+
+
+def foreign_entry(folder: Path) -> str | None:
+    """The first entry of ``folder`` (a path relative to it) that no specproof run
+    writes, or None: only ``evidence.json``, ``report.html/.md/.tex``, and ``figures/``
+    and ``certificates/`` holding the figure and certificate files of claims.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp()); (d / "figures").mkdir()
+    >>> _ = (d / "figures" / "a.b.png").write_text("x")
+    >>> foreign_entry(d) is None
+    True
+    >>> _ = (d / "figures" / "data.csv").write_text("x")
+    >>> foreign_entry(d)
+    'figures/data.csv'
+    """
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        name = entry.name
+        if entry.is_symlink():  # specproof writes none; rmtree would drop the link
+            return name
+        if name in _REPORT_DIRS:
+            if not entry.is_dir():
+                return name
+            for sub in sorted(entry.iterdir(), key=lambda p: p.name):
+                if (sub.is_symlink() or not sub.is_file() or not _ARTIFACT.fullmatch(sub.name)
+                        or sub.suffix not in _REPORT_DIRS[name]):
+                    return f"{name}/{sub.name}"
+        elif not ((name in _REPORT_FILES or _TEMP_FILE.fullmatch(name)) and entry.is_file()):
+            return name
+    return None
+
+
+def evidence_problem(path: Path) -> str | None:
+    """Why the file ``path`` is not an evidence file specproof wrote, or None.
+
+    specproof's evidence is a JSON object with a ``schema`` of :data:`SCHEMA_IDS`, a
+    ``claims`` list and a ``summary`` object; another tool's ``evidence.json``
+    (``{"accuracy": 0.93}``) is none.
+    """
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return f"it cannot be read as JSON: {exc}"
+    if not isinstance(doc, dict):
+        return f"it holds a JSON {type(doc).__name__}, not an object"
+    if doc.get("schema") not in SCHEMA_IDS:
+        return ("it has no 'schema' of specproof's evidence, "
+                f"{' or '.join(map(repr, SCHEMA_IDS))}")
+    if not isinstance(doc.get("claims"), list):
+        return "it has no 'claims' list"
+    if not isinstance(doc.get("summary"), dict):
+        return "it has no 'summary' object"
+    return None
 
 
 class ReportFolder:
@@ -109,6 +224,15 @@ class ReportFolder:
         """Put the staging folder in place of ``out`` (the old report is removed)."""
         if self.staging is None:
             raise OutputDirError("commit() before open()")
+        problem = report_problem(self.out) if self.out.is_dir() else None
+        if problem is not None:
+            # checked again: a file put into ``out`` while the claims ran would go with it.
+            # The new report stays where it is, as a killed run's, for --resume to keep
+            where = self.staging
+            self.abandon()
+            raise OutputDirError(
+                f"--out {str(self.out)!r} changed while the run went on: it {problem}; it "
+                f"is left as it is, and the new report is in {str(where)!r}")
         old = None
         if self.out.exists():
             old = Path(tempfile.mkdtemp(dir=self.out.parent, prefix=f".{self.out.name}.old-"))
@@ -121,7 +245,9 @@ class ReportFolder:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
         for stale in stale_partials(self.out):
-            shutil.rmtree(stale, ignore_errors=True)
+            # only what a run wrote: a user's folder of that name is no staging folder
+            if report_problem(stale, staging=True) is None:
+                shutil.rmtree(stale, ignore_errors=True)
         return self.out
 
     def discard(self) -> None:

@@ -29,15 +29,14 @@ from specproof._core.provenance import (
 from specproof._core.version import __version__
 from specproof.claims.claim import REGISTRY
 from specproof.claims.document import build_document, key_figure
-from specproof.claims.folder import ReportFolder
+from specproof.claims.folder import SCHEMA_IDS, ReportFolder
 from specproof.claims.markup_plain import plain_rich
 from specproof.claims.render import plural, render_html, render_markdown, render_tex
 from specproof.claims.results import record_verdict
 from specproof.claims.run import VerifyRun
 from specproof.claims.runner import VERDICTS
 
-SCHEMA_ID = "specproof.evidence/2"
-SCHEMA_IDS = ("specproof.evidence/1", SCHEMA_ID)
+SCHEMA_ID = SCHEMA_IDS[-1]  # "specproof.evidence/2"
 
 
 class EvidenceFileError(SpecproofError, ValueError):
@@ -95,7 +94,7 @@ def environment(run: VerifyRun) -> dict[str, Any]:
     (['command_line', 'modules', 'platform', 'versions'], True)
     """
     names = sorted(set(CORE_DEPENDENCIES) | set(run.distributions), key=str.lower)
-    return {
+    env = {
         "versions": versions(names),
         "platform": platform_info(),
         "command_line": run.command_line,
@@ -103,6 +102,12 @@ def environment(run: VerifyRun) -> dict[str, Any]:
         "modules": (list(run.module_records) if run.module_records is not None
                     else [module_record(m) for m in run.modules]),
     }
+    fingerprint = getattr(run, "fingerprint", None)  # verify's runs record it
+    if fingerprint is not None:
+        # the helpers the modules import and specproof's own source: what --resume and
+        # --last-failed compare besides the modules
+        env["fingerprint"] = fingerprint
+    return env
 
 
 def _papers(run: VerifyRun) -> dict[str, Any]:
@@ -309,11 +314,36 @@ def _check_file_name(name: Any, what: str) -> None:
             "was not written by specproof or was edited")
 
 
+def rederived(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` with each claim's verdict and reason, and the ``summary``, re-derived from
+    the records' own outcomes (:func:`~specproof.claims.results.record_verdict`), as the
+    reports show them.
+
+    A re-rendered folder must not contradict itself: a forged ``"verdict": "PASS"`` or
+    tally was copied into the new ``evidence.json`` while its report.md said ERROR.
+
+    Examples
+    --------
+    >>> doc = rederived({"summary": {"PASS": 1}, "claims": [{"verdict": "PASS",
+    ...     "check": {"verdict": "FAILS"}, "control": {"verdict": "FAILS"}}]})
+    >>> doc["claims"][0]["verdict"], doc["summary"]
+    ('ERROR', {'PASS': 0, 'FAIL': 0, 'VACUOUS': 0, 'ERROR': 1})
+    """
+    claims = [dict(rec, **dict(zip(("verdict", "reason"), record_verdict(rec))))
+              if isinstance(rec, dict) else rec for rec in doc.get("claims") or []]
+    counts = {v: sum(isinstance(r, dict) and r.get("verdict") == v for r in claims)
+              for v in VERDICTS}
+    return {**doc, "claims": claims, "summary": counts}
+
+
 def rerender(evidence_path: str | Path, out: str | Path) -> tuple[Path, list[str]]:
     """Render the reports of an evidence file into the folder ``out``, running nothing.
 
     The figures and certificates the evidence names are copied from beside the
-    evidence file; ``out`` is replaced as a whole, like a run's report folder.
+    evidence file; ``out`` is replaced as a whole, like a run's report folder (and,
+    like it, refused unless it is missing, empty or a specproof report). The new
+    ``evidence.json`` holds the verdicts and the tally the reports show
+    (:func:`rederived`), never a forged one of the file read.
 
     Returns
     -------
@@ -345,7 +375,7 @@ def rerender(evidence_path: str | Path, out: str | Path) -> tuple[Path, list[str
                 shutil.copyfile(source, staging / rel)
             else:
                 missing.append(rel)
-        write_documents(to_jsonable(doc), staging)
+        write_documents(rederived(to_jsonable(doc)), staging)
     except BaseException:
         folder.discard()
         raise

@@ -6,6 +6,11 @@ A run saves ``evidence.json`` after every finished claim, in its staging folder
 ``.<name>.partial-*`` folder. :func:`resume_point` finds the newer of the two, and
 ``verify(..., resume=True)`` keeps its finished claims (with their figures and
 certificates) and runs only the rest.
+
+Finished claims are kept only when the code is the code that ran them: the ``--module``
+files, and the rest of :func:`code_fingerprint` (every user module the claims' modules
+imported, specproof's version and, from a source checkout, its source files). A helper
+module edited after the run once kept its stale PASS.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from specproof._core import SpecproofError
+from specproof.claims.fingerprint import changed_code, code_fingerprint  # noqa: F401
 from specproof.claims.folder import REPORT_MARKER, stale_partials
 from specproof.claims.results import ClaimResult, Outcome, record_verdict
 
@@ -73,6 +79,7 @@ class ResumePoint:
     records: list[dict[str, Any]] = field(default_factory=list)
     stale: bool = False  # a killed run's staging folder, not a committed report
     modules: list[dict[str, Any]] | None = None  # its --module files and their SHA-256
+    fingerprint: dict[str, Any] | None = None  # its code_fingerprint()
 
 
 def _read(folder: Path) -> dict[str, Any] | None:
@@ -106,12 +113,20 @@ def resume_point(out: str | Path) -> ResumePoint | None:
             continue
         mtime = (folder / REPORT_MARKER).stat().st_mtime
         if best is None or mtime > best[0]:
-            env = doc.get("environment")
-            modules = env.get("modules") if isinstance(env, dict) else None
-            best = (mtime, ResumePoint(folder, doc.get("profile"), doc.get("seed"),
-                                       doc["claims"], stale,
-                                       modules if isinstance(modules, list) else None))
+            best = (mtime, point_of(doc, folder, stale))
     return None if best is None else best[1]
+
+
+def point_of(doc: dict[str, Any], folder: Path, stale: bool = False) -> ResumePoint:
+    """The :class:`ResumePoint` of the evidence document ``doc`` read from ``folder``."""
+    env = doc.get("environment")
+    env = env if isinstance(env, dict) else {}
+    modules, fingerprint = env.get("modules"), env.get("fingerprint")
+    claims = doc.get("claims")
+    return ResumePoint(folder, doc.get("profile"), doc.get("seed"),
+                       claims if isinstance(claims, list) else [], stale,
+                       modules if isinstance(modules, list) else None,
+                       fingerprint if isinstance(fingerprint, dict) else None)
 
 
 def changed_module(point: ResumePoint, modules: list[dict[str, Any]]) -> str | None:
@@ -142,14 +157,16 @@ def changed_module(point: ResumePoint, modules: list[dict[str, Any]]) -> str | N
 
 
 def check_resumable(point: ResumePoint, profile: str, seed: int,
-                    modules: list[dict[str, Any]] = ()) -> None:
+                    modules: list[dict[str, Any]] = (),
+                    fingerprint: dict[str, Any] | None = None) -> None:
     """Refuse to resume ``point`` with another profile, seed or version of a module.
 
     Raises
     ------
     ResumeError
-        The run being resumed used another profile or seed, or one of ``modules``
-        (module records, see :func:`changed_module`) has changed since: its finished
+        The run being resumed used another profile or seed, one of ``modules``
+        (module records, see :func:`changed_module`) has changed since, or something
+        else of its code (``fingerprint``, see :func:`changed_code`): its finished
         claims would not be this run's results.
     """
     if point.profile != profile or point.seed != seed:
@@ -176,14 +193,22 @@ def check_resumable(point: ResumePoint, profile: str, seed: int,
             f"{str(point.folder)!r} (its SHA-256 differs), so the claims that run finished "
             "are not this code's results; rerun without --resume"
         )
+    changed = changed_code(point.fingerprint, fingerprint)
+    if changed is not None:
+        what, why = changed
+        raise ResumeError(
+            f"--resume: {what} changed since the run in {str(point.folder)!r} ({why}), so "
+            "the claims that run finished are not this code's results; rerun without "
+            "--resume")
 
 
 def finished_results(
     point: ResumePoint, wanted: set[str], profile: str, seed: int,
-    modules: list[dict[str, Any]] = (),
+    modules: list[dict[str, Any]] = (), fingerprint: dict[str, Any] | None = None,
 ) -> list[ClaimResult]:
     """The finished claims of ``point`` among ``wanted``, after
-    :func:`check_resumable` (profile, seed and the SHA-256 of each of ``modules``).
+    :func:`check_resumable` (profile, seed, the SHA-256 of each of ``modules`` and the
+    ``fingerprint`` of the code).
 
     Raises
     ------
@@ -191,7 +216,7 @@ def finished_results(
         The run being resumed used another profile or seed, or a module has changed
         since: its numbers would not be this run's.
     """
-    check_resumable(point, profile, seed, modules)
+    check_resumable(point, profile, seed, modules, fingerprint)
     left_out = sorted({rec.get("id") for rec in point.records if isinstance(rec, dict)}
                       - set(wanted) - {None})
     if left_out:

@@ -30,14 +30,26 @@ from specproof.claims.progress import make_progress
 from specproof.claims.report import module_record, referenced_files, write_report
 from specproof.claims.results import record_verdict
 from specproof.claims.resume import (
+    ResumeError,
+    check_resumable,
+    code_fingerprint,
     copy_files,
     finished_results,
+    point_of,
     prune_unreferenced,
     resume_point,
 )
 from specproof.claims.run import VerifyRun
 from specproof.claims.runner import ClaimResult, error_result, run_claim
 from specproof.claims.selection import import_user_modules
+
+
+@dataclasses.dataclass
+class RecordedRun(VerifyRun):
+    """A :class:`VerifyRun` that also holds the fingerprint of the code it ran
+    (:func:`~specproof.claims.resume.code_fingerprint`), recorded in the evidence."""
+
+    fingerprint: dict[str, Any] | None = None
 
 
 def prepare_output_dir(out: str | Path) -> Path:
@@ -91,6 +103,7 @@ def verify(
     command_line: Sequence[str] | None = None,
     keep_previous: bool = False,
     resume: bool = False,
+    fingerprint: dict[str, Any] | None = None,
 ) -> VerifyRun:
     """Run ``claims`` and write the report folder ``out``.
 
@@ -123,14 +136,21 @@ def verify(
         Carry over, from the report already in ``out``, the records (with their figures
         and certificates) of the claims this run does not rerun, marked
         ``"carried_over": true``; only when that run used the same profile and seed
-        (``--last-failed`` uses it, so the report stays whole).
+        (``--last-failed`` uses it, so the report stays whole), and refused
+        (:class:`~specproof.claims.resume.ResumeError`) when its code differs, as for
+        ``resume``.
     resume : bool
         Continue the run interrupted (Ctrl-C) or killed (SIGKILL) in ``out``: the
         claims of ``claims`` it finished are kept with their files, the rest run
         (``run.resumed`` names the kept ones). The run must have used the same
-        ``profile`` and ``seed``, and the SHA-256 of each of ``record_modules`` must
-        be the one it recorded (:class:`~specproof.claims.resume.ResumeError`). The
-        kept claims are marked ``"resumed": true`` in the evidence and the reports.
+        ``profile`` and ``seed``, the SHA-256 of each of ``record_modules`` must be the
+        one it recorded, and so must the rest of ``fingerprint``
+        (:class:`~specproof.claims.resume.ResumeError`). The kept claims are marked
+        ``"resumed": true`` in the evidence and the reports.
+    fingerprint : dict, optional
+        The code this run runs (:func:`~specproof.claims.resume.code_fingerprint`:
+        specproof's version and source, the user modules loaded); taken now by default,
+        after the claim modules were imported. Recorded in the evidence.
 
     Returns
     -------
@@ -160,12 +180,17 @@ def verify(
     recorded = list(modules if record_modules is None else record_modules)
     # hashed once, now: what a resume compares with, and what the evidence records
     module_records = [module_record(m) for m in recorded]
+    # the helpers those modules import and specproof itself: a verdict depends on them too
+    fingerprint = code_fingerprint() if fingerprint is None else fingerprint
     point = resume_point(folder.out) if resume else None
     kept = [] if point is None else finished_results(point, {c.id for c in claims},
-                                                     profile, seed, module_records)
+                                                     profile, seed, module_records,
+                                                     fingerprint)
+    if keep_previous:  # before anything is created: nothing is carried from other code
+        _check_carry_over(folder.out, profile, seed, module_records, fingerprint)
     kept_ids = {r.id for r in kept}
     to_run = [c for c in claims if c.id not in kept_ids]
-    run = VerifyRun(
+    run = RecordedRun(
         out=folder.out,
         profile=profile,
         seed=seed,
@@ -173,6 +198,7 @@ def verify(
         command_line=list(sys.argv if command_line is None else command_line),
         selected=[c.id for c in claims],
         module_records=module_records,
+        fingerprint=fingerprint,
     )
     staging = folder.open()
     order = {c.id: i for i, c in enumerate(claims)}
@@ -242,6 +268,24 @@ def verify(
         raise
     folder.commit()
     return run
+
+
+def _check_carry_over(out: Path, profile: str, seed: int, modules: list, fingerprint) -> None:
+    """Refuse to carry over the records of a run of the same profile and seed whose
+    code (a ``--module`` file, a helper it imports, specproof) has changed since: its
+    verdicts are not this code's."""
+    import json
+
+    try:
+        doc = json.loads((out / "evidence.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(doc, dict) or doc.get("profile") != profile or doc.get("seed") != seed:
+        return  # nothing is carried over then
+    try:
+        check_resumable(point_of(doc, out), profile, seed, modules, fingerprint)
+    except ResumeError as exc:
+        raise ResumeError(str(exc).replace("--resume", "--last-failed")) from None
 
 
 def _carry_over(out: Path, staging: Path, rerun: set[str], profile: str, seed: int) -> list:

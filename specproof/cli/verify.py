@@ -108,6 +108,10 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         claims = select_claims(papers=args.paper, only=args.only)
     except SelectionError as exc:
         raise UsageError(str(exc)) from exc
+    from specproof.claims.resume import code_fingerprint
+
+    # taken once, the modules loaded: the helpers they import are part of the code too
+    args.fingerprint = code_fingerprint()
     previous = previous_outcome(out)
     ran_before = claims
     claims = _apply_previous(args, out, claims, previous, order_failed_first)
@@ -123,7 +127,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     try:
         run = verify(claims, out, profile=args.profile, seed=args.seed, jobs=args.jobs,
                      threads=args.threads, modules=modules, record_modules=args.module,
-                     keep_previous=keep, resume=args.resume,
+                     keep_previous=keep, resume=args.resume, fingerprint=args.fingerprint,
                      progress=_resume_note(args, out, claims))
     except (OutputDirError, ResumeError) as exc:
         raise UsageError(str(exc)) from exc
@@ -144,7 +148,7 @@ def _resume_note(args, out, claims):
     if point is not None:
         try:
             check_resumable(point, args.profile, args.seed,
-                            [module_record(m) for m in args.module])
+                            [module_record(m) for m in args.module], args.fingerprint)
         except ResumeError:
             return "auto"  # verify refuses it, naming what differs
     if point is None:
@@ -208,18 +212,16 @@ def _check_same_run_settings(args, out) -> None:
             f"--seed {seed}, this one asks --profile {args.profile} --seed {args.seed}; "
             "use the same profile and seed, or drop --last-failed to run every selected "
             "claim")
-    # the verdicts carried over are those of the --module files as they were then: one
-    # edited since could turn a carried PASS into a FAIL that --last-failed never reruns
+    # the verdicts carried over are those of the code as it was then: a --module file or
+    # a helper it imports, edited since, could turn a carried PASS into a FAIL that
+    # --last-failed never reruns
     from specproof.claims.report import module_record
-    from specproof.claims.resume import ResumeError, ResumePoint, check_resumable
+    from specproof.claims.resume import ResumeError, check_resumable, point_of
 
-    env = doc.get("environment")
-    modules = env.get("modules") if isinstance(env, dict) else None
-    point = ResumePoint(out, profile, seed, [], False,
-                        modules if isinstance(modules, list) else None)
+    point = point_of(doc, out)
     try:
         check_resumable(point, args.profile, args.seed,
-                        [module_record(m) for m in args.module])
+                        [module_record(m) for m in args.module], args.fingerprint)
     except ResumeError as exc:
         raise UsageError(str(exc).replace("--resume", "--last-failed")) from exc
 

@@ -199,14 +199,12 @@ def test_rerun_replaces_the_folder_and_files_are_world_readable(report, demo, tm
     out, _, _ = report
     figs = out / "figures"
     assert (figs / "rdemo.pass.png").exists()
-    (out / "notes-by-someone.txt").write_text("stale")
     old = os.umask(0o022)
     try:
         assert main(["verify", "--module", demo, "--only", "rdemo.fail", "--out", str(out)]) == 1
     finally:
         os.umask(old)
     assert not (figs / "rdemo.pass.png").exists()  # nothing stale survives
-    assert not (out / "notes-by-someone.txt").exists()
     assert not (out / "certificates" / "rdemo.pass.cert.json").exists()
     assert [c["id"] for c in _doc(out)["claims"]] == ["rdemo.fail"]
     for path in [out, *out.rglob("*")]:
