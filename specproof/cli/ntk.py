@@ -124,7 +124,8 @@ def add_ntk(sub) -> None:
                    "fastest on a busy machine")
     p.add_argument("--out", required=True, metavar="DIR",
                    help="output folder: sweep.csv, slopes.json, figures/, cache/ (resumes); "
-                   "a folder holding other files is refused")
+                   "a folder holding other files, or that another run is writing to, is "
+                   "refused")
     p.set_defaults(func=_cmd_ntk)
 
 

@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 import base64
+import hashlib
 import importlib
 import importlib.util
 import re
@@ -28,6 +29,7 @@ import numpy as np
 
 from specproof._core import ArgumentError, ArgumentTypeError, as_choice
 from specproof.dag_nets.builders import bottleneck, densenet, mlp, read_graphml, resnet
+from specproof.dag_nets.point_keys import graph_digest
 from specproof.dag_nets.structure import analyse
 
 #: Architecture names (a GraphML path or a builder ``module:function`` is also accepted).
@@ -39,6 +41,12 @@ DEPTHS = {"mlp": 2, "resnet": 4, "densenet": 3, "bottleneck": 3}
 #: The configuration entry that carries a GraphML file's bytes (base64) read once, at the
 #: start of a sweep (:func:`freeze_graphml`), in place of reading the file at every point.
 GRAPHML_DATA = "_graphml_base64"
+
+#: The configuration entry that pins a builder's graph at one width: the digest
+#: (:func:`~specproof.dag_nets.point_keys.graph_digest`) of the graph it gave when the
+#: sweep started (:func:`freeze_graphml`), which keys the point; :func:`build_graph`
+#: refuses to hand a point any other graph.
+GRAPH_SHA256 = "_graph_sha256"
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
@@ -121,8 +129,14 @@ def check_arch(arch: str) -> str:
     """
     arch = arch_spec(arch)
     if is_graphml(arch):
-        if not Path(arch).is_file():
-            raise ArgumentError(f"no such GraphML file {arch!r}")
+        path = Path(arch)
+        if not path.is_file():
+            # a folder or a FIFO exists: "no such file" sent the user looking for a typo
+            what = ("a directory" if path.is_dir() else "not a regular file (a pipe, a "
+                    "device or a socket)" if path.exists() else None)
+            if what is None:
+                raise ArgumentError(f"no such GraphML file {arch!r}")
+            raise ArgumentError(f"GraphML file {arch!r} is {what}; give a .graphml file")
         return arch
     if is_builder(arch):
         load_builder(arch)
@@ -134,7 +148,9 @@ def load_builder(spec: str) -> Callable[[int], nx.DiGraph]:
     """The builder function named ``"module:function"`` or ``"file.py:function"``.
 
     A file is imported under a private module name derived from its path (a user's
-    ``json.py`` must not replace ``json``), and again when it has changed since.
+    ``json.py`` must not replace ``json``), and again when its contents have changed
+    since (by their SHA-256: an edit that keeps the size and restores the modification
+    time answered from memory with the old builder when (mtime, size) decided).
     """
     where, _, name = str(spec).rpartition(":")
     try:
@@ -143,19 +159,22 @@ def load_builder(spec: str) -> Callable[[int], nx.DiGraph]:
             if not path.is_file():
                 raise FileNotFoundError(f"no such file {str(path)!r}")
             mod_name = "_specproof_builder_" + re.sub(r"\W", "_", str(path))
-            stamp = (path.stat().st_mtime_ns, path.stat().st_size)
+            source = path.read_bytes()
+            stamp = hashlib.sha256(source).hexdigest()
             module = sys.modules.get(mod_name)
             # an edited file is imported again: its builder must not answer from memory
-            if module is None or getattr(module, "_specproof_stamp", None) != stamp:
+            if module is None or getattr(module, "_specproof_sha256", None) != stamp:
                 file_spec = importlib.util.spec_from_file_location(mod_name, path)
                 module = importlib.util.module_from_spec(file_spec)
                 sys.modules[mod_name] = module
                 try:
-                    file_spec.loader.exec_module(module)
+                    # the bytes just hashed, not the file read again: an edit in between
+                    # would pair the new code with the old digest
+                    exec(compile(source, str(path), "exec", dont_inherit=True), module.__dict__)
                 except BaseException:
                     del sys.modules[mod_name]
                     raise
-                module._specproof_stamp = stamp
+                module._specproof_sha256 = stamp
         else:
             module = _import_from_cwd(where)
         if not hasattr(module, name):
@@ -246,6 +265,15 @@ def build_graph(config: Mapping[str, Any]) -> nx.DiGraph:
     if out_act:
         for v in analyse(g).outputs:
             g.nodes[v]["activation"] = out_act
+    pinned = config.get(GRAPH_SHA256)
+    if pinned is not None and graph_digest(g) != pinned:
+        # measuring it would store the values of this network under the key of the one
+        # the sweep started with
+        raise ArgumentError(
+            f"builder {arch!r} now gives another network at width {m} than when the sweep "
+            "started (its file, or code it calls, was edited during the sweep, or it is "
+            "not deterministic): this point is not measured; rerun the sweep to measure "
+            "the builder as it is now")
     return g
 
 
@@ -265,18 +293,27 @@ def _fixed_size(value: Any, node: Any, arch: str) -> bool:
 
 
 def freeze_graphml(config: Mapping[str, Any]) -> dict[str, Any]:
-    """``config`` with its GraphML file's bytes read now (under :data:`GRAPHML_DATA`), so
-    that :func:`build_graph` builds every point from them and not from the file as it is
-    when the point runs; any other configuration unchanged.
+    """``config`` with what it only names fixed now: a GraphML file's bytes (under
+    :data:`GRAPHML_DATA`) and, when ``config`` has a ``"width"``, the digest of a
+    builder's graph at that width (under :data:`GRAPH_SHA256`).
 
-    A file that cannot be read is left to :func:`build_graph` to report.
+    :func:`build_graph` then builds every point from the bytes, not from the file as it
+    is when the point runs, and refuses a builder whose graph is no longer the pinned one
+    (edited during the sweep: its points would be stored under the key of the old graph).
+    Any other configuration is unchanged; a file that cannot be read is left to
+    :func:`build_graph` to report.
 
     Examples
     --------
     >>> freeze_graphml({"arch": "mlp", "width": 8})
     {'arch': 'mlp', 'width': 8}
+    >>> pinned = freeze_graphml({"arch": "specproof.dag_nets.builders:mlp", "width": 8})
+    >>> len(pinned[GRAPH_SHA256])
+    64
     """
     arch = str(config.get("arch", ""))
+    if is_builder(arch) and "width" in config and GRAPH_SHA256 not in config:
+        return {**config, GRAPH_SHA256: graph_digest(build_graph(config))}
     if not is_graphml(arch) or GRAPHML_DATA in config:
         return dict(config)
     try:

@@ -4,7 +4,9 @@ Block builders return a ``DiGraph`` whose nodes are blocks of neurons (attribute
 named ``"x"`` (input), ``"h1"``, ..., ``"hL"`` (hidden) and ``"y"`` (output); each edge is a
 dense weight block. :func:`random_dag` returns a neuron-level graph (one weight per edge).
 Activations are left to :func:`specproof.dag_nets.compile` unless ``activation`` is given
-(then it is stored on the hidden nodes).
+(then it is stored on the hidden nodes: a built-in by its name, any other
+:class:`~specproof.dag_nets.activations.Activation` as the object itself, see
+:func:`stored_activation`).
 
 Examples
 --------
@@ -25,9 +27,9 @@ import networkx as nx
 import numpy as np
 
 from specproof._core import ArgumentError, as_generator, as_int
-from specproof.dag_nets.activations import get_activation
+from specproof.dag_nets.activations import ACTIVATIONS, get_activation
 from specproof.dag_nets.errors import GraphError
-from specproof.dag_nets.structure import analyse
+from specproof.dag_nets.structure import analyse, check_graphml
 
 
 def _hidden_sizes(width: int | Sequence[int], depth: int | None) -> list[int]:
@@ -46,18 +48,37 @@ def _hidden_sizes(width: int | Sequence[int], depth: int | None) -> list[int]:
     return sizes
 
 
+def stored_activation(activation: Any) -> Any:
+    """What a builder stores as the ``activation`` of its hidden nodes: the name of a
+    built-in (the graph stays plain data, writable as GraphML), any other
+    :class:`~specproof.dag_nets.activations.Activation` itself.
+
+    The name alone ran the built-in for ``Activation("tanh", <another function>)``; the
+    object is what ``compile`` computes with and what the cache keys (by its values).
+
+    Examples
+    --------
+    >>> from specproof.dag_nets.activations import leaky_relu
+    >>> stored_activation("Tanh"), stored_activation(leaky_relu(0.3))
+    ('tanh', Activation('leaky_relu(0.3)'))
+    """
+    act = get_activation(activation)
+    return act.name if ACTIVATIONS.get(act.name) is act else act
+
+
 def _chain(
     hidden: list[int], d_in: int, d_out: int, activation: Any | None
 ) -> tuple[nx.DiGraph, list[str]]:
     d_in = as_int(d_in, "d_in", minimum=1)
     d_out = as_int(d_out, "d_out", minimum=1)
+    stored = None if activation is None else stored_activation(activation)
     g = nx.DiGraph()
     g.add_node("x", size=d_in)
     names = [f"h{i + 1}" for i in range(len(hidden))]
     for name, m in zip(names, hidden):
         g.add_node(name, size=m)
-        if activation is not None:
-            g.nodes[name]["activation"] = get_activation(activation).name
+        if stored is not None:
+            g.nodes[name]["activation"] = stored
     g.add_node("y", size=d_out)
     return g, names
 
@@ -79,8 +100,9 @@ def mlp(
         Number of hidden layers (default 2).
     d_in, d_out : int
         Input and output dimension.
-    activation : str, optional
-        Stored on the hidden nodes; otherwise chosen at compile time.
+    activation : str or Activation, optional
+        Stored on the hidden nodes (see :func:`stored_activation`); otherwise chosen at
+        compile time.
 
     Examples
     --------
@@ -238,12 +260,16 @@ def random_dag(
 
 
 def read_graphml(path: str | Path, data: bytes | None = None) -> nx.DiGraph:
-    """Read a network from GraphML (attributes ``size``, ``activation``, ``role``) and
-    validate it.
+    """Read a network from GraphML (node attributes ``size``, ``activation``, ``role``,
+    ``fixed_size``) and validate it.
 
     ``data``, when given, is the file's content read earlier (then ``path`` only names
     it in messages): a sweep reads its file once, so that every point measures the graph
     that keyed it even if the file is edited meanwhile.
+
+    What networkx would merge or ignore silently is refused, naming the file and what
+    was found (:func:`specproof.dag_nets.structure.check_graphml`); a path that is a
+    directory or a named pipe is named for what it is.
 
     Examples
     --------
@@ -253,36 +279,63 @@ def read_graphml(path: str | Path, data: bytes | None = None) -> nx.DiGraph:
     >>> sorted(read_graphml(p).nodes(data="size"))
     [('h1', 4), ('h2', 4), ('x', 3), ('y', 1)]
     """
+    import xml.etree.ElementTree as ET
+
     p = Path(path)
-    if data is None and not p.is_file():
-        raise ArgumentError(f"path {str(p)!r} is not a readable GraphML file")
+    where = repr(str(p))
+    if data is None:
+        data = _file_bytes(p)
     try:
-        g = nx.read_graphml(p) if data is None else nx.parse_graphml(data)
+        # the parser networkx uses (expat: no external entities, bounded expansion)
+        check_graphml(ET.fromstring(data), where)
+        g = nx.parse_graphml(data)
+    except GraphError:
+        raise
     except Exception as exc:  # malformed XML and the like
-        raise ArgumentError(f"could not read GraphML from {str(p)!r}: {exc}") from exc
+        raise ArgumentError(f"could not read GraphML from {where}: {exc}") from exc
     if not g.is_directed():
-        raise ArgumentError(f"GraphML file {str(p)!r} holds an undirected graph")
+        raise ArgumentError(f"GraphML file {where} holds an undirected graph")
     if g.is_multigraph():
         # networkx reads parallel edges as a MultiDiGraph; DiGraph(g) kept one of them
         # silently (the same graph built in memory is refused)
         seen: set[tuple] = set()
         for u, v in g.edges():
             if (u, v) in seen:
-                raise GraphError(f"GraphML file {str(p)!r} has the edge {u!r} -> {v!r} more "
+                raise GraphError(f"GraphML file {where} has the edge {u!r} -> {v!r} more "
                                  "than once: a DAG network has at most one weight block per "
                                  "pair of nodes")
             seen.add((u, v))
     g = nx.DiGraph(g)
-    # a <key> default applies to every node (edge) that does not set it: networkx keeps
-    # the defaults in graph attributes only, and a file with size 3 / tanh as defaults was
-    # built with inputs of size 1 and erf hidden nodes
-    for items, default in ((g.nodes.values(), g.graph.pop("node_default", {})),
-                           (g.edges.values(), g.graph.pop("edge_default", {}))):
-        for attrs in items:
-            for k, v in (default or {}).items():
-                attrs.setdefault(k, v)
+    # a <key> default applies to every node that does not set it: networkx keeps the
+    # defaults in graph attributes only, and a file with size 3 / tanh as defaults was
+    # built with inputs of size 1 and erf hidden nodes (edges take no attributes at all)
+    g.graph.pop("edge_default", None)
+    default = g.graph.pop("node_default", None) or {}
+    for attrs in g.nodes.values():
+        for k, v in default.items():
+            attrs.setdefault(k, v)
     analyse(g)
     return g
+
+
+def _file_bytes(p: Path) -> bytes:
+    """The bytes of the GraphML file ``p``; a path that exists but is no regular file is
+    named for what it is (and a FIFO never opened: reading it would block)."""
+    import stat
+
+    try:
+        mode = p.stat().st_mode
+        if stat.S_ISREG(mode):
+            return p.read_bytes()
+        kinds = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a named pipe (FIFO)",
+                 stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a character device",
+                 stat.S_IFBLK: "a block device"}
+        why = f"it is {kinds.get(stat.S_IFMT(mode), 'no regular file')}"
+    except FileNotFoundError:
+        why = "no such file"
+    except OSError as exc:
+        why = str(exc.strerror or exc)
+    raise ArgumentError(f"path {str(p)!r} is not a readable GraphML file: {why}")
 
 
 def to_neurons(graph: nx.DiGraph) -> nx.DiGraph:
@@ -306,7 +359,6 @@ def to_neurons(graph: nx.DiGraph) -> nx.DiGraph:
     for u, v in graph.edges:
         out.add_edges_from(((u, i), (v, j)) for i in range(s.sizes[u]) for j in range(s.sizes[v]))
     return out
-
 
 
 def random_block_dag(

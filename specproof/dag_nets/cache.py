@@ -1,29 +1,35 @@
 """A folder of small JSON files, one per finished sweep point, written atomically.
 
-Each point is stored under the SHA-256 of everything that defines it: the measurement's
-name, a version of the code that computes it (:func:`code_version`: a digest of the
-measurement's module and of ``specproof.dag_nets``), its whole configuration with the
-graph's *contents* in place of a path or builder name (:func:`graph_digest`), and the
-seed. A sweep that is killed and rerun finds every point it finished and recomputes only
-the others; an edited GraphML file, builder or measurement is a new point, never an old
-one read back. Arrays a point returns (a kernel) sit beside its JSON file as
-``<key>.npz``, written first, so a JSON file always has its arrays. A file is first
-written to a temporary name in the same folder and then renamed with
-:func:`os.replace`, which is atomic on POSIX and Windows: a reader sees either no file
-or the whole file, never half of one.
+Each point is stored under the SHA-256 of everything that defines it
+(:mod:`specproof.dag_nets.point_keys`, whose names this module re-exports): the
+measurement's name, a version of the code that computes it (:func:`code_version`: a
+digest of the measurement's module and of ``specproof.dag_nets``), its whole
+configuration with the graph's *contents* in place of a path or builder name
+(:func:`graph_digest`), and the seed. A sweep that is killed and rerun finds every point
+it finished and recomputes only the others; an edited GraphML file, builder or
+measurement is a new point, never an old one read back. Arrays a point returns (a
+kernel) sit beside its JSON file as ``<key>.npz``, written first, so a JSON file always
+has its arrays. A file is first written to a temporary name in the same folder and then
+renamed with :func:`os.replace`, which is atomic on POSIX and Windows: a reader sees
+either no file or the whole file, never half of one.
+
+Every record carries the SHA-256 of its own body (and of its arrays), computed when it
+is written and checked when it is read: a record edited by hand, truncated or written by
+a bug is *damaged*, counts as absent (:attr:`PointCache.damaged` says why) and is
+recomputed. This guards against edits, truncation and bugs, not against an adversary
+who recomputes the checksum. An entry that cannot be read at all (a folder where a
+record belongs, a file without read permission) is a :class:`CacheEntryError` naming it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import inspect
 import io
 import json
-import math
-import numbers
 import os
 import re
-import warnings
+import stat
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,233 +37,57 @@ from typing import Any
 import numpy as np
 
 from specproof._core import ArgumentError, ArgumentTypeError, to_jsonable
-from specproof.dag_nets.source_deps import user_modules
-
-#: Bumped when the record layout changes, so old files are not misread.
-FORMAT = 2
+from specproof.dag_nets.point_keys import (
+    FINGERPRINT_POINTS,
+    FORMAT,
+    activation_fingerprint,
+    canonical_json,
+    code_version,
+    graph_digest,
+    point_key,
+    user_modules,
+)
 
 _TMP = re.compile(r"^\.tmp-(\d+)-[0-9a-f]+\.(json|npz)$")
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 
 
-def canonical_json(value: Any, name: str = "config") -> str:
-    """The canonical JSON text of ``value``: sorted keys, no spaces, numpy made plain.
-
-    Only dicts with string keys, lists, tuples, strings, bools, ints, finite floats, None
-    and their numpy counterparts are accepted; anything else raises
-    :class:`~specproof.ArgumentTypeError` naming where it is, because an object has no
-    stable text (its repr may hold a memory address) and so cannot key a cache.
-
-    Examples
-    --------
-    >>> canonical_json({"b": 1, "a": [1.5, "x"]})
-    '{"a":[1.5,"x"],"b":1}'
-    """
-    return json.dumps(_strict(value, name), sort_keys=True, separators=(",", ":"),
-                      allow_nan=False)
+class CacheEntryError(ArgumentError):
+    """A cache entry that cannot be used at all (a folder where a point's record belongs,
+    a file that cannot be read): named, with what is wrong, before any point runs."""
 
 
-def _strict(value: Any, where: str) -> Any:
-    if isinstance(value, Mapping):
-        out = {}
-        for k, v in value.items():
-            if not isinstance(k, str):
-                raise ArgumentTypeError(f"{where} has a non-string key {k!r}")
-            out[k] = _strict(v, f"{where}[{k!r}]")
-        return out
-    if isinstance(value, (list, tuple)):
-        return [_strict(v, f"{where}[{i}]") for i, v in enumerate(value)]
-    if isinstance(value, (str, bool, np.bool_, numbers.Integral)) or value is None:
-        return to_jsonable(value)
-    if isinstance(value, numbers.Real):
-        if not math.isfinite(float(value)):
-            raise ArgumentError(f"{where} must be finite, got {value!r}")
-        return float(value)
-    raise ArgumentTypeError(
-        f"{where} must hold JSON values only (dict, list, str, number, bool, None), "
-        f"got {type(value).__name__}"
-    )
-
-
-def point_key(measure: str, config: Mapping[str, Any], seed: int, code: str = "") -> str:
-    """The SHA-256 hex digest that names a point's cache file.
-
-    ``config`` is the point's configuration as it keys the cache (with a graph's digest
-    in place of its path, see :func:`graph_digest`); ``code`` the
-    :func:`code_version` of the measurement.
-
-    Examples
-    --------
-    >>> k = point_key("m.f", {"width": 64}, 0)
-    >>> len(k), k == point_key("m.f", {"width": 64}, 0), k == point_key("m.f", {"width": 64}, 1)
-    (64, True, False)
-    >>> k == point_key("m.f", {"width": 64}, 0, code="v2")
-    False
-    """
-    body = {"format": FORMAT, "measure": str(measure), "config": _strict(config, "config"),
-            "seed": int(seed), "code": str(code)}
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False)
+def _body_sha256(body: Mapping[str, Any]) -> str:
+    """The SHA-256 of a record's canonical text without its ``sha256`` entry."""
+    text = canonical_json({k: v for k, v in body.items() if k != "sha256"}, name="record")
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _digest_files(paths: list[Path]) -> str:
-    h = hashlib.sha256()
-    for p in paths:
-        h.update(p.name.encode("utf-8") + b"\0")
-        try:
-            h.update(p.read_bytes())
-        except OSError:
-            h.update(b"<unreadable>")
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-def code_version(measure: Any) -> str:
-    """A version of the code that computes ``measure``: the SHA-256 of the source of its
-    module, of every module of ``specproof.dag_nets`` (which builds, compiles and
-    measures), and of every user module it depends on (:func:`user_modules`: helper
-    modules it imports, transitively, wherever they live, outside the standard library
-    and installed packages; found from the ``import`` statements of the sources).
-
-    Any edit there (a fix, a new default, an edited helper module) makes every point new;
-    a point is recomputed too often rather than read back stale. Not covered: an
-    installed package's upgrade, data files the measurement reads, code reached only
-    dynamically (``importlib.import_module(name)``, ``exec``), and a measurement defined
-    where there is no source file (an interactive session).
-
-    Examples
-    --------
-    >>> from specproof.dag_nets.sweep import demo_power_law
-    >>> v = code_version(demo_power_law)
-    >>> len(v), v == code_version(demo_power_law)
-    (64, True)
-    """
-    package = sorted(Path(__file__).resolve().parent.glob("*.py"))
+def _check_record(data: bytes, key: str) -> tuple[dict[str, Any] | None, str]:
+    """``(record, "")`` when ``data`` is a whole, unedited record of ``key``, else
+    ``(None, why)``."""
     try:
-        own = inspect.getsourcefile(measure)
-    except TypeError:  # a builtin or C function: its module has no source to read
-        own = None
-    files = package + ([Path(own).resolve()] if own else [])
-    # a helper module the measurement imports: editing it changed the results while the
-    # cache kept serving the old ones (only the measurement's own file was hashed)
-    listed = set(files)
-    files += [p for p in user_modules(measure) if p not in listed]
-    return _digest_files(files)
-
-
-#: Where :func:`activation_fingerprint` evaluates an activation: 33 points over [-6, 6]
-#: (where pre-activations live), a few off that grid, and large ones (where a clipped or
-#: saturating variant differs).
-FINGERPRINT_POINTS = np.concatenate([
-    np.linspace(-6.0, 6.0, 33),
-    [-2.718281828459045, -0.1, 0.0123, 1.4142135623730951, 4.2],
-    [-1e3, -100.0, -30.0, -10.0, 10.0, 30.0, 100.0, 1e3],
-]).astype(np.float64)
-
-
-def _evaluations(fn: Any, z: np.ndarray) -> bytes:
-    """The exact bytes of ``fn(z)``, or a description of how it failed."""
-    if fn is None:
-        return b"<none>"
+        record = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None, "not valid JSON (truncated or edited)"
+    if not isinstance(record, dict):
+        return None, "not a JSON object"
+    if record.get("format") != FORMAT:
+        return None, f"format {record.get('format')!r}, not {FORMAT}"
+    if record.get("key") != key:
+        return None, "it holds the record of another key"
     try:
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            out = np.asarray(fn(z.copy()), dtype=np.float64)
-    except Exception as exc:  # noqa: BLE001 - raising is part of what it computes
-        return f"<raises {type(exc).__name__}>".encode()
-    # every NaN made the same NaN: its payload bits are not part of what it computes
-    out = np.where(np.isnan(out), np.nan, out)
-    return repr(out.shape).encode() + b":" + np.ascontiguousarray(out).tobytes()
-
-
-def activation_fingerprint(act: Any) -> str:
-    """The SHA-256 of what an :class:`~specproof.dag_nets.activations.Activation`
-    computes: its name and flags, and the exact float64 values of ``f``, ``d1``, ``d2``
-    (and ``d1_of_output`` at ``f``'s values) at :data:`FINGERPRINT_POINTS`.
-
-    Hashing the values rather than the code sees an edit anywhere it computes from: a
-    module-level constant, a closure, a function it calls. A function that raises or
-    returns NaN or inf there is fingerprinted by that. (The analytic limit's dual
-    kernels are chosen by the name, which is part of the fingerprint.)
-
-    Examples
-    --------
-    >>> from specproof.dag_nets.activations import Activation, get_activation
-    >>> fp = activation_fingerprint(get_activation("tanh"))
-    >>> len(fp), fp == activation_fingerprint(get_activation("tanh"))
-    (64, True)
-    >>> doubled = Activation("tanh", lambda z: 2 * np.tanh(z), np.ones_like, np.zeros_like)
-    >>> fp == activation_fingerprint(doubled)
-    False
-    """
-    z = FINGERPRINT_POINTS
-    h = hashlib.sha256()
-    head = {"name": str(act.name), "smooth": bool(act.smooth), "identity": bool(act.identity),
-            "slope": None if act.slope is None else float(act.slope)}
-    h.update(json.dumps(head, sort_keys=True).encode("utf-8"))
-    for part in ("f", "d1", "d2"):
-        h.update(b"\0" + part.encode() + b"=" + _evaluations(getattr(act, part), z))
-    try:
-        with np.errstate(all="ignore"):
-            a = np.asarray(act.f(z.copy()), dtype=np.float64)
-    except Exception:  # noqa: BLE001 - already fingerprinted as raising above
-        a = z
-    h.update(b"\0d1_of_output=" + _evaluations(act.d1_of_output, a))
-    return h.hexdigest()
-
-
-def _value_key(value: Any, seen: dict[int, Any]) -> Any:
-    """A JSON stand-in for a non-JSON attribute value: an activation by its fingerprint
-    (its repr is only its name), anything else by its repr."""
-    from specproof.dag_nets.activations import Activation
-
-    if isinstance(value, Activation):
-        if id(value) not in seen:  # one activation object on many nodes: evaluated once
-            seen[id(value)] = {"activation": value.name,
-                               "sha256": activation_fingerprint(value)}
-        return seen[id(value)]
-    try:
-        return json.loads(canonical_json(value, name="attribute"))
-    except (ArgumentError, ArgumentTypeError):
-        return repr(value)
-
-
-def graph_digest(graph: Any) -> str:
-    """The SHA-256 of a networkx graph's contents: its nodes and edges *in order*, with
-    their attributes (the order fixes how weights are drawn from a seed).
-
-    An attribute that is not plain JSON is keyed by its repr, except an
-    :class:`~specproof.dag_nets.activations.Activation`, which is keyed by what it
-    computes (:func:`activation_fingerprint`): a builder's edited custom activation is a
-    new graph even when its name is the same.
-
-    Examples
-    --------
-    >>> import networkx as nx
-    >>> a = nx.DiGraph([("x", "h"), ("h", "y")])
-    >>> b = nx.DiGraph([("x", "h"), ("h", "y")])
-    >>> graph_digest(a) == graph_digest(b)
-    True
-    >>> b.nodes["h"]["size"] = 8
-    >>> graph_digest(a) == graph_digest(b)
-    False
-    """
-    seen: dict[int, Any] = {}
-
-    def attrs(d: Mapping[str, Any]) -> Any:
-        try:
-            return json.loads(canonical_json(dict(d), name="attributes"))
-        except (ArgumentError, ArgumentTypeError):
-            return {str(k): _value_key(v, seen)
-                    for k, v in sorted(d.items(), key=lambda kv: str(kv[0]))}
-
-    body = {
-        "directed": bool(graph.is_directed()),
-        "nodes": [[type(n).__name__, repr(n), attrs(d)] for n, d in graph.nodes(data=True)],
-        "edges": [[repr(u), repr(v), attrs(d)] for u, v, d in graph.edges(data=True)],
-    }
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        whole = _body_sha256(record) == record.get("sha256")
+    except (ArgumentError, ArgumentTypeError):  # NaN or inf: never written by put()
+        return None, "it holds a non-finite number"
+    if not whole:
+        return None, "its checksum does not match its contents (edited or corrupted)"
+    names = record.get("arrays")
+    if names is not None and not (isinstance(names, list) and names
+                                  and all(isinstance(n, str) for n in names)
+                                  and isinstance(record.get("arrays_sha256"), str)):
+        return None, "its list of arrays is malformed"
+    return record, ""
 
 
 class PointCache:
@@ -270,6 +100,11 @@ class PointCache:
         writing (``.tmp-PID-*.json``, only possible on SIGKILL or power loss) are removed
         when a cache is opened and that process no longer exists.
 
+    Attributes
+    ----------
+    damaged : dict
+        Why each damaged record read so far was not used, by key.
+
     Examples
     --------
     >>> import tempfile
@@ -280,6 +115,10 @@ class PointCache:
     >>> cache.put(key, {"value": 1.5})
     >>> cache.get(key)["value"]
     1.5
+    >>> text = cache.path(key).read_text().replace("1.5", "2.5")  # edited by hand
+    >>> _ = cache.path(key).write_text(text)
+    >>> cache.get(key) is None, cache.damaged[key]
+    (True, 'its checksum does not match its contents (edited or corrupted)')
     """
 
     def __init__(self, folder: str | os.PathLike) -> None:
@@ -288,6 +127,7 @@ class PointCache:
             raise ArgumentError(f"cache folder {str(self.folder)!r} exists and is not a folder")
         self.folder.mkdir(parents=True, exist_ok=True)
         self.removed_stale = self._remove_stale_temporaries()
+        self.damaged: dict[str, str] = {}
 
     def path(self, key: str) -> Path:
         """The file that holds (or will hold) the point ``key``."""
@@ -304,42 +144,80 @@ class PointCache:
         try:
             with np.load(self.arrays_path(key), allow_pickle=False) as data:
                 return {name: data[name] for name in data.files}
-        except (FileNotFoundError, OSError, ValueError):
+        except (FileNotFoundError, OSError, ValueError, zipfile.BadZipFile):
             return {}
 
     def get(self, key: str) -> dict[str, Any] | None:
-        """The stored record of ``key``, or None when absent or unreadable.
+        """The stored record of ``key``, or None when absent or damaged (see :meth:`load`)."""
+        found = self.load(key)
+        return None if found is None else found[0]
 
-        An unreadable file (edited by hand, a different format) counts as absent: the
-        point is recomputed and the file replaced, never trusted.
+    def load(self, key: str) -> tuple[dict[str, Any], dict[str, np.ndarray]] | None:
+        """``(record, arrays)`` of ``key``, or None when absent or damaged.
+
+        A damaged record (not JSON, another format or key, a checksum that does not match
+        its body, arrays missing or other than recorded) counts as absent: the point is
+        recomputed and the file replaced, never trusted; :attr:`damaged` says why.
+
+        Raises
+        ------
+        CacheEntryError
+            When the entry is a folder or another non-file, or cannot be read: writing
+            the point there would fail too, after it was computed.
         """
         path = self.path(key)
+        data = self._read(path)
+        if data is None:
+            return None
+        record, why = _check_record(data, key)
+        arrays: dict[str, np.ndarray] = {}
+        if record is not None and record.get("arrays"):
+            arrays, why = self._load_arrays(key, record)
+        if why:
+            self.damaged[key] = why
+            return None
+        return record, arrays
+
+    def _load_arrays(self, key: str, record: Mapping[str, Any]
+                     ) -> tuple[dict[str, np.ndarray], str]:
+        data = self._read(self.arrays_path(key))
+        if data is None:
+            return {}, "its arrays file is missing"
+        if hashlib.sha256(data).hexdigest() != record["arrays_sha256"]:
+            return {}, "its arrays differ from their recorded SHA-256"  # edited, replaced
         try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, UnicodeDecodeError, json.JSONDecodeError):
+            with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+                arrays = {name: npz[name] for name in npz.files}
+        except (OSError, ValueError, zipfile.BadZipFile):
+            return {}, "its arrays file cannot be read"
+        if sorted(arrays) != sorted(record["arrays"]):
+            return {}, "its arrays file holds other arrays than recorded"
+        return arrays, ""
+
+    def _read(self, path: Path) -> bytes | None:
+        """The bytes of the entry ``path``; None when it does not exist."""
+        self._check_kind(path)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
             return None
-        if not isinstance(record, dict) or record.get("format") != FORMAT:
-            return None
-        if record.get("key") != key:
-            return None
-        if record.get("arrays"):
-            try:
-                data = self.arrays_path(key).read_bytes()
-            except OSError:
-                return None  # its arrays are missing: recompute
-            if hashlib.sha256(data).hexdigest() != record.get("arrays_sha256"):
-                return None  # replaced by another point's (or edited): recompute
-        return record
+        except OSError as exc:
+            raise CacheEntryError(f"cache entry {path} cannot be read: "
+                                  f"{exc.strerror or exc}") from None
 
     def put(self, key: str, record: Mapping[str, Any],
             arrays: Mapping[str, np.ndarray] | None = None) -> None:
-        """Write ``record`` for ``key`` atomically (temporary file, fsync, rename).
+        """Write ``record`` for ``key`` atomically (temporary file, fsync, rename), with
+        the SHA-256 of its body (``sha256``) that :meth:`load` checks.
 
         ``arrays`` are written first, to ``<key>.npz``, so that a JSON file that exists
         always has its arrays beside it.
         """
         path = self.path(key)
-        body = dict(record)
+        for entry in (path, self.arrays_path(key)):
+            self._check_kind(entry)  # a folder there is named, not "Is a directory"
+        body = {k: v for k, v in record.items()
+                if k not in ("sha256", "arrays", "arrays_sha256")}
         body["format"] = FORMAT
         body["key"] = key
         if arrays:
@@ -348,8 +226,23 @@ class PointCache:
             np.savez(buf, **{k: np.asarray(v) for k, v in arrays.items()})
             body["arrays_sha256"] = hashlib.sha256(buf.getvalue()).hexdigest()
             self._write_atomic(self.arrays_path(key), buf.getvalue(), ".npz")
-        text = canonical_json(to_jsonable(body), name="record")
+        body = json.loads(canonical_json(to_jsonable(body), name="record"))
+        body["sha256"] = _body_sha256(body)
+        text = canonical_json(body, name="record")
         self._write_atomic(path, text.encode("utf-8"), ".json")
+
+    def _check_kind(self, path: Path) -> None:
+        """Raise :class:`CacheEntryError` when ``path`` exists and is not a regular file:
+        reading a folder failed as "cannot write to <out>: Is a directory", and a named
+        pipe would block the sweep for ever."""
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            return  # absent, or unreadable: reading it says which
+        if not stat.S_ISREG(mode):
+            what = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+            raise CacheEntryError(f"cache entry {path} is {what}, where a point's record "
+                                  "belongs: remove it (its point is then recomputed)")
 
     def _write_atomic(self, path: Path, data: bytes, suffix: str) -> None:
         tmp = self.folder / f".tmp-{os.getpid()}-{os.urandom(6).hex()}{suffix}"
@@ -392,3 +285,8 @@ def _pid_alive(pid: int) -> bool:
     except (PermissionError, OSError):
         return True  # exists but belongs to someone else (or cannot tell): leave it
     return True
+
+
+__all__ = ["FINGERPRINT_POINTS", "FORMAT", "CacheEntryError", "PointCache",
+           "activation_fingerprint", "canonical_json", "code_version", "graph_digest",
+           "point_key", "user_modules"]

@@ -27,7 +27,7 @@ and keys the cache by the graph's contents.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -47,8 +47,14 @@ from specproof.dag_nets.architectures import (
 )
 from specproof.dag_nets.network import compile
 from specproof.dag_nets.preflight import check_config, key_config
-from specproof.dag_nets.structure import width
-from specproof.dag_nets.sweep_kernels import limit_kernel, sweep_inputs
+from specproof.dag_nets.structure import analyse, width
+from specproof.dag_nets.sweep_kernels import (
+    SPREAD,
+    KernelSpreadSweep,
+    limit_kernel,
+    require_one_output,
+    sweep_inputs,
+)
 from specproof.dag_nets.sweep_result import SweepPoint, WidthSweep
 from specproof.dag_nets.training import train
 
@@ -114,6 +120,7 @@ def _setup(config: Mapping[str, Any], seed: int):
     net = compile(g, activation=config.get("activation", "erf"),
                   parameterization=config.get("parameterization", "ntk"), seed=int(seed),
                   bias=float(config.get("bias", 0.0)))
+    require_one_output(net.outputs, net.sizes, config["arch"])
     X = sweep_inputs(config, net.n_inputs)
     # the targets of ntk-change continue the same stream, after the inputs
     rng = np.random.default_rng([int(config.get("data_seed", 0)), net.n_inputs])
@@ -205,11 +212,17 @@ def ntk(config: Mapping[str, Any], seed: int) -> dict[str, Any]:
             "arrays": {"K": K}, **_extras(g, net)}
 
 
-def kernel_spread(sweep: WidthSweep) -> WidthSweep:
+def kernel_spread(sweep: WidthSweep) -> KernelSpreadSweep:
     """``sweep`` (of the ``ntk`` measure) with the column ``to_mean``: each point's
     ``||K - Kbar_m||_F / ||Kbar_m||_F``, ``Kbar_m`` the mean kernel over the seeds of its
     width ``m``. It needs no analytic limit: it decays like the limit distance when the
     kernels converge to a deterministic one.
+
+    The seeds of a width share ``Kbar_m``, so their distances are not independent (with
+    2 seeds they are equal): the sweep returned fits the slope of ``to_mean`` with one
+    observation per width and needs at least 3 widths for it (see
+    :class:`~specproof.dag_nets.sweep_kernels.KernelSpreadSweep`); the table still has
+    every point's distance.
 
     Examples
     --------
@@ -230,9 +243,9 @@ def kernel_spread(sweep: WidthSweep) -> WidthSweep:
     for p in sweep.points:
         Kbar = means[p.width]
         spread = float(np.linalg.norm(p.arrays["K"] - Kbar) / np.linalg.norm(Kbar))
-        points.append(SweepPoint(p.width, p.seed, p.value, {**p.extra, "to_mean": spread},
+        points.append(SweepPoint(p.width, p.seed, p.value, {**p.extra, SPREAD: spread},
                                  p.seconds, p.cached, p.arrays))
-    return WidthSweep(sweep.measure, sweep.config, tuple(points), sweep.label)
+    return KernelSpreadSweep(sweep.measure, sweep.config, tuple(points), sweep.label)
 
 
 def linearization(config: Mapping[str, Any], seed: int) -> dict[str, Any]:
@@ -281,9 +294,19 @@ MEASURES: dict[str, Callable[[Mapping[str, Any], int], dict[str, Any]]] = {
     "linearization": linearization,
 }
 
+
+def _check(measure: str, config: Mapping[str, Any], widths: Sequence[int]) -> None:
+    """:func:`~specproof.dag_nets.preflight.check_config`, then one output neuron: the
+    Hessian measures would otherwise stop at their first point, advising an ``output=``
+    that no sweep has."""
+    check_config(measure, config, widths)
+    st = analyse(build_graph({**config, "width": min(widths)}))
+    require_one_output(st.outputs, st.sizes, config["arch"])
+
+
 for _name, _fn in MEASURES.items():
     # what width_sweep calls before any point runs, and how it keys the cache
     _fn.freeze = freeze_graphml
-    _fn.check = functools.partial(check_config, _name)
+    _fn.check = functools.partial(_check, _name)
     _fn.key_config = key_config
 del _name, _fn

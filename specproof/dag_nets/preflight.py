@@ -21,14 +21,15 @@ from specproof._core import (
     as_int,
 )
 from specproof.dag_nets.architectures import (
+    GRAPH_SHA256,
     GRAPHML_DATA,
     build_graph,
     check_arch,
     is_builder,
     is_graphml,
 )
-from specproof.dag_nets.cache import graph_digest
 from specproof.dag_nets.params import format_bytes, memory_limit, physical_memory
+from specproof.dag_nets.point_keys import graph_digest
 from specproof.dag_nets.structure import analyse
 from specproof.dag_nets.sweep_kernels import limit_kernel, sweep_inputs
 
@@ -248,8 +249,9 @@ def check_config(measure: str, config: Mapping[str, Any], widths: Sequence[int])
 
 def key_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """``config`` as it keys the cache: a GraphML path or a builder name is replaced by the
-    SHA-256 of the graph it gives at this width (:func:`~specproof.dag_nets.cache.graph_digest`),
-    so an edited file or builder is a new point, and a moved file the same point.
+    SHA-256 of the graph it gives at this width
+    (:func:`~specproof.dag_nets.point_keys.graph_digest`), so an edited file or builder is
+    a new point, and a moved file the same point.
 
     Examples
     --------
@@ -259,9 +261,11 @@ def key_config(config: Mapping[str, Any]) -> dict[str, Any]:
     arch = str(config.get("arch", ""))
     if not (is_graphml(arch) or is_builder(arch)):
         return dict(config)
-    # the file's bytes (freeze_graphml) key the point through the graph they give
-    public = {k: v for k, v in config.items() if k != GRAPHML_DATA}
-    return {**public, "arch": "graph-sha256:" + graph_digest(build_graph(config))}
+    # the file's bytes (freeze_graphml) key the point through the graph they give; a
+    # builder's graph pinned at the start of the sweep is the graph its points must build
+    public = {k: v for k, v in config.items() if k not in (GRAPHML_DATA, GRAPH_SHA256)}
+    digest = config.get(GRAPH_SHA256) or graph_digest(build_graph(config))
+    return {**public, "arch": "graph-sha256:" + digest}
 
 
 __all__ = ["MAX_DEPTH", "check_config", "check_memory", "check_takes_width", "key_config",

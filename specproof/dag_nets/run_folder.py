@@ -15,7 +15,7 @@ import contextlib
 import csv
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,12 @@ from specproof._core import ArgumentError, to_jsonable
 
 #: What a run writes in its folder; a folder holding anything else is refused.
 RUN_ENTRIES = ("cache", "figures", "sweep.csv", "slopes.json")
+
+#: The file a run holds an exclusive lock on while it writes the folder: two runs into one
+#: folder mixed their results (``sweep.csv`` of one, ``slopes.json`` of the other). It is
+#: left in place: removing it would let a third run lock a new file while a second still
+#: holds the old one.
+LOCK_FILE = ".specproof-ntk.lock"
 
 #: The entries of ``slopes.json`` that say which configuration its results are of.
 RECORD_KEYS = ("measure", "activation", "widths", "seeds", "configs")
@@ -51,7 +57,8 @@ def check_out_folder(out: str | os.PathLike) -> Path:
         if not path.is_dir():
             raise ArgumentError(f"--out {str(out)!r} is not a folder: it is a file")
         foreign = sorted(p.name for p in path.iterdir()
-                         if p.name not in RUN_ENTRIES and not p.name.startswith(".tmp-"))
+                         if p.name not in (*RUN_ENTRIES, LOCK_FILE)
+                         and not p.name.startswith(".tmp-"))
         if foreign:
             shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
             raise ArgumentError(
@@ -79,6 +86,50 @@ def check_out_folder(out: str | os.PathLike) -> Path:
         raise ArgumentError(f"--out {str(out)!r} is not a writable folder: {str(parent)!r} "
                             f"{what}")
     return path
+
+
+@contextlib.contextmanager
+def lock_out_folder(out: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the run folder ``out`` (which exists) while the block
+    runs; another run that holds it already is an :class:`~specproof.ArgumentError`.
+
+    The lock is :func:`fcntl.flock` on :data:`LOCK_FILE` in ``out``, not waited for, and
+    released when the block ends or the process dies. Where there is no ``fcntl``
+    (Windows) or the file system has no locks, the run goes on unlocked.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp())
+    >>> with lock_out_folder(out):
+    ...     with lock_out_folder(out):  # doctest: +ELLIPSIS
+    ...         pass
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentError: another specproof ntk run is writing to ...
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows: runs into one folder are not serialised there
+        yield
+        return
+    try:
+        fd = os.open(out / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise ArgumentError(f"--out {str(out)!r} is not a writable folder: "
+                            f"{exc.strerror or exc}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ArgumentError(
+                f"another specproof ntk run is writing to {out}: wait for it to finish, "
+                "or choose another --out") from None
+        except OSError:
+            pass  # a file system without locks (some network mounts): run unlocked
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def figure_paths(out: Path, measures: Iterable[str]) -> list[Path]:
@@ -165,5 +216,5 @@ def write_csv(path: Path, rows: list[dict[str, Any]], cols: list[str]) -> None:
             tmp.unlink()
 
 
-__all__ = ["RECORD_KEYS", "RUN_ENTRIES", "check_out_folder", "discard_results",
-           "figure_paths", "replace_earlier", "write_csv"]
+__all__ = ["LOCK_FILE", "RECORD_KEYS", "RUN_ENTRIES", "check_out_folder", "discard_results",
+           "figure_paths", "lock_out_folder", "replace_earlier", "write_csv"]

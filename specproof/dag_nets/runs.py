@@ -5,8 +5,11 @@ The folder holds ``cache/`` (one JSON file per finished point; a rerun resumes f
 bootstrap interval and the whole configuration) and ``figures/ntk-<measure>.pdf`` /
 ``.png`` (one curve per architecture). Everything a run can refuse is refused before the
 first point: the architectures, widths, configuration and memory of every sweep, and an
-``out`` folder that holds files this command did not write. The command line only parses
-arguments and calls :func:`ntk_sweep_to_folder`.
+``out`` folder that holds files this command did not write. One run at a time writes a
+folder: a run holds an exclusive lock on it (:func:`lock_out_folder`) from before its first
+point until its figure is written, and a second run into it is refused at once (two runs
+into one folder left the table of one beside the slopes of the other). The command line
+only parses arguments and calls :func:`ntk_sweep_to_folder`.
 """
 
 from __future__ import annotations
@@ -32,9 +35,11 @@ from specproof.dag_nets.architectures import ARCHITECTURES, arch_label, check_ar
 from specproof.dag_nets.executors import check_jobs, open_executor
 from specproof.dag_nets.measures import MEASURES, kernel_spread, measurement_config
 from specproof.dag_nets.run_folder import (
+    LOCK_FILE,
     RUN_ENTRIES,
     check_out_folder,
     discard_results,
+    lock_out_folder,
     replace_earlier,
     write_csv,
 )
@@ -79,11 +84,11 @@ def parse_widths(text: str) -> list[int]:
     """
     widths = []
     for p in (p.strip() for p in str(text).split(",")):
-        try:
-            w = int(p)
-        except ValueError:
+        # ASCII digits only: int() read "4_0" as 40 and accepted other scripts' digits
+        if not (p.isascii() and p.lstrip("+-").isdigit()):
             raise ArgumentError(f"--widths must be positive integers separated by commas, "
-                                f"got {text!r}") from None
+                                f"got {text!r}")
+        w = int(p)
         if w < 1:
             raise ArgumentError(f"--widths {p} is not a width: widths are positive integers "
                                 f"(got {text!r})")
@@ -141,6 +146,9 @@ def ntk_sweep_to_folder(
 
     Raises
     ------
+    ArgumentError
+        When another run is writing to ``out`` (it holds the folder's lock), or a cache
+        entry cannot be used (:class:`~specproof.dag_nets.cache.CacheEntryError`).
     SweepInterrupted
         On Ctrl-C, with the number of points finished (all kept in ``out/cache``).
     ComputationError
@@ -175,6 +183,18 @@ def ntk_sweep_to_folder(
     except OSError as exc:
         raise ArgumentError(f"--out {str(out)!r} is not a writable folder: "
                             f"{exc.strerror or exc}") from None
+    # one run at a time writes the folder: two mixed their table and slopes
+    with lock_out_folder(out):
+        return _run(fn, archs, widths, seeds, out, measure, activation, jobs, scheduler,
+                    progress, threads, configs, created)
+
+
+def _run(fn, archs: Sequence[str], widths: Sequence[int], seeds: int, out: Path,
+         measure: str, activation: str, jobs: int | None, scheduler: str | None,
+         progress: bool | Callable[[str], Any], threads: int | None,
+         configs: Mapping[str, Mapping[str, Any]], created: Sequence[Path]
+         ) -> dict[str, Any]:
+    """The body of :func:`ntk_sweep_to_folder`, with ``out`` created and locked."""
     say = _printer(progress)
     sweeps: dict[str, WidthSweep] = {}
     per_arch = len(widths) * seeds
@@ -194,6 +214,8 @@ def ntk_sweep_to_folder(
                 # call created and is still empty goes again
                 for folder in reversed(created):
                     with contextlib.suppress(OSError):
+                        if folder == out and os.listdir(out) == [LOCK_FILE]:
+                            (out / LOCK_FILE).unlink()  # made with the folder: goes with it
                         folder.rmdir()
                 raise
             for arch in archs:

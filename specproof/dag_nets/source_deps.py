@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import hashlib
 import importlib.machinery
 import os
 import sys
@@ -41,24 +42,25 @@ def _user_source(module: Any, libraries: tuple[str, ...]) -> Path | None:
     return Path(real) if os.path.isfile(real) else None
 
 
-#: Parsed imports per source file, keyed by (path, mtime_ns, size): a sweep asks for
-#: the code version once, a test session hundreds of times.
-_IMPORTS: dict[tuple[str, int, int], list[tuple[str, int, tuple[str, ...]]]] = {}
+#: Parsed imports per source file, keyed by (path, SHA-256 of its bytes): a sweep asks for
+#: the code version once, a test session hundreds of times. Not by (mtime, size): an edit
+#: that keeps the size and restores the mtime kept the old imports.
+_IMPORTS: dict[tuple[str, str], list[tuple[str, int, tuple[str, ...]]]] = {}
 
 
 def _imports(path: Path) -> list[tuple[str, int, tuple[str, ...]]]:
     """``(module, level, names)`` of every import statement in ``path``, function-level
     ones included (parsed, not run: the answer does not depend on what ran before)."""
     try:
-        st = path.stat()
-        key = (str(path), st.st_mtime_ns, st.st_size)
+        data = path.read_bytes()
     except OSError:
         return []
+    key = (str(path), hashlib.sha256(data).hexdigest())
     if key not in _IMPORTS:
         found: list[tuple[str, int, tuple[str, ...]]] = []
         try:
-            tree = ast.parse(path.read_bytes(), filename=str(path))
-        except (SyntaxError, ValueError, OSError):
+            tree = ast.parse(data, filename=str(path))
+        except (SyntaxError, ValueError):
             tree = None
         for node in ast.walk(tree) if tree is not None else ():
             if isinstance(node, ast.Import):
@@ -110,6 +112,19 @@ def user_modules(measure: Any) -> list[Path]:
     >>> any(p.name == "sweep.py" for p in user_modules(demo_power_law))
     True
     """
+    return sorted(user_module_names(measure))
+
+
+def user_module_names(measure: Any) -> dict[Path, str]:
+    """The files of :func:`user_modules` with the module name each is imported as.
+
+    Examples
+    --------
+    >>> from specproof.dag_nets.sweep import demo_power_law
+    >>> names = user_module_names(demo_power_law)
+    >>> sorted(n for n in names.values() if n.endswith(".sweep"))
+    ['specproof.dag_nets.sweep']
+    """
     libraries = _library_dirs()
     while isinstance(measure, functools.partial):  # its module is functools, not the user's
         measure = measure.func
@@ -142,4 +157,4 @@ def user_modules(measure: Any) -> list[Path]:
                        if origin else None)
                 if src is not None and src not in files:
                     todo.append((src, target))
-    return sorted(files)
+    return files

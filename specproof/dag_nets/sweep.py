@@ -14,7 +14,17 @@ arrays, stored beside the point). It may carry two optional attributes, which
 
 A third, ``measure.freeze(config)``, is called first: it returns the configuration every
 point is measured with, with what ``config`` only names read once, now (a GraphML file's
-bytes), so that a file edited during the sweep changes none of its points or keys.
+bytes), so that a file edited during the sweep changes none of its points or keys. It is
+called again at every width, with ``"width"`` set, before any point runs: there it may
+pin what the point builds (the built-in measurements record the digest of a builder's
+graph, and a point whose builder now gives another graph is refused, not measured under
+the key of the first).
+
+With a cache, the measurement's code in memory must be the code in its files
+(:func:`~specproof.dag_nets.live_code.check_live_code`: a module edited on disk after it
+was imported, or a function without a source file, is refused), and a record read back
+must pass its checksum and field checks; a damaged one is recomputed, and the sweep says
+once how many were (on stderr, or as a :class:`DamagedCacheWarning` without progress).
 
 :func:`width_sweep` evaluates the measurement at every (width, seed), serially or through
 any :class:`concurrent.futures.Executor` (a process pool, or a Dask cluster's
@@ -29,7 +39,6 @@ read back instead of recomputed. Ctrl-C keeps every finished point, cancels the 
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
@@ -37,16 +46,18 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import (
-    ArgumentError,
-    ArgumentTypeError,
-    ComputationError,
-    as_int,
-    to_jsonable,
-)
-from specproof._core.threads import check_threads, limit_threads, threads_per_worker
+from specproof._core import ArgumentError, ArgumentTypeError, ComputationError, as_int
+from specproof._core.threads import check_threads, threads_per_worker
 from specproof.dag_nets.cache import PointCache, canonical_json, code_version, point_key
 from specproof.dag_nets.executors import check_jobs, make_pool, run_pending, stop_pool
+from specproof.dag_nets.live_code import check_live_code
+from specproof.dag_nets.sweep_points import (
+    DamagedCacheWarning,
+    notice,
+    printer,
+    read_point,
+    run_point,
+)
 from specproof.dag_nets.sweep_result import SweepPoint, WidthSweep
 
 Measurement = Callable[[Mapping[str, Any], int], Any]
@@ -55,7 +66,11 @@ Measurement = Callable[[Mapping[str, Any], int], Any]
 #: count (``seeds=10**11``) did not even fit in memory.
 MAX_SEEDS = 10_000
 
+#: Where progress lines go (the name ``runs`` imports).
+_printer = printer
+
 __all__ = [
+    "DamagedCacheWarning",
     "MAX_SEEDS",
     "SweepInterrupted",
     "SweepPoint",
@@ -116,45 +131,6 @@ def measure_name(measure: Measurement) -> str:
     return f"{module}.{qualname}"
 
 
-def _normalise(result: Any) -> tuple[float, dict[str, Any], dict[str, np.ndarray]]:
-    arrays: dict[str, np.ndarray] = {}
-    if isinstance(result, Mapping):
-        if "value" not in result:
-            raise ArgumentError(f"a measurement dict needs a 'value' entry, got {sorted(result)}")
-        raw = result.get("arrays") or {}
-        if not isinstance(raw, Mapping):
-            raise ArgumentTypeError(f"a measurement's 'arrays' must be a dict of arrays, "
-                                    f"got {type(raw).__name__}")
-        arrays = {str(k): np.asarray(v) for k, v in raw.items()}
-        extra = {str(k): to_jsonable(v) for k, v in result.items()
-                 if k not in ("value", "arrays")}
-        for reserved in ("width", "seed", "seconds"):
-            if reserved in extra:
-                raise ArgumentError(f"a measurement may not return the column {reserved!r}")
-        value = result["value"]
-    else:
-        value, extra = result, {}
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ArgumentTypeError(
-            f"a measurement must return a float or a dict with a 'value', got {value!r}"
-        ) from None
-    if not np.isfinite(value):
-        raise ComputationError(f"the measurement returned a non-finite value {value}")
-    return value, extra, arrays
-
-
-def run_point(measure: Measurement, config: Mapping[str, Any], seed: int,
-              threads: int | None = None):
-    """Evaluate one point: ``(value, extra, arrays, seconds)``. Runs in the worker, with at
-    most ``threads`` BLAS/OpenMP threads when given."""
-    t0 = time.perf_counter()
-    with limit_threads(threads):
-        value, extra, arrays = _normalise(measure(dict(config), seed))
-    return value, extra, arrays, time.perf_counter() - t0
-
-
 def as_widths(widths: Iterable[int], name: str = "widths") -> list[int]:
     """At least two distinct positive widths, sorted (a slope needs two).
 
@@ -199,14 +175,6 @@ def _as_seeds(seeds: int | Sequence[int]) -> list[int]:
     if len(set(out)) != len(out):
         raise ArgumentError(f"seeds must be distinct, got {out}")
     return out
-
-
-def _printer(progress: bool | Callable[[str], Any]) -> Callable[[str], Any]:
-    if callable(progress):
-        return progress
-    if progress:
-        return lambda line: print(line, file=sys.stderr, flush=True)
-    return lambda line: None
 
 
 def width_sweep(
@@ -290,6 +258,9 @@ def width_sweep(
     if check is not None:
         check(frozen, ws)  # usage errors before the first point runs
     key_config = getattr(measure, "key_config", None) or (lambda cfg: cfg)
+    if cache is not None:
+        # a key names the code on disk: refuse to store the values of other code under it
+        check_live_code(measure, name)
     code = code_version(measure)
     say = _printer(progress)
     store = PointCache(cache) if cache is not None else None
@@ -297,20 +268,28 @@ def width_sweep(
     grid = [(w, s) for w in ws for s in ss]
     total = len(grid)
     done: dict[tuple[int, int], SweepPoint] = {}
+    damaged: list[tuple[str, str]] = []
     pending: list[tuple[int, int, dict[str, Any], str]] = []
     for w in ws:
         cfg = {**frozen, "width": w}
+        if freeze is not None:
+            # now, at every width, before any point runs: what the point must build (a
+            # builder's graph, by its digest) is the graph its key describes
+            cfg = dict(freeze(cfg))
         keyed = dict(key_config(cfg))
         for s in ss:
             key = point_key(name, keyed, s, code)
-            record = store.get(key) if store is not None else None
-            if record is not None:
-                done[(w, s)] = SweepPoint(
-                    w, s, float(record["value"]), dict(record["extra"]),
-                    float(record["seconds"]), cached=True,
-                    arrays=store.get_arrays(key) if record.get("arrays") else {})
+            # not the public config: the same graph under another path is the same point
+            point = read_point(store, key, damaged,
+                               {"measure": name, "code": code, "width": w, "seed": s})
+            if point is not None:
+                done[(w, s)] = point
             else:
                 pending.append((w, s, cfg, key))
+    if damaged:
+        notice(progress, f"{label or name}: {len(damaged)} damaged cache "
+                f"record{'s' if len(damaged) > 1 else ''} in {cache} not used and "
+                f"recomputed ({damaged[0][0]}.json: {damaged[0][1]})")
     if done:
         say(f"{label or name}: {len(done)}/{total} points read from {cache}")
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,63 @@ class SweepPoint:
         """The point as a flat table row (width, seed, value, extras..., seconds)."""
         return {"width": self.width, "seed": self.seed, "value": self.value, **self.extra,
                 "seconds": self.seconds}
+
+
+#: The columns a table row takes from the point itself: a measurement's extras, and a
+#: cache record's, may not hold them (an ``extra`` with ``width`` replaced the row's).
+RESERVED_COLUMNS = ("width", "seed", "value", "seconds", "arrays")
+
+
+def _finite_json(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, (str, int)) or value is None:
+        return True
+    if isinstance(value, list):
+        return all(_finite_json(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _finite_json(v) for k, v in value.items())
+    return False
+
+
+def point_from_record(record: Mapping[str, Any], arrays: dict[str, np.ndarray],
+                      expected: Mapping[str, Any]) -> SweepPoint:
+    """The cached point a sweep's record holds, after checking every field it is read
+    from; a :class:`ValueError` says what is wrong.
+
+    ``expected`` holds what the record must say about itself (``measure``, ``code``,
+    ``width``, ``seed``); ``value`` must be a finite float (not a string, a
+    bool or None), ``extra`` a dict of JSON values without the reserved columns,
+    ``seconds`` a finite number >= 0.
+
+    Examples
+    --------
+    >>> rec = {"width": 8, "seed": 0, "value": 0.25, "extra": {}, "seconds": 0.1}
+    >>> point_from_record(rec, {}, {"width": 8, "seed": 0}).value
+    0.25
+    >>> point_from_record({**rec, "value": "0.25"}, {}, {"width": 8, "seed": 0})
+    Traceback (most recent call last):
+    ...
+    ValueError: its value is not a finite float: '0.25'
+    """
+    for name, want in expected.items():
+        got = record.get(name)
+        if got != want or type(got) is not type(want):
+            raise ValueError(f"its {name} is not the point's")
+    value = record.get("value")
+    if type(value) is not float or not math.isfinite(value):
+        raise ValueError(f"its value is not a finite float: {value!r}")
+    extra = record.get("extra")
+    if not isinstance(extra, dict) or not _finite_json(extra):
+        raise ValueError("its extra is not a dict of finite JSON values")
+    reserved = sorted(set(extra) & set(RESERVED_COLUMNS))
+    if reserved:
+        raise ValueError(f"its extra holds the reserved column {reserved[0]!r}")
+    seconds = record.get("seconds")
+    if type(seconds) not in (int, float) or not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"its seconds is not a finite number >= 0: {seconds!r}")
+    return SweepPoint(int(record["width"]), int(record["seed"]), value, dict(extra),
+                      float(seconds), cached=True, arrays=dict(arrays))
 
 
 @dataclass(frozen=True, repr=False)
