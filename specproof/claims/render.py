@@ -31,6 +31,7 @@ from specproof.claims.texlayout import (
     pdf_size,
     summary_columns,
     summary_label_fits,
+    table_rows_shown,
 )
 from specproof.claims.values import GROUP, MISSING, format_inline
 
@@ -105,6 +106,7 @@ def _environment(kind: str):
         env.filters.update(rich=tex_rich, value=lambda v: _cell(v, "tex"), ident=tex_ident)
         env.globals.update(label=lambda k, labels: _label(k, labels, "tex"),
                            column_groups=column_groups, measured_columns=measured_columns,
+                           table_rows_shown=table_rows_shown,
                            summary_columns=summary_columns,
                            summary_label_fits=summary_label_fits)
     else:

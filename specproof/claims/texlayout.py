@@ -9,6 +9,7 @@ repeating the first column.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,6 +182,43 @@ def column_groups(header: list[str], rows: list[list[Any]],
                        budget - sep * (len(cols) - 1))
         out.append(ColumnGroup(cols, [max(12.0, x) for x in w]))
     return out
+
+
+# \footnotesize lines one printed part of the check's table may take: a column of a
+# two-column page holds about 60 (a ~620 pt text height at 9.5 pt a line), less the
+# part's rules and header, the caption and the claim's heading above it. A tabular
+# cannot break across pages: 40 rows of 300-character cells ran 606 pt off the page
+TABLE_LINES = 40
+
+
+def table_rows_shown(header: list[str], rows: list[list[Any]],
+                     labels: dict[str, str] | None = None, max_rows: int = 30,
+                     lines: int = TABLE_LINES) -> int:
+    """How many of ``rows`` (at most ``max_rows``, at least one) the tex report prints,
+    so that every part (:func:`column_groups`) of the table fits ``lines`` lines.
+
+    A row takes, in each part, the most lines any of its cells wraps to (its estimated
+    natural width over the column's width).
+
+    Examples
+    --------
+    >>> table_rows_shown(["i", "x"], [[i, 0.5] for i in range(50)])
+    30
+    >>> table_rows_shown(["i", "hex"], [[i, "ab" * 150] for i in range(40)]) < 30
+    True
+    """
+    shown = rows[:max_rows]
+    if not shown:
+        return 0
+    groups = column_groups(header, shown, labels)
+    used = [0] * len(groups)
+    for k, row in enumerate(shown):
+        need = [max(max(1, math.ceil(value_widths(row[j])[0] / max(w, 1.0)))
+                    for j, w in zip(g.columns, g.widths)) for g in groups]
+        if k > 0 and any(u + n > lines for u, n in zip(used, need)):
+            return k
+        used = [u + n for u, n in zip(used, need)]
+    return len(shown)
 
 
 def fit_widths(widths: list[float], floors: list[list[float]],
