@@ -14,10 +14,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from specproof._core import ArgumentError, did_you_mean
+from specproof._core import ArgumentError
 from specproof.claims.evidence import Context, Evidence, check_labels
 from specproof.claims.parameters import (  # noqa: F401  (check_parameters: re-exported)
     RESERVED_PARAMETERS,
+    check_control_profile_names,
     check_parameters,
     check_profile_names,
     copy_parameters,
@@ -101,7 +102,7 @@ class Claim:
                 raise ArgumentError(
                     f"claim {self.id!r}: the negative control is the check itself; a control "
                     "must be a variant where the statement is false")
-            _check_control_names(self.id, f, self.profiles)
+            check_control_profile_names(self.id, f, self.profiles)
             self._check_replaced_control(f)
             self.control_check = f
             self.control_description = (
@@ -141,29 +142,6 @@ class Claim:
         return self.check(ctx, **params)
 
 
-
-
-def _check_control_names(claim_id: str, fn: Any, profiles: Mapping[str, Any]) -> None:
-    """Refuse a control that cannot take the profiles' parameters (it gets the check's):
-    an unknown name or a missing one was an ERROR verdict only when the claim ran."""
-    takes = check_parameters(fn)
-    if takes is None:
-        return
-    names, needed = takes
-    name = getattr(fn, "__name__", "the control")
-    for profile, values in profiles.items():
-        for key in values:
-            if key not in names:
-                raise ArgumentError(
-                    f"claim {claim_id!r}: profile {profile!r} names {key!r}"
-                    f"{did_you_mean(key, names)}, which its negative control {name} does "
-                    f"not take (it takes {', '.join(names) or 'no parameters'}); the control "
-                    "gets the check's parameters")
-        lacking = [n for n in needed if n not in values]
-        if lacking:
-            raise ArgumentError(
-                f"claim {claim_id!r}: profile {profile!r} gives no value for the parameter "
-                f"{lacking[0]!r} of its negative control {name}")
 
 
 def check_claim_id(claim_id: Any) -> None:

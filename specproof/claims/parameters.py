@@ -108,14 +108,35 @@ def check_profile_names(claim_id: str, fn: Any, profiles: Mapping[str, Any]) -> 
         return
     names, needed = takes
     check_reserved(claim_id, names, "its check takes")
+    _profiles_fit(claim_id, profiles, names, needed, "its check", "",
+                  "the check's parameter {}")
+
+
+def check_control_profile_names(claim_id: str, fn: Any, profiles: Mapping[str, Any]) -> None:
+    """Refuse a control that cannot take the profiles' parameters (it gets the check's):
+    an unknown name or a missing one was an ERROR verdict only when the claim ran."""
+    takes = check_parameters(fn)
+    if takes is None:
+        return
+    names, needed = takes
+    name = getattr(fn, "__name__", "the control")
+    _profiles_fit(claim_id, profiles, names, needed, f"its negative control {name}",
+                  "; the control gets the check's parameters",
+                  f"the parameter {{}} of its negative control {name}")
+
+
+def _profiles_fit(claim_id: str, profiles: Mapping[str, Any], names: list[str],
+                  needed: list[str], who: str, note: str, lacking_text: str) -> None:
+    """Every profile names only parameters in ``names`` and gives every one in ``needed``
+    (``who`` takes them; ``lacking_text`` words a missing one, ``{}`` its name)."""
     for profile, values in profiles.items():
         for key in values:
             if key not in names:
                 raise ArgumentError(
                     f"claim {claim_id!r}: profile {profile!r} names {key!r}"
-                    f"{did_you_mean(key, names)}, which its check does not take (it takes "
-                    f"{', '.join(names) or 'no parameters'})")
+                    f"{did_you_mean(key, names)}, which {who} does not take (it takes "
+                    f"{', '.join(names) or 'no parameters'}){note}")
         lacking = [n for n in needed if n not in values]
         if lacking:
             raise ArgumentError(f"claim {claim_id!r}: profile {profile!r} gives no value for "
-                                f"the check's parameter {lacking[0]!r}")
+                                + lacking_text.format(repr(lacking[0])))
