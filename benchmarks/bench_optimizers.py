@@ -48,8 +48,11 @@ def _shape(text: str) -> tuple[int, int]:
 
 
 def _round_robin(steps: dict, reps: int) -> dict[str, float]:
-    for step in steps.values():  # warm-up: allocates the state
-        step()
+    # warm-up: two steps, which allocate the state and the buffers an optimizer reuses
+    # (Pion writes a step's moments into the arrays the step before replaced)
+    for _ in range(2):
+        for step in steps.values():
+            step()
     samples: dict[str, list[float]] = {name: [] for name in steps}
     for _ in range(reps):
         for name, step in steps.items():

@@ -47,6 +47,7 @@ from specproof.spectral.optimizers.pion_update import (
     pion_update,
 )
 from specproof.spectral.optimizers.skew import TRANSFORMS
+from specproof.spectral.optimizers.workspace import Workspace
 
 SIDES: tuple[str, ...] = ("both", "alternate", "in", "out")
 MOMENTA: tuple[str, ...] = ("lie-lie", "transported")
@@ -122,6 +123,9 @@ class Pion(Optimizer):
         exclude: Iterable[str] = (),
     ) -> None:
         super().__init__()
+        self._workspaces: dict[str, Workspace] = {}
+        # per parameter: the moment arrays the last step wrote, and those it replaced
+        self._written: dict[str, tuple[dict, dict]] = {}
         self.lr = as_float(lr, "lr", minimum=0.0, strict_minimum=True)
         self.rms = as_float(rms, "rms", minimum=0.0, strict_minimum=True)
         self.betas = beta_pair(betas)
@@ -206,9 +210,35 @@ class Pion(Optimizer):
     def _update(self, name, p, g, state, t) -> tuple[np.ndarray, State]:
         if state["rule"] == "adamw":
             return self.adamw.update(p, g, state)
+        # the dense exponential's large temporaries are reused from step to step (fresh
+        # 4096 x 4096 arrays page-fault through all their memory on every step)
+        ws = self._workspaces.setdefault(name, Workspace())
+        spare = self._spare_moments(name, state)
         new_p, new, self._current_diagnostics = pion_update(
-            p, g, state, self._pion_hyper(), inplace=False)
+            p, g, state, self._pion_hyper(), inplace=False, buffers=spare, workspace=ws,
+            keep_generators=True)
+        self._written[name] = (spare, {k: state[k] for k in spare})
+        # a low-rank factor may be W itself, which the step reads in place from the
+        # parameter (overwritten once the step lands): reported as a copy
+        factors = self._current_diagnostics.get("factors") or {}
+        for sd, pair in factors.items():
+            factors[sd] = tuple(np.array(f) if np.shares_memory(f, p) else f for f in pair)
         return new_p, new
+
+    def _spare_moments(self, name: str, state: State) -> dict[str, np.ndarray]:
+        """Arrays for the new moment matrices, which become the state if the step lands.
+
+        The step writes its moments into these rather than new arrays, so the state passed
+        in stays as it was if the step (or another parameter's) raises. Once a step has
+        landed, the arrays it replaced are free and take the next step's moments.
+        """
+        keys = [k for k in state if k[:2] in ("m_", "v_") and k[2:] in ("out", "in")]
+        written, replaced = self._written.pop(name, ({}, {}))
+        landed = bool(written) and all(state.get(k) is written.get(k) for k in keys)
+        spare = replaced if landed else written
+        return {k: (spare[k] if k in spare and spare[k].shape == state[k].shape
+                    and spare[k].dtype == state[k].dtype else np.empty_like(state[k]))
+                for k in keys}
 
 
 __all__ = ["LOW_RANK", "MOMENTA", "PION_KEYS", "SIDES", "LowRankGenerator", "Pion"]

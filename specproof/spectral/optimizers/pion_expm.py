@@ -23,6 +23,7 @@ from specproof.spectral.optimizers.skew_even_odd import (
     square_times,
 )
 from specproof.spectral.optimizers.skew_numerics import norm2_estimate, unit_roundoff
+from specproof.spectral.optimizers.workspace import Workspace
 
 # a row strip of this many rows of (W A_in) W^T at a time
 _STRIP = 512
@@ -35,12 +36,14 @@ _CANCELLATION = 1e-2
 _CROSS_COST = 0.6
 
 
-def skew_pair_inner(A: Any, Z: Any, W: Any, strip: int = _STRIP) -> float:
+def skew_pair_inner(A: Any, Z: Any, W: Any, strip: int = _STRIP,
+                    ws: Workspace | None = None) -> float:
     """``<A, Z W^T>`` for a skew ``A`` when ``Z W^T`` is skew too (``Z = W S``, ``S`` skew).
 
     Both matrices negate under transposition, so their elementwise products are equal
     across the diagonal: the sum is twice that over the strictly upper block triangle
-    plus the diagonal blocks, and only those blocks of ``Z W^T`` are formed.
+    plus the diagonal blocks, and only those blocks of ``Z W^T`` are formed (into one
+    array of ``ws`` when given).
 
     Examples
     --------
@@ -55,7 +58,11 @@ def skew_pair_inner(A: Any, Z: Any, W: Any, strip: int = _STRIP) -> float:
     total = 0.0
     for i in range(0, A.shape[0], strip):
         rows = slice(i, i + strip)
-        Y = Z[rows] @ W[i:].T
+        if ws is None:
+            Y = Z[rows] @ W[i:].T
+        else:
+            Y = np.matmul(Z[rows], W[i:].T,
+                          out=ws.flat("strip", (Z[rows].shape[0], W.shape[0] - i), Z.dtype))
         band = A[rows, i:]
         diagonal = band[:, : Y.shape[0]]
         total += 2.0 * float(np.einsum("ij,ij->", band, Y))
@@ -78,33 +85,36 @@ class SquaredOutSide:
 
     ``norm_D`` is ``||A_out W + W A_in||_F`` (``WA = W A_in``, or None when the in side
     does not act), or None when its parts cancel too much to give it accurately; then the
-    caller forms ``D`` itself.
+    caller forms ``D`` itself. With a workspace ``ws`` the temporaries are its arrays.
     """
 
-    def __init__(self, A: Any, W: Any, WA: Any | None, norm: float) -> None:
-        self.A, self.W, self.norm = A, W, norm
-        self.C1 = square_skew(A, norm)
-        self.CW = square_times(self.C1, W)
+    def __init__(self, A: Any, W: Any, WA: Any | None, norm: float,
+                 ws: Workspace | None = None) -> None:
+        self.A, self.W, self.norm, self.ws = A, W, norm, ws
+        self.C1 = square_skew(A, norm, ws)
+        self.CW = square_times(self.C1, W, out=None if ws is None else ws.array(
+            "square_times_w", W.shape, W.dtype))
         aw2 = max(0.0, -float(np.vdot(W, self.CW))) * norm * norm
         if WA is None:
             self.norm_D: float | None = math.sqrt(aw2) if math.isfinite(aw2) else None
             return
         wa2 = float(np.vdot(WA, WA))
-        d2 = aw2 + wa2 + 2.0 * skew_pair_inner(A, WA, W)
+        d2 = aw2 + wa2 + 2.0 * skew_pair_inner(A, WA, W, ws=ws)
         # a sum of squares that overflowed (entries past 1e154) also leaves D to the caller,
         # whose norm is scaled
         accurate = math.isfinite(d2) and d2 > _CANCELLATION * (aw2 + wa2)
         self.norm_D = math.sqrt(d2) if accurate else None
 
     def apply(self, s: float) -> Any:
-        """``exp(s A_out) W``."""
+        """``exp(s A_out) W`` (once: the series overwrites ``CW``)."""
         # looked up in its module at call time, as expm_apply does: one series to observe
         return skew_series._even_odd_action(self.A, self.W, s, self.norm, square=self.C1,
-                                            CX=self.CW)
+                                            CX=self.CW, ws=self.ws)
 
 
 def squared_out_side(
-    A: Any, W: Any, WA: Any | None, lr: float, rms: float, eps: float
+    A: Any, W: Any, WA: Any | None, lr: float, rms: float, eps: float,
+    ws: Workspace | None = None,
 ) -> SquaredOutSide | None:
     """A :class:`SquaredOutSide` when it costs less than forming ``A W``, else None.
 
@@ -124,7 +134,7 @@ def squared_out_side(
     taylor, even_odd = action_costs(A.shape[0], W.shape[1], s * norm, unit_roundoff(W))
     with_AW = 1.0 + min(taylor - 1.0, even_odd)
     without_AW = even_odd + (_CROSS_COST if WA is not None else 0.0)
-    return SquaredOutSide(A, W, WA, norm) if without_AW < with_AW else None
+    return SquaredOutSide(A, W, WA, norm, ws) if without_AW < with_AW else None
 
 
 __all__ = ["SquaredOutSide", "skew_pair_inner", "squared_out_side"]

@@ -30,6 +30,7 @@ from specproof.spectral.optimizers.skew_kernels import (
 )
 from specproof.spectral.optimizers.skew_moments import complete_lower, preconditioned_generator
 from specproof.spectral.optimizers.skew_numerics import _fro, unit_roundoff
+from specproof.spectral.optimizers.workspace import Workspace
 
 SIDES_OF = {"both": ("out", "in"), "alternate": ("out", "in"), "in": ("in",), "out": ("out",)}
 
@@ -147,6 +148,8 @@ def moment_structure_error(key: str, value: Any) -> str | None:
 def pion_update(
     W: Any, G: Any, state: dict[str, Any], hyper: dict[str, Any], inplace: bool,
     buffers: dict[str, Any] | None = None,
+    workspace: Workspace | None = None,
+    keep_generators: bool = False,
 ) -> tuple[Any, dict[str, Any], dict[str, Any]]:
     """One Pion step of matrix ``W`` with gradient ``G``: ``(new W, new state, diagnostics)``.
 
@@ -157,7 +160,9 @@ def pion_update(
     are made, or, for torch, the new moments are written into ``buffers`` (tensors of the
     state's shapes under the state's keys, e.g. a spare set from the step before): the
     state passed in is then left as it was, whether the step succeeds or raises, and the
-    generators are used as scratch too.
+    generators are used as scratch too, unless ``keep_generators`` (the numpy optimizer,
+    which reports them). A :class:`~specproof.spectral.optimizers.workspace.Workspace`
+    holds the large temporaries of the dense exponential from step to step.
     The moment matrices ``m_out, v_out, m_in, v_in`` of the new state are current in
     their upper block triangle only (all the next step reads);
     :func:`complete_moments` completes them.
@@ -183,7 +188,7 @@ def pion_update(
                               hyper["second_moment"], hyper["low_rank"])
     lie = hyper["momentum"] == "lie-lie"
     M = None
-    scratch_generators = inplace or buffers is not None
+    scratch_generators = inplace or (buffers is not None and not keep_generators)
     if not lie:
         if inplace:
             M = state["m"].mul_(b1).add_(G, alpha=1.0 - b1)
@@ -203,7 +208,9 @@ def pion_update(
         m_new, v_new, A[sd] = preconditioned_generator(
             W, G, sd, state[f"m_{sd}"] if lie else None, v, (b1, b2), eps,
             M=M, inplace=inplace, complete=False,
-            out=None if buffers is None else (buffers.get(f"m_{sd}"), buffers.get(f"v_{sd}")))
+            out=None if buffers is None else (buffers.get(f"m_{sd}"), buffers.get(f"v_{sd}")),
+            generator=None if workspace is None else workspace.unshared(
+                f"generator_{sd}", (W.shape[0 if sd == "out" else 1],) * 2, W.dtype))
         if lie:
             new[f"m_{sd}"] = m_new
         if v_new is not None:
@@ -220,7 +227,12 @@ def pion_update(
         A[sd] = -skew_generator(W, M, sd)
     AW = WA = None
     if "in" in acting:
-        WA = lowrank["in"].WA if "in" in lowrank else W @ A["in"]
+        if "in" in lowrank:
+            WA = lowrank["in"].WA
+        elif workspace is not None:
+            WA = np.matmul(W, A["in"], out=workspace.array("w_times_a_in", W.shape, W.dtype))
+        else:
+            WA = W @ A["in"]
     squared = None
     if "out" in acting:
         if "out" in lowrank:
@@ -228,7 +240,8 @@ def pion_update(
         else:
             if hyper["transform"] == "expm":
                 # the even/odd series gives ||A W|| from its first product
-                squared = squared_out_side(A["out"], W, WA, hyper["lr"], hyper["rms"], eps)
+                squared = squared_out_side(A["out"], W, WA, hyper["lr"], hyper["rms"], eps,
+                                           ws=workspace)
             if squared is None or squared.norm_D is None:
                 AW = A["out"] @ W
     if AW is None and squared is not None:
@@ -266,9 +279,13 @@ def pion_update(
             new_W = lowrank["in"].right(X, s, tr, X_is_W="out" not in acting)
         else:
             # X A = W A when the out side did not act: the known product is reused
+            # the product with the formed factor goes into a workspace array: the caller
+            # (the numpy optimizer) copies the new weight into the parameter at once
             new_W = apply_dense_right(X, A["in"], s, tr,
                                       XA=WA if "out" not in acting else None,
-                                      overwrite_a=scratch_generators)
+                                      overwrite_a=scratch_generators,
+                                      factor_out=None if workspace is None else
+                                      workspace.array("weight_in", W.shape[::-1], W.dtype))
     diagnostics = {
         # with inplace the transform may have used a generator's memory (torch's Cayley
         # solve builds I - sA/2 there), so none is reported

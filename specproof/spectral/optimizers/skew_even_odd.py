@@ -24,6 +24,7 @@ from specproof.spectral.optimizers.skew_numerics import (
     substeps,
     unit_roundoff,
 )
+from specproof.spectral.optimizers.workspace import Workspace, scratch
 
 # BLAS-3 calls the even/odd series needs, by numpy dtype (scipy's Fortran BLAS)
 _BLAS3 = {np.dtype(np.float64): ("dsyrk", "dgemm", "daxpy"),
@@ -63,14 +64,15 @@ def _mirror_upper(C: Any) -> Any:
     return C
 
 
-def square_skew(B: Any, norm: float) -> Any:
+def square_skew(B: Any, norm: float, ws: Workspace | None = None) -> Any:
     """The symmetric ``(B / norm)^2 = -(B / norm)^T (B / norm)``, Fortran-ordered.
 
     ``B`` is a skew numpy matrix and ``norm`` its :func:`norm2_estimate` (within
     ``_SQUARE_SAFE``). One ``syrk`` forms the upper triangle (half a d x d x d product),
     which is then mirrored: the products with it run as ``gemm``, which is 8-12 % faster
     per flop than ``symm`` on the upper triangle alone (measured at d = 4096, one
-    thread; the mirror costs about a tenth of one product).
+    thread; the mirror costs about a tenth of one product). With a workspace ``ws`` the
+    result is its array ``"square"``.
 
     Examples
     --------
@@ -80,15 +82,24 @@ def square_skew(B: Any, norm: float) -> Any:
            [ 0., -1.]])
     """
     # B is C-ordered, so B.T is Fortran-ordered: syrk reads B in place
-    return _mirror_upper(_blas(B.dtype, 0)(-((1.0 / norm) ** 2), np.asarray(B).T, trans=0))
+    syrk = _blas(B.dtype, 0)
+    alpha = -((1.0 / norm) ** 2)
+    if ws is None:
+        return _mirror_upper(syrk(alpha, np.asarray(B).T, trans=0))
+    C = ws.array("square", B.shape, B.dtype, order="F")
+    # beta = 0: syrk does not read C's old contents
+    return _mirror_upper(syrk(alpha, np.asarray(B).T, trans=0, c=C, overwrite_c=1))
 
 
-def square_times(C1: Any, P: Any, alpha: float = 1.0) -> Any:
-    """``alpha C1 P`` for the symmetric ``C1`` of :func:`square_skew` (one ``gemm``)."""
+def square_times(C1: Any, P: Any, alpha: float = 1.0, out: Any | None = None) -> Any:
+    """``alpha C1 P`` for the symmetric ``C1`` of :func:`square_skew` (one ``gemm``), into
+    the C-ordered ``out`` (of ``P``'s shape and dtype, not ``P`` itself) when given."""
     # (C P)^T = P^T C: P^T and C (symmetric) are Fortran-ordered, the result too, its .T
     # C-ordered like P
     C = C1 if C1.flags.f_contiguous else C1.T
-    return _blas(P.dtype, 1)(alpha, P.T, C).T
+    if out is None:
+        return _blas(P.dtype, 1)(alpha, P.T, C).T
+    return _blas(P.dtype, 1)(alpha, P.T, C, c=out.T, overwrite_c=1).T
 
 
 def _add_scaled(y: Any, x: Any, a: float) -> None:
@@ -96,20 +107,25 @@ def _add_scaled(y: Any, x: Any, a: float) -> None:
     _blas(y.dtype, 2)(x.reshape(-1), y.reshape(-1), a=a)
 
 
-def _float32_power(C32: Any, P: Any, scale: float) -> Any:
-    """``scale C P`` from float32 copies (``C32`` of ``C``; ``P`` float64), as float64.
+def _float32_power(C32: Any, P: Any, scale: float, out: Any,
+                   ws: Workspace | None = None) -> Any:
+    """``scale C P`` from float32 copies (``C32`` of ``C``; ``P`` float64), as float64 in
+    ``out``.
 
     ``P`` is scaled by a power of two into float32's range first, so that a small ``P``
     (a weight of scale 1e-30) does not fall into float32's subnormals.
     """
-    big = float(np.abs(P).max())
+    big = max(float(np.max(P)), -float(np.min(P)))  # max |P| without an |P| array
     if big == 0.0:
-        return np.zeros_like(P)
+        out[...] = 0.0
+        return out
     e = math.frexp(big)[1]
-    Q = np.ldexp(P, -e).astype(np.float32)
-    R = _blas(np.float32, 1)(1.0, Q.T, C32).T
-    out = R.astype(np.float64)
-    out *= math.ldexp(scale, e)
+    Q = scratch(ws, "power32", P.shape, np.float32)
+    # P 2^-e is exact in float64; the one rounding is to float32, as in astype
+    np.ldexp(P, -e, out=Q, casting="same_kind")
+    R = square_times(C32, Q, 1.0, out=scratch(ws, "product32", P.shape, np.float32))
+    # in float64 (a float32 R times a Python float would be float32 arithmetic)
+    np.multiply(R, math.ldexp(scale, e), out=out, dtype=np.float64)
     return out
 
 
@@ -139,6 +155,7 @@ def _even_odd_action(
     norm: float | None = None,
     square: Any | None = None,
     CX: Any | None = None,
+    ws: Workspace | None = None,
 ) -> Any:
     """``exp(sB) X`` for a skew numpy ``B``, two degrees per product: ``C = (hB)^2`` once.
 
@@ -149,7 +166,9 @@ def _even_odd_action(
     ``||P_K|| r^2 / (2K+2)! / (1 - r / (2K+3))`` with ``r >= ||hB||`` (the same bound and
     tolerance as :func:`_taylor_action`). ``C`` is kept as ``(B / nu)^2`` (``nu`` the norm
     estimate, :func:`square_skew`) and scaled by ``(h nu)^2`` in each product; ``square``
-    and ``CX = square_times(square, X)``, when known, are used instead of computing them.
+    and ``CX = square_times(square, X)``, when known, are used instead of computing them
+    (``CX`` is then overwritten). With a workspace ``ws`` the temporaries and the result
+    are its arrays (the result is overwritten by the next call with ``ws``).
     """
     nu = norm2_estimate(B) if norm is None else norm
     if nu == 0.0 or s == 0.0:
@@ -159,7 +178,7 @@ def _even_odd_action(
     p = substeps(rho)
     h = s / p
     r = rho / p
-    C1 = square_skew(B, nu) if square is None else square
+    C1 = square_skew(B, nu, ws) if square is None else square
     scale = (h * nu) ** 2
     # the last powers are far below the sum: where late_powers_bound says float32's
     # rounding of them stays an eighth of float64's in x they are formed in float32 (half
@@ -168,8 +187,13 @@ def _even_odd_action(
     float32_share = _fro(X) * (unit_roundoff(X) / _U32) / 8.0
     C32 = None
     x = X
+    shape, dtype = X.shape, X.dtype
     for step in range(p):
-        even, odd = np.array(x, order="C"), np.array(x, order="C")
+        even, odd = (scratch(ws, name, shape, dtype) for name in ("even", "odd"))
+        np.copyto(even, x)
+        np.copyto(odd, x)
+        # the powers alternate between two arrays (a product cannot overwrite its input)
+        powers = [scratch(ws, name, shape, dtype) for name in ("power_a", "power_b")]
         P = x
         p_norm = _fro(x)
         k = 0
@@ -180,21 +204,23 @@ def _even_odd_action(
                     f"the Taylor series of exp did not converge in {MAX_TERMS} terms "
                     f"(||B|| estimated {rho / 2:.3g}); please report this matrix"
                 )
+            target = powers[k % 2]
             if step == 0 and k == 1 and CX is not None:
-                P = CX * scale
+                P = np.multiply(CX, scale, out=CX)
             elif mixed and late_powers_bound(r, p_norm, k) < float32_share:
                 if C32 is None:
-                    C32 = C1.astype(np.float32, order="F")
-                P = _float32_power(C32, P, scale)
+                    C32 = scratch(ws, "square32", C1.shape, np.float32, order="F")
+                    np.copyto(C32, C1 if C1.flags.f_contiguous else C1.T, casting="same_kind")
+                P = _float32_power(C32, P, scale, target, ws)
             else:
-                P = square_times(C1, P, scale)
+                P = square_times(C1, P, scale, out=target)
             _add_scaled(even, P, 1.0 / math.factorial(2 * k))
             _add_scaled(odd, P, 1.0 / math.factorial(2 * k + 1))
             p_norm = _fro(P)
             tail = r * r / math.factorial(2 * k + 2) / (1.0 - r / (2 * k + 3))
             if p_norm * tail <= tol:
                 break
-        x = B @ odd
+        x = B @ odd if ws is None else np.matmul(B, odd, out=ws.array("result", shape, dtype))
         x *= h
         x += even
     return x

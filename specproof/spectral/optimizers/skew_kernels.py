@@ -75,7 +75,8 @@ def dense_factor(A: Any, s: float, transform: str, overwrite_a: bool = False) ->
 
 
 def apply_dense(A: Any, s: float, X: Any, transform: str, AX: Any | None = None,
-                overwrite_a: bool = False, overwrite_ax: bool = False) -> Any:
+                overwrite_a: bool = False, overwrite_ax: bool = False,
+                factor_out: Any | None = None) -> Any:
     """``T(sA) X`` for a dense skew ``A`` (``AX = A @ X`` may be passed when known).
 
     With ``overwrite_a`` the Cayley solve may use ``A``'s memory (torch's blocked route
@@ -88,10 +89,14 @@ def apply_dense(A: Any, s: float, X: Any, transform: str, AX: Any | None = None,
 
     When ``X`` has more columns than ``A`` has rows, the factor ``T(sA)`` is formed and
     multiplied (E2: one ``d x d x d`` product and one application instead of two
-    applications); otherwise it acts on ``X`` directly.
+    applications), into the numpy array ``factor_out`` when given; otherwise it acts on
+    ``X`` directly.
     """
     if X.shape[1] > A.shape[0]:
-        return dense_factor(A, s, transform, overwrite_a) @ X
+        factor = dense_factor(A, s, transform, overwrite_a)
+        if factor_out is not None:
+            return np.matmul(factor, X, out=factor_out)
+        return factor @ X
     if transform == "expm":
         return expm_apply(A, s, X, AX)
     if AX is None:
@@ -114,13 +119,15 @@ def apply_dense(A: Any, s: float, X: Any, transform: str, AX: Any | None = None,
 
 
 def apply_dense_right(X: Any, A: Any, s: float, transform: str, XA: Any | None = None,
-                      overwrite_a: bool = False) -> Any:
+                      overwrite_a: bool = False, factor_out: Any | None = None) -> Any:
     """``X T(sA)`` for a dense skew ``A``: ``T(sA)^T = T(-sA)``, so it is ``(T(-sA) X^T)^T``.
 
-    ``XA = X @ A``, when known, gives ``A X^T = -(XA)^T``.
+    ``XA = X @ A``, when known, gives ``A X^T = -(XA)^T``. ``factor_out`` (numpy, of
+    ``X.T``'s shape, C-ordered) takes ``T(-sA) X^T`` where the factor is formed.
     """
     AX = None if XA is None else -XA.T  # a new array: E2 may scale it in place
-    return apply_dense(A, -s, X.T, transform, AX, overwrite_a, overwrite_ax=True).T
+    return apply_dense(A, -s, X.T, transform, AX, overwrite_a, overwrite_ax=True,
+                       factor_out=factor_out).T
 
 
 def lowrank_product(U: Any, V: Any, X: Any) -> Any:

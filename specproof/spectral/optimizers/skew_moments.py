@@ -229,6 +229,7 @@ def preconditioned_generator(
     tile: int | None = None,
     complete: bool = True,
     out: tuple[Any, Any] | None = None,
+    generator: Any | None = None,
 ) -> tuple[Any | None, Any | None, Any]:
     """One Pion side's moments and generator, for weight ``W`` and gradient ``G``.
 
@@ -263,6 +264,8 @@ def preconditioned_generator(
         With ``inplace=False``: write ``m'`` and ``v'`` into these ``d x d`` arrays (either
         may be None: a new array) instead of new ones. The torch optimizer keeps a spare
         pair, so that a refused step leaves its state as it was without a copy.
+    generator : array (d, d), optional
+        Write ``A`` into this array instead of a new one.
     complete : bool
         Write the lower block triangle of ``m'`` and ``v'`` too. The update itself reads
         only the upper one, so an optimizer may keep just that current and complete the
@@ -297,7 +300,7 @@ def preconditioned_generator(
     need_gen = lie or v is not None
     m_new = _target(m, inplace, out[0] if out else None, ops, W) if lie else None
     v_new = _target(v, inplace, out[1] if out else None, ops, W) if v is not None else None
-    A = ops.empty((d, d), W)
+    A = ops.empty((d, d), W) if generator is None else generator
     t = max(1, min(TILE if tile is None else tile, d))
     gen, tmp, scratch = (ops.empty((t, t), W) for _ in range(3))
     mom_buf = ops.empty((t, t), W) if not lie else None

@@ -98,14 +98,16 @@ def _taylor_polynomial(C: Any, m: int) -> Any:
     chunks = [coef[i : i + q] for i in range(0, m + 1, q)]
 
     def block(cs: list[float]) -> Any:
+        # in place (a d x d array less per term; the same sums in the same order)
         out = cs[0] * I
         for power, c in zip(powers[1:], cs[1:]):
-            out = out + c * power
+            out += c * power
         return out
 
     P = block(chunks[-1])
     for cs in reversed(chunks[:-1]):
-        P = P @ powers[q] + block(cs)
+        P = P @ powers[q]
+        P += block(cs)
     return P
 
 
