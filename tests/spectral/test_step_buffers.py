@@ -84,6 +84,11 @@ def test_pion_with_buffers_equals_the_update_without_them_bit_for_bit(monkeypatc
     assert seen == [True, False] * len(grads)
     ws = opt._workspaces["W"]
     assert ws.nbytes > 0
+    opt.release_buffers()
+    assert not opt._workspaces and not opt._written
+    opt.step(params, {"W": grads[0]})  # made again; the same update as without them
+    ref_W, ref_state, _ = pion_update(ref_W, grads[0], ref_state, opt._pion_hyper(), False)
+    assert np.array_equal(params["W"], ref_W)
     mine = opt.state_dict()["state"]["W"]
     for key in ("m_out", "v_out", "m_in", "v_in"):
         ref = ref_state[key]

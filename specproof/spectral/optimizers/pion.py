@@ -225,6 +225,19 @@ class Pion(Optimizer):
             factors[sd] = tuple(np.array(f) if np.shares_memory(f, p) else f for f in pair)
         return new_p, new
 
+    def release_buffers(self) -> None:
+        """Give back the arrays kept between steps for speed (the dense exponential's
+        temporaries and the spare moments); the next step makes them again.
+
+        Examples
+        --------
+        >>> opt = Pion(lr=0.01)
+        >>> opt.step({"W": np.eye(3)}, {"W": np.ones((3, 3))})
+        >>> opt.release_buffers()
+        """
+        self._workspaces.clear()
+        self._written.clear()
+
     def _spare_moments(self, name: str, state: State) -> dict[str, np.ndarray]:
         """Arrays for the new moment matrices, which become the state if the step lands.
 
