@@ -137,7 +137,9 @@ def _exact_in_float64(arr: np.ndarray, name: str) -> None:
 
 
 _NONZERO_DIGIT = re.compile(r"^[+-]?(?:\d*[1-9]\d*\.?\d*|\d*\.\d*[1-9]\d*)(?:[eE][+-]?\d+)?$")
-_INTEGER = re.compile(r"^[+-]?\d+$")
+# an integer in integer notation: digits, optionally a point and zeros (``12.0``); a
+# number in scientific notation (``1e23``) is read as a float, to its nearest float64
+_INTEGER = re.compile(r"^[+-]?\d+(\.0*)?$")
 
 
 def _csv_tokens_kept(p: Path, arr: np.ndarray) -> None:

@@ -22,6 +22,8 @@ def _csv(tmp_path, text):
 @pytest.mark.parametrize("token, what", [
     ("12345678901234567891", "integer 12345678901234567891"),
     ("-9007199254740993", "integer -9007199254740993"),
+    ("9007199254740993.0", "integer 9007199254740993.0"),   # a point and zeros: integer
+    ("+9007199254740993.", "integer +9007199254740993."),
     ("0" * 5000 + "9007199254740993", "(5016 characters)"),
     ("1e-400", "1e-400 at index (1, 0), which underflows"),
     ("-2.5E-330", "-2.5E-330 at index (1, 0), which underflows"),
@@ -40,6 +42,9 @@ def test_a_number_float64_would_change_in_kind_is_refused(tmp_path, token, what)
     ("4.9e-324", 5e-324),                   # the smallest subnormal is a number, not 0
     ("0.1", 0.1),                           # a decimal: its nearest float64
     ("1e308", 1e308),
+    ("9007199254740993e0", 2.0**53),        # scientific notation: a float, its nearest
+    ("1e23", 1e23),
+    ("9007199254740992.000", 2.0**53),      # an integer float64 holds, with a point
 ])
 def test_numbers_float64_keeps_are_read(tmp_path, token, value):
     X = load_matrix(_csv(tmp_path, f"1,2\n3,{token}\n"))
