@@ -249,3 +249,16 @@ def test_refcount_baseline_of_the_pool_is_what_cpython_reports():
     ws = Workspace()
     a = ws.unshared("A", (2,), np.float64)
     assert sys.getrefcount(a) == 3  # the pool list, `a`, getrefcount's argument
+
+
+@pytest.mark.parametrize("shape", [(120, 40), (40, 120)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_muon_update_rms_is_the_norm_of_the_move_as_numpy_sums_it(shape, dtype):
+    # the move is formed in the Newton-Schulz result's memory; for a tall weight that is
+    # a transposed array, whose norm numpy summed in another order (7e-8 off in float32)
+    rng = np.random.default_rng(2)
+    W, G = (rng.standard_normal(shape).astype(dtype) for _ in range(2))
+    old = W.copy()
+    opt = spectral.Muon(lr=0.03, momentum=0.9, ns_steps=1, weight_decay=0.05)
+    opt.step({"W": W}, {"W": G})
+    assert opt.diagnostics["W"]["update_rms"] == float(np.linalg.norm(W - old) / np.sqrt(W.size))

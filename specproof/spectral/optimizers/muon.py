@@ -247,7 +247,10 @@ class Muon(Optimizer):
         O *= self.lr * scale
         new_p = p * (1.0 - self.lr * self.weight_decay)
         new_p -= O
-        moved = np.subtract(new_p, p, out=O)
+        # O's memory, viewed C-ordered (a tall O is the transpose of a C-ordered array):
+        # the norm then sums new_p - p in the order it always did
+        flat = O if O.flags.c_contiguous else O.T.reshape(-1).reshape(O.shape)
+        moved = np.subtract(new_p, p, out=flat)
         self._current_diagnostics = {
             "update_rms": float(np.linalg.norm(moved) / np.sqrt(p.size))
         }
