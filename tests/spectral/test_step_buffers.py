@@ -178,6 +178,7 @@ def test_low_rank_factor_reported_is_the_weight_the_step_used():
 # -- the base optimizer's read-only view ------------------------------------------------
 class _Scribbler(Optimizer):
     name = "Scribbler"
+    _reads_parameters_only = True  # a false promise: its rule writes into p
 
     def __init__(self):
         super().__init__()
@@ -196,6 +197,16 @@ def test_an_update_that_writes_into_p_is_refused_and_nothing_changes():
     with pytest.raises(ValueError, match="read-only"):
         _Scribbler().step(params, {"a": np.ones(3)})
     assert np.array_equal(params["a"], np.ones(3))
+
+
+def test_the_promise_is_not_inherited():
+    # a subclass of a class that reads p only gets a copy it may change
+    class Subclass(_Scribbler):
+        pass
+
+    params = {"a": np.ones(3)}
+    Subclass().step(params, {"a": np.full(3, 0.25)})
+    assert np.array_equal(params["a"], np.full(3, 0.75))
 
 
 # -- Muon --------------------------------------------------------------------------------
@@ -259,6 +270,103 @@ def test_muon_update_rms_is_the_norm_of_the_move_as_numpy_sums_it(shape, dtype):
     rng = np.random.default_rng(2)
     W, G = (rng.standard_normal(shape).astype(dtype) for _ in range(2))
     old = W.copy()
+    opt = spectral.Muon(lr=0.03, momentum=0.9, ns_steps=1, weight_decay=0.05)
+    opt.step({"W": W}, {"W": G})
+    assert opt.diagnostics["W"]["update_rms"] == float(np.linalg.norm(W - old) / np.sqrt(W.size))
+
+
+# -- what subclasses and callers keep (probe findings) ---------------------------------
+def test_a_subclass_that_keeps_p_keeps_the_value_it_was_given():
+    # the read-only view is for the built-in classes only: a subclass (here L2-SP, which
+    # keeps the starting weights) gets its own copy, as before
+    class L2SP(spectral.SGD):
+        def _init_state(self, name, p):
+            return {**super()._init_state(name, p), "anchor": p}
+
+        def _update(self, name, p, g, state, t):
+            return super()._update(name, p, g + (p - state["anchor"]), state, t)
+
+    w = np.array([1.0, 2.0])
+    opt = L2SP(lr=0.1)
+    for _ in range(2):
+        opt.step({"w": w}, {"w": np.array([1.0, 1.0])})
+    assert np.allclose(w, [0.81, 1.81], rtol=0, atol=1e-15)
+    assert np.array_equal(opt.state_dict()["state"]["w"]["anchor"], [1.0, 2.0])
+
+
+@pytest.mark.parametrize("transform", ["e2", "expm"])
+def test_a_new_weight_a_subclass_keeps_is_never_overwritten(transform):
+    class Averaged(spectral.Pion):
+        snapshots: list = []
+
+        def _update(self, name, p, g, state, t):
+            new_p, st = super()._update(name, p, g, state, t)
+            self.snapshots.append(new_p)
+            return new_p, st
+
+    W, grads = _even_odd_setup()
+    opt = Averaged(lr=0.2, transform=transform)
+    opt.snapshots = []
+    seen = []
+    for g in grads:
+        opt.step({"W": W}, {"W": g})
+        seen.append(W.copy())
+    for kept, value in zip(opt.snapshots, seen):
+        assert np.array_equal(kept, value)
+
+
+def test_pion_update_with_one_workspace_never_overwrites_what_it_returned():
+    W, grads = _even_odd_setup()
+    hyper = spectral.Pion(lr=0.2, transform="expm")._pion_hyper()
+    ws = Workspace()
+    W1, st1, _ = pion_update(W, grads[0], init_pion_state(W, hyper), hyper, False, workspace=ws)
+    kept = W1.copy()
+    W2, _, _ = pion_update(W1, grads[1], st1, hyper, False, workspace=ws)
+    assert np.array_equal(W1, kept) and not np.shares_memory(W1, W2)
+
+
+def test_a_subclass_taking_two_sub_steps_still_changes_nothing_when_refused():
+    class TwoSubsteps(spectral.Pion):
+        def _update(self, name, p, g, state, t):
+            p1, s1 = super()._update(name, p, g, state, t)
+            return super()._update(name, p1, g, s1, t)
+
+    rng = np.random.default_rng(0)
+    P = {"a": rng.standard_normal((30, 10)), "b": rng.standard_normal((30, 10))}
+    opt = TwoSubsteps(lr=0.05)
+    for _ in range(2):
+        opt.step(P, {k: rng.standard_normal((30, 10)) for k in P})
+    before = opt.state_dict()
+    for _ in range(2):
+        with pytest.raises(NonFiniteUpdateError):
+            opt.step(P, {"a": rng.standard_normal((30, 10)),
+                         "b": 1e200 * rng.standard_normal((30, 10))})
+        after = opt.state_dict()
+        for k in ("m_out", "v_out", "m_in", "v_in"):
+            assert np.array_equal(before["state"]["a"][k], after["state"]["a"][k])
+
+
+@pytest.mark.parametrize("make", [lambda big: big[:, ::2], lambda big: big[::-1, :40],
+                                  lambda big: np.asfortranarray(big[:, :40])])
+def test_a_strided_or_fortran_parameter_steps_as_its_contiguous_copy(make):
+    rng = np.random.default_rng(1)
+    W = make(rng.standard_normal((120, 80)))
+    Wc = np.ascontiguousarray(W)
+    G = rng.standard_normal((120, 40))
+    o1, o2 = (spectral.Pion(lr=0.2, transform="expm") for _ in range(2))
+    for _ in range(3):
+        o1.step({"W": W}, {"W": G})
+        o2.step({"W": Wc}, {"W": G})
+        assert np.array_equal(W, Wc)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("shape", [(120, 40), (40, 120)])
+def test_muon_update_rms_in_either_memory_order(order, shape):
+    rng = np.random.default_rng(2)
+    W = np.array(rng.standard_normal(shape).astype(np.float32), order=order)
+    G = rng.standard_normal(shape).astype(np.float32)
+    old = W.copy(order="K")
     opt = spectral.Muon(lr=0.03, momentum=0.9, ns_steps=1, weight_decay=0.05)
     opt.step({"W": W}, {"W": G})
     assert opt.diagnostics["W"]["update_rms"] == float(np.linalg.norm(W - old) / np.sqrt(W.size))

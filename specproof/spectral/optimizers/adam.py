@@ -124,6 +124,8 @@ class Adam(Optimizer):
     """
 
     name = "Adam"
+    # its rules neither keep nor change p: Optimizer.step may pass a read-only view
+    _reads_parameters_only = True
     _decoupled = False
 
     def __init__(
@@ -186,6 +188,8 @@ class AdamW(Adam):
     """
 
     name = "AdamW"
+    # its rules neither keep nor change p: Optimizer.step may pass a read-only view
+    _reads_parameters_only = True
     _decoupled = True
 
     def __init__(

@@ -164,6 +164,8 @@ class Muon(Optimizer):
     """
 
     name = "Muon"
+    # its rules neither keep nor change p: Optimizer.step may pass a read-only view
+    _reads_parameters_only = True
 
     def __init__(
         self,
@@ -247,10 +249,11 @@ class Muon(Optimizer):
         O *= self.lr * scale
         new_p = p * (1.0 - self.lr * self.weight_decay)
         new_p -= O
-        # O's memory, viewed C-ordered (a tall O is the transpose of a C-ordered array):
-        # the norm then sums new_p - p in the order it always did
-        flat = O if O.flags.c_contiguous else O.T.reshape(-1).reshape(O.shape)
-        moved = np.subtract(new_p, p, out=flat)
+        # into O's memory laid out as new_p is (a tall O is the transpose of a C-ordered
+        # array, new_p follows the parameter's order): the norm then sums new_p - p in
+        # the order it always did
+        order = "F" if new_p.flags.f_contiguous and not new_p.flags.c_contiguous else "C"
+        moved = np.subtract(new_p, p, out=O.ravel(order="K").reshape(p.shape, order=order))
         self._current_diagnostics = {
             "update_rms": float(np.linalg.norm(moved) / np.sqrt(p.size))
         }

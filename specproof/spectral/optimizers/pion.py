@@ -104,6 +104,8 @@ class Pion(Optimizer):
     """
 
     name = "Pion"
+    # its rules neither keep nor change p: Optimizer.step may pass a read-only view
+    _reads_parameters_only = True
 
     def __init__(
         self,
@@ -124,8 +126,10 @@ class Pion(Optimizer):
     ) -> None:
         super().__init__()
         self._workspaces: dict[str, Workspace] = {}
-        # per parameter: the moment arrays the last step wrote, and those it replaced
-        self._written: dict[str, tuple[dict, dict]] = {}
+        # per parameter: a set of moment arrays no state holds (free to write), and the sets
+        # the step in progress wrote into
+        self._free: dict[str, dict[str, np.ndarray]] = {}
+        self._written: dict[str, list[dict[str, np.ndarray]]] = {}
         self.lr = as_float(lr, "lr", minimum=0.0, strict_minimum=True)
         self.rms = as_float(rms, "rms", minimum=0.0, strict_minimum=True)
         self.betas = beta_pair(betas)
@@ -162,7 +166,25 @@ class Pion(Optimizer):
         ``exclude`` must name a parameter (``ArgumentError``, nothing changed)."""
         if not self._state:
             self.adamw.check_exclude(params)
-        super().step(params, grads)
+        self._written = {}
+        before = {name: _moments(st) for name, st in self._state.items()}
+        try:
+            super().step(params, grads)
+        except BaseException:
+            # nothing landed: the state is as it was, and what the step wrote is free
+            for name, sets in self._written.items():
+                self._free[name] = sets[0]
+            raise
+        finally:
+            written, self._written = self._written, {}
+        for name, sets in written.items():
+            # the state now holds one of these sets; another one is free (the state the
+            # step replaced, or a set a subclass's extra sub-step wrote)
+            held = {id(a) for a in _moments(self._state.get(name, {})).values()}
+            for candidate in [before.get(name, {})] + sets:
+                if candidate and not any(id(a) in held for a in candidate.values()):
+                    self._free[name] = candidate
+                    break
 
     def routes_to_pion(self, name: str, shape: tuple[int, ...]) -> bool:
         """Whether parameter ``name`` of this shape takes the Pion rule (else AdamW)."""
@@ -214,10 +236,10 @@ class Pion(Optimizer):
         # 4096 x 4096 arrays page-fault through all their memory on every step)
         ws = self._workspaces.setdefault(name, Workspace())
         spare = self._spare_moments(name, state)
+        self._written.setdefault(name, []).append(spare)
         new_p, new, self._current_diagnostics = pion_update(
             p, g, state, self._pion_hyper(), inplace=False, buffers=spare, workspace=ws,
             keep_generators=True)
-        self._written[name] = (spare, {k: state[k] for k in spare})
         # a low-rank factor may be W itself, which the step reads in place from the
         # parameter (overwritten once the step lands): reported as a copy
         factors = self._current_diagnostics.get("factors") or {}
@@ -236,22 +258,29 @@ class Pion(Optimizer):
         >>> opt.release_buffers()
         """
         self._workspaces.clear()
-        self._written.clear()
+        self._free.clear()
 
     def _spare_moments(self, name: str, state: State) -> dict[str, np.ndarray]:
         """Arrays for the new moment matrices, which become the state if the step lands.
 
         The step writes its moments into these rather than new arrays, so the state passed
-        in stays as it was if the step (or another parameter's) raises. Once a step has
-        landed, the arrays it replaced are free and take the next step's moments.
+        in stays as it was if the step (or another parameter's) raises. :meth:`step` keeps
+        track of which set is free: after a step lands, the one the state no longer holds.
         """
-        keys = [k for k in state if k[:2] in ("m_", "v_") and k[2:] in ("out", "in")]
-        written, replaced = self._written.pop(name, ({}, {}))
-        landed = bool(written) and all(state.get(k) is written.get(k) for k in keys)
-        spare = replaced if landed else written
-        return {k: (spare[k] if k in spare and spare[k].shape == state[k].shape
-                    and spare[k].dtype == state[k].dtype else np.empty_like(state[k]))
+        keys = list(_moments(state))
+        free = self._free.pop(name, {})
+        held = {id(a) for a in _moments(state).values()}
+        if any(id(a) in held for a in free.values()):
+            free = {}  # never the arrays being read (a sub-step's state, a stale set)
+        return {k: (free[k] if k in free and free[k].shape == state[k].shape
+                    and free[k].dtype == state[k].dtype else np.empty_like(state[k]))
                 for k in keys}
+
+
+def _moments(state: State) -> dict[str, np.ndarray]:
+    """The state's moment matrices (``m_out``, ``v_out``, ``m_in``, ``v_in``)."""
+    return {k: v for k, v in state.items()
+            if k[:2] in ("m_", "v_") and k[2:] in ("out", "in") and isinstance(v, np.ndarray)}
 
 
 __all__ = ["LOW_RANK", "MOMENTA", "PION_KEYS", "SIDES", "LowRankGenerator", "Pion"]

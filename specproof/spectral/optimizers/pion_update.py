@@ -279,13 +279,14 @@ def pion_update(
             new_W = lowrank["in"].right(X, s, tr, X_is_W="out" not in acting)
         else:
             # X A = W A when the out side did not act: the known product is reused
-            # the product with the formed factor goes into a workspace array: the caller
-            # (the numpy optimizer) copies the new weight into the parameter at once
+            # the product with the formed factor goes into a workspace array that is
+            # reused only once nothing refers to it (the optimizer copies the new weight
+            # into the parameter; a caller that keeps it keeps its values)
             new_W = apply_dense_right(X, A["in"], s, tr,
                                       XA=WA if "out" not in acting else None,
                                       overwrite_a=scratch_generators,
                                       factor_out=None if workspace is None else
-                                      workspace.array("weight_in", W.shape[::-1], W.dtype))
+                                      workspace.unshared("weight_in", W.shape[::-1], W.dtype))
     diagnostics = {
         # with inplace the transform may have used a generator's memory (torch's Cayley
         # solve builds I - sA/2 there), so none is reported

@@ -39,6 +39,8 @@ class SGD(Optimizer):
     """
 
     name = "SGD"
+    # its rules neither keep nor change p: Optimizer.step may pass a read-only view
+    _reads_parameters_only = True
 
     def __init__(
         self,

@@ -167,8 +167,8 @@ def _even_odd_action(
     tolerance as :func:`_taylor_action`). ``C`` is kept as ``(B / nu)^2`` (``nu`` the norm
     estimate, :func:`square_skew`) and scaled by ``(h nu)^2`` in each product; ``square``
     and ``CX = square_times(square, X)``, when known, are used instead of computing them
-    (``CX`` is then overwritten). With a workspace ``ws`` the temporaries and the result
-    are its arrays (the result is overwritten by the next call with ``ws``).
+    (``CX`` is then overwritten). With a workspace ``ws`` the temporaries are its arrays,
+    and the result one of :meth:`Workspace.unshared`'s (reused once nothing refers to it).
     """
     nu = norm2_estimate(B) if norm is None else norm
     if nu == 0.0 or s == 0.0:
@@ -220,7 +220,9 @@ def _even_odd_action(
             tail = r * r / math.factorial(2 * k + 2) / (1.0 - r / (2 * k + 3))
             if p_norm * tail <= tol:
                 break
-        x = B @ odd if ws is None else np.matmul(B, odd, out=ws.array("result", shape, dtype))
+        # the result (handed to the caller) comes from the pool that never reuses an
+        # array still referenced: a caller that keeps it keeps its values
+        x = B @ odd if ws is None else np.matmul(B, odd, out=ws.unshared("result", shape, dtype))
         x *= h
         x += even
     return x

@@ -8,8 +8,9 @@ reused one took 0.02 s (measured on a 2-core Intel VM), and the faults were 0.9 
 6.3 s step. A :class:`Workspace` hands out the same array for the same name, shape and
 dtype on every step instead.
 
-Only temporaries go here: nothing a step returns or stores may live in a workspace,
-since the next step overwrites it.
+Only temporaries go in :meth:`Workspace.array`: the next step overwrites it. What a step
+hands out (Pion's reported generators, its new weight) comes from
+:meth:`Workspace.unshared`, which reuses an array only once nothing else refers to it.
 """
 
 from __future__ import annotations
