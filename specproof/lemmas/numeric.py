@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -211,6 +212,10 @@ def margin_function(statement: Any) -> Callable[[np.ndarray], float]:
             ok = not isinstance(value, (bool, np.bool_, str, bytes, complex, np.complexfloating))
             try:
                 out = float(value) if ok and np.ndim(value) == 0 else None
+            except OverflowError:
+                # an exact integer or Fraction beyond float64 (-10**400): its float is an
+                # infinity of its sign, the answer it gives (float() raised a traceback)
+                out = -math.inf if value < 0 else math.inf
             except (TypeError, ValueError):
                 out = None
             if out is None:

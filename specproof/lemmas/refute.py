@@ -1,12 +1,14 @@
 """``refute``: search for a counterexample, shrink it, confirm it exactly.
 
 The search (:mod:`~specproof.lemmas.search`) draws from structured ensembles and runs
-multistart local optimisation of the normalised margin within a time budget. Every
-violation seen is shrunk to the simplest rational point that still violates
-(:mod:`~specproof.lemmas.shrink`) and confirmed in exact or interval arithmetic
-(:mod:`~specproof.lemmas.confirm`). A confirmed one is :class:`Refuted`; one that cannot
-be confirmed is a :class:`NumericalCounterexample`; none is :class:`Undecided`, with the
-tightest case seen. Ctrl-C stops the search and returns what was found so far.
+multistart local optimisation of the normalised margin within a time budget, and sweeps
+magnitudes (:class:`~specproof.lemmas.magnitudes.MagnitudeSweep`: ``x <= 10**300`` is false
+only beyond every draw). Every violation seen is shrunk to the simplest rational point
+that still violates (:mod:`~specproof.lemmas.shrink`) and confirmed in exact or interval
+arithmetic (:mod:`~specproof.lemmas.confirm`). A confirmed one is :class:`Refuted`; one
+that cannot be confirmed is a :class:`NumericalCounterexample`; none is
+:class:`Undecided`, with the tightest case seen. Ctrl-C stops the search and returns what
+was found so far.
 
 Examples
 --------
@@ -33,6 +35,7 @@ import sympy
 from specproof.lemmas.closed import decide_closed, is_closed
 from specproof.lemmas.confirm import Unconfirmable, confirm
 from specproof.lemmas.exact_points import exact_fallback
+from specproof.lemmas.magnitudes import SWEPT, MagnitudeSweep
 from specproof.lemmas.real_conditions import undecided_reason
 from specproof.lemmas.search import Candidate, Searcher
 from specproof.lemmas.shrink import shrink
@@ -156,6 +159,57 @@ def _try_confirm(s: Searcher, cand: Candidate) -> Refuted | NumericalCounterexam
                                    float(s.margin(xf)), cand.how, reason)
 
 
+def _sweep_round(s: Searcher, sweep: MagnitudeSweep, out_of_time: Any, seconds: float,
+                 check_best: Any) -> Refuted | None:
+    """One slice of the magnitude sweep: its float points (a violation is shrunk and
+    confirmed by ``check_best``, as any other), then its exact points."""
+    end = time.monotonic() + seconds
+
+    def stop() -> bool:
+        return out_of_time() or time.monotonic() > end
+
+    done = sweep.run_floats(stop)
+    if s.best_value() < 0:
+        found = check_best()
+        if found:
+            return found
+    if not done or s.st.is_black_box:  # a callable's float is its own answer
+        return None
+    points = sweep.exact_points()
+    while sweep.exact_position < len(points) and not stop():
+        z = points[sweep.exact_position]
+        sweep.exact_position += 1
+        x = z if s.layout.identity else s.layout.to_point_exact(z)
+        began = time.monotonic()
+        try:
+            c = confirm(s.st, dict(zip(s.st.variables, x)), seconds=seconds / 4)
+        except (ValueError, ArithmeticError):
+            # Unconfirmable (outside the domain, not real there, not enclosable in time),
+            # or sympy's own evaluation of a huge point raising (1.14's factorint: "... is
+            # not a prime factor of ..." for sqrt of a 600-digit integer): no decision
+            c = None
+        sweep.exact_tried += 1
+        if time.monotonic() - began > seconds:
+            # sympy's exact evaluation is not bounded by confirm's seconds: one point
+            # took longer than the whole slice, so the others may as well
+            sweep.exact_position = len(points)
+        if c is not None and c.violated:
+            how = ("magnitude sweep, exact evaluation at a point where float64 overflowed or "
+                   "beyond its range; "
+                   + ("confirmed exactly in rational arithmetic" if c.exact
+                      else "confirmed with certified interval enclosures (arb)"))
+            return Refuted(s.st.text, user_point(s.st, list(x)), c.lhs, c.rhs, c.margin, how,
+                           s.st.relation)
+    return None
+
+
+def _sweep_note(sweep: MagnitudeSweep) -> str:
+    exact = sweep.exact_tried
+    return (f"magnitude sweep: {sweep.evaluated} points at ±10^k (k from -320 to 308)"
+            + (f" and {exact} evaluated exactly where float64 overflowed or beyond it"
+               if exact else ""))
+
+
 def _exactly_inside(st: Any, x: Sequence[Fraction]) -> bool:
     """Whether the rational point ``x`` lies in the statement's domain, decided exactly.
 
@@ -268,6 +322,9 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
     numerical: NumericalCounterexample | None = None
     rounds = starts = 0
     exact_note: str | None = None
+    sweep: MagnitudeSweep | None = None
+    # the magnitude sweep's share of each round: it must not crowd out the draws
+    sweep_slice = max(0.02, float(budget) / 20)
 
     def nothing_finite() -> bool:  # as _tightest: no feasible point with a finite value
         return not any(c.value <= 1.0 for c in s.best)
@@ -275,7 +332,9 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
     def check_best() -> Refuted | None:
         nonlocal numerical
         for cand in [c for c in s.best if c.value < 0][:3]:
-            key = np.round(cand.z, 9).tobytes()
+            with np.errstate(over="ignore"):  # z * 1e9 overflows past 1.8e299
+                rounded = np.round(cand.z, 9)
+            key = np.where(np.isfinite(rounded), rounded, cand.z).tobytes()
             if key in tried_confirm:
                 continue
             tried_confirm.add(key)
@@ -307,8 +366,17 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
                 if found:
                     show.done()
                     return found
-            pool = s.best[: 2] + [Candidate(z, s.layout.to_point(z), s.objective(z), "restart")
-                                  for z in [s.draw("gaussian")]]
+            if sweep is None:  # after a round, so that its base is the best point so far
+                sweep = MagnitudeSweep(s)
+            found = _sweep_round(s, sweep, out_of_time, sweep_slice, check_best)
+            if found:
+                show.done()
+                return found
+            # not from the sweep's points at 1e308: their finite differences overflow, and
+            # one that was not confirmed would be a start again in every round
+            pool = [c for c in s.best if c.how != SWEPT][:2] + [
+                Candidate(z, s.layout.to_point(z), s.objective(z), "restart")
+                for z in [s.draw("gaussian")]]
             for cand in pool:
                 if out_of_time():
                     break
@@ -334,6 +402,8 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
     tried = (f"{s.evaluations} points from {', '.join(ensembles)} ({rounds} rounds)",
              f"{starts} local optimisations of the normalised margin",
              f"budget {budget:.3g} s, seed {seed!r}")
+    if sweep is not None and sweep.evaluated:
+        tried += (_sweep_note(sweep),)
     if nothing_finite() and exact_note is None:
         # past the budget: a few more seconds at most, each point bounded as well
         extra = max(1.0, float(budget) / 4)

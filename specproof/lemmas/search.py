@@ -6,7 +6,9 @@ homogeneous statement cannot escape to 0 or infinity, and which tells rounding (
 of 1e-16 of the terms) from a violation. Points outside the domain score
 ``1 + violation``. Ensembles: gaussian (three scales), rademacher, integer, uniform (in a
 box), and for matrix variables rank-one, low-rank, near-commuting pairs, ill-conditioned,
-orthogonal and PSD draws.
+orthogonal and PSD draws. The draws stay within about 40 in size, so a
+:class:`MagnitudeSweep` adds points at ``±10^k`` over float64's range (and, decided
+exactly, where the floats overflow and beyond them).
 
 Examples
 --------
@@ -111,12 +113,12 @@ class Searcher:
 
     def normalised(self, x: np.ndarray) -> float:
         d = self.margin(x)
+        if self.sides is None:
+            return _black_box_normalised(d, self.st.relation)
         if not math.isfinite(d):
             return math.inf
         if self.st.relation == "==":
             d = -abs(d)
-        if self.sides is None:
-            return d / (1.0 + abs(d))
         scale = self.scale(x) + 1e-300
         return d / scale if math.isfinite(scale) else math.inf
 
@@ -132,11 +134,14 @@ class Searcher:
         z = np.asarray(z, dtype=float)
         v = self.objective(z)
         if math.isfinite(v):
-            cand = Candidate(z.copy(), self.layout.to_point(z), v, how)
-            self.best.append(cand)
-            self.best.sort(key=lambda c: c.value)
-            del self.best[self.keep:]
+            self.remember(Candidate(z.copy(), self.layout.to_point(z), v, how))
         return v
+
+    def remember(self, cand: Candidate) -> None:
+        """Keep ``cand`` among the best points (the ``keep`` smallest values)."""
+        self.best.append(cand)
+        self.best.sort(key=lambda c: c.value)
+        del self.best[self.keep:]
 
     def best_value(self) -> float:
         return self.best[0].value if self.best else math.inf
@@ -276,10 +281,13 @@ class Searcher:
             return best
         for method in ("L-BFGS-B", "Nelder-Mead"):
             try:
-                res = minimize(f, best.z, method=method, bounds=bounds,
-                               options={"maxiter": 400} if method == "L-BFGS-B"
-                               else {"maxiter": 200 * max(1, len(best.z)), "xatol": 1e-12,
-                                     "fatol": 1e-15})
+                # the finite differences of a large point overflow: a RuntimeWarning (an
+                # error under -W error) in scipy, not a problem for the search
+                with np.errstate(all="ignore"):
+                    res = minimize(f, best.z, method=method, bounds=bounds,
+                                   options={"maxiter": 400} if method == "L-BFGS-B"
+                                   else {"maxiter": 200 * max(1, len(best.z)), "xatol": 1e-12,
+                                         "fatol": 1e-15})
             except TimeoutError:
                 break
             if math.isfinite(res.fun) and res.fun < best.value:
@@ -291,6 +299,30 @@ class Searcher:
         del self.best[self.keep:]
         return best
 
+
+
+def _black_box_normalised(d: float, relation: str) -> float:
+    """A callable's answer ``d`` as a normalised margin in [-1, 1] (inf: no answer).
+
+    A callable's float is its own answer, infinities included: ``-inf`` is negative, so a
+    violation (it scored ``inf``, "no value", and a gap of ``-inf`` on half the line was
+    never reported), and ``+inf`` is ``>= 0``, so it holds there. NaN answers nothing, like
+    an exception.
+
+    Examples
+    --------
+    >>> _black_box_normalised(-math.inf, ">="), _black_box_normalised(math.inf, ">=")
+    (-1.0, 1.0)
+    >>> _black_box_normalised(math.nan, ">=")
+    inf
+    """
+    if math.isnan(d):
+        return math.inf
+    if relation == "==":
+        d = -abs(d)
+    if math.isinf(d):
+        return math.copysign(1.0, d)
+    return d / (1.0 + abs(d))
 
 
 def _inward(lo: Any, hi: Any) -> tuple[float, float]:

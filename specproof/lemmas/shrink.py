@@ -1,6 +1,8 @@
 """Shrink a violating point toward the simplest one that still violates.
 
-Each coordinate is tried at 0, then ±1, then small integers, then the *simplest* rational
+Each coordinate is tried at 0, then ±1 (then, for a float of 2**53 or more, an integer
+with binary noise in its low digits, its leading digit times a power of ten), then small
+integers, then the *simplest* rational
 (smallest denominator, found on the Stern–Brocot tree by continued fractions) within a
 distance that halves until the violation holds; a pass repeats while anything changes. The
 violation test is the caller's; a coordinate is only ever replaced by a value for which it
@@ -18,6 +20,7 @@ Fraction(26, 45)
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 
@@ -50,9 +53,22 @@ def simplest_between(a: Fraction, b: Fraction) -> Fraction:
 _ONE_SIDED_AFTER = 12
 
 
+# floats this large are integers whose low digits are binary noise
+_LEADING_DIGIT_FROM = 2**53
+_FLOAT_MAX = Fraction(sys.float_info.max)
+
+
 def _candidates(x: Fraction) -> list[Fraction]:
     sign = 1 if x >= 0 else -1
     out = [Fraction(0), Fraction(sign), Fraction(-sign)]
+    if _LEADING_DIGIT_FROM <= abs(x) <= _FLOAT_MAX:
+        # x itself is an integer, so it was its own round(): 1e301 stayed
+        # 10000000000000000524...(302 digits) instead of 10**301. Its leading digit times a
+        # power of ten, toward 0 first, while a float (the caller's test is in floats)
+        n = int(abs(x))
+        e = len(str(n)) - 1
+        lead = n // 10**e
+        out += [sign * Fraction(d * 10**e) for d in (lead, lead + 1) if d * 10**e <= _FLOAT_MAX]
     r = round(x)
     out += [Fraction(r), Fraction(math.floor(x)), Fraction(math.ceil(x))]
     return out
