@@ -54,10 +54,13 @@ def rationalize(X: Any, data_bits: int | None = None) -> tuple[tuple[Fraction, .
         for j, x in enumerate(row):
             if isinstance(x, (bool, np.bool_)):
                 raise ArgumentTypeError(f"X[{i}][{j}] is a bool; expected a number")
-            if isinstance(x, (float, np.floating)) and not math.isfinite(float(x)):
+            if isinstance(x, (float, np.floating)) and not np.isfinite(x):
                 raise ArgumentError(f"X has a non-finite entry {x} at index ({i}, {j})")
             try:
-                r = Fraction(x.item() if isinstance(x, (np.floating, np.integer)) else x)
+                # a numpy float exactly, long double included (its .item() is itself,
+                # which Fraction refused as "not a number")
+                r = (Fraction(*x.as_integer_ratio()) if isinstance(x, np.floating)
+                     else Fraction(x.item() if isinstance(x, np.integer) else x))
             except (TypeError, ValueError) as exc:
                 raise ArgumentTypeError(
                     f"X[{i}][{j}] = {x!r} is not a number or rational string") from exc

@@ -179,6 +179,41 @@ def _number(v: Any, what: str) -> sympy.Expr:
     return out
 
 
+def _refuse_unresolved(s: sympy.Symbol, lo: sympy.Expr, hi: sympy.Expr) -> None:
+    """Refuse a box on ``s`` that float64 shows as a single point other than itself.
+
+    The search evaluates in floats: ``[0, 1e-400]`` was the single float 0.0, and
+    ``refute("x <= 0")`` on it passed though ``x = 1e-400`` is a counterexample;
+    ``[1, 1 + 1e-400]`` is the single float 1.0 in the same way. (``[1e-400, 1]`` is
+    kept: its floats from 5e-324 up lie in it.)
+    """
+    a, b = float(lo), float(hi)
+    if a != b or (lo == hi and (lo == 0 or a != 0)):
+        return
+    if a == 0:
+        which = ("upper" if lo == 0 else "lower") if (lo == 0) != (hi == 0) else None
+        bound = f"the {which} bound of {s}, {_shown(hi if which == 'upper' else lo)}, is" \
+            if which else f"the bounds of {s}, [{_shown(lo)}, {_shown(hi)}], are"
+        raise StatementError(f"box: {bound} nonzero but below float64's resolution "
+                             "(it rounds to 0.0; the smallest float is about 4.9e-324), "
+                             "and the search, which evaluates in floats, would see only "
+                             "the point 0 of the box; give bounds float64 can tell "
+                             "apart from 0")
+    raise StatementError(f"box: the bounds of {s} differ by {_shown(hi - lo)}, less than "
+                         f"float64 can resolve there (both round to {a!r}), and the "
+                         "search, which evaluates in floats, would see a single point; "
+                         "give a wider box, or lo == hi for a single value")
+
+
+def _shown(v: sympy.Expr) -> str:
+    """``v`` to 3 digits, or as written where that is long (``exp(-exp(1000))``)."""
+    try:
+        text = sympy.sstr(sympy.N(v, 3))
+    except (TypeError, ValueError):
+        text = ""
+    return text if 0 < len(text) <= 30 else sympy.sstr(v)[:60]
+
+
 def box(bounds: Mapping[Any, tuple[Any, Any]] | None = None, **named: tuple[Any, Any]) -> Domain:
     """``lo <= s <= hi`` for each symbol: ``box({x: (-1, 1)})`` or ``box(x=(-1, 1))``.
 
@@ -207,6 +242,7 @@ def box(bounds: Mapping[Any, tuple[Any, Any]] | None = None, **named: tuple[Any,
                                  "give rational or decimal bounds") from None
         if not ordered:
             raise StatementError(f"box: the bound of {s} is empty ({lo} > {hi})")
+        _refuse_unresolved(s, lo, hi)
         syms.append(s)
         params.append((lo, hi))
         ineqs += [s - lo, hi - s]
@@ -225,6 +261,12 @@ def _round(kind: str, symbols: Iterable[Any], radius: Any, center: Any) -> Domai
             f"an irrational sphere as a constraint, e.g. constraints('x**2 + y**2 == 2')")
     if not r > 0:
         raise StatementError(f"{kind}: radius must be > 0, got {r}")
+    if float(r) == 0:
+        # the search evaluates in floats: a radius of 1e-400 is a ball of one point
+        raise StatementError(f"{kind}: radius {_shown(r)} is nonzero but below float64's "
+                             "resolution (it rounds to 0.0), and the search, which "
+                             "evaluates in floats, would see only the center; give a "
+                             "radius float64 can tell from 0")
     center = center if center is not None else [0] * len(syms)
     c = tuple(_number(v, f"{kind} center") for v in center)
     if len(c) != len(syms):

@@ -157,6 +157,7 @@ def parse_statement(text: str, given: Sequence[Any] = ()) -> Any:
             raise reader.fail(node, f"{sympy.sstr(side)[:60]} is not real (it contains the "
                                     "imaginary unit)")
     mats = [v for v in names.values() if isinstance(v, mx.Matrix)]
+    reader.nonzero = reader.cancelled(lhs, rhs)
     # a variable of a sqrt's or log's argument stays a variable even when sympy cancelled
     # it from both sides: sqrt(y - x**2)**2 + x**2 is y, but the statement is claimed only
     # where y >= x**2 (without x the rule was dropped and y = -1 "refuted" a true statement)

@@ -80,7 +80,9 @@ class _Reader:
         self.defined: list[Any] = []
         self.positive: list[Any] = []  # log's arguments: real where > 0
         # denominators sympy cancelled (x/x is 1 to it): defined where != 0, and their
-        # variables stay variables ("x/x + y >= 5" was refuted at y = 0, without an x)
+        # variables stay variables ("x/x + y >= 5" was refuted at y = 0, without an x);
+        # every denominator written is noted, and cancelled() keeps those cancelled
+        self.denominators: list[Any] = []
         self.nonzero: list[Any] = []
         # the same for a constant whose sign sympy cannot find (it still rewrites
         # exp(log(c)) to c): certified later with arb (real_conditions), with its node
@@ -105,15 +107,38 @@ class _Reader:
         elif not a.is_Rational:  # 1/0 and sqrt(-2) are named by the checks of the value
             raise self.fail(node, cond.violation("sympy"))
 
-    def _cancelled(self, b: Any, value: Any) -> None:
-        """Record the denominator ``b`` when its variables left the quotient's denominator
-        (sympy cancelled it): the statement is defined only where ``b != 0``."""
-        if not (isinstance(b, sympy.Expr) and b.free_symbols and b.is_zero is not False
-                and isinstance(value, sympy.Expr)):
-            return
-        den = sympy.fraction(sympy.together(value))[1]
-        if not b.free_symbols <= den.free_symbols:
-            self.nonzero.append(b)
+    def _denominator(self, b: Any) -> None:
+        """Note ``b``, a denominator as written (of a ``/``, or the base of a negative
+        power), when it has variables and may be 0: :meth:`cancelled` decides at the end
+        whether sympy cancelled it (``x/x``, ``x*x**-1`` and ``1/(1/x)`` are 1, 1 and x
+        to it)."""
+        if isinstance(b, sympy.Expr) and b.free_symbols and b.is_zero is not False:
+            self.denominators.append(b)
+
+    def cancelled(self, lhs: Any, rhs: Any) -> list[Any]:
+        """The denominators written whose zeros the statement as read no longer has: each
+        is kept as ``b != 0`` (where the statement is defined).
+
+        Decided once both sides are read, since a denominator is cancelled by what is
+        around it (``x * x**-1``: the power alone still divides by x), and against the
+        denominator of ``lhs - rhs``, where the search and the exact check evaluate. A
+        rational ``b`` is kept as its numerator (``x + 1/y != 0`` as ``x*y + 1 != 0``;
+        ``y != 0`` is a denominator of its own).
+        """
+        if not self.denominators or not all(isinstance(v, sympy.Expr) for v in (lhs, rhs)):
+            return []
+        den = sympy.fraction(sympy.together(lhs - rhs))[1]
+        kept: list[Any] = []
+        for b in dict.fromkeys(self.denominators):
+            num = sympy.fraction(sympy.together(b))[0]
+            if not num.free_symbols or _vanishes_with(den, num):
+                continue
+            # the bases of its factors: (x + y)**40 != 0 is x + y != 0, whose square the
+            # domain expands (the 80th power took a minute)
+            simple = sympy.Mul(*sorted(_bases(num), key=sympy.default_sort_key))
+            if simple not in kept:
+                kept.append(simple)
+        return kept
 
     def fail(self, node: ast.AST, what: str) -> StatementError:
         return StatementError(f"{what} at column {_col(node, self.cols)}")
@@ -186,6 +211,10 @@ class _Reader:
                     constant_base = True
             if isinstance(node.op, ast.Div):
                 self.need(node, "!= 0", b, "its denominator")  # Z/Z: 1 to sympy
+                self._denominator(b)
+            if (isinstance(node.op, (ast.Pow, ast.BitXor)) and isinstance(b, sympy.Expr)
+                    and b.is_number and b.is_negative):
+                self._denominator(a)  # x**-2 divides by x (x**-2 * x**2 is 1 to sympy)
             if (isinstance(node.op, (ast.Pow, ast.BitXor)) and isinstance(b, sympy.Expr)
                     and not b.is_number and isinstance(a, sympy.Expr)
                     and a.is_positive is not True and not constant_base):
@@ -202,8 +231,6 @@ class _Reader:
                                       "divide by or raise to scalars only")
             try:
                 value = op(a, b)
-                if isinstance(node.op, ast.Div):
-                    self._cancelled(b, value)
             except StatementError:
                 raise
             except (TypeError, ValueError, AttributeError) as exc:
@@ -346,6 +373,41 @@ class _Reader:
             # take: one line naming the call
             raise self.fail(node, f"{f.id}: {_first_line(exc)}") from None
         return self.real(node, out)
+
+
+_FACTOR_MONOMIALS = 2_000  # beyond this a polynomial test is not tried at parse time
+
+
+def _bases(e: Any) -> set[Any]:
+    """The bases of the factors of a product (``x**2*(x + y)``: x and x + y)."""
+    return {a.base if a.is_Pow and a.exp.is_positive else a for a in sympy.Mul.make_args(e)
+            if a.free_symbols}
+
+
+def _vanishes_with(den: Any, num: Any) -> bool:
+    """True when ``den`` is 0 wherever ``num`` is: each factor of ``num`` is a factor of
+    ``den`` as written, or (polynomials of moderate size) each irreducible factor of it
+    divides ``den``; for what is neither, when ``den`` has all of ``num``'s variables (the
+    rule before: ``1/sqrt(x)`` keeps x). A False keeps ``num != 0``, which is then only
+    redundant where the statement is undefined anyway."""
+    from math import comb
+
+    from specproof.lemmas.prove_limits import degree_bound
+
+    pending = [f for f in _bases(num) if f not in _bases(den) and -f not in _bases(den)]
+    if not pending:
+        return True
+    gens = sorted(num.free_symbols | den.free_symbols, key=str)
+    sizes = [degree_bound(e, gens) for e in (den, *pending)]
+    if all(d is not None and comb(len(gens) + d, d) <= _FACTOR_MONOMIALS for d in sizes):
+        try:
+            d = sympy.Poly(den, *gens)
+            return all(d.rem(sympy.Poly(g, *gens)).is_zero for f in pending
+                       for g, _ in sympy.factor_list(f, *gens)[1] if g.free_symbols)
+        except (sympy.polys.polyerrors.BasePolynomialError, NotImplementedError,
+                ValueError, TypeError):
+            pass  # a coefficient sympy cannot factor over: the variables decide
+    return num.free_symbols <= den.free_symbols
 
 
 def _non_real_constant(value: Any) -> bool:

@@ -309,9 +309,13 @@ def _identity(st, text: str, t0: float) -> Proved | Undecided:
 
 def _degree_or_zero(st) -> int:
     """Degree of the identity's lhs; 0 where it is not a polynomial in the variables
-    (``sqrt(x**2) == abs(x)``: sympy reads both sides as ``Abs(x)``, the difference is 0)."""
+    (``sqrt(x**2) == abs(x)``: sympy reads both sides as ``Abs(x)``, the difference is 0)
+    or where it is the zero polynomial (``x - x == 0``: sympy's degree of 0 is -oo, and
+    ``int(-oo)`` raised OverflowError on a true identity)."""
+    if not st.variables:
+        return 0
     try:
-        return int(sympy.Poly(sympy.expand(st.lhs), *st.variables).total_degree()) \
-            if st.variables else 0
+        poly = sympy.Poly(sympy.expand(st.lhs), *st.variables)
     except sympy.PolynomialError:
         return 0
+    return 0 if poly.is_zero else int(poly.total_degree())

@@ -189,6 +189,8 @@ def _from_relation(rel: Any, given: list[Any], text: str = "",
     if relation is None:
         raise ArgumentTypeError(f"a statement is a relation (>=, <=, ==), a string, a callable "
                                 f"or a Statement; got {type(rel).__name__}")
+    for side, where in ((rel.lhs, "left"), (rel.rhs, "right")):
+        _refuse_not_finite(side, where)
     lhs, rhs = (rationalize_floats(sympy.sympify(s)) for s in (rel.lhs, rel.rhs))
     _realify(lhs - rhs)  # refuses two variables of one name, across the sides too
     lhs, rhs = (_realify(e) for e in (lhs, rhs))
@@ -216,6 +218,23 @@ def _from_relation(rel: Any, given: list[Any], text: str = "",
     if not text:
         text = f"{as_written(lhs)} {relation} {as_written(rhs)}"
     return Statement(variables, lhs, rhs, relation, domain, text, mats)
+
+
+_NOT_FINITE = ((sympy.nan, "nan", "sympy's not-a-number"),
+               (sympy.zoo, "zoo", "sympy's complex infinity"),
+               (sympy.oo, "oo", "infinity"), (-sympy.oo, "oo", "infinity"))
+
+
+def _refuse_not_finite(side: Any, where: str) -> None:
+    """Refuse a side built in Python that holds ``oo``, ``zoo`` or ``nan``, as the string
+    reader refuses the names: ``GreaterThan(x, oo, evaluate=False)`` was UNDECIDED, and
+    ``x >= zoo`` a raw KeyError 'ComplexInfinity' in the search."""
+    if not isinstance(side, sympy.Basic):
+        return
+    for value, name, what in _NOT_FINITE:
+        if side.has(value):
+            raise StatementError(f"{name!r} is {what}, not a finite real number (the "
+                                 f"{where} side is {sympy.sstr(side)[:60]})")
 
 
 def _by_name(domain: Domain, variables: Sequence[sympy.Symbol]) -> Domain:

@@ -96,3 +96,17 @@ def test_output_is_written_when_given(tmp_path):
     p = tmp_path / "c.json"
     cert = certify(np.eye(2), q=4, output=p)
     assert p.is_file() and check(str(p)).ok and check(str(p)).statement == cert.short_statement
+
+
+def test_rationalize_reads_a_long_double_exactly():
+    # np.longdouble(...).item() is the long double itself, which Fraction refused ("is not
+    # a number or rational string"); a long double beyond float64 is finite, not "inf"
+    from fractions import Fraction
+
+    import numpy as np
+
+    from specproof.certificates.certify_inputs import rationalize
+
+    third, big = np.longdouble(1) / 3, np.longdouble(2) ** 2000
+    r = rationalize(np.array([[third, big]], dtype=np.longdouble))
+    assert r[0][0] == Fraction(*third.as_integer_ratio()) and r[0][1] == 2**2000
