@@ -92,6 +92,8 @@ def _private_parameter(opt: Any, value: Any, work: Any) -> np.ndarray:
     that its update sums in the order a contiguous one does.
     """
     p = np.asarray(value, dtype=work)
+    if not np.may_share_memory(p, value):
+        return p  # converted to the working dtype: already the step's own copy
     if type(opt).__dict__.get("_reads_parameters_only", False) and p.flags.c_contiguous:
         p = p.view()
         p.flags.writeable = False
