@@ -83,6 +83,10 @@ def _real_values(values, name: str) -> np.ndarray:
                          f"({name}.compressed(), with the same mask on the other argument)")
     arr = np.asarray(values)
     kind = arr.dtype.kind
+    if not isinstance(values, np.ndarray) and kind in "iuf" and any(
+            isinstance(v, (bool, np.bool_)) for v in np.asarray(values, dtype=object).ravel()):
+        # [True, 2, 4] became the integers [1, 2, 4]: a bool is refused in a list too
+        raise ValueError(f"{name} must hold real numbers, got a bool in {values!r}"[:300])
     if kind == "O":
         # Fraction, Decimal, sympy numbers and huge ints are real numbers too (as floats;
         # one beyond the float range is not finite and refused below by index)

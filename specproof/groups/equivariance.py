@@ -142,6 +142,17 @@ def _row_length(action: Any, arrays: Sequence[np.ndarray]) -> int:
     return max(int(a.size) for a in arrays)
 
 
+def _numeric_output(y: Any, what: str) -> np.ndarray:
+    """``f``'s output as an array of numbers, else an error naming it (an object array
+    raised numpy's bare "ufunc 'isfinite' not supported")."""
+    arr = np.asarray(y)
+    if arr.dtype.kind not in "biufc":
+        raise ArgumentTypeError(
+            f"f returned an array of dtype {arr.dtype} for {what}; expected an array of "
+            "real (or complex) numbers")
+    return arr
+
+
 def _input_error(lhs: np.ndarray, rhs: np.ndarray, fx: np.ndarray, row: int | None,
                  n_rho: float) -> float:
     """Normalised residual of one input (module docstring); NaN if not finite."""
@@ -280,7 +291,7 @@ def check_equivariance(
                     raise ArgumentError(
                         f"inputs[{i}] is all zeros: every linear map passes on it, so the "
                         "check would be vacuous; pass inputs that are not zero")
-    fx = [np.asarray(f(x)) for x in xs]
+    fx = [_numeric_output(f(x), f"input {i}") for i, x in enumerate(xs)]
     if tol is None:
         dtype = np.result_type(*[y.dtype for y in fx])
         tol = default_equivariance_tolerance(dtype, _row_length(act_in, xs),
@@ -303,7 +314,7 @@ def check_equivariance(
     for g in idx:
         err = 0.0
         for i, (x, y) in enumerate(zip(xs, fx, strict=True)):
-            lhs = np.asarray(f(act_in.act(g, x)))
+            lhs = _numeric_output(f(act_in.act(g, x)), f"input {i} acted on by {G.labels[g]}")
             rhs = np.asarray(act_out.act(g, y))
             e = _input_error(lhs, rhs, y, row, n_rho)
             if math.isnan(e):
