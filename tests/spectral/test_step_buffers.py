@@ -370,3 +370,23 @@ def test_muon_update_rms_in_either_memory_order(order, shape):
     opt = spectral.Muon(lr=0.03, momentum=0.9, ns_steps=1, weight_decay=0.05)
     opt.step({"W": W}, {"W": G})
     assert opt.diagnostics["W"]["update_rms"] == float(np.linalg.norm(W - old) / np.sqrt(W.size))
+
+
+def test_parameters_of_one_shape_share_the_temporaries_but_not_what_is_handed_out():
+    # memory: the scratch arrays once per shape and dtype, not once per parameter; the
+    # generators and new weights stay per parameter (each is held by its diagnostics)
+    W, grads = _even_odd_setup()
+    opt = spectral.Pion(lr=0.2, transform="expm")
+    params = {"a": W.copy(), "b": W[::-1].copy(), "c": W[:, :20].copy()}
+    ref = {k: spectral.Pion(lr=0.2, transform="expm") for k in params}
+    alone = {k: {k: v.copy()} for k, v in params.items()}
+    for g in grads:
+        gs = {"a": g, "b": g[::-1], "c": g[:, :20]}
+        opt.step(params, gs)
+        for k in params:
+            ref[k].step(alone[k], {k: gs[k]})
+            assert np.array_equal(params[k], alone[k][k])  # sharing changes no value
+    wa, wb, wc = (opt._workspaces[k] for k in "abc")
+    assert wa._arrays is wb._arrays and wa._arrays is not wc._arrays
+    assert wa._pools is not wb._pools
+    assert not np.shares_memory(opt.diagnostics["a"]["A_out"], opt.diagnostics["b"]["A_out"])

@@ -126,6 +126,7 @@ class Pion(Optimizer):
     ) -> None:
         super().__init__()
         self._workspaces: dict[str, Workspace] = {}
+        self._scratch: dict[tuple, Workspace] = {}
         # per parameter: a set of moment arrays no state holds (free to write), and the sets
         # the step in progress wrote into
         self._free: dict[str, dict[str, np.ndarray]] = {}
@@ -233,8 +234,13 @@ class Pion(Optimizer):
         if state["rule"] == "adamw":
             return self.adamw.update(p, g, state)
         # the dense exponential's large temporaries are reused from step to step (fresh
-        # 4096 x 4096 arrays page-fault through all their memory on every step)
-        ws = self._workspaces.setdefault(name, Workspace())
+        # 4096 x 4096 arrays page-fault through all their memory on every step), shared by
+        # the parameters of one shape and dtype; what a step hands out (generators, the new
+        # weight) comes from each parameter's own pools
+        scratch = self._scratch.setdefault((tuple(p.shape), p.dtype.str), Workspace())
+        ws = self._workspaces.get(name)
+        if ws is None or ws._arrays is not scratch._arrays:
+            ws = self._workspaces[name] = Workspace(share=scratch)
         spare = self._spare_moments(name, state)
         self._written.setdefault(name, []).append(spare)
         new_p, new, self._current_diagnostics = pion_update(
@@ -258,6 +264,7 @@ class Pion(Optimizer):
         >>> opt.release_buffers()
         """
         self._workspaces.clear()
+        self._scratch.clear()
         self._free.clear()
 
     def _spare_moments(self, name: str, state: State) -> dict[str, np.ndarray]:

@@ -36,10 +36,15 @@ class Workspace:
     True
     >>> ws.array("C", (4, 3), np.float64, order="F") is a   # another shape: a new array
     False
+    >>> Workspace(share=ws).array("C", (4, 3), np.float64, order="F") is ws.array(
+    ...     "C", (4, 3), np.float64, order="F")
+    True
     """
 
-    def __init__(self) -> None:
-        self._arrays: dict[str, np.ndarray] = {}
+    def __init__(self, share: Workspace | None = None) -> None:
+        # the scratch arrays of ``share`` are this one's too (parameters of one shape use
+        # them one after the other); the pools of arrays handed out stay this one's
+        self._arrays: dict[str, np.ndarray] = share._arrays if share is not None else {}
         self._pools: dict[str, list[np.ndarray]] = {}
 
     def array(self, name: str, shape: tuple[int, ...], dtype: Any, order: str = "C") -> np.ndarray:
