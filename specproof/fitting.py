@@ -103,7 +103,15 @@ def _real_values(values, name: str) -> np.ndarray:
         return np.array(out, dtype=float).reshape(arr.shape)
     elif kind not in "iuf":
         raise ValueError(f"{name} must hold real numbers, got an array of dtype {arr.dtype}")
-    return np.asarray(arr, dtype=float)
+    with np.errstate(over="ignore"):
+        out = np.asarray(arr, dtype=float)
+    beyond = np.isinf(out) & np.isfinite(arr)
+    if beyond.any():
+        # a long double of 1e4000 is finite; it was refused as "not finite"
+        i = tuple(int(k) for k in np.argwhere(beyond)[0])
+        raise ValueError(f"{name} holds {arr[i]} at index {i}, beyond float64's range "
+                         "(the fit runs in float64)")
+    return out
 
 
 def _positive_pairs(x, y) -> tuple[np.ndarray, np.ndarray]:

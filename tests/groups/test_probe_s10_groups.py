@@ -47,3 +47,11 @@ def test_a_bool_in_a_list_is_refused_by_the_fit(x):
     y = np.ones(np.shape(x)) * [1.0, 2.0, 4.0][: np.shape(x)[-1]]
     with pytest.raises(ValueError, match="x must hold real numbers, got a bool"):
         fit_loglog(x, y)
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).maxexp <= 1024,
+                    reason="long double is float64 here: 10**4000 is not finite in it")
+def test_a_long_double_beyond_float64_is_named_as_such():
+    x = np.array([np.longdouble(10) ** 4000, 2, 4], dtype=np.longdouble)
+    with pytest.raises(ValueError, match="beyond float64's range"):
+        fit_loglog(x, [1.0, 2.0, 4.0])
