@@ -54,6 +54,7 @@ def _build() -> dict[str, type]:
     from specproof.spectral.optimizers.pion_update import (
         complete_moments,
         init_pion_state,
+        is_moment_key,
         moment_structure_error,
         pion_update,
     )
@@ -318,7 +319,7 @@ def _build() -> dict[str, type]:
     def _internal(key):
         # the step keeps only the upper block triangle of the moment matrices current;
         # the key in opt.state says so, state_dict() completes them under the plain key
-        return key + _UPPER if key[:2] in ("m_", "v_") and key[2:] in ("out", "in") else key
+        return key + _UPPER if is_moment_key(key) else key
 
     def _public(key):
         return key[: -len(_UPPER)] if key.endswith(_UPPER) else key

@@ -42,6 +42,7 @@ from specproof.spectral.optimizers.pion_update import (
     LowRankGenerator,
     complete_moments,
     init_pion_state,
+    is_moment_key,
     low_rank_sides,
     moment_structure_error,
     pion_update,
@@ -287,7 +288,7 @@ class Pion(Optimizer):
 def _moments(state: State) -> dict[str, np.ndarray]:
     """The state's moment matrices (``m_out``, ``v_out``, ``m_in``, ``v_in``)."""
     return {k: v for k, v in state.items()
-            if k[:2] in ("m_", "v_") and k[2:] in ("out", "in") and isinstance(v, np.ndarray)}
+            if is_moment_key(k) and isinstance(v, np.ndarray)}
 
 
 __all__ = ["LOW_RANK", "MOMENTA", "PION_KEYS", "SIDES", "LowRankGenerator", "Pion"]

@@ -62,6 +62,18 @@ def low_rank_sides(
     )
 
 
+def is_moment_key(key: str) -> bool:
+    """Whether ``key`` names a moment matrix of a Pion state (``m_out``, ``v_out``,
+    ``m_in``, ``v_in``).
+
+    Examples
+    --------
+    >>> is_moment_key("v_in"), is_moment_key("m")
+    (True, False)
+    """
+    return key[:2] in ("m_", "v_") and key[2:] in ("out", "in")
+
+
 def _zeros(shape: tuple[int, ...], like: Any) -> Any:
     if isinstance(like, np.ndarray):
         return np.zeros(shape, dtype=like.dtype)
@@ -98,7 +110,7 @@ def complete_moments(state: dict[str, Any]) -> dict[str, Any]:
     True
     """
     for key, value in state.items():
-        if key[:2] in ("m_", "v_") and key[2:] in ("out", "in"):
+        if is_moment_key(key):
             complete_lower(value, -1.0 if key.startswith("m_") else 1.0)
     return state
 
@@ -117,7 +129,7 @@ def moment_structure_error(key: str, value: Any) -> str | None:
     >>> moment_structure_error("v_in", np.array([[1.0, 2.0], [3.0, 1.0]]))
     'v_in is not symmetric (entry (0, 1) is 2, entry (1, 0) is 3)'
     """
-    if key[:2] not in ("m_", "v_") or key[2:] not in ("out", "in"):
+    if not is_moment_key(key):
         return None
     real_float = (value.is_floating_point() if hasattr(value, "is_floating_point")
                   else np.asarray(value).dtype.kind == "f")
@@ -380,6 +392,7 @@ __all__ = [
     "LowRankGenerator",
     "complete_moments",
     "init_pion_state",
+    "is_moment_key",
     "low_rank_sides",
     "moment_structure_error",
     "pion_update",
