@@ -37,6 +37,16 @@ def test_square_is_exactly_symmetric_and_equals_the_product(d):
         assert np.abs(got - 0.5 * ref @ P).max() <= 1e-13 * max(1.0, np.abs(P).max())
 
 
+
+@pytest.mark.parametrize("n", [1, 5, 63, 64, 65, 127, 128, 129, 200])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_mirror_copies_the_upper_triangle_block_by_block(n, order):
+    # ragged last blocks and both memory orders: every lower entry is its upper twin and
+    # the upper triangle (diagonal included) is untouched
+    C = np.asarray(np.random.default_rng(n).standard_normal((n, n)), order=order)
+    ref = np.triu(C) + np.triu(C, 1).T
+    assert np.array_equal(eo._mirror_upper(C.copy(order=order)), ref)
+
 def _spy_float32(monkeypatch):
     calls = []
     real = eo._float32_power

@@ -79,6 +79,24 @@ def test_tiles_equal_the_whole_array_formulas(tile, side, mode):
     assert np.all(A == -A.T)  # exactly skew, whatever the tile
 
 
+
+@pytest.mark.parametrize("d, tile", [(300, 256), (450, 200), (129, 128), (260, 130)])
+def test_lower_tiles_are_exact_transposes_across_the_copy_blocks(d, tile):
+    # tiles larger than the 128-block of the numpy transposed copy, ragged on both axes:
+    # a block copied to the wrong place or left out breaks the exact skew symmetry
+    rng = np.random.default_rng(d)
+    W, G = rng.standard_normal((2, d, 7))
+    m_old, v_old = _skew(rng, d), np.abs(rng.standard_normal((d, d)))
+    v_old = v_old + v_old.T
+    m2, v2, A = preconditioned_generator(W, G, "out", m_old, v_old, (0.9, 0.99), 1e-8,
+                                         tile=tile)
+    S = G @ W.T
+    S = S - S.T
+    v_ref = 0.99 * v_old + 0.01 * (S * S)
+    A_ref = -(0.9 * m_old + 0.1 * S) / (np.sqrt(v_ref) + 1e-8)
+    assert np.array_equal(A, -A.T) and np.array_equal(m2, -m2.T) and np.array_equal(v2, v2.T)
+    np.testing.assert_allclose(A, A_ref, rtol=1e-13, atol=1e-14)
+
 @pytest.mark.parametrize("tile", [1, 2, 3, 4, 7, 100])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_torch_tiles_equal_numpy_tiles(tile, dtype):

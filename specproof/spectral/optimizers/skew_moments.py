@@ -30,6 +30,8 @@ from specproof.spectral.optimizers.base import second_moment_overflow
 # 512 x 512 tiles: measured 3-5 % faster than 256 (fewer, larger GEMMs and elementwise
 # calls; at two threads each call splits better) and no slower than 1024, at d = 4096
 TILE = 512
+# the block of a numpy tile's transposed copy
+_TRANSPOSE_BLOCK = 128
 
 
 class _NumpyOps:
@@ -79,7 +81,13 @@ class _NumpyOps:
 
     @staticmethod
     def neg_transpose(a: Any, out: Any, buf: Any, buf_t: Any) -> None:
-        np.negative(a.T, out=out)
+        # in square blocks: a whole transposed tile reads its source a row apart per
+        # element (0.77 ms per 512 x 512 float64 tile, one thread), 128 x 128 blocks stay
+        # in cache on both sides (0.49 ms)
+        b = _TRANSPOSE_BLOCK
+        for i in range(0, a.shape[0], b):
+            for j in range(0, a.shape[1], b):
+                np.negative(a[i : i + b, j : j + b].T, out=out[j : j + b, i : i + b])
 
     @staticmethod
     def all_finite(a: Any) -> bool:
