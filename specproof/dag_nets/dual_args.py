@@ -31,7 +31,7 @@ CORRELATION_SLACK = 1e-6
 def _as_real(x: Any, name: str) -> np.ndarray:
     try:
         arr = np.asarray(x)
-        if arr.dtype.kind not in "biuf":
+        if arr.dtype.kind not in "iuf":  # a bool array is no covariance (True read 1.0)
             raise TypeError(f"dtype {arr.dtype}")
         arr = arr.astype(np.float64, copy=False)
     except (TypeError, ValueError) as exc:

@@ -84,4 +84,63 @@ def pin_diagonal(C: np.ndarray, da: np.ndarray, pairs: IdenticalPairs) -> None:
         C[:, pairs.entries] = da[:, pairs.rows]
 
 
-__all__ = ["IdenticalPairs", "identical_pairs", "input_variances", "pin_diagonal"]
+class PairsBySource:
+    """Identical pairs per node, judged on the input nodes that node reads.
+
+    A node depends only on the inputs among its ancestors, so two examples that are equal
+    on those inputs' blocks are one input to it, however their rows differ elsewhere (a
+    shared context input beside a per-example one). Judged on whole rows, such a pair got
+    ``c`` from a matrix product and ``a`` from a row sum, and erf's ``ab - c^2`` read their
+    last-bit difference: at inputs of size 1e12 the NTK entry came out 46,000 times too
+    small.
+
+    ``columns`` maps each input node to its columns of ``A``; ``parents`` maps every other
+    node to its predecessors, and ``order`` lists the nodes with each after its parents.
+
+    Examples
+    --------
+    >>> A = np.array([[1.0, 2.0, 5.0], [1.0, 2.0, 6.0]])
+    >>> iu, ju = np.triu_indices(2)
+    >>> by = PairsBySource(A, A, True, iu, ju, {"x1": slice(0, 2), "x2": slice(2, 3)},
+    ...                    {"h": ["x1"], "y": ["h", "x2"]}, ["x1", "x2", "h", "y"])
+    >>> [[(int(iu[k]), int(ju[k])) for k in by.of(v).entries] for v in ("h", "y")]
+    [[(0, 0), (0, 1), (1, 1)], [(0, 0), (1, 1)]]
+    """
+
+    def __init__(self, A: np.ndarray, B: np.ndarray, sym: bool, iu: np.ndarray | None,
+                 ju: np.ndarray | None, columns: dict, parents: dict, order: list) -> None:
+        self._args = (A, B, sym, iu, ju)
+        self._columns = columns
+        self.sources: dict = {}
+        for v in order:
+            if v in columns:
+                self.sources[v] = frozenset([v])
+            else:
+                self.sources[v] = frozenset().union(*(self.sources[u] for u in parents[v]))
+        self._pairs: dict = {}
+
+    def of(self, node) -> IdenticalPairs:
+        """The identical pairs of ``node``'s kernel."""
+        src = self.sources[node]
+        if src not in self._pairs:
+            A, B, sym, iu, ju = self._args
+            cols = np.concatenate([np.arange(A.shape[1])[self._columns[u]]
+                                   for u in sorted(src, key=list(self._columns).index)])
+            self._pairs[src] = identical_pairs(A[:, cols], A[:, cols] if sym else B[:, cols],
+                                               sym, iu, ju)
+        return self._pairs[src]
+
+    def pin(self, C: np.ndarray, d: np.ndarray, nodes: list) -> None:
+        """:func:`pin_diagonal` on the rows of ``C`` (one per node of ``nodes``), each with
+        its own node's pairs (runs of nodes reading the same inputs at once)."""
+        k = 0
+        while k < len(nodes):
+            k2 = k + 1
+            while k2 < len(nodes) and self.sources[nodes[k2]] == self.sources[nodes[k]]:
+                k2 += 1
+            pin_diagonal(C[k:k2], d[k:k2], self.of(nodes[k]))
+            k = k2
+
+
+__all__ = ["IdenticalPairs", "PairsBySource", "identical_pairs", "input_variances",
+           "pin_diagonal"]

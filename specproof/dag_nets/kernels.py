@@ -113,6 +113,12 @@ class Dual(NamedTuple):
 
 _CHUNK = 1 << 21  # (entries x nodes^2) evaluated at once
 
+#: The largest relative uncertainty of erf's ``D = 1 + 2a + 2b + 4(ab - c^2)`` (from the
+#: rounding of a, b and c alone) with which the closed form still returns a value.
+ERF_UNCERTAINTY = 1e-8
+# a, b and c each carry at least the rounding of their own last sum
+_ERF_GAMMA = 2.0 * np.finfo(np.float64).eps / 2
+
 
 _pair = pair_up  # the name the closed forms below use
 
@@ -156,7 +162,7 @@ def _two_product(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return p, err
 
 
-def _erf(c, a, b, pairs=None):
+def _erf(c, a, b, pairs=None, rounded: bool = False):
     # E[erf erf] = (2/pi) arcsin(q), q = 2c / sqrt(P), P = (1 + 2a)(1 + 2b);
     # E[erf' erf'] = (4/pi) / sqrt(D), D = P - 4c^2 = 1 + 2a + 2b + 4 (ab - c^2), with
     # ab - c^2 >= 0 from exact products: through 1 - q^2 the cancellation cost
@@ -172,6 +178,8 @@ def _erf(c, a, b, pairs=None):
     np.maximum(det, 0.0, out=det)
     tiny = np.ldexp(1.0, -k)
     D = tiny * tiny + tiny * (2.0 * a_s + 2.0 * b_s) + 4.0 * det
+    if rounded:
+        _refuse_unresolved(D, a_s, b_s, c_s, c, pairs)
     ed = np.divide(4 / np.pi, np.ldexp(np.sqrt(D), k))
     sP = np.sqrt((tiny + 2.0 * a_s) * (tiny + 2.0 * b_s))
     q = np.clip(2.0 * c_s / sP, -1.0, 1.0)
@@ -185,6 +193,37 @@ def _erf(c, a, b, pairs=None):
         e_near = np.sign(c_s) * (1.0 - (4 / np.pi) * np.arcsin(np.sqrt(one_minus / 2.0)))
         e = np.where(near, e_near, e)
     return e, ed, _erf_variance(a), _erf_variance(b)
+
+
+def _refuse_unresolved(D, a_s, b_s, c_s, c, pairs) -> None:
+    """Raise where the rounding of ``a, b, c`` alone leaves erf's ``D`` unknown.
+
+    ``ab - c^2`` is exact from the rounded ``a, b, c``, but their own rounding (``gamma``
+    relative, ``gamma sqrt(ab)`` for ``c``) moves it by up to ``4 gamma ab``: for nearly
+    parallel inputs at a large variance (``ab - c^2`` far below ``u ab``) that is more
+    than ``D`` itself, and the kernel came out 10^4 times too small. Pairs with ``c = a = b``
+    exactly (identical inputs, kept so through the recursion) are exact.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        uncertainty = (16.0 * _ERF_GAMMA) * (a_s * b_s) / D
+    bad = uncertainty > ERF_UNCERTAINTY
+    if not bad.any():
+        return
+    bad &= ~((c_s == a_s) & (c_s == b_s))
+    if not bad.any():
+        return
+    flat = int(np.argmax(np.where(bad, uncertainty, -1.0)))
+    where = np.unravel_index(flat, bad.shape)
+    if pairs is not None:
+        pair = (int(pairs[0][where[-1]]), int(pairs[1][where[-1]]))
+    else:
+        pair = (int(where[-2]), int(where[-1])) if bad.ndim >= 2 else (int(where[0]),)
+    raise ComputationError(
+        f"the erf kernel between inputs {pair} is not determined in float64: their "
+        f"covariance {float(c[where]):.6g} is so close to the product of their variances "
+        "(nearly parallel inputs at a large variance) that the rounding of the three moves "
+        f"E[erf' erf'] by a relative {float(uncertainty[where]):.2g}, beyond "
+        f"{ERF_UNCERTAINTY:g}; scale the inputs down, or merge nearly equal inputs")
 
 
 def _erf_variance(a):
@@ -329,11 +368,19 @@ def _dual(
     tol: float = DEFAULT_TOL,
     max_nodes: int = MAX_NODES,
     pairs: tuple[np.ndarray, np.ndarray] | None = None,
+    rounded: bool = False,
 ) -> Dual:
     """:func:`dual` without its argument checks, for the kernels built here (valid by
-    construction, and a pass over kernel-sized arrays saved per layer)."""
+    construction, and a pass over kernel-sized arrays saved per layer).
+
+    ``rounded``: ``a, b, c`` are computed sums (a recursion's kernels), not exact values;
+    erf then refuses entries their rounding leaves undetermined (:func:`_refuse_unresolved`).
+    """
     act: Activation = get_activation(activation)
     method = as_choice(method, ("auto", "closed", "quadrature"), "method")
+    # checked before a closed form returns, which never reads them
+    tol = as_float(tol, "tol", minimum=0.0)
+    max_nodes = as_int(max_nodes, "max_nodes", minimum=2)
     form = closed_form(act)
     named = act.name in CLOSED_FORM or act.slope is not None
     if method == "closed" and form is None:
@@ -348,7 +395,7 @@ def _dual(
         if kind == "identity":
             return Dual(c.copy(), np.ones_like(c), a.copy(), b.copy(), 0.0, 0)
         if kind == "erf":
-            return Dual(*_erf(c, a, b, pairs), 0.0, 0)
+            return Dual(*_erf(c, a, b, pairs, rounded), 0.0, 0)
         return Dual(*_leaky(c, a, b, slope, pairs), 0.0, 0)
     if not act.smooth and method == "auto":
         raise ArgumentError(
@@ -357,8 +404,6 @@ def _dual(
             + "; Gauss-Hermite quadrature converges slowly on kinks (pass "
             "method='quadrature' to use it anyway)"
         )
-    tol = as_float(tol, "tol", minimum=0.0)
-    max_nodes = as_int(max_nodes, "max_nodes", minimum=2)
     big = float(max(np.max(a, initial=0.0), np.max(b, initial=0.0)))
     # n Gauss-Hermite nodes are about pi / sqrt(n) apart near 0, i.e. pi sqrt(big / n) in
     # units of u; a rule coarser than the activations' unit scale can miss their whole

@@ -50,11 +50,12 @@ from specproof._core import (
     Result,
     as_choice,
     as_float,
+    as_int,
     as_matrix,
 )
 from specproof.dag_nets.activations import node_activations
 from specproof.dag_nets.errors import InputShapeError
-from specproof.dag_nets.identical_inputs import identical_pairs, input_variances, pin_diagonal
+from specproof.dag_nets.identical_inputs import PairsBySource, input_variances
 from specproof.dag_nets.kernels import DEFAULT_TOL, MAX_NODES, _dual, closed_form
 from specproof.dag_nets.structure import analyse
 
@@ -109,7 +110,13 @@ def _pick_output(output: Any, outputs: tuple, sizes: dict) -> Hashable:
                 return o
             k -= sizes[o]
     if isinstance(output, tuple) and len(output) == 2 and output[0] in outputs:
-        return output[0]
+        node, j = output
+        m = sizes[node]
+        # as DagNet.ntk: the neuron must exist, although all of one node's neurons share
+        # the limit (an index that DagNet refuses was accepted here, -1 and "a" included)
+        if isinstance(j, bool) or not isinstance(j, (int, np.integer)) or not 0 <= j < m:
+            raise ArgumentError(f"output {output!r}: neuron index must be in [0, {m})")
+        return node
     try:
         if output in outputs:
             return output
@@ -196,6 +203,10 @@ def _limit_unchecked(graph, X, X2, activation, bias, output, inputs, outputs, me
     acts = node_activations(graph, st.inputs, st.outputs, activation)
     beta = as_float(bias, "bias", minimum=0.0)
     method = as_choice(method, ("auto", "closed", "quadrature"), "method")
+    # checked whatever the activations: closed forms never read them, and a NaN tol or a
+    # string max_nodes passed silently with erf but raised with tanh
+    tol = as_float(tol, "tol", minimum=0.0)
+    max_nodes = as_int(max_nodes, "max_nodes", minimum=2)
     out = _pick_output(output, st.outputs, st.sizes)
     n_in = sum(st.sizes[u] for u in st.inputs)
     A = _batch(X, "X", n_in, st.inputs, st.sizes)
@@ -210,8 +221,6 @@ def _limit_unchecked(graph, X, X2, activation, bias, output, inputs, outputs, me
     else:
         iu = ju = None
         ent = n1 * n2
-    same = identical_pairs(A, B, sym, iu, ju)
-
     # Nodes in topological generations, grouped by activation inside one (each group is
     # then a contiguous slice); only what reaches `out` matters.
     keep = nx.ancestors(graph, out) | {out}
@@ -221,6 +230,13 @@ def _limit_unchecked(graph, X, X2, activation, bias, output, inputs, outputs, me
     order = [v for gen in gens for v in gen]
     idx = {v: i for i, v in enumerate(order)}
     N = len(order)
+    columns, col = {}, 0
+    for u in st.inputs:
+        columns[u] = slice(col, col + st.sizes[u])
+        col += st.sizes[u]
+    # pairs of examples equal on the inputs a node reads: kept exactly equal there
+    same = PairsBySource(A, B, sym, iu, ju, columns,
+                         {v: list(graph.predecessors(v)) for v in order}, order)
     C = np.zeros((N, ent))  # E[a a'] per neuron
     P = np.zeros((N, ent))  # C + Cdot Theta: what a node passes on to the NTK
     da = np.zeros((N, n1))  # E[a(x)^2] per neuron (rows; columns in db)
@@ -233,8 +249,8 @@ def _limit_unchecked(graph, X, X2, activation, bias, output, inputs, outputs, me
             i = idx[u]
             G = xa @ xb.T / m
             C[i] = G[iu, ju] if sym else G.reshape(-1)
-            da[i], db[i] = input_variances(same, A, B, sym, slice(col, col + m), m)
-            pin_diagonal(C[i : i + 1], da[i : i + 1], same)
+            da[i], db[i] = input_variances(same.of(u), A, B, sym, slice(col, col + m), m)
+            same.pin(C[i : i + 1], da[i : i + 1], [u])
             P[i] = C[i]
         col += m
     rows, cols, vals = [], [], []
@@ -259,7 +275,7 @@ def _limit_unchecked(graph, X, X2, activation, bias, output, inputs, outputs, me
             T += b2
         a_rows = Wg @ da[:lo] + b2
         b_cols = a_rows if sym else Wg @ db[:lo] + b2
-        pin_diagonal(S, a_rows, same)  # equal already, as sums of equal terms: made sure
+        same.pin(S, a_rows, gen)  # equal already, as sums of equal terms: made sure
         k = 0
         while k < len(gen):  # one vectorised call per run of one activation
             act = acts[gen[k]]
@@ -273,24 +289,24 @@ def _limit_unchecked(graph, X, X2, activation, bias, output, inputs, outputs, me
                 da[g0:g1] = a_rows[k:k2]
                 if not sym:
                     db[g0:g1] = b_cols[k:k2]
-                pin_diagonal(C[g0:g1], da[g0:g1], same)
+                same.pin(C[g0:g1], da[g0:g1], gen[k:k2])
                 np.add(C[g0:g1], Tg, out=P[g0:g1])
                 methods.setdefault(act.name, "closed form")
             else:
                 if sym:
                     r = _dual(act, Sg, a_rows[k:k2], a_rows[k:k2], method=method, tol=tol,
-                             max_nodes=max_nodes, pairs=(iu, ju))
+                             max_nodes=max_nodes, pairs=(iu, ju), rounded=True)
                     C[g0:g1] = r.e
                     P[g0:g1] = r.ed
                     da[g0:g1] = r.da
                 else:
                     r = _dual(act, Sg.reshape(-1, n1, n2), a_rows[k:k2], b_cols[k:k2],
-                             method=method, tol=tol, max_nodes=max_nodes)
+                             method=method, tol=tol, max_nodes=max_nodes, rounded=True)
                     C[g0:g1] = r.e.reshape(k2 - k, -1)
                     P[g0:g1] = r.ed.reshape(k2 - k, -1)
                     da[g0:g1] = r.da
                     db[g0:g1] = r.db
-                pin_diagonal(C[g0:g1], da[g0:g1], same)
+                same.pin(C[g0:g1], da[g0:g1], gen[k:k2])
                 P[g0:g1] *= Tg
                 P[g0:g1] += C[g0:g1]
                 qerr = max(qerr, r.error)

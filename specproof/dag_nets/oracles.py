@@ -53,7 +53,7 @@ def _kernels(X: Any, X2: Any, depth: int, activation: str) -> tuple[np.ndarray, 
     s2 = np.einsum("ij,ij->i", Y, Y) / d
     T = S.copy()
     for _ in range(L):
-        r = _dual(act, S, s1, s2)
+        r = _dual(act, S, s1, s2, rounded=True)
         T = r.e + T * r.ed
         S, s1, s2 = r.e, r.da, r.db
     return S, T
