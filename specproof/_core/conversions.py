@@ -28,9 +28,10 @@ import numpy as np
 from specproof._core.errors import ArgumentError, ArgumentTypeError
 
 
-def tensor_to_numpy(t: Any) -> np.ndarray:
+def tensor_to_numpy(t: Any, name: str = "tensor") -> np.ndarray:
     """A torch tensor as a numpy array (detached, on the CPU); bfloat16, which numpy has no
-    dtype for ("Got unsupported ScalarType BFloat16"), comes as float64.
+    dtype for ("Got unsupported ScalarType BFloat16"), comes as float64. A tensor without
+    values here (on the meta device) or not strided (sparse) is an error naming ``name``.
 
     Examples
     --------
@@ -39,6 +40,13 @@ def tensor_to_numpy(t: Any) -> np.ndarray:
     ...     import torch
     ...     assert tensor_to_numpy(torch.ones(2, dtype=torch.bfloat16)).dtype == np.float64
     """
+    device = getattr(getattr(t, "device", None), "type", None)
+    if device == "meta":
+        raise ArgumentTypeError(
+            f"{name} is a tensor on the meta device, which has a shape but no values")
+    layout = str(getattr(t, "layout", "torch.strided"))
+    if layout != "torch.strided":
+        raise ArgumentTypeError(f"{name} is a {layout} tensor; pass {name}.to_dense()")
     t = t.detach().cpu()
     if str(t.dtype) == "torch.bfloat16":
         t = t.double()
@@ -48,6 +56,11 @@ def tensor_to_numpy(t: Any) -> np.ndarray:
 def _as_numeric_array(x: Any, name: str, what: str) -> np.ndarray:
     if isinstance(x, (str, bytes)):
         raise ArgumentTypeError(f"{name} must be a numeric {what}, got {type(x).__name__}")
+    if isinstance(x, np.ma.MaskedArray):
+        # np.asarray reads the masked entries as numbers: a mask would be silently ignored
+        raise ArgumentTypeError(
+            f"{name} is a numpy masked array, whose masked entries would be read as numbers; "
+            f"pass {name}.filled(value) or the unmasked entries instead")
     try:
         arr = np.asarray(x)
     except Exception as exc:  # ragged lists and the like
@@ -216,6 +229,27 @@ def as_int(value: Any, name: str, minimum: int | None = None, maximum: int | Non
     if maximum is not None and value > maximum:
         raise ArgumentError(f"{name} must be <= {maximum}, got {value}")
     return int(value)
+
+
+def as_flag(value: Any, name: str, meaning: str = "") -> bool:
+    """Return ``value`` as a bool, refusing anything else (``"no"`` is truthy in Python).
+
+    ``meaning`` says what True and False do, for the message.
+
+    Examples
+    --------
+    >>> as_flag(np.True_, "training")
+    True
+    >>> as_flag("no", "training", "True: iterate; False: use the stored vectors")
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentTypeError: training must be a bool (True: iterate; \
+False: use the stored vectors), got 'no'
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise ArgumentTypeError(
+            f"{name} must be a bool{f' ({meaning})' if meaning else ''}, got {value!r}")
+    return bool(value)
 
 
 def as_positive_int(value: Any, name: str, minimum: int = 1) -> int:

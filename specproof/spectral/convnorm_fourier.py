@@ -11,6 +11,9 @@ import numpy as np
 from specproof._core import ArgumentError
 from specproof.certificates import as_kernel, conv_geometry
 
+# V is refused where the energy's square root is within this factor of its rounding bound
+_V_DIGITS = 1e8
+
 
 def convnorm_filter(kernel: Any, grid: Any, onesided: bool = True) -> np.ndarray:
     """``V_o(w) = (sum_c |K_hat_{o,c}(w)|^2)^{-1/2}`` on a ``grid``.
@@ -47,13 +50,30 @@ def convnorm_filter(kernel: Any, grid: Any, onesided: bool = True) -> np.ndarray
     # huge entries would underflow or overflow
     hi = float(np.abs(K).max())
     e = math.frexp(hi)[1] if hi > 0 else 0
-    energy = np.sum(np.abs(f(np.ldexp(K, -e), s=g.input_shape, axes=(2, 3))) ** 2, axis=1)
-    if not np.all(energy > 0):
-        o, i, j = (int(v) for v in np.argwhere(~(energy > 0))[0])
+    Ks = np.ldexp(K, -e)
+    energy = np.sum(np.abs(f(Ks, s=g.input_shape, axes=(2, 3))) ** 2, axis=1)
+    # the FFT rounds each K_hat by up to ~log2(N) u ||K_o||_2 (a normwise bound): an energy
+    # within _V_DIGITS times that of zero gives V with fewer than 8 correct digits (an
+    # energy of 1e-32 from rounding gave V = 1.8e16 for a true 7.6e15, the layer and its
+    # report following it)
+    u = float(np.finfo(energy.dtype).eps) / 2
+    fft_error = (2.0 * math.log2(g.input_shape[0] * g.input_shape[1] + 1) * u
+                 * np.sqrt(np.sum(Ks.astype(energy.dtype) ** 2, axis=(1, 2, 3))))
+    floor = (_V_DIGITS * fft_error) ** 2
+    unresolved = ~(energy > floor[:, None, None])
+    if unresolved.any():
+        o, i, j = (int(v) for v in np.argwhere(unresolved)[0])
+        if not energy[o, i, j] > 0:
+            raise ArgumentError(
+                f"kernel output channel {o} has zero Fourier energy at frequency {(i, j)} of "
+                f"the {g.input_shape} grid: ConvNorm's V = (sum_c |K_hat|^2)^(-1/2) is "
+                "infinite there")
         raise ArgumentError(
-            f"kernel output channel {o} has zero Fourier energy at frequency {(i, j)} of the "
-            f"{g.input_shape} grid: ConvNorm's V = (sum_c |K_hat|^2)^(-1/2) is infinite there"
-        )
+            f"kernel output channel {o} has Fourier energy {float(energy[o, i, j]) * 4.0**e:.3g}"
+            f" at frequency {(i, j)} of the {g.input_shape} grid: |K_hat| there is below "
+            f"{_V_DIGITS:.0e} times the FFT's rounding bound "
+            f"{float(fft_error[o]) * 2.0**e:.3g} of it, so ConvNorm's V = "
+            "(sum_c |K_hat|^2)^(-1/2) would have fewer than 8 correct digits")
     V = np.ldexp(energy**-0.5, -e)
     if not np.all(np.isfinite(V)):
         raise ArgumentError("kernel is too small: ConvNorm's V overflows float64")

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentError, ArgumentTypeError, ComputationError, as_float
+from specproof._core import ArgumentError, ComputationError, as_flag, as_float
 from specproof.certificates import as_kernel
 from specproof.certificates.convolution import _pair
 from specproof.spectral.convnorm import convnorm_operator
@@ -139,7 +139,8 @@ class ConvNorm:
             raise ArgumentError(
                 f"padding {self.padding} must be at most kernel_size - 1 = {(kh - 1, kw - 1)}"
                 " (the ConvNorm code path crops kernel_size - 1 - padding)")
-        self.affine = bool(affine)
+        self.affine = as_flag(affine, "affine", "True: apply the depthwise affine; False: "
+                              "skip it")  # affine="no" was True
         # momentum 0 would keep the zero buffer forever: evaluation would output zeros
         self.momentum = None if momentum is None else as_float(
             momentum, "momentum", 0.0, 1.0, strict_minimum=True)
@@ -206,11 +207,9 @@ class ConvNorm:
         ``training`` must be a bool. The running V and the count of training calls change
         only once the output has been computed and found finite.
         """
-        if not isinstance(training, (bool, np.bool_)):
-            # training="no" was taken as True
-            raise ArgumentTypeError(
-                "training must be a bool (True: use and update this batch's V; False: use "
-                f"the running V), got {training!r}")
+        # training="no" was taken as True
+        training = as_flag(training, "training", "True: use and update this batch's V; "
+                           "False: use the running V")
         X = as_native_array(x, "x", ndim=4, like=self.kernel.dtype, like_name="kernel",
                             rule=_LAYER_RULE)
         if X.shape[1] != self.kernel.shape[1]:

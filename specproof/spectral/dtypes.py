@@ -88,7 +88,7 @@ def as_native_array(
 runs in the kernel's dtype; convert one of them
     """
     if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor
-        x = tensor_to_numpy(x)
+        x = tensor_to_numpy(x, name)
     src = _float_dtype_of(x)
     if like is not None:
         target = np.dtype(like)
@@ -98,7 +98,7 @@ runs in the kernel's dtype; convert one of them
         target = working_dtype(src if src is not None else np.float64)
     arr = as_array(x, name, ndim=ndim)  # validates shape and finiteness (in float64)
     if src is not None and src == target:
-        return x
+        return np.asarray(x)  # a plain array (np.matrix is a view of one, not a copy)
     return arr.astype(target, copy=False)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ComputationError, as_choice, as_float, as_generator
+from specproof._core import ComputationError, as_choice, as_flag, as_float, as_generator
 from specproof.certificates import NormBounds, as_kernel, conv_operator_norm
 from specproof.spectral.normalization import (
     DEFAULT_EPS,
@@ -118,6 +118,8 @@ class BSNPowerIteration:
         >>> float(BSNPowerIteration(K, seed=0)(K)[0, 0, 0, 0])   # sigma_1 = sigma_2 = 2
         0.5
         """
+        training = as_flag(training, "training", "True: iterate first; False: use the "
+                           "stored vectors")
         W = _weight(kernel, "kernel")
         K = _as_kernel_or_matrix(W)
         saved = [(sn.u, sn.v, sn.sigma, sn._scaled_sigma) for sn in (self.sn1, self.sn2)]
@@ -176,6 +178,8 @@ def conv_operator_normalize(
     bound = as_choice(bound, ("upper", "lower"), "bound")
     c = as_float(c, "c", minimum=0.0, strict_minimum=True)
     K = as_kernel(kernel)
+    # as spectral_normalize: a subnormal c (1e-310) left ||conv(K_n)|| above c by 1e-13
+    c = _check_c(c, K.dtype)
     b = conv_operator_norm(K, input_shape, stride=stride, padding=padding, mode=mode)
     sigma = b.upper if bound == "upper" else b.lower
     _nonzero_sigma(sigma, f"convolution operator norm, {bound} bound")

@@ -34,6 +34,7 @@ import numpy as np
 
 from specproof._core import (
     ArgumentError,
+    as_flag,
     as_float,
     as_generator,
     as_int,
@@ -62,8 +63,10 @@ DEFAULT_EPS = 1e-12
 
 def _weight(weight: Any, name: str = "weight") -> np.ndarray:
     if hasattr(weight, "detach") and hasattr(weight, "cpu"):
-        weight = tensor_to_numpy(weight)
-    if isinstance(weight, np.ndarray) and weight.dtype in NATIVE_DTYPES and weight.size:
+        weight = tensor_to_numpy(weight, name)
+    # a plain array only: np.sum skips a masked array's hidden entries (which sigma then
+    # read), and np.matrix multiplies otherwise
+    if type(weight) is np.ndarray and weight.dtype in NATIVE_DTYPES and weight.size:
         # a sum is finite only if every entry is (NaN and inf propagate); it is one
         # allocation-free pass, against isfinite's boolean array. An overflowing sum of
         # finite entries falls through to the full check, which then accepts it.
@@ -261,6 +264,9 @@ class PowerIterationSN:
         array([[1.  , 0.  ],
                [0.  , 0.25]])
         """
+        # training="no" ran a training step
+        training = as_flag(training, "training", "True: iterate first; False: use the "
+                           "stored vectors")
         W = _weight(weight)
         if W.shape != self.shape:
             raise ArgumentError(f"weight must have shape {self.shape}, got {W.shape}")
