@@ -142,3 +142,20 @@ def test_dual_refuses_a_bool_covariance_and_a_bad_tol():
         dn.dual("erf", np.array([[True]]), np.ones(1), np.ones(1))
     with pytest.raises(TypeError, match="tol must be a real number"):
         dn.dual("erf", np.array([[0.5]]), np.ones(1), np.ones(1), tol="x")
+
+
+@pytest.mark.parametrize("scale", [1e20, 1e25, 1e-20, 1e-25])
+@pytest.mark.parametrize("activation", ["tanh", "erf", "relu"])
+def test_the_float32_empirical_ntk_is_unchanged_by_a_rescaling_that_leaves_it(scale,
+                                                                              activation):
+    # x -> s x, weights -> w / s leaves the float32 network's NTK as it is (see the float64
+    # test of session 8): its Grams were scaled only outside float64's 2^+-250 and fell
+    # into float32's subnormals, 3e-5 relative off at 1e20
+    net = dn.compile(dn.mlp(4, depth=1, d_in=2), activation=activation, seed=0,
+                     dtype=np.float32)
+    p = net.params.copy()
+    x = np.random.default_rng(0).standard_normal((3, 2)).astype(np.float32)
+    K0 = net.ntk(x, params=p)
+    K = net.ntk((x * scale).astype(np.float32), params=(p / scale).astype(np.float32))
+    assert K.dtype == np.float32
+    assert np.abs(K - K0).max() <= 1e-6 * np.abs(K0).max()
