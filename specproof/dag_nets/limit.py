@@ -340,7 +340,8 @@ def _limit_unchecked(graph, X, X2, activation, bias, output, inputs, outputs, me
             # x . x' / d overflow): a NaN was returned before
             raise ComputationError(
                 f"the infinite-width {name} is not finite: the recursion overflowed float64 "
-                f"(largest input entry {float(np.max(np.abs(A))):.3g}); scale the inputs down")
+                f"(largest input entry {float(np.max(np.abs(A))):.3g}, bias {beta:.3g}); "
+                "scale the inputs" + (" or the bias" if beta > 0 else "") + " down")
     return InfiniteWidthKernels(
         ok=True, nngp=nngp, ntk=ntk,
         output=out, methods=methods, quadrature_error=qerr, bias=beta,

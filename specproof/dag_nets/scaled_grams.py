@@ -85,7 +85,8 @@ def scaled_gram(X1: np.ndarray, X2: np.ndarray, same: bool) -> ScaledGram:
 def add_gram_product(K: np.ndarray, ga: ScaledGram, gy: ScaledGram) -> None:
     """``K += (A^T A') * (Y^T Y')``, overflowing only where the true product does."""
     if ga.e1 is None and gy.e1 is None:
-        K += ga.G * gy.G
+        with np.errstate(over="ignore", invalid="ignore"):  # the caller's to report, too
+            K += ga.G * gy.G
         return
     n1, n2 = K.shape
     E = np.zeros((n1, n2), dtype=np.int64)
