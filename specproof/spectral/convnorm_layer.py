@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentError, ComputationError, as_flag, as_float
+from specproof._core import ArgumentError, ComputationError, as_flag, as_float, as_int
 from specproof.certificates import as_kernel
 from specproof.certificates.convolution import _pair
 from specproof.spectral.convnorm import convnorm_operator
@@ -65,11 +65,29 @@ def depthwise_affine(x: Any, weight: Any, bias: Any) -> np.ndarray:
     ph, pw = (kh - 1) // 2, (kw - 1) // 2
     Xp = np.pad(X, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     ho, wo = h + 2 * ph - kh + 1, w + 2 * pw - kw + 1
-    out = np.zeros((X.shape[0], C, ho, wo), dtype=X.dtype)
+    if ho < 1 or wo < 1:
+        # an empty array was returned, as no layer would
+        raise ArgumentError(
+            f"weight's {kh} x {kw} filter is larger than x's {h} x {w} grid padded by "
+            f"{(ph, pw)}: the affine has no output")
+    with np.errstate(over="ignore", invalid="ignore"):  # reported below, naming the cause
+        out = _affine_sum(Xp, Wt, b, ho, wo)
+    if not np.all(np.isfinite(out)):
+        raise ComputationError(
+            f"the depthwise affine overflows {out.dtype} (max |x| = "
+            f"{float(np.max(np.abs(X))):.3g}, max |weight| = {float(np.max(np.abs(Wt))):.3g})")
+    return out
+
+
+def _affine_sum(Xp: np.ndarray, Wt: np.ndarray, b: np.ndarray, ho: int, wo: int) -> np.ndarray:
+    """The affine's sum over the filter taps on the padded ``Xp``, then the bias."""
+    kh, kw = Wt.shape[1:]
+    out = np.zeros((Xp.shape[0], Xp.shape[1], ho, wo), dtype=Xp.dtype)
     for a in range(kh):
         for bb in range(kw):
             out += Wt[None, :, a, bb, None, None] * Xp[:, :, a : a + ho, bb : bb + wo]
-    return out + b[None, :, None, None]
+    out += b[None, :, None, None]
+    return out
 
 
 def cosine_rampdown(step: int, length: int = RAMPDOWN_LENGTH) -> float:
@@ -80,7 +98,10 @@ def cosine_rampdown(step: int, length: int = RAMPDOWN_LENGTH) -> float:
     >>> cosine_rampdown(0), cosine_rampdown(40000)
     (1.0, 0.0)
     """
-    t = min(max(float(step), 0.0), float(length))
+    # a count of steps: (1, 0) divided by zero, "a" and nan passed to float()
+    step = as_int(step, "step")
+    length = as_int(length, "length", minimum=1)
+    t = min(max(step, 0), length)  # the official schedule clamps t to [0, L]
     return float(0.5 * (math.cos(math.pi * t / length) + 1.0))
 
 
@@ -236,8 +257,13 @@ class ConvNorm:
                                    V=self.running_V)
         Y = op.forward(X)
         if self.affine:
+            aw = self.affine_weight
+            ph, pw = (aw.shape[1] - 1) // 2, (aw.shape[2] - 1) // 2
+            Yp = np.pad(Y, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+            ho, wo = Yp.shape[2] - aw.shape[1] + 1, Yp.shape[3] - aw.shape[2] + 1
             with np.errstate(over="ignore", invalid="ignore"):
-                Y = depthwise_affine(Y, self.affine_weight, self.affine_bias)
+                # validated at construction; overflow is named below, with the layer's terms
+                Y = _affine_sum(Yp, aw, self.affine_bias, ho, wo)
             if not np.isfinite(Y).all():
                 raise ComputationError(
                     f"ConvNorm's depthwise affine overflows {Y.dtype}: affine_weight has "

@@ -34,6 +34,7 @@ import numpy as np
 
 from specproof._core import (
     ArgumentError,
+    ComputationError,
     as_flag,
     as_float,
     as_generator,
@@ -354,7 +355,12 @@ def exact_sigma(weight: Any, dim: int = 0) -> float:
     # matrices (4x cheaper than an SVD, sigma_max to relative ~u); present M tall
     e = math.frexp(hi)[1]
     Ms = np.ldexp(M, -e)
-    return _ldexp(float(spectral_norm(Ms.T if Ms.shape[0] < Ms.shape[1] else Ms).value), e)
+    sigma = _ldexp(float(spectral_norm(Ms.T if Ms.shape[0] < Ms.shape[1] else Ms).value), e)
+    if not math.isfinite(sigma):
+        # spectral_normalize and circular_singular_values raise here; inf was returned
+        raise ComputationError(
+            f"the weight's spectral norm is beyond float64's range (largest entry {hi:.3g})")
+    return sigma
 
 
 def spectral_normalize(weight: Any, c: float = 1.0, dim: int = 0) -> np.ndarray:

@@ -8,7 +8,7 @@ accepted (and gave a wrong or meaningless number) before its fix.
 import numpy as np
 import pytest
 
-from specproof._core import ArgumentError, ArgumentTypeError, as_matrix
+from specproof._core import ArgumentError, ArgumentTypeError, ComputationError, as_matrix
 from specproof.spectral import (
     BSNPowerIteration,
     ConvNorm,
@@ -16,6 +16,8 @@ from specproof.spectral import (
     bsn_normalize,
     conv_operator_normalize,
     convnorm_filter,
+    cosine_rampdown,
+    depthwise_affine,
     spectral_normalize,
 )
 
@@ -90,3 +92,30 @@ def test_meta_and_sparse_tensors_are_named():
         spectral_normalize(torch.ones(3, 3, device="meta"))
     with pytest.raises(ArgumentTypeError, match=r"weight is a torch.sparse_coo tensor"):
         spectral_normalize(torch.eye(3).to_sparse())
+
+
+def test_exact_sigma_beyond_float64_is_an_error():
+    from specproof.spectral import exact_sigma
+
+    with pytest.raises(ComputationError, match="beyond float64's range"):
+        exact_sigma(np.full((4, 4), 1.5e308))  # it returned inf
+
+
+@pytest.mark.parametrize("args, error, message", [
+    ((1, 0), ArgumentError, "length must be >= 1"),
+    ((1, -10), ArgumentError, "length must be >= 1"),
+    (("a",), ArgumentTypeError, "step must be an integer"),
+    ((float("nan"),), ArgumentTypeError, "step must be an integer"),
+])
+def test_cosine_rampdown_checks_its_counts(args, error, message):
+    with pytest.raises(error, match=message):
+        cosine_rampdown(*args)
+    assert cosine_rampdown(np.int64(20000)) == 0.5 and cosine_rampdown(-3) == 1.0
+
+
+def test_depthwise_affine_refuses_an_empty_output_and_names_an_overflow():
+    with pytest.raises(ArgumentError, match="larger than x's 1 x 1 grid"):
+        depthwise_affine(np.ones((1, 1, 1, 1)), np.ones((1, 4, 4)), [1.0])
+    x = np.full((1, 1, 3, 3), 3e38, dtype=np.float32)
+    with pytest.raises(ComputationError, match="overflows float32"):
+        depthwise_affine(x, np.ones((1, 3, 3), dtype=np.float32), np.zeros(1, np.float32))
