@@ -98,6 +98,25 @@ def check_bytes(data: bytes | str, exact: bool = False,
             return SoSCheckResult(ok=False, reason=reason, code="malformed", message=reason,
                                   exact=True)
         return fail("malformed", reason)
-    if (doc.get("schema") == SOS_SCHEMA if isinstance(doc, dict) else declared_sos):
+    if not isinstance(doc, dict):
+        # the checkers take a str as a path to read: a file holding only "c.json" was
+        # judged on that other file's bytes (VALID, exit 0), and [] or 5 read as Python's
+        # own TypeError
+        reason = (f"malformed certificate: a certificate is a JSON object, got a JSON "
+                  f"{_json_kind(doc)}")
+        if declared_sos:
+            return SoSCheckResult(ok=False, reason=reason, code="malformed", message=reason,
+                                  exact=True)
+        return fail("malformed", reason)
+    if doc.get("schema") == SOS_SCHEMA:
         return check_sos(doc)
     return check_exact(doc) if exact else check_numeric(doc)
+
+
+def _json_kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    return {str: "string", list: "array", int: "number", float: "number"}.get(
+        type(value), type(value).__name__)
