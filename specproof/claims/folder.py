@@ -23,12 +23,14 @@ user's data once made the whole folder go.
 from __future__ import annotations
 
 import glob
+import hashlib
 import json
 import os
 import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from specproof._core.files import dir_mode
 from specproof.claims.run import OutputDirError
@@ -41,9 +43,13 @@ SCHEMA_IDS = ("specproof.evidence/1", "specproof.evidence/2")
 # everything a run (or `specproof report`) writes into a report folder: the four files,
 # the lock of a staging folder, a temporary file of atomic_write cut short by a kill, and
 # flat folders of figures and certificates named after claim ids
+#: the SHA-256 of each claim record of ``evidence.json`` as written (see
+#: :func:`record_digest`): ``--resume`` keeps only records that are unchanged since
+DIGESTS_NAME = "evidence.digests.json"
 _REPORT_FILES = frozenset({REPORT_MARKER, "report.html", "report.md", "report.tex",
-                           LOCK_NAME})
-_TEMP_FILE = re.compile(r"\.(?:evidence\.json|report\.(?:html|md|tex))\.[A-Za-z0-9_]+\.tmp")
+                           LOCK_NAME, DIGESTS_NAME})
+_TEMP_FILE = re.compile(
+    r"\.(?:evidence\.json|evidence\.digests\.json|report\.(?:html|md|tex))\.[A-Za-z0-9_]+\.tmp")
 _REPORT_DIRS = {"figures": (".pdf", ".png"), "certificates": (".json",)}
 _ARTIFACT = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
 
@@ -96,6 +102,18 @@ def check_output_dir(out: str | Path) -> Path:
             + ("is not a folder" if not parent.is_dir() else "is not writable")
         )
     return path
+
+
+def record_digest(record: Any) -> str:
+    """The SHA-256 of a claim record as ``evidence.json`` holds it (canonical JSON).
+
+    Examples
+    --------
+    >>> record_digest({"b": 1, "a": [0.5]}) == record_digest({"a": [0.5], "b": 1})
+    True
+    """
+    text = json.dumps(record, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def report_problem(folder: Path, staging: bool = False) -> str | None:
@@ -218,6 +236,16 @@ class ReportFolder:
                 f"--out {str(self.out)!r} is not a writable folder: {exc}"
             ) from exc
         self.staging = staging
+        live = [p for p in self.out.parent.glob(f".{glob.escape(self.out.name)}.partial-*")
+                if p != staging and p.is_dir() and not p.is_symlink() and not _is_stale(p)]
+        if live:
+            # two runs into one folder both said they wrote it; the one that committed
+            # first lost its report without a word
+            self.discard()
+            raise OutputDirError(
+                f"--out {str(self.out)!r}: another specproof run is writing it now (its "
+                f"staging folder {str(live[0])!r} is locked by a live process); wait for "
+                "it to finish, or write to another --out")
         return staging
 
     def commit(self) -> Path:

@@ -29,7 +29,7 @@ from specproof._core.provenance import (
 from specproof._core.version import __version__
 from specproof.claims.claim import REGISTRY
 from specproof.claims.document import build_document, key_figure
-from specproof.claims.folder import SCHEMA_IDS, ReportFolder
+from specproof.claims.folder import DIGESTS_NAME, SCHEMA_IDS, ReportFolder, record_digest
 from specproof.claims.markup_plain import plain_rich
 from specproof.claims.render import plural, render_html, render_markdown, render_tex
 from specproof.claims.results import record_verdict
@@ -209,11 +209,22 @@ def summary_table(run: VerifyRun | dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_documents(doc: dict[str, Any], folder: Path, with_html: bool = True) -> None:
+def write_documents(doc: dict[str, Any], folder: Path, with_html: bool = True,
+                    digests: bool = True) -> None:
     """Write ``evidence.json``, ``report.md``, ``report.tex`` (and ``report.html``) into
     ``folder`` from the evidence document ``doc``; figures are read from
-    ``folder/figures`` for the HTML."""
-    atomic_write(folder / "evidence.json", json.dumps(doc, indent=2, allow_nan=False) + "\n")
+    ``folder/figures`` for the HTML. ``digests``: also ``evidence.digests.json``, the
+    records a run wrote (what ``--resume`` keeps); not for a re-rendered file, whose
+    records may have been edited."""
+    text = json.dumps(doc, indent=2, allow_nan=False) + "\n"
+    atomic_write(folder / "evidence.json", text)
+    if digests:
+        # the digests of the records as read back (what --resume will compare): a
+        # measured value edited in the evidence was kept by --resume beside its verdict
+        sha = sorted({record_digest(r) for r in json.loads(text).get("claims", [])})
+        atomic_write(folder / DIGESTS_NAME,
+                     json.dumps({"schema": "specproof.evidence-digests/1", "sha256": sha},
+                                indent=0) + "\n")
     model = build_document(doc)
     atomic_write(folder / "report.md", render_markdown(model))
     if with_html:
@@ -375,7 +386,7 @@ def rerender(evidence_path: str | Path, out: str | Path) -> tuple[Path, list[str
                 shutil.copyfile(source, staging / rel)
             else:
                 missing.append(rel)
-        write_documents(rederived(to_jsonable(doc)), staging)
+        write_documents(rederived(to_jsonable(doc)), staging, digests=False)
     except BaseException:
         folder.discard()
         raise

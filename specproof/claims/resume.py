@@ -23,7 +23,8 @@ from typing import Any
 
 from specproof._core import SpecproofError
 from specproof.claims.fingerprint import changed_code, code_fingerprint  # noqa: F401
-from specproof.claims.folder import REPORT_MARKER, stale_partials
+from specproof.claims.folder import DIGESTS_NAME, REPORT_MARKER, record_digest, stale_partials
+from specproof.claims.report import EvidenceFileError, referenced_files
 from specproof.claims.results import ClaimResult, Outcome, record_verdict
 
 
@@ -193,6 +194,13 @@ def check_resumable(point: ResumePoint, profile: str, seed: int,
             f"{str(point.folder)!r} (its SHA-256 differs), so the claims that run finished "
             "are not this code's results; rerun without --resume"
         )
+    if fingerprint is not None and point.fingerprint is None:
+        # changed_code has nothing to compare: an evidence.json without its fingerprint
+        # (edited, or of another version) was resumed silently
+        raise ResumeError(
+            f"--resume: the run in {str(point.folder)!r} records no code fingerprint "
+            "(environment.fingerprint), so its finished claims cannot be matched to this "
+            "code; rerun without --resume")
     changed = changed_code(point.fingerprint, fingerprint)
     if changed is not None:
         what, why = changed
@@ -227,15 +235,57 @@ def finished_results(
             f"--resume: the run in {str(point.folder)!r} finished {', '.join(left_out[:3])}"
             f"{more}, which this selection leaves out; their results would be lost: resume "
             "with the same --paper/--only/--module selection, or write to another --out")
-    kept = []
+    return kept_records(point, wanted)[0]
+
+
+def kept_records(point: ResumePoint, wanted: set[str]
+                 ) -> tuple[list[ClaimResult], dict[str, str]]:
+    """``(kept, again)``: the finished claims of ``point`` among ``wanted`` that are kept,
+    and why each other finished one runs again (by claim id).
+
+    A record is kept when this version reads it, it is unchanged since it was written
+    (its SHA-256 is among those the run wrote beside the evidence, ``evidence.digests.json``:
+    an edited measured value was kept beside its verdict), and its figure and certificate
+    files are there (a deleted figure left ``report.tex`` including a missing file).
+    """
+    digests = _digests(point.folder)
+    kept: list[ClaimResult] = []
+    again: dict[str, str] = {}
     for rec in point.records:
         if not isinstance(rec, dict) or rec.get("id") not in wanted:
             continue
+        cid = rec["id"]
+        if digests is None:
+            again[cid] = f"no readable {DIGESTS_NAME} to show it is unchanged"
+            continue
+        if record_digest(rec) not in digests:
+            again[cid] = "its record was changed since it was written"
+            continue
         try:
-            kept.append(result_from_record(rec))
+            files = referenced_files({"claims": [rec]})
+        except EvidenceFileError:
+            again[cid] = "it names a file outside the report's own"
+            continue
+        try:
+            result = result_from_record(rec)
         except (KeyError, TypeError, ValueError):
-            continue  # a record this version cannot read: the claim runs again
-    return kept
+            again[cid] = "its record cannot be read by this version"
+            continue
+        missing = [f for f in files if not (point.folder / f).is_file()]
+        if missing:
+            again[cid] = f"its file {missing[0]!r} is missing"
+            continue
+        kept.append(result)
+    return kept, again
+
+
+def _digests(folder: Path) -> set[str] | None:
+    try:
+        doc = json.loads((folder / DIGESTS_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    sha = doc.get("sha256") if isinstance(doc, dict) else None
+    return {d for d in sha if isinstance(d, str)} if isinstance(sha, list) else None
 
 
 def copy_files(source: Path, dest: Path, relative: list[str]) -> None:

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -66,6 +68,9 @@ def prepare_output_dir(out: str | Path) -> Path:
 
 
 def _worker_init(modules: Sequence[str], threads: int | None = None) -> None:
+    # a forked worker inherits the command line's SIGTERM handler (SIGTERM as Ctrl-C in
+    # the parent): terminate() must end it quietly, not raise KeyboardInterrupt there
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     set_process_threads(threads)
     import_user_modules(modules)
 
@@ -228,6 +233,7 @@ def verify(
         run.cpu_seconds = time.process_time() - cpu_start + worker_cpu
         write_report(run, complete=False, with_html=False, folder=staging)
 
+    restore_sigint = None
     try:
         with shown:
             try:
@@ -242,11 +248,10 @@ def verify(
                               threads)
             except KeyboardInterrupt:
                 run.interrupted = True
-                left = total - len(run.results)
-                shown.note(
-                    f"interrupted: {len(run.results)} of {total} claims finished and are "
-                    f"kept in {str(folder.out)!r}; --resume runs the other {left}"
-                )
+                # a second Ctrl-C while the report is written left it in the staging
+                # folder, after the line below had named --out (and a traceback from a
+                # finalizer): the writing, a second or two, is not interrupted
+                restore_sigint = _hold_sigint()
         run.seconds = time.perf_counter() - start
         run.cpu_seconds = time.process_time() - cpu_start + worker_cpu
         # the files of a claim that did not finish (a check's figure) are not the report's
@@ -255,8 +260,12 @@ def verify(
         write_report(run, complete=not run.interrupted, with_html=True, folder=staging)
     except KeyboardInterrupt:
         folder.abandon()  # a second Ctrl-C: the staging folder stays for --resume
+        if restore_sigint is not None:
+            restore_sigint()
         raise
     except BaseException:
+        if restore_sigint is not None:
+            restore_sigint()
         if run.results:
             # finished claims are not lost to one crash: the staging folder stays for
             # --resume, as after a second Ctrl-C
@@ -266,8 +275,24 @@ def verify(
         else:
             folder.discard()
         raise
-    folder.commit()
+    try:
+        folder.commit()
+    finally:
+        if restore_sigint is not None:
+            restore_sigint()
+    if run.interrupted:
+        print(f"interrupted: {len(run.results)} of {total} claims finished and are kept in "
+              f"{str(folder.out)!r}; --resume runs the other {total - len(run.results)}",
+              file=sys.stderr)
     return run
+
+
+def _hold_sigint() -> Any:
+    """Ignore Ctrl-C from now on; return what restores it (None off the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return lambda: signal.signal(signal.SIGINT, previous)
 
 
 def _check_carry_over(out: Path, profile: str, seed: int, modules: list, fingerprint) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import textwrap
 
@@ -87,6 +88,7 @@ def add_report(sub) -> None:
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     from specproof.claims import (
+        EvidenceFileError,
         OutputDirError,
         ResumeError,
         SelectionError,
@@ -124,13 +126,33 @@ def _cmd_verify(args: argparse.Namespace) -> int:
           file=sys.stderr)
     # worker processes import the built-in claim modules and the user's, to know the claims
     modules = [*builtin_modules(), *args.module]
+    terminated = []
+
+    def _on_term(signum, frame):  # SIGTERM (timeout, a CI cancel) as Ctrl-C: the workers
+        terminated.append(signum)  # are stopped and the finished claims kept; it left
+        raise KeyboardInterrupt    # them running, re-parented, and said nothing
+
+    previous_term = signal.signal(signal.SIGTERM, _on_term)
     try:
         run = verify(claims, out, profile=args.profile, seed=args.seed, jobs=args.jobs,
                      threads=args.threads, modules=modules, record_modules=args.module,
                      keep_previous=keep, resume=args.resume, fingerprint=args.fingerprint,
                      progress=_resume_note(args, out, claims))
-    except (OutputDirError, ResumeError) as exc:
+    except KeyboardInterrupt:
+        if not terminated:
+            raise
+        print("specproof verify: terminated (SIGTERM); the claims finished are kept, "
+              "`--resume` continues the run", file=sys.stderr)
+        return 143
+    except (OutputDirError, ResumeError, EvidenceFileError) as exc:
+        # EvidenceFileError: a carried or resumed record naming a file outside the
+        # report's own ended in a traceback (exit 70)
         raise UsageError(str(exc)) from exc
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
+    if terminated and run.interrupted:
+        print(summary_table(run))
+        return 143
     print(summary_table(run))
     print(f"report: {out / 'report.html'}  (also report.md, report.tex)  "
           f"evidence: {out / 'evidence.json'}")
@@ -142,7 +164,12 @@ def _resume_note(args, out, claims):
     if not args.resume:
         return "auto"
     from specproof.claims.report import module_record
-    from specproof.claims.resume import ResumeError, check_resumable, resume_point
+    from specproof.claims.resume import (
+        ResumeError,
+        check_resumable,
+        kept_records,
+        resume_point,
+    )
 
     point = resume_point(out)
     if point is not None:
@@ -159,10 +186,16 @@ def _resume_note(args, out, claims):
         done = {r.get("id") for r in point.records if isinstance(r, dict)}
         if done - {c.id for c in claims} - {None}:
             return "auto"  # a narrower selection: verify refuses it, naming the claims
-        kept = sum(c.id in done for c in claims)
+        # the same rule verify keeps them by (an unreadable, edited or incomplete record
+        # runs again): "17 ... are kept" was printed where 16 were
+        kept, again = kept_records(point, {c.id for c in claims})
         print(f"specproof verify --resume: continuing from {where} {str(point.folder)!r}: "
-              f"{kept} of {len(claims)} claims finished there and are kept; running the "
-              f"other {len(claims) - kept}", file=sys.stderr)
+              f"{len(kept)} of {len(claims)} claims finished there and are kept; running the "
+              f"other {len(claims) - len(kept)}", file=sys.stderr)
+        for cid, why in list(again.items())[:5]:
+            print(f"  {cid} runs again: {why}", file=sys.stderr)
+        if len(again) > 5:
+            print(f"  and {len(again) - 5} more run again", file=sys.stderr)
     return "auto"
 
 
