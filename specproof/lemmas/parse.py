@@ -82,6 +82,11 @@ def parse_statement(text: str, given: Sequence[Any] = ()) -> Any:
                              "fewer nested signs, parentheses or calls)") from None
     except SyntaxError as exc:
         col = cols[min(max((exc.offset or 1) - 1, 0), len(cols) - 1)] + 1
+        if not exc.offset:
+            # Python gives no column when the text ends early ("x**2 >= y +"): column 1
+            # was named, where nothing is wrong
+            col = len(text) + 1
+            exc.msg = "the statement ends before its expression is complete"
         caret = " " * (col - 1) + "^"
         reserved = sorted({w for w in re.findall(r"[A-Za-z_]\w*", src)
                            if keyword.iskeyword(w) and w not in ("and", "or", "not", "in",
@@ -151,7 +156,10 @@ def parse_statement(text: str, given: Sequence[Any] = ()) -> Any:
             if token is not None:
                 raise reader.fail(token, f"{token.id!r} is {NOT_REAL_NAMES[token.id]}, not a "
                                          "finite real number")
-            raise reader.fail(node, f"{sympy.sstr(side)[:60]} is not a finite real number")
+            why = (" (it divides by zero: sympy's complex infinity)" if side.has(sympy.zoo)
+                   else " (0/0 or oo - oo: not a number)" if side.has(sympy.nan) else "")
+            raise reader.fail(node, f"{sympy.sstr(side)[:60]} is not a finite real "
+                                    f"number{why}")
         if isinstance(side, sympy.Basic) and (side.has(sympy.I) or _non_real_constant(side)):
             # sqrt(-1), log(-2), (-1)**(1/2): a statement is claimed where it is real
             raise reader.fail(node, f"{sympy.sstr(side)[:60]} is not real (it contains the "
