@@ -82,7 +82,14 @@ def check_output_dir(out: str | Path) -> Path:
     []
     """
     path = Path(out).expanduser().absolute()
-    if path.exists() or path.is_symlink():
+    if path.is_symlink():
+        # the report replaces --out as a whole: the link was replaced by a folder, and the
+        # report it pointed to stayed as it was
+        raise OutputDirError(
+            f"--out {str(out)!r} is a symbolic link (to {os.readlink(path)!r}); a run "
+            "replaces its report folder as a whole, which would replace the link: give "
+            "the folder itself")
+    if path.exists():
         if not path.is_dir():
             raise OutputDirError(f"--out {str(out)!r} is not a writable folder: it is a file")
         try:

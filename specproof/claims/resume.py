@@ -118,6 +118,15 @@ def resume_point(out: str | Path) -> ResumePoint | None:
     return None if best is None else best[1]
 
 
+def unreadable_runs(out: str | Path) -> list[Path]:
+    """The killed runs' folders of ``out`` (and ``out``) whose ``evidence.json`` exists but
+    cannot be read: what :func:`resume_point` passes over (a truncated file was reported as
+    "no earlier run")."""
+    out = Path(out).expanduser().absolute()
+    folders = [*stale_partials(out), out]
+    return [f for f in folders if (f / REPORT_MARKER).is_file() and _read(f) is None]
+
+
 def point_of(doc: dict[str, Any], folder: Path, stale: bool = False) -> ResumePoint:
     """The :class:`ResumePoint` of the evidence document ``doc`` read from ``folder``."""
     env = doc.get("environment")

@@ -169,6 +169,7 @@ def _resume_note(args, out, claims):
         check_resumable,
         kept_records,
         resume_point,
+        unreadable_runs,
     )
 
     point = resume_point(out)
@@ -179,8 +180,14 @@ def _resume_note(args, out, claims):
         except ResumeError:
             return "auto"  # verify refuses it, naming what differs
     if point is None:
-        print(f"specproof verify --resume: no earlier run in {str(out)!r}; running every "
-              "selected claim", file=sys.stderr)
+        damaged = unreadable_runs(out)
+        if damaged:
+            print(f"specproof verify --resume: the evidence.json of the earlier run in "
+                  f"{str(damaged[0])!r} cannot be read (cut short?); nothing is kept from "
+                  "it: running every selected claim", file=sys.stderr)
+        else:
+            print(f"specproof verify --resume: no earlier run in {str(out)!r}; running "
+                  "every selected claim", file=sys.stderr)
     else:
         where = "a killed run's folder" if point.stale else "the report"
         done = {r.get("id") for r in point.records if isinstance(r, dict)}

@@ -219,3 +219,37 @@ def test_a_rerendered_report_is_not_resumed_from(module, tmp_path):
     assert not (again / "evidence.digests.json").exists()
     code, _, stderr = _verify(*_args(module, again), "--resume")
     assert code == 0 and "0 of 2 claims finished there and are kept" in stderr
+
+
+def test_a_symlinked_out_is_refused(module, tmp_path):
+    real = tmp_path / "realrep"
+    assert _verify(*_args(module, real))[0] == 0
+    link = tmp_path / "linkrep"
+    link.symlink_to(real)
+    code, _, stderr = _verify(*_args(module, link))
+    assert code == 2 and "is a symbolic link" in stderr
+    assert link.is_symlink()  # it was replaced by a folder, the report behind it kept
+
+
+def test_a_cut_short_evidence_is_named_on_resume(module, tmp_path):
+    out = tmp_path / "rep"
+    assert _verify(*_args(module, out))[0] == 0
+    text = (out / "evidence.json").read_text()
+    (out / "evidence.json").write_text(text[: len(text) // 2])
+    code, _, stderr = _verify(*_args(module, out), "--resume")
+    # the folder is no report any more: refused as --out, and the reason named
+    assert code == 2, stderr
+    from specproof.claims.resume import unreadable_runs
+    assert unreadable_runs(out) == [out.absolute()]
+
+
+def test_a_killed_runs_cut_short_evidence_is_named_on_resume(module, tmp_path):
+    out = tmp_path / "rep"
+    assert _verify(*_args(module, out))[0] == 0
+    partial = tmp_path / ".rep2.partial-killed"
+    partial.mkdir()
+    text = (out / "evidence.json").read_text()
+    (partial / "evidence.json").write_text(text[: len(text) // 2])
+    code, _, stderr = _verify(*_args(module, tmp_path / "rep2"), "--resume")
+    assert code == 0
+    assert f"the evidence.json of the earlier run in {str(partial)!r} cannot be read" in stderr
