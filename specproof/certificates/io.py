@@ -17,6 +17,30 @@ class MatrixFileNotFoundError(SpecproofError, FileNotFoundError):
     """The matrix file named on the command line does not exist."""
 
 
+def _first_bad_field(path: Path) -> str | None:
+    """Where a CSV stops being a table of numbers, in line and column numbers from 1."""
+    width = None
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    for n, line in enumerate(lines, start=1):
+        body = line.split("#", 1)[0]
+        if not body.strip():
+            continue
+        fields = body.split(",")
+        for k, field in enumerate(fields, start=1):
+            try:
+                float(field)
+            except ValueError:
+                return f"line {n}, column {k} is {field.strip()[:40]!r}, not a number"
+        if width is not None and len(fields) != width:
+            return (f"line {n} has {len(fields)} column{'s' * (len(fields) != 1)} where "
+                    f"the lines above have {width}")
+        width = len(fields)
+    return None
+
+
 def load_matrix(path: str | os.PathLike) -> np.ndarray:
     """Read a real 2-D matrix from a ``.npy`` or ``.csv`` file.
 
@@ -80,7 +104,9 @@ def load_matrix(path: str | os.PathLike) -> np.ndarray:
                 warnings.filterwarnings("ignore", message=".*input contained no data")
                 arr = np.loadtxt(p, delimiter=",", ndmin=2, comments="#", dtype=float)
         except ValueError as exc:
-            raise ArgumentError(f"{str(p)!r} is not a CSV of numbers: {exc}") from exc
+            # numpy's words count rows from 0 and columns from 1, and advise `usecols`
+            raise ArgumentError(
+                f"{str(p)!r} is not a CSV of numbers: {_first_bad_field(p) or exc}") from exc
     else:
         raise ArgumentError(f"matrix file must end in .npy or .csv, got {str(p)!r}")
     if arr.dtype.kind in "mM":  # numpy counts timedelta64 as an integer type

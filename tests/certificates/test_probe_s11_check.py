@@ -40,3 +40,20 @@ def test_the_command_line_refuses_a_redirect_with_exit_2(tmp_path):
                          cwd=tmp_path, capture_output=True, text=True)
     assert run.returncode == 2, run.stdout + run.stderr
     assert "INVALID: malformed certificate: a certificate is a JSON object" in run.stdout
+
+
+@pytest.mark.parametrize("text, message", [
+    ("1,2\n3,x\n", "line 2, column 2 is 'x', not a number"),
+    ("1,2\n3\n", "line 2 has 1 column where the lines above have 2"),
+    ("# c\n1,2\n\n3,4,\n", "line 4, column 3 is '', not a number"),
+])
+def test_a_bad_csv_is_named_by_line_and_column_from_1(tmp_path, text, message):
+    # numpy said "at row 1, column 2" (rows from 0, columns from 1) and advised `usecols`
+    from specproof._core import ArgumentError
+    from specproof.certificates.io import load_matrix
+
+    path = tmp_path / "m.csv"
+    path.write_text(text)
+    with pytest.raises(ArgumentError, match="is not a CSV of numbers: " + message) as err:
+        load_matrix(path)
+    assert "usecols" not in str(err.value)
