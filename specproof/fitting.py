@@ -63,15 +63,19 @@ class SlopeFit(Displayable):
 
 
 def slope_text(value: float) -> str:
-    """Three decimals, or three significant digits for a value below 0.01 that is not 0.
+    """Three decimals, or three significant digits where those would read below 0.01
+    (for a value that is not 0).
 
     Examples
     --------
     >>> slope_text(-0.5012), slope_text(1.4e-4), slope_text(0.0), slope_text(-3e-13)
     ('-0.501', '0.00014', '0.000', '-3e-13')
     """
-    if value == 0 or abs(value) >= 0.0095:
-        return f"{value:.3f}"
+    # decided on the rounded text, not the value: 0.0095 (a float just below it) passed a
+    # ">= 0.0095" test and printed as "0.009", below its own interval's "0.0095"
+    text = f"{value:.3f}"
+    if value == 0 or abs(float(text)) >= 0.01:
+        return text
     return f"{value:.3g}"
 
 

@@ -48,11 +48,27 @@ def _save_certificates(docs: dict[str, Any], stem: Path | None) -> tuple[str, ..
     return tuple(names)
 
 
+def _draw(fig) -> None:
+    """Render ``fig`` once without writing a file (Agg canvases draw in place)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if isinstance(fig.canvas, FigureCanvasAgg):
+        fig.canvas.draw()
+    else:  # another backend's canvas: a PNG into memory draws the same text and paths
+        import io
+
+        fig.savefig(io.BytesIO(), format="png")
+
+
 def _save_figure(fig, stem: Path | None) -> str | None:
     # closed for pyplot (no figure piles up in its manager), kept as an object: a closed
     # figure still draws, saves and displays
     try:
         if stem is None:
+            # drawn all the same: a figure that cannot be drawn (a mathtext typo) must be
+            # the claim's ERROR here too, as it is when verify saves it; run_claim and the
+            # test helpers passed such a claim that verify then reported as an ERROR
+            _draw(fig)
             return None
         from specproof.plotting import save_figure
 

@@ -68,6 +68,14 @@ class Evidence:
             raise ArgumentTypeError(
                 f"Evidence.measured keys must be str, got {bad[0]!r} "
                 f"({type(bad[0]).__name__})")
+        if self.figure is not None:
+            from matplotlib.figure import Figure
+
+            if not isinstance(self.figure, Figure):
+                # a string was accepted here and became an AttributeError in verify only
+                raise ArgumentTypeError(
+                    f"Evidence.figure must be a matplotlib Figure (or None), got "
+                    f"{type(self.figure).__name__}")
         if not isinstance(self.expected, str):
             raise ArgumentTypeError(
                 f"Evidence.expected must be a str (the condition in words), got "

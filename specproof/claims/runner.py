@@ -199,7 +199,8 @@ def _run_guarded(fn, ctx, params, figure_stem, certificate_stem, same_as, exits)
             seconds=seconds,
             cpu_seconds=cpu_seconds,
             traceback=traceback.format_exc(),
-            error=f"saving the check's figure or certificates failed: {error_line(exc, fn)}",
+            error=("drawing or saving the check's figure, or saving its certificates, "
+                   f"failed: {error_line(exc, fn)}"),
         )
     return Outcome(
         verdict="HOLDS" if ev.holds else "FAILS",

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt  # noqa: F401 (the examples close their figures)
 import numpy as np
 
-from specproof._core import ArgumentTypeError
+from specproof._core import ArgumentError, ArgumentTypeError
 from specproof.fitting import SlopeFit, fit_loglog, slope_text
 from specproof.plotting._args import finite_number, log_points
 from specproof.plotting.colours import (  # noqa: F401 (their home before the split)
@@ -66,12 +66,36 @@ def reference_line(ax, slope: float, x, y, label: str | None = None, color="0.35
     x0 = float(np.exp(np.mean(np.log(xa))))
     y0 = float(np.exp(np.mean(np.log(ya))))
     grid = np.geomspace(xa.min(), xa.max(), 50)
+    with np.errstate(over="ignore", under="ignore"):
+        values = y0 * (grid / x0) ** slope
+    if not np.all(np.isfinite(values) & (values > 0)):
+        # slope 300 over [1, 100]: inf and 0 entries drew a vertical line and wiped out
+        # the y axis, without an error
+        decades = abs(slope) * np.log10(xa.max() / xa.min())
+        raise ArgumentError(
+            f"the reference line of slope {slope:g} over x in [{xa.min():.3g}, "
+            f"{xa.max():.3g}] leaves float64's range (it spans {decades:.3g} decades): give "
+            "a smaller slope or a narrower x range")
+    _check_log_span(values, "the reference line's y", ax.margins()[1])
     # on axes that are log-log already, plot: loglog would reset ticks placed on purpose
     draw = ax.plot if ax.get_xscale() == ax.get_yscale() == "log" else ax.loglog
-    (line,) = draw(grid, y0 * (grid / x0) ** slope, "--", color=color, lw=0.9,
+    (line,) = draw(grid, values, "--", color=color, lw=0.9,
                    label=label or f"slope {_slope_text(slope)}")
     line.set_gid(REFERENCE_GID)
     return line
+
+
+def _check_log_span(values: np.ndarray, name: str, margin: float) -> None:
+    """Refuse positive ``values`` whose log axis, widened by the axes' ``margin`` (a
+    fraction of the span in decades, as matplotlib widens it), leaves float64's range."""
+    lo, hi = np.log10(float(values.min())), np.log10(float(values.max()))
+    pad = margin * (hi - lo)
+    if lo - pad < -307.0 or hi + pad > 308.0:
+        # 1e-300 .. 1e300 gave inverted limits (0.89 .. 0.001) and no point in view
+        raise ArgumentError(
+            f"{name} spans 1e{lo:.0f} to 1e{hi:.0f}: with the axes' margins of "
+            f"{100 * margin:g} % its log axis would reach 1e{lo - pad:.0f} .. 1e{hi + pad:.0f},"
+            " beyond float64, which matplotlib cannot draw; plot a narrower range")
 
 
 def _optional_text(value, name: str) -> None:
@@ -163,6 +187,8 @@ def loglog_fit(
     for name, value in (("xlabel", xlabel), ("ylabel", ylabel),
                         ("reference_label", reference_label)):
         _optional_text(value, name)
+    _check_log_span(xa, "x", ax.margins()[0])
+    _check_log_span(ya, "y", ax.margins()[1])
     pts = ax.loglog(xa, ya, marker, color=color, alpha=0.7, linestyle="none")
     c = pts[0].get_color()
     grid = np.geomspace(xa.min(), xa.max(), 50)

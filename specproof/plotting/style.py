@@ -171,6 +171,10 @@ def save_figure(fig, stem: str | Path) -> tuple[Path, Path]:
     ('.pdf', '.png')
     >>> plt.close(fig)
     """
+    from matplotlib.figure import Figure
+
+    if not isinstance(fig, Figure):  # "x" raised a bare AttributeError
+        raise ArgumentTypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
     stem = _file_stem(stem)
     finish_figure(fig)
     stem.parent.mkdir(parents=True, exist_ok=True)

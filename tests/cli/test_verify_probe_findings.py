@@ -46,7 +46,7 @@ def test_a_huge_exact_integer_a_system_exit_and_a_broken_figure_are_claim_errors
     assert "1.3583" in (out / "report.md").read_text()
     assert recs["pfe.exit"]["verdict"] == "ERROR" and "SystemExit" in recs["pfe.exit"]["reason"]
     assert recs["pfe.fig"]["verdict"] == "ERROR"
-    assert "saving the check's figure" in recs["pfe.fig"]["reason"]
+    assert "saving the check's figure" in recs["pfe.fig"]["reason"]  # "drawing or saving"
 
 
 def test_last_failed_with_a_narrower_selection_still_exits_1_for_a_carried_fail(
