@@ -9,6 +9,7 @@ Everything heavy (sympy, scipy, flint, the SoS solvers) is imported when the com
 from __future__ import annotations
 
 import argparse
+import re
 import json
 import os
 import shlex
@@ -79,6 +80,7 @@ def _parse_box(items: list[str]) -> dict[str, tuple[str, str]]:
 
 
 def _parse_matrices(items: list[str]) -> list[Any]:
+    from specproof.lemmas.errors import StatementError
     from specproof.lemmas.matrices import Matrix
 
     out = []
@@ -88,8 +90,25 @@ def _parse_matrices(items: list[str]) -> list[Any]:
         n, x, m = size.lower().partition("x")
         if not (sep and n.strip().isdigit() and (not x or m.strip().isdigit())):
             raise UsageError(f"--matrix {item!r}: expected NAME=NxM[:KIND], e.g. A=3x3:sym")
-        out.append(Matrix(name.strip(), int(n), int(m) if x else 1, kind=kind.strip() or "general"))
+        try:
+            out.append(Matrix(name.strip(), int(n), int(m) if x else 1,
+                              kind=kind.strip() or "general"))
+        except StatementError as exc:
+            # "Matrix A: kind must be one of general, symmetric, ..." named neither the
+            # option nor the short kinds its help lists
+            raise UsageError(f"--matrix {item!r}: {_option_words(str(exc))}") from None
     return out
+
+
+def _option_words(message: str) -> str:
+    """A Matrix error in the command line's words: its short kinds, sizes as in NxM."""
+    message = re.sub(r"^Matrix \w+: ", "", message)
+    message = message.replace(
+        "kind must be one of general, symmetric, psd, orthogonal, diagonal",
+        "KIND must be one of general, sym, psd, orth, diag (or symmetric, orthogonal, "
+        "diagonal)")
+    return re.sub(r"\b([nm]) must be a positive int", lambda mo: (
+        "N" if mo.group(1) == "n" else "M") + " must be a positive integer", message)
 
 
 def build_statement(args: argparse.Namespace) -> Any:
