@@ -9,9 +9,9 @@ Everything heavy (sympy, scipy, flint, the SoS solvers) is imported when the com
 from __future__ import annotations
 
 import argparse
-import re
 import json
 import os
+import re
 import shlex
 import sys
 import time
