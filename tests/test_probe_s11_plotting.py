@@ -83,3 +83,30 @@ def test_a_figure_that_cannot_be_drawn_is_an_error_without_a_folder_too():
         assert r.verdict == "ERROR" and "drawing or saving the check's figure" in r.reason
     finally:
         REGISTRY.remove("s11p.badfig")
+
+
+def test_repeated_tick_labels_are_flagged():
+    from specproof.plotting import figure_problems, finish_figure
+
+    fig, ax = figure()
+    loglog_fit(ax, [3, 3.0000001, 3.0000002], [1, 1.5, 2], reference_slope=1,
+               xlabel="$n$", ylabel="$e$")
+    finish_figure(fig)
+    assert any("the same tick label twice, x: '3'" in p for p in figure_problems(fig))
+    plt.close(fig)
+
+
+def test_a_line_out_of_view_is_flagged_and_a_deliberate_inversion_is_not():
+    from specproof.plotting import figure_problems
+    from specproof.plotting.checks import data_out_of_view
+
+    fig, ax = figure()
+    ax.plot([1, 2, 3], [1, 2, 3], label="d")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.set_ylim(5, 6)
+    assert "axes 0: line 'd': none of its 3 points is in view" in figure_problems(fig)
+    ax.set_ylim(0, 4)
+    ax.invert_yaxis()
+    assert data_out_of_view(ax) == []
+    plt.close(fig)

@@ -1,7 +1,8 @@
 """Checks of the figure rules; the tests apply them to every built-in claim's figures.
 
 Each returns what breaks a rule (empty when the figure is fine), so a test can show it:
-tick labels that collide, axes without a label, a log axis with fewer than three labels,
+tick labels that collide or repeat, data out of view (inverted limits), axes without a
+label, a log axis with fewer than three labels,
 fractional ticks on integer data, axes squeezed by a legend, annotations that do not
 contrast with their cell, a fitted line without its reference slope, text that prints
 below 7 pt in a column.
@@ -62,6 +63,64 @@ def _in_view(axis, text) -> bool:
     x, y = text.get_position()
     v = x if axis.axis_name == "x" else y
     return lo * (1 - 1e-9) <= v <= hi * (1 + 1e-9) if lo > 0 else lo <= v <= hi
+
+
+def repeated_tick_labels(ax) -> list[str]:
+    """Tick labels of ``ax`` shown at more than one place with the same text ("3", "3",
+    "3" on a log axis from 3 to 3.0000002: nobody can read the axis).
+
+    Examples
+    --------
+    >>> fig, ax = figure()
+    >>> _ = ax.plot([1, 2, 3], [1, 2, 3]); _ = ax.set_xticks([1, 2, 3], ["a", "b", "a"])
+    >>> repeated_tick_labels(ax)
+    ["x: 'a' at 2 ticks"]
+    >>> plt.close(fig)
+    """
+    out = []
+    for axis in (ax.xaxis, ax.yaxis):
+        ticks = [*axis.get_major_ticks(), *axis.get_minor_ticks()]
+        texts = [t.label1.get_text() for t in ticks
+                 if t.label1.get_visible() and t.label1.get_text() and _in_view(axis, t.label1)]
+        for text in sorted(set(texts)):
+            if texts.count(text) > 1:
+                out.append(f"{axis.axis_name}: {text!r} at {texts.count(text)} ticks")
+    return out
+
+
+def data_out_of_view(ax) -> list[str]:
+    """Limits of ``ax`` that are inverted or not finite (matplotlib's answer to a log axis
+    it cannot draw), and lines none of whose points is in view.
+
+    Examples
+    --------
+    >>> fig, ax = figure()
+    >>> _ = ax.plot([1, 2], [1, 2], label="a"); _ = ax.set_ylim(5, 6)
+    >>> data_out_of_view(ax)
+    ["line 'a': none of its 2 points is in view"]
+    >>> plt.close(fig)
+    """
+    out = []
+    limits = {"x": ax.get_xlim(), "y": ax.get_ylim()}
+    for name, (lo, hi) in limits.items():
+        inverted = getattr(ax, f"{name}axis_inverted")()
+        if not (math.isfinite(lo) and math.isfinite(hi)) or (lo > hi) != inverted:
+            out.append(f"{name} limits {lo:.3g} .. {hi:.3g} are not an interval matplotlib "
+                       "drew on purpose (inverted or not finite)")
+    if out:
+        return out
+    (x0, x1), (y0, y1) = (sorted(v) for v in limits.values())
+    for line in ax.get_lines():
+        x = np.asarray(line.get_xdata(), dtype=float)
+        y = np.asarray(line.get_ydata(), dtype=float)
+        if x.size == 0 or x.shape != y.shape:
+            continue
+        seen = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+        if not seen.any():
+            label = line.get_label()
+            name = f"line {label!r}" if label and not label.startswith("_") else "a line"
+            out.append(f"{name}: none of its {x.size} points is in view")
+    return out
 
 
 def missing_labels(fig) -> list[str]:
@@ -324,6 +383,8 @@ def figure_problems(fig, printed_width: float = WIDTHS["column"]) -> list[str]:
             if legend_overlaps(ax):
                 out.append(f"{name}: the legend covers {legend_overlaps(ax)} data points")
             out += [f"{name}: tick labels collide: {a} / {b}" for a, b in tick_label_collisions(ax)]
+            out += [f"{name}: the same tick label twice, {m}" for m in repeated_tick_labels(ax)]
+            out += [f"{name}: {m}" for m in data_out_of_view(ax)]
             out += [f"{name}: fewer than 3 log tick labels on {m}" for m in sparse_log_axes(ax)]
             out += [f"{name}: fractional tick on integer data: {m}" for m in fractional_ticks(ax)]
             out += [f"{name}: low-contrast annotation {m}" for m in low_contrast_annotations(ax)]
