@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 import textwrap
+import threading
 
 from specproof.cli.common import (
     PROFILES,
@@ -132,7 +133,10 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         terminated.append(signum)  # are stopped and the finished claims kept; it left
         raise KeyboardInterrupt    # them running, re-parented, and said nothing
 
-    previous_term = signal.signal(signal.SIGTERM, _on_term)
+    # signal handlers belong to the main thread (main() called from another one keeps
+    # the default SIGTERM)
+    in_main = threading.current_thread() is threading.main_thread()
+    previous_term = signal.signal(signal.SIGTERM, _on_term) if in_main else None
     try:
         run = verify(claims, out, profile=args.profile, seed=args.seed, jobs=args.jobs,
                      threads=args.threads, modules=modules, record_modules=args.module,
@@ -149,7 +153,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         # report's own ended in a traceback (exit 70)
         raise UsageError(str(exc)) from exc
     finally:
-        signal.signal(signal.SIGTERM, previous_term)
+        if in_main:
+            signal.signal(signal.SIGTERM, previous_term)
     if terminated and run.interrupted:
         print(summary_table(run))
         return 143

@@ -253,3 +253,19 @@ def test_a_killed_runs_cut_short_evidence_is_named_on_resume(module, tmp_path):
     code, _, stderr = _verify(*_args(module, tmp_path / "rep2"), "--resume")
     assert code == 0
     assert f"the evidence.json of the earlier run in {str(partial)!r} cannot be read" in stderr
+
+
+def test_verify_runs_from_a_thread_that_is_not_the_main_one(module, tmp_path):
+    # signal handlers belong to the main thread: main() from another thread keeps the
+    # default SIGTERM instead of raising ValueError
+    import threading
+
+    result = {}
+
+    def run():
+        result["code"] = _verify(*_args(module, tmp_path / "rep"))[0]
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert result["code"] == 0
