@@ -208,7 +208,7 @@ def test_sampled_columns_that_are_all_zero_do_not_break_the_route_choice():
     # not): the estimate of ||D|| is 0, which must not become a division by zero
     rng = np.random.default_rng(12)
     W = rng.standard_normal((300, 100)) / 10
-    cols = np.unique(np.linspace(0, 99, 32).astype(int))
+    cols = np.unique(np.linspace(0, 99, pion_expm._SAMPLED_COLUMNS).astype(int))
     W[:, cols] = 0.0
     A = _skew(rng, 300)
     assert squared_out_side(A, W, None, lr=0.1, rms=0.2, eps=0.0) is None
@@ -219,3 +219,37 @@ def test_sampled_columns_that_are_all_zero_do_not_break_the_route_choice():
     s = d["step_size"]
     ref = sla.expm(s * d["A_out"]) @ W @ sla.expm(s * d["A_in"])
     assert np.abs(params["W"] - ref).max() <= 1e-13 * np.abs(W).max()
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-20, 1e20])
+def test_the_float32_norm_estimate_equals_the_float64_one_to_float32_rounding(scale):
+    # d = 1024: A.size reaches the float32 route; the estimate picks the route and the
+    # series' degree, so float32's 6e-8 is far inside its doubled bound
+    rng = np.random.default_rng(21)
+    A = _skew(rng, 1024) * scale
+    est = pion_expm._norm_estimate(A)
+    ref = norm2_estimate(A)
+    assert abs(est - ref) <= 1e-6 * ref
+    assert ref <= np.linalg.norm(A, 2) * (1 + 1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e-40, 1e40, 1e300])
+def test_the_norm_estimate_reads_float64_outside_float32s_safe_range(scale, monkeypatch):
+    rng = np.random.default_rng(22)
+    A = _skew(rng, 1024) * scale
+    calls = []
+    real = pion_expm.norm2_estimate
+    monkeypatch.setattr(pion_expm, "norm2_estimate",
+                        lambda M, *a: calls.append(M.dtype) or real(M, *a))
+    assert pion_expm._norm_estimate(A) == real(A)
+    assert calls == [np.float64]
+
+
+def test_an_entry_the_sample_misses_falls_back_to_float64():
+    # every sampled entry is moderate, one entry between them overflows float32
+    rng = np.random.default_rng(23)
+    A = _skew(rng, 1024)
+    A[1, 2], A[2, 1] = 1e39, -1e39  # flat indices 1026 and 2049: not every 256th
+    assert np.abs(A.reshape(-1)[::256]).max() < 1e30
+    assert pion_expm._norm_estimate(A) == norm2_estimate(A)
+    assert math.isfinite(pion_expm._norm_estimate(A))
