@@ -2,18 +2,25 @@
 
 - the Paterson-Stockmeyer chunks are added in place (``axpy``), for numpy of any
   order and dtype and for torch;
+- the large temporaries of a step (the float32 copy for the norm estimate, the
+  generator's row strips, the in side's exponential) come from the workspace: the same
+  values as fresh arrays, bit for bit;
+- the generator's denominator is negated before the division (one pass less), exactly;
+- ``first_nonfinite`` decides from the sum first, never passing a non-finite entry.
 """
 
 import math
+import re
 
 import numpy as np
 import pytest
 
-from specproof.spectral.optimizers.skew_series import _taylor_polynomial
-
-torch = pytest.importorskip(
-    "torch", reason="torch not installed (extra 'torch'): the torch chunks not tested"
-)
+from specproof._core import ArgumentError, first_nonfinite
+from specproof.spectral.optimizers import pion_expm
+from specproof.spectral.optimizers.skew_kernels import apply_dense_right, dense_factor
+from specproof.spectral.optimizers.skew_moments import preconditioned_generator
+from specproof.spectral.optimizers.skew_series import _taylor_polynomial, expm_skew
+from specproof.spectral.optimizers.workspace import Workspace
 
 
 def _naive(C, m):
@@ -35,6 +42,8 @@ def test_paterson_stockmeyer_in_place_leaves_C_and_matches_the_sum(m, layout):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_paterson_stockmeyer_torch_equals_numpy(dtype):
+    torch = pytest.importorskip(
+        "torch", reason="torch not installed (extra 'torch'): the torch chunks not tested")
     rng = np.random.default_rng(3)
     C = (rng.standard_normal((12, 12)) / 6.0).astype(dtype)
     tol = 1e-6 if dtype == np.float32 else 1e-15
@@ -45,3 +54,89 @@ def test_paterson_stockmeyer_torch_equals_numpy(dtype):
         assert got_np.dtype == dtype and got_t.dtype == dtype
         np.testing.assert_allclose(got_np, ref, rtol=0, atol=tol)
         np.testing.assert_allclose(got_t, ref, rtol=0, atol=tol)
+
+
+# -- the workspace arrays: the same values as fresh arrays, bit for bit --------------------
+
+def _skew(rng, d):
+    X = rng.standard_normal((d, d))
+    return X - X.T
+
+
+@pytest.mark.parametrize("scale", [0.0, 0.05, 0.4, 3.0, 40.0])  # 0 to 7 squarings
+def test_expm_with_a_workspace_equals_without(scale):
+    rng = np.random.default_rng(1)
+    ws = Workspace()
+    for d, dtype in ((10, np.float64), (7, np.float64), (10, np.float32)):
+        A = _skew(rng, d).astype(dtype)
+        B = scale * A / np.linalg.norm(A, 2)
+        ref = expm_skew(B.copy())
+        got = expm_skew(B.copy(), ws)
+        assert got.dtype == dtype and np.array_equal(got, ref)
+        assert np.array_equal(dense_factor(A, 0.3, "expm", ws=ws), dense_factor(A, 0.3, "expm"))
+    # the factor is a workspace temporary, but what apply_dense_right returns is not
+    A = _skew(rng, 6)
+    X = rng.standard_normal((20, 6))
+    first = apply_dense_right(X, A, 0.2, "expm", ws=ws)
+    kept = first.copy()
+    apply_dense_right(2.0 * X, A, 0.7, "expm", ws=ws)
+    assert np.array_equal(first, kept)
+    np.testing.assert_allclose(first, X @ expm_skew(-0.2 * A).T, rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("mode", ["lie-v", "lie", "transported-v", "transported"])
+def test_generator_strips_from_a_workspace_equal_fresh_ones(mode):
+    rng = np.random.default_rng(2)
+    ws = Workspace()
+    lie, second = mode.startswith("lie"), mode.endswith("-v")
+    for d_out, d_in, tile in ((23, 9, 4), (9, 23, 4), (23, 9, 5)):
+        W, G, M = rng.standard_normal((3, d_out, d_in))
+        for side, d in (("out", d_out), ("in", d_in)):
+            m = _skew(rng, d) if lie else None
+            v = np.abs(rng.standard_normal((d, d))) if second else None
+            v = v + v.T if second else None
+            args = (W, G, side, m, v, (0.9, 0.99), 1e-8)
+            ref = preconditioned_generator(*args, M=None if lie else M, tile=tile)
+            got = preconditioned_generator(*args, M=None if lie else M, tile=tile,
+                                           workspace=ws)
+            for r, g in zip(ref, got):
+                assert (r is None and g is None) or np.array_equal(r, g)
+            assert np.array_equal(got[2], -got[2].T)
+
+
+def test_generator_denominator_is_the_whole_array_expression_exactly():
+    # -m / (sqrt(v) + eps) as -eps - sqrt(v) and one division: bit for bit the same
+    rng = np.random.default_rng(4)
+    W, G = rng.standard_normal((2, 17, 6))
+    m, v = _skew(rng, 17), np.abs(rng.standard_normal((17, 17)))
+    v = v + v.T
+    v[3, 5] = v[5, 3] = 0.0  # sqrt(0) + eps
+    for eps in (1e-8, 0.0, 1e-300):
+        m2, v2, A = preconditioned_generator(W, G, "out", m, v, (0.9, 0.99), eps, tile=4)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ref = -m2 / (np.sqrt(v2) + eps)
+        assert np.array_equal(A, ref, equal_nan=True)
+
+
+def test_norm_estimate_from_a_workspace_copy_equals_a_fresh_copy():
+    rng = np.random.default_rng(5)
+    A = _skew(rng, 1100)  # past the 2^20 entries of the float32 route
+    ws = Workspace()
+    assert pion_expm._norm_estimate(A, ws) == pion_expm._norm_estimate(A)
+    assert ws.array("estimate32", A.shape, np.float32).dtype == np.float32
+    big = A * 1e35  # outside float32's range: the float64 estimate, equal to a scaled one
+    est = pion_expm._norm_estimate(big, ws)
+    assert abs(est / 1e35 - pion_expm._norm_estimate(A)) < 1e-6 * est / 1e35
+
+
+def test_first_nonfinite_by_its_sum_never_passes_a_nonfinite_entry():
+    first_nonfinite(np.array([1e308, 1e308, -1e308]), "x")  # the sum overflows: all finite
+    first_nonfinite(np.array([2**62, 2**62], dtype=np.int64), "x")  # integers: finite
+    for bad, where in ((np.array([np.inf, -np.inf]), "(0,)"),
+                       (np.array([1.0, np.nan]), "(1,)"),
+                       (np.array([[1.0, 2.0], [3.0, -np.inf]]), "(1, 1)"),
+                       (np.array([1.0 + 0j, 2.0 + 1j * np.inf]), "(1,)"),
+                       (np.array([6e4, np.inf], dtype=np.float16), "(1,)")):
+        expected = rf"x has a non-finite entry .* at index {re.escape(where)}"
+        with pytest.raises(ArgumentError, match=expected):
+            first_nonfinite(bad, "x")

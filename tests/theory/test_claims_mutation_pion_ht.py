@@ -109,10 +109,10 @@ def _wrong_apply_dense(monkeypatch):
 def _wrong_dense_factor(monkeypatch):
     original = skew_kernels.dense_factor
 
-    def wrong(A, s, transform, overwrite_a=False):
+    def wrong(A, s, transform, *args, **kwargs):
         if transform == "e2":
             return _bad_e2(s * A)
-        return original(A, s, transform, overwrite_a)
+        return original(A, s, transform, *args, **kwargs)
 
     # apply_dense forms the factor for a block wider than A (looked up in its module)
     monkeypatch.setattr(skew_kernels, "dense_factor", wrong)

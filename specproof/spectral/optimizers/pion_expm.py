@@ -23,7 +23,7 @@ from specproof.spectral.optimizers.skew_even_odd import (
     square_times,
 )
 from specproof.spectral.optimizers.skew_numerics import norm2_estimate, unit_roundoff
-from specproof.spectral.optimizers.workspace import Workspace
+from specproof.spectral.optimizers.workspace import Workspace, scratch
 
 # a row strip of this many rows of (W A_in) W^T at a time
 _STRIP = 512
@@ -75,16 +75,19 @@ def skew_pair_inner(A: Any, Z: Any, W: Any, strip: int = _STRIP,
     return total
 
 
-def _norm_estimate(A: Any) -> float:
-    """:func:`norm2_estimate` of a float64 ``A``, from a float32 copy where that is safe."""
+def _norm_estimate(A: Any, ws: Workspace | None = None) -> float:
+    """:func:`norm2_estimate` of a float64 ``A``, from a float32 copy where that is safe
+    (the workspace's array ``"estimate32"`` when ``ws`` is given: a fresh 64 MB copy at
+    d = 4096 page-faults through its memory on every step)."""
     if A.dtype == np.float64 and A.size >= 1 << 20:
         # a sample of 4096 entries decides; an entry it missed that overflows float32 makes
         # the estimate inf, and then float64 is read after all
         big = float(np.max(np.abs(A.reshape(-1)[:: max(1, A.size >> 12)])))
         lo, hi = _FLOAT32_ESTIMATE_RANGE
         if lo <= big <= hi:
+            A32 = scratch(ws, "estimate32", A.shape, np.float32)
             with np.errstate(over="ignore"):  # an overflowing entry: handled below
-                A32 = A.astype(np.float32)
+                np.copyto(A32, A, casting="same_kind")
             estimate = norm2_estimate(A32)
             if math.isfinite(estimate) and estimate > 0.0:
                 return estimate
@@ -145,7 +148,7 @@ def squared_out_side(
     """
     if not isinstance(A, np.ndarray) or W.shape[1] >= A.shape[0]:
         return None  # torch, or the factor route (X wider than A)
-    norm = _norm_estimate(A)
+    norm = _norm_estimate(A, ws)
     if not even_odd_applies(A, W, norm):
         return None
     sampled = _sampled_norm(A, W, WA) + eps

@@ -222,7 +222,8 @@ def pion_update(
             M=M, inplace=inplace, complete=False,
             out=None if buffers is None else (buffers.get(f"m_{sd}"), buffers.get(f"v_{sd}")),
             generator=None if workspace is None else workspace.unshared(
-                f"generator_{sd}", (W.shape[0 if sd == "out" else 1],) * 2, W.dtype))
+                f"generator_{sd}", (W.shape[0 if sd == "out" else 1],) * 2, W.dtype),
+            workspace=workspace)
         if lie:
             new[f"m_{sd}"] = m_new
         if v_new is not None:
@@ -298,7 +299,8 @@ def pion_update(
                                       XA=WA if "out" not in acting else None,
                                       overwrite_a=scratch_generators,
                                       factor_out=None if workspace is None else
-                                      workspace.unshared("weight_in", W.shape[::-1], W.dtype))
+                                      workspace.unshared("weight_in", W.shape[::-1], W.dtype),
+                                      ws=workspace)
     diagnostics = {
         # with inplace the transform may have used a generator's memory (torch's Cayley
         # solve builds I - sA/2 there), so none is reported

@@ -47,9 +47,11 @@ from specproof.spectral.optimizers.skew_series import (
     expm_skew,
     taylor_degree,
 )
+from specproof.spectral.optimizers.workspace import Workspace
 
 
-def dense_factor(A: Any, s: float, transform: str, overwrite_a: bool = False) -> Any:
+def dense_factor(A: Any, s: float, transform: str, overwrite_a: bool = False,
+                 ws: Workspace | None = None) -> Any:
     """The matrix ``T(sA)`` (numpy or torch), as the optimizers compute it.
 
     ``overwrite_a`` lets the Cayley solve use ``A``'s memory (see :func:`apply_dense`).
@@ -61,9 +63,13 @@ def dense_factor(A: Any, s: float, transform: str, overwrite_a: bool = False) ->
     >>> bool(np.allclose(Q.T @ Q, np.eye(2), atol=1e-15))
     True
     """
-    I = _eye(A.shape[0], A)
     if transform == "expm":
+        if ws is not None and _is_numpy(A):
+            # the exponential's temporaries and result in the workspace
+            return expm_skew(np.multiply(A, s, out=ws.array("expm_scaled", A.shape, A.dtype)),
+                             ws)
         return expm_skew(s * A)
+    I = _eye(A.shape[0], A)
     if transform == "e1":
         return I + s * A
     if transform == "e2":
@@ -76,7 +82,7 @@ def dense_factor(A: Any, s: float, transform: str, overwrite_a: bool = False) ->
 
 def apply_dense(A: Any, s: float, X: Any, transform: str, AX: Any | None = None,
                 overwrite_a: bool = False, overwrite_ax: bool = False,
-                factor_out: Any | None = None) -> Any:
+                factor_out: Any | None = None, ws: Workspace | None = None) -> Any:
     """``T(sA) X`` for a dense skew ``A`` (``AX = A @ X`` may be passed when known).
 
     With ``overwrite_a`` the Cayley solve may use ``A``'s memory (torch's blocked route
@@ -90,10 +96,10 @@ def apply_dense(A: Any, s: float, X: Any, transform: str, AX: Any | None = None,
     When ``X`` has more columns than ``A`` has rows, the factor ``T(sA)`` is formed and
     multiplied (E2: one ``d x d x d`` product and one application instead of two
     applications), into the numpy array ``factor_out`` when given; otherwise it acts on
-    ``X`` directly.
+    ``X`` directly. A workspace ``ws`` (numpy) holds the exponential factor's temporaries.
     """
     if X.shape[1] > A.shape[0]:
-        factor = dense_factor(A, s, transform, overwrite_a)
+        factor = dense_factor(A, s, transform, overwrite_a, ws)
         if factor_out is not None:
             return np.matmul(factor, X, out=factor_out)
         return factor @ X
@@ -119,7 +125,8 @@ def apply_dense(A: Any, s: float, X: Any, transform: str, AX: Any | None = None,
 
 
 def apply_dense_right(X: Any, A: Any, s: float, transform: str, XA: Any | None = None,
-                      overwrite_a: bool = False, factor_out: Any | None = None) -> Any:
+                      overwrite_a: bool = False, factor_out: Any | None = None,
+                      ws: Workspace | None = None) -> Any:
     """``X T(sA)`` for a dense skew ``A``: ``T(sA)^T = T(-sA)``, so it is ``(T(-sA) X^T)^T``.
 
     ``XA = X @ A``, when known, gives ``A X^T = -(XA)^T``. ``factor_out`` (numpy, of
@@ -127,7 +134,7 @@ def apply_dense_right(X: Any, A: Any, s: float, transform: str, XA: Any | None =
     """
     AX = None if XA is None else -XA.T  # a new array: E2 may scale it in place
     return apply_dense(A, -s, X.T, transform, AX, overwrite_a, overwrite_ax=True,
-                       factor_out=factor_out).T
+                       factor_out=factor_out, ws=ws).T
 
 
 def lowrank_product(U: Any, V: Any, X: Any) -> Any:

@@ -31,6 +31,7 @@ from specproof.spectral.optimizers.skew_numerics import (
     substeps,
     unit_roundoff,
 )
+from specproof.spectral.optimizers.workspace import Workspace
 
 
 def _integrate(C: Any, x: Any, R: Any | None, rate: float) -> Any:
@@ -108,18 +109,26 @@ def _add_identity(out: Any, c: float) -> None:
         out.diagonal().add_(c)
 
 
-def _taylor_polynomial(C: Any, m: int) -> Any:
+def _taylor_polynomial(C: Any, m: int, ws: Workspace | None = None) -> Any:
     """``sum_(k <= m) C^k / k!`` by Paterson-Stockmeyer: about ``2 sqrt(m)`` products.
 
     Each chunk ``c_0 I + c_1 C + ... + c_(q-1) C^(q-1)`` is added into the Horner sum in
     place, a power at a time: at d = 1024 the temporaries of ``out += c * power`` cost
-    about a third of the products' time (measured, one thread).
+    about a third of the products' time (measured, one thread). With a workspace ``ws``
+    (numpy) the powers and sums are its arrays, and so is the result.
     """
     coef = [1.0 / math.factorial(k) for k in range(m + 1)]
     q = max(1, math.isqrt(m) + (0 if math.isqrt(m) ** 2 == m else 1))
+    pooled = ws is not None and _is_numpy(C)
+
+    def product(a: Any, b: Any, name: str) -> Any:
+        if not pooled:
+            return a @ b
+        return np.matmul(a, b, out=ws.array(name, (a.shape[0], b.shape[1]), C.dtype))
+
     powers = [C]
-    for _ in range(2, q + 1):
-        powers.append(powers[-1] @ C)
+    for k in range(2, q + 1):
+        powers.append(product(powers[-1], C, f"taylor_power_{k}"))
     chunks = [coef[i : i + q] for i in range(0, m + 1, q)]
 
     def add_chunk(out: Any, cs: list[float]) -> Any:
@@ -130,21 +139,27 @@ def _taylor_polynomial(C: Any, m: int) -> Any:
 
     last = chunks[-1]
     # the last chunk starts from c_1 C (or 0): C itself is never written
-    P = powers[0] * last[1] if len(last) > 1 else 0.0 * C
+    if pooled:
+        P = np.multiply(C, last[1] if len(last) > 1 else 0.0,
+                        out=ws.array("taylor_sum_0", C.shape, C.dtype))
+    else:
+        P = powers[0] * last[1] if len(last) > 1 else 0.0 * C
     for power, c in zip(powers[1:], last[2:]):
         _add_power(P, power, c)
     _add_identity(P, last[0])
-    for cs in reversed(chunks[:-1]):
-        P = add_chunk(P @ powers[-1], cs)
+    for n, cs in enumerate(reversed(chunks[:-1])):
+        # the sums alternate between two arrays (a product cannot overwrite its input)
+        P = add_chunk(product(P, powers[-1], f"taylor_sum_{(n + 1) % 2}"), cs)
     return P
 
 
-def expm_skew(B: Any) -> Any:
+def expm_skew(B: Any, ws: Workspace | None = None) -> Any:
     """``exp(B)`` for a (skew-symmetric) square ``B``: Taylor on ``B / 2^j``, squared j times.
 
     ``B / 2^j`` has norm at most 1/2 (twice the power-iteration estimate, taken as the
     bound); the Taylor degree is the smallest whose remainder is below the unit roundoff
-    (:func:`taylor_degree`), evaluated by Paterson-Stockmeyer.
+    (:func:`taylor_degree`), evaluated by Paterson-Stockmeyer. With a workspace ``ws``
+    (numpy) the temporaries and the result are its arrays.
 
     Examples
     --------
@@ -157,9 +172,16 @@ def expm_skew(B: Any) -> Any:
     rho = 2.0 * norm2_estimate(B)
     substeps(rho, "exp(B)")  # the same limit as the action's
     j = max(0, math.ceil(math.log2(rho / 0.5))) if rho > 0.5 else 0
-    E = _taylor_polynomial(B * (0.5**j), taylor_degree(rho * 0.5**j, unit_roundoff(B)))
-    for _ in range(j):
-        E = E @ E
+    degree = taylor_degree(rho * 0.5**j, unit_roundoff(B))
+    if ws is None or not _is_numpy(B):
+        E = _taylor_polynomial(B * (0.5**j), degree)
+        for _ in range(j):
+            E = E @ E
+        return E
+    E = _taylor_polynomial(np.multiply(B, 0.5**j, out=ws.array("expm_scaled", B.shape, B.dtype)),
+                           degree, ws)
+    for n in range(j):
+        E = np.matmul(E, E, out=ws.array(f"expm_square_{n % 2}", B.shape, B.dtype))
     return E
 
 
