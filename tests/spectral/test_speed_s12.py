@@ -6,7 +6,9 @@
   generator's row strips, the in side's exponential) come from the workspace: the same
   values as fresh arrays, bit for bit;
 - the generator's denominator is negated before the division (one pass less), exactly;
-- ``first_nonfinite`` decides from the sum first, never passing a non-finite entry.
+- ``first_nonfinite`` decides from the sum first, never passing a non-finite entry;
+- the even/odd series adds ``h B odd`` into its even sum by one ``gemm`` and scales its
+  float32 power by the known ``||P||_F``.
 """
 
 import math
@@ -14,9 +16,11 @@ import re
 
 import numpy as np
 import pytest
+import scipy.linalg as sla
 
 from specproof._core import ArgumentError, first_nonfinite
 from specproof.spectral.optimizers import pion_expm
+from specproof.spectral.optimizers import skew_even_odd as eo
 from specproof.spectral.optimizers.skew_kernels import apply_dense_right, dense_factor
 from specproof.spectral.optimizers.skew_moments import preconditioned_generator
 from specproof.spectral.optimizers.skew_series import _taylor_polynomial, expm_skew
@@ -140,3 +144,56 @@ def test_first_nonfinite_by_its_sum_never_passes_a_nonfinite_entry():
         expected = rf"x has a non-finite entry .* at index {re.escape(where)}"
         with pytest.raises(ArgumentError, match=expected):
             first_nonfinite(bad, "x")
+
+
+# -- the even/odd series: h B odd + even by one gemm, the float32 power's scale from ||P|| --
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+def test_times_plus_is_y_plus_h_b_x(dtype, layout):
+    rng = np.random.default_rng(6)
+    B, X, Y = (rng.standard_normal(shape).astype(dtype) for shape in ((9, 9), (9, 4), (9, 4)))
+    if layout == "F":
+        B = np.asfortranarray(B)
+    elif layout == "strided":
+        X = np.repeat(X, 2, 1)[:, ::2]
+    ref = Y.astype(np.float64) + 0.3 * (B.astype(np.float64) @ X.astype(np.float64))
+    out = Y.copy()
+    got = eo._times_plus(B, X, 0.3, out)
+    assert got is out and got.dtype == dtype  # into Y itself
+    tol = 1e-5 if dtype == np.float32 else 1e-14
+    np.testing.assert_allclose(got, ref, rtol=0, atol=tol * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-30, 1e-300, 1e250])
+def test_float32_power_scaled_by_a_bound_equals_scaled_by_the_largest_entry(scale):
+    rng = np.random.default_rng(7)
+    C = rng.standard_normal((50, 50))
+    C = (C + C.T) / 20.0
+    C32 = np.asfortranarray(C.astype(np.float32))
+    P = rng.standard_normal((50, 6)) * scale
+    ref = C @ P * 0.25
+    by_max = eo._float32_power(C32, P, 0.25, np.empty_like(P))
+    for bound in (float(np.linalg.norm(P / scale)) * scale, None, 0.0, np.inf, np.nan):
+        got = eo._float32_power(C32, P, 0.25, np.empty_like(P), bound=bound)
+        # the same float32 rounding either way: within float32's accuracy of the product
+        assert np.abs(got - ref).max() <= 1e-5 * np.abs(ref).max()
+        assert np.abs(got - by_max).max() <= 1e-5 * np.abs(ref).max()
+    zero = eo._float32_power(C32, np.zeros((50, 6)), 0.25, np.ones((50, 6)), bound=0.0)
+    assert np.array_equal(zero, np.zeros((50, 6)))
+
+
+@pytest.mark.parametrize("step_norm", [0.09, 3.0, 7.5])  # 1, 6 and 15 substeps
+def test_even_odd_result_with_a_workspace_over_substeps(step_norm):
+    rng = np.random.default_rng(8)
+    A = _skew(rng, 60)
+    X = rng.standard_normal((60, 7))
+    s = step_norm / np.linalg.norm(A, 2)
+    ws = Workspace()
+    ref = eo._even_odd_action(A, X, s)
+    got = eo._even_odd_action(A, X, s, ws=ws)
+    assert np.array_equal(got, ref)  # the same operations, alternating arrays
+    again = eo._even_odd_action(A, 2.0 * X, s, ws=ws)  # `got` is held: a new array
+    assert again is not got and np.array_equal(got, ref)
+    np.testing.assert_allclose(ref, sla.expm(s * A) @ X, rtol=0,
+                               atol=3e-14 * max(1.0, step_norm) * np.abs(X).max())

@@ -112,25 +112,42 @@ def _add_scaled(y: Any, x: Any, a: float) -> None:
 
 
 def _float32_power(C32: Any, P: Any, scale: float, out: Any,
-                   ws: Workspace | None = None) -> Any:
+                   ws: Workspace | None = None, bound: float | None = None) -> Any:
     """``scale C P`` from float32 copies (``C32`` of ``C``; ``P`` float64), as float64 in
     ``out``.
 
     ``P`` is scaled by a power of two into float32's range first, so that a small ``P``
-    (a weight of scale 1e-30) does not fall into float32's subnormals.
+    (a weight of scale 1e-30) does not fall into float32's subnormals. ``bound`` (at least
+    ``max |P|``: the series passes ``||P||_F``, already known) saves the passes for the
+    largest entry.
     """
-    big = max(float(np.max(P)), -float(np.min(P)))  # max |P| without an |P| array
-    if big == 0.0:
+    if bound is None or not 0.0 < bound < math.inf:
+        bound = max(float(np.max(P)), -float(np.min(P)))  # max |P| without an |P| array
+    if bound == 0.0:
         out[...] = 0.0
         return out
-    e = math.frexp(big)[1]
+    e = math.frexp(bound)[1]
     Q = scratch(ws, "power32", P.shape, np.float32)
-    # P 2^-e is exact in float64; the one rounding is to float32, as in astype
+    # P 2^-e is exact in float64 (|P 2^-e| < 1); the one rounding is to float32, as in
+    # astype
     np.ldexp(P, -e, out=Q, casting="same_kind")
     R = square_times(C32, Q, 1.0, out=scratch(ws, "product32", P.shape, np.float32))
     # in float64 (a float32 R times a Python float would be float32 arithmetic)
     np.multiply(R, math.ldexp(scale, e), out=out, dtype=np.float64)
     return out
+
+
+def _times_plus(B: Any, X: Any, h: float, Y: Any) -> Any:
+    """``Y + h B X`` into ``Y`` by one ``gemm`` (``beta = 1``): no pass to scale ``B X`` and
+    none to add ``Y`` (C-ordered numpy arrays of one BLAS dtype)."""
+    if not (B.flags.c_contiguous and X.flags.c_contiguous and Y.flags.c_contiguous):
+        Y += h * (B @ X)
+        return Y
+    # (h B X + Y)^T = h X^T B^T + Y^T, all three Fortran-ordered views: nothing is copied
+    got = _blas(Y.dtype, 1)(h, X.T, B.T, beta=1.0, c=Y.T, overwrite_c=1).T
+    if not np.shares_memory(got, Y):  # not expected (Y.T is Fortran-ordered)
+        np.copyto(Y, got)
+    return Y
 
 
 def late_powers_bound(r: float, p_norm: float, k: int) -> float:
@@ -193,7 +210,14 @@ def _even_odd_action(
     x = X
     shape, dtype = X.shape, X.dtype
     for step in range(p):
-        even, odd = (scratch(ws, name, shape, dtype) for name in ("even", "odd"))
+        # the last substep's sum becomes the result: it comes from the pool that never
+        # reuses an array still referenced (a caller that keeps it keeps its values);
+        # earlier substeps alternate, so that the sum is never the x it starts from
+        if ws is not None and step == p - 1:
+            even = ws.unshared("result", shape, dtype)
+        else:
+            even = scratch(ws, f"even_{step % 2}", shape, dtype)
+        odd = scratch(ws, "odd", shape, dtype)
         np.copyto(even, x)
         np.copyto(odd, x)
         # the powers alternate between two arrays (a product cannot overwrite its input)
@@ -215,7 +239,7 @@ def _even_odd_action(
                 if C32 is None:
                     C32 = scratch(ws, "square32", C1.shape, np.float32, order="F")
                     np.copyto(C32, C1 if C1.flags.f_contiguous else C1.T, casting="same_kind")
-                P = _float32_power(C32, P, scale, target, ws)
+                P = _float32_power(C32, P, scale, target, ws, bound=p_norm)
             else:
                 P = square_times(C1, P, scale, out=target)
             _add_scaled(even, P, 1.0 / math.factorial(2 * k))
@@ -224,11 +248,8 @@ def _even_odd_action(
             tail = r * r / math.factorial(2 * k + 2) / (1.0 - r / (2 * k + 3))
             if p_norm * tail <= tol:
                 break
-        # the result (handed to the caller) comes from the pool that never reuses an
-        # array still referenced: a caller that keeps it keeps its values
-        x = B @ odd if ws is None else np.matmul(B, odd, out=ws.unshared("result", shape, dtype))
-        x *= h
-        x += even
+        # exp(hB) x = even + h B odd, added into even by the product itself
+        x = _times_plus(B, odd, h, even)
     return x
 
 
