@@ -8,7 +8,10 @@
 - the generator's denominator is negated before the division (one pass less), exactly;
 - ``first_nonfinite`` decides from the sum first, never passing a non-finite entry;
 - the even/odd series adds ``h B odd`` into its even sum by one ``gemm`` and scales its
-  float32 power by the known ``||P||_F``.
+  float32 power by the known ``||P||_F``;
+- float64 Frobenius norms are einsum's, not BLAS's, and the Paterson-Stockmeyer terms
+  numpy's ufuncs, not scipy's ``axpy``: numpy and scipy each load an OpenBLAS, whose
+  threads slow each other down when calls alternate.
 """
 
 import math
@@ -23,6 +26,7 @@ from specproof.spectral.optimizers import pion_expm
 from specproof.spectral.optimizers import skew_even_odd as eo
 from specproof.spectral.optimizers.skew_kernels import apply_dense_right, dense_factor
 from specproof.spectral.optimizers.skew_moments import preconditioned_generator
+from specproof.spectral.optimizers.skew_numerics import _fro, _plain_fro
 from specproof.spectral.optimizers.skew_series import _taylor_polynomial, expm_skew
 from specproof.spectral.optimizers.workspace import Workspace
 
@@ -197,3 +201,22 @@ def test_even_odd_result_with_a_workspace_over_substeps(step_norm):
     assert again is not got and np.array_equal(got, ref)
     np.testing.assert_allclose(ref, sla.expm(s * A) @ X, rtol=0,
                                atol=3e-14 * max(1.0, step_norm) * np.abs(X).max())
+
+
+# -- norms without BLAS (numpy's and scipy's OpenBLAS threads must not alternate) ---------
+
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+def test_frobenius_norm_by_einsum_equals_numpys(layout, dtype):
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((300, 70))
+    if dtype == np.complex128:
+        x = x + 1j * rng.standard_normal((300, 70))
+    x = x.astype(dtype)
+    x = {"C": x, "F": np.asfortranarray(x), "strided": x[::3, 1::2]}[layout]
+    ref = float(np.linalg.norm(x.astype(np.complex128 if dtype == np.complex128 else np.float64)))
+    tol = 1e-6 if dtype == np.float32 else 1e-14
+    assert abs(_plain_fro(x) - ref) <= tol * ref
+    big = 1e30 if dtype == np.float32 else 1e200  # squares past the dtype's range
+    assert abs(_fro(x * big) / big - ref) <= tol * ref  # the scaled pass past overflow
+    assert abs(_fro(x / big) * big - ref) <= tol * ref  # and past underflow

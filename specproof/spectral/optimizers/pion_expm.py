@@ -115,15 +115,21 @@ class SquaredOutSide:
     def __init__(self, A: Any, W: Any, WA: Any | None, norm: float,
                  ws: Workspace | None = None) -> None:
         self.A, self.W, self.norm, self.ws = A, W, norm, ws
+        if WA is not None:
+            # numpy's products before scipy's syrk and series: numpy and scipy each load
+            # an OpenBLAS, and every switch between them costs 20-35 ms at two threads
+            # (one library's threads spin for a while after its last call; measured)
+            wa2 = float(np.vdot(WA, WA))
+            cross = skew_pair_inner(A, WA, W, ws=ws)
         self.C1 = square_skew(A, norm, ws)
         self.CW = square_times(self.C1, W, out=None if ws is None else ws.array(
             "square_times_w", W.shape, W.dtype))
-        aw2 = max(0.0, -float(np.vdot(W, self.CW))) * norm * norm
+        # einsum, not vdot: numpy's BLAS between scipy's products (see _plain_fro)
+        aw2 = max(0.0, -float(np.einsum("ij,ij->", W, self.CW))) * norm * norm
         if WA is None:
             self.norm_D: float | None = math.sqrt(aw2) if math.isfinite(aw2) else None
             return
-        wa2 = float(np.vdot(WA, WA))
-        d2 = aw2 + wa2 + 2.0 * skew_pair_inner(A, WA, W, ws=ws)
+        d2 = aw2 + wa2 + 2.0 * cross
         # a sum of squares that overflowed (entries past 1e154) also leaves D to the caller,
         # whose norm is scaled
         accurate = math.isfinite(d2) and d2 > _CANCELLATION * (aw2 + wa2)

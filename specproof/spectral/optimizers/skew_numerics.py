@@ -150,7 +150,14 @@ _TINY_NORM = 1e-140
 def _plain_fro(x: Any) -> float:
     if _is_numpy(x):
         with np.errstate(over="ignore", under="ignore"):  # _fro rescues both
-            return float(np.linalg.norm(x))
+            if x.dtype != np.float64:
+                return float(np.linalg.norm(x))  # float32 sums in BLAS, wider than einsum
+            # einsum's own loop, not BLAS: numpy and scipy each load an OpenBLAS, and a
+            # call into one while the other's threads still spin after its last call
+            # (they do for a while) runs at about one thread's speed (measured: two-thread
+            # products took 2x as long between scipy axpy calls as in a row)
+            flat = x.reshape(-1)
+            return math.sqrt(float(np.einsum("i,i->", flat, flat)))
     import torch
 
     return float(torch.linalg.norm(x))

@@ -18,7 +18,6 @@ import numpy as np
 
 from specproof._core import ArgumentError, ComputationError
 from specproof.spectral.optimizers.skew_even_odd import (
-    _add_scaled,
     _even_odd_action,
     action_costs,
     even_odd_applies,
@@ -90,15 +89,19 @@ def taylor_degree(r: float, tol: float) -> int:
             raise ComputationError(f"no Taylor degree reaches {tol:.3g} at ||B|| <= {r:.3g}")
 
 
-def _add_power(out: Any, power: Any, c: float) -> None:
-    """``out += c power`` without a temporary (BLAS ``axpy`` for numpy, ``add_`` for torch)."""
+def _add_power(out: Any, power: Any, c: float, tmp: Any | None = None) -> None:
+    """``out += c power`` in place (``add_`` for torch; for numpy through ``tmp``, an array
+    of ``out``'s shape, when given).
+
+    Not BLAS ``axpy``: that is scipy's OpenBLAS, the products here numpy's, and a call into
+    one while the other's threads still spin after its last call runs at about one
+    thread's speed (at two threads the exponential of a 1024 x 1024 generator took 132 ms
+    with scipy's axpy between numpy's products, 67 ms without; measured).
+    """
     if not _is_numpy(out):
         out.add_(power, alpha=c)
-    elif (out.dtype == power.dtype and out.dtype in (np.float32, np.float64)
-          and out.flags.c_contiguous and power.flags.c_contiguous):
-        _add_scaled(out, power, c)
-    else:
-        out += c * power
+        return
+    out += np.multiply(power, c, out=tmp) if tmp is not None else c * power
 
 
 def _add_identity(out: Any, c: float) -> None:
@@ -113,9 +116,9 @@ def _taylor_polynomial(C: Any, m: int, ws: Workspace | None = None) -> Any:
     """``sum_(k <= m) C^k / k!`` by Paterson-Stockmeyer: about ``2 sqrt(m)`` products.
 
     Each chunk ``c_0 I + c_1 C + ... + c_(q-1) C^(q-1)`` is added into the Horner sum in
-    place, a power at a time: at d = 1024 the temporaries of ``out += c * power`` cost
-    about a third of the products' time (measured, one thread). With a workspace ``ws``
-    (numpy) the powers and sums are its arrays, and so is the result.
+    place, a power at a time. With a workspace ``ws`` (numpy) the powers, sums and the
+    term ``c C^k`` are its arrays, and so is the result: at d = 1024 fresh temporaries
+    cost about a third of the products' time (measured, one thread).
     """
     coef = [1.0 / math.factorial(k) for k in range(m + 1)]
     q = max(1, math.isqrt(m) + (0 if math.isqrt(m) ** 2 == m else 1))
@@ -131,9 +134,11 @@ def _taylor_polynomial(C: Any, m: int, ws: Workspace | None = None) -> Any:
         powers.append(product(powers[-1], C, f"taylor_power_{k}"))
     chunks = [coef[i : i + q] for i in range(0, m + 1, q)]
 
+    tmp = ws.array("taylor_term", C.shape, C.dtype) if pooled else None
+
     def add_chunk(out: Any, cs: list[float]) -> Any:
         for power, c in zip(powers, cs[1:]):
-            _add_power(out, power, c)
+            _add_power(out, power, c, tmp)
         _add_identity(out, cs[0])
         return out
 
@@ -145,7 +150,7 @@ def _taylor_polynomial(C: Any, m: int, ws: Workspace | None = None) -> Any:
     else:
         P = powers[0] * last[1] if len(last) > 1 else 0.0 * C
     for power, c in zip(powers[1:], last[2:]):
-        _add_power(P, power, c)
+        _add_power(P, power, c, tmp)
     _add_identity(P, last[0])
     for n, cs in enumerate(reversed(chunks[:-1])):
         # the sums alternate between two arrays (a product cannot overwrite its input)
