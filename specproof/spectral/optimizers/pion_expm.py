@@ -124,8 +124,11 @@ class SquaredOutSide:
         self.C1 = square_skew(A, norm, ws)
         self.CW = square_times(self.C1, W, out=None if ws is None else ws.array(
             "square_times_w", W.shape, W.dtype))
-        # einsum, not vdot: numpy's BLAS between scipy's products (see _plain_fro)
-        aw2 = max(0.0, -float(np.einsum("ij,ij->", W, self.CW))) * norm * norm
+        # einsum, not vdot: numpy's BLAS between scipy's products (see _plain_fro); over
+        # both arrays flattened in C order, as vdot reads them: a Fortran-ordered weight
+        # sums in the same order as its C-ordered copy
+        aw2 = max(0.0, -float(np.einsum("i,i->", W.reshape(-1), self.CW.reshape(-1))))
+        aw2 *= norm * norm
         if WA is None:
             self.norm_D: float | None = math.sqrt(aw2) if math.isfinite(aw2) else None
             return
