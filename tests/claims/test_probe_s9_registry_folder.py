@@ -32,6 +32,7 @@ from specproof.claims import REGISTRY, OutputDirError, Registry, claim
 from specproof.claims.claim import DuplicateClaimError
 from specproof.claims.folder import ReportFolder
 from specproof.cli import main
+from specproof.theory import load_builtin_claims
 
 P = {"quick": {}, "paper": {}}
 
@@ -63,6 +64,10 @@ PASSING = textwrap.dedent('''
 @pytest.fixture
 def forget():
     """Claims and modules a test registers or imports, removed afterwards."""
+    # the built-in claims first: a test that loads them (verify does, on first use)
+    # would otherwise see them as its own and remove them, and, their modules being
+    # cached, nothing registers them again for the tests after it in this process
+    load_builtin_claims()
     before = {c.id for c in REGISTRY}
     modules = set(sys.modules)
     yield

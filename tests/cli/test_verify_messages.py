@@ -12,6 +12,7 @@ import specproof
 from specproof.claims import REGISTRY, claim, run_claim
 from specproof.claims.claim import Registry
 from specproof.cli import main
+from specproof.theory import load_builtin_claims
 
 ROOT = Path(specproof.__file__).resolve().parents[1]
 
@@ -31,6 +32,10 @@ LEMMAS = textwrap.dedent(
 
 @pytest.fixture
 def clean_registry():
+    # the built-in claims first: a test that loads them (verify does, on first use)
+    # would otherwise see them as its own and remove them, and, their modules being
+    # cached, nothing registers them again for the tests after it in this process
+    load_builtin_claims()
     before = {c.id for c in REGISTRY}
     mods = set(sys.modules)
     yield
