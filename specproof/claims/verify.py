@@ -235,49 +235,48 @@ def verify(
 
     restore_sigint = None
     try:
-        with shown:
-            try:
-                if jobs == 1 or len(to_run) <= 1:
-                    for c in to_run:
-                        shown.start(c.id)
-                        with limit_threads(threads):
-                            item = _worker_run(c.id, profile, seed, str(staging), False)
-                        finished(item, False)
-                else:
-                    _run_pool(to_run, profile, seed, staging, jobs, modules, shown, finished,
-                              threads)
-            except KeyboardInterrupt:
-                run.interrupted = True
-                # a second Ctrl-C while the report is written left it in the staging
-                # folder, after the line below had named --out (and a traceback from a
-                # finalizer): the writing, a second or two, is not interrupted
-                restore_sigint = _hold_sigint()
-        run.seconds = time.perf_counter() - start
-        run.cpu_seconds = time.process_time() - cpu_start + worker_cpu
-        # the files of a claim that did not finish (a check's figure) are not the report's
-        records = [r.to_dict() for r in run.results] + run.carried
-        prune_unreferenced(staging, referenced_files({"claims": records}))
-        write_report(run, complete=not run.interrupted, with_html=True, folder=staging)
-    except KeyboardInterrupt:
-        folder.abandon()  # a second Ctrl-C: the staging folder stays for --resume
-        if restore_sigint is not None:
-            restore_sigint()
-        raise
-    except BaseException:
-        if restore_sigint is not None:
-            restore_sigint()
-        if run.results:
-            # finished claims are not lost to one crash: the staging folder stays for
-            # --resume, as after a second Ctrl-C
-            folder.abandon()
-            print(f"specproof verify: the run stopped on an error; the {len(run.results)} "
-                  f"claims finished are kept, `--resume` continues it", file=sys.stderr)
-        else:
-            folder.discard()
-        raise
-    try:
+        try:
+            with shown:
+                try:
+                    if jobs == 1 or len(to_run) <= 1:
+                        for c in to_run:
+                            shown.start(c.id)
+                            with limit_threads(threads):
+                                item = _worker_run(c.id, profile, seed, str(staging), False)
+                            finished(item, False)
+                    else:
+                        _run_pool(to_run, profile, seed, staging, jobs, modules, shown,
+                                  finished, threads)
+                except KeyboardInterrupt:
+                    run.interrupted = True
+                    # a second Ctrl-C while the report is written left it in the staging
+                    # folder, after the line below had named --out (and a traceback from
+                    # a finalizer): the writing, a second or two, is not interrupted
+                    restore_sigint = _hold_sigint()
+            run.seconds = time.perf_counter() - start
+            run.cpu_seconds = time.process_time() - cpu_start + worker_cpu
+            # the files of a claim that did not finish (a check's figure) are not the
+            # report's
+            records = [r.to_dict() for r in run.results] + run.carried
+            prune_unreferenced(staging, referenced_files({"claims": records}))
+            write_report(run, complete=not run.interrupted, with_html=True, folder=staging)
+        except KeyboardInterrupt:
+            folder.abandon()  # a second Ctrl-C: the staging folder stays for --resume
+            raise
+        except BaseException:
+            if run.results:
+                # finished claims are not lost to one crash: the staging folder stays for
+                # --resume, as after a second Ctrl-C
+                folder.abandon()
+                print(f"specproof verify: the run stopped on an error; the {len(run.results)} "
+                      f"claims finished are kept, `--resume` continues it", file=sys.stderr)
+            else:
+                folder.discard()
+            raise
         folder.commit()
     finally:
+        # Ctrl-C, ignored from the first interruption on, counts again once the report is
+        # in place (or the run has failed)
         if restore_sigint is not None:
             restore_sigint()
     if run.interrupted:
