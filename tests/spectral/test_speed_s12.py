@@ -220,3 +220,43 @@ def test_frobenius_norm_by_einsum_equals_numpys(layout, dtype):
     big = 1e30 if dtype == np.float32 else 1e200  # squares past the dtype's range
     assert abs(_fro(x * big) / big - ref) <= tol * ref  # the scaled pass past overflow
     assert abs(_fro(x / big) * big - ref) <= tol * ref  # and past underflow
+
+
+# -- the session's review: numpy's negative on a column view, aliasing, a NaN ||A W|| -----
+
+
+@pytest.mark.parametrize("dtype, tile, d", [(np.float32, 3, 7), (np.float32, 4, 9),
+                                            (np.float64, 7, 15), (np.float64, 8, 17)])
+@pytest.mark.parametrize("lie", [True, False])
+def test_a_one_wide_last_tile_negates_the_right_entries(dtype, tile, d, lie):
+    # numpy 2.4's np.negative read the wrong elements of an (n, 1) column view with a
+    # row stride of 16 (float32) or 64 bytes (float64): the last tile of these tilings
+    rng = np.random.default_rng(d)
+    W, M = rng.standard_normal((2, d, 5)).astype(dtype)
+    m = _skew(rng, d).astype(dtype) if lie else None
+    _, _, A = preconditioned_generator(W, 0 * W, "out", m, None, (0.9, 0.99), 1e-8,
+                                       M=None if lie else M, tile=tile)
+    ref = -(0.9 * m.astype(np.float64)) if lie else -(M @ W.T - W @ M.T).astype(np.float64)
+    tol = 1e-5 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(A, ref, rtol=0, atol=tol * np.abs(ref).max())
+    assert np.array_equal(A, -A.T)
+
+
+def test_times_plus_refuses_an_output_that_overlaps_its_inputs():
+    rng = np.random.default_rng(10)
+    B, X = rng.standard_normal((2, 7, 7))
+    with pytest.raises(ValueError, match="must not overlap"):
+        eo._times_plus(B, X, 0.5, X)
+    with pytest.raises(ValueError, match="must not overlap"):
+        eo._times_plus(B, X, 0.5, B)
+
+
+def test_a_nan_norm_of_a_w_leaves_d_to_the_caller(monkeypatch):
+    # max(0.0, nan) was 0: ||D|| 0, alpha 0, a step that silently did not move
+    rng = np.random.default_rng(11)
+    A = _skew(rng, 30)
+    W = rng.standard_normal((30, 4))
+    monkeypatch.setattr(pion_expm, "square_times",
+                        lambda C, P, alpha=1.0, out=None: np.full(P.shape, np.nan))
+    for WA in (None, W @ _skew(rng, 4)):
+        assert pion_expm.SquaredOutSide(A, W, WA, 10.0).norm_D is None

@@ -127,8 +127,10 @@ class SquaredOutSide:
         # einsum, not vdot: numpy's BLAS between scipy's products (see _plain_fro); over
         # both arrays flattened in C order, as vdot reads them: a Fortran-ordered weight
         # sums in the same order as its C-ordered copy
-        aw2 = max(0.0, -float(np.einsum("i,i->", W.reshape(-1), self.CW.reshape(-1))))
-        aw2 *= norm * norm
+        aw2 = -float(np.einsum("i,i->", W.reshape(-1), self.CW.reshape(-1))) * norm * norm
+        # a NaN or inf (an overflow in C W) leaves D to the caller, whose checks name it;
+        # max(0.0, nan) was 0: alpha 0, a silent no-move
+        aw2 = max(0.0, aw2) if math.isfinite(aw2) else math.nan
         if WA is None:
             self.norm_D: float | None = math.sqrt(aw2) if math.isfinite(aw2) else None
             return

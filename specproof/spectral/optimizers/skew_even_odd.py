@@ -140,6 +140,8 @@ def _float32_power(C32: Any, P: Any, scale: float, out: Any,
 def _times_plus(B: Any, X: Any, h: float, Y: Any) -> Any:
     """``Y + h B X`` into ``Y`` by one ``gemm`` (``beta = 1``): no pass to scale ``B X`` and
     none to add ``Y`` (C-ordered numpy arrays of one BLAS dtype)."""
+    if np.shares_memory(Y, X) or np.shares_memory(Y, B):
+        raise ValueError("_times_plus writes Y while reading B and X: Y must not overlap them")
     if not (B.flags.c_contiguous and X.flags.c_contiguous and Y.flags.c_contiguous):
         Y += h * (B @ X)
         return Y

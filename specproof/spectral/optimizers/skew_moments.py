@@ -79,7 +79,10 @@ class _NumpyOps:
 
     @staticmethod
     def neg(a: Any, out: Any) -> None:
-        np.negative(a, out=out)
+        # times -1, exactly the negation (-0 included), not np.negative: numpy 2.4's
+        # negative read the wrong elements of an (n, 1) column view whose row stride is
+        # 16 bytes (float32) or 64 (float64), the last tile of a ragged tiling
+        np.multiply(a, -1.0, out=out)
 
     @staticmethod
     def copy(a: Any, out: Any) -> None:
@@ -93,7 +96,7 @@ class _NumpyOps:
         b = _TRANSPOSE_BLOCK
         for i in range(0, a.shape[0], b):
             for j in range(0, a.shape[1], b):
-                np.negative(a[i : i + b, j : j + b].T, out=out[j : j + b, i : i + b])
+                np.multiply(a[i : i + b, j : j + b].T, -1.0, out=out[j : j + b, i : i + b])
 
     @staticmethod
     def all_finite(a: Any) -> bool:
