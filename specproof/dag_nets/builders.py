@@ -287,7 +287,12 @@ def read_graphml(path: str | Path, data: bytes | None = None) -> nx.DiGraph:
         data = _file_bytes(p)
     try:
         # the parser networkx uses (expat: no external entities, bounded expansion)
-        check_graphml(ET.fromstring(data), where)
+        root = ET.fromstring(data)
+        check_graphml(root, where)
+        if isinstance(data, bytes) and not root.tag.startswith("{"):
+            # no xmlns: networkx inserts it by a text replacement that fails on bytes
+            # ("a bytes-like object is required"); as text it reads the file
+            data = data.decode("utf-8")
         g = nx.parse_graphml(data)
     except GraphError:
         raise

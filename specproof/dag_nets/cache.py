@@ -122,7 +122,16 @@ class PointCache:
     """
 
     def __init__(self, folder: str | os.PathLike) -> None:
+        if not isinstance(folder, (str, os.PathLike)) or isinstance(folder, bytes):
+            raise ArgumentTypeError(f"cache must be a folder path (str or os.PathLike), got "
+                                    f"{type(folder).__name__} {folder!r}")
+        if str(folder).strip() == "":
+            # Path("") is the current folder: the points' files went there
+            raise ArgumentError("cache must name a folder, got an empty path")
         self.folder = Path(folder)
+        if self.folder.is_symlink() and not self.folder.exists():
+            raise ArgumentError(f"cache folder {str(self.folder)!r} is a symbolic link to "
+                                f"nothing ({os.readlink(self.folder)!r} does not exist)")
         if self.folder.exists() and not self.folder.is_dir():
             raise ArgumentError(f"cache folder {str(self.folder)!r} exists and is not a folder")
         self.folder.mkdir(parents=True, exist_ok=True)

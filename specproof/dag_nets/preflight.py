@@ -205,6 +205,9 @@ def check_config(measure: str, config: Mapping[str, Any], widths: Sequence[int])
     if config.get("depth") is not None:
         as_int(config["depth"], "depth", minimum=1, maximum=MAX_DEPTH)
     as_int(config.get("data_seed", 0), "data_seed", minimum=0)
+    if "bottleneck" in config:
+        # int() in the builder truncated 2.5 to 2 while the results recorded 2.5
+        as_int(config["bottleneck"], "bottleneck", minimum=1)
     if "steps" in config:
         as_int(config["steps"], "steps", minimum=1)
     as_float(config.get("bias", 0.0), "bias", minimum=0.0)

@@ -308,7 +308,8 @@ def check_graphml(root: Any, where: str) -> None:
     A :class:`GraphError` naming what was found refuses: a second ``<graph>`` (networkx
     reads the first) or a nested one (ignored), a node id declared twice (merged, later
     attributes winning), an edge to an undeclared node (created), an element networkx
-    does not read (``<port>``, a misspelt ``<edg>``), and an attribute no network reads:
+    does not read (``<port>``, a misspelt ``<edg>``), a node that sets one attribute twice
+    (the last value kept), and an attribute no network reads:
     on a node any not in :data:`GRAPHML_NODE_ATTRIBUTES` (``activaton``), on an edge or
     the graph any (``weight``), as data or as a ``<key>`` default (only ``for="node"``
     keys give defaults that networkx applies). Unused ``<key>`` declarations are allowed.
@@ -355,8 +356,16 @@ def check_graphml(root: Any, where: str) -> None:
                                  f"{inner.get('id')!r}), which networkx ignores; flatten it "
                                  "into the one graph", (node,))
             _known_children(el, "node", head, f" {node!r}")
+            seen: dict[str, str] = {}
             for d in (c for c in el if _tag(c) == "data"):
                 _refuse_data(d, keys, f"node {node!r}", GRAPHML_NODE_ATTRIBUTES, head)
+                name = keys.get(str(d.get("key")), "")
+                if name in seen:
+                    # networkx keeps the last value and drops the first silently
+                    raise GraphError(f"{head} node {node!r} sets {name!r} twice "
+                                     f"({seen[name]!r}, then {(d.text or '').strip()!r}); "
+                                     "give it once", (node,))
+                seen[name] = (d.text or "").strip()
         elif _tag(el) == "data":
             _refuse_data(el, keys, "the <graph>", (), head)
     for g in graphs:

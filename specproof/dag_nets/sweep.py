@@ -248,6 +248,10 @@ def width_sweep(
     canonical_json(base)  # refuse a config that cannot key the cache before any work
     if executor is not None and jobs is not None:
         raise ArgumentError("give either executor or jobs, not both")
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise ArgumentTypeError(
+            f"executor must be a concurrent.futures.Executor (an object with submit(), such "
+            f"as a process pool or a Dask client's get_executor()), got {executor!r}")
     if jobs is not None:
         jobs = check_jobs(jobs)
     threads = check_threads(threads)

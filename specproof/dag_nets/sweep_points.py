@@ -39,6 +39,17 @@ def _normalise(result: Any) -> tuple[float, dict[str, Any], dict[str, np.ndarray
             raise ArgumentTypeError(f"a measurement's 'arrays' must be a dict of arrays, "
                                     f"got {type(raw).__name__}")
         arrays = {str(k): np.asarray(v) for k, v in raw.items()}
+        for k, a in arrays.items():
+            if a.dtype.hasobject:
+                # np.savez pickles it and the cache cannot read it back (no pickles):
+                # every later run recomputed the point and called the record damaged
+                raise ArgumentTypeError(f"a measurement's array {k!r} has dtype object; "
+                                        "return numeric (or string) arrays")
+        for k, v in result.items():
+            if (k not in ("value", "arrays") and isinstance(v, (float, np.floating))
+                    and not np.isfinite(v)):
+                # JSON keeps it as the string 'NaN': p.extra[k] < tol failed later
+                raise ComputationError(f"the measurement returned a non-finite {k!r}: {v}")
         extra = {str(k): to_jsonable(v) for k, v in result.items()
                  if k not in ("value", "arrays")}
         for reserved in ("width", "seed", "seconds"):
@@ -48,6 +59,8 @@ def _normalise(result: Any) -> tuple[float, dict[str, Any], dict[str, np.ndarray
     else:
         value, extra = result, {}
     try:
+        if isinstance(value, (str, bytes, bool, np.bool_)):
+            raise TypeError  # float("0.5") and float(True) would pass
         value = float(value)
     except (TypeError, ValueError):
         raise ArgumentTypeError(
