@@ -14,6 +14,7 @@ import inspect
 import json
 import math
 import numbers
+import re
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -197,6 +198,25 @@ def activation_fingerprint(act: Any) -> str:
     return h.hexdigest()
 
 
+# what the default object repr holds: a memory address, another in every process
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
+
+
+def _stable_repr(x: Any, what: str) -> str:
+    """``repr(x)`` that is the same in every process: a set's members sorted (their order
+    follows the per-process string hash seed), an address refused."""
+    if isinstance(x, (set, frozenset)):
+        return "{" + ", ".join(sorted(_stable_repr(v, what) for v in x)) + "}"
+    text = repr(x)
+    if _ADDRESS.search(text):
+        raise ArgumentError(
+            f"{what} {text} has no stable repr (the default one holds a memory address, "
+            "another in every process, so the sweep could never find its points in the "
+            "cache again and took its network for an edited one): give its class a "
+            "__repr__ of its contents, or use plain values (str, int, tuples)")
+    return text
+
+
 def _value_key(value: Any, seen: dict[int, Any]) -> Any:
     """A JSON stand-in for a non-JSON attribute value: an activation by its fingerprint
     (its repr is only its name), anything else by its repr."""
@@ -210,7 +230,7 @@ def _value_key(value: Any, seen: dict[int, Any]) -> Any:
     try:
         return json.loads(canonical_json(value, name="attribute"))
     except (ArgumentError, ArgumentTypeError):
-        return repr(value)
+        return _stable_repr(value, "the attribute value")
 
 
 def graph_digest(graph: Any) -> str:
@@ -244,8 +264,10 @@ def graph_digest(graph: Any) -> str:
 
     body = {
         "directed": bool(graph.is_directed()),
-        "nodes": [[type(n).__name__, repr(n), attrs(d)] for n, d in graph.nodes(data=True)],
-        "edges": [[repr(u), repr(v), attrs(d)] for u, v, d in graph.edges(data=True)],
+        "nodes": [[type(n).__name__, _stable_repr(n, "the node"), attrs(d)]
+                  for n, d in graph.nodes(data=True)],
+        "edges": [[_stable_repr(u, "the node"), _stable_repr(v, "the node"), attrs(d)]
+                  for u, v, d in graph.edges(data=True)],
     }
     text = json.dumps(body, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -124,3 +124,47 @@ def test_numeric_and_string_arrays_and_finite_extras_come_back_from_the_cache(tm
     for p, q in zip(first.points, again.points):
         assert q.cached and q.value == p.value == 0.25
         assert q.extra["residual"] == 1e-9 and q.extra["label"] == "ok"
+
+
+class _Node:
+    """Hashable and printable, but with the default repr (a memory address)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __hash__(self):
+        return hash(self.name)
+
+    def __eq__(self, other):
+        return isinstance(other, _Node) and other.name == self.name
+
+    def __str__(self):
+        return self.name
+
+
+def test_a_node_whose_repr_holds_an_address_is_refused_by_name():
+    import networkx as nx
+
+    from specproof.dag_nets.point_keys import graph_digest
+
+    g = nx.DiGraph([(_Node("x"), _Node("h")), (_Node("h"), _Node("y"))])
+    with pytest.raises(ArgumentError, match="has no stable repr .* give its class a __repr__"):
+        graph_digest(g)
+    plain = nx.DiGraph([("x", "h"), ("h", "y")])
+    plain.nodes["h"]["tags"] = object()
+    with pytest.raises(ArgumentError, match="the attribute value <object object at"):
+        graph_digest(plain)
+
+
+def test_a_set_valued_attribute_keys_the_same_in_every_process():
+    import subprocess
+    import sys
+
+    code = ("import networkx as nx; from specproof.dag_nets.point_keys import graph_digest;"
+            "g = nx.DiGraph([('x', 'h'), ('h', 'y')]);"
+            "g.nodes['h']['tags'] = {'alpha', 'beta', 'gamma', 'delta', 'eps'};"
+            "print(graph_digest(g))")
+    digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)},
+                              check=True).stdout.strip() for seed in (1, 2, 3, 4)}
+    assert len(digests) == 1 and len(digests.pop()) == 64
