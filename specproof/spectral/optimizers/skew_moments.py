@@ -10,9 +10,11 @@ triangle: the tile's generator, moments and ``A`` are computed while the tile is
 cache, and the lower tile is written as the (negated) transpose of the upper one.
 
 The results are *exactly* skew (``m``, ``A``) and symmetric (``v``): the lower triangle is
-a copy, and every operation used commutes exactly with negation. They equal the
-whole-array expressions of :mod:`specproof.spectral.optimizers.pion` entry for entry
-(the same floating-point operations, in the same order).
+a copy, and every operation used commutes exactly with negation. Given the generator
+``S``, they equal the whole-array expressions of :mod:`specproof.spectral.optimizers.pion`
+entry for entry (the same elementwise operations, in the same order); ``S`` itself comes
+from row-strip products, equal to the whole ``G W^T - W G^T`` to the rounding of the
+products (BLAS sums a strip's entries in its own order).
 
 Works on numpy arrays and torch tensors alike; ``inplace=True`` (the torch optimizer)
 overwrites ``m`` and ``v``, ``False`` (the numpy optimizer, whose steps are atomic)
