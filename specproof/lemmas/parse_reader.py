@@ -347,8 +347,15 @@ class _Reader:
         if f.id == "sqrt" and len(args) == 1:
             self.need(node, ">= 0", args[0])
         if f.id == "log" and len(args) in (1, 2):
-            for arg in args:
-                self.need(node, "> 0", arg)
+            for arg, role in zip(args, ("its argument", "its base")):
+                if role == "its base" and isinstance(arg, sympy.Rational) \
+                        and not arg.is_positive:
+                    # log(2, 0) is 0 to sympy (log(2) / zoo): no value check sees it, and
+                    # "log(2, 0) >= 0" and "<= 0" were both proved (log(0) itself is zoo,
+                    # which the value check names)
+                    seg = ast.get_source_segment(self.text, node) or sympy.sstr(arg)
+                    raise self.fail(node, Condition("> 0", arg, seg, role).violation("sympy"))
+                self.need(node, "> 0", arg, role)
         if f.id == "sqrt" and len(args) == 1 and isinstance(args[0], sympy.Expr) \
                 and args[0].free_symbols and args[0].is_nonnegative is not True:
             self.defined.append(args[0])

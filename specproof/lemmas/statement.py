@@ -336,7 +336,7 @@ def as_statement(obj: Any, variables: Any = None, domain: Domain | None = None) 
     """
     given = _variable_list(variables)
     if isinstance(obj, Statement):
-        st = obj
+        st = _checked_statement(obj)
     elif isinstance(obj, str):
         from specproof.lemmas.parse import parse_statement
 
@@ -349,6 +349,74 @@ def as_statement(obj: Any, variables: Any = None, domain: Domain | None = None) 
                 _register(g)
         st = _from_relation(obj, given)
     return st.with_domain(domain)
+
+
+def _checked_statement(obj: Statement) -> Statement:
+    """A Statement built by hand, made again through the checks a string or a relation
+    goes through, so that what is shown is what is decided.
+
+    A hand-built ``Statement(lhs=x**2 + 1, ..., text="x >= 0")`` was "proved" and shown as
+    ``x >= 0``, and a variable declared ``positive=True`` escaped its refusal. Its text,
+    when given, must read as its formula (the statements this package builds do); its
+    domain and conditions are kept. A black-box statement (a callable) is taken as given.
+    """
+    if obj.is_black_box:
+        return obj
+    if not isinstance(obj.lhs, sympy.Basic) or not isinstance(obj.rhs, sympy.Basic):
+        raise StatementError("a Statement needs sympy expressions as lhs and rhs (or a "
+                             "function, for a black box)")
+    given = list(obj.matrices) + [v for v in obj.variables
+                                  if not any(v in m.symbols for m in obj.matrices)]
+    # the formula's own checks first (a symbol declared positive=True is refused here)
+    st = from_parts(obj.lhs, obj.relation, obj.rhs, given)
+    if obj.text:
+        from specproof.lemmas.parse import parse_statement
+
+        try:
+            read = parse_statement(obj.text, list(obj.matrices))
+        except StatementError as exc:
+            raise StatementError(f"the Statement's text {obj.text!r} does not read as a "
+                                 f"statement ({exc}); give text='' to show its formula, or "
+                                 "build it with as_statement") from None
+        if not _same_claim(read, st):
+            said, formula = (f"{sympy.sstr(t.lhs)} {t.relation} {sympy.sstr(t.rhs)}"
+                             for t in (read, st))
+            same = " (the same text: its symbols differ)" if said == formula else ""
+            raise StatementError(
+                f"the Statement's text {obj.text!r} reads as {said}, but its formula is "
+                f"{formula}{same}: what is shown would not be what is decided; give "
+                "text='' or the text of the formula")
+        st = read
+    names = {v.name for v in obj.variables}
+    missing = [v for v in st.variables if v.name not in names]
+    if missing:
+        raise StatementError(f"the Statement's formula uses {', '.join(map(str, missing))}, "
+                             f"not among its variables {', '.join(map(str, obj.variables))}")
+    # its own variables, in its order, as the checks made them (real symbols): a variable
+    # the formula does not use is a variable of the statement all the same (a domain may
+    # bound it)
+    made = {v.name: v for v in st.variables}
+    return replace(st, variables=tuple(made.get(v.name, v) for v in obj.variables),
+                   conditions=st.conditions + tuple(c for c in obj.conditions
+                                                    if c not in st.conditions)
+                   ).with_domain(obj.domain)
+
+
+def _same_claim(a: Statement, b: Statement) -> bool:
+    """Whether two statements claim the same: ``lhs - rhs`` (oriented by the relation)
+    equal as written, or after ``expand`` or ``simplify`` (``A_0_0*A_0_0`` against
+    ``A_0_0**2``); a comparison sympy cannot settle counts as different."""
+    def oriented(st: Statement) -> Any:
+        return st.rhs - st.lhs if st.relation == "<=" else st.lhs - st.rhs
+
+    if (a.relation == "==") != (b.relation == "=="):
+        return False
+    da, db = oriented(a), oriented(b)
+    candidates = [da - db] + ([da + db] if a.relation == "==" else [])
+    for diff in candidates:
+        if diff == 0 or sympy.expand(diff) == 0:
+            return True
+    return any(sympy.simplify(diff) == 0 for diff in candidates)
 
 
 def from_parts(lhs: Any, relation: str, rhs: Any, given: Sequence[Any] = (),

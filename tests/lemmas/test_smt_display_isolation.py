@@ -15,6 +15,7 @@ import pytest
 import sympy
 
 from specproof import lemmas as lm
+from specproof.lemmas import statement as statement_module
 from specproof.lemmas.display import as_written
 from specproof.lemmas.recheck import statement_matches
 from specproof.lemmas.statement import Statement
@@ -35,8 +36,22 @@ def _scalar_beside_entry() -> tuple[sympy.Symbol, lm.Matrix, Statement]:
     return a, A, st
 
 
-def test_smt_keeps_a_scalar_and_an_entry_of_one_name_apart():
+def _solver_only(monkeypatch) -> None:
+    # the front end now refuses two variables of one name (see the test below): these
+    # tests hand smt_check the Statement as built, so that only the solver is under test
+    monkeypatch.setattr(statement_module, "as_statement", lambda st, *a, **k: st)
+
+
+def test_a_hand_built_statement_with_two_variables_of_one_name_is_refused():
+    _, _, st = _scalar_beside_entry()
+    for check in (lm.prove, lm.refute):
+        with pytest.raises(lm.StatementError, match="both named A_0_0"):
+            check(st)
+
+
+def test_smt_keeps_a_scalar_and_an_entry_of_one_name_apart(monkeypatch):
     pytest.importorskip("z3", reason="z3-solver (the smt extra) is not installed")
+    _solver_only(monkeypatch)
     _, _, st = _scalar_beside_entry()
     v = lm.smt_check(st)
     # merged, z3 saw "t >= t" and said it holds; kept apart, t0 < t1 is a counterexample
@@ -45,8 +60,9 @@ def test_smt_keeps_a_scalar_and_an_entry_of_one_name_apart():
     assert v.point["A_0_0"] == v.lhs and v.point["A"] == [[v.rhs]]
 
 
-def test_smt_still_decides_a_true_statement_over_same_named_symbols():
+def test_smt_still_decides_a_true_statement_over_same_named_symbols(monkeypatch):
     pytest.importorskip("z3", reason="z3-solver (the smt extra) is not installed")
+    _solver_only(monkeypatch)
     a, A, _ = _scalar_beside_entry()
     b = A[0, 0]
     st = Statement((a, b), a**2 + b**2, 2 * a * b, ">=", text="a^2 + b^2 >= 2ab",
