@@ -358,10 +358,26 @@ def _checked_statement(obj: Statement) -> Statement:
     A hand-built ``Statement(lhs=x**2 + 1, ..., text="x >= 0")`` was "proved" and shown as
     ``x >= 0``, and a variable declared ``positive=True`` escaped its refusal. Its text,
     when given, must read as its formula (the statements this package builds do); its
-    domain and conditions are kept. A black-box statement (a callable) is taken as given.
+    domain and conditions are kept. A black-box statement (a callable) is shown by its
+    function's name.
     """
     if obj.is_black_box:
-        return obj
+        # what a refutation shows is the function's name: a text of its own ("x >= 0") was
+        # shown as the statement that failed
+        shown = f"{getattr(obj.function, '__name__', 'callable')}(...) >= 0"
+        if obj.lhs is not None or obj.rhs is not None or obj.relation != ">=":
+            raise StatementError("a black-box Statement (a function) claims function(...) "
+                                 ">= 0: give it no lhs or rhs and relation '>='")
+        for name, shape in obj.shapes:
+            if not shape and sympy.Symbol(name, real=True) not in obj.variables:
+                # the search looks the argument up as a real symbol: a KeyError before
+                raise StatementError(f"a black-box Statement's scalar argument {name!r} "
+                                     "needs the real variable symbols(name) among its "
+                                     "variables (build it with as_statement)")
+        if obj.text not in ("", shown):
+            raise StatementError(f"a black-box Statement is shown as {shown!r}, got the "
+                                 f"text {obj.text!r}; give text='' or {shown!r}")
+        return replace(obj, text=shown)
     if not isinstance(obj.lhs, sympy.Basic) or not isinstance(obj.rhs, sympy.Basic):
         raise StatementError("a Statement needs sympy expressions as lhs and rhs (or a "
                              "function, for a black box)")

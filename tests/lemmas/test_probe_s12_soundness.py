@@ -74,3 +74,23 @@ def test_a_statement_the_package_built_round_trips():
     assert (again.lhs, again.rhs, again.relation, again.text) == (
         st.lhs, st.rhs, st.relation, st.text)
     assert str(lm.prove(st)) == str(lm.prove("x^2 - 2*x + 1 >= 0"))
+
+
+def _below_one(x):
+    return x - 1.0
+
+
+def test_a_hand_built_black_box_statement_is_shown_by_its_function():
+    with pytest.raises(lm.StatementError, match="needs the real variable symbols"):
+        lm.refute(Statement((x,), None, None, ">=", function=_below_one,
+                            shapes=(("x", ()),)))
+    xr = lm.symbols("x")
+    st = Statement((xr,), None, None, ">=", text="", function=_below_one, shapes=(("x", ()),))
+    r = lm.refute(st)
+    assert str(r).startswith("NumericalCounterexample(_below_one(...) >= 0 seems to fail")
+    for bad in (dict(text="x**2 >= 0"), dict(relation="<="), dict(lhs=x)):
+        fields = dict(text="", relation=">=", lhs=None) | bad
+        st = Statement((xr,), fields["lhs"], None, fields["relation"], text=fields["text"],
+                       function=_below_one, shapes=(("x", ()),))
+        with pytest.raises(lm.StatementError, match="black-box Statement"):
+            lm.refute(st)
