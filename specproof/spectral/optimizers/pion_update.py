@@ -209,6 +209,15 @@ def pion_update(
 
             # the same operations as the in-place line above, into the spare tensor
             M = torch.mul(state["m"], b1, out=buffers["m"]).add_(G, alpha=1.0 - b1)
+        elif workspace is not None and isinstance(G, np.ndarray):
+            # the same operations as the line below, into an array reused only once nothing
+            # refers to it (the state that held it was replaced): fresh d x k arrays page-
+            # fault through their memory on every step (32 MB each at 4096 x 1024)
+            M = np.multiply(state["m"], b1,
+                            out=workspace.unshared("momentum", G.shape, G.dtype))
+            np.add(M, np.multiply(G, 1.0 - b1,
+                                  out=workspace.array("momentum_term", G.shape, G.dtype)),
+                   out=M)
         else:
             M = b1 * state["m"] + (1.0 - b1) * G
         new["m"] = M
@@ -239,6 +248,7 @@ def pion_update(
         del lowrank[sd]
         A[sd] = -skew_generator(W, M, sd)
     AW = WA = None
+    AW_scratch = False
     if "in" in acting:
         if "in" in lowrank:
             WA = lowrank["in"].WA
@@ -249,7 +259,9 @@ def pion_update(
     squared = None
     if "out" in acting:
         if "out" in lowrank:
-            AW = lowrank["out"].AW
+            # a workspace array, used only for D below (which may overwrite it)
+            AW = lowrank["out"].a_times_w(workspace)
+            AW_scratch = workspace is not None
         else:
             if hyper["transform"] == "expm":
                 # the even/odd series gives ||A W|| from its first product
@@ -260,7 +272,10 @@ def pion_update(
     if AW is None and squared is not None:
         norm_D = squared.norm_D
     else:
-        D = AW if WA is None else (WA if AW is None else AW + WA)
+        if AW_scratch and WA is not None:
+            D = np.add(AW, WA, out=AW)  # AW + WA, in the workspace's array
+        else:
+            D = AW if WA is None else (WA if AW is None else AW + WA)
         norm_D = _fro(D)  # scaled where the sum of squares overflows
     if not math.isfinite(norm_D):
         # without this alpha would be 0 and the step a silent no-op
@@ -279,7 +294,11 @@ def pion_update(
     X = W
     if "out" in acting:
         if "out" in lowrank:
-            X = lowrank["out"].left(s, tr)
+            # into an array reused only once nothing refers to it (it is the new weight
+            # when the in side does not act)
+            X = lowrank["out"].left(s, tr, out=None if workspace is None else
+                                    workspace.unshared("weight_out", W.shape, W.dtype),
+                                    ws=workspace)
         elif squared is not None:
             X = squared.apply(s)
         else:
@@ -371,8 +390,19 @@ class LowRankGenerator:
     @property
     def AW(self) -> Any:
         """``A_out W``: W is U, so U^T W and V^T W are Gram blocks."""
+        return self.a_times_w()
+
+    def a_times_w(self, ws: Workspace | None = None) -> Any:
+        """:attr:`AW`, into arrays of the numpy workspace ``ws`` when given (the same
+        operations: equal bit for bit; fresh d x k arrays page-fault through their memory,
+        32 MB each at 4096 x 1024)."""
         UU, _, VU = self.grams
-        return self.U @ VU - self.V @ UU
+        if ws is None or not isinstance(self.U, np.ndarray):
+            return self.U @ VU - self.V @ UU
+        shape, dtype = (self.U.shape[0], VU.shape[1]), self.U.dtype
+        AW = np.matmul(self.U, VU, out=ws.array("lowrank_aw", shape, dtype))
+        VUU = np.matmul(self.V, UU, out=ws.array("lowrank_vuu", shape, dtype))
+        return np.subtract(AW, VUU, out=AW)
 
     @property
     def WA(self) -> Any:
@@ -380,9 +410,12 @@ class LowRankGenerator:
         _, VV, VU = self.grams
         return -(self.U @ VV - self.V @ VU.T).T
 
-    def left(self, s: float, transform: str) -> Any:
+    def left(self, s: float, transform: str, out: Any | None = None,
+             ws: Workspace | None = None) -> Any:
         UU, _, VU = self.grams
-        return apply_lowrank(self.U, self.V, s, self.U, transform, self.grams, (UU, VU))
+        numpy = isinstance(self.U, np.ndarray)
+        return apply_lowrank(self.U, self.V, s, self.U, transform, self.grams, (UU, VU),
+                             out=out if numpy else None, ws=ws if numpy else None)
 
     def right(self, X: Any, s: float, transform: str, X_is_W: bool) -> Any:
         _, VV, VU = self.grams

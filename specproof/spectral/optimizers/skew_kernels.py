@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from specproof.spectral.optimizers.skew_even_odd import _times_plus
 from specproof.spectral.optimizers.skew_numerics import (
     MAX_TERMS,
     _addmm,
@@ -150,6 +151,8 @@ def apply_lowrank(
     transform: str,
     grams: tuple[Any, Any, Any] | None = None,
     projections: tuple[Any, Any] | None = None,
+    out: Any | None = None,
+    ws: Workspace | None = None,
 ) -> Any:
     """``T(sA) X`` for ``A = U V^T - V U^T`` (d x d, rank <= 2r), in O(d r k) work.
 
@@ -157,7 +160,8 @@ def apply_lowrank(
     block ``c`` computed from r x r and r x k products only (``z = Z^T X``, ``core = Z^T Y``):
     e1 ``c = s z``; e2 ``c = s z + s^2 core z / 2``; expm ``c = phi(s core) s z``; Cayley
     ``c = h z + h (I - h core)^{-1} (z + h core z)`` with ``h = s / 2``. ``U`` and ``V`` are
-    balanced first (``U V^T = (tU)(V/t)^T`` with equal norms), so ``core`` is well scaled.
+    balanced first (``U V^T = (tU)(V/t)^T``, ``t`` the power of two nearest to equal
+    norms: every scaling by it is exact), so ``core`` is well scaled.
 
     Parameters
     ----------
@@ -173,6 +177,13 @@ def apply_lowrank(
         When already known (they are, in Pion, where ``X`` is ``U``).
     projections : (U^T X, V^T X), optional
         When already known.
+    out : array (d, k), optional
+        Numpy: the result goes into this C-ordered array (not overlapping ``U``, ``V`` or
+        ``X``), and the two d x r products add into it (``gemm``, ``beta = 1``): no d x k
+        temporaries, each of which is fresh memory that page-faults (32 MB at 4096 x 1024).
+    ws : Workspace, optional
+        Numpy: the exponential's 2r x 2r core ``s Z^T Y`` is made in its array (the same
+        values), not in two fresh ones.
 
     Examples
     --------
@@ -186,10 +197,13 @@ def apply_lowrank(
     UU, VV, VU = grams if grams is not None else (U.T @ U, V.T @ V, V.T @ U)
     UX, VX = projections if projections is not None else (U.T @ X, V.T @ X)
     tr_u, tr_v = float(_trace(UU)), float(_trace(VV))
-    t = math.sqrt(math.sqrt(tr_v / tr_u)) if tr_u > 0.0 and tr_v > 0.0 else 1.0
+    # log2 of each: their ratio could overflow
+    t = (_power_of_two((math.log2(tr_v) - math.log2(tr_u)) / 4.0)
+         if tr_u > 0.0 and tr_v > 0.0 else 1.0)
     # balanced: U' = tU, V' = V/t; z = Z'^T X = [V'^T X; -U'^T X], core = Z'^T Y'
     z = _vstack(VX * (1.0 / t), UX * (-t))
-    core = _vstack(_concat(VU, VV * (1.0 / (t * t))), _concat(UU * (-t * t), -VU.T))
+    if transform != "expm" or ws is None:
+        core = _vstack(_concat(VU, VV * (1.0 / (t * t))), _concat(UU * (-t * t), -VU.T))
     if transform == "e1":
         c = s * z
     elif transform == "e2":
@@ -199,11 +213,37 @@ def apply_lowrank(
         K = _eye(core.shape[0], core) - h * core
         c = h * z + h * _solve(K, z + h * (core @ z))
     else:
-        C = s * core
+        C = s * core if ws is None else _scaled_core(VU, VV, UU, t, s, ws)
         R = s * z
-        c = _integrate(C, 0.0 * R, R, norm2_estimate(C, power=2))
+        # from zero: the first product (with zero) is skipped; ||C|| lets numpy's float64
+        # series form its last terms in float32 (Pion at 4096 x 1024: 5 of 10 products)
+        norm = norm2_estimate(C) if _is_numpy(C) and C.dtype == np.float64 else None
+        c = _integrate(C, None, R, norm2_estimate(C, power=2), norm)
     r = U.shape[1]
-    return X + U @ (c[:r] * t) + V @ (c[r:] * (1.0 / t))
+    if out is None:
+        return X + U @ (c[:r] * t) + V @ (c[r:] * (1.0 / t))
+    np.copyto(out, X)
+    # t is a power of two: t (U c) is U (c t), bit for bit
+    _times_plus(U, np.ascontiguousarray(c[:r]), t, out)
+    return _times_plus(V, np.ascontiguousarray(c[r:]), 1.0 / t, out)
+
+
+def _scaled_core(VU: Any, VV: Any, UU: Any, t: float, s: float, ws: Workspace) -> Any:
+    """``s`` times the balanced core ``[[VU, VV / t^2], [-t^2 UU, -VU^T]]``, in the array
+    ``"lowrank_core"`` of ``ws``: with ``t`` a power of two, ``(s / t^2) VV`` is
+    ``s (VV / t^2)`` bit for bit, so this equals ``s * core``."""
+    r = VU.shape[0]
+    C = ws.array("lowrank_core", (2 * r, 2 * r), VU.dtype)
+    np.multiply(VU, s, out=C[:r, :r])
+    np.multiply(VV, s / (t * t), out=C[:r, r:])
+    np.multiply(UU, -s * t * t, out=C[r:, :r])
+    np.multiply(VU.T, -s, out=C[r:, r:])
+    return C
+
+
+def _power_of_two(exponent: float) -> float:
+    """``2^round(exponent)``, within float64's normal range."""
+    return math.ldexp(1.0, max(-1000, min(1000, round(exponent))))
 
 
 def _trace(M: Any) -> Any:

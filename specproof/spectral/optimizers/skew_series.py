@@ -33,7 +33,8 @@ from specproof.spectral.optimizers.skew_numerics import (
 from specproof.spectral.optimizers.workspace import Workspace
 
 
-def _integrate(C: Any, x: Any, R: Any | None, rate: float) -> Any:
+def _integrate(C: Any, x: Any | None, R: Any | None, rate: float,
+               norm: float | None = None) -> Any:
     """``x(1)`` for ``x' = C x + R`` from ``x(0) = x``, by Taylor series over substeps.
 
     ``rate`` estimates ``||C^2||^(1/2)``: the terms ``w_k = h^k C^(k-1) (C x + R) / k!``
@@ -42,20 +43,42 @@ def _integrate(C: Any, x: Any, R: Any | None, rate: float) -> Any:
     cancel, so it does not set the substeps.) With ``p >= 2 rate`` substeps that factor is
     below 1/2 from the start; once two consecutive terms are below the unit roundoff
     times the sum, the rest of the series is smaller than them.
+
+    ``x = None`` starts from zero (the first product, with zero, is skipped). ``norm``, an
+    estimate of ``||C||_2``, lets a float64 numpy series form its last terms in float32
+    where their bound (:func:`_late_terms_bound`) is below float32's share of the sum: the
+    rule of the dense series (:func:`~specproof.spectral.optimizers.skew_even_odd.
+    late_powers_bound`), whose float32 rounding stays an eighth of the float64 rounding
+    of ``x`` itself.
     """
-    tol = unit_roundoff(x)
+    if x is None and R is None:
+        raise ArgumentError("_integrate needs x(0) or R")
+    tol = unit_roundoff(x if x is not None else R)
     p = substeps(rate, "the low-rank core's exp")
     h = 1.0 / p
     q = (2.0 * rate * h) ** 2  # doubled estimate of ||(hC)^2||
-    for _ in range(p):
-        w = C @ x
-        if R is not None:
-            w = w + R
-        w = h * w
-        x = x + w
+    mixed = (norm is not None and math.isfinite(norm) and _is_numpy(C)
+             and C.dtype == np.float64 and (R if x is None else x).dtype == np.float64)
+    C32: Any | None = None
+    for step in range(p):
+        if step == 0 and x is None:
+            # C x(0) = 0: the first term is h R (x and w are never written in place)
+            w = h * R
+            x = w
+        else:
+            w = C @ x
+            if R is not None:
+                w = w + R
+            w = h * w
+            x = x + w
         last_small = False
         for k in range(2, MAX_TERMS + 1):
-            w = (h / k) * (C @ w)
+            if mixed and _late_terms_bound(h, k, norm, _fro(w)) < _fro(x) * _FLOAT32_SHARE:
+                if C32 is None:
+                    C32 = _float32_scaled(C)
+                w = _float32_term(C32, w, h / k)
+            else:
+                w = (h / k) * (C @ w)
             x = x + w
             small = _fro(w) <= tol * _fro(x)
             if small and last_small and q / ((k + 1) * (k + 2)) <= 0.5:
@@ -67,6 +90,56 @@ def _integrate(C: Any, x: Any, R: Any | None, rate: float) -> Any:
                 f"(||C^2||^(1/2) estimated {rate:.3g}); please report this matrix"
             )
     return x
+
+
+# float32's share of a float64 sum: terms whose bound is below (u64 / u32) / 8 of ||x||
+# round in float32 to an eighth of the float64 rounding of x itself
+_FLOAT32_SHARE = (2.0**-53 / 2.0**-24) / 8.0
+
+
+def _late_terms_bound(h: float, k: int, norm: float, w_norm: float) -> float:
+    """A bound on what ``w_k = (h / k) C w_(k-1)`` and the later terms add to ``x(1)``, for
+    ``||w_(k-1)||_F = w_norm`` and ``||C||_2`` estimated by ``norm`` (doubled, as the
+    series' other bounds double it); the later terms, each at most ``2 h norm / (k + 1)``
+    times the one before, at most double it while that ratio is below 1/2 (else inf:
+    no float32).
+
+    Examples
+    --------
+    >>> _late_terms_bound(1.0, 7, 0.18, 8.9e-10) < _FLOAT32_SHARE   # Pion, 4096 x 1024
+    True
+    >>> _late_terms_bound(1.0, 6, 0.18, 8.8e-8) < _FLOAT32_SHARE
+    False
+    """
+    ratio = 2.0 * h * norm / (k + 1)
+    if ratio > 0.5:
+        return math.inf
+    return 2.0 * (2.0 * h * norm / k) * w_norm
+
+
+def _float32_scaled(C: Any) -> tuple[Any, int]:
+    """``(C 2^-e, e)`` as float32, ``2^e`` just above ``||C||_F`` (no entry overflows, and
+    only entries below ``2^-126`` of it fall into float32's subnormals)."""
+    e = math.frexp(_fro(C))[1]
+    C32 = np.empty(C.shape, dtype=np.float32)
+    # one rounding, to float32: C 2^-e is exact in float64
+    np.ldexp(C, -e, out=C32, casting="same_kind")
+    return C32, e
+
+
+def _float32_term(C32: tuple[Any, int], w: Any, c: float) -> Any:
+    """``c C w`` from the scaled float32 ``C`` of :func:`_float32_scaled`, as float64."""
+    M, e = C32
+    bound = _fro(w)
+    if bound == 0.0:
+        return np.zeros_like(w)
+    f = math.frexp(bound)[1]
+    w32 = np.empty(w.shape, dtype=np.float32)
+    np.ldexp(w, -f, out=w32, casting="same_kind")
+    out = np.empty(w.shape, dtype=np.float64)
+    # in float64 (a float32 product times a Python float would be float32 arithmetic)
+    np.multiply(M @ w32, math.ldexp(c, e + f), out=out, dtype=np.float64)
+    return out
 
 
 def taylor_degree(r: float, tol: float) -> int:
