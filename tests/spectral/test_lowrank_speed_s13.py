@@ -53,7 +53,7 @@ def _count_float32_terms(monkeypatch):
     calls = []
     real = skew_series._float32_term
     monkeypatch.setattr(skew_series, "_float32_term",
-                        lambda *a: calls.append(1) or real(*a))
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
     return calls
 
 
@@ -252,3 +252,39 @@ def test_low_rank_weight_kept_by_a_subclass_is_never_overwritten():
         seen.append(W.copy())
     for kept, value in zip(opt.kept, seen):
         assert np.array_equal(kept, value)
+
+
+@pytest.mark.parametrize("s", [0.02, 2.0])  # one substep, and several
+def test_integrate_in_a_workspace_is_bit_for_bit_the_series_on_new_arrays(monkeypatch, s):
+    C, R = _core(s=s)
+    rate, norm = norm2_estimate(C, power=2), norm2_estimate(C)
+    calls = _count_float32_terms(monkeypatch)
+    for n in (None, norm):  # float64 only, and with the float32 tail
+        ref = _integrate(C, None, R, rate, n)
+        ws = Workspace()
+        got = _integrate(C, None, R, rate, n, ws=ws)
+        assert got is ws.array("integrate_x", R.shape, R.dtype)
+        assert np.array_equal(got, ref)
+        kept = got.copy()
+        assert np.array_equal(_integrate(C, None, R, rate, n, ws=ws), kept)  # reused
+        # from a given x(0) as well
+        x0 = 0.5 * R
+        assert np.array_equal(_integrate(C, x0, R, rate, n, ws=Workspace()),
+                              _integrate(C, x0, R, rate, n))
+    assert calls
+
+
+def test_float32_term_into_out_of_a_zero_block_is_zero():
+    C, R = _core(r=6, k=4)
+    C32 = skew_series._float32_scaled(C, Workspace())
+    out = np.full(R.shape, np.nan)
+    got = skew_series._float32_term(C32, np.zeros_like(R), 0.5, out=out, ws=Workspace())
+    assert got is out and np.array_equal(out, np.zeros_like(R))
+
+
+def test_integrate_in_a_workspace_leaves_the_callers_start_alone():
+    C, R = _core(s=2.0)
+    x0 = 0.5 * R
+    kept = x0.copy()
+    _integrate(C, x0, R, norm2_estimate(C, power=2), norm2_estimate(C), ws=Workspace())
+    assert np.array_equal(x0, kept)

@@ -182,8 +182,8 @@ def apply_lowrank(
         ``X``), and the two d x r products add into it (``gemm``, ``beta = 1``): no d x k
         temporaries, each of which is fresh memory that page-faults (32 MB at 4096 x 1024).
     ws : Workspace, optional
-        Numpy: the exponential's 2r x 2r core ``s Z^T Y`` is made in its array (the same
-        values), not in two fresh ones.
+        Numpy: the exponential's 2r x 2r core ``s Z^T Y`` and its series' terms are made in
+        its arrays (the same values), not in fresh ones.
 
     Examples
     --------
@@ -218,7 +218,7 @@ def apply_lowrank(
         # from zero: the first product (with zero) is skipped; ||C|| lets numpy's float64
         # series form its last terms in float32 (Pion at 4096 x 1024: 5 of 10 products)
         norm = norm2_estimate(C) if _is_numpy(C) and C.dtype == np.float64 else None
-        c = _integrate(C, None, R, norm2_estimate(C, power=2), norm)
+        c = _integrate(C, None, R, norm2_estimate(C, power=2), norm, ws=ws)
     r = U.shape[1]
     if out is None:
         return X + U @ (c[:r] * t) + V @ (c[r:] * (1.0 / t))
