@@ -24,6 +24,7 @@ import numpy as np
 from specproof._core import ArgumentError, ArgumentTypeError, as_choice, as_float, as_int
 from specproof.spectral.optimizers.adam import AdamWRoute
 from specproof.spectral.optimizers.base import NonFiniteUpdateError, Optimizer, State
+from specproof.spectral.optimizers.workspace import Workspace, scratch
 
 NS_COEFFICIENTS: tuple[float, float, float] = (3.4445, -4.7750, 2.0315)
 EPS_PLACEMENTS = ("add", "clamp")
@@ -35,6 +36,7 @@ def newton_schulz5(
     coefficients: tuple[float, float, float] = NS_COEFFICIENTS,
     eps: float = 1e-7,
     eps_placement: str = "add",
+    ws: Workspace | None = None,
 ) -> np.ndarray:
     """Approximate the orthogonal polar factor of ``G`` by Muon's quintic iteration.
 
@@ -54,6 +56,10 @@ def newton_schulz5(
     eps_placement : {"add", "clamp"}
         ``X / (||X||_F + eps)`` (the reference Muon) or ``X / max(||X||_F, eps)``
         (``torch.optim.Muon``); they differ visibly only for gradients of norm near eps.
+    ws : Workspace, optional
+        The iteration's arrays are its arrays (the same values; the result is one of them,
+        overwritten by the next call with ``ws``): fresh arrays of the weight's size
+        page-fault through their memory on every call.
 
     Examples
     --------
@@ -100,12 +106,12 @@ def newton_schulz5(
         denominator = norm + eps / big if eps_placement == "add" else max(norm, eps / big)
     # into a C-ordered array of our own (a transposed G is F-ordered), which the
     # iteration overwrites
-    X = np.divide(X, denominator, out=np.empty(X.shape, dtype=X.dtype))
-    return _quintic_steps(X, steps, (a, b, c), transpose)
+    X = np.divide(X, denominator, out=scratch(ws, "ns_x", X.shape, X.dtype))
+    return _quintic_steps(X, steps, (a, b, c), transpose, ws)
 
 
 def _quintic_steps(X: np.ndarray, steps: int, coefficients: tuple[float, float, float],
-                   transpose: bool) -> np.ndarray:
+                   transpose: bool, ws: Workspace | None = None) -> np.ndarray:
     """``steps`` times ``X <- a X + (b A + c A^2) X`` with ``A = X X^T``, overwriting ``X``
     (a C-ordered array of the caller's own): three arrays for all the steps instead of a
     new one for every term, the same operations in the same order as
@@ -115,8 +121,11 @@ def _quintic_steps(X: np.ndarray, steps: int, coefficients: tuple[float, float, 
     if steps == 0:
         return X.T if transpose else X
     k = X.shape[0]
-    A, B = np.empty((k, k), X.dtype), np.empty((k, k), X.dtype)
-    Y = np.empty(X.shape, X.dtype)
+    A, B = (scratch(ws, name, (k, k), X.dtype) for name in ("ns_a", "ns_b"))
+    # X is "ns_x" when ws is given; Y must be another array
+    Y = scratch(ws, "ns_y", X.shape, X.dtype)
+    if Y is X:  # a caller's X that is already the workspace's "ns_y"
+        Y = np.empty(X.shape, X.dtype)
     for _ in range(steps):
         np.matmul(X, X.T, out=A)
         np.matmul(A, A, out=B)
@@ -182,6 +191,8 @@ class Muon(Optimizer):
         eps_placement: str = "add",
     ) -> None:
         super().__init__()
+        # per parameter: the arrays a step reuses instead of fresh ones (see _update)
+        self._workspaces: dict[str, Workspace] = {}
         self.lr = as_float(lr, "lr", minimum=0.0, strict_minimum=True)
         self.momentum = as_float(momentum, "momentum", minimum=0.0)
         if self.momentum >= 1.0:
@@ -211,6 +222,17 @@ class Muon(Optimizer):
             self.adamw.check_exclude(params)
         super().step(params, grads)
 
+    def release_buffers(self) -> None:
+        """Give back the arrays kept between steps for speed; the next step makes them again.
+
+        Examples
+        --------
+        >>> opt = Muon(lr=0.1)
+        >>> opt.step({"W": np.eye(3)}, {"W": np.ones((3, 3))})
+        >>> opt.release_buffers()
+        """
+        self._workspaces.clear()
+
     def routes_to_muon(self, name: str, shape: tuple[int, ...]) -> bool:
         """Whether parameter ``name`` of this shape takes the Muon rule (else AdamW)."""
         return self.adamw.takes_matrix_rule(name, shape)
@@ -225,14 +247,19 @@ class Muon(Optimizer):
             return self.adamw.update(p, g, state)
         mu = self.momentum
         old = state["buffer"]
+        # fresh arrays of the weight's size page-fault through their memory on every step
+        # (5 of 32 MB at 4096 x 1024); the workspace's are reused. What the step hands out
+        # (the new buffer, the new weight) comes from pools that never reuse an array
+        # something else still refers to (the state, a caller)
+        ws = self._workspaces.setdefault(name, Workspace())
         # the same operations as b + (1 - mu) (g - b) and g + mu (buf - g), each into one
-        # new array instead of three (additions commute exactly)
+        # array instead of three (additions commute exactly)
         with np.errstate(over="ignore", invalid="ignore"):
-            buf = np.subtract(g, old)
+            buf = np.subtract(g, old, out=ws.unshared("buffer", g.shape, g.dtype))
             buf *= 1.0 - mu
             buf += old
             if self.nesterov:
-                u = np.subtract(buf, g)
+                u = np.subtract(buf, g, out=ws.array("nesterov", g.shape, g.dtype))
                 u *= mu
                 u += g
             else:
@@ -243,11 +270,15 @@ class Muon(Optimizer):
             raise NonFiniteUpdateError(
                 f"the momentum buffer of {name!r} overflows (gradients near the dtype's "
                 "largest value); nothing was changed")
-        O = newton_schulz5(u, self.ns_steps, eps_placement=self.eps_placement)
+        O = newton_schulz5(u, self.ns_steps, eps_placement=self.eps_placement, ws=ws)
         scale = max(1.0, p.shape[0] / p.shape[1]) ** 0.5
         # p (1 - lr wd) - (lr scale) O, with O (our own array) scaled in place
         O *= self.lr * scale
-        new_p = p * (1.0 - self.lr * self.weight_decay)
+        decay = 1.0 - self.lr * self.weight_decay
+        if p.flags.c_contiguous:
+            new_p = np.multiply(p, decay, out=ws.unshared("weight", p.shape, p.dtype))
+        else:  # laid out as p, as p * decay would be
+            new_p = p * decay
         new_p -= O
         # into O's memory laid out as new_p is (a tall O is the transpose of a C-ordered
         # array, new_p follows the parameter's order): the norm then sums new_p - p in
