@@ -288,3 +288,17 @@ def test_integrate_in_a_workspace_leaves_the_callers_start_alone():
     kept = x0.copy()
     _integrate(C, x0, R, norm2_estimate(C, power=2), norm2_estimate(C), ws=Workspace())
     assert np.array_equal(x0, kept)
+
+
+def test_wide_low_rank_pion_update_in_a_workspace_equals_it_without_one():
+    W, grads = _tall(shape=(10, 48))
+    hyper = spectral.Pion(lr=0.05, **LOW_RANK)._pion_hyper()
+    ws = Workspace()
+    a, sa = W.copy(), init_pion_state(W, hyper)
+    b, sb = W.copy(), init_pion_state(W, hyper)
+    for g in grads:
+        a, sa, _ = pion_update(a, g, sa, hyper, False, workspace=ws)
+        b, sb, _ = pion_update(b, g, sb, hyper, False)
+        # the in side's core and series in workspace arrays: the same operations
+        assert np.array_equal(a, b) and np.array_equal(sa["m"], sb["m"])
+    assert any(k.startswith("integrate_") for k in ws._arrays)

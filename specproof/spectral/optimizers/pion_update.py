@@ -308,7 +308,7 @@ def pion_update(
     new_W = X
     if "in" in acting:
         if "in" in lowrank:
-            new_W = lowrank["in"].right(X, s, tr, X_is_W="out" not in acting)
+            new_W = lowrank["in"].right(X, s, tr, X_is_W="out" not in acting, ws=workspace)
         else:
             # X A = W A when the out side did not act: the known product is reused
             # the product with the formed factor goes into a workspace array that is
@@ -417,10 +417,12 @@ class LowRankGenerator:
         return apply_lowrank(self.U, self.V, s, self.U, transform, self.grams, (UU, VU),
                              out=out if numpy else None, ws=ws if numpy else None)
 
-    def right(self, X: Any, s: float, transform: str, X_is_W: bool) -> Any:
+    def right(self, X: Any, s: float, transform: str, X_is_W: bool,
+              ws: Workspace | None = None) -> Any:
         _, VV, VU = self.grams
         proj = (VU.T, VV) if X_is_W else None
-        return apply_lowrank_right(X, self.U, self.V, s, transform, self.grams, proj)
+        return apply_lowrank_right(X, self.U, self.V, s, transform, self.grams, proj,
+                                   ws=ws if isinstance(self.U, np.ndarray) else None)
 
 
 __all__ = [

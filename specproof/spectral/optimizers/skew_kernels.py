@@ -274,15 +274,16 @@ def apply_lowrank_right(
     transform: str,
     grams: tuple[Any, Any, Any] | None = None,
     projections: tuple[Any, Any] | None = None,
+    ws: Workspace | None = None,
 ) -> Any:
     """``X T(sA)`` for ``A = U V^T - V U^T``: ``(T(-sA) X^T)^T``, and ``-A = V U^T - U V^T``.
 
-    ``grams`` and ``projections`` are those of ``(U, V)`` and ``X^T``, as in
+    ``grams``, ``projections`` and ``ws`` are those of ``(U, V)`` and ``X^T``, as in
     :func:`apply_lowrank`.
     """
     g = None if grams is None else (grams[1], grams[0], grams[2].T)
     pr = None if projections is None else (projections[1], projections[0])
-    return apply_lowrank(V, U, s, X.T, transform, g, pr).T
+    return apply_lowrank(V, U, s, X.T, transform, g, pr, ws=ws).T
 
 
 __all__ = [
