@@ -119,3 +119,26 @@ def test_release_buffers_then_the_same_steps():
         assert not a._workspaces
         b.step(pb, {"W": g})
     assert np.array_equal(pa["W"], pb["W"])
+
+
+def test_parameters_of_one_shape_share_the_scratch_not_what_is_handed_out():
+    rng = np.random.default_rng(10)
+    shape = (20, 6)
+    params = {k: rng.standard_normal(shape) for k in ("a", "b")}
+    params["c"] = rng.standard_normal((6, 20))
+    ref = {k: v.copy() for k, v in params.items()}
+    opt = spectral.Muon(lr=0.02)
+    singles = {k: spectral.Muon(lr=0.02) for k in params}
+    for _ in range(4):
+        grads = {k: rng.standard_normal(v.shape) for k, v in params.items()}
+        opt.step(params, grads)
+        for k in params:
+            singles[k].step({k: ref[k]}, {k: grads[k]})
+    for k in params:
+        assert np.array_equal(params[k], ref[k])
+    ws = opt._workspaces
+    assert ws["a"]._arrays is ws["b"]._arrays and ws["a"]._arrays is not ws["c"]._arrays
+    assert opt._state["a"]["buffer"] is not opt._state["b"]["buffer"]
+    assert not np.shares_memory(opt._state["a"]["buffer"], opt._state["b"]["buffer"])
+    opt.release_buffers()
+    assert not opt._workspaces and not opt._scratch

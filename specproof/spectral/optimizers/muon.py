@@ -191,8 +191,11 @@ class Muon(Optimizer):
         eps_placement: str = "add",
     ) -> None:
         super().__init__()
-        # per parameter: the arrays a step reuses instead of fresh ones (see _update)
+        # the arrays a step reuses instead of fresh ones (see _update): Newton-Schulz's
+        # scratch shared by the parameters of one shape and dtype, each parameter's own
+        # pools for what a step hands out
         self._workspaces: dict[str, Workspace] = {}
+        self._scratch: dict[tuple, Workspace] = {}
         self.lr = as_float(lr, "lr", minimum=0.0, strict_minimum=True)
         self.momentum = as_float(momentum, "momentum", minimum=0.0)
         if self.momentum >= 1.0:
@@ -232,6 +235,7 @@ class Muon(Optimizer):
         >>> opt.release_buffers()
         """
         self._workspaces.clear()
+        self._scratch.clear()
 
     def routes_to_muon(self, name: str, shape: tuple[int, ...]) -> bool:
         """Whether parameter ``name`` of this shape takes the Muon rule (else AdamW)."""
@@ -251,7 +255,10 @@ class Muon(Optimizer):
         # (5 of 32 MB at 4096 x 1024); the workspace's are reused. What the step hands out
         # (the new buffer, the new weight) comes from pools that never reuse an array
         # something else still refers to (the state, a caller)
-        ws = self._workspaces.setdefault(name, Workspace())
+        scratch_ws = self._scratch.setdefault((tuple(g.shape), g.dtype.str), Workspace())
+        ws = self._workspaces.get(name)
+        if ws is None or ws._arrays is not scratch_ws._arrays:
+            ws = self._workspaces[name] = Workspace(share=scratch_ws)
         # the same operations as b + (1 - mu) (g - b) and g + mu (buf - g), each into one
         # array instead of three (additions commute exactly)
         with np.errstate(over="ignore", invalid="ignore"):
