@@ -75,13 +75,16 @@ def _integrate(C: Any, x: Any | None, R: Any | None, rate: float,
             w = terms.restart(x, R, h)
             x = terms.add(x, w)
         last_small = False
+        # the norms of the last term and the sum, each taken once per term
+        w_norm, x_norm = (_fro(w), _fro(x)) if mixed else (0.0, 0.0)
         for k in range(2, MAX_TERMS + 1):
-            if mixed and _late_terms_bound(h, k, norm, _fro(w)) < _fro(x) * _FLOAT32_SHARE:
+            if mixed and _late_terms_bound(h, k, norm, w_norm) < x_norm * _FLOAT32_SHARE:
                 w = terms.term32(w, h / k)
             else:
                 w = terms.term(w, h / k)
             x = terms.add(x, w)
-            small = _fro(w) <= tol * _fro(x)
+            w_norm, x_norm = _fro(w), _fro(x)
+            small = w_norm <= tol * x_norm
             if small and last_small and q / ((k + 1) * (k + 2)) <= 0.5:
                 break
             last_small = small
