@@ -302,3 +302,58 @@ def test_wide_low_rank_pion_update_in_a_workspace_equals_it_without_one():
         # the in side's core and series in workspace arrays: the same operations
         assert np.array_equal(a, b) and np.array_equal(sa["m"], sb["m"])
     assert any(k.startswith("integrate_") for k in ws._arrays)
+
+
+@pytest.mark.parametrize("which", ["U", "V", "X"])
+def test_apply_lowrank_refuses_an_overlapping_out_before_writing_anything(which):
+    U, V = _factors()
+    X = U.copy() * 0.5
+    arrays = {"U": U, "V": V, "X": X}
+    kept = {k: v.copy() for k, v in arrays.items()}
+    with pytest.raises(ValueError, match="overlap"):
+        apply_lowrank(U, V, 0.3, X, "expm", out=arrays[which])
+    for k, v in arrays.items():
+        assert np.array_equal(v, kept[k])
+
+
+@pytest.mark.parametrize("transform", ["expm", "e1", "cayley"])
+def test_apply_lowrank_into_out_with_no_columns_or_a_dtype_blas_lacks(transform):
+    U, V = _factors()
+    empty = apply_lowrank(U, V, 0.1, np.zeros((U.shape[0], 0)), transform,
+                          out=np.empty((U.shape[0], 0)))
+    assert empty.shape == (U.shape[0], 0)
+    X = U.copy()
+    out16 = np.empty(X.shape, dtype=np.float16)
+    got = apply_lowrank(U, V, 0.1, X, transform, out=out16)
+    assert got is out16
+    assert np.array_equal(got, apply_lowrank(U, V, 0.1, X, transform).astype(np.float16))
+
+
+def test_balance_of_factors_far_apart_in_scale_stays_finite():
+    # U 1e-158, V 1e150: t^2 for equal norms would be 2^(2 * 511) and beyond; the balance
+    # stops at 2^511 so that t^2 and 1 / t^2 are finite
+    from specproof.spectral.optimizers.skew_kernels import _power_of_two
+
+    assert _power_of_two(600.0) == 2.0**511 and _power_of_two(-600.0) == 2.0**-511
+    assert _power_of_two(float("inf")) == 2.0**511 and _power_of_two(float("nan")) == 1.0
+    assert np.isfinite(_power_of_two(600.0) ** 2) and _power_of_two(-600.0) ** 2 > 0.0
+    U, V = _factors(m=20, r=3)
+    U, V = U * 1e-120, V * 1e120
+    X = U / np.linalg.norm(U)
+    got = apply_lowrank(U, V, 1e-3, X, "expm")
+    A = U @ V.T - V @ U.T
+    assert _fro(got - sla.expm(1e-3 * A) @ X) <= 1e-14
+
+
+def test_momentum_in_the_workspace_keeps_the_dtype_of_the_expression():
+    W, grads = _tall()
+    hyper = spectral.Pion(lr=0.05, **LOW_RANK)._pion_hyper()
+    ws = Workspace()
+    a, sa = W.copy(), init_pion_state(W, hyper)
+    b, sb = W.copy(), init_pion_state(W, hyper)
+    for g in grads[:3]:
+        g32 = g.astype(np.float32)  # a direct caller's float32 gradient beside float64 W
+        a, sa, _ = pion_update(a, g32, sa, hyper, False, workspace=ws)
+        b, sb, _ = pion_update(b, g32, sb, hyper, False)
+        assert sa["m"].dtype == sb["m"].dtype == np.float64
+        assert np.array_equal(sa["m"], sb["m"]) and np.array_equal(a, b)

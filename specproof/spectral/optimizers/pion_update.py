@@ -213,8 +213,10 @@ def pion_update(
             # the same operations as the line below, into an array reused only once nothing
             # refers to it (the state that held it was replaced): fresh d x k arrays page-
             # fault through their memory on every step (32 MB each at 4096 x 1024)
-            M = np.multiply(state["m"], b1,
-                            out=workspace.unshared("momentum", G.shape, G.dtype))
+            # in the dtype the expression's result has (a float32 G beside a float64
+            # moment gives float64)
+            M = np.multiply(state["m"], b1, out=workspace.unshared(
+                "momentum", G.shape, np.result_type(state["m"], G)))
             np.add(M, np.multiply(G, 1.0 - b1,
                                   out=workspace.array("momentum_term", G.shape, G.dtype)),
                    out=M)

@@ -222,6 +222,12 @@ def apply_lowrank(
     r = U.shape[1]
     if out is None:
         return X + U @ (c[:r] * t) + V @ (c[r:] * (1.0 / t))
+    if any(np.shares_memory(out, a) for a in (U, V, X)):
+        raise ValueError("apply_lowrank's out must not overlap U, V or X")
+    if out.size == 0 or out.dtype not in (np.float32, np.float64):
+        # nothing for gemm to do, or a dtype BLAS does not take: the expression
+        np.copyto(out, X + U @ (c[:r] * t) + V @ (c[r:] * (1.0 / t)))
+        return out
     np.copyto(out, X)
     # t is a power of two: t (U c) is U (c t), bit for bit
     _times_plus(U, np.ascontiguousarray(c[:r]), t, out)
@@ -241,9 +247,18 @@ def _scaled_core(VU: Any, VV: Any, UU: Any, t: float, s: float, ws: Workspace) -
     return C
 
 
+# the balance's largest exponent: t^2 and 1 / t^2 stay finite and normal
+_BALANCE_EXPONENT = 511
+
+
 def _power_of_two(exponent: float) -> float:
-    """``2^round(exponent)``, within float64's normal range."""
-    return math.ldexp(1.0, max(-1000, min(1000, round(exponent))))
+    """``2^round(exponent)`` with the exponent within ``+-_BALANCE_EXPONENT`` (a trace that
+    overflowed gives the largest; NaN gives 1)."""
+    if math.isnan(exponent):
+        return 1.0
+    if math.isinf(exponent):
+        exponent = math.copysign(_BALANCE_EXPONENT, exponent)
+    return math.ldexp(1.0, max(-_BALANCE_EXPONENT, min(_BALANCE_EXPONENT, round(exponent))))
 
 
 def _trace(M: Any) -> Any:
