@@ -390,3 +390,18 @@ def test_parameters_of_one_shape_share_the_temporaries_but_not_what_is_handed_ou
     assert wa._arrays is wb._arrays and wa._arrays is not wc._arrays
     assert wa._pools is not wb._pools
     assert not np.shares_memory(opt.diagnostics["a"]["A_out"], opt.diagnostics["b"]["A_out"])
+
+
+def test_pool_threshold_is_measured_and_is_cpythons_count():
+    from specproof.spectral.optimizers import workspace
+
+    # measured by the same code as Workspace.unshared's loop; 4 on CPython 3.10-3.13
+    assert workspace._POOLED_REFS == workspace._pooled_refs() == 4
+    ws = Workspace()
+    a = ws.unshared("A", (3,), np.float64)
+    held = [a]  # one more reference than the pool's: never handed out again
+    del a
+    b = ws.unshared("A", (3,), np.float64)
+    assert b is not held[0]
+    del held
+    assert ws.unshared("A", (3,), np.float64) is not b  # b is held by this frame
