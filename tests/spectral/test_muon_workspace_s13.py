@@ -141,4 +141,4 @@ def test_parameters_of_one_shape_share_the_scratch_not_what_is_handed_out():
     assert opt._state["a"]["buffer"] is not opt._state["b"]["buffer"]
     assert not np.shares_memory(opt._state["a"]["buffer"], opt._state["b"]["buffer"])
     opt.release_buffers()
-    assert not opt._workspaces and not opt._scratch
+    assert not opt._workspaces

@@ -24,7 +24,7 @@ import numpy as np
 from specproof._core import ArgumentError, ArgumentTypeError, as_choice, as_float, as_int
 from specproof.spectral.optimizers.adam import AdamWRoute
 from specproof.spectral.optimizers.base import NonFiniteUpdateError, Optimizer, State
-from specproof.spectral.optimizers.workspace import Workspace, scratch
+from specproof.spectral.optimizers.workspace import ParameterWorkspaces, Workspace, scratch
 
 NS_COEFFICIENTS: tuple[float, float, float] = (3.4445, -4.7750, 2.0315)
 EPS_PLACEMENTS = ("add", "clamp")
@@ -194,8 +194,7 @@ class Muon(Optimizer):
         # the arrays a step reuses instead of fresh ones (see _update): Newton-Schulz's
         # scratch shared by the parameters of one shape and dtype, each parameter's own
         # pools for what a step hands out
-        self._workspaces: dict[str, Workspace] = {}
-        self._scratch: dict[tuple, Workspace] = {}
+        self._workspaces = ParameterWorkspaces()
         self.lr = as_float(lr, "lr", minimum=0.0, strict_minimum=True)
         self.momentum = as_float(momentum, "momentum", minimum=0.0)
         if self.momentum >= 1.0:
@@ -235,7 +234,6 @@ class Muon(Optimizer):
         >>> opt.release_buffers()
         """
         self._workspaces.clear()
-        self._scratch.clear()
 
     def routes_to_muon(self, name: str, shape: tuple[int, ...]) -> bool:
         """Whether parameter ``name`` of this shape takes the Muon rule (else AdamW)."""
@@ -255,10 +253,7 @@ class Muon(Optimizer):
         # (5 of 32 MB at 4096 x 1024); the workspace's are reused. What the step hands out
         # (the new buffer, the new weight) comes from pools that never reuse an array
         # something else still refers to (the state, a caller)
-        scratch_ws = self._scratch.setdefault((tuple(g.shape), g.dtype.str), Workspace())
-        ws = self._workspaces.get(name)
-        if ws is None or ws._arrays is not scratch_ws._arrays:
-            ws = self._workspaces[name] = Workspace(share=scratch_ws)
+        ws = self._workspaces.of(name, g.shape, g.dtype)
         # the same operations as b + (1 - mu) (g - b) and g + mu (buf - g), each into one
         # array instead of three (additions commute exactly)
         with np.errstate(over="ignore", invalid="ignore"):

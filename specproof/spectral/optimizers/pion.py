@@ -48,7 +48,7 @@ from specproof.spectral.optimizers.pion_update import (
     pion_update,
 )
 from specproof.spectral.optimizers.skew import TRANSFORMS
-from specproof.spectral.optimizers.workspace import Workspace
+from specproof.spectral.optimizers.workspace import ParameterWorkspaces
 
 SIDES: tuple[str, ...] = ("both", "alternate", "in", "out")
 MOMENTA: tuple[str, ...] = ("lie-lie", "transported")
@@ -126,8 +126,7 @@ class Pion(Optimizer):
         exclude: Iterable[str] = (),
     ) -> None:
         super().__init__()
-        self._workspaces: dict[str, Workspace] = {}
-        self._scratch: dict[tuple, Workspace] = {}
+        self._workspaces = ParameterWorkspaces()
         # per parameter: a set of moment arrays no state holds (free to write), and the sets
         # the step in progress wrote into
         self._free: dict[str, dict[str, np.ndarray]] = {}
@@ -238,10 +237,7 @@ class Pion(Optimizer):
         # 4096 x 4096 arrays page-fault through all their memory on every step), shared by
         # the parameters of one shape and dtype; what a step hands out (generators, the new
         # weight) comes from each parameter's own pools
-        scratch = self._scratch.setdefault((tuple(p.shape), p.dtype.str), Workspace())
-        ws = self._workspaces.get(name)
-        if ws is None or ws._arrays is not scratch._arrays:
-            ws = self._workspaces[name] = Workspace(share=scratch)
+        ws = self._workspaces.of(name, p.shape, p.dtype)
         spare = self._spare_moments(name, state)
         self._written.setdefault(name, []).append(spare)
         new_p, new, self._current_diagnostics = pion_update(
@@ -265,7 +261,6 @@ class Pion(Optimizer):
         >>> opt.release_buffers()
         """
         self._workspaces.clear()
-        self._scratch.clear()
         self._free.clear()
 
     def _spare_moments(self, name: str, state: State) -> dict[str, np.ndarray]:

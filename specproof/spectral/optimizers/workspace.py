@@ -141,6 +141,47 @@ class Workspace:
         return sum(a.nbytes for a in self._arrays.values()) + sum(a.nbytes for a in pooled)
 
 
+class ParameterWorkspaces:
+    """An optimizer's :class:`Workspace` per parameter: the scratch arrays shared by the
+    parameters of one shape and dtype (their updates run one after the other), the pools of
+    what a step hands out each parameter's own.
+
+    Examples
+    --------
+    >>> wss = ParameterWorkspaces()
+    >>> a, b = wss.of("a", (3, 2), np.float64), wss.of("b", (3, 2), np.float64)
+    >>> a.array("X", (3, 2), np.float64) is b.array("X", (3, 2), np.float64)
+    True
+    >>> a.unshared("W", (3, 2), np.float64) is b.unshared("W", (3, 2), np.float64)
+    False
+    >>> len(wss), wss["a"] is a
+    (2, True)
+    """
+
+    def __init__(self) -> None:
+        self._own: dict[str, Workspace] = {}
+        self._shared: dict[tuple, Workspace] = {}
+
+    def of(self, name: str, shape: tuple[int, ...], dtype: Any) -> Workspace:
+        """The workspace of parameter ``name`` (of this shape and dtype)."""
+        shared = self._shared.setdefault((tuple(shape), np.dtype(dtype).str), Workspace())
+        ws = self._own.get(name)
+        if ws is None or ws._arrays is not shared._arrays:  # new, or its shape changed
+            ws = self._own[name] = Workspace(share=shared)
+        return ws
+
+    def __getitem__(self, name: str) -> Workspace:
+        return self._own[name]
+
+    def __len__(self) -> int:
+        return len(self._own)
+
+    def clear(self) -> None:
+        """Drop every array (their memory goes back to the system)."""
+        self._own.clear()
+        self._shared.clear()
+
+
 def scratch(ws: Workspace | None, name: str, shape: tuple[int, ...], dtype: Any,
             order: str = "C") -> np.ndarray:
     """``ws.array(...)``, or a new array without a workspace."""
@@ -149,4 +190,4 @@ def scratch(ws: Workspace | None, name: str, shape: tuple[int, ...], dtype: Any,
     return ws.array(name, shape, dtype, order)
 
 
-__all__ = ["Workspace", "scratch"]
+__all__ = ["ParameterWorkspaces", "Workspace", "scratch"]
