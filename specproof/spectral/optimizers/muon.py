@@ -122,10 +122,8 @@ def _quintic_steps(X: np.ndarray, steps: int, coefficients: tuple[float, float, 
         return X.T if transpose else X
     k = X.shape[0]
     A, B = (scratch(ws, name, (k, k), X.dtype) for name in ("ns_a", "ns_b"))
-    # X is "ns_x" when ws is given; Y must be another array
+    # X is the workspace's "ns_x" when ws is given (newton_schulz5)
     Y = scratch(ws, "ns_y", X.shape, X.dtype)
-    if Y is X:  # a caller's X that is already the workspace's "ns_y"
-        Y = np.empty(X.shape, X.dtype)
     for _ in range(steps):
         np.matmul(X, X.T, out=A)
         np.matmul(A, A, out=B)

@@ -210,11 +210,10 @@ def pion_update(
             # the same operations as the in-place line above, into the spare tensor
             M = torch.mul(state["m"], b1, out=buffers["m"]).add_(G, alpha=1.0 - b1)
         elif workspace is not None and isinstance(G, np.ndarray):
-            # the same operations as the line below, into an array reused only once nothing
-            # refers to it (the state that held it was replaced): fresh d x k arrays page-
-            # fault through their memory on every step (32 MB each at 4096 x 1024)
-            # in the dtype the expression's result has (a float32 G beside a float64
-            # moment gives float64)
+            # the same operations as the line below, in the dtype of its result, into an
+            # array reused only once nothing refers to it (the state that held it was
+            # replaced): fresh d x k arrays page-fault through their memory on every step
+            # (32 MB each at 4096 x 1024)
             M = np.multiply(state["m"], b1, out=workspace.unshared(
                 "momentum", G.shape, np.result_type(state["m"], G)))
             np.add(M, np.multiply(G, 1.0 - b1,
@@ -263,7 +262,7 @@ def pion_update(
         if "out" in lowrank:
             # a workspace array, used only for D below (which may overwrite it)
             AW = lowrank["out"].a_times_w(workspace)
-            AW_scratch = workspace is not None
+            AW_scratch = workspace is not None and isinstance(AW, np.ndarray)
         else:
             if hyper["transform"] == "expm":
                 # the even/odd series gives ||A W|| from its first product
