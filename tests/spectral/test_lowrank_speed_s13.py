@@ -16,16 +16,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import specproof.spectral as spectral
-from specproof.spectral.optimizers import skew_series
+from specproof.spectral.optimizers import skew_core_series
 from specproof.spectral.optimizers.base import NonFiniteUpdateError
 from specproof.spectral.optimizers.pion_update import init_pion_state, pion_update
-from specproof.spectral.optimizers.skew_kernels import apply_lowrank
-from specproof.spectral.optimizers.skew_numerics import _fro, norm2_estimate
-from specproof.spectral.optimizers.skew_series import (
+from specproof.spectral.optimizers.skew_core_series import (
     _FLOAT32_SHARE,
     _integrate,
     _late_terms_bound,
 )
+from specproof.spectral.optimizers.skew_kernels import apply_lowrank
+from specproof.spectral.optimizers.skew_numerics import _fro, norm2_estimate
 from specproof.spectral.optimizers.workspace import Workspace
 
 
@@ -51,8 +51,8 @@ def _phi_reference(C, R):
 
 def _count_float32_terms(monkeypatch):
     calls = []
-    real = skew_series._float32_term
-    monkeypatch.setattr(skew_series, "_float32_term",
+    real = skew_core_series._float32_term
+    monkeypatch.setattr(skew_core_series, "_float32_term",
                         lambda *a, **k: calls.append(1) or real(*a, **k))
     return calls
 
@@ -276,9 +276,9 @@ def test_integrate_in_a_workspace_is_bit_for_bit_the_series_on_new_arrays(monkey
 
 def test_float32_term_into_out_of_a_zero_block_is_zero():
     C, R = _core(r=6, k=4)
-    C32 = skew_series._float32_scaled(C, Workspace())
+    C32 = skew_core_series._float32_scaled(C, Workspace())
     out = np.full(R.shape, np.nan)
-    got = skew_series._float32_term(C32, np.zeros_like(R), 0.5, out=out, ws=Workspace())
+    got = skew_core_series._float32_term(C32, np.zeros_like(R), 0.5, out=out, ws=Workspace())
     assert got is out and np.array_equal(out, np.zeros_like(R))
 
 

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from specproof.spectral.optimizers.skew_core_series import _integrate
 from specproof.spectral.optimizers.skew_even_odd import _times_plus
 from specproof.spectral.optimizers.skew_numerics import (
     MAX_TERMS,
@@ -43,7 +44,6 @@ from specproof.spectral.optimizers.skew_numerics import (
     unit_roundoff,
 )
 from specproof.spectral.optimizers.skew_series import (
-    _integrate,
     expm_apply,
     expm_skew,
     taylor_degree,
