@@ -243,7 +243,8 @@ def convnorm_operator(
         or the circular stride-1 layer on ``n x n``.
     V : array_like, optional
         A filter to use instead of the kernel's own (e.g. a running average), in
-        ``rfft2`` layout ``(c_out, N_h, N_w // 2 + 1)``.
+        ``rfft2`` layout ``(c_out, N_h, N_w // 2 + 1)``: real, finite and positive. Any real
+        dtype is accepted and held in float64 (a float32 ``V`` converts exactly).
 
     Examples
     --------
@@ -262,6 +263,15 @@ def convnorm_operator(
         V = as_array(V, "V")
         if V.shape != want:
             raise ArgumentError(f"V must have shape {want} (rfft2 layout), got {V.shape}")
+        # ConvNorm's filter is (energy)^(-1/2) > 0; a zero or negative entry would silently
+        # flip or erase a channel's frequency, an operator no ConvNorm layer computes
+        bad = np.argwhere(~(V > 0))
+        if bad.size:
+            where = tuple(int(i) for i in bad[0])
+            raise ArgumentError(
+                f"V must be positive everywhere (a ConvNorm filter is energy^(-1/2)); "
+                f"V{list(where)} = {float(V[where])!r}"
+            )
     return ConvNormOperator(plan, V)
 
 
