@@ -313,6 +313,7 @@ def slow_beyond_8(config, seed):
 def test_ctrl_c_on_dask_keeps_finished_points_and_cancels_the_rest(tmp_path):
     pytest.importorskip("distributed", reason="the dask extra (distributed) is not installed")
     import _thread
+    import signal
     import threading
     import time
 
@@ -325,11 +326,18 @@ def test_ctrl_c_on_dask_keeps_finished_points_and_cancels_the_rest(tmp_path):
         time.sleep(0.2)  # the second point's record is taken; the slow ones still run
         _thread.interrupt_main()
 
-    with local_dask_executor(workers=2, processes=False) as ex:
-        threading.Thread(target=interrupt_when_two_are_cached, daemon=True).start()
-        with pytest.raises(SweepInterrupted) as info:
-            width_sweep(slow_beyond_8, [8, 16, 32], seeds=2, executor=ex, cache=tmp_path,
-                        progress=False)
+    # interrupt_main() does nothing where SIGINT is ignored, as it is in a shell's
+    # background job and everything it starts (the sweep then ran to its end: DID NOT
+    # RAISE); Python's own handler for the test's length, as in a terminal
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with local_dask_executor(workers=2, processes=False) as ex:
+            threading.Thread(target=interrupt_when_two_are_cached, daemon=True).start()
+            with pytest.raises(SweepInterrupted) as info:
+                width_sweep(slow_beyond_8, [8, 16, 32], seeds=2, executor=ex,
+                            cache=tmp_path, progress=False)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert (info.value.done, info.value.total) == (2, 6)
     assert str(info.value) == (f"interrupted: 2 of 6 points finished and kept in {tmp_path}; "
                                "4 cancelled")
