@@ -117,8 +117,12 @@ def _build() -> dict[str, type]:
                 f"the AdamW update of a {tuple(p.shape)} {p.dtype} parameter is not finite "
                 f"(adamw_eps = {group['adamw_eps']:g} is {eps_here:g} in that dtype); this "
                 "parameter was not changed")
-        p.copy_(new)
-        state["m"], state["v"], state["step"] = m, v, k
+
+        def commit():
+            p.copy_(new)
+            state["m"], state["v"], state["step"] = m, v, k
+
+        return commit
 
     class Pion(torch.optim.Optimizer):
         """Pion as a torch optimizer; same arguments as :class:`specproof.spectral.Pion`.
@@ -136,6 +140,12 @@ def _build() -> dict[str, type]:
             # as it was, without a copy; the price is the moments' memory twice)
             self._spare: dict[Any, dict[str, Any]] = {}
             super().__init__(params, defaults)
+
+        def __setstate__(self, state):
+            # pickle and copy.deepcopy restore only torch's own fields (a deep-copied Pion
+            # failed at its next step): the spare moments are scratch, made again
+            super().__setstate__(state)
+            self._spare = {}
 
         def add_param_group(self, param_group):
             super().add_param_group(param_group)
@@ -159,12 +169,15 @@ def _build() -> dict[str, type]:
             work = working_dtype(W)
             Wc = W if work is None else W.to(work)
             Gc = G if work is None else G.to(work)
+            current = state
             if not state:
                 # torch's load_state_dict would take a str apart: keep tensors and the step
+                # (into opt.state only with the step's result, when every parameter's
+                # step has succeeded)
                 fresh = init_pion_state(Wc, hyper)
-                state.update({_internal(k): v for k, v in fresh.items()
-                              if k not in ("rule", "shape")})
-            plain = {_public(k): v for k, v in state.items()}
+                current = {_internal(k): v for k, v in fresh.items()
+                           if k not in ("rule", "shape")}
+            plain = {_public(k): v for k, v in current.items()}
             check_pion_state(W, Wc.dtype, plain, hyper)
             spare = self._spare.get(W)
             moments = [k for k, v in plain.items() if torch.is_tensor(v)]
@@ -179,11 +192,15 @@ def _build() -> dict[str, type]:
                     f"the Pion update of a {tuple(W.shape)} parameter is not finite; "
                     "nothing was changed (lower the learning rate?)"
                 )
-            # the tensors the step wrote are the new state; the old ones the next spare
-            self._spare[W] = {k: (plain[k] if new[k] is spare[k] else spare[k])
-                              for k in moments}
-            state.update({_internal(k): v for k, v in new.items()})
-            W.copy_(new_W)
+
+            def commit():
+                # the tensors the step wrote are the new state; the old ones the next spare
+                self._spare[W] = {k: (plain[k] if new[k] is spare[k] else spare[k])
+                                  for k in moments}
+                state.update({_internal(k): v for k, v in new.items()})
+                W.copy_(new_W)
+
+            return commit
 
         def state_dict(self):
             """The torch state dict, with the moment matrices completed (new tensors)."""
@@ -257,13 +274,13 @@ def _build() -> dict[str, type]:
         @staticmethod
         def _muon(p, g, state, group):
             a, b, c = _NS_COEFFICIENTS
-            if not state:
-                state["buffer"] = torch.zeros_like(p)
-            check_muon_state(p, state)
+            # a fresh state goes into opt.state with the step's result only
+            old = state if state else {"buffer": torch.zeros_like(p)}
+            check_muon_state(p, old)
             mu = group["momentum"]
             # buf + (1 - mu)(g - buf); a new tensor, not lerp_: a loaded state_dict may
             # share its tensors with the optimizer it came from
-            buf = state["buffer"].lerp(g, 1.0 - mu)
+            buf = old["buffer"].lerp(g, 1.0 - mu)
             if not all_finite(buf):
                 from specproof.spectral.optimizers import NonFiniteUpdateError
 
@@ -302,9 +319,11 @@ def _build() -> dict[str, type]:
             bound = (float(p.abs().amax()) * abs(decay)
                      + abs(alpha) * float(O.abs().amax())) if p.numel() else 0.0
             if math.isfinite(bound) and bound < top and all_finite(O):
-                if decay != 1.0:
-                    p.mul_(decay)
-                p.add_(O, alpha=alpha)
+                def commit():
+                    if decay != 1.0:
+                        p.mul_(decay)
+                    p.add_(O, alpha=alpha)
+                    state["buffer"] = buf
             else:
                 new = torch.add(p * decay, O, alpha=alpha)
                 if not all_finite(new):
@@ -313,8 +332,11 @@ def _build() -> dict[str, type]:
                     raise NonFiniteUpdateError(
                         "the Muon update is not finite (lr, weight_decay or the weight's "
                         "scale overflow); nothing was changed")
-                p.copy_(new)
-            state["buffer"] = buf
+
+                def commit():
+                    p.copy_(new)
+                    state["buffer"] = buf
+            return commit
 
     def _internal(key):
         # the step keeps only the upper block triangle of the moment matrices current;
@@ -334,29 +356,44 @@ def _build() -> dict[str, type]:
             )
 
     def _each_parameter(opt, matrix_update):
-        # torch steps update the parameters one after the other: an error names the
-        # parameter and says which ones this step had already moved
+        # atomic, as the numpy optimizers are: every parameter's new value and state are
+        # computed first (each update returns what writes them), and written only once all
+        # have succeeded. A refused step changes nothing, so a retry after fixing the
+        # gradient does not move the parameters before the failing one twice. The cost is
+        # memory: the new values (one parameter-sized tensor each) are held until then.
         from specproof.spectral.optimizers import NonFiniteUpdateError
 
-        done = 0
+        commits = []
         for gi, group in enumerate(opt.param_groups):
             for pi, p in enumerate(group["params"]):
                 if p.grad is None:
                     continue
                 try:
                     if p.ndim != 2 or min(p.shape) == 0:
-                        _adamw(p, p.grad, opt.state[p], group)
+                        commits.append(_adamw(p, p.grad, opt.state[p], group))
                     else:
-                        matrix_update(p, p.grad, opt.state[p], group)
+                        commits.append(matrix_update(p, p.grad, opt.state[p], group))
                 except NonFiniteUpdateError as exc:
-                    earlier = (f" The {done} parameter(s) before it in this step were "
-                               "updated." if done else "")
+                    text = str(exc)
+                    if commits or _count_after(opt, gi, pi):
+                        text += ("" if text.endswith(".") else ".") + (
+                            " No parameter or state was changed by this step.")
                     raise type(exc)(
                         f"parameter {pi} of param group {gi} (shape {tuple(p.shape)}): "
-                        f"{exc}{earlier}") from None
-                done += 1
+                        f"{text}") from None
+        for commit in commits:
+            commit()
+
+    def _count_after(opt, gi, pi):
+        # parameters with a gradient after (gi, pi): the step would have moved them too
+        return sum(q.grad is not None
+                   for g, group in enumerate(opt.param_groups)
+                   for i, q in enumerate(group["params"]) if (g, i) > (gi, pi))
 
     Pion.__module__ = Muon.__module__ = __name__
+    # pickle finds a class by module and qualified name (the module's __getattr__ gives
+    # these very classes): torch.save(optimizer) failed on "_build.<locals>.Pion"
+    Pion.__qualname__, Muon.__qualname__ = "Pion", "Muon"
     return {"Pion": Pion, "Muon": Muon}
 
 
