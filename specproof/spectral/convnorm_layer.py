@@ -177,10 +177,11 @@ class ConvNorm:
         aw = self.affine_weight
         if aw.ndim == 4 and aw.shape[1] == 1:  # torch's depthwise layout (C, 1, k, k)
             aw = aw[:, 0]
-        if aw.ndim != 3 or aw.shape[0] != c_out:
+        if aw.shape != (c_out, kh, kw):
+            # another filter size was taken as it came: an even one shrank the output grid
             raise ArgumentError(
-                f"affine_weight must have shape ({c_out}, k_h, k_w) (one filter per output "
-                f"channel), got {self.affine_weight.shape}")
+                f"affine_weight must have shape ({c_out}, {kh}, {kw}) (one k_h x k_w filter "
+                f"per output channel, the kernel's size), got {self.affine_weight.shape}")
         self.affine_weight = aw
         if self.affine_bias.shape != (c_out,):
             raise ArgumentError(

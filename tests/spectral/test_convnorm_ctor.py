@@ -22,7 +22,7 @@ K = np.random.default_rng(0).standard_normal((4, 3, 3, 3))
         ({"padding": -1}, ArgumentError, "padding must be >= 0"),
         ({"padding": 3}, ArgumentError, r"padding \(3, 3\) must be at most kernel_size - 1"),
         ({"affine_weight": np.ones((3, 3, 3))}, ArgumentError,
-         r"affine_weight must have shape \(4, k_h, k_w\)"),
+         r"affine_weight must have shape \(4, 3, 3\)"),
         ({"affine_weight": np.ones((4, 9))}, ArgumentError, "affine_weight must have shape"),
         ({"affine_bias": np.ones(3)}, ArgumentError, r"affine_bias must have shape \(4,\)"),
     ],

@@ -104,6 +104,12 @@ def newton_schulz5(
         X = X / big
         norm = float(np.linalg.norm(X))
         denominator = norm + eps / big if eps_placement == "add" else max(norm, eps / big)
+    if denominator == 0.0:
+        # G = 0 with eps = 0: 0 / 0 was a NaN matrix. The quintic maps 0 to 0 (as any
+        # eps > 0 gives), so the result is 0
+        X = scratch(ws, "ns_x", X.shape, X.dtype)
+        X[...] = 0.0
+        return X.T if transpose else X
     # into a C-ordered array of our own (a transposed G is F-ordered), which the
     # iteration overwrites
     X = np.divide(X, denominator, out=scratch(ws, "ns_x", X.shape, X.dtype))

@@ -49,7 +49,18 @@ def skew_generators(W: np.ndarray, G: np.ndarray) -> tuple[np.ndarray, np.ndarra
                         rule="the generators are computed in W's dtype")
     if G.shape != W.shape:
         raise ArgumentError(f"G must have W's shape {W.shape}, got {G.shape}")
-    return skew_generator(W, G, "out"), skew_generator(W, G, "in")
+    with np.errstate(over="ignore", invalid="ignore"):
+        pair = skew_generator(W, G, "out"), skew_generator(W, G, "in")
+    for name, X in zip(("G_out = G W^T - W G^T", "G_in = W^T G - G^T W"), pair):
+        # one sum, finite only if every entry is; an overflowing sum of finite entries
+        # falls through to the entrywise check
+        if not np.isfinite(np.sum(X)) and not np.isfinite(X).all():
+            bad = tuple(int(i) for i in np.argwhere(~np.isfinite(X))[0])
+            raise ArgumentError(
+                f"{name} overflows {X.dtype} (entry {X[bad]} at index {bad}; max |W| = "
+                f"{float(np.abs(W).max()):.3g}, max |G| = {float(np.abs(G).max()):.3g}): "
+                "scale W or G down")
+    return pair
 
 
 def skew_generator(W: np.ndarray, G: np.ndarray, side: str) -> np.ndarray:
@@ -107,4 +118,11 @@ def orthogonal_factor(A: np.ndarray, s: float = 1.0, transform: str = "e2") -> n
         return I + B + 0.5 * (B @ B)
     if transform == "expm":
         return sla.expm(B)
-    return np.linalg.solve(I - 0.5 * B, I + 0.5 * B)
+    try:
+        return np.linalg.solve(I - 0.5 * B, I + 0.5 * B)
+    except np.linalg.LinAlgError:
+        # never for a skew A (I - sA/2 has every singular value >= 1)
+        skew = "" if np.array_equal(A, -A.T) else " (A is not skew-symmetric)"
+        raise ArgumentError(
+            f"the Cayley factor needs I - (s/2) A to be invertible, and it is singular for "
+            f"s = {s:g}{skew}") from None

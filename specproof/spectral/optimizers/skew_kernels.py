@@ -204,14 +204,20 @@ def apply_lowrank(
     z = _vstack(VX * (1.0 / t), UX * (-t))
     if transform != "expm" or ws is None:
         core = _vstack(_concat(VU, VV * (1.0 / (t * t))), _concat(UU * (-t * t), -VU.T))
+    # the step scales core and z before their product: core ~ |U||V| and z ~ |X||U| can
+    # overflow together (a weight of 1e150 in float64, 1e16 in float32) where s core z,
+    # the update's own scale, is moderate (as the dense E2 forms (sA)(sA), not s^2 A A)
     if transform == "e1":
         c = s * z
     elif transform == "e2":
-        c = s * z + (0.5 * s * s) * (core @ z)
+        sz = s * z
+        c = sz + 0.5 * ((s * core) @ sz)
     elif transform == "cayley":
         h = 0.5 * s
-        K = _eye(core.shape[0], core) - h * core
-        c = h * z + h * _solve(K, z + h * (core @ z))
+        hC = h * core
+        K = _eye(core.shape[0], core) - hC
+        hz = h * z
+        c = hz + _solve(K, hz + hC @ hz)
     else:
         C = s * core if ws is None else _scaled_core(VU, VV, UU, t, s, ws)
         R = s * z

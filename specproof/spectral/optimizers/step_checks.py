@@ -32,6 +32,13 @@ def _check_params(params: Any, grads: Any) -> list[str]:
         if not isinstance(name, str):
             raise ArgumentTypeError(f"parameter names must be str, got {name!r}")
         p, g = params[name], grads[name]
+        for what, x in ((f"params[{name!r}]", p), (f"grads[{name!r}]", g)):
+            if isinstance(x, np.ma.MaskedArray):
+                # np.asarray reads the masked entries as numbers: a hidden 1e6 moved the
+                # weight by 1e5 (spectral_normalize refuses masked arrays the same way)
+                raise ArgumentTypeError(
+                    f"{what} is a numpy masked array, whose masked entries would be read "
+                    f"as numbers; pass {what}.filled(value) or a plain array")
         if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
             got = f"ndarray {p.dtype}" if isinstance(p, np.ndarray) else type(p).__name__
             raise ArgumentTypeError(
