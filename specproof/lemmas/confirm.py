@@ -203,6 +203,36 @@ def _writable(q: Fraction) -> Fraction | Interval:
     return q
 
 
+# sympy evaluates a rational power of a rational exactly, and for a root index or an
+# exponent numerator beyond these it ran without end ((81523288/399295)**(-81523288/399295),
+# from abs(x)**x at a search point) or raised OverflowError (x**y): such a power is left
+# unevaluated and enclosed in interval arithmetic instead
+_EXACT_ROOT_INDEX = 64
+_EXACT_ROOT_NUMERATOR = 4096
+_EXACT_INTEGER_POWER = 10**5
+
+
+def _costly_power(expr: sympy.Basic, values: Mapping[sympy.Symbol, sympy.Rational]) -> bool:
+    """Whether some power in ``expr`` has, at the point, an exponent whose exact evaluation
+    sympy may not finish (see ``_EXACT_ROOT_INDEX``)."""
+    for node in sympy.preorder_traversal(expr):
+        if not isinstance(node, sympy.Pow):
+            continue
+        ex = node.exp
+        if ex.free_symbols:
+            if ex.has(sympy.Pow):
+                return True  # a power in the exponent: not evaluated exactly here
+            ex = ex.xreplace(values)  # a polynomial in the point's rationals: exact, cheap
+        if not ex.is_Rational:
+            continue  # pi, E, sqrt(2): sympy leaves the power unevaluated
+        if ex.q == 1:
+            if abs(ex.p) > _EXACT_INTEGER_POWER:
+                return True
+        elif ex.q > _EXACT_ROOT_INDEX or abs(ex.p) > _EXACT_ROOT_NUMERATOR:
+            return True
+    return False
+
+
 def _point_ok(statement: Any, values: Mapping[sympy.Symbol, sympy.Rational]) -> str:
     """'' when the point is in the domain exactly, else the constraint it breaks."""
     for g in statement.domain.inequalities:
@@ -255,14 +285,22 @@ def confirm(statement: Any, point: Mapping[sympy.Symbol, Any],
         raise Unconfirmable(f"the point is outside the domain ({broken} fails)")
     if statement.is_black_box:
         return _confirm_black_box(statement, [Fraction(point[s]) for s in statement.variables])
-    lhs_e, rhs_e = statement.lhs.xreplace(values), statement.rhs.xreplace(values)
+    exact_powers = not any(_costly_power(side, values)
+                           for side in (statement.lhs, statement.rhs))
+    with sympy.evaluate(exact_powers):
+        # a costly power stays unevaluated and is enclosed by intervals below
+        lhs_e, rhs_e = statement.lhs.xreplace(values), statement.rhs.xreplace(values)
     for side in (lhs_e, rhs_e):
         # sqrt(1/x) at x = -1, log(0): a statement that is not real at the point is not
         # false there (the "where the statement is real" rule, for every argument)
-        if side.has(sympy.I, sympy.zoo, sympy.nan, sympy.oo) or side.is_real is False:
+        # (an unevaluated power is not asked: sympy's assumptions evaluate it after all;
+        # a value that is not real is then a NaN ball, which decides nothing)
+        if side.has(sympy.I, sympy.zoo, sympy.nan, sympy.oo) or (
+                exact_powers and side.is_real is False):
             raise Unconfirmable(f"the statement is not real at the point ({side})")
-    diff_e = statement.difference().xreplace(values)
-    if diff_e.is_Rational and lhs_e.is_Rational and rhs_e.is_Rational:
+    diff_e = statement.difference().xreplace(values) if exact_powers else None
+    if (exact_powers and diff_e.is_Rational and lhs_e.is_Rational
+            and rhs_e.is_Rational):
         d = _fraction(diff_e)
         violated = d != 0 if statement.relation == "==" else d < 0
         shown = [_writable(q) for q in (_fraction(lhs_e), _fraction(rhs_e), d)]

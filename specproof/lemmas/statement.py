@@ -389,7 +389,10 @@ def _checked_statement(obj: Statement) -> Statement:
         from specproof.lemmas.parse import parse_statement
 
         try:
-            read = parse_statement(obj.text, list(obj.matrices))
+            # with the statement's own variables: a variable named like a sympy constant
+            # (E, I, pi; legal with variables=[...]) read as the constant without them, and
+            # `specproof lemma "E**2 + 1 >= 2*E" --vars E` ended in a traceback
+            read = parse_statement(obj.text, given)
         except StatementError as exc:
             raise StatementError(f"the Statement's text {obj.text!r} does not read as a "
                                  f"statement ({exc}); give text='' to show its formula, or "
