@@ -95,3 +95,25 @@ def test_bounds_are_called_contradictory_exactly_when_low_exceeds_high(lo, hi):
     res = check_sos(cert)
     flagged = "so the domain is empty" in (res.reason or "")
     assert flagged == (lo > hi)
+
+
+def _square_sum(names):
+    n = len(names)
+    unit = [tuple(int(i == j) for i in range(n)) for j in range(n)]
+    gram = tuple(tuple(F(int(i == j)) for i in range(n)) for j in range(n))
+    text = " + ".join(f"{v}**2" for v in names) + " >= 0"
+    return SoSCertificate(text=text, variables=tuple(names),
+                          polynomial={tuple(2 * e for e in u): F(1) for u in unit},
+                          blocks=(Block((), tuple(unit), gram),))
+
+
+def test_variables_named_like_constants_are_called_variables():
+    # "VALID: I**2 >= 0" reads as -1 >= 0 to anyone who takes I for the imaginary unit
+    one = check_sos(_square_sum(["I"]))
+    assert one.ok and "(I is a real variable here, not the constant of that name)" in (
+        one.verdict_line)
+    two = check_sos(_square_sum(["E", "x", "pi"]))
+    assert two.ok and "(E, pi are real variables here, not the constants of those names)" in (
+        two.verdict_line)
+    plain = check_sos(_square_sum(["x", "y"]))
+    assert plain.ok and "real variable" not in plain.verdict_line
