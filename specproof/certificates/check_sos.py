@@ -252,7 +252,8 @@ def _side_conditions(cert: SoSCertificate) -> tuple[str, str] | None:
                     "certificate would prove anything")
     empty = contradictory_bounds(cert)
     if empty is not None:
-        return ("bad_generator", empty)
+        return ("bad_generator", f"{empty}, so the domain is empty and the certificate would "
+                "prove anything")
     if cert.multiplier_power > 0 and cert.multiplier_constant == 0:
         has_domain = cert.equalities or any(
             not _is_coordinate(g, n) for g in cert.inequalities) or (

@@ -232,12 +232,34 @@ def prove(statement: Any, degree: int | None = None, multiplier: str = "auto",
         return _identity(st, text, t0)
     if progress is None:
         progress = sys.stderr.isatty()
+    if not st.domain.is_everywhere:
+        _refuse_contradictory_bounds(st, text)
     found = run_paths(st, text, t0, degree=degree, multiplier=multiplier, solver=solver,
                       max_power=max_power, generators=generators, bits=bits,
                       progress=bool(progress))
     if found.verdict == "PROVED" and not st.domain.is_everywhere:
         _refuse_if_empty(st, found, solver, generators, bits)
     return found
+
+
+def _refuse_contradictory_bounds(st: Any, text: str) -> None:
+    """Raise when the domain's one-variable linear bounds contradict each other: the
+    checker refuses every certificate on such a domain (it would prove anything), so the
+    search would end UNDECIDED instead of naming the empty domain."""
+    from specproof.certificates.sos_certificate import SoSCertificate
+    from specproof.certificates.sos_domain import contradictory_bounds
+
+    variables = st.variables
+    domain = SoSCertificate(
+        text="-1 >= 0", variables=tuple(str(v) for v in variables),
+        polynomial={(0,) * len(variables): Fraction(-1)},
+        inequalities=tuple(to_poly(g, variables) for g in st.domain.inequalities),
+        equalities=tuple(to_poly(h, variables) for h in st.domain.equalities))
+    why = contradictory_bounds(domain)
+    if why is not None:
+        raise EmptyDomainError(
+            f"the domain is empty: {st.domain.describe()} has no point ({why}), so "
+            f"every statement holds there and a proof of {text!r} would say nothing")
 
 
 def _refuse_if_empty(st: Any, found: Proved, solver: str, generators: str,
