@@ -58,6 +58,18 @@ def _assert_same(snap, opt, params):
                 assert now[k] == v, f"state {k!r} of parameter {i} changed"
 
 
+def _assert_retry_is_the_step(refused, twin, grads):
+    # the optimizer that refused a step, and a copy made before it, take the same next step
+    (opt, params), (twin_opt, twin_params) = refused, twin
+    _step(opt, params, grads)
+    _step(twin_opt, twin_params, grads)
+    for p, q in zip(params, twin_params):
+        assert torch.equal(p.detach(), q.detach())
+        for k, v in opt.state[p].items():
+            w = twin_opt.state[q][k]
+            assert torch.equal(v, w) if torch.is_tensor(v) else v == w
+
+
 def _make(cls, params, **kwargs):
     groups = [{"params": params[:2]}, {"params": params[2:], "lr": 0.02}]
     return getattr(sptorch, cls)(groups, lr=0.01, **kwargs)
@@ -80,14 +92,7 @@ def test_pion_step_refused_at_a_later_parameter_changes_nothing(transform, faili
         _step(opt, params, bad)
     _assert_same(snap, opt, params)
     # the retry after fixing the gradient is the step the optimizer would have taken
-    good = _grads(params, 21)
-    _step(opt, params, good)
-    _step(twin_opt, twin_params, good)
-    for p, q in zip(params, twin_params):
-        assert torch.equal(p.detach(), q.detach())
-        for k, v in opt.state[p].items():
-            w = twin_opt.state[q][k]
-            assert torch.equal(v, w) if torch.is_tensor(v) else v == w
+    _assert_retry_is_the_step((opt, params), (twin_opt, twin_params), _grads(params, 21))
 
 
 def test_pion_first_step_refused_leaves_every_state_empty():
@@ -114,11 +119,7 @@ def test_muon_momentum_overflow_at_a_later_parameter_changes_nothing():
                              r"No parameter or state was changed by this step\.$"):
         _step(opt, params, bad)
     _assert_same(snap, opt, params)
-    good = _grads(params, 32)
-    _step(opt, params, good)
-    _step(twin_opt, twin_params, good)
-    for p, q in zip(params, twin_params):
-        assert torch.equal(p.detach(), q.detach())
+    _assert_retry_is_the_step((opt, params), (twin_opt, twin_params), _grads(params, 32))
 
 
 def test_a_single_parameter_error_has_no_sentence_about_others():
