@@ -111,7 +111,12 @@ def _as_table(table: Any) -> np.ndarray:
         if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
             arr = arr.astype(np.int64)
         else:
-            raise GroupAxiomError(f"table must hold integer indices, got dtype {arr.dtype}")
+            # whole-number floats are taken (above); say which entry is not one
+            bad = arr.ravel()[~(np.isfinite(arr) & (arr == np.round(arr))).ravel()] \
+                if arr.dtype.kind == "f" else arr.ravel()[:1]
+            raise GroupAxiomError(
+                f"table must hold integer indices (whole numbers), got dtype {arr.dtype}"
+                + (f" with the entry {bad[0].item()!r}" if bad.size else ""))
     return arr.astype(np.int64)
 
 

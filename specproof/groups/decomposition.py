@@ -73,6 +73,14 @@ def decompose(
     """
     if not isinstance(rho, Representation):
         raise ArgumentTypeError(f"rho must be a Representation, got {type(rho).__name__}")
+    if rho.matrices.dtype.kind == "c":
+        # the multiplicities are over the real irreps: a complex representation's came out
+        # as 0.5 and the error blamed the matrices ("not a representation")
+        raise ArgumentTypeError(
+            f"decompose takes a real representation (its multiplicities are over the real "
+            f"irreps of {rho.group.name}); {rho.name} has complex matrices. Its "
+            "realification, the real matrices [[Re ρ, -Im ρ], [Im ρ, Re ρ]] of twice the "
+            "dimension, is a real representation that decompose takes")
     G = rho.group
     table: list[Any] = (irreps(G) if irreps_list is None
                         else as_irreps(G, irreps_list, "irreps_list"))

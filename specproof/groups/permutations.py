@@ -37,7 +37,12 @@ def _permutation_closure(
             raise ArgumentError(
                 f"generators[{i}] must be an image array of length {m}, got shape {g.shape}"
             )
-        if g.dtype.kind not in "iu" or sorted(g.tolist()) != list(range(m)):
+        if g.dtype.kind not in "iu":
+            # [1.0, 0.0, 2.0] was called "not a permutation of 0..2": it is one, in floats
+            raise ArgumentTypeError(
+                f"generators[{i}] must hold integer images, got dtype {g.dtype} "
+                f"({g.tolist()}); pass ints")
+        if sorted(g.tolist()) != list(range(m)):
             raise ArgumentError(
                 f"generators[{i}] = {g.tolist()} is not a permutation of 0..{m - 1}"
             )

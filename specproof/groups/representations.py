@@ -179,6 +179,13 @@ class Representation:
                 tol = float(atol)
                 err, pair = homomorphism_error(group, m, mode=check)
                 failed = err > tol
+            if failed and not np.isfinite(tol):
+                raise NotAHomomorphismError(
+                    f"{self.name}: entries up to {float(np.abs(m).max()):.3g} are too large "
+                    "to check: the rounding tolerance 64 d eps R_i C_j of a product "
+                    "(R_i, C_j: the largest entries of row i and column j) overflows "
+                    f"{m.dtype}; a representation of a finite group in a basis this skewed "
+                    "is not checked (scale the basis)")
             if failed:
                 a, b = pair
                 if a < 0:
@@ -344,6 +351,18 @@ def homomorphism_error(
     return ratio, pair
 
 
+def _ratios(diff: np.ndarray, tols: np.ndarray) -> np.ndarray:
+    """``diff / tols``, infinite wherever it decides nothing: a tolerance that overflowed
+    (entries past ~1e154, where ``R_i C_j`` exceeds float64: every error then passed, and
+    ``ρ(e) = 1e300`` was a representation of C2) or an error that is NaN or infinite."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        r = diff / tols
+    bad = ~np.isfinite(r) | ~np.isfinite(np.broadcast_to(tols, r.shape))
+    if bad.any():
+        r = np.where(bad, np.inf, r)
+    return r
+
+
 def _scaled_homomorphism_error(
     group: CayleyGroup, matrices: np.ndarray, tols: np.ndarray, mode: str = "auto"
 ) -> tuple[float, tuple[int, int], float, float]:
@@ -355,7 +374,7 @@ def _scaled_homomorphism_error(
     n, d = matrices.shape[0], matrices.shape[1]
     if d == 0:
         return 0.0, (0, 0), 0.0, 0.0
-    id_ratios = np.abs(matrices[group.identity] - np.eye(d)) / tols
+    id_ratios = _ratios(np.abs(matrices[group.identity] - np.eye(d)), tols)
     k = int(np.argmax(id_ratios))
     id_ratio = float(id_ratios.flat[k])
     id_entry = (float(np.abs(matrices[group.identity] - np.eye(d)).flat[k]),
@@ -370,9 +389,10 @@ def _scaled_homomorphism_error(
     step = max(1, int(_SLAB_ENTRIES // max(1, n * d * d)))
     for start in range(0, rows.size, step):
         a = rows[start:start + step]
-        diff = np.abs(np.matmul(matrices[a][:, None], matrices[None])
-                      - matrices[group.table[a]])
-        ratios = diff / tols
+        with np.errstate(over="ignore", invalid="ignore"):
+            diff = np.abs(np.matmul(matrices[a][:, None], matrices[None])
+                          - matrices[group.table[a]])
+        ratios = _ratios(diff, tols)
         errs = np.max(ratios, axis=(2, 3))
         i, b = np.unravel_index(int(np.argmax(errs)), errs.shape)
         if errs[i, b] > worst:
@@ -392,8 +412,10 @@ def _scaled_homomorphism_error(
         per_slab = max(1, int(_SLAB_ENTRIES // (d * d)))
         for start in range(0, lefts.size, per_slab):
             a, b = lefts[start:start + per_slab], rights[start:start + per_slab]
-            diff = np.abs(np.matmul(matrices[a], matrices[b]) - matrices[group.table[a, b]])
-            ratios = diff / tols
+            with np.errstate(over="ignore", invalid="ignore"):
+                diff = np.abs(np.matmul(matrices[a], matrices[b])
+                              - matrices[group.table[a, b]])
+            ratios = _ratios(diff, tols)
             errs = np.max(ratios, axis=(1, 2))
             i = int(np.argmax(errs))
             if errs[i] > worst:
