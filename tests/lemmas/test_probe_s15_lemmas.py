@@ -107,3 +107,21 @@ def test_a_statement_with_a_constant_named_variable_survives_a_rebuild():
     assert lm.refute(st, budget=1).__class__.__name__ != "Refuted"
     bad = lm.refute(as_statement("E**2 >= 2*E", variables=["E"]), budget=1)
     assert bad.__class__.__name__ == "Refuted"
+
+
+@pytest.mark.parametrize("text", ["x**2 + 1e-6 >= 0", "x**2 + 1e-300 >= 0",
+                                  "10**6*x**2 + 1 >= 0", "x**4 + y**2 + 1e-300 >= 0"])
+def test_a_sum_of_non_negative_square_terms_is_proved_without_the_solver(text):
+    # the solver called these badly scaled 1 x 1 blocks infeasible: UNDECIDED before
+    r = lm.prove(text)
+    assert r.verdict == "PROVED" and r.method == "diagonal"
+    from specproof.certificates import check_sos
+
+    assert check_sos(r.certificate).ok
+
+
+@pytest.mark.parametrize("text", ["x**2 - 1e-6 >= 0", "x**2 + 1e-6 >= 1e-5",
+                                  "x**2 - 2*x + 1e-300 >= 0"])
+def test_false_or_non_diagonal_statements_are_not_proved_by_the_diagonal_route(text):
+    # each is false (a negative term, at x = 0 or x = 1): never proved
+    assert lm.prove(text).verdict != "PROVED"
