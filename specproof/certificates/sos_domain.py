@@ -30,6 +30,15 @@ def _one_variable_linear(g: dict, n: int) -> tuple[int, Fraction, Fraction] | No
     return e.index(1), Fraction(g.get(zero, 0)), Fraction(c1)
 
 
+def _roots(polys, n: int):
+    """``(index, variable, root, slope)`` of each ``c0 + c1 x_j`` among ``polys``."""
+    for i, g in enumerate(polys):
+        lin = _one_variable_linear(g, n)
+        if lin is not None:
+            j, c0, c1 = lin
+            yield i, j, -c0 / c1, c1
+
+
 def contradictory_bounds(cert: SoSCertificate) -> str | None:
     """Why the domain is empty, when its one-variable linear constraints contradict each
     other (``x - 5 >= 0`` with ``4 - x >= 0``), else None; the prover asks it too, before
@@ -45,22 +54,12 @@ def contradictory_bounds(cert: SoSCertificate) -> str | None:
     low: dict[int, tuple[Fraction, int]] = {}
     high: dict[int, tuple[Fraction, int]] = {}
     fixed: dict[int, tuple[Fraction, int]] = {}
-    for i, g in enumerate(cert.inequalities):
-        lin = _one_variable_linear(g, n)
-        if lin is None:
-            continue
-        j, c0, c1 = lin
-        bound = -c0 / c1
+    for i, j, bound, c1 in _roots(cert.inequalities, n):
         if c1 > 0 and (j not in low or bound > low[j][0]):
             low[j] = (bound, i)
         elif c1 < 0 and (j not in high or bound < high[j][0]):
             high[j] = (bound, i)
-    for i, h in enumerate(cert.equalities):
-        lin = _one_variable_linear(h, n)
-        if lin is None:
-            continue
-        j, c0, c1 = lin
-        value = -c0 / c1
+    for i, j, value, _ in _roots(cert.equalities, n):
         if j in fixed and fixed[j][0] != value:
             return (f"domain equalities {fixed[j][1]} and {i} fix {cert.variables[j]} to "
                     f"{describe_rational(fixed[j][0])} and {describe_rational(value)}")
