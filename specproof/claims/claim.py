@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from specproof._core import ArgumentError
+from specproof._core import ArgumentError, ArgumentTypeError
 from specproof.claims.evidence import Context, Evidence, check_labels
 from specproof.claims.parameters import (  # noqa: F401  (check_parameters: re-exported)
     RESERVED_PARAMETERS,
@@ -93,7 +93,17 @@ class Claim:
             a parameter the control does not take or gives none for one it needs.
         """
 
+        if description is not None and (not isinstance(description, str)
+                                        or not description.strip()):
+            raise ArgumentTypeError(
+                f"claim {self.id!r}: the control's description must be non-blank text, got "
+                f"{description!r}")
+
         def register(f: CheckFunction) -> CheckFunction:
+            if not callable(f):
+                raise ArgumentTypeError(
+                    f"claim {self.id!r}: the negative control must be a function "
+                    f"(ctx, **params) -> Evidence, got {type(f).__name__}")
             if self.control_check is not None:
                 raise ArgumentError(f"claim {self.id!r} already has a negative control")
             if f is self.check or f is self:
@@ -269,8 +279,18 @@ def claim(
         raise ArgumentError(f"claim_id {claim_id!r} must start with its paper key {paper!r}")
     if kind not in KINDS:
         raise ArgumentError(f"kind must be one of {list(KINDS)}, got {kind!r}")
-    if not statement or not isinstance(statement, str):
-        raise ArgumentError("statement must be a non-empty string")
+    if not isinstance(statement, str) or not statement.strip():
+        raise ArgumentError(f"statement must be a non-blank string, got {statement!r}")
+    if not isinstance(profiles, Mapping):
+        raise ArgumentTypeError(
+            f"claim {claim_id!r}: profiles must be a mapping profile name -> the check's "
+            f"parameters, like {{'quick': {{'n': 3}}, 'paper': {{'n': 100}}}}, got "
+            f"{type(profiles).__name__}")
+    for name, values in profiles.items():
+        if not isinstance(values, Mapping) or not all(isinstance(k, str) for k in values):
+            raise ArgumentTypeError(
+                f"claim {claim_id!r}: profile {name!r} must be a mapping parameter name -> "
+                f"value (an empty dict for none), got {values!r}"[:300])
     missing = [p for p in PROFILES if p not in profiles]
     if missing:
         raise ArgumentError(
@@ -280,6 +300,10 @@ def claim(
     target = REGISTRY if registry is None else registry
 
     def decorate(fn: CheckFunction) -> Claim:
+        if not callable(fn):
+            raise ArgumentTypeError(
+                f"claim {claim_id!r}: @claim(...) decorates the check, a function "
+                f"(ctx, **params) -> Evidence, got {type(fn).__name__}")
         check_profile_names(claim_id, fn, profiles)
         c = Claim(
             id=claim_id,

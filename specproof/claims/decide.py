@@ -29,8 +29,16 @@ def _measured_text(o: Outcome, limit: int = 3) -> str:
     items = list(measured.items()) if isinstance(measured, dict) else []
     if o.key in measured:
         items.sort(key=lambda kv: kv[0] != o.key)
-    shown = [f"{k}={_short(v)}" for k, v in items[:limit]]
+    # a float in full (the shortest text that reads back as it): rounded to 4 digits, a
+    # failing slope of 0.60004 read "measured slope=0.6" beside "expected slope <= 0.6"
+    shown = [f"{k}={repr(v) if isinstance(v, float) else _short(v)}" for k, v in items[:limit]]
     return ", ".join(shown)
+
+
+def _nan_text(text: str) -> bool:
+    """Whether ``text`` writes a NaN: ``"NaN"`` (evidence.json) or Python's ``"nan"``
+    (``f"{err:.3g}"`` of a NaN error made a PASS where ``"NaN"`` made an ERROR)."""
+    return len(text) <= 4 and text.strip().lstrip("+-").lower() == "nan"
 
 
 def nan_in(values: Any, path: str = "", _seen: set[int] | None = None,
@@ -60,6 +68,8 @@ def nan_in(values: Any, path: str = "", _seen: set[int] | None = None,
     "measured['e'][1]"
     >>> nan_in({"e": "NaN"}), nan_in({"e": "NaN"}, recorded=True)
     (None, "measured['e']")
+    >>> nan_in({"e": f"{float('nan'):.3g}"}, recorded=True)
+    "measured['e']"
     >>> loop = [1.0]; loop.append(loop); nan_in({"loop": loop}) is None
     True
     """
@@ -91,7 +101,7 @@ def nan_in(values: Any, path: str = "", _seen: set[int] | None = None,
         for i, v in enumerate(values):
             kind = type(v)  # plain numbers and text inline: a call each took seconds
             if kind is float or kind is int or kind is str:
-                if v != v or (recorded and v == "NaN"):
+                if v != v or (recorded and kind is str and _nan_text(v)):
                     return f"{path}[{i}]"
                 continue
             found = nan_in(v, f"{path}[{i}]", seen, recorded)
@@ -114,7 +124,7 @@ def nan_in(values: Any, path: str = "", _seen: set[int] | None = None,
             return None
         return nan_in(inner, path, seen, recorded)
     if isinstance(values, str):
-        return path if recorded and values == "NaN" else None
+        return path if recorded and _nan_text(values) else None
     if isinstance(values, (bytes, bool)):
         return None
     arr = as_array(values)  # a torch tensor: float() of one with two elements raises

@@ -64,13 +64,8 @@ def _literal(value: Any) -> str:
 
 
 def _deciding_values(r) -> dict[str, Any]:
-    """The measured values of the side that decided the verdict: for a check that holds
-    with a NaN (an ERROR), the check's, where ``ClaimResult.deciding_values`` gives the
-    control's."""
-    from specproof.claims.runner import deciding_side
-
-    side = r.control if deciding_side(r) == "control" else r.check
-    return dict(side.measured)
+    """The measured values of the side that decided the verdict."""
+    return r.deciding_values()
 
 
 def figure_png_base64(fig, dpi: int = 110) -> str | None:

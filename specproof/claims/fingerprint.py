@@ -119,8 +119,10 @@ def changed_code(before: dict[str, Any] | None,
                  now: dict[str, Any] | None) -> tuple[str, str] | None:
     """``(what, how)``: the first part of the code that differs between two
     :func:`code_fingerprint`, and how; None when nothing does, or either is unknown. A
-    module loaded in only one of them is no difference: the file that imports it has
-    changed, or its claims import it only when they run.
+    module ``before`` recorded that is not loaded ``now`` (a claim imports it only when it
+    runs) is compared as its file is on the disk now: an edited or deleted helper is a
+    difference (a helper imported inside a check kept its stale verdicts). A module
+    loaded only ``now`` is none: the run recorded every module its claims loaded.
 
     Examples
     --------
@@ -141,8 +143,39 @@ def changed_code(before: dict[str, Any] | None,
         return f"specproof's own source ({_PACKAGE_DIR})", "its SHA-256 differs"
     recorded = {rec.get("path"): rec.get("sha256") for rec in before.get("modules") or []
                 if isinstance(rec, dict)}
+    loaded = set()
     for rec in now.get("modules") or []:
         path = rec.get("path")
+        loaded.add(path)
         if path in recorded and recorded[path] != rec.get("sha256"):
             return f"{path!r} (imported by the claims' modules)", "its SHA-256 differs"
+    from specproof._core.provenance import file_sha256
+
+    for path, sha in recorded.items():
+        if path in loaded or not isinstance(path, str):
+            continue
+        try:
+            on_disk = file_sha256(path)
+        except OSError:
+            return f"{path!r} (imported by the claims)", "it cannot be read now"
+        if on_disk != sha:
+            return f"{path!r} (imported by the claims)", "its SHA-256 differs"
     return None
+
+
+def add_loaded_modules(fingerprint: dict[str, Any], modules: list[dict[str, Any]]) -> None:
+    """Add to ``fingerprint`` (in place) the records of ``modules`` (:func:`user_modules`)
+    it does not hold: the helpers the claims imported while they ran.
+
+    Examples
+    --------
+    >>> fp = {"specproof": {}, "modules": [{"name": "a", "path": "/w/a.py", "sha256": "1"}]}
+    >>> add_loaded_modules(fp, [{"name": "b", "path": "/w/b.py", "sha256": "2"},
+    ...                         {"name": "a", "path": "/w/a.py", "sha256": "9"}])
+    >>> [rec["path"] for rec in fp["modules"]]
+    ['/w/a.py', '/w/b.py']
+    """
+    held = fingerprint.setdefault("modules", [])
+    known = {rec.get("path") for rec in held if isinstance(rec, dict)}
+    held.extend(rec for rec in modules if rec.get("path") not in known)
+    held.sort(key=lambda rec: str(rec.get("path")))

@@ -140,3 +140,57 @@ def _profiles_fit(claim_id: str, profiles: Mapping[str, Any], names: list[str],
         if lacking:
             raise ArgumentError(f"claim {claim_id!r}: profile {profile!r} gives no value for "
                                 + lacking_text.format(repr(lacking[0])))
+
+
+def check_overrides(c: Any, overrides: dict[str, Any] | None) -> None:
+    """Refuse, before anything runs, an override that the claim's check does not take.
+
+    Raises
+    ------
+    ArgumentError
+        Naming the claim, the unknown name (with "did you mean") and the parameters the
+        check takes.
+
+    Examples
+    --------
+    >>> from specproof.claims.runner import resolve_claim
+    >>> check_overrides(resolve_claim("lin-sn-gan.homogeneity"), {"nn": 1})
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentError: unknown override 'nn' for claim \
+'lin-sn-gan.homogeneity' (did you mean 'n'?); its check takes n, c_sign
+    """
+    if not overrides:
+        return
+    for key in overrides:
+        if key in RESERVED_PARAMETERS:
+            # assert_claim_passes(id, seed=5) sets the run seed: an override of that name
+            # would silently mean something else there, or collide with it
+            raise ArgumentError(
+                f"override {key!r} for claim {c.id!r}: {key!r} is the run's own "
+                f"{key.replace('_', ' ')}, never a parameter of a check (a check may not "
+                f"take {', '.join(RESERVED_PARAMETERS)})")
+    takes = check_parameters(c.check)
+    if takes is not None:
+        names = takes[0]
+        for key in overrides:
+            if key not in names:
+                takes = (f"its check takes {', '.join(names)}" if names
+                         else "its check takes no parameters")
+                raise ArgumentError(
+                    f"unknown override {key!r} for claim {c.id!r}{did_you_mean(key, names)}; "
+                    f"{takes}")
+    # the control gets the check's parameters, overrides included: one it does not take
+    # was the claim's ERROR, blamed on the control, after the check had run
+    control = c.control_check
+    takes = check_parameters(control) if control is not None else None
+    if takes is not None:
+        names = takes[0]
+        for key in overrides:
+            if key not in names:
+                name = getattr(control, "__name__", "the control")
+                raise ArgumentError(
+                    f"override {key!r} for claim {c.id!r}: its check takes it, but its "
+                    f"negative control {name} does not (it takes "
+                    f"{', '.join(names) or 'no parameters'}); the control gets the check's "
+                    f"parameters, so give {name} a parameter {key!r} (or **params)")

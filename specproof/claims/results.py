@@ -122,12 +122,13 @@ class ClaimResult:
 
     def deciding_values(self) -> dict[str, Any]:
         """The measured values that decided the verdict: the check's, or the control's
-        when the control decided it (VACUOUS, or an ERROR in the control)."""
-        if self.verdict == "VACUOUS" or (
-            self.verdict == "ERROR" and self.check.verdict != "ERROR"
-        ):
-            return dict(self.control.measured)
-        return dict(self.check.measured)
+        when the control decided it (VACUOUS, or an ERROR of the control); a check that
+        holds with a NaN decides its ERROR itself
+        (:func:`~specproof.claims.decide.deciding_side`)."""
+        from specproof.claims.decide import deciding_side  # decide imports this module
+
+        side = self.control if deciding_side(self) == "control" else self.check
+        return dict(side.measured)
 
     def _repr_html_(self) -> str:
         from specproof.claims.display import result_html

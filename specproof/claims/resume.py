@@ -16,12 +16,16 @@ module edited after the run once kept its stale PASS.
 from __future__ import annotations
 
 import json
+import reprlib
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np  # noqa: F401 - used by the examples
+
 from specproof._core import SpecproofError
+from specproof._core.jsonable import to_jsonable
 from specproof.claims.fingerprint import changed_code, code_fingerprint  # noqa: F401
 from specproof.claims.folder import DIGESTS_NAME, REPORT_MARKER, record_digest, stale_partials
 from specproof.claims.report import EvidenceFileError, referenced_files
@@ -222,10 +226,12 @@ def check_resumable(point: ResumePoint, profile: str, seed: int,
 def finished_results(
     point: ResumePoint, wanted: set[str], profile: str, seed: int,
     modules: list[dict[str, Any]] = (), fingerprint: dict[str, Any] | None = None,
+    params: dict[str, dict[str, Any]] | None = None,
 ) -> list[ClaimResult]:
     """The finished claims of ``point`` among ``wanted``, after
     :func:`check_resumable` (profile, seed, the SHA-256 of each of ``modules`` and the
-    ``fingerprint`` of the code).
+    ``fingerprint`` of the code), those whose parameters differ from ``params`` left out
+    (:func:`kept_records`).
 
     Raises
     ------
@@ -244,18 +250,57 @@ def finished_results(
             f"--resume: the run in {str(point.folder)!r} finished {', '.join(left_out[:3])}"
             f"{more}, which this selection leaves out; their results would be lost: resume "
             "with the same --paper/--only/--module selection, or write to another --out")
-    return kept_records(point, wanted)[0]
+    return kept_records(point, wanted, params)[0]
 
 
-def kept_records(point: ResumePoint, wanted: set[str]
+def params_change(recorded: Any, now: dict[str, Any]) -> str | None:
+    """How a claim's parameters ``now`` differ from those a record holds (``recorded``,
+    as ``evidence.json`` writes them), in words; None when they are the same.
+
+    Examples
+    --------
+    >>> params_change({"n": 10, "tol": 0.5}, {"n": 20, "tol": 0.5})
+    'its parameter n was 10 there and is 20 now'
+    >>> params_change({"w": [1.0, "NaN"]}, {"w": np.array([1.0, np.nan])}) is None
+    True
+    """
+    def canonical(value: Any) -> str:
+        return json.dumps(to_jsonable(value), sort_keys=True, default=repr)
+
+    old = recorded if isinstance(recorded, dict) else {}
+    if canonical(old) == canonical(now):
+        return None
+    short = reprlib.Repr()
+    short.maxstring = short.maxother = 40
+    for name in sorted(set(old) | set(now), key=str):
+        if name not in old:
+            return f"its parameter {name} is new"
+        if name not in now:
+            return f"its parameter {name} is gone"
+        if canonical(old[name]) != canonical(now[name]):
+            return (f"its parameter {name} was {short.repr(old[name])} there and is "
+                    f"{short.repr(to_jsonable(now[name]))} now")
+    return "its parameters differ"
+
+
+def current_params(claims: Any, profile: str) -> dict[str, dict[str, Any]]:
+    """Claim id -> the parameters of ``profile`` for each of ``claims``: what
+    :func:`kept_records` compares a record's with."""
+    return {c.id: c.params(profile) for c in claims}
+
+
+def kept_records(point: ResumePoint, wanted: set[str],
+                 params: dict[str, dict[str, Any]] | None = None,
                  ) -> tuple[list[ClaimResult], dict[str, str]]:
     """``(kept, again)``: the finished claims of ``point`` among ``wanted`` that are kept,
     and why each other finished one runs again (by claim id).
 
     A record is kept when this version reads it, it is unchanged since it was written
     (its SHA-256 is among those the run wrote beside the evidence, ``evidence.digests.json``:
-    an edited measured value was kept beside its verdict), and its figure and certificate
-    files are there (a deleted figure left ``report.tex`` including a missing file).
+    an edited measured value was kept beside its verdict), its figure and certificate
+    files are there (a deleted figure left ``report.tex`` including a missing file), and
+    its parameters are the claim's now (``params``, claim id -> the profile's parameters;
+    a profile read from a file that changed kept its stale verdict).
     """
     digests = _digests(point.folder)
     kept: list[ClaimResult] = []
@@ -264,6 +309,11 @@ def kept_records(point: ResumePoint, wanted: set[str]
         if not isinstance(rec, dict) or rec.get("id") not in wanted:
             continue
         cid = rec["id"]
+        changed = None if params is None or cid not in params else \
+            params_change(rec.get("params"), params[cid])
+        if changed is not None:
+            again[cid] = changed
+            continue
         if digests is None:
             again[cid] = f"no readable {DIGESTS_NAME} to show it is unchanged"
             continue

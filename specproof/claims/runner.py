@@ -24,14 +24,12 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentError, ArgumentTypeError, did_you_mean
+from specproof._core import ArgumentError, ArgumentTypeError
 from specproof.claims.artifacts import _close, _same_picture, _save_certificates, _save_figure
 from specproof.claims.claim import (
     REGISTRY,
-    RESERVED_PARAMETERS,
     Claim,
     Registry,
-    check_parameters,
     copy_parameters,
 )
 from specproof.claims.decide import (  # noqa: F401  (re-exported: the runner's API)
@@ -41,6 +39,7 @@ from specproof.claims.decide import (  # noqa: F401  (re-exported: the runner's 
 )
 from specproof.claims.evidence import Context, Evidence, EvidenceRecordError, record_evidence
 from specproof.claims.isolation import ProcessExit, global_numeric_state, no_process_exit
+from specproof.claims.parameters import check_overrides  # noqa: F401  (re-exported)
 from specproof.claims.results import (  # noqa: F401  (re-exported: the runner's API)
     BAD_VERDICTS,
     VERDICTS,
@@ -238,46 +237,6 @@ def resolve_claim(c: Claim | str, registry: Registry | None = None) -> Claim:
 
         load_claim_providers()
     return reg.get(c)
-
-
-def check_overrides(c: Claim, overrides: dict[str, Any] | None) -> None:
-    """Refuse, before anything runs, an override that the claim's check does not take.
-
-    Raises
-    ------
-    ArgumentError
-        Naming the claim, the unknown name (with "did you mean") and the parameters the
-        check takes.
-
-    Examples
-    --------
-    >>> check_overrides(resolve_claim("lin-sn-gan.homogeneity"), {"nn": 1})
-    Traceback (most recent call last):
-    ...
-    specproof._core.errors.ArgumentError: unknown override 'nn' for claim \
-'lin-sn-gan.homogeneity' (did you mean 'n'?); its check takes n, c_sign
-    """
-    if not overrides:
-        return
-    for key in overrides:
-        if key in RESERVED_PARAMETERS:
-            # assert_claim_passes(id, seed=5) sets the run seed: an override of that name
-            # would silently mean something else there, or collide with it
-            raise ArgumentError(
-                f"override {key!r} for claim {c.id!r}: {key!r} is the run's own "
-                f"{key.replace('_', ' ')}, never a parameter of a check (a check may not "
-                f"take {', '.join(RESERVED_PARAMETERS)})")
-    takes = check_parameters(c.check)
-    if takes is None:
-        return
-    names = takes[0]
-    for key in overrides:
-        if key not in names:
-            takes = (f"its check takes {', '.join(names)}" if names
-                     else "its check takes no parameters")
-            raise ArgumentError(
-                f"unknown override {key!r} for claim {c.id!r}{did_you_mean(key, names)}; "
-                f"{takes}")
 
 
 def error_result(c: Claim, profile: str, seed: int, reason: str) -> ClaimResult:

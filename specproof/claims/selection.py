@@ -77,6 +77,12 @@ def _import_path(name: str) -> None:
     while mod_name in sys.modules and not _same_file(sys.modules[mod_name], path):
         k += 1
         mod_name = f"{stem}_{k}"
+    # its folder on the path, as `python file.py` has it: a claim file importing a helper
+    # beside it failed with ModuleNotFoundError. Appended, not first: a file there called
+    # json.py must not replace the standard library's
+    folder = str(path.parent)
+    if folder not in sys.path:
+        sys.path.append(folder)
     spec = importlib.util.spec_from_file_location(mod_name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[mod_name] = module
@@ -93,6 +99,11 @@ def _same_file(module, path: Path) -> bool:
 
 
 def _import_dotted(name: str) -> None:
+    if not name or not all(part.isidentifier() for part in name.split(".")):
+        # "" and ".mod" ended in importlib's internal traceback
+        raise UserModuleError(
+            f"--module {name!r} is neither a module name (dotted, like pkg.claims) nor a "
+            "path to a .py file")
     cwd = os.getcwd()
     if cwd not in sys.path and "" not in sys.path:
         sys.path.insert(0, cwd)

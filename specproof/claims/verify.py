@@ -12,21 +12,18 @@ it did not finish). ``resume=True`` continues an interrupted or killed run
 from __future__ import annotations
 
 import dataclasses
-import os
 import signal
 import sys
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
 from specproof._core import ArgumentError
-from specproof._core.provenance import loaded_distributions
-from specproof._core.threads import limit_threads, set_process_threads, threads_per_worker
-from specproof.claims.claim import REGISTRY, Claim
+from specproof._core.threads import limit_threads
+from specproof.claims.claim import Claim
+from specproof.claims.fingerprint import add_loaded_modules
 from specproof.claims.folder import ReportFolder, check_output_dir
 from specproof.claims.progress import make_progress
 from specproof.claims.report import module_record, referenced_files, write_report
@@ -36,14 +33,15 @@ from specproof.claims.resume import (
     check_resumable,
     code_fingerprint,
     copy_files,
+    current_params,
     finished_results,
     point_of,
     prune_unreferenced,
     resume_point,
 )
 from specproof.claims.run import VerifyRun
-from specproof.claims.runner import ClaimResult, error_result, run_claim
-from specproof.claims.selection import import_user_modules
+from specproof.claims.runner import ClaimResult
+from specproof.claims.workers import check_registered, run_pool, worker_run
 
 
 @dataclasses.dataclass
@@ -65,34 +63,6 @@ def prepare_output_dir(out: str | Path) -> Path:
     ('r', [])
     """
     return check_output_dir(out)
-
-
-def _worker_init(modules: Sequence[str], threads: int | None = None) -> None:
-    # a forked worker inherits the command line's SIGTERM handler (SIGTERM as Ctrl-C in
-    # the parent): terminate() must end it quietly, not raise KeyboardInterrupt there
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    set_process_threads(threads)
-    import_user_modules(modules)
-
-
-def _worker_run(
-    claim_id: str, profile: str, seed: int, out: str, in_worker: bool = True
-) -> tuple[ClaimResult, list[str], float]:
-    cpu = time.process_time()
-    result = run_claim(
-        REGISTRY.get(claim_id),
-        profile=profile,
-        seed=seed,
-        figure_dir=Path(out) / "figures",
-        certificate_dir=Path(out) / "certificates",
-    )
-    if in_worker:  # figure objects stay in the worker; the files carry them
-        result = dataclasses.replace(
-            result,
-            check=dataclasses.replace(result.check, figure_object=None),
-            control=dataclasses.replace(result.control, figure_object=None),
-        )
-    return result, loaded_distributions(), time.process_time() - cpu
 
 
 def verify(
@@ -190,7 +160,7 @@ def verify(
     point = resume_point(folder.out) if resume else None
     kept = [] if point is None else finished_results(point, {c.id for c in claims},
                                                      profile, seed, module_records,
-                                                     fingerprint)
+                                                     fingerprint, current_params(claims, profile))
     if keep_previous:  # before anything is created: nothing is carried from other code
         _check_carry_over(folder.out, profile, seed, module_records, fingerprint)
     kept_ids = {r.id for r in kept}
@@ -220,10 +190,12 @@ def verify(
     worker_cpu = 0.0
     shown = make_progress(progress, total=total)
 
-    def finished(item: tuple[ClaimResult, list[str], float], in_worker: bool) -> None:
+    def finished(item: tuple[ClaimResult, list[str], float, list[dict[str, Any]]],
+                 in_worker: bool) -> None:
         nonlocal worker_cpu
-        result, dists, cpu = item
+        result, dists, cpu, loaded = item
         run.distributions.update(dists)
+        add_loaded_modules(run.fingerprint, loaded)
         if in_worker:
             worker_cpu += cpu
         run.results.append(result)
@@ -242,10 +214,11 @@ def verify(
                         for c in to_run:
                             shown.start(c.id)
                             with limit_threads(threads):
-                                item = _worker_run(c.id, profile, seed, str(staging), False)
+                                item = worker_run(c, profile, seed, str(staging), False)
                             finished(item, False)
                     else:
-                        _run_pool(to_run, profile, seed, staging, jobs, modules, shown,
+                        check_registered(to_run)
+                        run_pool(to_run, profile, seed, staging, jobs, modules, shown,
                                   finished, threads)
                 except KeyboardInterrupt:
                     run.interrupted = True
@@ -329,73 +302,3 @@ def _carry_over(out: Path, staging: Path, rerun: set[str], profile: str, seed: i
     copy_files(out, staging, referenced_files({"claims": kept}))
     return kept
 
-
-def _run_pool(claims, profile, seed, staging, jobs, modules, shown, finished,
-              threads=None) -> None:
-    """Run ``claims`` in worker processes, ``jobs`` at a time.
-
-    A worker that dies (SIGKILL from the out-of-memory killer, a crash in compiled code,
-    ``os._exit``) breaks the whole pool: every claim then in flight fails alike, so
-    each of them is rerun alone in a pool of one. The one that kills its worker again
-    is recorded as ERROR; the others finish normally, and so does the rest of the queue.
-    """
-    queue = list(claims)
-    suspects: list = []
-    while queue or suspects:
-        if suspects:
-            c = suspects.pop(0)
-            if _pool_pass([c], 1, profile, seed, staging, modules, shown, finished,
-                          threads):
-                finished((_worker_died(c, profile, seed), [], 0.0), True)
-            continue
-        workers = min(jobs, len(queue), os.cpu_count() or 1)
-        suspects = _pool_pass(queue, workers, profile, seed, staging, modules, shown,
-                              finished, threads)
-
-
-def _worker_died(c: Claim, profile: str, seed: int) -> ClaimResult:
-    return error_result(
-        c, profile, seed,
-        "its worker process died without an answer (killed by a signal, e.g. the "
-        "out-of-memory killer's SIGKILL, a crash in compiled code, or os._exit); rerun it "
-        "with --jobs 1 to see it happen in this process")
-
-
-def _pool_pass(queue, workers, profile, seed, staging, modules, shown, finished,
-               threads) -> list:
-    """Run claims from ``queue`` (consumed) in one pool; the claims in flight when a
-    worker died, or [] when the pool ran the queue out."""
-    initargs = (tuple(modules), threads_per_worker(workers, threads))
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_worker_init, initargs=initargs
-    ) as pool:
-        # at most one claim per worker in flight: a submitted claim is a running claim,
-        # so the display's elapsed times are true
-        pending = {}
-        try:
-            while queue or pending:
-                while queue and len(pending) < workers:
-                    c = queue.pop(0)
-                    shown.start(c.id)
-                    fut = pool.submit(_worker_run, c.id, profile, seed, str(staging))
-                    pending[fut] = c
-                done, _ = wait(set(pending), timeout=0.5, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    try:
-                        item = fut.result()
-                    except BrokenProcessPool:
-                        # every future in flight fails with it: which claim killed its
-                        # worker is unknown here, so all of them are suspects
-                        return list(pending.values())
-                    pending.pop(fut)
-                    finished(item, True)
-        except BaseException:
-            # a running claim would otherwise finish first (SIGINT sent to this process
-            # alone reaches no worker); what it wrote is pruned from the report. The
-            # workers are taken before shutdown(), which forgets them
-            workers_now = list((getattr(pool, "_processes", None) or {}).values())
-            pool.shutdown(wait=False, cancel_futures=True)
-            for proc in workers_now:
-                proc.terminate()
-            raise
-    return []

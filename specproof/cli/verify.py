@@ -172,6 +172,7 @@ def _resume_note(args, out, claims):
     from specproof.claims.resume import (
         ResumeError,
         check_resumable,
+        current_params,
         kept_records,
         resume_point,
         unreadable_runs,
@@ -200,7 +201,8 @@ def _resume_note(args, out, claims):
             return "auto"  # a narrower selection: verify refuses it, naming the claims
         # the same rule verify keeps them by (an unreadable, edited or incomplete record
         # runs again): "17 ... are kept" was printed where 16 were
-        kept, again = kept_records(point, {c.id for c in claims})
+        kept, again = kept_records(point, {c.id for c in claims},
+                                   current_params(claims, args.profile))
         print(f"specproof verify --resume: continuing from {where} {str(point.folder)!r}: "
               f"{len(kept)} of {len(claims)} claims finished there and are kept; running the "
               f"other {len(claims) - len(kept)}", file=sys.stderr)
@@ -223,8 +225,12 @@ def _apply_previous(args, out, claims, previous, order_failed_first):
     if args.failed_first:
         return order_failed_first(claims, previous)
     _check_same_run_settings(args, out)
-    # a claim that did not run (an interrupted run, a narrower selection) did not pass
-    chosen = [c for c in claims if previous.get(c.id) != "PASS"]
+    # a claim that did not run (an interrupted run, a narrower selection) did not pass;
+    # one whose parameters changed since has no result for them (its PASS was carried)
+    changed = _changed_params(out, claims, args.profile)
+    chosen = [c for c in claims if previous.get(c.id) != "PASS" or c.id in changed]
+    for cid, why in list(changed.items())[:5]:
+        print(f"specproof verify {flag}: {cid} runs again: {why}", file=sys.stderr)
     if not chosen:
         print(f"specproof verify {flag}: no claim failed in the previous run; "
               "running every selected claim", file=sys.stderr)
@@ -235,6 +241,26 @@ def _apply_previous(args, out, claims, previous, order_failed_first):
     print(f"specproof verify {flag}: rerunning {plural(len(chosen), 'claim')} that did not "
           "PASS last time" + (f" ({not_run} did not run)" if not_run else ""), file=sys.stderr)
     return chosen
+
+
+def _changed_params(out, claims, profile) -> dict[str, str]:
+    """Claim id -> how its parameters differ from its record in ``out``'s evidence."""
+    import json
+
+    from specproof.claims.resume import params_change
+
+    try:
+        doc = json.loads((out / "evidence.json").read_text(encoding="utf-8"))
+        records = {rec["id"]: rec for rec in doc["claims"] if isinstance(rec, dict)}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    changed = {}
+    for c in claims:
+        rec = records.get(c.id)
+        why = None if rec is None else params_change(rec.get("params"), c.params(profile))
+        if why is not None:
+            changed[c.id] = why
+    return changed
 
 
 def _check_same_run_settings(args, out) -> None:
