@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from specproof._core import did_you_mean
+from specproof._core import ArgumentError, did_you_mean
 from specproof.dag_nets.errors import ActivationError
 
 Fn = Callable[[np.ndarray], np.ndarray]
@@ -147,7 +147,12 @@ def leaky_relu(slope: float = 0.2) -> Activation:
 
     from specproof._core import as_float
 
-    slope = as_float(slope, "slope", minimum=0.0, maximum=1.0)
+    slope = as_float(slope, "slope", minimum=0.0)
+    if slope >= 1.0:
+        # slope 1 is the identity (smooth, unlike a leaky ReLU) and a slope above 1 is
+        # not a leaky ReLU at all
+        raise ArgumentError(f"slope must be in [0, 1), got {slope} (slope 1 is the "
+                            "activation 'identity')")
     return Activation(
         "leaky_relu" if slope == 0.2 else f"leaky_relu({slope:g})",
         partial(_leaky, slope=slope),

@@ -236,8 +236,9 @@ def build_graph(config: Mapping[str, Any]) -> nx.DiGraph:
     elif arch == "bottleneck":
         g = bottleneck(m, bottleneck=int(config.get("bottleneck", 8)), depth=depth, d_in=d_in)
     elif arch == "random":
-        # the structure is seeded by the width only: every seed re-draws the weights of
-        # one DAG, so the scatter over seeds is that of the weights
+        # the structure is seeded by data_seed and the width, not by the point's seed:
+        # every seed re-draws the weights of one DAG, so the scatter over seeds is that
+        # of the weights (data_seed, which also draws the inputs, picks another DAG)
         g = random_layered_dag(m, depth=3 if depth is None else depth, d_in=d_in,
                                seed=np.random.default_rng([int(config.get("data_seed", 0)), m]))
     elif is_graphml(arch):

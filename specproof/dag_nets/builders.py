@@ -119,21 +119,37 @@ def resnet(
     depth: int = 4,
     d_in: int = 1,
     d_out: int = 1,
-    skip: int = 2,
+    skip: int | None = None,
     activation: Any | None = None,
 ) -> nx.DiGraph:
     """An MLP plus skip connections ``h[l-skip] -> h[l]`` (each a weighted dense block).
 
     In the paper's model every edge carries weights and the pre-activation is scaled by
-    the total fan-in, so a skip is a second dense block into the same node.
+    the total fan-in, so a skip is a second dense block into the same node. ``skip``
+    defaults to 2; one given explicitly must leave at least one skip edge
+    (``skip < depth``). With the default and ``depth <= 2`` there is no room for a skip
+    and the graph is the plain MLP.
+
+    Raises
+    ------
+    ArgumentError
+        If an explicit ``skip`` is at least the number of hidden layers (there would be
+        no skip connection: the result would silently be an MLP).
 
     Examples
     --------
     >>> sorted(resnet(8, depth=4).predecessors("h4"))
     ['h2', 'h3']
     """
-    skip = as_int(skip, "skip", minimum=2)
-    g, names = _chain(_hidden_sizes(width, depth), d_in, d_out, activation)
+    explicit = skip is not None
+    skip = as_int(2 if skip is None else skip, "skip", minimum=2)
+    sizes = _hidden_sizes(width, depth)
+    if explicit and skip >= len(sizes):
+        raise ArgumentError(
+            f"skip={skip} leaves no skip connection in {len(sizes)} hidden layers (an edge "
+            f"h[l-skip] -> h[l] needs skip < depth = {len(sizes)}); use a smaller skip or a "
+            "deeper network, or mlp() for no skips")
+    g, names = _chain(sizes, d_in, d_out, activation)
     nx.add_path(g, ["x", *names, "y"])
     for i in range(skip, len(names)):
         g.add_edge(names[i - skip], names[i])

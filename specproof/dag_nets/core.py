@@ -39,7 +39,7 @@ from specproof._core import (
     as_matrix,
 )
 from specproof.dag_nets.activations import Activation, node_activations
-from specproof.dag_nets.dtypes import as_dtype
+from specproof.dag_nets.dtypes import DTYPES, as_dtype, cast_finite
 from specproof.dag_nets.engines import Block, BlockEngine, SparseEngine
 from specproof.dag_nets.errors import (
     DtypeError,
@@ -47,6 +47,7 @@ from specproof.dag_nets.errors import (
     NotSmoothError,
 )
 from specproof.dag_nets.maps import MapsMixin
+from specproof.dag_nets.output_pairs import bad_pair_node, is_node
 from specproof.dag_nets.params import ParamsMixin, check_network_memory
 from specproof.dag_nets.structure import analyse
 
@@ -224,16 +225,19 @@ class NetworkCore(ParamsMixin, MapsMixin):
         or the reverse) instead of computing silently in one of the two."""
         dt = getattr(value, "dtype", None)
         if dt is not None and np.dtype(dt).kind == "f" and np.dtype(dt) != self.dtype:
+            # suggest compiling in the array's dtype only where compile accepts it
+            alt = (f", or compile with dtype=np.{np.dtype(dt).name}"
+                   if np.dtype(dt).name in DTYPES else
+                   f" (compile accepts dtype {' or '.join(DTYPES)} only)")
             raise DtypeError(
                 f"{name} has dtype {np.dtype(dt).name} but the network computes in "
-                f"{self.dtype.name}; pass {name}.astype(np.{self.dtype.name}), or compile "
-                f"with dtype=np.{np.dtype(dt).name}"
+                f"{self.dtype.name}; pass {name}.astype(np.{self.dtype.name}){alt}"
             )
 
     def _array(self, value: Any, name: str, convert) -> np.ndarray:
         """``convert(value, ...)`` (a validating ``as_*``) in the network's dtype."""
         self._same_dtype(value, name)
-        return np.ascontiguousarray(convert(value).astype(self.dtype, copy=False))
+        return np.ascontiguousarray(cast_finite(convert(value), self.dtype, name))
 
     def _batch(self, X: Any, name: str = "X") -> np.ndarray:
         self._same_dtype(X, name)
@@ -250,7 +254,7 @@ class NetworkCore(ParamsMixin, MapsMixin):
                 f"{name} has {X.shape[1]} features per row but the network has "
                 f"{self.n_inputs} input neurons ({desc})"
             )
-        return X.astype(self.dtype, copy=False)
+        return cast_finite(X, self.dtype, name)
 
     def _target(self, output: Any, preactivation: bool) -> tuple[int, bool]:
         if output is None:
@@ -260,7 +264,7 @@ class NetworkCore(ParamsMixin, MapsMixin):
                     "choose one (0-based, in the order of net.outputs)"
                 )
             return int(self.out_rows[0]), bool(preactivation)
-        if isinstance(output, tuple) and len(output) == 2 and output[0] in self.start:
+        if isinstance(output, tuple) and len(output) == 2 and is_node(output[0], self.start):
             node, j = output
             m = self.sizes[node]
             if not isinstance(j, (int, np.integer)) or not 0 <= j < m:
@@ -273,6 +277,10 @@ class NetworkCore(ParamsMixin, MapsMixin):
             if not 0 <= output < self.n_outputs:
                 raise ArgumentError(f"output must be in [0, {self.n_outputs}), got {output}")
             return int(self.out_rows[output]), bool(preactivation)
+        if isinstance(output, tuple) and len(output) == 2:
+            raise ArgumentError(bad_pair_node(output, [v for v in self.start
+                                                        if v not in set(self.inputs)],
+                                               self.start, "inputs hold no parameters"))
         raise ArgumentTypeError(
             f"output must be None, an output index or a (node, neuron) pair, got {output!r}"
         )

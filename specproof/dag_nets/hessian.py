@@ -32,9 +32,11 @@ from specproof._core import (
     as_generator,
     as_int,
     as_vector,
+    first_nonfinite,
 )
+from specproof.dag_nets.errors import DtypeError
 from specproof.dag_nets.hessian_reduced import ReducedHessian
-from specproof.dag_nets.maps import require_finite
+from specproof.dag_nets.maps import require_finite, scaled_linear
 
 if TYPE_CHECKING:
     from specproof.dag_nets.core import NetworkCore
@@ -84,8 +86,16 @@ class HessianOperator(LinearOperator):
         self.n_hvp = 0
 
     def _matvec(self, v: np.ndarray) -> np.ndarray:
+        dt = getattr(v, "dtype", None)
+        if dt is not None and dt.kind == "f" and dt != self.dtype:
+            # as hvp(): a float64 vector is not rounded to float32 silently
+            raise DtypeError(
+                f"v has dtype {dt.name} but the operator computes in {self.dtype.name}; "
+                f"pass v.astype(np.{self.dtype.name})")
         self.n_hvp += 1
-        return self._product(np.ascontiguousarray(v, dtype=self.dtype).reshape(-1))
+        v = np.ascontiguousarray(v, dtype=self.dtype).reshape(-1)
+        first_nonfinite(v, "v")
+        return scaled_linear(self._product, v, "the Hessian-vector product")
 
     _rmatvec = _matvec
 

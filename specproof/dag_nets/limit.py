@@ -57,6 +57,7 @@ from specproof.dag_nets.activations import node_activations
 from specproof.dag_nets.errors import InputShapeError
 from specproof.dag_nets.identical_inputs import PairsBySource, input_variances
 from specproof.dag_nets.kernels import DEFAULT_TOL, MAX_NODES, _dual, closed_form
+from specproof.dag_nets.output_pairs import bad_pair_node, is_node
 from specproof.dag_nets.structure import analyse
 
 
@@ -109,7 +110,7 @@ def _pick_output(output: Any, outputs: tuple, sizes: dict) -> Hashable:
             if k < sizes[o]:
                 return o
             k -= sizes[o]
-    if isinstance(output, tuple) and len(output) == 2 and output[0] in outputs:
+    if isinstance(output, tuple) and len(output) == 2 and is_node(output[0], outputs):
         node, j = output
         m = sizes[node]
         # as DagNet.ntk: the neuron must exist, although all of one node's neurons share
@@ -122,6 +123,10 @@ def _pick_output(output: Any, outputs: tuple, sizes: dict) -> Hashable:
             return output
     except TypeError:
         pass
+    if isinstance(output, tuple) and len(output) == 2:
+        # a pair of the right form: say what is wrong with its node
+        raise ArgumentError(bad_pair_node(output, outputs, sizes, "the infinite-width "
+                                           "limit is computed for output nodes only"))
     raise ArgumentError(
         f"output must be an output node {list(outputs)[:6]}, an output neuron index or "
         f"a (node, neuron) pair, got {output!r}"

@@ -16,8 +16,14 @@ of every function and method defined there against the one compiled from the fil
 compiled the module, not an import hook that rewrote it, as pytest's does), and every
 module-level constant the file assigns once from a literal (a number, string, bytes,
 bool, None or tuple of them, not declared ``global`` in a function) against its value in
-memory (outside ``specproof``'s own modules, whose settings tests change). Not compared:
-class-level constants, mutable module data (lists, dicts) and values computed at import.
+memory (outside ``specproof``'s own modules, whose settings tests change). Values
+computed at import (``FACTOR = math.sqrt(4.0)``), class-level constants and mutable module
+data cannot be compared with the file, so the file is also compared with the source the
+module was imported from (:mod:`~specproof.dag_nets.import_snapshots`): where they compile
+to different code, the module is refused. That copy is taken at import for modules
+imported after :mod:`specproof.dag_nets` through the standard path finder, when
+:mod:`specproof.dag_nets` is imported for those loaded before it, and at the first check
+otherwise (an edit before then is caught only by the function and literal comparisons).
 """
 
 from __future__ import annotations
@@ -35,7 +41,12 @@ from pathlib import Path
 from typing import Any
 
 from specproof._core import ArgumentError
+from specproof.dag_nets.import_snapshots import install, source_at_import
 from specproof.dag_nets.source_deps import user_module_names
+
+# copies of the source of user modules from now on (and of those loaded already), so
+# that an edit after import is seen even where it changes no function or literal
+install()
 
 
 class StaleCodeError(ArgumentError):
@@ -207,9 +218,33 @@ def _compiled_as_is(namespace: Mapping[str, Any]) -> bool:
     return type(namespace.get("__loader__")) is importlib.machinery.SourceFileLoader
 
 
+def _module_code(data: bytes, path: Path) -> types.CodeType | None:
+    try:
+        return compile(data, str(path), "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _imported_differs(imported: bytes | None, path: Path) -> bool:
+    """Whether ``path`` now compiles to other code than the source the module was
+    imported from (comments and blank space at the end aside: equal code objects hold
+    equal bytecode, constants, names and line numbers, nested functions included)."""
+    if imported is None:
+        return False
+    try:
+        now = path.read_bytes()
+    except OSError:
+        return True
+    if now == imported:
+        return False
+    before, after = _module_code(imported, path), _module_code(now, path)
+    return before is None or after is None or before != after
+
+
 def _difference(namespace: Mapping[str, Any], module: str, path: Path,
-                literals: bool) -> str | None:
-    """What in ``namespace`` (a module's globals) differs from ``path`` as it is now."""
+                literals: bool, imported: bytes | None = None) -> str | None:
+    """What in ``namespace`` (a module's globals) differs from ``path`` as it is now;
+    ``imported`` is the source the module was imported from, when known."""
     disk = _disk(path)
     if disk is None:
         return "the file does not compile now"
@@ -224,6 +259,12 @@ def _difference(namespace: Mapping[str, Any], module: str, path: Path,
             if live is _MISSING or type(live) is not type(value) or repr(live) != repr(value):
                 shown = "absent" if live is _MISSING else repr(live)
                 return f"{name} is {shown} in memory and {value!r} in the file"
+    if _imported_differs(imported, path):
+        # last, as the more specific differences above name what changed: values
+        # computed at import (FACTOR = math.sqrt(4.0)) cannot be compared with the file,
+        # the source the module was imported from can
+        return "its code is not the code the module was imported from; a value computed " \
+            "at import would be stale"
     return None
 
 
@@ -269,17 +310,19 @@ def check_live_code(measure: Any, name: str) -> None:
             ".py file, or pass cache=None")
     path = Path(os.path.realpath(source))
     module = getattr(fn, "__module__", None) or ""
-    checks: list[tuple[Mapping[str, Any], str, Path]] = []
+    checks: list[tuple[Mapping[str, Any], str, Path, bytes | None]] = []
     if isinstance(fn, types.FunctionType):
         # the function's own globals: a module imported again since holds other ones
-        checks.append(({fn.__qualname__: fn, **fn.__globals__}, module, path))
+        checks.append(({fn.__qualname__: fn, **fn.__globals__}, module, path,
+                       source_at_import(fn.__globals__, path)))
     for file, mod_name in user_module_names(measure).items():
         loaded = _loaded(file, mod_name)
         if loaded is not None and not (file == path and checks):
-            checks.append((vars(loaded), loaded.__name__, file))
-    for namespace, mod_name, file in checks:
+            checks.append((vars(loaded), loaded.__name__, file,
+                           source_at_import(vars(loaded), file)))
+    for namespace, mod_name, file, imported in checks:
         ours = mod_name == "specproof" or mod_name.startswith("specproof.")
-        what = _difference(namespace, mod_name, file, literals=not ours)
+        what = _difference(namespace, mod_name, file, literals=not ours, imported=imported)
         if what is not None:
             raise StaleCodeError(
                 f"{file.name} changed on disk since it was imported ({what}): the values "

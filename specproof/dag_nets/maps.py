@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy as np
@@ -14,7 +14,7 @@ from specproof._core import (
     as_array,
     as_vector,
 )
-from specproof.dag_nets.params import DEFAULT_MAX_MEMORY
+from specproof.dag_nets.params import DEFAULT_MAX_MEMORY, as_max_memory, format_bytes
 
 
 def require_finite(arr: np.ndarray, what: str) -> np.ndarray:
@@ -27,6 +27,25 @@ def require_finite(arr: np.ndarray, what: str) -> np.ndarray:
             f"{arr.dtype.name})"
         )
     return arr
+
+
+def scaled_linear(fn: Callable[[np.ndarray], np.ndarray], v: np.ndarray,
+                  what: str) -> np.ndarray:
+    """``fn(v)`` for a map ``fn`` linear in ``v``, computed as ``2^e fn(2^-e v)`` with
+    ``max |2^-e v| in [0.5, 1)``, and refused when not finite.
+
+    A large direction times a zero derivative (a saturated activation) is ``inf * 0 =
+    nan`` where the true product is finite; scaling by an exact power of two first keeps
+    the intermediates in range and changes no rounding (only the exponents move).
+    """
+    big = float(np.max(np.abs(v))) if v.size else 0.0
+    if big == 0.0 or not np.isfinite(big):
+        return require_finite(fn(v), what)
+    e = int(np.frexp(big)[1])
+    out = fn(np.ldexp(v, -e).astype(v.dtype, copy=False))
+    with np.errstate(over="ignore"):  # a product beyond the dtype's range is refused below
+        out = np.ldexp(out, e).astype(out.dtype, copy=False)
+    return require_finite(out, what)
 
 
 class MapsMixin:
@@ -165,8 +184,9 @@ class MapsMixin:
         X = self._batch(X)
         V = self._array(tangent, "tangent", lambda v: as_vector(v, self.n_params, "tangent"))
         A, Z = self._forward(w, X)
-        RA, _ = self._rforward(w, V, A, Z)
-        return RA[self.out_rows].T.copy()
+        require_finite(A[self.out_rows], "the outputs")
+        return scaled_linear(lambda t: self._rforward(w, t, A, Z)[0][self.out_rows].T.copy(),
+                             V, "the Jacobian-vector product")
 
     def jacobian(
         self,
@@ -174,12 +194,12 @@ class MapsMixin:
         output: Any = None,
         params: Any = None,
         preactivation: bool = False,
-        max_memory: int = DEFAULT_MAX_MEMORY,
+        max_memory: float | None = DEFAULT_MAX_MEMORY,
     ) -> np.ndarray:
         """Per-example gradients ``J[i] = df_t(x_i)/dw``, shape ``(n, n_params)``.
 
         Computed in chunks of examples; refuses (before any work) a Jacobian larger than
-        ``max_memory`` bytes, since :meth:`ntk` never needs it.
+        ``max_memory`` bytes (None: no limit), since :meth:`ntk` never needs it.
 
         Examples
         --------
@@ -190,13 +210,14 @@ class MapsMixin:
         >>> bool(np.allclose(J @ J.T, net.ntk(X)))
         True
         """
+        limit = as_max_memory(max_memory)
         w = self._params(params)
         X = self._batch(X)
         need = self.dtype.itemsize * X.shape[0] * self.n_params
-        if need > max_memory:
+        if need > limit:
             raise ResourceLimitError(
-                f"the Jacobian would take {need / 2**20:.0f} MiB (> max_memory="
-                f"{max_memory / 2**20:.0f} MiB); use ntk(), vjp() or jvp() instead, or raise "
+                f"the Jacobian would take {format_bytes(need)} (> max_memory="
+                f"{format_bytes(limit)}); use ntk(), vjp() or jvp() instead, or raise "
                 "max_memory"
             )
         row, pre = self._target(output, preactivation)

@@ -34,10 +34,12 @@ import networkx as nx
 import numpy as np
 from scipy.sparse.linalg import eigsh
 
-from specproof._core import ArgumentError, ComputationError, as_choice
+from specproof._core import ArgumentError, ComputationError, as_choice, did_you_mean
 from specproof.dag_nets.architectures import (
     ARCHITECTURES,
     DEPTHS,
+    GRAPH_SHA256,
+    GRAPHML_DATA,
     arch_spec,
     build_graph,
     freeze_graphml,
@@ -298,7 +300,17 @@ MEASURES: dict[str, Callable[[Mapping[str, Any], int], dict[str, Any]]] = {
 def _check(measure: str, config: Mapping[str, Any], widths: Sequence[int]) -> None:
     """:func:`~specproof.dag_nets.preflight.check_config`, then one output neuron: the
     Hessian measures would otherwise stop at their first point, advising an ``output=``
-    that no sweep has."""
+    that no sweep has. A key the measurement does not read is refused (a misspelt
+    ``activaton`` ran with erf, ``kernel`` on the hessian measure was ignored), with a
+    did-you-mean, as :func:`measurement_config` refuses it."""
+    allowed = {**DEFAULTS, **MEASURE_DEFAULTS[measure], "arch": None,
+               GRAPH_SHA256: None, GRAPHML_DATA: None}  # the last two: added by freeze
+    unknown = sorted(set(config) - set(allowed))
+    if unknown:
+        public = sorted(k for k in allowed if not k.startswith("_"))
+        hint = did_you_mean(str(unknown[0]), public)
+        raise ArgumentError(f"config has a key {unknown[0]!r} that measure {measure!r} does "
+                            f"not use{hint}; its keys: {public}")
     check_config(measure, config, widths)
     st = analyse(build_graph({**config, "width": min(widths)}))
     require_one_output(st.outputs, st.sizes, config["arch"])

@@ -55,7 +55,7 @@ class DagNet(NetworkCore):
         params: Any = None,
         preactivation: bool = False,
         chunk_size: int | None = None,
-        max_memory: int = DEFAULT_MAX_MEMORY,
+        max_memory: float | None = DEFAULT_MAX_MEMORY,
         progress: Callable[[int, int], None] | None = None,
     ) -> np.ndarray:
         return _ntk.ntk(self, X, X2, output, params, preactivation, chunk_size, max_memory,

@@ -21,7 +21,7 @@ import numpy as np
 
 from specproof._core import ResourceLimitError, as_int
 from specproof.dag_nets.maps import require_finite
-from specproof.dag_nets.params import DEFAULT_MAX_MEMORY
+from specproof.dag_nets.params import DEFAULT_MAX_MEMORY, as_max_memory
 
 if TYPE_CHECKING:
     from specproof.dag_nets.core import NetworkCore
@@ -44,7 +44,7 @@ def ntk(
     params: Any = None,
     preactivation: bool = False,
     chunk_size: int | None = None,
-    max_memory: int = DEFAULT_MAX_MEMORY,
+    max_memory: float | None = DEFAULT_MAX_MEMORY,
     progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
     """The empirical NTK ``K[i, j] = <df(x_i)/dw, df(x'_j)/dw>`` of one scalar output.
@@ -58,8 +58,9 @@ def ntk(
         Which output (or neuron) ``f`` is; required when there is more than one output.
     chunk_size : int, optional
         Inputs per chunk (default: 256).
-    max_memory : int
-        Bytes allowed for the cached per-input signals (beyond the kernel itself).
+    max_memory : float or None
+        Bytes allowed for the cached per-input signals (beyond the kernel itself); None
+        for no limit.
     progress : callable, optional
         Called as ``progress(done, total)`` after each block of the kernel (long kernels:
         10^4 inputs of a 3 x 1024 MLP is about 400 blocks).
@@ -79,6 +80,7 @@ def ntk(
     >>> bool(np.allclose(K, J @ J.T, rtol=1e-12, atol=0))
     True
     """
+    limit = as_max_memory(max_memory)
     w = net._params(params)
     X = net._batch(X)
     sym = X2 is None
@@ -103,7 +105,7 @@ def ntk(
     r1 = [(lo, min(n1, lo + c)) for lo in range(0, n1, c)]
     r2 = r1 if sym else [(lo, min(n2, lo + c)) for lo in range(0, n2, c)]
     per_input = 2 * item * net.n_neurons
-    keep = per_input * (n1 + (0 if sym else n2)) <= max_memory
+    keep = per_input * (n1 + (0 if sym else n2)) <= limit
     cache1: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     cache2: dict[int, tuple[np.ndarray, np.ndarray]] = cache1 if sym else {}
 

@@ -7,6 +7,7 @@ neuron ``i`` of ``u`` into neuron ``j`` of ``v``.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Hashable, Mapping
 from typing import Any
@@ -17,15 +18,34 @@ from specproof._core import (
     ArgumentError,
     ArgumentTypeError,
     ResourceLimitError,
+    as_float,
     as_generator,
     as_vector,
     did_you_mean,
     first_nonfinite,
 )
+from specproof.dag_nets.dtypes import cast_finite
 from specproof.dag_nets.engines import Block, make_block
 from specproof.dag_nets.errors import DtypeError, GraphError, WeightsError
 
 DEFAULT_MAX_MEMORY = 1 << 30
+
+
+def as_max_memory(value: Any) -> float:
+    """``max_memory`` (bytes) as a finite number ``>= 0``; None means no limit (``inf``).
+
+    A NaN compares false with every size, so it would let any allocation through; a
+    negative limit means nothing. Zero is allowed: :func:`~specproof.dag_nets.ntk.ntk`
+    then caches nothing (recomputes every block's signals).
+
+    Examples
+    --------
+    >>> as_max_memory(2**20), as_max_memory(None)
+    (1048576.0, inf)
+    """
+    if value is None:
+        return math.inf
+    return as_float(value, "max_memory (bytes, or None for no limit)", minimum=0.0)
 
 
 def physical_memory() -> int | None:
@@ -309,9 +329,12 @@ class ParamsMixin:
                 except DtypeError as exc:
                     raise WeightsError(str(exc)) from exc
                 try:
-                    a = np.asarray(arr, dtype=self.dtype)
+                    a64 = np.asarray(arr, dtype=np.float64)
                 except (TypeError, ValueError) as exc:
                     raise WeightsError(f"block {name} is not a numeric array: {exc}") from exc
+                # non-finite input is named below; a finite one the cast overflowed here
+                a = cast_finite(a64, self.dtype, f"block {name}", WeightsError) \
+                    if np.isfinite(a64).all() else a64
                 if a.shape != shape and not (a.shape == () and shape in ((1, 1), (1,))):
                     raise WeightsError(f"block {name} must have shape {shape}, got {a.shape}")
                 bad = ~np.isfinite(a)
@@ -328,7 +351,8 @@ class ParamsMixin:
         else:
             try:
                 self._same_dtype(values, "params")
-                self._w = as_vector(values, self.n_params, "params").astype(self.dtype)
+                self._w = cast_finite(as_vector(values, self.n_params, "params"),
+                                      self.dtype, "params").copy()
             except (ArgumentError, ArgumentTypeError) as exc:
                 raise WeightsError(str(exc)) from exc
         return self

@@ -93,7 +93,9 @@ def add_gram_product(K: np.ndarray, ga: ScaledGram, gy: ScaledGram) -> None:
     for g in (ga, gy):
         if g.e1 is not None:
             E += g.e1[:, None] + g.e2[None, :]
-    with np.errstate(over="ignore"):  # an overflowing entry is the caller's to report
+    # an overflowing entry is the caller's to report (require_finite); inf + -inf is nan
+    # there, so "invalid" is silenced too (it leaked a RuntimeWarning before the error)
+    with np.errstate(over="ignore", invalid="ignore"):
         K += np.ldexp(ga.G * gy.G, E)
 
 

@@ -192,6 +192,9 @@ class WidthSweep(Displayable):
         ------
         UnfittableError
             When a fitted value is zero or negative (it names the width and seed).
+        ArgumentError
+            When a width has a single point (a sweep with ``seeds=1``: nothing for the
+            bootstrap to resample).
         """
         ws, vals = self.widths, self.column(column)
         xs = ws if x == "width" else self.column(x)
@@ -200,6 +203,14 @@ class WidthSweep(Displayable):
         for name, arr in ((what, vals), (f"{x!r}", xs)):
             self._refuse_non_positive(name, arr, keep)
         xs, vals = xs[keep], vals[keep]
+        # the bootstrap resamples seeds within a width: one seed has nothing to resample,
+        # and the fit's own message names neither the sweep's seeds nor the cure
+        distinct, counts = np.unique(xs, return_counts=True)
+        if distinct.size and counts.min() < 2:
+            lone = distinct[np.argmin(counts)]
+            raise ArgumentError(
+                f"the slope's bootstrap interval resamples the seeds at each {x}, and "
+                f"{x} = {lone:g} has {counts.min()} point: sweep with seeds >= 2")
         return fit_loglog_bootstrap(xs, vals, confidence=confidence, n_boot=n_boot, seed=seed)
 
     def _refuse_non_positive(self, name: str, arr: np.ndarray, keep: np.ndarray) -> None:

@@ -115,6 +115,13 @@ def _flat(net, blocks: Mapping[str, Any], what: str, dtype: Any = float) -> np.n
     return np.concatenate(parts)
 
 
+def _norm(v: np.ndarray) -> float:
+    """The Frobenius norm without overflowing its squares (weights grown by a diverging
+    run are finite but ``sum(w**2)`` is not): ``max|v| * ||v / max|v|||``."""
+    big = float(np.max(np.abs(v))) if v.size else 0.0
+    return big * float(np.linalg.norm(v / big)) if big > 0.0 else 0.0
+
+
 def _kernel(net, X: np.ndarray, w: np.ndarray) -> np.ndarray:
     K = net.ntk(X, params=w)
     return np.asarray(K, dtype=float)
@@ -228,29 +235,46 @@ def train(
         rec = TrainingRecord(
             step=t,
             loss=loss,
-            ntk_change=float(np.linalg.norm(K - K0)) / k0_norm if k0_norm else math.inf,
-            weight_change=float(np.linalg.norm(w - w0)),
+            ntk_change=_norm(K - K0) / k0_norm if k0_norm else math.inf,
+            weight_change=_norm(w - w0),
             hessian_norm=h,
         )
         records.append(rec)
         say(f"step {t:>6}  loss {loss:.4e}  ntk change {rec.ntk_change:.3e}  "
             f"|w - w0| {rec.weight_change:.3e}" + ("" if h is None else f"  |H| {h:.3e}"))
 
+    def diverged(t: int, loss: float, cause: Exception | None = None) -> ComputationError:
+        why = f"loss {loss}" if cause is None else f"{cause}"
+        return ComputationError(
+            f"training diverged at step {t} ({why}); lr = {lr} against "
+            f"2 / lambda_max(K_0) = {2 / lam0 if lam0 > 0 else math.inf:.4g}"
+        )
+
     params_dict = net.params_dict(w) if optimizer is not None else None
     for t in range(steps + 1):
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
-            loss, g = net.loss_and_grad(X, Y, params=w)
+        if not np.all(np.isfinite(w)):  # the last step overflowed the weights
+            raise diverged(t, math.nan, ComputationError("the weights overflowed"))
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
+                loss, g = net.loss_and_grad(X, Y, params=w)
+        except ComputationError as exc:
+            if t == 0:  # the initial weights and inputs themselves: no training yet
+                raise
+            # an overflowed output or gradient mid-training is the divergence the docs
+            # name, not "inputs too large": the weights grew step by step
+            raise diverged(t, math.nan, exc) from exc
         if not math.isfinite(loss) or not np.all(np.isfinite(g)):
-            raise ComputationError(
-                f"training diverged at step {t} (loss {loss}); lr = {lr} against "
-                f"2 / lambda_max(K_0) = {2 / lam0 if lam0 > 0 else math.inf:.4g}"
-            )
+            raise diverged(t, loss)
         if t % record_every == 0 or t == steps:
-            record(t, loss)
+            try:
+                record(t, loss)
+            except ComputationError as exc:
+                raise diverged(t, loss, exc) from exc
         if t == steps:
             break
         if optimizer is None:
-            w = (w - lr * g).astype(dtype, copy=False)
+            with np.errstate(over="ignore", invalid="ignore"):  # refused at the loop's top
+                w = (w - lr * g).astype(dtype, copy=False)
         else:
             out = optimizer.step(params_dict, net.params_dict(g))
             if isinstance(out, Mapping):
