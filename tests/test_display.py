@@ -9,6 +9,7 @@ import pytest
 import specproof as sp
 import specproof.certificates as sc
 from specproof._core.display import Displayable, format_value, html_repr, text_repr
+from specproof.certificates.rational_text import directed_text
 from specproof.fitting import fit_loglog
 
 X = np.random.default_rng(0).standard_normal((12, 4))
@@ -69,7 +70,10 @@ def test_every_result_has_a_short_repr_and_an_html_table(results, name):
 def test_the_html_holds_the_key_values(results):
     b = results["NormBounds"]
     cells = _cells(b._repr_html_())
-    assert f"{b.lower:.7g}" in cells and f"{b.upper:.7g}" in cells and "sos4" in cells
+    # the bounds are shown rounded outward (lower down, upper up), not to nearest
+    lower = directed_text(b.lower, 7, up=False)
+    upper = directed_text(b.upper, 7, up=True)
+    assert lower in cells and upper in cells and "sos4" in cells
     cert = results["Certificate"]
     assert cert.short_statement in _cells(cert._repr_html_())
     chk = results["CheckResult"]

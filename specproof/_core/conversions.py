@@ -159,21 +159,35 @@ def as_matrix(X: Any, name: str = "X", allow_empty: bool = False) -> np.ndarray:
 def _to_float64(arr: np.ndarray, name: str) -> np.ndarray:
     """``arr`` in float64, refusing extended-precision values the cast would change in kind.
 
-    A ``longdouble`` entry of 2^-13000 became 0 (a "certified" norm bound of 0 for a nonzero
-    matrix) and 1e5000 became inf; relative rounding (2^-53) is covered by every bound's
-    slack, flushing to zero and overflowing are not.
+    Every bound computed from float64 data allows for a *relative* rounding of the data
+    (2^-53), which is what the cast does to a value of normal float64 size. It refuses:
+
+    * an entry that overflows (1e5000 became inf);
+    * an inexact entry below the smallest normal float64 (2^-1022): there the cast
+      rounds by an *absolute* amount up to 2^-1075, a third of 1.5 * 2^-1074 (which became
+      2^-1073), so a "lower bound" came out above the true norm. 2^-13000 became 0, a
+      certified bound of 0 for a nonzero matrix. Tiny entries float64 holds exactly
+      (subnormal multiples of 2^-1074) are kept: nothing is rounded.
     """
-    with np.errstate(over="ignore"):  # an overflow is named below (or inf was given)
+    with np.errstate(over="ignore", under="ignore"):  # named below (or inf was given)
         out = arr.astype(np.float64, copy=False)
     if arr.dtype.kind == "f" and arr.dtype.itemsize > 8:
-        with np.errstate(over="ignore", under="ignore"):
-            lost = (out == 0) & (arr != 0) | ~np.isfinite(out) & np.isfinite(arr)
-        if lost.any():
-            idx = tuple(int(i) for i in np.argwhere(lost)[0])
-            raise ArgumentError(
-                f"{name} has the entry {arr[idx]!r} at index {idx}, which float64 cannot "
-                f"hold (it would become {out[idx]!r}); the bounds are computed in float64: "
-                "scale the matrix by a power of two first")
+        tiny = np.asarray(np.finfo(np.float64).tiny, dtype=arr.dtype)  # 2^-1022
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            overflow = ~np.isfinite(out) & np.isfinite(arr)
+            # compared in the wide type: out converts back exactly
+            rounded_tiny = (np.abs(arr) < tiny) & (out.astype(arr.dtype) != arr)
+        for lost, why in ((overflow, ""), (rounded_tiny, (
+                ": it lies below the smallest normal float64 2^-1022, where float64 "
+                "rounds by an absolute amount (up to 2^-1075) that the bounds' relative "
+                "slack does not cover"))):
+            if lost.any():
+                idx = tuple(int(i) for i in np.argwhere(lost)[0])
+                raise ArgumentError(
+                    f"{name} has the entry {arr[idx]!r} at index {idx}, which float64 "
+                    f"cannot hold (it would become {out[idx]!r}){why}; the bounds are "
+                    f"computed in float64: scale {name} by a power of two first (e.g. "
+                    f"np.ldexp({name}, k)) and the results back by 2^-k")
     return out
 
 

@@ -9,12 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentError, as_choice, as_matrix
+from specproof._core import ArgumentError, as_choice, as_flag, as_matrix
 from specproof.certificates.baseline import flattening_too_long, spectral_baseline
-from specproof.certificates.bounds import NormBounds
+from specproof.certificates.bounds import NormBounds, zero_bounds
 from specproof.certificates.check_numeric import gram_margin
 from specproof.certificates.constants import ETA, UNIT
-from specproof.certificates.epsnet import epsnet_two_to_q
+from specproof.certificates.epsnet import as_eps, epsnet_two_to_q
 from specproof.certificates.power import DEFAULT_RESTARTS, power_method
 from specproof.certificates.rigorous import (
     lq_ratio_bounds,
@@ -32,7 +32,7 @@ from specproof.certificates.sos import (
     full_moment_matrix,
     solve_sos,
 )
-from specproof.certificates.validation import as_q, as_solver
+from specproof.certificates.validation import as_even_q, as_q, as_solver
 
 METHODS: tuple[str, ...] = ("auto", "power", "baseline", "sos", "epsnet", "exact")
 # Gram basis size up to which method="auto" also runs SoS, about a second at most
@@ -138,8 +138,12 @@ def sos_two_to_q(
     (1.0, 1.0, 'sos4')
     """
     X = as_matrix(X)
+    q = as_even_q(q, max_q=MAX_SOS_Q)
+    polish = as_flag(polish, "polish", "True: run the power method from the rounded vector")
+    accept_inaccurate = as_flag(accept_inaccurate, "accept_inaccurate",
+                                "True: use a solve the solver calls inaccurate")
     if not np.any(X):
-        return _zero_bounds(X, float(q), "sos")
+        return zero_bounds(X.shape[1], float(q))
     Xs, e = pow2_scale(X)
     res = solve_sos(Xs, q, solver=solver, accept_inaccurate=accept_inaccurate)
     _, w = sos_rounding(Xs, res)
@@ -191,12 +195,6 @@ def in_user_units(res: SoSResult, e: int) -> SoSResult:
                    lam=scaled[2] if res.lam is not None else None, scale_exponent=e)
 
 
-def _zero_bounds(X: np.ndarray, q: float, how: str) -> NormBounds:
-    """``X = 0``: the norm is exactly 0 (every method agrees)."""
-    w = np.eye(X.shape[1])[0]
-    return NormBounds(q, 0.0, w, 0.0, "zero-matrix", "zero-matrix", None)
-
-
 def two_to_q(
     X: Any,
     q: Any = 4,
@@ -240,8 +238,8 @@ def two_to_q(
         Conic solver for SoS; ``"auto"`` (default) picks Clarabel where it is cheap and SCS
         beyond (:mod:`specproof.certificates.solver_choice`, the choice is in
         ``certificate.choice``).
-    eps : float
-        Net radius for ``"epsnet"``.
+    eps : float in (0, 1)
+        Net radius for ``"epsnet"`` (checked with every method; used by ``"epsnet"`` only).
 
     Returns
     -------
@@ -251,8 +249,11 @@ def two_to_q(
     --------
     >>> X = np.array([[1.0, 1.0], [1.0, -1.0]])    # Hadamard: sqrt(d) for every q
     >>> b = two_to_q(X, q=4)
-    >>> round(b.lower, 10), round(b.upper, 6), b.upper_method
-    (1.4142135624, 1.414214, 'spectral-2to2')
+    >>> b                       # printed bounds are rounded outward: lower down, upper up
+    NormBounds(q=4, lower=1.414213562, upper=1.414213563, ratio=1, \
+upper_method='spectral-2to2', lower_method='power')
+    >>> Fraction(b.lower) ** 2 <= 2 <= Fraction(b.upper) ** 2   # exact: brackets sqrt(2)
+    True
     >>> two_to_q(X, q="inf").upper_method
     'exact-max-row'
     """
@@ -260,11 +261,12 @@ def two_to_q(
     q = as_q(q)
     method = as_choice(method, METHODS, "method")
     solver = as_solver(solver)
+    eps = as_eps(eps)  # checked whatever the method: a typo is not silently ignored
     d = X.shape[1]
     if method == "epsnet":
         return epsnet_two_to_q(X, q, eps)
     if not np.any(X):
-        return _zero_bounds(X, q, method)
+        return zero_bounds(d, q)
     if method == "exact" or (method == "auto" and (q == 2 or math.isinf(q))):
         return _exact(X, q)
     if method == "sos":

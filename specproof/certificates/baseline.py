@@ -28,8 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentError, ResourceLimitError, as_matrix
+from specproof._core import ArgumentError, ResourceLimitError, as_flag, as_matrix
 from specproof.certificates.constants import ETA, POW_ULPS, UNIT
+from specproof.certificates.rational_text import directed_text
 from specproof.certificates.rigorous import (
     _ldexp,
     gamma,
@@ -77,9 +78,12 @@ class BaselineResult:
         return math.isfinite(self.upper)
 
     def __repr__(self) -> str:
+        # lambda_max is an estimate (to nearest); the bounds are rounded outward: to
+        # nearest, upper=1.414213562 was shown for sqrt(2) = 1.41421356237...
         return (
             f"BaselineResult(q={self.q}, lambda_max={self.lambda_max:.10g}, "
-            f"upper={self.upper:.10g}, lower={self.lower:.10g})"
+            f"upper={directed_text(self.upper, 10, up=True)}, "
+            f"lower={directed_text(self.lower, 10, up=False)})"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -249,6 +253,8 @@ def spectral_baseline(X: Any, q: int = 4, symmetrise: bool = True) -> BaselineRe
     """
     X = as_matrix(X)
     q = as_even_q(q)
+    symmetrise = as_flag(symmetrise, "symmetrise",
+                         "True: symmetrise the reshaped eigenvector, as the bound assumes")
     Xs, e = pow2_scale(X)
     lam, w, lam_upper = _flattening_scaled(Xs, q, 1600, 0)
     d = X.shape[1]

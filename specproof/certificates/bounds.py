@@ -30,10 +30,12 @@ class NormBounds(Displayable):
     q : float
         The exponent (``math.inf`` for the max-row-norm case).
     lower : float
-        A lower bound on ``||X||_{2->q}`` (the norm itself, not its q-th power). It is the
-        exact value ``||X witness||_q``, so it is a bound whatever method found it.
+        A certified lower bound on ``||X||_{2->q}`` (the norm itself, not its q-th power):
+        at most ``||X witness||_q / ||witness||_2`` in exact arithmetic, with the rounding
+        error of that evaluation subtracted (a few ulps below the value), so it is a bound
+        whatever method found the witness.
     witness : ndarray
-        A unit vector attaining ``lower``.
+        The (float, nearly unit) vector whose value certifies ``lower``.
     upper : float
         An upper bound on ``||X||_{2->q}``.
     upper_method : str
@@ -85,7 +87,10 @@ class NormBounds(Displayable):
         return self.upper - self.lower
 
     def _display_items(self) -> list[tuple[str, Any]]:
-        return [("q", self.q), ("lower", self.lower), ("upper", self.upper),
+        # the bounds as directed text (lower down, upper up): to nearest, a shown upper
+        # bound fell below the norm (1.234567 for 1.23456749...)
+        return [("q", self.q), ("lower", directed_text(self.lower, 7, up=False)),
+                ("upper", directed_text(self.upper, 7, up=True)),
                 ("ratio", self.ratio), ("upper_method", self.upper_method),
                 ("lower_method", self.lower_method), ("witness", self.witness),
                 ("certificate", self.certificate)]
@@ -111,3 +116,19 @@ class NormBounds(Displayable):
             "lower_method": self.lower_method,
             "certificate": _cert_dict(self.certificate),
         }
+
+
+def zero_bounds(d: int, q: float) -> NormBounds:
+    """The exact bracket ``0 <= ||0||_{2->q} <= 0`` for a zero matrix with ``d`` columns.
+
+    Every method answers this before computing (a net or a solver would add its error
+    terms to 0: ``upper = 5e-177``, ratio inf, for a norm known exactly).
+
+    Examples
+    --------
+    >>> b = zero_bounds(3, 4.0)
+    >>> b.lower, b.upper, b.ratio, b.upper_method
+    (0.0, 0.0, 1.0, 'zero-matrix')
+    """
+    w = np.eye(d)[0]
+    return NormBounds(q, 0.0, w, 0.0, "zero-matrix", "zero-matrix", None)

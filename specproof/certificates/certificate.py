@@ -160,9 +160,12 @@ class Certificate(Displayable):
         return self.gram_rational is not None
 
     def _display_items(self) -> list[tuple[str, Any]]:
-        # the HTML table (the text repr is the class's own): what is proved, and by what
+        # the HTML table (the text repr is the class's own): what is proved, and by what.
+        # C is an upper bound: shown rounded up (float(C) at 7 digits rounded to nearest,
+        # below C half the time; and it overflowed for C past the float range)
         prov = self.provenance or {}
-        return [("statement", self.short_statement), ("C", float(self.C)),
+        return [("statement", self.short_statement),
+                ("C", approximate(self.C, 7, round_up=True)),
                 ("X", self.X), ("basis size", len(self.basis)), ("exact", self.exact),
                 ("solver", prov.get("solver") or prov.get("construction")),
                 ("date", prov.get("date"))]

@@ -41,6 +41,8 @@ from specproof.certificates.certificate import Certificate, float_copies
 from specproof.certificates.certify_inputs import (
     _check_size,
     _versions,
+    as_bits_range,
+    as_data_bits,
     estimate_certify_bytes,
     rationalize,
     round_up_decimal,
@@ -191,6 +193,8 @@ def certify(
     solver = as_solver(solver)
     if not isinstance(exact, bool):
         raise ArgumentTypeError(f"exact must be a bool, got {type(exact).__name__}")
+    data_bits = as_data_bits(data_bits)  # False would round X to integers: refused
+    bits, max_bits = as_bits_range(bits, max_bits)
     shape = np.shape(X)
     if len(shape) == 2 and 0 not in shape:
         _check_size(int(shape[0]), int(shape[1]), q, exact)  # before building anything
@@ -301,8 +305,6 @@ def _certify_scaled(Xr, q: int, exact: bool, solver: str, delta, bits, max_bits,
                                   and math.isfinite(float(delta))):
         raise ArgumentError("delta must be None or a positive finite number (a tight C "
                             f"cannot be rounded), got {delta!r}")
-    if bits is not None and (not isinstance(bits, int) or bits < 1):
-        raise ArgumentError(f"bits must be a positive integer or None, got {bits!r}")
     Xcopy = float_copies(Xr)  # entries in [-1, 1]: never overflow
     Xf = np.where(np.isnan(Xcopy), 0.0, Xcopy)  # below 2^-1074: the solver may ignore it
     n, d = Xf.shape

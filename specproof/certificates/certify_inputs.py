@@ -14,7 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentError, ArgumentTypeError, ResourceLimitError, versions
+from specproof._core import (
+    ArgumentError,
+    ArgumentTypeError,
+    ResourceLimitError,
+    as_int,
+    versions,
+)
 from specproof._core.files import writable_target
 from specproof._core.version import __version__
 
@@ -45,9 +51,7 @@ def rationalize(X: Any, data_bits: int | None = None) -> tuple[tuple[Fraction, .
     arr = np.asarray(X, dtype=object)
     if arr.ndim != 2 or 0 in arr.shape:
         raise ArgumentError(f"X must be a non-empty 2-D array, got shape {arr.shape}")
-    if data_bits is not None and (not isinstance(data_bits, int) or data_bits < 0):
-        raise ArgumentError(
-            f"data_bits must be a non-negative integer or None, got {data_bits!r}")
+    data_bits = as_data_bits(data_bits)
     rows = []
     for i, row in enumerate(arr):
         out = []
@@ -71,6 +75,54 @@ def rationalize(X: Any, data_bits: int | None = None) -> tuple[tuple[Fraction, .
             out.append(r)
         rows.append(tuple(out))
     return tuple(rows)
+
+
+def as_data_bits(data_bits: Any) -> int | None:
+    """``data_bits`` as a non-negative Python int, or None.
+
+    A bool is refused: ``data_bits=False`` read as 0 rounded every entry to an integer
+    (a certificate about another matrix, its ``C`` below the user's norm), and True as 1.
+    Numpy integers are accepted (and written to the provenance as a plain int).
+
+    Examples
+    --------
+    >>> as_data_bits(np.int64(16)), as_data_bits(None)
+    (16, None)
+    >>> as_data_bits(False)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentTypeError: data_bits must be ... got False ...
+    """
+    if data_bits is None:
+        return None
+    if isinstance(data_bits, (bool, np.bool_)):
+        raise ArgumentTypeError(
+            f"data_bits must be a non-negative integer or None, got {data_bits!r} (None "
+            "keeps the data exact; an integer k rounds each float entry to a multiple of "
+            "2^-k)")
+    return as_int(data_bits, "data_bits", minimum=0)
+
+
+def as_bits_range(bits: Any, max_bits: Any) -> tuple[int | None, int]:
+    """``bits`` (None or an int >= 1) and ``max_bits`` (an int >= 1) as Python ints.
+
+    Examples
+    --------
+    >>> as_bits_range(None, np.int64(64))
+    (None, 64)
+    >>> as_bits_range(None, -1)
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentError: max_bits must be >= 1, got -1
+    """
+    if bits is not None:
+        if isinstance(bits, (bool, np.bool_)) or not isinstance(bits, (int, np.integer)):
+            raise ArgumentTypeError(
+                f"bits must be a positive integer or None, got {bits!r}")
+        if bits < 1:
+            raise ArgumentError(f"bits must be a positive integer or None, got {bits!r}")
+        bits = int(bits)
+    return bits, as_int(max_bits, "max_bits", minimum=1)
 
 
 C_DIGITS = 12

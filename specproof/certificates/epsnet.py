@@ -36,8 +36,8 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentError, ResourceLimitError, as_matrix
-from specproof.certificates.bounds import NormBounds
+from specproof._core import ArgumentError, ResourceLimitError, as_float, as_int, as_matrix
+from specproof.certificates.bounds import NormBounds, zero_bounds
 from specproof.certificates.constants import ETA, UNIT
 from specproof.certificates.rigorous import (
     _lq_with_error,
@@ -76,6 +76,25 @@ class EpsNetCertificate:
             "covering_radius": self.covering_radius,
             "bound": "||X||_{2->q} <= max_net ||Xu||_q / (1 - eps)",
         }
+
+
+def as_eps(eps: Any) -> float:
+    """The net radius ``eps`` as a float in ``(0, 1)``; bools and text are refused
+    (``eps=True`` was read as 1.0, ``"0.1"`` as 0.1).
+
+    Examples
+    --------
+    >>> as_eps(0.25)
+    0.25
+    >>> as_eps(1)
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentError: eps must lie in (0, 1), got 1.0
+    """
+    value = as_float(eps, "eps")
+    if not 0.0 < value < 1.0:
+        raise ArgumentError(f"eps must lie in (0, 1), got {value}")
+    return value
 
 
 def sphere_net(d: int, eps: float) -> tuple[np.ndarray, int, float]:
@@ -129,7 +148,8 @@ def epsnet_two_to_q(X: Any, q: Any = 4, eps: float = 0.01, max_d: int = 3) -> No
     -------
     NormBounds
         ``lower`` = best net point (its witness), ``upper = lower/(1-eps)``,
-        ``upper_method = "epsnet"``, certificate an :class:`EpsNetCertificate`.
+        ``upper_method = "epsnet"``, certificate an :class:`EpsNetCertificate`; for
+        ``X = 0``, ``lower = upper = 0`` exactly (``upper_method = "zero-matrix"``).
 
     Examples
     --------
@@ -139,10 +159,11 @@ def epsnet_two_to_q(X: Any, q: Any = 4, eps: float = 0.01, max_d: int = 3) -> No
     """
     X = as_matrix(X)
     q = as_q(q)
-    eps = float(eps)
-    if not (0.0 < eps < 1.0):
-        raise ArgumentError(f"eps must lie in (0, 1), got {eps}")
+    eps = as_eps(eps)
+    max_d = as_int(max_d, "max_d", minimum=1)
     n, d = X.shape
+    if not np.any(X):  # the norm is 0 exactly, whatever the net's size would be
+        return zero_bounds(d, q)
     if d > max_d:
         raise ArgumentError(f"epsnet_two_to_q needs d <= {max_d} columns, got d = {d}")
     P, m, radius = sphere_net(d, eps)

@@ -19,7 +19,16 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentError, as_generator, as_int, as_matrix, as_vector
+from specproof._core import (
+    ArgumentError,
+    as_flag,
+    as_float,
+    as_generator,
+    as_int,
+    as_matrix,
+    as_vector,
+)
+from specproof.certificates.rational_text import directed_text
 from specproof.certificates.rigorous import _ldexp, lq_ratio_bounds, pow2_scale
 from specproof.certificates.rounding import lq_norms
 from specproof.certificates.validation import as_q
@@ -45,7 +54,7 @@ class PowerResult:
     Examples
     --------
     >>> power_method(np.eye(3), q=4)
-    PowerResult(q=4, value=1, lower=1, starts=24, iterations=7, converged=True)
+    PowerResult(q=4, value=1, lower=0.9999999999999, starts=24, iterations=7, converged=True)
     """
 
     q: float
@@ -60,7 +69,10 @@ class PowerResult:
     def __repr__(self) -> str:
         q = "inf" if math.isinf(self.q) else f"{self.q:g}"
         return (
-            f"PowerResult(q={q}, value={self.value:.12g}, lower={self.lower:.13g}, "
+            # value is an estimate (to nearest); lower a certified bound (rounded down:
+            # to nearest, 1.234567890124 was shown for a norm of 1.23456789012358)
+            f"PowerResult(q={q}, value={self.value:.12g}, "
+            f"lower={directed_text(self.lower, 13, up=False)}, "
             f"starts={self.starts}, "
             f"iterations={self.iterations}, converged={self.converged})"
         )
@@ -181,6 +193,17 @@ def power_iterations(
     return V, vals, it, converged, np.array(history)
 
 
+def _unit_start(u: np.ndarray) -> np.ndarray:
+    """``u / ||u||_2``, scaled by a power of two first (largest entry in ``[1/2, 1)``):
+    the norm of ``[1e-200, 0]`` underflowed to 0 ("v0 must be non-zero") and that of
+    ``[1e308, 1e308]`` overflowed to inf (a zero start)."""
+    big = float(np.max(np.abs(u)))
+    if big == 0:
+        raise ArgumentError("v0 must be non-zero, got the zero vector")
+    u = np.ldexp(u, -int(np.frexp(big)[1]))  # exact for every entry not far below big
+    return u / np.linalg.norm(u)
+
+
 def power_method(
     X: Any,
     q: Any = 4,
@@ -205,16 +228,17 @@ def power_method(
     seed : int, Generator or None
         Seeds the random starts.
     max_iter : int
-        Iteration cap per start.
+        Iteration cap per start (>= 0; 0 evaluates the starts only).
     tol : float
-        A start stops when its objective improves by a relative amount <= tol.
+        A start stops when its objective improves by a relative amount <= tol (>= 0).
     prune_after : int or None
         After this many iterations, starts more than 1% below the best are dropped
         (None: run every start to convergence).
     row_starts : int
         How many of the largest rows of X (normalised) are used as starts.
     v0 : array_like (d,), optional
-        One extra start (e.g. a rounded SoS vector to polish).
+        One extra start (e.g. a rounded SoS vector to polish); non-zero, of any size
+        (it is scaled by a power of two before it is normalised).
     keep_history : bool
         Keep the per-iteration objective of every start (for the monotonicity check).
 
@@ -235,6 +259,12 @@ def power_method(
     X = as_matrix(X)
     q = as_q(q)
     restarts = as_int(restarts, "restarts", minimum=0)
+    max_iter = as_int(max_iter, "max_iter", minimum=0)
+    tol = as_float(tol, "tol", minimum=0.0)  # NaN stopped nothing: every start ran max_iter
+    if prune_after is not None:
+        prune_after = as_int(prune_after, "prune_after", minimum=0)
+    row_starts = as_int(row_starts, "row_starts", minimum=0)
+    keep_history = as_flag(keep_history, "keep_history")
     n, d = X.shape
     X0 = X
     X, e = pow2_scale(X0)
@@ -246,11 +276,7 @@ def power_method(
                            lower=float(lq_ratio_bounds(X0, w, q)[0][0]))
     V = default_starts(X, restarts, seed, row_starts)
     if v0 is not None:
-        u = as_vector(v0, d, name="v0")
-        nu = np.linalg.norm(u)
-        if nu == 0:
-            raise ArgumentError("v0 must be non-zero")
-        V = np.column_stack([u / nu, V])
+        V = np.column_stack([_unit_start(as_vector(v0, d, name="v0")), V])
     V, vals, it, converged, hist = power_iterations(
         X, q, V, max_iter=max_iter, tol=tol, prune_after=prune_after
     )

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sps
 
-from specproof._core import as_matrix
+from specproof._core import as_flag, as_matrix
 from specproof.certificates.conic import (
     SolverError,
     coefficient_matrix,
@@ -130,6 +130,9 @@ def _solve(
     Returns ``(s, G, y, status)`` with ``y`` the equality multipliers (None for cvxpy's
     margin problem, which needs none).
     """
+    # "no" is truthy: it would accept an inaccurate solve the caller meant to refuse
+    accept_inaccurate = as_flag(accept_inaccurate, "accept_inaccurate",
+                                "True: use a solve the solver calls inaccurate")
     N, m, solver = prob.N, prob.m, prob.solver
     if prob.backend == "direct":
         B = coefficient_matrix(prob.pair_rows, m, N, solver)

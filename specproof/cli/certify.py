@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 
@@ -46,13 +47,19 @@ def add_certify(sub) -> None:
 
 
 def q_argument(text: str) -> int | str:
-    """``--q`` as an int when it is one; anything else goes to ``certify`` as given, whose
-    check words every refusal alike (``inf``, ``-4``, ``3``: "an even integer >= 2 and
-    <= 6")."""
+    """``--q`` as an int when it is one, integral float text included (``4.0``, ``4e0``:
+    ``certify(q=4.0)`` accepts them too); anything else goes to ``certify`` as given,
+    whose check words every refusal alike (``inf``, ``-4``, ``3``: "an even integer >= 2
+    and <= 6")."""
     try:
         return int(text)
     except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
         return text
+    return int(value) if math.isfinite(value) and value == int(value) else text
 
 
 def add_check(sub) -> None:
