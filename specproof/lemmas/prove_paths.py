@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from itertools import combinations_with_replacement
 from typing import Any
@@ -196,6 +197,41 @@ def _diagonal_proof(st: Any, text: str, p: dict, t0: float,
                   check_message=verdict.message, details={"tried": list(tried)})
 
 
+def _constant_set_aside(p: Poly, n: int, degree: int | None, solver: str, bits: int | None,
+                        tried: list[str]) -> Success | None:
+    """``p = q + c`` with a constant ``c > 0``: a plain SoS proof of ``q >= 0``, with ``c``
+    added to the Gram entry of the monomial 1 (or as a block ``[c]`` of its own).
+
+    Tried on all of R^n after the search failed: ``x**2 + y**2 >= 2*x*y - 1e-300`` stayed
+    UNDECIDED, the solver lost in the scale of the tiny constant, though ``(x - y)^2`` is a
+    square. Adding ``c >= 0`` to a diagonal entry keeps the Gram matrix PSD, exactly.
+    """
+    zero = (0,) * n
+    c = Fraction(p.get(zero, 0))
+    if c <= 0 or not any(v for e, v in p.items() if e != zero):
+        return None
+    q = {e: v for e, v in p.items() if e != zero and v}
+    found = _global(q, n, "none", 0, degree, solver, bits, tried,
+                    " (its positive constant set aside)")
+    if found is None or found.power or not found.attempt.terms:
+        return None
+    a, term = found.attempt, found.attempt.terms[0]
+    for b, basis in enumerate(term.blocks):
+        if zero in basis:
+            i = list(basis).index(zero)
+            rows = [list(r) for r in a.grams[0][b]]
+            rows[i][i] += c
+            a.grams[0][b] = rows
+            break
+    else:
+        term.blocks.append([zero])
+        a.grams[0].append([[c]])
+    shown = str(c) if len(str(c)) <= 24 else \
+        format(Decimal(c.numerator) / Decimal(c.denominator), ".3g")
+    return Success(a, p, Fraction(0), 0, found.method, found.free,
+                   f"{found.note}; the constant {shown} added to the Gram entry of 1")
+
+
 def run_paths(st: Any, text: str, t0: float, *, degree: int | None, multiplier: str,
               solver: str, max_power: int, generators: str,
               bits: int | None, progress: bool = False) -> Proved | Undecided:
@@ -249,6 +285,7 @@ def run_paths(st: Any, text: str, t0: float, *, degree: int | None, multiplier: 
         diagonal = _diagonal_proof(st, text, p, t0, tried)
         if diagonal is not None:
             return diagonal
+        found = _constant_set_aside(p, n, degree, solver, bits, tried)
     if found is None:
         if not tried:  # say why, rather than "tried " with nothing after it
             tried.append(f"no attempt fits degree={degree}, multiplier={multiplier!r}, "
