@@ -322,7 +322,7 @@ def reshape_times_k(ctx, kernel_sizes: list[int], per_size: int, c_max: int, n: 
     "lin-sn-gan.power-iteration-converges",
     paper=PAPER_KEY,
     kind="numerical",
-    statement=r"SN's power iteration with a persistent $u$ (torch: 15 iterations at "
+    statement=r"SN's power iteration with a persistent $u$ (torch: 16 iterations at "
               r"registration, then one per training step) converges to the exact $\sigma$ of "
               r"the reshaped weight.",
     labels={

@@ -45,18 +45,21 @@ def test_update_order_and_sigma():
     assert np.abs(v_alt - power_iteration(W, u0, v0, 1)[1]).max() > 1e-3
 
 
-def test_registration_runs_fifteen_iterations():
+@pytest.mark.parametrize("n_iter", [1, 3])
+def test_registration_runs_fifteen_plus_one_forward_of_iterations(n_iter):
+    # torch's spectral_norm: 15 in the constructor, then the forward registration runs
     rng = np.random.default_rng(1)
     W = rng.standard_normal((6, 4))
     u0, v0 = rng.standard_normal(6), rng.standard_normal(4)
-    sn = PowerIterationSN(W, u=u0, v=v0)
-    u, v, _ = _torch_step_reference(W, u0 / np.linalg.norm(u0), v0 / np.linalg.norm(v0), 15)
+    sn = PowerIterationSN(W, u=u0, v=v0, n_power_iterations=n_iter)
+    u, v, _ = _torch_step_reference(W, u0 / np.linalg.norm(u0), v0 / np.linalg.norm(v0),
+                                    15 + n_iter)
     assert np.abs(sn.u - u).max() < 1e-15 and np.abs(sn.v - v).max() < 1e-15
     # each training call: n_power_iterations more; eval: none
     sn(W, training=False)
     assert np.abs(sn.u - u).max() < 1e-15
     Wn = sn(W)
-    u, v, s = _torch_step_reference(W, u, v, 1)
+    u, v, s = _torch_step_reference(W, u, v, n_iter)
     assert abs(sn.sigma - s) < 1e-13
     assert np.abs(Wn - W / s).max() < 1e-15
 

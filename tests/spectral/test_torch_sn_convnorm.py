@@ -52,9 +52,36 @@ def test_registration_matches_torch_internal_module():
     Wm = W.flatten(1)
     u0 = Wm.new_empty(Wm.shape[0]).normal_(0, 1)
     v0 = Wm.new_empty(Wm.shape[1]).normal_(0, 1)
-    sn = PowerIterationSN(W.numpy(), u=u0.numpy(), v=v0.numpy())
+    sn = PowerIterationSN(W.numpy(), u=u0.numpy(), v=v0.numpy(), init_iterations=15)
     assert np.abs(sn_t._u.numpy() - sn.u).max() < 1e-13
     assert np.abs(sn_t(W).numpy() - sn(W.numpy())).max() < 1e-13
+
+
+@pytest.mark.parametrize("n_iter", [1, 2, 3])
+def test_the_default_registration_matches_spectral_norm(n_iter):
+    """spectral_norm() runs 15 + n_power_iterations iterations before its first step: 15
+    in the constructor, then one training forward when the parametrization is registered
+    (the default of 15 left u one step behind torch's, 4e-5 apart)."""
+    from torch.nn.utils.parametrizations import spectral_norm
+
+    W = torch.randn(10, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    m = torch.nn.Linear(6, 10, bias=False).double()
+    m.weight.data = W.clone()
+    torch.manual_seed(5)
+    u0 = W.new_empty(10).normal_(0, 1)
+    v0 = W.new_empty(6).normal_(0, 1)
+    torch.manual_seed(5)  # the constructor draws the same u0, v0
+    spectral_norm(m, "weight", n_power_iterations=n_iter)
+    sn_t = m.parametrizations.weight[0]
+    sn = PowerIterationSN(W.numpy(), n_power_iterations=n_iter, u=u0.numpy(), v=v0.numpy())
+    assert np.abs(sn_t._u.numpy() - sn.u).max() < 1e-14
+    behind = PowerIterationSN(W.numpy(), n_power_iterations=n_iter, u=u0.numpy(),
+                              v=v0.numpy(), init_iterations=15)
+    assert np.abs(sn_t._u.numpy() - behind.u).max() > 1e-6  # the old default: a step off
+    for _ in range(3):  # and step for step after it
+        wt = m.weight.detach().numpy()
+        assert np.abs(wt - sn(W.numpy())).max() < 1e-13
+        assert np.abs(sn_t._u.numpy() - sn.u).max() < 1e-14
 
 
 def _official_forward(x, K, stride, padding, aw, ab, V=None):
