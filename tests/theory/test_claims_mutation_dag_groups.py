@@ -41,8 +41,21 @@ def _no_point_cache(monkeypatch):
     monkeypatch.delenv("SPECPROOF_SWEEP_CACHE", raising=False)
 
 
+# the mutants are caught by the central-difference pins, which do not depend on the
+# sweep's size: the small sweeps of the earlier quick profiles keep these runs short (the
+# quick profiles grew so that a true statement passes at every run seed)
+_SMALL = {
+    "zhu-dag.hessian-scaling": {"widths": [16, 32, 64, 128], "seeds": 3},
+    "zhu-dag.linearization": {"widths": [16, 32, 64, 128], "seeds": 3},
+    "zhu-dag.ntk-limit": {"widths": {"mlp": [32, 64, 128, 256, 512],
+                                     "resnet": [32, 64, 128, 256, 512],
+                                     "densenet": [32, 64, 128, 256, 512],
+                                     "random": [32, 64, 128, 256]}, "n_inputs": 6},
+}
+
+
 def _run(claim_id):
-    return run_claim(claim_id, profile="quick", seed=0)
+    return run_claim(claim_id, profile="quick", seed=0, overrides=_SMALL.get(claim_id))
 
 
 def _slopes_in_band(result) -> bool:

@@ -28,7 +28,10 @@ FLAT = -0.2
         "interval": r"95% interval of $\hat\alpha$",
     },
     profiles={
-        "quick": {"widths": [16, 32, 64, 128], "seeds": 3, "bottleneck": 4},
+        # 64...512 and 8 seeds (REFERENCES: fewer is noise): over 16...128 with 3 seeds the
+        # interval reached -0.445, near the -1/2 it must exclude; here the slope stayed in
+        # -0.02...0.08 over run seeds 0-7
+        "quick": {"widths": [64, 128, 256, 512], "seeds": 8, "bottleneck": 4},
         "paper": {"widths": [64, 128, 256, 512, 1024], "seeds": 8, "bottleneck": 8},
     },
 )
@@ -43,12 +46,15 @@ def bottleneck(ctx, widths, seeds: int, bottleneck: int, without: bool = False):
                               reference_slope=0.0, reference_label="slope 0 (no decay)")
     fit = fits[arch]
     return ctx.evidence(
-        holds=fit.slope >= FLAT,
+        # the point alone let an interval reaching -0.33 pass; the interval must also
+        # rule out the decay like 1/sqrt(m) that the MLP without the bottleneck shows
+        holds=fit.slope >= FLAT and fit.low > -0.5,
         measured={"slope": fit.slope, "interval": [fit.low, fit.high],
                   "paper_widths": paper_widths, "layer_widths": list(widths),
                   "slopes": fit_summary(fits)},
         expected=f"the Hessian norm does not decay: fitted slope against the layer width "
-        rf"$\ge {FLAT}$ (the paper's width, the minimum in-degree, stays {bottleneck})",
+        rf"$\ge {FLAT}$ and its 95% interval above $-1/2$ (the decay without the "
+        rf"bottleneck; the paper's width, the minimum in-degree, stays {bottleneck})",
         table=table(res),
         figure=fig,
         key="slope",
