@@ -277,6 +277,7 @@ def _draw(sweeps: Mapping[str, WidthSweep], fits: Mapping[str, Mapping[str, Any]
     import matplotlib.pyplot as plt
 
     from specproof.plotting import figure, reference_line, save_figure
+    from specproof.plotting.legend import legend_below
 
     fig, ax = figure(aspect=1.0)  # room for the legend below the axes
     try:
@@ -291,7 +292,7 @@ def _draw(sweeps: Mapping[str, WidthSweep], fits: Mapping[str, Mapping[str, Any]
             sw.widths if _fit_axis(sw) == "width" else sw.column(_fit_axis(sw)))]
         ys = [y for sw in sweeps.values() for y in sw.values]
         reference_line(ax, -0.5, xs, ys, label=r"slope $-1/2$ (the paper's rate)")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
+        legend_below(ax)  # measured below the x label, which -0.2 of the axes covered
         save_figure(fig, out / "figures" / f"ntk-{measure}")
     finally:
         plt.close(fig)

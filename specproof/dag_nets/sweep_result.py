@@ -124,7 +124,9 @@ class WidthSweep(Displayable):
         items += [("widths", widths), ("seeds", len(seeds)), ("points", len(self.points))]
         try:
             fit = self.slope()
-            items.append(("slope", f"{fit.slope:.3f} [{fit.low:.3f}, {fit.high:.3f}]"))
+            # slope_text: a slope of 1.4e-4 showed as "0.000 [0.000, 0.000]" at .3f
+            items.append(("slope", f"{slope_text(fit.slope)} [{slope_text(fit.low)}, "
+                                   f"{slope_text(fit.high)}]"))
         except Exception:  # too few points or seeds: the summary still shows
             pass
         return items + [("config", self.config)]
@@ -198,7 +200,15 @@ class WidthSweep(Displayable):
         """
         ws, vals = self.widths, self.column(column)
         xs = ws if x == "width" else self.column(x)
-        keep = np.ones(ws.shape, bool) if min_width is None else ws >= min_width
+        keep = np.ones(ws.shape, bool) if min_width is None else ws >= _min_width(min_width)
+        left = np.unique(ws[keep])
+        if left.size < 2:
+            # the fit's "x must take at least two distinct values" named no argument
+            raise ArgumentError(
+                f"min_width = {min_width!r} leaves {left.size} of the widths "
+                f"{sorted({p.width for p in self.points})}; a slope needs at least two"
+                if min_width is not None else
+                f"the sweep has {left.size} distinct width(s); a slope needs at least two")
         what = "the measured value" if column == "value" else f"column {column!r}"
         for name, arr in ((what, vals), (f"{x!r}", xs)):
             self._refuse_non_positive(name, arr, keep)
@@ -244,31 +254,54 @@ class WidthSweep(Displayable):
                 tmp.unlink()
         return path
 
-    def plot(self, ax=None, label: str | None = None, column: str = "value", x: str = "width"):
+    def plot(self, ax=None, label: str | None = None, column: str = "value", x: str = "width",
+             reference_slope: float | None = None, ylabel: str | None = None):
         """Log-log scatter of every point with the fitted line; returns the fit.
 
         Draws on ``ax`` (a new column-width figure when None); ``x`` as in :meth:`slope`.
+        ``reference_slope`` also draws the dashed line of the rate a theorem predicts
+        (the figure checks want one beside every fitted slope); ``ylabel`` defaults to the
+        measure's name (or the column's). The legend, below the x label, lists every
+        labelled line of ``ax``, also those drawn after this call once the figure is
+        finished (``finish_figure``, ``save_figure`` of :mod:`specproof.plotting`).
         """
         from specproof.plotting import figure, loglog_fit
+        from specproof.plotting.legend import legend_below
 
         if ax is None:
             _, ax = figure()
         fit = self.slope(column, x=x)
         text = label if label is not None else (self.label or self.measure)
         xs = self.widths if x == "width" else self.column(x)
-        loglog_fit(ax, xs, self.column(column), label=text)
+        if ylabel is None and not ax.get_ylabel():
+            ylabel = self.measure if column == "value" else column
+        loglog_fit(ax, xs, self.column(column), label=text, reference_slope=reference_slope,
+                   ylabel=ylabel)
         # loglog_fit reports the t-interval; the legend entry must show the bootstrap one
-        line = ax.get_lines()[-1]
+        fit_line = [line for line in ax.get_lines() if line.get_gid() == "fit"][-1]
         # slope_text: a slope of 1.4e-4 showed as "0.00 [0.00, 0.00]" at .2f
-        line.set_label(f"{text}: {slope_text(fit.slope)} [{slope_text(fit.low)}, "
-                       f"{slope_text(fit.high)}]")
-        # below the axes: with several curves a legend inside always covers some points;
-        # the title says what the numbers are, so each entry stays narrower than a column
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False,
-                  title="fitted slope [bootstrap interval]")
+        fit_line.set_label(f"{text}: {slope_text(fit.slope)} [{slope_text(fit.low)}, "
+                           f"{slope_text(fit.high)}]")
         ax.set_xlabel(r"width $m$")
+        # below the x label: with several curves a legend inside always covers some
+        # points; the title says what the numbers are, so each entry stays narrower than
+        # a column
+        legend_below(ax, title="fitted slope [bootstrap interval]")
         _width_ticks(ax, xs)
         return fit
+
+
+def _min_width(value) -> float:
+    """``min_width`` as a float, refused by name when it is not a real number."""
+    from specproof._core import ArgumentTypeError, real_scalar
+
+    number = real_scalar(value)
+    if number is None:
+        raise ArgumentTypeError(f"min_width must be a number or None, got {value!r} "
+                                f"({type(value).__name__})")
+    if not math.isfinite(number):
+        raise ArgumentError(f"min_width must be finite, got {value!r}")
+    return number
 
 
 def _width_ticks(ax, xs) -> None:

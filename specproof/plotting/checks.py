@@ -18,6 +18,12 @@ import numpy as np  # noqa: F401 (the examples)
 from specproof._core import ArgumentError
 from specproof.plotting._args import over, positive_number
 from specproof.plotting.annotate import FIT_GID, REFERENCE_GID
+from specproof.plotting.checks_hidden import (
+    figure_legend_overlaps,
+    hidden_points,
+    mesh_low_contrast,
+    oversized_figure,
+)
 from specproof.plotting.colours import cell_colours, cell_index, contrast_ratio
 from specproof.plotting.legend import _renderer, held_drawn, legend_overlaps
 from specproof.plotting.style import MIN_FONT_PT, WIDTHS, figure  # noqa: F401 (examples)
@@ -50,11 +56,12 @@ def tick_label_collisions(ax) -> list[tuple[str, str]]:
         ticks = [*axis.get_major_ticks(), *axis.get_minor_ticks()]
         labels = [t.label1 for t in ticks if t.label1.get_visible() and t.label1.get_text()]
         labels = [t for t in labels if _in_view(axis, t)]
-        boxes = sorted(((t.get_window_extent(renderer), t.get_text()) for t in labels),
-                       key=lambda b: (b[0].x0, b[0].y0))
-        for (a, ta), (b, tb) in zip(boxes, boxes[1:]):
-            if a.overlaps(b):
-                out.append((ta, tb))
+        # every pair, not neighbours after a sort by (x0, y0): right-aligned y labels of
+        # different widths sorted "1.02" before "1", past the label it overlapped
+        boxes = [(t.get_window_extent(renderer), t.get_text()) for t in labels]
+        boxes.sort(key=lambda b: (b[0].x0, b[0].y0) if axis is ax.xaxis else (b[0].y0, b[0].x0))
+        out += [(ta, tb) for i, (a, ta) in enumerate(boxes) for b, tb in boxes[i + 1:]
+                if a.overlaps(b)]
     return out
 
 
@@ -148,7 +155,9 @@ def missing_labels(fig) -> list[str]:
             shows_ticks = axis.get_visible() and any(
                 t.get_visible() and t.get_text() for t in axis.get_ticklabels()
             )
-            if shows_ticks and not axis.get_label_text().strip():
+            # a label set invisible (or transparent) is as missing as no label
+            shown = axis.label.get_visible() and axis.label.get_alpha() != 0
+            if shows_ticks and not (shown and axis.get_label_text().strip()):
                 out.append(f"{name}: {which}")
     return out
 
@@ -389,4 +398,8 @@ def figure_problems(fig, printed_width: float = WIDTHS["column"]) -> list[str]:
             out += [f"{name}: fractional tick on integer data: {m}" for m in fractional_ticks(ax)]
             out += [f"{name}: low-contrast annotation {m}" for m in low_contrast_annotations(ax)]
             out += [f"{name}: {m}" for m in missing_reference_lines(ax)]
+            out += [f"{name}: {m}" for m in hidden_points(ax)]
+            out += [f"{name}: low-contrast annotation {m}" for m in mesh_low_contrast(ax)]
+        out += figure_legend_overlaps(fig)
+        out += oversized_figure(fig, printed_width)
     return out

@@ -161,11 +161,54 @@ def place_legend(ax, **kwargs) -> None:
     ax._specproof_placed = (ax.get_legend(), kwargs)
 
 
+def legend_below(ax, **kwargs) -> None:
+    """A legend of every labelled artist of ``ax`` (each label once), centred just below
+    the x label: anchored ``-0.2`` of the axes' height below it, it covered the label.
+
+    The gap is measured from the x axis' tick labels and label, in inches, so it holds at
+    any later size of the axes; :func:`~specproof.plotting.finish_figure` builds it again
+    with the final fonts and with lines drawn after it (a shared reference slope).
+
+    Examples
+    --------
+    >>> fig, ax = figure()
+    >>> _ = ax.plot([1, 2], [1, 2], "o", label="data"); _ = ax.set_xlabel("width $m$")
+    >>> legend_below(ax)
+    >>> r = _renderer(fig)
+    >>> bool(ax.get_legend().get_window_extent(r).y1 < ax.xaxis.label.get_window_extent(r).y0)
+    True
+    >>> plt.close(fig)
+    """
+    from matplotlib.transforms import ScaledTranslation
+
+    fig = ax.figure
+    kwargs.setdefault("frameon", False)
+    old = ax.get_legend()
+    if old is not None:  # not measured as part of the x axis' decorations
+        old.remove()
+    renderer = _renderer(fig)
+    below = ax.bbox.y0 - ax.xaxis.get_tightbbox(renderer).y0
+    gap = max(below, 0.0) / fig.dpi + 2.0 / 72
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))  # a reference slope per curve, listed once
+    with style():
+        ax.legend(list(unique.values()), list(unique), loc="upper center",
+                  bbox_to_anchor=(0.5, 0.0), borderaxespad=0.0,
+                  bbox_transform=ax.transAxes + ScaledTranslation(0, -gap, fig.dpi_scale_trans),
+                  **kwargs)
+    ax._specproof_below = (ax.get_legend(), kwargs)
+
+
 def replace_legends(fig) -> None:
     """Place again, with :func:`place_legend`, each legend it placed on ``fig`` that now
-    covers data or leaves the figure (fonts and layout change after the legend was made).
+    covers data or leaves the figure (fonts and layout change after the legend was made);
+    build each :func:`legend_below` again (final fonts, lines drawn since).
     """
     for ax in fig.axes:
+        legend, kwargs = getattr(ax, "_specproof_below", (None, None))
+        if legend is not None and ax.get_legend() is legend:
+            legend_below(ax, **kwargs)
+            continue
         legend, kwargs = getattr(ax, "_specproof_placed", (None, None))
         if legend is None or ax.get_legend() is not legend:  # replaced by the caller since
             continue

@@ -183,7 +183,33 @@ def save_figure(fig, stem: str | Path) -> tuple[Path, Path]:
     with style():
         fig.savefig(pdf)
         fig.savefig(png, dpi=200)
+    _warn_if_wider(fig, pdf)
     return pdf, png
+
+
+class FigureSizeWarning(UserWarning):
+    """A saved figure is wider than the figure: its text prints smaller than it was set."""
+
+
+def _warn_if_wider(fig, pdf: Path) -> None:
+    """Warn when the PDF written is wider than ``fig`` (``savefig.bbox = "tight"`` grew it
+    to hold a title or text sticking out): shrunk to the column, its fonts drop below
+    :data:`MIN_FONT_PT`. Measured on the file, as the layout settles anew at every draw."""
+    import re
+    import warnings
+
+    found = re.search(rb"/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)",
+                      pdf.read_bytes()[:200_000])
+    if found is None:
+        return
+    width = (float(found.group(3)) - float(found.group(1))) / 72.0
+    if width > fig.get_figwidth() * 1.005:
+        warnings.warn(
+            f"{pdf.name} is {width:.2f} in wide, wider than the figure "
+            f"({fig.get_figwidth():.2f} in): something sticks out of it (a long title, a "
+            f"text beside the axes); scaled to {fig.get_figwidth():.2f} in its "
+            f"{MIN_FONT_PT:g} pt text prints at {MIN_FONT_PT * fig.get_figwidth() / width:.1f}"
+            " pt. figure_problems(fig) names what sticks out", FigureSizeWarning, stacklevel=3)
 
 
 def _file_stem(stem) -> Path:

@@ -132,7 +132,7 @@ class ReadableLogLocator(Locator):
 
     def __call__(self):
         lo, hi = self.axis.get_view_interval()
-        return self.tick_values(lo, hi)
+        return _apart(self.axis, self.tick_values(lo, hi))
 
     def tick_values(self, vmin, vmax):
         lo, hi = sorted((float(vmin), float(vmax)))
@@ -146,6 +146,58 @@ class ReadableLogLocator(Locator):
             if len(ticks) >= MIN_LOG_LABELS:
                 return ticks
         return log_tick_values(lo, hi, integer=self.integer, max_labels=self.max_labels)
+
+
+# the least gap, in points, between two neighbouring tick labels
+_LABEL_GAP_PT = 2.0
+
+
+def _label_extents(axis, ticks: list[float]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Centres and sizes along ``axis``, in points, of the labels ``ticks`` would get;
+    None where they cannot be measured (no axes yet, a view a log scale cannot map)."""
+    from matplotlib.textpath import TextToPath
+
+    ax = getattr(axis, "axes", None)
+    if ax is None or not ticks:
+        return None
+    # majorTicks[0] is the tick every label copies; reading it calls no locator
+    prop = axis.majorTicks[0].label1.get_fontproperties()
+    texts = axis.get_major_formatter().format_ticks(ticks)
+    measure = TextToPath().get_text_width_height_descent
+    along = 0 if axis.axis_name == "x" else 1
+    sizes = np.array([measure(t, prop, ismath="$" in t)[along] if t else 0.0 for t in texts])
+    scale = axis.get_transform()
+    lo, hi = sorted(axis.get_view_interval())
+    ends = scale.transform(np.array([lo, hi], dtype=float))
+    span_pt = (ax.bbox.width if along == 0 else ax.bbox.height) * 72.0 / ax.figure.dpi
+    if not (np.all(np.isfinite(ends)) and ends[1] > ends[0] and span_pt > 0):
+        return None
+    centres = (scale.transform(np.asarray(ticks, float)) - ends[0]) / (ends[1] - ends[0])
+    return centres * span_pt, sizes
+
+
+def _collide(axis, ticks: list[float]) -> bool:
+    extents = _label_extents(axis, ticks)
+    if extents is None:
+        return False
+    centres, sizes = extents
+    order = np.argsort(centres)
+    centres, sizes = centres[order], sizes[order]
+    room = np.diff(centres) - (sizes[1:] + sizes[:-1]) / 2
+    return bool(np.any(room < _LABEL_GAP_PT))
+
+
+def _apart(axis, ticks: list[float]) -> list[float]:
+    """``ticks`` thinned (every k-th, the smallest k) until their labels, measured at the
+    axis's font and length, leave a gap between neighbours: "1.6x10^5" and "1.8x10^5" ran
+    into each other at column width. Three labels stay even when they still collide (the
+    figure check then reports it): fewer would not tell the scale."""
+    stride = 1
+    while len(ticks[::stride]) > MIN_LOG_LABELS and _collide(axis, ticks[::stride]):
+        if len(ticks[:: stride + 1]) < MIN_LOG_LABELS:
+            break
+        stride += 1
+    return ticks[::stride]
 
 
 def _tick_at_data(values: np.ndarray, max_labels: int):

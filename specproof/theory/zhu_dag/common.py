@@ -68,6 +68,7 @@ def slopes_figure(results: Mapping[str, WidthSweep], ylabel: str, title: str = "
 
     from specproof.plotting import figure, reference_line
     from specproof.plotting.annotate import _slope_text
+    from specproof.plotting.legend import legend_below
 
     fig, ax = figure(aspect=1.0)  # room for the legend below the axes
     fits = {arch: sw.plot(ax, x=x) for arch, sw in results.items()}
@@ -75,9 +76,6 @@ def slopes_figure(results: Mapping[str, WidthSweep], ylabel: str, title: str = "
     ys = np.concatenate([sw.column("value") for sw in results.values()])
     reference_line(ax, reference_slope, xs, ys, label=reference_label
                    or f"slope ${_slope_text(reference_slope)}$ (the paper's rate)")
-    # the legend below the axes (WidthSweep.plot) lists the reference line too
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False,
-              title="fitted slope [bootstrap interval]")
     if x == "paper_width":
         ax.set_xlabel(r"width $m$ (minimum in-degree)")
     else:
@@ -85,6 +83,9 @@ def slopes_figure(results: Mapping[str, WidthSweep], ylabel: str, title: str = "
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
+    # below the x label, measured (anchored -0.2 of the axes' height down, it covered the
+    # label as the legend grew), listing the reference line too
+    legend_below(ax, title="fitted slope [bootstrap interval]")
     return fig, fits
 
 
