@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
 from typing import Any
 
 from specproof._core.jsonable import jsonable_head
 from specproof._core.printable import printable
+from specproof.claims.values import float_text
 
 VERDICT_COLOURS = {
     "PASS": "#0a7a2f",
@@ -19,7 +21,9 @@ VERDICT_COLOURS = {
 
 
 def format_value(value: Any, limit: int = 120) -> str:
-    """A measured value as short text: floats to 6 significant digits, long text cut.
+    """A measured value as short text: floats to 6 significant digits (more where those
+    would read as a rounder number, :func:`~specproof.claims.values.float_text`), long
+    text cut.
 
     NaN and the infinities print as ``NaN``, ``Infinity`` and ``-Infinity`` alone or
     inside a list, booleans and None as Python writes them (``True``, as in the reason):
@@ -36,7 +40,7 @@ def format_value(value: Any, limit: int = 120) -> str:
     # the text of its first `limit` items is at least that long
     value = jsonable_head(value, limit)
     if isinstance(value, float):
-        return f"{value:.6g}"
+        return float_text(value) if math.isfinite(value) else repr(value)
     text = value if isinstance(value, str) else _literal(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 

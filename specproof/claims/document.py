@@ -9,14 +9,22 @@ Claims that did not pass come first.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from specproof._core.printable import printable_tree
 from specproof.claims.display import format_value
+from specproof.claims.markup import one_line
 from specproof.claims.results import record_verdict
-from specproof.claims.values import MeasuredRow, measured_rows
+from specproof.claims.values import (
+    MeasuredRow,
+    float_text,
+    is_number,
+    measured_rows,
+    plain_number,
+)
 
 VERDICT_ORDER = {"ERROR": 0, "FAIL": 1, "VACUOUS": 2, "PASS": 3}
 
@@ -140,19 +148,32 @@ class ReportDocument:
 def key_figure(record: dict[str, Any]) -> str:
     """``name=value`` for the check's key measured quantity (the summary-table cell).
 
+    A float shows 4 significant digits on a PASS (more where 4 would read as a rounder
+    number, :func:`~specproof.claims.values.float_text`), and in full (``repr``) on any
+    other verdict: a FAIL of ``worst <= 1`` read ``worst=1``. An integer is exact.
+
     Examples
     --------
     >>> key_figure({"check": {"measured": {"a": 0.5, "b": 2}, "key": "b"}})
     'b=2'
+    >>> key_figure({"verdict": "PASS", "check": {"measured": {"w": 1 / 3}}})
+    'w=0.3333'
+    >>> key_figure({"verdict": "FAIL", "check": {"measured": {"w": 1.0000001, "n": 1000001}}})
+    'w=1.0000001'
     """
     check = record.get("check") or {}
     measured = check.get("measured") or {}
-    if not measured:
+    if not measured or not isinstance(measured, dict):
         return ""
     name = check.get("key") if check.get("key") in measured else next(iter(measured))
     value = measured[name]
-    text = f"{value:.4g}" if isinstance(value, float) else format_value(value, limit=40)
-    return f"{name}={text}"
+    if isinstance(value, float) and math.isfinite(value):
+        text = float_text(value, 4) if record.get("verdict") == "PASS" else repr(value)
+    elif is_number(value):
+        text = plain_number(value)  # exact: 1000001 read 1e+06
+    else:
+        text = format_value(value, limit=40)
+    return f"{one_line(name)}={text}"
 
 
 def _safe_url(url: Any) -> str:
@@ -165,17 +186,46 @@ def _safe_url(url: Any) -> str:
     return url if ok else ""
 
 
+def _float(value: Any) -> float:
+    """A number of seconds from an evidence file (0 when it is none: a file rendered by
+    `specproof report` may have been edited, and is not validated without jsonschema)."""
+    try:
+        out = float(value or 0.0)
+    except (TypeError, ValueError, OverflowError):
+        return 0.0
+    return out if math.isfinite(out) else 0.0
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def anchor_of(claim_id: str) -> str:
+    r"""The HTML id and LaTeX label of a claim's section: ``claim-`` and its id, every
+    character but ASCII letters, digits, ``_`` and ``-`` as ``-``.
+
+    An id read from an edited evidence file went into ``\label{...}`` as it was
+    (``}\input{/etc/passwd}``).
+
+    Examples
+    --------
+    >>> anchor_of("zhu-dag.ntk"), anchor_of("x}\\input{y}")
+    ('claim-zhu-dag-ntk', 'claim-x--input-y-')
+    """
+    return "claim-" + re.sub(r"[^A-Za-z0-9_-]", "-", claim_id)
+
+
 def _outcome(role: str, rec: dict[str, Any]) -> OutcomeView:
     return OutcomeView(
         role=role,
-        verdict=rec.get("verdict", "ERROR"),
-        expected=rec.get("expected", ""),
+        verdict=_text(rec.get("verdict", "ERROR")),
+        expected=_text(rec.get("expected", "")),
         measured=list((rec.get("measured") or {}).items()),
         key=rec.get("key"),
-        error=rec.get("error") or "",
-        traceback=(rec.get("traceback") or "").rstrip("\n").splitlines(),
-        certificates=list(rec.get("certificates") or []),
-        seconds=float(rec.get("seconds") or 0.0),
+        error=_text(rec.get("error") or ""),
+        traceback=_text(rec.get("traceback") or "").rstrip("\n").splitlines(),
+        certificates=[_text(n) for n in rec.get("certificates") or []],
+        seconds=_float(rec.get("seconds")),
     )
 
 
@@ -183,46 +233,51 @@ def _figures(rec: dict[str, Any], description: str) -> list[Figure]:
     figs = rec.get("figures") or {}
     out = []
     if "check" in figs:
-        out.append(Figure("check", figs["check"], f"Check: {rec['statement']}"))
+        out.append(Figure("check", figs["check"], f"Check: {rec.get('statement', '')}"))
     if "control" in figs:
         out.append(Figure("control", figs["control"], f"Negative control: {description}"))
     return out
 
 
 def _claim(rec: dict[str, Any], papers: dict[str, Any]) -> ClaimSection:
-    table = rec.get("check", {}).get("table") or []
+    table = [row for row in (rec.get("check", {}).get("table") or []) if isinstance(row, dict)]
     columns = list(dict.fromkeys(k for row in table for k in row))
-    paper = papers.get(rec["paper"]) or {}
+    if not columns:
+        # a table of empty rows ([{}]) has nothing to show; laid out, it crashed the
+        # whole report (max() of no column)
+        table = []
+    cid = _text(rec.get("id", ""))
+    paper = papers.get(rec.get("paper")) or {}
     citation = ", ".join(
-        x for x in (paper.get("authors"), paper.get("title"), paper.get("venue")) if x
+        _text(x) for x in (paper.get("authors"), paper.get("title"), paper.get("venue")) if x
     )
-    description = rec.get("control", {}).get("description", "")
+    description = _text(rec.get("control", {}).get("description", ""))
     check, control = rec.get("check") or {}, rec.get("control") or {}
     labels = {**(control.get("labels") or {}), **(check.get("labels") or {})}
     measured = check.get("measured") or {}
     key = check.get("key") if check.get("key") in measured else next(iter(measured), None)
     return ClaimSection(
-        id=rec["id"],
-        anchor="claim-" + rec["id"].replace(".", "-"),
-        paper=rec["paper"],
+        id=cid,
+        anchor=anchor_of(cid),
+        paper=_text(rec.get("paper", "")),
         paper_citation=citation,
         paper_url=_safe_url(paper.get("url", "")),
-        kind=rec["kind"],
-        statement=rec["statement"],
+        kind=_text(rec.get("kind", "")),
+        statement=_text(rec.get("statement", "")),
         # shown only where the record's own outcomes support it (an edited PASS is ERROR)
         **dict(zip(("verdict", "reason"), record_verdict(rec))),
-        profile=rec["profile"],
-        seed=rec["seed"],
+        profile=_text(rec.get("profile", "")),
+        seed=rec.get("seed"),
         seed_entropy=list(rec.get("seed_entropy") or []),
         params=list((rec.get("params") or {}).items()),
-        check=_outcome("check", rec.get("check") or {}),
-        control=_outcome("control", rec.get("control") or {}),
+        check=_outcome("check", check),
+        control=_outcome("control", control),
         control_description=description,
         key_figure=key_figure(rec),
         table_columns=columns,
         table_rows=[[row.get(c, "") for c in columns] for row in table],
         figures=_figures(rec, description),
-        seconds=float(rec.get("seconds") or 0.0),
+        seconds=_float(rec.get("seconds")),
         cpu_seconds=rec.get("cpu_seconds"),
         carried=bool(rec.get("carried_over")),
         resumed=bool(rec.get("resumed")),
@@ -230,7 +285,7 @@ def _claim(rec: dict[str, Any], papers: dict[str, Any]) -> ClaimSection:
         rows=measured_rows(measured, control.get("measured") or {}),
         key_name=key,
         key_value=measured.get(key) if key is not None else None,
-        paper_note=paper.get("note", ""),
+        paper_note=_text(paper.get("note", "")),
     )
 
 
@@ -284,7 +339,7 @@ def build_document(evidence: dict[str, Any]) -> ReportDocument:
         created=evidence.get("created", ""),
         complete=bool(evidence.get("complete")),
         interrupted=bool(evidence.get("interrupted")),
-        seconds=float(evidence.get("seconds") or 0.0),
+        seconds=_float(evidence.get("seconds")),
         cpu_seconds=evidence.get("cpu_seconds"),
         # counted from the records, never copied from the file's own "summary": an edited
         # tally ("PASS": 99 beside one claim) was printed as the result

@@ -24,18 +24,42 @@ from specproof.claims.mathml import mathml
 
 # TeX text escaping lives in its own module; re-exported here, where the renderers and
 # markup_plain (``_GREEK``) have always found it
-from specproof.claims.texescape import _GREEK, tex_escape, tex_ident  # noqa: F401
+from specproof.claims.texescape import _GREEK, one_line, tex_escape, tex_ident  # noqa: F401
 
 
 def md_escape(text: object) -> str:
-    """Text inside a Markdown table cell or emphasis: ``|``, ``*``, ``_``, backticks escaped.
+    """Text inside a Markdown table cell or emphasis: ``|``, ``*``, ``_``, backticks,
+    ``<``, ``>``, ``&`` (so that no HTML tag or entity forms) escaped, on one line.
 
     Examples
     --------
     >>> md_escape("a|b_c")
     'a\\\\|b\\\\_c'
+    >>> print(md_escape("<b> &amp;"))
+    \\<b\\> \\&amp;
     """
-    return re.sub(r"([|*_`\\<>\[\]$])", r"\\\1", str(text)).replace("\n", " ")
+    return re.sub(r"([|*_`\\<>\[\]$&])", r"\\\1", str(text)).replace("\n", " ")
+
+
+def md_code(text: object, cell: bool = True) -> str:
+    r"""``text`` as a Markdown code span that its content cannot close: on one line
+    (:func:`one_line`), fenced by more backticks than any run in it; in a table cell
+    (``cell``), ``|`` as ``\|`` (GFM ends a cell at a bare ``|`` even in code).
+
+    Examples
+    --------
+    >>> md_code("a|b"), md_code("x`y"), md_code("`")
+    ('`a\\|b`', '``x`y``', '`` ` ``')
+    """
+    text = one_line(text)
+    if not text:
+        return ""
+    if cell:
+        text = text.replace("|", "\\|")
+    runs = [len(r) for r in re.findall(r"`+", text)]
+    fence = "`" * (max(runs, default=0) + 1)
+    pad = " " if text[:1] == "`" or text[-1:] == "`" or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def split_math(text: object) -> list[tuple[str, bool]]:
@@ -133,18 +157,25 @@ def md_rich(text: object, cell: bool = False) -> str:
     r"""``text`` as Markdown: math kept as ``$...$``, everything else escaped.
 
     In a table cell (``cell=True``) a ``|`` inside math becomes ``\vert`` (``\|`` becomes
-    ``\Vert``), which would otherwise end the cell.
+    ``\Vert``), which would otherwise end the cell. Inside math ``<`` and ``>`` are
+    written ``\lt`` and ``\gt``, ``&`` as ``\&`` and a line break as a space: math
+    that passes :func:`math_is_safe` went into report.md as it was, and
+    ``$<img src=x onerror=alert(1)>$`` was an HTML tag to a Markdown viewer.
 
     Examples
     --------
     >>> md_rich(r"x_i and $\|x\|$", cell=True)
     'x\\_i and $\\Vert x\\Vert $'
+    >>> md_rich("$a<b$")
+    '$a\\lt b$'
     """
     out = []
     for piece, is_math in split_math(text):
         if is_math:
             if cell:
                 piece = piece.replace("\\|", "\\Vert ").replace("|", "\\vert ")
+            piece = re.sub(r"\s+", " ", piece.replace("<", "\\lt ").replace(">", "\\gt ")
+                           .replace("&", "\\&")).replace("\\\\&", "\\&")
             out.append(f"${piece}$")
         else:
             out.append(md_escape(piece))

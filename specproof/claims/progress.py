@@ -13,6 +13,7 @@ import time
 from typing import IO, Any
 
 from specproof._core.printable import printable
+from specproof.claims.document import key_figure
 from specproof.claims.runner import ClaimResult
 
 
@@ -29,8 +30,13 @@ def finished_lines(result: ClaimResult, done: int, total: int) -> list[str]:
     >>> finished_lines(run_claim("lin-sn-gan.homogeneity"), 1, 2)[0].split()[:3]
     ['[1/2]', 'PASS', 'lin-sn-gan.homogeneity']
     """
+    # as the summary table writes it: in full on a FAIL (a FAIL of worst <= 1 read worst=1)
+    check = getattr(result, "check", None)  # None: a stand-in result without outcomes
+    figure = result.key_figure() if check is None else key_figure(
+        {"verdict": result.verdict,
+         "check": {"measured": check.measured_json(), "key": check.key}})
     lines = [
-        f"[{done}/{total}] {result.verdict:<7} {result.id}  {result.key_figure()}  "
+        f"[{done}/{total}] {result.verdict:<7} {result.id}  {figure}  "
         f"({result.seconds:.1f} s)"
     ]
     if result.verdict != "PASS":

@@ -19,8 +19,10 @@ from specproof.claims.display import VERDICT_COLOURS
 from specproof.claims.document import ReportDocument
 from specproof.claims.markup import (  # noqa: F401  (tex_escape, md_escape: re-exported)
     html_rich,
+    md_code,
     md_escape,
     md_rich,
+    one_line,
     tex_escape,
     tex_ident,
     tex_rich,
@@ -59,12 +61,13 @@ def _label(key: str, labels: dict[str, str], fmt: str) -> str:
             return md_rich(labels[key], cell=True)
         return {"tex": tex_rich, "html": html_rich}[fmt](labels[key])
     if fmt == "tex":
-        return tex_ident(key)
+        return tex_ident(key)  # on one line: a newline in a key ended the paragraph
     if fmt == "html":
         import html
 
-        return f"<code>{html.escape(key)}</code>"
-    return f"`{key}`" if "`" not in key else md_escape(key)
+        return f"<code>{html.escape(one_line(key))}</code>"
+    # a code span its content cannot close, "|" escaped (labels sit in table cells)
+    return md_code(key)
 
 
 def _cell(value: Any, fmt: str) -> str:
@@ -103,7 +106,8 @@ def _environment(kind: str):
                                  block_end_string="%>", variable_start_string="<<",
                                  variable_end_string=">>", comment_start_string="<#",
                                  comment_end_string="#>", undefined=jinja2.StrictUndefined)
-        env.filters.update(rich=tex_rich, value=lambda v: _cell(v, "tex"), ident=tex_ident)
+        env.filters.update(rich=tex_rich, value=lambda v: _cell(v, "tex"), ident=tex_ident,
+                           key=lambda k: tex_escape(one_line(k)))
         env.globals.update(label=lambda k, labels: _label(k, labels, "tex"),
                            column_groups=column_groups, measured_columns=measured_columns,
                            table_rows_shown=table_rows_shown,
@@ -113,7 +117,7 @@ def _environment(kind: str):
         env = jinja2.Environment(loader=loader, autoescape=False, trim_blocks=True,
                                  lstrip_blocks=True, undefined=jinja2.StrictUndefined)
         env.filters.update(rich=md_rich, cellrich=lambda t: md_rich(t, cell=True),
-                           value=lambda v: _cell(v, "md"))
+                           value=lambda v: _cell(v, "md"), code=md_code)
         env.globals.update(label=lambda k, labels: _label(k, labels, "md"))
     env.filters.update(tex=tex_escape, texpath=tex_path, md=md_escape, fence=_fence)
     env.globals.update(colours=VERDICT_COLOURS, plural=plural)
@@ -229,12 +233,16 @@ def render_tex(doc: ReportDocument, folder_name: str = "specproof-report",
     >>> "section{Executable claims}" in render_tex(doc)
     True
     """
-    sizes = {}
+    sizes, missing = {}, set()
     for c in doc.claims:
         for f in c.figures:
             sizes[f.stem] = pdf_size(figure_dir / f"{f.stem}.pdf") if figure_dir else None
+            if figure_dir is not None and not (figure_dir / f"{f.stem}.pdf").is_file():
+                # `specproof report` of an evidence file whose figures are not beside
+                # it: \includegraphics of a missing file stopped pdflatex
+                missing.add(f.stem)
     wide = {c.id: any((sizes.get(f.stem) or (0, 0))[0] > WIDE_FIGURE_PT for f in c.figures)
             for c in doc.claims}
     return _environment("tex").get_template("report.tex.j2").render(
-        doc=doc, folder=folder_name, max_rows=TEX_TABLE_ROWS, sizes=sizes, wide=wide
-    )
+        doc=doc, folder=folder_name, max_rows=TEX_TABLE_ROWS, sizes=sizes, wide=wide,
+        missing=missing)

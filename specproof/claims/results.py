@@ -146,7 +146,14 @@ class ClaimResult:
         if not m or not isinstance(m, dict):
             return ""
         name = self.check.key if self.check.key in m else next(iter(m))
-        return f"{name}={_short(m[name])}"
+        value = m[name]
+        if isinstance(value, float) and value == value and abs(value) != float("inf"):
+            # as the reports' summary: a FAIL of worst <= 1 with worst = 1.0000001 read
+            # "worst=1" at 4 digits
+            from specproof.claims.values import float_text
+
+            return f"{name}={float_text(value, 4) if self.verdict == 'PASS' else repr(value)}"
+        return f"{name}={_short(value)}"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -67,6 +67,24 @@ _ACCENTS = {
 _BELOW = {"\u0323", "\u0327", "\u0331"}
 
 
+_LINE_BREAKS = re.compile("[\n\r\t\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def one_line(text: object) -> str:
+    r"""``text`` on one line: line breaks and tabs written as their escapes (``\n``).
+
+    For names (a measured key, a table column, a parameter): a newline in a key ended
+    a ``\texttt`` with a paragraph in report.tex, and began a heading or raw HTML on
+    a line of its own in report.md.
+
+    Examples
+    --------
+    >>> print(one_line("err\n\n# heading\tx"))
+    err\n\n# heading\tx
+    """
+    return _LINE_BREAKS.sub(lambda m: repr(m.group(0))[1:-1], str(text))
+
+
 def _accented(ch: str) -> str | None:
     """``ch`` as an ASCII letter under accent commands (``ǖ`` is ``\\={\\"{u}}``), or
     None when it is not one."""
@@ -136,8 +154,10 @@ def tex_escape(text: object) -> str:
     >>> tex_escape("W" * 30).count(_WEAK_BREAK), tex_escape("Convolutional Fernandez-Granda,")
     (29, 'Convolutional Fernandez-Granda,')
     """
+    # composed: a decomposed accent (e + U+0301) printed as e[U+0301]
+    text = unicodedata.normalize("NFC", str(text))
     return "".join(_tex_space(part) if part[:1].isspace() else _tex_word(part)
-                   for part in re.split(r"(\s+)", str(text)) if part)
+                   for part in re.split(r"(\s+)", text) if part)
 
 
 # a token (a word with digits or signs: a path, a value, an identifier) longer than this
@@ -165,6 +185,10 @@ def _breakable(word: str) -> bool:
 
 
 def _tex_space(space: str) -> str:
+    if space.count("\n") > 1:
+        # a blank line ends a paragraph, and a paragraph inside \emph{} or \caption{}
+        # (a statement of two paragraphs) stopped pdflatex
+        return "\n"
     # spaces, newlines and tabs as they are; the rest of what Python counts as white
     # space (a no-break space, \x1c-\x1f, \x85, U+2028, U+3000 ...) as any character
     return "".join(ch if ch in " \n\t" else _tex_char(ch) for ch in space)
@@ -216,18 +240,68 @@ def tex_pieces(text: object) -> list[str]:
     return pieces
 
 
-def tex_ident(text: object) -> str:
-    r"""An identifier (claim id, measured key) in typewriter type, breakable after
-    ``.``, ``-`` and ``_`` so that a long one fits a narrow column.
+# specials in typewriter type, as the character of that code: cmtt has every ASCII
+# character (\textbar, \textless, \{ are taken from OMS and OML fonts, which have no
+# typewriter shape: LaTeX warned and substituted)
+_TT_SPECIAL = {ch: rf"\char{ord(ch)}{{}}" for ch in "\\{}|<>^~"}
+# a run of letters and digits in an identifier may break after this many characters
+# (camelCase names break before each capital too): an id of 50 letters ran off a column
+IDENT_RUN = 10
+
+
+def _ident_breaks(text: str) -> list[tuple[str, str]]:
+    """``text`` cut into ``(character, break)``: the break point after each character
+    (``""``: none; a space is one itself)."""
+    out: list[tuple[str, str]] = []
+    run = 0
+    for i, ch in enumerate(text):
+        nxt = text[i + 1] if i + 1 < len(text) else ""
+        run = 0 if ch.isspace() else run + 1
+        brk = ""
+        if not nxt or nxt.isspace() or ch.isspace():
+            pass
+        elif ch in "._-/" or (ch.islower() and nxt.isupper()):
+            brk = r"\allowbreak{}"
+        elif run >= IDENT_RUN:
+            brk = _WEAK_BREAK
+        if brk:
+            run = 0
+        out.append((ch, brk))
+    return out
+
+
+def ident_pieces(text: object) -> list[str]:
+    """The pieces of an identifier that :func:`tex_ident` cannot break inside.
 
     Examples
     --------
-    >>> tex_ident("zhu-dag.ntk")
-    '\\texttt{zhu-\\allowbreak{}dag.\\allowbreak{}ntk}'
+    >>> ident_pieces("maxSpectralNorm.x_y a"), ident_pieces("<" * 12)
+    (['max', 'Spectral', 'Norm.', 'x_', 'y', 'a'], ['<<<<<<<<<<', '<<'])
     """
+    pieces, piece = [], ""
+    for ch, brk in _ident_breaks(one_line(printable(unicodedata.normalize("NFC", str(text))))):
+        piece += "" if ch.isspace() else ch
+        if (brk or ch.isspace()) and piece:
+            pieces.append(piece)
+            piece = ""
+    return pieces + [piece] if piece else pieces
+
+
+def tex_ident(text: object) -> str:
+    r"""An identifier (claim id, measured key) in typewriter type, on one line
+    (:func:`one_line`), breakable at spaces, after ``.``, ``-``, ``/`` and ``_``, before
+    a capital of a camelCase name, and every :data:`IDENT_RUN` characters without one.
+
+    Examples
+    --------
+    >>> print(tex_ident("zhu-dag.ntk"))
+    \texttt{zhu-\allowbreak{}dag.\allowbreak{}ntk}
+    >>> print(tex_ident("maxNorm|x"))
+    \texttt{max\allowbreak{}Norm\char124{}x}
+    """
+    text = one_line(printable(unicodedata.normalize("NFC", str(text))))
     out = []
-    for ch in str(text):
-        out.append(_tex_char(ch))
-        if ch in ".-/":
-            out.append(r"\allowbreak{}")
+    for ch, brk in _ident_breaks(text):
+        tex = _TT_SPECIAL.get(ch) or _tex_char(ch)
+        out.append(tex if tex.endswith(r"\allowbreak{}") else tex + brk)
     return r"\texttt{" + "".join(out) + "}"

@@ -17,8 +17,8 @@ from typing import Any
 
 from specproof.claims.markup import split_math
 from specproof.claims.markup_plain import plain_rich
-from specproof.claims.texescape import tex_pieces
-from specproof.claims.values import format_inline, is_number, number_parts
+from specproof.claims.texescape import ident_pieces, tex_pieces
+from specproof.claims.values import NUMBER_RUN, format_inline, is_number, number_parts
 
 # The narrowest column of the usual templates: two-column article on A4 (221 pt).
 COLUMN_PT = 218.0
@@ -46,10 +46,12 @@ def value_widths(value: Any, ident: bool = False) -> tuple[float, float]:
     if is_number(value):
         mant, exp = number_parts(value)
         width = _CHAR_PT * len(mant) + (0 if exp is None else 14 + 3.5 * len(exp)) + 2
-        return width, width
+        # a long exact integer breaks every NUMBER_RUN digits (tex_number)
+        least = width if len(mant) <= NUMBER_RUN + 2 else _CHAR_PT * (NUMBER_RUN + 1) + 2
+        return width, least
     text = plain_rich(format_inline(value, "plain-tex"))
-    if ident:  # lines break after "_", ".", "-" and "/"
-        pieces = [p for p in re.split(r"(?<=[_./-])|\s+", text) if p] or [text]
+    if ident:  # lines break where tex_ident lets them (after "_", ".", "-", "/", ...)
+        pieces = ident_pieces(text) or [text]
         return 4.4 * len(text), max(4.4 * len(p) for p in pieces)
     # lines break at spaces, after "_" and anywhere in a long word (as tex_escape allows)
     pieces = tex_pieces(text) or [""]
@@ -151,6 +153,8 @@ def column_groups(header: list[str], rows: list[list[Any]],
     True
     """
     n = len(header)
+    if n == 0:
+        return []
     natural, least, whole = [], [], []
     for j in range(n):
         nat_h, min_h = header_widths(header[j], labels)
@@ -208,7 +212,7 @@ def table_rows_shown(header: list[str], rows: list[list[Any]],
     True
     """
     shown = rows[:max_rows]
-    if not shown:
+    if not shown or not header:  # a table without columns prints nothing
         return 0
     groups = column_groups(header, shown, labels)
     used = [0] * len(groups)
@@ -268,7 +272,7 @@ def number_least(value: Any) -> float:
     if is_number(value):
         mant, exp = number_parts(value)
         if exp is not None:
-            return max(_CHAR_PT * len(mant) + 7, 14 + 3.5 * len(exp))
+            return max(_CHAR_PT * min(len(mant), NUMBER_RUN + 1) + 7, 14 + 3.5 * len(exp))
     return value_widths(value)[1]
 
 

@@ -1,4 +1,5 @@
-r"""Measured values as report text: numbers to 6 significant digits, lists cut short,
+r"""Measured values as report text: numbers to 6 significant digits (integers exact, and
+more digits where 6 would read as another number), lists cut short,
 dicts as rows of a table, in the same form in LaTeX, HTML and Markdown.
 
 ``evidence.json`` keeps every value at full precision; only the reports round.
@@ -23,35 +24,73 @@ LIST_ITEMS = 8  # items of a list shown before "… (n more)"
 _NON_FINITE = {"NaN": "NaN", "Infinity": "∞", "-Infinity": "-∞"}
 
 
-def number_parts(x: float | int) -> tuple[str, str | None]:
-    """``(mantissa, exponent)`` of a number at 6 significant digits (exponent None
-    when written without one).
+def float_text(x: float, digits: int = 6) -> str:
+    """A finite float at ``digits`` significant digits, unless rounding to them ends
+    in two or more zeros, which are dropped (a round-looking number): then with as many
+    more digits as it takes to read as itself (at most Python's shortest round-trip
+    form, ``repr``).
 
-    Integers below 10**6 are kept whole; larger ones are rounded like floats.
+    ``1.0000001`` at 6 digits read ``1``, exactly the bound of the ``worst <= 1`` it
+    failed; ``0.049999996`` read ``0.05``. A rounded value shown with (nearly) all of
+    its digits (``0.333333``, ``-0.46328``) reads as rounded and stays.
+
+    Examples
+    --------
+    >>> float_text(1 / 3), float_text(1.0000001), float_text(0.049999996)
+    ('0.333333', '1.0000001', '0.049999996')
+    >>> float_text(1000000.4), float_text(0.5), float_text(9.9999996, 4)
+    ('1000000.4', '0.5', '9.9999996')
+    >>> float_text(-0.46327964), float_text(0.1 + 0.2), float_text(2.5000001)
+    ('-0.46328', '0.30000000000000004', '2.5000001')
+    """
+    text = f"{x:.{digits}g}"
+    for p in range(digits, 18):
+        text = f"{x:.{p}g}"
+        if float(text) == x:
+            break
+        # the significant digits shown; zeros ending "1000000" may be rounding's
+        mant = text.split("e")[0].replace("-", "").replace(".", "").strip("0")
+        if len(mant) >= p - 1:  # (nearly) every digit shown: it reads as rounded
+            break
+    return text
+
+
+# an integer with more digits than this and at most this many significant ones (10**400,
+# 3 * 10**20) is written as mantissa times a power of ten, still exactly
+_LONG_INT = 15
+_INT_MANTISSA = 6
+
+
+def number_parts(x: float | int) -> tuple[str, str | None]:
+    """``(mantissa, exponent)`` of a number (exponent None when written without one).
+
+    An integer is always exact: written out whole, or as its significant digits times
+    a power of ten when it is longer than 15 digits with at most 6 significant ones
+    (``10**400``). A float shows 6 significant digits (:func:`float_text`: more
+    where those would read as another number, ``1.0000001`` as ``1``).
 
     Examples
     --------
     >>> number_parts(-0.46327964), number_parts(5.828e-15), number_parts(12)
     (('-0.46328', None), ('5.828', '-15'), ('12', None))
-    >>> number_parts(-0.0)
-    ('0', None)
-    >>> number_parts(2**1100)   # an exact integer beyond floats
-    ('1.3583', '331')
+    >>> number_parts(-0.0), number_parts(1000001), number_parts(2**53 + 1)
+    (('0', None), ('1000001', None), ('9007199254740993', None))
+    >>> number_parts(3 * 10**400)   # an exact integer beyond floats
+    ('3', '400')
     """
-    if isinstance(x, int) and abs(x) < 10**6:
-        return str(x), None
     if isinstance(x, int):
-        # exact: f"{x:.6g}" converts to float, and 2**1100 raised OverflowError while the
-        # report was written (the whole run was lost)
-        from decimal import Decimal
-
-        mant, exp = format(Decimal(x), ".5e").split("e")  # 6 digits, as .6g
-        if "." in mant:
-            mant = mant.rstrip("0").rstrip(".")  # as .6g writes it: 1e+07, not 1.00000e+07
-        return mant, str(int(exp))
+        # exact: f"{x:.6g}" converts to float (2**1100 raised OverflowError while the
+        # report was written), and rounded 1000001 to 1e+06
+        digits = str(abs(x))
+        sign = "-" if x < 0 else ""
+        significant = digits.rstrip("0")
+        if len(digits) > _LONG_INT and len(significant) <= _INT_MANTISSA:
+            mant = significant[0] + ("." + significant[1:] if len(significant) > 1 else "")
+            return sign + mant, str(len(digits) - 1)
+        return sign + digits, None
     if x == 0:
         x = 0.0  # -0.0 reads as a sign error in a table
-    text = f"{x:.6g}"
+    text = float_text(x)
     if "e" in text:
         mant, exp = text.split("e")
         return mant, str(int(exp))
@@ -74,6 +113,17 @@ def plain_number(x: float | int) -> str:
     return mant if exp is None else f"{mant}e{exp}"
 
 
+# digits of a number printed without a break point; a longer (exact, integer) one may
+# break after every run of this many
+NUMBER_RUN = 12
+
+
+def _runs(mant: str) -> list[str]:
+    if len(mant) <= NUMBER_RUN + 2:
+        return [mant]
+    return [mant[i:i + NUMBER_RUN] for i in range(0, len(mant), NUMBER_RUN)]
+
+
 def tex_number(x: float | int) -> str:
     r"""A number as LaTeX math.
 
@@ -83,6 +133,8 @@ def tex_number(x: float | int) -> str:
     '$-5.828\\times10^{-15}$'
     """
     mant, exp = number_parts(x)
+    # a long exact integer may break every NUMBER_RUN digits (math cannot break a number)
+    mant = r"\allowbreak{}".join(_runs(mant))
     return f"${mant}$" if exp is None else f"${mant}\\times10^{{{exp}}}$"
 
 
@@ -95,7 +147,7 @@ def html_number(x: float | int) -> str:
     '−5.828×10<sup>−15</sup>'
     """
     mant, exp = number_parts(x)
-    mant = mant.replace("-", "−")
+    mant = "<wbr>".join(_runs(mant.replace("-", "−")))
     return mant if exp is None else f"{mant}×10<sup>{exp.replace('-', '−')}</sup>"
 
 
