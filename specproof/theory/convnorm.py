@@ -6,11 +6,12 @@
 - ``convnorm.channel-isometry``: with the circular ConvNorm preconditioner every output
   channel's row block satisfies ``B_o B_o^T = I``.
 - ``convnorm.spectral-norm-reduction``: on the official code path (full convolution,
-  filter, crop, stride) every ``||B_o|| <= 1`` and the layer ``||B||_2 <= sqrt(C_out)``,
-  far below the norm of the same layer without ConvNorm. The library's operator and
-  report are compared with a dense reference built in the check from explicit shift and
-  DFT matrices, and ``||B_o|| = 1`` exactly where that is a theorem (stride 1 without a
-  crop, or a 1 x 1 kernel).
+  filter, crop, stride) every ``||B_o|| <= 1`` and the layer ``||B||_2 <= sqrt(C_out)``;
+  for He-initialised kernels the median over the layers of ``||B_plain|| / ||B||`` is at
+  least ``MIN_MEDIAN_REDUCTION``. The library's operator and report are compared with a
+  dense reference built in the check from explicit shift and DFT matrices, and
+  ``||B_o|| = 1`` exactly where that is a theorem (stride 1 without a crop, or a 1 x 1
+  kernel).
 """
 
 from __future__ import annotations
@@ -153,6 +154,19 @@ def without_convnorm(ctx, kernels: int, n: int, c_max: int):
     return channel_isometry.check(ctx, kernels, n, c_max, convnorm=False)
 
 
+# The kernels of convnorm.spectral-norm-reduction: i.i.d. N(0, HE_GAIN / (c_in k^2)), He
+# initialisation. The scale is part of the statement: ConvNorm's layer does not change when
+# the kernel is rescaled while the plain layer's norm is proportional to the scale, so the
+# comparison between them holds only at a stated scale (at HE_GAIN = 0.5, half He's
+# variance, the median ratio plain / ConvNorm falls to about 0.8: the comparison reverses).
+HE_GAIN = 2.0
+# The stated reduction: the median over the layers of ||B_plain||_2 / ||B_ConvNorm||_2.
+# Measured on the quick profile: 1.54 ... 1.76 at seeds 0..5, never below 1.40 over
+# seeds 0..199; paper profile 1.51 ... 1.58 (seeds 0..5). The median, not every layer:
+# a single layer can be larger with ConvNorm (a 1 x 1, one-channel kernel with a small
+# weight w has plain norm |w| and ConvNorm norm 1; seed 4 draws one with ratio 0.17).
+MIN_MEDIAN_REDUCTION = 1.3
+
 # (stride, padding) of the code-path layers, combined with every kernel size: "same" pads
 # (k - 1) // 2 (a crop of k - 1 - padding on each side), "full" pads k - 1 (no crop: the
 # whole n + k - 1 grid of the linear convolution is kept)
@@ -232,8 +246,12 @@ def _reference_code_path(K: np.ndarray, n: int, stride: int, padding: int,
     kind="numerical",
     statement=r"On the ConvNorm code path (full convolution, Fourier filter, crop, stride) "
               r"every channel's block has $\|B_o\|_2 \le 1$ and the layer's spectral norm is "
-              r"at most $\sqrt{C_{\mathrm{out}}}$, well below that of the same layer without "
-              r"ConvNorm.",
+              r"at most $\sqrt{C_{\mathrm{out}}}$; for He-initialised kernels (entries "
+              r"i.i.d. $N(0, 2 / (c_{\mathrm{in}} k^2))$) it is well below that of the same "
+              r"layer without ConvNorm: the median over random layers of $\|B_{\mathrm{plain}}"
+              r"\|_2 / \|B\|_2$ is at least 1.3 (single layers can go either way: ConvNorm's "
+              r"norm does not depend on the kernel's scale, the plain layer's is proportional "
+              r"to it).",
     labels={
         "max_block_norm": r"$\max_o \|B_o\|_2$",
         "max ||B_o||": r"$\max_o \|B_o\|_2$",
@@ -243,6 +261,9 @@ def _reference_code_path(K: np.ndarray, n: int, stride: int, padding: int,
         "operator_error": r"$\max |B - B_{\mathrm{ref}}| / \max |B_{\mathrm{ref}}|$",
         "report_error": r"$\max$ relative error of the reported norms",
         "exact_one_deviation": r"$\max |\|B_o\|_2 - 1|$ where it is a theorem",
+        "median_reduction": r"median $\|B_{\mathrm{plain}}\|_2 / \|B\|_2$",
+        "min_reduction": r"$\min \|B_{\mathrm{plain}}\|_2 / \|B\|_2$",
+        "||B|| plain / ||B||": r"$\|B_{\mathrm{plain}}\|_2 / \|B\|_2$",
     },
     profiles={
         # every kernel size (2, 3, 1, 5) with every geometry of GEOMETRIES: 14 layers
@@ -252,12 +273,12 @@ def _reference_code_path(K: np.ndarray, n: int, stride: int, padding: int,
 )
 def spectral_norm_reduction(ctx, kernels: int, n: int, c_max: int, convnorm: bool = True):
     rows = []
-    before, after = [], []
+    reduction = []
     block_max, layer_ratio = [], []
     op_err, report_err, exact_dev, sandwich = 0.0, 0.0, 0.0, True
     tol = 1e-10
     for shape, stride, padding in _layer_cases(ctx.rng, kernels, c_max, n):
-        K = ctx.rng.standard_normal(shape) * math.sqrt(2.0 / (shape[1] * shape[2] ** 2))
+        K = ctx.rng.standard_normal(shape) * math.sqrt(HE_GAIN / (shape[1] * shape[2] ** 2))
         c_out, k = shape[0], shape[2]
         r = convnorm_report(K, n, stride=stride, padding=padding)
         # the library's operator (code path, or the plain layer for the control) and the
@@ -279,6 +300,14 @@ def spectral_norm_reduction(ctx, kernels: int, n: int, c_max: int, convnorm: boo
         got_layer = r.layer_norm_after if convnorm else r.layer_norm_before
         report_err = max(report_err, float(np.abs(got_blocks - blocks).max()) / layer,
                          abs(got_layer - layer) / layer)
+        # the plain layer (no filter) from the reference too, and the report's norm of it:
+        # the reduction below compares two norms computed here, not the report's two
+        plain = layer if not convnorm else float(np.linalg.norm(
+            _reference_code_path(K, n, stride, padding, convnorm=False), 2))
+        report_err = max(report_err, abs(r.layer_norm_before - plain) / plain)
+        # the layer under test against the plain one: the control's layer is the plain
+        # one, ratio 1, so it fails the reduction as well as the bounds
+        reduction.append(plain / layer)
         # ||B_o|| <= ||B|| <= sqrt(C_out) max ||B_o|| for any stack of row blocks
         sandwich &= bool(got_blocks.max() <= got_layer * (1 + tol)
                          and got_layer <= math.sqrt(c_out) * got_blocks.max() * (1 + tol))
@@ -293,17 +322,18 @@ def spectral_norm_reduction(ctx, kernels: int, n: int, c_max: int, convnorm: boo
             exact_dev = max(exact_dev, float(np.abs(got_blocks - 1.0).max()))
         block_max.append(float(blocks.max()))
         layer_ratio.append(layer / math.sqrt(c_out))
-        before.append(r.layer_norm_before)
-        after.append(r.layer_norm_after)
         rows.append({"c_out": c_out, "c_in": shape[1], "k": k, "stride": stride,
                      "padding": padding, "max ||B_o||": float(blocks.max()),
                      "||B_o|| = 1 asserted": exact,
                      "||B|| before": r.layer_norm_before, "||B|| after": r.layer_norm_after,
+                     "||B|| plain / ||B||": plain / layer,
                      "sqrt(C_out)": r.sqrt_c_out})
     worst_block, worst_layer = max(block_max), max(layer_ratio)
+    median_reduction = float(np.median(reduction))
     fig = _bounds_figure(block_max, layer_ratio, convnorm)
     holds = (worst_block <= 1 + tol and worst_layer <= 1 + tol and exact_dev <= tol
-             and op_err <= tol and report_err <= tol and sandwich)
+             and op_err <= tol and report_err <= tol and sandwich
+             and median_reduction >= MIN_MEDIAN_REDUCTION)
     return ctx.evidence(
         holds=holds,
         measured={
@@ -313,7 +343,9 @@ def spectral_norm_reduction(ctx, kernels: int, n: int, c_max: int, convnorm: boo
             "operator_error": op_err,
             "report_error": report_err,
             "norm_sandwich": sandwich,
-            "median_reduction": float(np.median(np.array(before) / np.array(after))),
+            "median_reduction": median_reduction,
+            "min_reduction": float(min(reduction)),
+            "kernel_gain": HE_GAIN,
             "convnorm": convnorm,
         },
         expected=r"every $\|B_o\|_2 \le 1$ and $\|B\|_2 / \sqrt{C_{\mathrm{out}}} \le 1$; "
@@ -321,7 +353,11 @@ def spectral_norm_reduction(ctx, kernels: int, n: int, c_max: int, convnorm: boo
                  r"library's operator equal to a dense reference built in the check "
                  r"(shift and DFT matrices, symmetric crop, stride); the report's norms "
                  r"equal to the reference's SVD norms, with $\max_o \|B_o\|_2 \le \|B\|_2 "
-                 r"\le \sqrt{C_{\mathrm{out}}} \max_o \|B_o\|_2$ (all up to $10^{-10}$)",
+                 r"\le \sqrt{C_{\mathrm{out}}} \max_o \|B_o\|_2$ (all up to $10^{-10}$); "
+                 rf"kernels i.i.d. $N(0, {HE_GAIN:g} / (c_{{\mathrm{{in}}}} k^2))$ (He), "
+                 r"median over the layers of $\|B_{\mathrm{plain}}\|_2 / \|B\|_2 \ge$ "
+                 f"{MIN_MEDIAN_REDUCTION:g}, the plain layer's norm from the same reference "
+                 r"without the filter",
         table=rows,
         figure=fig,
         key="max_block_norm",
@@ -344,7 +380,9 @@ def _bounds_figure(block_max: list[float], layer_ratio: list[float], convnorm: b
         # is then free (each rejected placement costs a draw of the figure)
         lo, hi = min(values), max(values)
         ax.set_ylim(lo - 0.05 * (hi - lo), hi + 0.9 * (hi - lo))
-    ax.set_xlabel(r"random kernel $i$ ($k \in \{1,2,3,5\}$, stride 1 or 2, crop or none)")
+    # short enough for one column at 7 pt (the longer list of cases stuck out of the
+    # saved figure); the table lists each layer's k, stride and padding
+    ax.set_xlabel(r"random layer $i$ ($k \in \{1,2,3,5\}$, strides 1, 2)")
     ax.set_ylabel("norm over its bound")
     ax.set_title("with ConvNorm (code path)" if convnorm else "without ConvNorm")
     place_legend(ax)
@@ -354,5 +392,6 @@ def _bounds_figure(block_max: list[float], layer_ratio: list[float], convnorm: b
 @spectral_norm_reduction.control
 def layer_without_convnorm(ctx, kernels: int, n: int, c_max: int):
     """The same bounds on the layers without ConvNorm (He-scaled random kernels): their
-    block norms exceed 1, so the check must fail."""
+    block norms exceed 1, and a plain layer is no reduction of itself (every ratio is 1,
+    below the stated median), so the check must fail on both counts."""
     return spectral_norm_reduction.check(ctx, kernels, n, c_max, convnorm=False)

@@ -224,6 +224,14 @@ def spectral_baseline_not_exact(ctx, ds, trials, eps, tol):
 # --------------------------------------------------------------------------- sandwich
 _SOS_CACHE: dict[bytes, object] = {}
 
+# "SoS closes most of the baseline's gap", made precise: on every instance SoS_4 - OPT is
+# at most (1 - GAP_CLOSED) (baseline - OPT), up to the chain's relative slack tol * OPT
+# (OPT = the best lower bound found, power method or SoS rounding). Measured on the quick
+# profile, seeds 0..5: SoS_4 / OPT <= 1 + 1.5e-9 while baseline / OPT reaches 1.09 ... 1.23,
+# so SoS closes all of the gap up to solver accuracy; 0.9 leaves room for instances (larger
+# d) where degree 4 is not tight.
+GAP_CLOSED = 0.9
+
 
 def _cached_sos(X: np.ndarray):
     """SoS_4 of X, remembered for the control (it draws the same instances)."""
@@ -241,8 +249,10 @@ def _cached_sos(X: np.ndarray):
     kind="numerical",
     statement=(
         r"On random instances the bounds are ordered: power-method value $\le \mathrm{SoS}_4 "
-        r"\le$ spectral baseline $\lambda_{\max}$ (all on $\|X\|_{2\to4}^4$); SoS closes most "
-        r"of the baseline's gap."
+        r"\le$ spectral baseline $\lambda_{\max}$ (all on $\|X\|_{2\to4}^4$), and SoS closes "
+        r"most of the baseline's gap: with OPT the best lower bound found, $\mathrm{SoS}_4 - "
+        r"\mathrm{OPT} \le 0.1\,(\lambda_{\max} - \mathrm{OPT})$ on every instance (at least "
+        r"90% of the gap closed)."
     ),
     profiles={
         "quick": dict(ds=[3, 4, 5, 6], trials=2, n_factor=3, tol=1e-6),
@@ -256,6 +266,12 @@ def sandwich(ctx, ds, trials, n_factor, tol, order="true"):
     worst_power = 0.0
     lam_err = power_err = best_over_sos = 0.0
     gaps = {}
+    # instances where SoS closes less than GAP_CLOSED of the baseline's gap, and the least
+    # fraction closed where the baseline's gap is above the slack (below it the fraction
+    # is noise: both gaps are solver rounding); None when no instance has such a gap, as
+    # in the swapped control, whose "looser" bound SoS_4 is within rounding of OPT
+    gap_violations = 0
+    least_closed = None
     for d in ds:
         for fam in ("gaussian", "student-t"):
             for _ in range(trials):
@@ -279,6 +295,13 @@ def sandwich(ctx, ds, trials, n_factor, tol, order="true"):
                 v = max((chain[0] - chain[1]) / chain[1], (chain[1] - chain[2]) / chain[2])
                 worst = max(worst, v)
                 violations += v > tol
+                # the tighter and the looser upper bound in the order under test: the
+                # swapped control claims the baseline is the one that closes the gap
+                tight, loose = (s, b) if order == "true" else (b, s)
+                gap_violations += (tight - opt) > (1 - GAP_CLOSED) * (loose - opt) + tol * opt
+                if loose - opt > tol * opt:
+                    closed = 1 - (tight - opt) / (loose - opt)
+                    least_closed = closed if least_closed is None else min(least_closed, closed)
                 gaps.setdefault(d, []).append((b / opt, s / opt))
                 worst_power = max(worst_power, s / p)
                 rows.append({"d": d, "family": fam, "power4": p, "multistart4": best,
@@ -297,8 +320,9 @@ def sandwich(ctx, ds, trials, n_factor, tol, order="true"):
         place_legend(ax)
     return ctx.evidence(
         holds=violations == 0 and lam_err <= 1e-10 and power_err <= 1e-6
-        and best_over_sos <= 1 + tol,
+        and best_over_sos <= 1 + tol and gap_violations == 0,
         measured={"violations": violations, "worst_rel_violation": worst,
+                  "gap_violations": gap_violations, "min_gap_closed": least_closed,
                   "max_sos_over_opt": max(r["sos_over_opt"] for r in rows),
                   "max_baseline_over_opt": max(r["baseline_over_opt"] for r in rows),
                   "max_sos_over_power": worst_power,
@@ -308,7 +332,11 @@ def sandwich(ctx, ds, trials, n_factor, tol, order="true"):
                  rf"{tol:g}); baseline equal to eigvalsh of the explicit $d^2 \times d^2$ matrix "
                  r"to relative $10^{-10}$; power value within relative $10^{-6}$ of a scipy "
                  r"multistart maximum of $\|Xv\|_4^4/\|v\|^4$, which never exceeds "
-                 r"$\mathrm{SoS}_4$",
+                 r"$\mathrm{SoS}_4$; "
+                 rf"$\mathrm{{SoS}}_4 - \mathrm{{OPT}} \le {1 - GAP_CLOSED:.2g}\,(\lambda_{{\max}} "
+                 rf"- \mathrm{{OPT}}) + {tol:g}\,\mathrm{{OPT}}$ on every instance (SoS closes "
+                 rf"at least {GAP_CLOSED:.0%} of the baseline's gap; OPT = max of the power "
+                 r"and SoS-rounding values)",
         table=rows,
         figure=fig,
         key="violations",
@@ -317,5 +345,6 @@ def sandwich(ctx, ds, trials, n_factor, tol, order="true"):
 
 @sandwich.control
 def sandwich_swapped(ctx, ds, trials, n_factor, tol):
-    r"""The order swapped: claims baseline $\le \mathrm{SoS}_4$."""
+    r"""The order swapped: claims baseline $\le \mathrm{SoS}_4$, and so that the baseline
+    is the bound that closes most of the other's gap."""
     return sandwich.check(ctx, ds, trials, n_factor, tol, order="swapped")

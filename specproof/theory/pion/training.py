@@ -12,6 +12,8 @@ the only solution is W*, whose spectrum differs from the start's: Pion cannot re
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from specproof.claims import claim
@@ -20,6 +22,12 @@ from specproof.spectral import Adam, Muon, Pion
 from specproof.theory.pion import PAPER
 
 _FACTORIES = {"Pion (E2)": Pion, "Adam": Adam, "Muon": Muon}
+
+# "fits": initial loss / mean loss over the last tenth of the run at least FIT_FACTOR, the
+# same criterion for Pion and for the "also fit" of Adam and Muon. Measured on the quick
+# profile, seeds 0..5: Pion 2.8e3 ... 2.1e4, Muon (which oscillates around a floor near
+# 5e-5) 5.0e3 ... 1.6e4, Adam above 1e14.
+FIT_FACTOR = 1000
 
 
 def _sensing_problem(rng, n, measurements):
@@ -63,8 +71,9 @@ def _train(make, W0, loss_grad, steps, every=5):
               r"matrix sensing ($n^2/2$ measurements of an $n \times n$ matrix) Pion ($E_2$) "
               r"lowers the loss at least 1000-fold (mean over the last tenth of the run) and "
               r"ends with its initial singular values (relative drift $\le 10^{-3}$), while "
-              r"Adam and Muon also fit but end with singular values that differ from the "
-              r"initial ones by more than 0.1 (relative to the largest).",
+              r"Adam and Muon also fit (loss lowered at least 1000-fold in the same sense) "
+              r"but end with singular values that differ from the initial ones by more than "
+              r"0.1 (relative to the largest).",
     profiles={
         "quick": dict(n=8, steps=400, lrs={"Pion (E2)": [0.05], "Adam": [0.03], "Muon": [0.03]}),
         "paper": dict(
@@ -107,10 +116,16 @@ def training(ctx, n, steps, lrs, measurements=0.5):
             if best is None or tail < best[5]:
                 best = (losses, drift, s_final, lr, change, tail)
         runs[name] = best
-    pion_losses, pion_drift = runs["Pion (E2)"][0], runs["Pion (E2)"][1]
-    reduction = float(pion_losses[0] / runs["Pion (E2)"][5])
+    pion_drift = runs["Pion (E2)"][1]
+    # initial loss over the mean of the last tenth, for each optimizer's best run
+    fit = {k: float(v[0][0] / v[5]) if v[5] > 0 else math.inf for k, v in runs.items()}
+    reduction = fit["Pion (E2)"]
     change = {k: runs[k][4] for k in ("Adam", "Muon")}
-    holds = reduction >= 1000 and pion_drift <= 1e-3 and min(change.values()) > 0.1
+    # Adam and Muon must fit as well as change their spectra: a baseline that did not move
+    # far enough to fit would make "ends elsewhere" say nothing about where fitting leads
+    others_fit = min(fit["Adam"], fit["Muon"])
+    holds = (reduction >= FIT_FACTOR and pion_drift <= 1e-3 and min(change.values()) > 0.1
+             and others_fit >= FIT_FACTOR)
 
     # stacked in one column: side by side at column width each panel would print at half size
     fig, (ax1, ax2) = figure(aspect=0.62, nrows=2)
@@ -130,6 +145,8 @@ def training(ctx, n, steps, lrs, measurements=0.5):
         holds=holds,
         measured={
             "pion_loss_reduction": reduction,
+            "adam_loss_reduction": fit["Adam"],
+            "muon_loss_reduction": fit["Muon"],
             "pion_max_spectrum_drift": pion_drift,
             "adam_final_spectrum_change": change["Adam"],
             "muon_final_spectrum_change": change["Muon"],
@@ -138,9 +155,10 @@ def training(ctx, n, steps, lrs, measurements=0.5):
             "final_singular_values": {k: v[2].tolist() for k, v in runs.items()},
             "measurements_per_entry": measurements,
         },
-        expected=r"Pion: initial loss / mean loss over the last 10% of steps $\ge 1000$ and max "
-        r"relative spectrum drift $\le 10^{-3}$; "
-        r"Adam and Muon: final $\max_i |\sigma_i - \sigma_i(W_0)| / \sigma_1(W_0) > 0.1$",
+        expected=r"Pion: initial loss / mean loss over the last 10% of steps $\ge$ "
+        f"{FIT_FACTOR:g} and max relative spectrum drift $\\le 10^{{-3}}$; "
+        f"Adam and Muon: the same loss ratio $\\ge$ {FIT_FACTOR:g} and final "
+        r"$\max_i |\sigma_i - \sigma_i(W_0)| / \sigma_1(W_0) > 0.1$",
         table=rows,
         figure=fig,
         key="pion_loss_reduction",
