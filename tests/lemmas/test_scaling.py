@@ -23,7 +23,10 @@ def test_a_true_rate_holds_and_a_wrong_one_is_rejected():
     assert r.holds, r
     assert -0.62 < r.fit.slope < -0.38 and r.fit.low < r.fit.slope < r.fit.high
     assert len(r.local_slopes) == 3 and r.widths == tuple(WIDTHS)
-    wrong = lm.scaling(lambda m, rng: _excess(m, 4, rng), WIDTHS, seeds=6, expect=-1.0)
+    # 12 seeds: the interval holds a Welch interval (the scatter of the log excess falls
+    # with m; a pooled t-interval covered 88-92 %), whose few degrees of freedom at 6
+    # seeds left it [-1.01, -0.11], not excluding -1
+    wrong = lm.scaling(lambda m, rng: _excess(m, 4, rng), WIDTHS, seeds=12, expect=-1.0)
     assert not wrong.holds and "excludes -1.0" in wrong.reason
 
 

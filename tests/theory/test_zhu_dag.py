@@ -6,10 +6,11 @@ import sympy as sp
 from specproof.testing import assert_claim_passes
 from specproof.theory.zhu_dag.structure import _nonzero_hessian_entries, symbolic_preactivations
 
+# zhu-dag.linearization (~10 s at its quick profile) runs in test_registry's test of every
+# built-in claim, and its mutants in test_claims_mutation_dag_groups
 CLAIMS = [
     "zhu-dag.hessian-scaling",
     "zhu-dag.ntk-change",
-    "zhu-dag.linearization",
     "zhu-dag.bottleneck",
     "zhu-dag.zero-hessian",
 ]
@@ -22,8 +23,13 @@ def test_quick_profile_passes_and_control_fails(claim_id):
 
 
 def test_ntk_limit_slopes_in_evidence_are_the_expected_decay():
-    # (zhu-dag.ntk-limit is not in CLAIMS: this one run checks the claim and its control)
-    r = assert_claim_passes("zhu-dag.ntk-limit", profile="quick")
+    # (zhu-dag.ntk-limit is not in CLAIMS: this one run checks the claim and its control;
+    # test_registry runs its full quick profile, ~30 s: here the earlier, smaller sweeps,
+    # which pass at seed 0, check the evidence's structure)
+    r = assert_claim_passes(
+        "zhu-dag.ntk-limit", profile="quick", n_inputs=6,
+        widths={"mlp": [32, 64, 128, 256, 512], "resnet": [32, 64, 128, 256, 512],
+                "densenet": [32, 64, 128, 256, 512], "random": [32, 64, 128, 256]})
     assert r.control is not None and not r.control.holds
     slopes = r.check.measured["slopes"]
     assert set(slopes) == {"mlp erf", "resnet erf", "densenet erf", "random erf"}
