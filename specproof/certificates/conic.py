@@ -211,8 +211,15 @@ def solve_conic(
 
         data = {"A": A, "b": b, "c": c}
         cone = {"z": m, "l": nonneg, "s": sizes}
-        s = scs.SCS(data, cone, verbose=False, eps_abs=1e-9, eps_rel=1e-9, max_iters=SCS_MAX_ITERS)
         with _quiet_stdout():  # SCS's C code prints "Failure:interrupted" even when quiet
+            try:
+                s = scs.SCS(data, cone, verbose=False, eps_abs=1e-9, eps_rel=1e-9,
+                            max_iters=SCS_MAX_ITERS)
+            except ValueError as exc:
+                # badly scaled data (an entry 1e308 beside 1): "ScsWork allocation error!"
+                # ended a lemma search in a raw ValueError instead of "not solved"
+                raise SolverError(f"scs could not set the problem up ({exc})",
+                                  status="setup_failed", solver="scs") from exc
             sol = s.solve()
         raw = sol["info"]["status"]
         if raw == "interrupted":  # SCS catches SIGINT itself; Ctrl-C must still stop us

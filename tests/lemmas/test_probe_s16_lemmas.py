@@ -56,3 +56,40 @@ def test_a_forged_smaller_constant_is_rejected():
 ])
 def test_false_statements_with_tiny_constants_are_never_proved(text):
     assert lm.prove(text).verdict != "PROVED"
+
+
+# a statement that is a non-negative multiple of one of its constraints -------------------
+
+def _boxed(text: str, lo: str, hi: str):
+    from specproof.lemmas.domains import box
+    from specproof.lemmas.statement import as_statement
+
+    return as_statement(text).with_domain(box(x=(lo, hi)))
+
+
+@pytest.mark.parametrize("text, c, d", [
+    ("x >= 0", Fraction(1), Fraction(0)),  # the hypothesis itself
+    ("2*x + 1 >= 0", Fraction(2), Fraction(1)),
+    ("1e308 - x >= 0", Fraction(1), Fraction(0)),
+])
+def test_a_multiple_of_a_constraint_is_proved_on_a_huge_box(text, c, d):
+    # SCS could not allocate its work for x >= 0 on [0, 1e308]: UNDECIDED before
+    r = lm.prove(_boxed(text, "0", "1e308"))
+    assert r.verdict == "PROVED" and r.method == "constraint multiple"
+    cert = r.certificate
+    grams = sorted((blk.generator, blk.gram[0][0]) for blk in cert.blocks)
+    assert [g for _, g in grams if g] == sorted(v for v in (c, d) if v)
+    assert check_sos(cert).ok
+
+
+def test_a_forged_smaller_multiple_is_rejected():
+    cert = lm.prove(_boxed("2*x + 1 >= 0", "0", "1e308")).certificate
+    blocks = tuple(dataclasses.replace(blk, gram=((blk.gram[0][0] / 2,),))
+                   if blk.generator else blk for blk in cert.blocks)
+    assert not check_sos(dataclasses.replace(cert, blocks=blocks)).ok
+
+
+@pytest.mark.parametrize("text", ["x >= 1", "x - 1e300 >= 0", "-x >= 0"])
+def test_false_statements_near_a_constraint_are_never_proved(text):
+    # x - 1 = 1 * x - 1: the constant left over is negative; -x: a negative multiple
+    assert lm.prove(_boxed(text, "0", "1e308")).verdict != "PROVED"
