@@ -302,7 +302,7 @@ def claim(
     def decorate(fn: CheckFunction) -> Claim:
         if not callable(fn):
             raise ArgumentTypeError(
-                f"claim {claim_id!r}: @claim(...) decorates the check, a function "
+                f"claim {claim_id!r}: the decorator claim(...) applies to the check, a function "
                 f"(ctx, **params) -> Evidence, got {type(fn).__name__}")
         check_profile_names(claim_id, fn, profiles)
         c = Claim(

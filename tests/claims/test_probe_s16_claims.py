@@ -411,7 +411,8 @@ def test_a_blank_statement_a_non_function_and_a_bad_description_are_refused():
     with pytest.raises(ArgumentError, match="statement must be a non-blank string"):
         claim("s16bad.x", paper="s16bad", kind="exact", statement="   ", profiles=P,
               registry=reg)
-    with pytest.raises(ArgumentTypeError, match="decorates the check, a function"):
+    with pytest.raises(ArgumentTypeError,
+                       match=r"the decorator claim\(\.\.\.\) applies to the check"):
         claim("s16bad.x", paper="s16bad", kind="exact", statement="s", profiles=P,
               registry=reg)(42)
     assert len(reg) == 0
