@@ -112,12 +112,26 @@ def _as_table(table: Any) -> np.ndarray:
             arr = arr.astype(np.int64)
         else:
             # whole-number floats are taken (above); say which entry is not one
-            bad = arr.ravel()[~(np.isfinite(arr) & (arr == np.round(arr))).ravel()] \
-                if arr.dtype.kind == "f" else arr.ravel()[:1]
+            if arr.dtype.kind == "f":
+                bad = arr.ravel()[~(np.isfinite(arr) & (arr == np.round(arr))).ravel()]
+            else:
+                # an object array: the first entry that is no index (2**70 overflows int64)
+                bad = np.array([x for x in arr.ravel() if not _is_index(x)][:1] or
+                               arr.ravel()[:1].tolist(), dtype=object)
             raise GroupAxiomError(
                 f"table must hold integer indices (whole numbers), got dtype {arr.dtype}"
-                + (f" with the entry {bad[0].item()!r}" if bad.size else ""))
+                + (f" with the entry {_item(bad[0])!r}" if bad.size else ""))
     return arr.astype(np.int64)
+
+
+def _is_index(x: object) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool) and (
+        0 <= int(x) < 2**63)
+
+
+def _item(x: object) -> object:
+    # an object array's entry is a plain Python int (2**70), without .item()
+    return x.item() if hasattr(x, "item") else x
 
 
 def _two_sided_identities(t: np.ndarray) -> list[int]:

@@ -45,8 +45,11 @@ def _check_dimension(basis: np.ndarray, a: RepData, b: RepData, exact: bool = Fa
     value = complex(np.mean(chi_in * chi_out_inv))
     eps = float(np.finfo(np.result_type(a.matrices.dtype, b.matrices.dtype, float)).eps)
     s_in, s_out = max(1.0, a.entry_scale()), max(1.0, b.entry_scale())
-    # a character value is a sum of d rounded entries of size s (cf. integrality_tolerance)
-    tol = 64.0 * eps * max(1, d_in) * max(1, d_out) * s_in * s_out
+    # a character value is a sum of d rounded entries of size s, and |chi| <= d: the
+    # product chi_in chi_out errs by about d_out eps d_in s_in + d_in eps d_out s_out. The
+    # product s_in s_out it used to take gave up on the count (tol > 1/4) in a basis of
+    # condition number 1e8, where a wrong basis then went out (D5's rot_1: 2 matrices)
+    tol = 64.0 * eps * max(1, d_in) * max(1, d_out) * (s_in + s_out)
     if tol > _MAX_COUNT_TOL:
         return  # the precision cannot resolve the count; the residual check still runs
     plain = a.group is None and b.group is None
@@ -57,7 +60,7 @@ def _check_dimension(basis: np.ndarray, a: RepData, b: RepData, exact: bool = Fa
     expected = round(value.real)
     if abs(value.imag) > tol or abs(value.real - expected) > tol:
         raise ComputationError(
-            f"<chi_in, chi_out> = {value:.6g} is not an integer (tolerance {tol:.3g}), so "
+            f"<chi_in, chi_out> = {value:.12g} is not an integer (tolerance {tol:.3g}), so "
             f"the dimension of Hom_G cannot be confirmed: {not_reps}, or their basis is "
             f"too ill-conditioned; use float64 and a better-conditioned basis{hint}")
     if k != expected:

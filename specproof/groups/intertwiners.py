@@ -234,11 +234,17 @@ def reynolds_basis(
     scale = max(float(np.linalg.norm(probes.reshape(n_probe, -1), 2)), 1.0)
     rank = int(np.sum(s > tol * scale))
     if rank != k_est:
-        # S is a projector of rank tr S for genuine representations of one group.
+        # S is a projector of rank tr S for genuine representations of one group; in a
+        # skewed basis (D5's rot_1, condition number 1e8) rounding also lifts its zero
+        # singular values above the threshold, so the basis is named as a cause too
+        scale_in = float(np.max(np.abs(mats_in))) if mats_in.size else 0.0
+        scale_out = float(np.max(np.abs(mats_out))) if mats_out.size else 0.0
         raise ArgumentError(
-            f"the Reynolds operator has numerical rank {rank} but trace {trace / len(mats_in):.6g}:"
-            " mats_in and mats_out are not representations of the same group (same element "
-            "order), or rtol is badly chosen"
+            f"the Reynolds operator has numerical rank {rank} but trace "
+            f"{trace / len(mats_in):.12g}: mats_in and mats_out are not representations of "
+            "the same group (same element order), or their basis is too ill-conditioned "
+            f"for rtol={tol:.3g} (largest entries {scale_in:.3g} and {scale_out:.3g}; an "
+            "orthogonal basis has entries <= 1: change_of_basis to one)"
         )
     return vh[:rank].reshape(rank, d_out, d_in).copy()
 

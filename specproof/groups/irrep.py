@@ -17,6 +17,9 @@ A real irrep ψ has endomorphism algebra ``End_G(ψ) ≅ R, C or H``, of dimensi
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -149,7 +152,10 @@ def _orthogonalized(mats: np.ndarray) -> np.ndarray:
     n, d, _ = mats.shape
     R = np.linalg.qr(mats.reshape(n * d, d) / np.sqrt(n), mode="r")
     X = R @ mats  # then X R^-1 for every g: R^T Y^T = X^T, one triangular solve for all
-    Yt = solve_triangular(R, np.concatenate(list(np.swapaxes(X, 1, 2)), axis=1), trans="T")
+    # check_finite=False: the matrices are finite (checked on construction), and scipy
+    # 1.17's finiteness check cost 2-12 ms per call here, for a 2 x 2 triangle
+    Yt = solve_triangular(R, np.concatenate(list(np.swapaxes(X, 1, 2)), axis=1), trans="T",
+                          check_finite=False)
     return np.swapaxes(Yt.reshape(d, n, d).transpose(1, 0, 2), 1, 2)
 
 
@@ -228,7 +234,9 @@ class Irrep(Representation):
         atol: float | None = None,
     ) -> None:
         kind = as_choice(type, tuple(TYPES), "type", case_sensitive=True)
-        super().__init__(group, matrices, name=name, check=check, atol=atol)
+        deferred = _DEFERRED.get()
+        super().__init__(group, matrices, name=name, check="none" if deferred else check,
+                         atol=atol)
         if self.matrices.dtype.kind == "c":
             raise ArgumentTypeError(
                 f"{self.name}: an Irrep is a real irrep (type R, C or H), got complex "
@@ -240,6 +248,8 @@ class Irrep(Representation):
                 f"{self.name}: dimension {self.dim} is not a multiple of c = {c} (type {kind})"
             )
         check_precision(self)  # a coarse dtype is not a reducible irrep
+        if deferred:
+            return
         k, defect = irreducibility_defect(self)
         if k not in _TYPE_OF or defect > irreducibility_tolerance(self):
             raise NotIrreducibleError(
@@ -278,6 +288,22 @@ class Irrep(Representation):
     def __repr__(self) -> str:
         return (f"Irrep({self.name}, group={self.group.name}, dim={self.dim}, "
                 f"type={self.type})")
+
+
+# set while a family builds its irreps table, which check_irreps then checks in full
+_DEFERRED: ContextVar[bool] = ContextVar("specproof_irrep_checks_deferred", default=False)
+
+
+@contextmanager
+def deferred_irrep_checks() -> Iterator[None]:
+    """Build :class:`Irrep` objects without their homomorphism and irreducibility checks,
+    for a caller that passes the whole list to :func:`check_irreps` next (a family's table:
+    each irrep of C1000 was checked twice, 19 s for the table)."""
+    token = _DEFERRED.set(True)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
 
 
 def one_dimensional(G: CayleyGroup, values: Any, name: str) -> Irrep:
