@@ -141,6 +141,13 @@ def _below_eps(what: str, value: float, eps: float, sigma: float | None = None) 
 
 
 def _nonzero_sigma(sigma: float, what: str) -> float:
+    if sigma < 0.0:
+        # u^T W v < 0 (a given u against W v): W is not zero, the vectors are no pair
+        raise ArgumentError(
+            f"the spectral norm estimate u^T W v is {sigma:g} ({what}), negative: u and v "
+            "are not a left/right singular pair of the weight (u given against W v, with "
+            "no iterations to align them); run power iterations first or pass u = W v / "
+            "||W v||")
     if not sigma > 0.0:
         raise ArgumentError(
             f"weight has spectral norm {sigma:g} ({what}): spectral normalisation W / sigma "

@@ -275,8 +275,14 @@ def _build() -> dict[str, type]:
         def _muon(p, g, state, group):
             a, b, c = _NS_COEFFICIENTS
             # a fresh state goes into opt.state with the step's result only
-            old = state if state else {"buffer": torch.zeros_like(p)}
-            check_muon_state(p, old)
+            # half precisions in float32, state included, as for Pion: in float16 the
+            # buffer 0.05 g underflowed for |g| ~ 1e-7 and the step was silently 0
+            # (torch.optim.Muon's too); the numpy Muon computes them in float64
+            work = working_dtype(p) or p.dtype
+            old = state if state else {"buffer": torch.zeros_like(p, dtype=work)}
+            check_muon_state(p, old, work)
+            if g.dtype != work:
+                g = g.to(work)
             mu = group["momentum"]
             # buf + (1 - mu)(g - buf); a new tensor, not lerp_: a loaded state_dict may
             # share its tensors with the optimizer it came from
@@ -318,14 +324,14 @@ def _build() -> dict[str, type]:
             top = torch.finfo(p.dtype).max
             bound = (float(p.abs().amax()) * abs(decay)
                      + abs(alpha) * float(O.abs().amax())) if p.numel() else 0.0
-            if math.isfinite(bound) and bound < top and all_finite(O):
+            if work == p.dtype and math.isfinite(bound) and bound < top and all_finite(O):
                 def commit():
                     if decay != 1.0:
                         p.mul_(decay)
                     p.add_(O, alpha=alpha)
                     state["buffer"] = buf
             else:
-                new = torch.add(p * decay, O, alpha=alpha)
+                new = torch.add(p.to(work) * decay, O, alpha=alpha).to(p.dtype)
                 if not all_finite(new):
                     from specproof.spectral.optimizers import NonFiniteUpdateError
 

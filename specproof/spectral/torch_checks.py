@@ -95,6 +95,16 @@ def load_checked(opt, state_dict, check_group, check_state):
                     f"state of parameter {idx} (shape {tuple(p.shape)}): {why} (a state of "
                     "another optimizer, or of other options?)")
     torch.optim.Optimizer.load_state_dict(opt, state_dict)
+    # torch casts a loaded state to its parameter's dtype; a half-precision parameter's
+    # state is float32 (working_dtype), so it is taken from the dict again at that dtype,
+    # unrounded (a saved float16 Pion or Muon could not step after loading)
+    for idx, st in state_dict.get("state", {}).items():
+        if idx not in index or working_dtype(index[idx][0]) is None:
+            continue
+        p, work = index[idx][0], working_dtype(index[idx][0])
+        for key, value in st.items():
+            if key != "step" and torch.is_tensor(value) and value.is_floating_point():
+                opt.state[p][key] = value.to(device=p.device, dtype=work, copy=True)
 
 
 def _shape_error(st, expected, values=True):
@@ -181,8 +191,9 @@ def check_pion_state(W, work_dtype, plain, hyper):
         if torch.is_tensor(v)})
 
 
-def check_muon_state(p, state):
-    state_misfit(p, p.dtype, state, {"buffer": tuple(p.shape)})
+def check_muon_state(p, state, work_dtype=None):
+    state_misfit(p, p.dtype if work_dtype is None else work_dtype, state,
+                 {"buffer": tuple(p.shape)})
 
 
 def all_finite(t):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import abc
 import copy
+import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -64,8 +65,16 @@ def second_moment_overflow(
         tuple(int(i) for i in idx))
     dtype = str(v.dtype).removeprefix("torch.")
     hint = "scale the loss down" + (", or train in float64" if dtype != "float64" else "")
+    value = float(x[idx])
+    if not math.isfinite(value):
+        # the squared quantity itself overflowed (W and G near 1e200: inf - inf)
+        return NonFiniteUpdateError(
+            f"{what} is not finite at index {where}: {x_name} = {value} there, itself an "
+            f"overflow: the product in it overflows {dtype} (beyond "
+            f"{float(np.finfo(dtype).max):.3g}) at these magnitudes of the weight and "
+            f"gradient. {changed} ({hint})")
     return NonFiniteUpdateError(
-        f"{what} overflows {dtype} at index {where}: {x_name} = {float(x[idx]):.3g} there, "
+        f"{what} overflows {dtype} at index {where}: {x_name} = {value:.3g} there, "
         f"whose square exceeds {float(np.finfo(dtype).max):.3g}; with v = inf the step "
         f"would not move that entry. {changed} ({hint})"
     )

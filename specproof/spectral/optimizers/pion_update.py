@@ -22,6 +22,7 @@ import numpy as np
 from specproof.spectral.optimizers.base import NonFiniteUpdateError, RotationTooLargeError
 from specproof.spectral.optimizers.pion_expm import squared_out_side
 from specproof.spectral.optimizers.pion_lowrank import LowRankGenerator
+from specproof.spectral.optimizers.radial import is_radial
 from specproof.spectral.optimizers.skew import skew_generator
 from specproof.spectral.optimizers.skew_kernels import apply_dense, apply_dense_right
 from specproof.spectral.optimizers.skew_moments import complete_lower, preconditioned_generator
@@ -218,14 +219,20 @@ def pion_update(
         else:
             M = b1 * state["m"] + (1.0 - b1) * G
         new["m"] = M
+    # a gradient or moment that is lambda W to rounding has generator 0 exactly; formed,
+    # it is rounding noise that alpha scales to a full rotation (radial.py)
+    G_gen = G
+    if (lie or hyper["second_moment"]) and is_radial(W, G):
+        G_gen = _zeros(tuple(G.shape), G)
+    M_gen = M if M is None or not is_radial(W, M) else _zeros(tuple(M.shape), M)
     A: dict[str, Any] = {}
     for sd in sides:
         if sd in factored:
             continue
         v = state.get(f"v_{sd}") if hyper["second_moment"] else None
         m_new, v_new, A[sd] = preconditioned_generator(
-            W, G, sd, state[f"m_{sd}"] if lie else None, v, (b1, b2), eps,
-            M=M, inplace=inplace, complete=False,
+            W, G_gen, sd, state[f"m_{sd}"] if lie else None, v, (b1, b2), eps,
+            M=M_gen, inplace=inplace, complete=False,
             out=None if buffers is None else (buffers.get(f"m_{sd}"), buffers.get(f"v_{sd}")),
             generator=None if workspace is None else workspace.unshared(
                 f"generator_{sd}", (W.shape[0 if sd == "out" else 1],) * 2, W.dtype),
@@ -238,12 +245,12 @@ def pion_update(
         acting = ("out",) if k % 2 == 1 else ("in",)
     else:
         acting = sides
-    lowrank = {sd: LowRankGenerator(W, M, sd) for sd in factored if sd in acting}
+    lowrank = {sd: LowRankGenerator(W, M_gen, sd) for sd in factored if sd in acting}
     for sd in [sd for sd, gen in lowrank.items() if not gen.well_conditioned]:
         # the factors nearly cancel (M close to W times a symmetric matrix): the
         # factored core would amplify rounding, so this step forms A
         del lowrank[sd]
-        A[sd] = -skew_generator(W, M, sd)
+        A[sd] = -skew_generator(W, M_gen, sd)
     AW = WA = None
     AW_scratch = False
     if "in" in acting:
