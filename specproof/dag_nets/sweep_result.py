@@ -258,23 +258,39 @@ class WidthSweep(Displayable):
              reference_slope: float | None = None, ylabel: str | None = None):
         """Log-log scatter of every point with the fitted line; returns the fit.
 
-        Draws on ``ax`` (a new column-width figure when None); ``x`` as in :meth:`slope`.
-        ``reference_slope`` also draws the dashed line of the rate a theorem predicts
-        (the figure checks want one beside every fitted slope); ``ylabel`` defaults to the
-        measure's name (or the column's). The legend, below the x label, lists every
-        labelled line of ``ax``, also those drawn after this call once the figure is
-        finished (``finish_figure``, ``save_figure`` of :mod:`specproof.plotting`).
+        Draws on ``ax`` (a new column-width figure when None). ``x`` as in :meth:`slope`:
+        the fit drawn, and returned, is ``self.slope(column, x=x)``, so plot with the
+        ``x`` of the slope you report (``"paper_width"``, the minimum in-degree, for the
+        paper's rate); the x label says which width it is. ``reference_slope`` also draws
+        the dashed line of the rate a theorem predicts (the figure checks want one beside
+        every fitted slope). ``ylabel``, and the legend entry without a ``label`` or the
+        sweep's own, default to the quantity a built-in measure computes, written as
+        ``specproof ntk`` writes it (``$\\|H_f(w_0)\\|_2$`` for ``hessian``), else to
+        the measure's name (or the column's). The legend, below the x label and no wider
+        than the axes, lists every labelled line of ``ax``, also those drawn after this
+        call once the figure is finished (``finish_figure``, ``save_figure`` of
+        :mod:`specproof.plotting`).
         """
+        from specproof.dag_nets.measures import MEASURES
+        from specproof.dag_nets.runs import MEASURE_LABELS
+        from specproof.dag_nets.sweep import measure_name
         from specproof.plotting import figure, loglog_fit
         from specproof.plotting.legend import legend_below
 
         if ax is None:
             _, ax = figure()
         fit = self.slope(column, x=x)
-        text = label if label is not None else (self.label or self.measure)
+        # the cache keys a built-in measure by its module path
+        # ("specproof.dag_nets.measures.hessian"), which made an unreadable axis label
+        # and a legend entry wider than the column
+        names = {measure_name(fn): key for key, fn in MEASURES.items()}
+        quantity = MEASURE_LABELS.get(names.get(self.measure, ""), self.measure)
+        if column != "value":
+            quantity = column
+        text = label if label is not None else (self.label or quantity)
         xs = self.widths if x == "width" else self.column(x)
         if ylabel is None and not ax.get_ylabel():
-            ylabel = self.measure if column == "value" else column
+            ylabel = quantity
         loglog_fit(ax, xs, self.column(column), label=text, reference_slope=reference_slope,
                    ylabel=ylabel)
         # loglog_fit reports the t-interval; the legend entry must show the bootstrap one
@@ -282,7 +298,9 @@ class WidthSweep(Displayable):
         # slope_text: a slope of 1.4e-4 showed as "0.00 [0.00, 0.00]" at .2f
         fit_line.set_label(f"{text}: {slope_text(fit.slope)} [{slope_text(fit.low)}, "
                            f"{slope_text(fit.high)}]")
-        ax.set_xlabel(r"width $m$")
+        # the axis the slope was fitted against, as the command line's figure names it
+        ax.set_xlabel({"width": r"width $m$",
+                       "paper_width": r"width $m$ (minimum in-degree)"}.get(x, x))
         # below the x label: with several curves a legend inside always covers some
         # points; the title says what the numbers are, so each entry stays narrower than
         # a column

@@ -111,28 +111,238 @@ def _off_figure(ax) -> bool:
             or box.y1 > fig.bbox.height + 1)
 
 
-def _narrower_than_figure(ax) -> bool:
-    """Whether ``ax``'s legend fits the figure right of the axes' left decorations (tick
-    labels, label), where a legend above the axes starts; measured without a draw, as its
-    width does not depend on the layout. Drawing one too wide collapses the constrained
-    layout (matplotlib warns "axes sizes collapsed to zero") only to reject the legend."""
-    fig = ax.figure
+def _canvas_renderer(fig):
+    """``fig``'s renderer without a draw (a figure closed by pyplot gets an Agg canvas):
+    the width of a text or a legend does not depend on the layout."""
     if not hasattr(fig.canvas, "get_renderer"):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
         FigureCanvasAgg(fig)
-    renderer = fig.canvas.get_renderer()
-    width = ax.get_legend().get_window_extent(renderer).width
-    left = max(0.0, ax.bbox.x0 - ax.get_tightbbox(renderer).x0)
-    return width <= fig.bbox.width - left
+    return fig.canvas.get_renderer()
+
+
+def _legend_width(ax) -> float:
+    """The width of ``ax``'s legend in pixels, measured without a draw."""
+    return ax.get_legend().get_window_extent(_canvas_renderer(ax.figure)).width
+
+
+def _left_decorations(ax, renderer) -> float:
+    """How far, in pixels, the y axis' tick labels and label reach left of ``ax``."""
+    box = ax.yaxis.get_tightbbox(renderer) if ax.yaxis.get_visible() else None
+    return 0.0 if box is None else max(0.0, ax.bbox.x0 - box.x0)
+
+
+def _bare_layout(ax) -> tuple[float, float]:
+    """The width in pixels of ``ax`` once the figure is laid out without its legend, and
+    how far its y axis' decorations reach left of it: a legend inside may take the
+    width, one above or below the axes also the decorations' column (the constrained
+    layout keeps that room anyway). Measured with the legend removed, as one drawn wider
+    already squeezed the axes it is measured against."""
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.remove()
+    fig = ax.figure
+    renderer = _canvas_renderer(fig)
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+    return ax.bbox.width, _left_decorations(ax, renderer)
+
+
+def _text_width(fig, text: str, prop) -> float:
+    """The width in pixels of ``text`` (one line, mathtext welcome) in font ``prop``."""
+    from matplotlib.text import Text
+
+    t = Text(0, 0, text, fontproperties=prop)
+    t.set_figure(fig)
+    return t.get_window_extent(_canvas_renderer(fig)).width
+
+
+def _words(line: str) -> list[str]:
+    """``line`` split at the spaces outside mathtext (``$...$``, which cannot be broken:
+    half a formula does not parse)."""
+    from matplotlib.cbook import is_math_text
+
+    if not is_math_text(line):
+        return line.split()
+    words, current, in_math, escaped = [], "", False, False
+    for char in line:
+        if char == "$" and not escaped:
+            in_math = not in_math
+        if char.isspace() and not in_math:
+            if current:
+                words.append(current)
+            current = ""
+        else:
+            current += char
+        escaped = char == "\\" and not escaped
+    if current:
+        words.append(current)
+    return words
+
+
+def wrap_label(text: str, limit: float, width_of) -> str:
+    """``text`` broken into lines no wider than ``limit`` as ``width_of`` measures them.
+
+    Lines break at spaces outside mathtext; a plain word wider than ``limit`` is broken
+    between its characters. A formula (``$...$``) is never broken.
+
+    Parameters
+    ----------
+    text : str
+        The label; its own line breaks are kept.
+    limit : float
+        The widest line allowed, in the units of ``width_of``.
+    width_of : callable
+        The width of one line of text.
+
+    Returns
+    -------
+    str
+        ``text`` itself when every line fits, else the wrapped text.
+
+    Raises
+    ------
+    ArgumentError
+        A formula alone is wider than ``limit``: no break makes the label fit.
+
+    Examples
+    --------
+    >>> wrap_label("a slope of the fit", 6, len)
+    'a\\nslope\\nof the\\nfit'
+    >>> wrap_label("abcdefgh", 3, len)
+    'abc\\ndef\\ngh'
+    >>> wrap_label("$x+y$ grows", 5, len)
+    '$x+y$\\ngrows'
+    """
+    from matplotlib.cbook import is_math_text
+
+    from specproof._core import ArgumentError
+
+    out: list[str] = []
+    for line in text.split("\n"):
+        if width_of(line) <= limit:
+            out.append(line)
+            continue
+        current = ""
+        for word in _words(line):
+            joined = f"{current} {word}" if current else word
+            if width_of(joined) <= limit:
+                current = joined
+                continue
+            if current:
+                out.append(current)
+            current = word
+            if width_of(word) <= limit:
+                continue
+            if is_math_text(word):
+                raise ArgumentError(
+                    f"the legend entry {text!r} cannot be placed: its formula {word!r} "
+                    f"is wider than the room the axes leave it ({width_of(word):.0f} > "
+                    f"{limit:.0f} px), and a legend beside the axes would squeeze the "
+                    "plot; shorten the label, or draw a wider figure (figure(width='page'))")
+            while width_of(current) > limit:
+                # the longest head that fits; at least one character, so that it ends
+                n = max(1, _longest_fitting(current, limit, width_of))
+                out.append(current[:n])
+                current = current[n:]
+        out.append(current)
+    return "\n".join(out)
+
+
+def _longest_fitting(word: str, limit: float, width_of) -> int:
+    """How many leading characters of ``word`` fit in ``limit`` (widths grow with the
+    length, so a bisection finds it)."""
+    lo, hi = 0, len(word)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if width_of(word[:mid]) <= limit:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _fit_legend(ax, room: float, build, labels: list[str], title: str | None) -> None:
+    """Build ``ax``'s legend with ``build(labels, title)``, its labels and title wrapped
+    until the legend is no wider than ``room`` pixels (one wider than the room its axes
+    give makes the constrained layout shrink them: to 5 % of the figure for a
+    20-character label)."""
+    from functools import partial
+
+    fig = ax.figure
+    build(labels, title)
+    for _ in range(4):
+        excess = _legend_width(ax) - room
+        if excess <= 0:
+            return
+        legend = ax.get_legend()
+        prop = legend.get_texts()[0].get_fontproperties() if legend.get_texts() \
+            else legend.get_title().get_fontproperties()
+        width_of = partial(_text_width, fig, prop=prop)
+        texts = [*labels, *([title] if title else [])]
+        widest = max((width_of(line) for t in texts for line in t.split("\n")), default=0.0)
+        # the legend's handles and padding stay: the text alone gives up the excess
+        limit = widest - excess
+        if limit <= 0:  # the handles and padding alone are wider than the room
+            break
+        labels = [wrap_label(t, limit, width_of) for t in labels]
+        if title:
+            title = wrap_label(title, limit, width_of)
+        build(labels, title)
+    if _legend_width(ax) > room:
+        from specproof._core import ArgumentError
+
+        raise ArgumentError(
+            f"the legend of {labels!r} is {_legend_width(ax) / ax.figure.dpi:.2f} in wide "
+            f"even wrapped, wider than the {room / ax.figure.dpi:.2f} in its axes leave it: "
+            "shorten its entries, or draw a wider figure (figure(width='page'))")
+
+
+def _entries(ax, kwargs: dict) -> tuple[list, list[str], str | None, dict]:
+    """The handles, labels and title a legend of ``ax`` built with ``kwargs`` shows, and
+    the other arguments."""
+    rest = dict(kwargs)
+    handles = rest.pop("handles", None)
+    labels = rest.pop("labels", None)
+    title = rest.pop("title", None)
+    if handles is None:
+        found, found_labels = ax.get_legend_handles_labels()
+        handles = found
+        labels = found_labels if labels is None else labels
+    elif labels is None:
+        labels = [h.get_label() for h in handles]
+    return list(handles), [str(label) for label in labels], title, rest
+
+
+def _outside_its_column(ax) -> bool:
+    """Whether ``ax``'s legend reaches right of the axes or left of their y axis'
+    decorations: the constrained layout then shrinks the axes to make room for it."""
+    renderer = _renderer(ax.figure)
+    box = ax.get_legend().get_window_extent(renderer)
+    left = ax.bbox.x0 - _left_decorations(ax, renderer)
+    return box.x0 < left - 1 or box.x1 > ax.bbox.x1 + 1
 
 
 def place_legend(ax, **kwargs) -> None:
     """Add ``ax``'s legend where it covers no data point: inside when a corner is free,
-    above the axes otherwise (in two columns when they fit the figure, else one).
+    above the axes otherwise, never beside them (where it would squeeze the plot).
+
+    Above the axes the legend starts at their left edge and ends by their right edge
+    (reaching left over the y axis' tick labels and label when it must): in two columns
+    when they fit, else in one, with labels too long for it wrapped at spaces (a formula
+    is kept whole, a long plain word broken). The font stays the style's 7 pt, the
+    smallest a figure may print at.
 
     The choice is remembered: :func:`~specproof.plotting.finish_figure` places the legend
-    again when the figure's final fonts and layout make it cover data or leave the figure.
+    again when the figure's final fonts and layout make it cover data, leave the figure or
+    reach past its axes' column.
+
+    Raises
+    ------
+    ArgumentError
+        A formula in a label is wider than the axes and their y axis' labels: no
+        wrapping makes it fit.
 
     Examples
     --------
@@ -144,26 +354,48 @@ def place_legend(ax, **kwargs) -> None:
     >>> plt.close(fig)
     """
     kwargs.setdefault("frameon", False)
+    handles, labels, title, rest = _entries(ax, kwargs)
     with style():  # the legend takes the style's font sizes when it is built
+        width, left = _bare_layout(ax)
         for loc in ("best", *_LEGEND_LOCATIONS):
-            ax.legend(loc=loc, **kwargs)
-            if legend_overlaps(ax) == 0:
+            ax.legend(handles, labels, loc=loc, title=title, **rest)
+            # one wider than the axes is measured before the draw: drawing it collapsed
+            # the layout (matplotlib warns "axes sizes collapsed to zero") to reject it
+            if _legend_width(ax) <= width and legend_overlaps(ax) == 0:
                 break
         else:
-            handles, _ = ax.get_legend_handles_labels()
-            for ncols in sorted({min(len(handles), 2) or 1, 1}, reverse=True):
-                ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.02), borderaxespad=0.0,
-                          ncols=ncols, **kwargs)
-                if ncols > 1 and not _narrower_than_figure(ax):
-                    continue
-                if not _off_figure(ax):
-                    break
+            _legend_above(ax, width, left, handles, labels, title, rest)
     ax._specproof_placed = (ax.get_legend(), kwargs)
+
+
+def _legend_above(ax, width: float, left: float, handles: list, labels: list[str],
+                  title: str | None, rest: dict) -> None:
+    """``ax``'s legend just above the axes (``width`` pixels wide), in two columns when
+    they fit, else in one, its text wrapped to fit; it may reach left over the y axis'
+    tick labels and label (``left`` pixels), never right of the axes."""
+    from matplotlib.transforms import ScaledTranslation
+
+    fig = ax.figure
+    above = {"loc": "lower left", "bbox_to_anchor": (0.0, 1.02), "borderaxespad": 0.0,
+             **rest}
+    room = width + left
+    if len(handles) > 1:
+        ax.legend(handles, labels, ncols=2, title=title, **above)
+    if len(handles) <= 1 or _legend_width(ax) > room:
+        _fit_legend(ax, room, lambda lab, tit: ax.legend(handles, lab, ncols=1, title=tit,
+                                                         **above), labels, title)
+    # flush with the axes' left edge; one wider reaches left over the y axis' labels as
+    # far as it must (in inches, which hold at any later size of the axes)
+    shift = min(left, max(0.0, _legend_width(ax) - width)) / fig.dpi
+    ax.get_legend().set_bbox_to_anchor(
+        (0.0, 1.02), transform=ax.transAxes + ScaledTranslation(-shift, 0.0, fig.dpi_scale_trans))
 
 
 def legend_below(ax, **kwargs) -> None:
     """A legend of every labelled artist of ``ax`` (each label once), centred just below
     the x label: anchored ``-0.2`` of the axes' height below it, it covered the label.
+    It is no wider than the axes and their y axis' tick labels and label, its labels
+    and title wrapped as in :func:`place_legend` (a wider one squeezed the axes).
 
     The gap is measured from the x axis' tick labels and label, in inches, so it holds at
     any later size of the axes; :func:`~specproof.plotting.finish_figure` builds it again
@@ -189,20 +421,32 @@ def legend_below(ax, **kwargs) -> None:
     renderer = _renderer(fig)
     below = ax.bbox.y0 - ax.xaxis.get_tightbbox(renderer).y0
     gap = max(below, 0.0) / fig.dpi + 2.0 / 72
-    handles, labels = ax.get_legend_handles_labels()
+    # drawn without the legend just above: the room the axes have before it takes any,
+    # the column of the y axis' decorations included (the layout keeps it anyway)
+    left = _left_decorations(ax, renderer)
+    room = ax.bbox.width + left
+    handles, labels, title, rest = _entries(ax, kwargs)
     unique = dict(zip(labels, handles))  # a reference slope per curve, listed once
+    anchor = {"loc": "upper center", "bbox_to_anchor": (0.5, 0.0), "borderaxespad": 0.0,
+              "bbox_transform": ax.transAxes + ScaledTranslation(0, -gap, fig.dpi_scale_trans)}
     with style():
-        ax.legend(list(unique.values()), list(unique), loc="upper center",
-                  bbox_to_anchor=(0.5, 0.0), borderaxespad=0.0,
-                  bbox_transform=ax.transAxes + ScaledTranslation(0, -gap, fig.dpi_scale_trans),
-                  **kwargs)
+        # one wider than the room sticks out on both sides, and the constrained layout
+        # shrinks the axes to make room for it
+        _fit_legend(ax, room, lambda lab, tit: ax.legend(
+            list(unique.values()), lab, title=tit, **anchor, **rest), list(unique), title)
+    # centred under the axes; one wider moves left, over the y axis' labels, until it
+    # ends at the axes' right edge
+    shift = min(left, max(0.0, _legend_width(ax) - ax.bbox.width)) / 2 / fig.dpi
+    ax.get_legend().set_bbox_to_anchor(
+        (0.5, 0.0), transform=ax.transAxes + ScaledTranslation(-shift, -gap, fig.dpi_scale_trans))
     ax._specproof_below = (ax.get_legend(), kwargs)
 
 
 def replace_legends(fig) -> None:
     """Place again, with :func:`place_legend`, each legend it placed on ``fig`` that now
-    covers data or leaves the figure (fonts and layout change after the legend was made);
-    build each :func:`legend_below` again (final fonts, lines drawn since).
+    covers data, leaves the figure or its axes' column (fonts, ticks and layout
+    change after the legend was made); build each :func:`legend_below` again (final
+    fonts, lines drawn since).
     """
     for ax in fig.axes:
         legend, kwargs = getattr(ax, "_specproof_below", (None, None))
@@ -212,5 +456,5 @@ def replace_legends(fig) -> None:
         legend, kwargs = getattr(ax, "_specproof_placed", (None, None))
         if legend is None or ax.get_legend() is not legend:  # replaced by the caller since
             continue
-        if legend_overlaps(ax) or _off_figure(ax):
+        if legend_overlaps(ax) or _off_figure(ax) or _outside_its_column(ax):
             place_legend(ax, **kwargs)
