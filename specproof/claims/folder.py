@@ -81,7 +81,20 @@ def check_output_dir(out: str | Path) -> Path:
     >>> os.listdir(base)
     []
     """
+    try:
+        cwd = Path.cwd()
+    except FileNotFoundError:
+        raise OutputDirError(
+            "the working folder no longer exists (deleted under this shell?): cd to an "
+            "existing folder and run again") from None
     path = Path(out).expanduser().absolute()
+    real, here = path.resolve(), cwd.resolve()
+    if real == here or real in here.parents:
+        # the run replaces --out as a whole: "--out ." deleted the folder the user stood in
+        raise OutputDirError(
+            f"--out {str(out)!r} is the working folder{'' if real == here else ' or holds it'}; "
+            "a run replaces its report folder as a whole, so it is refused and nothing is "
+            "deleted: give a folder inside it, e.g. --out report")
     if path.is_symlink():
         # the report replaces --out as a whole: the link was replaced by a folder, and the
         # report it pointed to stayed as it was

@@ -44,6 +44,17 @@ def _counterexample_evidence(ctx: Context, verdict: Any, expected: str,
                         measured=measured, expected=expected, key="verdict")
 
 
+def _as_domain(domain: Any) -> Any:
+    """A Domain, or constraint strings read as the CLI's ``--constraint`` does."""
+    if isinstance(domain, str):
+        domain = [domain]
+    if isinstance(domain, (list, tuple)) and domain and all(isinstance(d, str) for d in domain):
+        from specproof.lemmas.domains import constraints
+
+        return constraints(*domain)
+    return domain
+
+
 def lemma_claim(claim_id: str, lemma: Any, *, paper: str, control: Any,
                 variables: Any = None, domain: Any = None, statement: str | None = None,
                 prove_options: dict[str, Any] | None = None,
@@ -54,15 +65,22 @@ def lemma_claim(claim_id: str, lemma: Any, *, paper: str, control: Any,
     A polynomial lemma is checked by ``prove`` (kind ``exact``; the certificate is
     saved with the evidence); any other by ``refute`` (kind ``numerical``: it holds when the
     search within the profile's ``budget`` seconds finds no counterexample). The control
-    must be refuted for the claim to pass. ``statement`` defaults to the lemma as LaTeX.
+    must be refuted for the claim to pass. ``statement`` defaults to the lemma as LaTeX,
+    as written (sympy's rewriting, ``x^2 |x|`` for ``|x|^3``, is not shown), with the
+    domain in math. ``domain`` is a Domain or constraint strings (``"x >= 0"`` or a list
+    of them, read as ``specproof lemma --constraint`` reads them).
     """
     from specproof.lemmas.statement import as_statement
+    from specproof.lemmas.typeset import domain_latex, latex_as_typed
 
-    st = as_statement(lemma, variables, domain)
-    bad = as_statement(control, variables, domain)
+    st = as_statement(lemma, variables, _as_domain(domain))
+    bad = as_statement(control, variables, _as_domain(domain))
     provable = not st.is_black_box and st.is_polynomial()
-    where = "" if st.domain.is_everywhere else f" on {st.domain.describe()}"
-    text = statement or f"${st.latex()}${where}"
+    # typeset as the user wrote it (sympy prints |x|^3 as x^2 |x|), the domain in math
+    shown_domain = None if st.domain.is_everywhere else domain_latex(st.domain)
+    where = ("" if st.domain.is_everywhere else f" on ${shown_domain}$" if shown_domain
+             else f" on {st.domain.describe()}")
+    text = statement or f"${latex_as_typed(st)}${where}"
     options = dict(prove_options or {})
 
     @claim(claim_id, paper=paper, kind="exact" if provable else "numerical", statement=text,
@@ -100,7 +118,8 @@ def lemma_claim(claim_id: str, lemma: Any, *, paper: str, control: Any,
                                         "no counterexample to the false variant",
                                         fails_on=("REFUTED",), control=True)
 
-    check.control_description = f"the false variant ${bad.latex()}$ must be refuted"
+    # a sentence: the reports print it after "Negative control (FAILS)."
+    check.control_description = f"The false variant ${latex_as_typed(bad)}$ must be refuted."
     return check
 
 

@@ -153,6 +153,15 @@ def html_rich(text: object) -> str:
     return "".join(out)
 
 
+def _unlinked(math: str) -> str:
+    """Math with no Markdown link, image or autolink left in it, typeset the same: a
+    space (ignored in math) splits ``](``, ``][`` and ``![``, an empty group ``{}`` splits
+    ``://`` and ``www.``. ``$![a](https://x/p.png)$`` was a remote image in report.md."""
+    math = re.sub(r"\](?=[(\[])", "] ", math).replace("![", "! [")
+    return re.sub(r"(?i)(:)(//)|(www)(\.)", lambda m: "{}".join(g for g in m.groups() if g),
+                  math)
+
+
 def md_rich(text: object, cell: bool = False) -> str:
     r"""``text`` as Markdown: math kept as ``$...$``, everything else escaped.
 
@@ -176,7 +185,7 @@ def md_rich(text: object, cell: bool = False) -> str:
                 piece = piece.replace("\\|", "\\Vert ").replace("|", "\\vert ")
             piece = re.sub(r"\s+", " ", piece.replace("<", "\\lt ").replace(">", "\\gt ")
                            .replace("&", "\\&")).replace("\\\\&", "\\&")
-            out.append(f"${piece}$")
+            out.append(f"${_unlinked(piece)}$")
         else:
             out.append(md_escape(piece))
     return "".join(out)

@@ -59,6 +59,14 @@ def _plain_math(src: str) -> str:
     i = 0
     while i < len(src):
         ch = src[i]
+        if ch == "{":
+            # a group: braces kept only around a sub- or superscript longer than one
+            # character (a bare group, "|{y}|" from sympy, printed its braces)
+            arg, i = _plain_arg(src, i)
+            inner = _plain_math(arg)
+            script = bool(out) and out[-1] in ("^", "_")
+            out.append(f"{{{inner}}}" if script and len(inner) > 1 else inner)
+            continue
         if ch != "\\":
             out.append(ch)
             i += 1

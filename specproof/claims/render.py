@@ -43,6 +43,25 @@ def tex_path(text: object) -> str:
     return str(text).replace("_", r"\_").replace("#", r"\#").replace("%", r"\%")
 
 
+# a folder name report.tex writes into its default \specproofdir as it is: braces and
+# backslashes in --out ran TeX code when the paper was compiled (an --out name made
+# pdflatex read /etc/hostname), and "#", "%", spaces or non-ASCII letters broke it
+_SAFE_FOLDER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+=-]*")
+UNSAFE_FOLDER_DIR = "specproof-report"
+
+
+def tex_folder(name: object) -> str:
+    """The report folder's name for ``\\specproofdir``, or a neutral placeholder.
+
+    Examples
+    --------
+    >>> tex_folder("my_results-2"), tex_folder("a}\\input{x}"), tex_folder("fifty%")
+    ('my_results-2', 'specproof-report', 'specproof-report')
+    """
+    text = str(name)
+    return text if _SAFE_FOLDER.fullmatch(text) else UNSAFE_FOLDER_DIR
+
+
 def plural(n: int, word: str, words: str | None = None) -> str:
     """``"1 claim"``, ``"2 claims"``.
 
@@ -119,7 +138,8 @@ def _environment(kind: str):
         env.filters.update(rich=md_rich, cellrich=lambda t: md_rich(t, cell=True),
                            value=lambda v: _cell(v, "md"), code=md_code)
         env.globals.update(label=lambda k, labels: _label(k, labels, "md"))
-    env.filters.update(tex=tex_escape, texpath=tex_path, md=md_escape, fence=_fence)
+    env.filters.update(tex=tex_escape, texpath=tex_path, texfolder=tex_folder, md=md_escape,
+                       fence=_fence)
     env.globals.update(colours=VERDICT_COLOURS, plural=plural)
     return env
 

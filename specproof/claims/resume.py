@@ -204,8 +204,8 @@ def check_resumable(point: ResumePoint, profile: str, seed: int,
     if changed is not None:
         raise ResumeError(
             f"--resume: --module {changed!r} changed since the run in "
-            f"{str(point.folder)!r} (its SHA-256 differs), so the claims that run finished "
-            "are not this code's results; rerun without --resume"
+            f"{str(point.folder)!r} (its SHA-256 differs), so the claims that run had "
+            "finished are not this code's results; rerun without --resume"
         )
     if fingerprint is not None and point.fingerprint is None:
         # changed_code has nothing to compare: an evidence.json without its fingerprint
@@ -219,7 +219,7 @@ def check_resumable(point: ResumePoint, profile: str, seed: int,
         what, why = changed
         raise ResumeError(
             f"--resume: {what} changed since the run in {str(point.folder)!r} ({why}), so "
-            "the claims that run finished are not this code's results; rerun without "
+            "the claims that run had finished are not this code's results; rerun without "
             "--resume")
 
 
@@ -240,8 +240,7 @@ def finished_results(
         since: its numbers would not be this run's.
     """
     check_resumable(point, profile, seed, modules, fingerprint)
-    left_out = sorted({rec.get("id") for rec in point.records if isinstance(rec, dict)}
-                      - set(wanted) - {None})
+    left_out = sorted(set(record_ids(point)) - set(wanted))
     if left_out:
         # the new report replaces the folder: finished claims outside this selection would
         # be deleted without a word ("0 of 1 claims finished there and are kept")
@@ -250,7 +249,32 @@ def finished_results(
             f"--resume: the run in {str(point.folder)!r} finished {', '.join(left_out[:3])}"
             f"{more}, which this selection leaves out; their results would be lost: resume "
             "with the same --paper/--only/--module selection, or write to another --out")
-    return kept_records(point, wanted, params)[0]
+    return kept_records(point, wanted, params, seed=seed, profile=profile)[0]
+
+
+def record_ids(point: ResumePoint) -> list[str]:
+    """The claim ids of ``point``'s records that are strings (an edited id of another
+    type, ``["a"]`` or ``5``, ended ``--resume`` in a traceback)."""
+    return [r["id"] for r in point.records
+            if isinstance(r, dict) and isinstance(r.get("id"), str)]
+
+
+def _record_problem(rec: dict[str, Any]) -> str | None:
+    """Why a record does not follow the evidence schema (None if it does, or without
+    jsonschema): ``"seconds": null`` passed the digest (a version that wrote it) and then
+    ended the run in a traceback."""
+    try:
+        import jsonschema
+    except ImportError:
+        return None
+    from specproof.claims.report import evidence_schema
+
+    full = evidence_schema()
+    try:
+        jsonschema.validate(rec, {"$defs": full["$defs"], "$ref": "#/$defs/claim"})
+    except jsonschema.ValidationError as exc:
+        return exc.message
+    return None
 
 
 def params_change(recorded: Any, now: dict[str, Any]) -> str | None:
@@ -291,6 +315,7 @@ def current_params(claims: Any, profile: str) -> dict[str, dict[str, Any]]:
 
 def kept_records(point: ResumePoint, wanted: set[str],
                  params: dict[str, dict[str, Any]] | None = None,
+                 seed: int | None = None, profile: str | None = None,
                  ) -> tuple[list[ClaimResult], dict[str, str]]:
     """``(kept, again)``: the finished claims of ``point`` among ``wanted`` that are kept,
     and why each other finished one runs again (by claim id).
@@ -300,15 +325,33 @@ def kept_records(point: ResumePoint, wanted: set[str],
     an edited measured value was kept beside its verdict), its figure and certificate
     files are there (a deleted figure left ``report.tex`` including a missing file), and
     its parameters are the claim's now (``params``, claim id -> the profile's parameters;
-    a profile read from a file that changed kept its stale verdict).
+    a profile read from a file that changed kept its stale verdict), it ran with this
+    ``seed`` and ``profile`` (the run's own seed, edited, kept a record of seed 5 in a
+    seed-0 report), it follows the evidence schema, and its claim appears once.
     """
     digests = _digests(point.folder)
     kept: list[ClaimResult] = []
     again: dict[str, str] = {}
+    ids = record_ids(point)
     for rec in point.records:
-        if not isinstance(rec, dict) or rec.get("id") not in wanted:
+        if not isinstance(rec, dict) or not isinstance(rec.get("id"), str) \
+                or rec["id"] not in wanted:
             continue
         cid = rec["id"]
+        if ids.count(cid) > 1:
+            # a duplicated record (same bytes, so its digest matched) was kept twice
+            again[cid] = "it has more than one record there"
+            continue
+        ran = {"seed": rec.get("seed"), "profile": rec.get("profile")}
+        other = [f"{k} {ran[k]!r}" for k, now in (("seed", seed), ("profile", profile))
+                 if now is not None and ran[k] != now]
+        if other:
+            again[cid] = f"it ran with {' and '.join(other)} there"
+            continue
+        problem = _record_problem(rec)
+        if problem is not None:
+            again[cid] = f"its record cannot be read by this version ({problem})"
+            continue
         changed = None if params is None or cid not in params else \
             params_change(rec.get("params"), params[cid])
         if changed is not None:

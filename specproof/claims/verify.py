@@ -35,8 +35,10 @@ from specproof.claims.resume import (
     copy_files,
     current_params,
     finished_results,
+    kept_records,
     point_of,
     prune_unreferenced,
+    record_ids,
     resume_point,
 )
 from specproof.claims.run import VerifyRun
@@ -79,6 +81,7 @@ def verify(
     keep_previous: bool = False,
     resume: bool = False,
     fingerprint: dict[str, Any] | None = None,
+    selection: Sequence[str] | None = None,
 ) -> VerifyRun:
     """Run ``claims`` and write the report folder ``out``.
 
@@ -113,7 +116,8 @@ def verify(
         ``"carried_over": true``; only when that run used the same profile and seed
         (``--last-failed`` uses it, so the report stays whole), and refused
         (:class:`~specproof.claims.resume.ResumeError`) when its code differs, as for
-        ``resume``.
+        ``resume``. ``selection`` (claim ids) limits what is carried to the claims the
+        report covers (default: every record of a readable claim id).
     resume : bool
         Continue the run interrupted (Ctrl-C) or killed (SIGKILL) in ``out``: the
         claims of ``claims`` it finished are kept with their files, the rest run
@@ -184,7 +188,8 @@ def verify(
         # saved at once: a run killed before its next claim finishes still holds them
         write_report(run, complete=False, with_html=False, folder=staging)
     if keep_previous:
-        run.carried = _carry_over(folder.out, staging, {c.id for c in claims}, profile, seed)
+        run.carried = _carry_over(folder.out, staging, {c.id for c in claims}, profile, seed,
+                                  None if selection is None else set(selection))
     start = time.perf_counter()
     cpu_start = time.process_time()
     worker_cpu = 0.0
@@ -285,20 +290,29 @@ def _check_carry_over(out: Path, profile: str, seed: int, modules: list, fingerp
         raise ResumeError(str(exc).replace("--resume", "--last-failed")) from None
 
 
-def _carry_over(out: Path, staging: Path, rerun: set[str], profile: str, seed: int) -> list:
-    """The previous report's records of the claims not rerun, their files copied."""
+def _carry_over(out: Path, staging: Path, rerun: set[str], profile: str, seed: int,
+                known: set[str] | None = None) -> list:
+    """The previous report's records of the claims not rerun, their files copied: only
+    of claims in ``known`` (the selection; a claim since removed from its module was
+    carried as a PASS) and only records that ``kept_records`` keeps (unchanged since
+    written, by their digest, of this seed and profile, readable; an edited measured
+    value was carried beside its PASS)."""
     import json
 
     try:
         doc = json.loads((out / "evidence.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
-    if doc.get("profile") != profile or doc.get("seed") != seed:
+    if not isinstance(doc, dict) or doc.get("profile") != profile or doc.get("seed") != seed:
         return []  # numbers from another profile or seed would not be this run's
+    point = point_of(doc, out)
+    ids = set(record_ids(point)) if known is None else set(known)
+    kept_ids = {r.id for r in kept_records(point, ids - set(rerun), None, seed=seed,
+                                           profile=profile)[0]}
     # each with the verdict its outcomes support: an edited PASS is carried as ERROR
     kept = [dict(rec, carried_over=True, **dict(zip(("verdict", "reason"), record_verdict(rec))))
             for rec in doc.get("claims", [])
-            if isinstance(rec, dict) and rec.get("id") not in rerun]
+            if isinstance(rec, dict) and rec.get("id") in kept_ids]
     copy_files(out, staging, referenced_files({"claims": kept}))
     return kept
 

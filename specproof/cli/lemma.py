@@ -325,7 +325,8 @@ def _search_and_prove(st: Any, args: argparse.Namespace) -> tuple[Any, list[dict
     if _interrupted(verdict):
         raise KeyboardInterrupt
     steps.append({"step": "refute", "seconds": first, "verdict": verdict.to_dict()})
-    if verdict.verdict != "REFUTED" and not st.is_black_box and st.is_polynomial():
+    polynomial = not st.is_black_box and st.is_polynomial()
+    if verdict.verdict != "REFUTED" and polynomial:
         proved = _try_prove(st, args)
         if proved is not None:
             steps.append({"step": "prove", "verdict": proved.to_dict()})
@@ -345,6 +346,15 @@ def _search_and_prove(st: Any, args: argparse.Namespace) -> tuple[Any, list[dict
 
         tried = [f"{step['step']}: {t}" for step in steps
                  for t in step["verdict"].get("tried", [])]
+        if not polynomial:
+            # say why no proof was tried: only refute attempts were listed, and a user
+            # could not tell that writing it without abs/sqrt/division would let it prove
+            tried.insert(0, "prove: not attempted: "
+                         + ("the statement is a Python function" if st.is_black_box else
+                            "the statement or its domain is not a polynomial inequality "
+                            "over Q (abs, sqrt, log, a division, a norm, ...); prove takes "
+                            "polynomials only: squaring both sides or clearing denominators "
+                            "(with the sign they need as a constraint) may make it one"))
         verdict = Undecided(verdict.text, tuple(tried), verdict.tightest)
     return verdict, steps
 

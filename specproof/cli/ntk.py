@@ -61,6 +61,18 @@ def non_negative_float(text: str) -> float:
     return value
 
 
+class _Once(argparse.Action):
+    """An option that may be given once: a second ``--arch`` silently replaced the first
+    (``--arch a,b`` gives several)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if getattr(namespace, f"_{self.dest}_given", False):
+            parser.error(f"{option_string} is given more than once; give one "
+                         f"comma-separated list ({option_string} a,b)")
+        setattr(namespace, f"_{self.dest}_given", True)
+        setattr(namespace, self.dest, values)
+
+
 def add_ntk(sub) -> None:
     p = sub.add_parser(
         "ntk",
@@ -73,7 +85,7 @@ def add_ntk(sub) -> None:
     # "--widths -16,32" is a (bad) value, not an unknown option: let it reach the check
     # that names it (argparse otherwise says "expected one argument")
     p._negative_number_matcher = re.compile(r"^-\d[\d,\s]*$|^-\d*\.\d+$")
-    p.add_argument("--arch", default="mlp", metavar="A[,A...]",
+    p.add_argument("--arch", default="mlp", metavar="A[,A...]", action=_Once,
                    help="mlp, resnet, densenet, bottleneck, random, a PATH.graphml, or a "
                    "builder MODULE:FUNCTION or FILE.py:FUNCTION (a function width -> "
                    "networkx.DiGraph); comma separated: one curve each (default mlp)")
@@ -156,6 +168,13 @@ def _cmd_ntk(args: argparse.Namespace) -> int:
         if args.jobs is not None:  # named as the flag; the library says "jobs"
             check_jobs(args.jobs, "--jobs")
         archs, widths = parse_architectures(args.arch), parse_widths(args.widths)
+        if args.measure == "ntk" and len(widths) < 3:
+            # known before any work: the sweep ran, replaced the folder's earlier results
+            # and only then said its 'to_mean' slope needs three widths
+            raise UsageError(
+                f"--measure ntk fits the slope of the distance to each width's mean kernel, "
+                f"one value per width: it needs at least 3 widths, got {len(widths)} "
+                f"({args.widths}); add a width")
         summary = ntk_sweep_to_folder(
             archs, widths, args.seeds, args.out, measure=args.measure,
             activation=args.activation, jobs=args.jobs, scheduler=args.scheduler,
@@ -168,7 +187,7 @@ def _cmd_ntk(args: argparse.Namespace) -> int:
     except (SpecproofError, ImportError) as exc:
         # a measurement that failed or cannot be fitted is no usage error, whatever else
         # it derives from (UnfittableError is also a ValueError)
-        usage = (ValueError, TypeError, ImportError, MemoryError)
+        usage = (ValueError, TypeError, ImportError, MemoryError, UsageError)
         if isinstance(exc, usage) and not isinstance(exc, ComputationError):
             raise UsageError(str(exc)) from exc
         print(f"specproof ntk: {exc}", file=sys.stderr)

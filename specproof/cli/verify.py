@@ -141,6 +141,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         run = verify(claims, out, profile=args.profile, seed=args.seed, jobs=args.jobs,
                      threads=args.threads, modules=modules, record_modules=args.module,
                      keep_previous=keep, resume=args.resume, fingerprint=args.fingerprint,
+                     selection=[c.id for c in ran_before],
                      progress=_resume_note(args, out, claims))
     except KeyboardInterrupt:
         if not terminated:
@@ -174,6 +175,7 @@ def _resume_note(args, out, claims):
         check_resumable,
         current_params,
         kept_records,
+        record_ids,
         resume_point,
         unreadable_runs,
     )
@@ -196,13 +198,14 @@ def _resume_note(args, out, claims):
                   "every selected claim", file=sys.stderr)
     else:
         where = "a killed run's folder" if point.stale else "the report"
-        done = {r.get("id") for r in point.records if isinstance(r, dict)}
-        if done - {c.id for c in claims} - {None}:
+        done = set(record_ids(point))
+        if done - {c.id for c in claims}:
             return "auto"  # a narrower selection: verify refuses it, naming the claims
         # the same rule verify keeps them by (an unreadable, edited or incomplete record
         # runs again): "17 ... are kept" was printed where 16 were
         kept, again = kept_records(point, {c.id for c in claims},
-                                   current_params(claims, args.profile))
+                                   current_params(claims, args.profile),
+                                   seed=args.seed, profile=args.profile)
         print(f"specproof verify --resume: continuing from {where} {str(point.folder)!r}: "
               f"{len(kept)} of {len(claims)} claims finished there and are kept; running the "
               f"other {len(claims) - len(kept)}", file=sys.stderr)
@@ -228,6 +231,7 @@ def _apply_previous(args, out, claims, previous, order_failed_first):
     # a claim that did not run (an interrupted run, a narrower selection) did not pass;
     # one whose parameters changed since has no result for them (its PASS was carried)
     changed = _changed_params(out, claims, args.profile)
+    changed.update(_not_kept(out, claims, args, changed))
     chosen = [c for c in claims if previous.get(c.id) != "PASS" or c.id in changed]
     for cid, why in list(changed.items())[:5]:
         print(f"specproof verify {flag}: {cid} runs again: {why}", file=sys.stderr)
@@ -241,6 +245,25 @@ def _apply_previous(args, out, claims, previous, order_failed_first):
     print(f"specproof verify {flag}: rerunning {plural(len(chosen), 'claim')} that did not "
           "PASS last time" + (f" ({not_run} did not run)" if not_run else ""), file=sys.stderr)
     return chosen
+
+
+def _not_kept(out, claims, args, changed) -> dict[str, str]:
+    """Claim id -> why its PASS in ``out`` cannot be carried (the rules of --resume:
+    an edited record, another seed, an unreadable one); those run again."""
+    import json
+
+    from specproof.claims.resume import kept_records, point_of
+
+    try:
+        doc = json.loads((out / "evidence.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(doc, dict):
+        return {}
+    wanted = {c.id for c in claims} - set(changed)
+    _, again = kept_records(point_of(doc, out), wanted, None, seed=args.seed,
+                            profile=args.profile)
+    return again
 
 
 def _changed_params(out, claims, profile) -> dict[str, str]:

@@ -25,6 +25,10 @@ import sympy
 
 from specproof.lemmas.errors import StatementError
 
+# the notes parse.py puts on the conditions under which a statement is real or defined
+_REAL_NOTE = " (where the statement is real)"
+_DEFINED_NOTE = " (where the statement is defined)"
+
 
 @dataclass(frozen=True)
 class Part:
@@ -116,8 +120,33 @@ class Domain:
         v = sympy.sympify(part.params[1]).xreplace(values)
         return bool(v > 0) if v.is_Rational else None
 
+    def shown_parts(self) -> list[Part]:
+        """The parts worth showing: a "where the statement is real" condition that a stated
+        part says already (``x >= 0`` beside the orthant) is left out.
+
+        Examples
+        --------
+        >>> from specproof.lemmas.statement import as_statement
+        >>> st = as_statement("sqrt(x)*y**(3/2) >= 0")
+        >>> len(st.domain.parts), len(st.with_domain(orthant(st.variables)).domain.shown_parts())
+        (2, 1)
+        """
+        stated: set[str] = set()
+        for p in self.parts:
+            if p.kind == "orthant":
+                stated.update(f"{s}>=0" for s in p.symbols)
+            elif p.kind == "box":
+                stated.update(f"{s}>=0" for s, (lo, _) in zip(p.symbols, p.params)
+                              if sympy.sympify(lo).is_nonnegative)
+            elif p.kind == "constraint" and not str(p.params[0]).endswith(_REAL_NOTE):
+                stated.add(str(p.params[0]).replace(" ", ""))
+        return [p for p in self.parts
+                if not (p.kind == "constraint" and str(p.params[0]).endswith(_REAL_NOTE)
+                        and str(p.params[0]).removesuffix(_REAL_NOTE).replace(" ", "")
+                        in stated)]
+
     def describe(self) -> str:
-        return "; ".join(p.describe() for p in self.parts) or "all real values"
+        return "; ".join(p.describe() for p in self.shown_parts()) or "all real values"
 
     def __repr__(self) -> str:
         return f"Domain({self.describe()})"

@@ -248,15 +248,15 @@ def _where_real(args: list[Any], variables: Sequence[Any], positive: Sequence[An
     and ``{b != 0}`` (as ``b**2 > 0``) for each cancelled denominator ``b`` over the
     statement's variables (None when there is none). A strict ``a > 0`` is searched as
     ``a >= 0`` and checked strictly at a point (a ``positive`` part)."""
-    from specproof.lemmas.domains import Domain, Part
+    from specproof.lemmas.domains import _DEFINED_NOTE, _REAL_NOTE, Domain, Part
 
     strict = [sympy.expand(a) for a in positive if a.free_symbols <= set(variables)]
     pos_parts = tuple(Part("positive", tuple(sorted(a.free_symbols, key=str)),
-                           (f"{sympy.sstr(a)} > 0 (where the statement is real)", a))
+                           (f"{sympy.sstr(a)} > 0{_REAL_NOTE}", a))
                       for a in dict.fromkeys(strict))
     squares = {sympy.expand(b**2): b for b in nonzero if b.free_symbols <= set(variables)}
     pos_parts += tuple(Part("positive", tuple(sorted(sq.free_symbols, key=str)),
-                            (f"{sympy.sstr(b)} != 0 (where the statement is defined)", sq))
+                            (f"{sympy.sstr(b)} != 0{_DEFINED_NOTE}", sq))
                        for sq, b in squares.items() if sq not in strict)
     keep = []
     for a in dict.fromkeys(sympy.expand(a) for a in args):
@@ -269,7 +269,7 @@ def _where_real(args: list[Any], variables: Sequence[Any], positive: Sequence[An
     if not keep and not pos_parts:
         return None
     parts = tuple(Part("constraint", tuple(sorted(a.free_symbols, key=str)),
-                       (f"{sympy.sstr(a)} >= 0 (where the statement is real)",)) for a in keep)
+                       (f"{sympy.sstr(a)} >= 0{_REAL_NOTE}",)) for a in keep)
     return Domain(parts + pos_parts, tuple(keep) + tuple(p.params[1] for p in pos_parts), ())
 
 

@@ -331,8 +331,9 @@ def _identity(st, text: str, t0: float) -> Proved | Undecided:
     where = "" if st.domain.is_everywhere else " (on a domain an identity needs an ideal " \
         "membership proof, which prove does not attempt)"
     return Undecided(text=text, tried=(f"exact identity test: lhs - rhs expands to "
-                                       f"{sympy.sstr(diff)[:200]}, not 0{where}; refute "
-                                       "finds a point where it fails",))
+                                       f"{sympy.sstr(diff)[:200]}, not 0{where}; not "
+                                       "proved (false only if refute finds a point where "
+                                       "it fails)",))
 
 
 def _degree_or_zero(st) -> int:

@@ -104,6 +104,11 @@ def _statistic_value(out: Any, w: int, d: int | None, s: int) -> float:
         v = float(out) if ok else None
     except (TypeError, ValueError):
         v = None
+    except OverflowError:
+        # an exact int past float64 (10**400 // m): a raw OverflowError before
+        raise StatementError(f"{call} returned an integer of {int(out).bit_length()} bits on "
+                            f"seed {s}, beyond float64 (about 1.8e308); return it scaled "
+                            "down, e.g. as a float") from None
     if v is None:
         shape = f" of shape {np.shape(out)}" if not text and np.ndim(out) else ""
         raise ArgumentTypeError(f"{call} returned {type(out).__name__}{shape} on seed {s}; "

@@ -344,7 +344,7 @@ def test_resume_and_last_failed_refuse_after_a_helper_module_changed(
         assert code == 2
         assert (f"specproof verify: error: {flag}: {str(helper.resolve())!r} (imported by the "
                 f"claims' modules) changed since the run in {str(out)!r} (its SHA-256 "
-                f"differs), so the claims that run finished are not this code's results; "
+                f"differs), so the claims that run had finished are not this code's results; "
                 f"rerun without {flag}") in err
     assert json.loads((out / "evidence.json").read_text())["summary"]["PASS"] == 1  # kept
     # the evidence records the helper with the SHA-256 it had
