@@ -231,6 +231,10 @@ def verify(
                     # folder, after the line below had named --out (and a traceback from
                     # a finalizer): the writing, a second or two, is not interrupted
                     restore_sigint = _hold_sigint()
+            if restore_sigint is None:
+                # every claim finished: the report is written and put in place whole, a
+                # signal now would leave it half committed
+                restore_sigint = _hold_sigint()
             run.seconds = time.perf_counter() - start
             run.cpu_seconds = time.process_time() - cpu_start + worker_cpu
             # the files of a claim that did not finish (a check's figure) are not the
@@ -265,11 +269,18 @@ def verify(
 
 
 def _hold_sigint() -> Any:
-    """Ignore Ctrl-C from now on; return what restores it (None off the main thread)."""
+    """Ignore Ctrl-C and SIGTERM from now on; return what restores them (None off the
+    main thread). SIGTERM too: one during the final write left the previous run's report
+    in --out and the finished one in the staging folder."""
     if threading.current_thread() is not threading.main_thread():
         return None
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    return lambda: signal.signal(signal.SIGINT, previous)
+    held = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def restore() -> None:
+        for sig, previous in held.items():
+            signal.signal(sig, previous)
+
+    return restore
 
 
 def _check_carry_over(out: Path, profile: str, seed: int, modules: list, fingerprint) -> None:

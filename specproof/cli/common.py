@@ -17,9 +17,16 @@ class UsageError(SpecproofError):
     """Bad input on the command line; printed without a traceback, exit status 2."""
 
 
+def _ascii_int(text: str) -> int:
+    # int() also reads " 5", "5_0" and other scripts' digits ("５"): a typo is no number
+    if not (text.isascii() and text.lstrip("+-").isdigit()):
+        raise ValueError(text)
+    return int(text)
+
+
 def non_negative_int(text: str) -> int:
     try:
-        value = int(text)
+        value = _ascii_int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
     if value < 0:
@@ -30,7 +37,7 @@ def non_negative_int(text: str) -> int:
 def positive_int(text: str) -> int:
     # one message for 0 and for -2 (a count of workers or seeds is never either)
     try:
-        value = int(text)
+        value = _ascii_int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
     if value < 1:

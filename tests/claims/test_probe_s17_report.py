@@ -178,3 +178,31 @@ def test_last_failed_carries_only_registered_unedited_records(tmp_path, forget):
     assert "s17r.b" not in claims  # was carried over as a PASS
     assert claims["s17r.c"]["check"]["measured"]["v"] == 1.0  # ran again, not carried
     assert "s17r.c runs again: its record was changed since it was written" in err
+
+
+def test_sigterm_during_the_final_write_still_commits_the_report(tmp_path, forget,
+                                                                 monkeypatch):
+    import importlib
+    import signal
+
+    # the package exports the function verify under the submodule's name
+    verify_module = importlib.import_module("specproof.claims.verify")
+
+    mod = _module(tmp_path, {"a": True})
+    out = tmp_path / "rep"
+    assert _run("verify", "--module", str(mod), "--paper", "s17r", "--out", str(out))[0] == 0
+    first = _evidence(out)["created"]
+    original = verify_module.write_report
+
+    def terminated_while_writing(run, complete, with_html, folder):
+        if with_html:  # the final write: a CI cancel arrives now
+            os.kill(os.getpid(), signal.SIGTERM)
+        return original(run, complete=complete, with_html=with_html, folder=folder)
+
+    monkeypatch.setattr(verify_module, "write_report", terminated_while_writing)
+    _forget_module()
+    code, _, err = _run("verify", "--module", str(mod), "--paper", "s17r", "--out", str(out))
+    # the run had finished: its report is in --out, not the previous run's
+    assert code == 0, err
+    assert _evidence(out)["created"] != first
+    assert not [p for p in tmp_path.iterdir() if ".partial" in p.name]

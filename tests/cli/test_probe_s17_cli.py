@@ -52,3 +52,11 @@ def test_scaling_of_an_integer_beyond_float64_is_named():
 
     with pytest.raises(StatementError, match=r"statistic\(8\) returned an integer of 1326 bits"):
         lm.scaling(lambda m, rng: 10**400 // m, [8, 16, 32], seeds=2, expect=-1)
+
+
+@pytest.mark.parametrize("seed", ["５", " 5", "5_0"])
+def test_seed_is_ascii_digits(seed, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["verify", "--seed", seed, "--paper", "pion", "--out", str(tmp_path / "r")])
+    assert exc.value.code == 2
+    assert f"expected a non-negative integer, got {seed!r}" in capsys.readouterr().err
