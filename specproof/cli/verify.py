@@ -89,6 +89,7 @@ def add_report(sub) -> None:
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     from specproof.claims import (
+        REGISTRY,
         EvidenceFileError,
         OutputDirError,
         ResumeError,
@@ -141,7 +142,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         run = verify(claims, out, profile=args.profile, seed=args.seed, jobs=args.jobs,
                      threads=args.threads, modules=modules, record_modules=args.module,
                      keep_previous=keep, resume=args.resume, fingerprint=args.fingerprint,
-                     selection=[c.id for c in ran_before],
+                     # carried: every registered claim's record (a narrower --only
+                     # keeps the report whole), not one of a claim since removed
+                     selection=[c.id for c in REGISTRY],
                      progress=_resume_note(args, out, claims))
     except KeyboardInterrupt:
         if not terminated:
