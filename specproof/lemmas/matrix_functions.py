@@ -18,6 +18,7 @@ norm(A, 2)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -124,6 +125,10 @@ def trace(X: Any) -> sympy.Expr:
                  f"trace({X.label})", rf"\operatorname{{tr}}({tex_label(X.label)})")
 
 
+# the most products a symbolic determinant may expand to
+MAX_DET_TERMS = 1000
+
+
 def det(X: Any) -> sympy.Expr:
     """The determinant of a square matrix (a polynomial in its entries).
 
@@ -133,6 +138,16 @@ def det(X: Any) -> sympy.Expr:
     A_0_0*A_1_1
     """
     X = _square(X, "det")
+    n = X.entries.shape[0]
+    nonzero = [sum(1 for j in range(n) if X.entries[i, j] != 0) for i in range(n)]
+    terms = min(math.factorial(n), math.prod(nonzero))
+    if terms > MAX_DET_TERMS:
+        # a dense 7 x 7 determinant expands to 5040 products: 35 s before any search, and
+        # an 8 x 8 never returned
+        raise StatementError(
+            f"det({X.label}) of a {n} x {n} matrix with these entries expands to up to "
+            f"{terms} products, more than {MAX_DET_TERMS} (a dense 6 x 6 has 720): use a "
+            "smaller or structured (diagonal, triangular, banded) matrix")
     return shown(sympy.expand(X.entries.det(method="berkowitz")), f"det({X.label})",
                  rf"\det({tex_label(X.label)})")
 

@@ -60,3 +60,17 @@ def test_seed_is_ascii_digits(seed, tmp_path, capsys):
         main(["verify", "--seed", seed, "--paper", "pion", "--out", str(tmp_path / "r")])
     assert exc.value.code == 2
     assert f"expected a non-negative integer, got {seed!r}" in capsys.readouterr().err
+
+
+def test_a_determinant_too_large_to_expand_is_refused_at_once(capsys):
+    # a dense 7 x 7 determinant (5040 products) spent 35 s expanding, 8 x 8 never returned
+    code, _, err = _run(capsys, "lemma", "det(A) <= 10**9", "--matrix", "A=7x7",
+                        "--budget", "1")
+    assert code == 2
+    assert "expands to up to 5040 products, more than 1000" in err
+    from specproof.lemmas.matrices import Matrix
+    from specproof.lemmas.matrix_functions import det
+
+    # a dense 6 x 6 stays allowed, and a diagonal 7 x 7 (one product)
+    assert len(det(Matrix("A", 6, 6)).args) == 720
+    assert det(Matrix("D", 7, 7, kind="diagonal")) != 0
