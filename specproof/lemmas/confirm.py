@@ -233,6 +233,45 @@ def _costly_power(expr: sympy.Basic, values: Mapping[sympy.Symbol, sympy.Rationa
     return False
 
 
+# sympy's exact value of (x**2+1)**999*(x**2+2)**999 at x = 10**320 has 4 million bits:
+# 0.2 s per point, more at each higher degree, and not bounded by confirm's seconds (the
+# magnitude sweep of a degree-2000 statement ran past every budget). Beyond this size
+# (about 60,000 digits) a value is enclosed by intervals instead, which are quick at any
+# magnitude.
+EXACT_BITS = 200_000
+
+
+def _exact_bits(expr: sympy.Basic, values: Mapping[sympy.Symbol, sympy.Rational],
+                limit: int = EXACT_BITS) -> int:
+    """An estimate of the bits of the exact value of ``expr`` at the point ``values``
+    (numerator and denominator), counted up to ``limit``: a sum takes its largest term (a
+    few bits more), a product the sum of its factors, ``b**k`` k times ``b``'s, any other
+    function its arguments'.
+
+    Examples
+    --------
+    >>> x = sympy.Symbol("x", real=True)
+    >>> _exact_bits((x + 1) ** 10, {x: sympy.Rational(1, 3)})
+    50
+    """
+    def bits(e: sympy.Basic) -> int:
+        if e.is_Rational:
+            return int(e.p).bit_length() + int(e.q).bit_length()
+        if e in values:
+            v = values[e]
+            return int(v.p).bit_length() + int(v.q).bit_length()
+        if not e.args:
+            return 0  # pi, E: sympy keeps them symbolic
+        if e.is_Pow and e.exp.is_Rational:
+            return min(limit + 1, bits(e.base) * abs(int(e.exp.p)))
+        parts = [bits(a) for a in e.args]
+        if e.is_Add:
+            return max(parts) + len(parts).bit_length()
+        return min(limit + 1, sum(parts))
+
+    return bits(sympy.sympify(expr))
+
+
 def _point_ok(statement: Any, values: Mapping[sympy.Symbol, sympy.Rational]) -> str:
     """'' when the point is in the domain exactly, else the constraint it breaks."""
     for g in statement.domain.inequalities:
@@ -285,7 +324,7 @@ def confirm(statement: Any, point: Mapping[sympy.Symbol, Any],
         raise Unconfirmable(f"the point is outside the domain ({broken} fails)")
     if statement.is_black_box:
         return _confirm_black_box(statement, [Fraction(point[s]) for s in statement.variables])
-    exact_powers = not any(_costly_power(side, values)
+    exact_powers = not any(_costly_power(side, values) or _exact_bits(side, values) > EXACT_BITS
                            for side in (statement.lhs, statement.rhs))
     with sympy.evaluate(exact_powers):
         # a costly power stays unevaluated and is enclosed by intervals below

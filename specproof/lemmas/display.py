@@ -110,6 +110,43 @@ def _record(e: Any) -> tuple[sympy.Basic, str, str] | None:
     return rec if rec is not None and rec[0] is e else None
 
 
+def _digits(n: int, tex: bool) -> str:
+    """``n`` in decimal; in hexadecimal where Python refuses to write it in decimal (over
+    4300 digits: ``x >= 10**1000*10**1000*10**1000*10**1000*10**1000`` ended in a
+    traceback). Hexadecimal is exact and reads back as the same statement (``0x...`` is an
+    integer to the parser), which a rounded decimal would not.
+
+    Examples
+    --------
+    >>> _digits(255, False), _digits(-(16**5000), False)[:6]
+    ('255', '-0x100')
+    """
+    try:
+        return str(n)
+    except ValueError:
+        sign, text = "-" if n < 0 else "", hex(abs(n))
+        return sign + (f"\\mathtt{{{text}}}" if tex else text)
+
+
+def _big_rational(e: Any, tex: bool) -> str | None:
+    """How a rational too long for decimal is printed (None for any other ``e``)."""
+    if not isinstance(e, sympy.Rational) or max(int(e.p).bit_length(),
+                                                int(e.q).bit_length()) <= _DECIMAL_BITS:
+        return None
+    p, q = _digits(int(e.p), tex), _digits(int(e.q), tex)
+    if e.q == 1:
+        return p
+    if tex:
+        sign, p = ("- ", p[1:]) if e.p < 0 else ("", p)
+        return f"{sign}\\frac{{{p}}}{{{q}}}"
+    return f"{p}/{q}"
+
+
+# below this many bits every integer prints in decimal (Python's limit is 4300 digits,
+# about 14284 bits); above it _digits decides
+_DECIMAL_BITS = 14_000
+
+
 def as_written(expr: sympy.Expr, tex: bool = False) -> str:
     """``expr`` printed with trace, det and Frobenius norms as the user wrote them.
 
@@ -132,7 +169,10 @@ def as_written(expr: sympy.Expr, tex: bool = False) -> str:
     class _Written(base):  # type: ignore[misc, valid-type]
         def _print(self, e: Any, **kwargs: Any) -> str:
             rec = _record(e)
-            return rec[slot] if rec is not None else super()._print(e, **kwargs)
+            if rec is not None:
+                return rec[slot]
+            big = _big_rational(e, tex)
+            return big if big is not None else super()._print(e, **kwargs)
 
         def parenthesize(self, item: Any, level: Any, *args: Any, **kwargs: Any) -> str:
             rec = _record(item)

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import sympy
+from sympy.printing.numpy import NumPyPrinter
 
 from specproof.lemmas.errors import StatementError
 from specproof.lemmas.matrices import MatrixFunctional
@@ -100,35 +101,72 @@ def _functional_value(node: MatrixFunctional, M: np.ndarray, cache: dict[Any, An
     return float(cache[key][i, j])
 
 
-# lambdify prints every rational in full, and Python prints no integer of over 4300
-# digits: x >= 10**-1000 * ... (5 factors) ended in a traceback. The search is in floats
-# (every witness is confirmed exactly afterwards), so such a rational enters as its float.
-_PRINTABLE_BITS = 14_000
+# numpy's integers hold 64 bits: a larger Python int reached numpy as an object array,
+# whose log and exp are missing ("x <= log(2**64)" ended in a TypeError), and Python
+# prints no integer of over 4300 digits (x >= 10**-1000 * ... ended in a traceback). The
+# search is in floats (every witness is confirmed exactly afterwards), so such a number
+# is printed as its float, an infinity of its sign beyond float range.
+_INT64_BITS = 62  # |n| < 2**62 passes as an exact numpy integer (int64 holds below 2**63)
 
 
-def _float_huge_rationals(expr: Any) -> Any:
-    huge = {r for r in expr.atoms(sympy.Rational)
-            if max(int(r.p).bit_length(), int(r.q).bit_length()) > _PRINTABLE_BITS}
-    if not huge:
-        return expr
+def _nearest_float(r: sympy.Rational) -> float:
+    """``r`` as a float (to a unit in the last place), from its exact numerator and
+    denominator; beyond float range, the infinity of its sign.
+
+    Through mpmath's binary numbers: ``float(p) / q`` raises past 1e308, and ``str`` of a
+    huge ``p`` raises past 4300 digits.
+
+    Examples
+    --------
+    >>> _nearest_float(sympy.Integer(2)**64), _nearest_float(-sympy.Integer(10)**400)
+    (1.8446744073709552e+19, -inf)
+    """
     import mpmath
 
-    # through mpmath's binary numbers: sympy.Float of such a rational prints it first
-    return expr.xreplace({r: sympy.Float(float(mpmath.mpf(int(r.p)) / int(r.q)))
-                          for r in huge})
+    with mpmath.workprec(53):
+        return float(mpmath.mpf(int(r.p)) / int(r.q))
+
+
+class _FloatPrinter(NumPyPrinter):
+    """numpy's printer for lambdify, with each rational too big for numpy's integers
+    printed as its float (or the infinity of its sign, as sympy's oo prints)."""
+
+    def _big(self, r: sympy.Rational) -> bool:
+        return max(int(r.p).bit_length(), int(r.q).bit_length()) > _INT64_BITS
+
+    def _as_float(self, r: sympy.Rational) -> str:
+        v = _nearest_float(r)
+        if math.isinf(v):
+            return self._print(sympy.oo if v > 0 else -sympy.oo)
+        return repr(v)
+
+    def _print_Integer(self, expr: sympy.Integer, **kwargs: Any) -> str:
+        return self._as_float(expr) if self._big(expr) else super()._print_Integer(expr)
+
+    def _print_Rational(self, expr: sympy.Rational, **kwargs: Any) -> str:
+        return self._as_float(expr) if self._big(expr) else super()._print_Rational(expr)
+
+
+def _lambdify(args: Sequence[Any], expr: Any) -> Callable[..., Any]:
+    """:func:`sympy.lambdify` over numpy with :class:`_FloatPrinter` (lambdify's own
+    settings for numpy, which it uses when no printer is given), and no docstring: it
+    would hold ``str(expr)``, which raises for an integer of over 4300 digits."""
+    printer = _FloatPrinter({"fully_qualified_modules": False, "inline": True,
+                             "allow_unknown_functions": True, "user_functions": {}})
+    return sympy.lambdify(list(args), expr, modules="numpy", printer=printer,
+                          docstring_limit=0)
 
 
 class _Compiled:
     """A scalar expression (or a matrix of them) as a function of the variable vector."""
 
     def __init__(self, expr: Any, variables: Sequence[sympy.Symbol]) -> None:
-        expr = _float_huge_rationals(expr)
         self.nodes = _outermost(expr)
         holders = [sympy.Dummy(f"f{k}") for k in range(len(self.nodes))]
         body = expr.xreplace(dict(zip(self.nodes, holders))) if self.nodes else expr
         if isinstance(body, sympy.MatrixBase):
             body = sympy.Matrix(body)
-        self.fn = sympy.lambdify([*variables, *holders], body, modules="numpy")
+        self.fn = _lambdify([*variables, *holders], body)
         self.inner = [_Compiled(n.matrix, variables) for n in self.nodes]
         self.is_matrix = isinstance(expr, sympy.MatrixBase)
 
@@ -168,7 +206,7 @@ def batch_function(expr: sympy.Expr, variables: Sequence[sympy.Symbol]
     """A vectorised version over rows of a 2-d array, when ``expr`` has no matrix functional."""
     if _outermost(expr):
         return None
-    fn = sympy.lambdify(list(variables), _float_huge_rationals(expr), modules="numpy")
+    fn = _lambdify(variables, expr)
 
     def values(X: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):

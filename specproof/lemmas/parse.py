@@ -82,6 +82,12 @@ def parse_statement(text: str, given: Sequence[Any] = ()) -> Any:
                              "fewer nested signs, parentheses or calls)") from None
     except SyntaxError as exc:
         col = cols[min(max((exc.offset or 1) - 1, 0), len(cols) - 1)] + 1
+        long_literal = _long_literal(src, cols) if "integer string" in (exc.msg or "") \
+            else None
+        if long_literal is not None:
+            # Python reads no decimal literal of over 4300 digits, and gives no column:
+            # it was reported as "the statement ends before its expression is complete"
+            raise StatementError(long_literal) from None
         if not exc.offset:
             # Python gives no column when the text ends early ("x**2 >= y +"): column 1
             # was named, where nothing is wrong
@@ -183,6 +189,27 @@ def parse_statement(text: str, given: Sequence[Any] = ()) -> Any:
         raise StatementError("the statement is nested too deeply to read (simplify it: "
                              "fewer nested signs, parentheses or calls)") from None
     return _with_conditions(st, reader)
+
+
+_DECIMAL_RUN = re.compile(r"(?<![\w.])\d[\d_]*")
+_PYTHON_DIGITS = 4300  # sys.get_int_max_str_digits() by default
+
+
+def _long_literal(src: str, cols: list[int]) -> str | None:
+    """The message for a decimal integer literal too long for Python to read, if any.
+
+    Examples
+    --------
+    >>> _long_literal("x >= 1" + "0" * 5000, list(range(5007)))[:48]
+    'the integer literal at column 6 has 5001 digits;'
+    """
+    for m in _DECIMAL_RUN.finditer(src):
+        digits = len(m.group().replace("_", ""))
+        if digits > _PYTHON_DIGITS:
+            return (f"the integer literal at column {cols[m.start()] + 1} has {digits} "
+                    f"digits; Python reads at most {_PYTHON_DIGITS}: write it as a power "
+                    "(10**5000 as (10**1000)**5) or in hexadecimal (0x...)")
+    return None
 
 
 def read_constant(text: str, what: str) -> sympy.Expr:

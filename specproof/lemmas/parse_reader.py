@@ -9,6 +9,8 @@ not about reals was REFUTED).
 from __future__ import annotations
 
 import ast
+import decimal
+from fractions import Fraction
 from typing import Any
 
 import sympy
@@ -63,9 +65,24 @@ _BINOPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
            ast.MatMult: lambda a, b: a @ b}
 # the functions of scalars: a Matrix argument is refused with a hint at its matrix cousin
 _SCALAR_FUNCTIONS = ("sqrt", "exp", "log", "abs", "Abs", "max", "min")
+# the functions that take roots or logs of (expressions of) their arguments' constants
+_ROOT_FUNCTIONS = ("sqrt", "log", "norm", "schatten", "two_to_q")
 _MATRIX_HINT = {"exp": "expm", "log": "logm", "abs": "norm", "Abs": "norm"}
 MAX_LENGTH = 20_000
 MAX_EXPONENT = 1000
+# an exact constant's numerator and denominator stay below 2**MAX_CONSTANT_BITS (as the
+# values that arb certifies do, confirm.MAX_EXPONENT_BITS): each power's size is bounded
+# by the cap on exponents, but not a power of a power or a product of powers, and sympy
+# built ((10**1000)**1000)**1000 = 10**(10**9) exactly, a hang (a forged certificate's
+# text hung `specproof check` that way)
+MAX_CONSTANT_BITS = 10**6
+# a root (sqrt, a fractional power, a norm) or a log is taken of smaller constants only:
+# sympy factors its argument (1 s at 6600 bits, 30 s at 26000, hours at 10**6)
+MAX_ROOT_BITS = 4096
+_CONSTANT_LIMIT = (f"an exact constant may have at most {MAX_CONSTANT_BITS} bits in its "
+                   f"numerator and in its denominator (a size within "
+                   f"2**(+-{MAX_CONSTANT_BITS}))")
+_SETTLED_BITS = 64  # an integer longer than this gets its sign fixed when it is read
 
 
 class _Reader:
@@ -88,6 +105,79 @@ class _Reader:
         # exp(log(c)) to c): certified later with arb (real_conditions), with its node
         self.conditions: list[tuple[Condition, ast.AST]] = []
         self.infinities: list[ast.Name] = []  # oo and inf, named if a side is infinite
+        self._bit_sizes: dict[Any, int] = {}  # memo of constant_bits, by expression
+
+    def constant_bits(self, e: Any) -> int:
+        """The bit length of the largest numerator or denominator of an exact number in
+        ``e`` (a sympy object, a matrix or a list of them; 0 for anything else), its
+        exponents included.
+
+        Memoised by expression: every operation asks it of its result, whose arguments
+        were mostly asked before.
+        """
+        if isinstance(e, mx.Matrix):
+            e = e.entries
+        if isinstance(e, list):  # a matrix written as rows: norm([[N, 0], [0, 1]])
+            return max((self.constant_bits(a) for a in e), default=0)
+        if not isinstance(e, sympy.Basic):
+            return 0
+        known = self._bit_sizes.get(e)
+        if known is None:
+            if isinstance(e, sympy.Rational):
+                known = max(int(e.p).bit_length(), int(e.q).bit_length())
+                if e.is_Integer and known > _SETTLED_BITS:
+                    # its sign as facts of this object: asked later for "nonnegative"
+                    # (a sqrt's base, a sum's sign), sympy may settle it by testing the
+                    # integer for primality, hours for 10**6 bits; the sign is immediate
+                    _ = e.is_positive, e.is_negative
+            else:
+                known = max((self.constant_bits(a) for a in e.args), default=0)
+            self._bit_sizes[e] = known
+        return known
+
+    def power_size(self, node: ast.AST, base: Any, exponent: Any) -> None:
+        """Refuse ``base ** exponent`` before sympy builds it when it holds an exact constant
+        beyond 2**MAX_CONSTANT_BITS: a rational r of L bits raised to n is at least
+        2**((L - 1) * n) (or its reciprocal), so the estimate never refuses what fits.
+
+        Only a rational exponent is computed exactly by sympy; ``(10**1000)**sqrt(2)``
+        stays a power, and a value it cannot enclose is left to the verdicts. A base with
+        variables counts too: ``(x + 10**1000)**1000`` expands to such constants.
+        """
+        if not (isinstance(exponent, sympy.Rational) and isinstance(base, sympy.Basic)):
+            return
+        bits = self.constant_bits(base)
+        if not exponent.is_Integer:
+            self.root_size(node, base, "a root")
+        estimate = (bits - 1) * abs(Fraction(int(exponent.p), int(exponent.q)))
+        if estimate > MAX_CONSTANT_BITS:
+            seg = ast.get_source_segment(self.text, node) or "a power"
+            raise self.fail(node, f"{_shorten(seg)} holds an exact constant of about "
+                                  f"{int(estimate)} bits (as a number or once expanded); "
+                                  f"{_CONSTANT_LIMIT}")
+
+    def root_size(self, node: ast.AST, arg: Any, what: str) -> None:
+        """Refuse ``what`` (a root, a log) of an exact constant of over MAX_ROOT_BITS bits:
+        sympy simplifies it by factoring the constant (a primality test of what is left,
+        a search for a perfect power), which takes hours for 10**6 bits."""
+        bits = self.constant_bits(arg)
+        if bits > MAX_ROOT_BITS:
+            seg = ast.get_source_segment(self.text, node) or what
+            raise self.fail(node, f"{_shorten(seg)} takes {what} of an exact constant of "
+                                  f"{bits} bits; roots and logs are taken of exact constants "
+                                  f"of at most {MAX_ROOT_BITS} bits (numerator and "
+                                  f"denominator)")
+
+    def sized(self, node: ast.AST, value: Any) -> Any:
+        """``value``, unless it holds an exact constant beyond 2**MAX_CONSTANT_BITS (built by
+        a product or sum of powers each within the limit: ``(10**1000)**300 *
+        (10**1000)**300``)."""
+        bits = self.constant_bits(value)
+        if bits > MAX_CONSTANT_BITS:
+            seg = ast.get_source_segment(self.text, node) or "a constant"
+            raise self.fail(node, f"{_shorten(seg)} holds an exact constant of {bits} bits; "
+                                  f"{_CONSTANT_LIMIT}")
+        return value
 
     def need(self, node: ast.AST, kind: str, a: Any, role: str = "its argument") -> None:
         """Record ``a kind`` for a constant ``a`` whose sign sympy does not know (a
@@ -96,8 +186,16 @@ class _Reader:
         knows that Z is 0)."""
         if not (isinstance(a, sympy.Expr) and a.is_number and not a.free_symbols):
             return
-        known = {">= 0": a.is_nonnegative, "> 0": a.is_positive,
-                 "!= 0": None if a.is_zero is None else not a.is_zero}[kind]
+        if a.is_Rational:
+            # by its sign: sympy may decide "nonnegative" of a big integer by testing it
+            # for primality (``0/((10**1000)**300 + 1)`` ran for hours, at random)
+            known = {">= 0": a.p >= 0, "> 0": a.p > 0, "!= 0": a.p != 0}[kind]
+        elif kind == ">= 0":  # only the property asked: each may take long to settle
+            known = a.is_nonnegative
+        elif kind == "> 0":
+            known = a.is_positive
+        else:
+            known = None if a.is_zero is None else not a.is_zero
         if known is True:
             return
         seg = ast.get_source_segment(self.text, node) or sympy.sstr(a)
@@ -157,9 +255,12 @@ class _Reader:
                 if abs(size) > MAX_EXPONENT:
                     # 1e-5000 is 10**-5000, which is refused: the same cap, or its
                     # 5000-digit denominator crashed the printing of every verdict
-                    raise self.fail(node, f"the literal {seg} has exponent {size}, larger "
-                                          f"than {MAX_EXPONENT} in size")
-                return sympy.Rational(digits)
+                    raise self.fail(node, f"the literal {_shorten(seg)} has exponent "
+                                          f"{size}, larger than {MAX_EXPONENT} in size")
+                # through decimal, not sympy.Rational(str): a literal of over 4300 digits
+                # ("1.000...") passes through int(str), which refuses it (a TypeError)
+                p, q = decimal.Decimal(digits).as_integer_ratio()
+                return sympy.Rational(p, q)
             if isinstance(v, str):
                 return v  # norm(X, "fro")
             raise self.fail(node, f"unsupported constant {v!r}")
@@ -193,8 +294,13 @@ class _Reader:
                                       f"{a.label} * {a.label} for the entrywise one")
             if (isinstance(node.op, (ast.Pow, ast.BitXor)) and isinstance(b, sympy.Expr)
                     and b.is_number and abs(b) > MAX_EXPONENT):
-                # 9**9**9 would take sympy hours and all memory to expand exactly
-                raise self.fail(node, f"exponent {b} is larger than {MAX_EXPONENT} in size")
+                # 9**9**9 would take sympy hours and all memory to expand exactly; the
+                # exponent as written (str of an integer of over 4300 digits raises)
+                seg = ast.get_source_segment(self.text, node.right) or "the exponent"
+                raise self.fail(node, f"exponent {_shorten(seg)} is larger than "
+                                      f"{MAX_EXPONENT} in size")
+            if isinstance(node.op, (ast.Pow, ast.BitXor)):
+                self.power_size(node, a, b)
             if (isinstance(node.op, (ast.Pow, ast.BitXor)) and isinstance(b, sympy.Expr)
                     and b.is_number and b.is_integer is False and isinstance(a, sympy.Expr)
                     and a.free_symbols and a.is_nonnegative is not True):
@@ -238,7 +344,7 @@ class _Reader:
                 # not a traceback (the CLI's exit status 1 would read as REFUTED)
                 seg = ast.get_source_segment(self.text, node) or type(node.op).__name__
                 raise self.fail(node, f"{seg}: {_first_line(exc)}") from None
-            return self.real(node, value)
+            return self.real(node, self.sized(node, value))
         if isinstance(node, ast.Attribute):
             if "__" in node.attr:
                 raise self.fail(node, f"'__' is not allowed ({node.attr!r})")
@@ -341,6 +447,9 @@ class _Reader:
                 if isinstance(a, list):
                     raise self.fail(node, f"{f.id}: a list or tuple is not a number; give "
                                           "scalar arguments")
+        if f.id in _ROOT_FUNCTIONS:
+            for a in [*args, *kwargs.values()]:
+                self.root_size(node, a, "a log" if f.id == "log" else "a root")
         if f.id in ("max", "min") and not args:
             # sympy's Max() is -oo: "-oo is not a finite real number" named no call
             raise self.fail(node, f"{f.id} needs at least one argument")
@@ -379,7 +488,12 @@ class _Reader:
             # a SympifyError (a ValueError) or a TypeError from an argument sympy cannot
             # take: one line naming the call
             raise self.fail(node, f"{f.id}: {_first_line(exc)}") from None
-        return self.real(node, out)
+        return self.real(node, self.sized(node, out))
+
+
+def _shorten(segment: str, limit: int = 60) -> str:
+    """A piece of the statement for a message: its start and end when it is long."""
+    return segment if len(segment) <= limit else f"{segment[:40]} ... {segment[-15:]}"
 
 
 _FACTOR_MONOMIALS = 2_000  # beyond this a polynomial test is not tried at parse time

@@ -10,29 +10,45 @@ import unicodedata
 
 from specproof.lemmas.errors import StatementError
 
+# the mathematical signs read as Python's: replaced character by character while the
+# column map is built, so that a column names the sign as typed
+_UNICODE = {"≥": ">=", "≤": "<=", "−": "-", "·": "*"}
+
 
 def _normalise(text: str) -> tuple[str, list[int]]:
-    """The text in Python syntax, and for each of its characters the column it came from."""
-    text = text.replace("≥", ">=").replace("≤", "<=").replace("−", "-").replace("·", "*")
+    """The text in Python syntax, and for each of its characters the column it came from.
+
+    The columns are indices into ``text`` as typed: ``≥`` and ``≤`` become two characters
+    of Python, both mapped to the one typed (they were replaced before the map was built,
+    and every error after one named a column one too far: ``x ≥ 2 2`` at column 8 of 7).
+
+    Examples
+    --------
+    >>> _normalise("x ≥ y^2")
+    ('x >= y**2', [0, 1, 2, 2, 3, 4, 5, 5, 6, 7])
+    """
     for i, c in enumerate(text):
         # Python's parser drops a comment, so "x**2 + 1 >= 2*x # >= 7" was PROVED and its
         # certificate printed VALID with the comment as if stated; control characters
-        # (terminal escapes) printed a forged "VALID: x >= 5" line over the real one
+        # (terminal escapes) printed a forged "VALID: x >= 5" line over the real one.
+        # Columns count from 1, as in every other message
         if c == "#":
-            raise StatementError(f"'#' at column {i}: a statement has no comments (all of "
-                                 "its text is the statement)")
+            raise StatementError(f"'#' at column {i + 1}: a statement has no comments (all "
+                                 "of its text is the statement)")
         if unicodedata.category(c) == "Cc" and c not in " \t":
-            raise StatementError(f"control character {c!r} at column {i}: a statement is "
-                                 "printable text")
+            raise StatementError(f"control character {c!r} at column {i + 1}: a statement "
+                                 "is printable text")
     out: list[str] = []
     cols: list[int] = []
     depth = 0
     for i, c in enumerate(text):
         prev, nxt = text[i - 1] if i else "", text[i + 1] if i + 1 < len(text) else ""
         depth += (c in "([") - (c in ")]")
-        if c == "^":  # a power: "x^2 + 1" must not parse as Python's xor x ^ (2 + 1)
+        if c in _UNICODE:
+            rep = _UNICODE[c]
+        elif c == "^":  # a power: "x^2 + 1" must not parse as Python's xor x ^ (2 + 1)
             rep = "**"
-        elif (c == "=" and prev not in "<>=!" and nxt != "="
+        elif (c == "=" and prev not in "<>=!≥≤" and nxt != "="
               and not (depth > 0 and _keyword_before(text, i))):
             # a lone "=" is an identity, but not a call's keyword: norm(x, ord=2) read as
             # "a relation may appear only once, at the top"

@@ -7,8 +7,11 @@ only beyond every draw). Every violation seen is shrunk to the simplest rational
 that still violates (:mod:`~specproof.lemmas.shrink`) and confirmed in exact or interval
 arithmetic (:mod:`~specproof.lemmas.confirm`). A confirmed one is :class:`Refuted`; one
 that cannot be confirmed is a :class:`NumericalCounterexample`; none is
-:class:`Undecided`, with the tightest case seen. Ctrl-C stops the search and returns what
-was found so far.
+:class:`Undecided`, with the tightest case seen (a point of the domain whose float value
+agrees with its exact one). A box, ball or sphere is also tried at its own exact numbers
+(:func:`~specproof.lemmas.exact_points.exact_domain_search`). A statement too large to
+compile within the budget is not searched (``Undecided``, saying so). Ctrl-C stops the
+search and returns what was found so far.
 
 Examples
 --------
@@ -34,10 +37,10 @@ import sympy
 
 from specproof.lemmas.closed import decide_closed, is_closed
 from specproof.lemmas.confirm import Unconfirmable, confirm
-from specproof.lemmas.exact_points import exact_fallback
+from specproof.lemmas.exact_points import exact_domain_search, exact_fallback, has_exact_domain
 from specproof.lemmas.magnitudes import SWEPT, MagnitudeSweep
 from specproof.lemmas.real_conditions import undecided_reason
-from specproof.lemmas.search import Candidate, Searcher
+from specproof.lemmas.search import Candidate, Searcher, too_big_to_search
 from specproof.lemmas.shrink import shrink
 from specproof.lemmas.statement import Statement, as_statement
 from specproof.lemmas.tightest import _confirm_tightest, _tightest
@@ -47,6 +50,9 @@ _SCALAR_ENSEMBLES = ("gaussian", "rademacher", "integer")
 _MATRIX_ENSEMBLES = ("rank_one", "low_rank", "near_commuting", "ill_conditioned",
                      "orthogonal", "psd")
 _TOLERANCES = (1e-12, 1e-8, 1e-5)
+# seconds at most for deciding the tightest case's candidates exactly (tightest.py)
+_TIGHTEST_SECONDS = 0.5
+_TIGHTEST_SECONDS_INTERRUPTED = 0.1
 
 
 def user_point(st: Statement, x: list[Any]) -> dict[str, Any]:
@@ -203,6 +209,11 @@ def _sweep_round(s: Searcher, sweep: MagnitudeSweep, out_of_time: Any, seconds: 
     return None
 
 
+def _until(out_of_time: Any, end: float) -> Any:
+    """A stop test: the budget is spent, or the monotonic clock is past ``end``."""
+    return lambda: out_of_time() or time.monotonic() > end
+
+
 def _sweep_note(sweep: MagnitudeSweep) -> str:
     exact = sweep.exact_tried
     return (f"magnitude sweep: {sweep.evaluated} points at ±10^k (k from -320 to 308)"
@@ -306,7 +317,16 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
     unreal = undecided_reason(st)
     if unreal is not None:  # every value found would be sympy's rewriting, not the statement
         return Undecided(st.text, (unreal,), evaluated=0)
-    s = Searcher(st, seed=seed)
+    big = too_big_to_search(st, float(budget))
+    if big is not None:  # compiling alone would take the budget many times over
+        return Undecided(st.text, (big,), evaluated=0)
+    try:
+        s = Searcher(st, seed=seed)
+    except RecursionError:
+        # Python's compiler recurses once per level of the compiled expression
+        return Undecided(st.text, ("not searched: the statement is nested too deeply to "
+                                   "compile for the float search; nothing was evaluated",),
+                         evaluated=0)
     show = _Progress(sys.stderr.isatty() if progress is None else bool(progress))
     t0 = time.monotonic()
     deadline = t0 + float(budget)
@@ -323,6 +343,7 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
     rounds = starts = 0
     exact_note: str | None = None
     sweep: MagnitudeSweep | None = None
+    domain_tried: int | None = None  # points of the domain's exact numbers decided
     # the magnitude sweep's share of each round: it must not crowd out the draws
     sweep_slice = max(0.02, float(budget) / 20)
 
@@ -372,6 +393,15 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
             if found:
                 show.done()
                 return found
+            if domain_tried is None and has_exact_domain(st) and not st.is_black_box:
+                # once, after a round of draws: the domain's exact bounds, centre and
+                # radius, which the floats round (a box [1, 1 + 2e-16] is 1.0) or
+                # underflow at (a sphere of radius 1e-300)
+                found, domain_tried = exact_domain_search(
+                    s, _until(out_of_time, time.monotonic() + sweep_slice), sweep_slice)
+                if found:
+                    show.done()
+                    return found
             # not from the sweep's points at 1e308: their finite differences overflow, and
             # one that was not confirmed would be a start again in every round
             pool = [c for c in s.best if c.how != SWEPT][:2] + [
@@ -391,11 +421,14 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
         show.done()
         if numerical is not None:
             return numerical
-        return Undecided(st.text, (f"interrupted after {s.evaluations} points",), _tightest(s),
+        return Undecided(st.text, (f"interrupted after {s.evaluations} points",),
+                         _tightest(s, _TIGHTEST_SECONDS_INTERRUPTED),
                          evaluated=0 if nothing_finite() else s.evaluations)
     show.done()
     if numerical is not None:
         return numerical
+    # choosing the tightest case decides its candidates exactly: a share of the budget
+    tight_seconds = min(_TIGHTEST_SECONDS, max(0.05, float(budget) / 10))
     found = _confirm_tightest(s, float(budget))
     if found is not None:
         return found
@@ -404,6 +437,10 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
              f"budget {budget:.3g} s, seed {seed!r}")
     if sweep is not None and sweep.evaluated:
         tried += (_sweep_note(sweep),)
+    if domain_tried:
+        tried += (f"exact evaluation at {domain_tried} points built from the domain's exact "
+                  "bounds, centres and radii (the statement held at each that is in the "
+                  "domain)",)
     if nothing_finite() and exact_note is None:
         # past the budget: a few more seconds at most, each point bounded as well
         extra = max(1.0, float(budget) / 4)
@@ -414,7 +451,7 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
     if exact_note:
         tried += (exact_note,)
     if not nothing_finite():
-        return Undecided(st.text, tried, _tightest(s), evaluated=s.evaluations)
+        return Undecided(st.text, tried, _tightest(s, tight_seconds), evaluated=s.evaluations)
     # nothing finite anywhere: a callable that returns NaN or raises everywhere, or a
     # statement real nowhere, must not read as "searched and found nothing"; nor may a
     # handful of exact points that held (10**400*(x-3)**2 >= 10**400 held at 6 of them)
@@ -423,7 +460,7 @@ def refute(statement: Any, variables: Any = None, domain: Any = None, *, seed: A
               + ("; the search could not evaluate the statement in floating point at any "
                  "point, and the exact points that held are not a search"
                  if exact_note and "held" in exact_note else ""),)
-    return Undecided(st.text, tried, _tightest(s), evaluated=0)
+    return Undecided(st.text, tried, _tightest(s, tight_seconds), evaluated=0)
 
 
 __all__ = ["refute", "user_point"]

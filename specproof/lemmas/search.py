@@ -8,7 +8,8 @@ of 1e-16 of the terms) from a violation. Points outside the domain score
 box), and for matrix variables rank-one, low-rank, near-commuting pairs, ill-conditioned,
 orthogonal and PSD draws. The draws stay within about 40 in size, so a
 :class:`MagnitudeSweep` adds points at ``±10^k`` over float64's range (and, decided
-exactly, where the floats overflow and beyond them).
+exactly, where the floats overflow and beyond them). :func:`too_big_to_search` says when
+a statement is too large to compile within a budget.
 
 Examples
 --------
@@ -32,6 +33,10 @@ import sympy
 from specproof.lemmas.layout import Layout
 from specproof.lemmas.numeric import compile_expr, margin_function
 
+# a normalised margin above -TIE is a tie within rounding, not a claimed violation (the
+# smallest tolerance a confirmation starts from)
+TIE = 1e-12
+
 ENSEMBLES = ("gaussian", "rademacher", "integer", "uniform", "rank_one", "low_rank",
              "near_commuting", "ill_conditioned", "orthogonal", "psd")
 
@@ -52,32 +57,69 @@ class Searcher:
         self.st = statement
         self.rng = np.random.default_rng(seed)
         self.layout = Layout(statement)
-        self.margin = margin_function(statement)
-        self.sides = None
+        # lambdify replaces its arguments one at a time, rebuilding the whole expression
+        # each time, when any of them is a Dummy (a matrix entry is one): 21 passes over
+        # trace(A @ A @ A @ A) for a symmetric 6x6 A took 30 s. Plain symbols of safe names
+        # are taken as they are (not where a matrix functional's placeholders are Dummies
+        # anyway).
+        plain = not statement.is_black_box and not statement.functionals()
+        self._rename = ({v: sympy.Symbol(f"_v{k}", real=True)
+                         for k, v in enumerate(statement.variables)} if plain else {})
+        self.margin = (margin_function(statement) if statement.is_black_box
+                       else self.compile(statement.difference()))
+        self._sides: tuple[Callable[[np.ndarray], float], ...] | None = None
         self.scale = None
         if not statement.is_black_box:
-            self.sides = (compile_expr(statement.lhs, statement.variables),
-                          compile_expr(statement.rhs, statement.variables))
             # the size of the terms, not of their sum: lhs - rhs = -2e-16 where the terms
             # are ~1 is rounding, not a violation (the Motzkin form at (1, 1))
             terms = [sympy.Abs(t) for side in (statement.lhs, statement.rhs)
-                     for t in sympy.Add.make_args(side)]
-            self.scale = compile_expr(sympy.Add(*terms), statement.variables)
+                     for t in sympy.Add.make_args(side.xreplace(self._rename))]
+            self.scale = self.compile(sympy.Add(*terms), renamed=True)
         covered = {s for b in self.layout.blocks if b.kind != "free" for s in b.symbols}
-        self.ineqs = [compile_expr(g, statement.variables) for g in statement.domain.inequalities
+        self.ineqs = [self.compile(g) for g in statement.domain.inequalities
                       if not (g.free_symbols <= covered)]
-        self.eqs = [compile_expr(h, statement.variables) for h in statement.domain.equalities
+        self.eqs = [self.compile(h) for h in statement.domain.equalities
                     if not (h.free_symbols <= covered)]
         # log's arguments: > 0 strictly (0 is outside the domain, and shrinking must not
         # land there)
-        self.strict = [compile_expr(p.params[1], statement.variables)
+        self.strict = [self.compile(p.params[1])
                        for p in statement.domain.parts if p.kind == "positive"]
         bounds = statement.domain.bounds()
         self.box = [_inward(*bounds[s]) if s in bounds else None
                     for s in statement.variables]
         self.keep = keep
         self.best: list[Candidate] = []
+        # the candidates for the tightest case: strictly inside the domain in floats, and
+        # no claimed violation (those are confirmed or dismissed as rounding: a float
+        # "violation" of norm(A, 2) <= norm(A, 'fro') at A = 1e-280, where the Frobenius
+        # norm underflowed to 0, filled ``best`` and was shown as the tightest case)
+        self.tight: list[Candidate] = []
         self.evaluations = 0
+
+    def compile(self, expr: Any, renamed: bool = False) -> Callable[[np.ndarray], float]:
+        """``expr`` (in the statement's variables) as a function of the variable vector.
+
+        A sum of more terms than Python's compiler takes in one expression (``det(A)`` of a
+        7x7 ``A`` has 5040) is compiled in parts, added up here.
+        """
+        body = sympy.sympify(expr)
+        if self._rename and not renamed:
+            body = body.xreplace(self._rename)
+        args = list(self._rename.values()) if self._rename else list(self.st.variables)
+        if not (body.is_Add and len(body.args) > _WIDEST):
+            return compile_expr(body, args)
+        terms = body.args
+        parts = [compile_expr(sympy.Add(*terms[k:k + _WIDEST]), args)
+                 for k in range(0, len(terms), _WIDEST)]
+        return lambda x: sum(f(x) for f in parts)
+
+    @property
+    def sides(self) -> tuple[Callable[[np.ndarray], float], ...] | None:
+        """(lhs, rhs) as float functions, compiled when first asked (None for a black box):
+        only a report needs them, and compiling a large statement costs seconds."""
+        if self._sides is None and not self.st.is_black_box:
+            self._sides = (self.compile(self.st.lhs), self.compile(self.st.rhs))
+        return self._sides
 
     # -- evaluation -------------------------------------------------------------------
     def infeasibility(self, x: np.ndarray) -> float:
@@ -103,8 +145,7 @@ class Searcher:
     def infeasibility_all(self, x: np.ndarray) -> float:
         """Like :meth:`infeasibility`, over every constraint (those the layout covers too)."""
         if not hasattr(self, "_all_ineqs"):
-            self._all_ineqs = [compile_expr(g, self.st.variables)
-                               for g in self.st.domain.inequalities]
+            self._all_ineqs = [self.compile(g) for g in self.st.domain.inequalities]
         bad = 0.0
         for g in self._all_ineqs:
             v = g(x)
@@ -113,7 +154,7 @@ class Searcher:
 
     def normalised(self, x: np.ndarray) -> float:
         d = self.margin(x)
-        if self.sides is None:
+        if self.scale is None:
             return _black_box_normalised(d, self.st.relation)
         if not math.isfinite(d):
             return math.inf
@@ -142,6 +183,31 @@ class Searcher:
         self.best.append(cand)
         self.best.sort(key=lambda c: c.value)
         del self.best[self.keep:]
+        self._remember_tight(cand)
+
+    def _remember_tight(self, cand: Candidate) -> None:
+        """Keep ``cand`` among the tightest candidates when it may be one (see ``tight``)."""
+        if not -TIE <= cand.value <= 1.0:
+            return
+        if len(self.tight) >= self.keep and cand.value >= self.tight[-1].value:
+            return
+        if self.outside(cand.x) or any(np.array_equal(cand.x, c.x) for c in self.tight):
+            return
+        self.tight.append(cand)
+        self.tight.sort(key=lambda c: c.value)
+        del self.tight[self.keep:]
+
+    def outside(self, x: np.ndarray) -> bool:
+        """Whether ``x`` breaks an inequality of the domain in floats, with no tolerance
+        (the objective's 1e-12 let x = 0.999999999999 pass for x >= 1, and the tightest
+        case was shown there; x = -1e-120 for x >= 0). The parts the layout keeps exactly
+        (a PSD matrix as Z Z^T) are not asked: their minors round below 0; equalities
+        cannot hold exactly in floats and keep the objective's tolerance."""
+        for g in self.ineqs:
+            v = g(x)
+            if not v >= 0:
+                return True
+        return any(not f(x) > 0 for f in self.strict)
 
     def best_value(self) -> float:
         return self.best[0].value if self.best else math.inf
@@ -297,8 +363,72 @@ class Searcher:
         self.best.append(best)
         self.best.sort(key=lambda c: c.value)
         del self.best[self.keep:]
+        self._remember_tight(best)
         return best
 
+
+
+# Compiling for the float search (sympy.lambdify) costs about a millisecond per 4 to 8
+# nodes of the expression tree, twice (the difference and the size of its terms): trace(A
+# @ A @ A @ A) of a symmetric 12x12 A (68,000 nodes) took over 100 s before the first
+# point, whatever the budget. A statement is searched when its nodes fit the budget at
+# this rate (and always up to the minimum). Python's compiler recurses once per term of a
+# sum: lambdify of det(A) for a 7x7 A (5040 terms) ended in a RecursionError.
+_NODES_PER_SECOND = 2_000
+_NODES_ALWAYS = 5_000
+_WIDEST = 2_000
+
+
+def expression_size(statement: Any, stop_at: int | None = None) -> tuple[int, int]:
+    """The nodes of the expressions the search compiles (both sides, the domain's
+    constraints), counted up to ``stop_at``, and the most arguments of one product or of
+    one sum below the top (a sum at the top is compiled in parts).
+
+    Examples
+    --------
+    >>> from specproof.lemmas.statement import as_statement
+    >>> expression_size(as_statement("x**2 + 3*x*y >= -1"))
+    (9, 3)
+    """
+    if statement.is_black_box:
+        return 0, 0
+    exprs = [statement.lhs, statement.rhs, *statement.domain.inequalities,
+             *statement.domain.equalities]
+    nodes = widest = 0
+    for e in exprs:
+        top = sympy.sympify(e)
+        for node in sympy.preorder_traversal(top):
+            nodes += 1
+            # a sum at the top is compiled in parts (Searcher.compile)
+            if (node.is_Add and node is not top) or node.is_Mul:
+                widest = max(widest, len(node.args))
+            if stop_at is not None and nodes > stop_at:
+                return nodes, widest
+    return nodes, widest
+
+
+def too_big_to_search(statement: Any, budget: float) -> str | None:
+    """Why the float search cannot compile ``statement`` within ``budget`` seconds, or None.
+
+    Examples
+    --------
+    >>> from specproof.lemmas.statement import as_statement
+    >>> too_big_to_search(as_statement("x**2 >= 0"), 1.0) is None
+    True
+    """
+    limit = max(_NODES_ALWAYS, int(budget * _NODES_PER_SECOND))
+    counted = max(limit, 10 * _NODES_ALWAYS)  # enough to say how far beyond the limit
+    nodes, widest = expression_size(statement, stop_at=counted)
+    if widest > _WIDEST:
+        return (f"not searched: the statement has a sum (or product) of {widest} terms, more "
+                f"than the float search can compile ({_WIDEST}); nothing was evaluated")
+    if nodes > limit:
+        size = f"over {counted}" if nodes > counted else str(nodes)
+        return (f"not searched: the statement's expression tree has {size} nodes, too many "
+                f"to compile for the float search within the budget of {budget:.3g} s (at "
+                f"most {limit}, about {_NODES_PER_SECOND} per second of budget); nothing "
+                "was evaluated")
+    return None
 
 
 def _black_box_normalised(d: float, relation: str) -> float:
@@ -340,4 +470,5 @@ def _inward(lo: Any, hi: Any) -> tuple[float, float]:
         b = math.nextafter(b, -math.inf)
     return (a, b) if a <= b else (float(lo), float(hi))
 
-__all__ = ["ENSEMBLES", "Candidate", "Searcher"]
+__all__ = ["ENSEMBLES", "TIE", "Candidate", "Searcher", "expression_size",
+           "too_big_to_search"]

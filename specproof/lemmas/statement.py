@@ -25,6 +25,8 @@ True
 
 from __future__ import annotations
 
+import math
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -47,6 +49,53 @@ from specproof.lemmas.statement_variables import (
 
 RELATIONS = (">=", "<=", "==")
 _REL_OF = {sympy.GreaterThan: ">=", sympy.LessThan: "<=", sympy.Equality: "=="}
+
+
+def _rational_tree(expr: Any, variables: Sequence[sympy.Symbol], negative: bool) -> bool:
+    """Whether ``expr`` is built from rationals and ``variables`` by ``+``, ``*`` and integer
+    powers (non-negative unless ``negative``): then it is a polynomial (a rational function)
+    over Q, seen without expanding it.
+
+    Examples
+    --------
+    >>> x = real_symbol("x")
+    >>> _rational_tree((x + 1) ** 1000 * (x - sympy.Rational(1, 3)), (x,), negative=False)
+    True
+    >>> _rational_tree(sympy.sqrt(2) * x, (x,), negative=False)
+    False
+    """
+    wanted = set(variables)
+    stack = [sympy.sympify(expr)]
+    while stack:
+        e = stack.pop()
+        if e.is_Rational or e in wanted:
+            continue
+        if e.is_Add or e.is_Mul:
+            stack.extend(e.args)
+        elif e.is_Pow and e.exp.is_Integer and (negative or int(e.exp) >= 0):
+            stack.append(e.base)
+        else:
+            return False
+    return True
+
+
+def _polynomial_over_q(expr: Any, variables: Sequence[sympy.Symbol]) -> bool:
+    """:func:`_is_rational_polynomial`, bounded: sympy's ``Poly`` expands the whole
+    expression, and ``(x+1)**1000*(x+2)**1000`` (degree 2000) or ``(x+y+z+1)**60`` (40,000
+    monomials) took from 15 s to minutes there, beyond every budget of ``refute``. A tree
+    of rationals, variables, ``+``, ``*`` and powers is a polynomial over Q as it stands;
+    anything else (an irrational constant that might cancel) is expanded only while its
+    expansion is small, and is otherwise not taken for one."""
+    if _rational_tree(expr, variables, negative=False):
+        return True
+    from specproof.lemmas.prove_limits import MAX_EXPANSION_MONOMIALS, degree_bound
+
+    d = degree_bound(expr, variables)
+    if d is not None and variables and (
+            d > MAX_EXPANSION_MONOMIALS
+            or math.comb(len(variables) + d, d) > MAX_EXPANSION_MONOMIALS):
+        return False
+    return _is_rational_polynomial(expr, variables)
 
 
 def _register(m: Matrix) -> None:
@@ -116,17 +165,26 @@ class Statement:
         """
         if self.is_black_box or self.functionals():
             return False
-        return all(_is_rational_polynomial(e, self.variables)
+        return all(_polynomial_over_q(e, self.variables)
                    for e in (self.difference(), *self.domain.inequalities,
                              *self.domain.equalities))
 
     def is_rational_function(self) -> bool:
-        """True when the difference is a ratio of polynomials over Q (exact in Fraction)."""
+        """True when the difference is a ratio of polynomials over Q (exact in Fraction).
+
+        Examples
+        --------
+        >>> as_statement("(x+1)**1000 * (x+2)**1000 / (x**2 + 1) >= -1").is_rational_function()
+        True
+        """
         if self.is_black_box or self.functionals():
             return False
-        num, den = sympy.fraction(sympy.together(self.difference()))
-        return (_is_rational_polynomial(num, self.variables)
-                and _is_rational_polynomial(den, self.variables))
+        diff = self.difference()
+        if _rational_tree(diff, self.variables, negative=True):
+            return True
+        num, den = sympy.fraction(sympy.together(diff))
+        return (_polynomial_over_q(num, self.variables)
+                and _polynomial_over_q(den, self.variables))
 
     def matrix_of(self, symbol: sympy.Symbol) -> Matrix | None:
         for m in self.matrices:
@@ -336,7 +394,10 @@ def as_statement(obj: Any, variables: Any = None, domain: Domain | None = None) 
     """
     given = _variable_list(variables)
     if isinstance(obj, Statement):
-        st = _checked_statement(obj)
+        # one this function made is taken as it is: checking it again parses its text
+        # again, and det(A) of a 7x7 A took 40 s to read (the command line asked three
+        # times: refute, prove, refute)
+        st = obj if _made_here(obj) else _checked_statement(obj)
     elif isinstance(obj, str):
         from specproof.lemmas.parse import parse_statement
 
@@ -348,7 +409,29 @@ def as_statement(obj: Any, variables: Any = None, domain: Domain | None = None) 
             if isinstance(g, Matrix):
                 _register(g)
         st = _from_relation(obj, given)
-    return st.with_domain(domain)
+    return _mark_made(st.with_domain(domain))
+
+
+# the statements as_statement returned, by id (a weak reference: a frozen dataclass whose
+# fields are sympy expressions may not be hashable, and none is kept alive by this)
+_MADE: dict[int, weakref.ref[Statement]] = {}
+
+
+def _mark_made(st: Statement) -> Statement:
+    key = id(st)
+
+    def forget(ref: weakref.ref[Statement], key: int = key) -> None:
+        if _MADE.get(key) is ref:
+            del _MADE[key]
+
+    _MADE[key] = weakref.ref(st, forget)
+    return st
+
+
+def _made_here(st: Statement) -> bool:
+    """Whether ``st`` is a statement :func:`as_statement` returned (so checked already)."""
+    ref = _MADE.get(id(st))
+    return ref is not None and ref() is st
 
 
 def _checked_statement(obj: Statement) -> Statement:

@@ -7,7 +7,14 @@ reported "tightest: x = -1.32, lhs/rhs = 2.7e40". So the tightest points are als
 descended on the raw margin ``lhs - rhs`` (plain variables only: a line search per
 coordinate with a finite box, then a simplex), and each point is tried exactly at itself,
 at 0, 2 and 4 decimals, and at its best rational approximations with denominators up to
-10^6, simplest first, before the statement is called undecided.
+10^6, simplest first, before the statement is called undecided; the search's tightest
+candidates are decided exactly at their own points too. A violation found so is shrunk
+with exact arithmetic deciding each step.
+
+The tightest case reported (:func:`_tightest`) is a point of the domain, decided exactly
+where it is rational, whose float margin agrees with its exact or certified value: not a
+point the search's float tolerance let in (``x = -1e-120`` for ``x >= 0``), nor one where
+the floats underflowed (``A = 1e-280`` for ``norm(A, 2) <= norm(A, 'fro')``).
 """
 
 from __future__ import annotations
@@ -19,8 +26,10 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
+import sympy
 
 from specproof.lemmas.confirm import Unconfirmable, confirm
+from specproof.lemmas.exact_points import shrink_exactly
 from specproof.lemmas.search import Searcher
 from specproof.lemmas.verdicts import Refuted, Tightest
 
@@ -125,11 +134,15 @@ def _confirm_tightest(s: Searcher, budget: float = 0.0) -> Refuted | None:
     says so."""
     if s.st.is_black_box:  # its values at a point are the function's own floats
         return None
+    seconds = min(_DESCENT_SECONDS, max(0.1, budget / 8))
+    found = _confirm_tight_candidates(s, seconds / 2)
+    if found is not None:
+        return found
     feasible = [c for c in s.best if c.value <= 1.0]
     points = []
     if feasible and s.margin(feasible[0].x) <= 0.0:
         points.append(np.asarray(feasible[0].x, dtype=float))
-    points += _raw_descent(s, min(_DESCENT_SECONDS, max(0.1, budget / 8)))
+    points += _raw_descent(s, seconds)
     for p in points:
         # the simplest try that violates: the point as found comes first, and in 20
         # variables x7 = 6004799503160661/18014398509481984 was reported, although the
@@ -145,7 +158,9 @@ def _confirm_tightest(s: Searcher, budget: float = 0.0) -> Refuted | None:
                 break
         if found:
             x, c = found
+            x, c, shrunk = shrink_exactly(s.st, list, list(x), c, seconds)
             how = ("the tightest point of the search, "
+                   + ("shrunk to small rationals, " if shrunk else "")
                    + ("confirmed exactly in rational arithmetic" if c.exact
                       else "confirmed with certified interval enclosures (arb)"))
             return Refuted(s.st.text, _user_point(s.st, list(x)), c.lhs, c.rhs, c.margin,
@@ -153,18 +168,127 @@ def _confirm_tightest(s: Searcher, budget: float = 0.0) -> Refuted | None:
     return None
 
 
-def _tightest(s: Searcher) -> Tightest | None:
-    feasible = [c for c in s.best if c.value <= 1.0]
-    if not feasible:
+# the tightest candidates decided exactly at their own points
+_TIGHT_TRIES = 4
+
+
+def _confirm_tight_candidates(s: Searcher, seconds: float) -> Refuted | None:
+    """The tightest candidates decided exactly at their own (rational) points: where the
+    floats underflow (``x*y <= 0`` on a sphere of radius 1e-300, where ``x*y`` is 0.0) or
+    the normalised margin is a tie only by its floor (``x <= 0`` at x = 1e-320 scored
+    -1e-20), a violation is not seen in floats. A violation is shrunk in the search's
+    parameters, so that a point of a sphere stays on it."""
+    if s.st.is_black_box:
         return None
-    c = feasible[0]
-    d = s.margin(c.x)
-    if s.sides:
-        lhs, rhs = float(s.sides[0](c.x)), float(s.sides[1](c.x))
-    else:
-        lhs, rhs = float(d), 0.0
-    ratio = lhs / rhs if rhs != 0 and math.isfinite(lhs / rhs) else None
-    return Tightest(_user_point(s.st, [float(v) for v in c.x]), lhs, rhs, float(d), ratio)
+    lay = s.layout
+    end = time.monotonic() + seconds
+
+    def to_point(z: list[Fraction]) -> list[Fraction]:
+        return list(z) if lay.identity else lay.to_point_exact(z)
+
+    for cand in s.tight[:_TIGHT_TRIES]:
+        if time.monotonic() > end:
+            break
+        z = [Fraction(float(v)) for v in (cand.x if lay.identity else cand.z)]
+        try:
+            c = confirm(s.st, dict(zip(s.st.variables, to_point(z))),
+                        seconds=max(0.01, end - time.monotonic()))
+        except (ValueError, ArithmeticError):  # outside the domain, not real, or sympy
+            continue
+        if c.violated:
+            x, c, shrunk = shrink_exactly(s.st, to_point, z, c, seconds)
+            how = (f"{cand.how}; decided exactly at the point (its float margin was a tie "
+                   "or underflowed); "
+                   + ("shrunk to small rationals; " if shrunk else "")
+                   + ("confirmed exactly in rational arithmetic" if c.exact
+                      else "confirmed with certified interval enclosures (arb)"))
+            return Refuted(s.st.text, _user_point(s.st, list(x)), c.lhs, c.rhs, c.margin,
+                           how, s.st.relation)
+    return None
+
+
+def _exact_point(s: Searcher, c: Any) -> list[Fraction]:
+    """The rational point of a candidate: its floats exactly, through the layout's exact
+    map (a point of a sphere or of the PSD cone lies in it exactly)."""
+    if s.layout.identity:
+        return [Fraction(float(v)) for v in c.x]
+    return s.layout.to_point_exact([Fraction(float(v)) for v in c.z])
+
+
+def _inside_exactly(st: Any, x: list[Fraction]) -> bool:
+    """Whether the rational point ``x`` satisfies the domain's inequalities (and the
+    ``> 0`` of a log's argument) exactly; one that is not rational at the point (an
+    irrational coefficient) leaves the float test standing. Equalities are not asked: a
+    float point lies on ``x*y == 1`` only to rounding (the layout keeps a sphere's exactly).
+    """
+    values = {v: sympy.Rational(q.numerator, q.denominator)
+              for v, q in zip(st.variables, x)}
+    for g in st.domain.inequalities:
+        v = sympy.sympify(g).xreplace(values)
+        if v.is_Rational and v < 0:
+            return False
+    return all(st.domain._strictly_positive(p, values) is not False
+               for p in st.domain.parts)
+
+
+# the float margin of a tightest case must agree with the exact (or certified) one to
+# this fraction of the size of the terms (sum of |terms| of both sides, in floats)
+_AGREE = Fraction(1, 10**6)
+
+
+def _reliable(s: Searcher, x: np.ndarray, xq: list[Fraction], seconds: float) -> bool | None:
+    """Whether the float margin at ``x`` agrees with the exact or certified one at its
+    rational ``xq``; None when that cannot be decided (the float answer stands).
+
+    The Frobenius norm of ``[[1e-280, ...]]`` underflows to 0 in numpy, and ``norm(A, 2)
+    <= norm(A, 'fro')`` seemed tightest there (lhs - rhs = 2e-280), while it is tight at
+    every rank-one matrix; ``x**4 + y**4 >= x**2*y**2`` is ``0 >= 0`` in floats at 1e-100.
+    """
+    d = s.margin(x)
+    size = s.scale(x) if s.scale is not None else math.inf
+    if not (math.isfinite(d) and math.isfinite(size)):
+        return False
+    try:
+        c = confirm(s.st, dict(zip(s.st.variables, xq)), seconds=seconds)
+    except Unconfirmable as exc:
+        # outside the domain here means off an equality by rounding (the inequalities
+        # were checked): no value to compare with
+        if exc.bound is not None:  # |lhs - rhs| <= bound, certified
+            return abs(d) <= exc.bound + float(_AGREE) * size
+        return None
+    except (ValueError, ArithmeticError):  # sympy's own evaluation raising
+        return None
+    tol = _AGREE * Fraction(size)
+    df = Fraction(d)
+    m = c.margin
+    if isinstance(m, Fraction):
+        return abs(df - m) <= tol
+    return m.lo - tol <= df <= m.hi + tol
+
+
+def _tightest(s: Searcher, seconds: float = 0.5) -> Tightest | None:
+    """The tightest case of the search: the candidate of smallest normalised margin that
+    lies in the domain (exactly, where the point is rational) and whose float value agrees
+    with its exact or certified value (checked for ``seconds`` at most; then the float
+    answer stands). None when no candidate qualifies."""
+    end = time.monotonic() + seconds
+    for c in s.tight:
+        xq = _exact_point(s, c)
+        if not _inside_exactly(s.st, xq):
+            continue
+        left = end - time.monotonic()
+        if not s.st.is_black_box and left > 0:
+            if _reliable(s, c.x, xq, max(0.05, left)) is False:
+                continue
+        d = s.margin(c.x)
+        sides = s.sides
+        if sides:
+            lhs, rhs = float(sides[0](c.x)), float(sides[1](c.x))
+        else:
+            lhs, rhs = float(d), 0.0
+        ratio = lhs / rhs if rhs != 0 and math.isfinite(lhs / rhs) else None
+        return Tightest(_user_point(s.st, [float(v) for v in c.x]), lhs, rhs, float(d), ratio)
+    return None
 
 
 __all__ = ["_confirm_tightest", "_tightest"]
