@@ -33,6 +33,7 @@ from specproof._core.files import atomic_write
 from specproof._core.threads import check_threads
 from specproof.dag_nets.architectures import ARCHITECTURES, arch_label, check_arch
 from specproof.dag_nets.executors import check_jobs, open_executor
+from specproof.dag_nets.measure_labels import MEASURE_LABELS
 from specproof.dag_nets.measures import MEASURES, kernel_spread, measurement_config
 from specproof.dag_nets.run_folder import (
     LOCK_FILE,
@@ -296,15 +297,6 @@ def _draw(sweeps: Mapping[str, WidthSweep], fits: Mapping[str, Mapping[str, Any]
         save_figure(fig, out / "figures" / f"ntk-{measure}")
     finally:
         plt.close(fig)
-
-
-MEASURE_LABELS = {
-    "hessian": r"$\|H_f(w_0)\|_2$",
-    "ntk-change": r"$\|K_T - K_0\|_F / \|K_0\|_F$",
-    "kernel-error": r"$\|K - \Theta\|_F / \|\Theta\|_F$",
-    "ntk": r"$\|K - \Theta\|_F / \|\Theta\|_F$",
-    "linearization": r"$\max |f(w) - f_{\mathrm{lin}}(w)|$",
-}
 
 
 def _fit_axis(sweep: WidthSweep) -> str:

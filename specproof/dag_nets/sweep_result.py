@@ -271,9 +271,7 @@ class WidthSweep(Displayable):
         call once the figure is finished (``finish_figure``, ``save_figure`` of
         :mod:`specproof.plotting`).
         """
-        from specproof.dag_nets.measures import MEASURES
-        from specproof.dag_nets.runs import MEASURE_LABELS
-        from specproof.dag_nets.sweep import measure_name
+        from specproof.dag_nets.measure_labels import measure_label
         from specproof.plotting import figure, loglog_fit
         from specproof.plotting.legend import legend_below
 
@@ -283,8 +281,7 @@ class WidthSweep(Displayable):
         # the cache keys a built-in measure by its module path
         # ("specproof.dag_nets.measures.hessian"), which made an unreadable axis label
         # and a legend entry wider than the column
-        names = {measure_name(fn): key for key, fn in MEASURES.items()}
-        quantity = MEASURE_LABELS.get(names.get(self.measure, ""), self.measure)
+        quantity = measure_label(self.measure)
         if column != "value":
             quantity = column
         text = label if label is not None else (self.label or quantity)

@@ -14,8 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from specproof._core import ArgumentTypeError, ComputationError
-from specproof._core.threads import limit_threads
+from specproof._core import ArgumentTypeError, ComputationError, limit_threads
 from specproof.groups.axioms import check_order
 from specproof.groups.cayley import CayleyGroup
 from specproof.groups.constructions import regular_representation

@@ -92,9 +92,10 @@ def test_cli_ntk_with_two_seeds_no_longer_prints_a_certain_interval(tmp_path, ca
     out = tmp_path / "o"
     base = ["ntk", "--arch", "mlp", "--measure", "ntk", "--seeds", "2", "--n-inputs", "3",
             "--out", str(out)]
-    assert main([*base, "--widths", "4,8"]) != 0
+    assert main([*base, "--widths", "4,8"]) == 2  # refused before any work (session 17)
     err = capsys.readouterr().err
-    assert "'to_mean'" in err and "at least 3 widths, got 2 (4, 8)" in err
+    assert "mean kernel" in err and "at least 3 widths, got 2 (4,8)" in err
+    assert not out.exists()
     assert main([*base, "--widths", "4,8,16"]) == 0
     spread = json.loads((out / "slopes.json").read_text())["slopes"]["mlp"]["to_mean"]
     assert spread["n"] == 3 and spread["high"] - spread["low"] > 0.1
