@@ -159,13 +159,17 @@ def _confirm_tightest(s: Searcher, budget: float = 0.0) -> Refuted | None:
         if found:
             x, c = found
             x, c, shrunk = shrink_exactly(s.st, list, list(x), c, seconds)
-            how = ("the tightest point of the search, "
-                   + ("shrunk to small rationals, " if shrunk else "")
-                   + ("confirmed exactly in rational arithmetic" if c.exact
-                      else "confirmed with certified interval enclosures (arb)"))
-            return Refuted(s.st.text, _user_point(s.st, list(x)), c.lhs, c.rhs, c.margin,
-                           how, s.st.relation)
+            return _refuted(s, x, c, "the tightest point of the search, "
+                            + ("shrunk to small rationals, " if shrunk else ""))
     return None
+
+
+def _refuted(s: Searcher, x: Any, c: Any, how: str) -> Refuted:
+    """The REFUTED verdict at ``x`` with its confirmation ``c``; ``how`` says where from."""
+    how += ("confirmed exactly in rational arithmetic" if c.exact
+            else "confirmed with certified interval enclosures (arb)")
+    return Refuted(s.st.text, _user_point(s.st, list(x)), c.lhs, c.rhs, c.margin, how,
+                   s.st.relation)
 
 
 # the tightest candidates decided exactly at their own points
@@ -197,13 +201,9 @@ def _confirm_tight_candidates(s: Searcher, seconds: float) -> Refuted | None:
             continue
         if c.violated:
             x, c, shrunk = shrink_exactly(s.st, to_point, z, c, seconds)
-            how = (f"{cand.how}; decided exactly at the point (its float margin was a tie "
-                   "or underflowed); "
-                   + ("shrunk to small rationals; " if shrunk else "")
-                   + ("confirmed exactly in rational arithmetic" if c.exact
-                      else "confirmed with certified interval enclosures (arb)"))
-            return Refuted(s.st.text, _user_point(s.st, list(x)), c.lhs, c.rhs, c.margin,
-                           how, s.st.relation)
+            return _refuted(s, x, c, f"{cand.how}; decided exactly at the point (its float "
+                            "margin was a tie or underflowed); "
+                            + ("shrunk to small rationals; " if shrunk else ""))
     return None
 
 
