@@ -80,16 +80,23 @@ def test_is_radial_threshold():
     assert is_radial(Wt, 0.7 * Wt) and not is_radial(Wt, Wt + 1e-4 * torch.tensor(E).float())
 
 
+def _one_step(cls, dt, scale):
+    """``(W, G, parameter, optimizer)`` after one step of ``cls`` in dtype ``dt`` on a
+    6 x 4 weight with a gradient of entries about ``scale``."""
+    rng = np.random.default_rng(0)
+    W, G = rng.standard_normal((6, 4)), rng.standard_normal((6, 4)) * scale
+    p = torch.nn.Parameter(torch.tensor(W, dtype=dt))
+    opt = cls([p], lr=0.1)
+    p.grad = torch.tensor(G, dtype=dt)
+    opt.step()
+    return W, G, p, opt
+
+
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
 def test_torch_muon_half_precision_small_gradient_moves(dtype):
     # the float16 buffer 0.05 g underflowed for |g| ~ 1e-7: a silent zero step
     dt = getattr(torch, dtype)
-    rng = np.random.default_rng(0)
-    W, G = rng.standard_normal((6, 4)), rng.standard_normal((6, 4)) * 1e-7
-    p = torch.nn.Parameter(torch.tensor(W, dtype=dt))
-    opt = TorchMuon([p], lr=0.1)
-    p.grad = torch.tensor(G, dtype=dt)
-    opt.step()
+    W, G, p, opt = _one_step(TorchMuon, dt, 1e-7)
     assert opt.state[p]["buffer"].dtype == torch.float32
     ref = torch.nn.Parameter(torch.tensor(W, dtype=dt).float())
     ropt = TorchMuon([ref], lr=0.1)
@@ -105,12 +112,7 @@ def test_half_precision_state_survives_state_dict_round_trip(cls, dtype):
     # torch's load_state_dict rounded the float32 state to the parameter's dtype, and the
     # next step refused it ("the parameter changed dtype")
     dt = getattr(torch, dtype)
-    rng = np.random.default_rng(0)
-    W, G = rng.standard_normal((6, 4)), rng.standard_normal((6, 4)) * 1e-3
-    p = torch.nn.Parameter(torch.tensor(W, dtype=dt))
-    opt = cls([p], lr=0.1)
-    p.grad = torch.tensor(G, dtype=dt)
-    opt.step()
+    W, G, p, opt = _one_step(cls, dt, 1e-3)
     q = torch.nn.Parameter(p.detach().clone())
     opt2 = cls([q], lr=0.1)
     opt2.load_state_dict(opt.state_dict())
