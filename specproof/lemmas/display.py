@@ -188,4 +188,24 @@ def as_written(expr: sympy.Expr, tex: bool = False) -> str:
     return _Written().doprint(expr)
 
 
-__all__ = ["as_written", "shown", "tex_label"]
+def plain_text(expr: Any) -> str:
+    """``expr`` as sympy's ``str`` writes it, with integers over Python's 4300-digit limit
+    in hexadecimal (sympy's own ``str`` raises there).
+
+    Examples
+    --------
+    >>> x = sympy.Symbol("x")
+    >>> plain_text(x + 1), plain_text(x - sympy.Integer(16) ** 5000)[:10]
+    ('x + 1', 'x - 0x1000')
+    """
+    from sympy.printing.str import StrPrinter
+
+    class _Plain(StrPrinter):  # type: ignore[misc]
+        def _print(self, e: Any, **kwargs: Any) -> str:
+            big = _big_rational(e, tex=False)
+            return big if big is not None else super()._print(e, **kwargs)
+
+    return _Plain().doprint(expr)
+
+
+__all__ = ["as_written", "plain_text", "shown", "tex_label"]
