@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import ast
 import decimal
-from fractions import Fraction
 from typing import Any
 
 import sympy
 
 from specproof.lemmas import matrices as mx
 from specproof.lemmas.errors import StatementError
+from specproof.lemmas.parse_defined import DefinedReader, _non_real_constant
+from specproof.lemmas.parse_limits import (  # noqa: F401  (re-exported)
+    MAX_CONSTANT_BITS,
+    MAX_ROOT_BITS,
+    _shorten,
+)
 from specproof.lemmas.parse_text import (  # noqa: F401  (re-exported for parse)
     _col,
     _decimal_exponent,
@@ -70,176 +75,14 @@ _ROOT_FUNCTIONS = ("sqrt", "log", "norm", "schatten", "two_to_q")
 _MATRIX_HINT = {"exp": "expm", "log": "logm", "abs": "norm", "Abs": "norm"}
 MAX_LENGTH = 20_000
 MAX_EXPONENT = 1000
-# an exact constant's numerator and denominator stay below 2**MAX_CONSTANT_BITS (as the
-# values that arb certifies do, confirm.MAX_EXPONENT_BITS): each power's size is bounded
-# by the cap on exponents, but not a power of a power or a product of powers, and sympy
-# built ((10**1000)**1000)**1000 = 10**(10**9) exactly, a hang (a forged certificate's
-# text hung `specproof check` that way)
-MAX_CONSTANT_BITS = 10**6
-# a root (sqrt, a fractional power, a norm) or a log is taken of smaller constants only:
-# sympy factors its argument (1 s at 6600 bits, 30 s at 26000, hours at 10**6)
-MAX_ROOT_BITS = 4096
-_CONSTANT_LIMIT = (f"an exact constant may have at most {MAX_CONSTANT_BITS} bits in its "
-                   f"numerator and in its denominator (a size within "
-                   f"2**(+-{MAX_CONSTANT_BITS}))")
-_SETTLED_BITS = 64  # an integer longer than this gets its sign fixed when it is read
 
 
-class _Reader:
+class _Reader(DefinedReader):
     def __init__(self, text: str, names: dict[str, Any], strict: bool, cols: list[int]) -> None:
-        self.text = text
-        self.cols = cols
+        super().__init__(text, cols)
         self.names = names
         self.strict = strict  # only the given variables may appear
-        # arguments of sqrt / log that sympy cannot show nonnegative: the statement is
-        # claimed where it is real, so they join the domain (sympy rewrites sqrt(x)**2 to
-        # x, and without this x = -1 would "refute" the true sqrt(x)**2 >= 0)
-        self.defined: list[Any] = []
-        self.positive: list[Any] = []  # log's arguments: real where > 0
-        # denominators sympy cancelled (x/x is 1 to it): defined where != 0, and their
-        # variables stay variables ("x/x + y >= 5" was refuted at y = 0, without an x);
-        # every denominator written is noted, and cancelled() keeps those cancelled
-        self.denominators: list[Any] = []
-        self.nonzero: list[Any] = []
-        # the same for a constant whose sign sympy cannot find (it still rewrites
-        # exp(log(c)) to c): certified later with arb (real_conditions), with its node
-        self.conditions: list[tuple[Condition, ast.AST]] = []
         self.infinities: list[ast.Name] = []  # oo and inf, named if a side is infinite
-        self._bit_sizes: dict[Any, int] = {}  # memo of constant_bits, by expression
-
-    def constant_bits(self, e: Any) -> int:
-        """The bit length of the largest numerator or denominator of an exact number in
-        ``e`` (a sympy object, a matrix or a list of them; 0 for anything else), its
-        exponents included.
-
-        Memoised by expression: every operation asks it of its result, whose arguments
-        were mostly asked before.
-        """
-        if isinstance(e, mx.Matrix):
-            e = e.entries
-        if isinstance(e, list):  # a matrix written as rows: norm([[N, 0], [0, 1]])
-            return max((self.constant_bits(a) for a in e), default=0)
-        if not isinstance(e, sympy.Basic):
-            return 0
-        known = self._bit_sizes.get(e)
-        if known is None:
-            if isinstance(e, sympy.Rational):
-                known = max(int(e.p).bit_length(), int(e.q).bit_length())
-                if e.is_Integer and known > _SETTLED_BITS:
-                    # its sign as facts of this object: asked later for "nonnegative"
-                    # (a sqrt's base, a sum's sign), sympy may settle it by testing the
-                    # integer for primality, hours for 10**6 bits; the sign is immediate
-                    _ = e.is_positive, e.is_negative
-            else:
-                known = max((self.constant_bits(a) for a in e.args), default=0)
-            self._bit_sizes[e] = known
-        return known
-
-    def power_size(self, node: ast.AST, base: Any, exponent: Any) -> None:
-        """Refuse ``base ** exponent`` before sympy builds it when it holds an exact constant
-        beyond 2**MAX_CONSTANT_BITS: a rational r of L bits raised to n is at least
-        2**((L - 1) * n) (or its reciprocal), so the estimate never refuses what fits.
-
-        Only a rational exponent is computed exactly by sympy; ``(10**1000)**sqrt(2)``
-        stays a power, and a value it cannot enclose is left to the verdicts. A base with
-        variables counts too: ``(x + 10**1000)**1000`` expands to such constants.
-        """
-        if not (isinstance(exponent, sympy.Rational) and isinstance(base, sympy.Basic)):
-            return
-        bits = self.constant_bits(base)
-        if not exponent.is_Integer:
-            self.root_size(node, base, "a root")
-        estimate = (bits - 1) * abs(Fraction(int(exponent.p), int(exponent.q)))
-        if estimate > MAX_CONSTANT_BITS:
-            seg = ast.get_source_segment(self.text, node) or "a power"
-            raise self.fail(node, f"{_shorten(seg)} holds an exact constant of about "
-                                  f"{int(estimate)} bits (as a number or once expanded); "
-                                  f"{_CONSTANT_LIMIT}")
-
-    def root_size(self, node: ast.AST, arg: Any, what: str) -> None:
-        """Refuse ``what`` (a root, a log) of an exact constant of over MAX_ROOT_BITS bits:
-        sympy simplifies it by factoring the constant (a primality test of what is left,
-        a search for a perfect power), which takes hours for 10**6 bits."""
-        bits = self.constant_bits(arg)
-        if bits > MAX_ROOT_BITS:
-            seg = ast.get_source_segment(self.text, node) or what
-            raise self.fail(node, f"{_shorten(seg)} takes {what} of an exact constant of "
-                                  f"{bits} bits; roots and logs are taken of exact constants "
-                                  f"of at most {MAX_ROOT_BITS} bits (numerator and "
-                                  f"denominator)")
-
-    def sized(self, node: ast.AST, value: Any) -> Any:
-        """``value``, unless it holds an exact constant beyond 2**MAX_CONSTANT_BITS (built by
-        a product or sum of powers each within the limit: ``(10**1000)**300 *
-        (10**1000)**300``)."""
-        bits = self.constant_bits(value)
-        if bits > MAX_CONSTANT_BITS:
-            seg = ast.get_source_segment(self.text, node) or "a constant"
-            raise self.fail(node, f"{_shorten(seg)} holds an exact constant of {bits} bits; "
-                                  f"{_CONSTANT_LIMIT}")
-        return value
-
-    def need(self, node: ast.AST, kind: str, a: Any, role: str = "its argument") -> None:
-        """Record ``a kind`` for a constant ``a`` whose sign sympy does not know (a
-        variable's argument goes to the domain instead); refuse it where sympy knows it
-        fails although it did not say so in the value (``Z/Z`` is 1 to sympy, which
-        knows that Z is 0)."""
-        if not (isinstance(a, sympy.Expr) and a.is_number and not a.free_symbols):
-            return
-        if a.is_Rational:
-            # by its sign: sympy may decide "nonnegative" of a big integer by testing it
-            # for primality (``0/((10**1000)**300 + 1)`` ran for hours, at random)
-            known = {">= 0": a.p >= 0, "> 0": a.p > 0, "!= 0": a.p != 0}[kind]
-        elif kind == ">= 0":  # only the property asked: each may take long to settle
-            known = a.is_nonnegative
-        elif kind == "> 0":
-            known = a.is_positive
-        else:
-            known = None if a.is_zero is None else not a.is_zero
-        if known is True:
-            return
-        seg = ast.get_source_segment(self.text, node) or sympy.sstr(a)
-        cond = Condition(kind, a, seg, role)
-        if known is None:
-            self.conditions.append((cond, node))
-        elif not a.is_Rational:  # 1/0 and sqrt(-2) are named by the checks of the value
-            raise self.fail(node, cond.violation("sympy"))
-
-    def _denominator(self, b: Any) -> None:
-        """Note ``b``, a denominator as written (of a ``/``, or the base of a negative
-        power), when it has variables and may be 0: :meth:`cancelled` decides at the end
-        whether sympy cancelled it (``x/x``, ``x*x**-1`` and ``1/(1/x)`` are 1, 1 and x
-        to it)."""
-        if isinstance(b, sympy.Expr) and b.free_symbols and b.is_zero is not False:
-            self.denominators.append(b)
-
-    def cancelled(self, lhs: Any, rhs: Any) -> list[Any]:
-        """The denominators written whose zeros the statement as read no longer has: each
-        is kept as ``b != 0`` (where the statement is defined).
-
-        Decided once both sides are read, since a denominator is cancelled by what is
-        around it (``x * x**-1``: the power alone still divides by x), and against the
-        denominator of ``lhs - rhs``, where the search and the exact check evaluate. A
-        rational ``b`` is kept as its numerator (``x + 1/y != 0`` as ``x*y + 1 != 0``;
-        ``y != 0`` is a denominator of its own).
-        """
-        if not self.denominators or not all(isinstance(v, sympy.Expr) for v in (lhs, rhs)):
-            return []
-        den = sympy.fraction(sympy.together(lhs - rhs))[1]
-        kept: list[Any] = []
-        for b in dict.fromkeys(self.denominators):
-            num = sympy.fraction(sympy.together(b))[0]
-            if not num.free_symbols or _vanishes_with(den, num):
-                continue
-            # the bases of its factors: (x + y)**40 != 0 is x + y != 0, whose square the
-            # domain expands (the 80th power took a minute)
-            simple = sympy.Mul(*sorted(_bases(num), key=sympy.default_sort_key))
-            if simple not in kept:
-                kept.append(simple)
-        return kept
-
-    def fail(self, node: ast.AST, what: str) -> StatementError:
-        return StatementError(f"{what} at column {_col(node, self.cols)}")
 
     def value(self, node: ast.AST) -> Any:
         if isinstance(node, ast.Constant):
@@ -489,54 +332,3 @@ class _Reader:
             # take: one line naming the call
             raise self.fail(node, f"{f.id}: {_first_line(exc)}") from None
         return self.real(node, self.sized(node, out))
-
-
-def _shorten(segment: str, limit: int = 60) -> str:
-    """A piece of the statement for a message: its start and end when it is long."""
-    return segment if len(segment) <= limit else f"{segment[:40]} ... {segment[-15:]}"
-
-
-_FACTOR_MONOMIALS = 2_000  # beyond this a polynomial test is not tried at parse time
-
-
-def _bases(e: Any) -> set[Any]:
-    """The bases of the factors of a product (``x**2*(x + y)``: x and x + y)."""
-    return {a.base if a.is_Pow and a.exp.is_positive else a for a in sympy.Mul.make_args(e)
-            if a.free_symbols}
-
-
-def _vanishes_with(den: Any, num: Any) -> bool:
-    """True when ``den`` is 0 wherever ``num`` is: each factor of ``num`` is a factor of
-    ``den`` as written, or (polynomials of moderate size) each irreducible factor of it
-    divides ``den``; for what is neither, when ``den`` has all of ``num``'s variables (the
-    rule before: ``1/sqrt(x)`` keeps x). A False keeps ``num != 0``, which is then only
-    redundant where the statement is undefined anyway."""
-    from math import comb
-
-    from specproof.lemmas.prove_limits import degree_bound
-
-    pending = [f for f in _bases(num) if f not in _bases(den) and -f not in _bases(den)]
-    if not pending:
-        return True
-    gens = sorted(num.free_symbols | den.free_symbols, key=str)
-    sizes = [degree_bound(e, gens) for e in (den, *pending)]
-    if all(d is not None and comb(len(gens) + d, d) <= _FACTOR_MONOMIALS for d in sizes):
-        try:
-            d = sympy.Poly(den, *gens)
-            return all(d.rem(sympy.Poly(g, *gens)).is_zero for f in pending
-                       for g, _ in sympy.factor_list(f, *gens)[1] if g.free_symbols)
-        except (sympy.polys.polyerrors.BasePolynomialError, NotImplementedError,
-                ValueError, TypeError):
-            pass  # a coefficient sympy cannot factor over: the variables decide
-    return num.free_symbols <= den.free_symbols
-
-
-def _non_real_constant(value: Any) -> bool:
-    """True for a constant that sympy knows is not real: ``(-8)**(1/3)`` is
-    ``2*(-1)**(1/3)``, a complex cube root. zoo and nan are left to the finiteness check of
-    the sides, which names them as such; oo is extended-real, and refused there too."""
-    if not (isinstance(value, sympy.Expr) and value.is_number):
-        return False
-    if value.has(sympy.zoo, sympy.nan):
-        return False
-    return value.is_extended_real is False
