@@ -29,6 +29,7 @@ import numpy as np
 
 from specproof._core import ArgumentError, ArgumentTypeError, as_choice
 from specproof.dag_nets.builders import bottleneck, densenet, mlp, read_graphml, resnet
+from specproof.dag_nets.errors import GraphError
 from specproof.dag_nets.point_keys import graph_digest
 from specproof.dag_nets.structure import analyse
 
@@ -216,7 +217,8 @@ def build_graph(config: Mapping[str, Any]) -> nx.DiGraph:
     :class:`~specproof.ArgumentError` naming the node); inputs and outputs keep theirs.
     A configuration made by :func:`freeze_graphml` is built from the bytes it holds, not
     from the file.
-    A builder is called as ``builder(width)`` and must return a valid network graph.
+    A builder is called as ``builder(width)`` and must return a valid network graph: an
+    invalid one is refused naming the builder and the width.
 
     Examples
     --------
@@ -259,7 +261,16 @@ def build_graph(config: Mapping[str, Any]) -> nx.DiGraph:
         if not isinstance(g, nx.DiGraph):
             raise ArgumentTypeError(f"builder {arch!r} returned {type(g).__name__} at width "
                                     f"{m}, expected a networkx.DiGraph")
-        analyse(g)
+        try:
+            analyse(g)
+        except GraphError as exc:
+            # "node 'b' has size 0" alone names neither the architecture nor the width
+            # (several --arch entries, a node 'b' in a GraphML file too)
+            raise GraphError(f"builder {arch!r} returned an invalid network at width {m}: "
+                             f"{exc}", exc.nodes) from exc
+        except ArgumentTypeError as exc:  # a MultiDiGraph
+            raise ArgumentTypeError(f"builder {arch!r} returned an invalid network at "
+                                    f"width {m}: {exc}") from exc
     else:
         raise ArgumentError(f"unknown architecture {arch!r}")
     out_act = config.get("output_activation")

@@ -2,7 +2,10 @@
 
 Used for the gradient-norm bounds of spectrally normalised GANs (Lin, Sekar, Fanti 2021):
 for bias-free networks with a positively homogeneous activation,
-``||dD/dw_t||_F <= ||x|| * prod_{i != t} ||w_i||_2``.
+``||dD/dw_t||_F <= ||x|| * prod_{i != t} ||w_i||_2``. That product is no bound with
+biases or with softplus (at ``x = 0`` it is 0, the gradient is not);
+:meth:`MLPDiscriminator.gradient_bounds` returns the product where it holds and a
+larger bound that holds otherwise.
 
 The network is a :func:`specproof.dag_nets.mlp` graph compiled with the *standard*
 parameterisation (``z = W a``, no 1/sqrt(fan-in) factor), so the layer matrices are the
@@ -207,10 +210,44 @@ class MLPDiscriminator:
         return float(min(np.abs(pre[v]).min() for v in hidden))
 
     def gradient_bounds(self, x: Any) -> np.ndarray:
-        """The bound ||x|| * prod_{i != t} ||w_i||_2 for every layer t."""
+        """A bound on ``||dD/dw_t||_F`` at ``x`` for every layer t.
+
+        ``dD/dw_t`` is the outer product of ``dD/dz_t`` (the gradient in layer t's
+        pre-activation) and the layer's input ``h_{t-1}``. Every activation here is
+        1-Lipschitz (``|a'| <= 1``; ``leaky_relu`` has slope < 1), so
+        ``||dD/dz_t|| <= prod_{i > t} ||w_i||_2`` and ``|a(z)| <= |z| + |a(0)|``, whence
+
+        ``||dD/dw_t||_F <= s_{t-1} * prod_{i > t} ||w_i||_2`` with ``s_0 = ||x||`` and
+        ``s_t = ||w_t||_2 s_{t-1} + ||b_t|| + |a(0)| sqrt(n_t)`` (``n_t`` neurons).
+
+        For a bias-free network with ``a(0) = 0`` (relu, leaky_relu, tanh) this is Lin,
+        Sekar & Fanti's ``||x|| * prod_{i != t} ||w_i||_2``, computed as that product.
+        Biases (``||b_t||``) and softplus (``a(0) = log 2``) add the extra terms: without
+        them the product is 0 at ``x = 0`` while the gradient is not.
+
+        Examples
+        --------
+        >>> net = MLPDiscriminator((np.eye(2), np.ones((1, 2))))
+        >>> net.gradient_bounds(np.array([3.0, 4.0]))  # ||x|| ||w_2||, ||x|| ||w_1||
+        array([7.07106781, 5.        ])
+        >>> biased = MLPDiscriminator((np.eye(2), np.ones((1, 2))),
+        ...                           biases=(np.ones(2), np.zeros(1)))
+        >>> biased.gradient_bounds(np.zeros(2))  # ||b_1|| ||w_2|| at layer 2
+        array([0.        , 1.41421356])
+        """
         x = np.asarray(x, dtype=float)
         self._check_input(x)
         norms = np.array([np.linalg.norm(w, 2) for w in self.weights])
-        return np.array(
-            [np.linalg.norm(x) * np.prod(np.delete(norms, t)) for t in range(len(norms))]
-        )
+        at_zero = abs(float(_activation(self.activation, self.slope).f(np.zeros(1))[0]))
+        if self.biases is None and at_zero == 0.0:
+            # the paper's bound, computed as its product (the claim compares it to 1e-12)
+            return np.array(
+                [np.linalg.norm(x) * np.prod(np.delete(norms, t)) for t in range(len(norms))]
+            )
+        # s[t] bounds ||h_t||, the input of layer t + 1 (h_0 = x): the last layer has no
+        # activation, so only the hidden layers add |a(0)| sqrt(n_t)
+        s = [float(np.linalg.norm(x))]
+        for t, w in enumerate(self.weights[:-1]):
+            bias = 0.0 if self.biases is None else float(np.linalg.norm(self.biases[t]))
+            s.append(norms[t] * s[-1] + bias + at_zero * np.sqrt(w.shape[0]))
+        return np.array([s[t] * np.prod(norms[t + 1:]) for t in range(len(norms))])

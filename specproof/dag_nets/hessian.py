@@ -25,6 +25,7 @@ from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 
 from specproof._core import (
     ArgumentError,
+    ArgumentTypeError,
     Displayable,
     Result,
     as_choice,
@@ -92,8 +93,18 @@ class HessianOperator(LinearOperator):
             raise DtypeError(
                 f"v has dtype {dt.name} but the operator computes in {self.dtype.name}; "
                 f"pass v.astype(np.{self.dtype.name})")
+        if dt is not None and dt.kind == "c":
+            # as hvp(): the cast below would drop the imaginary part (H Re(v), not H v)
+            raise ArgumentTypeError(
+                f"v must be real, got dtype {dt.name}; for a complex v apply the operator "
+                "to v.real and v.imag (H v = H v.real + 1j H v.imag)")
+        if dt is not None and dt.kind in "USV":
+            raise ArgumentTypeError(f"v must be a numeric array, got dtype {dt}")
+        try:
+            v = np.ascontiguousarray(v, dtype=self.dtype).reshape(-1)
+        except (TypeError, ValueError) as exc:  # an object array holding text, complex ...
+            raise ArgumentTypeError(f"v must be a real numeric array: {exc}") from exc
         self.n_hvp += 1
-        v = np.ascontiguousarray(v, dtype=self.dtype).reshape(-1)
         first_nonfinite(v, "v")
         return scaled_linear(self._product, v, "the Hessian-vector product")
 

@@ -217,6 +217,11 @@ def _limit_unchecked(graph, X, X2, activation, bias, output, inputs, outputs, me
     A = _batch(X, "X", n_in, st.inputs, st.sizes)
     sym = X2 is None
     B = A if sym else _batch(X2, "X2", n_in, st.inputs, st.sizes)
+    # the identity flag alone is not trusted (as for hidden nodes below): an output
+    # marked identity=True that computes 2 z was given the identity output's NTK
+    linear_out = acts[out].identity and closed_form(acts[out]) is not None
+    if want == ("ntk",) and not linear_out:
+        raise ArgumentError(_not_identity_output(out, acts[out]))
     n1, n2 = A.shape[0], B.shape[0]
     # A symmetric kernel (X2 omitted) is stored as its upper triangle, each entry's pair of
     # variances gathered from the per-input diagonals: half the transcendental work.
@@ -332,7 +337,7 @@ def _limit_unchecked(graph, X, X2, activation, bias, output, inputs, outputs, me
         return K
 
     nngp = ntk = None
-    if acts[out].identity:
+    if linear_out:
         if "nngp" in want:
             nngp = full(sig_out)
         if "ntk" in want:
@@ -403,8 +408,12 @@ def infinite_width_ntk(
     Raises
     ------
     ArgumentError
-        If the output node has a non-linear activation: ``f = sigma(z_o)`` keeps a
-        Gaussian sample of ``z_o`` in its NTK, which has no deterministic limit.
+        If the output node's activation is not the identity (the built-in
+        ``"identity"``, or an :class:`~specproof.dag_nets.Activation` marked
+        ``identity=True`` whose ``f`` and ``d1`` are ``z`` and 1): a non-linear
+        ``f = sigma(z_o)`` keeps a Gaussian sample of ``z_o`` in its NTK, which has no
+        deterministic limit. The check reads that flag, so a linear user activation
+        not marked ``identity=True`` is refused too, with a message saying so.
 
     Examples
     --------
@@ -413,11 +422,28 @@ def infinite_width_ntk(
     >>> float(infinite_width_ntk(mlp(4, depth=1, d_in=2), np.eye(2), activation="relu")[0, 0])
     0.5
     """
-    r = _limit(graph, X, X2, activation, bias, *_options(options), ("ntk",))
-    if r.ntk is None:
-        raise ArgumentError(
-            f"output node {r.output!r} has a non-linear activation: its NTK "
-            "sigma'(z_o(x)) sigma'(z_o(x')) Theta_o depends on the Gaussian sample z_o and has "
-            "no deterministic infinite-width limit (use an identity output, or nngp_kernel)"
-        )
-    return r.ntk
+    # never None: _limit refuses an output that is not the identity when only the NTK
+    # is asked for, naming its activation
+    return _limit(graph, X, X2, activation, bias, *_options(options), ("ntk",)).ntk
+
+
+def _not_identity_output(out: Hashable, act: Any) -> str:
+    """Why :func:`infinite_width_ntk` refuses output ``out`` (activation ``act``).
+
+    The limit is computed for an identity output: what the check reads is the
+    ``identity`` flag of :class:`~specproof.dag_nets.Activation`, with ``f`` and ``d1``
+    confirmed to be ``z`` and 1 (:func:`~specproof.dag_nets.kernels.closed_form`), not
+    whether the activation is linear.
+    """
+    if act.identity:
+        what = (f"activation {act.name!r}, marked identity=True, but its f or d1 is not "
+                "z -> z, z -> 1 (compared at a few points)")
+    else:
+        what = f"activation {act.name!r}, which is not marked as the identity"
+    return (f"output node {out!r} has {what}: infinite_width_ntk takes an identity output "
+            "only (with a non-linear activation sigma, the NTK sigma'(z_o(x)) "
+            "sigma'(z_o(x')) Theta_o depends on the Gaussian sample z_o and has no "
+            "deterministic infinite-width limit). For the identity, give the output the activation "
+            "'identity' or an Activation(name, f, d1, d2, identity=True) with f(z) = z and "
+            "d1(z) = 1 (c * z has c**2 times its NTK); for any output, nngp_kernel gives "
+            "the NNGP")

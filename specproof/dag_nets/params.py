@@ -297,7 +297,9 @@ class ParamsMixin:
         Raises
         ------
         WeightsError
-            Naming a missing, unknown or wrongly shaped block, or a non-finite entry.
+            Naming a missing, unknown or wrongly shaped block, a non-finite entry, or
+            values that are not real numbers: complex (the cast to float would drop the
+            imaginary part), text (it would be parsed) or booleans (a mask, not weights).
 
         Examples
         --------
@@ -328,6 +330,7 @@ class ParamsMixin:
                     self._same_dtype(arr, f"block {name}")
                 except DtypeError as exc:
                     raise WeightsError(str(exc)) from exc
+                _real_numbers(arr, f"block {name}")
                 try:
                     a64 = np.asarray(arr, dtype=np.float64)
                 except (TypeError, ValueError) as exc:
@@ -349,6 +352,7 @@ class ParamsMixin:
                 raise WeightsError(f"weights is missing blocks {missing[:8]}{more}")
             self._w = w
         else:
+            _real_numbers(values, "params")
             try:
                 self._same_dtype(values, "params")
                 self._w = cast_finite(as_vector(values, self.n_params, "params"),
@@ -365,3 +369,33 @@ class ParamsMixin:
             first_nonfinite(params, "params")
             return np.ascontiguousarray(params)
         return self._array(params, "params", lambda v: as_vector(v, self.n_params, "params"))
+
+
+def _real_numbers(values: Any, name: str) -> None:
+    """Refuse weights that ``np.asarray(values, dtype=float64)`` would take silently:
+    complex values (the imaginary part dropped), text (parsed: ``"1"`` became 1.0) and
+    booleans (``True`` became 1.0), in an array, a list or an object array alike."""
+    try:
+        arr = values if isinstance(values, np.ndarray) else np.asarray(values)
+    except Exception:  # noqa: BLE001 - ragged input and the like: the cast names it
+        return
+    kind = arr.dtype.kind
+    if kind == "O":
+        # an object array of numbers (Fractions, sympy numbers) converts exactly; look
+        # at its entries for the same three mistakes
+        odd = next((v for v in arr.flat if isinstance(v, (str, bytes, bool, np.bool_,
+                                                           complex, np.complexfloating))),
+                   None)
+        if odd is None:
+            return
+        kind = {str: "U", bytes: "S"}.get(type(odd), "b" if isinstance(
+            odd, (bool, np.bool_)) else "c")
+        what = f"an entry {odd!r}"
+    else:
+        what = f"dtype {arr.dtype}"
+    if kind == "c":
+        raise WeightsError(f"{name} must be real, got {what} (the imaginary part would be "
+                           "dropped)")
+    if kind in "USb":
+        raise WeightsError(f"{name} must hold real numbers, got {what}"
+                           + (" (booleans are a mask, not weights)" if kind == "b" else ""))

@@ -41,6 +41,22 @@ _GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
 _GRAPHML_CHILDREN = {"graphml": ("key", "graph", "desc", "data"),
                      "graph": ("node", "edge", "desc", "data"),
                      "node": ("data", "desc"), "edge": ("data", "desc")}
+#: The XML attributes each element may carry: those of the GraphML schema (networkx
+#: reads ``id``, ``edgedefault``, ``source``, ``target``, ``directed``, the ``<key>``
+#: ones and ``yfiles.foldertype``; the ``parse.*`` hints only count what is there). Any
+#: other is ignored by networkx: ``<node id="x" size="5"/>`` gave a node of size 1.
+#: Attributes in another namespace (``xsi:schemaLocation``) are not GraphML's and pass.
+_GRAPHML_ATTRIBUTES = {
+    "graphml": (),
+    "key": ("id", "for", "attr.name", "attr.type", "yfiles.type"),
+    "default": (),
+    "desc": (),
+    "graph": ("id", "edgedefault", "parse.nodeids", "parse.edgeids", "parse.order",
+              "parse.nodes", "parse.edges", "parse.maxindegree", "parse.maxoutdegree"),
+    "node": ("id", "parse.indegree", "parse.outdegree", "yfiles.foldertype"),
+    "edge": ("id", "source", "target", "directed", "sourceport", "targetport"),
+    "data": ("key", "id"),
+}
 
 
 def _names(nodes: Sequence[Hashable]) -> str:
@@ -313,6 +329,10 @@ def check_graphml(root: Any, where: str) -> None:
     on a node any not in :data:`GRAPHML_NODE_ATTRIBUTES` (``activaton``), on an edge or
     the graph any (``weight``), as data or as a ``<key>`` default (only ``for="node"``
     keys give defaults that networkx applies). Unused ``<key>`` declarations are allowed.
+    Networkx also ignores an XML attribute the GraphML schema does not define
+    (``<node id="x" size="5"/>``: the size is data, ``<data key=...>5</data>``) and the
+    value of a ``<data>`` holding elements (taken for yFiles graphics): both are refused
+    too, naming the element and the attribute.
 
     Examples
     --------
@@ -329,6 +349,9 @@ def check_graphml(root: Any, where: str) -> None:
     if _tag(root) != "graphml":
         return  # networkx says that it found no graph
     _known_children(root, "graphml", head)
+    _known_attributes(root, "graphml", head, "the <graphml> document")
+    for k in (k for k in root if _tag(k) == "key"):
+        _known_attributes(k, "key", head, f"<key id={k.get('id')!r}>")
     keys = {str(k.get("id")): k.get("attr.name") or k.get("yfiles.type") or ""
             for k in root if _tag(k) == "key"}
     for k in (k for k in root if _tag(k) == "key" and any(_tag(c) == "default" for c in k)):
@@ -356,6 +379,7 @@ def check_graphml(root: Any, where: str) -> None:
                                  f"{inner.get('id')!r}), which networkx ignores; flatten it "
                                  "into the one graph", (node,))
             _known_children(el, "node", head, f" {node!r}")
+            _known_attributes(el, "node", head, f"node {node!r}")
             seen: dict[str, str] = {}
             for d in (c for c in el if _tag(c) == "data"):
                 _refuse_data(d, keys, f"node {node!r}", GRAPHML_NODE_ATTRIBUTES, head)
@@ -370,6 +394,7 @@ def check_graphml(root: Any, where: str) -> None:
             _refuse_data(el, keys, "the <graph>", (), head)
     for g in graphs:
         _known_children(g, "graph", head)
+        _known_attributes(g, "graph", head, "the <graph>")
     twice = [n for n, count in nodes.items() if count > 1]
     if twice:
         more = f" (and {_names(twice[1:])} more than once)" if len(twice) > 1 else ""
@@ -386,6 +411,7 @@ def check_graphml(root: Any, where: str) -> None:
         if el.get("sourceport") or el.get("targetport"):
             raise GraphError(f"{head} {edge} names a port; ports are not supported")
         _known_children(el, "edge", head, f" {edge.removeprefix('edge ')}")
+        _known_attributes(el, "edge", head, edge)
         for d in (c for c in el if _tag(c) == "data"):
             _refuse_data(d, keys, edge, (), head)
 
@@ -396,6 +422,24 @@ def _known_children(el: Any, kind: str, head: str, which: str = "") -> None:
             raise GraphError(f"{head} <{kind}>{which} holds a <{_tag(c)}> element, which is "
                              f"not read (a <{kind}> may hold "
                              f"{', '.join(f'<{t}>' for t in _GRAPHML_CHILDREN[kind])})")
+
+
+def _known_attributes(el: Any, kind: str, head: str, owner: str) -> None:
+    """Refuse an XML attribute of ``el`` (a ``<kind>``) that networkx would ignore."""
+    allowed = _GRAPHML_ATTRIBUTES[kind]
+    for name, value in el.attrib.items():
+        if name in allowed or name.startswith("{"):
+            continue  # a GraphML attribute, or one of another vocabulary (xsi:...)
+        if kind == "node" and name in GRAPHML_NODE_ATTRIBUTES:
+            fix = (f"; a node attribute is data: declare <key id=\"...\" for=\"node\" "
+                   f"attr.name=\"{name}\" attr.type=\"...\"/> and write "
+                   f"<data key=\"...\">{value}</data> inside the <node>")
+        else:
+            fix = ""
+        takes = ", ".join(allowed) if allowed else "none"
+        raise GraphError(f"{head} {owner} has the XML attribute {name}=\"{value}\", which "
+                         f"networkx ignores (GraphML attributes of <{kind}>: "
+                         f"{takes}){fix}")
 
 
 def _known(name: str | None) -> str:
@@ -412,3 +456,11 @@ def _refuse_data(d: Any, keys: dict[str, str], owner: str, allowed: Sequence[str
     if keys[key] not in allowed:
         raise GraphError(f"{head} {owner} carries the attribute {keys[key]!r} (key {key!r}), "
                          f"which a network does not read; {_known(keys[key] if allowed else None)}")
+    _known_attributes(d, "data", head, f"<data key={key!r}> of {owner}")
+    inner = next(iter(d), None)
+    if inner is not None:
+        # networkx takes a <data> with child elements for yFiles graphics and drops its
+        # text: <data key="s">5<b/></data> gave a node of size 1
+        raise GraphError(f"{head} {owner} has <data key={key!r}> ({keys[key]!r}) holding a "
+                         f"<{_tag(inner)}> element, so networkx ignores its value; write "
+                         "the value as the <data>'s only content")

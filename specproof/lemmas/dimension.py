@@ -4,7 +4,9 @@
 ``d`` (``family(d)``: a relation, string or Statement). Up to ``exact_up_to`` a polynomial
 statement goes to the prover (an exact certificate) when refutation finds nothing; every
 ``d`` is searched for a counterexample (confirmed exactly when one is found). The result
-names the first ``d`` that fails.
+names the first ``d`` that fails: a counterexample, or no point at which the statement
+could be evaluated (nothing tested there, a failure as for
+:func:`specproof.testing.assert_no_counterexample`).
 
 Examples
 --------
@@ -69,19 +71,42 @@ def dimension_family(builder: Callable[[int], Any], dims: Iterable[int]) -> Dime
 
 @dataclass(frozen=True)
 class DimensionResult:
-    """Verdict per dimension, and the first ``d`` that fails (None when none did)."""
+    """Verdict per dimension, and the first ``d`` that fails (None when none did).
+
+    A dimension fails when a counterexample is found, or when no point could be
+    evaluated (the statement NaN, overflowing, raising or outside its domain at every
+    point tried): then nothing was tested there, and ``first_failure is None`` would read
+    as a pass. ``untested`` lists those dimensions (their verdicts are ``UNDECIDED``).
+
+    Examples
+    --------
+    >>> from specproof.lemmas.verdicts import Undecided
+    >>> DimensionResult({1: Undecided("log(-1 - x**2) >= 5", evaluated=0)}, 0, 1, (1,))
+    ... # doctest: +ELLIPSIS
+    DimensionResult(first failure: d = 1, where nothing was decided: ...; d=1: UNDECIDED ...)
+    """
 
     verdicts: dict[int, Any] = field(default_factory=dict)
     exact_up_to: int = 0
     first_failure: int | None = None
+    untested: tuple[int, ...] = ()
 
     def __repr__(self) -> str:
-        rows = ", ".join(f"d={d}: {v.verdict}" for d, v in self.verdicts.items())
-        first = "none" if self.first_failure is None else f"d = {self.first_failure}"
+        rows = ", ".join(f"d={d}: {v.verdict}"
+                         + (" (nothing evaluated)" if d in self.untested else "")
+                         for d, v in self.verdicts.items())
+        if self.first_failure is None:
+            first = "none"
+        elif self.first_failure in self.untested:
+            first = (f"d = {self.first_failure}, where nothing was decided: no point could "
+                     "be evaluated")
+        else:
+            first = f"d = {self.first_failure}"
         return f"DimensionResult(first failure: {first}; {rows})"
 
     def to_dict(self) -> dict[str, Any]:
         return {"exact_up_to": self.exact_up_to, "first_failure": self.first_failure,
+                "untested": list(self.untested),
                 "verdicts": {str(d): v.to_dict() for d, v in self.verdicts.items()}}
 
 
@@ -91,7 +116,10 @@ def check_dimensions(family: Any, dims: Iterable[int] | None = None, exact_up_to
     """Check ``family`` dimension by dimension; stop at the first that fails (by default).
 
     ``family`` is a :class:`DimensionFamily` or a callable ``d -> statement`` (then
-    ``dims`` is required). ``budget`` is the search time per dimension.
+    ``dims`` is required). ``budget`` is the search time per dimension. A dimension
+    where no point could be evaluated fails too (``first_failure``, listed in
+    ``untested``): nothing was decided there, as ``assert_no_counterexample`` and
+    ``lemma_claim`` count it.
     """
     from specproof.lemmas.refute import refute
 
@@ -103,6 +131,7 @@ def check_dimensions(family: Any, dims: Iterable[int] | None = None, exact_up_to
         family, dims if dims is not None else range(1, 7))
     verdicts: dict[int, Any] = {}
     first = None
+    untested: list[int] = []
     for d in fam.dims:
         st = fam.statement(d)
         v = refute(st, seed=seed, budget=budget, progress=False)
@@ -119,11 +148,15 @@ def check_dimensions(family: Any, dims: Iterable[int] | None = None, exact_up_to
                     p = None
                 v = p if p is not None and p.verdict == "PROVED" else v
         verdicts[d] = v
-        if v.verdict in ("REFUTED", "NUMERICAL COUNTEREXAMPLE"):
+        # an UNDECIDED that evaluated no point tested nothing: not a pass
+        nothing = v.verdict == "UNDECIDED" and bool(getattr(v, "nothing_evaluated", False))
+        if nothing:
+            untested.append(d)
+        if nothing or v.verdict in ("REFUTED", "NUMERICAL COUNTEREXAMPLE"):
             first = d if first is None else first
             if stop_at_first:
                 break
-    return DimensionResult(verdicts, exact_up_to, first)
+    return DimensionResult(verdicts, exact_up_to, first, tuple(untested))
 
 
 __all__ = ["DimensionFamily", "DimensionResult", "check_dimensions", "dimension_family"]

@@ -24,14 +24,14 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from scipy import stats
 
-from specproof.fitting import SlopeFit, fit_loglog_bootstrap
+from specproof.fitting import SlopeFit, fit_loglog_bootstrap, slope_text
 from specproof.lemmas.errors import ArgumentTypeError, StatementError
 
 
@@ -66,9 +66,9 @@ class ScalingResult:
         else:
             verdict = (("consistent with" if self.holds else "rejects")
                        + f" exponent {self.expect}")
-        local = ", ".join(f"{s:+.3f}" for s in self.local_slopes)
-        return (f"ScalingResult({verdict}: slope {self.fit.slope:+.3f} "
-                f"[{self.fit.low:+.3f}, {self.fit.high:+.3f}], local slopes {local}"
+        local = ", ".join(_signed(s) for s in self.local_slopes)
+        return (f"ScalingResult({verdict}: slope {_signed(self.fit.slope)} "
+                f"[{_signed(self.fit.low)}, {_signed(self.fit.high)}], local slopes {local}"
                 f"{'; ' + self.reason if self.reason else ''})")
 
     def to_dict(self) -> dict[str, Any]:
@@ -79,6 +79,26 @@ class ScalingResult:
                 "drift_pair": (None if self.drift_pair is None
                                else [list(p) for p in self.drift_pair]),
                 "coupled": None if self.coupled is None else list(self.coupled)}
+
+
+def _signed(value: float) -> str:
+    """:func:`~specproof.fitting.slope_text` with its sign: a slope of 3e-4 read
+    ``+0.000`` (three fixed decimals), and an interval ``[0.000, 0.000]`` "excluded" 0."""
+    text = slope_text(value + 0.0)  # + 0.0: -0.0 is shown as +0.000
+    return text if text.startswith("-") else "+" + text
+
+
+def _widths(widths: Any) -> list[Any]:
+    """``widths`` as a list, read once (a generator was used up by the first check and
+    then reported as ``[]``); a scalar, None or text names the argument."""
+    why = "widths must be a sequence of at least three distinct positive integers, got "
+    if widths is None or isinstance(widths, (str, bytes, Mapping)) \
+            or not isinstance(widths, Iterable):
+        raise ArgumentTypeError(f"{why}{widths!r}")
+    try:
+        return list(widths)
+    except TypeError as exc:  # a 0-d array: iterable by type, not in fact
+        raise ArgumentTypeError(f"{why}{widths!r}") from exc
 
 
 def _finite(value: Any, name: str, allow_none: bool = False) -> Any:
@@ -158,7 +178,7 @@ def _slope_difference(lw: np.ndarray, local: Sequence[float], var_of_mean: np.nd
     return diff, se, z
 
 
-def scaling(statistic: Callable[..., float], widths: Sequence[int], seeds: int = 8,
+def scaling(statistic: Callable[..., float], widths: Iterable[int], seeds: int = 8,
             expect: float | None = None, *, coupled: Callable[[int], int] | None = None,
             tolerance: float = 0.05, max_drift: float = 0.2, confidence: float = 0.95,
             seed: int = 0) -> ScalingResult:
@@ -170,9 +190,11 @@ def scaling(statistic: Callable[..., float], widths: Sequence[int], seeds: int =
         ``statistic(width, rng)`` (or ``statistic(width, d, rng)`` with ``coupled``),
         returning a positive number.
     widths
-        At least three distinct positive widths (two local slopes are needed for drift).
+        At least three distinct positive widths (two local slopes are needed for drift),
+        as any iterable (a generator is read once).
     seeds
-        Repeats per width (at least 2: the bootstrap resamples within a width).
+        Repeats per width (at least 2: the bootstrap resamples within a width); a Python
+        or numpy integer.
     expect
         The claimed exponent; None only fits.
     coupled
@@ -194,12 +216,20 @@ def scaling(statistic: Callable[..., float], widths: Sequence[int], seeds: int =
     >>> r.holds, r.coupled
     (True, (2, 4, 8))
     """
+    if not callable(statistic):
+        raise ArgumentTypeError(f"statistic must be a callable statistic(width, rng) (or "
+                                f"statistic(width, d, rng) with coupled), got "
+                                f"{type(statistic).__name__} {statistic!r}")
+    if coupled is not None and not callable(coupled):
+        raise ArgumentTypeError(f"coupled must be a callable width -> dimension or None, got "
+                                f"{type(coupled).__name__} {coupled!r}")
+    widths = _widths(widths)
     bad = [w for w in widths if isinstance(w, bool) or not isinstance(w, (int, float,
                                                                           np.integer,
                                                                           np.floating))
            or not float(w).is_integer()]
     if bad:  # 16.5 was cut to 16 without a word
-        raise StatementError(f"widths must be integers, got {bad[0]!r} in {list(widths)}")
+        raise StatementError(f"widths must be integers, got {bad[0]!r} in {widths}")
     ws = [int(w) for w in widths]
     if any(w > 2**53 for w in ws):
         # 10**20 passed and numpy's log of an object array failed without naming widths
@@ -207,9 +237,13 @@ def scaling(statistic: Callable[..., float], widths: Sequence[int], seeds: int =
                              f"integer up to it), got {float(max(ws)):.3g}")
     if len(set(ws)) < 3 or any(w <= 0 for w in ws):
         raise StatementError(f"widths must hold at least three distinct positive integers, "
-                             f"got {list(widths)}")
-    if not isinstance(seeds, int) or seeds < 2:
+                             f"got {widths}")
+    # a numpy integer (len of an array, np.arange) is an integer: np.int64(3) was refused
+    # as "must be an integer >= 2"
+    if isinstance(seeds, (bool, np.bool_)) or not isinstance(seeds, (int, np.integer)) \
+            or seeds < 2:
         raise StatementError(f"seeds must be an integer >= 2, got {seeds!r}")
+    seeds = int(seeds)
     # a NaN expect travelled into the verdict ("rejects exponent nan"), "x" was a bare
     # TypeError from the comparison, seed=-1 numpy's error without the argument's name
     expect = _finite(expect, "expect", allow_none=True)
@@ -272,13 +306,15 @@ def scaling(statistic: Callable[..., float], widths: Sequence[int], seeds: int =
     reasons = []
     if expect is not None and not (fit.low <= expect + tolerance
                                    and expect - tolerance <= fit.high):
-        reasons.append(f"the {confidence:.0%} interval [{fit.low:.3f}, {fit.high:.3f}] "
-                       f"excludes {expect} (tolerance {tolerance})")
+        # slope_text: three fixed decimals printed [0.000, 0.000] "excluding" 0.0
+        reasons.append(f"the {confidence:.0%} interval [{slope_text(fit.low)}, "
+                       f"{slope_text(fit.high)}] excludes {expect} (tolerance {tolerance})")
     if score > max_drift:
-        reasons.append(f"the local slopes drift by {drift:+.3f} ± {drift_se:.3f} between "
-                       f"widths {pair[0][0]}-{pair[0][1]} and {pair[1][0]}-{pair[1][1]} "
-                       f"(more than {max_drift} beyond its {confidence:.0%} sampling error) "
-                       f"from {local[i]:+.3f} to {local[j]:+.3f}")
+        reasons.append(f"the local slopes drift by {_signed(drift)} ± "
+                       f"{slope_text(drift_se)} between widths {pair[0][0]}-{pair[0][1]} "
+                       f"and {pair[1][0]}-{pair[1][1]} (more than {max_drift} beyond its "
+                       f"{confidence:.0%} sampling error) from {_signed(local[i])} to "
+                       f"{_signed(local[j])}")
     return ScalingResult(not reasons, "; ".join(reasons), expect, fit, tuple(ws),
                          tuple(means), local, drift, None if ds is None else tuple(ds), pair)
 
