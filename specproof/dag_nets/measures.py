@@ -250,6 +250,10 @@ def kernel_spread(sweep: WidthSweep) -> KernelSpreadSweep:
     return KernelSpreadSweep(sweep.measure, sweep.config, tuple(points), sweep.label)
 
 
+# a linearization gap below this many ulps of |f| + |f0| + |grad.d| is rounding, not a gap
+_GAP_ROUNDING = 2**10
+
+
 def linearization(config: Mapping[str, Any], seed: int) -> dict[str, Any]:
     """``max |f(w) - f(w_0) - grad f(w_0).(w - w_0)|`` over ``w = w_0 +- R u`` for the unit
     top eigenvector ``u`` of the Hessian and the unit gradient (Cor. 3.7's ball).
@@ -276,12 +280,22 @@ def linearization(config: Mapping[str, Any], seed: int) -> dict[str, Any]:
     gn = float(np.linalg.norm(grad))
     if gn > 0:
         dirs.append(grad / gn)
-    gaps = []
+    gaps, scale = [], 0.0
     for u in dirs:
         for sgn in (1.0, -1.0):
             d = sgn * R * u
             f = float(net.forward(x, params=w0 + d)[0, 0])
-            gaps.append(abs(f - f0 - float(grad @ d)))
+            step = float(grad @ d)
+            gaps.append(abs(f - f0 - step))
+            scale = max(scale, abs(f) + abs(f0) + abs(step))
+    floor = _GAP_ROUNDING * np.finfo(float).eps * scale
+    if max(gaps) <= floor:
+        # at a small radius f - f0 - grad.d cancels to the rounding of the forward passes:
+        # the "gap" printed would be noise, whatever its slope
+        raise ComputationError(
+            f"at radius {R:g} the linearization gap ({max(gaps):.3g}) is within the rounding "
+            f"of f(w) itself (about {floor:.3g}): the measurement would be rounding noise; "
+            "use a larger radius (--radius)")
     return {"value": max(gaps), "hessian_norm": float(abs(vals[0])),
             "gap_eigvec": max(gaps[:2]), "gap_grad": max(gaps[2:], default=0.0),
             **_extras(g, net)}

@@ -54,6 +54,9 @@ _PARAM_COPIES = {"hessian": 4, "ntk-change": 6, "kernel-error": 2, "ntk": 2,
 
 _size = format_bytes
 
+# the radii whose square (the linearization gap's scale) is a normal float64
+RADIUS_RANGE = (1e-150, 1e150)
+
 
 def point_size(config: Mapping[str, Any], width: int) -> tuple[int, int]:
     """``(weights, neurons)`` of the network of ``config`` at ``width``, without building
@@ -214,6 +217,14 @@ def check_config(measure: str, config: Mapping[str, Any], widths: Sequence[int])
     for key in ("lr_scale", "tol", "radius"):
         if key in config:
             as_float(config[key], key, minimum=0.0, strict_minimum=True)
+    if "radius" in config:
+        R = float(config["radius"])
+        if not RADIUS_RANGE[0] <= R <= RADIUS_RANGE[1]:
+            # the gap is R^2 ||H|| / 2: beyond these it under- or overflows float64 (at
+            # 1e-320 the sweep ran, then its plot refused "y spans 1e-320 to 1e-320")
+            raise ArgumentError(
+                f"radius must be in [{RADIUS_RANGE[0]:g}, {RADIUS_RANGE[1]:g}], got {R:g}: the "
+                "linearization gap grows like radius**2, which float64 cannot hold beyond")
     if config.get("parameterization", "ntk") not in ("ntk", "standard"):
         raise ArgumentError(f"parameterization must be 'ntk' or 'standard', got "
                             f"{config.get('parameterization')!r}")
