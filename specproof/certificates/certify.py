@@ -43,6 +43,7 @@ from specproof.certificates.certify_inputs import (
     _versions,
     as_bits_range,
     as_data_bits,
+    data_shape,
     estimate_certify_bytes,
     rationalize,
     round_up_decimal,
@@ -51,6 +52,7 @@ from specproof.certificates.certify_inputs import (
 from specproof.certificates.check_exact import check_exact
 from specproof.certificates.check_numeric import check_numeric
 from specproof.certificates.constants import BITS_STEP, FIRST_BITS_MIN, MAX_BITS, MAX_Q
+from specproof.certificates.errors import FalseBoundError
 from specproof.certificates.peyrl_parrilo import (
     CertificationError,
     expand_target,
@@ -147,10 +149,14 @@ def certify(
         Certify this bound (in the units of ``X``) instead of ``t(1 + delta)``. When it
         cannot be certified, a witness is sought: a false bound raises
         :class:`~specproof.certificates.errors.FalseBoundError` ("FALSE: the witness v
-        gives ||Xv||_4^4 = 242.66 > C = 240.2", decided in exact arithmetic).
+        gives ||Xv||_4^4 = 242.66 > C = 240.2", decided in exact arithmetic on the ``X``
+        passed, also with ``data_bits``). At most ``2^1000`` times the data's scale
+        ``2^(q e)`` (a larger ``C`` is far above ``||X||_F^q``, which bounds the norm).
     data_bits : int or None
         Round float data to the grid ``2^-data_bits`` first (see :func:`rationalize`);
-        the certificate is then about the rounded data. None: the floats exactly.
+        the certificate is then about the rounded data. None: the floats exactly. A
+        ``C`` that no witness shows false for ``X`` but that is false for the rounded
+        data is a CertificationError naming ``data_bits``, not a FalseBoundError.
     output : path or None
         Write the certificate here (atomically). Checked *before* any work: a folder,
         a missing folder or an unwritable place is refused at once.
@@ -195,7 +201,8 @@ def certify(
         raise ArgumentTypeError(f"exact must be a bool, got {type(exact).__name__}")
     data_bits = as_data_bits(data_bits)  # False would round X to integers: refused
     bits, max_bits = as_bits_range(bits, max_bits)
-    shape = np.shape(X)
+    C_user = None if C is None else as_bound(C)  # its text and size, before any work
+    shape = data_shape(X)
     if len(shape) == 2 and 0 not in shape:
         _check_size(int(shape[0]), int(shape[1]), q, exact)  # before building anything
     Xr = rationalize(X, data_bits)
@@ -219,11 +226,11 @@ def certify(
             f"the largest entry of X is about 2^{e}: the Gram matrix of a certificate scales "
             f"like 2^{q * e}, beyond the float range of a numeric certificate file; use "
             "exact=True (--exact), whose rational Gram matrix has no range limit")
-    Cs = C_user = None
-    if C is not None:
-        C_user = as_bound(C)
+    Cs = None
+    if C_user is not None:
         Cs = C_user * Fraction(2) ** (-q * e)
-
+        if abs(Cs) > Fraction(2) ** MAX_SCALED_C_BITS:
+            _huge_bound(Xr if data_bits is None else rationalize(X), q, C_user, e)
 
     def finish(scaled: Certificate) -> Certificate:
         """The certificate for ``X`` itself (exact scaling back), which is what is checked."""
@@ -240,8 +247,14 @@ def certify(
         if C_user is None:
             raise
         # a bound the user gave and that could not be certified may be false: a
-        # witness decides it in exact arithmetic (FalseBoundError), in the user's units
-        v, value = refute_bound(Xr, q, C_user)
+        # witness decides it in exact arithmetic (FalseBoundError), in the user's units,
+        # and on the matrix the user passed: with data_bits the rounded data are another
+        # matrix, whose norm may exceed a C that holds for X (0.99 rounded to 1 at
+        # data_bits=2 made C = 0.98 "FALSE" for X = [[0.99]])
+        X_user = Xr if data_bits is None else rationalize(X)
+        v, value = refute_bound(X_user, q, C_user)
+        if X_user != Xr:
+            _refute_rounded(Xr, q, C_user, data_bits, value, exc)
         raise CertificationError(
             f"{exc} The best witness found gives ||Xv||_{q}^{q} = "
             f"{significant(value, 8)} <= C for ||v||_2 = 1: C may be true but beyond "
@@ -249,6 +262,54 @@ def certify(
     if out_path is not None:
         cert.save(out_path)
     return cert
+
+
+MAX_SCALED_C_BITS = 1000
+"""``certify`` takes a given ``C`` of at most ``2^1000`` times the data's scale ``2^(q e)``:
+the pipeline works in floats on the data scaled to ``[1/2, 1)``, where the slack ``C - t``
+enters the Gram matrix (``C = 10^400 / 3`` overflowed after the solve). Any such ``C`` is
+true: ``||X||_{2->q}^q <= ||X||_F^q <= (n d)^{q/2} 2^(q e)``, far below."""
+
+
+def _huge_bound(X_user, q: int, C: Fraction, e: int) -> None:
+    """Refuse a ``C`` beyond :data:`MAX_SCALED_C_BITS` before any solve: a negative one is
+    false (FalseBoundError, from the witness on the user's exact ``X_user``), a positive
+    one holds by the Frobenius bound, which the message states exactly."""
+    if C < 0:
+        # ||X||^q > 0 >= C for X != 0: the witness shows it in exact arithmetic
+        v, value = refute_bound(X_user, q, C)
+        raise CertificationError(
+            f"C = {significant(C, 6)} is negative and X is not zero, but the best witness "
+            f"gives ||Xv||_{q}^{q} = {significant(value, 8)}: please report this matrix")
+    limit = Fraction(2) ** (MAX_SCALED_C_BITS + q * e)
+    frob = sum((x * x for row in X_user for x in row), Fraction(0)) ** (q // 2)
+    raise ArgumentError(
+        f"C must be at most 2^{MAX_SCALED_C_BITS} times the scale of this X (2^{q * e}: its "
+        f"largest entry lies in [2^{e - 1}, 2^{e})), i.e. at most {significant(limit, 6)}, got "
+        f"{significant(C, 6)}: certify works in floats at the data's scale. Such a C "
+        f"holds anyway: ||X||_{{2->{q}}}^{q} <= ||X||_F^{q} = {significant(frob, 8)} <= C. "
+        "Certify a smaller C, or none (the SoS value, rounded up).")
+
+
+def _refute_rounded(Xr, q: int, C: Fraction, data_bits: int, value_x: Fraction,
+                    exc: CertificationError) -> None:
+    """When ``C`` is false for the data rounded to ``data_bits`` (not shown false for X):
+    a CertificationError saying so; the certificate would be about the rounded matrix.
+
+    Not a FalseBoundError: that verdict is about the user's ``X``, for which the best
+    witness gave ``value_x <= C``.
+    """
+    try:
+        refute_bound(Xr, q, C)
+    except FalseBoundError as rounded:
+        raise CertificationError(
+            f"C = {significant(C, 12)} cannot be certified with data_bits={data_bits}: it "
+            f"is false for X rounded to multiples of 2^-{data_bits}, which is what a "
+            "certificate made with data_bits is about (the witness v gives "
+            f"||X_r v||_{q}^{q} = {significant(rounded.value, 8)} > C for ||v||_2 = 1 on "
+            "the rounded data, in exact arithmetic); for X itself the best witness gives "
+            f"{significant(value_x, 8)} <= C, so C is not shown false. Use more data_bits, "
+            "or data_bits=None (the data exactly).") from exc
 
 
 def _float_projection(G: np.ndarray, rhs: np.ndarray, pair_rows: np.ndarray, m: int

@@ -23,6 +23,7 @@ from specproof._core import (
 )
 from specproof._core.files import writable_target
 from specproof._core.version import __version__
+from specproof.certificates.constants import MAX_MONOMIALS
 
 
 def rationalize(X: Any, data_bits: int | None = None) -> tuple[tuple[Fraction, ...], ...]:
@@ -75,6 +76,27 @@ def rationalize(X: Any, data_bits: int | None = None) -> tuple[tuple[Fraction, .
             out.append(r)
         rows.append(tuple(out))
     return tuple(rows)
+
+
+def data_shape(X: Any) -> tuple[int, ...]:
+    """The shape of ``X`` as numpy sees it, a ragged list refused by name.
+
+    Examples
+    --------
+    >>> data_shape([[1, 2], [3, 4]])
+    (2, 2)
+    >>> data_shape([[1, 2], [3]])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentTypeError: X must be a 2-D array (n, d) ... with rows \
+of equal length: ...
+    """
+    try:
+        return tuple(np.shape(X))
+    except ValueError as exc:  # numpy: "inhomogeneous shape after 1 dimensions"
+        raise ArgumentTypeError(
+            "X must be a 2-D array (n, d) of numbers, Fractions or 'p/q' strings with rows "
+            f"of equal length: {exc}") from None
 
 
 def as_data_bits(data_bits: Any) -> int | None:
@@ -232,6 +254,9 @@ def estimate_certify_bytes(n: int, d: int, q: int, exact: bool = False) -> dict[
 
 
 def _check_size(n: int, d: int, q: int, exact: bool) -> None:
+    """Refuse, before any work, a size whose structures would not fit in memory, or whose
+    certificate the checkers would refuse
+    (:data:`~specproof.certificates.constants.MAX_MONOMIALS`)."""
     from specproof.certificates.conic import available_memory
 
     est = estimate_certify_bytes(n, d, q, exact)
@@ -249,3 +274,39 @@ def _check_size(n: int, d: int, q: int, exact: bool) -> None:
             f"certificate; fewer columns (the Gram basis grows like d^{q // 2}); q = 2 "
             "(the spectral norm)."
         )
+    check_monomials(d, q, f"X of shape {n}x{d} (d = {d} columns)")
+
+
+def check_monomials(d: int, q: int, what: str, advice: str | None = None) -> None:
+    """Refuse a certificate over ``d`` variables at degree ``q`` with more monomials
+    ``C(d+q-1, q)`` than the checkers walk (:data:`MAX_MONOMIALS`; ``what`` names the size
+    in the message; ``advice``, where ``{fits}`` stands for the most columns that fit,
+    replaces the alternatives for data): every checker calls
+    such a file malformed, so it is refused before it is built (``certify`` on a 200x200
+    matrix at q = 2 solved first, then advised to "increase delta").
+
+    Examples
+    --------
+    >>> check_monomials(24, 4, "d = 24")
+    >>> check_monomials(25, 4, "d = 25")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ResourceLimitError: d = 25 at q = 4: ... C(28, 4) = 20475 \
+monomials ...
+    """
+    monomials = math.comb(d + q - 1, q)
+    if monomials <= MAX_MONOMIALS:
+        return
+    fits = 1  # the most columns the checkers take at this q (199 at q = 2, 24 at q = 4)
+    while math.comb(fits + q, q) <= MAX_MONOMIALS:
+        fits += 1
+    if advice is None:
+        advice = "Alternatives: " + (
+            "two_to_q(X, q=2) brackets the spectral norm (a few ulps wide)" if q == 2
+            else f"two_to_q(X, q={q}, method='power' or 'baseline') brackets the norm "
+            "without a certificate") + "; fewer columns."
+    raise ResourceLimitError(
+        f"{what} at q = {q}: a certificate would have C({d + q - 1}, {q}) = "
+        f"{monomials} monomials of degree {q}, more than the checkers handle "
+        f"({MAX_MONOMIALS}, so at most d = {fits} columns at q = {q}); refused before any "
+        f"work. {advice.format(fits=fits)}")

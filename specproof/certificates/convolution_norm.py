@@ -43,6 +43,10 @@ class ConvolutionNormCertificate:
         ``sigma_computed`` is its norm up to rounding), False for an embedding bound.
     reason : str
         Why the bracket is what it is when that is not the symbol norm (a zero operator).
+    dead_taps : int
+        Kernel positions ``(a, b)`` that read only zero padding (no output reaches an input
+        pixel through them): they are not part of the operator, so the symbols, the
+        scaling and the witness are those of the kernel without them.
 
     Examples
     --------
@@ -57,6 +61,7 @@ class ConvolutionNormCertificate:
     frequency: tuple[int, int]
     exact: bool
     reason: str = ""
+    dead_taps: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +71,7 @@ class ConvolutionNormCertificate:
             "frequency": list(self.frequency),
             "exact": self.exact,
             "reason": self.reason,
+            "dead_taps": self.dead_taps,
         }
 
 
@@ -154,14 +160,17 @@ def conv_operator_norm(
         ``"lanczos"``; ``certificate``: a :class:`ConvolutionNormCertificate`. An
         operator that is exactly zero (a zero kernel, or a stride and padding under which
         no input reaches an output) gives the bracket ``[0, 0]``, methods
-        ``"zero-operator"`` and the reason in ``certificate.reason``.
+        ``"zero-operator"`` and the reason in ``certificate.reason``; that test is exact
+        (which taps reach an input pixel, and whether one of them is nonzero).
 
     Notes
     -----
     The margin covers the FFT's rounding (Higham, *Accuracy and Stability of Numerical
-    Algorithms*, Thm 24.2, inflated 8x) and the SVD's backward error; the kernel is scaled
-    by a power of two first, so the bound holds at every magnitude. Circular mode with a
-    stride is bounded by the stride-1 circular norm (a subset of rows).
+    Algorithms*, Thm 24.2, inflated 8x) and the SVD's backward error; taps that read only
+    zero padding are dropped (``certificate.dead_taps``: the operator is the same) and the
+    remaining kernel is scaled by a power of two, so the bound holds at every magnitude,
+    also beside dead taps far larger than the live ones. Circular mode with a stride is
+    bounded by the stride-1 circular norm (a subset of rows).
 
     Examples
     --------
@@ -195,16 +204,21 @@ def conv_operator_norm(
                     f"grid {(gh, gw)} is too small for an exact embedding: need at least {need}"
                 )
             circ = (gh, gw)
-    zero = _zero_operator(K, g)
+    # taps that read only padding are no part of the operator: dropped before anything
+    # is scaled, so a tiny live tap is measured against the live ones (beside a huge dead
+    # tap it underflowed, and a nonzero operator was certified to have norm 0)
+    live, dead = _live_kernel(K, g)
+    zero = _zero_operator(K, live, g)
     if zero:
         witness = np.zeros(g.in_dim)
         witness[0] = 1.0
         return NormBounds(q=2.0, lower=0.0, witness=witness, upper=0.0,
                           upper_method="zero-operator", lower_method="zero-operator",
                           certificate=ConvolutionNormCertificate(circ, 0.0, 0.0, (0, 0),
-                                                                 True, reason=zero))
-    s, margin, upper, freq = _certified_symbol_norm(K, circ)
-    lower, witness = _lanczos_lower(K, g, seed)
+                                                                 True, reason=zero,
+                                                                 dead_taps=dead))
+    s, margin, upper, freq = _certified_symbol_norm(live, circ)
+    lower, witness = _lanczos_lower(live, g, seed)
     if lower > upper:
         # both sides carry rounding margins: a witness above the bound means one of them
         # is wrong, and neither may be reported
@@ -219,21 +233,56 @@ def conv_operator_norm(
         upper=upper,
         upper_method="fft-exact" if exact else "circular-embedding",
         lower_method="lanczos",
-        certificate=ConvolutionNormCertificate(circ, s, margin, freq, exact),
+        certificate=ConvolutionNormCertificate(circ, s, margin, freq, exact, dead_taps=dead),
     )
 
 
-def _zero_operator(K: np.ndarray, g: Any) -> str:
+def _live_axis(n: int, k: int, p: int, s: int, n_out: int) -> np.ndarray:
+    """Which of the ``k`` taps of one axis read an input position (not padding) for some
+    output: tap ``a`` is live iff ``0 <= s i + a - p < n`` for an ``i`` in ``[0, n_out)``.
+
+    Examples
+    --------
+    >>> _live_axis(1, 3, 1, 1, 1)            # 1 input, padding 1: only the centre tap
+    array([False,  True, False])
+    """
+    a = np.arange(k)
+    lo = p - a  # s i must lie in [lo, lo + n - 1]
+    i_min = np.maximum(0, -((-lo) // s))  # the first output whose read is not left of 0
+    return (i_min <= n_out - 1) & (s * i_min <= lo + n - 1)
+
+
+def _live_kernel(K: np.ndarray, g: Any) -> tuple[np.ndarray, int]:
+    """The kernel with the taps that read only zero padding set to 0, and their count.
+
+    Zero padding: a dead tap multiplies zeros for every output, so the operator is the
+    same with or without it; a circular convolution reads the grid at every tap. Decided
+    on the geometry alone (integers), without any arithmetic on the kernel.
+    """
+    if g.mode == "circular":
+        return K, 0
+    (h, w), (kh, kw) = g.input_shape, g.kernel_size
+    rows = _live_axis(h, kh, g.padding[0], g.stride[0], g.output_shape[0])
+    cols = _live_axis(w, kw, g.padding[1], g.stride[1], g.output_shape[1])
+    mask = rows[:, None] & cols[None, :]
+    dead = int(mask.size - np.count_nonzero(mask))
+    if dead == 0:
+        return K, 0
+    return np.where(mask, K, 0.0), dead
+
+
+def _zero_operator(K: np.ndarray, live: np.ndarray, g: Any) -> str:
     """Why the operator is exactly zero, or ``""`` when it is not.
 
-    ``|A| 1`` is computed with the kernel's absolute values scaled into ``[1/2, 1)``:
-    nonnegative terms that cannot underflow, so it vanishes iff every entry of ``A`` does.
+    Every entry of ``A`` is one tap of the kernel (zero padding: output ``i`` and input
+    ``i'`` meet at the single tap ``a = i' - s i + p``; circular: ``k <= n``, so at most one
+    tap ``a = i' - s i + p mod n``), and every live tap is some entry. So ``A = 0`` iff
+    every live tap is 0: an exact comparison, with no scaling that could flush a small
+    tap to zero.
     """
-    hi = float(np.abs(K).max())
-    if hi == 0.0:
+    if not np.any(K):
         return "the operator is zero: the kernel is zero"
-    absK = np.ldexp(np.abs(K), -math.frexp(hi)[1])
-    if np.any(Conv2dOperator(absK, g) @ np.ones(g.in_dim)):
+    if np.any(live):
         return ""
     return (f"the operator is zero: with stride {tuple(g.stride)} and padding "
             f"{tuple(g.padding)}, every output reads only padding (no input pixel reaches "

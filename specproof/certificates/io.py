@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import warnings
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from specproof._core import ArgumentError, SpecproofError
+from specproof._core import ArgumentError, ResourceLimitError, SpecproofError
 
 
 class MatrixFileNotFoundError(SpecproofError, FileNotFoundError):
@@ -63,7 +64,11 @@ def load_matrix(path: str | os.PathLike) -> np.ndarray:
         Unknown extension, unparsable content, not 2-D, empty, a non-finite entry (its
         index is named), times or durations (datetime64/timedelta64), or an entry that
         float64 would round (an integer beyond 2^53 or a long double: named with its
-        index; the certificate would describe another matrix).
+        index; the certificate would describe another matrix). A ``.npy`` header is read
+        first: an object array, a damaged header, or a shape that needs more bytes than
+        the file holds (truncated) are refused before any data is read.
+    ResourceLimitError
+        A ``.npy`` whose data do not fit in memory.
 
     Examples
     --------
@@ -90,13 +95,20 @@ def load_matrix(path: str | os.PathLike) -> np.ndarray:
             # np.load would call any other bytes "pickled data", or read a zip as .npz
             raise ArgumentError(f"{str(p)!r} is not a .npy file (it does not start with "
                                 "the .npy header; write it with numpy.save)")
+        _check_npy_header(p)
         try:
             arr = np.load(p, allow_pickle=False)
         except ValueError as exc:
-            raise ArgumentError(f"{str(p)!r} is not a numeric .npy array (object arrays are "
-                             f"not read): {exc}") from exc
+            # the header was read and matches the file's size (above): what is left is
+            # damaged data
+            raise ArgumentError(f"{str(p)!r} is not a readable .npy array (damaged): "
+                                f"{exc}") from exc
         except OSError as exc:
             raise ArgumentError(f"{str(p)!r} is not a readable .npy file: {exc}") from exc
+        except MemoryError as exc:
+            raise ResourceLimitError(
+                f"{str(p)!r} holds more data than fits in memory "
+                f"({p.stat().st_size / 2**30:.3g} GiB): {exc}") from None
     elif ext == ".csv":
         try:
             with warnings.catch_warnings():
@@ -132,6 +144,45 @@ def load_matrix(path: str | os.PathLike) -> np.ndarray:
         i, j = (int(t) for t in bad[0])
         raise ArgumentError(f"{str(p)!r} has a non-finite entry {arr[i, j]} at index ({i}, {j})")
     return arr
+
+
+def _check_npy_header(p: Path) -> None:
+    """Read a ``.npy`` header (numpy's own reader, no data) and refuse, before ``np.load``
+    allocates anything: a damaged header, an object array (it needs unpickling, which is
+    never done) and a header whose shape needs more bytes than the file holds (a 160-byte
+    file claiming shape (200000, 200000) made numpy allocate 298 GiB; a file cut short
+    was called an object array)."""
+    from numpy.lib import format as npy_format
+
+    name = str(p)
+    try:
+        with open(p, "rb") as fh:
+            version = npy_format.read_magic(fh)
+            # versions 2 and 3 share the header layout (3 allows UTF-8 field names)
+            read = (npy_format.read_array_header_1_0 if version == (1, 0)
+                    else npy_format.read_array_header_2_0)
+            shape, _, dtype = read(fh)
+            offset = fh.tell()
+        size = p.stat().st_size
+    except (ValueError, TypeError, SyntaxError, EOFError) as exc:
+        raise ArgumentError(f"{name!r} has a damaged .npy header (truncated or not written "
+                            f"by numpy.save): {exc}") from None
+    except OSError as exc:
+        raise ArgumentError(f"{name!r} is not a readable .npy file: {exc}") from exc
+    if any(k < 0 for k in shape):
+        raise ArgumentError(f"{name!r} has a damaged .npy header: shape {tuple(shape)} has a "
+                            "negative dimension")
+    if dtype.hasobject:
+        raise ArgumentError(f"{name!r} is not a numeric .npy array: it holds an object array "
+                            f"(dtype {dtype}), and object arrays are not read (they would "
+                            "need unpickling, allow_pickle); save numbers, e.g. "
+                            "X.astype(numpy.float64)")
+    need = math.prod(shape) * dtype.itemsize
+    if need > size - offset:
+        raise ArgumentError(
+            f"{name!r} is truncated or damaged: its header says shape {tuple(shape)} of "
+            f"dtype {dtype}, {need} bytes of data, but the file holds {size - offset} "
+            "bytes after the header")
 
 
 def _exact_in_float64(arr: np.ndarray, name: str) -> None:

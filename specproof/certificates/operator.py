@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, aslinearoperator, svds
 
-from specproof._core import ArgumentError, as_generator, as_matrix
+from specproof._core import ArgumentError, as_float, as_generator, as_matrix
 from specproof.certificates.rigorous import _ldexp, pow2_scale
 
 DENSE_SVD_MAX = 600  # below this min(shape) a full LAPACK SVD is faster and exact
@@ -49,9 +49,10 @@ def spectral_norm(A: Any, seed: Any = 0, tol: float = 0.0) -> SpectralNorm:
     A : array_like or scipy.sparse.linalg.LinearOperator
         Dense (or sparse) matrix, or a LinearOperator with ``matvec`` and ``rmatvec``.
     seed : int, Generator or None
-        Seeds the Lanczos start vector (matrix-free path), so results are reproducible.
+        Seeds the Lanczos start vector (matrix-free path), so results are reproducible;
+        checked on every path (anything else is an ArgumentTypeError).
     tol : float
-        ARPACK tolerance; 0 means machine precision.
+        ARPACK tolerance, >= 0; 0 means machine precision.
 
     Returns
     -------
@@ -74,6 +75,10 @@ def spectral_norm(A: Any, seed: Any = 0, tol: float = 0.0) -> SpectralNorm:
     >>> round(spectral_norm(aslinearoperator(A)).value, 10)
     3.0
     """
+    # checked on every path: the dense ones draw nothing, and seed="a" was ignored there
+    # (two_to_q refused it)
+    as_generator(seed)
+    tol = as_float(tol, "tol", minimum=0.0)
     if isinstance(A, LinearOperator):
         op = A
         m, n = op.shape

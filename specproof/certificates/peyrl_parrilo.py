@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from specproof._core import ArgumentError
+from specproof._core import ArgumentError, ArgumentTypeError
 from specproof.certificates.certificate import Certificate, float_copies, rational_str
 
 Exponent = tuple[int, ...]
@@ -148,15 +148,22 @@ def relax(cert: Certificate, delta: float | Fraction) -> Certificate:
     >>> relax(boolean_cube_certificate(2), Fraction(1, 100)).C
     Fraction(202, 25)
     """
+    if not isinstance(cert, Certificate):
+        raise ArgumentTypeError(f"cert must be a Certificate, got {type(cert).__name__}")
     if cert.gram_rational is None:
-        raise ValueError("cert must be an exact certificate (gram_rational is None)")
-    if isinstance(delta, float) and not math.isfinite(delta):
+        raise ArgumentError("cert must be an exact certificate (gram_rational is None)")
+    # a bool or text is refused, as for data_bits and bits: True doubled C and "0.1" was
+    # parsed (a true but unintended bound, silently)
+    if isinstance(delta, (bool, np.bool_)) or not isinstance(
+            delta, (int, float, Fraction, np.integer, np.floating)):
+        raise ArgumentTypeError(f"delta must be a number >= 0 (an int, a float or a "
+                                f"Fraction), got {type(delta).__name__} {delta!r:.60}")
+    if isinstance(delta, (float, np.floating)) and not math.isfinite(delta):
         raise ArgumentError(f"delta must be a finite number >= 0, got {delta}")
-    try:
-        delta = Fraction(str(delta)) if isinstance(delta, float) else Fraction(delta)
-    except (TypeError, ValueError) as exc:
-        raise ArgumentError(f"delta must be a number >= 0 (a float or a Fraction), got "
-                            f"{delta!r}") from exc
+    # a float by its shortest decimal (0.1 is 1/10); numpy integers as Python ints
+    # (Fraction read neither numpy type)
+    delta = (Fraction(repr(float(delta))) if isinstance(delta, (float, np.floating))
+             else Fraction(int(delta)) if isinstance(delta, np.integer) else Fraction(delta))
     if delta < 0:
         raise ArgumentError(f"delta must be >= 0, got {delta}")
     k = cert.q // 2

@@ -21,6 +21,7 @@ import numpy as np
 
 from specproof._core import (
     ArgumentError,
+    ResourceLimitError,
     as_flag,
     as_float,
     as_generator,
@@ -204,6 +205,24 @@ def _unit_start(u: np.ndarray) -> np.ndarray:
     return u / np.linalg.norm(u)
 
 
+def _check_work(n: int, d: int, restarts: int, starts: int, max_iter: int) -> None:
+    """Refuse, before anything is allocated, starts whose iterates would not fit in the
+    available memory (``restarts=10**9`` asked numpy for 22 GiB of start vectors and was
+    OOM-killed): each start holds about six length-d and four length-n vectors (``V``,
+    ``X V``, the step, the random draw) and one history entry per iteration."""
+    from specproof.certificates.solver_choice import available_memory
+
+    need = 8 * starts * (6 * d + 4 * n + max_iter + 1)
+    have = available_memory()
+    limit = have if have is not None else 64 * 2**30
+    if need > limit:
+        raise ResourceLimitError(
+            f"restarts={restarts} ({starts} starts of the power method) on X of shape "
+            f"{n}x{d} with max_iter={max_iter} need about {need / 2**30:.3g} GiB, more than the "
+            f"{limit / 2**30:.3g} GiB {'available' if have is not None else 'limit'}; use "
+            f"fewer restarts (the default is {DEFAULT_RESTARTS}) or a smaller max_iter")
+
+
 def power_method(
     X: Any,
     q: Any = 4,
@@ -224,7 +243,9 @@ def power_method(
     q : float or "inf"
         Exponent, ``2 <= q <= inf``. q = inf is solved exactly (largest row norm).
     restarts : int
-        Number of random Gaussian starts (seeded), besides the good starts.
+        Number of random Gaussian starts (seeded), besides the good starts. Their
+        iterates (about ``8 (restarts + row_starts) (6d + 4n + max_iter)`` bytes) must
+        fit in the available memory, checked before anything is allocated.
     seed : int, Generator or None
         Seeds the random starts.
     max_iter : int
@@ -274,6 +295,8 @@ def power_method(
         w = X[i] / norms[i] if norms[i] > 0 else np.eye(d)[0]
         return PowerResult(q, _ldexp(float(norms[i]), e), w, 1, 0, True,
                            lower=float(lq_ratio_bounds(X0, w, q)[0][0]))
+    # q = inf above needs no starts; here they are counted before any is drawn
+    _check_work(n, d, restarts, restarts + min(row_starts, n) + 2, max_iter)
     V = default_starts(X, restarts, seed, row_starts)
     if v0 is not None:
         V = np.column_stack([_unit_start(as_vector(v0, d, name="v0")), V])

@@ -198,8 +198,16 @@ def round_and_project(
     pair_rows, m = pair_structure(d, q)
     N = G.shape[0]
     S = (np.asarray(G, dtype=np.float64) + np.asarray(G, dtype=np.float64).T) / 2
-    scaled = np.rint(S * 2.0**bits)  # exact: a power-of-two scaling, then integer rounding
-    if np.abs(scaled).max(initial=0) < 2**52:
+    with np.errstate(over="ignore"):
+        # exact: a power-of-two scaling, then integer rounding
+        scaled = np.rint(np.ldexp(S, bits))
+    if not np.all(np.isfinite(scaled)):
+        # entries beyond 2^(1024 - bits) (a C near 2^1000 times the data's scale with
+        # bits = 64 raised OverflowError): exact Python arithmetic, rounding half to even
+        # as numpy does
+        R = np.array([[round(Fraction(float(x)) * (1 << bits)) for x in row] for row in S],
+                     dtype=object)
+    elif np.abs(scaled).max(initial=0) < 2**52:
         R = scaled.astype(np.int64)
     else:  # huge entries: go through Python ints (float -> int is exact)
         R = np.array([[int(x) for x in row] for row in scaled], dtype=object)

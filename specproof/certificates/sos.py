@@ -29,12 +29,14 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sps
 
-from specproof._core import as_flag, as_matrix
+from specproof._core import ArgumentError, ArgumentTypeError, as_flag, as_matrix
 from specproof.certificates.conic import (
     SolverError,
     coefficient_matrix,
@@ -59,7 +61,7 @@ from specproof.certificates.sos_result import (
     sos_structure,
     sound_upper_bound,
 )
-from specproof.certificates.validation import as_even_q, as_solver
+from specproof.certificates.validation import _shown, as_even_q, as_solver
 
 MAX_SOS_Q = 6
 BACKENDS = ("direct", "cvxpy")
@@ -241,6 +243,25 @@ def solve_sos(
     )
 
 
+def _as_fixed_bound(bound: Any) -> float:
+    """``bound`` as a finite float: a real number (int, float, Fraction, Decimal, numpy),
+    not a bool or text (``float("abc")`` and ``float(10**400)`` raised bare ValueError and
+    OverflowError, and ``True`` was read as 1)."""
+    if isinstance(bound, (bool, np.bool_)) or not isinstance(
+            bound, (int, float, Fraction, Decimal, np.integer, np.floating)):
+        raise ArgumentTypeError(
+            f"bound must be a real number (int, float, Fraction or Decimal), got "
+            f"{type(bound).__name__} {_shown(bound)}")
+    try:
+        C = float(bound)
+    except OverflowError:
+        C = math.inf
+    if not math.isfinite(C):
+        raise ArgumentError(f"bound must be finite and within the float range (about "
+                            f"1.8e308), got {_shown(bound)}")
+    return C
+
+
 def solve_sos_fixed_bound(
     X: Any,
     q: int,
@@ -269,7 +290,9 @@ def solve_sos_fixed_bound(
     q : int
         Even degree (2, 4 or 6).
     bound : float
-        The fixed bound ``C`` on ``||X||_{2->q}^q``.
+        The fixed bound ``C`` on ``||X||_{2->q}^q``: a finite real number (int, float,
+        Fraction, Decimal or numpy scalar) within the float range; bools and text are
+        refused.
     solver, accept_inaccurate, backend
         As in :func:`solve_sos`.
 
@@ -285,9 +308,7 @@ def solve_sos_fixed_bound(
     >>> bool(r.lam > 0), bool(r.residual < 1e-8)
     (True, True)
     """
-    C = float(bound)
-    if not math.isfinite(C):
-        raise ValueError(f"bound must be finite, got {bound!r}")
+    C = _as_fixed_bound(bound)
     X, prob = _problem(X, q, solver, backend)
     scale = float(max(np.max(np.abs(prob.f)), abs(C))) or 1.0
     t0 = time.perf_counter()

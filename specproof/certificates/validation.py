@@ -40,7 +40,14 @@ def as_q(q: Any) -> float:
         raise ArgumentError(f"q must be a real number >= 2 or inf, got {q!r}")
     if isinstance(q, (bool, np.bool_)) or not isinstance(q, (int, float, np.integer, np.floating)):
         raise ArgumentTypeError(f"q must be a real number >= 2 or inf, got {type(q).__name__}")
-    qf = float(q)
+    try:
+        qf = float(q)
+    except OverflowError:  # an int beyond the float range: as beyond 2^40 below
+        if q > 0:
+            raise ArgumentError(
+                f"q must be at most 2^40 (about 1.1e12) or inf, got {_shown(q)}: q = inf "
+                "gives the norm to within a factor n^(1/q) < 1 + 1e-10 there") from None
+        raise ArgumentError(f"q must be a real number >= 2 or inf, got {_shown(q)}") from None
     if math.isnan(qf) or qf < 2:
         raise ArgumentError(f"q must be a real number >= 2 or inf, got {q!r}")
     if math.isfinite(qf) and qf > MAX_FINITE_Q:
@@ -51,6 +58,26 @@ def as_q(q: Any) -> float:
             "<= n^(1/q) ||y||_inf, so q = inf gives the norm to within a factor "
             "n^(1/q) < 1 + 1e-10 there")
     return qf
+
+
+def _shown(q: Any) -> str:
+    """``repr(q)`` for a message: an integer too long to print by its size (``str``
+    refuses more than 4300 digits, and a message should not hold 400), other long
+    reprs cut.
+
+    Examples
+    --------
+    >>> _shown(10**400), _shown(4.0)
+    ('an integer of about 401 digits', '4.0')
+    """
+    if isinstance(q, (int, np.integer)) and not isinstance(q, bool) and abs(int(q)) >= 10**40:
+        digits = int(abs(int(q)).bit_length() * math.log10(2)) + 1
+        return f"an integer of about {digits} digits"
+    try:
+        text = repr(q)
+    except ValueError:  # a Fraction or Decimal past the 4300-digit limit
+        return f"a {type(q).__name__} too long to print"
+    return text if len(text) <= 60 else f"{text[:40]}... ({len(text)} characters)"
 
 
 def as_even_q(q: Any, max_q: int | None = None) -> int:
@@ -77,7 +104,7 @@ method, got -4
         raise ArgumentTypeError(
             f"q must be {wanted} for this method, got {type(q).__name__}") from None
     except ArgumentError:
-        raise ArgumentError(f"q must be {wanted} for this method, got {q!r}") from None
+        raise ArgumentError(f"q must be {wanted} for this method, got {_shown(q)}") from None
     if math.isinf(qf) or qf != int(qf) or int(qf) % 2:
         raise ArgumentError(f"q must be {wanted} for this method, got {qf}")
     qi = int(qf)

@@ -50,7 +50,10 @@ def q_argument(text: str) -> int | str:
     """``--q`` as an int when it is one, integral float text included (``4.0``, ``4e0``:
     ``certify(q=4.0)`` accepts them too); anything else goes to ``certify`` as given,
     whose check words every refusal alike (``inf``, ``-4``, ``3``: "an even integer >= 2
-    and <= 6")."""
+    and <= 6"). ASCII only, as for ``--C``: Python's ``int`` and ``float`` also read
+    full-width and other scripts' digits (``４`` was q = 4), ``4_0`` and ``" 4"``."""
+    if not text.isascii() or "_" in text or text != text.strip():
+        return text  # refused by certify's check, which names --q and the text
     try:
         return int(text)
     except ValueError:
@@ -127,7 +130,7 @@ def _cmd_certify(args: argparse.Namespace) -> int:
         _not_the_input(args.output, args.matrix)
         X = load_matrix(args.matrix)
         bound = None if args.bound is None else as_bound(args.bound)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, MemoryError) as exc:  # MemoryError: a ResourceLimitError
         raise UsageError(_as_flags(str(exc), args)) from exc
     try:
         # certify first: its up-front checks (size, X = 0) refuse before any other work

@@ -120,7 +120,7 @@ def add_ntk(sub) -> None:
     model.add_argument("--lr-scale", type=positive_float, default=None, metavar="C",
                        help="ntk-change's learning rate C / lambda_max(K0) (default 1)")
     model.add_argument("--radius", type=positive_float, default=None, metavar="R",
-                       help="linearization's radius (default 1)")
+                       help="linearization's radius (default 1; 1e-150 to 1e150)")
     model.add_argument("--kernel", choices=("ntk", "nngp"), default=None,
                        help="kernel-error's reference: ntk (default) or nngp (a wrong limit); "
                        "--measure ntk always compares with the NTK")

@@ -16,10 +16,16 @@ def test_a_huge_input_shape_is_a_resource_limit_naming_it():
         conv_operator_norm(np.ones((2, 3, 3, 3)), 10**6)
 
 
-@pytest.mark.parametrize("delta", [float("nan"), float("inf"), "x", -1])
+@pytest.mark.parametrize("delta", [float("nan"), float("inf"), -1])
 def test_relax_names_delta(delta):
     with pytest.raises(ArgumentError, match="delta must be"):
         relax(boolean_cube_certificate(3), delta)
+
+
+def test_relax_refuses_text_as_a_type_error():
+    # text is refused by type since s18 (as bits and data_bits are): "0.1" was parsed
+    with pytest.raises(ArgumentTypeError, match="delta must be a number"):
+        relax(boolean_cube_certificate(3), "x")
 
 
 @pytest.mark.parametrize("flag", ["no", 1, None])
