@@ -186,13 +186,28 @@ def conv_operator_normalize(
     _nonzero_sigma(sigma, f"convolution operator norm, {bound} bound")
     if not math.isfinite(sigma):
         raise ComputationError("the operator norm is not finite")
-    if bound == "lower":
-        return c * (K / sigma), b
-    # the three roundings of c (K / sigma) can lift the norm by up to 3u over c, and the
-    # bound certified for K_n again by a few u more (6u measured): divided by 1 + 32u on
-    # top, ||conv(K_n)|| <= c and its certified upper bound <= c (18 of 60 random kernels
-    # were certified above c before, by up to 6u)
-    return c * ((K / sigma) / _UPPER_MARGIN), b
+    with np.errstate(over="ignore"):  # an overflow is named below
+        if bound == "lower":
+            Kn = c * (K / sigma)
+        else:
+            # the three roundings of c (K / sigma) can lift the norm by up to 3u over c,
+            # and the bound certified for K_n again by a few u more (6u measured): divided
+            # by 1 + 32u on top, ||conv(K_n)|| <= c and its certified upper bound <= c (18
+            # of 60 random kernels were certified above c before, by up to 6u)
+            Kn = c * ((K / sigma) / _UPPER_MARGIN)
+    if not np.all(np.isfinite(Kn)):
+        # taps that read only zero padding do not enter the norm: one of 1e300 beside a
+        # live tap of 1e-300 became inf, and a convolution with it reads inf * 0 = NaN
+        bad = int(np.count_nonzero(~np.isfinite(Kn)))
+        dead = int(getattr(b.certificate, "dead_taps", 0) or 0)
+        why = (f"taps that read only zero padding (certificate.dead_taps = {dead}) do not "
+               "enter the norm: set them to 0 first (the operator is the same)" if dead
+               else f"use a smaller c (c = {c:.3g})")
+        raise ComputationError(
+            f"the normalised kernel overflows float64 in {bad} entr{'y' if bad == 1 else 'ies'}"
+            f": the operator's norm is {sigma:.3g}, and the largest tap is "
+            f"{float(np.max(np.abs(K))):.3g}; {why}")
+    return Kn, b
 
 
 # the division's margin in the upper mode (see conv_operator_normalize)
