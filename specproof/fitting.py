@@ -8,7 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from specproof._core import ArgumentError, Displayable, as_generator, real_scalar
+from specproof._core import (
+    ArgumentError,
+    ArgumentTypeError,
+    Displayable,
+    as_generator,
+    real_scalar,
+)
 
 #: the most entries (replicates x points) :func:`fit_loglog_bootstrap` resamples
 MAX_BOOTSTRAP_ENTRIES = 50_000_000
@@ -34,11 +40,34 @@ class SlopeFit(Displayable):
     n: int
 
     def within(self, lo: float, hi: float) -> bool:
-        """Whether the point estimate lies in ``[lo, hi]``."""
+        """Whether the point estimate lies in ``[lo, hi]``.
+
+        Raises
+        ------
+        ArgumentTypeError
+            ``lo`` or ``hi`` is not a real number (None, text, a bool).
+        ArgumentError
+            ``lo`` or ``hi`` is NaN, or ``lo > hi``: a range that holds no slope, in
+            which the check could never hold, whatever the data.
+
+        Examples
+        --------
+        >>> fit = fit_loglog([1, 2, 4], [1.0, 0.5, 0.25])
+        >>> fit.within(-1.1, -0.9)
+        True
+        >>> fit.within(-0.9, -1.1)
+        Traceback (most recent call last):
+        ...
+        specproof._core.errors.ArgumentError: lo must be <= hi, got lo=-0.9 > hi=-1.1: \
+the range [lo, hi] is empty (for a negative slope the lower bound is the more negative)
+        """
+        lo, hi = _bounds(lo, hi)
         return bool(lo <= self.slope <= hi)
 
     def interval_within(self, lo: float, hi: float) -> bool:
-        """Whether the whole confidence interval lies in ``[lo, hi]``."""
+        """Whether the whole confidence interval lies in ``[lo, hi]``; the bounds are
+        checked as by :meth:`within`."""
+        lo, hi = _bounds(lo, hi)
         return bool(lo <= self.low and self.high <= hi)
 
     def to_dict(self) -> dict[str, float]:
@@ -60,6 +89,31 @@ class SlopeFit(Displayable):
             pct = f"{100 * self.confidence:.17g}"
         return (f"{slope_text(self.slope)} [{slope_text(self.low)}, "
                 f"{slope_text(self.high)}] ({pct}% CI)")
+
+
+def _bounds(lo, hi) -> tuple[float, float]:
+    """``lo`` and ``hi`` as floats with ``lo <= hi`` (infinities allowed), else an error
+    naming the bound: reversed or NaN bounds made ``within`` False whatever the slope,
+    silently, and a check written with them could never hold."""
+    out = []
+    for name, value in (("lo", lo), ("hi", hi)):
+        try:
+            x = real_scalar(value)
+        except OverflowError:  # 10**400: beyond every float slope
+            x = math.inf if value > 0 else -math.inf
+        if x is None:
+            raise ArgumentTypeError(f"{name} must be a real number, got {_short(value)} "
+                                    f"({type(value).__name__})")
+        if math.isnan(x):
+            raise ArgumentError(f"{name} must be a number, got {x!r} (a bound computed from "
+                                "a NaN makes the test False whatever the slope)")
+        out.append(x)
+    if out[0] > out[1]:
+        hint = (" (for a negative slope the lower bound is the more negative)"
+                if min(out) < 0 else "")
+        raise ArgumentError(f"lo must be <= hi, got lo={out[0]!r} > hi={out[1]!r}: the "
+                            f"range [lo, hi] is empty{hint}")
+    return out[0], out[1]
 
 
 def slope_text(value: float) -> str:
@@ -308,6 +362,10 @@ def fit_loglog_bootstrap(
             f"every distinct x needs at least 2 points to resample; x = {float(lonely)!r} "
             "has 1"
         )
+    # first: it refuses x whose logs coincide (distinct floats near 1e300 have equal
+    # logs) by name, where the slope below divided by zero (a RuntimeWarning, which
+    # `-W error` turned into the only error the user saw)
+    t_fit = fit_loglog(xa, ya, confidence)
     lx, ly = np.log(xa), np.log(ya)
     xc = lx - lx.mean()
     sxx = float(xc @ xc)
@@ -328,8 +386,8 @@ def fit_loglog_bootstrap(
     # points shrinks their variance by (n - 1) / n and the quantiles are normal, not t
     # (measured: 68 % and 85 % coverage for a nominal 95 % with 2 and 3 seeds per width)
     half, welch_se = _welch_half_width(xc / sxx, ly, inverse, counts, alpha)
-    # the t-interval covers a misfit of the line, which the spread within widths misses
-    t_fit = fit_loglog(xa, ya, confidence)
+    # the t-interval (t_fit) covers a misfit of the line, which the spread within widths
+    # misses
     low, high = min(low, slope - half, t_fit.low), max(high, slope + half, t_fit.high)
     return SlopeFit(
         slope=slope,

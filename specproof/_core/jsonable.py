@@ -7,7 +7,8 @@ import dataclasses
 import itertools
 import math
 import numbers
-from collections.abc import Mapping
+import types
+from collections.abc import Iterable, Iterator, Mapping, Sized
 from fractions import Fraction
 from typing import Any
 
@@ -21,7 +22,10 @@ def to_jsonable(value: Any) -> Any:
     that a file stays strict JSON; a :class:`fractions.Fraction` becomes ``"p/q"`` (exact);
     an object with a ``to_dict()`` method is converted through it; any other array-like
     (a torch tensor, ``array.array``, a ``memoryview``: see :func:`as_array`) becomes
-    numbers like a numpy array (a tensor was written as its repr, NaN and all, as text).
+    numbers like a numpy array (a tensor was written as its repr, NaN and all, as text),
+    and any other container of known length (a ``deque``, a ``UserList``, an
+    ``mpmath.matrix``, a ``dict.values()`` view: see :func:`as_sequence`) a list, a
+    ``SimpleNamespace`` a dict.
 
     Examples
     --------
@@ -34,6 +38,9 @@ def to_jsonable(value: Any) -> Any:
     'Infinity'
     >>> loop = [1]; loop.append(loop); to_jsonable(loop)
     [1, '<cycle>']
+    >>> from collections import deque
+    >>> to_jsonable(deque([1e-9, float("nan")]))
+    [1e-09, 'NaN']
     """
     return _jsonable(value, ())
 
@@ -89,6 +96,55 @@ def as_array(value: Any) -> np.ndarray | None:
 
 
 _ARRAY_PROTOCOLS = ("__array__", "__array_interface__", "__array_struct__", "__dlpack__")
+
+
+# a sized container longer than this is written as its text, not listed (a lazy range)
+MAX_SEQUENCE_ITEMS = 10**7
+
+
+def as_sequence(value: Any) -> list | None:
+    """The items of a container that is no list, tuple, set, mapping or array-like, as a
+    list; None for any other value.
+
+    Such containers are those with a ``tolist()`` method that gives a list (an
+    ``mpmath.matrix``, a sympy matrix: nested lists for two dimensions) and the other
+    sized iterables: ``collections.deque``, ``collections.UserList``, ``range``, the
+    ``dict.keys()``/``.values()``/``.items()`` views, any ``Sequence``. They were written
+    as their ``str()``, and a NaN inside one (a deque of recent errors: ``max`` skips a
+    NaN that is not first) was seen by neither the evidence nor the NaN check: a PASS.
+    Text (``str``, ``bytes``, ``bytearray``), classes (an ``Enum`` class is iterable) and
+    iterators (reading one would use it up; a generator may never end) are not
+    containers here; nor is a value whose ``tolist()`` or iteration raises (it stays
+    opaque, as before). Call it after the checks for the containers and array-likes
+    that :func:`to_jsonable` knows.
+
+    Examples
+    --------
+    >>> from collections import UserList, deque
+    >>> as_sequence(deque([1, 2])), as_sequence(UserList([3])), as_sequence({"a": 1}.values())
+    ([1, 2], [3], [1])
+    >>> as_sequence("ab"), as_sequence(iter([1])), as_sequence(3.0), as_sequence(range(10**10))
+    (None, None, None, None)
+    """
+    if isinstance(value, (str, bytes, bytearray, type, Iterator)):
+        return None
+    tolist = getattr(value, "tolist", None)
+    if callable(tolist):
+        try:
+            items = tolist()
+        except Exception:  # noqa: BLE001 - not the array-like method after all
+            items = None
+        if isinstance(items, list):
+            return items
+    if isinstance(value, Sized) and isinstance(value, Iterable):
+        try:
+            if len(value) > MAX_SEQUENCE_ITEMS:
+                # range(10**10) would be listed item by item: it stays its text
+                return None
+            return list(value)
+        except Exception:  # noqa: BLE001 - e.g. a 0-d tensor that has __len__ and raises
+            return None
+    return None
 
 
 def _jsonable(value: Any, path: tuple[int, ...]) -> Any:
@@ -178,7 +234,17 @@ def _leaf(value: Any, path: tuple[int, ...]) -> Any:
     arr = as_array(value)
     if arr is not None:
         return _array(arr, path)
-    return str(value)
+    if isinstance(value, types.SimpleNamespace):
+        items: Any = vars(value)
+    else:
+        items = as_sequence(value)
+        if items is None:
+            return str(value)
+    # the container's own id: `items` is a new list or dict at each visit, which would
+    # never be found in `path` (a deque holding itself recursed until RecursionError)
+    if id(value) in path:
+        return "<cycle>"
+    return _jsonable(items, (*path, id(value)))
 
 
 def _array(value: np.ndarray, path: tuple[int, ...]) -> Any:
@@ -194,8 +260,9 @@ def _array(value: np.ndarray, path: tuple[int, ...]) -> Any:
 
 def as_container(value: Any) -> Mapping | list | tuple | np.ndarray | None:
     """What :func:`to_jsonable` writes as a JSON object or array, its items not converted
-    yet (a set as a list, a dataclass or ``to_dict()`` as a dict, an array-like as a numpy
-    array); None for a value written as a scalar.
+    yet (a set as a list, a dataclass, ``to_dict()`` or ``SimpleNamespace`` as a dict, an
+    array-like as a numpy array, another container as the list of :func:`as_sequence`);
+    None for a value written as a scalar.
 
     For display, which shows a few items: converting a 2-million-element array to show
     8 of its numbers took seconds for every table cell.
@@ -218,10 +285,12 @@ def as_container(value: Any) -> Mapping | list | tuple | np.ndarray | None:
         return as_container(inner) if isinstance(inner, (Mapping, list, tuple)) else None
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    elif isinstance(value, types.SimpleNamespace):
+        return vars(value)
     else:
         arr = as_array(value)
         if arr is None:
-            return None
+            return as_sequence(value)
     if arr.ndim == 0:
         return None
     if type(arr) is not np.ndarray and not isinstance(arr, np.ma.MaskedArray):
@@ -265,11 +334,13 @@ def jsonable_head(value: Any, n: int, _path: tuple[int, ...] = ()) -> Any:
     c = as_container(value)
     if c is None:
         return to_jsonable(value)
-    if id(c) in _path:
+    # the value's id, not the container's: that of a deque or a set is a new list at each
+    # visit, never found in `_path`
+    if id(value) in _path:
         return "<cycle>"
     if len(_path) >= SHOWN_DEPTH:
         return "…"
-    inner = (*_path, id(c))
+    inner = (*_path, id(value))
     items, total = head_items(c, n)
     more = f"… ({total - n} more)"
     if isinstance(c, Mapping):

@@ -250,6 +250,9 @@ def claim(
 
     Raises
     ------
+    ArgumentTypeError
+        ``paper`` is not a str, ``registry`` is not a :class:`Registry`, or a profile is
+        not a mapping.
     ArgumentError
         A malformed id (:func:`check_claim_id`), kind or profile; a profile value that
         cannot be deep-copied; a check parameter named ``claim_id``, ``profile`` or
@@ -275,8 +278,21 @@ def claim(
     1
     """
     check_claim_id(claim_id)
-    if claim_id.split(".", 1)[0] != paper:
+    prefix = claim_id.split(".", 1)[0]
+    if not isinstance(paper, str):
+        # paper=None read "claim_id 'a.b' must start with its paper key None", as if None
+        # were a key
+        raise ArgumentTypeError(
+            f"claim {claim_id!r}: paper must be a paper key, a str (here {prefix!r}, the "
+            f"start of the id), got {paper!r} ({type(paper).__name__})"[:300])
+    if prefix != paper:
         raise ArgumentError(f"claim_id {claim_id!r} must start with its paper key {paper!r}")
+    if registry is not None and not isinstance(registry, Registry):
+        # a dict failed only when the check was decorated: "'dict' object has no
+        # attribute 'add'"
+        raise ArgumentTypeError(
+            f"claim {claim_id!r}: registry must be a specproof.claims.Registry (Registry()) "
+            f"or None for the global REGISTRY, got {type(registry).__name__}")
     if kind not in KINDS:
         raise ArgumentError(f"kind must be one of {list(KINDS)}, got {kind!r}")
     if not isinstance(statement, str) or not statement.strip():

@@ -15,12 +15,13 @@ import dataclasses
 import decimal
 import math
 import numbers
+import types
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from specproof._core.jsonable import as_array
+from specproof._core.jsonable import as_array, as_sequence
 from specproof.claims.results import ClaimResult, Outcome, _short
 
 
@@ -41,7 +42,7 @@ def _nan_text(text: str) -> bool:
     return len(text) <= 4 and text.strip().lstrip("+-").lower() == "nan"
 
 
-def nan_in(values: Any, path: str = "", _seen: set[int] | None = None,
+def nan_in(values: Any, path: str = "", _seen: dict[int, Any] | None = None,
            recorded: bool = False) -> str | None:
     """Where ``values`` (measured values, nested) holds a NaN, else None.
 
@@ -50,12 +51,15 @@ def nan_in(values: Any, path: str = "", _seen: set[int] | None = None,
     looks inside what the evidence writer looks inside: mappings, sequences, sets, numpy
     arrays (structured ones field by field) and other array-likes (torch tensors,
     ``array.array``, ``memoryview``: a NaN in a tensor of errors passed), dataclasses,
-    objects with ``to_dict()``, and scalars that convert to a float (numpy, torch, sympy,
-    Decimal); a container that holds itself is visited once (it crashed the whole run
-    with a RecursionError). ``recorded=True``: ``values`` as ``evidence.json`` holds
-    them, where the string ``"NaN"`` is how a NaN is written (in measured values a string
-    is no number). A value whose conversion to a float raises anything but the usual
-    "not a number" errors (TypeError, ValueError, OverflowError, RuntimeError) raises.
+    objects with ``to_dict()``, ``SimpleNamespace``, the other containers of
+    :func:`~specproof._core.jsonable.as_sequence` (a ``deque``, a ``UserList``, an
+    ``mpmath.matrix``: a NaN in a deque of recent errors passed), and scalars that
+    convert to a float (numpy, torch, sympy, Decimal); a container that holds itself is
+    visited once (it crashed the whole run with a RecursionError). ``recorded=True``:
+    ``values`` as ``evidence.json`` holds them, where the string ``"NaN"`` is how a NaN
+    is written (in measured values a string is no number). A value whose conversion to
+    a float raises anything but the usual "not a number" errors (TypeError, ValueError,
+    OverflowError, RuntimeError) raises.
 
     Examples
     --------
@@ -72,14 +76,21 @@ def nan_in(values: Any, path: str = "", _seen: set[int] | None = None,
     "measured['e']"
     >>> loop = [1.0]; loop.append(loop); nan_in({"loop": loop}) is None
     True
+    >>> from collections import deque
+    >>> nan_in({"errs": deque([1e-9, float("nan")])})
+    "measured['errs'][1]"
     """
-    seen = set() if _seen is None else _seen
+    # id -> the container itself: holding it keeps its id from being reused. A container
+    # made on the way (the dict of a dataclass's fields, a structured array's field, a
+    # deque's list) is freed once visited, and the next one made often got its id: as
+    # "seen", a NaN in the second of two dataclasses passed
+    seen: dict[int, Any] = {} if _seen is None else _seen
     if isinstance(values, (Mapping, list, tuple, set, frozenset, np.ndarray)) or (
             dataclasses.is_dataclass(values) and not isinstance(values, type)) or (
             callable(getattr(values, "to_dict", None))):
         if id(values) in seen:
             return None
-        seen.add(id(values))
+        seen[id(values)] = values
     if isinstance(values, Mapping):
         for k, v in values.items():
             found = nan_in(v, f"{path}[{k!r}]" if path else f"measured[{k!r}]", seen, recorded)
@@ -130,6 +141,14 @@ def nan_in(values: Any, path: str = "", _seen: set[int] | None = None,
     arr = as_array(values)  # a torch tensor: float() of one with two elements raises
     if arr is not None:
         return _nan_in_array(arr, path, seen, recorded)
+    # what the evidence writer records as a list (or a dict): a NaN in a deque of errors
+    # was written as the text "deque([..., nan])", which no check saw
+    items = vars(values) if isinstance(values, types.SimpleNamespace) else as_sequence(values)
+    if items is not None:
+        if id(values) in seen:
+            return None
+        seen[id(values)] = values
+        return nan_in(items, path, seen, recorded)
     if isinstance(values, decimal.Decimal):
         return path if values.is_nan() else None
     if isinstance(values, numbers.Complex) and not isinstance(values, numbers.Rational):
@@ -147,7 +166,7 @@ def nan_in(values: Any, path: str = "", _seen: set[int] | None = None,
     return None
 
 
-def _nan_in_array(values: np.ndarray, path: str, seen: set[int],
+def _nan_in_array(values: np.ndarray, path: str, seen: dict[int, Any],
                   recorded: bool = False) -> str | None:
     # a masked NaN (np.ma.masked_invalid) is still one: masking is how a diverged sample
     # drops out of `(errs > tol).any()` unseen

@@ -72,6 +72,15 @@ def _deciding_values(r) -> dict[str, Any]:
     return r.deciding_values()
 
 
+def _values_heading(r) -> str:
+    """``"check measured"`` or ``"control measured"``: whose values the table shows. A
+    VACUOUS result shows the control's, beside a repr and a summary that show the
+    check's key value (``k=1.0`` over a table headed "measured" reading ``k = 2``)."""
+    from specproof.claims.decide import deciding_side  # decide imports the results
+
+    return f"{deciding_side(r)} measured"
+
+
 def figure_png_base64(fig, dpi: int = 110) -> str | None:
     """The figure as a base64 PNG (None for no figure).
 
@@ -104,6 +113,8 @@ def result_html(r) -> str:
         f"<tr><td><code>{e(k)}</code></td><td>{e(format_value(v))}</td></tr>"
         for k, v in _deciding_values(r).items()
     )
+    if rows:
+        rows = f"<tr><th>{e(_values_heading(r))}</th><th>value</th></tr>{rows}"
     figs = []
     for label, fig in (("check", r.check_figure), ("control", r.control_figure)):
         data = figure_png_base64(fig)
@@ -123,7 +134,9 @@ def result_html(r) -> str:
 
 
 def result_markdown(r) -> str:
-    """Markdown for a :class:`~specproof.claims.ClaimResult` (``_repr_markdown_``).
+    """Markdown for a :class:`~specproof.claims.ClaimResult` (``_repr_markdown_``): the
+    table of measured values is headed by whose they are (``check measured``, or
+    ``control measured`` where the control decided the verdict, as for VACUOUS).
 
     Examples
     --------
@@ -141,6 +154,6 @@ def result_markdown(r) -> str:
     ]
     values = _deciding_values(r)
     if values:
-        lines += ["| measured | value |", "|---|---|"]
+        lines += [f"| {_values_heading(r)} | value |", "|---|---|"]
         lines += [f"| `{k}` | {format_value(v)} |" for k, v in values.items()]
     return printable("\n".join(lines), keep="\n") + "\n"  # ESC codes shown, not obeyed

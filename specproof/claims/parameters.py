@@ -12,7 +12,7 @@ import inspect
 from collections.abc import Mapping
 from typing import Any
 
-from specproof._core import ArgumentError, did_you_mean
+from specproof._core import ArgumentError, ArgumentTypeError, did_you_mean
 
 
 def check_parameters(fn: Any) -> tuple[list[str], list[str]] | None:
@@ -147,6 +147,8 @@ def check_overrides(c: Any, overrides: dict[str, Any] | None) -> None:
 
     Raises
     ------
+    ArgumentTypeError
+        ``overrides`` is not a mapping (a list of pairs read as one unknown override).
     ArgumentError
         Naming the claim, the unknown name (with "did you mean") and the parameters the
         check takes.
@@ -160,6 +162,13 @@ def check_overrides(c: Any, overrides: dict[str, Any] | None) -> None:
     specproof._core.errors.ArgumentError: unknown override 'nn' for claim \
 'lin-sn-gan.homogeneity' (did you mean 'n'?); its check takes n, c_sign
     """
+    if overrides is None:
+        return
+    if not isinstance(overrides, Mapping):
+        # [("n", 1)] was "unknown override ('n', 1)": the pair taken for a name
+        raise ArgumentTypeError(
+            f"overrides for claim {c.id!r} must be a dict parameter name -> value, like "
+            f"{{'n': 1}}, got {type(overrides).__name__} ({overrides!r})"[:300])
     if not overrides:
         return
     for key in overrides:

@@ -261,6 +261,16 @@ def error_result(c: Claim, profile: str, seed: int, reason: str) -> ClaimResult:
     )
 
 
+def _folder(value: str | os.PathLike | None, name: str) -> Path | None:
+    """``value`` as a Path, None for None, else an error naming ``name``."""
+    if value is None:
+        return None
+    if not isinstance(value, (str, os.PathLike)):
+        raise ArgumentTypeError(f"{name} must be a folder path (a str or an os.PathLike) or "
+                                f"None, got {value!r} ({type(value).__name__})"[:300])
+    return Path(value)
+
+
 def run_claim(
     c: Claim | str,
     profile: str = "quick",
@@ -299,6 +309,9 @@ def run_claim(
     ArgumentError
         A bad seed, an unknown override, or a parameter that cannot be deep-copied (each
         run, the check and the control get their own copies).
+    ArgumentTypeError
+        ``overrides`` is not a dict, or ``figure_dir``/``certificate_dir`` is not a path
+        (a str or an ``os.PathLike``) or None.
 
     Examples
     --------
@@ -311,13 +324,14 @@ def run_claim(
     seed = int(seed)  # np.int64 included; the evidence holds a plain int
     c = resolve_claim(c)
     check_overrides(c, overrides)  # before anything runs, not an ERROR verdict after
+    # checked before the check runs too: figure_dir=3 was a TypeError naming nothing
+    fig_dir = _folder(figure_dir, "figure_dir")
+    cert_dir = _folder(certificate_dir, "certificate_dir")
     # the check and the control each get their own deep copy, and the evidence records
     # this one: a check that appended to a list parameter changed the profile itself (a
     # second run saw the longer list), the control's input and the recorded parameters
     params = {**copy_parameters(c.id, c.params(profile), f"profile {profile!r} parameter"),
               **copy_parameters(c.id, overrides or {}, "override")}
-    fig_dir = Path(figure_dir) if figure_dir is not None else None
-    cert_dir = Path(certificate_dir) if certificate_dir is not None else None
     start = time.perf_counter()
     cpu = time.process_time()
     with global_random_state(seed, c.id):

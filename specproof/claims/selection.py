@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from specproof._core import SpecproofError, did_you_mean
+from specproof._core import ArgumentTypeError, SpecproofError, did_you_mean
 from specproof.claims.claim import REGISTRY, Claim, DuplicateClaimError, Registry
 
 
@@ -129,25 +129,50 @@ def _import_dotted(name: str) -> None:
         raise
 
 
+def _names(value: str | Sequence[str] | None, name: str) -> tuple[str, ...]:
+    """``value`` as a tuple of strings: one string is one name (iterated, "lin-sn-gan"
+    was the paper keys 'l', 'i', 'n', ...), None is none."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    try:
+        names = tuple(value)
+    except TypeError:
+        raise ArgumentTypeError(f"{name} must be a str or a sequence of str, got "
+                                f"{value!r} ({type(value).__name__})"[:300]) from None
+    for entry in names:
+        if not isinstance(entry, str):
+            raise ArgumentTypeError(f"{name} must hold strings, got {entry!r} "
+                                    f"({type(entry).__name__})"[:300])
+    return names
+
+
 def select_claims(
-    papers: Sequence[str] = (),
-    only: Sequence[str] = (),
+    papers: str | Sequence[str] = (),
+    only: str | Sequence[str] = (),
     registry: Registry | None = None,
 ) -> list[Claim]:
     """The registered claims of the given papers whose ids match any of the globs.
 
     Parameters
     ----------
-    papers : sequence of str
-        Paper keys; empty means all papers.
-    only : sequence of str
-        ``fnmatch`` globs on claim ids (``"lin-sn-gan.*"``); empty means all.
+    papers : str or sequence of str
+        Paper keys (one string is one key); empty means all papers.
+    only : str or sequence of str
+        ``fnmatch`` globs on claim ids (``"lin-sn-gan.*"``; one string is one glob);
+        empty means all.
+    registry : Registry, optional
+        Where to look; the global :data:`~specproof.claims.REGISTRY` by default.
 
     Raises
     ------
     SelectionError
         An unknown paper key, a paper with no registered claims, or a glob that
         matches nothing; the message lists what exists.
+    ArgumentTypeError
+        ``papers`` or ``only`` is not a string or a sequence of strings, or ``registry``
+        is not a :class:`~specproof.claims.Registry`.
 
     Examples
     --------
@@ -155,7 +180,13 @@ def select_claims(
     >>> load_builtin_claims()
     >>> [c.id for c in select_claims(only=["lin-sn-gan.homog*"])]
     ['lin-sn-gan.homogeneity']
+    >>> [c.id for c in select_claims(papers="lin-sn-gan", only="lin-sn-gan.homog*")]
+    ['lin-sn-gan.homogeneity']
     """
+    papers, only = _names(papers, "papers"), _names(only, "only")
+    if registry is not None and not isinstance(registry, Registry):
+        raise ArgumentTypeError(f"registry must be a Registry or None (the global REGISTRY), "
+                                f"got {type(registry).__name__}")
     reg = REGISTRY if registry is None else registry
     claims = list(reg)
     registered = sorted({c.paper for c in claims})

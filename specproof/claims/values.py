@@ -203,11 +203,12 @@ def _inline(value: Any, st: _Style, limit: int, path: tuple[int, ...]) -> str:
     # numbers, was most of a report that took 92 s to write)
     container = as_container(value)
     if container is not None:
-        if id(container) in path:
+        # the value's id: the container of a deque or a set is a new list at each visit
+        if id(value) in path:
             return st.text("<cycle>")  # as to_jsonable writes it
         if len(path) >= SHOWN_DEPTH:
             return st.text("…")
-        inner = (*path, id(container))
+        inner = (*path, id(value))
         if isinstance(container, Mapping):  # every entry shown, each value cut
             if not container:
                 return st.text("(empty)")

@@ -129,3 +129,71 @@ def over(top, bottom) -> tuple[float, float, float, float]:
     """RGBA colour ``top`` composited over the opaque RGBA colour ``bottom``."""
     a = float(top[3])
     return (*(a * float(t) + (1 - a) * float(b) for t, b in zip(top[:3], bottom[:3])), 1.0)
+
+
+def one_axes(ax, name: str = "ax"):
+    """``ax`` when it is one matplotlib ``Axes``, else an error naming ``name``: an array of
+    axes (``figure(nrows=2)`` returns one), a Figure or None failed deep inside matplotlib
+    with ``... has no attribute 'margins'``.
+
+    Examples
+    --------
+    >>> one_axes(None)
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentTypeError: ax must be one matplotlib Axes, got None
+    """
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure, SubFigure
+
+    if isinstance(ax, Axes):
+        return ax
+    if isinstance(ax, np.ndarray):
+        got = (f"an array of {ax.size} axes of shape {ax.shape} (figure(nrows=...) gives one "
+               f"Axes per panel: pass one of them, e.g. {name}[0])")
+    elif isinstance(ax, (Figure, SubFigure)):
+        got = f"a {type(ax).__name__} (pass one of its axes, e.g. fig.axes[0])"
+    elif ax is None:
+        got = "None"
+    else:
+        got = f"{ax!r} ({type(ax).__name__})"[:200]
+    raise ArgumentTypeError(f"{name} must be one matplotlib Axes, got {got}")
+
+
+def math_text(value: str | None, name: str) -> None:
+    """Refuse text that matplotlib's mathtext cannot typeset (``r"$\\frac{1$"``), naming
+    ``name``, before anything is drawn: matplotlib raises only when the text is drawn, with
+    a message that names no argument, after the other artists are on the axes.
+
+    Each line is checked as matplotlib typesets it: as mathtext when it holds an even
+    number of unescaped dollars, as plain text otherwise. Nothing is checked when
+    ``text.usetex`` is on (TeX, not mathtext, typesets the text then) or
+    ``text.parse_math`` is off.
+
+    Examples
+    --------
+    >>> math_text(r"$\\alpha$ costs \\$5", "xlabel")
+    >>> math_text(r"$x^$", "xlabel")
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentError: xlabel is not valid mathtext: '$x^$': ...
+    """
+    if value is None:
+        return
+    import matplotlib
+    from matplotlib import cbook, mathtext
+
+    params = matplotlib.rcParams
+    if params["text.usetex"] or not params.get("text.parse_math", True):
+        return  # TeX typesets it, or dollars are plain text
+    for line in value.split("\n"):  # matplotlib typesets a text line by line
+        if not cbook.is_math_text(line):
+            continue
+        try:
+            mathtext.MathTextParser("path").parse(line)
+        except ValueError as exc:
+            lines = str(exc).strip().splitlines()
+            detail = lines[-1] if lines else type(exc).__name__
+            if len(detail) > 160:  # the list of what pyparsing expected runs to 600 chars
+                detail = detail[:157] + "..."
+            raise ArgumentError(f"{name} is not valid mathtext: {line!r}: {detail}") from None

@@ -10,7 +10,7 @@ import numpy as np
 
 from specproof._core import ArgumentError, ArgumentTypeError
 from specproof.fitting import SlopeFit, fit_loglog, slope_text
-from specproof.plotting._args import finite_number, log_points
+from specproof.plotting._args import finite_number, log_points, math_text, one_axes
 from specproof.plotting.colours import (  # noqa: F401 (their home before the split)
     annotate_cells,
     contrast_ratio,
@@ -60,9 +60,19 @@ def reference_line(ax, slope: float, x, y, label: str | None = None, color="0.35
     'slope -1/2'
     >>> plt.close(fig)
     """
+    ax = one_axes(ax)
     slope = finite_number(slope, "slope")
     _optional_text(label, "label")
-    xa, ya = log_points(x, y)
+    math_text(label, "label")
+    grid, values = _reference_values(ax, slope, *log_points(x, y))
+    return _draw_reference(ax, grid, values, slope, label, color)
+
+
+def _reference_values(ax, slope: float, xa: np.ndarray, ya: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """The x grid and the y values of the reference line through the points, checked:
+    computed before anything is drawn, so that a refused line leaves the axes as they
+    were."""
     x0 = float(np.exp(np.mean(np.log(xa))))
     y0 = float(np.exp(np.mean(np.log(ya))))
     grid = np.geomspace(xa.min(), xa.max(), 50)
@@ -77,6 +87,11 @@ def reference_line(ax, slope: float, x, y, label: str | None = None, color="0.35
             f"{xa.max():.3g}] leaves float64's range (it spans {decades:.3g} decades): give "
             "a smaller slope or a narrower x range")
     _check_log_span(values, "the reference line's y", ax.margins()[1])
+    return grid, values
+
+
+def _draw_reference(ax, grid: np.ndarray, values: np.ndarray, slope: float,
+                    label: str | None, color):
     # on axes that are log-log already, plot: loglog would reset ticks placed on purpose
     draw = ax.plot if ax.get_xscale() == ax.get_yscale() == "log" else ax.loglog
     (line,) = draw(grid, values, "--", color=color, lw=0.9,
@@ -168,6 +183,15 @@ def loglog_fit(
     SlopeFit
         The fit that was drawn.
 
+    Raises
+    ------
+    ArgumentTypeError
+        ``ax`` is not one Axes (an array of axes, a Figure, None), or a text argument is
+        not a str.
+    ArgumentError
+        A bad point, a text argument that mathtext cannot typeset (named), or a range a
+        log axis cannot show; raised before anything is drawn.
+
     Examples
     --------
     >>> fig, ax = figure()
@@ -177,6 +201,7 @@ def loglog_fit(
     ('$x$', '$y$')
     >>> plt.close(fig)
     """
+    ax = one_axes(ax)
     fit = fit_loglog(x, y, confidence=confidence)
     # flat: x and y of shape (2, 3) would otherwise draw as three lines of two points
     xa, ya = log_points(x, y)
@@ -184,15 +209,24 @@ def loglog_fit(
         reference_slope = finite_number(reference_slope, "reference_slope")
     if not isinstance(label, str):
         raise ArgumentTypeError(f"label must be a str, got {label!r} ({type(label).__name__})")
+    text = fit_text(fit)
+    entry = f"{label}: {text}" if label else text
     for name, value in (("xlabel", xlabel), ("ylabel", ylabel),
                         ("reference_label", reference_label)):
         _optional_text(value, name)
+    # mathtext is parsed only when drawn: a typo raised matplotlib's ValueError, naming
+    # no argument, with the points and the lines already on the axes
+    for name, value in (("label", entry), ("xlabel", xlabel), ("ylabel", ylabel),
+                        ("reference_label", reference_label)):
+        math_text(value, name)
     _check_log_span(xa, "x", ax.margins()[0])
     _check_log_span(ya, "y", ax.margins()[1])
+    reference_points = None
+    if reference_slope is not None:  # its range checked now, drawn after the fit
+        reference_points = _reference_values(ax, reference_slope, xa, ya)
     pts = ax.loglog(xa, ya, marker, color=color, alpha=0.7, linestyle="none")
     c = pts[0].get_color()
     grid = np.geomspace(xa.min(), xa.max(), 50)
-    text = fit_text(fit)
     (line,) = ax.loglog(
         grid,
         # one exp of the whole line: exp(intercept) alone overflows (y near 1e300 over a
@@ -200,11 +234,12 @@ def loglog_fit(
         np.exp(fit.intercept + fit.slope * np.log(grid)),
         "-",
         color=c,
-        label=f"{label}: {text}" if label else text,
+        label=entry,
     )
     line.set_gid(FIT_GID)
-    if reference_slope is not None:
-        reference = reference_line(ax, reference_slope, xa, ya, label=reference_label)
+    if reference_points is not None:
+        reference = _draw_reference(ax, *reference_points, reference_slope, reference_label,
+                                    "0.35")
         # this reference belongs to this fit alone; one drawn by reference_line on its
         # own serves every fit of the axes (missing_reference_lines)
         reference._specproof_fit = line

@@ -16,7 +16,7 @@ from matplotlib.ticker import (
 )
 
 from specproof._core import ArgumentError, ArgumentTypeError
-from specproof.plotting._args import positive_number, whole_number
+from specproof.plotting._args import one_axes, positive_number, whole_number
 
 # the fewest labelled ticks a log axis may show (one or two labels do not tell the scale)
 MIN_LOG_LABELS = 3
@@ -318,6 +318,7 @@ def log_ticks(ax) -> None:
     ['20', '30', '40']
     >>> plt.close(fig)
     """
+    ax = one_axes(ax)  # None or an array of axes: an error naming ax, not AttributeError
     for which, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
         if axis.get_scale() != "log" or _user_fixed(axis):
             continue
@@ -344,6 +345,7 @@ def integer_ticks(ax) -> None:
     True
     >>> plt.close(fig)
     """
+    ax = one_axes(ax)
     if ax.images:
         return
     for which, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
