@@ -85,6 +85,13 @@ def nan_in(values: Any, path: str = "", _seen: dict[int, Any] | None = None,
     # deque's list) is freed once visited, and the next one made often got its id: as
     # "seen", a NaN in the second of two dataclasses passed
     seen: dict[int, Any] = {} if _seen is None else _seen
+    kind = type(values)  # plain numbers and text first: the checks below cost ~10 us each
+    if kind is float:
+        return path if values != values else None
+    if kind is int or kind is bool or values is None:
+        return None
+    if kind is str:
+        return path if recorded and _nan_text(values) else None
     if isinstance(values, (Mapping, list, tuple, set, frozenset, np.ndarray)) or (
             dataclasses.is_dataclass(values) and not isinstance(values, type)) or (
             callable(getattr(values, "to_dict", None))):
@@ -93,6 +100,10 @@ def nan_in(values: Any, path: str = "", _seen: dict[int, Any] | None = None,
         seen[id(values)] = values
     if isinstance(values, Mapping):
         for k, v in values.items():
+            kind = type(v)  # inline, as in lists: a table of 100k rows took 20 s a scan
+            if kind is float or kind is int or kind is str:
+                if not (v != v or (recorded and kind is str and _nan_text(v))):
+                    continue
             found = nan_in(v, f"{path}[{k!r}]" if path else f"measured[{k!r}]", seen, recorded)
             if found:
                 return found

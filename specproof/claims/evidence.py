@@ -198,8 +198,13 @@ def record_evidence(ev: Evidence) -> tuple:
     measured = {k: convert(v, f"measured[{k!r}]") for k, v in ev.measured.items()}
     table = []
     for i, row in enumerate(ev.table):
-        table.append({k: v for key, value in row.items()
-                      for k, v in convert({key: value}, f"table[{i}][{key!r}]").items()})
+        try:
+            # a row at once (a cell at a time cost ~10 s for 100k rows); a row that fails
+            # is converted again cell by cell, to name the cell
+            table.append(convert(row, f"table[{i}]"))
+        except EvidenceRecordError:
+            table.append({k: v for key, value in row.items()
+                          for k, v in convert({key: value}, f"table[{i}][{key!r}]").items()})
     try:
         copies = copy.deepcopy((dict(ev.measured), list(ev.table)))
     except Exception:  # noqa: BLE001 - e.g. a torch tensor inside an autograd graph
