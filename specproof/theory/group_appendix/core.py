@@ -18,6 +18,7 @@ from specproof.groups import (
     FiniteGroup,
     GridAction,
     LeftMultiplication,
+    Representation,
     SignalAction,
     character_inner,
     check_group_axioms,
@@ -95,6 +96,28 @@ def _named_groups(n_max: int, sym_max: int) -> list[FiniteGroup]:
     return groups
 
 
+def _planted_axiom_defects(samples: int, rng: np.random.Generator) -> list[dict[str, Any]]:
+    """The control's planted defects, each with the test that must reject it and its code.
+
+    Each row says whether that defect was caught by its own test: the loop by
+    :func:`check_group_axioms` on associativity (it has closure, an identity and inverses,
+    so no other axiom can reject it), the right action by :func:`verify_action` on
+    compatibility (its identity axiom holds). A control that failed as soon as one of them
+    was caught would not show that the other test works.
+    """
+    res = check_group_axioms(NON_ASSOCIATIVE_LOOP)
+    act = verify_action(_RightMultiplicationAsLeft(dihedral(3)), samples=samples, rng=rng)
+    return [
+        {"group": "loop5 (non-associative)", "order": len(NON_ASSOCIATIVE_LOOP),
+         "axioms": res.ok, "abelian": None, "classes": None, "actions_ok": None,
+         "must fail": "associativity", "caught": res.code == "not_associative",
+         "reason": res.reason},
+        {"group": "D3, right action as left", "order": 6, "axioms": None, "abelian": None,
+         "classes": None, "actions_ok": act.ok, "must fail": "compatibility",
+         "caught": act.code == "compatibility_fails", "reason": act.reason},
+    ]
+
+
 @claim(
     "group-appendix.group-axioms",
     paper=PAPER.key,
@@ -110,9 +133,6 @@ def _named_groups(n_max: int, sym_max: int) -> list[FiniteGroup]:
 )
 def group_axioms(ctx, n_max: int, sym_max: int, samples: int, variant: str = "true"):
     groups = _named_groups(n_max, sym_max)
-    tables: list[tuple[str, np.ndarray]] = [(G.name, G.table) for G in groups]
-    if variant == "broken":
-        tables.append(("loop5 (non-associative)", NON_ASSOCIATIVE_LOOP))
     rows = []
     n_fail = 0
     for G in groups:
@@ -121,8 +141,6 @@ def group_axioms(ctx, n_max: int, sym_max: int, samples: int, variant: str = "tr
         k = _expected_class_count(G)
         classes_ok = k is None or len(G.conjugacy_classes()) == k
         acts = [LeftMultiplication(G), Conjugation(G), SignalAction(G)]
-        if variant == "broken" and G.family == ("dihedral", 3):
-            acts.append(_RightMultiplicationAsLeft(G))
         act_results = [verify_action(a, samples=samples, rng=ctx.rng) for a in acts]
         acts_ok = all(r.ok for r in act_results)
         ok = res.ok and abelian_ok and classes_ok and acts_ok
@@ -132,11 +150,6 @@ def group_axioms(ctx, n_max: int, sym_max: int, samples: int, variant: str = "tr
                      "actions_ok": acts_ok,
                      "reason": res.reason or next((r.reason for r in act_results if not r.ok),
                                                   "")})
-    for name, table in tables[len(groups):]:
-        res = check_group_axioms(table)
-        n_fail += not res.ok
-        rows.append({"group": name, "order": len(table), "axioms": res.ok, "abelian": None,
-                     "classes": None, "actions_ok": None, "reason": res.reason})
     # Image grids: the exact rotation/reflection groups, on images and feature maps.
     grid_groups = [cyclic(1), cyclic(2), cyclic(4), dihedral(1), dihedral(2), dihedral(4)]
     grid_fail = 0
@@ -150,12 +163,22 @@ def group_axioms(ctx, n_max: int, sym_max: int, samples: int, variant: str = "tr
                      "abelian": None, "classes": None, "actions_ok": ok,
                      "reason": next((r.reason for r in results if not r.ok), "")})
     failures = n_fail + grid_fail
+    measured: dict[str, Any] = {"failures": failures, "groups_checked": len(groups),
+                                "grid_groups_checked": len(grid_groups)}
+    holds = failures == 0
+    if variant == "broken":
+        planted = _planted_axiom_defects(samples, ctx.rng)
+        rows += planted
+        missed = [row["group"] for row in planted if not row["caught"]]
+        measured.update(planted=len(planted), planted_missed=missed)
+        # the control fails only when every planted defect is rejected by its own test
+        holds = failures == 0 and bool(missed)
     return ctx.evidence(
-        holds=failures == 0,
-        measured={"failures": failures, "groups_checked": len(tables),
-                  "grid_groups_checked": len(grid_groups)},
+        holds=holds,
+        measured=measured,
         expected=("every table satisfies the axioms exactly and every action both action "
-                  "axioms (feature maps: to the float64 tolerance of default_tolerance)"),
+                  "axioms (feature maps: to the float64 tolerance of default_tolerance); "
+                  "the control's planted defects are each rejected by their own test"),
         table=rows,
         key="failures",
     )
@@ -163,8 +186,9 @@ def group_axioms(ctx, n_max: int, sym_max: int, samples: int, variant: str = "tr
 
 @group_axioms.control
 def non_associative_table(ctx, n_max: int, sym_max: int, samples: int):
-    """Adds a non-associative loop of order 5 (identity and inverses, no associativity) and a
-    right action passed off as a left one."""
+    """Plants a non-associative loop of order 5 (identity and inverses, no associativity)
+    and a right action passed off as a left one; the control fails only if the loop is
+    rejected on associativity and the action on compatibility, each by its own test."""
     return group_axioms.check(ctx, n_max=n_max, sym_max=sym_max, samples=samples,
                               variant="broken")
 
@@ -260,6 +284,40 @@ def _conjugation_representation(G: FiniteGroup):
     return permutation_representation(G, perms, name=f"conjugation({G.name})")
 
 
+def _transposed(rho: Representation, name: str) -> Representation:
+    """``h -> rho(h)^T = rho(h^-1)``: the right regular representation transposed, an
+    anti-homomorphism on a non-abelian group with exactly the same characters."""
+    return Representation(rho.group, np.transpose(rho.matrices, (0, 2, 1)).copy(), name=name,
+                          check="none")
+
+
+# The conventions, written out by hand on D3 (elements e, r, r^2, s, rs, r^2s, indices 0-5,
+# with r^a s^i · r^b s^j = r^(a + (-1)^i b) s^(i+j)) for f(g) = PIN_F[g]: the right regular
+# representation (R_h f)(g) = f(g·h) and the left one (L_h f)(g) = f(h^-1·g). Characters
+# cannot tell them apart (both are |G| at e and 0 elsewhere), nor from R(h)^T.
+PIN_F = np.arange(6.0)
+PIN_RIGHT = {1: np.array([1.0, 2.0, 0.0, 5.0, 3.0, 4.0]),   # R_r f: g -> f(g r)
+             3: np.array([3.0, 4.0, 5.0, 0.0, 1.0, 2.0])}   # R_s f: g -> f(g s)
+PIN_LEFT = {1: np.array([2.0, 0.0, 1.0, 5.0, 3.0, 4.0]),    # L_r f: g -> f(r^2 g)
+            3: np.array([3.0, 5.0, 4.0, 0.0, 2.0, 1.0])}    # L_s f: g -> f(s g)
+
+
+def _homomorphism_defect(G: FiniteGroup, mats: np.ndarray) -> float:
+    """``max |rho(a) rho(b) - rho(ab)|`` over every pair of the Cayley table, and
+    ``|rho(e) - I|`` (computed here, not by the library)."""
+    defect = float(np.abs(mats[G.identity] - np.eye(mats.shape[1])).max())
+    for a in range(G.order):
+        defect = max(defect, float(np.abs(mats[a] @ mats - mats[G.table[a]]).max()))
+    return defect
+
+
+def _pin_errors(left: Representation, right: Representation) -> dict[str, float]:
+    """``max |rho(h) f - PIN|`` for the left and right regular representations of D3."""
+    return {f"{side} {('r', 's')[h == 3]}": float(np.abs(rho.matrices[h] @ PIN_F - pin).max())
+            for side, rho, pins in (("left", left, PIN_LEFT), ("right", right, PIN_RIGHT))
+            for h, pin in pins.items()}
+
+
 @claim(
     "group-appendix.regular-multiplicity",
     paper=PAPER.key,
@@ -277,6 +335,7 @@ def regular_multiplicity(ctx, n_max: int, variant: str = "true"):
                direct_product(cyclic(2), dihedral(3)), direct_product(dihedral(3), cyclic(5))]
     rows = []
     mismatches = 0
+    worst_hom = 0.0
     for G in groups:
         if variant == "conjugation":
             reps = [_conjugation_representation(G)]
@@ -286,14 +345,46 @@ def regular_multiplicity(ctx, n_max: int, variant: str = "true"):
         for rho in reps:
             got = decompose(rho)
             bad = {k: (got[k], expected[k]) for k in expected if got[k] != expected[k]}
+            # decompose reads only the character: that the matrices form a representation
+            # at all is checked on the Cayley table (permutation matrices: exactly)
+            hom = _homomorphism_defect(G, rho.matrices)
             mismatches += bool(bad)
+            worst_hom = max(worst_hom, hom)
             rows.append({"group": G.name, "rep": rho.name, "dim": rho.dim,
-                         "multiplicities": got, "mismatch (got, expected)": bad})
+                         "multiplicities": got, "mismatch (got, expected)": bad,
+                         "homomorphism defect": hom})
+    D3 = dihedral(3)
+    left, right = D3.regular_representation(), right_regular_representation(D3)
+    if variant == "conjugation":
+        # the planted defects the multiplicities cannot see: R(h)^T (same characters, not
+        # a homomorphism) and the left regular representation passed off as the right one
+        # (a representation, with the same characters, but of the other convention)
+        transposed = _transposed(right, "right_regular(D3)^T")
+        hom_planted = _homomorphism_defect(D3, transposed.matrices)
+        rows.append({"group": D3.name, "rep": transposed.name, "dim": 6,
+                     "homomorphism defect": hom_planted})
+        right = Representation(D3, left.matrices, name="left as right", check="none")
+    pins = _pin_errors(left, right)
+    worst_pin = max(pins.values())
+    measured: dict[str, Any] = {"mismatches": mismatches, "representations": len(rows),
+                                "max_homomorphism_defect": worst_hom,
+                                "max_pin_error": worst_pin, "pin_errors": pins}
+    holds = mismatches == 0 and worst_hom == 0.0 and worst_pin == 0.0
+    if variant == "conjugation":
+        # the control fails only when each planted defect is caught by its own test: every
+        # conjugation representation by its multiplicities, R^T by the homomorphism
+        # defect, the left representation by the right one's pins
+        caught = {"conjugation": mismatches == len(groups), "transposed": hom_planted > 0.5,
+                  "left as right": min(pins["right r"], pins["right s"]) > 0.5}
+        measured["planted_missed"] = [k for k, ok in caught.items() if not ok]
+        holds = bool(measured["planted_missed"])
     return ctx.evidence(
-        holds=mismatches == 0,
-        measured={"mismatches": mismatches, "representations": len(rows)},
-        expected=r"$\mathrm{decompose}(\mathrm{regular}) = \{\psi: d_\psi / c_\psi\}$ for every "
-                 r"group",
+        holds=holds,
+        measured=measured,
+        expected=r"$\mathrm{decompose}(\mathrm{regular}) = \{\psi: d_\psi / c_\psi\}$ for "
+                 r"every group, $\rho(a)\rho(b) = \rho(ab)$ exactly on every pair, and on "
+                 r"$D_3$ the conventions $(R_h f)(g) = f(gh)$, $(L_h f)(g) = f(h^{-1}g)$ on a "
+                 r"literal example (the control: each planted defect caught by its own test)",
         table=rows,
         key="mismatches",
     )
@@ -301,6 +392,8 @@ def regular_multiplicity(ctx, n_max: int, variant: str = "true"):
 
 @regular_multiplicity.control
 def conjugation_representation(ctx, n_max: int):
-    """The permutation representation of $G$ acting on itself by conjugation (same dimension
-    $|G|$, not regular)."""
+    r"""The permutation representation of $G$ acting on itself by conjugation (same dimension
+    $|G|$, not regular), the right regular representation transposed ($R(h)^\top$, same
+    characters, not a homomorphism) and the left regular representation passed off as the
+    right one; the control fails only if each is caught by its own test."""
     return regular_multiplicity.check(ctx, n_max=n_max, variant="conjugation")
