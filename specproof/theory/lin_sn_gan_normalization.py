@@ -14,8 +14,8 @@
   at most ``k`` times either sigma, and some layer's operator norm after SN (``||conv|| /
   sigma``) is at least ``SN_LIPSCHITZ_ABOVE``; the library's sigmas and norm are compared
   with SVDs of the reshapes and of explicit DFT symbols computed in the check.
-- ``lin-sn-gan.power-iteration-converges``: torch's power iteration with a persistent
-  ``u`` converges to the exact sigma.
+
+``lin-sn-gan.power-iteration-converges`` is in :mod:`specproof.theory.lin_sn_gan_power`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from specproof.dag_nets import MLPDiscriminator
 from specproof.fitting import fit_loglog
 from specproof.plotting import figure, place_legend
 from specproof.spectral import (
-    PowerIterationSN,
     bsn_sigmas,
     exact_sigma,
     spectral_normalize,
@@ -337,68 +336,3 @@ def reshape_times_k(ctx, kernel_sizes: list[int], per_size: int, c_max: int, n: 
     k\sigma$): no longer below the operator norm for $k > 1$, and dividing by it bounds
     every layer's norm by 1, so the check must fail on both counts."""
     return reshape_underestimates.check(ctx, kernel_sizes, per_size, c_max, n, factor="k")
-
-
-@claim(
-    "lin-sn-gan.power-iteration-converges",
-    paper=PAPER_KEY,
-    kind="numerical",
-    statement=r"SN's power iteration with a persistent $u$ (torch: 16 iterations at "
-              r"registration, then one per training step) converges to the exact $\sigma$ of "
-              r"the reshaped weight.",
-    labels={
-        "sigma_1": r"$\sigma_1$",
-        "sigma_2 / sigma_1": r"$\sigma_2/\sigma_1$",
-    },
-    profiles={
-        "quick": {"shapes": [[16, 72], [32, 288]], "steps": 600},
-        "paper": {"shapes": [[64, 576], [128, 1152], [256, 2304], [512, 4608]], "steps": 3000},
-    },
-)
-def power_iteration_converges(ctx, shapes: list[list[int]], steps: int,
-                              persistent: bool = True):
-    fig, ax = figure()
-    rows, finals = [], []
-    for m, n in shapes:
-        W = ctx.rng.standard_normal((m, n))
-        s = np.linalg.svd(W, compute_uv=False)
-        sn = PowerIterationSN(W, seed=ctx.rng)
-        errs = []
-        for _ in range(steps):
-            if not persistent:
-                sn = PowerIterationSN(W, seed=ctx.rng, init_iterations=0)
-            sn(W)
-            errs.append(abs(sn.sigma - s[0]) / s[0])
-        errs = np.maximum(np.array(errs), 1e-17)
-        finals.append(float(errs[-1]))
-        t = np.arange(1, steps + 1)
-        ax.semilogy(t, errs, "-", label=rf"${m}\times{n}$")
-        rate = (s[1] / s[0]) ** 4  # sigma error ~ (vector error)^2 ~ (s2/s1)^(4t)
-        ax.semilogy(t, errs[0] * rate ** (t - 1), ":", color="gray", lw=0.8)
-        below = np.nonzero(errs < 1e-10)[0]
-        rows.append({"shape": f"{m} x {n}", "sigma_1": float(s[0]),
-                     "sigma_2 / sigma_1": float(s[1] / s[0]), "error after 1 step":
-                     float(errs[0]), "final error": float(errs[-1]),
-                     "steps to 1e-10": int(below[0]) + 1 if below.size else None})
-    ax.set_xlabel(r"training step $t$ (one power iteration each)")
-    ax.set_ylabel(r"$|\hat\sigma_t - \sigma_1| / \sigma_1$")
-    ax.set_ylim(bottom=1e-17)
-    place_legend(ax)
-    worst = max(finals)
-    return ctx.evidence(
-        holds=worst < 1e-10,
-        measured={"max_final_relative_error": worst, "persistent_u": persistent,
-                  "steps": steps},
-        expected=r"relative error of $\sigma$ below $10^{-10}$ after the last step for every shape "
-        r"(dotted: the $(\sigma_2/\sigma_1)^{4t}$ rate)",
-        table=rows,
-        figure=fig,
-        key="max_final_relative_error",
-    )
-
-
-@power_iteration_converges.control
-def fresh_u_every_step(ctx, shapes: list[list[int]], steps: int):
-    """Without a persistent $u$ (a fresh random $u$ and one iteration per step) the estimate
-    never converges, so the check must fail."""
-    return power_iteration_converges.check(ctx, shapes, min(steps, 100), persistent=False)

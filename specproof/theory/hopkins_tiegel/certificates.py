@@ -22,11 +22,13 @@ from specproof.certificates import (
     boolean_cube_certificate,
     certify,
     check,
+    power_method,
     project_gram,
     target_coefficients,
 )
 from specproof.claims import claim
 from specproof.theory.hopkins_tiegel import PAPER
+from specproof.theory.hopkins_tiegel.certified_sandwich import exact_lower
 
 
 def _cube_identities(m: int, constant: sp.Rational) -> tuple[int, int]:
@@ -44,6 +46,20 @@ def _cube_identities(m: int, constant: sp.Rational) -> tuple[int, int]:
         len(sp.Add.make_args(moment)) if moment != 0 else 0)
 
 
+def _projected(cert: Certificate, C: Fraction, construction: str) -> Certificate:
+    """``cert``'s Gram matrix projected exactly onto the identity for the bound ``C``.
+
+    The coefficient identity then holds exactly, so a checker can reject the result only
+    by its ``LDL^T``: for ``C`` below the norm no PSD Gram matrix exists.
+    """
+    G = project_gram([list(r) for r in cert.gram_rational],
+                     target_coefficients(cert.X_rational, C, 4), cert.basis)
+    return Certificate(q=4, X=cert.X, X_rational=cert.X_rational, C=C, basis=cert.basis,
+                       gram=np.array([[float(x) for x in r] for r in G]),
+                       gram_rational=tuple(tuple(r) for r in G),
+                       provenance={**cert.provenance, "construction": construction})
+
+
 def _cube_certificate_with(m: int, constant: Fraction) -> Certificate:
     """The cube certificate for ``C = 2^m * constant``: the closed-form Gram matrix when
     the constant is ``3 - 2/m``, else the closest Gram matrix satisfying the identity
@@ -52,12 +68,7 @@ def _cube_certificate_with(m: int, constant: Fraction) -> Certificate:
     C = Fraction(2**m) * constant
     if C == cube.C:
         return cube
-    G = project_gram([list(r) for r in cube.gram_rational],
-                     target_coefficients(cube.X_rational, C, 4), cube.basis)
-    return Certificate(q=4, X=cube.X, X_rational=cube.X_rational, C=C, basis=cube.basis,
-                       gram=np.array([[float(x) for x in r] for r in G]),
-                       gram_rational=tuple(tuple(r) for r in G),
-                       provenance={"construction": f"projected Gram, constant {constant}"})
+    return _projected(cube, C, f"projected Gram, constant {constant}")
 
 
 @claim(
@@ -82,16 +93,26 @@ def boolean_cube_identity(ctx, m_max, variant="true"):
         witness_gap = Fraction(2**m) * (c - (3 - Fraction(2, m)))
         rows.append({"m": m, "C": str(Fraction(2**m) * c), "identity_terms_left": id_terms,
                      "moment_terms_left": moment_terms, "exact_check": res.ok,
-                     "reason": res.reason, "C_minus_witness": str(witness_gap)})
-    holds = all(r["identity_terms_left"] == 0 and r["moment_terms_left"] == 0
-                and r["exact_check"] for r in rows)
+                     "code": res.code, "reason": res.reason,
+                     "C_minus_witness": str(witness_gap)})
+    if variant == "true":
+        holds = all(r["identity_terms_left"] == 0 and r["moment_terms_left"] == 0
+                    and r["exact_check"] for r in rows)
+    else:
+        # the false bound is refuted only if both halves refute it on every m: sympy's
+        # identity does not vanish, and the exact checker (given the projected Gram
+        # matrix, whose coefficient identity holds) rejects it by its LDL^T, "not_psd".
+        # Either half accepting it would prove a false bound, so then the control holds
+        holds = not all(r["identity_terms_left"] != 0 and r["code"] == "not_psd"
+                        for r in rows)
     return ctx.evidence(
         holds=holds,
         measured={"identities_zero": sum(r["identity_terms_left"] == 0 for r in rows),
                   "certificates_accepted": sum(r["exact_check"] for r in rows),
                   "cases": len(rows)},
         expected=r"both identities expand to 0 and the exact checker accepts $C = 2^m(3 - 2/m)$ "
-                 "for every $m$",
+                 "for every $m$ (the control holds unless sympy and the exact checker's "
+                 r"$LDL^\top$ both reject its constant)",
         table=rows,
         key="certificates_accepted",
         certificates=docs,
@@ -105,6 +126,13 @@ def cube_constant_too_small(ctx, m_max):
     return boolean_cube_identity.check(ctx, m_max, variant="too-small")
 
 
+# each tampered file and the one failure code the exact checker must give it: two break
+# the coefficient identity, and one keeps it exactly (a false C with its Gram matrix
+# re-projected), so that only the LDL^T can reject it
+TAMPERS = {"lowered-C": "identity_mismatch", "gram-entry": "identity_mismatch",
+           "below-witness": "not_psd"}
+
+
 def _tamper(doc: dict, how: str) -> dict:
     doc = json.loads(json.dumps(doc))
     if how == "lowered-C":
@@ -116,6 +144,15 @@ def _tamper(doc: dict, how: str) -> dict:
         G[0][1] = G[1][0] = f"{g.numerator}/{g.denominator}"
         doc["gram"]["float"][0][1] = doc["gram"]["float"][1][0] = float(g)
     return doc
+
+
+def _below_witness(cert: Certificate, rng: np.random.Generator) -> dict:
+    """The certificate for ``C`` a relative ``10^-6`` below ``||Xv||_4^4 / ||v||^4`` at the
+    power method's witness ``v`` (exact, so ``C`` is provably below the norm), with the
+    Gram matrix projected onto that ``C``'s identity: the identity holds, ``G`` is not PSD."""
+    v = power_method(cert.X, 4, seed=rng).witness
+    C = exact_lower(cert.X_rational, v) * (1 - Fraction(1, 10**6))
+    return _projected(cert, C, "C below the witness value, Gram re-projected").to_dict()
 
 
 @claim(
@@ -133,23 +170,35 @@ def exact_certificate_roundtrip(ctx, d, n, variant="true"):
     with tempfile.TemporaryDirectory() as tmp:
         path = cert.save(Path(tmp) / "cert.json")
         doc = json.loads(path.read_text())
-        files = {"original": doc} if variant == "true" else {
-            how: _tamper(doc, how) for how in ("lowered-C", "gram-entry")}
+        if variant == "true":
+            files, codes = {"original": doc}, {"original": "ok"}
+        else:
+            files = {how: _tamper(doc, how) for how in TAMPERS if how != "below-witness"}
+            files["below-witness"] = _below_witness(cert, ctx.rng)
+            codes = TAMPERS
         rows = []
         for name, body in files.items():
             p = Path(tmp) / f"{name}.json"
             p.write_text(json.dumps(body))
             exact, numeric = check(str(p), exact=True), check(str(p))
             rows.append({"file": name, "exact_ok": exact.ok, "numeric_ok": numeric.ok,
+                         "code": exact.code, "expected_code": codes[name],
                          "reason": exact.reason})
     accepted = [r["exact_ok"] for r in rows]
-    holds = all(accepted) if variant == "true" else any(accepted)
+    # the tampered files count as caught only with their own failure code: rejected for
+    # another reason, the half of the checker the tamper was made for went untested
+    as_expected = [r["code"] == r["expected_code"] for r in rows]
+    holds = all(accepted) if variant == "true" else not all(as_expected)
+    measured = {"C": float(cert.C), "sos_value": cert.provenance.get("sos_value"),
+                "bits": cert.provenance.get("bits"), "N": len(cert.basis),
+                "accepted": sum(accepted), "files": len(rows)}
+    if variant != "true":
+        measured["rejected_as_expected"] = sum(as_expected)
     return ctx.evidence(
         holds=holds,
-        measured={"C": float(cert.C), "sos_value": cert.provenance.get("sos_value"),
-                  "bits": cert.provenance.get("bits"), "N": len(cert.basis),
-                  "accepted": sum(accepted), "files": len(rows)},
-        expected="the exact checker accepts the written file (VALID)",
+        measured=measured,
+        expected="the exact checker accepts the written file (VALID); the control holds "
+                 "unless it rejects every tampered file with that file's failure code",
         table=rows,
         key="accepted",
         certificates=files,
@@ -158,6 +207,8 @@ def exact_certificate_roundtrip(ctx, d, n, variant="true"):
 
 @exact_certificate_roundtrip.control
 def tampered_file(ctx, d, n):
-    """The same file with $C$ lowered by a relative $10^{-9}$, and with one Gram entry changed
-    by $2^{-40}$: holds if the exact checker accepts either."""
+    r"""Three tampered files: $C$ lowered by a relative $10^{-9}$ and one Gram entry changed
+    by $2^{-40}$ (both must be rejected as "identity_mismatch"), and $C$ a relative
+    $10^{-6}$ below the witness value with the Gram matrix re-projected so that the
+    identity holds exactly (must be rejected as "not_psd"); holds unless each is."""
     return exact_certificate_roundtrip.check(ctx, d, n, variant="tampered")
