@@ -216,7 +216,7 @@ def test_report_folder_keeps_certificates_that_check(tmp_path, capsys):
     certs = out / "certificates"
     assert check(certs / rec["check"]["certificates"][0], exact=True).ok
     tampered = rec["control"]["certificates"]
-    assert len(tampered) == 2
+    assert len(tampered) == 3  # lowered C, a Gram entry, and C below the witness (not PSD)
     assert not any(check(certs / name, exact=True).ok for name in tampered)
     assert "certificates/hopkins-tiegel.exact-certificate-roundtrip.original.json" in (
         out / "report.md").read_text()
