@@ -500,7 +500,7 @@ def test_loading_the_plugin_explicitly_is_harmless_where_it_is_installed(tmp_pat
     (tmp_path / "test_m.py").write_text(textwrap.dedent('''
         import pytest
 
-        @pytest.mark.specproof("lin-sn-gan.gradient-bound")
+        @pytest.mark.specproof("lin-sn-gan.homogeneity")
         def test_x():
             pass
         '''))
