@@ -10,6 +10,10 @@ import specproof.lemmas as lm
 from specproof.claims import Registry, lemma_claim, run_claim
 
 
+# the quick profile searches 3 s; what these tests see does not depend on how long
+_ONE_SECOND = {"budget": 1.0}
+
+
 def _nan(x):
     return np.full_like(np.asarray(x, dtype=float), np.nan)
 
@@ -18,7 +22,7 @@ def test_a_lemma_outside_its_domain_everywhere_does_not_pass():
     reg = Registry()
     c = lemma_claim("lem.empty", "log(x - 2) >= 100", paper="lem", control="x**2 >= 1",
                     domain=lm.box(x=(0, 1)), registry=reg)
-    r = run_claim(c, profile="quick", seed=0)
+    r = run_claim(c, profile="quick", seed=0, overrides=_ONE_SECOND)
     assert r.verdict == "FAIL"
     assert r.check.measured["evaluated"] == 0 and r.check.measured["verdict"] == "UNDECIDED"
 
@@ -27,7 +31,7 @@ def test_a_callable_nan_everywhere_does_not_pass():
     reg = Registry()
     c = lemma_claim("lem.nan", _nan, paper="lem", control="x**2 >= 1", variables=["x"],
                     registry=reg)
-    assert run_claim(c, profile="quick", seed=0).verdict == "FAIL"
+    assert run_claim(c, profile="quick", seed=0, overrides=_ONE_SECOND).verdict == "FAIL"
 
 
 def test_an_unevaluable_control_still_makes_the_claim_vacuous_not_a_pass():
@@ -36,7 +40,7 @@ def test_an_unevaluable_control_still_makes_the_claim_vacuous_not_a_pass():
     reg = Registry()
     c = lemma_claim("lem.ctl", "x**2 >= 0", paper="lem", control=_nan, variables=["x"],
                     registry=reg)
-    r = run_claim(c, profile="quick", seed=0)
+    r = run_claim(c, profile="quick", seed=0, overrides=_ONE_SECOND)
     assert r.verdict != "PASS"
     assert r.control.holds
 
@@ -45,5 +49,5 @@ def test_an_evaluable_true_lemma_still_passes():
     reg = Registry()
     c = lemma_claim("lem.ok", "exp(x) >= 1 + x", paper="lem", control="exp(x) >= 1 + 2*x",
                     registry=reg)
-    r = run_claim(c, profile="quick", seed=0)
+    r = run_claim(c, profile="quick", seed=0, overrides=_ONE_SECOND)
     assert r.verdict == "PASS" and "evaluated" not in r.check.measured
