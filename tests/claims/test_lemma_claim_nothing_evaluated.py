@@ -9,7 +9,6 @@ import numpy as np
 import specproof.lemmas as lm
 from specproof.claims import Registry, lemma_claim, run_claim
 
-
 # the quick profile searches 3 s; what these tests see does not depend on how long
 _ONE_SECOND = {"budget": 1.0}
 

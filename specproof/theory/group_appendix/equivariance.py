@@ -6,9 +6,11 @@ the spectral norm of equivariant maps via the group Fourier transform.
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import block_diag
 
 from specproof.claims import claim
 from specproof.groups import (
+    TYPES,
     FiniteGroup,
     GridAction,
     GroupConv,
@@ -44,14 +46,62 @@ def _groups(n_max: int) -> list[FiniteGroup]:
     return out
 
 
-def _random_rep(G: FiniteGroup, rng: np.random.Generator, parts: int) -> Representation:
-    """A random direct sum of irreps in a random basis (condition number <= ~10)."""
+def _random_rep(G: FiniteGroup, rng: np.random.Generator,
+                parts: int) -> tuple[Representation, list[int], float]:
+    """A random direct sum of irreps in a random basis (condition number <= ~10).
+
+    Returns
+    -------
+    rho : Representation
+        ``P (psi_1 + ... + psi_parts) P^-1``, built with the library's ``direct_sum`` and
+        ``change_of_basis``.
+    chosen : list of int
+        The summands, as indices into ``irreps(G)``.
+    construction_error : float
+        ``max_g ||rho(g) - P blockdiag(psi_i(g)) P^-1||_F`` with the right-hand side formed
+        here in numpy: a direct sum that dropped a summand, or a change of basis that did
+        nothing, would leave every dimension consistent while testing another
+        representation than the one stated.
+    """
     irs = irreps(G)
-    chosen = [irs[int(i)] for i in rng.integers(len(irs), size=parts)]
-    rho = direct_sum(*chosen) if len(chosen) > 1 else chosen[0]
+    chosen = [int(i) for i in rng.integers(len(irs), size=parts)]
+    summands = [irs[i] for i in chosen]
+    rho = direct_sum(*summands) if len(summands) > 1 else summands[0]
     q, _ = np.linalg.qr(rng.standard_normal((rho.dim, rho.dim)))
     P = q @ np.diag(rng.uniform(0.3, 3.0, rho.dim))
-    return rho.change_of_basis(P)
+    rho = rho.change_of_basis(P)
+    blocks = np.stack([block_diag(*(p.matrices[g] for p in summands))
+                       for g in range(G.order)])
+    if blocks.shape != rho.matrices.shape:  # a summand lost (or one too many)
+        return rho, chosen, float("inf")
+    literal = P @ blocks @ np.linalg.inv(P)
+    error = float(np.max(np.linalg.norm(rho.matrices - literal, axis=(1, 2))))
+    return rho, chosen, error
+
+
+def _schur_dimension(parts_in: list[int], parts_out: list[int], irs: list) -> int:
+    """``dim Hom_G`` between two direct sums of irreps by Schur's lemma: ``c_psi`` for
+    every pair of equal summands (``irreps`` lists one irrep per isomorphism class), 0 for
+    every other pair; ``c_psi`` (1, 2 or 4) from the irrep's type R, C or H."""
+    return sum(TYPES[irs[i].type] for i in parts_in for j in parts_out if i == j)
+
+
+def _instrument_pins() -> dict[str, float]:
+    """The residual and the subspace gap on a case with a known answer.
+
+    Both measurements only ever see agreeing bases in the check, so a residual or gap that
+    always read 0 would pass every wrong basis of the right dimension (a nullspace of
+    ``rho_out(g) W = W rho_in(g)^-T``, say). On ``C_4`` acting on the plane by quarter
+    turns ``R``, ``S = diag(1, -1) / sqrt(2)`` gives ``||R S - S R||_F = 2`` exactly (for
+    ``R^3`` too), and ``span{S}`` is orthogonal to ``span{I}``: a gap of 1.
+    """
+    G = cyclic(4)
+    turn = np.array([[0.0, -1.0], [1.0, 0.0]])
+    rot = Representation(G, np.stack([np.linalg.matrix_power(turn, k) for k in range(4)]),
+                         name="quarter turns")
+    S = np.diag([1.0, -1.0])[None] / np.sqrt(2.0)
+    return {"residual": intertwiner_residual(S, rot, rot),
+            "gap": subspace_gap(np.eye(2)[None] / np.sqrt(2.0), S)}
 
 
 @claim(
@@ -62,22 +112,34 @@ def _random_rep(G: FiniteGroup, rng: np.random.Generator, parts: int) -> Represe
         r"$\dim \mathrm{Hom}_G(\rho_1, \rho_2) = \langle \chi_1, \chi_2 \rangle$: the "
         r"nullspace of the generator constraints $[\rho_2(g) \otimes I - I \otimes "
         r"\rho_1(g)^\top] \operatorname{vec}(W) = 0$ and the range of the Reynolds operator "
-        r"have exactly this dimension, for all irrep pairs of $C_N$, $D_N$ and for random "
-        r"representations in random bases."
+        r"have exactly this dimension, which is the one Schur's lemma gives, for all irrep "
+        r"pairs of $C_N$, $D_N$ (all of them: $\sum_\psi \dim(\psi)^2 / c_\psi = |G|$) "
+        r"and for random sums of two irreps in random bases."
     ),
     profiles={"quick": dict(n_max=6, random_reps=2), "paper": dict(n_max=12, random_reps=6)},
 )
 def hom_dimension_claim(ctx, n_max: int, random_reps: int, variant: str = "generators"):
     rows = []
-    mismatches = 0
-    worst_res, worst_gap = 0.0, 0.0
+    mismatches = schur_mismatches = 0
+    worst_res, worst_gap, worst_construction = 0.0, 0.0, 0.0
+    incomplete = []
     for G in _groups(n_max):
         gens = list(G.generators) if variant == "generators" else list(G.generators)[:1]
-        pairs = [(a, b) for a in irreps(G) for b in irreps(G)]
+        irs = irreps(G)
+        # the regular representation holds each real irrep dim / c times: a list that
+        # misses an irrep would make "all irrep pairs" fewer pairs, every one agreeing
+        regular = sum(p.dim**2 / TYPES[p.type] for p in irs)
+        if regular != G.order:
+            incomplete.append(G.name)
+        # each pair with the summands it is made of, for Schur's count
+        pairs = [(a, b, [i], [j]) for i, a in enumerate(irs) for j, b in enumerate(irs)]
         for _ in range(random_reps):
-            pairs.append((_random_rep(G, ctx.rng, 2), _random_rep(G, ctx.rng, 2)))
-        bad = 0
-        for a, b in pairs:
+            (a, parts_a, err_a), (b, parts_b, err_b) = (_random_rep(G, ctx.rng, 2)
+                                                         for _ in range(2))
+            worst_construction = max(worst_construction, err_a, err_b)
+            pairs.append((a, b, parts_a, parts_b))
+        bad = bad_schur = 0
+        for a, b, parts_a, parts_b in pairs:
             expected = hom_dimension(a, b)
             null = nullspace_basis(b.matrices[gens], a.matrices[gens])
             rey = intertwiners(a, b, method="reynolds", rng=ctx.rng)
@@ -86,18 +148,38 @@ def hom_dimension_claim(ctx, n_max: int, random_reps: int, variant: str = "gener
                 worst_res = max(worst_res, intertwiner_residual(null, a, b))
                 worst_gap = max(worst_gap, subspace_gap(null, rey))
             bad += not ok
+            # three computations that agree can still share one wrong input (a direct sum
+            # that lost a summand, an irreps list with two copies of one class): Schur's
+            # lemma gives the dimension from the summands alone
+            bad_schur += expected != _schur_dimension(parts_a, parts_b, irs)
         mismatches += bad
-        rows.append({"group": G.name, "pairs": len(pairs), "generators_used": len(gens),
-                     "mismatches": bad})
-    holds = mismatches == 0 and worst_res <= RESIDUAL_TOL and worst_gap <= SUBSPACE_TOL
+        schur_mismatches += bad_schur
+        rows.append({"group": G.name, "irreps": len(irs), "sum dim^2 / c": regular,
+                     "pairs": len(pairs), "generators_used": len(gens), "mismatches": bad,
+                     "Schur mismatches": bad_schur})
+    instruments = _instrument_pins()
+    instruments_ok = (abs(instruments["residual"] - 2.0) <= RESIDUAL_TOL
+                      and abs(instruments["gap"] - 1.0) <= SUBSPACE_TOL)
+    holds = (mismatches == 0 and worst_res <= RESIDUAL_TOL and worst_gap <= SUBSPACE_TOL
+             and schur_mismatches == 0 and not incomplete
+             and worst_construction <= RESIDUAL_TOL and instruments_ok)
     return ctx.evidence(
         holds=holds,
         measured={"mismatches": mismatches, "pairs": sum(r["pairs"] for r in rows),
-                  "max_residual": worst_res, "max_subspace_gap": worst_gap},
+                  "max_residual": worst_res, "max_subspace_gap": worst_gap,
+                  "schur_mismatches": schur_mismatches, "incomplete_irreps": incomplete,
+                  "max_construction_error": worst_construction,
+                  "instrument_pins": instruments},
         expected=(rf"no dimension mismatch; $\max \|\rho_2(g)B - B\rho_1(g)\| \le$ "
                   rf"{RESIDUAL_TOL:g}; "
                   rf"$\sin$ of the largest principal angle between nullspace and Reynolds range "
-                  rf"$\le$ {SUBSPACE_TOL:g}"),
+                  rf"$\le$ {SUBSPACE_TOL:g}; $\langle \chi_1, \chi_2 \rangle$ equal to "
+                  r"Schur's count from the summands ($c_\psi$ for each pair of equal ones) for "
+                  r"every pair; $\sum_\psi \dim(\psi)^2 / c_\psi = |G|$ for every group; "
+                  rf"each random representation within {RESIDUAL_TOL:g} of $P\,"
+                  r"\mathrm{blockdiag}(\psi_i(g))\,P^{-1}$ formed in numpy; and on a literal "
+                  r"case (quarter turns of the plane against $\mathrm{diag}(1, -1)$) the "
+                  r"residual 2 and the gap 1"),
         table=rows,
         key="mismatches",
     )
