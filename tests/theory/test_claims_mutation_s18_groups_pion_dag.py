@@ -23,7 +23,7 @@ import specproof.theory.group_appendix.core as ga_core
 from specproof.claims import run_claim
 from specproof.groups import Representation, dihedral
 from specproof.groups.axioms import AxiomCheck
-from specproof.theory.group_appendix.core import PIN_F, PIN_LEFT, PIN_RIGHT
+from specproof.theory.group_appendix.references import PIN_F, PIN_LEFT, PIN_RIGHT
 from specproof.theory.zhu_dag.structure import FLAT
 
 pion_update = importlib.import_module("specproof.spectral.optimizers.pion_update")

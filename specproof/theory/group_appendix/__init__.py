@@ -1,7 +1,9 @@
 """Claims of the appendix *Elements of group and representation theory* (``group-appendix``).
 
 ``core``: group and action axioms, characters, the regular representation;
-``equivariance``: equivariance checks, intertwiners and the group Fourier transform.
+``equivariance``: equivariance checks and intertwiners; ``fourier``: the spectral norm of
+equivariant maps through the group Fourier transform; ``references``: the irreps,
+characters and regular representations the claims compare the library with.
 """
 
 from specproof.claims import Paper

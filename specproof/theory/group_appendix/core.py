@@ -1,8 +1,9 @@
 """Claims from the appendix *Elements of group and representation theory* (``group-appendix``):
 group and action axioms, orthogonality of real characters, the regular representation.
 
-The equivariance, intertwiner and Fourier claims live in
-``specproof.theory.group_appendix.equivariance``.
+The intertwiner and equivariance claims live in
+``specproof.theory.group_appendix.equivariance``, the Fourier claim in ``...fourier``, and
+what the claims compare the library with (written out in numpy) in ``...references``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ from specproof.groups import (
     verify_action,
 )
 from specproof.theory.group_appendix import PAPER
+from specproof.theory.group_appendix.references import (
+    documented_characters,
+    homomorphism_defect,
+    pin_errors,
+)
 
 # A loop of order 5: a Latin square with identity 0 and every element its own inverse, so
 # closure, identity and inverses hold; only associativity fails (e.g. (1·1)·2 ≠ 1·(1·2)).
@@ -196,6 +202,14 @@ def non_associative_table(ctx, n_max: int, sym_max: int, samples: int):
 ORTHOGONALITY_TOL = 1e-12
 
 
+def _character_pin_error(p: Representation, closed: np.ndarray) -> float:
+    """``max |chi - closed|`` for the library's character of ``p`` and for the trace of
+    its matrices: a character that disagrees with the matrices it should be read from
+    would pass a pin on either one alone."""
+    trace = np.trace(p.matrices, axis1=1, axis2=2)
+    return float(max(np.max(np.abs(p.character() - closed)), np.max(np.abs(trace - closed))))
+
+
 @claim(
     "group-appendix.character-orthogonality",
     paper=PAPER.key,
@@ -204,7 +218,9 @@ ORTHOGONALITY_TOL = 1e-12
         r"For the real irreps of $C_N$, $D_N$ (and $Q_8$, whose 4-dimensional irrep has type "
         r"$\mathbb{H}$), $\langle \chi_\psi, \chi_\phi \rangle = c_\psi \delta_{\psi\phi}$ "
         r"with $c_\psi = \dim \mathrm{End}_G(\psi) \in \{1, 2, 4\}$, and $\sum_\psi d_\psi^2 / "
-        r"c_\psi = |G|$."
+        r"c_\psi = |G|$; the irreps are representations whose characters are the "
+        r"closed forms (e.g. $2\cos(2\pi f k / N)$ at $r^k$ for the rotation irrep "
+        r"$\mathrm{rot}_f$)."
     ),
     profiles={"quick": dict(n_max=6), "paper": dict(n_max=12)},
 )
@@ -213,6 +229,13 @@ def character_orthogonality(ctx, n_max: int, variant: str = "true"):
     worst = 0.0
     sum_ok = True
     c_ok = True
+    # the Gram matrix alone accepts any set of orthonormal class functions: a character
+    # negated, two characters exchanged between irreps, or matrices that are no
+    # representation (psi(r^k s) = psi(s) psi(r)^k has the right traces) all leave it
+    # diag(c). So each character is pinned to its closed form, and the matrices to the
+    # homomorphism property on the whole Cayley table.
+    worst_pin = worst_hom = 0.0
+    not_as_documented = []
     groups = [G for N in range(1, n_max + 1) for G in (cyclic(N), dihedral(N))]
     for G in groups + [quaternion()]:
         table = irreps(G)
@@ -230,18 +253,35 @@ def character_orthogonality(ctx, n_max: int, variant: str = "true"):
         worst = max(worst, err)
         sum_ok &= total == G.order
         c_ok &= c_linalg == c.astype(int).tolist()
+        closed = documented_characters(G)
+        if sorted(p.name for p in table) != sorted(closed):
+            not_as_documented.append(G.name)
+        pin = max((_character_pin_error(p, closed[p.name]) for p in table if p.name in closed),
+                  default=0.0)
+        hom = max(homomorphism_defect(G, p.matrices) for p in table)
+        worst_pin, worst_hom = max(worst_pin, pin), max(worst_hom, hom)
         rows.append({"group": G.name, "irreps": len(table), "max_gram_error": err,
                      "sum_d2_over_c": total, "order": G.order,
-                     "c": c.astype(int).tolist(), "c_commutant": c_linalg})
+                     "c": c.astype(int).tolist(), "c_commutant": c_linalg,
+                     "character_pin_error": pin, "homomorphism_defect": hom})
     return ctx.evidence(
-        holds=worst <= ORTHOGONALITY_TOL and sum_ok and c_ok,
+        holds=(worst <= ORTHOGONALITY_TOL and sum_ok and c_ok and not not_as_documented
+               and worst_pin <= ORTHOGONALITY_TOL and worst_hom <= ORTHOGONALITY_TOL),
         figure=_gram_figure([cyclic(6), dihedral(6), quaternion()]) if variant == "true" else None,
         measured={"max_error": worst, "sum_rule_holds": sum_ok,
-                  "types_match_commutant": c_ok},
+                  "types_match_commutant": c_ok,
+                  "max_character_pin_error": worst_pin,
+                  "max_homomorphism_defect": worst_hom,
+                  "irreps_not_as_documented": not_as_documented},
         expected=(rf"$\max |\langle \chi_\psi, \chi_\phi \rangle - c_\psi \delta_{{\psi\phi}}| "
                   rf"\le$ "
                   f"{ORTHOGONALITY_TOL:g}, "
-                  r"$\sum_\psi d_\psi^2 / c_\psi = |G|$ exactly, $c_\psi$ = dim of the commutant"),
+                  r"$\sum_\psi d_\psi^2 / c_\psi = |G|$ exactly, $c_\psi$ = dim of the commutant; "
+                  r"the irreps named as documented, each character and "
+                  r"$\mathrm{tr}\,\psi(g)$ within "
+                  f"{ORTHOGONALITY_TOL:g} of its closed form and "
+                  r"$\max |\psi(a)\psi(b) - \psi(ab)|, |\psi(e) - I| \le$ "
+                  f"{ORTHOGONALITY_TOL:g} over the Cayley table"),
         table=rows,
         key="max_error",
     )
@@ -291,33 +331,6 @@ def _transposed(rho: Representation, name: str) -> Representation:
                           check="none")
 
 
-# The conventions, written out by hand on D3 (elements e, r, r^2, s, rs, r^2s, indices 0-5,
-# with r^a s^i · r^b s^j = r^(a + (-1)^i b) s^(i+j)) for f(g) = PIN_F[g]: the right regular
-# representation (R_h f)(g) = f(g·h) and the left one (L_h f)(g) = f(h^-1·g). Characters
-# cannot tell them apart (both are |G| at e and 0 elsewhere), nor from R(h)^T.
-PIN_F = np.arange(6.0)
-PIN_RIGHT = {1: np.array([1.0, 2.0, 0.0, 5.0, 3.0, 4.0]),   # R_r f: g -> f(g r)
-             3: np.array([3.0, 4.0, 5.0, 0.0, 1.0, 2.0])}   # R_s f: g -> f(g s)
-PIN_LEFT = {1: np.array([2.0, 0.0, 1.0, 5.0, 3.0, 4.0]),    # L_r f: g -> f(r^2 g)
-            3: np.array([3.0, 5.0, 4.0, 0.0, 2.0, 1.0])}    # L_s f: g -> f(s g)
-
-
-def _homomorphism_defect(G: FiniteGroup, mats: np.ndarray) -> float:
-    """``max |rho(a) rho(b) - rho(ab)|`` over every pair of the Cayley table, and
-    ``|rho(e) - I|`` (computed here, not by the library)."""
-    defect = float(np.abs(mats[G.identity] - np.eye(mats.shape[1])).max())
-    for a in range(G.order):
-        defect = max(defect, float(np.abs(mats[a] @ mats - mats[G.table[a]]).max()))
-    return defect
-
-
-def _pin_errors(left: Representation, right: Representation) -> dict[str, float]:
-    """``max |rho(h) f - PIN|`` for the left and right regular representations of D3."""
-    return {f"{side} {('r', 's')[h == 3]}": float(np.abs(rho.matrices[h] @ PIN_F - pin).max())
-            for side, rho, pins in (("left", left, PIN_LEFT), ("right", right, PIN_RIGHT))
-            for h, pin in pins.items()}
-
-
 @claim(
     "group-appendix.regular-multiplicity",
     paper=PAPER.key,
@@ -347,7 +360,7 @@ def regular_multiplicity(ctx, n_max: int, variant: str = "true"):
             bad = {k: (got[k], expected[k]) for k in expected if got[k] != expected[k]}
             # decompose reads only the character: that the matrices form a representation
             # at all is checked on the Cayley table (permutation matrices: exactly)
-            hom = _homomorphism_defect(G, rho.matrices)
+            hom = homomorphism_defect(G, rho.matrices)
             mismatches += bool(bad)
             worst_hom = max(worst_hom, hom)
             rows.append({"group": G.name, "rep": rho.name, "dim": rho.dim,
@@ -360,11 +373,11 @@ def regular_multiplicity(ctx, n_max: int, variant: str = "true"):
         # a homomorphism) and the left regular representation passed off as the right one
         # (a representation, with the same characters, but of the other convention)
         transposed = _transposed(right, "right_regular(D3)^T")
-        hom_planted = _homomorphism_defect(D3, transposed.matrices)
+        hom_planted = homomorphism_defect(D3, transposed.matrices)
         rows.append({"group": D3.name, "rep": transposed.name, "dim": 6,
                      "homomorphism defect": hom_planted})
         right = Representation(D3, left.matrices, name="left as right", check="none")
-    pins = _pin_errors(left, right)
+    pins = pin_errors(left, right)
     worst_pin = max(pins.values())
     measured: dict[str, Any] = {"mismatches": mismatches, "representations": len(rows),
                                 "max_homomorphism_defect": worst_hom,

@@ -1,6 +1,6 @@
 """Claims from the appendix *Elements of group and representation theory* (``group-appendix``):
-intertwiner dimensions, equivariance of lifting / group convolutions on image grids, and
-the spectral norm of equivariant maps via the group Fourier transform.
+intertwiner dimensions and equivariance of lifting / group convolutions on image grids
+(the spectral norm of equivariant maps is ``specproof.theory.group_appendix.fourier``).
 """
 
 from __future__ import annotations
@@ -22,15 +22,11 @@ from specproof.groups import (
     cyclic,
     dihedral,
     direct_sum,
-    equivariant_matrix,
-    group_fourier_transform,
     hom_dimension,
     intertwiner_residual,
     intertwiners,
-    inverse_group_fourier_transform,
     irreps,
     nullspace_basis,
-    spectral_norm_equivariant,
     subspace_gap,
 )
 from specproof.theory.group_appendix import PAPER
@@ -317,70 +313,3 @@ def unconstrained_kernel(ctx, size: int, channels: int, kernel_size: int, sample
     followed by a random (non-equivariant) mixing of the group axis."""
     return conv_equivariance.check(ctx, size=size, channels=channels, kernel_size=kernel_size,
                                    samples=samples, variant="unconstrained")
-
-
-def _without_one_dim_parts(w: np.ndarray, G: FiniteGroup) -> np.ndarray:
-    """Remove the 1-dimensional irreps' Fourier parts, so that ||W|| sits on a 2-D block."""
-    fh = group_fourier_transform(w, G)
-    for p in irreps(G):
-        if p.dim == 1:
-            fh[p.name] = np.zeros_like(fh[p.name])
-    return inverse_group_fourier_transform(fh, G)
-
-
-@claim(
-    "group-appendix.fourier-spectral-norm",
-    paper=PAPER.key,
-    kind="numerical",
-    statement=(
-        r"For $W = \sum_h w(h) \otimes R(h)$ with $R$ the right-regular representation, "
-        r"$\|W\|_2 = \max_\psi \|\sum_h w(h) \otimes \psi(h)\|_2$ over the real irreps $\psi$; "
-        r"for $C_N$ this is the FFT formula for block-circulant matrices."
-    ),
-    profiles={"quick": dict(orders=[3, 4, 5, 6], channels=3),
-              "paper": dict(orders=[3, 4, 5, 6, 8, 12, 16], channels=8)},
-)
-def fourier_spectral_norm(ctx, orders: list[int], channels: int, indexing: str = "gh"):
-    rows = []
-    worst, min_gap_nonabelian = 0.0, float("inf")
-    for N in orders:
-        for G in (cyclic(N), dihedral(N)):
-            w = ctx.rng.standard_normal((G.order, channels, channels))
-            filters = [("generic", w)]
-            if not G.is_abelian:
-                filters.append(("no 1-d part", _without_one_dim_parts(w, G)))
-            for kind, f in filters:
-                dense = float(np.linalg.norm(equivariant_matrix(f, G), 2))
-                fourier = spectral_norm_equivariant(f, G, indexing=indexing).value
-                right = spectral_norm_equivariant(f, G, indexing="gh").value
-                wrong = spectral_norm_equivariant(f, G, indexing="gh^-1").value
-                rel = abs(fourier - dense) / max(dense, 1.0)
-                worst = max(worst, rel)
-                row = {"group": G.name, "filter": kind, "dense_svd": dense,
-                       "fourier": fourier, "rel_error": rel,
-                       "wrong_convention_gap": abs(wrong - right) / max(right, 1.0)}
-                if G.family[0] == "cyclic":
-                    fft = max(np.linalg.norm(b, 2) for b in np.fft.fft(f, axis=0))
-                    row["fft_rel_error"] = abs(float(fft) - dense) / max(dense, 1.0)
-                    worst = max(worst, row["fft_rel_error"])
-                if kind == "no 1-d part":
-                    min_gap_nonabelian = min(min_gap_nonabelian, row["wrong_convention_gap"])
-                rows.append(row)
-    return ctx.evidence(
-        holds=worst <= 1e-10,
-        measured={"max_rel_error": worst,
-                  "min_wrong_convention_gap_nonabelian": min_gap_nonabelian,
-                  "cases": len(rows)},
-        expected=r"$|\text{Fourier} - \text{dense SVD}| / \max(\|W\|_2, 1) \le 10^{-10}$ "
-                 r"(and the FFT rule on $C_N$)",
-        table=rows,
-        key="max_rel_error",
-    )
-
-
-@fourier_spectral_norm.control
-def inverse_convention(ctx, orders: list[int], channels: int):
-    r"""Blocks built with $\psi(h^{-1})$ where $\psi(h)$ belongs (wrong on the non-abelian
-    $D_N$)."""
-    return fourier_spectral_norm.check(ctx, orders=orders, channels=channels,
-                                       indexing="gh^-1")

@@ -49,7 +49,8 @@ from specproof.theory.hopkins_tiegel.sos_validation import IDENTITY_TEXT, sos_va
         r"$\|X\|_{2\to q}$ has closed forms: 1 for identity and orthogonal $X$, $\|u\|_q "
         r"\|w\|_2$ for $uw^\top$, $\max_i |s_i|$ for $\mathrm{diag}(s)$, $\sqrt{d}$ for a $d "
         r"\times d$ Hadamard matrix, and $\|X\|_{2\to4}^4 = 2^m(3 - 2/m)$ for the Boolean cube "
-        r"$\{\pm 1\}^m$ (attained by the power method and equal to the degree-4 SoS value)."
+        r"$\{\pm 1\}^m$ (equal to the degree-4 SoS value); the power method attains each, "
+        r"also from random starts alone (without the rows of $X$ as starts)."
     ),
     profiles={
         "quick": dict(d_max=4, cube_ms=[2, 3, 4], tol=1e-7),
@@ -58,22 +59,38 @@ from specproof.theory.hopkins_tiegel.sos_validation import IDENTITY_TEXT, sos_va
 )
 def closed_forms(ctx, d_max, cube_ms, tol, variant="true"):
     rows = []
-    worst = 0.0
+    worst = worst_random = worst_sos = 0.0
     for name, X, q, value in _closed_form_cases(ctx.rng, d_max, cube_ms, variant):
         low = power_method(X, q, seed=ctx.rng).value
+        # The default starts include the rows of X, and for every case here a row (or the
+        # top singular vector) is already a maximiser: a power method whose iteration never
+        # moves, or climbs another objective, reported every closed form. Without the row
+        # starts the orthogonal, Hadamard and cube cases start away from any maximiser
+        # (their top singular vector is a coordinate vector), and on them every local
+        # maximum is a global one, so only a working iteration reaches the closed form.
+        from_random = power_method(X, q, seed=ctx.rng, row_starts=0).value
         err = abs(low - value) / value
-        row = {"case": name, "q": q, "closed_form": value, "power": low, "rel_err": err}
+        err_random = abs(from_random - value) / value
+        row = {"case": name, "q": q, "closed_form": value, "power": low,
+               "power_random_starts": from_random, "rel_err": max(err, err_random)}
         if name.startswith("cube_"):
-            sos = solve_sos(X, 4).value ** 0.25
-            row["sos"] = sos
-            err = max(err, abs(sos - value) / value)
-            row["rel_err"] = err
+            # on the 4th power, where SoS_4 and the closed form live: a tolerance on the
+            # 4th root let SoS_4 sit up to 4 tol off
+            sos = solve_sos(X, 4).value
+            row["sos4"] = sos
+            row["sos4_rel_err"] = abs(sos - value**4) / value**4
+            worst_sos = max(worst_sos, row["sos4_rel_err"])
         worst = max(worst, err)
+        worst_random = max(worst_random, err_random)
         rows.append(row)
     return ctx.evidence(
-        holds=worst <= tol,
-        measured={"max_rel_err": worst, "cases": len(rows)},
-        expected=f"every computed value within relative {tol:g} of its closed form",
+        holds=max(worst, worst_random, worst_sos) <= tol,
+        measured={"max_rel_err": max(worst, worst_random, worst_sos), "max_power_rel_err": worst,
+                  "max_random_start_rel_err": worst_random, "max_sos4_rel_err": worst_sos,
+                  "cases": len(rows)},
+        expected=(f"every computed value within relative {tol:g} of its closed form: the "
+                  "power method with its default starts and from random starts alone (no "
+                  "rows of X), and for the Boolean cube SoS_4 against 2^m (3 - 2/m)"),
         table=rows,
         key="max_rel_err",
     )
