@@ -1,7 +1,10 @@
 """Claims of Lin, Sekar, Fanti, *Why spectral normalization stabilizes GANs* (NeurIPS 2021).
 
 - ``lin-sn-gan.homogeneity``: bias-free linear layers and (leaky) ReLU are positively
-  homogeneous, proved with sympy by an exhaustive case split on the sign of the input.
+  homogeneous, proved with sympy by an exhaustive case split on the sign of the input;
+  the library's bias-free discriminator (``MLPDiscriminator``) is held to it: its
+  activations equal the definitions the proof uses, and scaling one layer's weight by c
+  scales every later pre-activation, activation and the output by c.
 - ``lin-sn-gan.gradient-bound``: for bias-free (leaky) ReLU MLPs,
   ||dD/dw_t||_F <= ||x|| prod_{i != t} ||w_i||_2, with backprop checked by finite
   differences, the library's bound recomputed from ``np.linalg.norm(w, 2)`` and the
@@ -9,6 +12,8 @@
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 import sympy as sp
@@ -26,12 +31,20 @@ PAPER = Paper(
 )
 
 
+def _relu(z):
+    """ReLU as the proof writes it (a sympy expression in ``z``)."""
+    return sp.Max(0, z)
+
+
+def _leaky(z, slope):
+    """Leaky ReLU with negative slope ``slope`` as the proof writes it."""
+    return sp.Piecewise((z, z >= 0), (slope * z, True))
+
+
 def _homogeneity_residuals(c: sp.Symbol, n: int = 3) -> dict[str, list[sp.Expr]]:
     """Residuals act(c z) - c act(z) over a case split that covers every real z."""
     t = sp.Symbol("t", positive=True)
     slope = sp.Symbol("alpha", positive=True)
-    relu = lambda z: sp.Max(0, z)  # noqa: E731
-    leaky = lambda z: sp.Piecewise((z, z >= 0), (slope * z, True))  # noqa: E731
     cases = (t, -t, sp.Integer(0))  # z > 0, z < 0, z = 0
     w = sp.symbols(f"w1:{n + 1}", real=True)
     x = sp.symbols(f"x1:{n + 1}", real=True)
@@ -40,11 +53,100 @@ def _homogeneity_residuals(c: sp.Symbol, n: int = 3) -> dict[str, list[sp.Expr]]
         "linear layer l_{cw}(x) - c l_w(x)": [
             sp.expand(linear([c * wi for wi in w]) - c * linear(w))
         ],
-        "relu(c z) - c relu(z)": [sp.simplify(relu(c * z) - c * relu(z)) for z in cases],
+        "relu(c z) - c relu(z)": [sp.simplify(_relu(c * z) - c * _relu(z)) for z in cases],
         "leaky_relu(c z) - c leaky_relu(z)": [
-            sp.simplify(leaky(c * z) - c * leaky(z)) for z in cases
+            sp.simplify(_leaky(c * z, slope) - c * _leaky(z, slope)) for z in cases
         ],
     }
+
+
+@functools.cache
+def _numeric_definitions():
+    """The proof's ReLU and leaky ReLU as numpy functions (``relu(z)``, ``leaky(z, slope)``)."""
+    z, slope = sp.symbols("z alpha", real=True)
+    return (sp.lambdify((z,), _relu(z), "numpy"),
+            sp.lambdify((z, slope), _leaky(z, slope), "numpy"))
+
+
+# The library's network against the definitions above, at these scale factors (the check's
+# c > 0; the control negates them). Powers of two scale exactly in floating point, 0.3
+# and 7 do not: the relative tolerance is a few hundred ulps of rounding through a
+# three-layer net (measured within 3e-15, seeds 0-5).
+LIBRARY_SCALES = (2.0**-20, 0.3, 7.0, 2.0**20)
+LIBRARY_TOL = 1e-13
+
+
+def _relative(got: np.ndarray, ref: np.ndarray) -> float:
+    """``max |got - ref| / max |ref|`` (the absolute error where ``ref`` is 0; infinite
+    where that is not a finite number, which ``max`` would otherwise skip)."""
+    scale = float(np.abs(ref).max())
+    err = float(np.abs(got - ref).max())
+    out = err / scale if scale > 0 else err
+    return out if np.isfinite(out) else float("inf")
+
+
+def _library_residuals(rng: np.random.Generator, n: int, sign: float) -> tuple[float, float, list]:
+    """The library's bias-free discriminator against the proof's identities.
+
+    For ReLU and leaky ReLU nets ``MLPDiscriminator.random([n, 2n, 2n, 1])`` (no biases,
+    as ``lin-sn-gan.gradient-bound`` builds them) and inputs of both signs and ``x = 0``
+    (every pre-activation 0: the case ``z = 0``):
+
+    - the value error: each hidden node's activations against the proof's definition
+      (:func:`_relu`, :func:`_leaky` with the net's slope) of its pre-activations, so a
+      wrong slope or a wrong branch shows even where it keeps homogeneity;
+    - the homogeneity error: the net with layer ``t``'s weight multiplied by ``c`` against
+      ``c`` times the original at every later node (pre-activations, activations and
+      ``D``), for every layer and every ``c`` in ``sign * LIBRARY_SCALES``: the two
+      identities composed, as the library computes them.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Draws the nets and the inputs.
+    n : int
+        Input dimension (hidden widths ``2n``).
+    sign : float
+        ``1.0`` for the check's ``c > 0``, ``-1.0`` for the control's ``c < 0``.
+
+    Returns
+    -------
+    value_error, homogeneity_error : float
+        The worst of each over both nets, relative (:func:`_relative`).
+    rows : list of dict
+        For the evidence table.
+    """
+    relu, leaky = _numeric_definitions()
+    X = np.vstack([rng.standard_normal((7, n)) * 10.0 ** rng.uniform(-3, 3, size=(7, 1)),
+                   np.zeros((1, n))])
+    value_err = homog_err = 0.0
+    rows = []
+    for act in ("relu", "leaky_relu"):
+        net = MLPDiscriminator.random([n, 2 * n, 2 * n, 1], seed=rng, activation=act)
+        post = net.network.activations_of(X)
+        pre = net.network.activations_of(X, preactivation=True)
+        # MLPDiscriminator's nodes in layer order: layer t (from 0) feeds node t + 1
+        nodes = ["x", *[f"h{t}" for t in range(1, len(net.weights))], "y"]
+        hidden = nodes[1:-1]
+        ref = {v: relu(pre[v]) if act == "relu" else leaky(pre[v], net.slope) for v in hidden}
+        v_err = max(_relative(post[v], ref[v]) for v in hidden)
+        h_err = 0.0
+        for t in range(len(net.weights)):
+            for c in sign * np.array(LIBRARY_SCALES):
+                ws = tuple(c * w if i == t else w for i, w in enumerate(net.weights))
+                scaled = MLPDiscriminator(ws, None, act, net.slope).network
+                got = scaled.activations_of(X)
+                got_pre = scaled.activations_of(X, preactivation=True)
+                for v in nodes[t + 1:]:
+                    h_err = max(h_err, _relative(got[v], c * post[v]),
+                                _relative(got_pre[v], c * pre[v]))
+        value_err, homog_err = max(value_err, v_err), max(homog_err, h_err)
+        rows.append({"identity": f"library {act} net: activations vs definition",
+                     "cases": len(X) * len(hidden), "nonzero residuals": f"{v_err:.1e}"})
+        rows.append({"identity": f"library {act} net: layer weight x c vs c x output",
+                     "cases": len(net.weights) * len(LIBRARY_SCALES),
+                     "nonzero residuals": f"{h_err:.1e}"})
+    return value_err, homog_err, rows
 
 
 @claim(
@@ -53,6 +155,8 @@ def _homogeneity_residuals(c: sp.Symbol, n: int = 3) -> dict[str, list[sp.Expr]]
     kind="symbolic",
     statement=r"Bias-free linear layers and ReLU / leaky ReLU are positively homogeneous: "
               r"$\ell_{cw}(x) = c\,\ell_w(x)$ and $a(cx) = c\,a(x)$ for every $c > 0$.",
+    labels={"library_value_error": "library activations vs definition",
+            "library_homogeneity_error": "library net, layer scaled by c"},
     profiles={"quick": {"n": 3}, "paper": {"n": 8}},
 )
 def homogeneity(ctx, n: int, c_sign: str = "positive"):
@@ -64,16 +168,26 @@ def homogeneity(ctx, n: int, c_sign: str = "positive"):
         for name, rs in residuals.items()
     ]
     n_bad = sum(len(v) for v in nonzero.values())
+    # the proof is about the definitions above; the library's network is held to them, so
+    # that a discriminator computing something else (another slope, a floor, a layer that
+    # normalises its weight) does not pass on the strength of the proof alone
+    value_err, homog_err, lib_rows = _library_residuals(
+        ctx.rng, n, 1.0 if c_sign == "positive" else -1.0)
     return ctx.evidence(
-        holds=n_bad == 0,
+        holds=n_bad == 0 and value_err <= LIBRARY_TOL and homog_err <= LIBRARY_TOL,
         measured={
             "nonzero_residuals": n_bad,
             "identities": len(residuals),
             "c": f"c {c_sign}",
             "residuals": {k: v for k, v in nonzero.items() if v},
+            "library_value_error": value_err,
+            "library_homogeneity_error": homog_err,
         },
-        expected="every residual simplifies to 0 in every sign case ($z > 0$, $z < 0$, $z = 0$)",
-        table=rows,
+        expected="every residual simplifies to 0 in every sign case ($z > 0$, $z < 0$, "
+        "$z = 0$); the library's bias-free ReLU and leaky-ReLU discriminators compute these "
+        f"activations, and scaling a layer's weight by $c$ scales everything after it by $c$ "
+        f"(both to relative {LIBRARY_TOL:g})",
+        table=rows + lib_rows,
         key="nonzero_residuals",
     )
 
