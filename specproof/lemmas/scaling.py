@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy.special import ndtri, stdtrit
 
 from specproof.fitting import SlopeFit, fit_loglog_bootstrap, slope_text
 from specproof.lemmas.errors import ArgumentTypeError, StatementError
@@ -174,7 +174,8 @@ def _slope_difference(lw: np.ndarray, local: Sequence[float], var_of_mean: np.nd
     # keep it at the design level without assuming equal noise at every width
     welch_den = float(np.sum(terms**2)) / (seeds - 1)
     dof = float(np.sum(terms)) ** 2 / welch_den if welch_den > 0.0 else math.inf
-    z = float(stats.t.isf(level / 2, dof) if math.isfinite(dof) else stats.norm.isf(level / 2))
+    # t (normal) upper quantiles through scipy.special: scipy.stats' import cost ~0.5 s
+    z = float(-stdtrit(dof, level / 2) if math.isfinite(dof) else -ndtri(level / 2)) + 0.0
     return diff, se, z
 
 

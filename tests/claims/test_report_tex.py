@@ -82,8 +82,10 @@ SYNTHETIC_ID = ("synthetic-paper-with-a-rather-long-key.an-extremely-long-claim-
                 "-with-many-hyphens.and.dots")
 # one claim of every kind: symbolic, exact, statistical (with control figures), and the
 # synthetic one is numerical
+# (zhu-dag.hessian-scaling, 8 s, showed nothing pion.e2-drift-order does not: a statistical
+# claim with a fitted slope and a control figure)
 REAL = ["lin-sn-gan.homogeneity", "hopkins-tiegel.exact-certificate-roundtrip",
-        "zhu-dag.hessian-scaling", "pion.e2-drift-order"]
+        "pion.e2-drift-order"]
 PACKAGES = ("graphicx", "booktabs", "array", "amsmath", "amssymb")
 
 
@@ -138,7 +140,7 @@ def test_run_has_dicts_control_figures_and_math(folder):
     out, code = folder
     assert code == 1  # the VACUOUS one
     doc = json.loads((out / "evidence.json").read_text())
-    assert sorted(c["verdict"] for c in doc["claims"]) == ["PASS"] * 5 + ["VACUOUS"]
+    assert sorted(c["verdict"] for c in doc["claims"]) == ["PASS"] * 4 + ["VACUOUS"]
     assert {c["kind"] for c in doc["claims"]} == {"symbolic", "exact", "numerical", "statistical"}
     assert any(isinstance(v, dict) for c in doc["claims"] for v in c["check"]["measured"].values())
     assert any("control" in c["figures"] for c in doc["claims"])
@@ -177,7 +179,7 @@ def test_report_tex_has_no_overfull_box_in_either_template(folder, options):
     assert rc == 0, log[-3000:]
     assert overfull_boxes(log) == []
     assert "Missing character" not in log and "Float too large" not in log
-    assert "rep/figures/zhu-dag.hessian-scaling.control.pdf" in log
+    assert "rep/figures/pion.e2-drift-order.control.pdf" in log
     # the measured-table math came out as math fonts, not as escaped dollars
     assert re.search(r"cmmi", log) or "cmmi" in (tmp / f"{name}.pdf").read_bytes().decode(
         "latin-1")
@@ -249,7 +251,7 @@ def test_html_figures_at_natural_size(folder):
     html = (out / "report.html").read_text()
     imgs = re.findall(r'<img alt="(\w+) figure of ([\w.-]+)" width="(\d+)" height="(\d+)" '
                       r'style="width:(\d+)px"', html)
-    assert len(imgs) == 4, imgs  # check and control of two statistical claims
+    assert len(imgs) == 2, imgs  # check and control of the statistical claim
     for role, cid, width, height, css in imgs:
         stem = cid + (".control" if role == "control" else "")
         w, h = png_css_size((out / "figures" / f"{stem}.png").read_bytes())

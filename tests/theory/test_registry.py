@@ -56,6 +56,29 @@ def test_every_builtin_claim_passes_quick_with_its_control_failing(c):
     _assert_figure_quality(c.id, "check", result.check_figure)
     _assert_figure_quality(c.id, "control", result.control_figure)
     _assert_control_figure_is_new(c.id, result.check_figure, result.control_figure)
+    # what a claim's evidence must also show, read off this run (a second quick run of a
+    # claim that takes 20 s would cost the suite as much again)
+    if c.id in _EVIDENCE_CHECKS:
+        _EVIDENCE_CHECKS[c.id](result)
+
+
+def _ntk_limit_evidence(result):
+    from specproof.theory.zhu_dag.common import SQRT_BAND
+    from specproof.theory.zhu_dag.reference import NTK_TOL
+
+    slopes = result.check.measured["slopes"]
+    assert set(slopes) == {"mlp erf", "resnet erf", "densenet erf", "random erf"}
+    for s in slopes.values():
+        assert SQRT_BAND[0] <= s["slope"] <= SQRT_BAND[1] and s["low"] < s["slope"] < s["high"]
+    # the control's reference (NNGP) leaves an error that does not decay
+    assert all(s["slope"] > -0.2 for s in result.control.measured["slopes"].values())
+    # the central-difference pins far inside the tolerance, so that a mutant's failure there
+    # (test_claims_mutation_dag_groups) is the mutation's
+    m = result.check.measured
+    assert m["fd_ntk_error"] <= NTK_TOL / 100 and m["fd_value_error"] <= NTK_TOL / 100
+
+
+_EVIDENCE_CHECKS = {"zhu-dag.ntk-limit": _ntk_limit_evidence}
 
 
 def _png(fig) -> bytes:

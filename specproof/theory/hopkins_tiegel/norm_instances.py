@@ -8,7 +8,6 @@ import math
 
 import numpy as np
 from scipy.linalg import hadamard
-from scipy.stats import ortho_group
 
 
 def boolean_cube(m: int) -> np.ndarray:
@@ -19,6 +18,8 @@ def boolean_cube(m: int) -> np.ndarray:
 # --------------------------------------------------------------------------- closed forms
 def _closed_form_cases(rng: np.random.Generator, d_max: int, cube_ms, variant: str):
     """(name, X, q, value of ||X||_{2->q} claimed, use_sos) for the closed forms."""
+    from scipy.stats import ortho_group  # here: scipy.stats costs every command ~0.5 s
+
     cases = []
     for d in range(2, d_max + 1):
         Q = ortho_group.rvs(d, random_state=int(rng.integers(2**31)))
