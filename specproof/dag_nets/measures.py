@@ -275,7 +275,11 @@ def linearization(config: Mapping[str, Any], seed: int) -> dict[str, Any]:
     grad = net.grad(x)
     op = net.hessian_operator(x[0])
     start = np.random.default_rng(int(seed)).standard_normal(net.n_params)
-    vals, vecs = eigsh(op, k=1, which="LM", v0=start, tol=float(config.get("tol", 1e-8)))
+    # 12 Lanczos vectors, not scipy's 20: with Hessian-vector products this cheap ARPACK's
+    # reorthogonalisation against all of them was most of the time (width 512, 267,776
+    # weights: 1.37 s against 0.80 s, the same eigenvalue to 4e-16)
+    vals, vecs = eigsh(op, k=1, which="LM", v0=start, tol=float(config.get("tol", 1e-8)),
+                       ncv=min(net.n_params, 12))
     dirs = [vecs[:, 0] / np.linalg.norm(vecs[:, 0])]
     gn = float(np.linalg.norm(grad))
     if gn > 0:
