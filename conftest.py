@@ -130,10 +130,13 @@ def pytest_configure(config: pytest.Config) -> None:
 # the files that take minutes (each claim's quick profile, whole verify runs): started
 # first, so that two workers end together instead of one running the last of them alone
 # (they sort last by name, and the run took 10:15 with one worker idle at the end)
-_LONGEST_FIRST = ("tests/theory/test_registry.py", "tests/cli/test_verify.py",
-                  "tests/theory/test_pion.py", "tests/theory/test_probe_s16_statements.py",
-                  "tests/theory/test_zhu_dag.py", "tests/theory/test_claims_mutation_dag_groups.py",
-                  "tests/claims/test_report_tex.py", "tests/plugin/test_plugin_probe_s7.py")
+_LONGEST_FIRST = ("tests/theory/test_registry.py", "tests/lemmas/test_probe_s17_search.py",
+                  "tests/cli/test_verify_probe_s11.py", "tests/cli/test_verify.py",
+                  "tests/theory/test_claims_mutation_s19.py",
+                  "tests/theory/test_claims_mutation_sn_convnorm.py",
+                  "tests/lemmas/test_adversarial_review.py", "tests/cli/test_verify_resume.py",
+                  "tests/theory/test_claims_mutation_dag_groups.py",
+                  "tests/lemmas/test_probe_s10_search.py")
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the group marks
