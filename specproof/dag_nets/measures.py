@@ -56,13 +56,14 @@ from specproof.dag_nets.sweep_kernels import (
     limit_kernel,
     require_one_output,
     sweep_inputs,
+    sweep_targets,
 )
 from specproof.dag_nets.sweep_result import SweepPoint, WidthSweep
 from specproof.dag_nets.training import train
 
 __all__ = ["ARCHITECTURES", "DEFAULTS", "MEASURES", "MEASURE_DEFAULTS", "build_graph",
            "kernel_spread", "limit_kernel", "measurement_config", "random_layered_dag",
-           "sweep_inputs"]
+           "sweep_inputs", "sweep_targets"]
 
 #: Defaults shared by every measurement (a config overrides any of them).
 DEFAULTS: dict[str, Any] = {
@@ -123,11 +124,7 @@ def _setup(config: Mapping[str, Any], seed: int):
                   parameterization=config.get("parameterization", "ntk"), seed=int(seed),
                   bias=float(config.get("bias", 0.0)))
     require_one_output(net.outputs, net.sizes, config["arch"])
-    X = sweep_inputs(config, net.n_inputs)
-    # the targets of ntk-change continue the same stream, after the inputs
-    rng = np.random.default_rng([int(config.get("data_seed", 0)), net.n_inputs])
-    rng.standard_normal(X.shape)
-    return g, net, X, rng
+    return g, net, sweep_inputs(config, net.n_inputs)
 
 
 def _extras(g: nx.DiGraph, net) -> dict[str, Any]:
@@ -147,7 +144,7 @@ def hessian(config: Mapping[str, Any], seed: int) -> dict[str, Any]:
     >>> r["value"] > 0 and r["residual"] < 1e-6
     True
     """
-    g, net, X, _ = _setup(config, seed)
+    g, net, X = _setup(config, seed)
     h = net.hessian_norm(X[0], tol=float(config.get("tol", 1e-8)), seed=int(seed))
     if not h.ok:
         raise ComputationError(f"Hessian norm did not converge: {h.reason}")
@@ -164,8 +161,8 @@ def ntk_change(config: Mapping[str, Any], seed: int) -> dict[str, Any]:
     >>> 0 < r["value"] < 1 and r["final_loss"] < r["initial_loss"]
     True
     """
-    g, net, X, rng = _setup(config, seed)
-    Y = rng.standard_normal(X.shape[0])
+    g, net, X = _setup(config, seed)
+    Y = sweep_targets(config, net.n_inputs)
     K0 = net.ntk(X)
     lam = float(np.linalg.eigvalsh(K0)[-1])
     run = train(net, X, Y, steps=int(config.get("steps", 200)),
@@ -189,7 +186,7 @@ def kernel_error(config: Mapping[str, Any], seed: int) -> dict[str, Any]:
     >>> 0 < r["value"] < 0.5
     True
     """
-    g, net, X, _ = _setup(config, seed)
+    g, net, X = _setup(config, seed)
     K = net.ntk(X)
     T = limit_kernel(g, X, config)
     return {"value": float(np.linalg.norm(K - T) / np.linalg.norm(T)), **_extras(g, net)}
@@ -207,7 +204,7 @@ def ntk(config: Mapping[str, Any], seed: int) -> dict[str, Any]:
     >>> r["arrays"]["K"].shape, 0 < r["value"] < 0.5
     ((6, 6), True)
     """
-    g, net, X, _ = _setup(config, seed)
+    g, net, X = _setup(config, seed)
     K = net.ntk(X)
     T = limit_kernel(g, X, config)
     return {"value": float(np.linalg.norm(K - T) / np.linalg.norm(T)),
@@ -267,7 +264,7 @@ def linearization(config: Mapping[str, Any], seed: int) -> dict[str, Any]:
     >>> r["value"] > 0
     True
     """
-    g, net, X, _ = _setup(config, seed)
+    g, net, X = _setup(config, seed)
     R = float(config.get("radius", 1.0))
     x = X[:1]
     w0 = np.array(net.params)

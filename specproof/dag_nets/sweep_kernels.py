@@ -36,6 +36,16 @@ def sweep_inputs(config: Mapping[str, Any], n_in: int) -> np.ndarray:
     return rng.standard_normal((int(config.get("n_inputs", 6)), int(n_in)))
 
 
+def sweep_targets(config: Mapping[str, Any], n_in: int) -> np.ndarray:
+    """The targets ``y ~ N(0, 1)`` that ``ntk-change`` trains on, one per input row: the
+    stream of :func:`sweep_inputs` continued after the inputs (so they, too, depend on
+    ``data_seed`` and the feature count only)."""
+    rng = np.random.default_rng([int(config.get("data_seed", 0)), int(n_in)])
+    n_rows = int(config.get("n_inputs", 6))
+    rng.standard_normal((n_rows, int(n_in)))
+    return rng.standard_normal(n_rows)
+
+
 def limit_kernel(graph: nx.DiGraph, X: np.ndarray, config: Mapping[str, Any]) -> np.ndarray:
     """The analytic infinite-width kernel of ``graph`` on ``X`` that the kernel measures
     compare with: the NTK, or the NNGP when ``config["kernel"] == "nngp"`` (a wrong limit,

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from specproof.dag_nets import MEASURES, build_graph, compile, measurement_config
-from specproof.dag_nets.measures import limit_kernel, sweep_inputs
+from specproof.dag_nets.measures import limit_kernel, sweep_inputs, sweep_targets
 
 #: Central-difference step: ~ (3 eps)^(1/3), a power of two (see the module docstring).
 STEP = 2.0**-17
@@ -230,3 +230,59 @@ def ntk_reference(arch: str, seed: int, **options: Any) -> dict[str, Any]:
             "n_params": int(net.n_params), "ntk_error": rel(net.ntk(X), K_ref),
             "value_measured": float(out["value"]), "value_fd": value_ref,
             "value_error": abs(float(out["value"]) - value_ref) / value_ref}
+
+
+def ntk_change_reference(arch: str, seed: int, steps: int,
+                          output_activation: str | None) -> dict:
+    """Pin one ``ntk-change`` point at :data:`FD_WIDTH` to an independent training run.
+
+    The reference shares only the network's forward pass and its loss gradient with the
+    library: its kernels are ``J J^T`` (``J`` the central-difference Jacobian of the
+    outputs), its step ``1 / lambda_max`` of that ``K_0``, its loop plain gradient descent
+    written here, and the gradient is itself pinned to ``J^T (f - y)`` at ``w_0``.
+
+    Parameters
+    ----------
+    arch : str
+        An architecture of :func:`specproof.dag_nets.build_graph`.
+    seed : int
+        Weight seed of the pinned network.
+    steps : int
+        Gradient steps (the claim's).
+    output_activation : str or None
+        As the measurement's option.
+
+    Returns
+    -------
+    dict
+        ``grad_error`` (loss gradient against ``J^T (f - y)`` at ``w_0``), ``ntk_error``
+        (``net.ntk`` at ``w_0`` against ``J J^T``), ``lr_error`` (the measurement's step
+        against ``1 / lambda_max(J J^T)``) and ``value_error`` (its ``||K_T - K_0||_F /
+        ||K_0||_F`` against the reference run's), all relative; both values,
+        ``architecture`` and ``n_params``.
+    """
+    cfg, _, net, X = small_network("ntk-change", arch, seed, steps=steps,
+                                   output_activation=output_activation)
+    out = MEASURES["ntk-change"](cfg, int(seed))
+    Y = sweep_targets(cfg, net.n_inputs)  # the data, shared: the training is what is pinned
+
+    def jacobian(w):
+        return central_jacobian(lambda v: net.forward(X, params=v)[:, 0], w)
+
+    w0 = np.array(net.params, dtype=np.float64)
+    J0 = jacobian(w0)
+    K0 = J0 @ J0.T
+    lr = 1.0 / float(np.linalg.eigvalsh(K0)[-1])
+    # the loss 1/2 sum (f - y)^2 has gradient J^T (f - y): a gradient of the mean loss, or
+    # one a few per cent short, would slow the reference run exactly as the library's
+    grad_error = rel(net.loss_and_grad(X, Y, params=w0)[1],
+                     J0.T @ (net.forward(X, params=w0)[:, 0] - Y))
+    w = w0.copy()
+    for _ in range(int(steps)):
+        w = w - lr * net.loss_and_grad(X, Y, params=w)[1]
+    JT = jacobian(w)
+    value = rel(JT @ JT.T, K0)  # ||K_T - K_0||_F / ||K_0||_F
+    return {"architecture": arch, "n_params": int(net.n_params), "grad_error": grad_error,
+            "ntk_error": rel(net.ntk(X), K0), "lr_error": abs(out["lr"] - lr) / lr,
+            "value_measured": float(out["value"]), "value_fd": value,
+            "value_error": abs(float(out["value"]) - value) / value}

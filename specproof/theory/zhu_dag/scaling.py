@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-import numpy as np
-
 from specproof.claims import claim
-from specproof.dag_nets import MEASURES
 from specproof.theory.zhu_dag import PAPER
 from specproof.theory.zhu_dag.common import (
     ARCH_LABELS,
@@ -24,11 +21,9 @@ from specproof.theory.zhu_dag.reference import (
     GRAD_TOL,
     HESSIAN_TOL,
     NTK_TOL,
-    central_jacobian,
     hessian_reference,
+    ntk_change_reference,
     ntk_reference,
-    rel,
-    small_network,
 )
 
 _BAND = f"[{SQRT_BAND[0]}, {SQRT_BAND[1]}]"
@@ -155,65 +150,6 @@ def hessian_standard_parameterization(ctx, **params):
     return hessian_scaling.check(ctx, **params, parameterization="standard")
 
 
-def _ntk_change_reference(arch: str, seed: int, steps: int,
-                          output_activation: str | None) -> dict:
-    """Pin one ``ntk-change`` point at :data:`FD_WIDTH` to an independent training run.
-
-    The reference shares only the network's forward pass and its loss gradient with the
-    library: its kernels are ``J J^T`` (``J`` the central-difference Jacobian of the
-    outputs), its step ``1 / lambda_max`` of that ``K_0``, its loop plain gradient descent
-    written here, and the gradient is itself pinned to ``J^T (f - y)`` at ``w_0``.
-
-    Parameters
-    ----------
-    arch : str
-        An architecture of :func:`specproof.dag_nets.build_graph`.
-    seed : int
-        Weight seed of the pinned network.
-    steps : int
-        Gradient steps (the claim's).
-    output_activation : str or None
-        As the measurement's option.
-
-    Returns
-    -------
-    dict
-        ``grad_error`` (loss gradient against ``J^T (f - y)`` at ``w_0``), ``ntk_error``
-        (``net.ntk`` at ``w_0`` against ``J J^T``), ``lr_error`` (the measurement's step
-        against ``1 / lambda_max(J J^T)``) and ``value_error`` (its ``||K_T - K_0||_F /
-        ||K_0||_F`` against the reference run's), all relative; both values,
-        ``architecture`` and ``n_params``.
-    """
-    cfg, _, net, X = small_network("ntk-change", arch, seed, steps=steps,
-                                   output_activation=output_activation)
-    out = MEASURES["ntk-change"](cfg, int(seed))
-    # the measurement's targets, y ~ N(0, 1): its data seed's stream after the inputs
-    rng = np.random.default_rng([int(cfg["data_seed"]), net.n_inputs])
-    rng.standard_normal(X.shape)
-    Y = rng.standard_normal(X.shape[0])
-
-    def jacobian(w):
-        return central_jacobian(lambda v: net.forward(X, params=v)[:, 0], w)
-
-    w0 = np.array(net.params, dtype=np.float64)
-    J0 = jacobian(w0)
-    K0 = J0 @ J0.T
-    lr = 1.0 / float(np.linalg.eigvalsh(K0)[-1])
-    # the loss 1/2 sum (f - y)^2 has gradient J^T (f - y): a gradient of the mean loss, or
-    # one a few per cent short, would slow the reference run exactly as the library's
-    grad_error = rel(net.loss_and_grad(X, Y, params=w0)[1],
-                     J0.T @ (net.forward(X, params=w0)[:, 0] - Y))
-    w = w0.copy()
-    for _ in range(int(steps)):
-        w = w - lr * net.loss_and_grad(X, Y, params=w)[1]
-    JT = jacobian(w)
-    value = rel(JT @ JT.T, K0)  # ||K_T - K_0||_F / ||K_0||_F
-    return {"architecture": arch, "n_params": int(net.n_params), "grad_error": grad_error,
-            "ntk_error": rel(net.ntk(X), K0), "lr_error": abs(out["lr"] - lr) / lr,
-            "value_measured": float(out["value"]), "value_fd": value,
-            "value_error": abs(float(out["value"]) - value) / value}
-
-
 _NTK_CHANGE_ERRORS = {"fd_grad_error": "grad_error", "fd_ntk_error": "ntk_error",
                       "fd_lr_error": "lr_error", "fd_value_error": "value_error"}
 
@@ -260,7 +196,7 @@ def ntk_change(ctx, archs: Sequence[str], widths, seeds: int, steps: int,
     # So one small network per architecture is pinned to an independent run (seed drawn
     # after the sweeps', which stay unchanged)
     ref_seed = run_seeds(ctx, 1)[0]
-    pins = _pins([_ntk_change_reference(arch, ref_seed, steps, output_activation)
+    pins = _pins([ntk_change_reference(arch, ref_seed, steps, output_activation)
                   for arch in archs], _NTK_CHANGE_ERRORS)
     pinned = (pins["fd_grad_error"] <= GRAD_TOL and pins["fd_ntk_error"] <= NTK_TOL
               and pins["fd_lr_error"] <= NTK_TOL and pins["fd_value_error"] <= NTK_TOL)
