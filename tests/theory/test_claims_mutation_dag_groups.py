@@ -34,12 +34,6 @@ from specproof.theory.zhu_dag.reference import (
 HESSIAN_CLAIMS = ["zhu-dag.hessian-scaling", "zhu-dag.linearization"]
 
 
-@pytest.fixture(autouse=True)
-def _no_point_cache(monkeypatch):
-    # a sweep cache would serve unmutated points to a mutated run (and store mutated ones)
-    monkeypatch.delenv("SPECPROOF_SWEEP_CACHE", raising=False)
-
-
 # the mutants are caught by the central-difference pins, which do not depend on the
 # sweep's size: the small sweeps of the earlier quick profiles keep these runs short (the
 # quick profiles grew so that a true statement passes at every run seed)

@@ -31,12 +31,6 @@ dag_hessian = importlib.import_module("specproof.dag_nets.hessian")
 dag_measures = importlib.import_module("specproof.dag_nets.measures")
 
 
-@pytest.fixture(autouse=True)
-def _no_point_cache(monkeypatch):
-    # a sweep cache would serve unmutated points to a mutated run (and store mutated ones)
-    monkeypatch.delenv("SPECPROOF_SWEEP_CACHE", raising=False)
-
-
 def _run(claim_id, seed=0):
     return run_claim(claim_id, profile="quick", seed=seed)
 

@@ -41,12 +41,6 @@ dag_ntk = importlib.import_module("specproof.dag_nets.ntk")
 dag_training = importlib.import_module("specproof.dag_nets.training")
 
 
-@pytest.fixture(autouse=True)
-def _no_point_cache(monkeypatch):
-    # a sweep cache would serve unmutated points to a mutated run (and store mutated ones)
-    monkeypatch.delenv("SPECPROOF_SWEEP_CACHE", raising=False)
-
-
 def _run(claim_id):
     return run_claim(claim_id, profile="quick", seed=0)
 

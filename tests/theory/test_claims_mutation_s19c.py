@@ -44,12 +44,6 @@ FOURIER = "group-appendix.fourier-spectral-norm"
 CLOSED_FORMS = "hopkins-tiegel.closed-forms"
 
 
-@pytest.fixture(autouse=True)
-def _no_point_cache(monkeypatch):
-    # a sweep cache would serve unmutated points to a mutated run (and store mutated ones)
-    monkeypatch.delenv("SPECPROOF_SWEEP_CACHE", raising=False)
-
-
 def _check(claim_id):
     """The quick check alone, seed 0, as run_claim runs it (0.05-0.2 s against 0.2-0.7 s
     for run_claim, which also runs the control and draws the figure). A check that does
