@@ -21,6 +21,7 @@ from specproof.plotting.annotate import FIT_GID, REFERENCE_GID
 from specproof.plotting.checks_hidden import (
     figure_legend_overlaps,
     hidden_points,
+    legend_text_overlaps,
     mesh_low_contrast,
     oversized_figure,
 )
@@ -391,6 +392,7 @@ def figure_problems(fig, printed_width: float = WIDTHS["column"]) -> list[str]:
             name = ax.get_title() or f"axes {i}"
             if legend_overlaps(ax):
                 out.append(f"{name}: the legend covers {legend_overlaps(ax)} data points")
+            out += [f"{name}: the legend covers {m}" for m in legend_text_overlaps(ax)]
             out += [f"{name}: tick labels collide: {a} / {b}" for a, b in tick_label_collisions(ax)]
             out += [f"{name}: the same tick label twice, {m}" for m in repeated_tick_labels(ax)]
             out += [f"{name}: {m}" for m in data_out_of_view(ax)]

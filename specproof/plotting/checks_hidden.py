@@ -11,7 +11,7 @@ import numpy as np
 
 from specproof.plotting._args import over, positive_number
 from specproof.plotting.colours import _backdrop, contrast_ratio
-from specproof.plotting.legend import _renderer, data_points
+from specproof.plotting.legend import _renderer, axes_titles, data_points
 from specproof.plotting.style import (  # noqa: F401 (figure: the examples)
     MIN_FONT_PT,
     STYLE,
@@ -154,6 +154,58 @@ def figure_legend_overlaps(fig) -> list[str]:
             if inside:
                 out.append(f"a figure legend covers {inside} data points of "
                            f"{ax.get_title() or f'axes {i}'}")
+    return out
+
+
+def _axes_texts(ax) -> list[tuple[str, object]]:
+    """``ax``'s titles, axis labels and tick labels in view, with a name each."""
+    name = ax.get_title() or "its axes"
+    texts = [(f"the title {t.get_text()!r}", t) for t in axes_titles(ax)]
+    for axis, which in ((ax.xaxis, "x"), (ax.yaxis, "y")):
+        if not axis.get_visible():
+            continue
+        if axis.label.get_visible() and axis.label.get_text():
+            texts.append((f"the {which} label {axis.label.get_text()!r} of {name}", axis.label))
+        lo, hi = sorted(axis.get_view_interval())
+        for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+            if not lo <= tick.get_loc() <= hi:
+                continue
+            for label in (tick.label1, tick.label2):
+                if label.get_visible() and label.get_text():
+                    texts.append((f"the {which} tick label {label.get_text()!r} of {name}",
+                                  label))
+    return texts
+
+
+def legend_text_overlaps(ax) -> list[str]:
+    """The titles, axis labels and tick labels (of any axes of the figure) that ``ax``'s
+    legend covers: a legend above the axes sat on their title.
+
+    Examples
+    --------
+    >>> fig, ax = figure()
+    >>> _ = ax.plot([1, 2], [1, 2], label="data"); _ = ax.set_title("a title")
+    >>> _ = ax.legend(loc="lower center", bbox_to_anchor=(0.5, 0.98))
+    >>> legend_text_overlaps(ax)
+    ["the title 'a title'"]
+    >>> plt.close(fig)
+    """
+    legend = ax.get_legend()
+    if legend is None or not legend.get_visible():
+        return []
+    renderer = _renderer(ax.figure)
+    box = legend.get_window_extent(renderer)
+    out = []
+    for other in ax.figure.axes:
+        if not other.get_visible():
+            continue
+        for name, text in _axes_texts(other):
+            t = text.get_window_extent(renderer)
+            # more than a pixel of both extents: a glyph's box touching the legend's
+            # padding is not a covered text
+            if (min(box.x1, t.x1) - max(box.x0, t.x0) > 1.0
+                    and min(box.y1, t.y1) - max(box.y0, t.y0) > 1.0):
+                out.append(name)
     return out
 
 

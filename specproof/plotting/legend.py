@@ -289,7 +289,11 @@ def _legend_above(ax, width: float, left: float, handles: list, labels: list[str
     from matplotlib.transforms import ScaledTranslation
 
     fig = ax.figure
-    above = {"loc": "lower left", "bbox_to_anchor": (0.0, 1.02), "borderaxespad": 0.0,
+    # over the axes' title, not on it: the title stays where matplotlib puts it (just
+    # above the axes) and the legend goes above it, its gap in inches like the shift
+    lift = _title_top(ax)
+    anchor_y, gap = (1.02, 0.0) if lift == 0.0 else (1.0, lift + 2.0 / 72)
+    above = {"loc": "lower left", "bbox_to_anchor": (0.0, anchor_y), "borderaxespad": 0.0,
              **rest}
     room = width + left
     if len(handles) > 1:
@@ -301,7 +305,27 @@ def _legend_above(ax, width: float, left: float, handles: list, labels: list[str
     # far as it must (in inches, which hold at any later size of the axes)
     shift = min(left, max(0.0, _legend_width(ax) - width)) / fig.dpi
     ax.get_legend().set_bbox_to_anchor(
-        (0.0, 1.02), transform=ax.transAxes + ScaledTranslation(-shift, 0.0, fig.dpi_scale_trans))
+        (0.0, anchor_y),
+        transform=ax.transAxes + ScaledTranslation(-shift, gap, fig.dpi_scale_trans))
+
+
+def axes_titles(ax) -> list:
+    """The visible, non-empty titles of ``ax`` (centre, left, right) as Text artists."""
+    titles = (ax.title, getattr(ax, "_left_title", None), getattr(ax, "_right_title", None))
+    return [t for t in titles if t is not None and t.get_visible() and t.get_text()]
+
+
+def _title_top(ax) -> float:
+    """How far, in inches, ``ax``'s titles reach above the axes (0 without a title)."""
+    renderer = _canvas_renderer(ax.figure)
+    titles = axes_titles(ax)
+    if not titles:
+        return 0.0
+    if hasattr(ax, "_update_title_position"):
+        # where a draw puts them: above any x tick labels on top of the axes
+        ax._update_title_position(renderer)
+    top = max(t.get_window_extent(renderer).y1 for t in titles)
+    return max(0.0, top - ax.bbox.y1) / ax.figure.dpi
 
 
 def legend_below(ax, **kwargs) -> None:
@@ -361,6 +385,9 @@ def replace_legends(fig) -> None:
     change after the legend was made); build each :func:`legend_below` again (final
     fonts, lines drawn since).
     """
+    # imported here: the checks module reads this one's measurements
+    from specproof.plotting.checks_hidden import legend_text_overlaps
+
     for ax in fig.axes:
         legend, kwargs = getattr(ax, "_specproof_below", (None, None))
         if legend is not None and ax.get_legend() is legend:
@@ -369,5 +396,6 @@ def replace_legends(fig) -> None:
         legend, kwargs = getattr(ax, "_specproof_placed", (None, None))
         if legend is None or ax.get_legend() is not legend:  # replaced by the caller since
             continue
-        if legend_overlaps(ax) or _off_figure(ax) or _outside_its_column(ax):
+        if (legend_overlaps(ax) or _off_figure(ax) or _outside_its_column(ax)
+                or legend_text_overlaps(ax)):
             place_legend(ax, **kwargs)
