@@ -10,9 +10,10 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from specproof._core import SpecproofError
+from specproof._core import ArgumentError, ArgumentTypeError, SpecproofError
 from specproof.claims import Claim, ClaimResult, run_claim
 from specproof.claims.display import format_value
+from specproof.claims.registry import UnknownClaimError
 from specproof.claims.runner import deciding_side
 
 
@@ -96,7 +97,12 @@ def assert_claim_passes(
     'PASS'
     """
     __tracebackhide__ = True  # pytest shows the test's line, not this helper's
-    result = run_claim(claim_id, profile=profile, seed=seed, overrides=overrides)
+    try:
+        result = run_claim(claim_id, profile=profile, seed=seed, overrides=overrides)
+    except (ArgumentError, ArgumentTypeError, UnknownClaimError) as exc:
+        # a bad argument of the test (a typo'd id, seed=-5): its message at the test's
+        # line, without run_claim's frames (pytest printed its 50-line docstring)
+        raise exc.with_traceback(None) from None
     if result.verdict != "PASS":
         raise ClaimFailed(failure_report(result), result)
     return result

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +43,16 @@ def float_text(x: float, digits: int = 6) -> str:
     ('1000000.4', '0.5', '9.9999996')
     >>> float_text(-0.46327964), float_text(0.1 + 0.2), float_text(2.5000001)
     ('-0.46328', '0.30000000000000004', '2.5000001')
+    >>> float_text(1e-320), float_text(5e-324)   # subnormals as Python writes them
+    ('1e-320', '5e-324')
     """
+    if x != 0.0 and abs(x) < sys.float_info.min:
+        # a subnormal holds fewer digits: 1e-320 is stored as 9.99988671826831e-321, and
+        # 6 digits of that read 9.99989e-321 where Python (and the terminal) says 1e-320
+        mant = repr(x).split("e")[0].replace("-", "").replace(".", "").strip("0")
+        short = f"{x:.{max(1, len(mant))}g}"
+        if len(mant) <= digits and float(short) == x:
+            return short
     text = f"{x:.{digits}g}"
     for p in range(digits, 18):
         text = f"{x:.{p}g}"

@@ -88,11 +88,11 @@ def _parse_matrices(items: list[str]) -> list[Any]:
         name, sep, spec = item.partition("=")
         size, _, kind = spec.partition(":")
         n, x, m = size.lower().partition("x")
-        if not (sep and n.strip().isdigit() and (not x or m.strip().isdigit())):
+        # A=3 is refused, not read as a 3 x 1 column: NxM says which is meant
+        if not (sep and n.strip().isdigit() and x and m.strip().isdigit()):
             raise UsageError(f"--matrix {item!r}: expected NAME=NxM[:KIND], e.g. A=3x3:sym")
         try:
-            out.append(Matrix(name.strip(), int(n), int(m) if x else 1,
-                              kind=kind.strip() or "general"))
+            out.append(Matrix(name.strip(), int(n), int(m), kind=kind.strip() or "general"))
         except StatementError as exc:
             # "Matrix A: kind must be one of general, symmetric, ..." named neither the
             # option nor the short kinds its help lists
@@ -236,14 +236,13 @@ def _verdict_lines(verdict: Any, cert_path: str | None, show_point: Any,
         lines = [f"UNDECIDED: {verdict.text}"] + [f"  tried: {t}" for t in verdict.tried]
         t = verdict.tightest
         if t is not None:
-            from specproof.lemmas.verdicts import FLOAT_NOTE
-
-            # a float64 number, never checked: the float logm of a nearly singular P gave
-            # lhs - rhs = 1.2 on the identity log det P = tr logm P, read as a violation
+            # says whether it is a float64 number, never checked (the float logm of a
+            # nearly singular P gave lhs - rhs = 1.2 on the identity log det P = tr logm
+            # P, read as a violation), or the exact or certified value at the point
             ratio = "" if t.ratio is None else f", lhs/rhs = {t.ratio:.10g}"
             at = f" at {show_point(t.point)}" if t.point else ""
-            lines.append(f"  tightest case: lhs - rhs = {t.lhs - t.rhs:.6g}{ratio} "
-                         f"({FLOAT_NOTE}){at}")
+            lines.append(f"  tightest case: lhs - rhs = {t.lhs_minus_rhs:.6g}{ratio} "
+                         f"({t.how}){at}")
     return lines
 
 

@@ -201,6 +201,10 @@ class MagnitudeSweep:
             v = s.objective(z)
             if v < -1e-12:  # below the smallest tolerance a confirmation starts from
                 s.remember(Candidate(z, s.layout.to_point(z), v, SWEPT))
+            elif math.isfinite(v):
+                # a candidate for the tightest case: (x - 10**8)**2 >= 0 is 0 at the swept
+                # 10**8, and its tightest case was x = -1.32, lhs - rhs = 1e16
+                s.remember_tight(Candidate(z, s.layout.to_point(z), v, SWEPT))
             elif not math.isfinite(v) and abs(m) > 1:
                 self.overflowed.setdefault(d, []).append(m)
         return True

@@ -214,9 +214,14 @@ def _opnorm(X: Matrix) -> sympy.Expr:
     return MatrixFunctional("opnorm", X.entries, label=X.label)
 
 
+# how a matrix is declared, for messages about a name read as a scalar
+DECLARE_MATRIX = ("declare a matrix with --matrix NAME=NxM on the command line, or "
+                  "variables={'NAME': (n, m)} in Python")
+
+
 def norm(X: Any, ord: Any = None) -> sympy.Expr:  # noqa: A002 - numpy's name
     """numpy's ``norm``: for a matrix ``ord`` in None/"fro", 2, "nuc", 1, inf; for a vector
-    None/2, 1, inf; for a scalar its absolute value.
+    None/2, 1, inf; for a scalar (no ``ord``, as in numpy) its absolute value.
 
     Examples
     --------
@@ -228,10 +233,14 @@ def norm(X: Any, ord: Any = None) -> sympy.Expr:  # noqa: A002 - numpy's name
     key = ord if isinstance(ord, str) else (None if ord is None else
                                             number_parameter(ord, "norm's ord"))
     if not isinstance(X, (Matrix, sympy.MatrixBase, Sequence)) or isinstance(X, str):
-        if key not in (None, "fro", "nuc", 1, 2, sympy.oo):
-            # norm(x, 'bogus') and norm(x, -7) of a scalar were |x| whatever the ord
-            raise StatementError(f"norm(scalar, ord={ord!r}): ord must be one of None, "
-                                 "'fro', 2, 'nuc', 1, inf (all give the absolute value)")
+        if key is not None:
+            # as numpy refuses it: norm(A, 2) of an undeclared A was |A| <= |A|, "proved"
+            # for a user who forgot to declare the matrix
+            name = f"{X} is" if isinstance(X, sympy.Symbol) else "its argument is"
+            raise StatementError(
+                f"norm(scalar, ord={ord!r}): {name} a scalar here, and an ord is for "
+                f"vectors and matrices only (as in numpy); for an absolute value write "
+                f"norm(x) or abs(x); {DECLARE_MATRIX}")
         return sympy.Abs(_as_scalar(X, "norm"))
     X = _as_matrix(X, "norm")
     vector_like = 1 in X.shape
@@ -281,5 +290,5 @@ def functionals(expr: Any) -> set[MatrixFunctional]:
     }
 
 
-__all__ = ["MatrixFunctional", "det", "expm", "functionals", "logm", "norm", "schatten",
-           "trace", "two_to_q"]
+__all__ = ["DECLARE_MATRIX", "MatrixFunctional", "det", "expm", "functionals", "logm", "norm",
+           "schatten", "trace", "two_to_q"]

@@ -16,6 +16,7 @@ import sympy
 
 from specproof.lemmas import matrices as mx
 from specproof.lemmas.errors import StatementError
+from specproof.lemmas.matrix_functions import DECLARE_MATRIX
 from specproof.lemmas.parse_defined import DefinedReader, _non_real_constant
 from specproof.lemmas.parse_limits import (  # noqa: F401  (re-exported)
     MAX_CONSTANT_BITS,
@@ -72,6 +73,16 @@ _BINOPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
 _SCALAR_FUNCTIONS = ("sqrt", "exp", "log", "abs", "Abs", "max", "min")
 # the functions that take roots or logs of (expressions of) their arguments' constants
 _ROOT_FUNCTIONS = ("sqrt", "log", "norm", "schatten", "two_to_q")
+def _scalar_names(values: list) -> str:
+    """How a message names the scalar operands ``values`` of a matrix operation."""
+    names = [str(v) for v in values if isinstance(v, sympy.Symbol)]
+    if names:
+        unique = sorted(set(names))
+        verb = "is a scalar" if len(unique) == 1 else "are scalars"
+        return f"{' and '.join(unique)} {verb} here"
+    return "an operand is a scalar here"
+
+
 _MATRIX_HINT = {"exp": "expm", "log": "logm", "abs": "norm", "Abs": "norm"}
 MAX_LENGTH = 20_000
 MAX_EXPONENT = 1000
@@ -178,6 +189,14 @@ class _Reader(DefinedReader):
                 sym = "/" if isinstance(node.op, ast.Div) else "**"
                 raise self.fail(node, f"a scalar {sym} the matrix {b.label} is not defined; "
                                       "divide by or raise to scalars only")
+            if isinstance(node.op, ast.MatMult):
+                scalars = [v for v in (a, b) if not isinstance(v, mx.Matrix)]
+                if scalars:
+                    # A @ B of two undeclared names: sympy's "unsupported operand" said
+                    # nothing of the cause
+                    seg = ast.get_source_segment(self.text, node) or "@"
+                    raise self.fail(node, f"{seg}: @ multiplies matrices, and "
+                                          f"{_scalar_names(scalars)}; {DECLARE_MATRIX}")
             try:
                 value = op(a, b)
             except StatementError:

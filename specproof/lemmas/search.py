@@ -184,9 +184,9 @@ class Searcher:
         self.best.append(cand)
         self.best.sort(key=lambda c: c.value)
         del self.best[self.keep:]
-        self._remember_tight(cand)
+        self.remember_tight(cand)
 
-    def _remember_tight(self, cand: Candidate) -> None:
+    def remember_tight(self, cand: Candidate) -> None:
         """Keep ``cand`` among the tightest candidates when it may be one (see ``tight``)."""
         if not -TIE <= cand.value <= 1.0:
             return
@@ -364,7 +364,7 @@ class Searcher:
         self.best.append(best)
         self.best.sort(key=lambda c: c.value)
         del self.best[self.keep:]
-        self._remember_tight(best)
+        self.remember_tight(best)
         return best
 
 

@@ -30,7 +30,9 @@ from typing import Any
 
 import sympy
 
+from specproof._core import ArgumentTypeError
 from specproof.lemmas.domains import Domain
+from specproof.lemmas.errors import StatementError
 from specproof.lemmas.exact_numbers import exact_number, rationalize_floats, symbols
 from specproof.lemmas.matrices import Matrix
 from specproof.lemmas.statement_build import (
@@ -56,7 +58,8 @@ def as_statement(obj: Any, variables: Any = None, domain: Domain | None = None) 
         number claimed to be ``>= 0``, or a Statement.
     variables
         The variable order: symbols, ``Matrix`` variables or names (``"x,y"``); for a string
-        they also say which names are matrices. For a callable a mapping name -> shape;
+        they also say which names are matrices, as ``Matrix`` variables or a mapping
+        name -> shape (``(n, m)``; ``()`` a scalar). For a callable a mapping name -> shape;
         each variable is passed to the callable's parameter of the same name (a callable
         whose parameters are named otherwise is refused, unless it takes ``*args``).
     domain
@@ -80,7 +83,7 @@ def as_statement(obj: Any, variables: Any = None, domain: Domain | None = None) 
     elif isinstance(obj, str):
         from specproof.lemmas.parse import parse_statement
 
-        st = parse_statement(obj, given)
+        st = parse_statement(obj, [_named_variable(g) for g in given])
     elif callable(obj) and not isinstance(obj, sympy.Basic):
         st = _from_callable(obj, given)
     else:
@@ -89,6 +92,29 @@ def as_statement(obj: Any, variables: Any = None, domain: Domain | None = None) 
                 _register(g)
         st = _from_relation(obj, given)
     return _mark_made(st.with_domain(domain))
+
+
+def _named_variable(g: Any) -> Any:
+    """A ``(name, shape)`` item of a mapping ``variables`` as a string statement reads it:
+    a ``Matrix`` of that shape (``(n, m)``; ``(n,)`` or ``n`` a column), the ``Matrix``
+    given under its own name, or the name of a scalar (shape ``()`` or None). Other items
+    pass as they are. A mapping was accepted and then every name in it was "unknown"."""
+    if not (isinstance(g, tuple) and len(g) == 2 and isinstance(g[0], str)):
+        return g
+    name, shape = g
+    if isinstance(shape, Matrix):
+        if shape.label != name:
+            raise StatementError(f"variables: the key {name!r} holds the Matrix "
+                                 f"{shape.label!r}; give it under its own name")
+        return shape
+    if shape is None or (isinstance(shape, tuple) and shape == ()):
+        return name
+    dims = (shape,) if isinstance(shape, int) and not isinstance(shape, bool) else shape
+    if not (isinstance(dims, (tuple, list)) and 1 <= len(dims) <= 2 and all(
+            isinstance(d, int) and not isinstance(d, bool) for d in dims)):
+        raise ArgumentTypeError(f"variables: the shape of {name!r} must be () or None (a "
+                                f"scalar), n, (n,) or (n, m), or a Matrix; got {shape!r}")
+    return Matrix(name, dims[0], dims[1] if len(dims) == 2 else 1)
 
 
 # the statements as_statement returned, by id (a weak reference: a frozen dataclass whose

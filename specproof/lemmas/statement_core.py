@@ -172,6 +172,15 @@ class Statement:
                                     f"{type(domain).__name__}")
         domain = _by_name(domain, self.variables)
         extra = [s for s in domain.symbols if s not in self.variables]
+        matrices = [m for m in self.matrices if any(str(e) == m.label for e in extra)]
+        if matrices:
+            # --box A=0:1 on a matrix A: "A, which the statement does not use" was wrong
+            m = matrices[0]
+            first = m.symbols[0]
+            raise StatementError(
+                f"the domain names the matrix {m.label}; a box or ball bounds scalar "
+                f"variables, so name its entries ({first}, ...: e.g. --box {first}=0:1), or "
+                f"give the matrix a kind (psd, orthogonal, ...) for a matrix constraint")
         if extra:
             raise StatementError(f"the domain names {', '.join(map(str, extra))}, which the "
                                  f"statement does not use (variables: "

@@ -31,7 +31,7 @@ import sympy
 from specproof.lemmas.confirm import Unconfirmable, confirm
 from specproof.lemmas.exact_points import shrink_exactly
 from specproof.lemmas.search import Searcher
-from specproof.lemmas.verdicts import Refuted, Tightest
+from specproof.lemmas.verdicts import CERTIFIED_NOTE, EXACT_NOTE, Refuted, Tightest
 
 # the raw descent's share of the time: a fraction of the budget, at most this many seconds
 _DESCENT_SECONDS = 1.0
@@ -236,9 +236,11 @@ def _inside_exactly(st: Any, x: list[Fraction]) -> bool:
 _AGREE = Fraction(1, 10**6)
 
 
-def _reliable(s: Searcher, x: np.ndarray, xq: list[Fraction], seconds: float) -> bool | None:
+def _reliable(s: Searcher, x: np.ndarray, xq: list[Fraction], seconds: float,
+              found: list | None = None) -> bool | None:
     """Whether the float margin at ``x`` agrees with the exact or certified one at its
-    rational ``xq``; None when that cannot be decided (the float answer stands).
+    rational ``xq``; None when that cannot be decided (the float answer stands). The
+    :class:`~specproof.lemmas.confirm.Confirmation` computed is appended to ``found``.
 
     The Frobenius norm of ``[[1e-280, ...]]`` underflows to 0 in numpy, and ``norm(A, 2)
     <= norm(A, 'fro')`` seemed tightest there (lhs - rhs = 2e-280), while it is tight at
@@ -254,10 +256,15 @@ def _reliable(s: Searcher, x: np.ndarray, xq: list[Fraction], seconds: float) ->
         # outside the domain here means off an equality by rounding (the inequalities
         # were checked): no value to compare with
         if exc.bound is not None:  # |lhs - rhs| <= bound, certified
-            return abs(d) <= exc.bound + float(_AGREE) * size
+            agree = abs(d) <= exc.bound + float(_AGREE) * size
+            if agree and found is not None:
+                found.append(exc.bound)
+            return agree
         return None
     except (ValueError, ArithmeticError):  # sympy's own evaluation raising
         return None
+    if found is not None:
+        found.append(c)
     tol = _AGREE * Fraction(size)
     df = Fraction(d)
     m = c.margin
@@ -277,18 +284,47 @@ def _tightest(s: Searcher, seconds: float = 0.5) -> Tightest | None:
         if not _inside_exactly(s.st, xq):
             continue
         left = end - time.monotonic()
+        found: list = []
         if not s.st.is_black_box and left > 0:
-            if _reliable(s, c.x, xq, max(0.05, left)) is False:
+            if _reliable(s, c.x, xq, max(0.05, left), found) is False:
                 continue
+        point = _user_point(s.st, [float(v) for v in c.x])
         d = s.margin(c.x)
         sides = s.sides
         if sides:
             lhs, rhs = float(sides[0](c.x)), float(sides[1](c.x))
         else:
             lhs, rhs = float(d), 0.0
-        ratio = lhs / rhs if rhs != 0 and math.isfinite(lhs / rhs) else None
-        return Tightest(_user_point(s.st, [float(v) for v in c.x]), lhs, rhs, float(d), ratio)
+        if found and isinstance(found[0], float):
+            # only |lhs - rhs| <= bound is certified (an identity's 0 at every precision):
+            # the float difference (-3e-8 at exp(x+1) >= E exp(x), x = 15.6) is noise
+            return Tightest(point, lhs, rhs, 0.0, _ratio(lhs, rhs),
+                            how=f"certified only as |lhs - rhs| <= {found[0]:.2g} at this "
+                                "point", difference=0.0)
+        if found:
+            return _decided_tightest(s.st, point, found[0])
+        return Tightest(point, lhs, rhs, float(d), _ratio(lhs, rhs))
     return None
+
+
+def _ratio(lhs: float, rhs: float) -> float | None:
+    return lhs / rhs if rhs != 0 and math.isfinite(lhs / rhs) else None
+
+
+def _decided_tightest(st: Any, point: dict[str, Any], c: Any) -> Tightest:
+    """The tightest case from the exact or certified values at its point: its float
+    margin agreed with them to rounding, but a true statement's float margin of -1e-16
+    read as a violation where the value is +1.7e-18."""
+    with np.errstate(over="ignore"):
+        lhs, rhs, margin = float(c.lhs), float(c.rhs), float(c.margin)
+    # the margin is lhs - rhs, or rhs - lhs for <= (the side claimed the larger first)
+    difference = -margin if st.relation == "<=" else margin
+    if c.exact:
+        how = EXACT_NOTE
+    else:
+        radius = float((c.margin.hi - c.margin.lo) / 2)
+        how = f"{CERTIFIED_NOTE}, radius {radius:.2g}"
+    return Tightest(point, lhs, rhs, margin, _ratio(lhs, rhs), how=how, difference=difference)
 
 
 __all__ = ["_confirm_tightest", "_tightest"]

@@ -223,24 +223,41 @@ class NumericalCounterexample(Verdict):
 
 
 FLOAT_NOTE = "float64 evaluation, not certified"
+EXACT_NOTE = "exact at this point"
+CERTIFIED_NOTE = "midpoint of a certified enclosure at this point"
 
 
 @dataclass(frozen=True)
 class Tightest:
-    """The closest a search came to a violation: the smallest normalised margin and where."""
+    """The closest a search came to a violation: the smallest normalised margin and where.
+
+    ``how`` says what the numbers are: a float64 evaluation (:data:`FLOAT_NOTE`), or the
+    exact (:data:`EXACT_NOTE`) or certified (:data:`CERTIFIED_NOTE` and the enclosure's
+    radius) values at the point, rounded to floats once. ``difference`` is ``lhs - rhs``
+    from those values (not the difference of the rounded sides: at ``exp(x) >= 1 + x``,
+    x = -1.9e-9, the floats give -1.1e-16 where the value is +1.7e-18).
+    """
 
     point: dict[str, Any]
     lhs: float
     rhs: float
     margin: float
     ratio: float | None = None
+    how: str = FLOAT_NOTE
+    difference: float | None = None
+
+    @property
+    def lhs_minus_rhs(self) -> float:
+        """``lhs - rhs``, from the exact or certified values where the point has them."""
+        return self.lhs - self.rhs if self.difference is None else self.difference
 
     def __repr__(self) -> str:
-        # the margin is a float64 evaluation (the float logm of a nearly singular matrix
-        # was off by 1.2 on a true identity): it must not read as a measured violation
+        # a float64 margin (the float logm of a nearly singular matrix was off by 1.2 on a
+        # true identity) must not read as a measured violation: it says what it is
+        approx = "≈" if self.how != EXACT_NOTE else "="
         ratio = "" if self.ratio is None else f", lhs/rhs ≈ {self.ratio:.10g}"
         at = f" at {show_point(self.point)}" if self.point else ""  # no variables: no point
-        return f"Tightest(margin ≈ {self.margin:.6g}{at}{ratio}; {FLOAT_NOTE})"
+        return f"Tightest(margin {approx} {self.margin:.6g}{at}{ratio}; {self.how})"
 
 
 @dataclass(frozen=True)

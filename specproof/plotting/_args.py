@@ -197,3 +197,28 @@ def math_text(value: str | None, name: str) -> None:
             if len(detail) > 160:  # the list of what pyparsing expected runs to 600 chars
                 detail = detail[:157] + "..."
             raise ArgumentError(f"{name} is not valid mathtext: {line!r}: {detail}") from None
+
+
+def one_figure(fig, name: str = "fig"):
+    """``fig`` when it is a matplotlib ``Figure``, else an error naming ``name`` (None
+    failed with ``'NoneType' object has no attribute '_specproof_drawn_by'``).
+
+    Examples
+    --------
+    >>> one_figure(None)
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentTypeError: fig must be a matplotlib Figure, got None
+    """
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    if isinstance(fig, Figure):
+        return fig
+    if isinstance(fig, Axes):
+        got = "an Axes (pass its figure, ax.figure)"
+    elif fig is None:
+        got = "None"
+    else:
+        got = f"{fig!r} ({type(fig).__name__})"[:200]
+    raise ArgumentTypeError(f"{name} must be a matplotlib Figure, got {got}")

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: F401 (the examples close their figures)
 import numpy as np  # noqa: F401 (the examples)
 
 from specproof._core import ArgumentError
-from specproof.plotting._args import over, positive_number
+from specproof.plotting._args import one_figure, over, positive_number
 from specproof.plotting.annotate import FIT_GID, REFERENCE_GID
 from specproof.plotting.checks_hidden import (
     figure_legend_overlaps,
@@ -384,6 +384,7 @@ def figure_problems(fig, printed_width: float = WIDTHS["column"]) -> list[str]:
     """
     # checked before the batch: a NaN width made the text rule pass every figure
     printed_width = positive_number(printed_width, "printed_width")
+    fig = one_figure(fig)
     with held_drawn(fig):
         out = [f"axes without a label: {m}" for m in missing_labels(fig)]
         out += [f"squeezed by its legend: {m}" for m in squeezed_axes(fig)]

@@ -142,10 +142,11 @@ def finish_figure(fig) -> None:
     [1.0, 2.0, 3.0]
     >>> plt.close(fig)
     """
+    from specproof.plotting._args import one_figure
     from specproof.plotting.legend import replace_legends
     from specproof.plotting.ticks import tidy_ticks
 
-    restyle(fig)
+    restyle(one_figure(fig))
     for ax in fig.axes:
         tidy_ticks(ax)
     replace_legends(fig)  # after the last change of fonts and ticks, which move the layout
@@ -161,6 +162,7 @@ def save_figure(fig, stem: str | Path) -> tuple[Path, Path]:
         (``out/fig.pdf`` writes ``out/fig.pdf`` and ``out/fig.png``). Any other suffix is
         part of the name (``fig.v2`` writes ``fig.v2.pdf``). An empty stem, ``"."``,
         ``".."`` or one ending in a path separator (a folder, not a file name) is refused.
+        Its folder is made, with its parents, when it does not exist.
 
     Examples
     --------

@@ -168,12 +168,19 @@ def test_an_interval_prints_a_range_that_contains_it(q, bits):
 # -- 5. the tightest case is labelled as an uncertified float -----------------------------
 
 def test_the_tightest_case_says_it_is_a_float_evaluation(capsys):
+    # what its numbers are: exact or certified at the point where they were decided
+    # there (session 20), else a float64 evaluation
     status, out, _ = run(capsys, "exp(x+1) >= E*exp(x)", "--budget", "1")
     assert status == 3
     line = next(x for x in out.splitlines() if "tightest case" in x)
-    assert "float64 evaluation, not certified" in line
+    # an identity: its enclosures contain 0 at every precision; the float difference
+    # (-3e-8 at x = 15.6) is not printed
+    assert "lhs - rhs = 0, " in line and "(certified only as |lhs - rhs| <= " in line
     u = lm.refute("x**2 + 1 >= 2*x", budget=0.3, seed=0)
-    assert "float64 evaluation, not certified" in repr(u)
+    assert "Tightest(margin = 0 at x = 1, lhs/rhs ≈ 1; exact at this point)" in repr(u)
+    # a black box is evaluated in floats only
+    b = lm.refute(lambda x: x * x - 2 * x + 1, variables=["x"], budget=0.3, seed=0)
+    assert "float64 evaluation, not certified" in repr(b)
 
 
 # -- 6. an entry name outside a matrix's shape is refused --------------------------------

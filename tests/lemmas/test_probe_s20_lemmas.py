@@ -1,0 +1,121 @@
+"""Probe s20 (a new user's walkthrough): verdicts and numbers that misled.
+
+1. ``norm(A, 2) <= norm(A, 'fro')`` without ``--matrix A=...`` was PROVED: ``A`` was a
+   real scalar, ``norm`` its absolute value, ``|A| <= |A|``; ``A @ B`` of two such names
+   failed with sympy's "unsupported operand type(s) for @: 'Symbol' and 'Symbol'".
+2. The tightest case of a true statement printed its float64 difference: ``exp(x) >= 1 +
+   x`` showed ``lhs - rhs ≈ -1.1e-16`` (a violation, in appearance) at ``x = -1.86e-9``,
+   where the value is ``+1.7e-18``; ``norm(A, 2) <= norm(A, 'fro')`` showed ``1.8e-15``.
+3. ``(x - 10**8)**2 >= 0`` reported its tightest case at ``x = -1.32`` with ``lhs - rhs =
+   1e16``: the magnitude sweep evaluated ``x = 10**8`` (margin 0) but kept only violations.
+4. ``--box A=0:1`` on a matrix said the statement does not use ``A``; ``--matrix A=3``
+   was read as a 3 x 1 column.
+"""
+
+from fractions import Fraction
+
+import mpmath
+import pytest
+
+import specproof.lemmas as lm
+from specproof.cli import main
+
+
+def run(capsys, *argv):
+    try:
+        status = main(["lemma", *argv])
+    except SystemExit as exc:
+        status = exc.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.mark.parametrize("text", ["norm(A, 2) <= norm(A, 'fro')", "norm(A, 'fro') >= 0",
+                                  "norm(A, 'nuc') >= norm(A, 2)", "norm(x, ord=1) >= 0"])
+def test_a_matrix_norm_of_an_undeclared_name_is_refused(text):
+    with pytest.raises(lm.StatementError, match=r"is a scalar here.*--matrix NAME=NxM"):
+        lm.as_statement(text)
+
+
+def test_the_command_line_refuses_it_with_exit_2(capsys):
+    status, _, err = run(capsys, "norm(A, 2) <= norm(A, 'fro')", "--budget", "1")
+    assert status == 2 and "A is a scalar here" in err and "PROVED" not in err
+
+
+def test_declared_the_same_statement_is_about_the_matrix():
+    st = lm.as_statement("norm(A, 2) <= norm(A, 'fro')", variables={"A": (2, 2)})
+    assert len(st.variables) == 4  # the entries, not one scalar
+    # a scalar's norm without an ord stays numpy's absolute value
+    assert lm.as_statement("norm(x) >= x").lhs == lm.as_statement("abs(x) >= x").lhs
+
+
+def test_matmul_of_undeclared_names_says_to_declare_them():
+    with pytest.raises(lm.StatementError, match=r"A @ B: @ multiplies matrices, and A and B "
+                                                r"are scalars here; declare a matrix"):
+        lm.as_statement("norm(A @ B, 2) <= norm(B @ A, 2)")
+    with pytest.raises(lm.StatementError, match=r"B is a scalar here"):
+        lm.as_statement("trace(A @ B) >= 0", variables={"A": (2, 2), "B": ()})
+
+
+def test_the_tightest_case_of_a_true_statement_never_reads_as_a_violation():
+    t = lm.refute("exp(x) >= 1 + x", seed=0, budget=1).tightest
+    x = t.point["x"]
+    with mpmath.workdps(60):
+        true = mpmath.exp(mpmath.mpf(x)) - 1 - mpmath.mpf(x)
+    assert true > 0 and t.lhs_minus_rhs > 0 and t.margin > 0
+    assert abs(t.lhs_minus_rhs - float(true)) <= 1e-2 * float(true)
+    assert t.how.startswith("midpoint of a certified enclosure at this point, radius")
+
+
+def test_the_command_line_prints_the_decided_difference(capsys):
+    status, out, _ = run(capsys, "norm(A, 2) <= norm(A, 'fro')", "--matrix", "A=2x2",
+                         "--budget", "2", "--seed", "0")
+    assert status == 3
+    line = next(x for x in out.splitlines() if "tightest case" in x)
+    value = float(line.split("lhs - rhs = ")[1].split(",")[0])
+    assert value <= 0  # holds: the operator norm is at most the Frobenius norm
+    assert "float64 evaluation" not in line
+
+
+def test_an_exact_tightest_case_is_exact():
+    t = lm.refute("x**2 + 1 >= 2*x", seed=0, budget=0.5).tightest
+    assert (t.point, t.margin, t.lhs_minus_rhs, t.how) == ({"x": 1.0}, 0.0, 0.0,
+                                                           "exact at this point")
+
+
+@pytest.mark.parametrize("k", [3, 8, 15])
+def test_a_square_at_a_large_shift_is_tight_where_it_is_zero(k):
+    # at a swept power of ten that is a float (beyond 10**22 the float is not 10**k,
+    # and the search's float points do not reach the zero)
+    t = lm.refute(f"(x - 10**{k})**2 >= 0", seed=0, budget=1).tightest
+    assert Fraction(t.point["x"]) == Fraction(float(10**k)) and t.margin == 0.0
+
+
+@pytest.mark.parametrize("variables", [{"A": (2, 2), "B": (2, 2)}, {"A": (2, 2), "B": [2, 2]},
+                                       {"A": lm.Matrix("A", 2, 2), "B": (2, 2)}])
+def test_a_mapping_of_shapes_declares_matrices_of_a_string_statement(variables):
+    # it was accepted, and every name in it was then "unknown"
+    st = lm.as_statement("trace(A @ B) >= 0", variables=variables)
+    assert [str(v) for v in st.variables[:2]] == ["A_0_0", "A_0_1"] and len(st.variables) == 8
+    r = lm.refute("trace(A @ B) >= 0", variables=variables, seed=0, budget=1)
+    assert r.verdict == "REFUTED"
+
+
+@pytest.mark.parametrize("variables, error", [
+    ({"A": "bad"}, "the shape of 'A' must be"), ({"A": (2, 2, 2)}, "the shape of 'A'"),
+    ({"A": True}, "the shape of 'A'"), ({"B": lm.Matrix("A", 2, 2)}, "holds the Matrix 'A'")])
+def test_a_bad_mapping_is_refused_by_name(variables, error):
+    with pytest.raises(lm.StatementError if "holds" in error else TypeError, match=error):
+        lm.as_statement("trace(A) >= 0", variables=variables)
+
+
+def test_a_box_on_a_matrix_names_its_entries(capsys):
+    status, _, err = run(capsys, "norm(A, 2) <= 1", "--matrix", "A=2x2", "--box", "A=0:1")
+    assert status == 2
+    assert "the domain names the matrix A" in err and "--box A_0_0=0:1" in err
+
+
+@pytest.mark.parametrize("spec", ["A=3", "A=3:psd", "A=3x", "A=x3"])
+def test_a_matrix_without_both_sizes_is_refused(capsys, spec):
+    status, _, err = run(capsys, "norm(A) >= 0", "--matrix", spec, "--budget", "1")
+    assert status == 2 and "expected NAME=NxM[:KIND]" in err
