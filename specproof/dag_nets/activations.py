@@ -18,6 +18,7 @@ specproof.dag_nets.errors.ActivationError: ... got 'tanhh' (did you mean 'tanh'?
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -186,6 +187,51 @@ ACTIVATIONS: dict[str, Activation] = {
 """The built-in activations by name."""
 
 ALIASES = {"linear": "identity", "none": "identity"}
+
+
+@functools.lru_cache(maxsize=256)
+def trusted(act: Activation) -> bool:
+    """Whether ``act`` is one of the package's own (a built-in or a :func:`leaky_relu`),
+    whose values need no checks; a user's :class:`Activation` is checked where it is
+    evaluated (:func:`checked_values`)."""
+    from functools import partial
+
+    return (any(act is b for b in ACTIVATIONS.values())
+            or (isinstance(act.f, partial) and act.f.func is _leaky))
+
+
+def checked_values(act: Activation, fn: Fn, z: np.ndarray, which: str) -> np.ndarray:
+    """``fn(z)`` for the function ``which`` (``"f"``, ``"d1"``, ...) of a user's activation,
+    refused when it is not elementwise (another shape: a ``(3,)`` array broadcast into a
+    ``(k, 3)`` batch gave zeros silently) or not finite at a finite input (a NaN read as
+    "the outputs overflowed", and in a limit as quadrature rules that never agree).
+
+    Examples
+    --------
+    >>> act = Activation("log1p", np.log1p, lambda z: 1 / (1 + z), lambda z: -1 / (1 + z)**2)
+    >>> checked_values(act, act.f, np.array([0.5, -2.0]), "f")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    specproof.dag_nets.errors.ActivationError: activation 'log1p': its f returned nan at ...
+    """
+    with np.errstate(all="ignore"):
+        out = fn(z)
+    if np.shape(out) != np.shape(z):
+        raise ActivationError(
+            f"activation {act.name!r}: its {which} returned an array of shape "
+            f"{np.shape(out)} for an input of shape {np.shape(z)}; it must act elementwise "
+            "(return an array of its input's shape)")
+    out = np.asarray(out)
+    bad = ~np.isfinite(out)
+    if bad.any():
+        hit = bad & np.isfinite(z)
+        if hit.any():
+            i = tuple(int(k) for k in np.argwhere(hit)[0])
+            raise ActivationError(
+                f"activation {act.name!r}: its {which} returned {out[i]} at the finite input "
+                f"z = {float(z[i])!r} (an activation must be finite on every real input the "
+                "network or its limit may give it)")
+    return out
 
 
 def get_activation(value: Any, name: str = "activation") -> Activation:

@@ -29,6 +29,7 @@ import numpy as np
 from specproof._core import ArgumentError, as_generator, as_int
 from specproof.dag_nets.activations import ACTIVATIONS, get_activation
 from specproof.dag_nets.errors import GraphError
+from specproof.dag_nets.graph_limits import check_graph_size
 from specproof.dag_nets.structure import analyse, check_graphml
 
 
@@ -36,6 +37,7 @@ def _hidden_sizes(width: int | Sequence[int], depth: int | None) -> list[int]:
     if isinstance(width, (int, np.integer)) and not isinstance(width, bool):
         w = as_int(width, "width", minimum=1)
         d = as_int(2 if depth is None else depth, "depth", minimum=1)
+        check_graph_size(d + 2, d + 1, f"depth={d}")
         return [w] * d
     try:
         sizes = [as_int(m, "width", minimum=1) for m in width]
@@ -171,7 +173,10 @@ def densenet(
     >>> sorted(densenet(8, depth=2).predecessors("y"))
     ['h1', 'h2']
     """
-    g, names = _chain(_hidden_sizes(width, depth), d_in, d_out, activation)
+    sizes = _hidden_sizes(width, depth)
+    check_graph_size(len(sizes) + 2, (len(sizes) + 1) * (len(sizes) + 2) // 2,
+                     f"densenet depth={len(sizes)}")
+    g, names = _chain(sizes, d_in, d_out, activation)
     for i, v in enumerate(names):
         for u in ["x", *names[:i]]:
             g.add_edge(u, v)
@@ -238,6 +243,7 @@ def random_dag(
     k_max = k_min if max_in_degree is None else as_int(max_in_degree, "max_in_degree")
     if k_max < k_min:
         raise ArgumentError(f"max_in_degree={k_max} is below min_in_degree={k_min}")
+    check_graph_size(n, n * k_max, f"n_nodes={n}, max_in_degree={k_max}")
     if k_min > n_in:
         raise ArgumentError(
             f"min_in_degree={k_min} exceeds n_inputs={n_in}: the first hidden node can only "
@@ -373,6 +379,9 @@ def to_neurons(graph: nx.DiGraph) -> nx.DiGraph:
     4
     """
     s = analyse(graph)
+    check_graph_size(sum(s.sizes.values()),
+                     sum(s.sizes[u] * s.sizes[v] for u, v in graph.edges),
+                     "the neuron-level expansion of this block graph")
     out = nx.DiGraph()
     for v in graph.nodes:
         attrs = {k: a for k, a in graph.nodes[v].items() if k != "size"}
@@ -408,6 +417,7 @@ def random_block_dag(
     """
     k = as_int(n_hidden, "n_hidden", minimum=1)
     kmax = as_int(max_in_degree, "max_in_degree", minimum=1)
+    check_graph_size(k + 2, k * (min(kmax, k) + 1) + 1, f"n_hidden={k}")
     rng = as_generator(seed)
     g, names = _chain([as_int(width, "width", minimum=1)] * k, d_in, d_out, activation)
     g.add_edge("x", names[0])

@@ -38,7 +38,12 @@ from specproof._core import (
     as_float,
     as_matrix,
 )
-from specproof.dag_nets.activations import Activation, node_activations
+from specproof.dag_nets.activations import (
+    Activation,
+    checked_values,
+    node_activations,
+    trusted,
+)
 from specproof.dag_nets.dtypes import DTYPES, as_dtype, cast_finite
 from specproof.dag_nets.engines import Block, BlockEngine, SparseEngine
 from specproof.dag_nets.errors import (
@@ -323,6 +328,8 @@ class NetworkCore(ParamsMixin, MapsMixin):
             for act, lo, hi in self.runs[g]:
                 if act.identity:
                     A[lo:hi] = Z[lo:hi]
+                elif not trusted(act):
+                    A[lo:hi] = checked_values(act, act.f, Z[lo:hi], "f")
                 elif isinstance(act.f, np.ufunc):  # erf, tanh, sigmoid: no temporary
                     act.f(Z[lo:hi], out=A[lo:hi])
                 else:
@@ -342,11 +349,18 @@ class NetworkCore(ParamsMixin, MapsMixin):
             out = np.empty((q - p, Z.shape[1]), dtype=Z.dtype)
         for act, lo, hi in self.runs[g]:
             if order == 1 and A is not None and act.d1_of_output is not None:
-                out[lo - p : hi - p] = act.d1_of_output(A[lo:hi])
+                if trusted(act):
+                    out[lo - p : hi - p] = act.d1_of_output(A[lo:hi])
+                else:
+                    out[lo - p : hi - p] = checked_values(act, act.d1_of_output, A[lo:hi],
+                                                          "d1_of_output")
             elif order == 1 and act.identity:
                 out[lo - p : hi - p] = 1.0
-            else:
+            elif trusted(act):
                 out[lo - p : hi - p] = (act.d1 if order == 1 else act.d2)(Z[lo:hi])
+            else:
+                fn, which = (act.d1, "d1") if order == 1 else (act.d2, "d2")
+                out[lo - p : hi - p] = checked_values(act, fn, Z[lo:hi], which)
         return out
 
     def _backward(

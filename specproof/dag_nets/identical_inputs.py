@@ -111,6 +111,11 @@ class PairsBySource:
                  ju: np.ndarray | None, columns: dict, parents: dict, order: list) -> None:
         self._args = (A, B, sym, iu, ju)
         self._columns = columns
+        # each input node's place and its column indices, once: per node they made the
+        # limit of a neuron-level graph quadratic in its input neurons (11 s at 16000)
+        self._position = {u: i for i, u in enumerate(columns)}
+        every = np.arange(A.shape[1])
+        self._indices = {u: every[cols] for u, cols in columns.items()}
         self.sources: dict = {}
         for v in order:
             if v in columns:
@@ -124,8 +129,8 @@ class PairsBySource:
         src = self.sources[node]
         if src not in self._pairs:
             A, B, sym, iu, ju = self._args
-            cols = np.concatenate([np.arange(A.shape[1])[self._columns[u]]
-                                   for u in sorted(src, key=list(self._columns).index)])
+            cols = np.concatenate([self._indices[u]
+                                   for u in sorted(src, key=self._position.__getitem__)])
             self._pairs[src] = identical_pairs(A[:, cols], A[:, cols] if sym else B[:, cols],
                                                sym, iu, ju)
         return self._pairs[src]

@@ -33,6 +33,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, NamedTuple
 
@@ -40,7 +41,8 @@ import numpy as np
 from scipy import special
 
 from specproof._core import ArgumentError, ComputationError, as_choice, as_float, as_int
-from specproof.dag_nets.activations import Activation, get_activation
+from specproof.dag_nets.activation_scale import unresolved_scale
+from specproof.dag_nets.activations import Activation, checked_values, get_activation, trusted
 from specproof.dag_nets.dual_args import CORRELATION_SLACK, check_dual, pair_up  # noqa: F401
 
 #: Closed forms exist for these activations (by name).
@@ -410,19 +412,26 @@ def _dual(
     # transition, and two such rules agree on the wrong value (tanh at variance 1e4 gave
     # E[tanh'^2] = 0 for 5.3e-3, "error" 2e-16): only resolved rules are compared
     needed = math.pi**2 * big
+    f, d1 = act.f, act.d1
+    if not trusted(act):
+        # a user's function that is not elementwise or not finite is named, not averaged
+        f = functools.partial(checked_values, act, act.f, which="f")
+        d1 = functools.partial(checked_values, act, act.d1, which="d1")
     prev = None
     n = START_NODES
     while True:
         x, w = _gauss_hermite(n)
         cur = (
-            _quad_pair(act.f, act.f, c, a, b, x, w, pairs),
-            _quad_pair(act.d1, act.d1, c, a, b, x, w, pairs),
-            _quad_diag(act.f, a, x, w),
-            _quad_diag(act.f, b, x, w),
+            _quad_pair(f, f, c, a, b, x, w, pairs),
+            _quad_pair(d1, d1, c, a, b, x, w, pairs),
+            _quad_diag(f, a, x, w),
+            _quad_diag(f, b, x, w),
         )
         if prev is not None:
             err = max(float(np.max(np.abs(p - q), initial=0.0)) for p, q in zip(prev, cur))
             if err <= tol and n >= needed:
+                if not trusted(act) and act.smooth:
+                    unresolved_scale(act, big, math.pi * math.sqrt(big / n))
                 return Dual(*cur, err, n)
             if 2 * n > max_nodes:
                 if err <= tol:

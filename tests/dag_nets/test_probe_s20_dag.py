@@ -1,0 +1,125 @@
+"""Probe s20 (an adversarial review of the DAG limit and the builders).
+
+1. A steep user activation (``tanh(300 z)``) got a limit NTK of 1 for 17213 (found by
+   adaptive quadrature and approached by the empirical NTK), with an error estimate of
+   1e-16: the 32- and 64-node Gauss-Hermite rules both stepped over its transition.
+2. An activation returning NaN (``log1p`` below -1) read as "the outputs overflowed" in a
+   forward pass and as quadrature rules that never agree in the limit.
+3. An activation that is not elementwise (returning a ``(3,)`` array) gave zeros by
+   broadcasting in a forward pass, and a raw numpy ValueError in the limit.
+4. ``mlp(8, depth=10**9)`` was killed for memory; ``10**7`` and ``random_dag(10**9, ...)``
+   raised a bare MemoryError inside networkx.
+"""
+
+import numpy as np
+import pytest
+from scipy import integrate
+
+from specproof import dag_nets as dn
+from specproof._core import ComputationError, ResourceLimitError
+from specproof.dag_nets.activation_scale import unresolved_scale
+from specproof.dag_nets.graph_limits import MAX_GRAPH_EDGES, MAX_GRAPH_NODES, check_graph_size
+
+
+def _scaled_tanh(k):
+    return dn.Activation(f"tanh{k:g}", lambda z: np.tanh(k * z),
+                         lambda z: k * (1 - np.tanh(k * z) ** 2),
+                         lambda z: -2 * k * k * np.tanh(k * z) * (1 - np.tanh(k * z) ** 2))
+
+
+def _my_tanh():
+    return dn.Activation("mytanh", np.tanh, lambda z: 1 - np.tanh(z) ** 2,
+                         lambda z: -2 * np.tanh(z) * (1 - np.tanh(z) ** 2))
+
+
+X = np.random.default_rng(0).standard_normal((4, 3))
+
+
+@pytest.mark.parametrize("k", [100.0, 300.0, 1000.0])
+def test_a_steep_activation_is_refused_not_averaged_to_zero(k):
+    act = _scaled_tanh(k)
+    # the true E[sigma'(u)^2] at variance 1: large, where the rules agreed on ~0
+    true, _ = integrate.quad(lambda u: act.d1(np.array(u)) ** 2 * np.exp(-u * u / 2)
+                             / np.sqrt(2 * np.pi), -1, 1, points=[0.0], limit=200)
+    assert true > 50
+    with pytest.raises(ComputationError, match="cannot resolve activation 'tanh"):
+        dn.dual(act, np.array([[1.0]]), np.array([1.0]), np.array([1.0]))
+    # one input (no off-diagonal entry whose rules disagree): refused as unresolved, or
+    # for rules that never agree, never returned
+    with pytest.raises(ComputationError, match="cannot resolve activation|did not reach"):
+        dn.infinite_width_kernels(dn.mlp(4, depth=2, d_in=3), X[:1], activation=act)
+
+
+def test_the_resolution_check_passes_resolved_activations_and_names_a_wrong_derivative():
+    # a user's tanh gives the built-in's limit (the check does not refuse it)
+    mine = dn.infinite_width_kernels(dn.mlp(4, depth=2, d_in=3), X, activation=_my_tanh())
+    ref = dn.infinite_width_kernels(dn.mlp(4, depth=2, d_in=3), X, activation="tanh")
+    assert np.abs(mine.ntk - ref.ntk).max() <= 1e-12 * np.abs(ref.ntk).max()
+    for k in (0.02, 1.0, 3.0):  # slow and moderately fast transitions are resolved
+        unresolved_scale(_scaled_tanh(k), 1.0, np.pi * np.sqrt(1.0 / 64))
+    wrong = dn.Activation("wrongd1", np.tanh, lambda z: 2 * (1 - np.tanh(z) ** 2),
+                          lambda z: -4 * np.tanh(z) * (1 - np.tanh(z) ** 2))
+    with pytest.raises(ComputationError, match="d1 is not the derivative of f"):
+        unresolved_scale(wrong, 1.0, np.pi / 8)
+
+
+def test_an_activation_returning_nan_is_named_with_its_input():
+    act = dn.Activation("log1p", np.log1p, lambda z: 1 / (1 + z), lambda z: -1 / (1 + z) ** 2)
+    g = dn.mlp(8, depth=2, d_in=3)
+    with pytest.raises(dn.ActivationError, match=r"'log1p': its f returned nan at the "
+                                                 r"finite input z = -"):
+        dn.infinite_width_ntk(g, X, activation=act)
+    with pytest.raises(dn.ActivationError, match=r"'log1p': its f returned nan"):
+        dn.compile(g, activation=act, seed=0).forward(3 * X)
+
+
+def test_an_activation_that_is_not_elementwise_is_refused():
+    bad = dn.Activation("bad", lambda z: np.zeros(3), lambda z: np.zeros(3),
+                        lambda z: np.zeros(3))
+    g = dn.mlp(8, depth=2, d_in=3)
+    for run in (lambda: dn.compile(g, activation=bad, seed=0).forward(X[:3]),
+                lambda: dn.infinite_width_ntk(g, X, activation=bad)):
+        with pytest.raises(dn.ActivationError, match=r"its f returned an array of shape "
+                                                     r"\(3,\) .* must act elementwise"):
+            run()
+
+
+def test_a_user_activation_still_gives_gradients_and_hessians():
+    # the checked path returns the same values as the built-in's unchecked one
+    g = dn.mlp(6, depth=2, d_in=3)
+    mine, ref = (dn.compile(g, activation=a, seed=0) for a in (_my_tanh(), "tanh"))
+    assert np.array_equal(mine.forward(X), ref.forward(X))
+    assert np.abs(mine.ntk(X) - ref.ntk(X)).max() <= 1e-14 * np.abs(ref.ntk(X)).max()
+    h1, h2 = mine.hessian_norm(X[0]).value, ref.hessian_norm(X[0]).value
+    assert h1 == pytest.approx(h2, rel=1e-10)
+
+
+@pytest.mark.parametrize("build, what", [
+    (lambda: dn.mlp(8, depth=10**9), "depth=1000000000"),
+    (lambda: dn.mlp(8, depth=10**7), "depth=10000000"),
+    (lambda: dn.random_dag(10**9, 2, 2, seed=0), "n_nodes=1000000000"),
+    (lambda: dn.to_neurons(dn.mlp(10**6, depth=2)), "neuron-level expansion"),
+    (lambda: dn.densenet(8, depth=20000), "densenet depth=20000"),
+    (lambda: dn.random_block_dag(8, n_hidden=10**7), "n_hidden=10000000"),
+])
+def test_a_graph_too_large_to_hold_is_refused_before_it_is_built(build, what):
+    with pytest.raises(ResourceLimitError, match=what):
+        build()
+
+
+def test_the_graph_limits_are_inclusive():
+    check_graph_size(MAX_GRAPH_NODES, MAX_GRAPH_EDGES, "at the limit")
+    with pytest.raises(ResourceLimitError):
+        check_graph_size(MAX_GRAPH_NODES + 1, 0, "one node over")
+    with pytest.raises(ResourceLimitError):
+        check_graph_size(0, MAX_GRAPH_EDGES + 1, "one edge over")
+    assert dn.mlp(8, depth=1000).number_of_nodes() == 1002
+
+
+def test_the_neuron_level_limit_equals_the_block_limit_with_many_inputs():
+    # the per-node column lookups were quadratic in the input neurons (11 s at 16000)
+    d = 600
+    Xd = np.random.default_rng(1).standard_normal((3, d))
+    block = dn.infinite_width_ntk(dn.mlp(8, depth=2, d_in=d), Xd)
+    neurons = dn.infinite_width_ntk(dn.to_neurons(dn.mlp(8, depth=2, d_in=d)), Xd)
+    assert np.abs(neurons - block).max() <= 1e-13 * np.abs(block).max()
