@@ -18,6 +18,7 @@ from specproof.lemmas.exact_gram import poly_mul
 from specproof.lemmas.newton import affine_hull_equations, all_monomials, half_newton_basis
 from specproof.lemmas.prove import Proved, to_poly
 from specproof.lemmas.prove_limits import gram_too_big
+from specproof.lemmas.prove_scaled import scaled_global, square_proof
 from specproof.lemmas.sos_program import FreeTerm, SoSTerm
 from specproof.lemmas.sos_search import Attempt, attempt
 from specproof.lemmas.symmetry import character, invariant_flips, split_by_character
@@ -325,6 +326,10 @@ def run_paths(st: Any, text: str, t0: float, *, degree: int | None, multiplier: 
         if diagonal is not None:
             return diagonal
         found = _constant_set_aside(p, n, degree, solver, bits, tried)
+        if found is None:
+            found = square_proof(p, n, tried, Success)
+        if found is None:
+            found = scaled_global(p, n, degree, solver, bits, tried, _global)
     if found is None:
         if not tried:  # say why, rather than "tried " with nothing after it
             tried.append(f"no attempt fits degree={degree}, multiplier={multiplier!r}, "

@@ -119,3 +119,40 @@ def test_a_box_on_a_matrix_names_its_entries(capsys):
 def test_a_matrix_without_both_sizes_is_refused(capsys, spec):
     status, _, err = run(capsys, "norm(A) >= 0", "--matrix", spec, "--budget", "1")
     assert status == 2 and "expected NAME=NxM[:KIND]" in err
+
+
+# -- 5. badly scaled statements: an exact square, or a proof in balanced variables ------
+
+@pytest.mark.parametrize("text", [
+    "(x - 10**8)**2 >= 0", "x**2 + 10**16 >= 2*10**8*x", "(x - 10**150)**2 >= 0",
+    "(16777216*x - 12500000)**2 >= 0", "(10**8*x - y)**2 >= 0",
+    "x**4 - 2*10**8*x**2 + 10**16 >= 0", "5*(x*y - 10**9*z)**4 >= 0",
+    "x**2 + 10**16 >= 2*10**8*x*999/1000", "(x - 2**-60)**2 >= 0",
+    "(x-10**8)**2 + (y - 3*10**8)**2 + x**2 >= 0"])
+def test_a_badly_scaled_true_statement_is_proved_and_checked(text):
+    # each was UNDECIDED ("rounding failed although t* = 0.555 > 0", "the equations are
+    # infeasible"); the certificate is the statement's own, checked exactly
+    from specproof.certificates import check_sos
+
+    r = lm.prove(text)
+    assert r.verdict == "PROVED", r
+    assert check_sos(r.certificate).ok
+
+
+@pytest.mark.parametrize("text", ["-(x - 10**8)**2 >= 0", "(x - 10**8)**2 >= 1",
+                                  "(x - 10**8)**3 >= 0", "x**2 + 10**16 >= 2*10**8*x + 1"])
+def test_a_false_badly_scaled_statement_is_not_proved(text):
+    assert lm.prove(text).verdict == "UNDECIDED"
+
+
+def test_the_exact_square_and_the_balancing():
+    from specproof.lemmas.prove_scaled import balancing_exponents, square_root
+
+    c, q = square_root({(2,): Fraction(10**16), (1,): Fraction(-2 * 10**8),
+                        (0,): Fraction(1)}, 1)
+    assert c * (q[(1,)] ** 2) == 10**16 and c * q[(1,)] * q[(0,)] == -10**8
+    assert square_root({(2,): Fraction(1), (0,): Fraction(1)}, 1) is None  # x^2 + 1
+    assert square_root({(2,): Fraction(-1)}, 1) is None  # -x^2: c < 0
+    e, m = balancing_exponents({(2, 0): Fraction(1), (1, 0): Fraction(-2 * 10**8),
+                                (0, 0): Fraction(10**16), (0, 2): Fraction(10**16)}, 2)
+    assert e[0] == 27 and abs(e[1]) <= 1
