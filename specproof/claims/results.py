@@ -19,7 +19,8 @@ BAD_VERDICTS: frozenset[str] = frozenset({"FAIL", "VACUOUS", "ERROR"})
 class Outcome:
     """One run of a check or of its control.
 
-    ``verdict`` is ``"HOLDS"``, ``"FAILS"`` or ``"ERROR"``. ``snapshot`` is what the
+    ``verdict`` is ``"HOLDS"``, ``"FAILS"``, ``"ERROR"`` or, for a control, ``"NOT RUN"``
+    (the check raised, or no control is registered). ``snapshot`` is what the
     runner recorded when the check returned: ``(measured, table, their JSON forms)``;
     :meth:`to_dict` writes those JSON forms while ``measured`` and ``table`` are still
     the objects they were taken of (None: converted when written).

@@ -252,7 +252,7 @@ def error_result(c: Claim, profile: str, seed: int, reason: str) -> ClaimResult:
     ('ERROR', 'it died')
     """
     check = Outcome(verdict="ERROR", error=reason)
-    control = Outcome(verdict="ERROR", expected="not run: the check gave no answer")
+    control = Outcome(verdict="NOT RUN", expected="not run: the check gave no answer")
     return ClaimResult(
         id=c.id, paper=c.paper, kind=c.kind, statement=c.statement, verdict="ERROR",
         reason=reason, seed=seed, profile=profile, params=copy.deepcopy(c.params(profile)),
@@ -354,8 +354,9 @@ def run_claim(
                 same_as=check.figure_object,
             )
     else:
+        # NOT RUN, not ERROR: a control reported as ERROR read as if it had raised too
         why = "not run: the check raised" if has_control else "no control registered"
-        control = Outcome(verdict="ERROR", expected=why)
+        control = Outcome(verdict="NOT RUN", expected=why)
     if c.labels:  # the claim's labels, under the evidence's own
         check = dataclasses.replace(check, labels={**c.labels, **check.labels})
         control = dataclasses.replace(control, labels={**c.labels, **control.labels})

@@ -241,6 +241,8 @@ def test_report_command_rerenders_from_evidence(report, tmp_path, capsys):
     v1["schema"] = "specproof.evidence/1"
     for rec in v1["claims"]:
         rec.pop("seed_entropy")
+        if rec["control"]["verdict"] == "NOT RUN":  # version 1 wrote a control not run so
+            rec["control"]["verdict"] = "ERROR"
     (tmp_path / "v1.json").write_text(json.dumps(v1))
     assert main(["report", str(tmp_path / "v1.json"), "--out", str(tmp_path / "r1")]) == 0
     assert "rdemo.fail" in (tmp_path / "r1" / "report.html").read_text()
@@ -372,3 +374,15 @@ def test_html_renders_in_headless_chromium(report, tmp_path):
     # the summary table and the claim sections render their verdict colours too
     main = img[:, 260:]
     assert has((0xb0, 0x00, 0x20), main)
+
+
+def test_a_control_not_run_reads_not_run_everywhere(report):
+    # it read ERROR beside "Expected: not run: the check raised", as if it had raised too
+    out, _, _ = report
+    rec = next(r for r in _doc(out)["claims"] if r["id"] == "rdemo.error")
+    assert (rec["verdict"], rec["check"]["verdict"]) == ("ERROR", "ERROR")
+    assert rec["control"]["verdict"] == "NOT RUN"
+    assert rec["control"]["expected"] == "not run: the check raised"
+    assert "Negative control (NOT RUN)." in (out / "report.tex").read_text()
+    assert '<span class="badge NOTRUN">NOT RUN</span>' in (out / "report.html").read_text()
+    assert "**negative control**: NOT RUN" in (out / "report.md").read_text()
