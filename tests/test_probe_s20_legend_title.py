@@ -93,3 +93,17 @@ def test_a_legend_above_the_lower_panel_does_not_cover_the_upper_one():
     assert legend_text_overlaps(bottom) == []
     assert legend_text_overlaps(top) == []
     plt.close(fig)
+
+
+def test_the_check_names_a_legend_on_a_text_or_a_figure_title():
+    fig, ax = figure()
+    _crowded(ax)
+    ax.text(0.5, 1.25, "annotation above", transform=ax.transAxes, ha="center")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.15))
+    assert "the text 'annotation above'" in legend_text_overlaps(ax)
+    ax.texts[0].remove()
+    fig.suptitle("A figure title", y=0.98, va="center")
+    # the legend centred where the figure's title is
+    ax.legend(loc="center", bbox_to_anchor=(0.5, 0.98), bbox_transform=fig.transFigure)
+    assert "the figure text 'A figure title'" in legend_text_overlaps(ax)
+    plt.close(fig)

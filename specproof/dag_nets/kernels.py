@@ -430,7 +430,7 @@ def _dual(
         if prev is not None:
             err = max(float(np.max(np.abs(p - q), initial=0.0)) for p, q in zip(prev, cur))
             if err <= tol and n >= needed:
-                if not trusted(act) and act.smooth:
+                if not trusted(act):
                     unresolved_scale(act, big, math.pi * math.sqrt(big / n))
                 return Dual(*cur, err, n)
             if 2 * n > max_nodes:

@@ -231,6 +231,8 @@ def _inside_exactly(st: Any, x: list[Fraction]) -> bool:
                for p in st.domain.parts)
 
 
+# where the decided point is the domain's rational point the floats shown round
+NEARBY = "at the rational point of the domain that the point shown approximates"
 # the float margin of a tightest case must agree with the exact (or certified) one to
 # this fraction of the size of the terms (sum of |terms| of both sides, in floats)
 _AGREE = Fraction(1, 10**6)
@@ -302,7 +304,11 @@ def _tightest(s: Searcher, seconds: float = 0.5) -> Tightest | None:
                             how=f"certified only as |lhs - rhs| <= {found[0]:.2g} at this "
                                 "point", difference=0.0)
         if found:
-            return _decided_tightest(s.st, point, found[0])
+            # on a sphere, a simplex or a PSD cone the decided point is the rational point of
+            # the domain the floats round (x*y - 1/2 is +6.6e-17 at the floats shown, off the
+            # sphere by 1e-16, and -5.4e-18 there): said so, not "at this point"
+            same = xq == [Fraction(float(v)) for v in c.x]
+            return _decided_tightest(s.st, point, found[0], same)
         return Tightest(point, lhs, rhs, float(d), _ratio(lhs, rhs))
     return None
 
@@ -311,7 +317,7 @@ def _ratio(lhs: float, rhs: float) -> float | None:
     return lhs / rhs if rhs != 0 and math.isfinite(lhs / rhs) else None
 
 
-def _decided_tightest(st: Any, point: dict[str, Any], c: Any) -> Tightest:
+def _decided_tightest(st: Any, point: dict[str, Any], c: Any, same: bool = True) -> Tightest:
     """The tightest case from the exact or certified values at its point: its float
     margin agreed with them to rounding, but a true statement's float margin of -1e-16
     read as a violation where the value is +1.7e-18."""
@@ -324,6 +330,8 @@ def _decided_tightest(st: Any, point: dict[str, Any], c: Any) -> Tightest:
     else:
         radius = float((c.margin.hi - c.margin.lo) / 2)
         how = f"{CERTIFIED_NOTE}, radius {radius:.2g}"
+    if not same:
+        how = how.replace("at this point", NEARBY)
     return Tightest(point, lhs, rhs, margin, _ratio(lhs, rhs), how=how, difference=difference)
 
 

@@ -158,9 +158,12 @@ def figure_legend_overlaps(fig) -> list[str]:
 
 
 def _axes_texts(ax) -> list[tuple[str, object]]:
-    """``ax``'s titles, axis labels and tick labels in view, with a name each."""
+    """``ax``'s titles, texts (``ax.text``, ``annotate``), axis labels and tick labels in
+    view, with a name each."""
     name = ax.get_title() or "its axes"
     texts = [(f"the title {t.get_text()!r}", t) for t in axes_titles(ax)]
+    texts += [(f"the text {t.get_text()!r}", t) for t in ax.texts
+              if t.get_visible() and t.get_text().strip()]
     for axis, which in ((ax.xaxis, "x"), (ax.yaxis, "y")):
         if not axis.get_visible():
             continue
@@ -196,10 +199,14 @@ def legend_text_overlaps(ax) -> list[str]:
     renderer = _renderer(ax.figure)
     box = legend.get_window_extent(renderer)
     out = []
-    for other in ax.figure.axes:
-        if not other.get_visible():
+    fig = ax.figure
+    # the figure's own texts too (fig.text, suptitle, supxlabel)
+    figure_texts = [(f"the figure text {t.get_text()!r}", t) for t in fig.texts
+                    if t.get_visible() and t.get_text().strip()]
+    for other in [None, *fig.axes]:
+        if other is not None and not other.get_visible():
             continue
-        for name, text in _axes_texts(other):
+        for name, text in (figure_texts if other is None else _axes_texts(other)):
             t = text.get_window_extent(renderer)
             # more than a pixel of both extents: a glyph's box touching the legend's
             # padding is not a covered text

@@ -123,3 +123,43 @@ def test_the_neuron_level_limit_equals_the_block_limit_with_many_inputs():
     block = dn.infinite_width_ntk(dn.mlp(8, depth=2, d_in=d), Xd)
     neurons = dn.infinite_width_ntk(dn.to_neurons(dn.mlp(8, depth=2, d_in=d)), Xd)
     assert np.abs(neurons - block).max() <= 1e-13 * np.abs(block).max()
+
+
+# -- after an adversarial review of the check itself ----------------------------------
+
+def test_a_steep_activation_marked_not_smooth_is_refused_too():
+    # smooth=False skipped the check, and method="quadrature" (which the refusal of a
+    # non-smooth activation suggests) gave E[sigma'^2] = 5e-97 for about 160
+    act = _scaled_tanh(300.0)
+    rough = dn.Activation(act.name, act.f, act.d1, act.d2, smooth=False)
+    with pytest.raises(ComputationError, match="cannot resolve activation"):
+        dn.dual(rough, np.array([[1.0]]), np.array([1.0]), np.array([1.0]),
+                method="quadrature")
+
+
+@pytest.mark.parametrize("f, d1, want", [
+    (lambda z: np.maximum(z, 0), lambda z: (z > 0).astype(float), "relu"),
+    (lambda z: np.where(z > 0, z, 0.1 * z), lambda z: np.where(z > 0, 1.0, 0.1), 0.1)])
+def test_a_hand_written_kinked_activation_is_not_refused(f, d1, want):
+    act = dn.Activation("mine", f, d1, np.zeros_like, smooth=False)
+    ref = dn.leaky_relu(want) if want != "relu" else "relu"
+    c, a = np.array([[0.3]]), np.array([1.0])
+    got = dn.dual(act, c, a, a, method="quadrature", tol=1e-3, max_nodes=4096)
+    exact = dn.dual(ref, c, a, a)
+    assert abs(float(got.ed[0, 0]) - float(exact.ed[0, 0])) < 1e-3
+
+
+@pytest.mark.parametrize("scale, name", [(1e-8, "tanh"), (1e-7, "sigmoid")])
+def test_a_hand_written_copy_is_not_refused_at_tiny_variances(scale, name):
+    # f' is 1 to the last bit there: its change 0 against a trapezoid of 4e-17 was refused
+    copies = {
+        "tanh": _my_tanh(),
+        "sigmoid": dn.Activation("mysig", lambda z: 1 / (1 + np.exp(-z)),
+                                 lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2,
+                                 lambda z: (lambda s: s * (1 - s) * (1 - 2 * s))(
+                                     1 / (1 + np.exp(-z))))}
+    g = dn.mlp(8, depth=2, d_in=2)
+    Xs = scale * np.random.default_rng(0).standard_normal((3, 2))
+    mine = dn.infinite_width_ntk(g, Xs, activation=copies[name])
+    ref = dn.infinite_width_ntk(g, Xs, activation=name)
+    assert np.abs(mine - ref).max() <= 1e-12 * np.abs(ref).max()

@@ -156,3 +156,15 @@ def test_the_exact_square_and_the_balancing():
     e, m = balancing_exponents({(2, 0): Fraction(1), (1, 0): Fraction(-2 * 10**8),
                                 (0, 0): Fraction(10**16), (0, 2): Fraction(10**16)}, 2)
     assert e[0] == 27 and abs(e[1]) <= 1
+
+
+def test_on_a_sphere_the_decided_point_is_said_to_be_the_domains_not_the_floats():
+    # the values are exact at the rational point of the sphere; at the floats shown (off
+    # the sphere by 1e-16) x*y - 1/2 is +6.6e-17, a violation in appearance
+    import sympy
+
+    x, y = sympy.symbols("x y", real=True)
+    t = lm.refute("x*y <= 1/2", domain=lm.sphere([x, y]), seed=0, budget=1).tightest
+    assert t.how == ("exact at the rational point of the domain that the point shown "
+                     "approximates")
+    assert t.lhs_minus_rhs < 0  # holds there: x*y <= 1/2 on the unit circle
