@@ -17,7 +17,8 @@ diagonals ``a`` (``n1``) and ``b`` (``n2``):
   The integrand varies on the scale ``1 / sqrt(variance)`` in ``xi``, so the error grows
   with the variance: on erf (whose closed form is known) 64 nodes give 1e-13 at variance
   1 but 2e-6 at variance 3, 128 nodes 2e-9 there. The rule therefore doubles ``n`` from
-  32 until two successive rules agree to ``tol`` (default 1e-10) in every entry, and
+  32 until two successive rules agree to ``tol`` (default 1e-10, relative to the largest
+  expectation) in every entry, and
   reports that difference as its error estimate (the finer rule is the one returned, and
   is typically far more accurate than the estimate); beyond ``max_nodes`` it raises.
   Cost: ``n1 n2 n^2`` activation evaluations per rule, in chunks of bounded memory.
@@ -327,7 +328,8 @@ def dual(
         ``"auto"``: the closed form when there is one, quadrature otherwise.
     tol : float
         Quadrature only: the node count doubles (from 32) until two successive rules
-        agree to ``tol`` in every entry; that difference is returned as ``error``.
+        agree to ``tol`` times the largest expectation in every entry; that difference
+        (absolute) is returned as ``error``.
     max_nodes : int
         Quadrature only: give up (``ComputationError``) beyond this many nodes per
         dimension.
@@ -429,12 +431,15 @@ def _dual(
         )
         if prev is not None:
             err = max(float(np.max(np.abs(p - q), initial=0.0)) for p, q in zip(prev, cur))
-            if err <= tol and n >= needed:
+            # relative to the expectations' size: an absolute 1e-10 let 1e-8 tanh(z) stop at
+            # 64 nodes 2e-4 off (values ~1e-16) and refused 1e8 tanh(z) at every rule
+            size = max(float(np.max(np.abs(q), initial=0.0)) for q in cur)
+            if err <= tol * size and n >= needed:
                 if not trusted(act):
                     unresolved_scale(act, big, math.pi * math.sqrt(big / n))
                 return Dual(*cur, err, n)
             if 2 * n > max_nodes:
-                if err <= tol:
+                if err <= tol * size:
                     raise ComputationError(
                         f"Gauss-Hermite quadrature of the {act.name} expectations cannot "
                         f"resolve variance {big:.3g} with {n} nodes per dimension: the nodes "
@@ -444,8 +449,9 @@ def _dual(
                         "max_nodes), or scale the inputs down")
                 raise ComputationError(
                     f"Gauss-Hermite quadrature of the {act.name} expectations did not reach "
-                    f"tol={tol:g} with {n} nodes per dimension (successive rules differ by "
-                    f"{err:.2e}; largest variance {big:.3g}: large variances make "
+                    f"tol={tol:g} (relative) with {n} nodes per dimension (successive rules "
+                    f"differ by {err / size if size else err:.2e} of the largest expectation "
+                    f"{size:.3g}; largest variance {big:.3g}: large variances make "
                     f"{act.name}(u) vary on a scale the rule resolves only with many nodes); "
                     "raise max_nodes or tol"
                 )
