@@ -319,3 +319,22 @@ def test_evidence_lists_the_selected_claims_that_did_not_run(tmp_path):
     run.selected = ["lin-sn-gan.homogeneity"]
     assert evidence_document(run, complete=True)["not_run"] == []
     assert summary_table(run).splitlines()[-1].startswith("1 claim: 1 PASS;")
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None,
+                    reason="pdflatex is not installed (.ci/run installs texlive)")
+def test_two_reports_in_one_paper_have_distinct_labels(folder):
+    # sec:specproof and every claim's label were defined twice ("multiply defined")
+    out, _ = folder
+    tmp = out.parent
+    body = ("See \\ref{sec:specproof} and \\ref{sec:specproof-2}.\n\\appendix\n"
+            "\\input{rep/report.tex}\n\\input{rep/report.tex}")
+    for _ in range(2):  # the second run reads the labels back
+        rc, log = _compile(tmp, "twice", _paper(tmp, "", body))
+        assert rc == 0, log[-3000:]
+    assert "multiply defined" not in log and "undefined references" not in log
+    aux = (tmp / "twice.aux").read_text()
+    assert "\\newlabel{sec:specproof}" in aux and "\\newlabel{sec:specproof-2}" in aux
+    anchor = next(line for line in aux.splitlines() if "\\newlabel{specproof:" in line)
+    name = anchor.split("{")[1].split("}")[0]
+    assert f"\\newlabel{{{name}-2}}" in aux
