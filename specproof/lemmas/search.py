@@ -48,6 +48,7 @@ class Candidate:
     x: np.ndarray
     value: float  # normalised margin (or 1 + infeasibility)
     how: str
+    raw: float | None = None  # |lhs - rhs|, where tightness is decided between equal values
 
 
 class Searcher:
@@ -187,16 +188,34 @@ class Searcher:
         self.remember_tight(cand)
 
     def remember_tight(self, cand: Candidate) -> None:
-        """Keep ``cand`` among the tightest candidates when it may be one (see ``tight``)."""
+        """Keep ``cand`` among the tightest candidates when it may be one (see ``tight``).
+
+        Equal normalised margins are told apart by ``|lhs - rhs|``: where lhs - rhs is one
+        square the normalised margin is 1 everywhere, and ``(x - 1/3)**2 >= 0`` reported
+        x = -1.32 (``lhs - rhs`` = 2.7) though x = 0.3333 (3e-33) had been evaluated."""
         if not -TIE <= cand.value <= 1.0:
             return
-        if len(self.tight) >= self.keep and cand.value >= self.tight[-1].value:
+        full = len(self.tight) >= self.keep
+        if full and cand.value > self.tight[-1].value:
+            return
+        if full and cand.value == self.tight[-1].value and \
+                self._raw(cand) >= self._raw(self.tight[-1]):
             return
         if self.outside(cand.x) or any(np.array_equal(cand.x, c.x) for c in self.tight):
             return
         self.tight.append(cand)
-        self.tight.sort(key=lambda c: c.value)
+        if any(c.value == cand.value for c in self.tight[:-1]):
+            self.tight.sort(key=lambda c: (c.value, self._raw(c)))
+        else:
+            self.tight.sort(key=lambda c: (c.value, c.raw if c.raw is not None else 0.0))
         del self.tight[self.keep:]
+
+    def _raw(self, cand: Candidate) -> float:
+        """``|lhs - rhs|`` at the candidate, computed once (inf where it is not finite)."""
+        if cand.raw is None:
+            d = abs(self.margin(cand.x))
+            cand.raw = d if math.isfinite(d) else math.inf
+        return cand.raw
 
     def outside(self, x: np.ndarray) -> bool:
         """Whether ``x`` breaks an inequality of the domain in floats, with no tolerance

@@ -30,7 +30,7 @@ import sympy
 
 from specproof.lemmas.confirm import Unconfirmable, confirm
 from specproof.lemmas.exact_points import shrink_exactly
-from specproof.lemmas.search import Searcher
+from specproof.lemmas.search import Candidate, Searcher
 from specproof.lemmas.verdicts import CERTIFIED_NOTE, EXACT_NOTE, Refuted, Tightest
 
 # the raw descent's share of the time: a fraction of the budget, at most this many seconds
@@ -142,7 +142,15 @@ def _confirm_tightest(s: Searcher, budget: float = 0.0) -> Refuted | None:
     points = []
     if feasible and s.margin(feasible[0].x) <= 0.0:
         points.append(np.asarray(feasible[0].x, dtype=float))
-    points += _raw_descent(s, seconds)
+    descended = _raw_descent(s, seconds)
+    points += descended
+    for p in descended:
+        # a candidate for the tightest case too: where lhs - rhs is one square the
+        # normalised margin is 1 everywhere, and (x - 1/3)**2 >= 0 reported x = -1.32
+        # (margin 2.7) while the descent had reached 1/3
+        v = s.objective(p)
+        if math.isfinite(v):
+            s.remember_tight(Candidate(p.copy(), s.layout.to_point(p), v, "raw descent"))
     for p in points:
         # the simplest try that violates: the point as found comes first, and in 20
         # variables x7 = 6004799503160661/18014398509481984 was reported, although the

@@ -141,4 +141,4 @@ def test_anchors_stay_distinct_and_control_suffixed_ids_are_refused(
     html = (out / "report.html").read_text()
     assert html.count('id="claim-pfa-a-b"') == 1 and html.count('id="claim-pfa-a-b-2"') == 1
     tex = (out / "report.tex").read_text()
-    assert tex.count(r"\label{specproof:claim-pfa-a-b}") == 1
+    assert tex.count(r"\label{specproof:claim-pfa-a-b\specprooflabel}") == 1

@@ -168,3 +168,13 @@ def test_on_a_sphere_the_decided_point_is_said_to_be_the_domains_not_the_floats(
     assert t.how == ("exact at the rational point of the domain that the point shown "
                      "approximates")
     assert t.lhs_minus_rhs < 0  # holds there: x*y <= 1/2 on the unit circle
+
+
+@pytest.mark.parametrize("text, near", [("(x - 1/3)**2 >= 0", {"x": 1 / 3}),
+                                        ("(x - 0.3)**2 >= 0", {"x": 0.3})])
+def test_a_square_is_tight_near_its_zero_not_anywhere(text, near):
+    # lhs - rhs is one square: its normalised margin is 1 everywhere, and the tightest
+    # case was x = -1.32 (lhs - rhs = 2.7) though the raw descent had reached the zero
+    t = lm.refute(text, seed=0, budget=1).tightest
+    assert all(abs(t.point[k] - v) < 0.01 for k, v in near.items())
+    assert 0 <= t.lhs_minus_rhs < 1e-4
