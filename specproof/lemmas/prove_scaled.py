@@ -118,8 +118,8 @@ def square_root(p: Poly, n: int) -> tuple[Fraction, Poly] | None:
     Examples
     --------
     >>> c, q = square_root({(2,): Fraction(9), (1,): Fraction(-24), (0,): Fraction(16)}, 1)
-    >>> c * 1, sorted(q.items())
-    (Fraction(1, 1), [((0,), Fraction(4, 1)), ((1,), Fraction(-3, 1))])
+    >>> c, c * q[(1,)] ** 2, c * q[(1,)] * q[(0,)], c * q[(0,)] ** 2   # (3x - 4)^2
+    (Fraction(1, 1), Fraction(9, 1), Fraction(-12, 1), Fraction(16, 1))
     """
     terms = {e: c for e, c in p.items() if c}
     if not terms or len(terms) > _FACTOR_TERMS or n == 0:
