@@ -9,7 +9,8 @@ checked here, after the rules agreed, on a grid four times finer than the return
 nodes near 0: across each step the change of ``f`` must match the trapezoid of ``f'``
 (and that of ``f'`` the trapezoid of ``f''``), as it does to about ``h^2 / 12`` of the step
 for a function resolved at the step ``h``. A transition between two grid points, or a
-spike at one, breaks the match by about the whole change.
+spike at one, breaks the match by about the whole change; a feature narrower than the
+step that lies between the points of both grids is not seen (:func:`unresolved_scale`).
 """
 
 from __future__ import annotations
