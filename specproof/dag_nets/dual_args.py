@@ -93,3 +93,24 @@ def check_dual(c: Any, a: Any, b: Any, pairs: Any) -> tuple:
             f"c is not a covariance of variances a, b: |c{list(i)}| = {abs(c[i]):.6g} "
             f"exceeds sqrt(a b) = {bnd:.6g} (correlation above 1; Cauchy-Schwarz)")
     return c, a, b, pairs
+
+
+def correlations(c: np.ndarray, a: np.ndarray, b: np.ndarray, pairs=None):
+    """Correlations (0 where a variance is 0) and the standard deviations, paired."""
+    sa, sb = np.sqrt(a), np.sqrt(b)
+    with np.errstate(divide="ignore"):
+        ia = np.where(sa > 0, 1.0 / np.where(sa > 0, sa, 1.0), 0.0)
+        ib = np.where(sb > 0, 1.0 / np.where(sb > 0, sb, 1.0), 0.0)
+    ia, ib = pair_up(ia, ib, pairs)
+    sa, sb = pair_up(sa, sb, pairs)
+    rho = c * ia
+    rho *= ib
+    np.clip(rho, -1.0, 1.0, out=rho)
+    # arccos moves by sqrt(2 d) at 1 - d: a correlation's own rounding (a few ulps) is
+    # worth 1e-8 there. Within 8 ulps of +-1 it is taken as +-1, so that an input paired
+    # with itself is exactly 1 whichever way its kernel was summed.
+    near = np.abs(rho) > 1.0 - 8 * np.finfo(np.float64).eps
+    rho[near] = np.sign(rho[near])
+    return rho, sa, sb
+
+

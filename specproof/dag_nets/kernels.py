@@ -18,9 +18,11 @@ diagonals ``a`` (``n1``) and ``b`` (``n2``):
   with the variance: on erf (whose closed form is known) 64 nodes give 1e-13 at variance
   1 but 2e-6 at variance 3, 128 nodes 2e-9 there. The rule therefore doubles ``n`` from
   32 until two successive rules agree to ``tol`` (default 1e-10, relative to the largest
-  expectation) in every entry, and
-  reports that difference as its error estimate (the finer rule is the one returned, and
-  is typically far more accurate than the estimate); beyond ``max_nodes`` it raises.
+  expectation) in every entry, and reports that difference as its error estimate (the
+  finer rule is the one returned, and is typically far more accurate than the
+  estimate); past 256 nodes the trapezoid rule takes over, whose error falls
+  exponentially in ``n`` for these integrands
+  (:mod:`~specproof.dag_nets.dual_quadrature`); beyond ``max_nodes`` it raises.
   Cost: ``n1 n2 n^2`` activation evaluations per rule, in chunks of bounded memory.
 
 Examples
@@ -34,17 +36,25 @@ Examples
 
 from __future__ import annotations
 
-import functools
-import math
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
-from scipy import special
 
 from specproof._core import ArgumentError, ComputationError, as_choice, as_float, as_int
-from specproof.dag_nets.activation_scale import unresolved_scale
-from specproof.dag_nets.activations import Activation, checked_values, get_activation, trusted
-from specproof.dag_nets.dual_args import CORRELATION_SLACK, check_dual, pair_up  # noqa: F401
+from specproof.dag_nets.activations import Activation, get_activation
+from specproof.dag_nets.dual_args import (  # noqa: F401
+    CORRELATION_SLACK,
+    check_dual,
+    correlations,
+    pair_up,
+)
+from specproof.dag_nets.dual_quadrature import (  # noqa: F401
+    DEFAULT_TOL,
+    MAX_NODES,
+    START_NODES,
+    Dual,
+    gaussian_quadrature,
+)
 
 #: Closed forms exist for these activations (by name).
 CLOSED_FORM = ("identity", "erf", "relu", "leaky_relu")
@@ -96,25 +106,6 @@ def closed_form(act: Activation) -> tuple[str, float] | None:
         return None
     return want if same else None
 
-#: Quadrature starts with this many Gauss-Hermite nodes per dimension and doubles.
-START_NODES = 32
-#: Default agreement asked of two successive rules (the returned error estimate).
-DEFAULT_TOL = 1e-10
-#: Default largest rule tried.
-MAX_NODES = 1024
-
-
-class Dual(NamedTuple):
-    """The expectations :func:`dual` returns (see there)."""
-
-    e: np.ndarray
-    ed: np.ndarray
-    da: np.ndarray
-    db: np.ndarray
-    error: float
-    nodes: int
-
-_CHUNK = 1 << 21  # (entries x nodes^2) evaluated at once
 
 #: The largest relative uncertainty of erf's ``D = 1 + 2a + 2b + 4(ab - c^2)`` (from the
 #: rounding of a, b and c alone) with which the closed form still returns a value.
@@ -124,25 +115,6 @@ _ERF_GAMMA = 2.0 * np.finfo(np.float64).eps / 2
 
 
 _pair = pair_up  # the name the closed forms below use
-
-
-def _rho(c: np.ndarray, a: np.ndarray, b: np.ndarray, pairs=None):
-    """Correlations (0 where a variance is 0) and the standard deviations, paired."""
-    sa, sb = np.sqrt(a), np.sqrt(b)
-    with np.errstate(divide="ignore"):
-        ia = np.where(sa > 0, 1.0 / np.where(sa > 0, sa, 1.0), 0.0)
-        ib = np.where(sb > 0, 1.0 / np.where(sb > 0, sb, 1.0), 0.0)
-    ia, ib = _pair(ia, ib, pairs)
-    sa, sb = _pair(sa, sb, pairs)
-    rho = c * ia
-    rho *= ib
-    np.clip(rho, -1.0, 1.0, out=rho)
-    # arccos moves by sqrt(2 d) at 1 - d: a correlation's own rounding (a few ulps) is
-    # worth 1e-8 there. Within 8 ulps of +-1 it is taken as +-1, so that an input paired
-    # with itself is exactly 1 whichever way its kernel was summed.
-    near = np.abs(rho) > 1.0 - 8 * np.finfo(np.float64).eps
-    rho[near] = np.sign(rho[near])
-    return rho, sa, sb
 
 
 # The closed forms work in place on kernel-sized arrays: at 2048 inputs one array is
@@ -246,7 +218,7 @@ def _leaky(c, a, b, s: float, pairs=None):
     # rho^2), cos theta = rho): E[relu relu'] / (sa sb) = J1 = (sin + (pi - theta) rho) /
     # (2 pi) (Cho & Saul's arc-cosine kernel of degree 1), at -rho: (sin - theta rho) /
     # (2 pi); E[relu' relu'] = (pi - theta) / (2 pi)
-    rho, sa, sb = _rho(c, a, b, pairs)
+    rho, sa, sb = correlations(c, a, b, pairs)
     th = np.arccos(rho)
     sin = np.multiply(rho, rho)
     np.subtract(1.0, sin, out=sin)
@@ -270,39 +242,6 @@ def _leaky(c, a, b, s: float, pairs=None):
         # E = s E[sigma'(u')] = s (1 + s) / 2 when one is 0, s^2 when both are
         ed[...] = np.where(za & zb, s * s, np.where(za | zb, s * (1 + s) / 2, ed))
     return e, ed, (1 + s * s) * a / 2, (1 + s * s) * b / 2
-
-
-def _gauss_hermite(nodes: int) -> tuple[np.ndarray, np.ndarray]:
-    # scipy's rule stays accurate for large n (numpy's hermegauss overflows near 200);
-    # nodes whose weight underflows to 0 contribute nothing and are dropped
-    x, w = special.roots_hermitenorm(nodes)
-    keep = w > 0
-    return x[keep], w[keep] / np.sqrt(2 * np.pi)
-
-
-def _quad_pair(f, g, c, a, b, x, w, pairs=None) -> np.ndarray:
-    """``E[f(u) g(u')]`` entrywise by the tensor Gauss-Hermite rule (nodes ``x``, ``w``)."""
-    rho, sa, sb = _rho(c, a, b, pairs)
-    rho = rho.reshape(-1)
-    sa = np.broadcast_to(sa, c.shape).reshape(-1)
-    sb = np.broadcast_to(sb, c.shape).reshape(-1)
-    k = x.size
-    out = np.empty(rho.size)
-    step = max(1, _CHUNK // (k * k))
-    for lo in range(0, rho.size, step):
-        hi = min(rho.size, lo + step)
-        r = rho[lo:hi, None, None]
-        arg = r * x[None, :, None] + np.sqrt(1 - r * r) * x[None, None, :]
-        G = g(sb[lo:hi, None, None] * arg)  # (entries, k, k): g at u' for (xi_1, xi_2)
-        inner = G @ w  # sum over xi_2
-        F = f(sa[lo:hi, None] * x)  # (entries, k): f at u = sqrt(a) xi_1
-        out[lo:hi] = np.einsum("ek,ek->e", inner * w, F)
-    return out.reshape(c.shape)
-
-
-def _quad_diag(f, a, x, w) -> np.ndarray:
-    v = f(np.sqrt(a)[..., None] * x)
-    return (v * v) @ w
 
 
 def dual(
@@ -408,52 +347,4 @@ def _dual(
             + "; Gauss-Hermite quadrature converges slowly on kinks (pass "
             "method='quadrature' to use it anyway)"
         )
-    big = float(max(np.max(a, initial=0.0), np.max(b, initial=0.0)))
-    # n Gauss-Hermite nodes are about pi / sqrt(n) apart near 0, i.e. pi sqrt(big / n) in
-    # units of u; a rule coarser than the activations' unit scale can miss their whole
-    # transition, and two such rules agree on the wrong value (tanh at variance 1e4 gave
-    # E[tanh'^2] = 0 for 5.3e-3, "error" 2e-16): only resolved rules are compared
-    needed = math.pi**2 * big
-    f, d1 = act.f, act.d1
-    if not trusted(act):
-        # a user's function that is not elementwise or not finite is named, not averaged
-        f = functools.partial(checked_values, act, act.f, which="f")
-        d1 = functools.partial(checked_values, act, act.d1, which="d1")
-    prev = None
-    n = START_NODES
-    while True:
-        x, w = _gauss_hermite(n)
-        cur = (
-            _quad_pair(f, f, c, a, b, x, w, pairs),
-            _quad_pair(d1, d1, c, a, b, x, w, pairs),
-            _quad_diag(f, a, x, w),
-            _quad_diag(f, b, x, w),
-        )
-        if prev is not None:
-            err = max(float(np.max(np.abs(p - q), initial=0.0)) for p, q in zip(prev, cur))
-            # relative to the expectations' size: an absolute 1e-10 let 1e-8 tanh(z) stop at
-            # 64 nodes 2e-4 off (values ~1e-16) and refused 1e8 tanh(z) at every rule
-            size = max(float(np.max(np.abs(q), initial=0.0)) for q in cur)
-            if err <= tol * size and n >= needed:
-                if not trusted(act):
-                    unresolved_scale(act, big, math.pi * math.sqrt(big / n))
-                return Dual(*cur, err, n)
-            if 2 * n > max_nodes:
-                if err <= tol * size:
-                    raise ComputationError(
-                        f"Gauss-Hermite quadrature of the {act.name} expectations cannot "
-                        f"resolve variance {big:.3g} with {n} nodes per dimension: the nodes "
-                        f"are {math.pi * math.sqrt(big / n):.2g} apart in u, coarser than the "
-                        f"activation's unit scale, where two rules can agree on a wrong "
-                        f"value; it needs about pi^2 variance = {needed:.3g} nodes (raise "
-                        "max_nodes), or scale the inputs down")
-                raise ComputationError(
-                    f"Gauss-Hermite quadrature of the {act.name} expectations did not reach "
-                    f"tol={tol:g} (relative) with {n} nodes per dimension (successive rules "
-                    f"differ by {err / size if size else err:.2e} of the largest expectation "
-                    f"{size:.3g}; largest variance {big:.3g}: large variances make "
-                    f"{act.name}(u) vary on a scale the rule resolves only with many nodes); "
-                    "raise max_nodes or tol"
-                )
-        prev = cur
-        n *= 2
+    return gaussian_quadrature(act, c, a, b, tol, max_nodes, pairs)

@@ -6,7 +6,8 @@ from scipy import integrate
 
 from specproof import SpecproofError
 from specproof.dag_nets import get_activation
-from specproof.dag_nets.kernels import _gauss_hermite, _quad_pair, dual
+from specproof.dag_nets.dual_quadrature import _gauss_hermite, _quad_pair
+from specproof.dag_nets.kernels import dual
 
 RHO = np.linspace(-1.0, 1.0, 21)
 

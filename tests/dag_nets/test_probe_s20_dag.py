@@ -175,3 +175,31 @@ def test_the_quadrature_tolerance_is_relative_to_the_expectations(s):
     for mine, theirs in ((got.e, ref.e), (got.ed, ref.ed), (got.da, ref.da)):
         assert abs(float(mine.flat[0]) / s**2 - float(theirs.flat[0])) <= 1e-12 * abs(
             float(theirs.flat[0]))
+
+
+@pytest.mark.parametrize("name", ["tanh", "gelu", "softplus", "sigmoid"])
+@pytest.mark.parametrize("variance", [7.6, 30.0])
+def test_large_variances_converge_by_the_trapezoid_rule(name, variance):
+    # Gauss-Hermite needed 4096 nodes per dimension (70 s) for tanh at variance 7.6 and
+    # refused at the default 1024; the trapezoid rule takes over past 256 nodes
+    from specproof.dag_nets.activations import get_activation
+
+    act = get_activation(name)
+    s, rho = np.sqrt(variance), 0.3
+    a, c = np.array([variance]), np.array([[rho * variance]])
+    got = dn.dual(name, c, a, a)
+    ref_da, _ = integrate.quad(lambda t: act.f(s * t) ** 2 * np.exp(-t * t / 2)
+                               / np.sqrt(2 * np.pi), -np.inf, np.inf, epsabs=0,
+                               epsrel=1e-13, limit=500)
+    ref_ed, _ = integrate.dblquad(
+        lambda t2, t1: act.d1(s * t1) * act.d1(s * (rho * t1 + np.sqrt(1 - rho**2) * t2))
+        * np.exp(-(t1 * t1 + t2 * t2) / 2) / (2 * np.pi), -12, 12, -12, 12,
+        epsabs=1e-14, epsrel=1e-12)
+    assert abs(float(got.da[0]) - ref_da) <= 1e-12 * ref_da
+    assert abs(float(got.ed[0, 0]) - ref_ed) <= 1e-11 * ref_ed
+
+
+def test_a_limit_on_inputs_of_scale_two_and_a_half_is_computed():
+    Xl = np.random.default_rng(0).standard_normal((6, 3)) * 2.5
+    r = dn.infinite_width_kernels(dn.mlp(8, depth=2, d_in=3), Xl, activation="tanh")
+    assert r.quadrature_error < 1e-9 and np.all(np.isfinite(r.ntk))
