@@ -59,3 +59,16 @@ def test_a_bad_argument_of_assert_claim_passes_is_shown_at_the_test_line(tmp_pat
     assert "did you mean 'lin-sn-gan.homogeneity'" in out
     # run_claim's frames (its docstring) are not shown
     assert "def run_claim" not in out and "Parameters" not in out
+
+
+def test_large_exact_values_print_in_one_style(capsys):
+    # an integer of 301 digits read 2.00000000000E+300 beside a fraction's 2E-300
+    from specproof.cli import main
+
+    for text, shown in (("x >= 2*10**300", "rhs = 2E+300  (exact: an integer of 301 digits"),
+                        ("x*10**300 >= 2*10**-300", "rhs = 2E-300  (exact: 1 / 300 digits")):
+        try:
+            main(["lemma", text, "--budget", "1"])
+        except SystemExit:
+            pass
+        assert shown in capsys.readouterr().out

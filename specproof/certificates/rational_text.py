@@ -116,6 +116,10 @@ def approximate(x: Fraction, digits: int = 10, round_up: bool = False) -> str:
     ('60', '400')
     >>> approximate(Fraction(10**13), 12, round_up=True)
     '1E+13'
+    >>> approximate(Fraction(2 * 10**300), 12), approximate(Fraction(2, 10**300), 12)
+    ('2E+300', '2E-300')
+    >>> approximate(Fraction(60)), approximate(Fraction(3, 2)), approximate(Fraction(10**12, 3))
+    ('60', '1.5', '3.333333333E+11')
     """
     x = Fraction(x)
     if x == 0:
@@ -124,8 +128,12 @@ def approximate(x: Fraction, digits: int = 10, round_up: bool = False) -> str:
         ctx = decimal.Context(prec=digits, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
         num = ctx.create_decimal(x.numerator) if abs(x.numerator).bit_length() < 13000 \
             else ctx.create_decimal(format(decimal.Decimal(x.numerator), "e"))
-        return str(ctx.divide(num, ctx.create_decimal(x.denominator)) if x.denominator != 1
-                   else num)
+        value = ctx.divide(num, ctx.create_decimal(x.denominator)) if x.denominator != 1 \
+            else num
+        # without the zeros rounding left: 2*10**300 read 2.00000000000E+300 beside a
+        # 2E-300 (a division normalises, an integer kept its 12 digits)
+        value = value.normalize(ctx)
+        return format(value, "f") if -7 < value.adjusted() < digits else str(value)
     # exact integer arithmetic: k with 10^(digits-1) <= |x| 10^k < 10^digits, then ceil
     mag = abs(x)
     # estimate from bit lengths (str() of a huge int is refused), then adjust exactly
