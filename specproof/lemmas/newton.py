@@ -45,7 +45,10 @@ def affine_hull_equations(support: Sequence[Exponent]) -> tuple[np.ndarray, np.n
     if D.shape[0] == 1:
         W = np.eye(P.shape[1])
     else:
-        _, s, vt = np.linalg.svd(D, full_matrices=True)
+        # the right singular vectors only: full_matrices=True also made the m x m left ones,
+        # 18.8 GiB for a 20-variable support of 50281 points; vt is n x n either way when
+        # m >= n, and full_matrices is needed (and cheap) only for m < n
+        _, s, vt = np.linalg.svd(D, full_matrices=D.shape[0] < D.shape[1])
         rank = int(np.sum(s > 1e-9 * max(1.0, s[0] if s.size else 1.0)))
         W = vt[rank:]
     return W, W @ P[0]

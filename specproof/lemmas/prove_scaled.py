@@ -12,8 +12,8 @@ in rationals, and the independent checker reads it like any other.
 
 A perfect square ``c q^2`` (``c > 0``) has a unique, singular Gram matrix ``c v v^T``,
 which the solver's interior-point search only approaches: ``(16777216 x - 12500000)^2 >= 0``
-was UNDECIDED ("the equations are infeasible") at no scale problem at all. It is
-recognised by factoring over Q (sympy), and its rank-one Gram matrix written exactly.
+was UNDECIDED ("the equations are infeasible") at no scale problem at all. Its square root
+is taken exactly, term by term (:func:`square_root`), and its rank-one Gram matrix written.
 """
 
 from __future__ import annotations
@@ -23,15 +23,13 @@ from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
-import sympy
 
 from specproof.lemmas.exact_gram import Poly
 from specproof.lemmas.sos_program import SoSTerm
 from specproof.lemmas.sos_search import Attempt
 
-# factoring is tried on polynomials up to this many terms (sympy's multivariate factoring
-# of large polynomials takes seconds to minutes)
-_FACTOR_TERMS = 60
+# the most terms of a square root tried (each step is one pass over the terms found)
+_FACTOR_TERMS = 2000
 # variables are scaled only when the balancing moves some coefficient by at least this
 # many binary orders (a scaling by a few powers of two is within what the solver handles)
 _MIN_SHIFT = 8
@@ -111,33 +109,65 @@ def scaled_global(p: Poly, n: int, degree: int | None, solver: str, bits: int | 
                    note=f"{found.note}; found in balanced variables {shown}, mapped back")
 
 
+def _graded(e: tuple[int, ...]) -> tuple[int, tuple[int, ...]]:
+    """The graded lexicographic key of a monomial's exponents."""
+    return (sum(e), e)
+
+
 def square_root(p: Poly, n: int) -> tuple[Fraction, Poly] | None:
-    """``(c, q)`` with ``p = c q^2`` and ``c > 0`` rational, ``q`` with rational
-    coefficients; None when ``p`` is not such a square (or too large to factor here).
+    """``(c, q)`` with ``p = c q^2``, ``c > 0`` rational and ``q`` monic with rational
+    coefficients; None when ``p`` is not such a square.
+
+    The square root is taken term by term in the graded lexicographic order, as for
+    integers: ``q``'s leading term is the square root of ``p / c``'s (``c`` its leading
+    coefficient), and each next term is the leading term of the remainder ``p / c - q^2``
+    divided by ``2 LT(q)``. No factoring: sympy's ``factor_list`` spent minutes on
+    ``x**2*y**2 + x**2 - 10**-1000`` (a false statement that was to end UNDECIDED). At
+    most :data:`_FACTOR_TERMS` terms of ``q`` are tried.
 
     Examples
     --------
     >>> c, q = square_root({(2,): Fraction(9), (1,): Fraction(-24), (0,): Fraction(16)}, 1)
-    >>> c, c * q[(1,)] ** 2, c * q[(1,)] * q[(0,)], c * q[(0,)] ** 2   # (3x - 4)^2
-    (Fraction(1, 1), Fraction(9, 1), Fraction(-12, 1), Fraction(16, 1))
+    >>> c, sorted(q.items())   # 9 (x - 4/3)^2
+    (Fraction(9, 1), [((0,), Fraction(-4, 3)), ((1,), Fraction(1, 1))])
+    >>> square_root({(2,): Fraction(1), (0,): Fraction(1)}, 1) is None   # x^2 + 1
+    True
     """
     terms = {e: c for e, c in p.items() if c}
-    if not terms or len(terms) > _FACTOR_TERMS or n == 0:
+    if not terms or n == 0:
         return None
-    if any(sum(e) % 2 for e in terms if sum(e) == max(map(sum, terms))):
-        return None  # odd top degree: not a square
-    xs = sympy.symbols(f"x0:{n}")
-    poly = sympy.Poly.from_dict({e: sympy.Rational(c.numerator, c.denominator)
-                                 for e, c in terms.items()}, *xs)
-    coeff, factors = poly.factor_list()
-    if not coeff > 0 or any(k % 2 for _, k in factors):
+    lead = max(terms, key=_graded)
+    c = terms[lead]
+    if c <= 0 or any(k % 2 for k in lead):
         return None
-    q = sympy.Poly(1, *xs)
-    for f, k in factors:
-        q *= f ** (k // 2)
-    root = {tuple(int(v) for v in e): Fraction(int(v.p), int(v.q))
-            for e, v in q.as_dict().items()}
-    return Fraction(int(coeff.p), int(coeff.q)), root
+    # p / c - q^2, kept as a dict; q's terms found so far
+    rest = {e: v / c for e, v in terms.items()}
+    q: Poly = {}
+    first = tuple(k // 2 for k in lead)
+    bottom = min(sum(e) for e in terms)
+    for _ in range(_FACTOR_TERMS):
+        if not rest:
+            return c, q
+        top = max(rest, key=_graded)
+        if not q:
+            t, coeff = first, Fraction(1)
+        else:
+            t = tuple(a - b for a, b in zip(top, first))
+            if min(t) < 0 or 2 * sum(t) < bottom or _graded(t) >= _graded(first):
+                return None
+            coeff = rest[top] / 2
+        # rest -= (2 q t + t^2): the cross terms with every term found so far, and t^2
+        change = {tuple(a + b for a, b in zip(e, t)): 2 * v * coeff for e, v in q.items()}
+        sq = tuple(2 * k for k in t)
+        change[sq] = change.get(sq, Fraction(0)) + coeff * coeff
+        for e, v in change.items():
+            left = rest.get(e, Fraction(0)) - v
+            if left:
+                rest[e] = left
+            else:
+                rest.pop(e, None)
+        q[t] = coeff
+    return None
 
 
 def square_proof(p: Poly, n: int, tried: list[str], success) -> object | None:
@@ -153,8 +183,8 @@ def square_proof(p: Poly, n: int, tried: list[str], success) -> object | None:
     zero = (0,) * n
     term = SoSTerm((), {zero: Fraction(1)}, [basis])
     attempt = Attempt(True, grams=[[G]], taus=[], terms=[term], t_star=0.0,
-                      solver="exact (factored over Q)")
-    note = f"lhs - rhs = {c} q^2 for a polynomial q with {len(basis)} terms (factored over Q)"
+                      solver="exact (square root)")
+    note = f"lhs - rhs = {c} q^2 for a polynomial q with {len(basis)} terms (exact square root)"
     tried.append(f"exact square: {note}")
     return success(attempt, dict(p), Fraction(0), 0, "sos (exact square)", [], note)
 

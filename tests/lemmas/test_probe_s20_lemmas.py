@@ -151,6 +151,7 @@ def test_the_exact_square_and_the_balancing():
     c, q = square_root({(2,): Fraction(10**16), (1,): Fraction(-2 * 10**8),
                         (0,): Fraction(1)}, 1)
     assert c * (q[(1,)] ** 2) == 10**16 and c * q[(1,)] * q[(0,)] == -10**8
+    assert c * q[(0,)] ** 2 == 1
     assert square_root({(2,): Fraction(1), (0,): Fraction(1)}, 1) is None  # x^2 + 1
     assert square_root({(2,): Fraction(-1)}, 1) is None  # -x^2: c < 0
     e, m = balancing_exponents({(2, 0): Fraction(1), (1, 0): Fraction(-2 * 10**8),
@@ -178,3 +179,31 @@ def test_a_square_is_tight_near_its_zero_not_anywhere(text, near):
     t = lm.refute(text, seed=0, budget=1).tightest
     assert all(abs(t.point[k] - v) < 0.01 for k, v in near.items())
     assert 0 <= t.lhs_minus_rhs < 1e-4
+
+
+
+@pytest.mark.parametrize("text", ["x**2*y**2 + x**2 - 10**-400 >= 0",
+                                  "x**2*y**2 + x**2 - 10**-1000 >= 0",
+                                  "(x*y**2 - x*y)**2 >= 10**-400"])
+def test_a_false_statement_with_tiny_constants_ends_undecided_quickly(text):
+    # sympy's factor_list spent 17 s to minutes on these (Wang's algorithm, nextprime);
+    # the square root is now taken term by term, without factoring
+    from specproof.lemmas.prove_scaled import square_root
+
+    r = lm.prove(text)
+    assert r.verdict == "UNDECIDED"
+    st = lm.as_statement(text)
+    from specproof.lemmas.prove import to_poly
+
+    assert square_root(to_poly(st.difference(), st.variables), len(st.variables)) is None
+
+
+def test_a_square_of_a_product_and_a_twenty_variable_square_are_proved():
+    from specproof.certificates import check_sos
+
+    r = lm.prove("(x**2 - 3*x*y + 10**-9)**2*(y - 10**20)**2 >= 0")
+    assert r.verdict == "PROVED" and check_sos(r.certificate).ok
+    # the Newton step's SVD built the 50281 x 50281 left factor: 18.8 GiB
+    s = "(" + "+".join(f"{i + 1}/{i + 7}*a{i}" for i in range(20)) + " - 10**9)**2 >= 0"
+    r = lm.prove(s)
+    assert r.verdict == "PROVED" and check_sos(r.certificate).ok
