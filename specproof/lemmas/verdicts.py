@@ -112,7 +112,7 @@ def exact_text(q: Fraction) -> str:
     >>> exact_text(Fraction(1, 3))
     '1/3'
     >>> exact_text(Fraction(10**5000))
-    '1.0000000000000000000E+5000 (rounded: too long to write out exactly)'
+    '1E+5000 (rounded: too long to write out exactly)'
     """
     if max(q.numerator.bit_length(), q.denominator.bit_length()) <= _MAX_EXACT_BITS:
         return str(q)
