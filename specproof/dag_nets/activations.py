@@ -189,15 +189,17 @@ ACTIVATIONS: dict[str, Activation] = {
 ALIASES = {"linear": "identity", "none": "identity"}
 
 
-@functools.lru_cache(maxsize=256)
 def trusted(act: Activation) -> bool:
     """Whether ``act`` is one of the package's own (a built-in or a :func:`leaky_relu`),
     whose values need no checks; a user's :class:`Activation` is checked where it is
-    evaluated (:func:`checked_values`)."""
-    from functools import partial
+    evaluated (:func:`checked_values`).
 
+    Decided by identity, not cached by value: an activation whose function is an
+    unhashable callable object (one defining ``__eq__`` only) raised ``TypeError`` from
+    a cache keyed on the activation.
+    """
     return (any(act is b for b in ACTIVATIONS.values())
-            or (isinstance(act.f, partial) and act.f.func is _leaky))
+            or (isinstance(act.f, functools.partial) and act.f.func is _leaky))
 
 
 def checked_values(act: Activation, fn: Fn, z: np.ndarray, which: str) -> np.ndarray:

@@ -203,3 +203,22 @@ def test_a_limit_on_inputs_of_scale_two_and_a_half_is_computed():
     Xl = np.random.default_rng(0).standard_normal((6, 3)) * 2.5
     r = dn.infinite_width_kernels(dn.mlp(8, depth=2, d_in=3), Xl, activation="tanh")
     assert r.quadrature_error < 1e-9 and np.all(np.isfinite(r.ntk))
+
+
+def test_an_activation_with_an_unhashable_callable_runs():
+    # trusted() was an lru_cache keyed on the Activation: TypeError "unhashable type"
+    class Tanh:
+        def __eq__(self, other):
+            return self is other
+
+        def __call__(self, z):
+            return np.tanh(z)
+
+    act = dn.Activation("obj", Tanh(), lambda z: 1 - np.tanh(z) ** 2,
+                        lambda z: -2 * np.tanh(z) * (1 - np.tanh(z) ** 2))
+    g = dn.mlp(4, depth=2, d_in=3)
+    mine = dn.compile(g, activation=act, seed=0).forward(X)
+    assert np.array_equal(mine, dn.compile(g, activation="tanh", seed=0).forward(X))
+    lim = dn.infinite_width_ntk(g, X, activation=act)
+    ref = dn.infinite_width_ntk(g, X, activation="tanh")
+    assert np.abs(lim - ref).max() <= 1e-12 * np.abs(ref).max()
