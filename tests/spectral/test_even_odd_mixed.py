@@ -2,9 +2,11 @@
 
 ``square_skew`` mirrors syrk's upper triangle so that the products run as ``gemm``;
 ``_even_odd_action`` forms the powers whose contribution ``late_powers_bound`` puts below
-``(u64 / u32) / 8`` of ``||x||`` in float32. These tests pin the mirror, the route taken
+``u64 / u32`` of ``||x||`` in float32. These tests pin the mirror, the route taken
 and that the float32 powers change the result by no more than float64's own rounding.
 """
+
+import math
 
 import numpy as np
 import pytest
@@ -108,13 +110,33 @@ def test_mixed_series_is_orthogonal(exponent, seed, cols):
     assert np.abs(Q.T @ Q - np.eye(cols)).max() < 2e-14 * max(1.0, 10.0**exponent)
 
 
-def test_the_bound_separates_pions_last_power_from_the_one_before():
-    # the norms measured at a 4096 x 1024 Pion step: ||P_2|| = 2.2e-5 and ||P_3|| = 1.4e-7
-    # of ||W||, r = 2 ||hB|| = 0.175; the float32 share is 2^-32 of ||W||
-    share = 2.0**-53 / 2.0**-24 / 8
-    assert eo.late_powers_bound(0.175, 2.2e-5, 3) > share
-    assert eo.late_powers_bound(0.175, 1.4e-7, 4) < share
-    # the bound is the stated formula
+def test_the_bound_separates_pions_last_powers_from_the_ones_before():
+    # the norms measured at a 4096 x 1024 Pion step: ||P_1|| = 3.7e-3, ||P_2|| = 2.2e-5 and
+    # ||P_3|| = 1.4e-7 of ||W||, r = 2 ||hB|| = 0.175; the float32 share is 2^-29 of ||W||
+    share = 2.0**-53 / 2.0**-24
+    assert eo.FLOAT32_SHARE == share
+    assert eo.late_powers_bound(0.175, 3.7e-3, 2) > share
+    # the third power's bound is about half the share: formed in float32 (an eighth of the
+    # share, the rule until 2026-12-07, kept it in float64)
+    assert share / 4 < eo.late_powers_bound(0.175, 2.2e-5, 3) < share * 0.6
+    assert eo.late_powers_bound(0.175, 1.4e-7, 4) < share / 1000
+    # the bound is the stated formula: P_k's part times the geometric sum of the later ones
     r, p, k = 0.3, 1e-3, 2
-    assert eo.late_powers_bound(r, p, k) == pytest.approx(2 * r * r * p * (1 / 24 + r / 120),
-                                                          rel=1e-15)
+    q = r * r / 30
+    assert eo.late_powers_bound(r, p, k) == pytest.approx(
+        r * r * p * (1 / 24 + r / 120) / (1 - q), rel=1e-15)
+    # later powers that need not shrink: no bound, so float64
+    assert eo.late_powers_bound(6.0, 1e-30, 1) == float("inf")
+
+
+def test_the_bound_holds_for_the_powers_it_leaves_out():
+    # the tail it bounds, summed exactly for a C with ||C|| = r^2 (a multiple of the
+    # identity, the worst case: no power shrinks faster than r^2), is below the bound
+    for r in (0.05, 0.175, 0.5, 1.0):
+        for k in (1, 2, 3, 5):
+            p = 1.0
+            tail = sum(r ** (2 * (j - k + 1)) * p * (1 / math.factorial(2 * j)
+                                                      + r / math.factorial(2 * j + 1))
+                       for j in range(k, k + 40))
+            assert tail <= eo.late_powers_bound(r, p, k) * (1 + 1e-14)
+            assert tail >= eo.late_powers_bound(r, p, k) * 0.9   # and not far above it

@@ -19,13 +19,9 @@ import specproof.spectral as spectral
 from specproof.spectral.optimizers import skew_core_series
 from specproof.spectral.optimizers.base import NonFiniteUpdateError
 from specproof.spectral.optimizers.pion_update import init_pion_state, pion_update
-from specproof.spectral.optimizers.skew_core_series import (
-    _FLOAT32_SHARE,
-    _integrate,
-    _late_terms_bound,
-)
+from specproof.spectral.optimizers.skew_core_series import _integrate, _late_terms_bound
 from specproof.spectral.optimizers.skew_kernels import apply_lowrank
-from specproof.spectral.optimizers.skew_numerics import _fro, norm2_estimate
+from specproof.spectral.optimizers.skew_numerics import FLOAT32_SHARE, _fro, norm2_estimate
 from specproof.spectral.optimizers.workspace import Workspace
 
 
@@ -121,7 +117,8 @@ def test_late_terms_bound():
                                                                 rel=1e-15)
     # later terms shrinking by more than 1/2 per term: no bound, no float32
     assert _late_terms_bound(1.0, 3, 1.5, 1e-30) == float("inf")
-    assert _late_terms_bound(1.0, 7, 0.18, 8.9e-10) < _FLOAT32_SHARE
+    assert _late_terms_bound(1.0, 7, 0.18, 8.9e-10) < FLOAT32_SHARE
+    assert not _late_terms_bound(1.0, 6, 0.18, 8.8e-8) < FLOAT32_SHARE
 
 
 def _factors(m=60, r=12, seed=1):

@@ -17,6 +17,7 @@ import numpy as np
 
 from specproof._core import ArgumentError, ComputationError
 from specproof.spectral.optimizers.skew_numerics import (
+    FLOAT32_SHARE,
     MAX_TERMS,
     _fro,
     _is_numpy,
@@ -41,8 +42,8 @@ def _integrate(C: Any, x: Any | None, R: Any | None, rate: float,
     estimate of ``||C||_2``, lets a float64 numpy series form its last terms in float32
     where their bound (:func:`_late_terms_bound`) is below float32's share of the sum: the
     rule of the dense series (:func:`~specproof.spectral.optimizers.skew_even_odd.
-    late_powers_bound`), whose float32 rounding stays an eighth of the float64 rounding
-    of ``x`` itself. With a workspace ``ws`` (numpy) the terms and the sum are its arrays,
+    late_powers_bound`), whose float32 rounding stays at the float64 rounding of ``x``
+    itself. With a workspace ``ws`` (numpy) the terms and the sum are its arrays,
     written in place by the same operations (the result is its array ``"integrate_x"``,
     overwritten by the next call).
     """
@@ -71,7 +72,7 @@ def _integrate(C: Any, x: Any | None, R: Any | None, rate: float,
         # the norms of the last term and the sum, each taken once per term
         w_norm, x_norm = (_fro(w), _fro(x)) if mixed else (0.0, 0.0)
         for k in range(2, MAX_TERMS + 1):
-            if mixed and _late_terms_bound(h, k, norm, w_norm) < x_norm * _FLOAT32_SHARE:
+            if mixed and _late_terms_bound(h, k, norm, w_norm) < x_norm * FLOAT32_SHARE:
                 w = terms.term32(w, h / k)
             else:
                 w = terms.term(w, h / k)
@@ -163,11 +164,6 @@ class _TermsInPlace(_Terms):
         return _float32_term(self.C32, w, c, out=self._other(w), ws=self.ws)
 
 
-# float32's share of a float64 sum: terms whose bound is below (u64 / u32) / 8 of ||x||
-# round in float32 to an eighth of the float64 rounding of x itself
-_FLOAT32_SHARE = (2.0**-53 / 2.0**-24) / 8.0
-
-
 def _late_terms_bound(h: float, k: int, norm: float, w_norm: float) -> float:
     """A bound on what ``w_k = (h / k) C w_(k-1)`` and the later terms add to ``x(1)``, for
     ``||w_(k-1)||_F = w_norm`` and ``||C||_2`` estimated by ``norm`` (doubled, as the
@@ -177,9 +173,9 @@ def _late_terms_bound(h: float, k: int, norm: float, w_norm: float) -> float:
 
     Examples
     --------
-    >>> _late_terms_bound(1.0, 7, 0.18, 8.9e-10) < _FLOAT32_SHARE   # Pion, 4096 x 1024
+    >>> _late_terms_bound(1.0, 7, 0.18, 8.9e-10) < FLOAT32_SHARE   # Pion, 4096 x 1024
     True
-    >>> _late_terms_bound(1.0, 6, 0.18, 8.8e-8) < _FLOAT32_SHARE
+    >>> _late_terms_bound(1.0, 6, 0.18, 8.8e-8) < FLOAT32_SHARE
     False
     """
     ratio = 2.0 * h * norm / (k + 1)
