@@ -160,7 +160,12 @@ def _options(args: argparse.Namespace) -> dict:
 def _cmd_ntk(args: argparse.Namespace) -> int:
     from specproof._core import ComputationError, SpecproofError
     from specproof.dag_nets.executors import check_jobs
-    from specproof.dag_nets.runs import ntk_sweep_to_folder, parse_architectures, parse_widths
+    from specproof.dag_nets.runs import (
+        fixed_blocks_note,
+        ntk_sweep_to_folder,
+        parse_architectures,
+        parse_widths,
+    )
     from specproof.dag_nets.sweep import SweepInterrupted
 
     options = _options(args)
@@ -202,6 +207,8 @@ def _cmd_ntk(args: argparse.Namespace) -> int:
             s = fit["to_mean"]
             print(f"{'':<12} to the width's mean kernel: slope {s['slope']:+.3f} "
                   f"[{s['low']:+.3f}, {s['high']:+.3f}]")
+        if fit.get("fixed_blocks"):
+            print(f"{'':<12} note: {fixed_blocks_note(arch, fit['fixed_blocks'])}")
     print(f"table: {args.out}/sweep.csv  slopes: {args.out}/slopes.json  "
           f"figure: {args.out}/figures/ntk-{args.measure}.pdf")
     return 0

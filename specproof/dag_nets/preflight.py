@@ -182,6 +182,33 @@ def check_takes_width(config: Mapping[str, Any], widths: Sequence[int]) -> None:
                         "should grow")
 
 
+def fixed_hidden_nodes(config: Mapping[str, Any], widths: Sequence[int]) -> list[str]:
+    """The hidden blocks of a block-level network that keep their size as the width grows.
+
+    The kernel measurements compare the kernel with the limit of the graph of the point,
+    in which every block grows; a block that the swept family keeps fixed (the
+    ``bottleneck`` layer, a GraphML node with ``fixed_size``) keeps that distance from
+    vanishing. A neuron-level graph (``random``: other nodes at other widths) has none.
+
+    Examples
+    --------
+    >>> fixed_hidden_nodes({"arch": "bottleneck", "depth": 3, "d_in": 10}, [16, 32])
+    ['h1']
+    >>> fixed_hidden_nodes({"arch": "mlp", "depth": 2, "d_in": 10}, [16, 32])
+    []
+    """
+    if len(set(widths)) < 2:
+        return []
+    a, b = sorted(set(widths))[:2]
+    ga, gb = (build_graph({**config, "width": w}) for w in (a, b))
+    if set(ga.nodes) != set(gb.nodes):
+        return []
+    s = analyse(ga)
+    hidden = set(ga.nodes) - set(s.inputs) - set(s.outputs)
+    return sorted((str(v) for v in hidden
+                   if ga.nodes[v].get("size") == gb.nodes[v].get("size")), key=str)
+
+
 def check_config(measure: str, config: Mapping[str, Any], widths: Sequence[int]) -> None:
     """Every check of a built-in measurement's configuration, before any point runs.
 

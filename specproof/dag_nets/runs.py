@@ -35,6 +35,7 @@ from specproof.dag_nets.architectures import ARCHITECTURES, arch_label, check_ar
 from specproof.dag_nets.executors import check_jobs, open_executor
 from specproof.dag_nets.measure_labels import MEASURE_LABELS
 from specproof.dag_nets.measures import MEASURES, kernel_spread, measurement_config
+from specproof.dag_nets.preflight import fixed_hidden_nodes
 from specproof.dag_nets.run_folder import (
     LOCK_FILE,
     RUN_ENTRIES,
@@ -176,6 +177,10 @@ def ntk_sweep_to_folder(
     fn = MEASURES[measure]
     for cfg in configs.values():  # every sweep's usage errors before the first point
         fn.check(cfg, widths)
+    # the kernel's limit is that of the point's graph, every block grown: a block the
+    # family keeps fixed keeps the distance from vanishing, which the output says
+    fixed = ({a: fixed_hidden_nodes(configs[a], widths) for a in archs}
+             if measure in _KERNEL_MEASURES else {})
     out = check_out_folder(out)
     created = [p for p in (out, out / "cache") if not p.exists()]
     try:
@@ -187,16 +192,19 @@ def ntk_sweep_to_folder(
     # one run at a time writes the folder: two mixed their table and slopes
     with lock_out_folder(out):
         return _run(fn, archs, widths, seeds, out, measure, activation, jobs, scheduler,
-                    progress, threads, configs, created)
+                    progress, threads, configs, created, fixed)
 
 
 def _run(fn, archs: Sequence[str], widths: Sequence[int], seeds: int, out: Path,
          measure: str, activation: str, jobs: int | None, scheduler: str | None,
          progress: bool | Callable[[str], Any], threads: int | None,
-         configs: Mapping[str, Mapping[str, Any]], created: Sequence[Path]
-         ) -> dict[str, Any]:
+         configs: Mapping[str, Mapping[str, Any]], created: Sequence[Path],
+         fixed: Mapping[str, Sequence[str]]) -> dict[str, Any]:
     """The body of :func:`ntk_sweep_to_folder`, with ``out`` created and locked."""
     say = _printer(progress)
+    for arch, nodes in fixed.items():
+        if nodes:
+            say(fixed_blocks_note(arch, nodes))
     sweeps: dict[str, WidthSweep] = {}
     per_arch = len(widths) * seeds
     if jobs is not None and jobs > len(archs) * per_arch:
@@ -241,10 +249,32 @@ def _run(fn, archs: Sequence[str], widths: Sequence[int], seeds: int, out: Path,
                     - {"width", "seed", "value", "seconds"})
     write_csv(out / "sweep.csv", rows, ["arch", "width", "seed", "value", *extras, "seconds"])
     fits = _fits(sweeps, measure, widths, out)
+    for arch, nodes in fixed.items():
+        if nodes:
+            fits[arch]["fixed_blocks"] = list(nodes)
     _draw(sweeps, fits, measure, out)
     summary = {**record, "slopes": fits, "provenance": provenance()}
     atomic_write(out / "slopes.json", json.dumps(to_jsonable(summary), indent=2))
     return summary
+
+
+# the measures that compare the kernel with its infinite-width limit
+_KERNEL_MEASURES = ("kernel-error", "ntk")
+
+
+def fixed_blocks_note(arch: str, nodes: Sequence[str]) -> str:
+    """What a kernel sweep says of an architecture whose blocks ``nodes`` keep their size.
+
+    Examples
+    --------
+    >>> print(fixed_blocks_note("bottleneck", ["h1"]))
+    bottleneck: hidden block h1 keeps its size at every width, while the limit kernel grows every block: the distance to it does not vanish with the width
+    """  # noqa: E501
+    blocks = "block " + nodes[0] if len(nodes) == 1 else "blocks " + ", ".join(nodes)
+    keeps = "keeps its" if len(nodes) == 1 else "keep their"
+    return (f"{arch_label(arch)}: hidden {blocks} {keeps} size at every width, while the "
+            "limit kernel grows every block: the distance to it does not vanish with the "
+            "width")
 
 
 def _fits(sweeps: Mapping[str, WidthSweep], measure: str, widths: Sequence[int],
