@@ -315,25 +315,31 @@ def as_float(
     return x
 
 
-def as_generator(seed: Any) -> np.random.Generator:
+def as_generator(seed: Any, name: str = "seed") -> np.random.Generator:
     """A numpy Generator from a seed (int), a Generator, a SeedSequence or None.
+
+    ``name`` is the argument's name in the caller's signature, for its error messages.
 
     Examples
     --------
     >>> bool(as_generator(0).integers(10) == as_generator(0).integers(10))
     True
+    >>> as_generator("0", "rng")
+    Traceback (most recent call last):
+    ...
+    specproof._core.errors.ArgumentTypeError: rng must be an int, a numpy Generator or None, got str
     """
     if isinstance(seed, np.random.Generator):
         return seed
     if isinstance(seed, (bool, np.bool_)):
-        raise ArgumentTypeError("seed must be an int, a numpy Generator or None, got bool")
+        raise ArgumentTypeError(f"{name} must be an int, a numpy Generator or None, got bool")
     if isinstance(seed, (int, np.integer)) and seed < 0:
         # numpy's own message ("expected non-negative integer") names no argument
-        raise ArgumentError(f"seed must be a non-negative int, got {int(seed)}")
+        raise ArgumentError(f"{name} must be a non-negative int, got {int(seed)}")
     if seed is None or isinstance(seed, (int, np.integer, np.random.SeedSequence)):
         return np.random.default_rng(seed)
     raise ArgumentTypeError(
-        f"seed must be an int, a numpy Generator or None, got {type(seed).__name__}"
+        f"{name} must be an int, a numpy Generator or None, got {type(seed).__name__}"
     )
 
 

@@ -120,21 +120,15 @@ def approximate(x: Fraction, digits: int = 10, round_up: bool = False) -> str:
     ('2E+300', '2E-300')
     >>> approximate(Fraction(60)), approximate(Fraction(3, 2)), approximate(Fraction(10**12, 3))
     ('60', '1.5', '3.333333333E+11')
+    >>> approximate(Fraction(180026479957, 1953125000))   # 92.173557737984, rounded once
+    '92.17355774'
     """
     x = Fraction(x)
     if x == 0:
         return "0"
-    if not round_up:
-        ctx = decimal.Context(prec=digits, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
-        num = ctx.create_decimal(x.numerator) if abs(x.numerator).bit_length() < 13000 \
-            else ctx.create_decimal(format(decimal.Decimal(x.numerator), "e"))
-        value = ctx.divide(num, ctx.create_decimal(x.denominator)) if x.denominator != 1 \
-            else num
-        # without the zeros rounding left: 2*10**300 read 2.00000000000E+300 beside a
-        # 2E-300 (a division normalises, an integer kept its 12 digits)
-        value = value.normalize(ctx)
-        return format(value, "f") if -7 < value.adjusted() < digits else str(value)
-    # exact integer arithmetic: k with 10^(digits-1) <= |x| 10^k < 10^digits, then ceil
+    # exact integer arithmetic: k with 10^(digits-1) <= |x| 10^k < 10^digits, then one
+    # rounding of x 10^k to an integer (a decimal division of the rounded numerator by the
+    # denominator rounded twice: 92.173557737984 read 92.17355776)
     mag = abs(x)
     # estimate from bit lengths (str() of a huge int is refused), then adjust exactly
     k = digits - 1 - int((mag.numerator.bit_length() - mag.denominator.bit_length()) * 0.30103)
@@ -143,10 +137,14 @@ def approximate(x: Fraction, digits: int = 10, round_up: bool = False) -> str:
     while mag * Fraction(10) ** k < 10 ** (digits - 1):
         k += 1
     scaled = x * Fraction(10) ** k
-    digits_int = -((-scaled.numerator) // scaled.denominator)  # ceil, either sign
+    if round_up:
+        digits_int = -((-scaled.numerator) // scaled.denominator)  # ceil, either sign
+    else:
+        digits_int = round(scaled)  # to nearest, ties to even
     ctx = decimal.Context(prec=digits + 2, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
     value = ctx.create_decimal(digits_int).scaleb(-k, ctx).normalize(ctx)
-    # normalize() writes 60 as "6E+1": plain digits wherever they are as short
+    # normalize() writes 60 as "6E+1": plain digits wherever they are as short; without
+    # the zeros rounding left (2*10**300 reads 2E+300 beside a 2E-300)
     return format(value, "f") if -7 < value.adjusted() < digits else str(value)
 
 

@@ -6,6 +6,7 @@ sample point, within the action's own tolerance; the result names the worst pair
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,12 +46,27 @@ class ActionCheck(Result):
 
 
 def _distance(x: Any, y: Any) -> float:
+    """``max |x - y|``: NaN when either holds a NaN or the same infinity (never below a
+    true difference), in complex arithmetic when either is complex (a cast to float64
+    dropped the imaginary parts: an action by i on complex points passed)."""
     x, y = np.asarray(x), np.asarray(y)
     if x.shape != y.shape:
         return float("inf")
     if x.size == 0:
         return 0.0
-    return float(np.max(np.abs(x.astype(np.float64) - y.astype(np.float64))))
+    complex_ = np.iscomplexobj(x) or np.iscomplexobj(y)
+    dtype = np.complex128 if complex_ else np.float64
+    with np.errstate(invalid="ignore", over="ignore"):
+        return float(np.max(np.abs(x.astype(dtype) - y.astype(dtype))))
+
+
+def _worse(err: float, than: float) -> bool:
+    # a NaN error is the worst (max() and > both passed over it: a failure read "error 0")
+    return (math.isnan(err) and not math.isnan(than)) or err > than
+
+
+def _size(err: float) -> str:
+    return f"{err:.3e}" if math.isfinite(err) else f"{err} (an image is not finite)"
 
 
 def verify_action(
@@ -84,7 +100,7 @@ def verify_action(
     """
     if not isinstance(action, Action):
         raise ArgumentTypeError(f"action must be an Action, got {type(action).__name__}")
-    gen = as_generator(rng)
+    gen = as_generator(rng, "rng")
     if isinstance(samples, (int, np.integer)) and not isinstance(samples, bool):
         points = [action.random_point(gen)
                   for _ in range(as_positive_int(samples, "samples"))]
@@ -99,24 +115,25 @@ def verify_action(
     for s, x in enumerate(points):
         tol = action.tolerance(x)
         e_err = _distance(action.act(G.identity, x), x)
-        id_err = max(id_err, e_err)
+        if _worse(e_err, id_err):
+            id_err = e_err
         ok_id &= e_err <= tol
         images = [action.act(b, x) for b in range(n)]
         for a in range(n):
             for b in range(n):
                 err = _distance(action.act(a, images[b]), images[int(G.table[a, b])])
-                if err > worst:
+                if _worse(err, worst):
                     worst, pair, worst_s = err, (a, b), s
                 ok_comp &= err <= tol
     ok = bool(ok_id and ok_comp)
     reason, code = "", "ok"
     if not ok_id:
-        reason, code = f"identity axiom fails: max |e.x - x| = {id_err:.3e}", "identity_fails"
+        reason, code = f"identity axiom fails: max |e.x - x| = {_size(id_err)}", "identity_fails"
     elif not ok_comp:
         a, b = pair
         code = "compatibility_fails"
         reason = (f"compatibility a.(b.x) = (ab).x fails for (a, b) = ({a}, {b}) "
-                  f"[{G.labels[a]}, {G.labels[b]}] on sample {worst_s}: error {worst:.3e}")
+                  f"[{G.labels[a]}, {G.labels[b]}] on sample {worst_s}: error {_size(worst)}")
     return ActionCheck(ok=ok, reason=reason, code=code, identity_error=id_err,
                        max_error=worst, worst_pair=pair, worst_sample=worst_s,
                        n_pairs=n * n, n_samples=len(points))

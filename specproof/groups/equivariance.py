@@ -287,7 +287,7 @@ def check_equivariance(
         raise ArgumentTypeError(f"f must be callable, got {type(f).__name__}")
     act_in = as_action(rho_in, G, "rho_in")
     act_out = as_action(rho_out, G, "rho_out")
-    gen = as_generator(rng)
+    gen = as_generator(rng, "rng")
     sampled = False
     if elements is None:
         if G.order <= MAX_EXHAUSTIVE:

@@ -99,7 +99,7 @@ def _check_basis(basis: np.ndarray, mats_in: np.ndarray, mats_out: np.ndarray,
     if n * per_element > _CHECK_FLOPS:
         m = max(_MIN_SAMPLE, int(_CHECK_FLOPS // max(1, per_element)))
         if m < n:
-            gen = as_generator(0 if rng is None else rng)
+            gen = as_generator(0 if rng is None else rng, "rng")
             idx = np.unique(np.concatenate(
                 [[0], gen.choice(n, size=m, replace=False)])).astype(np.int64)
             mats_in, mats_out = mats_in[idx], mats_out[idx]

@@ -211,7 +211,7 @@ def reynolds_basis(
     (2, 2, 2)
     """
     tol = _rtol(rtol)
-    rng = as_generator(rng)
+    rng = as_generator(rng, "rng")
     # bool or integer stacks as float64: the trace of a bool identity read 1 (einsum)
     mats_out, mats_in = (np.asarray(m) for m in (mats_out, mats_in))
     mats_out, mats_in = (m.astype(np.float64) if m.dtype.kind in "biu" else m
