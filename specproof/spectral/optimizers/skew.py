@@ -26,6 +26,7 @@ import scipy.linalg as sla
 
 from specproof._core import ArgumentError, as_choice, as_float
 from specproof.spectral.dtypes import as_native_array
+from specproof.spectral.optimizers.skew_series import expm_skew
 
 TRANSFORMS: tuple[str, ...] = ("e2", "e1", "expm", "cayley")
 
@@ -77,6 +78,15 @@ def skew_generator(W: np.ndarray, G: np.ndarray, side: str) -> np.ndarray:
     return X - X.T
 
 
+def _finite(F: np.ndarray, transform: str, s: float, A: np.ndarray) -> np.ndarray:
+    # a factor of infinities or NaN (s A finite, its square or exponential not) is refused
+    if not np.isfinite(F).all():
+        raise ArgumentError(
+            f"the {transform} factor of s * A overflows {A.dtype} (s = {s:g}, max |A| = "
+            f"{float(np.abs(A).max()):.3g}): lower s")
+    return F
+
+
 def orthogonal_factor(A: np.ndarray, s: float = 1.0, transform: str = "e2") -> np.ndarray:
     """The factor ``T(sA)`` of one Pion step, as an explicit matrix.
 
@@ -115,9 +125,16 @@ def orthogonal_factor(A: np.ndarray, s: float = 1.0, transform: str = "e2") -> n
     if transform == "e1":
         return I + B
     if transform == "e2":
-        return I + B + 0.5 * (B @ B)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _finite(I + B + 0.5 * (B @ B), transform, s, A)
     if transform == "expm":
-        return sla.expm(B)
+        # a skew A through Pion's own exponential (what a step applies; exactly
+        # orthogonal to float64 rounding, where scipy's Pade lost 9.7e-14 at ||sA|| = 4),
+        # refused past MAX_ROTATION radians; anything else through scipy's
+        if np.array_equal(A, -A.T):
+            return _finite(expm_skew(B), transform, s, A)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _finite(sla.expm(B), transform, s, A)
     try:
         return np.linalg.solve(I - 0.5 * B, I + 0.5 * B)
     except np.linalg.LinAlgError:

@@ -190,6 +190,72 @@ def _fro(x: Any) -> float:
     return _plain_fro(x / big) * big
 
 
+def column_norms(x: Any) -> Any:
+    """The 2-norm of every column of the 2-D ``x`` (numpy array or torch tensor, float64
+    numpy for either), right also where a column's sum of squares over- or underflows.
+
+    Examples
+    --------
+    >>> x = np.array([[3e200, 0.0, 3e-200], [4e200, 0.0, 4e-200]])
+    >>> [f"{v:.15g}" for v in column_norms(x)]
+    ['5e+200', '0', '5e-200']
+    """
+    if x.ndim == 1:
+        x = x[:, None]  # one column
+    if _is_numpy(x):
+        with np.errstate(over="ignore", under="ignore"):
+            sq = np.einsum("ij,ij->j", x, x, dtype=np.float64)
+        lib_abs, lib_max = np.abs, (lambda a: np.max(a, axis=0))
+    else:
+        import torch
+
+        # the product and a column sum: torch's einsum took 67 ms at 4096 x 1024 (float32,
+        # one thread), this 2.6 ms
+        sq = (x * x).sum(0).double().cpu().numpy()
+        lib_abs, lib_max = torch.abs, (lambda a: torch.amax(a, dim=0).double().cpu().numpy())
+    out = np.sqrt(sq)
+    info = np.finfo(np.float64 if str(x.dtype) in ("float64", "torch.float64") else np.float32)
+    # a column whose squares may have left the dtype's normal range is divided by its
+    # largest entry first (a zero column is left at 0)
+    tiny = math.sqrt(float(info.tiny)) / float(info.eps)
+    risky = ~(np.isfinite(out) & ((out > tiny) | (out == 0.0)))
+    if out.size and (out == 0.0).any():
+        # 0 is right only for a column of zeros, not one whose squares all underflowed
+        zero = out == 0.0
+        risky |= zero & (np.asarray(lib_max(lib_abs(x))) > 0.0)
+    for j in np.flatnonzero(risky):
+        col = x[:, j]
+        big = float(lib_max(lib_abs(col[:, None]))[0])
+        if big == 0.0 or not math.isfinite(big):
+            out[j] = big if big == 0.0 or math.isnan(big) else math.inf
+            continue
+        scaled = col / big  # |entries| <= 1, also for a subnormal big (2^-e overflows)
+        out[j] = math.sqrt(float((scaled * scaled).sum())) * big
+    return out
+
+
+def column_ratio(p_cols: Any, x_cols: Any) -> float:
+    """``max_j ||P_j|| / ref_j`` with ``ref_j = max(||x_j||, u max_i ||x_i||)``: the largest
+    size of a column of ``P`` relative to its own column of ``x`` (floored at the unit
+    roundoff of the largest, where relative accuracy ends anyway; 0 when ``x`` is 0).
+
+    The exponential acts column by column, so its series is cut and its last terms are
+    put in float32 by this measure: a bound relative to ``||x||_F`` let a column that the
+    generator rotates come out with the rounding of the whole block (2.9e-14 of its
+    size with a few hundred columns it leaves alone).
+
+    Examples
+    --------
+    >>> column_ratio(np.array([1e-3, 0.0]), np.array([1.0, 1e3]))
+    0.001
+    """
+    top = float(np.max(x_cols)) if np.size(x_cols) else 0.0
+    if top == 0.0 or not math.isfinite(top):
+        return 0.0 if top == 0.0 and not np.any(p_cols) else math.inf
+    ref = np.maximum(x_cols, 2.0**-53 * top)
+    return float(np.max(p_cols / ref))
+
+
 def _start_vector(d: int, like: Any) -> Any:
     # deterministic (numpy and torch pick the same number of substeps) and generic: the
     # golden-angle phases do not line up with any structured subspace
@@ -235,6 +301,8 @@ def norm2_estimate(C: Any, power: int = 1) -> float:
 
 __all__ = [
     "FLOAT32_SHARE",
+    "column_norms",
+    "column_ratio",
     "MAX_ROTATION",
     "MAX_TERMS",
     "norm2_estimate",
