@@ -172,6 +172,7 @@ class MagnitudeSweep:
         self.exact_position = 0
         self._exact: list[list[Fraction]] | None = None
         self.exact_tried = 0  # exact points evaluated (the caller counts)
+        self.slow_exact = 0  # of them, those that took longer than their slice
 
     def _point(self, base: list[Fraction], ks: tuple[int, ...], v: Fraction
                ) -> list[Fraction] | None:

@@ -102,9 +102,13 @@ def _sweep_round(s: Searcher, sweep: MagnitudeSweep, out_of_time: Any, seconds: 
             c = None
         sweep.exact_tried += 1
         if time.monotonic() - began > seconds:
-            # sympy's exact evaluation is not bounded by confirm's seconds: one point
-            # took longer than the whole slice, so the others may as well
-            sweep.exact_position = len(points)
+            # sympy's exact evaluation is not bounded by confirm's seconds: a point that
+            # took longer than the whole slice says the others may as well. Only the
+            # second says so: one stall (a garbage collection, a loaded machine) dropped
+            # every exact point of x + y <= 10**309, which then ended UNDECIDED
+            sweep.slow_exact += 1
+            if sweep.slow_exact >= 2:
+                sweep.exact_position = len(points)
         if c is not None and c.violated:
             how = ("magnitude sweep, exact evaluation at a point where float64 overflowed or "
                    "beyond its range; "

@@ -13,6 +13,7 @@ exact evaluation of the magnitude sweep.
 from __future__ import annotations
 
 import math
+import sys
 from fractions import Fraction
 
 import numpy as np
@@ -190,3 +191,25 @@ def test_the_tightest_point_is_reported_at_its_simplest_violating_rational():
     # the float of 1/3 (3002399751580331/9007199254740992) violates too, and came first
     r = lm.refute("(x - 1/3)**2 >= 1e-30", seed=0, budget=1)
     assert r.point == {"x": Fraction(1, 3)} and r.lhs == 0
+
+
+def test_one_stalled_exact_point_does_not_drop_the_sweeps_exact_stage(monkeypatch):
+    # a clean-clone CI run ended x + y <= 10**309 UNDECIDED: one exact evaluation that
+    # stalled past its slice (a garbage collection on a loaded machine) made the sweep
+    # drop every exact point, and only those can refute it (float64 overflows first)
+    import time
+
+    refute_module = sys.modules[lm.refute.__module__]
+    real = refute_module.confirm
+    calls = []
+
+    def stalls_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            time.sleep(0.3)   # longer than the sweep's slice of a 2 s budget (0.1 s)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(refute_module, "confirm", stalls_once)
+    r = lm.refute("x + y <= 10**309", seed=0, budget=2)
+    assert isinstance(r, lm.Refuted), r
+    assert "magnitude sweep" in r.how_found and len(calls) > 1
