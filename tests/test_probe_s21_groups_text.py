@@ -83,4 +83,5 @@ def test_approximate_is_the_correctly_rounded_decimal(num, den, digits, shift):
     ref = exact_ctx.divide(Decimal(x.numerator), Decimal(x.denominator))
     assert Decimal(approximate(x, digits)) == ref
     up = Decimal(approximate(x, digits, round_up=True))
-    assert Fraction(up) >= x and Fraction(up) - x <= abs(Fraction(ref)) * Fraction(10) ** (1 - digits)
+    ulp = abs(Fraction(ref)) * Fraction(10) ** (1 - digits)
+    assert x <= Fraction(up) <= x + ulp
