@@ -154,3 +154,10 @@ def test_column_ratio_floors_at_the_largest_columns_rounding():
     assert column_ratio(np.array([0.0, 0.0]), np.array([0.0, 0.0])) == 0.0
     assert column_ratio(np.array([1e-10, 1e-20]), np.array([1.0, 1e-30])) == pytest.approx(
         1e-20 / 2.0**-53, rel=1e-15)
+
+
+def test_column_ratio_floors_at_the_series_own_unit_roundoff():
+    # a float32 series is measured against float32's floor, not float64's
+    p, x = np.array([0.0, 1e-12]), np.array([1.0, 1e-12])
+    assert column_ratio(p, x, 2.0**-24) == pytest.approx(1e-12 / 2.0**-24, rel=1e-15)
+    assert column_ratio(p, x) == 1.0

@@ -74,14 +74,14 @@ def _integrate(C: Any, x: Any | None, R: Any | None, rate: float,
         # the last term's size against the sum, column by column (column_ratio: against
         # ||x||_F a column the generator rotates among many it leaves alone came out with
         # the rounding of the whole block, 4.3e-13 of its size with float32 terms)
-        w_ratio = column_ratio(column_norms(w), column_norms(x)) if mixed else 0.0
+        w_ratio = column_ratio(column_norms(w), column_norms(x), tol) if mixed else 0.0
         for k in range(2, MAX_TERMS + 1):
             if mixed and _late_terms_bound(h, k, norm, w_ratio) < FLOAT32_SHARE:
                 w = terms.term32(w, h / k)
             else:
                 w = terms.term(w, h / k)
             x = terms.add(x, w)
-            w_ratio = column_ratio(column_norms(w), column_norms(x))
+            w_ratio = column_ratio(column_norms(w), column_norms(x), tol)
             small = w_ratio <= tol
             if small and last_small and q / ((k + 1) * (k + 2)) <= 0.5:
                 break

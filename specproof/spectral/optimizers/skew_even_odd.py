@@ -255,7 +255,7 @@ def _even_odd_action(
             _add_scaled(even, P, 1.0 / math.factorial(2 * k))
             _add_scaled(odd, P, 1.0 / math.factorial(2 * k + 1))
             p_cols = column_norms(P)
-            p_ratio = column_ratio(p_cols, x_cols)
+            p_ratio = column_ratio(p_cols, x_cols, u)
             tail = r * r / math.factorial(2 * k + 2) / (1.0 - r / (2 * k + 3))
             if p_ratio * tail <= u:
                 break

@@ -234,10 +234,11 @@ def column_norms(x: Any) -> Any:
     return out
 
 
-def column_ratio(p_cols: Any, x_cols: Any) -> float:
+def column_ratio(p_cols: Any, x_cols: Any, u: float = 2.0**-53) -> float:
     """``max_j ||P_j|| / ref_j`` with ``ref_j = max(||x_j||, u max_i ||x_i||)``: the largest
     size of a column of ``P`` relative to its own column of ``x`` (floored at the unit
-    roundoff of the largest, where relative accuracy ends anyway; 0 when ``x`` is 0).
+    roundoff ``u`` of the series' dtype times the largest, where relative accuracy ends
+    anyway: a float32 series is not asked for float64's; 0 when ``x`` is 0).
 
     The exponential acts column by column, so its series is cut and its last terms are
     put in float32 by this measure: a bound relative to ``||x||_F`` let a column that the
@@ -252,7 +253,7 @@ def column_ratio(p_cols: Any, x_cols: Any) -> float:
     top = float(np.max(x_cols)) if np.size(x_cols) else 0.0
     if top == 0.0 or not math.isfinite(top):
         return 0.0 if top == 0.0 and not np.any(p_cols) else math.inf
-    ref = np.maximum(x_cols, 2.0**-53 * top)
+    ref = np.maximum(x_cols, u * top)
     return float(np.max(p_cols / ref))
 
 

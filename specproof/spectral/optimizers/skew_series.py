@@ -186,7 +186,7 @@ def _taylor_action(
         k = 1
         while True:
             q = r / (k + 1)
-            if column_ratio(column_norms(w), x_cols) * q <= (1.0 - q) * u:
+            if column_ratio(column_norms(w), x_cols, u) * q <= (1.0 - q) * u:
                 break
             k += 1
             if k > MAX_TERMS:
