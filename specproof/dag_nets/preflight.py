@@ -197,7 +197,9 @@ def fixed_hidden_nodes(config: Mapping[str, Any], widths: Sequence[int]) -> list
     >>> fixed_hidden_nodes({"arch": "mlp", "depth": 2, "d_in": 10}, [16, 32])
     []
     """
-    if len(set(widths)) < 2:
+    if len(set(widths)) < 2 or config.get("arch") == "random":
+        # random is neuron-level: its graphs at two widths share no blocks, and building
+        # them (millions of edges at width 1024) would cost what a point costs
         return []
     a, b = sorted(set(widths))[:2]
     ga, gb = (build_graph({**config, "width": w}) for w in (a, b))
