@@ -30,7 +30,8 @@ from specproof._core import ArgumentError, as_generator, as_int
 from specproof.dag_nets.activations import ACTIVATIONS, get_activation
 from specproof.dag_nets.errors import GraphError
 from specproof.dag_nets.graph_limits import check_graph_size
-from specproof.dag_nets.structure import analyse, check_graphml
+from specproof.dag_nets.graphml_checks import check_graphml
+from specproof.dag_nets.structure import analyse
 
 
 def _hidden_sizes(width: int | Sequence[int], depth: int | None) -> list[int]:
@@ -290,7 +291,7 @@ def read_graphml(path: str | Path, data: bytes | None = None) -> nx.DiGraph:
     that keyed it even if the file is edited meanwhile.
 
     What networkx would merge or ignore silently is refused, naming the file and what
-    was found (:func:`specproof.dag_nets.structure.check_graphml`); a path that is a
+    was found (:func:`specproof.dag_nets.graphml_checks.check_graphml`); a path that is a
     directory or a named pipe is named for what it is.
 
     Examples

@@ -19,6 +19,15 @@ from typing import Any
 
 from specproof._core import ComputationError, SpecproofError
 
+_MAX_LISTED = 8
+
+
+def listed_names(nodes: Any) -> str:
+    """``nodes`` as ``['a', 'b', ...]`` for a message, the first eight and the count."""
+    shown = ", ".join(repr(n) for n in list(nodes)[:_MAX_LISTED])
+    more = f", ... ({len(nodes)} in all)" if len(nodes) > _MAX_LISTED else ""
+    return f"[{shown}{more}]"
+
 
 class GraphError(SpecproofError, ValueError):
     """The graph cannot define a network (the message names the nodes at fault).
