@@ -151,10 +151,37 @@ def _lambdify(args: Sequence[Any], expr: Any) -> Callable[..., Any]:
     """:func:`sympy.lambdify` over numpy with :class:`_FloatPrinter` (lambdify's own
     settings for numpy, which it uses when no printer is given), and no docstring: it
     would hold ``str(expr)``, which raises for an integer of over 4300 digits."""
+    import builtins
+
+    from sympy.printing.codeprinter import PrintMethodNotImplementedError
+
     printer = _FloatPrinter({"fully_qualified_modules": False, "inline": True,
                              "allow_unknown_functions": True, "user_functions": {}})
-    return sympy.lambdify(list(args), expr, modules="numpy", printer=printer,
-                          docstring_limit=0)
+    try:
+        fn = sympy.lambdify(list(args), expr, modules="numpy", printer=printer,
+                            docstring_limit=0)
+    except (PrintMethodNotImplementedError, ValueError) as exc:
+        # an unevaluated Integral, Product, Limit or Derivative built in Python: sympy's
+        # printer error was the traceback a user saw
+        kind = next((type(a).__name__ for a in sympy.preorder_traversal(expr)
+                     if isinstance(a, _UNEVALUATED)), None)
+        what = f"an unevaluated {kind}" if kind else f"a part numpy cannot evaluate ({exc})"
+        raise StatementError(f"the statement holds {what}, which specproof cannot evaluate "
+                             "in floats: evaluate it first (.doit()) or write it with "
+                             "elementary functions") from None
+    # a function numpy lacks (sympy.Function("f")(x), besselj, LambertW) is printed as its
+    # bare name and failed as a NameError at the first point searched
+    missing = [n for n in fn.__code__.co_names
+               if n not in fn.__globals__ and not hasattr(builtins, n)]
+    if missing:
+        raise StatementError(f"the statement uses {', '.join(sorted(set(missing)))}, which has "
+                             "no numerical definition here (an undefined sympy Function, or "
+                             "one numpy lacks): write it with elementary functions")
+    return fn
+
+
+# the sympy objects that stand for a computation not done yet
+_UNEVALUATED = (sympy.Integral, sympy.Product, sympy.Limit, sympy.Derivative)
 
 
 class _Compiled:

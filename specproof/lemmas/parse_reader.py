@@ -342,6 +342,10 @@ class _Reader(DefinedReader):
                 if isinstance(arg, sympy.Expr) and arg.free_symbols \
                         and arg.is_positive is not True:
                     self.positive.append(arg)
+            if len(args) == 2 and isinstance(args[1], sympy.Expr) and args[1].free_symbols:
+                # log(x, b) divides by log(b), 0 at b = 1: sympy cancels it from
+                # log(8, b)*log(b), which was "refuted at b = 1" (log(8, 1) is 1/0)
+                self._denominator(args[1] - 1)
         try:
             out = fn(*args, **kwargs)
         except StatementError as exc:

@@ -228,12 +228,17 @@ def prove(statement: Any, degree: int | None = None, multiplier: str = "auto",
                 f"of {text!r} has {bad}: give rational (or decimal) bounds, or use refute")
         raise NotPolynomialError(f"prove needs a polynomial statement; {text!r} is {what}: "
                                  "only refutation applies (use refute)")
-    if st.relation == "==":
-        return _identity(st, text, t0)
-    if progress is None:
-        progress = sys.stderr.isatty()
     if not st.domain.is_everywhere:
         _refuse_contradictory_bounds(st, text)
+    if st.relation == "==":
+        found = _identity(st, text, t0)
+        if found.verdict == "PROVED" and not st.domain.is_everywhere:
+            # an identity on an empty domain (log(-1 - x**2) == log(-1 - x**2), real
+            # nowhere) was PROVED like any other
+            _refuse_if_empty(st, found, solver, generators, bits)
+        return found
+    if progress is None:
+        progress = sys.stderr.isatty()
     found = run_paths(st, text, t0, degree=degree, multiplier=multiplier, solver=solver,
                       max_power=max_power, generators=generators, bits=bits,
                       progress=bool(progress))

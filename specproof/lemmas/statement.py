@@ -41,6 +41,7 @@ from specproof.lemmas.statement_build import (
     _from_relation,
     _register,
     from_parts,
+    real_where_held,
     register_matrix,
 )
 from specproof.lemmas.statement_core import RELATIONS, Statement
@@ -90,7 +91,7 @@ def as_statement(obj: Any, variables: Any = None, domain: Domain | None = None) 
         for g in given:
             if isinstance(g, Matrix):
                 _register(g)
-        st = _from_relation(obj, given)
+        st = real_where_held(_from_relation(obj, given))
     return _mark_made(st.with_domain(domain))
 
 

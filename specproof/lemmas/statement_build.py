@@ -173,6 +173,8 @@ def _checked_statement(obj: Statement) -> Statement:
                                   if not any(v in m.symbols for m in obj.matrices)]
     # the formula's own checks first (a symbol declared positive=True is refused here)
     st = from_parts(obj.lhs, obj.relation, obj.rhs, given)
+    if not obj.text:
+        st = real_where_held(st)
     if obj.text:
         from specproof.lemmas.parse import parse_statement
 
@@ -255,6 +257,43 @@ def from_parts(lhs: Any, relation: str, rhs: Any, given: Sequence[Any] = (),
                                  f"expression (got {type(side).__name__})")
     rel = {">=": sympy.GreaterThan, "<=": sympy.LessThan, "==": sympy.Equality}[relation]
     return _from_relation(rel(lhs, rhs, evaluate=False), list(given), text, also)
+
+
+def real_where_held(st: Statement) -> Statement:
+    """``st`` claimed only where the roots, logs and variable powers it still holds are
+    real: a statement built in Python has no reader to note them as a string's has.
+
+    ``sympy.sqrt(x)*sympy.sqrt(y) >= 0`` was "refuted at x = -100, y = -100" (sympy's
+    principal roots: ``(10i)(10i) = -100``), true wherever it is real. What sympy has
+    already simplified away (``sqrt(x)**2`` is ``x``) cannot be seen here: the docs say to
+    write such a statement as a string.
+
+    Examples
+    --------
+    >>> x = sympy.Symbol("x", real=True)
+    >>> st = _from_relation(sympy.sqrt(x) * sympy.log(x + 1) >= 0, [])
+    >>> real_where_held(st).domain.inequalities
+    (x, x + 1)
+    """
+    from specproof.lemmas.parse import _where_real
+
+    if st.is_black_box:
+        return st
+    defined: list[Any] = []
+    positive: list[Any] = []
+    for side in (st.lhs, st.rhs):
+        for node in sympy.preorder_traversal(side):
+            if isinstance(node, sympy.Pow) and node.base.free_symbols:
+                base, power = node.base, node.exp
+                if power.is_number and power.is_integer is False \
+                        and base.is_nonnegative is not True:
+                    defined.append(base)  # x**(1/2), x**(1/3): real where x >= 0
+                elif not power.is_number and base.is_positive is not True:
+                    positive.append(base)  # x**y: real for every y where x > 0
+            elif isinstance(node, sympy.log) and node.args[0].free_symbols \
+                    and node.args[0].is_positive is not True:
+                positive.append(node.args[0])
+    return st.with_domain(_where_real(defined, st.variables, positive))
 
 
 def register_matrix(m: Matrix) -> Matrix:
