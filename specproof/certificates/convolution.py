@@ -84,7 +84,7 @@ for layout 'oihw', got shape (3, 3)
     """
     layout = as_choice(layout, LAYOUTS, "layout")
     if hasattr(kernel, "detach") and hasattr(kernel, "cpu"):  # a torch tensor
-        kernel = tensor_to_numpy(kernel)
+        kernel = tensor_to_numpy(kernel, name)
     arr = as_array(kernel, name, allow_empty=True)
     want = "(c_out, c_in, k_h, k_w)" if layout == "oihw" else "(k_h, k_w, c_in, c_out)"
     if arr.ndim != 4:
