@@ -208,6 +208,12 @@ def _leaf(value: Any, path: tuple[int, ...]) -> Any:
         return _array(value, path)
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
+    if isinstance(value, (np.datetime64, np.timedelta64)):
+        # before Integral (numpy counts timedelta64 as one): int() of it raised, and the
+        # claim was an ERROR for recording a duration
+        return "NaT" if np.isnat(value) else str(value)
+    if isinstance(value, np.void):  # one row of a structured array: as its values
+        return _array(np.asarray(value), path)
     if isinstance(value, numbers.Integral):
         v = int(value)
         return v if v.bit_length() <= _MAX_INT_BITS else big_int_text(v)

@@ -144,7 +144,8 @@ class Claim:
 
     def params(self, profile: str) -> dict[str, Any]:
         """The parameters of ``profile`` (``"quick"`` or ``"paper"``)."""
-        if profile not in self.profiles:
+        if not isinstance(profile, str) or profile not in self.profiles:
+            # a list ("unhashable type") or another object: the same message
             raise ArgumentError(f"profile must be one of {list(PROFILES)}, got {profile!r}")
         return dict(self.profiles[profile])
 

@@ -38,8 +38,9 @@ def _measured_text(o: Outcome, limit: int = 3) -> str:
 
 def _nan_text(text: str) -> bool:
     """Whether ``text`` writes a NaN: ``"NaN"`` (evidence.json) or Python's ``"nan"``
-    (``f"{err:.3g}"`` of a NaN error made a PASS where ``"NaN"`` made an ERROR)."""
-    return len(text) <= 4 and text.strip().lstrip("+-").lower() == "nan"
+    (``f"{err:.3g}"`` of a NaN error made a PASS where ``"NaN"`` made an ERROR), and
+    ``"NaT"``, how numpy's not-a-time is written."""
+    return len(text) <= 4 and text.strip().lstrip("+-").lower() in ("nan", "nat")
 
 
 def nan_in(values: Any, path: str = "", _seen: dict[int, Any] | None = None,
@@ -92,6 +93,12 @@ def nan_in(values: Any, path: str = "", _seen: dict[int, Any] | None = None,
         return None
     if kind is str:
         return path if recorded and _nan_text(values) else None
+    if isinstance(values, np.void) and values.dtype.names:
+        # one row of a structured array: its NaN passed, where the array's was seen
+        return nan_in({name: values[name] for name in values.dtype.names},
+                      path or "measured", seen, recorded)
+    if isinstance(values, (np.datetime64, np.timedelta64)):
+        return path if np.isnat(values) else None  # NaT compares False, as NaN does
     if isinstance(values, (Mapping, list, tuple, set, frozenset, np.ndarray)) or (
             dataclasses.is_dataclass(values) and not isinstance(values, type)) or (
             callable(getattr(values, "to_dict", None))):
@@ -188,8 +195,8 @@ def _nan_in_array(values: np.ndarray, path: str, seen: dict[int, Any],
             if found:
                 return found
         return None
-    if values.dtype.kind in "fc":
-        bad = np.argwhere(np.isnan(values))
+    if values.dtype.kind in "fcmM":
+        bad = np.argwhere(np.isnat(values) if values.dtype.kind in "mM" else np.isnan(values))
         return path + "".join(f"[{int(i)}]" for i in bad[0]) if bad.size else None
     if values.dtype.kind != "O":
         return None

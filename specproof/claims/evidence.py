@@ -141,14 +141,41 @@ class Context:
         converted)."""
         return Evidence(
             holds=bool(holds) if isinstance(holds, np.bool_) else holds,
-            measured=dict(measured or {}),
+            measured=_mapping(measured, "measured"),
             expected=expected,
-            table=[dict(row) for row in (table or [])],
+            table=_rows(table),
             figure=figure,
             key=key,
-            certificates=dict(certificates or {}),
-            labels=dict(labels or {}),
+            certificates=_mapping(certificates, "certificates"),
+            labels=_mapping(labels, "labels"),
         )
+
+
+def _mapping(value: Any, name: str) -> dict[str, Any]:
+    """``value`` (a mapping or None) as a new dict; anything else is refused by name.
+    ``dict(value or {})`` dropped a falsy ``measured=0.0`` without a word (a PASS with
+    nothing measured), took a list of pairs, and failed on an array with numpy's "truth
+    value of an array is ambiguous", pointing at the wrong expression."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"ctx.evidence: {name} must be a mapping (name -> value) or None, "
+                        f"got {type(value).__name__}; e.g. {name}={{'err': err}}")
+    return dict(value)
+
+
+def _rows(table: Any) -> list[dict[str, Any]]:
+    if table is None:
+        return []
+    if isinstance(table, (Mapping, str, bytes)) or not hasattr(table, "__iter__"):
+        raise TypeError("ctx.evidence: table must be a list of rows (mappings: column -> "
+                        f"value) or None, got {type(table).__name__}")
+    rows = list(table)
+    for i, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            raise TypeError(f"ctx.evidence: table[{i}] must be a mapping (column -> value), "
+                            f"got {type(row).__name__}")
+    return [dict(row) for row in rows]
 
 
 class EvidenceRecordError(Exception):

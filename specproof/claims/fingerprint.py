@@ -179,3 +179,56 @@ def add_loaded_modules(fingerprint: dict[str, Any], modules: list[dict[str, Any]
     known = {rec.get("path") for rec in held if isinstance(rec, dict)}
     held.extend(rec for rec in modules if rec.get("path") not in known)
     held.sort(key=lambda rec: str(rec.get("path")))
+
+
+def code_file(fn: Any) -> str | None:
+    """The real path of the file that holds ``fn``'s code, or None when it is in none
+    (a notebook cell, ``python -c``, ``exec``) or cannot be found (a callable object
+    without Python code).
+
+    Examples
+    --------
+    >>> code_file(code_file) == os.path.realpath(__file__)
+    True
+    >>> namespace = {}
+    >>> exec("def check(ctx): pass", namespace)
+    >>> code_file(namespace["check"]) is None
+    True
+    """
+    import inspect
+
+    try:
+        fn = inspect.unwrap(fn)
+    except ValueError:  # a cycle of __wrapped__
+        return None
+    code = getattr(fn, "__code__", None) or getattr(getattr(fn, "func", None), "__code__", None)
+    if code is None:
+        return None
+    path = os.path.realpath(code.co_filename)
+    return path if os.path.isfile(path) else None
+
+
+def outside_fingerprint(functions: Any, fingerprint: dict[str, Any] | None) -> str | None:
+    """Where the first of ``functions`` whose code no part of ``fingerprint`` covers is
+    defined ("a notebook cell or exec", or its file), else None.
+
+    Covered: specproof's own files, the user modules the fingerprint hashes, and the
+    installed packages (compared by version only, as specproof's release is). A check
+    defined in a notebook kept its PASS through ``--resume`` after its cell was edited to
+    fail: nothing hashed it. Such a claim runs again instead.
+    """
+    hashed = {rec.get("path") for rec in (fingerprint or {}).get("modules") or []
+              if isinstance(rec, dict)}
+    own = str(_PACKAGE_DIR) + os.sep
+    roots = _library_roots()
+    for fn in functions:
+        if fn is None:
+            continue
+        path = code_file(fn)
+        if path is None:
+            return "a notebook cell, python -c or exec (no file holds its code)"
+        if path in hashed or path.startswith(own) or _installed(path, roots):
+            continue
+        return f"{path!r}, which the run's fingerprint does not hash"
+    return None
+

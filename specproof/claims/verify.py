@@ -23,9 +23,10 @@ from typing import Any
 from specproof._core import ArgumentError
 from specproof._core.threads import limit_threads
 from specproof.claims.claim import Claim
-from specproof.claims.fingerprint import add_loaded_modules
+from specproof.claims.fingerprint import add_loaded_modules, outside_fingerprint
 from specproof.claims.folder import ReportFolder, check_output_dir
 from specproof.claims.progress import make_progress
+from specproof.claims.registry import REGISTRY
 from specproof.claims.report import module_record, referenced_files, write_report
 from specproof.claims.results import record_verdict
 from specproof.claims.resume import (
@@ -165,8 +166,16 @@ def verify(
     kept = [] if point is None else finished_results(point, {c.id for c in claims},
                                                      profile, seed, module_records,
                                                      fingerprint, current_params(claims, profile))
+    # a claim whose code no fingerprint covers (a notebook cell) runs again: its record
+    # cannot be matched to its code
+    kept = [r for r in kept if _unmatched(r.id, claims, fingerprint) is None]
     if keep_previous:  # before anything is created: nothing is carried from other code
         _check_carry_over(folder.out, profile, seed, module_records, fingerprint)
+        named = set(claim_ids(claims))
+        claims = list(claims) + [REGISTRY.get(cid) for cid in (selection or ())
+                                 if cid not in named and cid in REGISTRY
+                                 and _unmatched(cid, [REGISTRY.get(cid)], fingerprint)]
+        total = len(claims)
     kept_ids = {r.id for r in kept}
     to_run = [c for c in claims if c.id not in kept_ids]
     run = RecordedRun(
@@ -266,6 +275,17 @@ def verify(
               f"{str(folder.out)!r}; --resume runs the other {total - len(run.results)}",
               file=sys.stderr)
     return run
+
+
+def claim_ids(claims: Sequence[Claim]) -> list[str]:
+    return [c.id for c in claims]
+
+
+def _unmatched(cid: str, claims: Sequence[Claim], fingerprint: dict[str, Any]) -> str | None:
+    """Where claim ``cid`` (one of ``claims``) has code no part of ``fingerprint``
+    covers, or None."""
+    c = next((c for c in claims if c.id == cid), None)
+    return None if c is None else outside_fingerprint((c.check, c.control_check), fingerprint)
 
 
 def _hold_sigint() -> Any:

@@ -20,7 +20,7 @@ from typing import Any
 
 from specproof._core import ArgumentError
 from specproof._core.provenance import loaded_distributions
-from specproof._core.threads import set_process_threads, threads_per_worker
+from specproof._core.threads import limit_threads, set_process_threads, threads_per_worker
 from specproof.claims.claim import REGISTRY, Claim
 from specproof.claims.fingerprint import user_modules
 from specproof.claims.runner import ClaimResult, error_result, run_claim
@@ -127,6 +127,17 @@ def pool_pass(queue, workers, profile, seed, staging, modules, shown, finished,
                         # every future in flight fails with it: which claim killed its
                         # worker is unknown here, so all of them are suspects
                         return list(pending.values())
+                    except Exception:  # noqa: BLE001 - the answer did not come back
+                        # a result that cannot be pickled (a lambda among the profile's
+                        # parameters, a measured value of a class made inside the check)
+                        # ended the whole run as an internal error: the claim runs again
+                        # here, where nothing has to be sent, as with --jobs 1
+                        c = pending.pop(fut)
+                        with limit_threads(threads):
+                            item = worker_run(REGISTRY.get(c.id), profile, seed,
+                                              str(staging), False)
+                        finished(item, False)
+                        continue
                     pending.pop(fut)
                     finished(item, True)
         except BaseException:
