@@ -117,7 +117,33 @@ def start_worker(threads: int | None) -> None:
     worker must not die with a traceback of its own.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
     set_process_threads(threads)
+
+
+def die_with_parent() -> None:
+    """Have this worker process get SIGTERM when its parent dies (Linux; elsewhere
+    nothing).
+
+    A parent killed by SIGKILL (``kill -9``, the out-of-memory killer, a cancelled CI
+    job) cannot stop its pool: the workers, forked with the write end of their own task
+    queue, waited on it for ever, holding what they had inherited (the run folder's
+    lock: the rerun was told that another run was writing there).
+    """
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl here: the worker lives as before
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def blas_threads() -> int:

@@ -20,7 +20,12 @@ from typing import Any
 
 from specproof._core import ArgumentError
 from specproof._core.provenance import loaded_distributions
-from specproof._core.threads import limit_threads, set_process_threads, threads_per_worker
+from specproof._core.threads import (
+    die_with_parent,
+    limit_threads,
+    set_process_threads,
+    threads_per_worker,
+)
 from specproof.claims.claim import REGISTRY, Claim
 from specproof.claims.fingerprint import user_modules
 from specproof.claims.runner import ClaimResult, error_result, run_claim
@@ -31,6 +36,7 @@ def worker_init(modules: Sequence[str], threads: int | None = None) -> None:
     # a forked worker inherits the command line's SIGTERM handler (SIGTERM as Ctrl-C in
     # the parent): terminate() must end it quietly, not raise KeyboardInterrupt there
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent()  # a SIGKILLed verify left its workers waiting for ever
     set_process_threads(threads)
     import_user_modules(modules)
 

@@ -30,7 +30,7 @@ from specproof._core import ArgumentError, as_generator, as_int
 from specproof.dag_nets.activations import ACTIVATIONS, get_activation
 from specproof.dag_nets.errors import GraphError
 from specproof.dag_nets.graph_limits import check_graph_size
-from specproof.dag_nets.graphml_checks import check_graphml
+from specproof.dag_nets.graphml_checks import check_graphml, strip_boolean_values
 from specproof.dag_nets.structure import analyse
 
 
@@ -312,6 +312,8 @@ def read_graphml(path: str | Path, data: bytes | None = None) -> nx.DiGraph:
         # the parser networkx uses (expat: no external entities, bounded expansion)
         root = ET.fromstring(data)
         check_graphml(root, where)
+        if strip_boolean_values(root):
+            data = ET.tostring(root, encoding="unicode")
         if isinstance(data, bytes) and not root.tag.startswith("{"):
             # no xmlns: networkx inserts it by a text replacement that fails on bytes
             # ("a bytes-like object is required"); as text it reads the file

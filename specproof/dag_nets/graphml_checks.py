@@ -91,6 +91,7 @@ def check_graphml(root: Any, where: str) -> None:
     head = f"GraphML file {where}:"
     if _tag(root) != "graphml":
         return  # networkx says that it found no graph
+    _refuse_other_namespaces(root, head)
     _known_children(root, "graphml", head)
     _known_attributes(root, "graphml", head, "the <graphml> document")
     for k in (k for k in root if _tag(k) == "key"):
@@ -99,6 +100,11 @@ def check_graphml(root: Any, where: str) -> None:
             for k in root if _tag(k) == "key"}
     for k in (k for k in root if _tag(k) == "key" and any(_tag(c) == "default" for c in k)):
         name, domain = keys[str(k.get("id"))], k.get("for", "all")
+        defaults = [(c.text or "").strip() for c in k if _tag(c) == "default"]
+        if len(defaults) > 1:
+            # networkx takes the first without a word
+            raise GraphError(f"{head} <key id={k.get('id')!r}> gives {len(defaults)} "
+                             f"defaults ({', '.join(map(repr, defaults))}); give one")
         if domain != "node" or name not in GRAPHML_NODE_ATTRIBUTES:
             raise GraphError(f"{head} <key id={k.get('id')!r} for={domain!r}> gives a "
                              f"default {name!r}, which networkx or a network does not use; "
@@ -157,6 +163,53 @@ def check_graphml(root: Any, where: str) -> None:
         _known_attributes(el, "edge", head, edge)
         for d in (c for c in el if _tag(c) == "data"):
             _refuse_data(d, keys, edge, (), head)
+
+
+def strip_boolean_values(root: Any) -> bool:
+    """Strip the whitespace around the values of boolean keys in the parsed document
+    ``root`` (in place); True when one had any.
+
+    XML Schema allows it (``<data key="f">\n  true\n</data>``, as a pretty-printer
+    writes it), and an int reads so, but networkx looks a boolean's text up as it is:
+    the file failed with the message ``'\n  true\n'``.
+    """
+    booleans = {k.get("id") for k in root if _tag(k) == "key"
+                and k.get("attr.type") == "boolean"}
+    values = [d for k in root if _tag(k) == "key" and k.get("id") in booleans
+              for d in k if _tag(d) == "default"]
+    values += [d for d in root.iter() if _tag(d) == "data" and d.get("key") in booleans]
+    changed = False
+    for d in values:
+        if d.text and d.text != d.text.strip():
+            d.text = d.text.strip()
+            changed = True
+    return changed
+
+
+def _refuse_other_namespaces(root: Any, head: str) -> None:
+    """In a document whose root is in the GraphML namespace networkx reads only elements
+    in it and only unqualified attributes: ``<data xmlns="" key="s">5</data>`` and
+    ``<edge xmlns="" .../>`` were dropped without a word (a node lost its size, the
+    network its skip edge), and so was ``g:size="5"`` with ``g`` the GraphML namespace."""
+    ns = "{" + _GRAPHML_NS + "}"
+    if not (isinstance(root.tag, str) and root.tag.startswith(ns)):
+        return  # networkx puts a file without xmlns into the namespace as a whole
+    for el in root.iter():
+        if isinstance(el.tag, str) and not el.tag.startswith("{"):
+            raise GraphError(f"{head} a <{el.tag}> element ({_described(el)}) is in no "
+                             "namespace (xmlns=\"\") inside a GraphML document, so "
+                             "networkx does not read it; remove its xmlns=\"\"")
+        for name in el.attrib:
+            if name.startswith(ns):
+                raise GraphError(f"{head} <{_tag(el)}> ({_described(el)}) has the attribute "
+                                 f"{name[len(ns):]} qualified by the GraphML namespace, "
+                                 "which networkx ignores; write it unqualified")
+
+
+def _described(el: Any) -> str:
+    keys = ("id", "key", "source", "target", "for", "attr.name")
+    return ", ".join(f"{k}={el.get(k)!r}" for k in keys if el.get(k) is not None) \
+        or "no id"
 
 
 def _known_children(el: Any, kind: str, head: str, which: str = "") -> None:

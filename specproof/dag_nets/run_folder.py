@@ -118,6 +118,7 @@ def lock_out_folder(out: Path) -> Iterator[None]:
     except OSError as exc:
         raise ArgumentError(f"--out {str(out)!r} is not a writable folder: "
                             f"{exc.strerror or exc}") from None
+    _HELD_LOCKS.add(fd)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -129,7 +130,25 @@ def lock_out_folder(out: Path) -> Iterator[None]:
             pass  # a file system without locks (some network mounts): run unlocked
         yield
     finally:
+        _HELD_LOCKS.discard(fd)
         os.close(fd)  # releases the lock
+
+
+# the descriptors of the locks this process holds: a forked worker closes its copies, so
+# that the lock, which belongs to the open file and not to a process, ends with the
+# parent (a worker orphaned by a SIGKILLed parent kept the folder locked)
+_HELD_LOCKS: set[int] = set()
+
+
+def _close_held_locks() -> None:
+    for fd in list(_HELD_LOCKS):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD_LOCKS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_held_locks)
 
 
 def figure_paths(out: Path, measures: Iterable[str]) -> list[Path]:
