@@ -312,12 +312,11 @@ def read_graphml(path: str | Path, data: bytes | None = None) -> nx.DiGraph:
         # the parser networkx uses (expat: no external entities, bounded expansion)
         root = ET.fromstring(data)
         check_graphml(root, where)
-        if strip_boolean_values(root):
+        if strip_boolean_values(root) or not root.tag.startswith("{"):
+            # the document as parsed, written out again: without xmlns networkx inserts
+            # it by replacing the text "<graphml>", which failed on bytes, on a file in
+            # UTF-16 or Latin-1 decoded as UTF-8, and on "<graphml >"
             data = ET.tostring(root, encoding="unicode")
-        if isinstance(data, bytes) and not root.tag.startswith("{"):
-            # no xmlns: networkx inserts it by a text replacement that fails on bytes
-            # ("a bytes-like object is required"); as text it reads the file
-            data = data.decode("utf-8")
         g = nx.parse_graphml(data)
     except GraphError:
         raise

@@ -137,3 +137,16 @@ def test_a_sigkilled_runs_worker_ends_and_releases_the_folder(tmp_path):
             os.kill(worker, 9)
         except ProcessLookupError:
             pass
+
+
+@pytest.mark.parametrize("encoding", ["ISO-8859-1", "UTF-16"])
+def test_a_file_without_xmlns_in_another_encoding_reads(tmp_path, encoding):
+    text = (f'<?xml version="1.0" encoding="{encoding}"?><graphml >'
+            '<key id="s" for="node" attr.name="size" attr.type="int"/>'
+            '<graph edgedefault="directed"><node id="x"/><node id="hé"><data key="s">4</data>'
+            '</node><node id="y"/><edge source="x" target="hé"/><edge source="hé" target="y"/>'
+            "</graph></graphml>")
+    p = tmp_path / "net.graphml"
+    p.write_bytes(text.encode(encoding))
+    # "'utf-8' codec can't decode byte" before; "<graphml >": "not read as graphml"
+    assert read_graphml(p).nodes["hé"] == {"size": 4}
