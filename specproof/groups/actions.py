@@ -29,6 +29,7 @@ from specproof._core import (
     as_positive_int,
 )
 from specproof.groups.cayley import CayleyGroup, as_group
+from specproof.groups.errors import NotAHomomorphismError
 from specproof.groups.finite import FiniteGroup
 from specproof.groups.permutations import _as_permutation_images
 from specproof.groups.representations import Representation, default_tolerance
@@ -88,10 +89,11 @@ class PermutationAction(Action):
 
     def __init__(self, group: CayleyGroup, perms: Any, name: str = "permutation") -> None:
         group = as_group(group, "group")
-        p = _as_permutation_images(perms, group.order)
+        p = _as_permutation_images(perms, group.order).astype(np.int64)
         m = p.shape[1]
+        _refuse_non_action(group, p)
         self.group = group
-        self.perms = p.astype(np.int64)
+        self.perms = p
         self.degree = m
         self.name = name
 
@@ -100,6 +102,26 @@ class PermutationAction(Action):
 
     def random_point(self, rng: np.random.Generator) -> Any:
         return int(rng.integers(self.degree))
+
+
+def _refuse_non_action(group: CayleyGroup, p: np.ndarray) -> None:
+    """Raise :class:`~specproof.groups.NotAHomomorphismError` unless ``g -> p[g]`` is an
+    action: ``p[e]`` the identity and ``p[s][p[b]] = p[s·b]`` for every generator ``s``
+    and element ``b`` (exact integers, so the generators prove it for every pair).
+    ``[[0, 1, 2], [1, 2, 0]]`` for C2 (r sent to a 3-cycle) was taken as an action."""
+    m = p.shape[1]
+    if not np.array_equal(p[group.identity], np.arange(m)):
+        raise NotAHomomorphismError(
+            f"perms: the identity {group.labels[group.identity]!r} moves points "
+            f"({p[group.identity].tolist()[:8]}): not an action")
+    for s in group.generators:
+        composed = p[s][p]  # row b: p[s] after p[b]
+        bad = np.flatnonzero((composed != p[group.table[s]]).any(axis=1))
+        if bad.size:
+            b = int(bad[0])
+            raise NotAHomomorphismError(
+                f"perms: p[a] after p[b] is not p[ab] for (a, b) = "
+                f"({group.labels[s]!r}, {group.labels[b]!r}): not an action of {group.name}")
 
 
 class LeftMultiplication(Action):

@@ -107,6 +107,17 @@ def _as_table(table: Any) -> np.ndarray:
         raise GroupAxiomError(
             f"table must be a non-empty square 2-d array (n, n), got shape {arr.shape}"
         )
+    n = arr.shape[0]
+    if arr.dtype.kind in "uf":
+        # out of index range before the cast: int64 of 1e20 (or of a uint64 2**63 + 1)
+        # wrapped, and the message named -9223372036854775808
+        with np.errstate(invalid="ignore"):
+            outside = np.isfinite(arr) & ((arr < 0) | (arr >= n)) if arr.dtype.kind == "f" \
+                else arr >= n
+        if np.any(outside):
+            i, j = (int(k) for k in np.argwhere(outside)[0])
+            raise GroupAxiomError(f"table[{i}, {j}] = {_item(arr[i, j])!r} is not an element "
+                                  f"index 0..{n - 1}")
     if arr.dtype.kind not in "iu":
         if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
             arr = arr.astype(np.int64)

@@ -157,7 +157,8 @@ def _row_length(action: Any, arrays: Sequence[np.ndarray]) -> int:
     """Entries of one row: a representation's dimension, else a whole array's size."""
     if isinstance(action, _MatrixAction):
         return action.dim
-    return max(int(a.size) for a in arrays)
+    # a set action's random point is a Python int (LeftMultiplication, Conjugation)
+    return max(int(np.size(a)) for a in arrays)
 
 
 def _all_long_double(act_in: Any, act_out: Any, xs: Sequence[np.ndarray]) -> bool:
@@ -191,6 +192,11 @@ def _input_error(lhs: np.ndarray, rhs: np.ndarray, fx: np.ndarray, row: int | No
         return math.nan  # the caller names the non-finite output
     if lhs.size == 0:
         return 0.0
+    # integers and booleans compared as floats: |int8(-128)| is -128 (every row read as
+    # all zero, and a map off by 128 passed), uint8 differences wrap around, and numpy
+    # does not subtract booleans
+    lhs, rhs, fx = (v.astype(np.float64) if v.dtype.kind in "biu" else v
+                    for v in (lhs, rhs, fx))
     width = row if row else lhs.size
     a, b = lhs.reshape(-1, width), rhs.reshape(-1, width)
     # g.f(x) has f(x)'s rows (a representation keeps the shape); an Action's output is
