@@ -208,8 +208,17 @@ def _domain_text(cert: SoSCertificate) -> str:
     parts = [f"{_poly_text(g, names, limit=None)} >= 0" for g in cert.inequalities]
     parts += [f"{_poly_text(h, names, limit=None)} = 0" for h in cert.equalities]
     shown = "; ".join(parts)
+    # a coefficient of 200 bits or more is shown by its size: a forged x >= 1 + 1/a next
+    # to x**3 <= 1 with a = 10**400 + 1 read "about 2^1328" on both sides, an empty domain
+    # (on which everything is VALID) that looked like the point x = 1
+    sized = sum(1 for q in (*cert.inequalities, *cert.equalities) for c in q.values()
+                if c and abs(Fraction(c).numerator).bit_length()
+                + Fraction(c).denominator.bit_length() >= 200)
+    warn = (f"; {sized} of its coefficients are shown by their size only (200 bits or "
+            "more): read them in the file, for on an empty domain every statement is VALID"
+            if sized else "")
     return f"{{{shown}}} ({len(cert.inequalities)} inequalities, {len(cert.equalities)} " \
-        "equalities)"
+        f"equalities{warn})"
 
 
 def _terms_text(cert: SoSCertificate) -> str:
