@@ -110,6 +110,10 @@ def check_sos(source: str | os.PathLike | SoSCertificate | dict) -> SoSCheckResu
             # once, a regular file of at most 256 MiB
             doc = parse_json(file_read.read_certificate_text(source), os.fspath(source))
         cert = SoSCertificate.from_dict(doc)
+        # inside: a dict given in Python may hold what JSON cannot (a set beside the
+        # statement's fields), and the digest raised TypeError out of a checker that
+        # never raises
+        digest = statement_digest(doc["statement"])
     except CertificateFormatError as exc:
         return _fail("malformed", f"malformed certificate: {exc}")
     except (OSError, UnicodeDecodeError) as exc:
@@ -118,7 +122,6 @@ def check_sos(source: str | os.PathLike | SoSCertificate | dict) -> SoSCheckResu
             RecursionError, MemoryError) as exc:
         return _fail("malformed", f"malformed certificate: {type(exc).__name__}: "
                                   f"{str(exc)[:200]}")
-    digest = statement_digest(doc["statement"])
     if digest != cert.statement_sha256:
         return _fail("statement_mismatch", "the statement was changed after the certificate "
                      f"was made: its SHA-256 is {digest[:16]}..., the file records "

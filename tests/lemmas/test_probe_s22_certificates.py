@@ -60,3 +60,13 @@ def test_a_domain_shown_by_coefficient_sizes_says_so():
     res = check_sos(cert)
     assert res.ok  # vacuously: the identity and the Gram matrices are right
     assert "4 of its coefficients are shown by their size only" in res.message, res.message
+
+
+def test_a_dict_holding_what_json_cannot_is_malformed_not_a_crash():
+    cert = SoSCertificate(text="x**2 >= 0", variables=("x",), polynomial={(2,): F(1)},
+                          blocks=(Block((), ((1,),), ((F(1),),)),))
+    doc = cert.to_dict()
+    assert check_sos(doc).ok
+    doc["statement"]["note"] = {1, 2}  # a set: TypeError from the digest before
+    res = check_sos(doc)
+    assert not res.ok and res.code == "malformed"
