@@ -171,7 +171,7 @@ def verify(
     kept = [r for r in kept if _unmatched(r.id, claims, fingerprint) is None]
     if keep_previous:  # before anything is created: nothing is carried from other code
         _check_carry_over(folder.out, profile, seed, module_records, fingerprint)
-        named = set(claim_ids(claims))
+        named = {c.id for c in claims}
         claims = list(claims) + [REGISTRY.get(cid) for cid in (selection or ())
                                  if cid not in named and cid in REGISTRY
                                  and _unmatched(cid, [REGISTRY.get(cid)], fingerprint)]
@@ -275,10 +275,6 @@ def verify(
               f"{str(folder.out)!r}; --resume runs the other {total - len(run.results)}",
               file=sys.stderr)
     return run
-
-
-def claim_ids(claims: Sequence[Claim]) -> list[str]:
-    return [c.id for c in claims]
 
 
 def _unmatched(cid: str, claims: Sequence[Claim], fingerprint: dict[str, Any]) -> str | None:
