@@ -27,6 +27,7 @@ from specproof.spectral.optimizers.skew import skew_generator
 from specproof.spectral.optimizers.skew_kernels import apply_dense, apply_dense_right
 from specproof.spectral.optimizers.skew_moments import complete_lower, preconditioned_generator
 from specproof.spectral.optimizers.skew_numerics import _fro, unit_roundoff
+from specproof.spectral.optimizers.vanishing import generator_vanishes
 from specproof.spectral.optimizers.workspace import Workspace
 
 SIDES_OF = {"both": ("out", "in"), "alternate": ("out", "in"), "in": ("in",), "out": ("out",)}
@@ -77,6 +78,23 @@ def _zeros(shape: tuple[int, ...], like: Any) -> Any:
     import torch
 
     return torch.zeros(shape, dtype=like.dtype, device=like.device)
+
+
+def _vanishing_to_zero(W: Any, X: Any, sides: tuple[str, ...]) -> dict[str, Any]:
+    """``X`` for each side, or zeros of its shape where the side's generator of ``(W, X)``
+    is rounding noise (``X`` None or already 0: ``X`` for every side)."""
+    norm_x = 0.0 if X is None else _fro(X)
+    if norm_x == 0.0:
+        return dict.fromkeys(sides, X)
+    norm_w = _fro(W)
+    zeros = None
+    out = {}
+    for sd in sides:
+        out[sd] = X
+        if generator_vanishes(W, X, sd, norm_w=norm_w, norm_x=norm_x):
+            zeros = _zeros(tuple(X.shape), X) if zeros is None else zeros
+            out[sd] = zeros
+    return out
 
 
 def init_pion_state(W: Any, hyper: dict[str, Any]) -> dict[str, Any]:
@@ -225,14 +243,19 @@ def pion_update(
     if (lie or hyper["second_moment"]) and is_radial(W, G):
         G_gen = _zeros(tuple(G.shape), G)
     M_gen = M if M is None or not is_radial(W, M) else _zeros(tuple(M.shape), M)
+    # so is one side's generator of a spectral loss's gradient (W S, S symmetric): each
+    # side whose generator is noise takes an exact 0 instead (vanishing.py)
+    uses_g = lie or hyper["second_moment"]
+    G_side = _vanishing_to_zero(W, G_gen, sides) if uses_g else dict.fromkeys(sides, G)
+    M_side = _vanishing_to_zero(W, M_gen, sides)
     A: dict[str, Any] = {}
     for sd in sides:
         if sd in factored:
             continue
         v = state.get(f"v_{sd}") if hyper["second_moment"] else None
         m_new, v_new, A[sd] = preconditioned_generator(
-            W, G_gen, sd, state[f"m_{sd}"] if lie else None, v, (b1, b2), eps,
-            M=M_gen, inplace=inplace, complete=False,
+            W, G_side[sd], sd, state[f"m_{sd}"] if lie else None, v, (b1, b2), eps,
+            M=M_side[sd], inplace=inplace, complete=False,
             out=None if buffers is None else (buffers.get(f"m_{sd}"), buffers.get(f"v_{sd}")),
             generator=None if workspace is None else workspace.unshared(
                 f"generator_{sd}", (W.shape[0 if sd == "out" else 1],) * 2, W.dtype),
@@ -245,12 +268,12 @@ def pion_update(
         acting = ("out",) if k % 2 == 1 else ("in",)
     else:
         acting = sides
-    lowrank = {sd: LowRankGenerator(W, M_gen, sd) for sd in factored if sd in acting}
+    lowrank = {sd: LowRankGenerator(W, M_side[sd], sd) for sd in factored if sd in acting}
     for sd in [sd for sd, gen in lowrank.items() if not gen.well_conditioned]:
         # the factors nearly cancel (M close to W times a symmetric matrix): the
         # factored core would amplify rounding, so this step forms A
         del lowrank[sd]
-        A[sd] = -skew_generator(W, M_gen, sd)
+        A[sd] = -skew_generator(W, M_side[sd], sd)
     AW = WA = None
     AW_scratch = False
     if "in" in acting:
