@@ -5,15 +5,16 @@ symmetric and commuting with ``W^T W``) has both Pion generators ``X W^T - W X^T
 ``W^T X - X^T W`` exactly 0; ``X = lambda W`` (:mod:`radial`) is one case of it. Formed in
 floating point they are noise of about ``u ||X||_F ||W||_F``, which the second moment's
 elementwise division and the step normalisation ``alpha`` turn into a full step (RMS
-``lr c``) in a direction of that noise: numpy and torch then differ by 0.125 after five
-steps, float32 and float64 by 0.19.
+``lr c``) in a direction of that noise: numpy and torch differed by up to 0.29 after
+five steps (6 x 4, every transform and momentum mode), float32 and float64 by 0.28.
 
 A side whose formed generator has ``||S||_F <= 8 sqrt(k) u ||X||_F ||W||_F`` (``k`` the
 inner dimension of its products) counts as 0. That is above the rounding measured on
 such gradients (at most ``0.42 sqrt(k) u``: float64 and float32, 8 x 4 to 1024 x 256,
 weights scaled by 1e-3 to 1e3) and far below a generator that means something: a random
 pair has ``||S||_F`` about ``sqrt(2 / k) ||X||_F ||W||_F``. The worst-case rounding,
-``2 k u ||X||_F ||W||_F``, is only reached by inputs built for it.
+``2 k u ||X||_F ||W||_F``, is only reached by inputs built for it. The rounding of ``X``
+itself is not counted: a gradient rounded to bfloat16 has a generator of that rounding.
 
 The test forms the generator a block of rows at a time and stops once the rows seen
 exceed the threshold (the running norm only grows, so stopping early decides as the full
