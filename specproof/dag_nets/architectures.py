@@ -232,6 +232,13 @@ def build_graph(config: Mapping[str, Any]) -> nx.DiGraph:
     if arch == "mlp":
         g = mlp(m, depth=depth, d_in=d_in)
     elif arch == "resnet":
+        if depth is not None and int(depth) <= 2:
+            # resnet() itself returns the plain MLP there (its skip h[l-2] -> h[l] has no
+            # room); asked for by name, a run would report an MLP's slopes as a ResNet's
+            raise ArgumentError(
+                f"depth={depth} leaves arch 'resnet' no skip connection (an edge "
+                "h[l-2] -> h[l] needs depth >= 3): it would be the mlp; use depth >= 3, "
+                "or arch 'mlp'")
         g = resnet(m, depth=depth, d_in=d_in)
     elif arch == "densenet":
         g = densenet(m, depth=depth, d_in=d_in)
