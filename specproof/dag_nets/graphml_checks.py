@@ -18,6 +18,7 @@ specproof.dag_nets.errors.GraphError: GraphML file 'net.graphml': node id 'x' is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -98,6 +99,8 @@ def check_graphml(root: Any, where: str) -> None:
         _known_attributes(k, "key", head, f"<key id={k.get('id')!r}>")
     keys = {str(k.get("id")): k.get("attr.name") or k.get("yfiles.type") or ""
             for k in root if _tag(k) == "key"}
+    integer_keys = {str(k.get("id")) for k in root
+                    if _tag(k) == "key" and k.get("attr.type") in ("int", "long")}
     for k in (k for k in root if _tag(k) == "key" and any(_tag(c) == "default" for c in k)):
         name, domain = keys[str(k.get("id"))], k.get("for", "all")
         defaults = [(c.text or "").strip() for c in k if _tag(c) == "default"]
@@ -110,6 +113,8 @@ def check_graphml(root: Any, where: str) -> None:
                              f"default {name!r}, which networkx or a network does not use; "
                              f"{_known(name if domain != 'edge' else None)}, as defaults "
                              "of keys for=\"node\"")
+        if str(k.get("id")) in integer_keys:
+            _refuse_non_integer(defaults[0], f"the default of <key id={k.get('id')!r}>", head)
     graphs = [c for c in root if _tag(c) == "graph"]
     if len(graphs) > 1:
         ids = [g.get("id") for g in graphs]
@@ -139,6 +144,8 @@ def check_graphml(root: Any, where: str) -> None:
                                      f"({seen[name]!r}, then {(d.text or '').strip()!r}); "
                                      "give it once", (node,))
                 seen[name] = (d.text or "").strip()
+                if str(d.get("key")) in integer_keys:
+                    _refuse_non_integer(seen[name], f"node {node!r}'s {name!r}", head, node)
         elif _tag(el) == "data":
             _refuse_data(el, keys, "the <graph>", (), head)
     for g in graphs:
@@ -242,6 +249,17 @@ def _known(name: str | None) -> str:
     hint = did_you_mean(name, list(GRAPHML_NODE_ATTRIBUTES)) if name else ""
     return (f"nodes take only {', '.join(GRAPHML_NODE_ATTRIBUTES)}{hint}; edges and the "
             "graph take none")
+
+
+_XS_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def _refuse_non_integer(text: str, what: str, head: str, node: str | None = None) -> None:
+    # networkx reads an int key's text with Python's int(), which also takes "1_6" (16)
+    # and digits of other scripts ("١٦"); XML Schema's int is an ASCII sign and digits
+    if not _XS_INTEGER.fullmatch(text):
+        raise GraphError(f"{head} {what} is {text!r}, not an integer as GraphML writes one "
+                         "(ASCII digits 0-9, an optional sign)", (node,) if node else ())
 
 
 def _refuse_data(d: Any, keys: dict[str, str], owner: str, allowed: Sequence[str],
