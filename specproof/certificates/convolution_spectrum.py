@@ -73,17 +73,22 @@ def _gram_factors(
         K = K.transpose(1, 0, 2, 3)
     c, _, kh, kw = K.shape
     h, w = grid
-    # every pair product K_p K_p'^T at once: one syrk of the stacked taps (twice as fast
-    # as the batched products of the pairs, which cannot use the symmetry)
     Kf = K.transpose(2, 3, 0, 1).reshape(kh * kw * c, -1)
-    T = (Kf @ Kf.T).reshape(kh, kw, c, kh, kw, c)
+    whole = 8 * (kh * kw * c) ** 2 <= _PAIR_PRODUCTS_BYTES
+    if whole:
+        # every pair product K_p K_p'^T at once: one syrk of the stacked taps (twice as
+        # fast as the batched products of the pairs, which cannot use the symmetry)
+        T = (Kf @ Kf.T).reshape(kh, kw, c, kh, kw, c)
     # C_d gets K_p K_q^T for p = q + d: one slice add per q covers every p (k^2 adds, not
     # a loop over the k^4 pairs: 10 s for one channel and 48 x 48 taps), in the same
     # order of p for each d as that loop
     C = np.zeros((2 * kh - 1, 2 * kw - 1, c, c))
     for qh in range(kh):
         for qw in range(kw):
-            C[kh - 1 - qh : 2 * kh - 1 - qh, kw - 1 - qw : 2 * kw - 1 - qw] += T[:, :, :, qh, qw]
+            # all products with tap q, made for this q only where all of them at once
+            # would not fit (c = 512, 7 x 7 taps: 5 GB)
+            Tq = T[:, :, :, qh, qw] if whole else (Kf @ K[:, :, qh, qw].T).reshape(kh, kw, c, c)
+            C[kh - 1 - qh : 2 * kh - 1 - qh, kw - 1 - qw : 2 * kw - 1 - qw] += Tq
     C = C.reshape((2 * kh - 1) * (2 * kw - 1), c * c)
     dh = np.arange(-(kh - 1), kh)
     dw = np.arange(-(kw - 1), kw)
@@ -111,6 +116,10 @@ def _gram_factors(
     E = np.concatenate([np.cos(angle[:, mid:]), np.sin(angle[:, hi])], axis=1)
     return E, B.reshape(D, -1), c
 
+
+# the largest array of all tap-pair products K_p K_q^T made at once (beyond it, one tap
+# q at a time: twice the flops, a k^2-th of the memory)
+_PAIR_PRODUCTS_BYTES = 2**30
 
 # from this matrix size on, one zhetrd + dsterf call per frequency beats numpy's batched
 # eigvalsh (the same LAPACK algorithm, zheevd without vectors, less its per-matrix
