@@ -101,6 +101,8 @@ class ClaimResult:
     seconds: float
     figures: dict[str, str] = field(default_factory=dict)
     cpu_seconds: float = 0.0
+    # the data files the check and control read, {"path", "sha256"} (inputs.py)
+    inputs: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -173,6 +175,7 @@ class ClaimResult:
             "check": self.check.to_dict(),
             "control": {**self.control.to_dict(), "description": self.control_description},
             "figures": dict(self.figures),
+            **({"inputs": [dict(r) for r in self.inputs]} if self.inputs else {}),
         }
 
     def __repr__(self) -> str:

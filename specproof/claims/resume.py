@@ -28,6 +28,7 @@ from specproof._core import SpecproofError
 from specproof._core.jsonable import to_jsonable
 from specproof.claims.fingerprint import changed_code, code_fingerprint  # noqa: F401
 from specproof.claims.folder import DIGESTS_NAME, REPORT_MARKER, record_digest, stale_partials
+from specproof.claims.inputs import changed_input
 from specproof.claims.report import EvidenceFileError, referenced_files
 from specproof.claims.results import ClaimResult, Outcome, record_verdict
 
@@ -71,6 +72,7 @@ def result_from_record(rec: dict[str, Any]) -> ClaimResult:
         check=_outcome(rec["check"]), control=_outcome(control),
         control_description=description, seconds=rec.get("seconds", 0.0),
         figures=dict(rec.get("figures") or {}), cpu_seconds=rec.get("cpu_seconds", 0.0),
+        inputs=[dict(r) for r in rec.get("inputs") or ()],
     )
 
 
@@ -376,6 +378,12 @@ def kept_records(point: ResumePoint, wanted: set[str],
         missing = [f for f in files if not (point.folder / f).is_file()]
         if missing:
             again[cid] = f"its file {missing[0]!r} is missing"
+            continue
+        changed_data = changed_input(rec.get("inputs"))
+        if changed_data is not None:
+            # a data file the check loads itself, edited since: the verdict was on the
+            # old contents
+            again[cid] = changed_data
             continue
         kept.append(result)
     return kept, again

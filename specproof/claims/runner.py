@@ -38,6 +38,7 @@ from specproof.claims.decide import (  # noqa: F401  (re-exported: the runner's 
     verdict_of,
 )
 from specproof.claims.evidence import Context, Evidence, EvidenceRecordError, record_evidence
+from specproof.claims.inputs import data_inputs, files_opened
 from specproof.claims.isolation import ProcessExit, global_numeric_state, no_process_exit
 from specproof.claims.parameters import check_overrides  # noqa: F401  (re-exported)
 from specproof.claims.results import (  # noqa: F401  (re-exported: the runner's API)
@@ -334,7 +335,7 @@ def run_claim(
               **copy_parameters(c.id, overrides or {}, "override")}
     start = time.perf_counter()
     cpu = time.process_time()
-    with global_random_state(seed, c.id):
+    with files_opened() as opened, global_random_state(seed, c.id):
         check = _run_one(
             c.check,
             Context(seed=seed, profile=profile, claim_id=c.id),
@@ -344,7 +345,7 @@ def run_claim(
         )
     has_control = c.control_check is not None
     if has_control and check.verdict != "ERROR":
-        with global_random_state(seed, c.id):
+        with files_opened() as opened_by_control, global_random_state(seed, c.id):
             control = _run_one(
                 c.control_check,
                 Context(seed=seed, profile=profile, claim_id=c.id),
@@ -357,6 +358,9 @@ def run_claim(
         # NOT RUN, not ERROR: a control reported as ERROR read as if it had raised too
         why = "not run: the check raised" if has_control else "no control registered"
         control = Outcome(verdict="NOT RUN", expected=why)
+        opened_by_control = {}
+    for path, writes in opened_by_control.items():
+        opened[path] = opened.get(path, False) or writes
     if c.labels:  # the claim's labels, under the evidence's own
         check = dataclasses.replace(check, labels={**c.labels, **check.labels})
         control = dataclasses.replace(control, labels={**c.labels, **control.labels})
@@ -385,4 +389,5 @@ def run_claim(
         seconds=time.perf_counter() - start,
         figures=figures,
         cpu_seconds=time.process_time() - cpu,
+        inputs=data_inputs(opened, [d for d in (fig_dir, cert_dir) if d is not None]),
     )
