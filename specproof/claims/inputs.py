@@ -15,7 +15,8 @@ record keeps the SHA-256 of each such file that:
   any hidden folder (``~/.cache``, ``~/.config``: font and library caches);
 - is no Python source or bytecode (modules are in the code fingerprint).
 
-A file that a compiled library opens itself (``h5py``, netCDF) is not seen.
+A file that a compiled library opens itself (``h5py``, netCDF), or that a subprocess
+opens, is not seen.
 """
 
 from __future__ import annotations
