@@ -2,13 +2,11 @@
 
 ``G = 4 W (W^T W - I)`` (the gradient of ``||W^T W - I||_F^2``) has both generators 0;
 formed they were rounding noise that the second moment and ``alpha`` turned into a full
-step (numpy and torch 0.29 apart after 5 steps, float32 and float64 0.28; review of
-2026-12-07). ``W S`` with ``S`` symmetric has only the out side's generator 0.
+step (numpy and torch up to 0.71 apart after 5 steps, float32 and float64 0.44; review
+of 2026-12-07). ``W S`` with ``S`` symmetric has only the out side's generator 0.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pytest
@@ -145,10 +143,10 @@ def test_float32_and_torch_tensors():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.floats(-18.0, -11.0), st.integers(0, 2**16), st.sampled_from(["out", "in"]))
+@given(st.floats(-18.0, -12.0), st.integers(0, 2**16), st.sampled_from(["out", "in"]))
 def test_the_decision_is_the_threshold_on_the_formed_generator(log_t, seed, side):
     # the early stop decides as the full sum does: compare with ||S||_F / (||X|| ||W||)
-    # against 8 sqrt(k) u, away from the boundary by 2 %
+    # against 16 u, away from the boundary by 2 %
     rng = np.random.default_rng(seed)
     W = rng.standard_normal((30, 7))
     # W D has the out side's generator 0, P W (P symmetric) the in side's
@@ -156,8 +154,45 @@ def test_the_decision_is_the_threshold_on_the_formed_generator(log_t, seed, side
         np.diag(rng.standard_normal(30)) @ W)
     X = X + 10.0**log_t * rng.standard_normal(W.shape)
     S = X @ W.T - W @ X.T if side == "out" else W.T @ X - X.T @ W
-    k = W.shape[1] if side == "out" else W.shape[0]
     ratio = np.linalg.norm(S) / np.linalg.norm(X) / np.linalg.norm(W)
-    limit = NOISE_UNITS * math.sqrt(k) * U64
+    limit = NOISE_UNITS * U64
     if abs(ratio / limit - 1.0) > 0.02:
         assert generator_vanishes(W, X, side) == (ratio <= limit)
+
+
+def test_an_orthonormal_float32_weight_keeps_a_generator_well_above_its_noise():
+    # review of 2026-12-07: with the threshold 8 sqrt(k) u ||X|| ||W|| an orthonormal
+    # float32 weight (||W||_F = sqrt(n) ||W||_2) lost a generator ~1000 times its
+    # rounding, and Pion stalled; the formation's noise here is ~0.1-0.2 u ||X|| ||W||
+    rng = np.random.default_rng(0)
+    n = 256
+    Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    R = rng.standard_normal((n, n))
+    R *= 0.1 * np.linalg.norm(Q) / np.linalg.norm(R)
+    u32 = 2.0**-24
+    for eps, vanishes in ((3e-5, False), (1e-8, True)):
+        X = (0.1 * Q + eps * R).astype(np.float32)
+        W = Q.astype(np.float32)
+        exact = X.astype(float) @ W.T.astype(float) - W.astype(float) @ X.T.astype(float)
+        ratio = np.linalg.norm(exact) / (u32 * np.linalg.norm(X) * np.linalg.norm(W))
+        assert (ratio > 30) != vanishes  # 3e-5: 44 u; the old threshold was 128 u here
+        assert generator_vanishes(W, X, "out") == vanishes
+    P64, P32 = {"w": Q.copy()}, {"w": Q.astype(np.float32)}
+    for P in (P64, P32):
+        opt = Pion(lr=0.02)
+        for _ in range(2):
+            W = P["w"]
+            opt.step(P, {"w": (0.1 * W.astype(float) + 3e-5 * R).astype(W.dtype)})
+    # float32 moves as float64 does, to the generator's float32 noise (0.5 % of it)
+    assert np.abs(P64["w"] - Q).max() > 1e-2 and np.abs(P32["w"] - Q).max() > 1e-2
+    assert np.abs(P32["w"] - P64["w"]).max() < 1e-3
+
+
+@pytest.mark.parametrize("kind", ["positive", "low-rank"])
+def test_spectral_losses_of_weights_whose_products_do_not_cancel(kind):
+    # the noisiest case measured: positive or low-rank weights (3.2-4.5 u ||X|| ||W||)
+    rng = np.random.default_rng(4)
+    W = rng.uniform(0, 1, (256, 64)) if kind == "positive" else (
+        rng.standard_normal((256, 3)) @ rng.standard_normal((3, 64)))
+    G = _spectral_gradient(W)
+    assert generator_vanishes(W, G, "out") and generator_vanishes(W, G, "in")

@@ -5,16 +5,31 @@ symmetric and commuting with ``W^T W``) has both Pion generators ``X W^T - W X^T
 ``W^T X - X^T W`` exactly 0; ``X = lambda W`` (:mod:`radial`) is one case of it. Formed in
 floating point they are noise of about ``u ||X||_F ||W||_F``, which the second moment's
 elementwise division and the step normalisation ``alpha`` turn into a full step (RMS
-``lr c``) in a direction of that noise: numpy and torch differed by up to 0.29 after
-five steps (6 x 4, every transform and momentum mode), float32 and float64 by 0.28.
+``lr c``) in a direction of that noise: numpy and torch differed by up to 0.71 after
+five steps (6 x 4, every transform and momentum mode), float32 and float64 by 0.44.
 
-A side whose formed generator has ``||S||_F <= 8 sqrt(k) u ||X||_F ||W||_F`` (``k`` the
-inner dimension of its products) counts as 0. That is above the rounding measured on
-such gradients (at most ``0.42 sqrt(k) u``: float64 and float32, 8 x 4 to 1024 x 256,
-weights scaled by 1e-3 to 1e3) and far below a generator that means something: a random
-pair has ``||S||_F`` about ``sqrt(2 / k) ||X||_F ||W||_F``. The worst-case rounding,
-``2 k u ||X||_F ||W||_F``, is only reached by inputs built for it. The rounding of ``X``
-itself is not counted: a gradient rounded to bfloat16 has a generator of that rounding.
+A side whose formed generator has ``||S||_F <= 16 u ||X||_F ||W||_F`` counts as 0. The
+noise, formation and the gradient's own rounding together, measured as ``||S||_F / (u
+||X||_F ||W||_F)``:
+- Gaussian, orthonormal and row-scaled weights, 8 x 4 to 512 x 128 and 256 x 256, float64
+  and float32, ``G`` = ``W S``, ``4 W (W^T W - I)`` or ``0.1 W``: at most 1.1.
+- Weights with positive entries or of low rank, ``G = 4 W (W^T W - I)``: up to 4.5
+  (0.7 at 8 x 4, 4.5 at 256 x 256, 3.5 at 1024 x 1024 and 3.2 at 2048 x 512): the
+  products' partial sums do not cancel.
+A random pair has ``||S||_F`` about ``sqrt(2 / k) ||X||_F ||W||_F``, far above the
+threshold. A genuine generator below it is lost, though its formation's noise may be
+as small as 0.10 u ||X||_F ||W||_F (an orthonormal weight with a radial gradient):
+a generator up to 160 times its noise. Until the review of 2026-12-07 the threshold was ``8
+sqrt(k) u ||X||_F ||W||_F``: for a float32 orthonormal 1024 x 1024 weight it zeroed a
+generator 1000 times its noise, and Pion stalled.
+
+Not covered: the rounding a gradient brings with it from a computation that cancels. Near
+the minimum of ``||W^T W - I||^2`` a wide weight's ``W (W^T W - I)`` is a difference of
+nearly equal terms, so its generator is noise relative to ``||W||^3`` and not to ``||G||``
+(32 x 64 with ``|s - 1| ~ 1e-3``: 10 u, not zeroed, and the step moves). A gradient rounded
+to bfloat16 has a generator of that rounding, and it is not zeroed either. At a
+generator within a few percent of the threshold, numpy and torch can decide differently,
+and their steps then differ by O(lr).
 
 The test forms the generator a block of rows at a time and stops once the rows seen
 exceed the threshold (the running norm only grows, so stopping early decides as the full
@@ -30,8 +45,8 @@ from typing import Any
 from specproof.spectral.optimizers.skew_moments import side_factors
 from specproof.spectral.optimizers.skew_numerics import _fro, unit_roundoff
 
-# the threshold on ||S||_F, in units of sqrt(k) u ||X||_F ||W||_F
-NOISE_UNITS = 8.0
+# the threshold on ||S||_F, in units of u ||X||_F ||W||_F
+NOISE_UNITS = 16.0
 # rows of the generator in the first block (then doubled up to _MAX_BLOCK)
 _FIRST_BLOCK = 8
 _MAX_BLOCK = 512
@@ -65,7 +80,7 @@ def generator_vanishes(W: Any, X: Any, side: str, norm_w: float | None = None,
     nx = _fro(X) if norm_x is None else norm_x
     if not (0.0 < nw < math.inf and 0.0 < nx < math.inf):
         return False
-    limit = NOISE_UNITS * math.sqrt(k) * unit_roundoff(W)
+    limit = NOISE_UNITS * unit_roundoff(W)
     seen = 0.0  # the norm of the generator's rows so far
     start, block = 0, _FIRST_BLOCK
     while start < d:
