@@ -31,6 +31,7 @@ from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from specproof._core import ArgumentTypeError, ComputationError, as_choice, as_int
 from specproof.certificates.convolution import as_kernel, conv_geometry
+from specproof.certificates.convolution_grams import _gram_columns, _gram_symbols  # noqa: F401
 
 UNIT_ROUNDOFF = 2.0**-53
 # target accuracy of the Gram path relative to sigma_max (see _gram_values)
@@ -44,91 +45,16 @@ def _symbols(K: np.ndarray, grid: tuple[int, int], real: bool) -> np.ndarray:
     return np.moveaxis(f(K, s=grid, axes=(2, 3)), (0, 1), (2, 3))
 
 
-def _gram_symbols(
-    K: np.ndarray, grid: tuple[int, int], select: np.ndarray | None = None
-) -> np.ndarray:
-    """``M(w) M(w)^H`` on the rfft2 half-grid without a matrix product per frequency.
-
-    ``(h, w // 2 + 1, c, c)``; with a boolean ``select`` of shape ``(h, w // 2 + 1)`` only
-    those frequencies, as ``(select.sum(), c, c)`` (no copy of the rest is made).
-    """
-    E, B, c = _gram_factors(K, grid, select)
-    G = (E @ B).view(complex)
-    return G.reshape(-1, c, c) if select is not None else G.reshape(grid[0], -1, c, c)
-
-
-def _gram_factors(
-    K: np.ndarray, grid: tuple[int, int], select: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """``(E, B, c)`` with ``(E @ B).view(complex)`` the Grams of :func:`_gram_symbols`,
-    one row of ``E`` per frequency (so that a block of rows gives a block of Grams).
-
-    With ``c_out <= c_in`` (else the kernel is transposed, which conjugates the Gram and
-    keeps its eigenvalues), ``M(w) M(w)^H = sum_d C_d e^{-i <w, d>}`` where
-    ``C_d = sum_{p - p' = d} K_p K_{p'}^T`` over kernel offsets ``p, p'``: only
-    ``(2k-1)^2`` real ``c x c`` matrices, combined for all frequencies by two real matrix
-    products (real and imaginary parts of the phases).
-    """
-    if K.shape[0] > K.shape[1]:
-        K = K.transpose(1, 0, 2, 3)
-    c, _, kh, kw = K.shape
-    h, w = grid
-    Kf = K.transpose(2, 3, 0, 1).reshape(kh * kw * c, -1)
-    whole = 8 * (kh * kw * c) ** 2 <= _PAIR_PRODUCTS_BYTES
-    if whole:
-        # every pair product K_p K_p'^T at once: one syrk of the stacked taps (twice as
-        # fast as the batched products of the pairs, which cannot use the symmetry)
-        T = (Kf @ Kf.T).reshape(kh, kw, c, kh, kw, c)
-    # C_d gets K_p K_q^T for p = q + d: one slice add per q covers every p (k^2 adds, not
-    # a loop over the k^4 pairs: 10 s for one channel and 48 x 48 taps), in the same
-    # order of p for each d as that loop
-    C = np.zeros((2 * kh - 1, 2 * kw - 1, c, c))
-    for qh in range(kh):
-        for qw in range(kw):
-            # all products with tap q, made for this q only where all of them at once
-            # would not fit (c = 512, 7 x 7 taps: 5 GB)
-            Tq = T[:, :, :, qh, qw] if whole else (Kf @ K[:, :, qh, qw].T).reshape(kh, kw, c, c)
-            C[kh - 1 - qh : 2 * kh - 1 - qh, kw - 1 - qw : 2 * kw - 1 - qw] += Tq
-    C = C.reshape((2 * kh - 1) * (2 * kw - 1), c * c)
-    dh = np.arange(-(kh - 1), kh)
-    dw = np.arange(-(kw - 1), kw)
-    fi = np.arange(h)[:, None, None, None]
-    fj = np.arange(w // 2 + 1)[None, :, None, None]
-    angle = -2.0 * np.pi * (
-        np.mod(fi * dh[None, None, :, None], h) / h + np.mod(fj * dw[None, None, None, :], w) / w
-    )
-    angle = angle.reshape(h * (w // 2 + 1), -1)
-    if select is not None:
-        angle = angle[select.ravel()]
-    D = angle.shape[1]
-    # offsets d and -d pair up (index j and D - 1 - j; the centre is d = 0, phase 0):
-    # C_d e^{i t} + C_-d e^{-i t} = (C_d + C_-d) cos t + i (C_d - C_-d) sin t, so D real
-    # coefficient matrices instead of 2D. One real product whose output interleaves real
-    # and imaginary parts, i.e. is the complex array's memory: [cos | sin] @ [[S, 0],
-    # [0, A]] (per entry: re, im)
-    mid = D // 2
-    hi = np.arange(mid + 1, D)
-    lo = D - 1 - hi
-    B = np.zeros((D, c * c, 2))
-    B[0, :, 0] = C[mid]
-    B[1 : mid + 1, :, 0] = C[hi] + C[lo]
-    B[mid + 1 :, :, 1] = C[hi] - C[lo]
-    E = np.concatenate([np.cos(angle[:, mid:]), np.sin(angle[:, hi])], axis=1)
-    return E, B.reshape(D, -1), c
-
-
-# the largest array of all tap-pair products K_p K_q^T made at once (beyond it, one tap
-# q at a time: twice the flops, a k^2-th of the memory)
-_PAIR_PRODUCTS_BYTES = 2**30
-
 # from this matrix size on, one zhetrd + dsterf call per frequency beats numpy's batched
 # eigvalsh (the same LAPACK algorithm, zheevd without vectors, less its per-matrix
 # overhead); below it the Python loop would cost more than it saves
 _LOOP_MIN_SIZE = 32
 # zhetrd's panel width (its blocking factor), set through the workspace it is given
 _HETRD_PANEL = 8
-# Grams made per block on the single-thread path (half of a 32 MB L3 cache)
-_GRAM_BLOCK_BYTES = 16 * 2**20
+# Grams made per block on the single-thread path: 1 MB (4 Grams at c = 128, solved while
+# in the L2 cache) was 5-15 ms faster per call than 512 kB, 2 MB or 16 MB (measured
+# interleaved, one thread, c = 128, n = 32)
+_GRAM_BLOCK_BYTES = 2**20
 
 
 def _hermitian_eigenvalues(G: np.ndarray) -> np.ndarray:
@@ -184,10 +110,12 @@ def _gram_values(K: np.ndarray, grid: tuple[int, int], workers: int = 1) -> np.n
     """Singular values (descending) on the rfft2 half-grid via eigenvalues of the Gram.
 
     The eigenvalues of ``G = M M^H`` carry an absolute error of at most
-    ``e u lambda_max`` with ``e`` from :func:`gram_error_units`, so ``sqrt(lambda_i)`` is
-    off by about ``e u sigma_max^2 / (2 sigma_i)``. Frequencies where that could exceed
-    ``GRAM_RELATIVE_ACCURACY * sigma_max`` (``sigma_min / sigma_max < e u / (2
-    GRAM_RELATIVE_ACCURACY)``) are recomputed by an SVD of the symbol matrix.
+    ``e u lambda_max`` with ``e`` from :func:`gram_error_units` (its tridiagonalisation
+    term scaled by the frequency's own ``lambda_max(w) / lambda_max``), so
+    ``sqrt(lambda_i)`` is off by about ``e u sigma_max^2 / (2 sigma_i)``. Frequencies
+    where that could exceed ``GRAM_RELATIVE_ACCURACY * sigma_max`` (``sigma_min /
+    sigma_max < e u / (2 GRAM_RELATIVE_ACCURACY)``) are recomputed by an SVD of the
+    symbol matrix.
 
     In the half-grid's columns 0 and ``w / 2`` (``w`` even), row ``h - i`` is the complex
     conjugate of row ``i`` (a real kernel: ``M(-w) = conj M(w)``): only rows ``0 .. h // 2``
@@ -201,7 +129,10 @@ def _gram_values(K: np.ndarray, grid: tuple[int, int], workers: int = 1) -> np.n
     for j in self_conj:
         solve[h // 2 + 1 :, j] = False
     if workers > 1 and int(solve.sum()) >= 2 * workers:
-        flat = _gram_symbols(K, grid, solve)
+        # in the column-major order of the frequencies
+        flat = np.empty((int(solve.sum()), c, c), dtype=complex)
+        for _ in _gram_columns(K, grid, solve, 0, flat):
+            pass
         # numpy's eigvalsh releases the GIL (scipy's f2py zhetrd does not, so the faster
         # single-thread loop would run the threads one after the other): frequencies are
         # independent, so threads share them
@@ -211,38 +142,36 @@ def _gram_values(K: np.ndarray, grid: tuple[int, int], workers: int = 1) -> np.n
             parts = list(ex.map(np.linalg.eigvalsh, np.array_split(flat, workers)))
         solved = np.concatenate(parts)
     else:
-        # blocks of Grams made just before they are solved stay in cache instead of a
-        # round trip through memory for all of them; one buffer serves every block (a
-        # fresh array per block costs its page faults: 41 ms against 34 ms for the
-        # products alone at c = 128, measured)
-        E, B, _ = _gram_factors(K, grid, solve)
-        block = max(1, _GRAM_BLOCK_BYTES // (16 * c * c))
-        buffer = np.empty((min(block, E.shape[0]), B.shape[1]))
-        solved = np.empty((E.shape[0], c))
+        lam = np.empty((h, half_w, c))
         # BLAS threads on these small problems spin between calls: at c = 128 two of
         # them made the loop 1.9x slower than one (measured); larger c keeps them
         limit = _blas_controller().limit(limits=1) if c <= 256 else nullcontext()
         with limit:
-            for i in range(0, E.shape[0], block):
-                grams = np.matmul(E[i : i + block], B, out=buffer[: len(E[i : i + block])])
-                solved[i : i + block] = _hermitian_eigenvalues(
-                    grams.view(complex).reshape(-1, c, c)
-                )
-    lam = np.empty((h, half_w, c))
-    lam[solve] = solved[:, ::-1]
+            # blocks of Grams made just before they are solved stay in cache; one buffer
+            # serves every block
+            for j, rows, grams in _gram_columns(K, grid, solve, _GRAM_BLOCK_BYTES):
+                lam[rows, j] = _hermitian_eigenvalues(grams)[:, ::-1]
+        solved = None
+    if solved is not None:
+        lam = np.empty((h, half_w, c))
+        lam.transpose(1, 0, 2)[solve.T] = solved[:, ::-1]
     for j in self_conj:
         rows = np.arange(h // 2 + 1, h)
         lam[rows, j] = lam[h - rows, j]
     units = gram_error_units(c, K.shape[2], K.shape[3])
+    top_all = float(lam[..., 0].max())
     ratio = (units * UNIT_ROUNDOFF / (2.0 * GRAM_RELATIVE_ACCURACY)) ** 2
     # against the largest eigenvalue of all frequencies, not the frequency's own: the Grams
     # are sums of lag matrices whose rounding is relative to the whole kernel, so a
     # frequency whose values are all tiny (a high-pass kernel at frequency 0) came out as
     # the square root of that rounding, 2e-8 sigma_max for a true 1e-16
-    bad = ~(lam[..., -1] >= ratio * float(lam[..., 0].max()))
+    bad = ~(lam[..., -1] >= ratio * top_all) & solve
     s = np.sqrt(np.maximum(lam, 0.0))
     if bad.any():
         s[bad] = np.linalg.svd(_symbols_at(K, grid, np.argwhere(bad)), compute_uv=False)
+    for j in self_conj:
+        rows = np.arange(h // 2 + 1, h)
+        s[rows, j] = s[h - rows, j]
     return s
 
 
@@ -339,10 +268,15 @@ def circular_singular_values(
         rows = np.where(jj[None, :] <= w // 2, np.arange(h)[:, None], (-np.arange(h)[:, None]) % h)
         return half[rows, cols[None, :]]
     # columns 1 .. ceil(w/2) - 1 stand for themselves and their mirror -w
-    mult = np.ones(w // 2 + 1, dtype=int)
-    mult[1 : (w + 1) // 2] = 2
-    vals = np.repeat(half.reshape(-1, half.shape[-1]), np.tile(mult, h), axis=0)
-    return np.sort(vals.ravel())[::-1]
+    # sorted apart and merged: the run detection of the stable sort (timsort) merges two
+    # sorted runs in linear time, and the doubled columns are sorted at half their count
+    twice = np.zeros(w // 2 + 1, dtype=bool)
+    twice[1 : (w + 1) // 2] = True
+    once = np.sort(half[:, ~twice].ravel())
+    doubled = np.repeat(np.sort(half[:, twice].ravel()), 2)
+    vals = np.concatenate([once, doubled])
+    vals.sort(kind="stable")
+    return vals[::-1]
 
 
 __all__ = ["GRAM_RELATIVE_ACCURACY", "METHODS", "UNIT_ROUNDOFF", "circular_singular_values"]

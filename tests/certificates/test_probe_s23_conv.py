@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from specproof.certificates import circular_singular_values, conv2d_operator
-from specproof.certificates import convolution_spectrum as cs
+from specproof.certificates import convolution_grams as cg
 
 
 @pytest.mark.parametrize("shape,grid", [((5, 7, 3, 4), (9, 8)), ((7, 5, 3, 3), (6, 6)),
@@ -17,10 +17,10 @@ def test_one_tap_at_a_time_equals_the_dense_svd(monkeypatch, shape, grid):
     dense = np.linalg.svd(conv2d_operator(K, grid, mode="circular").dense(), compute_uv=False)
     c, kh, kw = min(shape[:2]), shape[2], shape[3]
     # one byte short of the whole product array: the per-tap branch
-    monkeypatch.setattr(cs, "_PAIR_PRODUCTS_BYTES", 8 * (kh * kw * c) ** 2 - 1)
+    monkeypatch.setattr(cg, "_PAIR_PRODUCTS_BYTES", 8 * (kh * kw * c) ** 2 - 1)
     per_tap = circular_singular_values(K, grid)
     assert np.abs(per_tap - dense).max() < 1e-12 * dense[0]
-    monkeypatch.setattr(cs, "_PAIR_PRODUCTS_BYTES", 8 * (kh * kw * c) ** 2)
+    monkeypatch.setattr(cg, "_PAIR_PRODUCTS_BYTES", 8 * (kh * kw * c) ** 2)
     whole = circular_singular_values(K, grid)
     assert np.abs(whole - dense).max() < 1e-12 * dense[0]
     assert np.abs(per_tap - whole).max() < 1e-13 * dense[0]
