@@ -110,9 +110,15 @@ def code_fingerprint() -> dict[str, Any]:
     (['modules', 'specproof'], ['source_sha256', 'version'])
     """
     from specproof._core.version import __version__
+    from specproof.claims.inputs import import_inputs
 
-    return {"specproof": {"version": __version__, "source_sha256": _own_source_sha256()},
-            "modules": user_modules()}
+    fp: dict[str, Any] = {
+        "specproof": {"version": __version__, "source_sha256": _own_source_sha256()},
+        "modules": user_modules()}
+    data = import_inputs()
+    if data:  # data files the claims' modules read when they were imported
+        fp["data"] = data
+    return fp
 
 
 def changed_code(before: dict[str, Any] | None,

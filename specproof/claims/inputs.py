@@ -1,46 +1,70 @@
-"""The data files a claim reads while it runs: what ``--resume`` and ``--last-failed``
-compare besides its code and parameters.
+"""The data files a claim reads: what ``--resume`` and ``--last-failed`` compare besides
+its code and parameters.
 
 A check that loads a file of its own (``np.load("data.npy")``, ``json.load(open(...))``)
 depends on that file's contents. The code fingerprint covers modules, and the parameters
 cover what the profile passes, but an edited data file kept the stale verdict through
-``--resume``. While a check or control runs, every file opened through Python's
-``open``/``os.open`` is noted (an audit hook, :func:`sys.addaudithook`). The claim's
-record keeps the SHA-256 of each such file that:
+``--resume``. While a check or control runs, and while the claims' modules are imported,
+every path opened through Python's ``open``/``os.open`` is noted (an audit hook,
+:func:`sys.addaudithook`), and each one that is data is kept with its SHA-256:
 
-- is a regular file that still exists when the claim ends;
-- was not opened for writing by the claim itself (its own scratch and output files);
-- lies outside the standard library, the installed packages, specproof itself, the
-  system folders (``/usr``, ``/etc``, ``/proc``, ...), the run's own output folder, and
-  any hidden folder (``~/.cache``, ``~/.config``: font and library caches);
-- is no Python source or bytecode (modules are in the code fingerprint).
+- as the path was opened (a symlink re-pointed to another file is a change), the SHA-256
+  of what it holds when the claim ends, or ``None`` where nothing is there (a file the
+  check looked for and did not find: one created later is a change);
+- not a file the claim created, truncated or appended to (``w``, ``x``, ``a``; ``r+``,
+  as ``np.memmap`` opens, is a read);
+- not in the standard library, the installed packages, specproof itself, the system
+  folders (``/usr``, ``/etc``, ``/proc``, ...), the cache and configuration folders
+  (``~/.cache``, ``~/.config``, ``$XDG_*_HOME``, ``$MPLCONFIGDIR``), a ``__pycache__``,
+  or the run's own output folders;
+- not the file of a loaded module (the code fingerprint hashes those; a ``.py`` file
+  read by ``runpy`` is data).
 
-A file that a compiled library opens itself (``h5py``, netCDF), or that a subprocess
-opens, is not seen.
+Not seen: a file a compiled library opens itself (``h5py``, netCDF), one a subprocess
+opens, and a relative path given to ``os.open`` with ``dir_fd`` (the audit event does not
+carry the folder: a claim that opens a relative path through ``os.open`` is recorded as
+such and always runs again).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-# files the runs now in progress have opened: one entry per active recording, each
-# {path: opened for writing}; a process-wide list, not thread-local, so that files a
-# check opens in threads of its own count too (two claims at once in one process would
-# each note the other's files: more reruns, never fewer)
+# the recordings in progress in this process, each {path as opened: written by the run};
+# a process-wide list, not thread-local, so that files a check opens in threads of its
+# own count too (two claims at once in one process would each note the other's files:
+# more reruns, never fewer). The hook takes no lock: a signal handler that opens a file
+# while the hook runs would wait for it forever
 _ACTIVE: list[dict[str, bool]] = []
-_LOCK = threading.Lock()
+_INSTALL_LOCK = threading.Lock()
 _INSTALLED = False
+# the data files read while the claims' modules were imported (selection.py): the
+# names of the modules that import loaded -> {path: SHA-256}
+IMPORT_INPUTS: dict[tuple[str, ...], dict[str, str | None]] = {}
+
+
+def import_inputs() -> list[dict[str, Any]]:
+    """The data files read while the claims' modules now loaded were imported, each
+    ``{"path", "sha256"}``, sorted by path (modules removed from ``sys.modules`` since,
+    as a new process would not have them, are left out)."""
+    found: dict[str, str | None] = {}
+    for names, files in list(IMPORT_INPUTS.items()):
+        if any(n in sys.modules for n in names):
+            found.update(files)
+    return [{"path": p, "sha256": found[p]} for p in sorted(found)]
 
 _SYSTEM_ROOTS = ("/usr/", "/etc/", "/proc/", "/sys/", "/dev/", "/lib/", "/lib64/", "/bin/",
                  "/sbin/", "/var/cache/", "/var/lib/", "/run/", "/snap/")
-_CODE_SUFFIXES = (".py", ".pyc", ".pyo", ".pyd", ".so", ".dylib", ".dll", ".pth")
-_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_WRITES = os.O_CREAT | os.O_TRUNC | os.O_APPEND
+# a relative path given to os.open: its folder may be a dir_fd the event does not carry
+UNKNOWN_FOLDER = "(os.open, relative: folder unknown)"
 
 
 def _hook(event: str, args: tuple) -> None:
@@ -50,19 +74,22 @@ def _hook(event: str, args: tuple) -> None:
         path, mode, flags = args
         if isinstance(path, int):
             return  # a descriptor already open: its file was seen when it was opened
-        path = os.path.abspath(os.fsdecode(path))
-        writes = (isinstance(mode, str) and any(ch in mode for ch in "wax+")) or (
-            mode is None and isinstance(flags, int) and bool(flags & _WRITE_FLAGS))
+        path = os.fsdecode(path)
+        if mode is None and not os.path.isabs(path):
+            path = f"{path} {UNKNOWN_FOLDER}"
+        else:
+            path = os.path.abspath(path)
+        writes = any(ch in mode for ch in "wxa") if isinstance(mode, str) else (
+            isinstance(flags, int) and bool(flags & _WRITES))
+        for opened in tuple(_ACTIVE):
+            opened[path] = opened.get(path, False) or writes
     except Exception:  # noqa: BLE001 - an audit hook must never break the claim's open()
         return
-    with _LOCK:
-        for opened in _ACTIVE:
-            opened[path] = opened.get(path, False) or writes
 
 
 def _install() -> None:
     global _INSTALLED
-    with _LOCK:
+    with _INSTALL_LOCK:
         if not _INSTALLED:
             sys.addaudithook(_hook)  # for the process's lifetime: hooks cannot be removed
             _INSTALLED = True
@@ -70,8 +97,8 @@ def _install() -> None:
 
 @contextlib.contextmanager
 def files_opened() -> Iterator[dict[str, bool]]:
-    """Note the files opened in this process while the block runs: ``{absolute path:
-    whether it was opened for writing}``.
+    """Note the paths opened in this process while the block runs: ``{absolute path:
+    whether the run created, truncated or appended to it}``.
 
     Examples
     --------
@@ -86,13 +113,11 @@ def files_opened() -> Iterator[dict[str, bool]]:
     """
     _install()
     opened: dict[str, bool] = {}
-    with _LOCK:
-        _ACTIVE.append(opened)
+    _ACTIVE.append(opened)
     try:
         yield opened
     finally:
-        with _LOCK:
-            _ACTIVE.remove(opened)
+        _ACTIVE.remove(opened)
 
 
 def _excluded_roots(extra: list[Path]) -> tuple[str, ...]:
@@ -101,59 +126,108 @@ def _excluded_roots(extra: list[Path]) -> tuple[str, ...]:
     roots = [*_library_roots(), str(_PACKAGE_DIR) + os.sep, *_SYSTEM_ROOTS]
     for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix}:
         roots.append(os.path.realpath(prefix) + os.sep)
-    roots += [os.path.realpath(p) + os.sep for p in extra]
+    home = os.path.expanduser("~")
+    caches = [os.path.join(home, ".cache"), os.path.join(home, ".config"),
+              os.path.join(home, ".matplotlib")]
+    caches += [os.environ[v] for v in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "MPLCONFIGDIR")
+               if os.environ.get(v)]
+    roots += [os.path.realpath(p) + os.sep for p in (*caches, *extra)]
     return tuple(roots)
 
 
-def data_inputs(opened: dict[str, bool], exclude: list[Path] | None = None
-                ) -> list[dict[str, str]]:
-    """The data files among ``opened`` (see the module's rules), each ``{"path",
-    "sha256"}``, sorted by path; ``exclude``: folders of the run's own output."""
+def _module_files() -> set[str]:
+    files = set()
+    for module in list(sys.modules.values()):
+        try:
+            file = getattr(module, "__file__", None)
+        except Exception:  # noqa: BLE001 - a lazy module failing on attribute access
+            continue
+        if isinstance(file, str):
+            files.add(os.path.realpath(file))
+    return files
+
+
+def _digest(path: str) -> str | None:
+    """The SHA-256 of a regular file at ``path``, None where nothing is there; raises
+    OSError for anything else (a FIFO, a device, a folder: nothing to compare)."""
     from specproof._core.provenance import file_sha256
 
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(mode):
+        raise OSError(f"{path!r} is no regular file")
+    return file_sha256(path)
+
+
+def data_inputs(opened: dict[str, bool], exclude: list[Path] | None = None
+                ) -> list[dict[str, Any]]:
+    """The data files among ``opened`` (see the module's rules), each ``{"path",
+    "sha256"}`` (``sha256`` None for a path where no file is), sorted by path;
+    ``exclude``: folders of the run's own output."""
     roots = _excluded_roots(list(exclude or ()))
     written = {os.path.realpath(p) for p, w in opened.items() if w}
-    found: dict[str, str] = {}
-    for path in opened:
-        real = os.path.realpath(path)
-        if real in written or real in found or real.endswith(_CODE_SUFFIXES) \
-                or real.startswith(roots) or not os.path.isfile(real):
+    modules = _module_files()
+    found: dict[str, str | None] = {}
+    for path, writes in opened.items():
+        if path.endswith(UNKNOWN_FOLDER):
+            found[path] = None  # never equal to what resume finds: the claim reruns
             continue
-        if any(part.startswith(".") and part not in (".", "..")
-               for part in Path(real).parts):
+        real = os.path.realpath(path)
+        if writes or real in written or real in modules or "__pycache__" in Path(real).parts \
+                or path.startswith(roots) or real.startswith(roots):
             continue
         try:
-            found[real] = file_sha256(real)
-        except OSError:  # gone or unreadable now: nothing to compare
+            found[path] = _digest(path)
+        except OSError:  # a FIFO, a device, unreadable: nothing to compare
             continue
     return [{"path": p, "sha256": found[p]} for p in sorted(found)]
 
 
+def input_change(rec: Any) -> str | None:
+    """How the file of one ``{"path", "sha256"}`` record differs from what it recorded,
+    in words (``"its SHA-256 differs"``, ``"it is gone"``, ...); None when it does not."""
+    path, digest = (rec.get("path"), rec.get("sha256")) if isinstance(rec, dict) \
+        else (None, None)
+    if not isinstance(path, str) or not isinstance(rec, dict) or "sha256" not in rec \
+            or not (digest is None or isinstance(digest, str)):
+        return f"its record cannot be read ({rec!r})"
+    if path.endswith(UNKNOWN_FOLDER):
+        return "it was opened through os.open with a relative path, whose folder is unknown"
+    if not os.path.isabs(path) or path.startswith(_SYSTEM_ROOTS):
+        # the recording never keeps these (a record edited to name /proc/kmsg hung)
+        return "it cannot be compared"
+    try:
+        now = _digest(path)
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror or exc})"
+    if now == digest:
+        return None
+    if digest is None:
+        return "it was not there then and is now"
+    return "it is gone" if now is None else "its SHA-256 differs"
+
+
 def changed_input(inputs: Any) -> str | None:
     """Why a record's ``inputs`` are not the files as they are now (None if they are):
-    the first file that is gone or whose SHA-256 differs, in words.
+    the first path whose file is gone, appeared, or whose SHA-256 differs, in words.
 
     Examples
     --------
     >>> changed_input([{"path": "/no/such/file.csv", "sha256": "0" * 64}])
-    "its input file '/no/such/file.csv' is gone"
+    "its input file '/no/such/file.csv' changed since it ran (it is gone)"
     """
-    from specproof._core.provenance import file_sha256
-
-    for rec in inputs or ():
-        path, digest = (rec.get("path"), rec.get("sha256")) if isinstance(rec, dict) \
-            else (None, None)
-        if not isinstance(path, str) or not isinstance(digest, str):
-            return f"its record of input files cannot be read ({rec!r})"
-        if not os.path.isfile(path):
-            return f"its input file {path!r} is gone"
-        try:
-            now = file_sha256(path)
-        except OSError as exc:
-            return f"its input file {path!r} cannot be read ({exc.strerror or exc})"
-        if now != digest:
-            return f"its input file {path!r} changed since it ran (its SHA-256 differs)"
+    for rec in inputs if isinstance(inputs, (list, tuple)) else [inputs]:
+        how = input_change(rec)
+        if how is not None:
+            path = rec.get("path") if isinstance(rec, dict) else None
+            if not isinstance(path, str):
+                return f"its record of input files cannot be read ({rec!r})"
+            return f"its input file {path.removesuffix(' ' + UNKNOWN_FOLDER)!r} changed " \
+                f"since it ran ({how})"
     return None
 
 
-__all__ = ["changed_input", "data_inputs", "files_opened"]
+__all__ = ["IMPORT_INPUTS", "UNKNOWN_FOLDER", "import_inputs", "changed_input", "data_inputs",
+           "files_opened", "input_change"]

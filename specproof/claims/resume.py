@@ -16,6 +16,7 @@ module edited after the run once kept its stale PASS.
 from __future__ import annotations
 
 import json
+import os
 import reprlib
 import shutil
 from dataclasses import dataclass, field
@@ -335,6 +336,9 @@ def kept_records(point: ResumePoint, wanted: set[str],
     kept: list[ClaimResult] = []
     again: dict[str, str] = {}
     ids = record_ids(point)
+    data_changed = _changed_data(point)
+    first = next(iter(data_changed.items()), None)
+    imported = _changed_import_data(point)
     for rec in point.records:
         if not isinstance(rec, dict) or not isinstance(rec.get("id"), str) \
                 or rec["id"] not in wanted:
@@ -379,14 +383,63 @@ def kept_records(point: ResumePoint, wanted: set[str],
         if missing:
             again[cid] = f"its file {missing[0]!r} is missing"
             continue
-        changed_data = changed_input(rec.get("inputs"))
-        if changed_data is not None:
+        if cid in data_changed:
             # a data file the check loads itself, edited since: the verdict was on the
             # old contents
-            again[cid] = changed_data
+            again[cid] = data_changed[cid]
+            continue
+        if imported is not None and not _specproofs_own(cid):
+            # DATA = json.load(...) at a module's top: any of its claims may use it
+            again[cid] = imported
+            continue
+        if first is not None and not _specproofs_own(cid):
+            # one claim's file may feed another through a cache (functools.lru_cache):
+            # only the claim that opened it recorded it
+            again[cid] = (f"{first[0]} read a data file that changed, and a file one claim "
+                          "reads may serve others through a cache, so every claim of the "
+                          f"user's modules runs again ({first[1]})")
             continue
         kept.append(result)
     return kept, again
+
+
+def _changed_data(point: ResumePoint) -> dict[str, str]:
+    """Claim id -> how its recorded input files changed, for every record of ``point``
+    with such a change."""
+    changed = {}
+    for rec in point.records:
+        if isinstance(rec, dict) and isinstance(rec.get("id"), str) and rec.get("inputs"):
+            why = changed_input(rec["inputs"])
+            if why is not None:
+                changed[rec["id"]] = why
+    return changed
+
+
+def _changed_import_data(point: ResumePoint) -> str | None:
+    """How a data file the claims' modules read when they were imported (the run's
+    fingerprint's ``data``) changed, in words; None when none did."""
+    from specproof.claims.inputs import input_change
+
+    data = (point.fingerprint or {}).get("data") if isinstance(point.fingerprint, dict) \
+        else None
+    for rec in data if isinstance(data, list) else ():
+        how = input_change(rec)
+        if how is not None:
+            path = rec.get("path") if isinstance(rec, dict) else rec
+            return (f"{path!r}, which the claims' modules read when they were imported, "
+                    f"changed since the run ({how})")
+    return None
+
+
+def _specproofs_own(cid: str) -> bool:
+    """Whether claim ``cid`` is one of specproof's own (its check in specproof's files):
+    those read no user data."""
+    from specproof.claims.claim import REGISTRY
+    from specproof.claims.fingerprint import _PACKAGE_DIR, code_file
+
+    c = REGISTRY.get(cid) if cid in REGISTRY else None
+    path = None if c is None else code_file(c.check)
+    return path is not None and path.startswith(str(_PACKAGE_DIR) + os.sep)
 
 
 def _digests(folder: Path) -> set[str] | None:

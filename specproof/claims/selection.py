@@ -13,6 +13,7 @@ from pathlib import Path
 
 from specproof._core import ArgumentTypeError, SpecproofError, did_you_mean
 from specproof.claims.claim import REGISTRY, Claim, DuplicateClaimError, Registry
+from specproof.claims.inputs import IMPORT_INPUTS, data_inputs, files_opened
 
 
 class SelectionError(SpecproofError, ValueError):
@@ -43,10 +44,18 @@ of that name in the current folder or the installed packages
     """
     for name in names:
         try:
-            if name.endswith(".py") or os.sep in name or "/" in name:
-                _import_path(name)
-            else:
-                _import_dotted(name)
+            # data the module reads as it is imported (DATA = np.load(...) at its top)
+            # is part of what --resume compares, as a check's own reads are
+            before = set(sys.modules)
+            with files_opened() as opened:
+                if name.endswith(".py") or os.sep in name or "/" in name:
+                    _import_path(name)
+                else:
+                    _import_dotted(name)
+            loaded = tuple(sorted(set(sys.modules) - before))
+            files = {rec["path"]: rec["sha256"] for rec in data_inputs(opened)}
+            if loaded and files:
+                IMPORT_INPUTS[loaded] = files
         except UserModuleError:
             raise
         except DuplicateClaimError as exc:
