@@ -229,5 +229,42 @@ def changed_input(inputs: Any) -> str | None:
     return None
 
 
-__all__ = ["IMPORT_INPUTS", "UNKNOWN_FOLDER", "import_inputs", "changed_input", "data_inputs",
-           "files_opened", "input_change"]
+def changed_claim_inputs(records: Any) -> dict[str, str]:
+    """Claim id -> how its recorded input files changed, for every claim record (as
+    ``evidence.json`` holds them) with such a change."""
+    changed = {}
+    for rec in records:
+        if isinstance(rec, dict) and isinstance(rec.get("id"), str) and rec.get("inputs"):
+            why = changed_input(rec["inputs"])
+            if why is not None:
+                changed[rec["id"]] = why
+    return changed
+
+
+def changed_import_data(fingerprint: Any) -> str | None:
+    """How a data file the claims' modules read when they were imported (a run
+    fingerprint's ``data``) changed, in words; None when none did."""
+    data = fingerprint.get("data") if isinstance(fingerprint, dict) else None
+    for rec in data if isinstance(data, list) else ():
+        how = input_change(rec)
+        if how is not None:
+            path = rec.get("path") if isinstance(rec, dict) else rec
+            return (f"{path!r}, which the claims' modules read when they were imported, "
+                    f"changed since the run ({how})")
+    return None
+
+
+def is_specproofs_own(cid: str) -> bool:
+    """Whether claim ``cid`` is one of specproof's own (its check in specproof's files):
+    those read no user data."""
+    from specproof.claims.claim import REGISTRY
+    from specproof.claims.fingerprint import _PACKAGE_DIR, code_file
+
+    c = REGISTRY.get(cid) if cid in REGISTRY else None
+    path = None if c is None else code_file(c.check)
+    return path is not None and path.startswith(str(_PACKAGE_DIR) + os.sep)
+
+
+__all__ = ["IMPORT_INPUTS", "UNKNOWN_FOLDER", "changed_claim_inputs", "changed_import_data",
+           "changed_input", "data_inputs", "files_opened", "import_inputs", "input_change",
+           "is_specproofs_own"]

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import copy
 import inspect
+import json
+import reprlib
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np  # noqa: F401 - used by the examples
+
 from specproof._core import ArgumentError, ArgumentTypeError, did_you_mean
+from specproof._core.jsonable import to_jsonable
 
 
 def check_parameters(fn: Any) -> tuple[list[str], list[str]] | None:
@@ -203,3 +208,39 @@ def check_overrides(c: Any, overrides: dict[str, Any] | None) -> None:
                     f"negative control {name} does not (it takes "
                     f"{', '.join(names) or 'no parameters'}); the control gets the check's "
                     f"parameters, so give {name} a parameter {key!r} (or **params)")
+def params_change(recorded: Any, now: dict[str, Any]) -> str | None:
+    """How a claim's parameters ``now`` differ from those a record holds (``recorded``,
+    as ``evidence.json`` writes them), in words; None when they are the same.
+
+    Examples
+    --------
+    >>> params_change({"n": 10, "tol": 0.5}, {"n": 20, "tol": 0.5})
+    'its parameter n was 10 there and is 20 now'
+    >>> params_change({"w": [1.0, "NaN"]}, {"w": np.array([1.0, np.nan])}) is None
+    True
+    """
+    def canonical(value: Any) -> str:
+        return json.dumps(to_jsonable(value), sort_keys=True, default=repr)
+
+    old = recorded if isinstance(recorded, dict) else {}
+    if canonical(old) == canonical(now):
+        return None
+    short = reprlib.Repr()
+    short.maxstring = short.maxother = 40
+    for name in sorted(set(old) | set(now), key=str):
+        if name not in old:
+            return f"its parameter {name} is new"
+        if name not in now:
+            return f"its parameter {name} is gone"
+        if canonical(old[name]) != canonical(now[name]):
+            return (f"its parameter {name} was {short.repr(old[name])} there and is "
+                    f"{short.repr(to_jsonable(now[name]))} now")
+    return "its parameters differ"
+
+
+def current_params(claims: Any, profile: str) -> dict[str, dict[str, Any]]:
+    """Claim id -> the parameters of ``profile`` for each of ``claims``: what
+    :func:`kept_records` compares a record's with."""
+    return {c.id: c.params(profile) for c in claims}
+
+

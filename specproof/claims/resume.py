@@ -16,8 +16,6 @@ module edited after the run once kept its stale PASS.
 from __future__ import annotations
 
 import json
-import os
-import reprlib
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,10 +24,10 @@ from typing import Any
 import numpy as np  # noqa: F401 - used by the examples
 
 from specproof._core import SpecproofError
-from specproof._core.jsonable import to_jsonable
 from specproof.claims.fingerprint import changed_code, code_fingerprint  # noqa: F401
 from specproof.claims.folder import DIGESTS_NAME, REPORT_MARKER, record_digest, stale_partials
-from specproof.claims.inputs import changed_input
+from specproof.claims.inputs import changed_claim_inputs, changed_import_data, is_specproofs_own
+from specproof.claims.parameters import current_params, params_change  # noqa: F401
 from specproof.claims.report import EvidenceFileError, referenced_files
 from specproof.claims.results import ClaimResult, Outcome, record_verdict
 
@@ -280,42 +278,6 @@ def _record_problem(rec: dict[str, Any]) -> str | None:
     return None
 
 
-def params_change(recorded: Any, now: dict[str, Any]) -> str | None:
-    """How a claim's parameters ``now`` differ from those a record holds (``recorded``,
-    as ``evidence.json`` writes them), in words; None when they are the same.
-
-    Examples
-    --------
-    >>> params_change({"n": 10, "tol": 0.5}, {"n": 20, "tol": 0.5})
-    'its parameter n was 10 there and is 20 now'
-    >>> params_change({"w": [1.0, "NaN"]}, {"w": np.array([1.0, np.nan])}) is None
-    True
-    """
-    def canonical(value: Any) -> str:
-        return json.dumps(to_jsonable(value), sort_keys=True, default=repr)
-
-    old = recorded if isinstance(recorded, dict) else {}
-    if canonical(old) == canonical(now):
-        return None
-    short = reprlib.Repr()
-    short.maxstring = short.maxother = 40
-    for name in sorted(set(old) | set(now), key=str):
-        if name not in old:
-            return f"its parameter {name} is new"
-        if name not in now:
-            return f"its parameter {name} is gone"
-        if canonical(old[name]) != canonical(now[name]):
-            return (f"its parameter {name} was {short.repr(old[name])} there and is "
-                    f"{short.repr(to_jsonable(now[name]))} now")
-    return "its parameters differ"
-
-
-def current_params(claims: Any, profile: str) -> dict[str, dict[str, Any]]:
-    """Claim id -> the parameters of ``profile`` for each of ``claims``: what
-    :func:`kept_records` compares a record's with."""
-    return {c.id: c.params(profile) for c in claims}
-
-
 def kept_records(point: ResumePoint, wanted: set[str],
                  params: dict[str, dict[str, Any]] | None = None,
                  seed: int | None = None, profile: str | None = None,
@@ -336,9 +298,9 @@ def kept_records(point: ResumePoint, wanted: set[str],
     kept: list[ClaimResult] = []
     again: dict[str, str] = {}
     ids = record_ids(point)
-    data_changed = _changed_data(point)
+    data_changed = changed_claim_inputs(point.records)
     first = next(iter(data_changed.items()), None)
-    imported = _changed_import_data(point)
+    imported = changed_import_data(point.fingerprint)
     for rec in point.records:
         if not isinstance(rec, dict) or not isinstance(rec.get("id"), str) \
                 or rec["id"] not in wanted:
@@ -388,11 +350,11 @@ def kept_records(point: ResumePoint, wanted: set[str],
             # old contents
             again[cid] = data_changed[cid]
             continue
-        if imported is not None and not _specproofs_own(cid):
+        if imported is not None and not is_specproofs_own(cid):
             # DATA = json.load(...) at a module's top: any of its claims may use it
             again[cid] = imported
             continue
-        if first is not None and not _specproofs_own(cid):
+        if first is not None and not is_specproofs_own(cid):
             # one claim's file may feed another through a cache (functools.lru_cache):
             # only the claim that opened it recorded it
             again[cid] = (f"{first[0]} read a data file that changed, and a file one claim "
@@ -401,45 +363,6 @@ def kept_records(point: ResumePoint, wanted: set[str],
             continue
         kept.append(result)
     return kept, again
-
-
-def _changed_data(point: ResumePoint) -> dict[str, str]:
-    """Claim id -> how its recorded input files changed, for every record of ``point``
-    with such a change."""
-    changed = {}
-    for rec in point.records:
-        if isinstance(rec, dict) and isinstance(rec.get("id"), str) and rec.get("inputs"):
-            why = changed_input(rec["inputs"])
-            if why is not None:
-                changed[rec["id"]] = why
-    return changed
-
-
-def _changed_import_data(point: ResumePoint) -> str | None:
-    """How a data file the claims' modules read when they were imported (the run's
-    fingerprint's ``data``) changed, in words; None when none did."""
-    from specproof.claims.inputs import input_change
-
-    data = (point.fingerprint or {}).get("data") if isinstance(point.fingerprint, dict) \
-        else None
-    for rec in data if isinstance(data, list) else ():
-        how = input_change(rec)
-        if how is not None:
-            path = rec.get("path") if isinstance(rec, dict) else rec
-            return (f"{path!r}, which the claims' modules read when they were imported, "
-                    f"changed since the run ({how})")
-    return None
-
-
-def _specproofs_own(cid: str) -> bool:
-    """Whether claim ``cid`` is one of specproof's own (its check in specproof's files):
-    those read no user data."""
-    from specproof.claims.claim import REGISTRY
-    from specproof.claims.fingerprint import _PACKAGE_DIR, code_file
-
-    c = REGISTRY.get(cid) if cid in REGISTRY else None
-    path = None if c is None else code_file(c.check)
-    return path is not None and path.startswith(str(_PACKAGE_DIR) + os.sep)
 
 
 def _digests(folder: Path) -> set[str] | None:
