@@ -46,6 +46,20 @@ def _installed(path: str, roots: list[str]) -> bool:
         or "dist-packages" in parts
 
 
+# a module's file stays where it is while the process runs: its real path is made once
+# (every run_claim listed all ~2000 modules again, 0.14 s a time in the test suite)
+_REALPATHS: dict[str, str] = {}
+
+
+def _realpath(file: str) -> str:
+    if not os.path.isabs(file):
+        return os.path.realpath(file)  # relative to the current folder, which may change
+    real = _REALPATHS.get(file)
+    if real is None:
+        real = _REALPATHS[file] = os.path.realpath(file)
+    return real
+
+
 def user_modules() -> list[dict[str, Any]]:
     """The user modules loaded now, each ``{"name", "path", "sha256"}``, by path: every
     module in ``sys.modules`` whose file is outside the standard library, the installed
@@ -68,7 +82,7 @@ def user_modules() -> list[dict[str, Any]]:
             continue
         if not isinstance(file, str):
             continue  # built in, frozen, a namespace package
-        path = os.path.realpath(file)
+        path = _realpath(file)
         if path in found or path.startswith(own) or _installed(path, roots) \
                 or not os.path.isfile(path):
             continue

@@ -63,6 +63,7 @@ def import_inputs() -> list[dict[str, Any]]:
 _SYSTEM_ROOTS = ("/usr/", "/etc/", "/proc/", "/sys/", "/dev/", "/lib/", "/lib64/", "/bin/",
                  "/sbin/", "/var/cache/", "/var/lib/", "/run/", "/snap/")
 _WRITES = os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_MODULE_SUFFIXES = (".py", ".pyc", ".pyo", ".pyd", ".pyw", ".so")
 # a relative path given to os.open: its folder may be a dir_fd the event does not carry
 UNKNOWN_FOLDER = "(os.open, relative: folder unknown)"
 
@@ -166,18 +167,26 @@ def data_inputs(opened: dict[str, bool], exclude: list[Path] | None = None
     """The data files among ``opened`` (see the module's rules), each ``{"path",
     "sha256"}`` (``sha256`` None for a path where no file is), sorted by path;
     ``exclude``: folders of the run's own output."""
+    if not opened:
+        return []
     roots = _excluded_roots(list(exclude or ()))
     written = {os.path.realpath(p) for p, w in opened.items() if w}
-    modules = _module_files()
+    modules: set[str] | None = None  # made only for a file that could be a module's
     found: dict[str, str | None] = {}
     for path, writes in opened.items():
         if path.endswith(UNKNOWN_FOLDER):
             found[path] = None  # never equal to what resume finds: the claim reruns
             continue
         real = os.path.realpath(path)
-        if writes or real in written or real in modules or "__pycache__" in Path(real).parts \
+        if writes or real in written or "__pycache__" in Path(real).parts \
                 or path.startswith(roots) or real.startswith(roots):
             continue
+        if real.endswith(_MODULE_SUFFIXES):
+            # a module's file (the fingerprint hashes it), unless no module has it (a
+            # settings.py read by runpy): realpath of every module costs 0.1 s a claim
+            modules = _module_files() if modules is None else modules
+            if real in modules:
+                continue
         try:
             found[path] = _digest(path)
         except OSError:  # a FIFO, a device, unreadable: nothing to compare

@@ -62,7 +62,7 @@ def project(tmp_path):
         if c.id not in before:
             REGISTRY.remove(c.id)
     for name in set(sys.modules) - modules:
-        if name.startswith(("_specproof_user_", "s23")):
+        if name.startswith(("_specproof_user_s23", "s23")):
             del sys.modules[name]
 
 
@@ -78,7 +78,7 @@ def _new_process() -> None:
         if c.paper == "s23in":
             REGISTRY.remove(c.id)
     for name in list(sys.modules):
-        if name.startswith(("_specproof_user_", "s23")):
+        if name.startswith(("_specproof_user_s23", "s23")):
             del sys.modules[name]
 
 

@@ -13,6 +13,7 @@ import io
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -59,9 +60,23 @@ def _compile(folder: Path, options: str) -> str:
     return (folder / f"{name}.log").read_text(errors="replace")
 
 
+@pytest.fixture
+def forget_tall():
+    """The claim and module this test registers, removed afterwards: another test's
+    cleanup of every user module left tall.table registered with no fingerprinted code,
+    so a later `--last-failed` in the same process ran it."""
+    yield
+    from specproof.claims import REGISTRY
+
+    if "tall.table" in REGISTRY:
+        REGISTRY.remove("tall.table")
+    for name in [n for n in sys.modules if n.startswith("_specproof_user_tall_claims")]:
+        del sys.modules[name]
+
+
 @pytest.mark.skipif(shutil.which("pdflatex") is None,
                     reason="pdflatex is not installed (.ci/run installs texlive)")
-def test_a_tall_table_compiles_without_overfull_boxes(tmp_path):
+def test_a_tall_table_compiles_without_overfull_boxes(tmp_path, forget_tall):
     module = tmp_path / "tall_claims.py"
     module.write_text(MODULE)
     out = tmp_path / "rep"
