@@ -63,6 +63,7 @@ def import_inputs() -> list[dict[str, Any]]:
 _SYSTEM_ROOTS = ("/usr/", "/etc/", "/proc/", "/sys/", "/dev/", "/lib/", "/lib64/", "/bin/",
                  "/sbin/", "/var/cache/", "/var/lib/", "/run/", "/snap/")
 _WRITES = os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _MODULE_SUFFIXES = (".py", ".pyc", ".pyo", ".pyd", ".pyw", ".so")
 # a relative path given to os.open: its folder may be a dir_fd the event does not carry
 UNKNOWN_FOLDER = "(os.open, relative: folder unknown)"
@@ -75,6 +76,11 @@ def _hook(event: str, args: tuple) -> None:
         path, mode, flags = args
         if isinstance(path, int):
             return  # a descriptor already open: its file was seen when it was opened
+        if mode is None and ((isinstance(flags, int) and flags & _DIRECTORY)
+                             or os.path.isdir(path)):
+            # os.open of a folder (shutil.rmtree walks them, an fsync after a rename
+            # opens one): no data, and a temporary one would be recorded as gone
+            return
         path = os.fsdecode(path)
         if mode is None and not os.path.isabs(path):
             path = f"{path} {UNKNOWN_FOLDER}"
@@ -188,9 +194,14 @@ def data_inputs(opened: dict[str, bool], exclude: list[Path] | None = None
             if real in modules:
                 continue
         try:
-            found[path] = _digest(path)
+            digest = _digest(path)
         except OSError:  # a FIFO, a device, unreadable: nothing to compare
             continue
+        if digest is None and not os.path.isdir(os.path.dirname(path)):
+            # its folder is gone too: the claim's own scratch, written under another name
+            # and renamed (never opened for writing), then removed with its folder
+            continue
+        found[path] = digest
     return [{"path": p, "sha256": found[p]} for p in sorted(found)]
 
 

@@ -326,3 +326,28 @@ def test_data_read_when_the_module_is_imported_reruns_its_claims(shared):
             "were imported, changed since the run (its SHA-256 differs)") in err
     doc = json.loads((out / "evidence.json").read_text())
     assert {r["id"]: r["verdict"] for r in doc["claims"]}["s23sh.top"] == "FAIL"
+
+
+def test_scratch_written_by_rename_and_removed_with_its_folder_is_no_input():
+    # the certificate round trip claim wrote through a temporary name, renamed it, opened
+    # its folder to fsync it, read the file back and removed the folder: its record
+    # named two gone folders and two gone files as inputs
+    import tempfile
+
+    with files_opened() as seen:
+        with tempfile.TemporaryDirectory() as d:
+            tmp = os.path.join(d, ".x.tmp")
+            with open(tmp, "w") as fh:
+                fh.write("1")
+            os.replace(tmp, os.path.join(d, "x.json"))
+            fd = os.open(d, os.O_RDONLY)
+            os.fsync(fd)
+            os.close(fd)
+            with open(os.path.join(d, "x.json")) as fh:
+                fh.read()
+    assert data_inputs(seen) == []
+
+
+def test_specproofs_certificate_round_trip_claim_records_no_inputs():
+    load_builtin_claims()
+    assert run_claim("hopkins-tiegel.exact-certificate-roundtrip").inputs == []
