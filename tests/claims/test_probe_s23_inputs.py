@@ -50,20 +50,11 @@ CLAIMS = textwrap.dedent('''
 
 
 @pytest.fixture
-def project(tmp_path):
-    load_builtin_claims()
-    before = {c.id for c in REGISTRY}
-    modules = set(sys.modules)
+def project(tmp_path, forget_registered):
     mod = tmp_path / "s23_input_claims.py"
     mod.write_text(CLAIMS)
     (tmp_path / "s23_data.json").write_text("[1, 2, 3]")
-    yield mod, tmp_path / "r"
-    for c in list(REGISTRY):
-        if c.id not in before:
-            REGISTRY.remove(c.id)
-    for name in set(sys.modules) - modules:
-        if name.startswith(("_specproof_user_s23", "s23")):
-            del sys.modules[name]
+    return mod, tmp_path / "r"
 
 
 def _run(*argv: str) -> tuple[int, str, str]:
